@@ -1,0 +1,1 @@
+"""The `safetynet` command line (Typer + Rich). Commands live in ``cli/commands/``."""

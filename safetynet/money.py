@@ -1,0 +1,73 @@
+"""Money: exact yuan held as integer fen, and SafetyNet's one rounding rule.
+
+Every amount inside SafetyNet is an ``int`` number of fen (0.01 yuan). Ratios are
+integers in basis points (1 bp = 0.01 %, so 100 % = 10_000). The rounding rule,
+applied wherever a ratio multiplies an amount and nowhere else:
+
+    round half up to the fen:  pay = (amount_fen * ratio_bp + 5_000) // 10_000
+
+Amounts entering the system with more than two decimals are rejected, never
+rounded silently.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+FEN_PER_YUAN = 100
+RATIO_SCALE = 10_000  # basis points in 100 %
+_HALF = RATIO_SCALE // 2
+
+
+class MoneyError(ValueError):
+    """An amount that is not exact yuan with at most two decimals."""
+
+
+def to_fen(value: str | int | Decimal | float) -> int:
+    """Convert yuan (``"12.30"``, ``12``, ``Decimal("12.3")``) to fen, exactly.
+
+    Floats are accepted only when their shortest repr has at most two decimals
+    (e.g. ``12.3``), so JSON numbers work; anything finer is an error.
+    """
+    if isinstance(value, bool):
+        raise MoneyError(f"not an amount: {value!r}")
+    if isinstance(value, int):
+        return value * FEN_PER_YUAN
+    try:
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise MoneyError(f"not an amount: {value!r}") from exc
+    if not d.is_finite():
+        raise MoneyError(f"not an amount: {value!r}")
+    fen = d * FEN_PER_YUAN
+    if fen != fen.to_integral_value():
+        raise MoneyError(f"more than two decimals in amount {value!r}")
+    return int(fen)
+
+
+def to_yuan(fen: int) -> Decimal:
+    """Fen to a two-decimal ``Decimal`` of yuan."""
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def fmt_yuan(fen: int) -> str:
+    """Fen as a yuan string with thousands separators, e.g. ``12,345.60``."""
+    return f"{to_yuan(fen):,.2f}"
+
+
+def to_bp(value: str | int | float | Decimal) -> int:
+    """A ratio given as a fraction (``0.6``) or percent string (``"60%"``) to basis points."""
+    s = str(value).strip()
+    try:
+        d = Decimal(s[:-1]) / 100 if s.endswith("%") else Decimal(s)
+    except InvalidOperation as exc:
+        raise MoneyError(f"not a ratio: {value!r}") from exc
+    bp = d * RATIO_SCALE
+    if bp != bp.to_integral_value():
+        raise MoneyError(f"ratio {value!r} is finer than 0.01 %")
+    return int(bp)
+
+
+def apply_ratio(amount_fen: int, ratio_bp: int) -> int:
+    """``amount × ratio``, rounded half up to the fen (amount and ratio non-negative)."""
+    return (amount_fen * ratio_bp + _HALF) // RATIO_SCALE
