@@ -1,0 +1,237 @@
+"""Strict loading of policy files: YAML with line numbers, per-value sources, composition.
+
+* Every mapping and list remembers the file and line of each entry, so a schema error is
+  reported as ``file:line: path: what is wrong``; duplicate keys are errors.
+* A value written ``{value: X, source: ID, note: ...}`` is unwrapped to ``X`` and its source
+  recorded under its path in ``Policy.value_sources``.
+* ``extends: <policy file>`` makes a file a small override of another: mappings merge
+  key by key, lists of items with an ``id`` merge item by item (``remove: true`` deletes
+  one), anything else is replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from safetynet.policy.schema import Policy
+
+SHIPPED_DIR = Path(__file__).parent / "files"
+_SOURCED_KEYS = {"value", "source", "note"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; ``problems`` name file, line, path and reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class _Map(dict[Any, Any]):
+    where: dict[Any, tuple[str, int]]
+    at: tuple[str, int]
+
+
+class _Seq(list[Any]):
+    where: list[tuple[str, int]]
+    at: tuple[str, int]
+
+
+def _loader_for(filename: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: Loader, node: yaml.MappingNode) -> _Map:
+        loader.flatten_mapping(node)
+        out = _Map()
+        out.where = {}
+        out.at = (filename, node.start_mark.line + 1)
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if key in out:
+                raise PolicyError(
+                    [Problem(filename, key_node.start_mark.line + 1, str(key), "duplicate key")]
+                )
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.where[key] = (filename, key_node.start_mark.line + 1)
+        return out
+
+    def construct_sequence(loader: Loader, node: yaml.SequenceNode) -> _Seq:
+        out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+        out.where = [(filename, child.start_mark.line + 1) for child in node.value]
+        out.at = (filename, node.start_mark.line + 1)
+        return out
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return Loader
+
+
+def _parse(text: str, filename: str) -> _Map:
+    try:
+        tree = yaml.load(text, Loader=_loader_for(filename))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else None
+        raise PolicyError([Problem(filename, line, "", f"not valid YAML: {exc.problem}")]) from exc
+    if not isinstance(tree, _Map):
+        raise PolicyError([Problem(filename, 1, "", "a policy file must be a YAML mapping")])
+    return tree
+
+
+def _merge(base: Any, override: Any) -> Any:
+    """Deep-merge ``override`` onto ``base`` (see module docstring)."""
+    if isinstance(base, _Map) and isinstance(override, _Map):
+        out = _Map(base)
+        out.where = dict(base.where)
+        out.at = override.at
+        for key, value in override.items():
+            out[key] = _merge(base[key], value) if key in base else value
+            out.where[key] = override.where[key]
+        return out
+    if (
+        isinstance(base, _Seq)
+        and isinstance(override, _Seq)
+        and all(isinstance(x, dict) and "id" in x for x in [*base, *override])
+    ):
+        items = _Seq(base)
+        items.where = list(base.where)
+        items.at = override.at
+        for item, where in zip(override, override.where, strict=True):
+            ids = [x["id"] for x in items]
+            if item["id"] in ids:
+                i = ids.index(item["id"])
+                if item.get("remove") is True:
+                    del items[i], items.where[i]
+                else:
+                    items[i] = _merge(items[i], item)
+                    items.where[i] = where
+            elif item.get("remove") is not True:
+                items.append(item)
+                items.where.append(where)
+        return items
+    return override
+
+
+def _resolve_extends(name: str, relative_to: Path) -> Path:
+    for candidate in (relative_to.parent / name, SHIPPED_DIR / name):
+        for path in (candidate, candidate.with_suffix(".yaml")):
+            if path.is_file():
+                return path
+    raise FileNotFoundError(name)
+
+
+def _read_tree(path: Path, seen: tuple[Path, ...] = ()) -> _Map:
+    path = path.resolve()
+    if path in seen:
+        raise PolicyError([Problem(str(path), None, "extends", "policy files extend in a circle")])
+    tree = _parse(path.read_text(encoding="utf-8"), str(path))
+    parent = tree.pop("extends", None)
+    if parent is None:
+        return tree
+    try:
+        parent_path = _resolve_extends(str(parent), path)
+    except FileNotFoundError:
+        line = tree.where.get("extends", (str(path), None))[1]
+        raise PolicyError(
+            [Problem(str(path), line, "extends", f"no policy file named {parent!r}")]
+        ) from None
+    return _merge(_read_tree(parent_path, (*seen, path)), tree)
+
+
+def _unwrap_sources(node: Any, path: str, found: dict[str, str]) -> Any:
+    """Replace ``{value:, source:}`` wrappers by their value; record path -> source."""
+    if isinstance(node, _Map):
+        if "value" in node and set(node) <= _SOURCED_KEYS:
+            if "source" in node:
+                found[path] = str(node["source"])
+            return _unwrap_sources(node["value"], path, found)
+        for key in list(node):
+            node[key] = _unwrap_sources(node[key], f"{path}.{key}" if path else str(key), found)
+        return node
+    if isinstance(node, _Seq):
+        for i, item in enumerate(node):
+            label = item["id"] if isinstance(item, dict) and "id" in item else str(i)
+            node[i] = _unwrap_sources(item, f"{path}.{label}", found)
+        return node
+    return node
+
+
+def _locate(tree: _Map, loc: Iterable[Any], default_file: str) -> tuple[str, int | None, str]:
+    """Follow a pydantic error location through the tree: file, line and a readable path."""
+    node: Any = tree
+    file, line = tree.at
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(node, _Map) and part in node:
+            file, line = node.where[part]
+            node = node[part]
+            parts.append(str(part))
+        elif isinstance(node, _Seq) and isinstance(part, int) and 0 <= part < len(node):
+            file, line = node.where[part]
+            node = node[part]
+            label = node.get("id") if isinstance(node, dict) else None
+            parts.append(f"[{label or part}]")
+    return file or default_file, line, ".".join(parts).replace(".[", "[")
+
+
+def _problems(exc: ValidationError, tree: _Map, filename: str) -> list[Problem]:
+    best: dict[str, Problem] = {}
+    for err in exc.errors():
+        file, line, path = _locate(tree, err["loc"], filename)
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        elif err["type"] == "missing":
+            message = "required but missing"
+        key = f"{file}:{line}:{path}"
+        if key not in best or len(message) < len(best[key].message):
+            best[key] = Problem(file, line, path, message)
+    return list(best.values())
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load, compose and validate a policy file; raise ``PolicyError`` naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        shipped = _resolve_shipped(str(path))
+        if shipped is None:
+            raise PolicyError([Problem(str(path), None, "", "no such policy file")])
+        path = shipped
+    tree = _read_tree(path)
+    value_sources: dict[str, str] = {}
+    _unwrap_sources(tree, "", value_sources)
+    try:
+        return Policy.model_validate({**tree, "value_sources": value_sources})
+    except ValidationError as exc:
+        raise PolicyError(_problems(exc, tree, str(path))) from None
+
+
+def _resolve_shipped(name: str) -> Path | None:
+    for path in (SHIPPED_DIR / name, SHIPPED_DIR / f"{name}.yaml"):
+        if path.is_file():
+            return path
+    return None
+
+
+def shipped_policies() -> dict[str, Path]:
+    """The policy files shipped with SafetyNet, by file stem."""
+    return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
