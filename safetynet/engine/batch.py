@@ -136,11 +136,13 @@ def settle_batch(cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True
         rule,
         oop,
     )
-    rule_names = np.array([r.rule_id for r in cp.rules] + [None], dtype=object)
+    rule_names = pl.Series([r.rule_id for r in cp.rules] + [None], dtype=pl.String)
+    none = len(cp.rules)
     out = {"_row": df["_row"]}
     for li, layer_id in enumerate(cp.layer_ids):
         out[f"pay_{layer_id}"] = pl.Series(pay[:, li])
-        out[f"rule_{layer_id}"] = pl.Series(rule_names[rule[:, li]], dtype=pl.String)
+        idx = np.where(rule[:, li] < 0, none, rule[:, li])
+        out[f"rule_{layer_id}"] = rule_names.gather(idx)
     out["out_of_pocket_fen"] = pl.Series(oop)
     result = pl.DataFrame(out).sort("_row").drop("_row")
     return pl.concat([claims, result], how="horizontal")

@@ -19,6 +19,7 @@ Two mechanisms cover every layer the source documents describe:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -166,7 +167,7 @@ class RatioRule(Strict):
             starts = [t.start for t in self.tiers]
             if not starts or starts[0] != 0:
                 raise ValueError("the first tier must start from 0")
-            if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+            if any(b <= a for a, b in itertools.pairwise(starts)):
                 raise ValueError("tiers must start at strictly increasing amounts")
         return self
 
@@ -254,8 +255,26 @@ class Policy(Strict):
     diseases: dict[str, DiseaseGroup] = Field(default_factory=dict)
     claims: ClaimRules = Field(default_factory=ClaimRules)
     layers: list[Layer]
+    layer_order: list[str] | None = None  # settle in this order (lets an override insert a layer)
     # Where each parameter came from: dotted path -> source id (filled by the loader).
     value_sources: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _order_layers(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and data.get("layer_order")
+            and isinstance(data.get("layers"), list)
+        ):
+            order = list(data["layer_order"])
+            ids = [layer.get("id") for layer in data["layers"] if isinstance(layer, dict)]
+            if sorted(map(str, order)) != sorted(map(str, ids)):
+                raise ValueError(
+                    f"layer_order {order} must name every layer exactly once (layers: {ids})"
+                )
+            data = {**data, "layers": sorted(data["layers"], key=lambda la: order.index(la["id"]))}
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
