@@ -176,11 +176,17 @@ def _unwrap_sources(node: Any, path: str, found: dict[str, str]) -> Any:
 
 
 def _locate(tree: _Map, loc: Iterable[Any], default_file: str) -> tuple[str, int | None, str]:
-    """Follow a pydantic error location through the tree: file, line and a readable path."""
+    """Follow a pydantic error location through the tree: file, line and a readable path.
+
+    Parts of the location that are not in the file (union tags) are skipped; a trailing
+    field name that is not in the file (a missing key) is named anyway.
+    """
     node: Any = tree
     file, line = tree.at
     parts: list[str] = []
+    resolved_last = True
     for part in loc:
+        resolved_last = True
         if isinstance(node, _Map) and part in node:
             file, line = node.where[part]
             node = node[part]
@@ -190,22 +196,45 @@ def _locate(tree: _Map, loc: Iterable[Any], default_file: str) -> tuple[str, int
             node = node[part]
             label = node.get("id") if isinstance(node, dict) else None
             parts.append(f"[{label or part}]")
+        else:
+            resolved_last = False
+    if not resolved_last and isinstance(part, str) and "[" not in part and "-" not in part:
+        parts.append(part)
     return file or default_file, line, ".".join(parts).replace(".[", "[")
 
 
+def _rank(err: Any) -> int:
+    """Prefer our own validators' words over a union branch the input was not meant for."""
+    if err["type"] == "value_error":
+        return 0
+    if err["type"] in ("dict_type", "list_type", "model_type") and not isinstance(
+        err.get("input"), dict | list
+    ):
+        return 2
+    return 1
+
+
 def _problems(exc: ValidationError, tree: _Map, filename: str) -> list[Problem]:
-    best: dict[str, Problem] = {}
+    best: dict[str, tuple[int, Problem]] = {}
     for err in exc.errors():
-        file, line, path = _locate(tree, err["loc"], filename)
+        loc = (
+            err["loc"]
+            if err["type"] == "missing"
+            else err["loc"][:-1]
+            if (err["loc"] and str(err["loc"][-1]).startswith("function-"))
+            else err["loc"]
+        )
+        file, line, path = _locate(tree, loc, filename)
         message = str(err["msg"]).removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key (check its spelling)"
         elif err["type"] == "missing":
             message = "required but missing"
         key = f"{file}:{line}:{path}"
-        if key not in best or len(message) < len(best[key].message):
-            best[key] = Problem(file, line, path, message)
-    return list(best.values())
+        rank = _rank(err)
+        if key not in best or rank < best[key][0]:
+            best[key] = (rank, Problem(file, line, path, message))
+    return [problem for _, problem in best.values()]
 
 
 def load_policy(path: str | Path) -> Policy:
