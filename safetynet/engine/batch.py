@@ -3,123 +3,247 @@
 Claims are ordered by household, year, date and submission sequence; each household-year
 is settled claim by claim through the same kernel as online settlement, households in
 parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, the claim's
-``kind`` and ``level`` (enum values), flags, ``status_mask``, ``disease_mask``, ``age`` and the
-amounts in fen. Output: the input order, with ``pay_<layer>``, ``rule_<layer>`` and
-``out_of_pocket_fen``.
+``kind`` and ``level`` (enum values, as ``pl.Enum`` or strings), flags, ``status_mask``,
+``disease_mask``, ``age`` and the amounts in fen. Output: the input order, with
+``pay_<layer>`` (fen), ``rule_<layer>`` (an Enum of the layer's rule ids) and
+``out_of_pocket_fen``. Input already in settlement order is not re-sorted.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import polars as pl
+from numba import njit, prange
 
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
 from safetynet.engine.kernel import settle_blocks
 from safetynet.policy.compile import CompiledPolicy
 
-BATCH_COLUMNS: dict[str, type[pl.DataType]] = {
-    "person_id": pl.Int64,
-    "household_id": pl.Int64,
-    "year": pl.Int32,
-    "date": pl.Date,
-    "seq": pl.Int64,
-    "kind": pl.String,
-    "level": pl.String,
-    "in_county": pl.Boolean,
-    "referral": pl.Boolean,
-    "status_mask": pl.Int64,
-    "disease_mask": pl.Int64,
-    "age": pl.Int32,
-    "total_fen": pl.Int64,
-    "compliant_fen": pl.Int64,
-    "essential_fen": pl.Int64,
-    "deducted_fen": pl.Int64,
+KIND_ENUM = pl.Enum([k.value for k in ClaimKind])
+LEVEL_ENUM = pl.Enum([k.value for k in InstitutionLevel])
+
+BATCH_COLUMNS: dict[str, pl.DataType] = {
+    "person_id": pl.Int64(),
+    "household_id": pl.Int64(),
+    "year": pl.Int32(),
+    "date": pl.Date(),
+    "seq": pl.Int64(),
+    "kind": KIND_ENUM,
+    "level": LEVEL_ENUM,
+    "in_county": pl.Boolean(),
+    "referral": pl.Boolean(),
+    "status_mask": pl.Int64(),
+    "disease_mask": pl.Int64(),
+    "age": pl.Int32(),
+    "total_fen": pl.Int64(),
+    "compliant_fen": pl.Int64(),
+    "essential_fen": pl.Int64(),
+    "deducted_fen": pl.Int64(),
+}
+ORDER = ("household_id", "year", "date", "seq")
+_MATRIX_SOURCES = {
+    L.C_KIND: "kind",
+    L.C_LEVEL: "level",
+    L.C_IN_COUNTY: "in_county",
+    L.C_REFERRAL: "referral",
+    L.C_STATUS: "status_mask",
+    L.C_DISEASE: "disease_mask",
+    L.C_AGE: "age",
+    L.C_TOTAL: "total_fen",
+    L.C_COMPLIANT: "compliant_fen",
+    L.C_ESSENTIAL: "essential_fen",
+    L.C_DEDUCTED: "deducted_fen",
 }
 
-_KIND_CODES = {k.value: i for i, k in enumerate(ClaimKind)}
-_LEVEL_CODES = {k.value: i for i, k in enumerate(InstitutionLevel)}
+
+@njit(cache=True, parallel=True)
+def _person_slots(
+    person: np.ndarray, starts: np.ndarray, out: np.ndarray, counts: np.ndarray
+) -> None:
+    """Number each distinct person within each block (household-year) 0, 1, ...; ``counts``
+    gets the number of persons of each block."""
+    nb = starts.shape[0] - 1
+    for b in prange(nb):
+        lo, hi = starts[b], starts[b + 1]
+        k = 0
+        for i in range(lo, hi):
+            seen = -1
+            for j in range(lo, i):
+                if person[j] == person[i]:
+                    seen = out[j]
+                    break
+            if seen < 0:
+                out[i] = k
+                k += 1
+            else:
+                out[i] = seen
+        counts[b] = k
 
 
-def _code_column(col: str, mapping: dict[str, int]) -> pl.Expr:
-    return pl.col(col).cast(pl.String).replace_strict(mapping, return_dtype=pl.Int64)
-
-
-def _claim_matrix(df: pl.DataFrame) -> tuple[np.ndarray, int, int]:
-    """Build the int64 claim matrix for sorted claims; return it and the state sizes."""
-    keys = df.select(
-        (pl.struct("person_id", "year").rank("dense").cast(pl.Int64) - 1).alias("p"),
-    )
-    hh_year_change = (
-        (df["household_id"].diff().fill_null(1) != 0) | (df["year"].diff().fill_null(1) != 0)
-    ).cast(pl.Int64)
-    hidx = hh_year_change.cum_sum() - 1
-    cols = [
-        keys["p"],
-        hidx,
-        df.select(_code_column("kind", _KIND_CODES)).to_series(),
-        df.select(_code_column("level", _LEVEL_CODES)).to_series(),
-        df["in_county"].cast(pl.Int64),
-        df["referral"].cast(pl.Int64),
-        df["status_mask"].cast(pl.Int64),
-        df["disease_mask"].cast(pl.Int64),
-        df["age"].cast(pl.Int64),
-        df["total_fen"].cast(pl.Int64),
-        df["compliant_fen"].cast(pl.Int64),
-        df["essential_fen"].cast(pl.Int64),
-        df["deducted_fen"].cast(pl.Int64),
-    ]
-    matrix = np.empty((df.height, L.N_CLAIM_COLS), np.int64)
-    for i, s in enumerate(cols):
-        matrix[:, i] = s.to_numpy()
-    n_p = int(keys["p"].max() or 0) + 1 if df.height else 0
-    n_h = int(hidx.max() or 0) + 1 if df.height else 0
-    return matrix, n_p, n_h
+def prepare_codes(df: pl.DataFrame) -> pl.DataFrame:
+    """Cast ``kind`` and ``level`` to their Enums; an unknown value is a ``ValueError``."""
+    try:
+        return df.with_columns(pl.col("kind").cast(KIND_ENUM), pl.col("level").cast(LEVEL_ENUM))
+    except pl.exceptions.PolarsError as exc:
+        raise ValueError(f"unknown kind or level value: {exc}") from None
 
 
 def check_batch_input(df: pl.DataFrame) -> None:
+    """Every column present, no missing codes, and amounts that can be settled."""
     missing = [c for c in BATCH_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"claims table lacks column(s): {', '.join(missing)}")
-    bad = df.filter(
-        (pl.col("total_fen") < 0)
-        | (pl.col("deducted_fen") < 0)
-        | (pl.col("compliant_fen") < 0)
-        | (pl.col("essential_fen") < 0)
-        | (pl.col("deducted_fen") > pl.col("total_fen"))
-        | (pl.col("compliant_fen") > pl.col("total_fen") - pl.col("deducted_fen"))
-        | (pl.col("essential_fen") > pl.col("compliant_fen"))
-    )
-    if bad.height:
+    amounts = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+    counts = df.select(
+        pl.col("kind").null_count().alias("kind"),
+        pl.col("level").null_count().alias("level"),
+        pl.any_horizontal(pl.col(c).is_null() for c in amounts).sum().alias("missing"),
+        (
+            (pl.min_horizontal(*amounts) < 0)
+            | (pl.col("deducted_fen") > pl.col("total_fen"))
+            | (pl.col("compliant_fen") > pl.col("total_fen") - pl.col("deducted_fen"))
+            | (pl.col("essential_fen") > pl.col("compliant_fen"))
+        )
+        .sum()
+        .alias("bad"),
+    ).row(0, named=True)
+    for col in ("kind", "level"):
+        if counts[col]:
+            raise ValueError(f"{counts[col]} claim(s) have no {col}")
+    if counts["missing"]:
+        raise ValueError(f"{counts['missing']} claim(s) lack an amount")
+    if counts["bad"]:
         raise ValueError(
-            f"{bad.height} claim(s) have inconsistent amounts (negative, or compliant / "
+            f"{counts['bad']} claim(s) have inconsistent amounts (negative, or compliant / "
             "deducted / essential above what the total allows)"
         )
-    for col, mapping in (("kind", _KIND_CODES), ("level", _LEVEL_CODES)):
-        unknown = set(df[col].cast(pl.String).unique().to_list()) - set(mapping)
-        if unknown:
-            raise ValueError(f"unknown {col} value(s): {', '.join(sorted(map(str, unknown)))}")
+
+
+def _is_ordered(df: pl.DataFrame) -> bool:
+    if df.height < 2:
+        return True
+    cols = [df.get_column(c).to_physical().to_numpy() for c in ORDER]
+    later = np.zeros(df.height - 1, bool)  # strictly greater on an earlier key
+    equal = np.ones(df.height - 1, bool)
+    for a in cols:
+        d = a[1:].astype(np.int64) - a[:-1].astype(np.int64)
+        if np.any(equal & (d < 0)):
+            return False
+        later |= equal & (d > 0)
+        equal &= d == 0
+    return True
+
+
+def _claim_columns(df: pl.DataFrame) -> np.ndarray:
+    """The engine's claim columns [N_CLAIM_COLS, n] (int64, input order)."""
+    cols = np.zeros((L.N_CLAIM_COLS, df.height), np.int64)
+    for c, name in _MATRIX_SOURCES.items():
+        cols[c] = df.get_column(name).to_physical().to_numpy()
+    return cols
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """Claims in settlement order cut into household-years, with each claim's person row."""
+
+    order: np.ndarray  # identity: the claims are already in order
+    starts: np.ndarray  # first claim of each block, plus n
+    pidx: np.ndarray  # the claim's person row within its block
+    persons: np.ndarray  # persons per block
+
+    @property
+    def most_persons(self) -> int:
+        return int(self.persons.max()) if self.persons.size else 0
+
+
+def _blocks(df: pl.DataFrame) -> _Blocks:
+    n = df.height
+    hh = df.get_column("household_id").to_numpy()
+    yr = df.get_column("year").to_numpy()
+    person = df.get_column("person_id").to_numpy()
+    change = np.empty(n, bool)
+    if n:
+        change[0] = True
+        change[1:] = (hh[1:] != hh[:-1]) | (yr[1:] != yr[:-1])
+    starts = np.append(np.flatnonzero(change), n).astype(np.int64)
+    pidx = np.empty(n, np.int64)
+    counts = np.zeros(len(starts) - 1, np.int64)
+    _person_slots(np.ascontiguousarray(person, dtype=np.int64), starts, pidx, counts)
+    return _Blocks(np.arange(n, dtype=np.int64), starts, pidx, counts)
+
+
+def _rule_series(cp: CompiledPolicy, li: int, rule: np.ndarray, applied: np.ndarray) -> pl.Series:
+    """One layer's rules as an Enum of its rule ids (null where no rule of the layer applied)."""
+    layer_id = cp.layer_ids[li]
+    first, last = int(cp.layers[li, L.L_RULE_START]), int(cp.layers[li, L.L_RULE_END])
+    if last <= first:
+        return pl.Series(f"rule_{layer_id}", [None] * rule.shape[0], dtype=pl.String)
+    enum = pl.Enum([ref.rule_id for ref in cp.rules[first:last]])
+    series = pl.Series(f"rule_{layer_id}", rule).cat.to(enum)
+    missing = pl.Series(~applied)
+    return series.set(missing, None) if missing.any() else series
+
+
+@dataclass(frozen=True)
+class FinalState:
+    """Accumulators at the end of the batch: one row per person-year and household-year."""
+
+    persons: pl.DataFrame  # person_id, year, slots (list of int64, the engine's layout)
+    households: pl.DataFrame  # household_id, year, slots
 
 
 def settle_batch(cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True) -> pl.DataFrame:
-    """Settle every claim; return, in input order, each layer's payment and rule."""
+    """Settle every claim; return the input, in its order, with each layer's payment and rule.
+
+    Input out of settlement order is gathered into order first (so the engine reads memory
+    in sequence) and the results are put back into the input's order at the end.
+    """
+    return settle_batch_with_state(cp, claims, check=check, keep_state=False)[0]
+
+
+def settle_batch_with_state(
+    cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True, keep_state: bool = True
+) -> tuple[pl.DataFrame, FinalState | None]:
+    """``settle_batch``, and (``keep_state``) every person's and household's final accumulators."""
+    claims = prepare_codes(claims)
     if check:
         check_batch_input(claims)
-    order_cols = ["household_id", "year", "date", "seq"]
-    df = claims.with_row_index("_row").sort(order_cols)
-    matrix, n_p, n_h = _claim_matrix(df)
-    hidx = matrix[:, L.C_HIDX]
-    starts = np.flatnonzero(np.diff(hidx, prepend=-1)) if len(hidx) else np.zeros(0, np.int64)
-    block_starts = np.append(starts, len(hidx)).astype(np.int64)
-    pstate = np.zeros((n_p, cp.n_slots), np.int64)
-    hstate = np.zeros((n_h, cp.n_slots), np.int64)
-    n = df.height
-    pay = np.zeros((n, cp.n_layers), np.int64)
-    rule = np.full((n, cp.n_layers), -1, np.int64)
+    if _is_ordered(claims):
+        results, state = _settle_ordered(cp, claims, keep_state)
+        return pl.concat([claims, results], how="horizontal"), state
+    order = claims.select(pl.arg_sort_by(list(ORDER))).to_series()
+    needed = [*_MATRIX_SOURCES.values(), "household_id", "year", "person_id"]
+    results, state = _settle_ordered(cp, claims.select(needed)[order], keep_state)
+    back = np.empty(claims.height, np.int64)
+    back[order.to_numpy()] = np.arange(claims.height, dtype=np.int64)
+    return pl.concat([claims, results[back]], how="horizontal"), state
+
+
+def _settle_ordered(
+    cp: CompiledPolicy, claims: pl.DataFrame, keep_state: bool
+) -> tuple[pl.DataFrame, FinalState | None]:
+    """The results columns for claims already in settlement order."""
+    bl = _blocks(claims)
+    n, n_l, nb = claims.height, cp.n_layers, len(bl.starts) - 1
+    pay = np.zeros((n_l, n), np.int64)
+    rule = np.zeros((n_l, n), np.uint32)
+    applied = np.zeros((n_l, n), np.bool_)
     oop = np.zeros(n, np.int64)
+    offsets = np.zeros(nb, np.int64)
+    if nb:
+        offsets[1:] = np.cumsum(bl.persons)[:-1]
+    n_person_rows = int(bl.persons.sum()) if keep_state else 0
+    person_out = np.zeros((n_person_rows, cp.n_slots), np.int64)
+    household_out = np.zeros((nb if keep_state else 0, cp.n_slots), np.int64)
     settle_blocks(
-        matrix,
-        block_starts,
+        _claim_columns(claims),
+        bl.order,
+        bl.starts,
+        bl.pidx,
+        max(bl.most_persons, 1),
         cp.layers,
         cp.cond,
         cp.params,
@@ -130,19 +254,45 @@ def settle_batch(cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True
         cp.bonus_cond,
         cp.bonus_points,
         cp.pool_household,
-        pstate,
-        hstate,
+        cp.n_slots,
         pay,
         rule,
+        applied,
         oop,
+        offsets,
+        person_out,
+        household_out,
     )
-    rule_names = pl.Series([r.rule_id for r in cp.rules] + [None], dtype=pl.String)
-    none = len(cp.rules)
-    out = {"_row": df["_row"]}
+    out = []
     for li, layer_id in enumerate(cp.layer_ids):
-        out[f"pay_{layer_id}"] = pl.Series(pay[:, li])
-        idx = np.where(rule[:, li] < 0, none, rule[:, li])
-        out[f"rule_{layer_id}"] = rule_names.gather(idx)
-    out["out_of_pocket_fen"] = pl.Series(oop)
-    result = pl.DataFrame(out).sort("_row").drop("_row")
-    return pl.concat([claims, result], how="horizontal")
+        out.append(pl.Series(f"pay_{layer_id}", pay[li]))
+        out.append(_rule_series(cp, li, rule[li], applied[li]))
+    out.append(pl.Series("out_of_pocket_fen", oop))
+    results = pl.DataFrame(out)
+    if not keep_state:
+        return results, None
+    first = bl.starts[:-1]
+    # the claim where each person first appears in its block gives the person's id
+    person = claims.get_column("person_id").to_numpy()
+    slot_of_claim = offsets.repeat(np.diff(bl.starts)) + bl.pidx
+    person_ids = np.zeros(n_person_rows, np.int64)
+    person_ids[slot_of_claim] = person
+    years = claims.get_column("year").to_numpy()
+    block_of_row = np.repeat(np.arange(nb), bl.persons)
+    state = FinalState(
+        persons=pl.DataFrame(
+            {
+                "person_id": person_ids,
+                "year": years[first][block_of_row],
+                "slots": person_out,
+            }
+        ),
+        households=pl.DataFrame(
+            {
+                "household_id": claims.get_column("household_id").to_numpy()[first],
+                "year": years[first],
+                "slots": household_out,
+            }
+        ),
+    )
+    return results, state

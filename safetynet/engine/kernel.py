@@ -43,7 +43,7 @@ def _matches(k: np.ndarray, c: np.ndarray) -> bool:
     return not (k[L.K_AGE_TO] >= 0 and c[L.C_AGE] >= k[L.K_AGE_TO])
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def settle_claim(
     c: np.ndarray,
     layers: np.ndarray,
@@ -178,8 +178,11 @@ def settle_claim(
 
 @njit(cache=True, parallel=True)
 def settle_blocks(
-    claims: np.ndarray,
+    cols: np.ndarray,
+    order: np.ndarray,
     block_starts: np.ndarray,
+    pidx: np.ndarray,
+    max_persons: int,
     layers: np.ndarray,
     cond: np.ndarray,
     params: np.ndarray,
@@ -190,32 +193,77 @@ def settle_blocks(
     bonus_cond: np.ndarray,
     bonus_points: np.ndarray,
     pool_household: np.ndarray,
-    pstate: np.ndarray,
-    hstate: np.ndarray,
+    n_slots: int,
     pay: np.ndarray,
     rule: np.ndarray,
+    applied: np.ndarray,
     oop: np.ndarray,
+    person_offset: np.ndarray,
+    person_out: np.ndarray,
+    household_out: np.ndarray,
 ) -> None:
-    """Settle claims block by block (blocks of whole households, in time order within)."""
+    """Settle claims block by block (a block is one household-year), in parallel.
+
+    ``cols`` holds the claim columns [N_CLAIM_COLS, n] in input order; ``order`` lists the
+    input rows in settlement order and ``block_starts`` cuts it into blocks; ``pidx`` is the
+    person's row within its block (``< max_persons``). A block's accumulators start at zero
+    and live in scratch rows of the task, so the state stays in cache and nothing of the size
+    of the input is allocated. Results land in input order: ``pay`` [n_layers, n] in fen,
+    ``rule`` [n_layers, n] the rule's index *within its layer* (0 where none applied),
+    ``applied`` [n_layers, n] whether a rule of the layer applied, ``oop`` [n].
+    When ``person_out`` has rows, each block's final accumulators are kept: person ``k`` of
+    block ``b`` in row ``person_offset[b] + k`` of ``person_out``, the household in row ``b``
+    of ``household_out``.
+    """
     dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
-    for b in prange(block_starts.shape[0] - 1):
-        for i in range(block_starts[b], block_starts[b + 1]):
-            oop[i] = settle_claim(
-                claims[i],
-                layers,
-                cond,
-                params,
-                deductible,
-                tier_from,
-                tier_bp,
-                ceiling,
-                bonus_cond,
-                bonus_points,
-                pool_household,
-                pstate,
-                hstate,
-                pay[i],
-                rule[i],
-                False,
-                dummy,
-            )
+    n_cols = cols.shape[0]
+    n_layers = layers.shape[0]
+    n_blocks = block_starts.shape[0] - 1
+    chunk = 4096  # blocks per task: scratch is allocated once per task, not per block
+    for t in prange((n_blocks + chunk - 1) // chunk):
+        row = np.zeros(n_cols, np.int64)
+        pay_row = np.zeros(n_layers, np.int64)
+        rule_row = np.zeros(n_layers, np.int64)
+        pstate = np.zeros((max_persons, n_slots), np.int64)
+        hstate = np.zeros((1, n_slots), np.int64)
+        for b in range(t * chunk, min(n_blocks, (t + 1) * chunk)):
+            lo, hi = block_starts[b], block_starts[b + 1]
+            used = 0
+            for i in range(lo, hi):
+                used = max(used, pidx[i] + 1)
+            pstate[:used] = 0
+            hstate[0] = 0
+            for i in range(lo, hi):
+                j = order[i]
+                for c in range(n_cols):
+                    row[c] = cols[c, j]
+                row[L.C_HIDX] = 0
+                row[L.C_PIDX] = pidx[i]
+                oop[j] = settle_claim(
+                    row,
+                    layers,
+                    cond,
+                    params,
+                    deductible,
+                    tier_from,
+                    tier_bp,
+                    ceiling,
+                    bonus_cond,
+                    bonus_points,
+                    pool_household,
+                    pstate,
+                    hstate,
+                    pay_row,
+                    rule_row,
+                    False,
+                    dummy,
+                )
+                for li in range(n_layers):
+                    pay[li, j] = pay_row[li]
+                    hit = rule_row[li] >= 0
+                    applied[li, j] = hit
+                    rule[li, j] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0
+            if person_out.shape[0] > 0:
+                for k in range(used):
+                    person_out[person_offset[b] + k] = pstate[k]
+                household_out[b] = hstate[0]

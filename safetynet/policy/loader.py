@@ -6,7 +6,7 @@
   recorded under its path in ``Policy.value_sources``.
 * ``extends: <policy file>`` makes a file a small override of another: mappings merge
   key by key, lists of items with an ``id`` merge item by item (``remove: true`` deletes
-  one), anything else is replaced.
+  one), anything else — a sourced ``{value: ...}`` included — is replaced.
 """
 
 from __future__ import annotations
@@ -99,7 +99,8 @@ def _parse(text: str, filename: str) -> _Map:
 
 def _merge(base: Any, override: Any) -> Any:
     """Deep-merge ``override`` onto ``base`` (see module docstring)."""
-    if isinstance(base, _Map) and isinstance(override, _Map):
+    wrapped = any(isinstance(x, _Map) and "value" in x for x in (base, override))
+    if isinstance(base, _Map) and isinstance(override, _Map) and not wrapped:
         out = _Map(base)
         out.where = dict(base.where)
         out.at = override.at

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
-from safetynet.engine.batch import settle_batch
+from safetynet.engine.batch import settle_batch, settle_batch_with_state
 from safetynet.engine.facts import ClaimFacts, status_mask
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.policy.compile import CompiledPolicy, compile_policy
@@ -178,8 +178,11 @@ def _facts(r: dict[str, Any]) -> ClaimFacts:
     )
 
 
-def settle_online(cp: CompiledPolicy, rows: list[dict[str, Any]]) -> dict[int, Any]:
-    """Claim by claim, in each household-year's time order, with stored accumulators."""
+def settle_online(
+    cp: CompiledPolicy, rows: list[dict[str, Any]]
+) -> tuple[dict[int, Any], dict[tuple[int, int], Any], dict[tuple[int, int], Any]]:
+    """Claim by claim, in each household-year's time order, with stored accumulators;
+    returns each claim's settlement and the final person and household accumulators."""
     persons: dict[tuple[int, int], Any] = {}
     households: dict[tuple[int, int], Any] = {}
     results = {}
@@ -195,14 +198,21 @@ def settle_online(cp: CompiledPolicy, rows: list[dict[str, Any]]) -> dict[int, A
         s = settle_one(cp, _facts(r), acc)
         persons[pk], households[hk] = s.accumulators.person, s.accumulators.household
         results[i] = s
-    return results
+    return results, persons, households
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cp=policies(), rows=claim_rows())
 def test_online_equals_batch_and_invariants_hold(cp: CompiledPolicy, rows: list[dict]) -> None:
-    online = settle_online(cp, rows)
-    batch = settle_batch(cp, pl.DataFrame(rows))
+    online, persons, households = settle_online(cp, rows)
+    batch, state = settle_batch_with_state(cp, pl.DataFrame(rows))
+    assert state is not None
+    # the batch's final accumulators are the online ones, person by person
+    for pid, year, slots in state.persons.iter_rows():
+        assert list(slots) == list(persons[(pid, year)])
+    for hid, year, slots in state.households.iter_rows():
+        assert list(slots) == list(households[(hid, year)])
+    assert state.persons.height == len(persons)
     for i, r in enumerate(rows):
         s = online[i]
         b = batch.row(i, named=True)

@@ -135,3 +135,15 @@ def test_recalled_values_are_marked() -> None:
     policy = load_policy("anhui-poor-2017")
     recalled = {k for k, s in policy.sources.items() if s.confidence == "recalled"}
     assert policy.value_sources["layers.basic.rules.inpatient_poor.deductible"] in recalled
+
+
+def test_sourced_override_replaces_a_per_level_mapping() -> None:
+    """A reform that restates a per-level ratio with its own source replaces it whole."""
+    path = Path(__file__).parents[2] / "examples" / "reform-anhui-2017-inpatient-plus5.yaml"
+    reform = load_policy(path)
+    base = load_policy("anhui-poor-2017")
+    rule = next(r for r in reform.layers[0].rules if r.id == "inpatient")
+    base_rule = next(r for r in base.layers[0].rules if r.id == "inpatient")
+    assert rule.ratio is not None and base_rule.ratio is not None
+    assert str(rule.ratio["county"]) != str(base_rule.ratio["county"])
+    assert any(s == "reform-proposal" for s in reform.value_sources.values())
