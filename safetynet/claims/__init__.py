@@ -1,0 +1,1 @@
+"""Claims: the documented claim file formats and their preparation for the engine."""

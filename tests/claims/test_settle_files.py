@@ -1,0 +1,202 @@
+"""`safetynet settle`, `simulate` and `resettle` on claim files, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+from typer.testing import CliRunner
+
+from safetynet.claims.fileformat import read_claim_file
+from safetynet.claims.prepare import engine_input
+from safetynet.claims.settle_file import settle_claims
+from safetynet.cli.main import app
+from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.engine.facts import ClaimFacts, statuses_of
+from safetynet.engine.online import Accumulators, settle_one
+from safetynet.money import to_fen
+from tests.claims.helpers import POOR, claim, write_jsonl, year_of_claims
+from tests.engine.helpers import policy
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+runner = CliRunner()
+
+
+def flat(text: str) -> str:
+    """Terminal output with Rich's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def test_settle_writes_every_layer_and_balances(tmp_path: Path) -> None:
+    claims = write_jsonl(tmp_path / "c.jsonl", year_of_claims())
+    out = tmp_path / "r.jsonl"
+    result = runner.invoke(
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(claims), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [r["claim_no"] for r in rows] == [f"C0{i}" for i in range(1, 7)]
+    for r in rows:
+        layers = sum(to_fen(layer["paid"]) for layer in r["layers"].values())
+        assert layers + to_fen(r["out_of_pocket"]) + to_fen(r["institution_borne"]) == to_fen(
+            r["total"]
+        )
+    # the poor inpatient at the county hospital: basic insurance 85 % after a 250 deductible
+    first = rows[0]["layers"]["basic"]
+    assert first == {"paid": f"{(18000 - 250) * 0.85:.2f}", "rule": "inpatient_poor"}
+
+
+def test_parquet_results_equal_json_results(tmp_path: Path) -> None:
+    claims = write_jsonl(tmp_path / "c.jsonl", year_of_claims())
+    for out in ("r.jsonl", "r.parquet"):
+        assert (
+            runner.invoke(
+                app,
+                ["settle", "-p", "anhui-poor-2017", "-c", str(claims), "-o", str(tmp_path / out)],
+            ).exit_code
+            == 0
+        )
+    pq = pl.read_parquet(tmp_path / "r.parquet")
+    js = [json.loads(x) for x in (tmp_path / "r.jsonl").read_text().splitlines()]
+    assert pq["out_of_pocket_fen"].to_list() == [to_fen(r["out_of_pocket"]) for r in js]
+    assert pq["pay_critical"].to_list() == [to_fen(r["layers"]["critical"]["paid"]) for r in js]
+
+
+def test_file_settlement_equals_online_claim_by_claim(tmp_path: Path) -> None:
+    """The service's batch path and the window's online path agree to the fen."""
+    cp = policy("anhui-poor-2017")
+    path = write_jsonl(tmp_path / "c.jsonl", year_of_claims())
+    batch = settle_claims(cp, path)
+    prepared = engine_input(read_claim_file(path), cp).sort("household_id", "date", "seq")
+    acc: dict[str, Accumulators] = {}
+    for r in prepared.iter_rows(named=True):
+        facts = ClaimFacts(
+            kind=ClaimKind(r["kind"]),
+            level=InstitutionLevel(r["level"]),
+            in_county=r["in_county"],
+            referral=r["referral"],
+            statuses=statuses_of(r["status_mask"]) or frozenset({PovertyStatus.ORDINARY}),
+            disease_mask=r["disease_mask"],
+            age=r["age"],
+            total_fen=r["total_fen"],
+            compliant_fen=r["compliant_fen"],
+            essential_fen=r["essential_fen"],
+            deducted_fen=r["deducted_fen"],
+        )
+        # a household shares the household pools, each person has their own
+        key = r["household_id"]
+        person_acc = acc.get(r["person_id"]) or Accumulators.empty(cp)
+        household_acc = acc.get(key) or Accumulators.empty(cp)
+        s = settle_one(cp, facts, Accumulators(person_acc.person, household_acc.household))
+        acc[r["person_id"]] = s.accumulators
+        acc[key] = s.accumulators
+        row = batch.filter(pl.col("claim_no") == r["claim_no"]).row(0, named=True)
+        assert s.out_of_pocket_fen == row["out_of_pocket_fen"]
+        for layer in s.layers:
+            assert layer.paid_fen == row[f"pay_{layer.layer_id}"], (r["claim_no"], layer)
+
+
+def test_rejected_file_settles_nothing(tmp_path: Path) -> None:
+    claims = year_of_claims()
+    claims[3]["level"] = "moon"
+    path = write_jsonl(tmp_path / "c.jsonl", claims)
+    out = tmp_path / "r.jsonl"
+    result = runner.invoke(
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "line 4: level: must be one of" in flat(result.output)
+    assert not out.exists()
+
+
+def test_claims_outside_the_policy_period_are_rejected(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", [claim("Z", "P1", "2016-12-31")])
+    result = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path)])
+    assert result.exit_code == 2
+    assert "line 1: date: outside policy anhui-poor-2017" in flat(result.output)
+
+
+def test_example_file_settles() -> None:
+    cp = policy("anhui-poor-2017")
+    results = settle_claims(cp, EXAMPLES / "claims-anhui-2017.jsonl")
+    assert results.height == 4
+    paid = sum(int(results[c].sum()) for c in results.columns if c.startswith("pay_"))
+    assert paid + int(results["out_of_pocket_fen"].sum()) + int(
+        results["deducted_fen"].sum()
+    ) == int(results["total_fen"].sum())
+
+
+def test_simulate_reform_raises_basic_spending_only_for_residents(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", year_of_claims())
+    xlsx = tmp_path / "cmp.xlsx"
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "-b",
+            "anhui-poor-2017",
+            "-r",
+            str(EXAMPLES / "reform-anhui-2017-inpatient-plus5.yaml"),
+            "-c",
+            str(path),
+            "--xlsx",
+            str(xlsx),
+            "--catastrophic",
+            "5000",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    base = settle_claims(policy("anhui-poor-2017"), path)
+    reform = settle_claims(policy(str(EXAMPLES / "reform-anhui-2017-inpatient-plus5.yaml")), path)
+    ordinary = pl.col("claim_no").is_in(["C04", "C06"])
+    assert (reform.filter(ordinary)["pay_basic"] > base.filter(ordinary)["pay_basic"]).all()
+    assert (
+        reform.filter(~ordinary)["pay_basic"].to_list()
+        == base.filter(~ordinary)["pay_basic"].to_list()
+    )
+    book = openpyxl.load_workbook(xlsx)
+    assert len(book.sheetnames) >= 3
+
+
+def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:
+    claims = year_of_claims()
+    path = write_jsonl(tmp_path / "c.jsonl", claims)
+    settled = tmp_path / "r.jsonl"
+    runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(settled)])
+
+    unchanged = runner.invoke(
+        app, ["resettle", "-p", "anhui-poor-2017", "-c", str(path), "-s", str(settled)]
+    )
+    assert unchanged.exit_code == 0, unchanged.output
+    assert "0 person(s) differ" in flat(unchanged.output)
+
+    for c in claims:  # P3 turns out to have been on the poverty list all year
+        if c["person_id"] == "P3":
+            c["statuses"] = POOR
+    corrected = write_jsonl(tmp_path / "c2.jsonl", claims)
+    diff = tmp_path / "diff.csv"
+    result = runner.invoke(
+        app,
+        [
+            "resettle",
+            "-p",
+            "anhui-poor-2017",
+            "-c",
+            str(corrected),
+            "-s",
+            str(settled),
+            "-o",
+            str(diff),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 person(s) differ" in flat(result.output)
+    d = pl.read_csv(diff)
+    assert set(d["person_id"]) == {"P3"}
+    old = settle_claims(policy("anhui-poor-2017"), path).filter(pl.col("person_id") == "P3")
+    new = settle_claims(policy("anhui-poor-2017"), corrected).filter(pl.col("person_id") == "P3")
+    pays = [c for c in old.columns if c.startswith("pay_")]
+    expected = sum(int(new[c].sum()) - int(old[c].sum()) for c in pays)
+    assert int(d["difference"].sum()) == expected > 0
