@@ -87,7 +87,7 @@ class Enrollment(Base):
     __tablename__ = "enrollment"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
-    year: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer, index=True)  # totals by year
     category: Mapped[PovertyStatus] = mapped_column(enum_column(PovertyStatus))
     individual_fen: Mapped[int] = mapped_column(Fen, default=0)
     subsidy_central_fen: Mapped[int] = mapped_column(Fen, default=0)

@@ -1,0 +1,115 @@
+"""Yearly enrollment: enroll everybody living, with the contribution split by payer; totals.
+
+:func:`enroll_year` is set-based: one query for the persons not yet enrolled, one for the
+poverty status periods in force, the category and split computed by Polars, and a bulk insert.
+Running it again for the same year adds nobody. A person's category is the first of the
+statuses they hold on the enrollment date in the policy's ``priority``
+(:meth:`ContributionPolicy.category_for`), ``ordinary`` when none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import PovertyStatus
+from safetynet.engine.facts import status_mask
+from safetynet.registry.contribution import COLUMN, ContributionPolicy, Payer
+from safetynet.registry.status import periods_frame, status_masks_at
+from safetynet.store.models import Enrollment, Person
+
+CHUNK = 5_000
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+@dataclass
+class EnrollResult:
+    enrolled: int = 0
+    by_category: dict[PovertyStatus, int] = field(default_factory=dict)
+
+
+def _unenrolled(session: Session, year: int, on: date) -> pl.DataFrame:
+    """Persons living on ``on`` (born by then, not deceased) without an enrollment for ``year``."""
+    enrolled = exists().where(Enrollment.person_id == Person.id, Enrollment.year == year)
+    query = select(Person.id, Person.household_id).where(
+        Person.birth_date <= on,
+        or_(Person.deceased_on.is_(None), Person.deceased_on > on),
+        ~enrolled,
+    )
+    rows = session.execute(query.order_by(Person.id)).all()
+    return pl.DataFrame(
+        rows, schema={"person_id": pl.Int64, "household_id": pl.Int64}, orient="row"
+    )
+
+
+def category_expr(policy: ContributionPolicy, mask: pl.Expr) -> pl.Expr:
+    """The category (enum value) for status bit masks, by the policy's priority."""
+    expr = pl.lit(PovertyStatus.ORDINARY.value)
+    for status in reversed(policy.priority):
+        held = (mask & status_mask({status})) != 0
+        expr = pl.when(held).then(pl.lit(status.value)).otherwise(expr)
+    return expr
+
+
+def enroll_year(
+    session: Session,
+    year: int,
+    policy: ContributionPolicy,
+    on: date,
+    progress: Progress | None = None,
+) -> EnrollResult:
+    """Enroll for ``year`` everybody living on ``on`` and not yet enrolled (flushes, no commit)."""
+    if policy.year != year:
+        raise ValueError(f"the contribution policy {policy.id} is for {policy.year}, not {year}")
+    persons = _unenrolled(session, year, on)
+    if persons.is_empty():
+        return EnrollResult()
+    masks = status_masks_at(periods_frame(session, on), persons.with_columns(date=pl.lit(on)))
+    frame = persons.with_columns(masks.alias("mask")).with_columns(
+        category_expr(policy, pl.col("mask")).alias("category")
+    )
+    splits = {s.value: policy.split(s) for s in PovertyStatus}
+    rows = frame.select(
+        "person_id",
+        pl.lit(year).alias("year"),
+        "category",
+        *(
+            pl.col("category")
+            .replace_strict({k: v[payer] for k, v in splits.items()}, return_dtype=pl.Int64)
+            .alias(COLUMN[payer])
+            for payer in Payer
+        ),
+        pl.lit(on).alias("enrolled_on"),
+    )
+    for done, part in enumerate(rows.iter_slices(CHUNK), start=1):
+        session.execute(insert(Enrollment), part.to_dicts())
+        if progress is not None:
+            progress(min(done * CHUNK, rows.height), rows.height)
+    session.flush()
+    counts = frame.group_by("category").len()
+    return EnrollResult(
+        enrolled=rows.height,
+        by_category={PovertyStatus(c): n for c, n in counts.iter_rows()},
+    )
+
+
+def contribution_totals(session: Session, year: int) -> dict[Payer, int]:
+    """The year's contributions by payer, in fen (one query)."""
+    cols = [func.coalesce(func.sum(getattr(Enrollment, COLUMN[p])), 0) for p in Payer]
+    row = session.execute(select(*cols).where(Enrollment.year == year)).one()
+    return {p: int(v) for p, v in zip(Payer, row, strict=True)}
+
+
+def enrollment_counts(session: Session, year: int) -> dict[PovertyStatus, int]:
+    """Persons enrolled for the year by category (one query)."""
+    query = (
+        select(Enrollment.category, func.count())
+        .where(Enrollment.year == year)
+        .group_by(Enrollment.category)
+    )
+    return {PovertyStatus(c): int(n) for c, n in session.execute(query)}

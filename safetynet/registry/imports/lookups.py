@@ -1,0 +1,60 @@
+"""Registry lookups the importers validate against, each read in one query as a Polars frame."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.codes import RegionLevel
+from safetynet.registry.imports.columns import Bound
+from safetynet.registry.imports.problems import Problem, error
+from safetynet.registry.imports.values import unknown_keys
+from safetynet.registry.imports.writing import load_frame
+from safetynet.store.models import Household, Person, Region
+
+
+def regions(session: Session) -> pl.DataFrame:
+    return load_frame(
+        session,
+        {"code": Region.code, "level": Region.level},
+        {"code": pl.String, "level": pl.String},
+    )
+
+
+def households(session: Session) -> pl.DataFrame:
+    return load_frame(
+        session,
+        {"number": Household.number, "id": Household.id, "region_code": Household.region_code,
+         "address": Household.address},
+        {"number": pl.String, "id": pl.Int64, "region_code": pl.String, "address": pl.String},
+    )  # fmt: skip
+
+
+PERSON_SCHEMA = {
+    "resident_id": pl.String, "id": pl.Int64, "name": pl.String, "sex": pl.String,
+    "birth_date": pl.Date, "household_id": pl.Int64, "relation": pl.String,
+    "region_code": pl.String, "phone": pl.String, "deceased_on": pl.Date,
+}  # fmt: skip
+
+
+def persons(session: Session) -> pl.DataFrame:
+    return load_frame(session, {k: getattr(Person, k) for k in PERSON_SCHEMA}, PERSON_SCHEMA)
+
+
+def check_villages(bound: Bound, name: str, known: pl.DataFrame) -> list[Problem]:
+    """Unknown codes are errors, and so are codes of a township or county given as a village."""
+    out = unknown_keys(
+        bound, name, known["code"], "village.unknown",
+        "village {value} does not exist in the division table",
+    )  # fmt: skip
+    if not bound.has(name):
+        return out
+    levels = bound.frame.select("_row", name).join(
+        known.rename({"code": name}), on=name, how="inner"
+    )
+    for row, code, level in levels.filter(pl.col("level") != RegionLevel.VILLAGE.value).iter_rows():
+        out.append(
+            error(row, bound.header[name], "village.level",
+                  f"{code} is a {level}, not a village", value=code, level=level)
+        )  # fmt: skip
+    return out

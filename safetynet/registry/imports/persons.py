@@ -1,0 +1,127 @@
+"""Import persons (参保人员), keyed by resident ID; each belongs to an existing household.
+
+Sex and birth date may be left out: they come from the ID. When given they must agree with
+it. The village defaults to the household's; a different village is a warning.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.codes import Sex
+from safetynet.registry.imports import lookups
+from safetynet.registry.imports.columns import PERSON_COLUMNS, SEX_VALUES, Bound
+from safetynet.registry.imports.problems import Problem, error, warning
+from safetynet.registry.imports.reading import Progress
+from safetynet.registry.imports.values import (
+    check_resident_ids,
+    duplicates,
+    parse_choice,
+    parse_dates,
+    region_warnings,
+    require,
+    too_long,
+    unknown_keys,
+)
+from safetynet.registry.imports.writing import Counts, upsert
+from safetynet.registry.resident_id import ResidentId, validate_against
+from safetynet.store.models import Person
+
+COLUMNS = PERSON_COLUMNS
+OPTIONAL = ("relation", "phone", "deceased_on")  # compared / written only when the file has them
+COLUMN_NAMES = ("sex", "birth_date", "relation", "village_code", "phone", "deceased_on")
+ALWAYS = ("name", "sex", "birth_date", "household_id", "region_code")
+
+
+def _contradictions(bound: Bound) -> list[Problem]:
+    """Sex / birth date cells that disagree with the (valid) resident ID."""
+    out: list[Problem] = []
+    checks = [("sex", "_id_sex"), ("birth_date", "_id_birth")]
+    for name, derived in checks:
+        if not bound.has(name):
+            continue
+        bad = bound.frame.filter(
+            pl.col("_id_ok") & pl.col(name).is_not_null() & (pl.col(name) != pl.col(derived))
+        )
+        for r in bad.select("_row", "resident_id", "_id_birth", "_id_sex", name).to_dicts():
+            number = r["resident_id"]
+            rid = ResidentId(number, number[:6], r["_id_birth"], Sex(r["_id_sex"]))
+            if name == "sex":
+                found = validate_against(rid, sex=Sex(r["sex"]), birth_date=None)
+            else:
+                found = validate_against(rid, sex=None, birth_date=r["birth_date"])
+            out.extend(
+                error(r["_row"], bound.header[name], f"resident_id.{name}_contradiction", text)
+                for text in found
+            )
+    return out
+
+
+def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
+    """Check every row; return the rows ready to write (Person columns) and all problems."""
+    problems = require(bound, "resident_id", "name", "household_no")
+    problems += too_long(bound, {"name": 64, "relation": 16, "phone": 20})
+    problems += check_resident_ids(bound)
+    problems += region_warnings(bound)
+    problems += parse_choice(bound, "sex", SEX_VALUES, "sex")
+    problems += parse_dates(bound, "birth_date", "deceased_on")
+    problems += _contradictions(bound)
+    problems += duplicates(
+        bound, ["resident_id"], "resident_id",
+        "resident ID {value} is also on row {first}; each person may appear only once",
+    )  # fmt: skip
+    households = lookups.households(session)
+    problems += unknown_keys(
+        bound, "household_no", households["number"], "household.unknown",
+        "household {value} does not exist; import the households first",
+    )  # fmt: skip
+    problems += lookups.check_villages(bound, "village_code", lookups.regions(session))
+
+    frame = bound.frame.join(
+        households.select(
+            pl.col("number").alias("household_no"),
+            pl.col("id").alias("household_id"),
+            pl.col("region_code").alias("_household_village"),
+        ),
+        on="household_no",
+        how="left",
+    )
+    if bound.has("village_code"):
+        moved = frame.filter(
+            pl.col("village_code").is_not_null()
+            & pl.col("_household_village").is_not_null()
+            & (pl.col("village_code") != pl.col("_household_village"))
+        )
+        for row, village, home in moved.select("_row", "village_code", "_household_village").rows():
+            problems.append(
+                warning(row, bound.header["village_code"], "village.not_household",
+                        f"village {village} differs from the household's village {home}")
+            )  # fmt: skip
+    given = {name: pl.col(name) if bound.has(name) else pl.lit(None) for name in COLUMN_NAMES}
+    prepared = frame.select(
+        "resident_id",
+        "name",
+        pl.coalesce(given["sex"], pl.col("_id_sex")).cast(pl.String).alias("sex"),
+        pl.coalesce(given["birth_date"], pl.col("_id_birth")).cast(pl.Date).alias("birth_date"),
+        "household_id",
+        given["relation"].cast(pl.String).alias("relation"),
+        pl.coalesce(given["village_code"], pl.col("_household_village"))
+        .cast(pl.String)
+        .alias("region_code"),
+        given["phone"].cast(pl.String).alias("phone"),
+        given["deceased_on"].cast(pl.Date).alias("deceased_on"),
+    )
+    return prepared, problems
+
+
+def write(
+    session: Session, prepared: pl.DataFrame, bound: Bound, progress: Progress | None
+) -> Counts:
+    compare = [*ALWAYS, *(name for name in OPTIONAL if bound.has(name))]
+    existing = lookups.persons(session).select("resident_id", "id", *compare)
+    return upsert(
+        session, Person, prepared, existing,
+        key=["resident_id"], pk="id",
+        insert_columns=["resident_id", *ALWAYS, *OPTIONAL], compare=compare, progress=progress,
+    )  # fmt: skip

@@ -1,0 +1,118 @@
+"""Import poverty lists (建档立卡 / 低保 / 特困 ...) as dated PovertyStatusPeriod rows.
+
+A row names a registered person by resident ID; with scope ``household`` the period belongs to
+the person's whole household (``person_id`` NULL). A period is identified by household, person,
+status and start date: importing it again updates its end date, department and reference.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.registry.imports import lookups
+from safetynet.registry.imports.columns import (
+    POVERTY_COLUMNS,
+    POVERTY_LIST_STATUS,
+    SCOPE_VALUES,
+    Bound,
+)
+from safetynet.registry.imports.problems import Problem, error, warning
+from safetynet.registry.imports.reading import Progress
+from safetynet.registry.imports.values import (
+    check_resident_ids,
+    duplicates,
+    parse_choice,
+    parse_dates,
+    require,
+    too_long,
+    unknown_keys,
+)
+from safetynet.registry.imports.writing import Counts, load_frame, upsert
+from safetynet.store.models import PovertyStatusPeriod
+
+COLUMNS = POVERTY_COLUMNS
+KEY = ["household_id", "_person_key", "status", "valid_from"]
+NO_PERSON = 0  # stands for NULL person_id in the join key
+
+
+def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
+    problems = require(bound, "resident_id", "status", "valid_from", "department")
+    problems += too_long(bound, {"department": 64, "reference": 128})
+    problems += check_resident_ids(bound)
+    problems += parse_choice(bound, "status", POVERTY_LIST_STATUS, "poverty status")
+    problems += parse_choice(bound, "scope", SCOPE_VALUES, "scope")
+    problems += parse_dates(bound, "valid_from", "valid_to")
+    if bound.has("valid_to"):
+        backwards = bound.frame.filter(pl.col("valid_to") <= pl.col("valid_from"))
+        for row, start, end in backwards.select("_row", "valid_from", "valid_to").rows():
+            problems.append(
+                error(row, bound.header["valid_to"], "period.backwards",
+                      f"the period ends on {end} but starts on {start}; "
+                      "the end date is exclusive and must come after the start")
+            )  # fmt: skip
+    people = lookups.persons(session)
+    problems += unknown_keys(
+        bound, "resident_id", people["resident_id"], "person.unknown",
+        "the registry has no person with resident ID {value}; import the persons first",
+    )  # fmt: skip
+    scope = pl.col("scope").fill_null("person") if bound.has("scope") else pl.lit("person")
+    frame = bound.frame.with_columns(scope.alias("scope")).join(
+        people.select("resident_id", pl.col("id").alias("_pid"), "household_id", "deceased_on"),
+        on="resident_id",
+        how="left",
+    )
+    dead = frame.filter(
+        pl.col("deceased_on").is_not_null() & (pl.col("deceased_on") <= pl.col("valid_from"))
+    )
+    for row, died in dead.select("_row", "deceased_on").rows():
+        problems.append(
+            warning(row, bound.header["resident_id"], "person.deceased",
+                    f"the person died on {died}, before the period starts")
+        )  # fmt: skip
+    household = pl.col("scope") == "household"
+    prepared = frame.select(
+        "_row",
+        "household_id",
+        pl.when(household).then(None).otherwise(pl.col("_pid")).alias("person_id"),
+        pl.when(household).then(NO_PERSON).otherwise(pl.col("_pid")).alias("_person_key"),
+        "status",
+        "valid_from",
+        (pl.col("valid_to") if bound.has("valid_to") else pl.lit(None, pl.Date)).alias("valid_to"),
+        "department",
+        (pl.col("reference") if bound.has("reference") else pl.lit(None, pl.String)).alias(
+            "reference"
+        ),
+        "resident_id",
+    )
+    problems += duplicates(
+        Bound(bound.sheet, prepared, bound.header), KEY, "resident_id",
+        "the same status period is also on row {first} (resident ID {value}); "
+        "give each period only once",
+    )  # fmt: skip
+    return prepared.drop("_row", "resident_id"), problems
+
+
+def write(
+    session: Session, prepared: pl.DataFrame, bound: Bound, progress: Progress | None
+) -> Counts:
+    existing = load_frame(
+        session,
+        {"id": PovertyStatusPeriod.id, "household_id": PovertyStatusPeriod.household_id,
+         "person_id": PovertyStatusPeriod.person_id, "status": PovertyStatusPeriod.status,
+         "valid_from": PovertyStatusPeriod.valid_from, "valid_to": PovertyStatusPeriod.valid_to,
+         "department": PovertyStatusPeriod.department,
+         "reference": PovertyStatusPeriod.reference},
+        {"id": pl.Int64, "household_id": pl.Int64, "person_id": pl.Int64, "status": pl.String,
+         "valid_from": pl.Date, "valid_to": pl.Date, "department": pl.String,
+         "reference": pl.String},
+    )  # fmt: skip
+    existing = existing.with_columns(pl.col("person_id").fill_null(NO_PERSON).alias("_person_key"))
+    compare = ["valid_to", "department", *(["reference"] if bound.has("reference") else [])]
+    return upsert(
+        session, PovertyStatusPeriod, prepared, existing.select("id", *KEY, *compare),
+        key=KEY, pk="id",
+        insert_columns=["household_id", "person_id", "status", "valid_from", "valid_to",
+                        "department", "reference"],
+        compare=compare, progress=progress,
+    )  # fmt: skip

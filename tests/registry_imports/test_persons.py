@@ -1,0 +1,194 @@
+"""Persons import: all or nothing, row/column messages, idempotence, upserts, contradictions."""
+
+from __future__ import annotations
+
+import sys
+import types
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import Sex
+from safetynet.registry.imports import import_file
+from safetynet.store.models import ImportBatch, Person
+from tests.registry_imports.helpers import (
+    PERSON_HEADER_EN,
+    PERSON_HEADER_ZH,
+    VILLAGE_B,
+    bad_check,
+    make_id,
+    person_rows,
+    table_counts,
+    write_csv,
+    write_xlsx,
+)
+
+
+def _with_bad_row7(rows: list[list[str]]) -> tuple[list[list[str]], str, str]:
+    rows[5][0], wrong, right = bad_check(rows[5][0])  # data row 6 = spreadsheet row 7
+    return rows, wrong, right
+
+
+def test_bad_check_digit_in_csv_rejects_the_whole_file(county: Session, tmp_path: Path) -> None:
+    rows, wrong, right = _with_bad_row7(person_rows(8))
+    path = write_csv(tmp_path / "persons.csv", PERSON_HEADER_ZH, rows)
+    before = table_counts(county)
+    result = import_file(county, "persons", path)
+    assert not result.ok
+    assert [str(e) for e in result.errors] == [
+        f"row 7, column 身份证号: check digit is {wrong}, the first 17 digits require {right}"
+    ]
+    assert result.errors[0].code == "resident_id.check_digit"
+    assert result.rows_read == 8 and result.inserted == 0
+    assert table_counts(county) == before
+
+
+def test_bad_check_digit_in_xlsx_rejects_the_whole_file(county: Session, tmp_path: Path) -> None:
+    rows, wrong, right = _with_bad_row7(person_rows(8))
+    path = write_xlsx(tmp_path / "persons.xlsx", PERSON_HEADER_ZH, rows)
+    before = table_counts(county)
+    result = import_file(county, "persons", path)
+    assert [str(e) for e in result.errors] == [
+        f"row 7, column 身份证号: check digit is {wrong}, the first 17 digits require {right}"
+    ]
+    assert table_counts(county) == before
+
+
+def test_every_problem_is_collected_and_nothing_written(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(8)
+    rows[0][0] = "12345"  # row 2: length
+    rows[2][4] = "H999"  # row 4: unknown household
+    rows[4][3] = "1999-13-01"  # row 6: not a date
+    path = write_csv(tmp_path / "p.csv", PERSON_HEADER_EN, rows)
+    before = table_counts(county)
+    result = import_file(county, "persons", path)
+    where = [(e.row, e.column, e.code) for e in result.errors]
+    assert where == [
+        (2, "resident_id", "resident_id.length"),
+        (4, "household_no", "household.unknown"),
+        (6, "birth_date", "cell.date"),
+    ]
+    assert table_counts(county) == before
+
+
+def test_good_file_imports_and_derives_from_the_id(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(8)
+    path = write_csv(tmp_path / "persons.csv", PERSON_HEADER_ZH, rows)
+    result = import_file(county, "persons", path, imported_by="clerk")
+    assert result.ok, result.errors
+    assert (result.inserted, result.updated, result.unchanged) == (8, 0, 0)
+    people = {p.resident_id: p for p in county.scalars(select(Person))}
+    assert len(people) == 8
+    third = people[rows[2][0]]
+    assert third.name == "张2" and third.sex is Sex("M") and third.birth_date == date(1962, 3, 12)
+    assert third.region_code == VILLAGE_B and third.household.number == "H003"
+    assert people[rows[7][0]].sex is Sex("F")
+    batch = county.scalars(select(ImportBatch)).one()
+    assert (batch.kind, batch.rows, batch.imported_by) == ("persons", 8, "clerk")
+    assert batch.sha256 == result.sha256 and len(batch.sha256) == 64
+
+
+def test_reimport_changes_nothing(county: Session, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "persons.csv", PERSON_HEADER_ZH, person_rows(8))
+    first = import_file(county, "persons", path)
+    assert first.ok
+    after_first = table_counts(county)
+    again = import_file(county, "persons", path)
+    assert again.already_imported_on is not None
+    assert "already imported on" in again.summary()
+    assert table_counts(county) == after_first
+    forced = import_file(county, "persons", path, force=True)
+    assert (forced.inserted, forced.updated, forced.unchanged) == (0, 0, 8)
+    assert table_counts(county)["person"] == after_first["person"]
+
+
+def test_corrected_file_updates_only_what_changed(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(8)
+    assert import_file(county, "persons", write_csv(tmp_path / "a.csv", PERSON_HEADER_ZH, rows)).ok
+    rows[4][7] = "13811112222"  # a new phone number for one person
+    result = import_file(county, "persons", write_csv(tmp_path / "b.csv", PERSON_HEADER_ZH, rows))
+    assert (result.inserted, result.updated, result.unchanged) == (0, 1, 7)
+    county.expire_all()
+    person = county.scalars(select(Person).where(Person.resident_id == rows[4][0])).one()
+    assert person.phone == "13811112222"
+    assert person.name == "张4"
+
+
+def test_sex_contradicting_the_id_is_an_error(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(4)
+    rows[1][2] = "男"  # the ID of row 3 is a woman's
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_ZH, rows))
+    assert [str(e) for e in result.errors] == [
+        "row 3, column 性别: sex M contradicts the ID, which says F"
+    ]
+    assert table_counts(county)["person"] == 0
+
+
+def test_birth_date_contradicting_the_id_is_an_error(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(4)
+    rows[3][3] = "1963/4/14"
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_ZH, rows))
+    assert [(e.row, e.column, e.code) for e in result.errors] == [
+        (5, "出生日期", "resident_id.birth_date_contradiction")
+    ]
+
+
+def test_unknown_village_is_an_error(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(4)
+    rows[2][6] = "341821100299"
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_ZH, rows))
+    assert [str(e) for e in result.errors] == [
+        "row 4, column 村代码: village 341821100299 does not exist in the division table"
+    ]
+    assert table_counts(county)["person"] == 0
+
+
+def test_duplicate_resident_ids_name_both_rows(county: Session, tmp_path: Path) -> None:
+    rows = person_rows(6)
+    rows[4] = [*rows[1][:1], "李四", *rows[1][2:]]
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_EN, rows))
+    assert [str(e) for e in result.errors] == [
+        f"row 6, column resident_id: resident ID {rows[1][0]} is also on row 3; "
+        "each person may appear only once"
+    ]
+
+
+def test_sex_and_birth_date_may_be_left_out(county: Session, tmp_path: Path) -> None:
+    number = make_id("19900215", 22)
+    path = write_csv(tmp_path / "p.csv", ["身份证号", "姓名", "户编号"], [[number, "王五", "H003"]])
+    result = import_file(county, "persons", path)
+    assert result.ok, result.errors
+    person = county.scalars(select(Person)).one()
+    assert (person.sex, person.birth_date, person.region_code) == (
+        Sex("F"), date(1990, 2, 15), VILLAGE_B,
+    )  # fmt: skip
+
+
+def test_missing_required_column_is_named(county: Session, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "p.csv", ["身份证号", "姓名"], [[make_id(), "王五"]])
+    result = import_file(county, "persons", path)
+    assert [(e.row, e.code) for e in result.errors] == [(1, "column.missing")]
+    assert "户编号" in result.errors[0].message
+
+
+def test_unknown_id_region_is_only_a_warning(
+    county: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = types.ModuleType("safetynet.registry.divisions")
+    fake.region_code_warning = lambda code: (  # type: ignore[attr-defined]
+        None if code == "341821" else f"region code {code} is not in the division table"
+    )
+    monkeypatch.setitem(sys.modules, "safetynet.registry.divisions", fake)
+    rows = person_rows(4)
+    for i in (1, 3):
+        rows[i][0] = make_id(rows[i][0][6:14], 40 + i, region="999999")
+        rows[i][2] = "男" if (40 + i) % 2 else "女"
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_ZH, rows))
+    assert result.ok and result.inserted == 4
+    assert [str(w) for w in result.warnings] == [
+        "row 3, column 身份证号: region code 999999 is not in the division table "
+        "(also on 1 other row(s))"
+    ]
