@@ -1,0 +1,118 @@
+"""Import drug, service and material items (a county's or province's catalog), xlsx or CSV.
+
+Keyed by item code; whole or nothing like every import. Class is A / B / C (甲 / 乙 / 丙);
+the class-B self-pay share is a percentage; the price ceiling is yuan with at most two
+decimals (money.py's rule: finer amounts are errors, never rounded).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.codes import ItemClass, ItemKind, Sex
+from safetynet.registry.imports.columns import BOOL_VALUES, Bound, Column
+from safetynet.registry.imports.problems import Problem, error
+from safetynet.registry.imports.reading import Progress
+from safetynet.registry.imports.values import duplicates, parse_choice, require, too_long
+from safetynet.registry.imports.writing import Counts, load_frame, upsert
+from safetynet.store.models import CatalogItem
+
+COLUMNS = (
+    Column("code", ("项目编码", "医保编码", "药品编码"), True),
+    Column("name", ("项目名称", "药品名称", "名称"), True),
+    Column("kind", ("项目类别", "类型"), True),
+    Column("item_class", ("甲乙类", "收费类别", "类别"), True),
+    Column("self_pay_pct", ("自付比例", "先行自付比例")),
+    Column("essential", ("基本药物", "国家基本药物")),
+    Column("price_ceiling", ("限价", "最高限价")),
+    Column("sex_restriction", ("限性别",)),
+    Column("min_age", ("最小年龄",)),
+    Column("max_age", ("最大年龄",)),
+)
+KIND_VALUES = {
+    "药品": ItemKind.DRUG, "诊疗项目": ItemKind.SERVICE, "医疗服务": ItemKind.SERVICE,
+    "医用耗材": ItemKind.MATERIAL, "耗材": ItemKind.MATERIAL,
+    "drug": ItemKind.DRUG, "service": ItemKind.SERVICE, "material": ItemKind.MATERIAL,
+}  # fmt: skip
+CLASS_VALUES = {"甲": ItemClass.A, "甲类": ItemClass.A, "乙": ItemClass.B, "乙类": ItemClass.B,
+                "丙": ItemClass.C, "丙类": ItemClass.C, "自费": ItemClass.C,
+                "a": ItemClass.A, "b": ItemClass.B, "c": ItemClass.C}  # fmt: skip
+SEX_VALUES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE}
+SCHEMA = {
+    "code": pl.String, "name": pl.String, "kind": pl.String, "item_class": pl.String,
+    "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
+    "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
+}  # fmt: skip
+MONEY = r"^\d{1,9}(\.\d{1,2})?$"
+
+
+def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
+    if not bound.has(name):
+        return []
+    bad = bound.frame.filter(pl.col(name).is_not_null() & ~pl.col(name).str.contains(pattern))
+    return [
+        error(row, bound.header[name], "cell.number", f'"{v}" is not {hint}', value=v)
+        for row, v in bad.select("_row", name).rows()
+    ]
+
+
+def _given(bound: Bound, name: str, dtype: pl.DataType, default: object = None) -> pl.Expr:
+    if not bound.has(name):
+        return pl.lit(default, dtype)
+    return pl.col(name).cast(dtype, strict=False).fill_null(pl.lit(default, dtype))
+
+
+def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
+    problems = require(bound, "code", "name", "kind", "item_class")
+    problems += too_long(bound, {"code": 32, "name": 200})
+    problems += duplicates(bound, ["code"], "code", "item code {value} is also on row {first}")
+    problems += parse_choice(bound, "kind", KIND_VALUES, "item kind")
+    problems += parse_choice(bound, "item_class", CLASS_VALUES, "catalog class")
+    problems += parse_choice(bound, "essential", BOOL_VALUES, "yes / no value")
+    problems += parse_choice(bound, "sex_restriction", SEX_VALUES, "sex")
+    problems += _numbers(bound, "self_pay_pct", r"^(100|\d{1,2})(\.\d{1,2})?%?$",
+                         "a percentage from 0 to 100")  # fmt: skip
+    problems += _numbers(bound, "price_ceiling", MONEY, "an amount in yuan (at most 2 decimals)")
+    problems += _numbers(bound, "min_age", r"^\d{1,3}$", "an age in whole years")
+    problems += _numbers(bound, "max_age", r"^\d{1,3}$", "an age in whole years")
+    if any(p.severity.value == "error" for p in problems):
+        return bound.frame.clear(), problems
+    pct = (
+        pl.col("self_pay_pct").str.strip_suffix("%").cast(pl.Decimal(7, 2)) * 100
+        if bound.has("self_pay_pct")
+        else pl.lit(None)
+    )
+    prepared = bound.frame.select(
+        "code", "name", "kind", "item_class",
+        pct.cast(pl.Int64).fill_null(0).alias("self_pay_bp"),
+        _given(bound, "essential", pl.Boolean, False).alias("essential"),
+        (pl.col("price_ceiling").cast(pl.Decimal(12, 2)) * 100).cast(pl.Int64).alias(
+            "price_ceiling_fen") if bound.has("price_ceiling") else pl.lit(None, pl.Int64).alias(
+            "price_ceiling_fen"),
+        _given(bound, "sex_restriction", pl.String).alias("sex_restriction"),
+        _given(bound, "min_age", pl.Int64).alias("min_age"),
+        _given(bound, "max_age", pl.Int64).alias("max_age"),
+    )  # fmt: skip
+    c_with_share = prepared.filter(
+        (pl.col("item_class") != ItemClass.B.value) & (pl.col("self_pay_bp") > 0)
+        & (pl.col("item_class") != ItemClass.C.value)
+    )  # fmt: skip
+    problems += [
+        error(None, bound.header.get("self_pay_pct"), "item.share_not_b",
+              f"item {code}: only class-B items carry a self-pay share", value=code)
+        for (code,) in c_with_share.select("code").rows()
+    ]  # fmt: skip
+    return prepared, problems
+
+
+def write(
+    session: Session, prepared: pl.DataFrame, bound: Bound, progress: Progress | None
+) -> Counts:
+    existing = load_frame(session, {k: getattr(CatalogItem, k) for k in SCHEMA}, SCHEMA)
+    compare = [c for c in SCHEMA if c != "code"]
+    return upsert(
+        session, CatalogItem, prepared, existing,
+        key=["code"], pk="code", insert_columns=list(SCHEMA), compare=compare,
+        progress=progress,
+    )  # fmt: skip
