@@ -1,6 +1,9 @@
 """Database engine and sessions for SQLite (embedded default) and PostgreSQL.
 
-One schema serves both; ``make_engine`` applies SQLite's pragmas (WAL, foreign keys).
+One schema serves both; ``make_engine`` applies SQLite's pragmas (WAL, foreign keys) and
+lets a session ask for SQLite's write lock up front (``write_lock=True``: ``BEGIN
+IMMEDIATE``), which settlement uses so writers are serialised; on PostgreSQL the settlement
+service locks rows with ``SELECT ... FOR UPDATE`` instead.
 """
 
 from __future__ import annotations
@@ -25,11 +28,20 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN itself (below)
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # ``write_lock=True`` sessions take SQLite's write lock at the start, so a
+            # transaction that reads accumulators and then writes them never interleaves
+            # with another writer; other transactions begin deferred as usual.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     if url.startswith("postgresql://"):
@@ -47,9 +59,15 @@ def default_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error (all or nothing)."""
-    factory = sessionmaker(bind=engine or default_engine(), expire_on_commit=False)
+def session_scope(engine: Engine | None = None, *, write_lock: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on any error (all or nothing).
+
+    ``write_lock``: on SQLite, take the database's write lock when the transaction begins.
+    """
+    bind = engine or default_engine()
+    if write_lock:
+        bind = bind.execution_options(sqlite_begin="IMMEDIATE")
+    factory = sessionmaker(bind=bind, expire_on_commit=False)
     session = factory()
     try:
         yield session

@@ -11,11 +11,13 @@ db_app = typer.Typer(help="Database schema: create or upgrade it.", no_args_is_h
 
 
 @db_app.command("upgrade")
-def upgrade() -> None:
+def upgrade(
+    db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+) -> None:
     """Create or upgrade the database schema to the newest migration."""
     from safetynet.store.migrate import upgrade_to_head
 
-    url = get_settings().database_url
+    url = db or get_settings().database_url
     upgrade_to_head(url)
     Console().print(f"[green]database is at the newest schema:[/green] {url}")
 

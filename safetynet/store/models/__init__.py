@@ -3,7 +3,9 @@
 from safetynet.store.models.base import Base
 from safetynet.store.models.catalogs import CatalogItem, Diagnosis, DiseaseList, DiseaseListEntry
 from safetynet.store.models.claims import Claim, ClaimItem
+from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
+from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
 from safetynet.store.models.registry import (
     Enrollment,
     Household,
@@ -11,8 +13,11 @@ from safetynet.store.models.registry import (
     PovertyStatusPeriod,
     Region,
 )
+from safetynet.store.models.security import AuditEvent, Role, User
 
 __all__ = [
+    "Accumulator",
+    "AuditEvent",
     "Base",
     "CatalogItem",
     "Claim",
@@ -22,8 +27,13 @@ __all__ = [
     "DiseaseListEntry",
     "Enrollment",
     "Household",
+    "ImportBatch",
     "Institution",
     "Person",
     "PovertyStatusPeriod",
     "Region",
+    "Role",
+    "Settlement",
+    "SettlementLayer",
+    "User",
 ]

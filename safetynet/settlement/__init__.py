@@ -1,0 +1,9 @@
+"""The one-stop settlement service: a claim in, every layer settled, the ledger appended.
+
+submission    what a window or hospital system submits (validated input)
+errors        the service's refusals, each with a stable code and the field at fault
+policies      which policy is in force for a region on a date
+facts         a submission resolved against the registry and catalogs into engine facts
+accumulators  loading, locking, storing and rebuilding annual accumulators
+service       preview, submit (idempotent), refund
+"""

@@ -1,0 +1,77 @@
+"""Which policy is in force for a region on a date.
+
+Candidates are the shipped policy files plus those in ``SAFETYNET_POLICY_DIR``; a policy
+applies where its ``region`` code is a prefix of the person's region code and its validity
+covers the date. The most specific region wins; two equally specific candidates (say the
+two readings of Ningxia's backstop) are ambiguous until ``SAFETYNET_POLICIES`` names the one
+a deployment uses.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from safetynet.policy.compile import CompiledPolicy, compile_policy
+from safetynet.policy.diseases import group_prefixes
+from safetynet.policy.loader import load_policy, shipped_policies
+from safetynet.settlement.errors import SettlementError
+
+
+@lru_cache(maxsize=1)
+def _candidates(extra_dir: str | None, chosen: str | None) -> tuple[CompiledPolicy, ...]:
+    paths: dict[str, Path] = dict(shipped_policies())
+    if extra_dir:
+        paths.update({p.stem: p for p in sorted(Path(extra_dir).glob("*.yaml"))})
+    names = [n.strip() for n in chosen.split(",")] if chosen else list(paths)
+    unknown = [n for n in names if n not in paths]
+    if unknown:
+        raise SettlementError(
+            "policy_unknown",
+            f"SAFETYNET_POLICIES names unknown policies: {', '.join(unknown)}",
+            status=500,
+        )
+    return tuple(compile_policy(load_policy(paths[n])) for n in names)
+
+
+_PREFIXES: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+def prefixes_of(cp: CompiledPolicy) -> dict[str, tuple[str, ...]]:
+    """The policy's disease groups as ICD-10 prefixes (cached per policy id)."""
+    if cp.policy.id not in _PREFIXES:
+        _PREFIXES[cp.policy.id] = group_prefixes(cp.policy)
+    return _PREFIXES[cp.policy.id]
+
+
+def policy_in_force(region_code: str, on: date) -> CompiledPolicy:
+    """The compiled policy for a region on a date; ``SettlementError`` when none or ambiguous."""
+    cands = _candidates(
+        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
+    )
+    fits = [
+        cp
+        for cp in cands
+        if region_code.startswith(cp.policy.region)
+        and cp.policy.valid_from <= on <= cp.policy.valid_to
+    ]
+    if not fits:
+        raise SettlementError(
+            "no_policy",
+            f"no policy is in force for region {region_code} on {on.isoformat()}",
+            field="date",
+        )
+    best = max(len(cp.policy.region) for cp in fits)
+    fits = [cp for cp in fits if len(cp.policy.region) == best]
+    if len(fits) > 1:
+        ids = ", ".join(cp.policy.id for cp in fits)
+        raise SettlementError(
+            "policy_ambiguous",
+            f"several policies apply to region "
+            f"{region_code} on {on.isoformat()} ({ids}); name the one in "
+            "force in SAFETYNET_POLICIES",
+            status=500,
+        )
+    return fits[0]

@@ -1,0 +1,388 @@
+"""Preview, submit and refund claims: the settlement service the window and APIs call.
+
+- ``preview``: settle against the stored accumulators; nothing is written.
+- ``submit``: the same, then append the ledger entry, the claim and the new accumulators
+  in one transaction, under the household lock. A ``client_key`` makes it idempotent: a
+  retry with the same key and the same claim returns the first settlement and pays nothing
+  again; the same key with a different claim is refused.
+- ``refund``: append a reversal (negated amounts) and rebuild the accumulators.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import ClaimKind
+from safetynet.engine.facts import status_mask
+from safetynet.engine.online import Settlement as EngineSettlement
+from safetynet.engine.online import settle_one
+from safetynet.policy.compile import CompiledPolicy
+from safetynet.settlement import accumulators as accs
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.facts import ResolvedClaim, resolve
+from safetynet.settlement.policies import policy_in_force
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Claim, ClaimItem, Person
+from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
+
+
+@dataclass(frozen=True)
+class LayerView:
+    layer_id: str
+    name_en: str
+    name_zh: str
+    paid_fen: int
+    rule_id: str | None
+    source: str | None  # the published document behind the rule
+    facts: dict[str, int]
+    parameter_sources: dict[str, str] = field(default_factory=dict)  # parameter -> document
+
+
+@dataclass(frozen=True)
+class SettlementView:
+    """What the window shows and prints: every layer, the rule behind it, what the patient pays."""
+
+    settlement_id: int | None  # None for a preview
+    entry_kind: str
+    policy_id: str
+    resident_id: str
+    person_name: str
+    claim_no: str | None
+    claim_date: date
+    kind: str
+    institution_code: str
+    total_fen: int
+    compliant_fen: int
+    institution_borne_fen: int
+    paid_fen: int
+    out_of_pocket_fen: int
+    layers: list[LayerView]
+    accumulators: dict[str, dict[str, int]] = field(default_factory=dict)
+    replayed: bool = False  # an idempotent retry answered from the ledger
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        out = asdict(self)
+        out["claim_date"] = self.claim_date.isoformat()
+        return out
+
+
+def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> dict[str, str]:
+    """Documents behind the rule's individually sourced parameters (deductible, ratio, ...)."""
+    if rule_id is None:
+        return {}
+    prefix = f"layers.{layer_id}.rules.{rule_id}."
+    sources = cp.policy.sources
+    return {
+        path.removeprefix(prefix): sources[src].document
+        for path, src in cp.policy.value_sources.items()
+        if path.startswith(prefix) and src in sources
+    }
+
+
+def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView]:
+    views = []
+    for layer, res in zip(cp.policy.layers, result.layers, strict=True):
+        src = cp.policy.sources.get(res.source) if res.source else None
+        views.append(
+            LayerView(
+                res.layer_id,
+                layer.name_en,
+                layer.name_zh,
+                res.paid_fen,
+                res.rule_id,
+                src.document if src else None,
+                res.facts,
+                _param_sources(cp, res.layer_id, res.rule_id),
+            )
+        )
+    return views
+
+
+def _settle(session: Session, rc: ResolvedClaim) -> EngineSettlement:
+    acc = accs.load(session, rc.policy, rc.person.id, rc.person.household_id, rc.year)
+    return settle_one(rc.policy, rc.facts, acc)
+
+
+def _view(
+    rc: ResolvedClaim,
+    sub: ClaimSubmission,
+    result: EngineSettlement,
+    settlement_id: int | None,
+    claim_no: str | None,
+) -> SettlementView:
+    return SettlementView(
+        settlement_id=settlement_id,
+        entry_kind=EntryKind.SETTLEMENT.value,
+        policy_id=rc.policy.policy.id,
+        resident_id=rc.person.resident_id,
+        person_name=rc.person.name,
+        claim_no=claim_no,
+        claim_date=sub.date,
+        kind=sub.kind.value,
+        institution_code=rc.institution.code,
+        total_fen=rc.facts.total_fen,
+        compliant_fen=rc.facts.compliant_fen,
+        institution_borne_fen=result.institution_borne_fen,
+        paid_fen=result.paid_fen,
+        out_of_pocket_fen=result.out_of_pocket_fen,
+        layers=_layer_views(rc.policy, result),
+        accumulators=result.accumulators.as_dict(rc.policy),
+    )
+
+
+def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
+    """Settle without writing anything."""
+    rc = resolve(session, sub)
+    return _view(rc, sub, _settle(session, rc), None, sub.claim_no)
+
+
+def request_hash(sub: ClaimSubmission) -> str:
+    return hashlib.sha256(sub.model_dump_json().encode()).hexdigest()
+
+
+def submit(
+    session: Session, sub: ClaimSubmission, *, user: str, client_key: str | None = None
+) -> SettlementView:
+    """Settle and record; the caller commits. Idempotent on ``client_key``."""
+    person = _person_for_lock(session, sub)
+    accs.lock_household(session, person.household_id)
+    if client_key:
+        earlier = session.scalar(select(Settlement).where(Settlement.client_key == client_key))
+        if earlier is not None:
+            if earlier.request_hash != request_hash(sub):
+                raise SettlementError(
+                    "client_key_reused",
+                    "this client key was used for a different claim",
+                    field="client_key",
+                    status=409,
+                )
+            return replace_replayed(settlement_view(session, earlier.id))
+    if sub.claim_no and session.scalar(select(Claim.id).where(Claim.claim_no == sub.claim_no)):
+        raise SettlementError(
+            "claim_exists",
+            f"claim {sub.claim_no} was already submitted",
+            field="claim_no",
+            status=409,
+        )
+    rc = resolve(session, sub)
+    result = _settle(session, rc)
+    claim = Claim(
+        claim_no=sub.claim_no or f"SN-{uuid.uuid4().hex[:20]}",
+        person_id=rc.person.id,
+        institution_code=rc.institution.code,
+        kind=sub.kind,
+        start_date=sub.date,
+        end_date=sub.discharge_date or sub.date,
+        diagnosis_code=sub.diagnosis,
+        referral=sub.referral,
+        total_fen=rc.facts.total_fen,
+    )
+    session.add(claim)
+    session.flush()
+    session.add_all(
+        ClaimItem(
+            claim_id=claim.id,
+            item_code=line.code,
+            quantity=line.quantity,
+            amount_fen=int(amount),
+            deducted_fen=int(deducted),
+        )
+        for line, amount, deducted in zip(
+            sub.items, rc.lines["amount_fen"], rc.lines["deducted_fen"], strict=True
+        )
+    )
+    entry = _entry(rc, claim, result, user, client_key, request_hash(sub))
+    session.add(entry)
+    session.flush()
+    _add_layers(session, entry.id, result, sign=1)
+    accs.store(
+        session, rc.policy, rc.person.id, rc.person.household_id, rc.year, result.accumulators
+    )
+    session.flush()
+    return _view(rc, sub, result, entry.id, claim.claim_no)
+
+
+def replace_replayed(view: SettlementView) -> SettlementView:
+    from dataclasses import replace
+
+    return replace(view, replayed=True)
+
+
+def _person_for_lock(session: Session, sub: ClaimSubmission) -> Person:
+    from safetynet.settlement.facts import find_person
+
+    return find_person(session, sub.resident_id)
+
+
+def _entry(
+    rc: ResolvedClaim,
+    claim: Claim,
+    result: EngineSettlement,
+    user: str,
+    client_key: str | None,
+    req_hash: str | None,
+) -> Settlement:
+    f = rc.facts
+    return Settlement(
+        entry_kind=EntryKind.SETTLEMENT,
+        client_key=client_key,
+        request_hash=req_hash,
+        claim_id=claim.id,
+        person_id=rc.person.id,
+        household_id=rc.person.household_id,
+        year=rc.year,
+        policy_id=rc.policy.policy.id,
+        kind=f.kind,
+        level=f.level,
+        in_county=f.in_county,
+        referral=f.referral,
+        status_mask=status_mask(f.statuses),
+        disease_mask=f.disease_mask,
+        age=f.age,
+        claim_date=claim.start_date,
+        total_fen=f.total_fen,
+        compliant_fen=f.compliant_fen,
+        essential_fen=f.essential_fen,
+        deducted_fen=f.deducted_fen,
+        paid_fen=result.paid_fen,
+        out_of_pocket_fen=result.out_of_pocket_fen,
+        created_by=user,
+    )
+
+
+def _add_layers(session: Session, entry_id: int, result: EngineSettlement, *, sign: int) -> None:
+    session.add_all(
+        SettlementLayer(
+            settlement_id=entry_id,
+            position=i,
+            layer_id=layer.layer_id,
+            rule_id=layer.rule_id,
+            source=layer.source,
+            paid_fen=sign * layer.paid_fen,
+            facts=layer.facts,
+        )
+        for i, layer in enumerate(result.layers)
+    )
+
+
+def settlement_view(session: Session, settlement_id: int) -> SettlementView:
+    """A recorded ledger entry as the window shows it."""
+    entry = session.get(Settlement, settlement_id)
+    if entry is None:
+        raise SettlementError("settlement_unknown", f"no settlement {settlement_id}", status=404)
+    claim = session.get(Claim, entry.claim_id)
+    person = session.get(Person, entry.person_id)
+    assert claim is not None and person is not None
+    cp = policy_in_force(person.region_code, entry.claim_date)
+    layers_by_id = {layer.id: layer for layer in cp.policy.layers}
+    rows = session.scalars(
+        select(SettlementLayer)
+        .where(SettlementLayer.settlement_id == entry.id)
+        .order_by(SettlementLayer.position)
+    ).all()
+    views = []
+    for r in rows:
+        layer = layers_by_id.get(r.layer_id)
+        src = cp.policy.sources.get(r.source) if r.source else None
+        views.append(
+            LayerView(
+                r.layer_id,
+                layer.name_en if layer else r.layer_id,
+                layer.name_zh if layer else r.layer_id,
+                r.paid_fen,
+                r.rule_id,
+                src.document if src else None,
+                dict(r.facts or {}),
+                _param_sources(cp, r.layer_id, r.rule_id),
+            )
+        )
+    acc = accs.load(session, cp, person.id, person.household_id, entry.year)
+    return SettlementView(
+        settlement_id=entry.id,
+        entry_kind=entry.entry_kind.value,
+        policy_id=entry.policy_id,
+        resident_id=person.resident_id,
+        person_name=person.name,
+        claim_no=claim.claim_no,
+        claim_date=entry.claim_date,
+        kind=ClaimKind(entry.kind).value,
+        institution_code=claim.institution_code,
+        total_fen=entry.total_fen,
+        compliant_fen=entry.compliant_fen,
+        institution_borne_fen=entry.deducted_fen,
+        paid_fen=entry.paid_fen,
+        out_of_pocket_fen=entry.out_of_pocket_fen,
+        layers=views,
+        accumulators=acc.as_dict(cp),
+    )
+
+
+def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> SettlementView:
+    """Reverse a settlement (a new, negated entry) and rebuild the accumulators."""
+    entry = session.get(Settlement, settlement_id)
+    if entry is None or entry.entry_kind != EntryKind.SETTLEMENT:
+        raise SettlementError(
+            "settlement_unknown", f"no settlement {settlement_id} to refund", status=404
+        )
+    accs.lock_household(session, entry.household_id)
+    if session.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id)):
+        raise SettlementError(
+            "already_refunded", f"settlement {settlement_id} was already refunded", status=409
+        )
+    reversal = Settlement(
+        entry_kind=EntryKind.REVERSAL,
+        claim_id=entry.claim_id,
+        person_id=entry.person_id,
+        household_id=entry.household_id,
+        year=entry.year,
+        policy_id=entry.policy_id,
+        reverses_id=entry.id,
+        kind=entry.kind,
+        level=entry.level,
+        in_county=entry.in_county,
+        referral=entry.referral,
+        status_mask=entry.status_mask,
+        disease_mask=entry.disease_mask,
+        age=entry.age,
+        claim_date=entry.claim_date,
+        total_fen=-entry.total_fen,
+        compliant_fen=-entry.compliant_fen,
+        essential_fen=-entry.essential_fen,
+        deducted_fen=-entry.deducted_fen,
+        paid_fen=-entry.paid_fen,
+        out_of_pocket_fen=-entry.out_of_pocket_fen,
+        created_by=user,
+        reason=reason,
+    )
+    session.add(reversal)
+    session.flush()
+    layers = session.scalars(
+        select(SettlementLayer).where(SettlementLayer.settlement_id == entry.id)
+    ).all()
+    session.add_all(
+        SettlementLayer(
+            settlement_id=reversal.id,
+            position=r.position,
+            layer_id=r.layer_id,
+            rule_id=r.rule_id,
+            source=r.source,
+            paid_fen=-r.paid_fen,
+            facts={},
+        )
+        for r in layers
+    )
+    person = session.get(Person, entry.person_id)
+    assert person is not None
+    cp = policy_in_force(person.region_code, entry.claim_date)
+    accs.rebuild(session, cp, entry.household_id, entry.year)
+    session.flush()
+    return settlement_view(session, reversal.id)

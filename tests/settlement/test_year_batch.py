@@ -1,0 +1,85 @@
+"""A year of recorded claims settled in one batch lands in the ledger exactly as the window
+would have settled them one by one."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, select
+
+from safetynet.settlement.service import preview, submit
+from safetynet.settlement.year_batch import settle_year
+from safetynet.store.db import session_scope
+from safetynet.store.models import Accumulator, Claim, ClaimItem, Person, Settlement
+from tests.settlement.conftest import County
+from tests.settlement.helpers import inpatient
+
+
+def _record_claims(engine: Engine, county: County) -> list[tuple[str, date]]:
+    """Three admissions of the poor household and one of the ordinary person, no ledger."""
+    plan = [
+        (county.poor_id, date(2017, 1, 10)),
+        (county.spouse_id, date(2017, 2, 10)),
+        (county.poor_id, date(2017, 6, 1)),
+        (county.ordinary_id, date(2017, 3, 3)),
+    ]
+    with session_scope(engine) as s:
+        for n, (rid, day) in enumerate(plan):
+            person = s.scalar(select(Person).where(Person.resident_id == rid))
+            assert person is not None
+            claim = Claim(
+                claim_no=f"OLD-{n}",
+                person_id=person.id,
+                institution_code="H-COUNTY",
+                kind="inpatient",
+                start_date=day,
+                end_date=day + timedelta(days=5),
+                diagnosis_code="J18.9",
+                referral=False,
+                total_fen=1_000_000,
+            )
+            s.add(claim)
+            s.flush()
+            for code, fen in (
+                ("BED", 600_000),
+                ("DRUG-A", 200_000),
+                ("DRUG-B", 100_000),
+                ("DRUG-C", 100_000),
+            ):
+                s.add(ClaimItem(claim_id=claim.id, item_code=code, amount_fen=fen))
+    return plan
+
+
+def test_batch_year_equals_online_settlement(db_engine: Engine, county: County) -> None:
+    plan = _record_claims(db_engine, county)
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 4 and result.skipped_households == 0
+    with session_scope(db_engine) as s:
+        batch = {e.claim_id: e for e in s.scalars(select(Settlement))}
+        stored = {(a.scope.value, a.owner_id): a.slots for a in s.scalars(select(Accumulator))}
+    # the same claims, one by one through the online service, in another database state
+    with session_scope(db_engine, write_lock=True) as s:
+        s.execute(Accumulator.__table__.delete())
+    online = []
+    for rid, day in sorted(plan, key=lambda x: x[1]):
+        with session_scope(db_engine) as s:
+            online.append((rid, day, preview(s, inpatient(rid, day)).paid_fen))
+        with session_scope(db_engine, write_lock=True) as s:
+            submit(s, inpatient(rid, day), user="test")
+    with session_scope(db_engine) as s:
+        by_claim = {c.claim_no: c for c in s.scalars(select(Claim))}
+        people = {p.id: p.resident_id for p in s.scalars(select(Person))}
+        batch_paid = sorted((people[e.person_id], e.claim_date, e.paid_fen) for e in batch.values())
+        after = {(a.scope.value, a.owner_id): a.slots for a in s.scalars(select(Accumulator))}
+    assert batch_paid == sorted(online)
+    assert stored == after
+    assert len(by_claim) == 8
+
+
+def test_second_run_settles_nothing_and_online_continues(db_engine: Engine, county: County) -> None:
+    _record_claims(db_engine, county)
+    settle_year(db_engine, 2017)
+    assert settle_year(db_engine, 2017).settled == 0
+    with session_scope(db_engine, write_lock=True) as s:  # ids continue after the batch
+        view = submit(s, inpatient(county.ordinary_id, date(2017, 9, 1)), user="clerk")
+    assert view.settlement_id is not None and view.settlement_id > 4
