@@ -56,6 +56,25 @@ def category_expr(policy: ContributionPolicy, mask: pl.Expr) -> pl.Expr:
     return expr
 
 
+def enrollment_rows(
+    frame: pl.DataFrame, year: int, policy: ContributionPolicy, on: date
+) -> pl.DataFrame:
+    """Enrollment rows (the ``enrollment`` table's columns) for persons with a ``category``."""
+    splits = {s.value: policy.split(s) for s in PovertyStatus}
+    return frame.select(
+        "person_id",
+        pl.lit(year).alias("year"),
+        "category",
+        *(
+            pl.col("category")
+            .replace_strict({k: v[payer] for k, v in splits.items()}, return_dtype=pl.Int64)
+            .alias(COLUMN[payer])
+            for payer in Payer
+        ),
+        pl.lit(on).alias("enrolled_on"),
+    )
+
+
 def enroll_year(
     session: Session,
     year: int,
@@ -73,19 +92,7 @@ def enroll_year(
     frame = persons.with_columns(masks.alias("mask")).with_columns(
         category_expr(policy, pl.col("mask")).alias("category")
     )
-    splits = {s.value: policy.split(s) for s in PovertyStatus}
-    rows = frame.select(
-        "person_id",
-        pl.lit(year).alias("year"),
-        "category",
-        *(
-            pl.col("category")
-            .replace_strict({k: v[payer] for k, v in splits.items()}, return_dtype=pl.Int64)
-            .alias(COLUMN[payer])
-            for payer in Payer
-        ),
-        pl.lit(on).alias("enrolled_on"),
-    )
+    rows = enrollment_rows(frame, year, policy, on)
     for done, part in enumerate(rows.iter_slices(CHUNK), start=1):
         session.execute(insert(Enrollment), part.to_dicts())
         if progress is not None:

@@ -1,0 +1,71 @@
+"""The generator: deterministic, valid IDs, consistent tables, claim file and database load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine, func, select
+
+from safetynet.claims.fileformat import read_claim_file
+from safetynet.registry.resident_id import parse_resident_id
+from safetynet.settlement.year_batch import settle_year
+from safetynet.store.db import session_scope
+from safetynet.store.models import Claim, ClaimItem, Person, Settlement
+from safetynet.synth.county import claim_file, generate, write_parquet
+from safetynet.synth.load import load_county
+
+
+def test_same_seed_same_county_other_seed_other_county() -> None:
+    a, b, c = generate(3_000, seed=5), generate(3_000, seed=5), generate(3_000, seed=6)
+    assert a.persons.equals(b.persons) and a.claims.equals(b.claims)
+    assert a.claim_items.equals(b.claim_items)
+    assert not a.persons.equals(c.persons)
+
+
+def test_every_resident_id_is_valid_and_agrees_with_sex_and_birth() -> None:
+    county = generate(5_000, seed=2)
+    persons = county.persons
+    assert persons["resident_id"].n_unique() == persons.height
+    for row in persons.sample(500, seed=1).iter_rows(named=True):
+        rid = parse_resident_id(row["resident_id"])
+        assert rid.birth_date == row["birth_date"]
+        assert rid.sex.value == row["sex"]
+
+
+def test_item_lines_add_up_to_each_bill_and_claims_respect_deaths() -> None:
+    county = generate(5_000, seed=3)
+    sums = county.claim_items.group_by("claim_id").agg(pl.col("amount_fen").sum())
+    joined = county.claims.join(sums, left_on="id", right_on="claim_id")
+    assert joined.height == county.claims.height
+    assert (joined["total_fen"] == joined["amount_fen"]).all()
+    assert (county.claim_items["amount_fen"] > 0).all()
+    dead = county.claims.filter(pl.col("deceased_on").is_not_null())
+    assert (dead["start_date"] < dead["deceased_on"]).all()
+    enrolled = set(county.enrollment["person_id"])
+    assert set(county.claims["person_id"]) <= enrolled
+    inpatient = county.claims.filter(pl.col("kind") == "inpatient")
+    assert (inpatient["end_date"] >= inpatient["start_date"]).all()
+
+
+def test_claim_file_reads_back_as_a_valid_claim_file(tmp_path: Path) -> None:
+    county = generate(2_000, seed=4)
+    write_parquet(county, tmp_path)
+    parsed = read_claim_file(tmp_path / "claims_settle.parquet")
+    assert parsed.claims.height == county.claims.height
+    statuses = claim_file(county)["statuses"].explode().drop_nulls().unique().to_list()
+    assert "registered_poor" in statuses
+
+
+def test_load_and_settle_on_the_database(db_engine: Engine) -> None:
+    county = generate(1_500, seed=9)
+    load_county(db_engine, county)
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Person)) == 1_500
+        assert s.scalar(select(func.count()).select_from(Claim)) == county.claims.height
+        n_items = s.scalar(select(func.count()).select_from(ClaimItem))
+        assert n_items == county.claim_items.height
+    result = settle_year(db_engine, 2017)
+    assert result.settled == county.claims.height and result.paid_fen > 0
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Settlement)) == county.claims.height
