@@ -75,3 +75,11 @@ def policy_in_force(region_code: str, on: date) -> CompiledPolicy:
             status=500,
         )
     return fits[0]
+
+
+def policy_by_id(policy_id: str) -> CompiledPolicy | None:
+    """A candidate policy by its id (for showing stored accumulators); None when unknown."""
+    cands = _candidates(
+        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
+    )
+    return next((cp for cp in cands if cp.policy.id == policy_id), None)

@@ -17,6 +17,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # everything, users included
     BUREAU = "bureau"  # medical security bureau: registry, review, funds, reports
     CLERK = "clerk"  # one-stop window of an institution: settle and print
+    REVIEWER = "reviewer"  # claim review and fund supervision
     ANALYST = "analyst"  # reports and the policy simulator; masked personal data
     AUDITOR = "auditor"  # reads everything in the region and the audit log
 

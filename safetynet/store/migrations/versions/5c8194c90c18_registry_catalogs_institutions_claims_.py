@@ -35,7 +35,7 @@ def upgrade() -> None:
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('display_name', sa.String(length=128), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('role', sa.Enum('admin', 'bureau', 'clerk', 'analyst', 'auditor', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('role', sa.Enum('admin', 'bureau', 'clerk', 'reviewer', 'analyst', 'auditor', name='role', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('region_code', sa.String(length=12), nullable=False),
     sa.Column('institution_code', sa.String(length=32), nullable=True),
     sa.Column('locale', sa.String(length=8), nullable=False),

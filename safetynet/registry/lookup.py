@@ -1,0 +1,120 @@
+"""Finding persons (by resident ID or name, within a region) and a person's whole record.
+
+The window's search box takes either: 18 characters (or a prefix of at least 6 digits) is an
+ID, anything else a name (exact first, then names starting with it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from safetynet.registry.regions import region_path
+from safetynet.registry.status import history, statuses_on
+from safetynet.security.scope import within
+from safetynet.store.models import (
+    Accumulator,
+    Claim,
+    Enrollment,
+    Institution,
+    Person,
+    PovertyStatusPeriod,
+    Settlement,
+)
+from safetynet.store.models.ledger import AccumulatorScope
+
+_ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
+
+
+def find_persons(session: Session, query: str, region_code: str, limit: int = 50) -> list[Person]:
+    """Persons in the region whose resident ID or name matches ``query``."""
+    q = query.strip()
+    if not q:
+        return []
+    base = select(Person).where(within(Person.region_code, region_code))
+    if _ID_LIKE.match(q):
+        cond = Person.resident_id.startswith(q.upper())
+    else:
+        cond = or_(Person.name == q, Person.name.startswith(q))
+    return list(session.scalars(base.where(cond).order_by(Person.name, Person.id).limit(limit)))
+
+
+@dataclass
+class ClaimRow:
+    claim: Claim
+    institution: Institution | None
+    entries: list[Settlement]  # the claim's ledger entries (settlement, reversal)
+
+
+@dataclass
+class PersonRecord:
+    person: Person
+    region_names: list[str]
+    members: list[Person]
+    statuses_today: set[str]
+    status_history: list[PovertyStatusPeriod]
+    enrollments: list[Enrollment]
+    claims: list[ClaimRow]
+    accumulators: list[tuple[int, str, str]] = field(default_factory=list)  # year, policy, scope
+
+
+def person_record(
+    session: Session, person: Person, on: date, claims_limit: int = 200
+) -> PersonRecord:
+    members = list(
+        session.scalars(
+            select(Person).where(Person.household_id == person.household_id).order_by(Person.id)
+        )
+    )
+    enrollments = list(
+        session.scalars(
+            select(Enrollment).where(Enrollment.person_id == person.id).order_by(Enrollment.year)
+        )
+    )
+    claims = list(
+        session.scalars(
+            select(Claim)
+            .where(Claim.person_id == person.id)
+            .order_by(Claim.start_date.desc(), Claim.id.desc())
+            .limit(claims_limit)
+        )
+    )
+    ids = [c.id for c in claims]
+    entries: dict[int, list[Settlement]] = {}
+    if ids:
+        for e in session.scalars(
+            select(Settlement).where(Settlement.claim_id.in_(ids)).order_by(Settlement.id)
+        ):
+            entries.setdefault(e.claim_id, []).append(e)
+    codes = {c.institution_code for c in claims}
+    insts = (
+        {i.code: i for i in session.scalars(select(Institution).where(Institution.code.in_(codes)))}
+        if codes
+        else {}
+    )
+    acc_rows = session.execute(
+        select(Accumulator.year, Accumulator.policy_id, Accumulator.scope)
+        .where(
+            or_(
+                (Accumulator.scope == AccumulatorScope.PERSON)
+                & (Accumulator.owner_id == person.id),
+                (Accumulator.scope == AccumulatorScope.HOUSEHOLD)
+                & (Accumulator.owner_id == person.household_id),
+            )
+        )
+        .order_by(Accumulator.year.desc())
+    ).all()
+    return PersonRecord(
+        person=person,
+        region_names=region_path(session, person.region_code),
+        members=members,
+        statuses_today={s.value for s in statuses_on(session, person.id, on)},
+        status_history=history(session, person.id),
+        enrollments=enrollments,
+        claims=[ClaimRow(c, insts.get(c.institution_code), entries.get(c.id, [])) for c in claims],
+        accumulators=sorted({(y, p, str(s)) for y, p, s in acc_rows}, reverse=True),
+    )

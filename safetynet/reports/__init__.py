@@ -1,0 +1,1 @@
+"""Figures computed from the ledger and the registry, never typed in: the overview, indicators."""

@@ -1,0 +1,1 @@
+"""Who may do what, where: password hashing, users, role permissions, region scope, audit log."""

@@ -1,0 +1,49 @@
+"""The audit log: who read or changed whose personal or financial data, and logins.
+
+Every interface records through :func:`record`, in the same transaction as the read or the
+change, so a change without its audit entry cannot be committed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.store.models.security import AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    username: str | None,
+    action: str,
+    target: str,
+    target_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+    client: str | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            at=datetime.now(UTC).replace(tzinfo=None),
+            username=username,
+            action=action,
+            target=target,
+            target_id=target_id,
+            detail=detail,
+            client=client,
+        )
+    )
+
+
+def recent(
+    session: Session, *, limit: int = 200, username: str | None = None, target_id: str | None = None
+) -> list[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if username:
+        query = query.where(AuditEvent.username == username)
+    if target_id:
+        query = query.where(AuditEvent.target_id == target_id)
+    return list(session.scalars(query))

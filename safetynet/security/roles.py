@@ -1,0 +1,56 @@
+"""What each role may do. One table, checked by the services and the web routes alike.
+
+The user's region limits *where* (see :mod:`safetynet.security.scope`); this table says *what*.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from safetynet.store.models.security import Role
+
+
+class Permission(StrEnum):
+    PERSON_READ = "person.read"  # a person's unmasked page: IDs, names, history, claims
+    PERSON_READ_MASKED = "person.read_masked"  # lists with masked names and IDs
+    CLAIM_SETTLE = "claim.settle"  # preview, settle, print the slip
+    CLAIM_REFUND = "claim.refund"
+    REPORT_READ = "report.read"  # overview, indicators, exports
+    AUDIT_READ = "audit.read"
+    USER_ADMIN = "user.admin"
+
+
+_ALL = frozenset(Permission)
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: _ALL,
+    Role.BUREAU: _ALL - {Permission.USER_ADMIN, Permission.AUDIT_READ},
+    Role.CLERK: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.PERSON_READ_MASKED,
+            Permission.CLAIM_SETTLE,
+            Permission.CLAIM_REFUND,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.PERSON_READ_MASKED,
+            Permission.CLAIM_REFUND,
+            Permission.REPORT_READ,
+        }
+    ),
+    Role.ANALYST: frozenset({Permission.PERSON_READ_MASKED, Permission.REPORT_READ}),
+    Role.AUDITOR: frozenset(
+        {
+            Permission.PERSON_READ,
+            Permission.PERSON_READ_MASKED,
+            Permission.REPORT_READ,
+            Permission.AUDIT_READ,
+        }
+    ),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in PERMISSIONS[role]

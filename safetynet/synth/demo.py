@@ -1,0 +1,96 @@
+"""The demo deployment ``make demo`` starts: a synthetic county in the embedded database,
+its year settled into the ledger, and one user per role.
+
+Built only when the database holds no persons; an existing database is left as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import InstitutionLevel
+from safetynet.security.users import create_user
+from safetynet.settlement.year_batch import settle_year
+from safetynet.store.migrate import upgrade_to_head
+from safetynet.store.models import Institution, Person, User
+from safetynet.store.models.security import Role
+from safetynet.synth.county import DEFAULT_COUNTY, generate
+from safetynet.synth.load import load_county
+
+DEMO_PASSWORD = "safetynet-demo"  # printed by `safetynet demo`; a demo database only
+DEMO_PERSONS = 20_000
+DEMO_YEAR = 2017
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: Role
+    display_name: str
+
+
+DEMO_USERS = (
+    DemoUser("admin", Role.ADMIN, "系统管理员"),
+    DemoUser("bureau", Role.BUREAU, "县医保局"),
+    DemoUser("clerk", Role.CLERK, "县医院一站式窗口"),
+    DemoUser("reviewer", Role.REVIEWER, "审核员"),
+    DemoUser("analyst", Role.ANALYST, "政策分析"),
+    DemoUser("auditor", Role.AUDITOR, "审计"),
+)
+
+
+def is_empty(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return not session.scalar(select(func.count()).select_from(Person))
+
+
+def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[DemoUser]:
+    """Create the demo users that are missing (the clerk works at the county hospital)."""
+    created = []
+    with Session(engine) as session, session.begin():
+        hospital = session.scalar(
+            select(Institution.code)
+            .where(Institution.level == InstitutionLevel.COUNTY, Institution.in_county)
+            .order_by(Institution.code)
+        )
+        for u in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.username == u.username)):
+                continue
+            create_user(
+                session,
+                username=u.username,
+                password=DEMO_PASSWORD,
+                role=u.role,
+                region_code=county,
+                display_name=u.display_name,
+                institution_code=hospital if u.role == Role.CLERK else None,
+            )
+            created.append(u)
+    return created
+
+
+def build_demo(
+    url: str,
+    engine: Engine,
+    *,
+    persons: int = DEMO_PERSONS,
+    seed: int = 1,
+    say: Callable[[str], None] = print,
+) -> bool:
+    """Build the demo county if the database is empty; True when it was built."""
+    upgrade_to_head(url)
+    if not is_empty(engine):
+        ensure_demo_users(engine)
+        return False
+    say(f"generating a synthetic county of {persons:,} persons")
+    county = generate(persons, seed=seed, year=DEMO_YEAR)
+    say("loading it into the database")
+    load_county(engine, county)
+    say("settling the year's claims")
+    settle_year(engine, DEMO_YEAR)
+    ensure_demo_users(engine)
+    return True

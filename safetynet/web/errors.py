@@ -1,0 +1,113 @@
+"""Errors the web app answers with: JSON for the API (never an HTML page), a page for people.
+
+Routes raise :class:`WebError` (or let a ``SettlementError`` through); the handlers turn
+it into ``{"error": {"code", "message", "field"}}`` under ``/api`` and ``/fhir``, and into
+the error page elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from safetynet.settlement.errors import SettlementError
+from safetynet.web.i18n import N_
+
+log = logging.getLogger("safetynet.web")
+
+TITLES = {
+    400: N_("The request is not valid"),
+    401: N_("Please log in"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    422: N_("The request cannot be carried out"),
+    500: N_("Something went wrong on our side"),
+}
+
+
+class WebError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+class LoginRequired(Exception):
+    """A page needs a logged-in user: redirect to the login page."""
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith("/api") or path.startswith("/fhir")
+
+
+def _json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status
+    )
+
+
+def _page(request: Request, status: int, code: str, message: str) -> Response:
+    from safetynet.web.templating import render
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "code": code, "message": message, "title": TITLES.get(status, "")},
+        status=status,
+    )
+
+
+def _answer(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+    if is_api(request):
+        return _json(status, code, message, field)
+    return _page(request, status, code, message)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(WebError)
+    async def _web(request: Request, exc: WebError) -> Response:
+        return _answer(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(SettlementError)
+    async def _settlement(request: Request, exc: SettlementError) -> Response:
+        return _answer(request, exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return _json(401, "login_required", "log in or send HTTP Basic credentials")
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _answer(request, exc.status_code, code, str(exc.detail), None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query'))}: "
+            f"{e.get('msg', 'invalid')}"
+            for e in errors[:10]
+        )
+        if is_api(request):
+            body = {"error": {"code": "invalid", "message": message, "field": loc or None}}
+            return JSONResponse(body, status_code=422)
+        return _page(request, 422, "invalid", message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _answer(request, 500, "internal", "an unexpected error; it has been logged", None)

@@ -1,0 +1,58 @@
+"""Readable names of the domain's codes (roles, sexes, levels, claim kinds, statuses),
+marked for translation; templates show ``_(labels.LEVEL[code])``."""
+
+from __future__ import annotations
+
+from safetynet.web.i18n import N_
+
+ROLE = {
+    "admin": N_("administrator"),
+    "bureau": N_("medical security bureau"),
+    "clerk": N_("window clerk"),
+    "reviewer": N_("reviewer"),
+    "analyst": N_("analyst"),
+    "auditor": N_("auditor"),
+}
+SEX = {"M": N_("male"), "F": N_("female")}
+LEVEL = {
+    "village": N_("village clinic"),
+    "township": N_("township health centre"),
+    "county": N_("county hospital"),
+    "city": N_("city hospital"),
+    "province": N_("province hospital"),
+    "out_of_province": N_("out of province"),
+}
+KIND = {
+    "inpatient": N_("inpatient"),
+    "outpatient": N_("outpatient"),
+    "chronic_outpatient": N_("chronic disease outpatient"),
+}
+STATUS = {
+    "registered_poor": N_("registered poor"),
+    "low_income": N_("low income (dibao)"),
+    "extremely_poor": N_("extremely poor"),
+    "marginal": N_("marginal, prone to poverty"),
+    "exited": N_("exited poverty"),
+    "returned": N_("returned to poverty"),
+    "ordinary": N_("ordinary resident"),
+}
+ENTRY = {"settlement": N_("settlement"), "reversal": N_("refund (reversal)")}
+FACT = {
+    "base": N_("base"),
+    "deductible": N_("deductible"),
+    "eligible": N_("eligible"),
+    "ratio_bp": N_("ratio"),
+    "gross": N_("before caps"),
+    "capped": N_("after caps"),
+    "running_before": N_("accumulated before"),
+    "paid_before": N_("paid before this year"),
+    "allowed": N_("room under the cap"),
+    "bonus_bp": N_("bonus"),
+}
+POOL = {
+    "base": N_("accumulated base"),
+    "paid": N_("paid"),
+    "cost": N_("cost"),
+    "out_of_pocket": N_("out of pocket"),
+    "highest_level": N_("highest level"),
+}

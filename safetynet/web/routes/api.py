@@ -1,0 +1,234 @@
+"""The JSON API for hospital systems and scripts (OpenAPI at ``/api/openapi.json``).
+
+Authentication: HTTP Basic, or the browser's session (then changes need ``X-CSRF-Token``).
+Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import safetynet
+from safetynet.registry.lookup import find_persons
+from safetynet.registry.masking import mask_name, mask_resident_id
+from safetynet.registry.status import statuses_on
+from safetynet.security import audit
+from safetynet.security.roles import Permission, allows
+from safetynet.settlement import service
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.policies import policy_in_force
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Enrollment, Person, Settlement
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db, write_session
+from safetynet.web.errors import WebError
+from safetynet.web.routes.persons import accumulator_tables, person_in_region
+from safetynet.web.security import current_user, require
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
+    return {
+        "resident_id": mask_resident_id(p.resident_id) if masked else p.resident_id,
+        "name": mask_name(p.name) if masked else p.name,
+        "sex": p.sex.value,
+        "birth_date": p.birth_date.isoformat(),
+        "region_code": p.region_code,
+        "household_id": p.household_id,
+        "deceased_on": p.deceased_on.isoformat() if p.deceased_on else None,
+    }
+
+
+class RefundRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=200)
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """Liveness: no login needed."""
+    return {"status": "ok", "version": safetynet.__version__}
+
+
+@router.get("/persons")
+def api_persons(
+    q: str,
+    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Persons in your region whose resident ID or name matches ``q`` (at most 50)."""
+    masked = not allows(user.role, Permission.PERSON_READ)
+    found = find_persons(db, q, user.region_code)
+    return {"persons": [person_json(p, masked) for p in found]}
+
+
+@router.get("/persons/{resident_id}")
+def api_person(
+    request: Request,
+    resident_id: str,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """A person with the household's members and today's statuses."""
+    p = person_in_region(db, user, resident_id)
+    members = db.scalars(select(Person).where(Person.household_id == p.household_id)).all()
+    audit.record(db, username=user.username, action="read", target="person",
+                 target_id=p.resident_id, client=_client(request))  # fmt: skip
+    db.commit()
+    return {
+        **person_json(p),
+        "statuses": sorted(s.value for s in statuses_on(db, p.id, date.today())),
+        "household": [person_json(m) for m in members],
+    }
+
+
+@router.get("/persons/{resident_id}/coverage")
+def api_coverage(
+    resident_id: str,
+    on: date,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Enrollment, poverty statuses and the policy in force for the person on a date."""
+    p = person_in_region(db, user, resident_id)
+    enr = db.scalar(
+        select(Enrollment).where(Enrollment.person_id == p.id, Enrollment.year == on.year)
+    )
+    try:
+        policy_id: str | None = policy_in_force(p.region_code, on).policy.id
+    except SettlementError:
+        policy_id = None
+    return {
+        "resident_id": p.resident_id,
+        "on": on.isoformat(),
+        "enrolled": enr is not None and p.deceased_on is None,
+        "category": enr.category.value if enr else None,
+        "statuses": sorted(s.value for s in statuses_on(db, p.id, on)),
+        "policy_id": policy_id,
+    }
+
+
+@router.get("/persons/{resident_id}/accumulators")
+def api_accumulators(
+    resident_id: str,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """The person's (and household's) running annual amounts per layer, in fen."""
+    from safetynet.registry.lookup import person_record
+
+    p = person_in_region(db, user, resident_id)
+    keys = person_record(db, p, date.today(), claims_limit=0).accumulators
+    return {
+        "resident_id": p.resident_id,
+        "years": [
+            {"year": y, "policy_id": pid, "pools": {pool: values for pool, _, values in rows}}
+            for y, pid, rows in accumulator_tables(db, p, keys)
+        ],
+    }
+
+
+def _check(db: Session, user: User, sub: ClaimSubmission) -> None:
+    if user.institution_code and sub.institution_code != user.institution_code:
+        raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
+                       field="institution_code")  # fmt: skip
+    try:
+        person_in_region(db, user, sub.resident_id)
+    except WebError:
+        # an unknown or malformed ID gets the service's precise answer
+        from safetynet.settlement.facts import find_person
+
+        find_person(db, sub.resident_id)
+        raise
+
+
+@router.post("/claims/preview")
+def api_preview(
+    sub: ClaimSubmission,
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Settle a claim without recording it: every layer, the rule, what the patient pays."""
+    _check(db, user, sub)
+    return service.preview(db, sub).as_dict()
+
+
+@router.post("/claims", status_code=201)
+def api_submit(
+    request: Request,
+    sub: ClaimSubmission,
+    idempotency_key: str | None = Header(default=None, max_length=64),
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> JSONResponse:
+    """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
+    key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
+    _check(db, user, sub)
+    key = f"api-{user.username}-{idempotency_key}" if idempotency_key else None
+    with write_session(request) as wdb:
+        view = service.submit(wdb, sub, user=user.username, client_key=key)
+        if not view.replayed:
+            audit.record(wdb, username=user.username, action="settle", target="settlement",
+                         target_id=str(view.settlement_id), client=_client(request),
+                         detail={"resident_id": sub.resident_id})  # fmt: skip
+    return JSONResponse(view.as_dict(), status_code=200 if view.replayed else 201)
+
+
+def _entry(db: Session, user: User, settlement_id: int) -> Settlement:
+    entry = db.get(Settlement, settlement_id)
+    person = db.get(Person, entry.person_id) if entry else None
+    if entry is None or person is None:
+        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
+    person_in_region(db, user, person.resident_id)
+    return entry
+
+
+@router.get("/settlements/{settlement_id}")
+def api_settlement(
+    settlement_id: int,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """A recorded settlement or reversal, with every layer."""
+    _entry(db, user, settlement_id)
+    return service.settlement_view(db, settlement_id).as_dict()
+
+
+@router.post("/settlements/{settlement_id}/refund")
+def api_refund(
+    request: Request,
+    settlement_id: int,
+    body: RefundRequest,
+    user: User = Depends(require(Permission.CLAIM_REFUND)),
+    db: Session = Depends(get_db),
+) -> dict[str, Any]:
+    """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
+    _entry(db, user, settlement_id)
+    with write_session(request) as wdb:
+        view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)
+        audit.record(wdb, username=user.username, action="refund", target="settlement",
+                     target_id=str(settlement_id), client=_client(request))  # fmt: skip
+    return view.as_dict()
+
+
+@router.get("/me")
+def api_me(user: User = Depends(current_user)) -> dict[str, Any]:
+    """Who you are logged in as: role, region, institution."""
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "region_code": user.region_code,
+        "institution_code": user.institution_code,
+    }

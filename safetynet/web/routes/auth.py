@@ -1,0 +1,71 @@
+"""Logging in and out, and choosing the language."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from safetynet.security import audit
+from safetynet.security.users import authenticate
+from safetynet.web.db import get_db
+from safetynet.web.i18n import LOCALES, N_
+from safetynet.web.security import check_csrf
+from safetynet.web.templating import render
+
+router = APIRouter()
+WRONG = N_("Wrong username or password.")
+
+
+def safe_next(target: str | None) -> str:
+    """Only paths on this site (``/persons``), never ``//evil.example`` or a full URL."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/login", include_in_schema=False)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", include_in_schema=False)
+def login(
+    request: Request,
+    username: str = Form(...),
+    password: str = Form(...),
+    csrf_token: str = Form(""),
+    next: str = Form("/"),
+    db: Session = Depends(get_db),
+) -> Response:
+    check_csrf(request, csrf_token)
+    user = authenticate(db, username.strip(), password)
+    client = request.client.host if request.client else None
+    if user is None:
+        audit.record(
+            db, username=username.strip()[:64], action="login_failed", target="user", client=client
+        )
+        db.commit()
+        return render(
+            request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401
+        )
+    audit.record(db, username=user.username, action="login", target="user", client=client)
+    db.commit()
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["locale"] = user.locale
+    return RedirectResponse(safe_next(next), status_code=303)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request, csrf_token: str = Form("")) -> Response:
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/locale/{locale}", include_in_schema=False)
+def choose_locale(request: Request, locale: str, next: str = "/") -> Response:
+    if locale in LOCALES:
+        request.session["locale"] = locale
+    return RedirectResponse(safe_next(next), status_code=303)

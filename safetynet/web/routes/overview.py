@@ -1,0 +1,59 @@
+"""The overview: the user's region at a glance (registry and a year of the ledger)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from safetynet.reports.overview import overview
+from safetynet.security.roles import Permission, allows
+from safetynet.settlement.policies import policy_by_id
+from safetynet.store.models import Region, Settlement
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db
+from safetynet.web.security import current_user
+from safetynet.web.templating import render
+
+router = APIRouter()
+
+
+def layer_names(db: Session, year: int | None) -> dict[str, tuple[str, str]]:
+    """Layer id → (English, Chinese) name, from the policies the year's ledger used."""
+    from sqlalchemy import select
+
+    names: dict[str, tuple[str, str]] = {}
+    if year is None:
+        return names
+    for pid in db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year)):
+        cp = policy_by_id(pid)
+        if cp is not None:
+            for layer in cp.policy.layers:
+                names.setdefault(layer.id, (layer.name_en, layer.name_zh))
+    return names
+
+
+@router.get("/", include_in_schema=False)
+def home(
+    request: Request,
+    year: int | None = None,
+    user: User = Depends(current_user),
+    db: Session = Depends(get_db),
+) -> Response:
+    if not allows(user.role, Permission.REPORT_READ):
+        return RedirectResponse("/persons", status_code=303)
+    ov = overview(db, user.region_code, year)
+    region = db.get(Region, user.region_code)
+    bar_max = max([paid for _, paid in ov.layers] + [1])
+    level_max = max([r.total_fen for r in ov.levels] + [1])
+    return render(
+        request,
+        "overview.html",
+        {
+            "ov": ov,
+            "region": region,
+            "names": layer_names(db, ov.year),
+            "bar_max": bar_max,
+            "level_max": level_max,
+        },
+    )

@@ -1,0 +1,97 @@
+"""Finding a person and the person's page: household, status history, enrollment,
+accumulators per layer, claims. Reading a person's page is written to the audit log."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.registry.lookup import find_persons, person_record
+from safetynet.security import audit
+from safetynet.security.roles import Permission, allows
+from safetynet.security.scope import region_contains
+from safetynet.settlement import accumulators as accs
+from safetynet.settlement.policies import policy_by_id
+from safetynet.store.models import Person
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db
+from safetynet.web.errors import WebError
+from safetynet.web.security import require
+from safetynet.web.templating import render
+
+router = APIRouter()
+
+
+def person_in_region(db: Session, user: User, resident_id: str) -> Person:
+    """The person with this ID if the user's region holds them; 404 otherwise (the same
+    answer whether the person exists elsewhere or not at all)."""
+    person = db.scalar(select(Person).where(Person.resident_id == resident_id.strip().upper()))
+    if person is None or not region_contains(db, user.region_code, person.region_code):
+        raise WebError(404, "person_unknown", f"no person {resident_id} in your region")
+    return person
+
+
+def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, str]]) -> list:  # type: ignore[type-arg]
+    """Per (year, policy): the pools and their running amounts, person and household."""
+    out = []
+    for year, policy_id in sorted({(y, p) for y, p, _ in keys}, reverse=True):
+        cp = policy_by_id(policy_id)
+        if cp is None:
+            continue
+        acc = accs.load(db, cp, person.id, person.household_id, year)
+        names = {layer.id: (layer.name_en, layer.name_zh) for layer in cp.policy.layers}
+        rows = []
+        for pool, values in acc.as_dict(cp).items():
+            layer_id = pool.split("/", 1)[0]
+            if any(values.values()):
+                rows.append((pool, names.get(layer_id, (layer_id, layer_id)), values))
+        out.append((year, policy_id, rows))
+    return out
+
+
+@router.get("/persons", include_in_schema=False)
+def persons(
+    request: Request,
+    q: str = "",
+    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    db: Session = Depends(get_db),
+) -> Response:
+    found = find_persons(db, q, user.region_code) if q else []
+    masked = not allows(user.role, Permission.PERSON_READ)
+    if found and not masked:
+        audit.record(
+            db, username=user.username, action="search", target="person",
+            detail={"query": q, "results": len(found)},
+        )  # fmt: skip
+        db.commit()
+    return render(request, "persons.html", {"q": q, "found": found, "masked": masked})
+
+
+@router.get("/persons/{resident_id}", include_in_schema=False)
+def person_page(
+    request: Request,
+    resident_id: str,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    person = person_in_region(db, user, resident_id)
+    record = person_record(db, person, date.today())
+    audit.record(
+        db, username=user.username, action="read", target="person",
+        target_id=person.resident_id,
+        client=request.client.host if request.client else None,
+    )  # fmt: skip
+    db.commit()
+    return render(
+        request,
+        "person.html",
+        {
+            "r": record,
+            "acc_tables": accumulator_tables(db, person, record.accumulators),
+            "can_settle": allows(user.role, Permission.CLAIM_SETTLE),
+        },
+    )

@@ -1,0 +1,271 @@
+"""The one-stop window: enter a claim's items, preview the settlement, confirm, print the
+slip that lists every layer, the rule behind it and what the patient pays; refund.
+
+Preview hands the confirm form a fresh client key, so a double click or a browser retry of
+"confirm" settles once (the service is idempotent on the key).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import ClaimKind
+from safetynet.security import audit
+from safetynet.security.roles import Permission
+from safetynet.security.scope import within
+from safetynet.settlement import service
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import CatalogItem, Institution, Settlement
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db, write_session
+from safetynet.web.errors import WebError
+from safetynet.web.routes.persons import person_in_region
+from safetynet.web.security import check_csrf, require
+from safetynet.web.templating import render
+
+router = APIRouter()
+EMPTY_ROWS = 6
+
+
+def institutions_for(db: Session, user: User) -> list[Institution]:
+    query = select(Institution).order_by(Institution.level.desc(), Institution.code)
+    if user.institution_code:
+        query = query.where(Institution.code == user.institution_code)
+    else:
+        query = query.where(
+            within(Institution.region_code, user.region_code) | ~Institution.in_county
+        )
+    return list(db.scalars(query.limit(500)))
+
+
+def default_date(db: Session) -> date:
+    """Today, unless the ledger ends earlier (a demo county's year): then its last day."""
+    last = db.scalar(select(func.max(Settlement.claim_date)))
+    return last if last is not None and last < date.today() else date.today()
+
+
+class FormClaim:
+    """The window form as entered, kept to show it again with its errors."""
+
+    def __init__(self, **fields: object) -> None:
+        self.__dict__.update(fields)
+
+
+def _submission(form: FormClaim) -> ClaimSubmission:
+    items = []
+    for i, (code, qty, amount) in enumerate(
+        zip(form.item_code, form.item_quantity, form.item_amount, strict=False), start=1  # type: ignore[attr-defined]
+    ):
+        if not code.strip() and not amount.strip():
+            continue
+        try:
+            value = Decimal(amount.strip() or "0")
+            quantity = int(qty or 1)
+        except (InvalidOperation, ValueError):
+            raise SettlementError(
+                "item_invalid", f"item row {i}: amount or quantity is not a number", field="items"
+            ) from None
+        items.append({"code": code.strip(), "quantity": quantity, "amount": value})
+    try:
+        return ClaimSubmission.model_validate(
+            {
+                "resident_id": form.resident_id,  # type: ignore[attr-defined]
+                "institution_code": form.institution_code,  # type: ignore[attr-defined]
+                "kind": form.kind,  # type: ignore[attr-defined]
+                "date": form.date,  # type: ignore[attr-defined]
+                "discharge_date": form.discharge_date or None,  # type: ignore[attr-defined]
+                "diagnosis": (form.diagnosis or "").strip().upper() or None,  # type: ignore[attr-defined]
+                "referral": bool(form.referral),  # type: ignore[attr-defined]
+                "items": items,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SettlementError("claim_invalid", f"{where}: {first['msg']}", field=where) from None
+
+
+def _page(
+    request: Request, db: Session, user: User, form: FormClaim, **extra: object
+) -> Response:
+    person = person_in_region(db, user, form.resident_id)  # type: ignore[attr-defined]
+    catalog = db.execute(
+        select(CatalogItem.code, CatalogItem.name, CatalogItem.item_class).order_by(
+            CatalogItem.code
+        )
+    ).all()
+    status = int(extra.pop("status", 200))  # type: ignore[call-overload]
+    rows = max(EMPTY_ROWS, len([c for c in form.item_code if c]))  # type: ignore[attr-defined]
+    return render(
+        request,
+        "window.html",
+        {
+            "person": person,
+            "form": form,
+            "rows": rows,
+            "institutions": institutions_for(db, user),
+            "kinds": [k.value for k in ClaimKind],
+            "catalog": catalog,
+            **extra,
+        },
+        status=status,
+    )
+
+
+def _check_institution(user: User, sub: ClaimSubmission) -> None:
+    if user.institution_code and sub.institution_code != user.institution_code:
+        raise WebError(
+            403, "institution_not_yours", "your window settles claims of your institution only"
+        )
+
+
+@router.get("/window", include_in_schema=False)
+def window(
+    request: Request,
+    resident_id: str,
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> Response:
+    form = FormClaim(
+        resident_id=resident_id,
+        institution_code=user.institution_code or "",
+        kind=ClaimKind.OUTPATIENT.value,
+        date=default_date(db).isoformat(),
+        discharge_date="",
+        diagnosis="",
+        referral=False,
+        item_code=[],
+        item_quantity=[],
+        item_amount=[],
+    )
+    return _page(request, db, user, form)
+
+
+def _form(
+    resident_id: str = Form(...),
+    institution_code: str = Form(""),
+    kind: str = Form(...),
+    date: str = Form(...),
+    discharge_date: str = Form(""),
+    diagnosis: str = Form(""),
+    referral: str = Form(""),
+    item_code: list[str] = Form([]),
+    item_quantity: list[str] = Form([]),
+    item_amount: list[str] = Form([]),
+) -> FormClaim:
+    return FormClaim(
+        resident_id=resident_id, institution_code=institution_code, kind=kind, date=date,
+        discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
+        item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
+    )  # fmt: skip
+
+
+@router.post("/window/preview", include_in_schema=False)
+def preview(
+    request: Request,
+    form: FormClaim = Depends(_form),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        sub = _submission(form)
+        _check_institution(user, sub)
+        person_in_region(db, user, sub.resident_id)
+        view = service.preview(db, sub)
+    except SettlementError as exc:
+        return _page(request, db, user, form, error=exc, status=exc.status)
+    return _page(request, db, user, form, view=view, client_key=uuid.uuid4().hex)
+
+
+@router.post("/window/settle", include_in_schema=False)
+def settle(
+    request: Request,
+    form: FormClaim = Depends(_form),
+    client_key: str = Form(...),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        sub = _submission(form)
+        _check_institution(user, sub)
+        person_in_region(db, user, sub.resident_id)
+        with write_session(request) as wdb:
+            view = service.submit(wdb, sub, user=user.username, client_key=f"web-{client_key}")
+            audit.record(
+                wdb, username=user.username, action="settle", target="settlement",
+                target_id=str(view.settlement_id),
+                detail={"resident_id": sub.resident_id, "replayed": view.replayed},
+            )  # fmt: skip
+    except SettlementError as exc:
+        return _page(request, db, user, form, error=exc, status=exc.status)
+    return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
+
+
+def _entry_in_region(db: Session, user: User, settlement_id: int) -> Settlement:
+    entry = db.get(Settlement, settlement_id)
+    if entry is None:
+        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
+    from safetynet.store.models import Person
+
+    person = db.get(Person, entry.person_id)
+    assert person is not None
+    person_in_region(db, user, person.resident_id)
+    return entry
+
+
+@router.get("/settlements/{settlement_id}", include_in_schema=False)
+def slip(
+    request: Request,
+    settlement_id: int,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    entry = _entry_in_region(db, user, settlement_id)
+    view = service.settlement_view(db, settlement_id)
+    refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
+    inst = db.get(Institution, view.institution_code)
+    audit.record(
+        db, username=user.username, action="read", target="settlement",
+        target_id=str(settlement_id),
+    )  # fmt: skip
+    db.commit()
+    return render(
+        request,
+        "slip.html",
+        {"view": view, "entry": entry, "institution": inst, "refunded_by": refunded},
+    )
+
+
+@router.post("/settlements/{settlement_id}/refund", include_in_schema=False)
+def refund(
+    request: Request,
+    settlement_id: int,
+    reason: str = Form(...),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.CLAIM_REFUND)),
+    db: Session = Depends(get_db),
+) -> Response:
+    check_csrf(request, csrf_token)
+    _entry_in_region(db, user, settlement_id)
+    if not reason.strip():
+        raise WebError(422, "reason_missing", "a refund needs a reason", field="reason")
+    with write_session(request) as wdb:
+        view = service.refund(wdb, settlement_id, user=user.username, reason=reason.strip())
+        audit.record(
+            wdb, username=user.username, action="refund", target="settlement",
+            target_id=str(settlement_id), detail={"reversal": view.settlement_id},
+        )  # fmt: skip
+    return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)

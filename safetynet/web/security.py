@@ -1,0 +1,114 @@
+"""The logged-in user of a request, permissions, CSRF tokens and HTTP Basic for systems.
+
+People log in with a form and get a signed session cookie (Starlette's ``SessionMiddleware``,
+itsdangerous); a form that changes something carries the session's CSRF token. Hospital
+systems calling ``/api`` or ``/fhir`` send HTTP Basic credentials instead (no cookie, so no
+CSRF); a verified credential is remembered for a few minutes so the Argon2 check is not
+paid on every call.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from safetynet.security.roles import Permission, allows
+from safetynet.security.users import authenticate
+from safetynet.store.models.security import Role, User
+from safetynet.web.db import get_db
+from safetynet.web.errors import LoginRequired, WebError, is_api
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the logged-in user (outlives the request's database session)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+    region_code: str
+    institution_code: str | None
+
+
+CREDENTIAL_TTL = 300.0  # seconds a verified Basic credential is remembered
+_verified: dict[str, tuple[int, float]] = {}  # sha256(user:password) -> (user id, expiry)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, token: str | None) -> None:
+    expected = request.session.get("csrf")
+    if not expected or not token or not hmac.compare_digest(expected, token):
+        raise WebError(
+            403, "csrf", "the form has expired or did not come from SafetyNet; reload it"
+        )
+
+
+def _basic_user(request: Request, db: Session) -> User | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        username, _, password = base64.b64decode(header[6:]).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        raise WebError(401, "credentials_malformed", "malformed Basic credentials") from None
+    key = hashlib.sha256(f"{username}:{password}".encode()).hexdigest()
+    hit = _verified.get(key)
+    if hit and hit[1] > time.monotonic():
+        user = db.get(User, hit[0])
+        if user is not None and user.active:
+            return user
+    user = authenticate(db, username, password)
+    if user is None:
+        raise WebError(401, "credentials_wrong", "wrong username or password")
+    _verified[key] = (user.id, time.monotonic() + CREDENTIAL_TTL)
+    return user
+
+
+def current_user(request: Request, db: Session = Depends(get_db)) -> User:
+    user: User | None = None
+    if is_api(request):
+        user = _basic_user(request, db)
+        via_cookie = user is None
+    else:
+        via_cookie = True
+    if user is None:
+        uid = request.session.get("uid")
+        user = db.get(User, uid) if uid else None
+        if user is None or not user.active:
+            raise LoginRequired()
+    if via_cookie and is_api(request) and request.method not in ("GET", "HEAD", "OPTIONS"):
+        check_csrf(request, request.headers.get("x-csrf-token"))
+    request.state.user = UserView(
+        user.id, user.username, user.display_name, user.role, user.region_code,
+        user.institution_code,
+    )  # fmt: skip
+    if "locale" not in request.session:
+        request.state.locale = user.locale
+    return user
+
+
+def require(permission: Permission) -> Callable[..., User]:
+    """A dependency: the current user, who must hold ``permission``."""
+
+    def dependency(user: User = Depends(current_user)) -> User:
+        if not allows(user.role, permission):
+            raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
+        return user
+
+    return dependency

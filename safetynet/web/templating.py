@@ -1,0 +1,78 @@
+"""Jinja2 templates with SafetyNet's filters, rendered in the request's language."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from safetynet.money import fmt_yuan
+from safetynet.registry.masking import mask_name, mask_resident_id
+from safetynet.web import labels
+from safetynet.web.i18n import LANGUAGE_NAMES, translations
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def yuan(fen: int | None) -> str:
+    """Fen as yuan with thousands separators: ``123456`` → ``1,234.56``."""
+    return "" if fen is None else fmt_yuan(int(fen))
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.globals["labels"] = labels
+env.filters.update(
+    yuan=yuan, percent=percent, iso=iso, mask_name=mask_name, mask_id=mask_resident_id
+)
+
+
+def locale_of(request: Request) -> str:
+    return getattr(request.state, "locale", "zh_Hans")
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    locale = locale_of(request)
+    tr = translations(locale)
+
+    def _(message: str, **kwargs: Any) -> str:
+        text = tr.gettext(message)
+        return text % kwargs if kwargs else text
+
+    from safetynet.web.security import csrf_token
+
+    ctx = {
+        "request": request,
+        "_": _,
+        "locale": locale,
+        "languages": LANGUAGE_NAMES,
+        "user": getattr(request.state, "user", None),
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "path": request.url.path,
+    }
+    ctx.update(context or {})
+    html = env.get_template(name).render(ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def gettext_for(request: Request):  # type: ignore[no-untyped-def]
+    """The request's ``gettext`` (for messages built in Python, e.g. flash messages)."""
+    return translations(locale_of(request)).gettext

@@ -1,0 +1,138 @@
+"""A small synthetic county with its year settled and one user per role, per backend
+(built once per module), and logged-in HTTP clients of the real app, in process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from safetynet.security.users import create_user
+from safetynet.settlement.year_batch import settle_year
+from safetynet.store.db import make_engine, session_scope
+from safetynet.store.models import Base, Institution, Person, Region
+from safetynet.store.models.security import Role
+from safetynet.synth.county import generate
+from safetynet.synth.demo import DEMO_PASSWORD, ensure_demo_users
+from safetynet.synth.load import load_county
+from safetynet.web.app import create_app
+
+PERSONS = 1_500
+YEAR = 2017
+
+
+def _build(engine: Engine) -> None:
+    load_county(engine, generate(PERSONS, seed=11, year=YEAR))
+    settle_year(engine, YEAR)
+    ensure_demo_users(engine)
+    with session_scope(engine) as s:
+        townships = s.scalars(
+            select(Region.code).where(Region.level == "township").order_by(Region.code)
+        ).all()
+        create_user(s, username="township", password=DEMO_PASSWORD, role=Role.BUREAU,
+                    region_code=townships[0], locale="en")  # fmt: skip
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def web_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("web") / "web.db"
+        engine = make_engine(f"sqlite:///{path}")
+        Base.metadata.create_all(engine)
+    else:
+        from tests.conftest import PG_URL, _pg_url_for_worker
+
+        if not PG_URL:
+            request.getfixturevalue("pg_engine")  # skips, or fails under CI
+        worker = request.getfixturevalue("worker_id")
+        engine = make_engine(_pg_url_for_worker(f"web_{worker}"))
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+    _build(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(web_engine: Engine):
+    return create_app(web_engine, secret_key="test-secret-key")
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+@pytest.fixture
+def login(app) -> Callable[[str], TestClient]:
+    """``login("clerk")`` → a client with that user's session (Chinese unless set)."""
+
+    def _login(username: str, locale: str | None = None) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        page = client.get("/login")
+        r = client.post(
+            "/login",
+            data={"username": username, "password": DEMO_PASSWORD,
+                  "csrf_token": csrf_of(page.text), "next": "/"},
+        )  # fmt: skip
+        assert r.status_code == 303, r.text
+        if locale:
+            client.get(f"/locale/{locale}")
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def sample_person(web_engine: Engine) -> Person:
+    """An enrolled person with settled claims in the county."""
+    from safetynet.store.models import Settlement
+
+    with session_scope(web_engine) as s:
+        pid = s.scalar(
+            select(Settlement.person_id)
+            .join(Person, Person.id == Settlement.person_id)
+            .where(Person.deceased_on.is_(None))
+            .order_by(Settlement.id)
+            .limit(1)
+        )
+        person = s.get(Person, pid)
+        assert person is not None
+        return person
+
+
+@pytest.fixture
+def hospital(web_engine: Engine) -> str:
+    with session_scope(web_engine) as s:
+        code = s.scalar(
+            select(Institution.code).where(Institution.level == "county").order_by(Institution.code)
+        )
+        assert code
+        return code
+
+
+def inpatient_claim(resident_id: str, institution: str, day: str = "2017-12-20") -> dict:  # type: ignore[type-arg]
+    """A hospital stay at the county hospital with a class-A, a class-B and a C item."""
+    return {
+        "resident_id": resident_id,
+        "institution_code": institution,
+        "kind": "inpatient",
+        "date": day,
+        "discharge_date": "2017-12-27",
+        "diagnosis": "J18.9",
+        "items": [
+            {"code": "S0002", "quantity": 10, "amount": "350.00"},
+            {"code": "D0003", "quantity": 10, "amount": "180.00"},
+            {"code": "S0004", "quantity": 2, "amount": "36.00"},
+            {"code": "M0005", "quantity": 1, "amount": "2000.00"},
+        ],
+    }

@@ -1,0 +1,100 @@
+"""Logging in, sessions, CSRF, roles and the audit of logins — over HTTP, in process."""
+
+from __future__ import annotations
+
+import base64
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from safetynet.store.db import session_scope
+from safetynet.store.models.security import AuditEvent, User
+from safetynet.synth.demo import DEMO_PASSWORD
+from tests.web.conftest import csrf_of
+
+
+def test_pages_need_a_login_and_come_back_after_it(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    r = client.get("/persons?q=abc")
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=/persons%3Fq%3Dabc"
+    page = client.get("/login?next=/persons")
+    r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
+                                    "csrf_token": csrf_of(page.text), "next": "/persons"})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == "/persons"
+    assert client.get("/persons").status_code == 200
+
+
+def test_a_wrong_password_is_refused_and_audited(app, web_engine: Engine) -> None:
+    client = TestClient(app, follow_redirects=False)
+    page = client.get("/login", headers={"accept-language": "en"})
+    r = client.post("/login", data={"username": "clerk", "password": "wrong-password",
+                                    "csrf_token": csrf_of(page.text)},
+                    headers={"accept-language": "en"})  # fmt: skip
+    assert r.status_code == 401
+    assert "Wrong username or password." in r.text
+    assert "safetynet_session" not in r.cookies or client.get("/persons").status_code == 303
+    with session_scope(web_engine) as s:
+        events = s.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
+        assert any(e.username == "clerk" for e in events)
+
+
+def test_the_login_form_needs_its_csrf_token(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    client.get("/login")
+    r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
+                                    "csrf_token": "forged"})  # fmt: skip
+    assert r.status_code == 403
+
+
+def test_next_never_leaves_the_site(app) -> None:
+    for target in ("//evil.example/x", "https://evil.example", "/\\evil"):
+        client = TestClient(app, follow_redirects=False)
+        page = client.get("/login")
+        r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
+                                        "csrf_token": csrf_of(page.text), "next": target})  # fmt: skip
+        assert r.headers["location"] == "/"
+
+
+def test_passwords_are_stored_as_argon2_hashes(web_engine: Engine) -> None:
+    with session_scope(web_engine) as s:
+        hashes = s.scalars(select(User.password_hash)).all()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    assert not any(DEMO_PASSWORD in h for h in hashes)
+
+
+def test_logout_ends_the_session(login) -> None:
+    client = login("bureau")
+    token = csrf_of(client.get("/persons").text)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 303
+    assert client.get("/persons").status_code == 303
+
+
+def test_roles_limit_what_a_user_may_open(login) -> None:
+    analyst = login("analyst")
+    assert analyst.get("/").status_code == 200
+    assert analyst.get("/audit").status_code == 403
+    clerk = login("clerk")
+    assert clerk.get("/").status_code == 303  # no reports: sent to the person search
+    assert clerk.get("/audit").status_code == 403
+    assert login("auditor").get("/audit").status_code == 200
+
+
+def test_api_answers_401_in_json_without_credentials(app) -> None:
+    client = TestClient(app)
+    r = client.get("/api/me")
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/json")
+    assert r.json()["error"]["code"] == "login_required"
+    bad = base64.b64encode(b"clerk:nope-nope").decode()
+    r = client.get("/api/me", headers={"authorization": f"Basic {bad}"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "credentials_wrong"
+    good = base64.b64encode(f"clerk:{DEMO_PASSWORD}".encode()).decode()
+    r = client.get("/api/me", headers={"authorization": f"Basic {good}"})
+    assert r.status_code == 200 and r.json()["role"] == "clerk"
+
+
+def test_api_changes_through_a_browser_session_need_the_csrf_header(login) -> None:
+    client = login("clerk")
+    r = client.post("/api/settlements/1/refund", json={"reason": "test"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
