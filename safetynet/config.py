@@ -4,6 +4,8 @@
 - SAFETYNET_DATA_DIR: where the database and Parquet files live (default ``./var``)
 - SAFETYNET_SECRET_KEY: signs sessions and CSRF tokens (default: generated once into the data dir)
 - SAFETYNET_HOST, SAFETYNET_PORT: where ``safetynet serve`` listens (default 127.0.0.1:8000)
+- SAFETYNET_POLICY_DIR: a folder of the deployment's own policy files, beside the shipped ones
+- SAFETYNET_POLICIES: comma-separated ids of the policies in force (default: all candidates)
 """
 
 from __future__ import annotations

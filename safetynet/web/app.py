@@ -12,7 +12,8 @@ import pkgutil
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
@@ -71,9 +72,27 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
     )
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in routers():
+        app.include_router(router)
+    return app
+
+
+def routers() -> list[APIRouter]:
+    """The ``router`` of every module in ``safetynet.web.routes``, by module name."""
+    found = []
     for info in sorted(pkgutil.iter_modules(routes_pkg.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{routes_pkg.__name__}.{info.name}")
         router = getattr(module, "router", None)
-        if router is not None:
-            app.include_router(router)
-    return app
+        if isinstance(router, APIRouter):
+            found.append(router)
+    return found
+
+
+def route_table() -> list[tuple[str, str]]:
+    """(method, path) of every route the routers serve, for the documentation test."""
+    table = set()
+    for router in routers():
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                table.update((m, route.path) for m in route.methods - {"HEAD"})
+    return sorted(table, key=lambda mp: (mp[1], mp[0]))

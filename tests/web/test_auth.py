@@ -19,8 +19,15 @@ def test_pages_need_a_login_and_come_back_after_it(app) -> None:
     assert r.status_code == 303
     assert r.headers["location"] == "/login?next=/persons%3Fq%3Dabc"
     page = client.get("/login?next=/persons")
-    r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
-                                    "csrf_token": csrf_of(page.text), "next": "/persons"})  # fmt: skip
+    r = client.post(
+        "/login",
+        data={
+            "username": "bureau",
+            "password": DEMO_PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "/persons",
+        },
+    )
     assert r.status_code == 303 and r.headers["location"] == "/persons"
     assert client.get("/persons").status_code == 200
 
@@ -28,9 +35,11 @@ def test_pages_need_a_login_and_come_back_after_it(app) -> None:
 def test_a_wrong_password_is_refused_and_audited(app, web_engine: Engine) -> None:
     client = TestClient(app, follow_redirects=False)
     page = client.get("/login", headers={"accept-language": "en"})
-    r = client.post("/login", data={"username": "clerk", "password": "wrong-password",
-                                    "csrf_token": csrf_of(page.text)},
-                    headers={"accept-language": "en"})  # fmt: skip
+    r = client.post(
+        "/login",
+        data={"username": "clerk", "password": "wrong-password", "csrf_token": csrf_of(page.text)},
+        headers={"accept-language": "en"},
+    )
     assert r.status_code == 401
     assert "Wrong username or password." in r.text
     assert "safetynet_session" not in r.cookies or client.get("/persons").status_code == 303
@@ -42,8 +51,9 @@ def test_a_wrong_password_is_refused_and_audited(app, web_engine: Engine) -> Non
 def test_the_login_form_needs_its_csrf_token(app) -> None:
     client = TestClient(app, follow_redirects=False)
     client.get("/login")
-    r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
-                                    "csrf_token": "forged"})  # fmt: skip
+    r = client.post(
+        "/login", data={"username": "bureau", "password": DEMO_PASSWORD, "csrf_token": "forged"}
+    )
     assert r.status_code == 403
 
 
@@ -51,8 +61,15 @@ def test_next_never_leaves_the_site(app) -> None:
     for target in ("//evil.example/x", "https://evil.example", "/\\evil"):
         client = TestClient(app, follow_redirects=False)
         page = client.get("/login")
-        r = client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
-                                        "csrf_token": csrf_of(page.text), "next": target})  # fmt: skip
+        r = client.post(
+            "/login",
+            data={
+                "username": "bureau",
+                "password": DEMO_PASSWORD,
+                "csrf_token": csrf_of(page.text),
+                "next": target,
+            },
+        )
         assert r.headers["location"] == "/"
 
 
