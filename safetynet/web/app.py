@@ -24,6 +24,7 @@ import safetynet.web.routes as routes_pkg
 from safetynet.config import get_settings
 from safetynet.store.db import engine_for
 from safetynet.web import errors
+from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
 
 STATIC = Path(__file__).parent / "static"
@@ -70,6 +71,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         same_site="lax",
         https_only=False,
     )
+    app.add_middleware(RejectNul)  # outermost: refused input never reaches a route
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in routers():

@@ -41,9 +41,36 @@ class LoginRequired(Exception):
     """A page needs a logged-in user: redirect to the login page."""
 
 
+def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
+    """The error answer for a path, before there is a request object (ASGI middleware)."""
+    if path.startswith("/fhir"):
+        return _operation_outcome(status, code, message, None)
+    return _json(status, code, message)
+
+
 def is_api(request: Request) -> bool:
     path = request.url.path
     return path.startswith("/api") or path.startswith("/fhir")
+
+
+FHIR_ISSUE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 409: "conflict",
+              422: "processing", 500: "exception"}  # fmt: skip
+
+
+def _operation_outcome(status: int, code: str, message: str, field: str | None) -> JSONResponse:
+    issue = {
+        "severity": "error",
+        "code": FHIR_ISSUE.get(status, "processing"),
+        "details": {"text": code},
+        "diagnostics": message,
+    }
+    if field:
+        issue["expression"] = [field]
+    return JSONResponse(
+        {"resourceType": "OperationOutcome", "issue": [issue]},
+        status_code=status,
+        media_type="application/fhir+json",
+    )
 
 
 def _json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -64,6 +91,8 @@ def _page(request: Request, status: int, code: str, message: str) -> Response:
 
 
 def _answer(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+    if request.url.path.startswith("/fhir"):
+        return _operation_outcome(status, code, message, field)
     if is_api(request):
         return _json(status, code, message, field)
     return _page(request, status, code, message)
@@ -81,7 +110,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if is_api(request):
-            return _json(401, "login_required", "log in or send HTTP Basic credentials")
+            return _answer(
+                request, 401, "login_required", "log in or send HTTP Basic credentials", None
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         from urllib.parse import quote
 
@@ -103,8 +134,7 @@ def install(app: FastAPI) -> None:
             for e in errors[:10]
         )
         if is_api(request):
-            body = {"error": {"code": "invalid", "message": message, "field": loc or None}}
-            return JSONResponse(body, status_code=422)
+            return _answer(request, 422, "invalid", message, loc or None)
         return _page(request, 422, "invalid", message)
 
     @app.exception_handler(Exception)

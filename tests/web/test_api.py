@@ -60,8 +60,9 @@ def test_preview_writes_nothing_and_submit_pays_once(api, sample_person, hospita
     preview = api.post("/api/claims/preview", json=claim)
     assert preview.status_code == 200, preview.text
     body = preview.json()
-    assert body["paid_fen"] + body["out_of_pocket_fen"] + body["institution_borne_fen"] == (
-        body["total_fen"]
+    assert (
+        body["paid_fen"] + body["out_of_pocket_fen"] + body["institution_borne_fen"]
+        == (body["total_fen"])
     )
     assert _ledger_size(web_engine) == before
 
@@ -132,3 +133,13 @@ def test_an_analyst_may_not_settle(app, sample_person, hospital) -> None:
         headers=_auth("analyst"),
     )
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_nul_characters_are_refused_before_any_route(api, sample_person, hospital, web_engine):
+    before = _ledger_size(web_engine)
+    claim = inpatient_claim(sample_person.resident_id, hospital)
+    claim["claim_no"] = "A\x00B"
+    r = api.post("/api/claims", json=claim)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "input_refused"
+    assert api.get("/api/persons", params={"q": "\x00"}).status_code == 400
+    assert _ledger_size(web_engine) == before

@@ -127,3 +127,25 @@ def test_the_window_form_needs_its_csrf_token(login, sample_person, hospital) ->
     client = login("clerk")
     r = client.post("/window/preview", data=_form(sample_person.resident_id, hospital, "forged"))
     assert r.status_code == 403
+
+
+def test_the_slip_prints_as_pdf_in_the_users_language(login, web_engine) -> None:
+    import io
+
+    import pypdf
+
+    from safetynet.store.models import Person
+
+    with session_scope(web_engine) as s:
+        entry = s.scalar(select(Settlement).order_by(Settlement.paid_fen.desc()).limit(1))
+        person = s.get(Person, entry.person_id)
+    client = login("bureau")
+    r = client.get(f"/settlements/{entry.id}/pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    assert "一站式结算单" in text and person.name in text and person.resident_id in text
+    paid = f"{entry.paid_fen // 100:,}.{entry.paid_fen % 100:02d}"
+    assert paid in text
+    client.get("/locale/en")
+    english = pypdf.PdfReader(io.BytesIO(client.get(f"/settlements/{entry.id}/pdf").content))
+    assert "Settlement slip" in english.pages[0].extract_text()

@@ -91,12 +91,12 @@ def _common(view: SettlementView, person_ref: str, created: date) -> Json:
     return {
         "status": "active",
         "type": _kind_type(view.kind),
-        "use": "claim",
+        "use": "claim" if view.settlement_id is not None else "predetermination",
         "patient": {"reference": person_ref},
         "created": created.isoformat(),
         "insurer": {"display": S.INSURER_DISPLAY},
         "outcome": "complete",
-        "identifier": [{"system": S.CLAIM_NO, "value": view.claim_no or ""}],
+        "identifier": [{"system": S.CLAIM_NO, "value": view.claim_no}] if view.claim_no else None,
     }
 
 

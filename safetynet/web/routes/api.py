@@ -7,10 +7,10 @@ Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx s
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,8 @@ from safetynet.web.routes.persons import accumulator_tables, person_in_region
 from safetynet.web.security import current_user, require
 
 router = APIRouter(prefix="/api", tags=["api"])
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
+SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (ledger entry) id")]
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def api_accumulators(
     }
 
 
-def _check(db: Session, user: User, sub: ClaimSubmission) -> None:
+def check_submission(db: Session, user: User, sub: ClaimSubmission) -> None:
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
@@ -160,7 +162,7 @@ def api_preview(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Settle a claim without recording it: every layer, the rule, what the patient pays."""
-    _check(db, user, sub)
+    check_submission(db, user, sub)
     return service.preview(db, sub).as_dict()
 
 
@@ -174,7 +176,7 @@ def api_submit(
 ) -> JSONResponse:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
-    _check(db, user, sub)
+    check_submission(db, user, sub)
     key = f"api-{user.username}-{idempotency_key}" if idempotency_key else None
     with write_session(request) as wdb:
         view = service.submit(wdb, sub, user=user.username, client_key=key)
@@ -196,7 +198,7 @@ def _entry(db: Session, user: User, settlement_id: int) -> Settlement:
 
 @router.get("/settlements/{settlement_id}")
 def api_settlement(
-    settlement_id: int,
+    settlement_id: SettlementId,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
@@ -205,10 +207,23 @@ def api_settlement(
     return service.settlement_view(db, settlement_id).as_dict()
 
 
+@router.get("/settlements/{settlement_id}/pdf", response_class=Response)
+def api_settlement_pdf(
+    request: Request,
+    settlement_id: SettlementId,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The printable settlement slip as PDF (``Accept-Language`` picks the language)."""
+    from safetynet.web.routes.window import slip_pdf_response
+
+    return slip_pdf_response(request, db, user, _entry(db, user, settlement_id))
+
+
 @router.post("/settlements/{settlement_id}/refund")
 def api_refund(
     request: Request,
-    settlement_id: int,
+    settlement_id: SettlementId,
     body: RefundRequest,
     user: User = Depends(require(Permission.CLAIM_REFUND)),
     db: Session = Depends(get_db),

@@ -28,6 +28,7 @@ from safetynet.store.models import CatalogItem, Institution, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.db import get_db, write_session
 from safetynet.web.errors import WebError
+from safetynet.web.routes.api import SettlementId
 from safetynet.web.routes.persons import person_in_region
 from safetynet.web.security import check_csrf, require
 from safetynet.web.templating import render
@@ -229,7 +230,7 @@ def _entry_in_region(db: Session, user: User, settlement_id: int) -> Settlement:
 @router.get("/settlements/{settlement_id}", include_in_schema=False)
 def slip(
     request: Request,
-    settlement_id: int,
+    settlement_id: SettlementId,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -249,10 +250,39 @@ def slip(
     )
 
 
+@router.get("/settlements/{settlement_id}/pdf", include_in_schema=False)
+def slip_pdf_page(
+    request: Request,
+    settlement_id: SettlementId,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    return slip_pdf_response(request, db, user, _entry_in_region(db, user, settlement_id))
+
+
+def slip_pdf_response(request: Request, db: Session, user: User, entry: Settlement) -> Response:
+    """The slip as a PDF download in the request's language (audited as a read)."""
+    from safetynet.web.slip_pdf import slip_pdf
+    from safetynet.web.templating import locale_of
+
+    view = service.settlement_view(db, entry.id)
+    inst = db.get(Institution, view.institution_code)
+    pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
+                   locale_of(request))  # fmt: skip
+    audit.record(db, username=user.username, action="read", target="settlement",
+                 target_id=str(entry.id), detail={"format": "pdf"})  # fmt: skip
+    db.commit()
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"content-disposition": f'inline; filename="slip-{entry.id}.pdf"'},
+    )
+
+
 @router.post("/settlements/{settlement_id}/refund", include_in_schema=False)
 def refund(
     request: Request,
-    settlement_id: int,
+    settlement_id: SettlementId,
     reason: str = Form(...),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.CLAIM_REFUND)),
