@@ -19,6 +19,13 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def release(session: Session) -> None:
+    """End the request's read transaction (objects stay loaded) so its connection goes back
+    to the pool before a write session takes one: a request never holds two connections
+    while it waits for a lock, so a burst of requests cannot exhaust the pool."""
+    session.commit()
+
+
 @contextmanager
 def write_session(request: Request) -> Iterator[Session]:
     """A session for a change, committed on success; on SQLite it takes the write lock at

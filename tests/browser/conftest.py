@@ -4,28 +4,19 @@ driven by Playwright (no browser download: ``executable_path`` is the system's).
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import Engine
 
 from safetynet.store.db import make_engine
 from safetynet.store.models import Base
 from safetynet.web.app import create_app
 from tests.web.conftest import _build
+from tests.web.server import running_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -40,22 +31,8 @@ def county_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def server(county_engine: Engine) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(county_engine, secret_key="browser-test"), host="127.0.0.1", port=port,
-        log_level="warning",
-    )  # fmt: skip
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running_server(create_app(county_engine, secret_key="browser-test")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

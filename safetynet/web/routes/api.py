@@ -27,7 +27,7 @@ from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Enrollment, Person, Settlement
 from safetynet.store.models.security import User
-from safetynet.web.db import get_db, write_session
+from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, person_in_region
 from safetynet.web.security import current_user, require
@@ -178,6 +178,7 @@ def api_submit(
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
     check_submission(db, user, sub)
     key = f"api-{user.username}-{idempotency_key}" if idempotency_key else None
+    release(db)
     with write_session(request) as wdb:
         view = service.submit(wdb, sub, user=user.username, client_key=key)
         if not view.replayed:
@@ -230,6 +231,7 @@ def api_refund(
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
     _entry(db, user, settlement_id)
+    release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)
         audit.record(wdb, username=user.username, action="refund", target="settlement",

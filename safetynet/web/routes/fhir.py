@@ -31,7 +31,7 @@ from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.store.models import Enrollment, Person, Settlement
 from safetynet.store.models.security import User
-from safetynet.web.db import get_db, write_session
+from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import MAX_ID, check_submission
 from safetynet.web.routes.persons import person_in_region
@@ -145,6 +145,7 @@ def create_claim(
         view = service.preview(db, sub)
         return fhir(R.claim_response(view, person.id, date.today()))
     key = f"fhir-{user.username}-{idempotency_key}" if idempotency_key else None
+    release(db)
     with write_session(request) as wdb:
         view = service.submit(wdb, sub, user=user.username, client_key=key)
         if not view.replayed:

@@ -26,7 +26,7 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Institution, Settlement
 from safetynet.store.models.security import User
-from safetynet.web.db import get_db, write_session
+from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
 from safetynet.web.routes.persons import person_in_region
@@ -203,6 +203,7 @@ def settle(
         sub = _submission(form)
         _check_institution(user, sub)
         person_in_region(db, user, sub.resident_id)
+        release(db)
         with write_session(request) as wdb:
             view = service.submit(wdb, sub, user=user.username, client_key=f"web-{client_key}")
             audit.record(
@@ -292,6 +293,7 @@ def refund(
     _entry_in_region(db, user, settlement_id)
     if not reason.strip():
         raise WebError(422, "reason_missing", "a refund needs a reason", field="reason")
+    release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=reason.strip())
         audit.record(

@@ -1,0 +1,1 @@
+"""Benchmark drivers the ``safetynet bench`` commands run (measure, return figures)."""
