@@ -27,4 +27,6 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check safetynet tests
 
 bench: $(STAMP)
-	$(BIN)/safetynet bench all
+	$(BIN)/safetynet bench settle
+	$(BIN)/safetynet bench synth
+	$(BIN)/safetynet bench api
