@@ -104,8 +104,12 @@ def households_and_persons(
     age = np.where(head, np.clip(age, 25, 95), age)
     male = rng.random(persons) < c.MALE_SHARE
     head_age = np.repeat(age[head], sizes)
+    # the second member is the spouse when of an age to be (adult, within 15 years of the
+    # head) and then of the other sex; otherwise a child, a parent or another relative
+    spouse_like = (member == 1) & (age >= 20) & (np.abs(age - head_age) <= 15)
+    male = np.where(spouse_like, ~np.repeat(male[head], sizes), male)
     relation = np.select(
-        [head, member == 1, age <= head_age - 18, age >= head_age + 18],
+        [head, spouse_like, age <= head_age - 18, age >= head_age + 18],
         ["户主", "配偶", "子女", "父母"],
         "其他",
     )
