@@ -16,10 +16,10 @@ SafetyNet settles on are taken from it:
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from fhir.resources.R4B.claim import Claim as FhirClaim
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from safetynet.api.fhir import systems as S
 from safetynet.settlement.errors import SettlementError
@@ -42,20 +42,30 @@ def _identifier(ref: Any, system: str, field: str) -> str:
     return str(ident.value)
 
 
-def submission_from_claim(resource: dict[str, Any]) -> ClaimSubmission:
-    """Validate a FHIR Claim and turn it into a ``ClaimSubmission`` (``SettlementError`` if not)."""
-    if resource.get("resourceType") != "Claim":
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_resource(model: type[M], resource: dict[str, Any]) -> M:
+    """An incoming resource validated against its ``fhir.resources`` R4B model, or a
+    ``SettlementError`` naming the resource type expected or the first invalid element."""
+    kind = model.__name__
+    if resource.get("resourceType") != kind:
         raise SettlementError(
-            "fhir_resource_type", "expected a Claim resource", field="resourceType"
+            "fhir_resource_type", f"expected a {kind} resource", field="resourceType"
         )
     try:
-        claim = FhirClaim.model_validate({k: v for k, v in resource.items() if k != "resourceType"})
+        return model.model_validate({k: v for k, v in resource.items() if k != "resourceType"})
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise SettlementError(
-            "fhir_invalid", f"not a valid FHIR R4 Claim: {where}: {first['msg']}", field=where
+            "fhir_invalid", f"not a valid FHIR R4 {kind}: {where}: {first['msg']}", field=where
         ) from None
+
+
+def submission_from_claim(resource: dict[str, Any]) -> ClaimSubmission:
+    """Validate a FHIR Claim and turn it into a ``ClaimSubmission`` (``SettlementError`` if not)."""
+    claim = validate_resource(FhirClaim, resource)
     kind = _coding(claim.subType, S.CLAIM_KIND)
     if kind is None:
         kind = (

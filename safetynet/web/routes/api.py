@@ -25,11 +25,11 @@ from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Enrollment, Person, Settlement
+from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
+from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.db import get_db, release, write_session
-from safetynet.web.errors import WebError
-from safetynet.web.routes.persons import accumulator_tables, person_in_region
+from safetynet.web.routes.persons import accumulator_tables
 from safetynet.web.security import current_user, require
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -141,20 +141,6 @@ def api_accumulators(
     }
 
 
-def check_submission(db: Session, user: User, sub: ClaimSubmission) -> None:
-    if user.institution_code and sub.institution_code != user.institution_code:
-        raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
-                       field="institution_code")  # fmt: skip
-    try:
-        person_in_region(db, user, sub.resident_id)
-    except WebError:
-        # an unknown or malformed ID gets the service's precise answer
-        from safetynet.settlement.facts import find_person
-
-        find_person(db, sub.resident_id)
-        raise
-
-
 @router.post("/claims/preview")
 def api_preview(
     sub: ClaimSubmission,
@@ -188,15 +174,6 @@ def api_submit(
     return JSONResponse(view.as_dict(), status_code=200 if view.replayed else 201)
 
 
-def _entry(db: Session, user: User, settlement_id: int) -> Settlement:
-    entry = db.get(Settlement, settlement_id)
-    person = db.get(Person, entry.person_id) if entry else None
-    if entry is None or person is None:
-        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
-    person_in_region(db, user, person.resident_id)
-    return entry
-
-
 @router.get("/settlements/{settlement_id}")
 def api_settlement(
     settlement_id: SettlementId,
@@ -204,7 +181,7 @@ def api_settlement(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """A recorded settlement or reversal, with every layer."""
-    _entry(db, user, settlement_id)
+    settlement_in_region(db, user, settlement_id)
     return service.settlement_view(db, settlement_id).as_dict()
 
 
@@ -218,7 +195,7 @@ def api_settlement_pdf(
     """The printable settlement slip as PDF (``Accept-Language`` picks the language)."""
     from safetynet.web.routes.window import slip_pdf_response
 
-    return slip_pdf_response(request, db, user, _entry(db, user, settlement_id))
+    return slip_pdf_response(request, db, user, settlement_in_region(db, user, settlement_id)[0])
 
 
 @router.post("/settlements/{settlement_id}/refund")
@@ -230,7 +207,7 @@ def api_refund(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
-    _entry(db, user, settlement_id)
+    settlement_in_region(db, user, settlement_id)
     release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)

@@ -15,26 +15,25 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 import safetynet
 from safetynet.api.fhir import resources as R
 from safetynet.api.fhir import systems as S
-from safetynet.api.fhir.claim_in import submission_from_claim
+from safetynet.api.fhir.claim_in import submission_from_claim, validate_resource
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.security.scope import region_contains
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
-from safetynet.store.models import Enrollment, Person, Settlement
+from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
+from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
-from safetynet.web.routes.api import MAX_ID, check_submission
-from safetynet.web.routes.persons import person_in_region
+from safetynet.web.routes.api import MAX_ID
 from safetynet.web.security import require
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
@@ -139,8 +138,7 @@ def create_claim(
 ) -> JSONResponse:
     """Settle and record a Claim (→ ClaimResponse, 201); ``use: predetermination`` previews."""
     sub = submission_from_claim(resource)
-    check_submission(db, user, sub)
-    person = person_in_region(db, user, sub.resident_id)
+    person = check_submission(db, user, sub)
     if resource.get("use") == "predetermination":
         view = service.preview(db, sub)
         return fhir(R.claim_response(view, person.id, date.today()))
@@ -155,11 +153,9 @@ def create_claim(
 
 
 def _settlement(db: Session, user: User, settlement_id: str) -> tuple[Any, Person]:
-    entry = db.get(Settlement, int(settlement_id)) if _is_id(settlement_id) else None
-    person = db.get(Person, entry.person_id) if entry else None
-    if entry is None or person is None:
-        raise WebError(404, "not_found", f"no settlement {settlement_id}")
-    person_in_region(db, user, person.resident_id)
+    if not _is_id(settlement_id):
+        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
+    entry, person = settlement_in_region(db, user, int(settlement_id))
     return service.settlement_view(db, entry.id), person
 
 
@@ -194,18 +190,7 @@ def eligibility(
     """Is the patient covered on the service date, and in which poverty categories?"""
     from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
 
-    if resource.get("resourceType") != "CoverageEligibilityRequest":
-        raise SettlementError("fhir_resource_type", "expected a CoverageEligibilityRequest",
-                              field="resourceType")  # fmt: skip
-    try:
-        req = CoverageEligibilityRequest.model_validate(
-            {k: v for k, v in resource.items() if k != "resourceType"}
-        )
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SettlementError("fhir_invalid", f"not a valid FHIR R4 request: {where}: "
-                              f"{first['msg']}", field=where) from None  # fmt: skip
+    req = validate_resource(CoverageEligibilityRequest, resource)
     ident = getattr(req.patient, "identifier", None)
     if ident is not None and ident.system == S.RESIDENT_ID and ident.value:
         person = person_in_region(db, user, str(ident.value))

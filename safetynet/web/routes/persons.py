@@ -7,32 +7,21 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.registry.lookup import find_persons, person_record
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
-from safetynet.security.scope import region_contains
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
 from safetynet.store.models import Person
 from safetynet.store.models.security import User
+from safetynet.web.access import person_in_region
 from safetynet.web.db import get_db
-from safetynet.web.errors import WebError
 from safetynet.web.security import require
 from safetynet.web.templating import render
 
 router = APIRouter()
-
-
-def person_in_region(db: Session, user: User, resident_id: str) -> Person:
-    """The person with this ID if the user's region holds them; 404 otherwise (the same
-    answer whether the person exists elsewhere or not at all)."""
-    person = db.scalar(select(Person).where(Person.resident_id == resident_id.strip().upper()))
-    if person is None or not region_contains(db, user.region_code, person.region_code):
-        raise WebError(404, "person_unknown", f"no person {resident_id} in your region")
-    return person
 
 
 def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, str]]) -> list:  # type: ignore[type-arg]

@@ -26,10 +26,10 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Institution, Settlement
 from safetynet.store.models.security import User
+from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
-from safetynet.web.routes.persons import person_in_region
 from safetynet.web.security import check_csrf, require
 from safetynet.web.templating import render
 
@@ -122,13 +122,6 @@ def _page(
     )
 
 
-def _check_institution(user: User, sub: ClaimSubmission) -> None:
-    if user.institution_code and sub.institution_code != user.institution_code:
-        raise WebError(
-            403, "institution_not_yours", "your window settles claims of your institution only"
-        )
-
-
 @router.get("/window", include_in_schema=False)
 def window(
     request: Request,
@@ -181,8 +174,7 @@ def preview(
     check_csrf(request, csrf_token)
     try:
         sub = _submission(form)
-        _check_institution(user, sub)
-        person_in_region(db, user, sub.resident_id)
+        check_submission(db, user, sub)
         view = service.preview(db, sub)
     except SettlementError as exc:
         return _page(request, db, user, form, error=exc, status=exc.status)
@@ -201,8 +193,7 @@ def settle(
     check_csrf(request, csrf_token)
     try:
         sub = _submission(form)
-        _check_institution(user, sub)
-        person_in_region(db, user, sub.resident_id)
+        check_submission(db, user, sub)
         release(db)
         with write_session(request) as wdb:
             view = service.submit(wdb, sub, user=user.username, client_key=f"web-{client_key}")
@@ -216,18 +207,6 @@ def settle(
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
 
 
-def _entry_in_region(db: Session, user: User, settlement_id: int) -> Settlement:
-    entry = db.get(Settlement, settlement_id)
-    if entry is None:
-        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
-    from safetynet.store.models import Person
-
-    person = db.get(Person, entry.person_id)
-    assert person is not None
-    person_in_region(db, user, person.resident_id)
-    return entry
-
-
 @router.get("/settlements/{settlement_id}", include_in_schema=False)
 def slip(
     request: Request,
@@ -235,7 +214,7 @@ def slip(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    entry = _entry_in_region(db, user, settlement_id)
+    entry, _person = settlement_in_region(db, user, settlement_id)
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
     inst = db.get(Institution, view.institution_code)
@@ -258,7 +237,7 @@ def slip_pdf_page(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    return slip_pdf_response(request, db, user, _entry_in_region(db, user, settlement_id))
+    return slip_pdf_response(request, db, user, settlement_in_region(db, user, settlement_id)[0])
 
 
 def slip_pdf_response(request: Request, db: Session, user: User, entry: Settlement) -> Response:
@@ -290,7 +269,7 @@ def refund(
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)
-    _entry_in_region(db, user, settlement_id)
+    settlement_in_region(db, user, settlement_id)
     if not reason.strip():
         raise WebError(422, "reason_missing", "a refund needs a reason", field="reason")
     release(db)

@@ -1,0 +1,47 @@
+"""What the logged-in user may reach: persons and settlements of their region, claims of
+their institution. Every page, the JSON API and FHIR check through these three functions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.security.scope import region_contains
+from safetynet.settlement.facts import find_person
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Person, Settlement
+from safetynet.store.models.security import User
+from safetynet.web.errors import WebError
+
+
+def person_in_region(db: Session, user: User, resident_id: str) -> Person:
+    """The person with this ID if the user's region holds them; 404 otherwise (the same
+    answer whether the person exists elsewhere or not at all)."""
+    person = db.scalar(select(Person).where(Person.resident_id == resident_id.strip().upper()))
+    if person is None or not region_contains(db, user.region_code, person.region_code):
+        raise WebError(404, "person_unknown", f"no person {resident_id} in your region")
+    return person
+
+
+def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[Settlement, Person]:
+    """A ledger entry and its person, if the person is in the user's region; 404 otherwise."""
+    entry = db.get(Settlement, settlement_id)
+    person = db.get(Person, entry.person_id) if entry else None
+    if entry is None or person is None:
+        raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
+    person_in_region(db, user, person.resident_id)
+    return entry, person
+
+
+def check_submission(db: Session, user: User, sub: ClaimSubmission) -> Person:
+    """The claim's person, when the user may settle it: a clerk only at their institution,
+    anyone only for persons of their region. A malformed or unknown ID gets the service's
+    precise answer."""
+    if user.institution_code and sub.institution_code != user.institution_code:
+        raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
+                       field="institution_code")  # fmt: skip
+    try:
+        return person_in_region(db, user, sub.resident_id)
+    except WebError:
+        find_person(db, sub.resident_id)
+        raise
