@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.benchclaims import bench_claims
-from safetynet.engine.facts import ClaimFacts, statuses_of
+from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.policy.compile import CompiledPolicy
 
@@ -64,24 +63,7 @@ def time_batch(
 
 
 def _facts(rows: pl.DataFrame) -> list[ClaimFacts]:
-    out = []
-    for r in rows.iter_rows(named=True):
-        out.append(
-            ClaimFacts(
-                kind=ClaimKind(r["kind"]),
-                level=InstitutionLevel(r["level"]),
-                in_county=r["in_county"],
-                referral=r["referral"],
-                statuses=statuses_of(r["status_mask"]) or frozenset({PovertyStatus.ORDINARY}),
-                disease_mask=r["disease_mask"],
-                age=r["age"],
-                total_fen=r["total_fen"],
-                compliant_fen=r["compliant_fen"],
-                essential_fen=r["essential_fen"],
-                deducted_fen=r["deducted_fen"],
-            )
-        )
-    return out
+    return [ClaimFacts.from_columns(r) for r in rows.iter_rows(named=True)]
 
 
 def time_online(cp: CompiledPolicy, claims: pl.DataFrame) -> OnlineFigures:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +47,23 @@ class ClaimFacts:
             raise ValueError("the compliant amount exceeds what is chargeable")
         if self.essential_fen > self.compliant_fen:
             raise ValueError("the essential-drug amount exceeds the compliant amount")
+
+    @classmethod
+    def from_columns(cls, r: Mapping[str, Any]) -> ClaimFacts:
+        """From a row of an engine input table (``status_mask`` for the statuses)."""
+        return cls(
+            kind=ClaimKind(r["kind"]),
+            level=InstitutionLevel(r["level"]),
+            in_county=r["in_county"],
+            referral=r["referral"],
+            statuses=statuses_of(r["status_mask"]) or frozenset({PovertyStatus.ORDINARY}),
+            disease_mask=r["disease_mask"],
+            age=r["age"],
+            total_fen=r["total_fen"],
+            compliant_fen=r["compliant_fen"],
+            essential_fen=r["essential_fen"],
+            deducted_fen=r["deducted_fen"],
+        )
 
     def row(self) -> np.ndarray:
         r = np.zeros(L.N_CLAIM_COLS, np.int64)

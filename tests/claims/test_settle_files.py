@@ -13,8 +13,7 @@ from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import engine_input
 from safetynet.claims.settle_file import settle_claims
 from safetynet.cli.main import app
-from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
-from safetynet.engine.facts import ClaimFacts, statuses_of
+from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.money import to_fen
 from tests.claims.helpers import POOR, claim, write_jsonl, year_of_claims
@@ -72,19 +71,7 @@ def test_file_settlement_equals_online_claim_by_claim(tmp_path: Path) -> None:
     prepared = engine_input(read_claim_file(path), cp).sort("household_id", "date", "seq")
     acc: dict[str, Accumulators] = {}
     for r in prepared.iter_rows(named=True):
-        facts = ClaimFacts(
-            kind=ClaimKind(r["kind"]),
-            level=InstitutionLevel(r["level"]),
-            in_county=r["in_county"],
-            referral=r["referral"],
-            statuses=statuses_of(r["status_mask"]) or frozenset({PovertyStatus.ORDINARY}),
-            disease_mask=r["disease_mask"],
-            age=r["age"],
-            total_fen=r["total_fen"],
-            compliant_fen=r["compliant_fen"],
-            essential_fen=r["essential_fen"],
-            deducted_fen=r["deducted_fen"],
-        )
+        facts = ClaimFacts.from_columns(r)
         # a household shares the household pools, each person has their own
         key = r["household_id"]
         person_acc = acc.get(r["person_id"]) or Accumulators.empty(cp)

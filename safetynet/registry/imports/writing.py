@@ -66,18 +66,25 @@ def _chunks(frame: pl.DataFrame) -> list[list[dict[str, Any]]]:
     return [part.to_dicts() for part in frame.iter_slices(CHUNK)]
 
 
+def _executemany(
+    session: Session, statement: Any, frame: pl.DataFrame, columns: Sequence[str],
+    step: str, progress: Progress | None,
+) -> int:  # fmt: skip
+    done = 0
+    for rows in _chunks(frame.select(columns)):
+        session.execute(statement, rows)
+        done += len(rows)
+        if progress is not None:
+            progress(step, done, frame.height)
+    return done
+
+
 def bulk_insert(
     session: Session, model: type, frame: pl.DataFrame, columns: Sequence[str],
     progress: Progress | None = None,
 ) -> int:  # fmt: skip
     """INSERT ``columns`` of every row (executemany, in chunks)."""
-    done = 0
-    for rows in _chunks(frame.select(columns)):
-        session.execute(insert(model), rows)
-        done += len(rows)
-        if progress is not None:
-            progress("insert", done, frame.height)
-    return done
+    return _executemany(session, insert(model), frame, columns, "insert", progress)
 
 
 def bulk_update(
@@ -85,13 +92,7 @@ def bulk_update(
     progress: Progress | None = None,
 ) -> int:  # fmt: skip
     """UPDATE by primary key: ``columns`` must include the key (ORM bulk update, in chunks)."""
-    done = 0
-    for rows in _chunks(frame.select(columns)):
-        session.execute(update(model), rows)
-        done += len(rows)
-        if progress is not None:
-            progress("update", done, frame.height)
-    return done
+    return _executemany(session, update(model), frame, columns, "update", progress)
 
 
 def upsert(
