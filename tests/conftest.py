@@ -25,7 +25,9 @@ PG_URL = os.environ.get("SAFETYNET_TEST_PG_URL")
 def _pg_url_for_worker(worker: str) -> str:
     assert PG_URL
     base, _, _db = PG_URL.rpartition("/")
-    name = f"safetynet_test_{worker}"
+    # SAFETYNET_TEST_DB_TAG keeps test runs of several checkouts on one server apart
+    tag = os.environ.get("SAFETYNET_TEST_DB_TAG", "")
+    name = f"safetynet_test_{tag}{worker}"
     admin = create_engine(
         "postgresql+psycopg://" + f"{base}/postgres".split("://", 1)[1],
         isolation_level="AUTOCOMMIT",

@@ -1,0 +1,107 @@
+"""Tables to a printable PDF (ReportLab), with Chinese text in the CID font STSong-Light.
+
+PDF readers supply STSong-Light, so the file embeds no font and shows Chinese anywhere.
+Numbers are right-aligned and formatted by :func:`safetynet.exports.table.display`; long
+tables break across pages with the header repeated.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from datetime import datetime
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import (
+    Flowable,
+    LongTable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    TableStyle,
+)
+
+from safetynet.exports.table import Table, display
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=10)
+CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
+HEAD = ParagraphStyle("head", parent=CELL, textColor=colors.HexColor("#333333"))
+TITLE = ParagraphStyle("title", parent=BODY, fontSize=15, leading=20, spaceAfter=4)
+H2 = ParagraphStyle("h2", parent=BODY, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3)
+NOTE = ParagraphStyle("note", parent=BODY, fontSize=7, leading=9, textColor=colors.grey)
+NUMERIC = {"count", "money", "ratio", "number"}
+
+
+def table_flowables(table: Table) -> list[Flowable]:
+    """A heading, the note and the table (header repeated on every page)."""
+    out: list[Flowable] = [Paragraph(table.title, H2)]
+    if table.note:
+        out.append(Paragraph(table.note, NOTE))
+    data: list[list[object]] = [[Paragraph(c.label, HEAD) for c in table.columns]]
+    for row in table.rows:
+        data.append([
+            display(v, c.kind) if c.kind in NUMERIC else Paragraph(display(v, c.kind), CELL)
+            for c, v in zip(table.columns, row, strict=True)
+        ])  # fmt: skip
+    grid = LongTable(data, repeatRows=1, hAlign="LEFT")
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DDE6F0")),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
+    ]
+    for j, col in enumerate(table.columns):
+        if col.kind in NUMERIC:
+            style.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
+    grid.setStyle(TableStyle(style))
+    out.append(grid)
+    out.extend(Paragraph(line, NOTE) for line in table.notes)
+    out.append(Spacer(1, 4 * mm))
+    return out
+
+
+def write_pdf(
+    title: str,
+    tables: Iterable[Table],
+    *,
+    subtitle: str | None = None,
+    intro: Iterable[Flowable] = (),
+    page_break: bool = False,
+    footer: str | None = None,
+) -> bytes:
+    """A landscape A4 document: title, optional subtitle and opening flowables, the tables."""
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
+        topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="SafetyNet",
+    )  # fmt: skip
+    stamp = footer or datetime.now().strftime("SafetyNet · %Y-%m-%d %H:%M")
+
+    def on_page(canvas, doc_) -> None:  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont(FONT, 7)
+        canvas.setFillColor(colors.grey)
+        canvas.drawString(12 * mm, 7 * mm, stamp)
+        canvas.drawRightString(doc_.pagesize[0] - 12 * mm, 7 * mm, str(doc_.page))
+        canvas.restoreState()
+
+    story: list[Flowable] = [Paragraph(title, TITLE)]
+    if subtitle:
+        story.append(Paragraph(subtitle, NOTE))
+    story.extend(intro)
+    for i, table in enumerate(tables):
+        if page_break and i:
+            story.append(PageBreak())
+        story.extend(table_flowables(table))
+    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    return buf.getvalue()

@@ -1,0 +1,61 @@
+"""A table to export: a title, typed columns and rows, independent of the file format.
+
+Column kinds say how a value is shown, so every writer formats numbers the same way:
+``money`` values are integer fen shown as yuan with two decimals, ``ratio`` values are
+fractions shown as percentages, ``count`` values are integers with thousands separators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+import polars as pl
+
+from safetynet.money import fmt_yuan
+
+ColumnKind = Literal["text", "count", "money", "ratio", "number", "date"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: ColumnKind = "text"
+    width: int | None = None  # characters; None: from the kind
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[Column]
+    rows: list[Sequence[Any]]
+    note: str | None = None  # a line under the title (definition, source, period)
+    notes: list[str] = field(default_factory=list)  # footnotes
+
+    @classmethod
+    def from_frame(
+        cls, title: str, frame: pl.DataFrame, columns: list[Column], note: str | None = None
+    ) -> Table:
+        """Rows from the frame's columns named by ``columns``' keys, in that order."""
+        keys = [c.key for c in columns]
+        return cls(title, columns, list(frame.select(keys).iter_rows()), note)
+
+
+def display(value: Any, kind: ColumnKind) -> str:
+    """A cell as text (PDF, HTML): yuan with separators, percentages to two decimals."""
+    if value is None:
+        return "—"
+    if kind == "money":
+        return fmt_yuan(int(value))
+    if kind == "ratio":
+        return f"{float(value) * 100:.2f}%"
+    if kind == "count":
+        return f"{int(value):,}"
+    if kind == "number":
+        return f"{float(value):,.2f}"
+    if kind == "date" and isinstance(value, date):
+        return value.isoformat()
+    return str(value)
