@@ -23,7 +23,17 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-from sqlalchemy import ColumnElement, Select, String, and_, or_, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    String,
+    and_,
+    bindparam,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
@@ -78,11 +88,24 @@ def _applying_to(person_id: int) -> ColumnElement[bool]:
     return or_(P.person_id == person_id, and_(P.person_id.is_(None), P.household_id == household))
 
 
-def statuses_on(session: Session, person_id: int, on: date) -> set[PovertyStatus]:
+_STATUSES_ON = select(P.person_id, P.status).where(
+    or_(
+        P.person_id == bindparam("person_id"),
+        and_(P.person_id.is_(None), P.household_id == bindparam("household_id")),
+    ),
+    _in_force(bindparam("on", type_=Date)),  # type: ignore[arg-type]
+)  # built once: settling a claim at the window runs it on the connection directly
+
+
+def statuses_on(
+    session: Session, person_id: int, on: date, household_id: int | None = None
+) -> set[PovertyStatus]:
     """The statuses a person holds on a date (``{ORDINARY}`` when none)."""
-    rows = session.execute(
-        select(P.person_id, P.status).where(_applying_to(person_id), _in_force(on))
-    ).all()
+    if household_id is None:
+        household_id = session.scalar(select(Person.household_id).where(Person.id == person_id))
+    rows = session.connection().execute(
+        _STATUSES_ON, {"person_id": person_id, "household_id": household_id, "on": on}
+    )
     return resolve([(pid is not None, PovertyStatus(status)) for pid, status in rows])
 
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.store.models.security import AuditEvent
+
+_INSERT = insert(AuditEvent.__table__)  # built once; runs in the caller's transaction
 
 
 def record(
@@ -25,16 +27,17 @@ def record(
     detail: dict[str, Any] | None = None,
     client: str | None = None,
 ) -> None:
-    session.add(
-        AuditEvent(
-            at=datetime.now(UTC).replace(tzinfo=None),
-            username=username,
-            action=action,
-            target=target,
-            target_id=target_id,
-            detail=detail,
-            client=client,
-        )
+    session.connection().execute(
+        _INSERT,
+        {
+            "at": datetime.now(UTC).replace(tzinfo=None),
+            "username": username,
+            "action": action,
+            "target": target,
+            "target_id": target_id,
+            "detail": detail,
+            "client": client,
+        },
     )
 
 

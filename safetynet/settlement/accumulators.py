@@ -8,7 +8,7 @@ settled one after the other and no update is lost.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel
@@ -18,55 +18,81 @@ from safetynet.policy.compile import CompiledPolicy
 from safetynet.store.models import Household, Person
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope, EntryKind, Settlement
 
+_LOCK = select(Household.id).where(Household.id == bindparam("id")).with_for_update()
+_A = Accumulator.__table__
+_ROWS = select(_A.c.scope, _A.c.id, _A.c.slots, _A.c.version).where(
+    _A.c.year == bindparam("year"),
+    _A.c.policy_id == bindparam("policy_id"),
+    or_(
+        and_(_A.c.scope == AccumulatorScope.PERSON, _A.c.owner_id == bindparam("person_id")),
+        and_(
+            _A.c.scope == AccumulatorScope.HOUSEHOLD, _A.c.owner_id == bindparam("household_id")
+        ),
+    ),
+)
+_INSERT = insert(_A)
+_UPDATE = (
+    update(_A)
+    .where(_A.c.id == bindparam("row_id"))
+    .values(slots=bindparam("slots"), version=bindparam("version"), updated_at=func.now())
+)  # statements built once; run on the session's connection
+
 
 def lock_household(session: Session, household_id: int) -> None:
-    session.execute(select(Household.id).where(Household.id == household_id).with_for_update())
+    session.connection().execute(_LOCK, {"id": household_id})
 
 
-def _row(
-    session: Session, scope: AccumulatorScope, owner: int, year: int, policy_id: str
-) -> Accumulator | None:
-    return session.scalar(
-        select(Accumulator).where(
-            Accumulator.scope == scope,
-            Accumulator.owner_id == owner,
-            Accumulator.year == year,
-            Accumulator.policy_id == policy_id,
-        )
+Found = dict[AccumulatorScope, tuple[int, list[int], int]]  # scope -> (row id, slots, version)
+
+
+def _rows(
+    session: Session, policy_id: str, year: int, person_id: int, household_id: int
+) -> Found:
+    """The person's and the household's rows (id, slots, version), in one query."""
+    params = {"year": year, "policy_id": policy_id, "person_id": person_id,
+              "household_id": household_id}  # fmt: skip
+    rows = session.connection().execute(_ROWS, params).all()
+    return {AccumulatorScope(scope): (rid, slots, version) for scope, rid, slots, version in rows}
+
+
+def load_rows(
+    session: Session, cp: CompiledPolicy, person_id: int, household_id: int, year: int
+) -> tuple[Accumulators, Found]:
+    """The state to settle on, and the rows it came from (to write back without a re-read)."""
+    acc = Accumulators.empty(cp)
+    rows = _rows(session, cp.policy.id, year, person_id, household_id)
+    p = rows.get(AccumulatorScope.PERSON)
+    h = rows.get(AccumulatorScope.HOUSEHOLD)
+    state = Accumulators(
+        np.asarray(p[1], np.int64) if p else acc.person,
+        np.asarray(h[1], np.int64) if h else acc.household,
     )
+    return state, rows
 
 
 def load(
     session: Session, cp: CompiledPolicy, person_id: int, household_id: int, year: int
 ) -> Accumulators:
-    acc = Accumulators.empty(cp)
-    p = _row(session, AccumulatorScope.PERSON, person_id, year, cp.policy.id)
-    h = _row(session, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id)
-    return Accumulators(
-        np.asarray(p.slots, np.int64) if p else acc.person,
-        np.asarray(h.slots, np.int64) if h else acc.household,
-    )
+    return load_rows(session, cp, person_id, household_id, year)[0]
 
 
-def _store_one(
+def _write(
     session: Session,
+    found: Found,
     scope: AccumulatorScope,
     owner: int,
     year: int,
     policy_id: str,
     slots: np.ndarray,
 ) -> None:
-    row = _row(session, scope, owner, year, policy_id)
     values = [int(v) for v in slots]
+    row = found.get(scope)
+    conn = session.connection()
     if row is None:
-        session.add(
-            Accumulator(
-                scope=scope, owner_id=owner, year=year, policy_id=policy_id, slots=values, version=1
-            )
-        )
+        conn.execute(_INSERT, {"scope": scope, "owner_id": owner, "year": year,
+                               "policy_id": policy_id, "slots": values, "version": 1})  # fmt: skip
     else:
-        row.slots = values
-        row.version += 1
+        conn.execute(_UPDATE, {"row_id": row[0], "slots": values, "version": row[2] + 1})
 
 
 def store(
@@ -76,9 +102,15 @@ def store(
     household_id: int,
     year: int,
     acc: Accumulators,
+    found: Found | None = None,
 ) -> None:
-    _store_one(session, AccumulatorScope.PERSON, person_id, year, cp.policy.id, acc.person)
-    _store_one(session, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id, acc.household)
+    """Write both rows (Core statements; the caller holds the household lock). ``found``:
+    the rows :func:`load_rows` read in the same transaction, to save reading them again."""
+    pid = cp.policy.id
+    if found is None:
+        found = _rows(session, pid, year, person_id, household_id)
+    _write(session, found, AccumulatorScope.PERSON, person_id, year, pid, acc.person)
+    _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, pid, acc.household)
 
 
 def facts_of(entry: Settlement) -> ClaimFacts:
@@ -127,12 +159,8 @@ def rebuild(session: Session, cp: CompiledPolicy, household_id: int, year: int) 
         household = s.accumulators.household
     members = session.scalars(select(Person.id).where(Person.household_id == household_id))
     for pid in members:
-        _store_one(
-            session,
-            AccumulatorScope.PERSON,
-            pid,
-            year,
-            cp.policy.id,
-            persons.get(pid, empty.person),
-        )
-    _store_one(session, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id, household)
+        found = _rows(session, cp.policy.id, year, pid, household_id)
+        _write(session, found, AccumulatorScope.PERSON, pid, year, cp.policy.id,
+               persons.get(pid, empty.person))  # fmt: skip
+    found = _rows(session, cp.policy.id, year, -1, household_id)
+    _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id, household)

@@ -1,21 +1,23 @@
 """Resolve a submission against the registry, catalogs and policies into the engine's facts.
 
 Every refusal is a ``SettlementError`` naming the field at fault; nothing is written here.
-Database work is a handful of keyed reads (person, institution, enrollment, statuses, the
-items of the bill in one query).
+Database work is a handful of keyed reads of plain rows, no ORM objects: the person with
+this year's enrollment, the institution, the statuses on the date, the items of the bill in
+one query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, Protocol
 
-import polars as pl
-from sqlalchemy import select
+import numpy as np
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import ClaimKind, PovertyStatus
-from safetynet.engine.compliance import line_amounts
+from safetynet.codes import ClaimKind, ItemClass
+from safetynet.engine.compliance import compliant_amounts
 from safetynet.engine.facts import ClaimFacts
 from safetynet.money import to_fen
 from safetynet.policy.compile import CompiledPolicy
@@ -28,13 +30,58 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Enrollment, Institution, Person
 
 
+class PersonFacts(Protocol):
+    """What settlement reads of a person (an ORM ``Person`` or a row of :data:`PERSON_COLUMNS`)."""
+
+    id: int
+    resident_id: str
+    name: str
+    household_id: int
+    region_code: str
+    birth_date: date
+    deceased_on: date | None
+
+
+PERSON_COLUMNS = (
+    Person.id,
+    Person.resident_id,
+    Person.name,
+    Person.household_id,
+    Person.region_code,
+    Person.birth_date,
+    Person.deceased_on,
+)
+INSTITUTION_COLUMNS = (
+    Institution.code,
+    Institution.name,
+    Institution.level,
+    Institution.in_county,
+    Institution.designated_from,
+    Institution.designated_to,
+    Institution.inpatient,
+    Institution.outpatient,
+)
+
+
+# built once (statement construction costs more than running them): executed on the
+# session's connection, which skips the ORM layer
+_PERSON = select(*PERSON_COLUMNS).where(Person.resident_id == bindparam("rid"))
+_INSTITUTION = select(*INSTITUTION_COLUMNS).where(Institution.code == bindparam("code"))
+_ENROLLED = select(Enrollment.id).where(
+    Enrollment.person_id == bindparam("person_id"), Enrollment.year == bindparam("year")
+)
+_ITEMS = select(
+    CatalogItem.code, CatalogItem.item_class, CatalogItem.self_pay_bp, CatalogItem.essential
+).where(CatalogItem.code.in_(bindparam("codes", expanding=True)))
+
+
 @dataclass(frozen=True)
 class ResolvedClaim:
-    person: Person
-    institution: Institution
+    person: PersonFacts
+    institution: Any  # a row of INSTITUTION_COLUMNS
     policy: CompiledPolicy
     facts: ClaimFacts
-    lines: pl.DataFrame  # the bill's lines, priced: class, self-pay, compliant, essential
+    lines: dict[str, np.ndarray]  # the bill's lines: amount, deducted, compliant, essential fen
     year: int
 
 
@@ -42,26 +89,31 @@ def age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
-def find_person(session: Session, resident_id: str) -> Person:
+def checked_resident_id(resident_id: str) -> str:
+    """The resident ID in its canonical form; ``SettlementError`` when malformed."""
     try:
-        rid = parse_resident_id(resident_id)
+        return parse_resident_id(resident_id).number
     except ResidentIdError as exc:
         raise SettlementError(
             "resident_id_invalid", f"resident ID {resident_id!r}: {exc}", field="resident_id"
         ) from None
-    person = session.scalar(select(Person).where(Person.resident_id == rid.number))
+
+
+def find_person(session: Session, resident_id: str) -> PersonFacts:
+    number = checked_resident_id(resident_id)
+    person = session.connection().execute(_PERSON, {"rid": number}).first()
     if person is None:
         raise SettlementError(
             "person_unknown",
-            f"no insured person has resident ID {rid.number}",
+            f"no insured person has resident ID {number}",
             field="resident_id",
             status=404,
         )
-    return person
+    return person  # type: ignore[return-value]  # a Row has the protocol's attributes
 
 
-def _institution(session: Session, sub: ClaimSubmission) -> Institution:
-    inst = session.get(Institution, sub.institution_code)
+def _institution(session: Session, sub: ClaimSubmission) -> Any:
+    inst = session.connection().execute(_INSTITUTION, {"code": sub.institution_code}).first()
     if inst is None:
         raise SettlementError(
             "institution_unknown",
@@ -87,12 +139,9 @@ def _institution(session: Session, sub: ClaimSubmission) -> Institution:
     return inst
 
 
-def _priced_lines(session: Session, sub: ClaimSubmission) -> pl.DataFrame:
+def _priced_lines(session: Session, sub: ClaimSubmission) -> dict[str, np.ndarray]:
     codes = sorted({line.code for line in sub.items})
-    found = {
-        item.code: item
-        for item in session.scalars(select(CatalogItem).where(CatalogItem.code.in_(codes)))
-    }
+    found = {item.code: item for item in session.connection().execute(_ITEMS, {"codes": codes})}
     for i, line in enumerate(sub.items):
         if line.code not in found:
             raise SettlementError(
@@ -100,35 +149,38 @@ def _priced_lines(session: Session, sub: ClaimSubmission) -> pl.DataFrame:
                 f"item code {line.code!r} is not in the catalog",
                 field=f"items[{i}].code",
             )
-    lines = pl.DataFrame(
-        {
-            "claim_key": ["claim"] * len(sub.items),
-            "code": [line.code for line in sub.items],
-            "quantity": [line.quantity for line in sub.items],
-            "amount_fen": [to_fen(line.amount) for line in sub.items],
-            "deducted_fen": [to_fen(line.deducted) for line in sub.items],
-            "item_class": [found[line.code].item_class.value for line in sub.items],
-            "self_pay_bp": [found[line.code].self_pay_bp for line in sub.items],
-            "essential": [bool(found[line.code].essential) for line in sub.items],
-        },
-        schema_overrides={
-            "amount_fen": pl.Int64,
-            "deducted_fen": pl.Int64,
-            "self_pay_bp": pl.Int64,
-        },
+    items = [found[line.code] for line in sub.items]
+    amount = np.array([to_fen(line.amount) for line in sub.items], np.int64)
+    deducted = np.array([to_fen(line.deducted) for line in sub.items], np.int64)
+    compliant, essential = compliant_amounts(
+        amount,
+        deducted,
+        np.array([i.item_class == ItemClass.A for i in items]),
+        np.array([i.item_class == ItemClass.B for i in items]),
+        np.array([i.self_pay_bp or 0 for i in items], np.int64),
+        np.array([bool(i.essential) for i in items]),
     )
-    return line_amounts(lines)
+    return {
+        "amount_fen": amount,
+        "deducted_fen": deducted,
+        "compliant_fen": compliant,
+        "essential_fen": essential,
+    }
 
 
-def resolve(session: Session, sub: ClaimSubmission) -> ResolvedClaim:
-    person = find_person(session, sub.resident_id)
+def resolve(
+    session: Session, sub: ClaimSubmission, person: PersonFacts | None = None
+) -> ResolvedClaim:
+    """The engine's facts of a submission; ``person`` when the caller has already found it."""
+    if person is None:
+        person = find_person(session, sub.resident_id)
     if person.deceased_on is not None and sub.date >= person.deceased_on:
         raise SettlementError("person_deceased", "the person died before this date", field="date")
     institution = _institution(session, sub)
-    enrolled = session.scalar(
-        select(Enrollment.id).where(
-            Enrollment.person_id == person.id, Enrollment.year == sub.date.year
-        )
+    enrolled = (
+        session.connection()
+        .execute(_ENROLLED, {"person_id": person.id, "year": sub.date.year})
+        .scalar()
     )
     if enrolled is None:
         raise SettlementError(
@@ -138,7 +190,7 @@ def resolve(session: Session, sub: ClaimSubmission) -> ResolvedClaim:
         )
     cp = policy_in_force(person.region_code, sub.date)
     lines = _priced_lines(session, sub)
-    statuses = statuses_on(session, person.id, sub.date) or {PovertyStatus.ORDINARY}
+    statuses = statuses_on(session, person.id, sub.date, person.household_id)
     facts = ClaimFacts(
         kind=sub.kind,
         level=institution.level,

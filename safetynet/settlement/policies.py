@@ -83,3 +83,31 @@ def policy_by_id(policy_id: str) -> CompiledPolicy | None:
         os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
     )
     return next((cp for cp in cands if cp.policy.id == policy_id), None)
+
+
+def warm_up() -> int:
+    """Compile every candidate policy and settle one claim under each, so the engine's
+    kernel is compiled before the first patient is at the window (a server calls this at
+    start-up). Returns the number of policies."""
+    from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+    from safetynet.engine.facts import ClaimFacts
+    from safetynet.engine.online import Accumulators, settle_one
+
+    cands = _candidates(
+        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
+    )
+    claim = ClaimFacts(
+        kind=ClaimKind.INPATIENT,
+        level=InstitutionLevel.COUNTY,
+        in_county=True,
+        referral=False,
+        statuses=frozenset({PovertyStatus.REGISTERED_POOR}),
+        disease_mask=0,
+        age=60,
+        total_fen=1_000_000,
+        compliant_fen=900_000,
+    )
+    for cp in cands:
+        prefixes_of(cp)
+        settle_one(cp, claim, Accumulators.empty(cp))
+    return len(cands)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind
@@ -26,7 +26,7 @@ from safetynet.engine.online import settle_one
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.facts import ResolvedClaim, resolve
+from safetynet.settlement.facts import PersonFacts, ResolvedClaim, find_person, resolve
 from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Claim, ClaimItem, Person
@@ -75,6 +75,17 @@ class SettlementView:
         return out
 
 
+# statements of the write path, built once and run on the session's connection
+_EARLIER = select(Settlement.id, Settlement.request_hash).where(
+    Settlement.client_key == bindparam("key")
+)
+_CLAIM_NO = select(Claim.id).where(Claim.claim_no == bindparam("no"))
+_INSERT_CLAIM = insert(Claim.__table__).returning(Claim.__table__.c.id)
+_INSERT_ITEM = insert(ClaimItem.__table__)
+_INSERT_ENTRY = insert(Settlement.__table__).returning(Settlement.__table__.c.id)
+_INSERT_LAYER = insert(SettlementLayer.__table__)
+
+
 def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> dict[str, str]:
     """Documents behind the rule's individually sourced parameters (deductible, ratio, ...)."""
     if rule_id is None:
@@ -107,9 +118,9 @@ def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView
     return views
 
 
-def _settle(session: Session, rc: ResolvedClaim) -> EngineSettlement:
-    acc = accs.load(session, rc.policy, rc.person.id, rc.person.household_id, rc.year)
-    return settle_one(rc.policy, rc.facts, acc)
+def _settle(session: Session, rc: ResolvedClaim) -> tuple[EngineSettlement, accs.Found]:
+    acc, found = accs.load_rows(session, rc.policy, rc.person.id, rc.person.household_id, rc.year)
+    return settle_one(rc.policy, rc.facts, acc), found
 
 
 def _view(
@@ -142,7 +153,7 @@ def _view(
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
     rc = resolve(session, sub)
-    return _view(rc, sub, _settle(session, rc), None, sub.claim_no)
+    return _view(rc, sub, _settle(session, rc)[0], None, sub.claim_no)
 
 
 def request_hash(sub: ClaimSubmission) -> str:
@@ -150,15 +161,29 @@ def request_hash(sub: ClaimSubmission) -> str:
 
 
 def submit(
-    session: Session, sub: ClaimSubmission, *, user: str, client_key: str | None = None
+    session: Session,
+    sub: ClaimSubmission,
+    *,
+    user: str,
+    client_key: str | None = None,
+    person: PersonFacts | None = None,
 ) -> SettlementView:
-    """Settle and record; the caller commits. Idempotent on ``client_key``."""
-    person = _person_for_lock(session, sub)
+    """Settle and record; the caller commits. Idempotent on ``client_key``.
+
+    Plain Core statements (no ORM unit of work): lock the household, check the key, read
+    the facts and the accumulators, insert the claim, its lines, the entry and its layers,
+    write the accumulators — a dozen round trips. ``person``: when the caller already found
+    the person (access checks), saves reading it again.
+    """
+    if person is None:
+        person = find_person(session, sub.resident_id)
     accs.lock_household(session, person.household_id)
+    req_hash = request_hash(sub)
+    conn = session.connection()
     if client_key:
-        earlier = session.scalar(select(Settlement).where(Settlement.client_key == client_key))
+        earlier = conn.execute(_EARLIER, {"key": client_key}).first()
         if earlier is not None:
-            if earlier.request_hash != request_hash(sub):
+            if earlier.request_hash != req_hash:
                 raise SettlementError(
                     "client_key_reused",
                     "this client key was used for a different claim",
@@ -166,49 +191,56 @@ def submit(
                     status=409,
                 )
             return replace_replayed(settlement_view(session, earlier.id))
-    if sub.claim_no and session.scalar(select(Claim.id).where(Claim.claim_no == sub.claim_no)):
+    if sub.claim_no and conn.execute(_CLAIM_NO, {"no": sub.claim_no}).first():
         raise SettlementError(
             "claim_exists",
             f"claim {sub.claim_no} was already submitted",
             field="claim_no",
             status=409,
         )
-    rc = resolve(session, sub)
-    result = _settle(session, rc)
-    claim = Claim(
-        claim_no=sub.claim_no or f"SN-{uuid.uuid4().hex[:20]}",
-        person_id=rc.person.id,
-        institution_code=rc.institution.code,
-        kind=sub.kind,
-        start_date=sub.date,
-        end_date=sub.discharge_date or sub.date,
-        diagnosis_code=sub.diagnosis,
-        referral=sub.referral,
-        total_fen=rc.facts.total_fen,
+    rc = resolve(session, sub, person)
+    result, found = _settle(session, rc)
+    claim_no = sub.claim_no or f"SN-{uuid.uuid4().hex[:20]}"
+    claim = {
+        "claim_no": claim_no,
+        "person_id": rc.person.id,
+        "institution_code": rc.institution.code,
+        "kind": sub.kind,
+        "start_date": sub.date,
+        "end_date": sub.discharge_date or sub.date,
+        "diagnosis_code": sub.diagnosis,
+        "referral": sub.referral,
+        "total_fen": rc.facts.total_fen,
+    }
+    claim_id = conn.execute(_INSERT_CLAIM, claim).scalar_one()
+    conn.execute(
+        _INSERT_ITEM,
+        [
+            {
+                "claim_id": claim_id,
+                "item_code": line.code,
+                "quantity": line.quantity,
+                "amount_fen": int(amount),
+                "deducted_fen": int(deducted),
+            }
+            for line, amount, deducted in zip(
+                sub.items, rc.lines["amount_fen"], rc.lines["deducted_fen"], strict=True
+            )
+        ],
     )
-    session.add(claim)
-    session.flush()
-    session.add_all(
-        ClaimItem(
-            claim_id=claim.id,
-            item_code=line.code,
-            quantity=line.quantity,
-            amount_fen=int(amount),
-            deducted_fen=int(deducted),
-        )
-        for line, amount, deducted in zip(
-            sub.items, rc.lines["amount_fen"], rc.lines["deducted_fen"], strict=True
-        )
-    )
-    entry = _entry(rc, claim, result, user, client_key, request_hash(sub))
-    session.add(entry)
-    session.flush()
-    _add_layers(session, entry.id, result, sign=1)
+    entry = _entry(rc, claim_id, sub.date, result, user, client_key, req_hash)
+    entry_id = conn.execute(_INSERT_ENTRY, entry).scalar_one()
+    _add_layers(session, entry_id, result, sign=1)
     accs.store(
-        session, rc.policy, rc.person.id, rc.person.household_id, rc.year, result.accumulators
+        session,
+        rc.policy,
+        rc.person.id,
+        rc.person.household_id,
+        rc.year,
+        result.accumulators,
+        found,
     )
-    session.flush()
-    return _view(rc, sub, result, entry.id, claim.claim_no)
+    return _view(rc, sub, result, entry_id, claim_no)
 
 
 def replace_replayed(view: SettlementView) -> SettlementView:
@@ -217,60 +249,58 @@ def replace_replayed(view: SettlementView) -> SettlementView:
     return replace(view, replayed=True)
 
 
-def _person_for_lock(session: Session, sub: ClaimSubmission) -> Person:
-    from safetynet.settlement.facts import find_person
-
-    return find_person(session, sub.resident_id)
-
-
 def _entry(
     rc: ResolvedClaim,
-    claim: Claim,
+    claim_id: int,
+    claim_date: date,
     result: EngineSettlement,
     user: str,
     client_key: str | None,
     req_hash: str | None,
-) -> Settlement:
+) -> dict[str, Any]:
     f = rc.facts
-    return Settlement(
-        entry_kind=EntryKind.SETTLEMENT,
-        client_key=client_key,
-        request_hash=req_hash,
-        claim_id=claim.id,
-        person_id=rc.person.id,
-        household_id=rc.person.household_id,
-        year=rc.year,
-        policy_id=rc.policy.policy.id,
-        kind=f.kind,
-        level=f.level,
-        in_county=f.in_county,
-        referral=f.referral,
-        status_mask=status_mask(f.statuses),
-        disease_mask=f.disease_mask,
-        age=f.age,
-        claim_date=claim.start_date,
-        total_fen=f.total_fen,
-        compliant_fen=f.compliant_fen,
-        essential_fen=f.essential_fen,
-        deducted_fen=f.deducted_fen,
-        paid_fen=result.paid_fen,
-        out_of_pocket_fen=result.out_of_pocket_fen,
-        created_by=user,
-    )
+    return {
+        "entry_kind": EntryKind.SETTLEMENT,
+        "client_key": client_key,
+        "request_hash": req_hash,
+        "claim_id": claim_id,
+        "person_id": rc.person.id,
+        "household_id": rc.person.household_id,
+        "year": rc.year,
+        "policy_id": rc.policy.policy.id,
+        "kind": f.kind,
+        "level": f.level,
+        "in_county": f.in_county,
+        "referral": f.referral,
+        "status_mask": status_mask(f.statuses),
+        "disease_mask": f.disease_mask,
+        "age": f.age,
+        "claim_date": claim_date,
+        "total_fen": f.total_fen,
+        "compliant_fen": f.compliant_fen,
+        "essential_fen": f.essential_fen,
+        "deducted_fen": f.deducted_fen,
+        "paid_fen": result.paid_fen,
+        "out_of_pocket_fen": result.out_of_pocket_fen,
+        "created_by": user,
+    }
 
 
 def _add_layers(session: Session, entry_id: int, result: EngineSettlement, *, sign: int) -> None:
-    session.add_all(
-        SettlementLayer(
-            settlement_id=entry_id,
-            position=i,
-            layer_id=layer.layer_id,
-            rule_id=layer.rule_id,
-            source=layer.source,
-            paid_fen=sign * layer.paid_fen,
-            facts=layer.facts,
-        )
-        for i, layer in enumerate(result.layers)
+    session.connection().execute(
+        _INSERT_LAYER,
+        [
+            {
+                "settlement_id": entry_id,
+                "position": i,
+                "layer_id": layer.layer_id,
+                "rule_id": layer.rule_id,
+                "source": layer.source,
+                "paid_fen": sign * layer.paid_fen,
+                "facts": layer.facts,
+            }
+            for i, layer in enumerate(result.layers)
+        ],
     )
 
 

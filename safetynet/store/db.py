@@ -46,8 +46,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # a request holds at most one connection at a time (see safetynet.web.db.release)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=30)
+    # a request holds at most one connection at a time (see safetynet.web.db.release); the
+    # pool keeps as many as the server has request threads busy, so a burst does not open and
+    # close connections (a new PostgreSQL connection costs more than a settlement)
+    return create_engine(url, pool_pre_ping=True, pool_size=32, max_overflow=16, pool_timeout=30)
 
 
 @lru_cache(maxsize=8)

@@ -162,11 +162,11 @@ def api_submit(
 ) -> JSONResponse:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
-    check_submission(db, user, sub)
     key = f"api-{user.username}-{idempotency_key}" if idempotency_key else None
-    release(db)
-    with write_session(request) as wdb:
-        view = service.submit(wdb, sub, user=user.username, client_key=key)
+    release(db)  # the read connection (authentication) goes back before the write waits
+    with write_session(request) as wdb:  # one transaction checks, settles and audits
+        person = check_submission(wdb, user, sub)
+        view = service.submit(wdb, sub, user=user.username, client_key=key, person=person)
         if not view.replayed:
             audit.record(wdb, username=user.username, action="settle", target="settlement",
                          target_id=str(view.settlement_id), client=_client(request),

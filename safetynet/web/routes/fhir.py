@@ -138,14 +138,15 @@ def create_claim(
 ) -> JSONResponse:
     """Settle and record a Claim (→ ClaimResponse, 201); ``use: predetermination`` previews."""
     sub = submission_from_claim(resource)
-    person = check_submission(db, user, sub)
     if resource.get("use") == "predetermination":
+        person = check_submission(db, user, sub)
         view = service.preview(db, sub)
         return fhir(R.claim_response(view, person.id, date.today()))
     key = f"fhir-{user.username}-{idempotency_key}" if idempotency_key else None
-    release(db)
-    with write_session(request) as wdb:
-        view = service.submit(wdb, sub, user=user.username, client_key=key)
+    release(db)  # the read connection (authentication) goes back before the write waits
+    with write_session(request) as wdb:  # one transaction checks, settles and audits
+        person = check_submission(wdb, user, sub)
+        view = service.submit(wdb, sub, user=user.username, client_key=key, person=person)
         if not view.replayed:
             audit.record(wdb, username=user.username, action="settle", target="settlement",
                          target_id=str(view.settlement_id), detail={"via": "fhir"})  # fmt: skip
