@@ -26,6 +26,7 @@ def _ratio(amount: int, bp: int) -> int:
 
 @njit(cache=True, inline="always")
 def _matches(k: np.ndarray, c: np.ndarray) -> bool:
+    """Whether claim row ``c`` meets condition row ``k`` (a rule's, a bonus's, pay-later's)."""
     if k[L.K_STATUS] != 0 and (k[L.K_STATUS] & c[L.C_STATUS]) == 0:
         return False
     if k[L.K_KIND] != 0 and (k[L.K_KIND] >> c[L.C_KIND]) & 1 == 0:
@@ -41,6 +42,12 @@ def _matches(k: np.ndarray, c: np.ndarray) -> bool:
     if k[L.K_AGE_FROM] >= 0 and c[L.C_AGE] < k[L.K_AGE_FROM]:
         return False
     return not (k[L.K_AGE_TO] >= 0 and c[L.C_AGE] >= k[L.K_AGE_TO])
+
+
+@njit(cache=True)
+def matches(k: np.ndarray, c: np.ndarray) -> bool:
+    """:func:`_matches` for callers outside the kernel."""
+    return _matches(k, c)
 
 
 @njit(cache=True, inline="always")

@@ -12,7 +12,7 @@ import numpy as np
 
 from safetynet.engine import layout as L
 from safetynet.engine.facts import ClaimFacts
-from safetynet.engine.kernel import settle_claim
+from safetynet.engine.kernel import matches, settle_claim
 from safetynet.policy.compile import CompiledPolicy
 
 
@@ -131,3 +131,12 @@ def settle_one(cp: CompiledPolicy, claim: ClaimFacts, acc: Accumulators) -> Sett
         institution_borne_fen=claim.deducted_fen,
         accumulators=Accumulators(pstate[0], hstate[0]),
     )
+
+
+def pays_later(cp: CompiledPolicy, claim: ClaimFacts) -> bool:
+    """Whether the claim falls under the policy's "diagnose first, pay later": the patient
+    was admitted without deposit and owes only the out-of-pocket at discharge. The same
+    condition matching as the cascade's rules."""
+    if cp.pay_later_cond is None:
+        return False
+    return bool(matches(cp.pay_later_cond, claim.row()))

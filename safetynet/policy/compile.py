@@ -52,6 +52,7 @@ class CompiledPolicy:
     rules: tuple[RuleRef, ...]
     pools: tuple[str, ...]  # "layer/pool"
     disease_groups: tuple[str, ...]  # bit i of the disease mask = group i
+    pay_later_cond: np.ndarray | None = None  # [N_COND_COLS]: who is admitted without deposit
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -182,4 +183,7 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
         rules=tuple(refs),
         pools=tuple(pools),
         disease_groups=tuple(groups),
+        pay_later_cond=(
+            np.array(_cond(policy.pay_later.when, groups), np.int64) if policy.pay_later else None
+        ),
     )

@@ -243,6 +243,14 @@ class ClaimRules(Strict):
     pre_admission_days: int = Field(default=0, ge=0, le=30)  # tests before admission count with it
 
 
+class PayLater(Strict):
+    """"Diagnose first, pay later" (先诊疗后付费): who is admitted without a deposit and settles
+    only what they owe at discharge."""
+
+    when: When
+    source: str | None = None
+
+
 class Policy(Strict):
     id: str
     title_en: str
@@ -254,6 +262,7 @@ class Policy(Strict):
     sources: dict[str, Source]
     diseases: dict[str, DiseaseGroup] = Field(default_factory=dict)
     claims: ClaimRules = Field(default_factory=ClaimRules)
+    pay_later: PayLater | None = None
     layers: list[Layer]
     layer_order: list[str] | None = None  # settle in this order (lets an override insert a layer)
     # Where each parameter came from: dotted path -> source id (filled by the loader).
@@ -300,6 +309,13 @@ class Policy(Strict):
                             f"layer {layer.id!r} rule {rule.id!r} names disease group "
                             f"{group!r}, which `diseases` does not define"
                         )
+        if self.pay_later is not None:
+            refs.append(self.pay_later.source or self.source)
+            for group in self.pay_later.when.diseases:
+                if group not in self.diseases:
+                    raise ValueError(
+                        f"pay_later names disease group {group!r}, which `diseases` does not define"
+                    )
         missing = sorted({r for r in refs if r not in known})
         if missing:
             raise ValueError(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from safetynet.codes import ClaimKind
 from safetynet.engine.facts import status_mask
 from safetynet.engine.online import Settlement as EngineSettlement
-from safetynet.engine.online import settle_one
+from safetynet.engine.online import pays_later, settle_one
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.errors import SettlementError
@@ -66,6 +66,7 @@ class SettlementView:
     layers: list[LayerView]
     accumulators: dict[str, dict[str, int]] = field(default_factory=dict)
     replayed: bool = False  # an idempotent retry answered from the ledger
+    pay_later: bool = False  # "diagnose first, pay later": admitted without deposit
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -147,6 +148,7 @@ def _view(
         out_of_pocket_fen=result.out_of_pocket_fen,
         layers=_layer_views(rc.policy, result),
         accumulators=result.accumulators.as_dict(rc.policy),
+        pay_later=pays_later(rc.policy, rc.facts),
     )
 
 
@@ -353,6 +355,7 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
         out_of_pocket_fen=entry.out_of_pocket_fen,
         layers=views,
         accumulators=acc.as_dict(cp),
+        pay_later=entry.entry_kind == EntryKind.SETTLEMENT and pays_later(cp, accs.facts_of(entry)),
     )
 
 

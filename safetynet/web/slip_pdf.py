@@ -81,6 +81,11 @@ def slip_pdf(view: SettlementView, institution_name: str, created_by: str, local
             ("FONTSIZE", (2, -1), (2, -1), 12),
         ])
     )  # fmt: skip
-    doc.build([Paragraph(heading, title), Spacer(1, 3 * mm), meta_table, Spacer(1, 4 * mm),
-               layers])  # fmt: skip
+    story = [Paragraph(heading, title), Spacer(1, 3 * mm), meta_table, Spacer(1, 4 * mm), layers]
+    if view.pay_later and view.entry_kind == "settlement":
+        owed = fmt_yuan(view.out_of_pocket_fen)
+        story += [Spacer(1, 3 * mm), Paragraph(_(
+            "Diagnose first, pay later: admitted without a deposit; at discharge the patient "
+            "owes %(owed)s yuan.") % {"owed": owed}, body)]  # fmt: skip
+    doc.build(story)
     return buf.getvalue()
