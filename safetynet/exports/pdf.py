@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from datetime import datetime
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -17,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
     LongTable,
@@ -39,20 +41,43 @@ TITLE = ParagraphStyle("title", parent=BODY, fontSize=15, leading=20, spaceAfter
 H2 = ParagraphStyle("h2", parent=BODY, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3)
 NOTE = ParagraphStyle("note", parent=BODY, fontSize=7, leading=9, textColor=colors.grey)
 NUMERIC = {"count", "money", "ratio", "number"}
+# relative column widths for tables whose columns give widths (Column.width, characters)
+PDF_WIDTHS = {"text": 12, "count": 7, "money": 10, "ratio": 7, "number": 8, "date": 9}
+FRAME_WIDTH = landscape(A4)[0] - 24 * mm  # write_pdf's page less its margins
+PADDING = 3  # points left and right of a cell in a table with planned widths
 
 
-def table_flowables(table: Table) -> list[Flowable]:
+def column_widths(table: Table, available: float = FRAME_WIDTH) -> list[float] | None:
+    """Widths in points sharing ``available`` in proportion to the columns' widths; None
+    (ReportLab sizes the columns) when no column gives a width."""
+    if not any(c.width for c in table.columns):
+        return None
+    hints = [c.width or PDF_WIDTHS[c.kind] for c in table.columns]
+    return [available * h / sum(hints) for h in hints]
+
+
+def _cell(text: str, kind: str, room: float | None) -> object:
+    """Numbers, and text that fits its column, as plain strings (fast); longer text as a
+    paragraph that wraps."""
+    if kind in NUMERIC or (room is not None and stringWidth(text, FONT, CELL.fontSize) <= room):
+        return text
+    return Paragraph(escape(text), CELL)
+
+
+def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowable]:
     """A heading, the note and the table (header repeated on every page)."""
     out: list[Flowable] = [Paragraph(table.title, H2)]
     if table.note:
         out.append(Paragraph(table.note, NOTE))
+    widths = column_widths(table, available)
+    room = [None if widths is None else w - 2 * PADDING for w in widths]
     data: list[list[object]] = [[Paragraph(c.label, HEAD) for c in table.columns]]
     for row in table.rows:
         data.append([
-            display(v, c.kind) if c.kind in NUMERIC else Paragraph(display(v, c.kind), CELL)
-            for c, v in zip(table.columns, row, strict=True)
+            _cell(display(v, c.kind), c.kind, r)
+            for c, v, r in zip(table.columns, row, room, strict=True)
         ])  # fmt: skip
-    grid = LongTable(data, repeatRows=1, hAlign="LEFT")
+    grid = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
     style = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 7.5),
@@ -63,6 +88,11 @@ def table_flowables(table: Table) -> list[Flowable]:
     for j, col in enumerate(table.columns):
         if col.kind in NUMERIC:
             style.append(("ALIGN", (j, 1), (j, -1), "RIGHT"))
+    if widths is not None:  # planned columns: narrow padding, text measured against it
+        style += [("LEFTPADDING", (0, 0), (-1, -1), PADDING),
+                  ("RIGHTPADDING", (0, 0), (-1, -1), PADDING)]  # fmt: skip
+    for i in sorted(table.strong):  # subtotals and totals: shaded (the CID font has no bold)
+        style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), colors.HexColor("#EEF2F6")))
     grid.setStyle(TableStyle(style))
     out.append(grid)
     out.extend(Paragraph(line, NOTE) for line in table.notes)
@@ -102,6 +132,6 @@ def write_pdf(
     for i, table in enumerate(tables):
         if page_break and i:
             story.append(PageBreak())
-        story.extend(table_flowables(table))
+        story.extend(table_flowables(table, doc.width))
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buf.getvalue()

@@ -34,6 +34,7 @@ class Table:
     rows: list[Sequence[Any]]
     note: str | None = None  # a line under the title (definition, source, period)
     notes: list[str] = field(default_factory=list)  # footnotes
+    strong: set[int] = field(default_factory=set)  # indices of rows to emphasise (subtotals)
 
     @classmethod
     def from_frame(

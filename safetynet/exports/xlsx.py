@@ -25,6 +25,7 @@ FORMATS: dict[ColumnKind, dict[str, Any]] = {
     "number": {"num_format": "#,##0.00"},
     "date": {"num_format": "yyyy-mm-dd"},
 }
+STRONG: dict[str, Any] = {"bold": True, "bg_color": "#EEF2F6"}  # Table.strong rows
 WIDTHS: dict[ColumnKind, int] = {
     "text": 18, "count": 12, "money": 16, "ratio": 11, "number": 12, "date": 12,
 }  # fmt: skip
@@ -50,6 +51,7 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
     note_fmt = wb.add_format({"italic": True, "font_color": "#555555"})
     head_fmt = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True})
     formats = {kind: wb.add_format(spec) for kind, spec in FORMATS.items()}
+    strong = {kind: wb.add_format({**spec, **STRONG}) for kind, spec in FORMATS.items()}
     used: set[str] = set()
     for table in tables:
         ws = wb.add_worksheet(sheet_name(table.title, used))
@@ -62,18 +64,19 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
         for j, col in enumerate(table.columns):
             ws.write(head, j, col.label, head_fmt)
             ws.set_column(j, j, col.width or WIDTHS[col.kind], formats[col.kind])
-        for i, row in enumerate(table.rows, start=head + 1):
+        for k, row in enumerate(table.rows):
+            i, fmt = head + 1 + k, strong if k in table.strong else formats
             for j, (col, value) in enumerate(zip(table.columns, row, strict=True)):
                 if value is None:
-                    ws.write_blank(i, j, None, formats[col.kind])
+                    ws.write_blank(i, j, None, fmt[col.kind])
                 elif col.kind == "money":
-                    ws.write_number(i, j, int(value) / 100, formats["money"])
+                    ws.write_number(i, j, int(value) / 100, fmt["money"])
                 elif col.kind in ("count", "ratio", "number"):
-                    ws.write_number(i, j, float(value), formats[col.kind])
+                    ws.write_number(i, j, float(value), fmt[col.kind])
                 elif col.kind == "date":
-                    ws.write_datetime(i, j, value, formats["date"])
+                    ws.write_datetime(i, j, value, fmt["date"])
                 else:
-                    ws.write_string(i, j, str(value))
+                    ws.write_string(i, j, str(value), fmt["text"] if k in table.strong else None)
         last = head + len(table.rows)
         for k, line in enumerate(table.notes, start=last + 2):
             ws.write(k, 0, line, note_fmt)

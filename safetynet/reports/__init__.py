@@ -1,1 +1,2 @@
-"""Figures computed from the ledger and the registry, never typed in: the overview, indicators."""
+"""Figures computed from the ledger and the registry, never typed in: the overview, indicators,
+the monthly public notice."""

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from safetynet.money import fmt_yuan
 from safetynet.registry.masking import mask_name, mask_resident_id
+from safetynet.security.roles import Permission, allows
 from safetynet.web import labels
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
 
@@ -38,6 +39,14 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.globals["labels"] = labels
+
+
+def may(user: Any, permission: str) -> bool:
+    """In templates: ``may(user, "report.read")`` — the user's role grants the permission."""
+    return user is not None and allows(user.role, Permission(permission))
+
+
+env.globals["may"] = may
 env.filters.update(
     yuan=yuan, percent=percent, iso=iso, mask_name=mask_name, mask_id=mask_resident_id
 )

@@ -1,0 +1,183 @@
+"""The monthly public notice of reimbursements (县乡村三级公示): pick a county, township or
+village within your region and a month, read the notice (names and IDs masked), download it
+as PDF or Excel. Every view and download is written to the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from safetynet.exports.pdf import NUMERIC
+from safetynet.exports.table import Table, display
+from safetynet.reports.notice import (
+    Notice,
+    NoticeError,
+    latest_month,
+    notice_regions,
+    parse_month,
+    public_notice,
+)
+from safetynet.security import audit
+from safetynet.security.roles import Permission
+from safetynet.security.scope import region_contains
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db
+from safetynet.web.errors import WebError
+from safetynet.web.notice_tables import (
+    notice_filename,
+    notice_pdf,
+    notice_subtitle,
+    notice_tables,
+    notice_title,
+    notice_xlsx,
+)
+from safetynet.web.security import require
+from safetynet.web.templating import gettext_for, locale_of, render
+
+router = APIRouter()
+HTML_LINES = 1_000  # lines shown on the page; the downloads hold every line
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class HtmlTable:
+    """A notice table as the page shows it: cells as text, numbers flagged for alignment."""
+
+    table: Table
+    cells: list[list[tuple[str, bool]]]
+    strong: set[int]
+    hidden: int  # lines left out of the page (in the downloads)
+
+
+def _html(table: Table) -> HtmlTable:
+    rows = list(table.rows)
+    strong = set(table.strong)
+    hidden = 0
+    if len(rows) > HTML_LINES + 1:  # keep the first lines and the total
+        hidden = len(rows) - HTML_LINES - 1
+        rows = [*rows[:HTML_LINES], rows[-1]]
+        strong = {i for i in strong if i < HTML_LINES} | {HTML_LINES}
+    numeric = [c.kind in NUMERIC for c in table.columns]
+    cells = [
+        [("" if v in (None, "") else display(v, c.kind), n)
+         for c, v, n in zip(table.columns, row, numeric, strict=True)]
+        for row in rows
+    ]  # fmt: skip
+    return HtmlTable(table, cells, strong, hidden)
+
+
+def _audit(request: Request, db: Session, user: User, notice: Notice, fmt: str) -> None:
+    audit.record(
+        db, username=user.username, action="read" if fmt == "html" else "export",
+        target="notice", target_id=f"{notice.region_code} {notice.period}",
+        detail={"format": fmt, "lines": notice.rows.height},
+        client=request.client.host if request.client else None,
+    )  # fmt: skip
+    db.commit()
+
+
+def _in_scope(db: Session, user: User, region: str) -> str:
+    """The region code if it lies within the user's region; 404 otherwise (the same answer
+    whether the region exists elsewhere or not at all)."""
+    code = region.strip()
+    if not region_contains(db, user.region_code, code):
+        raise WebError(404, "region_unknown", f"no region {code} in your region", field="region")
+    return code
+
+
+def _notice(db: Session, user: User, region: str, month: str) -> Notice:
+    code = _in_scope(db, user, region)
+    try:
+        year, mon = parse_month(month)
+        return public_notice(db, code, year, mon)
+    except NoticeError as exc:
+        status = 404 if exc.code == "region_unknown" else 400
+        raise WebError(status, exc.code, exc.message, field=exc.field) from None
+
+
+def _default_region(db: Session, user: User) -> str:
+    regions = notice_regions(db, user.region_code)
+    codes = [r.code for r in regions]
+    return user.region_code if user.region_code in codes else (codes[0] if codes else "")
+
+
+@router.get("/reports/notice", include_in_schema=False)
+def notice_page(
+    request: Request,
+    region: str | None = None,
+    month: str | None = None,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    _ = gettext_for(request)
+    regions = notice_regions(db, user.region_code)
+    code = _in_scope(db, user, region) if region else _default_region(db, user)
+    if month is None:
+        last = latest_month(db, code) if code else None
+        today = date.today()
+        year, mon = last or (today.year, today.month)
+        month = f"{year:04d}-{mon:02d}"
+    context: dict[str, object] = {
+        "regions": regions, "region_code": code, "month": month, "notice": None,
+        "error": None,
+    }  # fmt: skip
+    if not code:
+        context["error"] = _("No county, township or village in your region publishes notices.")
+        return render(request, "notice.html", context, status=404)
+    try:
+        notice = _notice(db, user, code, month)
+    except WebError as exc:
+        if exc.code != "month_invalid":
+            raise
+        context["error"] = _("Write the month as YYYY-MM, for example 2018-03.")
+        return render(request, "notice.html", context, status=400)
+    locale = locale_of(request)
+    _audit(request, db, user, notice, "html")
+    context.update(
+        notice=notice,
+        title=notice_title(notice, locale),
+        subtitle=notice_subtitle(notice, locale),
+        tables=[_html(t) for t in notice_tables(notice, locale)],
+        query=f"region={notice.region_code}&month={notice.period}",
+    )
+    return render(request, "notice.html", context)
+
+
+def _download(
+    request: Request, db: Session, user: User, region: str, month: str, fmt: str
+) -> Response:
+    notice = _notice(db, user, region, month)
+    locale = locale_of(request)
+    body = notice_pdf(notice, locale) if fmt == "pdf" else notice_xlsx(notice, locale)
+    _audit(request, db, user, notice, fmt)
+    return Response(
+        body,
+        media_type="application/pdf" if fmt == "pdf" else XLSX,
+        headers={"Content-Disposition": f'attachment; filename="{notice_filename(notice, fmt)}"'},
+    )
+
+
+@router.get("/reports/notice.pdf", include_in_schema=False)
+def notice_pdf_download(
+    request: Request,
+    region: str,
+    month: str,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    return _download(request, db, user, region, month, "pdf")
+
+
+@router.get("/reports/notice.xlsx", include_in_schema=False)
+def notice_xlsx_download(
+    request: Request,
+    region: str,
+    month: str,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    return _download(request, db, user, region, month, "xlsx")
