@@ -30,3 +30,4 @@ bench: $(STAMP)
 	$(BIN)/safetynet bench settle
 	$(BIN)/safetynet bench synth
 	$(BIN)/safetynet bench api
+	$(BIN)/safetynet bench indicators

@@ -1,0 +1,140 @@
+"""The indicators' written definitions (``definitions.yaml``), loaded strictly.
+
+Every indicator the computation produces has exactly one definition — unit, names, formula
+and what is counted, in English and Chinese — that interfaces show beside the number. A
+problem (an unknown key, a missing text, an indicator without a definition or a definition
+without an indicator) is a :class:`DefinitionsError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+
+from safetynet.indicators.compute import indicator_parts
+from safetynet.policy.loader import Problem, _locate, _problems, _read_tree
+
+DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Unit = Literal["count", "money", "ratio", "money_per", "count_per"]
+Per = Literal["enrolled_person", "person_compensated", "visit", "admission"]
+Parts = Literal["institution_level", "payer", "layer_type"]
+PeriodBasis = Literal["period", "year_to_date", "year"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Definition(_Strict):
+    """One indicator: what the number is, in both languages."""
+
+    id: Text
+    unit: Unit
+    per: Per | None = None  # what an average is per (units money_per, count_per)
+    parts: Parts | None = None  # also given for each institution level / payer / layer type
+    period_basis: PeriodBasis
+    name_en: Text
+    name_zh: Text
+    formula_en: Text
+    formula_zh: Text
+    counted_en: Text
+    counted_zh: Text
+
+    @model_validator(mode="after")
+    def _per(self) -> Definition:
+        average = self.unit in ("money_per", "count_per")
+        if average and self.per is None:
+            raise ValueError(f"unit {self.unit} needs `per` (what the average is per)")
+        if not average and self.per is not None:
+            raise ValueError(f"`per` is only for averages, not unit {self.unit}")
+        return self
+
+    def name(self, locale: str = "en") -> str:
+        return self.name_zh if locale.startswith("zh") else self.name_en
+
+    def formula(self, locale: str = "en") -> str:
+        return self.formula_zh if locale.startswith("zh") else self.formula_en
+
+    def counted(self, locale: str = "en") -> str:
+        return self.counted_zh if locale.startswith("zh") else self.counted_en
+
+
+class Convention(_Strict):
+    """A rule that holds for every indicator (periods, reversals, regions, categories)."""
+
+    en: Text
+    zh: Text
+
+    def text(self, locale: str = "en") -> str:
+        return self.zh if locale.startswith("zh") else self.en
+
+
+class Definitions(_Strict):
+    conventions: list[Convention]
+    indicators: list[Definition]
+
+    @model_validator(mode="after")
+    def _unique(self) -> Definitions:
+        seen: set[str] = set()
+        for d in self.indicators:
+            if d.id in seen:
+                raise ValueError(f"indicator {d.id!r} is defined twice")
+            seen.add(d.id)
+        return self
+
+    def by_id(self) -> dict[str, Definition]:
+        return {d.id: d for d in self.indicators}
+
+
+class DefinitionsError(ValueError):
+    """The definitions file cannot be used; ``problems`` name file, line and reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
+    """Load and check a definitions file against the indicators the computation produces."""
+    path = Path(path)
+    if not path.is_file():
+        raise DefinitionsError([Problem(str(path), None, "", "no such file")])
+    tree = _read_tree(path)
+    try:
+        defs = Definitions.model_validate(dict(tree))
+    except ValidationError as exc:
+        raise DefinitionsError(_problems(exc, tree, str(path))) from None
+    computed = indicator_parts()
+    problems = []
+    for i, d in enumerate(defs.indicators):
+        if d.id not in computed:
+            where = _locate(tree, ("indicators", i, "id"), str(path))
+            problems.append(Problem(*where, f"no indicator {d.id!r} is computed"))
+        elif d.parts != computed[d.id]:
+            where = _locate(tree, ("indicators", i), str(path))
+            problems.append(
+                Problem(*where, f"{d.id} is computed with parts {computed[d.id]}, not {d.parts}")
+            )
+    missing = [i for i in computed if i not in defs.by_id()]
+    if missing:
+        where = _locate(tree, ("indicators",), str(path))
+        problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
+    if problems:
+        raise DefinitionsError(problems)
+    return defs
+
+
+@lru_cache(maxsize=1)
+def definitions() -> Definitions:
+    """The shipped definitions (loaded once)."""
+    return load_definitions()
+
+
+def definition(indicator_id: str) -> Definition:
+    """The shipped definition of one indicator; ``KeyError`` when there is none."""
+    return definitions().by_id()[indicator_id]

@@ -1,0 +1,164 @@
+"""A generated county settled in memory into the indicators' source frames (no database).
+
+The same steps as :func:`safetynet.settlement.year_batch.settle_year` takes for claims in the
+database — statuses on the claim date, age on the claim date, the policy in force for the
+region and date, the disease groups of the diagnosis, household order, the batch engine — so
+the ledger frames equal what the database would hold after ``load_county`` and
+``settle_year`` (a test checks it). Used by ``safetynet bench indicators`` and the
+calibration test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import polars as pl
+
+from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch
+from safetynet.indicators.frames import (
+    ENROLLMENT_SCHEMA,
+    ENTRY_SCHEMA,
+    LAYER_SCHEMA,
+    PERSON_SCHEMA,
+    PRIOR_PAID_SCHEMA,
+    PRIOR_RAISED_SCHEMA,
+    REGION_SCHEMA,
+    IndicatorFrames,
+    SourceFrames,
+    assemble,
+    empty,
+)
+from safetynet.policy.compile import CompiledPolicy
+from safetynet.policy.diseases import disease_mask_expr
+from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
+from safetynet.settlement.policies import policy_in_force, prefixes_of
+from safetynet.settlement.year_batch import age_expr
+from safetynet.synth.county import County
+
+Progress = Callable[[str], None]
+
+
+def _claims(county: County) -> pl.DataFrame:
+    """The county's claims with the facts the engine settles on."""
+    born = county.persons.select(pl.col("id").alias("person_id"), "birth_date")
+    claims = county.claims.select(
+        pl.col("id").alias("claim_id"),
+        "person_id",
+        "household_id",
+        "region_code",
+        pl.col("start_date").alias("date"),
+        "kind",
+        "level",
+        "in_county",
+        "referral",
+        pl.col("diagnosis_code").alias("diagnosis"),
+        *(
+            pl.col(c).fill_null(0).cast(pl.Int64)
+            for c in ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+        ),
+    ).join(born, on="person_id", how="left")
+    masks = status_masks_at(county.poverty_status, claims)
+    return claims.with_columns(
+        masks.alias("status_mask"),
+        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
+        age_expr("birth_date", "date").alias("age"),
+    )
+
+
+def _policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, CompiledPolicy]]:
+    keys = claims.select("region_code", "date").unique()
+    compiled: dict[str, CompiledPolicy] = {}
+    ids = []
+    for region, day in keys.iter_rows():  # one per (village, day): a few hundred thousand
+        cp = policy_in_force(region, day)
+        compiled[cp.policy.id] = cp
+        ids.append(cp.policy.id)
+    keyed = keys.with_columns(pl.Series("policy_id", ids, pl.String))
+    return claims.join(keyed, on=["region_code", "date"]), compiled
+
+
+def _settle(cp: CompiledPolicy, part: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Ledger entries and layer payments of one policy's claims."""
+    part = part.sort("household_id", "date", "claim_id").with_columns(
+        disease_mask_expr(prefixes_of(cp)).alias("disease_mask"),
+        pl.col("claim_id").alias("seq"),
+        pl.col("kind").cast(KIND_ENUM),
+        pl.col("level").cast(LEVEL_ENUM),
+    )
+    settled = settle_batch(cp, part)
+    pays = [f"pay_{lid}" for lid in cp.layer_ids]
+    settled = settled.with_columns(
+        pl.sum_horizontal(pays).alias("paid_fen"), pl.col("claim_id").alias("settlement_id")
+    )
+    entries = settled.select(
+        "settlement_id",
+        "claim_id",
+        pl.lit("settlement").alias("entry_kind"),
+        "person_id",
+        pl.lit(cp.policy.id).alias("policy_id"),
+        pl.col("date").alias("claim_date"),
+        pl.col("kind").cast(pl.String),
+        pl.col("level").cast(pl.String),
+        "in_county",
+        "total_fen",
+        "compliant_fen",
+        "deducted_fen",
+        "paid_fen",
+        "out_of_pocket_fen",
+    )
+    layers = pl.concat(
+        [
+            settled.select(
+                "settlement_id",
+                pl.lit(lid).alias("layer_id"),
+                pl.col(f"pay_{lid}").alias("paid_fen"),
+            ).filter(pl.col("paid_fen") != 0)
+            for lid in cp.layer_ids
+        ]
+    )
+    return entries, layers
+
+
+def settle_county(county: County, progress: Progress | None = None) -> SourceFrames:
+    """The county's registry and its year of claims settled under the policies in force."""
+    step = progress or (lambda _: None)
+    step("claim facts")
+    claims, compiled = _policies(_claims(county))
+    entries, layers = [], []
+    for (policy_id,), part in claims.group_by("policy_id", maintain_order=True):
+        step(f"settling under {policy_id}")
+        e, la = _settle(compiled[str(policy_id)], part)
+        entries.append(e)
+        layers.append(la)
+    step("registry")
+    persons = county.persons.rename({"id": "person_id"})
+    return SourceFrames(
+        regions=_as(county.regions, REGION_SCHEMA),
+        persons=_as(persons, PERSON_SCHEMA),
+        enrollment=_as(county.enrollment, ENROLLMENT_SCHEMA),
+        statuses=_as(county.poverty_status, PERIOD_SCHEMA),
+        entries=_as(pl.concat(entries), ENTRY_SCHEMA) if entries else empty(ENTRY_SCHEMA),
+        layers=_as(pl.concat(layers), LAYER_SCHEMA) if layers else empty(LAYER_SCHEMA),
+        prior_raised=empty(PRIOR_RAISED_SCHEMA),
+        prior_paid=empty(PRIOR_PAID_SCHEMA),
+    )
+
+
+def _as(frame: pl.DataFrame, schema: Mapping[str, Any]) -> pl.DataFrame:
+    """The schema's columns of ``frame``, in its order and types."""
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+
+
+def county_frames(
+    county: County, region_code: str | None = None, progress: Progress | None = None
+) -> IndicatorFrames:
+    """The indicator frames of a generated county settled in memory (its scheme year)."""
+    from safetynet.indicators.load import category_priority
+
+    src = settle_county(county, progress)
+    if progress is not None:
+        progress("frames")
+    code = region_code or str(county.regions.filter(pl.col("level") == "county")["code"][0])
+    year = int(county.enrollment["year"][0])
+    return assemble(src, region_code=code, year=year, priority=category_priority(code, year))
