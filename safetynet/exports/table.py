@@ -3,6 +3,8 @@
 Column kinds say how a value is shown, so every writer formats numbers the same way:
 ``money`` values are integer fen shown as yuan with two decimals, ``ratio`` values are
 fractions shown as percentages, ``count`` values are integers with thousands separators.
+A :class:`Cell` overrides its column's kind for one value (a figure/value table whose value
+column mixes counts, money and ratios).
 """
 
 from __future__ import annotations
@@ -27,6 +29,19 @@ class Column:
     width: int | None = None  # characters; None: from the kind
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value shown as ``kind`` instead of its column's kind."""
+
+    value: Any
+    kind: ColumnKind
+
+
+def unwrap(value: Any, kind: ColumnKind) -> tuple[Any, ColumnKind]:
+    """The plain value and the kind it is shown as (a :class:`Cell`'s own, else the column's)."""
+    return (value.value, value.kind) if isinstance(value, Cell) else (value, kind)
+
+
 @dataclass
 class Table:
     title: str
@@ -47,6 +62,7 @@ class Table:
 
 def display(value: Any, kind: ColumnKind) -> str:
     """A cell as text (PDF, HTML): yuan with separators, percentages to two decimals."""
+    value, kind = unwrap(value, kind)
     if value is None:
         return "—"
     if kind == "money":

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
-from safetynet.exports.table import ColumnKind, Table
+from safetynet.exports.table import ColumnKind, Table, unwrap
 
 FORMATS: dict[ColumnKind, dict[str, Any]] = {
     "text": {},
@@ -66,14 +66,15 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
             ws.set_column(j, j, col.width or WIDTHS[col.kind], formats[col.kind])
         for k, row in enumerate(table.rows):
             i, fmt = head + 1 + k, strong if k in table.strong else formats
-            for j, (col, value) in enumerate(zip(table.columns, row, strict=True)):
+            for j, (col, cell) in enumerate(zip(table.columns, row, strict=True)):
+                value, kind = unwrap(cell, col.kind)
                 if value is None:
-                    ws.write_blank(i, j, None, fmt[col.kind])
-                elif col.kind == "money":
+                    ws.write_blank(i, j, None, fmt[kind])
+                elif kind == "money":
                     ws.write_number(i, j, int(value) / 100, fmt["money"])
-                elif col.kind in ("count", "ratio", "number"):
-                    ws.write_number(i, j, float(value), fmt[col.kind])
-                elif col.kind == "date":
+                elif kind in ("count", "ratio", "number"):
+                    ws.write_number(i, j, float(value), fmt[kind])
+                elif kind == "date":
                     ws.write_datetime(i, j, value, fmt["date"])
                 else:
                     ws.write_string(i, j, str(value), fmt["text"] if k in table.strong else None)

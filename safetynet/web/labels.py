@@ -36,6 +36,14 @@ STATUS = {
     "returned": N_("returned to poverty"),
     "ordinary": N_("ordinary resident"),
 }
+LAYER_TYPE = {
+    "basic_insurance": N_("basic medical insurance"),
+    "critical_illness": N_("critical illness insurance"),
+    "medical_assistance": N_("medical assistance"),
+    "government_backstop": N_("government backstop"),
+    "supplementary": N_("supplementary insurance"),
+    "re_assistance": N_("re-assistance"),
+}
 ENTRY = {"settlement": N_("settlement"), "reversal": N_("refund (reversal)")}
 FACT = {
     "base": N_("base"),

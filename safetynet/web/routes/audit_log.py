@@ -1,4 +1,5 @@
-"""The audit log page: who read or changed what (auditors and administrators)."""
+"""The audit log page: who read or changed what (auditors and administrators), and the same
+events as an Excel workbook (``/audit.xlsx``); the download is itself audited."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from sqlalchemy.orm import Session
 from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
+from safetynet.web.audit_tables import audit_table
 from safetynet.web.db import get_db
+from safetynet.web.downloads import xlsx_download
+from safetynet.web.i18n import translations
 from safetynet.web.security import require
-from safetynet.web.templating import render
+from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 
@@ -28,3 +32,24 @@ def audit_log(
     return render(
         request, "audit.html", {"events": events, "username": username, "target_id": target_id}
     )
+
+
+@router.get("/audit.xlsx", include_in_schema=False)
+def audit_log_xlsx(
+    request: Request,
+    username: str = "",
+    target_id: str = "",
+    user: User = Depends(require(Permission.AUDIT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The events the page shows for the same filters, as a workbook."""
+    events = audit.recent(db, username=username or None, target_id=target_id or None)
+    locale = locale_of(request)
+    _ = translations(locale).gettext
+    filters = {_("Username"): username, _("Resident ID or settlement"): target_id}
+    note = "; ".join(f"{label}: {value}" for label, value in filters.items() if value)
+    table = audit_table(events, locale, note=note or None)
+    return xlsx_download(
+        request, db, user, [table], stem="audit-log", target="audit",
+        detail={"username": username or None, "target_id": target_id or None},
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""The overview: the user's region at a glance (registry and a year of the ledger)."""
+"""The overview: the user's region at a glance (registry and a year of the ledger), as a page
+and as an Excel workbook (``/overview.xlsx``) of the same figures."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from safetynet.settlement.policies import policy_by_id
 from safetynet.store.models import Region, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.db import get_db
-from safetynet.web.security import current_user
-from safetynet.web.templating import render
+from safetynet.web.downloads import xlsx_download
+from safetynet.web.overview_tables import overview_tables
+from safetynet.web.security import current_user, require
+from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 
@@ -57,3 +60,22 @@ def home(
             "level_max": level_max,
         },
     )
+
+
+@router.get("/overview.xlsx", include_in_schema=False)
+def overview_xlsx(
+    request: Request,
+    year: int | None = None,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The page's figures, by institution level and by layer, as a workbook."""
+    ov = overview(db, user.region_code, year)
+    region = db.get(Region, user.region_code)
+    name = region.name if region else user.region_code
+    tables = overview_tables(ov, layer_names(db, ov.year), name, locale_of(request))
+    return xlsx_download(
+        request, db, user, tables,
+        stem=f"overview-{user.region_code}-{ov.year or 'all'}", target="overview",
+        target_id=user.region_code, detail={"year": ov.year},
+    )  # fmt: skip

@@ -1,5 +1,9 @@
 """Finding a person and the person's page: household, status history, enrollment,
-accumulators per layer, claims. Reading a person's page is written to the audit log."""
+accumulators per layer, claims. Reading a person's page is written to the audit log.
+
+The search results (``/persons.xlsx``) and a person's claims (``/persons/{id}/claims.xlsx``)
+download as Excel workbooks with the page's permission, region and masking; downloads are
+audited."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.exports.table import Table, display
 from safetynet.registry.lookup import find_persons, person_record
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
@@ -18,8 +23,11 @@ from safetynet.store.models import Person
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region
 from safetynet.web.db import get_db
+from safetynet.web.downloads import xlsx_download
+from safetynet.web.i18n import translations
+from safetynet.web.person_tables import claims_table, persons_table
 from safetynet.web.security import require
-from safetynet.web.templating import render
+from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 
@@ -42,6 +50,20 @@ def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, s
     return out
 
 
+def sees_masked(user: User) -> bool:
+    """Users without the unmasked person permission (analysts) see names and IDs masked."""
+    return not allows(user.role, Permission.PERSON_READ)
+
+
+def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Person], Table]:
+    """The persons of the user's region matching ``q`` and the table the page and the
+    workbook show of them (masked for masked users; their query is not repeated)."""
+    found = find_persons(db, q, user.region_code) if q else []
+    masked = sees_masked(user)
+    note = None if masked else translations(locale).gettext("Search: %(q)s") % {"q": q}
+    return found, persons_table(found, masked, locale, note)
+
+
 @router.get("/persons", include_in_schema=False)
 def persons(
     request: Request,
@@ -49,15 +71,36 @@ def persons(
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> Response:
-    found = find_persons(db, q, user.region_code) if q else []
-    masked = not allows(user.role, Permission.PERSON_READ)
+    found, table = search_table(db, user, q, locale_of(request))
+    masked = sees_masked(user)
     if found and not masked:
         audit.record(
             db, username=user.username, action="search", target="person",
             detail={"query": q, "results": len(found)},
         )  # fmt: skip
         db.commit()
-    return render(request, "persons.html", {"q": q, "found": found, "masked": masked})
+    cells = [[display(v, c.kind) for c, v in zip(table.columns, row, strict=True)]
+             for row in table.rows]  # fmt: skip
+    return render(
+        request, "persons.html",
+        {"q": q, "found": found, "masked": masked, "table": table,
+         "rows": list(zip(found, cells, strict=True))},
+    )  # fmt: skip
+
+
+@router.get("/persons.xlsx", include_in_schema=False)
+def persons_xlsx(
+    request: Request,
+    q: str = "",
+    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The search results as the page shows them, as a workbook."""
+    found, table = search_table(db, user, q, locale_of(request))
+    return xlsx_download(
+        request, db, user, [table], stem="persons", target="person",
+        detail={"query": q, "results": len(found), "masked": sees_masked(user)},
+    )  # fmt: skip
 
 
 @router.get("/persons/{resident_id}", include_in_schema=False)
@@ -84,3 +127,19 @@ def person_page(
             "can_settle": allows(user.role, Permission.CLAIM_SETTLE),
         },
     )
+
+
+@router.get("/persons/{resident_id}/claims.xlsx", include_in_schema=False)
+def person_claims_xlsx(
+    request: Request,
+    resident_id: str,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The person page's claims table as a workbook."""
+    person = person_in_region(db, user, resident_id)
+    record = person_record(db, person, date.today())
+    return xlsx_download(
+        request, db, user, [claims_table(record, locale_of(request))],
+        stem=f"claims-{person.resident_id}", target="person", target_id=person.resident_id,
+    )  # fmt: skip

@@ -1,0 +1,29 @@
+"""The audit log page's events as an export table in the reader's language: the page's
+columns, the time split into a real date and the time of day (UTC)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from safetynet.exports.table import Column, Table
+from safetynet.store.models.security import AuditEvent
+from safetynet.web.i18n import translations
+
+
+def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = None) -> Table:
+    _ = translations(locale).gettext
+    columns = [
+        Column("date", _("Date (UTC)"), "date"),
+        Column("time", _("Time (UTC)"), "text", 10),
+        Column("username", _("User"), "text", 14),
+        Column("action", _("Action"), "text", 14),
+        Column("target", _("What"), "text", 14),
+        Column("target_id", _("Which"), "text", 22),
+        Column("client", _("Client address"), "text", 16),
+    ]
+    rows = [
+        (e.at.date(), e.at.strftime("%H:%M:%S"), e.username or "", e.action, e.target,
+         e.target_id or "", e.client or "")
+        for e in events
+    ]  # fmt: skip
+    return Table(_("Audit log"), columns, list(rows), note=note)

@@ -1,0 +1,99 @@
+"""Every indicator of a region and year, by period, sub-region and person category, each with
+its definition — as a page and as an Excel download (one sheet per indicator)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from safetynet.exports.pdf import NUMERIC
+from safetynet.exports.table import Table, display
+from safetynet.exports.xlsx import xlsx_bytes
+from safetynet.indicators.result import IndicatorResult
+from safetynet.indicators.service import IndicatorError, NoData, indicator_years, indicators
+from safetynet.indicators.tables import tables, title_of
+from safetynet.reports.notice import notice_regions
+from safetynet.security.roles import Permission
+from safetynet.store.models.security import User
+from safetynet.web.db import get_db
+from safetynet.web.errors import WebError
+from safetynet.web.routes.dashboard import XLSX, _audit, _scope
+from safetynet.web.security import require
+from safetynet.web.templating import locale_of, render
+
+router = APIRouter()
+
+
+Found = tuple[IndicatorResult | None, str, int | None]  # result, region code, year
+
+
+def _result(db: Session, user: User, region: str | None, year: int | None, period: str,
+            by: str | None, by_category: bool) -> Found:  # fmt: skip
+    code = _scope(db, user, region)
+    if year is None:
+        years = indicator_years(db)
+        year = years[0] if years else None
+    if year is None:
+        return None, code, None
+    try:
+        return indicators(db, code, year, period, by or None, by_category), code, year
+    except NoData:
+        return None, code, year
+    except IndicatorError as exc:
+        raise WebError(400, "indicator_query", exc.message, field=exc.field) from None
+
+
+def _cells(table: Table) -> list[list[tuple[str, bool]]]:
+    cols = table.columns
+    return [
+        [(display(v, c.kind), c.kind in NUMERIC) for c, v in zip(cols, row, strict=True)]
+        for row in table.rows
+    ]
+
+
+@router.get("/indicators", include_in_schema=False)
+def indicators_page(
+    request: Request,
+    region: str | None = None,
+    year: int | None = None,
+    period: str = "year",
+    by: str | None = None,
+    by_category: bool = False,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    result, code, year = _result(db, user, region, year, period, by, by_category)
+    _audit(request, db, user, code, year, "html")
+    locale = locale_of(request)
+    shown = tables(result, locale) if result else []
+    context = {
+        "result": result,
+        "title": title_of(result, locale) if result else "",
+        "tables": [(t, _cells(t)) for t in shown],
+        "region_code": code, "year": year, "years": indicator_years(db), "period": period,
+        "by": by or "", "by_category": by_category,
+        "regions": notice_regions(db, user.region_code),
+        "query": request.url.query,
+    }  # fmt: skip
+    return render(request, "indicators.html", context, status=200 if result else 404)
+
+
+@router.get("/indicators.xlsx", include_in_schema=False)
+def indicators_xlsx(
+    request: Request,
+    region: str | None = None,
+    year: int | None = None,
+    period: str = "year",
+    by: str | None = None,
+    by_category: bool = False,
+    user: User = Depends(require(Permission.REPORT_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    result, code, year = _result(db, user, region, year, period, by, by_category)
+    if result is None:
+        raise WebError(404, "no_data", f"no enrollment and no settlements in {year}", field="year")
+    _audit(request, db, user, code, year, "xlsx")
+    name = f"indicators-{code}-{year}-{period}.xlsx"
+    return Response(xlsx_bytes(tables(result, locale_of(request))), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
