@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import safetynet
 import safetynet.web.routes as routes_pkg
@@ -43,6 +44,42 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class LocaleAndHeaders:
+    """Pure ASGI middleware (no per-request task, unlike ``@app.middleware``): the request's
+    language (the session's choice, else Accept-Language) in ``request.state.locale``, and
+    the security headers on every response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        chosen = scope["session"].get("locale") if "session" in scope else None
+        request.state.locale = (
+            chosen if chosen in LOCALES else negotiate(request.headers.get("accept-language"))
+        )
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> FastAPI:
     settings = get_settings()
     engine = engine or engine_for(settings.database_url)
@@ -61,20 +98,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )
 
-    @app.middleware("http")
-    async def _locale(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        chosen = request.session.get("locale") if "session" in request.scope else None
-        request.state.locale = (
-            chosen if chosen in LOCALES else negotiate(request.headers.get("accept-language"))
-        )
-        response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(LocaleAndHeaders)
     # added last = outermost: the session exists before the locale middleware runs
     app.add_middleware(
         SessionMiddleware,

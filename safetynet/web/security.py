@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -103,10 +103,10 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
-def require(permission: Permission) -> Callable[..., User]:
+def require(permission: Permission) -> Callable[..., Awaitable[User]]:
     """A dependency: the current user, who must hold ``permission``."""
 
-    def dependency(user: User = Depends(current_user)) -> User:
+    async def dependency(user: User = Depends(current_user)) -> User:  # no I/O: no thread
         if not allows(user.role, permission):
             raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
         return user

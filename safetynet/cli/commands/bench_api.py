@@ -19,7 +19,9 @@ console = Console()
 def bench_api(
     seconds: float = typer.Option(15.0, "--seconds", help="How long to send claims, per backend."),
     concurrency: int = typer.Option(16, "--concurrency", "-c", help="Requests in flight."),
-    workers: int = typer.Option(2, "--workers", help="Server worker processes."),
+    workers: int = typer.Option(
+        2, "--workers", help="Server worker processes on PostgreSQL (SQLite, one writer: 1)."
+    ),
     persons: int = typer.Option(5_000, "--persons", help="Size of the county to settle for."),
     pg: str = typer.Option(None, "--pg", help="An empty PostgreSQL database URL to also measure."),
     port: int = typer.Option(8765, "--port", help="Port of the server under test."),
@@ -45,24 +47,26 @@ def bench_api(
                         hospital,
                         seconds=seconds,
                         concurrency=concurrency,
-                        workers=workers,
+                        workers=1 if name == "SQLite" else workers,
                         port=port,
                         data_dir=Path(tmp),
                     )
                 )
     table = Table(
         "backend",
+        "workers",
         "settlements",
         "errors",
         "per second",
         "p50 ms",
         "p95 ms",
         "p99 ms",
-        title=f"POST /api/claims — {concurrency} clients, {workers} server workers",
+        title=f"POST /api/claims — {concurrency} clients",
     )
     for r in results:
         table.add_row(
             r.backend,
+            "1" if r.backend == "SQLite" else str(workers),
             f"{r.requests:,}",
             str(r.errors),
             f"{r.per_second:,.0f}",
