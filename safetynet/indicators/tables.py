@@ -16,6 +16,7 @@ import polars as pl
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx
+from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import Definition
 from safetynet.indicators.result import IndicatorResult, round_fen
 
@@ -27,74 +28,49 @@ KIND: dict[str, ColumnKind] = {
     "count": "count",
     "count_per": "number",
 }
-CATEGORY_NAMES = {
-    "en": {
-        None: "all",
-        "registered_poor": "registered poor",
-        "low_income": "low income",
-        "extremely_poor": "extremely poor",
-        "marginal": "marginal",
-        "exited": "exited",
-        "returned": "returned to poverty",
-        "ordinary": "ordinary",
-    },
-    "zh": {
-        None: "全部",
-        "registered_poor": "建档立卡",
-        "low_income": "低保",
-        "extremely_poor": "特困",
-        "marginal": "边缘易致贫",
-        "exited": "脱贫",
-        "returned": "返贫",
-        "ordinary": "普通居民",
-    },
+# Labels (English message ids, translated where shown; the Chinese in messages.po).
+CATEGORY_NAMES: dict[str | None, str] = {
+    None: N_("all"),
+    "registered_poor": N_("registered poor persons"),
+    "low_income": N_("low-income persons"),
+    "extremely_poor": N_("extremely poor persons"),
+    "marginal": N_("persons prone to poverty"),
+    "exited": N_("persons out of poverty"),
+    "returned": N_("persons returned to poverty"),
+    "ordinary": N_("ordinary residents"),
 }
+# A part: an institution level, a payer or a layer type.
 PART_NAMES = {
-    "en": {
-        "village": "village clinic", "township": "township", "county": "county",
-        "city": "city", "province": "province", "out_of_province": "outside the province",
-        "individual": "individual", "central": "central budget",
-        "medical_assistance": "medical assistance", "basic_insurance": "basic insurance",
-        "critical_illness": "critical illness insurance",
-        "government_backstop": "government backstop", "supplementary": "supplementary",
-        "re_assistance": "re-assistance",
-    },
-    "zh": {
-        "village": "村卫生室", "township": "乡镇", "county": "县级", "city": "市级",
-        "province": "省级", "out_of_province": "省外", "individual": "个人缴费",
-        "central": "中央财政", "medical_assistance": "医疗救助",
-        "basic_insurance": "基本医保", "critical_illness": "大病保险",
-        "government_backstop": "政府兜底", "supplementary": "补充保险",
-        "re_assistance": "再救助",
-    },
+    "village": N_("village clinic"), "township": N_("township level"),
+    "county": N_("county level"), "city": N_("city level"),
+    "province": N_("province level"), "out_of_province": N_("out of province"),
+    "individual": N_("individual contributions"), "central": N_("central budget"),
+    "medical_assistance": N_("medical assistance"), "basic_insurance": N_("basic insurance"),
+    "critical_illness": N_("critical illness insurance"),
+    "government_backstop": N_("government backstop"), "supplementary": N_("supplementary"),
+    "re_assistance": N_("re-assistance"),
 }  # fmt: skip
-PAYER_ZH = {"township": "乡镇财政", "county": "县财政", "city": "市财政", "province": "省财政"}
-PAYER_EN = {"township": "township budget", "county": "county budget", "city": "city budget",
-            "province": "provincial budget"}  # fmt: skip
-UNIT_NAMES = {
-    "en": {"ratio": "%", "money": "yuan", "money_per": "yuan", "count": "", "count_per": ""},
-    "zh": {"ratio": "%", "money": "元", "money_per": "元", "count": "", "count_per": ""},
-}
-
-
-def _lang(locale: str) -> str:
-    return "zh" if locale.startswith("zh") else "en"
+PAYER_NAMES = {
+    "township": N_("township budget"), "county": N_("county budget"),
+    "city": N_("city budget"), "province": N_("provincial budget"),
+}  # fmt: skip
+UNIT_NAMES = {"ratio": "%", "money": N_("yuan"), "money_per": N_("yuan"), "count": "",
+              "count_per": ""}  # fmt: skip
 
 
 def category_name(category: str | None, locale: str = "en") -> str:
-    return CATEGORY_NAMES[_lang(locale)].get(category, category or "")
+    name = CATEGORY_NAMES.get(category)
+    return gettext_for(locale)(name) if name else category or ""
 
 
 def part_name(part: str | None, parts: str | None, locale: str = "en") -> str:
-    """A part's label (an institution level, a payer or a layer type); '' for the whole."""
-    lang = _lang(locale)
+    """A part's label (an institution level, a payer or a layer type); "total" for the whole."""
+    _ = gettext_for(locale)
     if part is None:
-        return "合计" if lang == "zh" else "total"
-    if parts == "payer":
-        payer = PAYER_ZH if lang == "zh" else PAYER_EN
-        if part in payer:
-            return payer[part]
-    return PART_NAMES[lang].get(part, part)
+        return _("total")
+    if parts == "payer" and part in PAYER_NAMES:
+        return _(PAYER_NAMES[part])
+    return _(PART_NAMES[part]) if part in PART_NAMES else part
 
 
 def _cell(value: float | None, d: Definition) -> float | int | None:
@@ -109,7 +85,7 @@ def _cell(value: float | None, d: Definition) -> float | int | None:
 
 def indicator_table(result: IndicatorResult, indicator_id: str, locale: str = "en") -> Table:
     """One indicator: a row per region, category and part, a column per period."""
-    zh = _lang(locale) == "zh"
+    _ = gettext_for(locale)
     d = result.definition(indicator_id)
     rows = result.frame.filter(pl.col("indicator") == indicator_id)
     periods = result.periods()
@@ -130,12 +106,12 @@ def indicator_table(result: IndicatorResult, indicator_id: str, locale: str = "e
     order = {p: i for i, p in enumerate(cols)}
     kind = KIND[d.unit]
     columns = [
-        Column("region_code", "地区代码" if zh else "Region code", "text", 14),
-        Column("region_name", "地区" if zh else "Region", "text"),
-        Column("category", "人员类别" if zh else "Category", "text", 14),
+        Column("region_code", _("Region code"), "text", 14),
+        Column("region_name", _("Region"), "text"),
+        Column("category", _("Person category"), "text", 14),
     ]
     if d.parts:
-        columns.append(Column("part", "分项" if zh else "Part", "text", 20))
+        columns.append(Column("part", _("Part"), "text", 20))
     columns += [Column(p, p, kind) for p in periods]
     parts = [None, *dict.fromkeys(p for p in rows["part"].cast(pl.String) if p is not None)]
     table_rows: list[list[object]] = []
@@ -153,32 +129,32 @@ def indicator_table(result: IndicatorResult, indicator_id: str, locale: str = "e
                 if code == result.region_code and cat is None and part is None:
                     strong.add(len(table_rows))
                 table_rows.append(row + cells)
-    unit = UNIT_NAMES[_lang(locale)][d.unit]
+    unit = _(UNIT_NAMES[d.unit]) if UNIT_NAMES[d.unit] else ""
     title = d.name(locale) + (f" ({unit})" if unit else "")
     return Table(
         title=title,
         columns=columns,
         rows=table_rows,  # type: ignore[arg-type]
-        note=("公式：" if zh else "Formula: ") + d.formula(locale),
-        notes=[("口径：" if zh else "What is counted: ") + d.counted(locale)],
+        note=_("Formula: %(formula)s") % {"formula": d.formula(locale)},
+        notes=[_("What is counted: %(counted)s") % {"counted": d.counted(locale)}],
         strong=strong,
     )
 
 
 def definitions_table(result: IndicatorResult, locale: str = "en") -> Table:
-    zh = _lang(locale) == "zh"
+    _ = gettext_for(locale)
     rows = [
         [d.id, d.name(locale), d.unit, d.formula(locale), d.counted(locale)]
         for d in result.definitions()
     ]
     return Table(
-        title="指标定义" if zh else "Definitions",
+        title=_("Definitions"),
         columns=[
             Column("id", "ID", "text", 30),
-            Column("name", "指标" if zh else "Indicator", "text", 30),
-            Column("unit", "单位" if zh else "Unit", "text", 10),
-            Column("formula", "公式" if zh else "Formula", "text", 50),
-            Column("counted", "口径" if zh else "What is counted", "text", 80),
+            Column("name", _("Indicator"), "text", 30),
+            Column("unit", _("Unit"), "text", 10),
+            Column("formula", _("Formula"), "text", 50),
+            Column("counted", _("Scope"), "text", 80),
         ],
         rows=rows,  # type: ignore[arg-type]
         notes=[c.text(locale) for c in result.conventions()],
@@ -186,11 +162,10 @@ def definitions_table(result: IndicatorResult, locale: str = "en") -> Table:
 
 
 def title_of(result: IndicatorResult, locale: str = "en") -> str:
-    if _lang(locale) == "zh":
-        return f"{result.region_name}（{result.region_code}）{result.year}年 医疗保障指标"
-    return (
-        f"Medical security indicators — {result.region_name} ({result.region_code}), {result.year}"
-    )
+    _ = gettext_for(locale)
+    return _("Medical security indicators — %(region)s (%(code)s), %(year)s") % {
+        "region": result.region_name, "code": result.region_code, "year": result.year,
+    }  # fmt: skip
 
 
 def tables(result: IndicatorResult, locale: str = "en") -> list[Table]:

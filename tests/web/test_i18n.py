@@ -1,5 +1,6 @@
 """Text users read lives in the catalogs: every message has a Chinese translation, and the
-pages come out in the language chosen."""
+pages come out in the language chosen. Messages are extracted from the whole package (the web
+app, the indicators' tables, the command line)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import safetynet.web as web_pkg
+import safetynet
 from safetynet.web.i18n import LOCALES_DIR, translations
 
-WEB = Path(web_pkg.__file__).parent
+PACKAGE = Path(safetynet.__file__).parent
 
 
 def _extracted() -> set[str]:
@@ -20,7 +21,7 @@ def _extracted() -> set[str]:
     return {
         msg if isinstance(msg, str) else msg[0]
         for _file, _line, msg, _comments, _ctx in extract_from_dir(
-            str(WEB), method_map, keywords=keywords
+            str(PACKAGE), method_map, keywords=keywords
         )
     }
 

@@ -38,16 +38,17 @@ def _figures(result, frame) -> dict:  # type: ignore[no-untyped-def,type-arg]
 
 def _region_table(result, lang: str) -> Table:  # type: ignore[no-untyped-def]
     """The region's own figures (all categories): a row per indicator and part."""
+    from safetynet.i18n import gettext_for
     from safetynet.indicators.tables import part_name
 
+    _ = gettext_for(lang)
     f = result.frame
     figs = _figures(
         result, f.filter((f["region_code"] == result.region_code) & f["category"].is_null())
     )
     periods = result.periods()
-    zh = lang.startswith("zh")
     table = Table(
-        "指标" if zh else "indicator",
+        _("Indicator"),
         *periods,
         title=f"{result.region_name} ({result.region_code}) {result.year}",
     )
@@ -62,16 +63,17 @@ def _region_table(result, lang: str) -> Table:  # type: ignore[no-untyped-def]
 
 def _breakdown_table(result, show: str, lang: str) -> Table:  # type: ignore[no-untyped-def]
     """One indicator by region and category: a row per (region, category)."""
+    from safetynet.i18n import gettext_for
     from safetynet.indicators.tables import category_name
 
+    _ = gettext_for(lang)
     d = result.definition(show)
     f = result.frame
     figs = _figures(result, f.filter((f["indicator"] == show) & f["part"].is_null()))
     periods = result.periods()
-    zh = lang.startswith("zh")
     table = Table(
-        "地区" if zh else "region",
-        "人员类别" if zh else "category",
+        _("Region"),
+        _("Person category"),
         *periods,
         title=f"{d.name(lang)} — {d.formula(lang)}",
     )
