@@ -244,7 +244,7 @@ class ClaimRules(Strict):
 
 
 class PayLater(Strict):
-    """"Diagnose first, pay later" (先诊疗后付费): who is admitted without a deposit and settles
+    """ "Diagnose first, pay later" (先诊疗后付费): who is admitted without a deposit and settles
     only what they owe at discharge."""
 
     when: When

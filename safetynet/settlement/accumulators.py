@@ -25,9 +25,7 @@ _ROWS = select(_A.c.scope, _A.c.id, _A.c.slots, _A.c.version).where(
     _A.c.policy_id == bindparam("policy_id"),
     or_(
         and_(_A.c.scope == AccumulatorScope.PERSON, _A.c.owner_id == bindparam("person_id")),
-        and_(
-            _A.c.scope == AccumulatorScope.HOUSEHOLD, _A.c.owner_id == bindparam("household_id")
-        ),
+        and_(_A.c.scope == AccumulatorScope.HOUSEHOLD, _A.c.owner_id == bindparam("household_id")),
     ),
 )
 _INSERT = insert(_A)
@@ -45,9 +43,7 @@ def lock_household(session: Session, household_id: int) -> None:
 Found = dict[AccumulatorScope, tuple[int, list[int], int]]  # scope -> (row id, slots, version)
 
 
-def _rows(
-    session: Session, policy_id: str, year: int, person_id: int, household_id: int
-) -> Found:
+def _rows(session: Session, policy_id: str, year: int, person_id: int, household_id: int) -> Found:
     """The person's and the household's rows (id, slots, version), in one query."""
     params = {"year": year, "policy_id": policy_id, "person_id": person_id,
               "household_id": household_id}  # fmt: skip

@@ -18,6 +18,7 @@ _NUL = (b"\x00", b"%00", b"\\u0000")
 
 Message = MutableMapping[str, Any]
 
+
 class RejectNul:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

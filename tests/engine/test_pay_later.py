@@ -1,4 +1,4 @@
-""""Diagnose first, pay later" as policy data: who is admitted without a deposit."""
+""" "Diagnose first, pay later" as policy data: who is admitted without a deposit."""
 
 from __future__ import annotations
 

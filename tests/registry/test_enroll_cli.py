@@ -22,14 +22,12 @@ def county(db_engine: Engine) -> County:
 
 def test_enroll_twice_enrolls_once(db_engine: Engine, county: County) -> None:
     url = db_engine.url.render_as_string(hide_password=False)
-    first = runner.invoke(app, ["enroll", "--year", "2017", "--policy", "anhui-2017",
-                                "--db", url])
+    first = runner.invoke(app, ["enroll", "--year", "2017", "--policy", "anhui-2017", "--db", url])
     assert first.exit_code == 0, first.output
     with session_scope(db_engine) as s:
         # three were enrolled by the fixture; the fourth person now
         assert s.scalar(select(func.count()).select_from(Enrollment)) == 4
-    again = runner.invoke(app, ["enroll", "--year", "2017", "--policy", "anhui-2017",
-                                "--db", url])
+    again = runner.invoke(app, ["enroll", "--year", "2017", "--policy", "anhui-2017", "--db", url])
     assert again.exit_code == 0
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(Enrollment)) == 4
@@ -37,7 +35,6 @@ def test_enroll_twice_enrolls_once(db_engine: Engine, county: County) -> None:
 
 def test_wrong_year_is_refused(db_engine: Engine, county: County) -> None:
     url = db_engine.url.render_as_string(hide_password=False)
-    result = runner.invoke(app, ["enroll", "--year", "2018", "--policy", "anhui-2017",
-                                 "--db", url])
+    result = runner.invoke(app, ["enroll", "--year", "2018", "--policy", "anhui-2017", "--db", url])
     assert result.exit_code == 2
     assert "is for 2017, not 2018" in " ".join(result.output.split())

@@ -46,9 +46,7 @@ def login(
             db, username=username.strip()[:64], action="login_failed", target="user", client=client
         )
         db.commit()
-        return render(
-            request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401
-        )
+        return render(request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401)
     audit.record(db, username=user.username, action="login", target="user", client=client)
     db.commit()
     request.session.clear()

@@ -64,7 +64,8 @@ class FormClaim:
 def _submission(form: FormClaim) -> ClaimSubmission:
     items = []
     for i, (code, qty, amount) in enumerate(
-        zip(form.item_code, form.item_quantity, form.item_amount, strict=False), start=1  # type: ignore[attr-defined]
+        zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
+        start=1,  # type: ignore[attr-defined]
     ):
         if not code.strip() and not amount.strip():
             continue
@@ -95,9 +96,7 @@ def _submission(form: FormClaim) -> ClaimSubmission:
         raise SettlementError("claim_invalid", f"{where}: {first['msg']}", field=where) from None
 
 
-def _page(
-    request: Request, db: Session, user: User, form: FormClaim, **extra: object
-) -> Response:
+def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: object) -> Response:
     person = person_in_region(db, user, form.resident_id)  # type: ignore[attr-defined]
     catalog = db.execute(
         select(CatalogItem.code, CatalogItem.name, CatalogItem.item_class).order_by(
