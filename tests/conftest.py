@@ -82,3 +82,22 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+def fresh_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Engine:
+    """An empty database with the full schema on the backend a fixture is parametrised with
+    (``request.param``: ``sqlite`` or ``postgresql``), for module- or session-scoped data."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp(name) / f"{name}.db"
+        engine = make_engine(f"sqlite:///{path}")
+        Base.metadata.create_all(engine)
+        return engine
+    if not PG_URL:
+        request.getfixturevalue("pg_engine")  # skips, or fails under CI
+    worker = request.getfixturevalue("worker_id")
+    engine = make_engine(_pg_url_for_worker(f"{name}_{worker}"))
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    return engine

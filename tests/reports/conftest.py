@@ -5,17 +5,17 @@ has villages to subtotal."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select, update
 
 from safetynet.codes import RegionLevel
 from safetynet.settlement.year_batch import settle_year
-from safetynet.store.db import make_engine, session_scope
-from safetynet.store.models import Base, Household, Person, Region
+from safetynet.store.db import session_scope
+from safetynet.store.models import Household, Person, Region
 from safetynet.synth.county import generate
 from safetynet.synth.load import load_county
+from tests.conftest import fresh_engine
 
 PERSONS = 900
 YEAR = 2017
@@ -52,19 +52,7 @@ def _build(engine: Engine) -> None:
 def county_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("notice") / "county.db"
-        engine = make_engine(f"sqlite:///{path}")
-        Base.metadata.create_all(engine)
-    else:
-        from tests.conftest import PG_URL, _pg_url_for_worker
-
-        if not PG_URL:
-            request.getfixturevalue("pg_engine")  # skips, or fails under CI
-        worker = request.getfixturevalue("worker_id")
-        engine = make_engine(_pg_url_for_worker(f"reports_{worker}"))
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
+    engine = fresh_engine(request, tmp_path_factory, "reports")
     _build(engine)
     yield engine
     engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,13 +12,14 @@ from sqlalchemy import Engine, select
 
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
-from safetynet.store.db import make_engine, session_scope
-from safetynet.store.models import Base, Institution, Person, Region
+from safetynet.store.db import session_scope
+from safetynet.store.models import Institution, Person, Region
 from safetynet.store.models.security import Role
 from safetynet.synth.county import generate
 from safetynet.synth.demo import DEMO_PASSWORD, ensure_demo_users
 from safetynet.synth.load import load_county
 from safetynet.web.app import create_app
+from tests.conftest import fresh_engine
 
 PERSONS = 1_500
 YEAR = 2017
@@ -43,19 +43,7 @@ def _build(engine: Engine) -> None:
 def web_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        path: Path = tmp_path_factory.mktemp("web") / "web.db"
-        engine = make_engine(f"sqlite:///{path}")
-        Base.metadata.create_all(engine)
-    else:
-        from tests.conftest import PG_URL, _pg_url_for_worker
-
-        if not PG_URL:
-            request.getfixturevalue("pg_engine")  # skips, or fails under CI
-        worker = request.getfixturevalue("worker_id")
-        engine = make_engine(_pg_url_for_worker(f"web_{worker}"))
-        Base.metadata.drop_all(engine)
-        Base.metadata.create_all(engine)
+    engine = fresh_engine(request, tmp_path_factory, "web")
     _build(engine)
     yield engine
     engine.dispose()

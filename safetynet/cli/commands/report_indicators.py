@@ -9,17 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from safetynet.cli.commands.report import report_app
+from safetynet.cli.commands.report import LANGS, fail, report_app
 from safetynet.config import get_settings
 
 console = Console()
-err = Console(stderr=True)
-LANGS = ("zh_Hans", "en")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
 
 
 def _figures(result, frame) -> dict:  # type: ignore[no-untyped-def,type-arg]
@@ -116,18 +109,18 @@ def report_indicators(
     from safetynet.store.db import make_engine
 
     if lang not in LANGS:
-        _fail(f"--lang {lang!r}: use zh_Hans or en")
+        fail(f"--lang {lang!r}: use zh_Hans or en")
     if out is not None and out.suffix.lower() not in FORMATS:
-        _fail(f"--out {out}: write a .xlsx, .pdf or .csv file")
+        fail(f"--out {out}: write a .xlsx, .pdf or .csv file")
     if show not in definitions().by_id():
-        _fail(f"--show {show!r}: not an indicator (see the definitions in docs/cli.md)")
+        fail(f"--show {show!r}: not an indicator (see the definitions in docs/cli.md)")
     engine = make_engine(db or get_settings().database_url)
     try:
         with console.status("computing the indicators"):
             result = indicators(engine, region, year, period, by, by_category)
     except IndicatorError as exc:
         options = ("region", "year", "period", "by")
-        _fail(f"--{exc.field}: {exc.message}" if exc.field in options else exc.message)
+        fail(f"--{exc.field}: {exc.message}" if exc.field in options else exc.message)
         return
     finally:
         engine.dispose()

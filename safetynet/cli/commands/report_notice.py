@@ -8,18 +8,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from safetynet.cli.commands.report import report_app
+from safetynet.cli.commands.report import check_document, fail, report_app
 from safetynet.config import get_settings
 
 console = Console()
-err = Console(stderr=True)
-FORMATS = (".pdf", ".xlsx")
-LANGS = ("zh_Hans", "en")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
 
 
 @report_app.command("notice")
@@ -37,17 +29,13 @@ def notice(
     from safetynet.store.db import make_engine, session_scope
     from safetynet.web.notice_tables import empty_statement, notice_pdf, notice_xlsx
 
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        _fail(f"--out {out}: write a .pdf or an .xlsx file")
-    if lang not in LANGS:
-        _fail(f"--lang {lang!r}: use zh_Hans or en")
+    suffix = check_document(out, lang)
     try:
         year, mon = parse_month(month)
         with session_scope(make_engine(db or get_settings().database_url)) as session:
             result = public_notice(session, region, year, mon)
     except NoticeError as exc:
-        _fail(f"--{exc.field or 'region'}: {exc.message}")
+        fail(f"--{exc.field or 'region'}: {exc.message}")
         return
     body = notice_pdf(result, lang) if suffix == ".pdf" else notice_xlsx(result, lang)
     out.parent.mkdir(parents=True, exist_ok=True)

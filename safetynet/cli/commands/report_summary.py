@@ -8,18 +8,10 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from safetynet.cli.commands.report import report_app
+from safetynet.cli.commands.report import check_document, fail, report_app
 from safetynet.config import get_settings
 
 console = Console()
-err = Console(stderr=True)
-FORMATS = (".pdf", ".xlsx")
-LANGS = ("zh_Hans", "en")
-
-
-def _fail(message: str) -> None:
-    err.print(f"[red]{message}[/red]")
-    raise typer.Exit(2)
 
 
 @report_app.command("summary")
@@ -37,16 +29,12 @@ def summary(
     from safetynet.store.db import make_engine
     from safetynet.web.summary_report import build_summary, summary_pdf, summary_xlsx
 
-    suffix = out.suffix.lower()
-    if suffix not in FORMATS:
-        _fail(f"--out {out}: write a .pdf or an .xlsx file")
-    if lang not in LANGS:
-        _fail(f"--lang {lang!r}: use zh_Hans or en")
+    suffix = check_document(out, lang)
     engine = make_engine(db or get_settings().database_url)
     try:
         result = indicators(engine, region, year, "year", None, by_category=True)
     except IndicatorError as exc:
-        _fail(f"--{exc.field}: {exc.message}")
+        fail(f"--{exc.field}: {exc.message}")
         return
     s = build_summary(result, lang)
     body = summary_pdf(s, lang) if suffix == ".pdf" else summary_xlsx(s)
