@@ -41,6 +41,18 @@ def record(
     )
 
 
+def record_read(session: Session, **entry: Any) -> None:
+    """Record a read (or an export, a login) made in ``session`` and commit.
+
+    The read's own transaction ends first and the entry is written by a fresh one: on SQLite
+    a transaction that has read and then writes fails at once when another connection wrote
+    in between, while a fresh write waits for the lock like any other.
+    """
+    session.commit()
+    record(session, **entry)
+    session.commit()
+
+
 def recent(
     session: Session, *, limit: int = 200, username: str | None = None, target_id: str | None = None
 ) -> list[AuditEvent]:

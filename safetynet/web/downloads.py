@@ -39,7 +39,7 @@ def xlsx_download(
 ) -> Response:
     """The tables as a workbook attachment ``stem.xlsx``; the export is audited."""
     body = xlsx_bytes(tables)
-    audit.record(
+    audit.record_read(
         db, username=user.username, action="export", target=target, target_id=target_id,
         detail={"format": "xlsx", "rows": sum(len(t.rows) for t in tables), **(detail or {})},
         client=request.client.host if request.client else None,

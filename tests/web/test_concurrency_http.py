@@ -86,3 +86,43 @@ def test_fifty_simultaneous_submissions_equal_one_by_one(app, web_engine, hospit
     assert np.array_equal(stored.household, acc.household)
     assert sum(e.paid_fen for e in entries) > 0
     assert isinstance(acc, Accumulators)
+
+
+@pytest.mark.slow
+def test_reads_are_audited_while_claims_are_settled(app, web_engine, hospital) -> None:
+    """Person reads (each writes an audit entry) and settlements at the same moment: every
+    request succeeds and every read is in the audit log (no 'database is locked')."""
+    from sqlalchemy import func
+
+    from safetynet.store.models.security import AuditEvent
+
+    with session_scope(web_engine) as s:
+        people = s.scalars(
+            select(Person.resident_id).where(Person.deceased_on.is_(None)).order_by(Person.id)
+        ).all()[:40]
+        before = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
+    headers = {"authorization": f"Basic {token}"}
+    with running_server(app) as url, httpx.Client(base_url=url, headers=headers,
+                                                 timeout=60) as client:  # fmt: skip
+
+        def read(rid: str) -> int:
+            return client.get(f"/api/persons/{rid}").status_code
+
+        def settle(i: int) -> int:
+            claim = {
+                "resident_id": people[i], "institution_code": hospital, "kind": "outpatient",
+                "date": "2017-09-01", "items": [{"code": "S0001", "amount": "6.00"}],
+            }  # fmt: skip
+            return client.post("/api/claims", json=claim,
+                               headers={"idempotency-key": f"mixed-{i}"}).status_code  # fmt: skip
+
+        with ThreadPoolExecutor(max_workers=32) as pool:
+            reads = pool.map(read, people)
+            settles = pool.map(settle, range(10))
+            read_codes, settle_codes = list(reads), list(settles)
+    assert read_codes == [200] * len(people)
+    assert all(c in (201, 404, 422) for c in settle_codes), settle_codes
+    with session_scope(web_engine) as s:
+        after = s.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    assert after >= before + len(people) + settle_codes.count(201)

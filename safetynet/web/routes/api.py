@@ -85,7 +85,7 @@ def api_person(
     """A person with the household's members and today's statuses."""
     p = person_in_region(db, user, resident_id)
     members = db.scalars(select(Person).where(Person.household_id == p.household_id)).all()
-    audit.record(db, username=user.username, action="read", target="person",
+    audit.record_read(db, username=user.username, action="read", target="person",
                  target_id=p.resident_id, client=_client(request))  # fmt: skip
     db.commit()
     return {

@@ -42,12 +42,12 @@ def login(
     user = authenticate(db, username.strip(), password)
     client = request.client.host if request.client else None
     if user is None:
-        audit.record(
+        audit.record_read(
             db, username=username.strip()[:64], action="login_failed", target="user", client=client
         )
         db.commit()
         return render(request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401)
-    audit.record(db, username=user.username, action="login", target="user", client=client)
+    audit.record_read(db, username=user.username, action="login", target="user", client=client)
     db.commit()
     request.session.clear()
     request.session["uid"] = user.id

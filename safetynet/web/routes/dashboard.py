@@ -65,7 +65,7 @@ def _dashboard(request: Request, db: Session, user: User, region: str | None, ye
 
 def _audit(request: Request, db: Session, user: User, code: str, year: int | None, fmt: str
            ) -> None:  # fmt: skip
-    audit.record(db, username=user.username, action="export" if fmt != "html" else "read",
+    audit.record_read(db, username=user.username, action="export" if fmt != "html" else "read",
                  target="dashboard", target_id=code, detail={"year": year, "format": fmt},
                  client=request.client.host if request.client else None)  # fmt: skip
     db.commit()

@@ -71,7 +71,7 @@ def _html(table: Table) -> HtmlTable:
 
 
 def _audit(request: Request, db: Session, user: User, notice: Notice, fmt: str) -> None:
-    audit.record(
+    audit.record_read(
         db, username=user.username, action="read" if fmt == "html" else "export",
         target="notice", target_id=f"{notice.region_code} {notice.period}",
         detail={"format": fmt, "lines": notice.rows.height},

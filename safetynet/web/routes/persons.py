@@ -74,7 +74,7 @@ def persons(
     found, table = search_table(db, user, q, locale_of(request))
     masked = sees_masked(user)
     if found and not masked:
-        audit.record(
+        audit.record_read(
             db, username=user.username, action="search", target="person",
             detail={"query": q, "results": len(found)},
         )  # fmt: skip
@@ -112,7 +112,7 @@ def person_page(
 ) -> Response:
     person = person_in_region(db, user, resident_id)
     record = person_record(db, person, date.today())
-    audit.record(
+    audit.record_read(
         db, username=user.username, action="read", target="person",
         target_id=person.resident_id,
         client=request.client.host if request.client else None,

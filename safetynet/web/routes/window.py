@@ -217,7 +217,7 @@ def slip(
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
     inst = db.get(Institution, view.institution_code)
-    audit.record(
+    audit.record_read(
         db, username=user.username, action="read", target="settlement",
         target_id=str(settlement_id),
     )  # fmt: skip
@@ -248,7 +248,7 @@ def slip_pdf_response(request: Request, db: Session, user: User, entry: Settleme
     inst = db.get(Institution, view.institution_code)
     pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
                    locale_of(request))  # fmt: skip
-    audit.record(db, username=user.username, action="read", target="settlement",
+    audit.record_read(db, username=user.username, action="read", target="settlement",
                  target_id=str(entry.id), detail={"format": "pdf"})  # fmt: skip
     db.commit()
     return Response(
