@@ -83,18 +83,25 @@
     ]
   });
 
+  // townships as a treemap: area = compensation, colour = actual compensation ratio
+  var lo = data.ratio_range[0], hi = data.ratio_range[1];
+  var shade = function (r) {  // light to dark blue as the ratio goes from lo to hi
+    var t = (r === null || hi <= lo) ? 0.5 : Math.max(0, Math.min(1, (r - lo) / (hi - lo)));
+    var a = [190, 211, 234], b = [29, 95, 160];
+    return "rgb(" + a.map(function (x, i) { return Math.round(x + (b[i] - x) * t); }).join(",") + ")";
+  };
   chart("chart-townships", {
+    title: {text: L.ratio_all + ": " + pct(lo) + " – " + pct(hi), left: "center", bottom: 0,
+            textStyle: {fontSize: 12, fontWeight: "normal", color: "#555"}},
     tooltip: {formatter: function (p) {
-      var d = p.data; return d.name + "<br>" + L.compensation_yuan + ": " + yuan(d.value[0]) +
+      var d = p.data; return d.name + "<br>" + L.compensation_yuan + ": " + yuan(d.value) +
         "<br>" + L.ratio_all + ": " + pct(d.ratio) + "<br>" + L.per_capita + ": " + yuan(d.per_capita); }},
-    visualMap: {type: "continuous", min: data.ratio_range[0], max: data.ratio_range[1], dimension: 1,
-                text: [L.ratio_all, ""], orient: "horizontal", left: "center", bottom: 0,
-                inRange: {color: ["#d9e6f2", "#1d5fa0"]}, formatter: pct},
-    series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false}, bottom: 40,
-              label: {formatter: function (p) { return p.name + "\n" + pct(p.data.ratio); }},
+    series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false}, bottom: 30,
+              label: {color: "#fff", textBorderColor: "rgba(0,0,0,0.4)", textBorderWidth: 2,
+                      formatter: function (p) { return p.name + "\n" + pct(p.data.ratio); }},
               data: data.townships.map(function (r) {
-                return {name: r.name, value: [r.compensation_yuan, r.ratio === null ? 0 : r.ratio],
-                        ratio: r.ratio, per_capita: r.per_capita};
+                return {name: r.name, value: r.compensation_yuan, ratio: r.ratio,
+                        per_capita: r.per_capita, itemStyle: {color: shade(r.ratio)}};
               })}]
   });
 
