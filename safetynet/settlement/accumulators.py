@@ -154,9 +154,9 @@ def rebuild(session: Session, cp: CompiledPolicy, household_id: int, year: int) 
         persons[e.person_id] = s.accumulators.person
         household = s.accumulators.household
     members = session.scalars(select(Person.id).where(Person.household_id == household_id))
-    for pid in members:
+    found: Found = {}
+    for pid in members:  # each read also brings the household's row, written last
         found = _rows(session, cp.policy.id, year, pid, household_id)
         _write(session, found, AccumulatorScope.PERSON, pid, year, cp.policy.id,
                persons.get(pid, empty.person))  # fmt: skip
-    found = _rows(session, cp.policy.id, year, -1, household_id)
     _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id, household)

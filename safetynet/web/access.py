@@ -1,5 +1,6 @@
-"""What the logged-in user may reach: persons and settlements of their region, claims of
-their institution. Every page, the JSON API and FHIR check through these three functions."""
+"""What the logged-in user may reach: regions, persons and settlements of their region,
+claims of their institution. Every page, the JSON API and FHIR check through these
+functions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.errors import WebError
+
+
+def region_in_scope(db: Session, user: User, region: str | None) -> str:
+    """The region code (default: the user's own) if it lies within the user's region; 404
+    otherwise (the same answer whether the region exists elsewhere or not at all)."""
+    code = (region or user.region_code).strip()
+    if not region_contains(db, user.region_code, code):
+        raise WebError(404, "region_unknown", f"no region {code} in your region", field="region")
+    return code
 
 
 def person_in_region(db: Session, user: User, resident_id: str) -> Person:

@@ -120,14 +120,11 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
     monthly = result_of(frames, IndicatorQuery("month", None, False))
     key = [KeyFigure(yearly.definition(i), yearly.figure(i)) for i in KEY_FIGURES]
 
+    paid_by_type = {t.value: _value(yearly, "compensation", part=t.value) for t in LayerType}
     layers = [
-        {
-            "id": t.value,
-            "name": _(labels.LAYER_TYPE[t.value]),
-            "yuan": _yuan(_value(yearly, "compensation", part=t.value)),
-        }
-        for t in LayerType
-        if _value(yearly, "compensation", part=t.value)
+        {"id": t, "name": _(labels.LAYER_TYPE[t]), "yuan": _yuan(paid)}
+        for t, paid in paid_by_type.items()
+        if paid
     ]
     levels = [
         {

@@ -1,6 +1,6 @@
-"""Serving a page's tables as an Excel download, the same way on every page: the workbook from
-the shared writer (:mod:`safetynet.exports.xlsx`), an attachment with a plain ASCII file name,
-and an ``export`` entry in the audit log committed before the file leaves."""
+"""Serving a file download the same way on every page: an attachment with a plain ASCII file
+name and an ``export`` entry in the audit log committed before the file leaves; a page's
+tables as an Excel workbook from the shared writer (:mod:`safetynet.exports.xlsx`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,42 @@ from safetynet.security import audit
 from safetynet.store.models.security import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {"xlsx": XLSX, "pdf": "application/pdf"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def safe_filename(stem: str, ext: str = "xlsx") -> str:
     """``stem.ext`` with anything but ASCII letters, digits, ``.``, ``_`` and ``-`` replaced."""
     return f"{_UNSAFE.sub('-', stem).strip('-') or 'export'}.{ext}"
+
+
+def file_download(
+    request: Request,
+    db: Session,
+    user: User,
+    body: bytes,
+    *,
+    ext: str,
+    stem: str,
+    target: str,
+    target_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Response:
+    """``body`` as an attachment ``stem.ext`` (xlsx or pdf); the export is audited."""
+    audit.record_read(
+        db,
+        username=user.username,
+        action="export",
+        target=target,
+        target_id=target_id,
+        detail={"format": ext, **(detail or {})},
+        client=request.client.host if request.client else None,
+    )
+    return Response(
+        body,
+        media_type=MEDIA_TYPES[ext],
+        headers={"Content-Disposition": f'attachment; filename="{safe_filename(stem, ext)}"'},
+    )
 
 
 def xlsx_download(
@@ -38,15 +68,7 @@ def xlsx_download(
     detail: dict[str, Any] | None = None,
 ) -> Response:
     """The tables as a workbook attachment ``stem.xlsx``; the export is audited."""
-    body = xlsx_bytes(tables)
-    audit.record_read(
-        db, username=user.username, action="export", target=target, target_id=target_id,
-        detail={"format": "xlsx", "rows": sum(len(t.rows) for t in tables), **(detail or {})},
-        client=request.client.host if request.client else None,
-    )  # fmt: skip
-    db.commit()
-    return Response(
-        body,
-        media_type=XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{safe_filename(stem)}"'},
-    )
+    rows = sum(len(t.rows) for t in tables)
+    return file_download(request, db, user, xlsx_bytes(tables), ext="xlsx", stem=stem,
+                         target=target, target_id=target_id,
+                         detail={"rows": rows, **(detail or {})})  # fmt: skip

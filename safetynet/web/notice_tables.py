@@ -204,5 +204,5 @@ def notice_xlsx(notice: Notice, locale: str) -> bytes:
     return xlsx_bytes(tables)
 
 
-def notice_filename(notice: Notice, ext: str) -> str:
-    return f"notice-{notice.region_code}-{notice.period}.{ext}"
+def notice_stem(notice: Notice) -> str:
+    return f"notice-{notice.region_code}-{notice.period}"

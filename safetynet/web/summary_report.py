@@ -103,10 +103,11 @@ def build_summary(res: IndicatorResult, locale: str) -> Summary:
     poor_visits = _poor_sum(res, "visits") + _poor_sum(res, "admissions")
     poor_cost = _poor_sum(res, "total_cost")
     poor_paid = _poor_sum(res, "compensation")
+    poor_by_layer = {t: _poor_sum(res, "compensation", t.value) for t in LayerType}
     by_layer = [
-        (_(labels.LAYER_TYPE[t.value]), Cell(_poor_sum(res, "compensation", t.value), "money"), "")
-        for t in LayerType
-        if _poor_sum(res, "compensation", t.value)
+        (_(labels.LAYER_TYPE[t.value]), Cell(paid, "money"), "")
+        for t, paid in poor_by_layer.items()
+        if paid
     ]
     poor = table(_("The poor under the comprehensive policy"), [
         (_("Person-times settled (visits and admissions)"), Cell(poor_visits, "count"), ""),

@@ -85,9 +85,14 @@ def api_person(
     """A person with the household's members and today's statuses."""
     p = person_in_region(db, user, resident_id)
     members = db.scalars(select(Person).where(Person.household_id == p.household_id)).all()
-    audit.record_read(db, username=user.username, action="read", target="person",
-                 target_id=p.resident_id, client=_client(request))  # fmt: skip
-    db.commit()
+    audit.record_read(
+        db,
+        username=user.username,
+        action="read",
+        target="person",
+        target_id=p.resident_id,
+        client=_client(request),
+    )
     return {
         **person_json(p),
         "statuses": sorted(s.value for s in statuses_on(db, p.id, date.today())),

@@ -45,10 +45,8 @@ def login(
         audit.record_read(
             db, username=username.strip()[:64], action="login_failed", target="user", client=client
         )
-        db.commit()
         return render(request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401)
     audit.record_read(db, username=user.username, action="login", target="user", client=client)
-    db.commit()
     request.session.clear()
     request.session["uid"] = user.id
     request.session["locale"] = user.locale

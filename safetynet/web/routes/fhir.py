@@ -84,9 +84,14 @@ def read_patient(
 ) -> JSONResponse:
     """A Patient by id."""
     person = _person_by_id(db, user, person_id)
-    audit.record_read(db, username=user.username, action="read", target="person",
-                 target_id=person.resident_id, detail={"via": "fhir"})  # fmt: skip
-    db.commit()
+    audit.record_read(
+        db,
+        username=user.username,
+        action="read",
+        target="person",
+        target_id=person.resident_id,
+        detail={"via": "fhir"},
+    )
     return fhir(R.patient(person))
 
 
@@ -104,9 +109,14 @@ def search_patient(
         person = person_in_region(db, user, value)
     except WebError:
         return fhir(_bundle([]))
-    audit.record_read(db, username=user.username, action="read", target="person",
-                 target_id=person.resident_id, detail={"via": "fhir"})  # fmt: skip
-    db.commit()
+    audit.record_read(
+        db,
+        username=user.username,
+        action="read",
+        target="person",
+        target_id=person.resident_id,
+        detail={"via": "fhir"},
+    )
     return fhir(_bundle([R.patient(person)]))
 
 

@@ -9,16 +9,18 @@ from sqlalchemy.orm import Session
 
 from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
-from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import IndicatorError, NoData, indicator_years, indicators
 from safetynet.indicators.tables import tables, title_of
 from safetynet.reports.notice import notice_regions
+from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
+from safetynet.web.access import region_in_scope
 from safetynet.web.db import get_db
+from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
-from safetynet.web.routes.dashboard import XLSX, _audit, _scope
+from safetynet.web.routes.dashboard import year_or_latest
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
@@ -30,10 +32,8 @@ Found = tuple[IndicatorResult | None, str, int | None]  # result, region code, y
 
 def _result(db: Session, user: User, region: str | None, year: int | None, period: str,
             by: str | None, by_category: bool) -> Found:  # fmt: skip
-    code = _scope(db, user, region)
-    if year is None:
-        years = indicator_years(db)
-        year = years[0] if years else None
+    code = region_in_scope(db, user, region)
+    year = year_or_latest(db, year)
     if year is None:
         return None, code, None
     try:
@@ -64,7 +64,15 @@ def indicators_page(
     db: Session = Depends(get_db),
 ) -> Response:
     result, code, year = _result(db, user, region, year, period, by, by_category)
-    _audit(request, db, user, code, year, "html")
+    audit.record_read(
+        db,
+        username=user.username,
+        action="read",
+        target="indicators",
+        target_id=code,
+        detail={"year": year, "period": period, "by": by},
+        client=request.client.host if request.client else None,
+    )
     locale = locale_of(request)
     shown = tables(result, locale) if result else []
     context = {
@@ -93,7 +101,8 @@ def indicators_xlsx(
     result, code, year = _result(db, user, region, year, period, by, by_category)
     if result is None:
         raise WebError(404, "no_data", f"no enrollment and no settlements in {year}", field="year")
-    _audit(request, db, user, code, year, "xlsx")
-    name = f"indicators-{code}-{year}-{period}.xlsx"
-    return Response(xlsx_bytes(tables(result, locale_of(request))), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+    return xlsx_download(
+        request, db, user, tables(result, locale_of(request)),
+        stem=f"indicators-{code}-{year}-{period}", target="indicators", target_id=code,
+        detail={"year": year, "period": period, "by": by},
+    )  # fmt: skip

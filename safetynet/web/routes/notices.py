@@ -23,13 +23,14 @@ from safetynet.reports.notice import (
 )
 from safetynet.security import audit
 from safetynet.security.roles import Permission
-from safetynet.security.scope import region_contains
 from safetynet.store.models.security import User
+from safetynet.web.access import region_in_scope
 from safetynet.web.db import get_db
+from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
 from safetynet.web.notice_tables import (
-    notice_filename,
     notice_pdf,
+    notice_stem,
     notice_subtitle,
     notice_tables,
     notice_title,
@@ -40,7 +41,6 @@ from safetynet.web.templating import gettext_for, locale_of, render
 
 router = APIRouter()
 HTML_LINES = 1_000  # lines shown on the page; the downloads hold every line
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass
@@ -70,27 +70,20 @@ def _html(table: Table) -> HtmlTable:
     return HtmlTable(table, cells, strong, hidden)
 
 
-def _audit(request: Request, db: Session, user: User, notice: Notice, fmt: str) -> None:
+def _audit_page(request: Request, db: Session, user: User, notice: Notice) -> None:
     audit.record_read(
-        db, username=user.username, action="read" if fmt == "html" else "export",
-        target="notice", target_id=f"{notice.region_code} {notice.period}",
-        detail={"format": fmt, "lines": notice.rows.height},
+        db,
+        username=user.username,
+        action="read",
+        target="notice",
+        target_id=f"{notice.region_code} {notice.period}",
+        detail={"format": "html", "lines": notice.rows.height},
         client=request.client.host if request.client else None,
-    )  # fmt: skip
-    db.commit()
-
-
-def _in_scope(db: Session, user: User, region: str) -> str:
-    """The region code if it lies within the user's region; 404 otherwise (the same answer
-    whether the region exists elsewhere or not at all)."""
-    code = region.strip()
-    if not region_contains(db, user.region_code, code):
-        raise WebError(404, "region_unknown", f"no region {code} in your region", field="region")
-    return code
+    )
 
 
 def _notice(db: Session, user: User, region: str, month: str) -> Notice:
-    code = _in_scope(db, user, region)
+    code = region_in_scope(db, user, region)
     try:
         year, mon = parse_month(month)
         return public_notice(db, code, year, mon)
@@ -115,7 +108,7 @@ def notice_page(
 ) -> Response:
     _ = gettext_for(request)
     regions = notice_regions(db, user.region_code)
-    code = _in_scope(db, user, region) if region else _default_region(db, user)
+    code = region_in_scope(db, user, region) if region else _default_region(db, user)
     if month is None:
         last = latest_month(db, code) if code else None
         today = date.today()
@@ -136,7 +129,7 @@ def notice_page(
         context["error"] = _("Write the month as YYYY-MM, for example 2018-03.")
         return render(request, "notice.html", context, status=400)
     locale = locale_of(request)
-    _audit(request, db, user, notice, "html")
+    _audit_page(request, db, user, notice)
     context.update(
         notice=notice,
         title=notice_title(notice, locale),
@@ -153,11 +146,16 @@ def _download(
     notice = _notice(db, user, region, month)
     locale = locale_of(request)
     body = notice_pdf(notice, locale) if fmt == "pdf" else notice_xlsx(notice, locale)
-    _audit(request, db, user, notice, fmt)
-    return Response(
+    return file_download(
+        request,
+        db,
+        user,
         body,
-        media_type="application/pdf" if fmt == "pdf" else XLSX,
-        headers={"Content-Disposition": f'attachment; filename="{notice_filename(notice, fmt)}"'},
+        ext=fmt,
+        stem=notice_stem(notice),
+        target="notice",
+        target_id=f"{notice.region_code} {notice.period}",
+        detail={"lines": notice.rows.height},
     )
 
 

@@ -75,10 +75,12 @@ def persons(
     masked = sees_masked(user)
     if found and not masked:
         audit.record_read(
-            db, username=user.username, action="search", target="person",
+            db,
+            username=user.username,
+            action="search",
+            target="person",
             detail={"query": q, "results": len(found)},
-        )  # fmt: skip
-        db.commit()
+        )
     cells = [[display(v, c.kind) for c, v in zip(table.columns, row, strict=True)]
              for row in table.rows]  # fmt: skip
     return render(
@@ -113,11 +115,13 @@ def person_page(
     person = person_in_region(db, user, resident_id)
     record = person_record(db, person, date.today())
     audit.record_read(
-        db, username=user.username, action="read", target="person",
+        db,
+        username=user.username,
+        action="read",
+        target="person",
         target_id=person.resident_id,
         client=request.client.host if request.client else None,
-    )  # fmt: skip
-    db.commit()
+    )
     return render(
         request,
         "person.html",

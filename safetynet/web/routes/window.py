@@ -218,10 +218,12 @@ def slip(
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
     inst = db.get(Institution, view.institution_code)
     audit.record_read(
-        db, username=user.username, action="read", target="settlement",
+        db,
+        username=user.username,
+        action="read",
+        target="settlement",
         target_id=str(settlement_id),
-    )  # fmt: skip
-    db.commit()
+    )
     return render(
         request,
         "slip.html",
@@ -248,9 +250,14 @@ def slip_pdf_response(request: Request, db: Session, user: User, entry: Settleme
     inst = db.get(Institution, view.institution_code)
     pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
                    locale_of(request))  # fmt: skip
-    audit.record_read(db, username=user.username, action="read", target="settlement",
-                 target_id=str(entry.id), detail={"format": "pdf"})  # fmt: skip
-    db.commit()
+    audit.record_read(
+        db,
+        username=user.username,
+        action="read",
+        target="settlement",
+        target_id=str(entry.id),
+        detail={"format": "pdf"},
+    )
     return Response(
         pdf,
         media_type="application/pdf",
