@@ -3,7 +3,10 @@ clients submitting claims for different persons, throughput and latency percenti
 
 The database gets a synthetic county first (``prepare``); the server is ``uvicorn`` with
 the app factory, so what is measured is the deployed stack: HTTP, authentication, the
-settlement service, the database.
+settlement service, the database. The load generator is aiohttp's client (a fraction of a
+millisecond of CPU a request: it must not eat the cores it measures), and the CPU time the
+server, the database and the load generator spend per settlement is reported beside the
+rate: on a machine of two cores their sum is what bounds it.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ import os
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import aiohttp
 import numpy as np
+import psutil
 from sqlalchemy import select
 
 from safetynet.store.db import make_engine, session_scope
@@ -36,6 +42,7 @@ class LoadResult:
     errors: int
     seconds: float
     latencies_ms: np.ndarray
+    cpu_ms: dict[str, float]  # CPU time per request: "server", "database", "load generator"
 
     @property
     def per_second(self) -> float:
@@ -90,30 +97,76 @@ def start_server(url: str, port: int, workers: int, data_dir: Path) -> subproces
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("the API server did not start")
 
 
+Processes = Callable[[], list[psutil.Process]]
+
+
+def _cpu_by_pid(processes: Processes) -> dict[int, float]:
+    out = {}
+    for p in processes():
+        try:
+            t = p.cpu_times()
+        except psutil.Error:  # a process that ended
+            continue
+        out[p.pid] = t.user + t.system
+    return out
+
+
+def _cpu_spent(before: dict[int, float], processes: Processes) -> float:
+    """CPU seconds since ``before`` of the processes alive now (a process that started since
+    counts whole; one that ended is no longer seen)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in _cpu_by_pid(processes).items())
+
+
+def _server_processes(pid: int) -> Processes:
+    server = psutil.Process(pid)
+    return lambda: [server, *server.children(recursive=True)]
+
+
+def _database_processes() -> list[psutil.Process]:
+    """A PostgreSQL server on this machine (its backends are ``postgres`` processes)."""
+    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+
+
 async def _drive(
-    base: str, ids: list[str], hospital: str, seconds: float, concurrency: int, seed: int
-) -> tuple[list[float], int]:
+    base: str,
+    ids: list[str],
+    hospital: str,
+    seconds: float,
+    concurrency: int,
+    seed: int,
+    start: Callable[[], None],
+) -> tuple[list[float], int, float]:
+    """Send claims for ``seconds`` after a warm-up; ``start`` is called when measuring begins.
+    Returns the latencies (ms), the number of errors and the seconds measured."""
     token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
     headers = {"authorization": f"Basic {token}"}
     rng = np.random.default_rng(seed)
     latencies: list[float] = []
     errors = 0
-    stop = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
 
-    async with httpx.AsyncClient(
-        base_url=base, headers=headers, timeout=30, limits=limits
+    async with aiohttp.ClientSession(
+        base, headers=headers, timeout=timeout, connector=aiohttp.TCPConnector(limit=concurrency)
     ) as client:
-        # one warm-up call per worker process, so credential checks are not measured
-        await asyncio.gather(*(client.get("/api/me") for _ in range(concurrency)))
+
+        async def get(path: str) -> None:
+            async with client.get(path) as r:
+                await r.read()
+
+        # warm-up calls on every connection, so credential checks are not measured
+        await asyncio.gather(*(get("/api/me") for _ in range(concurrency)))
+        start()
+        began = time.perf_counter()
+        stop = time.monotonic() + seconds
 
         async def worker(w: int) -> None:
             nonlocal errors
@@ -129,16 +182,18 @@ async def _drive(
                     "items": [{"code": c, "quantity": q, "amount": a} for c, q, a in ITEMS],
                 }
                 t0 = time.perf_counter()
-                r = await client.post(
+                async with client.post(
                     "/api/claims", json=claim, headers={"idempotency-key": f"b{seed}-{w}-{n}"}
-                )
+                ) as r:
+                    await r.read()
+                    status = r.status
                 latencies.append((time.perf_counter() - t0) * 1000)
-                if r.status_code != 201:
+                if status != 201:
                     errors += 1
                 n += 1
 
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return latencies, errors
+    return latencies, errors, time.perf_counter() - began
 
 
 def run_load(
@@ -155,12 +210,24 @@ def run_load(
 ) -> LoadResult:
     proc = start_server(url, port, workers, data_dir)
     try:
-        t0 = time.perf_counter()
-        latencies, errors = asyncio.run(
-            _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port)
+        groups = {"server": _server_processes(proc.pid)}
+        if url.startswith("postgresql"):
+            groups["database"] = _database_processes
+        before: dict[str, dict[int, float]] = {}
+        own = [0.0]
+
+        def start() -> None:
+            before.update({k: _cpu_by_pid(v) for k, v in groups.items()})
+            own[0] = time.process_time()
+
+        latencies, errors, elapsed = asyncio.run(
+            _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
         )
-        elapsed = time.perf_counter() - t0
+        spent = {k: _cpu_spent(before[k], v) for k, v in groups.items()}
+        spent["load generator"] = time.process_time() - own[0]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-    return LoadResult(backend, len(latencies), errors, elapsed, np.asarray(latencies))
+    n = max(len(latencies), 1)
+    cpu_ms = {k: v * 1000 / n for k, v in spent.items()}
+    return LoadResult(backend, len(latencies), errors, elapsed, np.asarray(latencies), cpu_ms)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -69,10 +69,18 @@ class SettlementView:
     pay_later: bool = False  # "diagnose first, pay later": admitted without deposit
 
     def as_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        out = asdict(self)
+        """Plain JSON-ready values (a copy: changing it changes nothing here)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["claim_date"] = self.claim_date.isoformat()
+        out["layers"] = [
+            {
+                **vars(layer),
+                "facts": dict(layer.facts),
+                "parameter_sources": dict(layer.parameter_sources),
+            }
+            for layer in self.layers
+        ]
+        out["accumulators"] = {pool: dict(values) for pool, values in self.accumulators.items()}
         return out
 
 

@@ -103,12 +103,22 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
+def check_permission(user: User, permission: Permission) -> User:
+    if not allows(user.role, permission):
+        raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
+    return user
+
+
+def authorize(request: Request, db: Session, permission: Permission) -> User:
+    """The current user, who must hold ``permission``: for a route that does all its work in
+    one worker-thread call instead of a dependency chain (the settlement hot path)."""
+    return check_permission(current_user(request, db), permission)
+
+
 def require(permission: Permission) -> Callable[..., Awaitable[User]]:
     """A dependency: the current user, who must hold ``permission``."""
 
     async def dependency(user: User = Depends(current_user)) -> User:  # no I/O: no thread
-        if not allows(user.role, permission):
-            raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
-        return user
+        return check_permission(user, permission)
 
     return dependency

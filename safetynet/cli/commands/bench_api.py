@@ -61,6 +61,9 @@ def bench_api(
         "p50 ms",
         "p95 ms",
         "p99 ms",
+        "server CPU ms",
+        "database CPU ms",
+        "load CPU ms",
         title=f"POST /api/claims — {concurrency} clients",
     )
     for r in results:
@@ -73,8 +76,16 @@ def bench_api(
             f"{r.percentile(50):.1f}",
             f"{r.percentile(95):.1f}",
             f"{r.percentile(99):.1f}",
+            *(
+                f"{r.cpu_ms[part]:.2f}" if part in r.cpu_ms else "-"
+                for part in ("server", "database", "load generator")
+            ),
         )
     console.print(table)
+    console.print(
+        "CPU ms: per settlement, what the server processes, the local PostgreSQL server and "
+        "this load generator (load) spent; their sum over the machine's cores bounds the rate."
+    )
 
 
 def register(app: typer.Typer) -> None:

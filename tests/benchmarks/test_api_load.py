@@ -1,0 +1,25 @@
+"""The HTTP load generator of ``safetynet bench api``: a short run against a real server on
+a small SQLite county settles claims without errors and reports what each part spent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safetynet.benchmarks.api_load import prepare, run_load
+from tests.web.server import free_port
+
+
+def test_a_short_run_settles_and_reports_cpu(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    ids, hospital = prepare(url, 200)
+    result = run_load(
+        "SQLite", url, ids, hospital, seconds=1.5, concurrency=4, workers=1,
+        port=free_port(), data_dir=tmp_path,
+    )  # fmt: skip
+    assert result.requests > 0
+    assert result.errors == 0
+    assert result.per_second > 0
+    assert 0 < result.percentile(50) <= result.percentile(99)
+    # the server and the load generator each spent CPU; SQLite has no database process
+    assert set(result.cpu_ms) == {"server", "load generator"}
+    assert result.cpu_ms["server"] > 0 and result.cpu_ms["load generator"] > 0
