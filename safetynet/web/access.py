@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.security.scope import region_contains
-from safetynet.settlement.facts import find_person
+from safetynet.settlement.facts import PersonFacts, find_person
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Person, Settlement
 from safetynet.store.models.security import User
@@ -43,15 +43,14 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
     return entry, person
 
 
-def check_submission(db: Session, user: User, sub: ClaimSubmission) -> Person:
+def check_submission(db: Session, user: User, sub: ClaimSubmission) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
-    precise answer."""
+    precise answer; a person outside the region the same 404 as an unknown one."""
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
-    try:
-        return person_in_region(db, user, sub.resident_id)
-    except WebError:
-        find_person(db, sub.resident_id)
-        raise
+    person = find_person(db, sub.resident_id)
+    if not region_contains(db, user.region_code, person.region_code):
+        raise WebError(404, "person_unknown", f"no person {sub.resident_id} in your region")
+    return person

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -161,13 +161,16 @@ def api_preview(
 @router.post("/claims", status_code=201)
 async def api_submit(
     request: Request,
+    response: Response,
     sub: ClaimSubmission,
     idempotency_key: str | None = Header(default=None, max_length=64),
-) -> JSONResponse:
+) -> dict[str, Any]:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
     body, replayed = await run_in_threadpool(_submit, request, sub, idempotency_key)
-    return JSONResponse(body, status_code=200 if replayed else 201)
+    if replayed:
+        response.status_code = 200
+    return body  # serialised by pydantic straight to JSON bytes (the return type)
 
 
 def _submit(
