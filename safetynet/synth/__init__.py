@@ -1,6 +1,7 @@
 """The synthetic county: a deterministic, vectorised generator calibrated to published figures.
 
-calibration  the target figures (../shared/calibration.md) and the generator's parameters
+calibration  the utilisation-and-cost profiles (ANHUI_2017, the default, and SEED_001) with
+             their published sources (../shared/calibration.md), the generator's shapes
 names        Chinese surnames, given-name characters, village names
 population   regions, households, persons with valid resident IDs, dated poverty status
 institutions designated institutions per village, township, county and beyond

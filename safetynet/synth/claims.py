@@ -1,14 +1,16 @@
 """Enrollment and a year of itemised claims for the synthetic county, vectorised.
 
 Utilisation depends on age, chronic disease and poverty status, and is scaled so the
-county's visits per enrolled person, shares by institution level and average costs match
-the targets in :mod:`safetynet.synth.calibration`. Each claim's bill is split into item
-lines from the catalog (the bed for every admission); line amounts add up to the bill to
-the fen, and compliant amounts come from the one rule in ``engine/compliance.py``.
+county's visits and admissions per enrolled person, shares by institution level and average
+costs match the utilisation-and-cost profile (:class:`safetynet.synth.calibration.Profile`).
+Each claim's bill is split into item lines from the catalog (the bed for every admission);
+line amounts add up to the bill to the fen, and compliant amounts come from the one rule in
+``engine/compliance.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
@@ -50,7 +52,7 @@ def _pick(rng: np.random.Generator, pairs: list[tuple[str, int]], n: int) -> np.
     return values[rng.choice(values.size, size=n, p=w / w.sum())]
 
 
-def _shares(rng: np.random.Generator, shares: dict[L, float], n: int) -> np.ndarray:
+def _shares(rng: np.random.Generator, shares: Mapping[L, float], n: int) -> np.ndarray:
     """Level codes (index into LEVELS) drawn with the given shares."""
     levels = np.asarray([LEVELS.index(lv) for lv in shares])
     p = np.asarray(list(shares.values()))
@@ -58,7 +60,7 @@ def _shares(rng: np.random.Generator, shares: dict[L, float], n: int) -> np.ndar
 
 
 def _lognormal_fen(
-    rng: np.random.Generator, level: np.ndarray, means: dict[L, float], sigma: float
+    rng: np.random.Generator, level: np.ndarray, means: Mapping[L, float], sigma: float
 ) -> np.ndarray:
     mean = np.zeros(len(LEVELS))
     for lv, m in means.items():
@@ -118,6 +120,7 @@ def claims(
     enrolled: pl.DataFrame,
     institutions: pl.DataFrame,
     year: int,
+    profile: c.Profile,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(claims, item lines, chronic patients) for the enrolled persons' year."""
     who = persons.join(
@@ -129,16 +132,14 @@ def claims(
     chronic = _chronic(rng, age, poor)
     chronic_dx = _pick(rng, CHRONIC_DIAGNOSES, n)  # used where ``chronic``
     w_out, w_in = _utilisation_weights(age, chronic, poor)
-    lam_out = c.VISITS_PER_ENROLLED * (1 - c.INPATIENT_SHARE_OF_VISITS)
-    lam_in = c.VISITS_PER_ENROLLED * c.INPATIENT_SHARE_OF_VISITS
-    n_out = rng.poisson(lam_out * w_out)
-    n_in = rng.poisson(lam_in * w_in)
+    n_out = rng.poisson(profile.outpatient_visits * w_out)
+    n_in = rng.poisson(profile.admissions * w_in)
 
     # -- outpatient visits ---------------------------------------------------------------
     out_person = np.repeat(np.arange(n), n_out)
     k = out_person.size
-    out_level = _shares(rng, c.OUTPATIENT_LEVEL_SHARES, k)
-    out_cost = _lognormal_fen(rng, out_level, c.OUTPATIENT_COST_YUAN, c.OUTPATIENT_SIGMA)
+    out_level = _shares(rng, profile.outpatient_level_shares, k)
+    out_cost = _lognormal_fen(rng, out_level, profile.outpatient_cost_yuan, c.OUTPATIENT_SIGMA)
     is_chronic_visit = (
         chronic[out_person]
         & np.isin(out_level, [LEVELS.index(L.TOWNSHIP), LEVELS.index(L.COUNTY)])
@@ -154,8 +155,8 @@ def claims(
     # -- admissions -------------------------------------------------------------------------
     in_person = np.repeat(np.arange(n), n_in)
     m = in_person.size
-    in_level = _shares(rng, c.INPATIENT_LEVEL_SHARES, m)
-    in_cost = _lognormal_fen(rng, in_level, c.INPATIENT_COST_YUAN, c.INPATIENT_SIGMA)
+    in_level = _shares(rng, profile.inpatient_level_shares, m)
+    in_cost = _lognormal_fen(rng, in_level, profile.inpatient_cost_yuan, c.INPATIENT_SIGMA)
     stay_mean = np.zeros(len(LEVELS))
     for lv, d in c.STAY_DAYS.items():
         stay_mean[LEVELS.index(lv)] = d

@@ -18,6 +18,7 @@ from safetynet.engine.facts import statuses_of
 from safetynet.registry.contribution import ContributionPolicy, load_contribution_policy
 from safetynet.registry.status import status_masks_at
 from safetynet.synth import claims as claim_gen
+from safetynet.synth.calibration import ANHUI_2017, Profile
 from safetynet.synth.institutions import institutions as institution_frame
 from safetynet.synth.population import generate_population
 
@@ -62,9 +63,15 @@ def generate(
     year: int = 2017,
     county: str = DEFAULT_COUNTY,
     contributions: ContributionPolicy | None = None,
+    profile: Profile = ANHUI_2017,
     progress: Progress | None = None,
 ) -> County:
-    """A county of ``persons`` people with a year of claims; the same seed, the same county."""
+    """A county of ``persons`` people with a year of claims; the same seed, the same county.
+
+    ``profile`` sets utilisation and costs: ``ANHUI_2017`` (the default) those the county's
+    2017 contributions and policy were set for, ``SEED_001`` the published figures of a
+    district in the 2000s (:mod:`safetynet.synth.calibration`).
+    """
     if persons < 10:
         raise ValueError("a synthetic county needs at least 10 persons")
     rng = np.random.default_rng(seed)
@@ -77,7 +84,7 @@ def generate(
     step("enrollment")
     enrolled = claim_gen.enrollment(rng, pop.persons, pop.statuses, year, policy)
     step("claims")
-    claims, lines, patients = claim_gen.claims(rng, pop.persons, enrolled, inst, year)
+    claims, lines, patients = claim_gen.claims(rng, pop.persons, enrolled, inst, year, profile)
     return County(
         regions=pop.regions,
         households=pop.households,

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import polars as pl
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
 from safetynet.claims.fileformat import read_claim_file
+from safetynet.cli.main import app
 from safetynet.registry.resident_id import parse_resident_id
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, ClaimItem, Person, Settlement
+from safetynet.synth.calibration import SEED_001
 from safetynet.synth.county import claim_file, generate, write_parquet
 from safetynet.synth.load import load_county
 
@@ -69,3 +72,19 @@ def test_load_and_settle_on_the_database(db_engine: Engine) -> None:
     assert result.settled == county.claims.height and result.paid_fen > 0
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(Settlement)) == county.claims.height
+
+
+def test_the_profile_sets_utilisation_and_costs_and_the_cli_chooses_it(tmp_path: Path) -> None:
+    default, old = generate(3_000, seed=8), generate(3_000, seed=8, profile=SEED_001)
+    assert default.persons.equals(old.persons)  # the same people, other claims
+    stays = [c.claims.filter(pl.col("kind") == "inpatient") for c in (default, old)]
+    assert stays[0].height > 3 * stays[1].height
+    assert stays[0]["total_fen"].mean() > 3 * stays[1]["total_fen"].mean()  # type: ignore[operator]
+    out = tmp_path / "seed-001"
+    args = ["synth", "--persons", "3000", "--seed", "8", "--profile", "seed-001", "--out"]
+    result = CliRunner().invoke(app, [*args, str(out)])
+    assert result.exit_code == 0, result.output
+    assert pl.read_parquet(out / "claims.parquet").equals(old.claims)
+    wrong = CliRunner().invoke(app, [*args[:-2], "seed-002", "--out", str(out)])
+    assert wrong.exit_code == 2
+    assert "use seed-001 or anhui-2017" in " ".join(wrong.output.split())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,13 +14,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from safetynet.cli.commands.bench import bench_app
+from safetynet.synth.calibration import PROFILES
+
+if TYPE_CHECKING:
+    from safetynet.synth.county import County
 
 console = Console()
 err = Console(stderr=True)
 STAGES = ["population", "institutions", "enrollment", "claims"]
 
 
-def _generate(persons: int, seed: int, year: int, county: str):  # type: ignore[no-untyped-def]
+def _generate(persons: int, seed: int, year: int, county: str, profile: str) -> County:
     from safetynet.synth.county import generate
 
     with Progress(
@@ -31,7 +36,14 @@ def _generate(persons: int, seed: int, year: int, county: str):  # type: ignore[
         def step(stage: str) -> None:
             bar.update(task, description=f"generating: {stage}", completed=STAGES.index(stage))
 
-        result = generate(persons, seed=seed, year=year, county=county, progress=step)
+        result = generate(
+            persons,
+            seed=seed,
+            year=year,
+            county=county,
+            profile=PROFILES[profile],
+            progress=step,
+        )
         bar.update(task, description="generated", completed=len(STAGES))
     return result
 
@@ -41,6 +53,13 @@ def synth(
     seed: int = typer.Option(1, "--seed", help="Random seed: the same seed, the same county."),
     year: int = typer.Option(2017, "--year", "-y", help="The scheme year of the claims."),
     county: str = typer.Option("341821", "--county", help="6-digit county division code."),
+    profile: str = typer.Option(
+        "anhui-2017",
+        "--profile",
+        help="Utilisation and costs: anhui-2017 (the 2017 contributions and policy's year; "
+        "admissions and cost per admission as published for 2017) or seed-001 (a district "
+        "in the 2000s: visits, shares and costs by level as published).",
+    ),
     out: Path = typer.Option(None, "--out", "-o", help="Write Parquet files into this folder."),
     db: str = typer.Option(None, "--db", help="Load into this (empty) database."),
     settle: bool = typer.Option(
@@ -52,12 +71,16 @@ def synth(
     if out is None and db is None:
         err.print("[red]give --out DIR (Parquet), --db URL (database), or both[/red]")
         raise typer.Exit(2)
+    if profile not in PROFILES:
+        err.print(f"[red]--profile {profile!r}: use {' or '.join(PROFILES)}[/red]")
+        raise typer.Exit(2)
     try:
-        county_data = _generate(persons, seed, year, county)
+        county_data = _generate(persons, seed, year, county, profile)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    table = Table("table", "rows", title=f"Synthetic county {county}, {year}, seed {seed}")
+    title = f"Synthetic county {county}, {year}, seed {seed}, profile {profile}"
+    table = Table("table", "rows", title=title)
     for name, rows in county_data.sizes().items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
