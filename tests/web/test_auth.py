@@ -115,3 +115,13 @@ def test_api_changes_through_a_browser_session_need_the_csrf_header(login) -> No
     client = login("clerk")
     r = client.post("/api/settlements/1/refund", json={"reason": "test"})
     assert r.status_code == 403 and r.json()["error"]["code"] == "csrf"
+
+
+def test_pages_name_their_icon_and_it_is_served(app) -> None:
+    client = TestClient(app, follow_redirects=False)
+    page = client.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg"' in page.text
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
