@@ -50,6 +50,7 @@ class Table:
     note: str | None = None  # a line under the title (definition, source, period)
     notes: list[str] = field(default_factory=list)  # footnotes
     strong: set[int] = field(default_factory=set)  # indices of rows to emphasise (subtotals)
+    sheet: str | None = None  # the sheet's name in a workbook; None: the title
 
     @classmethod
     def from_frame(

@@ -1,4 +1,5 @@
-"""Tables to an Excel workbook (xlsxwriter): one sheet per table, real numbers with formats.
+"""Tables to an Excel workbook (xlsxwriter): one sheet per table (named by ``Table.sheet``
+or its title), real numbers with formats.
 
 Money is written as a number of yuan (fen / 100) formatted ``#,##0.00``, ratios as
 fractions formatted ``0.00%``, counts as ``#,##0``, dates as Excel dates, so a clerk can
@@ -54,7 +55,7 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
     strong = {kind: wb.add_format({**spec, **STRONG}) for kind, spec in FORMATS.items()}
     used: set[str] = set()
     for table in tables:
-        ws = wb.add_worksheet(sheet_name(table.title, used))
+        ws = wb.add_worksheet(sheet_name(table.sheet or table.title, used))
         ws.write(0, 0, table.title, title_fmt)
         top = 1
         if table.note:

@@ -3,7 +3,7 @@
 The list (CSV or xlsx: resident_id, name, status, optionally birth_date) is compared by Polars
 joins against persons and enrollments, each read in one query. Findings fall into the
 categories of :class:`Category`, each with a plain "what to do"; the report prints as a table
-and writes to xlsx with one sheet per category.
+and writes to xlsx (:mod:`safetynet.exports`) with a summary sheet and one sheet per category.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.exports.table import Column, Table
+from safetynet.exports.xlsx import write_xlsx
 from safetynet.registry.imports.columns import RECONCILE_COLUMNS, STATUS_VALUES, bind
 from safetynet.registry.imports.problems import ImportRejected, Severity
 from safetynet.registry.imports.reading import read_bytes
@@ -187,29 +189,38 @@ def reconcile(
 
 
 XLSX_HEADERS = ("row", "resident ID", "name", "detail", "what to do")
+FINDING_COLUMNS = [
+    Column("row", XLSX_HEADERS[0], "count", 8),
+    Column("resident_id", XLSX_HEADERS[1], "text", 22),
+    Column("name", XLSX_HEADERS[2], "text", 12),
+    Column("detail", XLSX_HEADERS[3], "text", 60),
+    Column("action", XLSX_HEADERS[4], "text", 60),
+]
+SUMMARY_COLUMNS = [
+    Column("category", "category", "text", 36),
+    Column("meaning", "meaning", "text", 36),
+    Column("count", "count", "count"),
+]
+
+
+def report_tables(report: ReconcileReport) -> list[Table]:
+    """A summary table (the list's rows, then the count of each category) and one table of
+    findings per category, named by the category."""
+    source = f"{report.file_name}, year {report.year}"
+    summary = [("list rows", source, report.list_rows)]
+    summary += [(c.value, TITLES[c], n) for c, n in report.counts().items()]
+    title = f"{report.file_name}: {report.list_rows} row(s), year {report.year}"
+    tables = [Table(title, SUMMARY_COLUMNS, list(summary), sheet="summary")]
+    for category in Category:
+        rows = [(f.row, f.resident_id, f.name, f.detail, f.action) for f in report.of(category)]
+        tables.append(
+            Table(TITLES[category], FINDING_COLUMNS, list(rows), note=source, sheet=category.value)
+        )
+    return tables
 
 
 def report_to_xlsx(report: ReconcileReport, path: str | Path) -> Path:
-    """A summary sheet and one sheet per category (xlsxwriter)."""
-    import xlsxwriter
-
+    """The report's tables as a workbook: the summary sheet, then one sheet per category."""
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path))
-    bold = workbook.add_format({"bold": True})
-    summary = workbook.add_worksheet("summary")
-    summary.write_row(0, 0, ("category", "meaning", "count"), bold)
-    summary.write_row(1, 0, ("list rows", f"{report.file_name}, year {report.year}",
-                             report.list_rows))  # fmt: skip
-    for i, (category, n) in enumerate(report.counts().items(), start=2):
-        summary.write_row(i, 0, (category.value, TITLES[category], n))
-    summary.set_column(0, 1, 36)
-    for category in Category:
-        sheet = workbook.add_worksheet(category.value)
-        sheet.write_row(0, 0, XLSX_HEADERS, bold)
-        for i, f in enumerate(report.of(category), start=1):
-            sheet.write_row(i, 0, (f.row, f.resident_id or "", f.name or "", f.detail, f.action))
-        sheet.set_column(1, 1, 22)
-        sheet.set_column(3, 4, 60)
-        sheet.freeze_panes(1, 0)
-    workbook.close()
+    write_xlsx(report_tables(report), path)
     return path

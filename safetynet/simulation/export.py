@@ -1,59 +1,51 @@
-"""Write a simulation comparison to an Excel workbook with proper number formats."""
+"""A simulation comparison as export tables (:mod:`safetynet.exports`): one sheet each for
+spending by layer, the ratios, the out-of-pocket bands and percentiles and the catastrophic
+cases, every sheet under the same title. The headers are the comparison's column names with
+``_fen`` shown as ``_yuan``: money in yuan, ratios as percentages, persons as counts."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
+from safetynet.exports.table import Column, ColumnKind, Table
+from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.simulation.compare import Comparison
+
+KINDS: dict[str, ColumnKind] = {
+    "base_fen": "money", "reform_fen": "money", "change_fen": "money",
+    "base": "ratio", "reform": "ratio", "change": "ratio",
+    "base_persons": "count", "reform_persons": "count",
+}  # fmt: skip
+WIDTHS = {"measure": 36}  # the ratios' names are long
+SHEETS = (  # sheet, the comparison's frame, note ({threshold}: the catastrophic threshold)
+    ("Spending by layer", "layers", "Yuan paid by each layer, and what patients pay."),
+    ("Ratios", "ratios", "Actual compensation ratio = reimbursed / total cost; "
+                         "policy-range = compliant / total."),
+    ("Out-of-pocket", "oop_bands", "Persons by annual out-of-pocket (yuan)."),
+    ("OOP percentiles", "oop_percentiles", "Annual out-of-pocket per person."),
+    ("Catastrophic", "catastrophic",
+     "Persons whose annual out-of-pocket exceeds {threshold} yuan."),
+)  # fmt: skip
+
+
+def _table(title: str, sheet: str, frame: pl.DataFrame, note: str) -> Table:
+    columns = [
+        Column(c, c.replace("_fen", "_yuan"), KINDS.get(c, "text"), WIDTHS.get(c))
+        for c in frame.columns
+    ]
+    return Table(title, columns, list(frame.iter_rows()), note=note, sheet=sheet)
+
+
+def comparison_tables(cmp: Comparison, title: str) -> list[Table]:
+    threshold = f"{cmp.threshold_fen / 100:,.0f}"
+    return [
+        _table(title, sheet, getattr(cmp, frame), note.format(threshold=threshold))
+        for sheet, frame, note in SHEETS
+    ]
 
 
 def write_xlsx(cmp: Comparison, path: str | Path, *, title: str) -> None:
-    wb = xlsxwriter.Workbook(str(path))
-    bold = wb.add_format({"bold": True})
-    head = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1})
-    money = wb.add_format({"num_format": "#,##0.00"})
-    pct = wb.add_format({"num_format": "0.00%"})
-    pts = wb.add_format({"num_format": "+0.00%;-0.00%;0.00%"})
-    count = wb.add_format({"num_format": "#,##0"})
-
-    def sheet(name: str, df: pl.DataFrame, formats: dict[str, object], note: str) -> None:
-        ws = wb.add_worksheet(name)
-        ws.write(0, 0, title, bold)
-        ws.write(1, 0, note)
-        for j, col in enumerate(df.columns):
-            ws.write(3, j, col.replace("_fen", "_yuan"), head)
-            ws.set_column(j, j, 22)
-            fmt = formats.get(col)
-            for i, value in enumerate(df.get_column(col).to_list()):
-                if col.endswith("_fen"):
-                    ws.write_number(4 + i, j, value / 100, fmt)
-                elif isinstance(value, int | float):
-                    ws.write_number(4 + i, j, value, fmt)
-                else:
-                    ws.write(4 + i, j, value)
-
-    m = {c: money for c in ("base_fen", "reform_fen", "change_fen")}
-    sheet("Spending by layer", cmp.layers, m, "Yuan paid by each layer, and what patients pay.")
-    sheet(
-        "Ratios",
-        cmp.ratios,
-        {"base": pct, "reform": pct, "change": pts},
-        "Actual compensation ratio = reimbursed / total cost; policy-range = compliant / total.",
-    )
-    sheet(
-        "Out-of-pocket",
-        cmp.oop_bands,
-        {"base_persons": count, "reform_persons": count},
-        "Persons by annual out-of-pocket (yuan).",
-    )
-    sheet("OOP percentiles", cmp.oop_percentiles, m, "Annual out-of-pocket per person.")
-    sheet(
-        "Catastrophic",
-        cmp.catastrophic,
-        {"base_persons": count, "reform_persons": count},
-        f"Persons whose annual out-of-pocket exceeds {cmp.threshold_fen / 100:,.0f} yuan.",
-    )
-    wb.close()
+    """The comparison as a workbook, one sheet per table of :func:`comparison_tables`."""
+    write_tables(comparison_tables(cmp, title), path)

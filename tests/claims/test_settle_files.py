@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from safetynet.claims.fileformat import read_claim_file
@@ -16,6 +17,7 @@ from safetynet.cli.main import app
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.money import to_fen
+from safetynet.simulation.compare import Comparison, compare
 from tests.claims.helpers import POOR, claim, write_jsonl, year_of_claims
 from tests.engine.helpers import policy
 
@@ -143,8 +145,38 @@ def test_simulate_reform_raises_basic_spending_only_for_residents(tmp_path: Path
         reform.filter(~ordinary)["pay_basic"].to_list()
         == base.filter(~ordinary)["pay_basic"].to_list()
     )
-    book = openpyxl.load_workbook(xlsx)
-    assert len(book.sheetnames) >= 3
+    _assert_comparison_workbook(openpyxl.load_workbook(xlsx), compare(base, reform, 500_000))
+
+
+def _approx(value: object) -> object:
+    return pytest.approx(value) if isinstance(value, float) else value
+
+
+def _assert_comparison_workbook(book: openpyxl.Workbook, cmp: Comparison) -> None:
+    """Every sheet: the title, the note, a blank row, the frame's headers (fen as yuan), the
+    frame's values — yuan from fen, ratios as fractions shown as percentages, counts."""
+    sheets = ["Spending by layer", "Ratios", "Out-of-pocket", "OOP percentiles", "Catastrophic"]
+    assert book.sheetnames == sheets
+    frames = [cmp.layers, cmp.ratios, cmp.oop_bands, cmp.oop_percentiles, cmp.catastrophic]
+    for name, frame in zip(sheets, frames, strict=True):
+        rows = list(book[name].iter_rows(values_only=True))
+        assert rows[0][0].startswith("anhui-poor-2017 → ") and rows[0][0].endswith(" on c.jsonl")
+        assert rows[1][0] and rows[2] == (None,) * frame.width
+        assert rows[3] == tuple(c.replace("_fen", "_yuan") for c in frame.columns)
+        yuan = frame.with_columns(pl.col(c) / 100 for c in frame.columns if c.endswith("_fen"))
+        approx = [tuple(_approx(v) for v in row) for row in yuan.iter_rows()]
+        assert rows[4:] == approx, name
+    assert "5,000 yuan" in book["Catastrophic"]["A2"].value
+    formats = {
+        "Spending by layer": {"A5": "General", "B5": "#,##0.00", "D5": "#,##0.00"},
+        "Ratios": {"B5": "0.00%", "C5": "0.00%", "D5": "0.00%"},
+        "Out-of-pocket": {"B5": "#,##0", "C5": "#,##0"},
+        "OOP percentiles": {"B5": "#,##0.00", "C5": "#,##0.00"},
+        "Catastrophic": {"B5": "#,##0", "C5": "#,##0"},
+    }
+    for name, cells in formats.items():
+        assert {ref: book[name][ref].number_format for ref in cells} == cells, name
+    assert cmp.layers["change_fen"].to_list() != [0] * cmp.layers.height  # the reform shows
 
 
 def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:

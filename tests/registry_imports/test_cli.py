@@ -46,7 +46,10 @@ def test_bad_file_exits_nonzero_with_the_row_message(
         in result.output
     )
     assert "nothing written" in result.output
-    assert load_workbook(tmp_path / "e.xlsx").active["B2"].value == 7
+    problems = load_workbook(tmp_path / "e.xlsx").active
+    assert problems["A3"].value == "severity"  # under the title and a blank row
+    first = [cell.value for cell in problems[4][:3]]
+    assert first == ["error", 7, "身份证号"]
     assert table_counts(county) == before
 
 

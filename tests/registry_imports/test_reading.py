@@ -82,8 +82,14 @@ def test_problems_export_to_xlsx_and_csv(county: Session, tmp_path: Path) -> Non
     problems_to_xlsx(result.problems, tmp_path / "problems.xlsx")
     sheet = load_workbook(tmp_path / "problems.xlsx").active
     cells = list(sheet.iter_rows(values_only=True))
-    assert cells[0] == ("severity", "row", "column", "code", "message")
-    assert cells[1][:4] == ("error", 4, "户编号", "household.unknown")
+    assert sheet.title == "problems" and cells[0][0] == "problems"  # title row, blank row
+    assert cells[2] == ("severity", "row", "column", "code", "message")
+    assert [c[:4] for c in cells[3:]] == [
+        (p.severity.value, p.row, p.column, p.code) for p in result.problems
+    ]
+    assert cells[3][:4] == ("error", 4, "户编号", "household.unknown")
+    assert cells[3][4] == result.problems[0].message
+    assert sheet["B4"].number_format == "#,##0" and sheet.freeze_panes == "A4"
     problems_to_csv(result.problems, tmp_path / "problems.csv")
     text = (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
     assert "error,4,户编号,household.unknown" in text

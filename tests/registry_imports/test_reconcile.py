@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, Sex
 from safetynet.registry.imports import ImportRejected
-from safetynet.registry.reconcile import Category, reconcile, report_to_xlsx
+from safetynet.registry.reconcile import ACTIONS, TITLES, Category, reconcile, report_to_xlsx
 from safetynet.store.models import Enrollment, Household, Person
 from tests.registry_imports.helpers import VILLAGE_A, make_id, write_csv, write_xlsx
 
@@ -111,9 +111,30 @@ def test_report_xlsx_has_one_sheet_per_category(registry: Session, tmp_path: Pat
     report_to_xlsx(report, tmp_path / "report.xlsx")
     workbook = load_workbook(tmp_path / "report.xlsx")
     assert workbook.sheetnames == ["summary", *(c.value for c in Category)]
-    rows = list(workbook["likely_id_typo"].iter_rows(values_only=True))
-    assert rows[0] == ("row", "resident ID", "name", "detail", "what to do")
-    assert rows[1][:3] == (6, make_id("19700505", 91), "戊")
+
+    summary = workbook["summary"]
+    rows = list(summary.iter_rows(values_only=True))
+    assert rows[0][0] == "list.csv: 8 row(s), year 2024"  # the title row, then a blank one
+    assert rows[2] == ("category", "meaning", "count")
+    assert rows[3] == ("list rows", "list.csv, year 2024", 8)
+    assert rows[4:] == [(c.value, TITLES[c], 1) for c in Category]
+    assert summary["C4"].number_format == "#,##0" and summary.freeze_panes == "A4"
+
+    typo = workbook["likely_id_typo"]
+    rows = list(typo.iter_rows(values_only=True))
+    assert rows[0][0] == TITLES[Category.LIKELY_ID_TYPO]  # title, note, blank, header
+    assert rows[1][0] == "list.csv, year 2024"
+    assert rows[3] == ("row", "resident ID", "name", "detail", "what to do")
+    detail = f"the registry has this name and birth date under ID {IDS['E']}"
+    assert rows[4:] == [
+        (6, make_id("19700505", 91), "戊", detail, ACTIONS[Category.LIKELY_ID_TYPO])
+    ]
+    assert typo["A5"].number_format == "#,##0" and typo["A5"].data_type == "n"
+    assert typo["B5"].data_type == "s"  # an ID stays text: Excel would round an 18-digit number
+    assert typo.freeze_panes == "A5"
+    for category in Category:
+        sheet = list(workbook[category.value].iter_rows(min_row=5, values_only=True))
+        assert [r[0] for r in sheet] == [f.row for f in report.of(category)]
 
 
 def test_a_list_without_resident_ids_is_rejected(registry: Session, tmp_path: Path) -> None:

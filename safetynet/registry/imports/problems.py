@@ -2,7 +2,8 @@
 
 A problem names the row as the user sees it in the spreadsheet (the header is row 1), the
 column header as written in the file and what is wrong, in plain words. ``code`` and ``params``
-are stable so the web UI can translate the message later.
+are stable so the web UI can translate the message later. The xlsx export is a
+:mod:`safetynet.exports` table like every other workbook.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from safetynet.exports.table import Column, Table
+from safetynet.exports.xlsx import write_xlsx
 
 
 class Severity(StrEnum):
@@ -115,22 +119,25 @@ def _cells(p: Problem) -> tuple[str, int | str, str, str, str]:
     return (p.severity.value, "" if p.row is None else p.row, p.column or "", p.code, p.message)
 
 
+PROBLEM_COLUMNS = [
+    Column("severity", PROBLEM_HEADERS[0], "text", 10),
+    Column("row", PROBLEM_HEADERS[1], "count", 10),
+    Column("column", PROBLEM_HEADERS[2], "text", 22),
+    Column("code", PROBLEM_HEADERS[3], "text", 22),
+    Column("message", PROBLEM_HEADERS[4], "text", 90),
+]
+
+
+def problems_table(problems: list[Problem]) -> Table:
+    """The problems as an export table, one row each (a blank row number: the whole file)."""
+    rows = [(p.severity.value, p.row, p.column, p.code, p.message) for p in sort_problems(problems)]
+    return Table("problems", PROBLEM_COLUMNS, list(rows))
+
+
 def problems_to_xlsx(problems: list[Problem], path: str | Path) -> Path:
     """Write problems to an Excel file (one row each) for the user to download and fix."""
-    import xlsxwriter
-
     path = Path(path)
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet("problems")
-    bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, PROBLEM_HEADERS, bold)
-    for i, p in enumerate(sort_problems(problems), start=1):
-        sheet.write_row(i, 0, _cells(p))
-    sheet.set_column(0, 1, 10)
-    sheet.set_column(2, 3, 22)
-    sheet.set_column(4, 4, 90)
-    sheet.freeze_panes(1, 0)
-    workbook.close()
+    write_xlsx([problems_table(problems)], path)
     return path
 
 
