@@ -4,6 +4,8 @@ functions."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,9 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.errors import WebError
+
+if TYPE_CHECKING:
+    from safetynet.web.security import UserView
 
 
 def region_in_scope(db: Session, user: User, region: str | None) -> str:
@@ -43,7 +48,7 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
     return entry, person
 
 
-def check_submission(db: Session, user: User, sub: ClaimSubmission) -> PersonFacts:
+def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
     precise answer; a person outside the region the same 404 as an unknown one."""

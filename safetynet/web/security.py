@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from safetynet.security.roles import Permission, allows
@@ -59,7 +60,8 @@ def check_csrf(request: Request, token: str | None) -> None:
         )
 
 
-def _basic_user(request: Request, db: Session) -> User | None:
+def _credential_key(request: Request) -> tuple[str, str, str] | None:
+    """(cache key, username, password) of the request's Basic credentials, None without."""
     header = request.headers.get("authorization", "")
     if not header.lower().startswith("basic "):
         return None
@@ -67,7 +69,28 @@ def _basic_user(request: Request, db: Session) -> User | None:
         username, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         raise WebError(401, "credentials_malformed", "malformed Basic credentials") from None
-    key = hashlib.sha256(f"{username}:{password}".encode()).hexdigest()
+    return hashlib.sha256(f"{username}:{password}".encode()).hexdigest(), username, password
+
+
+def _remembered_id(request: Request) -> int | None:
+    """The user id of a Basic credential verified in the last few minutes, else None."""
+    if not is_api(request):
+        return None
+    credential = _credential_key(request)
+    hit = _verified.get(credential[0]) if credential else None
+    return hit[0] if hit and hit[1] > time.monotonic() else None
+
+
+def remembered(request: Request) -> bool:
+    """Whether the request carries a Basic credential verified in the last few minutes."""
+    return _remembered_id(request) is not None
+
+
+def _basic_user(request: Request, db: Session) -> User | None:
+    credential = _credential_key(request)
+    if credential is None:
+        return None
+    key, username, password = credential
     hit = _verified.get(key)
     if hit and hit[1] > time.monotonic():
         user = db.get(User, hit[0])
@@ -103,7 +126,7 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
-def check_permission(user: User, permission: Permission) -> User:
+def check_permission(user: User | UserView, permission: Permission) -> User | UserView:
     if not allows(user.role, permission):
         raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
     return user
@@ -111,8 +134,36 @@ def check_permission(user: User, permission: Permission) -> User:
 
 def authorize(request: Request, db: Session, permission: Permission) -> User:
     """The current user, who must hold ``permission``: for a route that does all its work in
-    one worker-thread call instead of a dependency chain (the settlement hot path)."""
-    return check_permission(current_user(request, db), permission)
+    one worker-thread call instead of a dependency chain."""
+    user = current_user(request, db)
+    check_permission(user, permission)
+    return user
+
+
+_USER_ROW = select(
+    User.id, User.username, User.display_name, User.role, User.region_code,
+    User.institution_code, User.locale,
+).where(User.id == bindparam("id"), User.active.is_(True))  # fmt: skip
+
+
+def authorize_remembered(request: Request, db: Session, permission: Permission) -> UserView | None:
+    """For a Basic credential verified in the last few minutes (the usual case of a hospital
+    system): the user's current row, read with one plain query on ``db``'s connection —
+    inside the caller's transaction, so a deactivated user or a changed role or region
+    counts at once — and checked for ``permission``. None when the credential is not
+    remembered (log in with :func:`authorize`, which checks the password, then call
+    again), or when the user is no longer active."""
+    uid = _remembered_id(request)
+    row = db.connection().execute(_USER_ROW, {"id": uid}).first() if uid else None
+    if row is None:
+        return None
+    user = UserView(row.id, row.username, row.display_name, row.role, row.region_code,
+                    row.institution_code)  # fmt: skip
+    check_permission(user, permission)
+    request.state.user = user
+    if "locale" not in request.session:
+        request.state.locale = row.locale
+    return user
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[User]]:

@@ -143,3 +143,36 @@ def test_nul_characters_are_refused_before_any_route(api, sample_person, hospita
     assert r.status_code == 400 and r.json()["error"]["code"] == "input_refused"
     assert api.get("/api/persons", params={"q": "\x00"}).status_code == 400
     assert _ledger_size(web_engine) == before
+
+
+def test_a_remembered_credential_follows_the_users_row_at_once(
+    app, sample_person, hospital, web_engine
+) -> None:
+    """Settlement reads a remembered credential's user row in its own transaction: a role
+    taken away or a deactivation counts on the very next call, not minutes later."""
+    from safetynet.security.users import create_user
+    from safetynet.store.models.security import Role, User
+
+    with session_scope(web_engine) as s:
+        if s.scalar(select(User.id).where(User.username == "window7")) is None:
+            create_user(s, username="window7", password=DEMO_PASSWORD, role=Role.CLERK,
+                        region_code=sample_person.region_code)  # fmt: skip
+    client = TestClient(app)
+    headers = _auth("window7")
+
+    def submit(n: int) -> int:
+        claim = inpatient_claim(sample_person.resident_id, hospital, day=f"2017-03-0{n}")
+        r = client.post("/api/claims", json=claim, headers={**headers, "idempotency-key": f"r{n}"})
+        return r.status_code
+
+    assert submit(1) == 201  # the password is checked and remembered
+    assert submit(2) == 201  # the remembered credential
+    before = _ledger_size(web_engine)
+    with session_scope(web_engine) as s:
+        s.scalar(select(User).where(User.username == "window7")).role = Role.ANALYST
+    assert submit(3) == 403
+    with session_scope(web_engine) as s:
+        user = s.scalar(select(User).where(User.username == "window7"))
+        user.role, user.active = Role.CLERK, False
+    assert submit(4) == 401
+    assert _ledger_size(web_engine) == before  # neither refused call settled anything
