@@ -31,13 +31,8 @@ from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.routes.persons import accumulator_tables
-from safetynet.web.security import (
-    authorize,
-    authorize_remembered,
-    current_user,
-    remembered,
-    require,
-)
+from safetynet.web.security import current_user, require
+from safetynet.web.settling import settle_request
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
@@ -173,34 +168,15 @@ async def api_submit(
 ) -> dict[str, Any]:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
-    body, replayed = await run_in_threadpool(_submit, request, sub, idempotency_key)
-    if replayed:
+    view, _ = await run_in_threadpool(
+        lambda: settle_request(
+            request, sub, channel="api", idempotency_key=idempotency_key,
+            detail={"resident_id": sub.resident_id},
+        )
+    )  # fmt: skip
+    if view.replayed:
         response.status_code = 200
-    return body  # serialised by pydantic straight to JSON bytes (the return type)
-
-
-def _submit(
-    request: Request, sub: ClaimSubmission, idempotency_key: str | None
-) -> tuple[dict[str, Any], bool]:
-    """The busiest call of the system in one worker-thread call (a dependency chain would
-    hop threads four times) and one transaction: the caller's row, the checks, the
-    settlement and its audit entry. A credential not verified lately is checked first, in a
-    read session of its own (the password hash is slow; no write lock is held meanwhile)."""
-    if not remembered(request):
-        with request.app.state.sessions() as db:
-            authorize(request, db, Permission.CLAIM_SETTLE)
-    with write_session(request) as wdb:
-        user = authorize_remembered(request, wdb, Permission.CLAIM_SETTLE)
-        if user is None:  # deactivated since (or forgotten): the full check answers why
-            user = authorize(request, wdb, Permission.CLAIM_SETTLE)
-        key = f"api-{user.username}-{idempotency_key}" if idempotency_key else None
-        person = check_submission(wdb, user, sub)
-        view = service.submit(wdb, sub, user=user.username, client_key=key, person=person)
-        if not view.replayed:
-            audit.record(wdb, username=user.username, action="settle", target="settlement",
-                         target_id=str(view.settlement_id), client=_client(request),
-                         detail={"resident_id": sub.resident_id})  # fmt: skip
-    return view.as_dict(), view.replayed
+    return view.as_dict()  # serialised by pydantic straight to JSON bytes (the return type)
 
 
 @router.get("/settlements/{settlement_id}")

@@ -17,6 +17,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import safetynet
 from safetynet.api.fhir import resources as R
@@ -31,10 +32,11 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
-from safetynet.web.db import get_db, release, write_session
+from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import MAX_ID
-from safetynet.web.security import require
+from safetynet.web.security import authorize, require
+from safetynet.web.settling import settle_request
 
 router = APIRouter(prefix="/fhir", tags=["fhir"])
 FHIR_JSON = "application/fhir+json"
@@ -139,27 +141,28 @@ def search_coverage(
 
 
 @router.post("/Claim")
-def create_claim(
+async def create_claim(
     request: Request,
     resource: dict[str, Any] = Body(...),
     idempotency_key: str | None = Header(default=None, max_length=64),
-    user: User = Depends(require(Permission.CLAIM_SETTLE)),
-    db: Session = Depends(get_db),
 ) -> JSONResponse:
     """Settle and record a Claim (→ ClaimResponse, 201); ``use: predetermination`` previews."""
+    return await run_in_threadpool(_create_claim, request, resource, idempotency_key)
+
+
+def _create_claim(
+    request: Request, resource: dict[str, Any], idempotency_key: str | None
+) -> JSONResponse:
     sub = submission_from_claim(resource)
     if resource.get("use") == "predetermination":
-        person = check_submission(db, user, sub)
-        view = service.preview(db, sub)
+        with request.app.state.sessions() as db:
+            user = authorize(request, db, Permission.CLAIM_SETTLE)
+            person = check_submission(db, user, sub)
+            view = service.preview(db, sub)
         return fhir(R.claim_response(view, person.id, date.today()))
-    key = f"fhir-{user.username}-{idempotency_key}" if idempotency_key else None
-    release(db)  # the read connection (authentication) goes back before the write waits
-    with write_session(request) as wdb:  # one transaction checks, settles and audits
-        person = check_submission(wdb, user, sub)
-        view = service.submit(wdb, sub, user=user.username, client_key=key, person=person)
-        if not view.replayed:
-            audit.record(wdb, username=user.username, action="settle", target="settlement",
-                         target_id=str(view.settlement_id), detail={"via": "fhir"})  # fmt: skip
+    view, person = settle_request(
+        request, sub, channel="fhir", idempotency_key=idempotency_key, detail={"via": "fhir"}
+    )
     return fhir(R.claim_response(view, person.id, date.today()), 200 if view.replayed else 201)
 
 
