@@ -40,9 +40,9 @@ HEAD = ParagraphStyle("head", parent=CELL, textColor=colors.HexColor("#333333"))
 TITLE = ParagraphStyle("title", parent=BODY, fontSize=15, leading=20, spaceAfter=4)
 H2 = ParagraphStyle("h2", parent=BODY, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3)
 NOTE = ParagraphStyle("note", parent=BODY, fontSize=7, leading=9, textColor=colors.grey)
-NUMERIC = {"count", "money", "ratio", "number"}
+NUMERIC = {"count", "money", "ratio", "change", "number"}
 # relative column widths for tables whose columns give widths (Column.width, characters)
-PDF_WIDTHS = {"text": 12, "count": 7, "money": 10, "ratio": 7, "number": 8, "date": 9}
+PDF_WIDTHS = {"text": 12, "count": 7, "money": 10, "ratio": 7, "change": 7, "number": 8, "date": 9}
 FRAME_WIDTH = landscape(A4)[0] - 24 * mm  # write_pdf's page less its margins
 PADDING = 3  # points left and right of a cell in a table with planned widths
 

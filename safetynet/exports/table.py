@@ -2,7 +2,8 @@
 
 Column kinds say how a value is shown, so every writer formats numbers the same way:
 ``money`` values are integer fen shown as yuan with two decimals, ``ratio`` values are
-fractions shown as percentages, ``count`` values are integers with thousands separators.
+fractions shown as percentages, ``change`` values are differences of ratios shown
+as signed percentages (+1.25%), ``count`` values are integers with thousands separators.
 A :class:`Cell` overrides its column's kind for one value (a figure/value table whose value
 column mixes counts, money and ratios).
 """
@@ -18,7 +19,7 @@ import polars as pl
 
 from safetynet.money import fmt_yuan
 
-ColumnKind = Literal["text", "count", "money", "ratio", "number", "date"]
+ColumnKind = Literal["text", "count", "money", "ratio", "change", "number", "date"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def display(value: Any, kind: ColumnKind) -> str:
         return fmt_yuan(int(value))
     if kind == "ratio":
         return f"{float(value) * 100:.2f}%"
+    if kind == "change":
+        return f"{float(value) * 100:+.2f}%"
     if kind == "count":
         return f"{int(value):,}"
     if kind == "number":

@@ -23,12 +23,13 @@ FORMATS: dict[ColumnKind, dict[str, Any]] = {
     "count": {"num_format": "#,##0"},
     "money": {"num_format": "#,##0.00"},
     "ratio": {"num_format": "0.00%"},
+    "change": {"num_format": "+0.00%;-0.00%;0.00%"},
     "number": {"num_format": "#,##0.00"},
     "date": {"num_format": "yyyy-mm-dd"},
 }
 STRONG: dict[str, Any] = {"bold": True, "bg_color": "#EEF2F6"}  # Table.strong rows
 WIDTHS: dict[ColumnKind, int] = {
-    "text": 18, "count": 12, "money": 16, "ratio": 11, "number": 12, "date": 12,
+    "text": 18, "count": 12, "money": 16, "ratio": 11, "change": 11, "number": 12, "date": 12,
 }  # fmt: skip
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -73,7 +74,7 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
                     ws.write_blank(i, j, None, fmt[kind])
                 elif kind == "money":
                     ws.write_number(i, j, int(value) / 100, fmt["money"])
-                elif kind in ("count", "ratio", "number"):
+                elif kind in ("count", "ratio", "change", "number"):
                     ws.write_number(i, j, float(value), fmt[kind])
                 elif kind == "date":
                     ws.write_datetime(i, j, value, fmt["date"])

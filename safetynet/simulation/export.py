@@ -1,7 +1,8 @@
 """A simulation comparison as export tables (:mod:`safetynet.exports`): one sheet each for
 spending by layer, the ratios, the out-of-pocket bands and percentiles and the catastrophic
 cases, every sheet under the same title. The headers are the comparison's column names with
-``_fen`` shown as ``_yuan``: money in yuan, ratios as percentages, persons as counts."""
+``_fen`` shown as ``_yuan``: money in yuan, ratios as percentages (their change signed),
+persons as counts."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from safetynet.simulation.compare import Comparison
 
 KINDS: dict[str, ColumnKind] = {
     "base_fen": "money", "reform_fen": "money", "change_fen": "money",
-    "base": "ratio", "reform": "ratio", "change": "ratio",
+    "base": "ratio", "reform": "ratio", "change": "change",
     "base_persons": "count", "reform_persons": "count",
 }  # fmt: skip
 WIDTHS = {"measure": 36}  # the ratios' names are long

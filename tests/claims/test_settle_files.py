@@ -169,7 +169,7 @@ def _assert_comparison_workbook(book: openpyxl.Workbook, cmp: Comparison) -> Non
     assert "5,000 yuan" in book["Catastrophic"]["A2"].value
     formats = {
         "Spending by layer": {"A5": "General", "B5": "#,##0.00", "D5": "#,##0.00"},
-        "Ratios": {"B5": "0.00%", "C5": "0.00%", "D5": "0.00%"},
+        "Ratios": {"B5": "0.00%", "C5": "0.00%", "D5": "+0.00%;-0.00%;0.00%"},
         "Out-of-pocket": {"B5": "#,##0", "C5": "#,##0"},
         "OOP percentiles": {"B5": "#,##0.00", "C5": "#,##0.00"},
         "Catastrophic": {"B5": "#,##0", "C5": "#,##0"},
