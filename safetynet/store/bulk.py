@@ -1,7 +1,9 @@
 """Fast bulk inserts of Polars frames: COPY on PostgreSQL, executemany on SQLite.
 
 For loads of hundreds of thousands of rows (a synthetic county, a year settled in batch);
-one call per table, inside the caller's transaction.
+one call per table, inside the caller's transaction. After such a load,
+:func:`refresh_statistics` gives the query planner the tables' new sizes at once instead of
+whenever the database's background analysis gets to them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import polars as pl
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Engine, Table
 
 CHUNK = 50_000
 
@@ -67,3 +69,11 @@ def sync_sequence(conn: Connection, table: Table, column: str = "id") -> None:
         f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column}'), "
         f'(SELECT COALESCE(MAX("{column}"), 1) FROM "{table.name}"))'
     )
+
+
+def refresh_statistics(engine: Engine) -> None:
+    """The planner's statistics of every table, after a bulk load (``ANALYZE``, both
+    databases): a freshly loaded PostgreSQL database otherwise plans the window's queries on
+    empty tables' figures until autovacuum analyses them; SQLite keeps none unless asked."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")

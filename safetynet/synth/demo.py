@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from safetynet.codes import InstitutionLevel
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
+from safetynet.store.bulk import refresh_statistics
 from safetynet.store.migrate import upgrade_to_head
 from safetynet.store.models import Institution, Person, User
 from safetynet.store.models.security import Role
@@ -92,5 +93,6 @@ def build_demo(
     load_county(engine, county)
     say("settling the year's claims")
     settle_year(engine, DEMO_YEAR)
+    refresh_statistics(engine)
     ensure_demo_users(engine)
     return True

@@ -12,6 +12,7 @@ from safetynet.claims.fileformat import read_claim_file
 from safetynet.cli.main import app
 from safetynet.registry.resident_id import parse_resident_id
 from safetynet.settlement.year_batch import settle_year
+from safetynet.store.bulk import refresh_statistics
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, ClaimItem, Person, Settlement
 from safetynet.synth.calibration import SEED_001
@@ -72,6 +73,15 @@ def test_load_and_settle_on_the_database(db_engine: Engine) -> None:
     assert result.settled == county.claims.height and result.paid_fen > 0
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(Settlement)) == county.claims.height
+    # after the bulk load the planner knows the tables' sizes at once
+    refresh_statistics(db_engine)
+    with db_engine.connect() as conn:
+        if db_engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'person'")
+            assert rows.scalar() == 1_500
+        else:
+            rows = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE tbl = 'person'")
+            assert {int(stat.split()[0]) for (stat,) in rows} == {1_500}
 
 
 def test_the_profile_sets_utilisation_and_costs_and_the_cli_chooses_it(tmp_path: Path) -> None:

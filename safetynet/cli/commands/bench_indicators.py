@@ -56,6 +56,7 @@ def _loader(persons: int, seed: int, url: str | None, repeats: int) -> list[tupl
     """Build a county into a database (not timed) and time reading its frames."""
     from safetynet.indicators.load import load_frames
     from safetynet.settlement.year_batch import settle_year
+    from safetynet.store.bulk import refresh_statistics
     from safetynet.store.db import make_engine
     from safetynet.store.migrate import upgrade_to_head
     from safetynet.synth.county import DEFAULT_COUNTY, generate
@@ -73,8 +74,7 @@ def _loader(persons: int, seed: int, url: str | None, repeats: int) -> list[tupl
                 engine = make_engine(db)
                 load_county(engine, county)
                 settle_year(engine, 2017)
-                with engine.begin() as conn:  # fresh statistics, as autovacuum would keep
-                    conn.exec_driver_sql("ANALYZE")
+                refresh_statistics(engine)
             runs, frames = _time(lambda e=engine: load_frames(e, DEFAULT_COUNTY, 2017), repeats)
             engine.dispose()
             entries = frames.entries.height  # type: ignore[attr-defined]

@@ -96,6 +96,7 @@ def synth(
 
 def _load(db: str, county_data, year: int, settle: bool) -> None:  # type: ignore[no-untyped-def]
     from safetynet.settlement.year_batch import settle_year
+    from safetynet.store.bulk import refresh_statistics
     from safetynet.store.db import make_engine
     from safetynet.store.migrate import upgrade_to_head
     from safetynet.synth.load import CountyNotEmpty, load_county
@@ -121,6 +122,7 @@ def _load(db: str, county_data, year: int, settle: bool) -> None:  # type: ignor
         with console.status("settling the year's claims"):
             result = settle_year(engine, year)
         console.print(f"settled {result.settled:,} claims into the ledger")
+    refresh_statistics(engine)
 
 
 @bench_app.command("synth")
