@@ -72,8 +72,13 @@ def sync_sequence(conn: Connection, table: Table, column: str = "id") -> None:
 
 
 def refresh_statistics(engine: Engine) -> None:
-    """The planner's statistics of every table, after a bulk load (``ANALYZE``, both
-    databases): a freshly loaded PostgreSQL database otherwise plans the window's queries on
-    empty tables' figures until autovacuum analyses them; SQLite keeps none unless asked."""
+    """After a bulk load: the planner's statistics of every table (``ANALYZE``), and on
+    PostgreSQL a ``VACUUM`` too, which marks the new rows visible to all once instead of on
+    every first read. A freshly loaded database otherwise plans the window's queries on empty
+    tables' figures, and pays for the new rows' bookkeeping, until autovacuum gets to them."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")  # not allowed inside a transaction
+        return
     with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
