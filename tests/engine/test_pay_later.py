@@ -33,6 +33,7 @@ def anhui():
     [
         (ClaimKind.INPATIENT, InstitutionLevel.COUNTY, (S.REGISTERED_POOR,), True),
         (ClaimKind.INPATIENT, InstitutionLevel.PROVINCE, (S.RETURNED,), True),
+        (ClaimKind.INPATIENT, InstitutionLevel.COUNTY, (S.EXITED,), True),  # 脱贫不脱政策
         (ClaimKind.INPATIENT, InstitutionLevel.TOWNSHIP, (S.REGISTERED_POOR, S.LOW_INCOME), True),
         (ClaimKind.INPATIENT, InstitutionLevel.COUNTY, (), False),  # ordinary: a deposit
         (ClaimKind.INPATIENT, InstitutionLevel.COUNTY, (S.LOW_INCOME,), False),

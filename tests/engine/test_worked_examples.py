@@ -57,6 +57,23 @@ def test_anhui_poor_two_admissions_351_ceiling_steps_up() -> None:
     assert second.accumulators.as_dict(cp)["backstop/annual"]["out_of_pocket"] == 1000000
 
 
+def test_anhui_keeps_the_policy_for_those_lifted_out_of_poverty() -> None:
+    """脱贫不脱政策: a person lifted out of poverty (exited) keeps the comprehensive policy
+    until 2020, so the first admission above settles exactly as for the registered poor;
+    an ordinary resident's does not."""
+    cp = policy("anhui-poor-2017")
+
+    def admission(*statuses: str):  # type: ignore[no-untyped-def]
+        return settle_stream(cp, [claim(total=20000, compliant=18000, statuses=statuses,
+                                        age=60)])[0]  # fmt: skip
+
+    exited, poor, ordinary = admission("exited"), admission(*POOR), admission("ordinary")
+    assert paid(exited) == paid(poor) and exited.out_of_pocket_fen == poor.out_of_pocket_fen
+    # Ordinary: no assistance, and basic at the ordinary deductible and ratio
+    assert paid(ordinary)["assistance"] == 0
+    assert ordinary.out_of_pocket_fen > poor.out_of_pocket_fen
+
+
 def test_anhui_180_chronic_outpatient() -> None:
     cp = policy("anhui-poor-2017")
     (s,) = settle_stream(
