@@ -7,6 +7,9 @@
   var data = JSON.parse(blob.textContent);
   var L = data.labels;
   var yuan = function (v) { return Number(v).toLocaleString(undefined, {minimumFractionDigits: 0, maximumFractionDigits: 0}); };
+  // axis ticks in short form (12M, 1200万) so they never run into each other
+  var short = new Intl.NumberFormat(document.documentElement.lang || undefined, {notation: "compact"});
+  var compact = function (v) { return short.format(v); };
   var pct = function (v) { return v === null ? "—" : (v * 100).toFixed(1) + "%"; };
   var charts = [];
 
@@ -23,8 +26,8 @@
 
   chart("chart-layers", {
     tooltip: {trigger: "axis", valueFormatter: yuan},
-    grid: {left: 8, right: 24, top: 8, bottom: 8, containLabel: true},
-    xAxis: {type: "value", axisLabel: {formatter: yuan}},
+    grid: {left: 8, right: 96, top: 8, bottom: 8, containLabel: true},  // room for the labels
+    xAxis: {type: "value", axisLabel: {formatter: compact}},
     yAxis: {type: "category", inverse: true, data: data.layers.map(function (r) { return r.name; })},
     series: [{type: "bar", name: L.paid, data: data.layers.map(function (r) { return r.yuan; }),
               label: {show: true, position: "right", formatter: function (p) { return yuan(p.value); }}}]
@@ -34,7 +37,9 @@
     tooltip: {trigger: "axis"},
     legend: {top: 0},
     grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
-    xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; })},
+    // every level named, long names wrapped onto two lines
+    xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; }),
+            axisLabel: {interval: 0, width: 64, overflow: "break"}},
     yAxis: [{type: "value", name: L.reimbursement_share, axisLabel: {formatter: pct}, max: 1},
             {type: "value", name: L.visit_share, axisLabel: {formatter: pct}, max: 1}],
     series: [
@@ -50,7 +55,7 @@
     legend: {top: 0},
     grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
     xAxis: {type: "category", data: data.months.map(function (r) { return r.period; })},
-    yAxis: [{type: "value", name: L.compensation_yuan, axisLabel: {formatter: yuan}},
+    yAxis: [{type: "value", name: L.compensation_yuan, axisLabel: {formatter: compact}},
             {type: "value", name: L.visits}],
     series: [
       {type: "bar", name: L.compensation_yuan, data: data.months.map(function (r) { return r.compensation_yuan; }),
