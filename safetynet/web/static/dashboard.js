@@ -79,8 +79,11 @@
   chart("chart-oop", {
     tooltip: {trigger: "axis"},
     legend: {top: 0},
-    grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
-    xAxis: {type: "category", data: data.oop.map(function (r) { return r.band; }), name: L.oop_band},
+    grid: {left: 8, right: 8, top: 32, bottom: 28, containLabel: true},
+    xAxis: {type: "category", data: data.oop.map(function (r) { return r.band; }), name: L.oop_band,
+            nameLocation: "middle", nameGap: 44,
+            // every band named, on two lines at its dash (500– / 1,000)
+            axisLabel: {interval: 0, formatter: function (v) { return v.replace("–", "–\n"); }}},
     yAxis: {type: "value", name: L.persons},
     series: [
       {type: "bar", stack: "p", name: L.poor, data: data.oop.map(function (r) { return r.poor; })},
