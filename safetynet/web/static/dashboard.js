@@ -18,7 +18,8 @@
     if (!el) { return; }
     var c = echarts.init(el, null, {renderer: "svg"});
     option.animation = false;
-    option.textStyle = {fontFamily: "inherit"};
+    // the page's own font, by name: ECharts measures labels with it, so none is clipped
+    option.textStyle = {fontFamily: window.getComputedStyle(el).fontFamily};
     c.setOption(option);
     el.setAttribute("data-ready", "1");
     charts.push(c);
@@ -28,20 +29,23 @@
     tooltip: {trigger: "axis", valueFormatter: yuan},
     grid: {left: 8, right: 96, top: 8, bottom: 8, containLabel: true},  // room for the labels
     xAxis: {type: "value", axisLabel: {formatter: compact}},
-    yAxis: {type: "category", inverse: true, data: data.layers.map(function (r) { return r.name; })},
+    yAxis: {type: "category", inverse: true, data: data.layers.map(function (r) { return r.name; }),
+            axisLabel: {width: 112, overflow: "break"}},  // long names on two lines
     series: [{type: "bar", name: L.paid, data: data.layers.map(function (r) { return r.yuan; }),
               label: {show: true, position: "right", formatter: function (p) { return yuan(p.value); }}}]
   });
 
   chart("chart-levels", {
     tooltip: {trigger: "axis"},
-    legend: {top: 0},
-    grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
+    legend: {bottom: 0},
+    grid: {left: 8, right: 8, top: 32, bottom: 36, containLabel: true},
     // every level named, long names wrapped onto two lines
     xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; }),
             axisLabel: {interval: 0, width: 64, overflow: "break"}},
-    yAxis: [{type: "value", name: L.reimbursement_share, axisLabel: {formatter: pct}, max: 1},
-            {type: "value", name: L.visit_share, axisLabel: {formatter: pct}, max: 1}],
+    yAxis: [{type: "value", name: L.reimbursement_share, nameTextStyle: {align: "left"},
+             axisLabel: {formatter: pct}, max: 1},
+            {type: "value", name: L.visit_share, nameTextStyle: {align: "right"},
+             axisLabel: {formatter: pct}, max: 1}],
     series: [
       {type: "bar", name: L.reimbursement_share, data: data.levels.map(function (r) { return r.reimbursement_share; }),
        tooltip: {valueFormatter: pct}},
@@ -52,11 +56,12 @@
 
   chart("chart-monthly", {
     tooltip: {trigger: "axis"},
-    legend: {top: 0},
-    grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
+    legend: {bottom: 0},
+    grid: {left: 8, right: 8, top: 32, bottom: 28, containLabel: true},
     xAxis: {type: "category", data: data.months.map(function (r) { return r.period; })},
-    yAxis: [{type: "value", name: L.compensation_yuan, axisLabel: {formatter: compact}},
-            {type: "value", name: L.visits}],
+    yAxis: [{type: "value", name: L.compensation_yuan, nameTextStyle: {align: "left"},
+             axisLabel: {formatter: compact}},
+            {type: "value", name: L.visits, nameTextStyle: {align: "right"}}],
     series: [
       {type: "bar", name: L.compensation_yuan, data: data.months.map(function (r) { return r.compensation_yuan; }),
        tooltip: {valueFormatter: yuan}},
@@ -66,8 +71,8 @@
 
   chart("chart-ratio", {
     tooltip: {trigger: "axis", valueFormatter: pct},
-    legend: {top: 0},
-    grid: {left: 8, right: 8, top: 32, bottom: 8, containLabel: true},
+    legend: {bottom: 0},
+    grid: {left: 8, right: 8, top: 32, bottom: 28, containLabel: true},
     xAxis: {type: "category", data: data.months.map(function (r) { return r.period; })},
     yAxis: {type: "value", min: 0, max: 1, axisLabel: {formatter: pct}},
     series: [
