@@ -4,12 +4,15 @@ The list (CSV or xlsx: resident_id, name, status, optionally birth_date) is comp
 joins against persons and enrollments, each read in one query. Findings fall into the
 categories of :class:`Category`, each with a plain "what to do"; the report prints as a table
 and writes to xlsx (:mod:`safetynet.exports`) with a summary sheet and one sheet per category.
+The labels are English message ids translated where shown (the Chinese in messages.po); the
+findings' details and actions are written in the language asked of :func:`reconcile`.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
+from safetynet.i18n import N_, gettext_for, normalize
 from safetynet.registry.imports.columns import RECONCILE_COLUMNS, STATUS_VALUES, bind
 from safetynet.registry.imports.problems import ImportRejected, Severity
 from safetynet.registry.imports.reading import read_bytes
@@ -43,24 +47,37 @@ class Category(StrEnum):
     DECEASED = "deceased"
 
 
+# A category's sheet in the workbook (in English its key; short enough for Excel's 31).
+SHEETS = {
+    Category.NOT_IN_REGISTRY: N_("not_in_registry"),
+    Category.NOT_ENROLLED: N_("not_enrolled"),
+    Category.CATEGORY_MISMATCH: N_("category_mismatch"),
+    Category.NAME_DIFFERS: N_("name_differs"),
+    Category.LIKELY_ID_TYPO: N_("likely_id_typo"),
+    Category.DUPLICATE_IN_LIST: N_("duplicate_in_list"),
+    Category.DECEASED: N_("deceased"),
+}
 TITLES = {
-    Category.NOT_IN_REGISTRY: "on the list, not in the registry",
-    Category.NOT_ENROLLED: "on the list, not enrolled this year",
-    Category.CATEGORY_MISMATCH: "enrolled with another category",
-    Category.NAME_DIFFERS: "ID matches, name differs",
-    Category.LIKELY_ID_TYPO: "name and birth date match, ID differs",
-    Category.DUPLICATE_IN_LIST: "twice on the list",
-    Category.DECEASED: "deceased",
+    Category.NOT_IN_REGISTRY: N_("on the list, not in the registry"),
+    Category.NOT_ENROLLED: N_("on the list, not enrolled this year"),
+    Category.CATEGORY_MISMATCH: N_("enrolled with another category"),
+    Category.NAME_DIFFERS: N_("ID matches, name differs"),
+    Category.LIKELY_ID_TYPO: N_("name and birth date match, ID differs"),
+    Category.DUPLICATE_IN_LIST: N_("twice on the list"),
+    Category.DECEASED: N_("deceased"),
 }
 ACTIONS = {
-    Category.NOT_IN_REGISTRY: "register the person (persons import) or correct the ID on the list",
-    Category.NOT_ENROLLED: "enroll the person for the year, or record why not",
-    Category.CATEGORY_MISMATCH: "correct the enrollment category, or ask the office to correct "
-    "the list",
-    Category.NAME_DIFFERS: "check the ID card; correct the name on the list or in the registry",
-    Category.LIKELY_ID_TYPO: "the list's ID is probably mistyped: correct it to the registry's",
-    Category.DUPLICATE_IN_LIST: "remove the repeated row from the list",
-    Category.DECEASED: "remove the person from the list and close the poverty status",
+    Category.NOT_IN_REGISTRY: N_(
+        "register the person (persons import) or correct the ID on the list"
+    ),
+    Category.NOT_ENROLLED: N_("enroll the person for the year, or record why not"),
+    Category.CATEGORY_MISMATCH: N_(
+        "correct the enrollment category, or ask the office to correct the list"
+    ),
+    Category.NAME_DIFFERS: N_("check the ID card; correct the name on the list or in the registry"),
+    Category.LIKELY_ID_TYPO: N_("the list's ID is probably mistyped: correct it to the registry's"),
+    Category.DUPLICATE_IN_LIST: N_("remove the repeated row from the list"),
+    Category.DECEASED: N_("remove the person from the list and close the poverty status"),
 }
 
 
@@ -80,6 +97,7 @@ class ReconcileReport:
     file_name: str
     list_rows: int
     findings: list[Finding] = field(default_factory=list)
+    locale: str = "en"  # the language of the findings' details and actions, and of the tables
 
     def counts(self) -> dict[Category, int]:
         found = Counter(f.category for f in self.findings)
@@ -117,15 +135,31 @@ def _read_list(source: str | Path | bytes, file_name: str | None) -> tuple[pl.Da
     return frame, name
 
 
-def _findings(frame: pl.DataFrame, category: Category, detail: pl.Expr) -> list[Finding]:
-    rows = frame.select("_row", "resident_id", "name", detail.alias("_detail")).rows()
-    return [Finding(category, r, rid, n, d or "", ACTIONS[category]) for r, rid, n, d in rows]
+def _format(message: str, **values: pl.Expr) -> pl.Expr:
+    """A translated message with ``%(name)s`` placeholders as a Polars string expression."""
+    names = re.findall(r"%\((\w+)\)s", message)
+    if not names:
+        return pl.lit(message)
+    return pl.format(re.sub(r"%\(\w+\)s", "{}", message), *(values[n] for n in names))
 
 
 def reconcile(
-    session: Session, source: str | Path | bytes, year: int, *, file_name: str | None = None
+    session: Session,
+    source: str | Path | bytes,
+    year: int,
+    *,
+    file_name: str | None = None,
+    locale: str = "en",
 ) -> ReconcileReport:
-    """Compare a list with the registry and the enrollment of ``year``; raise on a bad list."""
+    """Compare a list with the registry and the enrollment of ``year``; raise on a bad list.
+    The findings' details and actions are written in ``locale``."""
+    _ = gettext_for(locale)
+
+    def _findings(frame: pl.DataFrame, category: Category, detail: pl.Expr) -> list[Finding]:
+        rows = frame.select("_row", "resident_id", "name", detail.alias("_detail")).rows()
+        action = _(ACTIONS[category])
+        return [Finding(category, r, rid, n, d or "", action) for r, rid, n, d in rows]
+
     listed, name = _read_list(source, file_name)
     persons = load_frame(
         session,
@@ -140,7 +174,7 @@ def reconcile(
         {"person_id": pl.Int64, "category": pl.String},
         Enrollment.year == year,
     )
-    report = ReconcileReport(year, name, listed.height)
+    report = ReconcileReport(year, name, listed.height, locale=normalize(locale))
     out = report.findings
 
     first = pl.col("_row").min().over("resident_id")
@@ -150,7 +184,7 @@ def reconcile(
     )  # fmt: skip
     repeats = listed.filter(pl.col("_row") != pl.col("_first"))
     out += _findings(repeats, Category.DUPLICATE_IN_LIST,
-                     pl.format("also on row {}", pl.col("_first")))  # fmt: skip
+                     _format(_("also on row %(row)s"), row=pl.col("_first")))  # fmt: skip
     unique = listed.filter(pl.col("_row") == pl.col("_first"))
 
     joined = unique.join(persons, left_on="resident_id", right_on="reg_id", how="left")
@@ -164,63 +198,89 @@ def reconcile(
         .sort("_row")
     )
     out += _findings(typo, Category.LIKELY_ID_TYPO,
-                     pl.format("the registry has this name and birth date under ID {}",
-                               pl.col("reg_ids")))  # fmt: skip
+                     _format(_("the registry has this name and birth date under ID %(ids)s"),
+                             ids=pl.col("reg_ids")))  # fmt: skip
     missing = unknown.filter(~pl.col("_row").is_in(typo["_row"].implode()))
-    absent = pl.when("_valid").then(pl.lit("no person with this resident ID in the registry"))
-    absent = absent.otherwise(pl.lit("not a valid resident ID; no person has it in the registry"))
+    absent = pl.when("_valid").then(pl.lit(_("no person with this resident ID in the registry")))
+    absent = absent.otherwise(
+        pl.lit(_("not a valid resident ID; no person has it in the registry"))
+    )
     out += _findings(missing, Category.NOT_IN_REGISTRY, absent)
 
     known = joined.filter(pl.col("person_id").is_not_null()).join(
         enrolled, on="person_id", how="left"
     )
     out += _findings(known.filter(pl.col("name") != pl.col("reg_name")), Category.NAME_DIFFERS,
-                     pl.format("the registry's name is {}", pl.col("reg_name")))  # fmt: skip
+                     _format(_("the registry's name is %(name)s"),
+                             name=pl.col("reg_name")))  # fmt: skip
     out += _findings(known.filter(pl.col("deceased_on").is_not_null()), Category.DECEASED,
-                     pl.format("died on {}", pl.col("deceased_on")))  # fmt: skip
+                     _format(_("died on %(date)s"), date=pl.col("deceased_on")))  # fmt: skip
     alive = pl.col("deceased_on").is_null() | (pl.col("deceased_on").dt.year() >= year)
     out += _findings(known.filter(pl.col("category").is_null() & alive), Category.NOT_ENROLLED,
-                     pl.lit(f"no enrollment for {year}"))  # fmt: skip
+                     pl.lit(_("no enrollment for %(year)s") % {"year": year}))  # fmt: skip
     differs = pl.col("status").is_not_null() & (pl.col("status") != pl.col("category"))
-    mismatch = pl.format("enrolled as {}, the list says {}", pl.col("category"), pl.col("status"))
+    mismatch = _format(_("enrolled as %(category)s, the list says %(status)s"),
+                       category=pl.col("category"), status=pl.col("status"))  # fmt: skip
     out += _findings(known.filter(differs), Category.CATEGORY_MISMATCH, mismatch)
     out.sort(key=lambda f: (list(Category).index(f.category), f.row))
     return report
 
 
-XLSX_HEADERS = ("row", "resident ID", "name", "detail", "what to do")
 FINDING_COLUMNS = [
-    Column("row", XLSX_HEADERS[0], "count", 8),
-    Column("resident_id", XLSX_HEADERS[1], "text", 22),
-    Column("name", XLSX_HEADERS[2], "text", 12),
-    Column("detail", XLSX_HEADERS[3], "text", 60),
-    Column("action", XLSX_HEADERS[4], "text", 60),
+    Column("row", N_("row"), "count", 8),
+    Column("resident_id", N_("resident ID"), "text", 22),
+    Column("name", N_("name"), "text", 12),
+    Column("detail", N_("detail"), "text", 60),
+    Column("action", N_("what to do"), "text", 60),
 ]
+XLSX_HEADERS = tuple(c.label for c in FINDING_COLUMNS)  # the English message ids
 SUMMARY_COLUMNS = [
-    Column("category", "category", "text", 36),
-    Column("meaning", "meaning", "text", 36),
-    Column("count", "count", "count"),
+    Column("category", N_("category"), "text", 36),
+    Column("meaning", N_("meaning"), "text", 36),
+    Column("count", N_("count"), "count"),
 ]
+SUMMARY_SHEET = N_("summary")
+LIST_ROWS = N_("list rows")
+REPORT_TITLE = N_("%(file)s: %(rows)s row(s), year %(year)s")
+SOURCE = N_("%(file)s, year %(year)s")
 
 
-def report_tables(report: ReconcileReport) -> list[Table]:
+def labels(columns: list[Column], locale: str) -> list[Column]:
+    """``columns`` with their labels translated into ``locale``."""
+    _ = gettext_for(locale)
+    return [replace(c, label=_(c.label)) for c in columns]
+
+
+def report_title(report: ReconcileReport, locale: str | None = None) -> str:
+    _ = gettext_for(locale or report.locale)
+    values = {"file": report.file_name, "rows": report.list_rows, "year": report.year}
+    return _(REPORT_TITLE) % values
+
+
+def report_tables(report: ReconcileReport, locale: str | None = None) -> list[Table]:
     """A summary table (the list's rows, then the count of each category) and one table of
-    findings per category, named by the category."""
-    source = f"{report.file_name}, year {report.year}"
-    summary = [("list rows", source, report.list_rows)]
-    summary += [(c.value, TITLES[c], n) for c, n in report.counts().items()]
-    title = f"{report.file_name}: {report.list_rows} row(s), year {report.year}"
-    tables = [Table(title, SUMMARY_COLUMNS, list(summary), sheet="summary")]
+    findings per category, named by the category; in ``locale`` (default: the report's)."""
+    locale = locale or report.locale
+    _ = gettext_for(locale)
+    source = _(SOURCE) % {"file": report.file_name, "year": report.year}
+    summary = [(_(LIST_ROWS), source, report.list_rows)]
+    summary += [(_(SHEETS[c]), _(TITLES[c]), n) for c, n in report.counts().items()]
+    summary_columns = labels(SUMMARY_COLUMNS, locale)
+    tables = [
+        Table(report_title(report, locale), summary_columns, list(summary), sheet=_(SUMMARY_SHEET))
+    ]
+    finding_columns = labels(FINDING_COLUMNS, locale)
     for category in Category:
         rows = [(f.row, f.resident_id, f.name, f.detail, f.action) for f in report.of(category)]
         tables.append(
-            Table(TITLES[category], FINDING_COLUMNS, list(rows), note=source, sheet=category.value)
-        )
+            Table(_(TITLES[category]), finding_columns, list(rows), note=source,
+                  sheet=_(SHEETS[category]))
+        )  # fmt: skip
     return tables
 
 
-def report_to_xlsx(report: ReconcileReport, path: str | Path) -> Path:
+def report_to_xlsx(report: ReconcileReport, path: str | Path, locale: str | None = None) -> Path:
     """The report's tables as a workbook: the summary sheet, then one sheet per category."""
     path = Path(path)
-    write_xlsx(report_tables(report), path)
+    write_xlsx(report_tables(report, locale), path)
     return path

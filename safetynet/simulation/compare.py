@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from safetynet.codes import PovertyStatus, code
+from safetynet.i18n import N_
 
 POOR = (
     PovertyStatus.REGISTERED_POOR,
@@ -18,6 +19,12 @@ POOR = (
 )
 POOR_MASK = sum(1 << code(s) for s in POOR)
 OOP_BANDS_YUAN = (0, 1_000, 5_000, 10_000, 20_000, 50_000)
+# The ratios' measures and the catastrophic groups: English message ids, translated where shown.
+MEASURES = (
+    N_("actual compensation ratio, overall"), N_("policy-range ratio, overall"),
+    N_("actual compensation ratio, poor"), N_("policy-range ratio, poor"),
+)  # fmt: skip
+GROUPS = (N_("everyone"), N_("the poor"))
 
 
 @dataclass(frozen=True)
@@ -37,12 +44,13 @@ def _paid(results: pl.DataFrame) -> pl.Expr:
 def _ratios(results: pl.DataFrame) -> dict[str, float]:
     df = results.with_columns(_paid(results).alias("paid"), _poor().alias("poor"))
     out = {}
-    for name, frame in (("overall", df), ("poor", df.filter(pl.col("poor")))):
+    measures = iter(MEASURES)
+    for frame in (df, df.filter(pl.col("poor"))):
         total = frame.get_column("total_fen").sum()
         paid = frame.get_column("paid").sum()
         compliant = frame.get_column("compliant_fen").sum()
-        out[f"actual compensation ratio, {name}"] = paid / total if total else 0.0
-        out[f"policy-range ratio, {name}"] = compliant / total if total else 0.0
+        out[next(measures)] = paid / total if total else 0.0
+        out[next(measures)] = compliant / total if total else 0.0
     return out
 
 
@@ -117,7 +125,7 @@ def compare(base: pl.DataFrame, reform: pl.DataFrame, catastrophic_fen: int) -> 
 
     catastrophic = pl.DataFrame(
         {
-            "group": ["everyone", "the poor"],
+            "group": list(GROUPS),
             "base_persons": [above(ob, False), above(ob, True)],
             "reform_persons": [above(orf, False), above(orf, True)],
         }

@@ -134,6 +134,8 @@ def test_simulate_reform_raises_basic_spending_only_for_residents(tmp_path: Path
             str(xlsx),
             "--catastrophic",
             "5000",
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output
@@ -152,17 +154,33 @@ def _approx(value: object) -> object:
     return pytest.approx(value) if isinstance(value, float) else value
 
 
+ENGLISH_HEADERS = {
+    "Spending by layer": ("Layer", "Base (yuan)", "Reform (yuan)", "Change (yuan)"),
+    "Ratios": ("Measure", "Base", "Reform", "Change"),
+    "Out-of-pocket": ("Annual out-of-pocket (yuan)", "Base (persons)", "Reform (persons)"),
+    "OOP percentiles": ("Percentile", "Base (yuan)", "Reform (yuan)"),
+    "Catastrophic": ("Group", "Base (persons)", "Reform (persons)"),
+}
+CHINESE_HEADERS = {
+    "各保障层次支出": ("保障层次", "基线（元）", "改革方案（元）", "变化（元）"),
+    "补偿比": ("指标", "基线", "改革方案", "变化"),
+    "个人自付": ("年度个人自付（元）", "基线（人）", "改革方案（人）"),
+    "个人自付分位数": ("分位数", "基线（元）", "改革方案（元）"),
+    "灾难性支出": ("人群", "基线（人）", "改革方案（人）"),
+}
+
+
 def _assert_comparison_workbook(book: openpyxl.Workbook, cmp: Comparison) -> None:
-    """Every sheet: the title, the note, a blank row, the frame's headers (fen as yuan), the
+    """Every sheet: the title, the note, a blank row, the headers (labels: money in yuan), the
     frame's values — yuan from fen, ratios as fractions shown as percentages, counts."""
-    sheets = ["Spending by layer", "Ratios", "Out-of-pocket", "OOP percentiles", "Catastrophic"]
+    sheets = list(ENGLISH_HEADERS)
     assert book.sheetnames == sheets
     frames = [cmp.layers, cmp.ratios, cmp.oop_bands, cmp.oop_percentiles, cmp.catastrophic]
     for name, frame in zip(sheets, frames, strict=True):
         rows = list(book[name].iter_rows(values_only=True))
         assert rows[0][0].startswith("anhui-poor-2017 → ") and rows[0][0].endswith(" on c.jsonl")
         assert rows[1][0] and rows[2] == (None,) * frame.width
-        assert rows[3] == tuple(c.replace("_fen", "_yuan") for c in frame.columns)
+        assert rows[3] == ENGLISH_HEADERS[name]
         yuan = frame.with_columns(pl.col(c) / 100 for c in frame.columns if c.endswith("_fen"))
         approx = [tuple(_approx(v) for v in row) for row in yuan.iter_rows()]
         assert rows[4:] == approx, name
@@ -177,6 +195,45 @@ def _assert_comparison_workbook(book: openpyxl.Workbook, cmp: Comparison) -> Non
     for name, cells in formats.items():
         assert {ref: book[name][ref].number_format for ref in cells} == cells, name
     assert cmp.layers["change_fen"].to_list() != [0] * cmp.layers.height  # the reform shows
+
+
+@pytest.mark.parametrize("lang", ["zh_Hans", "en"])
+def test_simulate_workbook_in_the_chosen_language(tmp_path: Path, lang: str) -> None:
+    path = write_jsonl(tmp_path / "c.jsonl", year_of_claims())
+    xlsx = tmp_path / "cmp.xlsx"
+    reform = str(EXAMPLES / "reform-anhui-2017-inpatient-plus5.yaml")
+    result = runner.invoke(
+        app,
+        ["simulate", "-b", "anhui-poor-2017", "-r", reform, "-c", str(path), "--xlsx", str(xlsx),
+         "--catastrophic", "5000", "--lang", lang],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(xlsx)
+    headers = CHINESE_HEADERS if lang == "zh_Hans" else ENGLISH_HEADERS
+    assert book.sheetnames == list(headers)
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    for name, header in headers.items():
+        rows = list(book[name].iter_rows(values_only=True))
+        assert rows[3] == header, name
+        assert rows[0][0].startswith("anhui-poor-2017 → ")
+        end = "（理赔数据：c.jsonl）" if lang == "zh_Hans" else " on c.jsonl"
+        assert rows[0][0].endswith(end)
+        assert name in flat(result.output)  # the terminal shows the same tables
+    catastrophic, ratios = book[list(headers)[4]], book[list(headers)[1]]
+    if lang == "zh_Hans":
+        assert catastrophic["A2"].value == "年度个人自付超过 5,000 元的人数。"
+        assert [r[0] for r in catastrophic.iter_rows(min_row=5, values_only=True)] == [
+            "全体",
+            "贫困人口",
+        ]
+        assert ratios["A5"].value == "实际补偿比（全体）"
+    else:
+        assert catastrophic["A2"].value == "Persons whose annual out-of-pocket exceeds 5,000 yuan."
+        assert [r[0] for r in catastrophic.iter_rows(min_row=5, values_only=True)] == [
+            "everyone",
+            "the poor",
+        ]
+        assert ratios["A5"].value == "actual compensation ratio, overall"
 
 
 def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from safetynet.cli.commands.report import LANGS, fail
 from safetynet.config import get_settings
 
 console = Console()
@@ -28,6 +29,12 @@ STAGES = {"read": "reading rows", "validate": "checking rows", "insert": "insert
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
+LangOption = Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
 
 
 class _Bar:
@@ -59,9 +66,10 @@ def _print_problems(problems: list, title: str) -> None:  # type: ignore[type-ar
 
 
 def _import(kind: str, file: Path, db: str | None, force: bool, errors: Path | None,
-            by: str | None) -> None:  # fmt: skip
+            by: str | None, lang: str) -> None:  # fmt: skip
     from safetynet.registry.imports import import_file, write_problems
 
+    _check_lang(lang)
     if not file.is_file():
         err.print(f"[red]no such file:[/red] {file}")
         raise typer.Exit(2)
@@ -77,7 +85,7 @@ def _import(kind: str, file: Path, db: str | None, force: bool, errors: Path | N
             progress=_Bar(progress),
         )  # fmt: skip
     if errors is not None and result.problems:
-        write_problems(result.problems, errors)
+        write_problems(result.problems, errors, lang)
         err.print(f"problems written to {errors}", soft_wrap=True)
     if result.errors:
         err.print(f"[red]{result.summary()}[/red]", soft_wrap=True)
@@ -105,8 +113,9 @@ def _command(kind: str, what: str):  # type: ignore[no-untyped-def]
         by: Annotated[
             str | None, typer.Option("--by", help="Who imports (default: the OS user).")
         ] = None,
+        lang: LangOption = "zh_Hans",
     ) -> None:
-        _import(kind, file, db, force, errors, by)
+        _import(kind, file, db, force, errors, by, lang)
 
     command.__doc__ = f"Import {what} (see docs/formats-import.md for the columns)."
     return command
@@ -132,39 +141,54 @@ def reconcile(
     limit: Annotated[
         int, typer.Option("--limit", help="Findings to print (all go to --xlsx).")
     ] = 50,
+    lang: LangOption = "zh_Hans",
 ) -> None:
     """Reconcile a poverty-alleviation list with the registry and the year's enrollment."""
+    from safetynet.i18n import gettext_for
     from safetynet.registry.imports import ImportRejected
-    from safetynet.registry.reconcile import ACTIONS, TITLES, reconcile, report_to_xlsx
+    from safetynet.registry.reconcile import (
+        ACTIONS,
+        FINDING_COLUMNS,
+        SHEETS,
+        SUMMARY_COLUMNS,
+        TITLES,
+        labels,
+        reconcile,
+        report_title,
+        report_to_xlsx,
+    )
 
+    _check_lang(lang)
+    _ = gettext_for(lang)
     if not list_file.is_file():
         err.print(f"[red]no such file:[/red] {list_file}")
         raise typer.Exit(2)
     try:
         with _session(db) as session:
-            report = reconcile(session, list_file, year)
+            report = reconcile(session, list_file, year, locale=lang)
     except ImportRejected as exc:
         err.print(f"[red]{list_file.name}: the list cannot be read[/red]")
         _print_problems(exc.problems, "problems")
         raise typer.Exit(2) from None
-    counts = Table("category", "meaning", "count", "what to do",
-                   title=f"{report.file_name}: {report.list_rows} row(s), year {year}")  # fmt: skip
-    for category, n in report.counts().items():
-        counts.add_row(category.value, TITLES[category], str(n), ACTIONS[category])
+    category, meaning, count = (c.label for c in labels(SUMMARY_COLUMNS, lang))
+    row, resident_id, name, detail, action = (c.label for c in labels(FINDING_COLUMNS, lang))
+    counts = Table(category, meaning, count, action, title=report_title(report))
+    for c, n in report.counts().items():
+        counts.add_row(_(SHEETS[c]), _(TITLES[c]), str(n), _(ACTIONS[c]))
     console.print(counts)
     if report.findings and limit > 0:
-        shown = Table("category", "row")
-        shown.add_column("resident ID", no_wrap=True, min_width=18)
-        shown.add_column("name", no_wrap=True)
-        shown.add_column("detail")
+        shown = Table(category, row)
+        shown.add_column(resident_id, no_wrap=True, min_width=18)
+        shown.add_column(name, no_wrap=True)
+        shown.add_column(detail)
         for f in report.findings[:limit]:
-            shown.add_row(f.category.value, str(f.row), f.resident_id or "", f.name or "",
+            shown.add_row(_(SHEETS[f.category]), str(f.row), f.resident_id or "", f.name or "",
                           f.detail)  # fmt: skip
         console.print(shown)
         if len(report.findings) > limit:
             console.print(f"... {len(report.findings) - limit} more (use --xlsx for all)")
     if xlsx is not None:
-        report_to_xlsx(report, xlsx)
+        report_to_xlsx(report, xlsx, lang)
         console.print(f"report written to {xlsx}", soft_wrap=True)
 
 

@@ -118,36 +118,31 @@ def simulate(
     catastrophic: str = typer.Option(
         "10000", help="Annual out-of-pocket (yuan) above which a person counts as catastrophic."
     ),
+    lang: str = typer.Option("zh_Hans", "--lang", help="zh_Hans (default) or en."),
 ) -> None:
     """Replay the same claims under a base and a reform policy and compare them."""
+    from safetynet.cli.commands.report import LANGS, fail
+    from safetynet.exports.table import display
+    from safetynet.i18n import gettext_for
     from safetynet.simulation.compare import compare
-    from safetynet.simulation.export import write_xlsx
+    from safetynet.simulation.export import TITLE, comparison_tables
+    from safetynet.simulation.export import write_xlsx as write_tables
 
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
     cb, cr = _compiled(base), _compiled(reform)
     rb, rr = _settle(cb, claims), _settle(cr, claims)
     cmp = compare(rb, rr, to_fen(catastrophic))
-    t = Table("layer", "base", "reform", "change", title="Spending (yuan)")
-    for lid, b, r, c in cmp.layers.iter_rows():
-        t.add_row(lid, fmt_yuan(b), fmt_yuan(r), ("+" if c > 0 else "") + fmt_yuan(c))
-    console.print(t)
-    t = Table("measure", "base", "reform", "change (points)")
-    for m, b, r, c in cmp.ratios.iter_rows():
-        t.add_row(m, f"{b:.2%}", f"{r:.2%}", f"{c * 100:+.2f}")
-    console.print(t)
-    t = Table("annual out-of-pocket (yuan)", "base persons", "reform persons")
-    for band, b, r in cmp.oop_bands.iter_rows():
-        t.add_row(band, f"{b:,}", f"{r:,}")
-    console.print(t)
-    t = Table("percentile", "base", "reform", title="Annual out-of-pocket per person (yuan)")
-    for q, b, r in cmp.oop_percentiles.iter_rows():
-        t.add_row(q, fmt_yuan(b), fmt_yuan(r))
-    console.print(t)
-    t = Table("group", "base", "reform", title=f"Persons above {catastrophic} yuan a year")
-    for g, b, r in cmp.catastrophic.iter_rows():
-        t.add_row(g, f"{b:,}", f"{r:,}")
-    console.print(t)
+    values = {"base": cb.policy.id, "reform": cr.policy.id, "claims": claims.name}
+    title = gettext_for(lang)(TITLE) % values
+    console.print(title)
+    for table in comparison_tables(cmp, title, lang):  # the workbook's sheets, on the terminal
+        t = Table(*(c.label for c in table.columns), title=table.sheet, caption=table.note)
+        for row in table.rows:
+            t.add_row(*(display(v, c.kind) for c, v in zip(table.columns, row, strict=True)))
+        console.print(t)
     if xlsx:
-        write_xlsx(cmp, xlsx, title=f"{cb.policy.id} → {cr.policy.id} on {claims.name}")
+        write_tables(cmp, xlsx, title=title, locale=lang)
         console.print(f"comparison written to {xlsx}")
 
 

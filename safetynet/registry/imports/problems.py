@@ -9,7 +9,7 @@ are stable so the web UI can translate the message later. The xlsx export is a
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
+from safetynet.i18n import N_, gettext_for
 
 
 class Severity(StrEnum):
@@ -112,37 +113,48 @@ class ImportResult:
         )
 
 
-PROBLEM_HEADERS = ("severity", "row", "column", "code", "message")
+# The xlsx labels (English message ids, translated where shown; the Chinese in messages.po).
+PROBLEM_COLUMNS = [
+    Column("severity", N_("severity"), "text", 10),
+    Column("row", N_("row"), "count", 10),
+    Column("column", N_("column"), "text", 22),
+    Column("code", N_("code"), "text", 22),
+    Column("message", N_("message"), "text", 90),
+]
+# The CSV header: the column keys, the same in every language (a file for programs to read).
+PROBLEM_HEADERS = tuple(c.key for c in PROBLEM_COLUMNS)
+SEVERITY_NAMES = {Severity.ERROR: N_("error"), Severity.WARNING: N_("warning")}
+PROBLEMS_TITLE = N_("problems")
 
 
 def _cells(p: Problem) -> tuple[str, int | str, str, str, str]:
     return (p.severity.value, "" if p.row is None else p.row, p.column or "", p.code, p.message)
 
 
-PROBLEM_COLUMNS = [
-    Column("severity", PROBLEM_HEADERS[0], "text", 10),
-    Column("row", PROBLEM_HEADERS[1], "count", 10),
-    Column("column", PROBLEM_HEADERS[2], "text", 22),
-    Column("code", PROBLEM_HEADERS[3], "text", 22),
-    Column("message", PROBLEM_HEADERS[4], "text", 90),
-]
+def problems_table(problems: list[Problem], locale: str = "en") -> Table:
+    """The problems as an export table in ``locale``, one row each (a blank row number: the
+    whole file). The messages themselves stay in English (``code`` and ``params`` identify
+    them)."""
+    _ = gettext_for(locale)
+    columns = [replace(c, label=_(c.label)) for c in PROBLEM_COLUMNS]
+    rows = [
+        (_(SEVERITY_NAMES[p.severity]), p.row, p.column, p.code, p.message)
+        for p in sort_problems(problems)
+    ]
+    return Table(_(PROBLEMS_TITLE), columns, list(rows))
 
 
-def problems_table(problems: list[Problem]) -> Table:
-    """The problems as an export table, one row each (a blank row number: the whole file)."""
-    rows = [(p.severity.value, p.row, p.column, p.code, p.message) for p in sort_problems(problems)]
-    return Table("problems", PROBLEM_COLUMNS, list(rows))
-
-
-def problems_to_xlsx(problems: list[Problem], path: str | Path) -> Path:
-    """Write problems to an Excel file (one row each) for the user to download and fix."""
+def problems_to_xlsx(problems: list[Problem], path: str | Path, locale: str = "en") -> Path:
+    """Write problems to an Excel file (one row each) for the user to download and fix, with
+    the title, headers and severities in ``locale``."""
     path = Path(path)
-    write_xlsx([problems_table(problems)], path)
+    write_xlsx([problems_table(problems, locale)], path)
     return path
 
 
 def problems_to_csv(problems: list[Problem], path: str | Path) -> Path:
-    """Write problems to a CSV file (UTF-8 with BOM, so Excel opens the Chinese headers)."""
+    """Write problems to a CSV file (UTF-8 with BOM, so Excel opens the Chinese cells); the
+    header row and the severities are the English keys whatever the language."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
@@ -151,8 +163,9 @@ def problems_to_csv(problems: list[Problem], path: str | Path) -> Path:
     return path
 
 
-def write_problems(problems: list[Problem], path: str | Path) -> Path:
-    """Write problems as .xlsx or .csv, chosen by the file name's suffix."""
+def write_problems(problems: list[Problem], path: str | Path, locale: str = "en") -> Path:
+    """Write problems as .xlsx (in ``locale``) or .csv (English keys), chosen by the file
+    name's suffix."""
     if str(path).lower().endswith(".xlsx"):
-        return problems_to_xlsx(problems, path)
+        return problems_to_xlsx(problems, path, locale)
     return problems_to_csv(problems, path)
