@@ -210,21 +210,20 @@ def run_load(
 ) -> LoadResult:
     proc = start_server(url, port, workers, data_dir)
     try:
-        groups = {"server": _server_processes(proc.pid)}
+        me = psutil.Process()
+        groups: dict[str, Processes] = {"server": _server_processes(proc.pid)}
         if url.startswith("postgresql"):
             groups["database"] = _database_processes
+        groups["load generator"] = lambda: [me]
         before: dict[str, dict[int, float]] = {}
-        own = [0.0]
 
         def start() -> None:
             before.update({k: _cpu_by_pid(v) for k, v in groups.items()})
-            own[0] = time.process_time()
 
         latencies, errors, elapsed = asyncio.run(
             _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
         )
         spent = {k: _cpu_spent(before[k], v) for k, v in groups.items()}
-        spent["load generator"] = time.process_time() - own[0]
     finally:
         proc.terminate()
         proc.wait(timeout=30)

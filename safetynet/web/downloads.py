@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table
 from safetynet.exports.xlsx import xlsx_bytes
-from safetynet.security import audit
 from safetynet.store.models.security import User
+from safetynet.web.auditing import record_read
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {"xlsx": XLSX, "pdf": "application/pdf"}
@@ -40,14 +40,14 @@ def file_download(
     detail: dict[str, Any] | None = None,
 ) -> Response:
     """``body`` as an attachment ``stem.ext`` (xlsx or pdf); the export is audited."""
-    audit.record_read(
+    record_read(
+        request,
         db,
-        username=user.username,
-        action="export",
+        user,
         target=target,
         target_id=target_id,
         detail={"format": ext, **(detail or {})},
-        client=request.client.host if request.client else None,
+        action="export",
     )
     return Response(
         body,

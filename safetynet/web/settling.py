@@ -20,6 +20,7 @@ from safetynet.settlement.facts import PersonFacts
 from safetynet.settlement.service import SettlementView
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.web.access import check_submission
+from safetynet.web.auditing import client_of
 from safetynet.web.db import write_session
 from safetynet.web.security import authorize, authorize_remembered, remembered
 
@@ -48,8 +49,7 @@ def settle_request(
         person = check_submission(wdb, user, sub)
         view = service.submit(wdb, sub, user=user.username, client_key=key, person=person)
         if not view.replayed:
-            client = request.client.host if request.client else None
             audit.record(wdb, username=user.username, action="settle", target="settlement",
-                         target_id=str(view.settlement_id), client=client,
+                         target_id=str(view.settlement_id), client=client_of(request),
                          detail=detail)  # fmt: skip
     return view, person

@@ -29,6 +29,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.auditing import client_of, record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.routes.persons import accumulator_tables
 from safetynet.web.security import current_user, require
@@ -56,7 +57,7 @@ class RefundRequest(BaseModel):
 
 
 def _client(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    return client_of(request)
 
 
 @router.get("/health")
@@ -87,14 +88,7 @@ def api_person(
     """A person with the household's members and today's statuses."""
     p = person_in_region(db, user, resident_id)
     members = db.scalars(select(Person).where(Person.household_id == p.household_id)).all()
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="person",
-        target_id=p.resident_id,
-        client=_client(request),
-    )
+    record_read(request, db, user, target="person", target_id=p.resident_id)
     return {
         **person_json(p),
         "statuses": sorted(s.value for s in statuses_on(db, p.id, date.today())),
@@ -217,7 +211,7 @@ def api_refund(
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)
         audit.record(wdb, username=user.username, action="refund", target="settlement",
-                     target_id=str(settlement_id), client=_client(request))  # fmt: skip
+                     target_id=str(settlement_id), client=client_of(request))  # fmt: skip
     return view.as_dict()
 
 

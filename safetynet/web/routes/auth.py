@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.security import audit
 from safetynet.security.users import authenticate
+from safetynet.web.auditing import client_of
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
 from safetynet.web.security import check_csrf
@@ -40,7 +41,7 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     user = authenticate(db, username.strip(), password)
-    client = request.client.host if request.client else None
+    client = client_of(request)
     if user is None:
         audit.record_read(
             db, username=username.strip()[:64], action="login_failed", target="user", client=client

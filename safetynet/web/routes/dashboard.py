@@ -22,10 +22,10 @@ from safetynet.indicators.service import (
     indicators,
 )
 from safetynet.reports.notice import notice_regions
-from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
+from safetynet.web.auditing import record_read
 from safetynet.web.dashboard_data import Dashboard, build_dashboard
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download, xlsx_download
@@ -72,14 +72,13 @@ def dashboard_page(
     db: Session = Depends(get_db),
 ) -> Response:
     dash, code, year = _dashboard(request, db, user, region, year)
-    audit.record_read(
+    record_read(
+        request,
         db,
-        username=user.username,
-        action="read",
+        user,
         target="dashboard",
         target_id=code,
         detail={"year": year, "format": "html"},
-        client=request.client.host if request.client else None,
     )
     _ = gettext_for(request)
     context = {

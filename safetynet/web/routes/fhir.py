@@ -24,7 +24,6 @@ from safetynet.api.fhir import resources as R
 from safetynet.api.fhir import systems as S
 from safetynet.api.fhir.claim_in import submission_from_claim, validate_resource
 from safetynet.registry.status import statuses_on
-from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.security.scope import region_contains
 from safetynet.settlement import service
@@ -32,6 +31,7 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import MAX_ID
@@ -80,25 +80,22 @@ def metadata(request: Request) -> JSONResponse:
 
 @router.get("/Patient/{person_id}")
 def read_patient(
+    request: Request,
     person_id: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """A Patient by id."""
     person = _person_by_id(db, user, person_id)
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="person",
-        target_id=person.resident_id,
-        detail={"via": "fhir"},
+    record_read(
+        request, db, user, target="person", target_id=person.resident_id, detail={"via": "fhir"}
     )
     return fhir(R.patient(person))
 
 
 @router.get("/Patient")
 def search_patient(
+    request: Request,
     identifier: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
@@ -111,13 +108,8 @@ def search_patient(
         person = person_in_region(db, user, value)
     except WebError:
         return fhir(_bundle([]))
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="person",
-        target_id=person.resident_id,
-        detail={"via": "fhir"},
+    record_read(
+        request, db, user, target="person", target_id=person.resident_id, detail={"via": "fhir"}
     )
     return fhir(_bundle([R.patient(person)]))
 

@@ -13,10 +13,10 @@ from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import IndicatorError, NoData, indicator_years, indicators
 from safetynet.indicators.tables import tables, title_of
 from safetynet.reports.notice import notice_regions
-from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
+from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -64,14 +64,13 @@ def indicators_page(
     db: Session = Depends(get_db),
 ) -> Response:
     result, code, year = _result(db, user, region, year, period, by, by_category)
-    audit.record_read(
+    record_read(
+        request,
         db,
-        username=user.username,
-        action="read",
+        user,
         target="indicators",
         target_id=code,
         detail={"year": year, "period": period, "by": by},
-        client=request.client.host if request.client else None,
     )
     locale = locale_of(request)
     shown = tables(result, locale) if result else []

@@ -21,10 +21,10 @@ from safetynet.reports.notice import (
     parse_month,
     public_notice,
 )
-from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
+from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
@@ -71,14 +71,13 @@ def _html(table: Table) -> HtmlTable:
 
 
 def _audit_page(request: Request, db: Session, user: User, notice: Notice) -> None:
-    audit.record_read(
+    record_read(
+        request,
         db,
-        username=user.username,
-        action="read",
+        user,
         target="notice",
         target_id=f"{notice.region_code} {notice.period}",
         detail={"format": "html", "lines": notice.rows.height},
-        client=request.client.host if request.client else None,
     )
 
 

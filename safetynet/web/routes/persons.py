@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
 from safetynet.registry.lookup import find_persons, person_record
-from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
 from safetynet.store.models import Person
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region
+from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.i18n import translations
@@ -74,12 +74,13 @@ def persons(
     found, table = search_table(db, user, q, locale_of(request))
     masked = sees_masked(user)
     if found and not masked:
-        audit.record_read(
+        record_read(
+            request,
             db,
-            username=user.username,
-            action="search",
+            user,
             target="person",
             detail={"query": q, "results": len(found)},
+            action="search",
         )
     cells = [[display(v, c.kind) for c, v in zip(table.columns, row, strict=True)]
              for row in table.rows]  # fmt: skip
@@ -114,14 +115,7 @@ def person_page(
 ) -> Response:
     person = person_in_region(db, user, resident_id)
     record = person_record(db, person, date.today())
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="person",
-        target_id=person.resident_id,
-        client=request.client.host if request.client else None,
-    )
+    record_read(request, db, user, target="person", target_id=person.resident_id)
     return render(
         request,
         "person.html",

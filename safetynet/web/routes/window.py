@@ -27,6 +27,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Institution, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
@@ -217,13 +218,7 @@ def slip(
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
     inst = db.get(Institution, view.institution_code)
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="settlement",
-        target_id=str(settlement_id),
-    )
+    record_read(request, db, user, target="settlement", target_id=str(settlement_id))
     return render(
         request,
         "slip.html",
@@ -250,13 +245,8 @@ def slip_pdf_response(request: Request, db: Session, user: User, entry: Settleme
     inst = db.get(Institution, view.institution_code)
     pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
                    locale_of(request))  # fmt: skip
-    audit.record_read(
-        db,
-        username=user.username,
-        action="read",
-        target="settlement",
-        target_id=str(entry.id),
-        detail={"format": "pdf"},
+    record_read(
+        request, db, user, target="settlement", target_id=str(entry.id), detail={"format": "pdf"}
     )
     return Response(
         pdf,
