@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import ClaimKind
+from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine.facts import status_mask
+from safetynet.engine.online import NothingPaid, mechanism_of, nothing_paid, pays_later, settle_one
 from safetynet.engine.online import Settlement as EngineSettlement
-from safetynet.engine.online import pays_later, settle_one
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.errors import SettlementError
@@ -43,6 +43,8 @@ class LayerView:
     source: str | None  # the published document behind the rule
     facts: dict[str, int]
     parameter_sources: dict[str, str] = field(default_factory=dict)  # parameter -> document
+    mechanism: str = "ratio"  # ratio | ceiling: which facts the rule has
+    nothing_paid: NothingPaid | None = None  # why the layer paid nothing (when it did)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class SettlementView:
     accumulators: dict[str, dict[str, int]] = field(default_factory=dict)
     replayed: bool = False  # an idempotent retry answered from the ledger
     pay_later: bool = False  # "diagnose first, pay later": admitted without deposit
+    policy_title_en: str = ""
+    policy_title_zh: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (a copy: changing it changes nothing here)."""
@@ -77,6 +81,7 @@ class SettlementView:
                 **vars(layer),
                 "facts": dict(layer.facts),
                 "parameter_sources": dict(layer.parameter_sources),
+                "nothing_paid": asdict(layer.nothing_paid) if layer.nothing_paid else None,
             }
             for layer in self.layers
         ]
@@ -108,7 +113,20 @@ def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> di
     }
 
 
-def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView]:
+def _why_nothing(
+    cp: CompiledPolicy,
+    layer_id: str,
+    rule_id: str | None,
+    paid: int,
+    facts: dict[str, int],
+    level: InstitutionLevel,
+) -> NothingPaid | None:
+    return nothing_paid(cp, layer_id, rule_id, facts, level) if paid == 0 else None
+
+
+def _layer_views(
+    cp: CompiledPolicy, result: EngineSettlement, level: InstitutionLevel
+) -> list[LayerView]:
     views = []
     for layer, res in zip(cp.policy.layers, result.layers, strict=True):
         src = cp.policy.sources.get(res.source) if res.source else None
@@ -122,6 +140,8 @@ def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView
                 src.document if src else None,
                 res.facts,
                 _param_sources(cp, res.layer_id, res.rule_id),
+                mechanism_of(cp, res.layer_id),
+                _why_nothing(cp, res.layer_id, res.rule_id, res.paid_fen, res.facts, level),
             )
         )
     return views
@@ -154,9 +174,11 @@ def _view(
         institution_borne_fen=result.institution_borne_fen,
         paid_fen=result.paid_fen,
         out_of_pocket_fen=result.out_of_pocket_fen,
-        layers=_layer_views(rc.policy, result),
+        layers=_layer_views(rc.policy, result, rc.facts.level),
         accumulators=result.accumulators.as_dict(rc.policy),
         pay_later=pays_later(rc.policy, rc.facts),
+        policy_title_en=rc.policy.policy.title_en,
+        policy_title_zh=rc.policy.policy.title_zh,
     )
 
 
@@ -343,6 +365,12 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
                 src.document if src else None,
                 dict(r.facts or {}),
                 _param_sources(cp, r.layer_id, r.rule_id),
+                mechanism_of(cp, r.layer_id) if layer else "ratio",
+                _why_nothing(
+                    cp, r.layer_id, r.rule_id, r.paid_fen, dict(r.facts or {}), entry.level
+                )
+                if layer
+                else None,
             )
         )
     acc = accs.load(session, cp, person.id, person.household_id, entry.year)
@@ -364,6 +392,8 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
         layers=views,
         accumulators=acc.as_dict(cp),
         pay_later=entry.entry_kind == EntryKind.SETTLEMENT and pays_later(cp, accs.facts_of(entry)),
+        policy_title_en=cp.policy.title_en,
+        policy_title_zh=cp.policy.title_zh,
     )
 
 

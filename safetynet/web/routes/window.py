@@ -32,7 +32,8 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
 from safetynet.web.security import check_csrf, require
-from safetynet.web.templating import render
+from safetynet.web.slip_data import slip_of
+from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 EMPTY_ROWS = 6
@@ -217,12 +218,11 @@ def slip(
     entry, _person = settlement_in_region(db, user, settlement_id)
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
-    inst = db.get(Institution, view.institution_code)
     record_read(request, db, user, target="settlement", target_id=str(settlement_id))
     return render(
         request,
         "slip.html",
-        {"view": view, "entry": entry, "institution": inst, "refunded_by": refunded},
+        {"slip": slip_of(db, entry, view, locale_of(request)), "refunded_by": refunded},
     )
 
 
@@ -239,12 +239,9 @@ def slip_pdf_page(
 def slip_pdf_response(request: Request, db: Session, user: User, entry: Settlement) -> Response:
     """The slip as a PDF download in the request's language (audited as a read)."""
     from safetynet.web.slip_pdf import slip_pdf
-    from safetynet.web.templating import locale_of
 
-    view = service.settlement_view(db, entry.id)
-    inst = db.get(Institution, view.institution_code)
-    pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
-                   locale_of(request))  # fmt: skip
+    locale = locale_of(request)
+    pdf = slip_pdf(slip_of(db, entry, service.settlement_view(db, entry.id), locale), locale)
     record_read(
         request, db, user, target="settlement", target_id=str(entry.id), detail={"format": "pdf"}
     )
@@ -273,6 +270,7 @@ def refund(
         view = service.refund(wdb, settlement_id, user=user.username, reason=reason.strip())
         audit.record(
             wdb, username=user.username, action="refund", target="settlement",
-            target_id=str(settlement_id), detail={"reversal": view.settlement_id},
+            target_id=str(settlement_id),
+            detail={"reversal": view.settlement_id, "reason": reason.strip()},
         )  # fmt: skip
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
