@@ -67,7 +67,7 @@ def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowab
     if table.note:
         out.append(Paragraph(table.note, NOTE))
     widths = column_widths(table, available)
-    room = [None if widths is None else w - 2 * PADDING for w in widths]
+    room = [None] * len(table.columns) if widths is None else [w - 2 * PADDING for w in widths]
     data: list[list[object]] = [[Paragraph(c.label, HEAD) for c in table.columns]]
     for row in table.rows:
         data.append([
@@ -111,6 +111,7 @@ def write_pdf(
     doc = SimpleDocTemplate(
         buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
         topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="SafetyNet",
+        initialFontName=FONT,
     )  # fmt: skip
     stamp = footer or datetime.now().strftime("SafetyNet · %Y-%m-%d %H:%M")
 

@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
+import secrets
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
@@ -188,6 +188,16 @@ def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     return _view(rc, sub, _settle(session, rc)[0], None, sub.claim_no)
 
 
+CLAIM_NO_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed back
+
+
+def readable_claim_no(on: date) -> str:
+    """A claim number for a claim the window settles: ``W-20171218-7K3M-9QXA`` (the date and
+    eight random letters, 32⁸ per day: no two alike in practice)."""
+    code = "".join(secrets.choice(CLAIM_NO_LETTERS) for _ in range(8))
+    return f"W-{on:%Y%m%d}-{code[:4]}-{code[4:]}"
+
+
 def request_hash(sub: ClaimSubmission) -> str:
     return hashlib.sha256(sub.model_dump_json().encode()).hexdigest()
 
@@ -232,7 +242,7 @@ def submit(
         )
     rc = resolve(session, sub, person)
     result, found = _settle(session, rc)
-    claim_no = sub.claim_no or f"SN-{uuid.uuid4().hex[:20]}"
+    claim_no = sub.claim_no or readable_claim_no(sub.date)
     claim = {
         "claim_no": claim_no,
         "person_id": rc.person.id,

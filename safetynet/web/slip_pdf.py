@@ -25,7 +25,7 @@ from safetynet.web.i18n import translations
 from safetynet.web.slip_data import Slip
 from safetynet.web.slip_text import layer_facts, nothing_paid_text, rule_label
 
-SCALES = (1.0, 0.9, 0.8, 0.72, 0.65, 0.58)  # tried in turn until the slip fits one page
+SCALES = (1.0, 0.9, 0.8, 0.72, 0.65, 0.58, 0.52)  # tried in turn until the slip fits one page
 MARGIN = 8 * mm
 
 
@@ -72,14 +72,21 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
         meta_rows.append([p(pairs[i][0], small), p(pairs[i][1]), p(right[0], small), p(right[1])])
     meta = Table(meta_rows, colWidths=[20 * mm, 75 * mm, 20 * mm, None], hAlign="LEFT")
     meta.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("FONTNAME", (0, 0), (-1, -1), font),
                               ("TOPPADDING", (0, 0), (-1, -1), 0.5),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5)]))  # fmt: skip
     pad = [("TOPPADDING", (0, 0), (-1, -1), 1 * scale),
            ("BOTTOMPADDING", (0, 0), (-1, -1), 1 * scale),
            ("VALIGN", (0, 0), (-1, -1), "TOP"),
            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.lightgrey),
-           ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), size)]  # fmt: skip
-    story: list[Flowable] = [p(heading, title), Spacer(1, 1.5 * mm), meta, Spacer(1, 2 * mm)]
+           ("FONTNAME", (0, 0), (-1, -1), font), ("FONTSIZE", (0, 0), (-1, -1), size),
+           ("LEADING", (0, 0), (-1, -1), size * 1.2)]  # fmt: skip
+    story: list[Flowable] = [
+        p(heading, title),
+        Spacer(1, 1.5 * mm * scale),
+        meta,
+        Spacer(1, 2 * mm * scale),
+    ]
     if slip.lines:
         heads = (_("Item code"), _("Item"), _("Class"), _("Quantity"), _("Unit price"),
                  _("Amount"), _("Self-paid part"))  # fmt: skip
@@ -93,20 +100,18 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
         items = Table(rows, colWidths=[20 * mm, None, 10 * mm, 14 * mm, 22 * mm, 24 * mm, 24 * mm],
                       repeatRows=1)  # fmt: skip
         items.setStyle(TableStyle([*pad, ("ALIGN", (2, 1), (-1, -1), "RIGHT")]))
-        story += [items, Spacer(1, 2 * mm)]
+        story += [items, Spacer(1, 2 * mm * scale)]
     rows = [[p(h, small) for h in (_("Layer"), _("Rule and how it was computed"),
                                    _("Paid (yuan)"))]]  # fmt: skip
     total = _("compliant %(c)s; borne by the institution %(b)s") % {
         "c": fmt_yuan(view.compliant_fen), "b": fmt_yuan(view.institution_borne_fen)}  # fmt: skip
     rows.append([p(_("Total cost")), p(total, small), fmt_yuan(view.total_fen)])
     for layer in view.layers:
-        lines = [escape(rule_label(view, layer, locale))] if layer.rule_id else []
-        facts = " · ".join(layer_facts(layer, _))
-        why = nothing_paid_text(layer, _)
-        detail = "<br/>".join(
-            [*lines, *(f"<font size={small.fontSize:.1f} color='#555555'>{escape(x)}</font>"
-                       for x in (facts, why) if x)]
-        )  # fmt: skip
+        rule = [escape(rule_label(view, layer, locale))] if layer.rule_id else []
+        notes = [escape(x) for x in (*layer_facts(layer, _), nothing_paid_text(layer, _)) if x]
+        detail = " · ".join(rule)
+        if notes:
+            detail += f" <font size={small.fontSize:.1f} color='#555555'>{' · '.join(notes)}</font>"
         rows.append([
             p(layer.name_zh if zh else layer.name_en),
             Paragraph(detail, body),
@@ -125,7 +130,7 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
     story.append(layers)
     if view.pay_later and view.entry_kind == "settlement":
         owed = fmt_yuan(view.out_of_pocket_fen)
-        story += [Spacer(1, 1.5 * mm), p(_(
+        story += [Spacer(1, 1.5 * mm * scale), p(_(
             "Diagnose first, pay later: admitted without a deposit; at discharge the patient "
             "owes %(owed)s yuan.") % {"owed": owed})]  # fmt: skip
     return story
@@ -138,6 +143,7 @@ def _build(slip: Slip, locale: str, scale: float) -> tuple[bytes, int]:
         buf, pagesize=landscape(A5), leftMargin=MARGIN, rightMargin=MARGIN,
         topMargin=MARGIN, bottomMargin=MARGIN,
         title=f"{_('Settlement slip')} {slip.view.claim_no or ''}", author="SafetyNet",
+        initialFontName=pdf_font(),
     )  # fmt: skip
     doc.build(_story(slip, locale, scale))
     return buf.getvalue(), doc.page
