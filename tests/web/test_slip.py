@@ -68,9 +68,7 @@ def _visible(page: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
-def test_the_backstop_shows_its_ceiling_never_a_sentinel_ratio(
-    login, web_engine, hospital
-) -> None:
+def test_the_backstop_shows_its_ceiling_never_a_sentinel_ratio(login, web_engine, hospital) -> None:
     client = login("clerk", "en")
     url = _settle(client, _poor(web_engine, fresh=False).resident_id, hospital)
     english = _visible(client.get(url).text)
@@ -116,9 +114,7 @@ def test_the_slip_shows_what_was_settled_and_why_a_layer_paid_nothing(
     assert "J18.9 肺炎" in chinese
 
 
-def test_the_slip_pdf_is_one_a5_page_with_an_embedded_cjk_font(
-    login, web_engine, hospital
-) -> None:
+def test_the_slip_pdf_is_one_a5_page_with_an_embedded_cjk_font(login, web_engine, hospital) -> None:
     many = [(code, "1", f"{10 + i}.00") for i in range(6) for code, _, _ in ITEMS]  # 24 lines
     client = login("clerk")
     url = _settle(client, _poor(web_engine, fresh=False, skip=1).resident_id, hospital, many)
