@@ -145,8 +145,17 @@ class Tier(Strict):
     ratio: Ratio
 
 
+class Names(Strict):
+    """A name in both languages, as users read it (the id is for files and programs)."""
+
+    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
+
+
 class RatioRule(Strict):
     id: str
+    name_en: str = Field(min_length=1)  # what users read (slip, simulator, person page)
+    name_zh: str = Field(min_length=1)
     when: When = Field(default_factory=When)
     source: str | None = None
     deductible: Fen | dict[InstitutionLevel, Fen] = 0  # per claim (admission / visit)
@@ -176,6 +185,8 @@ class CeilingRule(Strict):
     """Annual out-of-pocket allowed; the layer pays whatever exceeds it."""
 
     id: str
+    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
     when: When = Field(default_factory=When)
     source: str | None = None
     ceiling: Fen | dict[InstitutionLevel, Fen] | None = None
@@ -199,6 +210,20 @@ class _LayerBase(Strict):
     name_zh: str
     source: str | None = None
     base: Base = Base.COMPLIANT_REMAINING
+    # Names of the pools the rules use (``pool: inpatient``); the default pool ``annual``
+    # may go unnamed and then carries the layer's name.
+    pools: dict[str, Names] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _pools_named(self) -> _LayerBase:
+        rules: list[RatioRule | CeilingRule] = getattr(self, "rules", [])
+        unnamed = sorted({r.pool for r in rules if r.pool != "annual"} - set(self.pools))
+        if unnamed:
+            raise ValueError(
+                f"pool(s) {', '.join(unnamed)} need a name: add `pools: {{{unnamed[0]}: "
+                "{name_en: ..., name_zh: ...}}` to the layer"
+            )
+        return self
 
 
 class RatioLayer(_LayerBase):

@@ -25,6 +25,8 @@ layers:
     name_zh: 基本
     rules:
       - id: inpatient
+        name_en: Inpatient
+        name_zh: 住院
         when: {kinds: [inpatient]}
         deductible: 300
         ratio: 70%
@@ -50,23 +52,23 @@ def test_good_file_loads(tmp_path: Path) -> None:
 
 def test_bad_ratio_names_its_line(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("ratio: 70%", "ratio: 170%"))
-    assert ":19: layers[basic].rules[inpatient].ratio" in msg
+    assert ":21: layers[basic].rules[inpatient].ratio" in msg
     assert "between 0% and 100%" in msg
 
 
 def test_unknown_key_names_its_line(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("deductible: 300", "deductable: 300"))
-    assert ":18: layers[basic].rules[inpatient].deductable: unknown key" in msg
+    assert ":20: layers[basic].rules[inpatient].deductable: unknown key" in msg
 
 
 def test_unknown_level_and_bad_amount(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("deductible: 300", "deductible: 300.001"))
-    assert ":18:" in msg and "more than two decimals" in msg
+    assert ":20:" in msg and "more than two decimals" in msg
 
 
 def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD + "        ratio: 60%\n")
-    assert "p.yaml:20: ratio: duplicate key" in msg
+    assert "p.yaml:22: ratio: duplicate key" in msg
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
