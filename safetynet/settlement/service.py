@@ -24,6 +24,7 @@ from safetynet.engine.facts import status_mask
 from safetynet.engine.online import NothingPaid, mechanism_of, nothing_paid, pays_later, settle_one
 from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.policy.compile import CompiledPolicy
+from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import PersonFacts, ResolvedClaim, find_person, resolve
@@ -45,6 +46,8 @@ class LayerView:
     parameter_sources: dict[str, str] = field(default_factory=dict)  # parameter -> document
     mechanism: str = "ratio"  # ratio | ceiling: which facts the rule has
     nothing_paid: NothingPaid | None = None  # why the layer paid nothing (when it did)
+    rule_name_en: str | None = None  # the rule's name (None: no rule applied)
+    rule_name_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,14 @@ def _why_nothing(
     return nothing_paid(cp, layer_id, rule_id, facts, level) if paid == 0 else None
 
 
+def _rule_names(
+    cp: CompiledPolicy, layer_id: str, rule_id: str | None
+) -> tuple[str | None, str | None]:
+    if rule_id is None:
+        return None, None
+    return rule_name(cp, layer_id, rule_id, "en"), rule_name(cp, layer_id, rule_id, "zh_Hans")
+
+
 def _layer_views(
     cp: CompiledPolicy, result: EngineSettlement, level: InstitutionLevel
 ) -> list[LayerView]:
@@ -142,6 +153,7 @@ def _layer_views(
                 _param_sources(cp, res.layer_id, res.rule_id),
                 mechanism_of(cp, res.layer_id),
                 _why_nothing(cp, res.layer_id, res.rule_id, res.paid_fen, res.facts, level),
+                *_rule_names(cp, res.layer_id, res.rule_id),
             )
         )
     return views
@@ -381,6 +393,7 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
                 )
                 if layer
                 else None,
+                *_rule_names(cp, r.layer_id, r.rule_id),
             )
         )
     acc = accs.load(session, cp, person.id, person.household_id, entry.year)

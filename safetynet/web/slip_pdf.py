@@ -107,7 +107,7 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
         "c": fmt_yuan(view.compliant_fen), "b": fmt_yuan(view.institution_borne_fen)}  # fmt: skip
     rows.append([p(_("Total cost")), p(total, small), fmt_yuan(view.total_fen)])
     for layer in view.layers:
-        rule = [escape(rule_label(view, layer, locale))] if layer.rule_id else []
+        rule = [escape(rule_label(layer, locale))] if layer.rule_id else []
         notes = [escape(x) for x in (*layer_facts(layer, _), nothing_paid_text(layer, _)) if x]
         detail = " · ".join(rule)
         if notes:

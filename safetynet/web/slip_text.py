@@ -90,6 +90,7 @@ def nothing_paid_text(layer: LayerView, _: Gettext) -> str | None:
     return _(NOTHING_PAID[why.reason]) % {k: fmt_yuan(v) for k, v in why.amounts.items()}
 
 
-def rule_label(view: object, layer: LayerView, locale: str) -> str:
+def rule_label(layer: LayerView, locale: str) -> str:
     """The name of the rule that settled the layer, in the user's language."""
-    return layer.rule_id or ""
+    name = layer.rule_name_zh if locale == "zh_Hans" else layer.rule_name_en
+    return name or ""

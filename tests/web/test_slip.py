@@ -112,6 +112,12 @@ def test_the_slip_shows_what_was_settled_and_why_a_layer_paid_nothing(
     critical = chinese[chinese.index("大病保险") :].split("医疗救助")[0]
     assert "5,000.00" in critical and "threshold" not in critical
     assert "J18.9 肺炎" in chinese
+    # rules, layers and the policy by their names, never their ids
+    assert "贫困人口住院" in chinese and "安徽省农村贫困人口综合医疗保障" in chinese
+    # (the source documents' titles are the policy file's, outside this page's text)
+    own = _visible(re.sub(r'<td class="src">.*?</td>', "", client.get(url).text, flags=re.S))
+    for word in ("inpatient_poor", "basic", "critical", "anhui-poor-2017", "threshold"):
+        assert word not in own, word
 
 
 def test_the_slip_pdf_is_one_a5_page_with_an_embedded_cjk_font(login, web_engine, hospital) -> None:
