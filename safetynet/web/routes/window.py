@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import CatalogItem, Institution, Settlement
+from safetynet.store.models import CatalogItem, Claim, Institution, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.auditing import record_read
@@ -106,7 +106,7 @@ def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: o
         )
     ).all()
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
-    rows = max(EMPTY_ROWS, len([c for c in form.item_code if c]))  # type: ignore[attr-defined]
+    rows = max(EMPTY_ROWS, len(form.item_code))  # type: ignore[attr-defined]
     return render(
         request,
         "window.html",
@@ -117,19 +117,40 @@ def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: o
             "institutions": institutions_for(db, user),
             "kinds": [k.value for k in ClaimKind],
             "catalog": catalog,
+            "names": {code: (name, cls.value) for code, name, cls in catalog},
             **extra,
         },
         status=status,
     )
 
 
+RECENT = 15  # the clerk's latest settlements on the window's landing
+
+
+def landing(request: Request, db: Session, user: User) -> Response:
+    """The window's landing: find the patient (ID digits, name or household number), and the
+    clerk's latest settlements with their slips."""
+    recent = db.execute(
+        select(Settlement.id, Settlement.claim_date, Settlement.entry_kind, Settlement.paid_fen,
+               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no)
+        .join(Person, Person.id == Settlement.person_id)
+        .join(Claim, Claim.id == Settlement.claim_id)
+        .where(Settlement.created_by == user.username)
+        .order_by(Settlement.id.desc())
+        .limit(RECENT)
+    ).all()  # fmt: skip
+    return render(request, "window_home.html", {"recent": recent})
+
+
 @router.get("/window", include_in_schema=False)
 def window(
     request: Request,
-    resident_id: str,
+    resident_id: str = "",
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:
+    if not resident_id.strip():
+        return landing(request, db, user)
     form = FormClaim(
         resident_id=resident_id,
         institution_code=user.institution_code or "",
@@ -162,6 +183,24 @@ def _form(
         discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
         item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
     )  # fmt: skip
+
+
+@router.get("/window/items/{code}", include_in_schema=False)
+def catalog_item(
+    code: str,
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> JSONResponse:
+    """One catalog item by code, for the window's item rows (its name as the code is typed)."""
+    item = db.get(CatalogItem, code.strip().upper()[:32])
+    if item is None:
+        return JSONResponse(
+            {"error": {"code": "item_unknown", "message": f"no catalog item {code!r}"}}, 404
+        )
+    return JSONResponse({
+        "code": item.code, "name": item.name, "class": item.item_class.value,
+        "self_pay_bp": item.self_pay_bp, "essential": item.essential,
+    })  # fmt: skip
 
 
 @router.post("/window/preview", include_in_schema=False)
