@@ -78,7 +78,7 @@ def _submission(form: FormClaim) -> ClaimSubmission:
             raise SettlementError(
                 "item_invalid", f"item row {i}: amount or quantity is not a number", field="items"
             ) from None
-        items.append({"code": code.strip(), "quantity": quantity, "amount": value})
+        items.append({"code": code.strip().upper(), "quantity": quantity, "amount": value})
     try:
         return ClaimSubmission.model_validate(
             {
