@@ -19,6 +19,7 @@ from safetynet.store.models import CatalogItem, Claim, ClaimItem, Diagnosis, Ins
 from safetynet.store.models.catalogs import ItemClass
 from safetynet.store.models.ledger import Settlement
 from safetynet.store.models.security import User
+from safetynet.web.i18n import N_, translations
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,15 @@ def _lines(db: Session, claim_id: int) -> list[SlipLine]:
     return out
 
 
+BATCH_USER = "batch"  # year_batch.settle_year's default user
+BATCH = N_("batch settlement of a claim file")
+
+
+def _settled_by(username: str, locale: str) -> str:
+    """Who settled it when no user has that name: a batch run says so in words."""
+    return translations(locale).gettext(BATCH) if username == BATCH_USER else username
+
+
 def slip_of(db: Session, entry: Settlement, view: SettlementView, locale: str) -> Slip:
     """The slip of a ledger entry (a settlement or its reversal)."""
     claim = db.get(Claim, entry.claim_id)
@@ -98,7 +108,7 @@ def slip_of(db: Session, entry: Settlement, view: SettlementView, locale: str) -
     return Slip(
         view=view,
         institution_name=inst.name if inst else claim.institution_code,
-        clerk_name=clerk or entry.created_by,
+        clerk_name=clerk or _settled_by(entry.created_by, locale),
         diagnosis_code=claim.diagnosis_code,
         diagnosis_title=title,
         admitted=claim.start_date,

@@ -108,7 +108,8 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
     rows.append([p(_("Total cost")), p(total, small), fmt_yuan(view.total_fen)])
     for layer in view.layers:
         rule = [escape(rule_label(layer, locale))] if layer.rule_id else []
-        notes = [escape(x) for x in (*layer_facts(layer, _), nothing_paid_text(layer, _)) if x]
+        notes = [escape(x) for x in (*layer_facts(layer, _), nothing_paid_text(layer, _),
+                                     layer.source) if x]  # fmt: skip
         detail = " · ".join(rule)
         if notes:
             detail += f" <font size={small.fontSize:.1f} color='#555555'>{' · '.join(notes)}</font>"
