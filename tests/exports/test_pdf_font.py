@@ -45,3 +45,19 @@ def test_a_table_pdf_embeds_its_font_and_shows_the_middle_dot() -> None:
     assert fonts and all(embedded(f) for f in fonts)
     text = page.extract_text()
     assert "月度公示 · 2017年12月" in text and "张 · 三" in text
+
+
+def test_the_font_setting_chooses_the_file_and_a_missing_one_is_none(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    installed = font_file()
+    assert installed is not None
+    monkeypatch.setenv("SAFETYNET_PDF_FONT", str(installed))
+    assert font_file() == installed
+    monkeypatch.setenv("SAFETYNET_PDF_FONT", str(tmp_path / "missing.ttf"))
+    assert font_file() is None  # pdf_font() then falls back to STSong-Light, with a warning
+
+
+def test_without_a_font_pdfs_fall_back_and_say_so(monkeypatch, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SAFETYNET_PDF_FONT", str(tmp_path / "missing.ttf"))
+    with caplog.at_level("WARNING", logger="safetynet.exports.fonts"):
+        assert pdf_font.__wrapped__() == "STSong-Light"  # uncached: the real lookup again
+    assert "fonts-wqy-microhei" in caplog.text
