@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.security.scope import region_contains
+from safetynet.settlement.catalog_codes import check_diagnosis
 from safetynet.settlement.facts import PersonFacts, find_person
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Person, Settlement
@@ -51,11 +52,13 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
 def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
-    precise answer; a person outside the region the same 404 as an unknown one."""
+    precise answer; a person outside the region the same 404 as an unknown one; a diagnosis
+    the catalog does not hold a 422 naming ``diagnosis``."""
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
     person = find_person(db, sub.resident_id)
     if not region_contains(db, user.region_code, person.region_code):
         raise WebError(404, "person_unknown", f"no person {sub.resident_id} in your region")
+    check_diagnosis(db, sub.diagnosis)
     return person
