@@ -146,6 +146,20 @@ def _items(view: SettlementView, claim: ClaimLines) -> list[Json]:
     return out
 
 
+def _eob_items(view: SettlementView, claim: ClaimLines) -> list[Json]:
+    """EOB lines name their item (``sequence``, ``productOrService``, ``net``) besides the
+    adjudication a ClaimResponse gives per ``itemSequence``."""
+    return [
+        {
+            "sequence": line.sequence,
+            "productOrService": {"coding": [{"system": S.CATALOG_ITEM, "code": line.code}]},
+            "net": money(line.amount_fen),
+            "adjudication": item["adjudication"],
+        }
+        for line, item in zip(claim.lines, _items(view, claim), strict=True)
+    ]
+
+
 def _period(claim: ClaimLines) -> Json:
     period = {"start": claim.start.isoformat()}
     if claim.end is not None:
@@ -205,6 +219,7 @@ def explanation_of_benefit(
             else None,
             "insurance": _insurance(view, person_id),
             "billablePeriod": _period(claim),
+            "item": _eob_items(view, claim) or None,
             "payment": {"amount": money(view.paid_fen)},
         }
     )
@@ -232,8 +247,6 @@ def claim_response(
             else f"preview under {view.policy_id}: nothing recorded",
         }
     )  # fmt: skip
-    if not recorded:  # a preview pays nothing
-        del cr["payment"]
     return {k: v for k, v in cr.items() if v is not None}
 
 
