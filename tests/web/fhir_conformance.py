@@ -22,7 +22,17 @@ SCHEMA = Path(__file__).parent / "fhir_schema" / "fhir.schema.json"
 
 @cache
 def _schema() -> dict[str, Any]:
-    return json.loads(SCHEMA.read_text(encoding="utf-8"))
+    """The R4 schema as published for 4.0.0, with 4.0.1 among its FHIR versions: the one
+    change R4's technical correction 4.0.1 made to the schema's definitions (see the README
+    beside the file)."""
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for kind in ("CapabilityStatement", "ImplementationGuide", "StructureDefinition"):
+        element = schema["definitions"][kind]["properties"]["fhirVersion"]
+        versions = element.get("items", element)["enum"]
+        assert "4.0.0" in versions
+        if "4.0.1" not in versions:
+            versions.append("4.0.1")
+    return schema
 
 
 @cache

@@ -72,12 +72,13 @@ def raw(method: str, url: str, **kwargs: Any) -> requests.Response:
                             **kwargs)  # fmt: skip
 
 
-ITEMS = [("S0002", 10, "35.00"), ("D0003", 10, "18.00"), ("S0004", 2, "18.00"),
+ITEMS = [("S0002", 10, "35.00"), ("D0003", 10, "18.00"), ("S0027", 2, "80.00"),
          ("M0005", 1, "2000.00")]  # fmt: skip
 
 
 def claim(resident_id: str, hospital: str, use: str = "claim", **extra: Any) -> dict[str, Any]:
-    """An inpatient stay with a class-A, a class-B and a class-C item, priced per unit."""
+    """An inpatient stay with class-A, class-B and class-C (the third) items, priced per
+    unit."""
     items = [
         {
             "sequence": i + 1,
@@ -191,7 +192,6 @@ def _wrong_total(c: dict[str, Any]) -> None:
 
 def _half_unit(c: dict[str, Any]) -> None:
     c["item"][0]["quantity"]["value"] = 2.5
-    c["item"][0]["net"]["value"] = 87.5
 
 
 def _net_not_price(c: dict[str, Any]) -> None:
@@ -353,6 +353,7 @@ def test_claim_response_and_eob_give_every_line(his, sample_person, hospital) ->
         assert round(benefit, 2) == answer["payment"]["amount"]["value"]
         third = {a["category"]["coding"][0]["code"]: a for a in answer["item"][2]["adjudication"]}
         assert third["eligible"]["reason"]["coding"][0]["code"] == "not_covered"  # class C
+        assert third["eligible"]["amount"]["value"] == 0
         assert answer["subType"]["coding"][0]["code"] == "inpatient"
     assert eob["billablePeriod"] == {"start": "2017-12-20", "end": "2017-12-27"}
     assert eob["claim"]["identifier"]["value"] == "HIS-CONF-9"
