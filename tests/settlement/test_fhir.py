@@ -86,7 +86,8 @@ def test_outputs_validate_as_fhir_r4(db_engine: Engine, county: County) -> None:
         enrollment = s.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
         assert enrollment is not None
         today = date(2017, 3, 6)
-        eob = _validate(ExplanationOfBenefit, R.explanation_of_benefit(view, person.id, today, lines))
+        eob = R.explanation_of_benefit(view, person.id, today, lines)
+        eob = _validate(ExplanationOfBenefit, eob)
         cr = _validate(ClaimResponse, R.claim_response(view, person.id, today, lines))
         _validate(Patient, R.patient(person))
         _validate(Coverage, R.coverage(enrollment, person))
