@@ -84,6 +84,16 @@ def check_format(request: Request) -> None:
 router = APIRouter(prefix="/fhir", tags=["fhir"], dependencies=[Depends(check_format)])
 
 
+# the body a POST takes (read by the route itself, after the login: see _resource_of)
+RESOURCE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {m: {"schema": {"type": "object"}} for m in ("application/fhir+json",
+                                                                "application/json")},
+    }
+}  # fmt: skip
+
+
 def fhir(resource: dict[str, Any], status: int = 200) -> JSONResponse:
     return JSONResponse(jsonable_encoder(resource), status_code=status, media_type=FHIR_JSON)
 
@@ -266,7 +276,7 @@ def read_coverage(
     return fhir(R.coverage(enrollment, person))
 
 
-@router.post("/Claim", status_code=201)
+@router.post("/Claim", status_code=201, openapi_extra=RESOURCE_BODY)
 async def create_claim(
     request: Request,
     idempotency_key: str | None = Header(default=None, max_length=64),
@@ -363,7 +373,7 @@ def read_eob(
     return fhir(R.explanation_of_benefit(view, person.id, date.today(), lines))
 
 
-@router.post("/CoverageEligibilityRequest")
+@router.post("/CoverageEligibilityRequest", openapi_extra=RESOURCE_BODY)
 async def eligibility(request: Request) -> JSONResponse:
     """Is the patient covered in the period asked (``servicedDate`` or ``servicedPeriod``,
     today without either), and in which poverty categories?"""
