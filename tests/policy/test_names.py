@@ -38,7 +38,8 @@ def test_a_rule_without_a_name_is_rejected_at_its_line(tmp_path: Path) -> None:
 
 def test_a_named_pool_needs_a_name(tmp_path: Path) -> None:
     text = GOOD.replace("        ratio: 70%\n", "        ratio: 70%\n        pool: inpatient\n")
-    assert "pool(s) inpatient need a name" in problem(tmp_path, text)
+    msg = problem(tmp_path, text)
+    assert "p.yaml:22: layers[basic].rules[inpatient].pool: pool 'inpatient' has no name" in msg
     pools = "    pools:\n      inpatient: {name_en: Inpatient, name_zh: 住院}\n"
     named = text.replace("    rules:\n", pools + "    rules:\n")
     policy = load_policy(write(tmp_path, named))
