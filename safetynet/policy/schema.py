@@ -92,7 +92,8 @@ class Confidence(StrEnum):
 
 
 class Source(Strict):
-    document: str
+    document: str  # the title as published (Chinese for Chinese documents)
+    document_en: str | None = None  # its English rendering, shown to English readers
     article: str | None = None
     date: dt.date | None = None
     confidence: Confidence

@@ -71,3 +71,15 @@ def test_unknown_ids_are_returned_as_they_are() -> None:
     anhui = load_policy("anhui-poor-2017")
     assert layer_name(anhui, "gone", "zh_Hans") == "gone"
     assert rule_name(anhui, "basic", "gone", "en") == "gone"
+
+
+@pytest.mark.parametrize("name", sorted(shipped_policies()))
+def test_source_documents_have_a_chinese_title_and_english_for_english_readers(name: str) -> None:
+    from safetynet.policy.labels import source_title
+
+    policy = load_policy(shipped_policies()[name])
+    for sid, source in policy.sources.items():
+        zh = source_title(policy, sid, "zh_Hans")
+        assert HAN.search(zh) and not LATIN_WORD.search(zh), zh
+        en = source_title(policy, sid, "en")
+        assert en == (source.document_en or source.document)
