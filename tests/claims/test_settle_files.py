@@ -108,16 +108,20 @@ def test_rejected_file_settles_nothing(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", claims)
     out = tmp_path / "r.jsonl"
     result = runner.invoke(
-        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "line 4: level: must be one of" in flat(result.output)
+    chinese = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path)])
+    assert "第4行: level: 须为以下之一" in flat(chinese.output)
     assert not out.exists()
 
 
 def test_claims_outside_the_policy_period_are_rejected(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [claim("Z", "P1", "2016-12-31")])
-    result = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path)])
+    result = runner.invoke(
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "--lang", "en"]
+    )
     assert result.exit_code == 2
     assert "line 1: date: outside policy anhui-poor-2017" in flat(result.output)
 

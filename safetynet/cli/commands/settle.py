@@ -138,7 +138,7 @@ def _settle(cp, claims: Path, lang: str = "en"):  # type: ignore[no-untyped-def]
     except ClaimFileRejected as exc:
         _ = gettext_for(lang)
         err.print(_red_green("red", _("claims rejected, nothing settled")))
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(exc.text(lang), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
@@ -292,7 +292,7 @@ def _resettle_or_reject(run, cp, claims: Path, settled: Path, person: str | None
     except ClaimFileRejected as exc:
         _ = gettext_for(lang)
         err.print(_red_green("red", _("claims rejected, nothing replayed")))
-        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        err.print(exc.text(lang), markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 
