@@ -239,6 +239,8 @@ def load_policy(path: str | Path) -> Policy:
     if not path.is_file():
         shipped = _resolve_shipped(str(path))
         if shipped is None:
+            if path.suffix in (".yaml", ".yml") or len(path.parts) > 1:  # a file, not a name
+                raise PolicyError([Problem("", None, "", f"file not found: {path}")])
             raise PolicyError([Problem(str(path), None, "", _not_found(str(path)))])
         path = shipped
     problems: list[Problem] = []

@@ -62,6 +62,13 @@ def test_an_unknown_policy_name_suggests_the_list_and_close_names(tmp_path: Path
     assert "safetynet policy list" in result.output
 
 
+def test_a_missing_policy_file_is_file_not_found(tmp_path: Path) -> None:
+    missing = tmp_path / "county.yaml"
+    result = run("policy", "check", str(missing), "--lang", "en", columns=300)
+    assert result.exit_code == 2
+    assert f"file not found: {missing}" in result.output and "line 0" not in result.output
+
+
 def test_settle_writes_into_the_current_directory_and_says_where(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
