@@ -74,7 +74,7 @@ def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowab
     data: list[list[object]] = [[Paragraph(c.label, HEAD) for c in table.columns]]
     for row in table.rows:
         data.append([
-            _cell(display(v, c.kind), c.kind, r)
+            _cell(display(v, c.kind, c.points), c.kind, r)
             for c, v, r in zip(table.columns, row, room, strict=True)
         ])  # fmt: skip
     grid = LongTable(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
