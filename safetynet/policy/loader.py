@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from safetynet.policy.schema import Policy
 from safetynet.policy.tree import PolicyError, Problem, TreeMap, TreeSeq
 
-__all__ = ["PolicyError", "Problem", "load_policy", "shipped_policies"]
+__all__ = ["PolicyError", "Problem", "load_policy", "locate", "parse_tree", "shipped_policies"]
 
 SHIPPED_DIR = Path(__file__).parent / "files"
 _SOURCED_KEYS = {"value", "source", "note"}
@@ -285,3 +285,14 @@ def _resolve_shipped(name: str) -> Path | None:
 def shipped_policies() -> dict[str, Path]:
     """The policy files shipped with SafetyNet, by file stem."""
     return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
+
+
+def parse_tree(text: str, filename: str) -> TreeMap:
+    """A YAML mapping whose entries remember their file and line (for files beside the
+    policies, such as their worked examples); raises ``PolicyError`` like a policy file."""
+    return _parse(text, filename)
+
+
+def locate(tree: TreeMap, loc: Iterable[Any], default_file: str) -> tuple[str, int | None, str]:
+    """File, line and readable path of a pydantic error location in a parsed tree."""
+    return _locate(tree, loc, default_file)
