@@ -28,7 +28,12 @@ from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
-from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.access import (
+    check_submission,
+    person_in_region,
+    settlement_in_region,
+    settlement_to_refund,
+)
 from safetynet.web.auditing import client_of, record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.routes.persons import accumulator_tables
@@ -206,7 +211,7 @@ def api_refund(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
-    settlement_in_region(db, user, settlement_id)
+    settlement_to_refund(db, user, settlement_id)
     release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)
