@@ -127,7 +127,9 @@ def test_correct_logins_never_count(strict: TestClient, web_engine: Engine) -> N
 
 
 def test_behind_a_trusted_proxy_each_forwarded_address_counts_apart(web_engine: Engine) -> None:
-    app = create_app(web_engine, secret_key="k", settings=_settings(trusted_proxies=("testclient",)))
+    app = create_app(
+        web_engine, secret_key="k", settings=_settings(trusted_proxies=("testclient",))
+    )
     client = TestClient(app, follow_redirects=False)
     _user(web_engine, "proxied")
     far = {"x-forwarded-for": "203.0.113.5"}
