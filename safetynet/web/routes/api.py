@@ -17,8 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import safetynet
-from safetynet.registry.lookup import find_persons
-from safetynet.registry.masking import mask_name, mask_resident_id
+from safetynet.registry.masking import masked_identity
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
@@ -36,7 +35,7 @@ from safetynet.web.access import (
 )
 from safetynet.web.auditing import client_of, record_read
 from safetynet.web.db import get_db, release, write_session
-from safetynet.web.routes.persons import accumulator_tables
+from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settling import settle_request
 
@@ -46,11 +45,18 @@ SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (led
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
+    """A person; ``masked``: name, ID (without its tail) and birth date (``1972``, the year
+    only) masked together, for a role that may not see resident IDs."""
+    name, resident_id, born = (
+        masked_identity(p.name, p.resident_id, p.birth_date)
+        if masked
+        else (p.name, p.resident_id, p.birth_date.isoformat())
+    )
     return {
-        "resident_id": mask_resident_id(p.resident_id) if masked else p.resident_id,
-        "name": mask_name(p.name) if masked else p.name,
+        "resident_id": resident_id,
+        "name": name,
         "sex": p.sex.value,
-        "birth_date": p.birth_date.isoformat(),
+        "birth_date": born,
         "region_code": p.region_code,
         "household_id": p.household_id,
         "deceased_on": p.deceased_on.isoformat() if p.deceased_on else None,
@@ -79,8 +85,7 @@ def api_persons(
 ) -> dict[str, Any]:
     """Persons in your region whose resident ID or name matches ``q`` (at most 50)."""
     masked = not allows(user.role, Permission.PERSON_READ)
-    found = find_persons(db, q, user.region_code)
-    return {"persons": [person_json(p, masked) for p in found]}
+    return {"persons": [person_json(p, masked) for p in find_for(db, user, q)]}
 
 
 @router.get("/persons/{resident_id}")
