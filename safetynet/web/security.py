@@ -34,7 +34,7 @@ from safetynet.store.models.security import Role, User
 from safetynet.web.auditing import client_of
 from safetynet.web.db import get_db
 from safetynet.web.errors import LoginRequired, WebError, is_api
-from safetynet.web.throttle import LoginThrottle
+from safetynet.web.throttle import LoginThrottle, LoginThrottled
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,20 @@ def _credential_key(request: Request) -> tuple[str, str, str] | None:
 
 
 def _remembered_id(request: Request) -> tuple[int, int] | None:
-    """(user id, session epoch) of a Basic credential verified in the last few minutes."""
+    """(user id, session epoch) of a Basic credential verified in the last few minutes; None
+    also while logins of its user or from this client are throttled (the full check then
+    answers 429: a guess that happens to be remembered gets no way around the throttle)."""
     if not is_api(request):
         return None
     credential = _credential_key(request)
-    hit = _verified.get(credential[0]) if credential else None
-    return (hit[0], hit[1]) if hit and hit[2] > time.monotonic() else None
+    if credential is None:
+        return None
+    hit = _verified.get(credential[0])
+    if not hit or hit[2] <= time.monotonic():
+        return None
+    if throttle_of(request).retry_after(credential[1], client_of(request)) is not None:
+        return None
+    return hit[0], hit[1]
 
 
 def remembered(request: Request) -> bool:
@@ -99,6 +107,17 @@ def remembered(request: Request) -> bool:
 def throttle_of(request: Request) -> LoginThrottle:
     """The app's failed-login throttle (one per app, from its settings)."""
     return request.app.state.login_throttle  # type: ignore[no-any-return]
+
+
+def login_refused(request: Request, db: Session, username: str, via: str) -> int | None:
+    """While failed logins of ``username`` or from this client are throttled: audit the
+    refused attempt (``login_throttled``) and return the seconds to wait; else None."""
+    client = client_of(request)
+    wait = throttle_of(request).retry_after(username, client)
+    if wait is not None:
+        audit.record_read(db, username=username.strip()[:64], action="login_throttled",
+                          target="user", client=client, detail={"via": via})  # fmt: skip
+    return wait
 
 
 def login_failed(request: Request, db: Session, username: str, via: str) -> None:
@@ -115,13 +134,20 @@ def _basic_user(request: Request, db: Session) -> User | None:
     if credential is None:
         return None
     key, username, password = credential
+    wait = login_refused(request, db, username, "basic")
+    if wait is not None:
+        raise LoginThrottled(wait)
     hit = _verified.get(key)
     if hit and hit[2] > time.monotonic():
         user = db.get(User, hit[0])
-        if user is not None and user.active and user.session_epoch == hit[1]:
+        if (
+            user is not None
+            and user.active
+            and user.session_epoch == hit[1]
+            and user.username == username
+        ):
             return user
         _verified.pop(key, None)  # revoked since (logout, new password): check it again
-    throttle_of(request).check(username, client_of(request))
     user = authenticate(db, username, password)
     if user is None:
         login_failed(request, db, username, "basic")

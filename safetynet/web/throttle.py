@@ -60,12 +60,6 @@ class LoginThrottle:
                 waits.append(max(1, math.ceil(reset - time.time())))
         return max(waits) if waits else None
 
-    def check(self, username: str, client: str | None) -> None:
-        """Raise :class:`LoginThrottled` while a window is full."""
-        wait = self.retry_after(username, client)
-        if wait is not None:
-            raise LoginThrottled(wait)
-
     def failed(self, username: str, client: str | None) -> None:
         """Count a failed login of ``username`` from ``client``."""
         for limit, namespace, key in self._windows(username, client):

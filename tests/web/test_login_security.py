@@ -55,12 +55,12 @@ def _form_login(client: TestClient, username: str, password: str, **headers: str
     )  # fmt: skip
 
 
-def _failures(engine: Engine, username: str) -> list[AuditEvent]:
+def _failures(engine: Engine, username: str, action: str = "login_failed") -> list[AuditEvent]:
     with session_scope(engine) as s:
         return list(
             s.scalars(
                 select(AuditEvent)
-                .where(AuditEvent.username == username, AuditEvent.action == "login_failed")
+                .where(AuditEvent.username == username, AuditEvent.action == action)
                 .order_by(AuditEvent.id)
             )
         )
@@ -88,24 +88,33 @@ def test_the_login_form_is_throttled_per_user_and_audited(
         assert _form_login(strict, "form-victim", "guess").status_code == 401
     r = _form_login(strict, "form-victim", PASSWORD)  # the right password, too late
     _assert_throttled(r)
-    assert "Too many failed logins" in r.text
+    assert "登录失败次数过多" in r.text  # the page's language (Chinese unless chosen)
     assert strict.get("/persons").status_code == 303  # not logged in
     failures = _failures(web_engine, "form-victim")
     assert len(failures) == 3 and all(f.detail == {"via": "form"} for f in failures)
+    refused = _failures(web_engine, "form-victim", "login_throttled")
+    assert [f.detail for f in refused] == [{"via": "form"}]
 
 
 def test_http_basic_is_throttled_per_user_and_every_failure_audited(
-    strict: TestClient, web_engine: Engine
+    strict: TestClient, web_engine: Engine, sample_person, hospital: str
 ) -> None:
-    _user(web_engine, "basic-victim")
+    _user(web_engine, "basic-victim", Role.CLERK, institution=hospital)
+    # the right password, remembered from now on: a guess equal to it gains nothing later
+    assert strict.get("/api/me", headers=_basic("basic-victim", PASSWORD)).status_code == 200
     for _ in range(3):
         r = strict.get("/api/me", headers=_basic("basic-victim", "guess"))
         assert r.status_code == 401
     r = strict.get("/api/me", headers=_basic("basic-victim", PASSWORD))
     _assert_throttled(r)
     assert r.json()["error"]["code"] == "login_throttled"
+    claim = inpatient_claim(sample_person.resident_id, hospital)
+    r = strict.post("/api/claims", json=claim, headers=_basic("basic-victim", PASSWORD))
+    _assert_throttled(r)  # the settlement's own fast login path too
     failures = _failures(web_engine, "basic-victim")
     assert len(failures) == 3 and all(f.detail == {"via": "basic"} for f in failures)
+    refused = _failures(web_engine, "basic-victim", "login_throttled")
+    assert [f.detail for f in refused] == [{"via": "basic"}] * 2
     assert all(f.client == "testclient" for f in failures)
 
 

@@ -18,9 +18,9 @@ from safetynet.web.i18n import LOCALES, N_
 from safetynet.web.security import (
     check_csrf,
     login_failed,
+    login_refused,
     revoke_sessions,
     start_session,
-    throttle_of,
 )
 from safetynet.web.templating import render
 from safetynet.web.throttle import THROTTLED
@@ -51,11 +51,8 @@ def login(
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)
-    client = client_of(request)
-    wait = throttle_of(request).retry_after(username, client)
+    wait = login_refused(request, db, username, "form")
     if wait is not None:
-        audit.record_read(db, username=username.strip()[:64], action="login_throttled",
-                          target="user", client=client)  # fmt: skip
         minutes = -(-wait // 60)
         page = render(
             request, "login.html",
@@ -68,7 +65,9 @@ def login(
     if user is None:
         login_failed(request, db, username, "form")
         return render(request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401)
-    audit.record_read(db, username=user.username, action="login", target="user", client=client)
+    audit.record_read(
+        db, username=user.username, action="login", target="user", client=client_of(request)
+    )
     start_session(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
