@@ -69,7 +69,9 @@ def test_a_clerk_cannot_refund_another_institutions_settlement_at_the_window(
     other = _settlements(web_engine, own=False, count=1)[0]
     before = _written(web_engine)
     client = login("clerk", "en")
-    token = csrf_of(client.get(f"/settlements/{other}").text)
+    slip = client.get(f"/settlements/{other}").text
+    assert 'id="refund-form"' not in slip  # not offered
+    token = csrf_of(slip)
     r = client.post(f"/settlements/{other}/refund", data={"reason": "x", "csrf_token": token})
     assert r.status_code == 403, r.text
     assert _written(web_engine) == before
@@ -83,7 +85,9 @@ def test_a_clerk_refunds_the_own_institutions_settlements(
                              headers=_basic("clerk"))  # fmt: skip
     assert r.status_code == 200, r.text
     client = login("clerk", "en")
-    token = csrf_of(client.get(f"/settlements/{second}").text)
+    slip = client.get(f"/settlements/{second}").text
+    assert 'id="refund-form"' in slip
+    token = csrf_of(slip)
     r = client.post(f"/settlements/{second}/refund", data={"reason": "x", "csrf_token": token})
     assert r.status_code == 303, r.text
     with session_scope(web_engine) as s:
