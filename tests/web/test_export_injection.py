@@ -19,8 +19,9 @@ from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.store.db import session_scope
-from safetynet.store.models import Claim, Institution, Person, Settlement
+from safetynet.store.models import Claim, Institution, Person, Region, Settlement
 from safetynet.store.models.ledger import EntryKind
+from tests.reports.helpers import month_of
 
 Login = Callable[..., TestClient]
 ROOT = Path(__file__).parents[2]
@@ -88,11 +89,22 @@ def test_markup_in_an_institution_name_is_text_on_the_slip(
         ).one()
         code = s.get(Claim, claim_id).institution_code  # type: ignore[union-attr]
         s.execute(update(Institution).where(Institution.code == code).values(name=LINK))
-    r = login("bureau", "en").get(f"/settlements/{sid}/pdf")
+    client = login("bureau", "en")
+    r = client.get(f"/settlements/{sid}/pdf")
     assert r.status_code == 200, r.text
     text, reader = _pdf(r.content)
     _assert_inert(reader)
     assert LINK in text
+    # the monthly public notice lists the institution too (a wrapped cell)
+    with session_scope(web_engine) as s:
+        entry, claim = s.get(Settlement, sid), s.get(Claim, claim_id)
+        year, month = month_of(entry, claim)  # type: ignore[arg-type]
+        county = s.scalar(select(Region.code).where(Region.level == "county"))
+    r = client.get("/reports/notice.pdf", params={"region": county, "month": f"{year}-{month:02d}"})
+    assert r.status_code == 200, r.text
+    text, reader = _pdf(r.content)
+    _assert_inert(reader)
+    assert re.sub(r"\s", "", LINK) in re.sub(r"\s", "", text)
 
 
 def test_every_part_of_a_table_pdf_is_escaped() -> None:
