@@ -138,3 +138,17 @@ def test_real_nul_characters_are_refused(app, api: TestClient, sample_person, ho
     assert r.status_code == 400
     assert api.get("/api/persons?q=a%00b").status_code == 400
     assert api.get("/api/persons?q=100%2500").status_code == 200  # the text "100%00"
+
+
+def test_query_parameters_are_bounded(app, sample_person) -> None:
+    token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
+    client = TestClient(app, headers={"authorization": f"Basic {token}"})
+    rid = sample_person.resident_id
+    for on in ("9999-12-31", "1900-01-01"):
+        r = client.get(f"/api/persons/{rid}/coverage", params={"on": on})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "on", r.text
+    assert (
+        client.get(f"/api/persons/{rid}/coverage", params={"on": "2017-06-01"}).status_code == 200
+    )
+    r = client.get("/api/persons", params={"q": "张" * 65})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "q"

@@ -6,10 +6,10 @@ Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_in_force
-from safetynet.settlement.submission import ClaimSubmission
+from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import (
@@ -35,6 +35,7 @@ from safetynet.web.access import (
 )
 from safetynet.web.auditing import client_of, record_read
 from safetynet.web.db import get_db, release, write_session
+from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settling import settle_request
@@ -42,6 +43,8 @@ from safetynet.web.settling import settle_request
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
 SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (ledger entry) id")]
+MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
+COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def health() -> dict[str, str]:
 
 @router.get("/persons")
 def api_persons(
-    q: str,
+    q: Annotated[str, Query(max_length=MAX_QUERY)],
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
@@ -113,7 +116,11 @@ def api_coverage(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Enrollment, poverty statuses and the policy in force for the person on a date."""
+    """Enrollment, poverty statuses and the policy in force for the person on a date (from
+    2000-01-01 to a year ahead)."""
+    if not EARLIEST_DATE <= on <= latest_date() + COVERAGE_AHEAD:
+        raise WebError(422, "date_out_of_range", "the date is outside what the scheme covers",
+                       field="on")  # fmt: skip
     p = person_in_region(db, user, resident_id)
     enr = db.scalar(
         select(Enrollment).where(Enrollment.person_id == p.id, Enrollment.year == on.year)
