@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import polars as pl
 
 from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, PovertyStatus
+from safetynet.i18n import N_, gettext_for
 
 KINDS = [k.value for k in ClaimKind]
 LEVELS = [k.value for k in InstitutionLevel]
@@ -26,31 +28,49 @@ STATUSES = [k.value for k in PovertyStatus]
 IN_COUNTY_LEVELS = ("village", "township", "county")
 _YUAN = r"^\d{1,12}(\.\d{1,2})?$"
 _PCT = r"^\d{1,3}(\.\d{1,2})?%$"
-_AMOUNT = "must be an amount ≥ 0 with at most two decimals"
-_EITHER = "give `items`, or `total` and `compliant`"
+_AMOUNT = N_("must be an amount ≥ 0 with at most two decimals")
+_EITHER = N_("give `items`, or `total` and `compliant`")
+ONE_OF = N_("must be one of %(choices)s")
+TRUE_FALSE = N_("must be true or false")
+AT_LEAST_0 = N_("must be ≥ 0")
 
 
 @dataclass(frozen=True)
 class ClaimFileError:
     line: int | None  # JSON lines: line number; Parquet: row number (1-based); None: the file
-    field: str
-    message: str
+    field: str  # the field as the file names it
+    message: str  # a message id of the translation catalog; %(name)s placeholders: params
+    params: dict[str, object] = dataclass_field(default_factory=dict)
+
+    def text(self, locale: str = "en") -> str:
+        """``line N: field: what is wrong`` in ``locale``."""
+        _ = gettext_for(locale)
+        message = _(self.message) % self.params if self.params else _(self.message)
+        where = _("line %(n)s") % {"n": self.line} + ": " if self.line is not None else ""
+        return f"{where}{self.field}: {message}" if self.field else f"{where}{message}"
 
     def __str__(self) -> str:
-        where = f"line {self.line}: " if self.line is not None else ""
-        return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
+        return self.text("en")
 
 
 class ClaimFileRejected(ValueError):
     def __init__(self, path: Path, errors: list[ClaimFileError]) -> None:
         self.path = path
         self.errors = errors
+        super().__init__(self.text("en"))
+
+    def text(self, locale: str = "en") -> str:
+        """Every problem (the first 20) with the file's name, in ``locale``."""
+        _ = gettext_for(locale)
+        errors, path = self.errors, self.path
         if len(errors) == 1 and errors[0].line is None and not errors[0].field:
-            super().__init__(f"{errors[0].message}: {path}")
-            return
-        shown = "\n".join(f"{path}: {e}" for e in errors[:20])
-        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{len(errors)} problem(s) in {path}:\n{shown}{more}")
+            return _("file not found: %(path)s") % {"path": path}
+        shown = "\n".join(f"{path}: {e.text(locale)}" for e in errors[:20])
+        more = "\n" + _("... and %(n)s more") % {"n": len(errors) - 20} if len(errors) > 20 else ""
+        return (
+            _("%(n)s problem(s) in %(path)s:") % {"n": len(errors), "path": path}
+            + f"\n{shown}{more}"
+        )
 
 
 @dataclass(frozen=True)
@@ -73,20 +93,20 @@ def _scalar(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, int | float | str):
         return str(value)
-    raise _Bad("must be a single value, not a list or an object")
+    raise _Bad(N_("must be a single value, not a list or an object"))
 
 
 def _json_value(field: Field, value: Any) -> Any:
     if value is None or field.kind not in ("statuses", "items"):
         return _scalar(value)
     if not isinstance(value, list):
-        raise _Bad("must be a list")
+        raise _Bad(N_("must be a list"))
     if field.kind == "statuses":
         return [_scalar(v) for v in value]
     items = []
     for item in value:
         if not isinstance(item, dict):
-            raise _Bad("each item must be an object {code, class, amount, ...}")
+            raise _Bad(N_("each item must be an object {code, class, amount, ...}"))
         items.append({f.name: _scalar(item.get(f.name)) for f in ITEM_FIELDS})
     return items
 
@@ -101,10 +121,12 @@ def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                errors.append(ClaimFileError(n, "", f"not valid JSON ({exc.msg})"))
+                errors.append(
+                    ClaimFileError(n, "", N_("not valid JSON (%(reason)s)"), {"reason": exc.msg})
+                )
                 continue
             if not isinstance(obj, dict):
-                errors.append(ClaimFileError(n, "", "each line must be one JSON object"))
+                errors.append(ClaimFileError(n, "", N_("each line must be one JSON object")))
                 continue
             record: dict[str, Any] = {"_line": n}
             for field in CLAIM_FIELDS:
@@ -173,9 +195,12 @@ def _flag(col: str) -> pl.Expr:
     )
 
 
-def _check(df: pl.DataFrame, condition: pl.Expr, field: str, message: str) -> list[ClaimFileError]:
+def _check(
+    df: pl.DataFrame, condition: pl.Expr, field: str, message: str, **params: object
+) -> list[ClaimFileError]:
+    """Lines where ``condition`` holds (or is null): ``message`` (a message id) for each."""
     bad = df.filter(condition.fill_null(True)).get_column("_line").to_list()
-    return [ClaimFileError(int(n), field, message) for n in bad]
+    return [ClaimFileError(int(n), field, message, params) for n in bad]
 
 
 def _given_but(df: pl.DataFrame, col: str, parsed: pl.Expr, message: str) -> list[ClaimFileError]:
@@ -187,7 +212,7 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     errors: list[ClaimFileError] = []
     for f in CLAIM_FIELDS:
         if f.required and raw.height and raw.get_column(f.name).null_count() == raw.height:
-            errors.append(ClaimFileError(1, f.name, "required field missing from every claim"))
+            errors.append(ClaimFileError(1, f.name, N_("required field missing from every claim")))
     if errors:
         return _rejected(path, errors)
     df = raw.with_columns(
@@ -200,23 +225,27 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         _flag("in_county").alias("in_county_p"),
         _flag("referral").alias("referral_p"),
     )
-    errors += _check(df, pl.col("claim_no").is_null(), "claim_no", "missing")
+    errors += _check(df, pl.col("claim_no").is_null(), "claim_no", N_("missing"))
     errors += _check(
-        df, pl.col("claim_no").is_duplicated(), "claim_no", "appears twice in the file"
+        df, pl.col("claim_no").is_duplicated(), "claim_no", N_("appears twice in the file")
     )
-    errors += _check(df, pl.col("person_id").is_null(), "person_id", "missing")
-    errors += _check(df, pl.col("date_p").is_null(), "date", "not a date (YYYY-MM-DD)")
-    errors += _check(df, ~pl.col("kind").is_in(KINDS), "kind", f"must be one of {', '.join(KINDS)}")
+    errors += _check(df, pl.col("person_id").is_null(), "person_id", N_("missing"))
+    errors += _check(df, pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"))
+    errors += _check(df, ~pl.col("kind").is_in(KINDS), "kind", ONE_OF, choices=", ".join(KINDS))
+    errors += _check(df, ~pl.col("level").is_in(LEVELS), "level", ONE_OF, choices=", ".join(LEVELS))
     errors += _check(
-        df, ~pl.col("level").is_in(LEVELS), "level", f"must be one of {', '.join(LEVELS)}"
+        df, ~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150")
     )
-    errors += _check(df, ~pl.col("age_p").is_between(0, 150), "age", "must be a whole number 0–150")
-    errors += _given_but(df, "seq", pl.col("seq_p"), "must be a whole number")
+    errors += _given_but(df, "seq", pl.col("seq_p"), N_("must be a whole number"))
     for flag in ("in_county", "referral"):
-        errors += _given_but(df, flag, pl.col(f"{flag}_p"), "must be true or false")
+        errors += _given_but(df, flag, pl.col(f"{flag}_p"), TRUE_FALSE)
     bad_status = pl.col("statuses").list.eval(~pl.element().is_in(STATUSES)).list.any()
     errors += _check(
-        df, bad_status.fill_null(False), "statuses", f"each must be one of {', '.join(STATUSES)}"
+        df,
+        bad_status.fill_null(False),
+        "statuses",
+        N_("each must be one of %(choices)s"),
+        choices=", ".join(STATUSES),
     )
     df = df.with_columns(
         pl.col("date_p").alias("date"),
@@ -279,7 +308,7 @@ def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
     for name, c in col.items():
         given = pl.col(c).is_not_null()
         if name in ("total", "compliant"):
-            errors += _check(df, ~given, c, "required with totals")
+            errors += _check(df, ~given, c, N_("required with totals"))
         malformed = (
             pl.col(c).cast(pl.Int64, strict=False) < 0
             if in_fen
@@ -292,9 +321,12 @@ def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
     total, compliant = fen["total"], fen["compliant"]
     deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
     errors += _check(
-        df, compliant > total - deducted, "compliant", "exceeds the total less what review deducted"
+        df,
+        compliant > total - deducted,
+        "compliant",
+        N_("exceeds the total less what review deducted"),
     )
-    errors += _check(df, essential > compliant, "essential", "exceeds compliant")
+    errors += _check(df, essential > compliant, "essential", N_("exceeds compliant"))
     return errors
 
 
@@ -307,21 +339,21 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     label = {k: f"items.{v}" for k, v in name.items()}
     errors: list[ClaimFileError] = []
     classes = [c.value for c in ItemClass]
-    errors += _check(items, ~pl.col("class").is_in(classes), "items.class", "must be A, B or C")
-    errors += _given_but(items, "essential", _flag("essential"), "must be true or false")
+    errors += _check(items, ~pl.col("class").is_in(classes), "items.class", N_("must be A, B or C"))
+    errors += _given_but(items, "essential", _flag("essential"), TRUE_FALSE)
     if in_fen:
         amount = pl.col("amount_fen").cast(pl.Int64, strict=False)
         deducted = pl.col("deducted_fen").cast(pl.Int64, strict=False)
         self_pay = pl.col("self_pay_bp").cast(pl.Int64, strict=False)
-        errors += _check(items, amount < 0, label["amount"], "must be ≥ 0")
-        errors += _check(items, (deducted < 0).fill_null(False), label["deducted"], "must be ≥ 0")
-        errors += _check(items, (self_pay < 0).fill_null(False), label["self_pay"], "must be ≥ 0")
+        errors += _check(items, amount < 0, label["amount"], AT_LEAST_0)
+        errors += _check(items, (deducted < 0).fill_null(False), label["deducted"], AT_LEAST_0)
+        errors += _check(items, (self_pay < 0).fill_null(False), label["self_pay"], AT_LEAST_0)
     else:
         errors += _check(items, ~pl.col("amount").str.contains(_YUAN), label["amount"], _AMOUNT)
         bad_deducted = pl.col("deducted").is_not_null() & ~pl.col("deducted").str.contains(_YUAN)
         errors += _check(items, bad_deducted, label["deducted"], _AMOUNT)
         bad_pct = pl.col("self_pay").is_not_null() & ~pl.col("self_pay").str.contains(_PCT)
-        errors += _check(items, bad_pct, label["self_pay"], "must be a percentage such as 10%")
+        errors += _check(items, bad_pct, label["self_pay"], N_("must be a percentage such as 10%"))
     if errors:
         return pl.DataFrame(), errors
     if in_fen:
@@ -337,9 +369,9 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     )
     errors += _check(
         items, pl.col("deducted_fen") > pl.col("amount_fen"), label["deducted"],
-        "exceeds the item's amount",
+        N_("exceeds the item's amount"),
     )  # fmt: skip
-    errors += _check(items, pl.col("self_pay_bp") > 10000, label["self_pay"], "above 100%")
+    errors += _check(items, pl.col("self_pay_bp") > 10000, label["self_pay"], N_("above 100%"))
     lines = items.select(
         pl.col("claim_no").alias("claim_key"),
         pl.col("code").cast(pl.String),
@@ -356,12 +388,12 @@ def read_claim_file(path: str | Path) -> ClaimFile:
     """Read and check a claim file (``.jsonl`` / ``.json`` or ``.parquet``)."""
     path = Path(path)
     if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(None, "", "file not found")])
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     if path.suffix == ".parquet":
         return _normalise(_read_parquet(path), path, in_fen=True)
     raw, errors = _read_json_lines(path)
     if raw.is_empty() and not errors:
-        errors = [ClaimFileError(1, "", "the file holds no claims")]
+        errors = [ClaimFileError(1, "", N_("the file holds no claims"))]
     try:
         claim_file = _normalise(raw, path, in_fen=False)
     except ClaimFileRejected as exc:

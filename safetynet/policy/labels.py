@@ -52,6 +52,17 @@ def rule_name(policy: Any, layer_id: str, rule_id: str, lang: str) -> str:
     return rule_id if rule is None else _pick(rule, lang)
 
 
+def source_title(policy: Any, source_id: str, lang: str) -> str:
+    """A source document's title: as published, or its English rendering for English
+    readers when the policy gives one."""
+    source = _policy(policy).sources.get(source_id)
+    if source is None:
+        return source_id
+    if normalize(lang) == "en" and source.document_en:
+        return source.document_en
+    return source.document
+
+
 def pool_name(policy: Any, pool: str, lang: str) -> str:
     """A pool's name; ``pool`` is ``layer/pool`` as accumulators key it (``basic/outpatient``).
 

@@ -4,21 +4,22 @@ nothing), and what the patient pays.
 
 Text is set in the embedded CJK font of :mod:`safetynet.exports.fonts`. A long bill is set
 smaller until the slip fits its one page (down to a floor; a bill longer than that still
-prints, on more pages).
+prints, on more pages). Every text is escaped before it reaches ReportLab's markup: a name
+is never markup.
 """
 
 from __future__ import annotations
 
 import io
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from safetynet.exports.fonts import pdf_font
+from safetynet.exports.pdf import text
 from safetynet.money import fmt_yuan
 from safetynet.web import labels
 from safetynet.web.i18n import translations
@@ -41,8 +42,8 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
                            textColor=colors.HexColor("#555555"))  # fmt: skip
     title = ParagraphStyle("title", parent=body, fontSize=13 * scale, leading=16 * scale)
 
-    def p(text: str, style: ParagraphStyle = body) -> Paragraph:
-        return Paragraph(escape(text), style)
+    def p(value: str, style: ParagraphStyle = body) -> Flowable:
+        return text(value, style)
 
     heading = f"{_('Settlement slip')} {view.claim_no or ''}"
     if view.entry_kind == "reversal":
@@ -107,17 +108,12 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
         "c": fmt_yuan(view.compliant_fen), "b": fmt_yuan(view.institution_borne_fen)}  # fmt: skip
     rows.append([p(_("Total cost")), p(total, small), fmt_yuan(view.total_fen)])
     for layer in view.layers:
-        rule = [escape(rule_label(layer, locale))] if layer.rule_id else []
-        notes = [escape(x) for x in (*layer_facts(layer, _), nothing_paid_text(layer, _),
-                                     layer.source) if x]  # fmt: skip
-        detail = " · ".join(rule)
+        notes = [x for x in (*layer_facts(layer, _), nothing_paid_text(layer, _), layer.source)
+                 if x]  # fmt: skip
+        detail: list[Flowable] = [p(rule_label(layer, locale))] if layer.rule_id else []
         if notes:
-            detail += f" <font size={small.fontSize:.1f} color='#555555'>{' · '.join(notes)}</font>"
-        rows.append([
-            p(layer.name_zh if zh else layer.name_en),
-            Paragraph(detail, body),
-            fmt_yuan(layer.paid_fen),
-        ])  # fmt: skip
+            detail.append(p(" · ".join(notes), small))
+        rows.append([p(layer.name_zh if zh else layer.name_en), detail, fmt_yuan(layer.paid_fen)])
     rows.append([p(_("Paid by all layers")), "", fmt_yuan(view.paid_fen)])
     rows.append([p(_("The patient pays")), "", fmt_yuan(view.out_of_pocket_fen)])
     layers = Table(rows, colWidths=[42 * mm, None, 26 * mm], repeatRows=1)

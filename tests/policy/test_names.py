@@ -38,7 +38,8 @@ def test_a_rule_without_a_name_is_rejected_at_its_line(tmp_path: Path) -> None:
 
 def test_a_named_pool_needs_a_name(tmp_path: Path) -> None:
     text = GOOD.replace("        ratio: 70%\n", "        ratio: 70%\n        pool: inpatient\n")
-    assert "pool(s) inpatient need a name" in problem(tmp_path, text)
+    msg = problem(tmp_path, text)
+    assert "p.yaml:22: layers[basic].rules[inpatient].pool: pool 'inpatient' has no name" in msg
     pools = "    pools:\n      inpatient: {name_en: Inpatient, name_zh: 住院}\n"
     named = text.replace("    rules:\n", pools + "    rules:\n")
     policy = load_policy(write(tmp_path, named))
@@ -70,3 +71,15 @@ def test_unknown_ids_are_returned_as_they_are() -> None:
     anhui = load_policy("anhui-poor-2017")
     assert layer_name(anhui, "gone", "zh_Hans") == "gone"
     assert rule_name(anhui, "basic", "gone", "en") == "gone"
+
+
+@pytest.mark.parametrize("name", sorted(shipped_policies()))
+def test_source_documents_have_a_chinese_title_and_english_for_english_readers(name: str) -> None:
+    from safetynet.policy.labels import source_title
+
+    policy = load_policy(shipped_policies()[name])
+    for sid, source in policy.sources.items():
+        zh = source_title(policy, sid, "zh_Hans")
+        assert HAN.search(zh) and not LATIN_WORD.search(zh), zh
+        en = source_title(policy, sid, "en")
+        assert en == (source.document_en or source.document)
