@@ -67,11 +67,8 @@ def test_the_pdf_puts_every_village_on_a_page_of_its_own(login: Login, web_engin
     month = _month(web_engine)
     with session_scope(web_engine) as s:
         township = s.scalar(select(User.region_code).where(User.username == "township"))
-        villages = dict(
-            s.execute(select(Region.code, Region.name).where(Region.parent_code == township))
-            .tuples()
-            .all()
-        )
+        rows = s.execute(select(Region.code, Region.name).where(Region.parent_code == township))
+        villages = {code: name for code, name in rows}
     r = client.get(f"/reports/notice.pdf?region={township}&month={month}")
     assert r.status_code == 200
     pdf = pypdf.PdfReader(io.BytesIO(r.content))
