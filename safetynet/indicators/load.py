@@ -125,17 +125,29 @@ def category_priority(region_code: str, year: int) -> list[PovertyStatus]:
     return list(best.priority) if best is not None else list(DEFAULT_PRIORITY)
 
 
+def current_sources(conn: Connection, region_code: str, year: int) -> SourceFrames:
+    """The source frames: cut from the current snapshot of a large ledger
+    (:mod:`safetynet.derived`), else read with :func:`load_sources`."""
+    from safetynet.derived.snapshot import current
+    from safetynet.derived.views import indicator_sources, regions_frame
+
+    snap = current(conn)
+    if snap is None:
+        return load_sources(conn, region_code, year)
+    return indicator_sources(snap, regions_frame(conn), region_code, year)
+
+
 def load_frames(
     bind: Bind, region_code: str, year: int, *, lookup: PolicyLookup | None = None
 ) -> IndicatorFrames:
     """The indicator frames of a region and year, read in one transaction."""
     if isinstance(bind, Session):
-        src = load_sources(bind.connection(), region_code, year)
+        src = current_sources(bind.connection(), region_code, year)
     elif isinstance(bind, Connection):
-        src = load_sources(bind, region_code, year)
+        src = current_sources(bind, region_code, year)
     else:
         with bind.connect() as conn:
-            src = load_sources(conn, region_code, year)
+            src = current_sources(conn, region_code, year)
     return assemble(
         src,
         region_code=region_code,

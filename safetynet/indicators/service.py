@@ -83,8 +83,14 @@ def _connection_of(bind: Bind) -> tuple[Connection, bool]:
 
 def indicator_years(bind: Bind) -> list[int]:
     """Scheme years with enrollment or ledger entries, newest first."""
+    from safetynet.derived import views
+    from safetynet.derived.snapshot import current
+
     conn, owned = _connection_of(bind)
     try:
+        snap = current(conn)
+        if snap is not None:  # a large ledger: from its snapshot
+            return sorted({*views.ledger_years(snap), *views.enrollment_years(snap)}, reverse=True)
         years = set(conn.scalars(select(Enrollment.year).distinct()))
         years |= set(conn.scalars(select(Settlement.year).distinct()))
     finally:

@@ -13,7 +13,8 @@ amounts negated) counts in the month it was recorded, as a negative line, so eve
 totals are net of the refunds made in it.
 
 Five queries (the region, the regions under it, the entries, their layers, nothing per row);
-everything else is vectorised Polars. Money is integer fen.
+everything else is vectorised Polars. A large ledger's entries and layers are cut from its
+snapshot instead (:mod:`safetynet.derived`), with the same result. Money is integer fen.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, RegionLevel, code
+from safetynet.derived import views
+from safetynet.derived.snapshot import current
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
 from safetynet.registry.regions import descendants_select, region_path
 from safetynet.security.scope import within
@@ -153,6 +156,11 @@ def notice_regions(session: Session, scope_code: str) -> list[Region]:
 
 def latest_month(session: Session, region_code: str) -> tuple[int, int] | None:
     """The last month in which a settlement of the region's persons was paid (None: none)."""
+    snap = current(session.connection())
+    if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
+        codes = views.scope_codes(views.regions_frame(session.connection()), region_code)
+        day = views.latest_settled(snap, codes)
+        return (day.year, day.month) if day is not None else None
     last = session.scalar(
         select(func.max(Claim.end_date))
         .join(Settlement, Settlement.claim_id == Claim.id)
@@ -326,8 +334,15 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
     regions = list(
         session.scalars(select(Region).where(Region.code.in_(descendants_select(region.code))))
     )
-    entries = _masked_entries(session, region.code, year, month)
-    layer_rows = _layers(session, region.code, year, month)
+    snap = current(session.connection())
+    if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
+        codes = [r.code for r in regions]
+        entries, layer_rows = views.notice_frames(
+            snap, session.connection(), codes, *month_bounds(year, month)
+        )
+    else:
+        entries = _masked_entries(session, region.code, year, month)
+        layer_rows = _layers(session, region.code, year, month)
     layers = _notice_layers(
         layer_rows, sorted(set(entries["policy_id"].to_list())), region.code, start
     )

@@ -1,0 +1,203 @@
+"""What the bureau's pages read, cut from a current :class:`~safetynet.derived.snapshot.Snapshot`.
+
+Each function here answers the same question as a set of SQL statements elsewhere (named in
+its docstring) and returns the same frame, so the computation downstream is shared and the
+tests compare the two: the indicators' source frames (``load.load_sources``), the
+overview's figures (``reports.overview``), a month's public notice entries and layer
+payments (``reports.notice``), the years and policies of the ledger. Regions and
+institutions are small and always read live.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import polars as pl
+from sqlalchemy import Connection, String, select, type_coerce
+
+from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.derived.snapshot import Snapshot
+from safetynet.indicators.fetch import fetch_frame
+from safetynet.indicators.frames import PAYER_COLUMNS, REGION_SCHEMA, SourceFrames
+from safetynet.store.models import Institution, Region
+
+INDICATOR_ENTRY_COLUMNS = [
+    "settlement_id", "claim_id", "entry_kind", "person_id", "policy_id", "claim_date", "kind",
+    "level", "in_county", "total_fen", "compliant_fen", "deducted_fen", "paid_fen",
+    "out_of_pocket_fen",
+]  # fmt: skip
+REVERSAL = "reversal"
+
+
+def regions_frame(conn: Connection) -> pl.DataFrame:
+    query = select(
+        Region.code, Region.name, type_coerce(Region.level, String).label("level"),
+        Region.parent_code,
+    )  # fmt: skip
+    return fetch_frame(conn, query, REGION_SCHEMA)
+
+
+def scope_codes(regions: pl.DataFrame, region_code: str) -> list[str]:
+    """The region's code and every code under it (``registry.regions.descendants``)."""
+    children: dict[str | None, list[str]] = {}
+    for c, p in regions.select("code", "parent_code").iter_rows():
+        children.setdefault(p, []).append(c)
+    if region_code not in set(regions["code"].to_list()):
+        return []
+    out, stack = [region_code], [region_code]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in out:
+                out.append(child)
+                stack.append(child)
+    return out
+
+
+def persons_in(snap: Snapshot, codes: list[str]) -> pl.DataFrame:
+    return snap.registry.persons.filter(pl.col("region_code").is_in(codes))
+
+
+def _of(frame: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    return frame.join(persons.select("person_id"), on="person_id", how="semi")
+
+
+def indicator_sources(
+    snap: Snapshot, regions: pl.DataFrame, region_code: str, year: int
+) -> SourceFrames:
+    """:func:`safetynet.indicators.load.load_sources`, from the snapshot."""
+    persons = persons_in(snap, scope_codes(regions, region_code))
+    enrollment = _of(snap.registry.enrollment, persons)
+    ledger = _of(snap.ledger.entries, persons)
+    entries = ledger.filter(pl.col("year") == year)
+    paid_layers = snap.ledger.layers.filter(pl.col("paid_fen") != 0)
+    layers = paid_layers.join(entries.select("settlement_id"), on="settlement_id", how="semi")
+    prior = ledger.filter(pl.col("year") < year).select("settlement_id", "person_id", "policy_id")
+    prior_paid = (
+        paid_layers.join(prior, on="settlement_id", how="inner")
+        .group_by("person_id", "policy_id", "layer_id")
+        .agg(pl.col("paid_fen").sum())
+    )
+    prior_raised = (
+        enrollment.filter(pl.col("year") < year)
+        .group_by("person_id")
+        .agg(pl.sum_horizontal(PAYER_COLUMNS).sum().alias("raised_fen"))
+    )
+    jan1 = date(year, 1, 1)
+    statuses = snap.registry.statuses.join(
+        persons.select("household_id").unique(), on="household_id", how="semi"
+    ).filter(
+        (pl.col("valid_from") <= jan1) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > jan1))
+    )
+    return SourceFrames(
+        regions=regions,
+        persons=persons.select(
+            "person_id", "household_id", "region_code", "birth_date", "deceased_on"
+        ),
+        enrollment=enrollment.filter(pl.col("year") == year).drop("year"),
+        statuses=statuses,
+        entries=entries.select(INDICATOR_ENTRY_COLUMNS),
+        layers=layers.select("settlement_id", "layer_id", "paid_fen"),
+        prior_raised=prior_raised,
+        prior_paid=prior_paid.select("person_id", "policy_id", "layer_id", "paid_fen"),
+    )
+
+
+def ledger_years(snap: Snapshot) -> list[int]:
+    """Years with ledger entries, newest first (``reports.overview.ledger_years``)."""
+    return sorted(snap.ledger.entries["year"].unique().to_list(), reverse=True)
+
+
+def enrollment_years(snap: Snapshot) -> list[int]:
+    return sorted(snap.registry.enrollment["year"].unique().to_list(), reverse=True)
+
+
+def ledger_policies(snap: Snapshot, year: int) -> list[str]:
+    """The policies the year's entries were settled under, sorted."""
+    entries = snap.ledger.entries.filter(pl.col("year") == year)
+    return sorted(entries["policy_id"].unique().to_list())
+
+
+def overview_figures(snap: Snapshot, codes: list[str], year: int | None) -> dict[str, object]:
+    """The overview's figures but the households (``reports.overview.overview``)."""
+    persons = persons_in(snap, codes)
+    enrolled = _of(snap.registry.enrollment.filter(pl.col("year") == year), persons)
+    entries = _of(snap.ledger.entries.filter(pl.col("year") == year), persons)
+    sign = pl.when(pl.col("entry_kind") == REVERSAL).then(-1).otherwise(1)
+    totals = entries.select(
+        sign.sum().alias("claims"),
+        *(pl.col(c).sum() for c in ("total_fen", "compliant_fen", "paid_fen",
+                                    "out_of_pocket_fen")),
+    ).row(0)  # fmt: skip
+    layers = (
+        snap.ledger.layers.join(entries.select("settlement_id"), on="settlement_id", how="semi")
+        .group_by("layer_id")
+        .agg(pl.col("paid_fen").sum(), pl.col("position").min())
+        .sort("position", "layer_id")
+    )
+    inpatient = pl.col("kind") == ClaimKind.INPATIENT.value
+    levels = {
+        r[0]: r
+        for r in entries.group_by("level")
+        .agg(
+            pl.when(inpatient).then(0).otherwise(sign).sum().alias("visits"),
+            pl.when(inpatient).then(sign).otherwise(0).sum().alias("admissions"),
+            pl.col("total_fen").sum(),
+            pl.col("paid_fen").sum(),
+        )
+        .iter_rows()
+    }
+    ordinary = PovertyStatus.ORDINARY.value
+    return {
+        "persons": persons.height,
+        "enrolled": enrolled.height,
+        "enrolled_poor": enrolled.filter(pl.col("category") != ordinary).height,
+        "claims": int(totals[0] or 0),
+        "total_fen": int(totals[1] or 0),
+        "compliant_fen": int(totals[2] or 0),
+        "paid_fen": int(totals[3] or 0),
+        "out_of_pocket_fen": int(totals[4] or 0),
+        "layers": [(lid, int(v or 0)) for lid, v, _ in layers.iter_rows()],
+        "levels": [
+            (lv.value, int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
+            for lv in InstitutionLevel
+            if (r := levels.get(lv.value)) is not None
+        ],
+    }
+
+
+def latest_settled(snap: Snapshot, codes: list[str]) -> date | None:
+    """The last claim end date of a settlement of the region's persons
+    (``reports.notice.latest_month``)."""
+    entries = _of(snap.ledger.entries, persons_in(snap, codes))
+    last = entries.filter(pl.col("entry_kind") != REVERSAL)["end_date"].max()
+    return last  # type: ignore[return-value]
+
+
+def notice_frames(
+    snap: Snapshot, conn: Connection, codes: list[str], start: date, end: date
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A month's entries (names and IDs masked) and their layer payments, as
+    ``reports.notice._masked_entries`` and ``reports.notice._layers`` return them."""
+    persons = persons_in(snap, codes)
+    t0, t1 = datetime(start.year, start.month, 1), datetime(end.year, end.month, 1)
+    reversal = pl.col("entry_kind") == REVERSAL
+    settled = ~reversal & (pl.col("end_date") >= start) & (pl.col("end_date") < end)
+    refunded = reversal & (pl.col("created_at") >= t0) & (pl.col("created_at") < t1)
+    entries = snap.ledger.entries.filter(settled | refunded).join(
+        persons.select("person_id", "name", "resident_id", "region_code"), on="person_id"
+    )
+    institutions = fetch_frame(
+        conn,
+        select(Institution.code, Institution.name),
+        {"institution_code": pl.String, "institution_name": pl.String},
+    )
+    entries = entries.join(institutions, on="institution_code", how="left").select(
+        pl.col("settlement_id").alias("entry_id"), "entry_kind", "reverses_id", "person_id",
+        "policy_id", "status_mask", "name", "resident_id", "region_code", "institution_code",
+        "institution_name", "level", "kind", "start_date", "end_date", "created_at",
+        "total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen",
+    )  # fmt: skip
+    layers = snap.ledger.layers.join(
+        entries.select(pl.col("entry_id").alias("settlement_id")), on="settlement_id", how="semi"
+    ).select(pl.col("settlement_id").alias("entry_id"), "layer_id", "position", "paid_fen")
+    return entries, layers
