@@ -86,7 +86,8 @@ def indicator_sources(
     statuses = snap.registry.statuses.join(
         persons.select("household_id").unique(), on="household_id", how="semi"
     ).filter(
-        (pl.col("valid_from") <= jan1) & (pl.col("valid_to").is_null() | (pl.col("valid_to") > jan1))
+        (pl.col("valid_from") <= jan1)
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") > jan1))
     )
     return SourceFrames(
         regions=regions,
