@@ -46,7 +46,16 @@ class NoData(IndicatorError):
 
 
 def result_of(frames: IndicatorFrames, query: IndicatorQuery) -> IndicatorResult:
-    """Compute and wrap (pure)."""
+    """Compute and wrap (pure); remembered for frames cut from a snapshot
+    (:mod:`safetynet.derived.memo`: the same data and query give the same result)."""
+    if frames.version is None:
+        return _result_of(frames, query)
+    from safetynet.derived.memo import remembered
+
+    return remembered(("result", frames.version, query), lambda: _result_of(frames, query))
+
+
+def _result_of(frames: IndicatorFrames, query: IndicatorQuery) -> IndicatorResult:
     scope = frames.regions.filter(frames.regions["code"] == frames.region_code)
     return IndicatorResult(
         frame=compute(frames, query),
