@@ -37,6 +37,7 @@ from sqlalchemy import Connection, String, func, select, type_coerce
 from sqlalchemy.engine import make_url
 
 from safetynet.config import get_settings
+from safetynet.derived.facts import combined, facts_of, known_types
 from safetynet.indicators.fetch import fetch_frame
 from safetynet.indicators.frames import PAYER_COLUMNS
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
@@ -52,7 +53,7 @@ from safetynet.store.models import (
 )
 from safetynet.store.models.derived import REGISTRY, revision_ddl
 
-FORMAT = 1  # bump when the stored columns change
+FORMAT = 2  # bump when the stored columns change
 COMPACT_ROWS = 20_000  # tail entries kept in memory before the snapshot is rewritten
 DEFAULT_MIN_ENTRIES = 100_000
 
@@ -111,6 +112,8 @@ class Ledger:
     watermark: int  # the highest entry id held (0: none)
     gaps: tuple[int, ...]  # ids below the watermark not held (PostgreSQL: maybe in flight)
     anchor: tuple[int, int, int] | None  # claim, person and total of the entry at watermark
+    facts: pl.DataFrame  # derived.facts.facts_of the entries, row for row
+    unknown: frozenset[str] = frozenset()  # policies of entries whose layers are unknown
     tail_rows: int = 0  # entries added since the snapshot was last written
 
 
@@ -164,7 +167,9 @@ def read_ledger(conn: Connection) -> Ledger:
     layers = fetch_frame(conn, _LAYERS, LAYER_SCHEMA)
     watermark = int(entries["settlement_id"].max() or 0)  # type: ignore[arg-type]
     gaps = _gaps(entries["settlement_id"], watermark, conn.dialect.name)
-    return Ledger(entries, layers, watermark, gaps, _anchor_of(entries, watermark))
+    facts, unknown = facts_of(entries, layers)
+    anchor = _anchor_of(entries, watermark)
+    return Ledger(entries, layers, watermark, gaps, anchor, facts, frozenset(unknown))
 
 
 def registry_token(conn: Connection) -> int | None:
@@ -206,11 +211,13 @@ def _tail(conn: Connection, ledger: Ledger) -> Ledger | None:
     gaps += _gaps(ids, watermark, conn.dialect.name, start=ledger.watermark)
     merged = pl.concat([ledger.entries, entries], rechunk=False)
     merged_layers = pl.concat([ledger.layers, layers], rechunk=False)
+    new_facts, unknown = facts_of(entries, layers)
+    facts = combined(ledger.facts, new_facts)
     if merged.n_chunks() > 32:
-        merged, merged_layers = merged.rechunk(), merged_layers.rechunk()
+        merged, merged_layers, facts = merged.rechunk(), merged_layers.rechunk(), facts.rechunk()
     return Ledger(
         merged, merged_layers, watermark, gaps, _anchor_of(entries, watermark) or ledger.anchor,
-        ledger.tail_rows + entries.height,
+        facts, ledger.unknown | unknown, ledger.tail_rows + entries.height,
     )  # fmt: skip
 
 
@@ -245,8 +252,9 @@ def save_ledger(ledger: Ledger, where: Path) -> Ledger:
     where.mkdir(parents=True, exist_ok=True)
     _write(ledger.entries, where / "ledger-entries.parquet")
     _write(ledger.layers, where / "ledger-layers.parquet")
+    _write(ledger.facts, where / "ledger-facts.parquet")
     meta = {"format": FORMAT, "watermark": ledger.watermark, "gaps": list(ledger.gaps),
-            "anchor": ledger.anchor}  # fmt: skip
+            "anchor": ledger.anchor, "types": _types_key(ledger.facts)}  # fmt: skip
     _write_json(meta, where / "ledger.json")  # written last: it names what the files hold
     return replace(ledger, tail_rows=0)
 
@@ -274,13 +282,23 @@ def load_ledger(where: Path) -> Ledger | None:
     try:
         entries = pl.read_parquet(where / "ledger-entries.parquet")
         layers = pl.read_parquet(where / "ledger-layers.parquet")
+        facts = pl.read_parquet(where / "ledger-facts.parquet")
     except (OSError, pl.exceptions.PolarsError):
         return None
     anchor = tuple(meta["anchor"]) if meta["anchor"] else None
-    ledger = Ledger(entries, layers, int(meta["watermark"]), tuple(meta["gaps"]), anchor)  # type: ignore[arg-type]
-    if _anchor_of(entries, ledger.watermark) != ledger.anchor:  # files of another write
+    if _anchor_of(entries, int(meta["watermark"])) != anchor:  # files of another write
         return None
-    return ledger
+    if facts.height != entries.height or meta.get("types") != _types_key(facts):
+        facts, _ = facts_of(entries, layers)  # the policies' layers changed since
+    unknown = frozenset(known_types(facts["policy_id"].unique().to_list())[1])
+    return Ledger(entries, layers, int(meta["watermark"]), tuple(meta["gaps"]), anchor,  # type: ignore[arg-type]
+                  facts, unknown)  # fmt: skip
+
+
+def _types_key(facts: pl.DataFrame) -> str:
+    """What the facts' layer types were computed from: the ledger's policies' layers."""
+    types, _ = known_types(facts["policy_id"].unique().to_list())
+    return hashlib.sha256(str(sorted(types.rows())).encode()).hexdigest()
 
 
 def load_registry(where: Path, token: int) -> Registry | None:

@@ -10,15 +10,30 @@ institutions are small and always read live.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 
-from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
+from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot
 from safetynet.indicators.fetch import fetch_frame
-from safetynet.indicators.frames import PAYER_COLUMNS, REGION_SCHEMA, SourceFrames
+from safetynet.indicators.frames import (
+    ENTRY_SCHEMA,
+    LAYER_SCHEMA,
+    PAY_COLUMNS,
+    PAYER_COLUMNS,
+    PRIOR_PAID_SCHEMA,
+    REGION_KEYS,
+    REGION_SCHEMA,
+    IndicatorFrames,
+    SourceFrames,
+    _persons,
+    region_index,
+)
+from safetynet.indicators.layers import layer_types
 from safetynet.store.models import Institution, Region
 
 INDICATOR_ENTRY_COLUMNS = [
@@ -61,21 +76,22 @@ def _of(frame: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
     return frame.join(persons.select("person_id"), on="person_id", how="semi")
 
 
-def indicator_sources(
-    snap: Snapshot, regions: pl.DataFrame, region_code: str, year: int
+def _registry_sources(
+    snap: Snapshot, regions: pl.DataFrame, persons: pl.DataFrame, year: int
 ) -> SourceFrames:
-    """:func:`safetynet.indicators.load.load_sources`, from the snapshot."""
-    persons = persons_in(snap, scope_codes(regions, region_code))
+    """The source frames of the persons, without the year's entries and layers."""
     enrollment = _of(snap.registry.enrollment, persons)
-    ledger = _of(snap.ledger.entries, persons)
-    entries = ledger.filter(pl.col("year") == year)
+    prior = (
+        _of(snap.ledger.facts.filter(pl.col("year") < year), persons)
+        .select("settlement_id", "person_id", "policy_id")
+    )  # fmt: skip
     paid_layers = snap.ledger.layers.filter(pl.col("paid_fen") != 0)
-    layers = paid_layers.join(entries.select("settlement_id"), on="settlement_id", how="semi")
-    prior = ledger.filter(pl.col("year") < year).select("settlement_id", "person_id", "policy_id")
     prior_paid = (
         paid_layers.join(prior, on="settlement_id", how="inner")
         .group_by("person_id", "policy_id", "layer_id")
         .agg(pl.col("paid_fen").sum())
+        if not prior.is_empty()
+        else pl.DataFrame(schema=PRIOR_PAID_SCHEMA)
     )
     prior_raised = (
         enrollment.filter(pl.col("year") < year)
@@ -96,11 +112,69 @@ def indicator_sources(
         ),
         enrollment=enrollment.filter(pl.col("year") == year).drop("year"),
         statuses=statuses,
-        entries=entries.select(INDICATOR_ENTRY_COLUMNS),
-        layers=layers.select("settlement_id", "layer_id", "paid_fen"),
+        entries=pl.DataFrame(schema=ENTRY_SCHEMA),
+        layers=pl.DataFrame(schema=LAYER_SCHEMA),
         prior_raised=prior_raised,
         prior_paid=prior_paid.select("person_id", "policy_id", "layer_id", "paid_fen"),
     )
+
+
+def indicator_sources(
+    snap: Snapshot, regions: pl.DataFrame, region_code: str, year: int
+) -> SourceFrames:
+    """:func:`safetynet.indicators.load.load_sources`, from the snapshot."""
+    persons = persons_in(snap, scope_codes(regions, region_code))
+    src = _registry_sources(snap, regions, persons, year)
+    entries = _of(snap.ledger.entries.filter(pl.col("year") == year), persons)
+    paid_layers = snap.ledger.layers.filter(pl.col("paid_fen") != 0)
+    layers = paid_layers.join(entries.select("settlement_id"), on="settlement_id", how="semi")
+    return replace(
+        src,
+        entries=entries.select(INDICATOR_ENTRY_COLUMNS),
+        layers=layers.select("settlement_id", "layer_id", "paid_fen"),
+    )
+
+
+def of_year(frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The rows of the year (the frame itself when it holds no other year: no copy)."""
+    years = frame["year"]
+    if years.len() and years.min() == year and years.max() == year:
+        return frame
+    return frame.filter(pl.col("year") == year)
+
+
+def indicator_frames(
+    snap: Snapshot,
+    regions: pl.DataFrame,
+    region_code: str,
+    year: int,
+    priority: list[PovertyStatus],
+) -> IndicatorFrames:
+    """``assemble(indicator_sources(...))`` — the same frames but for the entries' order —,
+    with the entries taken from the snapshot's precomputed facts."""
+    index = region_index(regions, region_code)
+    facts = of_year(snap.ledger.facts, year)
+    earlier = snap.ledger.facts.filter(pl.col("year") < year)["settlement_id"]
+    key = ("persons", snap.registry.token, hash(tuple(index.rows())), region_code, year,
+           earlier.len(), earlier.sum(), tuple(priority))  # fmt: skip
+
+    def people_of() -> tuple[pl.DataFrame, set[str]]:
+        persons = persons_in(snap, index["code"].to_list())
+        src = _registry_sources(snap, regions, persons, year)
+        prior = set(src.prior_paid["policy_id"].unique().to_list())
+        return _persons(src, index, year, layer_types(prior), priority), prior
+
+    people, prior = remembered(key, people_of)  # the same registry and earlier years
+    used = set(facts["policy_id"].unique().to_list()) | prior
+    if used & snap.ledger.unknown:
+        layer_types(used)  # raises UnknownPolicy, naming the policy
+    who = people.select("person_id", *REGION_KEYS.values(), "category")
+    entries = facts.join(who, on="person_id", how="inner").select(
+        "claim_id", "person_id", *REGION_KEYS.values(), "category", "month", "kind", "level",
+        "in_county", "sign", "total_fen", "compliant_fen", "deducted_fen", "paid_fen", "oop_fen",
+        *PAY_COLUMNS,
+    )  # fmt: skip
+    return IndicatorFrames(region_code, year, index, people, entries)
 
 
 def ledger_years(snap: Snapshot) -> list[int]:
@@ -118,27 +192,41 @@ def ledger_policies(snap: Snapshot, year: int) -> list[str]:
     return sorted(entries["policy_id"].unique().to_list())
 
 
+def _layer_order(policy_ids: list[str]) -> dict[str, int]:
+    """Each layer id's first place in the cascade of the given policies."""
+    from safetynet.settlement.policies import policy_by_id
+
+    order: dict[str, int] = {}
+    for pid in policy_ids:
+        cp = policy_by_id(pid)
+        for i, layer in enumerate(cp.policy.layers if cp is not None else []):
+            order[layer.id] = min(order.get(layer.id, i), i)
+    return order
+
+
 def overview_figures(snap: Snapshot, codes: list[str], year: int | None) -> dict[str, object]:
     """The overview's figures but the households (``reports.overview.overview``)."""
     persons = persons_in(snap, codes)
     enrolled = _of(snap.registry.enrollment.filter(pl.col("year") == year), persons)
-    entries = _of(snap.ledger.entries.filter(pl.col("year") == year), persons)
-    sign = pl.when(pl.col("entry_kind") == REVERSAL).then(-1).otherwise(1)
-    totals = entries.select(
-        sign.sum().alias("claims"),
-        *(pl.col(c).sum() for c in ("total_fen", "compliant_fen", "paid_fen",
-                                    "out_of_pocket_fen")),
-    ).row(0)  # fmt: skip
-    layers = (
-        snap.ledger.layers.join(entries.select("settlement_id"), on="settlement_id", how="semi")
-        .group_by("layer_id")
-        .agg(pl.col("paid_fen").sum(), pl.col("position").min())
-        .sort("position", "layer_id")
-    )
-    inpatient = pl.col("kind") == ClaimKind.INPATIENT.value
+    facts = snap.ledger.facts if year is None else of_year(snap.ledger.facts, year)
+    facts = _of(facts.filter(pl.col("year") == year) if year is None else facts, persons)
+    layer_cols = [c for c in facts.columns if c.startswith("layer_")]
+    sums = facts.select(
+        pl.col("sign").cast(pl.Int64).sum().alias("claims"),
+        *(pl.col(c).sum() for c in ("total_fen", "compliant_fen", "paid_fen", "oop_fen")),
+        *(pl.col(c).sum().alias(f"sum {c}") for c in layer_cols),
+        *(pl.col(c).is_not_null().any().alias(f"any {c}") for c in layer_cols),
+    ).row(0, named=True)
+    order = _layer_order(sorted(facts["policy_id"].unique().to_list()))
+    present = [
+        c.removeprefix("layer_").removesuffix("_fen") for c in layer_cols if sums[f"any {c}"]
+    ]
+    present.sort(key=lambda lid: (order.get(lid, len(order)), lid))
+    inpatient = pl.col("kind") == code(ClaimKind.INPATIENT)
+    sign = pl.col("sign").cast(pl.Int64)
     levels = {
         r[0]: r
-        for r in entries.group_by("level")
+        for r in facts.group_by("level")
         .agg(
             pl.when(inpatient).then(0).otherwise(sign).sum().alias("visits"),
             pl.when(inpatient).then(sign).otherwise(0).sum().alias("admissions"),
@@ -152,16 +240,16 @@ def overview_figures(snap: Snapshot, codes: list[str], year: int | None) -> dict
         "persons": persons.height,
         "enrolled": enrolled.height,
         "enrolled_poor": enrolled.filter(pl.col("category") != ordinary).height,
-        "claims": int(totals[0] or 0),
-        "total_fen": int(totals[1] or 0),
-        "compliant_fen": int(totals[2] or 0),
-        "paid_fen": int(totals[3] or 0),
-        "out_of_pocket_fen": int(totals[4] or 0),
-        "layers": [(lid, int(v or 0)) for lid, v, _ in layers.iter_rows()],
+        "claims": int(sums["claims"] or 0),
+        "total_fen": int(sums["total_fen"] or 0),
+        "compliant_fen": int(sums["compliant_fen"] or 0),
+        "paid_fen": int(sums["paid_fen"] or 0),
+        "out_of_pocket_fen": int(sums["oop_fen"] or 0),
+        "layers": [(lid, int(sums[f"sum layer_{lid}_fen"] or 0)) for lid in present],
         "levels": [
             (lv.value, int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
             for lv in InstitutionLevel
-            if (r := levels.get(lv.value)) is not None
+            if (r := levels.get(code(lv))) is not None
         ],
     }
 

@@ -145,18 +145,21 @@ def _frames(
 ) -> IndicatorFrames:
     from safetynet.derived.memo import remembered
     from safetynet.derived.snapshot import current
-    from safetynet.derived.views import indicator_sources, regions_frame
+    from safetynet.derived.views import indicator_frames, indicator_sources, regions_frame
 
     snap = current(conn)
     if snap is None:
         return _assembled(load_sources(conn, region_code, year), region_code, year, lookup)
     regions = regions_frame(conn)
+    priority = category_priority(region_code, year)
     url = conn.engine.url.render_as_string(hide_password=True)
     key = ("frames", url, snap.version, hash(tuple(regions.rows())), region_code, year)
 
     def build() -> IndicatorFrames:
-        src = indicator_sources(snap, regions, region_code, year)
-        return _assembled(src, region_code, year, lookup)
+        if lookup is not None:
+            src = indicator_sources(snap, regions, region_code, year)
+            return _assembled(src, region_code, year, lookup)
+        return indicator_frames(snap, regions, region_code, year, priority)
 
     if lookup is not None:  # a caller's own policies: nothing remembered
         return build()
