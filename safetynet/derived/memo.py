@@ -37,3 +37,19 @@ def remembered(key: Hashable, compute: Callable[[], T]) -> T:
 def forget() -> None:
     with _LOCK:
         _STORE.clear()
+
+
+def recall(key: Hashable) -> object | None:
+    """The value stored under ``key`` by :func:`keep` (or :func:`remembered`), if any."""
+    with _LOCK:
+        if key in _STORE:
+            _STORE.move_to_end(key)
+            return _STORE[key]
+    return None
+
+
+def keep(key: Hashable, value: object) -> None:
+    with _LOCK:
+        _STORE[key] = value
+        while len(_STORE) > SIZE:
+            _STORE.popitem(last=False)

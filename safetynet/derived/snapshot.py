@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -114,6 +115,7 @@ class Ledger:
     anchor: tuple[int, int, int] | None  # claim, person and total of the entry at watermark
     facts: pl.DataFrame  # derived.facts.facts_of the entries, row for row
     unknown: frozenset[str] = frozenset()  # policies of entries whose layers are unknown
+    origin: int = 0  # random, drawn when the ledger was read from scratch (kept by tails)
     tail_rows: int = 0  # entries added since the snapshot was last written
 
 
@@ -169,7 +171,8 @@ def read_ledger(conn: Connection) -> Ledger:
     gaps = _gaps(entries["settlement_id"], watermark, conn.dialect.name)
     facts, unknown = facts_of(entries, layers)
     anchor = _anchor_of(entries, watermark)
-    return Ledger(entries, layers, watermark, gaps, anchor, facts, frozenset(unknown))
+    origin = secrets.randbits(62)
+    return Ledger(entries, layers, watermark, gaps, anchor, facts, frozenset(unknown), origin)
 
 
 def registry_token(conn: Connection) -> int | None:
@@ -217,7 +220,7 @@ def _tail(conn: Connection, ledger: Ledger) -> Ledger | None:
         merged, merged_layers, facts = merged.rechunk(), merged_layers.rechunk(), facts.rechunk()
     return Ledger(
         merged, merged_layers, watermark, gaps, _anchor_of(entries, watermark) or ledger.anchor,
-        facts, ledger.unknown | unknown, ledger.tail_rows + entries.height,
+        facts, ledger.unknown | unknown, ledger.origin, ledger.tail_rows + entries.height,
     )  # fmt: skip
 
 
@@ -254,7 +257,8 @@ def save_ledger(ledger: Ledger, where: Path) -> Ledger:
     _write(ledger.layers, where / "ledger-layers.parquet")
     _write(ledger.facts, where / "ledger-facts.parquet")
     meta = {"format": FORMAT, "watermark": ledger.watermark, "gaps": list(ledger.gaps),
-            "anchor": ledger.anchor, "types": _types_key(ledger.facts)}  # fmt: skip
+            "anchor": ledger.anchor, "types": _types_key(ledger.facts),
+            "origin": ledger.origin}  # fmt: skip
     _write_json(meta, where / "ledger.json")  # written last: it names what the files hold
     return replace(ledger, tail_rows=0)
 
@@ -292,7 +296,7 @@ def load_ledger(where: Path) -> Ledger | None:
         facts, _ = facts_of(entries, layers)  # the policies' layers changed since
     unknown = frozenset(known_types(facts["policy_id"].unique().to_list())[1])
     return Ledger(entries, layers, int(meta["watermark"]), tuple(meta["gaps"]), anchor,  # type: ignore[arg-type]
-                  facts, unknown)  # fmt: skip
+                  facts, unknown, int(meta.get("origin", 0)))  # fmt: skip
 
 
 def _types_key(facts: pl.DataFrame) -> str:

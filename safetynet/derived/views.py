@@ -10,14 +10,14 @@ institutions are small and always read live.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
-from safetynet.derived.memo import remembered
+from safetynet.derived.memo import keep, recall, remembered
 from safetynet.derived.snapshot import Snapshot
 from safetynet.indicators.fetch import fetch_frame
 from safetynet.indicators.frames import (
@@ -169,12 +169,38 @@ def indicator_frames(
     if used & snap.ledger.unknown:
         layer_types(used)  # raises UnknownPolicy, naming the policy
     who = people.select("person_id", *REGION_KEYS.values(), "category")
-    entries = facts.join(who, on="person_id", how="inner").select(
-        "claim_id", "person_id", *REGION_KEYS.values(), "category", "month", "kind", "level",
-        "in_county", "sign", "total_fen", "compliant_fen", "deducted_fen", "paid_fen", "oop_fen",
-        *PAY_COLUMNS,
-    )  # fmt: skip
+
+    def entries_of(rows: pl.DataFrame) -> pl.DataFrame:
+        return rows.join(who, on="person_id", how="inner").select(
+            "claim_id", "person_id", *REGION_KEYS.values(), "category", "month", "kind",
+            "level", "in_county", "sign", "total_fen", "compliant_fen", "deducted_fen",
+            "paid_fen", "oop_fen", *PAY_COLUMNS,
+        )  # fmt: skip
+
+    # the same persons at an earlier ledger version: add the entries recorded since
+    ledger = snap.ledger
+    before = recall(("entries", key))
+    same = isinstance(before, _Entries) and before.origin == ledger.origin
+    if same and before.watermark <= ledger.watermark:  # type: ignore[union-attr]
+        ids = pl.col("settlement_id")
+        since = facts.filter((ids > before.watermark) | ids.is_in(list(before.gaps)))  # type: ignore[union-attr]
+        entries = pl.concat([before.entries, entries_of(since)], rechunk=False)  # type: ignore[union-attr]
+        if entries.n_chunks() > 16:
+            entries = entries.rechunk()
+    else:
+        entries = entries_of(facts)
+    keep(("entries", key), _Entries(ledger.origin, ledger.watermark, ledger.gaps, entries))
     return IndicatorFrames(region_code, year, index, people, entries)
+
+
+@dataclass(frozen=True)
+class _Entries:
+    """A region-year's entries at a ledger version (watermark and gaps)."""
+
+    origin: int
+    watermark: int
+    gaps: tuple[int, ...]
+    entries: pl.DataFrame
 
 
 def ledger_years(snap: Snapshot) -> list[int]:
