@@ -20,7 +20,7 @@ snapshot instead (:mod:`safetynet.derived`), with the same result. Money is inte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -30,7 +30,8 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, RegionLevel, code
 from safetynet.derived import views
-from safetynet.derived.snapshot import current
+from safetynet.derived.memo import remembered
+from safetynet.derived.snapshot import Snapshot, current
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
 from safetynet.registry.regions import descendants_select, region_path
 from safetynet.security.scope import within
@@ -329,16 +330,35 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
     if not 1 <= month <= 12:
         raise NoticeError("month_invalid", f"month {month} is not 1 to 12", field="month")
     region = notice_region(session, region_code)
-    level = RegionLevel(region.level)
-    start, _ = month_bounds(year, month)
     regions = list(
         session.scalars(select(Region).where(Region.code.in_(descendants_select(region.code))))
     )
     snap = current(session.connection())
     if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
         codes = [r.code for r in regions]
+        tree = tuple(sorted((r.code, r.name, str(r.level), r.parent_code or "") for r in regions))
+        key = ("notice", snap.version, hash(tree), region.code, year, month)
+        notice = remembered(
+            key, lambda: _notice_of(session, region, regions, year, month, snap, codes)
+        )
+        return replace(notice, region_path=region_path(session, region.code))
+    return _notice_of(session, region, regions, year, month)
+
+
+def _notice_of(
+    session: Session,
+    region: Region,
+    regions: list[Region],
+    year: int,
+    month: int,
+    snap: Snapshot | None = None,
+    codes: list[str] | None = None,
+) -> Notice:
+    level = RegionLevel(region.level)
+    start, _ = month_bounds(year, month)
+    if snap is not None:
         entries, layer_rows = views.notice_frames(
-            snap, session.connection(), codes, *month_bounds(year, month)
+            snap, session.connection(), codes or [], *month_bounds(year, month)
         )
     else:
         entries = _masked_entries(session, region.code, year, month)
