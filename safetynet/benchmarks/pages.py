@@ -4,7 +4,8 @@
 and brings its derived snapshot up to date; :func:`time_pages` starts the real server
 (uvicorn, one worker, in a separate process) on it, logs in as the demo ``bureau`` user and
 times every page: the first load after the server started, then repeated loads (median),
-then once more right after a refund was recorded (the ledger's tail). :func:`time_arithmetic`
+then once more right after a refund was recorded (the ledger's tail) — each as wall time
+and as the CPU time the server process spent on it. :func:`time_arithmetic`
 times the indicator computation alone, on frames already in memory, and
 :func:`time_cli` the report commands as a user runs them (a new process each).
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 from sqlalchemy import select
 
 from safetynet.benchmarks.api_load import start_server
@@ -40,6 +42,13 @@ class PageTime:
     after_refund: float | None = None
     status: int = 200
     size: int = 0
+    cpu_first: float = 0.0  # CPU seconds the server spent on the first load
+    cpu_repeated: list[float] = field(default_factory=list)
+    cpu_after_refund: float = 0.0
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_repeated) if self.cpu_repeated else 0.0
 
     @property
     def median(self) -> float:
@@ -117,11 +126,23 @@ def _login(client: httpx.Client) -> None:
         raise RuntimeError(f"login failed: {r.status_code}")
 
 
-def _get(client: httpx.Client, path: str) -> tuple[float, int, int]:
-    start = time.perf_counter()
-    r = client.get(path)
-    body = r.content
-    return time.perf_counter() - start, r.status_code, len(body)
+class _Timer:
+    """Wall time of a request and the CPU time the server process spent meanwhile (on a busy
+    machine the second is the steadier figure)."""
+
+    def __init__(self, client: httpx.Client, pid: int) -> None:
+        self.client, self.server = client, psutil.Process(pid)
+
+    def _cpu(self) -> float:
+        t = self.server.cpu_times()
+        return t.user + t.system
+
+    def get(self, path: str) -> tuple[float, float, int, int]:
+        cpu = self._cpu()
+        start = time.perf_counter()
+        r = self.client.get(path)
+        body = r.content
+        return time.perf_counter() - start, self._cpu() - cpu, r.status_code, len(body)
 
 
 def _latest_month(url: str) -> tuple[str, str]:
@@ -167,14 +188,16 @@ def time_pages(url: str, port: int, repeats: int, data_dir: Path) -> list[PageTi
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600) as client:
             _login(client)
+            timer = _Timer(client, proc.pid)
             for path in paths:
-                first, status, size = _get(client, path)
-                runs = [_get(client, path)[0] for _ in range(repeats)]
-                out.append(PageTime(path, first, runs, status=status, size=size))
+                first, cpu, status, size = timer.get(path)
+                runs = [timer.get(path) for _ in range(repeats)]
+                out.append(PageTime(path, first, [r[0] for r in runs], status=status, size=size,
+                                    cpu_first=cpu, cpu_repeated=[r[1] for r in runs]))  # fmt: skip
             _refund_one(url)
             for row in out:
-                seconds, status, _ = _get(client, row.path)
-                row.after_refund = seconds
+                seconds, cpu, status, _ = timer.get(row.path)
+                row.after_refund, row.cpu_after_refund = seconds, cpu
                 row.status = max(row.status, status)
     finally:
         proc.terminate()

@@ -56,16 +56,18 @@ def bench_pages(
             + f"; snapshot current in {prep.snapshot_seconds:.1f} s)"
         )
         table = Table("page", "first load, s", f"repeated (median of {repeats}), s",
-                      "after a refund, s", "HTTP", title=title)  # fmt: skip
+                      "after a refund, s", "server CPU, s (first / repeated / after)", "HTTP",
+                      title=title)  # fmt: skip
         for t in times:
+            cpu = f"{t.cpu_first:.2f} / {t.cpu_median:.2f} / {t.cpu_after_refund:.2f}"
             table.add_row(t.path, _mark(t.first), _mark(t.median),
-                          _mark(t.after_refund or 0.0), str(t.status))  # fmt: skip
+                          _mark(t.after_refund or 0.0), cpu, str(t.status))  # fmt: skip
         for label, seconds in arithmetic:
-            table.add_row(f"indicator arithmetic only: {label}", "", f"{seconds:.2f}", "", "")
+            table.add_row(f"indicator arithmetic only: {label}", "", f"{seconds:.2f}", "", "", "")
         if cli:
             with console.status(f"{name}: timing the report commands"):
                 for command, seconds, code in time_cli(url, data_dir):
-                    table.add_row(command, f"{seconds:.2f}", "", "", f"exit {code}")
+                    table.add_row(command, f"{seconds:.2f}", "", "", "", f"exit {code}")
         console.print(table)
 
 
