@@ -72,7 +72,7 @@ def pages(region: str, month: str, village: str) -> list[str]:
         f"/dashboard?{q}",
         f"/dashboard.xlsx?{q}",
         f"/indicators?{q}",
-        f"/indicators?{q}&period=month&by=village&by_category=true",
+        f"/indicators?{q}&period=month&by=township",
         f"/indicators.xlsx?{q}",
         f"/reports/notice?region={region}&month={month}",
         f"/reports/notice?region={village}&month={month}",
