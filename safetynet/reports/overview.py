@@ -1,7 +1,8 @@
 """The overview a user sees first: the registry and a year of the ledger, for their region.
 
 All figures are SQL aggregates (one query each), restricted to the region by a sub-select of
-the region tree; money is integer fen. Reversals are ledger entries with negated amounts, so
+the region tree — or, for a large ledger, sums over its snapshot (:mod:`safetynet.derived`),
+with the same result; money is integer fen. Reversals are ledger entries with negated amounts, so
 sums over the ledger are net of refunds.
 """
 
