@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import threading
@@ -34,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, Engine, String, func, inspect, select, type_coerce
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from safetynet.config import get_settings
 from safetynet.derived.facts import combined, facts_of, known_types
@@ -54,6 +56,7 @@ from safetynet.store.models import (
 )
 from safetynet.store.models.derived import REGISTRY, revision_ddl
 
+log = logging.getLogger(__name__)
 FORMAT = 2  # bump when the stored columns change
 COMPACT_ROWS = 20_000  # tail entries kept in memory before the snapshot is rewritten
 DEFAULT_MIN_ENTRIES = 100_000
@@ -343,12 +346,36 @@ def current(conn: Connection, *, force: bool = False) -> Snapshot | None:
             top = conn.scalar(select(func.max(S.id))) or 0
             if top < min_entries():
                 return None
+        if snap is None and not _has_token_table(conn, url):
+            return None  # a database not yet upgraded: read directly
         snap = _refresh(conn, url, snap)
         if snap is None:
             _CACHE.pop(url, None)
         else:
             _CACHE[url] = snap
         return snap
+
+
+_TABLES: dict[str, bool] = {}
+
+
+def _has_token_table(conn: Connection, url: str) -> bool:
+    if not _TABLES.get(url):
+        _TABLES[url] = inspect(conn).has_table(DerivedRevision.__tablename__)
+    return _TABLES[url]
+
+
+def warm(engine: Engine) -> None:
+    """Load the snapshot of a large ledger into memory when its files are there (server
+    start-up: the first page then finds it); nothing for a small ledger or without files."""
+    url = engine.url.render_as_string(hide_password=False)
+    if not _persistent(url) or not (snapshot_dir(url) / "ledger.json").exists():
+        return
+    try:
+        with engine.connect() as conn:
+            current(conn)
+    except (OSError, SQLAlchemyError, pl.exceptions.PolarsError) as exc:  # pages read anyway
+        log.warning("the derived snapshot was not loaded at start-up: %s", exc)
 
 
 def _refresh(conn: Connection, url: str, snap: Snapshot | None) -> Snapshot | None:

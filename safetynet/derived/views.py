@@ -231,53 +231,90 @@ def _layer_order(policy_ids: list[str]) -> dict[str, int]:
 
 
 def overview_figures(snap: Snapshot, codes: list[str], year: int | None) -> dict[str, object]:
-    """The overview's figures but the households (``reports.overview.overview``)."""
+    """The overview's figures but the households (``reports.overview.overview``): sums over
+    the year's entries of the region's persons, remembered per registry token and region and
+    brought forward by the entries recorded since (every figure is a sum)."""
     persons = persons_in(snap, codes)
+    ledger = snap.ledger
+    key = ("overview", snap.registry.token, ledger.origin, tuple(codes), year)
+    before = recall(key)
+    facts = ledger.facts if year is None else of_year(ledger.facts, year)
+    if year is None:
+        facts = facts.filter(pl.col("year").is_null())
+    if isinstance(before, _Sums) and before.watermark <= ledger.watermark:
+        ids = pl.col("settlement_id")
+        facts = facts.filter((ids > before.watermark) | ids.is_in(list(before.gaps)))
+    sums = _entry_sums(_of(facts, persons))
+    if isinstance(before, _Sums):
+        sums = _add(before.sums, sums)
+    keep(key, _Sums(ledger.watermark, ledger.gaps, sums))
     enrolled = _of(snap.registry.enrollment.filter(pl.col("year") == year), persons)
-    facts = snap.ledger.facts if year is None else of_year(snap.ledger.facts, year)
-    facts = _of(facts.filter(pl.col("year") == year) if year is None else facts, persons)
+    ordinary = PovertyStatus.ORDINARY.value
+    order = _layer_order(sorted(sums["policies"]))
+    present = sorted(sums["layers"], key=lambda lid: (order.get(lid, len(order)), lid))
+    return {
+        "persons": persons.height,
+        "enrolled": enrolled.height,
+        "enrolled_poor": enrolled.filter(pl.col("category") != ordinary).height,
+        **{k: sums[k] for k in ("claims", "total_fen", "compliant_fen", "paid_fen")},
+        "out_of_pocket_fen": sums["oop_fen"],
+        "layers": [(lid, sums["layers"][lid]) for lid in present],
+        "levels": [
+            (lv.value, *sums["levels"][code(lv)])
+            for lv in InstitutionLevel
+            if code(lv) in sums["levels"]
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class _Sums:
+    watermark: int
+    gaps: tuple[int, ...]
+    sums: dict  # type: ignore[type-arg]
+
+
+def _entry_sums(facts: pl.DataFrame) -> dict:  # type: ignore[type-arg]
+    """The overview's sums over some entries (see :func:`overview_figures`)."""
     layer_cols = [c for c in facts.columns if c.startswith("layer_")]
-    sums = facts.select(
+    row = facts.select(
         pl.col("sign").cast(pl.Int64).sum().alias("claims"),
         *(pl.col(c).sum() for c in ("total_fen", "compliant_fen", "paid_fen", "oop_fen")),
         *(pl.col(c).sum().alias(f"sum {c}") for c in layer_cols),
         *(pl.col(c).is_not_null().any().alias(f"any {c}") for c in layer_cols),
     ).row(0, named=True)
-    order = _layer_order(sorted(facts["policy_id"].unique().to_list()))
-    present = [
-        c.removeprefix("layer_").removesuffix("_fen") for c in layer_cols if sums[f"any {c}"]
-    ]
-    present.sort(key=lambda lid: (order.get(lid, len(order)), lid))
     inpatient = pl.col("kind") == code(ClaimKind.INPATIENT)
     sign = pl.col("sign").cast(pl.Int64)
-    levels = {
-        r[0]: r
-        for r in facts.group_by("level")
-        .agg(
-            pl.when(inpatient).then(0).otherwise(sign).sum().alias("visits"),
-            pl.when(inpatient).then(sign).otherwise(0).sum().alias("admissions"),
-            pl.col("total_fen").sum(),
-            pl.col("paid_fen").sum(),
-        )
-        .iter_rows()
-    }
-    ordinary = PovertyStatus.ORDINARY.value
+    levels = facts.group_by("level").agg(
+        pl.when(inpatient).then(0).otherwise(sign).sum().alias("visits"),
+        pl.when(inpatient).then(sign).otherwise(0).sum().alias("admissions"),
+        pl.col("total_fen").sum(),
+        pl.col("paid_fen").sum(),
+    )
     return {
-        "persons": persons.height,
-        "enrolled": enrolled.height,
-        "enrolled_poor": enrolled.filter(pl.col("category") != ordinary).height,
-        "claims": int(sums["claims"] or 0),
-        "total_fen": int(sums["total_fen"] or 0),
-        "compliant_fen": int(sums["compliant_fen"] or 0),
-        "paid_fen": int(sums["paid_fen"] or 0),
-        "out_of_pocket_fen": int(sums["oop_fen"] or 0),
-        "layers": [(lid, int(sums[f"sum layer_{lid}_fen"] or 0)) for lid in present],
-        "levels": [
-            (lv.value, int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
-            for lv in InstitutionLevel
-            if (r := levels.get(code(lv))) is not None
-        ],
-    }
+        **{k: int(row[k] or 0) for k in ("claims", "total_fen", "compliant_fen", "paid_fen",
+                                          "oop_fen")},
+        "layers": {
+            c.removeprefix("layer_").removesuffix("_fen"): int(row[f"sum {c}"] or 0)
+            for c in layer_cols
+            if row[f"any {c}"]
+        },
+        "levels": {int(r[0]): tuple(int(v or 0) for v in r[1:]) for r in levels.iter_rows()},
+        "policies": set(facts["policy_id"].unique().to_list()),
+    }  # fmt: skip
+
+
+def _add(a: dict, b: dict) -> dict:  # type: ignore[type-arg]
+    out = {k: a[k] + b[k] for k in ("claims", "total_fen", "compliant_fen", "paid_fen", "oop_fen")}
+    out["layers"] = {k: a["layers"].get(k, 0) + b["layers"].get(k, 0)
+                     for k in a["layers"].keys() | b["layers"].keys()}  # fmt: skip
+    out["levels"] = {
+        k: tuple(x + y for x, y in zip(a["levels"].get(k, (0,) * 4), b["levels"].get(k, (0,) * 4),
+                                      strict=True))
+        for k in a["levels"].keys() | b["levels"].keys()
+    }  # fmt: skip
+    out["policies"] = a["policies"] | b["policies"]
+    return out
 
 
 def latest_settled(snap: Snapshot, codes: list[str]) -> date | None:
