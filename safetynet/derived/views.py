@@ -325,17 +325,31 @@ def latest_settled(snap: Snapshot, codes: list[str]) -> date | None:
     return last  # type: ignore[return-value]
 
 
-def notice_frames(
-    snap: Snapshot, conn: Connection, codes: list[str], start: date, end: date
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A month's entries (names and IDs masked) and their layer payments, as
-    ``reports.notice._masked_entries`` and ``reports.notice._layers`` return them."""
-    persons = persons_in(snap, codes)
+def month_entries(snap: Snapshot, start: date, end: date) -> pl.DataFrame:
+    """The ledger entries a notice of the month lists (any region): settlements discharged in
+    it, refunds recorded in it."""
     t0, t1 = datetime(start.year, start.month, 1), datetime(end.year, end.month, 1)
     reversal = pl.col("entry_kind") == REVERSAL
     settled = ~reversal & (pl.col("end_date") >= start) & (pl.col("end_date") < end)
     refunded = reversal & (pl.col("created_at") >= t0) & (pl.col("created_at") < t1)
-    entries = snap.ledger.entries.filter(settled | refunded).join(
+    return snap.ledger.entries.filter(settled | refunded)
+
+
+def month_version(snap: Snapshot, month: pl.DataFrame) -> tuple[int, int, int, int]:
+    """What a month's notice depends on in the snapshot: the registry, the ledger and the
+    month's entries (the ledger is append-only: their number and highest id name them)."""
+    top = month["settlement_id"].max() if month.height else 0
+    return (snap.registry.token, snap.ledger.origin, month.height, int(top or 0))  # type: ignore[arg-type]
+
+
+def notice_frames(
+    snap: Snapshot, conn: Connection, codes: list[str], month: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A month's entries (names and IDs masked) and their layer payments, as
+    ``reports.notice._masked_entries`` and ``reports.notice._layers`` return them;
+    ``month``: :func:`month_entries`."""
+    persons = persons_in(snap, codes)
+    entries = month.join(
         persons.select("person_id", "name", "resident_id", "region_code"), on="person_id"
     )
     institutions = fetch_frame(

@@ -337,9 +337,10 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
     if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
         codes = [r.code for r in regions]
         tree = tuple(sorted((r.code, r.name, str(r.level), r.parent_code or "") for r in regions))
-        key = ("notice", snap.version, hash(tree), region.code, year, month)
+        rows = views.month_entries(snap, *month_bounds(year, month))
+        key = ("notice", views.month_version(snap, rows), hash(tree), region.code, year, month)
         notice = remembered(
-            key, lambda: _notice_of(session, region, regions, year, month, snap, codes)
+            key, lambda: _notice_of(session, region, regions, year, month, (snap, rows), codes)
         )
         return replace(notice, region_path=region_path(session, region.code))
     return _notice_of(session, region, regions, year, month)
@@ -351,15 +352,14 @@ def _notice_of(
     regions: list[Region],
     year: int,
     month: int,
-    snap: Snapshot | None = None,
+    month_rows: tuple[Snapshot, pl.DataFrame] | None = None,
     codes: list[str] | None = None,
 ) -> Notice:
     level = RegionLevel(region.level)
     start, _ = month_bounds(year, month)
-    if snap is not None:
-        entries, layer_rows = views.notice_frames(
-            snap, session.connection(), codes or [], *month_bounds(year, month)
-        )
+    if month_rows is not None:
+        snap, rows = month_rows
+        entries, layer_rows = views.notice_frames(snap, session.connection(), codes or [], rows)
     else:
         entries = _masked_entries(session, region.code, year, month)
         layer_rows = _layers(session, region.code, year, month)
