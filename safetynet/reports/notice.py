@@ -131,7 +131,10 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 def notice_region(session: Session, region_code: str) -> Region:
     """The region of a notice: it must exist and be a county, township or village."""
-    region = session.get(Region, (region_code or "").strip())
+    return _publishing(session.get(Region, (region_code or "").strip()), region_code)
+
+
+def _publishing(region: Region | None, region_code: str) -> Region:
     if region is None:
         raise NoticeError("region_unknown", f"no region {region_code!r}", field="region")
     if RegionLevel(region.level) not in NOTICE_LEVELS:
@@ -329,10 +332,9 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
     """The month's public notice of the region (a county, a township or a village)."""
     if not 1 <= month <= 12:
         raise NoticeError("month_invalid", f"month {month} is not 1 to 12", field="month")
-    region = notice_region(session, region_code)
-    regions = list(
-        session.scalars(select(Region).where(Region.code.in_(descendants_select(region.code))))
-    )
+    code = (region_code or "").strip()  # the region and everything under it, in one query
+    regions = list(session.scalars(select(Region).where(Region.code.in_(descendants_select(code)))))
+    region = _publishing(next((r for r in regions if r.code == code), None), region_code)
     snap = current(session.connection())
     if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
         codes = [r.code for r in regions]
