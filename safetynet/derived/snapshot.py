@@ -366,16 +366,40 @@ def _has_token_table(conn: Connection, url: str) -> bool:
 
 
 def warm(engine: Engine) -> None:
-    """Load the snapshot of a large ledger into memory when its files are there (server
-    start-up: the first page then finds it); nothing for a small ledger or without files."""
+    """Load the snapshot of a large ledger into memory when its files are there, with the
+    counties' indicator frames (server start-up: the first page then finds them); nothing
+    for a small ledger or without files."""
     url = engine.url.render_as_string(hide_password=False)
     if not _persistent(url) or not (snapshot_dir(url) / "ledger.json").exists():
         return
     try:
         with engine.connect() as conn:
-            current(conn)
-    except (OSError, SQLAlchemyError, pl.exceptions.PolarsError) as exc:  # pages read anyway
+            snap = current(conn)
+            if snap is not None:
+                _warm_frames(conn, snap)
+    except (OSError, SQLAlchemyError, pl.exceptions.PolarsError, LookupError, ValueError) as exc:
         log.warning("the derived snapshot was not loaded at start-up: %s", exc)
+
+
+WARM_COUNTIES = 8
+
+
+def _warm_frames(conn: Connection, snap: Snapshot) -> None:
+    """The indicator frames of the counties (at most :data:`WARM_COUNTIES`) for the ledger's
+    latest year, so their first dashboard computes only its figures."""
+    from safetynet.codes import RegionLevel
+    from safetynet.indicators.load import load_frames
+    from safetynet.store.models import Region
+
+    years = snap.ledger.facts["year"]
+    if years.is_empty():
+        return
+    year = int(years.max())  # type: ignore[arg-type]
+    counties = conn.scalars(
+        select(Region.code).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
+    ).all()
+    for code in counties[:WARM_COUNTIES]:
+        load_frames(conn, code, year)
 
 
 def _refresh(conn: Connection, url: str, snap: Snapshot | None) -> Snapshot | None:
