@@ -265,3 +265,27 @@ def _resolve_shipped(name: str) -> Path | None:
 def shipped_policies() -> dict[str, Path]:
     """The policy files shipped with SafetyNet, by file stem."""
     return {p.stem: p for p in sorted(SHIPPED_DIR.glob("*.yaml"))}
+
+
+def load_policy_tree(path: str | Path) -> tuple[dict[str, Any], dict[str, str], str]:
+    """A policy file composed (``extends`` applied) and unwrapped, before validation: the
+    tree as written (yuan, ``"60%"``), each value's source by path, and the file's path.
+    Edit a value in the tree and :func:`validate_tree` it to get a variant policy."""
+    path = Path(path)
+    if not path.is_file():
+        shipped = _resolve_shipped(str(path))
+        if shipped is None:
+            raise PolicyError([Problem(str(path), None, "", "no such policy file")])
+        path = shipped
+    tree = _read_tree(path)
+    value_sources: dict[str, str] = {}
+    _unwrap_sources(tree, "", value_sources)
+    return tree, value_sources, str(path)
+
+
+def validate_tree(tree: dict[str, Any], value_sources: dict[str, str], filename: str) -> Policy:
+    """Validate a tree from :func:`load_policy_tree`; ``PolicyError`` names path and reason."""
+    try:
+        return Policy.model_validate({**tree, "value_sources": value_sources})
+    except ValidationError as exc:
+        raise PolicyError(_problems(exc, tree, filename)) from None  # type: ignore[arg-type]
