@@ -3,7 +3,7 @@ candidate's figures come from an ``evaluate`` function the caller gives).
 
 A grid that fits in the trial budget is searched exhaustively (``BruteForceSampler``: every
 point once, without ``GridSampler``'s cost per trial that grows with the trials); a larger one
-by TPE with the targets as Optuna constraints (``constraints_func``), which steers sampling
+by TPE with the targets as Optuna constraints (``Trial.set_constraint``), which steers sampling
 toward feasible reforms. Each parameter is sampled as an index into its ordered values, so
 TPE learns that neighbouring values behave alike. A point sampled twice is not settled twice.
 """
@@ -133,7 +133,6 @@ def search(
             seed=seed,
             multivariate=True,
             n_startup_trials=min(20, max(trials // 5, 1)),
-            constraints_func=lambda t: t.user_attrs["violations"],
         )
         total = trials
     else:
@@ -163,9 +162,9 @@ def search(
         if progress is not None:
             progress(trial.number + 1, total)
         if cand.figures is None:
-            trial.set_user_attr("violations", [1.0])
             raise optuna.TrialPruned(cand.error)
-        trial.set_user_attr("violations", [cand.figures.violation(c) for c in constraints] or [0.0])
+        for i, c in enumerate(constraints):  # TPE steers toward trials with all values <= 0
+            trial.set_constraint(f"c{i}", cand.figures.violation(c))
         return float(cand.figures.spend if direction == "minimize" else cand.figures.poor_ratio)
 
     study.optimize(run, n_trials=total, gc_after_trial=False)

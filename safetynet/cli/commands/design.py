@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,14 +19,16 @@ err = Console(stderr=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]{message}[/red]", highlight=False, markup=False)
+    err.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(2)
 
 
 def design(
     base: str = typer.Option(..., "--base", "-b", help="Base policy file or shipped name."),
     vary: list[str] = typer.Option(
-        ..., "--vary", "-v",
+        ...,
+        "--vary",
+        "-v",
         help="A parameter: PATH=LOW:HIGH:STEP or PATH=V1,V2,... (repeat), e.g. "
         "'layers[basic].rules[inpatient].ratio.county=60%:90%:5%'.",
     ),  # fmt: skip
@@ -96,11 +99,12 @@ def design(
         raise _fail(str(exc)) from None
     title = f"{d.space.base.id} on {where}: {len(result.candidates)} candidates ({result.sampler})"
     for table in result_tables(result, d.space.base, title, lang, best):
-        t = Table(*(c.label for c in table.columns), title=table.sheet, caption=table.note)
+        t = Table(*(escape(c.label) for c in table.columns), title=table.sheet, caption=table.note)
         for row in table.rows[:40]:
-            t.add_row(*(display(v, c.kind) for c, v in zip(table.columns, row, strict=True)))
-        if table.sheet != result_tables.__name__:
-            console.print(t)
+            t.add_row(
+                *(escape(display(v, c.kind)) for c, v in zip(table.columns, row, strict=True))
+            )
+        console.print(t)
         if len(table.rows) > 40:
             console.print(f"… {len(table.rows) - 40} more rows in the workbook")
     out.mkdir(parents=True, exist_ok=True)
@@ -135,7 +139,9 @@ def bench_design(
         f"{rule}.ratio.county=" + ",".join(f"{50 + i * 40 / n_ratio:.2f}%" for i in range(n_ratio)),
         f"{rule}.deductible.county=" + ",".join(str(100 * i) for i in range(candidates // n_ratio)),
     ]
-    d = make_design(policy, vary, ["poor_ratio>=0%", "poor_oop_share[5000]<=100%"], "least-spending")
+    d = make_design(
+        policy, vary, ["poor_ratio>=0%", "poor_oop_share[5000]<=100%"], "least-spending"
+    )
     cp = compile_policy(d.space.base)
     t0 = time.perf_counter()
     if claims is None:
@@ -167,7 +173,10 @@ def bench_design(
     table.add_row("claims", f"{claims_year.n_claims:,}")
     table.add_row("person-years with claims", f"{claims_year.n_persons:,}")
     table.add_row("reading and preparing the claims (once)", f"{prepared - t0:.2f} s")
-    table.add_row("kernel alone, one policy", f"{kernel:.3f} s = {claims_year.n_claims / kernel:,.0f} claims/s")
+    table.add_row(
+        "kernel alone, one policy",
+        f"{kernel:.3f} s = {claims_year.n_claims / kernel:,.0f} claims/s",
+    )
     table.add_row("candidates", f"{n:,}")
     table.add_row("[bold]search[/bold]", f"[bold]{searched:.2f} s[/bold]")
     table.add_row("candidates/s", f"{n / searched:.2f}")
