@@ -94,7 +94,7 @@ class Result:
                     f"{c.metric.show(reach)}"
                 )
         freed = []
-        for i, c in enumerate(self.constraints):
+        for i in range(len(self.constraints)):
             n = sum(all(m for j, m in enumerate(v.met) if j != i) for v in valid)
             freed.append((n, i))
         n, i = max(freed)

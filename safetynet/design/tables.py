@@ -122,34 +122,35 @@ def frontier_svg(result: Result, _: Translate, width: int = 720, height: int = 4
     def sy(v: float) -> float:
         return height - bottom - (v - y0) / (y1 - y0) * (height - top - bottom)
 
+    base = height - bottom
+    mid = top + (height - top - bottom) / 2
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="12">',
+        'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" stroke="#333"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#333"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#333"/>',
     ]
     for i in range(5):
         xv, yv = x0 + (x1 - x0) * i / 4, y0 + (y1 - y0) * i / 4
-        out.append(
-            f'<text x="{sx(xv):.1f}" y="{height - bottom + 16}" text-anchor="middle">{xv:,.0f}</text>'
-        )
+        out.append(f'<text x="{sx(xv):.1f}" y="{base + 16}" text-anchor="middle">{xv:,.0f}</text>')
         out.append(f'<text x="{left - 6}" y="{sy(yv) + 4:.1f}" text-anchor="end">{yv:.2f}%</text>')
     out.append(
-        f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">{escape(_(COST_AXIS))}</text>'
+        f'<text x="{(left + width - right) / 2}" y="{height - 10}" text-anchor="middle">'
+        f"{escape(_(COST_AXIS))}</text>"
     )
     out.append(
-        f'<text x="14" y="{top + (height - top - bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 {top + (height - top - bottom) / 2})">{escape(_(PROTECTION_AXIS))}</text>'
+        f'<text x="14" y="{mid}" text-anchor="middle" transform="rotate(-90 14 {mid})">'
+        f"{escape(_(PROTECTION_AXIS))}</text>"
     )
-    for p in series["others"]:
-        out.append(f'<circle cx="{sx(p[0]):.1f}" cy="{sy(p[1]):.1f}" r="3" fill="#bbb"/>')
-    for p in series["feasible"]:
-        out.append(f'<circle cx="{sx(p[0]):.1f}" cy="{sy(p[1]):.1f}" r="3" fill="#2f6fb0"/>')
+
+    def dot(p: list[float], style: str) -> str:
+        return f'<circle cx="{sx(p[0]):.1f}" cy="{sy(p[1]):.1f}" {style}/>'
+
+    out += [dot(p, 'r="3" fill="#bbb"') for p in series["others"]]
+    out += [dot(p, 'r="3" fill="#2f6fb0"') for p in series["feasible"]]
     line = " ".join(f"{sx(p[0]):.1f},{sy(p[1]):.1f}" for p in series["frontier"])
     out.append(f'<polyline points="{line}" fill="none" stroke="#c0392b" stroke-width="1.5"/>')
-    for p in series["best"]:
-        out.append(
-            f'<circle cx="{sx(p[0]):.1f}" cy="{sy(p[1]):.1f}" r="6" fill="none" stroke="#27ae60" stroke-width="2.5"/>'
-        )
+    out += [dot(p, 'r="6" fill="none" stroke="#27ae60" stroke-width="2.5"') for p in series["best"]]
     out.append("</svg>")
     return "\n".join(out)

@@ -45,7 +45,7 @@ def _brute_force(claims: Path) -> list[tuple[dict, int, int, int]]:
 
 def _known_answer(points: list[tuple[dict, int, int, int]]) -> tuple[str, dict]:
     """A target ``ratio>=X`` under which exactly one grid point is the cheapest feasible."""
-    for choice, spend, paid, total in sorted(points, key=lambda p: p[1]):
+    for choice, _spend, paid, total in sorted(points, key=lambda p: p[1]):
         bp = paid * 10_000 // total  # the point's own ratio, rounded down to 0.01 %
         feasible = [p for p in points if p[2] * 10_000 >= bp * p[3]]
         cheapest = min(p[1] for p in feasible)

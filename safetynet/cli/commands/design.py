@@ -31,7 +31,7 @@ def design(
         "-v",
         help="A parameter: PATH=LOW:HIGH:STEP or PATH=V1,V2,... (repeat), e.g. "
         "'layers[basic].rules[inpatient].ratio.county=60%:90%:5%'.",
-    ),  # fmt: skip
+    ),
     target: list[str] = typer.Option(
         [], "--target", "-t", help="A constraint, e.g. 'poor_ratio>=90%' (repeat)."
     ),
@@ -85,14 +85,21 @@ def design(
             where = f"{year} ({db.split('@')[-1]})"
         claims_year = prepare(d, batch)
         with Progress(
-            TextColumn("searching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("searching"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             console=console,
-        ) as bar:  # fmt: skip
+        ) as bar:
             task = bar.add_task("search", total=None)
             result = run(
-                d, claims_year, trials=trials, sampler=sampler, seed=seed,
+                d,
+                claims_year,
+                trials=trials,
+                sampler=sampler,
+                seed=seed,
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            )
     except ClaimFileRejected as exc:
         raise _fail(f"claims rejected\n{exc}") from None
     except DesignError as exc:
