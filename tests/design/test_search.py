@@ -176,3 +176,20 @@ def test_restricting_to_affected_households_gives_the_full_figures(tmp_path: Pat
     full = type(year)(batch, year.thresholds, cp, None)
     variant = compile_policy(d.space.policy({RATIO: "70%", DEDUCTIBLE: 800}))
     assert year.figures(variant) == full.figures(variant)
+
+
+def test_most_protection_within_a_budget(tmp_path: Path) -> None:
+    """The objective the other way round: the highest poor's ratio whose spending fits."""
+    claims = write_claims(tmp_path / "claims.jsonl")
+    d0 = make_design(BASE, VARY, [], "least-spending")
+    year0 = prepare(d0, claims_from_file(compile_policy(d0.space.base), claims))
+    every = run(d0, year0).candidates
+    spends = sorted(c.figures.spend for c in every)  # type: ignore[union-attr]
+    budget = spends[len(spends) // 2]
+    d = make_design(BASE, VARY, [f"spend<={budget / 100:.2f}"], "most-protection")
+    best = run(d, prepare(d, claims_from_file(compile_policy(d.space.base), claims))).best(1)[0]
+    fits = [c for c in every if c.figures.spend <= budget]  # type: ignore[union-attr]
+    top = max(c.figures.poor_ratio for c in fits)  # type: ignore[union-attr]
+    assert best.figures is not None and best.figures.spend <= budget
+    assert best.figures.poor_ratio == top
+    assert top > min(c.figures.poor_ratio for c in every)  # type: ignore[union-attr]
