@@ -16,6 +16,7 @@ from safetynet.design.errors import DesignError
 from safetynet.design.reform import reform_text
 from safetynet.design.search import Result
 from safetynet.design.service import Design, InfeasibleDesign, prepare, run
+from safetynet.i18n import N_
 
 KEEP = 20  # searches kept, oldest dropped first
 
@@ -30,7 +31,7 @@ class Job:
     state: str = "preparing"  # preparing, searching, done, failed
     done: int = 0
     total: int = 0
-    error: str | None = None
+    error: DesignError | None = None
     result: Result | None = None
     reforms: list[str] = field(default_factory=list)  # the best reforms' policy files
     started: float = field(default_factory=time.time)
@@ -52,7 +53,7 @@ class Jobs:
         """Start a search in a thread; one running search per user at a time."""
         with self._lock:
             if any(j.owner == owner and not j.finished for j in self._jobs.values()):
-                raise DesignError("a search of yours is still running; wait for it to finish")
+                raise DesignError(N_("a search of yours is still running; wait for it to finish"))
             job = Job(secrets.token_urlsafe(12), owner, design, claims, trials)
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
@@ -78,11 +79,12 @@ class Jobs:
             ]
             job.state = "done"
         except InfeasibleDesign as exc:
-            job.result, job.error, job.state = exc.result, str(exc), "failed"
-        except (DesignError, ValueError) as exc:
-            job.error, job.state = str(exc), "failed"
+            job.result, job.error, job.state = exc.result, exc, "failed"
+        except DesignError as exc:
+            job.error, job.state = exc, "failed"
         except Exception as exc:  # the page must say the search stopped
-            job.error, job.state = f"the search stopped: {type(exc).__name__}: {exc}", "failed"
+            job.state = "failed"
+            job.error = DesignError(N_("the search stopped: %(reason)s"), reason=str(exc))
 
 
 JOBS = Jobs()

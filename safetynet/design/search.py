@@ -21,6 +21,7 @@ from safetynet.design.errors import DesignError
 from safetynet.design.figures import Figures
 from safetynet.design.space import Parameter, Value
 from safetynet.design.targets import Constraint, Metric
+from safetynet.i18n import N_
 
 Progress = Callable[[int, int], None]  # done, total
 Evaluate = Callable[[Mapping[str, Value]], Figures]  # raises ValueError for an invalid policy
@@ -80,28 +81,33 @@ class Result:
                 best_ratio = c.figures.poor_ratio
         return out
 
-    def binding(self) -> str:
-        """Why no candidate is feasible: the constraint that binds, in words."""
+    def binding(self) -> tuple[str, dict[str, object]]:
+        """Why no candidate is feasible, naming the target that binds: a message id and its
+        values."""
         valid = self.valid
         if not valid:
-            return f"the policy schema rejected all {len(self.candidates)} candidate(s)"
+            return N_("no feasible reform: the policy schema rejected all %(n)s candidate(s)"), {
+                "n": len(self.candidates)
+            }
         for i, c in enumerate(self.constraints):
             if not any(v.met[i] for v in valid):
                 values = [v.figures.value(c.metric) for v in valid]  # type: ignore[union-attr]
                 reach = max(values) if c.op == ">=" else min(values)
-                return (
-                    f"no candidate meets target {c.text!r}: the best of {len(valid)} reaches "
-                    f"{c.metric.show(reach)}"
+                msg = N_(
+                    "no feasible reform: no candidate meets target %(t)s: the best of %(n)s "
+                    "reaches %(reach)s"
                 )
+                return msg, {"t": repr(c.text), "n": len(valid), "reach": c.metric.show(reach)}
         freed = []
         for i in range(len(self.constraints)):
             n = sum(all(m for j, m in enumerate(v.met) if j != i) for v in valid)
             freed.append((n, i))
         n, i = max(freed)
-        return (
-            f"each target is met by some candidate, but none meets all at once; "
-            f"{self.constraints[i].text!r} binds: without it {n} of {len(valid)} would be feasible"
+        msg = N_(
+            "no feasible reform: each target is met by some candidate, but none meets all at "
+            "once; %(t)s binds: without it %(n)s of %(all)s would be feasible"
         )
+        return msg, {"t": repr(self.constraints[i].text), "n": n, "all": len(valid)}
 
 
 def search(
@@ -136,7 +142,7 @@ def search(
         )
         total = trials
     else:
-        raise DesignError(f"sampler {sampler!r}: use auto, grid or tpe")
+        raise DesignError(N_("sampler %(s)s: use auto, grid or tpe"), s=repr(sampler))
     direction = "minimize" if objective == "least-spending" else "maximize"
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(direction=direction, sampler=chosen)

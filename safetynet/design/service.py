@@ -17,6 +17,7 @@ from safetynet.design.targets import (
     parse_constraint,
     parse_objective,
 )
+from safetynet.i18n import N_
 from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import PolicyError
 
@@ -53,7 +54,7 @@ def evaluator(design: Design, year: ClaimsYear) -> Callable[[Mapping[str, Value]
 
 def prepare(design: Design, batch: pl.DataFrame) -> ClaimsYear:
     if batch.is_empty():
-        raise DesignError("the claims year has no claims")
+        raise DesignError(N_("the claims year has no claims"))
     return ClaimsYear(
         batch,
         thresholds_of(design.constraints),
@@ -73,7 +74,7 @@ def run(
 ) -> Result:
     """Search; ``DesignError`` naming the binding target when no candidate is feasible."""
     if trials < 1:
-        raise DesignError("trials must be at least 1")
+        raise DesignError(N_("the candidates must number at least 1"))
     result = search(
         design.space.parameters,
         design.constraints,
@@ -85,13 +86,14 @@ def run(
         progress=progress,
     )
     if not result.best(1):
-        raise InfeasibleDesign(f"no feasible reform: {result.binding()}", result)
+        msgid, values = result.binding()
+        raise InfeasibleDesign(result, msgid, **values)
     return result
 
 
 class InfeasibleDesign(DesignError):
     """No candidate met every target; ``result`` still holds what was tried."""
 
-    def __init__(self, message: str, result: Result) -> None:
-        super().__init__(message)
+    def __init__(self, result: Result, msgid: str, **values: object) -> None:
+        super().__init__(msgid, **values)
         self.result = result

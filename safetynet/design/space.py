@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from safetynet.design.errors import DesignError
+from safetynet.i18n import N_
 from safetynet.policy.loader import PolicyError, load_policy_tree, validate_tree
 from safetynet.policy.schema import Policy
 
@@ -48,13 +49,20 @@ def parse_path(path: str) -> list[tuple[str, str]]:
     while pos < len(path):
         m = _PART.match(path, pos)
         if m is None or (m.group(1) and pos > 0 and path[pos] != "."):
-            raise DesignError(f"parameter {path!r}: cannot read the path at {path[pos:]!r}")
+            raise DesignError(
+                N_("parameter %(path)s: cannot read the path at %(at)s"),
+                path=path,
+                at=repr(path[pos:]),
+            )
         parts.append(("key", m.group(1)) if m.group(1) else ("item", m.group(2).strip()))
         pos = m.end()
     if not parts or parts[0] != ("key", "layers"):
         raise DesignError(
-            f"parameter {path!r}: only values under `layers` can vary "
-            "(e.g. layers[basic].rules[inpatient].ratio)"
+            N_(
+                "parameter %(path)s: only values under layers can vary "
+                "(e.g. layers[basic].rules[inpatient].ratio)"
+            ),
+            path=path,
         )
     return parts
 
@@ -65,7 +73,9 @@ def _number(text: str, path: str) -> tuple[Decimal, bool]:
     try:
         return Decimal(s[:-1] if percent else s), percent
     except InvalidOperation:
-        raise DesignError(f"parameter {path}: {text!r} is not a number") from None
+        raise DesignError(
+            N_("parameter %(path)s: %(text)s is not a number"), path=path, text=repr(text)
+        ) from None
 
 
 def _value(d: Decimal, percent: bool) -> Value:
@@ -80,27 +90,42 @@ def parse_parameter(spec: str) -> Parameter:
     path, sep, values = spec.partition("=")
     path = path.strip()
     if not sep or not values.strip():
-        raise DesignError(f"parameter {spec!r}: write PATH=LOW:HIGH:STEP or PATH=V1,V2,...")
+        raise DesignError(
+            N_("parameter %(path)s: write PATH=LOW:HIGH:STEP or PATH=V1,V2,..."), path=spec
+        )
     parse_path(path)
     if ":" in values:
         bits = values.split(":")
         if len(bits) != 3:
-            raise DesignError(f"parameter {path}: a range is LOW:HIGH:STEP, not {values!r}")
+            raise DesignError(
+                N_("parameter %(path)s: a range is LOW:HIGH:STEP, not %(text)s"),
+                path=path,
+                text=repr(values),
+            )
         (lo, p1), (hi, p2), (step, p3) = (_number(b, path) for b in bits)
         if len({p1, p2, p3}) != 1:
-            raise DesignError(f"parameter {path}: give LOW, HIGH and STEP all in % or all not")
+            raise DesignError(
+                N_("parameter %(path)s: give LOW, HIGH and STEP all in %% or all not"), path=path
+            )
         if step <= 0:
-            raise DesignError(f"parameter {path}: the step must be positive")
+            raise DesignError(N_("parameter %(path)s: the step must be positive"), path=path)
         if hi < lo:
-            raise DesignError(f"parameter {path}: the range's HIGH is below its LOW")
+            raise DesignError(
+                N_("parameter %(path)s: the range's HIGH is below its LOW"), path=path
+            )
         count = int((hi - lo) / step) + 1
         if count > MAX_VALUES:
-            raise DesignError(f"parameter {path}: {count} values; at most {MAX_VALUES}")
+            raise DesignError(
+                N_("parameter %(path)s: %(n)s values; at most %(most)s"),
+                path=path,
+                n=count,
+                most=MAX_VALUES,
+            )
         out = tuple(_value(lo + i * step, p1) for i in range(count))
     else:
         out = tuple(_value(*_number(v, path)) for v in values.split(",") if v.strip())
     if len(set(out)) != len(out):
-        raise DesignError(f"parameter {path}: a value is given twice")
+        raise DesignError(N_("parameter %(path)s: a value is given twice"), path=path)
     return Parameter(path, out)
 
 
@@ -111,8 +136,10 @@ def _child(node: Any, kind: str, name: str, path: str, done: str) -> tuple[Any, 
             return node, name
         there = ", ".join(map(str, node)) if isinstance(node, dict) else "a single value"
         raise DesignError(
-            f"parameter {path}: the policy has no {done + '.' if done else ''}{name} "
-            f"(there: {there})"
+            N_("parameter %(path)s: the policy has no %(what)s (there: %(there)s)"),
+            path=path,
+            what=f"{done + '.' if done else ''}{name}",
+            there=there,
         )
     if isinstance(node, list):
         ids = [x.get("id") if isinstance(x, dict) else None for x in node]
@@ -121,8 +148,13 @@ def _child(node: Any, kind: str, name: str, path: str, done: str) -> tuple[Any, 
         if not any(ids) and name.isdigit() and int(name) < len(node):
             return node, int(name)
         there = ", ".join(str(i) for i in ids if i) or f"items 0 to {len(node) - 1}"
-        raise DesignError(f"parameter {path}: the policy has no {done}[{name}] (there: {there})")
-    raise DesignError(f"parameter {path}: {done} is not a list")
+        raise DesignError(
+            N_("parameter %(path)s: the policy has no %(what)s (there: %(there)s)"),
+            path=path,
+            what=f"{done}[{name}]",
+            there=there,
+        )
+    raise DesignError(N_("parameter %(path)s: %(what)s is not a list"), path=path, what=done)
 
 
 def locate(tree: Mapping[str, Any], path: str) -> tuple[Any, Any]:
@@ -137,7 +169,11 @@ def locate(tree: Mapping[str, Any], path: str) -> tuple[Any, Any]:
         done = f"{done}[{name}]" if kind == "item" else (f"{done}.{name}" if done else name)
     if isinstance(node, dict | list):
         inner = ", ".join(map(str, node)) if isinstance(node, dict) else "a list"
-        raise DesignError(f"parameter {path}: names a group of values ({inner}), not one value")
+        raise DesignError(
+            N_("parameter %(path)s: names a group of values (%(there)s), not one value"),
+            path=path,
+            there=inner,
+        )
     return container, key
 
 
@@ -148,14 +184,14 @@ class Space:
         try:
             self.tree, self.sources, self.filename = load_policy_tree(base)
         except PolicyError as exc:
-            raise DesignError(f"base policy rejected: {exc}") from None
+            raise DesignError(N_("base policy rejected: %(reason)s"), reason=str(exc)) from None
         self.base_ref = base
         self.base = self.policy({})
         if not parameters:
-            raise DesignError("give at least one parameter to vary")
+            raise DesignError(N_("give at least one parameter to vary"))
         paths = [p.path for p in parameters]
         if len(set(paths)) != len(paths):
-            raise DesignError("a parameter path is given twice")
+            raise DesignError(N_("a parameter path is given twice"))
         self.parameters = parameters
         for p in parameters:
             locate(self.tree, p.path)
@@ -196,7 +232,13 @@ class Space:
                 reason = self._with({p.path: v}, _schema_reason)
                 if reason:
                     raise DesignError(
-                        f"parameter {p.path} = {v}: outside what the policy schema allows: {reason}"
+                        N_(
+                            "parameter %(path)s = %(value)s: outside what the policy schema "
+                            "allows: %(reason)s"
+                        ),
+                        path=p.path,
+                        value=v,
+                        reason=reason,
                     )
 
     def _with(self, choice: Mapping[str, Value], fn: Callable[[dict[str, Any]], Any]) -> Any:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from safetynet.design.errors import DesignError
+from safetynet.i18n import N_
 from safetynet.money import MoneyError, fmt_yuan, to_bp, to_fen
 
 Kind = Literal["money", "ratio", "count"]
@@ -78,25 +79,37 @@ class Constraint:
 def parse_constraint(text: str, layers: tuple[str, ...]) -> Constraint:
     m = _CONSTRAINT.match(text)
     if m is None:
-        raise DesignError(f"target {text!r}: write METRIC>=VALUE or METRIC<=VALUE")
+        raise DesignError(N_("target %(t)s: write METRIC>=VALUE or METRIC<=VALUE"), t=repr(text))
     name, arg, op, value = m.groups()
     if name not in METRICS:
-        raise DesignError(f"target {text!r}: no metric {name!r} (metrics: {', '.join(METRICS)})")
+        raise DesignError(
+            N_("target %(t)s: no metric %(name)s (metrics: %(there)s)"),
+            t=repr(text),
+            name=repr(name),
+            there=", ".join(METRICS),
+        )
     kind, wants = METRICS[name]
     if wants == "yuan":
         if arg is None:
-            raise DesignError(f"target {text!r}: give the amount, e.g. {name}[5000]")
+            raise DesignError(
+                N_("target %(t)s: give the amount, e.g. %(name)s[5000]"), t=repr(text), name=name
+            )
         try:
             arg = str(to_fen(arg.replace(",", "")))
         except MoneyError as exc:
-            raise DesignError(f"target {text!r}: {exc}") from None
+            raise DesignError(
+                N_("target %(t)s: %(reason)s"), t=repr(text), reason=str(exc)
+            ) from None
     elif wants == "layer?":
         if arg is not None and arg not in layers:
             raise DesignError(
-                f"target {text!r}: the policy has no layer {arg!r} (layers: {', '.join(layers)})"
+                N_("target %(t)s: the policy has no layer %(layer)s (layers: %(there)s)"),
+                t=repr(text),
+                layer=repr(arg),
+                there=", ".join(layers),
             )
     elif arg is not None:
-        raise DesignError(f"target {text!r}: {name} takes no [...]")
+        raise DesignError(N_("target %(t)s: %(name)s takes no [...]"), t=repr(text), name=name)
     try:
         if kind == "money":
             bound = to_fen(value.replace(",", ""))
@@ -105,11 +118,15 @@ def parse_constraint(text: str, layers: tuple[str, ...]) -> Constraint:
         else:
             bound = int(value.replace(",", ""))
     except (MoneyError, ValueError):
-        raise DesignError(f"target {text!r}: {value!r} is not a {kind} value") from None
+        raise DesignError(
+            N_("target %(t)s: %(value)s is not a value of this metric"),
+            t=repr(text),
+            value=repr(value),
+        ) from None
     if kind == "ratio" and not 0 <= bound <= 10_000:
-        raise DesignError(f"target {text!r}: a ratio lies between 0% and 100%")
+        raise DesignError(N_("target %(t)s: a ratio lies between 0%% and 100%%"), t=repr(text))
     if bound < 0:
-        raise DesignError(f"target {text!r}: the value may not be negative")
+        raise DesignError(N_("target %(t)s: the value may not be negative"), t=repr(text))
     return Constraint(Metric(name, arg), op, bound, text.strip())  # type: ignore[arg-type]
 
 
@@ -119,12 +136,15 @@ def check_consistent(constraints: list[Constraint]) -> None:
         for b in constraints:
             if a.metric == b.metric and a.op == ">=" and b.op == "<=" and a.bound > b.bound:
                 raise DesignError(
-                    f"targets {a.text!r} and {b.text!r} contradict each other: "
-                    "no reform can meet both"
+                    N_("targets %(a)s and %(b)s contradict each other: no reform can meet both"),
+                    a=repr(a.text),
+                    b=repr(b.text),
                 )
 
 
 def parse_objective(text: str) -> str:
     if text not in OBJECTIVES:
-        raise DesignError(f"objective {text!r}: use {' or '.join(OBJECTIVES)}")
+        raise DesignError(
+            N_("objective %(o)s: use %(there)s"), o=repr(text), there=" or ".join(OBJECTIVES)
+        )
     return text

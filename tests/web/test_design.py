@@ -136,3 +136,12 @@ def test_the_database_year_settles_as_the_ledger_did(web_engine: Engine) -> None
             .where(Settlement.year == YEAR, Settlement.policy_id == "anhui-poor-2017")
         )
     assert year.figures(cp).spend == paid
+
+
+def test_errors_come_out_in_the_users_language(login) -> None:
+    client = login("analyst", "zh_Hans")
+    r = _start(client, parameters=f"{RULE}.ratios.county=70%,80%")
+    assert r.status_code == 400
+    assert "政策中没有 layers[basic].rules[inpatient_poor].ratios" in r.text
+    r = _start(client, targets="poor_ratio>=90%\npoor_ratio<=80%")
+    assert "相互矛盾" in r.text

@@ -137,7 +137,7 @@ def bench_design(
     """Time a search of ``--candidates`` reforms on a county's year (target: 200 on
     1,000,000 persons in under 60 s); print candidates/s beside the kernel's claims/s."""
     from safetynet.design.service import make_design, prepare, run
-    from safetynet.engine.batch import settle_prepared
+    from safetynet.engine.batch import prepare_batch, settle_prepared
     from safetynet.policy.compile import compile_policy
 
     rule = "layers[basic].rules[inpatient_poor]"
@@ -165,29 +165,35 @@ def bench_design(
 
     with console.status("preparing the claims once"):
         batch = claims_from_file(cp, claims)
+        prepared = time.perf_counter()
+        every = prepare_batch(batch)  # the kernel on every claim, for comparison
+        settle_prepared(cp, every)  # warm the kernel (numba) outside the timing
+        k0 = time.perf_counter()
+        settle_prepared(cp, every)
+        kernel = time.perf_counter() - k0
+        del every
         claims_year = prepare(d, batch)
-    prepared = time.perf_counter()
-    settle_prepared(cp, claims_year.batch)  # warm the kernel (numba) outside the timing
-    k0 = time.perf_counter()
-    settle_prepared(cp, claims_year.batch)
-    kernel = time.perf_counter() - k0
     s0 = time.perf_counter()
     with console.status(f"searching {d.space.size} candidates"):
         result = run(d, claims_year, trials=candidates, sampler="grid")
     searched = time.perf_counter() - s0
-    n = len(result.candidates)
+    n, m = len(result.candidates), claims_year.n_settled
     table = Table("measure", "value", title=f"design benchmark — {policy}, {claims.name}")
     table.add_row("claims", f"{claims_year.n_claims:,}")
     table.add_row("person-years with claims", f"{claims_year.n_persons:,}")
-    table.add_row("reading and preparing the claims (once)", f"{prepared - t0:.2f} s")
+    table.add_row("reading the claim file (once)", f"{prepared - t0:.2f} s")
     table.add_row(
-        "kernel alone, one policy",
+        "kernel, every claim, one policy",
         f"{kernel:.3f} s = {claims_year.n_claims / kernel:,.0f} claims/s",
+    )
+    table.add_row(
+        "claims settled per candidate (household-years a varied rule can touch)",
+        f"{m:,} ({m / max(claims_year.n_claims, 1):.1%})",
     )
     table.add_row("candidates", f"{n:,}")
     table.add_row("[bold]search[/bold]", f"[bold]{searched:.2f} s[/bold]")
     table.add_row("candidates/s", f"{n / searched:.2f}")
-    table.add_row("claims/s within the search", f"{n * claims_year.n_claims / searched:,.0f}")
+    table.add_row("claims settled/s within the search", f"{n * m / searched:,.0f}")
     console.print(table)
     console.print("the machine is shared: figures vary with its load")
 

@@ -20,7 +20,7 @@ from safetynet.design.tables import chart_points, metric_label, result_tables
 from safetynet.design.targets import METRICS, OBJECTIVES
 from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
-from safetynet.i18n import N_
+from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.service import indicator_years
 from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import shipped_policies
@@ -99,9 +99,9 @@ def design_start(
               "objective": objective, "trials": trials}  # fmt: skip
     try:
         if base not in shipped_policies():
-            raise DesignError(f"no shipped policy {base!r}")
+            raise DesignError(N_("no shipped policy %(base)s"), base=base)
         if not 1 <= trials <= 2_000:
-            raise DesignError("trials must lie between 1 and 2,000")
+            raise DesignError(N_("the candidates must number between 1 and 2,000"))
         design = make_design(base, _lines(parameters), _lines(targets), objective)
         cp = compile_policy(design.space.base)
         engine = db.get_bind()
@@ -110,7 +110,7 @@ def design_start(
             lambda: claims_from_db(engine, cp, year), trials,  # type: ignore[arg-type]
         )  # fmt: skip
     except DesignError as exc:
-        return _form(request, db, values, str(exc), status=400)
+        return _form(request, db, values, exc.translated(gettext_for(locale_of(request))), 400)
     detail = {**values, "parameters": _lines(parameters), "targets": _lines(targets)}
     record_read(request, db, user, target="design", target_id=job.id, action="search",
                 detail=detail)  # fmt: skip
@@ -147,8 +147,6 @@ def design_job(
     job = _job(job_id, user)
     locale = locale_of(request)
     shown = _tables(job, locale) if job.result is not None else []
-    from safetynet.i18n import gettext_for
-
     _ = gettext_for(locale)
     chart = None
     if job.result is not None and job.result.valid:
@@ -169,6 +167,7 @@ def design_job(
         ).replace("</", "<\\/")  # fmt: skip
     context = {
         "job": job,
+        "error": job.error.translated(_) if job.error else None,
         "state": STATES[job.state],
         "tables": [(t, _cells(t)) for t in shown],
         "chart": chart,
