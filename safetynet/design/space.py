@@ -30,6 +30,7 @@ from safetynet.policy.schema import Policy
 
 _PART = re.compile(r"\.?([A-Za-z_][A-Za-z0-9_]*)|\[([^\[\]]+)\]")
 MAX_VALUES = 1_000  # per parameter
+NOT_PARAMETERS = {"id", "type", "source", "name_en", "name_zh", "note", "pool", "base"}
 Value = int | str  # as written into a policy file: yuan (int or "12.50") or "65%"
 
 
@@ -63,6 +64,12 @@ def parse_path(path: str) -> list[tuple[str, str]]:
                 "(e.g. layers[basic].rules[inpatient].ratio)"
             ),
             path=path,
+        )
+    if parts[-1][0] == "key" and parts[-1][1] in NOT_PARAMETERS:
+        raise DesignError(
+            N_("parameter %(path)s: %(what)s names or links an item; it is not a parameter"),
+            path=path,
+            what=parts[-1][1],
         )
     return parts
 

@@ -193,3 +193,25 @@ def test_most_protection_within_a_budget(tmp_path: Path) -> None:
     assert best.figures is not None and best.figures.spend <= budget
     assert best.figures.poor_ratio == top
     assert top > min(c.figures.poor_ratio for c in every)  # type: ignore[union-attr]
+
+
+def test_a_tier_and_a_ceiling_vary_and_the_reform_file_is_the_searched_policy(
+    tmp_path: Path,
+) -> None:
+    """Items of a list without ids (tiers) are named by index; the reform file writes the
+    whole list, and loads to exactly the policy the search settled (write_reform checks)."""
+    claims = write_claims(tmp_path / "claims.jsonl")
+    vary = [
+        "layers[critical].rules[poor].tiers[1].ratio=60%,65%",
+        'layers[backstop].rules["351"].ceiling.county=2000,3000',
+    ]
+    r = CliRunner().invoke(
+        app,
+        ["design", "--base", BASE, "--claims", str(claims), "--out", str(tmp_path / "o"),
+         "--vary", vary[0], "--vary", vary[1].replace('"', ""), "--write", "2"],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    text = (tmp_path / "o" / "reform-2.yaml").read_text(encoding="utf-8")
+    assert "tiers:" in text and "from: 100000" in text  # the whole list
+    code, out = _cli("--claims", str(claims), "--vary", "layers[critical].rules[poor].id=x")
+    assert code == 2 and "not a parameter" in out
