@@ -145,3 +145,22 @@ def test_errors_come_out_in_the_users_language(login) -> None:
     assert "政策中没有 layers[basic].rules[inpatient_poor].ratios" in r.text
     r = _start(client, targets="poor_ratio>=90%\npoor_ratio<=80%")
     assert "相互矛盾" in r.text
+
+
+def test_the_command_searches_the_database_year(web_engine: Engine, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from safetynet.cli.main import app
+
+    url = web_engine.url.render_as_string(hide_password=False)
+    r = CliRunner().invoke(
+        app,
+        ["design", "--base", "anhui-poor-2017", "--db", url, "--year", str(YEAR),
+         "--vary", f"{RULE}.ratio.county=70%,90%", "--target", "poor_ratio>=50%",
+         "--out", str(tmp_path)],
+    )  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert load_policy(tmp_path / "reform-1.yaml").id == "anhui-poor-2017-reform-1"
+    r = CliRunner().invoke(app, ["design", "--base", "anhui-poor-2017", "--db", url,
+                                 "--vary", f"{RULE}.ratio.county=70%"])  # fmt: skip
+    assert r.exit_code == 2 and "--db needs --year" in r.output
