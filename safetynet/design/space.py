@@ -305,7 +305,7 @@ class Space:
 def _schema_reason(tree: dict[str, Any]) -> str | None:
     """The schema's most specific complaint about a tree (the deepest error), or None."""
     try:
-        Policy.model_validate(tree)
+        Policy.model_validate(tree, context={"located": True})
     except ValidationError as exc:
         err = max(exc.errors(), key=lambda e: (e["type"] == "value_error", len(e["loc"])))
         return str(err["msg"]).removeprefix("Value error, ")
