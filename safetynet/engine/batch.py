@@ -20,6 +20,7 @@ from numba import njit, prange
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
 from safetynet.engine.kernel import settle_blocks
+from safetynet.engine.keys import settlement_order
 from safetynet.policy.compile import CompiledPolicy
 
 KIND_ENUM = pl.Enum([k.value for k in ClaimKind])
@@ -198,8 +199,9 @@ class FinalState:
 def settle_batch(cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True) -> pl.DataFrame:
     """Settle every claim; return the input, in its order, with each layer's payment and rule.
 
-    Input out of settlement order is gathered into order first (so the engine reads memory
-    in sequence) and the results are put back into the input's order at the end.
+    Input out of settlement order is gathered into order first (claims grouped by household
+    in linear time, see ``engine.keys``, so the engine reads memory in sequence) and the
+    results are put back into the input's order at the end.
     """
     return settle_batch_with_state(cp, claims, check=check, keep_state=False)[0]
 
@@ -214,11 +216,14 @@ def settle_batch_with_state(
     if _is_ordered(claims):
         results, state = _settle_ordered(cp, claims, keep_state)
         return pl.concat([claims, results], how="horizontal"), state
-    order = claims.select(pl.arg_sort_by(list(ORDER))).to_series()
+    order = settlement_order(
+        claims.get_column("household_id").to_numpy(),
+        [claims.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
+    )
     needed = [*_MATRIX_SOURCES.values(), "household_id", "year", "person_id"]
     results, state = _settle_ordered(cp, claims.select(needed)[order], keep_state)
     back = np.empty(claims.height, np.int64)
-    back[order.to_numpy()] = np.arange(claims.height, dtype=np.int64)
+    back[order] = np.arange(claims.height, dtype=np.int64)
     return pl.concat([claims, results[back]], how="horizontal"), state
 
 
