@@ -41,6 +41,13 @@ class SparkRun:
     partitions: int
     seconds: float
     partition_seconds: list[float]  # the settle function's own time in each partition
+    partition_claims: list[int]
+
+    @property
+    def partition_claims_per_second(self) -> list[float]:
+        return [
+            c / s for c, s in zip(self.partition_claims, self.partition_seconds, strict=True) if s
+        ]
 
 
 def session(master: str, app: str = "safetynet", timeout_s: int = 60) -> Any:
@@ -267,7 +274,9 @@ def settle(
     seconds = time.perf_counter() - t0
     times = _partition_times(results)
     results.unpersist()
-    return SparkRun(sum(c for c, _ in times), n, seconds, [s for _, s in times])
+    return SparkRun(
+        sum(c for c, _ in times), n, seconds, [s for _, s in times], [c for c, _ in times]
+    )
 
 
 def _policies_only_spark(results: Any, cp: CompiledPolicy) -> Any:
@@ -298,5 +307,5 @@ def simulate(
         _policies_only(folded.filter(pl.col("_policy") == i), cp).drop("_policy", "_seconds")
         for i, cp in enumerate((base, reform))
     ]
-    run = SparkRun(folded.height, n, seconds, [])
+    run = SparkRun(folded.height, n, seconds, [], [])
     return frames[0], frames[1], run

@@ -75,14 +75,29 @@ def policy_show(policy: str = typer.Argument(..., help="A policy file or shipped
     console.print(table)
 
 
-def _settle(cp, claims: Path):  # type: ignore[no-untyped-def]
+ENGINE_HELP = "process (this machine, household batches) or spark."
+MASTER_HELP = "Spark master URL with --engine spark (local[*], spark://host:7077, yarn)."
+BATCH_HELP = "Claims per household batch in process (memory is bounded by the batch)."
+
+
+def _engine(engine: str) -> None:
+    if engine not in ("process", "spark"):
+        err.print(f"[red]--engine {engine!r}: use process or spark[/red]")
+        raise typer.Exit(2)
+
+
+def _run_or_reject(what: str, run):  # type: ignore[no-untyped-def]
+    """Run a scale-out call; bad claims and an unreachable Spark are exit 2 with the reason."""
     from safetynet.claims.fileformat import ClaimFileRejected
-    from safetynet.claims.settle_file import settle_claims
+    from safetynet.scaleout.spark import SparkUnavailable
 
     try:
-        return settle_claims(cp, claims)
+        return run()
     except ClaimFileRejected as exc:
-        err.print(f"[red]claims rejected, nothing settled[/red]\n{exc}")
+        err.print(f"[red]claims rejected, nothing {what}[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    except SparkUnavailable as exc:
+        err.print(f"[red]Spark unavailable, nothing {what}[/red]\n{exc}")
         raise typer.Exit(2) from None
 
 
@@ -92,20 +107,32 @@ def settle(
     out: Path = typer.Option(
         None, "--out", "-o", help="Results file, .jsonl or .parquet (default: beside the claims)."
     ),
+    engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
+    master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
 ) -> None:
     """Settle a claim file through every layer of a policy; write each claim's layers."""
-    from safetynet.claims.settle_file import layer_ids, write_results
+    from safetynet.scaleout import spark, stream
 
+    _engine(engine)
     cp = _compiled(policy)
-    results = _settle(cp, claims)
     out = out or claims.with_name(claims.stem + ".settled" + claims.suffix)
-    write_results(results, out)
-    table = Table("layer", "paid (yuan)", title=f"{results.height:,} claims under {cp.policy.id}")
-    for lid in layer_ids(results):
-        table.add_row(lid, fmt_yuan(int(results[f"pay_{lid}"].sum())))
-    table.add_row("institution (review deductions)", fmt_yuan(int(results["deducted_fen"].sum())))
-    table.add_row("patients", fmt_yuan(int(results["out_of_pocket_fen"].sum())))
-    table.add_row("[bold]total cost[/bold]", fmt_yuan(int(results["total_fen"].sum())))
+    if engine == "spark":
+        run = _run_or_reject("settled", lambda: spark.settle(cp, claims, out, master=master))
+        console.print(
+            f"{run.claims:,} claims settled on Spark ({master}, {run.partitions} partitions) "
+            f"in {run.seconds:.1f} s; results written to the folder {out}"
+        )
+        return
+    totals = _run_or_reject(
+        "settled", lambda: stream.settle_file(cp, claims, out, batch_claims=batch_claims)
+    )
+    table = Table("layer", "paid (yuan)", title=f"{totals.claims:,} claims under {cp.policy.id}")
+    for lid, paid in totals.layers.items():
+        table.add_row(lid, fmt_yuan(paid))
+    table.add_row("institution (review deductions)", fmt_yuan(totals.deducted))
+    table.add_row("patients", fmt_yuan(totals.out_of_pocket))
+    table.add_row("[bold]total cost[/bold]", fmt_yuan(totals.total))
     console.print(table)
     console.print(f"results written to {out}")
 
@@ -119,6 +146,9 @@ def simulate(
         "10000", help="Annual out-of-pocket (yuan) above which a person counts as catastrophic."
     ),
     lang: str = typer.Option("zh_Hans", "--lang", help="zh_Hans (default) or en."),
+    engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
+    master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
 ) -> None:
     """Replay the same claims under a base and a reform policy and compare them."""
     from safetynet.cli.commands.report import LANGS, fail
@@ -130,8 +160,18 @@ def simulate(
 
     if lang not in LANGS:
         fail(f"--lang {lang!r}: use zh_Hans or en")
+    from safetynet.scaleout import spark, stream
+
+    _engine(engine)
     cb, cr = _compiled(base), _compiled(reform)
-    rb, rr = _settle(cb, claims), _settle(cr, claims)
+    if engine == "spark":
+        rb, rr, _ = _run_or_reject(
+            "compared", lambda: spark.simulate(cb, cr, claims, master=master)
+        )
+    else:  # one pass over the claims: each batch prepared once, settled under both
+        rb, rr = _run_or_reject(
+            "compared", lambda: stream.simulate_file(cb, cr, claims, batch_claims=batch_claims)
+        )
     cmp = compare(rb, rr, to_fen(catastrophic))
     values = {"base": cb.policy.id, "reform": cr.policy.id, "claims": claims.name}
     title = gettext_for(lang)(TITLE) % values
