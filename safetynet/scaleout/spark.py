@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -58,6 +59,7 @@ def session(master: str, app: str = "safetynet", timeout_s: int = 60) -> Any:
         raise SparkUnavailable(
             "PySpark is not installed: pip install 'safetynet[spark]' (and Java 17+)"
         ) from exc
+    _reachable(master)
     # local workers run this interpreter (with SafetyNet); on a cluster PYSPARK_PYTHON names
     # the executors' environment (docs/spark.md)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -83,6 +85,24 @@ def session(master: str, app: str = "safetynet", timeout_s: int = 60) -> Any:
             f"cannot start Spark on master {master}: {_first_line(exc)}"
         ) from None
     return spark
+
+
+def _reachable(master: str, timeout_s: float = 5.0) -> None:
+    """A standalone master (``spark://host:port[,host:port]``) must accept a connection; Spark
+    itself would retry for a minute before giving up."""
+    if not master.startswith("spark://"):
+        return
+    problems = []
+    for hostport in master.removeprefix("spark://").split(","):
+        host, _, port = hostport.rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout_s):
+                return
+        except (OSError, ValueError) as exc:
+            problems.append(
+                f"{hostport}: {exc.strerror if isinstance(exc, OSError) and exc.strerror else exc}"
+            )
+    raise SparkUnavailable(f"cannot reach Spark master {master} ({'; '.join(problems)})")
 
 
 def _probe(spark: Any, timeout_s: int) -> None:
