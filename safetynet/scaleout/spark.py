@@ -139,14 +139,14 @@ def _first_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _read(spark: Any, path: Path) -> Any:
+def _read(spark: Any, path: str) -> Any:
     from pyspark.sql import functions as F
 
     df = spark.read.parquet(str(path))
     missing = [c for c in ("person_id", "household_id") if c not in df.columns]
     if missing:
         raise ClaimFileRejected(
-            path,
+            Path(path),
             [
                 ClaimFileError(
                     1,
@@ -245,9 +245,7 @@ def _output_columns(policies: list[CompiledPolicy], fold: bool) -> list[tuple[st
     return [*cols, ("_policy", "int"), ("_seconds", "double")]
 
 
-def _run(
-    spark: Any, policies: list[CompiledPolicy], path: Path, partitions: int, fold: bool
-) -> Any:
+def _run(spark: Any, policies: list[CompiledPolicy], path: str, partitions: int, fold: bool) -> Any:
     blob = spark.sparkContext.broadcast(pickle.dumps(policies))
     where = str(path)
     columns = _output_columns(policies, fold)
@@ -283,13 +281,18 @@ def _policies_only(df: pl.DataFrame, cp: CompiledPolicy) -> pl.DataFrame:
 
 
 def settle(
-    cp: CompiledPolicy, path: Path, out: Path, *, master: str = "local[*]", partitions: int = 0
+    cp: CompiledPolicy,
+    path: str | Path,
+    out: str | Path,
+    *,
+    master: str = "local[*]",
+    partitions: int = 0,
 ) -> SparkRun:
     """Settle ``path`` on Spark; write the results as a Parquet folder ``out``."""
     spark = session(master)
     n = partitions or spark.sparkContext.defaultParallelism
     t0 = time.perf_counter()
-    results = _run(spark, [cp], path, n, fold=False).cache()
+    results = _run(spark, [cp], str(path), n, fold=False).cache()
     _policies_only_spark(results, cp).write.mode("overwrite").parquet(str(out))
     seconds = time.perf_counter() - t0
     times = _partition_times(results)
@@ -311,7 +314,7 @@ def _policies_only_spark(results: Any, cp: CompiledPolicy) -> Any:
 def simulate(
     base: CompiledPolicy,
     reform: CompiledPolicy,
-    path: Path,
+    path: str | Path,
     *,
     master: str = "local[*]",
     partitions: int = 0,
@@ -320,7 +323,7 @@ def simulate(
     spark = session(master)
     n = partitions or spark.sparkContext.defaultParallelism
     t0 = time.perf_counter()
-    folded = pl.from_arrow(_run(spark, [base, reform], path, n, fold=True).toArrow())
+    folded = pl.from_arrow(_run(spark, [base, reform], str(path), n, fold=True).toArrow())
     assert isinstance(folded, pl.DataFrame)
     seconds = time.perf_counter() - t0
     frames = [

@@ -43,6 +43,10 @@ def bench_settle_file(
         t.add_row("end to end: claims/s (median)", f"{med.claims_per_second:,.0f}")
         for part, s in med.parts.items():
             t.add_row(f"  {part}", f"{s:.2f} s")
+        t.add_row(
+            "  CPU time, all threads (median run)",
+            f"{med.cpu_seconds:.2f} s = {med.claims / med.cpu_seconds:,.0f} claims per CPU-second",
+        )
         t.add_row("peak RSS (median run)", f"{med.peak_rss_mb:,.0f} MB")
         t.add_row(
             "kernel alone (settle_batch on prepared claims)",

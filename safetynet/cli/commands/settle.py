@@ -103,8 +103,10 @@ def _run_or_reject(what: str, run):  # type: ignore[no-untyped-def]
 
 def settle(
     policy: str = typer.Option(..., "--policy", "-p", help="Policy file or shipped name."),
-    claims: Path = typer.Option(..., "--claims", "-c", help="Claims, .jsonl or .parquet."),
-    out: Path = typer.Option(
+    claims: str = typer.Option(
+        ..., "--claims", "-c", help="Claims, .jsonl or .parquet (with Spark: any URL it reads)."
+    ),
+    out: str = typer.Option(
         None, "--out", "-o", help="Results file, .jsonl or .parquet (default: beside the claims)."
     ),
     engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
@@ -116,8 +118,9 @@ def settle(
 
     _engine(engine)
     cp = _compiled(policy)
-    out = out or claims.with_name(claims.stem + ".settled" + claims.suffix)
-    if engine == "spark":
+    src = Path(claims)
+    out = out or str(src.with_name(src.stem + ".settled" + src.suffix))
+    if engine == "spark":  # paths stay strings: hdfs://, s3a://
         run = _run_or_reject("settled", lambda: spark.settle(cp, claims, out, master=master))
         console.print(
             f"{run.claims:,} claims settled on Spark ({master}, {run.partitions} partitions) "
@@ -125,7 +128,7 @@ def settle(
         )
         return
     totals = _run_or_reject(
-        "settled", lambda: stream.settle_file(cp, claims, out, batch_claims=batch_claims)
+        "settled", lambda: stream.settle_file(cp, src, Path(out), batch_claims=batch_claims)
     )
     table = Table("layer", "paid (yuan)", title=f"{totals.claims:,} claims under {cp.policy.id}")
     for lid, paid in totals.layers.items():
@@ -140,7 +143,9 @@ def settle(
 def simulate(
     base: str = typer.Option(..., "--base", "-b", help="Base policy file or shipped name."),
     reform: str = typer.Option(..., "--reform", "-r", help="Reform policy (often `extends` base)."),
-    claims: Path = typer.Option(..., "--claims", "-c", help="Claims, .jsonl or .parquet."),
+    claims: str = typer.Option(
+        ..., "--claims", "-c", help="Claims, .jsonl or .parquet (with Spark: any URL it reads)."
+    ),
     xlsx: Path = typer.Option(None, "--xlsx", help="Also write the comparison to this workbook."),
     catastrophic: str = typer.Option(
         "10000", help="Annual out-of-pocket (yuan) above which a person counts as catastrophic."
@@ -170,10 +175,11 @@ def simulate(
         )
     else:  # one pass over the claims: each batch prepared once, settled under both
         rb, rr = _run_or_reject(
-            "compared", lambda: stream.simulate_file(cb, cr, claims, batch_claims=batch_claims)
+            "compared",
+            lambda: stream.simulate_file(cb, cr, Path(claims), batch_claims=batch_claims),
         )
     cmp = compare(rb, rr, to_fen(catastrophic))
-    values = {"base": cb.policy.id, "reform": cr.policy.id, "claims": claims.name}
+    values = {"base": cb.policy.id, "reform": cr.policy.id, "claims": Path(claims).name}
     title = gettext_for(lang)(TITLE) % values
     console.print(title)
     for table in comparison_tables(cmp, title, lang):  # the workbook's sheets, on the terminal
