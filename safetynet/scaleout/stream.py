@@ -152,7 +152,9 @@ class ResultsWriter:
             table = results.to_arrow()
             if self._parquet is None:
                 self._schema = table.schema
-                self._parquet = pq.ParquetWriter(self.tmp, table.schema, compression="zstd")
+                self._parquet = pq.ParquetWriter(
+                    self.tmp, table.schema, compression="zstd", compression_level=1
+                )
             else:
                 assert self._schema is not None
                 table = table.cast(self._schema)
