@@ -14,35 +14,42 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_EMPTY = np.int64(-1)
+
+@njit(cache=True)
+def _insert(table: np.ndarray, mask: int, key: np.uint64, k: int) -> int:
+    """The id of ``key`` in ``table`` (rows: key, id + 1; 0 = empty), adding it as ``k``."""
+    j = np.int64((key ^ (key >> np.uint64(29))) & np.uint64(mask))
+    while True:
+        if table[j, 1] == 0:
+            table[j, 0] = key
+            table[j, 1] = k + 1
+            return k
+        if table[j, 0] == key:
+            return np.int64(table[j, 1] - 1)
+        j = (j + 1) & mask
 
 
 @njit(cache=True)
 def _dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
+    """One pass; the table (key and id side by side, one cache line per probe) is sized to
+    the distinct keys seen so far and doubled when half full, so it stays small."""
     n = keys.shape[0]
-    size = 1
-    while size < 2 * n + 2:
-        size *= 2
-    mask = size - 1
-    table_key = np.zeros(size, np.uint64)
-    table_id = np.full(size, -1, np.int64)
+    size = 1 << 16
+    table = np.zeros((size, 2), np.uint64)
     out = np.empty(n, np.int64)
     k = 0
     for i in range(n):
-        key = keys[i]
-        h = (key ^ (key >> np.uint64(29))) & np.uint64(mask)
-        j = np.int64(h)
-        while True:
-            if table_id[j] < 0:
-                table_key[j] = key
-                table_id[j] = k
-                out[i] = k
-                k += 1
-                break
-            if table_key[j] == key:
-                out[i] = table_id[j]
-                break
-            j = (j + 1) & mask
+        if 2 * (k + 1) > size:  # grow: rehash every key into a table twice the size
+            size *= 2
+            bigger = np.zeros((size, 2), np.uint64)
+            for j in range(table.shape[0]):
+                if table[j, 1] != 0:
+                    _insert(bigger, size - 1, table[j, 0], np.int64(table[j, 1] - 1))
+            table = bigger
+        got = _insert(table, size - 1, keys[i], k)
+        out[i] = got
+        if got == k:
+            k += 1
     return out, k
 
 
