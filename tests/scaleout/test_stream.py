@@ -143,3 +143,14 @@ def test_cli_batches_write_the_same_results(county_claims: Path, tmp_path: Path)
     assert outs[0]["claim_no"].equals(
         settle_claims(policy("anhui-poor-2017"), county_claims)["claim_no"]
     )
+
+
+def test_bench_settle_file_prints_its_figures(county_claims: Path) -> None:
+    args = ["bench", "settle-file", "-c", str(county_claims), "--repeats", "1"]
+    result = runner.invoke(app, [*args, "--batch-claims", "2000", "--spark-master", ""])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for figure in ("claims/s (median)", "peak RSS", "kernel alone", "household batch(es)"):
+        assert figure in text, figure
+    claims = int(text.split("claims │ ")[1].split(" in ")[0].replace(",", ""))
+    assert claims == pl.read_parquet(county_claims).height
