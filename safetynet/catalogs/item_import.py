@@ -11,6 +11,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ItemClass, ItemKind, Sex
+from safetynet.i18n import N_
 from safetynet.registry.imports.columns import BOOL_VALUES, Bound, Column
 from safetynet.registry.imports.problems import Problem, error
 from safetynet.registry.imports.reading import Progress
@@ -52,7 +53,15 @@ def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
         return []
     bad = bound.frame.filter(pl.col(name).is_not_null() & ~pl.col(name).str.contains(pattern))
     return [
-        error(row, bound.header[name], "cell.number", f'"{v}" is not {hint}', value=v)
+        error(
+            row,
+            bound.header[name],
+            "cell.number",
+            N_('"%(value)s" is not %(hint)s'),
+            ("hint",),
+            value=v,
+            hint=hint,
+        )
         for row, v in bad.select("_row", name).rows()
     ]
 
@@ -66,16 +75,20 @@ def _given(bound: Bound, name: str, dtype: pl.DataType, default: object = None) 
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
     problems = require(bound, "code", "name", "kind", "item_class")
     problems += too_long(bound, {"code": 32, "name": 200})
-    problems += duplicates(bound, ["code"], "code", "item code {value} is also on row {first}")
-    problems += parse_choice(bound, "kind", KIND_VALUES, "item kind")
-    problems += parse_choice(bound, "item_class", CLASS_VALUES, "catalog class")
-    problems += parse_choice(bound, "essential", BOOL_VALUES, "yes / no value")
-    problems += parse_choice(bound, "sex_restriction", SEX_VALUES, "sex")
+    problems += duplicates(
+        bound, ["code"], "code", N_("item code %(value)s is also on row %(first)s")
+    )
+    problems += parse_choice(bound, "kind", KIND_VALUES, N_("item kind"))
+    problems += parse_choice(bound, "item_class", CLASS_VALUES, N_("catalog class"))
+    problems += parse_choice(bound, "essential", BOOL_VALUES, N_("yes / no value"))
+    problems += parse_choice(bound, "sex_restriction", SEX_VALUES, N_("sex"))
     problems += _numbers(bound, "self_pay_pct", r"^(100|\d{1,2})(\.\d{1,2})?%?$",
-                         "a percentage from 0 to 100")  # fmt: skip
-    problems += _numbers(bound, "price_ceiling", MONEY, "an amount in yuan (at most 2 decimals)")
-    problems += _numbers(bound, "min_age", r"^\d{1,3}$", "an age in whole years")
-    problems += _numbers(bound, "max_age", r"^\d{1,3}$", "an age in whole years")
+                         N_("a percentage from 0 to 100"))  # fmt: skip
+    problems += _numbers(
+        bound, "price_ceiling", MONEY, N_("an amount in yuan (at most 2 decimals)")
+    )
+    problems += _numbers(bound, "min_age", r"^\d{1,3}$", N_("an age in whole years"))
+    problems += _numbers(bound, "max_age", r"^\d{1,3}$", N_("an age in whole years"))
     if any(p.severity.value == "error" for p in problems):
         return bound.frame.clear(), problems
     pct = (
@@ -100,7 +113,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     )  # fmt: skip
     problems += [
         error(None, bound.header.get("self_pay_pct"), "item.share_not_b",
-              f"item {code}: only class-B items carry a self-pay share", value=code)
+              N_("item %(value)s: only class-B items carry a self-pay share"), value=code)
         for (code,) in c_with_share.select("code").rows()
     ]  # fmt: skip
     return prepared, problems

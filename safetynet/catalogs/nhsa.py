@@ -11,6 +11,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.i18n import N_
 from safetynet.registry.imports.columns import Bound, Column
 from safetynet.registry.imports.problems import Problem, error
 from safetynet.registry.imports.reading import Progress
@@ -36,11 +37,13 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     )
     problems += [
         error(row, bound.header["code"], "icd.format",
-              f'"{code}" is not an ICD-10 code (a letter, two digits, then an optional dot and '
-              "subcode, e.g. A00.000x001)", value=code)
+              N_('"%(value)s" is not an ICD-10 code (a letter, two digits, then an optional dot '
+                 "and subcode, e.g. A00.000x001)"), value=code)
         for row, code in bad.select("_row", "code").rows()
     ]  # fmt: skip
-    problems += duplicates(bound, ["code"], "code", "diagnosis code {value} is also on row {first}")
+    problems += duplicates(
+        bound, ["code"], "code", N_("diagnosis code %(value)s is also on row %(first)s")
+    )
     prepared = bound.frame.select("code", pl.col("name").alias("title_zh"))
     return prepared, problems
 

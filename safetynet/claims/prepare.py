@@ -16,6 +16,7 @@ from safetynet.claims.fileformat import ClaimFile, ClaimFileError
 from safetynet.codes import PovertyStatus, code
 from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.keys import check_keys, dense_ids
+from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr, group_prefixes
 
@@ -137,8 +138,11 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                 ClaimFileError(
                     int(row["_line"]),
                     "household_id",
-                    f"person {row['person_id']} is in households {', '.join(row['hh'])}; "
-                    "a person's claims must all name one household",
+                    N_(
+                        "person %(person)s is in households %(households)s; a person's claims "
+                        "must all name one household"
+                    ),
+                    {"person": row["person_id"], "households": ", ".join(row["hh"])},
                 )
                 for row in bad.group_by("person_id", maintain_order=True)
                 .agg(

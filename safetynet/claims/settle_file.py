@@ -15,6 +15,7 @@ import polars as pl
 from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, read_claim_file
 from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
 from safetynet.engine.batch import settle_batch
+from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 
 
@@ -33,7 +34,8 @@ def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
                 ClaimFileError(
                     int(n),
                     "date",
-                    f"outside policy {policy.id} ({policy.valid_from} to {policy.valid_to})",
+                    N_("outside policy %(policy)s (%(start)s to %(end)s)"),
+                    {"policy": policy.id, "start": policy.valid_from, "end": policy.valid_to},
                 )
                 for n in outside.get_column("_line").to_list()
             ],

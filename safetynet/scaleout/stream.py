@@ -19,16 +19,19 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from safetynet.claims.fields import CLAIM_FIELDS
 from safetynet.claims.fileformat import (
     ClaimFile,
     ClaimFileError,
     ClaimFileRejected,
+    _conform,
     _normalise,
     read_claim_file,
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
 from safetynet.claims.settle_file import write_results
 from safetynet.engine.batch import settle_batch
+from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.partition import household_batches
@@ -50,16 +53,21 @@ RESULT_COLUMNS = (
 )
 
 
+def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
+    """Check Parquet rows (with their ``_line``) as ``read_claim_file`` checks a file."""
+    return _normalise(_conform(raw, CLAIM_FIELDS, True), path, in_fen=True)
+
+
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
     """The file's claims, checked, one ``ClaimFile`` per household partition."""
     if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
         yield read_claim_file(path)
         return
     if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(0, "", "no such file")])
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     with household_batches(path, batch_claims) as frames:
         for raw in frames:
-            yield _normalise(raw, path, amounts_in_fen=True)
+            yield parquet_rows(raw, path)
 
 
 def _check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
@@ -70,7 +78,10 @@ def _check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
             path,
             [
                 ClaimFileError(
-                    int(n), "date", f"outside policy {p.id} ({p.valid_from} to {p.valid_to})"
+                    int(n),
+                    "date",
+                    N_("outside policy %(policy)s (%(start)s to %(end)s)"),
+                    {"policy": p.id, "start": p.valid_from, "end": p.valid_to},
                 )
                 for n in outside.get_column("_line").sort().to_list()
             ],
@@ -203,9 +214,9 @@ def settle_file(
 
 
 def for_compare(results: pl.DataFrame) -> pl.DataFrame:
-    """Results folded to one row per person, year and poor/not-poor claims: everything
-    ``simulation.compare`` reads (spending per layer, ratios, annual out-of-pocket), at a
-    fraction of the rows — what a batch keeps for the comparison at the end."""
+    """Results folded to one row per person, year, poor/not-poor and kind of claim:
+    everything ``simulation.compare`` reads (spending per layer, ratios, annual
+    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison."""
     poor = (pl.col("status_mask") & POOR_MASK) != 0
     return (
         results.group_by("person_id", pl.col("date").dt.year().alias("_year"), poor.alias("_poor"))
@@ -218,6 +229,7 @@ def for_compare(results: pl.DataFrame) -> pl.DataFrame:
             .otherwise(0)
             .cast(pl.Int64)
             .alias("status_mask"),
+            "kind",
             pl.col("^pay_.*$"),
             "out_of_pocket_fen",
             "total_fen",

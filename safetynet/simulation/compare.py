@@ -1,5 +1,13 @@
-"""Compare two settlements of the same claims: spending per layer, actual compensation
-ratios (overall and for the poor), out-of-pocket distribution, catastrophic cases."""
+"""Compare two settlements of the same claims: spending per layer, the compensation ratios,
+out-of-pocket distribution, catastrophic cases.
+
+The ratios are the county's indicators of the same name, with the one definition
+``safetynet/indicators/definitions.yaml`` gives them (their ids are the ratios' measures):
+``compensation_ratio`` (all layers ÷ total cost), ``compensation_ratio_poor`` and
+``inpatient_compensation_ratio_poor`` (persons whose category is not ordinary), and
+``policy_range_ratio`` (basic insurance ÷ compliant cost). Their changes are differences of
+ratios: percentage points.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +19,21 @@ import polars as pl
 from safetynet.codes import PovertyStatus, code
 from safetynet.i18n import N_
 
-POOR = (
-    PovertyStatus.REGISTERED_POOR,
-    PovertyStatus.RETURNED,
-    PovertyStatus.LOW_INCOME,
-    PovertyStatus.EXTREMELY_POOR,
-)
-POOR_MASK = sum(1 << code(s) for s in POOR)
+# "The poor" as the indicators count them: a person whose category is not ordinary.
+POOR_MASK = sum(1 << code(s) for s in PovertyStatus if s is not PovertyStatus.ORDINARY)
 OOP_BANDS_YUAN = (0, 1_000, 5_000, 10_000, 20_000, 50_000)
-# The ratios' measures and the catastrophic groups: English message ids, translated where shown.
+# The ratios' measures: indicator ids (names and formulas from the indicators' definitions).
 MEASURES = (
-    N_("actual compensation ratio, overall"), N_("policy-range ratio, overall"),
-    N_("actual compensation ratio, poor"), N_("policy-range ratio, poor"),
-)  # fmt: skip
+    "compensation_ratio",
+    "compensation_ratio_poor",
+    "inpatient_compensation_ratio_poor",
+    "policy_range_ratio",
+)
+# The catastrophic groups and the percentiles: English message ids, translated where shown.
 GROUPS = (N_("everyone"), N_("the poor"))
+PERCENTILES = {0.5: N_("median"), 0.9: N_("90th percentile"), 0.99: N_("99th percentile"),
+               1.0: N_("highest")}  # fmt: skip
+OUT_OF_POCKET = "out_of_pocket"  # the spending table's last row: what patients pay
 
 
 @dataclass(frozen=True)
@@ -41,17 +50,31 @@ def _paid(results: pl.DataFrame) -> pl.Expr:
     return pl.sum_horizontal([pl.col(c) for c in results.columns if c.startswith("pay_")])
 
 
-def _ratios(results: pl.DataFrame) -> dict[str, float]:
-    df = results.with_columns(_paid(results).alias("paid"), _poor().alias("poor"))
-    out = {}
-    measures = iter(MEASURES)
-    for frame in (df, df.filter(pl.col("poor"))):
-        total = frame.get_column("total_fen").sum()
-        paid = frame.get_column("paid").sum()
-        compliant = frame.get_column("compliant_fen").sum()
-        out[next(measures)] = paid / total if total else 0.0
-        out[next(measures)] = compliant / total if total else 0.0
-    return out
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else 0.0
+
+
+def _ratios(results: pl.DataFrame, basic_layers: tuple[str, ...]) -> dict[str, float]:
+    basic = [pl.col(f"pay_{lid}") for lid in basic_layers if f"pay_{lid}" in results.columns]
+    df = results.with_columns(
+        _paid(results).alias("paid"),
+        (pl.sum_horizontal(basic) if basic else pl.lit(0)).alias("basic"),
+        _poor().alias("poor"),
+    )
+    poor = df.filter(pl.col("poor"))
+    admissions = poor.filter(pl.col("kind") == "inpatient")
+
+    def s(frame: pl.DataFrame, col: str) -> int:
+        return int(frame.get_column(col).sum())
+
+    return {
+        "compensation_ratio": _ratio(s(df, "paid"), s(df, "total_fen")),
+        "compensation_ratio_poor": _ratio(s(poor, "paid"), s(poor, "total_fen")),
+        "inpatient_compensation_ratio_poor": _ratio(
+            s(admissions, "paid"), s(admissions, "total_fen")
+        ),
+        "policy_range_ratio": _ratio(s(df, "basic"), s(df, "compliant_fen")),
+    }
 
 
 def _poor() -> pl.Expr:
@@ -64,7 +87,15 @@ def _annual_oop(results: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def compare(base: pl.DataFrame, reform: pl.DataFrame, catastrophic_fen: int) -> Comparison:
+def compare(
+    base: pl.DataFrame,
+    reform: pl.DataFrame,
+    catastrophic_fen: int,
+    basic_layers: tuple[str, ...] = ("basic",),
+) -> Comparison:
+    """``base`` and ``reform``: settlement results of the same claims (``settle_claims``);
+    ``basic_layers``: the ids of the basic-insurance layers (the policy-range ratio's
+    numerator)."""
     layer_ids = list(
         dict.fromkeys(
             [c[4:] for c in base.columns if c.startswith("pay_")]
@@ -78,7 +109,7 @@ def compare(base: pl.DataFrame, reform: pl.DataFrame, catastrophic_fen: int) -> 
     rows = [(lid, spent(base, lid), spent(reform, lid)) for lid in layer_ids]
     rows.append(
         (
-            "out_of_pocket",
+            OUT_OF_POCKET,
             int(base["out_of_pocket_fen"].sum()),
             int(reform["out_of_pocket_fen"].sum()),
         )
@@ -86,7 +117,7 @@ def compare(base: pl.DataFrame, reform: pl.DataFrame, catastrophic_fen: int) -> 
     layers = pl.DataFrame(rows, schema=["layer", "base_fen", "reform_fen"], orient="row")
     layers = layers.with_columns((pl.col("reform_fen") - pl.col("base_fen")).alias("change_fen"))
 
-    rb, rr = _ratios(base), _ratios(reform)
+    rb, rr = _ratios(base, basic_layers), _ratios(reform, basic_layers)
     ratios = pl.DataFrame(
         {"measure": list(rb), "base": list(rb.values()), "reform": [rr[k] for k in rb]}
     ).with_columns((pl.col("reform") - pl.col("base")).alias("change"))
@@ -110,10 +141,10 @@ def compare(base: pl.DataFrame, reform: pl.DataFrame, catastrophic_fen: int) -> 
     oop_bands = pl.DataFrame(
         {"band_yuan": bands, "base_persons": band_counts(ob), "reform_persons": band_counts(orf)}
     )
-    qs = (0.5, 0.9, 0.99, 1.0)
+    qs = tuple(PERCENTILES)
     oop_percentiles = pl.DataFrame(
         {
-            "percentile": [f"p{int(q * 100)}" if q < 1 else "max" for q in qs],
+            "percentile": [PERCENTILES[q] for q in qs],
             "base_fen": [int(ob["oop"].quantile(q, "nearest") or 0) for q in qs],
             "reform_fen": [int(orf["oop"].quantile(q, "nearest") or 0) for q in qs],
         }

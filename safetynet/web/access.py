@@ -1,6 +1,6 @@
 """What the logged-in user may reach: regions, persons and settlements of their region,
-claims of their institution. Every page, the JSON API and FHIR check through these
-functions."""
+claims of their institution (settling and refunding alike). Every page, the JSON API and
+FHIR check through these functions."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.security.scope import region_contains
+from safetynet.settlement.catalog_codes import check_diagnosis
 from safetynet.settlement.facts import PersonFacts, find_person
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Person, Settlement
+from safetynet.store.models import Claim, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.errors import WebError
 
@@ -48,14 +49,29 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
     return entry, person
 
 
+def settlement_to_refund(db: Session, user: User | UserView, settlement_id: int) -> Settlement:
+    """A ledger entry the user may refund: of their region, and for a clerk bound to an
+    institution, a claim of that institution (refund, like settle, is the institution's
+    own); 404 outside the region, 403 for another institution's claim."""
+    entry, _person = settlement_in_region(db, user, settlement_id)  # type: ignore[arg-type]
+    if user.institution_code:
+        code = db.scalar(select(Claim.institution_code).where(Claim.id == entry.claim_id))
+        if code != user.institution_code:
+            raise WebError(403, "institution_not_yours",
+                           "you refund settlements of your institution only")  # fmt: skip
+    return entry
+
+
 def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
-    precise answer; a person outside the region the same 404 as an unknown one."""
+    precise answer; a person outside the region the same 404 as an unknown one; a diagnosis
+    the catalog does not hold a 422 naming ``diagnosis``."""
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
     person = find_person(db, sub.resident_id)
     if not region_contains(db, user.region_code, person.region_code):
         raise WebError(404, "person_unknown", f"no person {sub.resident_id} in your region")
+    check_diagnosis(db, sub.diagnosis)
     return person

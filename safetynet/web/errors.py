@@ -27,14 +27,23 @@ TITLES = {
     405: N_("Method not allowed"),
     409: N_("Conflict"),
     422: N_("The request cannot be carried out"),
+    429: N_("Too many attempts"),
     500: N_("Something went wrong on our side"),
 }
 
 
 class WebError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers or {}
 
 
 class LoginRequired(Exception):
@@ -53,29 +62,38 @@ def is_api(request: Request) -> bool:
     return path.startswith("/api") or path.startswith("/fhir")
 
 
-FHIR_ISSUE = {400: "invalid", 401: "login", 403: "forbidden", 404: "not-found", 409: "conflict",
-              422: "processing", 500: "exception"}  # fmt: skip
+def _operation_outcome(
+    status: int, code: str, message: str, field: str | None, exc: Exception | None = None
+) -> JSONResponse:
+    """An OperationOutcome (``safetynet.api.fhir.outcome``): every issue of a ``FhirError``,
+    else one; a field is its expression when it is a FHIRPath (``Claim.item[0]``)."""
+    from safetynet.api.fhir.outcome import FhirError, Issue, operation_outcome
 
-
-def _operation_outcome(status: int, code: str, message: str, field: str | None) -> JSONResponse:
-    issue = {
-        "severity": "error",
-        "code": FHIR_ISSUE.get(status, "processing"),
-        "details": {"text": code},
-        "diagnostics": message,
-    }
-    if field:
-        issue["expression"] = [field]
+    if isinstance(exc, FhirError):
+        issues = exc.issues
+    else:
+        path = field if field and field[:1].isupper() else None
+        issues = [Issue(code, message, path)]
     return JSONResponse(
-        {"resourceType": "OperationOutcome", "issue": [issue]},
+        operation_outcome(issues, status),
         status_code=status,
         media_type="application/fhir+json",
+        headers=_challenge(status),
+    )
+
+
+def _challenge(status: int) -> dict[str, str] | None:
+    """A 401 names the scheme to log in with (RFC 9110): HTTP Basic."""
+    return (
+        {"WWW-Authenticate": 'Basic realm="SafetyNet", charset="UTF-8"'} if status == 401 else None
     )
 
 
 def _json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(
-        {"error": {"code": code, "message": message, "field": field}}, status_code=status
+        {"error": {"code": code, "message": message, "field": field}},
+        status_code=status,
+        headers=_challenge(status),
     )
 
 
@@ -90,9 +108,16 @@ def _page(request: Request, status: int, code: str, message: str) -> Response:
     )
 
 
-def _answer(request: Request, status: int, code: str, message: str, field: str | None) -> Response:
+def _answer(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    exc: Exception | None = None,
+) -> Response:
     if request.url.path.startswith("/fhir"):
-        return _operation_outcome(status, code, message, field)
+        return _operation_outcome(status, code, message, field, exc)
     if is_api(request):
         return _json(status, code, message, field)
     return _page(request, status, code, message)
@@ -101,11 +126,13 @@ def _answer(request: Request, status: int, code: str, message: str, field: str |
 def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.message, exc.field)
+        response = _answer(request, exc.status, exc.code, exc.message, exc.field)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(SettlementError)
     async def _settlement(request: Request, exc: SettlementError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.message, exc.field)
+        return _answer(request, exc.status, exc.code, exc.message, exc.field, exc)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -121,7 +148,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _answer(request, exc.status_code, code, str(exc.detail), None)
+        message = str(exc.detail)
+        if request.url.path.startswith("/fhir") and exc.status_code in (404, 405):
+            code = "unknown_type" if exc.status_code == 404 else code
+            message = f"{request.method} {request.url.path} is not an interaction of this server"
+            message += " (see /fhir/metadata)"
+        return _answer(request, exc.status_code, code, message, None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -133,6 +165,15 @@ def install(app: FastAPI) -> None:
             f"{e.get('msg', 'invalid')}"
             for e in errors[:10]
         )
+        if request.url.path.startswith("/fhir"):
+            from safetynet.api.fhir.outcome import FhirError, Issue
+
+            issues = [
+                Issue("param_invalid", f"parameter {e['loc'][-1]}: {e.get('msg', 'invalid')}",
+                      issue_type="required" if e.get("type") == "missing" else "value")
+                for e in errors[:10]
+            ] or [Issue("param_invalid", "the request is not valid")]  # fmt: skip
+            return _operation_outcome(400, "param_invalid", message, None, FhirError(issues, 400))
         if is_api(request):
             return _answer(request, 422, "invalid", message, loc or None)
         return _page(request, 422, "invalid", message)

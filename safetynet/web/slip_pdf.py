@@ -1,7 +1,8 @@
 """The settlement slip as PDF (ReportLab), in the user's language.
 
 Chinese text uses the Adobe-standard CID font STSong-Light, which PDF readers supply, so the
-file needs no embedded font and shows Chinese on any machine.
+file needs no embedded font and shows Chinese on any machine. Every text goes through
+:func:`safetynet.exports.pdf.text` (escaped: a name is never markup).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
+from safetynet.exports.pdf import text
 from safetynet.money import fmt_yuan
 from safetynet.settlement.service import SettlementView
 from safetynet.web import labels
@@ -48,11 +50,11 @@ def slip_pdf(view: SettlementView, institution_name: str, created_by: str, local
         (_("Settled by"), created_by),
     ]
     meta_table = Table(
-        [[Paragraph(k, small), Paragraph(v, body)] for k, v in meta], colWidths=[28 * mm, None]
+        [[text(k, small), text(v, body)] for k, v in meta], colWidths=[28 * mm, None]
     )
-    rows = [[Paragraph(h, small) for h in (_("Layer"), _("Rule and how it was computed"),
+    rows = [[text(h, small) for h in (_("Layer"), _("Rule and how it was computed"),
                                             _("Paid (yuan)"))]]  # fmt: skip
-    rows.append([Paragraph(_("Total cost"), body), "", fmt_yuan(view.total_fen)])
+    rows.append([text(_("Total cost"), body), "", fmt_yuan(view.total_fen)])
     for layer in view.layers:
         facts = " · ".join(
             f"{_(labels.FACT[k])} {v / 100:g}%" if k.endswith("_bp") else
@@ -62,12 +64,12 @@ def slip_pdf(view: SettlementView, institution_name: str, created_by: str, local
         )  # fmt: skip
         rule = (layer.rule_id or "") + (f" — {layer.source}" if layer.source else "")
         rows.append([
-            Paragraph(layer.name_zh if zh else layer.name_en, body),
-            Paragraph(f"{rule}<br/><font size=7 color=grey>{facts}</font>", body),
+            text(layer.name_zh if zh else layer.name_en, body),
+            [text(rule, body), text(facts, small)],
             fmt_yuan(layer.paid_fen),
         ])  # fmt: skip
-    rows.append([Paragraph(_("Paid by all layers"), body), "", fmt_yuan(view.paid_fen)])
-    rows.append([Paragraph(f"<b>{_('The patient pays')}</b>", body), "",
+    rows.append([text(_("Paid by all layers"), body), "", fmt_yuan(view.paid_fen)])
+    rows.append([text(_("The patient pays"), body), "",
                  fmt_yuan(view.out_of_pocket_fen)])  # fmt: skip
     layers = Table(rows, colWidths=[45 * mm, None, 30 * mm], repeatRows=1)
     layers.setStyle(
@@ -81,10 +83,10 @@ def slip_pdf(view: SettlementView, institution_name: str, created_by: str, local
             ("FONTSIZE", (2, -1), (2, -1), 12),
         ])
     )  # fmt: skip
-    story = [Paragraph(heading, title), Spacer(1, 3 * mm), meta_table, Spacer(1, 4 * mm), layers]
+    story = [text(heading, title), Spacer(1, 3 * mm), meta_table, Spacer(1, 4 * mm), layers]
     if view.pay_later and view.entry_kind == "settlement":
         owed = fmt_yuan(view.out_of_pocket_fen)
-        story += [Spacer(1, 3 * mm), Paragraph(_(
+        story += [Spacer(1, 3 * mm), text(_(
             "Diagnose first, pay later: admitted without a deposit; at discharge the patient "
             "owes %(owed)s yuan.") % {"owed": owed}, body)]  # fmt: skip
     doc.build(story)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import openpyxl
@@ -22,6 +23,20 @@ from tests.claims.helpers import POOR, claim, write_jsonl, year_of_claims
 from tests.engine.helpers import policy
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
+BASE_EN = "Anhui comprehensive medical security for the rural poor (2017)"
+BASE_ZH = "安徽省农村贫困人口综合医疗保障（2017）"
+NAMES_EN = {  # the comparison's keys as the English workbook names them
+    "basic": "Basic medical insurance", "critical": "Critical illness insurance",
+    "assistance": "Medical assistance", "backstop": 'Government backstop ("351")',
+    "supplement_180": 'Chronic-disease outpatient supplement ("180")',
+    "out_of_pocket": "Patients (out of pocket)",
+    "compensation_ratio": "Actual compensation ratio",
+    "compensation_ratio_poor": "Actual compensation ratio of the poor",
+    "inpatient_compensation_ratio_poor": "Actual inpatient compensation ratio of the poor",
+    "policy_range_ratio": "Policy-range compensation ratio",
+    "median": "median", "90th percentile": "90th percentile", "99th percentile": "99th percentile",
+    "highest": "highest",
+}  # fmt: skip
 runner = CliRunner()
 
 
@@ -93,16 +108,20 @@ def test_rejected_file_settles_nothing(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", claims)
     out = tmp_path / "r.jsonl"
     result = runner.invoke(
-        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "line 4: level: must be one of" in flat(result.output)
+    chinese = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path)])
+    assert "第4行: level: 须为以下之一" in flat(chinese.output)
     assert not out.exists()
 
 
 def test_claims_outside_the_policy_period_are_rejected(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "c.jsonl", [claim("Z", "P1", "2016-12-31")])
-    result = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path)])
+    result = runner.invoke(
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "--lang", "en"]
+    )
     assert result.exit_code == 2
     assert "line 1: date: outside policy anhui-poor-2017" in flat(result.output)
 
@@ -110,11 +129,30 @@ def test_claims_outside_the_policy_period_are_rejected(tmp_path: Path) -> None:
 def test_example_file_settles() -> None:
     cp = policy("anhui-poor-2017")
     results = settle_claims(cp, EXAMPLES / "claims-anhui-2017.jsonl")
-    assert results.height == 4
+    assert results.height == 8
     paid = sum(int(results[c].sum()) for c in results.columns if c.startswith("pay_"))
     assert paid + int(results["out_of_pocket_fen"].sum()) + int(
         results["deducted_fen"].sum()
     ) == int(results["total_fen"].sum())
+
+
+def test_the_shipped_reform_changes_the_shipped_claims(tmp_path: Path) -> None:
+    """Issue 12.12: the example reform must show something on the example claims."""
+    claims = EXAMPLES / "claims-anhui-2017.jsonl"
+    reform = EXAMPLES / "reform-anhui-2017-inpatient-plus5.yaml"
+    base = settle_claims(policy("anhui-poor-2017"), claims)
+    after = settle_claims(policy(str(reform)), claims)
+    cmp = compare(base, after, 1_000_000)
+    change = dict(zip(cmp.layers["layer"], cmp.layers["change_fen"], strict=True))
+    assert change["basic"] > 0 and change["out_of_pocket"] < 0
+    ratios = dict(zip(cmp.ratios["measure"], cmp.ratios["change"], strict=True))
+    assert ratios["policy_range_ratio"] > 0 and ratios["compensation_ratio"] > 0
+    result = runner.invoke(
+        app,
+        ["simulate", "-b", "anhui-poor-2017", "-r", str(reform), "-c", str(claims), "--lang", "en"],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{ratios['policy_range_ratio'] * 100:+.2f} pp" in result.output
 
 
 def test_simulate_reform_raises_basic_spending_only_for_residents(tmp_path: Path) -> None:
@@ -147,7 +185,8 @@ def test_simulate_reform_raises_basic_spending_only_for_residents(tmp_path: Path
         reform.filter(~ordinary)["pay_basic"].to_list()
         == base.filter(~ordinary)["pay_basic"].to_list()
     )
-    _assert_comparison_workbook(openpyxl.load_workbook(xlsx), compare(base, reform, 500_000))
+    cmp = compare(base, reform, 500_000)
+    _assert_comparison_workbook(openpyxl.load_workbook(xlsx), cmp)
 
 
 def _approx(value: object) -> object:
@@ -178,16 +217,21 @@ def _assert_comparison_workbook(book: openpyxl.Workbook, cmp: Comparison) -> Non
     frames = [cmp.layers, cmp.ratios, cmp.oop_bands, cmp.oop_percentiles, cmp.catastrophic]
     for name, frame in zip(sheets, frames, strict=True):
         rows = list(book[name].iter_rows(values_only=True))
-        assert rows[0][0].startswith("anhui-poor-2017 → ") and rows[0][0].endswith(" on c.jsonl")
+        assert rows[0][0].startswith(f"{BASE_EN} → ") and rows[0][0].endswith(" on c.jsonl")
         assert rows[1][0] and rows[2] == (None,) * frame.width
         assert rows[3] == ENGLISH_HEADERS[name]
         yuan = frame.with_columns(pl.col(c) / 100 for c in frame.columns if c.endswith("_fen"))
+        yuan = yuan.with_columns(pl.col(c) * 100 for c in frame.columns if c == "change")  # pp
+        named = [c for c in ("layer", "measure", "percentile") if c in frame.columns]
+        yuan = yuan.with_columns(
+            pl.col(c).replace_strict(NAMES_EN, default=pl.col(c)) for c in named
+        )
         approx = [tuple(_approx(v) for v in row) for row in yuan.iter_rows()]
         assert rows[4:] == approx, name
     assert "5,000 yuan" in book["Catastrophic"]["A2"].value
     formats = {
         "Spending by layer": {"A5": "General", "B5": "#,##0.00", "D5": "#,##0.00"},
-        "Ratios": {"B5": "0.00%", "C5": "0.00%", "D5": "+0.00%;-0.00%;0.00%"},
+        "Ratios": {"B5": "0.00%", "C5": "0.00%", "D5": '+0.00" pp";-0.00" pp";0.00" pp"'},
         "Out-of-pocket": {"B5": "#,##0", "C5": "#,##0"},
         "OOP percentiles": {"B5": "#,##0.00", "C5": "#,##0.00"},
         "Catastrophic": {"B5": "#,##0", "C5": "#,##0"},
@@ -215,7 +259,7 @@ def test_simulate_workbook_in_the_chosen_language(tmp_path: Path, lang: str) -> 
     for name, header in headers.items():
         rows = list(book[name].iter_rows(values_only=True))
         assert rows[3] == header, name
-        assert rows[0][0].startswith("anhui-poor-2017 → ")
+        assert rows[0][0].startswith(f"{BASE_ZH if lang == 'zh_Hans' else BASE_EN} → ")
         end = "（理赔数据：c.jsonl）" if lang == "zh_Hans" else " on c.jsonl"
         assert rows[0][0].endswith(end)
         assert name in flat(result.output)  # the terminal shows the same tables
@@ -226,14 +270,22 @@ def test_simulate_workbook_in_the_chosen_language(tmp_path: Path, lang: str) -> 
             "全体",
             "贫困人口",
         ]
-        assert ratios["A5"].value == "实际补偿比（全体）"
+        assert [r[0] for r in ratios.iter_rows(min_row=5, values_only=True)] == [
+            "实际补偿比", "贫困人口实际补偿比", "贫困人口住院实际补偿比", "政策范围内补偿比"
+        ]  # fmt: skip
+        assert "政策范围内补偿比 = 基本医疗保险支付 ÷ 政策范围内费用" in ratios["A2"].value
+        assert ratios["D5"].number_format == '+0.00"个百分点";-0.00"个百分点";0.00"个百分点"'
+        assert re.search(r"[+-]\d+\.\d\d个百分点", result.output)
     else:
         assert catastrophic["A2"].value == "Persons whose annual out-of-pocket exceeds 5,000 yuan."
         assert [r[0] for r in catastrophic.iter_rows(min_row=5, values_only=True)] == [
             "everyone",
             "the poor",
         ]
-        assert ratios["A5"].value == "actual compensation ratio, overall"
+        assert ratios["A5"].value == "Actual compensation ratio"
+        assert ratios["A8"].value == "Policy-range compensation ratio"
+        assert re.search(r"[+-]\d+\.\d\d pp", result.output)
+    assert not re.search(r"[+-]\d+\.\d\d%", result.output)  # a change of a ratio is in points
 
 
 def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:
@@ -243,7 +295,8 @@ def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:
     runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(settled)])
 
     unchanged = runner.invoke(
-        app, ["resettle", "-p", "anhui-poor-2017", "-c", str(path), "-s", str(settled)]
+        app,
+        ["resettle", "-p", "anhui-poor-2017", "-c", str(path), "-s", str(settled), "--lang", "en"],
     )
     assert unchanged.exit_code == 0, unchanged.output
     assert "0 person(s) differ" in flat(unchanged.output)
@@ -265,6 +318,8 @@ def test_resettle_finds_a_backdated_status(tmp_path: Path) -> None:
             str(settled),
             "-o",
             str(diff),
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,21 +60,30 @@ def test_good_file_imports_then_is_already_imported(
     county: Session, db_url: str, tmp_path: Path
 ) -> None:
     path = write_csv(tmp_path / "persons.csv", PERSON_HEADER_ZH, person_rows(8))
-    first = runner.invoke(app, ["import", "persons", str(path), "--db", db_url, "--by", "clerk"])
+    first = runner.invoke(
+        app, ["import", "persons", str(path), "--db", db_url, "--by", "clerk", "--lang", "en"]
+    )
     assert first.exit_code == 0, first.output
     assert "8 inserted" in first.output
     assert table_counts(county)["person"] == 8
-    again = runner.invoke(app, ["import", "persons", str(path), "--db", db_url])
+    again = runner.invoke(app, ["import", "persons", str(path), "--db", db_url, "--lang", "en"])
     assert again.exit_code == 0
     assert "already imported on" in again.output
-    forced = runner.invoke(app, ["import", "persons", str(path), "--db", db_url, "--force"])
+    forced = runner.invoke(
+        app, ["import", "persons", str(path), "--db", db_url, "--force", "--lang", "en"]
+    )
     assert "0 inserted, 0 updated, 8 unchanged" in forced.output
+    chinese = runner.invoke(app, ["import", "persons", str(path), "--db", db_url])
+    assert "已于" in chinese.output and "导入，未作任何更改" in chinese.output
 
 
 def test_missing_file_is_an_error(db_url: str, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["import", "households", str(tmp_path / "no.csv"), "--db", db_url])
+    missing = tmp_path / "no.csv"
+    result = runner.invoke(
+        app, ["import", "households", str(missing), "--db", db_url, "--lang", "en"]
+    )
     assert result.exit_code == 2
-    assert "no such file" in result.output
+    assert f"file not found: {missing}" in result.output
 
 
 def test_reconcile_prints_counts_and_writes_xlsx(
@@ -102,10 +112,15 @@ def test_reconcile_prints_counts_and_writes_xlsx(
 def test_reconcile_rejects_a_bad_list(county: Session, db_url: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "list.csv", ["身份证号", "姓名", "贫困属性"], [["1", "x", "富"]])
     result = runner.invoke(
-        app, ["reconcile", "--list", str(path), "--year", "2024", "--db", db_url]
+        app, ["reconcile", "--list", str(path), "--year", "2024", "--db", db_url, "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "row 2, column 贫困属性" in result.output
+    chinese = runner.invoke(
+        app, ["reconcile", "--list", str(path), "--year", "2024", "--db", db_url]
+    )
+    assert "第2行，列 贫困属性：“富”不是有效的贫困属性" in chinese.output
+    assert not re.search(r"[a-z]+_[a-z]+", chinese.output)  # no English codes in Chinese
 
 
 def _bad_persons(tmp_path: Path) -> Path:

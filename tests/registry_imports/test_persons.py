@@ -178,8 +178,10 @@ def test_unknown_id_region_is_only_a_warning(
     county: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = types.ModuleType("safetynet.registry.divisions")
-    fake.region_code_warning = lambda code: (  # type: ignore[attr-defined]
-        None if code == "341821" else f"region code {code} is not in the division table"
+    fake.region_code_problem = lambda code: (  # type: ignore[attr-defined]
+        None
+        if code == "341821"
+        else ("region code %(code)s is not in the division table", {"code": code})
     )
     monkeypatch.setitem(sys.modules, "safetynet.registry.divisions", fake)
     rows = person_rows(4)

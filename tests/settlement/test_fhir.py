@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from safetynet.api.fhir import resources as R
 from safetynet.api.fhir import systems as S
 from safetynet.api.fhir.claim_in import submission_from_claim
+from safetynet.api.fhir.lines import submission_lines
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import preview, submit
 from safetynet.store.db import session_scope
@@ -77,19 +78,27 @@ def test_fhir_claim_settles_like_a_direct_submission(db_engine: Engine, county: 
 
 def test_outputs_validate_as_fhir_r4(db_engine: Engine, county: County) -> None:
     with session_scope(db_engine, write_lock=True) as s:
-        view = submit(s, submission_from_claim(fhir_claim(county.poor_id)), user="his")
+        sub = submission_from_claim(fhir_claim(county.poor_id))
+        view = submit(s, sub, user="his")
+        lines = submission_lines(s, sub, [1, 2, 3, 4])
         person = s.scalar(select(Person).where(Person.resident_id == county.poor_id))
         assert person is not None
         enrollment = s.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
         assert enrollment is not None
         today = date(2017, 3, 6)
-        eob = _validate(ExplanationOfBenefit, R.explanation_of_benefit(view, person.id, today))
-        cr = _validate(ClaimResponse, R.claim_response(view, person.id, today))
+        eob = R.explanation_of_benefit(view, person.id, today, lines)
+        eob = _validate(ExplanationOfBenefit, eob)
+        cr = _validate(ClaimResponse, R.claim_response(view, person.id, today, lines))
         _validate(Patient, R.patient(person))
         _validate(Coverage, R.coverage(enrollment, person))
         elig = _validate(
             CoverageEligibilityResponse,
-            R.eligibility_response(person, today, enrollment, ["registered_poor"], today),
+            R.eligibility_response(
+                person,
+                R.Eligibility(today, today, {"servicedDate": "2017-03-06"}, ["benefits"], {}),
+                [(enrollment, ["registered_poor"])],
+                today,
+            ),
         )
         _validate(CapabilityStatement, R.capability_statement("http://x/fhir", today, "0.1"))
     # one header adjudication per layer, and they add up to the benefit
@@ -98,15 +107,24 @@ def test_outputs_validate_as_fhir_r4(db_engine: Engine, county: County) -> None:
     ]
     assert sum(a.amount.value for a in eob.adjudication) * 100 == view.paid_fen
     assert len(cr.adjudication) == len(view.layers)
+    # each line's share of each layer adds up to the layer, to the fen
+    for layer in view.layers:
+        shares = [
+            a.amount.value * 100
+            for item in cr.item
+            for a in item.adjudication
+            if a.category.coding[0].code == layer.layer_id
+        ]
+        assert sum(shares) == layer.paid_fen
     assert elig.insurance[0].inforce is True
 
 
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"patient": {"reference": "Patient/1"}}, "patient"),
-        ({"billablePeriod": None}, "billablePeriod"),
-        ({"status": 12}, "status"),
+        ({"patient": {"reference": "Patient/1"}}, "Claim.patient"),
+        ({"billablePeriod": None}, "Claim.billablePeriod"),
+        ({"status": 12}, "Claim.status"),
     ],
 )
 def test_bad_fhir_claims_are_refused(change: dict[str, Any], field: str) -> None:

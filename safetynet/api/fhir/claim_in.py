@@ -1,29 +1,54 @@
 """An incoming FHIR R4 ``Claim`` from a hospital system, read as a settlement submission.
 
-The resource is first validated against the R4B model of ``fhir.resources``; then the parts
-SafetyNet settles on are taken from it:
+The resource is first validated against the ``fhir.resources`` R4B model (R4's Claim); then
+the parts SafetyNet settles on are taken from it and checked, every problem reported at
+once as an issue with its FHIRPath (:mod:`safetynet.api.fhir.outcome`):
 
-- ``patient.identifier`` (system ``urn:safetynet:resident-id``) — the resident ID
+- ``status`` ``active`` only; ``use`` ``claim`` (settle and record), ``preauthorization`` or
+  ``predetermination`` (preview: nothing is recorded)
+- ``patient``: ``identifier`` (system ``urn:safetynet:resident-id``) or ``reference``
+  (``Patient/<id>``, relative or under this server's base), resolved by the caller
 - ``provider.identifier`` (``urn:safetynet:institution``) — the institution
 - ``subType.coding`` (``urn:safetynet:claim-kind``) — inpatient / outpatient /
   chronic_outpatient; without it, ``type`` institutional means inpatient, else outpatient
 - ``billablePeriod.start`` / ``.end`` — admission (or visit) and discharge dates
 - ``diagnosis[0].diagnosisCodeableConcept`` (ICD-10), ``referral`` present → referred
 - ``identifier`` (``urn:safetynet:claim-no``) — the hospital's claim number
-- ``item[]``: ``productOrService`` (``urn:safetynet:catalog-item``), ``quantity``, ``net``
+- ``item[]``: ``productOrService`` (``urn:safetynet:catalog-item``), ``quantity`` (a whole
+  number: every catalog item is counted), ``unitPrice`` × quantity × factor = ``net``
+- money in CNY only; ``total``, when given, equals the sum of the items' ``net``
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from fhir.resources.R4B.claim import Claim as FhirClaim
 from pydantic import BaseModel, ValidationError
 
 from safetynet.api.fhir import systems as S
-from safetynet.settlement.errors import SettlementError
+from safetynet.api.fhir.outcome import FhirError, Issue, fhirpath, pydantic_issues
 from safetynet.settlement.submission import ClaimSubmission
+
+SETTLING_USE = "claim"
+PREVIEW_USES = ("preauthorization", "predetermination")
+
+# where each field of a submission comes from in the Claim
+PATH_OF = {
+    "resident_id": "Claim.patient.identifier.value",
+    "institution_code": "Claim.provider.identifier.value",
+    "kind": "Claim.subType",
+    "date": "Claim.billablePeriod.start",
+    "discharge_date": "Claim.billablePeriod.end",
+    "diagnosis": "Claim.diagnosis[0].diagnosisCodeableConcept",
+    "claim_no": "Claim.identifier",
+    "referral": "Claim.referral",
+    "items": "Claim.item",
+    "client_key": "Claim",
+}
 
 
 def _coding(concept: Any, system: str) -> str | None:
@@ -33,85 +58,220 @@ def _coding(concept: Any, system: str) -> str | None:
     return None
 
 
-def _identifier(ref: Any, system: str, field: str) -> str:
-    ident = getattr(ref, "identifier", None)
-    if ident is None or ident.system != system or not ident.value:
-        raise SettlementError(
-            "fhir_identifier", f"{field}.identifier with system {system} is required", field=field
-        )
-    return str(ident.value)
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
-def validate_resource(model: type[M], resource: dict[str, Any]) -> M:
+def validate_resource(model: type[M], resource: Any) -> M:
     """An incoming resource validated against its ``fhir.resources`` R4B model, or a
-    ``SettlementError`` naming the resource type expected or the first invalid element."""
+    ``FhirError`` with an issue per problem."""
     kind = model.__name__
+    if not isinstance(resource, dict):
+        raise FhirError([Issue("json_invalid", f"the body is not a JSON object ({kind})")])
     if resource.get("resourceType") != kind:
-        raise SettlementError(
-            "fhir_resource_type", f"expected a {kind} resource", field="resourceType"
-        )
+        got = resource.get("resourceType")
+        raise FhirError([Issue("resource_type", f"expected a {kind} resource, got {got!r}", kind)])
     try:
         return model.model_validate({k: v for k, v in resource.items() if k != "resourceType"})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SettlementError(
-            "fhir_invalid", f"not a valid FHIR R4 {kind}: {where}: {first['msg']}", field=where
-        ) from None
+        raise FhirError(pydantic_issues(kind, exc.errors())) from None
 
 
-def submission_from_claim(resource: dict[str, Any]) -> ClaimSubmission:
-    """Validate a FHIR Claim and turn it into a ``ClaimSubmission`` (``SettlementError`` if not)."""
-    claim = validate_resource(FhirClaim, resource)
+@dataclass
+class PatientRef:
+    """How a resource names its patient: a resident ID, or a ``Patient`` logical id."""
+
+    resident_id: str | None = None
+    reference: str | None = None
+    path: str = "Claim.patient"
+
+
+def patient_ref(patient: Any, root: str) -> tuple[PatientRef | None, list[Issue]]:
+    ident = getattr(patient, "identifier", None)
+    path = f"{root}.patient"
+    if ident is not None and ident.value:
+        if ident.system not in (None, S.RESIDENT_ID):
+            msg = f"{path}.identifier.system must be {S.RESIDENT_ID}"
+            return None, [Issue("value", msg, f"{path}.identifier.system")]
+        return PatientRef(resident_id=str(ident.value), path=f"{path}.identifier.value"), []
+    if patient is not None and patient.reference:
+        return PatientRef(reference=str(patient.reference), path=f"{path}.reference"), []
+    msg = f"{path} needs a reference (Patient/<id>) or an identifier ({S.RESIDENT_ID})"
+    return None, [Issue("required", msg, path)]
+
+
+@dataclass
+class ClaimIn:
+    """What a Claim asks: its use, the patient, the submission's fields, the item sequences."""
+
+    use: str
+    patient: PatientRef
+    data: dict[str, Any]
+    sequences: list[int]
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _currency(money: Any, where: str, issues: list[Issue]) -> None:
+    if money is not None and money.currency not in (None, S.CURRENCY):
+        msg = f"{where}.currency is {money.currency}: claims are settled in {S.CURRENCY} only"
+        issues.append(Issue("currency", msg, f"{where}.currency"))
+
+
+def _quantity(item: Any, where: str, issues: list[Issue]) -> int:
+    q = item.quantity.value if item.quantity is not None else None
+    if q is None:
+        return 1
+    if q != q.to_integral_value() or q < 1:
+        msg = f"{where}.quantity.value is {q}: a catalog item is counted in whole units (1, 2, …)"
+        issues.append(Issue("quantity", msg, f"{where}.quantity.value"))
+        return 1
+    return int(q)
+
+
+def _item(i: int, item: Any, issues: list[Issue]) -> dict[str, Any] | None:
+    where = f"Claim.item[{i}]"
+    before = len(issues)
+    code = _coding(item.productOrService, S.CATALOG_ITEM)
+    if code is None:
+        msg = f"{where}.productOrService needs a coding of system {S.CATALOG_ITEM}"
+        issues.append(Issue("required", msg, f"{where}.productOrService"))
+    net = item.net.value if item.net is not None else None
+    if net is None:
+        issues.append(Issue("required", f"{where}.net (the line's amount) is required",
+                            f"{where}.net"))  # fmt: skip
+    _currency(item.net, f"{where}.net", issues)
+    _currency(item.unitPrice, f"{where}.unitPrice", issues)
+    quantity = _quantity(item, where, issues)
+    unit = item.unitPrice.value if item.unitPrice is not None else None
+    if net is not None and unit is not None and len(issues) == before:
+        factor = item.factor if item.factor is not None else Decimal(1)
+        expected = unit * quantity * factor
+        if expected != net:
+            msg = (f"{where}.net is {net} but unitPrice × quantity × factor is {expected}"
+                   f" ({unit} × {quantity} × {factor})")  # fmt: skip
+            issues.append(Issue("net_mismatch", msg, f"{where}.net"))
+    if len(issues) > before:
+        return None
+    return {"code": code, "quantity": quantity, "amount": str(net)}
+
+
+def read_claim(resource: Any) -> ClaimIn:
+    """The Claim's request (``FhirError`` when the resource is not a valid R4 Claim); the
+    problems of its content in ``issues``."""
+    status, use = None, None
+    if isinstance(resource, dict):
+        status, use = resource.get("status"), resource.get("use")
+    try:
+        claim = validate_resource(FhirClaim, resource)
+    except FhirError as exc:
+        extra = _status_use_issues(status, use) if exc.code != "resource_type" else []
+        raise FhirError(exc.issues + extra) from None
+    issues = _status_use_issues(claim.status, claim.use)
+    patient, more = patient_ref(claim.patient, "Claim")
+    issues += more
     kind = _coding(claim.subType, S.CLAIM_KIND)
     if kind is None:
-        kind = (
-            "inpatient" if _coding(claim.type, S.CLAIM_TYPE) == "institutional" else ("outpatient")
-        )
+        inpatient = _coding(claim.type, S.CLAIM_TYPE) == "institutional"
+        kind = "inpatient" if inpatient else "outpatient"
     period = claim.billablePeriod
     if period is None or period.start is None:
-        raise SettlementError(
-            "fhir_period",
-            "billablePeriod.start (the visit or admission date) is required",
-            field="billablePeriod",
-        )
+        msg = "Claim.billablePeriod.start (the visit or admission date) is required"
+        issues.append(Issue("required", msg, "Claim.billablePeriod.start"))
+    ident = getattr(claim.provider, "identifier", None)
+    if ident is None or ident.system != S.INSTITUTION or not ident.value:
+        msg = f"Claim.provider.identifier with system {S.INSTITUTION} is required"
+        issues.append(Issue("required", msg, "Claim.provider.identifier"))
     diagnosis = None
     if claim.diagnosis:
         diagnosis = _coding(claim.diagnosis[0].diagnosisCodeableConcept, S.ICD10)
-    items = []
-    for i, item in enumerate(claim.item or []):
-        code = _coding(item.productOrService, S.CATALOG_ITEM)
-        if code is None or item.net is None or item.net.value is None:
-            raise SettlementError(
-                "fhir_item",
-                f"item {i + 1}: productOrService with system {S.CATALOG_ITEM} and net are required",
-                field=f"item[{i}]",
-            )
-        qty = int(item.quantity.value) if item.quantity and item.quantity.value else 1
-        items.append({"code": code, "quantity": qty, "amount": str(item.net.value)})
+    items = [_item(i, item, issues) for i, item in enumerate(claim.item or [])]
+    if not items:
+        issues.append(Issue("required", "Claim.item: a claim bills at least one item",
+                            "Claim.item"))  # fmt: skip
+    _total(claim, issues)
     claim_no = next(
         (str(x.value) for x in (claim.identifier or []) if x.system == S.CLAIM_NO), None
     )
     data = {
-        "resident_id": _identifier(claim.patient, S.RESIDENT_ID, "patient"),
-        "institution_code": _identifier(claim.provider, S.INSTITUTION, "provider"),
+        "institution_code": str(ident.value) if ident is not None and ident.value else "",
         "kind": kind,
-        "date": _as_date(period.start),
-        "discharge_date": _as_date(period.end) if period.end else None,
+        "date": _as_date(period.start) if period and period.start else None,
+        "discharge_date": _as_date(period.end) if period and period.end else None,
         "diagnosis": diagnosis,
         "referral": claim.referral is not None,
         "claim_no": claim_no,
         "items": items,
     }
-    try:
-        return ClaimSubmission.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SettlementError("claim_invalid", f"{where}: {first['msg']}", field=where) from None
+    return ClaimIn(
+        use=str(claim.use),
+        patient=patient or PatientRef(),
+        data=data,
+        sequences=[int(item.sequence) for item in claim.item or []],
+        issues=issues,
+    )
+
+
+def _status_use_issues(status: Any, use: Any) -> list[Issue]:
+    issues = []
+    if status is not None and status != "active":
+        msg = f"Claim.status is {status!r}: only an active claim is settled"
+        issues.append(Issue("status_not_active", msg, "Claim.status"))
+    if use is not None and use not in (SETTLING_USE, *PREVIEW_USES):
+        msg = f"Claim.use is {use!r}: one of claim, preauthorization, predetermination"
+        issues.append(Issue("value", msg, "Claim.use"))
+    return issues
+
+
+def _total(claim: Any, issues: list[Issue]) -> None:
+    if claim.total is None:
+        return
+    _currency(claim.total, "Claim.total", issues)
+    nets = [x.net.value for x in claim.item or [] if x.net and x.net.value is not None]
+    total = claim.total.value
+    complete = len(nets) == len(claim.item or [])
+    if total is not None and complete and total != sum(nets, Decimal(0)):
+        msg = f"Claim.total is {total} but the items' net add up to {sum(nets, Decimal(0))}"
+        issues.append(Issue("total_mismatch", msg, "Claim.total"))
+
+
+def submission_of(claim: ClaimIn, resident_id: str) -> ClaimSubmission:
+    """The settlement submission, or a ``FhirError`` with every problem of the claim."""
+    issues = list(claim.issues)
+    if not issues:
+        try:
+            return ClaimSubmission.model_validate({"resident_id": resident_id, **claim.data})
+        except ValidationError as exc:
+            for e in exc.errors():
+                issues.append(_submission_issue(e, claim.patient))
+    raise FhirError(issues)
+
+
+def _submission_issue(error: Any, patient: PatientRef) -> Issue:
+    loc = list(error.get("loc", ()))
+    msg = str(error.get("msg", "")).removeprefix("Value error, ") or "not valid"
+    if loc and loc[0] == "items" and len(loc) >= 2:
+        sub = {"code": "productOrService", "quantity": "quantity", "amount": "net"}
+        where = fhirpath("Claim", ["item", loc[1]])
+        if len(loc) > 2:
+            where += "." + sub.get(str(loc[2]), str(loc[2]))
+    elif loc and loc[0] == "resident_id":
+        where = patient.path
+    elif loc:
+        where = PATH_OF.get(str(loc[0]), "Claim")
+    else:  # a rule across fields: the dates
+        where = "Claim.billablePeriod"
+    return Issue("value", f"{where}: {msg} (got {error.get('input')!r})"
+                 if not isinstance(error.get("input"), dict | list) else f"{where}: {msg}",
+                 where)  # fmt: skip
+
+
+def submission_from_claim(resource: dict[str, Any]) -> ClaimSubmission:
+    """A Claim naming its patient by resident ID as a ``ClaimSubmission`` (``FhirError`` if
+    not); a Claim naming a ``Patient`` by reference needs the registry (see the route)."""
+    claim = read_claim(resource)
+    if claim.patient.resident_id is None and not claim.issues:
+        msg = f"Claim.patient: a reference needs the registry; use an identifier ({S.RESIDENT_ID})"
+        raise FhirError([Issue("required", msg, "Claim.patient")])
+    return submission_of(claim, claim.patient.resident_id or "")
 
 
 def _as_date(value: Any) -> date:

@@ -3,11 +3,13 @@ third-party ``fhir.resources`` R4B models)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from safetynet.api.fhir import systems as S
+from safetynet.api.fhir.lines import ClaimLines, share
 from safetynet.codes import ClaimKind
 from safetynet.money import to_yuan
 from safetynet.settlement.service import SettlementView
@@ -36,10 +38,10 @@ def patient(person: Person) -> Json:
 def coverage(enrollment: Enrollment, person: Person) -> Json:
     return {
         "resourceType": "Coverage",
-        "id": f"{person.id}-{enrollment.year}",
+        "id": coverage_id(person.id, enrollment.year),
         "status": "active",
         "beneficiary": {"reference": f"Patient/{person.id}"},
-        "payor": [{"display": S.INSURER_DISPLAY}],
+        "payor": [INSURER],
         "period": {"start": f"{enrollment.year}-01-01", "end": f"{enrollment.year}-12-31"},
         "class": [
             {
@@ -50,21 +52,40 @@ def coverage(enrollment: Enrollment, person: Person) -> Json:
     }
 
 
-def _kind_type(kind: str) -> Json:
+def coverage_id(person_id: int, year: int) -> str:
+    """A Coverage's logical id: the person's id and the year of enrollment."""
+    return f"{person_id}-{year}"
+
+
+# the scheme's payer, named by identifier (no Organization is served)
+INSURER: Json = {
+    "identifier": {"system": S.INSURER, "value": S.INSURER_CODE},
+    "display": S.INSURER_DISPLAY,
+}
+
+
+def _kind(kind: str) -> Json:
     code = "institutional" if kind == ClaimKind.INPATIENT.value else "professional"
-    return {"coding": [{"system": S.CLAIM_TYPE, "code": code}]}
+    return {
+        "type": {"coding": [{"system": S.CLAIM_TYPE, "code": code}]},
+        "subType": {"coding": [{"system": S.CLAIM_KIND, "code": kind}]},
+    }
+
+
+def _amount(system: str, code: str, fen: int, display: str | None = None) -> Json:
+    coding: Json = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"category": {"coding": [coding]}, "amount": money(fen)}
 
 
 def _totals(view: SettlementView) -> list[Json]:
-    def total(system: str, code: str, fen: int) -> Json:
-        return {"category": {"coding": [{"system": system, "code": code}]}, "amount": money(fen)}
-
     return [
-        total(S.ADJUDICATION, "submitted", view.total_fen),
-        total(S.ADJUDICATION, "eligible", view.compliant_fen),
-        total(S.ADJUDICATION, "benefit", view.paid_fen),
-        total(S.LAYER, "institution_borne", view.institution_borne_fen),
-        total(S.LAYER, "out_of_pocket", view.out_of_pocket_fen),
+        _amount(S.ADJUDICATION, "submitted", view.total_fen),
+        _amount(S.ADJUDICATION, "eligible", view.compliant_fen),
+        _amount(S.ADJUDICATION, "benefit", view.paid_fen),
+        _amount(S.LAYER, "institution_borne", view.institution_borne_fen),
+        _amount(S.LAYER, "out_of_pocket", view.out_of_pocket_fen),
     ]
 
 
@@ -87,93 +108,224 @@ def _layer_adjudications(view: SettlementView) -> list[Json]:
     return out
 
 
-def _common(view: SettlementView, person_ref: str, created: date) -> Json:
-    return {
+REASON_TEXT = {
+    "review_deducted": "deducted by review; borne by the institution",
+    "self_pay_share": "class-B item: the self-pay share is not eligible",
+    "not_covered": "class-C or out-of-catalog item: not eligible",
+}
+
+
+def _items(view: SettlementView, claim: ClaimLines) -> list[Json]:
+    """Each line with its adjudication: submitted, eligible, benefit and each layer's share,
+    and why it lost money (ClaimResponse.item and ExplanationOfBenefit.item alike)."""
+    lines = claim.lines
+    weights = [x.compliant_fen for x in lines]
+    if sum(weights) <= 0:
+        weights = [x.amount_fen - x.deducted_fen for x in lines]
+    shares = {layer.layer_id: share(layer.paid_fen, weights) for layer in view.layers}
+    out = []
+    for i, line in enumerate(lines):
+        eligible = _amount(S.ADJUDICATION, "eligible", line.compliant_fen)
+        if line.reasons:  # why the line's eligible amount is below what was billed
+            eligible["reason"] = {
+                "coding": [{"system": S.REDUCTION, "code": r} for r in line.reasons],
+                "text": "; ".join(REASON_TEXT[r] for r in line.reasons),
+            }
+        adjudication = [
+            _amount(S.ADJUDICATION, "submitted", line.amount_fen),
+            eligible,
+            _amount(S.ADJUDICATION, "benefit", sum(s[i] for s in shares.values())),
+        ]
+        adjudication += [
+            _amount(S.LAYER, layer.layer_id, shares[layer.layer_id][i], layer.name_en)
+            for layer in view.layers
+        ]
+        if line.deducted_fen:
+            adjudication.append(_amount(S.LAYER, "institution_borne", line.deducted_fen))
+        out.append({"itemSequence": line.sequence, "adjudication": adjudication})
+    return out
+
+
+def _eob_items(view: SettlementView, claim: ClaimLines) -> list[Json]:
+    """EOB lines name their item (``sequence``, ``productOrService``, ``net``) besides the
+    adjudication a ClaimResponse gives per ``itemSequence``."""
+    return [
+        {
+            "sequence": line.sequence,
+            "productOrService": {"coding": [{"system": S.CATALOG_ITEM, "code": line.code}]},
+            "net": money(line.amount_fen),
+            "adjudication": item["adjudication"],
+        }
+        for line, item in zip(claim.lines, _items(view, claim), strict=True)
+    ]
+
+
+def _period(claim: ClaimLines) -> Json:
+    period = {"start": claim.start.isoformat()}
+    if claim.end is not None:
+        period["end"] = claim.end.isoformat()
+    return period
+
+
+def _common(
+    view: SettlementView, person_id: int, created: date, claim: ClaimLines, use: str
+) -> Json:
+    out: Json = {
         "status": "active",
-        "type": _kind_type(view.kind),
-        "use": "claim" if view.settlement_id is not None else "predetermination",
-        "patient": {"reference": person_ref},
+        **_kind(view.kind),
+        "use": use,
+        "patient": {"reference": f"Patient/{person_id}"},
         "created": created.isoformat(),
-        "insurer": {"display": S.INSURER_DISPLAY},
+        "insurer": INSURER,
         "outcome": "complete",
-        "identifier": [{"system": S.CLAIM_NO, "value": view.claim_no}] if view.claim_no else None,
     }
+    if view.claim_no:
+        out["identifier"] = [{"system": S.CLAIM_NO, "value": view.claim_no}]
+    if claim.lines:
+        out["item"] = _items(view, claim)
+    out["adjudication"] = _layer_adjudications(view) or None
+    out["total"] = _totals(view)
+    return out
 
 
-def explanation_of_benefit(view: SettlementView, person_id: int, created: date) -> Json:
-    """The settlement as an EOB: a header adjudication per layer, totals, what the patient pays."""
-    eob = _common(view, f"Patient/{person_id}", created)
+def _claim_link(view: SettlementView) -> Json | None:
+    """The Claim, by the hospital's claim number (SafetyNet keeps claims, not FHIR Claims)."""
+    return {"identifier": {"system": S.CLAIM_NO, "value": view.claim_no}} if view.claim_no else None
+
+
+def _insurance(view: SettlementView, person_id: int) -> list[Json]:
+    return [
+        {
+            "focal": True,
+            "coverage": {"reference": f"Coverage/{coverage_id(person_id, view.claim_date.year)}"},
+        }
+    ]
+
+
+def explanation_of_benefit(
+    view: SettlementView, person_id: int, created: date, claim: ClaimLines
+) -> Json:
+    """The settlement as an EOB: every line's adjudication, a header adjudication per layer,
+    totals, what the patient pays."""
+    eob = _common(view, person_id, created, claim, "claim")
     eob.update(
         {
             "resourceType": "ExplanationOfBenefit",
             "id": str(view.settlement_id) if view.settlement_id else None,
             "provider": {"identifier": {"system": S.INSTITUTION, "value": view.institution_code}},
-            "insurance": [{"focal": True, "coverage": {"display": view.policy_id}}],
-            "billablePeriod": {"start": view.claim_date.isoformat()},
-            "adjudication": _layer_adjudications(view),
-            "total": _totals(view),
+            "claim": _claim_link(view),
+            "claimResponse": {"reference": f"ClaimResponse/{view.settlement_id}"}
+            if view.settlement_id
+            else None,
+            "insurance": _insurance(view, person_id),
+            "billablePeriod": _period(claim),
+            "item": _eob_items(view, claim) or None,
             "payment": {"amount": money(view.paid_fen)},
         }
     )
     return {k: v for k, v in eob.items() if v is not None}
 
 
-def claim_response(view: SettlementView, person_id: int, created: date) -> Json:
-    cr = _common(view, f"Patient/{person_id}", created)
+def claim_response(
+    view: SettlementView, person_id: int, created: date, claim: ClaimLines, use: str = "claim"
+) -> Json:
+    """The settlement (or, for ``use`` preauthorization/predetermination, its preview) as
+    a ClaimResponse."""
+    cr = _common(view, person_id, created, claim, use)
+    recorded = view.settlement_id is not None
     cr.update(
         {
             "resourceType": "ClaimResponse",
-            "id": str(view.settlement_id) if view.settlement_id else None,
+            "id": str(view.settlement_id) if recorded else None,
             "requestor": {"identifier": {"system": S.INSTITUTION, "value": view.institution_code}},
-            "adjudication": _layer_adjudications(view),
-            "total": _totals(view),
-            "payment": {"type": {"text": "settlement"}, "amount": money(view.paid_fen)},
-            "disposition": f"settled under {view.policy_id}",
+            "request": _claim_link(view),
+            "insurance": [{"sequence": 1, **_insurance(view, person_id)[0]}],
+            "payment": {"type": {"coding": [{"system": S.PAYMENT_TYPE, "code": "complete"}]},
+                        "amount": money(view.paid_fen)},
+            "disposition": f"settled under {view.policy_id}"
+            if recorded
+            else f"preview under {view.policy_id}: nothing recorded",
         }
-    )
+    )  # fmt: skip
     return {k: v for k, v in cr.items() if v is not None}
 
 
+@dataclass(frozen=True)
+class Eligibility:
+    """What was asked: the period, the purposes, and the request to point back to."""
+
+    start: date
+    end: date
+    serviced: Json  # servicedDate or servicedPeriod, as asked
+    purpose: list[str]
+    request: Json  # the request as received (contained in the answer)
+
+
 def eligibility_response(
-    person: Person, on: date, enrollment: Enrollment | None, statuses: list[str], created: date
+    person: Person,
+    asked: Eligibility,
+    enrollments: list[tuple[Enrollment, list[str]]],
+    created: date,
 ) -> Json:
+    """Coverage for the period asked: an insurance entry per enrolled year in it."""
     insurance = []
-    if enrollment is not None:
-        insurance.append(
-            {
-                "coverage": {"reference": f"Coverage/{person.id}-{enrollment.year}"},
-                "inforce": True,
-                "item": [
-                    {
-                        "category": {"coding": [{"system": S.POVERTY_STATUS, "code": s}]},
-                        "description": "poverty category on the service date",
-                    }
-                    for s in statuses
-                ],
-            }
-        )
-    return {
+    for enrollment, statuses in enrollments:
+        year_start, year_end = date(enrollment.year, 1, 1), date(enrollment.year, 12, 31)
+        entry: Json = {
+            "coverage": {"reference": f"Coverage/{coverage_id(person.id, enrollment.year)}"},
+            "inforce": True,
+            "benefitPeriod": {
+                "start": max(year_start, asked.start).isoformat(),
+                "end": min(year_end, asked.end).isoformat(),
+            },
+        }
+        if "benefits" in asked.purpose and statuses:
+            entry["item"] = [
+                {
+                    "category": {"coding": [{"system": S.POVERTY_STATUS, "code": s}]},
+                    "description": "poverty category at the start of the period",
+                }
+                for s in statuses
+            ]
+        insurance.append(entry)
+    request = dict(asked.request, id="request")
+    out: Json = {
         "resourceType": "CoverageEligibilityResponse",
+        "contained": [request],
         "status": "active",
-        "purpose": ["validation", "benefits"],
+        "purpose": asked.purpose,
         "patient": {"reference": f"Patient/{person.id}"},
-        "servicedDate": on.isoformat(),
+        **asked.serviced,
         "created": created.isoformat(),
-        "request": {"display": "eligibility request"},
+        "request": {"reference": "#request"},
         "outcome": "complete",
-        "insurer": {"display": S.INSURER_DISPLAY},
-        "insurance": insurance,
-        "disposition": "enrolled" if enrollment else "not enrolled for this year",
+        "insurer": INSURER,
+        "disposition": "enrolled" if insurance else "not enrolled in the period asked",
     }
+    if asked.request.get("identifier"):
+        out["request"]["identifier"] = asked.request["identifier"][0]
+    if insurance:
+        out["insurance"] = insurance
+    return out
+
+
+# what the server serves, by resource type: interactions, search parameters
+SERVED: dict[str, tuple[list[str], list[tuple[str, str]]]] = {
+    "Patient": (["read", "search-type"], [("identifier", "token")]),
+    "Coverage": (["read", "search-type"], [("patient", "reference"), ("beneficiary", "reference")]),
+    "Claim": (["create"], []),
+    "ClaimResponse": (["read"], []),
+    "ExplanationOfBenefit": (["read"], []),
+    "CoverageEligibilityRequest": (["create"], []),
+}
 
 
 def capability_statement(base_url: str, created: date, version: str) -> Json:
-    def resource(kind: str, interactions: list[str], ops: list[str] | None = None) -> Json:
+    def resource(kind: str) -> Json:
+        interactions, params = SERVED[kind]
         r: Json = {"type": kind, "interaction": [{"code": i} for i in interactions]}
-        if ops:
-            r["operation"] = [
-                {"name": o, "definition": f"{base_url}/OperationDefinition/{o}"} for o in ops
-            ]
+        if params:
+            r["searchParam"] = [{"name": n, "type": t} for n, t in params]
         return r
 
     return {
@@ -188,14 +340,40 @@ def capability_statement(base_url: str, created: date, version: str) -> Json:
         "rest": [
             {
                 "mode": "server",
-                "resource": [
-                    resource("Patient", ["read", "search-type"]),
-                    resource("Coverage", ["search-type"]),
-                    resource("Claim", ["create"]),
-                    resource("ClaimResponse", ["read"]),
-                    resource("ExplanationOfBenefit", ["read"]),
-                    resource("CoverageEligibilityRequest", ["create"]),
-                ],
+                "security": {
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/"
+                                    "restful-security-service",
+                                    "code": "Basic",
+                                }
+                            ]
+                        }
+                    ]
+                },
+                "resource": [resource(kind) for kind in SERVED],
             }
         ],
     }
+
+
+def bundle(self_url: str, base_url: str, resources: list[Json]) -> Json:
+    """A searchset: the search as run (``link`` self), each match with its full URL."""
+    out: Json = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "link": [{"relation": "self", "url": self_url}],
+    }
+    if resources:
+        out["entry"] = [
+            {
+                "fullUrl": f"{base_url}/{r['resourceType']}/{r['id']}",
+                "resource": r,
+                "search": {"mode": "match"},
+            }
+            for r in resources
+        ]
+    return out

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -58,21 +59,34 @@ def _session(db: str | None):  # type: ignore[no-untyped-def]
     return Session(engine_for(db or get_settings().database_url), expire_on_commit=False)
 
 
-def _print_problems(problems: list, title: str) -> None:  # type: ignore[type-arg]
+def _print_problems(problems: list, lang: str) -> None:  # type: ignore[type-arg]
+    from safetynet.i18n import gettext_for
+
+    _ = gettext_for(lang)
     for p in problems[:SHOWN_PROBLEMS]:
-        err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+        err.print("  " + p.line(lang), markup=False, highlight=False, soft_wrap=True)
     if len(problems) > SHOWN_PROBLEMS:
-        err.print(f"  ... and {len(problems) - SHOWN_PROBLEMS} more {title}", soft_wrap=True)
+        more = _("... and %(n)s more") % {"n": len(problems) - SHOWN_PROBLEMS}
+        err.print("  " + more, markup=False, soft_wrap=True)
+
+
+def _file_not_found(path: Path, lang: str) -> None:
+    from safetynet.i18n import gettext_for
+
+    _ = gettext_for(lang)
+    err.print(_("file not found: %(path)s") % {"path": path}, markup=False, soft_wrap=True)
+    raise typer.Exit(2)
 
 
 def _import(kind: str, file: Path, db: str | None, force: bool, errors: Path | None,
             by: str | None, lang: str) -> None:  # fmt: skip
+    from safetynet.i18n import gettext_for
     from safetynet.registry.imports import import_file, write_problems
 
     _check_lang(lang)
+    _ = gettext_for(lang)
     if not file.is_file():
-        err.print(f"[red]no such file:[/red] {file}")
-        raise typer.Exit(2)
+        _file_not_found(file, lang)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
     with (
@@ -86,18 +100,20 @@ def _import(kind: str, file: Path, db: str | None, force: bool, errors: Path | N
         )  # fmt: skip
     if errors is not None and result.problems:
         write_problems(result.problems, errors, lang)
-        err.print(f"problems written to {errors}", soft_wrap=True)
+        written = _("problems written to %(path)s") % {"path": errors}
+        err.print(written, markup=False, soft_wrap=True)
+    warnings = _("%(n)s warning(s)") % {"n": len(result.warnings)}
     if result.errors:
-        err.print(f"[red]{result.summary()}[/red]", soft_wrap=True)
-        _print_problems(result.errors, "errors")
+        err.print(f"[red]{escape(result.summary(lang))}[/red]", soft_wrap=True)
+        _print_problems(result.errors, lang)
         if result.warnings:
-            err.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
-            _print_problems(result.warnings, "warnings")
+            err.print(f"[yellow]{escape(warnings)}[/yellow]")
+            _print_problems(result.warnings, lang)
         raise typer.Exit(2)
     if result.warnings:
-        err.print(f"[yellow]{len(result.warnings)} warning(s)[/yellow]")
-        _print_problems(result.warnings, "warnings")
-    console.print(f"[green]{result.summary()}[/green]", soft_wrap=True)
+        err.print(f"[yellow]{escape(warnings)}[/yellow]")
+        _print_problems(result.warnings, lang)
+    console.print(f"[green]{escape(result.summary(lang))}[/green]", soft_wrap=True)
 
 
 def _command(kind: str, what: str):  # type: ignore[no-untyped-def]
@@ -161,14 +177,14 @@ def reconcile(
     _check_lang(lang)
     _ = gettext_for(lang)
     if not list_file.is_file():
-        err.print(f"[red]no such file:[/red] {list_file}")
-        raise typer.Exit(2)
+        _file_not_found(list_file, lang)
     try:
         with _session(db) as session:
             report = reconcile(session, list_file, year, locale=lang)
     except ImportRejected as exc:
-        err.print(f"[red]{list_file.name}: the list cannot be read[/red]")
-        _print_problems(exc.problems, "problems")
+        unreadable = _("%(file)s: the list cannot be read") % {"file": list_file.name}
+        err.print(f"[red]{escape(unreadable)}[/red]")
+        _print_problems(exc.problems, lang)
         raise typer.Exit(2) from None
     category, meaning, count = (c.label for c in labels(SUMMARY_COLUMNS, lang))
     row, resident_id, name, detail, action = (c.label for c in labels(FINDING_COLUMNS, lang))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from safetynet.codes import InstitutionLevel, PovertyStatus, Sex
+from safetynet.i18n import N_
 from safetynet.registry.imports.problems import Problem, error, warning
 from safetynet.registry.imports.reading import Sheet
 
@@ -164,7 +165,7 @@ def bind(sheet: Sheet, specs: tuple[Column, ...]) -> Bound:
         spec = lookup.get(normalise_header(text)) if text else None
         if spec is None:
             if text:
-                problems.append(warning(1, text, "column.unknown", "this column is not used"))
+                problems.append(warning(1, text, "column.unknown", N_("this column is not used")))
             continue
         if spec.field in header:
             problems.append(
@@ -172,7 +173,8 @@ def bind(sheet: Sheet, specs: tuple[Column, ...]) -> Bound:
                     1,
                     text,
                     "column.twice",
-                    f"says the same as column {header[spec.field]}; keep only one of them",
+                    N_("says the same as column %(other)s; keep only one of them"),
+                    other=header[spec.field],
                 )
             )
             continue
@@ -185,7 +187,8 @@ def bind(sheet: Sheet, specs: tuple[Column, ...]) -> Bound:
                     1,
                     None,
                     "column.missing",
-                    f"a column {' / '.join(spec.headers[:2])} is required and missing",
+                    N_("a column %(headers)s is required and missing"),
+                    headers=" / ".join(spec.headers[:2]),
                     field=spec.field,
                 )
             )

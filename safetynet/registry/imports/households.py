@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.i18n import N_
 from safetynet.registry.imports import lookups
 from safetynet.registry.imports.columns import HOUSEHOLD_COLUMNS, Bound
 from safetynet.registry.imports.problems import Problem
@@ -21,7 +22,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += too_long(bound, {"household_no": 32, "address": 200})
     problems += duplicates(
         bound, ["household_no"], "household_no",
-        "household {value} is also on row {first}; each household may appear only once",
+        N_("household %(value)s is also on row %(first)s; each household may appear only once"),
     )  # fmt: skip
     problems += lookups.check_villages(bound, "village_code", lookups.regions(session))
     address = pl.col("address") if bound.has("address") else pl.lit(None, pl.String)

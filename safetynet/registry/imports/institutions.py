@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.i18n import N_
 from safetynet.registry.imports import lookups
 from safetynet.registry.imports.columns import (
     BOOL_VALUES,
@@ -42,22 +43,22 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += too_long(bound, {"code": 32, "name": 128})
     problems += duplicates(
         bound, ["code"], "code",
-        "institution code {value} is also on row {first}; each may appear only once",
+        N_("institution code %(value)s is also on row %(first)s; each may appear only once"),
     )  # fmt: skip
-    problems += parse_choice(bound, "level", LEVEL_VALUES, "institution level")
+    problems += parse_choice(bound, "level", LEVEL_VALUES, N_("institution level"))
     for name in ("in_county", "inpatient", "outpatient"):
-        problems += parse_choice(bound, name, BOOL_VALUES, "yes / no value")
+        problems += parse_choice(bound, name, BOOL_VALUES, N_("yes / no value"))
     problems += parse_dates(bound, "designated_from", "designated_to")
     if bound.has("designated_from") and bound.has("designated_to"):
         backwards = bound.frame.filter(pl.col("designated_to") <= pl.col("designated_from"))
         for (row,) in backwards.select("_row").rows():
             problems.append(
                 error(row, bound.header["designated_to"], "period.backwards",
-                      "the designation ends before it starts (the end date is exclusive)")
+                      N_("the designation ends before it starts (the end date is exclusive)"))
             )  # fmt: skip
     problems += unknown_keys(
         bound, "region_code", lookups.regions(session)["code"], "region.unknown",
-        "region {value} does not exist in the division table",
+        N_("region %(value)s does not exist in the division table"),
     )  # fmt: skip
     given = {
         name: pl.col(name) if bound.has(name) else pl.lit(None, SCHEMA[name]) for name in OPTIONAL

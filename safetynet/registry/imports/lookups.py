@@ -6,11 +6,16 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
+from safetynet.i18n import N_
 from safetynet.registry.imports.columns import Bound
 from safetynet.registry.imports.problems import Problem, error
 from safetynet.registry.imports.values import unknown_keys
 from safetynet.registry.imports.writing import load_frame
 from safetynet.store.models import Household, Person, Region
+
+# Region levels as users read them (English message ids, translated where shown).
+REGION_LEVELS = {"province": N_("province"), "city": N_("city"), "county": N_("county"),
+                 "township": N_("township"), "village": N_("village")}  # fmt: skip
 
 
 def regions(session: Session) -> pl.DataFrame:
@@ -45,7 +50,7 @@ def check_villages(bound: Bound, name: str, known: pl.DataFrame) -> list[Problem
     """Unknown codes are errors, and so are codes of a township or county given as a village."""
     out = unknown_keys(
         bound, name, known["code"], "village.unknown",
-        "village {value} does not exist in the division table",
+        N_("village %(value)s does not exist in the division table"),
     )  # fmt: skip
     if not bound.has(name):
         return out
@@ -55,6 +60,7 @@ def check_villages(bound: Bound, name: str, known: pl.DataFrame) -> list[Problem
     for row, code, level in levels.filter(pl.col("level") != RegionLevel.VILLAGE.value).iter_rows():
         out.append(
             error(row, bound.header[name], "village.level",
-                  f"{code} is a {level}, not a village", value=code, level=level)
+                  N_("%(value)s is a %(level)s, not a village"), ("level",), value=code,
+                  level=REGION_LEVELS.get(level, level))
         )  # fmt: skip
     return out

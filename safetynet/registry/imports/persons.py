@@ -10,6 +10,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.codes import Sex
+from safetynet.i18n import N_
 from safetynet.registry.imports import lookups
 from safetynet.registry.imports.columns import PERSON_COLUMNS, SEX_VALUES, Bound
 from safetynet.registry.imports.problems import Problem, error, warning
@@ -25,7 +26,7 @@ from safetynet.registry.imports.values import (
     unknown_keys,
 )
 from safetynet.registry.imports.writing import Counts, upsert
-from safetynet.registry.resident_id import ResidentId, validate_against
+from safetynet.registry.resident_id import ResidentId, contradictions
 from safetynet.store.models import Person
 
 COLUMNS = PERSON_COLUMNS
@@ -48,13 +49,14 @@ def _contradictions(bound: Bound) -> list[Problem]:
             number = r["resident_id"]
             rid = ResidentId(number, number[:6], r["_id_birth"], Sex(r["_id_sex"]))
             if name == "sex":
-                found = validate_against(rid, sex=Sex(r["sex"]), birth_date=None)
+                found = contradictions(rid, sex=Sex(r["sex"]), birth_date=None)
             else:
-                found = validate_against(rid, sex=None, birth_date=r["birth_date"])
+                found = contradictions(rid, sex=None, birth_date=r["birth_date"])
             out.extend(
-                error(r["_row"], bound.header[name], f"resident_id.{name}_contradiction", text)
-                for text in found
-            )
+                error(r["_row"], bound.header[name], f"resident_id.{name}_contradiction",
+                      template, **params)
+                for template, params in found
+            )  # fmt: skip
     return out
 
 
@@ -64,17 +66,17 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += too_long(bound, {"name": 64, "relation": 16, "phone": 20})
     problems += check_resident_ids(bound)
     problems += region_warnings(bound)
-    problems += parse_choice(bound, "sex", SEX_VALUES, "sex")
+    problems += parse_choice(bound, "sex", SEX_VALUES, N_("sex"))
     problems += parse_dates(bound, "birth_date", "deceased_on")
     problems += _contradictions(bound)
     problems += duplicates(
         bound, ["resident_id"], "resident_id",
-        "resident ID {value} is also on row {first}; each person may appear only once",
+        N_("resident ID %(value)s is also on row %(first)s; each person may appear only once"),
     )  # fmt: skip
     households = lookups.households(session)
     problems += unknown_keys(
         bound, "household_no", households["number"], "household.unknown",
-        "household {value} does not exist; import the households first",
+        N_("household %(value)s does not exist; import the households first"),
     )  # fmt: skip
     problems += lookups.check_villages(bound, "village_code", lookups.regions(session))
 
@@ -96,7 +98,8 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         for row, village, home in moved.select("_row", "village_code", "_household_village").rows():
             problems.append(
                 warning(row, bound.header["village_code"], "village.not_household",
-                        f"village {village} differs from the household's village {home}")
+                        N_("village %(village)s differs from the household's village %(home)s"),
+                        village=village, home=home)
             )  # fmt: skip
     given = {name: pl.col(name) if bound.has(name) else pl.lit(None) for name in COLUMN_NAMES}
     prepared = frame.select(

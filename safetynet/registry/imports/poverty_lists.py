@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.i18n import N_
 from safetynet.registry.imports import lookups
 from safetynet.registry.imports.columns import (
     POVERTY_COLUMNS,
@@ -40,21 +41,21 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems = require(bound, "resident_id", "status", "valid_from", "department")
     problems += too_long(bound, {"department": 64, "reference": 128})
     problems += check_resident_ids(bound)
-    problems += parse_choice(bound, "status", POVERTY_LIST_STATUS, "poverty status")
-    problems += parse_choice(bound, "scope", SCOPE_VALUES, "scope")
+    problems += parse_choice(bound, "status", POVERTY_LIST_STATUS, N_("poverty status"))
+    problems += parse_choice(bound, "scope", SCOPE_VALUES, N_("scope"))
     problems += parse_dates(bound, "valid_from", "valid_to")
     if bound.has("valid_to"):
         backwards = bound.frame.filter(pl.col("valid_to") <= pl.col("valid_from"))
         for row, start, end in backwards.select("_row", "valid_from", "valid_to").rows():
             problems.append(
                 error(row, bound.header["valid_to"], "period.backwards",
-                      f"the period ends on {end} but starts on {start}; "
-                      "the end date is exclusive and must come after the start")
+                      N_("the period ends on %(end)s but starts on %(start)s; the end date is "
+                         "exclusive and must come after the start"), end=end, start=start)
             )  # fmt: skip
     people = lookups.persons(session)
     problems += unknown_keys(
         bound, "resident_id", people["resident_id"], "person.unknown",
-        "the registry has no person with resident ID {value}; import the persons first",
+        N_("the registry has no person with resident ID %(value)s; import the persons first"),
     )  # fmt: skip
     scope = pl.col("scope").fill_null("person") if bound.has("scope") else pl.lit("person")
     frame = bound.frame.with_columns(scope.alias("scope")).join(
@@ -68,7 +69,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     for row, died in dead.select("_row", "deceased_on").rows():
         problems.append(
             warning(row, bound.header["resident_id"], "person.deceased",
-                    f"the person died on {died}, before the period starts")
+                    N_("the person died on %(died)s, before the period starts"), died=died)
         )  # fmt: skip
     household = pl.col("scope") == "household"
     prepared = frame.select(
@@ -87,8 +88,8 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     )
     problems += duplicates(
         Bound(bound.sheet, prepared, bound.header), KEY, "resident_id",
-        "the same status period is also on row {first} (resident ID {value}); "
-        "give each period only once",
+        N_("the same status period is also on row %(first)s (resident ID %(value)s); "
+           "give each period only once"),
     )  # fmt: skip
     return prepared.drop("_row", "resident_id"), problems
 

@@ -1,9 +1,10 @@
 """Import problems (errors and warnings) and the result of one import, with export to CSV / xlsx.
 
 A problem names the row as the user sees it in the spreadsheet (the header is row 1), the
-column header as written in the file and what is wrong, in plain words. ``code`` and ``params``
-are stable so the web UI can translate the message later. The xlsx export is a
-:mod:`safetynet.exports` table like every other workbook.
+column header as written in the file and what is wrong, in plain words, in the user's
+language: ``template`` is an English message id of the translation catalog with
+``%(name)s`` placeholders filled from ``params`` (:meth:`Problem.text`); ``code`` is stable
+for programs. The xlsx export is a :mod:`safetynet.exports` table like every other workbook.
 """
 
 from __future__ import annotations
@@ -26,6 +27,30 @@ class Severity(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Message:
+    """A message inside a message's params: a message id and its own params."""
+
+    template: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, locale: str = "en") -> str:
+        message = gettext_for(locale)(self.template)
+        return message % self.params if "%(" in message else message
+
+
+@dataclass(frozen=True, slots=True)
+class ByLanguage:
+    """A param written differently per language (e.g. the choices offered: Chinese words for
+    a Chinese reader, with the English codes for an English one)."""
+
+    en: str
+    zh: str
+
+    def text(self, locale: str = "en") -> str:
+        return self.zh if locale.startswith("zh") else self.en
+
+
+@dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong (error) or doubtful (warning) in an import file."""
 
@@ -33,27 +58,70 @@ class Problem:
     row: int | None  # spreadsheet row number (header = 1); None for the whole file
     column: str | None  # the header as written in the file
     code: str  # stable identifier, e.g. "resident_id.check_digit"
-    message: str  # plain English, without the row / column prefix
+    template: str  # English message id, without the row / column prefix; %(name)s: params
     params: dict[str, Any] = field(default_factory=dict)
+    translated: tuple[str, ...] = ()  # params that are message ids too (e.g. "what")
 
-    def where(self) -> str:
+    def text(self, locale: str = "en") -> str:
+        """The message in ``locale`` (any tag :func:`safetynet.i18n.normalize` accepts)."""
+        _ = gettext_for(locale)
+        values = {
+            k: v.text(locale)
+            if isinstance(v, Message | ByLanguage)
+            else _(v)
+            if k in self.translated
+            else v
+            for k, v in self.params.items()
+        }
+        message = _(self.template)
+        return message % values if "%(" in message else message
+
+    @property
+    def message(self) -> str:
+        """The message in English."""
+        return self.text("en")
+
+    def where(self, locale: str = "en") -> str:
+        _ = gettext_for(locale)
         parts = []
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(_("row %(row)s") % {"row": self.row})
         if self.column is not None:
-            parts.append(f"column {self.column}")
-        return ", ".join(parts) if parts else "file"
+            parts.append(_("column %(column)s") % {"column": self.column})
+        return ("，" if locale.startswith("zh") else ", ").join(parts) if parts else _("file")
+
+    def line(self, locale: str = "en") -> str:
+        """``where: message`` in ``locale``."""
+        sep = "：" if locale.startswith("zh") else ": "
+        return f"{self.where(locale)}{sep}{self.text(locale)}"
 
     def __str__(self) -> str:
-        return f"{self.where()}: {self.message}"
+        return self.line("en")
 
 
-def error(row: int | None, column: str | None, code: str, message: str, **params: Any) -> Problem:
-    return Problem(Severity.ERROR, row, column, code, message, params)
+def error(
+    row: int | None,
+    column: str | None,
+    code: str,
+    template: str,
+    translated: tuple[str, ...] = (),
+    **params: Any,
+) -> Problem:
+    """An error; ``template`` is a message id (``N_("...")``) formatted with ``params``
+    (``translated``: the names of params that are message ids themselves)."""
+    return Problem(Severity.ERROR, row, column, code, template, params, translated)
 
 
-def warning(row: int | None, column: str | None, code: str, message: str, **params: Any) -> Problem:
-    return Problem(Severity.WARNING, row, column, code, message, params)
+def warning(
+    row: int | None,
+    column: str | None,
+    code: str,
+    template: str,
+    translated: tuple[str, ...] = (),
+    **params: Any,
+) -> Problem:
+    """A warning, like :func:`error`."""
+    return Problem(Severity.WARNING, row, column, code, template, params, translated)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -66,10 +134,15 @@ class ImportRejected(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = sort_problems(problems)
+        super().__init__(self.text("en"))
+
+    def text(self, locale: str = "en") -> str:
+        """The errors, at most 20, in ``locale``."""
+        _ = gettext_for(locale)
         errors = [p for p in self.problems if p.severity is Severity.ERROR]
-        shown = "\n".join(str(p) for p in errors[:20])
-        more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{len(errors)} error(s):\n{shown}{more}")
+        shown = "\n".join(p.line(locale) for p in errors[:20])
+        more = "\n" + _("... and %(n)s more") % {"n": len(errors) - 20} if len(errors) > 20 else ""
+        return _("%(n)s error(s):") % {"n": len(errors)} + f"\n{shown}{more}"
 
 
 @dataclass
@@ -96,20 +169,31 @@ class ImportResult:
     def problems(self) -> list[Problem]:
         return sort_problems(self.errors + self.warnings)
 
-    def summary(self) -> str:
+    def summary(self, locale: str = "en") -> str:
+        """One line of what happened, in ``locale``."""
+        _ = gettext_for(locale)
+        values = {
+            "file": self.file_name, "errors": len(self.errors), "rows": self.rows_read,
+            "inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+            "warnings": len(self.warnings),
+        }  # fmt: skip
         if self.errors:
             return (
-                f"{self.file_name}: rejected, nothing written: {len(self.errors)} error(s) "
-                f"in {self.rows_read} row(s)"
+                _("%(file)s: rejected, nothing written: %(errors)s error(s) in %(rows)s row(s)")
+                % values
             )
         if self.already_imported_on is not None:
-            return (
-                f"{self.file_name}: already imported on "
-                f"{self.already_imported_on:%Y-%m-%d %H:%M}; nothing changed"
-            )
+            when = f"{self.already_imported_on:%Y-%m-%d %H:%M}"
+            return _("%(file)s: already imported on %(when)s; nothing changed") % {
+                **values,
+                "when": when,
+            }
         return (
-            f"{self.file_name}: {self.rows_read} row(s) read, {self.inserted} inserted, "
-            f"{self.updated} updated, {self.unchanged} unchanged, {len(self.warnings)} warning(s)"
+            _(
+                "%(file)s: %(rows)s row(s) read, %(inserted)s inserted, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(warnings)s warning(s)"
+            )
+            % values
         )
 
 
@@ -133,12 +217,11 @@ def _cells(p: Problem) -> tuple[str, int | str, str, str, str]:
 
 def problems_table(problems: list[Problem], locale: str = "en") -> Table:
     """The problems as an export table in ``locale``, one row each (a blank row number: the
-    whole file). The messages themselves stay in English (``code`` and ``params`` identify
-    them)."""
+    whole file), their messages in ``locale`` too."""
     _ = gettext_for(locale)
     columns = [replace(c, label=_(c.label)) for c in PROBLEM_COLUMNS]
     rows = [
-        (_(SEVERITY_NAMES[p.severity]), p.row, p.column, p.code, p.message)
+        (_(SEVERITY_NAMES[p.severity]), p.row, p.column, p.code, p.text(locale))
         for p in sort_problems(problems)
     ]
     return Table(_(PROBLEMS_TITLE), columns, list(rows))

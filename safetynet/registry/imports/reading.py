@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from safetynet.i18n import N_
 from safetynet.registry.imports.problems import ImportRejected, Problem, error
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
@@ -52,7 +53,7 @@ def decode_csv(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         raise ImportRejected(
-            [error(None, None, "file.encoding", "the file is neither UTF-8 nor GB18030 text")]
+            [error(None, None, "file.encoding", N_("the file is neither UTF-8 nor GB18030 text"))]
         ) from None
 
 
@@ -90,7 +91,15 @@ def _open_xlsx(data: bytes) -> Any:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ImportRejected(
-            [error(None, None, "file.xlsx", f"the Excel file cannot be read ({exc})")]
+            [
+                error(
+                    None,
+                    None,
+                    "file.xlsx",
+                    N_("the Excel file cannot be read (%(reason)s)"),
+                    reason=str(exc),
+                )
+            ]
         ) from None
 
 
@@ -100,12 +109,12 @@ def _build(
     it = iter(raw)
     header_cells = next(it, None)
     if header_cells is None:
-        raise ImportRejected([error(None, None, "file.empty", "the file is empty")])
+        raise ImportRejected([error(None, None, "file.empty", N_("the file is empty"))])
     headers = [("" if h is None else str(h)).replace("\ufeff", "").strip() for h in header_cells]
     while headers and not headers[-1]:
         headers.pop()
     if not any(headers):
-        raise ImportRejected([error(1, None, "file.no_header", "the first row has no headers")])
+        raise ImportRejected([error(1, None, "file.no_header", N_("the first row has no headers"))])
     width = len(headers)
     columns: list[list[Any]] = [[] for _ in range(width)]
     row_numbers: list[int] = []
@@ -122,7 +131,8 @@ def _build(
                     row_no,
                     None,
                     "row.extra_cells",
-                    f"has {len(extra)} filled cell(s) to the right of the last column header",
+                    N_("has %(n)s filled cell(s) to the right of the last column header"),
+                    n=len(extra),
                 )
             )
         for j in range(width):
@@ -153,7 +163,14 @@ def read_bytes(data: bytes, file_name: str, progress: Progress | None = None) ->
     lower = file_name.lower()
     if data.startswith(OLE_MAGIC) or lower.endswith(".xls"):
         raise ImportRejected(
-            [error(None, None, "file.xls", "old .xls files are not read: save it as .xlsx or CSV")]
+            [
+                error(
+                    None,
+                    None,
+                    "file.xls",
+                    N_("old .xls files are not read: save it as .xlsx or CSV"),
+                )
+            ]
         )
     if data.startswith(XLSX_MAGIC) or lower.endswith(".xlsx"):
         workbook = _open_xlsx(data)

@@ -14,8 +14,9 @@ from typing import Any
 
 import polars as pl
 
+from safetynet.i18n import N_
 from safetynet.registry.imports.columns import Bound
-from safetynet.registry.imports.problems import Problem, error, warning
+from safetynet.registry.imports.problems import ByLanguage, Message, Problem, error, warning
 from safetynet.registry.resident_id import (
     CHECK_CHARS,
     EARLIEST_BIRTH,
@@ -35,7 +36,9 @@ def require(bound: Bound, *names: str) -> list[Problem]:
     for name in names:
         if bound.has(name):
             for r in _failing(bound, pl.col(name).is_null()):
-                out.append(error(r["_row"], bound.header[name], "cell.blank", "must not be blank"))
+                out.append(
+                    error(r["_row"], bound.header[name], "cell.blank", N_("must not be blank"))
+                )
     return out
 
 
@@ -51,12 +54,13 @@ def parse_choice(
     src = pl.col(name)
     parsed = src.str.to_lowercase().replace_strict(keys, values, default=None, return_dtype=dtype)
     bad = _failing(bound, src.is_not_null() & parsed.is_null(), name)
-    shown = ", ".join(dict.fromkeys(k for k in keys if not k.isascii()) or keys)
+    chinese = list(dict.fromkeys(k for k in keys if not k.isascii())) or keys
     english = ", ".join(dict.fromkeys(str(v) for v in values))
+    choices = ByLanguage(en=f"{', '.join(chinese)} (or {english})", zh="、".join(chinese))
     out = [
         error(r["_row"], bound.header[name], "cell.choice",
-              f'"{r[name]}" is not a {what}; use one of {shown} (or {english})',
-              value=r[name], what=what)
+              N_('"%(value)s" is not a %(what)s; use one of %(choices)s'), ("what",),
+              value=r[name], what=what, choices=choices)
         for r in bad
     ]  # fmt: skip
     bound.frame = bound.frame.with_columns(parsed.alias(name))
@@ -81,7 +85,7 @@ def parse_dates(bound: Bound, *names: str) -> list[Problem]:
         for r in _failing(bound, src.is_not_null() & parsed.is_null(), name):
             out.append(
                 error(r["_row"], bound.header[name], "cell.date",
-                      f'"{r[name]}" is not a date; write it as YYYY-MM-DD', value=r[name])
+                      N_('"%(value)s" is not a date; write it as YYYY-MM-DD'), value=r[name])
             )  # fmt: skip
         bound.frame = bound.frame.with_columns(parsed.alias(name))
     return out
@@ -110,7 +114,7 @@ def resident_id_exprs(src: pl.Expr, today: date) -> tuple[pl.Expr, pl.Expr, pl.E
     return number, valid, pl.when(valid).then(born), pl.when(valid).then(sex)
 
 
-LONG_NUMBER_HINT = (
+LONG_NUMBER_HINT = N_(
     "is stored as a number in Excel, which keeps only 15 digits; "
     "format the column as text and enter the IDs again"
 )
@@ -132,9 +136,10 @@ def check_resident_ids(bound: Bound, name: str = "resident_id") -> list[Problem]
         try:
             parse_resident_id(text, today=today)
         except ResidentIdError as exc:
-            out.append(error(row, header, f"resident_id.{exc.code}", str(exc), value=text))
+            out.append(error(row, header, f"resident_id.{exc.code}", exc.template, value=text,
+                             **exc.params))  # fmt: skip
         else:  # cannot happen while resident_id_exprs mirrors parse_resident_id (tested)
-            out.append(error(row, header, "resident_id.invalid", "is not a valid resident ID"))
+            out.append(error(row, header, "resident_id.invalid", N_("is not a valid resident ID")))
     bound.frame = frame.with_columns(
         pl.when("_id_ok").then(born).alias("_id_birth"),
         pl.when("_id_ok").then(sex).alias("_id_sex"),
@@ -145,7 +150,7 @@ def check_resident_ids(bound: Bound, name: str = "resident_id") -> list[Problem]
 def region_warnings(bound: Bound, name: str = "resident_id") -> list[Problem]:
     """A warning per region code of valid IDs missing from the division table (if it is known)."""
     try:
-        from safetynet.registry.divisions import region_code_warning
+        from safetynet.registry.divisions import region_code_problem
     except ImportError:
         return []
     firsts = (
@@ -156,19 +161,25 @@ def region_warnings(bound: Bound, name: str = "resident_id") -> list[Problem]:
     )
     out = []
     for code, first, n in firsts.iter_rows():
-        text = region_code_warning(code)
-        if text:
-            also = f" (also on {n - 1} other row(s))" if n > 1 else ""
+        found = region_code_problem(code)
+        if found:
+            template, params = found
+            if n > 1:
+                inner = Message(template, params)
+                template = N_("%(warning)s (also on %(others)s other row(s))")
+                params = {"warning": inner, "others": n - 1}
             out.append(
-                warning(first, bound.header[name], "resident_id.region", text + also, region=code)
-            )
+                warning(first, bound.header[name], "resident_id.region", template, **params,
+                        region=code)
+            )  # fmt: skip
     return out
 
 
 def duplicates(bound: Bound, keys: list[str], column: str, template: str) -> list[Problem]:
     """Rows repeating a key of an earlier row: an error on each repeat, naming the first row.
 
-    ``template`` is formatted with ``value`` (the cell of ``column``) and ``first`` (a row number).
+    ``template`` (a message id) is formatted with ``value`` (the cell of ``column``) and
+    ``first`` (a row number).
     """
     first = pl.col("_row").min().over(keys)
     repeats = (
@@ -178,7 +189,7 @@ def duplicates(bound: Bound, keys: list[str], column: str, template: str) -> lis
     )
     return [
         error(r["_row"], bound.header[column], "row.duplicate",
-              template.format(value=r[column], first=r["_first"]), first_row=r["_first"])
+              template, value=r[column], first=r["_first"], first_row=r["_first"])
         for r in repeats.select("_row", "_first", column).to_dicts()
     ]  # fmt: skip
 
@@ -191,8 +202,8 @@ def too_long(bound: Bound, limits: dict[str, int]) -> list[Problem]:
             for r in _failing(bound, pl.col(name).str.len_chars() > limit, name):
                 out.append(
                     error(r["_row"], bound.header[name], "cell.too_long",
-                          f"is {len(r[name])} characters long; at most {limit} are allowed",
-                          limit=limit)
+                          N_("is %(length)s characters long; at most %(limit)s are allowed"),
+                          length=len(r[name]), limit=limit)
                 )  # fmt: skip
     return out
 
@@ -202,12 +213,12 @@ def unknown_keys(
 ) -> list[Problem]:
     """Cells naming something that does not exist (a village, a household, a person).
 
-    ``template`` is formatted with ``value``, the cell's text.
+    ``template`` (a message id) is formatted with ``value``, the cell's text.
     """
     if not bound.has(name):
         return []
     src = pl.col(name)
     return [
-        error(r["_row"], bound.header[name], code, template.format(value=r[name]), value=r[name])
+        error(r["_row"], bound.header[name], code, template, value=r[name])
         for r in _failing(bound, src.is_not_null() & ~src.is_in(known.implode()), name)
     ]

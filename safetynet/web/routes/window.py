@@ -26,7 +26,12 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Institution, Settlement
 from safetynet.store.models.security import User
-from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.access import (
+    check_submission,
+    person_in_region,
+    settlement_in_region,
+    settlement_to_refund,
+)
 from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -265,7 +270,7 @@ def refund(
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)
-    settlement_in_region(db, user, settlement_id)
+    settlement_to_refund(db, user, settlement_id)
     if not reason.strip():
         raise WebError(422, "reason_missing", "a refund needs a reason", field="reason")
     release(db)
