@@ -219,7 +219,12 @@ def for_compare(results: pl.DataFrame) -> pl.DataFrame:
     out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison."""
     poor = (pl.col("status_mask") & POOR_MASK) != 0
     return (
-        results.group_by("person_id", pl.col("date").dt.year().alias("_year"), poor.alias("_poor"))
+        results.group_by(
+            "person_id",
+            pl.col("date").dt.year().alias("_year"),
+            poor.alias("_poor"),
+            pl.col("kind").cast(pl.String),
+        )
         .agg(pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum())
         .select(
             "person_id",

@@ -46,7 +46,9 @@ def test_simulate_on_spark_equals_in_process(spark: Any, county_claims: Path) ->
 def test_an_unreachable_master_is_a_clear_error(county_claims: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
     args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(county_claims)]
-    result = runner.invoke(app, [*args, "--engine", "spark", "--master", "spark://127.0.0.1:1"])
+    result = runner.invoke(
+        app, [*args, "--engine", "spark", "--master", "spark://127.0.0.1:1", "--lang", "en"]
+    )
     assert result.exit_code == 2
     text = " ".join(result.output.split())
     assert "cannot reach Spark master spark://127.0.0.1:1" in text

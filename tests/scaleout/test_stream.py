@@ -109,7 +109,7 @@ def test_a_file_without_household_ids_cannot_be_cut(tmp_path: Path) -> None:
     path = _write(tmp_path / "c.parquet", _claims_frame(rows).drop("household_id"))
     out = tmp_path / "r.parquet"
     args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
-    result = runner.invoke(app, [*args, "--batch-claims", "2"])
+    result = runner.invoke(app, [*args, "--batch-claims", "2", "--lang", "en"])
     assert result.exit_code == 2
     assert "household_id" in result.output and "column missing" in result.output
     assert not out.exists()
@@ -121,7 +121,7 @@ def test_a_person_in_two_households_is_rejected(tmp_path: Path) -> None:
     path = _write(tmp_path / "c.parquet", frame)
     out = tmp_path / "r.parquet"
     result = runner.invoke(
-        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
     )
     assert result.exit_code == 2
     assert "person P1-0 is in households H1, H2" in " ".join(result.output.split())
