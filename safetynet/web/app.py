@@ -26,6 +26,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import safetynet
 import safetynet.web.routes as routes_pkg
 from safetynet.config import Settings, get_settings
+from safetynet.derived.snapshot import warm
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
@@ -43,6 +44,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     the first claim at the window is as fast as the others. A policy that does not load
     stops the server here, not at the first patient."""
     await run_in_threadpool(warm_up)
+    await run_in_threadpool(warm, _app.state.engine)  # the bureau pages' snapshot, if any
     yield
 
 

@@ -25,10 +25,19 @@ def layer_names(db: Session, year: int | None) -> dict[str, tuple[str, str]]:
     """Layer id → (English, Chinese) name, from the policies the year's ledger used."""
     from sqlalchemy import select
 
+    from safetynet.derived import views
+    from safetynet.derived.snapshot import current
+
     names: dict[str, tuple[str, str]] = {}
     if year is None:
         return names
-    for pid in db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year)):
+    snap = current(db.connection())
+    policies = (
+        views.ledger_policies(snap, year)
+        if snap is not None
+        else db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year))
+    )
+    for pid in policies:
         cp = policy_by_id(pid)
         if cp is not None:
             for layer in cp.policy.layers:
