@@ -28,6 +28,7 @@ from safetynet.config import get_settings
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
+from safetynet.web.csp import ContentSecurityPolicy
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
 
@@ -98,6 +99,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )
 
+    app.add_middleware(ContentSecurityPolicy, hashed_paths=(app.docs_url,))
     app.add_middleware(LocaleAndHeaders)
     # added last = outermost: the session exists before the locale middleware runs
     app.add_middleware(
