@@ -1,9 +1,11 @@
 """Reading claim files for `safetynet settle` / `simulate`: JSON lines or Parquet.
 
-The formats are documented in docs/formats.md (with examples in examples/). Both read into
-one canonical claims table (amounts in fen) and one table of item lines. Every problem is
-reported with the line (JSON lines) or row (Parquet) it is on, and nothing is settled while
-any claim is wrong.
+The formats are documented in docs/formats.md (with examples in examples/); the fields are
+listed once in :mod:`safetynet.claims.fields`. Both read into one canonical claims table
+(amounts in fen) and one table of item lines. Every optional field may be left out, be null
+on some lines or on all of them. Every problem is reported with the line (JSON lines) or
+row (Parquet) it is on — a line that is not JSON does not hide the problems of the others —
+and nothing is settled while any claim is wrong.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, PovertyStatus
 
 KINDS = [k.value for k in ClaimKind]
@@ -22,26 +26,28 @@ STATUSES = [k.value for k in PovertyStatus]
 IN_COUNTY_LEVELS = ("village", "township", "county")
 _YUAN = r"^\d{1,12}(\.\d{1,2})?$"
 _PCT = r"^\d{1,3}(\.\d{1,2})?%$"
+_AMOUNT = "must be an amount ≥ 0 with at most two decimals"
+_EITHER = "give `items`, or `total` and `compliant`"
 
 
 @dataclass(frozen=True)
 class ClaimFileError:
-    line: int  # JSON lines: line number; Parquet: row number (1-based)
+    line: int | None  # JSON lines: line number; Parquet: row number (1-based); None: the file
     field: str
     message: str
 
     def __str__(self) -> str:
-        return (
-            f"line {self.line}: {self.field}: {self.message}"
-            if self.field
-            else (f"line {self.line}: {self.message}")
-        )
+        where = f"line {self.line}: " if self.line is not None else ""
+        return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
 
 
 class ClaimFileRejected(ValueError):
     def __init__(self, path: Path, errors: list[ClaimFileError]) -> None:
         self.path = path
         self.errors = errors
+        if len(errors) == 1 and errors[0].line is None and not errors[0].field:
+            super().__init__(f"{errors[0].message}: {path}")
+            return
         shown = "\n".join(f"{path}: {e}" for e in errors[:20])
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{len(errors)} problem(s) in {path}:\n{shown}{more}")
@@ -53,9 +59,41 @@ class ClaimFile:
     lines: pl.DataFrame  # item lines: claim_key, code, item_class, self_pay_bp, amount_fen, ...
 
 
-def _read_json_lines(path: Path) -> pl.DataFrame:
-    records = []
-    errors = []
+# --- JSON lines: every value as text, one schema whatever each line gives ------------------
+
+
+class _Bad(ValueError):
+    pass
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise _Bad("must be a single value, not a list or an object")
+
+
+def _json_value(field: Field, value: Any) -> Any:
+    if value is None or field.kind not in ("statuses", "items"):
+        return _scalar(value)
+    if not isinstance(value, list):
+        raise _Bad("must be a list")
+    if field.kind == "statuses":
+        return [_scalar(v) for v in value]
+    items = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise _Bad("each item must be an object {code, class, amount, ...}")
+        items.append({f.name: _scalar(item.get(f.name)) for f in ITEM_FIELDS})
+    return items
+
+
+def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
+    records: list[dict[str, Any]] = []
+    errors: list[ClaimFileError] = []
     with path.open(encoding="utf-8") as fh:
         for n, text in enumerate(fh, start=1):
             if not text.strip():
@@ -68,26 +106,48 @@ def _read_json_lines(path: Path) -> pl.DataFrame:
             if not isinstance(obj, dict):
                 errors.append(ClaimFileError(n, "", "each line must be one JSON object"))
                 continue
-            obj["_line"] = n
-            for key in ("total", "compliant", "essential", "deducted"):
-                if key in obj and obj[key] is not None:
-                    obj[key] = str(obj[key])
-            for item in obj.get("items") or []:
-                if isinstance(item, dict):
-                    for key in ("amount", "deducted", "self_pay"):
-                        if key in item and item[key] is not None:
-                            item[key] = str(item[key])
-            records.append(obj)
-    if errors:
-        raise ClaimFileRejected(path, errors)
-    if not records:
-        raise ClaimFileRejected(path, [ClaimFileError(1, "", "the file holds no claims")])
-    try:
-        return pl.from_dicts(records, infer_schema_length=None)
-    except (pl.exceptions.PolarsError, TypeError, ValueError) as exc:
-        raise ClaimFileRejected(
-            path, [ClaimFileError(1, "", f"inconsistent fields: {exc}")]
-        ) from exc
+            record: dict[str, Any] = {"_line": n}
+            for field in CLAIM_FIELDS:
+                try:
+                    record[field.name] = _json_value(field, obj.get(field.name))
+                except _Bad as exc:
+                    errors.append(ClaimFileError(n, field.name, str(exc)))
+                    record = {}
+                    break
+            if record:
+                records.append(record)
+    schema = {"_line": pl.Int64(), **{f.name: dtype(f, parquet=False) for f in CLAIM_FIELDS}}
+    return pl.DataFrame(records, schema=schema, orient="row"), errors
+
+
+# --- Parquet: the file's own types, absent and all-null columns made whole -----------------
+
+
+def _conform(df: pl.DataFrame, fields: tuple[Field, ...], parquet: bool) -> pl.DataFrame:
+    """Every field as a column: absent ones all null, null-typed ones of their field's type."""
+    out = []
+    for f in fields:
+        name = f.parquet_name if parquet else f.name
+        want = dtype(f, parquet)
+        if name not in df.columns:
+            out.append(pl.lit(None, want).alias(name))
+        elif df.schema[name] == pl.Null:
+            out.append(pl.col(name).cast(want))
+        elif f.kind == "items" and not _is_item_list(df.schema[name]):
+            out.append(pl.lit(None, want).alias(name))  # e.g. a list of nulls only
+    return df.with_columns(out) if out else df
+
+
+def _is_item_list(dt: pl.DataType) -> bool:
+    return isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct)
+
+
+def _read_parquet(path: Path) -> pl.DataFrame:
+    raw = pl.read_parquet(path).with_row_index("_line", offset=1)
+    return _conform(raw.with_columns(pl.col("_line").cast(pl.Int64)), CLAIM_FIELDS, True)
+
+
+# --- checks and canonical columns, shared by both forms -----------------------------------
 
 
 def _yuan_to_fen(col: str) -> pl.Expr:
@@ -104,103 +164,85 @@ def _pct_to_bp(col: str) -> pl.Expr:
     return whole * 100 + frac.cast(pl.Int64, strict=False).fill_null(0)
 
 
+def _flag(col: str) -> pl.Expr:
+    return (
+        pl.col(col)
+        .cast(pl.String)
+        .str.to_lowercase()
+        .replace_strict({"true": True, "false": False}, default=None, return_dtype=pl.Boolean)
+    )
+
+
 def _check(df: pl.DataFrame, condition: pl.Expr, field: str, message: str) -> list[ClaimFileError]:
     bad = df.filter(condition.fill_null(True)).get_column("_line").to_list()
     return [ClaimFileError(int(n), field, message) for n in bad]
 
 
-def _normalise(raw: pl.DataFrame, path: Path, *, amounts_in_fen: bool) -> ClaimFile:
+def _given_but(df: pl.DataFrame, col: str, parsed: pl.Expr, message: str) -> list[ClaimFileError]:
+    """Lines where the field is given but does not parse."""
+    return _check(df, pl.col(col).is_not_null() & parsed.is_null(), col, message)
+
+
+def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     errors: list[ClaimFileError] = []
-    for required in ("claim_no", "person_id", "date", "kind", "level", "age"):
-        if required not in raw.columns:
-            errors.append(ClaimFileError(1, required, "required field missing from every claim"))
+    for f in CLAIM_FIELDS:
+        if f.required and raw.height and raw.get_column(f.name).null_count() == raw.height:
+            errors.append(ClaimFileError(1, f.name, "required field missing from every claim"))
     if errors:
-        raise ClaimFileRejected(path, errors)
-    has_items = "items" in raw.columns
-    has_totals = ("total_fen" if amounts_in_fen else "total") in raw.columns
-    if not has_items and not has_totals:
-        raise ClaimFileRejected(
-            path, [ClaimFileError(1, "items", "give `items`, or `total` and `compliant`")]
-        )
+        return _rejected(path, errors)
     df = raw.with_columns(
-        pl.col("claim_no").cast(pl.String),
-        pl.col("person_id").cast(pl.String),
-        pl.col("kind").cast(pl.String),
-        pl.col("level").cast(pl.String),
-    )
-    defaults = {
-        "household_id": pl.col("person_id"),
-        "in_county": pl.col("level").is_in(IN_COUNTY_LEVELS),
-        "referral": pl.lit(False),
-        "statuses": pl.lit([], dtype=pl.List(pl.String)),
-        "diagnosis": pl.lit(None, dtype=pl.String),
-        "institution": pl.lit(None, dtype=pl.String),
-        "seq": pl.col("_line").cast(pl.Int64),
-    }
-    df = df.with_columns(
-        [expr.alias(name) for name, expr in defaults.items() if name not in df.columns]
-    ).with_columns(
-        pl.col("household_id").cast(pl.String).fill_null(pl.col("person_id")),
-        pl.col("in_county").cast(pl.Boolean).fill_null(pl.col("level").is_in(IN_COUNTY_LEVELS)),
-        pl.col("referral").cast(pl.Boolean).fill_null(False),
-        pl.col("statuses").fill_null([]),
-        pl.col("date").cast(pl.String).str.to_date("%Y-%m-%d", strict=False).alias("date_parsed"),
-        pl.col("age").cast(pl.Int32, strict=False).alias("age_parsed"),
+        pl.col("claim_no", "person_id", "kind", "level").cast(pl.String),
+        pl.col("household_id").cast(pl.String).fill_null(pl.col("person_id").cast(pl.String)),
+        pl.col("diagnosis", "institution").cast(pl.String),
+        pl.col("date").cast(pl.String).str.to_date("%Y-%m-%d", strict=False).alias("date_p"),
+        pl.col("age").cast(pl.Int32, strict=False).alias("age_p"),
+        pl.col("seq").cast(pl.Int64, strict=False).alias("seq_p"),
+        _flag("in_county").alias("in_county_p"),
+        _flag("referral").alias("referral_p"),
     )
     errors += _check(df, pl.col("claim_no").is_null(), "claim_no", "missing")
     errors += _check(
         df, pl.col("claim_no").is_duplicated(), "claim_no", "appears twice in the file"
     )
     errors += _check(df, pl.col("person_id").is_null(), "person_id", "missing")
-    errors += _check(df, pl.col("date_parsed").is_null(), "date", "not a date (YYYY-MM-DD)")
+    errors += _check(df, pl.col("date_p").is_null(), "date", "not a date (YYYY-MM-DD)")
     errors += _check(df, ~pl.col("kind").is_in(KINDS), "kind", f"must be one of {', '.join(KINDS)}")
     errors += _check(
         df, ~pl.col("level").is_in(LEVELS), "level", f"must be one of {', '.join(LEVELS)}"
     )
-    errors += _check(
-        df, ~pl.col("age_parsed").is_between(0, 150), "age", "must be a whole number 0–150"
-    )
+    errors += _check(df, ~pl.col("age_p").is_between(0, 150), "age", "must be a whole number 0–150")
+    errors += _given_but(df, "seq", pl.col("seq_p"), "must be a whole number")
+    for flag in ("in_county", "referral"):
+        errors += _given_but(df, flag, pl.col(f"{flag}_p"), "must be true or false")
     bad_status = pl.col("statuses").list.eval(~pl.element().is_in(STATUSES)).list.any()
-    errors += _check(df, bad_status, "statuses", f"each must be one of {', '.join(STATUSES)}")
-
-    df = df.with_columns(pl.col("date_parsed").alias("date"), pl.col("age_parsed").alias("age"))
-    itemised = (pl.col("items").list.len().fill_null(0) > 0 if has_items else pl.lit(False)).alias(
-        "itemised"
+    errors += _check(
+        df, bad_status.fill_null(False), "statuses", f"each must be one of {', '.join(STATUSES)}"
     )
-    df = df.with_columns(itemised)
-    if not has_totals:
-        errors += _check(
-            df, ~pl.col("itemised"), "items", "give `items`, or `total` and `compliant`"
-        )
-    lines = pl.DataFrame()
-    if has_items:
-        lines, line_errors = _item_lines(df, amounts_in_fen)
-        errors += line_errors
-    if has_totals:
-        errors += _totals(df.filter(~pl.col("itemised")), amounts_in_fen)
+    df = df.with_columns(
+        pl.col("date_p").alias("date"),
+        pl.col("age_p").alias("age"),
+        # Same-day claims settle in file order unless `seq` says otherwise: the line number
+        # stands in for a `seq` left out (see docs/formats.md).
+        pl.col("seq_p").fill_null(pl.col("_line")).alias("seq"),
+        pl.col("in_county_p").fill_null(pl.col("level").is_in(IN_COUNTY_LEVELS)).alias("in_county"),
+        pl.col("referral_p").fill_null(False).alias("referral"),
+        pl.col("statuses").fill_null([]),
+        (pl.col("items").list.len().fill_null(0) > 0).alias("itemised"),
+    )
+    lines, line_errors = _item_lines(df.filter(pl.col("itemised")), in_fen)
+    errors += line_errors
+    totals = df.filter(~pl.col("itemised"))
+    errors += _totals(totals, in_fen)
     if errors:
-        raise ClaimFileRejected(path, sorted(errors, key=lambda e: e.line))
-    if has_totals:
-        if amounts_in_fen:
-            df = df.with_columns(
-                pl.col(c).cast(pl.Int64)
-                for c in ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
-                if c in df.columns
-            )
-        else:
-            df = df.with_columns(
-                _yuan_to_fen(k).alias(f"{k}_fen")
-                for k in ("total", "compliant", "essential", "deducted")
-                if k in df.columns
-            )
-        df = df.with_columns(
-            pl.lit(0, pl.Int64).alias(c)
-            for c in ("essential_fen", "deducted_fen")
-            if c not in df.columns
-        ).with_columns(
-            pl.when(pl.col("itemised")).then(None).otherwise(pl.col(c).fill_null(0)).alias(c)
-            for c in ("essential_fen", "deducted_fen")
-        )
+        return _rejected(path, errors)
+    amounts = ("total", "compliant", "essential", "deducted")
+    df = df.with_columns(
+        (pl.col(f"{k}_fen").cast(pl.Int64) if in_fen else _yuan_to_fen(k)).alias(f"{k}_fen")
+        for k in amounts
+    ).with_columns(
+        pl.when(pl.col("itemised")).then(None).otherwise(pl.col(c).fill_null(0)).alias(c)
+        for c in ("essential_fen", "deducted_fen")
+    )
     keep = [
         "_line",
         "claim_no",
@@ -217,117 +259,95 @@ def _normalise(raw: pl.DataFrame, path: Path, *, amounts_in_fen: bool) -> ClaimF
         "diagnosis",
         "institution",
         "itemised",
+        *(f"{k}_fen" for k in amounts),
     ]
-    amount_cols = ["total_fen", "compliant_fen", "essential_fen", "deducted_fen"]
-    claims = df.select(keep + [c for c in amount_cols if c in df.columns])
-    return ClaimFile(claims=claims, lines=lines)
+    return ClaimFile(claims=df.select(keep), lines=lines)
+
+
+def _rejected(path: Path, errors: list[ClaimFileError]) -> ClaimFile:
+    raise ClaimFileRejected(path, sorted(errors, key=lambda e: e.line or 0))
 
 
 def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
-    errors: list[ClaimFileError] = []
-    names = ("total", "compliant", "essential", "deducted")
-    for name in names:
-        col = f"{name}_fen" if in_fen else name
-        if col not in df.columns:
-            if name in ("total", "compliant"):
-                errors.append(ClaimFileError(1, col, "required with totals"))
-            continue
-        if in_fen:
-            cond = pl.col(col).cast(pl.Int64, strict=False) < 0
-            if name in ("total", "compliant"):
-                cond = cond | pl.col(col).is_null()
-        else:
-            cond = ~pl.col(col).cast(pl.String).str.contains(_YUAN)
-        if name in ("essential", "deducted"):
-            cond = cond & pl.col(col).is_not_null()
-        errors += _check(df, cond, col, "must be an amount ≥ 0 with at most two decimals")
-    if errors:  # check consistency only on the claims whose amounts are well formed
-        df = df.filter(~pl.col("_line").is_in([e.line for e in errors]))
-    fen = {
-        n: (pl.col(f"{n}_fen") if in_fen else _yuan_to_fen(n))
-        for n in names
-        if (f"{n}_fen" if in_fen else n) in df.columns
-    }
-    zero = pl.lit(0)
+    """Checks of the claims given by totals rather than items."""
+    if df.is_empty():
+        return []
+    col = {n: f"{n}_fen" if in_fen else n for n in ("total", "compliant", "essential", "deducted")}
+    neither = pl.col(col["total"]).is_null() & pl.col(col["compliant"]).is_null()
+    errors = _check(df, neither, "items", _EITHER)
+    df = df.filter(~neither)
+    for name, c in col.items():
+        given = pl.col(c).is_not_null()
+        if name in ("total", "compliant"):
+            errors += _check(df, ~given, c, "required with totals")
+        malformed = (
+            pl.col(c).cast(pl.Int64, strict=False) < 0
+            if in_fen
+            else ~pl.col(c).cast(pl.String).str.contains(_YUAN)
+        )
+        errors += _check(df, given & malformed, c, _AMOUNT)
+    bad_lines = {e.line for e in errors}
+    df = df.filter(~pl.col("_line").is_in(list(bad_lines)))  # consistency of well-formed ones
+    fen = {n: pl.col(c).cast(pl.Int64) if in_fen else _yuan_to_fen(c) for n, c in col.items()}
     total, compliant = fen["total"], fen["compliant"]
-    deducted, essential = fen.get("deducted", zero).fill_null(0), fen.get("essential", zero)
+    deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
     errors += _check(
         df, compliant > total - deducted, "compliant", "exceeds the total less what review deducted"
     )
-    errors += _check(df, essential.fill_null(0) > compliant, "essential", "exceeds compliant")
+    errors += _check(df, essential > compliant, "essential", "exceeds compliant")
     return errors
 
 
 def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[ClaimFileError]]:
-    items = (
-        df.select("_line", "claim_no", "items")
-        .explode("items")
-        .filter(pl.col("items").is_not_null())
-        .unnest("items")
-    )
+    """Item lines of the itemised claims, checked; amounts in fen."""
+    items = df.select("_line", "claim_no", "items").explode("items")
+    items = items.filter(pl.col("items").is_not_null()).unnest("items")
+    items = _conform(items, ITEM_FIELDS, in_fen)
+    name = {f.name: f.parquet_name if in_fen else f.name for f in ITEM_FIELDS}
+    label = {k: f"items.{v}" for k, v in name.items()}
     errors: list[ClaimFileError] = []
-    for col in ("amount_fen" if in_fen else "amount", "class"):
-        if col not in items.columns:
-            return pl.DataFrame(), [ClaimFileError(1, f"items.{col}", "missing from every item")]
-    defaults = {
-        "code": None,
-        "essential": False,
-        "self_pay_bp" if in_fen else "self_pay": None,
-        "deducted_fen" if in_fen else "deducted": None,
-    }
-    items = items.with_columns(
-        pl.lit(v).alias(k) for k, v in defaults.items() if k not in items.columns
-    )
     classes = [c.value for c in ItemClass]
     errors += _check(items, ~pl.col("class").is_in(classes), "items.class", "must be A, B or C")
+    errors += _given_but(items, "essential", _flag("essential"), "must be true or false")
     if in_fen:
-        errors += _check(items, pl.col("amount_fen") < 0, "items.amount_fen", "must be ≥ 0")
-        items = items.with_columns(
-            pl.col("self_pay_bp").cast(pl.Int64).fill_null(0),
-            pl.col("deducted_fen").cast(pl.Int64).fill_null(0),
-        )
+        amount = pl.col("amount_fen").cast(pl.Int64, strict=False)
+        deducted = pl.col("deducted_fen").cast(pl.Int64, strict=False)
+        self_pay = pl.col("self_pay_bp").cast(pl.Int64, strict=False)
+        errors += _check(items, amount < 0, label["amount"], "must be ≥ 0")
+        errors += _check(items, (deducted < 0).fill_null(False), label["deducted"], "must be ≥ 0")
+        errors += _check(items, (self_pay < 0).fill_null(False), label["self_pay"], "must be ≥ 0")
     else:
-        errors += _check(
-            items,
-            ~pl.col("amount").str.contains(_YUAN),
-            "items.amount",
-            "must be an amount ≥ 0 with at most two decimals",
-        )
-        errors += _check(
-            items,
-            pl.col("deducted").is_not_null() & ~pl.col("deducted").str.contains(_YUAN),
-            "items.deducted",
-            "must be an amount ≥ 0 with at most two decimals",
-        )
-        errors += _check(
-            items,
-            pl.col("self_pay").is_not_null() & ~pl.col("self_pay").str.contains(_PCT),
-            "items.self_pay",
-            "must be a percentage such as 10%",
-        )
-        if not errors:
-            items = items.with_columns(
-                _yuan_to_fen("amount").alias("amount_fen"),
-                _yuan_to_fen("deducted").fill_null(0).alias("deducted_fen"),
-                _pct_to_bp("self_pay").fill_null(0).alias("self_pay_bp"),
-            )
+        errors += _check(items, ~pl.col("amount").str.contains(_YUAN), label["amount"], _AMOUNT)
+        bad_deducted = pl.col("deducted").is_not_null() & ~pl.col("deducted").str.contains(_YUAN)
+        errors += _check(items, bad_deducted, label["deducted"], _AMOUNT)
+        bad_pct = pl.col("self_pay").is_not_null() & ~pl.col("self_pay").str.contains(_PCT)
+        errors += _check(items, bad_pct, label["self_pay"], "must be a percentage such as 10%")
     if errors:
         return pl.DataFrame(), errors
-    errors += _check(
-        items,
-        pl.col("deducted_fen") > pl.col("amount_fen"),
-        "items.deducted",
-        "exceeds the item's amount",
+    if in_fen:
+        items = items.with_columns(amount.alias("amount_fen"), deducted, self_pay)
+    else:
+        items = items.with_columns(
+            _yuan_to_fen("amount").alias("amount_fen"),
+            _yuan_to_fen("deducted").alias("deducted_fen"),
+            _pct_to_bp("self_pay").alias("self_pay_bp"),
+        )
+    items = items.with_columns(
+        pl.col("deducted_fen").fill_null(0), pl.col("self_pay_bp").fill_null(0)
     )
-    errors += _check(items, pl.col("self_pay_bp") > 10000, "items.self_pay", "above 100%")
+    errors += _check(
+        items, pl.col("deducted_fen") > pl.col("amount_fen"), label["deducted"],
+        "exceeds the item's amount",
+    )  # fmt: skip
+    errors += _check(items, pl.col("self_pay_bp") > 10000, label["self_pay"], "above 100%")
     lines = items.select(
         pl.col("claim_no").alias("claim_key"),
         pl.col("code").cast(pl.String),
-        pl.col("class").alias("item_class"),
+        pl.col("class").cast(pl.String).alias("item_class"),
         pl.col("self_pay_bp").cast(pl.Int64),
         pl.col("amount_fen").cast(pl.Int64),
         pl.col("deducted_fen").cast(pl.Int64),
-        pl.col("essential").cast(pl.Boolean).fill_null(False),
+        _flag("essential").fill_null(False).alias("essential"),
     )
     return lines, errors
 
@@ -336,11 +356,16 @@ def read_claim_file(path: str | Path) -> ClaimFile:
     """Read and check a claim file (``.jsonl`` / ``.json`` or ``.parquet``)."""
     path = Path(path)
     if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(0, "", "no such file")])
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", "file not found")])
     if path.suffix == ".parquet":
-        raw = pl.read_parquet(path).with_row_index("_line", offset=1)
-        return _normalise(
-            raw.with_columns(pl.col("_line").cast(pl.Int64)), path, amounts_in_fen=True
-        )
-    raw = _read_json_lines(path)
-    return _normalise(raw, path, amounts_in_fen=False)
+        return _normalise(_read_parquet(path), path, in_fen=True)
+    raw, errors = _read_json_lines(path)
+    if raw.is_empty() and not errors:
+        errors = [ClaimFileError(1, "", "the file holds no claims")]
+    try:
+        claim_file = _normalise(raw, path, in_fen=False)
+    except ClaimFileRejected as exc:
+        errors += exc.errors
+    if errors:
+        raise ClaimFileRejected(path, sorted(errors, key=lambda e: e.line or 0))
+    return claim_file

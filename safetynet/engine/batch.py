@@ -6,7 +6,8 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 ``kind`` and ``level`` (enum values, as ``pl.Enum`` or strings), flags, ``status_mask``,
 ``disease_mask``, ``age`` and the amounts in fen. Output: the input order, with
 ``pay_<layer>`` (fen), ``rule_<layer>`` (an Enum of the layer's rule ids) and
-``out_of_pocket_fen``. Input already in settlement order is not re-sorted.
+``out_of_pocket_fen``. Input already in settlement order is not re-sorted; the sort is
+stable, so claims equal on every key settle in the input's order.
 """
 
 from __future__ import annotations
@@ -214,7 +215,8 @@ def settle_batch_with_state(
     if _is_ordered(claims):
         results, state = _settle_ordered(cp, claims, keep_state)
         return pl.concat([claims, results], how="horizontal"), state
-    order = claims.select(pl.arg_sort_by(list(ORDER))).to_series()
+    # Stable: claims equal on every key keep the input's order (a claim file's line order).
+    order = claims.select(pl.arg_sort_by(list(ORDER), maintain_order=True)).to_series()
     needed = [*_MATRIX_SOURCES.values(), "household_id", "year", "person_id"]
     results, state = _settle_ordered(cp, claims.select(needed)[order], keep_state)
     back = np.empty(claims.height, np.int64)

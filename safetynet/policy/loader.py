@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,42 +20,20 @@ import yaml
 from pydantic import ValidationError
 
 from safetynet.policy.schema import Policy
+from safetynet.policy.tree import PolicyError, Problem, TreeMap, TreeSeq
+
+__all__ = ["PolicyError", "Problem", "load_policy", "shipped_policies"]
 
 SHIPPED_DIR = Path(__file__).parent / "files"
 _SOURCED_KEYS = {"value", "source", "note"}
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+# The tree types live in tree.py (shared with checks.py and placement.py).
+_Map = TreeMap
+_Seq = TreeSeq
 
 
-class PolicyError(ValueError):
-    """A policy file that cannot be used; ``problems`` name file, line, path and reason."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-class _Map(dict[Any, Any]):
-    where: dict[Any, tuple[str, int]]
-    at: tuple[str, int]
-
-
-class _Seq(list[Any]):
-    where: list[tuple[str, int]]
-    at: tuple[str, int]
-
-
-def _loader_for(filename: str) -> type[yaml.SafeLoader]:
+def _loader_for(filename: str, duplicates: list[Problem]) -> type[yaml.SafeLoader]:
     class Loader(yaml.SafeLoader):
         pass
 
@@ -66,10 +44,11 @@ def _loader_for(filename: str) -> type[yaml.SafeLoader]:
         out.at = (filename, node.start_mark.line + 1)
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if key in out:
-                raise PolicyError(
-                    [Problem(filename, key_node.start_mark.line + 1, str(key), "duplicate key")]
+            if key in out:  # reported with every other problem; the first one is kept
+                duplicates.append(
+                    Problem(filename, key_node.start_mark.line + 1, str(key), "duplicate key")
                 )
+                continue
             out[key] = loader.construct_object(value_node, deep=True)
             out.where[key] = (filename, key_node.start_mark.line + 1)
         return out
@@ -85,15 +64,21 @@ def _loader_for(filename: str) -> type[yaml.SafeLoader]:
     return Loader
 
 
-def _parse(text: str, filename: str) -> _Map:
+def _parse(text: str, filename: str, problems: list[Problem] | None = None) -> _Map:
+    """The file's tree; duplicate keys go to ``problems`` (raised at once when not given)."""
+    duplicates: list[Problem] = []
     try:
-        tree = yaml.load(text, Loader=_loader_for(filename))
+        tree = yaml.load(text, Loader=_loader_for(filename, duplicates))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise PolicyError([Problem(filename, line, "", f"not valid YAML: {exc.problem}")]) from exc
     if not isinstance(tree, _Map):
         raise PolicyError([Problem(filename, 1, "", "a policy file must be a YAML mapping")])
+    if duplicates and problems is None:
+        raise PolicyError(duplicates)
+    if problems is not None:
+        problems += duplicates
     return tree
 
 
@@ -128,7 +113,7 @@ def _merge(base: Any, override: Any) -> Any:
             elif item.get("remove") is not True:
                 items.append(item)
                 items.where.append(where)
-        return items
+        return items  # `before:` / `after:` place items once the tree is whole (placement.py)
     return override
 
 
@@ -140,11 +125,13 @@ def _resolve_extends(name: str, relative_to: Path) -> Path:
     raise FileNotFoundError(name)
 
 
-def _read_tree(path: Path, seen: tuple[Path, ...] = ()) -> _Map:
+def _read_tree(
+    path: Path, seen: tuple[Path, ...] = (), problems: list[Problem] | None = None
+) -> _Map:
     path = path.resolve()
     if path in seen:
         raise PolicyError([Problem(str(path), None, "extends", "policy files extend in a circle")])
-    tree = _parse(path.read_text(encoding="utf-8"), str(path))
+    tree = _parse(path.read_text(encoding="utf-8"), str(path), problems)
     parent = tree.pop("extends", None)
     if parent is None:
         return tree
@@ -155,7 +142,7 @@ def _read_tree(path: Path, seen: tuple[Path, ...] = ()) -> _Map:
         raise PolicyError(
             [Problem(str(path), line, "extends", f"no policy file named {parent!r}")]
         ) from None
-    return _merge(_read_tree(parent_path, (*seen, path)), tree)
+    return _merge(_read_tree(parent_path, (*seen, path), problems), tree)
 
 
 def _unwrap_sources(node: Any, path: str, found: dict[str, str]) -> Any:
@@ -239,20 +226,51 @@ def _problems(exc: ValidationError, tree: _Map, filename: str) -> list[Problem]:
 
 
 def load_policy(path: str | Path) -> Policy:
-    """Load, compose and validate a policy file; raise ``PolicyError`` naming file and line."""
+    """Load, compose and validate a policy file; raise ``PolicyError`` naming file and line.
+
+    Every problem of the file is reported in one go: the schema's, the references' (sources,
+    disease groups, pools, ids), rule placement (``before:`` / ``after:``) and rules that an
+    earlier rule of their layer always shadows.
+    """
+    from safetynet.policy.checks import check_tree, shadowed_rules
+    from safetynet.policy.placement import place_items
+
     path = Path(path)
     if not path.is_file():
         shipped = _resolve_shipped(str(path))
         if shipped is None:
-            raise PolicyError([Problem(str(path), None, "", "no such policy file")])
+            raise PolicyError([Problem(str(path), None, "", _not_found(str(path)))])
         path = shipped
-    tree = _read_tree(path)
+    problems: list[Problem] = []
+    tree = _read_tree(path, problems=problems)
+    problems += place_items(tree)
+    problems += check_tree(tree)
     value_sources: dict[str, str] = {}
     _unwrap_sources(tree, "", value_sources)
+    policy = None
     try:
-        return Policy.model_validate({**tree, "value_sources": value_sources})
+        policy = Policy.model_validate(
+            {**tree, "value_sources": value_sources}, context={"located": True}
+        )
     except ValidationError as exc:
-        raise PolicyError(_problems(exc, tree, str(path))) from None
+        problems += _problems(exc, tree, str(path))
+    problems += shadowed_rules(tree)
+    if problems or policy is None:
+        raise PolicyError(_in_order(problems, str(path)))
+    return policy
+
+
+def _in_order(problems: list[Problem], main: str) -> list[Problem]:
+    """Each problem once: the file's own first, by line, then those of the files it extends."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.file != main, p.file, p.line or 0))
+
+
+def _not_found(name: str) -> str:
+    """ "no such policy file", with the shipped names that look like ``name``."""
+    close = difflib.get_close_matches(Path(name).stem, list(shipped_policies()), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    return f"no such policy file{hint} (`safetynet policy list` lists the shipped ones)"
 
 
 def _resolve_shipped(name: str) -> Path | None:

@@ -23,7 +23,14 @@ import itertools
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    model_validator,
+)
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.money import MoneyError, to_bp, to_fen
@@ -62,6 +69,11 @@ def _points(v: Any) -> int:
     if not -10_000 <= bp <= 10_000:
         raise ValueError("bonus points must lie between -100% and 100%")
     return bp
+
+
+def _located(info: ValidationInfo) -> bool:
+    """Whether the policy loader validates (it checks references itself, with lines)."""
+    return bool(info.context and info.context.get("located"))
 
 
 Fen = Annotated[int, BeforeValidator(_fen)]
@@ -145,8 +157,17 @@ class Tier(Strict):
     ratio: Ratio
 
 
+class Names(Strict):
+    """A name in both languages, as users read it (the id is for files and programs)."""
+
+    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
+
+
 class RatioRule(Strict):
     id: str
+    name_en: str = Field(min_length=1)  # what users read (slip, simulator, person page)
+    name_zh: str = Field(min_length=1)
     when: When = Field(default_factory=When)
     source: str | None = None
     deductible: Fen | dict[InstitutionLevel, Fen] = 0  # per claim (admission / visit)
@@ -176,6 +197,8 @@ class CeilingRule(Strict):
     """Annual out-of-pocket allowed; the layer pays whatever exceeds it."""
 
     id: str
+    name_en: str = Field(min_length=1)
+    name_zh: str = Field(min_length=1)
     when: When = Field(default_factory=When)
     source: str | None = None
     ceiling: Fen | dict[InstitutionLevel, Fen] | None = None
@@ -199,6 +222,22 @@ class _LayerBase(Strict):
     name_zh: str
     source: str | None = None
     base: Base = Base.COMPLIANT_REMAINING
+    # Names of the pools the rules use (``pool: inpatient``); the default pool ``annual``
+    # may go unnamed and then carries the layer's name.
+    pools: dict[str, Names] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _pools_named(self, info: ValidationInfo) -> _LayerBase:
+        if _located(info):
+            return self
+        rules: list[RatioRule | CeilingRule] = getattr(self, "rules", [])
+        unnamed = sorted({r.pool for r in rules if r.pool != "annual"} - set(self.pools))
+        if unnamed:
+            raise ValueError(
+                f"pool(s) {', '.join(unnamed)} need a name: add `pools: {{{unnamed[0]}: "
+                "{name_en: ..., name_zh: ...}}` to the layer"
+            )
+        return self
 
 
 class RatioLayer(_LayerBase):
@@ -286,7 +325,9 @@ class Policy(Strict):
         return data
 
     @model_validator(mode="after")
-    def _references(self) -> Policy:
+    def _references(self, info: ValidationInfo) -> Policy:
+        if _located(info):
+            return self  # the loader has checked all this with lines (policy/checks.py)
         if self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         known = set(self.sources)

@@ -108,8 +108,42 @@ def test_items_give_compliant_amounts(tmp_path: Path) -> None:
     assert prepared["deducted_fen"] == 2000
 
 
-def test_missing_file(tmp_path: Path) -> None:
-    assert _problems(tmp_path / "none.jsonl") == ["line 0: no such file"]
+def test_missing_file_says_file_not_found(tmp_path: Path) -> None:
+    with pytest.raises(ClaimFileRejected) as info:
+        read_claim_file(tmp_path / "none.jsonl")
+    assert str(info.value) == f"file not found: {tmp_path / 'none.jsonl'}"
+    assert "line 0" not in str(info.value)
+
+
+def test_a_json_syntax_error_does_not_hide_the_other_problems(tmp_path: Path) -> None:
+    claims = year_of_claims()
+    claims[1]["kind"] = "dental"
+    claims[4]["date"] = "2017-02-30"
+    path = write_jsonl(tmp_path / "c.jsonl", claims)
+    lines = path.read_text().splitlines()
+    lines[2] = lines[2][:-1]  # line 3 is not JSON
+    lines.append("[1, 2]")  # nor is line 7 an object
+    path.write_text("\n".join(lines) + "\n")
+    problems = _problems(path)
+    assert "line 3: not valid JSON (Expecting ',' delimiter)" in problems
+    assert any(p.startswith("line 2: kind: must be one of") for p in problems)
+    assert "line 5: date: not a date (YYYY-MM-DD)" in problems
+    assert "line 7: each line must be one JSON object" in problems
+
+
+def test_a_value_of_the_wrong_shape_is_a_problem_of_its_line(tmp_path: Path) -> None:
+    claims = year_of_claims()
+    claims[0]["statuses"] = "registered_poor"
+    claims[1]["in_county"] = "maybe"
+    claims[2]["seq"] = "first"
+    claims[3]["items"] = ["D0001"]
+    problems = _problems(write_jsonl(tmp_path / "c.jsonl", claims))
+    assert problems == [
+        "line 1: statuses: must be a list",
+        "line 2: in_county: must be true or false",
+        "line 3: seq: must be a whole number",
+        "line 4: items: each item must be an object {code, class, amount, ...}",
+    ]
 
 
 def test_parquet_rows_are_numbered(tmp_path: Path) -> None:

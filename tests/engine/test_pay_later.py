@@ -55,11 +55,11 @@ def test_langxi_inherits_pay_later_and_policies_without_it_never_do() -> None:
 
 def test_pay_later_with_unknown_group_or_source_is_refused(tmp_path: Path) -> None:
     section = "pay_later:\n  when: {kinds: [inpatient], diseases: [cancer]}\nlayers:\n"
-    assert "pay_later names disease group 'cancer'" in problem(
-        tmp_path, GOOD.replace("layers:\n", section)
-    )
+    msg = problem(tmp_path, GOOD.replace("layers:\n", section))
+    assert "p.yaml:11: pay_later.when.diseases: disease group 'cancer' is not defined" in msg
     section = "pay_later:\n  when: {kinds: [inpatient]}\n  source: nowhere\nlayers:\n"
-    assert "unknown source id(s): nowhere" in problem(tmp_path, GOOD.replace("layers:\n", section))
+    msg = problem(tmp_path, GOOD.replace("layers:\n", section))
+    assert "p.yaml:12: pay_later.source: unknown source 'nowhere'" in msg
     section = "pay_later:\n  when: {kinds: [surgery]}\nlayers:\n"
     msg = problem(tmp_path, GOOD.replace("layers:\n", section))
     assert "p.yaml:11: pay_later.when.kinds[0]: Input should be 'inpatient'" in msg

@@ -50,7 +50,8 @@ def ratio() -> st.SearchStrategy[str]:
 @st.composite
 def ratio_rule(draw: st.DrawFn, i: int) -> dict[str, Any]:
     pool = draw(st.sampled_from(["annual", "second", "family"]))
-    rule: dict[str, Any] = {"id": f"r{i}", "when": draw(when()), "pool": pool}
+    rule: dict[str, Any] = {"id": f"r{i}", "name_en": f"rule {i}", "name_zh": f"规则{i}"}
+    rule |= {"when": draw(when()), "pool": pool}
     if pool == "family":
         rule["cap_scope"] = "household"
     if draw(st.booleans()):
@@ -75,7 +76,8 @@ def ratio_rule(draw: st.DrawFn, i: int) -> dict[str, Any]:
 
 @st.composite
 def ceiling_rule(draw: st.DrawFn, i: int) -> dict[str, Any]:
-    rule: dict[str, Any] = {"id": f"c{i}", "when": draw(when())}
+    rule: dict[str, Any] = {"id": f"c{i}", "name_en": f"rule {i}", "name_zh": f"规则{i}"}
+    rule["when"] = draw(when())
     kind = draw(st.integers(0, 2))
     if kind in (0, 2):
         rule["ceiling"] = {lv: draw(st.integers(0, 20_000)) for lv in LEVELS}
@@ -112,6 +114,7 @@ def policies(draw: st.DrawFn) -> CompiledPolicy:
                 "name_en": t,
                 "name_zh": t,
                 "base": draw(st.sampled_from(["compliant_remaining", "total_remaining"])),
+                "pools": {p: {"name_en": p, "name_zh": p} for p in ("second", "family")},
                 "rules": [draw(make(i)) for i in range(n)],
             }
         )

@@ -25,6 +25,8 @@ layers:
     name_zh: 基本
     rules:
       - id: inpatient
+        name_en: Inpatient
+        name_zh: 住院
         when: {kinds: [inpatient]}
         deductible: 300
         ratio: 70%
@@ -50,23 +52,30 @@ def test_good_file_loads(tmp_path: Path) -> None:
 
 def test_bad_ratio_names_its_line(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("ratio: 70%", "ratio: 170%"))
-    assert ":19: layers[basic].rules[inpatient].ratio" in msg
+    assert ":21: layers[basic].rules[inpatient].ratio" in msg
     assert "between 0% and 100%" in msg
 
 
 def test_unknown_key_names_its_line(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("deductible: 300", "deductable: 300"))
-    assert ":18: layers[basic].rules[inpatient].deductable: unknown key" in msg
+    assert ":20: layers[basic].rules[inpatient].deductable: unknown key" in msg
 
 
 def test_unknown_level_and_bad_amount(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD.replace("deductible: 300", "deductible: 300.001"))
-    assert ":18:" in msg and "more than two decimals" in msg
+    assert ":20:" in msg and "more than two decimals" in msg
+
+
+def test_unknown_source_suggests_a_close_one(tmp_path: Path) -> None:
+    msg = problem(
+        tmp_path, GOOD.replace("source: s\nsources:\n  s:", "source: tst\nsources:\n  test:")
+    )
+    assert "p.yaml:7: source: unknown source 'tst'" in msg and "did you mean 'test'?" in msg
 
 
 def test_duplicate_key_is_an_error(tmp_path: Path) -> None:
     msg = problem(tmp_path, GOOD + "        ratio: 60%\n")
-    assert "p.yaml:20: ratio: duplicate key" in msg
+    assert "p.yaml:22: ratio: duplicate key" in msg
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
@@ -74,11 +83,30 @@ def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
     assert "p.yaml:" in msg and "not valid YAML" in msg
 
 
-def test_unknown_source_and_disease_group(tmp_path: Path) -> None:
-    msg = problem(tmp_path, GOOD.replace("ratio: 70%", "ratio: {value: 70%, source: nowhere}"))
-    assert "unknown source id(s): nowhere" in msg
+def test_unknown_source_and_disease_group_name_the_line_of_the_typo(tmp_path: Path) -> None:
+    msg = problem(tmp_path, GOOD.replace("ratio: 70%", "ratio: {value: 70%, source: nowher}"))
+    assert "p.yaml:21: layers[basic].rules[inpatient].ratio.source: unknown source 'nowher'" in msg
+    msg = problem(tmp_path, GOOD.replace("ratio: 70%", "ratio: 70%\n        source: x"))
+    assert "p.yaml:22: layers[basic].rules[inpatient].source: unknown source 'x'" in msg
     msg = problem(tmp_path, GOOD.replace("{kinds: [inpatient]}", "{diseases: [cancer]}"))
-    assert "disease group 'cancer'" in msg
+    assert "p.yaml:19: layers[basic].rules[inpatient].when.diseases: disease group 'cancer'" in msg
+
+
+def test_every_problem_of_a_file_in_one_run(tmp_path: Path) -> None:
+    """Issue 12.13: schema errors, references and duplicate keys together, not one per run."""
+    text = (
+        GOOD.replace("ratio: 70%", "ratio: 170%")
+        .replace("    name_zh: 基本\n", "    name_zh: 基本\n    source: sourse\n")
+        .replace("deductible: 300", "deductable: 300")
+        .replace("{kinds: [inpatient]}", "{kinds: [inpatient], diseases: [cancer]}")
+    ) + "        ratio: 60%\n"
+    lines = problem(tmp_path, text).splitlines()
+    assert [line.split(": ", 1)[0].rsplit(":", 1)[1] for line in lines] == [
+        "15", "20", "21", "22", "23"
+    ]  # fmt: skip
+    assert "unknown source 'sourse'" in lines[0] and "did you mean" not in lines[0]
+    assert "disease group 'cancer'" in lines[1] and "deductable: unknown key" in lines[2]
+    assert "between 0% and 100%" in lines[3] and "duplicate key" in lines[4]
 
 
 def test_missing_required_field(tmp_path: Path) -> None:
