@@ -12,9 +12,7 @@ pytestmark = pytest.mark.browser
 def test_every_page_has_a_strict_policy(walk) -> None:  # type: ignore[no-untyped-def]
     for v in walk:
         assert v.csp, f"{v.where()}: no Content-Security-Policy"
-        directives = dict(
-            (d.strip().split(" ", 1) + [""])[:2] for d in v.csp.split(";") if d.strip()
-        )
+        directives = dict([*d.strip().split(" ", 1), ""][:2] for d in v.csp.split(";") if d.strip())
         assert directives.get("script-src") == "'self'", v.csp
         assert "unsafe-inline" not in v.csp and "unsafe-eval" not in v.csp, v.csp
         assert directives.get("object-src") == "'none'"

@@ -15,7 +15,10 @@ CELLS_JS = r"""
   const svg = document.querySelector('#chart-townships svg');
   const rgb = (s) => (s.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
   const lum = (c) => {
-    const l = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const l = c.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
     return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
   };
   const cells = [...svg.querySelectorAll('path')].filter((p) => {
@@ -24,9 +27,11 @@ CELLS_JS = r"""
   const out = [];
   for (const t of svg.querySelectorAll('text')) {
     const b = t.getBoundingClientRect(), x = b.left + b.width / 2, y = b.top + b.height / 2;
-    const inside = cells.filter((c) => c.box.left <= x && x <= c.box.right && c.box.top <= y && y <= c.box.bottom);
+    const inside = cells.filter((c) => c.box.left <= x && x <= c.box.right &&
+                                       c.box.top <= y && y <= c.box.bottom);
     if (!inside.length) { out.push({text: t.textContent, cell: null}); continue; }
-    const cell = inside.reduce((a, c) => (a.box.width * a.box.height < c.box.width * c.box.height ? a : c));
+    const area = (c) => c.box.width * c.box.height;  // the last drawn of equal cells is on top
+    const cell = inside.reduce((a, c) => (area(a) < area(c) ? a : c));
     const a = lum(rgb(getComputedStyle(t).fill)), c = lum(cell.fill);
     out.push({text: t.textContent, cell: cell.fill,
               contrast: (Math.max(a, c) + 0.05) / (Math.min(a, c) + 0.05)});
