@@ -27,7 +27,7 @@ def test_every_page_answered(walk) -> None:  # type: ignore[no-untyped-def]
     """The walk saw the pages themselves, not a login page or a server error."""
     expected_errors = {"/indicators?period=week": 400, "/nowhere": 404}
     for v in walk:
-        if v.role == "analyst" and v.url in ("/persons", "/audit"):
+        if (v.role, v.url) in FORBIDDEN:
             assert v.status == 403, v.where()
         elif v.url in expected_errors:
             assert v.status == expected_errors[v.url], v.where()

@@ -86,6 +86,15 @@ LAYOUT_JS = r"""
     const n = lines(el);
     if (n > 1) out.push(name(el) + ' wraps over ' + n + ' lines');
   }
+  // no table column squeezed to a letter or two per line
+  for (const el of document.querySelectorAll('main td, main th')) {
+    if (!shown(el) || (el.innerText || '').trim().length < 3) continue;
+    const em = parseFloat(getComputedStyle(el).fontSize);
+    const n = lines(el);
+    if (n >= 3 && el.clientWidth < 3.5 * em) {
+      out.push(name(el) + ' is squeezed into ' + n + ' lines of ' + el.clientWidth + 'px');
+    }
+  }
   // a bar chart's label keeps clear of its bar and its value; the value stays in the chart
   const meets = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
                           a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
