@@ -34,9 +34,7 @@ def test_poor_inpatient_is_settled_through_every_layer(db_engine: Engine, county
     # the poor at a county hospital: deductible 250, then 85 %
     assert basic.paid_fen == (890_000 - 25_000) * 85 // 100
     assert basic.rule_id == "inpatient_poor"
-    assert (
-        basic.source == "安徽省新型农村合作医疗统筹补偿方案（2017年）"
-    )
+    assert basic.source == "安徽省新型农村合作医疗统筹补偿方案（2017年）"
     assert "皖政〔2016〕68号" in basic.parameter_sources["ratio"]
     assert view.paid_fen + view.out_of_pocket_fen + view.institution_borne_fen == view.total_fen
     assert view.accumulators  # this year's accumulators after the claim
