@@ -217,7 +217,7 @@ def pages(role: str, x: Sample) -> list[str]:
         "anonymous": ["/login"],
         "bureau": [*reports, *person, f"/window?resident_id={x.resident_id}", "/audit", "/nowhere"],
         "clerk": [*person, f"/window?resident_id={x.resident_id}"],
-        "analyst": ["/", "/persons", "/audit"],
+        "analyst": ["/", "/persons", f"/persons?q={x.name}", "/audit"],
         "auditor": ["/audit", f"/audit?username=bureau&target_id={x.resident_id}"],
         "township": ["/", "/persons", f"/persons/{x.resident_id}", "/reports/notice"],
     }[role]
