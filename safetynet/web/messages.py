@@ -51,7 +51,7 @@ CODES = {
     "institution_not_designated": N_("The institution is not designated for this scheme."),
     "institution_not_yours": N_("You settle claims of your own institution only."),
     "institution_kind": N_("The institution does not treat this kind of claim."),
-    "item_unknown": N_("An item code is not in the catalog."),
+    "item_unknown": N_("Item code %(value)s is not in the catalog."),
     "item_invalid": N_("An item's amount or quantity is not a number."),
     "no_policy": N_("No policy applies on this date."),
     "policy_unknown": N_("The policy of this settlement is not installed."),
@@ -88,7 +88,7 @@ def field_name(field: str | None, gettext: Gettext) -> str:
     """``items.0.quantity`` → "Items, line 1: Quantity" in the user's language."""
     if not field:
         return ""
-    parts = [p for p in re.split(r"[.\s]", field) if p and p not in ("body", "query", "form")]
+    parts = [p for p in re.split(r"[.\[\]\s]", field) if p and p not in ("body", "query", "form")]
     names: list[str] = []
     for part in parts:
         if part.isdigit():
@@ -123,4 +123,9 @@ def error_text(
     if sentence is None:
         return message
     role_name = gettext(labels.ROLE[role]) if role in labels.ROLE else ""
-    return gettext(sentence) % {"role": role_name, "field": field_name(field, gettext)}
+    quoted = re.search(r"'([^']*)'", message)  # what the user typed, as the message quotes it
+    return gettext(sentence) % {
+        "role": role_name,
+        "field": field_name(field, gettext),
+        "value": quoted.group(1) if quoted else "",
+    }

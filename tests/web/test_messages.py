@@ -71,3 +71,11 @@ def test_every_code_has_chinese_without_english() -> None:
 
 def test_field_name_of_a_nested_field() -> None:
     assert field_name("items.2.amount", en) == "Items line 3: Amount (yuan)"
+
+
+def test_an_unknown_item_names_the_code_typed() -> None:
+    message = "item code 'NOPE01' is not in the catalog"
+    assert (
+        error_text("item_unknown", message, "items[0].code", zh) == "项目编码 NOPE01 不在目录中。"
+    )
+    assert field_name("items[0].code", en) == "Items line 1: Item code"
