@@ -96,7 +96,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
                 for url in pages(role, x):
                     visits.append(visit(page, role, locale, width, url, shots))
             if role == "township":
-                for url in (*PHONE_PAGES, f"/persons/{x.resident_id}"):
+                for url in (*PHONE_PAGES, f"/persons?q={x.name}", f"/persons/{x.resident_id}"):
                     visits.append(visit(page, role, locale, PHONE, url, shots))
             context.close()
     return visits

@@ -22,3 +22,30 @@ def test_every_page_has_a_strict_policy(walk) -> None:  # type: ignore[no-untype
 def test_no_page_breaks_the_policy(walk) -> None:  # type: ignore[no-untyped-def]
     broken = [f"{v.where()}: {c}" for v in walk for c in v.violations]
     assert not broken, "\n".join(broken[:40])
+
+
+def test_chart_tooltips_show_within_the_policy(browser, server) -> None:  # type: ignore[no-untyped-def]
+    """Hovering every chart shows its tooltip (drawn in the chart: HTML tooltips with style
+    attributes would be refused) and breaks nothing."""
+    from tests.browser.test_window_in_browser import _log_in
+    from tests.browser.walk import CSP_LISTENER
+
+    context = browser.new_context(base_url=server, locale="zh-CN")
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    _log_in(page, "bureau")
+    page.goto("/dashboard")
+    page.wait_for_selector("#chart-townships[data-ready='1'] svg")
+    for chart in ("layers", "levels", "monthly", "ratio", "oop", "townships"):
+        texts = f"#chart-{chart} svg text"
+        before = page.locator(texts).count()
+        box = page.locator(f"#chart-{chart}")
+        size = box.bounding_box()
+        box.hover(position={"x": size["width"] * 0.45, "y": size["height"] * 0.45})
+        for _ in range(50):  # (wait_for_function evaluates a string: the policy refuses it)
+            if page.locator(texts).count() > before:
+                break
+            page.wait_for_timeout(100)
+        assert page.locator(texts).count() > before, f"no tooltip on {chart}"
+    assert page.evaluate("window.__csp") == []
+    context.close()

@@ -223,7 +223,7 @@ def pages(role: str, x: Sample) -> list[str]:
     }[role]
 
 
-PHONE_PAGES = ("/persons", "/reports/notice")
+PHONE_PAGES = ("/persons", "/reports/notice")  # and a search and a person: see the walk
 
 
 def log_in(page: Any, username: str, locale: str) -> None:

@@ -19,6 +19,9 @@
     if (!el) { return; }
     var c = echarts.init(el, null, {renderer: "svg"});
     option.animation = false;
+    // tooltips drawn inside the chart (rich text), not as HTML with style attributes: the
+    // Content-Security-Policy refuses inline styles
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     // the page's own font, by name: ECharts measures labels with it, so none is clipped
     option.textStyle = {fontFamily: window.getComputedStyle(el).fontFamily};
     c.setOption(option);
@@ -116,8 +119,8 @@
   var stops = [0, 0.25, 0.5, 0.75, 1];
   chart("chart-townships", {
     tooltip: {formatter: function (p) {
-      var d = p.data; return d.name + "<br>" + L.compensation_yuan + ": " + yuan(d.value) +
-        "<br>" + L.ratio_all + ": " + pct(d.ratio) + "<br>" + L.per_capita + ": " + yuan(d.per_capita); }},
+      var d = p.data; return d.name + "\n" + L.compensation_yuan + ": " + yuan(d.value) +
+        "\n" + L.ratio_all + ": " + pct(d.ratio) + "\n" + L.per_capita + ": " + yuan(d.per_capita); }},
     graphic: [
       {type: "text", left: "center", bottom: 30,
        style: {text: L.ratio_all, fontSize: 12, fill: "#444"}},
