@@ -99,7 +99,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )
 
-    app.add_middleware(ContentSecurityPolicy, hashed_paths=(app.docs_url,))
+    app.add_middleware(ContentSecurityPolicy, hashed_paths=("/api/docs",))
     app.add_middleware(LocaleAndHeaders)
     # added last = outermost: the session exists before the locale middleware runs
     app.add_middleware(
