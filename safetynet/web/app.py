@@ -89,7 +89,7 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         title="SafetyNet",
         version=safetynet.__version__,
         description="One-stop settlement of medical bills through every layer of protection.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes/api_docs.py from the packaged Swagger UI
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )

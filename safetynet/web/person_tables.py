@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safetynet.exports.table import Column, Table
-from safetynet.registry.lookup import ClaimRow, PersonRecord
+from safetynet.registry.lookup import ClaimRow, Found, PersonRecord
 from safetynet.registry.masking import mask_name, mask_resident_id
-from safetynet.store.models import Person
 from safetynet.store.models.ledger import EntryKind
 from safetynet.web import labels
 from safetynet.web.i18n import translations
 
 
-def persons_table(found: Sequence[Person], masked: bool, locale: str, note: str | None) -> Table:
+def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str | None) -> Table:
     """The search results; names and resident IDs masked when ``masked``."""
     _ = translations(locale).gettext
     columns = [
@@ -26,18 +25,23 @@ def persons_table(found: Sequence[Person], masked: bool, locale: str, note: str 
         Column("resident_id", _("Resident ID"), "text", 21),
         Column("sex", _("Sex"), "text", 8),
         Column("birth_date", _("Birth date"), "date"),
-        Column("region_code", _("Region"), "text", 14),
+        Column("age", _("Age"), "count"),
+        Column("village", _("Village"), "text", 14),
+        Column("status", _("Poverty status"), "text", 18),
     ]
     rows = [
         (
-            mask_name(p.name) if masked else p.name,
-            mask_resident_id(p.resident_id) if masked else p.resident_id,
-            _(labels.SEX.get(p.sex.value, p.sex.value)),
-            p.birth_date,
-            p.region_code,
+            mask_name(f.person.name) if masked else f.person.name,
+            mask_resident_id(f.person.resident_id) if masked else f.person.resident_id,
+            _(labels.SEX.get(f.person.sex.value, f.person.sex.value)),
+            f.person.birth_date,
+            f.age,
+            f.village,
+            "、".join(_(labels.STATUS[s]) for s in sorted(f.statuses)) if locale == "zh_Hans"
+            else ", ".join(_(labels.STATUS[s]) for s in sorted(f.statuses)),
         )
-        for p in found
-    ]
+        for f in found
+    ]  # fmt: skip
     return Table(_("Persons"), columns, list(rows), note=note)
 
 

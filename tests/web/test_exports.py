@@ -185,8 +185,8 @@ def test_the_search_workbook_has_translated_labels_and_dates(
     assert (
         sheet.header
         == {
-            "en": ["Name", "Resident ID", "Sex", "Birth date", "Region"],
-            "zh_Hans": ["姓名", "身份证号", "性别", "出生日期", "地区"],
+            "en": ["Name", "Resident ID", "Sex", "Birth date", "Age", "Village", "Poverty status"],
+            "zh_Hans": ["姓名", "身份证号", "性别", "出生日期", "年龄", "村", "贫困属性"],
         }[locale]
     )
     born = sheet.rows[0][3]

@@ -44,6 +44,10 @@ def home(
     db: Session = Depends(get_db),
 ) -> Response:
     if not allows(user.role, Permission.REPORT_READ):
+        if allows(user.role, Permission.CLAIM_SETTLE):  # a clerk starts at the window
+            from safetynet.web.routes.window import landing
+
+            return landing(request, db, user)
         return RedirectResponse("/persons", status_code=303)
     ov = overview(db, user.region_code, year)
     region = db.get(Region, user.region_code)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
 from safetynet.policy.labels import pool_name
-from safetynet.registry.lookup import find_persons, person_record
+from safetynet.registry.lookup import describe, find_persons, person_record
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
@@ -70,10 +70,10 @@ def sees_masked(user: User) -> bool:
 def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Person], Table]:
     """The persons of the user's region matching ``q`` and the table the page and the
     workbook show of them (masked for masked users; their query is not repeated)."""
-    found = find_persons(db, q, user.region_code) if q else []
+    found = describe(db, find_persons(db, q, user.region_code), date.today()) if q else []
     masked = sees_masked(user)
     note = None if masked else translations(locale).gettext("Search: %(q)s") % {"q": q}
-    return found, persons_table(found, masked, locale, note)
+    return [f.person for f in found], persons_table(found, masked, locale, note)
 
 
 @router.get("/persons", include_in_schema=False)
