@@ -64,14 +64,15 @@ ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township")
 
 @pytest.fixture(scope="session")
 def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """Every page of every role, in both languages, at 1024 and 1366 px (and the township
-    staff's pages at 390 px): one context per role and language, screenshots in the pytest
-    tmp dir (``walk/``)."""
+    """Every page of every role, in both languages, at 1024 and 1366 px (the bureau's at
+    1920 px too, the township staff's pages at 390 px): one context per role and language,
+    screenshots in the pytest tmp dir (``walk/``)."""
     from tests.browser.walk import (
         CSP_LISTENER,
         DESKTOP,
         PHONE,
         PHONE_PAGES,
+        WIDE,
         log_in,
         pages,
         sample,
@@ -92,7 +93,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
                 page.goto(f"/locale/{locale}?next=/login")
             else:
                 log_in(page, role, locale)
-            for width in DESKTOP:
+            for width in (*DESKTOP, WIDE) if role == "bureau" else DESKTOP:
                 for url in pages(role, x):
                     visits.append(visit(page, role, locale, width, url, shots))
             if role == "township":

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.walk import DESKTOP, PHONE
+from tests.browser.walk import DESKTOP, PHONE, WIDE
 
 pytestmark = pytest.mark.browser
 
 
 def test_every_page_fits_its_width(walk) -> None:  # type: ignore[no-untyped-def]
     widths = {v.width for v in walk}
-    assert widths == {*DESKTOP, PHONE}
+    assert widths == {*DESKTOP, WIDE, PHONE}
     assert all(v.screenshot.stat().st_size > 1000 for v in walk)
     problems = [f"{v.where()}: {p}" for v in walk for p in v.layout]
     assert not problems, "\n".join(problems[:60])

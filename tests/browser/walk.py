@@ -18,6 +18,7 @@ from safetynet.store.models import Person, Region, Settlement
 from safetynet.synth.demo import DEMO_PASSWORD
 
 DESKTOP = (1024, 1366)
+WIDE = 1920  # a bureau's big screen: the bureau's pages once more
 SHOT_HEIGHT = 2400  # the top of a long page (the notice runs to thousands of lines)
 PHONE = 390  # township and village staff: person search, person page, public notice
 
