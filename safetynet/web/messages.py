@@ -62,7 +62,7 @@ CODES = {
     "already_refunded": N_("This settlement was already refunded."),
     "reason_missing": N_("A refund needs a reason."),
     "resident_id_invalid": N_("The resident ID is not valid."),
-    "region_unknown": N_("There is no such region in your region."),
+    "region_unknown": N_("There is no region %(value)s in your region."),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)
@@ -123,9 +123,10 @@ def error_text(
     if sentence is None:
         return message
     role_name = gettext(labels.ROLE[role]) if role in labels.ROLE else ""
-    quoted = re.search(r"'([^']*)'", message)  # what the user typed, as the message quotes it
+    # what the user typed, as the message quotes it (or the code of digits it names)
+    typed = re.search(r"'([^']*)'", message) or re.search(r"\b(\d{4,})\b", message)
     return gettext(sentence) % {
         "role": role_name,
         "field": field_name(field, gettext),
-        "value": quoted.group(1) if quoted else "",
+        "value": typed.group(1) if typed else "",
     }

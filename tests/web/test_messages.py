@@ -79,3 +79,8 @@ def test_an_unknown_item_names_the_code_typed() -> None:
         error_text("item_unknown", message, "items[0].code", zh) == "项目编码 NOPE01 不在目录中。"
     )
     assert field_name("items[0].code", en) == "Items line 1: Item code"
+
+
+def test_an_unknown_region_names_its_code() -> None:
+    text = error_text("region_unknown", "no region 999999999 in your region", "region", zh)
+    assert text == "您的辖区内没有地区 999999999。"
