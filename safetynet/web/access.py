@@ -48,14 +48,18 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
     return entry, person
 
 
-def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:
+def check_submission(
+    db: Session, user: User | UserView, sub: ClaimSubmission, person: PersonFacts | None = None
+) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
-    precise answer; a person outside the region the same 404 as an unknown one."""
+    precise answer; a person outside the region the same 404 as an unknown one. ``person``:
+    the claim's person when the caller has already read it (a batch reads all at once)."""
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
-    person = find_person(db, sub.resident_id)
+    if person is None:
+        person = find_person(db, sub.resident_id)
     if not region_contains(db, user.region_code, person.region_code):
         raise WebError(404, "person_unknown", f"no person {sub.resident_id} in your region")
     return person
