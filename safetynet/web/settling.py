@@ -10,12 +10,14 @@ read session: the password hash is slow, and the writer never waits for it.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from safetynet.security import audit
 from safetynet.security.roles import Permission
@@ -59,11 +61,36 @@ def settle_request(
     ``detail``: what the audit entry says besides the settlement id. Runs in a worker
     thread, which waits for the writer's commit."""
     if not remembered(request):
-        with request.app.state.sessions() as db:
-            authorize(request, db, Permission.CLAIM_SETTLE)
+        _log_in(request)
     job = SettleJob(request, sub, channel, idempotency_key, detail)
     result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
     return result
+
+
+async def settle_request_async(
+    request: Request,
+    sub: ClaimSubmission,
+    *,
+    channel: str,
+    idempotency_key: str | None,
+    detail: dict[str, Any],
+) -> tuple[SettlementView, PersonFacts]:
+    """:func:`settle_request` for an ``async`` route: no worker thread waits for the writer
+    (only a password check, when the credential is not remembered, takes one)."""
+    if not remembered(request):
+        await run_in_threadpool(_log_in, request)
+    job = SettleJob(request, sub, channel, idempotency_key, detail)
+    result: tuple[SettlementView, PersonFacts] = await asyncio.wrap_future(
+        writer_of(request.app).put(job)
+    )
+    return result
+
+
+def _log_in(request: Request) -> None:
+    """Check the request's credential (the slow password hash) in a read session of its own,
+    so the writer finds it remembered."""
+    with request.app.state.sessions() as db:
+        authorize(request, db, Permission.CLAIM_SETTLE)
 
 
 _STARTING = threading.Lock()
