@@ -168,16 +168,16 @@ def _accumulators(
     snap: Snapshot, state: dict[AccKey, np.ndarray], rc: ResolvedClaim
 ) -> Accumulators:
     """The state a claim is settled on: the batch's own changes, else the stored rows."""
-    empty = Accumulators.empty(rc.policy)
-    person, household = _state(rc)
+    n = rc.policy.n_slots
 
-    def slots(key: AccKey, default: np.ndarray) -> np.ndarray:
+    def slots(key: AccKey) -> np.ndarray:
         if key in state:
             return state[key]
         row = snap.accumulators.get(key)
-        return np.asarray(row[1], np.int64) if row else default
+        return np.asarray(row[1], np.int64) if row else np.zeros(n, np.int64)
 
-    return Accumulators(slots(person, empty.person), slots(household, empty.household))
+    person, household = _state(rc)
+    return Accumulators(slots(person), slots(household))
 
 
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
