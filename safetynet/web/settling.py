@@ -94,6 +94,10 @@ def _log_in(request: Request) -> None:
 
 
 _STARTING = threading.Lock()
+# writer threads per server process: on PostgreSQL a second batch is settled while the first
+# waits for the database (their households' locks keep claims of one household in turn); on
+# SQLite, one writer at a time anyway
+PG_WRITERS = 2
 
 
 def writer_of(app: FastAPI) -> Writer[SettleJob]:
@@ -103,7 +107,10 @@ def writer_of(app: FastAPI) -> Writer[SettleJob]:
         with _STARTING:
             writer = getattr(app.state, "settlement_writer", None)
             if writer is None:
-                writer = Writer(lambda jobs: settle_batch(app, jobs))
+                pg = app.state.engine.dialect.name == "postgresql"
+                writer = Writer(
+                    lambda jobs: settle_batch(app, jobs), threads=PG_WRITERS if pg else 1
+                )
                 app.state.settlement_writer = writer
     return writer
 

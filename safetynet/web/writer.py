@@ -2,8 +2,8 @@
 since it last wrote, settles them together in one transaction, and answers each request
 when that transaction commits (group commit with one statement per table).
 
-Request threads :meth:`Writer.put` a job and wait for its answer. The writer takes what is
-queued (at most ``MAX_BATCH``, in arrival order) and hands the list to the batch function,
+Request threads :meth:`Writer.put` a job and wait for its answer. A writer thread takes what
+is queued (at most ``MAX_BATCH``, in arrival order) and hands the list to the batch function,
 which returns one outcome per job — a result, or the exception of that job alone — and
 commits. When the batch's transaction fails as a whole (a unique key lost to another
 process, an unexpected error), every job is run again alone, in a transaction of its own,
@@ -40,13 +40,19 @@ def _unreachable(exc: BaseException) -> bool:
 class Writer(Generic[J]):
     """A queue of jobs and the thread that settles them in batches with ``run``."""
 
-    def __init__(self, run: BatchFunction[J], name: str = "settlement-writer") -> None:
+    def __init__(
+        self, run: BatchFunction[J], *, threads: int = 1, name: str = "settlement-writer"
+    ) -> None:
         self._run = run
         self._queue: queue.SimpleQueue[tuple[J, Future[Any]] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
-        self._thread.start()
         self.batches = 0  # for tests and measurements
         self.jobs = 0
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
+            for i in range(threads)
+        ]
+        for t in self._threads:
+            t.start()
 
     def put(self, job: J) -> Future[Any]:
         """Queue ``job``; its future gets the job's result or raises its exception."""
@@ -55,8 +61,10 @@ class Writer(Generic[J]):
         return future
 
     def stop(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
 
     def _take(self, first: tuple[J, Future[Any]]) -> list[tuple[J, Future[Any]]]:
         taken = [first]
@@ -65,7 +73,7 @@ class Writer(Generic[J]):
                 item = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is None:  # stop after this batch
+            if item is None:  # this thread stops after this batch
                 self._queue.put(None)
                 break
             taken.append(item)

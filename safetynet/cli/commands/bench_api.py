@@ -90,7 +90,7 @@ def bench_api(
     console.print(
         "CPU ms: per settlement, what the server processes, the local PostgreSQL server and "
         "this load generator (load) spent; their sum over the machine's cores bounds the rate. "
-        "RSS: the server processes' resident memory when measuring began and when it ended."
+        "RSS: the server processes' resident memory two seconds into the run and at its end."
     )
     for r in results:
         if r.statuses:
