@@ -94,10 +94,10 @@ def _log_in(request: Request) -> None:
 
 
 _STARTING = threading.Lock()
-# writer threads per server process: on PostgreSQL a second batch is settled while the first
-# waits for the database (their households' locks keep claims of one household in turn); on
-# SQLite, one writer at a time anyway
-PG_WRITERS = 2
+# writer threads per server process on PostgreSQL: one takes the largest batches, so the
+# least CPU per settlement (two hide the database's round trips on a machine busy with other
+# work, at about a third more CPU per settlement); SQLite has one writer at a time anyway
+PG_WRITERS = 1
 
 
 def writer_of(app: FastAPI) -> Writer[SettleJob]:
