@@ -1,0 +1,547 @@
+"""Every screening rule over a year of claims, vectorised (Polars joins and window functions).
+
+:func:`screen` takes a rule set and the canonical frames (:mod:`safetynet.supervision.frames`)
+and returns one row per hit: the rule (id, kind, severity, article), the claim (number,
+person, institution, doctor, date), the amount at stake in fen and ``facts``, a JSON object
+of the values that triggered the hit (the parameter included). No loop runs over claims:
+each rule is a handful of sorts, joins and ``over`` windows, so a county's year screens in
+seconds and one claim with its person's history in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import polars as pl
+
+from safetynet.catalogs.items import load_items
+from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.schema import (
+    DuplicateChargeRule,
+    ImpersonationRule,
+    LowThresholdRule,
+    OutOfCatalogRule,
+    OutpatientAbuseRule,
+    OverlappingStayRule,
+    OverStandardRule,
+    Rule,
+    RuleSet,
+    SplitAdmissionRule,
+)
+
+HIT_SCHEMA: dict[str, pl.DataType] = {
+    "rule_id": pl.String(),
+    "kind": pl.String(),
+    "severity": pl.String(),
+    "article": pl.Int32(),
+    "claim_no": pl.String(),
+    "person_id": pl.String(),
+    "institution": pl.String(),
+    "doctor": pl.String(),
+    "date": pl.Date(),
+    "amount_fen": pl.Int64(),
+    "facts": pl.String(),
+}
+OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
+
+
+def _facts(**exprs: pl.Expr) -> pl.Expr:
+    """The facts of a hit as a JSON object (dates as ISO text)."""
+    fields = []
+    for name, expr in exprs.items():
+        fields.append(expr.alias(name))
+    return pl.struct(fields).struct.json_encode().alias("facts")
+
+
+def _starts_with_any(col: pl.Expr, prefixes: Iterable[str]) -> pl.Expr:
+    prefixes = list(prefixes)
+    if not prefixes:
+        return pl.lit(False)
+    return pl.any_horizontal([col.str.starts_with(p) for p in prefixes]).fill_null(False)
+
+
+def _days(a: str, b: str) -> pl.Expr:
+    return (pl.col(b) - pl.col(a)).dt.total_days()
+
+
+def _lines_with_day(data: ScreenInput) -> pl.DataFrame:
+    """Item lines with their claim's person, kind and dates; a line without day: claim date."""
+    return data.lines.join(
+        data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged"),
+        on="claim_no",
+        how="inner",
+    ).with_columns(
+        pl.col("day").is_not_null().alias("dated"),
+        pl.coalesce("day", "date").alias("day"),
+        pl.col("quantity").fill_null(1).alias("qty"),
+    )
+
+
+# --- the rules: each returns claim_no, amount_fen, facts --------------------------------
+
+
+def duplicate_charge(rule: DuplicateChargeRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    lines = _lines_with_day(data)
+    limits = pl.DataFrame(
+        {"code": list(p.daily_limits), "daily_limit": list(p.daily_limits.values())},
+        schema={"code": pl.String, "daily_limit": pl.Int64},
+    )
+    # Lines with their day count against the limit of that day; lines without one against
+    # the limit times the days the claim covers (the stay's bed-days, or the visit's day).
+    span = pl.max_horizontal(_days("admitted", "discharged").fill_null(1), pl.lit(1))
+    per_day = (
+        lines.with_columns(
+            pl.when(pl.col("dated")).then(pl.col("day")).alias("day"),
+            pl.when(pl.col("dated")).then(1).otherwise(span).alias("days"),
+        )
+        .group_by("claim_no", "day", "code")
+        .agg(
+            pl.col("qty").sum().alias("units"),
+            pl.col("amount_fen").sum().alias("amount"),
+            pl.col("days").first(),
+        )
+        .join(limits, on="code", how="left")
+    )
+    if p.default_daily_limit is not None:
+        default = int(p.default_daily_limit.value)
+        per_day = per_day.with_columns(pl.col("daily_limit").fill_null(default))
+    per_day = per_day.with_columns((pl.col("daily_limit") * pl.col("days")).alias("allowed"))
+    over = per_day.filter(pl.col("units") > pl.col("allowed")).select(
+        "claim_no",
+        (pl.col("amount") * (pl.col("units") - pl.col("allowed")) // pl.col("units")).alias(
+            "amount_fen"
+        ),
+        _facts(
+            code=pl.col("code"),
+            day=pl.col("day").cast(pl.String),
+            days=pl.col("days"),
+            units=pl.col("units"),
+            daily_limit=pl.col("daily_limit"),
+        ),
+    )
+    pairs = [(pkg, inc) for pkg, included in p.packages.items() for inc in included]
+    if not pairs:
+        return over
+    packages = pl.DataFrame(pairs, schema={"package": pl.String, "code": pl.String}, orient="row")
+    billed = lines.select("claim_no", pl.col("code").alias("package")).unique()
+    inside = (
+        lines.join(packages, on="code", how="inner")
+        .join(billed, on=["claim_no", "package"], how="semi")
+        .select(
+            "claim_no",
+            pl.col("amount_fen"),
+            _facts(code=pl.col("code"), package=pl.col("package")),
+        )
+    )
+    return pl.concat([over, inside])
+
+
+def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    lines = _lines_with_day(data)
+    parts = []
+    if p.catalog_price_ceiling:
+        ceilings = load_items().select("code", "price_ceiling_fen").drop_nulls()
+        parts.append(
+            lines.join(ceilings, on="code", how="inner")
+            .filter(pl.col("amount_fen") > pl.col("price_ceiling_fen") * pl.col("qty"))
+            .select(
+                "claim_no",
+                (pl.col("amount_fen") - pl.col("price_ceiling_fen") * pl.col("qty")).alias(
+                    "amount_fen"
+                ),
+                _facts(
+                    code=pl.col("code"),
+                    unit_price_fen=pl.col("amount_fen") // pl.col("qty"),
+                    price_ceiling_fen=pl.col("price_ceiling_fen"),
+                ),
+            )
+        )
+    if p.bed_day_codes:
+        stay = pl.max_horizontal(_days("admitted", "discharged"), pl.lit(1))
+        parts.append(
+            lines.filter(pl.col("code").is_in(p.bed_day_codes) & pl.col("admitted").is_not_null())
+            .group_by("claim_no", "code")
+            .agg(
+                pl.col("qty").sum().alias("units"),
+                pl.col("amount_fen").sum().alias("amount"),
+                stay.first().alias("stay_days"),
+            )
+            .filter(pl.col("units") > pl.col("stay_days"))
+            .select(
+                "claim_no",
+                (
+                    pl.col("amount") * (pl.col("units") - pl.col("stay_days")) // pl.col("units")
+                ).alias("amount_fen"),
+                _facts(code=pl.col("code"), units=pl.col("units"), stay_days=pl.col("stay_days")),
+            )
+        )
+    if p.hourly_codes:
+        cap = int(p.max_hours_per_day.value)
+        parts.append(
+            lines.filter(pl.col("code").is_in(p.hourly_codes))
+            .group_by("claim_no", "day", "code")
+            .agg(pl.col("qty").sum().alias("hours"), pl.col("amount_fen").sum().alias("amount"))
+            .filter(pl.col("hours") > cap)
+            .select(
+                "claim_no",
+                (pl.col("amount") * (pl.col("hours") - cap) // pl.col("hours")).alias("amount_fen"),
+                _facts(
+                    code=pl.col("code"),
+                    day=pl.col("day").cast(pl.String),
+                    hours=pl.col("hours"),
+                    max_hours_per_day=pl.lit(cap),
+                ),
+            )
+        )
+    return pl.concat(parts) if parts else _none()
+
+
+def _stays(data: ScreenInput) -> pl.DataFrame:
+    return data.claims.filter(
+        (pl.col("kind") == "inpatient")
+        & pl.col("admitted").is_not_null()
+        & pl.col("discharged").is_not_null()
+    )
+
+
+def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    window = int(p.window_days.value)
+    chars = int(p.category_chars.value)
+    stays = (
+        _stays(data)
+        .filter(pl.col("diagnosis").is_not_null())
+        .with_columns(pl.col("diagnosis").str.slice(0, chars).alias("category"))
+        .sort("person_id", "category", "admitted", "discharged", "claim_no")
+    )
+    by = ["person_id", "category"]
+    stays = stays.with_columns(
+        pl.col("claim_no").shift().over(by).alias("previous_claim"),
+        pl.col("discharged").shift().over(by).alias("previous_discharged"),
+        pl.col("diagnosis").shift().over(by).alias("previous_diagnosis"),
+    ).with_columns(_days("previous_discharged", "admitted").alias("gap"))
+    planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses) | (
+        _starts_with_any(pl.col("previous_diagnosis"), p.planned_cycle_diagnoses)
+    )
+    return stays.filter(pl.col("gap").is_between(0, window) & ~planned).select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            previous_claim=pl.col("previous_claim"),
+            previous_discharged=pl.col("previous_discharged").cast(pl.String),
+            admitted=pl.col("admitted").cast(pl.String),
+            gap_days=pl.col("gap"),
+            window_days=pl.lit(window),
+            category=pl.col("category"),
+        ),
+    )
+
+
+def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFrame:
+    stays = _stays(data).sort("person_id", "admitted", "discharged", "claim_no")
+    latest = pl.col("discharged").cum_max().shift().over("person_id")
+    holder = (
+        pl.when(pl.col("discharged") == pl.col("discharged").cum_max().over("person_id"))
+        .then(pl.col("claim_no"))
+        .forward_fill()
+        .shift()
+        .over("person_id")
+    )
+    holder_institution = (
+        pl.when(pl.col("discharged") == pl.col("discharged").cum_max().over("person_id"))
+        .then(pl.col("institution"))
+        .forward_fill()
+        .shift()
+        .over("person_id")
+    )
+    stays = stays.with_columns(
+        latest.alias("other_discharged"),
+        holder.alias("other_claim"),
+        holder_institution.alias("other_institution"),
+    )
+    overlap = stays.filter(pl.col("admitted") < pl.col("other_discharged")).select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            other_claim=pl.col("other_claim"),
+            other_institution=pl.col("other_institution"),
+            other_discharged=pl.col("other_discharged").cast(pl.String),
+            admitted=pl.col("admitted").cast(pl.String),
+        ),
+    )
+    visits = (
+        data.claims.filter(pl.col("kind").is_in(OUTPATIENT_KINDS))
+        .select("claim_no", "person_id", "date", "institution", "total_fen")
+        .sort("date")
+    )
+    right = stays.select(
+        "person_id",
+        pl.col("admitted"),
+        pl.col("discharged").alias("stay_discharged"),
+        pl.col("claim_no").alias("stay_claim"),
+        pl.col("institution").alias("stay_institution"),
+    ).sort("admitted")
+    present = (
+        visits.join_asof(
+            right,
+            left_on="date",
+            right_on="admitted",
+            by="person_id",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .filter(
+            (pl.col("date") < pl.col("stay_discharged"))
+            & (pl.col("institution") != pl.col("stay_institution"))
+        )
+        .select(
+            "claim_no",
+            pl.col("total_fen").fill_null(0).alias("amount_fen"),
+            _facts(
+                stay_claim=pl.col("stay_claim"),
+                stay_institution=pl.col("stay_institution"),
+                admitted=pl.col("admitted").cast(pl.String),
+                discharged=pl.col("stay_discharged").cast(pl.String),
+                visit_date=pl.col("date").cast(pl.String),
+            ),
+        )
+    )
+    return pl.concat([overlap, present])
+
+
+def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    assert data.persons is not None  # ScreenInput.check refuses the rule without persons
+    claims = data.claims.join(data.persons, on="person_id", how="left")
+    dx = pl.col("diagnosis")
+    amount = pl.col("total_fen").fill_null(0).alias("amount_fen")
+    newborn_max = int(p.newborn_max_age.value)
+    reasons = {
+        "diagnosis for women only": _starts_with_any(dx, p.female_only_diagnoses)
+        & (pl.col("sex") == "M"),
+        "diagnosis for men only": _starts_with_any(dx, p.male_only_diagnoses)
+        & (pl.col("sex") == "F"),
+        "diagnosis for newborns only": _starts_with_any(dx, p.newborn_only_diagnoses)
+        & (pl.col("age") > newborn_max),
+    }
+    parts = [
+        claims.filter(cond.fill_null(False)).select(
+            "claim_no",
+            amount,
+            _facts(
+                reason=pl.lit(reason),
+                diagnosis=dx,
+                sex=pl.col("sex"),
+                age=pl.col("age"),
+            ),
+        )
+        for reason, cond in reasons.items()
+    ]
+    if p.after_death:
+        start = pl.coalesce("admitted", "date")
+        parts.append(
+            claims.filter((start > pl.col("deceased_on")).fill_null(False)).select(
+                "claim_no",
+                amount,
+                _facts(
+                    reason=pl.lit("claim after death"),
+                    date=start.cast(pl.String),
+                    deceased_on=pl.col("deceased_on").cast(pl.String),
+                ),
+            )
+        )
+    if p.catalog_restrictions:
+        catalog = load_items().select("code", "sex_restriction", "min_age", "max_age")
+        lines = data.lines.join(
+            catalog.filter(
+                pl.col("sex_restriction").is_not_null()
+                | pl.col("min_age").is_not_null()
+                | pl.col("max_age").is_not_null()
+            ),
+            on="code",
+            how="inner",
+        ).join(claims.select("claim_no", "sex", "age"), on="claim_no", how="inner")
+        wrong = (
+            (pl.col("sex_restriction").is_not_null() & (pl.col("sex") != pl.col("sex_restriction")))
+            | (pl.col("age") < pl.col("min_age"))
+            | (pl.col("age") > pl.col("max_age"))
+        ).fill_null(False)
+        parts.append(
+            lines.filter(wrong).select(
+                "claim_no",
+                "amount_fen",
+                _facts(
+                    reason=pl.lit("item restricted by sex or age"),
+                    code=pl.col("code"),
+                    sex=pl.col("sex"),
+                    age=pl.col("age"),
+                    sex_restriction=pl.col("sex_restriction"),
+                    min_age=pl.col("min_age"),
+                    max_age=pl.col("max_age"),
+                ),
+            )
+        )
+    return pl.concat(parts)
+
+
+def low_threshold_admission(rule: LowThresholdRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    max_stay = int(p.max_stay_days.value)
+    treating = set(p.surgery_codes) | set(p.iv_codes)
+    itemised = data.lines.select("claim_no").unique()
+    treated = data.lines.filter(pl.col("code").is_in(sorted(treating))).select("claim_no")
+    stays = (
+        _stays(data)
+        .with_columns(_days("admitted", "discharged").alias("stay_days"))
+        .filter(
+            (pl.col("stay_days") <= max_stay)
+            & _starts_with_any(pl.col("diagnosis"), p.outpatient_treatable)
+        )
+        .join(itemised, on="claim_no", how="semi")
+        .join(treated, on="claim_no", how="anti")
+    )
+    return stays.select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            stay_days=pl.col("stay_days"),
+            max_stay_days=pl.lit(max_stay),
+            diagnosis=pl.col("diagnosis"),
+            surgery_or_iv=pl.lit(False),
+        ),
+    )
+
+
+def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    limit = int(p.max_purchases_per_month.value)
+    run_limit = int(p.consecutive_days.value)
+    drugs = _lines_with_day(data).filter(
+        pl.col("kind").is_in(OUTPATIENT_KINDS) & pl.col("code").str.starts_with(p.drug_code_prefix)
+    )
+    purchases = (
+        drugs.group_by("person_id", "code", "claim_no", "day")
+        .agg(pl.col("amount_fen").sum())
+        .sort("person_id", "code", "day", "claim_no")
+        .with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"))
+    )
+    month_key = ["person_id", "code", "month"]
+    monthly = (
+        purchases.with_columns(
+            pl.int_range(1, pl.len() + 1).over(month_key).alias("nth"),
+            pl.len().over(month_key).alias("purchases"),
+        )
+        .filter(pl.col("nth") > limit)
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                reason=pl.lit("purchases in a month"),
+                code=pl.col("code"),
+                month=pl.col("month"),
+                purchases=pl.col("purchases"),
+                max_purchases_per_month=pl.lit(limit),
+            ),
+        )
+    )
+    days = (
+        purchases.group_by("person_id", "code", "day")
+        .agg(pl.col("claim_no").first(), pl.col("amount_fen").sum())
+        .sort("person_id", "code", "day")
+    )
+    key = ["person_id", "code"]
+    new_run = (_days_shift(key) != 1).fill_null(True)
+    runs = (
+        days.with_columns(new_run.cum_sum().over(key).alias("run"))
+        .with_columns(
+            pl.int_range(1, pl.len() + 1).over([*key, "run"]).alias("run_day"),
+            pl.col("day").min().over([*key, "run"]).alias("run_start"),
+        )
+        .filter(pl.col("run_day") >= run_limit)
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                reason=pl.lit("consecutive days"),
+                code=pl.col("code"),
+                run_start=pl.col("run_start").cast(pl.String),
+                day=pl.col("day").cast(pl.String),
+                consecutive_days=pl.col("run_day"),
+                limit_days=pl.lit(run_limit),
+            ),
+        )
+    )
+    return pl.concat([monthly, runs])
+
+
+def _days_shift(key: list[str]) -> pl.Expr:
+    return (pl.col("day") - pl.col("day").shift().over(key)).dt.total_days()
+
+
+def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFrame:
+    bp = round(rule.params.max_share.value * 100)
+    sums = data.lines.group_by("claim_no").agg(
+        pl.col("amount_fen").sum().alias("total"),
+        pl.col("amount_fen").filter(pl.col("item_class") == "C").sum().alias("self_paid"),
+    )
+    allowed = (pl.col("total") * bp + 5000) // 10000
+    return sums.filter(pl.col("self_paid") * 10000 > pl.col("total") * bp).select(
+        "claim_no",
+        (pl.col("self_paid") - allowed).clip(lower_bound=0).alias("amount_fen"),
+        _facts(
+            self_paid_fen=pl.col("self_paid"),
+            total_fen=pl.col("total"),
+            share_bp=(pl.col("self_paid") * 10000 // pl.col("total")),
+            max_share_bp=pl.lit(bp),
+        ),
+    )
+
+
+def _none() -> pl.DataFrame:
+    return pl.DataFrame(schema={"claim_no": pl.String, "amount_fen": pl.Int64, "facts": pl.String})
+
+
+RULES: dict[str, Callable[..., pl.DataFrame]] = {
+    "duplicate_charge": duplicate_charge,
+    "over_standard_charge": over_standard_charge,
+    "split_admission": split_admission,
+    "overlapping_stay": overlapping_stay,
+    "impersonation": impersonation,
+    "low_threshold_admission": low_threshold_admission,
+    "outpatient_abuse": outpatient_abuse,
+    "out_of_catalog_share": out_of_catalog_share,
+}
+
+
+def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
+    """The hits of one rule (every column of :data:`HIT_SCHEMA`)."""
+    found = RULES[rule.kind](rule, data).select(
+        pl.col("claim_no").cast(pl.String),
+        pl.col("amount_fen").cast(pl.Int64),
+        pl.col("facts").cast(pl.String),
+    )
+    info = data.claims.select("claim_no", "person_id", "institution", "doctor", "date")
+    return (
+        found.join(info, on="claim_no", how="left")
+        .with_columns(
+            pl.lit(rule.id).alias("rule_id"),
+            pl.lit(rule.kind).alias("kind"),
+            pl.lit(rule.severity).alias("severity"),
+            pl.lit(rule.article, pl.Int32).alias("article"),
+        )
+        .select(list(HIT_SCHEMA))
+        .cast(HIT_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def screen(rules: RuleSet, data: ScreenInput, only: Iterable[str] | None = None) -> pl.DataFrame:
+    """Every hit of every enabled rule (or of the rule ids in ``only``), sorted."""
+    chosen = [r for r in rules.active() if only is None or r.id in set(only)]
+    data.check(chosen)
+    parts = [screen_rule(rule, data) for rule in chosen]
+    if not parts:
+        return pl.DataFrame(schema=HIT_SCHEMA)
+    return pl.concat(parts).sort("date", "claim_no", "rule_id", "facts")
