@@ -21,6 +21,7 @@ from safetynet.synth import claims as claim_gen
 from safetynet.synth.calibration import ANHUI_2017, Profile
 from safetynet.synth.institutions import institutions as institution_frame
 from safetynet.synth.population import generate_population
+from safetynet.synth.supervision import add_supervision_fields
 
 DEFAULT_COUNTY = "341821"  # 郎溪县, Anhui: the shipped policies' county
 DEFAULT_CONTRIBUTIONS = {"34": "anhui-2017"}
@@ -85,6 +86,7 @@ def generate(
     enrolled = claim_gen.enrollment(rng, pop.persons, pop.statuses, year, policy)
     step("claims")
     claims, lines, patients = claim_gen.claims(rng, pop.persons, enrolled, inst, year, profile)
+    claims, lines = add_supervision_fields(seed, claims, lines, pop.persons)
     return County(
         regions=pop.regions,
         households=pop.households,
