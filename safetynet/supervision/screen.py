@@ -43,6 +43,7 @@ HIT_SCHEMA: dict[str, pl.DataType] = {
     "facts": pl.String(),
 }
 OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
+LOOKBACK = 3  # earlier stays of a person and category a readmission is compared with
 
 
 def _facts(**exprs: pl.Expr) -> pl.Expr:
@@ -217,11 +218,36 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
         .sort("person_id", "category", "admitted", "discharged", "claim_no")
     )
     by = ["person_id", "category"]
+    # The latest discharge on or before the admission among the LOOKBACK stays admitted
+    # before it (a stay admitted during another one still counts from the earlier discharge).
     stays = stays.with_columns(
-        pl.col("claim_no").shift().over(by).alias("previous_claim"),
-        pl.col("discharged").shift().over(by).alias("previous_discharged"),
-        pl.col("diagnosis").shift().over(by).alias("previous_diagnosis"),
-    ).with_columns(_days("previous_discharged", "admitted").alias("gap"))
+        expr.shift(k).over(by).alias(f"_{name}{k}")
+        for k in range(1, LOOKBACK + 1)
+        for name, expr in (
+            ("d", pl.col("discharged")),
+            ("c", pl.col("claim_no")),
+            ("x", pl.col("diagnosis")),
+        )
+    )
+    before = [
+        pl.when(pl.col(f"_d{k}") <= pl.col("admitted")).then(pl.col(f"_d{k}"))
+        for k in range(1, LOOKBACK + 1)
+    ]
+    stays = stays.with_columns(pl.max_horizontal(before).alias("previous_discharged"))
+
+    def of_latest(name: str) -> pl.Expr:
+        expr = pl.when(pl.col("_d1") == pl.col("previous_discharged")).then(pl.col(f"_{name}1"))
+        for k in range(2, LOOKBACK + 1):
+            expr = expr.when(pl.col(f"_d{k}") == pl.col("previous_discharged")).then(
+                pl.col(f"_{name}{k}")
+            )
+        return expr
+
+    stays = stays.with_columns(
+        of_latest("c").alias("previous_claim"),
+        of_latest("x").alias("previous_diagnosis"),
+        _days("previous_discharged", "admitted").alias("gap"),
+    )
     planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses) | (
         _starts_with_any(pl.col("previous_diagnosis"), p.planned_cycle_diagnoses)
     )

@@ -135,6 +135,11 @@ def claim_file(county: County) -> pl.DataFrame:
         age.cast(pl.Int32).alias("age"),
         pl.col("diagnosis_code").alias("diagnosis"),
         pl.col("institution_code").alias("institution"),
+        pl.col("doctor_code").alias("doctor"),
+        pl.when(pl.col("kind") == "inpatient").then(day.cast(pl.String)).alias("admitted"),
+        pl.when(pl.col("kind") == "inpatient")
+        .then(pl.col("end_date").cast(pl.String))
+        .alias("discharged"),
         "total_fen",
         "compliant_fen",
         "essential_fen",

@@ -243,3 +243,14 @@ def test_duplicate_charge_of_undated_lines_counts_the_days_of_the_stay() -> None
     )  # two days of at most 2 blood counts a day: 4 allowed
     found = hits("duplicate-charge", inp)
     assert [(no, amount, facts["days"]) for no, amount, facts in found] == [("t", 1800, 2)]
+
+
+def test_split_admission_counts_from_an_earlier_discharge_when_stays_overlap() -> None:
+    inp = data([
+        stay("a", "2017-09-19", "2017-09-22"),
+        stay("b", "2017-09-27", "2017-10-03"),
+        stay("c", "2017-10-02", "2017-10-05"),  # admitted during b: 10 days after a's discharge
+    ])  # fmt: skip
+    found = {no: facts for no, _, facts in hits("split-admission", inp)}
+    assert sorted(found) == ["b", "c"]
+    assert found["c"]["previous_claim"] == "a" and found["c"]["gap_days"] == 10
