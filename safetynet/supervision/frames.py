@@ -43,6 +43,7 @@ PERSONS_SCHEMA: dict[str, pl.DataType] = {
     "person_id": pl.String(),
     "sex": pl.String(),
     "deceased_on": pl.Date(),
+    "village": pl.String(),  # optional: for group admissions in the risk scores
 }
 
 # What each rule kind reads: claim fields, item-line fields, whether it needs persons.

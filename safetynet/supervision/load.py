@@ -75,10 +75,15 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
          "amount_fen": pl.Int64},
     )  # fmt: skip
     persons_q = select(
-        Person.id, type_coerce(Person.sex, String).label("sex"), Person.deceased_on
+        Person.id,
+        type_coerce(Person.sex, String).label("sex"),
+        Person.deceased_on,
+        Person.region_code,
     ).where(in_scope)
     persons = fetch_frame(
-        conn, persons_q, {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date}
+        conn,
+        persons_q,
+        {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date, "region_code": pl.String},
     )
     return frames_from_tables(claims, items, persons)
 
@@ -119,7 +124,14 @@ def frames_from_tables(
     )
     if "item_class_catalog" in lines.columns:
         lines = lines.with_columns(pl.coalesce("item_class", "item_class_catalog"))
-    people = persons.select(pl.col("id").cast(pl.String).alias("person_id"), "sex", "deceased_on")
+    people = persons.select(
+        pl.col("id").cast(pl.String).alias("person_id"),
+        "sex",
+        "deceased_on",
+        (
+            pl.col("region_code") if "region_code" in persons.columns else pl.lit(None, pl.String)
+        ).alias("village"),
+    )
     return ScreenInput(
         conform(c, CLAIMS_SCHEMA), conform(lines, LINES_SCHEMA), conform(people, PERSONS_SCHEMA)
     )
@@ -128,3 +140,25 @@ def frames_from_tables(
 def in_year(hits: pl.DataFrame, year: int) -> pl.DataFrame:
     """The hits on claims dated in ``year`` (the look-back's own claims left out)."""
     return hits.filter(pl.col("date").dt.year() == year)
+
+
+def load_catchment(conn: Connection, region_code: str | None, year: int) -> pl.DataFrame:
+    """Enrolled persons each institution serves (``scores.catchment``) for ``year``."""
+    from safetynet.store.models import Enrollment
+    from safetynet.supervision.scores import catchment
+
+    in_scope = within(Person.region_code, region_code) if region_code else true()
+    institutions = fetch_frame(
+        conn,
+        select(Institution.code, type_coerce(Institution.level, String).label("level"),
+               Institution.region_code),
+        {"code": pl.String, "level": pl.String, "region_code": pl.String},
+    )  # fmt: skip
+    villages = fetch_frame(
+        conn,
+        select(Person.region_code)
+        .join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.year == year, in_scope),
+        {"region_code": pl.String},
+    )["region_code"]
+    return catchment(institutions, villages)

@@ -86,3 +86,26 @@ def test_rules_lists_every_rule() -> None:
     result = runner.invoke(app, ["review", "rules"])
     assert result.exit_code == 0
     assert "split-admission" in result.output and "38" in result.output
+
+
+def test_screen_and_scores_on_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'county.db'}"
+    result = runner.invoke(app, ["synth", "-n", "1500", "--db", url, "--no-settle"])
+    assert result.exit_code == 0, result.output
+    hits = tmp_path / "hits.parquet"
+    result = runner.invoke(
+        app, ["review", "screen", "--db", url, "--year", "2017", "-o", str(hits)]
+    )
+    assert result.exit_code == 0, result.output
+    found = pl.read_parquet(hits)
+    assert found.height > 0 and (found["date"].dt.year() == 2017).all()
+    card = tmp_path / "card.xlsx"
+    result = runner.invoke(
+        app,
+        ["review", "scores", "--db", url, "--year", "2017", "-o", str(card), "--lang", "zh_Hans"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "institution county #1" in result.output
+    sheet = load_workbook(card).active
+    header = [str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value]
+    assert "风险评分" in header and "住院天数（平均）" in header

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -118,6 +119,62 @@ def screen_cmd(
     )
     if out is not None:
         write_hits(hits, out, ruleset, lang)
+        console.print(f"wrote {out}")
+
+
+@review_app.command("scores")
+def scores_cmd(
+    db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+    region: str = typer.Option(None, "--region", help="The region (default: all)."),
+    year: int = typer.Option(..., "--year", "-y", help="The year of the claims."),
+    rules: str = typer.Option("anhui-langxi-2021", "--rules", "-r", help=RULES_HELP),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Write the scorecard: FILE.xlsx, FILE.csv or FILE.parquet."
+    ),
+    lang: str = typer.Option("en", "--lang", help="xlsx language: en or zh_Hans."),
+    top: int = typer.Option(3, "--top", help="Units shown per level and kind."),
+) -> None:
+    """Risk scores of institutions and doctors against peers of their level: robust z-scores
+    of each metric and a composite in which every metric's contribution is shown."""
+    from safetynet.exports.xlsx import write_xlsx
+    from safetynet.store.db import make_engine
+    from safetynet.supervision.load import in_year, load_catchment, load_year
+    from safetynet.supervision.scorecard_table import scorecard_table
+    from safetynet.supervision.scores import scorecard
+    from safetynet.supervision.screen import screen
+
+    if out is not None and out.suffix not in (".xlsx", ".csv", ".parquet"):
+        _fail(f"--out {out}: write .xlsx, .csv or .parquet")
+    ruleset = _rules(rules)
+    engine = make_engine(db or get_settings().database_url)
+    with engine.connect() as conn:
+        data = load_year(conn, region, year)
+        enrolled = load_catchment(conn, region, year)
+    data = type(data)(
+        data.claims.filter(pl.col("date").dt.year() == year), data.lines, data.persons
+    )
+    hits = in_year(screen(ruleset, data), year)
+    card = scorecard(data, hits, enrolled)
+    for (unit_type, level), part in sorted(card.group_by("unit_type", "level")):
+        for row in part.head(top).iter_rows(named=True):
+            drivers = sorted(
+                ((k[2:], v) for k, v in row.items() if k.startswith("c_") and v > 0),
+                key=lambda kv: -kv[1],
+            )[:3]
+            why = ", ".join(f"{k} {v:.1f}" for k, v in drivers)
+            console.print(
+                escape(f"{unit_type} {level} #{row['rank']} {row['unit']}: "
+                       f"score {row['score']:.1f} ({why})"),
+                soft_wrap=True,
+            )  # fmt: skip
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix == ".xlsx":
+            write_xlsx([scorecard_table(card, lang)], out)
+        elif out.suffix == ".csv":
+            card.write_csv(out)
+        else:
+            card.write_parquet(out)
         console.print(f"wrote {out}")
 
 
