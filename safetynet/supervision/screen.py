@@ -65,8 +65,28 @@ def _days(a: str, b: str) -> pl.Expr:
     return (pl.col(b) - pl.col(a)).dt.total_days()
 
 
+def _same(keys: list[str], k: int = 1) -> pl.Expr:
+    """On a frame sorted by ``keys``: whether the row ``k`` above has the same keys."""
+    return pl.all_horizontal([pl.col(c).shift(k) == pl.col(c) for c in keys]).fill_null(False)
+
+
+def _position(same: pl.Expr) -> pl.Expr:
+    """1-based position of each row in its run of rows where ``same`` (vs the row above)."""
+    idx = pl.int_range(pl.len(), dtype=pl.Int64)
+    return idx - pl.when(~same).then(idx).forward_fill() + 1
+
+
 def _lines_with_day(data: ScreenInput) -> pl.DataFrame:
-    """Item lines with their claim's person, kind and dates; a line without day: claim date."""
+    """Item lines with their claim's person, kind and dates; a line without day: claim date.
+
+    Computed once per input (several rules read it)."""
+    cached = data.cache.get("lines_with_day")
+    if cached is None:
+        cached = data.cache["lines_with_day"] = _join_lines(data)
+    return cached
+
+
+def _join_lines(data: ScreenInput) -> pl.DataFrame:
     return data.lines.join(
         data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged"),
         on="claim_no",
@@ -221,7 +241,7 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
     # The latest discharge on or before the admission among the LOOKBACK stays admitted
     # before it (a stay admitted during another one still counts from the earlier discharge).
     stays = stays.with_columns(
-        expr.shift(k).over(by).alias(f"_{name}{k}")
+        pl.when(_same(by, k)).then(expr.shift(k)).alias(f"_{name}{k}")
         for k in range(1, LOOKBACK + 1)
         for name, expr in (
             ("d", pl.col("discharged")),
@@ -267,25 +287,24 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
 
 def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFrame:
     stays = _stays(data).sort("person_id", "admitted", "discharged", "claim_no")
-    latest = pl.col("discharged").cum_max().shift().over("person_id")
-    holder = (
-        pl.when(pl.col("discharged") == pl.col("discharged").cum_max().over("person_id"))
-        .then(pl.col("claim_no"))
-        .forward_fill()
-        .shift()
-        .over("person_id")
-    )
-    holder_institution = (
-        pl.when(pl.col("discharged") == pl.col("discharged").cum_max().over("person_id"))
-        .then(pl.col("institution"))
-        .forward_fill()
-        .shift()
-        .over("person_id")
-    )
+    # A running maximum of the discharge per person without a window: each person's days are
+    # offset by a multiple of 10^6 that grows with the person, so one cumulative maximum
+    # over the sorted frame never crosses from one person into the next.
+    same = _same(["person_id"])
+    group = (~same).cast(pl.Int64).cum_sum()
+    day = pl.col("discharged").cast(pl.Int64) + group * 1_000_000
+    running = day.cum_max()
+    holds = day == running
     stays = stays.with_columns(
-        latest.alias("other_discharged"),
-        holder.alias("other_claim"),
-        holder_institution.alias("other_institution"),
+        pl.when(same)
+        .then((running.shift() - group * 1_000_000).cast(pl.Date))
+        .alias("other_discharged"),
+        pl.when(same)
+        .then(pl.when(holds).then(pl.col("claim_no")).forward_fill().shift())
+        .alias("other_claim"),
+        pl.when(same)
+        .then(pl.when(holds).then(pl.col("institution")).forward_fill().shift())
+        .alias("other_institution"),
     )
     overlap = stays.filter(pl.col("admitted") < pl.col("other_discharged")).select(
         "claim_no",
@@ -452,13 +471,13 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
         drugs.group_by("person_id", "code", "claim_no", "day")
         .agg(pl.col("amount_fen").sum())
         .sort("person_id", "code", "day", "claim_no")
-        .with_columns(pl.col("day").dt.strftime("%Y-%m").alias("month"))
+        .with_columns((pl.col("day").dt.year() * 100 + pl.col("day").dt.month()).alias("month"))
     )
     month_key = ["person_id", "code", "month"]
+    purchases = purchases.with_columns(_position(_same(month_key)).alias("nth"))
     monthly = (
         purchases.with_columns(
-            pl.int_range(1, pl.len() + 1).over(month_key).alias("nth"),
-            pl.len().over(month_key).alias("purchases"),
+            pl.col("nth").max().over((~_same(month_key)).cum_sum()).alias("purchases")
         )
         .filter(pl.col("nth") > limit)
         .select(
@@ -467,24 +486,21 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
             _facts(
                 reason=pl.lit("purchases in a month"),
                 code=pl.col("code"),
-                month=pl.col("month"),
+                month=pl.col("day").dt.strftime("%Y-%m"),
                 purchases=pl.col("purchases"),
                 max_purchases_per_month=pl.lit(limit),
             ),
         )
     )
-    days = (
-        purchases.group_by("person_id", "code", "day")
-        .agg(pl.col("claim_no").first(), pl.col("amount_fen").sum())
-        .sort("person_id", "code", "day")
-    )
     key = ["person_id", "code"]
-    new_run = (_days_shift(key) != 1).fill_null(True)
+    days = purchases.filter(~_same([*key, "day"])).select(
+        *key, "day", "claim_no", "amount_fen"
+    )  # the first claim of each day (sorted by claim number)
+    consecutive = _same(key) & ((pl.col("day") - pl.col("day").shift()).dt.total_days() == 1)
     runs = (
-        days.with_columns(new_run.cum_sum().over(key).alias("run"))
-        .with_columns(
-            pl.int_range(1, pl.len() + 1).over([*key, "run"]).alias("run_day"),
-            pl.col("day").min().over([*key, "run"]).alias("run_start"),
+        days.with_columns(
+            _position(consecutive).alias("run_day"),
+            pl.when(~consecutive).then(pl.col("day")).forward_fill().alias("run_start"),
         )
         .filter(pl.col("run_day") >= run_limit)
         .select(
@@ -501,10 +517,6 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
         )
     )
     return pl.concat([monthly, runs])
-
-
-def _days_shift(key: list[str]) -> pl.Expr:
-    return (pl.col("day") - pl.col("day").shift().over(key)).dt.total_days()
 
 
 def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFrame:
@@ -563,11 +575,24 @@ def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
     )
 
 
-def screen(rules: RuleSet, data: ScreenInput, only: Iterable[str] | None = None) -> pl.DataFrame:
-    """Every hit of every enabled rule (or of the rule ids in ``only``), sorted."""
+def screen(
+    rules: RuleSet, data: ScreenInput, only: Iterable[str] | None = None, *, check: bool = True
+) -> pl.DataFrame:
+    """Every hit of every enabled rule (or of the rule ids in ``only``), sorted.
+
+    ``check`` refuses rules whose fields are missing from every claim (a file); a single
+    claim's history (:func:`screen_claim`) may simply have no stay.
+    """
     chosen = [r for r in rules.active() if only is None or r.id in set(only)]
-    data.check(chosen)
+    if check:
+        data.check(chosen)
     parts = [screen_rule(rule, data) for rule in chosen]
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
     return pl.concat(parts).sort("date", "claim_no", "rule_id", "facts")
+
+
+def screen_claim(rules: RuleSet, history: ScreenInput, claim_no: str) -> pl.DataFrame:
+    """The hits of one claim, screened with its person's claims (``history`` holds the claim
+    and the person's other claims of the period, their lines and the person)."""
+    return screen(rules, history, check=False).filter(pl.col("claim_no") == claim_no)

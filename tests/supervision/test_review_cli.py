@@ -109,3 +109,9 @@ def test_screen_and_scores_on_the_database(tmp_path: Path) -> None:
     sheet = load_workbook(card).active
     header = [str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value]
     assert "风险评分" in header and "住院天数（平均）" in header
+
+
+def test_bench_screen_runs_on_a_small_county() -> None:
+    result = runner.invoke(app, ["bench", "screen", "-n", "800", "--claims", "5"])
+    assert result.exit_code == 0, result.output
+    assert "every rule" in result.output and "one claim at the window" in result.output
