@@ -133,7 +133,36 @@ def hits_table(hits: pl.DataFrame, rules: RuleSet, locale: str = "en") -> Table:
     return Table(title, columns, rows, sheet=_("hits"))
 
 
-def write_hits(hits: pl.DataFrame, path: Path, rules: RuleSet, locale: str = "en") -> None:
+def indicators_table(indicators: pl.DataFrame, rules: RuleSet, locale: str = "en") -> Table:
+    """The supervision indicators with their written definitions, in ``locale``."""
+    from safetynet.indicators.definitions import definitions
+
+    _ = gettext_for(locale)
+    zh = locale.startswith("zh")
+    defs = definitions().by_id()
+    names = {r.id: (r.name.zh if zh else r.name.en) for r in rules.rules}
+    rows = []
+    for ind, part, value in indicators.iter_rows():
+        d = defs[ind]
+        shown = round(value) if d.unit == "money" else round(value, 2)
+        rows.append((d.name(locale), names.get(part, part) if part else _("all"), shown,
+                     d.formula(locale)))  # fmt: skip
+    columns = [
+        Column("indicator", _("indicator")),
+        Column("part", _("for")),
+        Column("value", _("value"), "number"),
+        Column("formula", _("formula"), width=60),
+    ]
+    return Table(_("Supervision indicators"), columns, rows, sheet=_("indicators"))
+
+
+def write_hits(
+    hits: pl.DataFrame,
+    path: Path,
+    rules: RuleSet,
+    locale: str = "en",
+    indicators: pl.DataFrame | None = None,
+) -> None:
     """Write the hits by the file's suffix: ``.parquet``, ``.csv`` or ``.xlsx``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".parquet":
@@ -141,6 +170,9 @@ def write_hits(hits: pl.DataFrame, path: Path, rules: RuleSet, locale: str = "en
     elif path.suffix == ".csv":
         hits.write_csv(path)
     elif path.suffix == ".xlsx":
-        write_xlsx([hits_table(hits, rules, locale)], path)
+        tables = [hits_table(hits, rules, locale)]
+        if indicators is not None:
+            tables.append(indicators_table(indicators, rules, locale))
+        write_xlsx(tables, path)
     else:
         raise ValueError(f"{path}: write .parquet, .csv or .xlsx")

@@ -39,7 +39,7 @@ def test_screen_a_claim_file_to_parquet_csv_and_xlsx(tmp_path: Path) -> None:
     base = ["review", "screen", "-c", str(claims), "--persons", str(persons)]
     result = runner.invoke(app, [*base, "-o", str(tmp_path / "h.parquet")])
     assert result.exit_code == 0, result.output
-    assert "1 hits on 1 of 2 claims" in result.output
+    assert "1 hits on 1 of 2 claims (500.00 per 1,000)" in result.output
     hits = pl.read_parquet(tmp_path / "h.parquet")
     assert hits["rule_id"].to_list() == ["split-admission"]
     assert json.loads(hits["facts"][0])["gap_days"] == 10

@@ -73,6 +73,7 @@ def screen_cmd(
     from safetynet.claims.fileformat import ClaimFileRejected, read_claim_file
     from safetynet.money import fmt_yuan
     from safetynet.supervision.frames import ScreenInputError, from_claim_file, read_persons
+    from safetynet.supervision.indicators import supervision_indicators
     from safetynet.supervision.output import SUFFIXES, write_hits
     from safetynet.supervision.screen import screen
 
@@ -114,11 +115,17 @@ def screen_cmd(
             fmt_yuan(int(part["amount_fen"].sum())),
         )
     console.print(summary)
+    claims_of = data.claims if db is None else data.claims.filter(pl.col("date").dt.year() == year)
+    indicators = supervision_indicators(claims_of, hits)
+    per_1000 = indicators.filter(
+        (pl.col("indicator") == "flagged_per_1000_claims") & pl.col("part").is_null()
+    )["value"][0]
     console.print(
-        f"{hits.height:,} hits on {hits['claim_no'].n_unique():,} of {data.claims.height:,} claims"
+        f"{hits.height:,} hits on {hits['claim_no'].n_unique():,} of "
+        f"{claims_of.height:,} claims ({per_1000:.2f} per 1,000)"
     )
     if out is not None:
-        write_hits(hits, out, ruleset, lang)
+        write_hits(hits, out, ruleset, lang, indicators)
         console.print(f"wrote {out}")
 
 
