@@ -46,6 +46,7 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
             Claim.end_date,
             Claim.diagnosis_code,
             Claim.total_fen,
+            Claim.doctor_code,
             Person.birth_date,
         )
         .join(Person, Person.id == Claim.person_id)
@@ -59,11 +60,17 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
             "id": pl.Int64, "claim_no": pl.String, "person_id": pl.Int64, "kind": pl.String,
             "level": pl.String, "institution_code": pl.String, "start_date": pl.Date,
             "end_date": pl.Date, "diagnosis_code": pl.String, "total_fen": pl.Int64,
-            "birth_date": pl.Date,
+            "doctor_code": pl.String, "birth_date": pl.Date,
         },
     )  # fmt: skip
     items_q = (
-        select(ClaimItem.claim_id, ClaimItem.item_code, ClaimItem.quantity, ClaimItem.amount_fen)
+        select(
+            ClaimItem.claim_id,
+            ClaimItem.item_code,
+            ClaimItem.quantity,
+            ClaimItem.amount_fen,
+            ClaimItem.service_date,
+        )
         .join(Claim, Claim.id == ClaimItem.claim_id)
         .join(Person, Person.id == Claim.person_id)
         .where(in_scope, Claim.start_date >= start, Claim.start_date <= end)
@@ -72,7 +79,7 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
         conn,
         items_q,
         {"claim_id": pl.Int64, "item_code": pl.String, "quantity": pl.Int64,
-         "amount_fen": pl.Int64},
+         "amount_fen": pl.Int64, "service_date": pl.Date},
     )  # fmt: skip
     persons_q = select(
         Person.id,
@@ -119,7 +126,7 @@ def frames_from_tables(
         .join(catalog, on="item_code", how="left", suffix="_catalog")
         .with_columns(
             pl.col("item_code").alias("code"),
-            (pl.col(item_day) if item_day else pl.col("date")).alias("day"),
+            (pl.coalesce(item_day, "date") if item_day else pl.col("date")).alias("day"),
         )
     )
     if "item_class_catalog" in lines.columns:
