@@ -9,7 +9,7 @@ every claim is refused with a message naming the rule and the fields
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -72,7 +72,6 @@ class ScreenInput:
     claims: pl.DataFrame
     lines: pl.DataFrame
     persons: pl.DataFrame | None = None
-    cache: dict[str, pl.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def check(self, rules: list[Rule]) -> None:
         """Refuse rules whose fields are missing from every claim (or line), or persons."""

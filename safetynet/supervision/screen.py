@@ -76,22 +76,17 @@ def _position(same: pl.Expr) -> pl.Expr:
     return idx - pl.when(~same).then(idx).forward_fill() + 1
 
 
-def _lines_with_day(data: ScreenInput) -> pl.DataFrame:
-    """Item lines with their claim's person, kind and dates; a line without day: claim date.
-
-    Computed once per input (several rules read it)."""
-    cached = data.cache.get("lines_with_day")
-    if cached is None:
-        cached = data.cache["lines_with_day"] = _join_lines(data)
-    return cached
-
-
-def _join_lines(data: ScreenInput) -> pl.DataFrame:
-    return data.lines.join(
-        data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged"),
-        on="claim_no",
-        how="inner",
-    ).with_columns(
+def _lines_with_day(
+    data: ScreenInput, keep: pl.Expr | None = None, claims: pl.Expr | None = None
+) -> pl.DataFrame:
+    """Item lines (those ``keep`` selects) with their claim's person, kind and dates (of the
+    claims ``claims`` selects); a line without a day takes its claim's date. Filtering before
+    the join keeps it small: most rules read a few codes of millions of lines."""
+    lines = data.lines if keep is None else data.lines.filter(keep)
+    info = data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged")
+    if claims is not None:
+        info = info.filter(claims)
+    return lines.join(info, on="claim_no", how="inner").with_columns(
         pl.col("day").is_not_null().alias("dated"),
         pl.coalesce("day", "date").alias("day"),
         pl.col("quantity").fill_null(1).alias("qty"),
@@ -103,7 +98,10 @@ def _join_lines(data: ScreenInput) -> pl.DataFrame:
 
 def duplicate_charge(rule: DuplicateChargeRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
-    lines = _lines_with_day(data)
+    codes = set(p.daily_limits) | set(p.packages)
+    codes |= {c for included in p.packages.values() for c in included}
+    every = p.default_daily_limit is not None
+    lines = _lines_with_day(data, None if every else pl.col("code").is_in(sorted(codes)))
     limits = pl.DataFrame(
         {"code": list(p.daily_limits), "daily_limit": list(p.daily_limits.values())},
         schema={"code": pl.String, "daily_limit": pl.Int64},
@@ -160,12 +158,13 @@ def duplicate_charge(rule: DuplicateChargeRule, data: ScreenInput) -> pl.DataFra
 
 def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
-    lines = _lines_with_day(data)
+    lines = _lines_with_day(data, pl.col("code").is_in([*p.bed_day_codes, *p.hourly_codes]))
     parts = []
     if p.catalog_price_ceiling:
         ceilings = load_items().select("code", "price_ceiling_fen").drop_nulls()
         parts.append(
-            lines.join(ceilings, on="code", how="inner")
+            data.lines.join(ceilings, on="code", how="inner")
+            .with_columns(pl.col("quantity").fill_null(1).alias("qty"))
             .filter(pl.col("amount_fen") > pl.col("price_ceiling_fen") * pl.col("qty"))
             .select(
                 "claim_no",
@@ -436,8 +435,6 @@ def low_threshold_admission(rule: LowThresholdRule, data: ScreenInput) -> pl.Dat
     p = rule.params
     max_stay = int(p.max_stay_days.value)
     treating = set(p.surgery_codes) | set(p.iv_codes)
-    itemised = data.lines.select("claim_no").unique()
-    treated = data.lines.filter(pl.col("code").is_in(sorted(treating))).select("claim_no")
     stays = (
         _stays(data)
         .with_columns(_days("admitted", "discharged").alias("stay_days"))
@@ -445,8 +442,12 @@ def low_threshold_admission(rule: LowThresholdRule, data: ScreenInput) -> pl.Dat
             (pl.col("stay_days") <= max_stay)
             & _starts_with_any(pl.col("diagnosis"), p.outpatient_treatable)
         )
-        .join(itemised, on="claim_no", how="semi")
-        .join(treated, on="claim_no", how="anti")
+    )
+    # the candidates are few: look up their lines only
+    lines = data.lines.filter(pl.col("claim_no").is_in(stays["claim_no"].implode()))
+    treated = lines.filter(pl.col("code").is_in(sorted(treating))).select("claim_no")
+    stays = stays.join(lines.select("claim_no").unique(), on="claim_no", how="semi").join(
+        treated, on="claim_no", how="anti"
     )
     return stays.select(
         "claim_no",
@@ -464,8 +465,10 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
     p = rule.params
     limit = int(p.max_purchases_per_month.value)
     run_limit = int(p.consecutive_days.value)
-    drugs = _lines_with_day(data).filter(
-        pl.col("kind").is_in(OUTPATIENT_KINDS) & pl.col("code").str.starts_with(p.drug_code_prefix)
+    drugs = _lines_with_day(
+        data,
+        pl.col("code").str.starts_with(p.drug_code_prefix),
+        pl.col("kind").is_in(OUTPATIENT_KINDS),
     )
     purchases = (
         drugs.group_by("person_id", "code", "claim_no", "day")
@@ -521,9 +524,14 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
 
 def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFrame:
     bp = round(rule.params.max_share.value * 100)
-    sums = data.lines.group_by("claim_no").agg(
-        pl.col("amount_fen").sum().alias("total"),
-        pl.col("amount_fen").filter(pl.col("item_class") == "C").sum().alias("self_paid"),
+    with_c = data.lines.filter(pl.col("item_class") == "C")["claim_no"].unique().implode()
+    sums = (
+        data.lines.filter(pl.col("claim_no").is_in(with_c))
+        .group_by("claim_no")
+        .agg(
+            pl.col("amount_fen").sum().alias("total"),
+            pl.col("amount_fen").filter(pl.col("item_class") == "C").sum().alias("self_paid"),
+        )
     )
     allowed = (pl.col("total") * bp + 5000) // 10000
     return sums.filter(pl.col("self_paid") * 10000 > pl.col("total") * bp).select(

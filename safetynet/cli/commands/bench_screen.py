@@ -54,13 +54,19 @@ def bench_screen(
     rng = np.random.default_rng(seed)
     picks = data.claims[rng.choice(data.claims.height, size=min(claims, data.claims.height),
                                    replace=False)]  # fmt: skip
-    by_person = data.claims.partition_by("person_id", as_dict=True)
+    persons_picked = picks["person_id"].unique().implode()
+    own_claims = data.claims.filter(pl.col("person_id").is_in(persons_picked))
+    own_lines = data.lines.filter(pl.col("claim_no").is_in(own_claims["claim_no"].implode()))
+    by_person = own_claims.partition_by("person_id", as_dict=True)
+    lines_by_claim = own_lines.partition_by("claim_no", as_dict=True)
+    empty_lines = data.lines.clear()
     times = []
     for claim_no, person in picks.select("claim_no", "person_id").iter_rows():
         own = by_person[(person,)]
+        parts = [lines_by_claim.get((c,), empty_lines) for c in own["claim_no"]]
         history = ScreenInput(
             own,
-            data.lines.filter(pl.col("claim_no").is_in(own["claim_no"].to_list())),
+            pl.concat(parts),
             data.persons.filter(pl.col("person_id") == person)
             if data.persons is not None
             else None,
