@@ -254,3 +254,17 @@ def test_split_admission_counts_from_an_earlier_discharge_when_stays_overlap() -
     found = {no: facts for no, _, facts in hits("split-admission", inp)}
     assert sorted(found) == ["b", "c"]
     assert found["c"]["previous_claim"] == "a" and found["c"]["gap_days"] == 10
+
+
+def test_one_claim_at_the_window_gets_the_same_hits_as_the_year() -> None:
+    from safetynet.supervision.screen import screen_claim
+
+    inp = data(
+        [stay("a1", "2021-06-01", "2021-06-10"), stay("a2", "2021-06-20", "2021-06-22"),
+         claim("v", date="2021-06-05", institution="T9")],
+        [line("a2", "S0002", 3500), line("v", "D0001", 850)],
+    )  # fmt: skip
+    assert screen_claim(RULES, inp, "a2")["rule_id"].to_list() == ["split-admission"]
+    assert screen_claim(RULES, inp, "v")["rule_id"].to_list() == ["overlapping-stay"]
+    year = screen(RULES, inp, [r.id for r in RULES.rules if r.kind != "impersonation"])
+    assert sorted(year["claim_no"]) == ["a2", "v"]
