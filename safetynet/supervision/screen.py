@@ -55,10 +55,15 @@ def _facts(**exprs: pl.Expr) -> pl.Expr:
 
 
 def _starts_with_any(col: pl.Expr, prefixes: Iterable[str]) -> pl.Expr:
-    prefixes = list(prefixes)
-    if not prefixes:
+    """Whether the text starts with one of ``prefixes``: one set lookup per prefix length."""
+    by_length: dict[int, list[str]] = {}
+    for p in prefixes:
+        by_length.setdefault(len(p), []).append(p)
+    if not by_length:
         return pl.lit(False)
-    return pl.any_horizontal([col.str.starts_with(p) for p in prefixes]).fill_null(False)
+    return pl.any_horizontal(
+        [col.str.slice(0, n).is_in(sorted(ps)) for n, ps in sorted(by_length.items())]
+    ).fill_null(False)
 
 
 def _days(a: str, b: str) -> pl.Expr:
@@ -469,6 +474,13 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
         data,
         pl.col("code").str.starts_with(p.drug_code_prefix),
         pl.col("kind").is_in(OUTPATIENT_KINDS),
+    )
+    # only a drug a person bought at least this often can break either limit
+    often = min(limit + 1, run_limit)
+    drugs = drugs.join(
+        drugs.group_by("person_id", "code").len().filter(pl.col("len") >= often),
+        on=["person_id", "code"],
+        how="semi",
     )
     purchases = (
         drugs.group_by("person_id", "code", "claim_no", "day")
