@@ -6,14 +6,34 @@
 - SAFETYNET_HOST, SAFETYNET_PORT: where ``safetynet serve`` listens (default 127.0.0.1:8000)
 - SAFETYNET_POLICY_DIR: a folder of the deployment's own policy files, beside the shipped ones
 - SAFETYNET_POLICIES: comma-separated ids of the policies in force (default: all candidates)
+- SAFETYNET_SECURE_COOKIE: mark the session cookie ``Secure`` (HTTPS only; default true,
+  ``safetynet demo`` false)
+- SAFETYNET_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxies whose
+  ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed (default: none)
+- SAFETYNET_LOGIN_LIMIT_USER, SAFETYNET_LOGIN_LIMIT_CLIENT: failed logins allowed per user and
+  per client address in a moving window (defaults ``10 per 15 minutes``, ``50 per 15 minutes``)
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+LOGIN_LIMIT_USER = "10 per 15 minutes"  # failed logins of one username
+LOGIN_LIMIT_CLIENT = "50 per 15 minutes"  # failed logins from one client address
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -22,6 +42,10 @@ class Settings:
     database_url: str
     host: str
     port: int
+    secure_cookie: bool = True
+    trusted_proxies: tuple[str, ...] = ()
+    login_limit_user: str = LOGIN_LIMIT_USER
+    login_limit_client: str = LOGIN_LIMIT_CLIENT
 
     @property
     def parquet_dir(self) -> Path:
@@ -47,4 +71,19 @@ def get_settings() -> Settings:
         database_url=url,
         host=os.environ.get("SAFETYNET_HOST", "127.0.0.1"),
         port=int(os.environ.get("SAFETYNET_PORT", "8000")),
+        secure_cookie=_flag("SAFETYNET_SECURE_COOKIE", True),
+        trusted_proxies=tuple(
+            p.strip()
+            for p in os.environ.get("SAFETYNET_TRUSTED_PROXIES", "").split(",")
+            if p.strip()
+        ),
+        login_limit_user=os.environ.get("SAFETYNET_LOGIN_LIMIT_USER") or LOGIN_LIMIT_USER,
+        login_limit_client=os.environ.get("SAFETYNET_LOGIN_LIMIT_CLIENT") or LOGIN_LIMIT_CLIENT,
     )
+
+
+def demo_settings() -> Settings:
+    """The settings of ``safetynet demo``: served over plain HTTP on this machine, so the
+    session cookie is not ``Secure`` unless SAFETYNET_SECURE_COOKIE says so."""
+    s = get_settings()
+    return replace(s, secure_cookie=_flag("SAFETYNET_SECURE_COOKIE", False))

@@ -20,6 +20,8 @@ from safetynet.store.db import make_engine
 from safetynet.store.models import Base
 
 PG_URL = os.environ.get("SAFETYNET_TEST_PG_URL")
+# the test clients speak plain HTTP: a Secure session cookie would never come back
+os.environ.setdefault("SAFETYNET_SECURE_COOKIE", "false")
 
 
 def _pg_url_for_worker(worker: str) -> str:

@@ -1,8 +1,12 @@
-"""Tables to a printable PDF (ReportLab), with Chinese text in the CID font STSong-Light.
-
-PDF readers supply STSong-Light, so the file embeds no font and shows Chinese anywhere.
+"""Tables to a printable PDF (ReportLab), with Chinese text in an embedded CJK TrueType font
+(:mod:`safetynet.exports.fonts`), so the file looks the same in every reader.
 Numbers are right-aligned and formatted by :func:`safetynet.exports.table.display`; long
 tables break across pages with the header repeated.
+
+Every text of every PDF becomes a paragraph through :func:`text`, which escapes it for
+ReportLab's paragraph markup: a name such as ``<img src="/etc/..."/>`` or
+``<a href="...">`` is printed as those characters, never read as an image, a link or a
+font change (a test checks that no other module builds a ``Paragraph`` itself).
 """
 
 from __future__ import annotations
@@ -16,8 +20,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
@@ -29,10 +31,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from safetynet.exports.fonts import pdf_font
 from safetynet.exports.table import Table, display
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = pdf_font()
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=10)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
@@ -47,6 +49,11 @@ FRAME_WIDTH = landscape(A4)[0] - 24 * mm  # write_pdf's page less its margins
 PADDING = 3  # points left and right of a cell in a table with planned widths
 
 
+def text(value: object, style: ParagraphStyle) -> Paragraph:
+    """Plain text as a paragraph: ``&``, ``<`` and ``>`` escaped, so nothing in it is markup."""
+    return Paragraph(escape(str(value)), style)
+
+
 def column_widths(table: Table, available: float = FRAME_WIDTH) -> list[float] | None:
     """Widths in points sharing ``available`` in proportion to the columns' widths; None
     (ReportLab sizes the columns) when no column gives a width."""
@@ -56,22 +63,22 @@ def column_widths(table: Table, available: float = FRAME_WIDTH) -> list[float] |
     return [available * h / sum(hints) for h in hints]
 
 
-def _cell(text: str, kind: str, room: float | None) -> object:
-    """Numbers, and text that fits its column, as plain strings (fast); longer text as a
-    paragraph that wraps."""
-    if kind in NUMERIC or (room is not None and stringWidth(text, FONT, CELL.fontSize) <= room):
-        return text
-    return Paragraph(escape(text), CELL)
+def _cell(value: str, kind: str, room: float | None) -> object:
+    """Numbers, and text that fits its column, as plain strings (fast: a table cell's string
+    is drawn as it is, never read as markup); longer text as a paragraph that wraps."""
+    if kind in NUMERIC or (room is not None and stringWidth(value, FONT, CELL.fontSize) <= room):
+        return value
+    return text(value, CELL)
 
 
 def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowable]:
     """A heading, the note and the table (header repeated on every page)."""
-    out: list[Flowable] = [Paragraph(table.title, H2)]
+    out: list[Flowable] = [text(table.title, H2)]
     if table.note:
-        out.append(Paragraph(table.note, NOTE))
+        out.append(text(table.note, NOTE))
     widths = column_widths(table, available)
-    room = [None if widths is None else w - 2 * PADDING for w in widths]
-    data: list[list[object]] = [[Paragraph(c.label, HEAD) for c in table.columns]]
+    room = [None] * len(table.columns) if widths is None else [w - 2 * PADDING for w in widths]
+    data: list[list[object]] = [[text(c.label, HEAD) for c in table.columns]]
     for row in table.rows:
         data.append([
             _cell(display(v, c.kind, c.points), c.kind, r)
@@ -91,11 +98,11 @@ def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowab
     if widths is not None:  # planned columns: narrow padding, text measured against it
         style += [("LEFTPADDING", (0, 0), (-1, -1), PADDING),
                   ("RIGHTPADDING", (0, 0), (-1, -1), PADDING)]  # fmt: skip
-    for i in sorted(table.strong):  # subtotals and totals: shaded (the CID font has no bold)
+    for i in sorted(table.strong):  # subtotals and totals: shaded (the font has no bold)
         style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), colors.HexColor("#EEF2F6")))
     grid.setStyle(TableStyle(style))
     out.append(grid)
-    out.extend(Paragraph(line, NOTE) for line in table.notes)
+    out.extend(text(line, NOTE) for line in table.notes)
     out.append(Spacer(1, 4 * mm))
     return out
 
@@ -114,6 +121,7 @@ def write_pdf(
     doc = SimpleDocTemplate(
         buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
         topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="SafetyNet",
+        initialFontName=FONT,
     )  # fmt: skip
     stamp = footer or datetime.now().strftime("SafetyNet · %Y-%m-%d %H:%M")
 
@@ -125,9 +133,9 @@ def write_pdf(
         canvas.drawRightString(doc_.pagesize[0] - 12 * mm, 7 * mm, str(doc_.page))
         canvas.restoreState()
 
-    story: list[Flowable] = [Paragraph(title, TITLE)]
+    story: list[Flowable] = [text(title, TITLE)]
     if subtitle:
-        story.append(Paragraph(subtitle, NOTE))
+        story.append(text(subtitle, NOTE))
     story.extend(intro)
     for i, table in enumerate(tables):
         if page_break and i:

@@ -5,6 +5,10 @@ Money is written as a number of yuan (fen / 100) formatted ``#,##0.00``, ratios 
 fractions formatted ``0.00%``, changes of ratios as percentage points (``+1.25 pp`` or the
 column's template), counts as ``#,##0``, dates as Excel dates, so a clerk can
 sum and chart the cells; the header row is frozen and filterable.
+
+Every text — title, note, column label, cell, footnote — is written with ``write_string``:
+a name such as ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` stays text and is never a
+formula (xlsxwriter's ``write`` would make it one).
 """
 
 from __future__ import annotations
@@ -60,7 +64,7 @@ def points_number_format(template: str | None) -> str:
 def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
     """Write the tables, one sheet each, to a path or a binary stream."""
     out = str(target) if isinstance(target, str | Path) else target
-    wb = xlsxwriter.Workbook(out, {"in_memory": True})
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
     title_fmt = wb.add_format({"bold": True, "font_size": 13})
     note_fmt = wb.add_format({"italic": True, "font_color": "#555555"})
     head_fmt = wb.add_format({"bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True})
@@ -77,14 +81,14 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
     used: set[str] = set()
     for table in tables:
         ws = wb.add_worksheet(sheet_name(table.sheet or table.title, used))
-        ws.write(0, 0, table.title, title_fmt)
+        ws.write_string(0, 0, str(table.title), title_fmt)
         top = 1
         if table.note:
-            ws.write(1, 0, table.note, note_fmt)
+            ws.write_string(1, 0, str(table.note), note_fmt)
             top = 2
         head = top + 1
         for j, col in enumerate(table.columns):
-            ws.write(head, j, col.label, head_fmt)
+            ws.write_string(head, j, str(col.label), head_fmt)
             col_fmt = points_format(col.points, False) if col.kind == "change" else None
             ws.set_column(j, j, col.width or WIDTHS[col.kind], col_fmt or formats[col.kind])
         for k, row in enumerate(table.rows):
@@ -107,7 +111,7 @@ def write_xlsx(tables: Iterable[Table], target: str | Path | BinaryIO) -> None:
                     ws.write_string(i, j, str(value), fmt["text"] if k in table.strong else None)
         last = head + len(table.rows)
         for k, line in enumerate(table.notes, start=last + 2):
-            ws.write(k, 0, line, note_fmt)
+            ws.write_string(k, 0, str(line), note_fmt)
         ws.freeze_panes(head + 1, 0)
         if table.columns:
             ws.autofilter(head, 0, max(last, head), len(table.columns) - 1)

@@ -25,12 +25,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.money import to_fen
-from safetynet.policy.loader import SHIPPED_DIR, PolicyError, Problem, _loader_for, _locate
+from safetynet.policy.loader import SHIPPED_DIR, PolicyError, Problem, locate, parse_tree
 
 CASES_DIR = SHIPPED_DIR / "cases"
 
@@ -99,22 +98,13 @@ def load_cases(path: str | Path) -> CaseFile:
     filename = str(path)
     if not path.is_file():
         raise PolicyError([Problem(filename, None, "", "file not found")])
-    try:
-        tree = yaml.load(path.read_text(encoding="utf-8"), Loader=_loader_for(filename))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else None
-        raise PolicyError([Problem(filename, line, "", f"not valid YAML: {exc.problem}")]) from exc
-    except PolicyError:
-        raise
-    if not isinstance(tree, dict):
-        raise PolicyError([Problem(filename, 1, "", "a case file must be a YAML mapping")])
+    tree = parse_tree(path.read_text(encoding="utf-8"), filename)
     try:
         parsed = CaseFile.model_validate({**tree, "path": filename})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            file, line, where = _locate(tree, err["loc"], filename)  # type: ignore[arg-type]
+            file, line, where = locate(tree, err["loc"], filename)
             message = str(err["msg"]).removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 message = "unknown key (check its spelling)"

@@ -6,14 +6,24 @@ the first (``张三`` → ``张*``); a one-character name is masked entirely. A 
 first four and last four characters (``3404**********1234``); anything of eight characters or
 fewer is masked entirely. Characters are counted as Unicode code points, the same in Python and
 in Polars, so the scalar and the vectorised versions give identical results (tested).
+
+A user whose role may not see resident IDs (an analyst) sees more masked still, through
+:func:`masked_identity`: an ID's region, birth date and sequence digits are the ID, so a
+birth date shown next to the ID's last four characters and the village gives the whole ID
+back. For such a role the birth date is shown as its year only and the ID keeps only its first
+four characters (province and city, which the region shown gives anyway), together, always.
 """
 
 from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
 
 import polars as pl
 
 MASK = "*"
 ID_KEEP = 4  # characters kept at each end of a resident ID
+ROLE_ID_KEEP = 4  # characters a role without the ID permission sees: the first four only
 
 
 def mask_name(name: str) -> str:
@@ -32,6 +42,31 @@ def mask_resident_id(number: str) -> str:
     if n > 2 * ID_KEEP:
         return number[:ID_KEEP] + MASK * (n - 2 * ID_KEEP) + number[-ID_KEEP:]
     return MASK * n
+
+
+def mask_birth_date(born: date) -> str:
+    """The year only (``1972``): ISO 8601 at the precision of a year."""
+    return f"{born.year:04d}"
+
+
+def mask_resident_id_tail(number: str) -> str:
+    """Only the first four characters (``3418**************``): the tail masked too."""
+    return number[:ROLE_ID_KEEP] + MASK * max(len(number) - ROLE_ID_KEEP, 0)
+
+
+class MaskedIdentity(NamedTuple):
+    name: str
+    resident_id: str
+    birth: str  # the year of birth
+
+
+def masked_identity(name: str, resident_id: str, birth_date: date) -> MaskedIdentity:
+    """What a role without the right to see resident IDs may see of a person's identity:
+    name (public-notice masking), ID without its tail, year of birth — masked together, so
+    that no combination of them gives the ID back."""
+    return MaskedIdentity(
+        mask_name(name), mask_resident_id_tail(resident_id), mask_birth_date(birth_date)
+    )
 
 
 def _stars(count: pl.Expr) -> pl.Expr:

@@ -67,7 +67,9 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 
 
 def set_password(session: Session, username: str, password: str) -> None:
+    """A new password; every earlier session and remembered credential of the user ends."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         raise UserError(f"no user {username!r}")
     user.password_hash = hash_password(password)
+    user.session_epoch = (user.session_epoch or 0) + 1

@@ -1,15 +1,31 @@
-"""What a window clerk or a hospital information system submits for settlement."""
+"""What a window clerk or a hospital information system submits for settlement.
+
+Every number and date is bounded to what the domain allows (the named constants below), so an
+absurd value is a 422 naming its field, never a 500 or a recorded absurdity.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetynet.codes import ClaimKind
 
 Yuan = Decimal
+
+MAX_QUANTITY = 100_000  # units of one item on one bill (tablets of a long stay included)
+MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed item costs more
+MAX_ITEMS = 2_000  # item lines of one claim
+EARLIEST_DATE = date(2000, 1, 1)  # no scheme settled here before; no policy is that old
+MAX_STAY_DAYS = 730  # admission to discharge; longer stays are settled in parts
+FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, no later
+
+
+def latest_date() -> date:
+    """The latest visit, admission or discharge date accepted: today, give or take a day."""
+    return date.today() + FUTURE_SLACK
 
 
 class ItemLine(BaseModel):
@@ -17,15 +33,25 @@ class ItemLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(default=1, ge=1)
-    amount: Yuan = Field(ge=0, max_digits=14, decimal_places=2)
-    deducted: Yuan = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    amount: Yuan = Field(ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2)
+    deducted: Yuan = Field(
+        default=Decimal(0), ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2
+    )
 
     @model_validator(mode="after")
     def _deducted_within_amount(self) -> ItemLine:
         if self.deducted > self.amount:
             raise ValueError("deducted exceeds the item's amount")
         return self
+
+
+def _within_dates(value: date) -> date:
+    if value < EARLIEST_DATE:
+        raise ValueError(f"is before {EARLIEST_DATE.isoformat()}")
+    if value > latest_date():
+        raise ValueError("is in the future")
+    return value
 
 
 class ClaimSubmission(BaseModel):
@@ -40,10 +66,23 @@ class ClaimSubmission(BaseModel):
     diagnosis: str | None = Field(default=None, max_length=16)
     referral: bool = False
     claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
-    items: list[ItemLine] = Field(min_length=1, max_length=2000)
+    items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> ClaimSubmission:
-        if self.discharge_date is not None and self.discharge_date < self.date:
-            raise ValueError("discharge_date is before the admission date")
-        return self
+    @field_validator("date")
+    @classmethod
+    def _date_in_range(cls, value: date) -> date:
+        return _within_dates(value)
+
+    @field_validator("discharge_date")
+    @classmethod
+    def _discharge_in_range(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None:
+            return None
+        _within_dates(value)
+        admitted = info.data.get("date")
+        if admitted is not None:
+            if value < admitted:
+                raise ValueError("is before the admission date")
+            if (value - admitted).days > MAX_STAY_DAYS:
+                raise ValueError(f"is more than {MAX_STAY_DAYS} days after the admission date")
+        return value

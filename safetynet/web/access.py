@@ -1,6 +1,6 @@
 """What the logged-in user may reach: regions, persons and settlements of their region,
-claims of their institution. Every page, the JSON API and FHIR check through these
-functions."""
+claims of their institution (settling and refunding alike). Every page, the JSON API and
+FHIR check through these functions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from safetynet.security.scope import region_contains
 from safetynet.settlement.catalog_codes import check_diagnosis
 from safetynet.settlement.facts import PersonFacts, find_person
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Person, Settlement
+from safetynet.store.models import Claim, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.errors import WebError
 
@@ -47,6 +47,19 @@ def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[S
         raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
     person_in_region(db, user, person.resident_id)
     return entry, person
+
+
+def settlement_to_refund(db: Session, user: User | UserView, settlement_id: int) -> Settlement:
+    """A ledger entry the user may refund: of their region, and for a clerk bound to an
+    institution, a claim of that institution (refund, like settle, is the institution's
+    own); 404 outside the region, 403 for another institution's claim."""
+    entry, _person = settlement_in_region(db, user, settlement_id)  # type: ignore[arg-type]
+    if user.institution_code:
+        code = db.scalar(select(Claim.institution_code).where(Claim.id == entry.claim_id))
+        if code != user.institution_code:
+            raise WebError(403, "institution_not_yours",
+                           "you refund settlements of your institution only")  # fmt: skip
+    return entry
 
 
 def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:

@@ -21,15 +21,18 @@ from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import safetynet
 import safetynet.web.routes as routes_pkg
-from safetynet.config import get_settings
+from safetynet.config import Settings, get_settings
+from safetynet.derived.snapshot import warm
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
+from safetynet.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
 SESSION_MAX_AGE = 8 * 3600  # a working day
@@ -41,6 +44,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     the first claim at the window is as fast as the others. A policy that does not load
     stops the server here, not at the first patient."""
     await run_in_threadpool(warm_up)
+    await run_in_threadpool(warm, _app.state.engine)  # the bureau pages' snapshot, if any
     yield
 
 
@@ -49,12 +53,15 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
+NO_STORE = (b"cache-control", b"no-store")  # every answer but static files: personal data
 
 
 class LocaleAndHeaders:
     """Pure ASGI middleware (no per-request task, unlike ``@app.middleware``): the request's
     language (the session's choice, else Accept-Language) in ``request.state.locale``, and
-    the security headers on every response."""
+    the security headers on every response; ``Cache-Control: no-store`` on every answer
+    but the static files (pages, API answers and exports hold personal data: no browser or
+    proxy cache may keep them)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,25 +81,32 @@ class LocaleAndHeaders:
                 headers = list(message.get("headers", []))
                 present = {k.lower() for k, _ in headers}
                 headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+                if NO_STORE[0] not in present and not scope["path"].startswith("/static/"):
+                    headers.append(NO_STORE)
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -> FastAPI:
-    settings = get_settings()
+def create_app(
+    engine: Engine | None = None, *, secret_key: str | None = None, settings: Settings | None = None
+) -> FastAPI:
+    """The app on ``engine`` (default: the settings' database) with ``settings`` (default:
+    from the environment)."""
+    settings = settings or get_settings()
     engine = engine or engine_for(settings.database_url)
     app = FastAPI(
         lifespan=_lifespan,
         title="SafetyNet",
         version=safetynet.__version__,
         description="One-stop settlement of medical bills through every layer of protection.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes/api_docs.py from the packaged Swagger UI
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
     app.state.engine = engine
+    app.state.login_throttle = LoginThrottle(settings.login_limit_user, settings.login_limit_client)
     app.state.sessions = sessionmaker(bind=engine, expire_on_commit=False)
     app.state.write_sessions = sessionmaker(
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
@@ -106,9 +120,11 @@ def create_app(engine: Engine | None = None, *, secret_key: str | None = None) -
         session_cookie="safetynet_session",
         max_age=SESSION_MAX_AGE,
         same_site="lax",
-        https_only=False,
+        https_only=settings.secure_cookie,
     )
-    app.add_middleware(RejectNul)  # outermost: refused input never reaches a route
+    app.add_middleware(RejectNul)  # refused input never reaches a route
+    if settings.trusted_proxies:  # outermost: the client's address and scheme for all else
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in routers():

@@ -27,14 +27,23 @@ TITLES = {
     405: N_("Method not allowed"),
     409: N_("Conflict"),
     422: N_("The request cannot be carried out"),
+    429: N_("Too many attempts"),
     500: N_("Something went wrong on our side"),
 }
 
 
 class WebError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers or {}
 
 
 class LoginRequired(Exception):
@@ -117,7 +126,9 @@ def _answer(
 def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.message, exc.field)
+        response = _answer(request, exc.status, exc.code, exc.message, exc.field)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(SettlementError)
     async def _settlement(request: Request, exc: SettlementError) -> Response:

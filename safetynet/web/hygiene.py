@@ -1,11 +1,15 @@
 """Refuse input no field may hold: NUL characters (PostgreSQL text cannot store them).
 
 A pure ASGI middleware: it looks at the path, the query string and a JSON or form body
-(buffered, then handed on unchanged) and answers 400 before any route runs.
+(buffered, then handed on unchanged) and answers 400 before any route runs. Only what decodes
+to a NUL is refused: a raw NUL byte anywhere, ``%00`` where percent-encoding applies (the
+query string, a form body), and the escape ``\\u0000`` in a JSON body (not preceded by an
+escaping backslash). The text ``"discount 100%00 off"`` in JSON is just text.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -14,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from safetynet.web.errors import json_error
 
 MAX_BODY = 10 * 1024 * 1024  # bytes; larger bodies are refused (413)
-_NUL = (b"\x00", b"%00", b"\\u0000")
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000 after an even run of backslashes
 
 Message = MutableMapping[str, Any]
 
@@ -28,7 +32,8 @@ class RejectNul:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if "\x00" in path or any(n in scope.get("query_string", b"") for n in _NUL):
+        query = scope.get("query_string", b"")
+        if "\x00" in path or b"\x00" in query or b"%00" in query:
             await self._refuse(scope, receive, send, 400)
             return
         if scope["method"] not in ("POST", "PUT", "PATCH"):
@@ -49,7 +54,7 @@ class RejectNul:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if any(n in body for n in _NUL):
+        if _holds_nul(body, _content_type(scope)):
             await self._refuse(scope, receive, send, 400)
             return
         sent = False
@@ -72,3 +77,22 @@ class RejectNul:
         )
         response = json_error(scope["path"], status, "input_refused", message)
         await response(scope, receive, send)
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value).split(b";", 1)[0].strip().lower()
+    return b""
+
+
+def _holds_nul(body: bytes, content_type: bytes) -> bool:
+    """Whether the body, decoded as its content type says, holds a NUL character."""
+    if b"\x00" in body:
+        return True
+    if content_type == b"application/x-www-form-urlencoded":
+        return b"%00" in body
+    if content_type.startswith(b"multipart/"):
+        return False
+    # JSON (application/json, application/fhir+json, or no type: FastAPI reads it as JSON)
+    return b"\\u0000" in body and _JSON_NUL.search(body) is not None

@@ -1,8 +1,10 @@
 """Person search results and a person's claims as export tables in the reader's language.
 
 The search results table is what the persons page shows, cell for cell: the page renders
-this table, so for a user who sees masked lists (analysts) the names and resident IDs are
-masked here, once, and neither the page nor the workbook can show more than the other.
+this table, so for a user who sees masked lists (analysts) the names, resident IDs and birth
+dates are masked here, together (:func:`safetynet.registry.masking.masked_identity`: the
+year of birth only, the ID without its tail), once, and neither the page nor the workbook
+can show more than the other.
 """
 
 from __future__ import annotations
@@ -10,34 +12,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safetynet.exports.table import Column, Table
-from safetynet.registry.lookup import ClaimRow, PersonRecord
-from safetynet.registry.masking import mask_name, mask_resident_id
-from safetynet.store.models import Person
+from safetynet.registry.lookup import ClaimRow, Found, PersonRecord
+from safetynet.registry.masking import masked_identity
 from safetynet.store.models.ledger import EntryKind
 from safetynet.web import labels
 from safetynet.web.i18n import translations
 
 
-def persons_table(found: Sequence[Person], masked: bool, locale: str, note: str | None) -> Table:
-    """The search results; names and resident IDs masked when ``masked``."""
+def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str | None) -> Table:
+    """The search results; names, resident IDs and birth dates masked when ``masked``."""
     _ = translations(locale).gettext
     columns = [
         Column("name", _("Name"), "text", 12),
         Column("resident_id", _("Resident ID"), "text", 21),
         Column("sex", _("Sex"), "text", 8),
-        Column("birth_date", _("Birth date"), "date"),
-        Column("region_code", _("Region"), "text", 14),
+        Column("birth_year", _("Year of birth"), "text", 10)
+        if masked
+        else Column("birth_date", _("Birth date"), "date"),
+        Column("age", _("Age"), "count"),
+        Column("village", _("Village"), "text", 14),
+        Column("status", _("Poverty status"), "text", 18),
     ]
-    rows = [
-        (
-            mask_name(p.name) if masked else p.name,
-            mask_resident_id(p.resident_id) if masked else p.resident_id,
-            _(labels.SEX.get(p.sex.value, p.sex.value)),
-            p.birth_date,
-            p.region_code,
+    sep = "、" if locale == "zh_Hans" else ", "
+    rows = []
+    for f in found:
+        p = f.person
+        shown = (
+            masked_identity(p.name, p.resident_id, p.birth_date)
+            if masked
+            else (p.name, p.resident_id, p.birth_date)
         )
-        for p in found
-    ]
+        sex = _(labels.SEX.get(p.sex.value, p.sex.value))
+        status = sep.join(_(labels.STATUS[s]) for s in sorted(f.statuses))
+        rows.append((shown[0], shown[1], sex, shown[2], f.age, f.village, status))
     return Table(_("Persons"), columns, list(rows), note=note)
 
 

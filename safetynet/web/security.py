@@ -5,6 +5,12 @@ itsdangerous); a form that changes something carries the session's CSRF token. H
 systems calling ``/api`` or ``/fhir`` send HTTP Basic credentials instead (no cookie, so no
 CSRF); a verified credential is remembered for a few minutes so the Argon2 check is not
 paid on every call.
+
+Sessions can be revoked: the session and a remembered credential carry the user's
+``session_epoch``, which logout and a password change raise, and every request compares it
+with the user's row, so an earlier cookie or a remembered old password stops working at
+once, on every server of a deployment. Failed logins over Basic are audited and throttled
+like the form's (:mod:`safetynet.web.throttle`).
 """
 
 from __future__ import annotations
@@ -18,14 +24,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.security.users import authenticate
 from safetynet.store.models.security import Role, User
+from safetynet.web.auditing import client_of
 from safetynet.web.db import get_db
 from safetynet.web.errors import LoginRequired, WebError, is_api
+from safetynet.web.throttle import LoginThrottle, LoginThrottled
 
 
 @dataclass(frozen=True)
@@ -41,7 +50,8 @@ class UserView:
 
 
 CREDENTIAL_TTL = 300.0  # seconds a verified Basic credential is remembered
-_verified: dict[str, tuple[int, float]] = {}  # sha256(user:password) -> (user id, expiry)
+# sha256(user:password) -> (user id, the user's session epoch then, expiry)
+_verified: dict[str, tuple[int, int, float]] = {}
 
 
 def csrf_token(request: Request) -> str:
@@ -72,13 +82,21 @@ def _credential_key(request: Request) -> tuple[str, str, str] | None:
     return hashlib.sha256(f"{username}:{password}".encode()).hexdigest(), username, password
 
 
-def _remembered_id(request: Request) -> int | None:
-    """The user id of a Basic credential verified in the last few minutes, else None."""
+def _remembered_id(request: Request) -> tuple[int, int] | None:
+    """(user id, session epoch) of a Basic credential verified in the last few minutes; None
+    also while logins of its user or from this client are throttled (the full check then
+    answers 429: a guess that happens to be remembered gets no way around the throttle)."""
     if not is_api(request):
         return None
     credential = _credential_key(request)
-    hit = _verified.get(credential[0]) if credential else None
-    return hit[0] if hit and hit[1] > time.monotonic() else None
+    if credential is None:
+        return None
+    hit = _verified.get(credential[0])
+    if not hit or hit[2] <= time.monotonic():
+        return None
+    if throttle_of(request).retry_after(credential[1], client_of(request)) is not None:
+        return None
+    return hit[0], hit[1]
 
 
 def remembered(request: Request) -> bool:
@@ -86,21 +104,83 @@ def remembered(request: Request) -> bool:
     return _remembered_id(request) is not None
 
 
+def throttle_of(request: Request) -> LoginThrottle:
+    """The app's failed-login throttle (one per app, from its settings)."""
+    return request.app.state.login_throttle  # type: ignore[no-any-return]
+
+
+def login_refused(request: Request, db: Session, username: str, via: str) -> int | None:
+    """While failed logins of ``username`` or from this client are throttled: audit the
+    refused attempt (``login_throttled``) and return the seconds to wait; else None."""
+    client = client_of(request)
+    wait = throttle_of(request).retry_after(username, client)
+    if wait is not None:
+        audit.record_read(db, username=username.strip()[:64], action="login_throttled",
+                          target="user", client=client, detail={"via": via})  # fmt: skip
+    return wait
+
+
+def login_failed(request: Request, db: Session, username: str, via: str) -> None:
+    """Audit a failed login (committed at once) and count it against the username and the
+    client address."""
+    client = client_of(request)
+    audit.record_read(db, username=username.strip()[:64], action="login_failed", target="user",
+                      client=client, detail={"via": via})  # fmt: skip
+    throttle_of(request).failed(username, client)
+
+
 def _basic_user(request: Request, db: Session) -> User | None:
     credential = _credential_key(request)
     if credential is None:
         return None
     key, username, password = credential
+    wait = login_refused(request, db, username, "basic")
+    if wait is not None:
+        raise LoginThrottled(wait)
     hit = _verified.get(key)
-    if hit and hit[1] > time.monotonic():
+    if hit and hit[2] > time.monotonic():
         user = db.get(User, hit[0])
-        if user is not None and user.active:
+        if (
+            user is not None
+            and user.active
+            and user.session_epoch == hit[1]
+            and user.username == username
+        ):
             return user
+        _verified.pop(key, None)  # revoked since (logout, new password): check it again
     user = authenticate(db, username, password)
     if user is None:
+        login_failed(request, db, username, "basic")
         raise WebError(401, "credentials_wrong", "wrong username or password")
-    _verified[key] = (user.id, time.monotonic() + CREDENTIAL_TTL)
+    _verified[key] = (user.id, user.session_epoch, time.monotonic() + CREDENTIAL_TTL)
     return user
+
+
+def start_session(request: Request, user: User) -> None:
+    """A fresh session for ``user`` (after a login): earlier contents dropped."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["epoch"] = user.session_epoch
+    request.session["locale"] = user.locale
+
+
+def _session_user(request: Request, db: Session) -> User | None:
+    """The user of the session cookie, if the session is still valid (active user, and no
+    logout or password change since it began)."""
+    uid = request.session.get("uid")
+    user = db.get(User, uid) if uid else None
+    if user is None or not user.active or request.session.get("epoch") != user.session_epoch:
+        return None
+    return user
+
+
+def revoke_sessions(db: Session, user_id: int, epoch: int | None = None) -> None:
+    """End every session and remembered credential of the user (logout: only if ``epoch``,
+    the logging-out session's, is still current, so a stale cookie cannot log others out)."""
+    query = update(User).where(User.id == user_id)
+    if epoch is not None:
+        query = query.where(User.session_epoch == epoch)
+    db.execute(query.values(session_epoch=User.session_epoch + 1))
 
 
 def current_user(request: Request, db: Session = Depends(get_db)) -> User:
@@ -111,9 +191,10 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     else:
         via_cookie = True
     if user is None:
-        uid = request.session.get("uid")
-        user = db.get(User, uid) if uid else None
-        if user is None or not user.active:
+        user = _session_user(request, db)
+        if user is None:
+            if "uid" in request.session:  # revoked or deactivated: forget it
+                request.session.clear()
             raise LoginRequired()
     if via_cookie and is_api(request) and request.method not in ("GET", "HEAD", "OPTIONS"):
         check_csrf(request, request.headers.get("x-csrf-token"))
@@ -143,7 +224,8 @@ def authorize(request: Request, db: Session, permission: Permission) -> User:
 _USER_ROW = select(
     User.id, User.username, User.display_name, User.role, User.region_code,
     User.institution_code, User.locale,
-).where(User.id == bindparam("id"), User.active.is_(True))  # fmt: skip
+).where(User.id == bindparam("id"), User.active.is_(True),
+        User.session_epoch == bindparam("epoch"))  # fmt: skip
 
 
 def authorize_remembered(request: Request, db: Session, permission: Permission) -> UserView | None:
@@ -152,9 +234,11 @@ def authorize_remembered(request: Request, db: Session, permission: Permission) 
     inside the caller's transaction, so a deactivated user or a changed role or region
     counts at once — and checked for ``permission``. None when the credential is not
     remembered (log in with :func:`authorize`, which checks the password, then call
-    again), or when the user is no longer active."""
-    uid = _remembered_id(request)
-    row = db.connection().execute(_USER_ROW, {"id": uid}).first() if uid else None
+    again), or when the user is no longer active or the credential was revoked since."""
+    hit = _remembered_id(request)
+    row = (
+        db.connection().execute(_USER_ROW, {"id": hit[0], "epoch": hit[1]}).first() if hit else None
+    )
     if row is None:
         return None
     user = UserView(row.id, row.username, row.display_name, row.role, row.region_code,

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from safetynet.codes import InstitutionLevel, PovertyStatus
-from safetynet.exports.pdf import BODY, write_pdf
+from safetynet.exports.pdf import BODY, text, write_pdf
 from safetynet.exports.table import Cell, Column, ColumnKind, Table
 from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.indicators.result import IndicatorResult, round_fen
@@ -178,7 +178,7 @@ def _sentences(
 
 
 def summary_pdf(s: Summary, locale: str) -> bytes:
-    intro: list[Flowable] = [Paragraph(line, BODY) for line in s.sentences]
+    intro: list[Flowable] = [text(line, BODY) for line in s.sentences]
     intro.append(Spacer(1, 8))
     return write_pdf(s.title, s.tables, intro=intro)
 

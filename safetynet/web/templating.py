@@ -41,6 +41,17 @@ env = Environment(
 env.globals["labels"] = labels
 
 
+def _slip_globals() -> None:
+    """The slip's wording of each layer (imported late: it needs the settlement service)."""
+    from safetynet.web import slip_text
+
+    env.globals["slip_text"] = slip_text
+    env.globals["rule_label"] = slip_text.rule_label
+
+
+_slip_globals()
+
+
 def may(user: Any, permission: str) -> bool:
     """In templates: ``may(user, "report.read")`` — the user's role grants the permission."""
     return user is not None and allows(user.role, Permission(permission))

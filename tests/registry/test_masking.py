@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safetynet.registry.masking import mask_id_expr, mask_name, mask_name_expr, mask_resident_id
+from safetynet.registry.masking import (
+    mask_birth_date,
+    mask_id_expr,
+    mask_name,
+    mask_name_expr,
+    mask_resident_id,
+    mask_resident_id_tail,
+    masked_identity,
+)
 
 
 @pytest.mark.parametrize(
@@ -69,3 +79,11 @@ def test_masked_name_reveals_only_its_ends(name: str) -> None:
     assert len(masked) == len(name)
     assert masked[0] == name[0] and masked[-1] == name[-1]
     assert set(masked[1:-1]) <= {"*"}
+
+
+def test_a_role_masked_identity_hides_the_birth_date_and_the_id_tail_together() -> None:
+    shown = masked_identity("张三丰", "340421195001011234", date(1950, 1, 1))
+    assert shown == ("张*丰", "3404**************", "1950")
+    assert mask_birth_date(date(1950, 12, 31)) == "1950"
+    assert mask_resident_id_tail("11010519491231002X") == "1101**************"
+    assert mask_resident_id_tail("123") == "123"

@@ -7,21 +7,22 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from safetynet.config import get_settings
+from safetynet.config import Settings, demo_settings, get_settings
 
 console = Console()
 err = Console(stderr=True)
 user_app = typer.Typer(help="User accounts: add, list, change a password.", no_args_is_help=True)
 
 
-def _serve(url: str, host: str, port: int) -> None:
+def _serve(url: str, host: str, port: int, settings: Settings) -> None:
     import uvicorn
 
     from safetynet.store.db import engine_for
     from safetynet.web.app import create_app
 
-    app = create_app(engine_for(url))
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    app = create_app(engine_for(url), settings=settings)
+    # the app believes X-Forwarded-For only from SAFETYNET_TRUSTED_PROXIES, not uvicorn
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, proxy_headers=False)
 
 
 def serve(
@@ -36,7 +37,7 @@ def serve(
     url = db or s.database_url
     upgrade_to_head(url)
     console.print(f"SafetyNet on [bold]http://{host or s.host}:{port or s.port}[/bold]")
-    _serve(url, host or s.host, port or s.port)
+    _serve(url, host or s.host, port or s.port, s)
 
 
 def demo(
@@ -47,13 +48,14 @@ def demo(
 ) -> None:
     """Build a synthetic county into the embedded database if it has none, create the
     demo users, and serve the web app."""
+    from safetynet.cli.progress import DemoProgress
     from safetynet.store.db import engine_for
     from safetynet.synth.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
-    s = get_settings()
+    s = demo_settings()
     engine = engine_for(s.database_url)
-    with console.status("preparing the demo database") as status:
-        built = build_demo(s.database_url, engine, persons=persons, say=status.update)
+    with DemoProgress(console) as progress:
+        built = build_demo(s.database_url, engine, persons=persons, say=progress.step)
     console.print(("built" if built else "using") + f" the demo database {s.database_url}")
     table = Table("username", "role", title=f"demo logins (password: {DEMO_PASSWORD})")
     for u in DEMO_USERS:
@@ -65,7 +67,7 @@ def demo(
         f"[bold]bureau[/bold] / [bold]{DEMO_PASSWORD}[/bold]"
     )
     if not no_serve:
-        _serve(s.database_url, host, port)
+        _serve(s.database_url, host, port, s)
 
 
 @user_app.command("add")

@@ -34,6 +34,9 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh_Hans")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # raised by logout and a password change: every session cookie and remembered Basic
+    # credential carrying an earlier value is no longer accepted
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AuditEvent(Base):

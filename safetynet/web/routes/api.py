@@ -6,10 +6,10 @@ Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -17,35 +17,49 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import safetynet
-from safetynet.registry.lookup import find_persons
-from safetynet.registry.masking import mask_name, mask_resident_id
+from safetynet.registry.masking import masked_identity
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_in_force
-from safetynet.settlement.submission import ClaimSubmission
+from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
-from safetynet.web.access import check_submission, person_in_region, settlement_in_region
+from safetynet.web.access import (
+    check_submission,
+    person_in_region,
+    settlement_in_region,
+    settlement_to_refund,
+)
 from safetynet.web.auditing import client_of, record_read
 from safetynet.web.db import get_db, release, write_session
-from safetynet.web.routes.persons import accumulator_tables
+from safetynet.web.errors import WebError
+from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settling import settle_request
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
 SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (ledger entry) id")]
+MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
+COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
+    """A person; ``masked``: name, ID (without its tail) and birth date (``1972``, the year
+    only) masked together, for a role that may not see resident IDs."""
+    name, resident_id, born = (
+        masked_identity(p.name, p.resident_id, p.birth_date)
+        if masked
+        else (p.name, p.resident_id, p.birth_date.isoformat())
+    )
     return {
-        "resident_id": mask_resident_id(p.resident_id) if masked else p.resident_id,
-        "name": mask_name(p.name) if masked else p.name,
+        "resident_id": resident_id,
+        "name": name,
         "sex": p.sex.value,
-        "birth_date": p.birth_date.isoformat(),
+        "birth_date": born,
         "region_code": p.region_code,
         "household_id": p.household_id,
         "deceased_on": p.deceased_on.isoformat() if p.deceased_on else None,
@@ -68,14 +82,13 @@ def health() -> dict[str, str]:
 
 @router.get("/persons")
 def api_persons(
-    q: str,
+    q: Annotated[str, Query(max_length=MAX_QUERY)],
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Persons in your region whose resident ID or name matches ``q`` (at most 50)."""
     masked = not allows(user.role, Permission.PERSON_READ)
-    found = find_persons(db, q, user.region_code)
-    return {"persons": [person_json(p, masked) for p in found]}
+    return {"persons": [person_json(p, masked) for p in find_for(db, user, q)]}
 
 
 @router.get("/persons/{resident_id}")
@@ -103,7 +116,11 @@ def api_coverage(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Enrollment, poverty statuses and the policy in force for the person on a date."""
+    """Enrollment, poverty statuses and the policy in force for the person on a date (from
+    2000-01-01 to a year ahead)."""
+    if not EARLIEST_DATE <= on <= latest_date() + COVERAGE_AHEAD:
+        raise WebError(422, "date_out_of_range", "the date is outside what the scheme covers",
+                       field="on")  # fmt: skip
     p = person_in_region(db, user, resident_id)
     enr = db.scalar(
         select(Enrollment).where(Enrollment.person_id == p.id, Enrollment.year == on.year)
@@ -206,7 +223,7 @@ def api_refund(
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
-    settlement_in_region(db, user, settlement_id)
+    settlement_to_refund(db, user, settlement_id)
     release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)

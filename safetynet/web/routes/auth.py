@@ -1,4 +1,8 @@
-"""Logging in and out, and choosing the language."""
+"""Logging in and out, and choosing the language.
+
+Failed logins are audited and throttled per username and per client address (429 with
+``Retry-After``, :mod:`safetynet.web.throttle`); logging out ends every session of the user
+(:func:`safetynet.web.security.revoke_sessions`)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
-from safetynet.web.security import check_csrf
+from safetynet.web.security import (
+    check_csrf,
+    login_failed,
+    login_refused,
+    revoke_sessions,
+    start_session,
+)
 from safetynet.web.templating import render
+from safetynet.web.throttle import THROTTLED
 
 router = APIRouter()
 WRONG = N_("Wrong username or password.")
@@ -40,23 +51,35 @@ def login(
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)
+    wait = login_refused(request, db, username, "form")
+    if wait is not None:
+        minutes = -(-wait // 60)
+        page = render(
+            request, "login.html",
+            {"next": safe_next(next), "error": THROTTLED, "error_args": {"minutes": minutes}},
+            status=429,
+        )  # fmt: skip
+        page.headers["Retry-After"] = str(wait)
+        return page
     user = authenticate(db, username.strip(), password)
-    client = client_of(request)
     if user is None:
-        audit.record_read(
-            db, username=username.strip()[:64], action="login_failed", target="user", client=client
-        )
+        login_failed(request, db, username, "form")
         return render(request, "login.html", {"next": safe_next(next), "error": WRONG}, status=401)
-    audit.record_read(db, username=user.username, action="login", target="user", client=client)
-    request.session.clear()
-    request.session["uid"] = user.id
-    request.session["locale"] = user.locale
+    audit.record_read(
+        db, username=user.username, action="login", target="user", client=client_of(request)
+    )
+    start_session(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, csrf_token: str = Form("")) -> Response:
+def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db)) -> Response:
+    """End this session and every other of the user (cookies captured before now included)."""
     check_csrf(request, csrf_token)
+    uid, epoch = request.session.get("uid"), request.session.get("epoch")
+    if uid is not None and epoch is not None:
+        revoke_sessions(db, uid, epoch)
+        db.commit()
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

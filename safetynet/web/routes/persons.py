@@ -7,6 +7,7 @@ audited."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
-from safetynet.registry.lookup import find_persons, person_record
+from safetynet.registry.lookup import describe, find_persons, person_record
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
@@ -55,13 +56,25 @@ def sees_masked(user: User) -> bool:
     return not allows(user.role, Permission.PERSON_READ)
 
 
+_ID_QUERY = re.compile(r"\d{4,17}[\dXx]?")  # as registry.lookup reads an ID prefix
+
+
+def find_for(db: Session, user: User, q: str) -> list[Person]:
+    """The persons of the user's region matching ``q``. A masked user finds nobody by
+    resident ID: a prefix search would tell an ID digit by digit, and a whole-ID search would
+    confirm a guess built from what the notice and the masked lists show."""
+    if not q.strip() or (sees_masked(user) and _ID_QUERY.fullmatch(q.strip())):
+        return []
+    return find_persons(db, q, user.region_code)
+
+
 def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Person], Table]:
     """The persons of the user's region matching ``q`` and the table the page and the
     workbook show of them (masked for masked users; their query is not repeated)."""
-    found = find_persons(db, q, user.region_code) if q else []
+    found = describe(db, find_for(db, user, q), date.today())
     masked = sees_masked(user)
     note = None if masked else translations(locale).gettext("Search: %(q)s") % {"q": q}
-    return found, persons_table(found, masked, locale, note)
+    return [f.person for f in found], persons_table(found, masked, locale, note)
 
 
 @router.get("/persons", include_in_schema=False)

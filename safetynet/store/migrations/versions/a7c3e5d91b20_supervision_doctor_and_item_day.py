@@ -1,7 +1,7 @@
 """supervision: the claim's attending doctor and the day of each item line
 
 Revision ID: a7c3e5d91b20
-Revises: 5c8194c90c18
+Revises: a21d3e1f0b7c
 Create Date: 2026-12-01 15:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c3e5d91b20"
-down_revision: str | None = "5c8194c90c18"
+down_revision: str | None = "a21d3e1f0b7c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
