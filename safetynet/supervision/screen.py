@@ -574,25 +574,30 @@ RULES: dict[str, Callable[..., pl.DataFrame]] = {
 }
 
 
-def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
-    """The hits of one rule (every column of :data:`HIT_SCHEMA`)."""
-    found = RULES[rule.kind](rule, data).select(
+def _found(rule: Rule, data: ScreenInput) -> pl.DataFrame:
+    """One rule's hits: claim, amount at stake, facts and the rule's own columns."""
+    return RULES[rule.kind](rule, data).select(
         pl.col("claim_no").cast(pl.String),
         pl.col("amount_fen").cast(pl.Int64),
         pl.col("facts").cast(pl.String),
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.kind).alias("kind"),
+        pl.lit(rule.severity).alias("severity"),
+        pl.lit(rule.article, pl.Int32).alias("article"),
     )
+
+
+def _with_claims(found: pl.DataFrame, data: ScreenInput) -> pl.DataFrame:
+    """The hits with their claim's person, institution, doctor and date (one join)."""
     info = data.claims.select("claim_no", "person_id", "institution", "doctor", "date")
     return (
-        found.join(info, on="claim_no", how="left")
-        .with_columns(
-            pl.lit(rule.id).alias("rule_id"),
-            pl.lit(rule.kind).alias("kind"),
-            pl.lit(rule.severity).alias("severity"),
-            pl.lit(rule.article, pl.Int32).alias("article"),
-        )
-        .select(list(HIT_SCHEMA))
-        .cast(HIT_SCHEMA)  # type: ignore[arg-type]
+        found.join(info, on="claim_no", how="left").select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
+    """The hits of one rule (every column of :data:`HIT_SCHEMA`)."""
+    return _with_claims(_found(rule, data), data)
 
 
 def screen(
@@ -606,10 +611,11 @@ def screen(
     chosen = [r for r in rules.active() if only is None or r.id in set(only)]
     if check:
         data.check(chosen)
-    parts = [screen_rule(rule, data) for rule in chosen]
+    parts = [_found(rule, data) for rule in chosen]
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    return pl.concat(parts).sort("date", "claim_no", "rule_id", "facts")
+    found = _with_claims(pl.concat(parts), data)
+    return found.sort("date", "claim_no", "rule_id", "facts")
 
 
 def _may_hit(rule: Rule, data: ScreenInput) -> bool:
