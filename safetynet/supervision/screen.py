@@ -364,8 +364,25 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
 def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
     assert data.persons is not None  # ScreenInput.check refuses the rule without persons
-    claims = data.claims.join(data.persons, on="person_id", how="left")
     dx = pl.col("diagnosis")
+    # Only claims that could be suspect are joined with their persons: a restricted
+    # diagnosis, a person who died, a restricted catalog item.
+    restricted_dx = [*p.female_only_diagnoses, *p.male_only_diagnoses,
+                     *p.newborn_only_diagnoses]  # fmt: skip
+    catalog = load_items().select("code", "sex_restriction", "min_age", "max_age")
+    catalog = catalog.filter(
+        pl.col("sex_restriction").is_not_null()
+        | pl.col("min_age").is_not_null()
+        | pl.col("max_age").is_not_null()
+    )
+    restricted_lines = data.lines.join(catalog, on="code", how="inner")
+    dead = data.persons.filter(pl.col("deceased_on").is_not_null()).select("person_id")
+    suspects = pl.concat([
+        data.claims.filter(_starts_with_any(dx, restricted_dx)),
+        data.claims.join(dead, on="person_id", how="semi"),
+        data.claims.filter(pl.col("claim_no").is_in(restricted_lines["claim_no"].implode())),
+    ]).unique("claim_no", maintain_order=True)  # fmt: skip
+    claims = suspects.join(data.persons, on="person_id", how="left")
     amount = pl.col("total_fen").fill_null(0).alias("amount_fen")
     newborn_max = int(p.newborn_max_age.value)
     reasons = {
@@ -403,16 +420,9 @@ def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
             )
         )
     if p.catalog_restrictions:
-        catalog = load_items().select("code", "sex_restriction", "min_age", "max_age")
-        lines = data.lines.join(
-            catalog.filter(
-                pl.col("sex_restriction").is_not_null()
-                | pl.col("min_age").is_not_null()
-                | pl.col("max_age").is_not_null()
-            ),
-            on="code",
-            how="inner",
-        ).join(claims.select("claim_no", "sex", "age"), on="claim_no", how="inner")
+        lines = restricted_lines.join(
+            claims.select("claim_no", "sex", "age"), on="claim_no", how="inner"
+        )
         wrong = (
             (pl.col("sex_restriction").is_not_null() & (pl.col("sex") != pl.col("sex_restriction")))
             | (pl.col("age") < pl.col("min_age"))
