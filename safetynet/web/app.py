@@ -30,6 +30,7 @@ from safetynet.derived.snapshot import warm
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
+from safetynet.web.csp import ContentSecurityPolicy
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
 from safetynet.web.throttle import LoginThrottle
@@ -112,6 +113,7 @@ def create_app(
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )
 
+    app.add_middleware(ContentSecurityPolicy, hashed_paths=("/api/docs",))
     app.add_middleware(LocaleAndHeaders)
     # added last = outermost: the session exists before the locale middleware runs
     app.add_middleware(

@@ -15,6 +15,7 @@ from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, allows
 from safetynet.web import labels
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
+from safetynet.web.messages import error_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -58,6 +59,7 @@ def may(user: Any, permission: str) -> bool:
 
 
 env.globals["may"] = may
+env.globals["error_text"] = error_text
 env.filters.update(
     yuan=yuan, percent=percent, iso=iso, mask_name=mask_name, mask_id=mask_resident_id
 )

@@ -271,7 +271,8 @@ def test_the_audit_workbook_is_the_pages_events(
         }[locale]
     )
     assert sheet.rows and {r[5].value for r in sheet.rows} == {rid}
-    assert any(r[2].value == "auditor" and r[3].value == "read" for r in sheet.rows)
+    read = {"en": "read", "zh_Hans": "查看"}[locale]  # the action by name, in the language
+    assert any(r[2].value == "auditor" and r[3].value == read for r in sheet.rows)
     day = sheet.rows[0][0]
     assert isinstance(day.value, datetime) and day.number_format == DATE
     assert f"{day.value.date().isoformat()} {sheet.rows[0][1].value}" in page

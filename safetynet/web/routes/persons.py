@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
+from safetynet.policy.labels import pool_name
 from safetynet.registry.lookup import describe, find_persons, person_record
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
@@ -48,6 +49,17 @@ def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, s
             if any(values.values()):
                 rows.append((pool, names.get(layer_id, (layer_id, layer_id)), values))
         out.append((year, policy_id, rows))
+    return out
+
+
+def named_accumulator_tables(tables: list, locale: str) -> list:  # type: ignore[type-arg]
+    """The page's view of :func:`accumulator_tables`: the policy by its title and every pool
+    by its name in the user's language, never by id."""
+    out = []
+    for year, policy_id, rows in tables:
+        cp = policy_by_id(policy_id)
+        title = cp.policy.title_zh if locale == "zh_Hans" else cp.policy.title_en
+        out.append((year, title, [(pool_name(cp, pool, locale), v) for pool, _, v in rows]))
     return out
 
 
@@ -134,7 +146,9 @@ def person_page(
         "person.html",
         {
             "r": record,
-            "acc_tables": accumulator_tables(db, person, record.accumulators),
+            "acc_tables": named_accumulator_tables(
+                accumulator_tables(db, person, record.accumulators), locale_of(request)
+            ),
             "can_settle": allows(user.role, Permission.CLAIM_SETTLE),
         },
     )
