@@ -55,3 +55,9 @@ def test_scorecard_xlsx(login) -> None:
     sheet = load_workbook(io.BytesIO(r.content)).active
     cells = [str(c.value) for row in sheet.iter_rows(max_row=4) for c in row if c.value]
     assert "风险评分" in cells and "同级排名" in cells
+
+
+def test_an_unknown_ranking_is_refused_in_the_users_language(login) -> None:
+    page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}&kind=nurse")
+    assert page.status_code == 400
+    assert "风险评分表只能按医疗机构或医生排名" in page.text
