@@ -21,7 +21,27 @@ SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
 
 
 def run(*args: str, columns: int = 80):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
+    """The command at a terminal width of ``columns``: the commands' consoles are made when
+    their module is first imported (by any earlier test), so their width is set here."""
+    import sys
+
+    from rich.console import Console
+
+    consoles = [
+        value
+        for name, module in list(sys.modules.items())
+        if name.startswith("safetynet.cli")
+        for value in vars(module).values()
+        if isinstance(value, Console)
+    ]
+    widths = [c._width for c in consoles]
+    for c in consoles:
+        c._width = columns
+    try:
+        return runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
+    finally:
+        for c, w in zip(consoles, widths, strict=True):
+            c._width = w
 
 
 def test_policy_list_prints_every_name_whole_at_80_columns() -> None:
