@@ -3,6 +3,13 @@
 from safetynet.store.models.base import Base
 from safetynet.store.models.catalogs import CatalogItem, Diagnosis, DiseaseList, DiseaseListEntry
 from safetynet.store.models.claims import Claim, ClaimItem
+from safetynet.store.models.early_warning import (
+    EarlyWarning,
+    HouseholdIncome,
+    MonitoringPeriod,
+    ReferenceIncome,
+    WarningEvent,
+)
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -25,15 +32,20 @@ __all__ = [
     "Diagnosis",
     "DiseaseList",
     "DiseaseListEntry",
+    "EarlyWarning",
     "Enrollment",
     "Household",
+    "HouseholdIncome",
     "ImportBatch",
     "Institution",
+    "MonitoringPeriod",
     "Person",
     "PovertyStatusPeriod",
+    "ReferenceIncome",
     "Region",
     "Role",
     "Settlement",
     "SettlementLayer",
     "User",
+    "WarningEvent",
 ]
