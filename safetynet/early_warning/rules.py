@@ -98,6 +98,15 @@ class ReAssistance(Strict):
     budget: Fen
 
 
+class Workflow(Strict):
+    """Deadlines of the monitoring workflow."""
+
+    source: str
+    verify_within_days: int = Field(ge=1)  # township home visit after detection
+    follow_up_every_days: int = Field(ge=1)  # monthly follow-up
+    close_after_months: int = Field(ge=1)  # below every line this long -> closed
+
+
 class RuleSet(Strict):
     id: str
     title_en: str
@@ -108,6 +117,7 @@ class RuleSet(Strict):
     sources: dict[str, Source]
     rules: list[Rule] = Field(min_length=1)
     re_assistance: ReAssistance | None = None
+    workflow: Workflow
 
     @model_validator(mode="after")
     def _references(self) -> RuleSet:
@@ -117,6 +127,7 @@ class RuleSet(Strict):
         named = [r.source for r in self.rules]
         if self.re_assistance:
             named.append(self.re_assistance.source)
+        named.append(self.workflow.source)
         unknown = sorted(set(named) - set(self.sources))
         if unknown:
             raise ValueError(f"sources not listed under sources: {unknown}")

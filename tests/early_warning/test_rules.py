@@ -52,6 +52,7 @@ rules:
     level: loud
     source: s
     share: 150%
+workflow: {source: s, verify_within_days: 15, follow_up_every_days: 31, close_after_months: 3}
 """
 
 
