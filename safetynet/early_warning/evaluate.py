@@ -21,6 +21,11 @@ household's *out-of-pocket* is its members' out-of-pocket of every kind of claim
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
 import polars as pl
 
 from safetynet.catalogs.diseases import list_entries
@@ -33,6 +38,7 @@ from safetynet.early_warning.rules import (
     PoorPromise,
     RuleSet,
     SeriousDisease,
+    _Rule,
 )
 from safetynet.engine.facts import status_mask
 
@@ -73,175 +79,200 @@ WARNING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
 _KEYS = ["household_id", "person_id", "level_rank", "rule_id"]
 
 
+_MONEY = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
+_NET_AGGS = [
+    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis").first(),
+    pl.col("status_mask").last(),
+    *[pl.col(m).sum() for m in _MONEY],
+]
+_NET_KEEP = pl.col("total_fen") != 0
+_SELF_PAY = pl.min_horizontal(
+    pl.col("out_of_pocket_fen"),
+    (pl.col("compliant_fen") - pl.col("paid_fen")).clip(lower_bound=0),
+).alias("self_pay_fen")
+
+
 def _claims(ledger: pl.LazyFrame) -> pl.LazyFrame:
     """Entries netted per claim; a claim reversed in full drops out."""
-    money = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
-    return (
-        ledger.group_by("claim_id")
-        .agg(
-            pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis").first(),
-            pl.col("status_mask").last(),
-            *[pl.col(m).sum() for m in money],
-        )
-        .filter(pl.col("total_fen") != 0)
-        .with_columns(
-            pl.min_horizontal(
-                pl.col("out_of_pocket_fen"),
-                (pl.col("compliant_fen") - pl.col("paid_fen")).clip(lower_bound=0),
-            ).alias("self_pay_fen")
-        )
-    )
+    return ledger.group_by("claim_id").agg(_NET_AGGS).filter(_NET_KEEP).with_columns(_SELF_PAY)
 
 
-def _row(rule_id: str, kind: str, level: str, rank: int) -> list[pl.Expr]:
+@dataclass(frozen=True)
+class _Step:
+    """One rule as expressions built once: filter claims, group, (join households), test."""
+
+    keys: tuple[str, ...]
+    aggs: list[pl.Expr]
+    hit: pl.Expr
+    out: list[pl.Expr]
+    before: pl.Expr | None = None
+    households: bool = False
+    derived: list[pl.Expr] = field(default_factory=list)
+
+    def plan(self, claims: pl.LazyFrame, households: pl.LazyFrame) -> pl.LazyFrame:
+        frame = claims if self.before is None else claims.filter(self.before)
+        frame = frame.group_by(*self.keys).agg(self.aggs)
+        if self.households:
+            frame = frame.join(households, on="household_id", how="inner")
+        if self.derived:
+            frame = frame.with_columns(self.derived)
+        return frame.filter(self.hit).select(self.out)
+
+
+def _row(rule: _Rule) -> list[pl.Expr]:
     return [
-        pl.lit(rule_id).alias("rule_id"),
-        pl.lit(kind).alias("kind"),
-        pl.lit(level).alias("level"),
-        pl.lit(rank, pl.Int8).alias("level_rank"),
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.kind).alias("kind"),
+        pl.lit(rule.level.value).alias("level"),
+        pl.lit(LEVEL_RANK[rule.level], pl.Int8).alias("level_rank"),
     ]
 
 
-def _self_pay(claims: pl.LazyFrame, rule: PersonSelfPay) -> pl.LazyFrame:
-    per = claims.group_by("person_id", "household_id").agg(
-        pl.col("self_pay_fen").sum(), pl.col("out_of_pocket_fen").sum()
-    )
-    return per.filter(pl.col("self_pay_fen") >= rule.line).select(
-        *_row(rule.id, rule.kind, rule.level, LEVEL_RANK[rule.level]),
-        "person_id",
-        "household_id",
-        pl.col("self_pay_fen").alias("measure"),
-        pl.lit(rule.line, pl.Int64).alias("threshold"),
-        pl.lit("fen").alias("unit"),
-        "out_of_pocket_fen",
-    )
+_PERSON = ("person_id", "household_id")
 
 
-def _household_income() -> pl.Expr:
-    return pl.coalesce(pl.col("income_fen"), pl.col("reference_fen") * pl.col("members"))
+def _self_pay(rule: PersonSelfPay) -> _Step:
+    return _Step(
+        keys=_PERSON,
+        aggs=[pl.col("self_pay_fen", "out_of_pocket_fen").sum()],
+        hit=pl.col("self_pay_fen") >= rule.line,
+        out=[
+            *_row(rule), "person_id", "household_id",
+            pl.col("self_pay_fen").alias("measure"),
+            pl.lit(rule.line, pl.Int64).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+        ],
+    )  # fmt: skip
 
 
-def _household_share(
-    claims: pl.LazyFrame, households: pl.LazyFrame, rule: HouseholdShare
-) -> pl.LazyFrame:
-    per = claims.group_by("household_id").agg(pl.col("out_of_pocket_fen").sum())
-    joined = per.join(households, on="household_id", how="inner").with_columns(
-        _household_income().alias("basis_fen")
-    )
+def _household_share(rule: HouseholdShare) -> _Step:
+    basis = pl.col("basis_fen")
     # out-of-pocket × 10000 against share × income: integers, no rounding
     left = pl.col("out_of_pocket_fen") * 10_000
-    right = pl.col("basis_fen") * rule.share
+    right = basis * rule.share
     hit = left > right if rule.compare == Compare.ABOVE else left >= right
-    return joined.filter(
-        pl.col("basis_fen").is_not_null() & (pl.col("out_of_pocket_fen") > 0) & hit
-    ).select(
-        *_row(rule.id, rule.kind, rule.level, LEVEL_RANK[rule.level]),
-        pl.lit(None, pl.Int64).alias("person_id"),
-        "household_id",
-        pl.col("out_of_pocket_fen").alias("measure"),
-        ((pl.col("basis_fen") * rule.share + 5_000) // 10_000).alias("threshold"),
-        pl.lit("fen").alias("unit"),
-        "out_of_pocket_fen",
-        pl.col("basis_fen").alias("income_fen"),
-        pl.when(pl.col("basis_fen") > 0)
-        .then(
-            (pl.col("out_of_pocket_fen") * 10_000 + pl.col("basis_fen") // 2) // pl.col("basis_fen")
-        )
-        .alias("ratio_bp"),
+    return _Step(
+        keys=("household_id",),
+        aggs=[pl.col("out_of_pocket_fen").sum()],
+        households=True,
+        derived=[
+            pl.coalesce(pl.col("income_fen"), pl.col("reference_fen") * pl.col("members")).alias(
+                "basis_fen"
+            )
+        ],
+        hit=basis.is_not_null() & (pl.col("out_of_pocket_fen") > 0) & hit,
+        out=[
+            *_row(rule),
+            pl.lit(None, pl.Int64).alias("person_id"),
+            "household_id",
+            pl.col("out_of_pocket_fen").alias("measure"),
+            ((basis * rule.share + 5_000) // 10_000).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+            basis.alias("income_fen"),
+            pl.when(basis > 0)
+            .then((pl.col("out_of_pocket_fen") * 10_000 + basis // 2) // basis)
+            .alias("ratio_bp"),
+        ],
     )
 
 
-def _poor_promise(claims: pl.LazyFrame, rule: PoorPromise) -> pl.LazyFrame:
+def _poor_promise(rule: PoorPromise) -> _Step:
     mask = status_mask(set(rule.statuses))
-    counted = claims.filter(
-        (pl.col("status_mask") & mask != 0) & pl.col("kind").is_in([k.value for k in rule.kinds])
-    )
-    per = counted.group_by("person_id", "household_id").agg(
-        pl.col("out_of_pocket_fen", "total_fen", "paid_fen").sum()
-    )
-    ratio = pl.when(pl.col("total_fen") > 0).then(
-        (pl.col("paid_fen") * 10_000 + pl.col("total_fen") // 2) // pl.col("total_fen")
-    )
+    total, paid = pl.col("total_fen"), pl.col("paid_fen")
     broken = (pl.col("out_of_pocket_fen") > rule.out_of_pocket_line) | (
-        (pl.col("total_fen") > 0)
-        & (pl.col("paid_fen") * 10_000 < pl.col("total_fen") * rule.reimbursed_at_least)
+        (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
     )
-    return per.filter(broken).select(
-        *_row(rule.id, rule.kind, rule.level, LEVEL_RANK[rule.level]),
-        "person_id",
-        "household_id",
-        pl.col("out_of_pocket_fen").alias("measure"),
-        pl.lit(rule.out_of_pocket_line, pl.Int64).alias("threshold"),
-        pl.lit("fen").alias("unit"),
-        "out_of_pocket_fen",
-        ratio.alias("ratio_bp"),
-    )
+    return _Step(
+        keys=_PERSON,
+        before=(pl.col("status_mask") & mask != 0)
+        & pl.col("kind").is_in([k.value for k in rule.kinds]),
+        aggs=[pl.col("out_of_pocket_fen", "total_fen", "paid_fen").sum()],
+        hit=broken,
+        out=[
+            *_row(rule), "person_id", "household_id",
+            pl.col("out_of_pocket_fen").alias("measure"),
+            pl.lit(rule.out_of_pocket_line, pl.Int64).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+            pl.when(total > 0).then((paid * 10_000 + total // 2) // total).alias("ratio_bp"),
+        ],
+    )  # fmt: skip
 
 
+@cache
 def _disease_pattern(list_code: str) -> str:
     prefixes = sorted(set(list_entries(list_code).get_column("icd_prefix").to_list()))
     return "^(?:" + "|".join(prefixes) + ")"
 
 
-def _serious(claims: pl.LazyFrame, rule: SeriousDisease) -> pl.LazyFrame:
+def _serious(rule: SeriousDisease) -> _Step:
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
-    hit = claims.filter(code.str.contains(_disease_pattern(rule.disease_list)))
-    per = (
-        hit.sort("claim_date", "claim_id")
-        .group_by("person_id", "household_id")
-        .agg(pl.col("diagnosis").first(), pl.len().alias("claims"))
-    )
-    return per.select(
-        *_row(rule.id, rule.kind, rule.level, LEVEL_RANK[rule.level]),
-        "person_id",
-        "household_id",
-        pl.col("claims").cast(pl.Int64).alias("measure"),
-        pl.lit(1, pl.Int64).alias("threshold"),
-        pl.lit("count").alias("unit"),
-        "diagnosis",
-    )
+    return _Step(
+        keys=_PERSON,
+        before=code.str.contains(_disease_pattern(rule.disease_list)),
+        # the first such claim's diagnosis (by date, then claim)
+        aggs=[
+            pl.col("diagnosis").sort_by("claim_date", "claim_id").first(),
+            pl.len().cast(pl.Int64).alias("measure"),
+        ],
+        hit=pl.lit(True),
+        out=[
+            *_row(rule), "person_id", "household_id", "measure",
+            pl.lit(1, pl.Int64).alias("threshold"),
+            pl.lit("count").alias("unit"),
+            "diagnosis",
+        ],
+    )  # fmt: skip
 
 
-def _admissions(claims: pl.LazyFrame, rule: Admissions) -> pl.LazyFrame:
-    per = (
-        claims.filter(pl.col("kind") == "inpatient")
-        .group_by("person_id", "household_id")
-        .agg(pl.len().cast(pl.Int64).alias("measure"))
-    )
-    return per.filter(pl.col("measure") >= rule.at_least).select(
-        *_row(rule.id, rule.kind, rule.level, LEVEL_RANK[rule.level]),
-        "person_id",
-        "household_id",
-        "measure",
-        pl.lit(rule.at_least, pl.Int64).alias("threshold"),
-        pl.lit("count").alias("unit"),
-    )
+def _admissions(rule: Admissions) -> _Step:
+    return _Step(
+        keys=_PERSON,
+        before=pl.col("kind") == "inpatient",
+        aggs=[pl.len().cast(pl.Int64).alias("measure")],
+        hit=pl.col("measure") >= rule.at_least,
+        out=[
+            *_row(rule), "person_id", "household_id", "measure",
+            pl.lit(rule.at_least, pl.Int64).alias("threshold"),
+            pl.lit("count").alias("unit"),
+        ],
+    )  # fmt: skip
 
 
-def _plan(rules: RuleSet, ledger: pl.LazyFrame, households: pl.LazyFrame) -> pl.LazyFrame:
-    claims = _claims(ledger)
-    parts: list[pl.LazyFrame] = []
-    for rule in rules.rules:
-        if isinstance(rule, PersonSelfPay):
-            parts.append(_self_pay(claims, rule))
-        elif isinstance(rule, HouseholdShare):
-            parts.append(_household_share(claims, households, rule))
-        elif isinstance(rule, PoorPromise):
-            parts.append(_poor_promise(claims, rule))
-        elif isinstance(rule, SeriousDisease):
-            parts.append(_serious(claims, rule))
-        elif isinstance(rule, Admissions):
-            parts.append(_admissions(claims, rule))
-    empty = pl.LazyFrame(schema=WARNING_SCHEMA)
-    return pl.concat([empty, *parts], how="diagonal_relaxed").select(
-        [pl.col(c).cast(t) for c, t in WARNING_SCHEMA.items()]
-    )
+_BUILDERS: dict[type, Callable[[Any], _Step]] = {
+    PersonSelfPay: _self_pay,
+    HouseholdShare: _household_share,
+    PoorPromise: _poor_promise,
+    SeriousDisease: _serious,
+    Admissions: _admissions,
+}
+_CAST = [pl.col(c).cast(t) for c, t in WARNING_SCHEMA.items()]
+_EMPTY = pl.DataFrame(schema=WARNING_SCHEMA)
+_steps_of: dict[int, tuple[RuleSet, list[_Step]]] = {}
+
+
+def _steps(rules: RuleSet) -> list[_Step]:
+    """The rules' steps, built once per rule set (evaluating one household is then cheap)."""
+    found = _steps_of.get(id(rules))
+    if found is None or found[0] is not rules:
+        found = (rules, [_BUILDERS[type(r)](r) for r in rules.rules])
+        _steps_of[id(rules)] = found
+    return found[1]
+
+
+_SMALL = 10_000  # rows below which the query optimiser costs more than it saves
+_NO_OPT = pl.QueryOptFlags.none()
 
 
 def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
     """Every warning of the year: one row per rule hit, by household, person and level."""
-    plan = _plan(rules, ledger.lazy(), households.lazy())
-    return plan.collect().sort(_KEYS, nulls_last=False)
+    flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
+    claims = _claims(ledger.lazy()).collect(optimizations=flags).lazy()
+    parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
+    plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed").select(_CAST)
+    return plan.collect(optimizations=flags).sort(_KEYS, nulls_last=False)
 
 
 def evaluate_household(
