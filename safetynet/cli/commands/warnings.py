@@ -1,0 +1,256 @@
+"""`safetynet warnings ...`: early warning of poverty due to illness from the shell — evaluate a
+year (database or a claim file), list and export the monitoring list, run a re-assistance
+round. Thin over :mod:`safetynet.early_warning.service`."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from safetynet.cli.commands.report import LANGS, fail
+
+warnings_app = typer.Typer(
+    help="Early warning of poverty due to illness: evaluate, list, export, re-assistance.",
+    no_args_is_help=True,
+)
+console = Console()
+
+Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+Db = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
+]
+Region = Annotated[
+    str | None, typer.Option("--region", help="Region code (and everything under it).")
+]
+Claims = Annotated[
+    Path | None,
+    typer.Option(
+        "--claims", help="Evaluate a claim file settled under --policy, not the database."
+    ),
+]
+PolicyOpt = Annotated[
+    str | None, typer.Option("--policy", help="Policy name or file for --claims.")
+]
+Incomes = Annotated[
+    Path | None,
+    typer.Option("--incomes", help="With --claims: CSV of household_id,income (yuan)."),
+]
+Reference = Annotated[
+    str | None,
+    typer.Option("--reference-income", help="With --claims: per-capita income, yuan."),
+]
+Lang = Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")]
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from safetynet.config import get_settings
+    from safetynet.store.db import make_engine
+
+    return make_engine(db or get_settings().database_url)
+
+
+def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: str | None):  # type: ignore[no-untyped-def]
+    from safetynet.claims.fileformat import ClaimFileRejected
+    from safetynet.early_warning.claim_file import file_frames
+    from safetynet.money import MoneyError, to_fen
+    from safetynet.policy.compile import compile_policy
+    from safetynet.policy.loader import PolicyError, load_policy
+
+    if policy is None:
+        fail("--claims needs --policy")
+    try:
+        cp = compile_policy(load_policy(policy))
+        reference = to_fen(ref) if ref is not None else None
+        return file_frames(cp, claims, incomes, reference)
+    except (PolicyError, ClaimFileRejected, MoneyError, OSError) as exc:
+        fail(str(exc))
+
+
+def _counts(found) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    table = RichTable("rule", "level", "persons or households")
+    for (rule, level), part in found.group_by("rule_id", "level", maintain_order=True):
+        table.add_row(str(rule), str(level), f"{part.height:,}")
+    console.print(table)
+    console.print(
+        f"{found.height:,} warnings; {found.filter(pl.col('level') == 'severe').height:,} severe"
+    )
+
+
+@warnings_app.command("evaluate")
+def evaluate_cmd(
+    year: Year,
+    db: Db = None,
+    region: Region = None,
+    claims: Claims = None,
+    policy: PolicyOpt = None,
+    incomes: Incomes = None,
+    reference_income: Reference = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Store new warnings (database only).")
+    ] = True,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write every warning to a .csv or .parquet file.")
+    ] = None,
+) -> None:
+    """Evaluate every warning rule over a year; print the counts, store the new warnings."""
+    from safetynet.early_warning.evaluate import evaluate
+    from safetynet.early_warning.rules import rules_for
+    from safetynet.early_warning.service import evaluate_year
+    from safetynet.early_warning.service import record as record_new
+
+    if claims is not None:
+        ledger, homes, keys = _file_frames(claims, policy, incomes, reference_income)
+        rules = rules_for(region or "", date(year, 12, 31))
+        found = evaluate(rules, ledger, homes)
+        found = found.join(
+            keys.select("person_id", "person_key").unique(), on="person_id", how="left"
+        ).join(keys.select("household_id", "household_key").unique(), on="household_id", how="left")
+    else:
+        engine = _engine(db)
+        with engine.begin() as conn:
+            result = evaluate_year(conn, year, region)
+        found = result.warnings
+        if record:
+            from safetynet.store.db import session_scope
+
+            with session_scope(engine) as s:
+                new = record_new(s, year, result.rules, found, date.today())
+            console.print(f"{new.height:,} new warnings recorded")
+    _counts(found)
+    if out is not None:
+        if out.suffix == ".parquet":
+            found.write_parquet(out)
+        elif out.suffix == ".csv":
+            found.write_csv(out)
+        else:
+            fail(f"--out {out}: write a .csv or a .parquet file")
+
+
+@warnings_app.command("list")
+def list_cmd(
+    year: Year,
+    db: Db = None,
+    region: Region = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only warnings whose visit is late.")
+    ] = False,
+    lang: Lang = "zh_Hans",
+) -> None:
+    """Print the monitoring list of a year by village, with late visits flagged."""
+    import polars as pl
+
+    from safetynet.early_warning.service import monitoring_list
+    from safetynet.early_warning.tables import monitoring_table
+    from safetynet.exports.table import display
+    from safetynet.store.db import session_scope
+
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    with session_scope(_engine(db)) as s:
+        frame = monitoring_list(s, year, date.today())
+    if region:
+        frame = frame.filter(pl.col("region_code").str.starts_with(region))
+    if overdue:
+        frame = frame.filter(pl.col("overdue"))
+    table = monitoring_table(frame, year, lang)
+    out = RichTable(*[c.label for c in table.columns], title=table.title)
+    for row in table.rows:
+        out.add_row(*[display(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+    console.print(out)
+
+
+@warnings_app.command("export")
+def export_cmd(
+    year: Year,
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx or .pdf file to write.")],
+    db: Db = None,
+    region: Region = None,
+    lang: Lang = "zh_Hans",
+) -> None:
+    """Write the monitoring list of a year to Excel or PDF."""
+    import polars as pl
+
+    from safetynet.cli.commands.report import check_document
+    from safetynet.early_warning.service import monitoring_list
+    from safetynet.early_warning.tables import monitoring_table
+    from safetynet.exports.pdf import write_pdf
+    from safetynet.exports.xlsx import write_xlsx
+    from safetynet.store.db import session_scope
+
+    suffix = check_document(out, lang)
+    with session_scope(_engine(db)) as s:
+        frame = monitoring_list(s, year, date.today())
+    if region:
+        frame = frame.filter(pl.col("region_code").str.starts_with(region))
+    table = monitoring_table(frame, year, lang)
+    if suffix == ".xlsx":
+        write_xlsx([table], out)
+    else:
+        out.write_bytes(write_pdf(table.title, [table]))
+    console.print(f"{frame.height:,} warnings written to {out}")
+
+
+@warnings_app.command("reassist")
+def reassist_cmd(
+    year: Year,
+    db: Db = None,
+    region: Region = None,
+    claims: Claims = None,
+    policy: PolicyOpt = None,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="The round's budget, yuan (default: the rules').")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the round to .xlsx, .pdf or .csv.")
+    ] = None,
+    lang: Lang = "zh_Hans",
+) -> None:
+    """Compute a re-assistance round: each household's amount, pro rata if the budget is short."""
+    from safetynet.early_warning.reassist import compute_round
+    from safetynet.early_warning.rules import rules_for
+    from safetynet.early_warning.tables import round_table
+    from safetynet.exports.pdf import write_pdf
+    from safetynet.exports.xlsx import write_xlsx
+    from safetynet.money import MoneyError, to_fen
+
+    rules = rules_for(region or "", date(year, 12, 31))
+    if rules.re_assistance is None:
+        fail(f"the rules {rules.id} have no re-assistance")
+    try:
+        budget_fen = to_fen(budget) if budget is not None else rules.re_assistance.budget
+    except MoneyError as exc:
+        fail(f"--budget: {exc}")
+    if claims is not None:
+        ledger = _file_frames(claims, policy, None, None)[0]
+    else:
+        from safetynet.early_warning.load import load_ledger
+
+        with _engine(db).begin() as conn:
+            ledger = load_ledger(conn, year, region)
+    frame = compute_round(rules.re_assistance, ledger, budget_fen)
+    owed, paid = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
+    console.print(
+        f"{frame.height:,} households; owed {owed / 100:,.2f} yuan; budget "
+        f"{budget_fen / 100:,.2f}; paid {paid / 100:,.2f}"
+    )
+    if out is not None:
+        table = round_table(frame, year, budget_fen, lang)
+        if out.suffix == ".xlsx":
+            write_xlsx([table], out)
+        elif out.suffix == ".pdf":
+            out.write_bytes(write_pdf(table.title, [table], subtitle=table.note))
+        elif out.suffix == ".csv":
+            frame.write_csv(out)
+        else:
+            fail(f"--out {out}: write a .xlsx, .pdf or .csv file")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(warnings_app, name="warnings")
