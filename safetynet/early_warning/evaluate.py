@@ -92,9 +92,26 @@ _SELF_PAY = pl.min_horizontal(
 ).alias("self_pay_fen")
 
 
+_CLAIM_COLUMNS = [
+    "claim_id", "person_id", "household_id", "kind", "claim_date", "diagnosis", "status_mask",
+    *_MONEY,
+]  # fmt: skip
+
+
 def _claims(ledger: pl.LazyFrame) -> pl.LazyFrame:
-    """Entries netted per claim; a claim reversed in full drops out."""
-    return ledger.group_by("claim_id").agg(_NET_AGGS).filter(_NET_KEEP).with_columns(_SELF_PAY)
+    """Entries netted per claim; a claim reversed in full drops out. Only claims with a
+    reversal (negated amounts: refunded or re-settled) can have several entries; they alone
+    are grouped, the rest pass as they are."""
+    reversed_ids = pl.col("claim_id").filter(pl.col("total_fen") < 0).implode()
+    several = pl.col("claim_id").is_in(reversed_ids)
+    flagged = ledger.select(_CLAIM_COLUMNS).with_columns(several.alias("_several"))
+    single = flagged.filter(~pl.col("_several")).drop("_several")
+    netted = flagged.filter(pl.col("_several")).group_by("claim_id").agg(_NET_AGGS)
+    return (
+        pl.concat([single, netted.select(_CLAIM_COLUMNS)], how="vertical_relaxed")
+        .filter(_NET_KEEP)
+        .with_columns(_SELF_PAY)
+    )
 
 
 @dataclass(frozen=True)

@@ -171,3 +171,12 @@ def test_online_equals_batch_for_every_household() -> None:
 def test_no_claims_no_warnings(empty: bool) -> None:
     out = evaluate(RULES, ledger(), households(RICH))
     assert out.is_empty() and "level" in out.columns
+
+
+def test_a_resettled_claim_counts_once_with_its_new_amounts() -> None:
+    # settled 30,000 / 15,000 paid (self-pay 15,000), re-settled 30,000 / 21,000 (9,000)
+    first = claim(1, 1, total=30_000, paid=15_000, claim_id=900)
+    again = claim(1, 1, total=30_000, paid=21_000, claim_id=900)
+    out = evaluate(RULES, ledger(first, reversal(first), again), households(RICH))
+    assert hits(out, "self_pay_year") == []
+    assert hits(evaluate(RULES, ledger(first), households(RICH)), "self_pay_year") == [(1, 1)]
