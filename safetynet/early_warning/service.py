@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import polars as pl
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.early_warning.codes import WarningState
@@ -20,8 +20,9 @@ from safetynet.early_warning.evaluate import evaluate, evaluate_household
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round
 from safetynet.early_warning.rules import RuleSet, rules_for
+from safetynet.early_warning.workflow import progress
 from safetynet.store.bulk import bulk_insert
-from safetynet.store.models import EarlyWarning, Settlement
+from safetynet.store.models import EarlyWarning, Settlement, WarningEvent
 
 FACT_COLUMNS = ("out_of_pocket_fen", "income_fen", "ratio_bp", "diagnosis")
 
@@ -106,11 +107,13 @@ def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame
 
 
 def monitoring_list(session: Session, year: int, today: date) -> pl.DataFrame:
-    """Every recorded warning of the year with ``overdue`` set when its visit is late."""
+    """Every recorded warning of the year with its ``next_step``, ``due_on`` and ``overdue``
+    (the step's deadline passed), by village and household."""
     W = EarlyWarning
     rows = session.execute(
         select(W.id, W.rule_id, W.level, W.household_id, W.person_id, W.region_code,
-               W.measure, W.threshold, W.unit, W.detected_on, W.verify_due_on, W.state)
+               W.measure, W.threshold, W.unit, W.detected_on, W.verify_due_on,
+               type_coerce(W.state, String))
         .where(W.year == year)
         .order_by(W.region_code, W.household_id, W.id)
     ).all()  # fmt: skip
@@ -121,11 +124,17 @@ def monitoring_list(session: Session, year: int, today: date) -> pl.DataFrame:
         "verify_due_on": pl.Date, "state": pl.String,
     }  # fmt: skip
     frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
-    return frame.with_columns(
-        ((pl.col("state") == WarningState.OPEN.value) & (pl.col("verify_due_on") < today)).alias(
-            "overdue"
-        )
-    )
+    E = WarningEvent
+    events = pl.DataFrame(
+        [tuple(r) for r in session.execute(
+            select(E.warning_id, E.step, E.done_on)
+            .join(W, W.id == E.warning_id)
+            .where(W.year == year)
+        ).all()],
+        schema={"warning_id": pl.Int64, "step": pl.String, "done_on": pl.Date},
+        orient="row",
+    )  # fmt: skip
+    return progress(frame, events, rules_for("", date(year, 12, 31)).workflow, today)
 
 
 def reassistance_round(
