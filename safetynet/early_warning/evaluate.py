@@ -288,7 +288,9 @@ def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> 
     flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
     claims = _claims(ledger.lazy()).collect(optimizations=flags).lazy()
     parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
-    plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed").select(_CAST)
+    small = ledger.height < _SMALL
+    plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed", parallel=not small)
+    plan = plan.select(_CAST)
     return plan.collect(optimizations=flags).sort(_KEYS, nulls_last=False)
 
 

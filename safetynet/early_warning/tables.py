@@ -25,6 +25,33 @@ STATE_NAMES = {
     "dismissed": N_("dismissed"),
 }
 
+STEP_NAMES = {
+    "visit_confirmed": N_("home visit: risk confirmed"),
+    "visit_dismissed": N_("home visit: no risk found"),
+    "hand_over": N_("handed over to civil affairs and the poverty office"),
+    "measure:re_assistance": N_("measure: re-assistance"),
+    "measure:medical_assistance": N_("measure: medical assistance"),
+    "measure:three_batches": N_("measure: three-batches treatment"),
+    "measure:status_change": N_("measure: change of poverty status"),
+    "follow_up_below": N_("follow-up: below the lines"),
+    "follow_up_above": N_("follow-up: still above a line"),
+    "close": N_("closed"),
+}
+KIND_NAMES = {
+    "inpatient": N_("inpatient"),
+    "outpatient": N_("outpatient"),
+    "chronic_outpatient": N_("chronic-disease outpatient"),
+}
+SOURCE_NAMES = {"declared": N_("declared"), "poverty_office": N_("poverty office")}
+
+
+def translated(column: str, names: dict[str, str], lang: str) -> pl.Expr:
+    """A column of codes shown in ``lang`` (a code without a name stays as it is)."""
+    _ = gettext_for(lang)
+    return pl.col(column).replace_strict(
+        {k: _(v) for k, v in names.items()}, default=pl.col(column), return_dtype=pl.String
+    )
+
 
 def rule_name(rule_id: str, lang: str) -> str:
     _ = gettext_for(lang)

@@ -84,3 +84,34 @@ def test_database_evaluate_list_export(db_engine: Engine, county: County, tmp_pa
     assert pdf.read_bytes().startswith(b"%PDF")
     paid = runner.invoke(app, ["warnings", "reassist", "--year", "2017", "--db", url])
     assert paid.exit_code == 0 and "1 households" in paid.output
+
+
+def test_steps_and_hand_over_packet(db_engine: Engine, county: County, tmp_path: Path) -> None:
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    url = db_engine.url.render_as_string(hide_password=False)
+    runner.invoke(app, ["warnings", "evaluate", "--year", "2017", "--db", url])
+    with session_scope(db_engine) as s:
+        wid = s.scalar(select(func.min(EarlyWarning.id)))
+    base = ["warnings", "step", str(wid), "--db", url, "--by", "town"]
+    early = runner.invoke(
+        app, [*base[:3], "hand_over", *base[3:], "--on", date.today().isoformat()]
+    )
+    assert early.exit_code == 2 and "step.out_of_order" in early.output
+    today = date.today().isoformat()
+    ok = runner.invoke(app, [*base[:3], "visit_confirmed", *base[3:], "--on", today,
+                             "--note", "home visit: bills confirmed"])  # fmt: skip
+    assert ok.exit_code == 0 and "now verified" in ok.output, ok.output
+    xlsx, pdf = tmp_path / "p.xlsx", tmp_path / "p.pdf"
+    made = runner.invoke(app, ["warnings", "packet", str(wid), "--db", url, "--out", str(xlsx),
+                               "--lang", "en"])  # fmt: skip
+    assert made.exit_code == 0, (made.output, made.exception)
+    book = load_workbook(xlsx)
+    texts = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    values = {c.value for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert "home visit: bills confirmed" in texts
+    assert 60_000 in values  # the bill, in yuan, on the member's and the claim's rows
+    assert any("Rules hit" in t for t in texts)
+    made = runner.invoke(app, ["warnings", "packet", str(wid), "--db", url, "--out", str(pdf)])
+    assert made.exit_code == 0, (made.output, made.exception)
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -252,5 +252,72 @@ def reassist_cmd(
             fail(f"--out {out}: write a .xlsx, .pdf or .csv file")
 
 
+@warnings_app.command("step")
+def step_cmd(
+    warning: Annotated[int, typer.Argument(help="The warning's number (from list).")],
+    step: Annotated[
+        str,
+        typer.Argument(
+            help="visit_confirmed, visit_dismissed, hand_over, "
+            "measure, follow_up_below, follow_up_above or close."
+        ),
+    ],
+    on: Annotated[str, typer.Option("--on", help="The step's date, YYYY-MM-DD.")],
+    by: Annotated[str, typer.Option("--by", help="Who did it.")],
+    measure: Annotated[
+        str | None,
+        typer.Option(
+            "--measure",
+            help="With measure: re_assistance, medical_assistance, three_batches or status_change.",
+        ),
+    ] = None,
+    note: Annotated[str | None, typer.Option("--note", help="What was found or done.")] = None,
+    db: Db = None,
+) -> None:
+    """Record a step of a warning's monitoring workflow (audited)."""
+    from safetynet.early_warning.rules import rules_for
+    from safetynet.early_warning.workflow import WorkflowError, record_step
+    from safetynet.store.db import session_scope
+
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        fail(f"--on {on!r}: write a date as YYYY-MM-DD")
+    try:
+        with session_scope(_engine(db)) as s:
+            done = record_step(s, warning, step, day, user=by, note=note, measure=measure,
+                               workflow=rules_for("", day).workflow)  # fmt: skip
+            state = done.state.value
+    except WorkflowError as exc:
+        fail(f"{exc.code}: {exc}")
+    console.print(f"warning {warning}: {step} recorded; now {state}")
+
+
+@warnings_app.command("packet")
+def packet_cmd(
+    warning: Annotated[int, typer.Argument(help="The warning's number (from list).")],
+    out: Annotated[Path, typer.Option("--out", help="The .xlsx or .pdf file to write.")],
+    db: Db = None,
+    lang: Lang = "zh_Hans",
+) -> None:
+    """Write a warning's hand-over packet for civil affairs and the poverty office."""
+    from safetynet.cli.commands.report import check_document
+    from safetynet.early_warning.packet import packet_pdf, packet_xlsx
+    from safetynet.store.db import session_scope
+
+    suffix = check_document(out, lang)
+    try:
+        with session_scope(_engine(db)) as s:
+            data = (
+                packet_xlsx(s, warning, lang)
+                if suffix == ".xlsx"
+                else packet_pdf(s, warning, lang, date.today())
+            )
+    except LookupError as exc:
+        fail(str(exc))
+    out.write_bytes(data)
+    console.print(f"hand-over packet of warning {warning} written to {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(warnings_app, name="warnings")
