@@ -21,6 +21,7 @@ from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round
 from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.early_warning.workflow import progress
+from safetynet.security.scope import within
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import EarlyWarning, Settlement, WarningEvent
 
@@ -106,15 +107,18 @@ def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame
     return record(session, entry.year, rules, found, entry.claim_date)
 
 
-def monitoring_list(session: Session, year: int, today: date) -> pl.DataFrame:
-    """Every recorded warning of the year with its ``next_step``, ``due_on`` and ``overdue``
-    (the step's deadline passed), by village and household."""
+def monitoring_list(
+    session: Session, year: int, today: date, region_code: str | None = None
+) -> pl.DataFrame:
+    """Every recorded warning of the year (in the region's tree) with its ``next_step``,
+    ``due_on`` and ``overdue`` (the step's deadline passed), by village and household."""
     W = EarlyWarning
+    scope = within(W.region_code, region_code) if region_code else W.year == year
     rows = session.execute(
         select(W.id, W.rule_id, W.level, W.household_id, W.person_id, W.region_code,
                W.measure, W.threshold, W.unit, W.detected_on, W.verify_due_on,
                type_coerce(W.state, String))
-        .where(W.year == year)
+        .where(W.year == year, scope)
         .order_by(W.region_code, W.household_id, W.id)
     ).all()  # fmt: skip
     schema = {
@@ -129,7 +133,7 @@ def monitoring_list(session: Session, year: int, today: date) -> pl.DataFrame:
         [tuple(r) for r in session.execute(
             select(E.warning_id, E.step, E.done_on)
             .join(W, W.id == E.warning_id)
-            .where(W.year == year)
+            .where(W.year == year, scope)
         ).all()],
         schema={"warning_id": pl.Int64, "step": pl.String, "done_on": pl.Date},
         orient="row",

@@ -35,7 +35,17 @@ STEP_NAMES = {
     "measure:status_change": N_("measure: change of poverty status"),
     "follow_up_below": N_("follow-up: below the lines"),
     "follow_up_above": N_("follow-up: still above a line"),
+    "measure": N_("a measure taken"),
     "close": N_("closed"),
+}
+ERROR_NAMES = {
+    "step.out_of_order": N_("This step cannot come now: the warning is not at that stage."),
+    "close.too_early": N_(
+        "Not yet: the household has not been followed up below the lines for enough months."
+    ),
+    "step.before_detection": N_("The date is before the warning was raised."),
+    "measure.unknown": N_("Choose the measure taken."),
+    "step.unknown": N_("Choose a step."),
 }
 KIND_NAMES = {
     "inpatient": N_("inpatient"),
