@@ -82,6 +82,10 @@ def test_database_evaluate_list_export(db_engine: Engine, county: County, tmp_pa
     )
     assert made.exit_code == 0, (made.output, made.exception)
     assert pdf.read_bytes().startswith(b"%PDF")
+    shown = runner.invoke(app, ["warnings", "indicators", "--year", "2017", "--db", url,
+                                "--lang", "en"])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert "monitored_persons: 1" in shown.output and "Persons under monitoring" in shown.output
     paid = runner.invoke(app, ["warnings", "reassist", "--year", "2017", "--db", url])
     assert paid.exit_code == 0 and "1 households" in paid.output
 

@@ -319,5 +319,35 @@ def packet_cmd(
     console.print(f"hand-over packet of warning {warning} written to {out}")
 
 
+@warnings_app.command("indicators")
+def indicators_cmd(
+    year: Year,
+    db: Db = None,
+    region: Region = None,
+    lang: Lang = "zh_Hans",
+) -> None:
+    """Print the early-warning indicators of a year, each beside its written definition."""
+    from safetynet.early_warning.indicators import DEFINITIONS, compute, load
+    from safetynet.early_warning.rules import rules_for
+    from safetynet.i18n import gettext_for
+    from safetynet.store.db import session_scope
+
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    _ = gettext_for(lang)
+    with session_scope(_engine(db)) as s:
+        frames = load(s, year, region)
+    figures = compute(rules_for(region or "", date(year, 12, 31)), *frames, today=date.today())
+    for key, found in figures.items():
+        console.print(f"[bold]{key}[/bold]  {_(DEFINITIONS[key])}", soft_wrap=True)
+        for f in found if isinstance(found, list) else [found]:
+            parts = [f"{f.id}: {f.value if f.value is not None else '—'}"]
+            if f.denominator is not None:
+                parts.append(f"({f.numerator} / {f.denominator})")
+            if f.line is not None:
+                parts.append(f"[{f.line}]")
+            console.print("  " + " ".join(parts), markup=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(warnings_app, name="warnings")
