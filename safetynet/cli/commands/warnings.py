@@ -349,5 +349,38 @@ def indicators_cmd(
             console.print("  " + " ".join(parts), markup=False, soft_wrap=True)
 
 
+@warnings_app.command("reference-income")
+def reference_income_cmd(
+    region: Annotated[str, typer.Option("--region", help="Region code (county, city...).")],
+    year: Year,
+    income: Annotated[str, typer.Option("--income", help="Per-capita disposable income, yuan.")],
+    source: Annotated[str, typer.Option("--source", help="Where the figure is published.")],
+    db: Db = None,
+) -> None:
+    """Set a region's rural per-capita disposable income of a year (household rules use last
+    year's for households without a recorded income)."""
+    from sqlalchemy import select
+
+    from safetynet.money import MoneyError, to_fen
+    from safetynet.store.db import session_scope
+    from safetynet.store.models import ReferenceIncome, Region
+
+    try:
+        fen = to_fen(income)
+    except MoneyError as exc:
+        fail(f"--income: {exc}")
+    with session_scope(_engine(db)) as s:
+        if s.get(Region, region) is None:
+            fail(f"--region {region}: no such region")
+        row = s.scalar(select(ReferenceIncome).where(ReferenceIncome.region_code == region,
+                                                     ReferenceIncome.year == year))  # fmt: skip
+        if row is None:
+            s.add(ReferenceIncome(region_code=region, year=year, per_capita_fen=fen,
+                                  source=source[:200]))  # fmt: skip
+        else:
+            row.per_capita_fen, row.source = fen, source[:200]
+    console.print(f"{region} {year}: {fen / 100:,.2f} yuan per capita ({source})")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(warnings_app, name="warnings")
