@@ -382,5 +382,46 @@ def reference_income_cmd(
     console.print(f"{region} {year}: {fen / 100:,.2f} yuan per capita ({source})")
 
 
+@warnings_app.command("round")
+def round_cmd(
+    action: Annotated[str, typer.Argument(help="draft, approve or pay.")],
+    by: Annotated[str, typer.Option("--by", help="Who does it.")],
+    year: Annotated[int | None, typer.Option("--year", help="draft: the scheme year.")] = None,
+    region: Annotated[
+        str | None, typer.Option("--region", help="draft: the region (a county).")
+    ] = None,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="draft: budget, yuan (default: the rules').")
+    ] = None,
+    round_id: Annotated[
+        int | None, typer.Option("--round", help="approve, pay: the round's number.")
+    ] = None,
+    db: Db = None,
+) -> None:
+    """Keep a re-assistance round: draft it from the ledger, approve it (someone else), pay."""
+    from safetynet.early_warning.rounds import RoundError, approve_round, draft_round, pay_round
+    from safetynet.money import MoneyError, to_fen
+    from safetynet.store.db import session_scope
+
+    try:
+        with session_scope(_engine(db)) as s:
+            if action == "draft":
+                if year is None or region is None:
+                    fail("draft needs --year and --region")
+                fen = to_fen(budget) if budget is not None else None
+                row = draft_round(s, year, region, user=by, budget_fen=fen)
+            elif action in ("approve", "pay") and round_id is not None:
+                move = approve_round if action == "approve" else pay_round
+                row = move(s, round_id, user=by, on=date.today())
+            else:
+                fail("use draft (--year, --region) or approve/pay (--round)")
+            owed, paid = f"{row.owed_fen / 100:,.2f}", f"{row.amount_fen / 100:,.2f}"
+            line = f"round {row.id} ({row.year}, {row.region_code}): {row.state}; owed {owed}, "
+            line += f"paid {paid} yuan"
+    except (RoundError, MoneyError) as exc:
+        fail(str(exc))
+    console.print(line)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(warnings_app, name="warnings")

@@ -7,6 +7,8 @@ from safetynet.store.models.early_warning import (
     EarlyWarning,
     HouseholdIncome,
     MonitoringPeriod,
+    ReassistancePayment,
+    ReassistanceRound,
     ReferenceIncome,
     WarningEvent,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "MonitoringPeriod",
     "Person",
     "PovertyStatusPeriod",
+    "ReassistancePayment",
+    "ReassistanceRound",
     "ReferenceIncome",
     "Region",
     "Role",

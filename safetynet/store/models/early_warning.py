@@ -103,3 +103,38 @@ class WarningEvent(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ReassistanceRound(Base):
+    """A re-assistance round of a year: computed (draft), approved, then paid; its households'
+    amounts in :class:`ReassistancePayment`."""
+
+    __tablename__ = "reassistance_round"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("region.code"))
+    budget_fen: Mapped[int] = mapped_column(Fen)
+    owed_fen: Mapped[int] = mapped_column(Fen)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    state: Mapped[str] = mapped_column(String(16))  # draft, approved, paid
+    computed_by: Mapped[str] = mapped_column(String(64))
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class ReassistancePayment(Base):
+    """One household's amount in a round, with the figures that explain it."""
+
+    __tablename__ = "reassistance_payment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("reassistance_round.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
+    persons: Mapped[int] = mapped_column(Integer)
+    self_pay_fen: Mapped[int] = mapped_column(Fen)
+    excess_fen: Mapped[int] = mapped_column(Fen)
+    owed_fen: Mapped[int] = mapped_column(Fen)
+    scale_bp: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    __table_args__ = (UniqueConstraint("round_id", "household_id", name="round_household"),)

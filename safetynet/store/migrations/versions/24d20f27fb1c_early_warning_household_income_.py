@@ -1,4 +1,5 @@
-"""early warning: household income, reference income, monitoring periods, warnings
+"""early warning: household income, reference income, monitoring periods, warnings,
+re-assistance rounds
 
 Revision ID: 24d20f27fb1c
 Revises: 7d3e5a1b9c20
@@ -189,8 +190,54 @@ def upgrade() -> None:
             batch_op.f("ix_warning_event_warning_id"), ["warning_id"], unique=False
         )
 
+    op.create_table('reassistance_round',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('region_code', sa.String(length=12), nullable=False),
+    sa.Column('budget_fen', sa.BigInteger(), nullable=False),
+    sa.Column('owed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('computed_by', sa.String(length=64), nullable=False),
+    sa.Column('approved_by', sa.String(length=64), nullable=True),
+    sa.Column('approved_on', sa.Date(), nullable=True),
+    sa.Column('paid_on', sa.Date(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.ForeignKeyConstraint(['region_code'], ['region.code'], name=op.f('fk_reassistance_round_region_code_region')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reassistance_round'))
+    )
+    with op.batch_alter_table('reassistance_round', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reassistance_round_year'), ['year'], unique=False)
+
+    op.create_table('reassistance_payment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('household_id', sa.Integer(), nullable=False),
+    sa.Column('persons', sa.Integer(), nullable=False),
+    sa.Column('self_pay_fen', sa.BigInteger(), nullable=False),
+    sa.Column('excess_fen', sa.BigInteger(), nullable=False),
+    sa.Column('owed_fen', sa.BigInteger(), nullable=False),
+    sa.Column('scale_bp', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['household_id'], ['household.id'], name=op.f('fk_reassistance_payment_household_id_household')),
+    sa.ForeignKeyConstraint(['round_id'], ['reassistance_round.id'], name=op.f('fk_reassistance_payment_round_id_reassistance_round')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reassistance_payment')),
+    sa.UniqueConstraint('round_id', 'household_id', name='round_household')
+    )
+    with op.batch_alter_table('reassistance_payment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reassistance_payment_round_id'), ['round_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('reassistance_payment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reassistance_payment_round_id'))
+
+    op.drop_table('reassistance_payment')
+    with op.batch_alter_table('reassistance_round', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reassistance_round_year'))
+
+    op.drop_table('reassistance_round')
+
     with op.batch_alter_table("warning_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_warning_event_warning_id"))
 
