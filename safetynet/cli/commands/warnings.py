@@ -423,5 +423,33 @@ def round_cmd(
     console.print(line)
 
 
+@warnings_app.command("simulate")
+def simulate_cmd(
+    year: Year,
+    claims: Annotated[Path, typer.Option("--claims", help="Claims, .jsonl or .parquet.")],
+    base: Annotated[str, typer.Option("--base", help="Base policy file or shipped name.")],
+    reform: Annotated[str, typer.Option("--reform", help="Reform policy file or name.")],
+    incomes: Incomes = None,
+    reference_income: Reference = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write a .csv file.")] = None,
+) -> None:
+    """Persons and households crossing each warning line under a base and a reform policy."""
+    from safetynet.early_warning.rules import rules_for
+    from safetynet.early_warning.simulate import crossings
+
+    rules = rules_for("", date(year, 12, 31))
+    b = _file_frames(claims, base, incomes, reference_income)
+    r = _file_frames(claims, reform, incomes, reference_income)
+    table = crossings(rules, (b[0], b[1]), (r[0], r[1]))
+    shown = RichTable("rule", "category", "persons base", "reform", "households base", "reform")
+    for row in table.iter_rows(named=True):
+        shown.add_row(row["rule_id"], row["category"], f"{row['persons_base']:,}",
+                      f"{row['persons_reform']:,}", f"{row['households_base']:,}",
+                      f"{row['households_reform']:,}")  # fmt: skip
+    console.print(shown)
+    if out is not None:
+        table.write_csv(out)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(warnings_app, name="warnings")
