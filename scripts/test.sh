@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export SAFETYNET_TEST_PG_URL="${SAFETYNET_TEST_PG_URL:-$(bash scripts/ensure_postgres.sh)}"
 bash scripts/ensure_browser.sh >&2
+bash scripts/ensure_java.sh >&2
 .venv/bin/ruff check safetynet tests
 .venv/bin/ruff format --check safetynet tests
 .venv/bin/pytest -n 2 "$@"

@@ -1,18 +1,22 @@
 """Prepare a claim file for the engine under a policy: the engine's batch input table.
 
-Steps, all vectorised: amounts from item lines (engine.compliance), person and household
-ids as dense integers, poverty statuses as a bit mask, the diagnosis as a mask of the
-policy's disease groups, and — where the policy says so — outpatient tests in the days
+Steps, all vectorised (no Python per claim): amounts from item lines (engine.compliance),
+person and household ids as dense integers (hashed and numbered in one pass, engine.keys),
+poverty statuses as a bit mask, the diagnosis as a mask of the policy's disease groups
+(matched once per distinct code), and — where the policy says so — outpatient tests in the days
 before an admission at the same institution merged into that admission.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
-from safetynet.claims.fileformat import ClaimFile
+from safetynet.claims.fileformat import ClaimFile, ClaimFileError
 from safetynet.codes import PovertyStatus, code
 from safetynet.engine.compliance import claim_amounts
+from safetynet.engine.keys import check_keys, dense_ids
+from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr, group_prefixes
 
@@ -95,27 +99,106 @@ def merge_pre_admission(claims: pl.DataFrame, days: int) -> pl.DataFrame:
     )
 
 
+class HouseholdConflict(ValueError):
+    """Claims of one person name two (or more) households: the household pools would split."""
+
+    def __init__(self, errors: list[ClaimFileError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+
+
+def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Dense integer ids of persons and households, from 64-bit hashes (``engine.keys``);
+    exact (proved by a second hash, else computed by ranking the strings); a person whose
+    claims name two households is a ``HouseholdConflict``."""
+    h = claims.select(
+        pl.col("person_id").hash(seed=0).alias("p"),
+        pl.col("person_id").hash(seed=1).alias("p2"),
+        pl.col("household_id").hash(seed=0).alias("h"),
+        pl.col("household_id").hash(seed=1).alias("h2"),
+    )
+    pid, n_p = dense_ids(h.get_column("p").to_numpy())
+    hid, n_h = dense_ids(h.get_column("h").to_numpy())
+    exact, split = check_keys(
+        pid, n_p, h.get_column("p2").to_numpy(), hid, n_h, h.get_column("h2").to_numpy()
+    )
+    if not exact:  # two ids share a 64-bit hash: rank the strings instead (slower, exact)
+        ranks = claims.select(
+            pl.col("person_id").rank("dense").cast(pl.Int64) - 1,
+            pl.col("household_id").rank("dense").cast(pl.Int64) - 1,
+        )
+        pid, hid = (ranks.to_series(i).to_numpy() for i in (0, 1))
+        n_p = int(pid.max()) + 1 if pid.size else 0
+        n_h = int(hid.max()) + 1 if hid.size else 0
+        exact, split = check_keys(pid, n_p, pid, hid, n_h, hid)
+    if split.any():
+        bad = claims.filter(pl.Series(split[pid]))
+        raise HouseholdConflict(
+            [
+                ClaimFileError(
+                    int(row["_line"]),
+                    "household_id",
+                    N_(
+                        "person %(person)s is in households %(households)s; a person's claims "
+                        "must all name one household"
+                    ),
+                    {"person": row["person_id"], "households": ", ".join(row["hh"])},
+                )
+                for row in bad.group_by("person_id", maintain_order=True)
+                .agg(
+                    pl.col("_line").first(),
+                    pl.col("household_id").unique(maintain_order=True).alias("hh"),
+                )
+                .iter_rows(named=True)
+            ]
+        )
+    return pid, hid
+
+
+def _status_mask() -> pl.Expr:
+    """The claim's statuses as a bit mask (ordinary when none is given)."""
+    held = pl.sum_horizontal(
+        pl.col("statuses").list.contains(s).cast(pl.Int64) * bit for s, bit in _STATUS_BITS.items()
+    )
+    return (
+        pl.when(pl.col("statuses").list.len().fill_null(0) == 0)
+        .then(1 << code(PovertyStatus.ORDINARY))
+        .otherwise(held)
+    )
+
+
+def _disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) -> pl.Series:
+    """The diagnosis as a mask of disease groups, matched once per distinct diagnosis (a
+    county has thousands of codes and millions of claims)."""
+    codes = claims.select(pl.col("diagnosis").unique().drop_nulls())
+    masks = codes.select(disease_mask_expr(prefixes)).to_series()
+    mapping = dict(zip(codes.to_series().to_list(), masks.to_list(), strict=True))
+    if not mapping:
+        return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
+    return claims.select(
+        pl.col("diagnosis")
+        .replace_strict(mapping, default=0, return_dtype=pl.Int64)
+        .fill_null(0)
+        .alias("disease_mask")
+    ).to_series()
+
+
 def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
-    """The claims as the batch engine's input table (plus the file's own columns)."""
+    """The claims as the batch engine's input table (plus the file's own columns).
+
+    Persons and households get dense integer keys (``person_key``, ``household_key``) in
+    order of first appearance; a person whose claims name two households is rejected with
+    a ``HouseholdConflict`` naming the lines.
+    """
     claims = _with_amounts(cf)
     claims = merge_pre_admission(claims, cp.policy.claims.pre_admission_days)
-    prefixes = group_prefixes(cp.policy)
-    status_mask = (
-        pl.col("statuses")
-        .list.unique()
-        .list.eval(pl.element().replace_strict(_STATUS_BITS, return_dtype=pl.Int64))
-        .list.sum()
-        .fill_null(0)
-    )
+    pid, hid = _keys(claims)
     return claims.with_columns(
-        pl.col("person_id").rank("dense").cast(pl.Int64).alias("person_key"),
-        pl.col("household_id").rank("dense").cast(pl.Int64).alias("household_key"),
+        pl.Series("person_key", pid),
+        pl.Series("household_key", hid),
         pl.col("date").dt.year().cast(pl.Int32).alias("year"),
-        pl.when(pl.col("statuses").list.len() == 0)
-        .then(1 << code(PovertyStatus.ORDINARY))
-        .otherwise(status_mask)
-        .alias("status_mask"),
-        disease_mask_expr(prefixes).alias("disease_mask"),
+        _status_mask().alias("status_mask"),
+        _disease_masks(claims, group_prefixes(cp.policy)),
     )
 
 

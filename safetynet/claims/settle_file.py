@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, read_claim_file
-from safetynet.claims.prepare import engine_input, to_batch
+from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
 from safetynet.engine.batch import settle_batch
 from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
@@ -40,7 +40,10 @@ def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
                 for n in outside.get_column("_line").to_list()
             ],
         )
-    prepared = engine_input(cf, cp)
+    try:
+        prepared = engine_input(cf, cp)
+    except HouseholdConflict as exc:
+        raise ClaimFileRejected(path, exc.errors) from None
     settled = settle_batch(cp, to_batch(prepared))
     pay_cols = [c for c in settled.columns if c.startswith(("pay_", "rule_"))]
     return pl.concat(

@@ -21,6 +21,7 @@ from numba import njit, prange
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
 from safetynet.engine.kernel import settle_blocks
+from safetynet.engine.keys import settlement_order
 from safetynet.policy.compile import CompiledPolicy
 
 KIND_ENUM = pl.Enum([k.value for k in ClaimKind])
@@ -150,7 +151,7 @@ def _claim_columns(df: pl.DataFrame) -> np.ndarray:
 class _Blocks:
     """Claims in settlement order cut into household-years, with each claim's person row."""
 
-    order: np.ndarray  # identity: the claims are already in order
+    order: np.ndarray  # input rows in settlement order
     starts: np.ndarray  # first claim of each block, plus n
     pidx: np.ndarray  # the claim's person row within its block
     persons: np.ndarray  # persons per block
@@ -160,11 +161,14 @@ class _Blocks:
         return int(self.persons.max()) if self.persons.size else 0
 
 
-def _blocks(df: pl.DataFrame) -> _Blocks:
+def _blocks(df: pl.DataFrame, order: np.ndarray | None = None) -> _Blocks:
+    """Blocks of the claims taken in ``order`` (default: as they stand)."""
     n = df.height
     hh = df.get_column("household_id").to_numpy()
     yr = df.get_column("year").to_numpy()
     person = df.get_column("person_id").to_numpy()
+    if order is not None:
+        hh, yr, person = hh[order], yr[order], person[order]
     change = np.empty(n, bool)
     if n:
         change[0] = True
@@ -173,7 +177,8 @@ def _blocks(df: pl.DataFrame) -> _Blocks:
     pidx = np.empty(n, np.int64)
     counts = np.zeros(len(starts) - 1, np.int64)
     _person_slots(np.ascontiguousarray(person, dtype=np.int64), starts, pidx, counts)
-    return _Blocks(np.arange(n, dtype=np.int64), starts, pidx, counts)
+    identity = np.arange(n, dtype=np.int64) if order is None else order.astype(np.int64)
+    return _Blocks(identity, starts, pidx, counts)
 
 
 def _rule_series(cp: CompiledPolicy, li: int, rule: np.ndarray, applied: np.ndarray) -> pl.Series:
@@ -199,8 +204,9 @@ class FinalState:
 def settle_batch(cp: CompiledPolicy, claims: pl.DataFrame, *, check: bool = True) -> pl.DataFrame:
     """Settle every claim; return the input, in its order, with each layer's payment and rule.
 
-    Input out of settlement order is gathered into order first (so the engine reads memory
-    in sequence) and the results are put back into the input's order at the end.
+    Input out of settlement order is gathered into order first (claims grouped by household
+    in linear time, see ``engine.keys``, so the engine reads memory in sequence) and the
+    results are put back into the input's order at the end.
     """
     return settle_batch_with_state(cp, claims, check=check, keep_state=False)[0]
 
@@ -212,23 +218,93 @@ def settle_batch_with_state(
     claims = prepare_codes(claims)
     if check:
         check_batch_input(claims)
-    if _is_ordered(claims):
-        results, state = _settle_ordered(cp, claims, keep_state)
-        return pl.concat([claims, results], how="horizontal"), state
-    # Stable: claims equal on every key keep the input's order (a claim file's line order).
-    order = claims.select(pl.arg_sort_by(list(ORDER), maintain_order=True)).to_series()
-    needed = [*_MATRIX_SOURCES.values(), "household_id", "year", "person_id"]
-    results, state = _settle_ordered(cp, claims.select(needed)[order], keep_state)
-    back = np.empty(claims.height, np.int64)
-    back[order.to_numpy()] = np.arange(claims.height, dtype=np.int64)
-    return pl.concat([claims, results[back]], how="horizontal"), state
+    order = None  # stable: claims equal on every key keep the input's (line) order
+    if not _is_ordered(claims):
+        order = settlement_order(
+            claims.get_column("household_id").to_numpy(),
+            [claims.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
+        )
+    results, state = _settle_ordered(cp, claims, keep_state, order)
+    return pl.concat([claims, results], how="horizontal"), state
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """Claims checked, in settlement order and cut into blocks once, to be settled many
+    times under different policies (:func:`settle_prepared`), e.g. by a policy search."""
+
+    claims: pl.DataFrame  # the input columns, in settlement order
+    columns: np.ndarray  # the engine's claim columns
+    blocks: _Blocks
+
+    @property
+    def block_starts(self) -> np.ndarray:
+        """First claim of each household-year, plus the number of claims."""
+        return self.blocks.starts
+
+    @property
+    def person_rows(self) -> np.ndarray:
+        """Each claim's person-year as a dense row number (0 .. person-years - 1)."""
+        bl = self.blocks
+        offsets = np.zeros(len(bl.starts) - 1, np.int64)
+        if offsets.size:
+            offsets[1:] = np.cumsum(bl.persons)[:-1]
+        return offsets.repeat(np.diff(bl.starts)) + bl.pidx
+
+
+def prepare_batch(claims: pl.DataFrame, *, check: bool = True) -> PreparedBatch:
+    """Check the claims and put them in settlement order once."""
+    claims = prepare_codes(claims)
+    if check:
+        check_batch_input(claims)
+    if not _is_ordered(claims):
+        claims = claims[claims.select(pl.arg_sort_by(list(ORDER))).to_series()]
+    return PreparedBatch(claims, _claim_columns(claims), _blocks(claims))
+
+
+def settle_prepared(cp: CompiledPolicy, pb: PreparedBatch) -> tuple[np.ndarray, np.ndarray]:
+    """Only the kernel: each layer's payments ``[n_layers, n]`` and the out-of-pocket ``[n]``
+    (fen, in ``pb.claims`` order) — the same numbers as :func:`settle_batch`."""
+    n, nb = pb.claims.height, len(pb.blocks.starts) - 1
+    pay = np.zeros((cp.n_layers, n), np.int64)
+    oop = np.zeros(n, np.int64)
+    offsets = np.zeros(nb, np.int64)
+    if nb:
+        offsets[1:] = np.cumsum(pb.blocks.persons)[:-1]
+    settle_blocks(
+        pb.columns,
+        pb.blocks.order,
+        pb.blocks.starts,
+        pb.blocks.pidx,
+        max(pb.blocks.most_persons, 1),
+        cp.layers,
+        cp.cond,
+        cp.params,
+        cp.deductible,
+        cp.tier_from,
+        cp.tier_bp,
+        cp.ceiling,
+        cp.bonus_cond,
+        cp.bonus_points,
+        cp.pool_household,
+        cp.n_slots,
+        pay,
+        np.zeros((cp.n_layers, n), np.uint32),
+        np.zeros((cp.n_layers, n), np.bool_),
+        oop,
+        offsets,
+        np.zeros((0, cp.n_slots), np.int64),
+        np.zeros((0, cp.n_slots), np.int64),
+    )
+    return pay, oop
 
 
 def _settle_ordered(
-    cp: CompiledPolicy, claims: pl.DataFrame, keep_state: bool
+    cp: CompiledPolicy, claims: pl.DataFrame, keep_state: bool, order: np.ndarray | None = None
 ) -> tuple[pl.DataFrame, FinalState | None]:
-    """The results columns for claims already in settlement order."""
-    bl = _blocks(claims)
+    """The results columns, in input order, for claims taken in settlement ``order`` (the
+    kernel reads the claim columns through it: nothing is gathered or put back)."""
+    bl = _blocks(claims, order)
     n, n_l, nb = claims.height, cp.n_layers, len(bl.starts) - 1
     pay = np.zeros((n_l, n), np.int64)
     rule = np.zeros((n_l, n), np.uint32)
@@ -275,11 +351,11 @@ def _settle_ordered(
         return results, None
     first = bl.starts[:-1]
     # the claim where each person first appears in its block gives the person's id
-    person = claims.get_column("person_id").to_numpy()
+    person = claims.get_column("person_id").to_numpy()[bl.order]
     slot_of_claim = offsets.repeat(np.diff(bl.starts)) + bl.pidx
     person_ids = np.zeros(n_person_rows, np.int64)
     person_ids[slot_of_claim] = person
-    years = claims.get_column("year").to_numpy()
+    years = claims.get_column("year").to_numpy()[bl.order]
     block_of_row = np.repeat(np.arange(nb), bl.persons)
     state = FinalState(
         persons=pl.DataFrame(
@@ -291,7 +367,7 @@ def _settle_ordered(
         ),
         households=pl.DataFrame(
             {
-                "household_id": claims.get_column("household_id").to_numpy()[first],
+                "household_id": claims.get_column("household_id").to_numpy()[bl.order][first],
                 "year": years[first],
                 "slots": household_out,
             }

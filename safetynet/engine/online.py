@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from safetynet.codes import InstitutionLevel, code
 from safetynet.engine import layout as L
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.kernel import matches, settle_claim
@@ -140,3 +141,75 @@ def pays_later(cp: CompiledPolicy, claim: ClaimFacts) -> bool:
     if cp.pay_later_cond is None:
         return False
     return bool(matches(cp.pay_later_cond, claim.row()))
+
+
+@dataclass(frozen=True)
+class NothingPaid:
+    """Why a layer paid nothing on a claim: a reason and the amounts (fen) that show it.
+
+    Reasons: ``no_rule`` (no rule of the layer covers the claim), ``nothing_left`` (the
+    layers before left nothing for it), ``below_deductible`` (``deductible``),
+    ``below_threshold`` (the year's accumulated ``accumulated`` has not passed the
+    ``threshold`` where the rule starts paying), ``annual_cap_reached`` (``cap``),
+    ``within_ceiling`` (the year's out-of-pocket ``out_of_pocket`` is within the ``ceiling``),
+    ``ratio_zero`` (the rule pays no share of this claim).
+    """
+
+    reason: str
+    amounts: dict[str, int]
+
+
+def mechanism_of(cp: CompiledPolicy, layer_id: str) -> str:
+    """``ratio`` or ``ceiling``: how the layer computes what it pays."""
+    li = cp.layer_ids.index(layer_id)
+    return "ratio" if cp.layers[li, L.L_MECHANISM] == L.MECH_RATIO else "ceiling"
+
+
+def rule_index(cp: CompiledPolicy, layer_id: str, rule_id: str) -> int:
+    """Row of the rule in the compiled tables."""
+    for r, ref in enumerate(cp.rules):
+        if ref.layer_id == layer_id and ref.rule_id == rule_id:
+            return r
+    raise KeyError(f"{layer_id}/{rule_id}")
+
+
+def _threshold(cp: CompiledPolicy, r: int, level: int) -> int:
+    """Where the rule's first paying tier starts (0 when its first tier pays)."""
+    for t in range(int(cp.params[r, L.P_N_TIERS])):
+        if cp.tier_bp[r, t, level] > 0:
+            return int(cp.tier_from[r, t])
+    return 0
+
+
+def nothing_paid(
+    cp: CompiledPolicy,
+    layer_id: str,
+    rule_id: str | None,
+    facts: dict[str, int],
+    level: InstitutionLevel,
+) -> NothingPaid | None:
+    """Why the layer paid nothing, read from the engine's explanation of the claim (the
+    ``facts`` of :func:`settle_one`'s layer result); None when the facts do not say (a
+    reversal keeps none)."""
+    if rule_id is None:
+        return NothingPaid("no_rule", {})
+    if not facts:
+        return None
+    if facts.get("base", 0) <= 0:
+        return NothingPaid("nothing_left", {})
+    try:
+        r = rule_index(cp, layer_id, rule_id)
+    except KeyError:  # the policy file changed since: no reason rather than a wrong one
+        return None
+    if mechanism_of(cp, layer_id) == "ceiling":
+        oop = facts["running_before"] + facts["eligible"]
+        return NothingPaid("within_ceiling", {"out_of_pocket": oop, "ceiling": facts["allowed"]})
+    if facts["eligible"] <= 0 and facts["deductible"] > 0:
+        return NothingPaid("below_deductible", {"deductible": facts["deductible"]})
+    threshold = _threshold(cp, r, code(level))
+    accumulated = facts["running_before"] + facts["eligible"]
+    if threshold > 0 and accumulated <= threshold:
+        return NothingPaid("below_threshold", {"accumulated": accumulated, "threshold": threshold})
+    if facts["capped"] & L.CAPPED_ANNUAL:
+        return NothingPaid("annual_cap_reached", {"cap": int(cp.params[r, L.P_ANNUAL_CAP])})
+    return NothingPaid("ratio_zero", {})

@@ -1,6 +1,5 @@
-"""Tables to a printable PDF (ReportLab), with Chinese text in the CID font STSong-Light.
-
-PDF readers supply STSong-Light, so the file embeds no font and shows Chinese anywhere.
+"""Tables to a printable PDF (ReportLab), with Chinese text in an embedded CJK TrueType font
+(:mod:`safetynet.exports.fonts`), so the file looks the same in every reader.
 Numbers are right-aligned and formatted by :func:`safetynet.exports.table.display`; long
 tables break across pages with the header repeated.
 
@@ -21,8 +20,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     Flowable,
@@ -34,10 +31,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from safetynet.exports.fonts import pdf_font
 from safetynet.exports.table import Table, display
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+FONT = pdf_font()
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=8, leading=10)
 CELL = ParagraphStyle("cell", parent=BODY, fontSize=7.5, leading=9)
@@ -80,7 +77,7 @@ def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowab
     if table.note:
         out.append(text(table.note, NOTE))
     widths = column_widths(table, available)
-    room = [None if widths is None else w - 2 * PADDING for w in widths]
+    room = [None] * len(table.columns) if widths is None else [w - 2 * PADDING for w in widths]
     data: list[list[object]] = [[text(c.label, HEAD) for c in table.columns]]
     for row in table.rows:
         data.append([
@@ -101,7 +98,7 @@ def table_flowables(table: Table, available: float = FRAME_WIDTH) -> list[Flowab
     if widths is not None:  # planned columns: narrow padding, text measured against it
         style += [("LEFTPADDING", (0, 0), (-1, -1), PADDING),
                   ("RIGHTPADDING", (0, 0), (-1, -1), PADDING)]  # fmt: skip
-    for i in sorted(table.strong):  # subtotals and totals: shaded (the CID font has no bold)
+    for i in sorted(table.strong):  # subtotals and totals: shaded (the font has no bold)
         style.append(("BACKGROUND", (0, i + 1), (-1, i + 1), colors.HexColor("#EEF2F6")))
     grid.setStyle(TableStyle(style))
     out.append(grid)
@@ -124,6 +121,7 @@ def write_pdf(
     doc = SimpleDocTemplate(
         buf, pagesize=landscape(A4), leftMargin=12 * mm, rightMargin=12 * mm,
         topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="SafetyNet",
+        initialFontName=FONT,
     )  # fmt: skip
     stamp = footer or datetime.now().strftime("SafetyNet · %Y-%m-%d %H:%M")
 

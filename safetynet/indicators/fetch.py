@@ -45,6 +45,9 @@ def _finish(frame: pl.DataFrame, schema: Schema) -> pl.DataFrame:
         col = pl.col(name)
         if dtype == pl.Date:
             out.append(col.cast(pl.String).str.to_date("%Y-%m-%d", strict=True).alias(name))
+        elif isinstance(dtype, pl.Datetime) or dtype == pl.Datetime:
+            text = col.cast(pl.String).str.replace("T", " ")
+            out.append(text.str.to_datetime(time_unit="us", strict=True).alias(name))
         elif dtype == pl.Boolean:
             out.append((col.cast(pl.Int64) != 0).alias(name))
         else:
@@ -56,7 +59,8 @@ def _raw_schema(schema: Schema) -> dict[str, pl.DataType | type[pl.DataType]]:
     """What the wire gives: dates as text, booleans as integers."""
     raw: dict[str, pl.DataType | type[pl.DataType]] = {}
     for name, dtype in schema.items():
-        raw[name] = pl.String if dtype == pl.Date else pl.Int64 if dtype == pl.Boolean else dtype
+        text = dtype == pl.Date or dtype == pl.Datetime or isinstance(dtype, pl.Datetime)
+        raw[name] = pl.String if text else pl.Int64 if dtype == pl.Boolean else dtype
     return raw
 
 

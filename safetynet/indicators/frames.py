@@ -140,6 +140,8 @@ class IndicatorFrames:
     regions: pl.DataFrame  # idx, code, name, level, county_idx, township_idx, village_idx
     persons: pl.DataFrame
     entries: pl.DataFrame
+    # what the frames were cut from (safetynet.derived.memo key), None when read directly
+    version: tuple | None = None  # type: ignore[type-arg]
 
     @property
     def scope_idx(self) -> int:

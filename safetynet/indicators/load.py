@@ -8,6 +8,7 @@ come summed per person, for the accumulated balance. Rows are pulled with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import Connection, Engine, String, func, select, type_coerce
@@ -128,14 +129,46 @@ def category_priority(region_code: str, year: int) -> list[PovertyStatus]:
 def load_frames(
     bind: Bind, region_code: str, year: int, *, lookup: PolicyLookup | None = None
 ) -> IndicatorFrames:
-    """The indicator frames of a region and year, read in one transaction."""
+    """The indicator frames of a region and year, read in one transaction: cut from the
+    current snapshot of a large ledger (:mod:`safetynet.derived`, remembered per snapshot
+    version), else read with :func:`load_sources`."""
     if isinstance(bind, Session):
-        src = load_sources(bind.connection(), region_code, year)
-    elif isinstance(bind, Connection):
-        src = load_sources(bind, region_code, year)
-    else:
-        with bind.connect() as conn:
-            src = load_sources(conn, region_code, year)
+        return _frames(bind.connection(), region_code, year, lookup)
+    if isinstance(bind, Connection):
+        return _frames(bind, region_code, year, lookup)
+    with bind.connect() as conn:
+        return _frames(conn, region_code, year, lookup)
+
+
+def _frames(
+    conn: Connection, region_code: str, year: int, lookup: PolicyLookup | None
+) -> IndicatorFrames:
+    from safetynet.derived.memo import remembered
+    from safetynet.derived.snapshot import current
+    from safetynet.derived.views import indicator_frames, indicator_sources, regions_frame
+
+    snap = current(conn)
+    if snap is None:
+        return _assembled(load_sources(conn, region_code, year), region_code, year, lookup)
+    regions = regions_frame(conn)
+    priority = category_priority(region_code, year)
+    url = conn.engine.url.render_as_string(hide_password=True)
+    key = ("frames", url, snap.version, hash(tuple(regions.rows())), region_code, year)
+
+    def build() -> IndicatorFrames:
+        if lookup is not None:
+            src = indicator_sources(snap, regions, region_code, year)
+            return _assembled(src, region_code, year, lookup)
+        return indicator_frames(snap, regions, region_code, year, priority)
+
+    if lookup is not None:  # a caller's own policies: nothing remembered
+        return build()
+    return remembered(key, lambda: replace(build(), version=key))
+
+
+def _assembled(
+    src: SourceFrames, region_code: str, year: int, lookup: PolicyLookup | None
+) -> IndicatorFrames:
     return assemble(
         src,
         region_code=region_code,

@@ -46,7 +46,16 @@ class NoData(IndicatorError):
 
 
 def result_of(frames: IndicatorFrames, query: IndicatorQuery) -> IndicatorResult:
-    """Compute and wrap (pure)."""
+    """Compute and wrap (pure); remembered for frames cut from a snapshot
+    (:mod:`safetynet.derived.memo`: the same data and query give the same result)."""
+    if frames.version is None:
+        return _result_of(frames, query)
+    from safetynet.derived.memo import remembered
+
+    return remembered(("result", frames.version, query), lambda: _result_of(frames, query))
+
+
+def _result_of(frames: IndicatorFrames, query: IndicatorQuery) -> IndicatorResult:
     scope = frames.regions.filter(frames.regions["code"] == frames.region_code)
     return IndicatorResult(
         frame=compute(frames, query),
@@ -83,8 +92,14 @@ def _connection_of(bind: Bind) -> tuple[Connection, bool]:
 
 def indicator_years(bind: Bind) -> list[int]:
     """Scheme years with enrollment or ledger entries, newest first."""
+    from safetynet.derived import views
+    from safetynet.derived.snapshot import current
+
     conn, owned = _connection_of(bind)
     try:
+        snap = current(conn)
+        if snap is not None:  # a large ledger: from its snapshot
+            return sorted({*views.ledger_years(snap), *views.enrollment_years(snap)}, reverse=True)
         years = set(conn.scalars(select(Enrollment.year).distinct()))
         years |= set(conn.scalars(select(Settlement.year).distinct()))
     finally:

@@ -56,6 +56,9 @@ PAYER_NAMES = {
 }  # fmt: skip
 UNIT_NAMES = {"ratio": "%", "money": N_("yuan"), "money_per": N_("yuan"), "count": "",
               "count_per": ""}  # fmt: skip
+# the unit of each indicator as the definitions table names it (never the code)
+UNIT_LABELS = {"ratio": N_("percent"), "money": N_("yuan"), "money_per": N_("yuan per unit"),
+               "count": N_("number"), "count_per": N_("number per unit")}  # fmt: skip
 
 
 def category_name(category: str | None, locale: str = "en") -> str:
@@ -144,13 +147,12 @@ def indicator_table(result: IndicatorResult, indicator_id: str, locale: str = "e
 def definitions_table(result: IndicatorResult, locale: str = "en") -> Table:
     _ = gettext_for(locale)
     rows = [
-        [d.id, d.name(locale), d.unit, d.formula(locale), d.counted(locale)]
+        [d.name(locale), _(UNIT_LABELS[d.unit]), d.formula(locale), d.counted(locale)]
         for d in result.definitions()
     ]
     return Table(
         title=_("Definitions"),
         columns=[
-            Column("id", "ID", "text", 30),
             Column("name", _("Indicator"), "text", 30),
             Column("unit", _("Unit"), "text", 10),
             Column("formula", _("Formula"), "text", 50),

@@ -22,7 +22,16 @@ from pydantic import ValidationError
 from safetynet.policy.schema import Policy
 from safetynet.policy.tree import PolicyError, Problem, TreeMap, TreeSeq
 
-__all__ = ["PolicyError", "Problem", "load_policy", "locate", "parse_tree", "shipped_policies"]
+__all__ = [
+    "PolicyError",
+    "Problem",
+    "load_policy",
+    "load_policy_tree",
+    "locate",
+    "parse_tree",
+    "shipped_policies",
+    "validate_tree",
+]
 
 SHIPPED_DIR = Path(__file__).parent / "files"
 _SOURCED_KEYS = {"value", "source", "note"}
@@ -296,3 +305,45 @@ def parse_tree(text: str, filename: str) -> TreeMap:
 def locate(tree: TreeMap, loc: Iterable[Any], default_file: str) -> tuple[str, int | None, str]:
     """File, line and readable path of a pydantic error location in a parsed tree."""
     return _locate(tree, loc, default_file)
+
+
+def load_policy_tree(path: str | Path) -> tuple[TreeMap, dict[str, str], str]:
+    """A policy file composed (``extends``, placement), checked and unwrapped, before the
+    schema: the tree as written (yuan, ``"60%"``), each value's source by path, and the file.
+    Write a value into the tree and :func:`validate_tree` it to get a variant policy (the
+    policy search does)."""
+    from safetynet.policy.checks import check_tree
+    from safetynet.policy.placement import place_items
+
+    path = Path(path)
+    if not path.is_file():
+        shipped = _resolve_shipped(str(path))
+        if shipped is None:
+            raise PolicyError([Problem(str(path), None, "", _not_found(str(path)))])
+        path = shipped
+    problems: list[Problem] = []
+    tree = _read_tree(path, problems=problems)
+    problems += place_items(tree)
+    problems += check_tree(tree)
+    if problems:
+        raise PolicyError(_in_order(problems, str(path)))
+    value_sources: dict[str, str] = {}
+    _unwrap_sources(tree, "", value_sources)
+    return tree, value_sources, str(path)
+
+
+def validate_tree(tree: TreeMap, value_sources: dict[str, str], filename: str) -> Policy:
+    """Validate a tree from :func:`load_policy_tree` as :func:`load_policy` validates a file;
+    ``PolicyError`` names path and reason."""
+    from safetynet.policy.checks import shadowed_rules
+
+    try:
+        policy = Policy.model_validate(
+            {**tree, "value_sources": value_sources}, context={"located": True}
+        )
+    except ValidationError as exc:
+        raise PolicyError(_in_order(_problems(exc, tree, filename), filename)) from None
+    problems = shadowed_rules(tree)
+    if problems:
+        raise PolicyError(_in_order(problems, filename))
+    return policy

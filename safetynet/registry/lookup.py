@@ -1,7 +1,7 @@
 """Finding persons (by resident ID or name, within a region) and a person's whole record.
 
-The window's search box takes either: 18 characters (or a prefix of at least 6 digits) is an
-ID, anything else a name (exact first, then names starting with it).
+The window's search box takes any of: the first digits of a resident ID (4 or more), a
+household number or its beginning (``341821-0000``), a name or its beginning.
 """
 
 from __future__ import annotations
@@ -20,27 +20,67 @@ from safetynet.store.models import (
     Accumulator,
     Claim,
     Enrollment,
+    Household,
     Institution,
     Person,
     PovertyStatusPeriod,
+    Region,
     Settlement,
 )
 from safetynet.store.models.ledger import AccumulatorScope
 
-_ID_LIKE = re.compile(r"^\d{6,17}[\dXx]?$")
+_ID_LIKE = re.compile(r"^\d{4,17}[\dXx]?$")
+_HOUSEHOLD_LIKE = re.compile(r"^[\dA-Za-z]+-[\dA-Za-z-]*$")
 
 
 def find_persons(session: Session, query: str, region_code: str, limit: int = 50) -> list[Person]:
-    """Persons in the region whose resident ID or name matches ``query``."""
+    """Persons in the region whose resident ID starts with ``query`` (4 digits or more; their
+    household number too), whose household number does (``341821-00001``), or whose name
+    does. ``%`` and ``_`` in the query are plain characters, not LIKE wildcards."""
     q = query.strip()
     if not q:
         return []
     base = select(Person).where(within(Person.region_code, region_code))
+    households = select(Household.id).where(Household.number.startswith(q, autoescape=True))
     if _ID_LIKE.match(q):
-        cond = Person.resident_id.startswith(q.upper())
+        cond = or_(
+            Person.resident_id.startswith(q.upper(), autoescape=True),
+            Person.household_id.in_(households),
+        )
+    elif _HOUSEHOLD_LIKE.match(q):
+        cond = Person.household_id.in_(households)
     else:
-        cond = or_(Person.name == q, Person.name.startswith(q))
-    return list(session.scalars(base.where(cond).order_by(Person.name, Person.id).limit(limit)))
+        cond = or_(Person.name == q, Person.name.startswith(q, autoescape=True))
+    query_ = base.where(cond).order_by(Person.name, Person.id).limit(limit)
+    return list(session.scalars(query_))
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search result as the window lists it: who, where, how old, which status."""
+
+    person: Person
+    village: str  # the village's name
+    age: int
+    statuses: frozenset[str]
+
+
+def describe(session: Session, persons: list[Person], on: date) -> list[Found]:
+    """Village name, age and poverty statuses on ``on`` of each found person."""
+    codes = {p.region_code for p in persons}
+    rows = session.execute(select(Region.code, Region.name).where(Region.code.in_(codes)))
+    names = {code: name for code, name in rows}
+    return [
+        Found(
+            p,
+            names.get(p.region_code, p.region_code),
+            on.year
+            - p.birth_date.year
+            - ((on.month, on.day) < (p.birth_date.month, p.birth_date.day)),
+            frozenset(s.value for s in statuses_on(session, p.id, on, p.household_id)),
+        )
+        for p in persons
+    ]
 
 
 @dataclass

@@ -13,13 +13,14 @@ amounts negated) counts in the month it was recorded, as a negative line, so eve
 totals are net of the refunds made in it.
 
 Five queries (the region, the regions under it, the entries, their layers, nothing per row);
-everything else is vectorised Polars. Money is integer fen.
+everything else is vectorised Polars. A large ledger's entries and layers are cut from its
+snapshot instead (:mod:`safetynet.derived`), with the same result. Money is integer fen.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -28,6 +29,9 @@ from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, RegionLevel, code
+from safetynet.derived import views
+from safetynet.derived.memo import remembered
+from safetynet.derived.snapshot import Snapshot, current
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
 from safetynet.registry.regions import descendants_select, region_path
 from safetynet.security.scope import within
@@ -127,7 +131,10 @@ def month_bounds(year: int, month: int) -> tuple[date, date]:
 
 def notice_region(session: Session, region_code: str) -> Region:
     """The region of a notice: it must exist and be a county, township or village."""
-    region = session.get(Region, (region_code or "").strip())
+    return _publishing(session.get(Region, (region_code or "").strip()), region_code)
+
+
+def _publishing(region: Region | None, region_code: str) -> Region:
     if region is None:
         raise NoticeError("region_unknown", f"no region {region_code!r}", field="region")
     if RegionLevel(region.level) not in NOTICE_LEVELS:
@@ -153,6 +160,11 @@ def notice_regions(session: Session, scope_code: str) -> list[Region]:
 
 def latest_month(session: Session, region_code: str) -> tuple[int, int] | None:
     """The last month in which a settlement of the region's persons was paid (None: none)."""
+    snap = current(session.connection())
+    if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
+        codes = views.scope_codes(views.regions_frame(session.connection()), region_code)
+        day = views.latest_settled(snap, codes)
+        return (day.year, day.month) if day is not None else None
     last = session.scalar(
         select(func.max(Claim.end_date))
         .join(Settlement, Settlement.claim_id == Claim.id)
@@ -320,14 +332,39 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
     """The month's public notice of the region (a county, a township or a village)."""
     if not 1 <= month <= 12:
         raise NoticeError("month_invalid", f"month {month} is not 1 to 12", field="month")
-    region = notice_region(session, region_code)
+    code = (region_code or "").strip()  # the region and everything under it, in one query
+    regions = list(session.scalars(select(Region).where(Region.code.in_(descendants_select(code)))))
+    region = _publishing(next((r for r in regions if r.code == code), None), region_code)
+    snap = current(session.connection())
+    if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
+        codes = [r.code for r in regions]
+        tree = tuple(sorted((r.code, r.name, str(r.level), r.parent_code or "") for r in regions))
+        rows = views.month_entries(snap, *month_bounds(year, month))
+        key = ("notice", views.month_version(snap, rows), hash(tree), region.code, year, month)
+        notice = remembered(
+            key, lambda: _notice_of(session, region, regions, year, month, (snap, rows), codes)
+        )
+        return replace(notice, region_path=region_path(session, region.code))
+    return _notice_of(session, region, regions, year, month)
+
+
+def _notice_of(
+    session: Session,
+    region: Region,
+    regions: list[Region],
+    year: int,
+    month: int,
+    month_rows: tuple[Snapshot, pl.DataFrame] | None = None,
+    codes: list[str] | None = None,
+) -> Notice:
     level = RegionLevel(region.level)
     start, _ = month_bounds(year, month)
-    regions = list(
-        session.scalars(select(Region).where(Region.code.in_(descendants_select(region.code))))
-    )
-    entries = _masked_entries(session, region.code, year, month)
-    layer_rows = _layers(session, region.code, year, month)
+    if month_rows is not None:
+        snap, rows = month_rows
+        entries, layer_rows = views.notice_frames(snap, session.connection(), codes or [], rows)
+    else:
+        entries = _masked_entries(session, region.code, year, month)
+        layer_rows = _layers(session, region.code, year, month)
     layers = _notice_layers(
         layer_rows, sorted(set(entries["policy_id"].to_list())), region.code, start
     )

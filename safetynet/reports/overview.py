@@ -1,7 +1,8 @@
 """The overview a user sees first: the registry and a year of the ledger, for their region.
 
 All figures are SQL aggregates (one query each), restricted to the region by a sub-select of
-the region tree; money is integer fen. Reversals are ledger entries with negated amounts, so
+the region tree — or, for a large ledger, sums over its snapshot (:mod:`safetynet.derived`),
+with the same result; money is integer fen. Reversals are ledger entries with negated amounts, so
 sums over the ledger are net of refunds.
 """
 
@@ -13,6 +14,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.derived import views
+from safetynet.derived.snapshot import current
 from safetynet.security.scope import within
 from safetynet.store.models import (
     Enrollment,
@@ -56,21 +59,33 @@ class Overview:
 
 
 def ledger_years(session: Session) -> list[int]:
+    snap = current(session.connection())
+    if snap is not None:
+        return views.ledger_years(snap)
     return sorted(session.scalars(select(Settlement.year).distinct()), reverse=True)
 
 
+def _households(session: Session, region_code: str) -> int:
+    query = select(func.count(Household.id)).where(within(Household.region_code, region_code))
+    return session.scalar(query) or 0
+
+
 def overview(session: Session, region_code: str, year: int | None = None) -> Overview:
+    snap = current(session.connection())
+    if snap is not None:  # a large ledger: from its snapshot (safetynet.derived)
+        years = views.ledger_years(snap)
+        year = year if year is not None else (years[0] if years else None)
+        codes = views.scope_codes(views.regions_frame(session.connection()), region_code)
+        fig = views.overview_figures(snap, codes, year)
+        levels = [LevelRow(*r) for r in fig.pop("levels")]  # type: ignore[attr-defined]
+        return Overview(year=year, years=years, households=_households(session, region_code),
+                        levels=levels, **fig)  # type: ignore[arg-type]  # fmt: skip
     years = ledger_years(session)
     if year is None:
         year = years[0] if years else None
     in_region = within(Person.region_code, region_code)
     persons = session.scalar(select(func.count(Person.id)).where(in_region)) or 0
-    households = (
-        session.scalar(
-            select(func.count(Household.id)).where(within(Household.region_code, region_code))
-        )
-        or 0
-    )
+    households = _households(session, region_code)
     enrolled = enrolled_poor = 0
     if year is not None:
         row = session.execute(

@@ -11,19 +11,20 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
-from dataclasses import dataclass, field, fields
+import secrets
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import ClaimKind
+from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine.facts import status_mask
+from safetynet.engine.online import NothingPaid, mechanism_of, nothing_paid, pays_later, settle_one
 from safetynet.engine.online import Settlement as EngineSettlement
-from safetynet.engine.online import pays_later, settle_one
 from safetynet.policy.compile import CompiledPolicy
+from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import PersonFacts, ResolvedClaim, find_person, resolve
@@ -43,6 +44,10 @@ class LayerView:
     source: str | None  # the published document behind the rule
     facts: dict[str, int]
     parameter_sources: dict[str, str] = field(default_factory=dict)  # parameter -> document
+    mechanism: str = "ratio"  # ratio | ceiling: which facts the rule has
+    nothing_paid: NothingPaid | None = None  # why the layer paid nothing (when it did)
+    rule_name_en: str | None = None  # the rule's name (None: no rule applied)
+    rule_name_zh: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ class SettlementView:
     accumulators: dict[str, dict[str, int]] = field(default_factory=dict)
     replayed: bool = False  # an idempotent retry answered from the ledger
     pay_later: bool = False  # "diagnose first, pay later": admitted without deposit
+    policy_title_en: str = ""
+    policy_title_zh: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (a copy: changing it changes nothing here)."""
@@ -77,6 +84,7 @@ class SettlementView:
                 **vars(layer),
                 "facts": dict(layer.facts),
                 "parameter_sources": dict(layer.parameter_sources),
+                "nothing_paid": asdict(layer.nothing_paid) if layer.nothing_paid else None,
             }
             for layer in self.layers
         ]
@@ -108,7 +116,28 @@ def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> di
     }
 
 
-def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView]:
+def _why_nothing(
+    cp: CompiledPolicy,
+    layer_id: str,
+    rule_id: str | None,
+    paid: int,
+    facts: dict[str, int],
+    level: InstitutionLevel,
+) -> NothingPaid | None:
+    return nothing_paid(cp, layer_id, rule_id, facts, level) if paid == 0 else None
+
+
+def _rule_names(
+    cp: CompiledPolicy, layer_id: str, rule_id: str | None
+) -> tuple[str | None, str | None]:
+    if rule_id is None:
+        return None, None
+    return rule_name(cp, layer_id, rule_id, "en"), rule_name(cp, layer_id, rule_id, "zh_Hans")
+
+
+def _layer_views(
+    cp: CompiledPolicy, result: EngineSettlement, level: InstitutionLevel
+) -> list[LayerView]:
     views = []
     for layer, res in zip(cp.policy.layers, result.layers, strict=True):
         src = cp.policy.sources.get(res.source) if res.source else None
@@ -122,6 +151,9 @@ def _layer_views(cp: CompiledPolicy, result: EngineSettlement) -> list[LayerView
                 src.document if src else None,
                 res.facts,
                 _param_sources(cp, res.layer_id, res.rule_id),
+                mechanism_of(cp, res.layer_id),
+                _why_nothing(cp, res.layer_id, res.rule_id, res.paid_fen, res.facts, level),
+                *_rule_names(cp, res.layer_id, res.rule_id),
             )
         )
     return views
@@ -154,9 +186,11 @@ def _view(
         institution_borne_fen=result.institution_borne_fen,
         paid_fen=result.paid_fen,
         out_of_pocket_fen=result.out_of_pocket_fen,
-        layers=_layer_views(rc.policy, result),
+        layers=_layer_views(rc.policy, result, rc.facts.level),
         accumulators=result.accumulators.as_dict(rc.policy),
         pay_later=pays_later(rc.policy, rc.facts),
+        policy_title_en=rc.policy.policy.title_en,
+        policy_title_zh=rc.policy.policy.title_zh,
     )
 
 
@@ -164,6 +198,16 @@ def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
     rc = resolve(session, sub)
     return _view(rc, sub, _settle(session, rc)[0], None, sub.claim_no)
+
+
+CLAIM_NO_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed back
+
+
+def readable_claim_no(on: date) -> str:
+    """A claim number for a claim the window settles: ``W-20171218-7K3M-9QXA`` (the date and
+    eight random letters, 32⁸ per day: no two alike in practice)."""
+    code = "".join(secrets.choice(CLAIM_NO_LETTERS) for _ in range(8))
+    return f"W-{on:%Y%m%d}-{code[:4]}-{code[4:]}"
 
 
 def request_hash(sub: ClaimSubmission) -> str:
@@ -210,7 +254,7 @@ def submit(
         )
     rc = resolve(session, sub, person)
     result, found = _settle(session, rc)
-    claim_no = sub.claim_no or f"SN-{uuid.uuid4().hex[:20]}"
+    claim_no = sub.claim_no or readable_claim_no(sub.date)
     claim = {
         "claim_no": claim_no,
         "person_id": rc.person.id,
@@ -343,6 +387,13 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
                 src.document if src else None,
                 dict(r.facts or {}),
                 _param_sources(cp, r.layer_id, r.rule_id),
+                mechanism_of(cp, r.layer_id) if layer else "ratio",
+                _why_nothing(
+                    cp, r.layer_id, r.rule_id, r.paid_fen, dict(r.facts or {}), entry.level
+                )
+                if layer
+                else None,
+                *_rule_names(cp, r.layer_id, r.rule_id),
             )
         )
     acc = accs.load(session, cp, person.id, person.household_id, entry.year)
@@ -364,6 +415,8 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
         layers=views,
         accumulators=acc.as_dict(cp),
         pay_later=entry.entry_kind == EntryKind.SETTLEMENT and pays_later(cp, accs.facts_of(entry)),
+        policy_title_en=cp.policy.title_en,
+        policy_title_zh=cp.policy.title_zh,
     )
 
 

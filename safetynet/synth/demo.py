@@ -74,6 +74,9 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
     return created
 
 
+BUILD_STEPS = 5  # the messages build_demo says while it builds a county
+
+
 def build_demo(
     url: str,
     engine: Engine,
@@ -82,7 +85,8 @@ def build_demo(
     seed: int = 1,
     say: Callable[[str], None] = print,
 ) -> bool:
-    """Build the demo county if the database is empty; True when it was built."""
+    """Build the demo county if the database is empty; True when it was built. ``say`` hears
+    the start of each of the :data:`BUILD_STEPS` steps (a progress display counts them)."""
     upgrade_to_head(url)
     if not is_empty(engine):
         ensure_demo_users(engine)
@@ -91,8 +95,10 @@ def build_demo(
     county = generate(persons, seed=seed, year=DEMO_YEAR)
     say("loading it into the database")
     load_county(engine, county)
-    say("settling the year's claims")
+    say(f"settling the year's claims ({DEMO_YEAR})")
     settle_year(engine, DEMO_YEAR)
+    say("updating the database's statistics")
     refresh_statistics(engine)
+    say("creating the demo users")
     ensure_demo_users(engine)
     return True

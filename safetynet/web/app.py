@@ -26,9 +26,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import safetynet
 import safetynet.web.routes as routes_pkg
 from safetynet.config import Settings, get_settings
+from safetynet.derived.snapshot import warm
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
+from safetynet.web.csp import ContentSecurityPolicy
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
 from safetynet.web.throttle import LoginThrottle
@@ -43,6 +45,7 @@ async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
     the first claim at the window is as fast as the others. A policy that does not load
     stops the server here, not at the first patient."""
     await run_in_threadpool(warm_up)
+    await run_in_threadpool(warm, _app.state.engine)  # the bureau pages' snapshot, if any
     yield
 
 
@@ -99,7 +102,7 @@ def create_app(
         title="SafetyNet",
         version=safetynet.__version__,
         description="One-stop settlement of medical bills through every layer of protection.",
-        docs_url="/api/docs",
+        docs_url=None,  # served by routes/api_docs.py from the packaged Swagger UI
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -110,6 +113,7 @@ def create_app(
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )
 
+    app.add_middleware(ContentSecurityPolicy, hashed_paths=("/api/docs",))
     app.add_middleware(LocaleAndHeaders)
     # added last = outermost: the session exists before the locale middleware runs
     app.add_middleware(

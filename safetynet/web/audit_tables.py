@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from safetynet.exports.table import Column, Table
 from safetynet.store.models.security import AuditEvent
 from safetynet.web.i18n import translations
+from safetynet.web.labels import AUDIT_ACTION, AUDIT_TARGET, named
 
 
 def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = None) -> Table:
@@ -22,7 +23,8 @@ def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = No
         Column("client", _("Client address"), "text", 16),
     ]
     rows = [
-        (e.at.date(), e.at.strftime("%H:%M:%S"), e.username or "", e.action, e.target,
+        (e.at.date(), e.at.strftime("%H:%M:%S"), e.username or "", named(AUDIT_ACTION, e.action, _),
+         named(AUDIT_TARGET, e.target, _),
          e.target_id or "", e.client or "")
         for e in events
     ]  # fmt: skip

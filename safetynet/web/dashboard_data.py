@@ -17,6 +17,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, RegionLevel, code
+from safetynet.derived.memo import remembered
 from safetynet.exports.table import Column, Table
 from safetynet.indicators.compute import IndicatorQuery
 from safetynet.indicators.definitions import Definition
@@ -159,7 +160,11 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
         if c != region_code
     ]
     ratios = [r["ratio"] for r in regions if r["ratio"] is not None]
-    oop = oop_distribution(frames)
+    oop = (
+        oop_distribution(frames)
+        if frames.version is None
+        else remembered(("oop", frames.version), lambda: oop_distribution(frames))
+    )
     bands = band_labels()
     oop_rows = [
         {"band": bands[b], "poor": int(p), "others": int(o)}

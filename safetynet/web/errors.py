@@ -97,13 +97,20 @@ def _json(status: int, code: str, message: str, field: str | None = None) -> JSO
     )
 
 
-def _page(request: Request, status: int, code: str, message: str) -> Response:
-    from safetynet.web.templating import render
+def _page(
+    request: Request, status: int, code: str, message: str, field: str | None = None
+) -> Response:
+    """The error page, its message in the user's language (:mod:`safetynet.web.messages`)."""
+    from safetynet.web.messages import error_text
+    from safetynet.web.templating import gettext_for, render
 
+    user = getattr(request.state, "user", None)
+    role = user.role.value if user is not None else None
+    text = error_text(code, message, field, gettext_for(request), role=role)
     return render(
         request,
         "error.html",
-        {"status": status, "code": code, "message": message, "title": TITLES.get(status, "")},
+        {"status": status, "code": code, "message": text, "title": TITLES.get(status, "")},
         status=status,
     )
 
@@ -120,7 +127,7 @@ def _answer(
         return _operation_outcome(status, code, message, field, exc)
     if is_api(request):
         return _json(status, code, message, field)
-    return _page(request, status, code, message)
+    return _page(request, status, code, message, field)
 
 
 def install(app: FastAPI) -> None:
@@ -176,7 +183,7 @@ def install(app: FastAPI) -> None:
             return _operation_outcome(400, "param_invalid", message, None, FhirError(issues, 400))
         if is_api(request):
             return _answer(request, 422, "invalid", message, loc or None)
-        return _page(request, 422, "invalid", message)
+        return _page(request, 422, "invalid", message, loc or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -64,3 +64,35 @@ POOL = {
     "out_of_pocket": N_("out of pocket"),
     "highest_level": N_("highest level"),
 }
+AUDIT_ACTION = {
+    "read": N_("read"),
+    "search": N_("searched"),
+    "export": N_("exported"),
+    "settle": N_("settled"),
+    "refund": N_("refunded"),
+    "login": N_("logged in"),
+    "login_failed": N_("failed login"),
+    "logout": N_("logged out"),
+    "create": N_("created"),
+    "update": N_("changed"),
+    "password": N_("changed the password"),
+    "password_change": N_("changed the password"),
+}
+AUDIT_TARGET = {
+    "person": N_("person"),
+    "settlement": N_("settlement"),
+    "user": N_("user"),
+    "notice": N_("public notice"),
+    "indicators": N_("indicators"),
+    "dashboard": N_("dashboard"),
+    "summary": N_("annual summary"),
+    "overview": N_("overview"),
+    "audit": N_("audit log"),
+    "persons": N_("persons"),
+    "claim": N_("claim"),
+}
+
+
+def named(names: dict[str, str], code: str, gettext) -> str:  # type: ignore[no-untyped-def]
+    """A code's translated name, or the code itself when it has none (an older log entry)."""
+    return gettext(names[code]) if code in names else code

@@ -144,7 +144,7 @@ def lines_table(notice: Notice, locale: str) -> Table:
     columns = [
         *([Column("village_name", _("Village"), "text", 8)] if grouped else []),
         Column("name", _("Name"), "text", 9),
-        Column("resident_id", _("Resident ID"), "text", 19),
+        Column("resident_id", _("Resident ID"), "text", 22),  # fits the CJK font's digits
         Column("category", _("Person category"), "text", 10),
         Column("institution_name", _("Institution"), "text", 15),
         Column("kind", _("Kind of care"), "text", 10),
@@ -188,11 +188,44 @@ def notice_tables(notice: Notice, locale: str) -> list[Table]:
     return [*([summary] if summary else []), lines_table(notice, locale)]
 
 
+def village_tables(notice: Notice, locale: str) -> list[Table]:
+    """The reimbursements one village at a time, for the notice board of each: a table per
+    village, titled with its township and village and the notice's period, its lines and
+    its subtotal."""
+    _ = _tr(locale)
+    lines = lines_table(notice, locale)
+    if notice.is_empty or notice.group_level is None:
+        return [lines]
+    columns = [c for c in lines.columns if c.key != "village_name"]
+    keys = [c.key for c in columns]
+    money = notice.money_columns
+    words = [c.key for c in columns if c.kind == "text"]
+    text = _line_text(notice, locale).with_columns(pl.col(words).fill_null(""))
+    out = []
+    for (code,), part in text.group_by(["village_code"], maintain_order=True):
+        first = part.row(0, named=True)
+        place = [first["village_name"]]
+        if notice.group_level.value == "township":
+            place.insert(0, first["group_name"])
+        sums = {k: int(part[k].sum()) for k in money}
+        subtotal = {**sums, keys[0]: _("Subtotal")}
+        rows = [*part.select(keys).iter_rows(), tuple(subtotal.get(k, "") for k in keys)]
+        title = f"{' '.join(place)} · {period_label(notice, locale)}"
+        out.append(Table(title, columns, rows, note=notice_title(notice, locale),
+                         strong={len(rows) - 1}, sheet=str(code)))  # fmt: skip
+    return out
+
+
 def notice_pdf(notice: Notice, locale: str) -> bytes:
+    """The notice as a village notice board needs it: the summary by township or village
+    first, then every village on a page of its own (its lines and subtotal, titled with
+    the village)."""
+    summary = summary_table(notice, locale)
     return write_pdf(
         notice_title(notice, locale),
-        notice_tables(notice, locale),
+        [*([summary] if summary else []), *village_tables(notice, locale)],
         subtitle=notice_subtitle(notice, locale),
+        page_break=True,
     )
 
 

@@ -12,15 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safetynet.exports.table import Column, Table
-from safetynet.registry.lookup import ClaimRow, PersonRecord
+from safetynet.registry.lookup import ClaimRow, Found, PersonRecord
 from safetynet.registry.masking import masked_identity
-from safetynet.store.models import Person
 from safetynet.store.models.ledger import EntryKind
 from safetynet.web import labels
 from safetynet.web.i18n import translations
 
 
-def persons_table(found: Sequence[Person], masked: bool, locale: str, note: str | None) -> Table:
+def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str | None) -> Table:
     """The search results; names, resident IDs and birth dates masked when ``masked``."""
     _ = translations(locale).gettext
     columns = [
@@ -30,17 +29,22 @@ def persons_table(found: Sequence[Person], masked: bool, locale: str, note: str 
         Column("birth_year", _("Year of birth"), "text", 10)
         if masked
         else Column("birth_date", _("Birth date"), "date"),
-        Column("region_code", _("Region"), "text", 14),
+        Column("age", _("Age"), "count"),
+        Column("village", _("Village"), "text", 14),
+        Column("status", _("Poverty status"), "text", 18),
     ]
+    sep = "、" if locale == "zh_Hans" else ", "
     rows = []
-    for p in found:
+    for f in found:
+        p = f.person
         shown = (
             masked_identity(p.name, p.resident_id, p.birth_date)
             if masked
             else (p.name, p.resident_id, p.birth_date)
         )
         sex = _(labels.SEX.get(p.sex.value, p.sex.value))
-        rows.append((shown[0], shown[1], sex, shown[2], p.region_code))
+        status = sep.join(_(labels.STATUS[s]) for s in sorted(f.statuses))
+        rows.append((shown[0], shown[1], sex, shown[2], f.age, f.village, status))
     return Table(_("Persons"), columns, list(rows), note=note)
 
 

@@ -15,6 +15,7 @@ from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, allows
 from safetynet.web import labels
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
+from safetynet.web.messages import error_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -41,12 +42,24 @@ env = Environment(
 env.globals["labels"] = labels
 
 
+def _slip_globals() -> None:
+    """The slip's wording of each layer (imported late: it needs the settlement service)."""
+    from safetynet.web import slip_text
+
+    env.globals["slip_text"] = slip_text
+    env.globals["rule_label"] = slip_text.rule_label
+
+
+_slip_globals()
+
+
 def may(user: Any, permission: str) -> bool:
     """In templates: ``may(user, "report.read")`` — the user's role grants the permission."""
     return user is not None and allows(user.role, Permission(permission))
 
 
 env.globals["may"] = may
+env.globals["error_text"] = error_text
 env.filters.update(
     yuan=yuan, percent=percent, iso=iso, mask_name=mask_name, mask_id=mask_resident_id
 )

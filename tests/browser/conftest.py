@@ -57,3 +57,47 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     pg = context.new_page()
     yield pg
     context.close()
+
+
+ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township")
+
+
+@pytest.fixture(scope="session")
+def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Every page of every role, in both languages, at 1024 and 1366 px (the bureau's at
+    1920 px too, the township staff's pages at 390 px): one context per role and language,
+    screenshots in the pytest tmp dir (``walk/``)."""
+    from tests.browser.walk import (
+        CSP_LISTENER,
+        DESKTOP,
+        PHONE,
+        PHONE_PAGES,
+        WIDE,
+        log_in,
+        pages,
+        sample,
+        visit,
+    )
+
+    shots = tmp_path_factory.mktemp("walk")
+    x = sample(county_engine)
+    visits = []
+    import os
+
+    for role in os.environ.get("WALK_ROLES", ",".join(ROLES)).split(","):
+        for locale in ("zh_Hans", "en"):
+            context = browser.new_context(base_url=server, locale="zh-CN")
+            context.add_init_script(CSP_LISTENER)
+            page = context.new_page()
+            if role == "anonymous":
+                page.goto(f"/locale/{locale}?next=/login")
+            else:
+                log_in(page, role, locale)
+            for width in (*DESKTOP, WIDE) if role == "bureau" else DESKTOP:
+                for url in pages(role, x):
+                    visits.append(visit(page, role, locale, width, url, shots))
+            if role == "township":
+                for url in (*PHONE_PAGES, f"/persons?q={x.name}", f"/persons/{x.resident_id}"):
+                    visits.append(visit(page, role, locale, PHONE, url, shots))
+            context.close()
+    return visits

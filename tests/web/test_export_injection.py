@@ -77,7 +77,7 @@ def test_markup_in_a_name_is_printed_as_text_on_the_slip(
         assert r.status_code == 200, r.text
         text, reader = _pdf(r.content)
         _assert_inert(reader)
-        assert f"{name} · {resident_id}" in text
+        assert f"{name} · {resident_id}" in re.sub(r"\s+", " ", text)  # however it wraps
 
 
 def test_markup_in_an_institution_name_is_text_on_the_slip(

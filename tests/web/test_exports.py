@@ -185,8 +185,8 @@ def test_the_search_workbook_has_translated_labels_and_dates(
     assert (
         sheet.header
         == {
-            "en": ["Name", "Resident ID", "Sex", "Birth date", "Region"],
-            "zh_Hans": ["姓名", "身份证号", "性别", "出生日期", "地区"],
+            "en": ["Name", "Resident ID", "Sex", "Birth date", "Age", "Village", "Poverty status"],
+            "zh_Hans": ["姓名", "身份证号", "性别", "出生日期", "年龄", "村", "贫困属性"],
         }[locale]
     )
     born = sheet.rows[0][3]
@@ -271,7 +271,8 @@ def test_the_audit_workbook_is_the_pages_events(
         }[locale]
     )
     assert sheet.rows and {r[5].value for r in sheet.rows} == {rid}
-    assert any(r[2].value == "auditor" and r[3].value == "read" for r in sheet.rows)
+    read = {"en": "read", "zh_Hans": "查看"}[locale]  # the action by name, in the language
+    assert any(r[2].value == "auditor" and r[3].value == read for r in sheet.rows)
     day = sheet.rows[0][0]
     assert isinstance(day.value, datetime) and day.number_format == DATE
     assert f"{day.value.date().isoformat()} {sheet.rows[0][1].value}" in page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import polars as pl
 import typer
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 console = Console()
 err = Console(stderr=True)
 policy_app = typer.Typer(help="Policy files: list, check and show them.", no_args_is_help=True)
+_T = TypeVar("_T")
 LANG_HELP = "Language of the output: zh_Hans (default) or en."
 # Sources' confidence, as users read it (English message ids; the Chinese in messages.po).
 CONFIDENCE = {"doc": N_("in the document"), "compiled": N_("from a compilation"),
@@ -129,29 +130,47 @@ def policy_show(
     console.print(table)
 
 
-def _settle(cp, claims: Path, lang: str = "en"):  # type: ignore[no-untyped-def]
-    from safetynet.claims.fileformat import ClaimFileRejected
-    from safetynet.claims.settle_file import settle_claims
-
-    try:
-        return settle_claims(cp, claims)
-    except ClaimFileRejected as exc:
-        _ = gettext_for(lang)
-        err.print(_red_green("red", _("claims rejected, nothing settled")))
-        err.print(exc.text(lang), markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-
-
 def default_results_path(claims: Path) -> Path:
     """Where ``settle`` writes without ``--out``: the current directory, named after the
     claims file (``claims.jsonl`` → ``claims.settled.jsonl``)."""
     return Path.cwd() / f"{claims.stem}.settled{claims.suffix}"
 
 
+ENGINE_HELP = "process (this machine, household batches) or spark."
+MASTER_HELP = "Spark master URL with --engine spark (local[*], spark://host:7077, yarn)."
+BATCH_HELP = "Claims per household batch in process (memory is bounded by the batch)."
+
+
+def _scaled(what: str, lang: str, run: Callable[[], _T]) -> _T:
+    """Run a scale-out call; bad claims and an unavailable Spark are exit 2 with the reason."""
+    from safetynet.claims.fileformat import ClaimFileRejected
+    from safetynet.scaleout.spark import SparkUnavailable
+
+    _ = gettext_for(lang)
+    try:
+        return run()
+    except ClaimFileRejected as exc:
+        err.print(_red_green("red", _(what)))
+        err.print(exc.text(lang), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except SparkUnavailable as exc:
+        err.print(_red_green("red", _("Spark unavailable")))
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _engine(engine: str) -> None:
+    if engine not in ("process", "spark"):
+        err.print(f"--engine {engine}: process | spark", markup=False)
+        raise typer.Exit(2)
+
+
 def settle(
     policy: str = typer.Option(..., "--policy", "-p", help="Policy file or shipped name."),
-    claims: Path = typer.Option(..., "--claims", "-c", help="Claims, .jsonl or .parquet."),
-    out: Path = typer.Option(
+    claims: str = typer.Option(
+        ..., "--claims", "-c", help="Claims, .jsonl or .parquet (with Spark: any URL it reads)."
+    ),
+    out: str = typer.Option(
         None,
         "--out",
         "-o",
@@ -159,60 +178,88 @@ def settle(
         "directory).",
     ),
     lang: str = typer.Option("zh_Hans", "--lang", help=LANG_HELP),
+    engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
+    master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
 ) -> None:
     """Settle a claim file through every layer of a policy; write each claim's layers."""
-    from safetynet.claims.settle_file import layer_ids, write_results
     from safetynet.policy.labels import layer_name
+    from safetynet.scaleout import spark, stream
 
     _ = _lang(lang)
+    _engine(engine)
     cp = _compiled(policy, lang)
-    results = _settle(cp, claims, lang)
-    out = out or default_results_path(claims)
-    write_results(results, out)
+    target = out or str(default_results_path(Path(claims)))
+    if engine == "spark":  # paths stay strings: hdfs://, s3a://
+        nothing = N_("claims rejected, nothing settled")
+        run = _scaled(nothing, lang, lambda: spark.settle(cp, claims, target, master=master))
+        done = _("%(n)s claims settled on Spark (%(master)s, %(k)s partitions) in %(s)s s")
+        values = {"n": f"{run.claims:,}", "master": master, "k": run.partitions}
+        console.print(done % {**values, "s": f"{run.seconds:.1f}"}, markup=False)
+        where = _("results written to %(path)s") % {"path": target}
+        console.print(where, markup=False, highlight=False, soft_wrap=True)
+        return
+    totals = _scaled(
+        N_("claims rejected, nothing settled"),
+        lang,
+        lambda: stream.settle_file(cp, Path(claims), Path(target), batch_claims=batch_claims),
+    )
     title = _("%(n)s claims under %(policy)s") % {
-        "n": f"{results.height:,}", "policy": _title(cp.policy, lang)
+        "n": f"{totals.claims:,}", "policy": _title(cp.policy, lang)
     }  # fmt: skip
     table = Table(_("layer"), _("paid (yuan)"), title=title)
-    for lid in layer_ids(results):
-        table.add_row(layer_name(cp, lid, lang), fmt_yuan(int(results[f"pay_{lid}"].sum())))
-    deducted = fmt_yuan(int(results["deducted_fen"].sum()))
-    table.add_row(_("institutions (review deductions)"), deducted)
-    table.add_row(_("patients (out of pocket)"), fmt_yuan(int(results["out_of_pocket_fen"].sum())))
-    table.add_row(
-        "[bold]" + escape(_("total cost")) + "[/bold]", fmt_yuan(int(results["total_fen"].sum()))
-    )
+    for lid, paid in totals.layers.items():
+        table.add_row(layer_name(cp, lid, lang), fmt_yuan(paid))
+    table.add_row(_("institutions (review deductions)"), fmt_yuan(totals.deducted))
+    table.add_row(_("patients (out of pocket)"), fmt_yuan(totals.out_of_pocket))
+    table.add_row("[bold]" + escape(_("total cost")) + "[/bold]", fmt_yuan(totals.total))
     console.print(table)
-    where = _("results written to %(path)s") % {"path": out.resolve()}
+    where = _("results written to %(path)s") % {"path": Path(target).resolve()}
     console.print(where, markup=False, highlight=False, soft_wrap=True)
 
 
 def simulate(
     base: str = typer.Option(..., "--base", "-b", help="Base policy file or shipped name."),
     reform: str = typer.Option(..., "--reform", "-r", help="Reform policy (often `extends` base)."),
-    claims: Path = typer.Option(..., "--claims", "-c", help="Claims, .jsonl or .parquet."),
+    claims: str = typer.Option(
+        ..., "--claims", "-c", help="Claims, .jsonl or .parquet (with Spark: any URL it reads)."
+    ),
     xlsx: Path = typer.Option(None, "--xlsx", help="Also write the comparison to this workbook."),
     catastrophic: str = typer.Option(
         "10000", help="Annual out-of-pocket (yuan) above which a person counts as catastrophic."
     ),
     lang: str = typer.Option("zh_Hans", "--lang", help=LANG_HELP),
+    engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
+    master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
 ) -> None:
     """Replay the same claims under a base and a reform policy and compare them."""
     from safetynet.exports.table import display
     from safetynet.policy.schema import LayerType
+    from safetynet.scaleout import spark, stream
     from safetynet.simulation.compare import compare
     from safetynet.simulation.export import TITLE, comparison_tables
     from safetynet.simulation.export import write_xlsx as write_tables
 
     _ = _lang(lang)
+    _engine(engine)
     cb, cr = _compiled(base, lang), _compiled(reform, lang)
-    rb, rr = _settle(cb, claims, lang), _settle(cr, claims, lang)
+    nothing = N_("claims rejected, nothing compared")
+    if engine == "spark":
+        rb, rr, _run = _scaled(nothing, lang, lambda: spark.simulate(cb, cr, claims, master=master))
+    else:  # one pass over the claims: each batch prepared once, settled under both
+        rb, rr = _scaled(
+            nothing,
+            lang,
+            lambda: stream.simulate_file(cb, cr, Path(claims), batch_claims=batch_claims),
+        )
     policies = (cb.policy, cr.policy)
     basic = tuple(dict.fromkeys(
         la.id for p in policies for la in p.layers if la.type == LayerType.BASIC
     ))  # fmt: skip
     cmp = compare(rb, rr, to_fen(catastrophic), basic)
     values = {"base": _title(cb.policy, lang), "reform": _title(cr.policy, lang),
-              "claims": claims.name}  # fmt: skip
+              "claims": Path(claims).name}  # fmt: skip
     title = _(TITLE) % values
     console.print(title, markup=False, highlight=False)
     for table in comparison_tables(cmp, title, lang, policies):  # the workbook's sheets

@@ -48,13 +48,14 @@ def demo(
 ) -> None:
     """Build a synthetic county into the embedded database if it has none, create the
     demo users, and serve the web app."""
+    from safetynet.cli.progress import DemoProgress
     from safetynet.store.db import engine_for
     from safetynet.synth.demo import DEMO_PASSWORD, DEMO_USERS, build_demo
 
     s = demo_settings()
     engine = engine_for(s.database_url)
-    with console.status("preparing the demo database") as status:
-        built = build_demo(s.database_url, engine, persons=persons, say=status.update)
+    with DemoProgress(console) as progress:
+        built = build_demo(s.database_url, engine, persons=persons, say=progress.step)
     console.print(("built" if built else "using") + f" the demo database {s.database_url}")
     table = Table("username", "role", title=f"demo logins (password: {DEMO_PASSWORD})")
     for u in DEMO_USERS:

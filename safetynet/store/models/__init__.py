@@ -3,6 +3,7 @@
 from safetynet.store.models.base import Base
 from safetynet.store.models.catalogs import CatalogItem, Diagnosis, DiseaseList, DiseaseListEntry
 from safetynet.store.models.claims import Claim, ClaimItem
+from safetynet.store.models.derived import DerivedRevision
 from safetynet.store.models.early_warning import (
     EarlyWarning,
     HouseholdIncome,
@@ -31,6 +32,7 @@ __all__ = [
     "CatalogItem",
     "Claim",
     "ClaimItem",
+    "DerivedRevision",
     "Diagnosis",
     "DiseaseList",
     "DiseaseListEntry",

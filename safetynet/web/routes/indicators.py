@@ -20,6 +20,7 @@ from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
+from safetynet.web.i18n import N_, translations
 from safetynet.web.routes.dashboard import year_or_latest
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
@@ -30,8 +31,17 @@ router = APIRouter()
 Found = tuple[IndicatorResult | None, str, int | None]  # result, region code, year
 
 
+# what the page says of a query it cannot answer, by the field at fault
+QUERY_PROBLEMS = {
+    "period": N_("There is no such period: choose year, quarter or month."),
+    "by": N_("The region cannot be broken down this way: choose a level below it."),
+    "region": N_("There is no region %(value)s."),
+    "policy": N_("The ledger names a policy that is not installed; ask the administrator."),
+}
+
+
 def _result(db: Session, user: User, region: str | None, year: int | None, period: str,
-            by: str | None, by_category: bool) -> Found:  # fmt: skip
+            by: str | None, by_category: bool, locale: str = "en") -> Found:  # fmt: skip
     code = region_in_scope(db, user, region)
     year = year_or_latest(db, year)
     if year is None:
@@ -41,7 +51,10 @@ def _result(db: Session, user: User, region: str | None, year: int | None, perio
     except NoData:
         return None, code, year
     except IndicatorError as exc:
-        raise WebError(400, "indicator_query", exc.message, field=exc.field) from None
+        value = code if exc.field == "region" else ""
+        text = QUERY_PROBLEMS.get(exc.field)
+        message = translations(locale).gettext(text) % {"value": value} if text else exc.message
+        raise WebError(400, "indicator_query", message, field=exc.field) from None
 
 
 def _cells(table: Table) -> list[list[tuple[str, bool]]]:
@@ -63,7 +76,8 @@ def indicators_page(
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    result, code, year = _result(db, user, region, year, period, by, by_category)
+    locale = locale_of(request)
+    result, code, year = _result(db, user, region, year, period, by, by_category, locale)
     record_read(
         request,
         db,
@@ -72,7 +86,6 @@ def indicators_page(
         target_id=code,
         detail={"year": year, "period": period, "by": by},
     )
-    locale = locale_of(request)
     shown = tables(result, locale) if result else []
     context = {
         "result": result,
@@ -97,7 +110,8 @@ def indicators_xlsx(
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    result, code, year = _result(db, user, region, year, period, by, by_category)
+    locale = locale_of(request)
+    result, code, year = _result(db, user, region, year, period, by, by_category, locale)
     if result is None:
         raise WebError(404, "no_data", f"no enrollment and no settlements in {year}", field="year")
     return xlsx_download(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -40,34 +40,42 @@ from safetynet.web.security import require
 from safetynet.web.templating import gettext_for, locale_of, render
 
 router = APIRouter()
-HTML_LINES = 1_000  # lines shown on the page; the downloads hold every line
+PAGE_LINES = 200  # lines of the reimbursements table per page; the downloads hold every line
 
 
 @dataclass
 class HtmlTable:
-    """A notice table as the page shows it: cells as text, numbers flagged for alignment."""
+    """A notice table as the page shows it: cells as text, numbers flagged for alignment;
+    one page of a long table, with the total row always at its end."""
 
     table: Table
     cells: list[list[tuple[str, bool]]]
     strong: set[int]
-    hidden: int  # lines left out of the page (in the downloads)
+    page: int = 1  # 1-based
+    pages: int = 1
+    first: int = 1  # the first and last line shown (1-based, of the lines before the total)
+    last: int = 0
+    lines: int = 0  # all lines before the total
 
 
-def _html(table: Table) -> HtmlTable:
+def _html(table: Table, page: int = 1) -> HtmlTable:
     rows = list(table.rows)
     strong = set(table.strong)
-    hidden = 0
-    if len(rows) > HTML_LINES + 1:  # keep the first lines and the total
-        hidden = len(rows) - HTML_LINES - 1
-        rows = [*rows[:HTML_LINES], rows[-1]]
-        strong = {i for i in strong if i < HTML_LINES} | {HTML_LINES}
+    lines = max(len(rows) - 1, 0)  # the last row is the total
+    pages = max((lines + PAGE_LINES - 1) // PAGE_LINES, 1)
+    page = min(max(page, 1), pages)
+    start, end = 0, len(rows)
+    if lines > PAGE_LINES:  # this page's lines and the total
+        start, end = (page - 1) * PAGE_LINES, min(page * PAGE_LINES, lines)
+        rows = [*rows[start:end], rows[-1]]
+        strong = {i - start for i in strong if start <= i < end} | {len(rows) - 1}
     numeric = [c.kind in NUMERIC for c in table.columns]
     cells = [
         [("" if v in (None, "") else display(v, c.kind), n)
          for c, v, n in zip(table.columns, row, numeric, strict=True)]
         for row in rows
     ]  # fmt: skip
-    return HtmlTable(table, cells, strong, hidden)
+    return HtmlTable(table, cells, strong, page, pages, start + 1, min(end, lines), lines)
 
 
 def _audit_page(request: Request, db: Session, user: User, notice: Notice) -> None:
@@ -102,6 +110,7 @@ def notice_page(
     request: Request,
     region: str | None = None,
     month: str | None = None,
+    page: int = Query(1, ge=1, le=100_000),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -129,11 +138,12 @@ def notice_page(
         return render(request, "notice.html", context, status=400)
     locale = locale_of(request)
     _audit_page(request, db, user, notice)
+    tables = notice_tables(notice, locale)
     context.update(
         notice=notice,
         title=notice_title(notice, locale),
         subtitle=notice_subtitle(notice, locale),
-        tables=[_html(t) for t in notice_tables(notice, locale)],
+        tables=[_html(t, page if t is tables[-1] else 1) for t in tables],
         query=f"region={notice.region_code}&month={notice.period}",
     )
     return render(request, "notice.html", context)

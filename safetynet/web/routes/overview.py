@@ -25,10 +25,19 @@ def layer_names(db: Session, year: int | None) -> dict[str, tuple[str, str]]:
     """Layer id → (English, Chinese) name, from the policies the year's ledger used."""
     from sqlalchemy import select
 
+    from safetynet.derived import views
+    from safetynet.derived.snapshot import current
+
     names: dict[str, tuple[str, str]] = {}
     if year is None:
         return names
-    for pid in db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year)):
+    snap = current(db.connection())
+    policies = (
+        views.ledger_policies(snap, year)
+        if snap is not None
+        else db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year))
+    )
+    for pid in policies:
         cp = policy_by_id(pid)
         if cp is not None:
             for layer in cp.policy.layers:
@@ -44,6 +53,10 @@ def home(
     db: Session = Depends(get_db),
 ) -> Response:
     if not allows(user.role, Permission.REPORT_READ):
+        if allows(user.role, Permission.CLAIM_SETTLE):  # a clerk starts at the window
+            from safetynet.web.routes.window import landing
+
+            return landing(request, db, user)
         return RedirectResponse("/persons", status_code=303)
     ov = overview(db, user.region_code, year)
     region = db.get(Region, user.region_code)

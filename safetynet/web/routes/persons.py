@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
-from safetynet.registry.lookup import find_persons, person_record
+from safetynet.policy.labels import pool_name
+from safetynet.registry.lookup import describe, find_persons, person_record
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
@@ -51,12 +52,23 @@ def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, s
     return out
 
 
+def named_accumulator_tables(tables: list, locale: str) -> list:  # type: ignore[type-arg]
+    """The page's view of :func:`accumulator_tables`: the policy by its title and every pool
+    by its name in the user's language, never by id."""
+    out = []
+    for year, policy_id, rows in tables:
+        cp = policy_by_id(policy_id)
+        title = cp.policy.title_zh if locale == "zh_Hans" else cp.policy.title_en
+        out.append((year, title, [(pool_name(cp, pool, locale), v) for pool, _, v in rows]))
+    return out
+
+
 def sees_masked(user: User) -> bool:
     """Users without the unmasked person permission (analysts) see names and IDs masked."""
     return not allows(user.role, Permission.PERSON_READ)
 
 
-_ID_QUERY = re.compile(r"\d{6,17}[\dXx]?")
+_ID_QUERY = re.compile(r"\d{4,17}[\dXx]?")  # as registry.lookup reads an ID prefix
 
 
 def find_for(db: Session, user: User, q: str) -> list[Person]:
@@ -71,10 +83,10 @@ def find_for(db: Session, user: User, q: str) -> list[Person]:
 def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Person], Table]:
     """The persons of the user's region matching ``q`` and the table the page and the
     workbook show of them (masked for masked users; their query is not repeated)."""
-    found = find_for(db, user, q)
+    found = describe(db, find_for(db, user, q), date.today())
     masked = sees_masked(user)
     note = None if masked else translations(locale).gettext("Search: %(q)s") % {"q": q}
-    return found, persons_table(found, masked, locale, note)
+    return [f.person for f in found], persons_table(found, masked, locale, note)
 
 
 @router.get("/persons", include_in_schema=False)
@@ -134,7 +146,9 @@ def person_page(
         "person.html",
         {
             "r": record,
-            "acc_tables": accumulator_tables(db, person, record.accumulators),
+            "acc_tables": named_accumulator_tables(
+                accumulator_tables(db, person, record.accumulators), locale_of(request)
+            ),
             "can_settle": allows(user.role, Permission.CLAIM_SETTLE),
         },
     )

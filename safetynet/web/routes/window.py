@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import CatalogItem, Institution, Settlement
+from safetynet.store.models import CatalogItem, Claim, Institution, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.access import (
     check_submission,
@@ -37,7 +37,8 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
 from safetynet.web.security import check_csrf, require
-from safetynet.web.templating import render
+from safetynet.web.slip_data import slip_of
+from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 EMPTY_ROWS = 6
@@ -82,7 +83,7 @@ def _submission(form: FormClaim) -> ClaimSubmission:
             raise SettlementError(
                 "item_invalid", f"item row {i}: amount or quantity is not a number", field="items"
             ) from None
-        items.append({"code": code.strip(), "quantity": quantity, "amount": value})
+        items.append({"code": code.strip().upper(), "quantity": quantity, "amount": value})
     try:
         return ClaimSubmission.model_validate(
             {
@@ -110,7 +111,7 @@ def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: o
         )
     ).all()
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
-    rows = max(EMPTY_ROWS, len([c for c in form.item_code if c]))  # type: ignore[attr-defined]
+    rows = max(EMPTY_ROWS, len(form.item_code))  # type: ignore[attr-defined]
     return render(
         request,
         "window.html",
@@ -121,19 +122,40 @@ def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: o
             "institutions": institutions_for(db, user),
             "kinds": [k.value for k in ClaimKind],
             "catalog": catalog,
+            "names": {code: (name, cls.value) for code, name, cls in catalog},
             **extra,
         },
         status=status,
     )
 
 
+RECENT = 15  # the clerk's latest settlements on the window's landing
+
+
+def landing(request: Request, db: Session, user: User) -> Response:
+    """The window's landing: find the patient (ID digits, name or household number), and the
+    clerk's latest settlements with their slips."""
+    recent = db.execute(
+        select(Settlement.id, Settlement.claim_date, Settlement.entry_kind, Settlement.paid_fen,
+               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no)
+        .join(Person, Person.id == Settlement.person_id)
+        .join(Claim, Claim.id == Settlement.claim_id)
+        .where(Settlement.created_by == user.username)
+        .order_by(Settlement.id.desc())
+        .limit(RECENT)
+    ).all()  # fmt: skip
+    return render(request, "window_home.html", {"recent": recent})
+
+
 @router.get("/window", include_in_schema=False)
 def window(
     request: Request,
-    resident_id: str,
+    resident_id: str = "",
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:
+    if not resident_id.strip():
+        return landing(request, db, user)
     form = FormClaim(
         resident_id=resident_id,
         institution_code=user.institution_code or "",
@@ -166,6 +188,24 @@ def _form(
         discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
         item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
     )  # fmt: skip
+
+
+@router.get("/window/items/{code}", include_in_schema=False)
+def catalog_item(
+    code: str,
+    user: User = Depends(require(Permission.CLAIM_SETTLE)),
+    db: Session = Depends(get_db),
+) -> JSONResponse:
+    """One catalog item by code, for the window's item rows (its name as the code is typed)."""
+    item = db.get(CatalogItem, code.strip().upper()[:32])
+    if item is None:
+        return JSONResponse(
+            {"error": {"code": "item_unknown", "message": f"no catalog item {code!r}"}}, 404
+        )
+    return JSONResponse({
+        "code": item.code, "name": item.name, "class": item.item_class.value,
+        "self_pay_bp": item.self_pay_bp, "essential": item.essential,
+    })  # fmt: skip
 
 
 @router.post("/window/preview", include_in_schema=False)
@@ -222,12 +262,11 @@ def slip(
     entry, _person = settlement_in_region(db, user, settlement_id)
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
-    inst = db.get(Institution, view.institution_code)
     record_read(request, db, user, target="settlement", target_id=str(settlement_id))
     return render(
         request,
         "slip.html",
-        {"view": view, "entry": entry, "institution": inst, "refunded_by": refunded},
+        {"slip": slip_of(db, entry, view, locale_of(request)), "refunded_by": refunded},
     )
 
 
@@ -244,12 +283,9 @@ def slip_pdf_page(
 def slip_pdf_response(request: Request, db: Session, user: User, entry: Settlement) -> Response:
     """The slip as a PDF download in the request's language (audited as a read)."""
     from safetynet.web.slip_pdf import slip_pdf
-    from safetynet.web.templating import locale_of
 
-    view = service.settlement_view(db, entry.id)
-    inst = db.get(Institution, view.institution_code)
-    pdf = slip_pdf(view, inst.name if inst else view.institution_code, entry.created_by,
-                   locale_of(request))  # fmt: skip
+    locale = locale_of(request)
+    pdf = slip_pdf(slip_of(db, entry, service.settlement_view(db, entry.id), locale), locale)
     record_read(
         request, db, user, target="settlement", target_id=str(entry.id), detail={"format": "pdf"}
     )
@@ -278,6 +314,7 @@ def refund(
         view = service.refund(wdb, settlement_id, user=user.username, reason=reason.strip())
         audit.record(
             wdb, username=user.username, action="refund", target="settlement",
-            target_id=str(settlement_id), detail={"reversal": view.settlement_id},
+            target_id=str(settlement_id),
+            detail={"reversal": view.settlement_id, "reason": reason.strip()},
         )  # fmt: skip
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)

@@ -12,12 +12,16 @@
   var compact = function (v) { return short.format(v); };
   var pct = function (v) { return v === null ? "—" : (v * 100).toFixed(1) + "%"; };
   var charts = [];
+  var zh = (document.documentElement.lang || "").indexOf("zh") === 0;  // break CJK anywhere
 
   function chart(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
     var c = echarts.init(el, null, {renderer: "svg"});
     option.animation = false;
+    // tooltips drawn inside the chart (rich text), not as HTML with style attributes: the
+    // Content-Security-Policy refuses inline styles
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     // the page's own font, by name: ECharts measures labels with it, so none is clipped
     option.textStyle = {fontFamily: window.getComputedStyle(el).fontFamily};
     c.setOption(option);
@@ -41,7 +45,7 @@
     grid: {left: 8, right: 8, top: 32, bottom: 36, containLabel: true},
     // every level named, long names wrapped onto two lines
     xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; }),
-            axisLabel: {interval: 0, width: 64, overflow: "break"}},
+            axisLabel: {interval: 0, width: 64, overflow: zh ? "breakAll" : "break"}},
     yAxis: [{type: "value", name: L.reimbursement_share, nameTextStyle: {align: "left"},
              axisLabel: {formatter: pct}, max: 1},
             {type: "value", name: L.visit_share, nameTextStyle: {align: "right"},
@@ -96,25 +100,46 @@
     ]
   });
 
-  // townships as a treemap: area = compensation, colour = actual compensation ratio
-  var lo = data.ratio_range[0], hi = data.ratio_range[1];
-  var shade = function (r) {  // light to dark blue as the ratio goes from lo to hi
-    var t = (r === null || hi <= lo) ? 0.5 : Math.max(0, Math.min(1, (r - lo) / (hi - lo)));
-    var a = [190, 211, 234], b = [29, 95, 160];
-    return "rgb(" + a.map(function (x, i) { return Math.round(x + (b[i] - x) * t); }).join(",") + ")";
+  // townships as a treemap: area = compensation, colour = actual compensation ratio on a
+  // fixed scale (50 % light to 100 % dark, the same for every region and year, shown in a
+  // legend), so a tenth of a point looks like a tenth of a point; each label dark on light
+  // cells and white on dark ones
+  var SCALE = [0.5, 1.0], LIGHT = [222, 235, 247], DARK = [8, 48, 107];
+  var mix = function (t) {
+    return LIGHT.map(function (x, i) { return Math.round(x + (DARK[i] - x) * t); });
   };
+  var place = function (r) {
+    return r === null ? 0 : Math.max(0, Math.min(1, (r - SCALE[0]) / (SCALE[1] - SCALE[0])));
+  };
+  var rgb = function (c) { return "rgb(" + c.join(",") + ")"; };
+  var ink = function (c) {  // relative luminance (WCAG): dark text on light fills
+    var lin = c.map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2] > 0.18 ? "#1f2933" : "#ffffff";
+  };
+  var stops = [0, 0.25, 0.5, 0.75, 1];
   chart("chart-townships", {
-    title: {text: L.ratio_all + ": " + pct(lo) + " – " + pct(hi), left: "center", bottom: 0,
-            textStyle: {fontSize: 12, fontWeight: "normal", color: "#555"}},
     tooltip: {formatter: function (p) {
-      var d = p.data; return d.name + "<br>" + L.compensation_yuan + ": " + yuan(d.value) +
-        "<br>" + L.ratio_all + ": " + pct(d.ratio) + "<br>" + L.per_capita + ": " + yuan(d.per_capita); }},
-    series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false}, bottom: 30,
-              label: {color: "#fff", textBorderColor: "rgba(0,0,0,0.4)", textBorderWidth: 2,
-                      formatter: function (p) { return p.name + "\n" + pct(p.data.ratio); }},
+      var d = p.data; return d.name + "\n" + L.compensation_yuan + ": " + yuan(d.value) +
+        "\n" + L.ratio_all + ": " + pct(d.ratio) + "\n" + L.per_capita + ": " + yuan(d.per_capita); }},
+    graphic: [
+      {type: "text", left: "center", bottom: 30,
+       style: {text: L.ratio_all, fontSize: 12, fill: "#444"}},
+      {type: "rect", left: "center", bottom: 16, shape: {width: 240, height: 10},
+       style: {fill: {type: "linear", x: 0, y: 0, x2: 1, y2: 0,
+                      colorStops: stops.map(function (t) { return {offset: t, color: rgb(mix(t))}; })}}},
+      {type: "group", left: "center", bottom: 0, children: stops.map(function (t) {
+        return {type: "text", x: 240 * t, style: {text: pct(SCALE[0] + t * (SCALE[1] - SCALE[0])),
+                fontSize: 11, fill: "#444", align: "center"}};
+      })}
+    ],
+    series: [{type: "treemap", roam: false, nodeClick: false, breadcrumb: {show: false},
+              top: 4, left: 4, right: 4, bottom: 56,
+              label: {formatter: function (p) { return p.name + "\n" + pct(p.data.ratio); }},
               data: data.townships.map(function (r) {
+                var c = mix(place(r.ratio));
                 return {name: r.name, value: r.compensation_yuan, ratio: r.ratio,
-                        per_capita: r.per_capita, itemStyle: {color: shade(r.ratio)}};
+                        per_capita: r.per_capita, itemStyle: {color: rgb(c)},
+                        label: {color: ink(c)}};
               })}]
   });
 

@@ -2,7 +2,7 @@
 re-assistance rounds
 
 Revision ID: 24d20f27fb1c
-Revises: 7d3e5a1b9c20
+Revises: a21d3e1f0b7c
 Create Date: 2026-12-01 15:27:33.909889
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "24d20f27fb1c"
-down_revision: str | None = "7d3e5a1b9c20"
+down_revision: str | None = "a21d3e1f0b7c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,101 @@
+"""`safetynet bench settle-file`: a claim file settled end to end, part by part.
+
+Each timed run is a fresh process (``python -m safetynet.scaleout.bench``) so its peak
+resident memory is the run's own; it reads, checks, prepares, settles and writes the file
+as `safetynet settle` does, timing each part, and also times the kernel alone on the
+prepared claims (the figure `safetynet bench settle` gives) so the gap stays visible.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetynet.claims.prepare import engine_input, to_batch
+from safetynet.engine.batch import settle_batch
+from safetynet.policy.compile import compile_policy
+from safetynet.policy.loader import load_policy
+from safetynet.scaleout import stream
+
+
+@dataclass(frozen=True)
+class FileRun:
+    claims: int
+    batches: int
+    seconds: float  # end to end: first read to results file closed
+    parts: dict[str, float]  # read and check, prepare, settle, write
+    kernel_seconds: float  # settle_batch alone on the prepared claims
+    peak_rss_mb: float
+    cpu_seconds: float  # process CPU time (all threads) end to end, kernel alone excluded
+
+    @property
+    def claims_per_second(self) -> float:
+        return self.claims / self.seconds if self.seconds else 0.0
+
+
+def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun:
+    """One end-to-end run in this process (the child's side)."""
+    cp = compile_policy(load_policy(policy))
+    parts = dict.fromkeys(("read and check", "prepare", "settle", "write"), 0.0)
+    kernel = 0.0
+    n = batches = 0
+    writer = stream.ResultsWriter(out)
+    t0, c0 = time.perf_counter(), time.process_time()
+    kernel_cpu = 0.0
+    it = stream.batches(claims, batch_claims)
+    while True:
+        t = time.perf_counter()
+        cf = next(it, None)
+        parts["read and check"] += time.perf_counter() - t
+        if cf is None:
+            break
+        t = time.perf_counter()
+        prepared = engine_input(cf, cp)
+        parts["prepare"] += time.perf_counter() - t
+        t = time.perf_counter()
+        results = stream.settle_prepared(cp, prepared)
+        parts["settle"] += time.perf_counter() - t
+        t = time.perf_counter()
+        writer.write(results)
+        parts["write"] += time.perf_counter() - t
+        n += results.height
+        batches += 1
+        t, c = time.perf_counter(), time.process_time()
+        settle_batch(cp, to_batch(prepared), check=False)
+        kernel += time.perf_counter() - t
+        kernel_cpu += time.process_time() - c
+    t = time.perf_counter()
+    writer.commit()
+    parts["write"] += time.perf_counter() - t
+    seconds = time.perf_counter() - t0 - kernel
+    cpu = time.process_time() - c0 - kernel_cpu
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return FileRun(n, batches, seconds, parts, kernel, rss, cpu)
+
+
+def run(
+    policy: str, claims: Path, out: Path, batch_claims: int, repeats: int
+) -> tuple[FileRun, list[FileRun]]:
+    """``repeats`` runs, each in a fresh process; (the median run, all runs)."""
+    runs = []
+    for _ in range(repeats):
+        cmd = [sys.executable, "-m", "safetynet.scaleout.bench"]
+        cmd += [policy, str(claims), str(out), str(batch_claims)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr.strip().splitlines()[-1] if done.stderr else "failed")
+        runs.append(FileRun(**json.loads(done.stdout.strip().splitlines()[-1])))
+    median = statistics.median_low([r.seconds for r in runs])
+    return next(r for r in runs if r.seconds == median), runs
+
+
+if __name__ == "__main__":
+    policy_arg, claims_arg, out_arg, batch_arg = sys.argv[1:5]
+    r = run_once(policy_arg, Path(claims_arg), Path(out_arg), int(batch_arg))
+    print(json.dumps(r.__dict__))

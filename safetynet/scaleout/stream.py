@@ -1,0 +1,257 @@
+"""Settle (or simulate) a claim file batch by batch, each batch a set of whole households.
+
+One pass over the data: each batch is read, checked and prepared once, settled under every
+policy asked for (base and reform for a simulation), and its results are appended to the
+results file and folded into the run's totals. A batch holds at most ``batch_claims``
+claims (bar hash skew), so memory is bounded by the batch, not the file. Results are the
+same as settling the file in one piece; with more than one batch they come batch by batch
+(in file order within a batch).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from safetynet.claims.fields import CLAIM_FIELDS
+from safetynet.claims.fileformat import (
+    ClaimFile,
+    ClaimFileError,
+    ClaimFileRejected,
+    _conform,
+    _normalise,
+    read_claim_file,
+)
+from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
+from safetynet.claims.settle_file import write_results
+from safetynet.engine.batch import settle_batch
+from safetynet.i18n import N_
+from safetynet.policy.compile import CompiledPolicy
+from safetynet.policy.diseases import group_prefixes
+from safetynet.scaleout.partition import household_batches
+from safetynet.simulation.compare import POOR_MASK
+
+DEFAULT_BATCH_CLAIMS = 5_000_000
+RESULT_COLUMNS = (
+    "claim_no",
+    "person_id",
+    "household_id",
+    "date",
+    "kind",
+    "level",
+    "status_mask",
+    "total_fen",
+    "compliant_fen",
+    "deducted_fen",
+    "merged_into",
+)
+
+
+def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
+    """Check Parquet rows (with their ``_line``) as ``read_claim_file`` checks a file."""
+    return _normalise(_conform(raw, CLAIM_FIELDS, True), path, in_fen=True)
+
+
+def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
+    """The file's claims, checked, one ``ClaimFile`` per household partition."""
+    if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
+        yield read_claim_file(path)
+        return
+    if not path.is_file():
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
+    with household_batches(path, batch_claims) as frames:
+        for raw in frames:
+            yield parquet_rows(raw, path)
+
+
+def _check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
+    p = cp.policy
+    outside = cf.claims.filter((pl.col("date") < p.valid_from) | (pl.col("date") > p.valid_to))
+    if outside.height:
+        raise ClaimFileRejected(
+            path,
+            [
+                ClaimFileError(
+                    int(n),
+                    "date",
+                    N_("outside policy %(policy)s (%(start)s to %(end)s)"),
+                    {"policy": p.id, "start": p.valid_from, "end": p.valid_to},
+                )
+                for n in outside.get_column("_line").sort().to_list()
+            ],
+        )
+
+
+def _prep_key(cp: CompiledPolicy) -> tuple[object, ...]:
+    """Policies with the same key prepare claims the same way (prepared once for both)."""
+    return (cp.policy.claims.pre_admission_days, tuple(group_prefixes(cp.policy).items()))
+
+
+def settle_prepared(cp: CompiledPolicy, prepared: pl.DataFrame) -> pl.DataFrame:
+    """The results table of prepared claims (the columns `safetynet settle` writes)."""
+    settled = settle_batch(cp, to_batch(prepared))
+    pay_cols = [c for c in settled.columns if c.startswith(("pay_", "rule_"))]
+    return pl.concat(
+        [prepared.select(RESULT_COLUMNS), settled.select(*pay_cols, "out_of_pocket_fen")],
+        how="horizontal",
+    )
+
+
+def settle_batches(
+    policies: list[CompiledPolicy], path: Path, batch_claims: int = DEFAULT_BATCH_CLAIMS
+) -> Iterator[list[pl.DataFrame]]:
+    """Per batch, the results under each policy (in the order given)."""
+    for cf in batches(path, batch_claims):
+        for cp in policies:
+            _check_dates(cp, cf, path)
+        prepared: dict[tuple[object, ...], pl.DataFrame] = {}
+        out = []
+        for cp in policies:
+            key = _prep_key(cp)
+            if key not in prepared:
+                try:
+                    prepared[key] = engine_input(cf, cp)
+                except HouseholdConflict as exc:
+                    raise ClaimFileRejected(path, exc.errors) from None
+            out.append(settle_prepared(cp, prepared[key]))
+        yield out
+
+
+@dataclass
+class Totals:
+    """What the run paid, per layer and in all (fen)."""
+
+    claims: int = 0
+    layers: dict[str, int] = field(default_factory=dict)
+    deducted: int = 0
+    out_of_pocket: int = 0
+    total: int = 0
+
+    def add(self, results: pl.DataFrame) -> None:
+        sums = results.select(
+            pl.col("^pay_.*$", "deducted_fen", "out_of_pocket_fen", "total_fen").sum()
+        ).row(0, named=True)
+        self.claims += results.height
+        for name, value in sums.items():
+            if name.startswith("pay_"):
+                lid = name.removeprefix("pay_")
+                self.layers[lid] = self.layers.get(lid, 0) + int(value)
+        self.deducted += int(sums["deducted_fen"])
+        self.out_of_pocket += int(sums["out_of_pocket_fen"])
+        self.total += int(sums["total_fen"])
+
+
+class ResultsWriter:
+    """Appends results batch by batch to a temporary file, renamed into place on success
+    (nothing is left behind when a later batch is rejected)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+        self._parquet: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
+        self._started = False
+
+    def write(self, results: pl.DataFrame) -> None:
+        if self.out.suffix == ".parquet":
+            table = results.to_arrow()
+            if self._parquet is None:
+                self._schema = table.schema
+                self._parquet = pq.ParquetWriter(
+                    self.tmp, table.schema, compression="zstd", compression_level=1
+                )
+            else:
+                assert self._schema is not None
+                table = table.cast(self._schema)
+            self._parquet.write_table(table)
+            return
+        part = self.tmp.with_name(self.tmp.name + ".part")
+        write_results(results, part)
+        with self.tmp.open("ab" if self._started else "wb") as fh:
+            fh.write(part.read_bytes())
+        part.unlink()
+        self._started = True
+
+    def commit(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        if self.tmp.exists():
+            self.tmp.replace(self.out)
+
+    def abort(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def settle_file(
+    cp: CompiledPolicy,
+    path: Path,
+    out: Path,
+    batch_claims: int = DEFAULT_BATCH_CLAIMS,
+    on_batch: Callable[[int], None] | None = None,
+) -> Totals:
+    """`safetynet settle` in process: stream the file's households, write the results."""
+    totals = Totals()
+    writer = ResultsWriter(out)
+    try:
+        for (results,) in settle_batches([cp], path, batch_claims):
+            writer.write(results)
+            totals.add(results)
+            if on_batch:
+                on_batch(results.height)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    return totals
+
+
+def for_compare(results: pl.DataFrame) -> pl.DataFrame:
+    """Results folded to one row per person, year, poor/not-poor and kind of claim:
+    everything ``simulation.compare`` reads (spending per layer, ratios, annual
+    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison."""
+    poor = (pl.col("status_mask") & POOR_MASK) != 0
+    return (
+        results.group_by(
+            "person_id",
+            pl.col("date").dt.year().alias("_year"),
+            poor.alias("_poor"),
+            pl.col("kind").cast(pl.String),
+        )
+        .agg(pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum())
+        .select(
+            "person_id",
+            pl.date(pl.col("_year"), 1, 1).alias("date"),
+            pl.when(pl.col("_poor"))
+            .then(POOR_MASK)
+            .otherwise(0)
+            .cast(pl.Int64)
+            .alias("status_mask"),
+            "kind",
+            pl.col("^pay_.*$"),
+            "out_of_pocket_fen",
+            "total_fen",
+            "compliant_fen",
+        )
+    )
+
+
+def simulate_file(
+    base: CompiledPolicy,
+    reform: CompiledPolicy,
+    path: Path,
+    batch_claims: int = DEFAULT_BATCH_CLAIMS,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Base and reform settled in one pass over the file; both folded for ``compare``."""
+    folded_base, folded_reform = [], []
+    for rb, rr in settle_batches([base, reform], path, batch_claims):
+        folded_base.append(for_compare(rb))
+        folded_reform.append(for_compare(rr))
+    return pl.concat(folded_base, how="diagonal"), pl.concat(folded_reform, how="diagonal")

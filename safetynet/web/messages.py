@@ -1,0 +1,132 @@
+"""What a person reads of an error, in their language: the catalog's sentence for an error
+code, naming the field by its translated name — never the code, the field's identifier or
+the validator's English (those stay in the JSON API, for programs).
+
+``error_text(code, message, field, gettext, role=...)`` is used by the error page and by
+pages that show an error inline (the window); an error without a catalog sentence keeps its
+message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from safetynet.web import labels
+from safetynet.web.i18n import N_
+
+Gettext = Callable[[str], str]
+
+FIELDS = {
+    "resident_id": N_("Resident ID"),
+    "institution_code": N_("Institution"),
+    "kind": N_("Kind"),
+    "date": N_("Date (visit or admission)"),
+    "discharge_date": N_("Discharge date"),
+    "diagnosis": N_("Diagnosis (ICD-10)"),
+    "items": N_("Items"),
+    "code": N_("Item code"),
+    "quantity": N_("Quantity"),
+    "amount": N_("Amount (yuan)"),
+    "deducted": N_("Deducted (yuan)"),
+    "claim_no": N_("Claim number"),
+    "client_key": N_("Submission key"),
+    "reason": N_("Reason for the refund"),
+    "month": N_("Month"),
+    "year": N_("Year"),
+    "region": N_("Region"),
+}
+
+# error code -> sentence; %(field)s is the field's name, %(role)s the user's role
+CODES = {
+    "forbidden": N_("Your role (%(role)s) may not do this."),
+    "not_found": N_("There is no such page."),
+    "method_not_allowed": N_("This address does not take this kind of request."),
+    "csrf": N_("The form has expired or did not come from SafetyNet; reload it."),
+    "internal": N_("An unexpected error; it has been logged."),
+    "person_unknown": N_("Nobody with this resident ID lives in your region."),
+    "person_deceased": N_("The person died before this date."),
+    "not_enrolled": N_("The person is not enrolled on this date."),
+    "institution_unknown": N_("There is no such institution."),
+    "institution_not_designated": N_("The institution is not designated for this scheme."),
+    "institution_not_yours": N_("You settle claims of your own institution only."),
+    "institution_kind": N_("The institution does not treat this kind of claim."),
+    "item_unknown": N_("Item code %(value)s is not in the catalog."),
+    "item_invalid": N_("An item's amount or quantity is not a number."),
+    "no_policy": N_("No policy applies on this date."),
+    "policy_unknown": N_("The policy of this settlement is not installed."),
+    "policy_ambiguous": N_("More than one policy applies on this date; ask the administrator."),
+    "claim_exists": N_("This claim number has been settled already."),
+    "client_key_reused": N_("This form was already sent with other content; open it again."),
+    "settlement_unknown": N_("There is no such settlement."),
+    "already_refunded": N_("This settlement was already refunded."),
+    "reason_missing": N_("A refund needs a reason."),
+    "resident_id_invalid": N_("The resident ID is not valid."),
+    "region_unknown": N_("There is no region %(value)s in your region."),
+}
+
+# what a validator says -> sentence (checked in order, on the validator's message)
+PROBLEMS = [
+    ("before the admission date", N_("The discharge date is before the admission date.")),
+    ("exceeds the item's amount", N_("An item's deduction exceeds its amount.")),
+    ("field required", N_("%(field)s is required")),
+    ("valid date", N_("%(field)s is not a date")),
+    ("valid integer", N_("%(field)s is not a whole number")),
+    ("valid decimal", N_("%(field)s is not a number")),
+    ("valid number", N_("%(field)s is not a number")),
+    ("decimal places", N_("%(field)s has more than two decimal places")),
+    ("greater than", N_("%(field)s is too small")),
+    ("less than", N_("%(field)s is too large")),
+    ("at most", N_("%(field)s is too long")),
+    ("at least", N_("%(field)s is missing or too short")),
+    ("input should be", N_("%(field)s is not one of the allowed values")),
+]
+VALIDATION_CODES = {"claim_invalid", "invalid"}
+
+
+def field_name(field: str | None, gettext: Gettext) -> str:
+    """``items.0.quantity`` → "Items, line 1: Quantity" in the user's language."""
+    if not field:
+        return ""
+    parts = [p for p in re.split(r"[.\[\]\s]", field) if p and p not in ("body", "query", "form")]
+    names: list[str] = []
+    for part in parts:
+        if part.isdigit():
+            if names:
+                names[-1] += " " + gettext("line %(n)s") % {"n": int(part) + 1}
+        elif part in FIELDS:
+            names.append(gettext(FIELDS[part]))
+    return ": ".join(names) or gettext(N_("The form"))
+
+
+def validation_text(message: str, field: str | None, gettext: Gettext) -> str:
+    """One validation problem (``where: what`` as pydantic says it) as a sentence."""
+    where, _, what = message.partition(": ") if ": " in message else (field or "", "", message)
+    name = field_name(field or where, gettext)
+    lowered = what.lower()
+    for needle, sentence in PROBLEMS:
+        if needle in lowered:
+            return gettext(sentence) % {"field": name}
+    return gettext(N_("%(field)s is not valid")) % {"field": name}
+
+
+def error_text(
+    code: str, message: str, field: str | None, gettext: Gettext, role: str | None = None
+) -> str:
+    """The sentence a person reads for an error."""
+    if code in VALIDATION_CODES:
+        return "; ".join(
+            validation_text(part, field if i == 0 else None, gettext)
+            for i, part in enumerate(message.split("; "))
+        )
+    sentence = CODES.get(code)
+    if sentence is None:
+        return message
+    role_name = gettext(labels.ROLE[role]) if role in labels.ROLE else ""
+    # what the user typed, as the message quotes it (or the code of digits it names)
+    typed = re.search(r"'([^']*)'", message) or re.search(r"\b(\d{4,})\b", message)
+    return gettext(sentence) % {
+        "role": role_name,
+        "field": field_name(field, gettext),
+        "value": typed.group(1) if typed else "",
+    }

@@ -1,0 +1,262 @@
+"""One walk of every page, for every role that sees it, in both languages and at every width
+the pages must work at: for each visit the response's headers, a screenshot, the layout
+problems measured in the page, the Content-Security-Policy violations Chromium reported and
+the Latin-letter words a Chinese reader would see. The layout, CSP and Chinese-text tests
+assert on the same walk, so Chromium renders each page once per width and language."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from safetynet.store.db import session_scope
+from safetynet.store.models import Person, Region, Settlement
+from safetynet.synth.demo import DEMO_PASSWORD
+
+DESKTOP = (1024, 1366)
+WIDE = 1920  # a bureau's big screen: the bureau's pages once more
+SHOT_HEIGHT = 2400  # the top of a long page (the notice runs to thousands of lines)
+PHONE = 390  # township and village staff: person search, person page, public notice
+
+# Measured in the page: sideways scrolling, elements sticking out of their card, text wider
+# than its box, buttons and navigation links wrapped over several lines, chart labels
+# running into their bars.
+LAYOUT_JS = r"""
+() => {
+  const out = [];
+  const name = (el) => {
+    const cls = typeof el.className === 'string' && el.className.trim()
+      ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+    const text = (el.innerText || el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls + ' "' + text + '"';
+  };
+  const clips = (el) => getComputedStyle(el).overflowX !== 'visible';
+  const shown = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+  };
+  const se = document.scrollingElement;
+  if (se.scrollWidth > se.clientWidth + 1) {
+    out.push('the page scrolls sideways: ' + se.scrollWidth + ' > ' + se.clientWidth);
+  }
+  // nothing sticks out of its card, figure tile, header or main column (a scrolling box
+  // in between, e.g. a wide table's, keeps its content in)
+  for (const box of document.querySelectorAll('.card, .tile, header.top, main')) {
+    const b = box.getBoundingClientRect();
+    const reported = new Set();
+    for (const el of box.querySelectorAll('*')) {
+      if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+      if (el.closest('datalist, option, script, template')) continue;
+      let clipped = false;
+      for (let p = el.parentElement; p && p !== box; p = p.parentElement) {
+        if (clips(p) || reported.has(p)) { clipped = true; break; }
+      }
+      if (clipped || !shown(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.right > b.right + 1 || r.left < b.left - 1) {
+        reported.add(el);
+        out.push(name(el) + ' sticks out of ' + name(box) + ' by ' +
+                 Math.round(Math.max(r.right - b.right, b.left - r.left)) + 'px');
+      }
+    }
+  }
+  // text wider than its own box (a big number in a figure tile, a long word in a cell)
+  for (const el of document.querySelectorAll('main *, header.top *')) {
+    const tag = el.tagName.toLowerCase();
+    if (el.closest('svg') || ['select', 'input', 'textarea', 'option'].includes(tag)) continue;
+    if (clips(el) || !shown(el)) continue;
+    if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
+      out.push(name(el) + ' is too narrow for its text: ' + el.scrollWidth + ' > ' +
+               el.clientWidth);
+    }
+  }
+  // buttons and navigation links on one line each
+  const lines = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const tops = new Set();
+    for (const r of range.getClientRects()) { if (r.width > 0) tops.add(Math.round(r.top / 4)); }
+    return tops.size;
+  };
+  for (const el of document.querySelectorAll('button, a.button, header.top a, header.top .who')) {
+    if (!shown(el)) continue;
+    const n = lines(el);
+    if (n > 1) out.push(name(el) + ' wraps over ' + n + ' lines');
+  }
+  // no table column squeezed to a letter or two per line
+  for (const el of document.querySelectorAll('main td, main th')) {
+    if (!shown(el) || (el.innerText || '').trim().length < 3) continue;
+    const em = parseFloat(getComputedStyle(el).fontSize);
+    const n = lines(el);
+    if (n >= 3 && el.clientWidth < 3.5 * em) {
+      out.push(name(el) + ' is squeezed into ' + n + ' lines of ' + el.clientWidth + 'px');
+    }
+  }
+  // a bar chart's label keeps clear of its bar and its value; the value stays in the chart
+  const meets = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+                          a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+  for (const svg of document.querySelectorAll('svg.bars')) {
+    const s = svg.getBoundingClientRect();
+    const labels = svg.querySelectorAll('text.lbl'), bars = svg.querySelectorAll('rect.bar'),
+          values = svg.querySelectorAll('text.val');
+    labels.forEach((lbl, i) => {
+      const l = lbl.getBoundingClientRect(), b = bars[i].getBoundingClientRect(),
+            v = values[i].getBoundingClientRect();
+      if (meets(l, b) || meets(l, v)) {
+        out.push('chart label "' + lbl.textContent + '" runs into its bar or value');
+      }
+      if (l.right > s.right + 0.5 || v.right > s.right + 0.5) {
+        out.push('chart row "' + lbl.textContent + '" is cut off');
+      }
+    });
+  }
+  return out;
+}
+"""
+
+# What a reader sees: the visible text, the chart labels, placeholders and the tab's title.
+TEXT_JS = r"""
+() => [document.title, document.body.innerText,
+       ...[...document.querySelectorAll('svg text')].map((t) => t.textContent),
+       ...[...document.querySelectorAll('[placeholder]')].map((e) => e.placeholder),
+       ...[...document.querySelectorAll('[title]')].map((e) => e.title)].join('\n')
+"""
+
+# Chromium tells the page of every blocked script, style or handler.
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' +
+                    (e.sourceFile || '') + ':' + e.lineNumber + ' ' + (e.sample || ''));
+});
+"""
+
+# Words a Chinese page may hold: names of standards, formats and the product, the language
+# switch, and what users type (login names, codes of one letter and digits never match).
+ALLOWED_LATIN = {"ICD-10", "ICD", "FHIR", "Excel", "PDF", "SafetyNet", "English", "UTC", "ID"}
+LATIN_WORD = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z]{2,}[A-Za-z0-9_.\-]*")
+CODE = re.compile(r"[A-Z]{1,3}\d{3,}")  # claim numbers and the like: typed, not read
+
+
+def latin_words(text: str, allowed: set[str]) -> set[str]:
+    """The words of two or more Latin letters in ``text`` that are not allowed."""
+    words = {w.strip(".-_") for w in LATIN_WORD.findall(text)}
+    return {
+        w
+        for w in words
+        if w and w not in allowed and w not in ALLOWED_LATIN and not CODE.fullmatch(w)
+    }
+
+
+@dataclass
+class Visit:
+    role: str
+    locale: str
+    width: int
+    url: str
+    status: int | None
+    csp: str | None
+    screenshot: Path
+    layout: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    text: str = ""
+
+    def where(self) -> str:
+        return f"{self.role} {self.locale} {self.width}px {self.url}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """The records the walk's addresses point at."""
+
+    resident_id: str
+    name: str
+    settlement_id: int
+    township: str
+    village: str
+    month: str
+
+
+def sample(engine: Engine) -> Sample:
+    """A living person of the first township with a settlement (the township user sees them)."""
+    with session_scope(engine) as s:
+        township = s.scalar(select(func.min(Region.code)).where(Region.level == "township"))
+        villages = select(Region.code).where(Region.parent_code == township)
+        row = s.execute(
+            select(Settlement.id, Person.resident_id, Person.name, Person.region_code)
+            .join(Person, Person.id == Settlement.person_id)
+            .where(Person.deceased_on.is_(None), Person.region_code.in_(villages))
+            .order_by(Settlement.id.desc())
+            .limit(1)
+        ).one()
+        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12")
+
+
+def pages(role: str, x: Sample) -> list[str]:
+    """The pages a role works with (error pages included: they are pages too)."""
+    person = [
+        "/persons",
+        f"/persons?q={x.name}",
+        f"/persons/{x.resident_id}",
+        f"/settlements/{x.settlement_id}",
+    ]
+    reports = [
+        "/",
+        "/dashboard",
+        f"/dashboard?region={x.township}",
+        "/indicators",
+        "/indicators?period=quarter&by=township&by_category=true",
+        "/indicators?period=week",
+        "/reports/notice",
+        f"/reports/notice?region={x.village}&month={x.month}",
+    ]
+    return {
+        "anonymous": ["/login"],
+        "bureau": [*reports, *person, f"/window?resident_id={x.resident_id}", "/audit", "/nowhere"],
+        "clerk": [*person, f"/window?resident_id={x.resident_id}"],
+        "analyst": ["/", "/persons", f"/persons?q={x.name}", "/audit"],
+        "auditor": ["/audit", f"/audit?username=bureau&target_id={x.resident_id}"],
+        "township": ["/", "/persons", f"/persons/{x.resident_id}", "/reports/notice"],
+    }[role]
+
+
+PHONE_PAGES = ("/persons", "/reports/notice")  # and a search and a person: see the walk
+
+
+def log_in(page: Any, username: str, locale: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"/locale/{locale}?next=/login")
+
+
+def visit(page: Any, role: str, locale: str, width: int, url: str, shots: Path) -> Visit:
+    page.set_viewport_size({"width": width, "height": 800})
+    response = page.goto(url)
+    page.wait_for_load_state("load")
+    if page.locator(".chart").count():
+        page.wait_for_selector(".chart[data-ready='1'] svg", timeout=15_000)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "home"
+    shot = shots / f"{role}-{locale}-{width}-{slug[:60]}.png"
+    height = min(page.evaluate("document.scrollingElement.scrollHeight"), SHOT_HEIGHT)
+    page.screenshot(
+        path=str(shot), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height}
+    )
+    return Visit(
+        role=role,
+        locale=locale,
+        width=width,
+        url=url,
+        status=response.status if response else None,
+        csp=response.headers.get("content-security-policy") if response else None,
+        screenshot=shot,
+        layout=page.evaluate(LAYOUT_JS),
+        violations=page.evaluate("window.__csp || []"),
+        text=page.evaluate(TEXT_JS),
+    )

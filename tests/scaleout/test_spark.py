@@ -1,0 +1,55 @@
+"""The Spark engine (local[2]): results equal in-process to the fen; an unreachable master
+is a clear error. Few and small: every Spark job costs seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from safetynet.claims.settle_file import settle_claims
+from safetynet.cli.main import app
+from safetynet.scaleout import spark as on_spark
+from safetynet.simulation.compare import compare
+from tests.engine.helpers import policy
+
+REFORM = str(Path(__file__).parents[2] / "examples" / "reform-anhui-2017-inpatient-plus5.yaml")
+runner = CliRunner()
+pytestmark = pytest.mark.slow
+
+
+def test_settle_on_spark_equals_in_process(spark: Any, county_claims: Path, tmp_path: Path) -> None:
+    out = tmp_path / "spark-results"
+    args = ["settle", "-p", "anhui-poor-2017", "-c", str(county_claims), "-o", str(out)]
+    result = runner.invoke(app, [*args, "--engine", "spark", "--master", "local[2]"])
+    assert result.exit_code == 0, result.output
+    local = settle_claims(policy("anhui-poor-2017"), county_claims)
+    local = local.with_columns(pl.col("^rule_.*$", "kind", "level").cast(pl.String))
+    remote = pl.read_parquet(out / "*.parquet").select(local.columns)
+    assert remote.height == local.height
+    assert remote.sort("claim_no").equals(local.sort("claim_no"))
+
+
+def test_simulate_on_spark_equals_in_process(spark: Any, county_claims: Path) -> None:
+    base, reform = policy("anhui-poor-2017"), policy(REFORM)
+    fb, fr, run = on_spark.simulate(base, reform, county_claims, master="local[2]", partitions=3)
+    assert run.partitions == 3
+    full = compare(settle_claims(base, county_claims), settle_claims(reform, county_claims), 10**6)
+    folded = compare(fb, fr, 10**6)
+    for part in ("layers", "ratios", "oop_bands", "oop_percentiles", "catastrophic"):
+        assert getattr(folded, part).equals(getattr(full, part)), part
+
+
+def test_an_unreachable_master_is_a_clear_error(county_claims: Path, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(county_claims)]
+    result = runner.invoke(
+        app, [*args, "--engine", "spark", "--master", "spark://127.0.0.1:1", "--lang", "en"]
+    )
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert "cannot reach Spark master spark://127.0.0.1:1" in text
+    assert not out.exists()

@@ -1,0 +1,153 @@
+"""Household batches in process: the same results as one piece, one pass for a simulation,
+and clear errors for files that cannot be cut by household."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from safetynet.claims.prepare import engine_input
+from safetynet.claims.settle_file import settle_claims
+from safetynet.cli.main import app
+from safetynet.scaleout.stream import parquet_rows, settle_file, settle_prepared, simulate_file
+from safetynet.simulation.compare import compare
+from tests.engine.helpers import policy
+
+EXAMPLES = Path(__file__).parents[2] / "examples"
+REFORM = str(EXAMPLES / "reform-anhui-2017-inpatient-plus5.yaml")
+runner = CliRunner()
+
+
+def _sorted(df: pl.DataFrame) -> pl.DataFrame:
+    return df.sort("claim_no")
+
+
+def test_batches_by_household_equal_one_piece(county_claims: Path, tmp_path: Path) -> None:
+    cp = policy("anhui-poor-2017")
+    one = settle_claims(cp, county_claims)
+    out = tmp_path / "r.parquet"
+    totals = settle_file(cp, county_claims, out, batch_claims=one.height // 4)
+    many = pl.read_parquet(out)
+    assert many.height == one.height == totals.claims
+    assert _sorted(many).equals(_sorted(one))
+    assert totals.layers["critical"] == one["pay_critical"].sum()
+
+
+def test_simulation_in_one_pass_equals_two_settlements(county_claims: Path) -> None:
+    base, reform = policy("anhui-poor-2017"), policy(REFORM)
+    full = compare(settle_claims(base, county_claims), settle_claims(reform, county_claims), 10**6)
+    fb, fr = simulate_file(base, reform, county_claims, batch_claims=2_000)
+    folded = compare(fb, fr, 10**6)
+    for part in ("layers", "ratios", "oop_bands", "oop_percentiles", "catastrophic"):
+        assert getattr(folded, part).equals(getattr(full, part)), part
+    assert fb.height < settle_claims(base, county_claims).height  # folded per person-year
+
+
+def _claims_frame(rows: list[tuple[int, int, int, int, bool]]) -> pl.DataFrame:
+    return (
+        pl.DataFrame(
+            {
+                "claim_no": [f"C{i}" for i in range(len(rows))],
+                "person_id": [f"P{h}-{p}" for h, p, *_ in rows],
+                "household_id": [f"H{h}" for h, *_ in rows],
+                "date": [f"2017-{1 + d // 28:02d}-{1 + d % 28:02d}" for _, _, d, *_ in rows],
+                "kind": ["inpatient" if inp else "outpatient" for *_, inp in rows],
+                "level": ["county" if inp else "township" for *_, inp in rows],
+                "age": [50] * len(rows),
+                "statuses": [["registered_poor"] if h % 2 else [] for h, *_ in rows],
+                "total_fen": [yuan * 100 for *_, yuan, _ in rows],
+                "compliant_fen": [yuan * 90 for *_, yuan, _ in rows],
+            }
+        )
+        .with_row_index("_line", offset=1)
+        .with_columns(pl.col("_line").cast(pl.Int64))
+    )
+
+
+claim_rows = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # household
+        st.integers(0, 2),  # person within it
+        st.integers(0, 335),  # day of the year
+        st.integers(0, 80_000),  # yuan
+        st.booleans(),  # inpatient
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=claim_rows, parts=st.lists(st.integers(0, 3), min_size=6, max_size=6))
+def test_any_partition_by_household_gives_the_same_results(
+    rows: list[tuple[int, int, int, int, bool]], parts: list[int]
+) -> None:
+    """Property: cut the claims into any partitions by household, settle each alone."""
+    cp = policy("anhui-poor-2017")
+    raw = _claims_frame(rows)
+    path = Path("claims.parquet")
+    whole = settle_prepared(cp, engine_input(parquet_rows(raw, path), cp))
+    piece = pl.col("household_id").str.slice(1).cast(pl.Int64).replace_strict(list(range(6)), parts)
+    pieces = [
+        settle_prepared(cp, engine_input(parquet_rows(part.drop("_piece"), path), cp))
+        for part in raw.with_columns(piece.alias("_piece")).partition_by("_piece")
+    ]
+    assert _sorted(pl.concat(pieces)).equals(_sorted(whole))
+
+
+def _write(path: Path, frame: pl.DataFrame) -> Path:
+    frame.drop("_line").write_parquet(path)
+    return path
+
+
+def test_a_file_without_household_ids_cannot_be_cut(tmp_path: Path) -> None:
+    rows = [(h, 0, d, 100, False) for h in range(3) for d in range(2)]
+    path = _write(tmp_path / "c.parquet", _claims_frame(rows).drop("household_id"))
+    out = tmp_path / "r.parquet"
+    args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    result = runner.invoke(app, [*args, "--batch-claims", "2", "--lang", "en"])
+    assert result.exit_code == 2
+    assert "household_id" in result.output and "column missing" in result.output
+    assert not out.exists()
+
+
+def test_a_person_in_two_households_is_rejected(tmp_path: Path) -> None:
+    frame = _claims_frame([(1, 0, 10, 100, False), (1, 0, 20, 100, False)])
+    frame = frame.with_columns(pl.Series("household_id", ["H1", "H2"]))
+    path = _write(tmp_path / "c.parquet", frame)
+    out = tmp_path / "r.parquet"
+    result = runner.invoke(
+        app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
+    )
+    assert result.exit_code == 2
+    assert "person P1-0 is in households H1, H2" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_cli_batches_write_the_same_results(county_claims: Path, tmp_path: Path) -> None:
+    outs = []
+    for batch in ("5000000", "1500"):
+        out = tmp_path / f"r{batch}.parquet"
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(county_claims), "-o", str(out)]
+        result = runner.invoke(app, [*args, "--batch-claims", batch])
+        assert result.exit_code == 0, result.output
+        outs.append(pl.read_parquet(out))
+    assert _sorted(outs[0]).equals(_sorted(outs[1]))
+    assert outs[0]["claim_no"].equals(
+        settle_claims(policy("anhui-poor-2017"), county_claims)["claim_no"]
+    )
+
+
+def test_bench_settle_file_prints_its_figures(county_claims: Path) -> None:
+    args = ["bench", "settle-file", "-c", str(county_claims), "--repeats", "1"]
+    result = runner.invoke(app, [*args, "--batch-claims", "2000", "--spark-master", ""])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for figure in ("claims/s (median)", "peak RSS", "kernel alone", "household batch(es)"):
+        assert figure in text, figure
+    claims = int(text.split("claims │ ")[1].split(" in ")[0].replace(",", ""))
+    assert claims == pl.read_parquet(county_claims).height
