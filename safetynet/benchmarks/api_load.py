@@ -6,7 +6,9 @@ the app factory, so what is measured is the deployed stack: HTTP, authentication
 settlement service, the database. The load generator is aiohttp's client (a fraction of a
 millisecond of CPU a request: it must not eat the cores it measures), and the CPU time the
 server, the database and the load generator spend per settlement is reported beside the
-rate: on a machine of two cores their sum is what bounds it.
+rate: on a machine of two cores their sum is what bounds it. The server's resident memory
+is reported at the start and at the end of the run (a soak run of ten minutes shows whether
+it grows), and every answer other than 201 is counted by status.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import base64
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import numpy as np
@@ -32,6 +36,7 @@ from safetynet.store.migrate import upgrade_to_head
 from safetynet.store.models import Enrollment, Institution, Person
 from safetynet.synth.demo import DEMO_PASSWORD, build_demo
 
+RSS_AFTER = 2.0  # seconds into the run the server's memory "at start" is measured
 ITEMS = [("S0001", 1, "6.00"), ("D0001", 2, "17.00"), ("S0004", 1, "18.00")]
 
 
@@ -43,6 +48,8 @@ class LoadResult:
     seconds: float
     latencies_ms: np.ndarray
     cpu_ms: dict[str, float]  # CPU time per request: "server", "database", "load generator"
+    rss_mb: tuple[float, float] = (0.0, 0.0)  # the server processes' memory (MB), start, end
+    statuses: dict[int, int] = field(default_factory=dict)  # answers other than 201 by status
 
     @property
     def per_second(self) -> float:
@@ -131,9 +138,34 @@ def _server_processes(pid: int) -> Processes:
     return lambda: [server, *server.children(recursive=True)]
 
 
-def _database_processes() -> list[psutil.Process]:
-    """A PostgreSQL server on this machine (its backends are ``postgres`` processes)."""
-    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+def _rss_mb(processes: Processes) -> float:
+    """Resident memory of the processes, in MB."""
+    total = 0
+    for p in processes():
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            continue
+    return total / 2**20
+
+
+def _database_processes(url: str) -> Processes:
+    """The PostgreSQL server of ``url`` when it runs on this machine: the postmaster that
+    listens on the URL's port and its backends (other clusters on the machine, and other
+    databases' work, are left out where the listening process can be seen; otherwise every
+    ``postgres`` process)."""
+    port = urlsplit(url.replace("+psycopg", "")).port or 5432
+    postmaster = None
+    try:
+        for c in psutil.net_connections(kind="tcp"):
+            if c.status == psutil.CONN_LISTEN and c.laddr.port == port and c.pid:
+                postmaster = psutil.Process(c.pid)
+                break
+    except (psutil.Error, OSError):
+        postmaster = None
+    if postmaster is None:
+        return lambda: [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    return lambda: [postmaster, *postmaster.children()]
 
 
 async def _drive(
@@ -144,14 +176,15 @@ async def _drive(
     concurrency: int,
     seed: int,
     start: Callable[[], None],
-) -> tuple[list[float], int, float]:
+) -> tuple[list[float], dict[int, int], float]:
     """Send claims for ``seconds`` after a warm-up; ``start`` is called when measuring begins.
-    Returns the latencies (ms), the number of errors and the seconds measured."""
+    Returns the latencies (ms), the answers other than 201 by status (0: no answer) and the
+    seconds measured."""
     token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
     headers = {"authorization": f"Basic {token}"}
     rng = np.random.default_rng(seed)
     latencies: list[float] = []
-    errors = 0
+    errors: dict[int, int] = {}
     timeout = aiohttp.ClientTimeout(total=30)
 
     async with aiohttp.ClientSession(
@@ -182,14 +215,17 @@ async def _drive(
                     "items": [{"code": c, "quantity": q, "amount": a} for c, q, a in ITEMS],
                 }
                 t0 = time.perf_counter()
-                async with client.post(
-                    "/api/claims", json=claim, headers={"idempotency-key": f"b{seed}-{w}-{n}"}
-                ) as r:
-                    await r.read()
-                    status = r.status
+                try:
+                    async with client.post(
+                        "/api/claims", json=claim, headers={"idempotency-key": f"b{seed}-{w}-{n}"}
+                    ) as r:
+                        await r.read()
+                        status = r.status
+                except (aiohttp.ClientError, TimeoutError):
+                    status = 0  # no answer: a reset connection or a timeout
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if status != 201:
-                    errors += 1
+                    errors[status] = errors.get(status, 0) + 1
                 n += 1
 
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
@@ -211,22 +247,34 @@ def run_load(
     proc = start_server(url, port, workers, data_dir)
     try:
         me = psutil.Process()
-        groups: dict[str, Processes] = {"server": _server_processes(proc.pid)}
+        server = _server_processes(proc.pid)
+        groups: dict[str, Processes] = {"server": server}
         if url.startswith("postgresql"):
-            groups["database"] = _database_processes
+            groups["database"] = _database_processes(url)
         groups["load generator"] = lambda: [me]
         before: dict[str, dict[int, float]] = {}
+        rss_start: list[float] = []
+        # the memory "at start" is taken once every worker has settled claims for a moment
+        # (the first ones load code and fill caches), so start → end shows growth under load
+        delay = min(RSS_AFTER, seconds / 5)
+        sample = threading.Timer(delay, lambda: rss_start.append(_rss_mb(server)))
 
         def start() -> None:
             before.update({k: _cpu_by_pid(v) for k, v in groups.items()})
+            sample.start()
 
         latencies, errors, elapsed = asyncio.run(
             _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
         )
         spent = {k: _cpu_spent(before[k], v) for k, v in groups.items()}
+        sample.join()
+        rss = (rss_start[0], _rss_mb(server))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     n = max(len(latencies), 1)
     cpu_ms = {k: v * 1000 / n for k, v in spent.items()}
-    return LoadResult(backend, len(latencies), errors, elapsed, np.asarray(latencies), cpu_ms)
+    return LoadResult(
+        backend, len(latencies), sum(errors.values()), elapsed, np.asarray(latencies), cpu_ms,
+        rss, errors,
+    )  # fmt: skip

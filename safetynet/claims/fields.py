@@ -46,6 +46,9 @@ CLAIM_FIELDS: tuple[Field, ...] = (
     Field("age", "whole", required=True),
     Field("diagnosis", "text"),
     Field("institution", "text"),
+    Field("doctor", "text"),
+    Field("admitted", "date"),
+    Field("discharged", "date"),
     Field("seq", "whole"),
     Field("items", "items"),
     Field("total", "yuan"),
@@ -60,6 +63,8 @@ ITEM_FIELDS: tuple[Field, ...] = (
     Field("self_pay", "percent"),
     Field("deducted", "yuan"),
     Field("essential", "flag"),
+    Field("quantity", "whole"),
+    Field("day", "date"),
 )
 
 

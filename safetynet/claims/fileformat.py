@@ -186,6 +186,10 @@ def _pct_to_bp(col: str) -> pl.Expr:
     return whole * 100 + frac.cast(pl.Int64, strict=False).fill_null(0)
 
 
+def _date(col: str) -> pl.Expr:
+    return pl.col(col).cast(pl.String).str.to_date("%Y-%m-%d", strict=False)
+
+
 def _flag(col: str) -> pl.Expr:
     return (
         pl.col(col)
@@ -218,7 +222,9 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     df = raw.with_columns(
         pl.col("claim_no", "person_id", "kind", "level").cast(pl.String),
         pl.col("household_id").cast(pl.String).fill_null(pl.col("person_id").cast(pl.String)),
-        pl.col("diagnosis", "institution").cast(pl.String),
+        pl.col("diagnosis", "institution", "doctor").cast(pl.String),
+        _date("admitted").alias("admitted_p"),
+        _date("discharged").alias("discharged_p"),
         pl.col("date").cast(pl.String).str.to_date("%Y-%m-%d", strict=False).alias("date_p"),
         pl.col("age").cast(pl.Int32, strict=False).alias("age_p"),
         pl.col("seq").cast(pl.Int64, strict=False).alias("seq_p"),
@@ -237,6 +243,14 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         df, ~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150")
     )
     errors += _given_but(df, "seq", pl.col("seq_p"), N_("must be a whole number"))
+    for day in ("admitted", "discharged"):
+        errors += _given_but(df, day, pl.col(f"{day}_p"), N_("not a date (YYYY-MM-DD)"))
+    errors += _check(
+        df,
+        (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
+        "discharged",
+        N_("before the admission date"),
+    )
     for flag in ("in_county", "referral"):
         errors += _given_but(df, flag, pl.col(f"{flag}_p"), TRUE_FALSE)
     bad_status = pl.col("statuses").list.eval(~pl.element().is_in(STATUSES)).list.any()
@@ -250,6 +264,8 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     df = df.with_columns(
         pl.col("date_p").alias("date"),
         pl.col("age_p").alias("age"),
+        pl.col("admitted_p").alias("admitted"),
+        pl.col("discharged_p").alias("discharged"),
         # Same-day claims settle in file order unless `seq` says otherwise: the line number
         # stands in for a `seq` left out (see docs/formats.md).
         pl.col("seq_p").fill_null(pl.col("_line")).alias("seq"),
@@ -287,6 +303,9 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         "age",
         "diagnosis",
         "institution",
+        "doctor",
+        "admitted",
+        "discharged",
         "itemised",
         *(f"{k}_fen" for k in amounts),
     ]
@@ -341,6 +360,12 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     classes = [c.value for c in ItemClass]
     errors += _check(items, ~pl.col("class").is_in(classes), "items.class", N_("must be A, B or C"))
     errors += _given_but(items, "essential", _flag("essential"), TRUE_FALSE)
+    bad_day = pl.col("day").is_not_null() & _date("day").is_null()
+    errors += _check(items, bad_day, "items.day", N_("not a date (YYYY-MM-DD)"))
+    quantity = pl.col("quantity").cast(pl.Int64, strict=False)
+    bad_quantity = pl.col("quantity").is_not_null() & quantity.is_null()
+    errors += _check(items, bad_quantity, "items.quantity", N_("must be a whole number"))
+    errors += _check(items, (quantity < 1).fill_null(False), "items.quantity", N_("must be ≥ 1"))
     if in_fen:
         amount = pl.col("amount_fen").cast(pl.Int64, strict=False)
         deducted = pl.col("deducted_fen").cast(pl.Int64, strict=False)
@@ -380,6 +405,8 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
         pl.col("amount_fen").cast(pl.Int64),
         pl.col("deducted_fen").cast(pl.Int64),
         _flag("essential").fill_null(False).alias("essential"),
+        pl.col("quantity").cast(pl.Int64, strict=False),
+        _date("day").alias("day"),
     )
     return lines, errors
 

@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, 
 
 from safetynet.indicators.compute import indicator_parts
 from safetynet.policy.loader import Problem, _locate, _problems, _read_tree
+from safetynet.policy.tree import TreeMap
 
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Unit = Literal["count", "money", "ratio", "money_per", "count_per"]
 Per = Literal["enrolled_person", "person_compensated", "visit", "admission"]
-Parts = Literal["institution_level", "payer", "layer_type"]
+Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution"]
 PeriodBasis = Literal["period", "year_to_date", "year"]
 
 
@@ -77,18 +78,19 @@ class Convention(_Strict):
 class Definitions(_Strict):
     conventions: list[Convention]
     indicators: list[Definition]
+    supervision: list[Definition] = []  # safetynet.supervision.indicators
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in self.indicators:
+        for d in [*self.indicators, *self.supervision]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
         return self
 
     def by_id(self) -> dict[str, Definition]:
-        return {d.id: d for d in self.indicators}
+        return {d.id: d for d in [*self.indicators, *self.supervision]}
 
 
 class DefinitionsError(ValueError):
@@ -124,9 +126,28 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
     if missing:
         where = _locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
+    problems += _supervision_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
+
+
+def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``supervision`` section against what safetynet.supervision.indicators computes."""
+    from safetynet.supervision.indicators import COMPUTED
+
+    problems = []
+    for i, d in enumerate(defs.supervision):
+        where = _locate(tree, ("supervision", i, "id"), path)
+        if d.id not in COMPUTED:
+            problems.append(Problem(*where, f"no supervision indicator {d.id!r} is computed"))
+        elif d.parts != COMPUTED[d.id]:
+            problems.append(Problem(*where, f"{d.id} is computed with parts {COMPUTED[d.id]}"))
+    missing = [i for i in COMPUTED if i not in {d.id for d in defs.supervision}]
+    if missing:
+        where = _locate(tree, ("supervision",), path)
+        problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
+    return problems
 
 
 @lru_cache(maxsize=1)

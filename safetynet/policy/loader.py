@@ -14,10 +14,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from safetynet.policy.schema import Policy
 from safetynet.policy.tree import PolicyError, Problem, TreeMap, TreeSeq
@@ -27,6 +27,7 @@ __all__ = [
     "Problem",
     "load_policy",
     "load_policy_tree",
+    "load_sourced_yaml",
     "locate",
     "parse_tree",
     "shipped_policies",
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 SHIPPED_DIR = Path(__file__).parent / "files"
+ModelT = TypeVar("ModelT", bound=BaseModel)
 _SOURCED_KEYS = {"value", "source", "note"}
 
 
@@ -126,8 +128,8 @@ def _merge(base: Any, override: Any) -> Any:
     return override
 
 
-def _resolve_extends(name: str, relative_to: Path) -> Path:
-    for candidate in (relative_to.parent / name, SHIPPED_DIR / name):
+def _resolve_extends(name: str, relative_to: Path, shipped_dir: Path = SHIPPED_DIR) -> Path:
+    for candidate in (relative_to.parent / name, shipped_dir / name):
         for path in (candidate, candidate.with_suffix(".yaml")):
             if path.is_file():
                 return path
@@ -135,7 +137,10 @@ def _resolve_extends(name: str, relative_to: Path) -> Path:
 
 
 def _read_tree(
-    path: Path, seen: tuple[Path, ...] = (), problems: list[Problem] | None = None
+    path: Path,
+    seen: tuple[Path, ...] = (),
+    problems: list[Problem] | None = None,
+    shipped_dir: Path = SHIPPED_DIR,
 ) -> _Map:
     path = path.resolve()
     if path in seen:
@@ -145,13 +150,13 @@ def _read_tree(
     if parent is None:
         return tree
     try:
-        parent_path = _resolve_extends(str(parent), path)
+        parent_path = _resolve_extends(str(parent), path, shipped_dir)
     except FileNotFoundError:
         line = tree.where.get("extends", (str(path), None))[1]
         raise PolicyError(
             [Problem(str(path), line, "extends", f"no policy file named {parent!r}")]
         ) from None
-    return _merge(_read_tree(parent_path, (*seen, path), problems), tree)
+    return _merge(_read_tree(parent_path, (*seen, path), problems, shipped_dir), tree)
 
 
 def _unwrap_sources(node: Any, path: str, found: dict[str, str]) -> Any:
@@ -269,6 +274,38 @@ def load_policy(path: str | Path) -> Policy:
     if problems or policy is None:
         raise PolicyError(_in_order(problems, str(path)))
     return policy
+
+
+def load_sourced_yaml(
+    path: str | Path, model: type[ModelT], *, shipped_dir: Path
+) -> tuple[ModelT, dict[str, str]]:
+    """Load any dated, sourced YAML file with this module's strict rules into ``model``.
+
+    The same machinery as :func:`load_policy` — line-numbered trees, duplicate keys,
+    ``extends`` (resolved beside the file, then in ``shipped_dir``), ``{value:, source:}``
+    unwrapping — without the settlement policy's own checks. Returns the validated model and
+    the source of each sourced value by its path; raises ``PolicyError`` naming file:line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        for candidate in (shipped_dir / path.name, shipped_dir / f"{path.name}.yaml"):
+            if len(path.parts) == 1 and candidate.is_file():
+                path = candidate
+                break
+        else:
+            raise PolicyError([Problem("", None, "", f"file not found: {path}")])
+    problems: list[Problem] = []
+    tree = _read_tree(path, problems=problems, shipped_dir=shipped_dir)
+    value_sources: dict[str, str] = {}
+    _unwrap_sources(tree, "", value_sources)
+    result = None
+    try:
+        result = model.model_validate(dict(tree), context={"located": True})
+    except ValidationError as exc:
+        problems += _problems(exc, tree, str(path))
+    if problems or result is None:
+        raise PolicyError(_in_order(problems, str(path.resolve())))
+    return result, value_sources
 
 
 def _in_order(problems: list[Problem], main: str) -> list[Problem]:

@@ -41,6 +41,16 @@ def record(
     )
 
 
+def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Record several changes with one multi-row statement (a batch of settlements); each
+    entry holds :func:`record`'s keyword arguments."""
+    if not entries:
+        return
+    at = datetime.now(UTC).replace(tzinfo=None)
+    rows = [{"at": at, "target_id": None, "detail": None, "client": None, **e} for e in entries]
+    session.connection().execute(_INSERT, rows)
+
+
 def record_read(session: Session, **entry: Any) -> None:
     """Record a read (or an export, a login) made in ``session`` and commit.
 

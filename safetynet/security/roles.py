@@ -18,6 +18,7 @@ class Permission(StrEnum):
     REPORT_READ = "report.read"  # overview, indicators, exports
     AUDIT_READ = "audit.read"
     USER_ADMIN = "user.admin"
+    SUPERVISION_READ = "supervision.read"  # screening hits and risk scores (the bureau)
 
 
 _ALL = frozenset(Permission)

@@ -41,6 +41,7 @@ def lock_household(session: Session, household_id: int) -> None:
 
 
 Found = dict[AccumulatorScope, tuple[int, list[int], int]]  # scope -> (row id, slots, version)
+Change = tuple[AccumulatorScope, int, int, str, tuple[int, list[int], int] | None, np.ndarray, int]
 
 
 def _rows(session: Session, policy_id: str, year: int, person_id: int, household_id: int) -> Found:
@@ -107,6 +108,26 @@ def store(
         found = _rows(session, pid, year, person_id, household_id)
     _write(session, found, AccumulatorScope.PERSON, person_id, year, pid, acc.person)
     _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, pid, acc.household)
+
+
+def write_rows(session: Session, changed: list[Change]) -> None:
+    """Write a batch's changed accumulators: new rows with one multi-row ``INSERT``, the
+    others with one ``UPDATE`` run for every row (the caller holds the households' locks).
+    Each ``Change`` is (scope, owner, year, policy id, the row read or None, new slots,
+    settlements that changed it): the version goes up by one per settlement."""
+    inserts, updates = [], []
+    for scope, owner, year, policy_id, row, slots, count in changed:
+        values = [int(v) for v in slots]
+        if row is None:
+            inserts.append({"scope": scope, "owner_id": owner, "year": year,
+                            "policy_id": policy_id, "slots": values, "version": count})  # fmt: skip
+        else:
+            updates.append({"row_id": row[0], "slots": values, "version": row[2] + count})
+    conn = session.connection()
+    if inserts:
+        conn.execute(_INSERT, inserts)
+    if updates:
+        conn.execute(_UPDATE, updates)
 
 
 def facts_of(entry: Settlement) -> ClaimFacts:

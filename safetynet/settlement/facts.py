@@ -1,16 +1,15 @@
 """Resolve a submission against the registry, catalogs and policies into the engine's facts.
 
 Every refusal is a ``SettlementError`` naming the field at fault; nothing is written here.
-Database work is a handful of keyed reads of plain rows, no ORM objects: the person with
-this year's enrollment, the institution, the statuses on the date, the items of the bill in
-one query.
+The only database work is finding a person by resident ID; everything else a claim is
+resolved on comes from its batch's :class:`~safetynet.settlement.snapshot.Snapshot`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from sqlalchemy import bindparam, select
@@ -23,11 +22,13 @@ from safetynet.money import to_fen
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
-from safetynet.registry.status import statuses_on
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_in_force, prefixes_of
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import CatalogItem, Enrollment, Institution, Person
+from safetynet.store.models import Institution, Person
+
+if TYPE_CHECKING:
+    from safetynet.settlement.snapshot import Snapshot
 
 
 class PersonFacts(Protocol):
@@ -63,16 +64,8 @@ INSTITUTION_COLUMNS = (
 )
 
 
-# built once (statement construction costs more than running them): executed on the
-# session's connection, which skips the ORM layer
+# built once (statement construction costs more than running it), run on the connection
 _PERSON = select(*PERSON_COLUMNS).where(Person.resident_id == bindparam("rid"))
-_INSTITUTION = select(*INSTITUTION_COLUMNS).where(Institution.code == bindparam("code"))
-_ENROLLED = select(Enrollment.id).where(
-    Enrollment.person_id == bindparam("person_id"), Enrollment.year == bindparam("year")
-)
-_ITEMS = select(
-    CatalogItem.code, CatalogItem.item_class, CatalogItem.self_pay_bp, CatalogItem.essential
-).where(CatalogItem.code.in_(bindparam("codes", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -112,8 +105,8 @@ def find_person(session: Session, resident_id: str) -> PersonFacts:
     return person  # type: ignore[return-value]  # a Row has the protocol's attributes
 
 
-def _institution(session: Session, sub: ClaimSubmission) -> Any:
-    inst = session.connection().execute(_INSTITUTION, {"code": sub.institution_code}).first()
+def _institution(snap: Snapshot, sub: ClaimSubmission) -> Any:
+    inst = snap.institutions.get(sub.institution_code)
     if inst is None:
         raise SettlementError(
             "institution_unknown",
@@ -139,9 +132,8 @@ def _institution(session: Session, sub: ClaimSubmission) -> Any:
     return inst
 
 
-def _priced_lines(session: Session, sub: ClaimSubmission) -> dict[str, np.ndarray]:
-    codes = sorted({line.code for line in sub.items})
-    found = {item.code: item for item in session.connection().execute(_ITEMS, {"codes": codes})}
+def _priced_lines(snap: Snapshot, sub: ClaimSubmission) -> dict[str, np.ndarray]:
+    found = snap.items
     for i, line in enumerate(sub.items):
         if line.code not in found:
             raise SettlementError(
@@ -168,35 +160,30 @@ def _priced_lines(session: Session, sub: ClaimSubmission) -> dict[str, np.ndarra
     }
 
 
-def resolve(
-    session: Session, sub: ClaimSubmission, person: PersonFacts | None = None
-) -> ResolvedClaim:
-    """The engine's facts of a submission; ``person`` when the caller has already found it."""
-    if person is None:
-        person = find_person(session, sub.resident_id)
+def check_person(person: PersonFacts, sub: ClaimSubmission) -> None:
+    """Refuse a claim dated on or after the person's death."""
     if person.deceased_on is not None and sub.date >= person.deceased_on:
         raise SettlementError("person_deceased", "the person died before this date", field="date")
-    institution = _institution(session, sub)
-    enrolled = (
-        session.connection()
-        .execute(_ENROLLED, {"person_id": person.id, "year": sub.date.year})
-        .scalar()
-    )
-    if enrolled is None:
+
+
+def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> ResolvedClaim:
+    """The engine's facts of a submission, from the rows its batch read (no database work)."""
+    check_person(person, sub)
+    institution = _institution(snap, sub)
+    if (person.id, sub.date.year) not in snap.enrolled:
         raise SettlementError(
             "not_enrolled",
             f"{person.resident_id} is not enrolled for {sub.date.year}",
             field="date",
         )
     cp = policy_in_force(person.region_code, sub.date)
-    lines = _priced_lines(session, sub)
-    statuses = statuses_on(session, person.id, sub.date, person.household_id)
+    lines = _priced_lines(snap, sub)
     facts = ClaimFacts(
         kind=sub.kind,
         level=institution.level,
         in_county=institution.in_county,
         referral=sub.referral,
-        statuses=frozenset(statuses),
+        statuses=frozenset(snap.statuses(person, sub.date)),
         disease_mask=disease_mask(prefixes_of(cp), sub.diagnosis),
         age=age_on(person.birth_date, sub.date),
         total_fen=int(lines["amount_fen"].sum()),

@@ -1,10 +1,12 @@
 """Preview, submit and refund claims: the settlement service the window and APIs call.
 
 - ``preview``: settle against the stored accumulators; nothing is written.
-- ``submit``: the same, then append the ledger entry, the claim and the new accumulators
-  in one transaction, under the household lock. A ``client_key`` makes it idempotent: a
-  retry with the same key and the same claim returns the first settlement and pays nothing
-  again; the same key with a different claim is refused.
+- ``submit_many``: settle a batch of submissions and append their ledger entries, claims
+  and new accumulators in the caller's transaction, under the households' locks, with one
+  statement per table; each submission succeeds or is refused alone. ``submit`` is a batch
+  of one. A ``client_key`` makes it idempotent: a retry with the same key and the same
+  claim returns the first settlement and pays nothing again; the same key with a different
+  claim is refused.
 - ``refund``: append a reversal (negated amounts) and rebuild the accumulators.
 """
 
@@ -12,26 +14,43 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel
-from safetynet.engine.facts import status_mask
-from safetynet.engine.online import NothingPaid, mechanism_of, nothing_paid, pays_later, settle_one
+from safetynet.engine.online import (
+    Accumulators,
+    NothingPaid,
+    mechanism_of,
+    nothing_paid,
+    pays_later,
+    settle_one,
+)
 from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
+from safetynet.settlement import ledger, snapshot
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.facts import PersonFacts, ResolvedClaim, find_person, resolve
+from safetynet.settlement.facts import (
+    PersonFacts,
+    ResolvedClaim,
+    checked_resident_id,
+    find_person,
+    resolve,
+)
+from safetynet.settlement.ledger import Settled
 from safetynet.settlement.policies import policy_in_force
+from safetynet.settlement.snapshot import AccKey, Snapshot, persons_by_resident_id
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Claim, ClaimItem, Person
-from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
+from safetynet.store.models import Claim, Person
+from safetynet.store.models.ledger import AccumulatorScope, EntryKind, Settlement, SettlementLayer
 
 
 @dataclass(frozen=True)
@@ -92,17 +111,6 @@ class SettlementView:
         return out
 
 
-# statements of the write path, built once and run on the session's connection
-_EARLIER = select(Settlement.id, Settlement.request_hash).where(
-    Settlement.client_key == bindparam("key")
-)
-_CLAIM_NO = select(Claim.id).where(Claim.claim_no == bindparam("no"))
-_INSERT_CLAIM = insert(Claim.__table__).returning(Claim.__table__.c.id)
-_INSERT_ITEM = insert(ClaimItem.__table__)
-_INSERT_ENTRY = insert(Settlement.__table__).returning(Settlement.__table__.c.id)
-_INSERT_LAYER = insert(SettlementLayer.__table__)
-
-
 def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> dict[str, str]:
     """Documents behind the rule's individually sourced parameters (deductible, ratio, ...)."""
     if rule_id is None:
@@ -159,11 +167,6 @@ def _layer_views(
     return views
 
 
-def _settle(session: Session, rc: ResolvedClaim) -> tuple[EngineSettlement, accs.Found]:
-    acc, found = accs.load_rows(session, rc.policy, rc.person.id, rc.person.household_id, rc.year)
-    return settle_one(rc.policy, rc.facts, acc), found
-
-
 def _view(
     rc: ResolvedClaim,
     sub: ClaimSubmission,
@@ -194,10 +197,37 @@ def _view(
     )
 
 
+def _state(rc: ResolvedClaim) -> tuple[AccKey, AccKey]:
+    pid, year = rc.policy.policy.id, rc.year
+    return (
+        (AccumulatorScope.PERSON, rc.person.id, year, pid),
+        (AccumulatorScope.HOUSEHOLD, rc.person.household_id, year, pid),
+    )
+
+
+def _accumulators(
+    snap: Snapshot, state: dict[AccKey, np.ndarray], rc: ResolvedClaim
+) -> Accumulators:
+    """The state a claim is settled on: the batch's own changes, else the stored rows."""
+    n = rc.policy.n_slots
+
+    def slots(key: AccKey) -> np.ndarray:
+        if key in state:
+            return state[key]
+        row = snap.accumulators.get(key)
+        return np.asarray(row[1], np.int64) if row else np.zeros(n, np.int64)
+
+    person, household = _state(rc)
+    return Accumulators(slots(person), slots(household))
+
+
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
-    rc = resolve(session, sub)
-    return _view(rc, sub, _settle(session, rc)[0], None, sub.claim_no)
+    person = find_person(session, sub.resident_id)
+    snap = snapshot.read(session, [(sub, person, None)])
+    rc = resolve(snap, sub, person)
+    result = settle_one(rc.policy, rc.facts, _accumulators(snap, {}, rc))
+    return _view(rc, sub, result, None, sub.claim_no)
 
 
 CLAIM_NO_LETTERS = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed back
@@ -214,6 +244,128 @@ def request_hash(sub: ClaimSubmission) -> str:
     return hashlib.sha256(sub.model_dump_json().encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Order:
+    """One submission of a batch: the claim, who submits it, its idempotency key, and the
+    person when the caller has already found it (access checks)."""
+
+    sub: ClaimSubmission
+    user: str
+    client_key: str | None = None
+    person: PersonFacts | None = None
+
+
+Outcome = SettlementView | SettlementError
+
+
+def _key_reused() -> SettlementError:
+    return SettlementError(
+        "client_key_reused",
+        "this client key was used for a different claim",
+        field="client_key",
+        status=409,
+    )
+
+
+def _persons(session: Session, orders: Sequence[Order], out: list[Outcome | None]) -> list[Any]:
+    """Each order's person (None where ``out`` got the refusal), found with one query."""
+    numbers: list[str | None] = []
+    for i, o in enumerate(orders):
+        try:
+            numbers.append(None if o.person else checked_resident_id(o.sub.resident_id))
+        except SettlementError as exc:
+            numbers.append(None)
+            out[i] = exc
+    found = persons_by_resident_id(session, [n for n in numbers if n])
+    persons: list[Any] = []
+    for i, (o, number) in enumerate(zip(orders, numbers, strict=True)):
+        person = o.person or (found.get(number) if number else None)
+        if person is None and out[i] is None:
+            out[i] = SettlementError(
+                "person_unknown",
+                f"no insured person has resident ID {number}",
+                field="resident_id",
+                status=404,
+            )
+        persons.append(person)
+    return persons
+
+
+def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
+    """Settle and record a batch of submissions in the caller's transaction, with one
+    statement per table; the caller commits. Each order's outcome, in the batch's order: its
+    settlement, or the refusal of that order alone (nothing of it is written).
+
+    The households are locked first (in id order), then everything the claims are settled on
+    is read at once (:mod:`~safetynet.settlement.snapshot`); the claims are settled in the
+    batch's order, each on the accumulators the earlier ones of the batch left, and their
+    rows are written with one multi-row statement per table (:mod:`ledger`). A ``client_key``
+    seen before — in the ledger or earlier in the batch — answers the first settlement (a
+    different claim under it is refused); a claim number seen before is refused."""
+    out: list[Outcome | None] = [None] * len(orders)
+    persons = _persons(session, orders, out)
+    live = [i for i, p in enumerate(persons) if p is not None]
+    snapshot.lock_households(session, (persons[i].household_id for i in live))
+    snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
+    state: dict[AccKey, np.ndarray] = {}
+    touched: dict[AccKey, int] = {}
+    keys: dict[str, tuple[int, str]] = {}  # key -> (order settled under it, request hash)
+    nos: set[str] = set(snap.claim_nos)
+    batch: list[tuple[int, Settled]] = []
+    replays: list[tuple[int, int, bool]] = []  # order, settlement id or order, in the ledger?
+    for i in live:
+        o, person = orders[i], persons[i]
+        h = request_hash(o.sub)
+        try:
+            if o.client_key and o.client_key in snap.earlier:
+                entry_id, earlier_hash = snap.earlier[o.client_key]
+                if earlier_hash != h:
+                    raise _key_reused()
+                replays.append((i, entry_id, True))
+                continue
+            if o.client_key and o.client_key in keys:
+                first, earlier_hash = keys[o.client_key]
+                if earlier_hash != h:
+                    raise _key_reused()
+                replays.append((i, first, False))
+                continue
+            if o.sub.claim_no and o.sub.claim_no in nos:
+                raise SettlementError(
+                    "claim_exists",
+                    f"claim {o.sub.claim_no} was already submitted",
+                    field="claim_no",
+                    status=409,
+                )
+            rc = resolve(snap, o.sub, person)
+            result = settle_one(rc.policy, rc.facts, _accumulators(snap, state, rc))
+        except SettlementError as exc:
+            out[i] = exc
+            continue
+        person_key, household_key = _state(rc)
+        state[person_key] = result.accumulators.person
+        state[household_key] = result.accumulators.household
+        for k in (person_key, household_key):
+            touched[k] = touched.get(k, 0) + 1
+        if o.client_key:
+            keys[o.client_key] = (i, h)
+        claim_no = o.sub.claim_no or readable_claim_no(o.sub.date)
+        nos.add(claim_no)
+        batch.append((i, Settled(o.sub, rc, result, claim_no, o.user, o.client_key, h)))
+    entry_ids = ledger.write(session.connection(), [s for _, s in batch])
+    accs.write_rows(
+        session,
+        [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()],
+    )
+    entry_of = {}
+    for (i, s), entry_id in zip(batch, entry_ids, strict=True):
+        entry_of[i] = entry_id
+        out[i] = _view(s.rc, s.sub, s.result, entry_id, s.claim_no)
+    for i, ref, in_ledger in replays:
+        out[i] = replace(settlement_view(session, ref if in_ledger else entry_of[ref]),
+                         replayed=True)  # fmt: skip
+    return [o for o in out if o is not None]
+
+
 def submit(
     session: Session,
     sub: ClaimSubmission,
@@ -222,140 +374,17 @@ def submit(
     client_key: str | None = None,
     person: PersonFacts | None = None,
 ) -> SettlementView:
-    """Settle and record; the caller commits. Idempotent on ``client_key``.
-
-    Plain Core statements (no ORM unit of work): lock the household, check the key, read
-    the facts and the accumulators, insert the claim, its lines, the entry and its layers,
-    write the accumulators — a dozen round trips. ``person``: when the caller already found
-    the person (access checks), saves reading it again.
-    """
-    if person is None:
-        person = find_person(session, sub.resident_id)
-    accs.lock_household(session, person.household_id)
-    req_hash = request_hash(sub)
-    conn = session.connection()
-    if client_key:
-        earlier = conn.execute(_EARLIER, {"key": client_key}).first()
-        if earlier is not None:
-            if earlier.request_hash != req_hash:
-                raise SettlementError(
-                    "client_key_reused",
-                    "this client key was used for a different claim",
-                    field="client_key",
-                    status=409,
-                )
-            return replace_replayed(settlement_view(session, earlier.id))
-    if sub.claim_no and conn.execute(_CLAIM_NO, {"no": sub.claim_no}).first():
-        raise SettlementError(
-            "claim_exists",
-            f"claim {sub.claim_no} was already submitted",
-            field="claim_no",
-            status=409,
-        )
-    rc = resolve(session, sub, person)
-    result, found = _settle(session, rc)
-    claim_no = sub.claim_no or readable_claim_no(sub.date)
-    claim = {
-        "claim_no": claim_no,
-        "person_id": rc.person.id,
-        "institution_code": rc.institution.code,
-        "kind": sub.kind,
-        "start_date": sub.date,
-        "end_date": sub.discharge_date or sub.date,
-        "diagnosis_code": sub.diagnosis,
-        "referral": sub.referral,
-        "total_fen": rc.facts.total_fen,
-    }
-    claim_id = conn.execute(_INSERT_CLAIM, claim).scalar_one()
-    conn.execute(
-        _INSERT_ITEM,
-        [
-            {
-                "claim_id": claim_id,
-                "item_code": line.code,
-                "quantity": line.quantity,
-                "amount_fen": int(amount),
-                "deducted_fen": int(deducted),
-            }
-            for line, amount, deducted in zip(
-                sub.items, rc.lines["amount_fen"], rc.lines["deducted_fen"], strict=True
-            )
-        ],
-    )
-    entry = _entry(rc, claim_id, sub.date, result, user, client_key, req_hash)
-    entry_id = conn.execute(_INSERT_ENTRY, entry).scalar_one()
-    _add_layers(session, entry_id, result, sign=1)
-    accs.store(
-        session,
-        rc.policy,
-        rc.person.id,
-        rc.person.household_id,
-        rc.year,
-        result.accumulators,
-        found,
-    )
-    return _view(rc, sub, result, entry_id, claim_no)
+    """Settle and record one claim (a batch of one); the caller commits. Idempotent on
+    ``client_key``; a refusal raises ``SettlementError``. ``person``: when the caller
+    already found the person (access checks), saves reading it again."""
+    outcome = submit_many(session, [Order(sub, user, client_key, person)])[0]
+    if isinstance(outcome, SettlementError):
+        raise outcome
+    return outcome
 
 
 def replace_replayed(view: SettlementView) -> SettlementView:
-    from dataclasses import replace
-
     return replace(view, replayed=True)
-
-
-def _entry(
-    rc: ResolvedClaim,
-    claim_id: int,
-    claim_date: date,
-    result: EngineSettlement,
-    user: str,
-    client_key: str | None,
-    req_hash: str | None,
-) -> dict[str, Any]:
-    f = rc.facts
-    return {
-        "entry_kind": EntryKind.SETTLEMENT,
-        "client_key": client_key,
-        "request_hash": req_hash,
-        "claim_id": claim_id,
-        "person_id": rc.person.id,
-        "household_id": rc.person.household_id,
-        "year": rc.year,
-        "policy_id": rc.policy.policy.id,
-        "kind": f.kind,
-        "level": f.level,
-        "in_county": f.in_county,
-        "referral": f.referral,
-        "status_mask": status_mask(f.statuses),
-        "disease_mask": f.disease_mask,
-        "age": f.age,
-        "claim_date": claim_date,
-        "total_fen": f.total_fen,
-        "compliant_fen": f.compliant_fen,
-        "essential_fen": f.essential_fen,
-        "deducted_fen": f.deducted_fen,
-        "paid_fen": result.paid_fen,
-        "out_of_pocket_fen": result.out_of_pocket_fen,
-        "created_by": user,
-    }
-
-
-def _add_layers(session: Session, entry_id: int, result: EngineSettlement, *, sign: int) -> None:
-    session.connection().execute(
-        _INSERT_LAYER,
-        [
-            {
-                "settlement_id": entry_id,
-                "position": i,
-                "layer_id": layer.layer_id,
-                "rule_id": layer.rule_id,
-                "source": layer.source,
-                "paid_fen": sign * layer.paid_fen,
-                "facts": layer.facts,
-            }
-            for i, layer in enumerate(result.layers)
-        ],
-    )
 
 
 def settlement_view(session: Session, settlement_id: int) -> SettlementView:

@@ -21,6 +21,7 @@ from safetynet.synth import claims as claim_gen
 from safetynet.synth.calibration import ANHUI_2017, Profile
 from safetynet.synth.institutions import institutions as institution_frame
 from safetynet.synth.population import generate_population
+from safetynet.synth.supervision import add_supervision_fields
 
 DEFAULT_COUNTY = "341821"  # 郎溪县, Anhui: the shipped policies' county
 DEFAULT_CONTRIBUTIONS = {"34": "anhui-2017"}
@@ -85,6 +86,7 @@ def generate(
     enrolled = claim_gen.enrollment(rng, pop.persons, pop.statuses, year, policy)
     step("claims")
     claims, lines, patients = claim_gen.claims(rng, pop.persons, enrolled, inst, year, profile)
+    claims, lines = add_supervision_fields(seed, claims, lines, pop.persons)
     return County(
         regions=pop.regions,
         households=pop.households,
@@ -133,6 +135,11 @@ def claim_file(county: County) -> pl.DataFrame:
         age.cast(pl.Int32).alias("age"),
         pl.col("diagnosis_code").alias("diagnosis"),
         pl.col("institution_code").alias("institution"),
+        pl.col("doctor_code").alias("doctor"),
+        pl.when(pl.col("kind") == "inpatient").then(day.cast(pl.String)).alias("admitted"),
+        pl.when(pl.col("kind") == "inpatient")
+        .then(pl.col("end_date").cast(pl.String))
+        .alias("discharged"),
         "total_fen",
         "compliant_fen",
         "essential_fen",

@@ -39,9 +39,9 @@ ORDER = [
                                    "designated_from", "designated_to", "inpatient", "outpatient"]),
     ("enrollment", Enrollment, None),
     ("claims", Claim, ["id", "claim_no", "person_id", "institution_code", "kind", "start_date",
-                       "end_date", "diagnosis_code", "referral", "total_fen"]),
+                       "end_date", "diagnosis_code", "referral", "total_fen", "doctor_code"]),
     ("claim_items", ClaimItem, ["claim_id", "item_code", "quantity", "amount_fen",
-                                "deducted_fen"]),
+                                "deducted_fen", "service_date"]),
 ]  # fmt: skip
 
 

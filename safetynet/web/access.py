@@ -62,15 +62,19 @@ def settlement_to_refund(db: Session, user: User | UserView, settlement_id: int)
     return entry
 
 
-def check_submission(db: Session, user: User | UserView, sub: ClaimSubmission) -> PersonFacts:
+def check_submission(
+    db: Session, user: User | UserView, sub: ClaimSubmission, person: PersonFacts | None = None
+) -> PersonFacts:
     """The claim's person, when the user may settle it: a clerk only at their institution,
     anyone only for persons of their region. A malformed or unknown ID gets the service's
     precise answer; a person outside the region the same 404 as an unknown one; a diagnosis
-    the catalog does not hold a 422 naming ``diagnosis``."""
+    the catalog does not hold a 422 naming ``diagnosis``. ``person``: the claim's person when
+    the caller has already read it (a batch reads all at once)."""
     if user.institution_code and sub.institution_code != user.institution_code:
         raise WebError(403, "institution_not_yours", "you settle claims of your institution only",
                        field="institution_code")  # fmt: skip
-    person = find_person(db, sub.resident_id)
+    if person is None:
+        person = find_person(db, sub.resident_id)
     if not region_contains(db, user.region_code, person.region_code):
         raise WebError(404, "person_unknown", f"no person {sub.resident_id} in your region")
     check_diagnosis(db, sub.diagnosis)

@@ -33,6 +33,7 @@ from safetynet.web import errors
 from safetynet.web.csp import ContentSecurityPolicy
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
+from safetynet.web.settling import stop_writer
 from safetynet.web.throttle import LoginThrottle
 
 STATIC = Path(__file__).parent / "static"
@@ -40,13 +41,15 @@ SESSION_MAX_AGE = 8 * 3600  # a working day
 
 
 @asynccontextmanager
-async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At start-up, compile the policies and the settlement kernel (a few seconds once), so
     the first claim at the window is as fast as the others. A policy that does not load
-    stops the server here, not at the first patient."""
+    stops the server here, not at the first patient. At shutdown, the settlement writer
+    finishes its batch."""
     await run_in_threadpool(warm_up)
-    await run_in_threadpool(warm, _app.state.engine)  # the bureau pages' snapshot, if any
+    await run_in_threadpool(warm, app.state.engine)  # the bureau pages' snapshot, if any
     yield
+    await run_in_threadpool(stop_writer, app)
 
 
 SECURITY_HEADERS = [

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -30,18 +31,23 @@ def release(session: Session) -> None:
 _SQLITE_WRITER = threading.Lock()
 
 
-@contextmanager
-def write_session(request: Request) -> Iterator[Session]:
+def write_session(request: Request) -> AbstractContextManager[Session]:
     """A session for a change, committed on success; on SQLite it takes the write lock at
     the start (``BEGIN IMMEDIATE``) so settlements of one household never interleave.
 
     On SQLite the request threads of one server process also queue on a process lock
     first: SQLite has one writer at a time anyway, and threads that wait on SQLite's own
     lock poll it with sleeps of up to 100 ms, which would stretch every wait."""
-    sqlite = request.app.state.engine.dialect.name == "sqlite"
+    return app_write_session(request.app)
+
+
+@contextmanager
+def app_write_session(app: Any) -> Iterator[Session]:
+    """:func:`write_session` of an app, outside a request (the settlement writer's thread)."""
+    sqlite = app.state.engine.dialect.name == "sqlite"
     if sqlite:
         _SQLITE_WRITER.acquire()
-    session: Session = request.app.state.write_sessions()
+    session: Session = app.state.write_sessions()
     try:
         yield session
         session.commit()

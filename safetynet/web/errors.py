@@ -8,14 +8,17 @@ the error page elsewhere.
 from __future__ import annotations
 
 import logging
+import time
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safetynet.settlement.errors import SettlementError
-from safetynet.web.i18n import N_
+from safetynet.web.i18n import N_, translations
 
 log = logging.getLogger("safetynet.web")
 
@@ -29,7 +32,14 @@ TITLES = {
     422: N_("The request cannot be carried out"),
     429: N_("Too many attempts"),
     500: N_("Something went wrong on our side"),
+    503: N_("The service is briefly unavailable"),
 }
+UNAVAILABLE = N_(
+    "The database cannot be reached at the moment; nothing was recorded. Try again in a few "
+    "seconds."
+)
+RETRY_AFTER = 5  # seconds a client is asked to wait when the database cannot be reached
+LOG_EVERY = 10.0  # seconds between two log lines of one outage
 
 
 class WebError(Exception):
@@ -95,6 +105,26 @@ def _json(status: int, code: str, message: str, field: str | None = None) -> JSO
         status_code=status,
         headers=_challenge(status),
     )
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """The database is down, restarting, unreachable or out of connections: an answer of
+    503 (try again), not 500 (a fault of ours)."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _unavailable(request: Request) -> Response:
+    from safetynet.web.templating import locale_of
+
+    if is_api(request):
+        answer = _answer(request, 503, "database_unavailable", UNAVAILABLE, None)
+    else:
+        message = translations(locale_of(request)).gettext(UNAVAILABLE)
+        answer = _page(request, 503, "database_unavailable", message)
+    answer.headers["retry-after"] = str(RETRY_AFTER)
+    return answer
 
 
 def _page(
@@ -184,6 +214,26 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return _answer(request, 422, "invalid", message, loc or None)
         return _page(request, 422, "invalid", message, loc or None)
+
+    last_logged = [0.0]
+
+    async def _database(request: Request, exc: Exception) -> Response:
+        if time.monotonic() - last_logged[0] > LOG_EVERY:  # an outage is not 1,000 lines
+            last_logged[0] = time.monotonic()
+            log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
+                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)  # fmt: skip
+        return _unavailable(request)
+
+    # registered per class (not under ``Exception``): the answer goes out as any other and
+    # the connection stays open for the client's next request
+    for cls in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(cls, _database)
+
+    @app.exception_handler(DBAPIError)
+    async def _dbapi(request: Request, exc: DBAPIError) -> Response:
+        if database_unreachable(exc):
+            return await _database(request, exc)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -63,6 +63,7 @@ CODES = {
     "reason_missing": N_("A refund needs a reason."),
     "resident_id_invalid": N_("The resident ID is not valid."),
     "region_unknown": N_("There is no region %(value)s in your region."),
+    "kind_unknown": N_("The scorecard ranks institutions or doctors."),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)

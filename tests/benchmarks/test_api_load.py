@@ -23,3 +23,19 @@ def test_a_short_run_settles_and_reports_cpu(tmp_path: Path) -> None:
     # the server and the load generator each spent CPU; SQLite has no database process
     assert set(result.cpu_ms) == {"server", "load generator"}
     assert result.cpu_ms["server"] > 0 and result.cpu_ms["load generator"] > 0
+    assert result.rss_mb[0] > 50 and result.rss_mb[1] > 50  # a Python server's memory, in MB
+    assert result.statuses == {}
+
+
+def test_a_short_soak_keeps_the_server_memory_flat(tmp_path: Path) -> None:
+    """``bench api --seconds 600`` in small: after its first seconds the server's memory
+    stays where it is (a leak of a few kB per settlement would show over thousands)."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    ids, hospital = prepare(url, 200)
+    result = run_load(
+        "SQLite", url, ids, hospital, seconds=12, concurrency=8, workers=1,
+        port=free_port(), data_dir=tmp_path,
+    )  # fmt: skip
+    assert result.errors == 0 and result.requests > 200
+    start, end = result.rss_mb
+    assert end - start < 20, f"server memory grew from {start:.0f} to {end:.0f} MB"

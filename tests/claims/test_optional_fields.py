@@ -42,13 +42,13 @@ OPTIONAL_ITEM = [name for name, required in DOC_ITEM.items() if not required]
 def test_the_reader_knows_exactly_the_documented_fields() -> None:
     assert {f.name: f.required for f in CLAIM_FIELDS} == DOC_CLAIM
     assert {f.name: f.required for f in ITEM_FIELDS} == DOC_ITEM
-    assert len(OPTIONAL_CLAIM) >= 12 and len(OPTIONAL_ITEM) == 4
+    assert len(OPTIONAL_CLAIM) >= 15 and len(OPTIONAL_ITEM) == 6
 
 
 def _items() -> list[dict[str, Any]]:
     return [
         {"code": "D1", "class": "B", "amount": "1200.00", "self_pay": "10%", "deducted": "50.00",
-         "essential": True},
+         "essential": True, "quantity": 2, "day": "2017-03-01"},
         {"code": "S1", "class": "A", "amount": "8000.00", "self_pay": None, "deducted": "0",
          "essential": False},
         {"code": "X1", "class": "C", "amount": "300.00"},
@@ -81,6 +81,9 @@ def full_claims() -> list[dict[str, Any]]:
                 "age": 40 + i,
                 "diagnosis": "I10",
                 "institution": f"INST{i}",
+                "doctor": f"DR{i}",
+                "admitted": date,
+                "discharged": date,
                 "seq": 5 - i,
                 "items": _items(),
                 "total": "9500.00",

@@ -46,7 +46,7 @@ def test_discharge_before_admission_in_chinese() -> None:
         ({"date": "2017-02-30"}, "就诊或入院日期不是有效日期"),
         (
             {"items": [{"code": "D0001", "amount": "10.00", "quantity": 0}]},
-            "项目 第 1 行: 数量过小",
+            "项目 第1行: 数量过小",
         ),
         ({"kind": "dental"}, "类别不是可选的值"),
     ],

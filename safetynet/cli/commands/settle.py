@@ -119,6 +119,8 @@ def policy_show(
     p = cp.policy
     console.print(f"[bold]{escape(_title(p, lang))}[/bold] ({p.valid_from} – {p.valid_to})")
     table = Table(_("layer"), _("rule"), _("source"), _("confidence"))
+    for column in table.columns:  # names wrap in a narrow terminal; none is cut short
+        column.overflow = "fold"
     for ref in cp.rules:
         src = p.sources[ref.source]
         table.add_row(

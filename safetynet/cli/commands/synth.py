@@ -65,6 +65,18 @@ def synth(
     settle: bool = typer.Option(
         True, "--settle/--no-settle", help="With --db: settle the year's claims into the ledger."
     ),
+    violations: float = typer.Option(
+        None,
+        "--violations",
+        help="Plant this share of claims (e.g. 0.002) as violations of each supervision rule, "
+        "and shift one county hospital's and one township doctor's behaviour.",
+    ),
+    labels: Path = typer.Option(
+        None,
+        "--labels",
+        help="With --violations: the labels file (Parquet; default "
+        "DIR/violation_labels.parquet with --out).",
+    ),
 ) -> None:
     """Generate a county: regions, households, persons, statuses, institutions, enrollment
     and a year of itemised claims calibrated to the published figures."""
@@ -79,6 +91,21 @@ def synth(
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    if violations is not None:
+        from safetynet.synth.violations import plant
+
+        if labels is None and out is None:
+            err.print("[red]--violations needs --labels FILE or --out DIR[/red]")
+            raise typer.Exit(2)
+        try:
+            county_data, planted = plant(county_data, violations, seed=seed)
+        except ValueError as exc:
+            err.print(f"[red]--violations: {exc}[/red]")
+            raise typer.Exit(2) from None
+        target = labels or out / "violation_labels.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        planted.write_parquet(target)
+        console.print(f"planted {planted['claim_no'].count():,} violations; labels in {target}")
     title = f"Synthetic county {county}, {year}, seed {seed}, profile {profile}"
     table = Table("table", "rows", title=title)
     for name, rows in county_data.sizes().items():

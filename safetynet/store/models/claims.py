@@ -23,6 +23,7 @@ class Claim(Base):
     diagnosis_code: Mapped[str | None] = mapped_column(String(16))
     referral: Mapped[bool] = mapped_column(Boolean, default=False)
     total_fen: Mapped[int] = mapped_column(Fen)
+    doctor_code: Mapped[str | None] = mapped_column(String(40))  # attending doctor (supervision)
     __table_args__ = (Index("ix_claim_person_date", "person_id", "start_date"),)
 
 
@@ -34,3 +35,4 @@ class ClaimItem(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     amount_fen: Mapped[int] = mapped_column(Fen)
     deducted_fen: Mapped[int] = mapped_column(Fen, default=0)  # removed by review
+    service_date: Mapped[date | None] = mapped_column(Date)  # the day it was given

@@ -14,7 +14,6 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 import safetynet
 from safetynet.registry.masking import masked_identity
@@ -38,7 +37,7 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
-from safetynet.web.settling import settle_request
+from safetynet.web.settling import settle_request_async
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
@@ -179,11 +178,9 @@ async def api_submit(
 ) -> dict[str, Any]:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
-    view, _ = await run_in_threadpool(
-        lambda: settle_request(
-            request, sub, channel="api", idempotency_key=idempotency_key,
-            detail={"resident_id": sub.resident_id},
-        )
+    view, _ = await settle_request_async(
+        request, sub, channel="api", idempotency_key=idempotency_key,
+        detail={"resident_id": sub.resident_id},
     )  # fmt: skip
     if view.replayed:
         response.status_code = 200

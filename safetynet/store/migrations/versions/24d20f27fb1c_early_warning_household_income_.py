@@ -2,7 +2,7 @@
 re-assistance rounds
 
 Revision ID: 24d20f27fb1c
-Revises: a21d3e1f0b7c
+Revises: a7c3e5d91b20
 Create Date: 2026-12-01 15:27:33.909889
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = "24d20f27fb1c"
-down_revision: str | None = "a21d3e1f0b7c"
+down_revision: str | None = "a7c3e5d91b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

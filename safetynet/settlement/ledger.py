@@ -1,0 +1,138 @@
+"""The rows a settled claim writes, and writing a batch of them with one statement per table.
+
+A settled claim is a ``claim`` row with its ``claim_item`` lines and a ``settlement`` entry
+(the facts the engine saw and the amounts) with one ``settlement_layer`` row per layer of
+the cascade; the accumulators it changes are written by
+:func:`safetynet.settlement.accumulators.write_rows`. This module is the one definition of
+those rows for online settlement: a batch of claims is four multi-row ``INSERT``s, their ids
+returned in the order of the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, insert
+
+from safetynet.engine.facts import status_mask
+from safetynet.engine.online import Settlement as EngineSettlement
+from safetynet.settlement.facts import ResolvedClaim
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Claim, ClaimItem
+from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
+
+_C, _I = Claim.__table__, ClaimItem.__table__
+_E, _L = Settlement.__table__, SettlementLayer.__table__
+# built once; a list of parameter sets runs as one multi-row statement ("insertmanyvalues")
+_INSERT_CLAIMS = insert(_C).returning(_C.c.id, sort_by_parameter_order=True)
+_INSERT_ITEMS = insert(_I)
+_INSERT_ENTRIES = insert(_E).returning(_E.c.id, sort_by_parameter_order=True)
+_INSERT_LAYERS = insert(_L)
+
+
+@dataclass(frozen=True)
+class Settled:
+    """A claim settled in memory, waiting to be written."""
+
+    sub: ClaimSubmission
+    rc: ResolvedClaim
+    result: EngineSettlement
+    claim_no: str
+    user: str
+    client_key: str | None
+    request_hash: str
+
+
+def claim_row(s: Settled) -> dict[str, Any]:
+    sub = s.sub
+    return {
+        "claim_no": s.claim_no,
+        "person_id": s.rc.person.id,
+        "institution_code": s.rc.institution.code,
+        "kind": sub.kind,
+        "start_date": sub.date,
+        "end_date": sub.discharge_date or sub.date,
+        "diagnosis_code": sub.diagnosis,
+        "referral": sub.referral,
+        "total_fen": s.rc.facts.total_fen,
+    }
+
+
+def item_rows(s: Settled, claim_id: int) -> list[dict[str, Any]]:
+    lines = s.rc.lines
+    return [
+        {
+            "claim_id": claim_id,
+            "item_code": line.code,
+            "quantity": line.quantity,
+            "amount_fen": int(amount),
+            "deducted_fen": int(deducted),
+        }
+        for line, amount, deducted in zip(
+            s.sub.items, lines["amount_fen"], lines["deducted_fen"], strict=True
+        )
+    ]
+
+
+def entry_row(s: Settled, claim_id: int) -> dict[str, Any]:
+    """The ledger entry: the facts the engine settled on (for replays) and the amounts."""
+    rc, f, result = s.rc, s.rc.facts, s.result
+    return {
+        "entry_kind": EntryKind.SETTLEMENT,
+        "client_key": s.client_key,
+        "request_hash": s.request_hash,
+        "claim_id": claim_id,
+        "person_id": rc.person.id,
+        "household_id": rc.person.household_id,
+        "year": rc.year,
+        "policy_id": rc.policy.policy.id,
+        "kind": f.kind,
+        "level": f.level,
+        "in_county": f.in_county,
+        "referral": f.referral,
+        "status_mask": status_mask(f.statuses),
+        "disease_mask": f.disease_mask,
+        "age": f.age,
+        "claim_date": s.sub.date,
+        "total_fen": f.total_fen,
+        "compliant_fen": f.compliant_fen,
+        "essential_fen": f.essential_fen,
+        "deducted_fen": f.deducted_fen,
+        "paid_fen": result.paid_fen,
+        "out_of_pocket_fen": result.out_of_pocket_fen,
+        "created_by": s.user,
+    }
+
+
+def layer_rows(entry_id: int, result: EngineSettlement) -> list[dict[str, Any]]:
+    """One row per layer of the cascade, in its order, with the rule and its numbers."""
+    return [
+        {
+            "settlement_id": entry_id,
+            "position": i,
+            "layer_id": layer.layer_id,
+            "rule_id": layer.rule_id,
+            "source": layer.source,
+            "paid_fen": layer.paid_fen,
+            "facts": layer.facts,
+        }
+        for i, layer in enumerate(result.layers)
+    ]
+
+
+def write(conn: Connection, batch: Sequence[Settled]) -> list[int]:
+    """Insert the batch's claims, lines, entries and layers (four statements, in the
+    caller's transaction); the entries' ids, in the batch's order."""
+    if not batch:
+        return []
+    claim_ids = list(conn.execute(_INSERT_CLAIMS, [claim_row(s) for s in batch]).scalars())
+    claims = list(zip(batch, claim_ids, strict=True))
+    conn.execute(_INSERT_ITEMS, [r for s, c in claims for r in item_rows(s, c)])
+    entry_ids = list(conn.execute(_INSERT_ENTRIES, [entry_row(s, c) for s, c in claims]).scalars())
+    entries = list(zip(batch, entry_ids, strict=True))
+    layers = [r for s, e in entries for r in layer_rows(e, s.result)]
+    if layers:
+        conn.execute(_INSERT_LAYERS, layers)
+    return entry_ids

@@ -1,0 +1,140 @@
+"""The claim data the screening reads, in one canonical form, and what each rule needs.
+
+Three frames: ``claims`` (one row a claim), ``lines`` (one row an item line) and, optionally,
+``persons`` (sex and date of death). They come from a claim file (docs/formats.md) with a
+persons file, or from the synthetic county's tables. A rule whose fields are missing from
+every claim is refused with a message naming the rule and the fields
+(:class:`ScreenInputError`), rather than silently finding nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from safetynet.claims.fileformat import ClaimFile
+from safetynet.supervision.schema import Rule
+
+CLAIMS_SCHEMA: dict[str, pl.DataType] = {
+    "claim_no": pl.String(),
+    "person_id": pl.String(),
+    "date": pl.Date(),
+    "kind": pl.String(),
+    "level": pl.String(),
+    "institution": pl.String(),
+    "doctor": pl.String(),
+    "diagnosis": pl.String(),
+    "admitted": pl.Date(),
+    "discharged": pl.Date(),
+    "age": pl.Int32(),
+    "total_fen": pl.Int64(),
+}
+LINES_SCHEMA: dict[str, pl.DataType] = {
+    "claim_no": pl.String(),
+    "code": pl.String(),
+    "item_class": pl.String(),
+    "amount_fen": pl.Int64(),
+    "quantity": pl.Int64(),
+    "day": pl.Date(),
+}
+PERSONS_SCHEMA: dict[str, pl.DataType] = {
+    "person_id": pl.String(),
+    "sex": pl.String(),
+    "deceased_on": pl.Date(),
+    "village": pl.String(),  # optional: for group admissions in the risk scores
+}
+
+# What each rule kind reads: claim fields, item-line fields, whether it needs persons.
+NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
+    "duplicate_charge": ((), ("code",), False),
+    "over_standard_charge": ((), ("code",), False),
+    "split_admission": (("admitted", "discharged", "diagnosis"), (), False),
+    "overlapping_stay": (("admitted", "discharged", "institution"), (), False),
+    "impersonation": (("diagnosis",), (), True),
+    "low_threshold_admission": (("admitted", "discharged", "diagnosis"), ("code",), False),
+    "outpatient_abuse": ((), ("code",), False),
+    "out_of_catalog_share": ((), ("item_class",), False),
+}
+
+
+class ScreenInputError(ValueError):
+    """The claims lack what a rule needs; ``problems`` name the rule and the fields."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class ScreenInput:
+    claims: pl.DataFrame
+    lines: pl.DataFrame
+    persons: pl.DataFrame | None = None
+
+    def check(self, rules: list[Rule]) -> None:
+        """Refuse rules whose fields are missing from every claim (or line), or persons."""
+        problems = []
+        for rule in rules:
+            claim_fields, line_fields, persons = NEEDS[rule.kind]
+            missing = [c for c in claim_fields if _empty(self.claims, c)]
+            missing += [f"items.{c}" for c in line_fields if _empty(self.lines, c)]
+            if missing:
+                problems.append(
+                    f"rule {rule.id} ({rule.kind}) needs {', '.join(missing)}: "
+                    "missing from every claim"
+                )
+            if persons and self.persons is None:
+                problems.append(
+                    f"rule {rule.id} ({rule.kind}) needs a persons file (person_id, sex, "
+                    "deceased_on)"
+                )
+        if problems:
+            raise ScreenInputError(problems)
+
+
+def _empty(df: pl.DataFrame, col: str) -> bool:
+    return col not in df.columns or df.height == 0 or df[col].null_count() == df.height
+
+
+def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """``df`` with exactly the columns of ``schema`` (absent ones null), cast."""
+    return df.select(
+        (pl.col(c).cast(t) if c in df.columns else pl.lit(None, t)).alias(c)
+        for c, t in schema.items()
+    )
+
+
+def from_claim_file(cf: ClaimFile, persons: pl.DataFrame | None = None) -> ScreenInput:
+    """The screening's frames from a read claim file (and a read persons file)."""
+    lines = cf.lines.rename({"claim_key": "claim_no"})
+    sums = lines.group_by("claim_no").agg(pl.col("amount_fen").sum().alias("line_total"))
+    claims = (
+        cf.claims.join(sums, on="claim_no", how="left")
+        .with_columns(pl.coalesce("total_fen", "line_total").alias("total_fen"))
+        .drop("line_total")
+    )
+    return ScreenInput(conform(claims, CLAIMS_SCHEMA), conform(lines, LINES_SCHEMA), persons)
+
+
+def read_persons(path: str | Path) -> pl.DataFrame:
+    """A persons file (CSV or Parquet): ``person_id``, ``sex`` (M/F), ``deceased_on``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScreenInputError([f"persons file not found: {path}"])
+    raw = (
+        pl.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pl.read_csv(path, infer_schema=False)
+    )
+    missing = [c for c in ("person_id", "sex") if c not in raw.columns]
+    if missing:
+        raise ScreenInputError([f"{path}: persons file lacks {', '.join(missing)}"])
+    if "deceased_on" in raw.columns and raw.schema["deceased_on"] == pl.String:
+        raw = raw.with_columns(pl.col("deceased_on").str.to_date("%Y-%m-%d", strict=False))
+    out = conform(raw, PERSONS_SCHEMA)
+    bad = out.filter(~pl.col("sex").is_in(["M", "F"]))
+    if bad.height:
+        raise ScreenInputError([f"{path}: sex must be M or F ({bad.height} rows are not)"])
+    return out

@@ -1,0 +1,171 @@
+"""A county's year of claims from the database, as the screening's frames.
+
+Claims of persons in the region (and everything under it) whose visit or admission falls in
+the year. The rules that span admissions (split admission, overlapping stays) also read the
+last ``LOOKBACK_DAYS`` of the previous year, so a readmission in early January is compared
+with a December discharge; :func:`in_year` keeps the hits on the year's own claims.
+:func:`frames_from_tables` also turns the synthetic county's tables into the same frames.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import polars as pl
+from sqlalchemy import Connection, String, select, true, type_coerce
+
+from safetynet.catalogs.items import load_items
+from safetynet.indicators.fetch import fetch_frame
+from safetynet.security.scope import within
+from safetynet.store.models import Claim, ClaimItem, Institution, Person
+from safetynet.supervision.frames import (
+    CLAIMS_SCHEMA,
+    LINES_SCHEMA,
+    PERSONS_SCHEMA,
+    ScreenInput,
+    conform,
+)
+
+LOOKBACK_DAYS = 60
+
+
+def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInput:
+    """The region's (None: every) claims dated in ``year`` and the ``LOOKBACK_DAYS`` before."""
+    start = date(year, 1, 1) - timedelta(days=LOOKBACK_DAYS)
+    end = date(year, 12, 31)
+    in_scope = within(Person.region_code, region_code) if region_code else true()
+    claims_q = (
+        select(
+            Claim.id,
+            Claim.claim_no,
+            Claim.person_id,
+            type_coerce(Claim.kind, String).label("kind"),
+            type_coerce(Institution.level, String).label("level"),
+            Claim.institution_code,
+            Claim.start_date,
+            Claim.end_date,
+            Claim.diagnosis_code,
+            Claim.total_fen,
+            Claim.doctor_code,
+            Person.birth_date,
+        )
+        .join(Person, Person.id == Claim.person_id)
+        .join(Institution, Institution.code == Claim.institution_code)
+        .where(in_scope, Claim.start_date >= start, Claim.start_date <= end)
+    )
+    claims = fetch_frame(
+        conn,
+        claims_q,
+        {
+            "id": pl.Int64, "claim_no": pl.String, "person_id": pl.Int64, "kind": pl.String,
+            "level": pl.String, "institution_code": pl.String, "start_date": pl.Date,
+            "end_date": pl.Date, "diagnosis_code": pl.String, "total_fen": pl.Int64,
+            "doctor_code": pl.String, "birth_date": pl.Date,
+        },
+    )  # fmt: skip
+    items_q = (
+        select(
+            ClaimItem.claim_id,
+            ClaimItem.item_code,
+            ClaimItem.quantity,
+            ClaimItem.amount_fen,
+            ClaimItem.service_date,
+        )
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .join(Person, Person.id == Claim.person_id)
+        .where(in_scope, Claim.start_date >= start, Claim.start_date <= end)
+    )
+    items = fetch_frame(
+        conn,
+        items_q,
+        {"claim_id": pl.Int64, "item_code": pl.String, "quantity": pl.Int64,
+         "amount_fen": pl.Int64, "service_date": pl.Date},
+    )  # fmt: skip
+    persons_q = select(
+        Person.id,
+        type_coerce(Person.sex, String).label("sex"),
+        Person.deceased_on,
+        Person.region_code,
+    ).where(in_scope)
+    persons = fetch_frame(
+        conn,
+        persons_q,
+        {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date, "region_code": pl.String},
+    )
+    return frames_from_tables(claims, items, persons)
+
+
+def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
+    before = (day.dt.month() * 100 + day.dt.day()) < (born.dt.month() * 100 + born.dt.day())
+    return day.dt.year() - born.dt.year() - before.cast(pl.Int32)
+
+
+def frames_from_tables(
+    claims: pl.DataFrame, items: pl.DataFrame, persons: pl.DataFrame
+) -> ScreenInput:
+    """The screening's frames from claim, claim-item and person rows (database columns)."""
+    inpatient = pl.col("kind") == "inpatient"
+    c = claims.with_columns(
+        pl.col("person_id").cast(pl.String),
+        pl.col("start_date").alias("date"),
+        pl.col("institution_code").alias("institution"),
+        (pl.col("doctor_code") if "doctor_code" in claims.columns else pl.lit(None, pl.String))
+        .alias("doctor"),
+        pl.col("diagnosis_code").alias("diagnosis"),
+        pl.when(inpatient).then(pl.col("start_date")).alias("admitted"),
+        pl.when(inpatient).then(pl.col("end_date")).alias("discharged"),
+        (
+            pl.col("age") if "age" in claims.columns
+            else _age(pl.col("start_date"), pl.col("birth_date"))
+        ).alias("age"),
+    )  # fmt: skip
+    catalog = load_items().select(pl.col("code").alias("item_code"), "item_class")
+    item_day = "service_date" if "service_date" in items.columns else None
+    lines = (
+        items.join(c.select(pl.col("id").alias("claim_id"), "claim_no", "date"), on="claim_id")
+        .join(catalog, on="item_code", how="left", suffix="_catalog")
+        .with_columns(
+            pl.col("item_code").alias("code"),
+            (pl.coalesce(item_day, "date") if item_day else pl.col("date")).alias("day"),
+        )
+    )
+    if "item_class_catalog" in lines.columns:
+        lines = lines.with_columns(pl.coalesce("item_class", "item_class_catalog"))
+    people = persons.select(
+        pl.col("id").cast(pl.String).alias("person_id"),
+        "sex",
+        "deceased_on",
+        (
+            pl.col("region_code") if "region_code" in persons.columns else pl.lit(None, pl.String)
+        ).alias("village"),
+    )
+    return ScreenInput(
+        conform(c, CLAIMS_SCHEMA), conform(lines, LINES_SCHEMA), conform(people, PERSONS_SCHEMA)
+    )
+
+
+def in_year(hits: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The hits on claims dated in ``year`` (the look-back's own claims left out)."""
+    return hits.filter(pl.col("date").dt.year() == year)
+
+
+def load_catchment(conn: Connection, region_code: str | None, year: int) -> pl.DataFrame:
+    """Enrolled persons each institution serves (``scores.catchment``) for ``year``."""
+    from safetynet.store.models import Enrollment
+    from safetynet.supervision.scores import catchment
+
+    in_scope = within(Person.region_code, region_code) if region_code else true()
+    institutions = fetch_frame(
+        conn,
+        select(Institution.code, type_coerce(Institution.level, String).label("level"),
+               Institution.region_code),
+        {"code": pl.String, "level": pl.String, "region_code": pl.String},
+    )  # fmt: skip
+    villages = fetch_frame(
+        conn,
+        select(Person.region_code)
+        .join(Enrollment, Enrollment.person_id == Person.id)
+        .where(Enrollment.year == year, in_scope),
+        {"region_code": pl.String},
+    )["region_code"]
+    return catchment(institutions, villages)

@@ -1,0 +1,210 @@
+"""The supervision-rule file schema (pydantic): dated, sourced screening rules.
+
+A rule file is YAML like a settlement policy (``docs/supervision-rules.md``): an id, a region,
+validity dates, its sources and a list of rules. Each rule has a ``kind`` (one of
+:data:`KINDS`), a severity (``warn``, ``block`` at the window, ``deduct`` from the
+institution), the article of State Council Decree No. 735 it enforces, a name in English and
+Chinese, and its parameters. A numeric parameter is written ``{value: 15, unit: day}`` and
+must carry the unit its rule expects; a list parameter is a plain list (either may be
+wrapped ``{value: ..., source: ..., note: ...}``). A county file ``extends`` a province file
+and overrides rules by ``id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Severity = Literal["warn", "block", "deduct"]
+U = TypeVar("U")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(_Strict, Generic[U]):
+    """A number with its unit, e.g. ``{value: 15, unit: day}``."""
+
+    value: float = Field(ge=0)
+    unit: U
+    source: str | None = None
+    note: str | None = None
+
+
+Days = Quantity[Literal["day"]]
+Count = Quantity[Literal["count"]]
+Hours = Quantity[Literal["hour"]]
+Percent = Quantity[Literal["percent"]]
+
+
+class Names(_Strict):
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
+
+
+class Source(_Strict):
+    document: str
+    document_en: str | None = None
+    article: str | None = None
+    date: dt.date | None = None
+    url: str | None = None
+    confidence: Literal["doc", "compiled", "recalled"] = "recalled"
+    note: str | None = None
+
+
+class _Rule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Names
+    severity: Severity
+    article: int = Field(ge=1, le=50, description="article of State Council Decree No. 735")
+    source: str | None = None
+    enabled: bool = True
+    note: str | None = None
+
+
+class DuplicateChargeParams(_Strict):
+    daily_limits: dict[str, int] = Field(
+        default_factory=dict, description="item code -> most units a day"
+    )
+    default_daily_limit: Count | None = None  # every other service item, when given
+    packages: dict[str, list[str]] = Field(
+        default_factory=dict, description="package item code -> item codes it includes"
+    )
+
+
+class DuplicateChargeRule(_Rule):
+    kind: Literal["duplicate_charge"]
+    params: DuplicateChargeParams = DuplicateChargeParams()
+
+
+class OverStandardParams(_Strict):
+    catalog_price_ceiling: bool = True
+    bed_day_codes: list[str] = Field(default_factory=list)
+    hourly_codes: list[str] = Field(default_factory=list)
+    max_hours_per_day: Hours = Hours(value=24, unit="hour")
+
+
+class OverStandardRule(_Rule):
+    kind: Literal["over_standard_charge"]
+    params: OverStandardParams = OverStandardParams()
+
+
+class SplitAdmissionParams(_Strict):
+    window_days: Days
+    category_chars: Count = Count(value=3, unit="count")
+    planned_cycle_diagnoses: list[str] = Field(default_factory=list)
+
+
+class SplitAdmissionRule(_Rule):
+    kind: Literal["split_admission"]
+    params: SplitAdmissionParams
+
+
+class OverlappingStayRule(_Rule):
+    kind: Literal["overlapping_stay"]
+
+
+class ImpersonationParams(_Strict):
+    female_only_diagnoses: list[str] = Field(default_factory=list)
+    male_only_diagnoses: list[str] = Field(default_factory=list)
+    newborn_only_diagnoses: list[str] = Field(default_factory=list)
+    newborn_max_age: Count = Count(value=0, unit="count")
+    catalog_restrictions: bool = True
+    after_death: bool = True
+
+
+class ImpersonationRule(_Rule):
+    kind: Literal["impersonation"]
+    params: ImpersonationParams = ImpersonationParams()
+
+
+class LowThresholdParams(_Strict):
+    max_stay_days: Days
+    surgery_codes: list[str] = Field(default_factory=list)
+    iv_codes: list[str] = Field(default_factory=list)
+    outpatient_treatable: list[str] = Field(default_factory=list)
+
+
+class LowThresholdRule(_Rule):
+    kind: Literal["low_threshold_admission"]
+    params: LowThresholdParams
+
+
+class OutpatientAbuseParams(_Strict):
+    max_purchases_per_month: Count
+    consecutive_days: Days
+    drug_code_prefix: str = "D"
+
+
+class OutpatientAbuseRule(_Rule):
+    kind: Literal["outpatient_abuse"]
+    params: OutpatientAbuseParams
+
+
+class OutOfCatalogParams(_Strict):
+    max_share: Percent
+
+
+class OutOfCatalogRule(_Rule):
+    kind: Literal["out_of_catalog_share"]
+    params: OutOfCatalogParams
+
+
+Rule = Annotated[
+    DuplicateChargeRule
+    | OverStandardRule
+    | SplitAdmissionRule
+    | OverlappingStayRule
+    | ImpersonationRule
+    | LowThresholdRule
+    | OutpatientAbuseRule
+    | OutOfCatalogRule,
+    Field(discriminator="kind"),
+]
+KINDS = (
+    "duplicate_charge",
+    "over_standard_charge",
+    "split_admission",
+    "overlapping_stay",
+    "impersonation",
+    "low_threshold_admission",
+    "outpatient_abuse",
+    "out_of_catalog_share",
+)
+
+
+class RuleSet(_Strict):
+    """One rule file, its ``extends`` resolved."""
+
+    id: str
+    title_en: str
+    title_zh: str
+    region: str = Field(pattern=r"^\d{2,12}$")
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    source: str
+    sources: dict[str, Source]
+    rules: list[Rule]
+
+    @model_validator(mode="after")
+    def _references(self) -> RuleSet:
+        ids = [r.id for r in self.rules]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"rule ids used twice: {', '.join(twice)}")
+        unknown = [s for s in [self.source, *(r.source for r in self.rules)] if s]
+        missing = sorted({s for s in unknown if s not in self.sources})
+        if missing:
+            raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    def active(self) -> list[Rule]:
+        return [r for r in self.rules if r.enabled]
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

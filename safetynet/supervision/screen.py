@@ -1,0 +1,661 @@
+"""Every screening rule over a year of claims, vectorised (Polars joins and window functions).
+
+:func:`screen` takes a rule set and the canonical frames (:mod:`safetynet.supervision.frames`)
+and returns one row per hit: the rule (id, kind, severity, article), the claim (number,
+person, institution, doctor, date), the amount at stake in fen and ``facts``, a JSON object
+of the values that triggered the hit (the parameter included). No loop runs over claims:
+each rule is a handful of sorts, joins and ``over`` windows, so a county's year screens in
+seconds and one claim with its person's history in milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import polars as pl
+
+from safetynet.catalogs.items import load_items
+from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.schema import (
+    DuplicateChargeRule,
+    ImpersonationRule,
+    LowThresholdRule,
+    OutOfCatalogRule,
+    OutpatientAbuseRule,
+    OverlappingStayRule,
+    OverStandardRule,
+    Rule,
+    RuleSet,
+    SplitAdmissionRule,
+)
+
+HIT_SCHEMA: dict[str, pl.DataType] = {
+    "rule_id": pl.String(),
+    "kind": pl.String(),
+    "severity": pl.String(),
+    "article": pl.Int32(),
+    "claim_no": pl.String(),
+    "person_id": pl.String(),
+    "institution": pl.String(),
+    "doctor": pl.String(),
+    "date": pl.Date(),
+    "amount_fen": pl.Int64(),
+    "facts": pl.String(),
+}
+OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
+LOOKBACK = 3  # earlier stays of a person and category a readmission is compared with
+
+
+def _facts(**exprs: pl.Expr) -> pl.Expr:
+    """The facts of a hit as a JSON object (dates as ISO text)."""
+    fields = []
+    for name, expr in exprs.items():
+        fields.append(expr.alias(name))
+    return pl.struct(fields).struct.json_encode().alias("facts")
+
+
+def _starts_with_any(col: pl.Expr, prefixes: Iterable[str]) -> pl.Expr:
+    """Whether the text starts with one of ``prefixes``: one set lookup per prefix length."""
+    by_length: dict[int, list[str]] = {}
+    for p in prefixes:
+        by_length.setdefault(len(p), []).append(p)
+    if not by_length:
+        return pl.lit(False)
+    return pl.any_horizontal(
+        [col.str.slice(0, n).is_in(sorted(ps)) for n, ps in sorted(by_length.items())]
+    ).fill_null(False)
+
+
+def _days(a: str, b: str) -> pl.Expr:
+    return (pl.col(b) - pl.col(a)).dt.total_days()
+
+
+def _same(keys: list[str], k: int = 1) -> pl.Expr:
+    """On a frame sorted by ``keys``: whether the row ``k`` above has the same keys."""
+    return pl.all_horizontal([pl.col(c).shift(k) == pl.col(c) for c in keys]).fill_null(False)
+
+
+def _position(same: pl.Expr) -> pl.Expr:
+    """1-based position of each row in its run of rows where ``same`` (vs the row above)."""
+    idx = pl.int_range(pl.len(), dtype=pl.Int64)
+    return idx - pl.when(~same).then(idx).forward_fill() + 1
+
+
+def _lines_with_day(
+    data: ScreenInput, keep: pl.Expr | None = None, claims: pl.Expr | None = None
+) -> pl.DataFrame:
+    """Item lines (those ``keep`` selects) with their claim's person, kind and dates (of the
+    claims ``claims`` selects); a line without a day takes its claim's date. Filtering before
+    the join keeps it small: most rules read a few codes of millions of lines."""
+    lines = data.lines if keep is None else data.lines.filter(keep)
+    info = data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged")
+    if claims is not None:
+        info = info.filter(claims)
+    return lines.join(info, on="claim_no", how="inner").with_columns(
+        pl.col("day").is_not_null().alias("dated"),
+        pl.coalesce("day", "date").alias("day"),
+        pl.col("quantity").fill_null(1).alias("qty"),
+    )
+
+
+# --- the rules: each returns claim_no, amount_fen, facts --------------------------------
+
+
+def duplicate_charge(rule: DuplicateChargeRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    codes = set(p.daily_limits) | set(p.packages)
+    codes |= {c for included in p.packages.values() for c in included}
+    every = p.default_daily_limit is not None
+    lines = _lines_with_day(data, None if every else pl.col("code").is_in(sorted(codes)))
+    limits = pl.DataFrame(
+        {"code": list(p.daily_limits), "daily_limit": list(p.daily_limits.values())},
+        schema={"code": pl.String, "daily_limit": pl.Int64},
+    )
+    # Lines with their day count against the limit of that day; lines without one against
+    # the limit times the days the claim covers (the stay's bed-days, or the visit's day).
+    span = pl.max_horizontal(_days("admitted", "discharged").fill_null(1), pl.lit(1))
+    per_day = (
+        lines.with_columns(
+            pl.when(pl.col("dated")).then(pl.col("day")).alias("day"),
+            pl.when(pl.col("dated")).then(1).otherwise(span).alias("days"),
+        )
+        .group_by("claim_no", "day", "code")
+        .agg(
+            pl.col("qty").sum().alias("units"),
+            pl.col("amount_fen").sum().alias("amount"),
+            pl.col("days").first(),
+        )
+        .join(limits, on="code", how="left")
+    )
+    if p.default_daily_limit is not None:
+        default = int(p.default_daily_limit.value)
+        per_day = per_day.with_columns(pl.col("daily_limit").fill_null(default))
+    per_day = per_day.with_columns((pl.col("daily_limit") * pl.col("days")).alias("allowed"))
+    over = per_day.filter(pl.col("units") > pl.col("allowed")).select(
+        "claim_no",
+        (pl.col("amount") * (pl.col("units") - pl.col("allowed")) // pl.col("units")).alias(
+            "amount_fen"
+        ),
+        _facts(
+            code=pl.col("code"),
+            day=pl.col("day").cast(pl.String),
+            days=pl.col("days"),
+            units=pl.col("units"),
+            daily_limit=pl.col("daily_limit"),
+        ),
+    )
+    pairs = [(pkg, inc) for pkg, included in p.packages.items() for inc in included]
+    if not pairs:
+        return over
+    packages = pl.DataFrame(pairs, schema={"package": pl.String, "code": pl.String}, orient="row")
+    billed = lines.select("claim_no", pl.col("code").alias("package")).unique()
+    inside = (
+        lines.join(packages, on="code", how="inner")
+        .join(billed, on=["claim_no", "package"], how="semi")
+        .select(
+            "claim_no",
+            pl.col("amount_fen"),
+            _facts(code=pl.col("code"), package=pl.col("package")),
+        )
+    )
+    return pl.concat([over, inside])
+
+
+def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    lines = _lines_with_day(data, pl.col("code").is_in([*p.bed_day_codes, *p.hourly_codes]))
+    parts = []
+    if p.catalog_price_ceiling:
+        ceilings = load_items().select("code", "price_ceiling_fen").drop_nulls()
+        parts.append(
+            data.lines.join(ceilings, on="code", how="inner")
+            .with_columns(pl.col("quantity").fill_null(1).alias("qty"))
+            .filter(pl.col("amount_fen") > pl.col("price_ceiling_fen") * pl.col("qty"))
+            .select(
+                "claim_no",
+                (pl.col("amount_fen") - pl.col("price_ceiling_fen") * pl.col("qty")).alias(
+                    "amount_fen"
+                ),
+                _facts(
+                    code=pl.col("code"),
+                    unit_price_fen=pl.col("amount_fen") // pl.col("qty"),
+                    price_ceiling_fen=pl.col("price_ceiling_fen"),
+                ),
+            )
+        )
+    if p.bed_day_codes:
+        stay = pl.max_horizontal(_days("admitted", "discharged"), pl.lit(1))
+        parts.append(
+            lines.filter(pl.col("code").is_in(p.bed_day_codes) & pl.col("admitted").is_not_null())
+            .group_by("claim_no", "code")
+            .agg(
+                pl.col("qty").sum().alias("units"),
+                pl.col("amount_fen").sum().alias("amount"),
+                stay.first().alias("stay_days"),
+            )
+            .filter(pl.col("units") > pl.col("stay_days"))
+            .select(
+                "claim_no",
+                (
+                    pl.col("amount") * (pl.col("units") - pl.col("stay_days")) // pl.col("units")
+                ).alias("amount_fen"),
+                _facts(code=pl.col("code"), units=pl.col("units"), stay_days=pl.col("stay_days")),
+            )
+        )
+    if p.hourly_codes:
+        cap = int(p.max_hours_per_day.value)
+        parts.append(
+            lines.filter(pl.col("code").is_in(p.hourly_codes))
+            .group_by("claim_no", "day", "code")
+            .agg(pl.col("qty").sum().alias("hours"), pl.col("amount_fen").sum().alias("amount"))
+            .filter(pl.col("hours") > cap)
+            .select(
+                "claim_no",
+                (pl.col("amount") * (pl.col("hours") - cap) // pl.col("hours")).alias("amount_fen"),
+                _facts(
+                    code=pl.col("code"),
+                    day=pl.col("day").cast(pl.String),
+                    hours=pl.col("hours"),
+                    max_hours_per_day=pl.lit(cap),
+                ),
+            )
+        )
+    return pl.concat(parts) if parts else _none()
+
+
+def _stays(data: ScreenInput) -> pl.DataFrame:
+    return data.claims.filter(
+        (pl.col("kind") == "inpatient")
+        & pl.col("admitted").is_not_null()
+        & pl.col("discharged").is_not_null()
+    )
+
+
+def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    window = int(p.window_days.value)
+    chars = int(p.category_chars.value)
+    stays = (
+        _stays(data)
+        .filter(pl.col("diagnosis").is_not_null())
+        .with_columns(pl.col("diagnosis").str.slice(0, chars).alias("category"))
+        .sort("person_id", "category", "admitted", "discharged", "claim_no")
+    )
+    by = ["person_id", "category"]
+    # The latest discharge on or before the admission among the LOOKBACK stays admitted
+    # before it (a stay admitted during another one still counts from the earlier discharge).
+    stays = stays.with_columns(
+        pl.when(_same(by, k)).then(expr.shift(k)).alias(f"_{name}{k}")
+        for k in range(1, LOOKBACK + 1)
+        for name, expr in (
+            ("d", pl.col("discharged")),
+            ("c", pl.col("claim_no")),
+            ("x", pl.col("diagnosis")),
+        )
+    )
+    before = [
+        pl.when(pl.col(f"_d{k}") <= pl.col("admitted")).then(pl.col(f"_d{k}"))
+        for k in range(1, LOOKBACK + 1)
+    ]
+    stays = stays.with_columns(pl.max_horizontal(before).alias("previous_discharged"))
+
+    def of_latest(name: str) -> pl.Expr:
+        expr = pl.when(pl.col("_d1") == pl.col("previous_discharged")).then(pl.col(f"_{name}1"))
+        for k in range(2, LOOKBACK + 1):
+            expr = expr.when(pl.col(f"_d{k}") == pl.col("previous_discharged")).then(
+                pl.col(f"_{name}{k}")
+            )
+        return expr
+
+    stays = stays.with_columns(
+        of_latest("c").alias("previous_claim"),
+        of_latest("x").alias("previous_diagnosis"),
+        _days("previous_discharged", "admitted").alias("gap"),
+    )
+    planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses) | (
+        _starts_with_any(pl.col("previous_diagnosis"), p.planned_cycle_diagnoses)
+    )
+    return stays.filter(pl.col("gap").is_between(0, window) & ~planned).select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            previous_claim=pl.col("previous_claim"),
+            previous_discharged=pl.col("previous_discharged").cast(pl.String),
+            admitted=pl.col("admitted").cast(pl.String),
+            gap_days=pl.col("gap"),
+            window_days=pl.lit(window),
+            category=pl.col("category"),
+        ),
+    )
+
+
+def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFrame:
+    stays = _stays(data).sort("person_id", "admitted", "discharged", "claim_no")
+    # A running maximum of the discharge per person without a window: each person's days are
+    # offset by a multiple of 10^6 that grows with the person, so one cumulative maximum
+    # over the sorted frame never crosses from one person into the next.
+    same = _same(["person_id"])
+    group = (~same).cast(pl.Int64).cum_sum()
+    day = pl.col("discharged").cast(pl.Int64) + group * 1_000_000
+    running = day.cum_max()
+    holds = day == running
+    stays = stays.with_columns(
+        pl.when(same)
+        .then((running.shift() - group * 1_000_000).cast(pl.Date))
+        .alias("other_discharged"),
+        pl.when(same)
+        .then(pl.when(holds).then(pl.col("claim_no")).forward_fill().shift())
+        .alias("other_claim"),
+        pl.when(same)
+        .then(pl.when(holds).then(pl.col("institution")).forward_fill().shift())
+        .alias("other_institution"),
+    )
+    overlap = stays.filter(pl.col("admitted") < pl.col("other_discharged")).select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            other_claim=pl.col("other_claim"),
+            other_institution=pl.col("other_institution"),
+            other_discharged=pl.col("other_discharged").cast(pl.String),
+            admitted=pl.col("admitted").cast(pl.String),
+        ),
+    )
+    visits = (
+        data.claims.filter(pl.col("kind").is_in(OUTPATIENT_KINDS))
+        .select("claim_no", "person_id", "date", "institution", "total_fen")
+        .sort("date")
+    )
+    right = stays.select(
+        "person_id",
+        pl.col("admitted"),
+        pl.col("discharged").alias("stay_discharged"),
+        pl.col("claim_no").alias("stay_claim"),
+        pl.col("institution").alias("stay_institution"),
+    ).sort("admitted")
+    present = (
+        visits.join_asof(
+            right,
+            left_on="date",
+            right_on="admitted",
+            by="person_id",
+            strategy="backward",
+            allow_exact_matches=False,
+            check_sortedness=False,
+        )
+        .filter(
+            (pl.col("date") < pl.col("stay_discharged"))
+            & (pl.col("institution") != pl.col("stay_institution"))
+        )
+        .select(
+            "claim_no",
+            pl.col("total_fen").fill_null(0).alias("amount_fen"),
+            _facts(
+                stay_claim=pl.col("stay_claim"),
+                stay_institution=pl.col("stay_institution"),
+                admitted=pl.col("admitted").cast(pl.String),
+                discharged=pl.col("stay_discharged").cast(pl.String),
+                visit_date=pl.col("date").cast(pl.String),
+            ),
+        )
+    )
+    return pl.concat([overlap, present])
+
+
+def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    assert data.persons is not None  # ScreenInput.check refuses the rule without persons
+    dx = pl.col("diagnosis")
+    # Only claims that could be suspect are joined with their persons: a restricted
+    # diagnosis, a person who died, a restricted catalog item.
+    restricted_dx = [*p.female_only_diagnoses, *p.male_only_diagnoses,
+                     *p.newborn_only_diagnoses]  # fmt: skip
+    catalog = load_items().select("code", "sex_restriction", "min_age", "max_age")
+    catalog = catalog.filter(
+        pl.col("sex_restriction").is_not_null()
+        | pl.col("min_age").is_not_null()
+        | pl.col("max_age").is_not_null()
+    )
+    restricted_lines = data.lines.join(catalog, on="code", how="inner")
+    dead = data.persons.filter(pl.col("deceased_on").is_not_null()).select("person_id")
+    suspects = pl.concat([
+        data.claims.filter(_starts_with_any(dx, restricted_dx)),
+        data.claims.join(dead, on="person_id", how="semi"),
+        data.claims.filter(pl.col("claim_no").is_in(restricted_lines["claim_no"].implode())),
+    ]).unique("claim_no", maintain_order=True)  # fmt: skip
+    claims = suspects.join(data.persons, on="person_id", how="left")
+    amount = pl.col("total_fen").fill_null(0).alias("amount_fen")
+    newborn_max = int(p.newborn_max_age.value)
+    reasons = {
+        "diagnosis for women only": _starts_with_any(dx, p.female_only_diagnoses)
+        & (pl.col("sex") == "M"),
+        "diagnosis for men only": _starts_with_any(dx, p.male_only_diagnoses)
+        & (pl.col("sex") == "F"),
+        "diagnosis for newborns only": _starts_with_any(dx, p.newborn_only_diagnoses)
+        & (pl.col("age") > newborn_max),
+    }
+    parts = [
+        claims.filter(cond.fill_null(False)).select(
+            "claim_no",
+            amount,
+            _facts(
+                reason=pl.lit(reason),
+                diagnosis=dx,
+                sex=pl.col("sex"),
+                age=pl.col("age"),
+            ),
+        )
+        for reason, cond in reasons.items()
+    ]
+    if p.after_death:
+        start = pl.coalesce("admitted", "date")
+        parts.append(
+            claims.filter((start > pl.col("deceased_on")).fill_null(False)).select(
+                "claim_no",
+                amount,
+                _facts(
+                    reason=pl.lit("claim after death"),
+                    date=start.cast(pl.String),
+                    deceased_on=pl.col("deceased_on").cast(pl.String),
+                ),
+            )
+        )
+    if p.catalog_restrictions:
+        lines = restricted_lines.join(
+            claims.select("claim_no", "sex", "age"), on="claim_no", how="inner"
+        )
+        wrong = (
+            (pl.col("sex_restriction").is_not_null() & (pl.col("sex") != pl.col("sex_restriction")))
+            | (pl.col("age") < pl.col("min_age"))
+            | (pl.col("age") > pl.col("max_age"))
+        ).fill_null(False)
+        parts.append(
+            lines.filter(wrong).select(
+                "claim_no",
+                "amount_fen",
+                _facts(
+                    reason=pl.lit("item restricted by sex or age"),
+                    code=pl.col("code"),
+                    sex=pl.col("sex"),
+                    age=pl.col("age"),
+                    sex_restriction=pl.col("sex_restriction"),
+                    min_age=pl.col("min_age"),
+                    max_age=pl.col("max_age"),
+                ),
+            )
+        )
+    return pl.concat(parts)
+
+
+def low_threshold_admission(rule: LowThresholdRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    max_stay = int(p.max_stay_days.value)
+    treating = set(p.surgery_codes) | set(p.iv_codes)
+    stays = (
+        _stays(data)
+        .with_columns(_days("admitted", "discharged").alias("stay_days"))
+        .filter(
+            (pl.col("stay_days") <= max_stay)
+            & _starts_with_any(pl.col("diagnosis"), p.outpatient_treatable)
+        )
+    )
+    # the candidates are few: look up their lines only
+    lines = data.lines.filter(pl.col("claim_no").is_in(stays["claim_no"].implode()))
+    treated = lines.filter(pl.col("code").is_in(sorted(treating))).select("claim_no")
+    stays = stays.join(lines.select("claim_no").unique(), on="claim_no", how="semi").join(
+        treated, on="claim_no", how="anti"
+    )
+    return stays.select(
+        "claim_no",
+        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        _facts(
+            stay_days=pl.col("stay_days"),
+            max_stay_days=pl.lit(max_stay),
+            diagnosis=pl.col("diagnosis"),
+            surgery_or_iv=pl.lit(False),
+        ),
+    )
+
+
+def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFrame:
+    p = rule.params
+    limit = int(p.max_purchases_per_month.value)
+    run_limit = int(p.consecutive_days.value)
+    drugs = _lines_with_day(
+        data,
+        pl.col("code").str.starts_with(p.drug_code_prefix),
+        pl.col("kind").is_in(OUTPATIENT_KINDS),
+    )
+    # only a drug a person bought at least this often can break either limit
+    often = min(limit + 1, run_limit)
+    drugs = drugs.join(
+        drugs.group_by("person_id", "code").len().filter(pl.col("len") >= often),
+        on=["person_id", "code"],
+        how="semi",
+    )
+    purchases = (
+        drugs.group_by("person_id", "code", "claim_no", "day")
+        .agg(pl.col("amount_fen").sum())
+        .sort("person_id", "code", "day", "claim_no")
+        .with_columns((pl.col("day").dt.year() * 100 + pl.col("day").dt.month()).alias("month"))
+    )
+    month_key = ["person_id", "code", "month"]
+    purchases = purchases.with_columns(_position(_same(month_key)).alias("nth"))
+    monthly = (
+        purchases.with_columns(
+            pl.col("nth").max().over((~_same(month_key)).cum_sum()).alias("purchases")
+        )
+        .filter(pl.col("nth") > limit)
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                reason=pl.lit("purchases in a month"),
+                code=pl.col("code"),
+                month=pl.col("day").dt.strftime("%Y-%m"),
+                purchases=pl.col("purchases"),
+                max_purchases_per_month=pl.lit(limit),
+            ),
+        )
+    )
+    key = ["person_id", "code"]
+    days = purchases.filter(~_same([*key, "day"])).select(
+        *key, "day", "claim_no", "amount_fen"
+    )  # the first claim of each day (sorted by claim number)
+    consecutive = _same(key) & ((pl.col("day") - pl.col("day").shift()).dt.total_days() == 1)
+    runs = (
+        days.with_columns(
+            _position(consecutive).alias("run_day"),
+            pl.when(~consecutive).then(pl.col("day")).forward_fill().alias("run_start"),
+        )
+        .filter(pl.col("run_day") >= run_limit)
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                reason=pl.lit("consecutive days"),
+                code=pl.col("code"),
+                run_start=pl.col("run_start").cast(pl.String),
+                day=pl.col("day").cast(pl.String),
+                consecutive_days=pl.col("run_day"),
+                limit_days=pl.lit(run_limit),
+            ),
+        )
+    )
+    return pl.concat([monthly, runs])
+
+
+def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFrame:
+    bp = round(rule.params.max_share.value * 100)
+    with_c = data.lines.filter(pl.col("item_class") == "C")["claim_no"].unique().implode()
+    sums = (
+        data.lines.filter(pl.col("claim_no").is_in(with_c))
+        .group_by("claim_no")
+        .agg(
+            pl.col("amount_fen").sum().alias("total"),
+            pl.col("amount_fen").filter(pl.col("item_class") == "C").sum().alias("self_paid"),
+        )
+    )
+    allowed = (pl.col("total") * bp + 5000) // 10000
+    return sums.filter(pl.col("self_paid") * 10000 > pl.col("total") * bp).select(
+        "claim_no",
+        (pl.col("self_paid") - allowed).clip(lower_bound=0).alias("amount_fen"),
+        _facts(
+            self_paid_fen=pl.col("self_paid"),
+            total_fen=pl.col("total"),
+            share_bp=(pl.col("self_paid") * 10000 // pl.col("total")),
+            max_share_bp=pl.lit(bp),
+        ),
+    )
+
+
+def _none() -> pl.DataFrame:
+    return pl.DataFrame(schema={"claim_no": pl.String, "amount_fen": pl.Int64, "facts": pl.String})
+
+
+RULES: dict[str, Callable[..., pl.DataFrame]] = {
+    "duplicate_charge": duplicate_charge,
+    "over_standard_charge": over_standard_charge,
+    "split_admission": split_admission,
+    "overlapping_stay": overlapping_stay,
+    "impersonation": impersonation,
+    "low_threshold_admission": low_threshold_admission,
+    "outpatient_abuse": outpatient_abuse,
+    "out_of_catalog_share": out_of_catalog_share,
+}
+
+
+def _found(rule: Rule, data: ScreenInput) -> pl.DataFrame:
+    """One rule's hits: claim, amount at stake, facts and the rule's own columns."""
+    return RULES[rule.kind](rule, data).select(
+        pl.col("claim_no").cast(pl.String),
+        pl.col("amount_fen").cast(pl.Int64),
+        pl.col("facts").cast(pl.String),
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.kind).alias("kind"),
+        pl.lit(rule.severity).alias("severity"),
+        pl.lit(rule.article, pl.Int32).alias("article"),
+    )
+
+
+def _with_claims(found: pl.DataFrame, data: ScreenInput) -> pl.DataFrame:
+    """The hits with their claim's person, institution, doctor and date (one join)."""
+    info = data.claims.select("claim_no", "person_id", "institution", "doctor", "date")
+    return (
+        found.join(info, on="claim_no", how="left").select(list(HIT_SCHEMA)).cast(HIT_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
+    """The hits of one rule (every column of :data:`HIT_SCHEMA`)."""
+    return _with_claims(_found(rule, data), data)
+
+
+def screen(
+    rules: RuleSet, data: ScreenInput, only: Iterable[str] | None = None, *, check: bool = True
+) -> pl.DataFrame:
+    """Every hit of every enabled rule (or of the rule ids in ``only``), sorted.
+
+    ``check`` refuses rules whose fields are missing from every claim (a file); a single
+    claim's history (:func:`screen_claim`) may simply have no stay.
+    """
+    chosen = [r for r in rules.active() if only is None or r.id in set(only)]
+    if check:
+        data.check(chosen)
+    parts = [_found(rule, data) for rule in chosen]
+    if not parts:
+        return pl.DataFrame(schema=HIT_SCHEMA)
+    found = _with_claims(pl.concat(parts), data)
+    return found.sort("date", "claim_no", "rule_id", "facts")
+
+
+def _may_hit(rule: Rule, data: ScreenInput) -> bool:
+    """Cheap guards for one person's claims: rules that cannot fire on them are skipped."""
+    stays = int((data.claims["kind"] == "inpatient").sum())
+    codes = set(data.lines["code"].drop_nulls().to_list())
+    if rule.kind in ("split_admission", "low_threshold_admission"):
+        return stays >= (2 if rule.kind == "split_admission" else 1)
+    if rule.kind == "overlapping_stay":
+        return stays >= 1 and data.claims.height >= 2
+    if rule.kind == "outpatient_abuse":
+        p = rule.params  # type: ignore[union-attr]
+        visits = int(data.claims["kind"].is_in(OUTPATIENT_KINDS).sum())
+        need = min(int(p.max_purchases_per_month.value) + 1, int(p.consecutive_days.value))
+        return visits >= need and any(c.startswith(p.drug_code_prefix) for c in codes)
+    if rule.kind == "out_of_catalog_share":
+        return bool((data.lines["item_class"] == "C").any())
+    if rule.kind == "impersonation":
+        return data.persons is not None
+    if rule.kind == "duplicate_charge":
+        p = rule.params  # type: ignore[union-attr]
+        limited = set(p.daily_limits) | set(p.packages)
+        return p.default_daily_limit is not None or bool(codes & limited)
+    return True
+
+
+def screen_claim(rules: RuleSet, history: ScreenInput, claim_no: str) -> pl.DataFrame:
+    """The hits of one claim, screened with its person's claims (``history`` holds the claim
+    and the person's other claims of the period, their lines and the person). Rules that
+    cannot fire on so few claims are skipped."""
+    only = [r.id for r in rules.active() if _may_hit(r, history)]
+    found = screen(rules, history, only, check=False)
+    return found.filter(pl.col("claim_no") == claim_no)

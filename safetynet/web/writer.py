@@ -1,0 +1,120 @@
+"""A server process's settlement writer: one thread that takes every submission queued
+since it last wrote, settles them together in one transaction, and answers each request
+when that transaction commits (group commit with one statement per table).
+
+Request threads :meth:`Writer.put` a job and wait for its answer. A writer thread takes what
+is queued (at most ``MAX_BATCH``, in arrival order; under load it waits ``LINGER`` for more)
+and hands the list to the batch function,
+which returns one outcome per job — a result, or the exception of that job alone — and
+commits. When the batch's transaction fails as a whole (a unique key lost to another
+process, an unexpected error), every job is run again alone, in a transaction of its own,
+so the failure is only its own; when the database is unreachable every job gets that error
+at once (the API answers 503).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger("safetynet.web")
+MAX_BATCH = 64  # jobs per transaction: bounds the statements' size and a batch's latency
+# under load (the last batch held several jobs) a batch waits this long for more after its
+# first job: a few milliseconds more latency, fewer and larger transactions; alone, a job
+# never waits
+LINGER = 0.003
+
+J = TypeVar("J")
+Outcome = Any | BaseException
+BatchFunction = Callable[[Sequence[J]], list[Outcome]]
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, connection lost)."""
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+class Writer(Generic[J]):
+    """A queue of jobs and the thread that settles them in batches with ``run``."""
+
+    def __init__(
+        self, run: BatchFunction[J], *, threads: int = 1, name: str = "settlement-writer"
+    ) -> None:
+        self._run = run
+        self._queue: queue.SimpleQueue[tuple[J, Future[Any]] | None] = queue.SimpleQueue()
+        self.batches = 0  # for tests and measurements
+        self.jobs = 0
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"{name}-{i}", daemon=True)
+            for i in range(threads)
+        ]
+        for t in self._threads:
+            t.start()
+
+    def put(self, job: J) -> Future[Any]:
+        """Queue ``job``; its future gets the job's result or raises its exception."""
+        future: Future[Any] = Future()
+        self._queue.put((job, future))
+        return future
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=10)
+
+    def _take(self, first: tuple[J, Future[Any]], busy: bool) -> list[tuple[J, Future[Any]]]:
+        taken = [first]
+        until = time.monotonic() + (LINGER if busy else 0.0)
+        while len(taken) < MAX_BATCH:
+            try:
+                wait = until - time.monotonic()
+                item = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:  # this thread stops after this batch
+                self._queue.put(None)
+                break
+            taken.append(item)
+        return taken
+
+    def _loop(self) -> None:
+        last = 0
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            taken = self._take(first, busy=last > 1)
+            last = len(taken)
+            self.batches += 1
+            self.jobs += len(taken)
+            for (_job, future), outcome in zip(taken, self._settle([j for j, _ in taken]),
+                                               strict=True):  # fmt: skip
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    def _settle(self, jobs: list[J]) -> list[Outcome]:
+        try:
+            return self._run(jobs)
+        except Exception as exc:  # the whole transaction failed (rolled back)
+            if len(jobs) == 1 or _unreachable(exc):
+                return [exc] * len(jobs)
+            log.info("a batch of %d settlements failed (%s); settling each alone", len(jobs), exc)
+        outcomes: list[Outcome] = []
+        for job in jobs:
+            try:
+                outcomes.extend(self._run([job]))
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes

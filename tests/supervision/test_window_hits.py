@@ -1,0 +1,50 @@
+"""A claim submitted at the window, screened with the person's claims from the database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.db import make_engine, session_scope
+from safetynet.store.models import Base, Claim, Person
+from safetynet.supervision.service import blocking, submission_hits
+from safetynet.synth.county import generate
+from safetynet.synth.load import load_county
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    path: Path = tmp_path_factory.mktemp("window") / "county.db"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    load_county(engine, generate(1500, seed=3, year=2017))
+    return engine
+
+
+def test_a_readmission_warns_and_an_overpriced_item_blocks(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        stay = s.scalars(
+            select(Claim).where(Claim.kind == "inpatient", Claim.diagnosis_code == "J18.9")
+        ).first()
+        assert stay is not None
+        resident = s.get(Person, stay.person_id).resident_id  # type: ignore[union-attr]
+        readmitted = stay.end_date + timedelta(days=10)
+        claim = ClaimSubmission(
+            resident_id=resident, institution_code=stay.institution_code, kind="inpatient",
+            date=readmitted, discharge_date=readmitted + timedelta(days=4), diagnosis="J18.0",
+            claim_no="W1", items=[{"code": "S0002", "quantity": 4, "amount": "140.00"}],
+        )  # fmt: skip
+        hits = submission_hits(s, claim)
+        assert hits["rule_id"].to_list() == ["split-admission"]
+        assert blocking(hits).is_empty()
+        pricey = claim.model_copy(
+            update={"items": [{"code": "S0004", "quantity": 1, "amount": "99.00"}],
+                    "diagnosis": "K35.8"}
+        )  # fmt: skip
+        pricey = ClaimSubmission.model_validate(pricey.model_dump())
+        refused = blocking(submission_hits(s, pricey))
+        assert refused["rule_id"].to_list() == ["over-standard-charge"]

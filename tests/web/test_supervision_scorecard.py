@@ -1,0 +1,63 @@
+"""The risk scorecard page and its xlsx over HTTP: bureau only, region-scoped, audited,
+both languages, a chart with no inline script."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import Engine, select
+
+from safetynet.store.db import session_scope
+from safetynet.store.models.security import AuditEvent
+
+YEAR = 2017
+
+
+def test_bureau_sees_the_scorecard_with_its_chart_in_chinese(login, web_engine: Engine) -> None:
+    page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}")
+    assert page.status_code == 200, page.text
+    assert "风险评分表" in page.text and "县级医院" in page.text
+    blob = re.search(r'id="scorecard-data">(.*?)</script>', page.text, re.S)
+    assert blob
+    data = json.loads(blob.group(1))
+    county = next(lv for lv in data["levels"] if lv["id"] == "county")
+    assert county["units"] and len(county["series"]) == 9
+    assert "住院天数（平均）" in [s["name"] for s in county["series"]]
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
+    assert all('type="application/json"' in attrs or not body.strip() for attrs, body in scripts)
+    assert '<script src="/static/scorecard.js">' in page.text
+    with session_scope(web_engine) as s:
+        events = s.scalars(
+            select(AuditEvent).where(AuditEvent.target == "supervision_scorecard")
+        ).all()
+        assert any(e.username == "bureau" for e in events)
+
+
+def test_doctors_ranking_and_english(login) -> None:
+    page = login("bureau", "en").get(f"/supervision/scorecard?year={YEAR}&kind=doctor")
+    assert page.status_code == 200
+    assert "Risk scorecard" in page.text and "What drives the score" in page.text
+
+
+def test_other_roles_and_other_regions_are_refused(login) -> None:
+    assert login("clerk").get("/supervision/scorecard").status_code == 403
+    assert login("analyst").get("/supervision/scorecard").status_code == 403
+    page = login("township", "en").get(f"/supervision/scorecard?year={YEAR}&region=110000")
+    assert page.status_code == 404
+
+
+def test_scorecard_xlsx(login) -> None:
+    r = login("bureau", "zh_Hans").get(f"/supervision/scorecard.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    cells = [str(c.value) for row in sheet.iter_rows(max_row=4) for c in row if c.value]
+    assert "风险评分" in cells and "同级排名" in cells
+
+
+def test_an_unknown_ranking_is_refused_in_the_users_language(login) -> None:
+    page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}&kind=nurse")
+    assert page.status_code == 400
+    assert "风险评分表只能按医疗机构或医生排名" in page.text

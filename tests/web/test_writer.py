@@ -1,0 +1,62 @@
+"""The settlement writer's queue: jobs queued while it writes are taken together, in
+arrival order; a batch whose transaction fails is run again job by job, so a failure is
+only its own job's; an unreachable database fails the batch at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from safetynet.web.writer import Writer
+
+Gates = tuple[threading.Event, threading.Event]
+
+
+def _writer(fail: type[Exception]) -> tuple[Writer[str], list[list[str]], Gates]:
+    """A writer whose batch function upper-cases jobs, holds the batch of "first" until the
+    gate opens (saying when it holds it), and fails a batch holding "bad" with ``fail``."""
+    batches: list[list[str]] = []
+    holding, gate = threading.Event(), threading.Event()
+
+    def run(jobs: Sequence[str]) -> list[object]:
+        batches.append(list(jobs))
+        if jobs == ["first"]:
+            holding.set()
+            gate.wait(10)
+        if "bad" in jobs:
+            raise fail("INSERT ...", {}, Exception("duplicate key"))
+        return [j.upper() for j in jobs]
+
+    return Writer(run), batches, (holding, gate)
+
+
+def test_jobs_queued_meanwhile_are_one_batch_and_a_failure_stays_alone() -> None:
+    writer, batches, (holding, gate) = _writer(IntegrityError)
+    first = writer.put("first")
+    assert holding.wait(10)
+    later = [writer.put(j) for j in ("a", "bad", "c")]
+    gate.set()
+    assert first.result(10) == "FIRST"
+    assert later[0].result(10) == "A" and later[2].result(10) == "C"
+    with pytest.raises(IntegrityError):
+        later[1].result(10)
+    writer.stop()
+    assert batches == [["first"], ["a", "bad", "c"], ["a"], ["bad"], ["c"]]
+    assert (writer.batches, writer.jobs) == (2, 4)
+
+
+def test_an_unreachable_database_fails_the_batch_at_once() -> None:
+    writer, batches, (holding, gate) = _writer(OperationalError)
+    first = writer.put("first")
+    assert holding.wait(10)
+    later = [writer.put(j) for j in ("a", "bad")]
+    gate.set()
+    first.result(10)
+    for f in later:
+        with pytest.raises(OperationalError):
+            f.result(10)
+    writer.stop()
+    assert batches == [["first"], ["a", "bad"]]  # no retry one by one against a dead server
