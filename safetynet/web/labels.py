@@ -77,6 +77,16 @@ AUDIT_ACTION = {
     "update": N_("changed"),
     "password": N_("changed the password"),
     "password_change": N_("changed the password"),
+    "warning.visit_confirmed": N_("home visit: risk confirmed"),
+    "warning.visit_dismissed": N_("home visit: no risk found"),
+    "warning.hand_over": N_("handed over to civil affairs and the poverty office"),
+    "warning.measure": N_("a measure taken"),
+    "warning.follow_up_below": N_("follow-up: below the lines"),
+    "warning.follow_up_above": N_("follow-up: still above a line"),
+    "warning.close": N_("closed"),
+    "reassistance.draft": N_("re-assistance round computed"),
+    "reassistance.approve": N_("re-assistance round approved"),
+    "reassistance.pay": N_("re-assistance round paid"),
 }
 AUDIT_TARGET = {
     "person": N_("person"),
@@ -90,6 +100,8 @@ AUDIT_TARGET = {
     "audit": N_("audit log"),
     "persons": N_("persons"),
     "claim": N_("claim"),
+    "early_warning": N_("early warning"),
+    "reassistance_round": N_("re-assistance round"),
 }
 
 

@@ -196,6 +196,20 @@ def sample(engine: Engine) -> Sample:
         return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12")
 
 
+def record_warnings(engine: Engine) -> None:
+    """The county's early warnings of 2017, recorded once."""
+    from datetime import date
+
+    from safetynet.early_warning.service import evaluate_year, record
+    from safetynet.store.models import EarlyWarning
+
+    with engine.begin() as conn:
+        found = evaluate_year(conn, 2017)
+    with session_scope(engine) as s:
+        if not s.scalar(select(func.count(EarlyWarning.id))):
+            record(s, 2017, found.rules, found.warnings, date(2017, 12, 31))
+
+
 def pages(role: str, x: Sample) -> list[str]:
     """The pages a role works with (error pages included: they are pages too)."""
     person = [
@@ -213,6 +227,7 @@ def pages(role: str, x: Sample) -> list[str]:
         "/indicators?period=week",
         "/reports/notice",
         f"/reports/notice?region={x.village}&month={x.month}",
+        "/warnings?year=2017",
     ]
     return {
         "anonymous": ["/login"],
@@ -220,11 +235,21 @@ def pages(role: str, x: Sample) -> list[str]:
         "clerk": [*person, f"/window?resident_id={x.resident_id}"],
         "analyst": ["/", "/persons", f"/persons?q={x.name}", "/audit"],
         "auditor": ["/audit", f"/audit?username=bureau&target_id={x.resident_id}"],
-        "township": ["/", "/persons", f"/persons/{x.resident_id}", "/reports/notice"],
+        "township": [
+            "/",
+            "/persons",
+            f"/persons/{x.resident_id}",
+            "/reports/notice",
+            "/warnings?year=2017",
+        ],
     }[role]
 
 
-PHONE_PAGES = ("/persons", "/reports/notice")  # and a search and a person: see the walk
+PHONE_PAGES = (
+    "/persons",
+    "/reports/notice",
+    "/warnings?year=2017",
+)  # and a search and a person: see the walk
 
 
 def log_in(page: Any, username: str, locale: str) -> None:

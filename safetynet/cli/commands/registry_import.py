@@ -142,6 +142,9 @@ import_app.command("households")(_command("households", "households"))
 import_app.command("poverty")(_command("poverty", "poverty list"))
 import_app.command("institutions")(_command("institutions", "designated institutions"))
 import_app.command("items")(_command("items", "drug, service and material catalog items"))
+import_app.command("household-income")(
+    _command("household-income", "household incomes of a year (declared or reported)")
+)
 import_app.command("icd10-nhsa")(
     _command("icd10-nhsa", "the national medical-insurance edition of ICD-10 (xlsx or CSV)")
 )

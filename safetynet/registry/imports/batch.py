@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.catalogs import item_import, nhsa
+from safetynet.early_warning import income_import
 from safetynet.registry.imports import households, institutions, persons, poverty_lists
 from safetynet.registry.imports.columns import bind
 from safetynet.registry.imports.problems import (
@@ -34,6 +35,7 @@ KINDS: dict[str, ModuleType] = {
     "institutions": institutions,
     "items": item_import,
     "icd10-nhsa": nhsa,
+    "household-income": income_import,
 }
 
 

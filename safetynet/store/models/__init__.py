@@ -4,6 +4,15 @@ from safetynet.store.models.base import Base
 from safetynet.store.models.catalogs import CatalogItem, Diagnosis, DiseaseList, DiseaseListEntry
 from safetynet.store.models.claims import Claim, ClaimItem
 from safetynet.store.models.derived import DerivedRevision
+from safetynet.store.models.early_warning import (
+    EarlyWarning,
+    HouseholdIncome,
+    MonitoringPeriod,
+    ReassistancePayment,
+    ReassistanceRound,
+    ReferenceIncome,
+    WarningEvent,
+)
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -27,15 +36,22 @@ __all__ = [
     "Diagnosis",
     "DiseaseList",
     "DiseaseListEntry",
+    "EarlyWarning",
     "Enrollment",
     "Household",
+    "HouseholdIncome",
     "ImportBatch",
     "Institution",
+    "MonitoringPeriod",
     "Person",
     "PovertyStatusPeriod",
+    "ReassistancePayment",
+    "ReassistanceRound",
+    "ReferenceIncome",
     "Region",
     "Role",
     "Settlement",
     "SettlementLayer",
     "User",
+    "WarningEvent",
 ]

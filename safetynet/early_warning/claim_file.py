@@ -1,0 +1,58 @@
+"""The evaluation's frames from a claim file settled under a policy (no database).
+
+The file is settled as ``safetynet settle`` settles it; each claim is one ledger row (claims
+merged into an admission are left out: the admission carries them). Persons and households
+keep the file's keys in ``person_key`` / ``household_key``. Households count the persons the
+file names; their income comes from an optional CSV (``household_id,income`` in yuan) and
+otherwise from a reference per-capita income times those persons.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from safetynet.claims.fileformat import read_claim_file
+from safetynet.claims.settle_file import settle_claims
+from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
+from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
+from safetynet.policy.compile import CompiledPolicy
+
+
+def file_frames(
+    cp: CompiledPolicy,
+    claims: str | Path,
+    incomes: str | Path | None = None,
+    reference_fen: int | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(ledger, households, keys): keys maps person_id / household_id back to the file's."""
+    settled = settle_claims(cp, claims).filter(pl.col("merged_into").is_null())
+    diagnoses = read_claim_file(Path(claims)).claims.select("claim_no", "diagnosis")
+    pays = [c for c in settled.columns if c.startswith("pay_")]
+    reassisted = f"pay_{REASSISTANCE_LAYER}"
+    frame = settled.join(diagnoses, on="claim_no", how="left").with_columns(
+        pl.int_range(1, pl.len() + 1).alias("claim_id"),
+        pl.col("person_id").cast(pl.String).alias("person_key"),
+        pl.col("household_id").cast(pl.String).alias("household_key"),
+        pl.col("person_id").cast(pl.String).rank("dense").cast(pl.Int64).alias("person_id"),
+        pl.col("household_id").cast(pl.String).rank("dense").cast(pl.Int64).alias("household_id"),
+        pl.sum_horizontal(pays).alias("paid_fen"),
+        (pl.col(reassisted) if reassisted in pays else pl.lit(0)).alias("reassisted_fen"),
+        pl.col("date").alias("claim_date"),
+        pl.col("kind").cast(pl.String),
+    )
+    ledger = frame.select([pl.col(c).cast(t) for c, t in LEDGER_WITH_REASSISTED.items()])
+    keys = frame.select("person_id", "person_key", "household_id", "household_key").unique()
+    homes = keys.group_by("household_id", "household_key").agg(pl.len().alias("members"))
+    if incomes is not None:
+        given = pl.read_csv(incomes, schema_overrides={"household_id": pl.String}).select(
+            pl.col("household_id").alias("household_key"),
+            (pl.col("income").cast(pl.Decimal(14, 2)) * 100).cast(pl.Int64).alias("income_fen"),
+        )
+        homes = homes.join(given, on="household_key", how="left")
+    else:
+        homes = homes.with_columns(pl.lit(None, pl.Int64).alias("income_fen"))
+    homes = homes.with_columns(pl.lit(reference_fen, pl.Int64).alias("reference_fen"))
+    households = homes.select([pl.col(c).cast(t) for c, t in HOUSEHOLD_SCHEMA.items()])
+    return ledger, households, keys.sort("person_id")

@@ -1,0 +1,315 @@
+"""Evaluating the warning rules: a year's ledger in batch, or one household after a settlement.
+
+Pure Polars over two frames, no database and no per-person Python loop:
+
+* the **ledger** (:data:`LEDGER_SCHEMA`): one row per ledger entry or per settled claim
+  (reversals carry negated amounts; entries of a claim are netted, a claim netted to nothing
+  is dropped);
+* the **households** (:data:`HOUSEHOLD_SCHEMA`): members, the year's income when declared or
+  reported (``income_fen``) and the reference per-capita disposable income of the region
+  (``reference_fen``), used times the members when no income is recorded.
+
+:func:`evaluate` builds one lazy plan for every rule and collects it once. The check after a
+settlement, :func:`evaluate_household`, is the same function on the household's rows, so the
+online and batch answers are the same by construction (and tested to be).
+
+Definitions: a claim's *compliant self-pay* is what the patient pays of its compliant cost,
+``min(out_of_pocket, max(compliant − paid, 0))`` (the layers pay compliant cost first); a
+household's *out-of-pocket* is its members' out-of-pocket of every kind of claim; a person's
+*reimbursed share* is ``paid ÷ total`` of the claims the rule counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import polars as pl
+
+from safetynet.catalogs.diseases import list_entries
+from safetynet.early_warning.rules import (
+    LEVEL_RANK,
+    Admissions,
+    Compare,
+    HouseholdShare,
+    PersonSelfPay,
+    PoorPromise,
+    RuleSet,
+    SeriousDisease,
+    _Rule,
+)
+from safetynet.engine.facts import status_mask
+
+LEDGER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "claim_id": pl.Int64,
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "kind": pl.String,
+    "claim_date": pl.Date,
+    "status_mask": pl.Int64,
+    "diagnosis": pl.String,
+    "total_fen": pl.Int64,
+    "compliant_fen": pl.Int64,
+    "paid_fen": pl.Int64,
+    "out_of_pocket_fen": pl.Int64,
+}
+HOUSEHOLD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "household_id": pl.Int64,
+    "members": pl.Int64,
+    "income_fen": pl.Int64,
+    "reference_fen": pl.Int64,
+}
+WARNING_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "rule_id": pl.String,
+    "kind": pl.String,
+    "level": pl.String,
+    "level_rank": pl.Int8,
+    "person_id": pl.Int64,  # null for a household's rule
+    "household_id": pl.Int64,
+    "measure": pl.Int64,  # what was measured, in ``unit``
+    "threshold": pl.Int64,  # the rule's line, in ``unit``
+    "unit": pl.String,  # fen, bp (basis points of a share) or count
+    "out_of_pocket_fen": pl.Int64,
+    "income_fen": pl.Int64,  # the household income the share was taken of
+    "ratio_bp": pl.Int64,  # reimbursed share (poor_promise) or out-of-pocket ÷ income
+    "diagnosis": pl.String,
+}
+_KEYS = ["household_id", "person_id", "level_rank", "rule_id"]
+
+
+_MONEY = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
+_NET_AGGS = [
+    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis").first(),
+    pl.col("status_mask").last(),
+    *[pl.col(m).sum() for m in _MONEY],
+]
+_NET_KEEP = pl.col("total_fen") != 0
+_SELF_PAY = pl.min_horizontal(
+    pl.col("out_of_pocket_fen"),
+    (pl.col("compliant_fen") - pl.col("paid_fen")).clip(lower_bound=0),
+).alias("self_pay_fen")
+
+
+_CLAIM_COLUMNS = [
+    "claim_id", "person_id", "household_id", "kind", "claim_date", "diagnosis", "status_mask",
+    *_MONEY,
+]  # fmt: skip
+
+
+def _claims(ledger: pl.LazyFrame) -> pl.LazyFrame:
+    """Entries netted per claim; a claim reversed in full drops out. Only claims with a
+    reversal (negated amounts: refunded or re-settled) can have several entries; they alone
+    are grouped, the rest pass as they are."""
+    reversed_ids = pl.col("claim_id").filter(pl.col("total_fen") < 0).implode()
+    several = pl.col("claim_id").is_in(reversed_ids)
+    flagged = ledger.select(_CLAIM_COLUMNS).with_columns(several.alias("_several"))
+    single = flagged.filter(~pl.col("_several")).drop("_several")
+    netted = flagged.filter(pl.col("_several")).group_by("claim_id").agg(_NET_AGGS)
+    return (
+        pl.concat([single, netted.select(_CLAIM_COLUMNS)], how="vertical_relaxed")
+        .filter(_NET_KEEP)
+        .with_columns(_SELF_PAY)
+    )
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One rule as expressions built once: filter claims, group, (join households), test."""
+
+    keys: tuple[str, ...]
+    aggs: list[pl.Expr]
+    hit: pl.Expr
+    out: list[pl.Expr]
+    before: pl.Expr | None = None
+    households: bool = False
+    derived: list[pl.Expr] = field(default_factory=list)
+
+    def plan(self, claims: pl.LazyFrame, households: pl.LazyFrame) -> pl.LazyFrame:
+        frame = claims if self.before is None else claims.filter(self.before)
+        frame = frame.group_by(*self.keys).agg(self.aggs)
+        if self.households:
+            frame = frame.join(households, on="household_id", how="inner")
+        if self.derived:
+            frame = frame.with_columns(self.derived)
+        return frame.filter(self.hit).select(self.out)
+
+
+def _row(rule: _Rule) -> list[pl.Expr]:
+    return [
+        pl.lit(rule.id).alias("rule_id"),
+        pl.lit(rule.kind).alias("kind"),
+        pl.lit(rule.level.value).alias("level"),
+        pl.lit(LEVEL_RANK[rule.level], pl.Int8).alias("level_rank"),
+    ]
+
+
+_PERSON = ("person_id", "household_id")
+
+
+def _self_pay(rule: PersonSelfPay) -> _Step:
+    return _Step(
+        keys=_PERSON,
+        aggs=[pl.col("self_pay_fen", "out_of_pocket_fen").sum()],
+        hit=pl.col("self_pay_fen") >= rule.line,
+        out=[
+            *_row(rule), "person_id", "household_id",
+            pl.col("self_pay_fen").alias("measure"),
+            pl.lit(rule.line, pl.Int64).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+        ],
+    )  # fmt: skip
+
+
+def _household_share(rule: HouseholdShare) -> _Step:
+    basis = pl.col("basis_fen")
+    # out-of-pocket × 10000 against share × income: integers, no rounding
+    left = pl.col("out_of_pocket_fen") * 10_000
+    right = basis * rule.share
+    hit = left > right if rule.compare == Compare.ABOVE else left >= right
+    return _Step(
+        keys=("household_id",),
+        aggs=[pl.col("out_of_pocket_fen").sum()],
+        households=True,
+        derived=[
+            pl.coalesce(pl.col("income_fen"), pl.col("reference_fen") * pl.col("members")).alias(
+                "basis_fen"
+            )
+        ],
+        hit=basis.is_not_null() & (pl.col("out_of_pocket_fen") > 0) & hit,
+        out=[
+            *_row(rule),
+            pl.lit(None, pl.Int64).alias("person_id"),
+            "household_id",
+            pl.col("out_of_pocket_fen").alias("measure"),
+            ((basis * rule.share + 5_000) // 10_000).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+            basis.alias("income_fen"),
+            pl.when(basis > 0)
+            .then((pl.col("out_of_pocket_fen") * 10_000 + basis // 2) // basis)
+            .alias("ratio_bp"),
+        ],
+    )
+
+
+def _poor_promise(rule: PoorPromise) -> _Step:
+    mask = status_mask(set(rule.statuses))
+    total, paid = pl.col("total_fen"), pl.col("paid_fen")
+    broken = (pl.col("out_of_pocket_fen") > rule.out_of_pocket_line) | (
+        (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
+    )
+    return _Step(
+        keys=_PERSON,
+        before=(pl.col("status_mask") & mask != 0)
+        & pl.col("kind").is_in([k.value for k in rule.kinds]),
+        aggs=[pl.col("out_of_pocket_fen", "total_fen", "paid_fen").sum()],
+        hit=broken,
+        out=[
+            *_row(rule), "person_id", "household_id",
+            pl.col("out_of_pocket_fen").alias("measure"),
+            pl.lit(rule.out_of_pocket_line, pl.Int64).alias("threshold"),
+            pl.lit("fen").alias("unit"),
+            "out_of_pocket_fen",
+            pl.when(total > 0).then((paid * 10_000 + total // 2) // total).alias("ratio_bp"),
+        ],
+    )  # fmt: skip
+
+
+@cache
+def _disease_pattern(list_code: str) -> str:
+    prefixes = sorted(set(list_entries(list_code).get_column("icd_prefix").to_list()))
+    return "^(?:" + "|".join(prefixes) + ")"
+
+
+def _serious(rule: SeriousDisease) -> _Step:
+    code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    return _Step(
+        keys=_PERSON,
+        before=code.str.contains(_disease_pattern(rule.disease_list)),
+        # the first such claim's diagnosis (by date, then claim)
+        aggs=[
+            pl.col("diagnosis").sort_by("claim_date", "claim_id").first(),
+            pl.len().cast(pl.Int64).alias("measure"),
+        ],
+        hit=pl.lit(True),
+        out=[
+            *_row(rule), "person_id", "household_id", "measure",
+            pl.lit(1, pl.Int64).alias("threshold"),
+            pl.lit("count").alias("unit"),
+            "diagnosis",
+        ],
+    )  # fmt: skip
+
+
+def _admissions(rule: Admissions) -> _Step:
+    return _Step(
+        keys=_PERSON,
+        before=pl.col("kind") == "inpatient",
+        aggs=[pl.len().cast(pl.Int64).alias("measure")],
+        hit=pl.col("measure") >= rule.at_least,
+        out=[
+            *_row(rule), "person_id", "household_id", "measure",
+            pl.lit(rule.at_least, pl.Int64).alias("threshold"),
+            pl.lit("count").alias("unit"),
+        ],
+    )  # fmt: skip
+
+
+_BUILDERS: dict[type, Callable[[Any], _Step]] = {
+    PersonSelfPay: _self_pay,
+    HouseholdShare: _household_share,
+    PoorPromise: _poor_promise,
+    SeriousDisease: _serious,
+    Admissions: _admissions,
+}
+_CAST = [pl.col(c).cast(t) for c, t in WARNING_SCHEMA.items()]
+_EMPTY = pl.DataFrame(schema=WARNING_SCHEMA)
+_steps_of: dict[int, tuple[RuleSet, list[_Step]]] = {}
+
+
+def _steps(rules: RuleSet) -> list[_Step]:
+    """The rules' steps, built once per rule set (evaluating one household is then cheap)."""
+    found = _steps_of.get(id(rules))
+    if found is None or found[0] is not rules:
+        found = (rules, [_BUILDERS[type(r)](r) for r in rules.rules])
+        _steps_of[id(rules)] = found
+    return found[1]
+
+
+_SMALL = 10_000  # rows below which the query optimiser costs more than it saves
+_NO_OPT = pl.QueryOptFlags.none()
+
+
+def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
+    """Every warning of the year: one row per rule hit, by household, person and level."""
+    flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
+    claims = _claims(ledger.lazy()).collect(optimizations=flags).lazy()
+    parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
+    small = ledger.height < _SMALL
+    plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed", parallel=not small)
+    plan = plan.select(_CAST)
+    return plan.collect(optimizations=flags).sort(_KEYS, nulls_last=False)
+
+
+def evaluate_household(
+    rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame, household_id: int
+) -> pl.DataFrame:
+    """The warnings of one household (after one of its members' settlements): the same
+    :func:`evaluate` on the household's rows."""
+    mine = pl.col("household_id") == household_id
+    return evaluate(rules, ledger.filter(mine), households.filter(mine))
+
+
+def highest(warnings: pl.DataFrame) -> pl.DataFrame:
+    """Each household's and person's highest level, with the rules hit (for lists)."""
+    return (
+        warnings.group_by("household_id", "person_id")
+        .agg(
+            pl.col("level_rank").max(),
+            pl.col("rule_id").sort().alias("rules"),
+        )
+        .sort("household_id", "person_id", nulls_last=False)
+    )

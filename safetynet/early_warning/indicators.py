@@ -1,0 +1,190 @@
+"""The early-warning indicators of a region's year, each with its written definition.
+
+Pure Polars over the recorded warnings, their workflow events, the year's ledger and the
+households' members (:func:`compute`); :func:`load` reads those from the database. The
+definitions (English and Chinese) are in :data:`DEFINITIONS`; ``safetynet warnings
+indicators`` prints the figures beside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from safetynet.early_warning.evaluate import _claims
+from safetynet.early_warning.load import load_ledger
+from safetynet.early_warning.rules import PoorPromise, RuleSet
+from safetynet.engine.facts import status_mask
+from safetynet.i18n import N_
+from safetynet.security.scope import within
+from safetynet.store.models import EarlyWarning, Person, WarningEvent
+
+DEFINITIONS: dict[str, str] = {
+    "monitored_persons": N_(
+        "Persons under monitoring: persons named by a warning of the year, and every member of "
+        "a household named by a household warning, whose warning is neither closed nor "
+        "dismissed."
+    ),
+    "new_warnings": N_("New warnings: warnings recorded in the period, by detection date."),
+    "verified_on_time": N_(
+        "Verified on time: warnings whose home visit was recorded on or before its deadline, "
+        "÷ warnings whose deadline has passed or that were visited."
+    ),
+    "handed_over": N_(
+        "Handed over: warnings handed over to civil affairs and the poverty office ÷ warnings "
+        "confirmed by the visit."
+    ),
+    "days_to_first_measure": N_(
+        "Days to the first measure: median days from detection to the first measure recorded, "
+        "over warnings with a measure."
+    ),
+    "reassistance_vs_budget": N_(
+        "Re-assistance paid against the budget: re-assistance paid in the year (the cascade's "
+        "re-assistance layer and measures of re-assistance with an amount) ÷ the rules' annual "
+        "budget."
+    ),
+    "poor_out_of_pocket": N_(
+        "The poor's out-of-pocket against the promise: out-of-pocket per poor patient on the "
+        "claims the promise counts (against its line), their reimbursed share (paid ÷ total, "
+        "against its floor), and the poor patients for whom it was broken."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    value: float | int | None
+    numerator: int | None = None
+    denominator: int | None = None
+    line: int | None = None  # the rule's line it is compared with (fen or basis points)
+
+
+def compute(
+    rules: RuleSet,
+    warnings: pl.DataFrame,
+    events: pl.DataFrame,
+    ledger: pl.DataFrame,
+    members: pl.DataFrame,
+    today: date,
+) -> dict[str, Figure | list[Figure]]:
+    """The figures. ``warnings``: id, person_id, household_id, state, detected_on,
+    verify_due_on; ``events``: warning_id, step, done_on, amount_fen; ``members``:
+    household_id, person_id."""
+    live = warnings.filter(~pl.col("state").is_in(["closed", "dismissed"]))
+    named = live.filter(pl.col("person_id").is_not_null()).select("person_id")
+    households = live.filter(pl.col("person_id").is_null()).select("household_id").unique()
+    monitored = pl.concat([named, members.join(households, on="household_id").select("person_id")])
+    per_month = (
+        warnings.group_by(pl.col("detected_on").dt.month().alias("month"))
+        .agg(pl.len().alias("n"))
+        .sort("month")
+    )
+    visits = (
+        events.filter(pl.col("step").str.starts_with("visit_"))
+        .group_by("warning_id")
+        .agg(pl.col("done_on").min().alias("visited"))
+    )
+    due = warnings.join(visits, left_on="id", right_on="warning_id", how="left").filter(
+        pl.col("visited").is_not_null() | (pl.col("verify_due_on") < today)
+    )
+    on_time = due.filter(pl.col("visited") <= pl.col("verify_due_on")).height
+    confirmed = events.filter(pl.col("step") == "visit_confirmed")["warning_id"].n_unique()
+    handed = events.filter(pl.col("step") == "hand_over")["warning_id"].n_unique()
+    first = (
+        events.filter(pl.col("step").str.starts_with("measure"))
+        .group_by("warning_id")
+        .agg(pl.col("done_on").min().alias("first"))
+        .join(warnings.select("id", "detected_on"), left_on="warning_id", right_on="id")
+        .select((pl.col("first") - pl.col("detected_on")).dt.total_days().alias("days"))
+    )
+    measured = events.filter(pl.col("step") == "measure:re_assistance")["amount_fen"].sum()
+    cascade = int(ledger["reassisted_fen"].sum()) if "reassisted_fen" in ledger.columns else 0
+    paid = int(measured or 0) + cascade
+    budget = rules.re_assistance.budget if rules.re_assistance else None
+    out: dict[str, Figure | list[Figure]] = {
+        "monitored_persons": Figure("monitored_persons", monitored.n_unique()),
+        "new_warnings": [
+            Figure("new_warnings", int(n), line=int(m)) for m, n in per_month.iter_rows()
+        ],
+        "verified_on_time": Figure(
+            "verified_on_time", on_time / due.height if due.height else None, on_time, due.height
+        ),
+        "handed_over": Figure(
+            "handed_over", handed / confirmed if confirmed else None, handed, confirmed
+        ),
+        "days_to_first_measure": Figure(
+            "days_to_first_measure",
+            first["days"].median() if first.height else None,
+            denominator=first.height,
+        ),
+        "reassistance_vs_budget": Figure(
+            "reassistance_vs_budget", paid / budget if budget else None, paid, budget
+        ),
+    }
+    promise = next((r for r in rules.rules if isinstance(r, PoorPromise)), None)
+    if promise is not None:
+        mask = status_mask(set(promise.statuses))
+        poor = (
+            _claims(ledger.lazy())
+            .filter(
+                (pl.col("status_mask") & mask != 0)
+                & pl.col("kind").is_in([k.value for k in promise.kinds])
+            )
+            .group_by("person_id")
+            .agg(pl.col("out_of_pocket_fen", "total_fen", "paid_fen").sum())
+            .collect()
+        )
+        n = poor.height
+        oop, total, paid_poor = (int(poor[c].sum() or 0) for c in
+                                 ("out_of_pocket_fen", "total_fen", "paid_fen"))  # fmt: skip
+        broken = poor.filter(
+            (pl.col("out_of_pocket_fen") > promise.out_of_pocket_line)
+            | (pl.col("paid_fen") * 10_000 < pl.col("total_fen") * promise.reimbursed_at_least)
+        ).height
+        out["poor_out_of_pocket"] = [
+            Figure("poor_out_of_pocket_per_patient", oop / n if n else None, oop, n,
+                   promise.out_of_pocket_line),
+            Figure("poor_reimbursed_share", paid_poor / total if total else None, paid_poor,
+                   total, promise.reimbursed_at_least),
+            Figure("poor_promise_broken", broken, broken, n),
+        ]  # fmt: skip
+    return out
+
+
+def load(session: Session, year: int, region_code: str | None = None) -> tuple[pl.DataFrame, ...]:
+    """(warnings, events, ledger, members) of the region's year."""
+    W, E = EarlyWarning, WarningEvent
+    scope = within(W.region_code, region_code) if region_code else W.year == year
+    warnings = pl.DataFrame(
+        [tuple(r) for r in session.execute(
+            select(W.id, W.person_id, W.household_id, type_coerce(W.state, String),
+                   W.detected_on, W.verify_due_on).where(W.year == year, scope)
+        ).all()],
+        schema={"id": pl.Int64, "person_id": pl.Int64, "household_id": pl.Int64,
+                "state": pl.String, "detected_on": pl.Date, "verify_due_on": pl.Date},
+        orient="row",
+    )  # fmt: skip
+    events = pl.DataFrame(
+        [tuple(r) for r in session.execute(
+            select(E.warning_id, E.step, E.done_on, E.amount_fen)
+            .join(W, W.id == E.warning_id).where(W.year == year, scope)
+        ).all()],
+        schema={"warning_id": pl.Int64, "step": pl.String, "done_on": pl.Date,
+                "amount_fen": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    ids = warnings["household_id"].unique().to_list()
+    members = pl.DataFrame(
+        [tuple(r) for r in session.execute(
+            select(Person.household_id, Person.id).where(Person.household_id.in_(ids))
+        ).all()] if ids else [],
+        schema={"household_id": pl.Int64, "person_id": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    ledger = load_ledger(session.connection(), year, region_code)
+    return warnings, events, ledger, members

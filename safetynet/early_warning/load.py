@@ -1,0 +1,140 @@
+"""The evaluation's frames from the database, for a region's tree and a scheme year.
+
+Set-based queries read with :func:`safetynet.indicators.fetch.fetch_frame` (COPY on
+PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
+re-assistance the cascade paid (layer ``re_assistance``); the households with their members
+alive on 1 January, their village and township, the income of the year in force and last
+year's reference per-capita disposable income of the nearest region that has one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, String, func, select, type_coerce
+
+from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
+from safetynet.indicators.fetch import fetch_frame
+from safetynet.security.scope import within
+from safetynet.store.models import (
+    Claim,
+    Household,
+    HouseholdIncome,
+    Person,
+    ReferenceIncome,
+    Region,
+    Settlement,
+    SettlementLayer,
+)
+
+REASSISTANCE_LAYER = "re_assistance"
+HOME_SCHEMA = {**HOUSEHOLD_SCHEMA, "region_code": pl.String, "township_code": pl.String}
+
+
+def ledger_query(year: int, region_code: str | None):  # type: ignore[no-untyped-def]
+    S = Settlement
+    reassisted = (
+        select(SettlementLayer.settlement_id, func.sum(SettlementLayer.paid_fen).label("paid"))
+        .where(SettlementLayer.layer_id == REASSISTANCE_LAYER)
+        .group_by(SettlementLayer.settlement_id)
+        .subquery()
+    )
+    query = (
+        select(
+            S.claim_id,
+            S.person_id,
+            S.household_id,
+            type_coerce(S.kind, String).label("kind"),
+            S.claim_date,
+            S.status_mask,
+            Claim.diagnosis_code,
+            S.total_fen,
+            S.compliant_fen,
+            S.paid_fen,
+            S.out_of_pocket_fen,
+            func.coalesce(reassisted.c.paid, 0),
+        )
+        .join(Claim, Claim.id == S.claim_id)
+        .outerjoin(reassisted, reassisted.c.settlement_id == S.id)
+        .where(S.year == year)
+    )
+    if region_code is not None:
+        query = query.join(Person, Person.id == S.person_id).where(
+            within(Person.region_code, region_code)
+        )
+    return query
+
+
+LEDGER_WITH_REASSISTED = {**LEDGER_SCHEMA, "reassisted_fen": pl.Int64}
+
+
+def load_ledger(
+    conn: Connection, year: int, region_code: str | None = None, household_id: int | None = None
+) -> pl.DataFrame:
+    """The year's ledger entries (of one household when ``household_id`` is given)."""
+    query = ledger_query(year, region_code)
+    if household_id is not None:
+        query = query.where(Settlement.household_id == household_id)
+    return fetch_frame(conn, query, LEDGER_WITH_REASSISTED)
+
+
+def load_households(
+    conn: Connection, year: int, region_code: str | None = None, household_id: int | None = None
+) -> pl.DataFrame:
+    """Households with members, income of the year, reference income, village and township."""
+    jan1 = date(year, 1, 1)
+    alive = (Person.deceased_on.is_(None)) | (Person.deceased_on >= jan1)
+    query = (
+        select(Household.id, func.count(Person.id), Household.region_code, Region.parent_code)
+        .join(Person, Person.household_id == Household.id)
+        .join(Region, Region.code == Household.region_code)
+        .where(alive)
+        .group_by(Household.id, Household.region_code, Region.parent_code)
+    )
+    if region_code is not None:
+        query = query.where(within(Household.region_code, region_code))
+    if household_id is not None:
+        query = query.where(Household.id == household_id)
+    homes = fetch_frame(
+        conn,
+        query,
+        {"household_id": pl.Int64, "members": pl.Int64, "region_code": pl.String,
+         "township_code": pl.String},
+    )  # fmt: skip
+    H = HouseholdIncome
+    incomes = select(H.id, H.household_id, H.income_fen).where(H.year == year)
+    if household_id is not None:
+        incomes = incomes.where(H.household_id == household_id)
+    income = (
+        fetch_frame(
+            conn, incomes, {"id": pl.Int64, "household_id": pl.Int64, "income_fen": pl.Int64}
+        )
+        .sort("id")
+        .group_by("household_id")
+        .agg(pl.col("income_fen").last())
+    )
+    refs = fetch_frame(
+        conn,
+        select(ReferenceIncome.region_code, ReferenceIncome.per_capita_fen).where(
+            ReferenceIncome.year == year - 1
+        ),
+        {"code": pl.String, "reference_fen": pl.Int64},
+    )
+    out = homes.join(income, on="household_id", how="left")
+    return with_reference(out, refs).select(list(HOME_SCHEMA))
+
+
+def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
+    """``reference_fen`` of the nearest region (village, then its ancestors by code prefix)."""
+    found = pl.lit(None, pl.Int64)
+    out = homes
+    for n, length in enumerate(sorted({len(c) for c in refs["code"].to_list()}, reverse=True)):
+        part = refs.filter(pl.col("code").str.len_chars() == length).rename(
+            {"code": f"_c{n}", "reference_fen": f"_r{n}"}
+        )
+        out = out.with_columns(pl.col("region_code").str.slice(0, length).alias(f"_c{n}")).join(
+            part, on=f"_c{n}", how="left"
+        )
+        found = pl.coalesce(found, pl.col(f"_r{n}"))
+    return out.with_columns(found.alias("reference_fen"))

@@ -1,0 +1,170 @@
+"""The warning rules as policy data: a dated, sourced YAML file per region, read strictly.
+
+A rule file (``files/*.yaml``) names its validity, its region (``null`` = any) and its sources,
+then lists rules; each has an ``id``, a ``kind`` (what it measures), a ``level`` (watch / alert /
+severe) and a ``source``. Errors are reported as ``file:line: path: what is wrong`` through the
+policy loader's :func:`~safetynet.policy.loader.parse_tree` and
+:func:`~safetynet.policy.loader.locate`. Amounts are yuan in the file and fen once read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from safetynet.codes import ClaimKind, PovertyStatus
+from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree
+from safetynet.policy.schema import Fen, Ratio, Source, Strict
+
+FILES = Path(__file__).parent / "files"
+
+
+class Level(StrEnum):
+    WATCH = "watch"
+    ALERT = "alert"
+    SEVERE = "severe"
+
+
+LEVEL_RANK = {Level.WATCH: 1, Level.ALERT: 2, Level.SEVERE: 3}
+
+
+class Compare(StrEnum):
+    AT_LEAST = "at_least"
+    ABOVE = "above"
+
+
+class _Rule(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    level: Level
+    source: str
+
+
+class PersonSelfPay(_Rule):
+    """A person's compliant self-pay in the year at least ``line``."""
+
+    kind: Literal["person_self_pay"]
+    line: Fen
+
+
+class HouseholdShare(_Rule):
+    """A household's out-of-pocket in the year against ``share`` of its annual income."""
+
+    kind: Literal["household_share"]
+    share: Ratio
+    compare: Compare = Compare.AT_LEAST
+
+
+class PoorPromise(_Rule):
+    """A person of ``statuses`` whose year (claims of ``kinds`` settled while holding one)
+    leaves more than ``out_of_pocket_line`` to pay or less than ``reimbursed_at_least``."""
+
+    kind: Literal["poor_promise"]
+    statuses: list[PovertyStatus] = Field(min_length=1)
+    kinds: list[ClaimKind] = Field(min_length=1)
+    out_of_pocket_line: Fen
+    reimbursed_at_least: Ratio
+
+
+class SeriousDisease(_Rule):
+    """A claim in the year diagnosed with a disease of the named list."""
+
+    kind: Literal["serious_disease"]
+    disease_list: str
+
+
+class Admissions(_Rule):
+    """At least ``at_least`` inpatient admissions in the year (reversed ones not counted)."""
+
+    kind: Literal["admissions"]
+    at_least: int = Field(ge=1)
+
+
+Rule = Annotated[
+    PersonSelfPay | HouseholdShare | PoorPromise | SeriousDisease | Admissions,
+    Field(discriminator="kind"),
+]
+
+
+class ReAssistance(Strict):
+    """Re-assistance: ``ratio`` of a person's compliant self-pay above ``line``, from a budget."""
+
+    source: str
+    line: Fen
+    ratio: Ratio
+    budget: Fen
+
+
+class Workflow(Strict):
+    """Deadlines of the monitoring workflow."""
+
+    source: str
+    verify_within_days: int = Field(ge=1)  # township home visit after detection
+    follow_up_every_days: int = Field(ge=1)  # monthly follow-up
+    close_after_months: int = Field(ge=1)  # below every line this long -> closed
+
+
+class RuleSet(Strict):
+    id: str
+    title_en: str
+    title_zh: str
+    region: str | None = None
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    sources: dict[str, Source]
+    rules: list[Rule] = Field(min_length=1)
+    re_assistance: ReAssistance | None = None
+    workflow: Workflow
+
+    @model_validator(mode="after")
+    def _references(self) -> RuleSet:
+        ids = [r.id for r in self.rules]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"rule ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+        named = [r.source for r in self.rules]
+        if self.re_assistance:
+            named.append(self.re_assistance.source)
+        named.append(self.workflow.source)
+        unknown = sorted(set(named) - set(self.sources))
+        if unknown:
+            raise ValueError(f"sources not listed under sources: {unknown}")
+        return self
+
+    def applies(self, region_code: str, on: dt.date) -> bool:
+        """Whether the set is in force for a region (or a region under it) on a date."""
+        region_ok = self.region is None or region_code.startswith(self.region)
+        return (
+            region_ok and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        )
+
+
+def load_rules(path: str | Path) -> RuleSet:
+    """A rule file, strictly: every problem reported with its file and line."""
+    path = Path(path)
+    name = path.name
+    tree = parse_tree(path.read_text(encoding="utf-8"), name)
+    try:
+        return RuleSet.model_validate(tree)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            file, line, where = locate(tree, err["loc"], name)
+            problems.append(Problem(file, line, where, err["msg"]))
+        raise PolicyError(problems) from exc
+
+
+def shipped_rules() -> dict[str, Path]:
+    """The rule files shipped with SafetyNet, by stem."""
+    return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+
+
+def rules_for(region_code: str, on: dt.date) -> RuleSet:
+    """The shipped rule set in force for a region on a date (a region's own set first)."""
+    sets = [load_rules(p) for p in shipped_rules().values()]
+    found = [s for s in sets if s.applies(region_code, on)]
+    if not found:
+        raise LookupError(f"no early-warning rules for region {region_code} on {on}")
+    return max(found, key=lambda s: (len(s.region or ""), s.valid_from))

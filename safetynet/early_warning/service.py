@@ -1,0 +1,151 @@
+"""What interfaces call: evaluate a year and record its warnings, check one household after a
+settlement, list the monitoring workload with overdue steps flagged, run a re-assistance round.
+
+The year and the check after a settlement use the same rules and the same evaluation
+(:mod:`safetynet.early_warning.evaluate`); a warning is recorded once per (year, rule,
+household, person): evaluating again only adds the new hits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import polars as pl
+from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from safetynet.early_warning.codes import WarningState
+from safetynet.early_warning.evaluate import evaluate, evaluate_household
+from safetynet.early_warning.load import load_households, load_ledger
+from safetynet.early_warning.reassist import compute_round
+from safetynet.early_warning.rules import RuleSet, rules_for
+from safetynet.early_warning.workflow import progress
+from safetynet.security.scope import within
+from safetynet.store.bulk import bulk_insert
+from safetynet.store.models import EarlyWarning, Settlement, WarningEvent
+
+FACT_COLUMNS = ("out_of_pocket_fen", "income_fen", "ratio_bp", "diagnosis")
+
+
+@dataclass(frozen=True)
+class YearEvaluation:
+    rules: RuleSet
+    warnings: pl.DataFrame  # evaluate()'s rows plus region_code (village) and township_code
+    households: pl.DataFrame
+
+
+def _rules(conn: Connection, region_code: str | None, year: int) -> RuleSet:
+    return rules_for(region_code or "", date(year, 12, 31))
+
+
+def evaluate_year(
+    conn: Connection, year: int, region_code: str | None = None, rules: RuleSet | None = None
+) -> YearEvaluation:
+    """Every warning of the year in the region's tree (``None``: everywhere)."""
+    rules = rules or _rules(conn, region_code, year)
+    ledger = load_ledger(conn, year, region_code)
+    homes = load_households(conn, year, region_code)
+    found = evaluate(rules, ledger, homes.drop("region_code", "township_code"))
+    places = homes.select("household_id", "region_code", "township_code")
+    return YearEvaluation(rules, found.join(places, on="household_id", how="left"), homes)
+
+
+def _existing(session: Session, year: int) -> pl.DataFrame:
+    W = EarlyWarning
+    rows = session.execute(
+        select(W.rule_id, W.household_id, W.person_id).where(W.year == year)
+    ).all()
+    return pl.DataFrame(
+        rows, schema={"rule_id": pl.String, "household_id": pl.Int64, "person_id": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+
+
+def record(
+    session: Session, year: int, rules: RuleSet, warnings: pl.DataFrame, detected_on: date
+) -> pl.DataFrame:
+    """Store the hits not yet recorded (as open warnings, due for a visit); returns them."""
+    keys = ["rule_id", "household_id", "person_id"]
+    new = warnings.join(_existing(session, year), on=keys, how="anti", nulls_equal=True)
+    if new.is_empty():
+        return new
+    due = detected_on + timedelta(days=rules.workflow.verify_within_days)
+    rows = new.select(
+        pl.lit(year).alias("year"),
+        pl.lit(rules.id).alias("rule_set"),
+        "rule_id",
+        "level",
+        "household_id",
+        "person_id",
+        "region_code",
+        "measure",
+        "threshold",
+        "unit",
+        pl.struct(*FACT_COLUMNS).struct.json_encode().alias("facts"),
+        pl.lit(detected_on).alias("detected_on"),
+        pl.lit(due).alias("verify_due_on"),
+        pl.lit(WarningState.OPEN.value).alias("state"),
+    )
+    bulk_insert(session.connection(), EarlyWarning.__table__, rows)  # type: ignore[arg-type]
+    return new
+
+
+def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame:
+    """The warnings a settlement raised for the first time (recorded at once): evaluate the
+    household of the settled person over the year, as the batch would."""
+    entry = session.get(Settlement, settlement_id)
+    if entry is None:
+        raise LookupError(f"no settlement {settlement_id}")
+    conn = session.connection()
+    rules = _rules(conn, None, entry.year)
+    ledger = load_ledger(conn, entry.year, household_id=entry.household_id)
+    homes = load_households(conn, entry.year, household_id=entry.household_id)
+    found = evaluate_household(
+        rules, ledger, homes.drop("region_code", "township_code"), entry.household_id
+    ).join(homes.select("household_id", "region_code"), on="household_id", how="left")
+    return record(session, entry.year, rules, found, entry.claim_date)
+
+
+def monitoring_list(
+    session: Session, year: int, today: date, region_code: str | None = None
+) -> pl.DataFrame:
+    """Every recorded warning of the year (in the region's tree) with its ``next_step``,
+    ``due_on`` and ``overdue`` (the step's deadline passed), by village and household."""
+    W = EarlyWarning
+    scope = within(W.region_code, region_code) if region_code else W.year == year
+    rows = session.execute(
+        select(W.id, W.rule_id, W.level, W.household_id, W.person_id, W.region_code,
+               W.measure, W.threshold, W.unit, W.detected_on, W.verify_due_on,
+               type_coerce(W.state, String))
+        .where(W.year == year, scope)
+        .order_by(W.region_code, W.household_id, W.id)
+    ).all()  # fmt: skip
+    schema = {
+        "id": pl.Int64, "rule_id": pl.String, "level": pl.String, "household_id": pl.Int64,
+        "person_id": pl.Int64, "region_code": pl.String, "measure": pl.Int64,
+        "threshold": pl.Int64, "unit": pl.String, "detected_on": pl.Date,
+        "verify_due_on": pl.Date, "state": pl.String,
+    }  # fmt: skip
+    frame = pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+    E = WarningEvent
+    events = pl.DataFrame(
+        [tuple(r) for r in session.execute(
+            select(E.warning_id, E.step, E.done_on)
+            .join(W, W.id == E.warning_id)
+            .where(W.year == year, scope)
+        ).all()],
+        schema={"warning_id": pl.Int64, "step": pl.String, "done_on": pl.Date},
+        orient="row",
+    )  # fmt: skip
+    return progress(frame, events, rules_for("", date(year, 12, 31)).workflow, today)
+
+
+def reassistance_round(
+    conn: Connection, year: int, region_code: str | None = None, budget_fen: int | None = None
+) -> pl.DataFrame:
+    """Each household's amount of the year's round (pro rata when the budget is short)."""
+    rules = _rules(conn, region_code, year)
+    if rules.re_assistance is None:
+        raise LookupError(f"the rules {rules.id} have no re-assistance")
+    return compute_round(rules.re_assistance, load_ledger(conn, year, region_code), budget_fen)

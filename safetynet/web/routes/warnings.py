@@ -1,0 +1,149 @@
+"""Early-warning pages: the monitoring list of the user's region (township staff on a phone,
+the county on a desk), one warning with its packet and its next step, the step form, and the
+hand-over packet as Excel or PDF. Region-scoped (a warning outside the region is a 404) and
+audited; thin over :mod:`safetynet.early_warning`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from safetynet.early_warning import packet, service
+from safetynet.early_warning.rules import rules_for
+from safetynet.early_warning.tables import (
+    ERROR_NAMES,
+    LEVEL_NAMES,
+    RULE_NAMES,
+    STATE_NAMES,
+    STEP_NAMES,
+)
+from safetynet.early_warning.workflow import MEASURE_KINDS, MOVES, WorkflowError, record_step
+from safetynet.exports.table import display
+from safetynet.security.roles import Permission
+from safetynet.security.scope import region_contains
+from safetynet.store.models import EarlyWarning
+from safetynet.store.models.security import User
+from safetynet.web.auditing import record_read
+from safetynet.web.db import get_db, release, write_session
+from safetynet.web.downloads import file_download
+from safetynet.web.errors import WebError
+from safetynet.web.security import check_csrf, require
+from safetynet.web.templating import locale_of, render
+
+router = APIRouter()
+NAMES = {
+    "rules": RULE_NAMES, "levels": LEVEL_NAMES, "states": STATE_NAMES, "steps": STEP_NAMES,
+    "errors": ERROR_NAMES, "next": {"visit": STEP_NAMES["visit_confirmed"],
+    "hand_over": STEP_NAMES["hand_over"], "measure": STEP_NAMES["measure"],
+    "follow_up": STEP_NAMES["follow_up_below"]},
+}  # fmt: skip
+
+
+def _year(year: int | None) -> int:
+    return year or date.today().year
+
+
+def warning_in_region(db: Session, user: User, warning_id: int) -> EarlyWarning:
+    """The warning if its village lies in the user's region; 404 otherwise."""
+    found = db.get(EarlyWarning, warning_id)
+    if found is None or not region_contains(db, user.region_code, found.region_code):
+        raise WebError(404, "warning_unknown", f"no warning {warning_id} in your region")
+    return found
+
+
+@router.get("/warnings", include_in_schema=False)
+def warnings_page(
+    request: Request,
+    year: int | None = None,
+    overdue: bool = False,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The monitoring list of the region: a card per warning, overdue first."""
+    y = _year(year)
+    frame = service.monitoring_list(db, y, date.today(), user.region_code)
+    if overdue:
+        frame = frame.filter(frame["overdue"])
+    rows = frame.sort(["overdue", "due_on"], descending=[True, False], nulls_last=True).to_dicts()
+    record_read(request, db, user, target="early_warning", detail={"year": y, "rows": len(rows)})
+    return render(request, "warnings.html", {"rows": rows, "year": y, "names": NAMES,
+                                             "overdue": overdue})  # fmt: skip
+
+
+@router.get("/warnings/{warning_id}", include_in_schema=False)
+def warning_page(
+    request: Request,
+    warning_id: int,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """One warning: the hand-over packet's tables and the form of its next step."""
+    found = warning_in_region(db, user, warning_id)
+    tables = packet.packet_tables(db, warning_id, locale_of(request))
+    shown = [
+        (t, [[display(v, c.kind) for v, c in zip(row, t.columns, strict=True)] for row in t.rows])
+        for t in tables
+    ]
+    listed = service.monitoring_list(db, found.year, date.today(), user.region_code)
+    row = listed.filter(listed["id"] == warning_id).to_dicts()[0]
+    steps = [s for s, (before, _to) in MOVES.items() if found.state in before]
+    record_read(request, db, user, target="early_warning", target_id=str(warning_id))
+    return render(request, "warning.html", {
+        "w": row, "tables": shown, "steps": steps, "measures": MEASURE_KINDS, "names": NAMES,
+        "today": date.today().isoformat(), "error": request.query_params.get("error"),
+    })  # fmt: skip
+
+
+@router.post("/warnings/{warning_id}/step", include_in_schema=False)
+def warning_step(
+    request: Request,
+    warning_id: int,
+    step: str = Form(...),
+    on: str = Form(...),
+    measure: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Record the step; back to the warning (with the refusal's code when refused)."""
+    check_csrf(request, csrf_token)
+    warning_in_region(db, user, warning_id)
+    try:
+        day = date.fromisoformat(on)
+    except ValueError:
+        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on") from None
+    release(db)
+    try:
+        with write_session(request) as wdb:
+            record_step(wdb, warning_id, step, day, user=user.username,
+                        workflow=rules_for("", day).workflow, note=note[:500] or None,
+                        measure=measure or None)  # fmt: skip
+    except WorkflowError as exc:
+        return RedirectResponse(f"/warnings/{warning_id}?error={exc.code}", status_code=303)
+    return RedirectResponse(f"/warnings/{warning_id}", status_code=303)
+
+
+@router.get("/warnings/{warning_id}/packet.{ext}", include_in_schema=False)
+def warning_packet(
+    request: Request,
+    warning_id: int,
+    ext: str,
+    user: User = Depends(require(Permission.PERSON_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The hand-over packet as an Excel workbook or a PDF (audited as an export)."""
+    if ext not in ("xlsx", "pdf"):
+        raise WebError(404, "format_unknown", f"no packet as .{ext}")
+    warning_in_region(db, user, warning_id)
+    lang = locale_of(request)
+    body = (
+        packet.packet_xlsx(db, warning_id, lang)
+        if ext == "xlsx"
+        else packet.packet_pdf(db, warning_id, lang, date.today())
+    )
+    return file_download(request, db, user, body, ext=ext, stem=f"warning-{warning_id}",
+                         target="early_warning", target_id=str(warning_id))  # fmt: skip

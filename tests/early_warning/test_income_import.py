@@ -1,0 +1,52 @@
+"""Household income import: all or nothing with row/column problems; history kept."""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.early_warning.income_import import in_force
+from safetynet.registry.imports import import_file
+from safetynet.store.models import HouseholdIncome
+
+GOOD = (
+    "户编号,年度,家庭年收入,来源,文号\nH001,2018,24000,农户申报,\nH002,2018,18000.50,扶贫办,F-7\n"
+)
+
+
+def test_income_imported_in_fen_with_its_source(county: Session) -> None:
+    result = import_file(county, "household-income", GOOD.encode(), file_name="income.csv")
+    assert not result.errors and result.inserted == 2
+    rows = county.execute(
+        select(
+            HouseholdIncome.income_fen, HouseholdIncome.source, HouseholdIncome.reference
+        ).order_by(HouseholdIncome.income_fen)
+    ).all()
+    assert [(r[0], r[1].value, r[2]) for r in rows] == [
+        (1_800_050, "poverty_office", "F-7"),
+        (2_400_000, "declared", None),
+    ]
+
+
+def test_a_bad_row_rejects_the_whole_file_naming_row_and_column(county: Session) -> None:
+    bad = GOOD + "H009,2018,100,申报,\nH003,18,12k,朋友,\n"
+    result = import_file(county, "household-income", bad.encode(), file_name="bad.csv")
+    assert result.inserted == 0
+    found = {(p.row, p.column, p.code) for p in result.errors}
+    assert (4, "户编号", "household.unknown") in found
+    assert (5, "年度", "cell.number") in found
+    assert (5, "家庭年收入", "cell.number") in found
+    assert (5, "来源", "cell.choice") in found
+    assert county.scalar(select(HouseholdIncome.id)) is None
+
+
+def test_a_new_figure_is_added_and_the_old_one_kept_as_history(county: Session) -> None:
+    import_file(county, "household-income", GOOD.encode(), file_name="a.csv")
+    again = GOOD.replace("24000", "21000")
+    result = import_file(county, "household-income", again.encode(), file_name="b.csv")
+    assert (result.inserted, result.unchanged) == (1, 1)
+    current = in_force(county).sort("income_fen")
+    assert current["income_fen"].to_list() == [1_800_050, 2_100_000]
+    assert county.query(HouseholdIncome).count() == 3
+    assert pl.Series([2_400_000]).is_in([r.income_fen for r in county.query(HouseholdIncome)]).all()

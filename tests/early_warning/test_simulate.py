@@ -1,0 +1,57 @@
+"""Warning lines crossed under a base and a reform, by category, by hand; and the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from typer.testing import CliRunner
+
+from safetynet.cli.main import app
+from safetynet.codes import PovertyStatus as S
+from safetynet.early_warning.rules import FILES, load_rules
+from safetynet.early_warning.simulate import crossings
+from tests.early_warning.ledger import claim, households, ledger
+
+RULES = load_rules(FILES / "county-2018.yaml")
+ROOT = Path(__file__).parents[2]
+
+
+def test_a_reform_that_pays_more_takes_one_poor_person_below_the_line() -> None:
+    homes = households((1, 1, 1_000_000.0, None), (2, 2, 1_000_000.0, None))
+    poor = {S.REGISTERED_POOR}
+    base = ledger(
+        claim(1, 1, total=30_000, paid=19_000, claim_id=1),  # ordinary: self-pay 11,000
+        claim(2, 2, total=30_000, paid=18_000, claim_id=2, statuses=poor),  # 12,000
+        claim(3, 2, total=100, paid=100, claim_id=3, statuses={S.EXTREMELY_POOR}),
+    )
+    reform = base.with_columns(
+        pl.when(pl.col("person_id") == 2)
+        .then(2_100_000)
+        .otherwise(pl.col("paid_fen"))
+        .alias("paid_fen")
+    ).with_columns((pl.col("total_fen") - pl.col("paid_fen")).alias("out_of_pocket_fen"))
+    out = crossings(RULES, (base, homes), (reform, homes))
+    self_pay = out.filter(pl.col("rule_id") == "self_pay_year").select(
+        "category", "persons_base", "persons_reform", "households_change"
+    )
+    # person 2 is registered poor; household 2 counts as extremely poor (member 3)
+    assert self_pay.rows() == [("ordinary", 1, 1, 0), ("registered_poor", 1, 0, -1)]
+    # still 9,000 out of pocket and 70 % reimbursed: the promise stays broken
+    promise = out.filter(pl.col("rule_id") == "poor_promise")
+    assert promise.select("persons_base", "persons_reform").rows() == [(1, 1)]
+
+
+def test_the_command(tmp_path: Path) -> None:
+    csv = tmp_path / "sim.csv"
+    result = CliRunner().invoke(app, [
+        "warnings", "simulate", "--year", "2017",
+        "--claims", str(ROOT / "examples" / "claims-anhui-2017.jsonl"),
+        "--base", "anhui-poor-2017",
+        "--reform", str(ROOT / "examples" / "reform-anhui-2017-inpatient-plus5.yaml"),
+        "--reference-income", "11720", "--out", str(csv),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    found = pl.read_csv(csv)
+    assert {"persons_base", "persons_reform", "households_change"} <= set(found.columns)
+    assert "self_pay_year" in found["rule_id"].to_list()

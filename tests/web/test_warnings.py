@@ -1,0 +1,119 @@
+"""Early-warning pages over HTTP: the region's monitoring list, a warning outside the region
+is a 404, a step recorded through the form (CSRF-checked, audited), the packet downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from safetynet.early_warning.service import evaluate_year, record
+from safetynet.registry.regions import descendants_select
+from safetynet.store.db import session_scope
+from safetynet.store.models import AuditEvent, EarlyWarning
+from safetynet.store.models.security import User
+from tests.web.conftest import YEAR, csrf_of
+
+
+@pytest.fixture(scope="module")
+def warnings(web_engine: Engine) -> int:
+    with web_engine.begin() as conn:
+        found = evaluate_year(conn, YEAR)
+    with session_scope(web_engine) as s:
+        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
+            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
+        return int(s.scalar(select(func.count(EarlyWarning.id))) or 0)
+
+
+def _ids(engine: Engine, inside: str, within: bool) -> list[int]:
+    with session_scope(engine) as s:
+        region = EarlyWarning.region_code.in_(descendants_select(inside))
+        rows = s.scalars(
+            select(EarlyWarning.id).where(region if within else ~region).order_by(EarlyWarning.id)
+        ).all()
+        return list(rows)
+
+
+def _township(engine: Engine) -> str:
+    with session_scope(engine) as s:
+        code = s.scalar(select(User.region_code).where(User.username == "township"))
+        assert code
+        return code
+
+
+def test_the_county_sees_every_warning_the_township_its_own(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    assert warnings > 0
+    county = login("bureau", "en").get(f"/warnings?year={YEAR}")
+    assert county.status_code == 200
+    assert county.text.count('class="warn-card') == warnings
+    town = _township(web_engine)
+    mine = _ids(web_engine, town, True)
+    page = login("township", "en").get(f"/warnings?year={YEAR}")
+    assert page.text.count('class="warn-card') == len(mine)
+    others = _ids(web_engine, town, False)
+    if others:
+        assert login("township", "en").get(f"/warnings/{others[0]}").status_code == 404
+
+
+def test_a_step_through_the_form_and_the_packet(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    client = login("bureau", "en")
+    with session_scope(web_engine) as s:
+        wid = s.scalar(select(func.min(EarlyWarning.id)).where(EarlyWarning.state == "open"))
+    page = client.get(f"/warnings/{wid}")
+    assert page.status_code == 200 and 'id="step-form"' in page.text
+    assert "<script" not in page.text.split("</header>")[-1]  # no inline script in the page body
+    refused = client.post(
+        f"/warnings/{wid}/step",
+        data={"step": "close", "on": f"{YEAR}-12-31", "csrf_token": csrf_of(page.text)},
+    )
+    assert refused.status_code == 303 and "error=step.out_of_order" in refused.headers["location"]
+    shown = client.get(refused.headers["location"])
+    assert "not at that stage" in shown.text
+    forged = client.post(
+        f"/warnings/{wid}/step",
+        data={"step": "visit_confirmed", "on": f"{YEAR}-12-31", "csrf_token": "x"},
+    )
+    assert forged.status_code == 403
+    done = client.post(
+        f"/warnings/{wid}/step",
+        data={
+            "step": "visit_confirmed",
+            "on": f"{YEAR}-12-31",
+            "note": "visited",
+            "csrf_token": csrf_of(page.text),
+        },
+    )
+    assert done.status_code == 303
+    after = client.get(f"/warnings/{wid}")
+    assert "verified" in after.text and "visited" in after.text
+    xlsx = client.get(f"/warnings/{wid}/packet.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    pdf = client.get(f"/warnings/{wid}/packet.pdf")
+    assert pdf.content.startswith(b"%PDF")
+    with session_scope(web_engine) as s:
+        actions = set(
+            s.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.target == "early_warning", AuditEvent.target_id == str(wid)
+                )
+            ).all()
+        )
+    assert {"read", "export", "warning.visit_confirmed"} <= actions
+
+
+def test_chinese_page_has_no_english_rule_ids(
+    warnings: int, login: Callable[..., TestClient]
+) -> None:
+    page = login("bureau").get(f"/warnings?year={YEAR}")
+    assert page.status_code == 200
+    for word in ("self_pay_year", "household_half_income", "poor_promise", "watch", "alert"):
+        assert word not in page.text.split("<main")[-1].replace("level-watch", "").replace(
+            "level-alert", ""
+        )
