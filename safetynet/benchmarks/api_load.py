@@ -83,7 +83,14 @@ def prepare(url: str, persons: int) -> tuple[list[str], str]:
 
 
 def start_server(url: str, port: int, workers: int, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "SAFETYNET_DATABASE_URL": url, "SAFETYNET_DATA_DIR": str(data_dir)}
+    env = {
+        **os.environ,
+        "SAFETYNET_DATABASE_URL": url,
+        "SAFETYNET_DATA_DIR": str(data_dir),
+        # the benchmarks' server speaks plain HTTP on 127.0.0.1: a Secure session cookie
+        # would never come back, and a page benchmark's login would fail
+        "SAFETYNET_SECURE_COOKIE": "false",
+    }
     cmd = [
         sys.executable,
         "-m",
