@@ -94,16 +94,7 @@ def settle_one(cp: CompiledPolicy, claim: ClaimFacts, acc: Accumulators) -> Sett
     ex = np.zeros((n, L.N_EXPLAIN_COLS), np.int64)
     oop = settle_claim(
         row,
-        cp.layers,
-        cp.cond,
-        cp.params,
-        cp.deductible,
-        cp.tier_from,
-        cp.tier_bp,
-        cp.ceiling,
-        cp.bonus_cond,
-        cp.bonus_points,
-        cp.pool_household,
+        *cp.kernel_arrays,
         pstate,
         hstate,
         pay,

@@ -63,6 +63,23 @@ class CompiledPolicy:
     def n_slots(self) -> int:
         return len(self.pools) * L.SLOTS_PER_POOL
 
+    @property
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """The policy's arrays in the order the kernel takes them (``settle_claim`` and
+        ``settle_blocks``): a new array is added here and in the kernel's signature only."""
+        return (
+            self.layers,
+            self.cond,
+            self.params,
+            self.deductible,
+            self.tier_from,
+            self.tier_bp,
+            self.ceiling,
+            self.bonus_cond,
+            self.bonus_points,
+            self.pool_household,
+        )
+
 
 def _mask(values: list, enum_type: type) -> int:
     out = 0
