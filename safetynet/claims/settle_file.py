@@ -12,21 +12,36 @@ from pathlib import Path
 
 import polars as pl
 
-from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, read_claim_file
+from safetynet.claims.fileformat import (
+    ClaimFile,
+    ClaimFileError,
+    ClaimFileRejected,
+    read_claim_file,
+)
 from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
 from safetynet.engine.batch import settle_batch
 from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 
+RESULT_COLUMNS = (
+    "claim_no",
+    "person_id",
+    "household_id",
+    "date",
+    "kind",
+    "level",
+    "status_mask",
+    "total_fen",
+    "compliant_fen",
+    "deducted_fen",
+    "merged_into",
+)
 
-def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
-    """Read, check and settle a claim file; raise ``ClaimFileRejected`` on any bad claim."""
-    path = Path(claims_path)
-    cf = read_claim_file(path)
-    policy = cp.policy
-    outside = cf.claims.filter(
-        (pl.col("date") < policy.valid_from) | (pl.col("date") > policy.valid_to)
-    )
+
+def check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
+    """Refuse claims dated outside the policy's validity (every such line, in order)."""
+    p = cp.policy
+    outside = cf.claims.filter((pl.col("date") < p.valid_from) | (pl.col("date") > p.valid_to))
     if outside.height:
         raise ClaimFileRejected(
             path,
@@ -35,36 +50,33 @@ def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
                     int(n),
                     "date",
                     N_("outside policy %(policy)s (%(start)s to %(end)s)"),
-                    {"policy": policy.id, "start": policy.valid_from, "end": policy.valid_to},
+                    {"policy": p.id, "start": p.valid_from, "end": p.valid_to},
                 )
-                for n in outside.get_column("_line").to_list()
+                for n in outside.get_column("_line").sort().to_list()
             ],
         )
+
+
+def results_table(cp: CompiledPolicy, prepared: pl.DataFrame) -> pl.DataFrame:
+    """The results of prepared claims: the columns `safetynet settle` writes."""
+    settled = settle_batch(cp, to_batch(prepared))
+    pay_cols = [c for c in settled.columns if c.startswith(("pay_", "rule_"))]
+    return pl.concat(
+        [prepared.select(RESULT_COLUMNS), settled.select(*pay_cols, "out_of_pocket_fen")],
+        how="horizontal",
+    )
+
+
+def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
+    """Read, check and settle a claim file; raise ``ClaimFileRejected`` on any bad claim."""
+    path = Path(claims_path)
+    cf = read_claim_file(path)
+    check_dates(cp, cf, path)
     try:
         prepared = engine_input(cf, cp)
     except HouseholdConflict as exc:
         raise ClaimFileRejected(path, exc.errors) from None
-    settled = settle_batch(cp, to_batch(prepared))
-    pay_cols = [c for c in settled.columns if c.startswith(("pay_", "rule_"))]
-    return pl.concat(
-        [
-            prepared.select(
-                "claim_no",
-                "person_id",
-                "household_id",
-                "date",
-                "kind",
-                "level",
-                "status_mask",
-                "total_fen",
-                "compliant_fen",
-                "deducted_fen",
-                "merged_into",
-            ),
-            settled.select(*pay_cols, "out_of_pocket_fen"),
-        ],
-        how="horizontal",
-    )
+    return results_table(cp, prepared)
 
 
 def layer_ids(results: pl.DataFrame) -> list[str]:

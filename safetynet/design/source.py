@@ -9,8 +9,9 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine, select
 
-from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, read_claim_file
+from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import AMOUNTS, engine_input, to_batch
+from safetynet.claims.settle_file import check_dates
 from safetynet.engine.batch import BATCH_COLUMNS
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.compile import CompiledPolicy
@@ -27,22 +28,7 @@ def claims_from_file(cp: CompiledPolicy, path: str | Path) -> pl.DataFrame:
     outside the policy's validity are rejected); ``ClaimFileRejected`` on a bad claim."""
     path = Path(path)
     cf = read_claim_file(path)
-    policy = cp.policy
-    outside = cf.claims.filter(
-        (pl.col("date") < policy.valid_from) | (pl.col("date") > policy.valid_to)
-    )
-    if outside.height:
-        raise ClaimFileRejected(
-            path,
-            [
-                ClaimFileError(
-                    int(n),
-                    "date",
-                    f"outside policy {policy.id} ({policy.valid_from} to {policy.valid_to})",
-                )
-                for n in outside.get_column("_line").to_list()[:20]
-            ],
-        )
+    check_dates(cp, cf, path)
     return to_batch(engine_input(cf, cp))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from safetynet.claims.prepare import engine_input, to_batch
+from safetynet.claims.settle_file import results_table
 from safetynet.engine.batch import settle_batch
 from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import load_policy
@@ -59,7 +60,7 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         prepared = engine_input(cf, cp)
         parts["prepare"] += time.perf_counter() - t
         t = time.perf_counter()
-        results = stream.settle_prepared(cp, prepared)
+        results = results_table(cp, prepared)
         parts["settle"] += time.perf_counter() - t
         t = time.perf_counter()
         writer.write(results)

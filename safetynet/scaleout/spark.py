@@ -174,13 +174,8 @@ def _settle_partition(
 ) -> Iterator[pa.RecordBatch]:
     """Executor side: one partition's claims → results (or folded results) per policy."""
     from safetynet.claims.prepare import HouseholdConflict, engine_input
-    from safetynet.scaleout.stream import (
-        _check_dates,
-        _prep_key,
-        for_compare,
-        parquet_rows,
-        settle_prepared,
-    )
+    from safetynet.claims.settle_file import check_dates, results_table
+    from safetynet.scaleout.stream import _prep_key, for_compare, parquet_rows
 
     t0 = time.perf_counter()
     table = pa.Table.from_batches(list(batches))
@@ -191,14 +186,14 @@ def _settle_partition(
     cf = parquet_rows(raw, Path(path))
     prepared: dict[tuple[object, ...], pl.DataFrame] = {}
     for i, cp in enumerate(policies):
-        _check_dates(cp, cf, Path(path))
+        check_dates(cp, cf, Path(path))
         key = _prep_key(cp)
         if key not in prepared:
             try:
                 prepared[key] = engine_input(cf, cp)
             except HouseholdConflict as exc:
                 raise ClaimFileRejected(Path(path), exc.errors) from None
-        results = settle_prepared(cp, prepared[key])
+        results = results_table(cp, prepared[key])
         if fold:
             results = for_compare(results)
         results = results.with_columns(

@@ -28,9 +28,8 @@ from safetynet.claims.fileformat import (
     _normalise,
     read_claim_file,
 )
-from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
-from safetynet.claims.settle_file import write_results
-from safetynet.engine.batch import settle_batch
+from safetynet.claims.prepare import HouseholdConflict, engine_input
+from safetynet.claims.settle_file import check_dates, results_table, write_results
 from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import group_prefixes
@@ -38,19 +37,6 @@ from safetynet.scaleout.partition import household_batches
 from safetynet.simulation.compare import POOR_MASK
 
 DEFAULT_BATCH_CLAIMS = 5_000_000
-RESULT_COLUMNS = (
-    "claim_no",
-    "person_id",
-    "household_id",
-    "date",
-    "kind",
-    "level",
-    "status_mask",
-    "total_fen",
-    "compliant_fen",
-    "deducted_fen",
-    "merged_into",
-)
 
 
 def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
@@ -70,37 +56,9 @@ def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
             yield parquet_rows(raw, path)
 
 
-def _check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
-    p = cp.policy
-    outside = cf.claims.filter((pl.col("date") < p.valid_from) | (pl.col("date") > p.valid_to))
-    if outside.height:
-        raise ClaimFileRejected(
-            path,
-            [
-                ClaimFileError(
-                    int(n),
-                    "date",
-                    N_("outside policy %(policy)s (%(start)s to %(end)s)"),
-                    {"policy": p.id, "start": p.valid_from, "end": p.valid_to},
-                )
-                for n in outside.get_column("_line").sort().to_list()
-            ],
-        )
-
-
 def _prep_key(cp: CompiledPolicy) -> tuple[object, ...]:
     """Policies with the same key prepare claims the same way (prepared once for both)."""
     return (cp.policy.claims.pre_admission_days, tuple(group_prefixes(cp.policy).items()))
-
-
-def settle_prepared(cp: CompiledPolicy, prepared: pl.DataFrame) -> pl.DataFrame:
-    """The results table of prepared claims (the columns `safetynet settle` writes)."""
-    settled = settle_batch(cp, to_batch(prepared))
-    pay_cols = [c for c in settled.columns if c.startswith(("pay_", "rule_"))]
-    return pl.concat(
-        [prepared.select(RESULT_COLUMNS), settled.select(*pay_cols, "out_of_pocket_fen")],
-        how="horizontal",
-    )
 
 
 def settle_batches(
@@ -109,7 +67,7 @@ def settle_batches(
     """Per batch, the results under each policy (in the order given)."""
     for cf in batches(path, batch_claims):
         for cp in policies:
-            _check_dates(cp, cf, path)
+            check_dates(cp, cf, path)
         prepared: dict[tuple[object, ...], pl.DataFrame] = {}
         out = []
         for cp in policies:
@@ -119,7 +77,7 @@ def settle_batches(
                     prepared[key] = engine_input(cf, cp)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
-            out.append(settle_prepared(cp, prepared[key]))
+            out.append(results_table(cp, prepared[key]))
         yield out
 
 

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from safetynet.claims.prepare import engine_input
-from safetynet.claims.settle_file import settle_claims
+from safetynet.claims.settle_file import results_table, settle_claims
 from safetynet.cli.main import app
-from safetynet.scaleout.stream import parquet_rows, settle_file, settle_prepared, simulate_file
+from safetynet.scaleout.stream import parquet_rows, settle_file, simulate_file
 from safetynet.simulation.compare import compare
 from tests.engine.helpers import policy
 
@@ -90,10 +90,10 @@ def test_any_partition_by_household_gives_the_same_results(
     cp = policy("anhui-poor-2017")
     raw = _claims_frame(rows)
     path = Path("claims.parquet")
-    whole = settle_prepared(cp, engine_input(parquet_rows(raw, path), cp))
+    whole = results_table(cp, engine_input(parquet_rows(raw, path), cp))
     piece = pl.col("household_id").str.slice(1).cast(pl.Int64).replace_strict(list(range(6)), parts)
     pieces = [
-        settle_prepared(cp, engine_input(parquet_rows(part.drop("_piece"), path), cp))
+        results_table(cp, engine_input(parquet_rows(part.drop("_piece"), path), cp))
         for part in raw.with_columns(piece.alias("_piece")).partition_by("_piece")
     ]
     assert _sorted(pl.concat(pieces)).equals(_sorted(whole))
