@@ -8,6 +8,10 @@
   claim returns the first settlement and pays nothing again; the same key with a different
   claim is refused.
 - ``refund``: append a reversal (negated amounts) and rebuild the accumulators.
+
+Other rooms take part through :mod:`~safetynet.settlement.hooks`: its gates may refuse a
+claim before it is settled (preview and submit alike), its after steps run on the entries
+just written, in the same transaction.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
-from safetynet.settlement import ledger, snapshot
+from safetynet.settlement import hooks, ledger, snapshot
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import (
     PersonFacts,
@@ -224,6 +228,9 @@ def _accumulators(
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
     person = find_person(session, sub.resident_id)
+    refusal = hooks.refusals(session, [hooks.GateClaim(sub, person)])[0]
+    if refusal is not None:
+        raise refusal
     snap = snapshot.read(session, [(sub, person, None)])
     rc = resolve(snap, sub, person)
     result = settle_one(rc.policy, rc.facts, _accumulators(snap, {}, rc))
@@ -305,6 +312,10 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     out: list[Outcome | None] = [None] * len(orders)
     persons = _persons(session, orders, out)
     live = [i for i, p in enumerate(persons) if p is not None]
+    gated = hooks.refusals(session, [hooks.GateClaim(orders[i].sub, persons[i]) for i in live])
+    for i, refusal in zip(live, gated, strict=True):
+        out[i] = refusal
+    live = [i for i, refusal in zip(live, gated, strict=True) if refusal is None]
     snapshot.lock_households(session, (persons[i].household_id for i in live))
     snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
     state: dict[AccKey, np.ndarray] = {}
@@ -356,6 +367,7 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
         session,
         [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()],
     )
+    hooks.written(session, entry_ids)
     entry_of = {}
     for (i, s), entry_id in zip(batch, entry_ids, strict=True):
         entry_of[i] = entry_id
@@ -508,4 +520,5 @@ def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> S
     cp = policy_in_force(person.region_code, entry.claim_date)
     accs.rebuild(session, cp, entry.household_id, entry.year)
     session.flush()
+    hooks.written(session, [reversal.id])
     return settlement_view(session, reversal.id)

@@ -1,0 +1,83 @@
+"""The extension points of settlement: gates before a claim is settled, steps after it is written.
+
+Other rooms of SafetyNet take part in every settlement without the settlement service
+importing them:
+
+- A **gate** may refuse claims before they are settled (a suspended person or department,
+  a claim supervision blocks). It receives the whole batch at once and answers, per claim,
+  ``None`` (let it through) or the ``SettlementError`` to refuse it with. A gate reads what
+  it needs with one query per batch, never one per claim.
+- An **after** step runs in the same transaction once a batch's ledger entries are written
+  (journal postings, warnings, storing screening hits). It receives the ids of the new
+  entries — settlements, and the reversal a refund appends — and reads what it needs
+  set-based. A failure rolls the whole batch back: nothing is paid that is not also posted.
+
+Each is named here by its dotted path (``module:function``), imported when first used, so
+the rooms that hook in may import the settlement service freely. The order of the lists is
+the order they run in.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.submission import ClaimSubmission
+
+
+@dataclass(frozen=True)
+class GateClaim:
+    """One claim of a batch as a gate sees it: the submission and its person's row."""
+
+    sub: ClaimSubmission
+    person: Any  # PersonFacts: person_id, household_id, region_code, ...
+
+
+Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
+After = Callable[[Session, Sequence[int]], None]
+
+# Dotted paths ("package.module:function"), in the order they run.
+GATES: tuple[str, ...] = ()
+AFTER: tuple[str, ...] = ()
+
+
+@cache
+def _load(path: str) -> Callable[..., Any]:
+    module, _, name = path.partition(":")
+    fn: Callable[..., Any] = getattr(importlib.import_module(module), name)
+    return fn
+
+
+def gates() -> list[Gate]:
+    return [_load(p) for p in GATES]
+
+
+def afters() -> list[After]:
+    return [_load(p) for p in AFTER]
+
+
+def refusals(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError | None]:
+    """Per claim, the first gate's refusal, or None when every gate lets it through."""
+    out: list[SettlementError | None] = [None] * len(claims)
+    for gate in gates():
+        open_ = [i for i, r in enumerate(out) if r is None]
+        if not open_:
+            break
+        answers = gate(session, [claims[i] for i in open_])
+        for i, answer in zip(open_, answers, strict=True):
+            out[i] = answer
+    return out
+
+
+def written(session: Session, entry_ids: Sequence[int]) -> None:
+    """Run every after step on the entries just written (nothing when there are none)."""
+    if not entry_ids:
+        return
+    for step in afters():
+        step(session, entry_ids)
