@@ -22,6 +22,9 @@ from safetynet.store.models import Base
 PG_URL = os.environ.get("SAFETYNET_TEST_PG_URL")
 # the test clients speak plain HTTP: a Secure session cookie would never come back
 os.environ.setdefault("SAFETYNET_SECURE_COOKIE", "false")
+# fund supervision's screening at the window is off unless a test turns it on (tests of
+# settlement are not about it, and their made-up claims may well break its rules)
+os.environ.setdefault("SAFETYNET_SCREENING_RULES", "off")
 
 
 def _pg_url_for_worker(worker: str) -> str:

@@ -43,8 +43,8 @@ Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
 After = Callable[[Session, Sequence[int]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
-GATES: tuple[str, ...] = ()
-AFTER: tuple[str, ...] = ()
+GATES: tuple[str, ...] = ("safetynet.supervision.window:gate",)
+AFTER: tuple[str, ...] = ("safetynet.supervision.window:store",)
 
 
 @cache

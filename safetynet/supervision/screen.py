@@ -652,10 +652,15 @@ def _may_hit(rule: Rule, data: ScreenInput) -> bool:
     return True
 
 
-def screen_claim(rules: RuleSet, history: ScreenInput, claim_no: str) -> pl.DataFrame:
-    """The hits of one claim, screened with its person's claims (``history`` holds the claim
-    and the person's other claims of the period, their lines and the person). Rules that
-    cannot fire on so few claims are skipped."""
+def screen_claims(rules: RuleSet, history: ScreenInput, claim_nos: Iterable[str]) -> pl.DataFrame:
+    """The hits of the claims ``claim_nos``, screened with their persons' claims (``history``
+    holds them and the persons' other claims of the period, their lines and the persons).
+    Rules that cannot fire on so few claims are skipped."""
     only = [r.id for r in rules.active() if _may_hit(r, history)]
     found = screen(rules, history, only, check=False)
-    return found.filter(pl.col("claim_no") == claim_no)
+    return found.filter(pl.col("claim_no").is_in(list(claim_nos)))
+
+
+def screen_claim(rules: RuleSet, history: ScreenInput, claim_no: str) -> pl.DataFrame:
+    """The hits of one claim (:func:`screen_claims` of one)."""
+    return screen_claims(rules, history, [claim_no])

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
+from safetynet.settlement.facts import PersonFacts
+from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Claim, ClaimItem, Institution, Person
+from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
+from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.load import frames_from_tables, in_year, load_catchment, load_year
 from safetynet.supervision.rules import DEFAULT_RULES, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
-from safetynet.supervision.screen import HIT_SCHEMA, screen, screen_claim
+from safetynet.supervision.screen import HIT_SCHEMA, screen, screen_claims
 
 
 @dataclass(frozen=True)
@@ -41,69 +46,130 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
 
 
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps
+# The claim number a submission is screened under: "~" sorts after every letter and digit,
+# so where the rules order claims of one day by number the submission comes last and is the
+# one flagged (a stay admitted on the day of a settled one overlaps it, not the reverse).
+NEW_CLAIM = "~new {}"
+
+CLAIM_SCHEMA = {"id": pl.Int64, "claim_no": pl.String, "kind": pl.String, "level": pl.String,
+                "institution_code": pl.String, "start_date": pl.Date, "end_date": pl.Date,
+                "diagnosis_code": pl.String, "total_fen": pl.Int64, "doctor_code": pl.String,
+                "person_id": pl.Int64}  # fmt: skip
+LINE_SCHEMA = {"claim_id": pl.Int64, "item_code": pl.String, "quantity": pl.Int64,
+               "amount_fen": pl.Int64, "service_date": pl.Date}  # fmt: skip
+
+
+def _value(v: Any) -> Any:
+    return getattr(v, "value", v)
+
+
+def _history(
+    session: Session, subs: Sequence[ClaimSubmission], persons: Sequence[PersonFacts]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The persons' claims of the look-back period and their item lines (two queries for the
+    batch). Left out: a claim settled from the very same submission (an idempotent retry is
+    not its own duplicate) and a refunded claim (no longer paid)."""
+    since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
+    hashes = {request_hash(s) for s in subs}
+    reversal = aliased(Settlement)
+    rows = session.execute(
+        select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
+               Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
+               Claim.doctor_code, Claim.person_id, Settlement.request_hash)
+        .join(Institution, Institution.code == Claim.institution_code)
+        .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
+                   & (Settlement.entry_kind == EntryKind.SETTLEMENT))
+        .where(Claim.person_id.in_(sorted({p.id for p in persons})), Claim.start_date >= since)
+        .where(~exists().where(reversal.claim_id == Claim.id,
+                               reversal.entry_kind == EntryKind.REVERSAL))
+    ).all()  # fmt: skip
+    own = {s.claim_no for s in subs if s.claim_no}
+    claims = [
+        (r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:11])
+        for r in rows
+        if r[11] not in hashes and r[1] not in own
+    ]
+    ids = [c[0] for c in claims]
+    items = (
+        [tuple(r) for r in session.execute(
+            select(ClaimItem.claim_id, ClaimItem.item_code, ClaimItem.quantity,
+                   ClaimItem.amount_fen, ClaimItem.service_date)
+            .where(ClaimItem.claim_id.in_(ids)))]
+        if ids else []
+    )  # fmt: skip
+    return claims, items
+
+
+def batch_hits(
+    session: Session,
+    claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
+    ruleset: RuleSet,
+) -> list[pl.DataFrame]:
+    """The screening hits of each claim of a batch submitted at the window or through the
+    API, screened together with the persons' claims of the last ``WINDOW_LOOKBACK_DAYS``
+    from the database (and with each other): four queries and one screening per batch.
+
+    A hit of severity ``block`` refuses its claim (:func:`blocking`); ``warn`` and
+    ``deduct`` hits go with the settlement. Each frame's ``claim_no`` is the submission's
+    own number (null when it has none yet).
+    """
+    if not claims:
+        return []
+    subs = [s for s, _ in claims]
+    persons = [p for _, p in claims]
+    codes = sorted({s.institution_code for s in subs})
+    levels = dict(session.execute(
+        select(Institution.code, Institution.level).where(Institution.code.in_(codes))
+    ).all())  # fmt: skip
+    sexes = dict(session.execute(
+        select(Person.id, Person.sex).where(Person.id.in_(sorted({p.id for p in persons})))
+    ).all())  # fmt: skip
+    known = [i for i, s in enumerate(subs) if s.institution_code in levels]
+    history, items = _history(session, subs, persons)
+    new = [
+        (-1 - i, NEW_CLAIM.format(i), subs[i].kind.value,
+         str(_value(levels[subs[i].institution_code])), subs[i].institution_code, subs[i].date,
+         subs[i].discharge_date or subs[i].date, subs[i].diagnosis,
+         sum(to_fen(item.amount) for item in subs[i].items), None, persons[i].id)
+        for i in known
+    ]  # fmt: skip
+    lines = items + [
+        (-1 - i, item.code, item.quantity, to_fen(item.amount), None)
+        for i in known
+        for item in subs[i].items
+    ]
+    births = {p.id: p.birth_date for p in persons}
+    claim_frame = pl.DataFrame(history + new, schema=CLAIM_SCHEMA, orient="row")
+    claim_frame = claim_frame.with_columns(
+        pl.col("person_id").replace_strict(births, return_dtype=pl.Date).alias("birth_date")
+    )
+    people = pl.DataFrame(
+        {"id": [p.id for p in persons], "sex": [str(_value(sexes.get(p.id))) for p in persons],
+         "deceased_on": [p.deceased_on for p in persons],
+         "region_code": [p.region_code for p in persons]},
+        schema={"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date,
+                "region_code": pl.String},
+    ).unique("id")  # fmt: skip
+    data = frames_from_tables(
+        claim_frame, pl.DataFrame(lines, schema=LINE_SCHEMA, orient="row"), people
+    )
+    found = screen_claims(ruleset, data, [NEW_CLAIM.format(i) for i in known])
+    out = []
+    for i, sub in enumerate(subs):
+        mine = found.filter(pl.col("claim_no") == NEW_CLAIM.format(i))
+        out.append(mine.with_columns(pl.lit(sub.claim_no, pl.String).alias("claim_no")))
+    return out
 
 
 def submission_hits(
     session: Session, submission: ClaimSubmission, rules: str = DEFAULT_RULES
 ) -> pl.DataFrame:
-    """The screening hits of a claim submitted at the window or through the API, screened
-    with the person's claims of the last ``WINDOW_LOOKBACK_DAYS`` from the database.
-
-    Meant as the one call the settlement service makes before preview and submit: a hit of
-    severity ``block`` refuses the claim (:func:`blocking`), ``warn`` hits go with it.
-    """
-    ruleset = load_rules(rules)
+    """The screening hits of one claim submitted at the window or through the API (a batch
+    of one, :func:`batch_hits`); no hits for an unknown person."""
     person = session.scalar(select(Person).where(Person.resident_id == submission.resident_id))
-    institution = session.get(Institution, submission.institution_code)
-    if person is None or institution is None:
+    if person is None:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    since = submission.date - timedelta(days=WINDOW_LOOKBACK_DAYS)
-    rows = session.execute(
-        select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
-               Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
-               Claim.doctor_code)
-        .join(Institution, Institution.code == Claim.institution_code)
-        .where(Claim.person_id == person.id, Claim.start_date >= since)
-    ).all()  # fmt: skip
-    claim_no = submission.claim_no or "(submitted)"
-    new_id = -1
-    claims = pl.DataFrame(
-        [
-            (r[0], r[1], str(getattr(r[2], "value", r[2])), str(getattr(r[3], "value", r[3])),
-             r[4], r[5], r[6], r[7], r[8], r[9])
-            for r in rows
-        ]
-        + [(new_id, claim_no, submission.kind.value, institution.level.value,
-            submission.institution_code, submission.date,
-            submission.discharge_date or submission.date, submission.diagnosis,
-            sum(to_fen(i.amount) for i in submission.items), None)],
-        schema={"id": pl.Int64, "claim_no": pl.String, "kind": pl.String, "level": pl.String,
-                "institution_code": pl.String, "start_date": pl.Date, "end_date": pl.Date,
-                "diagnosis_code": pl.String, "total_fen": pl.Int64, "doctor_code": pl.String},
-        orient="row",
-    ).with_columns(pl.lit(person.id).alias("person_id"), pl.lit(person.birth_date).alias(
-        "birth_date"))  # fmt: skip
-    ids = [r[0] for r in rows]
-    items = session.execute(
-        select(ClaimItem.claim_id, ClaimItem.item_code, ClaimItem.quantity,
-               ClaimItem.amount_fen, ClaimItem.service_date)
-        .where(ClaimItem.claim_id.in_(ids))
-    ).all() if ids else []  # fmt: skip
-    lines = pl.DataFrame(
-        [tuple(r) for r in items]
-        + [(new_id, i.code, i.quantity, to_fen(i.amount), None) for i in submission.items],
-        schema={"claim_id": pl.Int64, "item_code": pl.String, "quantity": pl.Int64,
-                "amount_fen": pl.Int64, "service_date": pl.Date},
-        orient="row",
-    )  # fmt: skip
-    persons = pl.DataFrame(
-        {"id": [person.id], "sex": [str(getattr(person.sex, "value", person.sex))],
-         "deceased_on": [person.deceased_on], "region_code": [person.region_code]},
-        schema={"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date,
-                "region_code": pl.String},
-    )  # fmt: skip
-    history = frames_from_tables(claims, lines, persons)
-    return screen_claim(ruleset, history, claim_no)
+    return batch_hits(session, [(submission, person)], load_rules(rules))[0]
 
 
 def blocking(hits: pl.DataFrame) -> pl.DataFrame:

@@ -64,6 +64,9 @@ CODES = {
     "resident_id_invalid": N_("The resident ID is not valid."),
     "region_unknown": N_("There is no region %(value)s in your region."),
     "kind_unknown": N_("The scorecard ranks institutions or doctors."),
+    "screening_blocked": N_(
+        "Fund supervision refuses this claim: it breaks the rules listed below (Decree No. 735)."
+    ),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)

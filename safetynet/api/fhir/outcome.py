@@ -74,6 +74,7 @@ ISSUE_OF_CODE = {
     "institution_not_yours": "forbidden",
     "claim_exists": "duplicate",
     "client_key_reused": "conflict",
+    "screening_blocked": "business-rule",
     "param_invalid": "value",
     "method_not_allowed": "not-supported",
     "unknown_type": "not-supported",

@@ -24,6 +24,7 @@ from safetynet.store.models.registry import (
     Region,
 )
 from safetynet.store.models.security import AuditEvent, Role, User
+from safetynet.store.models.supervision import ScreeningHit
 
 __all__ = [
     "Accumulator",
@@ -50,6 +51,7 @@ __all__ = [
     "ReferenceIncome",
     "Region",
     "Role",
+    "ScreeningHit",
     "Settlement",
     "SettlementLayer",
     "User",

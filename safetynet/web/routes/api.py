@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 import safetynet
 from safetynet.registry.masking import masked_identity
@@ -26,6 +27,7 @@ from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
+from safetynet.supervision.window import previewed_hits, stored_hits
 from safetynet.web.access import (
     check_submission,
     person_in_region,
@@ -164,9 +166,20 @@ def api_preview(
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Settle a claim without recording it: every layer, the rule, what the patient pays."""
+    """Settle a claim without recording it: every layer, the rule, what the patient pays,
+    and fund supervision's hits (``screening``; a ``block`` hit refuses the claim, 422)."""
     check_submission(db, user, sub)
-    return service.preview(db, sub).as_dict()
+    out = service.preview(db, sub).as_dict()
+    out["screening"] = [h.as_dict() for h in previewed_hits(db, sub)]
+    return out
+
+
+def _screening(request: Request, settlement_id: int | None) -> list[dict[str, Any]]:
+    """The supervision hits stored with a settlement (its own short read session)."""
+    if settlement_id is None:
+        return []
+    with request.app.state.sessions() as db:
+        return [h.as_dict() for h in stored_hits(db, [settlement_id])[settlement_id]]
 
 
 @router.post("/claims", status_code=201)
@@ -177,14 +190,18 @@ async def api_submit(
     idempotency_key: str | None = Header(default=None, max_length=64),
 ) -> dict[str, Any]:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
-    key answers the first settlement (200, ``replayed: true``) and pays nothing again."""
+    key answers the first settlement (200, ``replayed: true``) and pays nothing again.
+    ``screening``: fund supervision's warnings stored with it; a claim a ``block`` rule
+    refuses is answered 422 ``screening_blocked``, nothing written."""
     view, _ = await settle_request_async(
         request, sub, channel="api", idempotency_key=idempotency_key,
         detail={"resident_id": sub.resident_id},
     )  # fmt: skip
     if view.replayed:
         response.status_code = 200
-    return view.as_dict()  # serialised by pydantic straight to JSON bytes (the return type)
+    out = view.as_dict()
+    out["screening"] = await run_in_threadpool(_screening, request, view.settlement_id)
+    return out  # serialised by pydantic straight to JSON bytes (the return type)
 
 
 @router.get("/settlements/{settlement_id}")
@@ -193,9 +210,11 @@ def api_settlement(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """A recorded settlement or reversal, with every layer."""
+    """A recorded settlement or reversal, with every layer and fund supervision's hits."""
     settlement_in_region(db, user, settlement_id)
-    return service.settlement_view(db, settlement_id).as_dict()
+    out = service.settlement_view(db, settlement_id).as_dict()
+    out["screening"] = [h.as_dict() for h in stored_hits(db, [settlement_id])[settlement_id]]
+    return out
 
 
 @router.get("/settlements/{settlement_id}/pdf", response_class=Response)

@@ -26,6 +26,7 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Claim, Institution, Person, Settlement
 from safetynet.store.models.security import User
+from safetynet.supervision.window import ScreeningRefusal, previewed_hits, shown, stored_hits
 from safetynet.web.access import (
     check_submission,
     person_in_region,
@@ -222,8 +223,20 @@ def preview(
         check_submission(db, user, sub)
         view = service.preview(db, sub)
     except SettlementError as exc:
-        return _page(request, db, user, form, error=exc, status=exc.status)
-    return _page(request, db, user, form, view=view, client_key=uuid.uuid4().hex)
+        return _refused(request, db, user, form, exc)
+    screening = shown(previewed_hits(db, sub), locale_of(request))
+    return _page(
+        request, db, user, form, view=view, client_key=uuid.uuid4().hex, screening=screening
+    )
+
+
+def _refused(
+    request: Request, db: Session, user: User, form: FormClaim, exc: SettlementError
+) -> Response:
+    """The form again with the refusal (and the supervision rules that refused it)."""
+    hits = exc.hits if isinstance(exc, ScreeningRefusal) else []
+    return _page(request, db, user, form, error=exc, status=exc.status,
+                 screening=shown(hits, locale_of(request)))  # fmt: skip
 
 
 @router.post("/window/settle", include_in_schema=False)
@@ -248,7 +261,7 @@ def settle(
                 detail={"resident_id": sub.resident_id, "replayed": view.replayed},
             )  # fmt: skip
     except SettlementError as exc:
-        return _page(request, db, user, form, error=exc, status=exc.status)
+        return _refused(request, db, user, form, exc)
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
 
 
@@ -263,11 +276,14 @@ def slip(
     view = service.settlement_view(db, settlement_id)
     refunded = db.scalar(select(Settlement.id).where(Settlement.reverses_id == entry.id))
     record_read(request, db, user, target="settlement", target_id=str(settlement_id))
+    locale = locale_of(request)
+    screening = shown(stored_hits(db, [settlement_id])[settlement_id], locale)
     return render(
         request,
         "slip.html",
-        {"slip": slip_of(db, entry, view, locale_of(request)), "refunded_by": refunded},
-    )
+        {"slip": slip_of(db, entry, view, locale), "refunded_by": refunded,
+         "screening": screening},
+    )  # fmt: skip
 
 
 @router.get("/settlements/{settlement_id}/pdf", include_in_schema=False)

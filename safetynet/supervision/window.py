@@ -1,0 +1,213 @@
+"""Fund supervision at the window and in the APIs: every claim screened as it is settled.
+
+- :func:`gate` (a settlement gate, :mod:`safetynet.settlement.hooks`): screens a batch of
+  claims at once, preview and submit alike, with the persons' recent claims; a claim with a
+  ``block`` hit is refused (:class:`ScreeningRefusal`, 422, naming the rules and their
+  facts). The batch's hits are kept on the session, by submission, for the two below.
+- :func:`store` (an after step): writes the ``warn`` and ``deduct`` hits of the settlements
+  just written to ``screening_hit``, one multi-row insert per batch.
+- :func:`previewed_hits`: the hits of a submission the gate has just screened (the preview
+  shows them); :func:`stored_hits`: the hits stored with settlements (the slip, the API).
+
+The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a path;
+``off`` screens nothing), loaded and checked once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import polars as pl
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.hooks import GateClaim
+from safetynet.settlement.service import request_hash
+from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Settlement
+from safetynet.store.models.ledger import EntryKind
+from safetynet.store.models.supervision import ScreeningHit
+from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
+from safetynet.supervision.schema import RuleSet
+from safetynet.supervision.service import batch_hits
+
+SETTING = "SAFETYNET_SCREENING_RULES"
+OFF = "off"
+STASH = "supervision.hits"  # session.info key: request hash -> the submission's hits
+STORED = ("warn", "deduct")  # severities kept with a settlement (block refuses it)
+
+
+@dataclass(frozen=True)
+class WindowHit:
+    """One hit as the window, the slip and the APIs show it."""
+
+    rule_id: str
+    kind: str
+    name_en: str
+    name_zh: str
+    severity: str
+    article: int
+    amount_fen: int
+    facts: str  # JSON object
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "kind": self.kind,
+            "name_en": self.name_en,
+            "name_zh": self.name_zh,
+            "severity": self.severity,
+            "article": self.article,
+            "amount_fen": self.amount_fen,
+            "facts": json.loads(self.facts),
+        }
+
+
+class ScreeningRefusal(SettlementError):
+    """A claim refused by a ``block`` rule of fund supervision; ``hits`` say which and why."""
+
+    def __init__(self, hits: list[WindowHit]) -> None:
+        named = "; ".join(f"{h.name_en} ({h.rule_id}): {_facts_en(h.facts)}" for h in hits)
+        super().__init__(
+            "screening_blocked",
+            f"refused by fund supervision (Decree No. 735): {named}",
+            status=422,
+        )
+        self.hits = hits
+
+
+def _facts_en(facts: str) -> str:
+    return ", ".join(f"{k} {v}" for k, v in json.loads(facts).items() if v is not None)
+
+
+def rules_name() -> str:
+    """The rule set the window screens with (the setting, else the shipped default)."""
+    return os.environ.get(SETTING, "").strip() or DEFAULT_RULES
+
+
+@cache
+def _rules(name: str) -> RuleSet:
+    return load_rules(name)
+
+
+def window_rules() -> RuleSet | None:
+    """The window's rule set, loaded once per process; None when screening is off."""
+    name = rules_name()
+    return None if name.lower() == OFF else _rules(name)
+
+
+def _hits(rules: RuleSet, frame: pl.DataFrame) -> list[WindowHit]:
+    names = {r.id: r.name for r in rules.rules}
+    return [
+        WindowHit(h["rule_id"], h["kind"], names[h["rule_id"]].en, names[h["rule_id"]].zh,
+                  h["severity"], h["article"], h["amount_fen"], h["facts"])
+        for h in frame.iter_rows(named=True)
+    ]  # fmt: skip
+
+
+def _stash(session: Session) -> dict[str, tuple[str, list[WindowHit]]]:
+    stash: dict[str, tuple[str, list[WindowHit]]] = session.info.setdefault(STASH, {})
+    return stash
+
+
+def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError | None]:
+    """Settlement gate: per claim, its refusal when a ``block`` rule hits it, else None."""
+    rules = window_rules()
+    if rules is None or not claims:
+        return [None] * len(claims)
+    frames = batch_hits(session, [(c.sub, c.person) for c in claims], rules)
+    stash = _stash(session)
+    out: list[SettlementError | None] = []
+    for claim, frame in zip(claims, frames, strict=True):
+        hits = _hits(rules, frame)
+        stash[request_hash(claim.sub)] = (rules.id, hits)
+        blocks = [h for h in hits if h.severity == "block"]
+        out.append(ScreeningRefusal(blocks) if blocks else None)
+    return out
+
+
+def store(session: Session, entry_ids: Sequence[int]) -> None:
+    """After step: the stored severities' hits of the settlements just written, in one
+    insert (refund reversals and claims the gate did not screen have none)."""
+    stash = _stash(session)
+    if not stash:
+        return
+    written = session.execute(
+        select(Settlement.id, Settlement.request_hash).where(
+            Settlement.id.in_(entry_ids), Settlement.entry_kind == EntryKind.SETTLEMENT
+        )
+    ).all()
+    rows = [
+        {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
+         "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
+         "facts": h.facts}
+        for sid, digest in written
+        if digest in stash
+        for rule_set, hits in [stash[digest]]
+        for h in hits
+        if h.severity in STORED
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(ScreeningHit), rows)
+
+
+def previewed_hits(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
+    """The hits of a submission the gate screened in this session (a preview's)."""
+    found = _stash(session).get(request_hash(sub))
+    return found[1] if found else []
+
+
+def stored_hits(session: Session, settlement_ids: Iterable[int]) -> dict[int, list[WindowHit]]:
+    """The hits stored with each of ``settlement_ids`` (one query)."""
+    ids = sorted(set(settlement_ids))
+    out: dict[int, list[WindowHit]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = session.execute(
+        select(ScreeningHit).where(ScreeningHit.settlement_id.in_(ids)).order_by(ScreeningHit.id)
+    ).scalars()
+    names = {}
+    for row in rows:
+        if row.rule_set not in names:
+            names[row.rule_set] = _names_of(row.rule_set)
+        en, zh = names[row.rule_set].get(row.rule_id, (row.rule_id, row.rule_id))
+        out[row.settlement_id].append(
+            WindowHit(
+                row.rule_id, row.kind, en, zh, row.severity, row.article, row.amount_fen, row.facts
+            )
+        )
+    return out
+
+
+def _names_of(rule_set: str) -> dict[str, tuple[str, str]]:
+    """Rule names by id of the rule set a hit was stored under: the window's, else the
+    shipped file of that id (none when it is no longer shipped: the ids are shown)."""
+    rules = window_rules()
+    if rules is None or rules.id != rule_set:
+        try:
+            rules = _rules(rule_set)
+        except (PolicyError, OSError):
+            return {}
+    return {r.id: (r.name.en, r.name.zh) for r in rules.rules}
+
+
+def shown(hits: Iterable[WindowHit], locale: str) -> list[dict[str, Any]]:
+    """The hits as a page shows them: the rule's name, severity and facts in ``locale``."""
+    from safetynet.i18n import gettext_for
+    from safetynet.supervision.output import SEVERITIES, facts_text
+
+    _ = gettext_for(locale)
+    zh = locale.startswith("zh")
+    return [
+        {"rule_id": h.rule_id, "name": h.name_zh if zh else h.name_en,
+         "severity": h.severity, "severity_text": _(SEVERITIES[h.severity]),
+         "article": h.article, "amount_fen": h.amount_fen,
+         "facts": facts_text(h.facts, locale)}
+        for h in hits
+    ]  # fmt: skip
