@@ -25,6 +25,8 @@ os.environ.setdefault("SAFETYNET_SECURE_COOKIE", "false")
 # fund supervision's screening at the window is off unless a test turns it on (tests of
 # settlement are not about it, and their made-up claims may well break its rules)
 os.environ.setdefault("SAFETYNET_SCREENING_RULES", "off")
+# likewise the early-warning check after every settlement (its tests call it or turn it on)
+os.environ.setdefault("SAFETYNET_EARLY_WARNING_ONLINE", "false")
 
 
 def _pg_url_for_worker(worker: str) -> str:

@@ -9,6 +9,7 @@ year's reference per-capita disposable income of the nearest region that has one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
@@ -69,18 +70,28 @@ def ledger_query(year: int, region_code: str | None):  # type: ignore[no-untyped
 LEDGER_WITH_REASSISTED = {**LEDGER_SCHEMA, "reassisted_fen": pl.Int64}
 
 
+Households = int | Sequence[int] | None  # one household, several, or every one
+
+
+def _ids(household_id: Households) -> list[int] | None:
+    if household_id is None:
+        return None
+    return [household_id] if isinstance(household_id, int) else sorted(set(household_id))
+
+
 def load_ledger(
-    conn: Connection, year: int, region_code: str | None = None, household_id: int | None = None
+    conn: Connection, year: int, region_code: str | None = None, household_id: Households = None
 ) -> pl.DataFrame:
-    """The year's ledger entries (of one household when ``household_id`` is given)."""
+    """The year's ledger entries (of the households ``household_id`` names, when given)."""
     query = ledger_query(year, region_code)
-    if household_id is not None:
-        query = query.where(Settlement.household_id == household_id)
+    ids = _ids(household_id)
+    if ids is not None:
+        query = query.where(Settlement.household_id.in_(ids))
     return fetch_frame(conn, query, LEDGER_WITH_REASSISTED)
 
 
 def load_households(
-    conn: Connection, year: int, region_code: str | None = None, household_id: int | None = None
+    conn: Connection, year: int, region_code: str | None = None, household_id: Households = None
 ) -> pl.DataFrame:
     """Households with members, income of the year, reference income, village and township."""
     jan1 = date(year, 1, 1)
@@ -94,8 +105,9 @@ def load_households(
     )
     if region_code is not None:
         query = query.where(within(Household.region_code, region_code))
-    if household_id is not None:
-        query = query.where(Household.id == household_id)
+    ids = _ids(household_id)
+    if ids is not None:
+        query = query.where(Household.id.in_(ids))
     homes = fetch_frame(
         conn,
         query,
@@ -104,8 +116,8 @@ def load_households(
     )  # fmt: skip
     H = HouseholdIncome
     incomes = select(H.id, H.household_id, H.income_fen).where(H.year == year)
-    if household_id is not None:
-        incomes = incomes.where(H.household_id == household_id)
+    if ids is not None:
+        incomes = incomes.where(H.household_id.in_(ids))
     income = (
         fetch_frame(
             conn, incomes, {"id": pl.Int64, "household_id": pl.Int64, "income_fen": pl.Int64}

@@ -8,6 +8,7 @@ household, person): evaluating again only adds the new hits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.early_warning.codes import WarningState
-from safetynet.early_warning.evaluate import evaluate, evaluate_household
+from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round
 from safetynet.early_warning.rules import RuleSet, rules_for
@@ -51,11 +52,12 @@ def evaluate_year(
     return YearEvaluation(rules, found.join(places, on="household_id", how="left"), homes)
 
 
-def _existing(session: Session, year: int) -> pl.DataFrame:
+def _existing(session: Session, year: int, households: Sequence[int] | None) -> pl.DataFrame:
     W = EarlyWarning
-    rows = session.execute(
-        select(W.rule_id, W.household_id, W.person_id).where(W.year == year)
-    ).all()
+    query = select(W.rule_id, W.household_id, W.person_id).where(W.year == year)
+    if households is not None:
+        query = query.where(W.household_id.in_(sorted(set(households))))
+    rows = session.execute(query).all()
     return pl.DataFrame(
         rows, schema={"rule_id": pl.String, "household_id": pl.Int64, "person_id": pl.Int64},
         orient="row",
@@ -63,14 +65,27 @@ def _existing(session: Session, year: int) -> pl.DataFrame:
 
 
 def record(
-    session: Session, year: int, rules: RuleSet, warnings: pl.DataFrame, detected_on: date
+    session: Session,
+    year: int,
+    rules: RuleSet,
+    warnings: pl.DataFrame,
+    detected_on: date,
+    households: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """Store the hits not yet recorded (as open warnings, due for a visit); returns them."""
+    """Store the hits not yet recorded (as open warnings, due for a visit); returns them.
+
+    ``households``: the warnings are those households' only (the check after settlements),
+    so only their recorded warnings are read. A ``detected_on`` or ``settlement_id`` column
+    of ``warnings`` (the check after settlements) overrides ``detected_on`` row by row."""
     keys = ["rule_id", "household_id", "person_id"]
-    new = warnings.join(_existing(session, year), on=keys, how="anti", nulls_equal=True)
+    new = warnings.join(_existing(session, year, households), on=keys, how="anti", nulls_equal=True)
     if new.is_empty():
         return new
-    due = detected_on + timedelta(days=rules.workflow.verify_within_days)
+    days = timedelta(days=rules.workflow.verify_within_days)
+    on = pl.col("detected_on") if "detected_on" in new.columns else pl.lit(detected_on)
+    raised_by = (
+        pl.col("settlement_id") if "settlement_id" in new.columns else pl.lit(None, pl.Int64)
+    )
     rows = new.select(
         pl.lit(year).alias("year"),
         pl.lit(rules.id).alias("rule_set"),
@@ -83,9 +98,10 @@ def record(
         "threshold",
         "unit",
         pl.struct(*FACT_COLUMNS).struct.json_encode().alias("facts"),
-        pl.lit(detected_on).alias("detected_on"),
-        pl.lit(due).alias("verify_due_on"),
+        on.alias("detected_on"),
+        (on + days).alias("verify_due_on"),
         pl.lit(WarningState.OPEN.value).alias("state"),
+        raised_by.alias("settlement_id"),
     )
     bulk_insert(session.connection(), EarlyWarning.__table__, rows)  # type: ignore[arg-type]
     return new
@@ -94,17 +110,11 @@ def record(
 def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame:
     """The warnings a settlement raised for the first time (recorded at once): evaluate the
     household of the settled person over the year, as the batch would."""
-    entry = session.get(Settlement, settlement_id)
-    if entry is None:
+    from safetynet.early_warning.online import check_entries
+
+    if session.get(Settlement, settlement_id) is None:
         raise LookupError(f"no settlement {settlement_id}")
-    conn = session.connection()
-    rules = _rules(conn, None, entry.year)
-    ledger = load_ledger(conn, entry.year, household_id=entry.household_id)
-    homes = load_households(conn, entry.year, household_id=entry.household_id)
-    found = evaluate_household(
-        rules, ledger, homes.drop("region_code", "township_code"), entry.household_id
-    ).join(homes.select("household_id", "region_code"), on="household_id", how="left")
-    return record(session, entry.year, rules, found, entry.claim_date)
+    return check_entries(session, [settlement_id])
 
 
 def monitoring_list(

@@ -44,7 +44,10 @@ After = Callable[[Session, Sequence[int]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
 GATES: tuple[str, ...] = ("safetynet.supervision.window:gate",)
-AFTER: tuple[str, ...] = ("safetynet.supervision.window:store",)
+AFTER: tuple[str, ...] = (
+    "safetynet.supervision.window:store",
+    "safetynet.early_warning.online:after_settlement",
+)
 
 
 @cache

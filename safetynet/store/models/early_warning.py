@@ -85,6 +85,8 @@ class EarlyWarning(Base):
     detected_on: Mapped[date] = mapped_column(Date)
     verify_due_on: Mapped[date] = mapped_column(Date)
     state: Mapped[WarningState] = mapped_column(enum_column(WarningState))
+    # the settlement whose check after it raised the warning (None: the year's batch)
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlement.id"), index=True)
     __table_args__ = (
         UniqueConstraint("year", "rule_id", "household_id", "person_id", name="hit"),
         Index("ix_early_warning_year_state", "year", "state"),

@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind
+from safetynet.early_warning.online import raised_by
+from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
 from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.security.scope import within
@@ -43,6 +45,7 @@ from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 EMPTY_ROWS = 6
+WARNING_NAMES = {"rules": RULE_NAMES, "levels": LEVEL_NAMES}
 
 
 def institutions_for(db: Session, user: User) -> list[Institution]:
@@ -282,7 +285,8 @@ def slip(
         request,
         "slip.html",
         {"slip": slip_of(db, entry, view, locale), "refunded_by": refunded,
-         "screening": screening},
+         "screening": screening, "warnings": raised_by(db, settlement_id),
+         "warning_names": WARNING_NAMES},
     )  # fmt: skip
 
 

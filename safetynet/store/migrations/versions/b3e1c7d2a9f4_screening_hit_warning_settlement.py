@@ -1,4 +1,5 @@
-"""screening hits stored with the settlement (fund supervision at the window)
+"""screening hits stored with the settlement (fund supervision at the window); the
+settlement that raised an early warning
 
 Revision ID: b3e1c7d2a9f4
 Revises: 24d20f27fb1c
@@ -39,9 +40,26 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_screening_hit_settlement_id"), ["settlement_id"], unique=False
         )
+    with op.batch_alter_table("early_warning", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("settlement_id", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_early_warning_settlement_id"), ["settlement_id"], unique=False
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_early_warning_settlement_id_settlement"),
+            "settlement",
+            ["settlement_id"],
+            ["id"],
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("early_warning", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_early_warning_settlement_id_settlement"), type_="foreignkey"
+        )
+        batch_op.drop_index(batch_op.f("ix_early_warning_settlement_id"))
+        batch_op.drop_column("settlement_id")
     with op.batch_alter_table("screening_hit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_screening_hit_settlement_id"))
     op.drop_table("screening_hit")
