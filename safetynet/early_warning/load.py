@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, Select, String, func, select, type_coerce
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.indicators.fetch import fetch_frame
@@ -33,12 +34,34 @@ REASSISTANCE_LAYER = "re_assistance"
 HOME_SCHEMA = {**HOUSEHOLD_SCHEMA, "region_code": pl.String, "township_code": pl.String}
 
 
-def ledger_query(year: int, region_code: str | None):  # type: ignore[no-untyped-def]
+def ledger_query(year: int, region_code: str | None, households: list[int] | None = None):  # type: ignore[no-untyped-def]
+    """The year's ledger entries (in the region's tree; of ``households`` when given: then
+    each entry's re-assistance is looked up by its id, not summed over the year's layers)."""
     S = Settlement
+    L = SettlementLayer
+    if households is not None:
+        paid = (
+            select(func.coalesce(func.sum(L.paid_fen), 0))
+            .where(L.settlement_id == S.id, L.layer_id == REASSISTANCE_LAYER)
+            .scalar_subquery()
+        )
+        query = (
+            select(S.claim_id, S.person_id, S.household_id,
+                   type_coerce(S.kind, String).label("kind"), S.claim_date, S.status_mask,
+                   Claim.diagnosis_code, S.total_fen, S.compliant_fen, S.paid_fen,
+                   S.out_of_pocket_fen, paid)
+            .join(Claim, Claim.id == S.claim_id)
+            .where(S.household_id.in_(households), S.year == year)
+        )  # fmt: skip
+        if region_code is not None:
+            query = query.join(Person, Person.id == S.person_id).where(
+                within(Person.region_code, region_code)
+            )
+        return query
     reassisted = (
-        select(SettlementLayer.settlement_id, func.sum(SettlementLayer.paid_fen).label("paid"))
-        .where(SettlementLayer.layer_id == REASSISTANCE_LAYER)
-        .group_by(SettlementLayer.settlement_id)
+        select(L.settlement_id, func.sum(L.paid_fen).label("paid"))
+        .where(L.layer_id == REASSISTANCE_LAYER)
+        .group_by(L.settlement_id)
         .subquery()
     )
     query = (
@@ -79,15 +102,31 @@ def _ids(household_id: Households) -> list[int] | None:
     return [household_id] if isinstance(household_id, int) else sorted(set(household_id))
 
 
+SMALL = 1_000  # households read through the statement cache rather than COPY / literal SQL
+
+
+def _fetch(
+    conn: Connection,
+    query: Select,  # type: ignore[type-arg]
+    schema: dict[str, Any],
+    ids: list[int] | None,
+) -> pl.DataFrame:
+    """The query's rows as a frame: a few households' rows (the check after a settlement)
+    through SQLAlchemy's compiled-statement cache with bound parameters — compiling the
+    query as literal SQL, as :func:`fetch_frame` must for COPY, costs more than the rows —
+    and a region's or the county's with :func:`fetch_frame`."""
+    if ids is None or len(ids) > SMALL:
+        return fetch_frame(conn, query, schema)
+    rows = conn.execute(query).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=schema, orient="row")
+
+
 def load_ledger(
     conn: Connection, year: int, region_code: str | None = None, household_id: Households = None
 ) -> pl.DataFrame:
     """The year's ledger entries (of the households ``household_id`` names, when given)."""
-    query = ledger_query(year, region_code)
     ids = _ids(household_id)
-    if ids is not None:
-        query = query.where(Settlement.household_id.in_(ids))
-    return fetch_frame(conn, query, LEDGER_WITH_REASSISTED)
+    return _fetch(conn, ledger_query(year, region_code, ids), LEDGER_WITH_REASSISTED, ids)
 
 
 def load_households(
@@ -108,30 +147,35 @@ def load_households(
     ids = _ids(household_id)
     if ids is not None:
         query = query.where(Household.id.in_(ids))
-    homes = fetch_frame(
+    homes = _fetch(
         conn,
         query,
         {"household_id": pl.Int64, "members": pl.Int64, "region_code": pl.String,
          "township_code": pl.String},
+        ids,
     )  # fmt: skip
     H = HouseholdIncome
     incomes = select(H.id, H.household_id, H.income_fen).where(H.year == year)
     if ids is not None:
         incomes = incomes.where(H.household_id.in_(ids))
     income = (
-        fetch_frame(
-            conn, incomes, {"id": pl.Int64, "household_id": pl.Int64, "income_fen": pl.Int64}
+        _fetch(
+            conn,
+            incomes,
+            {"id": pl.Int64, "household_id": pl.Int64, "income_fen": pl.Int64},
+            ids,
         )
         .sort("id")
         .group_by("household_id")
         .agg(pl.col("income_fen").last())
     )
-    refs = fetch_frame(
+    refs = _fetch(
         conn,
         select(ReferenceIncome.region_code, ReferenceIncome.per_capita_fen).where(
             ReferenceIncome.year == year - 1
         ),
         {"code": pl.String, "reference_fen": pl.Int64},
+        ids,
     )
     out = homes.join(income, on="household_id", how="left")
     return with_reference(out, refs).select(list(HOME_SCHEMA))
