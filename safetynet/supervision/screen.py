@@ -11,6 +11,9 @@ seconds and one claim with its person's history in milliseconds.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
 import polars as pl
 
@@ -652,13 +655,107 @@ def _may_hit(rule: Rule, data: ScreenInput) -> bool:
     return True
 
 
+@cache
+def _catalog_facts() -> tuple[dict[str, int], frozenset[str]]:
+    """Item codes' price ceilings (fen) and the codes restricted by sex or age."""
+    items = load_items()
+    ceilings = dict(items.select("code", "price_ceiling_fen").drop_nulls().iter_rows())
+    restricted = items.filter(
+        pl.col("sex_restriction").is_not_null()
+        | pl.col("min_age").is_not_null()
+        | pl.col("max_age").is_not_null()
+    )["code"]
+    return ceilings, frozenset(restricted.to_list())
+
+
+@dataclass(frozen=True)
+class _New:
+    """What the guards read of the claims being screened (a few claims of one batch)."""
+
+    kinds: set[str]
+    stay_days: list[int]  # of the new stays
+    diagnoses: list[str]
+    codes: set[str]
+    classes: set[str]
+    lines: list[tuple[str, int, int]]  # code, amount, quantity
+    deceased: bool  # one of their persons has died
+
+    @classmethod
+    def of(cls, history: ScreenInput, claim_nos: list[str]) -> _New:
+        claims = history.claims.filter(pl.col("claim_no").is_in(claim_nos))
+        lines = history.lines.filter(pl.col("claim_no").is_in(claim_nos))
+        stays = claims.filter(pl.col("kind") == "inpatient")
+        persons = history.persons
+        deceased = persons is not None and bool(
+            persons.filter(pl.col("person_id").is_in(claims["person_id"].implode()))["deceased_on"]
+            .is_not_null()
+            .any()
+        )
+        return cls(
+            set(claims["kind"].to_list()),
+            [d if d is not None else 0 for d in
+             (stays["discharged"] - stays["admitted"]).dt.total_days().to_list()],
+            [d for d in claims["diagnosis"].to_list() if d],
+            set(lines["code"].drop_nulls().to_list()),
+            set(lines["item_class"].drop_nulls().to_list()),
+            [(c, a or 0, q or 1) for c, a, q in
+             lines.select("code", "amount_fen", "quantity").iter_rows()],
+            deceased,
+        )  # fmt: skip
+
+
+def _starts(values: list[str], prefixes: Iterable[str]) -> bool:
+    ps = tuple(prefixes)
+    return any(v.startswith(ps) for v in values)
+
+
+def _may_hit_new(rule: Rule, new: _New) -> bool:
+    """Whether ``rule`` can hit one of the new claims at all, from what they hold (a rule
+    that cannot is not run: at the window only the new claims' hits matter)."""
+    p: Any = getattr(rule, "params", None)
+    inpatient = "inpatient" in new.kinds
+    if rule.kind == "duplicate_charge":
+        limited = set(p.daily_limits) | set(p.packages)
+        limited |= {c for included in p.packages.values() for c in included}
+        return p.default_daily_limit is not None or bool(new.codes & limited)
+    if rule.kind == "over_standard_charge":
+        ceilings, _ = _catalog_facts()
+        over = p.catalog_price_ceiling and any(
+            c in ceilings and a > ceilings[c] * q for c, a, q in new.lines
+        )
+        return bool(over or (new.codes & set(p.bed_day_codes) and inpatient)
+                    or new.codes & set(p.hourly_codes))  # fmt: skip
+    if rule.kind == "out_of_catalog_share":
+        return "C" in new.classes
+    if rule.kind == "impersonation":
+        _, restricted = _catalog_facts()
+        dx = [*p.female_only_diagnoses, *p.male_only_diagnoses, *p.newborn_only_diagnoses]
+        return (
+            _starts(new.diagnoses, dx)
+            or (p.after_death and new.deceased)
+            or (p.catalog_restrictions and bool(new.codes & restricted))
+        )
+    if rule.kind == "low_threshold_admission":
+        short = any(d <= int(p.max_stay_days.value) for d in new.stay_days)
+        return short and _starts(new.diagnoses, p.outpatient_treatable)
+    if rule.kind == "outpatient_abuse":
+        return bool(new.kinds & set(OUTPATIENT_KINDS)) and any(
+            c.startswith(p.drug_code_prefix) for c in new.codes
+        )
+    if rule.kind == "split_admission":
+        return inpatient
+    return True  # overlapping stays: any claim may overlap a stay
+
+
 def screen_claims(rules: RuleSet, history: ScreenInput, claim_nos: Iterable[str]) -> pl.DataFrame:
     """The hits of the claims ``claim_nos``, screened with their persons' claims (``history``
     holds them and the persons' other claims of the period, their lines and the persons).
-    Rules that cannot fire on so few claims are skipped."""
-    only = [r.id for r in rules.active() if _may_hit(r, history)]
+    Rules that cannot fire on so few claims, or on none of ``claim_nos``, are skipped."""
+    nos = list(claim_nos)
+    new = _New.of(history, nos)
+    only = [r.id for r in rules.active() if _may_hit(r, history) and _may_hit_new(r, new)]
     found = screen(rules, history, only, check=False)
-    return found.filter(pl.col("claim_no").is_in(list(claim_nos)))
+    return found.filter(pl.col("claim_no").is_in(nos))
 
 
 def screen_claim(rules: RuleSet, history: ScreenInput, claim_no: str) -> pl.DataFrame:

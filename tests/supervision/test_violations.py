@@ -62,3 +62,36 @@ def test_synth_writes_the_labels_file(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["synth", "-n", "200", "--labels", str(tmp_path / "l.parquet"),
                                    "--violations", "0.5"])  # fmt: skip
     assert bad.exit_code == 2
+
+
+def test_one_claim_screened_as_at_the_window_finds_what_the_year_finds(
+    planted: tuple[pl.DataFrame, ...],
+) -> None:
+    """The window screens a claim with its person's claims, skipping the rules that cannot
+    hit it: for every flagged claim (every kind of rule) the hits are the year's."""
+    from safetynet.supervision.frames import ScreenInput
+    from safetynet.supervision.screen import screen_claims
+
+    county, _labels = plant(generate(8000, seed=5, year=2017), 0.003, seed=5)
+    data = frames_from_tables(county.claims, county.claim_items, county.persons)
+    _, _, hits = planted
+    rules = load_rules()
+    flagged = hits.select("claim_no", "person_id", "kind").unique("claim_no").sort("claim_no")
+    sample = pl.concat([part.head(25) for part in flagged.partition_by("kind")])
+    unflagged = data.claims.join(hits, on="claim_no", how="anti").head(100)
+    assert set(sample["kind"]) == set(KINDS) - {"shifted_institution", "shifted_doctor"}
+    for claim_no, person in [*sample.select("claim_no", "person_id").iter_rows(),
+                             *unflagged.select("claim_no", "person_id").iter_rows()]:  # fmt: skip
+        own = data.claims.filter(pl.col("person_id") == person)
+        history = ScreenInput(
+            own,
+            data.lines.join(own.select("claim_no"), on="claim_no", how="semi"),
+            data.persons.filter(pl.col("person_id") == person),  # type: ignore[union-attr]
+        )
+        got = (
+            screen_claims(rules, history, [claim_no])
+            .select("rule_id", "facts")
+            .sort("rule_id", "facts")
+        )
+        want = hits.filter(pl.col("claim_no") == claim_no).select("rule_id", "facts")
+        assert got.equals(want.sort("rule_id", "facts")), claim_no
