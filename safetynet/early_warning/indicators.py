@@ -1,8 +1,9 @@
 """The early-warning indicators of a region's year, each with its written definition.
 
 Pure Polars over the recorded warnings, their workflow events, the year's ledger and the
-households' members (:func:`compute`); :func:`load` reads those from the database. The
-definitions (English and Chinese) are in :data:`DEFINITIONS`; ``safetynet warnings
+households' members (:func:`compute`); :func:`load` reads those from the database. Each
+figure's written definition (English and Chinese) is in the indicator catalog
+(``safetynet/indicators/definitions.yaml``, section ``early_warning``); ``safetynet warnings
 indicators`` prints the figures beside them.
 """
 
@@ -19,39 +20,21 @@ from safetynet.early_warning.evaluate import _claims
 from safetynet.early_warning.load import load_ledger
 from safetynet.early_warning.rules import PoorPromise, RuleSet
 from safetynet.engine.facts import status_mask
-from safetynet.i18n import N_
 from safetynet.security.scope import within
 from safetynet.store.models import EarlyWarning, Person, WarningEvent
 
-DEFINITIONS: dict[str, str] = {
-    "monitored_persons": N_(
-        "Persons under monitoring: persons named by a warning of the year, and every member of "
-        "a household named by a household warning, whose warning is neither closed nor "
-        "dismissed."
-    ),
-    "new_warnings": N_("New warnings: warnings recorded in the period, by detection date."),
-    "verified_on_time": N_(
-        "Verified on time: warnings whose home visit was recorded on or before its deadline, "
-        "÷ warnings whose deadline has passed or that were visited."
-    ),
-    "handed_over": N_(
-        "Handed over: warnings handed over to civil affairs and the poverty office ÷ warnings "
-        "confirmed by the visit."
-    ),
-    "days_to_first_measure": N_(
-        "Days to the first measure: median days from detection to the first measure recorded, "
-        "over warnings with a measure."
-    ),
-    "reassistance_vs_budget": N_(
-        "Re-assistance paid against the budget: re-assistance paid in the year (the cascade's "
-        "re-assistance layer and measures of re-assistance with an amount) ÷ the rules' annual "
-        "budget."
-    ),
-    "poor_out_of_pocket": N_(
-        "The poor's out-of-pocket against the promise: out-of-pocket per poor patient on the "
-        "claims the promise counts (against its line), their reimbursed share (paid ÷ total, "
-        "against its floor), and the poor patients for whom it was broken."
-    ),
+# figure id -> what it is also given for (None: one figure); each has one written
+# definition in the ``early_warning`` section of safetynet/indicators/definitions.yaml
+COMPUTED: dict[str, str | None] = {
+    "monitored_persons": None,
+    "new_warnings": "month",
+    "verified_on_time": None,
+    "handed_over": None,
+    "days_to_first_measure": None,
+    "reassistance_vs_budget": None,
+    "poor_out_of_pocket_per_patient": None,
+    "poor_reimbursed_share": None,
+    "poor_promise_broken": None,
 }
 
 

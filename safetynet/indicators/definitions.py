@@ -21,9 +21,9 @@ from safetynet.policy.tree import TreeMap
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Unit = Literal["count", "money", "ratio", "money_per", "count_per"]
-Per = Literal["enrolled_person", "person_compensated", "visit", "admission"]
-Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution"]
+Unit = Literal["count", "money", "ratio", "money_per", "count_per", "days"]
+Per = Literal["enrolled_person", "person_compensated", "visit", "admission", "poor_patient"]
+Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution", "month"]
 PeriodBasis = Literal["period", "year_to_date", "year"]
 
 
@@ -79,18 +79,19 @@ class Definitions(_Strict):
     conventions: list[Convention]
     indicators: list[Definition]
     supervision: list[Definition] = []  # safetynet.supervision.indicators
+    early_warning: list[Definition] = []  # safetynet.early_warning.indicators
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in [*self.indicators, *self.supervision]:
+        for d in [*self.indicators, *self.supervision, *self.early_warning]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
         return self
 
     def by_id(self) -> dict[str, Definition]:
-        return {d.id: d for d in [*self.indicators, *self.supervision]}
+        return {d.id: d for d in [*self.indicators, *self.supervision, *self.early_warning]}
 
 
 class DefinitionsError(ValueError):
@@ -127,6 +128,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
         where = _locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
+    problems += _early_warning_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
@@ -136,16 +138,35 @@ def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[P
     """The ``supervision`` section against what safetynet.supervision.indicators computes."""
     from safetynet.supervision.indicators import COMPUTED
 
+    return _section_problems("supervision", defs.supervision, COMPUTED, tree, path)
+
+
+def _early_warning_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``early_warning`` section against what safetynet.early_warning.indicators computes."""
+    from safetynet.early_warning.indicators import COMPUTED
+
+    return _section_problems("early_warning", defs.early_warning, COMPUTED, tree, path)
+
+
+def _section_problems(
+    section: str,
+    found: list[Definition],
+    computed: dict[str, str | None],
+    tree: TreeMap,
+    path: str,
+) -> list[Problem]:
+    """A section's definitions against what its room computes: one definition each."""
     problems = []
-    for i, d in enumerate(defs.supervision):
-        where = _locate(tree, ("supervision", i, "id"), path)
-        if d.id not in COMPUTED:
-            problems.append(Problem(*where, f"no supervision indicator {d.id!r} is computed"))
-        elif d.parts != COMPUTED[d.id]:
-            problems.append(Problem(*where, f"{d.id} is computed with parts {COMPUTED[d.id]}"))
-    missing = [i for i in COMPUTED if i not in {d.id for d in defs.supervision}]
+    label = section.replace("_", " ")
+    for i, d in enumerate(found):
+        where = _locate(tree, (section, i, "id"), path)
+        if d.id not in computed:
+            problems.append(Problem(*where, f"no {label} indicator {d.id!r} is computed"))
+        elif d.parts != computed[d.id]:
+            problems.append(Problem(*where, f"{d.id} is computed with parts {computed[d.id]}"))
+    missing = [i for i in computed if i not in {d.id for d in found}]
     if missing:
-        where = _locate(tree, ("supervision",), path)
+        where = _locate(tree, (section,), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
 

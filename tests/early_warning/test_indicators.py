@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from safetynet.codes import PovertyStatus as S
-from safetynet.early_warning.indicators import DEFINITIONS, Figure, compute
+from safetynet.early_warning.indicators import COMPUTED, Figure, compute
 from safetynet.early_warning.rules import FILES, load_rules
 from tests.early_warning.ledger import claim, ledger
 
@@ -42,6 +42,8 @@ def test_figures_by_hand() -> None:
         claim(40, 4, total=20_000, paid=12_000, statuses={S.REGISTERED_POOR}),  # 8,000, 60 %
     ).with_columns(pl.lit(0, pl.Int64).alias("reassisted_fen"))
     out = compute(RULES, warnings, events, frame, members, today=D(2018, 6, 1))
+    ids = {f.id for found in out.values() for f in (found if isinstance(found, list) else [found])}
+    assert ids == set(COMPUTED)  # every figure computed has its definition, and no more
     # persons 10 and 40 named and live, household 2's three members; warning 3 is closed
     assert out["monitored_persons"] == Figure("monitored_persons", 5)
     assert [(f.line, f.value) for f in out["new_warnings"]] == [(1, 2), (3, 2)]  # type: ignore[union-attr]
@@ -59,8 +61,14 @@ def test_figures_by_hand() -> None:
     assert broken.value == 1  # person 40: 8,000 > 5,000
 
 
-def test_every_figure_has_a_definition() -> None:
-    assert set(DEFINITIONS) == {
+def test_every_figure_has_one_definition_in_the_catalog() -> None:
+    from safetynet.indicators.definitions import definitions
+
+    section = definitions().early_warning
+    assert [d.id for d in section] == list(COMPUTED)
+    assert set(COMPUTED) >= {
         "monitored_persons", "new_warnings", "verified_on_time", "handed_over",
-        "days_to_first_measure", "reassistance_vs_budget", "poor_out_of_pocket",
+        "days_to_first_measure", "reassistance_vs_budget", "poor_out_of_pocket_per_patient",
+        "poor_reimbursed_share", "poor_promise_broken",
     }  # fmt: skip
+    assert all(d.name_zh and d.formula_zh and d.counted_zh for d in section)

@@ -327,20 +327,26 @@ def indicators_cmd(
     lang: Lang = "zh_Hans",
 ) -> None:
     """Print the early-warning indicators of a year, each beside its written definition."""
-    from safetynet.early_warning.indicators import DEFINITIONS, compute, load
+    from safetynet.early_warning.indicators import compute, load
     from safetynet.early_warning.rules import rules_for
-    from safetynet.i18n import gettext_for
+    from safetynet.indicators.definitions import definitions
     from safetynet.store.db import session_scope
 
     if lang not in LANGS:
         fail(f"--lang {lang!r}: use zh_Hans or en")
-    _ = gettext_for(lang)
     with session_scope(_engine(db)) as s:
         frames = load(s, year, region)
     figures = compute(rules_for(region or "", date(year, 12, 31)), *frames, today=date.today())
-    for key, found in figures.items():
-        console.print(f"[bold]{key}[/bold]  {_(DEFINITIONS[key])}", soft_wrap=True)
-        for f in found if isinstance(found, list) else [found]:
+    defs = definitions().by_id()
+    for found in figures.values():
+        listed = found if isinstance(found, list) else [found]
+        if listed and listed[0].id == "new_warnings":  # one definition for the months
+            d = defs["new_warnings"]
+            console.print(f"[bold]{d.name(lang)}[/bold]  {d.formula(lang)}", soft_wrap=True)
+        for f in listed:
+            if f.id != "new_warnings":
+                d = defs[f.id]
+                console.print(f"[bold]{d.name(lang)}[/bold]  {d.formula(lang)}", soft_wrap=True)
             parts = [f"{f.id}: {f.value if f.value is not None else '—'}"]
             if f.denominator is not None:
                 parts.append(f"({f.numerator} / {f.denominator})")
