@@ -1,5 +1,6 @@
 """How many persons and households cross each warning line under a base and a reform policy
-(the same claims settled under each), by person category.
+(the same claims settled under each), by person category and, when the households' townships
+are given, by township.
 
 A person's category is the first status they held on any of their claims, in the indicators'
 order (extremely poor, registered poor, returned, exited, low income, marginal, ordinary); a
@@ -38,16 +39,24 @@ def categories(ledger: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return persons.select("person_id", "category"), homes
 
 
-def _count(found: pl.DataFrame, persons: pl.DataFrame, homes: pl.DataFrame) -> pl.DataFrame:
+UNPLACED = "?"  # the township of a household the townships file does not name
+
+
+def _count(
+    found: pl.DataFrame, persons: pl.DataFrame, homes: pl.DataFrame, keys: list[str]
+) -> pl.DataFrame:
     person_rows = found.filter(pl.col("person_id").is_not_null()).join(persons, on="person_id")
     home_rows = found.filter(pl.col("person_id").is_null()).join(homes, on="household_id")
+    if "township" in keys:
+        person_rows = person_rows.join(homes.select("household_id", "township"),
+                                       on="household_id", how="left")  # fmt: skip
     return pl.concat(
         [
-            person_rows.group_by("rule_id", "category").agg(
+            person_rows.group_by(keys).agg(
                 pl.col("person_id").n_unique().alias("persons"),
                 pl.col("household_id").n_unique().alias("households"),
             ),
-            home_rows.group_by("rule_id", "category").agg(
+            home_rows.group_by(keys).agg(
                 pl.lit(0, pl.UInt32).alias("persons"),
                 pl.col("household_id").n_unique().alias("households"),
             ),
@@ -60,12 +69,21 @@ def crossings(
     rules: RuleSet,
     base: tuple[pl.DataFrame, pl.DataFrame],
     reform: tuple[pl.DataFrame, pl.DataFrame],
+    townships: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """rule_id, category, persons and households under base and reform (and the change)."""
+    """rule_id, category (and township: ``townships`` maps household_id → township; a
+    household it does not name is in township ``?``), persons and households under base and
+    reform, and the change."""
     persons, homes = categories(base[0])
-    b = _count(evaluate(rules, *base), persons, homes)
-    r = _count(evaluate(rules, *reform), persons, homes)
     keys = ["rule_id", "category"]
+    if townships is not None:
+        place = townships.select("household_id", "township")
+        homes = homes.join(place, on="household_id", how="left").with_columns(
+            pl.col("township").fill_null(UNPLACED)
+        )
+        keys.append("township")
+    b = _count(evaluate(rules, *base), persons, homes, keys)
+    r = _count(evaluate(rules, *reform), persons, homes, keys)
     out = b.join(r, on=keys, how="full", coalesce=True, suffix="_reform").rename(
         {"persons": "persons_base", "households": "households_base"}
     )
@@ -78,6 +96,6 @@ def crossings(
             (pl.col("households_reform") - pl.col("households_base")).alias("households_change"),
             pl.col("rule_id").replace_strict(order, default=len(order)).alias("_o"),
         )
-        .sort("_o", "category")
+        .sort("_o", *keys[1:])
         .drop("_o")
     )

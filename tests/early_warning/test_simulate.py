@@ -55,3 +55,48 @@ def test_the_command(tmp_path: Path) -> None:
     found = pl.read_csv(csv)
     assert {"persons_base", "persons_reform", "households_change"} <= set(found.columns)
     assert "self_pay_year" in found["rule_id"].to_list()
+
+
+def test_by_township_the_counts_split_and_add_up() -> None:
+    homes = households((1, 1, 1_000_000.0, None), (2, 2, 1_000_000.0, None),
+                       (3, 1, 1_000_000.0, None))  # fmt: skip
+    base = ledger(
+        claim(1, 1, total=30_000, paid=19_000, claim_id=1),  # self-pay 11,000
+        claim(2, 2, total=30_000, paid=18_000, claim_id=2),  # 12,000
+        claim(4, 3, total=30_000, paid=18_000, claim_id=3),  # 12,000, household 3 unplaced
+    )
+    places = pl.DataFrame({"household_id": [1, 2], "township": ["东镇", "西乡"]})
+    out = crossings(RULES, (base, homes), (base, homes), places)
+    self_pay = out.filter(pl.col("rule_id") == "self_pay_year")
+    assert self_pay.select("township", "persons_base", "households_reform").rows() == [
+        ("?", 1, 1), ("东镇", 1, 1), ("西乡", 1, 1),
+    ]  # fmt: skip
+    whole = crossings(RULES, (base, homes), (base, homes))
+    total = whole.filter(pl.col("rule_id") == "self_pay_year")["persons_base"].sum()
+    assert self_pay["persons_base"].sum() == total == 3
+
+
+def test_the_command_by_township(tmp_path: Path) -> None:
+    places = tmp_path / "townships.csv"
+    places.write_text("household_id,township\nH-001,城关镇\n")
+    csv = tmp_path / "sim.csv"
+    result = CliRunner().invoke(app, [
+        "warnings", "simulate", "--year", "2017",
+        "--claims", str(ROOT / "examples" / "claims-anhui-2017.jsonl"),
+        "--base", "anhui-poor-2017",
+        "--reform", str(ROOT / "examples" / "reform-anhui-2017-inpatient-plus5.yaml"),
+        "--reference-income", "11720", "--townships", str(places), "--out", str(csv),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    found = pl.read_csv(csv)
+    assert "城关镇" in found["township"].to_list()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("household,town\nH-001,x\n")
+    refused = CliRunner().invoke(app, [
+        "warnings", "simulate", "--year", "2017",
+        "--claims", str(ROOT / "examples" / "claims-anhui-2017.jsonl"),
+        "--base", "anhui-poor-2017", "--reform", "anhui-poor-2017",
+        "--reference-income", "11720", "--townships", str(bad),
+    ])  # fmt: skip
+    assert refused.exit_code != 0
+    assert "household_id and township" in refused.output

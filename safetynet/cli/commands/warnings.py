@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -438,23 +438,55 @@ def simulate_cmd(
     incomes: Incomes = None,
     reference_income: Reference = None,
     out: Annotated[Path | None, typer.Option("--out", help="Also write a .csv file.")] = None,
+    townships: Annotated[
+        Path | None,
+        typer.Option("--townships", help="CSV household_id,township: counts by township too."),
+    ] = None,
 ) -> None:
-    """Persons and households crossing each warning line under a base and a reform policy."""
+    """Persons and households crossing each warning line under a base and a reform policy,
+    by category (and by township with ``--townships``)."""
     from safetynet.early_warning.rules import rules_for
     from safetynet.early_warning.simulate import crossings
 
     rules = rules_for("", date(year, 12, 31))
     b = _file_frames(claims, base, incomes, reference_income)
     r = _file_frames(claims, reform, incomes, reference_income)
-    table = crossings(rules, (b[0], b[1]), (r[0], r[1]))
-    shown = RichTable("rule", "category", "persons base", "reform", "households base", "reform")
+    places = _townships(townships, b[2]) if townships is not None else None
+    table = crossings(rules, (b[0], b[1]), (r[0], r[1]), places)
+    by_place = places is not None
+    head = ["rule", "category", *(["township"] if by_place else []), "persons base", "reform",
+            "households base", "reform"]  # fmt: skip
+    shown = RichTable(*head)
     for row in table.iter_rows(named=True):
-        shown.add_row(row["rule_id"], row["category"], f"{row['persons_base']:,}",
-                      f"{row['persons_reform']:,}", f"{row['households_base']:,}",
-                      f"{row['households_reform']:,}")  # fmt: skip
+        shown.add_row(row["rule_id"], row["category"], *([row["township"]] if by_place else []),
+                      f"{row['persons_base']:,}", f"{row['persons_reform']:,}",
+                      f"{row['households_base']:,}", f"{row['households_reform']:,}")  # fmt: skip
     console.print(shown)
     if out is not None:
         table.write_csv(out)
+
+
+def _townships(path: Path, keys: Any) -> Any:
+    """The townships file (``household_id,township``, the claim file's household keys) as
+    the simulation's household ids → township."""
+    import polars as pl
+
+    if not path.is_file():
+        fail(f"--townships {path}: no such file")
+    try:
+        given = pl.read_csv(path, infer_schema=False)
+    except pl.exceptions.PolarsError as exc:
+        fail(f"--townships {path}: {exc}")
+    missing = [c for c in ("household_id", "township") if c not in given.columns]
+    if missing:
+        fail(f"--townships {path}: needs the columns household_id and township "
+             f"(missing: {', '.join(missing)})")  # fmt: skip
+    given = given.select(pl.col("household_id").alias("household_key"), "township")
+    return (
+        keys.select("household_id", "household_key").unique()
+        .join(given, on="household_key", how="inner")
+        .select("household_id", "township")
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
