@@ -91,15 +91,32 @@ def rules_name() -> str:
     return os.environ.get(SETTING, "").strip() or DEFAULT_RULES
 
 
+class ScreeningSettingError(ValueError):
+    """``SAFETYNET_SCREENING_RULES`` names no usable rule file (the message says why)."""
+
+
 @cache
 def _rules(name: str) -> RuleSet:
     return load_rules(name)
 
 
 def window_rules() -> RuleSet | None:
-    """The window's rule set, loaded once per process; None when screening is off."""
+    """The window's rule set, loaded once per process; None when screening is off. A rule
+    file that is missing or malformed is a :class:`ScreeningSettingError` naming the setting
+    and every problem (file:line), raised when the app starts (:func:`check_setting`)."""
     name = rules_name()
-    return None if name.lower() == OFF else _rules(name)
+    if name.lower() == OFF:
+        return None
+    try:
+        return _rules(name)
+    except PolicyError as exc:
+        raise ScreeningSettingError(f"{SETTING}={name}: {exc}") from None
+
+
+def check_setting() -> None:
+    """Load the window's rule set now (at start-up), so a bad setting stops the server with
+    its problems instead of refusing every claim later."""
+    window_rules()
 
 
 def _hits(rules: RuleSet, frame: pl.DataFrame) -> list[WindowHit]:

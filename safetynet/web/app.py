@@ -100,6 +100,9 @@ def create_app(
     from the environment)."""
     settings = settings or get_settings()
     engine = engine or engine_for(settings.database_url)
+    from safetynet.supervision.window import check_setting
+
+    check_setting()  # a bad SAFETYNET_SCREENING_RULES stops here, naming its problems
     app = FastAPI(
         lifespan=_lifespan,
         title="SafetyNet",

@@ -48,3 +48,20 @@ def test_a_readmission_warns_and_an_overpriced_item_blocks(engine: Engine) -> No
         pricey = ClaimSubmission.model_validate(pricey.model_dump())
         refused = blocking(submission_hits(s, pricey))
         assert refused["rule_id"].to_list() == ["over-standard-charge"]
+
+
+def test_a_bad_screening_setting_stops_the_app_naming_the_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safetynet.supervision.window import ScreeningSettingError
+    from safetynet.web.app import create_app
+
+    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", str(tmp_path / "missing.yaml"))
+    with pytest.raises(ScreeningSettingError, match=r"SAFETYNET_SCREENING_RULES=.*not found"):
+        create_app(make_engine("sqlite://"), secret_key="k")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nextends: anhui-2021\nrules:\n  - id: r\n    kind: teleport\n")
+    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", str(bad))
+    with pytest.raises(ScreeningSettingError) as refused:
+        create_app(make_engine("sqlite://"), secret_key="k")
+    assert "bad.yaml:4" in str(refused.value) and "teleport" in str(refused.value)
