@@ -23,12 +23,24 @@ from safetynet.store.models.registry import (
     PovertyStatusPeriod,
     Region,
 )
+from safetynet.store.models.review import (
+    Callback,
+    ReviewCase,
+    ReviewDeduction,
+    ReviewLine,
+    SanctionCase,
+    SanctionRecovery,
+    SpotCheck,
+    SpotCheckClaim,
+    Suspension,
+)
 from safetynet.store.models.security import AuditEvent, Role, User
 
 __all__ = [
     "Accumulator",
     "AuditEvent",
     "Base",
+    "Callback",
     "CatalogItem",
     "Claim",
     "ClaimItem",
@@ -49,9 +61,17 @@ __all__ = [
     "ReassistanceRound",
     "ReferenceIncome",
     "Region",
+    "ReviewCase",
+    "ReviewDeduction",
+    "ReviewLine",
     "Role",
+    "SanctionCase",
+    "SanctionRecovery",
     "Settlement",
     "SettlementLayer",
+    "SpotCheck",
+    "SpotCheckClaim",
+    "Suspension",
     "User",
     "WarningEvent",
 ]
