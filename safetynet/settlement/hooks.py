@@ -43,7 +43,7 @@ Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
 After = Callable[[Session, Sequence[int]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
-GATES: tuple[str, ...] = ()
+GATES: tuple[str, ...] = ("safetynet.review.gate:suspended",)
 AFTER: tuple[str, ...] = ("safetynet.review.refunds:void_refunded",)
 
 
