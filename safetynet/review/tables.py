@@ -13,34 +13,12 @@ from sqlalchemy.orm import Session
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
-from safetynet.i18n import N_, gettext_for
+from safetynet.i18n import gettext_for
 from safetynet.review import deductions, sanctions
 from safetynet.review.codes import LineDecision
 from safetynet.review.sampling import Extrapolation
+from safetynet.review.texts import DECISIONS, STATES
 from safetynet.store.models import Claim, ClaimItem, ReviewCase, ReviewLine
-
-DECISIONS = {
-    "pending": N_("pending"),
-    "approved": N_("approved"),
-    "adjusted": N_("adjusted"),
-    "rejected": N_("rejected"),
-}
-KINDS = {
-    "decision": N_("review decision"),
-    "appeal": N_("second decision"),
-    "spot_check": N_("spot check"),
-    "refund": N_("claim refunded"),
-}
-STATES = {
-    "submitted": N_("submitted"),
-    "self_checked": N_("self-checked"),
-    "reviewed": N_("reviewed"),
-    "appealed": N_("appealed"),
-    "closed": N_("closed"),
-    "void": N_("void (refunded)"),
-    "open": N_("open"),
-    "settled": N_("settled"),
-}
 
 
 def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
