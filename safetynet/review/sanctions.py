@@ -152,6 +152,7 @@ class CaseRow:
     outstanding_fen: int
     state: str
     opened_on: date
+    region_code: str | None  # the institution's or the person's region
 
 
 def case_rows(session: Session, institution_code: str | None = None) -> list[CaseRow]:
@@ -162,22 +163,28 @@ def case_rows(session: Session, institution_code: str | None = None) -> list[Cas
         .subquery()
     )
     query = (
-        select(SanctionCase, Person.resident_id, func.coalesce(recovered.c.fen, 0))
+        select(
+            SanctionCase,
+            Person.resident_id,
+            func.coalesce(recovered.c.fen, 0),
+            func.coalesce(Institution.region_code, Person.region_code),
+        )
         .outerjoin(recovered, recovered.c.case_id == SanctionCase.id)
         .outerjoin(Person, Person.id == SanctionCase.person_id)
+        .outerjoin(Institution, Institution.code == SanctionCase.institution_code)
         .order_by(SanctionCase.id.desc())
     )
     if institution_code is not None:
         query = query.where(SanctionCase.institution_code == institution_code)
     out = []
-    for case, resident_id, got in session.execute(query):
+    for case, resident_id, got, region in session.execute(query):
         assessed = case.loss_fen + case.fine_fen
         out.append(CaseRow(
             id=case.id, party=case.institution_code or resident_id or "", article=case.article,
             finding=case.finding, loss_fen=case.loss_fen,
             fine_multiple=Decimal(case.fine_multiple_pct) / 100, fine_fen=case.fine_fen,
             assessed_fen=assessed, recovered_fen=int(got), outstanding_fen=assessed - int(got),
-            state=case.state.value, opened_on=case.opened_on,
+            state=case.state.value, opened_on=case.opened_on, region_code=region,
         ))  # fmt: skip
     return out
 

@@ -16,7 +16,9 @@ from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import gettext_for
 from safetynet.review import deductions, sanctions
 from safetynet.review.codes import LineDecision
+from safetynet.review.queue import BillDay
 from safetynet.review.sampling import Extrapolation
+from safetynet.review.schema import ReviewParams
 from safetynet.review.texts import DECISIONS, STATES
 from safetynet.store.models import Claim, ClaimItem, ReviewCase, ReviewLine
 
@@ -114,12 +116,14 @@ def cases_table(session: Session, locale: str = "en", institution_code: str | No
                  _("Decree No. 735: loss, fine as a multiple of the loss, recovered"))  # fmt: skip
 
 
-def extrapolation_table(est: Extrapolation, locale: str = "en") -> Table:
-    """A spot check's ratio estimate per stratum and in total."""
+def extrapolation_table(est: Extrapolation, locale: str = "en",
+                        names: dict[str, str] | None = None) -> Table:  # fmt: skip
+    """A spot check's ratio estimate per stratum (``names``: the strata's names) and in total."""
     _ = gettext_for(locale)
+    names = names or {}
     rows: list[tuple[object, ...]] = [
-        (s.stratum, s.claims, s.amount_fen, s.checked, s.checked_fen, s.found_fen, s.ratio,
-         s.to_recover_fen)
+        (names.get(s.stratum, s.stratum), s.claims, s.amount_fen, s.checked, s.checked_fen,
+         s.found_fen, s.ratio, s.to_recover_fen)
         for s in est.strata
     ]  # fmt: skip
     rows.append((_("total"), sum(s.claims for s in est.strata),
@@ -141,6 +145,11 @@ def extrapolation_table(est: Extrapolation, locale: str = "en") -> Table:
     return table
 
 
+def stratum_names(params: ReviewParams, locale: str) -> dict[str, str]:
+    """The strata's names in ``locale`` (zh_Hans or English)."""
+    return {s.id: s.name.zh if locale == "zh_Hans" else s.name.en for s in params.sampling.strata}
+
+
 def write(tables: list[Table], out: Path, title: str) -> None:
     """Write ``tables`` as ``out``'s suffix says: .xlsx or .pdf."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -150,3 +159,23 @@ def write(tables: list[Table], out: Path, title: str) -> None:
         out.write_bytes(write_pdf(title, tables))
     else:
         raise ValueError(f"{out}: write .xlsx or .pdf")
+
+
+def daily_bill_table(days: list[BillDay], locale: str = "en") -> Table:
+    """The daily bill (一日清单): each day's items and the day's total."""
+    _ = gettext_for(locale)
+    rows: list[tuple[object, ...]] = []
+    strong = set()
+    for day in days:
+        for code, name, qty, amount in day.lines:
+            rows.append((day.day, code, name, qty, amount))
+        rows.append((day.day, "", _("day's total"), None, day.total_fen))
+        strong.add(len(rows) - 1)
+    columns = [
+        Column("day", _("day"), "date"), Column("code", _("item code")),
+        Column("name", _("item"), width=28), Column("quantity", _("quantity"), "count"),
+        Column("amount", _("amount"), "money"),
+    ]  # fmt: skip
+    table = Table(_("Daily bill"), columns, rows)
+    table.strong = strong
+    return table

@@ -71,3 +71,5 @@ ERRORS = {
     "amount_invalid": N_("Write an amount in yuan with at most two decimals."),
     "date_invalid": N_("Write the date as YYYY-MM-DD."),
 }
+REFUSED = N_("The request was refused.")  # a refusal without its own sentence
+FLAGGED = N_("flagged")

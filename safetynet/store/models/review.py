@@ -7,7 +7,7 @@ changes hands is only ever appended (``review_deduction``, ``sanction_recovery``
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -164,6 +164,10 @@ class Suspension(Base):
     valid_to: Mapped[date] = mapped_column(Date)  # exclusive
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+    @property
+    def last_day(self) -> date:
+        return self.valid_to - timedelta(days=1)
 
 
 class SpotCheck(Base):
