@@ -79,18 +79,19 @@ class Definitions(_Strict):
     conventions: list[Convention]
     indicators: list[Definition]
     supervision: list[Definition] = []  # safetynet.supervision.indicators
+    review: list[Definition] = []  # safetynet.review.indicators
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in [*self.indicators, *self.supervision]:
+        for d in [*self.indicators, *self.supervision, *self.review]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
         return self
 
     def by_id(self) -> dict[str, Definition]:
-        return {d.id: d for d in [*self.indicators, *self.supervision]}
+        return {d.id: d for d in [*self.indicators, *self.supervision, *self.review]}
 
 
 class DefinitionsError(ValueError):
@@ -127,6 +128,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
         where = _locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
+    problems += _review_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
@@ -136,16 +138,28 @@ def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[P
     """The ``supervision`` section against what safetynet.supervision.indicators computes."""
     from safetynet.supervision.indicators import COMPUTED
 
+    return _section_problems(defs.supervision, COMPUTED, "supervision", tree, path)
+
+
+def _review_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``review`` section against what safetynet.review.indicators computes."""
+    from safetynet.review.indicators import COMPUTED
+
+    return _section_problems(defs.review, COMPUTED, "review", tree, path)
+
+
+def _section_problems(section: list[Definition], computed: dict[str, str | None], name: str,
+                      tree: TreeMap, path: str) -> list[Problem]:  # fmt: skip
     problems = []
-    for i, d in enumerate(defs.supervision):
-        where = _locate(tree, ("supervision", i, "id"), path)
-        if d.id not in COMPUTED:
-            problems.append(Problem(*where, f"no supervision indicator {d.id!r} is computed"))
-        elif d.parts != COMPUTED[d.id]:
-            problems.append(Problem(*where, f"{d.id} is computed with parts {COMPUTED[d.id]}"))
-    missing = [i for i in COMPUTED if i not in {d.id for d in defs.supervision}]
+    for i, d in enumerate(section):
+        where = _locate(tree, (name, i, "id"), path)
+        if d.id not in computed:
+            problems.append(Problem(*where, f"no {name} indicator {d.id!r} is computed"))
+        elif d.parts != computed[d.id]:
+            problems.append(Problem(*where, f"{d.id} is computed with parts {computed[d.id]}"))
+    missing = [i for i in computed if i not in {d.id for d in section}]
     if missing:
-        where = _locate(tree, ("supervision",), path)
+        where = _locate(tree, (name,), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
 
