@@ -22,7 +22,7 @@ STATES = {
     "self_checked": N_("self-checked"),
     "reviewed": N_("reviewed"),
     "appealed": N_("appealed"),
-    "closed": N_("closed"),
+    "closed": N_("case closed"),
     "void": N_("void (refunded)"),
     "open": N_("open"),
     "settled": N_("settled"),

@@ -215,20 +215,16 @@ def record_warnings(engine: Engine) -> None:
 
 
 def record_reviews(engine: Engine) -> dict[str, int]:
-    """Review cases of the office's institution (one decided with a call-back), a spot
-    check with a finding and a sanction case with a suspension, recorded once."""
+    """Review cases of the office's first three stays (the first decided, the second flagged
+    by a call-back), a spot check with a finding, a sanction case with a recovery and a
+    department's suspension: recorded once, whatever other tests recorded meanwhile."""
     from datetime import date
 
     from safetynet.review import callbacks, cases, sanctions, spot_checks
-    from safetynet.store.models import Claim, ReviewCase, SpotCheck, User
+    from safetynet.review.codes import CaseState
+    from safetynet.store.models import Callback, Claim, SanctionCase, SpotCheck, User
 
     with session_scope(engine) as s:
-        found = s.scalar(select(ReviewCase.id).order_by(ReviewCase.id))
-        if found is not None:
-            check = s.scalar(select(SpotCheck.id).order_by(SpotCheck.id))
-            second = s.scalars(select(ReviewCase.id).order_by(ReviewCase.id)).all()[1]
-            return {"review_case": found, "spot_check": check or 0, "open_case": second,
-                    "open_line": cases.lines(s, second)[0].id}  # fmt: skip
         code = s.scalar(select(User.institution_code).where(User.username == "office"))
         claim_ids = s.scalars(
             select(Claim.id).where(Claim.institution_code == code, Claim.kind == "inpatient")
@@ -236,30 +232,41 @@ def record_reviews(engine: Engine) -> dict[str, int]:
         ).all()  # fmt: skip
         opened = [cases.open_case(s, cid, risk_score=float(n)) for n, cid in enumerate(claim_ids)]
         first = opened[0]
-        for n, line in enumerate(cases.lines(s, first.id)):
-            cases.decide_line(s, line.id, decision="adjusted" if n == 0 else "approved",
-                              deduct_fen=100 if n == 0 else None, by="reviewer", version=0,
-                              reason="超标准收费" if n == 0 else None, article=38)  # fmt: skip
-        cases.finish(s, first.id, by="reviewer", today=date(2017, 12, 31))
-        callbacks.record(s, claim_ids[1], care_received=True, drugs_received=False,
-                         paid_fen=0, by="reviewer", on=date(2017, 12, 20))  # fmt: skip
-        check = spot_checks.draw_spot_check(s, region=str(s.scalar(
-            select(func.min(Region.code)).where(Region.level == "county"))),
-            start=date(2017, 1, 1), end=date(2017, 12, 31), seed=1, by="bureau")  # fmt: skip
-        sampled = spot_checks.sample(s, check.id)
-        spot_checks.record_finding(s, sampled[0].id, found_fen=min(100, sampled[0].amount_fen),
-                                   by="bureau")  # fmt: skip
-        case = sanctions.open_case(s, article=38, finding="重复收费", loss_fen=100_00,
-                                   fine_multiple="1.5", by="bureau", today=date(2017, 12, 31),
-                                   institution_code=code)  # fmt: skip
-        sanctions.record_recovery(s, case.id, amount_fen=50_00, by="bureau",
-                                  received_on=date(2017, 12, 31))  # fmt: skip
-        sanctions.suspend_department(s, institution_code=str(code), department="骨科",
-                                     claim_kinds=["inpatient"], article=38, months=6,
-                                     valid_from=date(2030, 1, 1), reason="挂床住院",
-                                     by="bureau")  # fmt: skip
-        return {"review_case": first.id, "spot_check": check.id, "open_case": opened[1].id,
-                "open_line": cases.lines(s, opened[1].id)[0].id}  # fmt: skip
+        if first.state == CaseState.SUBMITTED:
+            for n, line in enumerate(cases.lines(s, first.id)):
+                cases.decide_line(s, line.id, decision="adjusted" if n == 0 else "approved",
+                                  deduct_fen=100 if n == 0 else None, by="reviewer", version=0,
+                                  reason="超标准收费" if n == 0 else None, article=38)  # fmt: skip
+            cases.finish(s, first.id, by="reviewer", today=date(2017, 12, 31))
+        if not s.scalar(select(Callback.id).where(Callback.claim_id == claim_ids[1])):
+            callbacks.record(s, claim_ids[1], care_received=True, drugs_received=False,
+                             paid_fen=0, by="reviewer", on=date(2017, 12, 20))  # fmt: skip
+        check_id = s.scalar(select(SpotCheck.id).where(SpotCheck.seed == 1))
+        if check_id is None:
+            county = s.scalar(select(func.min(Region.code)).where(Region.level == "county"))
+            year = (date(2017, 1, 1), date(2017, 12, 31))
+            check = spot_checks.draw_spot_check(s, region=str(county), start=year[0],
+                                                end=year[1], seed=1, by="bureau")  # fmt: skip
+            sampled = spot_checks.sample(s, check.id)[0]
+            spot_checks.record_finding(s, sampled.id, found_fen=min(100, sampled.amount_fen),
+                                       by="bureau")  # fmt: skip
+            check_id = check.id
+        if not s.scalar(select(SanctionCase.id).where(SanctionCase.finding == "重复收费")):
+            case = sanctions.open_case(s, article=38, finding="重复收费", loss_fen=100_00,
+                                       fine_multiple="1.5", by="bureau", today=date(2017, 12, 31),
+                                       institution_code=code)  # fmt: skip
+            sanctions.record_recovery(s, case.id, amount_fen=50_00, by="bureau",
+                                      received_on=date(2017, 12, 31))  # fmt: skip
+            sanctions.suspend_department(s, institution_code=str(code), department="骨科",
+                                         claim_kinds=["inpatient"], article=38, months=6,
+                                         valid_from=date(2030, 1, 1), reason="挂床住院",
+                                         by="bureau")  # fmt: skip
+        return {
+            "review_case": first.id,
+            "spot_check": check_id,
+            "open_case": opened[1].id,
+            "open_line": cases.lines(s, opened[1].id)[0].id,
+        }
 
 
 def review_pages(x: Sample) -> list[str]:
