@@ -24,6 +24,7 @@ from safetynet.store.models import (
     User,
 )
 from tests.web.conftest import csrf_of
+from tests.web.fhir_conformance import check_resource
 from tests.web.test_api import _auth
 
 
@@ -117,6 +118,7 @@ def test_a_review_round_over_http(login, app, web_engine: Engine) -> None:
 
     # FHIR: the ClaimResponse carries the review's adjudication of the line with the reason
     fhir = rev_api.get(f"/fhir/ClaimResponse/{settlement_id}").json()
+    check_resource(fhir)  # still a conformant R4 ClaimResponse (schema and fhirclient)
     adjudications = [a for item in fhir["item"] for a in item["adjudication"]
                      if a["category"]["coding"][0]["system"] == "urn:safetynet:review"]  # fmt: skip
     assert len(adjudications) == 1 + len(rest_ids)
