@@ -80,18 +80,22 @@ class Definitions(_Strict):
     indicators: list[Definition]
     supervision: list[Definition] = []  # safetynet.supervision.indicators
     early_warning: list[Definition] = []  # safetynet.early_warning.indicators
+    review: list[Definition] = []  # safetynet.review.indicators
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in [*self.indicators, *self.supervision, *self.early_warning]:
+        for d in [*self.indicators, *self.supervision, *self.early_warning, *self.review]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
         return self
 
     def by_id(self) -> dict[str, Definition]:
-        return {d.id: d for d in [*self.indicators, *self.supervision, *self.early_warning]}
+        return {
+            d.id: d
+            for d in [*self.indicators, *self.supervision, *self.early_warning, *self.review]
+        }
 
 
 class DefinitionsError(ValueError):
@@ -129,6 +133,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
     problems += _early_warning_problems(defs, tree, str(path))
+    problems += _review_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
@@ -146,6 +151,13 @@ def _early_warning_problems(defs: Definitions, tree: TreeMap, path: str) -> list
     from safetynet.early_warning.indicators import COMPUTED
 
     return _section_problems("early_warning", defs.early_warning, COMPUTED, tree, path)
+
+
+def _review_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``review`` section against what safetynet.review.indicators computes."""
+    from safetynet.review.indicators import COMPUTED
+
+    return _section_problems("review", defs.review, COMPUTED, tree, path)
 
 
 def _section_problems(

@@ -19,6 +19,10 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USER_ADMIN = "user.admin"
     SUPERVISION_READ = "supervision.read"  # screening hits and risk scores (the bureau)
+    # claim review: a user bound to an institution is its medical-insurance office
+    # (self-check, appeal); any other holder a township or county reviewer (decisions)
+    REVIEW_CLAIMS = "review.claims"
+    REVIEW_INSPECT = "review.inspect"  # spot checks, sanction cases, suspensions (the bureau)
 
 
 _ALL = frozenset(Permission)
@@ -39,6 +43,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PERSON_READ_MASKED,
             Permission.CLAIM_REFUND,
             Permission.REPORT_READ,
+            Permission.REVIEW_CLAIMS,
         }
     ),
     Role.ANALYST: frozenset({Permission.PERSON_READ_MASKED, Permission.REPORT_READ}),

@@ -43,10 +43,14 @@ Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
 After = Callable[[Session, Sequence[int]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
-GATES: tuple[str, ...] = ("safetynet.supervision.window:gate",)
+GATES: tuple[str, ...] = (
+    "safetynet.review.gate:suspended",
+    "safetynet.supervision.window:gate",
+)
 AFTER: tuple[str, ...] = (
     "safetynet.supervision.window:store",
     "safetynet.early_warning.online:after_settlement",
+    "safetynet.review.refunds:void_refunded",
 )
 
 

@@ -39,9 +39,13 @@ DEMO_USERS = (
     DemoUser("bureau", Role.BUREAU, "县医保局"),
     DemoUser("clerk", Role.CLERK, "县医院一站式窗口"),
     DemoUser("reviewer", Role.REVIEWER, "审核员"),
+    DemoUser("office", Role.REVIEWER, "县医院医保办"),  # the hospital's medical-insurance office
     DemoUser("analyst", Role.ANALYST, "政策分析"),
     DemoUser("auditor", Role.AUDITOR, "审计"),
 )
+
+
+AT_HOSPITAL = ("clerk", "office")  # bound to the county hospital
 
 
 def is_empty(engine: Engine) -> bool:
@@ -68,7 +72,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
                 role=u.role,
                 region_code=county,
                 display_name=u.display_name,
-                institution_code=hospital if u.role == Role.CLERK else None,
+                institution_code=hospital if u.username in AT_HOSPITAL else None,
             )
             created.append(u)
     return created

@@ -87,6 +87,20 @@ AUDIT_ACTION = {
     "reassistance.draft": N_("re-assistance round computed"),
     "reassistance.approve": N_("re-assistance round approved"),
     "reassistance.pay": N_("re-assistance round paid"),
+    "review.open": N_("review cases opened"),
+    "review.self_check": N_("self-checked a claim"),
+    "review.assign": N_("assigned a review case"),
+    "review.decide": N_("decided a claim line"),
+    "review.finish": N_("finished a review"),
+    "review.appeal": N_("appealed a review"),
+    "review.close": N_("closed a review case"),
+    "review.callback": N_("recorded a call-back"),
+    "spot_check.draw": N_("drew a spot check"),
+    "spot_check.finding": N_("recorded a spot-check finding"),
+    "spot_check.book": N_("booked a spot check's recovery"),
+    "sanction.open": N_("opened a sanction case"),
+    "sanction.recover": N_("recorded a recovery"),
+    "sanction.suspend": N_("suspended"),
 }
 AUDIT_TARGET = {
     "person": N_("person"),
@@ -102,6 +116,14 @@ AUDIT_TARGET = {
     "claim": N_("claim"),
     "early_warning": N_("early warning"),
     "reassistance_round": N_("re-assistance round"),
+    "review_case": N_("review case"),
+    "review_line": N_("review line"),
+    "daily_bill": N_("daily bill"),
+    "spot_check": N_("spot check"),
+    "spot_check_claim": N_("sampled claim"),
+    "sanction_case": N_("sanction case"),
+    "suspension": N_("suspension"),
+    "review_export": N_("review export"),
 }
 
 

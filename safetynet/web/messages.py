@@ -67,6 +67,22 @@ CODES = {
     "screening_blocked": N_(
         "Fund supervision refuses this claim: it breaks the rules listed below (Decree No. 735)."
     ),
+    "person_suspended": N_(
+        "Direct settlement of this person is suspended until %(until)s "
+        "(Decree No. 735, article %(article)s): %(reason)s"
+    ),
+    "department_suspended": N_(
+        "The institution's department %(department)s is suspended until %(until)s "
+        "(Decree No. 735, article %(article)s): %(reason)s"
+    ),
+}
+
+# what a refusal's message carries besides the code (a suspension's end, article, reason)
+DETAILS = {
+    "until": re.compile(r"through (\d{4}-\d{2}-\d{2})"),
+    "article": re.compile(r"art\. (\d+)"),
+    "reason": re.compile(r"\): (.*)$", re.S),
+    "department": re.compile(r"department (.*?) of institution"),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)
@@ -129,8 +145,11 @@ def error_text(
     role_name = gettext(labels.ROLE[role]) if role in labels.ROLE else ""
     # what the user typed, as the message quotes it (or the code of digits it names)
     typed = re.search(r"'([^']*)'", message) or re.search(r"\b(\d{4,})\b", message)
+    details = {key: (m.group(1) if (m := rx.search(message)) else "")
+               for key, rx in DETAILS.items()}  # fmt: skip
     return gettext(sentence) % {
         "role": role_name,
         "field": field_name(field, gettext),
         "value": typed.group(1) if typed else "",
+        **details,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context.close()
 
 
-ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township")
+ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township", "office")
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +76,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
         WIDE,
         log_in,
         pages,
+        record_reviews,
         record_warnings,
         sample,
         visit,
@@ -83,6 +85,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
     shots = tmp_path_factory.mktemp("walk")
     x = sample(county_engine)
     record_warnings(county_engine)  # the warnings pages show cards, not an empty list
+    x = replace(x, **record_reviews(county_engine))  # review cases, a spot check, sanctions
     visits = []
     import os
 

@@ -11,7 +11,8 @@ from tests.browser.walk import latin_words
 pytestmark = pytest.mark.browser
 # login names, typed by their users (`batch` settles the year's claims in bulk: the slip of
 # such a settlement names it as its clerk)
-USERNAMES = {"bureau", "clerk", "reviewer", "analyst", "auditor", "admin", "township", "batch"}
+USERNAMES = {"bureau", "clerk", "reviewer", "analyst", "auditor", "admin", "township", "batch",
+             "office"}  # fmt: skip
 
 
 def test_no_english_in_chinese_pages(walk) -> None:  # type: ignore[no-untyped-def]

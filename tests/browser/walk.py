@@ -179,6 +179,10 @@ class Sample:
     township: str
     village: str
     month: str
+    review_case: int = 0  # a review case of the office's institution (record_reviews)
+    spot_check: int = 0
+    open_case: int = 0  # a case still open (its line ``open_line`` shows the decision form)
+    open_line: int = 0
 
 
 def sample(engine: Engine) -> Sample:
@@ -210,6 +214,67 @@ def record_warnings(engine: Engine) -> None:
             record(s, 2017, found.rules, found.warnings, date(2017, 12, 31))
 
 
+def record_reviews(engine: Engine) -> dict[str, int]:
+    """Review cases of the office's first three stays (the first decided, the second flagged
+    by a call-back), a spot check with a finding, a sanction case with a recovery and a
+    department's suspension: recorded once, whatever other tests recorded meanwhile."""
+    from datetime import date
+
+    from safetynet.review import callbacks, cases, sanctions, spot_checks
+    from safetynet.review.codes import CaseState
+    from safetynet.store.models import Callback, Claim, SanctionCase, SpotCheck, User
+
+    with session_scope(engine) as s:
+        code = s.scalar(select(User.institution_code).where(User.username == "office"))
+        claim_ids = s.scalars(
+            select(Claim.id).where(Claim.institution_code == code, Claim.kind == "inpatient")
+            .order_by(Claim.id).limit(3)
+        ).all()  # fmt: skip
+        opened = [cases.open_case(s, cid, risk_score=float(n)) for n, cid in enumerate(claim_ids)]
+        first = opened[0]
+        if first.state == CaseState.SUBMITTED:
+            for n, line in enumerate(cases.lines(s, first.id)):
+                cases.decide_line(s, line.id, decision="adjusted" if n == 0 else "approved",
+                                  deduct_fen=100 if n == 0 else None, by="reviewer", version=0,
+                                  reason="超标准收费" if n == 0 else None, article=38)  # fmt: skip
+            cases.finish(s, first.id, by="reviewer", today=date(2017, 12, 31))
+        if not s.scalar(select(Callback.id).where(Callback.claim_id == claim_ids[1])):
+            callbacks.record(s, claim_ids[1], care_received=True, drugs_received=False,
+                             paid_fen=0, by="reviewer", on=date(2017, 12, 20))  # fmt: skip
+        check_id = s.scalar(select(SpotCheck.id).where(SpotCheck.seed == 1))
+        if check_id is None:
+            county = s.scalar(select(func.min(Region.code)).where(Region.level == "county"))
+            year = (date(2017, 1, 1), date(2017, 12, 31))
+            check = spot_checks.draw_spot_check(s, region=str(county), start=year[0],
+                                                end=year[1], seed=1, by="bureau")  # fmt: skip
+            sampled = spot_checks.sample(s, check.id)[0]
+            spot_checks.record_finding(s, sampled.id, found_fen=min(100, sampled.amount_fen),
+                                       by="bureau")  # fmt: skip
+            check_id = check.id
+        if not s.scalar(select(SanctionCase.id).where(SanctionCase.finding == "重复收费")):
+            case = sanctions.open_case(s, article=38, finding="重复收费", loss_fen=100_00,
+                                       fine_multiple="1.5", by="bureau", today=date(2017, 12, 31),
+                                       institution_code=code)  # fmt: skip
+            sanctions.record_recovery(s, case.id, amount_fen=50_00, by="bureau",
+                                      received_on=date(2017, 12, 31))  # fmt: skip
+            sanctions.suspend_department(s, institution_code=str(code), department="骨科",
+                                         claim_kinds=["inpatient"], article=38, months=6,
+                                         valid_from=date(2030, 1, 1), reason="挂床住院",
+                                         by="bureau")  # fmt: skip
+        return {
+            "review_case": first.id,
+            "spot_check": check_id,
+            "open_case": opened[1].id,
+            "open_line": cases.lines(s, opened[1].id)[0].id,
+        }
+
+
+def review_pages(x: Sample) -> list[str]:
+    case = f"/review/cases/{x.review_case}"
+    return ["/review", case, f"/review/cases/{x.open_case}?line={x.open_line}",
+            f"{case}/daily-bill"]  # fmt: skip
+
+
 def pages(role: str, x: Sample) -> list[str]:
     """The pages a role works with (error pages included: they are pages too)."""
     person = [
@@ -231,7 +296,18 @@ def pages(role: str, x: Sample) -> list[str]:
     ]
     return {
         "anonymous": ["/login"],
-        "bureau": [*reports, *person, f"/window?resident_id={x.resident_id}", "/audit", "/nowhere"],
+        "bureau": [
+            *reports,
+            *person,
+            f"/window?resident_id={x.resident_id}",
+            "/audit",
+            "/nowhere",
+            *review_pages(x),
+            "/review/spot-checks",
+            f"/review/spot-checks/{x.spot_check}",
+            "/review/sanctions",
+        ],
+        "office": review_pages(x),
         "clerk": [*person, f"/window?resident_id={x.resident_id}"],
         "analyst": ["/", "/persons", f"/persons?q={x.name}", "/audit"],
         "auditor": ["/audit", f"/audit?username=bureau&target_id={x.resident_id}"],
@@ -241,6 +317,7 @@ def pages(role: str, x: Sample) -> list[str]:
             f"/persons/{x.resident_id}",
             "/reports/notice",
             "/warnings?year=2017",
+            "/review",
         ],
     }[role]
 
@@ -249,6 +326,7 @@ PHONE_PAGES = (
     "/persons",
     "/reports/notice",
     "/warnings?year=2017",
+    "/review",
 )  # and a search and a person: see the walk
 
 

@@ -3,10 +3,14 @@
 ``review screen`` runs every rule of a supervision-rule file over a claim file (with a persons
 file for sex and date of death) or over the database's claims of a region and year, and
 writes the hits as Parquet, CSV or xlsx; ``review rules`` lists a rule file's rules.
+Claim review (``safetynet/review``): ``review sample`` draws a spot-check sample,
+``review export`` writes decisions, deductions or sanction cases, ``review cases`` lists the
+sanction cases.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -16,11 +20,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from safetynet.config import get_settings
+from safetynet.money import fmt_yuan
 
 console = Console()
 err = Console(stderr=True)
 review_app = typer.Typer(
-    help="Fund supervision: screening rules over claims.", no_args_is_help=True
+    help="Fund supervision and claim review: screening, spot checks, decisions, cases.",
+    no_args_is_help=True,
 )
 RULES_HELP = "A supervision-rule file, or the name of a shipped one (default anhui-langxi-2021)."
 
@@ -183,6 +189,118 @@ def scores_cmd(
         else:
             card.write_parquet(out)
         console.print(f"wrote {out}")
+
+
+EXPORTS = ("decisions", "deductions", "cases")
+
+
+@review_app.command("sample")
+def sample_cmd(
+    region: str = typer.Option(..., "--region", help="The region whose closed claims to sample."),
+    start: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day."),
+    end: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day."),
+    seed: int = typer.Option(
+        ..., "--seed", help="The random seed (the same seed, the same sample)."
+    ),
+    params: str = typer.Option(
+        "langxi-2021", "--params", help="A review-parameter file or the name of a shipped one."
+    ),
+    user: str = typer.Option("cli", "--user", help="Recorded as the one who drew it."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+) -> None:
+    """Draw and store a spot-check sample of a region's closed claims of a period, stratified
+    by risk score plus a random share (the parameter file's strata and shares)."""
+    from safetynet.policy.tree import PolicyError
+    from safetynet.review.errors import ReviewError
+    from safetynet.review.params import load_params
+    from safetynet.review.spot_checks import draw_spot_check, sample
+    from safetynet.store.db import make_engine, session_scope
+
+    try:
+        rules = load_params(params)
+    except PolicyError as exc:
+        _fail(f"parameter file rejected:\n{exc}")
+        return
+    engine = make_engine(db or get_settings().database_url)
+    try:
+        with session_scope(engine, write_lock=True) as s:
+            check = draw_spot_check(s, region=region, start=start.date(), end=end.date(),
+                                    seed=seed, by=user, params=rules)  # fmt: skip
+            drawn = sample(s, check.id)
+            table = Table("stratum", "claims", "amount (yuan)", "drawn", "by random share")
+            for stratum, part in check.strata.items():
+                mine = [d for d in drawn if d.stratum == stratum]
+                by_random = sum(d.by_random_share for d in mine)
+                table.add_row(stratum, f"{part['claims']:,}", fmt_yuan(int(part["amount_fen"])),
+                              f"{len(mine):,}", f"{by_random:,}")  # fmt: skip
+            check_id = check.id
+    except ReviewError as exc:
+        _fail(exc.message)
+        return
+    console.print(table)
+    console.print(f"spot check {check_id}: {len(drawn):,} claims drawn (seed {seed})")
+
+
+@review_app.command("export")
+def export_cmd(
+    what: str = typer.Argument(..., help="decisions, deductions or cases."),
+    out: Path = typer.Option(..., "--out", "-o", help="FILE.xlsx or FILE.pdf."),
+    start: datetime = typer.Option(
+        None, "--from", formats=["%Y-%m-%d"], help="First day (decisions, deductions)."
+    ),
+    end: datetime = typer.Option(
+        None, "--to", formats=["%Y-%m-%d"], help="Last day (decisions, deductions)."
+    ),
+    institution: str = typer.Option(
+        None, "--institution", help="Only this institution (decisions, cases)."
+    ),
+    lang: str = typer.Option("en", "--lang", help="Language: en or zh_Hans."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+) -> None:
+    """Export the review's line decisions, the deductions per institution per month, or the
+    sanction cases with their recoveries, as xlsx or PDF."""
+    from safetynet.review import tables
+    from safetynet.store.db import make_engine, session_scope
+
+    if what not in EXPORTS:
+        _fail(f"export {what}: one of {', '.join(EXPORTS)}")
+    if out.suffix not in (".xlsx", ".pdf"):
+        _fail(f"--out {out}: write .xlsx or .pdf")
+    if what != "cases" and (start is None or end is None):
+        _fail(f"export {what} needs --from and --to")
+    engine = make_engine(db or get_settings().database_url)
+    with session_scope(engine) as s:
+        if what == "decisions":
+            table = tables.decisions_table(s, start.date(), end.date(), lang, institution)
+        elif what == "deductions":
+            table = tables.deductions_table(s, start.date(), end.date(), lang)
+        else:
+            table = tables.cases_table(s, lang, institution)
+    tables.write([table], out, table.title)
+    console.print(f"wrote {out} ({len(table.rows):,} rows)")
+
+
+@review_app.command("cases")
+def cases_cmd(
+    institution: str = typer.Option(None, "--institution", help="Only this institution's cases."),
+    db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+) -> None:
+    """List the sanction cases (Decree No. 735): article, loss, fine, recovered, outstanding."""
+    from safetynet.review.sanctions import case_rows
+    from safetynet.store.db import make_engine, session_scope
+
+    engine = make_engine(db or get_settings().database_url)
+    with session_scope(engine) as s:
+        rows = case_rows(s, institution)
+    for r in rows:
+        line = (f"#{r.id} {r.party} art. {r.article} {r.state}: loss {fmt_yuan(r.loss_fen)}, "
+                f"fine {fmt_yuan(r.fine_fen)} ({r.fine_multiple}×), recovered "
+                f"{fmt_yuan(r.recovered_fen)}, outstanding {fmt_yuan(r.outstanding_fen)} — "
+                f"{r.finding}")  # fmt: skip
+        console.print(escape(line), soft_wrap=True)
+    console.print(
+        f"{len(rows):,} cases, outstanding {fmt_yuan(sum(r.outstanding_fen for r in rows))} yuan"
+    )
 
 
 def _from_db(url: str, region: str | None, year: int):  # type: ignore[no-untyped-def]

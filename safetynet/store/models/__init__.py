@@ -23,6 +23,17 @@ from safetynet.store.models.registry import (
     PovertyStatusPeriod,
     Region,
 )
+from safetynet.store.models.review import (
+    Callback,
+    ReviewCase,
+    ReviewDeduction,
+    ReviewLine,
+    SanctionCase,
+    SanctionRecovery,
+    SpotCheck,
+    SpotCheckClaim,
+    Suspension,
+)
 from safetynet.store.models.security import AuditEvent, Role, User
 from safetynet.store.models.supervision import ScreeningHit
 
@@ -30,6 +41,7 @@ __all__ = [
     "Accumulator",
     "AuditEvent",
     "Base",
+    "Callback",
     "CatalogItem",
     "Claim",
     "ClaimItem",
@@ -50,10 +62,18 @@ __all__ = [
     "ReassistanceRound",
     "ReferenceIncome",
     "Region",
+    "ReviewCase",
+    "ReviewDeduction",
+    "ReviewLine",
     "Role",
+    "SanctionCase",
+    "SanctionRecovery",
     "ScreeningHit",
     "Settlement",
     "SettlementLayer",
+    "SpotCheck",
+    "SpotCheckClaim",
+    "Suspension",
     "User",
     "WarningEvent",
 ]

@@ -355,10 +355,13 @@ def read_claim_response(
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
-    """A recorded settlement as a ClaimResponse."""
+    """A recorded settlement as a ClaimResponse, with the review's adjudication per line."""
+    from safetynet.review.fhir import with_review
+
     view, person = _settlement(db, user, settlement_id)
     lines = recorded_lines(db, int(settlement_id))
-    return fhir(R.claim_response(view, person.id, date.today(), lines))
+    answer = R.claim_response(view, person.id, date.today(), lines)
+    return fhir(with_review(db, answer, int(settlement_id)))
 
 
 @router.get("/ExplanationOfBenefit/{settlement_id}")

@@ -1,0 +1,110 @@
+"""The append-only deduction ledger: what each institution bears of its claims after review.
+
+An entry is never edited. A decision that changes a line appends the difference, so the sum
+of a line's entries is always what the institution bears of it now (``review_line``
+``deducted_fen``); a refund of the claim appends the negation. Fund accounts read the ledger
+with :func:`between` and offset it against the institution's next payment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safetynet.review.codes import DeductionKind
+from safetynet.store.models import ReviewDeduction
+
+
+def now() -> datetime:
+    """The ledger's clock: naive UTC, like the audit log."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def append(
+    session: Session,
+    *,
+    kind: DeductionKind,
+    institution_code: str,
+    amount_fen: int,
+    reason: str,
+    decided_by: str,
+    claim_id: int | None = None,
+    claim_item_id: int | None = None,
+    case_id: int | None = None,
+    spot_check_id: int | None = None,
+    rule_id: str | None = None,
+    article: int | None = None,
+) -> ReviewDeduction | None:
+    """Append one entry (nothing for a zero amount) in the caller's transaction."""
+    if amount_fen == 0:
+        return None
+    entry = ReviewDeduction(
+        kind=kind, institution_code=institution_code, amount_fen=amount_fen, reason=reason,
+        decided_by=decided_by, claim_id=claim_id, claim_item_id=claim_item_id,
+        case_id=case_id, spot_check_id=spot_check_id, rule_id=rule_id, article=article,
+        at=now(),
+    )  # fmt: skip
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """One ledger entry as fund accounts read it (amount > 0: the institution bears it)."""
+
+    id: int
+    at: datetime
+    kind: str
+    institution_code: str
+    claim_id: int | None
+    claim_item_id: int | None
+    amount_fen: int
+    reason: str
+    decided_by: str
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+
+
+def between(
+    session: Session,
+    start: date | datetime,
+    end: date | datetime,
+    institution_code: str | None = None,
+) -> list[Deduction]:
+    """The entries recorded in ``[start, end)`` (dates mean midnight UTC), oldest first.
+
+    This is what fund accounts post to the journal: each entry once, by id; an entry is never
+    changed afterwards, so posting ``between(a, b)`` then ``between(b, c)`` posts each once.
+    """
+    query = (
+        select(ReviewDeduction)
+        .where(ReviewDeduction.at >= _as_datetime(start), ReviewDeduction.at < _as_datetime(end))
+        .order_by(ReviewDeduction.id)
+    )
+    if institution_code is not None:
+        query = query.where(ReviewDeduction.institution_code == institution_code)
+    return [
+        Deduction(
+            id=r.id, at=r.at, kind=str(r.kind.value), institution_code=r.institution_code,
+            claim_id=r.claim_id, claim_item_id=r.claim_item_id, amount_fen=r.amount_fen,
+            reason=r.reason, decided_by=r.decided_by,
+        )
+        for r in session.scalars(query)
+    ]  # fmt: skip
+
+
+def total(session: Session, *, claim_id: int | None = None, institution_code: str | None = None
+          ) -> int:  # fmt: skip
+    """The sum of the entries of a claim or of an institution (all time)."""
+    query = select(func.coalesce(func.sum(ReviewDeduction.amount_fen), 0))
+    if claim_id is not None:
+        query = query.where(ReviewDeduction.claim_id == claim_id)
+    if institution_code is not None:
+        query = query.where(ReviewDeduction.institution_code == institution_code)
+    return int(session.scalar(query) or 0)

@@ -1,0 +1,251 @@
+"""Sanctions under Decree No. 735: a case per finding, its fine, what is recovered, suspensions.
+
+A sanction case names the article, the fund's loss and the fine as a multiple of the loss
+within the article's range (art. 38: 1–2×, art. 40 and 41: 2–5×; ``files/``). The fine in
+fen is ``loss × multiple``, rounded half up to the fen. Recoveries are appended; what is
+outstanding is ``loss + fine − recovered`` and a case is ``settled`` once it is zero.
+
+A suspension is a dated fact ``[valid_from, valid_to)``: an institution's department for
+6–12 months (art. 38, 40) or a person's direct settlement for 3–12 months (art. 41), the
+months within the article's range. The window enforces them (:mod:`safetynet.review.gate`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import ClaimKind
+from safetynet.review import deductions
+from safetynet.review.codes import SanctionState, SuspensionScope
+from safetynet.review.errors import ReviewError
+from safetynet.review.params import default_params
+from safetynet.review.schema import Article, Range, ReviewParams
+from safetynet.security import audit
+from safetynet.store.models import Institution, Person, SanctionCase, SanctionRecovery, Suspension
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _article(params: ReviewParams, number: int) -> Article:
+    if number not in params.articles:
+        known = ", ".join(str(n) for n in sorted(params.articles))
+        raise ReviewError("article_unknown", f"article {number} is not sanctioned here ({known})")
+    return params.articles[number]
+
+
+def _within(rng: Range, value: Decimal, what: str, code: str) -> None:
+    low, high = Decimal(str(rng.min.value)), Decimal(str(rng.max.value))
+    if not low <= value <= high:
+        raise ReviewError(code, f"{what} {value} is outside {low}–{high}")
+
+
+def fine_fen(loss_fen: int, multiple: Decimal) -> int:
+    """``loss × multiple`` in fen, half up."""
+    return int((Decimal(loss_fen) * multiple).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def open_case(
+    session: Session,
+    *,
+    article: int,
+    finding: str,
+    loss_fen: int,
+    fine_multiple: Decimal | str | float,
+    by: str,
+    today: date,
+    institution_code: str | None = None,
+    person_id: int | None = None,
+    review_case_id: int | None = None,
+    params: ReviewParams | None = None,
+) -> SanctionCase:
+    """A sanction case for a finding; the multiple must be within the article's range."""
+    rules = _article(params or default_params(), article)
+    if rules.fine is None:
+        raise ReviewError("article_no_fine", f"article {article} sets no fine multiple")
+    try:
+        multiple = Decimal(str(fine_multiple))
+    except InvalidOperation:
+        raise ReviewError("fine_multiple_invalid", f"{fine_multiple!r} is not a number") from None
+    _within(rules.fine, multiple, f"a fine of {multiple}× under article {article}:",
+            "fine_multiple_out_of_range")  # fmt: skip
+    if multiple * 100 != int(multiple * 100):
+        raise ReviewError("fine_multiple_invalid", "a multiple has at most two decimals")
+    if loss_fen < 0:
+        raise ReviewError("loss_negative", "the loss to the fund is not negative")
+    if (institution_code is None) == (person_id is None):
+        raise ReviewError("party_missing", "a case names an institution or a person")
+    if institution_code is not None and session.get(Institution, institution_code) is None:
+        raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
+    if not finding.strip():
+        raise ReviewError("finding_missing", "a case states its finding")
+    case = SanctionCase(
+        institution_code=institution_code, person_id=person_id, review_case_id=review_case_id,
+        article=article, finding=finding.strip(), loss_fen=loss_fen,
+        fine_multiple_pct=int(multiple * 100), fine_fen=fine_fen(loss_fen, multiple),
+        state=SanctionState.OPEN if loss_fen else SanctionState.SETTLED, opened_by=by,
+        opened_on=today, version=0,
+    )  # fmt: skip
+    session.add(case)
+    session.flush()
+    audit.record(session, username=by, action="sanction.open", target="sanction_case",
+                 target_id=str(case.id),
+                 detail={"article": article, "loss_fen": loss_fen,
+                         "fine_multiple": str(multiple), "fine_fen": case.fine_fen})  # fmt: skip
+    return case
+
+
+def recovered_fen(session: Session, case_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(SanctionRecovery.amount_fen), 0)).where(
+            SanctionRecovery.case_id == case_id
+        )
+    )
+    return int(total or 0)
+
+
+def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
+                    received_on: date, note: str | None = None) -> SanctionCase:  # fmt: skip
+    """Append an amount recovered; not more than is outstanding."""
+    case = session.get(SanctionCase, case_id, with_for_update=True)
+    if case is None:
+        raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
+    if amount_fen <= 0:
+        raise ReviewError("recovery_not_positive", "a recovery is more than zero")
+    owed = case.loss_fen + case.fine_fen - recovered_fen(session, case_id)
+    if amount_fen > owed:
+        raise ReviewError("recovery_exceeds", f"only {owed} fen is outstanding", status=409)
+    session.add(SanctionRecovery(case_id=case_id, amount_fen=amount_fen, received_on=received_on,
+                                 note=note, recorded_by=by, at=deductions.now()))  # fmt: skip
+    if amount_fen == owed:
+        case.state = SanctionState.SETTLED
+    case.version += 1
+    session.flush()
+    audit.record(session, username=by, action="sanction.recover", target="sanction_case",
+                 target_id=str(case_id), detail={"amount_fen": amount_fen})  # fmt: skip
+    return case
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """A sanction case with its sums, as lists and exports show it."""
+
+    id: int
+    party: str  # institution code, or the person's resident ID
+    article: int
+    finding: str
+    loss_fen: int
+    fine_multiple: Decimal
+    fine_fen: int
+    assessed_fen: int  # loss + fine
+    recovered_fen: int
+    outstanding_fen: int
+    state: str
+    opened_on: date
+    region_code: str | None  # the institution's or the person's region
+
+
+def case_rows(session: Session, institution_code: str | None = None) -> list[CaseRow]:
+    """Every sanction case (of one institution), newest first, with recovered and outstanding."""
+    recovered = (
+        select(SanctionRecovery.case_id, func.sum(SanctionRecovery.amount_fen).label("fen"))
+        .group_by(SanctionRecovery.case_id)
+        .subquery()
+    )
+    query = (
+        select(
+            SanctionCase,
+            Person.resident_id,
+            func.coalesce(recovered.c.fen, 0),
+            func.coalesce(Institution.region_code, Person.region_code),
+        )
+        .outerjoin(recovered, recovered.c.case_id == SanctionCase.id)
+        .outerjoin(Person, Person.id == SanctionCase.person_id)
+        .outerjoin(Institution, Institution.code == SanctionCase.institution_code)
+        .order_by(SanctionCase.id.desc())
+    )
+    if institution_code is not None:
+        query = query.where(SanctionCase.institution_code == institution_code)
+    out = []
+    for case, resident_id, got, region in session.execute(query):
+        assessed = case.loss_fen + case.fine_fen
+        out.append(CaseRow(
+            id=case.id, party=case.institution_code or resident_id or "", article=case.article,
+            finding=case.finding, loss_fen=case.loss_fen,
+            fine_multiple=Decimal(case.fine_multiple_pct) / 100, fine_fen=case.fine_fen,
+            assessed_fen=assessed, recovered_fen=int(got), outstanding_fen=assessed - int(got),
+            state=case.state.value, opened_on=case.opened_on, region_code=region,
+        ))  # fmt: skip
+    return out
+
+
+def _months(params: ReviewParams, article: int, scope: SuspensionScope, months: int) -> None:
+    rules = _article(params, article)
+    rng = (
+        rules.person_suspension if scope == SuspensionScope.PERSON else rules.department_suspension
+    )
+    if rng is None:
+        raise ReviewError("article_no_suspension",
+                          f"article {article} suspends no {scope.value}")  # fmt: skip
+    _within(rng, Decimal(months), f"a suspension of {months} months under article {article}:",
+            "suspension_out_of_range")  # fmt: skip
+
+
+def suspend_person(
+    session: Session, *, person_id: int, article: int, months: int, valid_from: date,
+    reason: str, by: str, sanction_case_id: int | None = None,
+    params: ReviewParams | None = None,
+) -> Suspension:  # fmt: skip
+    """Suspend a person's direct settlement for ``months`` from ``valid_from``."""
+    _months(params or default_params(), article, SuspensionScope.PERSON, months)
+    if session.get(Person, person_id) is None:
+        raise ReviewError("person_unknown", f"no person {person_id}", status=404)
+    return _suspend(session, SuspensionScope.PERSON, article, months, valid_from, reason, by,
+                    sanction_case_id, person_id=person_id)  # fmt: skip
+
+
+def suspend_department(
+    session: Session, *, institution_code: str, department: str, claim_kinds: list[str],
+    article: int, months: int, valid_from: date, reason: str, by: str,
+    sanction_case_id: int | None = None, params: ReviewParams | None = None,
+) -> Suspension:  # fmt: skip
+    """Suspend an institution's department: its claims of ``claim_kinds`` (all kinds when
+    empty) are refused at the window for ``months`` from ``valid_from``."""
+    _months(params or default_params(), article, SuspensionScope.DEPARTMENT, months)
+    if session.get(Institution, institution_code) is None:
+        raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
+    kinds = [ClaimKind(k).value for k in claim_kinds]
+    if not department.strip():
+        raise ReviewError("department_missing", "name the department")
+    return _suspend(session, SuspensionScope.DEPARTMENT, article, months, valid_from, reason, by,
+                    sanction_case_id, institution_code=institution_code,
+                    department=department.strip(), claim_kinds=kinds)  # fmt: skip
+
+
+def _suspend(session: Session, scope: SuspensionScope, article: int, months: int,
+             valid_from: date, reason: str, by: str, sanction_case_id: int | None,
+             **party: object) -> Suspension:  # fmt: skip
+    if not reason.strip():
+        raise ReviewError("reason_missing", "a suspension needs a reason")
+    row = Suspension(
+        scope=scope, article=article, reason=reason.strip(), valid_from=valid_from,
+        valid_to=add_months(valid_from, months), created_by=by,
+        sanction_case_id=sanction_case_id, **party,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    audit.record(session, username=by, action="sanction.suspend", target="suspension",
+                 target_id=str(row.id),
+                 detail={"scope": scope.value, "article": article, "months": months,
+                         "from": valid_from.isoformat()})  # fmt: skip
+    return row

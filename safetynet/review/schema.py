@@ -1,0 +1,126 @@
+"""The review-parameter file schema (pydantic): dated, sourced numbers the review runs on.
+
+A file (``files/*.yaml``, ``docs/review.md``) names its region and validity and lists its
+sources, then gives:
+
+- ``appeal``: the days an institution has to appeal a decision;
+- ``articles``: per article of State Council Decree No. 735 its name, the fine as a range of
+  multiples of the fund's loss, and the suspension a finding under it may carry (months);
+- ``sampling``: the spot check's strata by claim risk score, each with the share of its
+  claims drawn, a random share drawn from all claims on top, the weights that turn
+  screening hits into a claim's risk score, and the confidence of the extrapolation.
+
+Numbers are written ``{value: 15, unit: day, source: ...}`` like the supervision rules (whose
+``Quantity``, ``Names`` and ``Source`` this reuses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from safetynet.supervision.schema import Days, Names, Percent, Quantity, Source, _Strict
+
+Months = Quantity[Literal["month"]]
+Multiple = Quantity[Literal["times"]]
+
+
+class Range(_Strict):
+    min: Quantity[Literal["month"]] | Quantity[Literal["times"]]
+    max: Quantity[Literal["month"]] | Quantity[Literal["times"]]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.min.unit != self.max.unit:
+            raise ValueError("min and max are in different units")
+        if self.max.value < self.min.value:
+            raise ValueError("max is below min")
+        return self
+
+
+class Article(_Strict):
+    name: Names
+    source: str
+    fine: Range | None = None  # multiples of the loss
+    department_suspension: Range | None = None  # months
+    person_suspension: Range | None = None  # months
+
+    @model_validator(mode="after")
+    def _units(self) -> Article:
+        if self.fine is not None and self.fine.min.unit != "times":
+            raise ValueError("fine: a range of multiples (unit: times)")
+        for name in ("department_suspension", "person_suspension"):
+            rng = getattr(self, name)
+            if rng is not None and rng.min.unit != "month":
+                raise ValueError(f"{name}: a range of months (unit: month)")
+        return self
+
+
+class Stratum(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
+    name: Names
+    min_score: float = Field(ge=0, description="claims scoring at least this (and below the "
+                             "stratum above) fall in it")  # fmt: skip
+    share: Percent
+
+
+class Sampling(_Strict):
+    source: str
+    strata: list[Stratum] = Field(min_length=1)
+    random_share: Percent
+    confidence: Percent
+    hit_weights: dict[Literal["warn", "block", "deduct"], float]
+    institution_weight: float = Field(ge=0, description="× the institution's risk score")
+
+    @model_validator(mode="after")
+    def _strata(self) -> Sampling:
+        scores = [s.min_score for s in self.strata]
+        if scores != sorted(scores, reverse=True):
+            raise ValueError("strata: list them from the highest min_score down")
+        if scores[-1] != 0:
+            raise ValueError("strata: the last stratum starts at min_score 0")
+        ids = [s.id for s in self.strata]
+        if len(set(ids)) != len(ids):
+            raise ValueError("strata: ids used twice")
+        for share in [*(s.share for s in self.strata), self.random_share]:
+            if share.value > 100:
+                raise ValueError("a share is above 100 percent")
+        if not 50 <= self.confidence.value < 100:
+            raise ValueError("confidence: between 50 and 100 percent")
+        return self
+
+
+class Appeal(_Strict):
+    deadline: Days
+    source: str
+
+
+class ReviewParams(_Strict):
+    id: str
+    title_en: str
+    title_zh: str
+    region: str = Field(pattern=r"^\d{2,12}$")
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    sources: dict[str, Source]
+    appeal: Appeal
+    articles: dict[int, Article]
+    sampling: Sampling
+
+    @model_validator(mode="after")
+    def _references(self) -> ReviewParams:
+        used = [self.appeal.source, self.sampling.source,
+                *(a.source for a in self.articles.values())]  # fmt: skip
+        missing = sorted({s for s in used if s not in self.sources})
+        if missing:
+            raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+    def article(self, number: int) -> Article:
+        if number not in self.articles:
+            raise KeyError(number)
+        return self.articles[number]

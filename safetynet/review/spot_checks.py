@@ -1,0 +1,192 @@
+"""The bureau's spot check in the database: draw, record findings, extrapolate, book.
+
+The population is the region's settled, unrefunded claims discharged (or visited) in the
+period that are not under review (no case, or a closed one): "closed claims". Each gets its
+risk score (:mod:`safetynet.review.risk`) and stratum; the sample is drawn by
+:func:`safetynet.review.sampling.draw` and stored with each stratum's population (claims and
+amount, also per institution). Inspectors record what they found wrong in each sampled
+claim; :func:`extrapolation` applies the ratio estimator; :func:`book` appends to the
+deduction ledger the amounts found on the sampled claims and, per institution and stratum,
+``R_h × its unsampled amount in the stratum`` (rounded half up) — once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from safetynet.review import deductions
+from safetynet.review.cases import settled_claims
+from safetynet.review.codes import CaseState, DeductionKind
+from safetynet.review.errors import ReviewError
+from safetynet.review.params import default_params
+from safetynet.review.risk import claim_risk
+from safetynet.review.sampling import (
+    Candidate,
+    Checked,
+    Extrapolation,
+    Population,
+    draw,
+    extrapolate,
+    half_up,
+    stratum_of,
+)
+from safetynet.review.schema import ReviewParams
+from safetynet.security import audit
+from safetynet.security.scope import within
+from safetynet.store.models import Claim, Person, ReviewCase, SpotCheck, SpotCheckClaim
+
+
+def population(session: Session, region: str, start: date, end: date) -> list[Any]:
+    """The closed claims of the region and period: id, number, institution, amount."""
+    return list(session.execute(
+        select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen)
+        .join(Person, Person.id == Claim.person_id)
+        .outerjoin(ReviewCase, ReviewCase.claim_id == Claim.id)
+        .where(
+            within(Person.region_code, region),
+            Claim.end_date >= start, Claim.end_date <= end,
+            Claim.id.in_(settled_claims()),
+            or_(ReviewCase.id.is_(None), ReviewCase.state == CaseState.CLOSED),
+        )
+        .order_by(Claim.id)
+    ).all())  # fmt: skip
+
+
+def draw_spot_check(
+    session: Session, *, region: str, start: date, end: date, seed: int, by: str,
+    params: ReviewParams | None = None,
+) -> SpotCheck:  # fmt: skip
+    """Draw and store a spot check's sample."""
+    params = params or default_params()
+    if end < start:
+        raise ReviewError("period_invalid", "the period ends before it starts")
+    rows = population(session, region, start, end)
+    if not rows:
+        raise ReviewError("population_empty", "no closed claims in this region and period")
+    risk = claim_risk(session, region, range(start.year, end.year + 1), params.sampling)
+    candidates = [Candidate(cid, risk.score(no, code), amount) for cid, no, code, amount in rows]
+    strata: dict[str, dict[str, Any]] = {
+        s.id: {"claims": 0, "amount_fen": 0, "by_institution": defaultdict(int)}
+        for s in params.sampling.strata
+    }
+    for (_cid, _no, code, amount), c in zip(rows, candidates, strict=True):
+        part = strata[stratum_of(c.score, params.sampling)]
+        part["claims"] += 1
+        part["amount_fen"] += amount
+        part["by_institution"][code] += amount
+    for part in strata.values():
+        part["by_institution"] = dict(part["by_institution"])
+    check = SpotCheck(region_code=region, period_from=start, period_to=end, params_id=params.id,
+                      seed=seed, drawn_by=by, drawn_at=deductions.now(), strata=strata)  # fmt: skip
+    session.add(check)
+    session.flush()
+    amount = {cid: amt for cid, _no, _code, amt in rows}
+    sample = draw(candidates, params.sampling, seed)
+    session.add_all(
+        SpotCheckClaim(spot_check_id=check.id, claim_id=d.claim_id, stratum=d.stratum,
+                       by_random_share=d.by_random_share, amount_fen=amount[d.claim_id])
+        for d in sample
+    )  # fmt: skip
+    session.flush()
+    audit.record(session, username=by, action="spot_check.draw", target="spot_check",
+                 target_id=str(check.id),
+                 detail={"region": region, "from": start.isoformat(), "to": end.isoformat(),
+                         "seed": seed, "population": len(rows), "sample": len(sample)})  # fmt: skip
+    return check
+
+
+def sample(session: Session, spot_check_id: int) -> list[SpotCheckClaim]:
+    return list(session.scalars(
+        select(SpotCheckClaim).where(SpotCheckClaim.spot_check_id == spot_check_id)
+        .order_by(SpotCheckClaim.id)
+    ))  # fmt: skip
+
+
+def record_finding(session: Session, sampled_id: int, *, found_fen: int, by: str
+                   ) -> SpotCheckClaim:  # fmt: skip
+    """What the inspectors found wrong in a sampled claim (0: nothing)."""
+    row = session.get(SpotCheckClaim, sampled_id)
+    if row is None:
+        raise ReviewError("sampled_unknown", f"no sampled claim {sampled_id}", status=404)
+    check = session.get(SpotCheck, row.spot_check_id)
+    assert check is not None
+    if check.recovered_at is not None:
+        raise ReviewError("spot_check_booked", "the spot check's recovery is booked", status=409)
+    if not 0 <= found_fen <= row.amount_fen:
+        raise ReviewError("found_out_of_range",
+                          f"the amount found is 0 to the claim's {row.amount_fen} fen")  # fmt: skip
+    row.found_fen = found_fen
+    row.checked_by = by
+    session.flush()
+    audit.record(session, username=by, action="spot_check.finding", target="spot_check_claim",
+                 target_id=str(sampled_id), detail={"found_fen": found_fen})  # fmt: skip
+    return row
+
+
+def _population(check: SpotCheck) -> dict[str, Population]:
+    return {s: Population(int(p["claims"]), int(p["amount_fen"])) for s, p in check.strata.items()}
+
+
+def extrapolation(session: Session, spot_check_id: int, params: ReviewParams | None = None
+                  ) -> Extrapolation:  # fmt: skip
+    """The ratio estimate from the claims checked so far."""
+    params = params or default_params()
+    check = session.get(SpotCheck, spot_check_id)
+    if check is None:
+        raise ReviewError("spot_check_unknown", f"no spot check {spot_check_id}", status=404)
+    checked = [Checked(r.stratum, r.amount_fen, r.found_fen)
+               for r in sample(session, spot_check_id) if r.found_fen is not None]  # fmt: skip
+    return extrapolate(_population(check), checked, params.sampling.confidence.value / 100)
+
+
+def book(session: Session, spot_check_id: int, *, by: str) -> int:
+    """Append the spot check's recovery to the deduction ledger (once); the total booked."""
+    check = session.get(SpotCheck, spot_check_id, with_for_update=True)
+    if check is None:
+        raise ReviewError("spot_check_unknown", f"no spot check {spot_check_id}", status=404)
+    if check.recovered_at is not None:
+        raise ReviewError("spot_check_booked", "the spot check's recovery is booked", status=409)
+    rows = sample(session, spot_check_id)
+    if any(r.found_fen is None for r in rows):
+        raise ReviewError("spot_check_incomplete", "some sampled claims are not checked yet",
+                          status=409)  # fmt: skip
+    claims = {c.id: c for c in session.scalars(
+        select(Claim).where(Claim.id.in_([r.claim_id for r in rows])))}  # fmt: skip
+    booked = 0
+    sampled_by_inst: dict[tuple[str, str], int] = defaultdict(int)
+    for r in rows:
+        claim = claims[r.claim_id]
+        sampled_by_inst[(r.stratum, claim.institution_code)] += r.amount_fen
+        if r.found_fen:
+            deductions.append(
+                session, kind=DeductionKind.SPOT_CHECK, institution_code=claim.institution_code,
+                amount_fen=r.found_fen, reason=f"spot check {check.id}: found on the claim",
+                decided_by=by, claim_id=claim.id, spot_check_id=check.id,
+            )  # fmt: skip
+            booked += r.found_fen
+    for stratum, part in check.strata.items():
+        mine = [r for r in rows if r.stratum == stratum]
+        sx = sum(r.amount_fen for r in mine)
+        if not sx:
+            continue
+        ratio = Fraction(sum(r.found_fen or 0 for r in mine), sx)
+        for code, amount in sorted(part["by_institution"].items()):
+            share = half_up(ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0)))
+            if share:
+                deductions.append(
+                    session, kind=DeductionKind.SPOT_CHECK, institution_code=code,
+                    amount_fen=share, decided_by=by, spot_check_id=check.id,
+                    reason=f"spot check {check.id}: stratum {stratum} extrapolated",
+                )  # fmt: skip
+                booked += share
+    check.recovered_at = deductions.now()
+    session.flush()
+    audit.record(session, username=by, action="spot_check.book", target="spot_check",
+                 target_id=str(check.id), detail={"booked_fen": booked})  # fmt: skip
+    return booked

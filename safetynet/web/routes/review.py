@@ -1,0 +1,277 @@
+"""Claim-review pages: the queue (township/county reviewers, ordered by risk), one case with
+its lines and the decisions on them, the institution's self-check and appeal, the daily bill
+(一日清单) as a page and a PDF, and call-backs. Thin over :mod:`safetynet.review`.
+
+A user bound to an institution (its medical-insurance office) sees that institution's cases
+and may self-check, appeal or accept; any other holder of ``review.claims`` reviews the cases
+of claims of persons in their region. Every decision goes to the audit log (by the service);
+every page read is recorded too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.exports.pdf import write_pdf
+from safetynet.money import MoneyError, to_fen
+from safetynet.review import callbacks, cases, queue
+from safetynet.review.codes import CaseState
+from safetynet.review.errors import ReviewError
+from safetynet.review.tables import daily_bill_table
+from safetynet.review.texts import DECISIONS, ERRORS, FLAGGED, FLAGS, REFUSED, STATES
+from safetynet.security import audit
+from safetynet.security.roles import Permission
+from safetynet.security.scope import within
+from safetynet.store.models import Claim, Person, ReviewCase
+from safetynet.store.models.security import User
+from safetynet.web.auditing import record_read
+from safetynet.web.db import get_db, release, write_session
+from safetynet.web.downloads import file_download
+from safetynet.web.errors import WebError
+from safetynet.web.security import check_csrf, require
+from safetynet.web.templating import gettext_for, locale_of, render
+
+router = APIRouter()
+NAMES = {"states": STATES, "decisions": DECISIONS, "flags": FLAGS, "errors": ERRORS,
+         "refused": REFUSED, "flagged": FLAGGED}  # fmt: skip
+REVIEW = require(Permission.REVIEW_CLAIMS)
+
+
+def office(user: User) -> bool:
+    """The user is an institution's medical-insurance office (not a reviewer)."""
+    return user.institution_code is not None
+
+
+def case_for(db: Session, user: User, case_id: int) -> ReviewCase:
+    found = queue.case_in_scope(db, case_id, user.region_code, user.institution_code)
+    if found is None:
+        raise WebError(404, "case_unknown", f"no review case {case_id} in your scope")
+    return found
+
+
+def fen_of(value: str, field: str) -> int:
+    try:
+        return to_fen(value)
+    except MoneyError:
+        raise WebError(422, "amount_invalid", f"{field}: not an amount", field=field) from None
+
+
+def day_of(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value.strip()) if value.strip() else date.today()
+    except ValueError:
+        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
+
+
+@router.get("/review", include_in_schema=False)
+def queue_page(
+    request: Request,
+    show: str = "open",
+    mine: bool = False,
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The queue: open cases, flagged ones first, then by risk score; or every case."""
+    states = queue.OPEN_STATES if show == "open" else tuple(CaseState)
+    rows = queue.queue(db, region=user.region_code, institution_code=user.institution_code,
+                       states=states, assigned_to=user.username if mine else None)  # fmt: skip
+    record_read(request, db, user, target="review_case", detail={"show": show, "rows": len(rows)})
+    return render(request, "review_queue.html", {
+        "rows": rows, "show": show, "mine": mine, "names": NAMES, "office": office(user),
+        "year": date.today().year - 1, "error": request.query_params.get("error"),
+        "opened": request.query_params.get("opened"),
+    })  # fmt: skip
+
+
+@router.post("/review/open", include_in_schema=False)
+def open_cases(
+    request: Request,
+    year: int = Form(...),
+    limit: int = Form(200),
+    csrf_token: str = Form(""),
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Open cases for the region's settled claims of a year, riskiest first."""
+    check_csrf(request, csrf_token)
+    if office(user):
+        raise WebError(403, "forbidden", "an institution's office does not open cases")
+    release(db)
+    with write_session(request) as wdb:
+        n = queue.open_for_year(wdb, user.region_code, year, limit=max(1, min(limit, 5000)))
+        audit.record(wdb, username=user.username, action="review.open", target="review_case",
+                     detail={"year": year, "opened": n})  # fmt: skip
+    return RedirectResponse(f"/review?opened={n}", status_code=303)
+
+
+def _case_page(request: Request, db: Session, user: User, case: ReviewCase,
+               error: ReviewError | None = None) -> Response:  # fmt: skip
+    view = queue.case_view(db, case)
+    return render(request, "review_case.html", {
+        "v": view, "c": view.case, "names": NAMES, "office": office(user),
+        "error": error.code if error else request.query_params.get("error"),
+        "today": date.today().isoformat(), "open_states": [s.value for s in queue.OPEN_STATES],
+    }, status=error.status if error else 200)  # fmt: skip
+
+
+@router.get("/review/cases/{case_id}", include_in_schema=False)
+def case_page(
+    request: Request,
+    case_id: int,
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    case = case_for(db, user, case_id)
+    record_read(request, db, user, target="review_case", target_id=str(case_id))
+    return _case_page(request, db, user, case)
+
+
+def _act(request: Request, db: Session, user: User, case_id: int, act) -> Response:  # type: ignore[no-untyped-def]
+    """Run ``act(write_session)``; back to the case, or the case with the refusal (its
+    status: 409 when someone else changed it first)."""
+    release(db)
+    try:
+        with write_session(request) as wdb:
+            act(wdb)
+    except ReviewError as exc:
+        case = case_for(db, user, case_id)
+        db.refresh(case)
+        return _case_page(request, db, user, case, exc)
+    return RedirectResponse(f"/review/cases/{case_id}", status_code=303)
+
+
+@router.post("/review/cases/{case_id}/lines/{line_id}", include_in_schema=False)
+def decide(
+    request: Request,
+    case_id: int,
+    line_id: int,
+    decision: str = Form(...),
+    version: int = Form(...),
+    deduct: str = Form(""),
+    reason: str = Form(""),
+    rule: str = Form(""),
+    article: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """A reviewer's decision on a line (approve, adjust by an amount in yuan, reject)."""
+    check_csrf(request, csrf_token)
+    case = case_for(db, user, case_id)
+    if office(user):
+        raise WebError(403, "forbidden", "an institution's office does not decide lines")
+    if line_id not in {line.id for line in cases.lines(db, case.id)}:
+        raise WebError(404, "line_unknown", f"no line {line_id} in case {case_id}")
+    deduct_fen = fen_of(deduct, "deduct") if deduct.strip() else None
+    number = int(article) if article.strip().isdigit() else None
+    return _act(request, db, user, case_id, lambda w: cases.decide_line(
+        w, line_id, decision=decision, by=user.username, version=version, deduct_fen=deduct_fen,
+        reason=reason[:500], rule_id=rule.strip()[:64] or None, article=number))  # fmt: skip
+
+
+@router.post("/review/cases/{case_id}/{step}", include_in_schema=False)
+def case_step(
+    request: Request,
+    case_id: int,
+    step: str,
+    note: str = Form(""),
+    reviewer: str = Form(""),
+    on: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """self-check, appeal, accept (the office); finish, close, assign (reviewers)."""
+    check_csrf(request, csrf_token)
+    case_for(db, user, case_id)
+    by, today = user.username, day_of(on, "on")
+    steps = {
+        "self-check": (True, lambda w: cases.self_check(w, case_id, by=by, note=note[:500])),
+        "appeal": (True, lambda w: cases.appeal(w, case_id, by=by, reason=note[:500],
+                                                today=today)),
+        "accept": (True, lambda w: cases.close(w, case_id, by=by, today=today, accepted=True)),
+        "finish": (False, lambda w: cases.finish(w, case_id, by=by, today=today)),
+        "close": (False, lambda w: cases.close(w, case_id, by=by, today=today)),
+        "assign": (False, lambda w: cases.assign(w, case_id, reviewer=reviewer.strip() or None,
+                                                 by=by)),
+    }  # fmt: skip
+    if step not in steps:
+        raise WebError(404, "not_found", f"no step {step}")
+    for_office, act = steps[step]
+    if for_office != office(user):
+        raise WebError(403, "forbidden", f"your role does not {step} a case")
+    return _act(request, db, user, case_id, act)
+
+
+@router.get("/review/cases/{case_id}/daily-bill", include_in_schema=False)
+def daily_bill_page(
+    request: Request,
+    case_id: int,
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The daily bill (一日清单) of the case's claim: each day's items and total."""
+    case = case_for(db, user, case_id)
+    claim = db.get(Claim, case.claim_id)
+    assert claim is not None
+    days = queue.daily_bill(db, claim)
+    record_read(request, db, user, target="daily_bill", target_id=claim.claim_no)
+    return render(request, "review_daily_bill.html", {"c": case, "claim": claim, "days": days})
+
+
+@router.get("/review/cases/{case_id}/daily-bill.pdf", include_in_schema=False)
+def daily_bill_pdf(
+    request: Request,
+    case_id: int,
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    case = case_for(db, user, case_id)
+    claim = db.get(Claim, case.claim_id)
+    assert claim is not None
+    _ = gettext_for(request)
+    table = daily_bill_table(queue.daily_bill(db, claim), locale_of(request))
+    period = f"{claim.claim_no} · {claim.institution_code} · {claim.start_date} – {claim.end_date}"
+    body = write_pdf(_("Daily bill"), [table], subtitle=period)
+    return file_download(request, db, user, body, ext="pdf", stem=f"daily-bill-{claim.claim_no}",
+                         target="daily_bill", target_id=claim.claim_no)  # fmt: skip
+
+
+@router.post("/review/callbacks", include_in_schema=False)
+def callback(
+    request: Request,
+    claim_no: str = Form(...),
+    care_received: str = Form(""),
+    drugs_received: str = Form(""),
+    paid: str = Form(...),
+    on: str = Form(""),
+    note: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(REVIEW),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Record a call-back to a discharged patient of the region (township reviewers)."""
+    check_csrf(request, csrf_token)
+    if office(user):
+        raise WebError(403, "forbidden", "an institution's office does not call patients back")
+    claim_id = db.scalar(
+        select(Claim.id).join(Person, Person.id == Claim.person_id)
+        .where(Claim.claim_no == claim_no.strip(), within(Person.region_code, user.region_code))
+    )  # fmt: skip
+    if claim_id is None:
+        return RedirectResponse("/review?error=claim_unknown", status_code=303)
+    paid_fen, day = fen_of(paid, "paid"), day_of(on, "on")
+    release(db)
+    try:
+        with write_session(request) as wdb:
+            callbacks.record(wdb, claim_id, care_received=care_received == "yes",
+                             drugs_received=drugs_received == "yes", paid_fen=paid_fen,
+                             by=user.username, on=day, note=note[:200] or None)  # fmt: skip
+    except ReviewError as exc:
+        return RedirectResponse(f"/review?error={exc.code}", status_code=303)
+    return RedirectResponse("/review", status_code=303)

@@ -1,0 +1,161 @@
+"""Sanction cases (fine multiples within the article's range, recovered and outstanding) and
+suspensions refused at settlement (both databases)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from safetynet.review import sanctions
+from safetynet.review.errors import ReviewError
+from safetynet.settlement.errors import SettlementError
+from safetynet.settlement.service import preview, submit
+from safetynet.store.db import session_scope
+from safetynet.store.models import Person, Settlement
+from tests.review.conftest import settle
+from tests.settlement.conftest import County
+from tests.settlement.helpers import inpatient
+
+TODAY = date(2017, 5, 2)
+
+
+def test_a_case_with_a_fine_recovered_in_parts(db_engine: Engine, county: County) -> None:
+    with session_scope(db_engine) as s:
+        case = sanctions.open_case(
+            s, article=38, finding="bed days billed twice", loss_fen=123_45,
+            fine_multiple="1.5", by="inspector", today=TODAY, institution_code="H-COUNTY",
+        )  # fmt: skip
+        assert case.fine_fen == 185_18  # 12,345 × 1.5 = 18,517.5 fen, half up
+        assert case.fine_multiple_pct == 150
+        sanctions.record_recovery(s, case.id, amount_fen=100_00, by="inspector",
+                                  received_on=TODAY)  # fmt: skip
+        [row] = sanctions.case_rows(s)
+        assert (row.assessed_fen, row.recovered_fen, row.outstanding_fen) == (
+            308_63, 100_00, 208_63)  # fmt: skip
+        with pytest.raises(ReviewError) as too_much:
+            sanctions.record_recovery(s, case.id, amount_fen=208_64, by="inspector",
+                                      received_on=TODAY)  # fmt: skip
+        assert too_much.value.code == "recovery_exceeds"
+        sanctions.record_recovery(s, case.id, amount_fen=208_63, by="inspector",
+                                  received_on=TODAY)  # fmt: skip
+        [row] = sanctions.case_rows(s, "H-COUNTY")
+        assert (row.outstanding_fen, row.state) == (0, "settled")
+
+
+@pytest.mark.parametrize(
+    ("article", "multiple", "ok"),
+    [(38, "1", True), (38, "2", True), (38, "2.01", False), (38, "0.9", False),
+     (40, "1.5", False), (40, "2", True), (40, "5", True), (40, "5.5", False)],
+)  # fmt: skip
+def test_the_fine_multiple_is_within_the_article(
+    db_engine: Engine, county: County, article: int, multiple: str, ok: bool
+) -> None:
+    with session_scope(db_engine) as s:
+
+        def open_() -> object:
+            return sanctions.open_case(
+                s, article=article, finding="x", loss_fen=1000, fine_multiple=multiple,
+                by="inspector", today=TODAY, institution_code="H-COUNTY",
+            )  # fmt: skip
+
+        if ok:
+            assert open_() is not None
+        else:
+            with pytest.raises(ReviewError) as refused:
+                open_()
+            assert refused.value.code == "fine_multiple_out_of_range"
+
+
+def test_suspension_months_follow_the_article(db_engine: Engine, county: County) -> None:
+    with session_scope(db_engine) as s:
+        person = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        for months, code in ((2, "suspension_out_of_range"), (13, "suspension_out_of_range")):
+            with pytest.raises(ReviewError) as refused:
+                sanctions.suspend_person(
+                    s,
+                    person_id=person,
+                    article=41,
+                    months=months,
+                    valid_from=TODAY,
+                    reason="lent the card",
+                    by="i",
+                )
+            assert refused.value.code == code
+        with pytest.raises(ReviewError) as refused:
+            sanctions.suspend_department(
+                s, institution_code="H-COUNTY", department="骨科", claim_kinds=["inpatient"],
+                article=38, months=5, valid_from=TODAY, reason="ghost beds", by="i",
+            )  # fmt: skip
+        assert refused.value.code == "suspension_out_of_range"
+        row = sanctions.suspend_person(
+            s,
+            person_id=person,
+            article=41,
+            months=3,
+            valid_from=date(2017, 11, 30),
+            reason="x",
+            by="i",
+        )
+        assert row.valid_to == date(2018, 2, 28)  # three months on, the month's last day
+    assert sanctions.add_months(date(2017, 1, 31), 1) == date(2017, 2, 28)
+    assert sanctions.add_months(date(2017, 12, 15), 12) == date(2018, 12, 15)
+
+
+def _count(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(Settlement)) or 0
+
+
+def test_a_suspended_person_is_refused_with_the_reason_and_end_date(
+    db_engine: Engine, county: County
+) -> None:
+    with session_scope(db_engine) as s:
+        person = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        sanctions.suspend_person(
+            s,
+            person_id=person,
+            article=41,
+            months=3,
+            valid_from=date(2017, 3, 1),
+            reason="出借医保卡",
+            by="i",
+        )
+    before = _count(db_engine)
+    for call in ("preview", "submit"):
+        with pytest.raises(SettlementError) as refused, session_scope(db_engine) as s:
+            sub = inpatient(county.ordinary_id, date(2017, 4, 10))
+            if call == "preview":
+                preview(s, sub)
+            else:
+                submit(s, sub, user="clerk")
+        assert refused.value.code == "person_suspended" and refused.value.status == 403
+        assert "through 2017-05-31" in refused.value.message
+        assert "art. 41" in refused.value.message and "出借医保卡" in refused.value.message
+    assert _count(db_engine) == before
+    # before the suspension, after it, and another person: settled
+    settle(db_engine, county.ordinary_id, date(2017, 2, 20))
+    settle(db_engine, county.ordinary_id, date(2017, 6, 1))
+    settle(db_engine, county.poor_id, date(2017, 4, 10))
+
+
+def test_a_suspended_department_refuses_its_kinds_at_its_institution(
+    db_engine: Engine, county: County
+) -> None:
+    with session_scope(db_engine) as s:
+        sanctions.suspend_department(
+            s, institution_code="H-COUNTY", department="住院部", claim_kinds=["inpatient"],
+            article=38, months=6, valid_from=date(2017, 3, 1), reason="挂床住院", by="i",
+            params=None,
+        )  # fmt: skip
+    with pytest.raises(SettlementError) as refused, session_scope(db_engine) as s:
+        preview(s, inpatient(county.poor_id, date(2017, 3, 5)))
+    assert refused.value.code == "department_suspended"
+    assert "住院部" in refused.value.message and "through 2017-08-31" in refused.value.message
+    # the same institution's outpatient claims go through
+    with session_scope(db_engine) as s:
+        view = preview(s, inpatient(county.poor_id, date(2017, 3, 5), kind="outpatient"))
+        assert view.total_fen > 0
