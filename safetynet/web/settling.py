@@ -1,4 +1,5 @@
-"""The settlement call shared by the JSON API and FHIR: the busiest call of the system.
+"""The settlement call shared by the JSON API, FHIR and the window: the busiest call of the
+system.
 
 A request is queued on its server process's settlement writer (:mod:`safetynet.web.writer`)
 and answered when the transaction that recorded it commits. The writer settles every
@@ -44,6 +45,7 @@ class SettleJob:
     channel: str
     idempotency_key: str | None
     detail: dict[str, Any]
+    audit_replays: bool = False  # a replay is audited too (detail "replayed": true)
 
 
 def settle_request(
@@ -53,16 +55,18 @@ def settle_request(
     channel: str,
     idempotency_key: str | None,
     detail: dict[str, Any],
+    audit_replays: bool = False,
 ) -> tuple[SettlementView, PersonFacts]:
     """Log in, check, settle, record and audit ``sub``; the settlement and its person.
 
-    ``channel`` ("api", "fhir") scopes the client's idempotency key, with the username: a
+    ``channel`` ("api", "fhir", "web") scopes the client's idempotency key, with the username: a
     retry through the same channel by the same user answers the first settlement.
-    ``detail``: what the audit entry says besides the settlement id. Runs in a worker
-    thread, which waits for the writer's commit."""
+    ``detail``: what the audit entry says besides the settlement id; ``audit_replays``: an
+    answered retry is audited too (the window's clerk clicked twice), its detail saying
+    ``"replayed": true``. Runs in a worker thread, which waits for the writer's commit."""
     if not remembered(request):
         _log_in(request)
-    job = SettleJob(request, sub, channel, idempotency_key, detail)
+    job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
     result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
     return result
 
@@ -178,10 +182,12 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
                 outcomes[i] = outcome
                 continue
             outcomes[i] = (outcome, person)
-            if not outcome.replayed:
-                entries.append({"username": user.username, "action": "settle",
-                                "target": "settlement", "target_id": str(outcome.settlement_id),
-                                "client": client_of(jobs[i].request),
-                                "detail": jobs[i].detail})  # fmt: skip
+            job = jobs[i]
+            if outcome.replayed and not job.audit_replays:
+                continue
+            detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail
+            entries.append({"username": user.username, "action": "settle",
+                            "target": "settlement", "target_id": str(outcome.settlement_id),
+                            "client": client_of(job.request), "detail": detail})  # fmt: skip
         audit.record_many(db, entries)
     return outcomes
