@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -158,10 +160,12 @@ def _rss_mb(processes: Processes) -> float:
 
 def _database_processes(url: str) -> Processes:
     """The PostgreSQL server of ``url`` when it runs on this machine: the postmaster that
-    listens on the URL's port and its backends (other clusters on the machine, and other
-    databases' work, are left out where the listening process can be seen; otherwise every
-    ``postgres`` process)."""
-    port = urlsplit(url.replace("+psycopg", "")).port or 5432
+    listens on the URL's port, its auxiliary processes (WAL writer, checkpointer, ...) and
+    the backends connected to the URL's database — the backends of other databases on the
+    same server (other work on a shared machine) are left out. Where the listening process
+    cannot be seen: every ``postgres`` process."""
+    parts = urlsplit(url.replace("+psycopg", ""))
+    port, database = parts.port or 5432, parts.path.lstrip("/")
     postmaster = None
     try:
         for c in psutil.net_connections(kind="tcp"):
@@ -172,7 +176,26 @@ def _database_processes(url: str) -> Processes:
         postmaster = None
     if postmaster is None:
         return lambda: [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-    return lambda: [postmaster, *postmaster.children()]
+    server = postmaster
+
+    def ours(p: psutil.Process) -> bool:
+        try:
+            return _serves(" ".join(p.cmdline()), database)
+        except psutil.Error:
+            return False
+
+    return lambda: [server, *(p for p in server.children() if ours(p))]
+
+
+_BACKEND = re.compile(r"postgres: (?:[^:]+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])")
+
+
+def _serves(title: str, database: str) -> bool:
+    """Whether a PostgreSQL process (by its title, ``postgres: 15/main: user db host(port)
+    state`` for a client's backend) works for ``database``: its backends, and every
+    auxiliary process."""
+    backend = _BACKEND.match(title)
+    return backend is None or backend.group(2) == database
 
 
 async def _drive(
@@ -270,9 +293,16 @@ def run_load(
             before.update({k: _cpu_by_pid(v) for k, v in groups.items()})
             sample.start()
 
-        latencies, errors, elapsed = asyncio.run(
-            _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
-        )
+        # the load generator's own heap (the county it built) frozen, as the server's is:
+        # a full collection of it would stop the clients mid-request and count as latency
+        gc.collect()
+        gc.freeze()
+        try:
+            latencies, errors, elapsed = asyncio.run(
+                _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
+            )
+        finally:
+            gc.unfreeze()
         spent = {k: _cpu_spent(before[k], v) for k, v in groups.items()}
         sample.join()
         rss = (rss_start[0], _rss_mb(server))
