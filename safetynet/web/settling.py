@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -46,6 +47,9 @@ class SettleJob:
     idempotency_key: str | None
     detail: dict[str, Any]
     audit_replays: bool = False  # a replay is audited too (detail "replayed": true)
+    queued: float = field(default_factory=time.perf_counter)
+    # filled by the writer: ms waited in the queue, ms of the batch (commit included), size
+    timing: dict[str, float] = field(default_factory=dict)
 
 
 def settle_request(
@@ -68,6 +72,7 @@ def settle_request(
         _log_in(request)
     job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
     result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
+    request.state.settle_timing = job.timing
     return result
 
 
@@ -87,7 +92,21 @@ async def settle_request_async(
     result: tuple[SettlementView, PersonFacts] = await asyncio.wrap_future(
         writer_of(request.app).put(job)
     )
+    request.state.settle_timing = job.timing
     return result
+
+
+def server_timing(request: Request) -> str:
+    """A ``Server-Timing`` header value for a request settled by the writer: how long it
+    waited in the writer's queue, and how long its batch took (settling, writing and the
+    commit) with the number of claims in it; empty when it was not settled."""
+    t: dict[str, float] = getattr(request.state, "settle_timing", None) or {}
+    if not t:
+        return ""
+    return (
+        f"writer-queue;dur={t['queue']:.2f}, "
+        f'writer-batch;dur={t["batch"]:.2f};desc="{int(t["size"])} claims"'
+    )
 
 
 def _log_in(request: Request) -> None:
@@ -156,6 +175,7 @@ def _number(sub: ClaimSubmission) -> str | None:
 def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
     """Admit, settle, record and audit a batch of requests in one transaction; per job its
     (settlement, person), or the refusal of that job alone."""
+    began = time.perf_counter()
     outcomes: list[Outcome] = [None] * len(jobs)
     with app_write_session(app) as db:
         numbers = [_number(job.sub) for job in jobs]
@@ -190,4 +210,8 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
                             "target": "settlement", "target_id": str(outcome.settlement_id),
                             "client": client_of(job.request), "detail": detail})  # fmt: skip
         audit.record_many(db, entries)
+    ended = time.perf_counter()  # committed
+    for job in jobs:
+        job.timing.update(queue=(began - job.queued) * 1000, batch=(ended - began) * 1000,
+                          size=len(jobs))  # fmt: skip
     return outcomes
