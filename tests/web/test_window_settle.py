@@ -1,6 +1,8 @@
-"""The window's confirm goes through the shared settle path (the settlement writer), over
-HTTP against a real server: one settlement per client key however often the clerk clicks
-(also at the same instant), an audit entry per click, the refusals' pages and status."""
+"""The shared settle path (the settlement writer) over HTTP against a real server.
+
+The window's confirm goes through it: one settlement per client key however often the clerk
+clicks (also at the same instant), an audit entry per click, the refusals' pages and status.
+The API's answer says in its Server-Timing how long the claim waited and its batch took."""
 
 from __future__ import annotations
 
@@ -167,3 +169,25 @@ def test_a_refused_confirm_writes_and_audits_nothing(
     with session_scope(web_engine) as s:
         settled = select(func.count()).select_from(AuditEvent)
         assert s.scalar(settled.where(AuditEvent.action == "settle", AuditEvent.id > last)) == 0
+
+
+def test_the_api_answer_times_the_wait_for_the_writer_and_the_batch(
+    url, sample_person, hospital
+) -> None:
+    from safetynet.benchmarks.api_load import server_parts
+    from tests.web.conftest import inpatient_claim
+
+    auth = ("bureau", DEMO_PASSWORD)
+    with httpx.Client(base_url=url, auth=auth, timeout=60) as client:
+        claim = inpatient_claim(sample_person.resident_id, hospital, "2017-12-26")
+        r = client.post("/api/claims", json=claim, headers={"idempotency-key": "timing-1"})
+        assert r.status_code == 201, r.text
+        parts = server_parts(r.headers.get("server-timing"))
+        assert parts is not None, r.headers.get("server-timing")
+        queue, batch, claims = parts
+        assert queue >= 0 and batch > 0 and claims >= 1
+        elapsed_ms = r.elapsed.total_seconds() * 1000
+        assert queue + batch <= elapsed_ms + 1  # parts of what the client waited
+        refused = client.post("/api/claims", json={**claim, "institution_code": "NOPE"})
+        assert refused.status_code >= 400
+        assert "server-timing" not in refused.headers  # an error answer carries none
