@@ -8,14 +8,18 @@ millisecond of CPU a request: it must not eat the cores it measures), and the CP
 server, the database and the load generator spend per settlement is reported beside the
 rate: on a machine of two cores their sum is what bounds it. The server's resident memory
 is reported at the start and at the end of the run (a soak run of ten minutes shows whether
-it grows), and every answer other than 201 is counted by status.
+it grows), and every answer other than 201 is counted by status. Each answer's
+``Server-Timing`` splits its latency into the wait for the settlement writer, the writer's
+batch, and the rest (HTTP, the event loop, the load generator), each with its percentiles.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import gc
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -50,6 +54,11 @@ class LoadResult:
     cpu_ms: dict[str, float]  # CPU time per request: "server", "database", "load generator"
     rss_mb: tuple[float, float] = (0.0, 0.0)  # the server processes' memory (MB), start, end
     statuses: dict[int, int] = field(default_factory=dict)  # answers other than 201 by status
+    # latency (ms) by part, from the answers' Server-Timing: the wait in the settlement
+    # writer's queue, its batch (settle, write, commit), and the rest (HTTP, the event loop,
+    # the log-in, and the load generator itself), one value per settled claim
+    parts_ms: dict[str, np.ndarray] = field(default_factory=dict)
+    batch_claims: float = 0.0  # mean claims per writer batch, as the answers saw it
 
     @property
     def per_second(self) -> float:
@@ -57,6 +66,22 @@ class LoadResult:
 
     def percentile(self, q: float) -> float:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms.size else 0.0
+
+    def part_percentile(self, part: str, q: float) -> float:
+        values = self.parts_ms.get(part)
+        return float(np.percentile(values, q)) if values is not None and values.size else 0.0
+
+
+_TIMING = re.compile(r'writer-queue;dur=([\d.]+), writer-batch;dur=([\d.]+);desc="(\d+) claims"')
+
+
+def server_parts(header: str | None) -> tuple[float, float, int] | None:
+    """(ms in the writer's queue, ms of its batch, claims in the batch) from an answer's
+    ``Server-Timing`` header; None without one."""
+    found = _TIMING.search(header or "")
+    if found is None:
+        return None
+    return float(found.group(1)), float(found.group(2)), int(found.group(3))
 
 
 def prepare(url: str, persons: int) -> tuple[list[str], str]:
@@ -158,10 +183,12 @@ def _rss_mb(processes: Processes) -> float:
 
 def _database_processes(url: str) -> Processes:
     """The PostgreSQL server of ``url`` when it runs on this machine: the postmaster that
-    listens on the URL's port and its backends (other clusters on the machine, and other
-    databases' work, are left out where the listening process can be seen; otherwise every
-    ``postgres`` process)."""
-    port = urlsplit(url.replace("+psycopg", "")).port or 5432
+    listens on the URL's port, its auxiliary processes (WAL writer, checkpointer, ...) and
+    the backends connected to the URL's database — the backends of other databases on the
+    same server (other work on a shared machine) are left out. Where the listening process
+    cannot be seen: every ``postgres`` process."""
+    parts = urlsplit(url.replace("+psycopg", ""))
+    port, database = parts.port or 5432, parts.path.lstrip("/")
     postmaster = None
     try:
         for c in psutil.net_connections(kind="tcp"):
@@ -172,7 +199,26 @@ def _database_processes(url: str) -> Processes:
         postmaster = None
     if postmaster is None:
         return lambda: [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
-    return lambda: [postmaster, *postmaster.children()]
+    server = postmaster
+
+    def ours(p: psutil.Process) -> bool:
+        try:
+            return _serves(" ".join(p.cmdline()), database)
+        except psutil.Error:
+            return False
+
+    return lambda: [server, *(p for p in server.children() if ours(p))]
+
+
+_BACKEND = re.compile(r"postgres: (?:[^:]+: )?(\S+) (\S+) (\S+\(\d+\)|\[local\])")
+
+
+def _serves(title: str, database: str) -> bool:
+    """Whether a PostgreSQL process (by its title, ``postgres: 15/main: user db host(port)
+    state`` for a client's backend) works for ``database``: its backends, and every
+    auxiliary process."""
+    backend = _BACKEND.match(title)
+    return backend is None or backend.group(2) == database
 
 
 async def _drive(
@@ -183,14 +229,16 @@ async def _drive(
     concurrency: int,
     seed: int,
     start: Callable[[], None],
-) -> tuple[list[float], dict[int, int], float]:
+) -> tuple[list[float], dict[int, int], float, list[tuple[float, float, float, int]]]:
     """Send claims for ``seconds`` after a warm-up; ``start`` is called when measuring begins.
-    Returns the latencies (ms), the answers other than 201 by status (0: no answer) and the
-    seconds measured."""
+    Returns the latencies (ms), the answers other than 201 by status (0: no answer), the
+    seconds measured and, per settled claim, (latency, writer queue, writer batch, claims in
+    the batch) from its Server-Timing."""
     token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
     headers = {"authorization": f"Basic {token}"}
     rng = np.random.default_rng(seed)
     latencies: list[float] = []
+    parts: list[tuple[float, float, float, int]] = []
     errors: dict[int, int] = {}
     timeout = aiohttp.ClientTimeout(total=30)
 
@@ -228,15 +276,18 @@ async def _drive(
                     ) as r:
                         await r.read()
                         status = r.status
+                        timing = server_parts(r.headers.get("server-timing"))
                 except (aiohttp.ClientError, TimeoutError):
-                    status = 0  # no answer: a reset connection or a timeout
+                    status, timing = 0, None  # no answer: a reset connection or a timeout
                 latencies.append((time.perf_counter() - t0) * 1000)
+                if timing is not None:
+                    parts.append((latencies[-1], *timing))
                 if status != 201:
                     errors[status] = errors.get(status, 0) + 1
                 n += 1
 
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return latencies, errors, time.perf_counter() - began
+    return latencies, errors, time.perf_counter() - began, parts
 
 
 def run_load(
@@ -270,9 +321,16 @@ def run_load(
             before.update({k: _cpu_by_pid(v) for k, v in groups.items()})
             sample.start()
 
-        latencies, errors, elapsed = asyncio.run(
-            _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
-        )
+        # the load generator's own heap (the county it built) frozen, as the server's is:
+        # a full collection of it would stop the clients mid-request and count as latency
+        gc.collect()
+        gc.freeze()
+        try:
+            latencies, errors, elapsed, parts = asyncio.run(
+                _drive(f"http://127.0.0.1:{port}", ids, hospital, seconds, concurrency, port, start)
+            )
+        finally:
+            gc.unfreeze()
         spent = {k: _cpu_spent(before[k], v) for k, v in groups.items()}
         sample.join()
         rss = (rss_start[0], _rss_mb(server))
@@ -281,7 +339,13 @@ def run_load(
         proc.wait(timeout=30)
     n = max(len(latencies), 1)
     cpu_ms = {k: v * 1000 / n for k, v in spent.items()}
+    table = np.asarray(parts, dtype=float).reshape(-1, 4)
+    by_part = {
+        "writer queue": table[:, 1],
+        "writer batch": table[:, 2],
+        "outside the writer": table[:, 0] - table[:, 1] - table[:, 2],
+    }
     return LoadResult(
         backend, len(latencies), sum(errors.values()), elapsed, np.asarray(latencies), cpu_ms,
-        rss, errors,
+        rss, errors, by_part, float(table[:, 3].mean()) if len(table) else 0.0,
     )  # fmt: skip

@@ -31,6 +31,7 @@ from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import errors
 from safetynet.web.csp import ContentSecurityPolicy
+from safetynet.web.heap import freeze_start_up_heap, thaw_heap
 from safetynet.web.hygiene import RejectNul
 from safetynet.web.i18n import LOCALES, negotiate
 from safetynet.web.settling import stop_writer
@@ -44,12 +45,15 @@ SESSION_MAX_AGE = 8 * 3600  # a working day
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At start-up, compile the policies and the settlement kernel (a few seconds once), so
     the first claim at the window is as fast as the others. A policy that does not load
-    stops the server here, not at the first patient. At shutdown, the settlement writer
-    finishes its batch."""
+    stops the server here, not at the first patient. Then the start-up heap is frozen
+    (:mod:`safetynet.web.heap`: no long collector pause under load). At shutdown, the
+    settlement writer finishes its batch."""
     await run_in_threadpool(warm_up)
     await run_in_threadpool(warm, app.state.engine)  # the bureau pages' snapshot, if any
+    freeze_start_up_heap()
     yield
     await run_in_threadpool(stop_writer, app)
+    thaw_heap()
 
 
 SECURITY_HEADERS = [

@@ -1,4 +1,5 @@
-"""The settlement call shared by the JSON API and FHIR: the busiest call of the system.
+"""The settlement call shared by the JSON API, FHIR and the window: the busiest call of the
+system.
 
 A request is queued on its server process's settlement writer (:mod:`safetynet.web.writer`)
 and answered when the transaction that recorded it commits. The writer settles every
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -44,6 +46,10 @@ class SettleJob:
     channel: str
     idempotency_key: str | None
     detail: dict[str, Any]
+    audit_replays: bool = False  # a replay is audited too (detail "replayed": true)
+    queued: float = field(default_factory=time.perf_counter)
+    # filled by the writer: ms waited in the queue, ms of the batch (commit included), size
+    timing: dict[str, float] = field(default_factory=dict)
 
 
 def settle_request(
@@ -53,17 +59,20 @@ def settle_request(
     channel: str,
     idempotency_key: str | None,
     detail: dict[str, Any],
+    audit_replays: bool = False,
 ) -> tuple[SettlementView, PersonFacts]:
     """Log in, check, settle, record and audit ``sub``; the settlement and its person.
 
-    ``channel`` ("api", "fhir") scopes the client's idempotency key, with the username: a
+    ``channel`` ("api", "fhir", "web") scopes the client's idempotency key, with the username: a
     retry through the same channel by the same user answers the first settlement.
-    ``detail``: what the audit entry says besides the settlement id. Runs in a worker
-    thread, which waits for the writer's commit."""
+    ``detail``: what the audit entry says besides the settlement id; ``audit_replays``: an
+    answered retry is audited too (the window's clerk clicked twice), its detail saying
+    ``"replayed": true``. Runs in a worker thread, which waits for the writer's commit."""
     if not remembered(request):
         _log_in(request)
-    job = SettleJob(request, sub, channel, idempotency_key, detail)
+    job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
     result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
+    request.state.settle_timing = job.timing
     return result
 
 
@@ -83,7 +92,21 @@ async def settle_request_async(
     result: tuple[SettlementView, PersonFacts] = await asyncio.wrap_future(
         writer_of(request.app).put(job)
     )
+    request.state.settle_timing = job.timing
     return result
+
+
+def server_timing(request: Request) -> str:
+    """A ``Server-Timing`` header value for a request settled by the writer: how long it
+    waited in the writer's queue, and how long its batch took (settling, writing and the
+    commit) with the number of claims in it; empty when it was not settled."""
+    t: dict[str, float] = getattr(request.state, "settle_timing", None) or {}
+    if not t:
+        return ""
+    return (
+        f"writer-queue;dur={t['queue']:.2f}, "
+        f'writer-batch;dur={t["batch"]:.2f};desc="{int(t["size"])} claims"'
+    )
 
 
 def _log_in(request: Request) -> None:
@@ -152,6 +175,7 @@ def _number(sub: ClaimSubmission) -> str | None:
 def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
     """Admit, settle, record and audit a batch of requests in one transaction; per job its
     (settlement, person), or the refusal of that job alone."""
+    began = time.perf_counter()
     outcomes: list[Outcome] = [None] * len(jobs)
     with app_write_session(app) as db:
         numbers = [_number(job.sub) for job in jobs]
@@ -178,10 +202,16 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
                 outcomes[i] = outcome
                 continue
             outcomes[i] = (outcome, person)
-            if not outcome.replayed:
-                entries.append({"username": user.username, "action": "settle",
-                                "target": "settlement", "target_id": str(outcome.settlement_id),
-                                "client": client_of(jobs[i].request),
-                                "detail": jobs[i].detail})  # fmt: skip
+            job = jobs[i]
+            if outcome.replayed and not job.audit_replays:
+                continue
+            detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail
+            entries.append({"username": user.username, "action": "settle",
+                            "target": "settlement", "target_id": str(outcome.settlement_id),
+                            "client": client_of(job.request), "detail": detail})  # fmt: skip
         audit.record_many(db, entries)
+    ended = time.perf_counter()  # committed
+    for job in jobs:
+        job.timing.update(queue=(began - job.queued) * 1000, batch=(ended - began) * 1000,
+                          size=len(jobs))  # fmt: skip
     return outcomes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safetynet.benchmarks.api_load import prepare, run_load
+from safetynet.benchmarks.api_load import prepare, run_load, server_parts
 from tests.web.server import free_port
 
 
@@ -25,6 +25,18 @@ def test_a_short_run_settles_and_reports_cpu(tmp_path: Path) -> None:
     assert result.cpu_ms["server"] > 0 and result.cpu_ms["load generator"] > 0
     assert result.rss_mb[0] > 50 and result.rss_mb[1] > 50  # a Python server's memory, in MB
     assert result.statuses == {}
+    # every settled claim's latency split by part, from the answers' Server-Timing
+    assert set(result.parts_ms) == {"writer queue", "writer batch", "outside the writer"}
+    assert all(v.size == result.requests for v in result.parts_ms.values())
+    assert 0 < result.part_percentile("writer batch", 50) <= result.percentile(50)
+    assert result.part_percentile("outside the writer", 1) >= -1  # the parts add up
+    assert 1 <= result.batch_claims <= 4  # at most the 4 clients' claims in one batch
+
+
+def test_server_timing_is_read_back() -> None:
+    header = 'writer-queue;dur=1.25, writer-batch;dur=10.50;desc="16 claims"'
+    assert server_parts(header) == (1.25, 10.5, 16)
+    assert server_parts(None) is None and server_parts("db;dur=3") is None
 
 
 def test_a_short_soak_keeps_the_server_memory_flat(tmp_path: Path) -> None:

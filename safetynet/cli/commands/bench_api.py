@@ -92,6 +92,22 @@ def bench_api(
         "this load generator (load) spent; their sum over the machine's cores bounds the rate. "
         "RSS: the server processes' resident memory two seconds into the run and at its end."
     )
+    parts = Table(
+        "backend", "part", "p50 ms", "p95 ms", "p99 ms",
+        title="Latency by part (the answers' Server-Timing)",
+    )  # fmt: skip
+    for r in results:
+        for part in r.parts_ms:
+            parts.add_row(
+                r.backend, part, *(f"{r.part_percentile(part, q):.1f}" for q in (50, 95, 99))
+            )
+    console.print(parts)
+    console.print(
+        "writer queue: waiting for the settlement writer to take the claim; writer batch: the "
+        "batch it was settled, written and committed in ("
+        + ", ".join(f"{r.backend} {r.batch_claims:.1f} claims on average" for r in results)
+        + "); outside the writer: HTTP, the event loop, the log-in and the load generator."
+    )
     for r in results:
         if r.statuses:
             answers = ", ".join(

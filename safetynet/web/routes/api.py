@@ -39,7 +39,7 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
-from safetynet.web.settling import settle_request_async
+from safetynet.web.settling import server_timing, settle_request_async
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
@@ -192,13 +192,16 @@ async def api_submit(
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again.
     ``screening``: fund supervision's warnings stored with it; a claim a ``block`` rule
-    refuses is answered 422 ``screening_blocked``, nothing written."""
+    refuses is answered 422 ``screening_blocked``, nothing written. The ``Server-Timing``
+    header says how long the claim waited for the settlement writer and how long its batch
+    took."""
     view, _ = await settle_request_async(
         request, sub, channel="api", idempotency_key=idempotency_key,
         detail={"resident_id": sub.resident_id},
     )  # fmt: skip
     if view.replayed:
         response.status_code = 200
+    response.headers["server-timing"] = server_timing(request)
     out = view.as_dict()
     out["screening"] = await run_in_threadpool(_screening, request, view.settlement_id)
     return out  # serialised by pydantic straight to JSON bytes (the return type)

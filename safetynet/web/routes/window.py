@@ -40,6 +40,7 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.api import SettlementId
 from safetynet.web.security import check_csrf, require
+from safetynet.web.settling import settle_request
 from safetynet.web.slip_data import slip_of
 from safetynet.web.templating import locale_of, render
 
@@ -246,23 +247,22 @@ def _refused(
 def settle(
     request: Request,
     form: FormClaim = Depends(_form),
-    client_key: str = Form(...),
+    client_key: str = Form(..., max_length=64),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:
+    """Confirm a previewed claim through the shared settle path (:mod:`safetynet.web.settling`):
+    checked, settled, recorded and audited in the settlement writer's transaction; the
+    preview's client key makes a second click answer the first settlement."""
     check_csrf(request, csrf_token)
     try:
         sub = _submission(form)
-        check_submission(db, user, sub)
-        release(db)
-        with write_session(request) as wdb:
-            view = service.submit(wdb, sub, user=user.username, client_key=f"web-{client_key}")
-            audit.record(
-                wdb, username=user.username, action="settle", target="settlement",
-                target_id=str(view.settlement_id),
-                detail={"resident_id": sub.resident_id, "replayed": view.replayed},
-            )  # fmt: skip
+        release(db)  # no connection held while the writer settles
+        view, _person = settle_request(
+            request, sub, channel="web", idempotency_key=client_key, audit_replays=True,
+            detail={"resident_id": sub.resident_id, "replayed": False},
+        )  # fmt: skip
     except SettlementError as exc:
         return _refused(request, db, user, form, exc)
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
