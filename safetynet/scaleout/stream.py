@@ -10,8 +10,10 @@ same as settling the file in one piece; with more than one batch they come batch
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,7 +109,16 @@ class Totals:
 
 class ResultsWriter:
     """Appends results batch by batch to a temporary file, renamed into place on success
-    (nothing is left behind when a later batch is rejected)."""
+    (nothing is left behind when a later batch is rejected).
+
+    Parquet batches are written by a background thread (pyarrow releases the GIL), so a
+    batch is written while the next one is read and settled. Dictionary encoding is asked
+    only where values repeat (not of claim numbers and person and household ids) and no
+    column statistics are kept: the documented columns and types are the same, and the
+    file is written in well under half the time.
+    """
+
+    IDS = ("claim_no", "person_id", "household_id")
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -115,6 +126,8 @@ class ResultsWriter:
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
         self._started = False
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
 
     def write(self, results: pl.DataFrame) -> None:
         if self.out.suffix == ".parquet":
@@ -122,12 +135,20 @@ class ResultsWriter:
             if self._parquet is None:
                 self._schema = table.schema
                 self._parquet = pq.ParquetWriter(
-                    self.tmp, table.schema, compression="zstd", compression_level=1
+                    self.tmp,
+                    table.schema,
+                    compression="zstd",
+                    compression_level=1,
+                    use_dictionary=[c for c in table.column_names if c not in self.IDS],
+                    write_statistics=False,
                 )
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
             else:
                 assert self._schema is not None
                 table = table.cast(self._schema)
-            self._parquet.write_table(table)
+            self._wait()
+            assert self._thread is not None
+            self._pending = self._thread.submit(self._parquet.write_table, table)
             return
         part = self.tmp.with_name(self.tmp.name + ".part")
         write_results(results, part)
@@ -136,15 +157,29 @@ class ResultsWriter:
         part.unlink()
         self._started = True
 
+    def _wait(self) -> None:
+        """Wait for the batch being written (raising what it raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+            if self._parquet is not None:
+                self._parquet.close()
+
     def commit(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
+        self._close()
         if self.tmp.exists():
             self.tmp.replace(self.out)
 
     def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
+        with contextlib.suppress(Exception):  # the error that made us abort is the one to see
+            self._close()
         self.tmp.unlink(missing_ok=True)
 
 
