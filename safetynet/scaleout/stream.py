@@ -32,9 +32,11 @@ from safetynet.claims.fileformat import (
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import check_dates, results_table, write_results
+from safetynet.engine.batch import KIND_ENUM
 from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import group_prefixes
+from safetynet.scaleout.fold import fold
 from safetynet.scaleout.partition import household_batches
 from safetynet.simulation.compare import POOR_MASK
 
@@ -67,6 +69,14 @@ def settle_batches(
     policies: list[CompiledPolicy], path: Path, batch_claims: int = DEFAULT_BATCH_CLAIMS
 ) -> Iterator[list[pl.DataFrame]]:
     """Per batch, the results under each policy (in the order given)."""
+    for keyed in _settle_keyed(policies, path, batch_claims):
+        yield [results for results, _person in keyed]
+
+
+def _settle_keyed(
+    policies: list[CompiledPolicy], path: Path, batch_claims: int
+) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
+    """Per batch, under each policy: the results and each row's dense person key."""
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
@@ -79,7 +89,7 @@ def settle_batches(
                     prepared[key] = engine_input(cf, cp)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
-            out.append(results_table(cp, prepared[key]))
+            out.append((results_table(cp, prepared[key]), prepared[key].get_column("person_key")))
         yield out
 
 
@@ -206,19 +216,35 @@ def settle_file(
     return totals
 
 
-def for_compare(results: pl.DataFrame) -> pl.DataFrame:
+def for_compare(results: pl.DataFrame, person_key: pl.Series | None = None) -> pl.DataFrame:
     """Results folded to one row per person, year, poor/not-poor and kind of claim:
     everything ``simulation.compare`` reads (spending per layer, ratios, annual
-    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison."""
+    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison.
+
+    ``person_key`` (the batch's dense person keys, one per row) groups on integers instead
+    of the id strings, in linear time (``scaleout.fold``): the same groups, several times
+    faster."""
+    sums = [c for c in results.columns if c.startswith("pay_")]
+    sums += ["out_of_pocket_fen", "total_fen", "compliant_fen"]
+    folded = fold(results, person_key, POOR_MASK, sums) if person_key is not None else None
+    if folded is not None:
+        return folded
     poor = (pl.col("status_mask") & POOR_MASK) != 0
+    person: str | pl.Expr = "person_id"
+    if person_key is not None:
+        results = results.with_columns(person_key.alias("_person"))
+        person = "_person"
     return (
         results.group_by(
-            "person_id",
+            person,
             pl.col("date").dt.year().alias("_year"),
             poor.alias("_poor"),
-            pl.col("kind").cast(pl.String),
+            pl.col("kind").cast(KIND_ENUM).alias("_kind"),
         )
-        .agg(pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum())
+        .agg(
+            *([pl.col("person_id").first()] if person_key is not None else []),
+            pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum(),
+        )
         .select(
             "person_id",
             pl.date(pl.col("_year"), 1, 1).alias("date"),
@@ -227,7 +253,7 @@ def for_compare(results: pl.DataFrame) -> pl.DataFrame:
             .otherwise(0)
             .cast(pl.Int64)
             .alias("status_mask"),
-            "kind",
+            pl.col("_kind").cast(pl.String).alias("kind"),
             pl.col("^pay_.*$"),
             "out_of_pocket_fen",
             "total_fen",
@@ -244,7 +270,7 @@ def simulate_file(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Base and reform settled in one pass over the file; both folded for ``compare``."""
     folded_base, folded_reform = [], []
-    for rb, rr in settle_batches([base, reform], path, batch_claims):
-        folded_base.append(for_compare(rb))
-        folded_reform.append(for_compare(rr))
+    for (rb, kb), (rr, kr) in _settle_keyed([base, reform], path, batch_claims):
+        folded_base.append(for_compare(rb, kb))
+        folded_reform.append(for_compare(rr, kr))
     return pl.concat(folded_base, how="diagonal"), pl.concat(folded_reform, how="diagonal")
