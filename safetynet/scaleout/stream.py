@@ -167,6 +167,10 @@ class ResultsWriter:
         part.unlink()
         self._started = True
 
+    def flush(self) -> None:
+        """Wait until every batch given so far is written (e.g. to time the writing)."""
+        self._wait()
+
     def _wait(self) -> None:
         """Wait for the batch being written (raising what it raised)."""
         pending, self._pending = self._pending, None
