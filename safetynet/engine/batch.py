@@ -7,7 +7,11 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 ``disease_mask``, ``age`` and the amounts in fen. Output: the input order, with
 ``pay_<layer>`` (fen), ``rule_<layer>`` (an Enum of the layer's rule ids) and
 ``out_of_pocket_fen``. Input already in settlement order is not re-sorted; the sort is
-stable, so claims equal on every key settle in the input's order.
+stable, so claims equal on every key settle in the input's order. One year's claims whose
+households each come in (date, seq) order — a claim file sorted by date — are not sorted
+at all: one sequential pass per core settles them where they lie, the accumulators in
+person and household tables (``kernel.settle_in_file_order``); the few households out of
+order settle apart in blocks. The results are the same either way.
 """
 
 from __future__ import annotations
