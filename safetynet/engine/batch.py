@@ -184,7 +184,7 @@ def _int_array(s: pl.Series) -> np.ndarray | None:
 
 def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFrame | None:
     """The results columns by one sequential pass over claims that are already in each
-    household's settlement order (``_households_in_order``), one year, with small
+    household's settlement order (``_households_out_of_order``), one year, with small
     non-negative person and household ids; ``None`` where that does not hold."""
     n = claims.height
     if n == 0:
@@ -192,12 +192,16 @@ def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFr
     ids = claims.select(
         pl.col("person_id", "household_id").min().name.suffix("_min"),
         pl.col("person_id", "household_id").max().name.suffix("_max"),
-        (pl.col("year").min() == pl.col("year").max()).alias("one_year"),
+        ((pl.col("year").min() == pl.col("year").max()) & (pl.col("year").null_count() == 0)).alias(
+            "one_year"
+        ),
     ).row(0, named=True)
-    if not ids["one_year"] or min(ids["person_id_min"], ids["household_id_min"]) < 0:
+    if not ids["one_year"] or any(v is None for v in ids.values()):
+        return None
+    if min(ids["person_id_min"], ids["household_id_min"]) < 0:
         return None
     n_p, n_h = ids["person_id_max"] + 1, ids["household_id_max"] + 1
-    if max(n_p, n_h) > 4 * n + 1024:  # ids too sparse for tables indexed by them
+    if max(n_p, n_h) > n + 1024:  # ids too sparse for tables indexed by them
         return None
     arrays = {
         c: _int_array(claims.get_column(c)) for c in ("person_id", "household_id", "date", "seq")
