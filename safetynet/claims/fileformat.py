@@ -16,6 +16,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
@@ -212,6 +213,42 @@ def _given_but(df: pl.DataFrame, col: str, parsed: pl.Expr, message: str) -> lis
     return _check(df, pl.col(col).is_not_null() & parsed.is_null(), col, message)
 
 
+Check = tuple[pl.Expr, str, str, dict[str, object]]  # condition, field, message, params
+
+
+def _unparsed(col: str, message: str) -> Check:
+    """The field is given but its parsed column (``<col>_p``) is null."""
+    return (pl.col(col).is_not_null() & pl.col(f"{col}_p").is_null(), col, message, {})
+
+
+def _checks(df: pl.DataFrame, checks: list[Check]) -> list[ClaimFileError]:
+    """``_check`` of every condition, in order; the conditions are evaluated together in one
+    pass over the frame (a clean file costs one parallel scan, not one filter per check), and
+    only the ones that fail are gone over again for their lines."""
+    if df.is_empty():
+        return []
+    failed = df.select(
+        cond.fill_null(True).any().alias(f"c{i}") for i, (cond, *_) in enumerate(checks)
+    ).row(0)
+    errors: list[ClaimFileError] = []
+    for hit, (cond, field, message, params) in zip(failed, checks, strict=True):
+        if hit:
+            errors += _check(df, cond, field, message, **params)
+    return errors
+
+
+def _distinct(values: pl.Series) -> bool:
+    """Whether no value (null included) appears twice, cheaply: values in strictly rising
+    order (claim numbers usually are) or with distinct 64-bit hashes are; ``False`` means
+    "maybe not" (the exact check then finds the lines)."""
+    if values.null_count():
+        return False
+    if values.len() < 2 or (values.slice(1) > values.slice(0, values.len() - 1)).all():
+        return True
+    hashes = np.sort(values.hash(seed=0).to_numpy())
+    return not bool(np.any(hashes[1:] == hashes[:-1]))
+
+
 def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     errors: list[ClaimFileError] = []
     for f in CLAIM_FIELDS:
@@ -228,38 +265,45 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         pl.col("date").cast(pl.String).str.to_date("%Y-%m-%d", strict=False).alias("date_p"),
         pl.col("age").cast(pl.Int32, strict=False).alias("age_p"),
         pl.col("seq").cast(pl.Int64, strict=False).alias("seq_p"),
-        _flag("in_county").alias("in_county_p"),
-        _flag("referral").alias("referral_p"),
+        *(
+            (pl.col(f) if raw.schema[f] == pl.Boolean else _flag(f)).alias(f"{f}_p")
+            for f in ("in_county", "referral")
+        ),
     )
-    errors += _check(df, pl.col("claim_no").is_null(), "claim_no", N_("missing"))
-    errors += _check(
-        df, pl.col("claim_no").is_duplicated(), "claim_no", N_("appears twice in the file")
-    )
-    errors += _check(df, pl.col("person_id").is_null(), "person_id", N_("missing"))
-    errors += _check(df, pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"))
-    errors += _check(df, ~pl.col("kind").is_in(KINDS), "kind", ONE_OF, choices=", ".join(KINDS))
-    errors += _check(df, ~pl.col("level").is_in(LEVELS), "level", ONE_OF, choices=", ".join(LEVELS))
-    errors += _check(
-        df, ~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150")
-    )
-    errors += _given_but(df, "seq", pl.col("seq_p"), N_("must be a whole number"))
-    for day in ("admitted", "discharged"):
-        errors += _given_but(df, day, pl.col(f"{day}_p"), N_("not a date (YYYY-MM-DD)"))
-    errors += _check(
-        df,
-        (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
-        "discharged",
-        N_("before the admission date"),
-    )
-    for flag in ("in_county", "referral"):
-        errors += _given_but(df, flag, pl.col(f"{flag}_p"), TRUE_FALSE)
     bad_status = pl.col("statuses").list.eval(~pl.element().is_in(STATUSES)).list.any()
-    errors += _check(
+    twice = (
+        pl.lit(False)
+        if _distinct(df.get_column("claim_no"))
+        else pl.col("claim_no").is_duplicated()
+    )
+    errors += _checks(
         df,
-        bad_status.fill_null(False),
-        "statuses",
-        N_("each must be one of %(choices)s"),
-        choices=", ".join(STATUSES),
+        [
+            (pl.col("claim_no").is_null(), "claim_no", N_("missing"), {}),
+            (twice, "claim_no", N_("appears twice in the file"), {}),
+            (pl.col("person_id").is_null(), "person_id", N_("missing"), {}),
+            (pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"), {}),
+            (~pl.col("kind").is_in(KINDS), "kind", ONE_OF, {"choices": ", ".join(KINDS)}),
+            (~pl.col("level").is_in(LEVELS), "level", ONE_OF, {"choices": ", ".join(LEVELS)}),
+            (~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150"), {}),
+            _unparsed("seq", N_("must be a whole number")),
+            _unparsed("admitted", N_("not a date (YYYY-MM-DD)")),
+            _unparsed("discharged", N_("not a date (YYYY-MM-DD)")),
+            (
+                (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
+                "discharged",
+                N_("before the admission date"),
+                {},
+            ),
+            _unparsed("in_county", TRUE_FALSE),
+            _unparsed("referral", TRUE_FALSE),
+            (
+                bad_status.fill_null(False),
+                "statuses",
+                N_("each must be one of %(choices)s"),
+                {"choices": ", ".join(STATUSES)},
+            ),
+        ],
     )
     df = df.with_columns(
         pl.col("date_p").alias("date"),
@@ -274,10 +318,12 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         pl.col("statuses").fill_null([]),
         (pl.col("items").list.len().fill_null(0) > 0).alias("itemised"),
     )
-    lines, line_errors = _item_lines(df.filter(pl.col("itemised")), in_fen)
+    itemised = int(df.get_column("itemised").sum())  # all or none: no copy of the claims
+    items_part = df.filter(pl.col("itemised")) if 0 < itemised < df.height else df
+    lines, line_errors = _item_lines(items_part if itemised else df.clear(), in_fen)
     errors += line_errors
-    totals = df.filter(~pl.col("itemised"))
-    errors += _totals(totals, in_fen)
+    totals = df.filter(~pl.col("itemised")) if 0 < itemised < df.height else df
+    errors += _totals(totals if itemised < df.height else df.clear(), in_fen)
     if errors:
         return _rejected(path, errors)
     amounts = ("total", "compliant", "essential", "deducted")
@@ -322,31 +368,35 @@ def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
         return []
     col = {n: f"{n}_fen" if in_fen else n for n in ("total", "compliant", "essential", "deducted")}
     neither = pl.col(col["total"]).is_null() & pl.col(col["compliant"]).is_null()
-    errors = _check(df, neither, "items", _EITHER)
-    df = df.filter(~neither)
+    shape: list[Check] = [(neither, "items", _EITHER, {})]  # in one pass, as _checks does
     for name, c in col.items():
         given = pl.col(c).is_not_null()
         if name in ("total", "compliant"):
-            errors += _check(df, ~given, c, N_("required with totals"))
+            shape.append((~neither & ~given, c, N_("required with totals"), {}))
         malformed = (
             pl.col(c).cast(pl.Int64, strict=False) < 0
             if in_fen
             else ~pl.col(c).cast(pl.String).str.contains(_YUAN)
         )
-        errors += _check(df, given & malformed, c, _AMOUNT)
-    bad_lines = {e.line for e in errors}
-    df = df.filter(~pl.col("_line").is_in(list(bad_lines)))  # consistency of well-formed ones
+        shape.append((~neither & given & malformed, c, _AMOUNT, {}))
+    errors = _checks(df, shape)
+    if errors:  # consistency of the well-formed ones only
+        df = df.filter(~pl.col("_line").is_in(list({e.line for e in errors})))
     fen = {n: pl.col(c).cast(pl.Int64) if in_fen else _yuan_to_fen(c) for n, c in col.items()}
     total, compliant = fen["total"], fen["compliant"]
     deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
-    errors += _check(
+    return errors + _checks(
         df,
-        compliant > total - deducted,
-        "compliant",
-        N_("exceeds the total less what review deducted"),
+        [
+            (
+                compliant > total - deducted,
+                "compliant",
+                N_("exceeds the total less what review deducted"),
+                {},
+            ),
+            (essential > compliant, "essential", N_("exceeds compliant"), {}),
+        ],
     )
-    errors += _check(df, essential > compliant, "essential", N_("exceeds compliant"))
-    return errors
 
 
 def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[ClaimFileError]]:

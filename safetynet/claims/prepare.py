@@ -118,7 +118,14 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         pl.col("household_id").hash(seed=1).alias("h2"),
     )
     pid, n_p = dense_ids(h.get_column("p").to_numpy())
-    hid, n_h = dense_ids(h.get_column("h").to_numpy())
+    # A household first appears on the first claim of one of its persons: number the
+    # households over each person's first claim only (a fraction of the rows) and give every
+    # claim its person's. A claim naming another household than its person's first one then
+    # fails the second hash's check below and is found by the exact path.
+    rising = np.maximum.accumulate(pid) if pid.size else pid
+    first = np.flatnonzero(np.concatenate(([True], pid[1:] > rising[:-1]))) if pid.size else pid
+    hid_of_person, n_h = dense_ids(h.get_column("h").to_numpy()[first])
+    hid = hid_of_person[pid]
     exact, split = check_keys(
         pid, n_p, h.get_column("p2").to_numpy(), hid, n_h, h.get_column("h2").to_numpy()
     )
@@ -156,10 +163,10 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _status_mask() -> pl.Expr:
-    """The claim's statuses as a bit mask (ordinary when none is given)."""
-    held = pl.sum_horizontal(
-        pl.col("statuses").list.contains(s).cast(pl.Int64) * bit for s, bit in _STATUS_BITS.items()
-    )
+    """The claim's statuses as a bit mask (ordinary when none is given): each status its
+    bit, or-ed over the list, in one pass over the lists."""
+    bits = pl.element().replace_strict(_STATUS_BITS, default=0, return_dtype=pl.Int64)
+    held = pl.col("statuses").list.eval(bits).list.agg(pl.element().bitwise_or())
     return (
         pl.when(pl.col("statuses").list.len().fill_null(0) == 0)
         .then(1 << code(PovertyStatus.ORDINARY))

@@ -7,20 +7,25 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 ``disease_mask``, ``age`` and the amounts in fen. Output: the input order, with
 ``pay_<layer>`` (fen), ``rule_<layer>`` (an Enum of the layer's rule ids) and
 ``out_of_pocket_fen``. Input already in settlement order is not re-sorted; the sort is
-stable, so claims equal on every key settle in the input's order.
+stable, so claims equal on every key settle in the input's order. One year's claims whose
+households each come in (date, seq) order — a claim file sorted by date — are not sorted
+at all: one sequential pass per core settles them where they lie, the accumulators in
+person and household tables (``kernel.settle_in_file_order``); the few households out of
+order settle apart in blocks. The results are the same either way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import polars as pl
 from numba import njit, prange
 
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
-from safetynet.engine.kernel import settle_blocks
+from safetynet.engine.kernel import settle_blocks, settle_in_file_order
 from safetynet.engine.keys import settlement_order
 from safetynet.policy.compile import CompiledPolicy
 
@@ -139,6 +144,123 @@ def _is_ordered(df: pl.DataFrame) -> bool:
     return True
 
 
+@njit(cache=True)
+def _households_out_of_order(
+    person: np.ndarray,
+    household: np.ndarray,
+    date: np.ndarray,
+    seq: np.ndarray,
+    n_persons: int,
+    n_households: int,
+) -> tuple[bool, np.ndarray]:
+    """(whether every person's claims name one household, each household whose claims do
+    not come in (date, seq) order). For the other households the input order is the
+    order a stable sort by ``ORDER`` gives (for claims of one year)."""
+    home = np.full(n_persons, -1, np.int64)
+    last_date = np.full(n_households, np.iinfo(np.int64).min, np.int64)
+    last_seq = np.full(n_households, np.iinfo(np.int64).min, np.int64)
+    late = np.zeros(n_households, np.bool_)
+    for i in range(person.shape[0]):
+        p, h = person[i], household[i]
+        if home[p] < 0:
+            home[p] = h
+        elif home[p] != h:
+            return False, late
+        d, s = np.int64(date[i]), np.int64(seq[i])
+        if d < last_date[h] or (d == last_date[h] and s < last_seq[h]):
+            late[h] = True
+        last_date[h] = d
+        last_seq[h] = s
+    return True, late
+
+
+def _int_array(s: pl.Series) -> np.ndarray | None:
+    """The column's integers (physical values of enums, dates, flags), or ``None`` if it has
+    nulls."""
+    if s.null_count():
+        return None
+    return np.ascontiguousarray(s.to_physical().to_numpy())
+
+
+def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFrame | None:
+    """The results columns by one sequential pass over claims that are already in each
+    household's settlement order (``_households_out_of_order``), one year, with small
+    non-negative person and household ids; ``None`` where that does not hold."""
+    n = claims.height
+    if n == 0:
+        return None
+    ids = claims.select(
+        pl.col("person_id", "household_id").min().name.suffix("_min"),
+        pl.col("person_id", "household_id").max().name.suffix("_max"),
+        ((pl.col("year").min() == pl.col("year").max()) & (pl.col("year").null_count() == 0)).alias(
+            "one_year"
+        ),
+    ).row(0, named=True)
+    if not ids["one_year"] or any(v is None for v in ids.values()):
+        return None
+    if min(ids["person_id_min"], ids["household_id_min"]) < 0:
+        return None
+    n_p, n_h = ids["person_id_max"] + 1, ids["household_id_max"] + 1
+    if max(n_p, n_h) > n + 1024:  # ids too sparse for tables indexed by them
+        return None
+    arrays = {
+        c: _int_array(claims.get_column(c)) for c in ("person_id", "household_id", "date", "seq")
+    }
+    sources = [_int_array(claims.get_column(name)) for name in _MATRIX_SOURCES.values()]
+    if any(a is None for a in (*arrays.values(), *sources)):
+        return None
+    person, household = arrays["person_id"], arrays["household_id"]
+    assert person is not None and household is not None
+    one_home, late = _households_out_of_order(
+        person, household, arrays["date"], arrays["seq"], n_p, n_h
+    )
+    if not one_home:
+        return None
+    n_l = cp.n_layers
+    pay = np.empty((n_l, n), np.int64)  # every claim's results are written
+    rule = np.empty((n_l, n), np.uint32)
+    applied = np.empty((n_l, n), np.bool_)
+    oop = np.empty(n, np.int64)
+    settle_in_file_order(
+        *sources,
+        person,
+        household,
+        n_p,
+        n_h,
+        late,
+        numba.get_num_threads(),
+        *cp.kernel_arrays,
+        cp.n_slots,
+        pay,
+        rule,
+        applied,
+        oop,
+    )
+    rows = np.flatnonzero(late[household])
+    if rows.size:  # the few households out of order in the file: sorted, as a batch alone
+        part = claims[rows]
+        order = settlement_order(
+            part.get_column("household_id").to_numpy(),
+            [part.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
+        )
+        bl = _blocks(part, order)
+        pay[:, rows], rule[:, rows], applied[:, rows], oop[rows] = _settle_blocks_arrays(
+            cp, part, bl
+        )
+    return _results_frame(cp, pay, rule, applied, oop)
+
+
+def _results_frame(
+    cp: CompiledPolicy, pay: np.ndarray, rule: np.ndarray, applied: np.ndarray, oop: np.ndarray
+) -> pl.DataFrame:
+    out = []
+    for li, layer_id in enumerate(cp.layer_ids):
+        out.append(pl.Series(f"pay_{layer_id}", pay[li]))
+        out.append(_rule_series(cp, li, rule[li], applied[li]))
+    out.append(pl.Series("out_of_pocket_fen", oop))
+    return pl.DataFrame(out)
+
+
 def _claim_columns(df: pl.DataFrame) -> np.ndarray:
     """The engine's claim columns [N_CLAIM_COLS, n] (int64, input order)."""
     cols = np.zeros((L.N_CLAIM_COLS, df.height), np.int64)
@@ -218,6 +340,10 @@ def settle_batch_with_state(
     claims = prepare_codes(claims)
     if check:
         check_batch_input(claims)
+    if not keep_state:  # a claim file in date order needs no sort, gather or put-back
+        results = _settle_in_file_order(cp, claims)
+        if results is not None:
+            return pl.concat([claims, results], how="horizontal"), None
     order = None  # stable: claims equal on every key keep the input's (line) order
     if not _is_ordered(claims):
         order = settlement_order(
@@ -290,23 +416,29 @@ def settle_prepared(cp: CompiledPolicy, pb: PreparedBatch) -> tuple[np.ndarray, 
     return pay, oop
 
 
-def _settle_ordered(
-    cp: CompiledPolicy, claims: pl.DataFrame, keep_state: bool, order: np.ndarray | None = None
-) -> tuple[pl.DataFrame, FinalState | None]:
-    """The results columns, in input order, for claims taken in settlement ``order`` (the
-    kernel reads the claim columns through it: nothing is gathered or put back)."""
-    bl = _blocks(claims, order)
-    n, n_l, nb = claims.height, cp.n_layers, len(bl.starts) - 1
+def _person_offsets(bl: _Blocks) -> np.ndarray:
+    """The first person row of each block."""
+    offsets = np.zeros(len(bl.starts) - 1, np.int64)
+    if offsets.size:
+        offsets[1:] = np.cumsum(bl.persons)[:-1]
+    return offsets
+
+
+def _settle_blocks_arrays(
+    cp: CompiledPolicy,
+    claims: pl.DataFrame,
+    bl: _Blocks,
+    person_out: np.ndarray | None = None,
+    household_out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``settle_blocks`` on the claims cut into ``bl``: pay, rule, applied, out-of-pocket
+    (input order); each block's final accumulators into ``person_out`` / ``household_out``
+    when they have rows."""
+    n, n_l = claims.height, cp.n_layers
     pay = np.zeros((n_l, n), np.int64)
     rule = np.zeros((n_l, n), np.uint32)
     applied = np.zeros((n_l, n), np.bool_)
     oop = np.zeros(n, np.int64)
-    offsets = np.zeros(nb, np.int64)
-    if nb:
-        offsets[1:] = np.cumsum(bl.persons)[:-1]
-    n_person_rows = int(bl.persons.sum()) if keep_state else 0
-    person_out = np.zeros((n_person_rows, cp.n_slots), np.int64)
-    household_out = np.zeros((nb if keep_state else 0, cp.n_slots), np.int64)
     settle_blocks(
         _claim_columns(claims),
         bl.order,
@@ -319,16 +451,26 @@ def _settle_ordered(
         rule,
         applied,
         oop,
-        offsets,
-        person_out,
-        household_out,
+        _person_offsets(bl),
+        np.zeros((0, cp.n_slots), np.int64) if person_out is None else person_out,
+        np.zeros((0, cp.n_slots), np.int64) if household_out is None else household_out,
     )
-    out = []
-    for li, layer_id in enumerate(cp.layer_ids):
-        out.append(pl.Series(f"pay_{layer_id}", pay[li]))
-        out.append(_rule_series(cp, li, rule[li], applied[li]))
-    out.append(pl.Series("out_of_pocket_fen", oop))
-    results = pl.DataFrame(out)
+    return pay, rule, applied, oop
+
+
+def _settle_ordered(
+    cp: CompiledPolicy, claims: pl.DataFrame, keep_state: bool, order: np.ndarray | None = None
+) -> tuple[pl.DataFrame, FinalState | None]:
+    """The results columns, in input order, for claims taken in settlement ``order`` (the
+    kernel reads the claim columns through it: nothing is gathered or put back)."""
+    bl = _blocks(claims, order)
+    nb = len(bl.starts) - 1
+    offsets = _person_offsets(bl)
+    n_person_rows = int(bl.persons.sum()) if keep_state else 0
+    person_out = np.zeros((n_person_rows, cp.n_slots), np.int64)
+    household_out = np.zeros((nb if keep_state else 0, cp.n_slots), np.int64)
+    pay, rule, applied, oop = _settle_blocks_arrays(cp, claims, bl, person_out, household_out)
+    results = _results_frame(cp, pay, rule, applied, oop)
     if not keep_state:
         return results, None
     first = bl.starts[:-1]

@@ -274,3 +274,98 @@ def settle_blocks(
                 for k in range(used):
                     person_out[person_offset[b] + k] = pstate[k]
                 household_out[b] = hstate[0]
+
+
+@njit(cache=True, parallel=True)
+def settle_in_file_order(
+    kind: np.ndarray,
+    level: np.ndarray,
+    in_county: np.ndarray,
+    referral: np.ndarray,
+    status: np.ndarray,
+    disease: np.ndarray,
+    age: np.ndarray,
+    total: np.ndarray,
+    compliant: np.ndarray,
+    essential: np.ndarray,
+    deducted: np.ndarray,
+    person: np.ndarray,
+    household: np.ndarray,
+    n_persons: int,
+    n_households: int,
+    skip: np.ndarray,
+    n_parts: int,
+    layers: np.ndarray,
+    cond: np.ndarray,
+    params: np.ndarray,
+    deductible: np.ndarray,
+    tier_from: np.ndarray,
+    tier_bp: np.ndarray,
+    ceiling: np.ndarray,
+    bonus_cond: np.ndarray,
+    bonus_points: np.ndarray,
+    pool_household: np.ndarray,
+    n_slots: int,
+    pay: np.ndarray,
+    rule: np.ndarray,
+    applied: np.ndarray,
+    oop: np.ndarray,
+) -> None:
+    """Settle claims in the order given, which is each household's settlement order (the
+    caller has checked it, e.g. a date-sorted claim file): one sequential pass per part,
+    households split over the parts by ``household % n_parts`` (in parallel), the
+    accumulators in tables of every person (``person`` < ``n_persons``, each in one
+    household) and household. Claims of households with ``skip`` set are left untouched.
+    The claim columns are read where they lie and the results written in input order, so
+    nothing is gathered or put back. Same results as :func:`settle_blocks` on the same
+    claims (same ``settle_claim``, same order within each household)."""
+    dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
+    n = person.shape[0]
+    n_layers = layers.shape[0]
+    pstate = np.zeros((n_persons, n_slots), np.int64)
+    hstate = np.zeros((n_households, n_slots), np.int64)
+    for t in prange(n_parts):
+        row = np.zeros(L.N_CLAIM_COLS, np.int64)
+        pay_row = np.zeros(n_layers, np.int64)
+        rule_row = np.zeros(n_layers, np.int64)
+        for i in range(n):
+            h = household[i]
+            if h % n_parts != t or skip[h]:
+                continue
+            row[L.C_PIDX] = person[i]
+            row[L.C_HIDX] = h
+            row[L.C_KIND] = kind[i]
+            row[L.C_LEVEL] = level[i]
+            row[L.C_IN_COUNTY] = in_county[i]
+            row[L.C_REFERRAL] = referral[i]
+            row[L.C_STATUS] = status[i]
+            row[L.C_DISEASE] = disease[i]
+            row[L.C_AGE] = age[i]
+            row[L.C_TOTAL] = total[i]
+            row[L.C_COMPLIANT] = compliant[i]
+            row[L.C_ESSENTIAL] = essential[i]
+            row[L.C_DEDUCTED] = deducted[i]
+            oop[i] = settle_claim(
+                row,
+                layers,
+                cond,
+                params,
+                deductible,
+                tier_from,
+                tier_bp,
+                ceiling,
+                bonus_cond,
+                bonus_points,
+                pool_household,
+                pstate,
+                hstate,
+                pay_row,
+                rule_row,
+                False,
+                dummy,
+            )
+            for li in range(n_layers):
+                pay[li, i] = pay_row[li]
+                hit = rule_row[li] >= 0
+                applied[li, i] = hit
+                rule[li, i] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0

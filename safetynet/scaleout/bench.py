@@ -9,13 +9,16 @@ prepared claims (the figure `safetynet bench settle` gives) so the gap stays vis
 from __future__ import annotations
 
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import results_table
@@ -23,6 +26,8 @@ from safetynet.engine.batch import settle_batch
 from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.scaleout import stream
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,8 @@ class FileRun:
     kernel_seconds: float  # settle_batch alone on the prepared claims
     peak_rss_mb: float
     cpu_seconds: float  # process CPU time (all threads) end to end, kernel alone excluded
+    parts_cpu: dict[str, float]  # process CPU time (all threads) of each part
+    load_average: float  # the machine's 1-minute load average at the end of the run
 
     @property
     def claims_per_second(self) -> float:
@@ -44,40 +51,41 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
     """One end-to-end run in this process (the child's side)."""
     cp = compile_policy(load_policy(policy))
     parts = dict.fromkeys(("read and check", "prepare", "settle", "write"), 0.0)
+    parts_cpu = dict.fromkeys(parts, 0.0)
     kernel = 0.0
     n = batches = 0
     writer = stream.ResultsWriter(out)
     t0, c0 = time.perf_counter(), time.process_time()
     kernel_cpu = 0.0
     it = stream.batches(claims, batch_claims)
+
+    def timed(part: str, step: Callable[[], T]) -> T:
+        t, c = time.perf_counter(), time.process_time()
+        value = step()
+        parts[part] += time.perf_counter() - t
+        parts_cpu[part] += time.process_time() - c
+        return value
+
     while True:
-        t = time.perf_counter()
-        cf = next(it, None)
-        parts["read and check"] += time.perf_counter() - t
+        cf = timed("read and check", lambda: next(it, None))
         if cf is None:
             break
-        t = time.perf_counter()
-        prepared = engine_input(cf, cp)
-        parts["prepare"] += time.perf_counter() - t
-        t = time.perf_counter()
-        results = results_table(cp, prepared)
-        parts["settle"] += time.perf_counter() - t
-        t = time.perf_counter()
-        writer.write(results)
-        parts["write"] += time.perf_counter() - t
+        prepared = timed("prepare", lambda: engine_input(cf, cp))  # noqa: B023
+        results = timed("settle", lambda: results_table(cp, prepared))  # noqa: B023
+        # the writer's thread writes while the next batch is read; timed here in full
+        timed("write", lambda: (writer.write(results), writer.flush()))  # noqa: B023
         n += results.height
         batches += 1
         t, c = time.perf_counter(), time.process_time()
         settle_batch(cp, to_batch(prepared), check=False)
         kernel += time.perf_counter() - t
         kernel_cpu += time.process_time() - c
-    t = time.perf_counter()
-    writer.commit()
-    parts["write"] += time.perf_counter() - t
+    timed("write", writer.commit)
     seconds = time.perf_counter() - t0 - kernel
     cpu = time.process_time() - c0 - kernel_cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return FileRun(n, batches, seconds, parts, kernel, rss, cpu)
+    load = os.getloadavg()[0]
+    return FileRun(n, batches, seconds, parts, kernel, rss, cpu, parts_cpu, load)
 
 
 def run(

@@ -10,8 +10,10 @@ same as settling the file in one piece; with more than one batch they come batch
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,9 +32,11 @@ from safetynet.claims.fileformat import (
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import check_dates, results_table, write_results
+from safetynet.engine.batch import KIND_ENUM
 from safetynet.i18n import N_
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import group_prefixes
+from safetynet.scaleout.fold import fold
 from safetynet.scaleout.partition import household_batches
 from safetynet.simulation.compare import POOR_MASK
 
@@ -65,6 +69,14 @@ def settle_batches(
     policies: list[CompiledPolicy], path: Path, batch_claims: int = DEFAULT_BATCH_CLAIMS
 ) -> Iterator[list[pl.DataFrame]]:
     """Per batch, the results under each policy (in the order given)."""
+    for keyed in _settle_keyed(policies, path, batch_claims):
+        yield [results for results, _person in keyed]
+
+
+def _settle_keyed(
+    policies: list[CompiledPolicy], path: Path, batch_claims: int
+) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
+    """Per batch, under each policy: the results and each row's dense person key."""
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
@@ -77,7 +89,7 @@ def settle_batches(
                     prepared[key] = engine_input(cf, cp)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
-            out.append(results_table(cp, prepared[key]))
+            out.append((results_table(cp, prepared[key]), prepared[key].get_column("person_key")))
         yield out
 
 
@@ -107,7 +119,16 @@ class Totals:
 
 class ResultsWriter:
     """Appends results batch by batch to a temporary file, renamed into place on success
-    (nothing is left behind when a later batch is rejected)."""
+    (nothing is left behind when a later batch is rejected).
+
+    Parquet batches are written by a background thread (pyarrow releases the GIL), so a
+    batch is written while the next one is read and settled. Dictionary encoding is asked
+    only where values repeat (not of claim numbers and person and household ids) and no
+    column statistics are kept: the documented columns and types are the same, and the
+    file is written in well under half the time.
+    """
+
+    IDS = ("claim_no", "person_id", "household_id")
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -115,6 +136,8 @@ class ResultsWriter:
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
         self._started = False
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: Future[None] | None = None
 
     def write(self, results: pl.DataFrame) -> None:
         if self.out.suffix == ".parquet":
@@ -122,12 +145,20 @@ class ResultsWriter:
             if self._parquet is None:
                 self._schema = table.schema
                 self._parquet = pq.ParquetWriter(
-                    self.tmp, table.schema, compression="zstd", compression_level=1
+                    self.tmp,
+                    table.schema,
+                    compression="zstd",
+                    compression_level=1,
+                    use_dictionary=[c for c in table.column_names if c not in self.IDS],
+                    write_statistics=False,
                 )
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
             else:
                 assert self._schema is not None
                 table = table.cast(self._schema)
-            self._parquet.write_table(table)
+            self._wait()
+            assert self._thread is not None
+            self._pending = self._thread.submit(self._parquet.write_table, table)
             return
         part = self.tmp.with_name(self.tmp.name + ".part")
         write_results(results, part)
@@ -136,15 +167,33 @@ class ResultsWriter:
         part.unlink()
         self._started = True
 
+    def flush(self) -> None:
+        """Wait until every batch given so far is written (e.g. to time the writing)."""
+        self._wait()
+
+    def _wait(self) -> None:
+        """Wait for the batch being written (raising what it raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            if self._thread is not None:
+                self._thread.shutdown()
+            if self._parquet is not None:
+                self._parquet.close()
+
     def commit(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
+        self._close()
         if self.tmp.exists():
             self.tmp.replace(self.out)
 
     def abort(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
+        with contextlib.suppress(Exception):  # the error that made us abort is the one to see
+            self._close()
         self.tmp.unlink(missing_ok=True)
 
 
@@ -171,19 +220,35 @@ def settle_file(
     return totals
 
 
-def for_compare(results: pl.DataFrame) -> pl.DataFrame:
+def for_compare(results: pl.DataFrame, person_key: pl.Series | None = None) -> pl.DataFrame:
     """Results folded to one row per person, year, poor/not-poor and kind of claim:
     everything ``simulation.compare`` reads (spending per layer, ratios, annual
-    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison."""
+    out-of-pocket), at a fraction of the rows — what a batch keeps for the comparison.
+
+    ``person_key`` (the batch's dense person keys, one per row) groups on integers instead
+    of the id strings, in linear time (``scaleout.fold``): the same groups, several times
+    faster."""
+    sums = [c for c in results.columns if c.startswith("pay_")]
+    sums += ["out_of_pocket_fen", "total_fen", "compliant_fen"]
+    folded = fold(results, person_key, POOR_MASK, sums) if person_key is not None else None
+    if folded is not None:
+        return folded
     poor = (pl.col("status_mask") & POOR_MASK) != 0
+    person: str | pl.Expr = "person_id"
+    if person_key is not None:
+        results = results.with_columns(person_key.alias("_person"))
+        person = "_person"
     return (
         results.group_by(
-            "person_id",
+            person,
             pl.col("date").dt.year().alias("_year"),
             poor.alias("_poor"),
-            pl.col("kind").cast(pl.String),
+            pl.col("kind").cast(KIND_ENUM).alias("_kind"),
         )
-        .agg(pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum())
+        .agg(
+            *([pl.col("person_id").first()] if person_key is not None else []),
+            pl.col("^pay_.*$", "out_of_pocket_fen", "total_fen", "compliant_fen").sum(),
+        )
         .select(
             "person_id",
             pl.date(pl.col("_year"), 1, 1).alias("date"),
@@ -192,7 +257,7 @@ def for_compare(results: pl.DataFrame) -> pl.DataFrame:
             .otherwise(0)
             .cast(pl.Int64)
             .alias("status_mask"),
-            "kind",
+            pl.col("_kind").cast(pl.String).alias("kind"),
             pl.col("^pay_.*$"),
             "out_of_pocket_fen",
             "total_fen",
@@ -209,7 +274,7 @@ def simulate_file(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Base and reform settled in one pass over the file; both folded for ``compare``."""
     folded_base, folded_reform = [], []
-    for rb, rr in settle_batches([base, reform], path, batch_claims):
-        folded_base.append(for_compare(rb))
-        folded_reform.append(for_compare(rr))
+    for (rb, kb), (rr, kr) in _settle_keyed([base, reform], path, batch_claims):
+        folded_base.append(for_compare(rb, kb))
+        folded_reform.append(for_compare(rr, kr))
     return pl.concat(folded_base, how="diagonal"), pl.concat(folded_reform, how="diagonal")

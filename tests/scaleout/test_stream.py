@@ -151,3 +151,20 @@ def test_bench_settle_file_prints_its_figures(county_claims: Path) -> None:
         assert figure in text, figure
     claims = int(text.split("claims │ ")[1].split(" in ")[0].replace(",", ""))
     assert claims == pl.read_parquet(county_claims).height
+
+
+def test_folding_on_person_keys_equals_grouping_by_id(county_claims: Path) -> None:
+    """``for_compare`` with the batch's person keys (linear-time fold) gives the same rows as
+    the Polars group-by on the id strings."""
+    from safetynet.scaleout.stream import for_compare
+
+    cp = policy("anhui-poor-2017")
+    raw = pl.read_parquet(county_claims).with_row_index("_line", offset=1)
+    raw = raw.with_columns(pl.col("_line").cast(pl.Int64))
+    prepared = engine_input(parquet_rows(raw, county_claims), cp)
+    results = results_table(cp, prepared)
+    keys = ["person_id", "date", "status_mask", "kind"]
+    by_id = for_compare(results).sort(keys)
+    by_key = for_compare(results, prepared.get_column("person_key"))
+    assert by_key.height == by_id.height > 0
+    assert by_key.sort(keys).equals(by_id)

@@ -42,12 +42,13 @@ def bench_settle_file(
         t.add_row("end to end: runs", ", ".join(f"{r.seconds:.2f} s" for r in runs))
         t.add_row("end to end: claims/s (median)", f"{med.claims_per_second:,.0f}")
         for part, s in med.parts.items():
-            t.add_row(f"  {part}", f"{s:.2f} s")
+            t.add_row(f"  {part}", f"{s:.2f} s, CPU {med.parts_cpu[part]:.2f} s")
         t.add_row(
             "  CPU time, all threads (median run)",
             f"{med.cpu_seconds:.2f} s = {med.claims / med.cpu_seconds:,.0f} claims per CPU-second",
         )
         t.add_row("peak RSS (median run)", f"{med.peak_rss_mb:,.0f} MB")
+        t.add_row("load average (1 min, end of median run)", f"{med.load_average:.2f}")
         t.add_row(
             "kernel alone (settle_batch on prepared claims)",
             f"{med.kernel_seconds:.2f} s = {med.claims / med.kernel_seconds:,.0f} claims/s",
