@@ -13,8 +13,8 @@ from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import AMOUNTS, engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
 from safetynet.engine.batch import BATCH_COLUMNS
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import claim_amounts
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.settlement.policies import prefixes_of

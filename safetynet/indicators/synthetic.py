@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.indicators.frames import (
     ENROLLMENT_SCHEMA,
     ENTRY_SCHEMA,
@@ -29,7 +30,6 @@ from safetynet.indicators.frames import (
     assemble,
     empty,
 )
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
 from safetynet.settlement.policies import policy_in_force, prefixes_of

@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from safetynet.policy.compile import CompiledPolicy, compile_policy
+from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.policy.diseases import group_prefixes
 from safetynet.policy.loader import load_policy, shipped_policies
 from safetynet.settlement.errors import SettlementError

@@ -18,11 +18,11 @@ from safetynet.design.service import make_design
 from safetynet.design.source import claims_from_db
 from safetynet.design.tables import chart_points, metric_label, result_tables
 from safetynet.design.targets import METRICS, OBJECTIVES
+from safetynet.engine.compile import compile_policy
 from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.service import indicator_years
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
