@@ -15,7 +15,7 @@ import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.codes import WarningState
+from safetynet.codes import WarningState
 from safetynet.early_warning.evaluate import evaluate, evaluate_household
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round

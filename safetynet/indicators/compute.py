@@ -21,7 +21,7 @@ from typing import Literal, get_args
 import polars as pl
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLevel, code
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     BREAKDOWN_LEVELS,
     CATEGORIES,
     FUND_TYPES,
@@ -32,7 +32,7 @@ from safetynet.indicators.frames import (
     IndicatorFrames,
     pay_column,
 )
-from safetynet.indicators.layers import LAYER_TYPES
+from safetynet.derived.layers import LAYER_TYPES
 from safetynet.policy.schema import LayerType
 from safetynet.registry.contribution import Payer
 

@@ -8,6 +8,7 @@ without an indicator) is a :class:`DefinitionsError` naming the file and the lin
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -19,6 +20,9 @@ from safetynet.policy.loader import Problem, _locate, _problems, _read_tree
 from safetynet.policy.tree import TreeMap
 
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
+# the module whose ``COMPUTED`` lists the supervision section's indicators, named by dotted
+# path: supervision reads these definitions, so this catalogue does not import it
+SUPERVISION = "safetynet.supervision.indicators"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Unit = Literal["count", "money", "ratio", "money_per", "count_per"]
@@ -134,7 +138,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
 
 def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
     """The ``supervision`` section against what safetynet.supervision.indicators computes."""
-    from safetynet.supervision.indicators import COMPUTED
+    COMPUTED = importlib.import_module(SUPERVISION).COMPUTED
 
     problems = []
     for i, d in enumerate(defs.supervision):

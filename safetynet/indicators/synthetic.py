@@ -15,9 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch
-from safetynet.engine.compile import CompiledPolicy
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     ENROLLMENT_SCHEMA,
     ENTRY_SCHEMA,
     LAYER_SCHEMA,
@@ -30,6 +28,8 @@ from safetynet.indicators.frames import (
     assemble,
     empty,
 )
+from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
 from safetynet.settlement.policies import policy_in_force, prefixes_of

@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, select
 
-from safetynet.early_warning.codes import IncomeSource
+from safetynet.codes import IncomeSource
 from safetynet.early_warning.service import (
     check_after_settlement,
     evaluate_year,

@@ -27,10 +27,11 @@ from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
-from safetynet.web.security import check_csrf, require
+from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
