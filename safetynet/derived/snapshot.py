@@ -58,7 +58,6 @@ from safetynet.store.models.derived import REGISTRY, revision_ddl
 log = logging.getLogger(__name__)
 FORMAT = 2  # bump when the stored columns change
 COMPACT_ROWS = 20_000  # tail entries kept in memory before the snapshot is rewritten
-DEFAULT_MIN_ENTRIES = 100_000
 
 ENTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "settlement_id": pl.Int64, "claim_id": pl.Int64, "entry_kind": pl.String,
@@ -228,7 +227,7 @@ def _tail(conn: Connection, ledger: Ledger) -> Ledger | None:
 
 # -- on disk ------------------------------------------------------------------------------------
 def min_entries() -> int:
-    return int(os.environ.get("SAFETYNET_SNAPSHOT_MIN_ENTRIES", DEFAULT_MIN_ENTRIES))
+    return get_settings().snapshot_min_entries
 
 
 def database_key(url: str) -> str:

@@ -33,8 +33,8 @@ from safetynet.derived.frames import (
     pay_column,
 )
 from safetynet.derived.layers import LAYER_TYPES
+from safetynet.policy.contribution import Payer
 from safetynet.policy.schema import LayerType
-from safetynet.registry.contribution import Payer
 
 Period = Literal["month", "quarter", "year"]
 PERIODS: tuple[str, ...] = get_args(Period)

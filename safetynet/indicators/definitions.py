@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 
 from safetynet.indicators.compute import indicator_parts
-from safetynet.policy.loader import Problem, _locate, _problems, _read_tree
+from safetynet.policy.loader import Problem, locate, read_tree, validation_problems
 from safetynet.policy.tree import TreeMap
 
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
@@ -110,25 +110,25 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
     path = Path(path)
     if not path.is_file():
         raise DefinitionsError([Problem(str(path), None, "", "no such file")])
-    tree = _read_tree(path)
+    tree = read_tree(path)
     try:
         defs = Definitions.model_validate(dict(tree))
     except ValidationError as exc:
-        raise DefinitionsError(_problems(exc, tree, str(path))) from None
+        raise DefinitionsError(validation_problems(exc, tree, str(path))) from None
     computed = indicator_parts()
     problems = []
     for i, d in enumerate(defs.indicators):
         if d.id not in computed:
-            where = _locate(tree, ("indicators", i, "id"), str(path))
+            where = locate(tree, ("indicators", i, "id"), str(path))
             problems.append(Problem(*where, f"no indicator {d.id!r} is computed"))
         elif d.parts != computed[d.id]:
-            where = _locate(tree, ("indicators", i), str(path))
+            where = locate(tree, ("indicators", i), str(path))
             problems.append(
                 Problem(*where, f"{d.id} is computed with parts {computed[d.id]}, not {d.parts}")
             )
     missing = [i for i in computed if i not in defs.by_id()]
     if missing:
-        where = _locate(tree, ("indicators",), str(path))
+        where = locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
     if problems:
@@ -142,14 +142,14 @@ def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[P
 
     problems = []
     for i, d in enumerate(defs.supervision):
-        where = _locate(tree, ("supervision", i, "id"), path)
+        where = locate(tree, ("supervision", i, "id"), path)
         if d.id not in COMPUTED:
             problems.append(Problem(*where, f"no supervision indicator {d.id!r} is computed"))
         elif d.parts != COMPUTED[d.id]:
             problems.append(Problem(*where, f"{d.id} is computed with parts {COMPUTED[d.id]}"))
     missing = [i for i in COMPUTED if i not in {d.id for d in defs.supervision}]
     if missing:
-        where = _locate(tree, ("supervision",), path)
+        where = locate(tree, ("supervision",), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
 

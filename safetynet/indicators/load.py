@@ -30,7 +30,7 @@ from safetynet.derived.frames import (
     assemble,
 )
 from safetynet.derived.layers import PolicyLookup
-from safetynet.registry.contribution import (
+from safetynet.policy.contribution import (
     load_contribution_policy,
     shipped_contribution_policies,
 )
