@@ -22,8 +22,9 @@ from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch_with_stat
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.registry.status import periods_frame, status_masks_at
+from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
 from safetynet.settlement.policies import policy_in_force, prefixes_of
-from safetynet.store.bulk import bulk_insert, sync_sequence
+from safetynet.store.bulk import bulk_insert
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
     Accumulator,
@@ -33,9 +34,7 @@ from safetynet.store.models import (
     Institution,
     Person,
     Settlement,
-    SettlementLayer,
 )
-from safetynet.store.models.ledger import EntryKind
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -205,56 +204,10 @@ def _settle_part(
     settled = settled.with_row_index("row").with_columns(
         (pl.col("row").cast(pl.Int64) + first_id).alias("settlement_id")
     )
-    entries = settled.select(
-        pl.col("settlement_id").alias("id"),
-        pl.lit(EntryKind.SETTLEMENT.value).alias("entry_kind"),
-        "claim_id",
-        "person_id",
-        "household_id",
-        "year",
-        pl.lit(cp.policy.id).alias("policy_id"),
-        pl.col("kind").cast(pl.String),
-        pl.col("level").cast(pl.String),
-        "in_county",
-        "referral",
-        pl.col("status_mask").cast(pl.Int64),
-        pl.col("disease_mask").cast(pl.Int64),
-        "age",
-        pl.col("date").alias("claim_date"),
-        "total_fen",
-        "compliant_fen",
-        "essential_fen",
-        "deducted_fen",
-        "paid_fen",
-        "out_of_pocket_fen",
-        pl.lit(user).alias("created_by"),
-    )
+    entries = entry_frame(settled, cp, user)
     if progress:
         progress("ledger", 0, entries.height)
-    bulk_insert(conn, Settlement.__table__, entries)  # type: ignore[arg-type]
-    sync_sequence(conn, Settlement.__table__)  # type: ignore[arg-type]
-    layers = pl.concat(
-        [
-            settled.select(
-                pl.col("settlement_id"),
-                pl.lit(i).alias("position"),
-                pl.lit(lid).alias("layer_id"),
-                pl.col(f"rule_{lid}").cast(pl.String).alias("rule_id"),
-                pl.col(f"rule_{lid}")
-                .cast(pl.String)
-                .replace_strict(
-                    {r.rule_id: r.source for r in cp.rules if r.layer_id == lid},
-                    default=None,
-                    return_dtype=pl.String,
-                )
-                .alias("source"),
-                pl.col(f"pay_{lid}").alias("paid_fen"),
-                pl.lit("{}").alias("facts"),
-            )
-            for i, lid in enumerate(cp.layer_ids)
-        ]
-    )
-    bulk_insert(conn, SettlementLayer.__table__, layers)  # type: ignore[arg-type]
+    write_frames(conn, entries, layer_frame(settled, cp))
     accs = pl.concat(
         [
             state.persons.select(
