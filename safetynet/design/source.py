@@ -46,7 +46,7 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
         claims = recorded_claims(s, first, last).filter(
             pl.col("region_code").str.starts_with(policy.region)
         )
-        claims = with_amounts(claims, recorded_amounts(s, first, last, claims["claim_id"]))
+        claims = with_amounts(claims, recorded_amounts(s, claims["claim_id"], (first, last)))
         claims = with_claim_facts(claims, periods_frame(s))
     return (
         batch_input(cp, claims)

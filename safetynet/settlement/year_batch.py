@@ -62,7 +62,7 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
-        claims = with_amounts(claims, recorded_amounts(s, first, last, claims["claim_id"]))
+        claims = with_amounts(claims, recorded_amounts(s, claims["claim_id"]))
         claims, compiled = with_policies(with_claim_facts(claims, periods_frame(s)))
         for (policy_id,), part in claims.group_by("policy_id"):
             ordered = part.sort("household_id", "date", "claim_id")
