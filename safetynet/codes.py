@@ -65,3 +65,77 @@ class RegionLevel(StrEnum):
 def code(member: StrEnum) -> int:
     """The stable integer code of an enum member (its declaration index)."""
     return list(type(member)).index(member)
+
+
+# Early warning of poverty due to illness (safetynet.early_warning).
+
+
+class MonitoredCategory(StrEnum):
+    """The households monitored to prevent (a return to) poverty (防止返贫监测对象).
+
+    They sit beside the poverty status (:class:`safetynet.codes.PovertyStatus`): an exited
+    household can be monitored as unstable, any household as in sudden hardship. A household
+    whose poverty status is ``marginal`` is monitored as marginal without a period here.
+    """
+
+    UNSTABLE_EXITED = "unstable_exited"  # 脱贫不稳定户
+    MARGINAL = "marginal"  # 边缘易致贫户
+    SUDDEN_HARDSHIP = "sudden_hardship"  # 突发严重困难户
+
+
+class IncomeSource(StrEnum):
+    DECLARED = "declared"  # 农户申报
+    POVERTY_OFFICE = "poverty_office"  # 乡村振兴（扶贫）部门
+
+
+class WarningState(StrEnum):
+    """Where a warning is in the monitoring workflow."""
+
+    OPEN = "open"  # detected, to be verified by the township
+    VERIFIED = "verified"  # home visit done
+    HANDED_OVER = "handed_over"  # packet sent to civil affairs and the poverty office
+    MEASURES = "measures"  # at least one measure recorded; monthly follow-up
+    CLOSED = "closed"  # below the lines for the months the rules ask
+    DISMISSED = "dismissed"  # the visit found no risk
+
+
+# claim review (safetynet.review)
+
+
+class CaseState(StrEnum):
+    SUBMITTED = "submitted"  # opened on a settled claim, waiting for the institution
+    SELF_CHECKED = "self_checked"  # the institution's office has checked it
+    REVIEWED = "reviewed"  # every line decided; the institution may appeal until the deadline
+    APPEALED = "appealed"  # waiting for the second decision
+    CLOSED = "closed"  # final
+    VOID = "void"  # the claim's settlement was refunded: nothing left to review
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    ADJUSTED = "adjusted"
+    REJECTED = "rejected"
+
+
+class LineDecision(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    ADJUSTED = "adjusted"
+    REJECTED = "rejected"
+
+
+class DeductionKind(StrEnum):
+    DECISION = "decision"  # a first-round line decision (or its change)
+    APPEAL = "appeal"  # the second decision changed the line
+    SPOT_CHECK = "spot_check"  # extrapolated recovery of a spot check (no line)
+    REFUND = "refund"  # the claim's settlement was refunded: the deductions are undone
+
+
+class SuspensionScope(StrEnum):
+    DEPARTMENT = "department"  # an institution's department (art. 38, 40): 6–12 months
+    PERSON = "person"  # a person's direct settlement (art. 41): 3–12 months
+
+
+class SanctionState(StrEnum):
+    OPEN = "open"  # something outstanding
+    SETTLED = "settled"  # loss and fine recovered in full

@@ -12,6 +12,11 @@
   ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed (default: none)
 - SAFETYNET_LOGIN_LIMIT_USER, SAFETYNET_LOGIN_LIMIT_CLIENT: failed logins allowed per user and
   per client address in a moving window (defaults ``10 per 15 minutes``, ``50 per 15 minutes``)
+- SAFETYNET_PDF_FONT: the TrueType file PDFs embed (default: Debian's WenQuanYi fonts)
+- SAFETYNET_SNAPSHOT_MIN_ENTRIES: ledger entries from which the bureau's pages read a
+  Parquet snapshot (default 100000)
+
+No other module reads the environment: each reads its setting from :class:`Settings`.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from pathlib import Path
 
 LOGIN_LIMIT_USER = "10 per 15 minutes"  # failed logins of one username
 LOGIN_LIMIT_CLIENT = "50 per 15 minutes"  # failed logins from one client address
+SNAPSHOT_MIN_ENTRIES = 100_000  # ledger entries from which the derived snapshot is kept
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -46,6 +52,12 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     login_limit_user: str = LOGIN_LIMIT_USER
     login_limit_client: str = LOGIN_LIMIT_CLIENT
+    policy_dir: str | None = None  # a folder of the deployment's own policy files
+    policies: str | None = None  # comma-separated ids of the policies in force
+    pdf_font: str | None = None  # the TrueType file PDFs embed
+    snapshot_min_entries: int = SNAPSHOT_MIN_ENTRIES
+    screening_rules: str | None = None  # the supervision rule set the window screens with
+    early_warning_online: bool = True  # the early-warning check after every settlement
 
     @property
     def parquet_dir(self) -> Path:
@@ -79,6 +91,14 @@ def get_settings() -> Settings:
         ),
         login_limit_user=os.environ.get("SAFETYNET_LOGIN_LIMIT_USER") or LOGIN_LIMIT_USER,
         login_limit_client=os.environ.get("SAFETYNET_LOGIN_LIMIT_CLIENT") or LOGIN_LIMIT_CLIENT,
+        policy_dir=os.environ.get("SAFETYNET_POLICY_DIR") or None,
+        policies=os.environ.get("SAFETYNET_POLICIES") or None,
+        pdf_font=os.environ.get("SAFETYNET_PDF_FONT") or None,
+        snapshot_min_entries=int(
+            os.environ.get("SAFETYNET_SNAPSHOT_MIN_ENTRIES", SNAPSHOT_MIN_ENTRIES)
+        ),
+        screening_rules=os.environ.get("SAFETYNET_SCREENING_RULES", "").strip() or None,
+        early_warning_online=_flag("SAFETYNET_EARLY_WARNING_ONLINE", True),
     )
 
 

@@ -1,2 +1,2 @@
-"""Interfaces for other systems: the REST API (``rest``) and FHIR R4 (``fhir``), thin over the
-services."""
+"""Interfaces for other systems: FHIR R4 (``fhir``), thin over the services; the JSON API's
+routes live in ``safetynet.web.routes.api``."""

@@ -212,7 +212,7 @@ def time_arithmetic(url: str, repeats: int) -> list[tuple[str, float]]:
     from safetynet.indicators.compute import IndicatorQuery
     from safetynet.indicators.load import load_frames
     from safetynet.indicators.service import result_of
-    from safetynet.web.dashboard_data import oop_distribution
+    from safetynet.reports.dashboard_data import oop_distribution
 
     engine = make_engine(url)
     frames = replace(load_frames(engine, DEFAULT_COUNTY, YEAR), version=None)  # no memo

@@ -12,12 +12,12 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import ItemClass, ItemKind, Sex
 from safetynet.i18n import N_
-from safetynet.registry.imports.columns import BOOL_VALUES, Bound, Column
-from safetynet.registry.imports.problems import Problem, error
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import duplicates, parse_choice, require, too_long
-from safetynet.registry.imports.writing import Counts, load_frame, upsert
 from safetynet.store.models import CatalogItem
+from safetynet.tabular.columns import BOOL_VALUES, Bound, Column
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import duplicates, parse_choice, require, too_long
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 COLUMNS = (
     Column("code", ("项目编码", "医保编码", "药品编码"), True),

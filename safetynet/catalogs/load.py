@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from safetynet.catalogs.diseases import load_disease_lists, load_lists
 from safetynet.catalogs.icd10 import who_codes
 from safetynet.catalogs.items import catalog_rows
-from safetynet.registry.imports.writing import Counts, load_frame, upsert
 from safetynet.store.models import CatalogItem, Diagnosis, DiseaseList, DiseaseListEntry
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 DIAGNOSIS_SCHEMA = {
     "code": pl.String, "title_en": pl.String, "title_zh": pl.String, "chapter": pl.String,

@@ -12,12 +12,12 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.i18n import N_
-from safetynet.registry.imports.columns import Bound, Column
-from safetynet.registry.imports.problems import Problem, error
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import duplicates, require, too_long
-from safetynet.registry.imports.writing import Counts, load_frame, upsert
 from safetynet.store.models import Diagnosis
+from safetynet.tabular.columns import Bound, Column
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import duplicates, require, too_long
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 COLUMNS = (
     Column("code", ("诊断代码", "疾病代码", "ICD编码", "编码"), True),

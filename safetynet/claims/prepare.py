@@ -14,10 +14,10 @@ import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile, ClaimFileError
 from safetynet.codes import PovertyStatus, code
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.keys import check_keys, dense_ids
 from safetynet.i18n import N_
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr, group_prefixes
 
 _STATUS_BITS = {s.value: 1 << code(s) for s in PovertyStatus}

@@ -16,8 +16,8 @@ from pathlib import Path
 import polars as pl
 
 from safetynet.claims.settle_file import layer_ids, settle_claims
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.money import to_fen
-from safetynet.policy.compile import CompiledPolicy
 
 
 class ResultsFileError(ValueError):

@@ -20,8 +20,8 @@ from safetynet.claims.fileformat import (
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
 from safetynet.engine.batch import settle_batch
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.i18n import N_
-from safetynet.policy.compile import CompiledPolicy
 
 RESULT_COLUMNS = (
     "claim_no",

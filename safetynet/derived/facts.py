@@ -5,7 +5,7 @@ needs them as small integer codes and as payments summed per layer type (for the
 or per layer id (for the overview). :func:`facts_of` does that join and pivot once for the
 entries of a snapshot — and again only for the entries a tail adds —, so a page joins the
 person attributes of its region and computes. The columns are those of
-:func:`safetynet.indicators.frames.assemble`'s entries (``pay_<type>_fen``), plus
+:func:`safetynet.derived.frames.assemble`'s entries (``pay_<type>_fen``), plus
 ``settlement_id``, ``year``, ``policy_id`` and one ``layer_<id>_fen`` column per layer id
 (null: the entry has no payment row of that layer).
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.indicators.frames import KINDS, LEVELS, PAY_COLUMNS, _codes, pay_column
-from safetynet.indicators.layers import LAYER_TYPES, UnknownPolicy, layer_types
+from safetynet.derived.frames import KINDS, LEVELS, PAY_COLUMNS, _codes, pay_column
+from safetynet.derived.layers import LAYER_TYPES, UnknownPolicy, layer_types
 
 BASE = [
     "settlement_id", "claim_id", "person_id", "year", "policy_id", "month", "kind", "level",

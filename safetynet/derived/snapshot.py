@@ -35,16 +35,15 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Engine, String, func, inspect, select, type_coerce
+from sqlalchemy import Connection, String, func, inspect, select, type_coerce
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from safetynet.config import get_settings
 from safetynet.derived.facts import combined, facts_of, known_types
-from safetynet.indicators.fetch import fetch_frame
-from safetynet.indicators.frames import PAYER_COLUMNS
+from safetynet.derived.frames import PAYER_COLUMNS
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
 from safetynet.registry.status import PERIOD_SCHEMA
+from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import (
     Claim,
     DerivedRevision,
@@ -59,7 +58,6 @@ from safetynet.store.models.derived import REGISTRY, revision_ddl
 log = logging.getLogger(__name__)
 FORMAT = 2  # bump when the stored columns change
 COMPACT_ROWS = 20_000  # tail entries kept in memory before the snapshot is rewritten
-DEFAULT_MIN_ENTRIES = 100_000
 
 ENTRY_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "settlement_id": pl.Int64, "claim_id": pl.Int64, "entry_kind": pl.String,
@@ -229,7 +227,7 @@ def _tail(conn: Connection, ledger: Ledger) -> Ledger | None:
 
 # -- on disk ------------------------------------------------------------------------------------
 def min_entries() -> int:
-    return int(os.environ.get("SAFETYNET_SNAPSHOT_MIN_ENTRIES", DEFAULT_MIN_ENTRIES))
+    return get_settings().snapshot_min_entries
 
 
 def database_key(url: str) -> str:
@@ -363,43 +361,6 @@ def _has_token_table(conn: Connection, url: str) -> bool:
     if not _TABLES.get(url):
         _TABLES[url] = inspect(conn).has_table(DerivedRevision.__tablename__)
     return _TABLES[url]
-
-
-def warm(engine: Engine) -> None:
-    """Load the snapshot of a large ledger into memory when its files are there, with the
-    counties' indicator frames (server start-up: the first page then finds them); nothing
-    for a small ledger or without files."""
-    url = engine.url.render_as_string(hide_password=False)
-    if not _persistent(url) or not (snapshot_dir(url) / "ledger.json").exists():
-        return
-    try:
-        with engine.connect() as conn:
-            snap = current(conn)
-            if snap is not None:
-                _warm_frames(conn, snap)
-    except (OSError, SQLAlchemyError, pl.exceptions.PolarsError, LookupError, ValueError) as exc:
-        log.warning("the derived snapshot was not loaded at start-up: %s", exc)
-
-
-WARM_COUNTIES = 8
-
-
-def _warm_frames(conn: Connection, snap: Snapshot) -> None:
-    """The indicator frames of the counties (at most :data:`WARM_COUNTIES`) for the ledger's
-    latest year, so their first dashboard computes only its figures."""
-    from safetynet.codes import RegionLevel
-    from safetynet.indicators.load import load_frames
-    from safetynet.store.models import Region
-
-    years = snap.ledger.facts["year"]
-    if years.is_empty():
-        return
-    year = int(years.max())  # type: ignore[arg-type]
-    counties = conn.scalars(
-        select(Region.code).where(Region.level == RegionLevel.COUNTY).order_by(Region.code)
-    ).all()
-    for code in counties[:WARM_COUNTIES]:
-        load_frames(conn, code, year)
 
 
 def _refresh(conn: Connection, url: str, snap: Snapshot | None) -> Snapshot | None:

@@ -17,10 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
-from safetynet.derived.memo import keep, recall, remembered
-from safetynet.derived.snapshot import Snapshot
-from safetynet.indicators.fetch import fetch_frame
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     ENTRY_SCHEMA,
     LAYER_SCHEMA,
     PAY_COLUMNS,
@@ -33,7 +30,10 @@ from safetynet.indicators.frames import (
     _persons,
     region_index,
 )
-from safetynet.indicators.layers import layer_types
+from safetynet.derived.layers import layer_types
+from safetynet.derived.memo import keep, recall, remembered
+from safetynet.derived.snapshot import Snapshot
+from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Institution, Region
 
 INDICATOR_ENTRY_COLUMNS = [
@@ -53,7 +53,7 @@ def regions_frame(conn: Connection) -> pl.DataFrame:
 
 
 def scope_codes(regions: pl.DataFrame, region_code: str) -> list[str]:
-    """The region's code and every code under it (``registry.regions.descendants``)."""
+    """The region's code and every code under it (``safetynet.regions.descendants``)."""
     children: dict[str | None, list[str]] = {}
     for c, p in regions.select("code", "parent_code").iter_rows():
         children.setdefault(p, []).append(c)

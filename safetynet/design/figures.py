@@ -18,7 +18,7 @@ import polars as pl
 from safetynet.design.targets import Constraint, Metric
 from safetynet.engine import layout as L
 from safetynet.engine.batch import PreparedBatch, prepare_batch, settle_prepared
-from safetynet.policy.compile import CompiledPolicy
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.simulation.compare import POOR_MASK
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from safetynet.design.search import Candidate, Result
 from safetynet.design.space import Space
-from safetynet.policy.compile import compile_policy
+from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import SHIPPED_DIR, load_policy
 
 

@@ -17,8 +17,8 @@ from safetynet.design.targets import (
     parse_constraint,
     parse_objective,
 )
+from safetynet.engine.compile import compile_policy
 from safetynet.i18n import N_
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import PolicyError
 
 

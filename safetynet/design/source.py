@@ -7,20 +7,22 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from safetynet.claims.fileformat import read_claim_file
-from safetynet.claims.prepare import AMOUNTS, engine_input, to_batch
+from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
 from safetynet.engine.batch import BATCH_COLUMNS
-from safetynet.engine.compliance import claim_amounts
-from safetynet.policy.compile import CompiledPolicy
-from safetynet.policy.diseases import disease_mask_expr
-from safetynet.registry.status import periods_frame, status_masks_at
-from safetynet.settlement.policies import prefixes_of
-from safetynet.settlement.year_batch import age_expr
+from safetynet.engine.compile import CompiledPolicy
+from safetynet.registry.status import periods_frame
+from safetynet.settlement.engine_input import (
+    batch_input,
+    recorded_amounts,
+    recorded_claims,
+    with_amounts,
+    with_claim_facts,
+)
 from safetynet.store.db import session_scope
-from safetynet.store.models import CatalogItem, Claim, ClaimItem, Institution, Person
 
 
 def claims_from_file(cp: CompiledPolicy, path: str | Path) -> pl.DataFrame:
@@ -41,82 +43,13 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
     first = max(date(year, 1, 1), policy.valid_from)
     last = min(date(year, 12, 31), policy.valid_to)
     with session_scope(engine) as s:
-        q = (
-            select(
-                Claim.id,
-                Claim.person_id,
-                Person.household_id,
-                Person.birth_date,
-                Claim.start_date,
-                Claim.kind,
-                Institution.level,
-                Institution.in_county,
-                Claim.referral,
-                Claim.diagnosis_code,
-            )
-            .join(Person, Person.id == Claim.person_id)
-            .join(Institution, Institution.code == Claim.institution_code)
-            .where(
-                Claim.start_date >= first,
-                Claim.start_date <= last,
-                Person.region_code.startswith(policy.region),
-            )
+        claims = recorded_claims(s, first, last).filter(
+            pl.col("region_code").str.starts_with(policy.region)
         )
-        rows = [
-            (r[0], r[1], r[2], r[3], r[4], r[5].value, r[6].value, r[7], r[8], r[9])
-            for r in s.execute(q).all()
-        ]
-        claims = pl.DataFrame(
-            rows,
-            schema={
-                "seq": pl.Int64,
-                "person_id": pl.Int64,
-                "household_id": pl.Int64,
-                "birth_date": pl.Date,
-                "date": pl.Date,
-                "kind": pl.String,
-                "level": pl.String,
-                "in_county": pl.Boolean,
-                "referral": pl.Boolean,
-                "diagnosis": pl.String,
-            },
-            orient="row",
-        )
-        lines = pl.DataFrame(
-            [
-                (r[0], r[1], r[2], r[3].value if r[3] is not None else "C", r[4] or 0, bool(r[5]))
-                for r in s.execute(
-                    select(
-                        ClaimItem.claim_id,
-                        ClaimItem.amount_fen,
-                        ClaimItem.deducted_fen,
-                        CatalogItem.item_class,
-                        CatalogItem.self_pay_bp,
-                        CatalogItem.essential,
-                    )
-                    .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
-                    .join(Claim, Claim.id == ClaimItem.claim_id)
-                    .where(Claim.start_date >= first, Claim.start_date <= last)
-                ).all()
-            ],
-            schema={
-                "claim_key": pl.Int64,
-                "amount_fen": pl.Int64,
-                "deducted_fen": pl.Int64,
-                "item_class": pl.String,
-                "self_pay_bp": pl.Int64,
-                "essential": pl.Boolean,
-            },
-            orient="row",
-        )
-        masks = status_masks_at(periods_frame(s), claims)
-    amounts = claim_amounts(lines).rename({"claim_key": "seq"})
-    claims = claims.join(amounts, on="seq", how="left").with_columns(
-        pl.col(c).fill_null(0) for c in AMOUNTS
+        claims = with_amounts(claims, recorded_amounts(s, claims["claim_id"], (first, last)))
+        claims = with_claim_facts(claims, periods_frame(s))
+    return (
+        batch_input(cp, claims)
+        .with_columns(pl.col("kind").cast(pl.String), pl.col("level").cast(pl.String))
+        .select(list(BATCH_COLUMNS))
     )
-    return claims.with_columns(
-        masks.alias("status_mask"),
-        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
-        age_expr("birth_date", "date").alias("age"),
-        disease_mask_expr(prefixes_of(cp), "diagnosis").alias("disease_mask"),
-    ).select(list(BATCH_COLUMNS))

@@ -15,8 +15,7 @@ import polars as pl
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from safetynet.codes import PovertyStatus
-from safetynet.early_warning.codes import MonitoredCategory
+from safetynet.codes import MonitoredCategory, PovertyStatus
 from safetynet.store.models import MonitoringPeriod, PovertyStatusPeriod
 
 M = MonitoringPeriod

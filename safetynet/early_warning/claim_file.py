@@ -17,7 +17,7 @@ from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.settle_file import settle_claims
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
 from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
-from safetynet.policy.compile import CompiledPolicy
+from safetynet.engine.compile import CompiledPolicy
 
 
 def file_frames(

@@ -12,13 +12,14 @@ from __future__ import annotations
 import polars as pl
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.codes import IncomeSource
+from safetynet.codes import IncomeSource
 from safetynet.i18n import N_
-from safetynet.registry.imports import lookups
-from safetynet.registry.imports.columns import HOUSEHOLD_NO, Bound, Column
-from safetynet.registry.imports.problems import Problem, error
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import (
+from safetynet.store.models import HouseholdIncome
+from safetynet.tabular import lookups
+from safetynet.tabular.columns import HOUSEHOLD_NO, Bound, Column
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import (
     _failing,
     duplicates,
     parse_choice,
@@ -26,8 +27,7 @@ from safetynet.registry.imports.values import (
     too_long,
     unknown_keys,
 )
-from safetynet.registry.imports.writing import Counts, bulk_insert, load_frame
-from safetynet.store.models import HouseholdIncome
+from safetynet.tabular.writing import Counts, bulk_insert, load_frame
 
 COLUMNS = (
     Column("household_no", HOUSEHOLD_NO.aliases, True),

@@ -1,6 +1,6 @@
 """The evaluation's frames from the database, for a region's tree and a scheme year.
 
-Set-based queries read with :func:`safetynet.indicators.fetch.fetch_frame` (COPY on
+Set-based queries read with :func:`safetynet.store.fetch.fetch_frame` (COPY on
 PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
 re-assistance the cascade paid (layer ``re_assistance``); the households with their members
 alive on 1 January, their village and township, the income of the year in force and last
@@ -17,8 +17,8 @@ import polars as pl
 from sqlalchemy import Connection, Select, String, func, select, type_coerce
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
-from safetynet.indicators.fetch import fetch_frame
 from safetynet.security.scope import within
+from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import (
     Claim,
     Household,

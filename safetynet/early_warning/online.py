@@ -14,7 +14,6 @@ that raised it (the household's last entry of the batch) and is detected on its 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
@@ -23,6 +22,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.config import get_settings
 from safetynet.early_warning.evaluate import WARNING_SCHEMA, evaluate
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.rules import RuleSet, rules_for
@@ -34,8 +34,7 @@ SETTING = "SAFETYNET_EARLY_WARNING_ONLINE"
 
 def enabled() -> bool:
     """Whether the check runs after every settlement (the setting; default true)."""
-    value = os.environ.get(SETTING, "").strip().lower()
-    return value not in ("0", "false", "no", "off")
+    return get_settings().early_warning_online
 
 
 @cache
@@ -101,3 +100,11 @@ def raised_by(session: Session, settlement_id: int) -> list[dict[str, object]]:
     ).all()
     keys = ("id", "rule_id", "level", "measure", "threshold", "unit", "person_id")
     return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
+def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame:
+    """The warnings a settlement raised for the first time (recorded at once): evaluate the
+    household of the settled person over the year, as the batch would."""
+    if session.get(Settlement, settlement_id) is None:
+        raise LookupError(f"no settlement {settlement_id}")
+    return check_entries(session, [settlement_id])

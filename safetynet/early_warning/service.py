@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.codes import WarningState
+from safetynet.codes import WarningState
 from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round
@@ -24,7 +24,7 @@ from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.early_warning.workflow import progress
 from safetynet.security.scope import within
 from safetynet.store.bulk import bulk_insert
-from safetynet.store.models import EarlyWarning, Settlement, WarningEvent
+from safetynet.store.models import EarlyWarning, WarningEvent
 
 FACT_COLUMNS = ("out_of_pocket_fen", "income_fen", "ratio_bp", "diagnosis")
 
@@ -105,16 +105,6 @@ def record(
     )
     bulk_insert(session.connection(), EarlyWarning.__table__, rows)  # type: ignore[arg-type]
     return new
-
-
-def check_after_settlement(session: Session, settlement_id: int) -> pl.DataFrame:
-    """The warnings a settlement raised for the first time (recorded at once): evaluate the
-    household of the settled person over the year, as the batch would."""
-    from safetynet.early_warning.online import check_entries
-
-    if session.get(Settlement, settlement_id) is None:
-        raise LookupError(f"no settlement {settlement_id}")
-    return check_entries(session, [settlement_id])
 
 
 def monitoring_list(

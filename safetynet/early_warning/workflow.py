@@ -30,7 +30,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.codes import WarningState
+from safetynet.codes import WarningState
 from safetynet.early_warning.rules import Workflow
 from safetynet.security.audit import record as audit
 from safetynet.store.models import EarlyWarning, WarningEvent

@@ -25,9 +25,9 @@ from numba import njit, prange
 
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.kernel import settle_blocks, settle_in_file_order
 from safetynet.engine.keys import settlement_order
-from safetynet.policy.compile import CompiledPolicy
 
 KIND_ENUM = pl.Enum([k.value for k in ClaimKind])
 LEVEL_ENUM = pl.Enum([k.value for k in InstitutionLevel])

@@ -16,9 +16,9 @@ import polars as pl
 
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.benchclaims import bench_claims
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
-from safetynet.policy.compile import CompiledPolicy
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from safetynet.codes import PovertyStatus
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, Settlement, settle_one
 from safetynet.money import fmt_yuan
 from safetynet.policy.cases import Case, CaseClaim, Expected
-from safetynet.policy.compile import CompiledPolicy
 
 
 @dataclass(frozen=True)

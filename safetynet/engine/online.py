@@ -12,9 +12,9 @@ import numpy as np
 
 from safetynet.codes import InstitutionLevel, code
 from safetynet.engine import layout as L
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.kernel import matches, settle_claim
-from safetynet.policy.compile import CompiledPolicy
 
 
 @dataclass(frozen=True)

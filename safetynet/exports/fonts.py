@@ -10,13 +10,14 @@ glyph for some signs such as "·"); a warning says so once.
 from __future__ import annotations
 
 import logging
-import os
 from functools import cache
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
+
+from safetynet.config import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ CANDIDATES = (
 
 def font_file() -> Path | None:
     """The TrueType file PDFs embed, or None when none is installed."""
-    chosen = os.environ.get("SAFETYNET_PDF_FONT")
+    chosen = get_settings().pdf_font
     paths = [chosen] if chosen else list(CANDIDATES)
     return next((Path(p) for p in paths if Path(p).is_file()), None)
 

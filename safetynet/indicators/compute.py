@@ -21,7 +21,7 @@ from typing import Literal, get_args
 import polars as pl
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLevel, code
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     BREAKDOWN_LEVELS,
     CATEGORIES,
     FUND_TYPES,
@@ -32,9 +32,9 @@ from safetynet.indicators.frames import (
     IndicatorFrames,
     pay_column,
 )
-from safetynet.indicators.layers import LAYER_TYPES
+from safetynet.derived.layers import LAYER_TYPES
+from safetynet.policy.contribution import Payer
 from safetynet.policy.schema import LayerType
-from safetynet.registry.contribution import Payer
 
 Period = Literal["month", "quarter", "year"]
 PERIODS: tuple[str, ...] = get_args(Period)

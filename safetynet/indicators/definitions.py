@@ -8,6 +8,7 @@ without an indicator) is a :class:`DefinitionsError` naming the file and the lin
 
 from __future__ import annotations
 
+import importlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,10 +16,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
 
 from safetynet.indicators.compute import indicator_parts
-from safetynet.policy.loader import Problem, _locate, _problems, _read_tree
+from safetynet.policy.loader import Problem, locate, read_tree, validation_problems
 from safetynet.policy.tree import TreeMap
 
 DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
+# the modules whose ``COMPUTED`` list each room's section of indicators, named by dotted
+# path: those rooms read these definitions, so this catalogue does not import them
+SUPERVISION = "safetynet.supervision.indicators"
+EARLY_WARNING = "safetynet.early_warning.indicators"
+REVIEW = "safetynet.review.indicators"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Unit = Literal["count", "money", "ratio", "money_per", "count_per", "days"]
@@ -111,25 +117,25 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
     path = Path(path)
     if not path.is_file():
         raise DefinitionsError([Problem(str(path), None, "", "no such file")])
-    tree = _read_tree(path)
+    tree = read_tree(path)
     try:
         defs = Definitions.model_validate(dict(tree))
     except ValidationError as exc:
-        raise DefinitionsError(_problems(exc, tree, str(path))) from None
+        raise DefinitionsError(validation_problems(exc, tree, str(path))) from None
     computed = indicator_parts()
     problems = []
     for i, d in enumerate(defs.indicators):
         if d.id not in computed:
-            where = _locate(tree, ("indicators", i, "id"), str(path))
+            where = locate(tree, ("indicators", i, "id"), str(path))
             problems.append(Problem(*where, f"no indicator {d.id!r} is computed"))
         elif d.parts != computed[d.id]:
-            where = _locate(tree, ("indicators", i), str(path))
+            where = locate(tree, ("indicators", i), str(path))
             problems.append(
                 Problem(*where, f"{d.id} is computed with parts {computed[d.id]}, not {d.parts}")
             )
     missing = [i for i in computed if i not in defs.by_id()]
     if missing:
-        where = _locate(tree, ("indicators",), str(path))
+        where = locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
     problems += _early_warning_problems(defs, tree, str(path))
@@ -141,21 +147,21 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
 
 def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
     """The ``supervision`` section against what safetynet.supervision.indicators computes."""
-    from safetynet.supervision.indicators import COMPUTED
+    COMPUTED = importlib.import_module(SUPERVISION).COMPUTED
 
     return _section_problems("supervision", defs.supervision, COMPUTED, tree, path)
 
 
 def _early_warning_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
     """The ``early_warning`` section against what safetynet.early_warning.indicators computes."""
-    from safetynet.early_warning.indicators import COMPUTED
+    COMPUTED = importlib.import_module(EARLY_WARNING).COMPUTED
 
     return _section_problems("early_warning", defs.early_warning, COMPUTED, tree, path)
 
 
 def _review_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
     """The ``review`` section against what safetynet.review.indicators computes."""
-    from safetynet.review.indicators import COMPUTED
+    COMPUTED = importlib.import_module(REVIEW).COMPUTED
 
     return _section_problems("review", defs.review, COMPUTED, tree, path)
 
@@ -171,14 +177,14 @@ def _section_problems(
     problems = []
     label = section.replace("_", " ")
     for i, d in enumerate(found):
-        where = _locate(tree, (section, i, "id"), path)
+        where = locate(tree, (section, i, "id"), path)
         if d.id not in computed:
             problems.append(Problem(*where, f"no {label} indicator {d.id!r} is computed"))
         elif d.parts != computed[d.id]:
             problems.append(Problem(*where, f"{d.id} is computed with parts {computed[d.id]}"))
     missing = [i for i in computed if i not in {d.id for d in found}]
     if missing:
-        where = _locate(tree, (section,), path)
+        where = locate(tree, (section,), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
 

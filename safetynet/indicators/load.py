@@ -3,7 +3,7 @@
 Everything is restricted to the region's tree (:func:`safetynet.security.scope.within`) and
 to the scheme year (the ledger's ``settlement.year``, enrollment's ``year``); earlier years
 come summed per person, for the accumulated balance. Rows are pulled with
-:func:`safetynet.indicators.fetch.fetch_frame` (COPY on PostgreSQL, the cursor on SQLite).
+:func:`safetynet.store.fetch.fetch_frame` (COPY on PostgreSQL, the cursor on SQLite).
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from sqlalchemy import Connection, Engine, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
-from safetynet.indicators.fetch import fetch_frame
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     DEFAULT_PRIORITY,
     ENROLLMENT_SCHEMA,
     ENTRY_SCHEMA,
@@ -30,13 +29,14 @@ from safetynet.indicators.frames import (
     SourceFrames,
     assemble,
 )
-from safetynet.indicators.layers import PolicyLookup
-from safetynet.registry.contribution import (
+from safetynet.derived.layers import PolicyLookup
+from safetynet.policy.contribution import (
     load_contribution_policy,
     shipped_contribution_policies,
 )
 from safetynet.registry.status import PERIOD_SCHEMA
 from safetynet.security.scope import within
+from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import (
     Enrollment,
     Person,

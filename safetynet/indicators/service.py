@@ -13,6 +13,8 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
+from safetynet.derived.frames import BREAKDOWN_LEVELS, IndicatorFrames
+from safetynet.derived.layers import PolicyLookup, UnknownPolicy
 from safetynet.indicators.compute import (
     PERIODS,
     IndicatorQuery,
@@ -20,8 +22,6 @@ from safetynet.indicators.compute import (
     QueryError,
     compute,
 )
-from safetynet.indicators.frames import BREAKDOWN_LEVELS, IndicatorFrames
-from safetynet.indicators.layers import PolicyLookup, UnknownPolicy
 from safetynet.indicators.load import Bind, load_frames
 from safetynet.indicators.result import IndicatorResult
 from safetynet.store.models import Enrollment, Region, Settlement

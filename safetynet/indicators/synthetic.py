@@ -15,8 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     ENROLLMENT_SCHEMA,
     ENTRY_SCHEMA,
     LAYER_SCHEMA,
@@ -29,11 +28,10 @@ from safetynet.indicators.frames import (
     assemble,
     empty,
 )
-from safetynet.policy.compile import CompiledPolicy
-from safetynet.policy.diseases import disease_mask_expr
-from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
-from safetynet.settlement.policies import policy_in_force, prefixes_of
-from safetynet.settlement.year_batch import age_expr
+from safetynet.engine.batch import settle_batch
+from safetynet.engine.compile import CompiledPolicy
+from safetynet.registry.status import PERIOD_SCHEMA
+from safetynet.settlement.engine_input import batch_input, with_claim_facts, with_policies
 from safetynet.synth.county import County
 
 Progress = Callable[[str], None]
@@ -58,34 +56,12 @@ def _claims(county: County) -> pl.DataFrame:
             for c in ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
         ),
     ).join(born, on="person_id", how="left")
-    masks = status_masks_at(county.poverty_status, claims)
-    return claims.with_columns(
-        masks.alias("status_mask"),
-        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
-        age_expr("birth_date", "date").alias("age"),
-    )
-
-
-def _policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, CompiledPolicy]]:
-    keys = claims.select("region_code", "date").unique()
-    compiled: dict[str, CompiledPolicy] = {}
-    ids = []
-    for region, day in keys.iter_rows():  # one per (village, day): a few hundred thousand
-        cp = policy_in_force(region, day)
-        compiled[cp.policy.id] = cp
-        ids.append(cp.policy.id)
-    keyed = keys.with_columns(pl.Series("policy_id", ids, pl.String))
-    return claims.join(keyed, on=["region_code", "date"]), compiled
+    return with_claim_facts(claims, county.poverty_status)
 
 
 def _settle(cp: CompiledPolicy, part: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Ledger entries and layer payments of one policy's claims."""
-    part = part.sort("household_id", "date", "claim_id").with_columns(
-        disease_mask_expr(prefixes_of(cp)).alias("disease_mask"),
-        pl.col("claim_id").alias("seq"),
-        pl.col("kind").cast(KIND_ENUM),
-        pl.col("level").cast(LEVEL_ENUM),
-    )
+    part = batch_input(cp, part.sort("household_id", "date", "claim_id"))
     settled = settle_batch(cp, part)
     pays = [f"pay_{lid}" for lid in cp.layer_ids]
     settled = settled.with_columns(
@@ -124,7 +100,7 @@ def settle_county(county: County, progress: Progress | None = None) -> SourceFra
     """The county's registry and its year of claims settled under the policies in force."""
     step = progress or (lambda _: None)
     step("claim facts")
-    claims, compiled = _policies(_claims(county))
+    claims, compiled = with_policies(_claims(county))
     entries, layers = [], []
     for (policy_id,), part in claims.group_by("policy_id", maintain_order=True):
         step(f"settling under {policy_id}")

@@ -1,2 +1,3 @@
 """Policy as data: the YAML policy-file schema, its strict loader, composition of reforms,
-compilation to the engine's arrays, and the shipped policy files (``files/``)."""
+sources, disease groups and the shipped policy files (``files/``). Compilation into the
+kernel's arrays belongs to the engine (``safetynet.engine.compile``)."""

@@ -344,6 +344,26 @@ def locate(tree: TreeMap, loc: Iterable[Any], default_file: str) -> tuple[str, i
     return _locate(tree, loc, default_file)
 
 
+def read_tree(path: Path) -> TreeMap:
+    """A YAML file as a tree whose entries remember their file and line (``extends``
+    resolved), for the other files written like policies (contribution policies, the
+    indicators' definitions); raises ``PolicyError`` like a policy file."""
+    return _read_tree(path)
+
+
+def unwrap_sources(tree: TreeMap) -> dict[str, str]:
+    """Replace the tree's ``{value:, source:}`` wrappers by their value, in place; returns
+    the source of each sourced value by its path."""
+    found: dict[str, str] = {}
+    _unwrap_sources(tree, "", found)
+    return found
+
+
+def validation_problems(exc: ValidationError, tree: TreeMap, filename: str) -> list[Problem]:
+    """A pydantic validation error of a tree as problems naming file, line and path."""
+    return _problems(exc, tree, filename)
+
+
 def load_policy_tree(path: str | Path) -> tuple[TreeMap, dict[str, str], str]:
     """A policy file composed (``extends``, placement), checked and unwrapped, before the
     schema: the tree as written (yuan, ``"60%"``), each value's source by path, and the file.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
-from safetynet.registry.contribution import COLUMN, ContributionPolicy, Payer
+from safetynet.policy.contribution import COLUMN, ContributionPolicy, Payer
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models import Enrollment, Person
 

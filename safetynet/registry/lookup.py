@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from safetynet.registry.regions import region_path
+from safetynet.regions import region_path
 from safetynet.registry.status import history, statuses_on
 from safetynet.security.scope import within
 from safetynet.store.models import (

@@ -23,18 +23,18 @@ from sqlalchemy.orm import Session
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import N_, gettext_for, normalize
-from safetynet.registry.imports.columns import RECONCILE_COLUMNS, STATUS_VALUES, bind
-from safetynet.registry.imports.problems import ImportRejected, Severity
-from safetynet.registry.imports.reading import read_bytes
-from safetynet.registry.imports.values import (
+from safetynet.registry.imports.resident_ids import resident_id_exprs
+from safetynet.store.models import Enrollment, Person
+from safetynet.tabular.columns import RECONCILE_COLUMNS, STATUS_VALUES, bind
+from safetynet.tabular.problems import ImportRejected, Severity
+from safetynet.tabular.reading import read_bytes
+from safetynet.tabular.values import (
     date_expr,
     parse_choice,
     parse_dates,
     require,
-    resident_id_exprs,
 )
-from safetynet.registry.imports.writing import load_frame
-from safetynet.store.models import Enrollment, Person
+from safetynet.tabular.writing import load_frame
 
 
 class Category(StrEnum):

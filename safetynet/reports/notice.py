@@ -32,8 +32,8 @@ from safetynet.codes import PovertyStatus, RegionLevel, code
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot, current
+from safetynet.regions import descendants_select, region_path
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
-from safetynet.registry.regions import descendants_select, region_path
 from safetynet.security.scope import within
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_by_id, policy_in_force

@@ -26,8 +26,8 @@ from typing import Any
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from safetynet.codes import CaseState, DeductionKind, LineDecision, Outcome
 from safetynet.review import deductions
-from safetynet.review.codes import CaseState, DeductionKind, LineDecision, Outcome
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
 from safetynet.review.schema import ReviewParams

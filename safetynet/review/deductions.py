@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safetynet.review.codes import DeductionKind
+from safetynet.codes import DeductionKind
 from safetynet.store.models import ReviewDeduction
 
 

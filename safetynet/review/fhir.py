@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.api.fhir import systems as S
 from safetynet.api.fhir.resources import money
-from safetynet.review.codes import LineDecision
+from safetynet.codes import LineDecision
 from safetynet.store.models import ClaimItem, ReviewCase, ReviewLine
 from safetynet.store.models.ledger import Settlement
 

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from safetynet.review.codes import SuspensionScope
+from safetynet.codes import SuspensionScope
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import GateClaim
 from safetynet.store.models import Suspension

@@ -10,8 +10,8 @@ from datetime import date, datetime, time
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState
 from safetynet.review.cases import settled_claims
-from safetynet.review.codes import CaseState
 from safetynet.store.models import (
     Callback,
     Claim,

@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState
 from safetynet.review import cases
-from safetynet.review.codes import CaseState
 from safetynet.review.params import default_params
 from safetynet.review.risk import claim_risk
 from safetynet.security.scope import within

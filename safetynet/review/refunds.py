@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState, DeductionKind
 from safetynet.review import deductions
-from safetynet.review.codes import CaseState, DeductionKind
 from safetynet.store.models import ReviewCase, ReviewLine
 from safetynet.store.models.ledger import EntryKind, Settlement
 

@@ -20,9 +20,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import ClaimKind
+from safetynet.codes import ClaimKind, SanctionState, SuspensionScope
 from safetynet.review import deductions
-from safetynet.review.codes import SanctionState, SuspensionScope
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
 from safetynet.review.schema import Article, Range, ReviewParams

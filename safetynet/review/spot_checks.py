@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState, DeductionKind
 from safetynet.review import deductions
 from safetynet.review.cases import settled_claims
-from safetynet.review.codes import CaseState, DeductionKind
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
 from safetynet.review.risk import claim_risk

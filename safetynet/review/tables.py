@@ -10,12 +10,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import LineDecision
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import gettext_for
 from safetynet.review import deductions, sanctions
-from safetynet.review.codes import LineDecision
 from safetynet.review.queue import BillDay
 from safetynet.review.sampling import Extrapolation
 from safetynet.review.schema import ReviewParams

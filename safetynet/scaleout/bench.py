@@ -23,7 +23,7 @@ from typing import TypeVar
 from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import results_table
 from safetynet.engine.batch import settle_batch
-from safetynet.policy.compile import compile_policy
+from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.scaleout import stream
 

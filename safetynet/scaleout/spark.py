@@ -29,7 +29,7 @@ import polars as pl
 import pyarrow as pa
 
 from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
-from safetynet.policy.compile import CompiledPolicy
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.scaleout.partition import NEEDS_HOUSEHOLD
 
 

@@ -33,8 +33,8 @@ from safetynet.claims.fileformat import (
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import check_dates, results_table, write_results
 from safetynet.engine.batch import KIND_ENUM
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.i18n import N_
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
 from safetynet.scaleout.partition import household_batches

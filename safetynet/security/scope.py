@@ -14,7 +14,7 @@ import time
 from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.orm import Session
 
-from safetynet.registry.regions import descendants_select
+from safetynet.regions import descendants_select
 from safetynet.store.models import Region
 
 

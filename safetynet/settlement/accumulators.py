@@ -12,9 +12,9 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import ClaimFacts, statuses_of
 from safetynet.engine.online import Accumulators, settle_one
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.store.models import Household, Person
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope, EntryKind, Settlement
 

@@ -16,10 +16,10 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, ItemClass
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import compliant_amounts
 from safetynet.engine.facts import ClaimFacts
 from safetynet.money import to_fen
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.errors import SettlementError

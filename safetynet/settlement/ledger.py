@@ -4,8 +4,10 @@ A settled claim is a ``claim`` row with its ``claim_item`` lines and a ``settlem
 (the facts the engine saw and the amounts) with one ``settlement_layer`` row per layer of
 the cascade; the accumulators it changes are written by
 :func:`safetynet.settlement.accumulators.write_rows`. This module is the one definition of
-those rows for online settlement: a batch of claims is four multi-row ``INSERT``s, their ids
-returned in the order of the batch.
+those rows for online settlement and the year batch alike: :data:`ENTRY_COLUMNS` and
+:data:`LAYER_COLUMNS` name them; online, a batch of claims is four multi-row ``INSERT``s,
+their ids returned in the order of the batch (:func:`write`); a year's batch writes the same
+columns from frames (:func:`entry_frame`, :func:`layer_frame`, :func:`write_frames`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, insert
 
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import status_mask
 from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.settlement.facts import ResolvedClaim
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.bulk import bulk_insert, sync_sequence
 from safetynet.store.models import Claim, ClaimItem
 from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
 
@@ -30,6 +35,16 @@ _INSERT_CLAIMS = insert(_C).returning(_C.c.id, sort_by_parameter_order=True)
 _INSERT_ITEMS = insert(_I)
 _INSERT_ENTRIES = insert(_E).returning(_E.c.id, sort_by_parameter_order=True)
 _INSERT_LAYERS = insert(_L)
+
+# what a settled claim's ledger entry and layer rows hold (besides the entry's id and, online,
+# its client key and request hash)
+ENTRY_COLUMNS = (
+    "entry_kind", "claim_id", "person_id", "household_id", "year", "policy_id", "kind",
+    "level", "in_county", "referral", "status_mask", "disease_mask", "age", "claim_date",
+    "total_fen", "compliant_fen", "essential_fen", "deducted_fen", "paid_fen",
+    "out_of_pocket_fen", "created_by",
+)  # fmt: skip
+LAYER_COLUMNS = ("settlement_id", "position", "layer_id", "rule_id", "source", "paid_fen", "facts")
 
 
 @dataclass(frozen=True)
@@ -136,3 +151,68 @@ def write(conn: Connection, batch: Sequence[Settled]) -> list[int]:
     if layers:
         conn.execute(_INSERT_LAYERS, layers)
     return entry_ids
+
+
+# -- a year's settled claims as frames (the year batch), written with COPY / multi-row INSERTs
+def entry_frame(settled: pl.DataFrame, cp: CompiledPolicy, user: str) -> pl.DataFrame:
+    """The ledger entries of a settled batch frame (``settlement_id`` assigned): ``id`` and
+    :data:`ENTRY_COLUMNS`, the same facts and amounts :func:`entry_row` writes for a claim
+    settled online."""
+    return settled.select(
+        pl.col("settlement_id").alias("id"),
+        pl.lit(EntryKind.SETTLEMENT.value).alias("entry_kind"),
+        "claim_id",
+        "person_id",
+        "household_id",
+        "year",
+        pl.lit(cp.policy.id).alias("policy_id"),
+        pl.col("kind").cast(pl.String),
+        pl.col("level").cast(pl.String),
+        "in_county",
+        "referral",
+        pl.col("status_mask").cast(pl.Int64),
+        pl.col("disease_mask").cast(pl.Int64),
+        "age",
+        pl.col("date").alias("claim_date"),
+        "total_fen",
+        "compliant_fen",
+        "essential_fen",
+        "deducted_fen",
+        "paid_fen",
+        "out_of_pocket_fen",
+        pl.lit(user).alias("created_by"),
+    )
+
+
+def layer_frame(settled: pl.DataFrame, cp: CompiledPolicy) -> pl.DataFrame:
+    """The :data:`LAYER_COLUMNS` rows of a settled batch frame: one per entry and layer, in
+    the cascade's order, with the rule and its source (as :func:`layer_rows`)."""
+    return pl.concat(
+        [
+            settled.select(
+                pl.col("settlement_id"),
+                pl.lit(i).alias("position"),
+                pl.lit(lid).alias("layer_id"),
+                pl.col(f"rule_{lid}").cast(pl.String).alias("rule_id"),
+                pl.col(f"rule_{lid}")
+                .cast(pl.String)
+                .replace_strict(
+                    {r.rule_id: r.source for r in cp.rules if r.layer_id == lid},
+                    default=None,
+                    return_dtype=pl.String,
+                )
+                .alias("source"),
+                pl.col(f"pay_{lid}").alias("paid_fen"),
+                pl.lit("{}").alias("facts"),
+            )
+            for i, lid in enumerate(cp.layer_ids)
+        ]
+    )
+
+
+def write_frames(conn: Connection, entries: pl.DataFrame, layers: pl.DataFrame) -> None:
+    """Insert a batch's entries and layer rows (in the caller's transaction), then move the
+    entries' id sequence past the ids the batch assigned."""
+    bulk_insert(conn, Settlement.__table__, entries)  # type: ignore[arg-type]
+    sync_sequence(conn, Settlement.__table__)  # type: ignore[arg-type]
+    bulk_insert(conn, SettlementLayer.__table__, layers)  # type: ignore[arg-type]

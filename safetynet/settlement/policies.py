@@ -9,12 +9,12 @@ a deployment uses.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from safetynet.policy.compile import CompiledPolicy, compile_policy
+from safetynet.config import get_settings
+from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.policy.diseases import group_prefixes
 from safetynet.policy.loader import load_policy, shipped_policies
 from safetynet.settlement.errors import SettlementError
@@ -36,6 +36,12 @@ def _candidates(extra_dir: str | None, chosen: str | None) -> tuple[CompiledPoli
     return tuple(compile_policy(load_policy(paths[n])) for n in names)
 
 
+def _choice() -> tuple[str | None, str | None]:
+    """The deployment's policy folder and the ids it names in force (``Settings``)."""
+    settings = get_settings()
+    return settings.policy_dir, settings.policies
+
+
 _PREFIXES: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
@@ -48,9 +54,7 @@ def prefixes_of(cp: CompiledPolicy) -> dict[str, tuple[str, ...]]:
 
 def policy_in_force(region_code: str, on: date) -> CompiledPolicy:
     """The compiled policy for a region on a date; ``SettlementError`` when none or ambiguous."""
-    cands = _candidates(
-        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
-    )
+    cands = _candidates(*_choice())
     fits = [
         cp
         for cp in cands
@@ -79,9 +83,7 @@ def policy_in_force(region_code: str, on: date) -> CompiledPolicy:
 
 def policy_by_id(policy_id: str) -> CompiledPolicy | None:
     """A candidate policy by its id (for showing stored accumulators); None when unknown."""
-    cands = _candidates(
-        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
-    )
+    cands = _candidates(*_choice())
     return next((cp for cp in cands if cp.policy.id == policy_id), None)
 
 
@@ -93,9 +95,7 @@ def warm_up() -> int:
     from safetynet.engine.facts import ClaimFacts
     from safetynet.engine.online import Accumulators, settle_one
 
-    cands = _candidates(
-        os.environ.get("SAFETYNET_POLICY_DIR"), os.environ.get("SAFETYNET_POLICIES")
-    )
+    cands = _candidates(*_choice())
     claim = ClaimFacts(
         kind=ClaimKind.INPATIENT,
         level=InstitutionLevel.COUNTY,

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel
+from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.online import (
     Accumulators,
     NothingPaid,
@@ -37,7 +38,6 @@ from safetynet.engine.online import (
     settle_one,
 )
 from safetynet.engine.online import Settlement as EngineSettlement
-from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement import hooks, ledger, snapshot

@@ -15,8 +15,8 @@ import polars as pl
 from sqlalchemy import Connection, String, select, true, type_coerce
 
 from safetynet.catalogs.items import load_items
-from safetynet.indicators.fetch import fetch_frame
 from safetynet.security.scope import within
+from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Claim, ClaimItem, Institution, Person
 from safetynet.supervision.frames import (
     CLAIMS_SCHEMA,

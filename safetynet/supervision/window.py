@@ -16,7 +16,6 @@ The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a p
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +25,7 @@ import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from safetynet.config import get_settings
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import GateClaim
 from safetynet.settlement.service import request_hash
@@ -88,7 +88,7 @@ def _facts_en(facts: str) -> str:
 
 def rules_name() -> str:
     """The rule set the window screens with (the setting, else the shipped default)."""
-    return os.environ.get(SETTING, "").strip() or DEFAULT_RULES
+    return get_settings().screening_rules or DEFAULT_RULES
 
 
 class ScreeningSettingError(ValueError):

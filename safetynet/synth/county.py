@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from safetynet.engine.facts import statuses_of
-from safetynet.registry.contribution import ContributionPolicy, load_contribution_policy
+from safetynet.policy.contribution import ContributionPolicy, load_contribution_policy
 from safetynet.registry.status import status_masks_at
 from safetynet.synth import claims as claim_gen
 from safetynet.synth.calibration import ANHUI_2017, Profile

@@ -26,10 +26,10 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 import safetynet
 import safetynet.web.routes as routes_pkg
 from safetynet.config import Settings, get_settings
-from safetynet.derived.snapshot import warm
+from safetynet.indicators.warm import warm
 from safetynet.settlement.policies import warm_up
 from safetynet.store.db import engine_for
-from safetynet.web import errors
+from safetynet.web import error_handlers
 from safetynet.web.csp import ContentSecurityPolicy
 from safetynet.web.heap import freeze_start_up_heap, thaw_heap
 from safetynet.web.hygiene import RejectNul
@@ -137,7 +137,7 @@ def create_app(
     app.add_middleware(RejectNul)  # refused input never reaches a route
     if settings.trusted_proxies:  # outermost: the client's address and scheme for all else
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))
-    errors.install(app)
+    error_handlers.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in routers():
         app.include_router(router)

@@ -1,24 +1,21 @@
 """Errors the web app answers with: JSON for the API (never an HTML page), a page for people.
 
-Routes raise :class:`WebError` (or let a ``SettlementError`` through); the handlers turn
-it into ``{"error": {"code", "message", "field"}}`` under ``/api`` and ``/fhir``, and into
-the error page elsewhere.
+Routes raise :class:`WebError` (or let a ``SettlementError`` through); the handlers
+(:mod:`safetynet.web.error_handlers`) turn it into ``{"error": {"code", "message",
+"field"}}`` under ``/api`` and ``/fhir``, and into the error page elsewhere. This module
+holds the errors and the JSON answers, nothing that renders a page.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from safetynet.settlement.errors import SettlementError
-from safetynet.web.i18n import N_, translations
+from safetynet.web.i18n import N_
 
 log = logging.getLogger("safetynet.web")
 
@@ -63,8 +60,8 @@ class LoginRequired(Exception):
 def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
     """The error answer for a path, before there is a request object (ASGI middleware)."""
     if path.startswith("/fhir"):
-        return _operation_outcome(status, code, message, None)
-    return _json(status, code, message)
+        return outcome_answer(status, code, message, None)
+    return json_answer(status, code, message)
 
 
 def is_api(request: Request) -> bool:
@@ -72,7 +69,7 @@ def is_api(request: Request) -> bool:
     return path.startswith("/api") or path.startswith("/fhir")
 
 
-def _operation_outcome(
+def outcome_answer(
     status: int, code: str, message: str, field: str | None, exc: Exception | None = None
 ) -> JSONResponse:
     """An OperationOutcome (``safetynet.api.fhir.outcome``): every issue of a ``FhirError``,
@@ -99,7 +96,7 @@ def _challenge(status: int) -> dict[str, str] | None:
     )
 
 
-def _json(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+def json_answer(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message, "field": field}},
         status_code=status,
@@ -113,129 +110,3 @@ def database_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
-def _unavailable(request: Request) -> Response:
-    from safetynet.web.templating import locale_of
-
-    if is_api(request):
-        answer = _answer(request, 503, "database_unavailable", UNAVAILABLE, None)
-    else:
-        message = translations(locale_of(request)).gettext(UNAVAILABLE)
-        answer = _page(request, 503, "database_unavailable", message)
-    answer.headers["retry-after"] = str(RETRY_AFTER)
-    return answer
-
-
-def _page(
-    request: Request, status: int, code: str, message: str, field: str | None = None
-) -> Response:
-    """The error page, its message in the user's language (:mod:`safetynet.web.messages`)."""
-    from safetynet.web.messages import error_text
-    from safetynet.web.templating import gettext_for, render
-
-    user = getattr(request.state, "user", None)
-    role = user.role.value if user is not None else None
-    text = error_text(code, message, field, gettext_for(request), role=role)
-    return render(
-        request,
-        "error.html",
-        {"status": status, "code": code, "message": text, "title": TITLES.get(status, "")},
-        status=status,
-    )
-
-
-def _answer(
-    request: Request,
-    status: int,
-    code: str,
-    message: str,
-    field: str | None,
-    exc: Exception | None = None,
-) -> Response:
-    if request.url.path.startswith("/fhir"):
-        return _operation_outcome(status, code, message, field, exc)
-    if is_api(request):
-        return _json(status, code, message, field)
-    return _page(request, status, code, message, field)
-
-
-def install(app: FastAPI) -> None:
-    @app.exception_handler(WebError)
-    async def _web(request: Request, exc: WebError) -> Response:
-        response = _answer(request, exc.status, exc.code, exc.message, exc.field)
-        response.headers.update(exc.headers)
-        return response
-
-    @app.exception_handler(SettlementError)
-    async def _settlement(request: Request, exc: SettlementError) -> Response:
-        return _answer(request, exc.status, exc.code, exc.message, exc.field, exc)
-
-    @app.exception_handler(LoginRequired)
-    async def _login(request: Request, exc: LoginRequired) -> Response:
-        if is_api(request):
-            return _answer(
-                request, 401, "login_required", "log in or send HTTP Basic credentials", None
-            )
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        from urllib.parse import quote
-
-        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        message = str(exc.detail)
-        if request.url.path.startswith("/fhir") and exc.status_code in (404, 405):
-            code = "unknown_type" if exc.status_code == 404 else code
-            message = f"{request.method} {request.url.path} is not an interaction of this server"
-            message += " (see /fhir/metadata)"
-        return _answer(request, exc.status_code, code, message, None)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
-        first = errors[0] if errors else {}
-        loc = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
-        message = "; ".join(
-            f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query'))}: "
-            f"{e.get('msg', 'invalid')}"
-            for e in errors[:10]
-        )
-        if request.url.path.startswith("/fhir"):
-            from safetynet.api.fhir.outcome import FhirError, Issue
-
-            issues = [
-                Issue("param_invalid", f"parameter {e['loc'][-1]}: {e.get('msg', 'invalid')}",
-                      issue_type="required" if e.get("type") == "missing" else "value")
-                for e in errors[:10]
-            ] or [Issue("param_invalid", "the request is not valid")]  # fmt: skip
-            return _operation_outcome(400, "param_invalid", message, None, FhirError(issues, 400))
-        if is_api(request):
-            return _answer(request, 422, "invalid", message, loc or None)
-        return _page(request, 422, "invalid", message, loc or None)
-
-    last_logged = [0.0]
-
-    async def _database(request: Request, exc: Exception) -> Response:
-        if time.monotonic() - last_logged[0] > LOG_EVERY:  # an outage is not 1,000 lines
-            last_logged[0] = time.monotonic()
-            log.warning("database unreachable on %s %s: %s", request.method, request.url.path,
-                        str(exc).splitlines()[0] if str(exc) else type(exc).__name__)  # fmt: skip
-        return _unavailable(request)
-
-    # registered per class (not under ``Exception``): the answer goes out as any other and
-    # the connection stays open for the client's next request
-    for cls in (OperationalError, InterfaceError, PoolTimeout):
-        app.add_exception_handler(cls, _database)
-
-    @app.exception_handler(DBAPIError)
-    async def _dbapi(request: Request, exc: DBAPIError) -> Response:
-        if database_unreachable(exc):
-            return await _database(request, exc)
-        return await _unexpected(request, exc)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _answer(request, 500, "internal", "an unexpected error; it has been logged", None)

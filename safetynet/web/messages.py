@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from safetynet.web import labels
+from safetynet import labels
 from safetynet.web.i18n import N_
 
 Gettext = Callable[[str], str]

@@ -1,7 +1,8 @@
-"""The logged-in user of a request, permissions, CSRF tokens and HTTP Basic for systems.
+"""The logged-in user of a request, permissions and HTTP Basic for systems.
 
 People log in with a form and get a signed session cookie (Starlette's ``SessionMiddleware``,
-itsdangerous); a form that changes something carries the session's CSRF token. Hospital
+itsdangerous); a form that changes something carries the session's CSRF token
+(:mod:`safetynet.web.csrf`). Hospital
 systems calling ``/api`` or ``/fhir`` send HTTP Basic credentials instead (no cookie, so no
 CSRF); a verified credential is remembered for a few minutes so the Argon2 check is not
 paid on every call.
@@ -17,8 +18,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
-import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.security.users import authenticate
 from safetynet.store.models.security import Role, User
 from safetynet.web.auditing import client_of
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.errors import LoginRequired, WebError, is_api
 from safetynet.web.throttle import LoginThrottle, LoginThrottled
@@ -52,22 +52,6 @@ class UserView:
 CREDENTIAL_TTL = 300.0  # seconds a verified Basic credential is remembered
 # sha256(user:password) -> (user id, the user's session epoch then, expiry)
 _verified: dict[str, tuple[int, int, float]] = {}
-
-
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return token
-
-
-def check_csrf(request: Request, token: str | None) -> None:
-    expected = request.session.get("csrf")
-    if not expected or not token or not hmac.compare_digest(expected, token):
-        raise WebError(
-            403, "csrf", "the form has expired or did not come from SafetyNet; reload it"
-        )
 
 
 def _credential_key(request: Request) -> tuple[str, str, str] | None:

@@ -18,10 +18,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from safetynet import labels
 from safetynet.exports.fonts import pdf_font
 from safetynet.exports.pdf import text
 from safetynet.money import fmt_yuan
-from safetynet.web import labels
 from safetynet.web.i18n import translations
 from safetynet.web.slip_data import Slip
 from safetynet.web.slip_text import layer_facts, nothing_paid_text, rule_label

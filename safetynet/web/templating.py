@@ -10,10 +10,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from safetynet import labels
 from safetynet.money import fmt_yuan
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, allows
-from safetynet.web import labels
+from safetynet.web.csrf import csrf_token
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
 from safetynet.web.messages import error_text
 
@@ -78,8 +79,6 @@ def render(
     def _(message: str, **kwargs: Any) -> str:
         text = tr.gettext(message)
         return text % kwargs if kwargs else text
-
-    from safetynet.web.security import csrf_token
 
     ctx = {
         "request": request,

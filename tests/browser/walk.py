@@ -220,8 +220,8 @@ def record_reviews(engine: Engine) -> dict[str, int]:
     department's suspension: recorded once, whatever other tests recorded meanwhile."""
     from datetime import date
 
+    from safetynet.codes import CaseState
     from safetynet.review import callbacks, cases, sanctions, spot_checks
-    from safetynet.review.codes import CaseState
     from safetynet.store.models import Callback, Claim, SanctionCase, SpotCheck, User
 
     with session_scope(engine) as s:

@@ -15,9 +15,9 @@ from safetynet.catalogs.icd10 import is_valid, title_zh_of, who_codes
 from safetynet.catalogs.items import load_items
 from safetynet.catalogs.load import load_catalogs
 from safetynet.cli.main import app
+from safetynet.imports import import_file
 from safetynet.policy.diseases import group_prefixes
 from safetynet.policy.loader import load_policy
-from safetynet.registry.imports import import_file
 from safetynet.store.models import CatalogItem, Diagnosis, DiseaseListEntry
 from tests.registry_imports.helpers import write_xlsx
 

@@ -15,7 +15,7 @@ from safetynet.design.errors import DesignError
 from safetynet.design.service import make_design, prepare, run
 from safetynet.design.source import claims_from_file
 from safetynet.engine.batch import settle_batch
-from safetynet.policy.compile import compile_policy
+from safetynet.engine.compile import compile_policy
 from safetynet.simulation.compare import POOR_MASK
 from tests.design.helpers import write_claims
 

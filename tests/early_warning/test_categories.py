@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
+from safetynet.codes import MonitoredCategory as C
 from safetynet.codes import PovertyStatus
 from safetynet.early_warning.categories import (
     CategoryError,
@@ -15,7 +16,6 @@ from safetynet.early_warning.categories import (
     end_category,
     record_category,
 )
-from safetynet.early_warning.codes import MonitoredCategory as C
 from safetynet.store.db import session_scope
 from safetynet.store.models import Household, MonitoringPeriod, PovertyStatusPeriod
 from tests.settlement.conftest import County, county

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.early_warning.income_import import in_force
-from safetynet.registry.imports import import_file
+from safetynet.imports import import_file
 from safetynet.store.models import HouseholdIncome
 
 GOOD = (

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, func, select
 
-from safetynet.early_warning.codes import IncomeSource
+from safetynet.codes import IncomeSource
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.service import evaluate_year
 from safetynet.settlement.service import Order, submit, submit_many

@@ -8,9 +8,9 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, select
 
-from safetynet.early_warning.codes import IncomeSource
+from safetynet.codes import IncomeSource
+from safetynet.early_warning.online import check_after_settlement
 from safetynet.early_warning.service import (
-    check_after_settlement,
     evaluate_year,
     monitoring_list,
     reassistance_round,

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, func, select
 
+from safetynet.early_warning.online import check_after_settlement
 from safetynet.early_warning.rules import FILES, load_rules
-from safetynet.early_warning.service import check_after_settlement, monitoring_list
+from safetynet.early_warning.service import monitoring_list
 from safetynet.early_warning.workflow import WorkflowError, months_below, record_step
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope

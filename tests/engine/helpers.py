@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, Settlement, settle_one
 from safetynet.money import to_fen
-from safetynet.policy.compile import CompiledPolicy, compile_policy
 from safetynet.policy.loader import load_policy
 
 

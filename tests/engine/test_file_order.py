@@ -15,7 +15,7 @@ from safetynet.engine.batch import (
     settle_batch,
     settle_batch_with_state,
 )
-from safetynet.policy.compile import CompiledPolicy
+from safetynet.engine.compile import CompiledPolicy
 from tests.engine.helpers import policy
 from tests.engine.test_properties import claim_rows, policies
 

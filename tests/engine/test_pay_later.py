@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import pays_later
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import load_policy, shipped_policies
 from tests.policy.test_loader_errors import GOOD, problem
 

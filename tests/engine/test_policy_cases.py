@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from safetynet.engine.cases import check_case
+from safetynet.engine.compile import compile_policy
 from safetynet.policy.cases import Case, load_cases, shipped_case_files
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import PolicyError, load_policy, shipped_policies
 
 

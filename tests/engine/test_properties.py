@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.engine.batch import settle_batch, settle_batch_with_state
+from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.engine.facts import ClaimFacts, status_mask
 from safetynet.engine.online import Accumulators, settle_one
-from safetynet.policy.compile import CompiledPolicy, compile_policy
 from safetynet.policy.schema import Policy
 
 LEVELS = [x.value for x in InstitutionLevel]

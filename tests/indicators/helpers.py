@@ -32,7 +32,7 @@ from datetime import date, datetime
 import polars as pl
 from sqlalchemy import Engine, insert
 
-from safetynet.indicators.frames import (
+from safetynet.derived.frames import (
     ENROLLMENT_SCHEMA,
     ENTRY_SCHEMA,
     LAYER_SCHEMA,

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from safetynet.codes import RegionLevel
+from safetynet.derived.frames import assemble
+from safetynet.derived.layers import UnknownPolicy
 from safetynet.indicators.compute import IndicatorQuery, QueryError, compute
-from safetynet.indicators.frames import assemble
-from safetynet.indicators.layers import UnknownPolicy
 from safetynet.indicators.service import result_of
 from tests.indicators.helpers import COUNTY, T1, T2, V1, V2, YEAR, frames, source_frames
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.policy.compile import compile_policy
+from safetynet.engine.compile import compile_policy
 from safetynet.policy.labels import layer_name, pool_name, rule_name
 from safetynet.policy.loader import load_policy, shipped_policies
 from tests.policy.test_loader_errors import GOOD, problem, write

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
+from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.policy.checks import covers
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.policy.schema import When
 from tests.policy.test_loader_errors import GOOD, problem, write

@@ -13,13 +13,13 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
-from safetynet.policy.loader import PolicyError
-from safetynet.registry.contribution import (
+from safetynet.policy.contribution import (
     COLUMN,
     Payer,
     load_contribution_policy,
     shipped_contribution_policies,
 )
+from safetynet.policy.loader import PolicyError
 from safetynet.registry.enrollment import contribution_totals, enroll_year, enrollment_counts
 from safetynet.registry.status import statuses_on
 from safetynet.store.models import Enrollment, Person, PovertyStatusPeriod

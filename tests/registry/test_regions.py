@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
-from safetynet.registry.regions import descendants, descendants_select, region_path
+from safetynet.regions import descendants, descendants_select, region_path
 from safetynet.store.models import Household, Region
 
 COUNTY, T1, T2 = "341821000000", "341821100000", "341821200000"

@@ -8,10 +8,10 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
-from safetynet.registry.imports import import_file
-from safetynet.registry.imports.values import date_expr
+from safetynet.imports import import_file
 from safetynet.registry.reconcile import Category, reconcile
 from safetynet.store.models import Region
+from safetynet.tabular.values import date_expr
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "import"
 

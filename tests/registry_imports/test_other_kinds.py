@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel, PovertyStatus
-from safetynet.registry.imports import import_file
+from safetynet.imports import import_file
 from safetynet.store.models import Household, Institution, Person, PovertyStatusPeriod
 from tests.registry_imports.helpers import (
     COUNTY,

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
-from safetynet.registry.imports import import_file
+from safetynet.imports import import_file
 from safetynet.registry.resident_id import append_check_digits
 from safetynet.store.db import make_engine
 from safetynet.store.models import Base, Household, Person, Region

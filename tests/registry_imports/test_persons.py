@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import Sex
-from safetynet.registry.imports import import_file
+from safetynet.imports import import_file
 from safetynet.store.models import ImportBatch, Person
 from tests.registry_imports.helpers import (
     PERSON_HEADER_EN,

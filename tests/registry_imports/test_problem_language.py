@@ -9,7 +9,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
-from safetynet.registry.imports import import_file, write_problems
+from safetynet.imports import import_file
+from safetynet.tabular import write_problems
 from tests.registry_imports.helpers import (
     PERSON_HEADER_ZH,
     bad_check,

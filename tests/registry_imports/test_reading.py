@@ -12,11 +12,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.registry.imports import import_file, problems_to_csv, problems_to_xlsx
-from safetynet.registry.imports.reading import read_bytes
-from safetynet.registry.imports.values import resident_id_exprs
+from safetynet.imports import import_file
+from safetynet.registry.imports.resident_ids import resident_id_exprs
 from safetynet.registry.resident_id import ResidentIdError, check_char, parse_resident_id
 from safetynet.store.models import Person
+from safetynet.tabular import problems_to_csv, problems_to_xlsx
+from safetynet.tabular.reading import read_bytes
 from tests.registry_imports.helpers import (
     PERSON_HEADER_ZH,
     make_id,
@@ -96,7 +97,7 @@ def test_problems_export_to_xlsx_and_csv(county: Session, tmp_path: Path) -> Non
 
 
 def test_english_headers_match_loosely() -> None:
-    from safetynet.registry.imports.columns import PERSON_COLUMNS, bind
+    from safetynet.tabular.columns import PERSON_COLUMNS, bind
 
     sheet = read_bytes(b"Resident ID,NAME,household-no,notes\n1,a,H\n", "x.csv")
     bound = bind(sheet, PERSON_COLUMNS)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus, Sex
-from safetynet.registry.imports import ImportRejected
 from safetynet.registry.reconcile import ACTIONS, TITLES, Category, reconcile, report_to_xlsx
 from safetynet.store.models import Enrollment, Household, Person
+from safetynet.tabular import ImportRejected
 from tests.registry_imports.helpers import VILLAGE_A, make_id, write_csv, write_xlsx
 
 YEAR = 2024

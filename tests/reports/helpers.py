@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
-from safetynet.registry.regions import descendants
+from safetynet.regions import descendants
 from safetynet.settlement.service import refund
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, Institution, Person, Region, Settlement, SettlementLayer

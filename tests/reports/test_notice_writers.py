@@ -14,8 +14,8 @@ from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.money import fmt_yuan
 from safetynet.reports.notice import Notice, public_notice
+from safetynet.reports.notice_tables import notice_pdf, notice_tables, notice_title, notice_xlsx
 from safetynet.store.db import session_scope
-from safetynet.web.notice_tables import notice_pdf, notice_tables, notice_title, notice_xlsx
 from tests.reports.helpers import (
     assert_nothing_unmasked,
     busiest_month,

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine, func, select
 
+from safetynet.codes import CaseState, LineDecision, Outcome
 from safetynet.review import cases, deductions
-from safetynet.review.codes import CaseState, LineDecision, Outcome
 from safetynet.review.errors import ReviewError
 from safetynet.settlement.service import refund
 from safetynet.store.db import session_scope

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
+from safetynet.codes import CaseState
 from safetynet.review import callbacks, cases, deductions, spot_checks
-from safetynet.review.codes import CaseState
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import load_params
 from safetynet.review.schema import ReviewParams

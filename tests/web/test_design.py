@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.design.service import make_design, prepare
 from safetynet.design.source import claims_from_db
-from safetynet.policy.compile import compile_policy
+from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.store.db import session_scope
 from safetynet.store.models import Settlement, SettlementLayer

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from safetynet.early_warning.service import evaluate_year, record
-from safetynet.registry.regions import descendants_select
+from safetynet.regions import descendants_select
 from safetynet.store.db import session_scope
 from safetynet.store.models import AuditEvent, EarlyWarning
 from safetynet.store.models.security import User

@@ -20,7 +20,7 @@ def bench_settle(
 ) -> None:
     """Batch claims/second (sorted and shuffled input) and online µs per claim (p50, p99)."""
     from safetynet.engine.benchmark import run
-    from safetynet.policy.compile import compile_policy
+    from safetynet.engine.compile import compile_policy
     from safetynet.policy.loader import load_policy
 
     cp = compile_policy(load_policy(policy))

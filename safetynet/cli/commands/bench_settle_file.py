@@ -29,7 +29,7 @@ def bench_settle_file(
     spark_partitions: int = typer.Option(4, "--spark-partitions", help="Spark partitions."),
 ) -> None:
     """Settle a file as `safetynet settle` does; print claims/s, each part and peak RSS."""
-    from safetynet.policy.compile import compile_policy
+    from safetynet.engine.compile import compile_policy
     from safetynet.policy.loader import load_policy
     from safetynet.scaleout import bench
 

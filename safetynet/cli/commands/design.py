@@ -59,9 +59,9 @@ def design(
     from safetynet.design.reform import write_reform
     from safetynet.design.service import make_design, prepare, run
     from safetynet.design.tables import frontier_svg, result_tables, write_xlsx
+    from safetynet.engine.compile import compile_policy
     from safetynet.exports.table import display
     from safetynet.i18n import gettext_for
-    from safetynet.policy.compile import compile_policy
 
     if lang not in ("en", "zh_Hans"):
         raise _fail(f"--lang {lang!r}: use zh_Hans or en")
@@ -138,7 +138,7 @@ def bench_design(
     1,000,000 persons in under 60 s); print candidates/s beside the kernel's claims/s."""
     from safetynet.design.service import make_design, prepare, run
     from safetynet.engine.batch import prepare_batch, settle_prepared
-    from safetynet.policy.compile import compile_policy
+    from safetynet.engine.compile import compile_policy
 
     rule = "layers[basic].rules[inpatient_poor]"
     n_ratio = max(candidates // 10, 1)

@@ -27,8 +27,8 @@ def enroll(
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
 ) -> None:
     """Enroll everybody living and not yet enrolled, with the contribution split by payer."""
+    from safetynet.policy.contribution import load_contribution_policy
     from safetynet.policy.loader import PolicyError
-    from safetynet.registry.contribution import load_contribution_policy
     from safetynet.registry.enrollment import contribution_totals, enroll_year
     from safetynet.store.db import make_engine, session_scope
 

@@ -21,8 +21,8 @@ def policy_cases(
 ) -> None:
     """Settle worked examples (cases/<policy>.yaml beside each policy); exit 1 if any differs."""
     from safetynet.engine.cases import check_case
+    from safetynet.engine.compile import compile_policy
     from safetynet.policy.cases import load_cases, shipped_case_files
-    from safetynet.policy.compile import compile_policy
     from safetynet.policy.loader import PolicyError, load_policy
 
     shipped = shipped_case_files()

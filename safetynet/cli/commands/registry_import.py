@@ -81,7 +81,8 @@ def _file_not_found(path: Path, lang: str) -> None:
 def _import(kind: str, file: Path, db: str | None, force: bool, errors: Path | None,
             by: str | None, lang: str) -> None:  # fmt: skip
     from safetynet.i18n import gettext_for
-    from safetynet.registry.imports import import_file, write_problems
+    from safetynet.imports import import_file
+    from safetynet.tabular import write_problems
 
     _check_lang(lang)
     _ = gettext_for(lang)
@@ -164,7 +165,6 @@ def reconcile(
 ) -> None:
     """Reconcile a poverty-alleviation list with the registry and the year's enrollment."""
     from safetynet.i18n import gettext_for
-    from safetynet.registry.imports import ImportRejected
     from safetynet.registry.reconcile import (
         ACTIONS,
         FINDING_COLUMNS,
@@ -176,6 +176,7 @@ def reconcile(
         report_title,
         report_to_xlsx,
     )
+    from safetynet.tabular import ImportRejected
 
     _check_lang(lang)
     _ = gettext_for(lang)

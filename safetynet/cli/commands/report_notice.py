@@ -26,8 +26,8 @@ def notice(
     reimbursement of the month with names and IDs masked, subtotals and the total."""
     from safetynet.money import fmt_yuan
     from safetynet.reports.notice import NoticeError, parse_month, public_notice
+    from safetynet.reports.notice_tables import empty_statement, notice_pdf, notice_xlsx
     from safetynet.store.db import make_engine, session_scope
-    from safetynet.web.notice_tables import empty_statement, notice_pdf, notice_xlsx
 
     suffix = check_document(out, lang)
     try:

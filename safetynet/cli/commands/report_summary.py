@@ -26,8 +26,8 @@ def summary(
     costs by level, compensation, and the poor under the comprehensive policy by layer, with
     every indicator's definition."""
     from safetynet.indicators.service import IndicatorError, indicators
+    from safetynet.reports.summary_report import build_summary, summary_pdf, summary_xlsx
     from safetynet.store.db import make_engine
-    from safetynet.web.summary_report import build_summary, summary_pdf, summary_xlsx
 
     suffix = check_document(out, lang)
     engine = make_engine(db or get_settings().database_url)

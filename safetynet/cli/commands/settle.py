@@ -46,7 +46,7 @@ def _title(policy: Policy, lang: str) -> str:
 
 
 def _compiled(path: str, lang: str = "en"):  # type: ignore[no-untyped-def]
-    from safetynet.policy.compile import compile_policy
+    from safetynet.engine.compile import compile_policy
     from safetynet.policy.loader import PolicyError, load_policy
 
     try:

@@ -57,8 +57,8 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
 def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: str | None):  # type: ignore[no-untyped-def]
     from safetynet.claims.fileformat import ClaimFileRejected
     from safetynet.early_warning.claim_file import file_frames
+    from safetynet.engine.compile import compile_policy
     from safetynet.money import MoneyError, to_fen
-    from safetynet.policy.compile import compile_policy
     from safetynet.policy.loader import PolicyError, load_policy
 
     if policy is None:

@@ -6,13 +6,13 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.i18n import N_
-from safetynet.registry.imports import lookups
-from safetynet.registry.imports.columns import HOUSEHOLD_COLUMNS, Bound
-from safetynet.registry.imports.problems import Problem
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import duplicates, require, too_long
-from safetynet.registry.imports.writing import Counts, upsert
 from safetynet.store.models import Household
+from safetynet.tabular import lookups
+from safetynet.tabular.columns import HOUSEHOLD_COLUMNS, Bound
+from safetynet.tabular.problems import Problem
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import duplicates, require, too_long
+from safetynet.tabular.writing import Counts, upsert
 
 COLUMNS = HOUSEHOLD_COLUMNS
 

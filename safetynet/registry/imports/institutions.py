@@ -6,16 +6,17 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.i18n import N_
-from safetynet.registry.imports import lookups
-from safetynet.registry.imports.columns import (
+from safetynet.store.models import Institution
+from safetynet.tabular import lookups
+from safetynet.tabular.columns import (
     BOOL_VALUES,
     INSTITUTION_COLUMNS,
     LEVEL_VALUES,
     Bound,
 )
-from safetynet.registry.imports.problems import Problem, error
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import (
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import (
     duplicates,
     parse_choice,
     parse_dates,
@@ -23,8 +24,7 @@ from safetynet.registry.imports.values import (
     too_long,
     unknown_keys,
 )
-from safetynet.registry.imports.writing import Counts, load_frame, upsert
-from safetynet.store.models import Institution
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 COLUMNS = INSTITUTION_COLUMNS
 ALWAYS = ("name", "level", "in_county")

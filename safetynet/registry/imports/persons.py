@@ -11,23 +11,22 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import Sex
 from safetynet.i18n import N_
-from safetynet.registry.imports import lookups
-from safetynet.registry.imports.columns import PERSON_COLUMNS, SEX_VALUES, Bound
-from safetynet.registry.imports.problems import Problem, error, warning
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import (
-    check_resident_ids,
+from safetynet.registry.imports.resident_ids import check_resident_ids, region_warnings
+from safetynet.registry.resident_id import ResidentId, contradictions
+from safetynet.store.models import Person
+from safetynet.tabular import lookups
+from safetynet.tabular.columns import PERSON_COLUMNS, SEX_VALUES, Bound
+from safetynet.tabular.problems import Problem, error, warning
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import (
     duplicates,
     parse_choice,
     parse_dates,
-    region_warnings,
     require,
     too_long,
     unknown_keys,
 )
-from safetynet.registry.imports.writing import Counts, upsert
-from safetynet.registry.resident_id import ResidentId, contradictions
-from safetynet.store.models import Person
+from safetynet.tabular.writing import Counts, upsert
 
 COLUMNS = PERSON_COLUMNS
 OPTIONAL = ("relation", "phone", "deceased_on")  # compared / written only when the file has them

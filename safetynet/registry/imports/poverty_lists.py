@@ -11,17 +11,18 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.i18n import N_
-from safetynet.registry.imports import lookups
-from safetynet.registry.imports.columns import (
+from safetynet.registry.imports.resident_ids import check_resident_ids
+from safetynet.store.models import PovertyStatusPeriod
+from safetynet.tabular import lookups
+from safetynet.tabular.columns import (
     POVERTY_COLUMNS,
     POVERTY_LIST_STATUS,
     SCOPE_VALUES,
     Bound,
 )
-from safetynet.registry.imports.problems import Problem, error, warning
-from safetynet.registry.imports.reading import Progress
-from safetynet.registry.imports.values import (
-    check_resident_ids,
+from safetynet.tabular.problems import Problem, error, warning
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import (
     duplicates,
     parse_choice,
     parse_dates,
@@ -29,8 +30,7 @@ from safetynet.registry.imports.values import (
     too_long,
     unknown_keys,
 )
-from safetynet.registry.imports.writing import Counts, load_frame, upsert
-from safetynet.store.models import PovertyStatusPeriod
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 COLUMNS = POVERTY_COLUMNS
 KEY = ["household_id", "_person_key", "status", "valid_from"]

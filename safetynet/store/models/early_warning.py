@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safetynet.early_warning.codes import IncomeSource, MonitoredCategory, WarningState
+from safetynet.codes import IncomeSource, MonitoredCategory, WarningState
 from safetynet.store.models.base import Base, Fen, enum_column
 
 

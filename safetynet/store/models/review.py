@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from safetynet.review.codes import (
+from safetynet.codes import (
     CaseState,
     DeductionKind,
     LineDecision,

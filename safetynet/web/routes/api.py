@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
@@ -39,11 +39,10 @@ from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
+from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
 from safetynet.web.settling import server_timing, settle_request_async
 
 router = APIRouter(prefix="/api", tags=["api"])
-MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
-SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (ledger entry) id")]
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
 COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
 
@@ -228,8 +227,6 @@ def api_settlement_pdf(
     db: Session = Depends(get_db),
 ) -> Response:
     """The printable settlement slip as PDF (``Accept-Language`` picks the language)."""
-    from safetynet.web.routes.window import slip_pdf_response
-
     return slip_pdf_response(request, db, user, settlement_in_region(db, user, settlement_id)[0])
 
 

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.reports.audit_tables import audit_table
 from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
-from safetynet.web.audit_tables import audit_table
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.i18n import translations

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from safetynet.security import audit
 from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
 from safetynet.web.security import (
-    check_csrf,
     login_failed,
     login_refused,
     revoke_sessions,

@@ -21,17 +21,17 @@ from safetynet.indicators.service import (
     indicator_years,
     indicators,
 )
+from safetynet.reports.dashboard_data import Dashboard, build_dashboard
 from safetynet.reports.notice import notice_regions
+from safetynet.reports.summary_report import build_summary, summary_pdf, summary_xlsx
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.dashboard_data import Dashboard, build_dashboard
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download, xlsx_download
 from safetynet.web.errors import WebError
 from safetynet.web.security import require
-from safetynet.web.summary_report import build_summary, summary_pdf, summary_xlsx
 from safetynet.web.templating import gettext_for, locale_of, render
 
 router = APIRouter()

@@ -18,19 +18,20 @@ from safetynet.design.service import make_design
 from safetynet.design.source import claims_from_db
 from safetynet.design.tables import chart_points, metric_label, result_tables
 from safetynet.design.targets import METRICS, OBJECTIVES
+from safetynet.engine.compile import compile_policy
 from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.service import indicator_years
-from safetynet.policy.compile import compile_policy
 from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
-from safetynet.web.security import check_csrf, require
+from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
 router = APIRouter()

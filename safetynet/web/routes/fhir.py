@@ -55,8 +55,8 @@ from safetynet.web.access import check_submission, person_in_region, settlement_
 from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
-from safetynet.web.routes.api import MAX_ID
 from safetynet.web.security import authorize, require
+from safetynet.web.settlement_slip import MAX_ID
 from safetynet.web.settling import settle_request
 
 FHIR_JSON = "application/fhir+json"

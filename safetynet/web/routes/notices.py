@@ -21,14 +21,7 @@ from safetynet.reports.notice import (
     parse_month,
     public_notice,
 )
-from safetynet.security.roles import Permission
-from safetynet.store.models.security import User
-from safetynet.web.access import region_in_scope
-from safetynet.web.auditing import record_read
-from safetynet.web.db import get_db
-from safetynet.web.downloads import file_download
-from safetynet.web.errors import WebError
-from safetynet.web.notice_tables import (
+from safetynet.reports.notice_tables import (
     notice_pdf,
     notice_stem,
     notice_subtitle,
@@ -36,6 +29,13 @@ from safetynet.web.notice_tables import (
     notice_title,
     notice_xlsx,
 )
+from safetynet.security.roles import Permission
+from safetynet.store.models.security import User
+from safetynet.web.access import region_in_scope
+from safetynet.web.auditing import record_read
+from safetynet.web.db import get_db
+from safetynet.web.downloads import file_download
+from safetynet.web.errors import WebError
 from safetynet.web.security import require
 from safetynet.web.templating import gettext_for, locale_of, render
 

@@ -8,13 +8,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from safetynet.reports.overview import overview
+from safetynet.reports.overview_tables import overview_tables
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement.policies import policy_by_id
 from safetynet.store.models import Region, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
-from safetynet.web.overview_tables import overview_tables
 from safetynet.web.security import current_user, require
 from safetynet.web.templating import locale_of, render
 

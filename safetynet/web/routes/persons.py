@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from safetynet.exports.table import Table, display
 from safetynet.policy.labels import pool_name
 from safetynet.registry.lookup import describe, find_persons, person_record
+from safetynet.reports.person_tables import claims_table, persons_table
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.policies import policy_by_id
@@ -27,7 +28,6 @@ from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.i18n import translations
-from safetynet.web.person_tables import claims_table, persons_table
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 

@@ -17,10 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState
 from safetynet.exports.pdf import write_pdf
 from safetynet.money import MoneyError, to_fen
 from safetynet.review import callbacks, cases, queue
-from safetynet.review.codes import CaseState
 from safetynet.review.errors import ReviewError
 from safetynet.review.tables import daily_bill_table
 from safetynet.review.texts import DECISIONS, ERRORS, FLAGGED, FLAGS, REFUSED, STATES
@@ -30,10 +30,11 @@ from safetynet.security.scope import within
 from safetynet.store.models import Claim, Person, ReviewCase
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
-from safetynet.web.security import check_csrf, require
+from safetynet.web.security import require
 from safetynet.web.templating import gettext_for, locale_of, render
 
 router = APIRouter()

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from safetynet.codes import CaseState
 from safetynet.review import cases, queue
-from safetynet.review.codes import CaseState
 from safetynet.review.errors import ReviewError
 from safetynet.security.roles import Permission
 from safetynet.store.models import ReviewLine

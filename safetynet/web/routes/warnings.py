@@ -27,10 +27,11 @@ from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
-from safetynet.web.security import check_csrf, require
+from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
 router = APIRouter()

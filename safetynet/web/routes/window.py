@@ -36,10 +36,11 @@ from safetynet.web.access import (
     settlement_to_refund,
 )
 from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
-from safetynet.web.routes.api import SettlementId
-from safetynet.web.security import check_csrf, require
+from safetynet.web.security import require
+from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
 from safetynet.web.settling import settle_request
 from safetynet.web.slip_data import slip_of
 from safetynet.web.templating import locale_of, render
@@ -298,22 +299,6 @@ def slip_pdf_page(
     db: Session = Depends(get_db),
 ) -> Response:
     return slip_pdf_response(request, db, user, settlement_in_region(db, user, settlement_id)[0])
-
-
-def slip_pdf_response(request: Request, db: Session, user: User, entry: Settlement) -> Response:
-    """The slip as a PDF download in the request's language (audited as a read)."""
-    from safetynet.web.slip_pdf import slip_pdf
-
-    locale = locale_of(request)
-    pdf = slip_pdf(slip_of(db, entry, service.settlement_view(db, entry.id), locale), locale)
-    record_read(
-        request, db, user, target="settlement", target_id=str(entry.id), detail={"format": "pdf"}
-    )
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"content-disposition": f'inline; filename="slip-{entry.id}.pdf"'},
-    )
 
 
 @router.post("/settlements/{settlement_id}/refund", include_in_schema=False)

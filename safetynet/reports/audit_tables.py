@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safetynet.exports.table import Column, Table
+from safetynet.i18n import translations
+from safetynet.labels import AUDIT_ACTION, AUDIT_TARGET, named
 from safetynet.store.models.security import AuditEvent
-from safetynet.web.i18n import translations
-from safetynet.web.labels import AUDIT_ACTION, AUDIT_TARGET, named
 
 
 def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = None) -> Table:

@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.i18n import N_
-from safetynet.registry.imports.problems import ImportRejected, Problem, error
+from safetynet.tabular.problems import ImportRejected, Problem, error
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
 PROGRESS_EVERY = 10_000

@@ -33,14 +33,14 @@ from safetynet.codes import PovertyStatus
 from safetynet.policy.loader import (
     PolicyError,
     Problem,
-    _locate,
-    _problems,
-    _read_tree,
-    _unwrap_sources,
+    locate,
+    read_tree,
+    unwrap_sources,
+    validation_problems,
 )
 from safetynet.policy.schema import Fen, Source, Strict
 
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "policy" / "contributions"
+SHIPPED_DIR = Path(__file__).resolve().with_name("contributions")
 
 
 class Payer(StrEnum):
@@ -194,18 +194,17 @@ def load_contribution_policy(path: str | Path) -> ContributionPolicy:
     Raises :class:`safetynet.policy.loader.PolicyError` naming file, line and what is wrong.
     """
     path = _resolve(path)
-    tree = _read_tree(path)
-    value_sources: dict[str, str] = {}
-    _unwrap_sources(tree, "", value_sources)
+    tree = read_tree(path)
+    value_sources = unwrap_sources(tree)
     data: dict[str, Any] = {**tree, "value_sources": value_sources}
     try:
         policy = ContributionPolicy.model_validate(data, context={"defer_checks": True})
     except ValidationError as exc:
-        raise PolicyError(_problems(exc, tree, str(path))) from None
+        raise PolicyError(validation_problems(exc, tree, str(path))) from None
     found = policy.inconsistencies()
     if found:
         raise PolicyError(
-            [Problem(*_locate(tree, loc, str(path)), message) for loc, message in found]
+            [Problem(*locate(tree, loc, str(path)), message) for loc, message in found]
         )
     return policy
 

@@ -24,9 +24,9 @@ from datetime import date
 import polars as pl
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLevel, code
-from safetynet.indicators.layers import LAYER_TYPES, PolicyLookup, layer_types
+from safetynet.derived.layers import LAYER_TYPES, PolicyLookup, layer_types
+from safetynet.policy.contribution import COLUMN, Payer
 from safetynet.policy.schema import LayerType
-from safetynet.registry.contribution import COLUMN, Payer
 from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
 
 # -- vocabularies, by code -----------------------------------------------------------------

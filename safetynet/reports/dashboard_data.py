@@ -16,18 +16,18 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet import labels
 from safetynet.codes import PovertyStatus, RegionLevel, code
+from safetynet.derived.frames import IndicatorFrames
 from safetynet.derived.memo import remembered
 from safetynet.exports.table import Column, Table
+from safetynet.i18n import translations
 from safetynet.indicators.compute import IndicatorQuery
 from safetynet.indicators.definitions import Definition
-from safetynet.indicators.frames import IndicatorFrames
 from safetynet.indicators.load import load_frames
 from safetynet.indicators.result import Figure, IndicatorResult
 from safetynet.indicators.service import NoData, result_of
 from safetynet.policy.schema import LayerType
-from safetynet.web import labels
-from safetynet.web.i18n import translations
 
 KEY_FIGURES = (
     "enrolled",

@@ -17,16 +17,16 @@ from dataclasses import dataclass
 import polars as pl
 from reportlab.platypus import Flowable, Spacer
 
+from safetynet import labels
 from safetynet.codes import InstitutionLevel, PovertyStatus
 from safetynet.exports.pdf import BODY, text, write_pdf
 from safetynet.exports.table import Cell, Column, ColumnKind, Table
 from safetynet.exports.xlsx import xlsx_bytes
+from safetynet.i18n import translations
 from safetynet.indicators.result import IndicatorResult, round_fen
 from safetynet.indicators.tables import definitions_table, part_name
 from safetynet.money import fmt_yuan
 from safetynet.policy.schema import LayerType
-from safetynet.web import labels
-from safetynet.web.i18n import translations
 
 KIND: dict[str, ColumnKind] = {
     "ratio": "ratio", "money": "money", "money_per": "money", "count": "count",

@@ -7,11 +7,11 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
 from safetynet.i18n import N_
-from safetynet.registry.imports.columns import Bound
-from safetynet.registry.imports.problems import Problem, error
-from safetynet.registry.imports.values import unknown_keys
-from safetynet.registry.imports.writing import load_frame
 from safetynet.store.models import Household, Person, Region
+from safetynet.tabular.columns import Bound
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.values import unknown_keys
+from safetynet.tabular.writing import load_frame
 
 # Region levels as users read them (English message ids, translated where shown).
 REGION_LEVELS = {"province": N_("province"), "city": N_("city"), "county": N_("county"),

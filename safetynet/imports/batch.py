@@ -1,4 +1,4 @@
-"""Import one registry file whole or not at all, and record it as an ImportBatch.
+"""Import one file of any kind whole or not at all, and record it as an ImportBatch.
 
 Every row is validated first and every problem is collected; only a file without errors is
 written, in one transaction. The same content (by SHA-256) is not imported twice unless forced;
@@ -18,15 +18,15 @@ from sqlalchemy.orm import Session
 from safetynet.catalogs import item_import, nhsa
 from safetynet.early_warning import income_import
 from safetynet.registry.imports import households, institutions, persons, poverty_lists
-from safetynet.registry.imports.columns import bind
-from safetynet.registry.imports.problems import (
+from safetynet.store.models import ImportBatch
+from safetynet.tabular.columns import bind
+from safetynet.tabular.problems import (
     ImportRejected,
     ImportResult,
     Severity,
     sort_problems,
 )
-from safetynet.registry.imports.reading import Progress, read_bytes
-from safetynet.store.models import ImportBatch
+from safetynet.tabular.reading import Progress, read_bytes
 
 KINDS: dict[str, ModuleType] = {
     "persons": persons,

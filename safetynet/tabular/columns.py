@@ -13,8 +13,8 @@ import polars as pl
 
 from safetynet.codes import InstitutionLevel, PovertyStatus, Sex
 from safetynet.i18n import N_
-from safetynet.registry.imports.problems import Problem, error, warning
-from safetynet.registry.imports.reading import Sheet
+from safetynet.tabular.problems import Problem, error, warning
+from safetynet.tabular.reading import Sheet
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,13 @@ from datetime import timedelta
 
 import polars as pl
 
+from safetynet import labels
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import xlsx_bytes
+from safetynet.i18n import N_, translations
 from safetynet.reports.notice import Notice, month_bounds
 from safetynet.store.models.ledger import EntryKind
-from safetynet.web import labels
-from safetynet.web.i18n import N_, translations
 
 MONTHS = (
     N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),

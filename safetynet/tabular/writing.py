@@ -14,7 +14,7 @@ import polars as pl
 from sqlalchemy import ColumnElement, String, insert, select, type_coerce, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from safetynet.registry.imports.reading import Progress
+from safetynet.tabular.reading import Progress
 
 CHUNK = 5_000
 FOUND = "_found"

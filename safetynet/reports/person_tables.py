@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from safetynet import labels
 from safetynet.exports.table import Column, Table
+from safetynet.i18n import translations
 from safetynet.registry.lookup import ClaimRow, Found, PersonRecord
 from safetynet.registry.masking import masked_identity
 from safetynet.store.models.ledger import EntryKind
-from safetynet.web import labels
-from safetynet.web.i18n import translations
 
 
 def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str | None) -> Table:

@@ -3,7 +3,7 @@ marked for translation; templates show ``_(labels.LEVEL[code])``."""
 
 from __future__ import annotations
 
-from safetynet.web.i18n import N_
+from safetynet.i18n import N_
 
 ROLE = {
     "admin": N_("administrator"),

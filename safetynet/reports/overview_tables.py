@@ -5,10 +5,10 @@ the page shows, so the workbook and the page agree."""
 
 from __future__ import annotations
 
+from safetynet import labels
 from safetynet.exports.table import Cell, Column, Table
+from safetynet.i18n import translations
 from safetynet.reports.overview import Overview
-from safetynet.web import labels
-from safetynet.web.i18n import translations
 
 LayerNames = dict[str, tuple[str, str]]  # layer id -> (English, Chinese)
 

@@ -1,0 +1,175 @@
+"""One adapter from recorded claims to the batch engine's input columns.
+
+The year batch (:mod:`safetynet.settlement.year_batch`), the policy design's claims from the
+database (:mod:`safetynet.design.source`) and the synthetic county's indicators
+(:mod:`safetynet.indicators.synthetic`) build the engine's input the same way: the claims
+with their person and institution facts (:func:`recorded_claims`) and amounts from the item
+lines (:func:`recorded_amounts`); the poverty statuses held and the age on the claim date
+(:func:`with_claim_facts`); the policy in force for each region and date
+(:func:`with_policies`); and, per policy, the disease groups of the diagnosis and the
+categorical columns (:func:`batch_input`). Online settlement computes the same facts on
+scalars for one claim (:mod:`safetynet.settlement.facts`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM
+from safetynet.engine.compile import CompiledPolicy
+from safetynet.engine.compliance import claim_amounts
+from safetynet.policy.diseases import disease_mask_expr
+from safetynet.registry.status import status_masks_at
+from safetynet.settlement.policies import policy_in_force, prefixes_of
+from safetynet.store.models import (
+    CatalogItem,
+    Claim,
+    ClaimItem,
+    Institution,
+    Person,
+    Settlement,
+)
+
+AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+
+
+def recorded_claims(
+    session: Session, first: date, last: date, *, unsettled: bool = False
+) -> pl.DataFrame:
+    """Claims that start between two dates (``unsettled``: only those without a ledger
+    entry), with person and institution facts."""
+    q = (
+        select(
+            Claim.id,
+            Claim.claim_no,
+            Claim.person_id,
+            Person.household_id,
+            Person.birth_date,
+            Person.region_code,
+            Claim.start_date,
+            Claim.kind,
+            Institution.level,
+            Institution.in_county,
+            Claim.referral,
+            Claim.diagnosis_code,
+        )
+        .join(Person, Person.id == Claim.person_id)
+        .join(Institution, Institution.code == Claim.institution_code)
+        .where(Claim.start_date >= first, Claim.start_date <= last)
+    )
+    if unsettled:
+        q = q.where(Claim.id.not_in(select(Settlement.claim_id)))
+    rows = session.execute(q).all()
+    return pl.DataFrame(
+        [
+            (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7].value, r[8].value, r[9], r[10], r[11])
+            for r in rows
+        ],
+        schema={
+            "claim_id": pl.Int64,
+            "claim_no": pl.String,
+            "person_id": pl.Int64,
+            "household_id": pl.Int64,
+            "birth_date": pl.Date,
+            "region_code": pl.String,
+            "date": pl.Date,
+            "kind": pl.String,
+            "level": pl.String,
+            "in_county": pl.Boolean,
+            "referral": pl.Boolean,
+            "diagnosis": pl.String,
+        },
+        orient="row",
+    )
+
+
+def recorded_amounts(
+    session: Session, claim_ids: pl.Series, between: tuple[date, date] | None = None
+) -> pl.DataFrame:
+    """Each claim's total, compliant, essential and deducted amounts from its item lines,
+    for ``claim_ids``; ``between``: read only the lines of claims that start between the
+    two dates (worth it when the database holds other years)."""
+    q = select(
+        ClaimItem.claim_id,
+        ClaimItem.amount_fen,
+        ClaimItem.deducted_fen,
+        CatalogItem.item_class,
+        CatalogItem.self_pay_bp,
+        CatalogItem.essential,
+    ).outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+    if between is not None:
+        q = q.join(Claim, Claim.id == ClaimItem.claim_id).where(
+            Claim.start_date >= between[0], Claim.start_date <= between[1]
+        )
+    rows = session.execute(q).all()
+    lines = pl.DataFrame(
+        [
+            (r[0], r[1], r[2], r[3].value if r[3] is not None else "C", r[4] or 0, bool(r[5]))
+            for r in rows
+        ],
+        schema={
+            "claim_key": pl.Int64,
+            "amount_fen": pl.Int64,
+            "deducted_fen": pl.Int64,
+            "item_class": pl.String,
+            "self_pay_bp": pl.Int64,
+            "essential": pl.Boolean,
+        },
+        orient="row",
+    ).filter(pl.col("claim_key").is_in(claim_ids.implode()))
+    return claim_amounts(lines).rename({"claim_key": "claim_id"})
+
+
+def with_amounts(claims: pl.DataFrame, amounts: pl.DataFrame) -> pl.DataFrame:
+    """The claims with their amounts (0 for a claim without item lines)."""
+    return claims.join(amounts, on="claim_id", how="left").with_columns(
+        pl.col(c).fill_null(0) for c in AMOUNTS
+    )
+
+
+def age_expr(born: str, on: str) -> pl.Expr:
+    """Whole years of age on a date (a birthday on the date counts), vectorised."""
+    md = pl.col(on).dt.month().cast(pl.Int32) * 100 + pl.col(on).dt.day().cast(pl.Int32)
+    bmd = pl.col(born).dt.month().cast(pl.Int32) * 100 + pl.col(born).dt.day().cast(pl.Int32)
+    years = pl.col(on).dt.year().cast(pl.Int32) - pl.col(born).dt.year().cast(pl.Int32)
+    return (years - (md < bmd).cast(pl.Int32)).cast(pl.Int32)
+
+
+def with_claim_facts(claims: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
+    """The claims (``person_id``, ``date``, ``birth_date``) with the poverty statuses held on
+    the claim date (``status_mask``), its ``year`` and the person's ``age`` then."""
+    masks = status_masks_at(periods, claims)
+    return claims.with_columns(
+        masks.alias("status_mask"),
+        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
+        age_expr("birth_date", "date").alias("age"),
+    )
+
+
+def with_policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, CompiledPolicy]]:
+    """The claims with the id of the policy in force for their region and date, and those
+    policies compiled (one look-up per region and day)."""
+    keys = claims.select("region_code", "date").unique()
+    compiled: dict[str, CompiledPolicy] = {}
+    ids = []
+    for region, day in keys.iter_rows():  # one per (village, day): a few hundred thousand
+        cp = policy_in_force(region, day)
+        compiled[cp.policy.id] = cp
+        ids.append(cp.policy.id)
+    keyed = keys.with_columns(pl.Series("policy_id", ids, pl.String))
+    return claims.join(keyed, on=["region_code", "date"]), compiled
+
+
+def batch_input(cp: CompiledPolicy, part: pl.DataFrame) -> pl.DataFrame:
+    """One policy's claims as the batch engine reads them: the diagnosis's disease groups,
+    the claim id as the settlement order's tie-break, the categories as enums."""
+    return part.with_columns(
+        disease_mask_expr(prefixes_of(cp)).alias("disease_mask"),
+        pl.col("claim_id").alias("seq"),
+        pl.col("kind").cast(KIND_ENUM),
+        pl.col("level").cast(LEVEL_ENUM),
+    )
