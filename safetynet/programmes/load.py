@@ -80,11 +80,12 @@ def patients(session: Session, year: int) -> pl.DataFrame:
 CONTRACT_SCHEMA = {"id": pl.Int64, "person_id": pl.Int64, "team_id": pl.Int64,
                    "package": pl.String, "signed_on": pl.Date, "valid_from": pl.Date,
                    "valid_to": pl.Date, "fee_fen": pl.Int64, "free": pl.Boolean,
-                   "health_record_no": pl.String, "renews_id": pl.Int64}  # fmt: skip
+                   "health_record_no": pl.String, "disease_code": pl.String,
+                   "renews_id": pl.Int64}  # fmt: skip
 FOLLOW_UP_SCHEMA = {"id": pl.Int64, "contract_id": pl.Int64, "person_id": pl.Int64,
-                    "kind": pl.String, "done_on": pl.Date, "systolic": pl.Int64,
-                    "diastolic": pl.Int64, "glucose_tenths": pl.Int64, "drugs": pl.String,
-                    "next_on": pl.Date}  # fmt: skip
+                    "kind": pl.String, "disease_code": pl.String, "done_on": pl.Date,
+                    "systolic": pl.Int64, "diastolic": pl.Int64, "glucose_tenths": pl.Int64,
+                    "drugs": pl.String, "next_on": pl.Date}  # fmt: skip
 
 
 def contracts(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:

@@ -77,6 +77,7 @@ class DoctorContract(Base):
     fee_fen: Mapped[int] = mapped_column(Fen, default=0)  # what the person pays (0 if free)
     free: Mapped[bool] = mapped_column(Boolean, default=False)
     health_record_no: Mapped[str | None] = mapped_column(String(32))  # 电子健康档案
+    disease_code: Mapped[str | None] = mapped_column(String(16))  # the chronic disease managed
     renews_id: Mapped[int | None] = mapped_column(ForeignKey("doctor_contract.id"))
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
@@ -95,6 +96,7 @@ class FollowUp(Base):
     contract_id: Mapped[int] = mapped_column(ForeignKey("doctor_contract.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     kind: Mapped[Service] = mapped_column(enum_column(Service))
+    disease_code: Mapped[str | None] = mapped_column(String(16))  # the disease followed up
     done_on: Mapped[date] = mapped_column(Date)
     systolic: Mapped[int | None] = mapped_column(Integer)  # mmHg
     diastolic: Mapped[int | None] = mapped_column(Integer)

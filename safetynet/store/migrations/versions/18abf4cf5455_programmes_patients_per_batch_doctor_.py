@@ -1,8 +1,8 @@
 """programmes: patients per batch, doctor teams, contracts, follow-ups
 
-Revision ID: 76dbdaff8188
+Revision ID: 18abf4cf5455
 Revises: 24d20f27fb1c
-Create Date: 2026-12-01 17:04:04.795700
+Create Date: 2026-12-01 17:06:29.564238
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "76dbdaff8188"
+revision: str = "18abf4cf5455"
 down_revision: str | None = "24d20f27fb1c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("fee_fen", sa.BigInteger(), nullable=False),
         sa.Column("free", sa.Boolean(), nullable=False),
         sa.Column("health_record_no", sa.String(length=32), nullable=True),
+        sa.Column("disease_code", sa.String(length=16), nullable=True),
         sa.Column("renews_id", sa.Integer(), nullable=True),
         sa.Column("recorded_by", sa.String(length=64), nullable=False),
         sa.Column(
@@ -163,6 +164,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
+        sa.Column("disease_code", sa.String(length=16), nullable=True),
         sa.Column("done_on", sa.Date(), nullable=False),
         sa.Column("systolic", sa.Integer(), nullable=True),
         sa.Column("diastolic", sa.Integer(), nullable=True),
