@@ -49,8 +49,7 @@ def slots(rules: ProgrammeRules, contracts: pl.DataFrame, done: pl.DataFrame) ->
     applies = pl.col("pattern").is_null()
     for pattern in patterns:  # one regex per distinct list, each over the whole column
         applies = applies | (
-            (pl.col("pattern") == pattern)
-            & disease_prefix().str.contains(pattern).fill_null(False)
+            (pl.col("pattern") == pattern) & disease_prefix().str.contains(pattern).fill_null(False)
         )
     term = (pl.col("valid_to") - pl.col("valid_from")).dt.total_days()
     s = (

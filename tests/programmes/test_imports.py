@@ -52,13 +52,17 @@ def test_a_renewal_names_the_contract_it_renews(county: Session, people: People,
                                                 tmp_path: Path) -> None:  # fmt: skip
     load_programme(county, people, tmp_path)
     r = people.resident["poor"]
-    path = write_xlsx(tmp_path / "renew.xlsx", CONTRACT_HEADER,
-                      [[r, "T-A", "chronic", "2017-12-20", "2018-01-01", "I10", "HR001"]])
+    path = write_xlsx(
+        tmp_path / "renew.xlsx",
+        CONTRACT_HEADER,
+        [[r, "T-A", "chronic", "2017-12-20", "2018-01-01", "I10", "HR001"]],
+    )
     result = import_file(county, "contracts", path)
     assert result.ok and result.inserted == 1
     new = county.scalar(select(DoctorContract).where(DoctorContract.valid_from == date(2018, 1, 1)))
     old = county.scalar(select(DoctorContract).where(
-        DoctorContract.person_id == people.ids["poor"], DoctorContract.valid_from == date(2017, 1, 1)
+        DoctorContract.person_id == people.ids["poor"],
+        DoctorContract.valid_from == date(2017, 1, 1),
     ))  # fmt: skip
     assert new is not None and old is not None and new.renews_id == old.id
 
@@ -93,8 +97,11 @@ def test_bad_contracts_are_refused_and_nothing_is_written(county: Session, peopl
 def test_bad_follow_ups_are_refused_and_nothing_is_written(county: Session, people: People,
                                                            tmp_path: Path) -> None:  # fmt: skip
     import_file(county, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))
-    import_file(county, "contracts",
-                write_csv(tmp_path / "c.csv", CONTRACT_HEADER, contract_rows(people)[:3]))
+    import_file(
+        county,
+        "contracts",
+        write_csv(tmp_path / "c.csv", CONTRACT_HEADER, contract_rows(people)[:3]),
+    )
     before = table_counts(county)
     rows = follow_rows(people)
     rows[0][2] = "2016-12-20"  # before the contract
@@ -114,8 +121,7 @@ def test_bad_follow_ups_are_refused_and_nothing_is_written(county: Session, peop
         f"row 4, column 身份证号: the registry has no person with resident ID {rows[2][0]}; "
         "import the persons first",
         'row 5, column 收缩压: "400" is not a whole number from 50 to 300',
-        'row 6, column 空腹血糖: "6.55" is not a number from 1.0 to 40.0 with at most one '
-        "decimal",
+        'row 6, column 空腹血糖: "6.55" is not a number from 1.0 to 40.0 with at most one decimal',
         "row 7, column 下次随访日期: the next date 2017-08-01 is not after the day of the service "
         "2017-08-15",
         f"row 9, column 身份证号: {people.resident['costly']} has no family-doctor contract; "

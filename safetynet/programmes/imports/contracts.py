@@ -68,10 +68,14 @@ def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str
         [(p, s) for p, ss in free_for.items() for s in ss],
         schema={"package": pl.String, "status": pl.String}, orient="row",
     )  # fmt: skip
-    hit = pl.concat([own, home]).filter(
-        pl.col("p_from") <= pl.col("valid_from"),
-        pl.col("p_to").is_null() | (pl.col("p_to") > pl.col("valid_from")),
-    ).join(frees, on=["package", "status"], how="semi")
+    hit = (
+        pl.concat([own, home])
+        .filter(
+            pl.col("p_from") <= pl.col("valid_from"),
+            pl.col("p_to").is_null() | (pl.col("p_to") > pl.col("valid_from")),
+        )
+        .join(frees, on=["package", "status"], how="semi")
+    )
     return rows["_i"].is_in(hit["_i"].implode())
 
 
