@@ -17,6 +17,7 @@ from safetynet.programmes import load
 from safetynet.programmes.imports import contracts as contract_import
 from safetynet.programmes.imports import follow_ups as follow_import
 from safetynet.programmes.imports import teams as team_import
+from safetynet.programmes.tables import SERVICE_NAMES
 from safetynet.registry.regions import descendants
 
 KIND_NAMES = {"follow_up": "随访", "health_check": "健康体检", "drug_delivery": "送药上门"}
@@ -92,8 +93,6 @@ FOLLOW_COLUMNS = [
     Column("diastolic", N_("Diastolic"), "count"), Column("glucose", N_("Glucose"), "number"),
     Column("drugs", N_("Drugs")), Column("next_on", N_("Next date"), "date"),
 ]  # fmt: skip
-SERVICE_NAMES = {"follow_up": N_("follow-up"), "health_check": N_("health check"),
-                 "drug_delivery": N_("drug delivery")}  # fmt: skip
 
 
 def workbook(session: Session, region_code: str, start: dt.date, end: dt.date,

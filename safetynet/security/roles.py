@@ -19,6 +19,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USER_ADMIN = "user.admin"
     SUPERVISION_READ = "supervision.read"  # screening hits and risk scores (the bureau)
+    FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
 
 
 _ALL = frozenset(Permission)
@@ -50,6 +51,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
         }
     ),
+    Role.VILLAGE_DOCTOR: frozenset({Permission.FAMILY_DOCTOR, Permission.PERSON_READ_MASKED}),
 }
 
 

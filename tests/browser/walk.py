@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from safetynet.store.db import session_scope
-from safetynet.store.models import Person, Region, Settlement
+from safetynet.store.models import DoctorContract, Person, Region, Settlement, User
 from safetynet.synth.demo import DEMO_PASSWORD
 
 DESKTOP = (1024, 1366)
@@ -179,6 +179,10 @@ class Sample:
     township: str
     village: str
     month: str
+    contract: int = 0  # a family-doctor contract of the village doctor's village
+
+
+WORK_DAY = "2017-10-01"  # the synthetic county's contracts run through 2017
 
 
 def sample(engine: Engine) -> Sample:
@@ -193,7 +197,13 @@ def sample(engine: Engine) -> Sample:
             .order_by(Settlement.id.desc())
             .limit(1)
         ).one()
-        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12")
+        doctor = s.scalar(select(User.region_code).where(User.username == "doctor"))
+        contract = s.scalar(
+            select(func.min(DoctorContract.id))
+            .join(Person, Person.id == DoctorContract.person_id)
+            .where(Person.region_code == doctor)
+        )
+        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12", contract or 0)
 
 
 def record_warnings(engine: Engine) -> None:
@@ -241,6 +251,13 @@ def pages(role: str, x: Sample) -> list[str]:
             f"/persons/{x.resident_id}",
             "/reports/notice",
             "/warnings?year=2017",
+        ],
+        "doctor": [
+            "/",
+            f"/worklist?on={WORK_DAY}",
+            f"/worklist?on={WORK_DAY}&overdue=true",
+            f"/worklist/{x.contract}?on={WORK_DAY}",
+            f"/worklist/{x.contract}?on={WORK_DAY}&error=range_systolic",
         ],
     }[role]
 
