@@ -23,7 +23,7 @@ DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Unit = Literal["count", "money", "ratio", "money_per", "count_per"]
 Per = Literal["enrolled_person", "person_compensated", "visit", "admission"]
-Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution"]
+Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution", "batch"]
 PeriodBasis = Literal["period", "year_to_date", "year"]
 
 
@@ -79,18 +79,19 @@ class Definitions(_Strict):
     conventions: list[Convention]
     indicators: list[Definition]
     supervision: list[Definition] = []  # safetynet.supervision.indicators
+    programmes: list[Definition] = []  # safetynet.programmes.rates
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in [*self.indicators, *self.supervision]:
+        for d in [*self.indicators, *self.supervision, *self.programmes]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
         return self
 
     def by_id(self) -> dict[str, Definition]:
-        return {d.id: d for d in [*self.indicators, *self.supervision]}
+        return {d.id: d for d in [*self.indicators, *self.supervision, *self.programmes]}
 
 
 class DefinitionsError(ValueError):
@@ -127,6 +128,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
         where = _locate(tree, ("indicators",), str(path))
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     problems += _supervision_problems(defs, tree, str(path))
+    problems += _programme_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
@@ -146,6 +148,24 @@ def _supervision_problems(defs: Definitions, tree: TreeMap, path: str) -> list[P
     missing = [i for i in COMPUTED if i not in {d.id for d in defs.supervision}]
     if missing:
         where = _locate(tree, ("supervision",), path)
+        problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
+    return problems
+
+
+def _programme_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``programmes`` section against what safetynet.programmes.rates computes."""
+    from safetynet.programmes.rates import COMPUTED
+
+    problems = []
+    for i, d in enumerate(defs.programmes):
+        where = _locate(tree, ("programmes", i, "id"), path)
+        if d.id not in COMPUTED:
+            problems.append(Problem(*where, f"no programme indicator {d.id!r} is computed"))
+        elif d.parts != COMPUTED[d.id]:
+            problems.append(Problem(*where, f"{d.id} is computed with parts {COMPUTED[d.id]}"))
+    missing = [i for i in COMPUTED if i not in {d.id for d in defs.programmes}]
+    if missing:
+        where = _locate(tree, ("programmes",), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
 

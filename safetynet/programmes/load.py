@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from safetynet.codes import PovertyStatus
 from safetynet.registry.imports.writing import load_frame
 from safetynet.registry.status import periods_frame
-from safetynet.store.models import Claim, Institution, Person
+from safetynet.store.models import Claim, Institution, Person, Region
 from safetynet.store.models.programmes import DoctorContract, FollowUp, ProgrammePatient
 
 
@@ -23,13 +23,14 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
             C.id.label("claim_id"), C.person_id, C.start_date, C.diagnosis_code.label("diagnosis"),
             C.total_fen, C.institution_code, Inst.in_county,
             type_coerce(C.kind, String).label("kind"),
+            type_coerce(Inst.level, String).label("level"),
         )
         .join(Inst, Inst.code == C.institution_code)
         .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1))
     )  # fmt: skip
     schema = {"claim_id": pl.Int64, "person_id": pl.Int64, "start_date": pl.Date,
               "diagnosis": pl.String, "total_fen": pl.Int64, "institution_code": pl.String,
-              "in_county": pl.Boolean, "kind": pl.String}  # fmt: skip
+              "in_county": pl.Boolean, "kind": pl.String, "level": pl.String}  # fmt: skip
     return pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
 
 
@@ -103,4 +104,20 @@ def follow_ups(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:
     return load_frame(
         session, {k: getattr(F, k) for k in FOLLOW_UP_SCHEMA}, FOLLOW_UP_SCHEMA,
         F.done_on >= start, F.done_on < end,
+    )  # fmt: skip
+
+
+def villages(session: Session) -> pl.DataFrame:
+    """Each village with its township and county (codes)."""
+    R = Region
+    regions = load_frame(
+        session, {"code": R.code, "parent_code": R.parent_code, "level": R.level},
+        {"code": pl.String, "parent_code": pl.String, "level": pl.String},
+    )  # fmt: skip
+    parent = regions.select("code", "parent_code")
+    return (
+        regions.filter(pl.col("level") == "village")
+        .select(pl.col("code").alias("village"), pl.col("parent_code").alias("township"))
+        .join(parent.rename({"code": "township", "parent_code": "county"}), on="township",
+              how="left")
     )  # fmt: skip

@@ -71,12 +71,16 @@ def screen(
                 )
             )
         if batch.annual_cost_at_least is not None:
-            totals = c.group_by("person_id").agg(
-                pl.col("total_fen").sum().alias("_total"),
-                pl.col("start_date").sort_by("start_date", "claim_id").last().alias("screened_on"),
-                pl.col("diagnosis").sort_by("total_fen", "claim_id").last().alias("disease_code"),
-                pl.col("institution_code").sort_by("total_fen", "claim_id").last(),
-            )
+            # the claim on which the year's running total first reaches the line
+            totals = (
+                c.sort("person_id", "start_date", "claim_id")
+                .with_columns(pl.col("total_fen").cum_sum().over("person_id").alias("_total"))
+                .filter(pl.col("_total") >= batch.annual_cost_at_least)
+                .group_by("person_id", maintain_order=True)
+                .first()
+                .select("person_id", "_total", pl.col("start_date").alias("screened_on"),
+                        pl.col("diagnosis").alias("disease_code"), "institution_code")
+            )  # fmt: skip
             parts.append(
                 totals.filter(pl.col("_total") >= batch.annual_cost_at_least).select(
                     pl.lit(batch.id.value).alias("batch"),
