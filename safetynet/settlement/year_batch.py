@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM, settle_batch_with_state
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
+from safetynet.programmes.fixed_fee import with_fixed_fees
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.settlement.policies import policy_in_force, prefixes_of
 from safetynet.store.bulk import bulk_insert, sync_sequence
@@ -159,6 +160,7 @@ def settle_year(
             pl.col(c).fill_null(0)
             for c in ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
         )
+        claims = with_fixed_fees(claims).drop("fixed_fee_fen")  # a fixed fee is a package price
         masks = status_masks_at(periods_frame(s), claims)
         claims = claims.with_columns(
             masks.alias("status_mask"),
