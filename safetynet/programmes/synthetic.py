@@ -129,6 +129,10 @@ def _services(session: Session, year: int, seed: int) -> int:
     rules = rules_for("", dt.date(year, 1, 1))
     contracts = load.contracts(session, dt.date(year, 1, 1), dt.date(year + 1, 1, 1))
     done = load.follow_ups(session, dt.date.min, dt.date.max)
+    # only contracts without any service yet: a second run adds nothing
+    contracts = contracts.join(
+        done.select(pl.col("contract_id").alias("id")).unique(), on="id", how="anti"
+    )
     planned = slots(rules, contracts, done.select("contract_id", "kind", "done_on"))
     todo = planned.filter(pl.col("done_on").is_null()).with_row_index("_i")
     kind = todo["kind"].replace_strict(KIND_CODE, return_dtype=pl.Int64)
