@@ -16,6 +16,7 @@ from safetynet.engine.batch import BATCH_COLUMNS
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.compile import CompiledPolicy
 from safetynet.policy.diseases import disease_mask_expr
+from safetynet.programmes.fixed_fee import with_fixed_fees
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.settlement.policies import prefixes_of
 from safetynet.settlement.year_batch import age_expr
@@ -53,6 +54,7 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
                 Institution.in_county,
                 Claim.referral,
                 Claim.diagnosis_code,
+                Person.region_code,
             )
             .join(Person, Person.id == Claim.person_id)
             .join(Institution, Institution.code == Claim.institution_code)
@@ -63,7 +65,7 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
             )
         )
         rows = [
-            (r[0], r[1], r[2], r[3], r[4], r[5].value, r[6].value, r[7], r[8], r[9])
+            (r[0], r[1], r[2], r[3], r[4], r[5].value, r[6].value, r[7], r[8], r[9], r[10])
             for r in s.execute(q).all()
         ]
         claims = pl.DataFrame(
@@ -79,6 +81,7 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
                 "in_county": pl.Boolean,
                 "referral": pl.Boolean,
                 "diagnosis": pl.String,
+                "region_code": pl.String,
             },
             orient="row",
         )
@@ -114,6 +117,7 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
     claims = claims.join(amounts, on="seq", how="left").with_columns(
         pl.col(c).fill_null(0) for c in AMOUNTS
     )
+    claims = with_fixed_fees(claims)  # a fixed fee is a package price, as in settle_year
     return claims.with_columns(
         masks.alias("status_mask"),
         pl.col("date").dt.year().cast(pl.Int32).alias("year"),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.programmes import load
-from safetynet.programmes.codes import NEXT, Batch, PatientState
+from safetynet.programmes.codes import NEXT, Batch, PatientState, Screening
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.screen import screen
 from safetynet.registry.imports.writing import bulk_insert
@@ -52,7 +52,7 @@ def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Sc
     new = found.join(existing, on=["batch", "person_id"], how="anti").with_columns(
         pl.lit(year).alias("year"),
         pl.lit(rules.id).alias("rules"),
-        pl.lit("claims").alias("found_in"),
+        pl.lit(Screening.CLAIMS.value).alias("found_in"),
         pl.lit(PatientState.SCREENED.value).alias("state"),
         pl.lit(by).alias("updated_by"),
     )
