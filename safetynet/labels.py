@@ -12,6 +12,7 @@ ROLE = {
     "reviewer": N_("reviewer"),
     "analyst": N_("analyst"),
     "auditor": N_("auditor"),
+    "village_doctor": N_("village doctor"),
 }
 SEX = {"M": N_("male"), "F": N_("female")}
 LEVEL = {

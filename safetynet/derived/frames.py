@@ -3,7 +3,7 @@
 
 Source frames carry the database's columns and values (strings for enums), whether they come
 from the database (:mod:`safetynet.indicators.load`) or from a county settled in memory
-(:mod:`safetynet.indicators.synthetic`). :func:`assemble` joins them once into two wide frames
+(:mod:`safetynet.synth.settled`). :func:`assemble` joins them once into two wide frames
 whose categories are small integers (``code()`` of the enums), so the computation groups
 integers and never looks anything up row by row:
 

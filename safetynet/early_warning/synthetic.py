@@ -1,7 +1,7 @@
 """The evaluation's frames from a generated county settled in memory (no database), for
 ``safetynet bench warnings`` and ``simulate``-style what-ifs.
 
-The ledger is :func:`safetynet.indicators.synthetic.settle_county`'s entries with each claim's
+The ledger is :func:`safetynet.synth.settled.settle_county`'s entries with each claim's
 household, diagnosis and status mask on its date; the households have no recorded income, so
 the household rules use the reference per-capita income given (illustrative unless the
 caller passes the county's published figure).
@@ -13,9 +13,9 @@ import polars as pl
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
 from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
-from safetynet.indicators.synthetic import settle_county
 from safetynet.registry.status import status_masks_at
 from safetynet.synth.county import County
+from safetynet.synth.settled import settle_county
 
 # Anhui's rural per-capita disposable income 2016 was about 11,720 yuan (statistical
 # communiqué, recalled): an illustrative reference for the synthetic county.

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.catalogs import item_import, nhsa
 from safetynet.early_warning import income_import
+from safetynet.programmes.imports import contracts, follow_ups, teams
 from safetynet.registry.imports import households, institutions, persons, poverty_lists
 from safetynet.store.models import ImportBatch
 from safetynet.tabular.columns import bind
@@ -36,6 +37,9 @@ KINDS: dict[str, ModuleType] = {
     "items": item_import,
     "icd10-nhsa": nhsa,
     "household-income": income_import,
+    "doctor-teams": teams,
+    "contracts": contracts,
+    "follow-ups": follow_ups,
 }
 
 

@@ -25,11 +25,12 @@ DEFINITIONS_FILE = Path(__file__).with_name("definitions.yaml")
 SUPERVISION = "safetynet.supervision.indicators"
 EARLY_WARNING = "safetynet.early_warning.indicators"
 REVIEW = "safetynet.review.indicators"
+PROGRAMMES = "safetynet.programmes.rates"
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Unit = Literal["count", "money", "ratio", "money_per", "count_per", "days"]
 Per = Literal["enrolled_person", "person_compensated", "visit", "admission", "poor_patient"]
-Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution", "month"]
+Parts = Literal["institution_level", "payer", "layer_type", "rule", "institution", "month", "batch"]
 PeriodBasis = Literal["period", "year_to_date", "year"]
 
 
@@ -87,11 +88,18 @@ class Definitions(_Strict):
     supervision: list[Definition] = []  # safetynet.supervision.indicators
     early_warning: list[Definition] = []  # safetynet.early_warning.indicators
     review: list[Definition] = []  # safetynet.review.indicators
+    programmes: list[Definition] = []  # safetynet.programmes.rates
 
     @model_validator(mode="after")
     def _unique(self) -> Definitions:
         seen: set[str] = set()
-        for d in [*self.indicators, *self.supervision, *self.early_warning, *self.review]:
+        for d in [
+            *self.indicators,
+            *self.supervision,
+            *self.early_warning,
+            *self.review,
+            *self.programmes,
+        ]:
             if d.id in seen:
                 raise ValueError(f"indicator {d.id!r} is defined twice")
             seen.add(d.id)
@@ -100,7 +108,13 @@ class Definitions(_Strict):
     def by_id(self) -> dict[str, Definition]:
         return {
             d.id: d
-            for d in [*self.indicators, *self.supervision, *self.early_warning, *self.review]
+            for d in [
+                *self.indicators,
+                *self.supervision,
+                *self.early_warning,
+                *self.review,
+                *self.programmes,
+            ]
         }
 
 
@@ -140,6 +154,7 @@ def load_definitions(path: str | Path = DEFINITIONS_FILE) -> Definitions:
     problems += _supervision_problems(defs, tree, str(path))
     problems += _early_warning_problems(defs, tree, str(path))
     problems += _review_problems(defs, tree, str(path))
+    problems += _programme_problems(defs, tree, str(path))
     if problems:
         raise DefinitionsError(problems)
     return defs
@@ -187,6 +202,13 @@ def _section_problems(
         where = locate(tree, (section,), path)
         problems.append(Problem(*where, f"no definition for: {', '.join(missing)}"))
     return problems
+
+
+def _programme_problems(defs: Definitions, tree: TreeMap, path: str) -> list[Problem]:
+    """The ``programmes`` section against what safetynet.programmes.rates computes."""
+    COMPUTED = importlib.import_module(PROGRAMMES).COMPUTED
+
+    return _section_problems("programmes", defs.programmes, COMPUTED, tree, path)
 
 
 @lru_cache(maxsize=1)

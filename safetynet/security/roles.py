@@ -23,6 +23,7 @@ class Permission(StrEnum):
     # (self-check, appeal); any other holder a township or county reviewer (decisions)
     REVIEW_CLAIMS = "review.claims"
     REVIEW_INSPECT = "review.inspect"  # spot checks, sanction cases, suspensions (the bureau)
+    FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
 
 
 _ALL = frozenset(Permission)
@@ -55,6 +56,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
         }
     ),
+    Role.VILLAGE_DOCTOR: frozenset({Permission.FAMILY_DOCTOR, Permission.PERSON_READ_MASKED}),
 }
 
 

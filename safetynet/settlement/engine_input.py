@@ -2,7 +2,7 @@
 
 The year batch (:mod:`safetynet.settlement.year_batch`), the policy design's claims from the
 database (:mod:`safetynet.design.source`) and the synthetic county's indicators
-(:mod:`safetynet.indicators.synthetic`) build the engine's input the same way: the claims
+(:mod:`safetynet.synth.settled`) build the engine's input the same way: the claims
 with their person and institution facts (:func:`recorded_claims`) and amounts from the item
 lines (:func:`recorded_amounts`); the poverty statuses held and the age on the claim date
 (:func:`with_claim_facts`); the policy in force for each region and date
@@ -23,6 +23,7 @@ from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
+from safetynet.programmes.fixed_fee import with_fixed_fees
 from safetynet.registry.status import status_masks_at
 from safetynet.settlement.policies import policy_in_force, prefixes_of
 from safetynet.store.models import (
@@ -125,10 +126,13 @@ def recorded_amounts(
 
 
 def with_amounts(claims: pl.DataFrame, amounts: pl.DataFrame) -> pl.DataFrame:
-    """The claims with their amounts (0 for a claim without item lines)."""
-    return claims.join(amounts, on="claim_id", how="left").with_columns(
+    """The claims with their amounts (0 for a claim without item lines), settled under a
+    disease's fixed fee where one applies (a package price:
+    :mod:`safetynet.programmes.fixed_fee`)."""
+    joined = claims.join(amounts, on="claim_id", how="left").with_columns(
         pl.col(c).fill_null(0) for c in AMOUNTS
     )
+    return with_fixed_fees(joined).drop("fixed_fee_fen")
 
 
 def age_expr(born: str, on: str) -> pl.Expr:

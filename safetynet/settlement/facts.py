@@ -21,6 +21,7 @@ from safetynet.engine.compliance import compliant_amounts
 from safetynet.engine.facts import ClaimFacts
 from safetynet.money import to_fen
 from safetynet.policy.diseases import disease_mask
+from safetynet.programmes.fixed_fee import adjust_claim
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.policies import policy_in_force, prefixes_of
@@ -178,6 +179,13 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
         )
     cp = policy_in_force(person.region_code, sub.date)
     lines = _priced_lines(snap, sub)
+    total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
+        kind=sub.kind.value, level=institution.level.value, diagnosis=sub.diagnosis,
+        on=sub.date, region_code=person.region_code, total_fen=int(lines["amount_fen"].sum()),
+        compliant_fen=int(lines["compliant_fen"].sum()),
+        essential_fen=int(lines["essential_fen"].sum()),
+        deducted_fen=int(lines["deducted_fen"].sum()),
+    )  # fmt: skip
     facts = ClaimFacts(
         kind=sub.kind,
         level=institution.level,
@@ -186,9 +194,9 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
         statuses=frozenset(snap.statuses(person, sub.date)),
         disease_mask=disease_mask(prefixes_of(cp), sub.diagnosis),
         age=age_on(person.birth_date, sub.date),
-        total_fen=int(lines["amount_fen"].sum()),
-        compliant_fen=int(lines["compliant_fen"].sum()),
-        essential_fen=int(lines["essential_fen"].sum()),
-        deducted_fen=int(lines["deducted_fen"].sum()),
+        total_fen=total,
+        compliant_fen=compliant,
+        essential_fen=essential,
+        deducted_fen=deducted,
     )
     return ResolvedClaim(person, institution, cp, facts, lines, sub.date.year)

@@ -71,7 +71,7 @@ def claim_row(s: Settled) -> dict[str, Any]:
         "end_date": sub.discharge_date or sub.date,
         "diagnosis_code": sub.diagnosis,
         "referral": sub.referral,
-        "total_fen": s.rc.facts.total_fen,
+        "total_fen": int(s.rc.lines["amount_fen"].sum()),  # the bill (a fixed fee may differ)
     }
 
 

@@ -1,5 +1,6 @@
 """The demo deployment ``make demo`` starts: a synthetic county in the embedded database,
-its year settled into the ledger, and one user per role.
+its year settled into the ledger, its three-batches programme and family-doctor contracts,
+and one user per role.
 
 Built only when the database holds no persons; an existing database is left as it is.
 """
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
+from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.bulk import refresh_statistics
@@ -42,6 +44,7 @@ DEMO_USERS = (
     DemoUser("office", Role.REVIEWER, "县医院医保办"),  # the hospital's medical-insurance office
     DemoUser("analyst", Role.ANALYST, "政策分析"),
     DemoUser("auditor", Role.AUDITOR, "审计"),
+    DemoUser("doctor", Role.VILLAGE_DOCTOR, "村医"),  # works in the first village
 )
 
 
@@ -62,6 +65,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
             .where(Institution.level == InstitutionLevel.COUNTY, Institution.in_county)
             .order_by(Institution.code)
         )
+        village = session.scalar(select(func.min(Person.region_code))) or county
         for u in DEMO_USERS:
             if session.scalar(select(User.id).where(User.username == u.username)):
                 continue
@@ -70,7 +74,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
                 username=u.username,
                 password=DEMO_PASSWORD,
                 role=u.role,
-                region_code=county,
+                region_code=village if u.role == Role.VILLAGE_DOCTOR else county,
                 display_name=u.display_name,
                 institution_code=hospital if u.username in AT_HOSPITAL else None,
             )
@@ -78,7 +82,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
     return created
 
 
-BUILD_STEPS = 5  # the messages build_demo says while it builds a county
+BUILD_STEPS = 6  # the messages build_demo says while it builds a county
 
 
 def build_demo(
@@ -101,6 +105,9 @@ def build_demo(
     load_county(engine, county)
     say(f"settling the year's claims ({DEMO_YEAR})")
     settle_year(engine, DEMO_YEAR)
+    say("generating the three batches and family-doctor contracts")
+    with Session(engine) as session, session.begin():
+        generate_programme(session, DEMO_YEAR, seed=seed)
     say("updating the database's statistics")
     refresh_statistics(engine)
     say("creating the demo users")

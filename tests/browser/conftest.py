@@ -60,7 +60,7 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context.close()
 
 
-ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township", "office")
+ROLES = ("anonymous", "bureau", "clerk", "analyst", "auditor", "township", "office", "doctor")
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +103,9 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
                     visits.append(visit(page, role, locale, width, url, shots))
             if role == "township":
                 for url in (*PHONE_PAGES, f"/persons?q={x.name}", f"/persons/{x.resident_id}"):
+                    visits.append(visit(page, role, locale, PHONE, url, shots))
+            if role == "doctor":  # a village doctor works on a phone
+                for url in pages(role, x):
                     visits.append(visit(page, role, locale, PHONE, url, shots))
             context.close()
     return visits

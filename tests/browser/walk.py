@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from safetynet.store.db import session_scope
-from safetynet.store.models import Person, Region, Settlement
+from safetynet.store.models import DoctorContract, Person, Region, Settlement, User
 from safetynet.synth.demo import DEMO_PASSWORD
 
 DESKTOP = (1024, 1366)
@@ -183,6 +183,10 @@ class Sample:
     spot_check: int = 0
     open_case: int = 0  # a case still open (its line ``open_line`` shows the decision form)
     open_line: int = 0
+    contract: int = 0  # a family-doctor contract of the village doctor's village
+
+
+WORK_DAY = "2017-10-01"  # the synthetic county's contracts run through 2017
 
 
 def sample(engine: Engine) -> Sample:
@@ -197,7 +201,13 @@ def sample(engine: Engine) -> Sample:
             .order_by(Settlement.id.desc())
             .limit(1)
         ).one()
-        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12")
+        doctor = s.scalar(select(User.region_code).where(User.username == "doctor"))
+        contract = s.scalar(
+            select(func.min(DoctorContract.id))
+            .join(Person, Person.id == DoctorContract.person_id)
+            .where(Person.region_code == doctor)
+        )
+        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12", contract or 0)
 
 
 def record_warnings(engine: Engine) -> None:
@@ -318,6 +328,13 @@ def pages(role: str, x: Sample) -> list[str]:
             "/reports/notice",
             "/warnings?year=2017",
             "/review",
+        ],
+        "doctor": [
+            "/",
+            f"/worklist?on={WORK_DAY}",
+            f"/worklist?on={WORK_DAY}&overdue=true",
+            f"/worklist/{x.contract}?on={WORK_DAY}",
+            f"/worklist/{x.contract}?on={WORK_DAY}&error=range_systolic",
         ],
     }[role]
 

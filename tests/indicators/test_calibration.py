@@ -24,9 +24,9 @@ import pytest
 from safetynet.indicators.compute import IndicatorQuery
 from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import result_of
-from safetynet.indicators.synthetic import county_frames
 from safetynet.synth.calibration import SEED_001
 from safetynet.synth.county import generate
+from safetynet.synth.settled import county_frames
 
 PERSONS = 30_000
 TOLERANCE = 0.15  # relative, as the generator's own calibration tests

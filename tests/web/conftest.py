@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
@@ -28,6 +29,8 @@ YEAR = 2017
 def _build(engine: Engine) -> None:
     load_county(engine, generate(PERSONS, seed=11, year=YEAR))
     settle_year(engine, YEAR)
+    with session_scope(engine) as s:
+        generate_programme(s, YEAR, seed=11)
     ensure_demo_users(engine)
     with session_scope(engine) as s:
         townships = s.scalars(

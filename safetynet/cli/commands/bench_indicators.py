@@ -23,8 +23,8 @@ STAGES = ["population", "institutions", "enrollment", "claims", "claim facts", "
 
 def _frames(persons: int, seed: int):  # type: ignore[no-untyped-def]
     """A generated county settled in memory into indicator frames (not timed)."""
-    from safetynet.indicators.synthetic import county_frames
     from safetynet.synth.county import generate
+    from safetynet.synth.settled import county_frames
 
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),

@@ -25,6 +25,8 @@ def summary(
     """The annual work summary: enrollment and funds, the fund's use and balance, visits and
     costs by level, compensation, and the poor under the comprehensive policy by layer, with
     every indicator's definition."""
+    from sqlalchemy.orm import Session
+
     from safetynet.indicators.service import IndicatorError, indicators
     from safetynet.reports.summary_report import build_summary, summary_pdf, summary_xlsx
     from safetynet.store.db import make_engine
@@ -37,6 +39,12 @@ def summary(
         fail(f"--{exc.field}: {exc.message}")
         return
     s = build_summary(result, lang)
+    from safetynet.reports.programme_tables import programme_table
+
+    with Session(engine) as session:
+        programme = programme_table(session, region, year, lang)
+    if programme is not None:
+        s.tables.append(programme)
     body = summary_pdf(s, lang) if suffix == ".pdf" else summary_xlsx(s)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(body)

@@ -74,7 +74,7 @@ def demo(
 def user_add(
     username: str = typer.Argument(..., help="Login name."),
     role: str = typer.Option(
-        ..., "--role", help="admin, bureau, clerk, reviewer, analyst, auditor."
+        ..., "--role", help="admin, bureau, clerk, reviewer, analyst, auditor, village_doctor."
     ),
     region: str = typer.Option(..., "--region", help="Region code the user sees (and below)."),
     name: str = typer.Option(None, "--name", help="Display name."),

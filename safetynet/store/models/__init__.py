@@ -16,6 +16,12 @@ from safetynet.store.models.early_warning import (
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
+from safetynet.store.models.programmes import (
+    DoctorContract,
+    DoctorTeam,
+    FollowUp,
+    ProgrammePatient,
+)
 from safetynet.store.models.registry import (
     Enrollment,
     Household,
@@ -49,8 +55,11 @@ __all__ = [
     "Diagnosis",
     "DiseaseList",
     "DiseaseListEntry",
+    "DoctorContract",
+    "DoctorTeam",
     "EarlyWarning",
     "Enrollment",
+    "FollowUp",
     "Household",
     "HouseholdIncome",
     "ImportBatch",
@@ -58,6 +67,7 @@ __all__ = [
     "MonitoringPeriod",
     "Person",
     "PovertyStatusPeriod",
+    "ProgrammePatient",
     "ReassistancePayment",
     "ReassistanceRound",
     "ReferenceIncome",

@@ -20,6 +20,7 @@ class Role(StrEnum):
     REVIEWER = "reviewer"  # claim review and fund supervision
     ANALYST = "analyst"  # reports and the policy simulator; masked personal data
     AUDITOR = "auditor"  # reads everything in the region and the audit log
+    VILLAGE_DOCTOR = "village_doctor"  # family doctor: the worklist of the village's contracts
 
 
 class User(Base):

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.exports.table import Table, display
 from safetynet.indicators.service import (
     IndicatorError,
     NoData,
@@ -23,6 +24,7 @@ from safetynet.indicators.service import (
 )
 from safetynet.reports.dashboard_data import Dashboard, build_dashboard
 from safetynet.reports.notice import notice_regions
+from safetynet.reports.programme_tables import programme_table
 from safetynet.reports.summary_report import build_summary, summary_pdf, summary_xlsx
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
@@ -40,6 +42,15 @@ router = APIRouter()
 def _json(data: object) -> str:
     """JSON for a ``<script>`` element: ``<`` escaped, so no text can close the element."""
     return json.dumps(data, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def programme_shown(table: Table | None) -> tuple[Table, list[list[str]]] | None:
+    """The programme's table and its cells as text, for the page."""
+    if table is None:
+        return None
+    cells = [[display(v, c.kind) for v, c in zip(row, table.columns, strict=True)]
+             for row in table.rows]  # fmt: skip
+    return table, cells
 
 
 def year_or_latest(db: Session, year: int | None) -> int | None:
@@ -81,8 +92,10 @@ def dashboard_page(
         detail={"year": year, "format": "html"},
     )
     _ = gettext_for(request)
+    programme = programme_table(db, code, year, locale_of(request)) if dash and year else None
     context = {
         "dash": dash,
+        "programme": programme_shown(programme),
         "region_code": code,
         "year": year,
         "years": indicator_years(db),
@@ -104,7 +117,9 @@ def dashboard_xlsx(
     dash, code, year = _dashboard(request, db, user, region, year)
     if dash is None:
         raise WebError(404, "no_data", f"no enrollment and no settlements in {year}", field="year")
-    return xlsx_download(request, db, user, dash.tables, stem=f"dashboard-{code}-{year}",
+    programme = programme_table(db, code, year or 0, locale_of(request))
+    tables = [*dash.tables, *([programme] if programme else [])]
+    return xlsx_download(request, db, user, tables, stem=f"dashboard-{code}-{year}",
                          target="dashboard", target_id=code, detail={"year": year})  # fmt: skip
 
 
@@ -119,6 +134,9 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
         raise WebError(status, "no_data", exc.message, field=exc.field) from None
     locale = locale_of(request)
     s = build_summary(result, locale)
+    programme = programme_table(db, code, year or 0, locale)
+    if programme is not None:
+        s.tables.append(programme)
     body = summary_pdf(s, locale) if fmt == "pdf" else summary_xlsx(s)
     return file_download(request, db, user, body, ext=fmt, stem=f"summary-{code}-{year}",
                          target="summary", target_id=code, detail={"year": year})  # fmt: skip

@@ -1,0 +1,190 @@
+"""`safetynet programmes ...`: the three batches and family-doctor contracts from the shell —
+screen a year, generate a synthetic county's programme, import and export contracts and
+follow-ups, print the rates. Thin over :mod:`safetynet.programmes`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from safetynet.cli.commands.registry_import import _command
+from safetynet.cli.commands.report import LANGS, fail
+
+programmes_app = typer.Typer(
+    help="Three batches and family-doctor contracts: screen, import, export, rates.",
+    no_args_is_help=True,
+)
+import_app = typer.Typer(
+    help="Import teams, contracts or follow-ups (CSV or .xlsx) whole or not at all.",
+    no_args_is_help=True,
+)
+export_app = typer.Typer(help="Export contracts or follow-ups as CSV or .xlsx.",
+                         no_args_is_help=True)  # fmt: skip
+console = Console()
+
+Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+Db = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
+]
+Region = Annotated[str | None, typer.Option("--region", help="Region code (default: the county).")]
+By = Annotated[str, typer.Option("--by", help="Who does it (recorded with the rows).")]
+Lang = Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")]
+
+
+def _engine(db: str | None):  # type: ignore[no-untyped-def]
+    from safetynet.config import get_settings
+    from safetynet.store.db import make_engine
+
+    return make_engine(db or get_settings().database_url)
+
+
+def _region(session, region: str | None) -> str:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from safetynet.store.models import Region as R
+
+    if region is not None:
+        if session.get(R, region) is None:
+            fail(f"--region {region}: no such region")
+        return region
+    code = session.scalar(select(func.min(R.code)).where(R.level == "county"))
+    if code is None:
+        fail("the database has no county; load the registry first")
+    return str(code)
+
+
+def screen(year: Year, region: Region = None, db: Db = None, by: By = "cli") -> None:
+    """Screen the year's claims of the target population into the three batches (only
+    persons not yet in a batch of the year are added)."""
+    from sqlalchemy.orm import Session
+
+    from safetynet.programmes.patients import screen_year
+
+    with Session(_engine(db)) as s, s.begin():
+        got = screen_year(s, year, _region(s, region), by=by)
+    table = RichTable("batch", "persons found")
+    for batch, n in got.by_batch.items():
+        table.add_row(batch, f"{n:,}")
+    console.print(table)
+    console.print(f"{got.found:,} found, {got.added:,} added")
+
+
+def generate(year: Year, seed: Annotated[int, typer.Option("--seed")] = 1,
+             db: Db = None) -> None:  # fmt: skip
+    """Generate a synthetic county's programme (teams, contracts, services, patients through
+    their states) over its registry and claims; rates from the seeds."""
+    from sqlalchemy.orm import Session
+
+    from safetynet.programmes.synthetic import generate_programme
+
+    with Session(_engine(db)) as s, s.begin():
+        got = generate_programme(s, year, seed=seed)
+    console.print(f"{got.teams:,} teams, {got.contracts:,} contracts, {got.services:,} "
+                  f"services, {got.patients:,} patients {got.by_state}")  # fmt: skip
+
+
+def _export(what: str, year: int, out: Path, region: str | None, db: str | None,
+            lang: str) -> None:  # fmt: skip
+    from sqlalchemy.orm import Session
+
+    from safetynet.programmes import exports
+
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    with Session(_engine(db)) as s:
+        code = _region(s, region)
+        if out.suffix == ".csv":
+            make = exports.contracts_csv if what == "contracts" else exports.follow_ups_csv
+            body = make(s, code, start, end)
+        elif out.suffix == ".xlsx":
+            body = exports.workbook(s, code, start, end, lang)
+        else:
+            fail(f"{out}: write a .csv or .xlsx file")
+            return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(body)
+    console.print(f"wrote {out}")
+
+
+def export_contracts(
+    year: Year, out: Annotated[Path, typer.Option("--out", help="A .csv or .xlsx file.")],
+    region: Region = None, db: Db = None, lang: Lang = "zh_Hans",
+) -> None:  # fmt: skip
+    """Contracts in force in the year of persons in the region (CSV: the import's columns)."""
+    _export("contracts", year, out, region, db, lang)
+
+
+def export_follow_ups(
+    year: Year, out: Annotated[Path, typer.Option("--out", help="A .csv or .xlsx file.")],
+    region: Region = None, db: Db = None, lang: Lang = "zh_Hans",
+) -> None:  # fmt: skip
+    """Services done in the year for persons in the region (CSV: the import's columns)."""
+    _export("follow-ups", year, out, region, db, lang)
+
+
+def show_rates(
+    year: Year, region: Region = None, db: Db = None,
+    level: Annotated[str, typer.Option("--level", help="county, township or village.")] = (
+        "county"),
+    by_month: Annotated[bool, typer.Option("--by-month", help="One figure per month.")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the rows here.")] = None,
+    lang: Lang = "zh_Hans",
+) -> None:  # fmt: skip
+    """The programme's indicators with numerator and denominator (definitions:
+    safetynet/indicators/definitions.yaml, section programmes)."""
+    from sqlalchemy.orm import Session
+
+    from safetynet.indicators.definitions import definitions
+    from safetynet.programmes.rates import LEVELS
+    from safetynet.programmes.service import rates
+
+    if level not in LEVELS:
+        fail(f"--level {level!r}: use county, township or village")
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    with Session(_engine(db)) as s:
+        frame = rates(s, year, _region(s, region), level=level, by_month=by_month)
+    defs = definitions().by_id()
+    table = RichTable("indicator", "batch", "region", "period", "value", "numerator",
+                      "denominator")  # fmt: skip
+    for r in frame.to_dicts():
+        d = defs[r["indicator"]]
+        value = (
+            "—"
+            if r["value"] is None
+            else (
+                f"{r['value'] * 100:.2f}%"
+                if d.unit == "ratio"
+                else f"{r['value'] / 100:,.2f}"
+                if d.unit == "money"
+                else f"{r['value']:,.0f}"
+            )
+        )
+        table.add_row(d.name(lang), r["part"] or "", r["region_code"], str(r["period"]), value,
+                      f"{r['numerator']:,}", f"{r['denominator']:,}")  # fmt: skip
+    console.print(table)
+    if csv is not None:
+        frame.write_csv(csv)
+        console.print(f"wrote {csv}")
+
+
+def register(app: typer.Typer) -> None:
+    programmes_app.command("screen")(screen)
+    programmes_app.command("generate")(generate)
+    programmes_app.command("rates")(show_rates)
+    import_app.command("teams")(_command("doctor-teams", "family-doctor teams"))
+    import_app.command("contracts")(_command("contracts", "family-doctor contracts"))
+    import_app.command("follow-ups")(
+        _command("follow-ups", "follow-ups, health checks and drug deliveries")
+    )
+    export_app.command("contracts")(export_contracts)
+    export_app.command("follow-ups")(export_follow_ups)
+    programmes_app.add_typer(import_app, name="import")
+    programmes_app.add_typer(export_app, name="export")
+    app.add_typer(programmes_app, name="programmes")

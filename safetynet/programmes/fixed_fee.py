@@ -1,0 +1,122 @@
+"""Fixed fees per disease (单病种定额) as package prices, in the claims → engine adaptation.
+
+An inpatient claim whose diagnosis has a fixed fee at the institution's level (the programme
+file in force for the patient's region on the claim date; the longest matching ICD-10 code) is
+settled on the fee instead of its bill. With ``net = total - deducted`` (what review left):
+
+* overrun (net > fee): the institution bears ``net - fee`` on top of what review deducted:
+  ``deducted' = total - fee``; the total stays the bill;
+* underrun (net <= fee): the institution keeps ``fee - net``: the settled total is
+  ``fee + deducted``, ``deducted'`` stays;
+* either way the patient and the layers share the fee: the compliant and essential amounts are
+  the bill's, scaled to the fee (``amount × fee ÷ net``, rounded half up).
+
+So ``total' - deducted' = fee`` and DESIGN.md §4 holds on the settled claim: paid +
+out-of-pocket + institution-borne (``deducted'``) = ``total'``. :func:`apply_fixed_fee` is the
+arithmetic (NumPy, one claim or millions); :func:`with_fixed_fees` (a frame of claims, the
+batch) and :func:`adjust_claim` (one claim, online) find the fees and call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+
+from safetynet.programmes.rules import rules_for
+
+AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+
+
+def apply_fixed_fee(
+    total: np.ndarray, compliant: np.ndarray, essential: np.ndarray, deducted: np.ndarray,
+    fee: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """The amounts settled under ``fee`` (0: no fixed fee, the amounts unchanged)."""
+    total, compliant, essential, deducted, fee = (
+        np.asarray(a, np.int64) for a in (total, compliant, essential, deducted, fee)
+    )
+    net = total - deducted
+    on = (fee > 0) & (net > 0)
+    safe = np.where(on, net, 1)
+
+    def scaled(a: np.ndarray) -> np.ndarray:
+        return np.where(on, (a * fee + safe // 2) // safe, a)
+
+    new_total = np.where(on, np.maximum(total, fee + deducted), total)
+    new_deducted = np.where(on, new_total - fee, deducted)
+    new_compliant = scaled(compliant)
+    new_essential = np.minimum(scaled(essential), new_compliant)
+    return new_total, new_compliant, new_essential, new_deducted
+
+
+def _fees(keys: pl.DataFrame) -> pl.DataFrame:
+    """(region_code, date, level, code, fee_fen) of every fixed fee of the programme file in
+    force for each distinct region and date of ``keys``."""
+    rows = []
+    for region, day in keys.select("region_code", "date").unique().iter_rows():
+        for f in rules_for(region, day).fixed_fees:
+            rows.append((region, day, f.level.value, f.code.replace(".", ""), f.fee))
+    return pl.DataFrame(
+        rows, schema={"region_code": pl.String, "date": pl.Date, "level": pl.String,
+                      "fee_code": pl.String, "fixed_fee_fen": pl.Int64}, orient="row",
+    )  # fmt: skip
+
+
+def fees_of(claims: pl.DataFrame) -> pl.Series:
+    """Each claim's fixed fee in fen (0: none), aligned with ``claims`` (columns ``kind``,
+    ``level``, ``diagnosis``, ``date``, ``region_code``)."""
+    keyed = claims.select("kind", "level", "diagnosis", "date", "region_code").with_row_index("_i")
+    inpatient = keyed.filter(pl.col("kind") == "inpatient", pl.col("diagnosis").is_not_null())
+    if inpatient.is_empty():
+        return pl.Series("fixed_fee_fen", [0] * claims.height, pl.Int64)
+    code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    found = (
+        inpatient.join(_fees(inpatient), on=["region_code", "date", "level"])
+        .filter(code.str.starts_with(pl.col("fee_code")))
+        .sort("_i", pl.col("fee_code").str.len_chars(), descending=[False, True])
+        .unique("_i", keep="first")
+        .select("_i", "fixed_fee_fen")
+    )
+    return (
+        keyed.select("_i").join(found, on="_i", how="left").sort("_i")["fixed_fee_fen"]
+        .fill_null(0).cast(pl.Int64)
+    )  # fmt: skip
+
+
+def with_fixed_fees(claims: pl.DataFrame) -> pl.DataFrame:
+    """Claims (with :data:`AMOUNTS` and the columns of :func:`fees_of`) settled on their fixed
+    fees; adds ``fixed_fee_fen`` (0: none)."""
+    fee = fees_of(claims)
+    adjusted = apply_fixed_fee(*(claims[c].to_numpy() for c in AMOUNTS), fee.to_numpy())
+    return claims.with_columns(
+        *(pl.Series(c, a, pl.Int64) for c, a in zip(AMOUNTS, adjusted, strict=True)),
+        fee.alias("fixed_fee_fen"),
+    )
+
+
+def fee_of_claim(kind: str, level: str, diagnosis: str | None, on: dt.date,
+                 region_code: str) -> int:  # fmt: skip
+    """One claim's fixed fee in fen (0: none), as :func:`fees_of` finds it."""
+    if kind != "inpatient" or not diagnosis:
+        return 0
+    code = diagnosis.upper().replace(".", "")
+    found = [
+        (len(f.code), f.fee)
+        for f in rules_for(region_code, on).fixed_fees
+        if f.level.value == level and code.startswith(f.code.replace(".", ""))
+    ]
+    return max(found)[1] if found else 0
+
+
+def adjust_claim(
+    *, kind: str, level: str, diagnosis: str | None, on: dt.date, region_code: str,
+    total_fen: int, compliant_fen: int, essential_fen: int, deducted_fen: int,
+) -> tuple[int, int, int, int]:  # fmt: skip
+    """One claim's (total, compliant, essential, deducted) settled on its fixed fee."""
+    fee = fee_of_claim(kind, level, diagnosis, on, region_code)
+    if not fee:
+        return total_fen, compliant_fen, essential_fen, deducted_fen
+    t, c, e, d = apply_fixed_fee(total_fen, compliant_fen, essential_fen, deducted_fen, fee)
+    return int(t), int(c), int(e), int(d)

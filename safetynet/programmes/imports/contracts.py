@@ -1,0 +1,175 @@
+"""Import family-doctor contracts, keyed by person and first day.
+
+A contract runs from ``valid_from`` for the programme's term (``valid_to`` when given); a
+contract starting the day another of the person's ends renews it. The fee is the package's,
+nothing for a person whose poverty status on the first day is one the package is free for.
+Refused, nothing written: an unknown person, team or package, a disease code not in ICD-10,
+an end before the start, a contract overlapping another of the person's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.i18n import N_
+from safetynet.programmes import load
+from safetynet.programmes.imports import checks, teams
+from safetynet.programmes.rules import rules_for
+from safetynet.registry.status import periods_frame
+from safetynet.store.models.programmes import DoctorContract
+from safetynet.tabular.columns import RESIDENT_ID, Bound, Column
+from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.reading import Progress
+from safetynet.tabular.values import (
+    _failing,
+    duplicates,
+    parse_dates,
+    require,
+    too_long,
+    unknown_keys,
+)
+from safetynet.tabular.writing import Counts, upsert
+
+COLUMNS = (
+    RESIDENT_ID,
+    Column("team", ("团队编号", "签约团队", "team_code"), True),
+    Column("package", ("服务包", "签约服务包"), True),
+    Column("signed_on", ("签约日期",), True),
+    Column("valid_from", ("开始日期", "生效日期"), True),
+    Column("valid_to", ("结束日期", "到期日期")),
+    Column("disease_code", ("疾病编码", "慢病编码", "ICD10")),
+    Column("health_record_no", ("健康档案号", "电子健康档案编号")),
+    Column("name", ("姓名",)),  # ignored, allowed so lists can be read as they are
+)
+RECORDED_BY = "import"
+WRITTEN = ["person_id", "team_id", "package", "signed_on", "valid_from", "valid_to", "fee_fen",
+           "free", "health_record_no", "disease_code", "renews_id"]  # fmt: skip
+COMPARED = [c for c in WRITTEN if c not in ("person_id", "valid_from")]
+
+
+def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str]]) -> pl.Series:
+    """Whether each row's person holds, on its first day, a status its package is free for."""
+    periods = periods_frame(session).select(
+        "household_id", "person_id", "status",
+        pl.col("valid_from").alias("p_from"), pl.col("valid_to").alias("p_to"),
+    )  # fmt: skip
+    people = load.persons(session).select("person_id", "household_id")
+    rows = prepared.select("person_id", "package", "valid_from").with_row_index("_i")
+    rows = rows.join(people, on="person_id", how="left")
+    cols = ["_i", "package", "valid_from", "status", "p_from", "p_to"]
+    own = rows.join(periods.drop("household_id"), on="person_id").select(cols)
+    home = rows.join(
+        periods.filter(pl.col("person_id").is_null()).drop("person_id"), on="household_id"
+    ).select(cols)
+    frees = pl.DataFrame(
+        [(p, s) for p, ss in free_for.items() for s in ss],
+        schema={"package": pl.String, "status": pl.String}, orient="row",
+    )  # fmt: skip
+    hit = (
+        pl.concat([own, home])
+        .filter(
+            pl.col("p_from") <= pl.col("valid_from"),
+            pl.col("p_to").is_null() | (pl.col("p_to") > pl.col("valid_from")),
+        )
+        .join(frees, on=["package", "status"], how="semi")
+    )
+    return rows["_i"].is_in(hit["_i"].implode())
+
+
+def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
+    rules = rules_for("", dt.date.today())
+    problems = require(bound, "resident_id", "team", "package", "signed_on", "valid_from")
+    problems += too_long(bound, {"health_record_no": 32})
+    problems += parse_dates(bound, "signed_on", "valid_from", "valid_to")
+    persons = load.persons(session)
+    problems += checks.known_persons(bound, persons)
+    problems += checks.icd10_codes(bound, "disease_code")
+    known_teams = teams.existing(session)
+    problems += unknown_keys(
+        bound, "team", known_teams["code"], "team.unknown",
+        N_("there is no family-doctor team %(value)s; import the teams first"),
+    )  # fmt: skip
+    packages = {p.id: p for p in rules.packages}
+    problems += [
+        error(r["_row"], bound.header["package"], "package.unknown",
+              N_('"%(value)s" is not a service package; use one of %(choices)s'),
+              value=r["package"], choices=", ".join(packages))
+        for r in _failing(bound, pl.col("package").is_not_null()
+                          & ~pl.col("package").is_in(list(packages)), "package")
+    ]  # fmt: skip
+    months = rules.contracts.term_months
+    end = pl.col("valid_to") if bound.has("valid_to") else pl.lit(None, pl.Date)
+    frame = bound.frame.with_columns(
+        pl.coalesce(end, pl.col("valid_from").dt.offset_by(f"{months}mo")).alias("valid_to")
+    )
+    bound.frame = frame
+    problems += [
+        error(r["_row"], bound.header.get("valid_to", bound.header["valid_from"]),
+              "contract.period", N_("the contract ends on %(end)s, not after it starts"),
+              end=r["valid_to"])
+        for r in _failing(bound, pl.col("valid_to") <= pl.col("valid_from"), "valid_to")
+    ]  # fmt: skip
+    problems += duplicates(
+        bound, ["resident_id", "valid_from"], "resident_id",
+        N_("%(value)s has a contract from the same day on row %(first)s; give it only once"),
+    )  # fmt: skip
+    rows = (
+        frame.join(persons.select("resident_id", "person_id"), on="resident_id")
+        .join(known_teams.select(pl.col("code").alias("team"), pl.col("id").alias("team_id")),
+              on="team")
+        .filter(pl.col("package").is_in(list(packages)), pl.col("valid_to") > pl.col("valid_from"))
+    )  # fmt: skip
+    old = load.contracts(session, dt.date.min, dt.date.max)
+    both = pl.concat([
+        rows.select("_row", "person_id", "valid_from", "valid_to"),
+        old.join(rows.select("person_id", "valid_from"), on=["person_id", "valid_from"],
+                 how="anti").select(pl.lit(None, pl.Int64).alias("_row"), "person_id",
+                                    "valid_from", "valid_to"),
+    ])  # fmt: skip
+    pairs = both.join(both, on="person_id", suffix="_o").filter(
+        pl.col("_row").is_not_null(),
+        pl.col("valid_from") != pl.col("valid_from_o"),
+        pl.col("valid_from") < pl.col("valid_to_o"),
+        pl.col("valid_from_o") < pl.col("valid_to"),
+    )
+    problems += [
+        error(r["_row"], bound.header["valid_from"], "contract.overlap",
+              N_("overlaps the person's contract from %(start)s to %(end)s"),
+              start=r["valid_from_o"], end=r["valid_to_o"])
+        for r in pairs.unique("_row", keep="first").sort("_row").to_dicts()
+    ]  # fmt: skip
+    free = _free(session, rows, {p.id: [s.value for s in p.free_for] for p in rules.packages})
+    fee = pl.col("package").replace_strict({k: p.fee for k, p in packages.items()},
+                                          return_dtype=pl.Int64)  # fmt: skip
+    renews = old.select(pl.col("id").alias("renews_id"), "person_id",
+                        pl.col("valid_to").alias("valid_from"))  # fmt: skip
+    optional = [
+        (pl.col(k) if bound.has(k) else pl.lit(None, pl.String)).alias(k)
+        for k in ("health_record_no", "disease_code")
+    ]
+    prepared = (
+        rows.with_columns(free.alias("free"))
+        .join(renews, on=["person_id", "valid_from"], how="left")
+        .select(
+            "person_id", "team_id", "package", "signed_on", "valid_from", "valid_to",
+            pl.when("free").then(0).otherwise(fee).alias("fee_fen"), "free", *optional,
+            "renews_id",
+        )
+    )  # fmt: skip
+    return prepared, problems
+
+
+def write(
+    session: Session, prepared: pl.DataFrame, bound: Bound, progress: Progress | None
+) -> Counts:
+    old = load.contracts(session, dt.date.min, dt.date.max).select(
+        "id", "person_id", "valid_from", *COMPARED
+    )
+    return upsert(
+        session, DoctorContract, prepared.with_columns(pl.lit(RECORDED_BY).alias("recorded_by")),
+        old, key=["person_id", "valid_from"], pk="id",
+        insert_columns=[*WRITTEN, "recorded_by"], compare=COMPARED, progress=progress,
+    )  # fmt: skip

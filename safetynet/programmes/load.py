@@ -1,0 +1,123 @@
+"""The frames screening and the rates read from the database, one statement per table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from safetynet.codes import PovertyStatus
+from safetynet.registry.status import periods_frame
+from safetynet.store.models import Claim, Institution, Person, Region
+from safetynet.store.models.programmes import DoctorContract, FollowUp, ProgrammePatient
+from safetynet.tabular.writing import load_frame
+
+
+def claims_of_year(session: Session, year: int) -> pl.DataFrame:
+    """A year's claims (by start date) with what screening and the rates need."""
+    C, Inst = Claim, Institution
+    query = (
+        select(
+            C.id.label("claim_id"), C.person_id, C.start_date, C.diagnosis_code.label("diagnosis"),
+            C.total_fen, C.institution_code, Inst.in_county,
+            type_coerce(C.kind, String).label("kind"),
+            type_coerce(Inst.level, String).label("level"),
+        )
+        .join(Inst, Inst.code == C.institution_code)
+        .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1))
+    )  # fmt: skip
+    schema = {"claim_id": pl.Int64, "person_id": pl.Int64, "start_date": pl.Date,
+              "diagnosis": pl.String, "total_fen": pl.Int64, "institution_code": pl.String,
+              "in_county": pl.Boolean, "kind": pl.String, "level": pl.String}  # fmt: skip
+    return pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
+
+
+def persons(session: Session) -> pl.DataFrame:
+    """Every person's id, household, village and birth date."""
+    P = Person
+    return load_frame(
+        session,
+        {"person_id": P.id, "household_id": P.household_id, "region_code": P.region_code,
+         "birth_date": P.birth_date, "name": P.name, "resident_id": P.resident_id},
+        {"person_id": pl.Int64, "household_id": pl.Int64, "region_code": pl.String,
+         "birth_date": pl.Date, "name": pl.String, "resident_id": pl.String},
+    )  # fmt: skip
+
+
+def targets(
+    session: Session, statuses: list[PovertyStatus], start: dt.date, end: dt.date
+) -> pl.DataFrame:
+    """The persons holding one of ``statuses`` at some time in ``[start, end)``, with their
+    village: personal periods and household periods (every member) alike."""
+    wanted = [s.value for s in statuses]
+    periods = periods_frame(session).filter(
+        pl.col("status").is_in(wanted),
+        pl.col("valid_from") < end,
+        pl.col("valid_to").is_null() | (pl.col("valid_to") > start),
+    )
+    people = persons(session)
+    own = periods.filter(pl.col("person_id").is_not_null()).select(
+        pl.col("person_id").cast(pl.Int64)
+    )
+    homes = periods.filter(pl.col("person_id").is_null()).select(
+        pl.col("household_id").cast(pl.Int64)
+    )
+    members = people.join(homes.unique(), on="household_id", how="semi").select("person_id")
+    ids = pl.concat([own, members]).unique()
+    return people.join(ids, on="person_id", how="semi")
+
+
+def patients(session: Session, year: int) -> pl.DataFrame:
+    P = ProgrammePatient
+    schema = {"id": pl.Int64, "batch": pl.String, "person_id": pl.Int64, "list_id": pl.String,
+              "disease_code": pl.String, "state": pl.String, "screened_on": pl.Date,
+              "verified_on": pl.Date, "plan_on": pl.Date, "outcome_on": pl.Date,
+              "institution_code": pl.String}  # fmt: skip
+    return load_frame(session, {k: getattr(P, k) for k in schema}, schema, P.year == year)
+
+
+CONTRACT_SCHEMA = {"id": pl.Int64, "person_id": pl.Int64, "team_id": pl.Int64,
+                   "package": pl.String, "signed_on": pl.Date, "valid_from": pl.Date,
+                   "valid_to": pl.Date, "fee_fen": pl.Int64, "free": pl.Boolean,
+                   "health_record_no": pl.String, "disease_code": pl.String,
+                   "renews_id": pl.Int64}  # fmt: skip
+FOLLOW_UP_SCHEMA = {"id": pl.Int64, "contract_id": pl.Int64, "person_id": pl.Int64,
+                    "kind": pl.String, "disease_code": pl.String, "done_on": pl.Date,
+                    "systolic": pl.Int64, "diastolic": pl.Int64, "glucose_tenths": pl.Int64,
+                    "drugs": pl.String, "next_on": pl.Date}  # fmt: skip
+
+
+def contracts(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Contracts in force at some time in ``[start, end)``."""
+    C = DoctorContract
+    return load_frame(
+        session, {k: getattr(C, k) for k in CONTRACT_SCHEMA}, CONTRACT_SCHEMA,
+        C.valid_from < end, C.valid_to > start,
+    )  # fmt: skip
+
+
+def follow_ups(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Services done in ``[start, end)``."""
+    F = FollowUp
+    return load_frame(
+        session, {k: getattr(F, k) for k in FOLLOW_UP_SCHEMA}, FOLLOW_UP_SCHEMA,
+        F.done_on >= start, F.done_on < end,
+    )  # fmt: skip
+
+
+def villages(session: Session) -> pl.DataFrame:
+    """Each village with its township and county (codes)."""
+    R = Region
+    regions = load_frame(
+        session, {"code": R.code, "parent_code": R.parent_code, "level": R.level},
+        {"code": pl.String, "parent_code": pl.String, "level": pl.String},
+    )  # fmt: skip
+    parent = regions.select("code", "parent_code")
+    return (
+        regions.filter(pl.col("level") == "village")
+        .select(pl.col("code").alias("village"), pl.col("parent_code").alias("township"))
+        .join(parent.rename({"code": "township", "parent_code": "county"}), on="township",
+              how="left")
+    )  # fmt: skip

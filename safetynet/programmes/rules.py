@@ -1,0 +1,47 @@
+"""The programme files (``files/*.yaml``), read strictly through the policy loader: every
+problem reported as ``file:line: path: what is wrong``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree
+from safetynet.programmes.schema import ProgrammeRules
+
+FILES = Path(__file__).parent / "files"
+
+
+def load_rules(path: str | Path) -> ProgrammeRules:
+    """A programme file, strictly: every problem reported with its file and line."""
+    path = Path(path)
+    tree = parse_tree(path.read_text(encoding="utf-8"), path.name)
+    try:
+        return ProgrammeRules.model_validate(tree)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            file, line, where = locate(tree, err["loc"], path.name)
+            problems.append(Problem(file, line, where, err["msg"]))
+        raise PolicyError(problems) from exc
+
+
+def shipped_rules() -> dict[str, Path]:
+    """The programme files shipped with SafetyNet, by stem."""
+    return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+
+
+@cache
+def _shipped() -> tuple[ProgrammeRules, ...]:
+    return tuple(load_rules(p) for p in shipped_rules().values())
+
+
+def rules_for(region_code: str, on: dt.date) -> ProgrammeRules:
+    """The shipped programme in force for a region on a date (a region's own file first)."""
+    found = [s for s in _shipped() if s.applies(region_code, on)]
+    if not found:
+        raise LookupError(f"no programme rules for region {region_code!r} on {on}")
+    return max(found, key=lambda s: (len(s.region or ""), s.valid_from))

@@ -1,0 +1,211 @@
+"""The schema of a programme file: batches with their disease lists, designated hospitals and
+fixed fees, family-doctor service packages, control targets. Every number names its source.
+
+A disease list either names a list of :mod:`safetynet.catalogs.diseases` (``catalog_list``)
+or gives its ICD-10 codes; each code must be a WHO ICD-10 category or subcode
+(:func:`safetynet.catalogs.icd10.is_valid`). Amounts are yuan in the file and fen once read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from pydantic import Field, field_validator, model_validator
+
+from safetynet.catalogs import icd10
+from safetynet.catalogs.diseases import list_entries
+from safetynet.codes import Batch, InstitutionLevel, PatientState, PovertyStatus, Service
+from safetynet.policy.schema import Fen, Source, Strict
+
+_ID = r"^[a-z][a-z0-9_]*$"
+
+
+def prefix_of(code: str) -> str:
+    """An ICD-10 code as the catalogs' prefixes are written: upper case, no dot."""
+    return code.strip().upper().replace(".", "")
+
+
+class Disease(Strict):
+    """One entry of a list: an ICD-10 code (its subcodes match too) and its names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+
+    @field_validator("code")
+    @classmethod
+    def _icd10(cls, v: str) -> str:
+        if not icd10.is_valid(v):
+            raise ValueError(f"{v!r} is not an ICD-10 code")
+        return v.strip().upper()
+
+
+class DiseaseList(Strict):
+    id: str = Field(pattern=_ID)
+    title_en: str
+    title_zh: str
+    source: str
+    region: str | None = None  # a county's own list names its region code
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    catalog_list: str | None = None  # a list of safetynet.catalogs by name
+    diseases: list[Disease] = Field(default_factory=list)
+    designated_levels: list[InstitutionLevel] = Field(default_factory=list)  # 定点医院
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DiseaseList:
+        if (self.catalog_list is None) == (not self.diseases):
+            raise ValueError("give either catalog_list or diseases")
+        if self.catalog_list is not None:
+            try:
+                list_entries(self.catalog_list)
+            except KeyError as exc:  # names the known lists
+                raise ValueError(exc.args[0]) from None
+        return self
+
+    def prefixes(self) -> list[str]:
+        """The ICD-10 prefixes (upper case, no dot) this list matches."""
+        if self.catalog_list is not None:
+            return sorted(set(list_entries(self.catalog_list)["icd_prefix"].to_list()))
+        return sorted({prefix_of(d.code) for d in self.diseases})
+
+    def applies(self, region_code: str, on: dt.date) -> bool:
+        return (self.region is None or region_code.startswith(self.region)) and (
+            self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+        )
+
+
+class BatchRule(Strict):
+    """One of the three batches: which diseases (or annual cost) bring a patient into it and
+    which state ends it."""
+
+    id: Batch
+    title_en: str
+    title_zh: str
+    source: str
+    outcome: PatientState
+    lists: list[DiseaseList] = Field(default_factory=list)
+    annual_cost_at_least: Fen | None = None  # total cost of the year, for critical illness
+
+    @model_validator(mode="after")
+    def _criteria(self) -> BatchRule:
+        if not self.lists and self.annual_cost_at_least is None:
+            raise ValueError("a batch needs disease lists or annual_cost_at_least")
+        if self.outcome not in (PatientState.TREATED, PatientState.MANAGED,
+                                PatientState.BACKSTOPPED):  # fmt: skip
+            raise ValueError("outcome must be treated, managed or backstopped")
+        return self
+
+
+class FixedFee(Strict):
+    """单病种定额: the package price of an admission for a disease at a level."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    level: InstitutionLevel
+    fee: Fen
+    source: str
+
+    @field_validator("code")
+    @classmethod
+    def _icd10(cls, v: str) -> str:
+        if not icd10.is_valid(v):
+            raise ValueError(f"{v!r} is not an ICD-10 code")
+        return v.strip().upper()
+
+
+class PlannedService(Strict):
+    kind: Service
+    per_year: int = Field(ge=1, le=52)
+    lists: list[str] = Field(default_factory=list)  # only for patients of these disease lists
+
+
+class Package(Strict):
+    """A family-doctor service package (服务包): its yearly fee and planned services."""
+
+    id: str = Field(pattern=_ID)
+    title_en: str
+    title_zh: str
+    source: str
+    fee: Fen  # yuan a year
+    free_for: list[PovertyStatus] = Field(default_factory=list)
+    services: list[PlannedService] = Field(min_length=1)
+
+
+class Control(Strict):
+    """When a follow-up counts as controlled."""
+
+    source: str
+    systolic_below: int = Field(gt=0)  # mmHg
+    diastolic_below: int = Field(gt=0)
+    glucose_below: Decimal = Field(gt=0)  # fasting, mmol/L
+    hypertension_list: str
+    diabetes_list: str
+
+
+class Contracts(Strict):
+    source: str
+    target_statuses: list[PovertyStatus] = Field(min_length=1)
+    term_months: int = Field(ge=1, le=36)  # a contract's term; renewed yearly
+    on_time_days: int = Field(ge=0)  # a follow-up done this late is still on time
+    due_soon_days: int = Field(ge=0)  # the worklist shows what falls due this soon
+
+
+class ProgrammeRules(Strict):
+    id: str
+    title_en: str
+    title_zh: str
+    region: str | None = None
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    sources: dict[str, Source]
+    batches: list[BatchRule] = Field(min_length=1)
+    fixed_fees: list[FixedFee] = Field(default_factory=list)
+    packages: list[Package] = Field(min_length=1)
+    control: Control
+    contracts: Contracts
+
+    @model_validator(mode="after")
+    def _references(self) -> ProgrammeRules:
+        batches = [b.id for b in self.batches]
+        if len(set(batches)) != len(batches):
+            raise ValueError("a batch is given twice")
+        lists = [dl.id for b in self.batches for dl in b.lists]
+        if len(set(lists)) != len(lists):
+            raise ValueError(f"list ids repeat: {sorted({i for i in lists if lists.count(i) > 1})}")
+        named = [b.source for b in self.batches] + [dl.source for b in self.batches
+                                                     for dl in b.lists]  # fmt: skip
+        named += [f.source for f in self.fixed_fees] + [p.source for p in self.packages]
+        named += [self.control.source, self.contracts.source]
+        unknown = sorted(set(named) - set(self.sources))
+        if unknown:
+            raise ValueError(f"sources not listed under sources: {unknown}")
+        used = {name for p in self.packages for s in p.services for name in s.lists}
+        used |= {self.control.hypertension_list, self.control.diabetes_list}
+        missing = sorted(used - set(lists))
+        if missing:
+            raise ValueError(f"disease lists not defined under batches: {missing}")
+        fees = [(f.code, f.level) for f in self.fixed_fees]
+        if len(set(fees)) != len(fees):
+            raise ValueError("a fixed fee is given twice for one disease and level")
+        return self
+
+    def applies(self, region_code: str, on: dt.date) -> bool:
+        region_ok = self.region is None or region_code.startswith(self.region)
+        return (
+            region_ok and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
+        )
+
+    def batch(self, batch: Batch) -> BatchRule:
+        return next(b for b in self.batches if b.id == batch)
+
+    def disease_list(self, list_id: str) -> DiseaseList:
+        return next(dl for b in self.batches for dl in b.lists if dl.id == list_id)
+
+    def package(self, package_id: str) -> Package:
+        found = [p for p in self.packages if p.id == package_id]
+        if not found:
+            raise KeyError(package_id)
+        return found[0]

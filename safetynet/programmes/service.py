@@ -1,0 +1,43 @@
+"""What the interfaces call for the programme's figures: the frames of a region's year read
+from the database and the indicators computed over them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from sqlalchemy.orm import Session
+
+from safetynet.programmes import load
+from safetynet.programmes.rates import Frames, compute
+from safetynet.programmes.rules import rules_for
+from safetynet.regions import descendants
+
+
+def frames(session: Session, year: int, region_code: str) -> Frames:
+    """The region's persons, patients, claims, contracts and services of ``year``."""
+    rules = rules_for(region_code, dt.date(year, 12, 31))
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    inside = descendants(session, region_code)
+    persons = load.persons(session).filter(pl.col("region_code").is_in(inside))
+    ids = persons["person_id"].implode()
+    targets = load.targets(session, rules.contracts.target_statuses, start, end)
+    contracts = load.contracts(session, start, end).filter(pl.col("person_id").is_in(ids))
+    return Frames(
+        persons=persons.select("person_id", "region_code"),
+        villages=load.villages(session),
+        targets=targets.filter(pl.col("person_id").is_in(ids))["person_id"],
+        patients=load.patients(session, year).filter(pl.col("person_id").is_in(ids)),
+        claims=load.claims_of_year(session, year).filter(pl.col("person_id").is_in(ids)),
+        contracts=contracts,
+        services=load.follow_ups(session, start - dt.timedelta(days=366), end + dt.timedelta(
+            days=366)).filter(pl.col("contract_id").is_in(contracts["id"].implode())),
+    )  # fmt: skip
+
+
+def rates(session: Session, year: int, region_code: str, *, level: str = "county",
+          by_month: bool = False) -> pl.DataFrame:  # fmt: skip
+    """The programme's indicators of the region's year (see :func:`rates.compute`)."""
+    rules = rules_for(region_code, dt.date(year, 12, 31))
+    return compute(rules, frames(session, year, region_code), year, level=level,
+                   by_month=by_month)  # fmt: skip

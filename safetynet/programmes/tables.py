@@ -1,0 +1,21 @@
+"""Readable names of the programme's codes (services, fields to record, refusals), marked
+for translation; the pages and exports show ``_(NAMES[code])``."""
+
+from __future__ import annotations
+
+from safetynet.i18n import N_
+
+SERVICE_NAMES = {"follow_up": N_("follow-up"), "health_check": N_("health check"),
+                 "drug_delivery": N_("drug delivery")}  # fmt: skip
+FIELD_NAMES = {"bp": N_("blood pressure"), "glucose": N_("fasting glucose"), "drugs": N_("drugs")}
+ERROR_NAMES = {
+    "kind_unknown": N_("Choose a service."),
+    "before_contract": N_("The day is before the contract starts."),
+    "after_contract": N_("The day is after the contract ends."),
+    "next_before": N_("The next date must be after the day of the service."),
+    "range_systolic": N_("The systolic pressure must be a whole number from 50 to 300."),
+    "range_diastolic": N_("The diastolic pressure must be a whole number from 30 to 200."),
+    "range_glucose": N_("The glucose must be a number from 1.0 to 40.0 with one decimal."),
+    "bp_pair": N_("Give both blood pressures or neither."),
+    "duplicate": N_("This service is already recorded on that day."),
+}

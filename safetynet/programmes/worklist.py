@@ -1,0 +1,200 @@
+"""A family doctor's day: the services of the region's contracts that are due or overdue,
+one contract with its services done, and recording a service from the phone form.
+
+The form is checked as the import checks a row (same limits, same contract rule), so a
+service recorded by hand and one imported mean the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from safetynet.codes import Service
+from safetynet.programmes import load
+from safetynet.programmes.imports.follow_ups import GLUCOSE, LIMITS
+from safetynet.programmes.patients import ProgrammeError
+from safetynet.programmes.plan import slots, worklist
+from safetynet.programmes.rules import rules_for
+from safetynet.programmes.schema import ProgrammeRules
+from safetynet.regions import descendants
+from safetynet.registry.masking import mask_resident_id
+from safetynet.store.models import Person
+from safetynet.store.models.programmes import DoctorContract, DoctorTeam, FollowUp
+
+BP, GLUCOSE_FIELD, DRUGS = "bp", "glucose", "drugs"
+
+
+def _pattern(rules: ProgrammeRules, list_id: str) -> str:
+    return "^(?:" + "|".join(rules.disease_list(list_id).prefixes()) + ")"
+
+
+def to_record(rules: ProgrammeRules, kind: str, disease_code: str | None) -> list[str]:
+    """What the doctor records for a service: blood pressure for hypertension, glucose for
+    diabetes, both at a health check, drugs at a follow-up or delivery."""
+    code = (disease_code or "").upper().replace(".", "")
+    hyper = bool(code) and re.match(_pattern(rules, rules.control.hypertension_list), code)
+    diabetes = bool(code) and re.match(_pattern(rules, rules.control.diabetes_list), code)
+    if kind == Service.HEALTH_CHECK:
+        return [BP, GLUCOSE_FIELD]
+    if kind == Service.DRUG_DELIVERY:
+        return [DRUGS]
+    return [*([BP] if hyper else []), *([GLUCOSE_FIELD] if diabetes else []), DRUGS]
+
+
+def _region_contracts(session: Session, region_code: str, on: dt.date) -> pl.DataFrame:
+    people = load.persons(session).filter(
+        pl.col("region_code").is_in(descendants(session, region_code))
+    )
+    contracts = load.contracts(session, on, on + dt.timedelta(days=1))
+    return contracts.join(
+        people.select("person_id", "name", "resident_id", "region_code"), on="person_id"
+    )
+
+
+def day_for(session: Session, region_code: str, today: dt.date) -> dt.date:
+    """``today`` when the region has contracts in force; else the last day of its latest
+    contract (a county whose data ends earlier still shows its last worklist)."""
+    if _region_contracts(session, region_code, today).height:
+        return today
+    people = load.persons(session).filter(
+        pl.col("region_code").is_in(descendants(session, region_code))
+    )
+    ends = load.contracts(session, dt.date.min, dt.date.max).join(
+        people.select("person_id"), on="person_id"
+    )
+    if ends.is_empty():
+        return today
+    return min(today, ends["valid_to"].max() - dt.timedelta(days=1))  # type: ignore[operator]
+
+
+def due_list(session: Session, region_code: str, on: dt.date) -> list[dict[str, Any]]:
+    """The services due or overdue on ``on`` for contracts of persons in the region: overdue
+    first, then by due date; each with what to record."""
+    rules = rules_for(region_code, on)
+    contracts = _region_contracts(session, region_code, on)
+    if contracts.is_empty():
+        return []
+    start = contracts["valid_from"].min()
+    done = load.follow_ups(session, start, on + dt.timedelta(days=1))  # type: ignore[arg-type]
+    done = done.join(contracts.select(pl.col("id").alias("contract_id")), on="contract_id")
+    slot = slots(rules, contracts, done)
+    last = done.sort("done_on").group_by("contract_id", "kind").agg(pl.col("next_on").last())
+    due = worklist(rules, slot, last, on).join(
+        contracts.select(pl.col("id").alias("contract_id"), "name", "resident_id",
+                         "region_code", "disease_code"),
+        on="contract_id",
+    )  # fmt: skip
+    rows = due.sort(["overdue", "due_on", "contract_id"], descending=[True, False, False])
+    out = []
+    for r in rows.to_dicts():
+        r["resident_id"] = mask_resident_id(r["resident_id"])
+        r["record"] = to_record(rules, r["kind"], r["disease_code"])
+        out.append(r)
+    return out
+
+
+def contract_in_region(session: Session, region_code: str, contract_id: int) -> DoctorContract:
+    """The contract if its person lives in the region; ``ProgrammeError`` otherwise."""
+    found = session.get(DoctorContract, contract_id)
+    if found is not None:
+        village = session.scalar(select(Person.region_code).where(Person.id == found.person_id))
+        if village in descendants(session, region_code):
+            return found
+    raise ProgrammeError("contract_unknown", f"no contract {contract_id} in your region")
+
+
+@dataclass(frozen=True)
+class ContractView:
+    contract: DoctorContract
+    name: str
+    resident_id: str  # masked
+    team: DoctorTeam
+    done: list[FollowUp]
+    record: dict[str, list[str]]  # kind -> fields to record
+
+
+def contract_view(session: Session, contract: DoctorContract, on: dt.date) -> ContractView:
+    rules = rules_for("", on)
+    person = session.get(Person, contract.person_id)
+    team = session.get(DoctorTeam, contract.team_id)
+    assert person is not None and team is not None
+    done = session.scalars(
+        select(FollowUp).where(FollowUp.contract_id == contract.id)
+        .order_by(FollowUp.done_on.desc(), FollowUp.id.desc())
+    ).all()  # fmt: skip
+    kinds = [s.kind.value for s in rules.package(contract.package).services]
+    return ContractView(
+        contract, person.name, mask_resident_id(person.resident_id), team, list(done),
+        {k: to_record(rules, k, contract.disease_code) for k in kinds},
+    )  # fmt: skip
+
+
+def _int(text: str, field: str, low: int, high: int) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ProgrammeError(f"range_{field}", f"{field} must be a whole number {low}-{high}")
+    return int(text)
+
+
+def _tenths(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{1,3}(\.\d)?", text) or not (
+        GLUCOSE[0] <= round(float(text) * 10) <= GLUCOSE[1]
+    ):
+        raise ProgrammeError("range_glucose", "glucose must be 1.0-40.0 with one decimal")
+    return round(float(text) * 10)
+
+
+def record_service(
+    session: Session,
+    contract: DoctorContract,
+    *,
+    kind: str,
+    done_on: dt.date,
+    systolic: str = "",
+    diastolic: str = "",
+    glucose: str = "",
+    drugs: str = "",
+    next_on: dt.date | None = None,
+    by: str,
+) -> FollowUp:
+    """Record one service under ``contract`` (the caller commits); refused with a code."""
+    try:
+        service = Service(kind)
+    except ValueError:
+        raise ProgrammeError("kind_unknown", f"no service {kind!r}") from None
+    if done_on < contract.valid_from:
+        raise ProgrammeError("before_contract", f"{done_on} is before the contract")
+    if done_on >= contract.valid_to:
+        raise ProgrammeError("after_contract", f"{done_on} is after the contract")
+    if next_on is not None and next_on <= done_on:
+        raise ProgrammeError("next_before", "the next date must be after the day")
+    row = FollowUp(
+        contract_id=contract.id, person_id=contract.person_id, kind=service, done_on=done_on,
+        disease_code=contract.disease_code,
+        systolic=_int(systolic, "systolic", *LIMITS["systolic"]),
+        diastolic=_int(diastolic, "diastolic", *LIMITS["diastolic"]),
+        glucose_tenths=_tenths(glucose), drugs=drugs.strip()[:200] or None, next_on=next_on,
+        recorded_by=by,
+    )  # fmt: skip
+    if (row.systolic is None) != (row.diastolic is None):
+        raise ProgrammeError("bp_pair", "give both blood pressures or neither")
+    session.add(row)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise ProgrammeError("duplicate", "this service is already recorded on that day") from None
+    return row

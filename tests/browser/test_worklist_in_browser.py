@@ -1,0 +1,68 @@
+"""The village doctor's worklist in Debian's Chromium on a 390 px phone screen: the doctor
+logs in, sees who is due and overdue, opens a contract and records a follow-up."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from safetynet.store.db import session_scope
+from safetynet.store.models import DoctorContract, FollowUp, Person
+from safetynet.store.models.security import User
+from tests.browser.test_window_in_browser import _log_in
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+DAY = "2017-10-01"
+
+
+def _fits(page) -> bool:  # type: ignore[no-untyped-def]
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_a_follow_up_recorded_on_a_phone(browser, server, county_engine) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(county_engine) as s:
+        village = s.scalar(select(User.region_code).where(User.username == "doctor"))
+        before = s.scalar(select(func.count(FollowUp.id)))
+    context = browser.new_context(base_url=server, locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    try:
+        _log_in(page, "doctor")
+        page.wait_for_url(re.compile(r"/worklist$"))
+        page.goto(f"/worklist?on={DAY}")
+        assert page.locator("h1").inner_text().startswith("待办")
+        cards = page.locator("#worklist .warn-card")
+        assert cards.count() >= 1
+        assert _fits(page)
+        first = cards.first.locator("a")
+        href = first.get_attribute("href")
+        assert href is not None
+        cid = int(re.search(r"/worklist/(\d+)", href).group(1))  # type: ignore[union-attr]
+        with session_scope(county_engine) as s:
+            owner = s.scalar(
+                select(Person.region_code)
+                .join(DoctorContract, DoctorContract.person_id == Person.id)
+                .where(DoctorContract.id == cid)
+            )
+        assert owner == village  # the doctor's own village only
+        first.click()
+        page.wait_for_url(re.compile(rf"/worklist/{cid}"))
+        assert _fits(page)
+        page.select_option("#record-form select[name=kind]", "follow_up")
+        page.fill("#record-form input[name=done_on]", "2017-10-02")
+        page.fill("#record-form input[name=systolic]", "136")
+        page.fill("#record-form input[name=diastolic]", "84")
+        page.fill("#record-form input[name=glucose]", "6.4")
+        page.fill("#record-form input[name=drugs]", "氨氯地平")
+        page.fill("#record-form input[name=next_on]", "2018-01-02")
+        page.click("#record-form button[type=submit]")
+        page.wait_for_url(re.compile(r"saved=1"))
+        assert page.locator("#saved").inner_text() == "已记录。"
+        assert "136/84" in page.locator("#done").inner_text()
+        assert _fits(page)
+        with session_scope(county_engine) as s:
+            assert s.scalar(select(func.count(FollowUp.id))) == (before or 0) + 1
+    finally:
+        context.close()
