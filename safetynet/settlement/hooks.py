@@ -44,7 +44,7 @@ After = Callable[[Session, Sequence[int]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
 GATES: tuple[str, ...] = ()
-AFTER: tuple[str, ...] = ()
+AFTER: tuple[str, ...] = ("safetynet.funds.posting:after_settlement",)
 
 
 @cache

@@ -13,6 +13,7 @@ from safetynet.store.models.early_warning import (
     ReferenceIncome,
     WarningEvent,
 )
+from safetynet.store.models.funds import FundEntry, FundLine, FundPosted
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -38,6 +39,9 @@ __all__ = [
     "DiseaseListEntry",
     "EarlyWarning",
     "Enrollment",
+    "FundEntry",
+    "FundLine",
+    "FundPosted",
     "Household",
     "HouseholdIncome",
     "ImportBatch",
