@@ -22,7 +22,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import ColumnElement, case, exists, extract, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from safetynet.funds.journal import JournalError, Line, assert_balanced, new_entry, post_entry
@@ -59,10 +70,25 @@ def _fund_expr(rules: FundRules) -> ColumnElement[str]:
     return case(mapping, value=SettlementLayer.layer_id, else_=literal(rules.unassigned_fund))
 
 
-def _post_marked(session: Session, rules: FundRules, entry_id: int) -> int:
-    """The lines of the settlements marked with ``entry_id``: spending and payable."""
+def _month(session: Session) -> ColumnElement[int]:
+    """The claim's month (1-12); on SQLite read from the stored ISO date directly."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.substr(Settlement.claim_date, 6, 2), Integer)
+    return cast(extract("month", Settlement.claim_date), Integer)
+
+
+def _post_marked(session: Session, rules: FundRules, entry_id: int, *, whole_year: bool) -> int:
+    """The lines of the settlements marked with ``entry_id``: spending and payable.
+
+    ``whole_year``: the marked entries are most of the ledger's year, so the layer table is
+    read in one pass and each row's mark and entry looked up by key; otherwise the few marked
+    entries lead.
+    """
     fund = _fund_expr(rules).label("fund")
-    month = extract("month", Settlement.claim_date).label("month")
+    month = _month(session).label("month")
+    # ``+ 0`` hides an index from SQLite's planner: a whole year reads the layers in one pass
+    layer_key = SettlementLayer.settlement_id + 0 if whole_year else SettlementLayer.settlement_id
+    mark = FundPosted.entry_id + 0 == entry_id if whole_year else FundPosted.entry_id == entry_id
     q = (
         select(
             literal(entry_id).label("entry_id"),
@@ -73,11 +99,11 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int) -> int:
             month,
             func.sum(SettlementLayer.paid_fen).label("amount_fen"),
         )
-        .select_from(FundPosted)
-        .join(Settlement, Settlement.id == FundPosted.settlement_id)
-        .join(SettlementLayer, SettlementLayer.settlement_id == Settlement.id)
+        .select_from(SettlementLayer)
+        .join(FundPosted, FundPosted.settlement_id == layer_key)
+        .join(Settlement, Settlement.id == layer_key)
         .join(Claim, Claim.id == Settlement.claim_id)
-        .where(FundPosted.entry_id == entry_id, SettlementLayer.paid_fen != 0)
+        .where(mark, SettlementLayer.paid_fen != 0)
         .group_by(fund, Claim.institution_code, Settlement.kind, month)
     )
     cols = ["entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"]
@@ -137,7 +163,7 @@ def post_settlements(
         )
         session.execute(insert(FundPosted).from_select(["settlement_id", "entry_id"], marked))
         out.settlements += _marked(session, eid)
-        out.spending_fen += _post_marked(session, rules, eid)
+        out.spending_fen += _post_marked(session, rules, eid, whole_year=False)
         out.entries.append(eid)
     return out
 
@@ -170,7 +196,7 @@ def post_ledger_year(
         savepoint.rollback()  # nothing new: no empty entry
         return out
     out.settlements = n
-    out.spending_fen = _post_marked(session, rules, eid)
+    out.spending_fen = _post_marked(session, rules, eid, whole_year=True)
     savepoint.commit()
     out.entries.append(eid)
     return out
