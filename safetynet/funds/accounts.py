@@ -9,7 +9,11 @@ account separately. Amounts are signed fen, debit positive and credit negative:
 - ``spending`` (debit): what the layer paid at the window, by institution, kind and month;
 - ``payable`` (credit): what the fund owes each institution;
 - ``deductions`` and ``recoveries`` (credit): what review took back from an institution;
-- ``prepaid`` (debit): advances paid to an institution before its claims are approved.
+- ``prepaid`` (debit): advances paid to an institution before its claims are approved;
+- ``deposit`` (credit): quality deposit withheld from an institution's payments;
+- ``budget_adjustment`` (debit): the global budget's year-end share of the underspend kept
+  by an institution (credit: the share of the overspend it bears);
+- ``forfeited`` (credit): quality deposit not returned after the year's assessment.
 """
 
 from __future__ import annotations
@@ -26,9 +30,12 @@ ACCOUNTS: tuple[str, ...] = (
     "deductions",
     "recoveries",
     "prepaid",
+    "deposit",
+    "budget_adjustment",
+    "forfeited",
 )
 # accounts a line must name an institution for
-PER_INSTITUTION: frozenset[str] = frozenset({"payable", "prepaid"})
+PER_INSTITUTION: frozenset[str] = frozenset({"payable", "prepaid", "deposit", "budget_adjustment"})
 
 
 def chart(rules: FundRules) -> list[tuple[str, str]]:

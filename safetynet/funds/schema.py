@@ -3,7 +3,9 @@
 A funds file is YAML like a settlement policy: an id, a region, validity dates, its sources,
 the funds (one per layer of the policy, each naming the layers it pays), the fund a layer no
 fund names is charged to, how each source of contributions is split between funds (weights,
-apportioned to the fen) and the fixed fiscal allocations of a year (yuan). Every fund, rule
+apportioned to the fen), the fixed fiscal allocations of a year (yuan) and the payment
+methods (monthly prepayment, quality deposit, global-budget settlement, fixed fee per
+disease, budget-limited funds). Every fund, rule
 and allocation names a source listed under ``sources``.
 """
 
@@ -94,6 +96,73 @@ class Allocation(_Strict):
         return to_fen(self.amount)
 
 
+class Prepayment(_Strict):
+    """A monthly advance of ``1 / months`` of an institution's annual budget, netted against
+    its approved claims (the fen left over by the division go to the earliest months)."""
+
+    months: int = Field(ge=1, le=12)
+    source: str
+    note: str | None = None
+
+
+class QualityDeposit(_Strict):
+    """A share of each month's approved claims withheld, returned at year end by assessment."""
+
+    share: Decimal = Field(ge=0, le=1, description="fraction withheld, e.g. 0.05")
+    source: str
+    note: str | None = None
+
+    @property
+    def share_bp(self) -> int:
+        return int(self.share * 10_000)
+
+
+class GlobalBudget(_Strict):
+    """Year-end settlement of a global budget (总额预算): of the overspend the fund bears
+    ``overspend_fund_share`` (the institution the rest); of the underspend the institution
+    keeps ``underspend_kept_share`` (the fund the rest)."""
+
+    overspend_fund_share: Decimal = Field(ge=0, le=1)
+    underspend_kept_share: Decimal = Field(ge=0, le=1)
+    source: str
+    note: str | None = None
+
+    @property
+    def over_bp(self) -> int:
+        return int(self.overspend_fund_share * 10_000)
+
+    @property
+    def under_bp(self) -> int:
+        return int(self.underspend_kept_share * 10_000)
+
+
+class FixedFee(_Strict):
+    """A fixed fee per disease (单病种定额): the institution bears what a case costs above it.
+    The fees and the settlement of such claims are the programmes' policy data; here only
+    who bears the overrun."""
+
+    overrun_borne_by: Literal["institution"] = "institution"
+    source: str
+    note: str | None = None
+
+
+class BudgetLimited(_Strict):
+    """A fund with an annual pot (its allocation): claims are paid in full while it lasts and
+    scaled pro rata in a year-end round when the year's claims exceed it."""
+
+    fund: str
+    source: str
+    note: str | None = None
+
+
+class Payments(_Strict):
+    prepayment: Prepayment
+    quality_deposit: QualityDeposit
+    global_budget: GlobalBudget
+    fixed_fee: FixedFee | None = None
+    budget_limited: list[BudgetLimited] = []
+
+
 class FundRules(_Strict):
     """One funds file."""
 
@@ -110,6 +179,7 @@ class FundRules(_Strict):
     deductions_fund: str
     contributions: list[ContributionRule] = []
     allocations: list[Allocation] = []
+    payments: Payments
 
     @model_validator(mode="after")
     def _references(self) -> FundRules:
@@ -124,6 +194,7 @@ class FundRules(_Strict):
         named = [self.unassigned_fund, self.deductions_fund]
         named += [f for r in self.contributions for f in r.shares]
         named += [a.fund for a in self.allocations]
+        named += [b.fund for b in self.payments.budget_limited]
         unknown = sorted({f for f in named if f not in ids})
         if unknown:
             raise ValueError(f"funds not listed under `funds`: {', '.join(unknown)}")
@@ -133,6 +204,10 @@ class FundRules(_Strict):
             raise ValueError(f"contribution sources split twice: {', '.join(twice)}")
         cited = [self.source, *(f.source for f in self.funds)]
         cited += [r.source for r in self.contributions] + [a.source for a in self.allocations]
+        pay = self.payments
+        cited += [pay.prepayment.source, pay.quality_deposit.source, pay.global_budget.source]
+        cited += [pay.fixed_fee.source] if pay.fixed_fee else []
+        cited += [b.source for b in pay.budget_limited]
         missing = sorted({s for s in cited if s not in self.sources})
         if missing:
             raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")

@@ -13,7 +13,14 @@ from safetynet.store.models.early_warning import (
     ReferenceIncome,
     WarningEvent,
 )
-from safetynet.store.models.funds import FundEntry, FundLine, FundPosted
+from safetynet.store.models.funds import (
+    Budget,
+    FundEntry,
+    FundLine,
+    FundPosted,
+    Payment,
+    PaymentBatch,
+)
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -30,6 +37,7 @@ __all__ = [
     "Accumulator",
     "AuditEvent",
     "Base",
+    "Budget",
     "CatalogItem",
     "Claim",
     "ClaimItem",
@@ -47,6 +55,8 @@ __all__ = [
     "ImportBatch",
     "Institution",
     "MonitoringPeriod",
+    "Payment",
+    "PaymentBatch",
     "Person",
     "PovertyStatusPeriod",
     "ReassistancePayment",

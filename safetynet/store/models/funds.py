@@ -54,6 +54,54 @@ class FundPosted(Base):
     entry_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
+class Budget(Base):
+    """An institution's annual budget in a fund (the global budget, the base of the monthly
+    prepayment); a new row for the same year replaces the earlier one (the latest is in
+    force)."""
+
+    __tablename__ = "fund_budget"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    fund: Mapped[str] = mapped_column(String(32))
+    institution_code: Mapped[str] = mapped_column(ForeignKey("institution.code"))
+    amount_fen: Mapped[int] = mapped_column(Fen)
+    set_by: Mapped[str] = mapped_column(String(64))
+    set_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class PaymentBatch(Base):
+    """A payment round for the bank: made by one user, approved by another, released (the
+    payments posted and the bank file written) by a third or the maker, never the approver."""
+
+    __tablename__ = "fund_payment_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # draft, approved, released
+    total_fen: Mapped[int] = mapped_column(Fen)
+    made_by: Mapped[str] = mapped_column(String(64))
+    made_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entry.id"))
+
+
+class Payment(Base):
+    """One institution's payment in a batch, with the statement's figures behind it."""
+
+    __tablename__ = "fund_payment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("fund_payment_batch.id"), index=True)
+    institution_code: Mapped[str] = mapped_column(ForeignKey("institution.code"))
+    fund: Mapped[str] = mapped_column(String(32))
+    approved_fen: Mapped[int] = mapped_column(Fen)  # approved + adjustment + carried
+    deposit_fen: Mapped[int] = mapped_column(Fen)  # withheld
+    prepaid_fen: Mapped[int] = mapped_column(Fen)  # advances netted
+    amount_fen: Mapped[int] = mapped_column(Fen)  # paid by the bank
+
+
 JOURNAL_TABLES = ("fund_entry", "fund_line", "fund_posted")
 APPEND_ONLY_MESSAGE = "the fund journal is append-only: post a correcting entry instead"
 

@@ -1,4 +1,5 @@
-"""funds: the double-entry journal (append-only) and the marks of posted settlements
+"""funds: the double-entry journal (append-only), the marks of posted settlements, payment
+batches
 
 Revision ID: 23432f0c01c9
 Revises: 24d20f27fb1c
@@ -73,6 +74,73 @@ def upgrade() -> None:
     with op.batch_alter_table("fund_posted", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_fund_posted_entry_id"), ["entry_id"], unique=False)
 
+    op.create_table(
+        "fund_budget",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("fund", sa.String(length=32), nullable=False),
+        sa.Column("institution_code", sa.String(length=32), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "set_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_code"],
+            ["institution.code"],
+            name=op.f("fk_fund_budget_institution_code_institution"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fund_budget")),
+    )
+    with op.batch_alter_table("fund_budget", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fund_budget_year"), ["year"], unique=False)
+
+    op.create_table(
+        "fund_payment_batch",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("total_fen", sa.BigInteger(), nullable=False),
+        sa.Column("made_by", sa.String(length=64), nullable=False),
+        sa.Column(
+            "made_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False
+        ),
+        sa.Column("approved_by", sa.String(length=64), nullable=True),
+        sa.Column("approved_at", sa.DateTime(), nullable=True),
+        sa.Column("released_by", sa.String(length=64), nullable=True),
+        sa.Column("released_at", sa.DateTime(), nullable=True),
+        sa.Column("entry_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["entry_id"], ["fund_entry.id"], name=op.f("fk_fund_payment_batch_entry_id_fund_entry")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fund_payment_batch")),
+    )
+    op.create_table(
+        "fund_payment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("batch_id", sa.Integer(), nullable=False),
+        sa.Column("institution_code", sa.String(length=32), nullable=False),
+        sa.Column("fund", sa.String(length=32), nullable=False),
+        sa.Column("approved_fen", sa.BigInteger(), nullable=False),
+        sa.Column("deposit_fen", sa.BigInteger(), nullable=False),
+        sa.Column("prepaid_fen", sa.BigInteger(), nullable=False),
+        sa.Column("amount_fen", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["batch_id"],
+            ["fund_payment_batch.id"],
+            name=op.f("fk_fund_payment_batch_id_fund_payment_batch"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["institution_code"],
+            ["institution.code"],
+            name=op.f("fk_fund_payment_institution_code_institution"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fund_payment")),
+    )
+    with op.batch_alter_table("fund_payment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_fund_payment_batch_id"), ["batch_id"], unique=False)
+
     dialect = op.get_bind().dialect.name
     for table in JOURNAL_TABLES:
         for stmt in append_only_ddl(dialect, table):
@@ -80,6 +148,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("fund_payment")
+    op.drop_table("fund_payment_batch")
+    op.drop_table("fund_budget")
     op.drop_table("fund_posted")
     op.drop_table("fund_line")
     op.drop_table("fund_entry")
