@@ -44,8 +44,20 @@ def test_post_balances_and_entries(db_engine: Engine, county: County, tmp_path: 
 
     lines = tmp_path / "lines.csv"
     lines.write_text("fund,account,amount\nbasic,cash,12.50\nbasic,income.interest,-12.50\n")
-    args = ["funds", "entry", str(lines), "--year", "2017", "--on", "2017-12-31",
-            "--memo", "bank interest", "--by", "bureau", *db]  # fmt: skip
+    args = [
+        "funds",
+        "entry",
+        str(lines),
+        "--year",
+        "2017",
+        "--on",
+        "2017-12-31",
+        "--memo",
+        "bank interest",
+        "--by",
+        "bureau",
+        *db,
+    ]
     ok = runner.invoke(app, args)
     assert ok.exit_code == 0, ok.output
     assert _entries(db_engine) == 3
@@ -54,3 +66,94 @@ def test_post_balances_and_entries(db_engine: Engine, county: County, tmp_path: 
     assert refused.exit_code == 2
     assert "does not balance" in refused.output and "difference 0.01 yuan" in refused.output
     assert _entries(db_engine) == 3
+
+
+def test_statements_budgets_and_a_payment_round(
+    db_engine: Engine, county: County, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from tests.funds.test_statements import _claims
+
+    db = ["--db", _url(db_engine)]
+    budgets = tmp_path / "budgets.csv"
+    budgets.write_text("institution,budget\nH-COUNTY,120000\n")
+    ok = runner.invoke(
+        app, ["funds", "budgets", str(budgets), "--year", "2017", "--by", "bureau", *db]
+    )
+    assert ok.exit_code == 0, ok.output
+    budgets.write_text("institution,budget\nNOWHERE,1\n")
+    bad = runner.invoke(
+        app, ["funds", "budgets", str(budgets), "--year", "2017", "--by", "bureau", *db]
+    )
+    assert bad.exit_code == 2 and "NOWHERE" in bad.output
+    for m in ("1", "2", "3"):
+        done = runner.invoke(
+            app,
+            [
+                "funds",
+                "prepay",
+                "--year",
+                "2017",
+                "--month",
+                m,
+                "--on",
+                f"2017-0{m}-01",
+                "--by",
+                "bureau",
+                *db,
+            ],
+        )
+        assert done.exit_code == 0 and "1 prepayments posted" in done.output
+    _claims(db_engine)
+    xlsx = tmp_path / "march.xlsx"
+    shown = runner.invoke(
+        app,
+        [
+            "funds",
+            "statements",
+            "--year",
+            "2017",
+            "--month",
+            "3",
+            "--out",
+            str(xlsx),
+            "--lang",
+            "en",
+            *db,
+        ],
+    )
+    assert shown.exit_code == 0, shown.output
+    sheet = load_workbook(xlsx).active
+    assert sheet is not None
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row]
+    # basic: 50,000.00 − 5 % deposit − 3 × 10,000.00 prepaid = 17,500.00
+    assert "Payable" in values and 17_500 in values, values
+    pdf = tmp_path / "march.pdf"
+    zh = runner.invoke(
+        app, ["funds", "statements", "--year", "2017", "--month", "3", "--out", str(pdf), *db]
+    )
+    assert zh.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
+
+    made = runner.invoke(
+        app, ["funds", "round", "make", "--year", "2017", "--month", "3", "--by", "clerk", *db]
+    )
+    assert made.exit_code == 0 and "batch 1: draft" in made.output
+    own = runner.invoke(app, ["funds", "round", "approve", "--batch", "1", "--by", "clerk", *db])
+    assert own.exit_code == 2 and "another user must approve" in own.output
+    yes = runner.invoke(app, ["funds", "round", "approve", "--batch", "1", "--by", "bureau", *db])
+    assert yes.exit_code == 0 and "approved" in yes.output
+    bank = tmp_path / "bank.csv"
+    rel = ["funds", "round", "release", "--batch", "1", "--on", "2017-04-05", "--out", str(bank)]
+    assert runner.invoke(app, [*rel, "--by", "bureau", *db]).exit_code == 2
+    first = runner.invoke(app, [*rel, "--by", "clerk", *db])
+    assert first.exit_code == 0 and "released" in first.output
+    assert bank.read_text().splitlines()[1].endswith("H-COUNTY,县人民医院,19400.00")
+    entries = _entries(db_engine)
+    twice = runner.invoke(app, [*rel, "--by", "auditor", *db])
+    assert twice.exit_code == 2 and "released already" in twice.output
+    assert _entries(db_engine) == entries
+    end = runner.invoke(
+        app, ["funds", "year-end", "--year", "2017", "--on", "2017-12-31", "--by", "bureau", *db]
+    )
+    assert end.exit_code == 0 and "35,000.00" in end.output

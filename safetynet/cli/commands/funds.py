@@ -1,5 +1,6 @@
 """`safetynet funds ...`: fund accounts from the shell — post a year to the journal, print the
-funds' figures, post a manual entry. Thin over :mod:`safetynet.funds.service`."""
+funds' figures, post a manual entry, statements, budgets and prepayments, the payment round
+and the year-end settlement. Thin over :mod:`safetynet.funds`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from rich.table import Table as RichTable
 from safetynet.cli.commands.report import fail
 
 funds_app = typer.Typer(
-    help="Fund accounts: post a year to the journal, print the funds, manual entries.",
+    help="Fund accounts: post a year, balances, manual entries, statements, payments.",
     no_args_is_help=True,
 )
 console = Console()
@@ -128,6 +129,194 @@ def entry_cmd(
     except (JournalError, MoneyError, ValueError, KeyError, OSError) as exc:
         fail(f"refused: {exc}")
     console.print(f"entry {entry} posted ({len(parsed)} lines)")
+
+
+Month = Annotated[int, typer.Option("--month", help="Month, 1-12.")]
+On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")]
+
+
+def _day(on: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(on)
+    except ValueError:
+        fail(f"--on {on!r}: write the date as YYYY-MM-DD")
+
+
+@funds_app.command("statements")
+def statements_cmd(
+    year: Year,
+    month: Month,
+    db: Db = None,
+    rules: Rules = "county-2018",
+    institution: Annotated[
+        str | None, typer.Option("--institution", help="One institution's code.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write FILE.xlsx or FILE.pdf.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")] = "zh_Hans",
+) -> None:
+    """Print or export the month's statement of every institution (or one): claims by fund
+    and kind, deductions, recoveries, deposit withheld, prepayments netted, payable."""
+    from sqlalchemy import select
+
+    from safetynet.cli.commands.report import check_document
+    from safetynet.exports.pdf import write_pdf
+    from safetynet.exports.table import display
+    from safetynet.exports.xlsx import write_xlsx
+    from safetynet.funds.statements import statements
+    from safetynet.funds.tables import statement_table
+    from safetynet.store.db import session_scope
+    from safetynet.store.models import Institution
+
+    if not 1 <= month <= 12:
+        fail(f"--month {month}: use 1-12")
+    suffix = check_document(out, lang) if out is not None else None
+    chart = _rules(rules)
+    with session_scope(_engine(db)) as s:
+        rows = statements(s, year, chart.payments.quality_deposit.share_bp, institution)
+        names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
+    table = statement_table(chart, rows, names, year, month, lang)
+    if out is None:
+        shown = RichTable(*[c.label for c in table.columns])
+        for row in table.rows:
+            shown.add_row(*[display(v, c.kind) for v, c in zip(row, table.columns, strict=True)])
+        console.print(shown)
+    elif suffix == ".xlsx":
+        write_xlsx([table], out)
+    else:
+        out.write_bytes(write_pdf(table.title, [table]))
+
+
+@funds_app.command("budgets")
+def budgets_cmd(
+    budgets: Annotated[Path, typer.Argument(help="CSV: institution,budget (yuan).")],
+    year: Year,
+    by: By,
+    fund: Annotated[str, typer.Option("--fund", help="The fund of the budgets.")] = "basic",
+    db: Db = None,
+    rules: Rules = "county-2018",
+) -> None:
+    """Record institutions' annual budgets (the global budget and the prepayments' base)."""
+    import csv
+
+    from safetynet.funds.journal import JournalError
+    from safetynet.funds.payments import set_budgets
+    from safetynet.money import MoneyError, to_fen
+    from safetynet.store.db import session_scope
+
+    chart = _rules(rules)
+    try:
+        with budgets.open(encoding="utf-8", newline="") as fh:
+            amounts = {r["institution"]: to_fen(r["budget"]) for r in csv.DictReader(fh)}
+        with session_scope(_engine(db)) as s:
+            set_budgets(s, chart, year, fund, amounts, by)
+    except (JournalError, MoneyError, KeyError, OSError) as exc:
+        fail(f"refused: {exc}")
+    console.print(f"{len(amounts)} budgets recorded")
+
+
+@funds_app.command("prepay")
+def prepay_cmd(
+    year: Year, month: Month, on: On, by: By, db: Db = None, rules: Rules = "county-2018"
+) -> None:
+    """Post the month's prepayment of every budget (once per institution and month)."""
+    from safetynet.funds.journal import JournalError
+    from safetynet.funds.payments import post_prepayments
+    from safetynet.store.db import session_scope
+
+    chart = _rules(rules)
+    try:
+        with session_scope(_engine(db)) as s:
+            done = post_prepayments(s, chart, year, month, user=by, on=_day(on))
+    except JournalError as exc:
+        fail(f"refused: {exc}")
+    console.print(f"{len(done)} prepayments posted")
+
+
+round_app = typer.Typer(
+    help="A payment round: make, approve (not the maker), release (not the approver).",
+    no_args_is_help=True,
+)
+funds_app.add_typer(round_app, name="round")
+Batch = Annotated[int, typer.Option("--batch", help="The payment batch's number.")]
+
+
+def _round_step(step, db: str | None) -> None:  # type: ignore[no-untyped-def]
+    from safetynet.funds.journal import JournalError
+    from safetynet.store.db import session_scope
+
+    try:
+        with session_scope(_engine(db)) as s:
+            batch = step(s)
+            console.print(f"batch {batch.id}: {batch.state}")
+    except JournalError as exc:
+        fail(f"refused: {exc}")
+
+
+@round_app.command("make")
+def round_make(
+    year: Year, month: Month, by: By, db: Db = None, rules: Rules = "county-2018"
+) -> None:
+    """Draft the month's payment batch from the statements."""
+    from safetynet.funds.payments import make_round
+
+    chart = _rules(rules)
+    _round_step(lambda s: make_round(s, chart, year, month, user=by), db)
+
+
+@round_app.command("approve")
+def round_approve(batch: Batch, by: By, db: Db = None) -> None:
+    """Approve a draft batch (refused for its maker)."""
+    from safetynet.funds.payments import approve
+
+    _round_step(lambda s: approve(s, batch, user=by), db)
+
+
+@round_app.command("release")
+def round_release(
+    batch: Batch,
+    by: By,
+    on: On,
+    out: Annotated[Path, typer.Option("--out", help="The bank's CSV file to write.")],
+    db: Db = None,
+    rules: Rules = "county-2018",
+) -> None:
+    """Release an approved batch (refused for its approver; once): post the payments and
+    write the bank's CSV."""
+    from safetynet.funds.payments import bank_csv, release
+
+    chart = _rules(rules)
+    day = _day(on)
+
+    def step(s):  # type: ignore[no-untyped-def]
+        done = release(s, chart, batch, user=by, on=day)
+        out.write_text(bank_csv(s, batch), encoding="utf-8")
+        return done
+
+    _round_step(step, db)
+
+
+@funds_app.command("year-end")
+def year_end_cmd(year: Year, on: On, by: By, db: Db = None, rules: Rules = "county-2018") -> None:
+    """Post each global budget's year-end settlement (once) and print it."""
+    from safetynet.funds.payments import settle_global_budgets
+    from safetynet.money import fmt_yuan
+    from safetynet.store.db import session_scope
+
+    chart = _rules(rules)
+    with session_scope(_engine(db)) as s:
+        done = settle_global_budgets(s, chart, year, user=by, on=_day(on))
+    table = RichTable("institution", "fund", "budget", "approved", "settlement")
+    for d in done:
+        table.add_row(
+            d.institution_code,
+            d.fund,
+            fmt_yuan(d.budget),
+            fmt_yuan(d.approved),
+            fmt_yuan(d.adjustment),
+        )
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,108 @@
+"""Monthly statements and payment batches as export tables (xlsx, PDF), in a language."""
+
+from __future__ import annotations
+
+from safetynet.exports.table import Column, Table
+from safetynet.funds.schema import FundRules
+from safetynet.funds.statements import StatementRow
+from safetynet.i18n import gettext_for
+
+KINDS = ("inpatient", "outpatient", "chronic_outpatient")
+
+
+def fund_names(rules: FundRules, lang: str) -> dict[str, str]:
+    return {f.id: (f.name.zh if lang.startswith("zh") else f.name.en) for f in rules.funds}
+
+
+def statement_table(
+    rules: FundRules,
+    rows: list[StatementRow],
+    names: dict[str, str],
+    year: int,
+    month: int,
+    lang: str,
+) -> Table:
+    """The month's statement of every institution in ``rows``: one row per institution and
+    fund, each institution's total in bold."""
+    _ = gettext_for(lang)
+    funds = fund_names(rules, lang)
+    columns = [
+        Column("institution", _("Institution"), width=24),
+        Column("fund", _("Fund"), width=18),
+        Column("inpatient", _("Inpatient claims"), "money"),
+        Column("outpatient", _("Outpatient claims"), "money"),
+        Column("chronic_outpatient", _("Chronic-disease outpatient claims"), "money"),
+        Column("claims", _("Claims settled"), "money"),
+        Column("deducted", _("Review deductions"), "money"),
+        Column("recovered", _("Recoveries"), "money"),
+        Column("approved", _("Approved"), "money"),
+        Column("deposit", _("Quality deposit withheld"), "money"),
+        Column("adjustment", _("Year-end budget settlement"), "money"),
+        Column("carried", _("Carried from last month"), "money"),
+        Column("prepaid_made", _("Prepaid this month"), "money"),
+        Column("prepaid_applied", _("Prepayments netted"), "money"),
+        Column("payable", _("Payable"), "money"),
+    ]
+    out: list[list[object]] = []
+    strong: set[int] = set()
+    mine = sorted((r for r in rows if r.month == month), key=lambda r: (r.institution_code, r.fund))
+    for code in sorted({r.institution_code for r in mine}):
+        part = [r for r in mine if r.institution_code == code]
+        label = f"{names.get(code, code)} ({code})"
+        for r in part:
+            out.append(
+                [
+                    label,
+                    funds.get(r.fund, r.fund),
+                    *(r.claims_by_kind.get(k, 0) for k in KINDS),
+                    r.claims,
+                    r.deducted,
+                    r.recovered,
+                    r.approved,
+                    r.deposit,
+                    r.adjustment,
+                    r.carried,
+                    r.prepaid_made,
+                    r.prepaid_applied,
+                    r.payable,
+                ]
+            )
+        if len(part) > 1:
+            strong.add(len(out))
+            out.append(
+                [
+                    label,
+                    _("All funds"),
+                    *(sum(r.claims_by_kind.get(k, 0) for r in part) for k in KINDS),
+                    *(
+                        sum(getattr(r, a) for r in part)
+                        for a in (
+                            "claims",
+                            "deducted",
+                            "recovered",
+                            "approved",
+                            "deposit",
+                            "adjustment",
+                            "carried",
+                            "prepaid_made",
+                            "prepaid_applied",
+                            "payable",
+                        )
+                    ),
+                ]
+            )
+    share = f"{rules.payments.quality_deposit.share * 100:g}%"
+    return Table(
+        title=_("Monthly statement of institutions, %(year)s-%(month)02d")
+        % {"year": year, "month": month},
+        columns=columns,
+        rows=out,
+        strong=strong,
+        note=_(
+            "Approved = claims settled − review deductions − recoveries; the quality deposit "
+            "is %(share)s of what is approved; payable = approved − deposit + year-end "
+            "settlement + carried − prepayments netted."
+        )
+        % {"share": share},
+        sheet=_("Statement"),
+    )
