@@ -1,11 +1,15 @@
-"""Monthly statements and payment batches as export tables (xlsx, PDF), in a language."""
+"""Monthly statements and budget rounds as export tables (xlsx, PDF), in a language."""
 
 from __future__ import annotations
 
+import polars as pl
+
 from safetynet.exports.table import Column, Table
+from safetynet.funds.budget_round import BudgetRound
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import StatementRow
 from safetynet.i18n import gettext_for
+from safetynet.money import fmt_yuan
 
 KINDS = ("inpatient", "outpatient", "chronic_outpatient")
 
@@ -105,4 +109,54 @@ def statement_table(
         )
         % {"share": share},
         sheet=_("Statement"),
+    )
+
+
+def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang: str) -> Table:
+    """A budget-limited fund's year-end round, each person's amount explained."""
+    _ = gettext_for(lang)
+    fund = fund_names(rules, lang).get(rnd.fund, rnd.fund)
+    rows = []
+    for r in persons.sort("person_id").iter_rows(named=True):
+        if rnd.short:
+            why = _(
+                "The year's claims on %(fund)s total %(total)s yuan against a budget of "
+                "%(pot)s yuan: every amount is scaled by %(index)s, so %(owed)s yuan "
+                "becomes %(amount)s yuan."
+            ) % {
+                "fund": fund,
+                "total": fmt_yuan(rnd.total_fen),
+                "pot": fmt_yuan(rnd.pot_fen),
+                "index": f"{r['scale_bp'] / 100:.2f}%",
+                "owed": fmt_yuan(r["owed_fen"]),
+                "amount": fmt_yuan(r["amount_fen"]),
+            }
+        else:
+            why = _("Within the budget of %(pot)s yuan: paid in full.") % {
+                "pot": fmt_yuan(rnd.pot_fen)
+            }
+        rows.append(
+            [
+                r.get("resident_id") or str(r["person_id"]),
+                r.get("name") or "",
+                r["owed_fen"],
+                r["amount_fen"],
+                r["difference_fen"],
+                why,
+            ]
+        )
+    return Table(
+        title=_("Year-end round of %(fund)s, %(year)s") % {"fund": fund, "year": rnd.year},
+        columns=[
+            Column("resident_id", _("Resident ID"), width=20),
+            Column("name", _("Name"), width=10),
+            Column("owed", _("Paid at the window"), "money"),
+            Column("amount", _("Amount in the round"), "money"),
+            Column("difference", _("Difference"), "money"),
+            Column("why", _("Explanation"), width=60),
+        ],
+        rows=rows,
+        note=_("Budget %(pot)s yuan; claims %(total)s yuan.")
+        % {"pot": fmt_yuan(rnd.pot_fen), "total": fmt_yuan(rnd.total_fen)},
+        sheet=_("Round"),
     )

@@ -157,3 +157,18 @@ def test_statements_budgets_and_a_payment_round(
         app, ["funds", "year-end", "--year", "2017", "--on", "2017-12-31", "--by", "bureau", *db]
     )
     assert end.exit_code == 0 and "35,000.00" in end.output
+
+
+def test_budget_round_within_the_pot(db_engine: Engine, county: County, tmp_path: Path) -> None:
+    from safetynet.settlement.service import submit
+    from tests.settlement.helpers import inpatient
+
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, inpatient(county.poor_id), user="clerk")
+    db = ["--db", _url(db_engine)]
+    out = tmp_path / "round.xlsx"
+    done = runner.invoke(app, ["funds", "budget-round", "--year", "2017", "--out", str(out), *db])
+    assert done.exit_code == 0, done.output
+    assert "budget 2,700,000.00" in done.output and "index 100.00%" in done.output
+    wrong = runner.invoke(app, ["funds", "budget-round", "--year", "2017", "--fund", "basic", *db])
+    assert wrong.exit_code == 2 and "no annual pot" in wrong.output

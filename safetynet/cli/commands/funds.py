@@ -319,5 +319,47 @@ def year_end_cmd(year: Year, on: On, by: By, db: Db = None, rules: Rules = "coun
     console.print(table)
 
 
+@funds_app.command("budget-round")
+def budget_round_cmd(
+    year: Year,
+    fund: Annotated[str, typer.Option("--fund", help="A budget-limited fund.")] = "re_assistance",
+    db: Db = None,
+    rules: Rules = "county-2018",
+    out: Annotated[Path | None, typer.Option("--out", help="Write FILE.xlsx or FILE.pdf.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")] = "zh_Hans",
+) -> None:
+    """The year-end round of a budget-limited fund: paid in full within its pot, else every
+    person's amount scaled pro rata, each explained."""
+    from safetynet.cli.commands.report import check_document
+    from safetynet.exports.pdf import write_pdf
+    from safetynet.exports.xlsx import write_xlsx
+    from safetynet.funds.budget_round import budget_round, with_residents
+    from safetynet.funds.journal import JournalError
+    from safetynet.funds.tables import round_table
+    from safetynet.money import fmt_yuan
+    from safetynet.store.db import session_scope
+
+    suffix = check_document(out, lang) if out is not None else None
+    chart = _rules(rules)
+    try:
+        with session_scope(_engine(db)) as s:
+            rnd = budget_round(s, chart, fund, year)
+            persons = with_residents(s, rnd.persons)
+    except JournalError as exc:
+        fail(f"refused: {exc}")
+    index = rnd.persons["scale_bp"].max() if rnd.persons.height else 10_000
+    console.print(
+        f"{fund} {year}: budget {fmt_yuan(rnd.pot_fen)}, claims "
+        f"{fmt_yuan(rnd.total_fen)}, {rnd.persons.height} persons, index "
+        f"{int(index or 10_000) / 100:.2f}%"
+    )
+    if out is not None:
+        table = round_table(chart, rnd, persons, lang)
+        if suffix == ".xlsx":
+            write_xlsx([table], out)
+        else:
+            out.write_bytes(write_pdf(table.title, [table]))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(funds_app, name="funds")
