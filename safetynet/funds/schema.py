@@ -5,7 +5,7 @@ the funds (one per layer of the policy, each naming the layers it pays), the fun
 fund names is charged to, how each source of contributions is split between funds (weights,
 apportioned to the fen), the fixed fiscal allocations of a year (yuan) and the payment
 methods (monthly prepayment, quality deposit, global-budget settlement, fixed fee per
-disease, budget-limited funds). Every fund, rule
+disease, budget-limited funds) and the alarms over the funds' figures. Every fund, rule
 and allocation names a source listed under ``sources``.
 """
 
@@ -163,6 +163,36 @@ class Payments(_Strict):
     budget_limited: list[BudgetLimited] = []
 
 
+AlarmKind = Literal[
+    "utilization_below",
+    "current_balance_above",
+    "accumulated_balance_above",
+    "cover_below",
+    "deficit_projected",
+    "pot_exhausted_projected",
+]
+
+
+class Alarm(_Strict):
+    """One alarm over the funds' figures of a year: ``threshold`` is a fraction (rates), a
+    number of months (cover) or unused (projections); ``funds`` names the funds (or the
+    group ``insurance``: the funds financed by contributions) it watches."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: AlarmKind
+    threshold: Decimal | None = None
+    funds: list[str] = Field(min_length=1)
+    source: str
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _threshold(self) -> Alarm:
+        needs = self.kind not in ("deficit_projected", "pot_exhausted_projected")
+        if needs and self.threshold is None:
+            raise ValueError(f"alarm {self.id}: a {self.kind} alarm needs a threshold")
+        return self
+
+
 class FundRules(_Strict):
     """One funds file."""
 
@@ -180,6 +210,7 @@ class FundRules(_Strict):
     contributions: list[ContributionRule] = []
     allocations: list[Allocation] = []
     payments: Payments
+    alarms: list[Alarm] = []
 
     @model_validator(mode="after")
     def _references(self) -> FundRules:
@@ -195,6 +226,7 @@ class FundRules(_Strict):
         named += [f for r in self.contributions for f in r.shares]
         named += [a.fund for a in self.allocations]
         named += [b.fund for b in self.payments.budget_limited]
+        named += [f for a in self.alarms for f in a.funds if f != "insurance"]
         unknown = sorted({f for f in named if f not in ids})
         if unknown:
             raise ValueError(f"funds not listed under `funds`: {', '.join(unknown)}")
@@ -207,7 +239,11 @@ class FundRules(_Strict):
         pay = self.payments
         cited += [pay.prepayment.source, pay.quality_deposit.source, pay.global_budget.source]
         cited += [pay.fixed_fee.source] if pay.fixed_fee else []
-        cited += [b.source for b in pay.budget_limited]
+        cited += [b.source for b in pay.budget_limited] + [a.source for a in self.alarms]
+        alarm_ids = [a.id for a in self.alarms]
+        twice = sorted({i for i in alarm_ids if alarm_ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"alarm ids used twice: {', '.join(twice)}")
         missing = sorted({s for s in cited if s not in self.sources})
         if missing:
             raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")
@@ -221,3 +257,8 @@ class FundRules(_Strict):
 
     def fund_ids(self) -> list[str]:
         return [f.id for f in self.funds]
+
+    def insurance_funds(self) -> list[str]:
+        """The funds financed by contributions (what the indicators call the basic medical
+        insurance fund: basic and critical illness insurance)."""
+        return sorted({f for r in self.contributions for f in r.shares})

@@ -172,3 +172,17 @@ def test_budget_round_within_the_pot(db_engine: Engine, county: County, tmp_path
     assert "budget 2,700,000.00" in done.output and "index 100.00%" in done.output
     wrong = runner.invoke(app, ["funds", "budget-round", "--year", "2017", "--fund", "basic", *db])
     assert wrong.exit_code == 2 and "no annual pot" in wrong.output
+
+
+def test_alarms_ring_with_their_figures(db_engine: Engine, county: County) -> None:
+    from tests.funds.test_watch import _post
+
+    with session_scope(db_engine) as s:
+        _post(s, 2017, "basic", "income.individual", -1_000_000, None)
+        _post(s, 2017, "basic", "spending", 500_000, 3)
+    db = ["--db", _url(db_engine)]
+    rang = runner.invoke(app, ["funds", "alarms", "--year", "2017", *db])
+    assert rang.exit_code == 1
+    assert "utilization_low" in rang.output and "utilization_pct=50.0" in rang.output
+    quiet = runner.invoke(app, ["funds", "alarms", "--year", "2016", *db])
+    assert quiet.exit_code == 0 and "no alarm" in quiet.output

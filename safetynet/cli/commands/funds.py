@@ -361,5 +361,37 @@ def budget_round_cmd(
             out.write_bytes(write_pdf(table.title, [table]))
 
 
+@funds_app.command("alarms")
+def alarms_cmd(
+    year: Year,
+    month: Annotated[int, typer.Option("--month", help="Figures to the end of this month.")] = 12,
+    db: Db = None,
+    rules: Rules = "county-2018",
+) -> None:
+    """List the funds file's alarms that ring for the year to the end of a month, each with
+    the figures behind it (exit status 1 when any rings)."""
+    from safetynet.funds.watch import alarms
+    from safetynet.money import fmt_yuan
+    from safetynet.store.db import session_scope
+
+    if not 1 <= month <= 12:
+        fail(f"--month {month}: use 1-12")
+    chart = _rules(rules)
+    with session_scope(_engine(db)) as s:
+        hits = alarms(s, chart, year, month)
+    if not hits:
+        console.print(f"no alarm for {year} to month {month}")
+        return
+    table = RichTable("alarm", "fund", "figures")
+    for h in hits:
+        shown = ", ".join(
+            f"{k.removesuffix('_fen')}={fmt_yuan(v) if k.endswith('_fen') and v is not None else v}"
+            for k, v in h.figures.items()
+        )
+        table.add_row(h.alarm.id, h.fund, shown)
+    console.print(table)
+    raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(funds_app, name="funds")
