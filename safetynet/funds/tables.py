@@ -8,10 +8,44 @@ from safetynet.exports.table import Column, Table
 from safetynet.funds.budget_round import BudgetRound
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import StatementRow
-from safetynet.i18n import gettext_for
+from safetynet.i18n import N_, gettext_for
 from safetynet.money import fmt_yuan
 
 KINDS = ("inpatient", "outpatient", "chronic_outpatient")
+SOURCE_NAMES = {
+    "individual": N_("individual contributions"),
+    "subsidy_central": N_("central subsidy"),
+    "subsidy_province": N_("provincial subsidy"),
+    "subsidy_city": N_("city subsidy"),
+    "subsidy_county": N_("county subsidy"),
+    "subsidy_township": N_("township subsidy"),
+    "medical_assistance": N_("paid by medical assistance"),
+    "fiscal": N_("fiscal allocation"),
+    "interest": N_("interest"),
+}
+ALARM_NAMES = {
+    "utilization_below": N_("Fund utilization below %(threshold)s"),
+    "current_balance_above": N_("Current-year balance above %(threshold)s"),
+    "accumulated_balance_above": N_("Accumulated balance above %(threshold)s"),
+    "cover_below": N_("Balance covers fewer than %(threshold)s months of spending"),
+    "deficit_projected": N_("Deficit projected before year end"),
+    "pot_exhausted_projected": N_("Budget projected to run out"),
+}
+FIGURE_NAMES = {
+    "income_fen": N_("income of the year"),
+    "spending_to_date_fen": N_("spending to date"),
+    "projected_spending_fen": N_("spending of the year, projected"),
+    "projection_low_fen": N_("projection, low"),
+    "projection_high_fen": N_("projection, high"),
+    "accumulated_fen": N_("accumulated balance"),
+    "utilization_pct": N_("utilization, %"),
+    "current_balance_pct": N_("current-year balance, %"),
+    "accumulated_balance_pct": N_("accumulated balance, %"),
+    "months_of_cover": N_("months of cover"),
+    "projected_year_end_balance_fen": N_("balance at year end, projected"),
+    "pot_fen": N_("budget"),
+    "runs_out_in_month": N_("runs out in month"),
+}
 
 
 def fund_names(rules: FundRules, lang: str) -> dict[str, str]:

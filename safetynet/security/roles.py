@@ -19,6 +19,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USER_ADMIN = "user.admin"
     SUPERVISION_READ = "supervision.read"  # screening hits and risk scores (the bureau)
+    FUNDS_READ = "funds.read"  # fund accounts, alarms, statements of institutions (the bureau)
 
 
 _ALL = frozenset(Permission)
