@@ -75,6 +75,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
         WIDE,
         log_in,
         pages,
+        post_funds,
         record_warnings,
         sample,
         visit,
@@ -83,6 +84,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
     shots = tmp_path_factory.mktemp("walk")
     x = sample(county_engine)
     record_warnings(county_engine)  # the warnings pages show cards, not an empty list
+    post_funds(county_engine)  # the fund page shows the funds, not "nothing posted"
     visits = []
     import os
 

@@ -68,3 +68,12 @@ def test_other_roles_regions_and_months_are_refused(login) -> None:
     assert login("analyst").get("/funds").status_code == 403
     assert login("township", "en").get(f"/funds?year={YEAR}&region=110000").status_code == 404
     assert login("bureau", "en").get(f"/funds?year={YEAR}&month=13").status_code == 400
+
+
+def test_the_annual_summary_gains_the_fund_statements(login) -> None:
+    book = login("bureau", "en").get(f"/reports/summary.xlsx?year={YEAR}")
+    assert book.status_code == 200, book.text
+    wb = load_workbook(io.BytesIO(book.content))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+    assert "Fund statements, 2017" in cells
+    assert "Basic medical insurance fund (basic + critical illness)" in cells

@@ -36,7 +36,12 @@ def summary(
     except IndicatorError as exc:
         fail(f"--{exc.field}: {exc.message}")
         return
-    s = build_summary(result, lang)
+    from sqlalchemy.orm import Session
+
+    from safetynet.funds.summary import with_fund_statements
+
+    with Session(engine) as session:
+        s = with_fund_statements(build_summary(result, lang), session, region, year, lang)
     body = summary_pdf(s, lang) if suffix == ".pdf" else summary_xlsx(s)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(body)

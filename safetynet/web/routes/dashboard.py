@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.funds.summary import with_fund_statements
 from safetynet.indicators.service import (
     IndicatorError,
     NoData,
@@ -118,7 +119,7 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
         status = 404 if isinstance(exc, NoData | UnknownRegion) else 400
         raise WebError(status, "no_data", exc.message, field=exc.field) from None
     locale = locale_of(request)
-    s = build_summary(result, locale)
+    s = with_fund_statements(build_summary(result, locale), db, code, year or 0, locale)
     body = summary_pdf(s, locale) if fmt == "pdf" else summary_xlsx(s)
     return file_download(request, db, user, body, ext=fmt, stem=f"summary-{code}-{year}",
                          target="summary", target_id=code, detail={"year": year})  # fmt: skip
