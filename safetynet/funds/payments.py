@@ -14,6 +14,8 @@ maker-checker, the bank file, and the global budget's year-end settlement.
 - :func:`settle_global_budgets` posts the year-end settlement of each budget: of the
   underspend the institution keeps its share, of the overspend it bears the fund's
   complement (Dr/Cr ``budget_adjustment`` against ``payable``).
+- :func:`return_deposits` returns each institution's quality deposit of the year by its
+  assessment (Dr ``deposit``, Cr ``cash`` returned, Cr ``forfeited`` the rest), once.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +34,14 @@ from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import compute, month_rows, year_lines
 from safetynet.money import apply_ratio, to_yuan
-from safetynet.store.models import Budget, FundEntry, Institution, Payment, PaymentBatch
+from safetynet.store.models import (
+    Budget,
+    FundEntry,
+    FundLine,
+    Institution,
+    Payment,
+    PaymentBatch,
+)
 
 
 class PaymentError(JournalError):
@@ -302,5 +312,72 @@ def settle_global_budgets(
             user=user,
             reference=ref,
             memo=f"global budget {year}",
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DepositReturn:
+    """One institution's quality deposit of a year, returned by its assessment (fen)."""
+
+    institution_code: str
+    fund: str
+    held: int
+    returned: int
+
+    @property
+    def forfeited(self) -> int:
+        return self.held - self.returned
+
+
+def return_deposits(
+    session: Session,
+    rules: FundRules,
+    year: int,
+    scores: dict[str, Decimal],
+    *,
+    user: str,
+    on: date,
+) -> list[DepositReturn]:
+    """Return each institution's deposit of the year by its assessment: ``scores`` gives
+    the share returned (0-1) per institution; the rest is forfeited to the fund. Every
+    institution holding a deposit needs a score; refused whole otherwise. Each once."""
+    bad = sorted(c for c, v in scores.items() if not 0 <= v <= 1)
+    if bad:
+        raise JournalError(
+            "bad_score", f"a share returned is not between 0 and 1: {', '.join(bad)}"
+        )
+    q = (
+        select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen))
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .where(FundEntry.year == year, FundLine.account == "deposit")
+        .group_by(FundLine.institution_code, FundLine.fund)
+    )
+    held = {(str(i), f): -int(v) for i, f, v in session.execute(q) if int(v) < 0}
+    missing = sorted({i for i, _f in held if i not in scores})
+    if missing:
+        raise JournalError("no_score", f"no assessment for {', '.join(missing)}: nothing returned")
+    out = []
+    for (inst, fund), amount in sorted(held.items()):
+        back = apply_ratio(amount, int(scores[inst] * 10_000))
+        out.append(DepositReturn(inst, fund, amount, back))
+        ref = f"deposit:{year}:{fund}:{inst}"
+        if session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+            continue
+        lines = [Line(fund, "deposit", amount, institution_code=inst, month=12)]
+        if back:
+            lines.append(Line(fund, "cash", -back, month=12))
+        if amount - back:
+            lines.append(Line(fund, "forfeited", back - amount, institution_code=inst, month=12))
+        post_entry(
+            session,
+            rules,
+            year=year,
+            posted_on=on,
+            kind="deposit_return",
+            lines=lines,
+            user=user,
+            reference=ref,
+            memo=f"quality deposit {year}",
         )
     return out

@@ -194,3 +194,31 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
         % {"pot": fmt_yuan(rnd.pot_fen), "total": fmt_yuan(rnd.total_fen)},
         sheet=_("Round"),
     )
+
+
+PAGE_COLUMNS = (
+    "institution",
+    "fund",
+    "claims",
+    "deducted",
+    "recovered",
+    "approved",
+    "deposit",
+    "prepaid_applied",
+    "payable",
+)
+
+
+def narrow(table: Table, keys: tuple[str, ...] = PAGE_COLUMNS) -> Table:
+    """The table with only the columns named by ``keys`` (the page shows fewer than the
+    workbook: the split by kind and the month's prepayment stay in the file)."""
+    index = [i for i, c in enumerate(table.columns) if c.key in keys]
+    return Table(
+        table.title,
+        [table.columns[i] for i in index],
+        [[row[i] for i in index] for row in table.rows],
+        table.note,
+        table.notes,
+        table.strong,
+        table.sheet,
+    )

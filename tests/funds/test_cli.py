@@ -157,6 +157,25 @@ def test_statements_budgets_and_a_payment_round(
         app, ["funds", "year-end", "--year", "2017", "--on", "2017-12-31", "--by", "bureau", *db]
     )
     assert end.exit_code == 0 and "35,000.00" in end.output
+    scores = tmp_path / "scores.csv"
+    scores.write_text("institution,share\nH-COUNTY,0.8\n")
+    back = runner.invoke(
+        app,
+        [
+            "funds",
+            "deposits",
+            str(scores),
+            "--year",
+            "2017",
+            "--on",
+            "2017-12-31",
+            "--by",
+            "bureau",
+            *db,
+        ],
+    )
+    assert back.exit_code == 0, back.output
+    assert "2,000.00" in back.output and "500.00" in back.output  # basic deposit 2,500.00
 
 
 def test_budget_round_within_the_pot(db_engine: Engine, county: County, tmp_path: Path) -> None:

@@ -5,11 +5,12 @@ released by different users (the bank file), and the year-end global-budget sett
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select
 
-from safetynet.funds.journal import Line, balances, post_entry
+from safetynet.funds.journal import JournalError, Line, balances, post_entry
 from safetynet.funds.payments import (
     PaymentError,
     approve,
@@ -17,6 +18,7 @@ from safetynet.funds.payments import (
     make_round,
     post_prepayments,
     release,
+    return_deposits,
     set_budgets,
     settle_global_budgets,
 )
@@ -36,15 +38,24 @@ def _claims(engine: Engine) -> None:
     """March: basic 45,000.00 inpatient + 5,000.00 outpatient, critical 2,000.00."""
     with session_scope(engine) as s:
         lines = []
-        for fund, kind, fen in (("basic", "inpatient", 4_500_000),
-                                ("basic", "outpatient", 500_000),
-                                ("critical", "inpatient", 200_000)):  # fmt: skip
+        for fund, kind, fen in (
+            ("basic", "inpatient", 4_500_000),
+            ("basic", "outpatient", 500_000),
+            ("critical", "inpatient", 200_000),
+        ):
             lines += [
                 Line(fund, "spending", fen, institution_code=H, claim_kind=kind, month=3),
                 Line(fund, "payable", -fen, institution_code=H, claim_kind=kind, month=3),
             ]
-        post_entry(s, RULES, year=2017, posted_on=date(2017, 3, 31), kind="settlement",
-                   lines=lines, user="test")  # fmt: skip
+        post_entry(
+            s,
+            RULES,
+            year=2017,
+            posted_on=date(2017, 3, 31),
+            kind="settlement",
+            lines=lines,
+            user="test",
+        )
 
 
 def _row(rows: list[StatementRow], fund: str, month: int) -> StatementRow:
@@ -53,23 +64,30 @@ def _row(rows: list[StatementRow], fund: str, month: int) -> StatementRow:
 
 def _entries(engine: Engine) -> tuple[int, int]:
     with session_scope(engine) as s:
-        return (s.scalar(select(func.count()).select_from(FundEntry)) or 0,
-                s.scalar(select(func.count()).select_from(FundLine)) or 0)  # fmt: skip
+        return (
+            s.scalar(select(func.count()).select_from(FundEntry)) or 0,
+            s.scalar(select(func.count()).select_from(FundLine)) or 0,
+        )
 
 
 def test_statement_payment_round_and_year_end(db_engine: Engine, county: County) -> None:
     with session_scope(db_engine) as s:
         set_budgets(s, RULES, 2017, "basic", {H: 12_000_000}, user="bureau")  # 120,000.00
         for month in (1, 2, 3):
-            assert len(post_prepayments(s, RULES, 2017, month, user="bureau",
-                                        on=date(2017, month, 1))) == 1  # fmt: skip
+            assert (
+                len(post_prepayments(s, RULES, 2017, month, user="bureau", on=date(2017, month, 1)))
+                == 1
+            )
         assert post_prepayments(s, RULES, 2017, 3, user="bureau", on=date(2017, 3, 1)) == []
     _claims(db_engine)
     with session_scope(db_engine) as s:
-        post_deductions(s, [
-            Deduction(H, 123_456, date(2017, 3, 20), "R-1", "over-standard charges"),
-            Deduction(H, 50_000, date(2017, 3, 25), "R-2", "fraud", kind="recovery"),
-        ])  # fmt: skip
+        post_deductions(
+            s,
+            [
+                Deduction(H, 123_456, date(2017, 3, 20), "R-1", "over-standard charges"),
+                Deduction(H, 50_000, date(2017, 3, 25), "R-2", "fraud", kind="recovery"),
+            ],
+        )
         rows = statements(s, 2017, BP, institution=H)
     jan = _row(rows, "basic", 1)
     assert (jan.prepaid_made, jan.prepaid_applied, jan.payable) == (1_000_000, 0, 0)
@@ -125,6 +143,24 @@ def test_statement_payment_round_and_year_end(db_engine: Engine, county: County)
         settle_global_budgets(s, RULES, 2017, user="bureau", on=date(2017, 12, 31))  # once
         dec = _row(statements(s, 2017, BP, institution=H), "basic", 12)
         assert (dec.adjustment, dec.deposit, dec.payable) == (3_586_728, 0, 3_586_728)
+
+        # the assessment returns 90 % of the deposits: basic 2,413.27 → 2,171.94 back
+        # (2,171.943 rounded half up), 241.33 forfeited; critical 100.00 → 90.00 and 10.00
+        with pytest.raises(JournalError, match="no assessment for H-COUNTY"):
+            return_deposits(s, RULES, 2017, {}, user="bureau", on=date(2017, 12, 31))
+        with pytest.raises(JournalError, match="not between 0 and 1"):
+            return_deposits(
+                s, RULES, 2017, {H: Decimal("1.1")}, user="bureau", on=date(2017, 12, 31)
+            )
+        back = return_deposits(
+            s, RULES, 2017, {H: Decimal("0.9")}, user="bureau", on=date(2017, 12, 31)
+        )
+        assert [(r.fund, r.held, r.returned, r.forfeited) for r in back] == [
+            ("basic", 241_327, 217_194, 24_133),
+            ("critical", 10_000, 9_000, 1_000),
+        ]
+        b = balances(s, year=2017)
+        assert b[("basic", "deposit")] == 0 and b[("basic", "forfeited")] == -24_133
 
 
 def test_overspend_is_shared_by_the_stated_shares() -> None:

@@ -319,6 +319,46 @@ def year_end_cmd(year: Year, on: On, by: By, db: Db = None, rules: Rules = "coun
     console.print(table)
 
 
+@funds_app.command("deposits")
+def deposits_cmd(
+    scores: Annotated[Path, typer.Argument(help="CSV: institution,share (0-1 returned).")],
+    year: Year,
+    on: On,
+    by: By,
+    db: Db = None,
+    rules: Rules = "county-2018",
+) -> None:
+    """Return the year's quality deposits by each institution's assessment (the rest is
+    forfeited); every institution holding a deposit needs a share; each once."""
+    import csv
+    from decimal import Decimal, InvalidOperation
+
+    from safetynet.funds.journal import JournalError
+    from safetynet.funds.payments import return_deposits
+    from safetynet.money import fmt_yuan
+    from safetynet.store.db import session_scope
+
+    chart = _rules(rules)
+    day = _day(on)
+    try:
+        with scores.open(encoding="utf-8", newline="") as fh:
+            shares = {r["institution"]: Decimal(r["share"]) for r in csv.DictReader(fh)}
+        with session_scope(_engine(db)) as s:
+            done = return_deposits(s, chart, year, shares, user=by, on=day)
+    except (JournalError, InvalidOperation, KeyError, OSError) as exc:
+        fail(f"refused: {exc}")
+    table = RichTable("institution", "fund", "held", "returned", "forfeited")
+    for d in done:
+        table.add_row(
+            d.institution_code,
+            d.fund,
+            fmt_yuan(d.held),
+            fmt_yuan(d.returned),
+            fmt_yuan(d.forfeited),
+        )
+    console.print(table)
+
+
 @funds_app.command("budget-round")
 def budget_round_cmd(
     year: Year,

@@ -23,6 +23,7 @@ from safetynet.funds.tables import (
     KINDS,
     SOURCE_NAMES,
     fund_names,
+    narrow,
     statement_table,
 )
 from safetynet.funds.watch import FundYear
@@ -105,7 +106,7 @@ def funds_page(
                 ],
             }
         )
-    table = statement_table(rules, page.rows, page.names, year, month, lang)
+    table = narrow(statement_table(rules, page.rows, page.names, year, month, lang))
     labels = {
         "income": _("Income of the year"),
         "actual": _("Spent to date"),
