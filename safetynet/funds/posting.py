@@ -79,6 +79,46 @@ def _month(session: Session) -> ColumnElement[int]:
     return cast(extract("month", Settlement.claim_date), Integer)
 
 
+def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int) -> None:
+    """SQLite, a whole year: the spending lines summed into a small keyed temporary table
+    (an upsert per layer row) instead of sorting millions of rows for a GROUP BY."""
+    mapping = rules.fund_of_layer()
+    params: dict[str, object] = {"entry": entry_id, "other": rules.unassigned_fund}
+    whens = []
+    for i, (layer, fund) in enumerate(sorted(mapping.items())):
+        whens.append(f"WHEN :l{i} THEN :f{i}")
+        params[f"l{i}"], params[f"f{i}"] = layer, fund
+    fund = f"CASE l.layer_id {' '.join(whens)} ELSE :other END" if whens else ":other"
+    session.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS fund_year_sum (fund TEXT, kind TEXT, inst TEXT, "
+            "month INTEGER, amount INTEGER, PRIMARY KEY (fund, kind, inst, month))"
+        )
+    )
+    session.execute(text("DELETE FROM fund_year_sum"))
+    session.execute(
+        text(
+            f"INSERT INTO fund_year_sum SELECT {fund}, s.kind, c.institution_code, "
+            "CAST(substr(s.claim_date, 6, 2) AS INTEGER), l.paid_fen "
+            "FROM settlement_layer l CROSS JOIN fund_posted p CROSS JOIN settlement s "
+            "CROSS JOIN claim c WHERE p.settlement_id = l.settlement_id + 0 "
+            "AND p.entry_id + 0 = :entry AND s.id = l.settlement_id + 0 AND c.id = s.claim_id "
+            "AND l.paid_fen != 0 "
+            "ON CONFLICT (fund, kind, inst, month) DO UPDATE SET amount = amount + excluded.amount"
+        ),
+        params,
+    )
+    session.execute(
+        text(
+            "INSERT INTO fund_line (entry_id, fund, account, institution_code, claim_kind, month, "
+            "amount_fen) SELECT :entry, fund, 'spending', inst, kind, month, amount "
+            "FROM fund_year_sum ORDER BY fund, inst, kind, month"
+        ),
+        {"entry": entry_id},
+    )
+    session.execute(text("DELETE FROM fund_year_sum"))
+
+
 def _post_marked(session: Session, rules: FundRules, entry_id: int, *, whole_year: bool) -> int:
     """The lines of the settlements marked with ``entry_id``: spending and payable.
 
@@ -109,7 +149,10 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, *, whole_yea
         .group_by(fund, Claim.institution_code, Settlement.kind, month)
     )
     cols = ["entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"]
-    session.execute(insert(FundLine).from_select(cols, q))
+    if whole_year and session.get_bind().dialect.name == "sqlite":
+        _sqlite_year_spending(session, rules, entry_id)
+    else:
+        session.execute(insert(FundLine).from_select(cols, q))
     mirror = select(
         FundLine.entry_id,
         FundLine.fund,
