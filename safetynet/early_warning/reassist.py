@@ -4,9 +4,10 @@ Per person, from the year's ledger: the compliant self-pay (as :mod:`evaluate` d
 before re-assistance (``reassisted_fen``, what the cascade already paid as re-assistance, is
 added back), the excess above the line, ``ratio`` of it rounded half up to the fen, less what
 was already paid. Households are owed their members' sum. When the round's total is above the
-budget every household gets the same share ``budget ÷ total``: floored to the fen, and the fen
-left over go one each to the largest remainders (ties by household id), so the round adds up
-to the budget exactly. Each household's row carries the figures that explain its amount.
+budget every household gets the same share ``budget ÷ total``, by the one definition of
+pro-rata scaling (:func:`safetynet.funds.prorata.scale`: floored to the fen, the fen left
+over one each to the largest remainders, ties by household id), so the round adds up to the
+budget exactly. Each household's row carries the figures that explain its amount.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from safetynet.early_warning.evaluate import _claims
 from safetynet.early_warning.rules import ReAssistance
+from safetynet.funds.prorata import scale
 
 ROUND_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household_id": pl.Int64,
@@ -74,22 +76,5 @@ def compute_round(
         .filter(pl.col("owed_fen") > 0)
         .sort("household_id")
     )
-    total = int(households.get_column("owed_fen").sum() or 0)
-    if total <= budget:
-        out = households.with_columns(
-            pl.lit(10_000, pl.Int64).alias("scale_bp"), pl.col("owed_fen").alias("amount_fen")
-        )
-    else:
-        scaled = households.with_columns(
-            (pl.col("owed_fen") * budget // total).alias("floor_fen"),
-            (pl.col("owed_fen") * budget % total).alias("remainder"),
-        )
-        left = budget - int(scaled.get_column("floor_fen").sum())
-        ranked = scaled.with_columns(
-            pl.struct(pl.col("remainder").neg(), "household_id").rank("ordinal").alias("order")
-        )
-        out = ranked.with_columns(
-            (pl.col("floor_fen") + (pl.col("order") <= left).cast(pl.Int64)).alias("amount_fen"),
-            pl.lit((budget * 10_000) // total, pl.Int64).alias("scale_bp"),
-        )
+    out = scale(households, budget, owed="owed_fen", key="household_id")
     return out.select([pl.col(c).cast(t) for c, t in ROUND_SCHEMA.items()])

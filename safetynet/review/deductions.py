@@ -2,8 +2,9 @@
 
 An entry is never edited. A decision that changes a line appends the difference, so the sum
 of a line's entries is always what the institution bears of it now (``review_line``
-``deducted_fen``); a refund of the claim appends the negation. Fund accounts read the ledger
-with :func:`between` and offset it against the institution's next payment.
+``deducted_fen``); a refund of the claim appends the negation. Each entry is posted to the
+fund accounts as it is appended (a deduction from, a recovery from, or an amount given back
+to the institution's payable), so the next statement offsets it; :func:`between` lists them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import DeductionKind
+from safetynet.funds.posting import Deduction as FundDeduction
+from safetynet.funds.posting import post_deductions
 from safetynet.store.models import ReviewDeduction
 
 
@@ -49,7 +52,35 @@ def append(
     )  # fmt: skip
     session.add(entry)
     session.flush()
+    _post_to_funds(session, entry)
     return entry
+
+
+def _post_to_funds(session: Session, entry: ReviewDeduction) -> None:
+    """Post the entry to the fund accounts in the same transaction: a line decision borne by
+    the institution is a deduction from what it is owed, a spot check's extrapolated amount a
+    recovery, and an amount given back (a lowered adjustment, a refund) reverses a deduction."""
+    amount = entry.amount_fen
+    if amount < 0:
+        kind = "reversal"
+    elif entry.kind == DeductionKind.SPOT_CHECK:
+        kind = "recovery"
+    else:
+        kind = "deduction"
+    post_deductions(
+        session,
+        [
+            FundDeduction(
+                institution_code=entry.institution_code,
+                amount_fen=abs(amount),
+                on=entry.at.date(),
+                reference=f"review-{entry.id}",
+                reason=entry.reason,
+                kind=kind,
+            )
+        ],
+        user=entry.decided_by,
+    )
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     REVIEW_CLAIMS = "review.claims"
     REVIEW_INSPECT = "review.inspect"  # spot checks, sanction cases, suspensions (the bureau)
     FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
+    FUNDS_READ = "funds.read"  # fund accounts, alarms, statements of institutions (the bureau)
 
 
 _ALL = frozenset(Permission)

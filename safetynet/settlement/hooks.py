@@ -51,6 +51,7 @@ AFTER: tuple[str, ...] = (
     "safetynet.supervision.window:store",
     "safetynet.early_warning.online:after_settlement",
     "safetynet.review.refunds:void_refunded",
+    "safetynet.funds.posting:after_settlement",
 )
 
 

@@ -210,6 +210,14 @@ def sample(engine: Engine) -> Sample:
         return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12", contract or 0)
 
 
+def post_funds(engine: Engine) -> None:
+    """The county's 2017 posted to the fund journal (the year batch runs no hooks)."""
+    from safetynet.funds.posting import post_year
+
+    with session_scope(engine) as s:
+        post_year(s, 2017, user="walk")
+
+
 def record_warnings(engine: Engine) -> None:
     """The county's early warnings of 2017, recorded once."""
     from datetime import date
@@ -303,6 +311,7 @@ def pages(role: str, x: Sample) -> list[str]:
         "/reports/notice",
         f"/reports/notice?region={x.village}&month={x.month}",
         "/warnings?year=2017",
+        "/funds?year=2017&month=6",
     ]
     return {
         "anonymous": ["/login"],
@@ -328,6 +337,7 @@ def pages(role: str, x: Sample) -> list[str]:
             "/reports/notice",
             "/warnings?year=2017",
             "/review",
+            "/funds?year=2017&month=6",
         ],
         "doctor": [
             "/",

@@ -38,10 +38,11 @@ def summary(
     except IndicatorError as exc:
         fail(f"--{exc.field}: {exc.message}")
         return
-    s = build_summary(result, lang)
+    from safetynet.funds.summary import with_fund_statements
     from safetynet.reports.programme_tables import programme_table
 
     with Session(engine) as session:
+        s = with_fund_statements(build_summary(result, lang), session, region, year, lang)
         programme = programme_table(session, region, year, lang)
     if programme is not None:
         s.tables.append(programme)

@@ -13,6 +13,14 @@ from safetynet.store.models.early_warning import (
     ReferenceIncome,
     WarningEvent,
 )
+from safetynet.store.models.funds import (
+    Budget,
+    FundEntry,
+    FundLine,
+    FundPosted,
+    Payment,
+    PaymentBatch,
+)
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -47,6 +55,7 @@ __all__ = [
     "Accumulator",
     "AuditEvent",
     "Base",
+    "Budget",
     "Callback",
     "CatalogItem",
     "Claim",
@@ -60,11 +69,16 @@ __all__ = [
     "EarlyWarning",
     "Enrollment",
     "FollowUp",
+    "FundEntry",
+    "FundLine",
+    "FundPosted",
     "Household",
     "HouseholdIncome",
     "ImportBatch",
     "Institution",
     "MonitoringPeriod",
+    "Payment",
+    "PaymentBatch",
     "Person",
     "PovertyStatusPeriod",
     "ProgrammePatient",

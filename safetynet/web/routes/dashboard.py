@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
+from safetynet.funds.summary import with_fund_statements
 from safetynet.indicators.service import (
     IndicatorError,
     NoData,
@@ -133,7 +134,7 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
         status = 404 if isinstance(exc, NoData | UnknownRegion) else 400
         raise WebError(status, "no_data", exc.message, field=exc.field) from None
     locale = locale_of(request)
-    s = build_summary(result, locale)
+    s = with_fund_statements(build_summary(result, locale), db, code, year or 0, locale)
     programme = programme_table(db, code, year or 0, locale)
     if programme is not None:
         s.tables.append(programme)

@@ -1,0 +1,178 @@
+"""The double-entry journal: writing a balanced entry, checking entries, reading balances.
+
+An entry is written whole or not at all: a manual entry is checked before anything is
+written (at least two lines, every fund and account in the chart, an institution on the
+lines that need one, debits equal to credits to the fen), and entries written set-based by
+posting are checked after their INSERTs, in the same transaction, so an unbalanced one rolls
+the transaction back. The tables refuse UPDATE and DELETE (append-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from safetynet.funds.accounts import ACCOUNTS, PER_INSTITUTION
+from safetynet.funds.schema import FundRules
+from safetynet.money import fmt_yuan
+from safetynet.store.models import FundEntry, FundLine
+
+
+class JournalError(ValueError):
+    """An entry refused, with a code and a message a user can act on."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Line:
+    """One posting: ``amount_fen`` > 0 debits the account, < 0 credits it."""
+
+    fund: str
+    account: str
+    amount_fen: int
+    institution_code: str | None = None
+    claim_kind: str | None = None
+    month: int | None = None
+
+
+def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:
+    """Raise :class:`JournalError` unless ``lines`` make a valid, balanced entry."""
+    if len(lines) < 2:
+        raise JournalError("too_few_lines", "an entry needs at least two lines")
+    funds = set(rules.fund_ids())
+    for i, ln in enumerate(lines, 1):
+        if ln.fund not in funds:
+            raise JournalError("unknown_fund", f"line {i}: no fund {ln.fund!r} in the chart")
+        if ln.account not in ACCOUNTS:
+            raise JournalError("unknown_account", f"line {i}: no account {ln.account!r}")
+        if ln.account in PER_INSTITUTION and not ln.institution_code:
+            raise JournalError("no_institution", f"line {i}: {ln.account} needs an institution")
+        if ln.month is not None and not 1 <= ln.month <= 12:
+            raise JournalError("bad_month", f"line {i}: month {ln.month} is not 1-12")
+    debit = sum(ln.amount_fen for ln in lines if ln.amount_fen > 0)
+    credit = -sum(ln.amount_fen for ln in lines if ln.amount_fen < 0)
+    if debit != credit:
+        raise JournalError(
+            "unbalanced",
+            f"the entry does not balance: debits {fmt_yuan(debit)} yuan, credits "
+            f"{fmt_yuan(credit)} yuan (difference {fmt_yuan(debit - credit)} yuan); "
+            "nothing was written",
+        )
+
+
+def post_entry(
+    session: Session,
+    rules: FundRules,
+    *,
+    year: int,
+    posted_on: date,
+    kind: str,
+    lines: Sequence[Line],
+    user: str,
+    reference: str | None = None,
+    memo: str | None = None,
+) -> int:
+    """Write one balanced entry and its lines (refused whole with :class:`JournalError`)."""
+    check_lines(rules, lines)
+    if reference is not None and session.scalar(
+        select(FundEntry.id).where(FundEntry.reference == reference)
+    ):
+        raise JournalError("duplicate", f"an entry with reference {reference!r} is posted already")
+    entry_id = new_entry(
+        session,
+        year=year,
+        posted_on=posted_on,
+        kind=kind,
+        user=user,
+        reference=reference,
+        memo=memo,
+    )
+    session.execute(
+        insert(FundLine),
+        [
+            {
+                "entry_id": entry_id,
+                "fund": ln.fund,
+                "account": ln.account,
+                "institution_code": ln.institution_code,
+                "claim_kind": ln.claim_kind,
+                "month": ln.month,
+                "amount_fen": ln.amount_fen,
+            }
+            for ln in lines
+        ],
+    )
+    return entry_id
+
+
+def new_entry(
+    session: Session,
+    *,
+    year: int,
+    posted_on: date,
+    kind: str,
+    user: str,
+    reference: str | None = None,
+    memo: str | None = None,
+) -> int:
+    """Insert an entry's header (its lines follow, then :func:`assert_balanced`)."""
+    row = {
+        "year": year,
+        "posted_on": posted_on,
+        "kind": kind,
+        "reference": reference,
+        "memo": memo,
+        "created_by": user,
+    }
+    entry_id: int = session.execute(insert(FundEntry).returning(FundEntry.id), row).scalar_one()
+    return entry_id
+
+
+def assert_balanced(session: Session, entry_ids: Sequence[int]) -> None:
+    """Raise :class:`JournalError` if any of ``entry_ids`` does not sum to zero."""
+    if not entry_ids:
+        return
+    bad = session.execute(
+        select(FundLine.entry_id, func.sum(FundLine.amount_fen))
+        .where(FundLine.entry_id.in_(entry_ids))
+        .group_by(FundLine.entry_id)
+        .having(func.sum(FundLine.amount_fen) != 0)
+    ).first()
+    if bad is not None:
+        raise JournalError(
+            "unbalanced", f"entry {bad[0]} does not balance by {fmt_yuan(int(bad[1]))} yuan"
+        )
+
+
+def balances(
+    session: Session, *, year: int | None = None, fund: str | None = None
+) -> dict[tuple[str, str], int]:
+    """The balance of each (fund, account) (debit positive), for a year or all years."""
+    q = select(FundLine.fund, FundLine.account, func.sum(FundLine.amount_fen)).group_by(
+        FundLine.fund, FundLine.account
+    )
+    if year is not None:
+        q = q.join(FundEntry, FundEntry.id == FundLine.entry_id).where(FundEntry.year == year)
+    if fund is not None:
+        q = q.where(FundLine.fund == fund)
+    return {(f, a): int(v) for f, a, v in session.execute(q)}
+
+
+def owed_to_institutions(session: Session, *, year: int | None = None) -> dict[str, int]:
+    """What the funds owe each institution (the payable accounts' credit balance)."""
+    q = (
+        select(FundLine.institution_code, func.sum(FundLine.amount_fen))
+        .where(FundLine.account == "payable")
+        .group_by(FundLine.institution_code)
+    )
+    if year is not None:
+        q = q.join(FundEntry, FundEntry.id == FundLine.entry_id).where(FundEntry.year == year)
+    return {str(code): -int(v) for code, v in session.execute(q)}

@@ -1,0 +1,122 @@
+"""What the fund page shows, built below the web layer: each fund's year, the alarms that
+ring, the charts' data and the month's statements of the institutions in a region.
+
+The funds are the county's: their figures are shown for a region at the county level or
+above; for a township or village the page shows the statements of the institutions in that
+region only (``funds_visible`` is False). The institutions outside the county (no region)
+appear in the county's statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import RegionLevel
+from safetynet.funds.schema import FundRules
+from safetynet.funds.statements import StatementRow, statements
+from safetynet.funds.watch import INSURANCE, AlarmHit, FundYear, alarms, fund_years
+from safetynet.security.scope import within
+from safetynet.store.models import FundEntry, Institution, Region
+
+MONTHS = list(range(1, 13))
+
+
+@dataclass
+class FundPage:
+    year: int
+    month: int
+    funds_visible: bool
+    years: list[int]
+    figures: list[FundYear]
+    hits: list[AlarmHit]
+    rows: list[StatementRow]
+    names: dict[str, str]  # institution code -> name
+    chart: dict[str, Any]
+
+
+def journal_years(session: Session) -> list[int]:
+    """Years with journal entries, newest first."""
+    return sorted(set(session.scalars(select(FundEntry.year).distinct())), reverse=True)
+
+
+def _institutions(session: Session, region: str, *, everywhere: bool) -> dict[str, str]:
+    """The region's institutions (the county's: every one, those outside it included)."""
+    q = select(Institution.code, Institution.name)
+    if not everywhere:
+        q = q.where(within(Institution.region_code, region))
+    return {c: n for c, n in session.execute(q)}
+
+
+def _county_or_above(session: Session, region: str) -> bool:
+    level = session.scalar(select(Region.level).where(Region.code == region))
+    return level in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
+
+
+def build(
+    session: Session, rules: FundRules, region: str, year: int, month: int, lang: str
+) -> FundPage:
+    visible = _county_or_above(session, region)
+    names = _institutions(session, region, everywhere=visible)
+    deposit_bp = rules.payments.quality_deposit.share_bp
+    rows = [r for r in statements(session, year, deposit_bp) if r.institution_code in names]
+    figures: list[FundYear] = []
+    hits: list[AlarmHit] = []
+    if visible:
+        ids = [INSURANCE, *rules.fund_ids()]
+        by = fund_years(session, rules, year, month, ids)
+        figures = [by[i] for i in ids if i == INSURANCE or by[i].income or by[i].spending_to_date]
+        hits = alarms(session, rules, year, month)
+    zh = lang.startswith("zh")
+    label = {f.id: (f.name.zh if zh else f.name.en) for f in rules.funds}
+    chart = {
+        "months": MONTHS,
+        "spending": [
+            {"name": label.get(f.fund, f.fund), "data": [v / 100 for v in f.spending_by_month]}
+            for f in figures
+            if f.fund != INSURANCE and f.spending_to_date
+        ],
+        "income": [
+            {"name": src, "value": v / 100}
+            for f in figures
+            if f.fund == INSURANCE
+            for src, v in sorted(f.income_by_source.items())
+            if v
+        ],
+        "projection": _projection(figures[0]) if figures else None,
+    }
+    return FundPage(
+        year,
+        month,
+        visible,
+        journal_years(session),
+        figures,
+        hits,
+        [r for r in rows if r.month == month],
+        names,
+        chart,
+    )
+
+
+def _projection(fy: FundYear) -> dict[str, Any]:
+    """Cumulative spending to date and the band of projections to year end (yuan)."""
+    actual, total = [], 0
+    for m in range(12):
+        total += fy.spending_by_month[m]
+        actual.append(total / 100 if m < fy.as_of else None)
+    low, high = fy.projection_band
+    done = fy.spending_to_date
+    rest = 12 - fy.as_of
+
+    def path(end: int) -> list[float | None]:
+        return [
+            None
+            if m + 1 < fy.as_of
+            else (done + (end - done) * (m + 1 - fy.as_of) // max(rest, 1)) / 100
+            for m in range(12)
+        ]
+
+    return {"actual": actual, "low": path(low), "high": path(high), "income": fy.income / 100}

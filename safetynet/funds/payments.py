@@ -1,0 +1,383 @@
+"""Paying institutions: annual budgets, monthly prepayments, the payment round with
+maker-checker, the bank file, and the global budget's year-end settlement.
+
+- :func:`set_budgets` records each institution's annual budget in a fund (latest in force).
+- :func:`post_prepayments` advances ``1 / months`` of the budget for a month (Dr ``prepaid``,
+  Cr ``cash``; the fen left over by the division go to the earliest months), once per
+  institution and month.
+- :func:`make_round` drafts a payment batch from the month's statements; :func:`approve`
+  needs another user than its maker; :func:`release` needs another user than its approver
+  and posts the payments (per institution and fund: Dr ``payable`` by what was approved and
+  adjusted, Cr ``prepaid`` netted, Cr ``deposit`` withheld, Cr ``cash`` paid) — once.
+  A refused step writes nothing.
+- :func:`bank_csv` is the bank's file of a released batch.
+- :func:`settle_global_budgets` posts the year-end settlement of each budget: of the
+  underspend the institution keeps its share, of the overspend it bears the fund's
+  complement (Dr/Cr ``budget_adjustment`` against ``payable``).
+- :func:`return_deposits` returns each institution's quality deposit of the year by its
+  assessment (Dr ``deposit``, Cr ``cash`` returned, Cr ``forfeited`` the rest), once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safetynet.funds.journal import JournalError, Line, post_entry
+from safetynet.funds.prorata import apportion
+from safetynet.funds.schema import FundRules
+from safetynet.funds.statements import compute, month_rows, year_lines
+from safetynet.money import apply_ratio, to_yuan
+from safetynet.store.models import (
+    Budget,
+    FundEntry,
+    FundLine,
+    Institution,
+    Payment,
+    PaymentBatch,
+)
+
+
+class PaymentError(JournalError):
+    """A payment step refused (who may do it, in which state), nothing written."""
+
+
+def set_budgets(
+    session: Session, rules: FundRules, year: int, fund: str, budgets: dict[str, int], user: str
+) -> None:
+    """Record each institution's annual budget (fen) in ``fund`` for ``year``."""
+    if fund not in rules.fund_ids():
+        raise JournalError("unknown_fund", f"no fund {fund!r} in the chart")
+    known = set(session.scalars(select(Institution.code).where(Institution.code.in_(budgets))))
+    unknown = sorted(set(budgets) - known)
+    if unknown:
+        raise JournalError("unknown_institution", f"no institution {', '.join(unknown)}")
+    bad = sorted(c for c, v in budgets.items() if v < 0)
+    if bad:
+        raise JournalError("bad_amount", f"a budget is negative: {', '.join(bad)}")
+    session.add_all(
+        Budget(year=year, fund=fund, institution_code=c, amount_fen=v, set_by=user)
+        for c, v in sorted(budgets.items())
+    )
+    session.flush()
+
+
+def budgets_in_force(session: Session, year: int) -> dict[tuple[str, str], int]:
+    """(institution, fund) → the latest budget recorded for the year."""
+    latest = (
+        select(func.max(Budget.id))
+        .where(Budget.year == year)
+        .group_by(Budget.institution_code, Budget.fund)
+    )
+    rows = session.execute(
+        select(Budget.institution_code, Budget.fund, Budget.amount_fen).where(Budget.id.in_(latest))
+    )
+    return {(i, f): int(v) for i, f, v in rows}
+
+
+def prepayment_of_month(rules: FundRules, budget_fen: int, month: int) -> int:
+    """The month's share of an annual budget (months beyond the prepayment's get nothing)."""
+    months = rules.payments.prepayment.months
+    if month > months:
+        return 0
+    parts = apportion(budget_fen, {f"{m:02d}": 1 for m in range(1, months + 1)})
+    return parts[f"{month:02d}"]
+
+
+def post_prepayments(
+    session: Session, rules: FundRules, year: int, month: int, *, user: str, on: date
+) -> list[int]:
+    """Advance the month's share of every budget in force (skipped if done already)."""
+    if not 1 <= month <= 12:
+        raise JournalError("bad_month", f"month {month} is not 1-12")
+    out = []
+    for (inst, fund), budget in sorted(budgets_in_force(session, year).items()):
+        amount = prepayment_of_month(rules, budget, month)
+        ref = f"prepayment:{year}:{month:02d}:{fund}:{inst}"
+        if amount <= 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+            continue
+        lines = [
+            Line(fund, "prepaid", amount, institution_code=inst, month=month),
+            Line(fund, "cash", -amount, month=month),
+        ]
+        out.append(
+            post_entry(
+                session,
+                rules,
+                year=year,
+                posted_on=on,
+                kind="prepayment",
+                lines=lines,
+                user=user,
+                reference=ref,
+                memo=f"prepayment {year}-{month:02d}",
+            )
+        )
+    return out
+
+
+def make_round(
+    session: Session, rules: FundRules, year: int, month: int, *, user: str
+) -> PaymentBatch:
+    """Draft the month's payment batch from the statements (one payment per institution
+    and fund with anything to settle)."""
+    if not 1 <= month <= 12:
+        raise PaymentError("bad_month", f"month {month} is not 1-12")
+    open_ = session.scalar(
+        select(PaymentBatch.id).where(
+            PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
+        )
+    )
+    if open_ is not None:
+        raise PaymentError("round_exists", f"batch {open_} already pays {year}-{month:02d}")
+    rows = month_rows(
+        compute(year_lines(session, year), rules.payments.quality_deposit.share_bp), month
+    )
+    pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
+    batch = PaymentBatch(
+        year=year,
+        month=month,
+        state="draft",
+        made_by=user,
+        total_fen=sum(max(r.payable, 0) for r in pays),
+    )
+    session.add(batch)
+    session.flush()
+    session.add_all(
+        Payment(
+            batch_id=batch.id,
+            institution_code=r.institution_code,
+            fund=r.fund,
+            approved_fen=r.approved + r.adjustment + r.carried,
+            deposit_fen=r.deposit,
+            prepaid_fen=r.prepaid_applied,
+            amount_fen=r.payable,
+        )
+        for r in pays
+    )
+    session.flush()
+    return batch
+
+
+def _batch(session: Session, batch_id: int) -> PaymentBatch:
+    batch = session.get(PaymentBatch, batch_id, with_for_update=True)
+    if batch is None:
+        raise PaymentError("unknown_batch", f"no payment batch {batch_id}")
+    return batch
+
+
+def approve(session: Session, batch_id: int, *, user: str) -> PaymentBatch:
+    """Approve a draft batch: by anyone but its maker."""
+    batch = _batch(session, batch_id)
+    if batch.state != "draft":
+        raise PaymentError("not_draft", f"batch {batch_id} is {batch.state}, not a draft")
+    if user == batch.made_by:
+        raise PaymentError(
+            "maker_approves", f"batch {batch_id} was made by {user}: another user must approve it"
+        )
+    batch.state, batch.approved_by, batch.approved_at = "approved", user, datetime.now()
+    session.flush()
+    return batch
+
+
+def release(
+    session: Session, rules: FundRules, batch_id: int, *, user: str, on: date
+) -> PaymentBatch:
+    """Release an approved batch (by anyone but its approver): post its payments, once."""
+    batch = _batch(session, batch_id)
+    if batch.state == "released":
+        raise PaymentError(
+            "released",
+            f"batch {batch_id} was released already by {batch.released_by}; nothing was paid twice",
+        )
+    if batch.state != "approved":
+        raise PaymentError("not_approved", f"batch {batch_id} is {batch.state}: approve it first")
+    if user == batch.approved_by:
+        raise PaymentError(
+            "approver_releases", f"batch {batch_id} was approved by {user}: another user releases"
+        )
+    pays = session.scalars(select(Payment).where(Payment.batch_id == batch_id)).all()
+    lines: list[Line] = []
+    for p in pays:
+        if p.amount_fen < 0:  # the institution owes: carried, nothing paid or netted
+            continue
+        m, i = batch.month, p.institution_code
+        lines += [Line(p.fund, "payable", p.approved_fen, institution_code=i, month=m)]
+        if p.prepaid_fen:
+            lines.append(Line(p.fund, "prepaid", -p.prepaid_fen, institution_code=i, month=m))
+        if p.deposit_fen:
+            lines.append(Line(p.fund, "deposit", -p.deposit_fen, institution_code=i, month=m))
+        if p.amount_fen:
+            lines.append(Line(p.fund, "cash", -p.amount_fen, month=m))
+    if lines:
+        batch.entry_id = post_entry(
+            session,
+            rules,
+            year=batch.year,
+            posted_on=on,
+            kind="payment",
+            lines=lines,
+            user=user,
+            reference=f"payment:batch:{batch.id}",
+            memo=f"payment round {batch.year}-{batch.month:02d}",
+        )
+    batch.state, batch.released_by, batch.released_at = "released", user, datetime.now()
+    session.flush()
+    return batch
+
+
+def bank_csv(session: Session, batch_id: int) -> str:
+    """The bank's file of a released batch: one transfer per institution (yuan)."""
+    batch = session.get(PaymentBatch, batch_id)
+    if batch is None or batch.state != "released":
+        raise PaymentError("not_released", f"batch {batch_id} is not released: no bank file")
+    q = (
+        select(Payment.institution_code, Institution.name, func.sum(Payment.amount_fen))
+        .join(Institution, Institution.code == Payment.institution_code)
+        .where(Payment.batch_id == batch_id, Payment.amount_fen > 0)
+        .group_by(Payment.institution_code, Institution.name)
+        .order_by(Payment.institution_code)
+    )
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["reference", "institution_code", "institution_name", "amount_yuan"])
+    for code, name, fen in session.execute(q):
+        w.writerow(
+            [
+                f"SN-{batch.year}{batch.month:02d}-{batch.id}-{code}",
+                code,
+                name,
+                f"{to_yuan(int(fen)):.2f}",
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class BudgetSettlement:
+    """One institution's year-end global-budget settlement (fen)."""
+
+    institution_code: str
+    fund: str
+    budget: int
+    approved: int  # the year's claims less deductions and recoveries
+    adjustment: int  # > 0 kept from the underspend, < 0 overspend borne
+
+
+def budget_settlement(rules: FundRules, budget: int, approved: int) -> int:
+    """The adjustment: + the kept share of the underspend, − the institution's share of the
+    overspend (the fund bears ``overspend_fund_share``); rounded half up to the fen."""
+    gb = rules.payments.global_budget
+    if approved < budget:
+        return apply_ratio(budget - approved, gb.under_bp)
+    over = approved - budget
+    return -(over - apply_ratio(over, gb.over_bp))
+
+
+def settle_global_budgets(
+    session: Session, rules: FundRules, year: int, *, user: str, on: date
+) -> list[BudgetSettlement]:
+    """Post every budget's year-end settlement (each once)."""
+    rows = compute(year_lines(session, year), rules.payments.quality_deposit.share_bp)
+    approved: dict[tuple[str, str], int] = {}
+    for r in rows:
+        approved[(r.institution_code, r.fund)] = (
+            approved.get((r.institution_code, r.fund), 0) + r.approved
+        )
+    out = []
+    for (inst, fund), budget in sorted(budgets_in_force(session, year).items()):
+        spent = approved.get((inst, fund), 0)
+        adj = budget_settlement(rules, budget, spent)
+        ref = f"budget:{year}:{fund}:{inst}"
+        out.append(BudgetSettlement(inst, fund, budget, spent, adj))
+        if adj == 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+            continue
+        lines = [
+            Line(fund, "budget_adjustment", adj, institution_code=inst, month=12),
+            Line(fund, "payable", -adj, institution_code=inst, month=12),
+        ]
+        post_entry(
+            session,
+            rules,
+            year=year,
+            posted_on=on,
+            kind="year_end",
+            lines=lines,
+            user=user,
+            reference=ref,
+            memo=f"global budget {year}",
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class DepositReturn:
+    """One institution's quality deposit of a year, returned by its assessment (fen)."""
+
+    institution_code: str
+    fund: str
+    held: int
+    returned: int
+
+    @property
+    def forfeited(self) -> int:
+        return self.held - self.returned
+
+
+def return_deposits(
+    session: Session,
+    rules: FundRules,
+    year: int,
+    scores: dict[str, Decimal],
+    *,
+    user: str,
+    on: date,
+) -> list[DepositReturn]:
+    """Return each institution's deposit of the year by its assessment: ``scores`` gives
+    the share returned (0-1) per institution; the rest is forfeited to the fund. Every
+    institution holding a deposit needs a score; refused whole otherwise. Each once."""
+    bad = sorted(c for c, v in scores.items() if not 0 <= v <= 1)
+    if bad:
+        raise JournalError(
+            "bad_score", f"a share returned is not between 0 and 1: {', '.join(bad)}"
+        )
+    q = (
+        select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen))
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .where(FundEntry.year == year, FundLine.account == "deposit")
+        .group_by(FundLine.institution_code, FundLine.fund)
+    )
+    held = {(str(i), f): -int(v) for i, f, v in session.execute(q) if int(v) < 0}
+    missing = sorted({i for i, _f in held if i not in scores})
+    if missing:
+        raise JournalError("no_score", f"no assessment for {', '.join(missing)}: nothing returned")
+    out = []
+    for (inst, fund), amount in sorted(held.items()):
+        back = apply_ratio(amount, int(scores[inst] * 10_000))
+        out.append(DepositReturn(inst, fund, amount, back))
+        ref = f"deposit:{year}:{fund}:{inst}"
+        if session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+            continue
+        lines = [Line(fund, "deposit", amount, institution_code=inst, month=12)]
+        if back:
+            lines.append(Line(fund, "cash", -back, month=12))
+        if amount - back:
+            lines.append(Line(fund, "forfeited", back - amount, institution_code=inst, month=12))
+        post_entry(
+            session,
+            rules,
+            year=year,
+            posted_on=on,
+            kind="deposit_return",
+            lines=lines,
+            user=user,
+            reference=ref,
+            memo=f"quality deposit {year}",
+        )
+    return out
