@@ -219,7 +219,8 @@ def _poor_promise(rule: PoorPromise) -> _Step:
 
 
 @cache
-def _disease_pattern(list_code: str) -> str:
+def disease_pattern(list_code: str) -> str:
+    """The regular expression of a disease list's ICD prefixes (codes upper-cased, no dots)."""
     prefixes = sorted(set(list_entries(list_code).get_column("icd_prefix").to_list()))
     return "^(?:" + "|".join(prefixes) + ")"
 
@@ -228,7 +229,7 @@ def _serious(rule: SeriousDisease) -> _Step:
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
     return _Step(
         keys=_PERSON,
-        before=code.str.contains(_disease_pattern(rule.disease_list)),
+        before=code.str.contains(disease_pattern(rule.disease_list)),
         # the first such claim's diagnosis (by date, then claim)
         aggs=[
             pl.col("diagnosis").sort_by("claim_date", "claim_id").first(),

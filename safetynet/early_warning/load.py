@@ -181,6 +181,47 @@ def load_households(
     return with_reference(out, refs).select(list(HOME_SCHEMA))
 
 
+def household_rows(
+    conn: Connection, year: int, ids: Sequence[int]
+) -> dict[int, tuple[int, int | None, int | None, str]]:
+    """A few households as :func:`load_households` reads them, in one statement (cached by
+    SQLAlchemy, bound parameters): ``{household_id: (members, income_fen, reference_fen,
+    region_code)}``; members alive on 1 January (a household with none is left out), the
+    latest income of the year, the nearest region's reference income of the year before."""
+    H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
+    jan1 = date(year, 1, 1)
+    members = (
+        select(func.count(P.id))
+        .where(P.household_id == H.id, P.deceased_on.is_(None) | (P.deceased_on >= jan1))
+        .scalar_subquery()
+    )
+    income = (
+        select(Inc.income_fen)
+        .where(Inc.household_id == H.id, Inc.year == year)
+        .order_by(Inc.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    reference = (
+        select(R.per_capita_fen)
+        .where(R.year == year - 1,
+               func.substr(H.region_code, 1, func.length(R.region_code)) == R.region_code)
+        .order_by(func.length(R.region_code).desc())
+        .limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
+    rows = conn.execute(
+        select(H.id, members, income, reference, H.region_code).where(H.id.in_(list(ids)))
+    ).all()
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
+
+
+def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[Any, ...]]:
+    """A few households' ledger entries of the year as rows (:data:`LEDGER_WITH_REASSISTED`
+    order), through the statement cache."""
+    return [tuple(r) for r in conn.execute(ledger_query(year, None, list(ids))).all()]
+
+
 def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     """``reference_fen`` of the nearest region (village, then its ancestors by code prefix)."""
     found = pl.lit(None, pl.Int64)

@@ -3,9 +3,10 @@
 transaction and the window's slip shows it at once.
 
 Set-based per batch: the households of the entries just written are evaluated together over
-their year — the same :func:`~safetynet.early_warning.evaluate.evaluate` as the year's batch,
-on those households' rows only, so online and batch agree by construction — with a handful
-of queries for the whole batch, whatever its size. Each new warning names the settlement
+their year with the year's rules — in plain integers (:mod:`safetynet.early_warning.few`,
+tested equal to the year's Polars evaluation), as a Polars plan's fixed cost would be most of
+one check — with four cached statements per thousand households (entries, households, ledger,
+warnings already recorded) and one insert. Each new warning names the settlement
 that raised it (the household's last entry of the batch) and is detected on its claim date.
 
 ``SAFETYNET_EARLY_WARNING_ONLINE`` (default true) turns the step off; the year's batch
@@ -17,16 +18,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.config import get_settings
-from safetynet.early_warning.evaluate import WARNING_SCHEMA, evaluate
-from safetynet.early_warning.load import load_households, load_ledger
+from safetynet.early_warning.evaluate import WARNING_SCHEMA
+from safetynet.early_warning.few import evaluate_few
+from safetynet.early_warning.load import household_rows, ledger_rows
 from safetynet.early_warning.rules import RuleSet, rules_for
-from safetynet.early_warning.service import record
+from safetynet.early_warning.service import record_rows
 from safetynet.store.models import Settlement
 
 SETTING = "SAFETYNET_EARLY_WARNING_ONLINE"
@@ -47,45 +50,52 @@ def year_rules(year: int) -> RuleSet | None:
         return None
 
 
+_CHUNK = 1_000  # households read per statement
+
+
+def _check(session: Session, entry_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The new warnings of the households of ``entry_ids`` (recorded), as rows."""
+    S = Settlement
+    raised: dict[tuple[int, int], tuple[int, date]] = {}  # (year, household): last entry
+    for sid, household, year, on in session.execute(
+        select(S.id, S.household_id, S.year, S.claim_date)
+        .where(S.id.in_(list(entry_ids)))
+        .order_by(S.id)
+    ):
+        raised[(year, household)] = (sid, on)
+    conn = session.connection()
+    out: list[dict[str, Any]] = []
+    for year in sorted({y for y, _ in raised}):
+        rules = year_rules(year)
+        if rules is None:
+            continue
+        households = sorted(h for y, h in raised if y == year)
+        for i in range(0, len(households), _CHUNK):
+            ids = households[i : i + _CHUNK]
+            homes = household_rows(conn, year, ids)
+            found = evaluate_few(
+                rules, ledger_rows(conn, year, ids), {h: v[:3] for h, v in homes.items()}
+            )
+            for row in found:
+                home = homes.get(row["household_id"])
+                row["region_code"] = home[3] if home else None
+            out += record_rows(session, year, rules, found, ids,
+                               {h: raised[(year, h)] for h in ids})  # fmt: skip
+    return out
+
+
 def check_entries(session: Session, entry_ids: Sequence[int]) -> pl.DataFrame:
     """Evaluate the households of ``entry_ids`` over their year and record the warnings not
     recorded before; returns them (with ``region_code``, the village)."""
-    S = Settlement
-    entries = pl.DataFrame(
-        [tuple(r) for r in session.execute(
-            select(S.id, S.household_id, S.year, S.claim_date).where(S.id.in_(entry_ids))
-        ).all()],
-        schema={"settlement_id": pl.Int64, "household_id": pl.Int64, "year": pl.Int64,
-                "detected_on": pl.Date},
-        orient="row",
-    )  # fmt: skip
-    conn = session.connection()
-    out = []
-    for (year,), part in entries.group_by("year"):
-        rules = year_rules(int(year))  # type: ignore[arg-type]
-        if rules is None:
-            continue
-        households = part["household_id"].unique().to_list()
-        homes = load_households(conn, int(year), household_id=households)  # type: ignore[arg-type]
-        ledger = load_ledger(conn, int(year), household_id=households)  # type: ignore[arg-type]
-        raised = part.sort("settlement_id").group_by("household_id").last().drop("year")
-        found = (
-            evaluate(rules, ledger, homes.drop("region_code", "township_code"))
-            .join(homes.select("household_id", "region_code"), on="household_id", how="left")
-            .join(raised, on="household_id", how="left")
-        )
-        new = record(session, int(year), rules, found, date(int(year), 12, 31),  # type: ignore[arg-type]
-                     households=households)  # fmt: skip
-        out.append(new.drop("settlement_id", "detected_on", strict=False))
-    return (
-        pl.concat(out) if out else pl.DataFrame(schema={**WARNING_SCHEMA, "region_code": pl.String})
+    return pl.DataFrame(
+        _check(session, entry_ids), schema={**WARNING_SCHEMA, "region_code": pl.String}
     )
 
 
 def after_settlement(session: Session, entry_ids: Sequence[int]) -> None:
     """Settlement after step: the check, unless the setting turns it off."""
     if enabled():
-        check_entries(session, entry_ids)
+        _check(session, entry_ids)
 
 
 def raised_by(session: Session, settlement_id: int) -> list[dict[str, object]]:

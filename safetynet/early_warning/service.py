@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Connection, String, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.codes import WarningState
@@ -104,6 +105,48 @@ def record(
         raised_by.alias("settlement_id"),
     )
     bulk_insert(session.connection(), EarlyWarning.__table__, rows)  # type: ignore[arg-type]
+    return new
+
+
+def record_rows(
+    session: Session,
+    year: int,
+    rules: RuleSet,
+    warnings: list[dict[str, Any]],
+    households: Sequence[int],
+    raised: dict[int, tuple[int, date]],
+) -> list[dict[str, Any]]:
+    """:func:`record` for the check after settlements, on rows: the hits of ``households``
+    not yet recorded, each detected on and raised by its household's entry in ``raised``
+    (settlement id, claim date); one insert. Returns the new rows."""
+    if not warnings:
+        return []
+    W = EarlyWarning
+    known = {
+        tuple(r)
+        for r in session.execute(
+            select(W.rule_id, W.household_id, W.person_id).where(
+                W.year == year, W.household_id.in_(list(households))
+            )
+        )
+    }
+    new = [w for w in warnings if (w["rule_id"], w["household_id"], w["person_id"]) not in known]
+    if not new:
+        return []
+    days = timedelta(days=rules.workflow.verify_within_days)
+    rows = []
+    for w in new:
+        settlement_id, on = raised[w["household_id"]]
+        rows.append({
+            "year": year, "rule_set": rules.id, "rule_id": w["rule_id"], "level": w["level"],
+            "household_id": w["household_id"], "person_id": w["person_id"],
+            "region_code": w["region_code"], "measure": w["measure"],
+            "threshold": w["threshold"], "unit": w["unit"],
+            "facts": {c: w[c] for c in FACT_COLUMNS}, "detected_on": on,
+            "verify_due_on": on + days, "state": WarningState.OPEN.value,
+            "settlement_id": settlement_id,
+        })  # fmt: skip
+    session.execute(insert(EarlyWarning), rows)
     return new
 
 
