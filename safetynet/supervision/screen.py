@@ -679,6 +679,9 @@ class _New:
     classes: set[str]
     lines: list[tuple[str, int, int]]  # code, amount, quantity
     deceased: bool  # one of their persons has died
+    # outpatient purchases: the new claims' (person, code) and the lines of each such pair
+    # in every outpatient claim of the history (new ones included)
+    bought: dict[tuple[int, str], int]
 
     @classmethod
     def of(cls, history: ScreenInput, claim_nos: list[str]) -> _New:
@@ -701,7 +704,32 @@ class _New:
             [(c, a or 0, q or 1) for c, a, q in
              lines.select("code", "amount_fen", "quantity").iter_rows()],
             deceased,
+            _bought(history, claim_nos),
         )  # fmt: skip
+
+
+def _bought(history: ScreenInput, claim_nos: list[str]) -> dict[tuple[int, str], int]:
+    """Lines of each (person, code) the new outpatient claims hold, over the history's
+    outpatient claims (what :func:`outpatient_abuse` counts before anything else)."""
+    claims = history.claims
+    outpatient = {
+        no: person
+        for no, person, kind in zip(claims["claim_no"].to_list(), claims["person_id"].to_list(),
+                                    claims["kind"].to_list(), strict=True)
+        if kind in OUTPATIENT_KINDS
+    }  # fmt: skip
+    pairs = [
+        (no, outpatient[no], code)
+        for no, code in zip(history.lines["claim_no"].to_list(), history.lines["code"].to_list(),
+                            strict=True)
+        if no in outpatient and code is not None
+    ]  # fmt: skip
+    new = set(claim_nos)
+    counts = {(person, code): 0 for no, person, code in pairs if no in new}
+    for _, person, code in pairs:
+        if (person, code) in counts:
+            counts[(person, code)] += 1
+    return counts
 
 
 def _starts(values: list[str], prefixes: Iterable[str]) -> bool:
@@ -739,8 +767,11 @@ def _may_hit_new(rule: Rule, new: _New) -> bool:
         short = any(d <= int(p.max_stay_days.value) for d in new.stay_days)
         return short and _starts(new.diagnoses, p.outpatient_treatable)
     if rule.kind == "outpatient_abuse":
-        return bool(new.kinds & set(OUTPATIENT_KINDS)) and any(
-            c.startswith(p.drug_code_prefix) for c in new.codes
+        # a drug bought less often than either limit needs cannot break it
+        often = min(int(p.max_purchases_per_month.value) + 1, int(p.consecutive_days.value))
+        return any(
+            n >= often and code.startswith(p.drug_code_prefix)
+            for (_, code), n in new.bought.items()
         )
     if rule.kind == "split_admission":
         return inpatient
