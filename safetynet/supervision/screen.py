@@ -631,23 +631,46 @@ def screen(
     return found.sort("date", "claim_no", "rule_id", "facts")
 
 
-def _may_hit(rule: Rule, data: ScreenInput) -> bool:
+@dataclass(frozen=True)
+class _Held:
+    """What the guards read of one person's claims (computed once for every rule)."""
+
+    claims: int
+    stays: int
+    visits: int  # outpatient claims
+    codes: frozenset[str]
+    classes: frozenset[str]
+    persons: bool
+
+    @classmethod
+    def of(cls, data: ScreenInput) -> _Held:
+        kinds = data.claims["kind"].to_list()
+        return cls(
+            len(kinds),
+            kinds.count("inpatient"),
+            sum(k in OUTPATIENT_KINDS for k in kinds),
+            frozenset(c for c in data.lines["code"].to_list() if c is not None),
+            frozenset(data.lines["item_class"].to_list()),
+            data.persons is not None,
+        )
+
+
+def _may_hit(rule: Rule, held: _Held) -> bool:
     """Cheap guards for one person's claims: rules that cannot fire on them are skipped."""
-    stays = int((data.claims["kind"] == "inpatient").sum())
-    codes = set(data.lines["code"].drop_nulls().to_list())
+    stays = held.stays
+    codes = held.codes
     if rule.kind in ("split_admission", "low_threshold_admission"):
         return stays >= (2 if rule.kind == "split_admission" else 1)
     if rule.kind == "overlapping_stay":
-        return stays >= 1 and data.claims.height >= 2
+        return stays >= 1 and held.claims >= 2
     if rule.kind == "outpatient_abuse":
         p = rule.params  # type: ignore[union-attr]
-        visits = int(data.claims["kind"].is_in(OUTPATIENT_KINDS).sum())
         need = min(int(p.max_purchases_per_month.value) + 1, int(p.consecutive_days.value))
-        return visits >= need and any(c.startswith(p.drug_code_prefix) for c in codes)
+        return held.visits >= need and any(c.startswith(p.drug_code_prefix) for c in codes)
     if rule.kind == "out_of_catalog_share":
-        return bool((data.lines["item_class"] == "C").any())
+        return "C" in held.classes
     if rule.kind == "impersonation":
-        return data.persons is not None
+        return held.persons
     if rule.kind == "duplicate_charge":
         p = rule.params  # type: ignore[union-attr]
         limited = set(p.daily_limits) | set(p.packages)
@@ -783,8 +806,8 @@ def screen_claims(rules: RuleSet, history: ScreenInput, claim_nos: Iterable[str]
     holds them and the persons' other claims of the period, their lines and the persons).
     Rules that cannot fire on so few claims, or on none of ``claim_nos``, are skipped."""
     nos = list(claim_nos)
-    new = _New.of(history, nos)
-    only = [r.id for r in rules.active() if _may_hit(r, history) and _may_hit_new(r, new)]
+    new, held = _New.of(history, nos), _Held.of(history)
+    only = [r.id for r in rules.active() if _may_hit(r, held) and _may_hit_new(r, new)]
     found = screen(rules, history, only, check=False)
     return found.filter(pl.col("claim_no").is_in(nos))
 

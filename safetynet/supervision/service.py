@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
@@ -63,6 +63,34 @@ def _value(v: Any) -> Any:
     return getattr(v, "value", v)
 
 
+# The window's statements, built once (SQLAlchemy's statement cache then skips compiling
+# them; building them per claim cost more than running them).
+_reversal = aliased(Settlement)
+_HISTORY = (
+    select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
+           Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
+           Claim.doctor_code, Claim.person_id, Settlement.request_hash)
+    .join(Institution, Institution.code == Claim.institution_code)
+    .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
+               & (Settlement.entry_kind == EntryKind.SETTLEMENT))
+    .where(Claim.person_id.in_(bindparam("persons", expanding=True)),
+           Claim.start_date >= bindparam("since"))
+    .where(~exists().where(_reversal.claim_id == Claim.id,
+                           _reversal.entry_kind == EntryKind.REVERSAL))
+)  # fmt: skip
+_ITEMS = select(
+    ClaimItem.claim_id,
+    ClaimItem.item_code,
+    ClaimItem.quantity,
+    ClaimItem.amount_fen,
+    ClaimItem.service_date,
+).where(ClaimItem.claim_id.in_(bindparam("ids", expanding=True)))
+_LEVELS = select(Institution.code, Institution.level).where(
+    Institution.code.in_(bindparam("codes", expanding=True))
+)
+_SEXES = select(Person.id, Person.sex).where(Person.id.in_(bindparam("ids", expanding=True)))
+
+
 def _history(
     session: Session, subs: Sequence[ClaimSubmission], persons: Sequence[PersonFacts]
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -71,18 +99,9 @@ def _history(
     not its own duplicate) and a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
     hashes = {request_hash(s) for s in subs}
-    reversal = aliased(Settlement)
     rows = session.execute(
-        select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
-               Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
-               Claim.doctor_code, Claim.person_id, Settlement.request_hash)
-        .join(Institution, Institution.code == Claim.institution_code)
-        .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
-                   & (Settlement.entry_kind == EntryKind.SETTLEMENT))
-        .where(Claim.person_id.in_(sorted({p.id for p in persons})), Claim.start_date >= since)
-        .where(~exists().where(reversal.claim_id == Claim.id,
-                               reversal.entry_kind == EntryKind.REVERSAL))
-    ).all()  # fmt: skip
+        _HISTORY, {"persons": sorted({p.id for p in persons}), "since": since}
+    ).all()
     own = {s.claim_no for s in subs if s.claim_no}
     claims = [
         (r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:11])
@@ -90,13 +109,7 @@ def _history(
         if r[11] not in hashes and r[1] not in own
     ]
     ids = [c[0] for c in claims]
-    items = (
-        [tuple(r) for r in session.execute(
-            select(ClaimItem.claim_id, ClaimItem.item_code, ClaimItem.quantity,
-                   ClaimItem.amount_fen, ClaimItem.service_date)
-            .where(ClaimItem.claim_id.in_(ids)))]
-        if ids else []
-    )  # fmt: skip
+    items = [tuple(r) for r in session.execute(_ITEMS, {"ids": ids})] if ids else []
     return claims, items
 
 
@@ -118,12 +131,8 @@ def batch_hits(
     subs = [s for s, _ in claims]
     persons = [p for _, p in claims]
     codes = sorted({s.institution_code for s in subs})
-    levels = dict(session.execute(
-        select(Institution.code, Institution.level).where(Institution.code.in_(codes))
-    ).all())  # fmt: skip
-    sexes = dict(session.execute(
-        select(Person.id, Person.sex).where(Person.id.in_(sorted({p.id for p in persons})))
-    ).all())  # fmt: skip
+    levels = dict(session.execute(_LEVELS, {"codes": codes}).all())
+    sexes = dict(session.execute(_SEXES, {"ids": sorted({p.id for p in persons})}).all())
     known = [i for i, s in enumerate(subs) if s.institution_code in levels]
     history, items = _history(session, subs, persons)
     new = [
