@@ -18,7 +18,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
 from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.frames import ScreenInput
-from safetynet.supervision.load import frames_from_tables, in_year, load_catchment, load_year
+from safetynet.supervision.load import frames_from_rows, in_year, load_catchment, load_year
 from safetynet.supervision.rules import DEFAULT_RULES, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
@@ -148,20 +148,8 @@ def batch_hits(
         for item in subs[i].items
     ]
     births = {p.id: p.birth_date for p in persons}
-    claim_frame = pl.DataFrame(history + new, schema=CLAIM_SCHEMA, orient="row")
-    claim_frame = claim_frame.with_columns(
-        pl.col("person_id").replace_strict(births, return_dtype=pl.Date).alias("birth_date")
-    )
-    people = pl.DataFrame(
-        {"id": [p.id for p in persons], "sex": [str(_value(sexes.get(p.id))) for p in persons],
-         "deceased_on": [p.deceased_on for p in persons],
-         "region_code": [p.region_code for p in persons]},
-        schema={"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date,
-                "region_code": pl.String},
-    ).unique("id")  # fmt: skip
-    data = frames_from_tables(
-        claim_frame, pl.DataFrame(lines, schema=LINE_SCHEMA, orient="row"), people
-    )
+    people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
+    data = frames_from_rows(history + new, lines, births, people)
     found = screen_claims(ruleset, data, [NEW_CLAIM.format(i) for i in known])
     out = []
     for i, sub in enumerate(subs):
