@@ -6,7 +6,8 @@ own tables (``store/models/funds.py``: ``fund_entry``, ``fund_line``, ``fund_pos
 chart of accounts and the funding rules are dated, sourced data (``files/``, ``schema.py``,
 ``rules.py``); ``posting.py`` posts settlements, refunds, a year's ledger, contributions,
 allocations and review deductions set-based; ``prorata.py`` is SafetyNet's one definition of
-pro-rata scaling on a capped pot.
+pro-rata scaling on a capped pot; ``sharing.py`` shares a county's global-budget pot
+between institutions by weighted factors (the file's ``budget_sharing``), explained.
 
 Why our own journal and not an accounting library: we looked at what PyPI offers.
 ``python-accounting`` (SQLAlchemy, IFRS reports) keeps its own schema of entities, ledgers

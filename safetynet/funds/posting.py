@@ -1,18 +1,20 @@
 """Posting to the fund journal: settlements and refunds, a year's ledger, contributions,
 fiscal allocations, review deductions and recoveries.
 
-Settlement-ledger entries are posted set-based: the entries of a batch (or every entry of a
-year not yet posted) are first marked in ``fund_posted`` with the journal entry that posts
-them — one ``INSERT … SELECT`` — then the journal lines are summed from the marked entries'
-layers in one ``INSERT … SELECT … GROUP BY`` (debit each fund's ``spending`` by institution,
-claim kind and month) and mirrored in one more (credit ``payable``), and the entry is
-checked to balance. A refund's reversal carries negated layer amounts and so posts negated
-lines. The layer → fund map comes from the funds file (``safetynet/funds/files``); a layer no
-fund names is charged to its ``unassigned_fund``.
+Settlement-ledger entries are posted set-based: the entries of a batch at the window are
+first marked in ``fund_posted`` with the journal entry that posts them — one ``INSERT …
+SELECT``; a year's posting marks nothing per entry but names the id range it posts in its
+entry's reference (``ledger:<year>:<first>-<last>``) — then the journal lines are summed from
+the batch's (or the range's) layers in one ``INSERT … SELECT … GROUP BY`` (debit each
+fund's ``spending`` by institution, claim kind and month) and mirrored in one more (credit
+``payable``), and the entry is checked to balance. A refund's reversal carries negated layer
+amounts and so posts negated lines. The layer → fund map comes from the funds file
+(``safetynet/funds/files``); a layer no fund names is charged to its ``unassigned_fund``.
 
 :func:`post_settlements` is the settlement service's after step (``settlement/hooks.py``),
 run on the entries just written, in their transaction. :func:`post_year` posts what the
-year batch wrote (it runs no hooks) and is idempotent: an entry already marked is skipped.
+year batch wrote (it runs no hooks) and is idempotent: it posts only ids after the last range
+posted, less those marked at the window.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Literal
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    and_,
     case,
     cast,
     exists,
@@ -32,6 +35,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     text,
 )
@@ -53,6 +57,8 @@ from safetynet.store.models import (
 
 SYSTEM_USER = "funds"
 SQLITE_CACHE_KIB = 512 * 1024  # the page cache of a connection posting a year on SQLite
+LEDGER_REF = "ledger:"  # a year posting's reference: ledger:<year>:<first id>-<last id>
+_NOT_AT_WINDOW = " AND NOT EXISTS (SELECT 1 FROM fund_posted p WHERE p.settlement_id = s.id)"
 
 
 @dataclass
@@ -79,9 +85,10 @@ def _month(session: Session) -> ColumnElement[int]:
     return cast(extract("month", Settlement.claim_date), Integer)
 
 
-def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int) -> None:
+def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int, span: Span) -> None:
     """SQLite, a whole year: the spending lines summed into a small keyed temporary table
-    (an upsert per layer row) instead of sorting millions of rows for a GROUP BY."""
+    (an upsert per layer row) instead of sorting millions of rows for a GROUP BY; the layer
+    table is read in one pass and each row's entry and claim looked up by key."""
     mapping = rules.fund_of_layer()
     params: dict[str, object] = {"entry": entry_id, "other": rules.unassigned_fund}
     whens = []
@@ -100,13 +107,13 @@ def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int) -> 
         text(
             f"INSERT INTO fund_year_sum SELECT {fund}, s.kind, c.institution_code, "
             "CAST(substr(s.claim_date, 6, 2) AS INTEGER), l.paid_fen "
-            "FROM settlement_layer l CROSS JOIN fund_posted p CROSS JOIN settlement s "
-            "CROSS JOIN claim c WHERE p.settlement_id = l.settlement_id + 0 "
-            "AND p.entry_id + 0 = :entry AND s.id = l.settlement_id + 0 AND c.id = s.claim_id "
-            "AND l.paid_fen != 0 "
+            "FROM settlement_layer l CROSS JOIN settlement s CROSS JOIN claim c "
+            "WHERE l.settlement_id + 0 BETWEEN :lo AND :hi AND s.id = l.settlement_id + 0 "
+            "AND s.year = :year AND c.id = s.claim_id AND l.paid_fen != 0"
+            f"{_NOT_AT_WINDOW if span.window else ''} "
             "ON CONFLICT (fund, kind, inst, month) DO UPDATE SET amount = amount + excluded.amount"
         ),
-        params,
+        params | {"lo": span.first, "hi": span.last, "year": span.year},
     )
     session.execute(
         text(
@@ -119,18 +126,32 @@ def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int) -> 
     session.execute(text("DELETE FROM fund_year_sum"))
 
 
-def _post_marked(session: Session, rules: FundRules, entry_id: int, *, whole_year: bool) -> int:
-    """The lines of the settlements marked with ``entry_id``: spending and payable.
+@dataclass(frozen=True)
+class Span:
+    """The settlement-ledger entries of ``year`` with ids ``first``..``last`` (a year's
+    posting), less those posted at the window (in ``fund_posted``) when ``window``."""
 
-    ``whole_year``: the marked entries are most of the ledger's year, so the layer table is
-    read in one pass and each row's mark and entry looked up by key; otherwise the few marked
-    entries lead.
-    """
+    year: int
+    first: int
+    last: int
+    window: bool
+
+    @property
+    def reference(self) -> str:
+        return f"{LEDGER_REF}{self.year}:{self.first}-{self.last}"
+
+    def where(self) -> ColumnElement[bool]:
+        cond = and_(Settlement.year == self.year, Settlement.id.between(self.first, self.last))
+        if self.window:
+            cond = and_(cond, ~exists().where(FundPosted.settlement_id == Settlement.id))
+        return cond
+
+
+def _post_marked(session: Session, rules: FundRules, entry_id: int, span: Span | None) -> int:
+    """The spending and payable lines of the settlements marked with ``entry_id`` in
+    ``fund_posted`` (a batch at the window) or, for a year, of ``span``."""
     fund = _fund_expr(rules).label("fund")
     month = _month(session).label("month")
-    # ``+ 0`` hides an index from SQLite's planner: a whole year reads the layers in one pass
-    layer_key = SettlementLayer.settlement_id + 0 if whole_year else SettlementLayer.settlement_id
-    mark = FundPosted.entry_id + 0 == entry_id if whole_year else FundPosted.entry_id == entry_id
     q = (
         select(
             literal(entry_id).label("entry_id"),
@@ -142,15 +163,20 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, *, whole_yea
             func.sum(SettlementLayer.paid_fen).label("amount_fen"),
         )
         .select_from(SettlementLayer)
-        .join(FundPosted, FundPosted.settlement_id == layer_key)
-        .join(Settlement, Settlement.id == layer_key)
+        .join(Settlement, Settlement.id == SettlementLayer.settlement_id)
         .join(Claim, Claim.id == Settlement.claim_id)
-        .where(mark, SettlementLayer.paid_fen != 0)
+        .where(SettlementLayer.paid_fen != 0)
         .group_by(fund, Claim.institution_code, Settlement.kind, month)
     )
+    if span is None:
+        q = q.join(FundPosted, FundPosted.settlement_id == Settlement.id).where(
+            FundPosted.entry_id == entry_id
+        )
+    else:
+        q = q.where(span.where())
     cols = ["entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"]
-    if whole_year and session.get_bind().dialect.name == "sqlite":
-        _sqlite_year_spending(session, rules, entry_id)
+    if span is not None and session.get_bind().dialect.name == "sqlite":
+        _sqlite_year_spending(session, rules, entry_id, span)
     else:
         session.execute(insert(FundLine).from_select(cols, q))
     mirror = select(
@@ -208,7 +234,7 @@ def post_settlements(
         )
         session.execute(insert(FundPosted).from_select(["settlement_id", "entry_id"], marked))
         out.settlements += _marked(session, eid)
-        out.spending_fen += _post_marked(session, rules, eid, whole_year=False)
+        out.spending_fen += _post_marked(session, rules, eid, None)
         out.entries.append(eid)
     return out
 
@@ -218,34 +244,80 @@ def after_settlement(session: Session, entry_ids: Sequence[int]) -> None:
     post_settlements(session, entry_ids)
 
 
+def posted_spans(session: Session, year: int) -> list[tuple[int, int]]:
+    """The id ranges of the ledger entries of ``year`` posted by year postings: read from
+    the references of their journal entries (``ledger:<year>:<first>-<last>``)."""
+    refs = session.scalars(
+        select(FundEntry.reference).where(
+            FundEntry.year == year,
+            FundEntry.kind == "settlement",
+            FundEntry.reference.like(f"{LEDGER_REF}{year}:%"),
+        )
+    )
+    spans = []
+    for ref in refs:
+        first, last = (ref or "").rsplit(":", 1)[1].split("-")
+        spans.append((int(first), int(last)))
+    return sorted(spans)
+
+
+def posted_count(session: Session, year: int) -> int:
+    """How many ledger entries of ``year`` are posted (at the window or by year postings)."""
+    posted = exists().where(FundPosted.settlement_id == Settlement.id)
+    for first, last in posted_spans(session, year):
+        posted = or_(posted, Settlement.id.between(first, last))
+    q = select(func.count()).select_from(Settlement).where(Settlement.year == year, posted)
+    return int(session.scalar(q) or 0)
+
+
+def next_span(session: Session, year: int) -> Span | None:
+    """The ids a year's posting takes: after the last range posted, up to the ledger's last
+    id (``None`` when there is none); whether any of them was posted at the window."""
+    first = max((last for _, last in posted_spans(session, year)), default=0) + 1
+    last = int(session.scalar(select(func.max(Settlement.id))) or 0)
+    if last < first:
+        return None
+    window = session.scalar(select(exists().where(FundPosted.settlement_id.between(first, last))))
+    return Span(year, first, last, bool(window))
+
+
+def ledger_count(session: Session, span: Span) -> int:
+    """How many ledger entries of the span's year a posting of ``span`` posts."""
+    return int(
+        session.scalar(select(func.count()).select_from(Settlement).where(span.where())) or 0
+    )
+
+
 def post_ledger_year(
     session: Session, year: int, *, user: str, rules: FundRules | None = None
 ) -> PostResult:
-    """Post every settlement-ledger entry of ``year`` not yet posted (one journal entry)."""
+    """Post every settlement-ledger entry of ``year`` not yet posted (one journal entry).
+
+    Nothing is marked per ledger entry: the entry's reference records the id range it posts
+    (``ledger:<year>:<first>-<last>``, after the last range posted, up to the ledger's last
+    id), and the entries of that range posted at the window (``fund_posted``) are left out.
+    The reference is unique, so the same range cannot be posted twice.
+    """
     rules = rules or default_rules()
     out = PostResult()
     if session.get_bind().dialect.name == "sqlite":
         # a year's layers look up their entries and claims by key: keep those pages cached
         session.execute(text(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}"))
-    unposted = ~exists().where(FundPosted.settlement_id == Settlement.id)
-    savepoint = session.begin_nested()
+    span = next_span(session, year)
+    n = 0 if span is None else ledger_count(session, span)
+    if span is None or n == 0:
+        return out  # nothing new: no empty entry
     eid = new_entry(
         session,
         year=year,
         posted_on=date.today(),
         kind="settlement",
         user=user,
+        reference=span.reference,
         memo=f"settlement ledger of {year}",
     )
-    marked = select(Settlement.id, literal(eid)).where(Settlement.year == year, unposted)
-    session.execute(insert(FundPosted).from_select(["settlement_id", "entry_id"], marked))
-    n = _marked(session, eid)
-    if n == 0:
-        savepoint.rollback()  # nothing new: no empty entry
-        return out
     out.settlements = n
-    out.spending_fen = _post_marked(session, rules, eid, whole_year=True)
-    savepoint.commit()
+    out.spending_fen = _post_marked(session, rules, eid, span)
     out.entries.append(eid)
     return out
 
@@ -439,4 +511,6 @@ __all__ = [
     "post_ledger_year",
     "post_settlements",
     "post_year",
+    "posted_count",
+    "posted_spans",
 ]

@@ -5,10 +5,15 @@ When what is owed (``Σ owed``) exceeds the pot, each claimant gets the same sha
 fen, and the fen left over go one each to the largest remainders (ties by the key, lowest
 first), so the amounts add up to the pot exactly. When the pot covers everything each gets
 what it is owed and the index is 1 (10,000 basis points). The re-assistance round of early
-warning, budget-limited layers and the split of contributions between funds all call this.
+warning, budget-limited layers, the split of contributions between funds and the sharing of a global
+budget between institutions (:func:`apportion_exact`, the same rule in exact fractions) all
+call this.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
 
 import polars as pl
 
@@ -81,3 +86,24 @@ def apportion(total_fen: int, weights: dict[str, int]) -> dict[str, int]:
     )
     out = distribute(frame, total_fen, by="weight", key="name")
     return dict(zip(out["name"].to_list(), out["amount_fen"].to_list(), strict=True))
+
+
+def apportion_exact(total_fen: int, weights: Mapping[str, Fraction | int]) -> dict[str, int]:
+    """``total_fen`` split by rational ``weights`` exactly: the same rule as :func:`distribute`
+    (each floored to the fen, the fen left over one each to the largest remainders, ties by
+    name, lowest first) in exact fractions, for weights that are not integers (a weighted sum
+    of factor shares) and whose common denominator would overflow 64-bit integers."""
+    if total_fen < 0:
+        raise ValueError(f"the pot is negative: {total_fen} fen")
+    if any(w < 0 for w in weights.values()):
+        raise ValueError("a negative weight")
+    total = sum((Fraction(w) for w in weights.values()), Fraction(0))
+    if total <= 0:
+        raise ValueError("nothing to share the pot by: the weights sum to zero")
+    exact = {n: Fraction(w) * total_fen / total for n, w in weights.items()}
+    floors = {n: q.numerator // q.denominator for n, q in exact.items()}
+    left = total_fen - sum(floors.values())
+    ranked = sorted(exact, key=lambda n: (-(exact[n] - floors[n]), n))
+    for name in ranked[:left]:
+        floors[name] += 1
+    return floors

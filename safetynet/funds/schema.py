@@ -5,7 +5,8 @@ the funds (one per layer of the policy, each naming the layers it pays), the fun
 fund names is charged to, how each source of contributions is split between funds (weights,
 apportioned to the fen), the fixed fiscal allocations of a year (yuan) and the payment
 methods (monthly prepayment, quality deposit, global-budget settlement, fixed fee per
-disease, budget-limited funds) and the alarms over the funds' figures. Every fund, rule
+disease, budget-limited funds), the alarms over the funds' figures and the sharing of a
+county's global-budget pot between institutions by weighted factors. Every fund, rule
 and allocation names a source listed under ``sources``.
 """
 
@@ -193,6 +194,64 @@ class Alarm(_Strict):
         return self
 
 
+SharingFactor = Literal["last_year_spending", "admissions", "population_served", "level"]
+
+
+class FactorWeight(_Strict):
+    """One weighted factor of a global-budget share: ``weight`` is a fraction (the factors of
+    a pot sum to exactly 1)."""
+
+    factor: SharingFactor
+    weight: Decimal = Field(gt=0, le=1)
+    source: str
+    note: str | None = None
+
+
+class BudgetSharing(_Strict):
+    """A county pot of a fund and year (yuan) shared between institutions by weighted factors:
+    each institution gets ``Σ weight × its value ÷ all institutions' values`` of the pot,
+    apportioned to the fen by largest remainder. ``institutions`` gives each institution's
+    value of every factor (spending in yuan, admissions, persons served, level points)."""
+
+    fund: str
+    year: int = Field(ge=2000, le=2100)
+    pot: Decimal = Field(gt=0)
+    source: str
+    factors: list[FactorWeight] = Field(min_length=1)
+    institutions: dict[str, dict[str, Decimal]] = Field(min_length=1)
+    note: str | None = None
+
+    @property
+    def pot_fen(self) -> int:
+        return to_fen(self.pot)
+
+    @model_validator(mode="after")
+    def _factors(self) -> BudgetSharing:
+        names = [f.factor for f in self.factors]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"factors weighted twice: {', '.join(twice)}")
+        total = sum(f.weight for f in self.factors)
+        if total != 1:
+            raise ValueError(f"the factors' weights sum to {total}, not 1")
+        for code, values in sorted(self.institutions.items()):
+            unknown = sorted(set(values) - set(names))
+            if unknown:
+                raise ValueError(
+                    f"institution {code}: unknown factor {', '.join(unknown)}"
+                    f" (this pot weighs {', '.join(names)})"
+                )
+            missing = [n for n in names if n not in values]
+            if missing:
+                raise ValueError(f"institution {code}: no value for {', '.join(missing)}")
+            if any(v < 0 for v in values.values()):
+                raise ValueError(f"institution {code}: a factor value is negative")
+        for name in names:
+            if sum(v[name] for v in self.institutions.values()) <= 0:
+                raise ValueError(f"factor {name}: every institution's value is zero")
+        return self
+
+
 class FundRules(_Strict):
     """One funds file."""
 
@@ -211,6 +270,7 @@ class FundRules(_Strict):
     allocations: list[Allocation] = []
     payments: Payments
     alarms: list[Alarm] = []
+    budget_sharing: list[BudgetSharing] = []
 
     @model_validator(mode="after")
     def _references(self) -> FundRules:
@@ -227,6 +287,7 @@ class FundRules(_Strict):
         named += [a.fund for a in self.allocations]
         named += [b.fund for b in self.payments.budget_limited]
         named += [f for a in self.alarms for f in a.funds if f != "insurance"]
+        named += [b.fund for b in self.budget_sharing]
         unknown = sorted({f for f in named if f not in ids})
         if unknown:
             raise ValueError(f"funds not listed under `funds`: {', '.join(unknown)}")
@@ -240,6 +301,12 @@ class FundRules(_Strict):
         cited += [pay.prepayment.source, pay.quality_deposit.source, pay.global_budget.source]
         cited += [pay.fixed_fee.source] if pay.fixed_fee else []
         cited += [b.source for b in pay.budget_limited] + [a.source for a in self.alarms]
+        cited += [b.source for b in self.budget_sharing]
+        cited += [f.source for b in self.budget_sharing for f in b.factors]
+        pots = [(b.fund, b.year) for b in self.budget_sharing]
+        twice_pots = sorted({f"{f} {y}" for f, y in pots if pots.count((f, y)) > 1})
+        if twice_pots:
+            raise ValueError(f"budget pots shared twice: {', '.join(twice_pots)}")
         alarm_ids = [a.id for a in self.alarms]
         twice = sorted({i for i in alarm_ids if alarm_ids.count(i) > 1})
         if twice:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 
 from safetynet.funds.journal import balances, owed_to_institutions
-from safetynet.funds.posting import Deduction, post_deductions, post_year
+from safetynet.funds.posting import Deduction, post_deductions, post_year, posted_count
 from safetynet.funds.rules import default_rules
 from safetynet.settlement.service import refund, submit
 from safetynet.settlement.submission import ClaimSubmission
@@ -68,6 +68,34 @@ def test_a_year_from_the_batch_is_posted_once(db_engine: Engine, county: County)
         again = post_year(s, 2017, user="analyst")
         assert again["settlements"].settlements == 0 and again["settlements"].entries == []
         assert again["allocations"].entries == [] and again["contributions"].entries == []
+        assert posted_count(s, 2017) == 4
+        refs = s.scalars(select(FundEntry.reference).where(FundEntry.kind == "settlement")).all()
+        assert len(refs) == 1 and (refs[0] or "").startswith("ledger:2017:")
+
+
+def test_a_year_leaves_out_what_the_window_posted_and_posts_what_came_after(
+    db_engine: Engine, county: County
+) -> None:
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, outpatient(county.ordinary_id, date(2017, 4, 2), 80), user="clerk")
+    _record_claims(db_engine, county)
+    settle_year(db_engine, 2017)
+    with session_scope(db_engine) as s:
+        at_window = s.scalar(select(func.count()).select_from(FundPosted))
+        ledger = s.scalar(
+            select(func.count()).select_from(Settlement).where(Settlement.year == 2017)
+        )
+        assert at_window == 1 and ledger and ledger > 1
+        done = post_year(s, 2017, user="analyst")["settlements"]
+        assert done.settlements == ledger - 1  # the window's entry is not posted twice
+        assert posted_count(s, 2017) == ledger
+        assert_invariants(s, RULES, {})
+    with session_scope(db_engine, write_lock=True) as s:  # after the year: at the window
+        submit(s, outpatient(county.ordinary_id, date(2017, 11, 2), 50), user="clerk")
+    with session_scope(db_engine) as s:
+        assert post_year(s, 2017, user="analyst")["settlements"].settlements == 0
+        assert posted_count(s, 2017) == ledger + 1
+        assert_invariants(s, RULES, {})
         assert_invariants(s, RULES, {})
         # a claim settled online afterwards is posted by the window, not again by the year
         submit(s, inpatient(county.ordinary_id, date(2017, 9, 1)), user="clerk")

@@ -190,14 +190,28 @@ def statements_cmd(
 
 @funds_app.command("budgets")
 def budgets_cmd(
-    budgets: Annotated[Path, typer.Argument(help="CSV: institution,budget (yuan).")],
     year: Year,
     by: By,
+    budgets: Annotated[
+        Path | None,
+        typer.Argument(help="CSV: institution,budget (yuan); omit with --shared."),
+    ] = None,
     fund: Annotated[str, typer.Option("--fund", help="The fund of the budgets.")] = "basic",
+    shared: Annotated[
+        bool,
+        typer.Option(
+            "--shared",
+            help="Share the funds file's county pot of the fund and year by weighted factors.",
+        ),
+    ] = False,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="With --shared: explain the shares, record nothing.")
+    ] = False,
     db: Db = None,
     rules: Rules = "county-2018",
 ) -> None:
-    """Record institutions' annual budgets (the global budget and the prepayments' base)."""
+    """Record institutions' annual budgets (the global budget and the prepayments' base), from
+    a CSV or shared from the funds file's county pot by weighted factors (explained)."""
     import csv
 
     from safetynet.funds.journal import JournalError
@@ -206,14 +220,56 @@ def budgets_cmd(
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
+    if (budgets is None) == (not shared):
+        fail("give either a budgets CSV or --shared")
     try:
-        with budgets.open(encoding="utf-8", newline="") as fh:
-            amounts = {r["institution"]: to_fen(r["budget"]) for r in csv.DictReader(fh)}
+        if shared:
+            amounts = _shared_budgets(chart, fund, year)
+        else:
+            assert budgets is not None
+            with budgets.open(encoding="utf-8", newline="") as fh:
+                amounts = {r["institution"]: to_fen(r["budget"]) for r in csv.DictReader(fh)}
+        if preview:
+            return
         with session_scope(_engine(db)) as s:
             set_budgets(s, chart, year, fund, amounts, by)
     except (JournalError, MoneyError, KeyError, OSError) as exc:
         fail(f"refused: {exc}")
     console.print(f"{len(amounts)} budgets recorded")
+
+
+def _shared_budgets(chart, fund: str, year: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """The pot's shares, printed factor by factor; institution → budget (fen)."""
+    from safetynet.funds.sharing import share_budgets, sharing_of
+    from safetynet.money import fmt_yuan
+
+    done = share_budgets(sharing_of(chart, fund, year))
+    table = RichTable(
+        "institution",
+        "factor",
+        "weight",
+        "value",
+        "share",
+        "contribution",
+        "budget",
+        title=f"{fund} {year}: pot {fmt_yuan(done.pot_fen)}",
+    )
+    for b in done.institutions:
+        for p in b.parts:
+            table.add_row(
+                b.institution,
+                p.factor,
+                f"{float(p.weight):.2%}",
+                f"{p.value:,}",
+                f"{float(p.share):.4%}",
+                fmt_yuan(round(p.contribution_fen)),
+                "",
+            )
+        table.add_row(
+            b.institution, "total", "", "", f"{float(b.share):.4%}", "", fmt_yuan(b.amount_fen)
+        )
+    console.print(table)
+    return done.amounts()
 
 
 @funds_app.command("prepay")

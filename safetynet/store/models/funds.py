@@ -4,7 +4,9 @@ A ``FundEntry`` is one journal entry (a batch of settlements, a year's contribut
 deduction, a payment); its ``FundLine`` rows are the postings, each to one account of one
 fund, optionally for one institution, claim kind and month, with a signed amount in fen
 (debit positive, credit negative): the lines of an entry sum to zero. ``FundPosted`` marks
-each settlement-ledger entry posted, so a year is posted once however often it is run.
+each settlement-ledger entry posted at the window; a year's posting marks none but names
+the id range it posts in its entry's ``reference`` (``ledger:<year>:<first>-<last>``), so a
+year is posted once however often it is run.
 Rows are never edited or deleted; a correction is a new entry. Triggers refuse an UPDATE or
 DELETE of journal rows on both databases (:data:`APPEND_ONLY_DDL`, also in the migration).
 """
@@ -45,7 +47,7 @@ class FundLine(Base):
 
 
 class FundPosted(Base):
-    """A settlement-ledger entry and the journal entry that posted it."""
+    """A settlement-ledger entry posted at the window and the journal entry that posted it."""
 
     __tablename__ = "fund_posted"
     settlement_id: Mapped[int] = mapped_column(
