@@ -4,7 +4,9 @@ Steps, all vectorised (no Python per claim): amounts from item lines (engine.com
 person and household ids as dense integers (hashed and numbered in one pass, engine.keys),
 poverty statuses as a bit mask, the diagnosis as a mask of the policy's disease groups
 (matched once per distinct code), and — where the policy says so — outpatient tests in the days
-before an admission at the same institution merged into that admission.
+before an admission at the same institution merged into that admission, and an admission
+whose diagnosis has a fixed fee settled on the fee (:mod:`safetynet.programmes.fixed_fee`, as
+the database path does; a claim file has no region, so the policy's region finds the fees).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.keys import check_keys, dense_ids
 from safetynet.i18n import N_
 from safetynet.policy.diseases import disease_mask_expr, group_prefixes
+from safetynet.programmes.fixed_fee import with_fixed_fees
 
 _STATUS_BITS = {s.value: 1 << code(s) for s in PovertyStatus}
 AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
@@ -178,9 +181,10 @@ def _disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) -
     """The diagnosis as a mask of disease groups, matched once per distinct diagnosis (a
     county has thousands of codes and millions of claims)."""
     codes = claims.select(pl.col("diagnosis").unique().drop_nulls())
-    masks = codes.select(disease_mask_expr(prefixes)).to_series()
+    # with_columns: a policy without disease groups gives a constant, broadcast to every code
+    masks = codes.with_columns(disease_mask_expr(prefixes).alias("_mask")).get_column("_mask")
     mapping = dict(zip(codes.to_series().to_list(), masks.to_list(), strict=True))
-    if not mapping:
+    if not any(mapping.values()):  # no code in a group (or a policy without groups)
         return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
     return claims.select(
         pl.col("diagnosis")
@@ -188,6 +192,16 @@ def _disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) -
         .fill_null(0)
         .alias("disease_mask")
     ).to_series()
+
+
+def _with_fixed_fees(claims: pl.DataFrame, region: str) -> pl.DataFrame:
+    """Admissions settled on their diseases' fixed fees (the one definition of
+    :func:`safetynet.programmes.fixed_fee.with_fixed_fees`), the fees found for ``region``
+    (the policy's: a claim file has no region) on each claim's date — once per distinct
+    date, not per claim. An admission with tests folded into it is settled on the fee as a
+    whole."""
+    with_region = claims.with_columns(pl.lit(region, pl.String).alias("region_code"))
+    return with_fixed_fees(with_region).drop("region_code", "fixed_fee_fen")
 
 
 def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
@@ -199,6 +213,7 @@ def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
     """
     claims = _with_amounts(cf)
     claims = merge_pre_admission(claims, cp.policy.claims.pre_admission_days)
+    claims = _with_fixed_fees(claims, cp.policy.region)
     pid, hid = _keys(claims)
     return claims.with_columns(
         pl.Series("person_key", pid),

@@ -72,26 +72,39 @@ def fees_of(claims: pl.DataFrame) -> pl.Series:
     if inpatient.is_empty():
         return pl.Series("fixed_fee_fen", [0] * claims.height, pl.Int64)
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    fees = _fees(inpatient)
+    # only the claims whose diagnosis starts with some fee's code meet the fee table (a few
+    # codes against a county's admissions)
+    prefixes = fees.get_column("fee_code").unique().to_list()
+    if not prefixes:
+        return pl.Series("fixed_fee_fen", [0] * claims.height, pl.Int64)
+    inpatient = inpatient.filter(pl.any_horizontal(code.str.starts_with(c) for c in prefixes))
     found = (
-        inpatient.join(_fees(inpatient), on=["region_code", "date", "level"])
+        inpatient.join(fees, on=["region_code", "date", "level"])
         .filter(code.str.starts_with(pl.col("fee_code")))
         .sort("_i", pl.col("fee_code").str.len_chars(), descending=[False, True])
         .unique("_i", keep="first")
         .select("_i", "fixed_fee_fen")
     )
-    return (
-        keyed.select("_i").join(found, on="_i", how="left").sort("_i")["fixed_fee_fen"]
-        .fill_null(0).cast(pl.Int64)
-    )  # fmt: skip
+    fee = np.zeros(claims.height, np.int64)
+    fee[found.get_column("_i").to_numpy()] = found.get_column("fixed_fee_fen").to_numpy()
+    return pl.Series("fixed_fee_fen", fee, pl.Int64)
 
 
 def with_fixed_fees(claims: pl.DataFrame) -> pl.DataFrame:
     """Claims (with :data:`AMOUNTS` and the columns of :func:`fees_of`) settled on their fixed
     fees; adds ``fixed_fee_fen`` (0: none)."""
     fee = fees_of(claims)
-    adjusted = apply_fixed_fee(*(claims[c].to_numpy() for c in AMOUNTS), fee.to_numpy())
+    on = np.flatnonzero(fee.to_numpy())
+    if not on.size:
+        return claims.with_columns(fee.alias("fixed_fee_fen"))
+    # only the claims with a fee are computed (a few in a county's claims), then put back
+    amounts = [claims.get_column(c).to_numpy().astype(np.int64, copy=True) for c in AMOUNTS]
+    adjusted = apply_fixed_fee(*(a[on] for a in amounts), fee.to_numpy()[on])
+    for a, new in zip(amounts, adjusted, strict=True):
+        a[on] = new
     return claims.with_columns(
-        *(pl.Series(c, a, pl.Int64) for c, a in zip(AMOUNTS, adjusted, strict=True)),
+        *(pl.Series(c, a, pl.Int64) for c, a in zip(AMOUNTS, amounts, strict=True)),
         fee.alias("fixed_fee_fen"),
     )
 

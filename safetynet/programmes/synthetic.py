@@ -17,12 +17,13 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import Batch, PatientState
+from safetynet.codes import Batch, PatientState, Screening
 from safetynet.programmes import load
 from safetynet.programmes.imports.teams import existing as existing_teams
 from safetynet.programmes.patients import screen_year
 from safetynet.programmes.plan import disease_prefix, slots
 from safetynet.programmes.rules import rules_for
+from safetynet.regions import descendants
 from safetynet.store.models import Region
 from safetynet.store.models.programmes import (
     DoctorContract,
@@ -41,6 +42,8 @@ TREATED = {Batch.SERIOUS: 0.981, Batch.CRITICAL: 0.982, Batch.CHRONIC: 0.996}  #
 KIND_CODE = {"follow_up": 1, "health_check": 2, "drug_delivery": 3}  # part of a slot's draw key
 HYPERTENSION_CONTROLLED = 0.7  # design default (L): about 70 % below 140/90
 DIABETES_CONTROLLED = 0.6  # design default (L): about 60 % below 7.0 mmol/L
+# 000: Guyuan's 2017 verified poor patients by batch (76 % / 14 % / 10 % of 12,553)
+MIX = {Batch.CHRONIC: 9_522, Batch.SERIOUS: 1_802, Batch.CRITICAL: 1_229}
 
 
 @dataclass(frozen=True)
@@ -190,8 +193,67 @@ def _services(session: Session, year: int, seed: int) -> int:
     return bulk_insert(session, FollowUp, out, out.columns)
 
 
+def _registry(session: Session, year: int, seed: int, region_code: str) -> int:
+    """Serious and critical patients verified from the registry (certificates, the health
+    commission's lists) up to Guyuan's mix (:data:`MIX`) beside the chronic patients the
+    claims screened: a county's claims of one year show few of the serious (the nine major
+    diseases are treated outside it, before the year) and fewer still reach the critical
+    line, while the seed counts every verified patient."""
+    rules = rules_for(region_code, dt.date(year, 12, 31))
+    have = load.patients(session, year)
+    counts = dict(have.group_by("batch").len().iter_rows())
+    chronic = counts.get(Batch.CHRONIC.value, 0)
+    start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
+    people = load.targets(session, rules.contracts.target_statuses, start, end)
+    people = people.filter(pl.col("region_code").is_in(descendants(session, region_code)))
+    people = people.select("person_id").sort("person_id")
+    added = []
+    for salt, batch in ((31, Batch.SERIOUS), (32, Batch.CRITICAL)):
+        short = round(chronic * MIX[batch] / MIX[Batch.CHRONIC]) - counts.get(batch.value, 0)
+        if short <= 0:
+            continue
+        taken = have.filter(pl.col("batch").is_in([b.value for b in MIX])).select("person_id")
+        free = people.join(taken, on="person_id", how="anti")
+        ids = free["person_id"]
+        picked = (
+            free.with_columns(
+                pl.Series("_u", _draw(seed, ids, salt)),
+                pl.Series("_day", (_draw(seed, ids, salt + 10) * 365).astype(np.int64)),
+                pl.Series("_code", _draw(seed, ids, salt + 20)),
+            )
+            .sort("_u")
+            .head(short)
+        )
+        lists = [
+            dl for dl in rules.batch(batch).lists if dl.applies(region_code, end - dt.timedelta(1))
+        ]
+        codes = lists[0].prefixes() if lists else []
+        code = (
+            pl.lit(codes, pl.List(pl.String)).list.get(
+                (pl.col("_code") * len(codes)).cast(pl.Int64).clip(0, len(codes) - 1)
+            )
+            if codes else pl.lit(None, pl.String)
+        )  # fmt: skip
+        added.append(picked.select(
+            pl.lit(year).alias("year"), pl.lit(batch.value).alias("batch"), "person_id",
+            pl.lit(rules.id).alias("rules"),
+            pl.lit(lists[0].id if lists else None, pl.String).alias("list_id"),
+            code.alias("disease_code"), pl.lit(Screening.REGISTRY.value).alias("found_in"),
+            pl.lit(PatientState.SCREENED.value).alias("state"),
+            (pl.lit(start) + pl.duration(days=pl.col("_day"))).alias("screened_on"),
+            pl.lit(BY).alias("updated_by"),
+        ))  # fmt: skip
+        have = pl.concat([have.select("batch", "person_id"), added[-1].select(
+            "batch", pl.col("person_id").cast(pl.Int64))], how="vertical_relaxed")  # fmt: skip
+    if not added:
+        return 0
+    rows = pl.concat(added)
+    return bulk_insert(session, ProgrammePatient, rows, rows.columns)
+
+
 def _patients(session: Session, year: int, seed: int, region_code: str) -> dict[str, int]:
     screen_year(session, year, region_code, by=BY)
+    _registry(session, year, seed, region_code)
     p = load.patients(session, year).filter(pl.col("state") == PatientState.SCREENED.value)
     ids = p["id"]
     u_day, u_out = _draw(seed, ids, 21), _draw(seed, ids, 22)

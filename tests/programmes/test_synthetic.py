@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from safetynet.programmes.load import patients as load_patients
 from safetynet.programmes.service import rates
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.settlement.year_batch import settle_year
@@ -52,3 +53,19 @@ def test_the_programme_is_calibrated_to_the_seeds(county: Engine) -> None:
         after = (s.scalar(select(func.count(DoctorContract.id))),
                  s.scalar(select(func.count(FollowUp.id))))  # fmt: skip
     assert again.contracts == 0 and before == after
+
+
+def test_the_patient_mix_is_guyuans(county: Engine) -> None:
+    """Chronic, serious and critical patients in Guyuan's shares (000: 9,522 / 1,802 / 1,229
+    of 12,553 verified, 76 % / 14 % / 10 %) within 3 points each; the serious and critical
+    the claims did not show are verified from the registry."""
+    with Session(county) as s, s.begin():
+        generate_programme(s, 2017, seed=5)  # nothing new if the test above ran
+    with Session(county) as s:
+        p = load_patients(s, 2017)
+    counts = dict(p.group_by("batch").len().iter_rows())
+    n = sum(counts.values())
+    assert n > 20
+    seed = {"chronic": 9_522, "serious": 1_802, "critical": 1_229}
+    for batch, k in seed.items():
+        assert abs(counts[batch] / n - k / 12_553) < 0.03, (batch, counts)
