@@ -25,7 +25,7 @@ from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.programmes.fixed_fee import with_fixed_fees
 from safetynet.registry.status import status_masks_at
-from safetynet.settlement.policies import policy_in_force, prefixes_of
+from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 from safetynet.store.models import (
     CatalogItem,
     Claim,
@@ -161,7 +161,7 @@ def with_policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Compile
     compiled: dict[str, CompiledPolicy] = {}
     ids = []
     for region, day in keys.iter_rows():  # one per (village, day): a few hundred thousand
-        cp = policy_in_force(region, day)
+        cp = compiled_in_force(region, day)
         compiled[cp.policy.id] = cp
         ids.append(cp.policy.id)
     keyed = keys.with_columns(pl.Series("policy_id", ids, pl.String))
