@@ -24,6 +24,7 @@ from safetynet.policy.diseases import disease_mask
 from safetynet.programmes.fixed_fee import adjust_claim
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
+from safetynet.settlement.engine_input import age_on
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Institution, Person
@@ -77,10 +78,6 @@ class ResolvedClaim:
     facts: ClaimFacts
     lines: dict[str, np.ndarray]  # the bill's lines: amount, deducted, compliant, essential fen
     year: int
-
-
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def checked_resident_id(resident_id: str) -> str:
