@@ -3,7 +3,7 @@
 The ledger stores a layer payment under its policy's layer id (``basic``, ``critical``,
 ``supplement_180`` ...); what the indicators need is the layer's ``type`` from the policy file
 (:class:`safetynet.policy.schema.LayerType`). Policies are looked up by id among the policies
-settlement knows (:func:`safetynet.settlement.policies.policy_by_id`).
+settlement knows (:func:`safetynet.policy.in_force.policy_by_id`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,9 @@ class UnknownPolicy(LookupError):
 
 
 def _settlement_lookup(policy_id: str) -> Policy | None:
-    from safetynet.settlement.policies import policy_by_id
+    from safetynet.policy.in_force import policy_by_id
 
-    cp = policy_by_id(policy_id)
-    return cp.policy if cp is not None else None
+    return policy_by_id(policy_id)
 
 
 def layer_types(policy_ids: Iterable[str], lookup: PolicyLookup | None = None) -> pl.DataFrame:

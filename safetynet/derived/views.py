@@ -220,12 +220,12 @@ def ledger_policies(snap: Snapshot, year: int) -> list[str]:
 
 def _layer_order(policy_ids: list[str]) -> dict[str, int]:
     """Each layer id's first place in the cascade of the given policies."""
-    from safetynet.settlement.policies import policy_by_id
+    from safetynet.policy.in_force import policy_by_id
 
     order: dict[str, int] = {}
     for pid in policy_ids:
-        cp = policy_by_id(pid)
-        for i, layer in enumerate(cp.policy.layers if cp is not None else []):
+        policy = policy_by_id(pid)
+        for i, layer in enumerate(policy.layers if policy is not None else []):
             order[layer.id] = min(order.get(layer.id, i), i)
     return order
 

@@ -42,11 +42,21 @@ def disease_mask_expr(prefixes: dict[str, tuple[str, ...]], column: str = "diagn
     return mask
 
 
+# per prefixes object (kept with its masks, so its id is not reused while they live):
+# the expression, and the mask of each diagnosis met so far
+_ONLINE: dict[int, tuple[dict[str, tuple[str, ...]], pl.Expr, dict[str | None, int]]] = {}
+
+
 def disease_mask(prefixes: dict[str, tuple[str, ...]], diagnosis: str | None) -> int:
-    """The same rule for one diagnosis (online)."""
-    code = (diagnosis or "").upper().replace(".", "")
-    return sum(
-        1 << i
-        for i, group in enumerate(prefixes.values())
-        if any(code.startswith(p) for p in group)
-    )
+    """The same rule for one diagnosis (online): :func:`disease_mask_expr` on a one-row
+    frame, once per distinct diagnosis (a millisecond), then remembered (well under a
+    microsecond), so there is one definition of the match."""
+    held = _ONLINE.get(id(prefixes))
+    if held is None or held[0] is not prefixes:
+        held = _ONLINE[id(prefixes)] = (prefixes, disease_mask_expr(prefixes), {})
+    masks = held[2]
+    mask = masks.get(diagnosis)
+    if mask is None:
+        frame = pl.DataFrame({"diagnosis": [diagnosis]}, schema={"diagnosis": pl.String})
+        mask = masks[diagnosis] = int(frame.select(held[1]).item())
+    return mask

@@ -32,11 +32,10 @@ from safetynet.codes import PovertyStatus, RegionLevel, code
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot, current
+from safetynet.policy.in_force import PolicyChoiceError, policy_by_id, policy_in_force
 from safetynet.regions import descendants_select, region_path
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
 from safetynet.security.scope import within
-from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.policies import policy_by_id, policy_in_force
 from safetynet.store.models import Claim, Institution, Person, Region, Settlement, SettlementLayer
 from safetynet.store.models.ledger import EntryKind
 
@@ -272,9 +271,9 @@ def _layers(session: Session, region_code: str, year: int, month: int) -> pl.Dat
 def _layer_names(policy_ids: list[str]) -> dict[str, tuple[str, str]]:
     names: dict[str, tuple[str, str]] = {}
     for pid in policy_ids:
-        cp = policy_by_id(pid)
-        if cp is not None:
-            for layer in cp.policy.layers:
+        policy = policy_by_id(pid)
+        if policy is not None:
+            for layer in policy.layers:
                 names.setdefault(layer.id, (layer.name_en, layer.name_zh))
     return names
 
@@ -286,10 +285,10 @@ def _notice_layers(
     the layers of the policy in force, so the columns are those of every notice."""
     if layer_rows.is_empty():
         try:
-            cp = policy_in_force(region_code, start)
-        except SettlementError:
+            policy = policy_in_force(region_code, start)
+        except PolicyChoiceError:
             return []
-        return [NoticeLayer(la.id, la.name_en, la.name_zh) for la in cp.policy.layers]
+        return [NoticeLayer(la.id, la.name_en, la.name_zh) for la in policy.layers]
     order = (
         layer_rows.group_by("layer_id")
         .agg(pl.col("position").min().alias("first"))

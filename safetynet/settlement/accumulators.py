@@ -7,14 +7,18 @@ settled one after the other and no update is lost.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+import polars as pl
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import ClaimFacts, statuses_of
 from safetynet.engine.online import Accumulators, settle_one
+from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import Household, Person
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope, EntryKind, Settlement
 
@@ -34,6 +38,39 @@ _UPDATE = (
     .where(_A.c.id == bindparam("row_id"))
     .values(slots=bindparam("slots"), version=bindparam("version"), updated_at=func.now())
 )  # statements built once; run on the session's connection
+
+
+def new_row(
+    scope: Any, owner: Any, year: Any, policy_id: Any, slots: Any, version: Any
+) -> dict[str, Any]:
+    """The one definition of a new accumulator row: values for one row (online), or Polars
+    expressions for a frame of rows (the year batch's :func:`insert_year`)."""
+    return {"scope": scope, "owner_id": owner, "year": year, "policy_id": policy_id,
+            "slots": slots, "version": version}  # fmt: skip
+
+
+def insert_year(
+    conn: Connection, policy_id: str, persons: pl.DataFrame, households: pl.DataFrame
+) -> None:
+    """A year batch's accumulators as new rows (version 1): ``persons`` and ``households``
+    with their id, ``year`` and ``slots`` (the batch engine's final state)."""
+    rows = [
+        state.select(
+            **new_row(
+                pl.lit(scope.value),
+                pl.col(owner),
+                pl.col("year"),
+                pl.lit(policy_id),
+                pl.col("slots").arr.to_list(),
+                pl.lit(1),
+            )
+        )
+        for scope, owner, state in (
+            (AccumulatorScope.PERSON, "person_id", persons),
+            (AccumulatorScope.HOUSEHOLD, "household_id", households),
+        )
+    ]
+    bulk_insert(conn, _A, pl.concat(rows))  # type: ignore[arg-type]
 
 
 def lock_household(session: Session, household_id: int) -> None:
@@ -86,8 +123,7 @@ def _write(
     row = found.get(scope)
     conn = session.connection()
     if row is None:
-        conn.execute(_INSERT, {"scope": scope, "owner_id": owner, "year": year,
-                               "policy_id": policy_id, "slots": values, "version": 1})  # fmt: skip
+        conn.execute(_INSERT, new_row(scope, owner, year, policy_id, values, 1))
     else:
         conn.execute(_UPDATE, {"row_id": row[0], "slots": values, "version": row[2] + 1})
 
@@ -119,8 +155,7 @@ def write_rows(session: Session, changed: list[Change]) -> None:
     for scope, owner, year, policy_id, row, slots, count in changed:
         values = [int(v) for v in slots]
         if row is None:
-            inserts.append({"scope": scope, "owner_id": owner, "year": year,
-                            "policy_id": policy_id, "slots": values, "version": count})  # fmt: skip
+            inserts.append(new_row(scope, owner, year, policy_id, values, count))
         else:
             updates.append({"row_id": row[0], "slots": values, "version": row[2] + count})
     conn = session.connection()

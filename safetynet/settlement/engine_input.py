@@ -7,13 +7,16 @@ with their person and institution facts (:func:`recorded_claims`) and amounts fr
 lines (:func:`recorded_amounts`); the poverty statuses held and the age on the claim date
 (:func:`with_claim_facts`); the policy in force for each region and date
 (:func:`with_policies`); and, per policy, the disease groups of the diagnosis and the
-categorical columns (:func:`batch_input`). Online settlement computes the same facts on
-scalars for one claim (:mod:`safetynet.settlement.facts`).
+categorical columns (:func:`batch_input`). Online settlement computes the same facts for one
+claim (:mod:`safetynet.settlement.facts`) from the same definitions: age by
+:func:`whole_years`, the disease mask by the same expression on a one-row frame, the
+compliant amounts by ``engine.compliance.compliant_amounts``.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 import polars as pl
 from sqlalchemy import select
@@ -25,7 +28,7 @@ from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.programmes.fixed_fee import with_fixed_fees
 from safetynet.registry.status import status_masks_at
-from safetynet.settlement.policies import policy_in_force, prefixes_of
+from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 from safetynet.store.models import (
     CatalogItem,
     Claim,
@@ -36,6 +39,7 @@ from safetynet.store.models import (
 )
 
 AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+N = TypeVar("N", int, pl.Expr)
 
 
 def recorded_claims(
@@ -135,12 +139,26 @@ def with_amounts(claims: pl.DataFrame, amounts: pl.DataFrame) -> pl.DataFrame:
     return with_fixed_fees(joined).drop("fixed_fee_fen")
 
 
+def whole_years(born_year: N, born_day: N, on_year: N, on_day: N) -> N:
+    """Whole years from a birth to a date, a birthday on the date counting; each day given
+    as month × 100 + day. The one definition of age: :func:`age_on` calls it on integers,
+    :func:`age_expr` on Polars expressions."""
+    return on_year - born_year - (on_day < born_day)  # type: ignore[operator,no-any-return]
+
+
+def age_on(born: date, on: date) -> int:
+    """Whole years of age on a date (one claim at the window)."""
+    return whole_years(born.year, born.month * 100 + born.day, on.year, on.month * 100 + on.day)
+
+
 def age_expr(born: str, on: str) -> pl.Expr:
-    """Whole years of age on a date (a birthday on the date counts), vectorised."""
-    md = pl.col(on).dt.month().cast(pl.Int32) * 100 + pl.col(on).dt.day().cast(pl.Int32)
-    bmd = pl.col(born).dt.month().cast(pl.Int32) * 100 + pl.col(born).dt.day().cast(pl.Int32)
-    years = pl.col(on).dt.year().cast(pl.Int32) - pl.col(born).dt.year().cast(pl.Int32)
-    return (years - (md < bmd).cast(pl.Int32)).cast(pl.Int32)
+    """Whole years of age on a date, vectorised (:func:`whole_years` on columns)."""
+
+    def parts(col: str) -> tuple[pl.Expr, pl.Expr]:
+        d = pl.col(col).dt
+        return d.year().cast(pl.Int32), d.month().cast(pl.Int32) * 100 + d.day().cast(pl.Int32)
+
+    return whole_years(*parts(born), *parts(on)).cast(pl.Int32)
 
 
 def with_claim_facts(claims: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
@@ -161,7 +179,7 @@ def with_policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Compile
     compiled: dict[str, CompiledPolicy] = {}
     ids = []
     for region, day in keys.iter_rows():  # one per (village, day): a few hundred thousand
-        cp = policy_in_force(region, day)
+        cp = compiled_in_force(region, day)
         compiled[cp.policy.id] = cp
         ids.append(cp.policy.id)
     keyed = keys.with_columns(pl.Series("policy_id", ids, pl.String))

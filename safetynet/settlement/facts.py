@@ -23,8 +23,9 @@ from safetynet.money import to_fen
 from safetynet.policy.diseases import disease_mask
 from safetynet.programmes.fixed_fee import adjust_claim
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
+from safetynet.settlement.compiled import compiled_in_force, prefixes_of
+from safetynet.settlement.engine_input import age_on
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.policies import policy_in_force, prefixes_of
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Institution, Person
 
@@ -77,10 +78,6 @@ class ResolvedClaim:
     facts: ClaimFacts
     lines: dict[str, np.ndarray]  # the bill's lines: amount, deducted, compliant, essential fen
     year: int
-
-
-def age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def checked_resident_id(resident_id: str) -> str:
@@ -177,7 +174,7 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
             f"{person.resident_id} is not enrolled for {sub.date.year}",
             field="date",
         )
-    cp = policy_in_force(person.region_code, sub.date)
+    cp = compiled_in_force(person.region_code, sub.date)
     lines = _priced_lines(snap, sub)
     total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
         kind=sub.kind.value, level=institution.level.value, diagnosis=sub.diagnosis,

@@ -41,6 +41,7 @@ from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement import hooks, ledger, snapshot
+from safetynet.settlement.compiled import compiled_in_force
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import (
     PersonFacts,
@@ -50,7 +51,6 @@ from safetynet.settlement.facts import (
     resolve,
 )
 from safetynet.settlement.ledger import Settled
-from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.snapshot import AccKey, Snapshot, persons_by_resident_id
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Claim, Person
@@ -407,7 +407,7 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
     claim = session.get(Claim, entry.claim_id)
     person = session.get(Person, entry.person_id)
     assert claim is not None and person is not None
-    cp = policy_in_force(person.region_code, entry.claim_date)
+    cp = compiled_in_force(person.region_code, entry.claim_date)
     layers_by_id = {layer.id: layer for layer in cp.policy.layers}
     rows = session.scalars(
         select(SettlementLayer)
@@ -517,7 +517,7 @@ def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> S
     )
     person = session.get(Person, entry.person_id)
     assert person is not None
-    cp = policy_in_force(person.region_code, entry.claim_date)
+    cp = compiled_in_force(person.region_code, entry.claim_date)
     accs.rebuild(session, cp, entry.household_id, entry.year)
     session.flush()
     hooks.written(session, [reversal.id])

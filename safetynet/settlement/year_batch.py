@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.engine.batch import settle_batch_with_state
 from safetynet.registry.status import periods_frame
+from safetynet.settlement.accumulators import insert_year
 from safetynet.settlement.engine_input import (
     batch_input,
     recorded_amounts,
@@ -29,10 +30,8 @@ from safetynet.settlement.engine_input import (
     with_policies,
 )
 from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
-from safetynet.store.bulk import bulk_insert
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
-    Accumulator,
     Settlement,
 )
 
@@ -93,27 +92,7 @@ def _settle_part(
     if progress:
         progress("ledger", 0, entries.height)
     write_frames(conn, entries, layer_frame(settled, cp))
-    accs = pl.concat(
-        [
-            state.persons.select(
-                pl.lit("person").alias("scope"),
-                pl.col("person_id").alias("owner_id"),
-                "year",
-                "slots",
-            ),
-            state.households.select(
-                pl.lit("household").alias("scope"),
-                pl.col("household_id").alias("owner_id"),
-                "year",
-                "slots",
-            ),
-        ]
-    ).with_columns(
-        pl.lit(cp.policy.id).alias("policy_id"),
-        pl.col("slots").arr.to_list(),
-        pl.lit(1).alias("version"),
-    )
-    bulk_insert(conn, Accumulator.__table__, accs)  # type: ignore[arg-type]
+    insert_year(conn, cp.policy.id, state.persons, state.households)
     if progress:
         progress("ledger", entries.height, entries.height)
     result.settled += entries.height

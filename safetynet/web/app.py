@@ -27,7 +27,7 @@ import safetynet
 import safetynet.web.routes as routes_pkg
 from safetynet.config import Settings, get_settings
 from safetynet.indicators.warm import warm
-from safetynet.settlement.policies import warm_up
+from safetynet.settlement.compiled import warm_up
 from safetynet.store.db import engine_for
 from safetynet.web import error_handlers
 from safetynet.web.csp import ContentSecurityPolicy

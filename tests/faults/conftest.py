@@ -19,8 +19,9 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.benchmarks.api_load import prepare, start_server
 from safetynet.engine.online import Accumulators, settle_one
+from safetynet.policy.in_force import policy_by_id
 from safetynet.settlement.accumulators import facts_of
-from safetynet.settlement.policies import policy_by_id
+from safetynet.settlement.compiled import compiled
 from safetynet.store.db import make_engine, session_scope
 from safetynet.store.models import Claim, ClaimItem, Settlement, SettlementLayer
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope
@@ -158,10 +159,10 @@ def check_ledger(engine: Engine, acknowledged: dict[str, int]) -> None:
             s.scalars(select(AuditEvent.target_id).where(AuditEvent.action == "settle")).all()
         )
         for e in online:
-            cp = policy_by_id(e.policy_id)
-            assert cp is not None
+            policy = policy_by_id(e.policy_id)
+            assert policy is not None
             assert lines.get(e.claim_id) == 3, f"entry {e.id}: its claim's lines"
-            assert layers.get(e.id) == len(cp.policy.layers), f"entry {e.id}: its layers"
+            assert layers.get(e.id) == len(policy.layers), f"entry {e.id}: its layers"
             assert str(e.id) in audited, f"entry {e.id}: its audit entry"
         claims = set(s.scalars(select(Claim.id)).all())
         assert claims == {e.claim_id for e in entries}, "a claim without its ledger entry"
@@ -172,8 +173,9 @@ def _check_accumulators(s: Any, entries: Any) -> None:
     replayed: dict[tuple[AccumulatorScope, int, int, str], list[int]] = {}
     state: dict[tuple[int, int, str], tuple[dict[int, Any], Any]] = {}
     for e in entries:  # ledger order, the order they were settled in
-        cp = policy_by_id(e.policy_id)
-        assert cp is not None
+        policy = policy_by_id(e.policy_id)
+        assert policy is not None
+        cp = compiled(policy)
         empty = Accumulators.empty(cp)
         persons, household = state.get((e.household_id, e.year, e.policy_id), ({}, None))
         acc = Accumulators(

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, event
 
+from safetynet.policy.in_force import policy_by_id
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.reports.notice import NoticeError, parse_month, public_notice
-from safetynet.settlement.policies import policy_by_id
 from safetynet.store.db import session_scope
 from safetynet.store.models import Person, Settlement
 from safetynet.store.models.ledger import EntryKind
@@ -96,10 +96,10 @@ def test_layer_columns_are_the_policy_layers_with_their_names(
     with session_scope(county_engine) as s:
         notice = public_notice(s, regions["county"], year, month)
     assert notice.layers
-    cp = policy_by_id("anhui-poor-2017")
-    assert cp is not None
-    names = {la.id: (la.name_en, la.name_zh) for la in cp.policy.layers}
-    assert [la.id for la in notice.layers] == [la.id for la in cp.policy.layers]
+    policy = policy_by_id("anhui-poor-2017")
+    assert policy is not None
+    names = {la.id: (la.name_en, la.name_zh) for la in policy.layers}
+    assert [la.id for la in notice.layers] == [la.id for la in policy.layers]
     for layer in notice.layers:
         assert (layer.name_en, layer.name_zh) == names[layer.id]
     paid = sum(notice.totals[la.column] for la in notice.layers)

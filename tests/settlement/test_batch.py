@@ -10,8 +10,8 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.settlement.accumulators import facts_of
+from safetynet.settlement.compiled import compiled_in_force
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.service import Order, SettlementView, submit, submit_many
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.db import session_scope
@@ -31,7 +31,7 @@ def _replay_matches(engine: Engine) -> list[int]:
     """Replay the ledger in its order from empty accumulators (settling one by one): every
     entry must pay what it paid and the stored accumulators must be where the replay ends.
     The entries' person ids, in ledger order."""
-    cp = policy_in_force("340421100201", date(2017, 1, 2))
+    cp = compiled_in_force("340421100201", date(2017, 1, 2))
     with session_scope(engine) as s:
         entries = s.scalars(select(Settlement).order_by(Settlement.id)).all()
         stored = {(a.scope.value, a.owner_id): a.slots for a in s.scalars(select(Accumulator))}

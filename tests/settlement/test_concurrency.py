@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.settlement.accumulators import facts_of
-from safetynet.settlement.policies import policy_in_force
+from safetynet.settlement.compiled import compiled_in_force
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import Accumulator, Settlement
@@ -32,7 +32,7 @@ def test_parallel_submissions_equal_one_by_one(db_engine: Engine, county: County
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(go, range(len(subs))))
 
-    cp = policy_in_force("340421100201", date(2017, 1, 2))
+    cp = compiled_in_force("340421100201", date(2017, 1, 2))
     with session_scope(db_engine) as s:
         entries = s.scalars(select(Settlement).order_by(Settlement.id)).all()
         stored = {(a.scope.value, a.owner_id): a.slots for a in s.scalars(select(Accumulator))}

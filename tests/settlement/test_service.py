@@ -9,8 +9,8 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.settlement.accumulators import facts_of
+from safetynet.settlement.compiled import compiled_in_force
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.service import preview, refund, submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import Accumulator, Claim, ClaimItem, Settlement, SettlementLayer
@@ -116,7 +116,7 @@ def test_accumulators_carry_over_and_refund_rebuilds_them(
         first = submit(s, big, user="clerk")
     with session_scope(db_engine, write_lock=True) as s:
         second = submit(s, inpatient(county.ordinary_id, date(2017, 5, 1)), user="clerk")
-    cp = policy_in_force("340421100201", date(2017, 5, 1))
+    cp = compiled_in_force("340421100201", date(2017, 5, 1))
     with session_scope(db_engine) as s:
         second_entry = s.get(Settlement, second.settlement_id)
         assert second_entry is not None

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from safetynet.engine.online import Accumulators, settle_one
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement.accumulators import facts_of
-from safetynet.settlement.policies import policy_in_force
+from safetynet.settlement.compiled import compiled_in_force
 from safetynet.store.db import session_scope
 from safetynet.store.models import Person, Settlement
 from safetynet.synth.demo import DEMO_PASSWORD
@@ -51,7 +51,7 @@ def test_fifty_simultaneous_submissions_equal_one_by_one(app, web_engine, hospit
             .limit(1)
         )
         assert person is not None
-        cp = policy_in_force(person.region_code, date(2017, 6, 1))
+        cp = compiled_in_force(person.region_code, date(2017, 6, 1))
         start = accs.load(s, cp, person.id, person.household_id, 2017)
         last_id = s.scalar(select(Settlement.id).order_by(Settlement.id.desc()).limit(1)) or 0
     token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()

@@ -17,13 +17,12 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import safetynet
+from safetynet.policy.in_force import PolicyChoiceError, policy_in_force
 from safetynet.registry.masking import masked_identity
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import service
-from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.policies import policy_in_force
 from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
@@ -126,8 +125,8 @@ def api_coverage(
         select(Enrollment).where(Enrollment.person_id == p.id, Enrollment.year == on.year)
     )
     try:
-        policy_id: str | None = policy_in_force(p.region_code, on).policy.id
-    except SettlementError:
+        policy_id: str | None = policy_in_force(p.region_code, on).id
+    except PolicyChoiceError:
         policy_id = None
     return {
         "resident_id": p.resident_id,

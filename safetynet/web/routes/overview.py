@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from safetynet.policy.in_force import policy_by_id
 from safetynet.reports.overview import overview
 from safetynet.reports.overview_tables import overview_tables
 from safetynet.security.roles import Permission, allows
-from safetynet.settlement.policies import policy_by_id
 from safetynet.store.models import Region, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.db import get_db
@@ -38,9 +38,9 @@ def layer_names(db: Session, year: int | None) -> dict[str, tuple[str, str]]:
         else db.scalars(select(Settlement.policy_id).distinct().where(Settlement.year == year))
     )
     for pid in policies:
-        cp = policy_by_id(pid)
-        if cp is not None:
-            for layer in cp.policy.layers:
+        policy = policy_by_id(pid)
+        if policy is not None:
+            for layer in policy.layers:
                 names.setdefault(layer.id, (layer.name_en, layer.name_zh))
     return names
 

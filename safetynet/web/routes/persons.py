@@ -15,12 +15,13 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from safetynet.exports.table import Table, display
+from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import pool_name
 from safetynet.registry.lookup import describe, find_persons, person_record
 from safetynet.reports.person_tables import claims_table, persons_table
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
-from safetynet.settlement.policies import policy_by_id
+from safetynet.settlement.compiled import compiled
 from safetynet.store.models import Person
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region
@@ -38,9 +39,10 @@ def accumulator_tables(db: Session, person: Person, keys: list[tuple[int, str, s
     """Per (year, policy): the pools and their running amounts, person and household."""
     out = []
     for year, policy_id in sorted({(y, p) for y, p, _ in keys}, reverse=True):
-        cp = policy_by_id(policy_id)
-        if cp is None:
+        policy = policy_by_id(policy_id)
+        if policy is None:
             continue
+        cp = compiled(policy)
         acc = accs.load(db, cp, person.id, person.household_id, year)
         names = {layer.id: (layer.name_en, layer.name_zh) for layer in cp.policy.layers}
         rows = []
@@ -57,8 +59,10 @@ def named_accumulator_tables(tables: list, locale: str) -> list:  # type: ignore
     by its name in the user's language, never by id."""
     out = []
     for year, policy_id, rows in tables:
-        cp = policy_by_id(policy_id)
-        title = cp.policy.title_zh if locale == "zh_Hans" else cp.policy.title_en
+        policy = policy_by_id(policy_id)
+        assert policy is not None  # accumulator_tables kept only known policies
+        cp = compiled(policy)
+        title = policy.title_zh if locale == "zh_Hans" else policy.title_en
         out.append((year, title, [(pool_name(cp, pool, locale), v) for pool, _, v in rows]))
     return out
 
