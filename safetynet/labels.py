@@ -73,6 +73,8 @@ AUDIT_ACTION = {
     "refund": N_("refunded"),
     "login": N_("logged in"),
     "login_failed": N_("failed login"),
+    "login_throttled": N_("login refused: too many attempts"),
+    "record": N_("recorded"),
     "logout": N_("logged out"),
     "create": N_("created"),
     "update": N_("changed"),
@@ -125,6 +127,13 @@ AUDIT_TARGET = {
     "sanction_case": N_("sanction case"),
     "suspension": N_("suspension"),
     "review_export": N_("review export"),
+    "design": N_("policy design"),
+    "doctor_contract": N_("family-doctor contract"),
+    "follow_up": N_("follow-up"),
+    "fund_statements": N_("fund statements"),
+    "funds": N_("fund accounts"),
+    "supervision_scorecard": N_("supervision scorecard"),
+    "worklist": N_("worklist"),
 }
 
 

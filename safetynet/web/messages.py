@@ -75,6 +75,26 @@ CODES = {
         "The institution's department %(department)s is suspended until %(until)s "
         "(Decree No. 735, article %(article)s): %(reason)s"
     ),
+    "amount_invalid": N_("%(field)s is not an amount in yuan."),
+    "case_unknown": N_("There is no such review case in your scope."),
+    "contract_unknown": N_("There is no such family-doctor contract in your region."),
+    "coverage_unknown": N_("There is no such coverage in your region."),
+    "credentials_malformed": N_("The login credentials are malformed."),
+    "credentials_wrong": N_("Wrong username or password."),
+    "date_invalid": N_("Write the date as YYYY-MM-DD."),
+    "date_out_of_range": N_("The date is outside what the scheme covers."),
+    "format_not_supported": N_("This format is not offered here."),
+    "format_unknown": N_("This format is not offered here."),
+    "indicator_query": N_("The indicator query is not valid (%(field)s)."),
+    "line_unknown": N_("There is no such claim line in your scope."),
+    "month_unknown": N_("The month must be between 1 and 12."),
+    "no_data": N_("There are no figures for this year yet."),
+    "no_reform": N_("The search has no such reform."),
+    "no_result": N_("The search has no result yet."),
+    "no_search": N_("There is no such search (searches are kept until a restart)."),
+    "sampled_unknown": N_("There is no such sampled claim in this spot check."),
+    "spot_check_unknown": N_("There is no such spot check in your region."),
+    "warning_unknown": N_("There is no such warning in your region."),
 }
 
 # what a refusal's message carries besides the code (a suspension's end, article, reason)

@@ -13,11 +13,11 @@ from safetynet.settlement import service
 from safetynet.store.models import Settlement
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.ids import MAX_ID
 from safetynet.web.slip_data import slip_of
 from safetynet.web.slip_pdf import slip_pdf
 from safetynet.web.templating import locale_of
 
-MAX_ID = 2**31 - 1  # ids are INTEGER columns (32-bit in PostgreSQL); anything above is unknown
 SettlementId = Annotated[int, Path(ge=1, le=MAX_ID, description="settlement (ledger entry) id")]
 
 

@@ -56,7 +56,9 @@ def test_from_the_window_to_the_closed_case(  # type: ignore[no-untyped-def]
     page.fill("input[name=diagnosis]", "J06.9")
     page.fill("input[name=item_code] >> nth=0", "D0003")
     page.fill("input[name=item_quantity] >> nth=0", "2")
-    page.fill("input[name=item_amount] >> nth=0", "36.00")
+    # 30,000 yuan of an essential drug: whatever the household paid before (the year's
+    # batch may have warned every household already over a line), this crosses one
+    page.fill("input[name=item_amount] >> nth=0", "30000.00")
     page.click("#preview")
     page.wait_for_selector("#preview-result")
     page.click("#confirm")

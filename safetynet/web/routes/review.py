@@ -34,6 +34,7 @@ from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
 from safetynet.web.security import require
 from safetynet.web.templating import gettext_for, locale_of, render
 
@@ -123,7 +124,7 @@ def _case_page(request: Request, db: Session, user: User, case: ReviewCase,
 @router.get("/review/cases/{case_id}", include_in_schema=False)
 def case_page(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -149,8 +150,8 @@ def _act(request: Request, db: Session, user: User, case_id: int, act) -> Respon
 @router.post("/review/cases/{case_id}/lines/{line_id}", include_in_schema=False)
 def decide(
     request: Request,
-    case_id: int,
-    line_id: int,
+    case_id: RowId,
+    line_id: RowId,
     decision: str = Form(...),
     version: int = Form(...),
     deduct: str = Form(""),
@@ -178,7 +179,7 @@ def decide(
 @router.post("/review/cases/{case_id}/{step}", include_in_schema=False)
 def case_step(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     step: str,
     note: str = Form(""),
     reviewer: str = Form(""),
@@ -212,7 +213,7 @@ def case_step(
 @router.get("/review/cases/{case_id}/daily-bill", include_in_schema=False)
 def daily_bill_page(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -228,7 +229,7 @@ def daily_bill_page(
 @router.get("/review/cases/{case_id}/daily-bill.pdf", include_in_schema=False)
 def daily_bill_pdf(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -26,6 +26,7 @@ from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
 from safetynet.web.security import require
 
 router = APIRouter(prefix="/api/review", tags=["review"])
@@ -85,7 +86,7 @@ def list_cases(
 @router.get("/cases/{case_id}")
 def read_case(
     request: Request,
-    case_id: int,
+    case_id: RowId,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
@@ -109,7 +110,7 @@ class Decision(BaseModel):
 @router.post("/lines/{line_id}")
 def decide_line(
     request: Request,
-    line_id: int,
+    line_id: RowId,
     body: Decision,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),

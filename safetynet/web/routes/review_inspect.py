@@ -28,6 +28,7 @@ from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
 from safetynet.web.routes.review import day_of, fen_of
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
@@ -86,7 +87,7 @@ def draw(
 
 @router.get("/review/spot-checks/{spot_check_id}", include_in_schema=False)
 def spot_check_page(
-    request: Request, spot_check_id: int, user: User = Depends(INSPECT),
+    request: Request, spot_check_id: RowId, user: User = Depends(INSPECT),
     db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check = check_in_region(db, user, spot_check_id)
@@ -106,7 +107,7 @@ def spot_check_page(
 
 @router.post("/review/spot-checks/{spot_check_id}/findings/{sampled_id}", include_in_schema=False)
 def finding(
-    request: Request, spot_check_id: int, sampled_id: int, found: str = Form(...),
+    request: Request, spot_check_id: RowId, sampled_id: RowId, found: str = Form(...),
     csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
@@ -122,7 +123,7 @@ def finding(
 
 @router.post("/review/spot-checks/{spot_check_id}/book", include_in_schema=False)
 def book(
-    request: Request, spot_check_id: int, csrf_token: str = Form(""),
+    request: Request, spot_check_id: RowId, csrf_token: str = Form(""),
     user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
@@ -173,7 +174,7 @@ def open_sanction(
 
 @router.post("/review/sanctions/{case_id}/recover", include_in_schema=False)
 def recover(
-    request: Request, case_id: int, amount: str = Form(...), on: str = Form(""),
+    request: Request, case_id: RowId, amount: str = Form(...), on: str = Form(""),
     csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)

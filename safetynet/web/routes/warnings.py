@@ -31,6 +31,7 @@ from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
@@ -77,7 +78,7 @@ def warnings_page(
 @router.get("/warnings/{warning_id}", include_in_schema=False)
 def warning_page(
     request: Request,
-    warning_id: int,
+    warning_id: RowId,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -101,7 +102,7 @@ def warning_page(
 @router.post("/warnings/{warning_id}/step", include_in_schema=False)
 def warning_step(
     request: Request,
-    warning_id: int,
+    warning_id: RowId,
     step: str = Form(...),
     on: str = Form(...),
     measure: str = Form(""),
@@ -131,7 +132,7 @@ def warning_step(
 @router.get("/warnings/{warning_id}/packet.{ext}", include_in_schema=False)
 def warning_packet(
     request: Request,
-    warning_id: int,
+    warning_id: RowId,
     ext: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),

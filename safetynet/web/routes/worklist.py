@@ -21,6 +21,7 @@ from safetynet.web.auditing import client_of, record_read
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
 from safetynet.web.security import require
 from safetynet.web.templating import render
 
@@ -67,7 +68,7 @@ def worklist_page(
 @router.get("/worklist/{contract_id}", include_in_schema=False)
 def contract_page(
     request: Request,
-    contract_id: int,
+    contract_id: RowId,
     on: str | None = None,
     user: User = Depends(require(Permission.FAMILY_DOCTOR)),
     db: Session = Depends(get_db),
@@ -87,7 +88,7 @@ def contract_page(
 @router.post("/worklist/{contract_id}/record", include_in_schema=False)
 def record_page(
     request: Request,
-    contract_id: int,
+    contract_id: RowId,
     kind: str = Form(...),
     done_on: str = Form(...),
     systolic: str = Form(""),
