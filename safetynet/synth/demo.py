@@ -20,6 +20,7 @@ from safetynet.settlement.year_batch import settle_year
 from safetynet.store.bulk import refresh_statistics
 from safetynet.store.migrate import upgrade_to_head
 from safetynet.store.models import Institution, Person, User
+from safetynet.store.models.programmes import DoctorContract
 from safetynet.store.models.security import Role
 from safetynet.synth.county import DEFAULT_COUNTY, generate
 from safetynet.synth.load import load_county
@@ -44,7 +45,7 @@ DEMO_USERS = (
     DemoUser("office", Role.REVIEWER, "县医院医保办"),  # the hospital's medical-insurance office
     DemoUser("analyst", Role.ANALYST, "政策分析"),
     DemoUser("auditor", Role.AUDITOR, "审计"),
-    DemoUser("doctor", Role.VILLAGE_DOCTOR, "村医"),  # works in the first village
+    DemoUser("doctor", Role.VILLAGE_DOCTOR, "村医"),  # the first village with contracts
 )
 
 
@@ -65,7 +66,16 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
             .where(Institution.level == InstitutionLevel.COUNTY, Institution.in_county)
             .order_by(Institution.code)
         )
-        village = session.scalar(select(func.min(Person.region_code))) or county
+        # the village doctor works in the first village with family-doctor contracts
+        village = (
+            session.scalar(
+                select(func.min(Person.region_code)).join(
+                    DoctorContract, DoctorContract.person_id == Person.id
+                )
+            )
+            or session.scalar(select(func.min(Person.region_code)))
+            or county
+        )
         for u in DEMO_USERS:
             if session.scalar(select(User.id).where(User.username == u.username)):
                 continue

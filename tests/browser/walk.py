@@ -207,7 +207,9 @@ def sample(engine: Engine) -> Sample:
             .join(Person, Person.id == DoctorContract.person_id)
             .where(Person.region_code == doctor)
         )
-        return Sample(row[1], row[2], row[0], str(township), row[3], "2017-12", contract or 0)
+        return Sample(
+            row[1], row[2], row[0], str(township), row[3], "2017-12", contract=contract or 0
+        )
 
 
 def post_funds(engine: Engine) -> None:
