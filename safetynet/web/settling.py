@@ -12,6 +12,7 @@ read session: the password hash is slow, and the writer never waits for it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import time
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from safetynet.settlement.facts import PersonFacts, checked_resident_id
 from safetynet.settlement.service import Order, SettlementView
 from safetynet.settlement.snapshot import persons_by_resident_id
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.models import Settlement
 from safetynet.web.access import check_submission
 from safetynet.web.auditing import client_of
 from safetynet.web.db import app_write_session
@@ -37,6 +39,17 @@ from safetynet.web.security import UserView, authorize, authorize_remembered, re
 from safetynet.web.writer import Outcome, Writer
 
 Refusal = (WebError, SettlementError, LoginRequired)
+KEY_LENGTH: int = Settlement.__table__.c.client_key.type.length  # type: ignore[attr-defined]
+
+
+def stored_key(channel: str, username: str, key: str) -> str:
+    """The ledger's idempotency key of a client's key: scoped by channel and user, as typed
+    when it fits the column, else the channel and a SHA-256 of the whole (a 64-character key
+    of a 64-character username is 134 characters)."""
+    scoped = f"{channel}-{username}-{key}"
+    if len(scoped) <= KEY_LENGTH:
+        return scoped
+    return f"{channel}-h-{hashlib.sha256(scoped.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True)
@@ -187,7 +200,7 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
             try:
                 user = _user(job, db, seen)
                 key = job.idempotency_key
-                client_key = f"{job.channel}-{user.username}-{key}" if key else None
+                client_key = stored_key(job.channel, user.username, key) if key else None
                 known = found.get(numbers[i]) if numbers[i] else None
                 person = check_submission(db, user, job.sub, known)
             except Refusal as exc:
