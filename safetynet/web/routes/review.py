@@ -210,6 +210,14 @@ def case_step(
     return _act(request, db, user, case_id, act)
 
 
+def _case_and_claim(db: Session, user: User, case_id: int) -> tuple[ReviewCase, Claim]:
+    """A case in the user's scope and its claim (the daily bill's page and PDF)."""
+    case = case_for(db, user, case_id)
+    claim = db.get(Claim, case.claim_id)
+    assert claim is not None
+    return case, claim
+
+
 @router.get("/review/cases/{case_id}/daily-bill", include_in_schema=False)
 def daily_bill_page(
     request: Request,
@@ -218,9 +226,7 @@ def daily_bill_page(
     db: Session = Depends(get_db),
 ) -> Response:
     """The daily bill (一日清单) of the case's claim: each day's items and total."""
-    case = case_for(db, user, case_id)
-    claim = db.get(Claim, case.claim_id)
-    assert claim is not None
+    case, claim = _case_and_claim(db, user, case_id)
     days = queue.daily_bill(db, claim)
     record_read(request, db, user, target="daily_bill", target_id=claim.claim_no)
     return render(request, "review_daily_bill.html", {"c": case, "claim": claim, "days": days})
@@ -233,9 +239,7 @@ def daily_bill_pdf(
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> Response:
-    case = case_for(db, user, case_id)
-    claim = db.get(Claim, case.claim_id)
-    assert claim is not None
+    _case, claim = _case_and_claim(db, user, case_id)
     _ = gettext_for(request)
     table = daily_bill_table(queue.daily_bill(db, claim), locale_of(request))
     period = f"{claim.claim_no} · {claim.institution_code} · {claim.start_date} – {claim.end_date}"
