@@ -90,6 +90,7 @@ AUDIT_ACTION = {
     "reassistance.draft": N_("re-assistance round computed"),
     "reassistance.approve": N_("re-assistance round approved"),
     "reassistance.pay": N_("re-assistance round paid"),
+    "reassistance.cancel": N_("re-assistance round cancelled"),
     "review.open": N_("review cases opened"),
     "review.self_check": N_("self-checked a claim"),
     "review.assign": N_("assigned a review case"),

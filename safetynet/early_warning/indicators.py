@@ -13,15 +13,23 @@ from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.early_warning.evaluate import _claims
 from safetynet.early_warning.load import load_ledger
+from safetynet.early_warning.reassist import window_paid
 from safetynet.early_warning.rules import PoorPromise, RuleSet
 from safetynet.engine.facts import status_mask
 from safetynet.security.scope import within
-from safetynet.store.models import EarlyWarning, Person, WarningEvent
+from safetynet.store.models import (
+    EarlyWarning,
+    Household,
+    Person,
+    ReassistancePayment,
+    ReassistanceRound,
+    WarningEvent,
+)
 
 # figure id -> what it is also given for (None: one figure); each has one written
 # definition in the ``early_warning`` section of safetynet/indicators/definitions.yaml
@@ -53,11 +61,14 @@ def compute(
     events: pl.DataFrame,
     ledger: pl.DataFrame,
     members: pl.DataFrame,
+    rounds_fen: int = 0,
+    *,
     today: date,
 ) -> dict[str, Figure | list[Figure]]:
     """The figures. ``warnings``: id, person_id, household_id, state, detected_on,
     verify_due_on; ``events``: warning_id, step, done_on, amount_fen; ``members``:
-    household_id, person_id."""
+    household_id, person_id; ``rounds_fen``: what paid re-assistance rounds of the year paid
+    the region's households."""
     live = warnings.filter(~pl.col("state").is_in(["closed", "dismissed"]))
     named = live.filter(pl.col("person_id").is_not_null()).select("person_id")
     households = live.filter(pl.col("person_id").is_null()).select("household_id").unique()
@@ -85,9 +96,9 @@ def compute(
         .join(warnings.select("id", "detected_on"), left_on="warning_id", right_on="id")
         .select((pl.col("first") - pl.col("detected_on")).dt.total_days().alias("days"))
     )
-    measured = events.filter(pl.col("step") == "measure:re_assistance")["amount_fen"].sum()
-    cascade = int(ledger["reassisted_fen"].sum()) if "reassisted_fen" in ledger.columns else 0
-    paid = int(measured or 0) + cascade
+    # paid at the window (the settlement layer) and by rounds, from the same pot; a
+    # re-assistance measure's amount records a payment already counted in one of them
+    paid = window_paid(ledger) + rounds_fen
     budget = rules.re_assistance.budget if rules.re_assistance else None
     out: dict[str, Figure | list[Figure]] = {
         "monitored_persons": Figure("monitored_persons", monitored.n_unique()),
@@ -139,8 +150,25 @@ def compute(
     return out
 
 
-def load(session: Session, year: int, region_code: str | None = None) -> tuple[pl.DataFrame, ...]:
-    """(warnings, events, ledger, members) of the region's year."""
+def rounds_paid(session: Session, year: int, region_code: str | None = None) -> int:
+    """What the paid re-assistance rounds of ``year`` paid the region's households (fen)."""
+    P, R = ReassistancePayment, ReassistanceRound
+    q = (
+        select(func.coalesce(func.sum(P.amount_fen), 0))
+        .join(R, R.id == P.round_id)
+        .where(R.year == year, R.state == "paid")
+    )
+    if region_code:
+        q = q.join(Household, Household.id == P.household_id).where(
+            within(Household.region_code, region_code)
+        )
+    return int(session.scalar(q) or 0)
+
+
+def load(
+    session: Session, year: int, region_code: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, int]:
+    """(warnings, events, ledger, members, paid by rounds) of the region's year."""
     W, E = EarlyWarning, WarningEvent
     scope = within(W.region_code, region_code) if region_code else W.year == year
     warnings = pl.DataFrame(
@@ -170,4 +198,4 @@ def load(session: Session, year: int, region_code: str | None = None) -> tuple[p
         orient="row",
     )  # fmt: skip
     ledger = load_ledger(session.connection(), year, region_code)
-    return warnings, events, ledger, members
+    return warnings, events, ledger, members, rounds_paid(session, year, region_code)

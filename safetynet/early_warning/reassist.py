@@ -1,13 +1,19 @@
 """A re-assistance round (大病医疗再救助): what each household is owed, within the budget.
 
-Per person, from the year's ledger: the compliant self-pay (as :mod:`evaluate` defines it)
-before re-assistance (``reassisted_fen``, what the cascade already paid as re-assistance, is
-added back), the excess above the line, ``ratio`` of it rounded half up to the fen, less what
-was already paid. Households are owed their members' sum. When the round's total is above the
-budget every household gets the same share ``budget ÷ total``, by the one definition of
+A person's entitlement of the year is computed once, from the rule: the compliant
+self-pay (as :mod:`evaluate` defines it) before re-assistance (``reassisted_fen``, what the
+``re_assistance`` settlement layer already paid at the window, is added back), the excess
+above the line, ``ratio`` of it rounded half up to the fen. What the layer paid at the
+window counts as paid on account: a household is owed ``max(0, its members' entitlements −
+what the layer paid its members that year)``. So a county may pay re-assistance at the
+window, by rounds, or both, and never pays it twice.
+
+The round's pot is the budget less what the layer already paid from it that year (the
+same pot: the funds file charges the layer to the re-assistance fund). When what is owed is
+above the pot every household gets the same share ``pot ÷ owed``, by the one definition of
 pro-rata scaling (:func:`safetynet.funds.prorata.scale`: floored to the fen, the fen left
 over one each to the largest remainders, ties by household id), so the round adds up to the
-budget exactly. Each household's row carries the figures that explain its amount.
+pot exactly. Each household's row carries the figures that explain its amount.
 """
 
 from __future__ import annotations
@@ -23,41 +29,55 @@ ROUND_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "persons": pl.Int64,  # members above the line
     "self_pay_fen": pl.Int64,  # their compliant self-pay before re-assistance
     "excess_fen": pl.Int64,  # above the line, summed over those members
-    "owed_fen": pl.Int64,  # ratio × excess per person, less re-assistance already paid
-    "scale_bp": pl.Int64,  # budget ÷ total owed in basis points (10000 when not short)
+    "entitlement_fen": pl.Int64,  # ratio × excess per person, summed
+    "window_fen": pl.Int64,  # what the settlement layer paid the members at the window
+    "owed_fen": pl.Int64,  # max(0, entitlement − paid at the window)
+    "scale_bp": pl.Int64,  # pot ÷ total owed in basis points (10000 when not short)
     "amount_fen": pl.Int64,  # what the round pays
 }
 
 
-def owed_per_person(rule: ReAssistance, ledger: pl.DataFrame) -> pl.DataFrame:
-    """Persons above the line: self-pay before re-assistance, excess and owed (fen)."""
+def window_paid(ledger: pl.DataFrame) -> int:
+    """What the re-assistance settlement layer paid at the window over ``ledger`` (fen, net
+    of refunds)."""
+    return int(ledger["reassisted_fen"].sum() or 0) if "reassisted_fen" in ledger.columns else 0
+
+
+def per_person(rule: ReAssistance, ledger: pl.DataFrame) -> pl.DataFrame:
+    """Persons above the line or paid at the window: self-pay before re-assistance,
+    excess, entitlement and what the layer paid them (fen)."""
     claims = _claims(ledger.lazy())
-    paid = (
-        ledger.lazy().group_by("person_id").agg(pl.col("reassisted_fen").sum())
-        if "reassisted_fen" in ledger.columns
-        else None
-    )
-    per = claims.group_by("person_id", "household_id").agg(pl.col("self_pay_fen").sum())
-    if paid is not None:
-        per = per.join(paid, on="person_id", how="left")
-    else:
-        per = per.with_columns(pl.lit(0, pl.Int64).alias("reassisted_fen"))
-    per = per.with_columns(
-        (pl.col("self_pay_fen") + pl.col("reassisted_fen").fill_null(0)).alias("before_fen")
-    ).with_columns((pl.col("before_fen") - rule.line).alias("excess_fen"))
-    return (
-        per.filter(pl.col("excess_fen") > 0)
-        .with_columns(
-            (
-                (pl.col("excess_fen") * rule.ratio + 5_000) // 10_000
-                - pl.col("reassisted_fen").fill_null(0)
-            )
-            .clip(lower_bound=0)
-            .alias("owed_fen")
+    if "reassisted_fen" in ledger.columns:
+        paid = (
+            ledger.lazy()
+            .group_by("person_id", "household_id")
+            .agg(pl.col("reassisted_fen").sum().alias("window_fen"))
         )
+    else:
+        paid = pl.LazyFrame(
+            schema={"person_id": pl.Int64, "household_id": pl.Int64, "window_fen": pl.Int64}
+        )
+    per = (
+        claims.group_by("person_id", "household_id")
+        .agg(pl.col("self_pay_fen").sum())
+        .join(paid, on=["person_id", "household_id"], how="full", coalesce=True)
+        .with_columns(pl.col("self_pay_fen", "window_fen").fill_null(0))
+        .with_columns((pl.col("self_pay_fen") + pl.col("window_fen")).alias("before_fen"))
+        .with_columns((pl.col("before_fen") - rule.line).clip(lower_bound=0).alias("excess_fen"))
+        .with_columns(
+            ((pl.col("excess_fen") * rule.ratio + 5_000) // 10_000).alias("entitlement_fen")
+        )
+    )
+    return (
+        per.filter((pl.col("excess_fen") > 0) | (pl.col("window_fen") != 0))
         .sort("person_id")
         .collect()
     )
+
+
+def round_pot(budget_fen: int, ledger: pl.DataFrame) -> int:
+    """What a round may pay: the budget less what the layer paid from it at the window."""
+    return max(0, budget_fen - window_paid(ledger))
 
 
 def compute_round(
@@ -65,16 +85,19 @@ def compute_round(
 ) -> pl.DataFrame:
     """Each household's amount in a round (``budget_fen`` defaults to the rule's budget)."""
     budget = rule.budget if budget_fen is None else budget_fen
-    persons = owed_per_person(rule, ledger)
+    persons = per_person(rule, ledger)
     households = (
         persons.group_by("household_id")
         .agg(
-            pl.len().cast(pl.Int64).alias("persons"),
-            pl.col("before_fen").sum().alias("self_pay_fen"),
-            pl.col("excess_fen", "owed_fen").sum(),
+            (pl.col("excess_fen") > 0).sum().cast(pl.Int64).alias("persons"),
+            pl.col("before_fen").filter(pl.col("excess_fen") > 0).sum().alias("self_pay_fen"),
+            pl.col("excess_fen", "entitlement_fen", "window_fen").sum(),
+        )
+        .with_columns(
+            (pl.col("entitlement_fen") - pl.col("window_fen")).clip(lower_bound=0).alias("owed_fen")
         )
         .filter(pl.col("owed_fen") > 0)
         .sort("household_id")
     )
-    out = scale(households, budget, owed="owed_fen", key="household_id")
+    out = scale(households, round_pot(budget, ledger), owed="owed_fen", key="household_id")
     return out.select([pl.col(c).cast(t) for c, t in ROUND_SCHEMA.items()])

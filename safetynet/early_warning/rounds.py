@@ -1,21 +1,25 @@
 """Re-assistance rounds kept in the database: computed as a draft with each household's
-explained amount, approved by a second person, then marked paid; every change audited.
+explained amount (entitlement, paid at the window, owed, scale, paid), approved by a second
+person, then paid — posted to the re-assistance fund's journal in the same transaction —
+or cancelled; every change audited.
 
-A year and region have at most one round that is not a draft left behind: a new draft is
-refused while an approved or paid round of the year exists for the region, and approving
-one discards the region's other drafts of the year.
+A year and region have at most one live round besides drafts: a new draft is refused while
+an approved or paid round of the year exists for the region, and approving one discards the
+region's other drafts of the year. An approved or paid round may be cancelled (with a
+reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.early_warning.load import load_ledger
-from safetynet.early_warning.reassist import compute_round
+from safetynet.early_warning.reassist import compute_round, window_paid
 from safetynet.early_warning.rules import rules_for
+from safetynet.funds.household_payments import post_round_cancelled, post_round_paid
 from safetynet.security.audit import record as audit
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import ReassistancePayment, ReassistanceRound
@@ -34,7 +38,9 @@ def draft_round(
 ) -> ReassistanceRound:
     """Compute the year's round for the region from the ledger and store it as a draft."""
     done = session.scalar(
-        select(R.id).where(R.year == year, R.region_code == region_code, R.state != "draft")
+        select(R.id).where(
+            R.year == year, R.region_code == region_code, R.state.in_(("approved", "paid"))
+        )
     )
     if done is not None:
         raise RoundError("round.exists", f"round {done} of {year} is already approved")
@@ -42,10 +48,12 @@ def draft_round(
     if rule is None:
         raise RoundError("round.no_rule", "the rules in force have no re-assistance")
     budget = rule.budget if budget_fen is None else budget_fen
-    frame = compute_round(rule, load_ledger(session.connection(), year, region_code), budget)
+    ledger = load_ledger(session.connection(), year, region_code)
+    frame = compute_round(rule, ledger, budget)
     owed, amount = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
     row = R(year=year, region_code=region_code, budget_fen=budget, owed_fen=owed,
-            amount_fen=amount, state="draft", computed_by=user)  # fmt: skip
+            amount_fen=amount, window_fen=window_paid(ledger), state="draft",
+            computed_by=user)  # fmt: skip
     session.add(row)
     session.flush()
     bulk_insert(
@@ -77,12 +85,41 @@ def approve_round(session: Session, round_id: int, *, user: str, on: date) -> Re
 
 
 def pay_round(session: Session, round_id: int, *, user: str, on: date) -> ReassistanceRound:
-    """Mark an approved round paid to the households."""
+    """Mark an approved round paid to the households and post it to the fund journal
+    (paying a paid round again changes and posts nothing)."""
     row = session.get(R, round_id, with_for_update=True)
+    if row is not None and row.state == "paid":
+        return row
     if row is None or row.state != "approved":
         raise RoundError("round.not_approved", f"round {round_id} is not approved")
     row.state, row.paid_on = "paid", on
+    households = session.scalar(
+        select(func.count()).where(ReassistancePayment.round_id == round_id)
+    )
+    entry = post_round_paid(session, round_id, year=row.year, amount_fen=row.amount_fen,
+                            households=int(households or 0), on=on, user=user)  # fmt: skip
+    detail = {"amount_fen": row.amount_fen, "entry": entry}
     audit(session, username=user, action="reassistance.pay", target="reassistance_round",
-          target_id=str(round_id), detail={"amount_fen": row.amount_fen})  # fmt: skip
+          target_id=str(round_id), detail=detail)  # fmt: skip
+    session.flush()
+    return row
+
+
+def cancel_round(
+    session: Session, round_id: int, *, user: str, on: date, reason: str
+) -> ReassistanceRound:
+    """Cancel an approved or paid round; a paid one's posting is reversed in the journal."""
+    row = session.get(R, round_id, with_for_update=True)
+    if row is None or row.state not in ("approved", "paid"):
+        raise RoundError("round.not_cancellable", f"round {round_id} is not approved or paid")
+    if not reason.strip():
+        raise RoundError("round.no_reason", "say why the round is cancelled")
+    entry = None
+    if row.state == "paid":
+        entry = post_round_cancelled(session, round_id, year=row.year,
+                                     amount_fen=row.amount_fen, on=on, user=user)  # fmt: skip
+    row.state, row.cancelled_by, row.cancelled_on = "cancelled", user, on
+    audit(session, username=user, action="reassistance.cancel", target="reassistance_round",
+          target_id=str(round_id), detail={"reason": reason[:200], "entry": entry})  # fmt: skip
     session.flush()
     return row

@@ -96,7 +96,9 @@ def monitoring_table(frame: pl.DataFrame, year: int, lang: str) -> Table:
     return Table.from_frame(_("Monitoring list of %(year)s") % {"year": year}, rows, columns)
 
 
-def round_table(frame: pl.DataFrame, year: int, budget_fen: int, lang: str) -> Table:
+def round_table(
+    frame: pl.DataFrame, year: int, budget_fen: int, lang: str, window_fen: int = 0
+) -> Table:
     """A re-assistance round: each household's amount with what explains it."""
     _ = gettext_for(lang)
     columns = [
@@ -104,14 +106,20 @@ def round_table(frame: pl.DataFrame, year: int, budget_fen: int, lang: str) -> T
         Column("persons", _("Persons above the line"), "count", width=10),
         Column("self_pay_fen", _("Compliant self-pay"), "money", width=14),
         Column("excess_fen", _("Above the line"), "money", width=14),
+        Column("entitlement_fen", _("Entitlement"), "money", width=14),
+        Column("window_fen", _("Paid at the window"), "money", width=14),
         Column("owed_fen", _("Owed"), "money", width=14),
         Column("scale", _("Share of the budget"), "ratio", width=10),
         Column("amount_fen", _("Paid in this round"), "money", width=14),
     ]
     rows = frame.with_columns((pl.col("scale_bp") / 10_000).alias("scale"))
     total = int(frame["amount_fen"].sum() or 0)
-    note = _("Budget %(budget)s yuan, paid %(paid)s yuan") % {
-        "budget": f"{budget_fen / 100:,.2f}", "paid": f"{total / 100:,.2f}",
+    note = _(
+        "Budget %(budget)s yuan, of which paid at the window %(window)s yuan; paid in this "
+        "round %(paid)s yuan. Owed = entitlement less what was paid at the window."
+    ) % {
+        "budget": f"{budget_fen / 100:,.2f}", "window": f"{window_fen / 100:,.2f}",
+        "paid": f"{total / 100:,.2f}",
     }  # fmt: skip
     return Table.from_frame(_("Re-assistance round of %(year)s") % {"year": year}, rows, columns,
                             note)  # fmt: skip

@@ -1,5 +1,6 @@
 """Re-assistance rounds in the database: draft from the ledger, approved by a second person,
-paid; a second draft after approval refused; audited (SQLite and PostgreSQL)."""
+paid and posted to the re-assistance fund once, cancelled with the posting reversed; a second
+draft after approval refused; audited (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,29 @@ from datetime import date
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
-from safetynet.early_warning.rounds import RoundError, approve_round, draft_round, pay_round
+from safetynet.early_warning.indicators import rounds_paid
+from safetynet.early_warning.rounds import (
+    RoundError,
+    approve_round,
+    cancel_round,
+    draft_round,
+    pay_round,
+)
+from safetynet.funds.household_payments import fund_of_rounds
+from safetynet.funds.journal import balances
+from safetynet.funds.rules import default_rules
+from safetynet.funds.watch import fund_years
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
-from safetynet.store.models import AuditEvent, ReassistancePayment, ReassistanceRound
+from safetynet.store.models import (
+    AuditEvent,
+    FundEntry,
+    FundLine,
+    ReassistancePayment,
+    ReassistanceRound,
+)
 from tests.early_warning.test_service_db import big
 from tests.settlement.conftest import County, county
 
@@ -67,3 +86,79 @@ def test_round_command(db_engine: Engine, county: County) -> None:
     assert ok.exit_code == 0 and ": approved;" in ok.output
     paid = run(app, ["warnings", "round", "pay", "--round", "1", "--by", "cashier", "--db", url])
     assert paid.exit_code == 0 and ": paid;" in paid.output
+
+
+def _round_entries(s: Session) -> list[tuple[str, str | None, list[tuple[str, str, int]]]]:
+    out = []
+    for e in s.scalars(
+        select(FundEntry).where(FundEntry.kind.like("reassist%")).order_by(FundEntry.id)
+    ):
+        lines = s.execute(
+            select(FundLine.fund, FundLine.account, FundLine.amount_fen)
+            .where(FundLine.entry_id == e.id)
+            .order_by(FundLine.id)
+        ).all()
+        out.append((e.kind, e.reference, [tuple(r) for r in lines]))
+    return out  # type: ignore[return-value]
+
+
+def test_paying_posts_once_and_cancelling_reverses(db_engine: Engine, county: County) -> None:
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421", user="officer")
+        assert rnd.window_fen == 0 and rnd.amount_fen > 0
+        approve_round(s, rnd.id, user="director", on=date(2018, 1, 5))
+        assert _round_entries(s) == []  # approving posts nothing
+        pay_round(s, rnd.id, user="cashier", on=date(2018, 1, 20))
+        pay_round(s, rnd.id, user="cashier", on=date(2018, 1, 21))  # again: nothing more
+        amount, rid = rnd.amount_fen, rnd.id
+        fund = fund_of_rounds(default_rules())
+        assert fund == "re_assistance"  # the fund the window's layer is charged to
+        assert _round_entries(s) == [
+            ("reassist_round", f"reassist_round:{rid}",
+             [(fund, "spending", amount), (fund, "cash", -amount)]),
+        ]  # fmt: skip
+        # the fund's year: the round counted in its spending (paid after the year: month 12)
+        fy = fund_years(s, default_rules(), 2017, 12, [fund])[fund]
+        assert fy.spending_by_month[11] == amount and fy.spending_to_date == amount
+        paid = s.scalar(
+            select(func.count()).where(
+                AuditEvent.action == "reassistance.pay", AuditEvent.target_id == str(rid)
+            )
+        )
+        assert paid == 1
+    with session_scope(db_engine) as s:
+        with pytest.raises(RoundError) as err:
+            cancel_round(s, rid, user="director", on=date(2018, 2, 1), reason=" ")
+        assert err.value.code == "round.no_reason"
+        cancel_round(s, rid, user="director", on=date(2018, 2, 1), reason="wrong bank list")
+        with pytest.raises(RoundError):
+            cancel_round(s, rid, user="director", on=date(2018, 2, 2), reason="again")
+        entries = _round_entries(s)
+        assert entries[1] == (
+            "reassist_undo", f"reassist_undo:{rid}",
+            [(fund, "spending", -amount), (fund, "cash", amount)],
+        )  # fmt: skip
+        assert balances(s, year=2017, fund=fund) == {(fund, "spending"): 0, (fund, "cash"): 0}
+        # a new round of the year may be drafted, approved and paid after the cancellation
+        again = draft_round(s, 2017, "340421", user="officer")
+        approve_round(s, again.id, user="director", on=date(2018, 2, 3))
+        pay_round(s, again.id, user="cashier", on=date(2018, 2, 4))
+        assert balances(s, year=2017, fund=fund)[(fund, "spending")] == again.amount_fen
+        assert rounds_paid(s, 2017, "340421") == again.amount_fen
+        assert rounds_paid(s, 2017, "340421100") == again.amount_fen  # the township's household
+
+
+def test_a_cancelled_approved_round_posts_nothing(db_engine: Engine, county: County) -> None:
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421", user="officer")
+        approve_round(s, rnd.id, user="director", on=date(2018, 1, 5))
+        cancel_round(s, rnd.id, user="director", on=date(2018, 1, 6), reason="budget cut")
+        assert _round_entries(s) == []
+        with pytest.raises(RoundError) as err:
+            pay_round(s, rnd.id, user="cashier", on=date(2018, 1, 7))
+        assert err.value.code == "round.not_approved"
+        assert rounds_paid(s, 2017, "340421") == 0

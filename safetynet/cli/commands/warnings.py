@@ -213,7 +213,7 @@ def reassist_cmd(
     lang: Lang = "zh_Hans",
 ) -> None:
     """Compute a re-assistance round: each household's amount, pro rata if the budget is short."""
-    from safetynet.early_warning.reassist import compute_round
+    from safetynet.early_warning.reassist import compute_round, window_paid
     from safetynet.early_warning.rules import rules_for
     from safetynet.early_warning.tables import round_table
     from safetynet.exports.pdf import write_pdf
@@ -236,12 +236,14 @@ def reassist_cmd(
             ledger = load_ledger(conn, year, region)
     frame = compute_round(rules.re_assistance, ledger, budget_fen)
     owed, paid = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
+    window = window_paid(ledger)
     console.print(
         f"{frame.height:,} households; owed {owed / 100:,.2f} yuan; budget "
-        f"{budget_fen / 100:,.2f}; paid {paid / 100:,.2f}"
+        f"{budget_fen / 100:,.2f}, of which paid at the window {window / 100:,.2f}; "
+        f"paid {paid / 100:,.2f}"
     )
     if out is not None:
-        table = round_table(frame, year, budget_fen, lang)
+        table = round_table(frame, year, budget_fen, lang, window)
         if out.suffix == ".xlsx":
             write_xlsx([table], out)
         elif out.suffix == ".pdf":
@@ -390,7 +392,7 @@ def reference_income_cmd(
 
 @warnings_app.command("round")
 def round_cmd(
-    action: Annotated[str, typer.Argument(help="draft, approve or pay.")],
+    action: Annotated[str, typer.Argument(help="draft, approve, pay or cancel.")],
     by: Annotated[str, typer.Option("--by", help="Who does it.")],
     year: Annotated[int | None, typer.Option("--year", help="draft: the scheme year.")] = None,
     region: Annotated[
@@ -400,12 +402,22 @@ def round_cmd(
         str | None, typer.Option("--budget", help="draft: budget, yuan (default: the rules').")
     ] = None,
     round_id: Annotated[
-        int | None, typer.Option("--round", help="approve, pay: the round's number.")
+        int | None, typer.Option("--round", help="approve, pay, cancel: the round's number.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="cancel: why the round is cancelled.")
     ] = None,
     db: Db = None,
 ) -> None:
-    """Keep a re-assistance round: draft it from the ledger, approve it (someone else), pay."""
-    from safetynet.early_warning.rounds import RoundError, approve_round, draft_round, pay_round
+    """Keep a re-assistance round: draft it from the ledger, approve it (someone else), pay
+    (posted to the fund journal) or cancel (a paid round's posting reversed)."""
+    from safetynet.early_warning.rounds import (
+        RoundError,
+        approve_round,
+        cancel_round,
+        draft_round,
+        pay_round,
+    )
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
@@ -419,8 +431,10 @@ def round_cmd(
             elif action in ("approve", "pay") and round_id is not None:
                 move = approve_round if action == "approve" else pay_round
                 row = move(s, round_id, user=by, on=date.today())
+            elif action == "cancel" and round_id is not None:
+                row = cancel_round(s, round_id, user=by, on=date.today(), reason=reason or "")
             else:
-                fail("use draft (--year, --region) or approve/pay (--round)")
+                fail("use draft (--year, --region) or approve/pay/cancel (--round)")
             owed, paid = f"{row.owed_fen / 100:,.2f}", f"{row.amount_fen / 100:,.2f}"
             line = f"round {row.id} ({row.year}, {row.region_code}): {row.state}; owed {owed}, "
             line += f"paid {paid} yuan"

@@ -118,11 +118,15 @@ class ReassistanceRound(Base):
     budget_fen: Mapped[int] = mapped_column(Fen)
     owed_fen: Mapped[int] = mapped_column(Fen)
     amount_fen: Mapped[int] = mapped_column(Fen)
-    state: Mapped[str] = mapped_column(String(16))  # draft, approved, paid
+    # what the re_assistance settlement layer paid at the window that year (from the pot)
+    window_fen: Mapped[int] = mapped_column(Fen, server_default="0")
+    state: Mapped[str] = mapped_column(String(16))  # draft, approved, paid, cancelled
     computed_by: Mapped[str] = mapped_column(String(64))
     approved_by: Mapped[str | None] = mapped_column(String(64))
     approved_on: Mapped[date | None] = mapped_column(Date)
     paid_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -136,6 +140,8 @@ class ReassistancePayment(Base):
     persons: Mapped[int] = mapped_column(Integer)
     self_pay_fen: Mapped[int] = mapped_column(Fen)
     excess_fen: Mapped[int] = mapped_column(Fen)
+    entitlement_fen: Mapped[int] = mapped_column(Fen, server_default="0")
+    window_fen: Mapped[int] = mapped_column(Fen, server_default="0")  # paid at the window
     owed_fen: Mapped[int] = mapped_column(Fen)
     scale_bp: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Fen)
