@@ -3,8 +3,9 @@ ring, the charts' data and the month's statements of the institutions in a regio
 
 The funds are the county's: their figures are shown for a region at the county level or
 above; for a township or village the page shows the statements of the institutions in that
-region only (``funds_visible`` is False). The institutions outside the county (no region)
-appear in the county's statements.
+region only (``funds_visible`` is False). A county's statements list only the institutions
+it pays: its own, and an institution outside it (an out-of-county hospital, another
+county's) only when it settled claims of the county's residents in the year.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import StatementRow, statements
 from safetynet.funds.watch import INSURANCE, AlarmHit, FundYear, alarms, fund_years
 from safetynet.security.scope import within
-from safetynet.store.models import FundEntry, Institution, Region
+from safetynet.store.models import Claim, FundEntry, Institution, Person, Region, Settlement
 
 MONTHS = list(range(1, 13))
 
@@ -43,12 +44,35 @@ def journal_years(session: Session) -> list[int]:
     return sorted(set(session.scalars(select(FundEntry.year).distinct())), reverse=True)
 
 
-def _institutions(session: Session, region: str, *, everywhere: bool) -> dict[str, str]:
-    """The region's institutions (the county's: every one, those outside it included)."""
-    q = select(Institution.code, Institution.name)
-    if not everywhere:
-        q = q.where(within(Institution.region_code, region))
-    return {c: n for c, n in session.execute(q)}
+def _institutions(
+    session: Session, region: str, year: int, candidates: set[str], *, payer: bool
+) -> dict[str, str]:
+    """The institutions shown among ``candidates`` (those with statement rows): the
+    region's own (in its tree) and, for the county that pays (``payer``), those outside it
+    (out-of-county hospitals, another county's) only when they settled claims of its
+    residents in the year."""
+    inside = select(Institution.code, Institution.name).where(
+        within(Institution.region_code, region), Institution.code.in_(candidates)
+    )
+    names = {c: n for c, n in session.execute(inside)}
+    outside = candidates - set(names)
+    if payer and outside:
+        paid = (
+            select(Claim.institution_code)
+            .join(Settlement, Settlement.claim_id == Claim.id)
+            .join(Person, Person.id == Settlement.person_id)
+            .where(
+                Settlement.year == year,
+                Claim.institution_code.in_(outside),
+                within(Person.region_code, region),
+            )
+            .distinct()
+        )
+        codes = set(session.scalars(paid))
+        if codes:
+            q = select(Institution.code, Institution.name).where(Institution.code.in_(codes))
+            names.update({c: n for c, n in session.execute(q)})
+    return names
 
 
 def _county_or_above(session: Session, region: str) -> bool:
@@ -60,9 +84,11 @@ def build(
     session: Session, rules: FundRules, region: str, year: int, month: int, lang: str
 ) -> FundPage:
     visible = _county_or_above(session, region)
-    names = _institutions(session, region, everywhere=visible)
     deposit_bp = rules.payments.quality_deposit.share_bp
-    rows = [r for r in statements(session, year, deposit_bp) if r.institution_code in names]
+    every = statements(session, year, deposit_bp)
+    codes = {r.institution_code for r in every}
+    names = _institutions(session, region, year, codes, payer=visible)
+    rows = [r for r in every if r.institution_code in names]
     figures: list[FundYear] = []
     hits: list[AlarmHit] = []
     if visible:
