@@ -75,7 +75,8 @@ def _institutions(
     return names
 
 
-def _county_or_above(session: Session, region: str) -> bool:
+def county_or_above(session: Session, region: str) -> bool:
+    """Whether the region is a county or above (the funds' level)."""
     level = session.scalar(select(Region.level).where(Region.code == region))
     return level in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
 
@@ -83,7 +84,7 @@ def _county_or_above(session: Session, region: str) -> bool:
 def build(
     session: Session, rules: FundRules, region: str, year: int, month: int, lang: str
 ) -> FundPage:
-    visible = _county_or_above(session, region)
+    visible = county_or_above(session, region)
     deposit_bp = rules.payments.quality_deposit.share_bp
     every = statements(session, year, deposit_bp)
     codes = {r.institution_code for r in every}

@@ -9,7 +9,8 @@ maker-checker, the bank file, and the global budget's year-end settlement.
   needs another user than its maker; :func:`release` needs another user than its approver
   and posts the payments (per institution and fund: Dr ``payable`` by what was approved and
   adjusted, Cr ``prepaid`` netted, Cr ``deposit`` withheld, Cr ``cash`` paid) — once.
-  A refused step writes nothing.
+  A refused step writes nothing; each step done is written to the audit log
+  (``payment_batch.make``, ``.approve``, ``.release``).
 - :func:`bank_csv` is the bank's file of a released batch.
 - :func:`settle_global_budgets` posts the year-end settlement of each budget: of the
   underspend the institution keeps its share, of the overspend it bears the fund's
@@ -34,6 +35,7 @@ from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import compute, month_rows, year_lines
 from safetynet.money import apply_ratio, to_yuan
+from safetynet.security.audit import record as audit
 from safetynet.store.models import (
     Budget,
     FundEntry,
@@ -162,6 +164,9 @@ def make_round(
         for r in pays
     )
     session.flush()
+    detail = {"year": year, "month": month, "payments": len(pays), "total_fen": batch.total_fen}
+    audit(session, username=user, action="payment_batch.make", target="payment_batch",
+          target_id=str(batch.id), detail=detail)  # fmt: skip
     return batch
 
 
@@ -183,6 +188,8 @@ def approve(session: Session, batch_id: int, *, user: str) -> PaymentBatch:
         )
     batch.state, batch.approved_by, batch.approved_at = "approved", user, datetime.now()
     session.flush()
+    audit(session, username=user, action="payment_batch.approve", target="payment_batch",
+          target_id=str(batch_id))  # fmt: skip
     return batch
 
 
@@ -229,6 +236,9 @@ def release(
         )
     batch.state, batch.released_by, batch.released_at = "released", user, datetime.now()
     session.flush()
+    detail = {"entry": batch.entry_id, "on": on.isoformat()}
+    audit(session, username=user, action="payment_batch.release", target="payment_batch",
+          target_id=str(batch_id), detail=detail)  # fmt: skip
     return batch
 
 

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     REVIEW_INSPECT = "review.inspect"  # spot checks, sanction cases, suspensions (the bureau)
     FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
     FUNDS_READ = "funds.read"  # fund accounts, alarms, statements of institutions (the bureau)
+    FUNDS_PAY = "funds.pay"  # payment rounds of institutions: make, approve, release (bureau)
 
 
 _ALL = frozenset(Permission)

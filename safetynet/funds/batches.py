@@ -1,0 +1,79 @@
+"""What the payment-round pages show, built below the web layer: the rounds (payment
+batches) of a year, one round's payments with the institutions' names, the steps it may
+take next, and the sentence of each refusal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.i18n import N_
+from safetynet.store.models import Institution, Payment, PaymentBatch
+
+STATES = {
+    "draft": N_("draft"),
+    "approved": N_("approved"),
+    "released": N_("released"),
+    "void": N_("void"),
+}
+# a refused step's code (payments.PaymentError) -> the sentence the page shows
+ERRORS = {
+    "bad_month": N_("The month must be 1 to 12."),
+    "round_exists": N_("This month already has a payment round."),
+    "unknown_batch": N_("There is no such payment round."),
+    "not_draft": N_("Only a draft round can be approved."),
+    "maker_approves": N_("A round is approved by someone other than who made it."),
+    "released": N_("This round was released already; nothing was paid twice."),
+    "not_approved": N_("Approve the round before releasing it."),
+    "approver_releases": N_("A round is released by someone other than who approved it."),
+    "not_released": N_("The bank file exists once the round is released."),
+}
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    institution_code: str
+    institution: str
+    fund: str
+    approved_fen: int
+    deposit_fen: int
+    prepaid_fen: int
+    amount_fen: int
+
+
+def rounds_of(session: Session, year: int | None) -> list[PaymentBatch]:
+    """The payment rounds of ``year`` (every year when None), newest month first."""
+    q = select(PaymentBatch).order_by(PaymentBatch.year.desc(), PaymentBatch.month.desc(),
+                                      PaymentBatch.id.desc())  # fmt: skip
+    if year is not None:
+        q = q.where(PaymentBatch.year == year)
+    return list(session.scalars(q))
+
+
+def payments_of(session: Session, batch_id: int) -> list[PaymentRow]:
+    """A round's payments, by institution and fund, with the institutions' names."""
+    q = (
+        select(Payment, Institution.name)
+        .join(Institution, Institution.code == Payment.institution_code)
+        .where(Payment.batch_id == batch_id)
+        .order_by(Payment.institution_code, Payment.fund)
+    )
+    return [
+        PaymentRow(
+            p.institution_code,
+            name,
+            p.fund,
+            p.approved_fen,
+            p.deposit_fen,
+            p.prepaid_fen,
+            p.amount_fen,
+        )
+        for p, name in session.execute(q)
+    ]
+
+
+def next_step(batch: PaymentBatch) -> str | None:
+    """``approve`` for a draft, ``release`` for an approved round, else None."""
+    return {"draft": "approve", "approved": "release"}.get(batch.state)

@@ -1,0 +1,186 @@
+"""Payment rounds of institutions on the web: the rounds of a year, one round's payments,
+and its steps — make (from the month's statements), approve (not by its maker), release
+(not by its approver: the payments posted to the journal once) — and the bank's file of a
+released round.
+
+Reading needs ``funds.read``, a step ``funds.pay`` (the bureau); the rounds are the county's,
+so a user whose region is below the county is refused (403). Every step carries the
+session's CSRF token and is written to the audit log by the service; every view and
+download is audited too. A refused step returns to the page with its sentence. Thin over
+:mod:`safetynet.funds.payments` and :mod:`safetynet.funds.batches`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, rounds_of
+from safetynet.funds.page import county_or_above, journal_years
+from safetynet.funds.payments import PaymentError, approve, bank_csv, make_round, release
+from safetynet.funds.rules import default_rules
+from safetynet.funds.tables import fund_names
+from safetynet.money import fmt_yuan
+from safetynet.security.roles import Permission, allows
+from safetynet.store.models import PaymentBatch
+from safetynet.store.models.security import User
+from safetynet.web.auditing import record_read
+from safetynet.web.csrf import check_csrf
+from safetynet.web.db import get_db, write_session
+from safetynet.web.db import release as end_read
+from safetynet.web.errors import WebError
+from safetynet.web.ids import RowId
+from safetynet.web.security import require
+from safetynet.web.templating import locale_of, render
+
+router = APIRouter()
+
+
+def _county(db: Session, user: User) -> None:
+    """The rounds are the county's: refuse a user whose region is below the county."""
+    if not county_or_above(db, user.region_code):
+        raise WebError(403, "payments_county", "payment rounds are the county's")
+
+
+def _batch(db: Session, batch_id: int) -> PaymentBatch:
+    found = db.get(PaymentBatch, batch_id)
+    if found is None:
+        raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
+    return found
+
+
+@router.get("/funds/payments", include_in_schema=False)
+def payments_page(
+    request: Request,
+    year: int | None = Query(None, ge=1990, le=2100),
+    user: User = Depends(require(Permission.FUNDS_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The payment rounds of a year (default: the latest year in the journal) and the form
+    that makes the next one."""
+    _county(db, user)
+    years = journal_years(db)
+    year = year if year is not None else (years[0] if years else date.today().year)
+    rounds = [
+        {"id": b.id, "month": f"{b.year}-{b.month:02d}", "state": STATES.get(b.state, b.state),
+         "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
+         "released_by": b.released_by or ""}
+        for b in rounds_of(db, year)
+    ]  # fmt: skip
+    record_read(request, db, user, target="payment_batches", detail={"year": year})
+    error = request.query_params.get("error")
+    return render(request, "fund_payments.html", {
+        "year": year, "years": years or [year], "rounds": rounds,
+        "may_pay": allows(user.role, Permission.FUNDS_PAY),
+        "error": ERRORS.get(error or "") if error else None,
+    })  # fmt: skip
+
+
+@router.post("/funds/payments", include_in_schema=False)
+def payments_make(
+    request: Request,
+    year: int = Form(..., ge=1990, le=2100),
+    month: int = Form(..., ge=1, le=12),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.FUNDS_PAY)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Make the month's round from the statements; to the round (or back, refused)."""
+    check_csrf(request, csrf_token)
+    _county(db, user)
+    end_read(db)
+    try:
+        with write_session(request) as wdb:
+            batch = make_round(wdb, default_rules(), year, month, user=user.username)
+            batch_id = batch.id
+    except PaymentError as exc:
+        return RedirectResponse(f"/funds/payments?year={year}&error={exc.code}", status_code=303)
+    return RedirectResponse(f"/funds/payments/{batch_id}", status_code=303)
+
+
+@router.get("/funds/payments/{batch_id}", include_in_schema=False)
+def payment_page(
+    request: Request,
+    batch_id: RowId,
+    user: User = Depends(require(Permission.FUNDS_READ)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """One round: its payments by institution and fund, who did what, its next step."""
+    _county(db, user)
+    batch = _batch(db, batch_id)
+    funds = fund_names(default_rules(), locale_of(request))
+    rows = [
+        {"institution": f"{p.institution} ({p.institution_code})",
+         "fund": funds.get(p.fund, p.fund), "approved": fmt_yuan(p.approved_fen),
+         "deposit": fmt_yuan(p.deposit_fen), "prepaid": fmt_yuan(p.prepaid_fen),
+         "amount": fmt_yuan(p.amount_fen)}
+        for p in payments_of(db, batch_id)
+    ]  # fmt: skip
+    record_read(request, db, user, target="payment_batch", target_id=str(batch_id))
+    error = request.query_params.get("error")
+    return render(request, "fund_payment.html", {
+        "b": batch, "state": STATES.get(batch.state, batch.state), "rows": rows,
+        "total": fmt_yuan(batch.total_fen), "step": next_step(batch),
+        "may_pay": allows(user.role, Permission.FUNDS_PAY), "today": date.today().isoformat(),
+        "error": ERRORS.get(error or "") if error else None,
+    })  # fmt: skip
+
+
+@router.post("/funds/payments/{batch_id}/{step}", include_in_schema=False)
+def payment_step(
+    request: Request,
+    batch_id: RowId,
+    step: str,
+    on: str = Form(""),
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.FUNDS_PAY)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Approve or release the round; back to it (with the refusal's sentence when refused)."""
+    check_csrf(request, csrf_token)
+    _county(db, user)
+    if step not in ("approve", "release"):
+        raise WebError(404, "not_found", f"no step {step}")
+    day = date.today()
+    if step == "release" and on:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise WebError(
+                422, "date_invalid", "write the date as YYYY-MM-DD", field="on"
+            ) from None
+    _batch(db, batch_id)
+    end_read(db)
+    try:
+        with write_session(request) as wdb:
+            if step == "approve":
+                approve(wdb, batch_id, user=user.username)
+            else:
+                release(wdb, default_rules(), batch_id, user=user.username, on=day)
+    except PaymentError as exc:
+        return RedirectResponse(f"/funds/payments/{batch_id}?error={exc.code}", status_code=303)
+    return RedirectResponse(f"/funds/payments/{batch_id}", status_code=303)
+
+
+@router.get("/funds/payments/{batch_id}/bank.csv", include_in_schema=False)
+def payment_bank_file(
+    request: Request,
+    batch_id: RowId,
+    user: User = Depends(require(Permission.FUNDS_PAY)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """The bank's file of a released round (CSV, yuan); the download is audited."""
+    _county(db, user)
+    batch = _batch(db, batch_id)
+    try:
+        body = bank_csv(db, batch_id)
+    except PaymentError:
+        raise WebError(404, "payment_round_unreleased", "the round is not released") from None
+    record_read(request, db, user, target="payment_batch", target_id=str(batch_id),
+                detail={"format": "csv"}, action="export")  # fmt: skip
+    name = f"bank-{batch.year}-{batch.month:02d}-{batch.id}.csv"
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip

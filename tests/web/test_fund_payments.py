@@ -1,0 +1,96 @@
+"""Payment rounds of institutions on the web, over HTTP: make from the month's statements,
+approve (not the maker), release (not the approver; posted once), the bank's file; refusals
+shown in the user's language; bureau and admin only, county level only, CSRF checked, every
+step and view audited."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from safetynet.funds.posting import post_year
+from safetynet.store.db import session_scope
+from safetynet.store.models import FundEntry, PaymentBatch
+from safetynet.store.models.security import AuditEvent
+from tests.web.conftest import csrf_of
+
+YEAR = 2017
+
+
+@pytest.fixture(scope="module", autouse=True)
+def posted(web_engine: Engine) -> None:
+    with session_scope(web_engine) as s:
+        post_year(s, YEAR, user="test")
+
+
+def _post(client, url: str, **data: object):  # type: ignore[no-untyped-def]
+    page = client.get("/funds/payments?year=2017")
+    return client.post(url, data={"csrf_token": csrf_of(page.text), **data})
+
+
+def test_a_round_made_approved_released_and_its_bank_file(login, web_engine: Engine) -> None:
+    bureau, admin = login("bureau", "en"), login("admin", "en")
+    listed = bureau.get(f"/funds/payments?year={YEAR}")
+    assert listed.status_code == 200 and 'id="make-round"' in listed.text
+    made = _post(bureau, "/funds/payments", year=YEAR, month=3)
+    assert made.status_code == 303, made.text
+    url = made.headers["location"]
+    batch_id = int(url.rsplit("/", 1)[1])
+    page = bureau.get(url)
+    assert page.status_code == 200 and 'id="round-payments"' in page.text
+    assert "draft" in page.text and 'id="round-approve"' in page.text
+    # the maker may not approve it: back to the round with the sentence
+    own = _post(bureau, f"{url}/approve")
+    assert own.status_code == 303 and own.headers["location"].endswith("error=maker_approves")
+    shown = bureau.get(own.headers["location"])
+    assert "approved by someone other than who made it" in shown.text
+    assert _post(admin, f"{url}/approve").headers["location"] == url
+    # the approver may not release it; the maker may
+    same = _post(admin, f"{url}/release", on="2017-04-10")
+    assert same.headers["location"].endswith("error=approver_releases")
+    assert _post(bureau, f"{url}/release", on="2017-04-10").headers["location"] == url
+    again = _post(bureau, f"{url}/release", on="2017-04-11")
+    assert again.headers["location"].endswith("error=released")
+    bank = bureau.get(f"{url}/bank.csv")
+    assert bank.status_code == 200 and bank.text.startswith("reference,institution_code")
+    assert len(bank.text.strip().splitlines()) > 1
+    with session_scope(web_engine) as s:
+        batch = s.get(PaymentBatch, batch_id)
+        assert batch is not None and batch.state == "released"
+        posted = s.scalar(
+            select(func.count()).where(FundEntry.reference == f"payment:batch:{batch_id}")
+        )
+        assert posted == 1
+        steps = s.execute(
+            select(AuditEvent.action, AuditEvent.username).where(
+                AuditEvent.target == "payment_batch", AuditEvent.target_id == str(batch_id)
+            )
+        ).all()
+        wanted = {("payment_batch.make", "bureau"), ("payment_batch.approve", "admin"),
+                  ("payment_batch.release", "bureau"), ("export", "bureau")}  # fmt: skip
+        assert wanted <= set(steps)
+    # a second round of the same month is refused
+    dup = _post(bureau, "/funds/payments", year=YEAR, month=3)
+    assert dup.headers["location"].endswith("error=round_exists")
+
+
+def test_chinese_page_and_refusals(login) -> None:
+    client = login("bureau", "zh_Hans")
+    page = client.get(f"/funds/payments?year={YEAR}")
+    assert page.status_code == 200 and "支付轮次" in page.text
+    assert not re.search(r">\s*(draft|approved|released)\s*<", page.text)
+    assert client.post("/funds/payments", data={"year": YEAR, "month": 4}).status_code == 403
+    assert client.get("/funds/payments/999999").status_code == 404
+    assert client.get("/funds/payments/99999999999").status_code in (404, 422)
+    bad = _post(client, "/funds/payments", year=YEAR, month=13)
+    assert bad.status_code == 422
+
+
+def test_other_roles_and_townships_are_refused(login) -> None:
+    assert login("clerk").get("/funds/payments").status_code == 403
+    assert login("analyst").get("/funds/payments").status_code == 403
+    assert login("township", "en").get("/funds/payments").status_code == 403
+    auditor = login("auditor")
+    assert auditor.get("/funds/payments").status_code == 403
