@@ -87,7 +87,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
     x = sample(county_engine)
     record_warnings(county_engine)  # the warnings pages show cards, not an empty list
     x = replace(x, **record_reviews(county_engine))  # review cases, a spot check, sanctions
-    post_funds(county_engine)  # the fund page shows the funds, not "nothing posted"
+    x = replace(x, **post_funds(county_engine))  # the funds posted, a payment round made
     visits = []
     import os
 

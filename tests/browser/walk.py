@@ -184,6 +184,7 @@ class Sample:
     open_case: int = 0  # a case still open (its line ``open_line`` shows the decision form)
     open_line: int = 0
     contract: int = 0  # a family-doctor contract of the village doctor's village
+    payment_round: int = 0  # a payment round of institutions (post_funds)
 
 
 WORK_DAY = "2017-10-01"  # the synthetic county's contracts run through 2017
@@ -212,12 +213,22 @@ def sample(engine: Engine) -> Sample:
         )
 
 
-def post_funds(engine: Engine) -> None:
-    """The county's 2017 posted to the fund journal (the year batch runs no hooks)."""
+def post_funds(engine: Engine) -> dict[str, int]:
+    """The county's 2017 posted to the fund journal (the year batch runs no hooks) and a
+    payment round of June made (once), for the payment-round pages."""
+    from safetynet.funds.payments import make_round
     from safetynet.funds.posting import post_year
+    from safetynet.funds.rules import default_rules
+    from safetynet.store.models import PaymentBatch
 
     with session_scope(engine) as s:
         post_year(s, 2017, user="walk")
+        found = s.scalar(
+            select(PaymentBatch.id).where(PaymentBatch.year == 2017, PaymentBatch.month == 6)
+        )
+        if found is None:
+            found = make_round(s, default_rules(), 2017, 6, user="walk").id
+    return {"payment_round": int(found)}
 
 
 def record_warnings(engine: Engine) -> None:
@@ -315,6 +326,7 @@ def pages(role: str, x: Sample) -> list[str]:
         "/warnings?year=2017",
         "/funds?year=2017&month=6",
     ]
+    payments = ["/funds/payments?year=2017", f"/funds/payments/{x.payment_round}"]
     return {
         "anonymous": ["/login"],
         "bureau": [
@@ -327,6 +339,7 @@ def pages(role: str, x: Sample) -> list[str]:
             "/review/spot-checks",
             f"/review/spot-checks/{x.spot_check}",
             "/review/sanctions",
+            *payments,
         ],
         "office": review_pages(x),
         "clerk": [*person, f"/window?resident_id={x.resident_id}"],

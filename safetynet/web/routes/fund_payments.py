@@ -129,40 +129,51 @@ def payment_page(
     })  # fmt: skip
 
 
-@router.post("/funds/payments/{batch_id}/{step}", include_in_schema=False)
-def payment_step(
+def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
+          on: date | None) -> Response:  # fmt: skip
+    """Approve (``on`` None) or release the round; back to it (with the refusal's code)."""
+    check_csrf(request, csrf)
+    _county(db, user)
+    _batch(db, batch_id)
+    end_read(db)
+    try:
+        with write_session(request) as wdb:
+            if on is None:
+                approve(wdb, batch_id, user=user.username)
+            else:
+                release(wdb, default_rules(), batch_id, user=user.username, on=on)
+    except PaymentError as exc:
+        return RedirectResponse(f"/funds/payments/{batch_id}?error={exc.code}", status_code=303)
+    return RedirectResponse(f"/funds/payments/{batch_id}", status_code=303)
+
+
+@router.post("/funds/payments/{batch_id}/approve", include_in_schema=False)
+def payment_approve(
     request: Request,
     batch_id: RowId,
-    step: str,
+    csrf_token: str = Form(""),
+    user: User = Depends(require(Permission.FUNDS_PAY)),
+    db: Session = Depends(get_db),
+) -> Response:
+    """Approve a draft round (not by its maker)."""
+    return _step(request, db, user, batch_id, csrf_token, None)
+
+
+@router.post("/funds/payments/{batch_id}/release", include_in_schema=False)
+def payment_release(
+    request: Request,
+    batch_id: RowId,
     on: str = Form(""),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
-    """Approve or release the round; back to it (with the refusal's sentence when refused)."""
-    check_csrf(request, csrf_token)
-    _county(db, user)
-    if step not in ("approve", "release"):
-        raise WebError(404, "not_found", f"no step {step}")
-    day = date.today()
-    if step == "release" and on:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise WebError(
-                422, "date_invalid", "write the date as YYYY-MM-DD", field="on"
-            ) from None
-    _batch(db, batch_id)
-    end_read(db)
+    """Release an approved round on the date paid (not by its approver; posted once)."""
     try:
-        with write_session(request) as wdb:
-            if step == "approve":
-                approve(wdb, batch_id, user=user.username)
-            else:
-                release(wdb, default_rules(), batch_id, user=user.username, on=day)
-    except PaymentError as exc:
-        return RedirectResponse(f"/funds/payments/{batch_id}?error={exc.code}", status_code=303)
-    return RedirectResponse(f"/funds/payments/{batch_id}", status_code=303)
+        day = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on") from None
+    return _step(request, db, user, batch_id, csrf_token, day)
 
 
 @router.get("/funds/payments/{batch_id}/bank.csv", include_in_schema=False)
