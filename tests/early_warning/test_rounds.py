@@ -5,6 +5,7 @@ draft after approval refused; audited (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -19,9 +20,11 @@ from safetynet.early_warning.rounds import (
     pay_round,
 )
 from safetynet.funds.household_payments import fund_of_rounds
-from safetynet.funds.journal import balances
+from safetynet.funds.journal import Line, balances, post_entry
+from safetynet.funds.posting import post_allocations
 from safetynet.funds.rules import default_rules
-from safetynet.funds.watch import fund_years
+from safetynet.funds.schema import Allocation
+from safetynet.funds.watch import alarms, fund_years
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -162,3 +165,32 @@ def test_a_cancelled_approved_round_posts_nothing(db_engine: Engine, county: Cou
             pay_round(s, rnd.id, user="cashier", on=date(2018, 1, 7))
         assert err.value.code == "round.not_approved"
         assert rounds_paid(s, 2017, "340421") == 0
+
+
+def test_the_pot_alarm_counts_window_and_round_payments(db_engine: Engine, county: County) -> None:
+    """A window payment (the layer, in March) and a round paid in June spend from the same
+    pot: to the end of June the run-rate projects 2 × both; a pot between 2 × the window's
+    and 2 × both rings only because the round is counted too."""
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421", user="officer")
+        approve_round(s, rnd.id, user="director", on=date(2017, 6, 10))
+        pay_round(s, rnd.id, user="cashier", on=date(2017, 6, 20))
+        window, paid = 600_000, rnd.amount_fen  # 6,000 yuan at the window in March
+        rules = default_rules()
+        fund = fund_of_rounds(rules)
+        lines = [
+            Line(fund, "spending", window, institution_code="H-COUNTY", month=3),
+            Line(fund, "payable", -window, institution_code="H-COUNTY", month=3),
+        ]
+        post_entry(s, rules, year=2017, posted_on=date(2017, 3, 31), kind="settlement",
+                   lines=lines, user="test")  # fmt: skip
+        pot = 2 * window + paid  # above 2 × the window's alone, below 2 × both
+        small = rules.model_copy(update={"allocations": [
+            Allocation(fund=fund, amount=Decimal(pot) / 100, source="langxi-004")]})  # fmt: skip
+        post_allocations(s, 2017, user="test", rules=small)
+        fy = fund_years(s, small, 2017, 6, [fund])[fund]
+        assert (fy.pot, fy.spending_to_date) == (pot, window + paid)
+        hits = [h for h in alarms(s, small, 2017, 6) if h.alarm.kind == "pot_exhausted_projected"]
+        assert len(hits) == 1 and hits[0].figures["projection_high_fen"] == 2 * (window + paid)
