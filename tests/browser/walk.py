@@ -227,7 +227,7 @@ def post_funds(engine: Engine) -> dict[str, int]:
             select(PaymentBatch.id).where(PaymentBatch.year == 2017, PaymentBatch.month == 6)
         )
         if found is None:
-            found = make_round(s, default_rules(), 2017, 6, user="walk").id
+            found = make_round(s, default_rules(), 2017, 6, user="bureau").id
     return {"payment_round": int(found)}
 
 

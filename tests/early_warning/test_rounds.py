@@ -89,6 +89,14 @@ def test_round_command(db_engine: Engine, county: County) -> None:
     assert ok.exit_code == 0 and ": approved;" in ok.output
     paid = run(app, ["warnings", "round", "pay", "--round", "1", "--by", "cashier", "--db", url])
     assert paid.exit_code == 0 and ": paid;" in paid.output
+    bare = run(app, ["warnings", "round", "cancel", "--round", "1", "--by", "boss", "--db", url])
+    assert bare.exit_code == 2  # no reason
+    gone = run(app, ["warnings", "round", "cancel", "--round", "1", "--by", "boss",
+                     "--reason", "wrong list", "--db", url])  # fmt: skip
+    assert gone.exit_code == 0 and ": cancelled;" in gone.output
+    with session_scope(db_engine) as s:
+        kinds = s.scalars(select(FundEntry.kind).where(FundEntry.kind.like("reassist%"))).all()
+        assert sorted(kinds) == ["reassist_round", "reassist_undo"]
 
 
 def _round_entries(s: Session) -> list[tuple[str, str | None, list[tuple[str, str, int]]]]:
