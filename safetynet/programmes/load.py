@@ -38,7 +38,7 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
     C, Inst = Claim, Institution
     query = (
         select(
-            C.id.label("claim_id"), C.person_id, C.start_date, C.end_date,
+            C.id.label("claim_id"), C.claim_no, C.person_id, C.start_date, C.end_date,
             C.diagnosis_code.label("diagnosis"), C.total_fen, C.institution_code, Inst.in_county,
             type_coerce(C.kind, String).label("kind"),
             type_coerce(Inst.level, String).label("level"),
@@ -46,10 +46,10 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
         .join(Inst, Inst.code == C.institution_code)
         .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1))
     )  # fmt: skip
-    schema = {"claim_id": pl.Int64, "person_id": pl.Int64, "start_date": pl.Date,
-              "end_date": pl.Date, "diagnosis": pl.String, "total_fen": pl.Int64,
-              "institution_code": pl.String, "in_county": pl.Boolean, "kind": pl.String,
-              "level": pl.String}  # fmt: skip
+    schema = {"claim_id": pl.Int64, "claim_no": pl.String, "person_id": pl.Int64,
+              "start_date": pl.Date, "end_date": pl.Date, "diagnosis": pl.String,
+              "total_fen": pl.Int64, "institution_code": pl.String, "in_county": pl.Boolean,
+              "kind": pl.String, "level": pl.String}  # fmt: skip
     claims = pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
     return claims.join(item_kinds_of_year(session, year), on="claim_id", how="left")
 
