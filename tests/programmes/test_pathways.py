@@ -12,8 +12,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from safetynet.cli.main import app
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, ItemKind
 from safetynet.policy.loader import PolicyError
 from safetynet.programmes import load
@@ -248,3 +251,24 @@ def test_pathway_rates_by_hand(pathways_county: Session) -> None:
     months = dict(zip(township["period"], township["numerator"], strict=True))
     # June: C20 (serious + chronic); July: C21 (both); September: C9; October: C22
     assert {m.month: n for m, n in months.items()} == {6: 2, 7: 2, 9: 1, 10: 1}
+
+
+def test_the_pathways_command(db_engine: Engine, pathways_county: Session, tmp_path: Path) -> None:
+    url = db_engine.url.render_as_string(hide_password=False)
+    out = tmp_path / "deviations.csv"
+    args = ["programmes", "pathways", "--year", "2017", "--lang", "en", "--db", url]
+    result = CliRunner().invoke(app, [*args, "--deviations", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "3 admissions, 0 completed" in result.output
+    frame = pl.read_csv(out)
+    # patients' deviating admissions: C20 completed, C10 is not a patient's
+    assert dict(zip(frame["claim_no"], frame["reasons"], strict=True)) == {
+        "C21": "not_designated", "C9": "over_fixed_fee", "C22": "stay_too_long;missing_items",
+    }  # fmt: skip
+    everyone = CliRunner().invoke(app, [*args, "--everyone"])
+    assert everyone.exit_code == 0, everyone.output
+    assert "5 admissions, 2 completed" in everyone.output
+    zh = CliRunner().invoke(
+        app, [*args[:-4], "--lang", "zh_Hans", "--db", url, "--deviations"], env={"COLUMNS": "300"}
+    )
+    assert "非定点医院" in zh.output and "not_designated" not in zh.output
