@@ -76,8 +76,13 @@ def _fees(keys: pl.DataFrame, rules_of: RulesOf) -> pl.DataFrame:
     applies at a designated hospital, by the programme file in force for each distinct
     region and date of ``keys``."""
     rows = []
+    seen: dict[tuple[int, dt.date], list[tuple[FixedFee, bool]]] = {}  # one file, many regions
     for region, day in keys.select("region_code", "date").unique().iter_rows():
-        for f, in_county_only in designated_fees(rules_of(region, day), day):
+        rules = rules_of(region, day)
+        found = seen.get((id(rules), day))
+        if found is None:
+            found = seen[id(rules), day] = designated_fees(rules, day)
+        for f, in_county_only in found:
             rows.append((region, day, f.level.value, f.code.replace(".", ""), f.fee,
                          in_county_only))  # fmt: skip
     return pl.DataFrame(
