@@ -2,7 +2,11 @@
 
 An inpatient claim whose diagnosis has a fixed fee at the institution's level (the programme
 file in force for the patient's region on the claim date; the longest matching ICD-10 code) is
-settled on the fee instead of its bill. With ``net = total - deducted`` (what review left):
+settled on the fee instead of its bill — only at a hospital its disease's pathway designates
+on that date (:meth:`~safetynet.programmes.schema.Pathway.designation`: the levels, and the
+county's own hospitals with ``in_county_only``); elsewhere it is settled on its bill (and its
+pathway flags the admission ``not_designated``: :mod:`safetynet.programmes.pathways`).
+With ``net = total - deducted`` (what review left):
 
 * overrun (net > fee): the institution bears ``net - fee`` on top of what review deducted:
   ``deducted' = total - fee``; the total stays the bill;
@@ -20,11 +24,15 @@ batch) and :func:`adjust_claim` (one claim, online) find the fees and call it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
 from safetynet.programmes.rules import rules_for
+from safetynet.programmes.schema import FixedFee, ProgrammeRules
+
+RulesOf = Callable[[str, dt.date], ProgrammeRules]
 
 AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
 
@@ -51,28 +59,51 @@ def apply_fixed_fee(
     return new_total, new_compliant, new_essential, new_deducted
 
 
-def _fees(keys: pl.DataFrame) -> pl.DataFrame:
-    """(region_code, date, level, code, fee_fen) of every fixed fee of the programme file in
-    force for each distinct region and date of ``keys``."""
+def designated_fees(rules: ProgrammeRules, on: dt.date) -> list[tuple[FixedFee, bool]]:
+    """The fixed fees of ``rules`` that apply on a date: those whose level the disease's
+    pathway designates then, each with whether only in-county hospitals are designated."""
+    out = []
+    for f in rules.fixed_fees:
+        pathway = rules.pathway(f.code)
+        where = pathway.designation(on) if pathway is not None else None
+        if where is not None and f.level in where.levels:
+            out.append((f, where.in_county_only))
+    return out
+
+
+def _fees(keys: pl.DataFrame, rules_of: RulesOf) -> pl.DataFrame:
+    """(region_code, date, level, code, fee_fen, in_county_only) of every fixed fee that
+    applies at a designated hospital, by the programme file in force for each distinct
+    region and date of ``keys``."""
     rows = []
+    seen: dict[tuple[int, dt.date], list[tuple[FixedFee, bool]]] = {}  # one file, many regions
     for region, day in keys.select("region_code", "date").unique().iter_rows():
-        for f in rules_for(region, day).fixed_fees:
-            rows.append((region, day, f.level.value, f.code.replace(".", ""), f.fee))
+        rules = rules_of(region, day)
+        found = seen.get((id(rules), day))
+        if found is None:
+            found = seen[id(rules), day] = designated_fees(rules, day)
+        for f, in_county_only in found:
+            rows.append((region, day, f.level.value, f.code.replace(".", ""), f.fee,
+                         in_county_only))  # fmt: skip
     return pl.DataFrame(
         rows, schema={"region_code": pl.String, "date": pl.Date, "level": pl.String,
-                      "fee_code": pl.String, "fixed_fee_fen": pl.Int64}, orient="row",
+                      "fee_code": pl.String, "fixed_fee_fen": pl.Int64,
+                      "in_county_only": pl.Boolean}, orient="row",
     )  # fmt: skip
 
 
-def fees_of(claims: pl.DataFrame) -> pl.Series:
-    """Each claim's fixed fee in fen (0: none), aligned with ``claims`` (columns ``kind``,
-    ``level``, ``diagnosis``, ``date``, ``region_code``)."""
-    keyed = claims.select("kind", "level", "diagnosis", "date", "region_code").with_row_index("_i")
+def fees_of(claims: pl.DataFrame, rules_of: RulesOf = rules_for) -> pl.Series:
+    """Each claim's fixed fee in fen (0: none, or not at a designated hospital), aligned with
+    ``claims`` (columns ``kind``, ``level``, ``in_county``, ``diagnosis``, ``date``,
+    ``region_code``)."""
+    keyed = claims.select(
+        "kind", "level", "in_county", "diagnosis", "date", "region_code"
+    ).with_row_index("_i")
     inpatient = keyed.filter(pl.col("kind") == "inpatient", pl.col("diagnosis").is_not_null())
     if inpatient.is_empty():
         return pl.Series("fixed_fee_fen", [0] * claims.height, pl.Int64)
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
-    fees = _fees(inpatient)
+    fees = _fees(inpatient, rules_of)
     # only the claims whose diagnosis starts with some fee's code meet the fee table (a few
     # codes against a county's admissions)
     prefixes = fees.get_column("fee_code").unique().to_list()
@@ -81,7 +112,10 @@ def fees_of(claims: pl.DataFrame) -> pl.Series:
     inpatient = inpatient.filter(pl.any_horizontal(code.str.starts_with(c) for c in prefixes))
     found = (
         inpatient.join(fees, on=["region_code", "date", "level"])
-        .filter(code.str.starts_with(pl.col("fee_code")))
+        .filter(
+            code.str.starts_with(pl.col("fee_code")),
+            ~pl.col("in_county_only") | pl.col("in_county").fill_null(False),
+        )
         .sort("_i", pl.col("fee_code").str.len_chars(), descending=[False, True])
         .unique("_i", keep="first")
         .select("_i", "fixed_fee_fen")
@@ -91,10 +125,10 @@ def fees_of(claims: pl.DataFrame) -> pl.Series:
     return pl.Series("fixed_fee_fen", fee, pl.Int64)
 
 
-def with_fixed_fees(claims: pl.DataFrame) -> pl.DataFrame:
+def with_fixed_fees(claims: pl.DataFrame, rules_of: RulesOf = rules_for) -> pl.DataFrame:
     """Claims (with :data:`AMOUNTS` and the columns of :func:`fees_of`) settled on their fixed
     fees; adds ``fixed_fee_fen`` (0: none)."""
-    fee = fees_of(claims)
+    fee = fees_of(claims, rules_of)
     on = np.flatnonzero(fee.to_numpy())
     if not on.size:
         return claims.with_columns(fee.alias("fixed_fee_fen"))
@@ -109,26 +143,31 @@ def with_fixed_fees(claims: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def fee_of_claim(kind: str, level: str, diagnosis: str | None, on: dt.date,
-                 region_code: str) -> int:  # fmt: skip
-    """One claim's fixed fee in fen (0: none), as :func:`fees_of` finds it."""
+def fee_of_claim(kind: str, level: str, in_county: bool, diagnosis: str | None, on: dt.date,
+                 region_code: str, rules_of: RulesOf = rules_for) -> int:  # fmt: skip
+    """One claim's fixed fee in fen (0: none, or not at a designated hospital), as
+    :func:`fees_of` finds it."""
     if kind != "inpatient" or not diagnosis:
         return 0
     code = diagnosis.upper().replace(".", "")
     found = [
         (len(f.code), f.fee)
-        for f in rules_for(region_code, on).fixed_fees
-        if f.level.value == level and code.startswith(f.code.replace(".", ""))
+        for f, in_county_only in designated_fees(rules_of(region_code, on), on)
+        if f.level.value == level
+        and code.startswith(f.code.replace(".", ""))
+        and (in_county or not in_county_only)
     ]
     return max(found)[1] if found else 0
 
 
 def adjust_claim(
-    *, kind: str, level: str, diagnosis: str | None, on: dt.date, region_code: str,
-    total_fen: int, compliant_fen: int, essential_fen: int, deducted_fen: int,
+    *, kind: str, level: str, in_county: bool, diagnosis: str | None, on: dt.date,
+    region_code: str, total_fen: int, compliant_fen: int, essential_fen: int,
+    deducted_fen: int,
 ) -> tuple[int, int, int, int]:  # fmt: skip
-    """One claim's (total, compliant, essential, deducted) settled on its fixed fee."""
-    fee = fee_of_claim(kind, level, diagnosis, on, region_code)
+    """One claim's (total, compliant, essential, deducted) settled on its fixed fee (at a
+    hospital designated for its disease)."""
+    fee = fee_of_claim(kind, level, in_county, diagnosis, on, region_code)
     if not fee:
         return total_fen, compliant_fen, essential_fen, deducted_fen
     t, c, e, d = apply_fixed_fee(total_fen, compliant_fen, essential_fen, deducted_fen, fee)

@@ -10,28 +10,48 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
 from safetynet.registry.status import periods_frame
-from safetynet.store.models import Claim, Institution, Person, Region
+from safetynet.store.models import CatalogItem, Claim, ClaimItem, Institution, Person, Region
 from safetynet.store.models.programmes import DoctorContract, FollowUp, ProgrammePatient
 from safetynet.tabular.writing import load_frame
 
 
+def item_kinds_of_year(session: Session, year: int) -> pl.DataFrame:
+    """Each itemised claim of a year (by start date) with the kinds of its items (drug,
+    service, material; an item not in the catalog has none)."""
+    query = (
+        select(ClaimItem.claim_id, type_coerce(CatalogItem.kind, String))
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+        .where(Claim.start_date >= dt.date(year, 1, 1),
+               Claim.start_date < dt.date(year + 1, 1, 1))
+    )  # fmt: skip
+    lines = pl.DataFrame(session.execute(query).all(), orient="row",
+                         schema={"claim_id": pl.Int64, "kind": pl.String})  # fmt: skip
+    return lines.group_by("claim_id").agg(
+        pl.col("kind").drop_nulls().unique().sort().alias("item_kinds")
+    )
+
+
 def claims_of_year(session: Session, year: int) -> pl.DataFrame:
-    """A year's claims (by start date) with what screening and the rates need."""
+    """A year's claims (by start date) with what screening, the rates and the pathways need
+    (``item_kinds``: null for a claim without item lines)."""
     C, Inst = Claim, Institution
     query = (
         select(
-            C.id.label("claim_id"), C.person_id, C.start_date, C.diagnosis_code.label("diagnosis"),
-            C.total_fen, C.institution_code, Inst.in_county,
+            C.id.label("claim_id"), C.claim_no, C.person_id, C.start_date, C.end_date,
+            C.diagnosis_code.label("diagnosis"), C.total_fen, C.institution_code, Inst.in_county,
             type_coerce(C.kind, String).label("kind"),
             type_coerce(Inst.level, String).label("level"),
         )
         .join(Inst, Inst.code == C.institution_code)
         .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1))
     )  # fmt: skip
-    schema = {"claim_id": pl.Int64, "person_id": pl.Int64, "start_date": pl.Date,
-              "diagnosis": pl.String, "total_fen": pl.Int64, "institution_code": pl.String,
-              "in_county": pl.Boolean, "kind": pl.String, "level": pl.String}  # fmt: skip
-    return pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
+    schema = {"claim_id": pl.Int64, "claim_no": pl.String, "person_id": pl.Int64,
+              "start_date": pl.Date, "end_date": pl.Date, "diagnosis": pl.String,
+              "total_fen": pl.Int64, "institution_code": pl.String, "in_county": pl.Boolean,
+              "kind": pl.String, "level": pl.String}  # fmt: skip
+    claims = pl.DataFrame(session.execute(query).all(), schema=schema, orient="row")
+    return claims.join(item_kinds_of_year(session, year), on="claim_id", how="left")
 
 
 def persons(session: Session) -> pl.DataFrame:

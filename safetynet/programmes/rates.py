@@ -1,5 +1,7 @@
 """The programme's indicators (pure Polars): per batch verified, treated / managed rates,
-in-county share and costs against fixed fees; contract rate, delivery rate (履约率), on-time
+in-county share, clinical pathways (admissions entered, completed, deviating, treated at a
+designated hospital: :mod:`safetynet.programmes.pathways`) and costs against fixed fees (at
+designated hospitals); contract rate, delivery rate (履约率), on-time
 follow-ups, blood-pressure and glucose control, health-record coverage; by county, township or
 village and by year or month. Their written definitions are the ``programmes`` section of
 ``safetynet/indicators/definitions.yaml``.
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from safetynet.programmes.pathways import evaluate
 from safetynet.programmes.plan import disease_prefix, slots
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.programmes.states import OUTCOMES
@@ -24,6 +27,10 @@ COMPUTED: dict[str, str | None] = {
     "programme_verified": "batch",
     "programme_treated_rate": "batch",
     "programme_in_county_share": "batch",
+    "pathway_entered": "batch",
+    "pathway_completion_rate": "batch",
+    "pathway_deviation_rate": "batch",
+    "pathway_designated_share": "batch",
     "fixed_fee_cost_ratio": None,
     "fixed_fee_overrun": None,
     "contract_rate": None,
@@ -46,7 +53,8 @@ RESULT_SCHEMA = {"indicator": pl.String, "part": pl.String, "region_code": pl.St
 class Frames:
     """What the rates read. ``villages``: village code → township and county codes;
     ``targets``: person ids of the target population; ``claims``: the year's claims with
-    ``in_county`` and ``level``; the rest as :mod:`safetynet.programmes.load` gives them."""
+    ``in_county``, ``level``, ``end_date`` and ``item_kinds`` (the pathways' columns); the
+    rest as :mod:`safetynet.programmes.load` gives them."""
 
     persons: pl.DataFrame  # person_id, region_code (village)
     villages: pl.DataFrame  # village, township, county
@@ -115,10 +123,7 @@ def compute(
         on="contract_id",
     ).join(where, on="person_id")  # fmt: skip
     outcome_states = [s.value for s in OUTCOMES]
-    fees = pl.DataFrame(
-        [(fx.code.replace(".", ""), fx.level.value, fx.fee) for fx in rules.fixed_fees],
-        schema={"fee_code": pl.String, "level": pl.String, "fee_fen": pl.Int64}, orient="row",
-    )  # fmt: skip
+    admissions = evaluate(rules, f.claims).join(where, on="person_id")
     out: list[pl.DataFrame] = []
     for start, end in periods(year, by_month):
         parts: list[pl.DataFrame] = []
@@ -139,12 +144,18 @@ def compute(
         parts.append(_with_totals(
             _count(theirs, "programme_in_county_share", "in_county", "batch")
         ))  # fmt: skip
-        inpatient = claims.filter(pl.col("kind") == "inpatient").join(where, on="person_id")
-        priced = (
-            inpatient.join(fees, on="level")
-            .filter(disease_prefix("diagnosis").str.starts_with(pl.col("fee_code")))
-            .unique("claim_id")
-        )  # one fee per claim (a code and level are priced once)
+        entered = admissions.filter(pl.col("start_date") >= start, pl.col("start_date") < end)
+        ours = entered.join(known.select("person_id", "batch").unique(), on="person_id")
+        parts.append(_with_totals(
+            _count(ours.with_columns(pl.lit(True).alias("_e")), "pathway_entered", "_e", "batch")
+            .with_columns(pl.col("denominator").alias("numerator"))
+        ))  # fmt: skip
+        ours = ours.with_columns((~pl.col("completed")).alias("deviated"))
+        for indicator, flag in (("pathway_completion_rate", "completed"),
+                                ("pathway_deviation_rate", "deviated"),
+                                ("pathway_designated_share", "designated")):  # fmt: skip
+            parts.append(_with_totals(_count(ours, indicator, flag, "batch")))
+        priced = entered.filter(pl.col("fee_fen").is_not_null())  # at a designated hospital
         fee_sums = priced.group_by("region").agg(
             pl.col("total_fen").sum().alias("numerator"),
             pl.col("fee_fen").sum().alias("denominator"),

@@ -9,13 +9,21 @@ or gives its ICD-10 codes; each code must be a WHO ICD-10 category or subcode
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 from pydantic import Field, field_validator, model_validator
 
 from safetynet.catalogs import icd10
 from safetynet.catalogs.diseases import list_entries
-from safetynet.codes import Batch, InstitutionLevel, PatientState, PovertyStatus, Service
+from safetynet.codes import (
+    Batch,
+    InstitutionLevel,
+    ItemKind,
+    PatientState,
+    PovertyStatus,
+    Service,
+)
 from safetynet.policy.schema import Fen, Source, Strict
 
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -116,6 +124,82 @@ class FixedFee(Strict):
         return v.strip().upper()
 
 
+class Designation(Strict):
+    """定点医院 of a pathway for a period: the hospital levels (and, with ``in_county_only``,
+    only the county's own hospitals) where its admissions are treated under the pathway and
+    its fixed fee. ``valid_to`` is exclusive."""
+
+    levels: list[InstitutionLevel] = Field(min_length=1)
+    in_county_only: bool = False
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    source: str
+
+    @model_validator(mode="after")
+    def _period(self) -> Designation:
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from")
+        return self
+
+    def applies(self, on: dt.date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+
+class Stay(Strict):
+    """The expected length of stay (days from admission to discharge) of a pathway."""
+
+    min_days: int = Field(ge=0)
+    max_days: int = Field(ge=0)
+    source: str
+
+    @model_validator(mode="after")
+    def _range(self) -> Stay:
+        if self.min_days > self.max_days:
+            raise ValueError("min_days must not exceed max_days")
+        return self
+
+
+class Pathway(Strict):
+    """临床路径 of a disease: entry by the ICD-10 code (and its subcodes) of an admission in
+    the pathway's period; the expected stay, the item kinds its package must contain and its
+    designated hospitals."""
+
+    id: str = Field(pattern=_ID)
+    code: str
+    name_zh: str
+    name_en: str
+    source: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None  # exclusive
+    stay: Stay
+    required_items: list[ItemKind] = Field(default_factory=list)  # the package's contents
+    designated: list[Designation] = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _icd10(cls, v: str) -> str:
+        if not icd10.is_valid(v):
+            raise ValueError(f"{v!r} is not an ICD-10 code")
+        return v.strip().upper()
+
+    @model_validator(mode="after")
+    def _dates(self) -> Pathway:
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from")
+        ordered = sorted(self.designated, key=lambda d: d.valid_from)
+        for a, b in itertools.pairwise(ordered):
+            if a.valid_to is None or a.valid_to > b.valid_from:
+                raise ValueError(f"designations overlap: {a.valid_from} and {b.valid_from}")
+        return self
+
+    def applies(self, on: dt.date) -> bool:
+        return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+    def designation(self, on: dt.date) -> Designation | None:
+        """The designation in force on a date (None: no hospital is designated then)."""
+        return next((d for d in self.designated if d.applies(on)), None)
+
+
 class PlannedService(Strict):
     kind: Service
     per_year: int = Field(ge=1, le=52)
@@ -163,6 +247,7 @@ class ProgrammeRules(Strict):
     sources: dict[str, Source]
     batches: list[BatchRule] = Field(min_length=1)
     fixed_fees: list[FixedFee] = Field(default_factory=list)
+    pathways: list[Pathway] = Field(default_factory=list)
     packages: list[Package] = Field(min_length=1)
     control: Control
     contracts: Contracts
@@ -179,6 +264,8 @@ class ProgrammeRules(Strict):
                                                      for dl in b.lists]  # fmt: skip
         named += [f.source for f in self.fixed_fees] + [p.source for p in self.packages]
         named += [self.control.source, self.contracts.source]
+        for pw in self.pathways:
+            named += [pw.source, pw.stay.source, *(d.source for d in pw.designated)]
         unknown = sorted(set(named) - set(self.sources))
         if unknown:
             raise ValueError(f"sources not listed under sources: {unknown}")
@@ -190,7 +277,22 @@ class ProgrammeRules(Strict):
         fees = [(f.code, f.level) for f in self.fixed_fees]
         if len(set(fees)) != len(fees):
             raise ValueError("a fixed fee is given twice for one disease and level")
+        ids = [pw.id for pw in self.pathways]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"pathway ids repeat: {sorted({i for i in ids if ids.count(i) > 1})}")
+        codes = [pw.code for pw in self.pathways]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a pathway is given twice for one disease code")
+        unpaved = sorted({f.code for f in self.fixed_fees} - set(codes))
+        if unpaved:  # a fee applies only at the hospitals its pathway designates
+            raise ValueError(f"fixed fees without a pathway (and its designated hospitals): "
+                             f"{unpaved}")  # fmt: skip
         return self
+
+    def pathway(self, code: str) -> Pathway | None:
+        """The pathway of a disease code (its own, else its category's), if any."""
+        found = [pw for pw in self.pathways if prefix_of(code).startswith(prefix_of(pw.code))]
+        return max(found, key=lambda pw: len(pw.code)) if found else None
 
     def applies(self, region_code: str, on: dt.date) -> bool:
         region_ok = self.region is None or region_code.startswith(self.region)

@@ -9,6 +9,7 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from safetynet.programmes import load
+from safetynet.programmes.pathways import evaluate
 from safetynet.programmes.rates import Frames, compute
 from safetynet.programmes.rules import rules_for
 from safetynet.regions import descendants
@@ -41,3 +42,20 @@ def rates(session: Session, year: int, region_code: str, *, level: str = "county
     rules = rules_for(region_code, dt.date(year, 12, 31))
     return compute(rules, frames(session, year, region_code), year, level=level,
                    by_month=by_month)  # fmt: skip
+
+
+def pathway_admissions(session: Session, year: int, region_code: str, *,
+                       patients_only: bool = True) -> pl.DataFrame:  # fmt: skip
+    """The region's admissions of ``year`` that entered a clinical pathway, with their facts
+    and deviations (:func:`safetynet.programmes.pathways.evaluate`) and ``claim_no`` and
+    ``institution_code``; ``patients_only``: only those of persons verified in a batch of the
+    year's programme."""
+    rules = rules_for(region_code, dt.date(year, 12, 31))
+    f = frames(session, year, region_code)
+    found = evaluate(rules, f.claims).join(
+        f.claims.select("claim_id", "claim_no", "institution_code"), on="claim_id"
+    )
+    if patients_only:
+        verified = f.patients.filter(pl.col("verified_on").is_not_null())["person_id"]
+        found = found.filter(pl.col("person_id").is_in(verified.unique().implode()))
+    return found.sort("start_date", "claim_no")

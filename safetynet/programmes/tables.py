@@ -1,4 +1,5 @@
-"""Readable names of the programme's codes (services, fields to record, refusals), marked
+"""Readable names of the programme's codes (services, fields to record, refusals, pathway
+deviations), marked
 for translation; the pages and exports show ``_(NAMES[code])``."""
 
 from __future__ import annotations
@@ -18,4 +19,11 @@ ERROR_NAMES = {
     "range_glucose": N_("The glucose must be a number from 1.0 to 40.0 with one decimal."),
     "bp_pair": N_("Give both blood pressures or neither."),
     "duplicate": N_("This service is already recorded on that day."),
+}
+REASON_NAMES = {
+    "not_designated": N_("not at a designated hospital"),
+    "stay_too_long": N_("stay too long"),
+    "stay_too_short": N_("stay too short"),
+    "over_fixed_fee": N_("cost over the fixed fee"),
+    "missing_items": N_("package items missing"),
 }

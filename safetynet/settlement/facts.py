@@ -177,7 +177,8 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
     cp = compiled_in_force(person.region_code, sub.date)
     lines = _priced_lines(snap, sub)
     total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
-        kind=sub.kind.value, level=institution.level.value, diagnosis=sub.diagnosis,
+        kind=sub.kind.value, level=institution.level.value,
+        in_county=institution.in_county, diagnosis=sub.diagnosis,
         on=sub.date, region_code=person.region_code, total_fen=int(lines["amount_fen"].sum()),
         compliant_fen=int(lines["compliant_fen"].sum()),
         essential_fen=int(lines["essential_fen"].sum()),

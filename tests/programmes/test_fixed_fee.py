@@ -14,13 +14,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
+from safetynet.codes import InstitutionLevel
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.programmes.fixed_fee import apply_fixed_fee, fee_of_claim, fees_of
 from safetynet.settlement.service import submit
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
-from safetynet.store.models import Claim, ClaimItem, Person, Settlement
+from safetynet.store.models import Accumulator, Claim, ClaimItem, Institution, Person, Settlement
 from tests.engine.test_properties import claim_rows, policies, settle_online
 from tests.settlement.conftest import County, county
 from tests.settlement.helpers import inpatient
@@ -44,15 +45,20 @@ def test_the_arithmetic_by_hand() -> None:
     ]  # fmt: skip
 
 
-def test_fees_are_found_by_code_level_and_kind() -> None:
+def test_fees_are_found_by_code_level_kind_and_designation() -> None:
+    # the last two: a county-level hospital outside the county is not designated (the
+    # county's own hospitals are, seed 001): settled on the bill, no fee
     claims = pl.DataFrame({
-        "kind": ["inpatient", "inpatient", "outpatient", "inpatient", "inpatient"],
-        "level": ["county", "township", "county", "city", "county"],
-        "diagnosis": ["K35.8", "k35", "K35.8", "K35.8", None],
-        "date": [date(2017, 5, 1)] * 5, "region_code": ["340421"] * 5,
+        "kind": ["inpatient", "inpatient", "outpatient", "inpatient", "inpatient", "inpatient",
+                 "inpatient"],
+        "level": ["county", "township", "county", "city", "county", "county", "township"],
+        "in_county": [True, True, True, False, True, False, False],
+        "diagnosis": ["K35.8", "k35", "K35.8", "K35.8", None, "K35.8", "K35"],
+        "date": [date(2017, 5, 1)] * 7, "region_code": ["340421"] * 7,
     })  # fmt: skip
-    assert fees_of(claims).to_list() == [450_000, 300_000, 0, 0, 0]
-    assert [fee_of_claim(*r) for r in claims.iter_rows()] == [450_000, 300_000, 0, 0, 0]
+    want = [450_000, 300_000, 0, 0, 0, 0, 0]
+    assert fees_of(claims).to_list() == want
+    assert [fee_of_claim(*r) for r in claims.iter_rows()] == want
 
 
 FEES = st.sampled_from([0, 0, 120_000, 450_000, 800_000, 3_000_000])
@@ -91,11 +97,12 @@ ITEMS = [
 SMALL = [{"code": "BED", "amount": "3000.00"}]
 
 
-def _record(engine: Engine, rid: str, n: int, day: date, items: list[dict[str, str]]) -> None:
+def _record(engine: Engine, rid: str, n: int, day: date, items: list[dict[str, str]],
+            institution: str = "H-COUNTY") -> None:  # fmt: skip
     with session_scope(engine) as s:
         person = s.scalar(select(Person).where(Person.resident_id == rid))
         assert person is not None
-        claim = Claim(claim_no=f"FF-{n}", person_id=person.id, institution_code="H-COUNTY",
+        claim = Claim(claim_no=f"FF-{n}", person_id=person.id, institution_code=institution,
                       kind="inpatient", start_date=day, end_date=day + timedelta(days=3),
                       diagnosis_code="K35.8", referral=False,
                       total_fen=sum(int(float(i["amount"]) * 100) for i in items))  # fmt: skip
@@ -148,3 +155,42 @@ def test_settlement_in_the_year_batch(db_engine: Engine, county: County) -> None
     by_no = {r[0]: r[1:] for r in rows}
     assert by_no["FF-1"][:2] == (1_000_000, 550_000) and by_no["FF-2"][:2] == (450_000, 0)
     assert sum(by_no["FF-1"][2:]) == sum(by_no["FF-2"][2:]) == 450_000  # the fee's, shared
+
+
+def test_online_equals_the_year_batch_at_designated_and_other_hospitals(
+    db_engine: Engine, county: County
+) -> None:
+    # appendicitis at the county's own hospital (designated: settled on the 4,500 fee) and at
+    # a county-level hospital of another county (not designated: settled on the bill), the
+    # same claims in the year batch and one by one online
+    with session_scope(db_engine, write_lock=True) as s:
+        s.add(Institution(code="H-OUT", name="邻县人民医院", level=InstitutionLevel.COUNTY,
+                          in_county=False))  # fmt: skip
+    plan = [
+        (county.poor_id, dt.date(2017, 4, 1), "H-COUNTY"),
+        (county.spouse_id, dt.date(2017, 5, 1), "H-OUT"),
+        (county.ordinary_id, dt.date(2017, 6, 1), "H-OUT"),
+        (county.poor_id, dt.date(2017, 8, 1), "H-OUT"),
+        (county.ordinary_id, dt.date(2017, 9, 1), "H-COUNTY"),
+    ]
+    for n, (rid, day, inst) in enumerate(plan):
+        _record(db_engine, rid, 10 + n, day, ITEMS, inst)
+    assert settle_year(db_engine, 2017).settled == len(plan)
+    with session_scope(db_engine) as s:
+        people = {p.id: p.resident_id for p in s.scalars(select(Person))}
+        batch = sorted(
+            (people[e.person_id], e.claim_date, e.total_fen, e.deducted_fen, e.paid_fen,
+             e.out_of_pocket_fen) for e in s.scalars(select(Settlement))
+        )  # fmt: skip
+        s.execute(Accumulator.__table__.delete())
+    online = []
+    for rid, day, inst in plan:
+        sub = inpatient(rid, day, diagnosis="K35.8", items=ITEMS, institution_code=inst)
+        with session_scope(db_engine, write_lock=True) as s:
+            v = submit(s, sub, user="t", client_key=f"{rid}-{day}")
+        online.append((rid, day, v.total_fen, v.institution_borne_fen, v.paid_fen,
+                       v.out_of_pocket_fen))  # fmt: skip
+    assert batch == sorted(online)
+    # by hand: the designated admissions' institution bears 10,000 - 4,500; the others none
+    assert [v[3] for v in online] == [550_000, 0, 0, 0, 550_000]
+    assert [v[4] + v[5] for v in online] == [450_000, 1_000_000, 1_000_000, 1_000_000, 450_000]

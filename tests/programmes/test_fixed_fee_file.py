@@ -50,7 +50,8 @@ def _adjusted(cp: CompiledPolicy, rows: list[dict[str, Any]]) -> list[dict[str, 
     out = []
     for r in rows:
         t, c, e, d = adjust_claim(
-            kind=r["kind"], level=r["level"], diagnosis=r["diagnosis"], on=r["date"],
+            kind=r["kind"], level=r["level"], in_county=r["in_county"],
+            diagnosis=r["diagnosis"], on=r["date"],
             region_code=cp.policy.region, total_fen=r["total_fen"],
             compliant_fen=r["compliant_fen"], essential_fen=r["essential_fen"],
             deducted_fen=r["deducted_fen"],

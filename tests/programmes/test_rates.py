@@ -104,6 +104,17 @@ def test_the_year_of_the_county(programme: Session) -> None:
         ("programme_in_county_share", "chronic"): (5, 6),
         ("programme_in_county_share", "critical"): (2, 2),
         ("programme_in_county_share", None): (9, 11),
+        # pathways: poor_b's appendicitis (chronic, verified 5 April) at the designated county
+        # hospital, 4 days (2-7), 5,200 yuan over the 4,500 fee: a deviation; ordinary's is
+        # not a patient's
+        ("pathway_entered", "chronic"): (1, 1),
+        ("pathway_entered", None): (1, 1),
+        ("pathway_completion_rate", "chronic"): (0, 1),
+        ("pathway_completion_rate", None): (0, 1),
+        ("pathway_deviation_rate", "chronic"): (1, 1),
+        ("pathway_deviation_rate", None): (1, 1),
+        ("pathway_designated_share", "chronic"): (1, 1),
+        ("pathway_designated_share", None): (1, 1),
         # two appendicitis admissions: 9,200 yuan against 2 × 4,500; 700 yuan overrun
         ("fixed_fee_cost_ratio", None): (920_000, 900_000),
         ("fixed_fee_overrun", None): (70_000, 1),

@@ -16,7 +16,7 @@ from safetynet.cli.commands.registry_import import _command
 from safetynet.cli.commands.report import LANGS, fail
 
 programmes_app = typer.Typer(
-    help="Three batches and family-doctor contracts: screen, import, export, rates.",
+    help="Three batches and family-doctor contracts: screen, import, export, rates, pathways.",
     no_args_is_help=True,
 )
 import_app = typer.Typer(
@@ -174,10 +174,57 @@ def show_rates(
         console.print(f"wrote {csv}")
 
 
+def show_pathways(
+    year: Year, region: Region = None, db: Db = None,
+    everyone: Annotated[bool, typer.Option(
+        "--everyone", help="All admissions, not only those of verified programme patients.")] = (
+        False),
+    deviations: Annotated[bool, typer.Option(
+        "--deviations", help="Only the admissions that deviate from their pathway.")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Also write the rows here.")] = None,
+    lang: Lang = "zh_Hans",
+) -> None:  # fmt: skip
+    """The year's admissions that entered a clinical pathway, with the facts of each deviation
+    (stay against the expected range, designated hospital, cost against the fixed fee, package
+    items missing)."""
+    import polars as pl
+    from sqlalchemy.orm import Session
+
+    from safetynet.i18n import gettext_for
+    from safetynet.programmes.service import pathway_admissions
+    from safetynet.programmes.tables import REASON_NAMES
+
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    _ = gettext_for(lang)
+    with Session(_engine(db)) as s:
+        found = pathway_admissions(s, year, _region(s, region), patients_only=not everyone)
+    if deviations:
+        found = found.filter(~pl.col("completed"))
+    table = RichTable("claim", "date", "pathway", "institution", "level", "in county", "stay",
+                      "expected", "total", "fee", "deviations")  # fmt: skip
+    for r in found.to_dicts():
+        table.add_row(
+            r["claim_no"], str(r["start_date"]), r["pathway"], r["institution_code"], r["level"],
+            "yes" if r["in_county"] else "no", str(r["stay_days"]),
+            f"{r['min_days']}-{r['max_days']}", f"{r['total_fen'] / 100:,.2f}",
+            "" if r["fee_fen"] is None else f"{r['fee_fen'] / 100:,.2f}",
+            "; ".join(_(REASON_NAMES[x]) for x in r["reasons"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print(f"{found.height} admissions, {int(found['completed'].sum())} completed")
+    if csv is not None:
+        found.with_columns(
+            pl.col("reasons").list.join(";"), pl.col("missing_items").list.join(";")
+        ).write_csv(csv)
+        console.print(f"wrote {csv}")
+
+
 def register(app: typer.Typer) -> None:
     programmes_app.command("screen")(screen)
     programmes_app.command("generate")(generate)
     programmes_app.command("rates")(show_rates)
+    programmes_app.command("pathways")(show_pathways)
     import_app.command("teams")(_command("doctor-teams", "family-doctor teams"))
     import_app.command("contracts")(_command("contracts", "family-doctor contracts"))
     import_app.command("follow-ups")(

@@ -25,7 +25,7 @@ from safetynet.indicators.service import (
 )
 from safetynet.reports.dashboard_data import Dashboard, build_dashboard
 from safetynet.reports.notice import notice_regions
-from safetynet.reports.programme_tables import programme_table
+from safetynet.reports.programme_tables import pathway_table, programme_table
 from safetynet.reports.summary_report import build_summary, summary_pdf, summary_xlsx
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
@@ -94,9 +94,11 @@ def dashboard_page(
     )
     _ = gettext_for(request)
     programme = programme_table(db, code, year, locale_of(request)) if dash and year else None
+    pathways = pathway_table(db, code, year, locale_of(request)) if programme and year else None
     context = {
         "dash": dash,
         "programme": programme_shown(programme),
+        "pathways": programme_shown(pathways),
         "region_code": code,
         "year": year,
         "years": indicator_years(db),
@@ -119,7 +121,8 @@ def dashboard_xlsx(
     if dash is None:
         raise WebError(404, "no_data", f"no enrollment and no settlements in {year}", field="year")
     programme = programme_table(db, code, year or 0, locale_of(request))
-    tables = [*dash.tables, *([programme] if programme else [])]
+    pathways = pathway_table(db, code, year or 0, locale_of(request)) if programme else None
+    tables = [*dash.tables, *(t for t in (programme, pathways) if t is not None)]
     return xlsx_download(request, db, user, tables, stem=f"dashboard-{code}-{year}",
                          target="dashboard", target_id=code, detail={"year": year})  # fmt: skip
 
@@ -138,6 +141,9 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
     programme = programme_table(db, code, year or 0, locale)
     if programme is not None:
         s.tables.append(programme)
+        pathways = pathway_table(db, code, year or 0, locale)
+        if pathways is not None:
+            s.tables.append(pathways)
     body = summary_pdf(s, locale) if fmt == "pdf" else summary_xlsx(s)
     return file_download(request, db, user, body, ext=fmt, stem=f"summary-{code}-{year}",
                          target="summary", target_id=code, detail={"year": year})  # fmt: skip
