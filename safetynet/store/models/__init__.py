@@ -21,6 +21,7 @@ from safetynet.store.models.funds import (
     Payment,
     PaymentBatch,
 )
+from safetynet.store.models.form_keys import FormKey
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer
@@ -69,6 +70,7 @@ __all__ = [
     "EarlyWarning",
     "Enrollment",
     "FollowUp",
+    "FormKey",
     "FundEntry",
     "FundLine",
     "FundPosted",
