@@ -4,6 +4,7 @@ logs in, sees who is due and overdue, opens a contract and records a follow-up."
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -64,5 +65,71 @@ def test_a_follow_up_recorded_on_a_phone(browser, server, county_engine) -> None
         assert _fits(page)
         with session_scope(county_engine) as s:
             assert s.scalar(select(func.count(FollowUp.id))) == (before or 0) + 1
+    finally:
+        context.close()
+
+
+def test_a_follow_up_recorded_offline_is_sent_when_the_connection_returns(
+    browser, server, county_engine
+) -> None:  # type: ignore[no-untyped-def]
+    """The worklist kept on the phone: offline, the doctor opens a contract, records a
+    follow-up, sees it waiting to send; online again it is sent, once; a reload offline
+    shows the worklist kept on the phone."""
+    context = browser.new_context(base_url=server, locale="zh-CN", viewport=PHONE)
+    page = context.new_page()
+    try:
+        _log_in(page, "doctor")
+        page.wait_for_url(re.compile(r"/worklist$"))
+        page.goto(f"/worklist?on={DAY}")
+        page.wait_for_selector("html[data-offline-ready='1']", state="attached")
+        assert page.evaluate("navigator.serviceWorker.controller !== null")
+        href = page.locator("#worklist .warn-card a").first.get_attribute("href")
+        assert href is not None
+        cid = int(re.search(r"/worklist/(\d+)", href).group(1))  # type: ignore[union-attr]
+        with session_scope(county_engine) as s:
+            before = s.scalar(select(func.count(FollowUp.id)))
+
+        context.set_offline(True)
+        page.click(f"#worklist a[href='{href}']")  # from the copy kept on the phone
+        page.wait_for_url(re.compile(rf"/worklist/{cid}"))
+        assert page.locator("#record-form").is_visible()
+        assert page.locator("#offline-note").is_visible()
+        page.select_option("#record-form select[name=kind]", "follow_up")
+        page.fill("#record-form input[name=done_on]", "2017-10-03")
+        page.fill("#record-form input[name=systolic]", "142")
+        page.fill("#record-form input[name=diastolic]", "88")
+        page.fill("#record-form input[name=drugs]", "氨氯地平")
+        page.click("#record-form button[type=submit]")
+        queued = page.locator("#outbox li.waiting")
+        queued.wait_for()
+        assert queued.locator(".state").inner_text() == "等待发送"
+        assert "2017-10-03" in queued.inner_text()
+        assert page.locator("#queued").inner_text() == "已保存在本机：网络恢复后将自动发送。"
+        assert _fits(page)
+        with session_scope(county_engine) as s:
+            assert s.scalar(select(func.count(FollowUp.id))) == before
+
+        context.set_offline(False)  # the connection returns: the queue sends itself
+        sent = page.locator("#outbox li.sent")
+        sent.wait_for(timeout=15_000)
+        assert sent.locator(".state").inner_text() == "已发送"
+        assert page.locator("#outbox li.waiting").count() == 0
+        assert page.evaluate("localStorage.getItem('safetynet.worklist.queue')") == "[]"
+        with session_scope(county_engine) as s:
+            assert s.scalar(select(func.count(FollowUp.id))) == (before or 0) + 1
+            rows = s.scalars(
+                select(FollowUp).where(FollowUp.contract_id == cid,
+                                       FollowUp.done_on == date(2017, 10, 3))
+            ).all()  # fmt: skip
+            assert [(r.systolic, r.diastolic) for r in rows] == [(142, 88)]
+
+        context.set_offline(True)  # a reload offline shows the worklist kept on the phone
+        page.goto(f"/worklist?on={DAY}")
+        assert page.locator("h1").inner_text().startswith("待办")
+        assert page.locator("#worklist .warn-card").count() >= 1
+        assert page.locator("#offline-note").is_visible()
+        page.reload()
+        assert page.locator("#worklist .warn-card").count() >= 1
+        assert _fits(page)
     finally:
         context.close()

@@ -179,9 +179,7 @@
       var href = a.getAttribute("href");
       if (urls.indexOf(href) < 0) { urls.push(href); }
     });
-    if (!navigator.serviceWorker || !navigator.serviceWorker.controller) {
-      urls.unshift(window.location.pathname + window.location.search);
-    }
+    urls.unshift(window.location.pathname + window.location.search);  // maybe loaded before the worker
     window.caches.open(CACHE).then(function (cache) {
       return urls.reduce(function (chain, url) {
         return chain.then(function () {
