@@ -13,6 +13,7 @@ from safetynet.store.models.early_warning import (
     ReferenceIncome,
     WarningEvent,
 )
+from safetynet.store.models.form_keys import FormKey
 from safetynet.store.models.funds import (
     Budget,
     FundEntry,
@@ -21,7 +22,6 @@ from safetynet.store.models.funds import (
     Payment,
     PaymentBatch,
 )
-from safetynet.store.models.form_keys import FormKey
 from safetynet.store.models.imports import ImportBatch
 from safetynet.store.models.institutions import Institution
 from safetynet.store.models.ledger import Accumulator, Settlement, SettlementLayer

@@ -191,6 +191,16 @@
     }).then(function () { document.documentElement.setAttribute("data-offline-ready", "1"); });
   }
 
+  // The worker controls this page (at once when it was there before the page; else when it
+  // takes the page over after its first install; a page it never takes goes on after 5 s).
+  function controlled() {
+    return new Promise(function (resolve) {
+      if (navigator.serviceWorker.controller) { resolve(); return; }
+      navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+      window.setTimeout(resolve, 5000);
+    });
+  }
+
   // Logging out forgets the pages kept on the phone (the queue stays for the next login).
   document.querySelectorAll("form[action='/logout']").forEach(function (out) {
     out.addEventListener("submit", function (e) {
@@ -212,6 +222,7 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/worklist/sw.js", { scope: "/worklist" })
       .then(function () { return navigator.serviceWorker.ready; })
+      .then(controlled)
       .then(keepLinked)
       .catch(function () { return null; });
   }
