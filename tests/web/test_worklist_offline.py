@@ -145,6 +145,9 @@ def test_csrf_and_an_ended_session_are_refused_and_the_form_can_wait(
     forged = client.post(f"/worklist/{cid}/send", data={**form, "csrf_token": "forged"})
     assert forged.status_code == 403 and forged.json()["error"]["code"] == "csrf"
     assert "reload" in forged.json()["error"]["message"]
+    keyless = client.post(f"/worklist/{cid}/send",
+                          data={**form, "csrf_token": "forged", "idempotency_key": ""})  # fmt: skip
+    assert keyless.status_code == 403  # the CSRF token is checked first
     logout = client.post("/logout", data={"csrf_token": form["csrf_token"]})
     assert logout.status_code == 303
     ended = client.post(f"/worklist/{cid}/send", data=form)

@@ -241,6 +241,7 @@ def send(
     another form, 422 for a refused record; each with the sentence to show."""
     try:
         user = authorize(request, db, Permission.FAMILY_DOCTOR)
+        check_csrf(request, csrf_token)  # before anything else is looked at
         key = form_keys.checked_key(idempotency_key)
         if key is None:
             raise WebError(422, "key_invalid", "the queue sends every form with its key",

@@ -86,9 +86,9 @@
     }
     if (status === 401 || error.code === "csrf") {
       update(item.key, { state: "login", message: error.message || "" });
-    } else if (status >= 400 && status < 500) {
+    } else if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
       update(item.key, { state: "refused", message: error.message || "" });
-    }  // 5xx: the server is busy or down; the form waits for the next try
+    }  // 408, 429, 5xx: the server is busy or down; the form waits for the next try
     return null;
   }
 
