@@ -58,6 +58,13 @@ def test_a_follow_up_recorded_on_a_phone(browser, server, county_engine) -> None
         page.fill("#record-form input[name=glucose]", "6.4")
         page.fill("#record-form input[name=drugs]", "氨氯地平")
         page.fill("#record-form input[name=next_on]", "2018-01-02")
+        page.fill("#record-form input[name=systolic]", "400")  # refused: shown, kept to correct
+        page.click("#record-form button[type=submit]")
+        page.locator("#queued.error").wait_for()
+        assert page.locator("#queued").inner_text() == "收缩压须为50到300之间的整数。"
+        assert page.input_value("#record-form input[name=diastolic]") == "84"
+        assert page.locator("#outbox li").count() == 0
+        page.fill("#record-form input[name=systolic]", "136")
         page.click("#record-form button[type=submit]")
         page.wait_for_url(re.compile(r"saved=1"))
         assert page.locator("#saved").inner_text() == "已记录。"

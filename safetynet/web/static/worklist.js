@@ -165,8 +165,20 @@
       var note = document.getElementById("queued");
       flush(item.key).then(function (sent) {
         if (sent && sent.location) { window.location.assign(sent.location); return; }
-        if (note) { note.textContent = text.queued; note.hidden = false; }
-        form.reset();
+        var now = load().filter(function (i) { return i.key === item.key; })[0];
+        if (now && now.state === "refused") {  // refused at once: corrected here, not queued
+          drop(item.key);
+          render();
+          note.textContent = now.message;
+          note.className = "error";
+          note.setAttribute("role", "alert");
+        } else {
+          note.textContent = now && now.state === "login" ? (now.message || text.login) : text.queued;
+          note.className = now && now.state === "login" ? "error" : "saved";
+          note.setAttribute("role", "status");
+          form.reset();
+        }
+        note.hidden = false;
       });
     });
   }
