@@ -58,6 +58,7 @@ CODES = {
     "policy_ambiguous": N_("More than one policy applies on this date; ask the administrator."),
     "claim_exists": N_("This claim number has been settled already."),
     "client_key_reused": N_("This form was already sent with other content; open it again."),
+    "key_invalid": N_("The form's key is not valid; open the form again."),
     "settlement_unknown": N_("There is no such settlement."),
     "already_refunded": N_("This settlement was already refunded."),
     "reason_missing": N_("A refund needs a reason."),

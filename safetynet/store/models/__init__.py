@@ -13,6 +13,7 @@ from safetynet.store.models.early_warning import (
     ReferenceIncome,
     WarningEvent,
 )
+from safetynet.store.models.form_keys import FormKey
 from safetynet.store.models.funds import (
     Budget,
     FundEntry,
@@ -69,6 +70,7 @@ __all__ = [
     "EarlyWarning",
     "Enrollment",
     "FollowUp",
+    "FormKey",
     "FundEntry",
     "FundLine",
     "FundPosted",

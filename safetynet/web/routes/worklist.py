@@ -1,32 +1,49 @@
 """A village doctor's pages on a phone: the worklist of the region's contracts (who is due,
 who is overdue, what to record), one contract with its services done and the form to record
 a service. Region-scoped (a contract outside the region is a 404) and audited; thin over
-:mod:`safetynet.programmes.worklist`."""
+:mod:`safetynet.programmes.worklist`.
+
+Offline: ``/worklist/sw.js`` is the service worker (``static/worklist-sw.js``, allowed the
+``/worklist`` scope) that keeps the pages on the phone; ``static/worklist.js`` queues a form
+sent offline and sends it to ``/worklist/{id}/send`` (JSON answers) with a key made on the
+phone, after asking ``/worklist/token`` for the session's CSRF token. A form is accepted once
+per key (:mod:`safetynet.web.form_keys`).
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safetynet.i18n import N_
 from safetynet.programmes import worklist as service
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.tables import ERROR_NAMES, FIELD_NAMES, SERVICE_NAMES
 from safetynet.security.audit import record
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
+from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.csrf import check_csrf
+from safetynet.web.csrf import check_csrf, csrf_token
 from safetynet.web.db import get_db, release, write_session
-from safetynet.web.errors import WebError
+from safetynet.web.errors import LoginRequired, WebError
 from safetynet.web.ids import RowId
-from safetynet.web.security import require
-from safetynet.web.templating import render
+from safetynet.web.messages import error_text
+from safetynet.web.security import authorize, require
+from safetynet.web.templating import gettext_for, render
 
 router = APIRouter()
 NAMES = {"services": SERVICE_NAMES, "fields": FIELD_NAMES, "errors": ERROR_NAMES}
+WORKER = Path(__file__).parents[1] / "static" / "worklist-sw.js"
+FORM = "follow_up"  # the form's name in the form keys
+LOGIN_AGAIN = N_("Your session has ended: log in again to send what waits on this phone.")
 
 
 def _day(text: str | None, field: str = "on") -> date | None:
@@ -65,6 +82,25 @@ def worklist_page(
                                              "overdue": overdue})  # fmt: skip
 
 
+@router.get("/worklist/sw.js", include_in_schema=False)
+def worker_script() -> Response:
+    """The worklist's service worker, allowed to control ``/worklist`` and the pages below."""
+    return Response(WORKER.read_bytes(), media_type="text/javascript", headers={
+        "service-worker-allowed": "/worklist", "cache-control": "no-cache",
+    })  # fmt: skip
+
+
+@router.get("/worklist/token", include_in_schema=False)
+def token(request: Request, db: Session = Depends(get_db)) -> JSONResponse:
+    """The session's user and CSRF token, for the phone's queue before it sends (401 when
+    the session has ended: the queue waits for the doctor to log in again)."""
+    try:
+        user = authorize(request, db, Permission.FAMILY_DOCTOR)
+    except (LoginRequired, WebError) as exc:
+        return _refusal(request, exc)
+    return JSONResponse({"user": user.username, "csrf_token": csrf_token(request)})
+
+
 @router.get("/worklist/{contract_id}", include_in_schema=False)
 def contract_page(
     request: Request,
@@ -82,7 +118,56 @@ def contract_page(
         "v": view, "day": day, "names": NAMES, "error": request.query_params.get("error"),
         "saved": request.query_params.get("saved") == "1",
         "kind": request.query_params.get("kind"),
+        "form_key": secrets.token_urlsafe(16),  # a form submitted twice records once
     })  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A recorded service: the follow-up's id, whether this send replayed an earlier one,
+    and the contract page that shows it."""
+
+    id: int
+    replayed: bool
+    location: str
+
+
+def _record(
+    request: Request, db: Session, user: User, contract_id: int, fields: dict[str, str],
+    key: str | None,
+) -> Sent:  # fmt: skip
+    """Check and record one service (once per key); ``ProgrammeError`` when refused."""
+    check_csrf(request, fields.pop("csrf_token", ""))
+    _contract(db, user, contract_id)
+    day = _day(fields["done_on"], "done_on")
+    nxt = _day(fields["next_on"], "next_on")
+    assert day is not None
+    kind = fields["kind"]
+    location = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}&saved=1"
+    body = form_keys.digest({"contract": contract_id, **fields})
+    if key and (hit := form_keys.replayed(db, user.username, key, FORM, body)) is not None:
+        return Sent(hit, True, location)
+    release(db)
+    try:
+        with write_session(request) as wdb:
+            contract = service.contract_in_region(wdb, user.region_code, contract_id)
+            row = service.record_service(
+                wdb, contract, kind=kind, done_on=day, systolic=fields["systolic"][:8],
+                diastolic=fields["diastolic"][:8], glucose=fields["glucose"][:8],
+                drugs=fields["drugs"], next_on=nxt, by=user.username,
+            )  # fmt: skip
+            if key:
+                form_keys.remember(wdb, user.username, key, FORM, body, row.id)
+            record(wdb, username=user.username, action="record", target="follow_up",
+                   target_id=str(row.id), detail={"contract": contract_id, "kind": kind},
+                   client=client_of(request))  # fmt: skip
+            sent = Sent(row.id, False, location)
+    except (ProgrammeError, IntegrityError):
+        # the same key sent twice at once: the other send won; answer its row
+        if key and (hit := form_keys.replayed(db, user.username, key, FORM, body)) is not None:
+            return Sent(hit, True, location)
+        raise
+    return sent
 
 
 @router.post("/worklist/{contract_id}/record", include_in_schema=False)
@@ -97,28 +182,79 @@ def record_page(
     drugs: str = Form(""),
     next_on: str = Form(""),
     csrf_token: str = Form(""),
+    idempotency_key: str = Form(""),
     user: User = Depends(require(Permission.FAMILY_DOCTOR)),
     db: Session = Depends(get_db),
 ) -> Response:
-    """Record the service; back to the contract (with the refusal's code when refused)."""
-    check_csrf(request, csrf_token)
-    _contract(db, user, contract_id)
-    day = _day(done_on, "done_on")
-    nxt = _day(next_on, "next_on")
-    assert day is not None
-    release(db)
-    back = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}"
+    """Record the service; back to the contract (with the refusal's code when refused). The
+    form's key makes a second submit of the same form answer the first."""
+    fields = dict(kind=kind, done_on=done_on, systolic=systolic, diastolic=diastolic,
+                  glucose=glucose, drugs=drugs, next_on=next_on, csrf_token=csrf_token)  # fmt: skip
+    key = form_keys.checked_key(idempotency_key)
     try:
-        with write_session(request) as wdb:
-            contract = service.contract_in_region(wdb, user.region_code, contract_id)
-            row = service.record_service(
-                wdb, contract, kind=kind, done_on=day, systolic=systolic[:8],
-                diastolic=diastolic[:8], glucose=glucose[:8], drugs=drugs, next_on=nxt,
-                by=user.username,
-            )  # fmt: skip
-            record(wdb, username=user.username, action="record", target="follow_up",
-                   target_id=str(row.id), detail={"contract": contract_id, "kind": kind},
-                   client=client_of(request))  # fmt: skip
+        sent = _record(request, db, user, contract_id, fields, key)
     except ProgrammeError as exc:
+        day = _day(done_on, "done_on")
+        assert day is not None
+        back = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}"
         return RedirectResponse(f"{back}&error={exc.code}", status_code=303)
-    return RedirectResponse(f"{back}&saved=1", status_code=303)
+    return RedirectResponse(sent.location, status_code=303)
+
+
+def _refusal(request: Request, exc: Exception) -> JSONResponse:
+    """A refusal as JSON: its code and the sentence in the user's language."""
+    gettext = gettext_for(request)
+    if isinstance(exc, LoginRequired):
+        status, code, message = 401, "login_required", gettext(LOGIN_AGAIN)
+        field = None
+    elif isinstance(exc, ProgrammeError):
+        status, code, field = 422, exc.code, None
+        message = gettext(ERROR_NAMES.get(exc.code, ERROR_NAMES["kind_unknown"]))
+    else:
+        assert isinstance(exc, WebError)
+        status, code, field = exc.status, exc.code, exc.field
+        user = getattr(request.state, "user", None)
+        role = user.role.value if user is not None else None
+        message = error_text(code, exc.message, field, gettext, role=role)
+    return JSONResponse({"error": {"code": code, "message": message, "field": field}},
+                        status_code=status)  # fmt: skip
+
+
+@router.post("/worklist/{contract_id}/send", include_in_schema=False)
+def send(
+    request: Request,
+    contract_id: RowId,
+    kind: str = Form(""),
+    done_on: str = Form(""),
+    systolic: str = Form(""),
+    diastolic: str = Form(""),
+    glucose: str = Form(""),
+    drugs: str = Form(""),
+    next_on: str = Form(""),
+    csrf_token: str = Form(""),
+    idempotency_key: str = Form(""),
+    db: Session = Depends(get_db),
+) -> JSONResponse:
+    """The phone's queue sends a form here: 201 with the follow-up's id when recorded, 200
+    with the first one's when the key was sent before; 401 when the session has ended, 403
+    on a bad CSRF token, 404 for a contract outside the region, 409 for a key reused with
+    another form, 422 for a refused record; each with the sentence to show."""
+    try:
+        user = authorize(request, db, Permission.FAMILY_DOCTOR)
+        check_csrf(request, csrf_token)  # before anything else is looked at
+        key = form_keys.checked_key(idempotency_key)
+        if key is None:
+            raise WebError(422, "key_invalid", "the queue sends every form with its key",
+                           field="idempotency_key")  # fmt: skip
+        fields = dict(kind=kind, done_on=done_on, systolic=systolic, diastolic=diastolic,
+                      glucose=glucose, drugs=drugs, next_on=next_on,
+                      csrf_token=csrf_token)  # fmt: skip
+        if not done_on:
+            raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="done_on")
+        sent = _record(request, db, user, contract_id, fields, key)
+    except (LoginRequired, WebError, ProgrammeError) as exc:
+        return _refusal(request, exc)
+    message = gettext_for(request)(N_("Recorded."))
+    answer = {"id": sent.id, "replayed": sent.replayed, "location": sent.location,
+              "message": message}  # fmt: skip
+    return JSONResponse(answer, status_code=200 if sent.replayed else 201)
