@@ -40,10 +40,20 @@ def round_tables(summary: RoundSummary, rows: list[HouseholdRow], lang: str) -> 
             Column("amount", _("Paid in this round"), "money", width=14),
         ],
         [
-            (h.number, h.village, h.persons, h.self_pay_fen, h.excess_fen, h.entitlement_fen,
-             h.window_fen, h.owed_fen, h.scale, h.amount_fen)
+            (
+                h.number,
+                h.village,
+                h.persons,
+                h.self_pay_fen,
+                h.excess_fen,
+                h.entitlement_fen,
+                h.window_fen,
+                h.owed_fen,
+                h.scale,
+                h.amount_fen,
+            )
             for h in rows
-        ],  # fmt: skip
+        ],
         note,
         sheet=_("Households"),
     )

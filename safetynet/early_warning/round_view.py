@@ -139,9 +139,19 @@ def households_of(
         .order_by(Household.number, P.household_id)
     )
     rows = {
-        p.household_id: HouseholdRow(p.household_id, number, village, p.persons, p.self_pay_fen,
-                                     p.excess_fen, p.entitlement_fen, p.window_fen, p.owed_fen,
-                                     p.scale_bp / 10_000, p.amount_fen)  # fmt: skip
+        p.household_id: HouseholdRow(
+            p.household_id,
+            number,
+            village,
+            p.persons,
+            p.self_pay_fen,
+            p.excess_fen,
+            p.entitlement_fen,
+            p.window_fen,
+            p.owed_fen,
+            p.scale_bp / 10_000,
+            p.amount_fen,
+        )
         for p, number, village in session.execute(q)
     }
     if not rows:
@@ -154,7 +164,7 @@ def households_of(
         .order_by(Person.household_id, Person.id)
     )
     for household_id, name, resident_id, relation in session.execute(members):
-        shown = (name, resident_id) if unmasked else (mask_name(name),
-                                                     mask_resident_id_tail(resident_id))  # fmt: skip
-        rows[household_id].members.append(Member(shown[0], shown[1], relation))
+        if not unmasked:
+            name, resident_id = mask_name(name), mask_resident_id_tail(resident_id)
+        rows[household_id].members.append(Member(name, resident_id, relation))
     return list(rows.values())
