@@ -3,7 +3,7 @@ explained amount and members, the steps — draft (from the ledger, pro rata whe
 is short), approve (not by who computed it), pay (posted to the fund journal once), cancel
 (with a reason; a paid round's posting reversed) — and the round as Excel or PDF.
 
-Reading needs ``person.read_masked`` (names and resident IDs masked without ``person.read``);
+Reading needs ``report.read`` (names and resident IDs masked without ``person.read``);
 a reader sees the rounds of the county they are in or under, and only their region's
 households: a township's staff see what the round pays their own households, read-only. A
 step needs ``reassist.pay`` (the bureau) at the county or above (403 below it), carries the
@@ -69,7 +69,7 @@ def _error(request: Request) -> str | None:
 def rounds_page(
     request: Request,
     year: int | None = Query(None, ge=1990, le=2100),
-    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The rounds of a year (default: this year) and, for the bureau at the county, the form
@@ -119,7 +119,7 @@ def rounds_draft(
 def round_page(
     request: Request,
     round_id: RowId,
-    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """One round: its figures, each household of the user's region with what explains its
@@ -207,7 +207,7 @@ def round_download(
     request: Request,
     round_id: RowId,
     ext: str,
-    user: User = Depends(require(Permission.PERSON_READ_MASKED)),
+    user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The round's households of the user's region as Excel or PDF (audited as an export)."""
