@@ -169,6 +169,11 @@ def test_roles_csrf_and_refusals_in_chinese(login: Login, web_engine: Engine) ->
     assert page.status_code == 200 and "再救助" in page.text
     assert not re.search(r">\s*(draft|approved|paid|cancelled)\b", page.text)
     assert bureau.post(BASE, data={"year": YEAR}).status_code == 403  # no CSRF token
+    url = _draft(bureau)
+    assert bureau.post(f"{url}/approve").status_code == 403  # no CSRF token
+    assert bureau.post(f"{url}/cancel", data={"reason": "x"}).status_code == 403
+    assert f'href="{BASE}?year={YEAR}"' in bureau.get(f"/warnings?year={YEAR}").text
+    assert "本轮发放" in bureau.get(url).text and "Entitlement" not in bureau.get(url).text
     bad = _post(bureau, BASE, year=YEAR, budget="lots")
     assert bad.status_code == 422 and "预算" in bad.text
     assert bureau.get(f"{BASE}/999999").status_code == 404
