@@ -123,6 +123,12 @@ def rounds_of(session: Session, year: int, region: str) -> list[RoundSummary]:
     return [_summary(r, *local.get(r.id, (0, 0))) for r in rows]
 
 
+def latest_year(session: Session) -> int | None:
+    """The latest year with a round (the page's default year)."""
+    found = session.scalar(select(func.max(R.year)))
+    return int(found) if found is not None else None
+
+
 def round_summary(session: Session, row: ReassistanceRound, region: str) -> RoundSummary:
     return _summary(row, *_local(session, [row.id], region).get(row.id, (0, 0)))
 

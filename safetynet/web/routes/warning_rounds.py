@@ -72,9 +72,9 @@ def rounds_page(
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    """The rounds of a year (default: this year) and, for the bureau at the county, the form
-    that drafts one."""
-    y = year or date.today().year
+    """The rounds of a year (default: the latest year with a round, else this year) and, for
+    the bureau at the county, the form that drafts one."""
+    y = year or round_view.latest_year(db) or date.today().year
     rounds = round_view.rounds_of(db, y, user.region_code)
     county = county_or_above(db, user.region_code)
     record_read(request, db, user, target="reassistance_rounds", detail={"year": y})
