@@ -178,6 +178,8 @@ def test_roles_csrf_and_refusals_in_chinese(login: Login, web_engine: Engine) ->
     assert "本轮发放" in bureau.get(url).text and "Entitlement" not in bureau.get(url).text
     bad = _post(bureau, BASE, year=YEAR, budget="lots")
     assert bad.status_code == 422 and "预算" in bad.text
+    for budget in ("-5", "1e30", "99999999999999999999"):
+        assert _post(bureau, BASE, year=YEAR, budget=budget).status_code == 422
     assert bureau.get(f"{BASE}/999999").status_code == 404
     assert bureau.get(f"{BASE}/1/round.docx").status_code == 404
 

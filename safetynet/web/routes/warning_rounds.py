@@ -45,6 +45,7 @@ from safetynet.web.templating import locale_of, render
 
 router = APIRouter()
 BASE = "/warnings/rounds"
+MAX_BUDGET_FEN = 10**13  # 100 billion yuan: far above any county's, far inside the column
 
 
 def _county(db: Session, user: User) -> None:
@@ -102,7 +103,7 @@ def rounds_draft(
     except MoneyError:
         raise WebError(422, "budget_invalid", "the budget is an amount in yuan",
                        field="budget") from None  # fmt: skip
-    if budget_fen is not None and budget_fen < 0:
+    if budget_fen is not None and not 0 <= budget_fen <= MAX_BUDGET_FEN:
         raise WebError(422, "budget_invalid", "the budget is an amount in yuan", field="budget")
     region = user.region_code
     end_read(db)
