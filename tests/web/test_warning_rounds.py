@@ -4,7 +4,7 @@ fund journal once), cancelled with a reason (the posting reversed); refusals sho
 sentences in the user's language; steps for the bureau at the county only, CSRF-checked,
 audited; a township's staff see their own households only, read-only; the Excel and PDF
 exports explain each amount, mask IDs for a role without the right to see them and keep
-hostile names inert."""
+hostile names inert; another county sees none of it."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 
+from safetynet.codes import RegionLevel
 from safetynet.funds.household_payments import ROUND_KIND, UNDO_KIND
 from safetynet.regions import descendants_select
 from safetynet.registry.masking import mask_resident_id_tail
+from safetynet.security.users import create_user
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
     AuditEvent,
@@ -28,8 +30,10 @@ from safetynet.store.models import (
     Person,
     ReassistancePayment,
     ReassistanceRound,
+    Region,
 )
-from safetynet.store.models.security import User
+from safetynet.store.models.security import Role, User
+from safetynet.synth.demo import DEMO_PASSWORD
 from tests.web.conftest import YEAR, csrf_of
 
 Login = Callable[..., TestClient]
@@ -231,3 +235,20 @@ def test_exports_explain_mask_and_keep_hostile_names_inert(
             )
         ).all()
         assert {"bureau", "analyst"} <= set(exports)
+
+
+def test_another_county_sees_none_of_the_rounds(login: Login, web_engine: Engine) -> None:
+    url = _draft(login("bureau", "en"))
+    with session_scope(web_engine) as s:
+        county = s.scalar(select(User.region_code).where(User.username == "bureau"))
+        parent = s.scalar(select(Region.parent_code).where(Region.code == county))
+        if s.get(Region, "999901") is None:
+            s.add(Region(code="999901", name="邻县", level=RegionLevel.COUNTY, parent_code=parent))
+            s.flush()
+            create_user(s, username="neighbour", password=DEMO_PASSWORD, role=Role.BUREAU,
+                        region_code="999901", locale="en")  # fmt: skip
+    neighbour = login("neighbour", "en")
+    assert neighbour.get(url).status_code == 404
+    assert neighbour.get(f"{url}/round.xlsx").status_code == 404
+    assert f'href="{url}"' not in neighbour.get(f"{BASE}?year={YEAR}").text
+    assert _post(neighbour, f"{url}/approve").status_code == 404
