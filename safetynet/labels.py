@@ -123,6 +123,7 @@ AUDIT_TARGET = {
     "claim": N_("claim"),
     "early_warning": N_("early warning"),
     "reassistance_round": N_("re-assistance round"),
+    "reassistance_rounds": N_("re-assistance rounds"),
     "payment_batch": N_("payment round"),
     "payment_batches": N_("payment rounds"),
     "review_case": N_("review case"),

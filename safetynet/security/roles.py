@@ -26,6 +26,8 @@ class Permission(StrEnum):
     FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
     FUNDS_READ = "funds.read"  # fund accounts, alarms, statements of institutions (the bureau)
     FUNDS_PAY = "funds.pay"  # payment rounds of institutions: make, approve, release (bureau)
+    # re-assistance rounds of households: draft, approve, pay, cancel (the bureau, at the county)
+    REASSIST_PAY = "reassist.pay"
 
 
 _ALL = frozenset(Permission)

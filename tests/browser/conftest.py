@@ -77,6 +77,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
         log_in,
         pages,
         post_funds,
+        reassist_round,
         record_reviews,
         record_warnings,
         sample,
@@ -88,6 +89,7 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
     record_warnings(county_engine)  # the warnings pages show cards, not an empty list
     x = replace(x, **record_reviews(county_engine))  # review cases, a spot check, sanctions
     x = replace(x, **post_funds(county_engine))  # the funds posted, a payment round made
+    x = replace(x, **reassist_round(county_engine))  # a re-assistance round approved
     visits = []
     import os
 
@@ -104,7 +106,8 @@ def walk(browser, server, county_engine, tmp_path_factory):  # type: ignore[no-u
                 for url in pages(role, x):
                     visits.append(visit(page, role, locale, width, url, shots))
             if role == "township":
-                for url in (*PHONE_PAGES, f"/persons?q={x.name}", f"/persons/{x.resident_id}"):
+                for url in (*PHONE_PAGES, f"/persons?q={x.name}", f"/persons/{x.resident_id}",
+                            f"/warnings/rounds/{x.reassist_round}"):  # fmt: skip
                     visits.append(visit(page, role, locale, PHONE, url, shots))
             if role == "doctor":  # a village doctor works on a phone
                 for url in pages(role, x):

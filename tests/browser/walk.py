@@ -185,6 +185,7 @@ class Sample:
     open_line: int = 0
     contract: int = 0  # a family-doctor contract of the village doctor's village
     payment_round: int = 0  # a payment round of institutions (post_funds)
+    reassist_round: int = 0  # an approved re-assistance round of households (reassist_round)
 
 
 WORK_DAY = "2017-10-01"  # the synthetic county's contracts run through 2017
@@ -243,6 +244,24 @@ def record_warnings(engine: Engine) -> None:
     with session_scope(engine) as s:
         if not s.scalar(select(func.count(EarlyWarning.id))):
             record(s, 2017, found.rules, found.warnings, date(2017, 12, 31))
+
+
+def reassist_round(engine: Engine) -> dict[str, int]:
+    """The county's re-assistance round of 2017, drafted by the bureau and approved by the
+    admin once (its page shows the pay and cancel forms)."""
+    from datetime import date
+
+    from safetynet.early_warning.rounds import approve_round, draft_round
+    from safetynet.store.models import ReassistanceRound
+
+    with session_scope(engine) as s:
+        found = s.scalar(select(func.max(ReassistanceRound.id)).where(
+            ReassistanceRound.year == 2017, ReassistanceRound.state == "approved"))  # fmt: skip
+        if found is None:
+            county = s.scalar(select(User.region_code).where(User.username == "bureau"))
+            found = draft_round(s, 2017, str(county), user="bureau").id
+            approve_round(s, found, user="admin", on=date(2018, 1, 5))
+    return {"reassist_round": int(found)}
 
 
 def record_reviews(engine: Engine) -> dict[str, int]:
@@ -327,6 +346,7 @@ def pages(role: str, x: Sample) -> list[str]:
         "/funds?year=2017&month=6",
     ]
     payments = ["/funds/payments?year=2017", f"/funds/payments/{x.payment_round}"]
+    rounds = ["/warnings/rounds?year=2017", f"/warnings/rounds/{x.reassist_round}"]
     return {
         "anonymous": ["/login"],
         "bureau": [
@@ -340,6 +360,7 @@ def pages(role: str, x: Sample) -> list[str]:
             f"/review/spot-checks/{x.spot_check}",
             "/review/sanctions",
             *payments,
+            *rounds,
         ],
         "office": review_pages(x),
         "clerk": [*person, f"/window?resident_id={x.resident_id}"],
@@ -353,6 +374,7 @@ def pages(role: str, x: Sample) -> list[str]:
             "/warnings?year=2017",
             "/review",
             "/funds?year=2017&month=6",
+            *rounds,
         ],
         "doctor": [
             "/",
@@ -369,7 +391,8 @@ PHONE_PAGES = (
     "/reports/notice",
     "/warnings?year=2017",
     "/review",
-)  # and a search and a person: see the walk
+    "/warnings/rounds?year=2017",
+)  # and a search, a person and a re-assistance round: see the walk
 
 
 def log_in(page: Any, username: str, locale: str) -> None:
