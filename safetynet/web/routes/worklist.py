@@ -6,6 +6,7 @@ a service. Region-scoped (a contract outside the region is a 404) and audited; t
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from safetynet.programmes import worklist as service
 from safetynet.programmes.patients import ProgrammeError
+from safetynet.programmes.rules import rules_for
 from safetynet.programmes.tables import ERROR_NAMES, FIELD_NAMES, SERVICE_NAMES
 from safetynet.security.audit import record
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import client_of, record_read
+from safetynet.web.bounds import day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -30,12 +33,22 @@ NAMES = {"services": SERVICE_NAMES, "fields": FIELD_NAMES, "errors": ERROR_NAMES
 
 
 def _day(text: str | None, field: str = "on") -> date | None:
+    """The date typed (None when blank), from 2000 to a year ahead (422 naming the field)."""
     if not text:
         return None
+    return day_within(text, field)
+
+
+def _day_or_today(db: Session, user: User, on: str | None) -> date:
+    """The worklist's day: the one asked for, or the programme's day for today; a day no
+    programme rules cover is a 422 naming ``on``."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
+        day = _day(on) or service.day_for(db, user.region_code, date.today())
+        rules_for("", day)
+        return day
+    except LookupError:
+        raise WebError(422, "date_out_of_range", f"on: no programme rules on {on}",
+                       field="on") from None  # fmt: skip
 
 
 def _contract(db: Session, user: User, contract_id: int):  # type: ignore[no-untyped-def]
@@ -55,7 +68,7 @@ def worklist_page(
     db: Session = Depends(get_db),
 ) -> Response:
     """The services due within the programme's window or overdue: overdue first."""
-    day = _day(on) or service.day_for(db, user.region_code, date.today())
+    day = _day_or_today(db, user, on)
     rows = service.due_list(db, user.region_code, day)
     if overdue:
         rows = [r for r in rows if r["overdue"]]
@@ -75,7 +88,7 @@ def contract_page(
 ) -> Response:
     """One contract: the person, the team, the services done and the form of a service."""
     contract = _contract(db, user, contract_id)
-    day = _day(on) or service.day_for(db, user.region_code, date.today())
+    day = _day_or_today(db, user, on)
     view = service.contract_view(db, contract, day)
     record_read(request, db, user, target="doctor_contract", target_id=str(contract_id))
     return render(request, "worklist_contract.html", {
@@ -107,7 +120,7 @@ def record_page(
     nxt = _day(next_on, "next_on")
     assert day is not None
     release(db)
-    back = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}"
+    back = f"/worklist/{contract_id}?" + urlencode({"on": day.isoformat(), "kind": kind})
     try:
         with write_session(request) as wdb:
             contract = service.contract_in_region(wdb, user.region_code, contract_id)
