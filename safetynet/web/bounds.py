@@ -35,7 +35,7 @@ def day_within(text: str, field: str, *, today: date | None = None) -> date:
     except ValueError:
         raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
     if not EARLIEST_DATE <= day <= today + AHEAD:
-        raise WebError(422, "date_out_of_range", f"{field}: {day} is out of range", field=field)
+        raise WebError(422, "day_out_of_range", f"{field}: {day} is out of range", field=field)
     return day
 
 

@@ -124,7 +124,7 @@ def warning_step(
     try:
         workflow = rules_for("", day).workflow
     except LookupError:  # before the first rules: no warning can take a step then
-        raise WebError(422, "date_out_of_range", f"on: no rules on {day}", field="on") from None
+        raise WebError(422, "day_out_of_range", f"on: no rules on {day}", field="on") from None
     release(db)
     try:
         with write_session(request) as wdb:

@@ -47,7 +47,7 @@ def _day_or_today(db: Session, user: User, on: str | None) -> date:
         rules_for("", day)
         return day
     except LookupError:
-        raise WebError(422, "date_out_of_range", f"on: no programme rules on {on}",
+        raise WebError(422, "day_out_of_range", f"on: no programme rules on {on}",
                        field="on") from None  # fmt: skip
 
 
