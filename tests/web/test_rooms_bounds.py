@@ -236,7 +236,10 @@ def test_the_doctor_sees_no_resident_id_tail(
             select(Person.resident_id).join(DoctorContract, DoctorContract.person_id == Person.id)
             .where(Person.region_code == village)
         ).all()  # fmt: skip
-    pages = [doctor.get("/worklist?on=2017-10-01").text, doctor.get(f"/worklist/{contract_id}").text]
+    pages = [
+        doctor.get("/worklist?on=2017-10-01").text,
+        doctor.get(f"/worklist/{contract_id}").text,
+    ]
     assert "**************" in pages[1]
     for rid in ids:
         for page in pages:
