@@ -43,7 +43,12 @@ def _setup(county: Session, people: People, tmp_path: Path) -> None:
     ],
 )
 def test_hostile_follow_up_rows_are_refused_whole(
-    county: Session, people: People, tmp_path: Path, writer, column: int, value: str  # type: ignore[no-untyped-def]
+    county: Session,
+    people: People,
+    tmp_path: Path,
+    writer,
+    column: int,
+    value: str,  # type: ignore[no-untyped-def]
 ) -> None:
     _setup(county, people, tmp_path)
     before = table_counts(county)
