@@ -28,6 +28,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetynet.funds.journal import JournalError, Line, post_entry
@@ -149,8 +150,12 @@ def make_round(
         made_by=user,
         total_fen=sum(max(r.payable, 0) for r in pays),
     )
-    session.add(batch)
-    session.flush()
+    try:
+        with session.begin_nested():  # another user's draft of the month, committed meanwhile
+            session.add(batch)
+            session.flush()
+    except IntegrityError:
+        raise PaymentError("round_exists", f"a batch already pays {year}-{month:02d}") from None
     session.add_all(
         Payment(
             batch_id=batch.id,

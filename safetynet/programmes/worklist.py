@@ -25,7 +25,7 @@ from safetynet.programmes.plan import slots, worklist
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.regions import descendants
-from safetynet.registry.masking import mask_resident_id
+from safetynet.registry.masking import mask_resident_id_tail
 from safetynet.store.models import Person
 from safetynet.store.models.programmes import DoctorContract, DoctorTeam, FollowUp
 
@@ -95,7 +95,7 @@ def due_list(session: Session, region_code: str, on: dt.date) -> list[dict[str, 
     rows = due.sort(["overdue", "due_on", "contract_id"], descending=[True, False, False])
     out = []
     for r in rows.to_dicts():
-        r["resident_id"] = mask_resident_id(r["resident_id"])
+        r["resident_id"] = mask_resident_id_tail(r["resident_id"])
         r["record"] = to_record(rules, r["kind"], r["disease_code"])
         out.append(r)
     return out
@@ -115,7 +115,7 @@ def contract_in_region(session: Session, region_code: str, contract_id: int) -> 
 class ContractView:
     contract: DoctorContract
     name: str
-    resident_id: str  # masked
+    resident_id: str  # the tail masked too: the doctor may not read IDs
     team: DoctorTeam
     done: list[FollowUp]
     record: dict[str, list[str]]  # kind -> fields to record
@@ -132,7 +132,7 @@ def contract_view(session: Session, contract: DoctorContract, on: dt.date) -> Co
     ).all()  # fmt: skip
     kinds = [s.kind.value for s in rules.package(contract.package).services]
     return ContractView(
-        contract, person.name, mask_resident_id(person.resident_id), team, list(done),
+        contract, person.name, mask_resident_id_tail(person.resident_id), team, list(done),
         {k: to_record(rules, k, contract.disease_code) for k in kinds},
     )  # fmt: skip
 

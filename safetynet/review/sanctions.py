@@ -26,6 +26,7 @@ from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
 from safetynet.review.schema import Article, Range, ReviewParams
 from safetynet.security import audit
+from safetynet.security.scope import within
 from safetynet.store.models import Institution, Person, SanctionCase, SanctionRecovery, Suspension
 
 
@@ -248,3 +249,28 @@ def _suspend(session: Session, scope: SuspensionScope, article: int, months: int
                  detail={"scope": scope.value, "article": article, "months": months,
                          "from": valid_from.isoformat()})  # fmt: skip
     return row
+
+
+def case_region(session: Session, case_id: int) -> str | None:
+    """The region of a sanction case's party (its institution's, else its person's); None
+    for an unknown case."""
+    row = session.execute(
+        select(SanctionCase.id, func.coalesce(Institution.region_code, Person.region_code))
+        .outerjoin(Person, Person.id == SanctionCase.person_id)
+        .outerjoin(Institution, Institution.code == SanctionCase.institution_code)
+        .where(SanctionCase.id == case_id)
+    ).first()
+    return None if row is None else (row[1] or "")
+
+
+def suspensions_in(session: Session, region: str, limit: int = 100) -> list[Suspension]:
+    """The latest suspensions of persons and institutions in ``region``, newest first."""
+    query = (
+        select(Suspension)
+        .outerjoin(Person, Person.id == Suspension.person_id)
+        .outerjoin(Institution, Institution.code == Suspension.institution_code)
+        .where(within(func.coalesce(Institution.region_code, Person.region_code), region))
+        .order_by(Suspension.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -20,7 +20,8 @@ from safetynet.review.queue import BillDay
 from safetynet.review.sampling import Extrapolation
 from safetynet.review.schema import ReviewParams
 from safetynet.review.texts import DECISIONS, STATES
-from safetynet.store.models import Claim, ClaimItem, ReviewCase, ReviewLine
+from safetynet.security.scope import region_contains, within
+from safetynet.store.models import Claim, ClaimItem, Person, ReviewCase, ReviewLine
 
 
 def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
@@ -29,8 +30,10 @@ def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def decisions_table(session: Session, start: date, end: date, locale: str = "en",
-                    institution_code: str | None = None) -> Table:  # fmt: skip
-    """Every line decided in the period (both ends included), oldest first."""
+                    institution_code: str | None = None, region: str | None = None
+                    ) -> Table:  # fmt: skip
+    """Every line decided in the period (both ends included), oldest first; with ``region``,
+    of claims of persons in that region only (as the review queue scopes cases)."""
     _ = gettext_for(locale)
     lo, hi = _day_range(start, end)
     query = (
@@ -45,6 +48,10 @@ def decisions_table(session: Session, start: date, end: date, locale: str = "en"
     )  # fmt: skip
     if institution_code is not None:
         query = query.where(ReviewCase.institution_code == institution_code)
+    if region is not None:
+        query = query.join(Person, Person.id == Claim.person_id).where(
+            within(Person.region_code, region)
+        )
     rows = [
         (case_id, inst, claim_no, item, line.amount_fen, _(DECISIONS[line.decision.value]),
          line.deducted_fen, line.reason or "", line.rule_id or "", line.article,
@@ -66,22 +73,31 @@ def decisions_table(session: Session, start: date, end: date, locale: str = "en"
 
 
 def deductions_by_month(
-    session: Session, start: date, end: date
+    session: Session, start: date, end: date, region: str | None = None
 ) -> list[tuple[str, str, int, int]]:
-    """(institution, month ``YYYY-MM``, entries, amount in fen) of the period, sorted."""
+    """(institution, month ``YYYY-MM``, entries, amount in fen) of the period, sorted; with
+    ``region``, of claims of persons in that region only."""
     lo, hi = _day_range(start, end)
     sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for d in deductions.between(session, lo, hi):
+    found = deductions.between(session, lo, hi)
+    if region is not None:
+        inside = set(session.scalars(
+            select(Claim.id).join(Person, Person.id == Claim.person_id)
+            .where(Claim.id.in_({d.claim_id for d in found}), within(Person.region_code, region))
+        ))  # fmt: skip
+        found = [d for d in found if d.claim_id in inside]
+    for d in found:
         key = (d.institution_code, d.at.strftime("%Y-%m"))
         sums[key][0] += 1
         sums[key][1] += d.amount_fen
     return [(inst, month, n, fen) for (inst, month), (n, fen) in sorted(sums.items())]
 
 
-def deductions_table(session: Session, start: date, end: date, locale: str = "en") -> Table:
+def deductions_table(session: Session, start: date, end: date, locale: str = "en",
+                     region: str | None = None) -> Table:  # fmt: skip
     """Deductions per institution per month (the ledger's entries recorded in the period)."""
     _ = gettext_for(locale)
-    rows = deductions_by_month(session, start, end)
+    rows = deductions_by_month(session, start, end, region)
     columns = [
         Column("institution", _("institution")), Column("month", _("month")),
         Column("entries", _("entries"), "count"), Column("amount", _("deducted"), "money"),
@@ -94,14 +110,16 @@ def deductions_table(session: Session, start: date, end: date, locale: str = "en
     return table
 
 
-def cases_table(session: Session, locale: str = "en", institution_code: str | None = None
-                ) -> Table:  # fmt: skip
-    """Sanction cases with the fine, recovered and outstanding amounts."""
+def cases_table(session: Session, locale: str = "en", institution_code: str | None = None,
+                region: str | None = None) -> Table:  # fmt: skip
+    """Sanction cases with the fine, recovered and outstanding amounts; with ``region``, of
+    institutions and persons in that region only."""
     _ = gettext_for(locale)
     rows = [
         (r.id, r.party, r.article, r.finding, r.loss_fen, float(r.fine_multiple), r.fine_fen,
          r.recovered_fen, r.outstanding_fen, _(STATES[r.state]), r.opened_on)
         for r in sanctions.case_rows(session, institution_code)
+        if region is None or region_contains(session, region, r.region_code)
     ]  # fmt: skip
     columns = [
         Column("id", _("case"), "count"), Column("party", _("institution or person")),

@@ -117,8 +117,10 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.engine = engine
-    app.state.login_throttle = LoginThrottle(settings.login_limit_user, settings.login_limit_client)
     app.state.sessions = sessionmaker(bind=engine, expire_on_commit=False)
+    app.state.login_throttle = LoginThrottle(
+        settings.login_limit_user, settings.login_limit_client, app.state.sessions
+    )
     app.state.write_sessions = sessionmaker(
         bind=engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
     )

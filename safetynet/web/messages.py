@@ -35,6 +35,15 @@ FIELDS = {
     "month": N_("Month"),
     "year": N_("Year"),
     "region": N_("Region"),
+    # the newer rooms' forms (review, early warning, the worklist)
+    "on": N_("Date"),
+    "done_on": N_("Date"),
+    "next_on": N_("Next date"),
+    "decision": N_("Decision"),
+    "article": N_("Article"),
+    "reviewer": N_("Reviewer"),
+    "paid": N_("Paid at discharge (yuan)"),
+    "deduct": N_("Deduct (yuan, adjustments)"),
 }
 
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role
@@ -90,6 +99,7 @@ CODES = {
     "reassist_round_unknown": N_("There is no such re-assistance round in your region."),
     "budget_invalid": N_("Write the budget as an amount in yuan, such as 2700000.00."),
     "date_out_of_range": N_("The date is outside what the scheme covers."),
+    "day_out_of_range": N_("%(field)s is outside the dates this form takes."),
     "format_not_supported": N_("This format is not offered here."),
     "format_unknown": N_("This format is not offered here."),
     "indicator_query": N_("The indicator query is not valid (%(field)s)."),

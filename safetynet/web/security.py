@@ -78,7 +78,7 @@ def _remembered_id(request: Request) -> tuple[int, int] | None:
     hit = _verified.get(credential[0])
     if not hit or hit[2] <= time.monotonic():
         return None
-    if throttle_of(request).retry_after(credential[1], client_of(request)) is not None:
+    if throttle_of(request).blocked(credential[1], client_of(request)):
         return None
     return hit[0], hit[1]
 
@@ -97,7 +97,7 @@ def login_refused(request: Request, db: Session, username: str, via: str) -> int
     """While failed logins of ``username`` or from this client are throttled: audit the
     refused attempt (``login_throttled``) and return the seconds to wait; else None."""
     client = client_of(request)
-    wait = throttle_of(request).retry_after(username, client)
+    wait = throttle_of(request).retry_after(db, username, client)
     if wait is not None:
         audit.record_read(db, username=username.strip()[:64], action="login_throttled",
                           target="user", client=client, detail={"via": via})  # fmt: skip
@@ -110,7 +110,7 @@ def login_failed(request: Request, db: Session, username: str, via: str) -> None
     client = client_of(request)
     audit.record_read(db, username=username.strip()[:64], action="login_failed", target="user",
                       client=client, detail={"via": via})  # fmt: skip
-    throttle_of(request).failed(username, client)
+    throttle_of(request).failed(db, username, client)
 
 
 def _basic_user(request: Request, db: Session) -> User | None:

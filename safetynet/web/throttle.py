@@ -1,28 +1,36 @@
 """Throttling failed logins, per username and per client address, for the login form and
-HTTP Basic alike (the ``limits`` library's moving windows, in the server process's memory).
+HTTP Basic alike, shared by every server process of a deployment: the failures are rows of
+the database (:mod:`safetynet.security.login_failures`), so a second worker, another host or
+a restarted server counts the same ones.
 
 Only failures count: a correct login neither counts nor resets the count. While either
-window is full every login of that username or from that address — right password or not —
-is answered 429 with ``Retry-After`` (the seconds until the oldest failure leaves the
-window), so guessing stops at the limit. The thresholds are settings
-(``SAFETYNET_LOGIN_LIMIT_USER``, ``SAFETYNET_LOGIN_LIMIT_CLIENT``); the client address is
-the one :func:`safetynet.web.auditing.client_of` gives (behind a trusted proxy, the
-forwarded one).
+moving window is full every login of that username or from that address — right password
+or not — is answered 429 with ``Retry-After`` (the seconds until the window has room
+again), so guessing stops at the limit. The thresholds are settings
+(``SAFETYNET_LOGIN_LIMIT_USER``, ``SAFETYNET_LOGIN_LIMIT_CLIENT``, in the ``limits``
+library's notation); the client address is the one
+:func:`safetynet.web.auditing.client_of` gives (behind a trusted proxy, the forwarded one).
+
+A password check always asks the database. A Basic credential remembered by this process
+(no password check) asks a snapshot of the throttled usernames and addresses instead, read
+again at most every :data:`SNAPSHOT_TTL` seconds and at once after a failure here.
 """
 
 from __future__ import annotations
 
-import math
+import threading
 import time
+from datetime import timedelta
 
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.orm import Session, sessionmaker
 
+from safetynet.security import login_failures
 from safetynet.web.errors import WebError
 from safetynet.web.i18n import N_
 
 THROTTLED = N_("Too many failed logins. Try again in %(minutes)s minutes.")
+SNAPSHOT_TTL = 0.5  # seconds another process's throttle may take to reach remembered logins
 
 
 class LoginThrottled(WebError):
@@ -37,30 +45,53 @@ class LoginThrottled(WebError):
         self.retry_after = retry_after
 
 
+def _limit(text: str) -> tuple[int, timedelta]:
+    item = parse(text)
+    return item.amount, timedelta(seconds=item.get_expiry())
+
+
 class LoginThrottle:
     """Failed logins per username and per client address within moving windows."""
 
-    def __init__(self, per_user: str, per_client: str) -> None:
-        self.per_user = parse(per_user)
-        self.per_client = parse(per_client)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, per_user: str, per_client: str, sessions: sessionmaker[Session]) -> None:
+        self.per_user = _limit(per_user)
+        self.per_client = _limit(per_client)
+        self._keep = max(self.per_user[1], self.per_client[1])
+        self._sessions = sessions
+        self._lock = threading.Lock()
+        self._snapshot: tuple[set[str], set[str]] = (set(), set())
+        self._snapshot_until = 0.0
 
-    def _windows(self, username: str, client: str | None):  # type: ignore[no-untyped-def]
-        return (
-            (self.per_user, "login-user", username.strip().lower()),
-            (self.per_client, "login-client", client or "unknown"),
-        )
-
-    def retry_after(self, username: str, client: str | None) -> int | None:
+    def retry_after(self, db: Session, username: str, client: str | None) -> int | None:
         """Seconds until this username may try again from this address; None: now."""
-        waits = []
-        for limit, namespace, key in self._windows(username, client):
-            if not self._limiter.test(limit, namespace, key):
-                reset = self._limiter.get_window_stats(limit, namespace, key).reset_time
-                waits.append(max(1, math.ceil(reset - time.time())))
-        return max(waits) if waits else None
+        waits = [
+            login_failures.wait(db, "username", login_failures.fold_username(username),
+                                *self.per_user),
+            login_failures.wait(db, "client", login_failures.fold_client(client),
+                                *self.per_client),
+        ]  # fmt: skip
+        found = [w for w in waits if w is not None]
+        return max(found) if found else None
 
-    def failed(self, username: str, client: str | None) -> None:
-        """Count a failed login of ``username`` from ``client``."""
-        for limit, namespace, key in self._windows(username, client):
-            self._limiter.hit(limit, namespace, key)
+    def failed(self, db: Session, username: str, client: str | None) -> None:
+        """Count a failed login of ``username`` from ``client`` (committed at once)."""
+        login_failures.record(db, username, client, self._keep)
+        self._snapshot_until = 0.0
+
+    def blocked(self, username: str, client: str | None) -> bool:
+        """Whether this username or address is throttled, from the snapshot (no query on
+        most calls: for a remembered credential, which needs no password check)."""
+        if time.monotonic() >= self._snapshot_until:
+            with self._lock:
+                if time.monotonic() >= self._snapshot_until:
+                    with self._sessions() as db:
+                        self._snapshot = (
+                            login_failures.over_limit(db, "username", *self.per_user),
+                            login_failures.over_limit(db, "client", *self.per_client),
+                        )
+                    self._snapshot_until = time.monotonic() + SNAPSHOT_TTL
+        users, clients = self._snapshot
+        return (
+            login_failures.fold_username(username) in users
+            or login_failures.fold_client(client) in clients
+        )

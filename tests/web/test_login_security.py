@@ -7,20 +7,26 @@ Secure by default, and personal answers are never stored by a cache."""
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, func, select
 
 from safetynet.config import LOGIN_LIMIT_CLIENT, LOGIN_LIMIT_USER, demo_settings, get_settings
 from safetynet.security.users import create_user, set_password
 from safetynet.store.db import session_scope
 from safetynet.store.models import Region
 from safetynet.store.models.security import AuditEvent, Role, User
+from safetynet.store.models.throttle import LoginFailure
 from safetynet.web.app import create_app
+from safetynet.web.throttle import SNAPSHOT_TTL
 from tests.web.conftest import csrf_of, inpatient_claim
+from tests.web.server import running_server
 
 PASSWORD = "right-password-1"
 NEW_PASSWORD = "right-password-2"
@@ -64,6 +70,13 @@ def _failures(engine: Engine, username: str, action: str = "login_failed") -> li
                 .order_by(AuditEvent.id)
             )
         )
+
+
+@pytest.fixture(autouse=True)
+def no_earlier_failures(web_engine: Engine) -> None:
+    """Failed logins are rows of the module's database now: each test starts without any."""
+    with session_scope(web_engine) as s:
+        s.execute(delete(LoginFailure))
 
 
 @pytest.fixture
@@ -178,6 +191,57 @@ def test_thresholds_and_proxies_are_settings(monkeypatch: pytest.MonkeyPatch) ->
     assert s.login_limit_user == "5 per minute"
     assert s.trusted_proxies == ("10.0.0.1", "10.1.0.0/16")
     assert s.secure_cookie is False
+
+
+# --- shared by every server process -------------------------------------------------------
+
+
+def test_two_server_processes_share_the_throttle_over_http(web_engine: Engine) -> None:
+    """Two apps on one database (two workers, or hosts), served over real HTTP: failures
+    made against one throttle logins at the other, for the form and for Basic, and the
+    counts outlive both apps (a restarted server remembers them)."""
+    _user(web_engine, "roamer")
+    first = create_app(web_engine, secret_key="k", settings=_settings())
+    second = create_app(web_engine, secret_key="k", settings=_settings())
+    with running_server(first) as a, running_server(second) as b:
+        for i in range(3):  # the limit per user, spread over both servers
+            url = a if i % 2 == 0 else b
+            r = httpx.get(f"{url}/api/me", headers=_basic("roamer", "guess"))
+            assert r.status_code == 401, r.text
+        for url in (a, b):
+            r = httpx.get(f"{url}/api/me", headers=_basic("roamer", PASSWORD))
+            _assert_throttled(r)
+    restarted = TestClient(create_app(web_engine, secret_key="k", settings=_settings()),
+                           follow_redirects=False)  # fmt: skip
+    _assert_throttled(_form_login(restarted, "roamer", PASSWORD))
+    with session_scope(web_engine) as s:
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 3
+
+
+def test_a_credential_remembered_by_one_process_is_throttled_by_anothers_failures(
+    web_engine: Engine,
+) -> None:
+    """The guessing oracle across workers: the right password is remembered by the second
+    app (no password check there); an attacker fills the throttle on the first app; the
+    remembered right password must not answer 200 on the second one either."""
+    _user(web_engine, "oracle")
+    first = TestClient(create_app(web_engine, secret_key="k", settings=_settings()))
+    second = TestClient(create_app(web_engine, secret_key="k", settings=_settings()))
+    assert second.get("/api/me", headers=_basic("oracle", PASSWORD)).status_code == 200
+    for _ in range(3):
+        assert first.get("/api/me", headers=_basic("oracle", "guess")).status_code == 401
+    time.sleep(SNAPSHOT_TTL + 0.1)
+    _assert_throttled(second.get("/api/me", headers=_basic("oracle", PASSWORD)))
+
+
+def test_failures_older_than_the_windows_are_pruned(web_engine: Engine) -> None:
+    with session_scope(web_engine) as s:
+        s.add(LoginFailure(at=datetime(2000, 1, 1), username="ancient", client="x"))
+    _user(web_engine, "pruner")
+    client = TestClient(create_app(web_engine, secret_key="k", settings=_settings()))
+    assert client.get("/api/me", headers=_basic("pruner", "guess")).status_code == 401
+    with session_scope(web_engine) as s:
+        assert s.scalars(select(LoginFailure.username)).all() == ["pruner"]
 
 
 # --- revocation ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ whole numbers and decimals within a range."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from safetynet.catalogs import icd10
@@ -76,4 +78,30 @@ def tenths(bound: Bound, name: str, low: int, high: int) -> list[Problem]:
         for r in _failing(bound, bad, name)
     ]  # fmt: skip
     bound.frame = bound.frame.with_columns(parsed.alias(name))
+    return out
+
+
+EARLIEST = dt.date(2000, 1, 1)  # no programme here is older (the scheme's earliest date)
+AHEAD = dt.timedelta(days=731)  # a contract signed for next year, a next visit a year out
+
+
+def dates_within(bound: Bound, *names: str, today: dt.date | None = None) -> list[Problem]:
+    """Dates (already parsed) from 2000-01-01 to two years from today: an error on each
+    other, and the cell emptied so that later checks do not compute with it (a contract
+    starting in the year 9999 would end in 10000)."""
+    last = (today or dt.date.today()) + AHEAD
+    out: list[Problem] = []
+    for name in names:
+        if not bound.has(name):
+            continue
+        src = pl.col(name)
+        outside = src.is_not_null() & ((src < EARLIEST) | (src > last))
+        out += [
+            error(r["_row"], bound.header[name], "cell.date_range",
+                  N_("%(value)s is outside the dates a programme covers (%(first)s to %(last)s)"),
+                  value=r[name], first=EARLIEST, last=last)
+            for r in _failing(bound, outside, name)
+        ]  # fmt: skip
+        kept = pl.when(outside).then(None).otherwise(src)
+        bound.frame = bound.frame.with_columns(kept.alias(name))
     return out

@@ -84,6 +84,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems = require(bound, "resident_id", "team", "package", "signed_on", "valid_from")
     problems += too_long(bound, {"health_record_no": 32})
     problems += parse_dates(bound, "signed_on", "valid_from", "valid_to")
+    problems += checks.dates_within(bound, "signed_on", "valid_from", "valid_to")
     persons = load.persons(session)
     problems += checks.known_persons(bound, persons)
     problems += checks.icd10_codes(bound, "disease_code")

@@ -79,6 +79,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += too_long(bound, {"drugs": 200})
     problems += parse_choice(bound, "kind", KINDS, N_("kind of service"))
     problems += parse_dates(bound, "done_on", "next_on")
+    problems += checks.dates_within(bound, "done_on", "next_on")
     persons = load.persons(session)
     problems += checks.known_persons(bound, persons)
     problems += checks.icd10_codes(bound, "disease_code")

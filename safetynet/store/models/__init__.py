@@ -51,6 +51,7 @@ from safetynet.store.models.review import (
 )
 from safetynet.store.models.security import AuditEvent, Role, User
 from safetynet.store.models.supervision import ScreeningHit
+from safetynet.store.models.throttle import LoginFailure
 
 __all__ = [
     "Accumulator",
@@ -78,6 +79,7 @@ __all__ = [
     "HouseholdIncome",
     "ImportBatch",
     "Institution",
+    "LoginFailure",
     "MonitoringPeriod",
     "Payment",
     "PaymentBatch",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import DDL, Date, DateTime, ForeignKey, Index, Integer, String, event, func
+from sqlalchemy import DDL, Date, DateTime, ForeignKey, Index, Integer, String, event, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetynet.store.models.base import Base, Fen
@@ -76,6 +76,11 @@ class PaymentBatch(Base):
     payments posted and the bank file written) by a third or the maker, never the approver."""
 
     __tablename__ = "fund_payment_batch"
+    # one live round per month: two drafts made at once cannot both be paid
+    __table_args__ = (
+        Index("uq_fund_payment_batch_month", "year", "month", unique=True,
+              sqlite_where=text("state != 'void'"), postgresql_where=text("state != 'void'")),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)

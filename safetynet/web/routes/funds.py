@@ -33,6 +33,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -66,7 +67,7 @@ def _figure(key: str, value: object) -> str:
 def funds_page(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     month: int | None = None,
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
@@ -164,7 +165,7 @@ def _regions(db: Session, user: User):  # type: ignore[no-untyped-def]
 def statements_xlsx(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     month: int | None = None,
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),

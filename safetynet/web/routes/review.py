@@ -11,6 +11,7 @@ every page read is recorded too.
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -30,6 +31,7 @@ from safetynet.security.scope import within
 from safetynet.store.models import Claim, Person, ReviewCase
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import VersionForm, YearForm, day_within, fen_within, small_number
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -42,6 +44,9 @@ router = APIRouter()
 NAMES = {"states": STATES, "decisions": DECISIONS, "flags": FLAGS, "errors": ERRORS,
          "refused": REFUSED, "flagged": FLAGGED}  # fmt: skip
 REVIEW = require(Permission.REVIEW_CLAIMS)
+ARTICLES = 50  # the articles of the agreement a decision may cite (as the JSON API's bound)
+FEN_CEILING = 10**12  # ten billion yuan
+USERNAME_LENGTH = 64  # a reviewer's username (the case's assigned_to)
 
 
 def office(user: User) -> bool:
@@ -57,17 +62,20 @@ def case_for(db: Session, user: User, case_id: int) -> ReviewCase:
 
 
 def fen_of(value: str, field: str) -> int:
+    """An amount in yuan as fen; beyond ten billion yuan either way is no amount of a
+    county's review (and would overflow the database's integers)."""
     try:
-        return to_fen(value)
+        fen = to_fen(value)
     except MoneyError:
-        raise WebError(422, "amount_invalid", f"{field}: not an amount", field=field) from None
+        fen = FEN_CEILING + 1
+    if abs(fen) > FEN_CEILING:
+        raise WebError(422, "amount_invalid", f"{field}: not an amount", field=field)
+    return fen
 
 
 def day_of(value: str, field: str) -> date:
-    try:
-        return date.fromisoformat(value.strip()) if value.strip() else date.today()
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
+    """The form's date (blank: today), from 2000 to a year ahead (422 naming the field)."""
+    return day_within(value, field)
 
 
 @router.get("/review", include_in_schema=False)
@@ -93,7 +101,7 @@ def queue_page(
 @router.post("/review/open", include_in_schema=False)
 def open_cases(
     request: Request,
-    year: int = Form(...),
+    year: YearForm,
     limit: int = Form(200),
     csrf_token: str = Form(""),
     user: User = Depends(REVIEW),
@@ -152,8 +160,8 @@ def decide(
     request: Request,
     case_id: RowId,
     line_id: RowId,
-    decision: str = Form(...),
-    version: int = Form(...),
+    version: VersionForm,
+    decision: Literal["approved", "adjusted", "rejected"] = Form(...),
     deduct: str = Form(""),
     reason: str = Form(""),
     rule: str = Form(""),
@@ -170,7 +178,7 @@ def decide(
     if line_id not in {line.id for line in cases.lines(db, case.id)}:
         raise WebError(404, "line_unknown", f"no line {line_id} in case {case_id}")
     deduct_fen = fen_of(deduct, "deduct") if deduct.strip() else None
-    number = int(article) if article.strip().isdigit() else None
+    number = small_number(article, "article", 1, ARTICLES)
     return _act(request, db, user, case_id, lambda w: cases.decide_line(
         w, line_id, decision=decision, by=user.username, version=version, deduct_fen=deduct_fen,
         reason=reason[:500], rule_id=rule.strip()[:64] or None, article=number))  # fmt: skip
@@ -192,6 +200,8 @@ def case_step(
     check_csrf(request, csrf_token)
     case_for(db, user, case_id)
     by, today = user.username, day_of(on, "on")
+    if len(reviewer.strip()) > USERNAME_LENGTH:
+        raise WebError(422, "invalid", "reviewer: too long", field="reviewer")
     steps = {
         "self-check": (True, lambda w: cases.self_check(w, case_id, by=by, note=note[:500])),
         "appeal": (True, lambda w: cases.appeal(w, case_id, by=by, reason=note[:500],
@@ -271,7 +281,7 @@ def callback(
     )  # fmt: skip
     if claim_id is None:
         return RedirectResponse("/review?error=claim_unknown", status_code=303)
-    paid_fen, day = fen_of(paid, "paid"), day_of(on, "on")
+    paid_fen, day = fen_within(paid, "paid"), day_of(on, "on")
     release(db)
     try:
         with write_session(request) as wdb:

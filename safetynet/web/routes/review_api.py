@@ -24,9 +24,10 @@ from safetynet.security.roles import Permission
 from safetynet.store.models import ReviewLine
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import MAX_FEN
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
-from safetynet.web.ids import RowId
+from safetynet.web.ids import MAX_ID, RowId
 from safetynet.web.security import require
 
 router = APIRouter(prefix="/api/review", tags=["review"])
@@ -100,8 +101,8 @@ def read_case(
 
 class Decision(BaseModel):
     decision: Literal["approved", "adjusted", "rejected"]
-    version: int = Field(ge=0)
-    deduct_fen: int | None = Field(default=None, ge=0)
+    version: int = Field(ge=0, le=MAX_ID)
+    deduct_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
     reason: str | None = Field(default=None, max_length=500)
     rule_id: str | None = Field(default=None, max_length=64)
     article: int | None = Field(default=None, ge=1, le=50)

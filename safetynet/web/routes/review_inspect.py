@@ -20,7 +20,7 @@ from safetynet.review.params import default_params
 from safetynet.review.texts import ERRORS, REFUSED, STATES
 from safetynet.security.roles import Permission
 from safetynet.security.scope import region_contains
-from safetynet.store.models import Claim, SpotCheck, Suspension
+from safetynet.store.models import Claim, Institution, SpotCheck
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region, region_in_scope
 from safetynet.web.auditing import record_read
@@ -36,6 +36,16 @@ from safetynet.web.templating import locale_of, render
 router = APIRouter()
 INSPECT = require(Permission.REVIEW_INSPECT)
 NAMES = {"errors": ERRORS, "states": STATES, "refused": REFUSED}
+
+
+def institution_in_region(db: Session, user: User, code: str) -> None:
+    """A sanction's or suspension's institution (when given) must lie in the user's region:
+    404 otherwise, the same answer whether it exists elsewhere or not at all."""
+    if not code.strip():
+        return
+    region = db.scalar(select(Institution.region_code).where(Institution.code == code.strip()))
+    if region is None or not region_contains(db, user.region_code, region):
+        raise WebError(404, "institution_unknown", f"no institution {code} in your region")
 
 
 def check_in_region(db: Session, user: User, spot_check_id: int) -> SpotCheck:
@@ -148,7 +158,7 @@ def sanctions_page(
 ) -> Response:
     rows = [r for r in sanctions.case_rows(db)
             if region_contains(db, user.region_code, r.region_code)]  # fmt: skip
-    suspensions = db.scalars(select(Suspension).order_by(Suspension.id.desc()).limit(100)).all()
+    suspensions = sanctions.suspensions_in(db, user.region_code)
     record_read(request, db, user, target="sanction_case", detail={"rows": len(rows)})
     params = default_params()
     return render(request, "review_sanctions.html", {
@@ -165,6 +175,7 @@ def open_sanction(
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
     person_id = person_in_region(db, user, resident_id).id if resident_id.strip() else None
+    institution_in_region(db, user, institution)
     loss_fen = fen_of(loss, "loss")
     return _act(request, "/review/sanctions", lambda w: sanctions.open_case(
         w, article=article, finding=finding[:500], loss_fen=loss_fen, fine_multiple=multiple,
@@ -178,6 +189,9 @@ def recover(
     csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
+    region = sanctions.case_region(db, case_id)
+    if region is None or not region_contains(db, user.region_code, region):
+        raise WebError(404, "not_found", f"no sanction case {case_id} in your region")
     amount_fen, day = fen_of(amount, "amount"), day_of(on, "on")
     return _act(request, "/review/sanctions", lambda w: sanctions.record_recovery(
         w, case_id, amount_fen=amount_fen, by=user.username, received_on=day), db)  # fmt: skip
@@ -198,6 +212,7 @@ def suspend(
         return _act(request, "/review/sanctions", lambda w: sanctions.suspend_person(
             w, person_id=person_id, article=article, months=months, valid_from=day,
             reason=reason[:200], by=user.username), db)  # fmt: skip
+    institution_in_region(db, user, institution)
     return _act(request, "/review/sanctions", lambda w: sanctions.suspend_department(
         w, institution_code=institution.strip(), department=department[:64],
         claim_kinds=[k for k in kinds if k], article=article, months=months, valid_from=day,
@@ -220,12 +235,13 @@ def export(
     first = day_of(start, "start") if start else date(year - 1, 1, 1)
     last = day_of(end, "end") if end else date(year, 12, 31)
     lang = locale_of(request)
+    region = user.region_code  # the region's own decisions, deductions and cases
     if what == "decisions":
-        table = tables.decisions_table(db, first, last, lang)
+        table = tables.decisions_table(db, first, last, lang, region=region)
     elif what == "deductions":
-        table = tables.deductions_table(db, first, last, lang)
+        table = tables.deductions_table(db, first, last, lang, region=region)
     else:
-        table = tables.cases_table(db, lang)
+        table = tables.cases_table(db, lang, region=region)
     body = xlsx_bytes([table]) if ext == "xlsx" else write_pdf(table.title, [table])
     return file_download(request, db, user, body, ext=ext, stem=f"review-{what}",
                          target="review_export", target_id=what,

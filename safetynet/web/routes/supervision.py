@@ -22,6 +22,7 @@ from safetynet.supervision.scores import METRICS
 from safetynet.supervision.service import year_scores
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -47,7 +48,7 @@ def _args(db: Session, user: User, region: str | None, year: int | None, kind: s
 def scorecard_page(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     kind: str = "institution",
     user: User = Depends(require(Permission.SUPERVISION_READ)),
     db: Session = Depends(get_db),
@@ -92,7 +93,7 @@ def scorecard_page(
 def scorecard_xlsx(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.SUPERVISION_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -27,6 +27,7 @@ from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearQuery, day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -59,14 +60,17 @@ def warning_in_region(db: Session, user: User, warning_id: int) -> EarlyWarning:
 @router.get("/warnings", include_in_schema=False)
 def warnings_page(
     request: Request,
-    year: int | None = None,
+    year: YearQuery = None,
     overdue: bool = False,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The monitoring list of the region: a card per warning, overdue first."""
     y = _year(year)
-    frame = service.monitoring_list(db, y, date.today(), user.region_code)
+    try:
+        frame = service.monitoring_list(db, y, date.today(), user.region_code)
+    except LookupError:  # no early-warning rules in force that year
+        raise WebError(404, "no_data", f"no early-warning rules for {y}", field="year") from None
     if overdue:
         frame = frame.filter(frame["overdue"])
     rows = frame.sort(["overdue", "due_on"], descending=[True, False], nulls_last=True).to_dicts()
@@ -114,16 +118,18 @@ def warning_step(
     """Record the step; back to the warning (with the refusal's code when refused)."""
     check_csrf(request, csrf_token)
     warning_in_region(db, user, warning_id)
+    if not on.strip():
+        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on")
+    day = day_within(on, "on")
     try:
-        day = date.fromisoformat(on)
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on") from None
+        workflow = rules_for("", day).workflow
+    except LookupError:  # before the first rules: no warning can take a step then
+        raise WebError(422, "day_out_of_range", f"on: no rules on {day}", field="on") from None
     release(db)
     try:
         with write_session(request) as wdb:
-            record_step(wdb, warning_id, step, day, user=user.username,
-                        workflow=rules_for("", day).workflow, note=note[:500] or None,
-                        measure=measure or None)  # fmt: skip
+            record_step(wdb, warning_id, step, day, user=user.username, workflow=workflow,
+                        note=note[:500] or None, measure=measure or None)  # fmt: skip
     except WorkflowError as exc:
         return RedirectResponse(f"/warnings/{warning_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"/warnings/{warning_id}", status_code=303)

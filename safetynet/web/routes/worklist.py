@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -25,12 +26,14 @@ from sqlalchemy.orm import Session
 from safetynet.i18n import N_
 from safetynet.programmes import worklist as service
 from safetynet.programmes.patients import ProgrammeError
+from safetynet.programmes.rules import rules_for
 from safetynet.programmes.tables import ERROR_NAMES, FIELD_NAMES, SERVICE_NAMES
 from safetynet.security.audit import record
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
+from safetynet.web.bounds import day_within
 from safetynet.web.csrf import check_csrf, csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
@@ -47,12 +50,22 @@ LOGIN_AGAIN = N_("Your session has ended: log in again to send what waits on thi
 
 
 def _day(text: str | None, field: str = "on") -> date | None:
+    """The date typed (None when blank), from 2000 to a year ahead (422 naming the field)."""
     if not text:
         return None
+    return day_within(text, field)
+
+
+def _day_or_today(db: Session, user: User, on: str | None) -> date:
+    """The worklist's day: the one asked for, or the programme's day for today; a day no
+    programme rules cover is a 422 naming ``on``."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
+        day = _day(on) or service.day_for(db, user.region_code, date.today())
+        rules_for("", day)
+        return day
+    except LookupError:
+        raise WebError(422, "day_out_of_range", f"on: no programme rules on {on}",
+                       field="on") from None  # fmt: skip
 
 
 def _contract(db: Session, user: User, contract_id: int):  # type: ignore[no-untyped-def]
@@ -72,7 +85,7 @@ def worklist_page(
     db: Session = Depends(get_db),
 ) -> Response:
     """The services due within the programme's window or overdue: overdue first."""
-    day = _day(on) or service.day_for(db, user.region_code, date.today())
+    day = _day_or_today(db, user, on)
     rows = service.due_list(db, user.region_code, day)
     if overdue:
         rows = [r for r in rows if r["overdue"]]
@@ -111,7 +124,7 @@ def contract_page(
 ) -> Response:
     """One contract: the person, the team, the services done and the form of a service."""
     contract = _contract(db, user, contract_id)
-    day = _day(on) or service.day_for(db, user.region_code, date.today())
+    day = _day_or_today(db, user, on)
     view = service.contract_view(db, contract, day)
     record_read(request, db, user, target="doctor_contract", target_id=str(contract_id))
     return render(request, "worklist_contract.html", {
@@ -143,7 +156,8 @@ def _record(
     nxt = _day(fields["next_on"], "next_on")
     assert day is not None
     kind = fields["kind"]
-    location = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}&saved=1"
+    query = {"on": day.isoformat(), "kind": kind, "saved": "1"}
+    location = f"/worklist/{contract_id}?" + urlencode(query)
     body = form_keys.digest({"contract": contract_id, **fields})
     if key and (hit := form_keys.replayed(db, user.username, key, FORM, body)) is not None:
         return Sent(hit, True, location)
@@ -196,8 +210,8 @@ def record_page(
     except ProgrammeError as exc:
         day = _day(done_on, "done_on")
         assert day is not None
-        back = f"/worklist/{contract_id}?on={day.isoformat()}&kind={kind}"
-        return RedirectResponse(f"{back}&error={exc.code}", status_code=303)
+        query = {"on": day.isoformat(), "kind": kind, "error": exc.code}
+        return RedirectResponse(f"/worklist/{contract_id}?" + urlencode(query), status_code=303)
     return RedirectResponse(sent.location, status_code=303)
 
 

@@ -1,0 +1,60 @@
+"""Bounds of the numbers and dates the newer rooms' forms and queries take (review, early
+warning, supervision, funds): a scheme year within 2000–2100, an "on" date from the scheme's
+earliest date to a year ahead (reviews date steps ahead of time; nothing is further out), a
+form amount in yuan up to ten million, and a form's row version within 32 bits. A value
+outside is a 422 naming the field, before anything is read or written."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import Form, Query
+
+from safetynet.money import MoneyError, to_fen
+from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
+from safetynet.web.errors import WebError
+from safetynet.web.ids import MAX_ID
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
+MAX_FEN = int(MAX_ITEM_YUAN * 100)
+
+YearQuery = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
+YearForm = Annotated[int, Form(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
+VersionForm = Annotated[int, Form(ge=0, le=MAX_ID, description="row version")]
+
+
+def day_within(text: str, field: str, *, today: date | None = None) -> date:
+    """``text`` (YYYY-MM-DD) as a date from 2000-01-01 to a year from today; blank: today."""
+    today = today or date.today()
+    if not text.strip():
+        return today
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
+    if not EARLIEST_DATE <= day <= today + AHEAD:
+        raise WebError(422, "day_out_of_range", f"{field}: {day} is out of range", field=field)
+    return day
+
+
+def fen_within(text: str, field: str) -> int:
+    """An amount in yuan (at most two decimals, not negative, at most ten million) in fen."""
+    try:
+        fen = to_fen(text)
+    except MoneyError:
+        fen = -1
+    if not 0 <= fen <= MAX_FEN:
+        raise WebError(422, "amount_invalid", f"{field}: not an amount", field=field)
+    return fen
+
+
+def small_number(text: str, field: str, low: int, high: int) -> int | None:
+    """A whole number of ASCII digits within ``low``–``high``; blank: None."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+        raise WebError(422, "invalid", f"{field}: not a number from {low} to {high}", field=field)
+    return int(text)
