@@ -1,7 +1,7 @@
 """security: recent failed logins, shared by every server process (the login throttle)
 
 Revision ID: c5d1e2f3a4b6
-Revises: 23432f0c01c9
+Revises: c5f1e2a7d8b3
 Create Date: 2026-12-01 20:15:00
 """
 
