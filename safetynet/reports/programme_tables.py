@@ -79,7 +79,9 @@ def pathway_table(session: Session, region_code: str, year: int, locale: str) ->
         if where is None:
             designated = _("none")
         else:
-            levels = ("、" if zh else ", ").join(_(LEVEL[lv.value]) for lv in where.levels)
+            sep = "、" if zh else ", "
+            levels = sep.join([*(_(LEVEL[lv.value]) for lv in where.levels),
+                               *where.institutions])  # fmt: skip
             designated = _("%(levels)s, in the county only") % {"levels": levels} if (
                 where.in_county_only) else levels  # fmt: skip
         fees = " / ".join(

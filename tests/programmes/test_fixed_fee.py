@@ -53,6 +53,7 @@ def test_fees_are_found_by_code_level_kind_and_designation() -> None:
                  "inpatient"],
         "level": ["county", "township", "county", "city", "county", "county", "township"],
         "in_county": [True, True, True, False, True, False, False],
+        "institution_code": ["H-C", "H-T", "H-C", "H-S", "H-C", "H-X", "H-Y"],
         "diagnosis": ["K35.8", "k35", "K35.8", "K35.8", None, "K35.8", "K35"],
         "date": [date(2017, 5, 1)] * 7, "region_code": ["340421"] * 7,
     })  # fmt: skip

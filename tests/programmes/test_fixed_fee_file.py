@@ -50,7 +50,7 @@ def _adjusted(cp: CompiledPolicy, rows: list[dict[str, Any]]) -> list[dict[str, 
     out = []
     for r in rows:
         t, c, e, d = adjust_claim(
-            kind=r["kind"], level=r["level"], in_county=r["in_county"],
+            kind=r["kind"], level=r["level"], in_county=r["in_county"], institution_code=None,
             diagnosis=r["diagnosis"], on=r["date"],
             region_code=cp.policy.region, total_fen=r["total_fen"],
             compliant_fen=r["compliant_fen"], essential_fen=r["essential_fen"],
