@@ -16,7 +16,7 @@ from safetynet.cli.commands.registry_import import _command
 from safetynet.cli.commands.report import LANGS, fail
 
 programmes_app = typer.Typer(
-    help="Three batches and family-doctor contracts: screen, import, export, rates, pathways, check.",
+    help="Three batches and family-doctor contracts: screen, import, export, rates, pathways.",
     no_args_is_help=True,
 )
 import_app = typer.Typer(
