@@ -39,3 +39,14 @@ def unknown_institutions(path: str | Path, known: Iterable[str]) -> list[Problem
 def institution_codes(session: Session) -> set[str]:
     """The codes of the institutions in the database."""
     return set(session.scalars(select(Institution.code)))
+
+
+def institution_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """The names of the institutions of ``codes`` the database has (a code it lacks: none)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Institution.code, Institution.name).where(Institution.code.in_(wanted))
+    )
+    return {code: name for code, name in rows}

@@ -3,7 +3,7 @@ refuses a malformed code (and a designation naming nothing) at its file and line
 code is reported at its file and line against the database's institutions (``safetynet
 programmes check``); by hand at the dates the named designation starts, the fixed fee
 (the batch's and claim files' frame, and online's one claim) and the pathway's
-``not_designated`` agree."""
+``not_designated`` agree; the dashboard's pathway table names the hospitals."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ from safetynet.programmes.named import unknown_institutions
 from safetynet.programmes.pathways import evaluate
 from safetynet.programmes.rules import load_rules
 from safetynet.programmes.schema import ProgrammeRules
+from safetynet.reports.programme_tables import pathway_table
 from safetynet.store.models import Institution
-from tests.programmes.named import CASES, DATED, NAMED, county_file
+from tests.programmes.named import CASES, DATED, NAMED, county_file, use_county_file
 
 
 def _line(path: Path, needle: str) -> int:
@@ -112,3 +113,17 @@ def test_fee_and_pathway_at_named_hospitals_by_hand(tmp_path: Path) -> None:
     assert frame["designated"].to_list() == [bool(f) for f in want]
     assert frame["fee_fen"].to_list() == [f or None for f in want]
     assert [("not_designated" in r) for r in frame["reasons"].to_list()] == [not f for f in want]
+
+
+def test_the_pathway_table_names_the_hospitals(
+    db_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_county_file(monkeypatch, county_file(tmp_path, "340421"))
+    with Session(db_engine) as s:
+        s.add(Institution(code="H-COUNTY", name="县人民医院", level=InstitutionLevel.COUNTY,
+                          in_county=True))  # fmt: skip
+        s.commit()
+        table = pathway_table(s, "340421", 2017, "zh_Hans")
+    assert table is not None
+    row = next(r for r in table.rows if "(K35)" in str(r[0]))
+    assert row[2] == "县人民医院、H-TCM"  # on 31 December: the named period; H-TCM not known
