@@ -200,8 +200,11 @@ def _with_fixed_fees(claims: pl.DataFrame, region: str) -> pl.DataFrame:
     (the policy's: a claim file has no region) on each claim's date — once per distinct
     date, not per claim. An admission with tests folded into it is settled on the fee as a
     whole."""
-    with_region = claims.with_columns(pl.lit(region, pl.String).alias("region_code"))
-    return with_fixed_fees(with_region).drop("region_code", "fixed_fee_fen")
+    with_region = claims.with_columns(
+        pl.lit(region, pl.String).alias("region_code"),
+        pl.col("institution").alias("institution_code"),
+    )
+    return with_fixed_fees(with_region).drop("region_code", "institution_code", "fixed_fee_fen")
 
 
 def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:

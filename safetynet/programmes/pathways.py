@@ -5,8 +5,9 @@ wins) on a date in the pathway's period *enters* it. It *completes* it when none
 holds, else it *deviates* for each that does (:data:`REASONS`):
 
 * ``not_designated``: the hospital is not designated for the disease on the admission date
-  (its level is not the designation's, or it is outside the county where only the county's own
-  hospitals are designated, or no designation is in force) — the admission is then settled on
+  (its level is not one of the designation's levels, or it is not one of the hospitals the
+  designation names by institution code, or it is outside the county where only the county's
+  own hospitals are designated, or no designation is in force) — the admission is then settled on
   its bill, not the fixed fee (:mod:`safetynet.programmes.fixed_fee`, the same definition);
 * ``stay_too_long`` / ``stay_too_short``: the days from admission to discharge are above the
   pathway's ``max_days`` / below its ``min_days``;
@@ -24,13 +25,13 @@ import datetime as dt
 
 import polars as pl
 
-from safetynet.programmes.fixed_fee import designated_fees
+from safetynet.programmes.fixed_fee import designated_expr, designated_fees
 from safetynet.programmes.schema import ProgrammeRules, prefix_of
 
 REASONS = ("not_designated", "stay_too_long", "stay_too_short", "over_fixed_fee",
            "missing_items")  # fmt: skip
-CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "level", "in_county", "diagnosis",
-                 "start_date", "end_date", "total_fen", "item_kinds")  # fmt: skip
+CLAIM_COLUMNS = ("claim_id", "person_id", "kind", "level", "in_county", "institution_code",
+                 "diagnosis", "start_date", "end_date", "total_fen", "item_kinds")  # fmt: skip
 RESULT_SCHEMA = {
     "claim_id": pl.Int64, "person_id": pl.Int64, "start_date": pl.Date, "pathway": pl.String,
     "level": pl.String, "in_county": pl.Boolean, "designated": pl.Boolean,
@@ -51,11 +52,14 @@ def _pathways(rules: ProgrammeRules) -> pl.DataFrame:
 
 
 def _designations(rules: ProgrammeRules) -> pl.DataFrame:
-    """One row per pathway, designation period and designated level."""
+    """One row per pathway and designation period (``levels``, ``institutions``: null when
+    the designation gives none)."""
     return pl.DataFrame(
-        [(pw.id, d.valid_from, d.valid_to, lv.value, d.in_county_only)
-         for pw in rules.pathways for d in pw.designated for lv in d.levels],
-        schema={"pathway": pl.String, "d_from": pl.Date, "d_to": pl.Date, "level": pl.String,
+        [(pw.id, d.valid_from, d.valid_to, [lv.value for lv in d.levels] or None,
+          d.institutions or None, d.in_county_only)
+         for pw in rules.pathways for d in pw.designated],
+        schema={"pathway": pl.String, "d_from": pl.Date, "d_to": pl.Date,
+                "levels": pl.List(pl.String), "institutions": pl.List(pl.String),
                 "in_county_only": pl.Boolean}, orient="row",
     )  # fmt: skip
 
@@ -94,12 +98,16 @@ def evaluate(rules: ProgrammeRules, claims: pl.DataFrame) -> pl.DataFrame:
     if entered.is_empty():
         return pl.DataFrame(schema=RESULT_SCHEMA)
     at = (
-        entered.select("claim_id", "pathway", "start_date", "level", "in_county")
-        .join(_designations(rules), on=["pathway", "level"])
+        entered.select(
+            "claim_id", "pathway", "start_date", "level", "in_county", "institution_code"
+        )
+        .join(_designations(rules), on="pathway")
         .filter(
             pl.col("start_date") >= pl.col("d_from"),
             pl.col("d_to").is_null() | (pl.col("start_date") < pl.col("d_to")),
-            ~pl.col("in_county_only") | pl.col("in_county").fill_null(False),
+            pl.col("levels").is_null()
+            | pl.col("levels").list.contains(pl.col("level")).fill_null(False),
+            designated_expr(),
         )
         .select("claim_id", pl.lit(True).alias("designated"))
         .unique("claim_id")

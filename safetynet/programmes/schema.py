@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StringConstraints, field_validator, model_validator
 
 from safetynet.catalogs import icd10
 from safetynet.catalogs.diseases import list_entries
@@ -124,12 +125,21 @@ class FixedFee(Strict):
         return v.strip().upper()
 
 
-class Designation(Strict):
-    """定点医院 of a pathway for a period: the hospital levels (and, with ``in_county_only``,
-    only the county's own hospitals) where its admissions are treated under the pathway and
-    its fixed fee. ``valid_to`` is exclusive."""
+# an institution's code as the institutions table keys it (at most 32 characters): letters,
+# digits, ``-``, ``_`` and ``.``; a YAML number (``34152201``) is refused, write it quoted
+InstitutionCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")]
 
-    levels: list[InstitutionLevel] = Field(min_length=1)
+
+class Designation(Strict):
+    """定点医院 of a pathway for a period: the hospital levels and/or the named hospitals
+    (``institutions``, their codes) where its admissions are treated under the pathway and its
+    fixed fee; with ``in_county_only`` only the county's own hospitals. A hospital is
+    designated when each given condition holds (:meth:`admits`): its level is one of
+    ``levels`` (when given), its code one of ``institutions`` (when given), it is in the
+    county (with ``in_county_only``). ``valid_to`` is exclusive."""
+
+    levels: list[InstitutionLevel] = Field(default_factory=list)
+    institutions: list[InstitutionCode] = Field(default_factory=list)
     in_county_only: bool = False
     valid_from: dt.date
     valid_to: dt.date | None = None
@@ -137,12 +147,30 @@ class Designation(Strict):
 
     @model_validator(mode="after")
     def _period(self) -> Designation:
+        if not self.levels and not self.institutions:
+            raise ValueError("a designation needs levels or institutions (or both)")
+        if len(set(self.institutions)) != len(self.institutions):
+            raise ValueError("an institution is named twice")
         if self.valid_to is not None and self.valid_to <= self.valid_from:
             raise ValueError("valid_to must be after valid_from")
         return self
 
     def applies(self, on: dt.date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+    def admits_level(self, level: InstitutionLevel) -> bool:
+        """Whether a hospital of ``level`` may be designated (the levels, when given)."""
+        return not self.levels or level in self.levels
+
+    def admits(self, level: str, in_county: bool | None, institution_code: str | None) -> bool:
+        """Whether this designation designates a hospital (one claim; the frames of
+        :mod:`~safetynet.programmes.fixed_fee` and :mod:`~safetynet.programmes.pathways`
+        test the same three conditions on columns)."""
+        return (
+            self.admits_level(InstitutionLevel(level))
+            and (not self.institutions or institution_code in self.institutions)
+            and (not self.in_county_only or bool(in_county))
+        )
 
 
 class Stay(Strict):

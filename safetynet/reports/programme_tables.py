@@ -15,6 +15,7 @@ from safetynet.exports.table import Cell, Column, Table
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definitions
 from safetynet.labels import LEVEL
+from safetynet.programmes.named import institution_names
 from safetynet.programmes.pathways import REASONS
 from safetynet.programmes.rates import COMPUTED
 from safetynet.programmes.rules import rules_for
@@ -79,7 +80,10 @@ def pathway_table(session: Session, region_code: str, year: int, locale: str) ->
         if where is None:
             designated = _("none")
         else:
-            levels = ("、" if zh else ", ").join(_(LEVEL[lv.value]) for lv in where.levels)
+            sep = "、" if zh else ", "
+            names = institution_names(session, where.institutions)  # a named hospital
+            levels = sep.join([*(_(LEVEL[lv.value]) for lv in where.levels),
+                               *(names.get(c, c) for c in where.institutions)])  # fmt: skip
             designated = _("%(levels)s, in the county only") % {"levels": levels} if (
                 where.in_county_only) else levels  # fmt: skip
         fees = " / ".join(

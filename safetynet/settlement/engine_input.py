@@ -61,6 +61,7 @@ def recorded_claims(
             Institution.in_county,
             Claim.referral,
             Claim.diagnosis_code,
+            Claim.institution_code,
         )
         .join(Person, Person.id == Claim.person_id)
         .join(Institution, Institution.code == Claim.institution_code)
@@ -70,10 +71,7 @@ def recorded_claims(
         q = q.where(Claim.id.not_in(select(Settlement.claim_id)))
     rows = session.execute(q).all()
     return pl.DataFrame(
-        [
-            (r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7].value, r[8].value, r[9], r[10], r[11])
-            for r in rows
-        ],
+        [(*r[:7], r[7].value, r[8].value, *r[9:]) for r in rows],
         schema={
             "claim_id": pl.Int64,
             "claim_no": pl.String,
@@ -87,6 +85,7 @@ def recorded_claims(
             "in_county": pl.Boolean,
             "referral": pl.Boolean,
             "diagnosis": pl.String,
+            "institution_code": pl.String,
         },
         orient="row",
     )

@@ -178,7 +178,8 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
     lines = _priced_lines(snap, sub)
     total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
         kind=sub.kind.value, level=institution.level.value,
-        in_county=institution.in_county, diagnosis=sub.diagnosis,
+        in_county=institution.in_county, institution_code=sub.institution_code,
+        diagnosis=sub.diagnosis,
         on=sub.date, region_code=person.region_code, total_fen=int(lines["amount_fen"].sum()),
         compliant_fen=int(lines["compliant_fen"].sum()),
         essential_fen=int(lines["essential_fen"].sum()),

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -23,6 +25,7 @@ from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
 from safetynet.store.models import Accumulator, Claim, ClaimItem, Institution, Person, Settlement
 from tests.engine.test_properties import claim_rows, policies, settle_online
+from tests.programmes.named import CASES, county_file, use_county_file
 from tests.settlement.conftest import County, county
 from tests.settlement.helpers import inpatient
 
@@ -53,6 +56,7 @@ def test_fees_are_found_by_code_level_kind_and_designation() -> None:
                  "inpatient"],
         "level": ["county", "township", "county", "city", "county", "county", "township"],
         "in_county": [True, True, True, False, True, False, False],
+        "institution_code": ["H-C", "H-T", "H-C", "H-S", "H-C", "H-X", "H-Y"],
         "diagnosis": ["K35.8", "k35", "K35.8", "K35.8", None, "K35.8", "K35"],
         "date": [date(2017, 5, 1)] * 7, "region_code": ["340421"] * 7,
     })  # fmt: skip
@@ -194,3 +198,42 @@ def test_online_equals_the_year_batch_at_designated_and_other_hospitals(
     # by hand: the designated admissions' institution bears 10,000 - 4,500; the others none
     assert [v[3] for v in online] == [550_000, 0, 0, 0, 550_000]
     assert [v[4] + v[5] for v in online] == [450_000, 1_000_000, 1_000_000, 1_000_000, 450_000]
+
+
+def test_online_equals_the_year_batch_at_named_hospitals(
+    db_engine: Engine, county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the county names its hospitals for appendicitis from 1 July 2017 (tests/programmes/
+    # named.py): the admissions of CASES settled by the year batch and one by one online
+    use_county_file(monkeypatch, county_file(tmp_path, "340421"))
+    with session_scope(db_engine, write_lock=True) as s:
+        s.add_all(
+            Institution(code=code, name=code, level=InstitutionLevel(level), in_county=inside)
+            for code, (level, inside) in {c[1]: c[2:4] for c in CASES}.items()
+            if code != "H-COUNTY"
+        )  # fmt: skip
+    people = [county.poor_id, county.spouse_id, county.ordinary_id]
+    plan = [(people[n % 3], day, inst) for n, (day, inst, *_) in enumerate(CASES)]
+    for n, (rid, day, inst) in enumerate(plan):
+        _record(db_engine, rid, 20 + n, day, ITEMS, inst)
+    assert settle_year(db_engine, 2017).settled == len(plan)
+    with session_scope(db_engine) as s:
+        ids = {p.id: p.resident_id for p in s.scalars(select(Person))}
+        batch = sorted(
+            (ids[e.person_id], e.claim_date, e.total_fen, e.deducted_fen, e.paid_fen,
+             e.out_of_pocket_fen) for e in s.scalars(select(Settlement))
+        )  # fmt: skip
+        s.execute(Accumulator.__table__.delete())
+    online = []
+    for rid, day, inst in plan:
+        sub = inpatient(rid, day, diagnosis="K35.8", items=ITEMS, institution_code=inst)
+        with session_scope(db_engine, write_lock=True) as s:
+            v = submit(s, sub, user="t", client_key=f"{rid}-{day}-{inst}")
+        online.append((rid, day, v.total_fen, v.institution_borne_fen, v.paid_fen,
+                       v.out_of_pocket_fen))  # fmt: skip
+    assert batch == sorted(online)
+    # by hand: a 10,000-yuan bill on a fee: the institution bears 10,000 - fee, the patient
+    # and the layers share the fee; elsewhere the bill
+    fees = [c[4] for c in CASES]
+    assert [v[3] for v in online] == [1_000_000 - f if f else 0 for f in fees]
+    assert [v[4] + v[5] for v in online] == [f or 1_000_000 for f in fees]

@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +21,7 @@ from safetynet.engine.facts import status_mask, statuses_of
 from safetynet.policy.loader import load_policy
 from safetynet.programmes.fixed_fee import adjust_claim
 from tests.engine.test_properties import claim_rows, policies, settle_online
+from tests.programmes.named import CASES, county_file, use_county_file
 
 ORDINARY = status_mask({PovertyStatus.ORDINARY})
 AMOUNTS = ("total", "compliant", "essential", "deducted")
@@ -50,7 +53,7 @@ def _adjusted(cp: CompiledPolicy, rows: list[dict[str, Any]]) -> list[dict[str, 
     out = []
     for r in rows:
         t, c, e, d = adjust_claim(
-            kind=r["kind"], level=r["level"], in_county=r["in_county"],
+            kind=r["kind"], level=r["level"], in_county=r["in_county"], institution_code=None,
             diagnosis=r["diagnosis"], on=r["date"],
             region_code=cp.policy.region, total_fen=r["total_fen"],
             compliant_fen=r["compliant_fen"], essential_fen=r["essential_fen"],
@@ -118,3 +121,38 @@ def test_an_appendectomy_from_a_file_by_hand(tmp_path: Path) -> None:
     for no in ("OVER", "UNDER"):  # the patient and the layers share the fee, nothing more
         r = res[no]
         assert sum(r[c] for c in pays) + r["out_of_pocket_fen"] == 450_000
+
+
+def test_a_claim_file_at_named_hospitals_by_hand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the county's file names its hospitals for appendicitis from 1 July 2017 (tests/
+    # programmes/named.py); a file's claims carry their institution's code
+    cp = compile_policy(load_policy("anhui-poor-2017"))
+    use_county_file(monkeypatch, county_file(tmp_path, cp.policy.region))
+    lines = [
+        {"claim_no": f"N{i}", "person_id": f"P{i}", "household_id": f"H{i}",
+         "kind": "inpatient", "level": level, "in_county": inside, "institution": inst,
+         "age": 60, "diagnosis": "K35.8", "date": day.isoformat(), "total": "10000.00",
+         "compliant": "8000.00"}
+        for i, (day, inst, level, inside, _) in enumerate(CASES)
+    ]  # fmt: skip
+    path = tmp_path / "claims.jsonl"
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    res = settle_claims(cp, path).sort("claim_no")
+    fees = [c[4] for c in CASES]
+    # by hand: on a fee the institution bears 10,000 - fee; elsewhere the bill, unchanged
+    assert res["total_fen"].to_list() == [1_000_000] * len(CASES)
+    assert res["deducted_fen"].to_list() == [1_000_000 - f if f else 0 for f in fees]
+    pays = [c for c in res.columns if c.startswith("pay_")]
+    shared = res.select(pl.sum_horizontal(*pays, "out_of_pocket_fen")).to_series().to_list()
+    assert shared == [f or 1_000_000 for f in fees]
+    # online's one definition gives the same amounts
+    online = [adjust_claim(kind="inpatient", level=level, in_county=inside,
+                           institution_code=inst, diagnosis="K35.8", on=day,
+                           region_code=cp.policy.region, total_fen=1_000_000,
+                           compliant_fen=800_000, essential_fen=0, deducted_fen=0)
+              for day, inst, level, inside, _ in CASES]  # fmt: skip
+    assert [(t, d) for t, _, _, d in online] == list(
+        zip(res["total_fen"].to_list(), res["deducted_fen"].to_list(), strict=True)
+    )

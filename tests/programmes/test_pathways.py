@@ -106,7 +106,8 @@ def _admissions(**cols: list[object]) -> pl.DataFrame:
     n = len(cols["diagnosis"])
     base: dict[str, list[object]] = {
         "claim_id": list(range(1, n + 1)), "person_id": [1] * n, "kind": ["inpatient"] * n,
-        "level": ["county"] * n, "in_county": [True] * n, "start_date": [date(2017, 5, 1)] * n,
+        "level": ["county"] * n, "in_county": [True] * n, "institution_code": ["H-C"] * n,
+        "start_date": [date(2017, 5, 1)] * n,
         "total_fen": [100_000] * n, "item_kinds": [None] * n,
     }  # fmt: skip
     base |= cols
@@ -164,7 +165,7 @@ def test_designation_dates_at_the_boundaries(tmp_path: Path) -> None:
                                     pl.lit("340421").alias("region_code"))  # fmt: skip
     want = [0, 450_000, 450_000, 0]
     assert fees_of(with_keys, rules_of).to_list() == want  # batch and claim files
-    assert [fee_of_claim("inpatient", "county", True, "K35.8", d, "340421", rules_of)
+    assert [fee_of_claim("inpatient", "county", True, "H-C", "K35.8", d, "340421", rules_of)
             for d in days] == want  # online  # fmt: skip
     frame = evaluate(rules, claims)
     assert frame["designated"].to_list() == [False, True, True, False]

@@ -220,11 +220,41 @@ def show_pathways(
         console.print(f"wrote {csv}")
 
 
+def check(
+    files: Annotated[list[Path] | None, typer.Argument(
+        help="Programme files (default: those shipped).")] = None,
+    db: Db = None,
+) -> None:  # fmt: skip
+    """Load programme files strictly and check the hospitals their pathways name against the
+    database's institutions; each problem as file:line: path: what is wrong (exit 1)."""
+    from sqlalchemy.orm import Session
+
+    from safetynet.policy.loader import PolicyError
+    from safetynet.programmes.named import institution_codes, unknown_institutions
+    from safetynet.programmes.rules import shipped_rules
+
+    paths = files or list(shipped_rules().values())
+    with Session(_engine(db)) as s:
+        known = institution_codes(s)
+    problems = []
+    for path in paths:
+        try:
+            problems += unknown_institutions(path, known)
+        except PolicyError as exc:
+            problems += exc.problems
+    for p in problems:
+        typer.echo(str(p))
+    if problems:
+        raise typer.Exit(1)
+    console.print(f"{len(paths)} programme files, the hospitals they name all known")
+
+
 def register(app: typer.Typer) -> None:
     programmes_app.command("screen")(screen)
     programmes_app.command("generate")(generate)
     programmes_app.command("rates")(show_rates)
     programmes_app.command("pathways")(show_pathways)
+    programmes_app.command("check")(check)
     import_app.command("teams")(_command("doctor-teams", "family-doctor teams"))
     import_app.command("contracts")(_command("contracts", "family-doctor contracts"))
     import_app.command("follow-ups")(
