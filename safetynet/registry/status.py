@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 from sqlalchemy import (
     ColumnElement,
@@ -57,7 +58,7 @@ FAMILY_MASKS: tuple[int, ...] = tuple(
     sum(STATUS_BITS[s] for s in FAMILY if FAMILY[s] == family)
     for family in dict.fromkeys(FAMILY.values())
 )
-N = TypeVar("N", int, pl.Expr)
+N = TypeVar("N", int, np.ndarray, pl.Expr)
 PERIOD_SCHEMA = {
     "id": pl.Int64,
     "household_id": pl.Int64,
@@ -78,9 +79,11 @@ class StatusError(ValueError):
 
 
 def _unless_zero(a: N, b: N) -> N:
-    """``a`` where it is not 0, else ``b`` (integers or columns)."""
+    """``a`` where it is not 0, else ``b`` (integers, NumPy arrays or Polars columns)."""
     if isinstance(a, pl.Expr):
         return pl.when(a != 0).then(a).otherwise(b)  # type: ignore[return-value]
+    if isinstance(a, np.ndarray):
+        return np.where(a != 0, a, b)  # type: ignore[return-value]
     return a or b  # type: ignore[return-value]
 
 
@@ -89,8 +92,11 @@ def held(own: N, household: N) -> N:
     own (``own``) and of the household's (``household``): within each family the person's own
     statuses if any, else the household's; the families' union; ``ordinary`` when none.
 
-    The one statement of the rules: integers for one person, Polars columns for millions.
+    The one statement of the rules: integers for one person, NumPy arrays or Polars columns
+    for millions.
     """
+    if isinstance(household, int) and household == 0:  # no household period: own or ordinary
+        return _unless_zero(own, ORDINARY_MASK)  # type: ignore[arg-type]  # (the loop's result)
     mask = own & 0
     for family in FAMILY_MASKS:
         mask = mask | _unless_zero(own & family, household & family)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
 
 from safetynet.engine.batch import BATCH_COLUMNS, KIND_ENUM, LEVEL_ENUM
@@ -42,7 +43,7 @@ from safetynet.registry.status import held, status_masks_at
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 
 __all__ = ["AMOUNTS"]  # the amounts' column names, engine.compliance's, for the sources
-N = TypeVar("N", int, pl.Expr)
+N = TypeVar("N", int, pl.Expr)  # a number, or a column of them
 YEAR = pl.col("date").dt.year().cast(pl.Int32).alias("year")  # the settlement year
 
 
@@ -82,13 +83,20 @@ def with_fixed_fees(claims: pl.DataFrame, region: str | None = None) -> pl.DataF
 
 def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Series:
     """A list of status values (a claim file's) as the bit mask held (``status_mask``): each
-    status its bit (:data:`~safetynet.engine.facts.STATUS_BITS`), or-ed over the list in one
-    pass, then ordinary when none (:func:`~safetynet.registry.status.held`, the statuses
-    being the person's own)."""
-    bits = pl.element().replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64)
-    listed = pl.col(column).list.eval(bits).list.agg(pl.element().bitwise_or()).fill_null(0)
-    own = claims.select(listed.alias("own"))
-    return own.select(held(pl.col("own"), 0).alias("status_mask")).to_series()
+    status its bit (:data:`~safetynet.engine.facts.STATUS_BITS`), or-ed over the list, then
+    ordinary when none (:func:`~safetynet.registry.status.held`, the statuses being the
+    person's own). Only the statuses listed are looked at (most claims list none): their
+    values side by side, each list's bits or-ed where it starts."""
+    lists = claims.get_column(column)
+    lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
+    values = lists.list.explode(empty_as_null=False, keep_nulls=False)
+    bits = values.replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64).fill_null(0)
+    own = np.zeros(lengths.size, np.int64)
+    listing = np.flatnonzero(lengths)
+    if listing.size:
+        starts = np.cumsum(lengths[listing]) - lengths[listing]
+        own[listing] = np.bitwise_or.reduceat(bits.to_numpy(), starts)
+    return pl.Series("status_mask", held(own, 0), pl.Int64)
 
 
 def whole_years(born_year: N, born_day: N, on_year: N, on_day: N) -> N:
@@ -128,17 +136,22 @@ def disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) ->
     """Each claim's ``diagnosis`` as a mask of the disease groups (``disease_mask``), the
     match (:func:`~safetynet.policy.diseases.disease_mask_expr`) made once per distinct
     code: a county has thousands of codes and millions of claims."""
-    codes = claims.select(pl.col("diagnosis").unique())
+    diagnosis = pl.col("diagnosis").fill_null("")  # as the match reads a missing code
+    codes = claims.select(diagnosis.unique())
     # with_columns: a policy without disease groups gives a constant, broadcast to every code
-    masks = codes.with_columns(disease_mask_expr(prefixes).alias("_mask"))
-    mapping = {c: m for c, m in masks.iter_rows() if c is not None}
-    no_code = next((m for c, m in masks.iter_rows() if c is None), 0)
-    if not any(mapping.values()) and not no_code:  # no code in a group, or no groups
+    masks = codes.with_columns(
+        disease_mask_expr(prefixes).alias("mask"), pl.col("diagnosis").hash().alias("key")
+    )
+    if not masks.get_column("mask").max():  # no code in a group, or no groups
         return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
+    if masks.get_column("key").n_unique() == masks.height:
+        # the codes' 64-bit hashes are distinct (checked over every code present): map the
+        # claims' hashes, cheaper than their strings
+        column, old = diagnosis.hash(), masks.get_column("key")
+    else:
+        column, old = diagnosis, masks.get_column("diagnosis")
     return claims.select(
-        pl.col("diagnosis")
-        .replace_strict(mapping, default=no_code, return_dtype=pl.Int64)
-        .alias("disease_mask")
+        column.replace_strict(old, masks.get_column("mask")).alias("disease_mask")
     ).to_series()
 
 
