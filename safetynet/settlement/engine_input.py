@@ -89,13 +89,13 @@ def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Se
     values side by side, each list's bits or-ed where it starts."""
     lists = claims.get_column(column)
     lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
-    values = lists.list.explode(empty_as_null=False, keep_nulls=False)
-    bits = values.replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64).fill_null(0)
     own = np.zeros(lengths.size, np.int64)
     listing = np.flatnonzero(lengths)
-    if listing.size:
+    if listing.size:  # (a column of empty lists may have no element type)
+        values = lists.list.explode(empty_as_null=False, keep_nulls=False).cast(pl.String)
+        bits = values.replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64)
         starts = np.cumsum(lengths[listing]) - lengths[listing]
-        own[listing] = np.bitwise_or.reduceat(bits.to_numpy(), starts)
+        own[listing] = np.bitwise_or.reduceat(bits.fill_null(0).to_numpy(), starts)
     return pl.Series("status_mask", held(own, 0), pl.Int64)
 
 
