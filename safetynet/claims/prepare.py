@@ -17,11 +17,11 @@ import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile, ClaimFileError
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.engine.compliance import AMOUNTS
 from safetynet.engine.keys import check_keys, dense_ids
 from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.settlement.engine_input import (
+    AMOUNTS,
     YEAR,
     batch_columns,
     disease_masks,

@@ -25,10 +25,9 @@ import polars as pl
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLevel, code
 from safetynet.derived.layers import LAYER_TYPES, PolicyLookup, layer_types
-from safetynet.engine.facts import ORDINARY_MASK, STATUS_BITS
 from safetynet.policy.contribution import COLUMN, Payer
 from safetynet.policy.schema import LayerType
-from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
+from safetynet.registry.status import ORDINARY_MASK, PERIOD_SCHEMA, STATUS_BITS, status_masks_at
 
 # -- vocabularies, by code -----------------------------------------------------------------
 CATEGORIES: list[PovertyStatus] = list(PovertyStatus)

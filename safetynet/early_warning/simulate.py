@@ -14,7 +14,7 @@ import polars as pl
 from safetynet.derived.frames import DEFAULT_PRIORITY
 from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.rules import RuleSet
-from safetynet.engine.facts import STATUS_BITS
+from safetynet.registry.status import STATUS_BITS
 
 _ORDER = [(s.value, STATUS_BITS[s]) for s in DEFAULT_PRIORITY]
 

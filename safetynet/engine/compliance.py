@@ -16,7 +16,6 @@ import polars as pl
 
 from safetynet.money import RATIO_SCALE
 
-AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")  # a claim's sums
 LINE_COLUMNS = ("claim_key", "amount_fen", "deducted_fen", "item_class", "self_pay_bp", "essential")
 
 
@@ -53,8 +52,7 @@ def line_amounts(lines: pl.DataFrame) -> pl.DataFrame:
 
 
 def claim_amounts(lines: pl.DataFrame) -> pl.DataFrame:
-    """Sum priced lines per ``claim_key``: the :data:`AMOUNTS` (total, compliant, essential
-    and deducted fen)."""
+    """Sum priced lines per ``claim_key``: total, compliant, essential and deducted fen."""
     return (
         line_amounts(lines)
         .group_by("claim_key")

@@ -11,24 +11,16 @@ import numpy as np
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
 from safetynet.engine import layout as L
 
-# The one bit mapping of poverty statuses (by value, so a column of status texts maps with
-# it too): bit ``code(status)``. Every mask — the engine's, the ledger's, the registry's
-# periods, a claim file's listed statuses — is built from it.
-STATUS_BITS: dict[str, int] = {s.value: 1 << code(s) for s in PovertyStatus}
-ORDINARY_MASK = STATUS_BITS[PovertyStatus.ORDINARY.value]
-
 
 def status_mask(statuses: frozenset[PovertyStatus] | set[PovertyStatus]) -> int:
-    """The statuses as a bit mask (:data:`STATUS_BITS` or-ed)."""
     mask = 0
     for s in statuses:
-        mask |= STATUS_BITS[s]
+        mask |= 1 << code(s)
     return mask
 
 
 def statuses_of(mask: int) -> frozenset[PovertyStatus]:
-    """The statuses whose bits are set in ``mask``."""
-    return frozenset(s for s in PovertyStatus if mask & STATUS_BITS[s])
+    return frozenset(s for s in PovertyStatus if mask >> code(s) & 1)
 
 
 @dataclass(frozen=True)

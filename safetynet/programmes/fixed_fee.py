@@ -24,8 +24,9 @@ import datetime as dt
 import numpy as np
 import polars as pl
 
-from safetynet.engine.compliance import AMOUNTS
 from safetynet.programmes.rules import rules_for
+
+AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")  # a claim's amounts
 
 
 def apply_fixed_fee(

@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
-from safetynet.engine.facts import ORDINARY_MASK, STATUS_BITS, statuses_of
+from safetynet.engine.facts import status_mask, statuses_of
 from safetynet.store.models import Person, PovertyStatusPeriod
 
 S = PovertyStatus
@@ -53,6 +53,10 @@ FAMILY: dict[PovertyStatus, str] = {
     S.EXTREMELY_POOR: "social_assistance",
     S.ORDINARY: "ordinary",
 }
+# The bit of each status (by value, so a column of status texts maps with it too), as the
+# engine's masks have it: every frame's status mask is built from this mapping.
+STATUS_BITS: dict[str, int] = {s.value: status_mask({s}) for s in PovertyStatus}
+ORDINARY_MASK = STATUS_BITS[S.ORDINARY]
 # each family's statuses as one mask
 FAMILY_MASKS: tuple[int, ...] = tuple(
     sum(STATUS_BITS[s] for s in FAMILY if FAMILY[s] == family)

@@ -32,10 +32,10 @@ from safetynet.codes import PovertyStatus, RegionLevel
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot, current
-from safetynet.engine.facts import STATUS_BITS
 from safetynet.policy.in_force import PolicyChoiceError, policy_by_id, policy_in_force
 from safetynet.regions import descendants_select, region_path
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
+from safetynet.registry.status import STATUS_BITS
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, Institution, Person, Region, Settlement, SettlementLayer
 from safetynet.store.models.ledger import EntryKind

@@ -12,7 +12,7 @@ functions here, each concept defined once:
 * poverty statuses as a bit mask: listed on the claim (:func:`listed_status_masks`) or held on
   the claim date from the registry's dated periods (:func:`with_claim_facts`, by
   :func:`safetynet.registry.status.status_masks_at`); the bits are
-  :data:`safetynet.engine.facts.STATUS_BITS`, the rules :func:`safetynet.registry.status.held`;
+  :data:`safetynet.registry.status.STATUS_BITS`, the rules :func:`safetynet.registry.status.held`;
 * the age on the claim date (:func:`whole_years`), the claim year (:data:`YEAR`);
 * the diagnosis as a mask of the policy's disease groups, matched once per distinct code
   (:func:`disease_masks`);
@@ -35,14 +35,14 @@ import polars as pl
 
 from safetynet.engine.batch import BATCH_COLUMNS, KIND_ENUM, LEVEL_ENUM
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.engine.compliance import AMOUNTS, claim_amounts
-from safetynet.engine.facts import STATUS_BITS
+from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.programmes import fixed_fee
-from safetynet.registry.status import held, status_masks_at
+from safetynet.programmes.fixed_fee import AMOUNTS
+from safetynet.registry.status import STATUS_BITS, held, status_masks_at
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 
-__all__ = ["AMOUNTS"]  # the amounts' column names, engine.compliance's, for the sources
+__all__ = ["AMOUNTS"]  # a claim's amount columns (those claim_amounts sums), re-exported
 N = TypeVar("N", int, pl.Expr)  # a number, or a column of them
 YEAR = pl.col("date").dt.year().cast(pl.Int32).alias("year")  # the settlement year
 
@@ -83,7 +83,7 @@ def with_fixed_fees(claims: pl.DataFrame, region: str | None = None) -> pl.DataF
 
 def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Series:
     """A list of status values (a claim file's) as the bit mask held (``status_mask``): each
-    status its bit (:data:`~safetynet.engine.facts.STATUS_BITS`), or-ed over the list, then
+    status its bit (:data:`~safetynet.registry.status.STATUS_BITS`), or-ed over the list, then
     ordinary when none (:func:`~safetynet.registry.status.held`, the statuses being the
     person's own). Only the statuses listed are looked at (most claims list none): their
     values side by side, each list's bits or-ed where it starts."""

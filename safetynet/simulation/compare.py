@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from safetynet.codes import PovertyStatus
-from safetynet.engine.facts import STATUS_BITS
 from safetynet.i18n import N_
+from safetynet.registry.status import STATUS_BITS
 
 # "The poor" as the indicators count them: a person whose category is not ordinary.
 POOR_MASK = sum(b for s, b in STATUS_BITS.items() if s != PovertyStatus.ORDINARY)

@@ -20,10 +20,9 @@ from safetynet.catalogs.diseases import load_disease_lists
 from safetynet.catalogs.items import load_items
 from safetynet.codes import InstitutionLevel as L
 from safetynet.engine.compliance import claim_amounts
-from safetynet.engine.facts import ORDINARY_MASK
 from safetynet.policy.contribution import ContributionPolicy
 from safetynet.registry.enrollment import category_expr, enrollment_rows
-from safetynet.registry.status import status_masks_at
+from safetynet.registry.status import ORDINARY_MASK, status_masks_at
 from safetynet.synth import calibration as c
 
 # Diagnoses of ordinary visits and admissions (ICD-10, weight).

@@ -30,9 +30,13 @@ from safetynet.derived.frames import (
 )
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.engine.compliance import AMOUNTS
 from safetynet.registry.status import PERIOD_SCHEMA
-from safetynet.settlement.engine_input import batch_input, with_claim_facts, with_policies
+from safetynet.settlement.engine_input import (
+    AMOUNTS,
+    batch_input,
+    with_claim_facts,
+    with_policies,
+)
 from safetynet.synth.county import County
 
 Progress = Callable[[str], None]

@@ -20,7 +20,8 @@ import numpy as np
 import polars as pl
 
 from safetynet.catalogs.items import load_items
-from safetynet.engine.compliance import AMOUNTS, claim_amounts
+from safetynet.engine.compliance import claim_amounts
+from safetynet.programmes.fixed_fee import AMOUNTS
 from safetynet.synth.county import County
 
 KINDS = (

@@ -9,9 +9,9 @@ import numpy as np
 import polars as pl
 
 from safetynet.codes import PovertyStatus as S
-from safetynet.engine.facts import ORDINARY_MASK, STATUS_BITS, status_mask
+from safetynet.engine.facts import status_mask
 from safetynet.policy.diseases import disease_mask, disease_mask_expr
-from safetynet.registry.status import held, resolve
+from safetynet.registry.status import ORDINARY_MASK, STATUS_BITS, held, resolve
 from safetynet.settlement.engine_input import (
     disease_masks,
     listed_status_masks,
