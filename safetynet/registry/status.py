@@ -12,11 +12,11 @@ household's: a member recorded ``exited`` while the household stays registered p
 an extremely poor member of a low-income household is extremely poor, not also low income.
 Somebody with no status at all is ``ordinary``.
 
-The rules are stated once, on bit masks (:data:`safetynet.engine.facts.STATUS_BITS`), by
+The rules are stated once, on bit masks (:data:`STATUS_BITS`, the engine's bits), by
 :func:`held`: it takes the masks of the person's own periods in force and of the household's,
-as integers or as Polars columns. :func:`resolve` (one person's periods, at the window and in
-:func:`statuses_on`) calls it on integers; :func:`status_masks_at` (millions of (person, date)
-pairs at once) on columns; a property test checks the two against each other.
+as integers, NumPy arrays or Polars columns. :func:`resolve` (one person's periods, at the
+window and in :func:`statuses_on`) calls it on integers; :func:`status_masks_at` (millions of
+(person, date) pairs at once) on columns; a property test checks the two against each other.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def held(own: N, household: N) -> N:
     for millions.
     """
     if isinstance(household, int) and household == 0:  # no household period: own or ordinary
-        return _unless_zero(own, ORDINARY_MASK)  # type: ignore[arg-type]  # (the loop's result)
+        return _unless_zero(own, ORDINARY_MASK)  # type: ignore[arg-type]  # what the loop gives
     mask = own & 0
     for family in FAMILY_MASKS:
         mask = mask | _unless_zero(own & family, household & family)
