@@ -1,12 +1,13 @@
 """Prepare a claim file for the engine under a policy: the engine's batch input table.
 
-Steps, all vectorised (no Python per claim): amounts from item lines (engine.compliance),
-person and household ids as dense integers (hashed and numbered in one pass, engine.keys),
-poverty statuses as a bit mask, the diagnosis as a mask of the policy's disease groups
-(matched once per distinct code), and — where the policy says so — outpatient tests in the days
-before an admission at the same institution merged into that admission, and an admission
-whose diagnosis has a fixed fee settled on the fee (:mod:`safetynet.programmes.fixed_fee`, as
-the database path does; a claim file has no region, so the policy's region finds the fees).
+What is the claim file's own is here: person and household ids as dense integers (hashed
+and numbered in one pass, engine.keys) and — where the policy says so — outpatient tests in
+the days before an admission at the same institution merged into that admission. Everything
+else is the one adapter from claims to engine input (:mod:`safetynet.settlement.engine_input`),
+as for claims in the database: amounts from item lines, a fixed fee as a package price (a
+claim file has no region, so the policy's region finds the fees), the listed poverty statuses
+as a bit mask, the diagnosis as a mask of the policy's disease groups (matched once per
+distinct code), the engine's columns (:func:`to_batch`). All vectorised, no Python per claim.
 """
 
 from __future__ import annotations
@@ -15,39 +16,19 @@ import numpy as np
 import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile, ClaimFileError
-from safetynet.codes import PovertyStatus, code
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.keys import check_keys, dense_ids
 from safetynet.i18n import N_
-from safetynet.policy.diseases import disease_mask_expr, group_prefixes
-from safetynet.programmes.fixed_fee import with_fixed_fees
-
-_STATUS_BITS = {s.value: 1 << code(s) for s in PovertyStatus}
-AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
-
-
-def _with_amounts(cf: ClaimFile) -> pl.DataFrame:
-    """Itemised claims take their amounts from their lines; the others keep their totals."""
-    claims = cf.claims.with_columns(
-        pl.lit(None, pl.Int64).alias(c) for c in AMOUNTS if c not in cf.claims.columns
-    )
-    if cf.lines.is_empty():
-        return claims
-    sums = claim_amounts(cf.lines).rename({"claim_key": "claim_no"})
-    sums = sums.rename({c: f"item_{c}" for c in AMOUNTS})
-    return (
-        claims.join(sums, on="claim_no", how="left")
-        .with_columns(
-            pl.when(pl.col("itemised"))
-            .then(pl.col(f"item_{c}"))
-            .otherwise(pl.col(c))
-            .fill_null(0)
-            .alias(c)
-            for c in AMOUNTS
-        )
-        .drop([f"item_{c}" for c in AMOUNTS])
-    )
+from safetynet.policy.diseases import group_prefixes
+from safetynet.settlement.engine_input import (
+    AMOUNTS,
+    YEAR,
+    batch_columns,
+    disease_masks,
+    listed_status_masks,
+    with_fixed_fees,
+    with_line_amounts,
+)
 
 
 def merge_pre_admission(claims: pl.DataFrame, days: int) -> pl.DataFrame:
@@ -165,48 +146,6 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return pid, hid
 
 
-def _status_mask() -> pl.Expr:
-    """The claim's statuses as a bit mask (ordinary when none is given): each status its
-    bit, or-ed over the list, in one pass over the lists."""
-    bits = pl.element().replace_strict(_STATUS_BITS, default=0, return_dtype=pl.Int64)
-    held = pl.col("statuses").list.eval(bits).list.agg(pl.element().bitwise_or())
-    return (
-        pl.when(pl.col("statuses").list.len().fill_null(0) == 0)
-        .then(1 << code(PovertyStatus.ORDINARY))
-        .otherwise(held)
-    )
-
-
-def _disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) -> pl.Series:
-    """The diagnosis as a mask of disease groups, matched once per distinct diagnosis (a
-    county has thousands of codes and millions of claims)."""
-    codes = claims.select(pl.col("diagnosis").unique().drop_nulls())
-    # with_columns: a policy without disease groups gives a constant, broadcast to every code
-    masks = codes.with_columns(disease_mask_expr(prefixes).alias("_mask")).get_column("_mask")
-    mapping = dict(zip(codes.to_series().to_list(), masks.to_list(), strict=True))
-    if not any(mapping.values()):  # no code in a group (or a policy without groups)
-        return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
-    return claims.select(
-        pl.col("diagnosis")
-        .replace_strict(mapping, default=0, return_dtype=pl.Int64)
-        .fill_null(0)
-        .alias("disease_mask")
-    ).to_series()
-
-
-def _with_fixed_fees(claims: pl.DataFrame, region: str) -> pl.DataFrame:
-    """Admissions settled on their diseases' fixed fees (the one definition of
-    :func:`safetynet.programmes.fixed_fee.with_fixed_fees`), the fees found for ``region``
-    (the policy's: a claim file has no region) on each claim's date — once per distinct
-    date, not per claim. An admission with tests folded into it is settled on the fee as a
-    whole."""
-    with_region = claims.with_columns(
-        pl.lit(region, pl.String).alias("region_code"),
-        pl.col("institution").alias("institution_code"),
-    )
-    return with_fixed_fees(with_region).drop("region_code", "institution_code", "fixed_fee_fen")
-
-
 def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
     """The claims as the batch engine's input table (plus the file's own columns).
 
@@ -214,33 +153,19 @@ def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
     order of first appearance; a person whose claims name two households is rejected with
     a ``HouseholdConflict`` naming the lines.
     """
-    claims = _with_amounts(cf)
+    claims = with_line_amounts(cf.claims, cf.lines, "claim_no")
     claims = merge_pre_admission(claims, cp.policy.claims.pre_admission_days)
-    claims = _with_fixed_fees(claims, cp.policy.region)
+    claims = with_fixed_fees(claims, cp.policy.region)
     pid, hid = _keys(claims)
     return claims.with_columns(
         pl.Series("person_key", pid),
         pl.Series("household_key", hid),
-        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
-        _status_mask().alias("status_mask"),
-        _disease_masks(claims, group_prefixes(cp.policy)),
+        YEAR,
+        listed_status_masks(claims),
+        disease_masks(claims, group_prefixes(cp.policy)),
     )
 
 
 def to_batch(prepared: pl.DataFrame) -> pl.DataFrame:
-    """Rename the prepared table's keys to the engine's column names."""
-    return prepared.select(
-        pl.col("person_key").alias("person_id"),
-        pl.col("household_key").alias("household_id"),
-        "year",
-        "date",
-        "seq",
-        "kind",
-        "level",
-        "in_county",
-        "referral",
-        "status_mask",
-        "disease_mask",
-        "age",
-        *AMOUNTS,
-    )
+    """The prepared table as the engine's columns, its integer keys as the ids."""
+    return batch_columns(prepared, person="person_key", household="household_key")

@@ -27,7 +27,7 @@ from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLe
 from safetynet.derived.layers import LAYER_TYPES, PolicyLookup, layer_types
 from safetynet.policy.contribution import COLUMN, Payer
 from safetynet.policy.schema import LayerType
-from safetynet.registry.status import PERIOD_SCHEMA, status_masks_at
+from safetynet.registry.status import ORDINARY_MASK, PERIOD_SCHEMA, STATUS_BITS, status_masks_at
 
 # -- vocabularies, by code -----------------------------------------------------------------
 CATEGORIES: list[PovertyStatus] = list(PovertyStatus)
@@ -220,7 +220,7 @@ def _category_expr(priority: list[PovertyStatus]) -> pl.Expr:
     """The category code for a status bit mask (column ``mask``): first held in ``priority``."""
     out = pl.lit(code(PovertyStatus.ORDINARY), pl.UInt8)
     for status in reversed(priority):
-        held = (pl.col("mask") & (1 << code(status))) != 0
+        held = (pl.col("mask") & STATUS_BITS[status]) != 0
         out = pl.when(held).then(pl.lit(code(status), pl.UInt8)).otherwise(out)
     return out
 
@@ -250,9 +250,7 @@ def _persons(
         masks = status_masks_at(src.statuses, keys) if src.statuses.height else None
         cats = keys.select(
             "person_id",
-            (masks if masks is not None else pl.lit(1 << code(PovertyStatus.ORDINARY)))
-            .alias("mask")
-            .cast(pl.Int64),
+            (masks if masks is not None else pl.lit(ORDINARY_MASK)).alias("mask").cast(pl.Int64),
         ).select("person_id", _category_expr(priority).alias("fallback"))
         people = people.join(cats, on="person_id", how="left").with_columns(
             pl.coalesce("category", "fallback").alias("category")

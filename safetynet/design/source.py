@@ -12,16 +12,16 @@ from sqlalchemy import Engine
 from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
-from safetynet.engine.batch import BATCH_COLUMNS
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.registry.status import periods_frame
 from safetynet.settlement.engine_input import (
+    batch_columns,
     batch_input,
-    recorded_amounts,
-    recorded_claims,
-    with_amounts,
     with_claim_facts,
+    with_fixed_fees,
+    with_line_amounts,
 )
+from safetynet.settlement.recorded import recorded_claims, recorded_lines
 from safetynet.store.db import session_scope
 
 
@@ -46,10 +46,11 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
         claims = recorded_claims(s, first, last).filter(
             pl.col("region_code").str.starts_with(policy.region)
         )
-        claims = with_amounts(claims, recorded_amounts(s, claims["claim_id"], (first, last)))
+        lines = recorded_lines(s, claims["claim_id"], (first, last))
+        claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims = with_claim_facts(claims, periods_frame(s))
-    return (
-        batch_input(cp, claims)
-        .with_columns(pl.col("kind").cast(pl.String), pl.col("level").cast(pl.String))
-        .select(list(BATCH_COLUMNS))
+    return batch_columns(
+        batch_input(cp, claims).with_columns(
+            pl.col("kind").cast(pl.String), pl.col("level").cast(pl.String)
+        )
     )

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.codes import code
 from safetynet.derived.frames import DEFAULT_PRIORITY
 from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.rules import RuleSet
+from safetynet.registry.status import STATUS_BITS
 
-_ORDER = [(s.value, 1 << code(s)) for s in DEFAULT_PRIORITY]
+_ORDER = [(s.value, STATUS_BITS[s]) for s in DEFAULT_PRIORITY]
 
 
 def _category(mask: pl.Expr) -> pl.Expr:

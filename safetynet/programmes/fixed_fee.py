@@ -35,7 +35,7 @@ from safetynet.programmes.schema import Designation, FixedFee, ProgrammeRules
 
 RulesOf = Callable[[str, dt.date], ProgrammeRules]
 
-AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")  # a claim's amounts
 
 
 def apply_fixed_fee(
@@ -143,12 +143,13 @@ def with_fixed_fees(claims: pl.DataFrame, rules_of: RulesOf = rules_for) -> pl.D
     if not on.size:
         return claims.with_columns(fee.alias("fixed_fee_fen"))
     # only the claims with a fee are computed (a few in a county's claims), then put back
-    amounts = [claims.get_column(c).to_numpy().astype(np.int64, copy=True) for c in AMOUNTS]
-    adjusted = apply_fixed_fee(*(a[on] for a in amounts), fee.to_numpy()[on])
-    for a, new in zip(amounts, adjusted, strict=True):
-        a[on] = new
+    picked = claims.select(AMOUNTS)[on]
+    adjusted = apply_fixed_fee(*(picked.get_column(c).to_numpy() for c in AMOUNTS), fee[on])
     return claims.with_columns(
-        *(pl.Series(c, a, pl.Int64) for c, a in zip(AMOUNTS, amounts, strict=True)),
+        *(
+            claims.get_column(c).cast(pl.Int64).scatter(on, new)
+            for c, new in zip(AMOUNTS, adjusted, strict=True)
+        ),
         fee.alias("fixed_fee_fen"),
     )
 

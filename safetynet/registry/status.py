@@ -12,16 +12,19 @@ household's: a member recorded ``exited`` while the household stays registered p
 an extremely poor member of a low-income household is extremely poor, not also low income.
 Somebody with no status at all is ``ordinary``.
 
-:func:`statuses_on` answers for one person with one query; :func:`status_masks_at` answers for
-millions of (person, date) pairs at once, as the engine's bit masks
-(:func:`safetynet.engine.facts.status_mask`); both apply the same rules (tested against each
-other).
+The rules are stated once, on bit masks (:data:`STATUS_BITS`, the engine's bits), by
+:func:`held`: it takes the masks of the person's own periods in force and of the household's,
+as integers, NumPy arrays or Polars columns. :func:`resolve` (one person's periods, at the
+window and in :func:`statuses_on`) calls it on integers; :func:`status_masks_at` (millions of
+(person, date) pairs at once) on columns; a property test checks the two against each other.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
+import numpy as np
 import polars as pl
 from sqlalchemy import (
     ColumnElement,
@@ -37,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
-from safetynet.engine.facts import status_mask
+from safetynet.engine.facts import status_mask, statuses_of
 from safetynet.store.models import Person, PovertyStatusPeriod
 
 S = PovertyStatus
@@ -50,9 +53,16 @@ FAMILY: dict[PovertyStatus, str] = {
     S.EXTREMELY_POOR: "social_assistance",
     S.ORDINARY: "ordinary",
 }
-_FAMILY_OF = {s.value: f for s, f in FAMILY.items()}
-_BIT_OF = {s.value: status_mask({s}) for s in PovertyStatus}
-ORDINARY_MASK = status_mask({S.ORDINARY})
+# The bit of each status (by value, so a column of status texts maps with it too), as the
+# engine's masks have it: every frame's status mask is built from this mapping.
+STATUS_BITS: dict[str, int] = {s.value: status_mask({s}) for s in PovertyStatus}
+ORDINARY_MASK = STATUS_BITS[S.ORDINARY]
+# each family's statuses as one mask
+FAMILY_MASKS: tuple[int, ...] = tuple(
+    sum(STATUS_BITS[s] for s in FAMILY if FAMILY[s] == family)
+    for family in dict.fromkeys(FAMILY.values())
+)
+N = TypeVar("N", int, np.ndarray, pl.Expr)
 PERIOD_SCHEMA = {
     "id": pl.Int64,
     "household_id": pl.Int64,
@@ -72,11 +82,41 @@ class StatusError(ValueError):
         self.code = code
 
 
+def _unless_zero(a: N, b: N) -> N:
+    """``a`` where it is not 0, else ``b`` (integers, NumPy arrays or Polars columns)."""
+    if isinstance(a, pl.Expr):
+        return pl.when(a != 0).then(a).otherwise(b)  # type: ignore[return-value]
+    if isinstance(a, np.ndarray):
+        return np.where(a != 0, a, b)  # type: ignore[return-value]
+    return a or b  # type: ignore[return-value]
+
+
+def held(own: N, household: N) -> N:
+    """The mask of the statuses held, from the masks of the periods in force of the person's
+    own (``own``) and of the household's (``household``): within each family the person's own
+    statuses if any, else the household's; the families' union; ``ordinary`` when none.
+
+    The one statement of the rules: integers for one person, NumPy arrays or Polars columns
+    for millions.
+    """
+    if isinstance(household, int) and household == 0:  # no household period: own or ordinary
+        return _unless_zero(own, ORDINARY_MASK)  # type: ignore[arg-type]  # what the loop gives
+    mask = own & 0
+    for family in FAMILY_MASKS:
+        mask = mask | _unless_zero(own & family, household & family)
+    return _unless_zero(mask, ORDINARY_MASK)  # type: ignore[arg-type]
+
+
 def resolve(active: list[tuple[bool, PovertyStatus]]) -> set[PovertyStatus]:
-    """Statuses held, from the periods in force as (person-level?, status) pairs."""
-    own = {FAMILY[s] for personal, s in active if personal}
-    held = {s for personal, s in active if personal or FAMILY[s] not in own}
-    return held or {S.ORDINARY}
+    """Statuses held, from the periods in force as (person-level?, status) pairs
+    (:func:`held` on their masks)."""
+    own = household = 0
+    for personal, s in active:
+        if personal:
+            own |= STATUS_BITS[s]
+        else:
+            household |= STATUS_BITS[s]
+    return set(statuses_of(held(own, household)))
 
 
 def _in_force(on: date) -> ColumnElement[bool]:
@@ -219,7 +259,7 @@ _KEYS = ["person_id", "household_id", "date"]
 
 
 def status_masks_at(periods: pl.DataFrame, claims: pl.DataFrame) -> pl.Series:
-    """Each claim's status bit mask on its date: Σ 1 << code(status) held (ORDINARY when none).
+    """Each claim's status bit mask on its date (:func:`held` on columns).
 
     ``claims`` has ``person_id``, ``household_id`` and ``date``; ``periods`` has
     ``household_id``, ``person_id`` (null for household periods), ``status``, ``valid_from``
@@ -234,7 +274,7 @@ def status_masks_at(periods: pl.DataFrame, claims: pl.DataFrame) -> pl.Series:
     p = periods.select(
         pl.col("household_id").cast(pl.Int64),
         pl.col("person_id").cast(pl.Int64),
-        pl.col("status").cast(pl.String),
+        pl.col("status").cast(pl.String).replace_strict(STATUS_BITS, return_dtype=pl.Int64),
         pl.col("valid_from").cast(pl.Date),
         pl.col("valid_to").cast(pl.Date),
     )
@@ -246,18 +286,20 @@ def status_masks_at(periods: pl.DataFrame, claims: pl.DataFrame) -> pl.Series:
         *_KEYS, *period_cols, pl.lit(False).alias("personal")
     )
     day = pl.col("date")
+
+    def or_of(personal: bool) -> pl.Expr:
+        bits = pl.col("status").filter(pl.col("personal") == personal)
+        return bits.bitwise_or().fill_null(0)
+
     masks = (
         pl.concat([own, household])
         .filter(
             (pl.col("valid_from") <= day)
             & (pl.col("valid_to").is_null() | (pl.col("valid_to") > day))
         )
-        .with_columns(pl.col("status").replace_strict(_FAMILY_OF).alias("family"))
-        .filter(pl.col("personal") | ~pl.col("personal").any().over([*_KEYS, "family"]))
-        .select(*_KEYS, pl.col("status").replace_strict(_BIT_OF, return_dtype=pl.Int64))
-        .unique()
         .group_by(_KEYS)
-        .agg(pl.col("status").sum().alias("status_mask"))
+        .agg(or_of(True).alias("own"), or_of(False).alias("household"))
+        .select(*_KEYS, held(pl.col("own"), pl.col("household")).alias("status_mask"))
     )
     joined = keys.join(masks, on=_KEYS, how="left", maintain_order="left")
     return joined.get_column("status_mask").fill_null(ORDINARY_MASK)

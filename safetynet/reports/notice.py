@@ -28,13 +28,14 @@ import polars as pl
 from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.codes import PovertyStatus, RegionLevel, code
+from safetynet.codes import PovertyStatus, RegionLevel
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot, current
 from safetynet.policy.in_force import PolicyChoiceError, policy_by_id, policy_in_force
 from safetynet.regions import descendants_select, region_path
 from safetynet.registry.masking import mask_id_expr, mask_name_expr
+from safetynet.registry.status import STATUS_BITS
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, Institution, Person, Region, Settlement, SettlementLayer
 from safetynet.store.models.ledger import EntryKind
@@ -244,7 +245,7 @@ def category_expr(mask: str | pl.Expr = "status_mask") -> pl.Expr:
     col = pl.col(mask) if isinstance(mask, str) else mask
     return pl.concat_list(
         [
-            pl.when((col // (1 << code(s))) % 2 == 1).then(pl.lit(s.value)).otherwise(None)
+            pl.when((col // STATUS_BITS[s]) % 2 == 1).then(pl.lit(s.value)).otherwise(None)
             for s in PovertyStatus
         ]
     ).list.drop_nulls()

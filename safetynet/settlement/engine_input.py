@@ -1,16 +1,28 @@
-"""One adapter from recorded claims to the batch engine's input columns.
+"""The one adapter from claims to the batch engine's input columns, for every source.
 
-The year batch (:mod:`safetynet.settlement.year_batch`), the policy design's claims from the
-database (:mod:`safetynet.design.source`) and the synthetic county's indicators
-(:mod:`safetynet.synth.settled`) build the engine's input the same way: the claims
-with their person and institution facts (:func:`recorded_claims`) and amounts from the item
-lines (:func:`recorded_amounts`); the poverty statuses held and the age on the claim date
-(:func:`with_claim_facts`); the policy in force for each region and date
-(:func:`with_policies`); and, per policy, the disease groups of the diagnosis and the
-categorical columns (:func:`batch_input`). Online settlement computes the same facts for one
-claim (:mod:`safetynet.settlement.facts`) from the same definitions: age by
-:func:`whole_years`, the disease mask by the same expression on a one-row frame, the
-compliant amounts by ``engine.compliance.compliant_amounts``.
+A claim file (:mod:`safetynet.claims.prepare`: ``safetynet settle``, the design's file, the
+early-warning and simulation files, the scale-out workers), the claims recorded in the database
+(:mod:`safetynet.settlement.recorded`: the year batch, the design's claims from the database)
+and a generated county (:mod:`safetynet.synth.settled`) become the engine's input through the
+functions here, each concept defined once:
+
+* amounts from item lines (:func:`with_line_amounts`, the line arithmetic being
+  ``engine.compliance``'s), then a disease's fixed fee as a package price
+  (:func:`with_fixed_fees`, :mod:`safetynet.programmes.fixed_fee`);
+* poverty statuses as a bit mask: listed on the claim (:func:`listed_status_masks`) or held on
+  the claim date from the registry's dated periods (:func:`with_claim_facts`, by
+  :func:`safetynet.registry.status.status_masks_at`); the bits are
+  :data:`safetynet.registry.status.STATUS_BITS`, the rules :func:`safetynet.registry.status.held`;
+* the age on the claim date (:func:`whole_years`), the claim year (:data:`YEAR`);
+* the diagnosis as a mask of the policy's disease groups, matched once per distinct code
+  (:func:`disease_masks`);
+* the policy in force per region and date (:func:`with_policies`), and the engine's columns
+  (:func:`batch_input`, :func:`batch_columns`).
+
+Online settlement (:mod:`safetynet.settlement.facts`) computes one claim's facts from the same
+definitions on scalars: :func:`age_on`, :func:`safetynet.registry.status.resolve` (``held`` on
+integers), ``policy.diseases.disease_mask`` (the same expression on a one-row frame),
+``engine.compliance.compliant_amounts`` and ``programmes.fixed_fee.adjust_claim``.
 """
 
 from __future__ import annotations
@@ -18,124 +30,79 @@ from __future__ import annotations
 from datetime import date
 from typing import TypeVar
 
+import numpy as np
 import polars as pl
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM
+from safetynet.engine.batch import BATCH_COLUMNS, KIND_ENUM, LEVEL_ENUM
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
-from safetynet.programmes.fixed_fee import with_fixed_fees
-from safetynet.registry.status import status_masks_at
+from safetynet.programmes import fixed_fee
+from safetynet.programmes.fixed_fee import AMOUNTS
+from safetynet.registry.status import STATUS_BITS, held, status_masks_at
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
-from safetynet.store.models import (
-    CatalogItem,
-    Claim,
-    ClaimItem,
-    Institution,
-    Person,
-    Settlement,
-)
 
-AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
-N = TypeVar("N", int, pl.Expr)
+__all__ = ["AMOUNTS"]  # a claim's amount columns (those claim_amounts sums), re-exported
+N = TypeVar("N", int, pl.Expr)  # a number, or a column of them
+YEAR = pl.col("date").dt.year().cast(pl.Int32).alias("year")  # the settlement year
 
 
-def recorded_claims(
-    session: Session, first: date, last: date, *, unsettled: bool = False
-) -> pl.DataFrame:
-    """Claims that start between two dates (``unsettled``: only those without a ledger
-    entry), with person and institution facts."""
-    q = (
-        select(
-            Claim.id,
-            Claim.claim_no,
-            Claim.person_id,
-            Person.household_id,
-            Person.birth_date,
-            Person.region_code,
-            Claim.start_date,
-            Claim.kind,
-            Institution.level,
-            Institution.in_county,
-            Claim.referral,
-            Claim.diagnosis_code,
-            Claim.institution_code,
+def with_line_amounts(claims: pl.DataFrame, lines: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The claims' :data:`AMOUNTS` from their item lines (``claim_key`` = the claims'
+    ``key``; priced by ``engine.compliance``). A source with an ``itemised`` column (a claim
+    file) takes the lines' sums for its itemised claims only, the others keep their own
+    totals; in a source without it (the database) every claim's amounts are its lines'.
+    A claim without lines has 0."""
+    claims = claims.with_columns(
+        pl.lit(None, pl.Int64).alias(c) for c in AMOUNTS if c not in claims.columns
+    )
+    itemised = pl.col("itemised") if "itemised" in claims.columns else pl.lit(True)
+    if lines.is_empty() and "itemised" in claims.columns:
+        return claims  # no itemised claim: the file's totals stand (no pass over the claims)
+    sums = claim_amounts(lines).rename({"claim_key": key} | {c: f"_item_{c}" for c in AMOUNTS})
+    return (
+        claims.join(sums, on=key, how="left")
+        .with_columns(
+            pl.when(itemised).then(pl.col(f"_item_{c}")).otherwise(pl.col(c)).fill_null(0).alias(c)
+            for c in AMOUNTS
         )
-        .join(Person, Person.id == Claim.person_id)
-        .join(Institution, Institution.code == Claim.institution_code)
-        .where(Claim.start_date >= first, Claim.start_date <= last)
-    )
-    if unsettled:
-        q = q.where(Claim.id.not_in(select(Settlement.claim_id)))
-    rows = session.execute(q).all()
-    return pl.DataFrame(
-        [(*r[:7], r[7].value, r[8].value, *r[9:]) for r in rows],
-        schema={
-            "claim_id": pl.Int64,
-            "claim_no": pl.String,
-            "person_id": pl.Int64,
-            "household_id": pl.Int64,
-            "birth_date": pl.Date,
-            "region_code": pl.String,
-            "date": pl.Date,
-            "kind": pl.String,
-            "level": pl.String,
-            "in_county": pl.Boolean,
-            "referral": pl.Boolean,
-            "diagnosis": pl.String,
-            "institution_code": pl.String,
-        },
-        orient="row",
+        .drop(f"_item_{c}" for c in AMOUNTS)
     )
 
 
-def recorded_amounts(
-    session: Session, claim_ids: pl.Series, between: tuple[date, date] | None = None
-) -> pl.DataFrame:
-    """Each claim's total, compliant, essential and deducted amounts from its item lines,
-    for ``claim_ids``; ``between``: read only the lines of claims that start between the
-    two dates (worth it when the database holds other years)."""
-    q = select(
-        ClaimItem.claim_id,
-        ClaimItem.amount_fen,
-        ClaimItem.deducted_fen,
-        CatalogItem.item_class,
-        CatalogItem.self_pay_bp,
-        CatalogItem.essential,
-    ).outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
-    if between is not None:
-        q = q.join(Claim, Claim.id == ClaimItem.claim_id).where(
-            Claim.start_date >= between[0], Claim.start_date <= between[1]
-        )
-    rows = session.execute(q).all()
-    lines = pl.DataFrame(
-        [
-            (r[0], r[1], r[2], r[3].value if r[3] is not None else "C", r[4] or 0, bool(r[5]))
-            for r in rows
-        ],
-        schema={
-            "claim_key": pl.Int64,
-            "amount_fen": pl.Int64,
-            "deducted_fen": pl.Int64,
-            "item_class": pl.String,
-            "self_pay_bp": pl.Int64,
-            "essential": pl.Boolean,
-        },
-        orient="row",
-    ).filter(pl.col("claim_key").is_in(claim_ids.implode()))
-    return claim_amounts(lines).rename({"claim_key": "claim_id"})
-
-
-def with_amounts(claims: pl.DataFrame, amounts: pl.DataFrame) -> pl.DataFrame:
-    """The claims with their amounts (0 for a claim without item lines), settled under a
-    disease's fixed fee where one applies (a package price:
-    :mod:`safetynet.programmes.fixed_fee`)."""
-    joined = claims.join(amounts, on="claim_id", how="left").with_columns(
-        pl.col(c).fill_null(0) for c in AMOUNTS
+def with_fixed_fees(claims: pl.DataFrame, region: str | None = None) -> pl.DataFrame:
+    """Admissions settled on their diseases' fixed fees (a package price:
+    :func:`safetynet.programmes.fixed_fee.with_fixed_fees`), found for each claim's
+    ``region_code`` — or, for a source without regions (a claim file), the policy's
+    ``region`` — on its date, once per distinct region and date. A claim file names its
+    hospital in ``institution`` (the database in ``institution_code``): designations may
+    name hospitals."""
+    if region is None:
+        return fixed_fee.with_fixed_fees(claims).drop("fixed_fee_fen")
+    with_region = claims.with_columns(
+        pl.lit(region, pl.String).alias("region_code"),
+        pl.col("institution").alias("institution_code"),
     )
-    return with_fixed_fees(joined).drop("fixed_fee_fen")
+    out = fixed_fee.with_fixed_fees(with_region)
+    return out.drop("region_code", "institution_code", "fixed_fee_fen")
+
+
+def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Series:
+    """A list of status values (a claim file's) as the bit mask held (``status_mask``): each
+    status its bit (:data:`~safetynet.registry.status.STATUS_BITS`), or-ed over the list, then
+    ordinary when none (:func:`~safetynet.registry.status.held`, the statuses being the
+    person's own). Only the statuses listed are looked at (most claims list none): their
+    values side by side, each list's bits or-ed where it starts."""
+    lists = claims.get_column(column)
+    lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
+    own = np.zeros(lengths.size, np.int64)
+    listing = np.flatnonzero(lengths)
+    if listing.size:  # (a column of empty lists may have no element type)
+        values = lists.list.explode(empty_as_null=False, keep_nulls=False).cast(pl.String)
+        bits = values.replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64)
+        starts = np.cumsum(lengths[listing]) - lengths[listing]
+        own[listing] = np.bitwise_or.reduceat(bits.fill_null(0).to_numpy(), starts)
+    return pl.Series("status_mask", held(own, 0), pl.Int64)
 
 
 def whole_years(born_year: N, born_day: N, on_year: N, on_day: N) -> N:
@@ -161,14 +128,37 @@ def age_expr(born: str, on: str) -> pl.Expr:
 
 
 def with_claim_facts(claims: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
-    """The claims (``person_id``, ``date``, ``birth_date``) with the poverty statuses held on
-    the claim date (``status_mask``), its ``year`` and the person's ``age`` then."""
-    masks = status_masks_at(periods, claims)
+    """The claims (``person_id``, ``household_id``, ``date``, ``birth_date``) with the
+    poverty statuses held on the claim date (``status_mask``, from the registry's
+    ``periods``), its ``year`` and the person's ``age`` then."""
     return claims.with_columns(
-        masks.alias("status_mask"),
-        pl.col("date").dt.year().cast(pl.Int32).alias("year"),
+        status_masks_at(periods, claims).alias("status_mask"),
+        YEAR,
         age_expr("birth_date", "date").alias("age"),
     )
+
+
+def disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) -> pl.Series:
+    """Each claim's ``diagnosis`` as a mask of the disease groups (``disease_mask``), the
+    match (:func:`~safetynet.policy.diseases.disease_mask_expr`) made once per distinct
+    code: a county has thousands of codes and millions of claims."""
+    diagnosis = pl.col("diagnosis").fill_null("")  # as the match reads a missing code
+    codes = claims.select(diagnosis.unique())
+    # with_columns: a policy without disease groups gives a constant, broadcast to every code
+    masks = codes.with_columns(
+        disease_mask_expr(prefixes).alias("mask"), pl.col("diagnosis").hash().alias("key")
+    )
+    if not masks.get_column("mask").max():  # no code in a group, or no groups
+        return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
+    if masks.get_column("key").n_unique() == masks.height:
+        # the codes' 64-bit hashes are distinct (checked over every code present): map the
+        # claims' hashes, cheaper than their strings
+        column, old = diagnosis.hash(), masks.get_column("key")
+    else:
+        column, old = diagnosis, masks.get_column("diagnosis")
+    return claims.select(
+        column.replace_strict(old, masks.get_column("mask")).alias("disease_mask")
+    ).to_series()
 
 
 def with_policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, CompiledPolicy]]:
@@ -186,11 +176,21 @@ def with_policies(claims: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, Compile
 
 
 def batch_input(cp: CompiledPolicy, part: pl.DataFrame) -> pl.DataFrame:
-    """One policy's claims as the batch engine reads them: the diagnosis's disease groups,
-    the claim id as the settlement order's tie-break, the categories as enums."""
+    """One policy's recorded claims as the batch engine reads them (their other columns
+    kept): the diagnosis's disease groups, the claim id as the settlement order's
+    tie-break, the categories as enums."""
     return part.with_columns(
-        disease_mask_expr(prefixes_of(cp)).alias("disease_mask"),
+        disease_masks(part, prefixes_of(cp)),
         pl.col("claim_id").alias("seq"),
         pl.col("kind").cast(KIND_ENUM),
         pl.col("level").cast(LEVEL_ENUM),
     )
+
+
+def batch_columns(
+    frame: pl.DataFrame, person: str = "person_id", household: str = "household_id"
+) -> pl.DataFrame:
+    """Only the engine's columns (:data:`~safetynet.engine.batch.BATCH_COLUMNS`, in its
+    order), the integer person and household keys taken from ``person`` and ``household``."""
+    keys = {"person_id": person, "household_id": household}
+    return frame.select(pl.col(keys.get(c, c)).alias(c) for c in BATCH_COLUMNS)

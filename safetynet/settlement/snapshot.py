@@ -121,7 +121,8 @@ class Snapshot:
     claim_nos: set[str] = field(default_factory=set)
 
     def statuses(self, person: PersonFacts, on: date) -> set[PovertyStatus]:
-        """The statuses the person holds on ``on`` (the rules of ``statuses_on``)."""
+        """The statuses the person holds on ``on`` (``registry.status.resolve``, as
+        ``statuses_on``)."""
         active = [
             (pid is not None, PovertyStatus(status))
             for pid, hid, status, start, end in self.periods

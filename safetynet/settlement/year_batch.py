@@ -23,13 +23,13 @@ from safetynet.registry.status import periods_frame
 from safetynet.settlement.accumulators import insert_year
 from safetynet.settlement.engine_input import (
     batch_input,
-    recorded_amounts,
-    recorded_claims,
-    with_amounts,
     with_claim_facts,
+    with_fixed_fees,
+    with_line_amounts,
     with_policies,
 )
 from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
+from safetynet.settlement.recorded import recorded_claims, recorded_lines
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
     Settlement,
@@ -61,7 +61,8 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
-        claims = with_amounts(claims, recorded_amounts(s, claims["claim_id"]))
+        lines = recorded_lines(s, claims["claim_id"])
+        claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims, compiled = with_policies(with_claim_facts(claims, periods_frame(s)))
         for (policy_id,), part in claims.group_by("policy_id"):
             ordered = part.sort("household_id", "date", "claim_id")

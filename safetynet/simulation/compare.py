@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from safetynet.codes import PovertyStatus, code
+from safetynet.codes import PovertyStatus
 from safetynet.i18n import N_
+from safetynet.registry.status import STATUS_BITS
 
 # "The poor" as the indicators count them: a person whose category is not ordinary.
-POOR_MASK = sum(1 << code(s) for s in PovertyStatus if s is not PovertyStatus.ORDINARY)
+POOR_MASK = sum(b for s, b in STATUS_BITS.items() if s != PovertyStatus.ORDINARY)
 OOP_BANDS_YUAN = (0, 1_000, 5_000, 10_000, 20_000, 50_000)
 # The ratios' measures: indicator ids (names and formulas from the indicators' definitions).
 MEASURES = (

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, String, select, true, type_coerce
 
 from safetynet.catalogs.items import load_items
 from safetynet.security.scope import within
+from safetynet.settlement.engine_input import age_on
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Claim, ClaimItem, Institution, Person
 from safetynet.supervision.frames import (
@@ -157,9 +158,7 @@ def _item_classes() -> dict[str, str | None]:
 
 
 def _age_on(day: date, born: date | None) -> int | None:
-    if born is None:
-        return None
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    return None if born is None else age_on(born, day)
 
 
 def frames_from_rows(

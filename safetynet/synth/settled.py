@@ -31,7 +31,12 @@ from safetynet.derived.frames import (
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.registry.status import PERIOD_SCHEMA
-from safetynet.settlement.engine_input import batch_input, with_claim_facts, with_policies
+from safetynet.settlement.engine_input import (
+    AMOUNTS,
+    batch_input,
+    with_claim_facts,
+    with_policies,
+)
 from safetynet.synth.county import County
 
 Progress = Callable[[str], None]
@@ -51,10 +56,7 @@ def _claims(county: County) -> pl.DataFrame:
         "in_county",
         "referral",
         pl.col("diagnosis_code").alias("diagnosis"),
-        *(
-            pl.col(c).fill_null(0).cast(pl.Int64)
-            for c in ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
-        ),
+        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in AMOUNTS),
     ).join(born, on="person_id", how="left")
     return with_claim_facts(claims, county.poverty_status)
 

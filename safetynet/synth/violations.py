@@ -21,6 +21,7 @@ import polars as pl
 
 from safetynet.catalogs.items import load_items
 from safetynet.engine.compliance import claim_amounts
+from safetynet.programmes.fixed_fee import AMOUNTS
 from safetynet.synth.county import County
 
 KINDS = (
@@ -300,7 +301,7 @@ class _Planter:
         amounts = claim_amounts(lines.filter(sel).rename({"claim_id": "claim_key"})).rename(
             {"claim_key": "id"}
         )
-        cols = ["total_fen", "compliant_fen", "essential_fen", "deducted_fen"]
+        cols = AMOUNTS
         claims = (
             claims.join(amounts, on="id", how="left", suffix="_new", maintain_order="left")
             .with_columns(pl.coalesce(f"{c}_new", c).alias(c) for c in cols)
