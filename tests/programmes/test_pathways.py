@@ -273,3 +273,5 @@ def test_the_pathways_command(db_engine: Engine, pathways_county: Session, tmp_p
         app, [*args[:-4], "--lang", "zh_Hans", "--db", url, "--deviations"], env={"COLUMNS": "300"}
     )
     assert "非定点医院" in zh.output and "not_designated" not in zh.output
+    assert "临床路径" in zh.output
+    assert "Deviations" not in zh.output and "completed" not in zh.output

@@ -14,6 +14,7 @@ from rich.table import Table as RichTable
 
 from safetynet.cli.commands.registry_import import _command
 from safetynet.cli.commands.report import LANGS, fail
+from safetynet.i18n import N_
 
 programmes_app = typer.Typer(
     help="Three batches and family-doctor contracts: screen, import, export, rates, pathways.",
@@ -201,18 +202,22 @@ def show_pathways(
         found = pathway_admissions(s, year, _region(s, region), patients_only=not everyone)
     if deviations:
         found = found.filter(~pl.col("completed"))
-    table = RichTable("claim", "date", "pathway", "institution", "level", "in county", "stay",
-                      "expected", "total", "fee", "deviations")  # fmt: skip
+    heads = (N_("Claim"), N_("Date"), N_("Pathway"), N_("Institution"), N_("Level"),
+             N_("In county"), N_("Stay (days)"), N_("Expected stay"), N_("Total"),
+             N_("Fixed fee"), N_("Deviations"))  # fmt: skip
+    table = RichTable(*(_(h) for h in heads))
     for r in found.to_dicts():
         table.add_row(
             r["claim_no"], str(r["start_date"]), r["pathway"], r["institution_code"], r["level"],
-            "yes" if r["in_county"] else "no", str(r["stay_days"]),
+            _(N_("yes")) if r["in_county"] else _(N_("no")), str(r["stay_days"]),
             f"{r['min_days']}-{r['max_days']}", f"{r['total_fen'] / 100:,.2f}",
             "" if r["fee_fen"] is None else f"{r['fee_fen'] / 100:,.2f}",
             "; ".join(_(REASON_NAMES[x]) for x in r["reasons"]),
         )  # fmt: skip
-    console.print(table)
-    console.print(f"{found.height} admissions, {int(found['completed'].sum())} completed")
+    out = Console()  # sized to the terminal now (COLUMNS), not when the module was imported
+    out.print(table)
+    done = int(found["completed"].sum())
+    out.print(_(N_("%(n)s admissions, %(done)s completed")) % {"n": found.height, "done": done})
     if csv is not None:
         found.with_columns(
             pl.col("reasons").list.join(";"), pl.col("missing_items").list.join(";")
