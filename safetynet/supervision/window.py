@@ -27,11 +27,9 @@ from sqlalchemy.orm import Session
 
 from safetynet.config import get_settings
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.hooks import GateClaim
+from safetynet.settlement.hooks import Entry, GateClaim
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Settlement
-from safetynet.store.models.ledger import EntryKind
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
 from safetynet.supervision.schema import RuleSet
@@ -149,17 +147,13 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     return out
 
 
-def store(session: Session, entry_ids: Sequence[int]) -> None:
+def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
     """After step: the stored severities' hits of the settlements just written, in one
     insert (refund reversals and claims the gate did not screen have none)."""
     stash = _stash(session)
     if not stash:
         return
-    written = session.execute(
-        select(Settlement.id, Settlement.request_hash).where(
-            Settlement.id.in_(entry_ids), Settlement.entry_kind == EntryKind.SETTLEMENT
-        )
-    ).all()
+    written = sorted((e.id, e.request_hash) for e in entries if not e.reversal)
     rows = [
         {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
          "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
@@ -172,6 +166,13 @@ def store(session: Session, entry_ids: Sequence[int]) -> None:
     ]  # fmt: skip
     if rows:
         session.execute(insert(ScreeningHit), rows)
+
+
+def stored_of(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
+    """The hits :func:`store` keeps with the settlement of ``sub`` just written in this
+    session (the stored severities, in the order stored): what :func:`stored_hits` reads
+    back after the commit, without reading it."""
+    return [h for h in previewed_hits(session, sub) if h.severity in STORED]
 
 
 def previewed_hits(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
