@@ -18,11 +18,12 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
 from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.guards import may_hit
 from safetynet.supervision.load import frames_from_rows, in_year, load_catchment, load_year
 from safetynet.supervision.rules import DEFAULT_RULES, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
-from safetynet.supervision.screen import HIT_SCHEMA, screen, screen_claims
+from safetynet.supervision.screen import HIT_SCHEMA, screen
 
 
 @dataclass(frozen=True)
@@ -113,18 +114,20 @@ def _history(
     return claims, items
 
 
-def batch_hits(
+def batch_hit_rows(
     session: Session,
     claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
     ruleset: RuleSet,
-) -> list[pl.DataFrame]:
+) -> list[list[dict[str, Any]]]:
     """The screening hits of each claim of a batch submitted at the window or through the
-    API, screened together with the persons' claims of the last ``WINDOW_LOOKBACK_DAYS``
-    from the database (and with each other): four queries and one screening per batch.
+    API (rows of :data:`HIT_SCHEMA`), screened together with the persons' claims of the last
+    ``WINDOW_LOOKBACK_DAYS`` from the database (and with each other): four queries per
+    batch, then only the rules that could hit a claim (:mod:`~safetynet.supervision.guards`)
+    over only the persons they could hit — nothing at all for a batch no rule could hit.
 
     A hit of severity ``block`` refuses its claim (:func:`blocking`); ``warn`` and
-    ``deduct`` hits go with the settlement. Each frame's ``claim_no`` is the submission's
-    own number (null when it has none yet).
+    ``deduct`` hits go with the settlement. Each hit's ``claim_no`` is the submission's own
+    number (None when it has none yet).
     """
     if not claims:
         return []
@@ -149,13 +152,54 @@ def batch_hits(
     ]
     births = {p.id: p.birth_date for p in persons}
     people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
-    data = frames_from_rows(history + new, lines, births, people)
-    found = screen_claims(ruleset, data, [NEW_CLAIM.format(i) for i in known])
-    out = []
+    found = hits_of_rows(ruleset, history + new, lines, births, people,
+                         [NEW_CLAIM.format(i) for i in known])  # fmt: skip
+    out: list[list[dict[str, Any]]] = []
     for i, sub in enumerate(subs):
-        mine = found.filter(pl.col("claim_no") == NEW_CLAIM.format(i))
-        out.append(mine.with_columns(pl.lit(sub.claim_no, pl.String).alias("claim_no")))
+        out.append([{**h, "claim_no": sub.claim_no} for h in found.get(NEW_CLAIM.format(i), [])])
     return out
+
+
+def hits_of_rows(
+    ruleset: RuleSet,
+    claims: Sequence[tuple[Any, ...]],
+    lines: Sequence[tuple[Any, ...]],
+    births: dict[int, Any],
+    people: Sequence[tuple[int, str | None, Any, str | None]],
+    new: Sequence[str],
+) -> dict[str, list[dict[str, Any]]]:
+    """The hits of the claims numbered ``new`` among the rows (as :func:`frames_from_rows`
+    takes them), by claim number in :func:`screen`'s order: what screening every rule over
+    all the rows finds for them, running only the rules the guards name over only the
+    persons they name."""
+    named, chosen = may_hit(ruleset, claims, lines, {p[0]: p[2] is not None for p in people}, new)
+    if not chosen:
+        return {}
+    mine = [c for c in claims if c[10] in named]
+    ids = {c[0] for c in mine}
+    data = frames_from_rows(
+        mine, [x for x in lines if x[0] in ids], births, [p for p in people if p[0] in named]
+    )
+    wanted = set(new)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for h in screen(ruleset, data, [r.id for r in chosen], check=False).iter_rows(named=True):
+        if h["claim_no"] in wanted:
+            out.setdefault(h["claim_no"], []).append(h)
+    return out
+
+
+def batch_hits(
+    session: Session,
+    claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
+    ruleset: RuleSet,
+) -> list[pl.DataFrame]:
+    """:func:`batch_hit_rows` as one frame of :data:`HIT_SCHEMA` per claim."""
+    return [
+        pl.DataFrame(rows, schema=HIT_SCHEMA, orient="row")
+        if rows
+        else pl.DataFrame(schema=HIT_SCHEMA)
+        for rows in batch_hit_rows(session, claims, ruleset)
+    ]
 
 
 def submission_hits(

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -33,7 +32,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
 from safetynet.supervision.schema import RuleSet
-from safetynet.supervision.service import batch_hits
+from safetynet.supervision.service import batch_hit_rows
 
 SETTING = "SAFETYNET_SCREENING_RULES"
 OFF = "off"
@@ -117,12 +116,12 @@ def check_setting() -> None:
     window_rules()
 
 
-def _hits(rules: RuleSet, frame: pl.DataFrame) -> list[WindowHit]:
+def _hits(rules: RuleSet, found: list[dict[str, Any]]) -> list[WindowHit]:
     names = {r.id: r.name for r in rules.rules}
     return [
         WindowHit(h["rule_id"], h["kind"], names[h["rule_id"]].en, names[h["rule_id"]].zh,
                   h["severity"], h["article"], h["amount_fen"], h["facts"])
-        for h in frame.iter_rows(named=True)
+        for h in found
     ]  # fmt: skip
 
 
@@ -136,7 +135,7 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     rules = window_rules()
     if rules is None or not claims:
         return [None] * len(claims)
-    frames = batch_hits(session, [(c.sub, c.person) for c in claims], rules)
+    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules)
     stash = _stash(session)
     out: list[SettlementError | None] = []
     for claim, frame in zip(claims, frames, strict=True):
