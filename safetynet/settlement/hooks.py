@@ -61,6 +61,7 @@ class Entry:
     institution_code: str
     request_hash: str | None
     layers: tuple[tuple[str, int], ...]
+    claim_no: str
 
 
 Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]

@@ -527,5 +527,6 @@ def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> S
         reversal.id, True, entry.claim_id, entry.person_id, entry.household_id, entry.year,
         entry.claim_date, ClaimKind(entry.kind).value, claim.institution_code, None,
         tuple((r.layer_id, -r.paid_fen) for r in sorted(layers, key=lambda r: r.position)),
+        claim.claim_no,
     )])  # fmt: skip
     return settlement_view(session, reversal.id)

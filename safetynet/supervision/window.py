@@ -16,8 +16,9 @@ The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -32,7 +33,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
 from safetynet.supervision.schema import RuleSet
-from safetynet.supervision.service import batch_hit_rows
+from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 
 SETTING = "SAFETYNET_SCREENING_RULES"
 OFF = "off"
@@ -125,8 +126,11 @@ def _hits(rules: RuleSet, found: list[dict[str, Any]]) -> list[WindowHit]:
     ]  # fmt: skip
 
 
-def _stash(session: Session) -> dict[str, tuple[str, list[WindowHit]]]:
-    stash: dict[str, tuple[str, list[WindowHit]]] = session.info.setdefault(STASH, {})
+Stash = dict[str, tuple[str, list[WindowHit], str]]  # hash -> rule set, hits, name screened
+
+
+def _stash(session: Session) -> Stash:
+    stash: Stash = session.info.setdefault(STASH, {})
     return stash
 
 
@@ -138,9 +142,9 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules)
     stash = _stash(session)
     out: list[SettlementError | None] = []
-    for claim, frame in zip(claims, frames, strict=True):
+    for i, (claim, frame) in enumerate(zip(claims, frames, strict=True)):
         hits = _hits(rules, frame)
-        stash[request_hash(claim.sub)] = (rules.id, hits)
+        stash[request_hash(claim.sub)] = (rules.id, hits, NEW_CLAIM.format(i))
         blocks = [h for h in hits if h.severity == "block"]
         out.append(ScreeningRefusal(blocks) if blocks else None)
     return out
@@ -152,19 +156,39 @@ def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) 
     stash = _stash(session)
     if not stash:
         return
-    written = sorted((e.id, e.request_hash) for e in entries if not e.reversal)
+    written = sorted((e.id, e.request_hash, e.claim_no) for e in entries if not e.reversal)
+    # a hit naming another claim of the batch names it by the number it was screened under:
+    # the number it was settled under replaces it (stored, and in the stash the API answers)
+    numbers = {stash[d][2]: no for _, d, no in written if d in stash}
+    for _, digest, _ in written:
+        if digest in stash:
+            rule_set, hits, name = stash[digest]
+            stash[digest] = (rule_set, [_renamed(h, numbers) for h in hits], name)
     rows = [
         {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
          "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
          "facts": h.facts}
-        for sid, digest in written
+        for sid, digest, _ in written
         if digest in stash
-        for rule_set, hits in [stash[digest]]
+        for rule_set, hits, _ in [stash[digest]]
         for h in hits
         if h.severity in STORED
     ]  # fmt: skip
     if rows:
         session.execute(insert(ScreeningHit), rows)
+
+
+_SCREENED_AS = re.compile(r'"(~new \d+)"')
+
+
+def _renamed(hit: WindowHit, numbers: dict[str, str]) -> WindowHit:
+    """``hit`` with the batch's claims its facts name by screening name renamed."""
+    if "~new" not in hit.facts:
+        return hit
+    facts = _SCREENED_AS.sub(
+        lambda m: json.dumps(numbers.get(m.group(1), m.group(1)), ensure_ascii=False), hit.facts
+    )
+    return replace(hit, facts=facts)
 
 
 def stored_of(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
