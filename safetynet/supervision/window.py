@@ -5,9 +5,12 @@
   ``block`` hit is refused (:class:`ScreeningRefusal`, 422, naming the rules and their
   facts). The batch's hits are kept on the session, by submission, for the two below.
 - :func:`store` (an after step): writes the ``warn`` and ``deduct`` hits of the settlements
-  just written to ``screening_hit``, one multi-row insert per batch.
+  just written to ``screening_hit``, one multi-row insert per batch, from the batch's
+  entries in memory; a hit naming another claim of the batch names it by its claim number.
 - :func:`previewed_hits`: the hits of a submission the gate has just screened (the preview
-  shows them); :func:`stored_hits`: the hits stored with settlements (the slip, the API).
+  shows them); :func:`stored_of`: those :func:`store` kept with its settlement (the API's
+  answer, without a re-read); :func:`stored_hits`: the hits stored with settlements, read
+  back (the slip, a replay, the API's settlement).
 
 The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a path;
 ``off`` screens nothing), loaded and checked once per process.
