@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
 from typing import Any
 
 import polars as pl
@@ -20,6 +19,7 @@ from sqlalchemy import Connection, Date, Select, String, bindparam, func, select
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
+from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import (
     Claim,
     Household,
@@ -182,14 +182,12 @@ def load_households(
     return with_reference(out, refs).select(list(HOME_SCHEMA))
 
 
-@cache
-def _few_statements() -> tuple[Select[Any], Select[Any]]:
-    """The statements of :func:`household_rows` and :func:`ledger_rows`, built once with
-    bound parameters (``year``, ``jan1``, ``before``, ``ids``): building them per batch cost
-    more than running them."""
+def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
+    """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
+    dialect with bound parameters (``year``, ``jan1``, ``before``, ``ids``: an array on
+    PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S, L = Settlement, SettlementLayer
-    ids = bindparam("ids", expanding=True)
     members = (
         select(func.count(P.id))
         .where(P.household_id == H.id,
@@ -211,7 +209,7 @@ def _few_statements() -> tuple[Select[Any], Select[Any]]:
         .limit(1)
         .scalar_subquery()
     )  # fmt: skip
-    homes = select(H.id, members, income, reference, H.region_code).where(H.id.in_(ids))
+    homes = select(H.id, members, income, reference, H.region_code).where(one_of(H.id, "ids", pg))
     paid = (
         select(func.coalesce(func.sum(L.paid_fen), 0))
         .where(L.settlement_id == S.id, L.layer_id == REASSISTANCE_LAYER)
@@ -223,9 +221,12 @@ def _few_statements() -> tuple[Select[Any], Select[Any]]:
                Claim.diagnosis_code, S.total_fen, S.compliant_fen, S.paid_fen,
                S.out_of_pocket_fen, paid)
         .join(Claim, Claim.id == S.claim_id)
-        .where(S.household_id.in_(ids), S.year == bindparam("year"))
+        .where(one_of(S.household_id, "ids", pg), S.year == bindparam("year"))
     )  # fmt: skip
     return homes, ledger
+
+
+_few_statements = per_dialect(_build_few)
 
 
 def household_rows(
@@ -236,7 +237,7 @@ def household_rows(
     region_code)}``; members alive on 1 January (a household with none is left out), the
     latest income of the year, the nearest region's reference income of the year before."""
     params = {"ids": list(ids), "year": year, "jan1": date(year, 1, 1), "before": year - 1}
-    rows = conn.execute(_few_statements()[0], params).all()
+    rows = conn.execute(_few_statements(conn)[0], params).all()
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
 
 
@@ -244,7 +245,7 @@ def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[A
     """A few households' ledger entries of the year as rows (:data:`LEDGER_WITH_REASSISTED`
     order; the rows :func:`ledger_query` selects for ``households``), in one statement
     built once."""
-    rows = conn.execute(_few_statements()[1], {"ids": list(ids), "year": year})
+    rows = conn.execute(_few_statements(conn)[1], {"ids": list(ids), "year": year})
     return [tuple(r) for r in rows]
 
 

@@ -15,6 +15,7 @@ from safetynet.money import to_fen
 from safetynet.settlement.facts import PersonFacts
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
 from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.frames import ScreenInput
@@ -64,32 +65,47 @@ def _value(v: Any) -> Any:
     return getattr(v, "value", v)
 
 
-# The window's statements, built once (SQLAlchemy's statement cache then skips compiling
-# them; building them per claim cost more than running them).
+# The window's statements, built once per dialect (SQLAlchemy's statement cache then skips
+# compiling them; building them per claim cost more than running them), with their lists as
+# one array parameter on PostgreSQL (one text: prepared once on the server).
 _reversal = aliased(Settlement)
-_HISTORY = (
-    select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
-           Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
-           Claim.doctor_code, Claim.person_id, Settlement.request_hash)
-    .join(Institution, Institution.code == Claim.institution_code)
-    .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
-               & (Settlement.entry_kind == EntryKind.SETTLEMENT))
-    .where(Claim.person_id.in_(bindparam("persons", expanding=True)),
-           Claim.start_date >= bindparam("since"))
-    .where(~exists().where(_reversal.claim_id == Claim.id,
-                           _reversal.entry_kind == EntryKind.REVERSAL))
-)  # fmt: skip
-_ITEMS = select(
-    ClaimItem.claim_id,
-    ClaimItem.item_code,
-    ClaimItem.quantity,
-    ClaimItem.amount_fen,
-    ClaimItem.service_date,
-).where(ClaimItem.claim_id.in_(bindparam("ids", expanding=True)))
-_LEVELS = select(Institution.code, Institution.level).where(
-    Institution.code.in_(bindparam("codes", expanding=True))
-)
-_SEXES = select(Person.id, Person.sex).where(Person.id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class _Statements:
+    history: Any
+    items: Any
+    levels: Any
+    sexes: Any
+
+
+def _build(pg: bool) -> _Statements:
+    history = (
+        select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
+               Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
+               Claim.doctor_code, Claim.person_id, Settlement.request_hash)
+        .join(Institution, Institution.code == Claim.institution_code)
+        .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
+                   & (Settlement.entry_kind == EntryKind.SETTLEMENT))
+        .where(one_of(Claim.person_id, "persons", pg), Claim.start_date >= bindparam("since"))
+        .where(~exists().where(_reversal.claim_id == Claim.id,
+                               _reversal.entry_kind == EntryKind.REVERSAL))
+    )  # fmt: skip
+    items = select(
+        ClaimItem.claim_id,
+        ClaimItem.item_code,
+        ClaimItem.quantity,
+        ClaimItem.amount_fen,
+        ClaimItem.service_date,
+    ).where(one_of(ClaimItem.claim_id, "ids", pg))
+    levels = select(Institution.code, Institution.level).where(
+        one_of(Institution.code, "codes", pg)
+    )
+    sexes = select(Person.id, Person.sex).where(one_of(Person.id, "ids", pg))
+    return _Statements(history, items, levels, sexes)
+
+
+_statements = per_dialect(_build)
 
 
 def _history(
@@ -100,8 +116,9 @@ def _history(
     not its own duplicate) and a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
     hashes = {request_hash(s) for s in subs}
+    q = _statements(session.connection())
     rows = session.execute(
-        _HISTORY, {"persons": sorted({p.id for p in persons}), "since": since}
+        q.history, {"persons": sorted({p.id for p in persons}), "since": since}
     ).all()
     own = {s.claim_no for s in subs if s.claim_no}
     claims = [
@@ -110,7 +127,7 @@ def _history(
         if r[11] not in hashes and r[1] not in own
     ]
     ids = [c[0] for c in claims]
-    items = [tuple(r) for r in session.execute(_ITEMS, {"ids": ids})] if ids else []
+    items = [tuple(r) for r in session.execute(q.items, {"ids": ids})] if ids else []
     return claims, items
 
 
@@ -134,8 +151,9 @@ def batch_hit_rows(
     subs = [s for s, _ in claims]
     persons = [p for _, p in claims]
     codes = sorted({s.institution_code for s in subs})
-    levels = dict(session.execute(_LEVELS, {"codes": codes}).all())
-    sexes = dict(session.execute(_SEXES, {"ids": sorted({p.id for p in persons})}).all())
+    q = _statements(session.connection())
+    levels = dict(session.execute(q.levels, {"codes": codes}).all())
+    sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
     known = [i for i, s in enumerate(subs) if s.institution_code in levels]
     history, items = _history(session, subs, persons)
     new = [
