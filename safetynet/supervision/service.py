@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -75,6 +75,7 @@ _reversal = aliased(Settlement)
 class _Statements:
     history: Any
     items: Any
+    coded: Any  # the items of some codes only
     levels: Any
     sexes: Any
 
@@ -98,11 +99,12 @@ def _build(pg: bool) -> _Statements:
         ClaimItem.amount_fen,
         ClaimItem.service_date,
     ).where(one_of(ClaimItem.claim_id, "ids", pg))
+    coded = items.where(one_of(ClaimItem.item_code, "codes", pg))
     levels = select(Institution.code, Institution.level).where(
         one_of(Institution.code, "codes", pg)
     )
     sexes = select(Person.id, Person.sex).where(one_of(Person.id, "ids", pg))
-    return _Statements(history, items, levels, sexes)
+    return _Statements(history, items, coded, levels, sexes)
 
 
 _statements = per_dialect(_build)
@@ -110,10 +112,10 @@ _statements = per_dialect(_build)
 
 def _history(
     session: Session, subs: Sequence[ClaimSubmission], persons: Sequence[PersonFacts]
-) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The persons' claims of the look-back period and their item lines (two queries for the
-    batch). Left out: a claim settled from the very same submission (an idempotent retry is
-    not its own duplicate) and a refunded claim (no longer paid)."""
+) -> list[tuple[Any, ...]]:
+    """The persons' claims of the look-back period (one query for the batch). Left out: a
+    claim settled from the very same submission (an idempotent retry is not its own
+    duplicate) and a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
     hashes = {request_hash(s) for s in subs}
     q = _statements(session.connection())
@@ -121,14 +123,24 @@ def _history(
         q.history, {"persons": sorted({p.id for p in persons}), "since": since}
     ).all()
     own = {s.claim_no for s in subs if s.claim_no}
-    claims = [
+    return [
         (r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:11])
         for r in rows
         if r[11] not in hashes and r[1] not in own
     ]
-    ids = [c[0] for c in claims]
-    items = [tuple(r) for r in session.execute(q.items, {"ids": ids})] if ids else []
-    return claims, items
+
+
+def _items(
+    session: Session, claim_ids: Sequence[int], codes: Sequence[str] | None = None
+) -> list[tuple[Any, ...]]:
+    """The item lines of ``claim_ids`` (of ``codes`` only, when given): one query."""
+    if not claim_ids or codes == []:
+        return []
+    q = _statements(session.connection())
+    if codes is None:
+        return [tuple(r) for r in session.execute(q.items, {"ids": list(claim_ids)})]
+    params = {"ids": list(claim_ids), "codes": sorted(set(codes))}
+    return [tuple(r) for r in session.execute(q.coded, params)]
 
 
 def batch_hit_rows(
@@ -155,7 +167,12 @@ def batch_hit_rows(
     levels = dict(session.execute(q.levels, {"codes": codes}).all())
     sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
     known = [i for i, s in enumerate(subs) if s.institution_code in levels]
-    history, items = _history(session, subs, persons)
+    history = _history(session, subs, persons)
+    ids = [c[0] for c in history]
+    # the guards read the history's lines of the codes the new claims bill (a drug bought
+    # again); the rules, when one must run, every line of the persons it names
+    billed = [item.code for i in known for item in subs[i].items]
+    items = _items(session, ids, billed)
     new = [
         (-1 - i, NEW_CLAIM.format(i), subs[i].kind.value,
          str(_value(levels[subs[i].institution_code])), subs[i].institution_code, subs[i].date,
@@ -170,8 +187,13 @@ def batch_hit_rows(
     ]
     births = {p.id: p.birth_date for p in persons}
     people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
+
+    def every_line(persons: set[int]) -> list[tuple[Any, ...]]:
+        mine = [c[0] for c in history if c[10] in persons]
+        return _items(session, mine) + [x for x in lines if x[0] < 0]
+
     found = hits_of_rows(ruleset, history + new, lines, births, people,
-                         [NEW_CLAIM.format(i) for i in known])  # fmt: skip
+                         [NEW_CLAIM.format(i) for i in known], every_line)  # fmt: skip
     out: list[list[dict[str, Any]]] = []
     for i, sub in enumerate(subs):
         out.append([{**h, "claim_no": sub.claim_no} for h in found.get(NEW_CLAIM.format(i), [])])
@@ -185,14 +207,19 @@ def hits_of_rows(
     births: dict[int, Any],
     people: Sequence[tuple[int, str | None, Any, str | None]],
     new: Sequence[str],
+    every_line: Callable[[set[int]], Sequence[tuple[Any, ...]]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The hits of the claims numbered ``new`` among the rows (as :func:`frames_from_rows`
     takes them), by claim number in :func:`screen`'s order: what screening every rule over
     all the rows finds for them, running only the rules the guards name over only the
-    persons they name."""
+    persons they name. ``lines`` may hold only what the guards read — the new claims' lines
+    and the others' lines of the codes the new claims bill — when ``every_line(persons)``
+    gives every line of those persons' claims for the rules that must run."""
     named, chosen = may_hit(ruleset, claims, lines, {p[0]: p[2] is not None for p in people}, new)
     if not chosen:
         return {}
+    if every_line is not None:
+        lines = every_line(named)
     mine = [c for c in claims if c[10] in named]
     ids = {c[0] for c in mine}
     data = frames_from_rows(

@@ -65,3 +65,14 @@ def test_the_guarded_window_finds_what_every_rule_finds(rows: tuple[Any, ...]) -
         if hit["claim_no"] in new:
             want.setdefault(hit["claim_no"], []).append(hit)
     assert hits_of_rows(RULES, claims, lines, births, people, new) == want
+    # as the window reads them: the guards get the new claims' lines and the others' lines
+    # of the codes the new claims bill; every line only of the persons a rule must screen
+    fresh = {c[0] for c in claims if c[1] in new}
+    billed = {x[1] for x in lines if x[0] in fresh}
+    some = [x for x in lines if x[0] in fresh or x[1] in billed]
+    person_of = {c[0]: c[10] for c in claims}
+
+    def every_line(persons: set[int]) -> list[tuple[Any, ...]]:
+        return [x for x in lines if person_of[x[0]] in persons]
+
+    assert hits_of_rows(RULES, claims, some, births, people, new, every_line) == want
