@@ -14,11 +14,12 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Select, String, func, select, type_coerce
+from sqlalchemy import Connection, Date, Select, String, bindparam, func, select, type_coerce
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
+from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import (
     Claim,
     Household,
@@ -181,45 +182,71 @@ def load_households(
     return with_reference(out, refs).select(list(HOME_SCHEMA))
 
 
-def household_rows(
-    conn: Connection, year: int, ids: Sequence[int]
-) -> dict[int, tuple[int, int | None, int | None, str]]:
-    """A few households as :func:`load_households` reads them, in one statement (cached by
-    SQLAlchemy, bound parameters): ``{household_id: (members, income_fen, reference_fen,
-    region_code)}``; members alive on 1 January (a household with none is left out), the
-    latest income of the year, the nearest region's reference income of the year before."""
+def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
+    """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
+    dialect with bound parameters (``year``, ``jan1``, ``before``, ``ids``: an array on
+    PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
-    jan1 = date(year, 1, 1)
+    S, L = Settlement, SettlementLayer
     members = (
         select(func.count(P.id))
-        .where(P.household_id == H.id, P.deceased_on.is_(None) | (P.deceased_on >= jan1))
+        .where(P.household_id == H.id,
+               P.deceased_on.is_(None) | (P.deceased_on >= bindparam("jan1", type_=Date)))
         .scalar_subquery()
-    )
+    )  # fmt: skip
     income = (
         select(Inc.income_fen)
-        .where(Inc.household_id == H.id, Inc.year == year)
+        .where(Inc.household_id == H.id, Inc.year == bindparam("year"))
         .order_by(Inc.id.desc())
         .limit(1)
         .scalar_subquery()
     )
     reference = (
         select(R.per_capita_fen)
-        .where(R.year == year - 1,
+        .where(R.year == bindparam("before"),
                func.substr(H.region_code, 1, func.length(R.region_code)) == R.region_code)
         .order_by(func.length(R.region_code).desc())
         .limit(1)
         .scalar_subquery()
     )  # fmt: skip
-    rows = conn.execute(
-        select(H.id, members, income, reference, H.region_code).where(H.id.in_(list(ids)))
-    ).all()
+    homes = select(H.id, members, income, reference, H.region_code).where(one_of(H.id, "ids", pg))
+    paid = (
+        select(func.coalesce(func.sum(L.paid_fen), 0))
+        .where(L.settlement_id == S.id, L.layer_id == REASSISTANCE_LAYER)
+        .scalar_subquery()
+    )
+    ledger = (
+        select(S.claim_id, S.person_id, S.household_id,
+               type_coerce(S.kind, String).label("kind"), S.claim_date, S.status_mask,
+               Claim.diagnosis_code, S.total_fen, S.compliant_fen, S.paid_fen,
+               S.out_of_pocket_fen, paid)
+        .join(Claim, Claim.id == S.claim_id)
+        .where(one_of(S.household_id, "ids", pg), S.year == bindparam("year"))
+    )  # fmt: skip
+    return homes, ledger
+
+
+_few_statements = per_dialect(_build_few)
+
+
+def household_rows(
+    conn: Connection, year: int, ids: Sequence[int]
+) -> dict[int, tuple[int, int | None, int | None, str]]:
+    """A few households as :func:`load_households` reads them, in one statement (built once,
+    bound parameters): ``{household_id: (members, income_fen, reference_fen,
+    region_code)}``; members alive on 1 January (a household with none is left out), the
+    latest income of the year, the nearest region's reference income of the year before."""
+    params = {"ids": list(ids), "year": year, "jan1": date(year, 1, 1), "before": year - 1}
+    rows = conn.execute(_few_statements(conn)[0], params).all()
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
 
 
 def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """A few households' ledger entries of the year as rows (:data:`LEDGER_WITH_REASSISTED`
-    order), through the statement cache."""
-    return [tuple(r) for r in conn.execute(ledger_query(year, None, list(ids))).all()]
+    order; the rows :func:`ledger_query` selects for ``households``), in one statement
+    built once."""
+    rows = conn.execute(_few_statements(conn)[1], {"ids": list(ids), "year": year})
+    return [tuple(r) for r in rows]
 
 
 def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:

@@ -30,6 +30,7 @@ from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.load import household_rows, ledger_rows
 from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.early_warning.service import record_rows
+from safetynet.settlement.hooks import Entry
 from safetynet.store.models import Settlement
 
 SETTING = "SAFETYNET_EARLY_WARNING_ONLINE"
@@ -53,16 +54,24 @@ def year_rules(year: int) -> RuleSet | None:
 _CHUNK = 1_000  # households read per statement
 
 
-def _check(session: Session, entry_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """The new warnings of the households of ``entry_ids`` (recorded), as rows."""
+Raised = dict[tuple[int, int], tuple[int, date]]  # (year, household): its last entry, date
+
+
+def _raised(session: Session, entry_ids: Sequence[int]) -> Raised:
+    """Each (year, household) of ``entry_ids`` and its last entry (id, claim date)."""
     S = Settlement
-    raised: dict[tuple[int, int], tuple[int, date]] = {}  # (year, household): last entry
+    raised: Raised = {}
     for sid, household, year, on in session.execute(
         select(S.id, S.household_id, S.year, S.claim_date)
         .where(S.id.in_(list(entry_ids)))
         .order_by(S.id)
     ):
         raised[(year, household)] = (sid, on)
+    return raised
+
+
+def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
+    """The new warnings of the households in ``raised`` (recorded), as rows."""
     conn = session.connection()
     out: list[dict[str, Any]] = []
     for year in sorted({y for y, _ in raised}):
@@ -88,14 +97,19 @@ def check_entries(session: Session, entry_ids: Sequence[int]) -> pl.DataFrame:
     """Evaluate the households of ``entry_ids`` over their year and record the warnings not
     recorded before; returns them (with ``region_code``, the village)."""
     return pl.DataFrame(
-        _check(session, entry_ids), schema={**WARNING_SCHEMA, "region_code": pl.String}
+        _check(session, _raised(session, entry_ids)),
+        schema={**WARNING_SCHEMA, "region_code": pl.String},
     )
 
 
-def after_settlement(session: Session, entry_ids: Sequence[int]) -> None:
-    """Settlement after step: the check, unless the setting turns it off."""
+def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
+    """Settlement after step: the check, unless the setting turns it off; the households and
+    their last entries come from the batch's rows in memory (no re-read)."""
     if enabled():
-        _check(session, entry_ids)
+        raised: Raised = {}
+        for e in sorted(entries, key=lambda e: e.id):
+            raised[(e.year, e.household_id)] = (e.id, e.claim_date)
+        _check(session, raised)
 
 
 def raised_by(session: Session, settlement_id: int) -> list[dict[str, object]]:

@@ -11,16 +11,17 @@ fund's ``spending`` by institution, claim kind and month) and mirrored in one mo
 amounts and so posts negated lines. The layer → fund map comes from the funds file
 (``safetynet/funds/files``); a layer no fund names is charged to its ``unassigned_fund``.
 
-:func:`post_settlements` is the settlement service's after step (``settlement/hooks.py``),
-run on the entries just written, in their transaction. :func:`post_year` posts what the
-year batch wrote (it runs no hooks) and is idempotent: it posts only ids after the last range
-posted, less those marked at the window.
+:func:`after_settlement` is the settlement service's after step (``settlement/hooks.py``),
+run on the entries just written, in their transaction: it posts the same lines as
+:func:`post_settlements` (which sums them from the tables), from the batch's rows in memory.
+:func:`post_year` posts what the year batch wrote (it runs no hooks) and is idempotent: it
+posts only ids after the last range posted, less those marked at the window.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -45,6 +46,7 @@ from safetynet.funds.journal import JournalError, Line, assert_balanced, new_ent
 from safetynet.funds.prorata import apportion
 from safetynet.funds.rules import default_rules
 from safetynet.funds.schema import CONTRIBUTION_SOURCES, FundRules
+from safetynet.settlement.hooks import Entry
 from safetynet.store.models import (
     Claim,
     Enrollment,
@@ -239,9 +241,47 @@ def post_settlements(
     return out
 
 
-def after_settlement(session: Session, entry_ids: Sequence[int]) -> None:
-    """The after step named in ``settlement/hooks.py``."""
-    post_settlements(session, entry_ids)
+def _line_row(entry_id: int, ln: Line) -> dict[str, object]:
+    return {"entry_id": entry_id, "fund": ln.fund, "account": ln.account,
+            "institution_code": ln.institution_code, "claim_kind": ln.claim_kind,
+            "month": ln.month, "amount_fen": ln.amount_fen}  # fmt: skip
+
+
+def spending_lines(rules: FundRules, entries: Sequence[Entry]) -> list[Line]:
+    """The spending lines of ``entries`` (debit each fund's ``spending`` by institution,
+    claim kind and month: the sum of the layers it pays, the layers paying nothing left out)
+    and the mirrored ``payable`` credits, as :func:`post_settlements` sums them in SQL."""
+    fund_of, other = rules.fund_of_layer(), rules.unassigned_fund
+    sums: dict[tuple[str, str, str, int], int] = {}
+    for e in entries:
+        for layer_id, paid in e.layers:
+            if paid:
+                key = (fund_of.get(layer_id, other), e.institution_code, e.kind,
+                       e.claim_date.month)  # fmt: skip
+                sums[key] = sums.get(key, 0) + paid
+    spending = [Line(f, "spending", amount, institution_code=inst, claim_kind=kind, month=m)
+                for (f, inst, kind, m), amount in sorted(sums.items())]  # fmt: skip
+    return spending + [replace(x, account="payable", amount_fen=-x.amount_fen) for x in spending]
+
+
+def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
+    """The after step named in ``settlement/hooks.py``: the batch's entries posted from the
+    rows just written (in memory): per scheme year among them, a journal entry, its marks in
+    ``fund_posted`` and its lines, one insert each — the lines :func:`post_settlements`
+    would sum from the tables (tested equal)."""
+    rules = default_rules()
+    today = date.today()
+    for year in sorted({e.year for e in entries}):
+        mine = [e for e in entries if e.year == year]
+        memo = f"{len(entry_ids)} ledger entries at the window"
+        eid = new_entry(session, year=year, posted_on=today, kind="settlement", user=SYSTEM_USER,
+                        memo=memo)  # fmt: skip
+        session.execute(
+            insert(FundPosted), [{"settlement_id": e.id, "entry_id": eid} for e in mine]
+        )
+        lines = spending_lines(rules, mine)
+        if lines:
+            session.execute(insert(FundLine), [_line_row(eid, x) for x in lines])
 
 
 def posted_spans(session: Session, year: int) -> list[tuple[int, int]]:

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import Date, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import SuspensionScope
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import GateClaim
+from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import Suspension
 
 
@@ -44,6 +45,26 @@ def refusal(row: Suspension) -> SettlementError:
     )  # fmt: skip
 
 
+def _build(pg: bool) -> Select[tuple[Suspension]]:
+    """The suspensions a batch's claims may fall under: built once per dialect, its lists
+    bound at execution (one array each on PostgreSQL)."""
+    return (
+        select(Suspension)
+        .where(
+            Suspension.valid_from <= bindparam("last", type_=Date),
+            Suspension.valid_to > bindparam("first", type_=Date),
+            or_(
+                one_of(Suspension.person_id, "persons", pg),
+                one_of(Suspension.institution_code, "institutions", pg),
+            ),
+        )
+        .order_by(Suspension.id)
+    )
+
+
+_statement = per_dialect(_build)
+
+
 def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError | None]:
     """Gate: per claim, the refusal of the first suspension covering it, or None."""
     if not claims:
@@ -51,18 +72,9 @@ def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementE
     days = [settled_on(c) for c in claims]
     person_ids = {c.person.id for c in claims if c.person is not None}
     institutions = {c.sub.institution_code for c in claims}
-    rows = session.scalars(
-        select(Suspension)
-        .where(
-            Suspension.valid_from <= max(days),
-            Suspension.valid_to > min(days),
-            or_(
-                Suspension.person_id.in_(person_ids),
-                Suspension.institution_code.in_(institutions),
-            ),
-        )
-        .order_by(Suspension.id)
-    ).all()
+    params = {"last": max(days), "first": min(days), "persons": sorted(person_ids),
+              "institutions": sorted(institutions)}  # fmt: skip
+    rows = session.scalars(_statement(session.connection()), params).all()
     if not rows:
         return [None] * len(claims)
     out: list[SettlementError | None] = []

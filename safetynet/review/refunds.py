@@ -17,17 +17,14 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import CaseState, DeductionKind
 from safetynet.review import deductions
+from safetynet.settlement.hooks import Entry
 from safetynet.store.models import ReviewCase, ReviewLine
-from safetynet.store.models.ledger import EntryKind, Settlement
 
 
-def void_refunded(session: Session, entry_ids: Sequence[int]) -> None:
-    """After step: void the review cases of the claims whose settlement was just reversed."""
-    claim_ids = session.scalars(
-        select(Settlement.claim_id).where(
-            Settlement.id.in_(entry_ids), Settlement.entry_kind == EntryKind.REVERSAL
-        )
-    ).all()
+def void_refunded(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
+    """After step: void the review cases of the claims whose settlement was just reversed
+    (the reversals among ``entries``; a batch of settlements reads nothing)."""
+    claim_ids = [e.claim_id for e in entries if e.reversal]
     if not claim_ids:
         return
     cases = session.scalars(

@@ -9,8 +9,12 @@ importing them:
   it needs with one query per batch, never one per claim.
 - An **after** step runs in the same transaction once a batch's ledger entries are written
   (journal postings, warnings, storing screening hits). It receives the ids of the new
-  entries — settlements, and the reversal a refund appends — and reads what it needs
-  set-based. A failure rolls the whole batch back: nothing is paid that is not also posted.
+  entries — settlements, and the reversal a refund appends — and, in the same order, the
+  :class:`Entry` rows the service has just written, from memory: a step computes from them
+  what it can (journal lines, which households to check, which entries are reversals)
+  rather than reading back what was just written, and reads the rest set-based (one
+  statement per table per batch). A failure rolls the whole batch back: nothing is paid
+  that is not also posted.
 
 Each is named here by its dotted path (``module:function``), imported when first used, so
 the rooms that hook in may import the settlement service freely. The order of the lists is
@@ -22,6 +26,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -39,8 +44,28 @@ class GateClaim:
     person: Any  # PersonFacts: person_id, household_id, region_code, ...
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A ledger entry just written, as the after steps see it (the values written, from
+    memory): ``layers`` are (layer id, paid fen) in the cascade's order; a reversal's
+    amounts are negated; ``request_hash`` is None for a reversal."""
+
+    id: int
+    reversal: bool
+    claim_id: int
+    person_id: int
+    household_id: int
+    year: int
+    claim_date: date
+    kind: str  # ClaimKind value
+    institution_code: str
+    request_hash: str | None
+    layers: tuple[tuple[str, int], ...]
+    claim_no: str
+
+
 Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
-After = Callable[[Session, Sequence[int]], None]
+After = Callable[[Session, Sequence[int], Sequence[Entry]], None]
 
 # Dotted paths ("package.module:function"), in the order they run.
 GATES: tuple[str, ...] = (
@@ -83,9 +108,10 @@ def refusals(session: Session, claims: Sequence[GateClaim]) -> list[SettlementEr
     return out
 
 
-def written(session: Session, entry_ids: Sequence[int]) -> None:
+def written(session: Session, entries: Sequence[Entry]) -> None:
     """Run every after step on the entries just written (nothing when there are none)."""
-    if not entry_ids:
+    if not entries:
         return
+    ids = [e.id for e in entries]
     for step in afters():
-        step(session, entry_ids)
+        step(session, ids, entries)

@@ -23,6 +23,7 @@ from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import status_mask
 from safetynet.engine.online import Settlement as EngineSettlement
 from safetynet.settlement.facts import ResolvedClaim
+from safetynet.settlement.hooks import Entry
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.bulk import bulk_insert, sync_sequence
 from safetynet.store.models import Claim, ClaimItem
@@ -137,9 +138,9 @@ def layer_rows(entry_id: int, result: EngineSettlement) -> list[dict[str, Any]]:
     ]
 
 
-def write(conn: Connection, batch: Sequence[Settled]) -> list[int]:
+def write(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int, int]]:
     """Insert the batch's claims, lines, entries and layers (four statements, in the
-    caller's transaction); the entries' ids, in the batch's order."""
+    caller's transaction); the (claim id, entry id) of each, in the batch's order."""
     if not batch:
         return []
     claim_ids = list(conn.execute(_INSERT_CLAIMS, [claim_row(s) for s in batch]).scalars())
@@ -150,7 +151,17 @@ def write(conn: Connection, batch: Sequence[Settled]) -> list[int]:
     layers = [r for s, e in entries for r in layer_rows(e, s.result)]
     if layers:
         conn.execute(_INSERT_LAYERS, layers)
-    return entry_ids
+    return list(zip(claim_ids, entry_ids, strict=True))
+
+
+def hook_entry(s: Settled, claim_id: int, entry_id: int) -> Entry:
+    """What the after steps see of a settled claim's entry (the values just written)."""
+    rc = s.rc
+    return Entry(
+        entry_id, False, claim_id, rc.person.id, rc.person.household_id, rc.year, s.sub.date,
+        rc.facts.kind.value, rc.institution.code, s.request_hash,
+        tuple((layer.layer_id, layer.paid_fen) for layer in s.result.layers), s.claim_no,
+    )  # fmt: skip
 
 
 # -- a year's settled claims as frames (the year batch), written with COPY / multi-row INSERTs

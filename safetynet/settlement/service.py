@@ -362,14 +362,15 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
         claim_no = o.sub.claim_no or readable_claim_no(o.sub.date)
         nos.add(claim_no)
         batch.append((i, Settled(o.sub, rc, result, claim_no, o.user, o.client_key, h)))
-    entry_ids = ledger.write(session.connection(), [s for _, s in batch])
+    ids = ledger.write(session.connection(), [s for _, s in batch])
     accs.write_rows(
         session,
         [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()],
     )
-    hooks.written(session, entry_ids)
+    pairs = list(zip(batch, ids, strict=True))
+    hooks.written(session, [ledger.hook_entry(s, c, e) for (_, s), (c, e) in pairs])
     entry_of = {}
-    for (i, s), entry_id in zip(batch, entry_ids, strict=True):
+    for (i, s), (_, entry_id) in pairs:
         entry_of[i] = entry_id
         out[i] = _view(s.rc, s.sub, s.result, entry_id, s.claim_no)
     for i, ref, in_ledger in replays:
@@ -520,5 +521,12 @@ def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> S
     cp = compiled_in_force(person.region_code, entry.claim_date)
     accs.rebuild(session, cp, entry.household_id, entry.year)
     session.flush()
-    hooks.written(session, [reversal.id])
+    claim = session.get(Claim, entry.claim_id)
+    assert claim is not None
+    hooks.written(session, [hooks.Entry(
+        reversal.id, True, entry.claim_id, entry.person_id, entry.household_id, entry.year,
+        entry.claim_date, ClaimKind(entry.kind).value, claim.institution_code, None,
+        tuple((r.layer_id, -r.paid_fen) for r in sorted(layers, key=lambda r: r.position)),
+        claim.claim_no,
+    )])  # fmt: skip
     return settlement_view(session, reversal.id)

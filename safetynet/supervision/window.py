@@ -5,9 +5,12 @@
   ``block`` hit is refused (:class:`ScreeningRefusal`, 422, naming the rules and their
   facts). The batch's hits are kept on the session, by submission, for the two below.
 - :func:`store` (an after step): writes the ``warn`` and ``deduct`` hits of the settlements
-  just written to ``screening_hit``, one multi-row insert per batch.
+  just written to ``screening_hit``, one multi-row insert per batch, from the batch's
+  entries in memory; a hit naming another claim of the batch names it by its claim number.
 - :func:`previewed_hits`: the hits of a submission the gate has just screened (the preview
-  shows them); :func:`stored_hits`: the hits stored with settlements (the slip, the API).
+  shows them); :func:`stored_of`: those :func:`store` kept with its settlement (the API's
+  answer, without a re-read); :func:`stored_hits`: the hits stored with settlements, read
+  back (the slip, a replay, the API's settlement).
 
 The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a path;
 ``off`` screens nothing), loaded and checked once per process.
@@ -16,26 +19,24 @@ The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-import polars as pl
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.config import get_settings
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.hooks import GateClaim
+from safetynet.settlement.hooks import Entry, GateClaim
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
-from safetynet.store.models import Settlement
-from safetynet.store.models.ledger import EntryKind
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
 from safetynet.supervision.schema import RuleSet
-from safetynet.supervision.service import batch_hits
+from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 
 SETTING = "SAFETYNET_SCREENING_RULES"
 OFF = "off"
@@ -119,17 +120,20 @@ def check_setting() -> None:
     window_rules()
 
 
-def _hits(rules: RuleSet, frame: pl.DataFrame) -> list[WindowHit]:
+def _hits(rules: RuleSet, found: list[dict[str, Any]]) -> list[WindowHit]:
     names = {r.id: r.name for r in rules.rules}
     return [
         WindowHit(h["rule_id"], h["kind"], names[h["rule_id"]].en, names[h["rule_id"]].zh,
                   h["severity"], h["article"], h["amount_fen"], h["facts"])
-        for h in frame.iter_rows(named=True)
+        for h in found
     ]  # fmt: skip
 
 
-def _stash(session: Session) -> dict[str, tuple[str, list[WindowHit]]]:
-    stash: dict[str, tuple[str, list[WindowHit]]] = session.info.setdefault(STASH, {})
+Stash = dict[str, tuple[str, list[WindowHit], str]]  # hash -> rule set, hits, name screened
+
+
+def _stash(session: Session) -> Stash:
+    stash: Stash = session.info.setdefault(STASH, {})
     return stash
 
 
@@ -138,40 +142,63 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     rules = window_rules()
     if rules is None or not claims:
         return [None] * len(claims)
-    frames = batch_hits(session, [(c.sub, c.person) for c in claims], rules)
+    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules)
     stash = _stash(session)
     out: list[SettlementError | None] = []
-    for claim, frame in zip(claims, frames, strict=True):
+    for i, (claim, frame) in enumerate(zip(claims, frames, strict=True)):
         hits = _hits(rules, frame)
-        stash[request_hash(claim.sub)] = (rules.id, hits)
+        stash[request_hash(claim.sub)] = (rules.id, hits, NEW_CLAIM.format(i))
         blocks = [h for h in hits if h.severity == "block"]
         out.append(ScreeningRefusal(blocks) if blocks else None)
     return out
 
 
-def store(session: Session, entry_ids: Sequence[int]) -> None:
+def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
     """After step: the stored severities' hits of the settlements just written, in one
     insert (refund reversals and claims the gate did not screen have none)."""
     stash = _stash(session)
     if not stash:
         return
-    written = session.execute(
-        select(Settlement.id, Settlement.request_hash).where(
-            Settlement.id.in_(entry_ids), Settlement.entry_kind == EntryKind.SETTLEMENT
-        )
-    ).all()
+    written = sorted((e.id, e.request_hash, e.claim_no) for e in entries if not e.reversal)
+    # a hit naming another claim of the batch names it by the number it was screened under:
+    # the number it was settled under replaces it (stored, and in the stash the API answers)
+    numbers = {stash[d][2]: no for _, d, no in written if d in stash}
+    for _, digest, _ in written:
+        if digest in stash:
+            rule_set, hits, name = stash[digest]
+            stash[digest] = (rule_set, [_renamed(h, numbers) for h in hits], name)
     rows = [
         {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
          "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
          "facts": h.facts}
-        for sid, digest in written
+        for sid, digest, _ in written
         if digest in stash
-        for rule_set, hits in [stash[digest]]
+        for rule_set, hits, _ in [stash[digest]]
         for h in hits
         if h.severity in STORED
     ]  # fmt: skip
     if rows:
         session.execute(insert(ScreeningHit), rows)
+
+
+_SCREENED_AS = re.compile(r'"(~new \d+)"')
+
+
+def _renamed(hit: WindowHit, numbers: dict[str, str]) -> WindowHit:
+    """``hit`` with the batch's claims its facts name by screening name renamed."""
+    if "~new" not in hit.facts:
+        return hit
+    facts = _SCREENED_AS.sub(
+        lambda m: json.dumps(numbers.get(m.group(1), m.group(1)), ensure_ascii=False), hit.facts
+    )
+    return replace(hit, facts=facts)
+
+
+def stored_of(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
+    """The hits :func:`store` keeps with the settlement of ``sub`` just written in this
+    session (the stored severities, in the order stored): what :func:`stored_hits` reads
+    back after the commit, without reading it."""
+    return [h for h in previewed_hits(session, sub) if h.severity in STORED]
 
 
 def previewed_hits(session: Session, sub: ClaimSubmission) -> list[WindowHit]:

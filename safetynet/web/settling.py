@@ -31,6 +31,7 @@ from safetynet.settlement.service import Order, SettlementView
 from safetynet.settlement.snapshot import persons_by_resident_id
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Settlement
+from safetynet.supervision.window import WindowHit, stored_of
 from safetynet.web.access import check_submission
 from safetynet.web.auditing import client_of
 from safetynet.web.db import app_write_session
@@ -63,6 +64,9 @@ class SettleJob:
     queued: float = field(default_factory=time.perf_counter)
     # filled by the writer: ms waited in the queue, ms of the batch (commit included), size
     timing: dict[str, float] = field(default_factory=dict)
+    # filled by the writer for a claim settled (not replayed): "hits", fund supervision's
+    # hits stored with it, as the batch's gate found them (the answer needs no re-read)
+    screening: dict[str, list[WindowHit]] = field(default_factory=dict)
 
 
 def settle_request(
@@ -86,6 +90,7 @@ def settle_request(
     job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
     result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
     request.state.settle_timing = job.timing
+    request.state.screening = job.screening.get("hits")
     return result
 
 
@@ -106,7 +111,15 @@ async def settle_request_async(
         writer_of(request.app).put(job)
     )
     request.state.settle_timing = job.timing
+    request.state.screening = job.screening.get("hits")
     return result
+
+
+def settled_hits(request: Request) -> list[WindowHit] | None:
+    """The supervision hits stored with the claim this request just settled, from the
+    writer's batch (None when unknown — a replay: read them from the database)."""
+    hits: list[WindowHit] | None = getattr(request.state, "screening", None)
+    return hits
 
 
 def server_timing(request: Request) -> str:
@@ -216,6 +229,8 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
                 continue
             outcomes[i] = (outcome, person)
             job = jobs[i]
+            if not outcome.replayed:
+                job.screening["hits"] = stored_of(db, job.sub)
             if outcome.replayed and not job.audit_replays:
                 continue
             detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail

@@ -217,3 +217,40 @@ def test_invariants_hold_for_any_mix(
             assert_invariants(s, RULES, taken)
     finally:
         engine.dispose()
+
+
+def _lines(s: Any, entry_id: int) -> list[tuple[Any, ...]]:
+    return sorted(
+        tuple(r)
+        for r in s.execute(
+            select(FundLine.fund, FundLine.account, FundLine.institution_code,
+                   FundLine.claim_kind, FundLine.month, FundLine.amount_fen)
+            .where(FundLine.entry_id == entry_id)
+        )
+    )  # fmt: skip
+
+
+def test_a_batch_posts_from_memory_the_lines_the_tables_give(
+    db_engine: Engine, county: County
+) -> None:
+    """The after step posts a batch's lines from its rows in memory; summing the same
+    entries' layers in SQL (the year posting's statements) gives the very same lines."""
+    from safetynet.funds.journal import new_entry
+    from safetynet.funds.posting import Span, _post_marked
+    from safetynet.settlement.service import Order, submit_many
+
+    subs = [inpatient(county.poor_id), outpatient(county.ordinary_id, date(2017, 4, 2), 80),
+            inpatient(county.unenrolled_id), outpatient(county.spouse_id, date(2017, 5, 9), 40),
+            inpatient(county.spouse_id, date(2017, 5, 20))]  # fmt: skip
+    with session_scope(db_engine, write_lock=True) as s:
+        out = submit_many(s, [Order(sub, "clerk") for sub in subs])
+    assert [type(o).__name__ for o in out].count("SettlementError") == 1  # not enrolled
+    with session_scope(db_engine) as s:
+        (posted,) = s.scalars(select(FundEntry.id)).all()
+        memory = _lines(s, posted)
+        assert len(memory) >= 4 and sum(line[-1] for line in memory) == 0
+        again = new_entry(s, year=2017, posted_on=date.today(), kind="settlement", user="t")
+        ids = s.scalars(select(Settlement.id)).all()  # the tables summed over the same entries
+        _post_marked(s, RULES, again, Span(2017, min(ids), max(ids), window=False))
+        assert _lines(s, again) == memory
+        s.rollback()

@@ -32,8 +32,9 @@ def refuse_listed(
     ]
 
 
-def remember(session: Session, entry_ids: Sequence[int]) -> None:
+def remember(session: Session, entry_ids: Sequence[int], entries: Sequence[hooks.Entry]) -> None:
     SEEN.append(list(entry_ids))
+    assert [e.id for e in entries] == list(entry_ids)
     # the after step runs in the transaction that wrote the entries: they are visible
     assert session.scalar(
         select(func.count()).select_from(Settlement).where(Settlement.id.in_(entry_ids))

@@ -39,7 +39,7 @@ from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
-from safetynet.web.settling import server_timing, settle_request_async
+from safetynet.web.settling import server_timing, settle_request_async, settled_hits
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
@@ -201,7 +201,11 @@ async def api_submit(
         response.status_code = 200
     response.headers["server-timing"] = server_timing(request)
     out = view.as_dict()
-    out["screening"] = await run_in_threadpool(_screening, request, view.settlement_id)
+    hits = settled_hits(request)
+    if hits is None:  # a replay: the hits stored with the first settlement
+        out["screening"] = await run_in_threadpool(_screening, request, view.settlement_id)
+    else:
+        out["screening"] = [h.as_dict() for h in hits]
     return out  # serialised by pydantic straight to JSON bytes (the return type)
 
 

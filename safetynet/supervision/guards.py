@@ -1,0 +1,192 @@
+"""Which screening rules can hit a claim submitted at the window, per person, in plain Python.
+
+At the window only the new claims' hits matter, and nearly every claim has none: running a
+rule's Polars plan to find nothing is most of a screening's cost. Before any frame is built,
+each rule's guard looks at the rows of a new claim and its person's claims (the look-back
+history and the batch's other claims) and says whether the rule could hit that claim at
+all. A guard is conservative — it may say "could" where the rule then finds nothing, never
+"cannot" where the rule hits — and every rule compares a person's claims only with the same
+person's (:mod:`~safetynet.supervision.screen`), so screening only the persons some guard
+names, with only the rules whose guard named them, finds exactly what screening them all
+finds (tested equal on random histories with hypothesis).
+
+Rows are the window's tuples (:func:`~safetynet.supervision.load.frames_from_rows`):
+claims (id, claim_no, kind, level, institution, start, end, diagnosis, total_fen, doctor,
+person_id) and lines (claim_id, code, quantity, amount_fen, service_date).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from safetynet.supervision.load import _item_classes as item_classes
+from safetynet.supervision.schema import Rule, RuleSet
+from safetynet.supervision.screen import OUTPATIENT_KINDS
+from safetynet.supervision.screen import _catalog_facts as catalog_facts
+
+Row = Sequence[Any]
+
+
+@dataclass
+class Person:
+    """One person's claims and lines as the guards read them."""
+
+    deceased: bool = False
+    claims: list[Row] = field(default_factory=list)
+    lines: dict[int, list[Row]] = field(default_factory=lambda: defaultdict(list))
+
+    def stays(self) -> list[Row]:
+        return [c for c in self.claims if c[2] == "inpatient"]
+
+
+def _quantity(line: Row) -> int:
+    return line[2] if line[2] is not None else 1
+
+
+def _starts(text: str | None, prefixes: Sequence[str]) -> bool:
+    return bool(text) and bool(prefixes) and text.startswith(tuple(prefixes))  # type: ignore[union-attr]
+
+
+def _duplicate_charge(rule: Any, claim: Row, p: Person) -> bool:
+    params, lines = rule.params, p.lines[claim[0]]
+    default = params.default_daily_limit
+    units: dict[str, int] = defaultdict(int)
+    for line in lines:
+        if line[1] is not None:
+            units[line[1]] += _quantity(line)
+    for code, n in units.items():
+        limit = params.daily_limits.get(code)
+        if limit is None and default is not None:
+            limit = int(default.value)
+        if limit is not None and n > limit:  # a day's units are at most the claim's
+            return True
+    return any(pkg in units and any(c in units for c in inc)
+               for pkg, inc in params.packages.items())  # fmt: skip
+
+
+def _over_standard(rule: Any, claim: Row, p: Person) -> bool:
+    params, lines = rule.params, p.lines[claim[0]]
+    ceilings, _ = catalog_facts()
+    codes = {line[1] for line in lines}
+    if params.catalog_price_ceiling and any(
+        line[1] in ceilings and (line[3] or 0) > ceilings[line[1]] * _quantity(line)
+        for line in lines
+    ):
+        return True
+    inpatient = claim[2] == "inpatient"
+    return bool((inpatient and codes & set(params.bed_day_codes))
+                or codes & set(params.hourly_codes))  # fmt: skip
+
+
+def _split_admission(rule: Any, claim: Row, p: Person) -> bool:
+    return claim[2] == "inpatient" and claim[7] is not None and len(p.stays()) >= 2
+
+
+def _overlapping_stay(rule: Any, claim: Row, p: Person) -> bool:
+    """A stay is flagged when it is admitted before another stay admitted no later ends; a
+    visit, when it falls inside another stay (strictly after its admission)."""
+    day = claim[5]
+    if claim[2] == "inpatient":
+        return any(c[0] != claim[0] and c[5] <= day < c[6] for c in p.stays())
+    return claim[2] in OUTPATIENT_KINDS and any(c[5] < day < c[6] for c in p.stays())
+
+
+def _impersonation(rule: Any, claim: Row, p: Person) -> bool:
+    params = rule.params
+    restricted_dx = [*params.female_only_diagnoses, *params.male_only_diagnoses,
+                     *params.newborn_only_diagnoses]  # fmt: skip
+    if _starts(claim[7], restricted_dx) or (params.after_death and p.deceased):
+        return True
+    _, restricted = catalog_facts()
+    return bool(params.catalog_restrictions) and any(
+        line[1] in restricted for line in p.lines[claim[0]]
+    )
+
+
+def _low_threshold(rule: Any, claim: Row, p: Person) -> bool:
+    params = rule.params
+    stay: date | None = claim[6]
+    short = stay is not None and (stay - claim[5]).days <= int(params.max_stay_days.value)
+    return claim[2] == "inpatient" and short and _starts(claim[7], params.outpatient_treatable)
+
+
+def _outpatient_abuse(rule: Any, claim: Row, p: Person) -> bool:
+    params = rule.params
+    if claim[2] not in OUTPATIENT_KINDS:
+        return False
+    often = min(int(params.max_purchases_per_month.value) + 1, int(params.consecutive_days.value))
+    drugs = {line[1] for line in p.lines[claim[0]]
+             if line[1] is not None and line[1].startswith(params.drug_code_prefix)}  # fmt: skip
+    if not drugs:
+        return False
+    day: date = claim[5]
+    limit, run = int(params.max_purchases_per_month.value), int(params.consecutive_days.value)
+    days: dict[str, list[date]] = defaultdict(list)  # the person's purchase days of each drug
+    for c in p.claims:
+        if c[2] in OUTPATIENT_KINDS:
+            for line in p.lines[c[0]]:
+                if line[1] in drugs:
+                    days[line[1]].append(line[4] if line[4] is not None else c[5])
+    for bought in days.values():
+        if len(bought) < often:
+            continue
+        # more purchases in the claim's month than the limit, or a purchase on each of the
+        # days before it that a run of the limit's length needs
+        month = sum((d.year, d.month) == (day.year, day.month) for d in bought)
+        held = set(bought)
+        if month > limit or all(day - timedelta(days=k) in held for k in range(1, run)):
+            return True
+    return False
+
+
+def _out_of_catalog(rule: Any, claim: Row, p: Person) -> bool:
+    classes = item_classes()
+    return any(classes.get(line[1]) == "C" for line in p.lines[claim[0]])
+
+
+GUARDS: dict[str, Callable[[Any, Row, Person], bool]] = {
+    "duplicate_charge": _duplicate_charge,
+    "over_standard_charge": _over_standard,
+    "split_admission": _split_admission,
+    "overlapping_stay": _overlapping_stay,
+    "impersonation": _impersonation,
+    "low_threshold_admission": _low_threshold,
+    "outpatient_abuse": _outpatient_abuse,
+    "out_of_catalog_share": _out_of_catalog,
+}
+
+
+def may_hit(
+    rules: RuleSet,
+    claims: Sequence[Row],
+    lines: Sequence[Row],
+    deceased: dict[int, bool],
+    new: Sequence[str],
+) -> tuple[set[int], list[Rule]]:
+    """The persons whose new claims (numbers ``new``) some active rule could hit, and those
+    rules (a rule kind without a guard always could)."""
+    persons: dict[int, Person] = {}
+    person_of: dict[int, int] = {}
+    for c in claims:
+        p = persons.setdefault(c[10], Person(deceased=bool(deceased.get(c[10]))))
+        p.claims.append(c)
+        person_of[c[0]] = c[10]
+    for line in lines:
+        pid = person_of.get(line[0])
+        if pid is not None:
+            persons[pid].lines[line[0]].append(line)
+    wanted = set(new)
+    fresh = [c for c in claims if c[1] in wanted]
+    named: set[int] = set()
+    chosen: list[Rule] = []
+    for rule in rules.active():
+        guard = GUARDS.get(rule.kind)
+        hit = {c[10] for c in fresh if guard is None or guard(rule, c, persons[c[10]])}
+        if hit:
+            named |= hit
+            chosen.append(rule)
+    return named, chosen
