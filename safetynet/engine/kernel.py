@@ -276,7 +276,7 @@ def settle_blocks(
                 household_out[b] = hstate[0]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def settle_in_file_order(
     kind: np.ndarray,
     level: np.ndarray,
@@ -291,10 +291,12 @@ def settle_in_file_order(
     deducted: np.ndarray,
     person: np.ndarray,
     household: np.ndarray,
-    n_persons: int,
-    n_households: int,
+    pstate: np.ndarray,
+    hstate: np.ndarray,
     skip: np.ndarray,
     n_parts: int,
+    lo: int,
+    hi: int,
     layers: np.ndarray,
     cond: np.ndarray,
     params: np.ndarray,
@@ -305,30 +307,29 @@ def settle_in_file_order(
     bonus_cond: np.ndarray,
     bonus_points: np.ndarray,
     pool_household: np.ndarray,
-    n_slots: int,
     pay: np.ndarray,
     rule: np.ndarray,
     applied: np.ndarray,
     oop: np.ndarray,
 ) -> None:
-    """Settle claims in the order given, which is each household's settlement order (the
-    caller has checked it, e.g. a date-sorted claim file): one sequential pass per part,
-    households split over the parts by ``household % n_parts`` (in parallel), the
-    accumulators in tables of every person (``person`` < ``n_persons``, each in one
-    household) and household. Claims of households with ``skip`` set are left untouched.
-    The claim columns are read where they lie and the results written in input order, so
-    nothing is gathered or put back. Same results as :func:`settle_blocks` on the same
-    claims (same ``settle_claim``, same order within each household)."""
+    """Settle rows ``lo`` to ``hi`` in the order given, which is each household's
+    settlement order (the caller has checked it, e.g. a date-sorted claim file): one
+    sequential pass per part, households split over the parts by ``household % n_parts``
+    (in parallel), the accumulators in the tables ``pstate`` (a row per person, ``person``
+    indexes it, each person in one household) and ``hstate`` (a row per household), which
+    carry them from one call to the next: the rows of a file may be settled in consecutive
+    ranges (and each range's results used while the next settles). Claims of households
+    with ``skip`` set are left untouched. The claim columns are read where they lie and the
+    results written in input order, so nothing is gathered or put back. Same results as
+    :func:`settle_blocks` on the same claims (same ``settle_claim``, same order within
+    each household)."""
     dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
-    n = person.shape[0]
     n_layers = layers.shape[0]
-    pstate = np.zeros((n_persons, n_slots), np.int64)
-    hstate = np.zeros((n_households, n_slots), np.int64)
     for t in prange(n_parts):
         row = np.zeros(L.N_CLAIM_COLS, np.int64)
         pay_row = np.zeros(n_layers, np.int64)
         rule_row = np.zeros(n_layers, np.int64)
-        for i in range(n):
+        for i in range(lo, hi):
             h = household[i]
             if h % n_parts != t or skip[h]:
                 continue
