@@ -15,8 +15,10 @@ import numpy as np
 from numba import njit, prange
 
 from safetynet.engine import layout as L
+from safetynet.engine.prefetch import prefetch_row
 
 _INF = np.int64(2**62)
+_AHEAD = 16  # claims ahead whose person and household rows the file-order pass asks for
 
 
 @njit(cache=True, inline="always")
@@ -330,6 +332,10 @@ def settle_in_file_order(
         pay_row = np.zeros(n_layers, np.int64)
         rule_row = np.zeros(n_layers, np.int64)
         for i in range(lo, hi):
+            # the rows of this part's claim further on: their cache misses overlap the work
+            if i + _AHEAD < hi and household[i + _AHEAD] % n_parts == t:
+                prefetch_row(pstate, person[i + _AHEAD])
+                prefetch_row(hstate, household[i + _AHEAD])
             h = household[i]
             if h % n_parts != t or skip[h]:
                 continue
