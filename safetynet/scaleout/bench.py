@@ -31,6 +31,7 @@ from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.scaleout import stream
+from safetynet.scaleout.warm import WarmUp
 
 T = TypeVar("T")
 
@@ -64,6 +65,7 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
     t0, c0 = time.perf_counter(), time.process_time()
     kernel_cpu = 0.0
     it = stream.batches(claims, batch_claims)
+    warm: WarmUp | None = WarmUp(cp)  # as `safetynet settle`: kernels load while it reads
 
     def timed(part: str, step: Callable[[], T]) -> T:
         t, c = time.perf_counter(), time.process_time()
@@ -92,6 +94,9 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         cf = timed("read and check", checked)
         if cf is None:
             break
+        if warm is not None:
+            timed("read and check", warm.join)
+            warm = None
         prepared = timed("prepare", lambda: engine_input(cf, cp))  # noqa: B023
         n += timed("settle and write", lambda: settle_and_write(prepared))  # noqa: B023
         batches += 1

@@ -44,6 +44,7 @@ from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
 from safetynet.scaleout.partition import household_batches
+from safetynet.scaleout.warm import WarmUp
 from safetynet.simulation.compare import POOR_MASK
 
 DEFAULT_BATCH_CLAIMS = 5_000_000
@@ -84,10 +85,15 @@ def prepared_batches(
     policies: list[CompiledPolicy], path: Path, batch_claims: int
 ) -> Iterator[dict[tuple[object, ...], pl.DataFrame]]:
     """Per batch, the claims checked (dates under every policy) and prepared, once for
-    policies that prepare them the same way (keyed by ``_prep_key``)."""
+    policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
+    loaded in a thread while the first batch is read (``scaleout.warm``)."""
+    warm: WarmUp | None = WarmUp(policies[0]) if policies else None
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
+        if warm is not None:
+            warm.join()
+            warm = None
         prepared: dict[tuple[object, ...], pl.DataFrame] = {}
         for cp in policies:
             key = _prep_key(cp)

@@ -191,3 +191,25 @@ def test_results_written_range_by_range_equal_one_piece(
     assert totals.out_of_pocket == one["out_of_pocket_fen"].sum()
     groups = pq.ParquetFile(out).metadata.num_row_groups
     assert groups == -(-one.height // range_rows)
+
+
+def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
+    """In a fresh process, the warm-up thread has loaded (or compiled) the pass in file
+    order, the blocks for households out of order and the key numbering before the file's
+    claims need them."""
+    import subprocess
+    import sys
+
+    code = (
+        "from safetynet.engine import kernel, keys\n"
+        "from safetynet.scaleout.warm import WarmUp\n"
+        "from tests.engine.helpers import policy\n"
+        "WarmUp(policy('anhui-poor-2017')).join()\n"
+        "loaded = [kernel.settle_in_file_order, kernel.settle_blocks, keys._dense_ids]\n"
+        "print(*[len(f.signatures) for f in loaded])\n"
+    )
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert all(int(n) >= 1 for n in done.stdout.split())
