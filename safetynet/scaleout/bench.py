@@ -84,7 +84,9 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         """As `safetynet settle`: each range written in the writer's thread while the next
         settles; the writer's thread's CPU is the writing's, the rest the settling's."""
         rows = 0
-        for results in results_in_ranges(cp, prepared, stream.RANGE_ROWS):
+        for results in results_in_ranges(
+            cp, prepared, stream.RANGE_ROWS, n_parts=stream.RANGE_PASSES
+        ):
             writer.write(results)
             rows += results.height
         writer.flush()

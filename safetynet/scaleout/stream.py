@@ -49,6 +49,9 @@ from safetynet.simulation.compare import POOR_MASK
 
 DEFAULT_BATCH_CLAIMS = 5_000_000
 RANGE_ROWS = 262_144  # claims settled, then written, at a time (a row group of the results)
+# passes of the kernel in parallel: one, while the writer's thread writes (two busy cores;
+# two passes and the writer cost more CPU in all and take no less time)
+RANGE_PASSES = 1
 
 
 def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
@@ -244,7 +247,9 @@ def settle_file(
     try:
         for prepared in prepared_batches([cp], path, batch_claims):
             # a range's results are written (in the writer's thread) while the next settles
-            for results in results_in_ranges(cp, prepared[_prep_key(cp)], RANGE_ROWS):
+            for results in results_in_ranges(
+                cp, prepared[_prep_key(cp)], RANGE_ROWS, n_parts=RANGE_PASSES
+            ):
                 writer.write(results)
                 totals.add(results)
                 if on_batch:
