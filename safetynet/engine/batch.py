@@ -197,10 +197,8 @@ class _FileOrderRun:
     late: np.ndarray  # households not in (date, seq) order: settled apart, in blocks
     pstate: np.ndarray
     hstate: np.ndarray
-    pay: np.ndarray
-    rule: np.ndarray
-    applied: np.ndarray
-    oop: np.ndarray
+    late_rows: np.ndarray  # the rows of those households (rising) and their results:
+    late_results: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # pay, rule, ...
 
     @classmethod
     def start(cls, cp: CompiledPolicy, claims: pl.DataFrame) -> _FileOrderRun | None:
@@ -237,20 +235,6 @@ class _FileOrderRun:
         )
         if not one_home:
             return None
-        n_l = cp.n_layers
-        run = cls(
-            cp,
-            [a for a in sources if a is not None],
-            person,
-            household,
-            late,
-            np.zeros((n_p, cp.n_slots), np.int64),
-            np.zeros((n_h, cp.n_slots), np.int64),
-            np.empty((n_l, n), np.int64),  # every claim's results are written
-            np.empty((n_l, n), np.uint32),
-            np.empty((n_l, n), np.bool_),
-            np.empty(n, np.int64),
-        )
         rows = np.flatnonzero(late[household])
         if rows.size:  # the few households out of order in the file: sorted, as a batch alone
             part = claims[rows]
@@ -258,17 +242,36 @@ class _FileOrderRun:
                 part.get_column("household_id").to_numpy(),
                 [part.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
             )
-            bl = _blocks(part, order)
-            pay, rule, applied, oop = _settle_blocks_arrays(cp, part, bl)
-            run.pay[:, rows], run.rule[:, rows], run.applied[:, rows] = pay, rule, applied
-            run.oop[rows] = oop
-        return run
+            late_results = _settle_blocks_arrays(cp, part, _blocks(part, order))
+        else:
+            n_l = cp.n_layers
+            late_results = (
+                np.empty((n_l, 0), np.int64),
+                np.empty((n_l, 0), np.uint32),
+                np.empty((n_l, 0), np.bool_),
+                np.empty(0, np.int64),
+            )
+        return cls(
+            cp,
+            [a for a in sources if a is not None],
+            person,
+            household,
+            late,
+            np.zeros((n_p, cp.n_slots), np.int64),
+            np.zeros((n_h, cp.n_slots), np.int64),
+            rows,
+            late_results,
+        )
 
     def settle(self, lo: int, hi: int, n_parts: int | None = None) -> pl.DataFrame:
         """The results columns of rows ``lo`` to ``hi``; ranges must come in order and
         together cover the claims. ``n_parts`` passes in parallel (default: numba's
         threads)."""
-        cp = self.cp
+        cp, n_l, n = self.cp, self.cp.n_layers, hi - lo
+        # arrays of the range only (every row's results are written): memory is taken
+        # afresh for a range's results, not for the whole batch's at once
+        pay, oop = np.empty((n_l, n), np.int64), np.empty(n, np.int64)
+        rule, applied = np.empty((n_l, n), np.uint32), np.empty((n_l, n), np.bool_)
         settle_in_file_order(
             *self.sources,
             self.person,
@@ -280,14 +283,18 @@ class _FileOrderRun:
             lo,
             hi,
             *cp.kernel_arrays,
-            self.pay,
-            self.rule,
-            self.applied,
-            self.oop,
+            pay,
+            rule,
+            applied,
+            oop,
         )
-        return _results_frame(
-            cp, self.pay[:, lo:hi], self.rule[:, lo:hi], self.applied[:, lo:hi], self.oop[lo:hi]
-        )
+        first, last = np.searchsorted(self.late_rows, [lo, hi])
+        if last > first:  # rows of households settled apart: their results from there
+            at = self.late_rows[first:last] - lo
+            late_pay, late_rule, late_applied, late_oop = self.late_results
+            pay[:, at], rule[:, at] = late_pay[:, first:last], late_rule[:, first:last]
+            applied[:, at], oop[at] = late_applied[:, first:last], late_oop[first:last]
+        return _results_frame(cp, pay, rule, applied, oop)
 
 
 def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFrame | None:

@@ -322,9 +322,10 @@ def settle_in_file_order(
     carry them from one call to the next: the rows of a file may be settled in consecutive
     ranges (and each range's results used while the next settles). Claims of households
     with ``skip`` set are left untouched. The claim columns are read where they lie and the
-    results written in input order, so nothing is gathered or put back. Same results as
-    :func:`settle_blocks` on the same claims (same ``settle_claim``, same order within
-    each household)."""
+    results written in input order (row ``i`` at column ``i - lo`` of ``pay``, ``rule``,
+    ``applied`` and ``oop``, arrays of the range), so nothing is gathered or put back.
+    Same results as :func:`settle_blocks` on the same claims (same ``settle_claim``, same
+    order within each household)."""
     dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
     n_layers = layers.shape[0]
     for t in prange(n_parts):
@@ -352,7 +353,7 @@ def settle_in_file_order(
             row[L.C_COMPLIANT] = compliant[i]
             row[L.C_ESSENTIAL] = essential[i]
             row[L.C_DEDUCTED] = deducted[i]
-            oop[i] = settle_claim(
+            oop[i - lo] = settle_claim(
                 row,
                 layers,
                 cond,
@@ -372,7 +373,7 @@ def settle_in_file_order(
                 dummy,
             )
             for li in range(n_layers):
-                pay[li, i] = pay_row[li]
+                pay[li, i - lo] = pay_row[li]
                 hit = rule_row[li] >= 0
-                applied[li, i] = hit
-                rule[li, i] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0
+                applied[li, i - lo] = hit
+                rule[li, i - lo] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0
