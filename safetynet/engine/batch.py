@@ -10,8 +10,10 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 stable, so claims equal on every key settle in the input's order. One year's claims whose
 households each come in (date, seq) order — a claim file sorted by date — are not sorted
 at all: one sequential pass per core settles them where they lie, the accumulators in
-person and household tables (``kernel.settle_in_file_order``); the few households out of
-order settle apart in blocks. The results are the same either way.
+person and household tables (``kernel.settle_in_file_order``), in consecutive ranges of
+rows if asked (``settle_in_ranges``: a range's results can be written while the next
+settles); the few households out of order settle apart in blocks. The results are the
+same either way.
 """
 
 from __future__ import annotations
