@@ -8,6 +8,7 @@ pays. JSON lines carry yuan as strings with two decimals; Parquet carries intege
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -19,7 +20,7 @@ from safetynet.claims.fileformat import (
     read_claim_file,
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input, to_batch
-from safetynet.engine.batch import settle_batch
+from safetynet.engine.batch import settle_batch, settle_in_ranges
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.i18n import N_
 
@@ -65,6 +66,19 @@ def results_table(cp: CompiledPolicy, prepared: pl.DataFrame) -> pl.DataFrame:
         [prepared.select(RESULT_COLUMNS), settled.select(*pay_cols, "out_of_pocket_fen")],
         how="horizontal",
     )
+
+
+def results_in_ranges(
+    cp: CompiledPolicy, prepared: pl.DataFrame, rows: int, *, n_parts: int | None = None
+) -> Iterator[pl.DataFrame]:
+    """``results_table`` in consecutive ranges of at most ``rows`` claims, in order: a
+    range's results can be written while the next one settles. Concatenated, the same
+    table as ``results_table``."""
+    lo = 0
+    for settled in settle_in_ranges(cp, to_batch(prepared), rows, n_parts=n_parts):
+        ids = prepared.slice(lo, settled.height).select(RESULT_COLUMNS)
+        lo += settled.height
+        yield pl.concat([ids, settled], how="horizontal")
 
 
 def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:

@@ -10,12 +10,15 @@ parallel. Input columns (``BATCH_COLUMNS``): ids, ``year``, ``date``, ``seq``, t
 stable, so claims equal on every key settle in the input's order. One year's claims whose
 households each come in (date, seq) order — a claim file sorted by date — are not sorted
 at all: one sequential pass per core settles them where they lie, the accumulators in
-person and household tables (``kernel.settle_in_file_order``); the few households out of
-order settle apart in blocks. The results are the same either way.
+person and household tables (``kernel.settle_in_file_order``), in consecutive ranges of
+rows if asked (``settle_in_ranges``: a range's results can be written while the next
+settles); the few households out of order settle apart in blocks. The results are the
+same either way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numba
@@ -182,72 +185,150 @@ def _int_array(s: pl.Series) -> np.ndarray | None:
     return np.ascontiguousarray(s.to_physical().to_numpy())
 
 
+@dataclass
+class _FileOrderRun:
+    """Claims already in each household's settlement order (``_households_out_of_order``),
+    one year, with small non-negative person and household ids: settled by sequential
+    passes in the order they come, in consecutive ranges of rows if asked (the person and
+    household tables carry the accumulators from one range to the next)."""
+
+    cp: CompiledPolicy
+    sources: list[np.ndarray]  # the claim columns, in _MATRIX_SOURCES order
+    person: np.ndarray
+    household: np.ndarray
+    late: np.ndarray  # households not in (date, seq) order: settled apart, in blocks
+    pstate: np.ndarray
+    hstate: np.ndarray
+    late_rows: np.ndarray  # the rows of those households (rising) and their results:
+    late_results: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # pay, rule, ...
+
+    @classmethod
+    def start(cls, cp: CompiledPolicy, claims: pl.DataFrame) -> _FileOrderRun | None:
+        """The run, with the households out of order already settled; ``None`` where the
+        claims do not allow it."""
+        n = claims.height
+        if n == 0:
+            return None
+        ids = claims.select(
+            pl.col("person_id", "household_id").min().name.suffix("_min"),
+            pl.col("person_id", "household_id").max().name.suffix("_max"),
+            (
+                (pl.col("year").min() == pl.col("year").max()) & (pl.col("year").null_count() == 0)
+            ).alias("one_year"),
+        ).row(0, named=True)
+        if not ids["one_year"] or any(v is None for v in ids.values()):
+            return None
+        if min(ids["person_id_min"], ids["household_id_min"]) < 0:
+            return None
+        n_p, n_h = ids["person_id_max"] + 1, ids["household_id_max"] + 1
+        if max(n_p, n_h) > n + 1024:  # ids too sparse for tables indexed by them
+            return None
+        arrays = {
+            c: _int_array(claims.get_column(c))
+            for c in ("person_id", "household_id", "date", "seq")
+        }
+        sources = [_int_array(claims.get_column(name)) for name in _MATRIX_SOURCES.values()]
+        if any(a is None for a in (*arrays.values(), *sources)):
+            return None
+        person, household = arrays["person_id"], arrays["household_id"]
+        assert person is not None and household is not None
+        one_home, late = _households_out_of_order(
+            person, household, arrays["date"], arrays["seq"], n_p, n_h
+        )
+        if not one_home:
+            return None
+        rows = np.flatnonzero(late[household])
+        if rows.size:  # the few households out of order in the file: sorted, as a batch alone
+            part = claims[rows]
+            order = settlement_order(
+                part.get_column("household_id").to_numpy(),
+                [part.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
+            )
+            late_results = _settle_blocks_arrays(cp, part, _blocks(part, order))
+        else:
+            n_l = cp.n_layers
+            late_results = (
+                np.empty((n_l, 0), np.int64),
+                np.empty((n_l, 0), np.uint32),
+                np.empty((n_l, 0), np.bool_),
+                np.empty(0, np.int64),
+            )
+        return cls(
+            cp,
+            [a for a in sources if a is not None],
+            person,
+            household,
+            late,
+            np.zeros((n_p, cp.n_slots), np.int64),
+            np.zeros((n_h, cp.n_slots), np.int64),
+            rows,
+            late_results,
+        )
+
+    def settle(self, lo: int, hi: int, n_parts: int | None = None) -> pl.DataFrame:
+        """The results columns of rows ``lo`` to ``hi``; ranges must come in order and
+        together cover the claims. ``n_parts`` passes in parallel (default: numba's
+        threads)."""
+        cp, n_l, n = self.cp, self.cp.n_layers, hi - lo
+        # arrays of the range only (every row's results are written): memory is taken
+        # afresh for a range's results, not for the whole batch's at once
+        pay, oop = np.empty((n_l, n), np.int64), np.empty(n, np.int64)
+        rule, applied = np.empty((n_l, n), np.uint32), np.empty((n_l, n), np.bool_)
+        settle_in_file_order(
+            *self.sources,
+            self.person,
+            self.household,
+            self.pstate,
+            self.hstate,
+            self.late,
+            numba.get_num_threads() if n_parts is None else n_parts,
+            lo,
+            hi,
+            *cp.kernel_arrays,
+            pay,
+            rule,
+            applied,
+            oop,
+        )
+        first, last = np.searchsorted(self.late_rows, [lo, hi])
+        if last > first:  # rows of households settled apart: their results from there
+            at = self.late_rows[first:last] - lo
+            late_pay, late_rule, late_applied, late_oop = self.late_results
+            pay[:, at], rule[:, at] = late_pay[:, first:last], late_rule[:, first:last]
+            applied[:, at], oop[at] = late_applied[:, first:last], late_oop[first:last]
+        return _results_frame(cp, pay, rule, applied, oop)
+
+
 def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFrame | None:
     """The results columns by one sequential pass over claims that are already in each
-    household's settlement order (``_households_out_of_order``), one year, with small
-    non-negative person and household ids; ``None`` where that does not hold."""
-    n = claims.height
-    if n == 0:
-        return None
-    ids = claims.select(
-        pl.col("person_id", "household_id").min().name.suffix("_min"),
-        pl.col("person_id", "household_id").max().name.suffix("_max"),
-        ((pl.col("year").min() == pl.col("year").max()) & (pl.col("year").null_count() == 0)).alias(
-            "one_year"
-        ),
-    ).row(0, named=True)
-    if not ids["one_year"] or any(v is None for v in ids.values()):
-        return None
-    if min(ids["person_id_min"], ids["household_id_min"]) < 0:
-        return None
-    n_p, n_h = ids["person_id_max"] + 1, ids["household_id_max"] + 1
-    if max(n_p, n_h) > n + 1024:  # ids too sparse for tables indexed by them
-        return None
-    arrays = {
-        c: _int_array(claims.get_column(c)) for c in ("person_id", "household_id", "date", "seq")
-    }
-    sources = [_int_array(claims.get_column(name)) for name in _MATRIX_SOURCES.values()]
-    if any(a is None for a in (*arrays.values(), *sources)):
-        return None
-    person, household = arrays["person_id"], arrays["household_id"]
-    assert person is not None and household is not None
-    one_home, late = _households_out_of_order(
-        person, household, arrays["date"], arrays["seq"], n_p, n_h
-    )
-    if not one_home:
-        return None
-    n_l = cp.n_layers
-    pay = np.empty((n_l, n), np.int64)  # every claim's results are written
-    rule = np.empty((n_l, n), np.uint32)
-    applied = np.empty((n_l, n), np.bool_)
-    oop = np.empty(n, np.int64)
-    settle_in_file_order(
-        *sources,
-        person,
-        household,
-        n_p,
-        n_h,
-        late,
-        numba.get_num_threads(),
-        *cp.kernel_arrays,
-        cp.n_slots,
-        pay,
-        rule,
-        applied,
-        oop,
-    )
-    rows = np.flatnonzero(late[household])
-    if rows.size:  # the few households out of order in the file: sorted, as a batch alone
-        part = claims[rows]
-        order = settlement_order(
-            part.get_column("household_id").to_numpy(),
-            [part.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
-        )
-        bl = _blocks(part, order)
-        pay[:, rows], rule[:, rows], applied[:, rows], oop[rows] = _settle_blocks_arrays(
-            cp, part, bl
-        )
-    return _results_frame(cp, pay, rule, applied, oop)
+    household's settlement order (see ``_FileOrderRun``); ``None`` where that does not
+    hold."""
+    run = _FileOrderRun.start(cp, claims)
+    return None if run is None else run.settle(0, claims.height)
+
+
+def settle_in_ranges(
+    cp: CompiledPolicy,
+    claims: pl.DataFrame,
+    rows: int,
+    *,
+    check: bool = True,
+    n_parts: int | None = None,
+) -> Iterator[pl.DataFrame]:
+    """``settle_batch``'s results columns (``pay_<layer>``, ``rule_<layer>``,
+    ``out_of_pocket_fen``) in consecutive ranges of at most ``rows`` input rows, in input
+    order: each range can be written while the next one settles. Claims that cannot be
+    settled in the order they come (several years, out-of-range ids) come in one piece.
+    Concatenated, the same frame as ``settle_batch``'s results columns."""
+    claims = prepare_codes(claims)
+    if check:
+        check_batch_input(claims)
+    run = _FileOrderRun.start(cp, claims)
+    if run is None:
+        yield _settle_ordered(cp, claims, False, _order(claims))[0]
+        return
+    for lo in range(0, claims.height, max(rows, 1)):
+        yield run.settle(lo, min(lo + max(rows, 1), claims.height), n_parts)
 
 
 def _results_frame(
@@ -344,14 +425,19 @@ def settle_batch_with_state(
         results = _settle_in_file_order(cp, claims)
         if results is not None:
             return pl.concat([claims, results], how="horizontal"), None
-    order = None  # stable: claims equal on every key keep the input's (line) order
-    if not _is_ordered(claims):
-        order = settlement_order(
-            claims.get_column("household_id").to_numpy(),
-            [claims.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
-        )
-    results, state = _settle_ordered(cp, claims, keep_state, order)
+    results, state = _settle_ordered(cp, claims, keep_state, _order(claims))
     return pl.concat([claims, results], how="horizontal"), state
+
+
+def _order(claims: pl.DataFrame) -> np.ndarray | None:
+    """The input rows in settlement order, ``None`` if they are in it already; stable:
+    claims equal on every key keep the input's (line) order."""
+    if _is_ordered(claims):
+        return None
+    return settlement_order(
+        claims.get_column("household_id").to_numpy(),
+        [claims.get_column(c).to_physical().to_numpy() for c in ORDER[1:]],
+    )
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,10 @@ import numpy as np
 from numba import njit, prange
 
 from safetynet.engine import layout as L
+from safetynet.engine.prefetch import prefetch_row
 
 _INF = np.int64(2**62)
+_AHEAD = 16  # claims ahead whose person and household rows the file-order pass asks for
 
 
 @njit(cache=True, inline="always")
@@ -276,7 +278,7 @@ def settle_blocks(
                 household_out[b] = hstate[0]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def settle_in_file_order(
     kind: np.ndarray,
     level: np.ndarray,
@@ -291,10 +293,12 @@ def settle_in_file_order(
     deducted: np.ndarray,
     person: np.ndarray,
     household: np.ndarray,
-    n_persons: int,
-    n_households: int,
+    pstate: np.ndarray,
+    hstate: np.ndarray,
     skip: np.ndarray,
     n_parts: int,
+    lo: int,
+    hi: int,
     layers: np.ndarray,
     cond: np.ndarray,
     params: np.ndarray,
@@ -305,30 +309,34 @@ def settle_in_file_order(
     bonus_cond: np.ndarray,
     bonus_points: np.ndarray,
     pool_household: np.ndarray,
-    n_slots: int,
     pay: np.ndarray,
     rule: np.ndarray,
     applied: np.ndarray,
     oop: np.ndarray,
 ) -> None:
-    """Settle claims in the order given, which is each household's settlement order (the
-    caller has checked it, e.g. a date-sorted claim file): one sequential pass per part,
-    households split over the parts by ``household % n_parts`` (in parallel), the
-    accumulators in tables of every person (``person`` < ``n_persons``, each in one
-    household) and household. Claims of households with ``skip`` set are left untouched.
-    The claim columns are read where they lie and the results written in input order, so
-    nothing is gathered or put back. Same results as :func:`settle_blocks` on the same
-    claims (same ``settle_claim``, same order within each household)."""
+    """Settle rows ``lo`` to ``hi`` in the order given, which is each household's
+    settlement order (the caller has checked it, e.g. a date-sorted claim file): one
+    sequential pass per part, households split over the parts by ``household % n_parts``
+    (in parallel), the accumulators in the tables ``pstate`` (a row per person, ``person``
+    indexes it, each person in one household) and ``hstate`` (a row per household), which
+    carry them from one call to the next: the rows of a file may be settled in consecutive
+    ranges (and each range's results used while the next settles). Claims of households
+    with ``skip`` set are left untouched. The claim columns are read where they lie and the
+    results written in input order (row ``i`` at column ``i - lo`` of ``pay``, ``rule``,
+    ``applied`` and ``oop``, arrays of the range), so nothing is gathered or put back.
+    Same results as :func:`settle_blocks` on the same claims (same ``settle_claim``, same
+    order within each household)."""
     dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
-    n = person.shape[0]
     n_layers = layers.shape[0]
-    pstate = np.zeros((n_persons, n_slots), np.int64)
-    hstate = np.zeros((n_households, n_slots), np.int64)
     for t in prange(n_parts):
         row = np.zeros(L.N_CLAIM_COLS, np.int64)
         pay_row = np.zeros(n_layers, np.int64)
         rule_row = np.zeros(n_layers, np.int64)
-        for i in range(n):
+        for i in range(lo, hi):
+            # the rows of this part's claim further on: their cache misses overlap the work
+            if i + _AHEAD < hi and household[i + _AHEAD] % n_parts == t:
+                prefetch_row(pstate, person[i + _AHEAD])
+                prefetch_row(hstate, household[i + _AHEAD])
             h = household[i]
             if h % n_parts != t or skip[h]:
                 continue
@@ -345,7 +353,7 @@ def settle_in_file_order(
             row[L.C_COMPLIANT] = compliant[i]
             row[L.C_ESSENTIAL] = essential[i]
             row[L.C_DEDUCTED] = deducted[i]
-            oop[i] = settle_claim(
+            oop[i - lo] = settle_claim(
                 row,
                 layers,
                 cond,
@@ -365,7 +373,7 @@ def settle_in_file_order(
                 dummy,
             )
             for li in range(n_layers):
-                pay[li, i] = pay_row[li]
+                pay[li, i - lo] = pay_row[li]
                 hit = rule_row[li] >= 0
-                applied[li, i] = hit
-                rule[li, i] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0
+                applied[li, i - lo] = hit
+                rule[li, i - lo] = rule_row[li] - layers[li, L.L_RULE_START] if hit else 0

@@ -2,8 +2,10 @@
 
 Each timed run is a fresh process (``python -m safetynet.scaleout.bench``) so its peak
 resident memory is the run's own; it reads, checks, prepares, settles and writes the file
-as `safetynet settle` does, timing each part, and also times the kernel alone on the
-prepared claims (the figure `safetynet bench settle` gives) so the gap stays visible.
+as `safetynet settle` does, timing each part (settling and writing overlap, as they do
+there: their wall time is one figure, their CPU time two), and also times the kernel alone
+on the prepared claims (the figure `safetynet bench settle` gives) so the gap stays
+visible.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import polars as pl
+
+from safetynet.claims.fileformat import ClaimFile
 from safetynet.claims.prepare import engine_input, to_batch
-from safetynet.claims.settle_file import results_table
+from safetynet.claims.settle_file import check_dates, results_in_ranges
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.scaleout import stream
+from safetynet.scaleout.warm import WarmUp
 
 T = TypeVar("T")
 
@@ -35,11 +41,12 @@ class FileRun:
     claims: int
     batches: int
     seconds: float  # end to end: first read to results file closed
-    parts: dict[str, float]  # read and check, prepare, settle, write
+    parts: dict[str, float]  # wall: read and check, prepare, settle and write (overlapped)
     kernel_seconds: float  # settle_batch alone on the prepared claims
     peak_rss_mb: float
     cpu_seconds: float  # process CPU time (all threads) end to end, kernel alone excluded
-    parts_cpu: dict[str, float]  # process CPU time (all threads) of each part
+    parts_cpu: dict[str, float]  # CPU time (all threads) of read and check, prepare, settle
+    # and write (the writer's thread's; settle: the rest while settling and writing)
     load_average: float  # the machine's 1-minute load average at the end of the run
 
     @property
@@ -50,37 +57,58 @@ class FileRun:
 def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun:
     """One end-to-end run in this process (the child's side)."""
     cp = compile_policy(load_policy(policy))
-    parts = dict.fromkeys(("read and check", "prepare", "settle", "write"), 0.0)
-    parts_cpu = dict.fromkeys(parts, 0.0)
+    parts = dict.fromkeys(("read and check", "prepare", "settle and write"), 0.0)
+    parts_cpu = dict.fromkeys(("read and check", "prepare", "settle", "write"), 0.0)
     kernel = 0.0
     n = batches = 0
     writer = stream.ResultsWriter(out)
     t0, c0 = time.perf_counter(), time.process_time()
     kernel_cpu = 0.0
     it = stream.batches(claims, batch_claims)
+    warm: WarmUp | None = WarmUp(cp)  # as `safetynet settle`: kernels load while it reads
 
     def timed(part: str, step: Callable[[], T]) -> T:
         t, c = time.perf_counter(), time.process_time()
         value = step()
         parts[part] += time.perf_counter() - t
-        parts_cpu[part] += time.process_time() - c
+        parts_cpu[part if part in parts_cpu else "settle"] += time.process_time() - c
         return value
 
+    def checked() -> ClaimFile | None:
+        cf = next(it, None)
+        if cf is not None:
+            check_dates(cp, cf, claims)
+        return cf
+
+    def settle_and_write(prepared: pl.DataFrame) -> int:
+        """As `safetynet settle`: each range written in the writer's thread while the next
+        settles; the writer's thread's CPU is the writing's, the rest the settling's."""
+        rows = 0
+        for results in results_in_ranges(
+            cp, prepared, stream.RANGE_ROWS, n_parts=stream.RANGE_PASSES
+        ):
+            writer.write(results)
+            rows += results.height
+        writer.flush()
+        return rows
+
     while True:
-        cf = timed("read and check", lambda: next(it, None))
+        cf = timed("read and check", checked)
         if cf is None:
             break
+        if warm is not None:
+            timed("read and check", warm.join)
+            warm = None
         prepared = timed("prepare", lambda: engine_input(cf, cp))  # noqa: B023
-        results = timed("settle", lambda: results_table(cp, prepared))  # noqa: B023
-        # the writer's thread writes while the next batch is read; timed here in full
-        timed("write", lambda: (writer.write(results), writer.flush()))  # noqa: B023
-        n += results.height
+        n += timed("settle and write", lambda: settle_and_write(prepared))  # noqa: B023
         batches += 1
         t, c = time.perf_counter(), time.process_time()
         settle_batch(cp, to_batch(prepared), check=False)
         kernel += time.perf_counter() - t
         kernel_cpu += time.process_time() - c
-    timed("write", writer.commit)
+    timed("settle and write", writer.commit)
+    parts_cpu["write"] = writer.cpu_seconds
+    parts_cpu["settle"] -= writer.cpu_seconds
     seconds = time.perf_counter() - t0 - kernel
     cpu = time.process_time() - c0 - kernel_cpu
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

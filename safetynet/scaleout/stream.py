@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,16 +32,26 @@ from safetynet.claims.fileformat import (
     read_claim_file,
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
-from safetynet.claims.settle_file import check_dates, results_table, write_results
+from safetynet.claims.settle_file import (
+    check_dates,
+    results_in_ranges,
+    results_table,
+    write_results,
+)
 from safetynet.engine.batch import KIND_ENUM
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
 from safetynet.scaleout.partition import household_batches
+from safetynet.scaleout.warm import WarmUp
 from safetynet.simulation.compare import POOR_MASK
 
 DEFAULT_BATCH_CLAIMS = 5_000_000
+RANGE_ROWS = 262_144  # claims settled, then written, at a time (a row group of the results)
+# passes of the kernel in parallel: one, while the writer's thread writes (two busy cores;
+# two passes and the writer cost more CPU in all and take no less time)
+RANGE_PASSES = 1
 
 
 def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
@@ -73,15 +84,20 @@ def settle_batches(
         yield [results for results, _person in keyed]
 
 
-def _settle_keyed(
+def prepared_batches(
     policies: list[CompiledPolicy], path: Path, batch_claims: int
-) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
-    """Per batch, under each policy: the results and each row's dense person key."""
+) -> Iterator[dict[tuple[object, ...], pl.DataFrame]]:
+    """Per batch, the claims checked (dates under every policy) and prepared, once for
+    policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
+    loaded in a thread while the first batch is read (``scaleout.warm``)."""
+    warm: WarmUp | None = WarmUp(policies[0]) if policies else None
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
+        if warm is not None:
+            warm.join()
+            warm = None
         prepared: dict[tuple[object, ...], pl.DataFrame] = {}
-        out = []
         for cp in policies:
             key = _prep_key(cp)
             if key not in prepared:
@@ -89,8 +105,19 @@ def _settle_keyed(
                     prepared[key] = engine_input(cf, cp)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
-            out.append((results_table(cp, prepared[key]), prepared[key].get_column("person_key")))
-        yield out
+        yield prepared
+
+
+def _settle_keyed(
+    policies: list[CompiledPolicy], path: Path, batch_claims: int
+) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
+    """Per batch, under each policy: the results and each row's dense person key."""
+    for prepared in prepared_batches(policies, path, batch_claims):
+        yield [
+            (results_table(cp, p), p.get_column("person_key"))
+            for cp in policies
+            for p in (prepared[_prep_key(cp)],)
+        ]
 
 
 @dataclass
@@ -129,6 +156,8 @@ class ResultsWriter:
     """
 
     IDS = ("claim_no", "person_id", "household_id")
+    COMPRESSION = "zstd"
+    COMPRESSION_LEVEL = 1
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -138,27 +167,14 @@ class ResultsWriter:
         self._started = False
         self._thread: ThreadPoolExecutor | None = None
         self._pending: Future[None] | None = None
+        self.cpu_seconds = 0.0  # CPU time of the writer's thread (Parquet)
 
     def write(self, results: pl.DataFrame) -> None:
         if self.out.suffix == ".parquet":
-            table = results.to_arrow()
-            if self._parquet is None:
-                self._schema = table.schema
-                self._parquet = pq.ParquetWriter(
-                    self.tmp,
-                    table.schema,
-                    compression="zstd",
-                    compression_level=1,
-                    use_dictionary=[c for c in table.column_names if c not in self.IDS],
-                    write_statistics=False,
-                )
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
-            else:
-                assert self._schema is not None
-                table = table.cast(self._schema)
             self._wait()
-            assert self._thread is not None
-            self._pending = self._thread.submit(self._parquet.write_table, table)
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
+            self._pending = self._thread.submit(self._write_parquet, results)
             return
         part = self.tmp.with_name(self.tmp.name + ".part")
         write_results(results, part)
@@ -166,6 +182,27 @@ class ResultsWriter:
             fh.write(part.read_bytes())
         part.unlink()
         self._started = True
+
+    def _write_parquet(self, results: pl.DataFrame) -> None:
+        """In the writer's thread: the results as Arrow, appended to the file (the first
+        batch's types are the file's); the thread's CPU time is added to ``cpu_seconds``."""
+        start = time.thread_time()
+        table = results.to_arrow()
+        if self._parquet is None:
+            self._schema = table.schema
+            self._parquet = pq.ParquetWriter(
+                self.tmp,
+                table.schema,
+                compression=self.COMPRESSION,
+                compression_level=self.COMPRESSION_LEVEL,
+                use_dictionary=[c for c in table.column_names if c not in self.IDS],
+                write_statistics=False,
+            )
+        else:
+            assert self._schema is not None
+            table = table.cast(self._schema)
+        self._parquet.write_table(table)
+        self.cpu_seconds += time.thread_time() - start
 
     def flush(self) -> None:
         """Wait until every batch given so far is written (e.g. to time the writing)."""
@@ -208,11 +245,15 @@ def settle_file(
     totals = Totals()
     writer = ResultsWriter(out)
     try:
-        for (results,) in settle_batches([cp], path, batch_claims):
-            writer.write(results)
-            totals.add(results)
-            if on_batch:
-                on_batch(results.height)
+        for prepared in prepared_batches([cp], path, batch_claims):
+            # a range's results are written (in the writer's thread) while the next settles
+            for results in results_in_ranges(
+                cp, prepared[_prep_key(cp)], RANGE_ROWS, n_parts=RANGE_PASSES
+            ):
+                writer.write(results)
+                totals.add(results)
+                if on_batch:
+                    on_batch(results.height)
     except BaseException:
         writer.abort()
         raise

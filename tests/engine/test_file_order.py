@@ -14,6 +14,7 @@ from safetynet.engine.batch import (
     prepare_codes,
     settle_batch,
     settle_batch_with_state,
+    settle_in_ranges,
 )
 from safetynet.engine.compile import CompiledPolicy
 from tests.engine.helpers import policy
@@ -63,3 +64,43 @@ def test_the_file_order_pass_is_not_taken_where_it_would_differ() -> None:
         settle_batch(cp, two_homes)["pay_basic"].to_list()
         == [settle_batch(cp, two_homes[:1])["pay_basic"][0]] * 2
     )  # each household's pools start at zero
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cp=policies(),
+    rows=claim_rows(),
+    seed=st.randoms(),
+    by_date=st.booleans(),
+    size=st.integers(1, 12),
+    parts=st.integers(1, 3),
+    years=st.booleans(),
+)
+def test_settled_in_ranges_equals_one_piece(
+    cp: CompiledPolicy,
+    rows: list[dict],
+    seed: Any,
+    by_date: bool,
+    size: int,
+    parts: int,
+    years: bool,
+) -> None:
+    """Rows settled range by range (the accumulators carried from one range to the next,
+    each range's results ready before the next settles), in any number of parallel
+    passes: the same results, in the same order, as the whole batch; several years (no
+    file-order pass) come in one piece."""
+    df = pl.DataFrame(rows) if years else _one_year(rows)
+    idx = list(range(df.height))
+    seed.shuffle(idx)
+    df = df[idx]
+    if by_date:
+        df = df.sort("date", "seq", maintain_order=True)
+    ranges = list(settle_in_ranges(cp, df, size, n_parts=parts))
+    whole = settle_batch(cp, df)
+    assert pl.concat(ranges).equals(whole.select(ranges[0].columns))
+    if _settle_in_file_order(cp, prepare_codes(df)) is not None:
+        assert [r.height for r in ranges] == [
+            min(size, df.height - lo) for lo in range(0, df.height, size)
+        ]
+    else:
+        assert len(ranges) == 1

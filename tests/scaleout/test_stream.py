@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -168,3 +169,47 @@ def test_folding_on_person_keys_equals_grouping_by_id(county_claims: Path) -> No
     by_key = for_compare(results, prepared.get_column("person_key"))
     assert by_key.height == by_id.height > 0
     assert by_key.sort(keys).equals(by_id)
+
+
+@pytest.mark.parametrize("range_rows", [61, 997, 10**6])
+def test_results_written_range_by_range_equal_one_piece(
+    county_claims: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, range_rows: int
+) -> None:
+    """`settle` writes each range of claims while the next settles: the file holds the
+    results of settling in one piece, in file order, one row group per range."""
+    import pyarrow.parquet as pq
+
+    from safetynet.scaleout import stream
+
+    monkeypatch.setattr(stream, "RANGE_ROWS", range_rows)
+    cp = policy("anhui-poor-2017")
+    one = settle_claims(cp, county_claims)
+    out = tmp_path / "r.parquet"
+    totals = settle_file(cp, county_claims, out)
+    assert pl.read_parquet(out).equals(one)
+    assert totals.claims == one.height
+    assert totals.out_of_pocket == one["out_of_pocket_fen"].sum()
+    groups = pq.ParquetFile(out).metadata.num_row_groups
+    assert groups == -(-one.height // range_rows)
+
+
+def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
+    """In a fresh process, the warm-up thread has loaded (or compiled) the pass in file
+    order, the blocks for households out of order and the key numbering before the file's
+    claims need them."""
+    import subprocess
+    import sys
+
+    code = (
+        "from safetynet.engine import kernel, keys\n"
+        "from safetynet.scaleout.warm import WarmUp\n"
+        "from tests.engine.helpers import policy\n"
+        "WarmUp(policy('anhui-poor-2017')).join()\n"
+        "loaded = [kernel.settle_in_file_order, kernel.settle_blocks, keys._dense_ids]\n"
+        "print(*[len(f.signatures) for f in loaded])\n"
+    )
+    root = Path(__file__).parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
+    )
+    assert all(int(n) >= 1 for n in done.stdout.split())
