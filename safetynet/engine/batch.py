@@ -29,6 +29,7 @@ from numba import njit, prange
 from safetynet.codes import ClaimKind, InstitutionLevel
 from safetynet.engine import layout as L
 from safetynet.engine.compile import CompiledPolicy
+from safetynet.engine.compliance import AMOUNTS
 from safetynet.engine.kernel import settle_blocks, settle_in_file_order
 from safetynet.engine.keys import settlement_order
 
@@ -106,7 +107,7 @@ def check_batch_input(df: pl.DataFrame) -> None:
     missing = [c for c in BATCH_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"claims table lacks column(s): {', '.join(missing)}")
-    amounts = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+    amounts = AMOUNTS
     counts = df.select(
         pl.col("kind").null_count().alias("kind"),
         pl.col("level").null_count().alias("level"),

@@ -13,15 +13,16 @@ import polars as pl
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
 from safetynet.engine.batch import KIND_ENUM, LEVEL_ENUM
+from safetynet.engine.facts import status_mask
 
 _LEVEL_P = np.array([0.58, 0.33, 0.07, 0.01, 0.008, 0.002])
 _STATUS_CHOICES = np.array(
     [
-        1 << code(PovertyStatus.ORDINARY),
-        1 << code(PovertyStatus.REGISTERED_POOR),
-        (1 << code(PovertyStatus.REGISTERED_POOR)) | (1 << code(PovertyStatus.LOW_INCOME)),
-        1 << code(PovertyStatus.EXTREMELY_POOR),
-        1 << code(PovertyStatus.MARGINAL),
+        status_mask({PovertyStatus.ORDINARY}),
+        status_mask({PovertyStatus.REGISTERED_POOR}),
+        status_mask({PovertyStatus.REGISTERED_POOR, PovertyStatus.LOW_INCOME}),
+        status_mask({PovertyStatus.EXTREMELY_POOR}),
+        status_mask({PovertyStatus.MARGINAL}),
     ],
     np.int64,
 )

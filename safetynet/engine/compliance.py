@@ -16,6 +16,9 @@ import polars as pl
 
 from safetynet.money import RATIO_SCALE
 
+# A claim's amounts, as :func:`claim_amounts` sums them from its lines.
+AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")
+
 LINE_COLUMNS = ("claim_key", "amount_fen", "deducted_fen", "item_class", "self_pay_bp", "essential")
 
 

@@ -30,12 +30,11 @@ from collections.abc import Callable
 import numpy as np
 import polars as pl
 
+from safetynet.engine.compliance import AMOUNTS
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.schema import Designation, FixedFee, ProgrammeRules
 
 RulesOf = Callable[[str, dt.date], ProgrammeRules]
-
-AMOUNTS = ("total_fen", "compliant_fen", "essential_fen", "deducted_fen")  # a claim's amounts
 
 
 def apply_fixed_fee(

@@ -35,10 +35,9 @@ import polars as pl
 
 from safetynet.engine.batch import BATCH_COLUMNS, KIND_ENUM, LEVEL_ENUM
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.engine.compliance import claim_amounts
+from safetynet.engine.compliance import AMOUNTS, claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.programmes import fixed_fee
-from safetynet.programmes.fixed_fee import AMOUNTS
 from safetynet.registry.status import STATUS_BITS, held, status_masks_at
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 

@@ -17,6 +17,7 @@ import polars as pl
 from safetynet.engine.facts import statuses_of
 from safetynet.policy.contribution import ContributionPolicy, load_contribution_policy
 from safetynet.registry.status import status_masks_at
+from safetynet.settlement.engine_input import age_expr
 from safetynet.synth import claims as claim_gen
 from safetynet.synth.calibration import ANHUI_2017, Profile
 from safetynet.synth.institutions import institutions as institution_frame
@@ -113,15 +114,8 @@ def claim_file(county: County) -> pl.DataFrame:
     out = c.join(ids, on="person_id", how="left", maintain_order="left").with_columns(
         masks.replace_strict(names, return_dtype=pl.List(pl.String)).alias("statuses")
     )
-    born = pl.col("birth_date")
     day = pl.col("start_date")
-    age = (
-        day.dt.year()
-        - born.dt.year()
-        - ((day.dt.month() * 100 + day.dt.day()) < (born.dt.month() * 100 + born.dt.day())).cast(
-            pl.Int32
-        )
-    )
+    age = age_expr("birth_date", "start_date")
     return out.select(
         "claim_no",
         pl.col("resident_id").alias("person_id"),
