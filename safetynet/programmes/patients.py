@@ -56,7 +56,7 @@ def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Sc
         pl.lit(Screening.CLAIMS.value).alias("found_in"),
         pl.lit(PatientState.SCREENED.value).alias("state"),
         pl.lit(by).alias("updated_by"),
-    )
+    ).sort("batch", "person_id")  # rows (and their ids) in the same order every run
     columns = ["year", "batch", "person_id", "rules", "list_id", "disease_code", "found_in",
                "state", "screened_on", "institution_code", "updated_by"]  # fmt: skip
     added = bulk_insert(session, ProgrammePatient, new, columns, None) if new.height else 0

@@ -74,6 +74,7 @@ def _teams(session: Session) -> pl.DataFrame:
     new = (
         pl.DataFrame({"region_code": villages})
         .join(have.select("region_code"), on="region_code", how="anti")
+        .sort("region_code")
         .with_row_index("n")
     )
     rows = new.select(
@@ -124,7 +125,7 @@ def _contracts(session: Session, year: int, seed: int, claims: pl.DataFrame) -> 
         pl.when(pl.col("_record") < HEALTH_RECORD_RATE)
         .then(pl.format("HR{}", pl.col("person_id"))).alias("health_record_no"),
         "disease_code", pl.lit(BY).alias("recorded_by"),
-    )  # fmt: skip
+    ).sort("person_id")  # fmt: skip
     return bulk_insert(session, DoctorContract, rows, rows.columns)
 
 
@@ -137,7 +138,8 @@ def _services(session: Session, year: int, seed: int) -> int:
         done.select(pl.col("contract_id").alias("id")).unique(), on="id", how="anti"
     )
     planned = slots(rules, contracts, done.select("contract_id", "kind", "done_on"))
-    todo = planned.filter(pl.col("done_on").is_null()).with_row_index("_i")
+    # in a fixed order: the rows the database returned and the joins since left none
+    todo = planned.filter(pl.col("done_on").is_null()).sort("contract_id", "kind", "k")
     kind = todo["kind"].replace_strict(KIND_CODE, return_dtype=pl.Int64)
     key = todo["contract_id"] * 1000 + todo["k"] * 10 + kind
     u_done, u_late, u_day = (_draw(seed, key, s) for s in (11, 12, 13))
@@ -165,7 +167,8 @@ def _services(session: Session, year: int, seed: int) -> int:
                 pl.lit(dt.date(year, 12, 31)),
             ).alias("done_on")
         )
-        .unique(["contract_id", "kind", "done_on"], keep="first")
+        .sort("contract_id", "kind", "k")
+        .unique(["contract_id", "kind", "done_on"], keep="first", maintain_order=True)
     )
     hyper = "^(?:" + "|".join(rules.disease_list(rules.control.hypertension_list).prefixes()) + ")"
     diab = "^(?:" + "|".join(rules.disease_list(rules.control.diabetes_list).prefixes()) + ")"
@@ -189,7 +192,7 @@ def _services(session: Session, year: int, seed: int) -> int:
         pl.when(pl.col("kind") == "follow_up").then(
             pl.col("done_on") + pl.duration(days=90)).alias("next_on"),
         pl.lit(BY).alias("recorded_by"),
-    )  # fmt: skip
+    ).sort("contract_id", "kind", "done_on")  # fmt: skip
     return bulk_insert(session, FollowUp, out, out.columns)
 
 
@@ -221,7 +224,7 @@ def _registry(session: Session, year: int, seed: int, region_code: str) -> int:
                 pl.Series("_day", (_draw(seed, ids, salt + 10) * 365).astype(np.int64)),
                 pl.Series("_code", _draw(seed, ids, salt + 20)),
             )
-            .sort("_u")
+            .sort("_u", "person_id")
             .head(short)
         )
         lists = [

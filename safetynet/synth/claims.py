@@ -198,7 +198,9 @@ def claims(
         "deceased_on",
         "age",
     )
-    frame = frame.join(who_cols, on="person_idx", how="left").drop("person_idx")
+    frame = frame.join(who_cols, on="person_idx", how="left", maintain_order="left").drop(
+        "person_idx"
+    )
     frame = frame.filter(
         pl.col("deceased_on").is_null() | (pl.col("start_date") < pl.col("deceased_on"))
     ).with_columns(
@@ -217,7 +219,7 @@ def claims(
     )
     lines = item_lines(rng, frame)
     amounts = claim_amounts(lines.rename({"claim_id": "claim_key"})).rename({"claim_key": "id"})
-    frame = frame.join(amounts, on="id", how="left").drop("bill_fen")
+    frame = frame.join(amounts, on="id", how="left", maintain_order="left").drop("bill_fen")
     patients = (
         who.select(pl.col("id").alias("person_id"))
         .with_columns(pl.Series("chronic_diagnosis", chronic_dx))

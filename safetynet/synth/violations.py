@@ -65,7 +65,9 @@ class _Planter:
 
     def pick(self, pool: pl.DataFrame, n: int | None = None) -> pl.DataFrame:
         """``n`` (default: the rate's number) claims of ``pool`` not used by another kind."""
-        pool = pool.filter(~pl.col("id").is_in(list(self.used)))
+        # in the order of claim ids: the draw picks the same claims whatever order the
+        # joins and group_bys that built the pool left its rows in
+        pool = pool.filter(~pl.col("id").is_in(list(self.used))).sort("id")
         n = min(n or self.n, pool.height)
         chosen = pool[np.sort(self.rng.choice(pool.height, size=n, replace=False))]
         self.used |= set(chosen["id"].to_list())
@@ -83,7 +85,7 @@ class _Planter:
         self.next_id += src.height
         mapping = pl.DataFrame({"id": src["id"], "_new": ids})
         new = (
-            src.join(mapping, on="id")
+            src.join(mapping, on="id", maintain_order="left")
             .with_columns(pl.col("_new").alias("id"))
             .drop("_new")
             .with_columns(**changes)
@@ -96,14 +98,16 @@ class _Planter:
             )
         )
         lines = (
-            self.lines.join(mapping.rename({"id": "claim_id"}), on="claim_id")
+            self.lines.join(
+                mapping.rename({"id": "claim_id"}), on="claim_id", maintain_order="left"
+            )
             .with_columns(pl.col("_new").alias("claim_id"))
             .drop("_new")
         )
         moved = pl.DataFrame(
             {"claim_id": ids, "_delta": new["start_date"] - src["start_date"]}
         )  # item days move with the claim
-        lines = lines.join(moved, on="claim_id").with_columns(
+        lines = lines.join(moved, on="claim_id", maintain_order="left").with_columns(
             (pl.col("service_date") + pl.col("_delta")).alias("service_date")
         )
         self.new_claims.append(new)
