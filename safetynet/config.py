@@ -15,6 +15,7 @@
 - SAFETYNET_PDF_FONT: the TrueType file PDFs embed (default: Debian's WenQuanYi fonts)
 - SAFETYNET_SNAPSHOT_MIN_ENTRIES: ledger entries from which the bureau's pages read a
   Parquet snapshot (default 100000)
+- SAFETYNET_FORM_KEY_DAYS: days an offline form's idempotency key is kept (default 90)
 
 No other module reads the environment: each reads its setting from :class:`Settings`.
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 LOGIN_LIMIT_USER = "10 per 15 minutes"  # failed logins of one username
 LOGIN_LIMIT_CLIENT = "50 per 15 minutes"  # failed logins from one client address
 SNAPSHOT_MIN_ENTRIES = 100_000  # ledger entries from which the derived snapshot is kept
+FORM_KEY_DAYS = 90  # days a queued form's idempotency key is kept
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -40,6 +42,15 @@ def _flag(name: str, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"{name} must be true or false, not {value!r}")
+
+
+def _days(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"{name} must be a whole number of days, at least 1, not {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class Settings:
     snapshot_min_entries: int = SNAPSHOT_MIN_ENTRIES
     screening_rules: str | None = None  # the supervision rule set the window screens with
     early_warning_online: bool = True  # the early-warning check after every settlement
+    form_key_days: int = FORM_KEY_DAYS  # days a queued form's idempotency key is kept
 
     @property
     def parquet_dir(self) -> Path:
@@ -99,6 +111,7 @@ def get_settings() -> Settings:
         ),
         screening_rules=os.environ.get("SAFETYNET_SCREENING_RULES", "").strip() or None,
         early_warning_online=_flag("SAFETYNET_EARLY_WARNING_ONLINE", True),
+        form_key_days=_days("SAFETYNET_FORM_KEY_DAYS", FORM_KEY_DAYS),
     )
 
 

@@ -50,13 +50,17 @@ def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Sc
     found = screen(rules, load.claims_of_year(session, year), people["person_id"], region_code,
                    year)  # fmt: skip
     existing = load.patients(session, year).select("batch", "person_id")
-    new = found.join(existing, on=["batch", "person_id"], how="anti").with_columns(
-        pl.lit(year).alias("year"),
-        pl.lit(rules.id).alias("rules"),
-        pl.lit(Screening.CLAIMS.value).alias("found_in"),
-        pl.lit(PatientState.SCREENED.value).alias("state"),
-        pl.lit(by).alias("updated_by"),
-    ).sort("batch", "person_id")  # rows (and their ids) in the same order every run
+    new = (
+        found.join(existing, on=["batch", "person_id"], how="anti")
+        .with_columns(
+            pl.lit(year).alias("year"),
+            pl.lit(rules.id).alias("rules"),
+            pl.lit(Screening.CLAIMS.value).alias("found_in"),
+            pl.lit(PatientState.SCREENED.value).alias("state"),
+            pl.lit(by).alias("updated_by"),
+        )
+        .sort("batch", "person_id")
+    )  # rows (and their ids) in the same order every run
     columns = ["year", "batch", "person_id", "rules", "list_id", "disease_code", "found_in",
                "state", "screened_on", "institution_code", "updated_by"]  # fmt: skip
     added = bulk_insert(session, ProgrammePatient, new, columns, None) if new.height else 0
