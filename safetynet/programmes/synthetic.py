@@ -4,7 +4,8 @@ under them, and the year's screened patients taken through their states.
 
 The rates are the seeds' (constants below, each with its source); the draws are seeded per
 person (``hash(seed, person)``), so the same county gives the same programme. Everything is
-written set-based (one bulk insert per table).
+written set-based (one bulk insert per table), its rows sorted first, so their ids do not
+depend on the order the database or Polars' joins returned them in.
 """
 
 from __future__ import annotations

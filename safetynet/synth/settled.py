@@ -57,7 +57,7 @@ def _claims(county: County) -> pl.DataFrame:
         "referral",
         pl.col("diagnosis_code").alias("diagnosis"),
         *(pl.col(c).fill_null(0).cast(pl.Int64) for c in AMOUNTS),
-    ).join(born, on="person_id", how="left")
+    ).join(born, on="person_id", how="left", maintain_order="left")
     return with_claim_facts(claims, county.poverty_status)
 
 
