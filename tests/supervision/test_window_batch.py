@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import SuspensionScope
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import Order, submit_many
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.db import session_scope
+from safetynet.store.models import Person, Suspension
 from safetynet.supervision.output import facts_text
 from safetynet.supervision.window import ScreeningRefusal, previewed_hits, shown
 from tests.conftest import fresh_engine
@@ -85,8 +87,11 @@ def _seen(session: Session, order: Order, outcome: Any, first: bool) -> Seen:
     return code, tuple((h.rule_id, h.severity, _norm(h.facts)) for h in hits)
 
 
-def _run(engine: Engine, orders: list[Order], batch: bool) -> list[Seen]:
-    """The orders' outcomes settled as one batch or one by one; nothing is kept."""
+def _run(
+    engine: Engine, orders: list[Order], batch: bool, suspend: str | None = None
+) -> list[Seen]:
+    """The orders' outcomes settled as one batch or one by one; nothing is kept.
+    ``suspend``: a person whose direct settlement is suspended June 9th-11th."""
     firsts, hashes = [], set()
     for o in orders:
         digest = o.sub.model_dump_json()
@@ -94,6 +99,12 @@ def _run(engine: Engine, orders: list[Order], batch: bool) -> list[Seen]:
         hashes.add(digest)
     with Session(engine) as s:
         try:
+            if suspend:
+                person = s.scalars(select(Person).where(Person.resident_id == suspend)).one()
+                s.add(Suspension(scope=SuspensionScope.PERSON, person_id=person.id, article=40,
+                                 reason="test", valid_from=date(2017, 6, 9),
+                                 valid_to=date(2017, 6, 12), created_by="test"))  # fmt: skip
+                s.flush()
             if batch:
                 out = submit_many(s, orders)
                 return [_seen(s, o, r, f) for o, r, f in zip(orders, out, firsts, strict=True)]
@@ -164,6 +175,7 @@ def _rules(seen: Seen) -> list[str]:
         {"items": UNKNOWN},  # refused: an unknown item
         {"items": OVERPRICED},  # refused: blocked by screening itself
         {"claim_no": "LEDGER-STAY"},  # refused: its number is taken
+        {},  # refused by another gate: the person is suspended on its discharge day
     ],
 )
 def test_a_claim_refused_in_the_batch_is_in_no_later_claims_history(
@@ -173,9 +185,11 @@ def test_a_claim_refused_in_the_batch_is_in_no_later_claims_history(
     engine, c = county
     orders = [Order(_stay(c.spouse_id, date(2017, 6, 1), 9, **first), "his"),
               Order(_stay(c.spouse_id, date(2017, 6, 5), 3), "his")]  # fmt: skip
-    seen = _run(engine, orders, batch=True)
+    suspend = None if first else c.spouse_id
+    seen = _run(engine, orders, batch=True, suspend=suspend)
+    assert _codes(seen)[0] != "ok"
     assert _codes(seen)[1] == "ok" and "overlapping-stay" not in _rules(seen[1])
-    assert seen == _run(engine, orders, batch=False)
+    assert seen == _run(engine, orders, batch=False, suspend=suspend)
     # a stay the batch writes is: the second stay overlaps it and is refused
     written = [Order(_stay(c.spouse_id, date(2017, 6, 1), 9), "his"), orders[1]]
     assert _codes(_run(engine, written, batch=True)) == ["ok", "screening_blocked"]
