@@ -38,10 +38,16 @@ from safetynet.settlement.submission import ClaimSubmission
 
 @dataclass(frozen=True)
 class GateClaim:
-    """One claim of a batch as a gate sees it: the submission and its person's row."""
+    """One claim of a batch as a gate sees it: the submission and its person's row, its
+    client key, and whether the checks after the gates that read only the ledger let it be
+    written (``settles``: false for a replay, a claim number taken, a claim the engine's
+    facts refuse — an unknown item, a person not enrolled). A gate that reads the batch's
+    claims as each other's history (screening) counts only the ones written before."""
 
     sub: ClaimSubmission
     person: Any  # PersonFacts: person_id, household_id, region_code, ...
+    client_key: str | None = None
+    settles: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -298,13 +298,33 @@ def _persons(session: Session, orders: Sequence[Order], out: list[Outcome | None
     return persons
 
 
+def _resolved(snap: Snapshot, o: Order, person: PersonFacts) -> ResolvedClaim | SettlementError:
+    try:
+        return resolve(snap, o.sub, person)
+    except SettlementError as exc:
+        return exc
+
+
+def _settles(snap: Snapshot, o: Order, rc: ResolvedClaim | SettlementError) -> bool:
+    """Whether the checks after the gates that read only the ledger let ``o`` be written:
+    not a replay, not under a client key or a claim number taken, not refused by its facts
+    (the gates tell the batch's other claims' refusals from its order)."""
+    key, number = o.client_key, o.sub.claim_no
+    return not (
+        isinstance(rc, SettlementError)
+        or (key and key in snap.earlier)
+        or (number and number in snap.claim_nos)
+    )
+
+
 def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     """Settle and record a batch of submissions in the caller's transaction, with one
     statement per table; the caller commits. Each order's outcome, in the batch's order: its
     settlement, or the refusal of that order alone (nothing of it is written).
 
     The households are locked first (in id order), then everything the claims are settled on
-    is read at once (:mod:`~safetynet.settlement.snapshot`); the claims are settled in the
+    is read at once (:mod:`~safetynet.settlement.snapshot`); the gates see each claim with
+    whether the checks that read only the ledger let it be written; the claims are settled in the
     batch's order, each on the accumulators the earlier ones of the batch left, and their
     rows are written with one multi-row statement per table (:mod:`ledger`). A ``client_key``
     seen before — in the ledger or earlier in the batch — answers the first settlement (a
@@ -312,12 +332,17 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     out: list[Outcome | None] = [None] * len(orders)
     persons = _persons(session, orders, out)
     live = [i for i, p in enumerate(persons) if p is not None]
-    gated = hooks.refusals(session, [hooks.GateClaim(orders[i].sub, persons[i]) for i in live])
+    snapshot.lock_households(session, (persons[i].household_id for i in live))
+    snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
+    resolved = {i: _resolved(snap, orders[i], persons[i]) for i in live}
+    gated = hooks.refusals(session, [
+        hooks.GateClaim(orders[i].sub, persons[i], orders[i].client_key,
+                        _settles(snap, orders[i], resolved[i]))
+        for i in live
+    ])  # fmt: skip
     for i, refusal in zip(live, gated, strict=True):
         out[i] = refusal
     live = [i for i, refusal in zip(live, gated, strict=True) if refusal is None]
-    snapshot.lock_households(session, (persons[i].household_id for i in live))
-    snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
     state: dict[AccKey, np.ndarray] = {}
     touched: dict[AccKey, int] = {}
     keys: dict[str, tuple[int, str]] = {}  # key -> (order settled under it, request hash)
@@ -325,7 +350,7 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     batch: list[tuple[int, Settled]] = []
     replays: list[tuple[int, int, bool]] = []  # order, settlement id or order, in the ledger?
     for i in live:
-        o, person = orders[i], persons[i]
+        o = orders[i]
         h = request_hash(o.sub)
         try:
             if o.client_key and o.client_key in snap.earlier:
@@ -347,7 +372,9 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
                     field="claim_no",
                     status=409,
                 )
-            rc = resolve(snap, o.sub, person)
+            rc = resolved[i]
+            if isinstance(rc, SettlementError):
+                raise rc
             result = settle_one(rc.policy, rc.facts, _accumulators(snap, state, rc))
         except SettlementError as exc:
             out[i] = exc

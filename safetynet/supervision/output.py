@@ -8,6 +8,7 @@ translated labels, in English or Chinese.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,17 @@ REASONS = {
 SEXES = {"M": N_("male"), "F": N_("female")}
 
 
+# how a hit names a claim of the same submission that has no number yet (it was screened
+# under a placeholder, :data:`~safetynet.supervision.service.NEW_CLAIM`)
+ANOTHER = N_("another claim in this submission")
+_SCREENED_NAME = re.compile(r"~new \d+")
+
+
+def screened_name(value: Any) -> bool:
+    """Whether a fact's value is the placeholder a claim of the batch was screened under."""
+    return isinstance(value, str) and _SCREENED_NAME.fullmatch(value) is not None
+
+
 def facts_text(facts: str, locale: str = "en") -> str:
     """A hit's facts as ``label: value; ...`` in ``locale``."""
     _ = gettext_for(locale)
@@ -87,7 +99,9 @@ def facts_text(facts: str, locale: str = "en") -> str:
         if value is None:
             continue
         shown: Any = value
-        if key == "reason":
+        if screened_name(value):
+            shown = _(ANOTHER)
+        elif key == "reason":
             shown = _(REASONS.get(value, value))
         elif key in ("sex", "sex_restriction"):
             shown = _(SEXES.get(value, value))

@@ -50,8 +50,9 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps
 # The claim number a submission is screened under: "~" sorts after every letter and digit,
 # so where the rules order claims of one day by number the submission comes last and is the
-# one flagged (a stay admitted on the day of a settled one overlaps it, not the reverse).
-NEW_CLAIM = "~new {}"
+# one flagged (a stay admitted on the day of a settled one overlaps it, not the reverse);
+# zero-padded, so the batch's claims sort in the batch's order.
+NEW_CLAIM = "~new {:06d}"
 
 CLAIM_SCHEMA = {"id": pl.Int64, "claim_no": pl.String, "kind": pl.String, "level": pl.String,
                 "institution_code": pl.String, "start_date": pl.Date, "end_date": pl.Date,
@@ -113,21 +114,15 @@ _statements = per_dialect(_build)
 def _history(
     session: Session, subs: Sequence[ClaimSubmission], persons: Sequence[PersonFacts]
 ) -> list[tuple[Any, ...]]:
-    """The persons' claims of the look-back period (one query for the batch). Left out: a
-    claim settled from the very same submission (an idempotent retry is not its own
-    duplicate) and a refunded claim (no longer paid)."""
+    """The persons' claims of the look-back period of the batch's earliest claim (one query
+    for the batch; each claim keeps the rows of its own look-back, :func:`_context`), with
+    the request hash of their settlement last. Left out: a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
-    hashes = {request_hash(s) for s in subs}
     q = _statements(session.connection())
     rows = session.execute(
         q.history, {"persons": sorted({p.id for p in persons}), "since": since}
     ).all()
-    own = {s.claim_no for s in subs if s.claim_no}
-    return [
-        (r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:11])
-        for r in rows
-        if r[11] not in hashes and r[1] not in own
-    ]
+    return [(r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:12]) for r in rows]
 
 
 def _items(
@@ -143,20 +138,39 @@ def _items(
     return [tuple(r) for r in session.execute(q.coded, params)]
 
 
+Written = Callable[[int, bool], bool]  # (claim's place in the batch, blocked?) -> written?
+
+
+def _not_blocked(i: int, blocked: bool) -> bool:
+    return not blocked
+
+
 def batch_hit_rows(
     session: Session,
     claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
     ruleset: RuleSet,
+    written: Written = _not_blocked,
 ) -> list[list[dict[str, Any]]]:
     """The screening hits of each claim of a batch submitted at the window or through the
-    API (rows of :data:`HIT_SCHEMA`), screened together with the persons' claims of the last
-    ``WINDOW_LOOKBACK_DAYS`` from the database (and with each other): four queries per
-    batch, then only the rules that could hit a claim (:mod:`~safetynet.supervision.guards`)
-    over only the persons they could hit — nothing at all for a batch no rule could hit.
+    API (rows of :data:`HIT_SCHEMA`): what the claim finds settled alone after the batch's
+    claims before it, in the batch's order.
 
-    A hit of severity ``block`` refuses its claim (:func:`blocking`); ``warn`` and
-    ``deduct`` hits go with the settlement. Each hit's ``claim_no`` is the submission's own
-    number (None when it has none yet).
+    Each claim is screened against the ledger — its person's claims from the
+    ``WINDOW_LOOKBACK_DAYS`` before its own date on, without a claim settled from the very
+    same submission (an idempotent retry is not its own duplicate) nor one under its own
+    claim number, nor a refunded one — plus the claims of the batch before it that are
+    written. ``written(i, blocked)`` is asked once per claim, in the batch's order, after the
+    claim is screened: whether claim ``i`` is written given whether a ``block`` hit refuses
+    it (default: unless it is), so a claim that other checks refuse, or that screening
+    blocks, is in no later claim's history (the refusals cascade in order).
+
+    Four queries per batch, then only the rules that could hit a claim
+    (:mod:`~safetynet.supervision.guards`) over only the persons they could hit; the
+    claims whose history is settled are screened together (one screening per round: a
+    person's second claim of the batch waits for the first's outcome). Each hit's
+    ``claim_no`` is the submission's own number (None when it has none yet); facts name a
+    claim of the batch by its own number, else by the name it was screened under
+    (:data:`NEW_CLAIM`).
     """
     if not claims:
         return []
@@ -166,38 +180,73 @@ def batch_hit_rows(
     q = _statements(session.connection())
     levels = dict(session.execute(q.levels, {"codes": codes}).all())
     sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
-    known = [i for i, s in enumerate(subs) if s.institution_code in levels]
+    known = {i for i, s in enumerate(subs) if s.institution_code in levels}
     history = _history(session, subs, persons)
     ids = [c[0] for c in history]
     # the guards read the history's lines of the codes the new claims bill (a drug bought
-    # again); the rules, when one must run, every line of the persons it names
-    billed = [item.code for i in known for item in subs[i].items]
-    items = _items(session, ids, billed)
-    new = [
-        (-1 - i, NEW_CLAIM.format(i), subs[i].kind.value,
-         str(_value(levels[subs[i].institution_code])), subs[i].institution_code, subs[i].date,
-         subs[i].discharge_date or subs[i].date, subs[i].diagnosis,
-         sum(to_fen(item.amount) for item in subs[i].items), None, persons[i].id)
-        for i in known
-    ]  # fmt: skip
-    lines = items + [
+    # again); the rules, when one must run, every line of the persons they name
+    billed = [item.code for i in sorted(known) for item in subs[i].items]
+    lines = _items(session, ids, billed) + [
         (-1 - i, item.code, item.quantity, to_fen(item.amount), None)
-        for i in known
+        for i in sorted(known)
         for item in subs[i].items
     ]
     births = {p.id: p.birth_date for p in persons}
     people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
+    hashes = [request_hash(s) for s in subs]
+    past: dict[int, list[tuple[Any, ...]]] = {}  # person -> ledger rows, hash last
+    for row in history:
+        past.setdefault(row[10], []).append(row)
 
-    def every_line(persons: set[int]) -> list[tuple[Any, ...]]:
-        mine = [c[0] for c in history if c[10] in persons]
+    def row(i: int, name: str) -> tuple[Any, ...]:
+        s = subs[i]
+        return (-1 - i, name, s.kind.value, str(_value(levels[s.institution_code])),
+                s.institution_code, s.date, s.discharge_date or s.date, s.diagnosis,
+                sum(to_fen(item.amount) for item in s.items), None, persons[i].id,
+                hashes[i])  # fmt: skip
+
+    def context(i: int) -> list[tuple[Any, ...]]:
+        """Claim ``i``'s rows: its look-back of the ledger and the batch's written claims."""
+        since = subs[i].date - timedelta(days=WINDOW_LOOKBACK_DAYS)
+        own_no = subs[i].claim_no
+        rows = past.get(persons[i].id, []) + done.get(persons[i].id, [])
+        return [r[:11] for r in rows
+                if r[5] >= since and r[11] != hashes[i] and (own_no is None or r[1] != own_no)
+                ] + [row(i, NEW_CLAIM.format(i))[:11]]  # fmt: skip
+
+    def every_line(named: set[int]) -> list[tuple[Any, ...]]:
+        mine = [c[0] for c in history if c[10] in named]
         return _items(session, mine) + [x for x in lines if x[0] < 0]
 
-    found = hits_of_rows(ruleset, history + new, lines, births, people,
-                         [NEW_CLAIM.format(i) for i in known], every_line)  # fmt: skip
-    out: list[list[dict[str, Any]]] = []
-    for i, sub in enumerate(subs):
-        out.append([{**h, "claim_no": sub.claim_no} for h in found.get(NEW_CLAIM.format(i), [])])
-    return out
+    done: dict[int, list[tuple[Any, ...]]] = {}  # person -> the batch's written claims
+    found: dict[int, list[dict[str, Any]]] = {}
+    at = 0
+    while at < len(subs):
+        # a round: from the first claim not decided, each person's first claim (the claims
+        # of the batch before it are decided, so its history is settled)
+        seen: set[int] = set()
+        round_: list[int] = []
+        for i in range(at, len(subs)):
+            if persons[i].id not in seen:
+                seen.add(persons[i].id)
+                if i not in found:
+                    round_.append(i)
+        screened = [i for i in round_ if i in known]
+        for i in round_:
+            found[i] = []
+        if screened:
+            rows = [r for i in screened for r in context(i)]
+            names = [NEW_CLAIM.format(i) for i in screened]
+            hits = hits_of_rows(ruleset, rows, lines, births, people, names, every_line)
+            for i, name in zip(screened, names, strict=True):
+                found[i] = hits.get(name, [])
+        while at < len(subs) and at in found:
+            blocked = any(h["severity"] == "block" for h in found[at])
+            if written(at, blocked) and at in known:
+                name = subs[at].claim_no or NEW_CLAIM.format(at)
+                done.setdefault(persons[at].id, []).append(row(at, name))
+            at += 1
+    return [[{**h, "claim_no": s.claim_no} for h in found[i]] for i, s in enumerate(subs)]
 
 
 def hits_of_rows(

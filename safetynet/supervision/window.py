@@ -34,6 +34,7 @@ from safetynet.settlement.hooks import Entry, GateClaim
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
+from safetynet.supervision.output import ANOTHER, screened_name
 from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
@@ -84,7 +85,11 @@ class ScreeningRefusal(SettlementError):
 
 
 def _facts_en(facts: str) -> str:
-    return ", ".join(f"{k} {v}" for k, v in json.loads(facts).items() if v is not None)
+    return ", ".join(
+        f"{k} {ANOTHER if screened_name(v) else v}"
+        for k, v in json.loads(facts).items()
+        if v is not None
+    )
 
 
 def rules_name() -> str:
@@ -138,16 +143,40 @@ def _stash(session: Session) -> Stash:
 
 
 def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError | None]:
-    """Settlement gate: per claim, its refusal when a ``block`` rule hits it, else None."""
+    """Settlement gate: per claim, its refusal when a ``block`` rule hits it, else None.
+
+    Each claim is screened as if settled alone after the claims of the batch before it
+    (:func:`~safetynet.supervision.service.batch_hit_rows`): against the ledger and those
+    of them that are written — not refused by screening, by the checks after the gates
+    (``GateClaim.settles``), nor as a second claim of the batch under a claim number or a
+    client key an earlier written one took (settlement's own checks, in its order)."""
     rules = window_rules()
     if rules is None or not claims:
         return [None] * len(claims)
-    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules)
+    keys: set[str] = set()
+    numbers: set[str] = set()
+
+    def written(i: int, blocked: bool) -> bool:
+        claim = claims[i]
+        key, number = claim.client_key, claim.sub.claim_no
+        if blocked or not claim.settles or (key and key in keys) or (number and number in numbers):
+            return False
+        if key:
+            keys.add(key)
+        if number:
+            numbers.add(number)
+        return True
+
+    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written)
     stash = _stash(session)
+    screened: set[str] = set()
     out: list[SettlementError | None] = []
     for i, (claim, frame) in enumerate(zip(claims, frames, strict=True)):
         hits = _hits(rules, frame)
-        stash[request_hash(claim.sub)] = (rules.id, hits, NEW_CLAIM.format(i))
+        digest = request_hash(claim.sub)
+        if digest not in screened:  # a retry in the batch answers the first one's hits
+            screened.add(digest)
+            stash[digest] = (rules.id, hits, NEW_CLAIM.format(i))
         blocks = [h for h in hits if h.severity == "block"]
         out.append(ScreeningRefusal(blocks) if blocks else None)
     return out
