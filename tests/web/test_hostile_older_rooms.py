@@ -144,3 +144,31 @@ def test_json_bodies_nested_too_deeply_are_400(url: str) -> None:
             path, content=deep, headers={"content-type": "application/json"}
         )
         assert r.status_code in (400, 422), (path, r.status_code, r.text[:200])
+
+
+def test_a_refund_reason_longer_than_its_column_is_422_not_500(
+    url: str, web_engine: Engine
+) -> None:
+    """201 characters were a 500 on PostgreSQL (value too long for varchar(200)) and cut on
+    SQLite; now a 422 naming the reason, nothing refunded; 200 characters are taken."""
+    with session_scope(web_engine) as s:
+        target = s.scalar(
+            select(Settlement.id).where(Settlement.reverses_id.is_(None)).order_by(Settlement.id.desc())
+        )  # fmt: skip
+    client = httpx.Client(base_url=url, timeout=60)
+    page = client.get("/login")
+    client.post("/login", data={"username": "bureau", "password": DEMO_PASSWORD,
+                                "csrf_token": csrf_of(page.text), "next": "/"})  # fmt: skip
+    client.get("/locale/en")
+    token = csrf_of(client.get(f"/settlements/{target}").text)
+    before = _settled(web_engine)
+    r = client.post(
+        f"/settlements/{target}/refund", data={"reason": "r" * 201, "csrf_token": token}
+    )
+    assert r.status_code == 422 and "Reason" in r.text, (r.status_code, r.text[:300])
+    assert _settled(web_engine) == before
+    r = client.post(
+        f"/settlements/{target}/refund", data={"reason": "r" * 200, "csrf_token": token}
+    )
+    assert r.status_code == 303, (r.status_code, r.text[:300])
+    assert _settled(web_engine) == before + 1  # the reversal
