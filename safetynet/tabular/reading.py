@@ -108,6 +108,12 @@ def _open_xlsx(data: bytes) -> Any:
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
+CUT_SHORT = N_(
+    "has %(n)s of the header's %(width)s cells and the file ends without a line break: "
+    "it looks cut off while being written; send the whole file"
+)
+
+
 def _control_characters(frame: pl.DataFrame, headers: list[str]) -> list[Problem]:
     """A problem per cell holding a control character (row and column named)."""
     out = []
@@ -186,10 +192,7 @@ def _build(
                 last[0],
                 None,
                 "file.cut_short",
-                N_(
-                    "has %(n)s of the header's %(width)s cells and the file ends without a line break: "
-                    "it looks cut off while being written; send the whole file"
-                ),
+                CUT_SHORT,
                 n=last[1],
                 width=width,
             )
