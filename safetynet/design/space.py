@@ -78,11 +78,16 @@ def _number(text: str, path: str) -> tuple[Decimal, bool]:
     s = text.strip()
     percent = s.endswith("%")
     try:
-        return Decimal(s[:-1] if percent else s), percent
+        number = Decimal(s[:-1] if percent else s)
     except InvalidOperation:
+        number = Decimal("NaN")
+    # NaN and infinity (comparing them raised InvalidOperation: a 500) and exponents beyond
+    # any amount or ratio (1e999999 was a million-digit value; a step of 1e-999999 overflowed)
+    if not number.is_finite() or (number and not -8 <= number.adjusted() <= 12):
         raise DesignError(
-            N_("parameter %(path)s: %(text)s is not a number"), path=path, text=repr(text)
+            N_("parameter %(path)s: %(text)s is not a number"), path=path, text=repr(text[:40])
         ) from None
+    return number, percent
 
 
 def _value(d: Decimal, percent: bool) -> Value:

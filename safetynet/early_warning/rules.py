@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from safetynet.codes import ClaimKind, PovertyStatus
-from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree
+from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree, read_policy_text
 from safetynet.policy.schema import Fen, Ratio, Source, Strict
 
 FILES = Path(__file__).parent / "files"
@@ -145,7 +145,7 @@ def load_rules(path: str | Path) -> RuleSet:
     """A rule file, strictly: every problem reported with its file and line."""
     path = Path(path)
     name = path.name
-    tree = parse_tree(path.read_text(encoding="utf-8"), name)
+    tree = parse_tree(read_policy_text(path), name)
     try:
         return RuleSet.model_validate(tree)
     except ValidationError as exc:

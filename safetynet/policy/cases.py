@@ -29,7 +29,14 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.money import to_fen
-from safetynet.policy.loader import SHIPPED_DIR, PolicyError, Problem, locate, parse_tree
+from safetynet.policy.loader import (
+    SHIPPED_DIR,
+    PolicyError,
+    Problem,
+    locate,
+    parse_tree,
+    read_policy_text,
+)
 
 CASES_DIR = SHIPPED_DIR / "cases"
 
@@ -98,7 +105,7 @@ def load_cases(path: str | Path) -> CaseFile:
     filename = str(path)
     if not path.is_file():
         raise PolicyError([Problem(filename, None, "", "file not found")])
-    tree = parse_tree(path.read_text(encoding="utf-8"), filename)
+    tree = parse_tree(read_policy_text(path), filename)
     try:
         parsed = CaseFile.model_validate({**tree, "path": filename})
     except ValidationError as exc:

@@ -7,12 +7,16 @@
 * ``extends: <policy file>`` makes a file a small override of another: mappings merge
   key by key, lists of items with an ``id`` merge item by item (``remove: true`` deletes
   one), anything else — a sourced ``{value: ...}`` included — is replaced.
+* A hostile file is a ``PolicyError`` with its line, never another exception: text that is
+  not UTF-8 or holds control characters, nesting deeper than the parser's stack, a number
+  of more than ``MAX_DIGITS`` digits, a list or mapping as a key, and anchors and aliases
+  that expand to more than ``MAX_VALUES`` values (an alias bomb took minutes to validate).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +34,7 @@ __all__ = [
     "load_sourced_yaml",
     "locate",
     "parse_tree",
+    "read_policy_text",
     "shipped_policies",
     "validate_tree",
 ]
@@ -37,6 +42,8 @@ __all__ = [
 SHIPPED_DIR = Path(__file__).parent / "files"
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _SOURCED_KEYS = {"value", "source", "note"}
+MAX_DIGITS = 30  # an amount in fen of a whole province fits in 20
+MAX_VALUES = 200_000  # values of a file with its aliases expanded (shipped files: at most 651)
 
 
 # The tree types live in tree.py (shared with checks.py and placement.py).
@@ -55,6 +62,10 @@ def _loader_for(filename: str, duplicates: list[Problem]) -> type[yaml.SafeLoade
         out.at = (filename, node.start_mark.line + 1)
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, Hashable):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be text or a number", key_node.start_mark
+                )
             if key in out:  # reported with every other problem; the first one is kept
                 duplicates.append(
                     Problem(filename, key_node.start_mark.line + 1, str(key), "duplicate key")
@@ -70,6 +81,14 @@ def _loader_for(filename: str, duplicates: list[Problem]) -> type[yaml.SafeLoade
         out.at = (filename, node.start_mark.line + 1)
         return out
 
+    def construct_int(loader: Loader, node: yaml.ScalarNode) -> int:
+        if sum(c.isdigit() for c in str(node.value)) > MAX_DIGITS:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"a number of more than {MAX_DIGITS} digits", node.start_mark
+            )
+        return int(yaml.SafeLoader.construct_yaml_int(loader, node))
+
+    Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
     return Loader
@@ -84,13 +103,46 @@ def _parse(text: str, filename: str, problems: list[Problem] | None = None) -> _
         mark = exc.problem_mark
         line = mark.line + 1 if mark else None
         raise PolicyError([Problem(filename, line, "", f"not valid YAML: {exc.problem}")]) from exc
+    except yaml.reader.ReaderError as exc:  # a control character (NUL, …) in the text
+        line = text.count("\n", 0, exc.position) + 1
+        what = f"not valid YAML: character #x{exc.character:04x} is not allowed"
+        raise PolicyError([Problem(filename, line, "", what)]) from None
+    except RecursionError:
+        what = "not valid YAML: nested too deeply"
+        raise PolicyError([Problem(filename, None, "", what)]) from None
     if not isinstance(tree, _Map):
         raise PolicyError([Problem(filename, 1, "", "a policy file must be a YAML mapping")])
+    if _expanded(tree, {}) > MAX_VALUES:
+        what = f"anchors and aliases expand to more than {MAX_VALUES:,} values"
+        raise PolicyError([Problem(filename, None, "", what)])
     if duplicates and problems is None:
         raise PolicyError(duplicates)
     if problems is not None:
         problems += duplicates
     return tree
+
+
+def _expanded(node: Any, seen: dict[int, int]) -> int:
+    """How many values ``node`` holds with every alias expanded (each shared node counted
+    once per use, computed once): a few anchors nested nine deep are 43 million values."""
+    if not isinstance(node, dict | list):
+        return 1
+    if id(node) not in seen:
+        seen[id(node)] = 0  # an alias inside itself is refused by YAML; guard all the same
+        children = node.values() if isinstance(node, dict) else node
+        seen[id(node)] = 1 + sum(min(_expanded(c, seen), MAX_VALUES + 1) for c in children)
+    return seen[id(node)]
+
+
+def read_policy_text(path: Path) -> str:
+    """A policy or rules file's text: a ``PolicyError`` naming the line when not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        what = f"not UTF-8 text (byte {exc.start + 1}); save the file as UTF-8"
+        raise PolicyError([Problem(str(path), line, "", what)]) from None
 
 
 def _merge(base: Any, override: Any) -> Any:
@@ -145,7 +197,7 @@ def _read_tree(
     path = path.resolve()
     if path in seen:
         raise PolicyError([Problem(str(path), None, "extends", "policy files extend in a circle")])
-    tree = _parse(path.read_text(encoding="utf-8"), str(path), problems)
+    tree = _parse(read_policy_text(path), str(path), problems)
     parent = tree.pop("extends", None)
     if parent is None:
         return tree

@@ -33,7 +33,8 @@ class ItemLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=32)
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    # strict: a JSON whole number only (not "3", 3.5 or true), as the API documents it
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, strict=True)
     amount: Yuan = Field(ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2)
     deducted: Yuan = Field(
         default=Decimal(0), ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2
@@ -64,7 +65,7 @@ class ClaimSubmission(BaseModel):
     date: date  # visit or admission
     discharge_date: date | None = None
     diagnosis: str | None = Field(default=None, max_length=16)
-    referral: bool = False
+    referral: bool = Field(default=False, strict=True)  # true or false, not "yes" or 1
     claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
     items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
 

@@ -103,9 +103,37 @@ def _open_xlsx(data: bytes) -> Any:
         ) from None
 
 
+# control characters no cell of a register holds (NUL cannot be stored on PostgreSQL at all);
+# tab, line feed and carriage return are left to the columns' own checks
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+CUT_SHORT = N_(
+    "has %(n)s of the header's %(width)s cells and the file ends without a line break: "
+    "it looks cut off while being written; send the whole file"
+)
+
+
+def _control_characters(frame: pl.DataFrame, headers: list[str]) -> list[Problem]:
+    """A problem per cell holding a control character (row and column named)."""
+    out = []
+    for j, header in enumerate(headers):
+        rows = frame.filter(pl.col(f"c{j}").str.contains(CONTROL))["_row"].to_list()
+        out += [error(r, header, "cell.control_character",
+                      N_("holds a control character (such as NUL); retype the cell"))
+                for r in rows]  # fmt: skip
+    return out
+
+
 def _build(
-    file_name: str, raw: Iterable[Iterable[Any]], total: int | None, progress: Progress | None
+    file_name: str,
+    raw: Iterable[Iterable[Any]],
+    total: int | None,
+    progress: Progress | None,
+    open_end: bool = False,
 ) -> Sheet:
+    """The sheet; ``open_end``: a CSV file that does not end with a line break, whose last
+    row is refused when it has fewer cells than the header (a file cut off while written)."""
     it = iter(raw)
     header_cells = next(it, None)
     if header_cells is None:
@@ -120,10 +148,12 @@ def _build(
     row_numbers: list[int] = []
     problems: list[Problem] = []
     long_numbers: set[tuple[int, int]] = set()
+    last = (0, width)  # the last row with a value: its number and how many cells it has
     for row_no, cells in enumerate(it, start=2):
         values = [_cell(v) for v in cells]
         if not any(v is not None and str(v).strip() for v in values):
             continue
+        last = (row_no, len(values))
         extra = [v for v in values[width:] if v is not None and str(v).strip()]
         if extra:
             problems.append(
@@ -155,6 +185,18 @@ def _build(
         pl.when(c.str.len_chars() > 0).then(c).otherwise(None).alias(f"c{j}")
         for j, c in enumerate(text)
     )
+    problems += _control_characters(frame, headers)
+    if open_end and last[1] < width:
+        problems.append(
+            error(
+                last[0],
+                None,
+                "file.cut_short",
+                CUT_SHORT,
+                n=last[1],
+                width=width,
+            )
+        )
     return Sheet(file_name, headers, frame, problems, long_numbers)
 
 
@@ -180,7 +222,8 @@ def read_bytes(data: bytes, file_name: str, progress: Progress | None = None) ->
             return _build(file_name, rows, sheet.max_row or None, progress)
         finally:
             workbook.close()
-    return _build(file_name, _csv_rows(data), data.count(b"\n") or None, progress)
+    open_end = not data.endswith((b"\n", b"\r"))
+    return _build(file_name, _csv_rows(data), data.count(b"\n") or None, progress, open_end)
 
 
 def read_path(path: str | Path, progress: Progress | None = None) -> Sheet:

@@ -1,7 +1,8 @@
 """Bounds of the numbers and dates the newer rooms' forms and queries take (review, early
 warning, supervision, funds): a scheme year within 2000–2100, an "on" date from the scheme's
 earliest date to a year ahead (reviews date steps ahead of time; nothing is further out), a
-form amount in yuan up to ten million, and a form's row version within 32 bits. A value
+form amount in yuan up to ten million, a form's row version within 32 bits, and a note,
+reason or finding at most its column's length (not cut to it silently). A value
 outside is a 422 naming the field, before anything is read or written."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from safetynet.web.ids import MAX_ID
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
 MAX_FEN = int(MAX_ITEM_YUAN * 100)
+# the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
+NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 
 YearQuery = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
 YearForm = Annotated[int, Form(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]

@@ -31,7 +31,7 @@ FIELDS = {
     "deducted": N_("Deducted (yuan)"),
     "claim_no": N_("Claim number"),
     "client_key": N_("Submission key"),
-    "reason": N_("Reason for the refund"),
+    "reason": N_("Reason"),
     "month": N_("Month"),
     "year": N_("Year"),
     "region": N_("Region"),
@@ -44,6 +44,12 @@ FIELDS = {
     "reviewer": N_("Reviewer"),
     "paid": N_("Paid at discharge (yuan)"),
     "deduct": N_("Deduct (yuan, adjustments)"),
+    "note": N_("Note"),
+    "rule": N_("Rule"),
+    "measure": N_("Measure"),
+    "finding": N_("Finding"),
+    "department": N_("Department"),
+    "drugs": N_("Drugs"),
 }
 
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role

@@ -110,6 +110,21 @@ def test_bad_input_is_said_on_the_form(login) -> None:
     assert r.status_code == 400 and "contradict" in r.text
 
 
+def test_hostile_numbers_and_years_are_refused_before_a_search_starts(login) -> None:
+    """NaN or infinity in a range was a 500 (InvalidOperation comparing the step); 1e999999
+    was a million-digit value, a step of 1e-999999 an overflow; the year 99999999 started a
+    search that could only fail. Each is refused on the form, no search started."""
+    client = login("analyst", "en")
+    for parameters in (f"{RULE}.deductible.county=nan:inf:1", f"{RULE}.deductible.county=0:1:NaN",
+                       f"{RULE}.deductible.county=1e999999,2",
+                       f"{RULE}.deductible.county=0:500:1e-999999"):  # fmt: skip
+        r = _start(client, parameters=parameters)
+        assert r.status_code == 400 and "is not a number" in r.text, (parameters, r.status_code)
+    for year in ("99999999", "-1", "1999"):
+        r = _start(client, year=year)
+        assert r.status_code == 422 and "Year" in r.text, (year, r.status_code)
+
+
 def test_an_infeasible_search_names_the_binding_target(login) -> None:
     client = login("analyst", "en")
     r = _start(client, targets="poor_ratio>=99.99%")

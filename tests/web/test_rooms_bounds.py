@@ -244,3 +244,72 @@ def test_the_doctor_sees_no_resident_id_tail(
     for rid in ids:
         for page in pages:
             assert rid[-4:] + "<" not in page and rid[-4:] + " " not in page, rid
+
+
+def test_overlong_notes_and_reasons_are_422_naming_the_field(
+    login: Login, web_engine: Engine, case: tuple[int, list[int], str], warning_id: int,
+    contract_id: int,
+) -> None:  # fmt: skip
+    """A note, reason, finding or rule longer than its column was cut to it silently (what
+    the user wrote was not what was kept); now a 422 that names the field, nothing written."""
+    case_id, lines, claim_no = case
+    office, reviewer, bureau = login("office", "en"), login("reviewer", "en"), login("bureau", "en")
+    here = f"/review/cases/{case_id}"
+    line = f"{here}/lines/{lines[0]}"
+    decision = {"decision": "rejected", "version": "0"}
+    for client, page, url, data, field_name in (
+        (reviewer, here, line, {**decision, "reason": "r" * 501}, "Reason"),
+        (reviewer, here, line, {**decision, "rule": "r" * 65}, "Rule"),
+        (office, here, f"{here}/self-check", {"note": "n" * 501}, "Note"),
+        (office, here, f"{here}/appeal", {"note": "n" * 501}, "Note"),
+        (reviewer, "/review", "/review/callbacks",
+         {"claim_no": claim_no, "paid": "1", "note": "n" * 201}, "Note"),
+        (bureau, f"/warnings/{warning_id}", f"/warnings/{warning_id}/step",
+         {"step": "visit_confirmed", "on": f"{YEAR}-12-31", "note": "n" * 501}, "Note"),
+        (bureau, f"/warnings/{warning_id}", f"/warnings/{warning_id}/step",
+         {"step": "measure", "on": f"{YEAR}-12-31", "measure": "m" * 65}, "Measure"),
+        (bureau, "/review/sanctions", "/review/sanctions",
+         {"article": "1", "finding": "f" * 501, "loss": "1", "multiple": "1"}, "Finding"),
+        (bureau, "/review/sanctions", "/review/suspensions",
+         {"article": "1", "months": "1", "reason": "r" * 201, "institution": "x"}, "Reason"),
+        (bureau, "/review/sanctions", "/review/suspensions",
+         {"article": "1", "months": "1", "reason": "r", "department": "d" * 65}, "Department"),
+        (login("doctor", "en"), f"/worklist/{contract_id}", f"/worklist/{contract_id}/record",
+         {"kind": "follow_up", "done_on": "2017-06-01", "drugs": "d" * 201}, "Drugs"),
+    ):  # fmt: skip
+        _refused(_post(client, page, url, data), field_name)
+    # at the column's length exactly: taken as written (the threshold, not one short)
+    r = _post(reviewer, here, line, {**decision, "reason": "r" * 500, "rule": "r" * 64})
+    assert r.status_code == 303, r.text[:300]
+    with session_scope(web_engine) as s:
+        found = s.get(ReviewLine, lines[0])
+        assert found is not None and found.reason == "r" * 500 and found.rule_id == "r" * 64
+        assert s.get(ReviewCase, case_id).self_check_note is None  # type: ignore[union-attr]
+    assert _count(web_engine, WarningEvent) == 0 and _count(web_engine, Callback) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field_name"),
+    [
+        ({"decision": "approved", "version": "0"}, "version"),  # was taken as 0
+        ({"decision": "approved", "version": True}, "version"),  # was taken as 1
+        ({"decision": "approved", "version": 0.0}, "version"),
+        ({"decision": "adjusted", "version": 0, "deduct_fen": "5"}, "deduct_fen"),
+        ({"decision": "adjusted", "version": 0, "deduct_fen": 5.5}, "deduct_fen"),
+        ({"decision": "rejected", "version": 0, "article": "3"}, "article"),
+        ({"decision": "rejected", "version": 0, "reason": "r" * 501}, "reason"),
+        ({"decision": "rejected", "version": 0, "versoin": 1}, "versoin"),  # a typo: was ignored
+    ],
+)
+def test_the_review_api_takes_integers_as_json_integers_only(
+    app, web_engine: Engine, case: tuple[int, list[int], str], body: dict, field_name: str
+) -> None:
+    _case_id, lines, _ = case
+    token = base64.b64encode(f"reviewer:{DEMO_PASSWORD}".encode()).decode()
+    client = TestClient(app, headers={"authorization": f"Basic {token}"})
+    r = client.post(f"/api/review/lines/{lines[1]}", json=body)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["field"] == field_name
+    with session_scope(web_engine) as s:
+        line = s.get(ReviewLine, lines[1])
+        assert line is not None and line.version == 0 and line.decision == "pending"

@@ -86,7 +86,8 @@ def test_summary_is_scoped_and_needs_report_rights(login, web_engine) -> None:
         == 404
     )
     assert login("clerk").get("/reports/summary.xlsx").status_code == 403
-    assert login("bureau").get("/reports/summary.xlsx?year=1999").status_code == 404
+    assert login("bureau").get("/reports/summary.xlsx?year=2001").status_code == 404  # no data
+    assert login("bureau").get("/reports/summary.xlsx?year=1999").status_code == 422  # no scheme
 
 
 def test_cli_writes_the_summary_and_refuses_bad_input(web_engine, tmp_path: Path) -> None:

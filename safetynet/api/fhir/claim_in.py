@@ -154,6 +154,25 @@ def _item(i: int, item: Any, issues: list[Issue]) -> dict[str, Any] | None:
     return {"code": code, "quantity": quantity, "amount": str(net)}
 
 
+def _numbers_in_json(resource: dict[str, Any]) -> list[Issue]:
+    """An item's quantity, prices and factor written as JSON numbers, as FHIR's JSON format
+    says of decimals: ``"7"`` or ``true`` was read as 7 or 1 by the model's lax parsing."""
+    issues = []
+    items = resource.get("item")
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict):
+            continue
+        for key in ("quantity", "unitPrice", "net", "factor"):
+            part = item.get(key)
+            value = part.get("value") if isinstance(part, dict) else part
+            if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+                continue
+            where = f"Claim.item[{i}].{key}" + (".value" if isinstance(part, dict) else "")
+            kind = {str: "a string", bool: "true or false"}.get(type(value), "not a number")
+            issues.append(Issue("value", f"{where} is {kind}: write a JSON number", where))
+    return issues
+
+
 def read_claim(resource: Any) -> ClaimIn:
     """The Claim's request (``FhirError`` when the resource is not a valid R4 Claim); the
     problems of its content in ``issues``."""
@@ -165,7 +184,7 @@ def read_claim(resource: Any) -> ClaimIn:
     except FhirError as exc:
         extra = _status_use_issues(status, use) if exc.code != "resource_type" else []
         raise FhirError(exc.issues + extra) from None
-    issues = _status_use_issues(claim.status, claim.use)
+    issues = _status_use_issues(claim.status, claim.use) + _numbers_in_json(resource)
     patient, more = patient_ref(claim.patient, "Claim")
     issues += more
     kind = _coding(claim.subType, S.CLAIM_KIND)
@@ -188,6 +207,11 @@ def read_claim(resource: Any) -> ClaimIn:
         issues.append(Issue("required", "Claim.item: a claim bills at least one item",
                             "Claim.item"))  # fmt: skip
     _total(claim, issues)
+    sequences = [int(item.sequence) for item in claim.item or []]
+    for i, number in enumerate(sequences):
+        if number in sequences[:i]:  # the ClaimResponse's itemSequence names one line
+            msg = f"Claim.item[{i}].sequence {number} is used by an earlier item"
+            issues.append(Issue("sequence_duplicate", msg, f"Claim.item[{i}].sequence"))
     claim_no = next(
         (str(x.value) for x in (claim.identifier or []) if x.system == S.CLAIM_NO), None
     )
@@ -205,7 +229,7 @@ def read_claim(resource: Any) -> ClaimIn:
         use=str(claim.use),
         patient=patient or PatientRef(),
         data=data,
-        sequences=[int(item.sequence) for item in claim.item or []],
+        sequences=sequences,
         issues=issues,
     )
 

@@ -64,6 +64,7 @@ ISSUE_OF_CODE = {
     "value": "value",
     "currency": "value",
     "quantity": "value",
+    "sequence_duplicate": "duplicate",
     "total_mismatch": "invariant",
     "net_mismatch": "invariant",
     "status_not_active": "business-rule",

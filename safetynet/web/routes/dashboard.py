@@ -31,6 +31,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download, xlsx_download
 from safetynet.web.errors import WebError
@@ -79,7 +80,7 @@ def _dashboard(
 def dashboard_page(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -113,7 +114,7 @@ def dashboard_page(
 def dashboard_xlsx(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -153,7 +154,7 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
 def summary_pdf_download(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -164,7 +165,7 @@ def summary_pdf_download(
 def summary_xlsx_download(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

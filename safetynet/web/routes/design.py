@@ -27,6 +27,7 @@ from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearForm
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
@@ -85,8 +86,8 @@ def design_page(
 @router.post("/design", include_in_schema=False)
 def design_start(
     request: Request,
+    year: YearForm,
     base: str = Form(...),
-    year: int = Form(...),
     parameters: str = Form(...),
     targets: str = Form(""),
     objective: str = Form("least-spending"),

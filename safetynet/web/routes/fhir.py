@@ -171,6 +171,9 @@ def _resource_of(request: Request, body: bytes) -> Any:
         raise FhirError([Issue("resource_required", "the body is empty: send a resource")], 400)
     try:
         return json.loads(body)
+    except RecursionError:  # "[[[[…" deeper than Python's stack: was a 500
+        msg = "the body is not valid JSON: it is nested too deeply"
+        raise FhirError([Issue("json_invalid", msg)], 400) from None
     except (ValueError, UnicodeDecodeError) as exc:
         where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
         msg = f"the body is not valid JSON{where}: {getattr(exc, 'msg', exc)}"

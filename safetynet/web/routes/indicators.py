@@ -17,6 +17,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -69,7 +70,7 @@ def _cells(table: Table) -> list[list[tuple[str, bool]]]:
 def indicators_page(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     period: str = "year",
     by: str | None = None,
     by_category: bool = False,
@@ -103,7 +104,7 @@ def indicators_page(
 def indicators_xlsx(
     request: Request,
     region: str | None = None,
-    year: int | None = None,
+    year: YearQuery = None,
     period: str = "year",
     by: str | None = None,
     by_category: bool = False,

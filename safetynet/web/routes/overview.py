@@ -13,6 +13,7 @@ from safetynet.reports.overview_tables import overview_tables
 from safetynet.security.roles import Permission, allows
 from safetynet.store.models import Region, Settlement
 from safetynet.store.models.security import User
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.security import current_user, require
@@ -48,7 +49,7 @@ def layer_names(db: Session, year: int | None) -> dict[str, tuple[str, str]]:
 @router.get("/", include_in_schema=False)
 def home(
     request: Request,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -80,7 +81,7 @@ def home(
 @router.get("/overview.xlsx", include_in_schema=False)
 def overview_xlsx(
     request: Request,
-    year: int | None = None,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

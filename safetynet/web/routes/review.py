@@ -31,7 +31,16 @@ from safetynet.security.scope import within
 from safetynet.store.models import Claim, Person, ReviewCase
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import VersionForm, YearForm, day_within, fen_within, small_number
+from safetynet.web.bounds import (
+    NOTE_LENGTH,
+    RULE_LENGTH,
+    SHORT_NOTE_LENGTH,
+    VersionForm,
+    YearForm,
+    day_within,
+    fen_within,
+    small_number,
+)
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -163,8 +172,8 @@ def decide(
     version: VersionForm,
     decision: Literal["approved", "adjusted", "rejected"] = Form(...),
     deduct: str = Form(""),
-    reason: str = Form(""),
-    rule: str = Form(""),
+    reason: str = Form("", max_length=NOTE_LENGTH),
+    rule: str = Form("", max_length=RULE_LENGTH),
     article: str = Form(""),
     csrf_token: str = Form(""),
     user: User = Depends(REVIEW),
@@ -181,7 +190,7 @@ def decide(
     number = small_number(article, "article", 1, ARTICLES)
     return _act(request, db, user, case_id, lambda w: cases.decide_line(
         w, line_id, decision=decision, by=user.username, version=version, deduct_fen=deduct_fen,
-        reason=reason[:500], rule_id=rule.strip()[:64] or None, article=number))  # fmt: skip
+        reason=reason, rule_id=rule.strip() or None, article=number))  # fmt: skip
 
 
 @router.post("/review/cases/{case_id}/{step}", include_in_schema=False)
@@ -189,7 +198,7 @@ def case_step(
     request: Request,
     case_id: RowId,
     step: str,
-    note: str = Form(""),
+    note: str = Form("", max_length=NOTE_LENGTH),
     reviewer: str = Form(""),
     on: str = Form(""),
     csrf_token: str = Form(""),
@@ -203,8 +212,8 @@ def case_step(
     if len(reviewer.strip()) > USERNAME_LENGTH:
         raise WebError(422, "invalid", "reviewer: too long", field="reviewer")
     steps = {
-        "self-check": (True, lambda w: cases.self_check(w, case_id, by=by, note=note[:500])),
-        "appeal": (True, lambda w: cases.appeal(w, case_id, by=by, reason=note[:500],
+        "self-check": (True, lambda w: cases.self_check(w, case_id, by=by, note=note)),
+        "appeal": (True, lambda w: cases.appeal(w, case_id, by=by, reason=note,
                                                 today=today)),
         "accept": (True, lambda w: cases.close(w, case_id, by=by, today=today, accepted=True)),
         "finish": (False, lambda w: cases.finish(w, case_id, by=by, today=today)),
@@ -266,7 +275,7 @@ def callback(
     drugs_received: str = Form(""),
     paid: str = Form(...),
     on: str = Form(""),
-    note: str = Form(""),
+    note: str = Form("", max_length=SHORT_NOTE_LENGTH),
     csrf_token: str = Form(""),
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
@@ -287,7 +296,7 @@ def callback(
         with write_session(request) as wdb:
             callbacks.record(wdb, claim_id, care_received=care_received == "yes",
                              drugs_received=drugs_received == "yes", paid_fen=paid_fen,
-                             by=user.username, on=day, note=note[:200] or None)  # fmt: skip
+                             by=user.username, on=day, note=note or None)  # fmt: skip
     except ReviewError as exc:
         return RedirectResponse(f"/review?error={exc.code}", status_code=303)
     return RedirectResponse("/review", status_code=303)

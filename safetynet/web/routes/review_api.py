@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from safetynet.codes import CaseState
@@ -24,7 +24,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models import ReviewLine
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import MAX_FEN
+from safetynet.web.bounds import MAX_FEN, NOTE_LENGTH, RULE_LENGTH
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID, RowId
@@ -100,12 +100,15 @@ def read_case(
 
 
 class Decision(BaseModel):
+    """A line's decision; numbers strict (a JSON integer, not "0", 0.5 or true), fields known."""
+
+    model_config = ConfigDict(extra="forbid")
     decision: Literal["approved", "adjusted", "rejected"]
-    version: int = Field(ge=0, le=MAX_ID)
-    deduct_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
-    reason: str | None = Field(default=None, max_length=500)
-    rule_id: str | None = Field(default=None, max_length=64)
-    article: int | None = Field(default=None, ge=1, le=50)
+    version: int = Field(ge=0, le=MAX_ID, strict=True)
+    deduct_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True)
+    reason: str | None = Field(default=None, max_length=NOTE_LENGTH)
+    rule_id: str | None = Field(default=None, max_length=RULE_LENGTH)
+    article: int | None = Field(default=None, ge=1, le=50, strict=True)
 
 
 @router.post("/lines/{line_id}")

@@ -24,6 +24,7 @@ from safetynet.store.models import Claim, Institution, SpotCheck
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region, region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -169,16 +170,17 @@ def sanctions_page(
 
 @router.post("/review/sanctions", include_in_schema=False)
 def open_sanction(
-    request: Request, article: int = Form(...), finding: str = Form(...), loss: str = Form(...),
-    multiple: str = Form(...), institution: str = Form(""), resident_id: str = Form(""),
-    csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
+    request: Request, article: int = Form(...), finding: str = Form(..., max_length=NOTE_LENGTH),
+    loss: str = Form(...), multiple: str = Form(...), institution: str = Form(""),
+    resident_id: str = Form(""), csrf_token: str = Form(""), user: User = Depends(INSPECT),
+    db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
     person_id = person_in_region(db, user, resident_id).id if resident_id.strip() else None
     institution_in_region(db, user, institution)
     loss_fen = fen_of(loss, "loss")
     return _act(request, "/review/sanctions", lambda w: sanctions.open_case(
-        w, article=article, finding=finding[:500], loss_fen=loss_fen, fine_multiple=multiple,
+        w, article=article, finding=finding, loss_fen=loss_fen, fine_multiple=multiple,
         by=user.username, today=date.today(), institution_code=institution.strip() or None,
         person_id=person_id), db)  # fmt: skip
 
@@ -200,8 +202,9 @@ def recover(
 @router.post("/review/suspensions", include_in_schema=False)
 def suspend(
     request: Request, article: int = Form(...), months: int = Form(...), start: str = Form(""),
-    reason: str = Form(...), resident_id: str = Form(""), institution: str = Form(""),
-    department: str = Form(""), kinds: list[str] = Form([]), csrf_token: str = Form(""),
+    reason: str = Form(..., max_length=SHORT_NOTE_LENGTH), resident_id: str = Form(""),
+    institution: str = Form(""), department: str = Form("", max_length=RULE_LENGTH),
+    kinds: list[str] = Form([]), csrf_token: str = Form(""),
     user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Suspend a person's direct settlement (resident ID) or an institution's department."""
@@ -211,12 +214,12 @@ def suspend(
         person_id = person_in_region(db, user, resident_id).id
         return _act(request, "/review/sanctions", lambda w: sanctions.suspend_person(
             w, person_id=person_id, article=article, months=months, valid_from=day,
-            reason=reason[:200], by=user.username), db)  # fmt: skip
+            reason=reason, by=user.username), db)  # fmt: skip
     institution_in_region(db, user, institution)
     return _act(request, "/review/sanctions", lambda w: sanctions.suspend_department(
-        w, institution_code=institution.strip(), department=department[:64],
+        w, institution_code=institution.strip(), department=department,
         claim_kinds=[k for k in kinds if k], article=article, months=months, valid_from=day,
-        reason=reason[:200], by=user.username), db)  # fmt: skip
+        reason=reason, by=user.username), db)  # fmt: skip
 
 
 EXPORTS = ("decisions", "deductions", "cases")

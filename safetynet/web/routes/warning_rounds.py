@@ -34,6 +34,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import SHORT_NOTE_LENGTH
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -152,7 +153,7 @@ def _step(request: Request, db: Session, user: User, round_id: int, csrf: str, s
             elif step == "pay":
                 pay_round(wdb, round_id, user=user.username, on=on)
             else:
-                cancel_round(wdb, round_id, user=user.username, on=on, reason=reason[:200])
+                cancel_round(wdb, round_id, user=user.username, on=on, reason=reason)
     except RoundError as exc:
         return RedirectResponse(f"{BASE}/{round_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"{BASE}/{round_id}", status_code=303)
@@ -194,7 +195,7 @@ def round_pay(
 def round_cancel(
     request: Request,
     round_id: RowId,
-    reason: str = Form(""),
+    reason: str = Form("", max_length=SHORT_NOTE_LENGTH),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),

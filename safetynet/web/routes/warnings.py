@@ -27,7 +27,7 @@ from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearQuery, day_within
+from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, YearQuery, day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -109,8 +109,8 @@ def warning_step(
     warning_id: RowId,
     step: str = Form(...),
     on: str = Form(...),
-    measure: str = Form(""),
-    note: str = Form(""),
+    measure: str = Form("", max_length=RULE_LENGTH),
+    note: str = Form("", max_length=NOTE_LENGTH),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
@@ -129,7 +129,7 @@ def warning_step(
     try:
         with write_session(request) as wdb:
             record_step(wdb, warning_id, step, day, user=user.username, workflow=workflow,
-                        note=note[:500] or None, measure=measure or None)  # fmt: skip
+                        note=note or None, measure=measure or None)  # fmt: skip
     except WorkflowError as exc:
         return RedirectResponse(f"/warnings/{warning_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"/warnings/{warning_id}", status_code=303)

@@ -36,6 +36,7 @@ from safetynet.web.access import (
     settlement_to_refund,
 )
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import SHORT_NOTE_LENGTH
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -305,7 +306,7 @@ def slip_pdf_page(
 def refund(
     request: Request,
     settlement_id: SettlementId,
-    reason: str = Form(...),
+    reason: str = Form(..., max_length=SHORT_NOTE_LENGTH),  # the column's length: not a 500
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.CLAIM_REFUND)),
     db: Session = Depends(get_db),

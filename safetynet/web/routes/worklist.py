@@ -33,7 +33,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.bounds import day_within
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within
 from safetynet.web.csrf import check_csrf, csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
@@ -193,7 +193,7 @@ def record_page(
     systolic: str = Form(""),
     diastolic: str = Form(""),
     glucose: str = Form(""),
-    drugs: str = Form(""),
+    drugs: str = Form("", max_length=SHORT_NOTE_LENGTH),
     next_on: str = Form(""),
     csrf_token: str = Form(""),
     idempotency_key: str = Form(""),
@@ -243,7 +243,7 @@ def send(
     systolic: str = Form(""),
     diastolic: str = Form(""),
     glucose: str = Form(""),
-    drugs: str = Form(""),
+    drugs: str = Form("", max_length=SHORT_NOTE_LENGTH),
     next_on: str = Form(""),
     csrf_token: str = Form(""),
     idempotency_key: str = Form(""),
