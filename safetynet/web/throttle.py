@@ -23,7 +23,9 @@ import time
 from datetime import timedelta
 
 from limits import parse
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from safetynet.security import login_failures
 from safetynet.web.errors import WebError
@@ -45,6 +47,15 @@ class LoginThrottled(WebError):
         self.retry_after = retry_after
 
 
+def _unpooled(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same database that open a connection of their own each time (an
+    in-memory SQLite database exists only in its pool's connection: the same sessions)."""
+    engine = sessions.kw["bind"]
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
+        return sessions
+    return sessionmaker(bind=create_engine(engine.url, poolclass=NullPool))
+
+
 def _limit(text: str) -> tuple[int, timedelta]:
     item = parse(text)
     return item.amount, timedelta(seconds=item.get_expiry())
@@ -58,6 +69,7 @@ class LoginThrottle:
         self.per_client = _limit(per_client)
         self._keep = max(self.per_user[1], self.per_client[1])
         self._sessions = sessions
+        self._snapshot_sessions = _unpooled(sessions)
         self._lock = threading.Lock()
         self._snapshot: tuple[set[str], set[str]] = (set(), set())
         self._snapshot_until = 0.0
@@ -80,16 +92,21 @@ class LoginThrottle:
 
     def blocked(self, username: str, client: str | None) -> bool:
         """Whether this username or address is throttled, from the snapshot (no query on
-        most calls: for a remembered credential, which needs no password check)."""
-        if time.monotonic() >= self._snapshot_until:
-            with self._lock:
+        most calls: for a remembered credential, which needs no password check). One caller
+        refreshes a stale snapshot, on a connection of its own (never one of the requests'
+        pool, which a burst may have taken: waiting for one there, on the event loop or
+        while holding one, would deadlock); the others read the last one meanwhile."""
+        if time.monotonic() >= self._snapshot_until and self._lock.acquire(blocking=False):
+            try:
                 if time.monotonic() >= self._snapshot_until:
-                    with self._sessions() as db:
+                    with self._snapshot_sessions() as db:
                         self._snapshot = (
                             login_failures.over_limit(db, "username", *self.per_user),
                             login_failures.over_limit(db, "client", *self.per_client),
                         )
                     self._snapshot_until = time.monotonic() + SNAPSHOT_TTL
+            finally:
+                self._lock.release()
         users, clients = self._snapshot
         return (
             login_failures.fold_username(username) in users
