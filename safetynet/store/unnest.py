@@ -28,18 +28,21 @@ class UnnestInsert:
         self.returning = returning
         self._sql: str | None = None
         self._convert: list[Callable[[Any], Any] | None] = []
+        self._nulls: list[bool] = []  # whether None is converted too (JSON's null)
 
     def _prepare(self, conn: Connection) -> str:
         dialect = conn.dialect
-        casts, names, convert = [], [], []
+        casts, names, convert, nulls = [], [], [], []
         for i, name in enumerate(self.columns):
             column = self.table.c[name]
             if isinstance(column.type, JSON):
                 serialize = getattr(dialect, "_json_serializer", None) or json.dumps
                 convert.append(serialize)
+                nulls.append(not column.type.none_as_null)  # None as JSON null, as SQLAlchemy
                 casts.append(f"%(c{i})s::json[]")
             else:
                 convert.append(column.type.bind_processor(dialect))
+                nulls.append(False)
                 casts.append(f"%(c{i})s::{column.type.compile(dialect=dialect)}[]")
             names.append(f'"{name}"')
         aliases = ", ".join(f"c{i}" for i in range(len(names)))
@@ -50,7 +53,7 @@ class UnnestInsert:
         )
         if self.returning:
             sql += f' RETURNING "{self.returning}"'
-        self._convert = convert
+        self._convert, self._nulls = convert, nulls
         return sql
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -64,7 +67,9 @@ class UnnestInsert:
         for i, name in enumerate(self.columns):
             convert = self._convert[i]
             values = [row.get(name) for row in rows]
-            if convert is not None:
+            if convert is not None and self._nulls[i]:
+                values = [convert(v) for v in values]
+            elif convert is not None:
                 values = [None if v is None else convert(v) for v in values]
             params[f"c{i}"] = values
         result = conn.exec_driver_sql(self._sql, params)
