@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, Connection, Table, insert
 
 
 class UnnestInsert:
@@ -75,3 +75,13 @@ class UnnestInsert:
         result = conn.exec_driver_sql(self._sql, params)
         # serial ids are drawn in insertion order, which is the arrays' order (ORDER BY n)
         return sorted(result.scalars()) if self.returning else []
+
+    def insert(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert ``rows``: from arrays on PostgreSQL, else the table's plain ``INSERT`` run
+        for every row (SQLite)."""
+        if not rows:
+            return
+        if conn.dialect.name == "postgresql":
+            self(conn, rows)
+        else:
+            conn.execute(insert(self.table), list(rows))
