@@ -6,7 +6,8 @@ the cascade; the accumulators it changes are written by
 :func:`safetynet.settlement.accumulators.write_rows`. This module is the one definition of
 those rows for online settlement and the year batch alike: :data:`ENTRY_COLUMNS` and
 :data:`LAYER_COLUMNS` name them; online, a batch of claims is four multi-row ``INSERT``s,
-their ids returned in the order of the batch (:func:`write`); a year's batch writes the same
+their ids returned in the order of the batch (:func:`write`) — on PostgreSQL each one fixed
+statement of one array per column (:mod:`safetynet.store.unnest`); a year's batch writes the same
 columns from frames (:func:`entry_frame`, :func:`layer_frame`, :func:`write_frames`).
 """
 
