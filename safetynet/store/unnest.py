@@ -25,6 +25,12 @@ class UnnestInsert:
     def __init__(self, table: Table, columns: Sequence[str], *, returning: str | None = None):
         self.table = table
         self.columns = tuple(columns)
+        # SQLAlchemy's client-side defaults are not applied here: a column left out must have
+        # none (a server default, or NULL)
+        left_out = [c.name for c in table.columns if c.default is not None and c.name not in
+                    self.columns]  # fmt: skip
+        if left_out:
+            raise ValueError(f"{table.name}: give {', '.join(left_out)} (client-side defaults)")
         self.returning = returning
         self._sql: str | None = None
         self._convert: list[Callable[[Any], Any] | None] = []

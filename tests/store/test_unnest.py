@@ -97,3 +97,8 @@ def test_one_statement_text_for_every_size(pg_engine: Engine) -> None:
         event.remove(pg_engine, "before_cursor_execute", record)
     inserts = [s for s in seen if s.startswith("INSERT")]
     assert len(inserts) == 4 and len(set(inserts)) == 1
+
+
+def test_a_column_with_a_client_side_default_must_be_given() -> None:
+    with pytest.raises(ValueError, match="version"):
+        UnnestInsert(Accumulator.__table__, ("scope", "owner_id", "year", "policy_id", "slots"))  # type: ignore[arg-type]
