@@ -3,6 +3,7 @@ SQLAlchemy writes them, the ids in the rows' order, one statement text for every
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -25,6 +26,19 @@ ACCS = UnnestInsert(
 )
 
 
+@pytest.fixture
+def pg(pg_engine: Engine) -> Iterator[Engine]:
+    """The PostgreSQL test database with the two tables written here empty, before and after."""
+
+    def empty() -> None:
+        with pg_engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_event, accumulator RESTART IDENTITY"))
+
+    empty()
+    yield pg_engine
+    empty()
+
+
 def _audit_rows(n: int, tag: str) -> list[dict[str, object]]:
     at = datetime(2026, 12, 1, 9, 30)
     return [
@@ -41,9 +55,8 @@ def _audit_rows(n: int, tag: str) -> list[dict[str, object]]:
     ]
 
 
-def test_rows_and_ids_in_order(pg_engine: Engine) -> None:
-    with pg_engine.begin() as conn:
-        conn.execute(text("TRUNCATE audit_event, accumulator RESTART IDENTITY"))
+def test_rows_and_ids_in_order(pg: Engine) -> None:
+    with pg.begin() as conn:
         first = AUDIT(conn, _audit_rows(3, "a"))
         second = AUDIT(conn, _audit_rows(40, "b"))
         ACCS(
@@ -62,7 +75,7 @@ def test_rows_and_ids_in_order(pg_engine: Engine) -> None:
         assert AUDIT(conn, []) == []
     assert first == [1, 2, 3]
     assert second == list(range(4, 44))
-    with pg_engine.connect() as conn:
+    with pg.connect() as conn:
         rows = conn.execute(select(AuditEvent).order_by(AuditEvent.id)).all()
         nulls = conn.execute(
             text("SELECT count(*) FROM audit_event WHERE detail::text = 'null'")
@@ -81,20 +94,20 @@ def test_rows_and_ids_in_order(pg_engine: Engine) -> None:
     )
 
 
-def test_one_statement_text_for_every_size(pg_engine: Engine) -> None:
+def test_one_statement_text_for_every_size(pg: Engine) -> None:
     seen: list[str] = []
 
     def record(_c: object, _cur: object, statement: str, *_a: object) -> None:
         seen.append(statement)
 
-    event.listen(pg_engine, "before_cursor_execute", record)
+    event.listen(pg, "before_cursor_execute", record)
     try:
-        with pg_engine.begin() as conn:
+        with pg.begin() as conn:
             for n in (1, 2, 9, 64):
                 AUDIT(conn, _audit_rows(n, "s"))
             conn.rollback()
     finally:
-        event.remove(pg_engine, "before_cursor_execute", record)
+        event.remove(pg, "before_cursor_execute", record)
     inserts = [s for s in seen if s.startswith("INSERT")]
     assert len(inserts) == 4 and len(set(inserts)) == 1
 
