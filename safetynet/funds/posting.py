@@ -56,8 +56,15 @@ from safetynet.store.models import (
     Settlement,
     SettlementLayer,
 )
+from safetynet.store.unnest import UnnestInsert
 
 SYSTEM_USER = "funds"
+# a batch's marks and lines: one fixed statement of arrays each on PostgreSQL
+_POSTED = UnnestInsert(FundPosted.__table__, ("settlement_id", "entry_id"))  # type: ignore[arg-type]
+_LINES = UnnestInsert(
+    FundLine.__table__,  # type: ignore[arg-type]
+    ("entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"),
+)
 SQLITE_CACHE_KIB = 512 * 1024  # the page cache of a connection posting a year on SQLite
 LEDGER_REF = "ledger:"  # a year posting's reference: ledger:<year>:<first id>-<last id>
 _NOT_AT_WINDOW = " AND NOT EXISTS (SELECT 1 FROM fund_posted p WHERE p.settlement_id = s.id)"
@@ -276,12 +283,9 @@ def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequen
         memo = f"{len(entry_ids)} ledger entries at the window"
         eid = new_entry(session, year=year, posted_on=today, kind="settlement", user=SYSTEM_USER,
                         memo=memo)  # fmt: skip
-        session.execute(
-            insert(FundPosted), [{"settlement_id": e.id, "entry_id": eid} for e in mine]
-        )
-        lines = spending_lines(rules, mine)
-        if lines:
-            session.execute(insert(FundLine), [_line_row(eid, x) for x in lines])
+        conn = session.connection()
+        _POSTED.insert(conn, [{"settlement_id": e.id, "entry_id": eid} for e in mine])
+        _LINES.insert(conn, [_line_row(eid, x) for x in spending_lines(rules, mine)])
 
 
 def posted_spans(session: Session, year: int) -> list[tuple[int, int]]:

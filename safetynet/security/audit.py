@@ -13,8 +13,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.store.models.security import AuditEvent
+from safetynet.store.unnest import UnnestInsert
 
 _INSERT = insert(AuditEvent.__table__)  # built once; runs in the caller's transaction
+_ROWS = UnnestInsert(
+    AuditEvent.__table__,  # type: ignore[arg-type]
+    ("at", "username", "action", "target", "target_id", "detail", "client"),
+)
 
 
 def record(
@@ -48,7 +53,7 @@ def record_many(session: Session, entries: list[dict[str, Any]]) -> None:
         return
     at = datetime.now(UTC).replace(tzinfo=None)
     rows = [{"at": at, "target_id": None, "detail": None, "client": None, **e} for e in entries]
-    session.connection().execute(_INSERT, rows)
+    _ROWS.insert(session.connection(), rows)  # PostgreSQL: one fixed statement of arrays
 
 
 def record_read(session: Session, **entry: Any) -> None:

@@ -7,6 +7,7 @@ settled one after the other and no update is lost.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from safetynet.engine.online import Accumulators, settle_one
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import Household, Person
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope, EntryKind, Settlement
+from safetynet.store.unnest import UnnestInsert
 
 _LOCK = select(Household.id).where(Household.id == bindparam("id")).with_for_update()
 _A = Accumulator.__table__
@@ -146,11 +148,21 @@ def store(
     _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, pid, acc.household)
 
 
+# PostgreSQL: a batch's new rows and its updates, each one fixed statement of arrays
+_PG_INSERT = UnnestInsert(_A, ("scope", "owner_id", "year", "policy_id", "slots", "version"))
+_PG_UPDATE = (
+    "UPDATE accumulator SET slots = u.slots, version = u.version, updated_at = now() "
+    "FROM unnest(%(ids)s::INTEGER[], %(slots)s::json[], %(versions)s::INTEGER[]) "
+    "AS u(id, slots, version) WHERE accumulator.id = u.id"
+)
+
+
 def write_rows(session: Session, changed: list[Change]) -> None:
     """Write a batch's changed accumulators: new rows with one multi-row ``INSERT``, the
-    others with one ``UPDATE`` run for every row (the caller holds the households' locks).
-    Each ``Change`` is (scope, owner, year, policy id, the row read or None, new slots,
-    settlements that changed it): the version goes up by one per settlement."""
+    others with one ``UPDATE`` (on PostgreSQL of arrays; on SQLite run for every row; the
+    caller holds the households' locks). Each ``Change`` is (scope, owner, year, policy id,
+    the row read or None, new slots, settlements that changed it): the version goes up by
+    one per settlement."""
     inserts, updates = [], []
     for scope, owner, year, policy_id, row, slots, count in changed:
         values = [int(v) for v in slots]
@@ -159,6 +171,15 @@ def write_rows(session: Session, changed: list[Change]) -> None:
         else:
             updates.append({"row_id": row[0], "slots": values, "version": row[2] + count})
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        _PG_INSERT(conn, inserts)
+        if updates:
+            conn.exec_driver_sql(_PG_UPDATE, {
+                "ids": [u["row_id"] for u in updates],
+                "slots": [json.dumps(u["slots"]) for u in updates],
+                "versions": [u["version"] for u in updates],
+            })  # fmt: skip
+        return
     if inserts:
         conn.execute(_INSERT, inserts)
     if updates:

@@ -6,7 +6,8 @@ the cascade; the accumulators it changes are written by
 :func:`safetynet.settlement.accumulators.write_rows`. This module is the one definition of
 those rows for online settlement and the year batch alike: :data:`ENTRY_COLUMNS` and
 :data:`LAYER_COLUMNS` name them; online, a batch of claims is four multi-row ``INSERT``s,
-their ids returned in the order of the batch (:func:`write`); a year's batch writes the same
+their ids returned in the order of the batch (:func:`write`) — on PostgreSQL each one fixed
+statement of one array per column (:mod:`safetynet.store.unnest`); a year's batch writes the same
 columns from frames (:func:`entry_frame`, :func:`layer_frame`, :func:`write_frames`).
 """
 
@@ -28,6 +29,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.bulk import bulk_insert, sync_sequence
 from safetynet.store.models import Claim, ClaimItem
 from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
+from safetynet.store.unnest import UnnestInsert
 
 _C, _I = Claim.__table__, ClaimItem.__table__
 _E, _L = Settlement.__table__, SettlementLayer.__table__
@@ -138,19 +140,44 @@ def layer_rows(entry_id: int, result: EngineSettlement) -> list[dict[str, Any]]:
     ]
 
 
+def _unnest(table: Any, columns: Sequence[str], returning: bool = False) -> UnnestInsert:
+    return UnnestInsert(table, columns, returning="id" if returning else None)
+
+
+# PostgreSQL: the same four inserts, each one fixed statement of one array per column
+# (prepared once per connection, whatever the batch's size)
+_CLAIM_KEYS = ("claim_no", "person_id", "institution_code", "kind", "start_date", "end_date",
+               "diagnosis_code", "referral", "total_fen")  # fmt: skip
+_ITEM_KEYS = ("claim_id", "item_code", "quantity", "amount_fen", "deducted_fen")
+_PG_CLAIMS = _unnest(_C, _CLAIM_KEYS, returning=True)
+_PG_ITEMS = _unnest(_I, _ITEM_KEYS)
+_PG_ENTRIES = _unnest(_E, ("client_key", "request_hash", *ENTRY_COLUMNS), returning=True)
+_PG_LAYERS = _unnest(_L, LAYER_COLUMNS)
+
+
 def write(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int, int]]:
     """Insert the batch's claims, lines, entries and layers (four statements, in the
     caller's transaction); the (claim id, entry id) of each, in the batch's order."""
     if not batch:
         return []
-    claim_ids = list(conn.execute(_INSERT_CLAIMS, [claim_row(s) for s in batch]).scalars())
+    pg = conn.dialect.name == "postgresql"
+    claim_rows = [claim_row(s) for s in batch]
+    if pg:
+        claim_ids = _PG_CLAIMS(conn, claim_rows)
+    else:
+        claim_ids = list(conn.execute(_INSERT_CLAIMS, claim_rows).scalars())
     claims = list(zip(batch, claim_ids, strict=True))
-    conn.execute(_INSERT_ITEMS, [r for s, c in claims for r in item_rows(s, c)])
-    entry_ids = list(conn.execute(_INSERT_ENTRIES, [entry_row(s, c) for s, c in claims]).scalars())
+    items = [r for s, c in claims for r in item_rows(s, c)]
+    _PG_ITEMS(conn, items) if pg else conn.execute(_INSERT_ITEMS, items)
+    entry_rows = [entry_row(s, c) for s, c in claims]
+    if pg:
+        entry_ids = _PG_ENTRIES(conn, entry_rows)
+    else:
+        entry_ids = list(conn.execute(_INSERT_ENTRIES, entry_rows).scalars())
     entries = list(zip(batch, entry_ids, strict=True))
     layers = [r for s, e in entries for r in layer_rows(e, s.result)]
     if layers:
-        conn.execute(_INSERT_LAYERS, layers)
+        _PG_LAYERS(conn, layers) if pg else conn.execute(_INSERT_LAYERS, layers)
     return list(zip(claim_ids, entry_ids, strict=True))
 
 
