@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -25,7 +26,7 @@ from typing import TypeVar
 import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile
-from safetynet.claims.prepare import engine_input, to_batch
+from safetynet.claims.prepare import KeyArrays, engine_input, to_batch
 from safetynet.claims.settle_file import check_dates, results_in_ranges
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import compile_policy
@@ -64,7 +65,7 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
     writer = stream.ResultsWriter(out)
     t0, c0 = time.perf_counter(), time.process_time()
     kernel_cpu = 0.0
-    it = stream.batches(claims, batch_claims)
+    it = stream.keyed_batches(claims, batch_claims)
     warm: WarmUp | None = WarmUp(cp)  # as `safetynet settle`: kernels load while it reads
 
     def timed(part: str, step: Callable[[], T]) -> T:
@@ -74,11 +75,11 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         parts_cpu[part if part in parts_cpu else "settle"] += time.process_time() - c
         return value
 
-    def checked() -> ClaimFile | None:
-        cf = next(it, None)
-        if cf is not None:
-            check_dates(cp, cf, claims)
-        return cf
+    def checked() -> tuple[ClaimFile, Future[KeyArrays] | None] | None:
+        got = next(it, None)
+        if got is not None:
+            check_dates(cp, got[0], claims)
+        return got
 
     def settle_and_write(prepared: pl.DataFrame) -> int:
         """As `safetynet settle`: each range written in the writer's thread while the next
@@ -93,13 +94,14 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         return rows
 
     while True:
-        cf = timed("read and check", checked)
-        if cf is None:
+        got = timed("read and check", checked)
+        if got is None:
             break
+        cf, keys = got
         if warm is not None:
             timed("read and check", warm.join)
             warm = None
-        prepared = timed("prepare", lambda: engine_input(cf, cp))  # noqa: B023
+        prepared = timed("prepare", lambda: engine_input(cf, cp, keys))  # noqa: B023
         n += timed("settle and write", lambda: settle_and_write(prepared))  # noqa: B023
         batches += 1
         t, c = time.perf_counter(), time.process_time()

@@ -31,7 +31,13 @@ from safetynet.claims.fileformat import (
     _normalise,
     read_claim_file,
 )
-from safetynet.claims.prepare import HouseholdConflict, engine_input
+from safetynet.claims.prepare import (
+    HouseholdConflict,
+    KeyArrays,
+    engine_input,
+    keys_in_background,
+    raw_ids,
+)
 from safetynet.claims.settle_file import (
     check_dates,
     results_in_ranges,
@@ -61,14 +67,26 @@ def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
 
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
     """The file's claims, checked, one ``ClaimFile`` per household partition."""
+    for cf, _keys in keyed_batches(path, batch_claims):
+        yield cf
+
+
+def keyed_batches(
+    path: Path, batch_claims: int
+) -> Iterator[tuple[ClaimFile, Future[KeyArrays] | None]]:
+    """``batches``, each with its rows' person and household keys being found in a thread
+    (``claims.prepare.keys_in_background``) while the rows were checked; ``None`` where
+    they were not (JSON lines; a file without the id columns, which the check refuses)."""
     if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
-        yield read_claim_file(path)
+        yield read_claim_file(path), None
         return
     if not path.is_file():
         raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     with household_batches(path, batch_claims) as frames:
         for raw in frames:
-            yield parquet_rows(raw, path)
+            ids = raw_ids(raw)
+            keys = keys_in_background(ids) if ids is not None else None
+            yield parquet_rows(raw, path), keys
 
 
 def _prep_key(cp: CompiledPolicy) -> tuple[object, ...]:
@@ -91,7 +109,7 @@ def prepared_batches(
     policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
     loaded in a thread while the first batch is read (``scaleout.warm``)."""
     warm: WarmUp | None = WarmUp(policies[0]) if policies else None
-    for cf in batches(path, batch_claims):
+    for cf, keys in keyed_batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
         if warm is not None:
@@ -102,7 +120,7 @@ def prepared_batches(
             key = _prep_key(cp)
             if key not in prepared:
                 try:
-                    prepared[key] = engine_input(cf, cp)
+                    prepared[key] = engine_input(cf, cp, keys)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
         yield prepared
