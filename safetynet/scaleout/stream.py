@@ -5,7 +5,9 @@ policy asked for (base and reform for a simulation), and its results are appende
 results file and folded into the run's totals. A batch holds at most ``batch_claims``
 claims (bar hash skew), so memory is bounded by the batch, not the file. Results are the
 same as settling the file in one piece; with more than one batch they come batch by batch
-(in file order within a batch).
+(in file order within a batch). A Parquet batch's person and household keys are found in a
+thread while its rows are checked (``keyed_batches``), so the check and the numbering keep
+both cores busy.
 """
 
 from __future__ import annotations
