@@ -12,7 +12,7 @@ distinct code), the engine's columns (:func:`to_batch`). All vectorised, no Pyth
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -93,15 +93,10 @@ class HouseholdConflict(ValueError):
         super().__init__("; ".join(str(e) for e in errors[:5]))
 
 
-KeyArrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # person and household keys, split
-
-
-def claim_keys(claims: pl.DataFrame) -> KeyArrays:
-    """Dense integer ids of persons and households (in order of first appearance), from
-    64-bit hashes (``engine.keys``); exact (proved by a second hash, else computed by ranking
-    the strings); and, per person, whether their claims name two households. Reads only
-    ``person_id`` and ``household_id`` (as strings), so it may run on a file's rows while
-    they are being checked (:func:`keys_in_background`)."""
+def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Dense integer ids of persons and households, from 64-bit hashes (``engine.keys``);
+    exact (proved by a second hash, else computed by ranking the strings); a person whose
+    claims name two households is a ``HouseholdConflict``."""
     h = claims.select(
         pl.col("person_id").hash(seed=0).alias("p"),
         pl.col("person_id").hash(seed=1).alias("p2"),
@@ -129,76 +124,47 @@ def claim_keys(claims: pl.DataFrame) -> KeyArrays:
         n_p = int(pid.max()) + 1 if pid.size else 0
         n_h = int(hid.max()) + 1 if hid.size else 0
         exact, split = check_keys(pid, n_p, pid, hid, n_h, hid)
-    return pid, hid, split
+    if split.any():
+        bad = claims.filter(pl.Series(split[pid]))
+        raise HouseholdConflict(
+            [
+                ClaimFileError(
+                    int(row["_line"]),
+                    "household_id",
+                    N_(
+                        "person %(person)s is in households %(households)s; a person's claims "
+                        "must all name one household"
+                    ),
+                    {"person": row["person_id"], "households": ", ".join(row["hh"])},
+                )
+                for row in bad.group_by("person_id", maintain_order=True)
+                .agg(
+                    pl.col("_line").first(),
+                    pl.col("household_id").unique(maintain_order=True).alias("hh"),
+                )
+                .iter_rows(named=True)
+            ]
+        )
+    return pid, hid
 
 
-def raw_ids(raw: pl.DataFrame) -> pl.DataFrame | None:
-    """A Parquet file's person and household ids as the check makes them (strings; a
-    missing household the person's own), or ``None`` without both columns."""
-    if not {"person_id", "household_id"} <= set(raw.columns):
-        return None
-    person = pl.col("person_id").cast(pl.String)
-    return raw.select(person, pl.col("household_id").cast(pl.String).fill_null(person))
-
-
-def keys_in_background(ids: pl.DataFrame) -> Future[KeyArrays]:
-    """:func:`claim_keys` of ``ids`` in a thread (hashing and numbering release the GIL):
-    the keys of a file's rows are found while the rows are checked, or while the other
-    columns are prepared. The rows must be the claims' that :func:`engine_input` gets, in
-    their order."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="claim-keys")
-    try:
-        return pool.submit(claim_keys, ids)
-    finally:
-        pool.shutdown(wait=False)  # the thread ends when the keys are found
-
-
-def _conflict(claims: pl.DataFrame, pid: np.ndarray, split: np.ndarray) -> HouseholdConflict:
-    """The persons whose claims name two households, at their first line."""
-    bad = claims.filter(pl.Series(split[pid]))
-    return HouseholdConflict(
-        [
-            ClaimFileError(
-                int(row["_line"]),
-                "household_id",
-                N_(
-                    "person %(person)s is in households %(households)s; a person's claims "
-                    "must all name one household"
-                ),
-                {"person": row["person_id"], "households": ", ".join(row["hh"])},
-            )
-            for row in bad.group_by("person_id", maintain_order=True)
-            .agg(
-                pl.col("_line").first(),
-                pl.col("household_id").unique(maintain_order=True).alias("hh"),
-            )
-            .iter_rows(named=True)
-        ]
-    )
-
-
-def engine_input(
-    cf: ClaimFile, cp: CompiledPolicy, keys: Future[KeyArrays] | None = None
-) -> pl.DataFrame:
+def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
     """The claims as the batch engine's input table (plus the file's own columns).
 
     Persons and households get dense integer keys (``person_key``, ``household_key``) in
     order of first appearance; a person whose claims name two households is rejected with
-    a ``HouseholdConflict`` naming the lines. ``keys``: the keys already being found
-    (:func:`keys_in_background` of the file's rows, e.g. while they were checked).
+    a ``HouseholdConflict`` naming the lines.
     """
     claims = with_line_amounts(cf.claims, cf.lines, "claim_no")
     claims = merge_pre_admission(claims, cp.policy.claims.pre_admission_days)
-    # the keys in a thread (if not already under way) while the fixed fees, statuses and
-    # diseases are found here: two cores busy, not one. Merging and fixed fees change
-    # amounts only (rows and their order stay), so the keys of the file's rows are these.
-    if keys is None:
-        keys = keys_in_background(claims.select("person_id", "household_id"))
-    claims = with_fixed_fees(claims, cp.policy.region)
-    facts = (listed_status_masks(claims), disease_masks(claims, group_prefixes(cp.policy)))
-    pid, hid, split = keys.result()
-    if split.any():
-        raise _conflict(claims, pid, split)
+    # the keys (hashing and numbering ids; both release the GIL) in a thread while the
+    # fixed fees, statuses and diseases are found here: two cores busy, not one. Fixed fees
+    # change amounts only, so the keys of the claims before them are the keys after.
+    with ThreadPoolExecutor(1, thread_name_prefix="claim-keys") as pool:
+        keys = pool.submit(_keys, claims)
+        claims = with_fixed_fees(claims, cp.policy.region)
+        facts = (listed_status_masks(claims), disease_masks(claims, group_prefixes(cp.policy)))
+        pid, hid = keys.result()
     return claims.with_columns(
         pl.Series("person_key", pid),
         pl.Series("household_key", hid),

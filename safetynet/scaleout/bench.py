@@ -6,8 +6,7 @@ as `safetynet settle` does, timing each part (settling and writing overlap, as t
 there: their wall time is one figure, their CPU time two), and also times the kernel alone
 on the prepared claims (the figure `safetynet bench settle` gives; its wall time is on
 numba's threads, so its CPU time is the one to compare with the settling's) so the gap
-stays visible. The person and household keys are found in a thread from the rows being
-checked (``stream.keyed_batches``): their CPU time falls in the parts they overlap.
+stays visible.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -28,7 +26,7 @@ from typing import TypeVar
 import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile
-from safetynet.claims.prepare import KeyArrays, engine_input, to_batch
+from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates, results_in_ranges
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import compile_policy
@@ -68,7 +66,7 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
     writer = stream.ResultsWriter(out)
     t0, c0 = time.perf_counter(), time.process_time()
     kernel_cpu = 0.0
-    it = stream.keyed_batches(claims, batch_claims)
+    it = stream.batches(claims, batch_claims)
     warm: WarmUp | None = WarmUp(cp)  # as `safetynet settle`: kernels load while it reads
 
     def timed(part: str, step: Callable[[], T]) -> T:
@@ -78,11 +76,11 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         parts_cpu[part if part in parts_cpu else "settle"] += time.process_time() - c
         return value
 
-    def checked() -> tuple[ClaimFile, Future[KeyArrays] | None] | None:
-        got = next(it, None)
-        if got is not None:
-            check_dates(cp, got[0], claims)
-        return got
+    def checked() -> ClaimFile | None:
+        cf = next(it, None)
+        if cf is not None:
+            check_dates(cp, cf, claims)
+        return cf
 
     def settle_and_write(prepared: pl.DataFrame) -> int:
         """As `safetynet settle`: each range written in the writer's thread while the next
@@ -97,14 +95,13 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
         return rows
 
     while True:
-        got = timed("read and check", checked)
-        if got is None:
+        cf = timed("read and check", checked)
+        if cf is None:
             break
-        cf, keys = got
         if warm is not None:
             timed("read and check", warm.join)
             warm = None
-        prepared = timed("prepare", lambda: engine_input(cf, cp, keys))  # noqa: B023
+        prepared = timed("prepare", lambda: engine_input(cf, cp))  # noqa: B023
         n += timed("settle and write", lambda: settle_and_write(prepared))  # noqa: B023
         batches += 1
         t, c = time.perf_counter(), time.process_time()

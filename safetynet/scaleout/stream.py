@@ -5,9 +5,7 @@ policy asked for (base and reform for a simulation), and its results are appende
 results file and folded into the run's totals. A batch holds at most ``batch_claims``
 claims (bar hash skew), so memory is bounded by the batch, not the file. Results are the
 same as settling the file in one piece; with more than one batch they come batch by batch
-(in file order within a batch). A Parquet batch's person and household keys are found in a
-thread while its rows are checked (``keyed_batches``), so the check and the numbering keep
-both cores busy.
+(in file order within a batch).
 """
 
 from __future__ import annotations
@@ -33,13 +31,7 @@ from safetynet.claims.fileformat import (
     _normalise,
     read_claim_file,
 )
-from safetynet.claims.prepare import (
-    HouseholdConflict,
-    KeyArrays,
-    engine_input,
-    keys_in_background,
-    raw_ids,
-)
+from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import (
     check_dates,
     results_in_ranges,
@@ -69,26 +61,14 @@ def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
 
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
     """The file's claims, checked, one ``ClaimFile`` per household partition."""
-    for cf, _keys in keyed_batches(path, batch_claims):
-        yield cf
-
-
-def keyed_batches(
-    path: Path, batch_claims: int
-) -> Iterator[tuple[ClaimFile, Future[KeyArrays] | None]]:
-    """``batches``, each with its rows' person and household keys being found in a thread
-    (``claims.prepare.keys_in_background``) while the rows were checked; ``None`` where
-    they were not (JSON lines; a file without the id columns, which the check refuses)."""
     if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
-        yield read_claim_file(path), None
+        yield read_claim_file(path)
         return
     if not path.is_file():
         raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     with household_batches(path, batch_claims) as frames:
         for raw in frames:
-            ids = raw_ids(raw)
-            keys = keys_in_background(ids) if ids is not None else None
-            yield parquet_rows(raw, path), keys
+            yield parquet_rows(raw, path)
 
 
 def _prep_key(cp: CompiledPolicy) -> tuple[object, ...]:
@@ -111,7 +91,7 @@ def prepared_batches(
     policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
     loaded in a thread while the first batch is read (``scaleout.warm``)."""
     warm: WarmUp | None = WarmUp(policies[0]) if policies else None
-    for cf, keys in keyed_batches(path, batch_claims):
+    for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
         if warm is not None:
@@ -122,7 +102,7 @@ def prepared_batches(
             key = _prep_key(cp)
             if key not in prepared:
                 try:
-                    prepared[key] = engine_input(cf, cp, keys)
+                    prepared[key] = engine_input(cf, cp)
                 except HouseholdConflict as exc:
                     raise ClaimFileRejected(path, exc.errors) from None
         yield prepared

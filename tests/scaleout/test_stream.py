@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from safetynet.claims.prepare import claim_keys, engine_input, keys_in_background, raw_ids
+from safetynet.claims.prepare import engine_input
 from safetynet.claims.settle_file import results_table, settle_claims
 from safetynet.cli.main import app
 from safetynet.scaleout.stream import parquet_rows, settle_file, simulate_file
@@ -213,38 +213,3 @@ def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
     assert all(int(n) >= 1 for n in done.stdout.split())
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(rows=claim_rows, numbers=st.booleans(), unnamed=st.sets(st.integers(0, 5), max_size=3))
-def test_keys_found_while_checking_equal_the_checked_claims_keys(
-    rows: list[tuple[int, int, int, int, bool]], numbers: bool, unnamed: set[int]
-) -> None:
-    """The keys of a Parquet file's raw rows (found while they are checked) are the keys of
-    the checked claims: ids given as numbers, households left out (the person's own)."""
-    raw = _claims_frame(rows)
-    if numbers:  # P3-1 -> 31, H3 -> 3: the check reads them as text
-        raw = raw.with_columns(
-            pl.col("person_id").str.replace_all(r"\D", "").cast(pl.Int64),
-            pl.col("household_id").str.slice(1).cast(pl.Int64),
-        )
-    household = pl.col("household_id").cast(pl.String).str.replace_all(r"\D", "").cast(pl.Int64)
-    raw = raw.with_columns(
-        pl.when(household.is_in(sorted(unnamed))).then(None).otherwise(pl.col("household_id"))
-        .alias("household_id")
-    )  # fmt: skip
-    ids = raw_ids(raw)
-    assert ids is not None
-    cf = parquet_rows(raw, Path("claims.parquet"))
-    early = keys_in_background(ids).result()
-    late = claim_keys(cf.claims.select("person_id", "household_id"))
-    for a, b in zip(early, late, strict=True):
-        assert a.tolist() == b.tolist()
-    cp = policy("anhui-poor-2017")
-    prepared = engine_input(cf, cp, keys_in_background(ids))
-    assert prepared.equals(engine_input(cf, cp))
-
-
-def test_keys_of_a_file_without_household_ids_are_found_by_the_check() -> None:
-    raw = _claims_frame([(1, 0, 10, 100, False)]).drop("household_id")
-    assert raw_ids(raw) is None
