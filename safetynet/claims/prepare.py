@@ -12,6 +12,8 @@ distinct code), the engine's columns (:func:`to_batch`). All vectorised, no Pyth
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import polars as pl
 
@@ -155,14 +157,19 @@ def engine_input(cf: ClaimFile, cp: CompiledPolicy) -> pl.DataFrame:
     """
     claims = with_line_amounts(cf.claims, cf.lines, "claim_no")
     claims = merge_pre_admission(claims, cp.policy.claims.pre_admission_days)
-    claims = with_fixed_fees(claims, cp.policy.region)
-    pid, hid = _keys(claims)
+    # the keys (hashing and numbering ids; both release the GIL) in a thread while the
+    # fixed fees, statuses and diseases are found here: two cores busy, not one. Fixed fees
+    # change amounts only, so the keys of the claims before them are the keys after.
+    with ThreadPoolExecutor(1, thread_name_prefix="claim-keys") as pool:
+        keys = pool.submit(_keys, claims)
+        claims = with_fixed_fees(claims, cp.policy.region)
+        facts = (listed_status_masks(claims), disease_masks(claims, group_prefixes(cp.policy)))
+        pid, hid = keys.result()
     return claims.with_columns(
         pl.Series("person_key", pid),
         pl.Series("household_key", hid),
         YEAR,
-        listed_status_masks(claims),
-        disease_masks(claims, group_prefixes(cp.policy)),
+        *facts,
     )
 
 

@@ -7,6 +7,8 @@ second, independent hash (two different ids with the same first hash would show 
 with two second hashes) and finds each person whose claims name two households.
 ``settlement_order`` groups claims by household with a stable counting sort, so claims that
 are already in date order (as claim files usually are) are never compared with each other.
+The numbering and its check release the GIL: a claim file's other columns are prepared in
+another thread meanwhile (``claims.prepare``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _insert(table: np.ndarray, mask: int, key: np.uint64, k: int) -> int:
     """The id of ``key`` in ``table`` (rows: key, id + 1; 0 = empty), adding it as ``k``."""
     j = np.int64((key ^ (key >> np.uint64(29))) & np.uint64(mask))
@@ -29,7 +31,7 @@ def _insert(table: np.ndarray, mask: int, key: np.uint64, k: int) -> int:
         j = (j + 1) & mask
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """One pass; the table (key and id side by side, one cache line per probe) is sized to
     the distinct keys seen so far and doubled when half full, so it stays small."""
@@ -58,7 +60,7 @@ def dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return _dense_ids(np.ascontiguousarray(keys).view(np.uint64))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _check_keys(
     pid: np.ndarray,
     n_persons: int,

@@ -55,7 +55,8 @@ def bench_settle_file(
         t.add_row("load average (1 min, end of median run)", f"{med.load_average:.2f}")
         t.add_row(
             "kernel alone (settle_batch on prepared claims)",
-            f"{med.kernel_seconds:.2f} s = {med.claims / med.kernel_seconds:,.0f} claims/s",
+            f"{med.kernel_seconds:.2f} s = {med.claims / med.kernel_seconds:,.0f} claims/s, "
+            f"CPU {med.kernel_cpu_seconds:.2f} s (numba's threads: compare with settle's CPU)",
         )
         if spark_master:
             from safetynet.scaleout import spark
