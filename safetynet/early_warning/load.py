@@ -35,25 +35,36 @@ REASSISTANCE_LAYER = "re_assistance"
 HOME_SCHEMA = {**HOUSEHOLD_SCHEMA, "region_code": pl.String, "township_code": pl.String}
 
 
+def _reassisted_by_entry():  # type: ignore[no-untyped-def]
+    """Each ledger entry's re-assistance, looked up by its id (a few households' entries)."""
+    L = SettlementLayer
+    return (
+        select(func.coalesce(func.sum(L.paid_fen), 0))
+        .where(L.settlement_id == Settlement.id, L.layer_id == REASSISTANCE_LAYER)
+        .scalar_subquery()
+    )
+
+
+def _ledger_select(reassisted: Any) -> Select:  # type: ignore[type-arg]
+    """The ledger entries' columns (:data:`LEDGER_WITH_REASSISTED`), with their claims'
+    diagnoses, ``reassisted`` as the last column."""
+    S = Settlement
+    return select(
+        S.claim_id, S.person_id, S.household_id, type_coerce(S.kind, String).label("kind"),
+        S.claim_date, S.status_mask, Claim.diagnosis_code, S.total_fen, S.compliant_fen,
+        S.paid_fen, S.out_of_pocket_fen, reassisted,
+    ).join(Claim, Claim.id == S.claim_id)  # fmt: skip
+
+
 def ledger_query(year: int, region_code: str | None, households: list[int] | None = None):  # type: ignore[no-untyped-def]
     """The year's ledger entries (in the region's tree; of ``households`` when given: then
     each entry's re-assistance is looked up by its id, not summed over the year's layers)."""
     S = Settlement
     L = SettlementLayer
     if households is not None:
-        paid = (
-            select(func.coalesce(func.sum(L.paid_fen), 0))
-            .where(L.settlement_id == S.id, L.layer_id == REASSISTANCE_LAYER)
-            .scalar_subquery()
+        query = _ledger_select(_reassisted_by_entry()).where(
+            S.household_id.in_(households), S.year == year
         )
-        query = (
-            select(S.claim_id, S.person_id, S.household_id,
-                   type_coerce(S.kind, String).label("kind"), S.claim_date, S.status_mask,
-                   Claim.diagnosis_code, S.total_fen, S.compliant_fen, S.paid_fen,
-                   S.out_of_pocket_fen, paid)
-            .join(Claim, Claim.id == S.claim_id)
-            .where(S.household_id.in_(households), S.year == year)
-        )  # fmt: skip
         if region_code is not None:
             query = query.join(Person, Person.id == S.person_id).where(
                 within(Person.region_code, region_code)
@@ -66,21 +77,7 @@ def ledger_query(year: int, region_code: str | None, households: list[int] | Non
         .subquery()
     )
     query = (
-        select(
-            S.claim_id,
-            S.person_id,
-            S.household_id,
-            type_coerce(S.kind, String).label("kind"),
-            S.claim_date,
-            S.status_mask,
-            Claim.diagnosis_code,
-            S.total_fen,
-            S.compliant_fen,
-            S.paid_fen,
-            S.out_of_pocket_fen,
-            func.coalesce(reassisted.c.paid, 0),
-        )
-        .join(Claim, Claim.id == S.claim_id)
+        _ledger_select(func.coalesce(reassisted.c.paid, 0))
         .outerjoin(reassisted, reassisted.c.settlement_id == S.id)
         .where(S.year == year)
     )
@@ -187,7 +184,7 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     dialect with bound parameters (``year``, ``jan1``, ``before``, ``ids``: an array on
     PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
-    S, L = Settlement, SettlementLayer
+    S = Settlement
     members = (
         select(func.count(P.id))
         .where(P.household_id == H.id,
@@ -210,19 +207,9 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
         .scalar_subquery()
     )  # fmt: skip
     homes = select(H.id, members, income, reference, H.region_code).where(one_of(H.id, "ids", pg))
-    paid = (
-        select(func.coalesce(func.sum(L.paid_fen), 0))
-        .where(L.settlement_id == S.id, L.layer_id == REASSISTANCE_LAYER)
-        .scalar_subquery()
+    ledger = _ledger_select(_reassisted_by_entry()).where(
+        one_of(S.household_id, "ids", pg), S.year == bindparam("year")
     )
-    ledger = (
-        select(S.claim_id, S.person_id, S.household_id,
-               type_coerce(S.kind, String).label("kind"), S.claim_date, S.status_mask,
-               Claim.diagnosis_code, S.total_fen, S.compliant_fen, S.paid_fen,
-               S.out_of_pocket_fen, paid)
-        .join(Claim, Claim.id == S.claim_id)
-        .where(one_of(S.household_id, "ids", pg), S.year == bindparam("year"))
-    )  # fmt: skip
     return homes, ledger
 
 
