@@ -2,8 +2,10 @@
 
 Claims of persons in the region (and everything under it) whose visit or admission falls in
 the year. The rules that span admissions (split admission, overlapping stays) also read the
-last ``LOOKBACK_DAYS`` of the previous year, so a readmission in early January is compared
-with a December discharge; :func:`in_year` keeps the hits on the year's own claims.
+claims that end (discharge or visit) in the last ``LOOKBACK_DAYS`` of the previous year — or
+more, when the rules look further back (:meth:`RuleSet.lookback_days`) — so a readmission in
+early January is compared with a December discharge, however early that stay was admitted;
+:func:`in_year` keeps the hits on the year's own claims.
 :func:`frames_from_tables` also turns the synthetic county's tables into the same frames.
 """
 
@@ -15,7 +17,7 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, select, true, type_coerce
+from sqlalchemy import Connection, String, and_, or_, select, true, type_coerce
 
 from safetynet.catalogs.items import load_items
 from safetynet.security.scope import within
@@ -29,15 +31,22 @@ from safetynet.supervision.frames import (
     ScreenInput,
     conform,
 )
+from safetynet.supervision.schema import RuleSet
 
 LOOKBACK_DAYS = 60
 
 
-def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInput:
-    """The region's (None: every) claims dated in ``year`` and the ``LOOKBACK_DAYS`` before."""
-    start = date(year, 1, 1) - timedelta(days=LOOKBACK_DAYS)
+def load_year(
+    conn: Connection, region_code: str | None, year: int, rules: RuleSet | None = None
+) -> ScreenInput:
+    """The region's (None: every) claims dated in ``year``, and those ending in the
+    ``LOOKBACK_DAYS`` before it (or the days ``rules`` look back, when more)."""
+    back = max(LOOKBACK_DAYS, rules.lookback_days() if rules is not None else 0)
+    start = date(year, 1, 1) - timedelta(days=back)
     end = date(year, 12, 31)
     in_scope = within(Person.region_code, region_code) if region_code else true()
+    # a stay admitted before the look-back but discharged in it counts from its discharge
+    dated = and_(Claim.start_date <= end, or_(Claim.start_date >= start, Claim.end_date >= start))
     claims_q = (
         select(
             Claim.id,
@@ -55,7 +64,7 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
         )
         .join(Person, Person.id == Claim.person_id)
         .join(Institution, Institution.code == Claim.institution_code)
-        .where(in_scope, Claim.start_date >= start, Claim.start_date <= end)
+        .where(in_scope, dated)
     )
     claims = fetch_frame(
         conn,
@@ -77,7 +86,7 @@ def load_year(conn: Connection, region_code: str | None, year: int) -> ScreenInp
         )
         .join(Claim, Claim.id == ClaimItem.claim_id)
         .join(Person, Person.id == Claim.person_id)
-        .where(in_scope, Claim.start_date >= start, Claim.start_date <= end)
+        .where(in_scope, dated)
     )
     items = fetch_frame(
         conn,

@@ -206,5 +206,18 @@ class RuleSet(_Strict):
     def active(self) -> list[Rule]:
         return [r for r in self.rules if r.enabled]
 
+    def lookback_days(self) -> int:
+        """The days before a claim's date whose claims its active rules compare it with: a
+        split admission's window (counted from the earlier stay's discharge), a calendar
+        month of drug purchases (31 days) and a run of consecutive purchase days. Claims
+        discharged (or seen) on or after that day are read with it."""
+        days = 0
+        for rule in self.active():
+            if isinstance(rule, SplitAdmissionRule):
+                days = max(days, int(rule.params.window_days.value))
+            elif isinstance(rule, OutpatientAbuseRule):
+                days = max(days, 31, int(rule.params.consecutive_days.value))
+        return days
+
     def covers(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)

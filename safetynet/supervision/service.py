@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
@@ -39,7 +39,7 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
     """Screen the region's claims of ``year`` and score its institutions and doctors."""
     ruleset = load_rules(rules)
     conn = session.connection()
-    data = load_year(conn, region, year)
+    data = load_year(conn, region, year, ruleset)
     enrolled = load_catchment(conn, region, year)
     hits = in_year(screen(ruleset, data, check=False), year)
     own = ScreenInput(data.claims.filter(pl.col("date").dt.year() == year), data.lines,
@@ -48,6 +48,15 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
 
 
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps
+
+
+def window_lookback(ruleset: RuleSet) -> int:
+    """The days before a claim's date the window reads its person's claims from: at least
+    ``WINDOW_LOOKBACK_DAYS``, more when the rules look further back. A claim is read when it
+    starts or ends on or after that day (a long stay counts from its discharge)."""
+    return max(WINDOW_LOOKBACK_DAYS, ruleset.lookback_days())
+
+
 # The claim number a submission is screened under: "~" sorts after every letter and digit,
 # so where the rules order claims of one day by number the submission comes last and is the
 # one flagged (a stay admitted on the day of a settled one overlaps it, not the reverse);
@@ -89,7 +98,8 @@ def _build(pg: bool) -> _Statements:
         .join(Institution, Institution.code == Claim.institution_code)
         .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
                    & (Settlement.entry_kind == EntryKind.SETTLEMENT))
-        .where(one_of(Claim.person_id, "persons", pg), Claim.start_date >= bindparam("since"))
+        .where(one_of(Claim.person_id, "persons", pg),
+               or_(Claim.start_date >= bindparam("since"), Claim.end_date >= bindparam("since")))
         .where(~exists().where(_reversal.claim_id == Claim.id,
                                _reversal.entry_kind == EntryKind.REVERSAL))
     )  # fmt: skip
@@ -112,12 +122,15 @@ _statements = per_dialect(_build)
 
 
 def _history(
-    session: Session, subs: Sequence[ClaimSubmission], persons: Sequence[PersonFacts]
+    session: Session,
+    subs: Sequence[ClaimSubmission],
+    persons: Sequence[PersonFacts],
+    lookback: int = WINDOW_LOOKBACK_DAYS,
 ) -> list[tuple[Any, ...]]:
     """The persons' claims of the look-back period of the batch's earliest claim (one query
     for the batch; each claim keeps the rows of its own look-back, :func:`_context`), with
     the request hash of their settlement last. Left out: a refunded claim (no longer paid)."""
-    since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
+    since = min(s.date for s in subs) - timedelta(days=lookback)
     q = _statements(session.connection())
     rows = session.execute(
         q.history, {"persons": sorted({p.id for p in persons}), "since": since}
@@ -155,9 +168,9 @@ def batch_hit_rows(
     API (rows of :data:`HIT_SCHEMA`): what the claim finds settled alone after the batch's
     claims before it, in the batch's order.
 
-    Each claim is screened against the ledger — its person's claims from the
-    ``WINDOW_LOOKBACK_DAYS`` before its own date on, without a claim settled from the very
-    same submission (an idempotent retry is not its own duplicate) nor one under its own
+    Each claim is screened against the ledger — its person's claims that start or end
+    from :func:`window_lookback` days before its own date on, without a claim settled from
+    the very same submission (an idempotent retry is not its own duplicate) nor one under its own
     claim number, nor a refunded one — plus the claims of the batch before it that are
     written. ``written(i, blocked)`` is asked once per claim, in the batch's order, after the
     claim is screened: whether claim ``i`` is written given whether a ``block`` hit refuses
@@ -181,7 +194,8 @@ def batch_hit_rows(
     levels = dict(session.execute(q.levels, {"codes": codes}).all())
     sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
     known = {i for i, s in enumerate(subs) if s.institution_code in levels}
-    history = _history(session, subs, persons)
+    lookback = window_lookback(ruleset)
+    history = _history(session, subs, persons, lookback)
     ids = [c[0] for c in history]
     # the guards read the history's lines of the codes the new claims bill (a drug bought
     # again); the rules, when one must run, every line of the persons they name
@@ -207,11 +221,12 @@ def batch_hit_rows(
 
     def context(i: int) -> list[tuple[Any, ...]]:
         """Claim ``i``'s rows: its look-back of the ledger and the batch's written claims."""
-        since = subs[i].date - timedelta(days=WINDOW_LOOKBACK_DAYS)
+        since = subs[i].date - timedelta(days=lookback)
         own_no = subs[i].claim_no
         rows = past.get(persons[i].id, []) + done.get(persons[i].id, [])
         return [r[:11] for r in rows
-                if r[5] >= since and r[11] != hashes[i] and (own_no is None or r[1] != own_no)
+                if (r[5] >= since or (r[6] is not None and r[6] >= since))
+                and r[11] != hashes[i] and (own_no is None or r[1] != own_no)
                 ] + [row(i, NEW_CLAIM.format(i))[:11]]  # fmt: skip
 
     def every_line(named: set[int]) -> list[tuple[Any, ...]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 import typer
@@ -21,6 +22,9 @@ from rich.table import Table
 
 from safetynet.config import get_settings
 from safetynet.money import fmt_yuan
+
+if TYPE_CHECKING:
+    from safetynet.supervision.schema import RuleSet
 
 console = Console()
 err = Console(stderr=True)
@@ -99,7 +103,7 @@ def screen_cmd(
         else:
             if year is None:
                 _fail("--db needs --year")
-            data = _from_db(db or get_settings().database_url, region, year)
+            data = _from_db(db or get_settings().database_url, region, year, ruleset)
         hits = screen(ruleset, data, only=rule or None)
     except ClaimFileRejected as exc:
         _fail(exc.text("en"))
@@ -161,12 +165,14 @@ def scores_cmd(
     ruleset = _rules(rules)
     engine = make_engine(db or get_settings().database_url)
     with engine.connect() as conn:
-        data = load_year(conn, region, year)
+        data = load_year(conn, region, year, ruleset)
         enrolled = load_catchment(conn, region, year)
+    # screened with the look-back (a January readmission after a December discharge), scored
+    # on the year's own claims (as the web's scorecard, ``supervision.service.year_scores``)
+    hits = in_year(screen(ruleset, data), year)
     data = type(data)(
         data.claims.filter(pl.col("date").dt.year() == year), data.lines, data.persons
     )
-    hits = in_year(screen(ruleset, data), year)
     card = scorecard(data, hits, enrolled)
     for (unit_type, level), part in sorted(card.group_by("unit_type", "level")):
         for row in part.head(top).iter_rows(named=True):
@@ -303,13 +309,13 @@ def cases_cmd(
     )
 
 
-def _from_db(url: str, region: str | None, year: int):  # type: ignore[no-untyped-def]
+def _from_db(url: str, region: str | None, year: int, rules: RuleSet):  # type: ignore[no-untyped-def]
     from safetynet.store.db import make_engine
     from safetynet.supervision.load import load_year
 
     engine = make_engine(url)
     with engine.connect() as conn:
-        return load_year(conn, region, year)
+        return load_year(conn, region, year, rules)
 
 
 def register(app: typer.Typer) -> None:
