@@ -235,14 +235,20 @@ def test_a_block_names_the_other_claim_as_a_clerk_knows_it(
 
 
 def test_each_claims_look_back_starts_from_its_own_date(county: tuple[Engine, County]) -> None:
-    """(c) A stay admitted more than the look-back before a claim is not in its history,
-    whatever the dates of the batch's other claims."""
+    """(c) Each claim reads the ledger from its own look-back, whatever the dates of the
+    batch's other claims; a stay still running then is read however early it was admitted
+    (an overlapping stay counts from the discharge, not from the admission)."""
     engine, c = county
     late = Order(_stay(c.spouse_id, date(2017, 3, 15), 3), "his")
     early = Order(_stay(c.ordinary_id, date(2017, 1, 20), 3), "his")
     alone = _run(engine, [late], batch=False)
-    assert alone == [("ok", ())]  # the long stay began 69 days before: out of its look-back
+    # the long stay began 69 days before (beyond the 62-day look-back) and is still running
+    assert _codes(alone) == ["screening_blocked"]
     assert _run(engine, [early, late], batch=True)[1] == alone[0]
+    # a stay that ended before the look-back is not read: nothing to compare with
+    after = Order(_stay(c.spouse_id, LONG_STAY[1] + timedelta(days=63), 3), "his")
+    assert _run(engine, [after], batch=False) == [("ok", ())]
+    assert _run(engine, [early, after], batch=True)[1] == ("ok", ())
     # within its look-back the long stay is found (the rule and the data do hit)
     inside = Order(_stay(c.spouse_id, date(2017, 3, 1), 3), "his")
     assert _codes(_run(engine, [early, inside], batch=True)) == ["ok", "screening_blocked"]
