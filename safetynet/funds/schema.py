@@ -107,9 +107,12 @@ class Prepayment(_Strict):
 
 
 class QualityDeposit(_Strict):
-    """A share of each month's approved claims withheld, returned at year end by assessment."""
+    """A share of each month's approved claims withheld, returned at year end by assessment:
+    ``share × approved`` rounded half up to the fen; the share is given to a basis point."""
 
-    share: Decimal = Field(ge=0, le=1, description="fraction withheld, e.g. 0.05")
+    share: Decimal = Field(
+        ge=0, le=1, decimal_places=4, description="fraction withheld, e.g. 0.05 (to a basis point)"
+    )
     source: str
     note: str | None = None
 
@@ -123,8 +126,10 @@ class GlobalBudget(_Strict):
     ``overspend_fund_share`` (the institution the rest); of the underspend the institution
     keeps ``underspend_kept_share`` (the fund the rest)."""
 
-    overspend_fund_share: Decimal = Field(ge=0, le=1)
-    underspend_kept_share: Decimal = Field(ge=0, le=1)
+    # to a basis point (4 decimals): the shares are applied in basis points, and a finer
+    # share is refused rather than truncated
+    overspend_fund_share: Decimal = Field(ge=0, le=1, decimal_places=4)
+    underspend_kept_share: Decimal = Field(ge=0, le=1, decimal_places=4)
     source: str
     note: str | None = None
 
