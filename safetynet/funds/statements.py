@@ -1,6 +1,9 @@
 """Monthly statements of institutions, computed from the journal.
 
-Per institution and fund, month by month through the year (fen):
+Per institution and fund, month by month through the year (fen). A month's amounts are
+what is posted for it before its payment round is released; what is posted for it after
+(a claim of the month settled late, a refund, a deduction dated in it) is settled by the
+next round not yet released (:func:`settled_month`), so each fen is paid once:
 
 - ``claims``: what the layer paid at the window for the institution's claims of the month
   (the fund's ``spending`` lines), also by claim kind;
@@ -25,11 +28,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.money import apply_ratio
-from safetynet.store.models import FundEntry, FundLine
+from safetynet.store.models import FundEntry, FundLine, PaymentBatch
 
 ACCOUNTS_READ = ("spending", "deductions", "recoveries", "prepaid", "budget_adjustment")
 
@@ -67,14 +70,40 @@ class StatementRow:
 Key = tuple[str, str, int, str | None, str, str]  # inst, fund, month, kind, account, entry kind
 
 
+def released_rounds(session: Session, year: int) -> dict[int, int]:
+    """Month → the journal entry that released its payment round (rounds that paid)."""
+    q = select(PaymentBatch.month, PaymentBatch.entry_id).where(
+        PaymentBatch.year == year,
+        PaymentBatch.state == "released",
+        PaymentBatch.entry_id.is_not(None),
+    )
+    return {int(m): int(e) for m, e in session.execute(q)}
+
+
+def settled_month(released: dict[int, int]) -> ColumnElement[int]:
+    """The month whose round settles a journal line: its own month, unless that month's round
+    was released before the line was posted (a claim of the month settled late, a refund, a
+    deduction dated in it) — then the first later month whose round was not (entries are
+    numbered in the order they are posted). A paid month's statement stays what was paid."""
+    month = func.coalesce(FundLine.month, 12)
+    if not released:
+        return month
+    whens = [
+        (and_(month <= m, FundLine.entry_id < released[m]) if m in released else month <= m, m)
+        for m in range(1, 13)
+    ]
+    return case(*whens, else_=12)
+
+
 def year_lines(session: Session, year: int, institution: str | None = None) -> dict[Key, int]:
-    """The year's journal amounts the statements read, summed by institution, fund, month,
-    claim kind, account and entry kind (one query)."""
+    """The year's journal amounts the statements read, summed by institution, fund, month
+    (:func:`settled_month`), claim kind, account and entry kind (one query)."""
+    month = settled_month(released_rounds(session, year)).label("month")
     q = (
         select(
             FundLine.institution_code,
             FundLine.fund,
-            FundLine.month,
+            month,
             FundLine.claim_kind,
             FundLine.account,
             FundEntry.kind,
@@ -89,7 +118,7 @@ def year_lines(session: Session, year: int, institution: str | None = None) -> d
         .group_by(
             FundLine.institution_code,
             FundLine.fund,
-            FundLine.month,
+            month,
             FundLine.claim_kind,
             FundLine.account,
             FundEntry.kind,
