@@ -13,6 +13,7 @@ and overrides rules by ``id``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -145,7 +146,16 @@ class OutpatientAbuseRule(_Rule):
 
 
 class OutOfCatalogParams(_Strict):
-    max_share: Percent
+    max_share: Percent  # of the claim's total; to a basis point (two decimals of a percent)
+
+    @model_validator(mode="after")
+    def _basis_points(self) -> OutOfCatalogParams:
+        value = Decimal(str(self.max_share.value))
+        if value > 100:
+            raise ValueError(f"max_share: {value} percent is above 100")
+        if value * 100 != int(value * 100):
+            raise ValueError(f"max_share: {value} percent is finer than a basis point (0.01 %)")
+        return self
 
 
 class OutOfCatalogRule(_Rule):

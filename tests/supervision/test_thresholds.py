@@ -301,3 +301,14 @@ def test_hourly_items_above_the_hours_of_a_day_in_the_rule_data() -> None:
         if r.id == "over-standard-charge" else r for r in day24.rules]})  # fmt: skip
     assert "over-standard-charge" not in found(hours(12), day12)
     assert found(hours(13), day12)["over-standard-charge"] == [("c", 100)]
+
+
+@pytest.mark.parametrize("share", [15.555, 100.01, 150])
+def test_a_share_finer_than_a_basis_point_or_above_100_percent_is_refused(share: float) -> None:
+    from pydantic import ValidationError
+
+    from safetynet.supervision.schema import OutOfCatalogParams
+
+    with pytest.raises(ValidationError, match="max_share"):
+        OutOfCatalogParams.model_validate({"max_share": q(share, "percent")})
+    assert OutOfCatalogParams.model_validate({"max_share": q(12.34, "percent")})
