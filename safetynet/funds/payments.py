@@ -362,6 +362,11 @@ def return_deposits(
         raise JournalError(
             "bad_score", f"a share returned is not between 0 and 1: {', '.join(bad)}"
         )
+    fine = sorted(c for c, v in scores.items() if v * 10_000 != int(v * 10_000))
+    if fine:  # applied in basis points: refused rather than truncated
+        raise JournalError(
+            "bad_score", f"a share returned is finer than a basis point: {', '.join(fine)}"
+        )
     q = (
         select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen))
         .join(FundEntry, FundEntry.id == FundLine.entry_id)

@@ -92,3 +92,25 @@ def test_a_refund_after_the_round_is_carried_as_owed_by_the_institution(
     _claim(db_engine, 150_000, 5, date(2017, 5, 31))
     assert _round(db_engine, 4) == 0  # nothing paid while the institution owes
     assert _round(db_engine, 5) == 150_000 - 100_000 - 7_500
+
+
+def test_a_deposit_share_finer_than_a_basis_point_is_refused(
+    db_engine: Engine, county: County
+) -> None:
+    from decimal import Decimal
+
+    from safetynet.funds.journal import JournalError
+    from safetynet.funds.payments import return_deposits
+
+    _claim(db_engine, 100_000, 3, date(2017, 3, 31))
+    _round(db_engine, 3)  # 5,000 fen withheld
+    with (
+        pytest.raises(JournalError, match="finer than a basis point"),
+        session_scope(db_engine) as s,
+    ):
+        return_deposits(s, RULES, 2017, {H: Decimal("0.12345")}, user="b", on=date(2017, 12, 31))
+    with session_scope(db_engine) as s:
+        [back] = return_deposits(
+            s, RULES, 2017, {H: Decimal("0.1235")}, user="b", on=date(2017, 12, 31)
+        )
+        assert (back.held, back.returned) == (5_000, 618)  # 617.5 half up
