@@ -5,7 +5,9 @@ maker-checker, the bank file, and the global budget's year-end settlement.
 - :func:`post_prepayments` advances ``1 / months`` of the budget for a month (Dr ``prepaid``,
   Cr ``cash``; the fen left over by the division go to the earliest months), once per
   institution and month.
-- :func:`make_round` drafts a payment batch from the month's statements; :func:`approve`
+- :func:`make_round` drafts a payment batch from the month's statements and records the last
+  journal entry they read (what is posted for the month afterwards goes to the next round,
+  :func:`~safetynet.funds.statements.settled_month`); :func:`approve`
   needs another user than its maker; :func:`release` needs another user than its approver
   and posts the payments (per institution and fund: Dr ``payable`` by what was approved and
   adjusted, Cr ``prepaid`` netted, Cr ``deposit`` withheld, Cr ``cash`` paid) — once.
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,6 +127,16 @@ def post_prepayments(
     return out
 
 
+def _freeze_journal(session: Session) -> int:
+    """The last journal entry, with no entry posted until the caller's transaction ends (on
+    PostgreSQL a SHARE lock on the journal waits for postings under way and holds new ones;
+    SQLite writes one transaction at a time): the round's statements read exactly the
+    entries up to it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE fund_entry IN SHARE MODE"))
+    return int(session.scalar(select(func.max(FundEntry.id))) or 0)
+
+
 def make_round(
     session: Session, rules: FundRules, year: int, month: int, *, user: str
 ) -> PaymentBatch:
@@ -139,9 +151,9 @@ def make_round(
     )
     if open_ is not None:
         raise PaymentError("round_exists", f"batch {open_} already pays {year}-{month:02d}")
-    rows = month_rows(
-        compute(year_lines(session, year), rules.payments.quality_deposit.share_bp), month
-    )
+    through = _freeze_journal(session)
+    lines = year_lines(session, year, through=through)
+    rows = month_rows(compute(lines, rules.payments.quality_deposit.share_bp), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
     batch = PaymentBatch(
         year=year,
@@ -149,6 +161,7 @@ def make_round(
         state="draft",
         made_by=user,
         total_fen=sum(max(r.payable, 0) for r in pays),
+        through_entry_id=through,
     )
     try:
         with session.begin_nested():  # another user's draft of the month, committed meanwhile

@@ -1,9 +1,9 @@
 """Monthly statements of institutions, computed from the journal.
 
 Per institution and fund, month by month through the year (fen). A month's amounts are
-what is posted for it before its payment round is released; what is posted for it after
-(a claim of the month settled late, a refund, a deduction dated in it) is settled by the
-next round not yet released (:func:`settled_month`), so each fen is paid once:
+what was posted for it when its payment round was made; what is posted for it after (a
+claim of the month settled late, a refund, a deduction dated in it) is settled by the next
+round not yet made (:func:`settled_month`), so each fen is paid once:
 
 - ``claims``: what the layer paid at the window for the institution's claims of the month
   (the fund's ``spending`` lines), also by claim kind;
@@ -70,35 +70,37 @@ class StatementRow:
 Key = tuple[str, str, int, str | None, str, str]  # inst, fund, month, kind, account, entry kind
 
 
-def released_rounds(session: Session, year: int) -> dict[int, int]:
-    """Month → the journal entry that released its payment round (rounds that paid)."""
-    q = select(PaymentBatch.month, PaymentBatch.entry_id).where(
-        PaymentBatch.year == year,
-        PaymentBatch.state == "released",
-        PaymentBatch.entry_id.is_not(None),
-    )
-    return {int(m): int(e) for m, e in session.execute(q)}
+def round_cutoffs(session: Session, year: int) -> dict[int, int]:
+    """Month → the last journal entry its payment round read (rounds made, not void; a
+    round made before the cutoff was recorded: its release entry)."""
+    q = select(
+        PaymentBatch.month,
+        func.coalesce(PaymentBatch.through_entry_id, PaymentBatch.entry_id),
+    ).where(PaymentBatch.year == year, PaymentBatch.state != "void")
+    return {int(m): int(e) for m, e in session.execute(q) if e is not None}
 
 
-def settled_month(released: dict[int, int]) -> ColumnElement[int]:
+def settled_month(cutoffs: dict[int, int]) -> ColumnElement[int]:
     """The month whose round settles a journal line: its own month, unless that month's round
-    was released before the line was posted (a claim of the month settled late, a refund, a
-    deduction dated in it) — then the first later month whose round was not (entries are
-    numbered in the order they are posted). A paid month's statement stays what was paid."""
+    was made before the line was posted (a claim of the month settled late, a refund, a
+    deduction dated in it) — then the first later month whose round was not. A month with a
+    round keeps the statement the round was made from."""
     month = func.coalesce(FundLine.month, 12)
-    if not released:
+    if not cutoffs:
         return month
     whens = [
-        (and_(month <= m, FundLine.entry_id < released[m]) if m in released else month <= m, m)
+        (and_(month <= m, FundLine.entry_id <= cutoffs[m]) if m in cutoffs else month <= m, m)
         for m in range(1, 13)
     ]
     return case(*whens, else_=12)
 
 
-def year_lines(session: Session, year: int, institution: str | None = None) -> dict[Key, int]:
+def year_lines(
+    session: Session, year: int, institution: str | None = None, through: int | None = None
+) -> dict[Key, int]:
     """The year's journal amounts the statements read, summed by institution, fund, month
     (:func:`settled_month`), claim kind, account and entry kind (one query)."""
-    month = settled_month(released_rounds(session, year)).label("month")
+    month = settled_month(round_cutoffs(session, year)).label("month")
     q = (
         select(
             FundLine.institution_code,
@@ -126,6 +128,8 @@ def year_lines(session: Session, year: int, institution: str | None = None) -> d
     )
     if institution is not None:
         q = q.where(FundLine.institution_code == institution)
+    if through is not None:  # the entries up to a round's cutoff only
+        q = q.where(FundLine.entry_id <= through)
     return {(i, f, int(m or 12), k, a, ek): int(v) for i, f, m, k, a, ek, v in session.execute(q)}
 
 

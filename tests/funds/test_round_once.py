@@ -1,7 +1,8 @@
 """A payment round pays each institution's month once, and every fen of it once, on both
-databases: what is posted into a month after that month's round was released (a claim of
-March settled in April, a refund, a deduction dated in March) is settled by the next round,
-never lost and never paid again; a second round of a month is refused."""
+databases: what is posted into a month after that month's round was made (a claim of March
+settled in April, a refund, a deduction dated in March — also between the draft and its
+release) is settled by the next round, never lost and never paid again; a second round of a
+month is refused."""
 
 from __future__ import annotations
 
@@ -114,3 +115,24 @@ def test_a_deposit_share_finer_than_a_basis_point_is_refused(
             s, RULES, 2017, {H: Decimal("0.1235")}, user="b", on=date(2017, 12, 31)
         )
         assert (back.held, back.returned) == (5_000, 618)  # 617.5 half up
+
+
+def test_a_claim_posted_between_the_draft_and_the_release_goes_to_the_next_round(
+    db_engine: Engine, county: County
+) -> None:
+    _claim(db_engine, 100_000, 3, date(2017, 3, 31))
+    with session_scope(db_engine) as s:
+        batch = make_round(s, RULES, 2017, 3, user="maker")
+        batch_id = batch.id
+        assert batch.total_fen == 95_000 and batch.through_entry_id is not None
+    _claim(db_engine, 20_000, 3, date(2017, 4, 2))  # after the draft, before the release
+    with session_scope(db_engine) as s:
+        approve(s, batch_id, user="checker")
+        release(s, RULES, batch_id, user="maker", on=date(2017, 4, 5))
+        rows = {r.month: r for r in statements(s, 2017, BP, institution=H)}
+    assert (rows[3].claims, rows[3].payable) == (100_000, 95_000)  # what the round paid
+    assert (rows[4].claims, rows[4].payable) == (20_000, 19_000)
+    assert _round(db_engine, 4) == 19_000
+    with session_scope(db_engine) as s:
+        b = balances(s, year=2017)
+        assert b[("basic", "payable")] == 0 and -b[("basic", "cash")] == 95_000 + 19_000

@@ -93,6 +93,9 @@ class PaymentBatch(Base):
     released_by: Mapped[str | None] = mapped_column(String(64))
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entry.id"))
+    # the last journal entry the round's statements read: what is posted for its month
+    # after it is settled by the next round (funds.statements.settled_month)
+    through_entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Payment(Base):
