@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
-from safetynet.funds.statements import compute, month_rows, year_lines
+from safetynet.funds.statements import compute, month_rows, round_cutoffs, year_lines
 from safetynet.money import apply_ratio, to_yuan
 from safetynet.security.audit import record as audit
 from safetynet.store.models import (
@@ -152,7 +152,9 @@ def make_round(
     if open_ is not None:
         raise PaymentError("round_exists", f"batch {open_} already pays {year}-{month:02d}")
     through = _freeze_journal(session)
-    lines = year_lines(session, year, through=through)
+    # this round reads every entry up to ``through`` not read by a round made before
+    cutoffs = {**round_cutoffs(session, year), month: through}
+    lines = year_lines(session, year, through=through, cutoffs=cutoffs)
     rows = month_rows(compute(lines, rules.payments.quality_deposit.share_bp), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
     batch = PaymentBatch(

@@ -2,8 +2,9 @@
 
 Per institution and fund, month by month through the year (fen). A month's amounts are
 what was posted for it when its payment round was made; what is posted for it after (a
-claim of the month settled late, a refund, a deduction dated in it) is settled by the next
-round not yet made (:func:`settled_month`), so each fen is paid once:
+claim of the month settled late, a refund, a deduction dated in it), or for a month whose
+round was skipped, is settled by the next round made (:func:`settled_month`), so each fen
+is paid once:
 
 - ``claims``: what the layer paid at the window for the institution's claims of the month
   (the fund's ``spending`` lines), also by claim kind;
@@ -81,26 +82,34 @@ def round_cutoffs(session: Session, year: int) -> dict[int, int]:
 
 
 def settled_month(cutoffs: dict[int, int]) -> ColumnElement[int]:
-    """The month whose round settles a journal line: its own month, unless that month's round
-    was made before the line was posted (a claim of the month settled late, a refund, a
-    deduction dated in it) — then the first later month whose round was not. A month with a
-    round keeps the statement the round was made from."""
+    """The month whose round settles a journal line of month ``l`` posted as entry ``e``: of
+    the rounds of months ``l`` or later that read it (``e`` up to their cutoff), the one made
+    first; when none did, the first month from ``l`` on without a round. So a month with a
+    round keeps the statement the round was made from, and what is posted for it afterwards
+    (a claim of the month settled late, a refund, a deduction dated in it) — or for a month
+    skipped — is settled by the next round made."""
     month = func.coalesce(FundLine.month, 12)
     if not cutoffs:
         return month
-    whens = [
-        (and_(month <= m, FundLine.entry_id <= cutoffs[m]) if m in cutoffs else month <= m, m)
-        for m in range(1, 13)
-    ]
+    made = sorted(cutoffs.items(), key=lambda mc: (mc[1], mc[0]))
+    whens = [(and_(month <= m, FundLine.entry_id <= c), m) for m, c in made]
+    whens += [(month <= m, m) for m in range(1, 13) if m not in cutoffs]
     return case(*whens, else_=12)
 
 
 def year_lines(
-    session: Session, year: int, institution: str | None = None, through: int | None = None
+    session: Session,
+    year: int,
+    institution: str | None = None,
+    through: int | None = None,
+    cutoffs: dict[int, int] | None = None,
 ) -> dict[Key, int]:
     """The year's journal amounts the statements read, summed by institution, fund, month
-    (:func:`settled_month`), claim kind, account and entry kind (one query)."""
-    month = settled_month(round_cutoffs(session, year)).label("month")
+    (:func:`settled_month` by the rounds' ``cutoffs``, default those made), claim kind,
+    account and entry kind (one query); ``through``: the entries up to it only."""
+    if cutoffs is None:
+        cutoffs = round_cutoffs(session, year)
+    month = settled_month(cutoffs).label("month")
     q = (
         select(
             FundLine.institution_code,

@@ -136,3 +136,21 @@ def test_a_claim_posted_between_the_draft_and_the_release_goes_to_the_next_round
     with session_scope(db_engine) as s:
         b = balances(s, year=2017)
         assert b[("basic", "payable")] == 0 and -b[("basic", "cash")] == 95_000 + 19_000
+
+
+def test_a_skipped_months_claims_are_paid_by_the_next_round_made(
+    db_engine: Engine, county: County
+) -> None:
+    _claim(db_engine, 100_000, 3, date(2017, 3, 31))  # March's round is never made
+    _claim(db_engine, 40_000, 4, date(2017, 4, 30))
+    assert _round(db_engine, 4) == 140_000 - 7_000
+    _claim(db_engine, 10_000, 3, date(2017, 5, 2))  # March again, after April's round
+    with session_scope(db_engine) as s:
+        rows = {r.month: r for r in statements(s, 2017, BP, institution=H)}
+    assert rows[4].claims == 140_000 and rows[3].claims == 10_000  # open March
+    assert _round(db_engine, 5) == 9_500  # the next round made pays it
+    assert _round(db_engine, 3) == 0  # a round of March now: nothing is paid twice
+    with session_scope(db_engine) as s:
+        b = balances(s, year=2017)
+        assert b[("basic", "payable")] == 0
+        assert -b[("basic", "cash")] == 133_000 + 9_500
