@@ -3,8 +3,10 @@
 Set-based queries read with :func:`safetynet.store.fetch.fetch_frame` (COPY on
 PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
 re-assistance the cascade paid (layer ``re_assistance``); the households with their members
-alive on 1 January, their village and township, the income of the year in force and last
-year's reference per-capita disposable income of the nearest region that has one.
+alive on 1 January (a person who died on 1 January is not: the day of death is not a day
+alive, as at settlement and enrollment), their village and township, the income of the year
+in force and last year's reference per-capita disposable income of the nearest region that
+has one.
 """
 
 from __future__ import annotations
@@ -132,7 +134,9 @@ def load_households(
 ) -> pl.DataFrame:
     """Households with members, income of the year, reference income, village and township."""
     jan1 = date(year, 1, 1)
-    alive = (Person.deceased_on.is_(None)) | (Person.deceased_on >= jan1)
+    # alive on 1 January: the day of death is not a day alive (settlement refuses a claim
+    # dated on it, enrollment does not count the person on it)
+    alive = (Person.deceased_on.is_(None)) | (Person.deceased_on > jan1)
     query = (
         select(Household.id, func.count(Person.id), Household.region_code, Region.parent_code)
         .join(Person, Person.household_id == Household.id)
@@ -188,7 +192,7 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     members = (
         select(func.count(P.id))
         .where(P.household_id == H.id,
-               P.deceased_on.is_(None) | (P.deceased_on >= bindparam("jan1", type_=Date)))
+               P.deceased_on.is_(None) | (P.deceased_on > bindparam("jan1", type_=Date)))
         .scalar_subquery()
     )  # fmt: skip
     income = (

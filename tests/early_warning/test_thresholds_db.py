@@ -1,0 +1,71 @@
+"""The household facts early warning reads, at their date boundaries, on SQLite and PostgreSQL:
+members alive on 1 January (a death on 1 January is not a day alive, as at settlement), the
+latest income recorded for the year, last year's reference income of the nearest region."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from safetynet.codes import IncomeSource, RegionLevel, Sex
+from safetynet.early_warning.load import household_rows, load_households
+from safetynet.store.models import Household, HouseholdIncome, Person, ReferenceIncome, Region
+
+YEAR = 2018
+
+
+COUNTY, TOWNSHIP, VILLAGE = "340421", "340421100", "340421100201"
+
+
+@pytest.fixture
+def home(db_session: Session) -> int:
+    """A household of five: living, died on 31 December before the year, on 1 and 2 January
+    and on 31 December of the year."""
+    s = db_session
+    s.add(Region(code=COUNTY, name="县", level=RegionLevel.COUNTY))
+    s.flush()
+    s.add(Region(code=TOWNSHIP, name="镇", level=RegionLevel.TOWNSHIP, parent_code=COUNTY))
+    s.flush()
+    s.add(Region(code=VILLAGE, name="村", level=RegionLevel.VILLAGE, parent_code=TOWNSHIP))
+    s.flush()
+    s.add(Household(number="H1", region_code=VILLAGE))
+    s.flush()
+    h = s.scalar(select(Household.id).where(Household.number == "H1"))
+    assert h is not None
+    deaths = [None, date(YEAR - 1, 12, 31), date(YEAR, 1, 1), date(YEAR, 1, 2),
+              date(YEAR, 12, 31)]  # fmt: skip
+    s.add_all(
+        Person(resident_id=f"34182119800101{n:04d}", name=f"P{n}", sex=Sex.MALE,
+               birth_date=date(1980, 1, 1), household_id=h, region_code=VILLAGE,
+               deceased_on=died)
+        for n, died in enumerate(deaths)
+    )  # fmt: skip
+    s.add_all([
+        HouseholdIncome(household_id=h, year=YEAR, income_fen=1_000_000,
+                        source=IncomeSource.DECLARED, recorded_by="t"),
+        HouseholdIncome(household_id=h, year=YEAR, income_fen=2_000_000,
+                        source=IncomeSource.DECLARED, recorded_by="t"),
+        HouseholdIncome(household_id=h, year=YEAR - 1, income_fen=9_000_000,
+                        source=IncomeSource.DECLARED, recorded_by="t"),
+        ReferenceIncome(region_code=COUNTY, year=YEAR - 1, per_capita_fen=1_200_000, source="s"),
+        ReferenceIncome(region_code=COUNTY, year=YEAR, per_capita_fen=9_900_000, source="s"),
+    ])  # fmt: skip
+    s.commit()
+    return h
+
+
+def test_members_income_and_reference_of_the_year(db_session: Session, home: int) -> None:
+    conn = db_session.connection()
+    frame = load_households(conn, YEAR, household_id=home)
+    # alive on 1 January: the living one and those who died on 2 January and 31 December
+    assert frame.select("members", "income_fen", "reference_fen").row(0) == (
+        3, 2_000_000, 1_200_000,
+    )  # fmt: skip
+    members, income, reference, _ = household_rows(conn, YEAR, [home])[home]
+    assert (members, income, reference) == (3, 2_000_000, 1_200_000)
+    # a year later only the living member is left
+    assert load_households(conn, YEAR + 1, household_id=home)["members"].to_list() == [1]
+    assert household_rows(conn, YEAR + 1, [home])[home][0] == 1
