@@ -10,17 +10,23 @@ the income).
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
 from safetynet.codes import PovertyStatus
+from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA, evaluate
 from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.rules import FILES, RuleSet, load_rules
+from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import status_mask
+from safetynet.money import MoneyError
+from safetynet.policy.loader import load_policy
 
 RULES = load_rules(FILES / "county-2018.yaml")
 POOR = status_mask({PovertyStatus.REGISTERED_POOR})
@@ -253,3 +259,42 @@ def test_the_lines_are_read_from_the_rule_file() -> None:
     assert _hits([_claim(n, total=1, kind="inpatient") for n in (1, 2)], rules=rules) == [
         "admissions"
     ]
+
+
+def _claim_file(tmp_path: Path, incomes: str) -> tuple[Path, Path]:
+    """One household H1 of one person with 10,000.01 yuan out of pocket (ordinary)."""
+    claims = tmp_path / "claims.jsonl"
+    claims.write_text(json.dumps({
+        "claim_no": "C1", "person_id": "P1", "household_id": "H1", "date": "2018-03-01",
+        "kind": "outpatient", "level": "village", "statuses": ["ordinary"], "age": 40,
+        "diagnosis": "J18.9", "institution": "341821001", "total": "10000.01", "compliant": "0",
+    }))  # fmt: skip
+    path = tmp_path / "incomes.csv"
+    path.write_text("household_id,income\n" + incomes)
+    return claims, path
+
+
+@pytest.mark.parametrize(
+    ("income", "fen"),
+    [("20000.01", 2_000_001), ("0.29", 29), ("1000000.07", 100_000_007), ("4.35", 435),
+     ("", None)],
+)  # fmt: skip
+def test_claim_file_incomes_are_read_to_the_fen(
+    tmp_path: Path, income: str, fen: int | None
+) -> None:
+    """The household lines compare exact fen: an income file is read exactly."""
+    claims, incomes = _claim_file(tmp_path, f"H1,{income}\n")
+    ledger, homes, _ = file_frames(compile_policy(load_policy("anhui-langxi-2018")), claims,
+                                   incomes)  # fmt: skip
+    assert homes["income_fen"].to_list() == [fen]
+    if fen is not None:
+        oop = int(ledger["out_of_pocket_fen"].sum())
+        hit = "household_half_income" in evaluate(RULES, ledger, homes)["rule_id"].to_list()
+        assert hit == (oop * 2 >= fen)
+
+
+def test_claim_file_income_with_three_decimals_is_refused(tmp_path: Path) -> None:
+    """Once read as a float and cast, 20000.005 became 20000.00 (or .01) without a word."""
+    claims, incomes = _claim_file(tmp_path, "H1,20000.005\n")
+    with pytest.raises(MoneyError, match="H1"):
+        file_frames(compile_policy(load_policy("anhui-langxi-2018")), claims, incomes)
