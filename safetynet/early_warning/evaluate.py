@@ -39,6 +39,7 @@ from safetynet.early_warning.rules import (
     RuleSet,
     SeriousDisease,
     _Rule,
+    at_levels,
 )
 from safetynet.engine.facts import status_mask
 
@@ -54,6 +55,7 @@ LEDGER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "compliant_fen": pl.Int64,
     "paid_fen": pl.Int64,
     "out_of_pocket_fen": pl.Int64,
+    "level": pl.String,  # the institution's level (null: not known, counts at every level)
 }
 HOUSEHOLD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household_id": pl.Int64,
@@ -81,7 +83,7 @@ _KEYS = ["household_id", "person_id", "level_rank", "rule_id"]
 
 _MONEY = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
 _NET_AGGS = [
-    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis").first(),
+    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis", "level").first(),
     pl.col("status_mask").last(),
     *[pl.col(m).sum() for m in _MONEY],
 ]
@@ -94,7 +96,7 @@ _SELF_PAY = pl.min_horizontal(
 
 _CLAIM_COLUMNS = [
     "claim_id", "person_id", "household_id", "kind", "claim_date", "diagnosis", "status_mask",
-    *_MONEY,
+    *_MONEY, "level",
 ]  # fmt: skip
 
 
@@ -151,6 +153,7 @@ _PERSON = ("person_id", "household_id")
 def _self_pay(rule: PersonSelfPay) -> _Step:
     return _Step(
         keys=_PERSON,
+        before=None if rule.levels is None else at_levels(rule.levels),
         aggs=[pl.col("self_pay_fen", "out_of_pocket_fen").sum()],
         hit=pl.col("self_pay_fen") >= rule.line,
         out=[

@@ -8,9 +8,10 @@ over a few households' claims in Python. Both give the same rows (tested on rand
 ``tests/early_warning/test_few.py``); the batch uses Polars, a few households use this.
 
 Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (extra
-columns after them are ignored) and households as ``{household_id: (members, income_fen,
-reference_fen)}``; output: warning rows as dicts of
-:data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as :func:`evaluate` sorts.
+columns after them are ignored; a row without the last, ``level``, is of no known level) and
+households as ``{household_id: (members, income_fen, reference_fen)}``; output: warning rows
+as dicts of :data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as
+:func:`evaluate` sorts.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class _Claim:
     compliant: int
     paid: int
     oop: int
+    level: str | None = None  # the institution's level (None: not known)
 
     @property
     def self_pay(self) -> int:
@@ -62,7 +64,7 @@ def claims(ledger: Iterable[Sequence[Any]]) -> list[_Claim]:
     """Entries netted per claim as :func:`~safetynet.early_warning.evaluate._claims` nets
     them: only claims with a reversal (a negative total) are grouped (first person, kind,
     date and diagnosis; last status; summed amounts); a claim netted to nothing drops out."""
-    rows = [_Claim(*r[:11]) for r in ledger]
+    rows = [_Claim(*r[:12]) for r in ledger]
     reversed_ids = {c.claim_id for c in rows if c.total < 0}
     out = [c for c in rows if c.claim_id not in reversed_ids]
     netted: dict[int, _Claim] = {}
@@ -100,9 +102,14 @@ Check = Callable[[list[_Claim], Homes], list[dict[str, Any]]]
 
 
 def _self_pay(rule: PersonSelfPay) -> Check:
+    levels = None if rule.levels is None else {lv.value for lv in rule.levels}
+
+    def counted(c: _Claim) -> bool:  # as :func:`~safetynet.early_warning.rules.at_levels`
+        return levels is None or c.level is None or c.level in levels
+
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []
-        for (person, household), mine in _by_person(found).items():
+        for (person, household), mine in _by_person(filter(counted, found)).items():
             self_pay = sum(c.self_pay for c in mine)
             if self_pay >= rule.line:
                 oop = sum(c.oop for c in mine)

@@ -54,7 +54,8 @@ def _ledger_select(reassisted: Any) -> Select:  # type: ignore[type-arg]
     return select(
         S.claim_id, S.person_id, S.household_id, type_coerce(S.kind, String).label("kind"),
         S.claim_date, S.status_mask, Claim.diagnosis_code, S.total_fen, S.compliant_fen,
-        S.paid_fen, S.out_of_pocket_fen, reassisted,
+        S.paid_fen, S.out_of_pocket_fen, type_coerce(S.level, String).label("level"),
+        reassisted,
     ).join(Claim, Claim.id == S.claim_id)  # fmt: skip
 
 

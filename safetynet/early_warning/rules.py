@@ -14,9 +14,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
+import polars as pl
 from pydantic import Field, ValidationError, model_validator
 
-from safetynet.codes import ClaimKind, PovertyStatus
+from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree, read_policy_text
 from safetynet.policy.schema import Fen, Ratio, Source, Strict
 
@@ -44,10 +45,12 @@ class _Rule(Strict):
 
 
 class PersonSelfPay(_Rule):
-    """A person's compliant self-pay in the year at least ``line``."""
+    """A person's compliant self-pay in the year at least ``line``, of the claims at
+    institutions of ``levels`` (None: every level; a claim of no known level counts)."""
 
     kind: Literal["person_self_pay"]
     line: Fen
+    levels: list[InstitutionLevel] | None = Field(default=None, min_length=1)
 
 
 class HouseholdShare(_Rule):
@@ -90,12 +93,14 @@ Rule = Annotated[
 
 
 class ReAssistance(Strict):
-    """Re-assistance: ``ratio`` of a person's compliant self-pay above ``line``, from a budget."""
+    """Re-assistance: ``ratio`` of a person's compliant self-pay above ``line``, from a budget;
+    the self-pay of the claims at institutions of ``levels`` (None: every level)."""
 
     source: str
     line: Fen
     ratio: Ratio
     budget: Fen
+    levels: list[InstitutionLevel] | None = Field(default=None, min_length=1)
 
 
 class Workflow(Strict):
@@ -168,3 +173,11 @@ def rules_for(region_code: str, on: dt.date) -> RuleSet:
     if not found:
         raise LookupError(f"no early-warning rules for region {region_code} on {on}")
     return max(found, key=lambda s: (len(s.region or ""), s.valid_from))
+
+
+def at_levels(levels: list[InstitutionLevel] | None) -> pl.Expr:
+    """Claims at institutions of ``levels`` (column ``level``; None: every claim; a claim of
+    no known level counts)."""
+    if levels is None:
+        return pl.lit(True)
+    return pl.col("level").is_in([lv.value for lv in levels]).fill_null(True)

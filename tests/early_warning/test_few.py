@@ -1,6 +1,7 @@
 """The plain-integer evaluation of a few households (the check after a settlement) finds
 exactly the rows the Polars evaluation of the year finds, on random ledgers: reversals and
-re-settlements, statuses, kinds, listed and unlisted diagnoses, incomes or references."""
+re-settlements, statuses, kinds, institution levels, listed and unlisted diagnoses, incomes or
+references."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests.early_warning.ledger import households
 
 RULES = load_rules(FILES / "county-2018.yaml")
 DIAGNOSES = [None, "J18.9", "C16.9", "c22", "I63.9", "N18.5", "E11", "K35.8"]
+LEVELS = [None, "village", "county", "province", "out_of_province"]  # self-pay counts in-province
 STATUSES = [status_mask({s}) for s in PovertyStatus] + [
     status_mask({PovertyStatus.ORDINARY, s}) for s in PovertyStatus
 ]
@@ -36,18 +38,18 @@ def entries(draw: st.DrawFn) -> list[tuple[object, ...]]:
                draw(st.sampled_from(["inpatient", "outpatient", "chronic"])),
                date(2018, 1, 1) + timedelta(days=draw(st.integers(0, 364))),
                draw(st.sampled_from(STATUSES)), draw(st.sampled_from(DIAGNOSES)),
-               total, compliant, paid, total - paid)  # fmt: skip
+               total, compliant, paid, total - paid, draw(st.sampled_from(LEVELS)))  # fmt: skip
         rows.append(row)
         match draw(st.sampled_from(["settled", "refunded", "resettled"])):
             case "settled":
                 pass
             case "refunded":
-                rows.append((*row[:7], *(-v for v in row[7:])))  # type: ignore[operator]
+                rows.append((*row[:7], *(-v for v in row[7:11]), row[11]))  # type: ignore[operator]
             case "resettled":
                 again = draw(st.integers(0, total))
-                rows.append((*row[:7], *(-v for v in row[7:])))  # type: ignore[operator]
+                rows.append((*row[:7], *(-v for v in row[7:11]), row[11]))  # type: ignore[operator]
                 rows.append((*row[:5], draw(st.sampled_from(STATUSES)), row[6],
-                             total, compliant, again, total - again))  # fmt: skip
+                             total, compliant, again, total - again, row[11]))  # fmt: skip
     return rows
 
 

@@ -29,14 +29,15 @@ LINE = RULE.line
 SCHEMA = {**LEDGER_SCHEMA, "reassisted_fen": pl.Int64}
 
 
-def _row(n: int, person: int, household: int, self_pay: int, window: int = 0) -> dict[str, Any]:
+def _row(n: int, person: int, household: int, self_pay: int, window: int = 0,
+         level: str = "county") -> dict[str, Any]:  # fmt: skip
     """A claim whose compliant self-pay before re-assistance is ``self_pay``; the window's
     re-assistance layer paid ``window`` of it."""
     return {
         "claim_id": n, "person_id": person, "household_id": household, "kind": "inpatient",
         "claim_date": date(2018, 3, 1), "status_mask": 1, "diagnosis": "J18.9",
         "total_fen": self_pay, "compliant_fen": self_pay, "paid_fen": window,
-        "out_of_pocket_fen": self_pay - window, "reassisted_fen": window,
+        "out_of_pocket_fen": self_pay - window, "level": level, "reassisted_fen": window,
     }  # fmt: skip
 
 
@@ -72,6 +73,17 @@ def test_the_line_is_per_person_not_per_household() -> None:
     # one at 11,000 and one at 9,000: 60 % of 1,000 yuan, the other member adds nothing
     out = _round([_row(1, 1, 1, 1_100_000), _row(2, 2, 1, 900_000)])
     assert out.select("persons", "excess_fen", "amount_fen").row(0) == (1, 100_000, 60_000)
+
+
+def test_out_of_province_self_pay_is_not_re_assisted() -> None:
+    """Seed 004 re-assists care "在省内定点医疗机构": 10,000 yuan in the county and 5,000
+    out of the province give no excess; 1,000 more in the province gives 600."""
+    rows = [_row(1, 1, 1, LINE), _row(2, 1, 1, 500_000, level="out_of_province")]
+    assert _round(rows).is_empty()
+    out = _round([*rows, _row(3, 1, 1, 100_000, level="province")])
+    assert out.select("self_pay_fen", "excess_fen", "amount_fen").row(0) == (
+        1_100_000, 100_000, 60_000,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(

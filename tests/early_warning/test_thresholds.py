@@ -36,13 +36,14 @@ RICH = 10**12  # a household income no out-of-pocket comes near
 
 def _claim(n: int, person: int = 1, *, total: int, paid: int = 0, compliant: int | None = None,
            kind: str = "outpatient", mask: int = ORDINARY, diagnosis: str = "J18.9",
-           on: date = date(2018, 3, 1)) -> dict[str, Any]:  # fmt: skip
+           on: date = date(2018, 3, 1), level: str | None = "county",
+           ) -> dict[str, Any]:  # fmt: skip
     """A settled claim in fen; out-of-pocket = total − paid."""
     return {
         "claim_id": n, "person_id": person, "household_id": 1, "kind": kind, "claim_date": on,
         "status_mask": mask, "diagnosis": diagnosis, "total_fen": total,
         "compliant_fen": total if compliant is None else compliant, "paid_fen": paid,
-        "out_of_pocket_fen": total - paid,
+        "out_of_pocket_fen": total - paid, "level": level,
     }  # fmt: skip
 
 
@@ -84,6 +85,18 @@ def test_self_pay_line_is_at_least_10000_yuan(self_pay: int, hit: bool) -> None:
 def test_self_pay_counts_only_compliant_cost(paid: int, hit: bool) -> None:
     # 10,000 yuan compliant plus 2,000 non-compliant: self-pay = min(oop, compliant − paid)
     rows = [_claim(1, total=LINE + 200_000, compliant=LINE, paid=paid)]
+    assert _hits(rows) == (["self_pay_year"] if hit else [])
+
+
+@pytest.mark.parametrize(
+    ("level", "hit"),
+    [("village", True), ("township", True), ("county", True), ("city", True),
+     ("province", True), (None, True), ("out_of_province", False)],
+)  # fmt: skip
+def test_self_pay_counts_care_in_the_province(level: str | None, hit: bool) -> None:
+    """Seed 004: "在省内定点医疗机构就医": out-of-province self-pay does not count; a claim of
+    no known level does."""
+    rows = [_claim(1, total=LINE - 1), _claim(2, total=1, level=level)]
     assert _hits(rows) == (["self_pay_year"] if hit else [])
 
 
