@@ -9,7 +9,9 @@ of the part above 10,000 yuan), and the monitoring workflow's day and month boun
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,10 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA
-from safetynet.early_warning.reassist import compute_round
+from safetynet.early_warning.reassist import compute_round, per_person
 from safetynet.early_warning.rules import FILES, load_rules
 from safetynet.early_warning.workflow import months_below, progress
+from safetynet.engine.compile import compile_policy
+from safetynet.policy.loader import load_policy
 
 RULES = load_rules(FILES / "county-2018.yaml")
 RULE = RULES.re_assistance
@@ -205,3 +210,31 @@ def test_months_below_the_lines_are_consecutive_calendar_months(
     events = [("follow_up_below", date(y, m, 1)) for y, m in months]
     assert months_below(events, on) == run
     assert (run >= WF.close_after_months) == (run >= 3)
+
+
+def test_the_window_layer_and_the_round_leave_out_the_same_out_of_province_care(
+    tmp_path: Path,
+) -> None:
+    """Langxi's window layer and the round both count care in the province only: 24,325 yuan
+    of self-pay out of the province first, then 2,200 in the county, is below the line for
+    both (the window pays nothing); a province admission then leaves 10,615 before
+    re-assistance: 12,815 in the province, 60 % of 2,815 = 1,689 re-assisted at the window,
+    exactly the round's entitlement."""
+    rows = [("2018-03-01", "out_of_province", "60000.00"), ("2018-04-01", "county", "20000.00"),
+            ("2018-06-01", "province", "60000.00")]  # fmt: skip
+    path = tmp_path / "langxi.jsonl"
+    path.write_text("\n".join(json.dumps({
+        "claim_no": f"L-{n}", "person_id": "P1", "household_id": "H1", "date": day,
+        "kind": "inpatient", "level": level, "statuses": ["ordinary"], "age": 40,
+        "diagnosis": "J18.9", "institution": "341821001", "total": amount, "compliant": amount,
+        "referral": True, "in_county": level == "county",
+    }) for n, (day, level, amount) in enumerate(rows)))  # fmt: skip
+    ledger = file_frames(compile_policy(load_policy("anhui-langxi-2018")), path)[0]
+    assert ledger.select("out_of_pocket_fen", "reassisted_fen").rows() == [
+        (2_432_500, 0), (220_000, 0), (892_600, 168_900),
+    ]  # fmt: skip
+    persons = per_person(RULE, ledger)
+    assert persons.select("before_fen", "excess_fen", "entitlement_fen", "window_fen").rows() == [
+        (1_281_500, 281_500, 168_900, 168_900)
+    ]
+    assert compute_round(RULE, ledger).is_empty()
