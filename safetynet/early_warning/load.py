@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import Connection, Date, Select, String, bindparam, func, select, type_coerce
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
+from safetynet.early_warning.prefix import significant, significant_sql
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.lists import one_of, per_dialect
@@ -203,11 +204,12 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
         .limit(1)
         .scalar_subquery()
     )
+    sig = significant_sql(R.region_code)  # a padded county code reaches its villages too
     reference = (
         select(R.per_capita_fen)
         .where(R.year == bindparam("before"),
-               func.substr(H.region_code, 1, func.length(R.region_code)) == R.region_code)
-        .order_by(func.length(R.region_code).desc())
+               func.substr(H.region_code, 1, func.length(sig)) == sig)
+        .order_by(func.length(sig).desc(), R.region_code)
         .limit(1)
         .scalar_subquery()
     )  # fmt: skip
@@ -242,9 +244,19 @@ def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[A
 
 
 def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
-    """``reference_fen`` of the nearest region (village, then its ancestors by code prefix)."""
+    """``reference_fen`` of the nearest region (village, then its ancestors by the
+    significant prefix of their codes: :mod:`safetynet.early_warning.prefix`)."""
     found = pl.lit(None, pl.Int64)
     out = homes
+    refs = (  # two spellings of one region: the shorter code's figure, as the query picks
+        refs.with_columns(
+            pl.col("code").alias("_raw"),
+            pl.col("code").map_elements(significant, return_dtype=pl.String),
+        )
+        .sort("code", "_raw")
+        .unique("code", keep="first", maintain_order=True)
+        .drop("_raw")
+    )
     for n, length in enumerate(sorted({len(c) for c in refs["code"].to_list()}, reverse=True)):
         part = refs.filter(pl.col("code").str.len_chars() == length).rename(
             {"code": f"_c{n}", "reference_fen": f"_r{n}"}

@@ -22,6 +22,7 @@ from safetynet.codes import PovertyStatus
 from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA, evaluate
 from safetynet.early_warning.few import evaluate_few
+from safetynet.early_warning.prefix import significant
 from safetynet.early_warning.rules import FILES, RuleSet, load_rules
 from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import status_mask
@@ -311,3 +312,14 @@ def test_claim_file_income_with_three_decimals_is_refused(tmp_path: Path) -> Non
     claims, incomes = _claim_file(tmp_path, "H1,20000.005\n")
     with pytest.raises(MoneyError, match="H1"):
         file_frames(compile_policy(load_policy("anhui-langxi-2018")), claims, incomes)
+
+
+@pytest.mark.parametrize(
+    ("code", "prefix"),
+    [("341821", "341821"), ("341821000000", "341821"), ("341821100000", "341821100"),
+     ("341821100201", "341821100201"), ("341821100200", "341821100200"),
+     ("341800000000", "3418"), ("340000000000", "34"), ("341800", "3418"),
+     ("340421000", "340421")],
+)  # fmt: skip
+def test_a_region_codes_significant_prefix(code: str, prefix: str) -> None:
+    assert significant(code) == prefix

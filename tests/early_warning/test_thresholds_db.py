@@ -69,3 +69,37 @@ def test_members_income_and_reference_of_the_year(db_session: Session, home: int
     # a year later only the living member is left
     assert load_households(conn, YEAR + 1, household_id=home)["members"].to_list() == [1]
     assert household_rows(conn, YEAR + 1, [home])[home][0] == 1
+
+
+PADDED = ("341821000000", "341821100000", "341821100201")  # the statistical office's codes
+
+
+@pytest.mark.parametrize(
+    ("refs", "expected"),
+    [({PADDED[0]: 1_100_000}, 1_100_000),  # a padded county code reaches its villages
+     ({PADDED[0]: 1_100_000, PADDED[1]: 1_300_000}, 1_300_000),  # the nearest region wins
+     ({"341822000000": 1_100_000}, None)],  # another county's does not
+)  # fmt: skip
+def test_reference_income_of_a_region_with_padded_codes(
+    db_session: Session, refs: dict[str, int], expected: int | None
+) -> None:
+    s = db_session
+    parent = None
+    for code, level in zip(PADDED, (RegionLevel.COUNTY, RegionLevel.TOWNSHIP,
+                                    RegionLevel.VILLAGE), strict=True):  # fmt: skip
+        s.add(Region(code=code, name=code, level=level, parent_code=parent))
+        s.flush()
+        parent = code
+    s.add(Region(code="341822000000", name="other", level=RegionLevel.COUNTY))
+    s.add(Household(number="P1", region_code=PADDED[2]))
+    s.flush()
+    h = s.scalar(select(Household.id).where(Household.number == "P1"))
+    assert h is not None
+    s.add(Person(resident_id="341821198001010011", name="p", sex=Sex.MALE,
+                 birth_date=date(1980, 1, 1), household_id=h, region_code=PADDED[2]))  # fmt: skip
+    s.add_all(ReferenceIncome(region_code=c, year=YEAR - 1, per_capita_fen=f, source="s")
+              for c, f in refs.items())  # fmt: skip
+    s.commit()
+    conn = s.connection()
+    assert load_households(conn, YEAR, household_id=h)["reference_fen"].to_list() == [expected]
+    assert household_rows(conn, YEAR, [h])[h][2] == expected
