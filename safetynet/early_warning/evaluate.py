@@ -32,6 +32,7 @@ from safetynet.catalogs.diseases import list_entries
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
     Admissions,
+    Breach,
     Compare,
     HouseholdShare,
     PersonSelfPay,
@@ -201,9 +202,9 @@ def _household_share(rule: HouseholdShare) -> _Step:
 def _poor_promise(rule: PoorPromise) -> _Step:
     mask = status_mask(set(rule.statuses))
     total, paid = pl.col("total_fen"), pl.col("paid_fen")
-    broken = (pl.col("out_of_pocket_fen") > rule.out_of_pocket_line) | (
-        (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
-    )
+    over = pl.col("out_of_pocket_fen") > rule.out_of_pocket_line
+    short = (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
+    broken = (over & short) if rule.breach == Breach.ALL else (over | short)
     return _Step(
         keys=_PERSON,
         before=(pl.col("status_mask") & mask != 0)

@@ -27,6 +27,7 @@ from safetynet.early_warning.evaluate import WARNING_SCHEMA, disease_pattern
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
     Admissions,
+    Breach,
     Compare,
     HouseholdShare,
     PersonSelfPay,
@@ -159,7 +160,8 @@ def _poor_promise(rule: PoorPromise) -> Check:
             total = sum(c.total for c in mine)
             paid = sum(c.paid for c in mine)
             short = total > 0 and paid * 10_000 < total * rule.reimbursed_at_least
-            if oop > rule.out_of_pocket_line or short:
+            over = oop > rule.out_of_pocket_line
+            if (over and short) if rule.breach == Breach.ALL else (over or short):
                 ratio = (paid * 10_000 + total // 2) // total if total > 0 else None
                 out.append(_row(rule, person, household, measure=oop,
                                 threshold=rule.out_of_pocket_line, unit="fen",

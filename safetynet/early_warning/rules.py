@@ -61,15 +61,26 @@ class HouseholdShare(_Rule):
     compare: Compare = Compare.AT_LEAST
 
 
+class Breach(StrEnum):
+    """When the poor's promise is broken: either line crossed (``any``: the patient is owed
+    both, at most the out-of-pocket line and at least the share), or both (``all``: the
+    target is met by either, as seed 000 states it)."""
+
+    ANY = "any"
+    ALL = "all"
+
+
 class PoorPromise(_Rule):
     """A person of ``statuses`` whose year (claims of ``kinds`` settled while holding one)
-    leaves more than ``out_of_pocket_line`` to pay or less than ``reimbursed_at_least``."""
+    leaves more than ``out_of_pocket_line`` to pay or (``breach: all``: and) less than
+    ``reimbursed_at_least`` reimbursed."""
 
     kind: Literal["poor_promise"]
     statuses: list[PovertyStatus] = Field(min_length=1)
     kinds: list[ClaimKind] = Field(min_length=1)
     out_of_pocket_line: Fen
     reimbursed_at_least: Ratio
+    breach: Breach = Breach.ANY
 
 
 class SeriousDisease(_Rule):

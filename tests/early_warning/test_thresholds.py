@@ -23,7 +23,7 @@ from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA, evaluate
 from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.prefix import significant
-from safetynet.early_warning.rules import FILES, RuleSet, load_rules
+from safetynet.early_warning.rules import FILES, Breach, RuleSet, load_rules
 from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import status_mask
 from safetynet.money import MoneyError
@@ -323,3 +323,22 @@ def test_claim_file_income_with_three_decimals_is_refused(tmp_path: Path) -> Non
 )  # fmt: skip
 def test_a_region_codes_significant_prefix(code: str, prefix: str) -> None:
     assert significant(code) == prefix
+
+
+@pytest.mark.parametrize(
+    ("total", "paid", "any_hit", "all_hit"),
+    [(10_000_000, 9_199_999, True, False),  # 92 % reimbursed, 8,000.01 out of pocket
+     (2_000_000, 1_600_000, True, False),  # 80 % reimbursed, 4,000 out of pocket
+     (6_000_000, 5_399_999, True, True),  # 89.99 %, 6,000.01: both lines crossed
+     (4_000_000, 3_600_000, False, False)],  # 90 %, 4,000: neither
+)  # fmt: skip
+def test_the_promise_is_broken_by_either_line_or_by_both_as_the_file_says(
+    total: int, paid: int, any_hit: bool, all_hit: bool
+) -> None:
+    rows = [_claim(1, total=total, paid=paid, compliant=0, kind="inpatient", mask=POOR)]
+    assert (_hits(rows) == ["poor_promise"]) == any_hit
+    both = RULES.model_copy(update={"rules": [
+        r.model_copy(update={"breach": Breach.ALL}) if r.kind == "poor_promise" else r
+        for r in RULES.rules
+    ]})  # fmt: skip
+    assert (_hits(rows, rules=both) == ["poor_promise"]) == all_hit
