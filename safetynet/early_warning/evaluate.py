@@ -199,12 +199,20 @@ def _household_share(rule: HouseholdShare) -> _Step:
     )
 
 
-def _poor_promise(rule: PoorPromise) -> _Step:
-    mask = status_mask(set(rule.statuses))
+def promise_broken(rule: PoorPromise) -> pl.Expr:
+    """Whether a person's year (``out_of_pocket_fen``, ``total_fen``, ``paid_fen`` summed over
+    the claims the rule counts) breaks the promise: out-of-pocket above the line, or (``all``:
+    and) the reimbursed share below the floor, in exact integers."""
     total, paid = pl.col("total_fen"), pl.col("paid_fen")
     over = pl.col("out_of_pocket_fen") > rule.out_of_pocket_line
     short = (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
-    broken = (over & short) if rule.breach == Breach.ALL else (over | short)
+    return (over & short) if rule.breach == Breach.ALL else (over | short)
+
+
+def _poor_promise(rule: PoorPromise) -> _Step:
+    mask = status_mask(set(rule.statuses))
+    total, paid = pl.col("total_fen"), pl.col("paid_fen")
+    broken = promise_broken(rule)
     return _Step(
         keys=_PERSON,
         before=(pl.col("status_mask") & mask != 0)

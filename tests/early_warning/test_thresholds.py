@@ -22,6 +22,7 @@ from safetynet.codes import PovertyStatus
 from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA, evaluate
 from safetynet.early_warning.few import evaluate_few
+from safetynet.early_warning.indicators import compute as indicators
 from safetynet.early_warning.prefix import significant
 from safetynet.early_warning.rules import FILES, Breach, RuleSet, load_rules
 from safetynet.engine.compile import compile_policy
@@ -342,3 +343,25 @@ def test_the_promise_is_broken_by_either_line_or_by_both_as_the_file_says(
         for r in RULES.rules
     ]})  # fmt: skip
     assert (_hits(rows, rules=both) == ["poor_promise"]) == all_hit
+
+
+@pytest.mark.parametrize(("breach", "broken"), [(Breach.ANY, 2), (Breach.ALL, 1)])
+def test_the_indicator_of_broken_promises_follows_the_rule(breach: Breach, broken: int) -> None:
+    rules = RULES.model_copy(update={"rules": [
+        r.model_copy(update={"breach": breach}) if r.kind == "poor_promise" else r
+        for r in RULES.rules
+    ]})  # fmt: skip
+    frame = pl.DataFrame(
+        [_claim(1, 1, total=10_000_000, paid=9_199_999, kind="inpatient", mask=POOR),  # one line
+         _claim(2, 2, total=6_000_000, paid=5_399_999, kind="inpatient", mask=POOR),  # both
+         _claim(3, 3, total=4_000_000, paid=3_600_000, kind="inpatient", mask=POOR)],  # none
+        schema=LEDGER_SCHEMA,
+    ).with_columns(pl.lit(0, pl.Int64).alias("reassisted_fen"))  # fmt: skip
+    none = pl.DataFrame(schema={"id": pl.Int64, "person_id": pl.Int64, "household_id": pl.Int64,
+                                "state": pl.String, "detected_on": pl.Date,
+                                "verify_due_on": pl.Date})  # fmt: skip
+    events = pl.DataFrame(schema={"warning_id": pl.Int64, "step": pl.String,
+                                  "done_on": pl.Date, "amount_fen": pl.Int64})  # fmt: skip
+    members = pl.DataFrame(schema={"household_id": pl.Int64, "person_id": pl.Int64})
+    out = indicators(rules, none, events, frame, members, 0, today=date(2018, 12, 31))
+    assert out["poor_out_of_pocket"][2].value == broken  # type: ignore[index,union-attr]
