@@ -3,10 +3,12 @@ explained amount (entitlement, paid at the window, owed, scale, paid), approved 
 person, then paid — posted to the re-assistance fund's journal in the same transaction —
 or cancelled; every change audited.
 
-A year and region have at most one live round besides drafts: a new draft is refused while
-an approved or paid round of the year exists for the region, and approving one discards the
-region's other drafts of the year. An approved or paid round may be cancelled (with a
-reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
+A year and region have at most one live round besides drafts: a new draft, or an approval,
+is refused while an approved or paid round of the year exists for the region or a region
+above or under it (a county's round and a township's would pay the township's households
+twice), and approving one discards the region's other drafts of the year. An approved or
+paid round may be cancelled (with a reason); a paid one's posting is then reversed, and a new
+draft of the year is allowed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from safetynet.early_warning.load import load_ledger
 from safetynet.early_warning.reassist import compute_round, window_paid
 from safetynet.early_warning.rules import rules_for
 from safetynet.funds.household_payments import post_round_cancelled, post_round_paid
+from safetynet.regions import descendants
 from safetynet.security.audit import record as audit
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import ReassistancePayment, ReassistanceRound
@@ -33,15 +36,25 @@ class RoundError(ValueError):
         self.code = code
 
 
+def _live_overlapping(session: Session, year: int, region_code: str) -> int | None:
+    """An approved or paid round of the year whose region is the region, lies under it or
+    above it (its households and these overlap: a second round would pay them twice)."""
+    below = set(descendants(session, region_code)) | {region_code}
+    for rid, code in session.execute(
+        select(R.id, R.region_code)
+        .where(R.year == year, R.state.in_(("approved", "paid")))
+        .order_by(R.id)
+    ):
+        if code in below or region_code in descendants(session, code):
+            return int(rid)
+    return None
+
+
 def draft_round(
     session: Session, year: int, region_code: str, *, user: str, budget_fen: int | None = None
 ) -> ReassistanceRound:
     """Compute the year's round for the region from the ledger and store it as a draft."""
-    done = session.scalar(
-        select(R.id).where(
-            R.year == year, R.region_code == region_code, R.state.in_(("approved", "paid"))
-        )
-    )
+    done = _live_overlapping(session, year, region_code)
     if done is not None:
         raise RoundError("round.exists", f"round {done} of {year} is already approved")
     rule = rules_for(region_code, date(year, 12, 31)).re_assistance
@@ -73,6 +86,9 @@ def approve_round(session: Session, round_id: int, *, user: str, on: date) -> Re
         raise RoundError("round.not_draft", f"round {round_id} is not a draft")
     if row.computed_by == user:
         raise RoundError("round.same_person", "a round is approved by someone else")
+    done = _live_overlapping(session, row.year, row.region_code)
+    if done is not None:
+        raise RoundError("round.exists", f"round {done} of {row.year} is already approved")
     others = select(R.id).where(R.year == row.year, R.region_code == row.region_code,
                                 R.state == "draft", R.id != row.id)  # fmt: skip
     session.execute(delete(ReassistancePayment).where(ReassistancePayment.round_id.in_(others)))

@@ -7,12 +7,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import IncomeSource, RegionLevel, Sex
 from safetynet.early_warning.load import household_rows, load_households
+from safetynet.early_warning.rounds import RoundError, approve_round, cancel_round, draft_round
+from safetynet.settlement.service import submit
+from safetynet.store.db import session_scope
 from safetynet.store.models import Household, HouseholdIncome, Person, ReferenceIncome, Region
+from tests.early_warning.test_service_db import big
+from tests.settlement.conftest import County, county
+
+__all__ = ["county"]
 
 YEAR = 2018
 
@@ -103,3 +110,31 @@ def test_reference_income_of_a_region_with_padded_codes(
     conn = s.connection()
     assert load_households(conn, YEAR, household_id=h)["reference_fen"].to_list() == [expected]
     assert household_rows(conn, YEAR, [h])[h][2] == expected
+
+
+def test_no_two_live_rounds_over_the_same_households(db_engine: Engine, county: County) -> None:
+    """A county's round and its township's would pay the township's households twice: the
+    second is refused, at drafting or at approval; a disjoint region's is not."""
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        s.add(Region(code="340421200", name="另一镇", level=RegionLevel.TOWNSHIP,
+                     parent_code="340421"))  # fmt: skip
+        whole = draft_round(s, 2017, "340421", user="officer")
+        part = draft_round(s, 2017, "340421100", user="officer")
+        other = draft_round(s, 2017, "340421200", user="officer")
+        approve_round(s, whole.id, user="director", on=date(2018, 1, 5))
+        for region in ("340421", "340421100"):
+            with pytest.raises(RoundError) as err:
+                draft_round(s, 2017, region, user="officer")
+            assert err.value.code == "round.exists"
+        with pytest.raises(RoundError) as err:
+            approve_round(s, part.id, user="director", on=date(2018, 1, 6))
+        assert err.value.code == "round.exists"
+        with pytest.raises(RoundError):  # the other township lies under the county's round too
+            approve_round(s, other.id, user="director", on=date(2018, 1, 6))
+        cancel_round(s, whole.id, user="director", on=date(2018, 1, 7), reason="redo by township")
+        assert approve_round(s, part.id, user="director", on=date(2018, 1, 8)).state == "approved"
+        assert approve_round(s, other.id, user="director", on=date(2018, 1, 8)).state == (
+            "approved"
+        )  # two townships: disjoint households
