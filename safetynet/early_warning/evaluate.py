@@ -29,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.catalogs.diseases import list_entries
+from safetynet.early_warning import serious
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
     Admissions,
@@ -239,9 +240,14 @@ def disease_pattern(list_code: str) -> str:
 
 def _serious(rule: SeriousDisease) -> _Step:
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    listed = (
+        serious.expr(rule.batch)
+        if rule.batch is not None
+        else code.str.contains(disease_pattern(rule.disease_list or ""))
+    )
     return _Step(
         keys=_PERSON,
-        before=code.str.contains(disease_pattern(rule.disease_list)),
+        before=listed,
         # the first such claim's diagnosis (by date, then claim)
         aggs=[
             pl.col("diagnosis").sort_by("claim_date", "claim_id").first(),
@@ -305,10 +311,27 @@ def _claims_now(ledger: pl.DataFrame, flags: pl.QueryOptFlags) -> pl.DataFrame:
     return _claims(ledger.lazy()).collect(optimizations=flags)
 
 
+def _with_region(claims: pl.LazyFrame, rules: RuleSet, households: pl.DataFrame) -> pl.LazyFrame:
+    """The claims with their household's ``region_code`` when a rule needs it (a county's own
+    list of serious diseases), null when the households frame has none."""
+    needed = any(
+        isinstance(r, SeriousDisease) and r.batch is not None and serious.needs_region(r.batch)
+        for r in rules.rules
+    )
+    if not needed:
+        return claims
+    if "region_code" not in households.columns:
+        return claims.with_columns(pl.lit(None, pl.String).alias("region_code"))
+    homes = households.lazy().select("household_id", "region_code")
+    return claims.join(homes, on="household_id", how="left")
+
+
 def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
-    """Every warning of the year: one row per rule hit, by household, person and level."""
+    """Every warning of the year: one row per rule hit, by household, person and level
+    (``households`` may carry ``region_code``, the village, for a county's own lists)."""
     flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
-    claims = _claims_now(ledger, flags).lazy()
+    claims = _with_region(_claims_now(ledger, flags).lazy(), rules, households)
+    households = households.select(list(HOUSEHOLD_SCHEMA))
     parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
     small = ledger.height < _SMALL
     plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed", parallel=not small)

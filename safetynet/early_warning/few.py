@@ -23,6 +23,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from safetynet.early_warning import serious
 from safetynet.early_warning.evaluate import WARNING_SCHEMA, disease_pattern
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
@@ -38,7 +39,9 @@ from safetynet.early_warning.rules import (
 )
 from safetynet.engine.facts import status_mask
 
-Homes = dict[int, tuple[int, int | None, int | None]]  # members, income, reference per capita
+# members, income, reference per capita, and optionally the village's code (a county's own
+# list of serious diseases applies by it)
+Homes = dict[int, tuple[int, int | None, int | None] | tuple[int, int | None, int | None, str]]
 
 
 @dataclass(slots=True)
@@ -130,7 +133,7 @@ def _household_share(rule: HouseholdShare) -> Check:
         for household, spent in oop.items():
             if household not in homes:
                 continue
-            members, income, reference = homes[household]
+            members, income, reference = homes[household][:3]
             basis = income if income is not None else (
                 None if reference is None else reference * members
             )  # fmt: skip
@@ -177,16 +180,23 @@ def _disease(list_code: str) -> re.Pattern[str]:
 
 
 def _serious(rule: SeriousDisease) -> Check:
-    pattern = _disease(rule.disease_list)
+    batch = rule.batch
+    pattern = _disease(rule.disease_list or "") if batch is None else None
 
-    def listed(c: _Claim) -> bool:
-        return c.diagnosis is not None and bool(
-            pattern.search(c.diagnosis.upper().replace(".", ""))
-        )
+    def listed(c: _Claim, homes: Homes) -> bool:
+        if pattern is not None:
+            return c.diagnosis is not None and bool(
+                pattern.search(c.diagnosis.upper().replace(".", ""))
+            )
+        home = homes.get(c.household_id)
+        region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
+        return any(w.matches(c.diagnosis, c.claim_date, region)
+                   for w in serious.windows(batch))  # type: ignore[arg-type]  # fmt: skip
 
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []
-        for (person, household), mine in _by_person(filter(listed, found)).items():
+        mine_only = [c for c in found if listed(c, homes)]
+        for (person, household), mine in _by_person(mine_only).items():
             first = min(mine, key=lambda c: (c.claim_date, c.claim_id))
             out.append(_row(rule, person, household, measure=len(mine), threshold=1,
                             unit="count", diagnosis=first.diagnosis))  # fmt: skip

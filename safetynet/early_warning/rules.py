@@ -84,10 +84,19 @@ class PoorPromise(_Rule):
 
 
 class SeriousDisease(_Rule):
-    """A claim in the year diagnosed with a disease of the named list."""
+    """A claim in the year diagnosed with a disease of a catalog list (``disease_list``) or of
+    a three-batches batch's lists in force on the claim's date (``batch``:
+    :mod:`safetynet.early_warning.serious`); exactly one of the two."""
 
     kind: Literal["serious_disease"]
-    disease_list: str
+    disease_list: str | None = None
+    batch: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SeriousDisease:
+        if (self.disease_list is None) == (self.batch is None):
+            raise ValueError("give either disease_list or batch")
+        return self
 
 
 class Admissions(_Rule):

@@ -56,18 +56,21 @@ def _hits(
     members: int = 1,
     reference: int | None = None,
     rules: RuleSet = RULES,
+    region: str | None = None,
 ) -> list[str]:
-    """The rule ids hit, the same from both evaluators (asserted)."""
+    """The rule ids hit, the same from both evaluators (asserted); ``region``: the
+    household's village."""
     ledger = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
     homes = pl.DataFrame(
         {"household_id": [1], "members": [members], "income_fen": [income],
-         "reference_fen": [reference]},
+         "reference_fen": [reference], "region_code": [region]},
         schema={"household_id": pl.Int64, "members": pl.Int64, "income_fen": pl.Int64,
-                "reference_fen": pl.Int64},
+                "reference_fen": pl.Int64, "region_code": pl.String},
     )  # fmt: skip
     batch = evaluate(rules, ledger, homes)
-    few = evaluate_few(rules, [tuple(r[c] for c in LEDGER_SCHEMA) for r in rows],
-                       {1: (members, income, reference)})  # fmt: skip
+    home = (members, income, reference) if region is None else (members, income, reference,
+                                                                 region)  # fmt: skip
+    few = evaluate_few(rules, [tuple(r[c] for c in LEDGER_SCHEMA) for r in rows], {1: home})
     assert [r["rule_id"] for r in few] == batch["rule_id"].to_list()
     assert [r["measure"] for r in few] == batch["measure"].to_list()
     return sorted(batch["rule_id"].to_list())
@@ -208,6 +211,27 @@ def test_serious_disease_of_the_list(diagnosis: str, hit: bool) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("diagnosis", "day", "region", "hit"),
+    [("C73", date(2019, 12, 31), None, False),  # thyroid cancer: on the national 30 from 2020
+     ("C73.9", date(2020, 1, 1), None, True),
+     ("C16.9", date(2017, 1, 1), None, True),  # the nine of 2017, from their first day
+     ("C16.9", date(2016, 12, 31), None, False),
+     ("D66", date(2018, 5, 1), "341821100201", True),  # haemophilia: Langxi's 15 (2017)
+     ("D66", date(2018, 5, 1), "340421100201", False),  # not another county's household
+     ("D66", date(2018, 5, 1), None, False),
+     ("D66", date(2020, 5, 1), "340421100201", True),  # the national 30 from 2020
+     ("C22.0", date(2018, 5, 1), "341821100201", False)],  # liver cancer: not in 2018's lists
+)  # fmt: skip
+def test_serious_disease_of_the_three_batches_lists_in_force_on_the_claims_date(
+    diagnosis: str, day: date, region: str | None, hit: bool
+) -> None:
+    """Issue 18: "a serious disease of the three-batches lists": each list of the programme
+    file's serious batch from its first day, a county's own list for its households."""
+    rows = [_claim(1, total=100, diagnosis=diagnosis, on=day)]
+    assert _hits(rows, region=region) == (["serious_disease"] if hit else [])
+
+
 @pytest.mark.parametrize(("admissions", "hit"), [(2, False), (3, True), (4, True)])
 def test_admissions_at_least_three(admissions: int, hit: bool) -> None:
     rows = [_claim(n, total=100, kind="inpatient") for n in range(1, admissions + 1)]
@@ -231,7 +255,7 @@ PLANTED: dict[str, tuple[list[dict[str, Any]], int | None]] = {
         [_claim(1, total=6_000_000, paid=5_499_999, kind="inpatient", mask=POOR)],
         None,
     ),
-    "serious_disease": ([_claim(1, total=100, diagnosis="C22.0")], RICH),
+    "serious_disease": ([_claim(1, total=100, diagnosis="N18.5")], RICH),
     "admissions": ([_claim(n, total=100, kind="inpatient") for n in (1, 2, 3)], RICH),
 }
 
