@@ -9,7 +9,8 @@ over a few households' claims in Python. Both give the same rows (tested on rand
 
 Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (extra
 columns after them are ignored; a row without the last, ``level``, is of no known level) and
-households as ``{household_id: (members, income_fen, reference_fen)}``; output: warning rows
+households as ``{household_id: (members, income_fen, reference_fen[, village code])}`` (the
+village for a county's own list of serious diseases); output: warning rows
 as dicts of :data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as
 :func:`evaluate` sorts.
 """
