@@ -3,10 +3,10 @@
 Set-based queries read with :func:`safetynet.store.fetch.fetch_frame` (COPY on
 PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
 re-assistance the cascade paid (layer ``re_assistance``); the households with their members
-alive on 1 January (a person who died on 1 January is not: the day of death is not a day
-alive, as at settlement and enrollment), their village and township, the income of the year
-in force and last year's reference per-capita disposable income of the nearest region that
-has one.
+alive some day of the year (born by 31 December; a person who died on 1 January is not: the
+day of death is not a day alive, as at settlement and enrollment), their village and
+township, the income of the year in force and last year's reference per-capita disposable
+income of the nearest region that has one.
 """
 
 from __future__ import annotations
@@ -136,9 +136,12 @@ def load_households(
 ) -> pl.DataFrame:
     """Households with members, income of the year, reference income, village and township."""
     jan1 = date(year, 1, 1)
-    # alive on 1 January: the day of death is not a day alive (settlement refuses a claim
-    # dated on it, enrollment does not count the person on it)
-    alive = (Person.deceased_on.is_(None)) | (Person.deceased_on > jan1)
+    # alive some day of the year: born by 31 December, not died by 1 January (the day of death
+    # is not a day alive: settlement refuses a claim dated on it, enrollment does not count
+    # the person on it)
+    alive = (Person.birth_date <= date(year, 12, 31)) & (
+        Person.deceased_on.is_(None) | (Person.deceased_on > jan1)
+    )
     query = (
         select(Household.id, func.count(Person.id), Household.region_code, Region.parent_code)
         .join(Person, Person.household_id == Household.id)
@@ -187,13 +190,13 @@ def load_households(
 
 def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
-    dialect with bound parameters (``year``, ``jan1``, ``before``, ``ids``: an array on
-    PostgreSQL): building them per batch cost more than running them."""
+    dialect with bound parameters (``year``, ``jan1``, ``dec31``, ``before``, ``ids``: an
+    array on PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S = Settlement
     members = (
         select(func.count(P.id))
-        .where(P.household_id == H.id,
+        .where(P.household_id == H.id, P.birth_date <= bindparam("dec31", type_=Date),
                P.deceased_on.is_(None) | (P.deceased_on > bindparam("jan1", type_=Date)))
         .scalar_subquery()
     )  # fmt: skip
@@ -228,9 +231,15 @@ def household_rows(
 ) -> dict[int, tuple[int, int | None, int | None, str]]:
     """A few households as :func:`load_households` reads them, in one statement (built once,
     bound parameters): ``{household_id: (members, income_fen, reference_fen,
-    region_code)}``; members alive on 1 January (a household with none is left out), the
+    region_code)}``; members alive some day of the year (a household with none is left out), the
     latest income of the year, the nearest region's reference income of the year before."""
-    params = {"ids": list(ids), "year": year, "jan1": date(year, 1, 1), "before": year - 1}
+    params = {
+        "ids": list(ids),
+        "year": year,
+        "jan1": date(year, 1, 1),
+        "dec31": date(year, 12, 31),
+        "before": year - 1,
+    }
     rows = conn.execute(_few_statements(conn)[0], params).all()
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
 

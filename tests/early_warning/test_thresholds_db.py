@@ -1,5 +1,6 @@
 """The household facts early warning reads, at their date boundaries, on SQLite and PostgreSQL:
-members alive on 1 January (a death on 1 January is not a day alive, as at settlement), the
+members alive some day of the year (a death on 1 January is not a day alive, as at
+settlement; a birth after 31 December is not in the year), the
 latest income recorded for the year, last year's reference income of the nearest region."""
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ COUNTY, TOWNSHIP, VILLAGE = "340421", "340421100", "340421100201"
 
 @pytest.fixture
 def home(db_session: Session) -> int:
-    """A household of five: living, died on 31 December before the year, on 1 and 2 January
-    and on 31 December of the year."""
+    """A household of seven: living; died on 31 December before the year, on 1 and 2 January
+    and on 31 December of the year; born on its last day and on the next year's first."""
     s = db_session
     s.add(Region(code=COUNTY, name="县", level=RegionLevel.COUNTY))
     s.flush()
@@ -42,13 +43,14 @@ def home(db_session: Session) -> int:
     s.flush()
     h = s.scalar(select(Household.id).where(Household.number == "H1"))
     assert h is not None
-    deaths = [None, date(YEAR - 1, 12, 31), date(YEAR, 1, 1), date(YEAR, 1, 2),
-              date(YEAR, 12, 31)]  # fmt: skip
+    people = [(date(1980, 1, 1), None), (date(1980, 1, 1), date(YEAR - 1, 12, 31)),
+              (date(1980, 1, 1), date(YEAR, 1, 1)), (date(1980, 1, 1), date(YEAR, 1, 2)),
+              (date(1980, 1, 1), date(YEAR, 12, 31)), (date(YEAR, 12, 31), None),
+              (date(YEAR + 1, 1, 1), None)]  # fmt: skip
     s.add_all(
         Person(resident_id=f"34182119800101{n:04d}", name=f"P{n}", sex=Sex.MALE,
-               birth_date=date(1980, 1, 1), household_id=h, region_code=VILLAGE,
-               deceased_on=died)
-        for n, died in enumerate(deaths)
+               birth_date=born, household_id=h, region_code=VILLAGE, deceased_on=died)
+        for n, (born, died) in enumerate(people)
     )  # fmt: skip
     s.add_all([
         HouseholdIncome(household_id=h, year=YEAR, income_fen=1_000_000,
@@ -67,15 +69,16 @@ def home(db_session: Session) -> int:
 def test_members_income_and_reference_of_the_year(db_session: Session, home: int) -> None:
     conn = db_session.connection()
     frame = load_households(conn, YEAR, household_id=home)
-    # alive on 1 January: the living one and those who died on 2 January and 31 December
+    # alive some day of the year: the living one, those who died on 2 January and
+    # 31 December, the one born on 31 December
     assert frame.select("members", "income_fen", "reference_fen").row(0) == (
-        3, 2_000_000, 1_200_000,
+        4, 2_000_000, 1_200_000,
     )  # fmt: skip
     members, income, reference, _ = household_rows(conn, YEAR, [home])[home]
-    assert (members, income, reference) == (3, 2_000_000, 1_200_000)
-    # a year later only the living member is left
-    assert load_households(conn, YEAR + 1, household_id=home)["members"].to_list() == [1]
-    assert household_rows(conn, YEAR + 1, [home])[home][0] == 1
+    assert (members, income, reference) == (4, 2_000_000, 1_200_000)
+    # a year later: the living one and both born
+    assert load_households(conn, YEAR + 1, household_id=home)["members"].to_list() == [3]
+    assert household_rows(conn, YEAR + 1, [home])[home][0] == 3
 
 
 PADDED = ("341821000000", "341821100000", "341821100201")  # the statistical office's codes
