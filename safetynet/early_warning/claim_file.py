@@ -3,8 +3,9 @@
 The file is settled as ``safetynet settle`` settles it; each claim is one ledger row (claims
 merged into an admission are left out: the admission carries them). Persons and households
 keep the file's keys in ``person_key`` / ``household_key``. Households count the persons the
-file names; their income comes from an optional CSV (``household_id,income`` in yuan) and
-otherwise from a reference per-capita income times those persons.
+file names; their income comes from an optional CSV (``household_id,income`` in yuan, read
+exactly: more than two decimals is an error, never rounded) and otherwise from a reference
+per-capita income times those persons.
 """
 
 from __future__ import annotations
@@ -18,6 +19,18 @@ from safetynet.claims.settle_file import settle_claims
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
 from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
 from safetynet.engine.compile import CompiledPolicy
+from safetynet.money import MoneyError, to_fen
+
+
+def _income_fen(household: str | None, value: str | None) -> int | None:
+    """A household's income in fen, exactly (yuan with at most two decimals, as every amount;
+    a blank is no income recorded)."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return to_fen(value.strip())
+    except MoneyError as exc:
+        raise MoneyError(f"incomes: household {household}: {exc}") from exc
 
 
 def file_frames(
@@ -46,10 +59,12 @@ def file_frames(
     keys = frame.select("person_id", "person_key", "household_id", "household_key").unique()
     homes = keys.group_by("household_id", "household_key").agg(pl.len().alias("members"))
     if incomes is not None:
-        given = pl.read_csv(incomes, schema_overrides={"household_id": pl.String}).select(
-            pl.col("household_id").alias("household_key"),
-            (pl.col("income").cast(pl.Decimal(14, 2)) * 100).cast(pl.Int64).alias("income_fen"),
-        )
+        raw = pl.read_csv(incomes, infer_schema=False).select("household_id", "income")
+        given = pl.DataFrame(
+            {"household_key": raw["household_id"],
+             "income_fen": [_income_fen(k, v) for k, v in raw.iter_rows()]},
+            schema={"household_key": pl.String, "income_fen": pl.Int64},
+        )  # fmt: skip
         homes = homes.join(given, on="household_key", how="left")
     else:
         homes = homes.with_columns(pl.lit(None, pl.Int64).alias("income_fen"))

@@ -29,9 +29,11 @@ from typing import Any
 import polars as pl
 
 from safetynet.catalogs.diseases import list_entries
+from safetynet.early_warning import serious
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
     Admissions,
+    Breach,
     Compare,
     HouseholdShare,
     PersonSelfPay,
@@ -39,6 +41,7 @@ from safetynet.early_warning.rules import (
     RuleSet,
     SeriousDisease,
     _Rule,
+    at_levels,
 )
 from safetynet.engine.facts import status_mask
 
@@ -54,6 +57,7 @@ LEDGER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "compliant_fen": pl.Int64,
     "paid_fen": pl.Int64,
     "out_of_pocket_fen": pl.Int64,
+    "level": pl.String,  # the institution's level (null: not known, counts at every level)
 }
 HOUSEHOLD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household_id": pl.Int64,
@@ -81,7 +85,7 @@ _KEYS = ["household_id", "person_id", "level_rank", "rule_id"]
 
 _MONEY = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
 _NET_AGGS = [
-    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis").first(),
+    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis", "level").first(),
     pl.col("status_mask").last(),
     *[pl.col(m).sum() for m in _MONEY],
 ]
@@ -94,7 +98,7 @@ _SELF_PAY = pl.min_horizontal(
 
 _CLAIM_COLUMNS = [
     "claim_id", "person_id", "household_id", "kind", "claim_date", "diagnosis", "status_mask",
-    *_MONEY,
+    *_MONEY, "level",
 ]  # fmt: skip
 
 
@@ -151,6 +155,7 @@ _PERSON = ("person_id", "household_id")
 def _self_pay(rule: PersonSelfPay) -> _Step:
     return _Step(
         keys=_PERSON,
+        before=None if rule.levels is None else at_levels(rule.levels),
         aggs=[pl.col("self_pay_fen", "out_of_pocket_fen").sum()],
         hit=pl.col("self_pay_fen") >= rule.line,
         out=[
@@ -195,12 +200,20 @@ def _household_share(rule: HouseholdShare) -> _Step:
     )
 
 
+def promise_broken(rule: PoorPromise) -> pl.Expr:
+    """Whether a person's year (``out_of_pocket_fen``, ``total_fen``, ``paid_fen`` summed over
+    the claims the rule counts) breaks the promise: out-of-pocket above the line, or (``all``:
+    and) the reimbursed share below the floor, in exact integers."""
+    total, paid = pl.col("total_fen"), pl.col("paid_fen")
+    over = pl.col("out_of_pocket_fen") > rule.out_of_pocket_line
+    short = (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
+    return (over & short) if rule.breach == Breach.ALL else (over | short)
+
+
 def _poor_promise(rule: PoorPromise) -> _Step:
     mask = status_mask(set(rule.statuses))
     total, paid = pl.col("total_fen"), pl.col("paid_fen")
-    broken = (pl.col("out_of_pocket_fen") > rule.out_of_pocket_line) | (
-        (total > 0) & (paid * 10_000 < total * rule.reimbursed_at_least)
-    )
+    broken = promise_broken(rule)
     return _Step(
         keys=_PERSON,
         before=(pl.col("status_mask") & mask != 0)
@@ -227,9 +240,14 @@ def disease_pattern(list_code: str) -> str:
 
 def _serious(rule: SeriousDisease) -> _Step:
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    listed = (
+        serious.expr(rule.batch)
+        if rule.batch is not None
+        else code.str.contains(disease_pattern(rule.disease_list or ""))
+    )
     return _Step(
         keys=_PERSON,
-        before=code.str.contains(disease_pattern(rule.disease_list)),
+        before=listed,
         # the first such claim's diagnosis (by date, then claim)
         aggs=[
             pl.col("diagnosis").sort_by("claim_date", "claim_id").first(),
@@ -293,10 +311,27 @@ def _claims_now(ledger: pl.DataFrame, flags: pl.QueryOptFlags) -> pl.DataFrame:
     return _claims(ledger.lazy()).collect(optimizations=flags)
 
 
+def _with_region(claims: pl.LazyFrame, rules: RuleSet, households: pl.DataFrame) -> pl.LazyFrame:
+    """The claims with their household's ``region_code`` when a rule needs it (a county's own
+    list of serious diseases), null when the households frame has none."""
+    needed = any(
+        isinstance(r, SeriousDisease) and r.batch is not None and serious.needs_region(r.batch)
+        for r in rules.rules
+    )
+    if not needed:
+        return claims
+    if "region_code" not in households.columns:
+        return claims.with_columns(pl.lit(None, pl.String).alias("region_code"))
+    homes = households.lazy().select("household_id", "region_code")
+    return claims.join(homes, on="household_id", how="left")
+
+
 def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> pl.DataFrame:
-    """Every warning of the year: one row per rule hit, by household, person and level."""
+    """Every warning of the year: one row per rule hit, by household, person and level
+    (``households`` may carry ``region_code``, the village, for a county's own lists)."""
     flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
-    claims = _claims_now(ledger, flags).lazy()
+    claims = _with_region(_claims_now(ledger, flags).lazy(), rules, households)
+    households = households.select(list(HOUSEHOLD_SCHEMA))
     parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
     small = ledger.height < _SMALL
     plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed", parallel=not small)

@@ -8,9 +8,11 @@ over a few households' claims in Python. Both give the same rows (tested on rand
 ``tests/early_warning/test_few.py``); the batch uses Polars, a few households use this.
 
 Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (extra
-columns after them are ignored) and households as ``{household_id: (members, income_fen,
-reference_fen)}``; output: warning rows as dicts of
-:data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as :func:`evaluate` sorts.
+columns after them are ignored; a row without the last, ``level``, is of no known level) and
+households as ``{household_id: (members, income_fen, reference_fen[, village code])}`` (the
+village for a county's own list of serious diseases); output: warning rows
+as dicts of :data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as
+:func:`evaluate` sorts.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from safetynet.early_warning import serious
 from safetynet.early_warning.evaluate import WARNING_SCHEMA, disease_pattern
 from safetynet.early_warning.rules import (
     LEVEL_RANK,
     Admissions,
+    Breach,
     Compare,
     HouseholdShare,
     PersonSelfPay,
@@ -36,7 +40,9 @@ from safetynet.early_warning.rules import (
 )
 from safetynet.engine.facts import status_mask
 
-Homes = dict[int, tuple[int, int | None, int | None]]  # members, income, reference per capita
+# members, income, reference per capita, and optionally the village's code (a county's own
+# list of serious diseases applies by it)
+Homes = dict[int, tuple[int, int | None, int | None] | tuple[int, int | None, int | None, str]]
 
 
 @dataclass(slots=True)
@@ -52,6 +58,7 @@ class _Claim:
     compliant: int
     paid: int
     oop: int
+    level: str | None = None  # the institution's level (None: not known)
 
     @property
     def self_pay(self) -> int:
@@ -62,7 +69,7 @@ def claims(ledger: Iterable[Sequence[Any]]) -> list[_Claim]:
     """Entries netted per claim as :func:`~safetynet.early_warning.evaluate._claims` nets
     them: only claims with a reversal (a negative total) are grouped (first person, kind,
     date and diagnosis; last status; summed amounts); a claim netted to nothing drops out."""
-    rows = [_Claim(*r[:11]) for r in ledger]
+    rows = [_Claim(*r[:12]) for r in ledger]
     reversed_ids = {c.claim_id for c in rows if c.total < 0}
     out = [c for c in rows if c.claim_id not in reversed_ids]
     netted: dict[int, _Claim] = {}
@@ -100,9 +107,14 @@ Check = Callable[[list[_Claim], Homes], list[dict[str, Any]]]
 
 
 def _self_pay(rule: PersonSelfPay) -> Check:
+    levels = None if rule.levels is None else {lv.value for lv in rule.levels}
+
+    def counted(c: _Claim) -> bool:  # as :func:`~safetynet.early_warning.rules.at_levels`
+        return levels is None or c.level is None or c.level in levels
+
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []
-        for (person, household), mine in _by_person(found).items():
+        for (person, household), mine in _by_person(filter(counted, found)).items():
             self_pay = sum(c.self_pay for c in mine)
             if self_pay >= rule.line:
                 oop = sum(c.oop for c in mine)
@@ -122,7 +134,7 @@ def _household_share(rule: HouseholdShare) -> Check:
         for household, spent in oop.items():
             if household not in homes:
                 continue
-            members, income, reference = homes[household]
+            members, income, reference = homes[household][:3]
             basis = income if income is not None else (
                 None if reference is None else reference * members
             )  # fmt: skip
@@ -152,7 +164,8 @@ def _poor_promise(rule: PoorPromise) -> Check:
             total = sum(c.total for c in mine)
             paid = sum(c.paid for c in mine)
             short = total > 0 and paid * 10_000 < total * rule.reimbursed_at_least
-            if oop > rule.out_of_pocket_line or short:
+            over = oop > rule.out_of_pocket_line
+            if (over and short) if rule.breach == Breach.ALL else (over or short):
                 ratio = (paid * 10_000 + total // 2) // total if total > 0 else None
                 out.append(_row(rule, person, household, measure=oop,
                                 threshold=rule.out_of_pocket_line, unit="fen",
@@ -168,16 +181,23 @@ def _disease(list_code: str) -> re.Pattern[str]:
 
 
 def _serious(rule: SeriousDisease) -> Check:
-    pattern = _disease(rule.disease_list)
+    batch = rule.batch
+    pattern = _disease(rule.disease_list or "") if batch is None else None
 
-    def listed(c: _Claim) -> bool:
-        return c.diagnosis is not None and bool(
-            pattern.search(c.diagnosis.upper().replace(".", ""))
-        )
+    def listed(c: _Claim, homes: Homes) -> bool:
+        if pattern is not None:
+            return c.diagnosis is not None and bool(
+                pattern.search(c.diagnosis.upper().replace(".", ""))
+            )
+        home = homes.get(c.household_id)
+        region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
+        return any(w.matches(c.diagnosis, c.claim_date, region)
+                   for w in serious.windows(batch))  # type: ignore[arg-type]  # fmt: skip
 
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []
-        for (person, household), mine in _by_person(filter(listed, found)).items():
+        mine_only = [c for c in found if listed(c, homes)]
+        for (person, household), mine in _by_person(mine_only).items():
             first = min(mine, key=lambda c: (c.claim_date, c.claim_id))
             out.append(_row(rule, person, household, measure=len(mine), threshold=1,
                             unit="count", diagnosis=first.diagnosis))  # fmt: skip

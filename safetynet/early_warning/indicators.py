@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.evaluate import _claims
+from safetynet.early_warning.evaluate import _claims, promise_broken
 from safetynet.early_warning.load import load_ledger
 from safetynet.early_warning.reassist import window_paid
 from safetynet.early_warning.rules import PoorPromise, RuleSet
@@ -136,10 +136,7 @@ def compute(
         n = poor.height
         oop, total, paid_poor = (int(poor[c].sum() or 0) for c in
                                  ("out_of_pocket_fen", "total_fen", "paid_fen"))  # fmt: skip
-        broken = poor.filter(
-            (pl.col("out_of_pocket_fen") > promise.out_of_pocket_line)
-            | (pl.col("paid_fen") * 10_000 < pl.col("total_fen") * promise.reimbursed_at_least)
-        ).height
+        broken = poor.filter(promise_broken(promise)).height  # as the warning rule tests it
         out["poor_out_of_pocket"] = [
             Figure("poor_out_of_pocket_per_patient", oop / n if n else None, oop, n,
                    promise.out_of_pocket_line),

@@ -3,8 +3,10 @@
 Set-based queries read with :func:`safetynet.store.fetch.fetch_frame` (COPY on
 PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
 re-assistance the cascade paid (layer ``re_assistance``); the households with their members
-alive on 1 January, their village and township, the income of the year in force and last
-year's reference per-capita disposable income of the nearest region that has one.
+alive some day of the year (born by 31 December; a person who died on 1 January is not: the
+day of death is not a day alive, as at settlement and enrollment), their village and
+township, the income of the year in force and last year's reference per-capita disposable
+income of the nearest region that has one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 from sqlalchemy import Connection, Date, Select, String, bindparam, func, select, type_coerce
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
+from safetynet.early_warning.prefix import significant, significant_sql
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.lists import one_of, per_dialect
@@ -52,7 +55,8 @@ def _ledger_select(reassisted: Any) -> Select:  # type: ignore[type-arg]
     return select(
         S.claim_id, S.person_id, S.household_id, type_coerce(S.kind, String).label("kind"),
         S.claim_date, S.status_mask, Claim.diagnosis_code, S.total_fen, S.compliant_fen,
-        S.paid_fen, S.out_of_pocket_fen, reassisted,
+        S.paid_fen, S.out_of_pocket_fen, type_coerce(S.level, String).label("level"),
+        reassisted,
     ).join(Claim, Claim.id == S.claim_id)  # fmt: skip
 
 
@@ -132,7 +136,12 @@ def load_households(
 ) -> pl.DataFrame:
     """Households with members, income of the year, reference income, village and township."""
     jan1 = date(year, 1, 1)
-    alive = (Person.deceased_on.is_(None)) | (Person.deceased_on >= jan1)
+    # alive some day of the year: born by 31 December, not died by 1 January (the day of death
+    # is not a day alive: settlement refuses a claim dated on it, enrollment does not count
+    # the person on it)
+    alive = (Person.birth_date <= date(year, 12, 31)) & (
+        Person.deceased_on.is_(None) | (Person.deceased_on > jan1)
+    )
     query = (
         select(Household.id, func.count(Person.id), Household.region_code, Region.parent_code)
         .join(Person, Person.household_id == Household.id)
@@ -181,14 +190,14 @@ def load_households(
 
 def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
-    dialect with bound parameters (``year``, ``jan1``, ``before``, ``ids``: an array on
-    PostgreSQL): building them per batch cost more than running them."""
+    dialect with bound parameters (``year``, ``jan1``, ``dec31``, ``before``, ``ids``: an
+    array on PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S = Settlement
     members = (
         select(func.count(P.id))
-        .where(P.household_id == H.id,
-               P.deceased_on.is_(None) | (P.deceased_on >= bindparam("jan1", type_=Date)))
+        .where(P.household_id == H.id, P.birth_date <= bindparam("dec31", type_=Date),
+               P.deceased_on.is_(None) | (P.deceased_on > bindparam("jan1", type_=Date)))
         .scalar_subquery()
     )  # fmt: skip
     income = (
@@ -198,11 +207,12 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
         .limit(1)
         .scalar_subquery()
     )
+    sig = significant_sql(R.region_code)  # a padded county code reaches its villages too
     reference = (
         select(R.per_capita_fen)
         .where(R.year == bindparam("before"),
-               func.substr(H.region_code, 1, func.length(R.region_code)) == R.region_code)
-        .order_by(func.length(R.region_code).desc())
+               func.substr(H.region_code, 1, func.length(sig)) == sig)
+        .order_by(func.length(sig).desc(), R.region_code)
         .limit(1)
         .scalar_subquery()
     )  # fmt: skip
@@ -221,9 +231,15 @@ def household_rows(
 ) -> dict[int, tuple[int, int | None, int | None, str]]:
     """A few households as :func:`load_households` reads them, in one statement (built once,
     bound parameters): ``{household_id: (members, income_fen, reference_fen,
-    region_code)}``; members alive on 1 January (a household with none is left out), the
+    region_code)}``; members alive some day of the year (a household with none is left out), the
     latest income of the year, the nearest region's reference income of the year before."""
-    params = {"ids": list(ids), "year": year, "jan1": date(year, 1, 1), "before": year - 1}
+    params = {
+        "ids": list(ids),
+        "year": year,
+        "jan1": date(year, 1, 1),
+        "dec31": date(year, 12, 31),
+        "before": year - 1,
+    }
     rows = conn.execute(_few_statements(conn)[0], params).all()
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
 
@@ -237,9 +253,19 @@ def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[A
 
 
 def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
-    """``reference_fen`` of the nearest region (village, then its ancestors by code prefix)."""
+    """``reference_fen`` of the nearest region (village, then its ancestors by the
+    significant prefix of their codes: :mod:`safetynet.early_warning.prefix`)."""
     found = pl.lit(None, pl.Int64)
     out = homes
+    refs = (  # two spellings of one region: the shorter code's figure, as the query picks
+        refs.with_columns(
+            pl.col("code").alias("_raw"),
+            pl.col("code").map_elements(significant, return_dtype=pl.String),
+        )
+        .sort("code", "_raw")
+        .unique("code", keep="first", maintain_order=True)
+        .drop("_raw")
+    )
     for n, length in enumerate(sorted({len(c) for c in refs["code"].to_list()}, reverse=True)):
         part = refs.filter(pl.col("code").str.len_chars() == length).rename(
             {"code": f"_c{n}", "reference_fen": f"_r{n}"}

@@ -83,7 +83,7 @@ def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
             ids = households[i : i + _CHUNK]
             homes = household_rows(conn, year, ids)
             found = evaluate_few(
-                rules, ledger_rows(conn, year, ids), {h: v[:3] for h, v in homes.items()}
+                rules, ledger_rows(conn, year, ids), {h: v[:4] for h, v in homes.items()}
             )
             for row in found:
                 home = homes.get(row["household_id"])

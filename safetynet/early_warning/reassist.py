@@ -1,12 +1,13 @@
 """A re-assistance round (大病医疗再救助): what each household is owed, within the budget.
 
-A person's entitlement of the year is computed once, from the rule: the compliant
-self-pay (as :mod:`evaluate` defines it) before re-assistance (``reassisted_fen``, what the
-``re_assistance`` settlement layer already paid at the window, is added back), the excess
-above the line, ``ratio`` of it rounded half up to the fen. What the layer paid at the
-window counts as paid on account: a household is owed ``max(0, its members' entitlements −
-what the layer paid its members that year)``. So a county may pay re-assistance at the
-window, by rounds, or both, and never pays it twice.
+A person's entitlement of the year is computed once, from the rule: the compliant self-pay
+(as :mod:`evaluate` defines it) of the claims at institutions of the rule's ``levels``
+(Langxi: in the province, seed 004 "在省内定点医疗机构就医") before re-assistance
+(``reassisted_fen``, what the ``re_assistance`` settlement layer already paid at the window,
+is added back), the excess above the line, ``ratio`` of it rounded half up to the fen. What
+the layer paid at the window counts as paid on account: a household is owed ``max(0, its
+members' entitlements − what the layer paid its members that year)``. So a county may pay
+re-assistance at the window, by rounds, or both, and never pays it twice.
 
 The round's pot is the budget less what the layer already paid from it that year (the
 same pot: the funds file charges the layer to the re-assistance fund). When what is owed is
@@ -21,7 +22,7 @@ from __future__ import annotations
 import polars as pl
 
 from safetynet.early_warning.evaluate import _claims
-from safetynet.early_warning.rules import ReAssistance
+from safetynet.early_warning.rules import ReAssistance, at_levels
 from safetynet.funds.prorata import scale
 
 ROUND_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
@@ -46,7 +47,7 @@ def window_paid(ledger: pl.DataFrame) -> int:
 def per_person(rule: ReAssistance, ledger: pl.DataFrame) -> pl.DataFrame:
     """Persons above the line or paid at the window: self-pay before re-assistance,
     excess, entitlement and what the layer paid them (fen)."""
-    claims = _claims(ledger.lazy())
+    claims = _claims(ledger.lazy()).filter(at_levels(rule.levels))
     if "reassisted_fen" in ledger.columns:
         paid = (
             ledger.lazy()

@@ -3,10 +3,13 @@ explained amount (entitlement, paid at the window, owed, scale, paid), approved 
 person, then paid — posted to the re-assistance fund's journal in the same transaction —
 or cancelled; every change audited.
 
-A year and region have at most one live round besides drafts: a new draft is refused while
-an approved or paid round of the year exists for the region, and approving one discards the
-region's other drafts of the year. An approved or paid round may be cancelled (with a
-reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
+A county and year have at most one live round besides drafts: a new draft, or an approval,
+is refused while an approved or paid round of the year exists anywhere in the region's
+county (a county's round and a township's would pay the township's households twice; two
+townships' rounds would each spend the county's one budget), and approving one discards the
+region's other drafts of the year. A township's round has the year's budget less what the
+window paid in the county's other regions. An approved or paid round may be cancelled (with
+a reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
 """
 
 from __future__ import annotations
@@ -16,13 +19,23 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.load import load_ledger
+from safetynet.codes import RegionLevel
+from safetynet.early_warning.load import REASSISTANCE_LAYER, load_ledger
 from safetynet.early_warning.reassist import compute_round, window_paid
 from safetynet.early_warning.rules import rules_for
 from safetynet.funds.household_payments import post_round_cancelled, post_round_paid
+from safetynet.regions import descendants_select
 from safetynet.security.audit import record as audit
+from safetynet.security.scope import within
 from safetynet.store.bulk import bulk_insert
-from safetynet.store.models import ReassistancePayment, ReassistanceRound
+from safetynet.store.models import (
+    Person,
+    ReassistancePayment,
+    ReassistanceRound,
+    Region,
+    Settlement,
+    SettlementLayer,
+)
 
 R = ReassistanceRound
 
@@ -33,21 +46,64 @@ class RoundError(ValueError):
         self.code = code
 
 
+def _county_of(session: Session, code: str) -> str:
+    """The county the region lies in (the top of its tree when no county is above it)."""
+    here = session.get(Region, code)
+    while here is not None and here.level != RegionLevel.COUNTY and here.parent_code:
+        here = session.get(Region, here.parent_code)
+    return here.code if here is not None else code
+
+
+def _window_in(session: Session, year: int, region_code: str) -> int:
+    """What the ``re_assistance`` settlement layer paid in the region's tree that year."""
+    S, L = Settlement, SettlementLayer
+    return int(session.scalar(
+        select(func.coalesce(func.sum(L.paid_fen), 0))
+        .join(S, S.id == L.settlement_id)
+        .join(Person, Person.id == S.person_id)
+        .where(L.layer_id == REASSISTANCE_LAYER, S.year == year,
+               within(Person.region_code, region_code))
+    ) or 0)  # fmt: skip
+
+
+def _live_in_county(
+    session: Session, year: int, region_code: str, but: int | None = None
+) -> int | None:
+    """An approved or paid round of the year (other than ``but``) in the region's county: a
+    county pays one round a year from its one budget (a county's round and a township's
+    would pay the township's households twice; two townships' would share the budget)."""
+    county = _county_of(session, region_code)
+    found = session.scalar(
+        select(R.id).where(
+            R.year == year, R.state.in_(("approved", "paid")),
+            R.region_code.in_(descendants_select(county)),
+            R.id != (but if but is not None else -1),
+        ).order_by(R.id)
+    )  # fmt: skip
+    return None if found is None else int(found)
+
+
+def _spent_elsewhere(session: Session, year: int, region_code: str) -> int:
+    """What the county's pot paid that year at the window outside the region (a township's
+    round shares the county's budget with the window in the county's other regions)."""
+    county = _county_of(session, region_code)
+    if county == region_code:
+        return 0
+    return _window_in(session, year, county) - _window_in(session, year, region_code)
+
+
 def draft_round(
     session: Session, year: int, region_code: str, *, user: str, budget_fen: int | None = None
 ) -> ReassistanceRound:
     """Compute the year's round for the region from the ledger and store it as a draft."""
-    done = session.scalar(
-        select(R.id).where(
-            R.year == year, R.region_code == region_code, R.state.in_(("approved", "paid"))
-        )
-    )
+    done = _live_in_county(session, year, region_code)
     if done is not None:
         raise RoundError("round.exists", f"round {done} of {year} is already approved")
     rule = rules_for(region_code, date(year, 12, 31)).re_assistance
     if rule is None:
         raise RoundError("round.no_rule", "the rules in force have no re-assistance")
-    budget = rule.budget if budget_fen is None else budget_fen
+    annual = rule.budget if budget_fen is None else budget_fen
+    budget = max(0, annual - _spent_elsewhere(session, year, region_code))
     ledger = load_ledger(session.connection(), year, region_code)
     frame = compute_round(rule, ledger, budget)
     owed, amount = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
@@ -73,6 +129,9 @@ def approve_round(session: Session, round_id: int, *, user: str, on: date) -> Re
         raise RoundError("round.not_draft", f"round {round_id} is not a draft")
     if row.computed_by == user:
         raise RoundError("round.same_person", "a round is approved by someone else")
+    done = _live_in_county(session, row.year, row.region_code, row.id)
+    if done is not None:
+        raise RoundError("round.exists", f"round {done} of {row.year} is already approved")
     others = select(R.id).where(R.year == row.year, R.region_code == row.region_code,
                                 R.state == "draft", R.id != row.id)  # fmt: skip
     session.execute(delete(ReassistancePayment).where(ReassistancePayment.round_id.in_(others)))

@@ -14,9 +14,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
+import polars as pl
 from pydantic import Field, ValidationError, model_validator
 
-from safetynet.codes import ClaimKind, PovertyStatus
+from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree, read_policy_text
 from safetynet.policy.schema import Fen, Ratio, Source, Strict
 
@@ -44,10 +45,12 @@ class _Rule(Strict):
 
 
 class PersonSelfPay(_Rule):
-    """A person's compliant self-pay in the year at least ``line``."""
+    """A person's compliant self-pay in the year at least ``line``, of the claims at
+    institutions of ``levels`` (None: every level; a claim of no known level counts)."""
 
     kind: Literal["person_self_pay"]
     line: Fen
+    levels: list[InstitutionLevel] | None = Field(default=None, min_length=1)
 
 
 class HouseholdShare(_Rule):
@@ -58,22 +61,42 @@ class HouseholdShare(_Rule):
     compare: Compare = Compare.AT_LEAST
 
 
+class Breach(StrEnum):
+    """When the poor's promise is broken: either line crossed (``any``: the patient is owed
+    both, at most the out-of-pocket line and at least the share), or both (``all``: the
+    target is met by either, as seed 000 states it)."""
+
+    ANY = "any"
+    ALL = "all"
+
+
 class PoorPromise(_Rule):
     """A person of ``statuses`` whose year (claims of ``kinds`` settled while holding one)
-    leaves more than ``out_of_pocket_line`` to pay or less than ``reimbursed_at_least``."""
+    leaves more than ``out_of_pocket_line`` to pay or (``breach: all``: and) less than
+    ``reimbursed_at_least`` reimbursed."""
 
     kind: Literal["poor_promise"]
     statuses: list[PovertyStatus] = Field(min_length=1)
     kinds: list[ClaimKind] = Field(min_length=1)
     out_of_pocket_line: Fen
     reimbursed_at_least: Ratio
+    breach: Breach = Breach.ANY
 
 
 class SeriousDisease(_Rule):
-    """A claim in the year diagnosed with a disease of the named list."""
+    """A claim in the year diagnosed with a disease of a catalog list (``disease_list``) or of
+    a three-batches batch's lists in force on the claim's date (``batch``:
+    :mod:`safetynet.early_warning.serious`); exactly one of the two."""
 
     kind: Literal["serious_disease"]
-    disease_list: str
+    disease_list: str | None = None
+    batch: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SeriousDisease:
+        if (self.disease_list is None) == (self.batch is None):
+            raise ValueError("give either disease_list or batch")
+        return self
 
 
 class Admissions(_Rule):
@@ -90,12 +113,14 @@ Rule = Annotated[
 
 
 class ReAssistance(Strict):
-    """Re-assistance: ``ratio`` of a person's compliant self-pay above ``line``, from a budget."""
+    """Re-assistance: ``ratio`` of a person's compliant self-pay above ``line``, from a budget;
+    the self-pay of the claims at institutions of ``levels`` (None: every level)."""
 
     source: str
     line: Fen
     ratio: Ratio
     budget: Fen
+    levels: list[InstitutionLevel] | None = Field(default=None, min_length=1)
 
 
 class Workflow(Strict):
@@ -168,3 +193,11 @@ def rules_for(region_code: str, on: dt.date) -> RuleSet:
     if not found:
         raise LookupError(f"no early-warning rules for region {region_code} on {on}")
     return max(found, key=lambda s: (len(s.region or ""), s.valid_from))
+
+
+def at_levels(levels: list[InstitutionLevel] | None) -> pl.Expr:
+    """Claims at institutions of ``levels`` (column ``level``; None: every claim; a claim of
+    no known level counts)."""
+    if levels is None:
+        return pl.lit(True)
+    return pl.col("level").is_in([lv.value for lv in levels]).fill_null(True)

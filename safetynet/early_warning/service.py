@@ -48,7 +48,7 @@ def evaluate_year(
     rules = rules or _rules(conn, region_code, year)
     ledger = load_ledger(conn, year, region_code)
     homes = load_households(conn, year, region_code)
-    found = evaluate(rules, ledger, homes.drop("region_code", "township_code"))
+    found = evaluate(rules, ledger, homes.drop("township_code"))
     places = homes.select("household_id", "region_code", "township_code")
     return YearEvaluation(rules, found.join(places, on="household_id", how="left"), homes)
 

@@ -9,7 +9,8 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
-from safetynet.registry.status import periods_frame
+from safetynet.engine.facts import status_mask
+from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models import CatalogItem, Claim, ClaimItem, Institution, Person, Region
 from safetynet.store.models.programmes import DoctorContract, FollowUp, ProgrammePatient
 from safetynet.tabular.writing import load_frame
@@ -66,27 +67,64 @@ def persons(session: Session) -> pl.DataFrame:
     )  # fmt: skip
 
 
+def _breakpoints(periods: pl.DataFrame, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The days in ``[start, end)`` on which ``periods`` begin (the first day, ``start`` at
+    the latest) or end: between two of them what a person holds does not change."""
+    return pl.concat([
+        periods.select("household_id", "person_id",
+                       pl.max_horizontal("valid_from", pl.lit(start)).alias("date")),
+        periods.filter(pl.col("valid_to").is_not_null() & (pl.col("valid_to") < end)).select(
+            "household_id", "person_id", pl.col("valid_to").alias("date")
+        ),
+    ])  # fmt: skip
+
+
 def targets(
     session: Session, statuses: list[PovertyStatus], start: dt.date, end: dt.date
 ) -> pl.DataFrame:
-    """The persons holding one of ``statuses`` at some time in ``[start, end)``, with their
-    village: personal periods and household periods (every member) alike."""
-    wanted = [s.value for s in statuses]
-    periods = periods_frame(session).filter(
-        pl.col("status").is_in(wanted),
+    """The persons holding one of ``statuses`` at some time in ``[start, end)`` while alive
+    (born before ``end``, not died by ``start``: the day of death is not a day alive), with
+    their village.
+
+    What a person holds follows the registry's rules (:func:`safetynet.registry.status.held`):
+    within a family a period of the person's own overrides the household's, so a member
+    recorded ``exited`` in a registered-poor household is not a target while exited. The
+    statuses are taken on each day of the period a status begins or ends, and on ``start``.
+    """
+    wanted = status_mask(set(statuses))
+    periods = periods_frame(session)
+    live = periods.filter(
         pl.col("valid_from") < end,
         pl.col("valid_to").is_null() | (pl.col("valid_to") > start),
     )
     people = persons(session)
-    own = periods.filter(pl.col("person_id").is_not_null()).select(
-        pl.col("person_id").cast(pl.Int64)
-    )
-    homes = periods.filter(pl.col("person_id").is_null()).select(
-        pl.col("household_id").cast(pl.Int64)
-    )
+    # who could hold one: a period of a wanted status, their own or their household's
+    want = live.filter(pl.col("status").is_in([s.value for s in statuses]))
+    own = want.filter(pl.col("person_id").is_not_null()).select(pl.col("person_id").cast(pl.Int64))
+    homes = want.filter(pl.col("person_id").is_null()).select(pl.col("household_id").cast(pl.Int64))
     members = people.join(homes.unique(), on="household_id", how="semi").select("person_id")
-    ids = pl.concat([own, members]).unique()
+    candidates = people.join(pl.concat([own, members]).unique(), on="person_id", how="semi")
+    days = _breakpoints(live, start, end)
+    keys = pl.concat([
+        candidates.join(days.filter(pl.col("person_id").is_not_null()).drop("household_id"),
+                        on="person_id").select("person_id", "household_id", "date"),
+        candidates.join(days.filter(pl.col("person_id").is_null()).drop("person_id"),
+                        on="household_id").select("person_id", "household_id", "date"),
+    ]).unique()  # fmt: skip
+    held = keys.filter((status_masks_at(periods, keys) & wanted) != 0)
+    alive = _alive(session, start, end)
+    ids = held.select("person_id").unique().join(alive, on="person_id", how="semi")
     return people.join(ids, on="person_id", how="semi")
+
+
+def _alive(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:
+    """The ids of the persons alive at some time in ``[start, end)``."""
+    P = Person
+    query = select(P.id).where(
+        P.birth_date < end, P.deceased_on.is_(None) | (P.deceased_on > start)
+    )
+    return pl.DataFrame(session.execute(query).all(), schema={"person_id": pl.Int64},
+                        orient="row")  # fmt: skip
 
 
 def patients(session: Session, year: int) -> pl.DataFrame:

@@ -13,6 +13,7 @@ summed over regions.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 import polars as pl
@@ -200,7 +201,9 @@ def compute(
                            & (pl.col("diastolic") < rules.control.diastolic_below)).alias("_ok"))
         )  # fmt: skip
         parts.append(_count(bp, "bp_control_rate", "_ok"))
-        glucose_line = int(rules.control.glucose_below * 10)
+        # glucose is recorded in tenths: below the line ⇔ below its tenths rounded up (exact
+        # for a line of any precision: int() cut 6.95 to 6.9 and lost the readings of 6.9)
+        glucose_line = math.ceil(rules.control.glucose_below * 10)
         gl = (
             inside.filter(code.str.contains(diab), pl.col("glucose_tenths").is_not_null())
             .sort("done_on", "id").group_by("person_id", "region").last()

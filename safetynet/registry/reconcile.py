@@ -215,7 +215,9 @@ def reconcile(
                              name=pl.col("reg_name")))  # fmt: skip
     out += _findings(known.filter(pl.col("deceased_on").is_not_null()), Category.DECEASED,
                      _format(_("died on %(date)s"), date=pl.col("deceased_on")))  # fmt: skip
-    alive = pl.col("deceased_on").is_null() | (pl.col("deceased_on").dt.year() >= year)
+    # alive at some time in the year: the day of death is not a day alive (enrollment does not
+    # count a person on it), so a death on 1 January leaves nobody to enroll that year
+    alive = pl.col("deceased_on").is_null() | (pl.col("deceased_on") > date(year, 1, 1))
     out += _findings(known.filter(pl.col("category").is_null() & alive), Category.NOT_ENROLLED,
                      pl.lit(_("no enrollment for %(year)s") % {"year": year}))  # fmt: skip
     differs = pl.col("status").is_not_null() & (pl.col("status") != pl.col("category"))

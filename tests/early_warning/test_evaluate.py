@@ -149,7 +149,7 @@ def test_serious_disease_and_admissions() -> None:
 def test_online_equals_batch_for_every_household() -> None:
     rows = [
         claim(1, 1, total=30_000, paid=19_000),
-        claim(2, 1, total=8_000, paid=1_000, kind="outpatient", diagnosis="C22"),
+        claim(2, 1, total=8_000, paid=1_000, kind="outpatient", diagnosis="C16.0"),
         claim(3, 2, total=12_000, paid=10_000, statuses=POOR),
         claim(3, 2, total=2_000, paid=100, statuses=POOR),
         claim(4, 3, total=1_500, paid=400),  # 1,100 out of pocket on an income of 1,000

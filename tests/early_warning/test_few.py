@@ -1,6 +1,7 @@
 """The plain-integer evaluation of a few households (the check after a settlement) finds
 exactly the rows the Polars evaluation of the year finds, on random ledgers: reversals and
-re-settlements, statuses, kinds, listed and unlisted diagnoses, incomes or references."""
+re-settlements, statuses, kinds, institution levels, listed and unlisted diagnoses, incomes or
+references."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from safetynet.engine.facts import status_mask
 from tests.early_warning.ledger import households
 
 RULES = load_rules(FILES / "county-2018.yaml")
-DIAGNOSES = [None, "J18.9", "C16.9", "c22", "I63.9", "N18.5", "E11", "K35.8"]
+DIAGNOSES = [None, "J18.9", "C16.9", "c22", "I63.9", "N18.5", "E11", "K35.8", "D66", "C73"]
+LEVELS = [None, "village", "county", "province", "out_of_province"]  # self-pay counts in-province
 STATUSES = [status_mask({s}) for s in PovertyStatus] + [
     status_mask({PovertyStatus.ORDINARY, s}) for s in PovertyStatus
 ]
@@ -34,20 +36,20 @@ def entries(draw: st.DrawFn) -> list[tuple[object, ...]]:
         paid = draw(st.integers(0, total))
         row = (claim_id, person, 1 + (person - 1) // 2,
                draw(st.sampled_from(["inpatient", "outpatient", "chronic"])),
-               date(2018, 1, 1) + timedelta(days=draw(st.integers(0, 364))),
+               date(2018, 1, 1) + timedelta(days=draw(st.integers(0, 1_000))),  # to 2020
                draw(st.sampled_from(STATUSES)), draw(st.sampled_from(DIAGNOSES)),
-               total, compliant, paid, total - paid)  # fmt: skip
+               total, compliant, paid, total - paid, draw(st.sampled_from(LEVELS)))  # fmt: skip
         rows.append(row)
         match draw(st.sampled_from(["settled", "refunded", "resettled"])):
             case "settled":
                 pass
             case "refunded":
-                rows.append((*row[:7], *(-v for v in row[7:])))  # type: ignore[operator]
+                rows.append((*row[:7], *(-v for v in row[7:11]), row[11]))  # type: ignore[operator]
             case "resettled":
                 again = draw(st.integers(0, total))
-                rows.append((*row[:7], *(-v for v in row[7:])))  # type: ignore[operator]
+                rows.append((*row[:7], *(-v for v in row[7:11]), row[11]))  # type: ignore[operator]
                 rows.append((*row[:5], draw(st.sampled_from(STATUSES)), row[6],
-                             total, compliant, again, total - again))  # fmt: skip
+                             total, compliant, again, total - again, row[11]))  # fmt: skip
     return rows
 
 
@@ -61,11 +63,11 @@ def test_few_equals_the_year_on_random_households(
     one: tuple[int | None, int | None],
     two: tuple[int | None, int | None],
 ) -> None:
-    homes = {1: (2, *one), 2: (3, *two)}
+    homes = {1: (2, *one, "341821100201"), 2: (3, *two, "340421100201")}  # Langxi, another
     frame = households(
         *[(h, m, None if i is None else i / 100, None if r is None else r / 100)
-          for h, (m, i, r) in homes.items()]
-    )  # fmt: skip
+          for h, (m, i, r, _) in homes.items()]
+    ).with_columns(pl.Series("region_code", [v[3] for v in homes.values()]))  # fmt: skip
     batch = evaluate(RULES, pl.DataFrame(rows, schema=LEDGER_SCHEMA, orient="row"), frame)
     few = pl.DataFrame(evaluate_few(RULES, rows, homes), schema=WARNING_SCHEMA)  # type: ignore[arg-type]
     assert few.equals(batch), (few, batch)

@@ -106,6 +106,24 @@ def test_another_year_has_other_findings(registry: Session, tmp_path: Path) -> N
     assert report.of(Category.CATEGORY_MISMATCH) == []
 
 
+@pytest.mark.parametrize(
+    ("died", "expected"),
+    [(date(2022, 12, 31), False), (date(2023, 1, 1), False), (date(2023, 1, 2), True),
+     (date(2023, 12, 31), True)],
+)  # fmt: skip
+def test_the_dead_are_expected_enrolled_only_if_alive_in_the_year(
+    registry: Session, tmp_path: Path, died: date, expected: bool
+) -> None:
+    """F is on the list and not enrolled for 2023: a finding only if F lived some day of
+    2023 (the day of death is not a day alive, as enrollment counts it)."""
+    person = registry.scalars(select(Person).where(Person.resident_id == IDS["F"])).one()
+    person.deceased_on = died
+    registry.commit()
+    report = reconcile(registry, write_csv(tmp_path / "l.csv", LIST_HEADER, LIST_ROWS), 2023)
+    assert (9 in {f.row for f in report.of(Category.NOT_ENROLLED)}) == expected
+    assert [f.row for f in report.of(Category.DECEASED)] == [9]
+
+
 def test_report_xlsx_has_one_sheet_per_category(registry: Session, tmp_path: Path) -> None:
     report = reconcile(registry, write_csv(tmp_path / "list.csv", LIST_HEADER, LIST_ROWS), YEAR)
     report_to_xlsx(report, tmp_path / "report.xlsx")

@@ -9,6 +9,7 @@ import re
 import pytest
 from sqlalchemy import Engine, func, select
 
+from safetynet.codes import InstitutionLevel
 from safetynet.store.db import session_scope
 from safetynet.store.models import EarlyWarning, Person, Settlement
 from tests.web.conftest import csrf_of
@@ -20,13 +21,16 @@ def online(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _heaviest(engine: Engine) -> Person:
-    """The living person who paid most out of pocket in the year (over the 10,000 line)."""
+    """The living person who paid most out of pocket in the province in the year (over the
+    10,000 line, which counts care in the province only)."""
     with session_scope(engine) as s:
         paid = func.sum(Settlement.out_of_pocket_fen)
         pid = s.scalar(
             select(Settlement.person_id)
             .join(Person, Person.id == Settlement.person_id)
-            .where(Person.deceased_on.is_(None))
+            .where(
+                Person.deceased_on.is_(None), Settlement.level != InstitutionLevel.OUT_OF_PROVINCE
+            )
             .group_by(Settlement.person_id)
             .order_by(paid.desc())
             .limit(1)

@@ -14,11 +14,13 @@ import datetime as dt
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.codes import PovertyStatus
+from safetynet.engine.facts import status_mask
 from safetynet.i18n import N_
 from safetynet.programmes import load
 from safetynet.programmes.imports import checks, teams
 from safetynet.programmes.rules import rules_for
-from safetynet.registry.status import periods_frame
+from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models.programmes import DoctorContract
 from safetynet.tabular.columns import RESIDENT_ID, Bound, Column
 from safetynet.tabular.problems import Problem, error
@@ -51,32 +53,22 @@ COMPARED = [c for c in WRITTEN if c not in ("person_id", "valid_from")]
 
 
 def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str]]) -> pl.Series:
-    """Whether each row's person holds, on its first day, a status its package is free for."""
-    periods = periods_frame(session).select(
-        "household_id", "person_id", "status",
-        pl.col("valid_from").alias("p_from"), pl.col("valid_to").alias("p_to"),
-    )  # fmt: skip
+    """Whether each row's person holds, on its first day, a status its package is free for, as
+    the registry resolves statuses (:func:`~safetynet.registry.status.held`: within a family a
+    person's own period overrides the household's, so a member recorded exited in a
+    registered-poor household pays)."""
     people = load.persons(session).select("person_id", "household_id")
-    rows = prepared.select("person_id", "package", "valid_from").with_row_index("_i")
-    rows = rows.join(people, on="person_id", how="left")
-    cols = ["_i", "package", "valid_from", "status", "p_from", "p_to"]
-    own = rows.join(periods.drop("household_id"), on="person_id").select(cols)
-    home = rows.join(
-        periods.filter(pl.col("person_id").is_null()).drop("person_id"), on="household_id"
-    ).select(cols)
-    frees = pl.DataFrame(
-        [(p, s) for p, ss in free_for.items() for s in ss],
-        schema={"package": pl.String, "status": pl.String}, orient="row",
-    )  # fmt: skip
-    hit = (
-        pl.concat([own, home])
-        .filter(
-            pl.col("p_from") <= pl.col("valid_from"),
-            pl.col("p_to").is_null() | (pl.col("p_to") > pl.col("valid_from")),
-        )
-        .join(frees, on=["package", "status"], how="semi")
+    rows = prepared.select("person_id", "package", "valid_from").join(
+        people, on="person_id", how="left", maintain_order="left"
     )
-    return rows["_i"].is_in(hit["_i"].implode())
+    masks = status_masks_at(
+        periods_frame(session),
+        rows.select("person_id", "household_id", pl.col("valid_from").alias("date")),
+    )
+    wanted = {p: status_mask({PovertyStatus(s) for s in ss}) if ss else 0
+              for p, ss in free_for.items()}  # fmt: skip
+    bits = rows["package"].replace_strict(wanted, default=0, return_dtype=pl.Int64)
+    return ((masks & bits) != 0).fill_null(False)
 
 
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:

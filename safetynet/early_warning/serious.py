@@ -1,0 +1,83 @@
+"""The serious diseases of the three-batches programme as the early-warning rule reads them.
+
+Issue 18 asks for a warning on "a serious disease of the three-batches lists": the rule names
+a batch (``batch: serious``) and a claim is on it when its diagnosis (ICD-10, dots and case
+ignored) starts with a code of one of the batch's lists *in force on the claim's date* —
+from the list's ``valid_from`` (inclusive) to its ``valid_to`` (exclusive), within its
+programme file's period — and, for a county's own list (``region``), when the household lives
+in that county. So a 2019 claim of thyroid cancer (C73, on the national 30 from 2020) is not
+on the list, and Langxi's 15 apply to Langxi's households only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import polars as pl
+
+from safetynet.programmes.rules import load_rules, shipped_rules
+
+
+@dataclass(frozen=True)
+class Window:
+    """One list of the batch: its prefixes as a regular expression, its period
+    ``[start, end)`` and its region (None: every region)."""
+
+    pattern: str
+    start: dt.date
+    end: dt.date | None
+    region: str | None
+
+    def matches(self, code: str | None, on: dt.date, region_code: str | None) -> bool:
+        """The rule on one claim (:func:`expr` on columns)."""
+        if code is None or on < self.start or (self.end is not None and on >= self.end):
+            return False
+        if self.region is not None and not (region_code or "").startswith(self.region):
+            return False
+        return re.search(self.pattern, code.upper().replace(".", "")) is not None
+
+
+@cache
+def windows(batch: str) -> tuple[Window, ...]:
+    """Every list of ``batch`` in the shipped programme files (a file's ``valid_to`` is its
+    last day, a list's is the day after its last)."""
+    out = []
+    for path in shipped_rules().values():
+        rules = load_rules(path)
+        for b in rules.batches:
+            if b.id.value != batch:
+                continue
+            last = rules.valid_to and rules.valid_to + dt.timedelta(days=1)
+            for dl in b.lists:
+                ends = [d for d in (dl.valid_to, last) if d is not None]
+                start = max(rules.valid_from, dl.valid_from)
+                pattern = "^(?:" + "|".join(dl.prefixes()) + ")"
+                end = min(ends) if ends else None
+                out.append(Window(pattern, start, end, dl.region or rules.region))
+    if not out:
+        raise LookupError(f"no disease lists of the batch {batch!r} in the programme files")
+    return tuple(out)
+
+
+def needs_region(batch: str) -> bool:
+    """Whether a list of the batch is a county's own (the claims need their region)."""
+    return any(w.region is not None for w in windows(batch))
+
+
+def expr(batch: str) -> pl.Expr:
+    """Claims (``diagnosis``, ``claim_date``, ``region_code``: the household's village, may be
+    null) on one of the batch's lists in force on their date."""
+    code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
+    day = pl.col("claim_date")
+    hit = pl.lit(False)
+    for w in windows(batch):
+        one = code.str.contains(w.pattern) & (day >= w.start)
+        if w.end is not None:
+            one = one & (day < w.end)
+        if w.region is not None:
+            one = one & pl.col("region_code").str.starts_with(w.region)
+        hit = hit | one.fill_null(False)
+    return hit
