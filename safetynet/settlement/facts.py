@@ -43,6 +43,7 @@ class PersonFacts(Protocol):
     region_code: str
     birth_date: date
     deceased_on: date | None
+    sex: Any  # Sex (fund supervision's screening reads it at the gate)
 
 
 PERSON_COLUMNS = (
@@ -53,6 +54,7 @@ PERSON_COLUMNS = (
     Person.region_code,
     Person.birth_date,
     Person.deceased_on,
+    Person.sex,
 )
 INSTITUTION_COLUMNS = (
     Institution.code,

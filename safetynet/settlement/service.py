@@ -228,10 +228,11 @@ def _accumulators(
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
     person = find_person(session, sub.resident_id)
-    refusal = hooks.refusals(session, [hooks.GateClaim(sub, person)])[0]
+    snap = snapshot.read(session, [(sub, person, None)])
+    institution = snap.institutions.get(sub.institution_code)
+    refusal = hooks.refusals(session, [hooks.GateClaim(sub, person, institution=institution)])[0]
     if refusal is not None:
         raise refusal
-    snap = snapshot.read(session, [(sub, person, None)])
     rc = resolve(snap, sub, person)
     result = settle_one(rc.policy, rc.facts, _accumulators(snap, {}, rc))
     return _view(rc, sub, result, None, sub.claim_no)
@@ -337,7 +338,8 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     resolved = {i: _resolved(snap, orders[i], persons[i]) for i in live}
     gated = hooks.refusals(session, [
         hooks.GateClaim(orders[i].sub, persons[i], orders[i].client_key,
-                        _settles(snap, orders[i], resolved[i]))
+                        _settles(snap, orders[i], resolved[i]),
+                        snap.institutions.get(orders[i].sub.institution_code))
         for i in live
     ])  # fmt: skip
     for i, refusal in zip(live, gated, strict=True):

@@ -150,6 +150,7 @@ def batch_hit_rows(
     claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
     ruleset: RuleSet,
     written: Written = _not_blocked,
+    levels: dict[str, Any] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """The screening hits of each claim of a batch submitted at the window or through the
     API (rows of :data:`HIT_SCHEMA`): what the claim finds settled alone after the batch's
@@ -164,9 +165,10 @@ def batch_hit_rows(
     it (default: unless it is), so a claim that other checks refuse, or that screening
     blocks, is in no later claim's history (the refusals cascade in order).
 
-    Four queries per batch, then only the rules that could hit a claim
-    (:mod:`~safetynet.supervision.guards`) over only the persons they could hit; the
-    claims whose history is settled are screened together (one screening per round: a
+    Two to four queries per batch (``levels``, the institutions' levels by code, and the
+    persons' ``sex`` when the caller has read them, save two), then only the rules that
+    could hit a claim (:mod:`~safetynet.supervision.guards`) over only the persons they
+    could hit; the claims whose history is settled are screened together (one screening per round: a
     person's second claim of the batch waits for the first's outcome). Each hit's
     ``claim_no`` is the submission's own number (None when it has none yet); facts name a
     claim of the batch by its own number, else by the name it was screened under
@@ -178,8 +180,12 @@ def batch_hit_rows(
     persons = [p for _, p in claims]
     codes = sorted({s.institution_code for s in subs})
     q = _statements(session.connection())
-    levels = dict(session.execute(q.levels, {"codes": codes}).all())
-    sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
+    if levels is None:
+        levels = dict(session.execute(q.levels, {"codes": codes}).all())
+    if all(hasattr(p, "sex") for p in persons):
+        sexes = {p.id: p.sex for p in persons}
+    else:
+        sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
     known = {i for i, s in enumerate(subs) if s.institution_code in levels}
     history = _history(session, subs, persons)
     ids = [c[0] for c in history]
