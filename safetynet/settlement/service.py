@@ -284,7 +284,10 @@ def _persons(session: Session, orders: Sequence[Order], out: list[Outcome | None
         except SettlementError as exc:
             numbers.append(None)
             out[i] = exc
-    found = persons_by_resident_id(session, [n for n in numbers if n])
+    # the households locked with the persons, unless some come found (one lock statement
+    # per batch keeps the id order every writer locks in)
+    alone = not any(o.person for o in orders)
+    found = persons_by_resident_id(session, [n for n in numbers if n], lock=alone)
     persons: list[Any] = []
     for i, (o, number) in enumerate(zip(orders, numbers, strict=True)):
         person = o.person or (found.get(number) if number else None)
