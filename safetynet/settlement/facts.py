@@ -176,7 +176,7 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
             f"{person.resident_id} is not enrolled for {sub.date.year}",
             field="date",
         )
-    cp = compiled_in_force(person.region_code, sub.date)
+    cp = compiled_in_force(person.region_code, sub.date, snap.candidates())
     lines = _priced_lines(snap, sub)
     total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
         kind=sub.kind.value, level=institution.level.value,

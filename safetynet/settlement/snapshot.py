@@ -20,6 +20,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel, ItemClass, PovertyStatus
+from safetynet.policy.in_force import PolicyChoiceError, candidate_policies
+from safetynet.policy.schema import Policy
 from safetynet.registry.status import resolve as resolve_statuses
 from safetynet.settlement.facts import INSTITUTION_COLUMNS, PERSON_COLUMNS, PersonFacts
 from safetynet.settlement.submission import ClaimSubmission
@@ -127,6 +129,17 @@ class Snapshot:
     accumulators: dict[AccKey, AccRow] = field(default_factory=dict)
     earlier: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # key -> id, hash
     claim_nos: set[str] = field(default_factory=set)
+    _candidates: list[tuple[Policy, ...] | None] = field(default_factory=list)
+
+    def candidates(self) -> tuple[Policy, ...] | None:
+        """The deployment's candidate policies, found once per batch (None when the
+        settings name unknown ones: each claim then gets that refusal)."""
+        if not self._candidates:
+            try:
+                self._candidates.append(candidate_policies())
+            except PolicyChoiceError:
+                self._candidates.append(None)
+        return self._candidates[0]
 
     def statuses(self, person: PersonFacts, on: date) -> set[PovertyStatus]:
         """The statuses the person holds on ``on`` (``registry.status.resolve``, as
