@@ -272,31 +272,35 @@ def read(
 ) -> Snapshot:
     """The batch's rows; ``subs`` are (submission, person, client key) triples."""
     conn: Connection = session.connection()
-    persons = sorted({p.id for _, p, _ in subs})
-    households = sorted({p.household_id for _, p, _ in subs})
-    years = sorted({s.date.year for s, _, _ in subs})
-    keys = sorted({k for _, _, k in subs if k})
+    lists = {
+        "keys": sorted({k for _, _, k in subs if k}),
+        "nos": sorted({s.claim_no for s, _, _ in subs if s.claim_no}),
+        "codes": sorted({s.institution_code for s, _, _ in subs}),
+        "persons": sorted({p.id for _, p, _ in subs}),
+        "households": sorted({p.household_id for _, p, _ in subs}),
+        "years": sorted({s.date.year for s, _, _ in subs}),
+        "items": sorted({line.code for s, _, _ in subs for line in s.items}),
+    }
     if conn.dialect.name == "postgresql":
-        return _read_pg(conn, {
-            "keys": keys, "nos": sorted({s.claim_no for s, _, _ in subs if s.claim_no}),
-            "codes": sorted({s.institution_code for s, _, _ in subs}),
-            "persons": persons, "years": years, "households": households,
-            "items": sorted({line.code for s, _, _ in subs for line in s.items}),
-        })  # fmt: skip
+        return _read_pg(conn, lists)
+    return read_each(conn, lists)
+
+
+def read_each(conn: Connection, lists: dict[str, list[Any]]) -> Snapshot:
+    """:func:`read` with one statement per table (SQLite; on PostgreSQL the same rows as
+    its one statement, tested so)."""
     q = _q(conn)
     snap = Snapshot()
-    if keys:
-        snap.earlier = {k: (i, h) for k, i, h in conn.execute(q.earlier, {"keys": keys})}
-    nos = sorted({s.claim_no for s, _, _ in subs if s.claim_no})
-    if nos:
-        snap.claim_nos = set(conn.execute(q.claim_nos, {"nos": nos}).scalars())
-    codes = sorted({s.institution_code for s, _, _ in subs})
-    snap.institutions = {r.code: r for r in conn.execute(q.institutions, {"codes": codes})}
+    persons, households, years = lists["persons"], lists["households"], lists["years"]
+    if lists["keys"]:
+        snap.earlier = {k: (i, h) for k, i, h in conn.execute(q.earlier, {"keys": lists["keys"]})}
+    if lists["nos"]:
+        snap.claim_nos = set(conn.execute(q.claim_nos, {"nos": lists["nos"]}).scalars())
+    snap.institutions = {r.code: r for r in conn.execute(q.institutions, {"codes": lists["codes"]})}
     snap.enrolled = {
         (pid, year) for pid, year in conn.execute(q.enrolled, {"ids": persons, "years": years})
     }
-    items = sorted({line.code for s, _, _ in subs for line in s.items})
-    snap.items = {r.code: r for r in conn.execute(q.items, {"codes": items})}
+    snap.items = {r.code: r for r in conn.execute(q.items, {"codes": lists["items"]})}
     snap.periods = list(conn.execute(q.periods, {"persons": persons, "households": households}))
     params = {"years": years, "persons": persons, "households": households}
     snap.accumulators = {
