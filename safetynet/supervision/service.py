@@ -119,9 +119,12 @@ def _history(
     the request hash of their settlement last. Left out: a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=WINDOW_LOOKBACK_DAYS)
     q = _statements(session.connection())
-    rows = session.execute(
-        q.history, {"persons": sorted({p.id for p in persons}), "since": since}
-    ).all()
+    # on the connection (Core): these are plain rows, the ORM's execution adds only cost
+    rows = (
+        session.connection()
+        .execute(q.history, {"persons": sorted({p.id for p in persons}), "since": since})
+        .all()
+    )
     return [(r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:12]) for r in rows]
 
 
@@ -133,9 +136,9 @@ def _items(
         return []
     q = _statements(session.connection())
     if codes is None:
-        return [tuple(r) for r in session.execute(q.items, {"ids": list(claim_ids)})]
+        return [tuple(r) for r in session.connection().execute(q.items, {"ids": list(claim_ids)})]
     params = {"ids": list(claim_ids), "codes": sorted(set(codes))}
-    return [tuple(r) for r in session.execute(q.coded, params)]
+    return [tuple(r) for r in session.connection().execute(q.coded, params)]
 
 
 Written = Callable[[int, bool], bool]  # (claim's place in the batch, blocked?) -> written?
@@ -181,11 +184,12 @@ def batch_hit_rows(
     codes = sorted({s.institution_code for s in subs})
     q = _statements(session.connection())
     if levels is None:
-        levels = dict(session.execute(q.levels, {"codes": codes}).all())
+        levels = dict(session.connection().execute(q.levels, {"codes": codes}).all())
     if all(hasattr(p, "sex") for p in persons):
         sexes = {p.id: p.sex for p in persons}
     else:
-        sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
+        ids = sorted({p.id for p in persons})
+        sexes = dict(session.connection().execute(q.sexes, {"ids": ids}).all())
     known = {i for i, s in enumerate(subs) if s.institution_code in levels}
     history = _history(session, subs, persons)
     ids = [c[0] for c in history]

@@ -212,7 +212,7 @@ def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) 
         if h.severity in STORED
     ]  # fmt: skip
     if rows:
-        session.execute(insert(ScreeningHit), rows)
+        session.connection().execute(insert(ScreeningHit), rows)
 
 
 _SCREENED_AS = re.compile(r'"(~new \d+)"')
