@@ -115,17 +115,26 @@ class SettlementView:
         return out
 
 
+_SOURCES: dict[tuple[int, str, str], tuple[object, dict[str, str]]] = {}
+
+
 def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> dict[str, str]:
-    """Documents behind the rule's individually sourced parameters (deductible, ratio, ...)."""
+    """Documents behind the rule's individually sourced parameters (deductible, ratio, ...);
+    found once per loaded policy and rule (a copy: the caller may change it)."""
     if rule_id is None:
         return {}
-    prefix = f"layers.{layer_id}.rules.{rule_id}."
-    sources = cp.policy.sources
-    return {
-        path.removeprefix(prefix): sources[src].document
-        for path, src in cp.policy.value_sources.items()
-        if path.startswith(prefix) and src in sources
-    }
+    key = (id(cp.policy), layer_id, rule_id)
+    hit = _SOURCES.get(key)
+    if hit is None or hit[0] is not cp.policy:  # the policy kept: its id is never reused
+        prefix = f"layers.{layer_id}.rules.{rule_id}."
+        sources = cp.policy.sources
+        found = {
+            path.removeprefix(prefix): sources[src].document
+            for path, src in cp.policy.value_sources.items()
+            if path.startswith(prefix) and src in sources
+        }
+        hit = _SOURCES[key] = (cp.policy, found)
+    return dict(hit[1])
 
 
 def _why_nothing(
