@@ -155,13 +155,15 @@ _CHAIN = (
     ("i", UnnestInsert(_I, _ITEM_KEYS, prefix="i"), ("claim_id", "c"), False),
     ("l", UnnestInsert(_L, LAYER_COLUMNS, prefix="l"), ("settlement_id", "e"), False),
 )  # fmt: skip
-_chain_sql: list[str] = []  # built once, on the first connection
+_chain_sql: dict[tuple[str, ...], str] = {}  # by the parts run with it, built once
 
 
-def _write_chained(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int, int]]:
-    """PostgreSQL: :func:`write` as one statement of four chained inserts."""
-    if not _chain_sql:
-        _chain_sql.append(chained(conn, _CHAIN))
+def _write_chained(conn: Connection, batch: Sequence[Settled], also: Also) -> list[tuple[int, int]]:
+    """PostgreSQL: :func:`write` as one statement of four chained inserts (and ``also``)."""
+    parts, more = also or ((), {})
+    sql = _chain_sql.get(parts)
+    if sql is None:
+        sql = _chain_sql[parts] = chained(conn, _CHAIN, parts)
     places = list(enumerate(batch, start=1))
     rows = {
         "c": [claim_row(s) for s in batch],
@@ -169,21 +171,26 @@ def _write_chained(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int
         "i": [r for n, s in places for r in item_rows(s, n)],
         "l": [r for n, s in places for r in layer_rows(n, s.result)],
     }
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = dict(more)
     for name, ins, _parent, _numbered in _CHAIN:
         params.update(ins.params(conn, rows[name]))
-    found = conn.exec_driver_sql(_chain_sql[0], params).all()
+    found = conn.exec_driver_sql(sql, params).all()
     return [(int(c), int(e)) for c, e in found]
 
 
-def write(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int, int]]:
+# more parts of the statement's WITH list and their parameters (PostgreSQL)
+Also = tuple[tuple[str, ...], dict[str, Any]] | None
+
+
+def write(conn: Connection, batch: Sequence[Settled], also: Also = None) -> list[tuple[int, int]]:
     """Insert the batch's claims, lines, entries and layers (in the caller's transaction:
     on PostgreSQL one statement, else four); the (claim id, entry id) of each, in the
-    batch's order."""
+    batch's order. ``also`` (PostgreSQL): more writes run by the same statement — the
+    accumulators' (:func:`safetynet.settlement.accumulators.chain_parts`)."""
     if not batch:
         return []
     if conn.dialect.name == "postgresql":
-        return _write_chained(conn, batch)
+        return _write_chained(conn, batch, also)
     claim_ids = list(conn.execute(_INSERT_CLAIMS, [claim_row(s) for s in batch]).scalars())
     claims = list(zip(batch, claim_ids, strict=True))
     items = [r for s, c in claims for r in item_rows(s, c)]

@@ -403,11 +403,13 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
         claim_no = o.sub.claim_no or readable_claim_no(o.sub.date)
         nos.add(claim_no)
         batch.append((i, Settled(o.sub, rc, result, claim_no, o.user, o.client_key, h)))
-    ids = ledger.write(session.connection(), [s for _, s in batch])
-    accs.write_rows(
-        session,
-        [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()],
-    )
+    conn = session.connection()
+    changes = [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()]
+    if conn.dialect.name == "postgresql" and batch:  # the accumulators in the same statement
+        ids = ledger.write(conn, [s for _, s in batch], accs.chain_parts(conn, changes))
+    else:
+        ids = ledger.write(conn, [s for _, s in batch])
+        accs.write_rows(session, changes)
     pairs = list(zip(batch, ids, strict=True))
     hooks.written(session, [ledger.hook_entry(s, c, e) for (_, s), (c, e) in pairs])
     entry_of = {}

@@ -156,14 +156,15 @@ class UnnestInsert:
 Link = tuple[str, UnnestInsert, tuple[str, str] | None, bool]
 
 
-def chained(conn: Connection, links: Sequence[Link]) -> str:
+def chained(conn: Connection, links: Sequence[Link], also: Sequence[str] = ()) -> str:
     """One statement of several inserts whose rows name earlier inserts' new rows. Each
     link is (name, insert, parent, numbered): ``parent`` as :meth:`UnnestInsert.insert_sql`
     (an earlier numbered link's name); ``numbered``: its new rows' ids are returned and
     numbered 1, 2, ... in the arrays' order (ids are drawn in insertion order) as the query
     ``<name>`` (columns ``id``, ``n``) later links and the result read. The statement
     returns the numbered links' ids side by side (``SELECT a.id, b.id ... USING (n)``); the
-    parameters are each insert's :meth:`UnnestInsert.params`."""
+    parameters are each insert's :meth:`UnnestInsert.params`. ``also``: more parts of the
+    ``WITH`` list (``name AS (statement)``) run by the same statement, named nowhere else."""
     parts, numbered = [], []
     for name, ins, parent, numbers in links:
         sql = ins.insert_sql(conn, parent)
@@ -178,4 +179,5 @@ def chained(conn: Connection, links: Sequence[Link]) -> str:
     first, *rest = numbered
     joins = "".join(f" JOIN {r} USING (n)" for r in rest)
     ids = ", ".join(f"{q}.id" for q in numbered)
+    parts += also
     return f"WITH {', '.join(parts)} SELECT {ids} FROM {first}{joins} ORDER BY n"
