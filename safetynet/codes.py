@@ -8,6 +8,7 @@ so categories index arrays instead of being looked up row by row.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 
 class InstitutionLevel(StrEnum):
@@ -64,7 +65,13 @@ class RegionLevel(StrEnum):
 
 def code(member: StrEnum) -> int:
     """The stable integer code of an enum member (its declaration index)."""
-    return list(type(member)).index(member)
+    return _indexes(type(member))[member]
+
+
+@cache
+def _indexes(enum: type[StrEnum]) -> dict[StrEnum, int]:
+    """Each member's declaration index, per enum type (a settlement asks many times)."""
+    return {m: i for i, m in enumerate(enum)}
 
 
 # Early warning of poverty due to illness (safetynet.early_warning).

@@ -16,7 +16,18 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Date, Select, String, bindparam, func, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Date,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    func,
+    literal,
+    select,
+    type_coerce,
+)
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.early_warning.prefix import significant, significant_sql
@@ -48,16 +59,25 @@ def _reassisted_by_entry():  # type: ignore[no-untyped-def]
     )
 
 
-def _ledger_select(reassisted: Any) -> Select:  # type: ignore[type-arg]
+def _ledger_select(reassisted: Any, few: bool = False) -> Select:  # type: ignore[type-arg]
     """The ledger entries' columns (:data:`LEDGER_WITH_REASSISTED`), with their claims'
-    diagnoses, ``reassisted`` as the last column."""
+    diagnoses, ``reassisted`` as the last column. ``few``: a few households' entries, each
+    claim's diagnosis looked up by its id (a join let the planner hash the whole claim table
+    for a few hundred entries: a scan of every claim per check)."""
     S = Settlement
-    return select(
+    if few:
+        diagnosis: Any = (
+            select(Claim.diagnosis_code).where(Claim.id == S.claim_id).scalar_subquery()
+        )
+    else:
+        diagnosis = Claim.diagnosis_code
+    query = select(
         S.claim_id, S.person_id, S.household_id, type_coerce(S.kind, String).label("kind"),
-        S.claim_date, S.status_mask, Claim.diagnosis_code, S.total_fen, S.compliant_fen,
-        S.paid_fen, S.out_of_pocket_fen, type_coerce(S.level, String).label("level"),
-        reassisted,
-    ).join(Claim, Claim.id == S.claim_id)  # fmt: skip
+        S.claim_date, S.status_mask, diagnosis.label("diagnosis_code"), S.total_fen,
+        S.compliant_fen, S.paid_fen, S.out_of_pocket_fen,
+        type_coerce(S.level, String).label("level"), reassisted,
+    )  # fmt: skip
+    return query if few else query.join(Claim, Claim.id == S.claim_id)
 
 
 def ledger_query(year: int, region_code: str | None, households: list[int] | None = None):  # type: ignore[no-untyped-def]
@@ -217,7 +237,9 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
         .scalar_subquery()
     )  # fmt: skip
     homes = select(H.id, members, income, reference, H.region_code).where(one_of(H.id, "ids", pg))
-    ledger = _ledger_select(_reassisted_by_entry()).where(
+    # the rules read no re-assistance (:mod:`~safetynet.early_warning.few` reads the
+    # :data:`LEDGER_SCHEMA` columns): looking it up per entry was most of the check's cost
+    ledger = _ledger_select(literal(0, Integer).label("reassisted_fen"), few=True).where(
         one_of(S.household_id, "ids", pg), S.year == bindparam("year")
     )
     return homes, ledger
@@ -246,8 +268,8 @@ def household_rows(
 
 def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """A few households' ledger entries of the year as rows (:data:`LEDGER_WITH_REASSISTED`
-    order; the rows :func:`ledger_query` selects for ``households``), in one statement
-    built once."""
+    order, the rows :func:`ledger_query` selects for ``households``, but ``reassisted_fen``
+    0: the warning rules do not read it), in one statement built once."""
     rows = conn.execute(_few_statements(conn)[1], {"ids": list(ids), "year": year})
     return [tuple(r) for r in rows]
 

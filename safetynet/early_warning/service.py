@@ -26,6 +26,7 @@ from safetynet.early_warning.workflow import progress
 from safetynet.security.scope import within
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import EarlyWarning, WarningEvent
+from safetynet.store.unnest import UnnestInsert
 
 FACT_COLUMNS = ("out_of_pocket_fen", "income_fen", "ratio_bp", "diagnosis")
 
@@ -121,16 +122,21 @@ def record_rows(
     (settlement id, claim date); one insert. Returns the new rows."""
     if not warnings:
         return []
+    conn = session.connection()
+    pg = conn.dialect.name == "postgresql"
     W = EarlyWarning
-    known = {
-        tuple(r)
-        for r in session.execute(
-            select(W.rule_id, W.household_id, W.person_id).where(
-                W.year == year, W.household_id.in_(list(households))
+    if pg:  # one statement inserts those not recorded yet and names them
+        new = warnings
+    else:
+        known = {
+            tuple(r)
+            for r in session.execute(
+                select(W.rule_id, W.household_id, W.person_id).where(
+                    W.year == year, W.household_id.in_(list(households))
+                )
             )
-        )
-    }
-    new = [w for w in warnings if (w["rule_id"], w["household_id"], w["person_id"]) not in known]
+        }
+        new = [w for w in warnings if _hit(w) not in known]
     if not new:
         return []
     days = timedelta(days=rules.workflow.verify_within_days)
@@ -146,8 +152,26 @@ def record_rows(
             "verify_due_on": on + days, "state": WarningState.OPEN.value,
             "settlement_id": settlement_id,
         })  # fmt: skip
+    if pg:
+        inserted = _NEW_WARNINGS.insert_new(conn, rows)
+        return [w for w in new if (year, *_hit(w)) in inserted]
     session.execute(insert(EarlyWarning), rows)
     return new
+
+
+def _hit(w: dict[str, Any]) -> tuple[Any, ...]:
+    return w["rule_id"], w["household_id"], w["person_id"]
+
+
+# PostgreSQL: the check's warnings not recorded before, inserted in one statement (the
+# households' locks keep two batches of a household from racing between its read and insert)
+_NEW_WARNINGS = UnnestInsert(
+    EarlyWarning.__table__,  # type: ignore[arg-type]
+    ("year", "rule_set", "rule_id", "level", "household_id", "person_id", "region_code",
+     "measure", "threshold", "unit", "facts", "detected_on", "verify_due_on", "state",
+     "settlement_id"),
+    unique=("year", "rule_id", "household_id", "person_id"),
+)  # fmt: skip
 
 
 def monitoring_list(

@@ -148,13 +148,45 @@ def store(
     _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, pid, acc.household)
 
 
-# PostgreSQL: a batch's new rows and its updates, each one fixed statement of arrays
-_PG_INSERT = UnnestInsert(_A, ("scope", "owner_id", "year", "policy_id", "slots", "version"))
+# PostgreSQL: a batch's new rows and its updates, of arrays: two parts of the statement that
+# writes the batch's ledger rows (:func:`chain_parts`), or each one statement
+_PG_INSERT = UnnestInsert(
+    _A, ("scope", "owner_id", "year", "policy_id", "slots", "version"), prefix="acc_new"
+)
 _PG_UPDATE = (
     "UPDATE accumulator SET slots = u.slots, version = u.version, updated_at = now() "
-    "FROM unnest(%(ids)s::INTEGER[], %(slots)s::json[], %(versions)s::INTEGER[]) "
+    "FROM unnest(%(acc_ids)s::INTEGER[], %(acc_slots)s::json[], %(acc_versions)s::INTEGER[]) "
     "AS u(id, slots, version) WHERE accumulator.id = u.id"
 )
+
+
+def _split(changed: list[Change]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The new rows and the updates (row id, slots, version) of a batch's changes."""
+    inserts, updates = [], []
+    for scope, owner, year, policy_id, row, slots, count in changed:
+        values = [int(v) for v in slots]
+        if row is None:
+            inserts.append(new_row(scope, owner, year, policy_id, values, count))
+        else:
+            updates.append({"row_id": row[0], "slots": values, "version": row[2] + count})
+    return inserts, updates
+
+
+def _pg_update_params(updates: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    return {
+        "acc_ids": [u["row_id"] for u in updates],
+        "acc_slots": [json.dumps(u["slots"]) for u in updates],
+        "acc_versions": [u["version"] for u in updates],
+    }
+
+
+def chain_parts(conn: Connection, changed: list[Change]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """PostgreSQL: :func:`write_rows` as two parts of a ``WITH`` statement (the ledger's
+    chained insert, :func:`safetynet.settlement.ledger.write`) and their parameters: the
+    updates and the new rows, each of arrays (none: no rows)."""
+    inserts, updates = _split(changed)
+    parts = (f"acc_up AS ({_PG_UPDATE})", f"acc_new AS ({_PG_INSERT.insert_sql(conn)})")
+    return parts, {**_pg_update_params(updates), **_PG_INSERT.params(conn, inserts)}
 
 
 def write_rows(session: Session, changed: list[Change]) -> None:
@@ -163,22 +195,12 @@ def write_rows(session: Session, changed: list[Change]) -> None:
     caller holds the households' locks). Each ``Change`` is (scope, owner, year, policy id,
     the row read or None, new slots, settlements that changed it): the version goes up by
     one per settlement."""
-    inserts, updates = [], []
-    for scope, owner, year, policy_id, row, slots, count in changed:
-        values = [int(v) for v in slots]
-        if row is None:
-            inserts.append(new_row(scope, owner, year, policy_id, values, count))
-        else:
-            updates.append({"row_id": row[0], "slots": values, "version": row[2] + count})
+    inserts, updates = _split(changed)
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         _PG_INSERT(conn, inserts)
         if updates:
-            conn.exec_driver_sql(_PG_UPDATE, {
-                "ids": [u["row_id"] for u in updates],
-                "slots": [json.dumps(u["slots"]) for u in updates],
-                "versions": [u["version"] for u in updates],
-            })  # fmt: skip
+            conn.exec_driver_sql(_PG_UPDATE, _pg_update_params(updates))
         return
     if inserts:
         conn.execute(_INSERT, inserts)

@@ -11,7 +11,12 @@ from datetime import date
 
 from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.policy.diseases import group_prefixes
-from safetynet.policy.in_force import PolicyChoiceError, candidate_policies, policy_in_force
+from safetynet.policy.in_force import (
+    PolicyChoiceError,
+    candidate_policies,
+    choose,
+    policy_in_force,
+)
 from safetynet.policy.schema import Policy
 from safetynet.settlement.errors import SettlementError
 
@@ -29,10 +34,15 @@ def compiled(policy: Policy) -> CompiledPolicy:
     return hit[1]
 
 
-def compiled_in_force(region_code: str, on: date) -> CompiledPolicy:
+def compiled_in_force(
+    region_code: str, on: date, candidates: tuple[Policy, ...] | None = None
+) -> CompiledPolicy:
     """The compiled policy for a region on a date; ``SettlementError`` when none or
-    ambiguous."""
+    ambiguous. ``candidates``: the deployment's candidate policies when the caller has them
+    (a batch finds them once: finding them reads the settings and the policy files' paths)."""
     try:
+        if candidates is not None:
+            return compiled(choose(candidates, region_code, on))
         return compiled(policy_in_force(region_code, on))
     except PolicyChoiceError as exc:
         if exc.code == "no_policy":

@@ -43,6 +43,7 @@ class PersonFacts(Protocol):
     region_code: str
     birth_date: date
     deceased_on: date | None
+    sex: Any  # Sex (fund supervision's screening reads it at the gate)
 
 
 PERSON_COLUMNS = (
@@ -53,6 +54,7 @@ PERSON_COLUMNS = (
     Person.region_code,
     Person.birth_date,
     Person.deceased_on,
+    Person.sex,
 )
 INSTITUTION_COLUMNS = (
     Institution.code,
@@ -174,7 +176,7 @@ def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> Resolv
             f"{person.resident_id} is not enrolled for {sub.date.year}",
             field="date",
         )
-    cp = compiled_in_force(person.region_code, sub.date)
+    cp = compiled_in_force(person.region_code, sub.date, snap.candidates())
     lines = _priced_lines(snap, sub)
     total, compliant, essential, deducted = adjust_claim(  # a fixed fee is a package price
         kind=sub.kind.value, level=institution.level.value,

@@ -35,6 +35,8 @@ from sqlalchemy.orm import Session
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 
+UNREAD = "unread"  # GateClaim.institution when the caller has not read it
+
 
 @dataclass(frozen=True)
 class GateClaim:
@@ -42,12 +44,16 @@ class GateClaim:
     client key, and whether the checks after the gates that read only the ledger let it be
     written (``settles``: false for a replay, a claim number taken, a claim the engine's
     facts refuse — an unknown item, a person not enrolled). A gate that reads the batch's
-    claims as each other's history (screening) counts only the ones written before."""
+    claims as each other's history (screening) counts only the ones written before.
+    ``institution``: the claim's institution as the settlement read it (a row of
+    ``INSTITUTION_COLUMNS``, None when unknown), or :data:`UNREAD` when the caller did not
+    read it (a gate that needs it reads it)."""
 
     sub: ClaimSubmission
-    person: Any  # PersonFacts: person_id, household_id, region_code, ...
+    person: Any  # PersonFacts: person_id, household_id, region_code, sex, ...
     client_key: str | None = None
     settles: bool = True
+    institution: Any = UNREAD
 
 
 @dataclass(frozen=True, slots=True)

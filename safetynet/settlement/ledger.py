@@ -6,9 +6,10 @@ the cascade; the accumulators it changes are written by
 :func:`safetynet.settlement.accumulators.write_rows`. This module is the one definition of
 those rows for online settlement and the year batch alike: :data:`ENTRY_COLUMNS` and
 :data:`LAYER_COLUMNS` name them; online, a batch of claims is four multi-row ``INSERT``s,
-their ids returned in the order of the batch (:func:`write`) — on PostgreSQL each one fixed
-statement of one array per column (:mod:`safetynet.store.unnest`); a year's batch writes the same
-columns from frames (:func:`entry_frame`, :func:`layer_frame`, :func:`write_frames`).
+their ids returned in the order of the batch (:func:`write`) — on PostgreSQL chained in one
+fixed statement of one array per column (:mod:`safetynet.store.unnest`); a year's batch
+writes the same columns from frames (:func:`entry_frame`, :func:`layer_frame`,
+:func:`write_frames`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.bulk import bulk_insert, sync_sequence
 from safetynet.store.models import Claim, ClaimItem
 from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
-from safetynet.store.unnest import UnnestInsert
+from safetynet.store.unnest import UnnestInsert, chained
 
 _C, _I = Claim.__table__, ClaimItem.__table__
 _E, _L = Settlement.__table__, SettlementLayer.__table__
@@ -140,44 +141,66 @@ def layer_rows(entry_id: int, result: EngineSettlement) -> list[dict[str, Any]]:
     ]
 
 
-def _unnest(table: Any, columns: Sequence[str], returning: bool = False) -> UnnestInsert:
-    return UnnestInsert(table, columns, returning="id" if returning else None)
-
-
-# PostgreSQL: the same four inserts, each one fixed statement of one array per column
-# (prepared once per connection, whatever the batch's size)
+# PostgreSQL: the same four inserts, each of one array per column, chained in one fixed
+# statement (prepared once per connection, whatever the batch's size): a line names its
+# claim, an entry its claim and a layer its entry by the place in the batch (1, 2, ...), the
+# statement gives them the new ids
 _CLAIM_KEYS = ("claim_no", "person_id", "institution_code", "kind", "start_date", "end_date",
                "diagnosis_code", "referral", "total_fen")  # fmt: skip
 _ITEM_KEYS = ("claim_id", "item_code", "quantity", "amount_fen", "deducted_fen")
-_PG_CLAIMS = _unnest(_C, _CLAIM_KEYS, returning=True)
-_PG_ITEMS = _unnest(_I, _ITEM_KEYS)
-_PG_ENTRIES = _unnest(_E, ("client_key", "request_hash", *ENTRY_COLUMNS), returning=True)
-_PG_LAYERS = _unnest(_L, LAYER_COLUMNS)
+_CHAIN = (
+    ("c", UnnestInsert(_C, _CLAIM_KEYS, prefix="c"), None, True),
+    ("e", UnnestInsert(_E, ("client_key", "request_hash", *ENTRY_COLUMNS), prefix="e"),
+     ("claim_id", "c"), True),
+    ("i", UnnestInsert(_I, _ITEM_KEYS, prefix="i"), ("claim_id", "c"), False),
+    ("l", UnnestInsert(_L, LAYER_COLUMNS, prefix="l"), ("settlement_id", "e"), False),
+)  # fmt: skip
+_chain_sql: dict[tuple[str, ...], str] = {}  # by the parts run with it, built once
 
 
-def write(conn: Connection, batch: Sequence[Settled]) -> list[tuple[int, int]]:
-    """Insert the batch's claims, lines, entries and layers (four statements, in the
-    caller's transaction); the (claim id, entry id) of each, in the batch's order."""
+def _write_chained(conn: Connection, batch: Sequence[Settled], also: Also) -> list[tuple[int, int]]:
+    """PostgreSQL: :func:`write` as one statement of four chained inserts (and ``also``)."""
+    parts, more = also or ((), {})
+    sql = _chain_sql.get(parts)
+    if sql is None:
+        sql = _chain_sql[parts] = chained(conn, _CHAIN, parts)
+    places = list(enumerate(batch, start=1))
+    rows = {
+        "c": [claim_row(s) for s in batch],
+        "e": [entry_row(s, n) for n, s in places],
+        "i": [r for n, s in places for r in item_rows(s, n)],
+        "l": [r for n, s in places for r in layer_rows(n, s.result)],
+    }
+    params: dict[str, Any] = dict(more)
+    for name, ins, _parent, _numbered in _CHAIN:
+        params.update(ins.params(conn, rows[name]))
+    found = conn.exec_driver_sql(sql, params).all()
+    return [(int(c), int(e)) for c, e in found]
+
+
+# more parts of the statement's WITH list and their parameters (PostgreSQL)
+Also = tuple[tuple[str, ...], dict[str, Any]] | None
+
+
+def write(conn: Connection, batch: Sequence[Settled], also: Also = None) -> list[tuple[int, int]]:
+    """Insert the batch's claims, lines, entries and layers (in the caller's transaction:
+    on PostgreSQL one statement, else four); the (claim id, entry id) of each, in the
+    batch's order. ``also`` (PostgreSQL): more writes run by the same statement — the
+    accumulators' (:func:`safetynet.settlement.accumulators.chain_parts`)."""
     if not batch:
         return []
-    pg = conn.dialect.name == "postgresql"
-    claim_rows = [claim_row(s) for s in batch]
-    if pg:
-        claim_ids = _PG_CLAIMS(conn, claim_rows)
-    else:
-        claim_ids = list(conn.execute(_INSERT_CLAIMS, claim_rows).scalars())
+    if conn.dialect.name == "postgresql":
+        return _write_chained(conn, batch, also)
+    claim_ids = list(conn.execute(_INSERT_CLAIMS, [claim_row(s) for s in batch]).scalars())
     claims = list(zip(batch, claim_ids, strict=True))
     items = [r for s, c in claims for r in item_rows(s, c)]
-    _PG_ITEMS(conn, items) if pg else conn.execute(_INSERT_ITEMS, items)
+    conn.execute(_INSERT_ITEMS, items)
     entry_rows = [entry_row(s, c) for s, c in claims]
-    if pg:
-        entry_ids = _PG_ENTRIES(conn, entry_rows)
-    else:
-        entry_ids = list(conn.execute(_INSERT_ENTRIES, entry_rows).scalars())
+    entry_ids = list(conn.execute(_INSERT_ENTRIES, entry_rows).scalars())
     entries = list(zip(batch, entry_ids, strict=True))
     layers = [r for s, e in entries for r in layer_rows(e, s.result)]
     if layers:
-        _PG_LAYERS(conn, layers) if pg else conn.execute(_INSERT_LAYERS, layers)
+        conn.execute(_INSERT_LAYERS, layers)
     return list(zip(claim_ids, entry_ids, strict=True))
 
 

@@ -115,17 +115,26 @@ class SettlementView:
         return out
 
 
+_SOURCES: dict[tuple[int, str, str], tuple[object, dict[str, str]]] = {}
+
+
 def _param_sources(cp: CompiledPolicy, layer_id: str, rule_id: str | None) -> dict[str, str]:
-    """Documents behind the rule's individually sourced parameters (deductible, ratio, ...)."""
+    """Documents behind the rule's individually sourced parameters (deductible, ratio, ...);
+    found once per loaded policy and rule (a copy: the caller may change it)."""
     if rule_id is None:
         return {}
-    prefix = f"layers.{layer_id}.rules.{rule_id}."
-    sources = cp.policy.sources
-    return {
-        path.removeprefix(prefix): sources[src].document
-        for path, src in cp.policy.value_sources.items()
-        if path.startswith(prefix) and src in sources
-    }
+    key = (id(cp.policy), layer_id, rule_id)
+    hit = _SOURCES.get(key)
+    if hit is None or hit[0] is not cp.policy:  # the policy kept: its id is never reused
+        prefix = f"layers.{layer_id}.rules.{rule_id}."
+        sources = cp.policy.sources
+        found = {
+            path.removeprefix(prefix): sources[src].document
+            for path, src in cp.policy.value_sources.items()
+            if path.startswith(prefix) and src in sources
+        }
+        hit = _SOURCES[key] = (cp.policy, found)
+    return dict(hit[1])
 
 
 def _why_nothing(
@@ -228,10 +237,11 @@ def _accumulators(
 def preview(session: Session, sub: ClaimSubmission) -> SettlementView:
     """Settle without writing anything."""
     person = find_person(session, sub.resident_id)
-    refusal = hooks.refusals(session, [hooks.GateClaim(sub, person)])[0]
+    snap = snapshot.read(session, [(sub, person, None)])
+    institution = snap.institutions.get(sub.institution_code)
+    refusal = hooks.refusals(session, [hooks.GateClaim(sub, person, institution=institution)])[0]
     if refusal is not None:
         raise refusal
-    snap = snapshot.read(session, [(sub, person, None)])
     rc = resolve(snap, sub, person)
     result = settle_one(rc.policy, rc.facts, _accumulators(snap, {}, rc))
     return _view(rc, sub, result, None, sub.claim_no)
@@ -283,7 +293,10 @@ def _persons(session: Session, orders: Sequence[Order], out: list[Outcome | None
         except SettlementError as exc:
             numbers.append(None)
             out[i] = exc
-    found = persons_by_resident_id(session, [n for n in numbers if n])
+    # the households locked with the persons, unless some come found (one lock statement
+    # per batch keeps the id order every writer locks in)
+    alone = not any(o.person for o in orders)
+    found = persons_by_resident_id(session, [n for n in numbers if n], lock=alone)
     persons: list[Any] = []
     for i, (o, number) in enumerate(zip(orders, numbers, strict=True)):
         person = o.person or (found.get(number) if number else None)
@@ -337,7 +350,8 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     resolved = {i: _resolved(snap, orders[i], persons[i]) for i in live}
     gated = hooks.refusals(session, [
         hooks.GateClaim(orders[i].sub, persons[i], orders[i].client_key,
-                        _settles(snap, orders[i], resolved[i]))
+                        _settles(snap, orders[i], resolved[i]),
+                        snap.institutions.get(orders[i].sub.institution_code))
         for i in live
     ])  # fmt: skip
     for i, refusal in zip(live, gated, strict=True):
@@ -389,11 +403,13 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
         claim_no = o.sub.claim_no or readable_claim_no(o.sub.date)
         nos.add(claim_no)
         batch.append((i, Settled(o.sub, rc, result, claim_no, o.user, o.client_key, h)))
-    ids = ledger.write(session.connection(), [s for _, s in batch])
-    accs.write_rows(
-        session,
-        [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()],
-    )
+    conn = session.connection()
+    changes = [(*k, snap.accumulators.get(k), state[k], n) for k, n in touched.items()]
+    if conn.dialect.name == "postgresql" and batch:  # the accumulators in the same statement
+        ids = ledger.write(conn, [s for _, s in batch], accs.chain_parts(conn, changes))
+    else:
+        ids = ledger.write(conn, [s for _, s in batch])
+        accs.write_rows(session, changes)
     pairs = list(zip(batch, ids, strict=True))
     hooks.written(session, [ledger.hook_entry(s, c, e) for (_, s), (c, e) in pairs])
     entry_of = {}

@@ -3,8 +3,9 @@
 The persons (by resident ID), then — under the households' locks — the idempotency keys
 and claim numbers already used, the institutions, the year's enrollments, the catalog items
 of the bills, the poverty-status periods and the accumulator rows of every claim of the
-batch, each read with one ``= ANY(...)`` (PostgreSQL) or ``IN (...)`` (SQLite) statement. A
-batch of one is a single settlement; a batch of thirty costs the same dozen statements.
+batch, each read with one ``IN (...)`` statement on SQLite; on PostgreSQL those after the
+lock are one statement (``= ANY(...)`` each, their rows as JSON). A batch of one is a single
+settlement; a batch of thirty costs the same few statements.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, any_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from safetynet.codes import PovertyStatus
+from safetynet.codes import InstitutionLevel, ItemClass, PovertyStatus
+from safetynet.policy.in_force import PolicyChoiceError, candidate_policies
+from safetynet.policy.schema import Policy
 from safetynet.registry.status import resolve as resolve_statuses
 from safetynet.settlement.facts import INSTITUTION_COLUMNS, PERSON_COLUMNS, PersonFacts
 from safetynet.settlement.submission import ClaimSubmission
@@ -33,6 +36,7 @@ _A = Accumulator.__table__
 @dataclass(frozen=True)
 class _Queries:
     persons: Any
+    persons_locked: Any
     lock: Any
     earlier: Any
     claim_nos: Any
@@ -55,6 +59,12 @@ def _queries(pg: bool) -> _Queries:
 
     return _Queries(
         persons=select(*PERSON_COLUMNS).where(one_of(Person.resident_id, "rids")),
+        # the persons, their households locked in id order (as ``lock``) by the same statement
+        persons_locked=select(*PERSON_COLUMNS)
+        .join(Household, Household.id == Person.household_id)
+        .where(one_of(Person.resident_id, "rids"))
+        .order_by(Household.id)
+        .with_for_update(of=Household),
         lock=select(Household.id)
         .where(one_of(Household.id, "ids"))
         .order_by(Household.id)  # one order for every writer: no deadlock between batches
@@ -119,6 +129,17 @@ class Snapshot:
     accumulators: dict[AccKey, AccRow] = field(default_factory=dict)
     earlier: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # key -> id, hash
     claim_nos: set[str] = field(default_factory=set)
+    _candidates: list[tuple[Policy, ...] | None] = field(default_factory=list)
+
+    def candidates(self) -> tuple[Policy, ...] | None:
+        """The deployment's candidate policies, found once per batch (None when the
+        settings name unknown ones: each claim then gets that refusal)."""
+        if not self._candidates:
+            try:
+                self._candidates.append(candidate_policies())
+            except PolicyChoiceError:
+                self._candidates.append(None)
+        return self._candidates[0]
 
     def statuses(self, person: PersonFacts, on: date) -> set[PovertyStatus]:
         """The statuses the person holds on ``on`` (``registry.status.resolve``, as
@@ -133,23 +154,117 @@ class Snapshot:
         return resolve_statuses(active)
 
 
-def persons_by_resident_id(session: Session, numbers: Iterable[str]) -> dict[str, PersonFacts]:
-    """The persons with these (canonical) resident IDs; unknown ones are left out."""
+def persons_by_resident_id(
+    session: Session, numbers: Iterable[str], *, lock: bool = False
+) -> dict[str, PersonFacts]:
+    """The persons with these (canonical) resident IDs; unknown ones are left out.
+    ``lock``: their households are locked too, in the same statement (as
+    :func:`lock_households`, which then skips them): a batch about to settle them saves
+    the lock's statement."""
     wanted = sorted(set(numbers))
     if not wanted:
         return {}
     conn = session.connection()
-    rows = conn.execute(_q(conn).persons, {"rids": wanted})
-    return {row.resident_id: row for row in rows}  # type: ignore[misc]
+    rows = conn.execute(_q(conn).persons_locked if lock else _q(conn).persons, {"rids": wanted})
+    found = {row.resident_id: row for row in rows}
+    if lock:
+        _locked(session).update(p.household_id for p in found.values())
+    return found  # type: ignore[return-value]
+
+
+_LOCKED = "settlement.locked_households"  # session.info: (transaction, household ids)
+
+
+def _locked(session: Session) -> set[int]:
+    """The households locked in the session's current transaction."""
+    transaction = session.get_transaction()
+    held = session.info.get(_LOCKED)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        session.info[_LOCKED] = held
+    ids: set[int] = held[1]
+    return ids
 
 
 def lock_households(session: Session, household_ids: Iterable[int]) -> None:
     """Lock the households' rows in id order (PostgreSQL; SQLite's write lock is the
-    whole database's), so claims of one household are settled one batch after another."""
-    ids = sorted(set(household_ids))
+    whole database's), so claims of one household are settled one batch after another;
+    those this transaction has locked already are skipped."""
+    held = _locked(session)
+    ids = sorted(set(household_ids) - held)
     if ids:
         conn = session.connection()
         conn.execute(_q(conn).lock, {"ids": ids}).all()
+        held.update(ids)
+
+
+# PostgreSQL: the seven reads after the lock as one statement of one row, each table's rows
+# as a JSON array of arrays (one round trip and one statement's overhead instead of seven)
+_PG_READ = f"""SELECT
+ (SELECT json_agg(json_build_array(client_key, id, request_hash)) FROM settlement
+  WHERE client_key = ANY(%(keys)s::varchar[])),
+ (SELECT json_agg(claim_no) FROM claim WHERE claim_no = ANY(%(nos)s::varchar[])),
+ (SELECT json_agg(json_build_array(code, name, level, in_county, designated_from,
+  designated_to, inpatient, outpatient)) FROM institution WHERE code = ANY(%(codes)s::varchar[])),
+ (SELECT json_agg(json_build_array(person_id, year)) FROM enrollment
+  WHERE person_id = ANY(%(persons)s::integer[]) AND year = ANY(%(years)s::integer[])),
+ (SELECT json_agg(json_build_array(code, item_class, self_pay_bp, essential)) FROM catalog_item
+  WHERE code = ANY(%(items)s::varchar[])),
+ (SELECT json_agg(json_build_array(person_id, household_id, status, valid_from, valid_to))
+  FROM poverty_status WHERE person_id = ANY(%(persons)s::integer[])
+  OR (person_id IS NULL AND household_id = ANY(%(households)s::integer[]))),
+ (SELECT json_agg(json_build_array(scope, owner_id, year, policy_id, id, slots, version))
+  FROM accumulator WHERE year = ANY(%(years)s::integer[]) AND (
+  (scope = '{AccumulatorScope.PERSON.value}' AND owner_id = ANY(%(persons)s::integer[]))
+  OR (scope = '{AccumulatorScope.HOUSEHOLD.value}'
+      AND owner_id = ANY(%(households)s::integer[]))))"""
+
+
+class InstitutionRow(NamedTuple):
+    """An institution as :data:`INSTITUTION_COLUMNS` reads it."""
+
+    code: str
+    name: str
+    level: InstitutionLevel
+    in_county: bool
+    designated_from: date | None
+    designated_to: date | None
+    inpatient: bool
+    outpatient: bool
+
+
+class ItemRow(NamedTuple):
+    code: str
+    item_class: ItemClass
+    self_pay_bp: int
+    essential: bool
+
+
+def _day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _read_pg(conn: Connection, params: dict[str, Any]) -> Snapshot:
+    """:func:`read` on PostgreSQL: one statement, the same rows and types."""
+    row = conn.exec_driver_sql(_PG_READ, params).one()
+    earlier, nos, institutions, enrolled, items, periods, accumulators = (r or [] for r in row)
+    return Snapshot(
+        institutions={
+            r[0]: InstitutionRow(r[0], r[1], InstitutionLevel(r[2]), r[3], _day(r[4]),
+                                 _day(r[5]), r[6], r[7])
+            for r in institutions
+        },
+        enrolled={(pid, year) for pid, year in enrolled},
+        items={r[0]: ItemRow(r[0], ItemClass(r[1]), r[2], r[3]) for r in items},
+        periods=[(pid, hid, PovertyStatus(status), _day(start), _day(end))
+                 for pid, hid, status, start, end in periods],
+        accumulators={
+            (AccumulatorScope(scope), owner, year, policy): (rid, list(slots), version)
+            for scope, owner, year, policy, rid, slots, version in accumulators
+        },
+        earlier={k: (i, h) for k, i, h in earlier},
+        claim_nos=set(nos),
+    )  # fmt: skip
 
 
 def read(
@@ -157,24 +272,35 @@ def read(
 ) -> Snapshot:
     """The batch's rows; ``subs`` are (submission, person, client key) triples."""
     conn: Connection = session.connection()
+    lists = {
+        "keys": sorted({k for _, _, k in subs if k}),
+        "nos": sorted({s.claim_no for s, _, _ in subs if s.claim_no}),
+        "codes": sorted({s.institution_code for s, _, _ in subs}),
+        "persons": sorted({p.id for _, p, _ in subs}),
+        "households": sorted({p.household_id for _, p, _ in subs}),
+        "years": sorted({s.date.year for s, _, _ in subs}),
+        "items": sorted({line.code for s, _, _ in subs for line in s.items}),
+    }
+    if conn.dialect.name == "postgresql":
+        return _read_pg(conn, lists)
+    return read_each(conn, lists)
+
+
+def read_each(conn: Connection, lists: dict[str, list[Any]]) -> Snapshot:
+    """:func:`read` with one statement per table (SQLite; on PostgreSQL the same rows as
+    its one statement, tested so)."""
     q = _q(conn)
     snap = Snapshot()
-    persons = sorted({p.id for _, p, _ in subs})
-    households = sorted({p.household_id for _, p, _ in subs})
-    years = sorted({s.date.year for s, _, _ in subs})
-    keys = sorted({k for _, _, k in subs if k})
-    if keys:
-        snap.earlier = {k: (i, h) for k, i, h in conn.execute(q.earlier, {"keys": keys})}
-    nos = sorted({s.claim_no for s, _, _ in subs if s.claim_no})
-    if nos:
-        snap.claim_nos = set(conn.execute(q.claim_nos, {"nos": nos}).scalars())
-    codes = sorted({s.institution_code for s, _, _ in subs})
-    snap.institutions = {r.code: r for r in conn.execute(q.institutions, {"codes": codes})}
+    persons, households, years = lists["persons"], lists["households"], lists["years"]
+    if lists["keys"]:
+        snap.earlier = {k: (i, h) for k, i, h in conn.execute(q.earlier, {"keys": lists["keys"]})}
+    if lists["nos"]:
+        snap.claim_nos = set(conn.execute(q.claim_nos, {"nos": lists["nos"]}).scalars())
+    snap.institutions = {r.code: r for r in conn.execute(q.institutions, {"codes": lists["codes"]})}
     snap.enrolled = {
         (pid, year) for pid, year in conn.execute(q.enrolled, {"ids": persons, "years": years})
     }
-    items = sorted({line.code for s, _, _ in subs for line in s.items})
-    snap.items = {r.code: r for r in conn.execute(q.items, {"codes": items})}
+    snap.items = {r.code: r for r in conn.execute(q.items, {"codes": lists["items"]})}
     snap.periods = list(conn.execute(q.periods, {"persons": persons, "households": households}))
     params = {"years": years, "persons": persons, "households": households}
     snap.accumulators = {

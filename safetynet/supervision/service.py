@@ -132,9 +132,12 @@ def _history(
     the request hash of their settlement last. Left out: a refunded claim (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=lookback)
     q = _statements(session.connection())
-    rows = session.execute(
-        q.history, {"persons": sorted({p.id for p in persons}), "since": since}
-    ).all()
+    # on the connection (Core): these are plain rows, the ORM's execution adds only cost
+    rows = (
+        session.connection()
+        .execute(q.history, {"persons": sorted({p.id for p in persons}), "since": since})
+        .all()
+    )
     return [(r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:12]) for r in rows]
 
 
@@ -146,9 +149,9 @@ def _items(
         return []
     q = _statements(session.connection())
     if codes is None:
-        return [tuple(r) for r in session.execute(q.items, {"ids": list(claim_ids)})]
+        return [tuple(r) for r in session.connection().execute(q.items, {"ids": list(claim_ids)})]
     params = {"ids": list(claim_ids), "codes": sorted(set(codes))}
-    return [tuple(r) for r in session.execute(q.coded, params)]
+    return [tuple(r) for r in session.connection().execute(q.coded, params)]
 
 
 Written = Callable[[int, bool], bool]  # (claim's place in the batch, blocked?) -> written?
@@ -163,6 +166,7 @@ def batch_hit_rows(
     claims: Sequence[tuple[ClaimSubmission, PersonFacts]],
     ruleset: RuleSet,
     written: Written = _not_blocked,
+    levels: dict[str, Any] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """The screening hits of each claim of a batch submitted at the window or through the
     API (rows of :data:`HIT_SCHEMA`): what the claim finds settled alone after the batch's
@@ -177,9 +181,10 @@ def batch_hit_rows(
     it (default: unless it is), so a claim that other checks refuse, or that screening
     blocks, is in no later claim's history (the refusals cascade in order).
 
-    Four queries per batch, then only the rules that could hit a claim
-    (:mod:`~safetynet.supervision.guards`) over only the persons they could hit; the
-    claims whose history is settled are screened together (one screening per round: a
+    Two to four queries per batch (``levels``, the institutions' levels by code, and the
+    persons' ``sex`` when the caller has read them, save two), then only the rules that
+    could hit a claim (:mod:`~safetynet.supervision.guards`) over only the persons they
+    could hit; the claims whose history is settled are screened together (one screening per round: a
     person's second claim of the batch waits for the first's outcome). Each hit's
     ``claim_no`` is the submission's own number (None when it has none yet); facts name a
     claim of the batch by its own number, else by the name it was screened under
@@ -191,8 +196,13 @@ def batch_hit_rows(
     persons = [p for _, p in claims]
     codes = sorted({s.institution_code for s in subs})
     q = _statements(session.connection())
-    levels = dict(session.execute(q.levels, {"codes": codes}).all())
-    sexes = dict(session.execute(q.sexes, {"ids": sorted({p.id for p in persons})}).all())
+    if levels is None:
+        levels = dict(session.connection().execute(q.levels, {"codes": codes}).all())
+    if all(hasattr(p, "sex") for p in persons):
+        sexes = {p.id: p.sex for p in persons}
+    else:
+        ids = sorted({p.id for p in persons})
+        sexes = dict(session.connection().execute(q.sexes, {"ids": ids}).all())
     known = {i for i, s in enumerate(subs) if s.institution_code in levels}
     lookback = window_lookback(ruleset)
     history = _history(session, subs, persons, lookback)

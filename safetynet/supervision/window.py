@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.config import get_settings
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.hooks import Entry, GateClaim
+from safetynet.settlement.hooks import UNREAD, Entry, GateClaim
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
@@ -167,7 +167,12 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
             numbers.add(number)
         return True
 
-    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written)
+    # the institutions' levels as settlement read them (a claim of an unknown one is not
+    # screened: settlement refuses it), when it did
+    levels = None
+    if all(c.institution != UNREAD for c in claims):
+        levels = {c.sub.institution_code: c.institution.level for c in claims if c.institution}
+    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written, levels)
     stash = _stash(session)
     screened: set[str] = set()
     out: list[SettlementError | None] = []
@@ -207,7 +212,7 @@ def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) 
         if h.severity in STORED
     ]  # fmt: skip
     if rows:
-        session.execute(insert(ScreeningHit), rows)
+        session.connection().execute(insert(ScreeningHit), rows)
 
 
 _SCREENED_AS = re.compile(r'"(~new \d+)"')

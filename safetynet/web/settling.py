@@ -205,7 +205,8 @@ def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
     outcomes: list[Outcome] = [None] * len(jobs)
     with app_write_session(app) as db:
         numbers = [_number(job.sub) for job in jobs]
-        found = persons_by_resident_id(db, [n for n in numbers if n])
+        # their households locked at once (the settlement would lock them next)
+        found = persons_by_resident_id(db, [n for n in numbers if n], lock=True)
         seen: dict[str, tuple[UserView, Any]] = {}
         orders: list[Order] = []
         admitted: list[tuple[int, UserView, PersonFacts]] = []

@@ -87,3 +87,26 @@ def test_off_records_nothing(
         submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(EarlyWarning)) == 0
+
+
+def test_a_household_warning_raised_again_is_recorded_once(
+    db_engine: Engine, county: County
+) -> None:
+    """A warning of a whole household (no person) found again by later checks is not
+    recorded again (on PostgreSQL one insert leaves out what is recorded, NULL person
+    included)."""
+    with session_scope(db_engine) as s:
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=3_000_000,
+                              source=IncomeSource.DECLARED, recorded_by="test"))  # fmt: skip
+    for month in range(2, 9):
+        with session_scope(db_engine, write_lock=True) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with session_scope(db_engine) as s:
+        W = EarlyWarning
+        found = s.execute(
+            select(W.rule_id, W.person_id, func.count()).group_by(W.rule_id, W.person_id)
+        ).all()
+    counts = {(rule, person is None): n for rule, person, n in found}
+    assert counts[("household_half_income", True)] == 1
+    assert all(n == 1 for n in counts.values())
