@@ -107,6 +107,7 @@ AUDIT_ACTION = {
     "spot_check.book": N_("booked a spot check's recovery"),
     "sanction.open": N_("opened a sanction case"),
     "sanction.recover": N_("recorded a recovery"),
+    "sanction.cancel": N_("cancelled a sanction case"),
     "sanction.suspend": N_("suspended"),
 }
 AUDIT_TARGET = {

@@ -27,6 +27,7 @@ from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, RegionLe
 from safetynet.derived.layers import LAYER_TYPES, PolicyLookup, layer_types
 from safetynet.policy.contribution import COLUMN, Payer
 from safetynet.policy.schema import LayerType
+from safetynet.registry.alive import alive_during
 from safetynet.registry.status import ORDINARY_MASK, PERIOD_SCHEMA, STATUS_BITS, status_masks_at
 
 # -- vocabularies, by code -----------------------------------------------------------------
@@ -235,10 +236,7 @@ def _persons(
     path = regions.select("code", *REGION_KEYS.values()).rename({"code": "region_code"})
     jan1, dec31 = date(year, 1, 1), date(year, 12, 31)
     people = src.persons.join(path, on="region_code", how="inner").with_columns(
-        (
-            (pl.col("birth_date") <= dec31)
-            & (pl.col("deceased_on").is_null() | (pl.col("deceased_on") >= jan1))
-        ).alias("living")
+        alive_during(jan1, dec31).alias("living")  # the registry's rule: not on the day of death
     )
     enrolled = src.enrollment.with_columns(
         _codes("category", CATEGORIES).alias("category"), pl.lit(True).alias("enrolled")

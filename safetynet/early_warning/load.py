@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
-from safetynet.early_warning.prefix import significant, significant_sql
+from safetynet.regions import significant, significant_sql
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.lists import one_of, per_dialect
@@ -276,7 +276,7 @@ def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[A
 
 def with_reference(homes: pl.DataFrame, refs: pl.DataFrame) -> pl.DataFrame:
     """``reference_fen`` of the nearest region (village, then its ancestors by the
-    significant prefix of their codes: :mod:`safetynet.early_warning.prefix`)."""
+    significant prefix of their codes: :mod:`safetynet.regions`)."""
     found = pl.lit(None, pl.Int64)
     out = homes
     refs = (  # two spellings of one region: the shorter code's figure, as the query picks

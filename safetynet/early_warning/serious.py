@@ -19,6 +19,7 @@ from functools import cache
 import polars as pl
 
 from safetynet.programmes.rules import load_rules, shipped_rules
+from safetynet.regions import in_region, significant
 
 
 @dataclass(frozen=True)
@@ -35,9 +36,19 @@ class Window:
         """The rule on one claim (:func:`expr` on columns)."""
         if code is None or on < self.start or (self.end is not None and on >= self.end):
             return False
-        if self.region is not None and not (region_code or "").startswith(self.region):
+        if self.region is not None and not in_region(region_code, self.region):
             return False
         return re.search(self.pattern, code.upper().replace(".", "")) is not None
+
+    def expr(self, code: pl.Expr, day: pl.Expr) -> pl.Expr:
+        """:meth:`matches` on columns (``code`` upper-cased, no dots; ``region_code``): the
+        region short or padded, by its significant prefix."""
+        one = code.str.contains(self.pattern) & (day >= self.start)
+        if self.end is not None:
+            one = one & (day < self.end)
+        if self.region is not None:
+            one = one & pl.col("region_code").str.starts_with(significant(self.region))
+        return one.fill_null(False)
 
 
 @cache
@@ -74,10 +85,5 @@ def expr(batch: str) -> pl.Expr:
     day = pl.col("claim_date")
     hit = pl.lit(False)
     for w in windows(batch):
-        one = code.str.contains(w.pattern) & (day >= w.start)
-        if w.end is not None:
-            one = one & (day < w.end)
-        if w.region is not None:
-            one = one & pl.col("region_code").str.starts_with(w.region)
-        hit = hit | one.fill_null(False)
+        hit = hit | w.expr(code, day)
     return hit

@@ -508,16 +508,21 @@ def post_year(
 class Deduction:
     """A review deduction (claims not paid) or recovery (money taken back) from an
     institution, or the reversal of a deduction (given back: a lowered adjustment, a refund
-    of the reviewed claim). The amount is positive whatever the kind. ``fund`` defaults to
-    the funds file's ``deductions_fund``."""
+    of the reviewed claim) or of a recovery (``recovery_undo``: a sanction overturned). The
+    amount is positive whatever the kind. A recovery (or its undo) without an institution is
+    money a person repaid the fund in cash. ``fund`` defaults to the funds file's
+    ``deductions_fund``."""
 
     institution_code: str
     amount_fen: int
     on: date
     reference: str
     reason: str
-    kind: Literal["deduction", "recovery", "reversal"] = "deduction"
+    kind: Literal["deduction", "recovery", "reversal", "recovery_undo"] = "deduction"
     fund: str | None = None
+
+
+RECOVERY_KINDS = ("recovery", "recovery_undo")
 
 
 def post_deductions(
@@ -527,20 +532,21 @@ def post_deductions(
     user: str = "review",
     rules: FundRules | None = None,
 ) -> list[int]:
-    """Post review deductions and recoveries: Dr ``payable`` of the institution, Cr
-    ``deductions`` / ``recoveries``. One entry each, keyed by its reference: one posted
-    already is skipped. Every deduction is checked before anything is written; the ids of
-    the entries written are returned."""
+    """Post review deductions and recoveries: Dr ``payable`` of the institution (``cash``
+    for a person's recovery), Cr ``deductions`` / ``recoveries``; a reversal or an undo posts
+    the negated lines. One entry each, keyed by its reference: one posted already is skipped.
+    Every deduction is checked before anything is written; the ids of the entries written
+    are returned."""
     rules = rules or default_rules()
     funds = set(rules.fund_ids())
     for d in deductions:
         if d.amount_fen <= 0:
             raise JournalError("bad_amount", f"{d.reference}: a {d.kind} must be positive")
-        if d.kind not in ("deduction", "recovery", "reversal"):
+        if d.kind not in ("deduction", "reversal", *RECOVERY_KINDS):
             raise JournalError("bad_kind", f"{d.reference}: unknown kind {d.kind!r}")
         if (d.fund or rules.deductions_fund) not in funds:
             raise JournalError("unknown_fund", f"{d.reference}: no fund {d.fund!r}")
-        if not d.reference or not d.institution_code:
+        if not d.reference or not (d.institution_code or d.kind in RECOVERY_KINDS):
             raise JournalError("incomplete", "a deduction needs a reference and an institution")
     refs = [f"{d.kind}:{d.reference}" for d in deductions]
     posted = set(session.scalars(select(FundEntry.reference).where(FundEntry.reference.in_(refs))))
@@ -549,11 +555,13 @@ def post_deductions(
         if ref in posted:
             continue
         fund = d.fund or rules.deductions_fund
-        account = "recoveries" if d.kind == "recovery" else "deductions"
-        amount = -d.amount_fen if d.kind == "reversal" else d.amount_fen  # given back: reversed
+        account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
+        undone = d.kind in ("reversal", "recovery_undo")  # given back: reversed
+        amount = -d.amount_fen if undone else d.amount_fen
+        inst, month = d.institution_code or None, d.on.month
         lines = [
-            Line(fund, "payable", amount, institution_code=d.institution_code, month=d.on.month),
-            Line(fund, account, -amount, institution_code=d.institution_code, month=d.on.month),
+            Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month),
+            Line(fund, account, -amount, institution_code=inst, month=month),
         ]
         out.append(
             post_entry(

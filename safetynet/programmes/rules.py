@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree
 from safetynet.programmes.schema import ProgrammeRules
+from safetynet.regions import significant
 
 FILES = Path(__file__).parent / "files"
 
@@ -44,4 +45,4 @@ def rules_for(region_code: str, on: dt.date) -> ProgrammeRules:
     found = [s for s in _shipped() if s.applies(region_code, on)]
     if not found:
         raise LookupError(f"no programme rules for region {region_code!r} on {on}")
-    return max(found, key=lambda s: (len(s.region or ""), s.valid_from))
+    return max(found, key=lambda s: (len(significant(s.region or "")), s.valid_from))

@@ -26,6 +26,7 @@ from safetynet.codes import (
     Service,
 )
 from safetynet.policy.schema import Fen, Source, Strict
+from safetynet.regions import in_region
 
 _ID = r"^[a-z][a-z0-9_]*$"
 
@@ -80,7 +81,7 @@ class DiseaseList(Strict):
         return sorted({prefix_of(d.code) for d in self.diseases})
 
     def applies(self, region_code: str, on: dt.date) -> bool:
-        return (self.region is None or region_code.startswith(self.region)) and (
+        return (self.region is None or in_region(region_code, self.region)) and (
             self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
         )
 
@@ -323,7 +324,7 @@ class ProgrammeRules(Strict):
         return max(found, key=lambda pw: len(pw.code)) if found else None
 
     def applies(self, region_code: str, on: dt.date) -> bool:
-        region_ok = self.region is None or region_code.startswith(self.region)
+        region_ok = self.region is None or in_region(region_code, self.region)
         return (
             region_ok and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
         )

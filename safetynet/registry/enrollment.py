@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-from sqlalchemy import exists, func, insert, or_, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
 from safetynet.policy.contribution import COLUMN, ContributionPolicy, Payer
+from safetynet.registry.alive import living_on
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models import Enrollment, Person
 
@@ -36,11 +37,7 @@ class EnrollResult:
 def _unenrolled(session: Session, year: int, on: date) -> pl.DataFrame:
     """Persons living on ``on`` (born by then, not deceased) without an enrollment for ``year``."""
     enrolled = exists().where(Enrollment.person_id == Person.id, Enrollment.year == year)
-    query = select(Person.id, Person.household_id).where(
-        Person.birth_date <= on,
-        or_(Person.deceased_on.is_(None), Person.deceased_on > on),
-        ~enrolled,
-    )
+    query = select(Person.id, Person.household_id).where(living_on(on), ~enrolled)
     rows = session.execute(query.order_by(Person.id)).all()
     return pl.DataFrame(
         rows, schema={"person_id": pl.Int64, "household_id": pl.Int64}, orient="row"

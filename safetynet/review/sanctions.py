@@ -5,6 +5,15 @@ within the article's range (art. 38: 1–2×, art. 40 and 41: 2–5×; ``files/`
 fen is ``loss × multiple``, rounded half up to the fen. Recoveries are appended; what is
 outstanding is ``loss + fine − recovered`` and a case is ``settled`` once it is zero.
 
+Each recovery is posted to the fund journal as it is recorded (kind ``recovery``, reference
+``recovery:sanction-<recovery id>``, to the funds file's ``deductions_fund``): an
+institution's is offset against what the fund owes it (Dr ``payable``, so its next payment
+round pays that much less), a person's is cash received (Dr ``cash``); both Cr
+``recoveries``. A case cancelled (overturned) takes no more recoveries, and each posted one
+is reversed (kind ``recovery_undo``, reference ``recovery_undo:sanction-<id>``): the
+institution is owed it again, the person is owed a refund. Posting is idempotent by
+reference.
+
 A suspension is a dated fact ``[valid_from, valid_to)``: an institution's department for
 6–12 months (art. 38, 40) or a person's direct settlement for 3–12 months (art. 41), the
 months within the article's range. The window enforces them (:mod:`safetynet.review.gate`).
@@ -21,6 +30,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, SanctionState, SuspensionScope
+from safetynet.funds.posting import Deduction as FundDeduction
+from safetynet.funds.posting import post_deductions
 from safetynet.review import deductions
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
@@ -120,19 +131,65 @@ def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
     case = session.get(SanctionCase, case_id, with_for_update=True)
     if case is None:
         raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
+    if case.cancelled_on is not None:
+        raise ReviewError("sanction_cancelled", f"sanction case {case_id} is cancelled",
+                          status=409)  # fmt: skip
     if amount_fen <= 0:
         raise ReviewError("recovery_not_positive", "a recovery is more than zero")
     owed = case.loss_fen + case.fine_fen - recovered_fen(session, case_id)
     if amount_fen > owed:
         raise ReviewError("recovery_exceeds", f"only {owed} fen is outstanding", status=409)
-    session.add(SanctionRecovery(case_id=case_id, amount_fen=amount_fen, received_on=received_on,
-                                 note=note, recorded_by=by, at=deductions.now()))  # fmt: skip
+    row = SanctionRecovery(case_id=case_id, amount_fen=amount_fen, received_on=received_on,
+                           note=note, recorded_by=by, at=deductions.now())  # fmt: skip
+    session.add(row)
+    session.flush()
+    _post(session, case, [row], "recovery", received_on, by)
     if amount_fen == owed:
         case.state = SanctionState.SETTLED
     case.version += 1
     session.flush()
     audit.record(session, username=by, action="sanction.recover", target="sanction_case",
                  target_id=str(case_id), detail={"amount_fen": amount_fen})  # fmt: skip
+    return case
+
+
+def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
+          kind: str, on: date | None, by: str) -> None:  # fmt: skip
+    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each."""
+    post_deductions(session, [
+        FundDeduction(
+            institution_code=case.institution_code or "", amount_fen=r.amount_fen,
+            on=on or r.received_on, reference=f"sanction-{r.id}",
+            reason=f"sanction case {case.id}, art. {case.article}: {case.finding}",
+            kind=kind,  # type: ignore[arg-type]
+        )
+        for r in rows
+    ], user=by)  # fmt: skip
+
+
+def cancel_case(session: Session, case_id: int, *, by: str, on: date, reason: str
+                ) -> SanctionCase:  # fmt: skip
+    """Cancel (overturn) a case on ``on``: no more recoveries, and every recovery posted to
+    the fund journal is reversed on that day. Cancelling twice is refused."""
+    case = session.get(SanctionCase, case_id, with_for_update=True)
+    if case is None:
+        raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
+    if case.cancelled_on is not None:
+        raise ReviewError("sanction_cancelled", f"sanction case {case_id} is cancelled",
+                          status=409)  # fmt: skip
+    if not reason.strip():
+        raise ReviewError("reason_missing", "a cancellation needs a reason")
+    case.cancelled_on, case.cancelled_by, case.cancel_reason = on, by, reason.strip()[:200]
+    case.version += 1
+    rows = list(session.scalars(
+        select(SanctionRecovery).where(SanctionRecovery.case_id == case_id)
+        .order_by(SanctionRecovery.id)
+    ))  # fmt: skip
+    _post(session, case, rows, "recovery_undo", on, by)
+    session.flush()
+    audit.record(session, username=by, action="sanction.cancel", target="sanction_case",
+                 target_id=str(case_id),
+                 detail={"reversed_fen": sum(r.amount_fen for r in rows)})  # fmt: skip
     return case
 
 
@@ -150,7 +207,7 @@ class CaseRow:
     assessed_fen: int  # loss + fine
     recovered_fen: int
     outstanding_fen: int
-    state: str
+    state: str  # open, settled, or cancelled (overturned: its recoveries reversed)
     opened_on: date
     region_code: str | None  # the institution's or the person's region
 
@@ -183,8 +240,10 @@ def case_rows(session: Session, institution_code: str | None = None) -> list[Cas
             id=case.id, party=case.institution_code or resident_id or "", article=case.article,
             finding=case.finding, loss_fen=case.loss_fen,
             fine_multiple=Decimal(case.fine_multiple_pct) / 100, fine_fen=case.fine_fen,
-            assessed_fen=assessed, recovered_fen=int(got), outstanding_fen=assessed - int(got),
-            state=case.state.value, opened_on=case.opened_on, region_code=region,
+            assessed_fen=assessed, recovered_fen=int(got),
+            outstanding_fen=0 if case.cancelled_on else assessed - int(got),
+            state="cancelled" if case.cancelled_on else case.state.value,
+            opened_on=case.opened_on, region_code=region,
         ))  # fmt: skip
     return out
 

@@ -26,6 +26,7 @@ STATES = {
     "void": N_("void (refunded)"),
     "open": N_("open"),
     "settled": N_("settled"),
+    "cancelled": N_("cancelled (overturned)"),
 }
 FLAGS = {"callback": N_("call-back disagrees")}
 ERRORS = {
@@ -56,6 +57,7 @@ ERRORS = {
     "sanction_unknown": N_("There is no such sanction case."),
     "recovery_not_positive": N_("A recovery is more than zero."),
     "recovery_exceeds": N_("That is more than is outstanding."),
+    "sanction_cancelled": N_("This sanction case is cancelled."),
     "suspension_out_of_range": N_("The months are outside the article's range."),
     "article_no_suspension": N_("That article suspends no such party."),
     "article_no_fine": N_("That article sets no fine multiple."),

@@ -8,6 +8,11 @@ Chinese, and its parameters. A numeric parameter is written ``{value: 15, unit: 
 must carry the unit its rule expects; a list parameter is a plain list (either may be
 wrapped ``{value: ..., source: ..., note: ...}``). A county file ``extends`` a province file
 and overrides rules by ``id``.
+
+``scoring`` holds the numbers of the institutions' and doctors' risk scores
+(:mod:`safetynet.supervision.scores`, which review's claim risk reuses): the readmission
+window of the peer metric, the size of a group admission, the fewest admissions compared,
+the cap of one metric's z-score and each metric's weight, each with its source.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Severity = Literal["warn", "block", "deduct"]
 U = TypeVar("U")
@@ -39,6 +44,8 @@ Days = Quantity[Literal["day"]]
 Count = Quantity[Literal["count"]]
 Hours = Quantity[Literal["hour"]]
 Percent = Quantity[Literal["percent"]]
+Weight = Quantity[Literal["weight"]]
+Sd = Quantity[Literal["sd"]]  # robust standard deviations (a z-score)
 
 
 class Names(_Strict):
@@ -186,6 +193,51 @@ KINDS = (
 )
 
 
+class Weights(_Strict):
+    """Each metric's weight in the composite risk score (every metric named, no other)."""
+
+    length_of_stay: Weight
+    cost_per_admission: Weight
+    cost_per_bed_day: Weight
+    drug_share: Weight
+    admissions_per_1000: Weight
+    readmission_rate: Weight
+    hit_amount_rate: Weight
+    low_threshold_share: Weight
+    group_admission_share: Weight
+
+    def of(self, metric: str) -> float:
+        return float(getattr(self, metric).value)
+
+
+SCORE_METRICS: tuple[str, ...] = tuple(Weights.model_fields)
+
+
+class Scoring(_Strict):
+    """The risk scores' numbers: ``readmission_days`` (a stay followed by another of the
+    person within that many days of its discharge counts as readmitted), ``group_size`` (that
+    many admissions or more of one village at one institution on one day are a group
+    admission), ``min_admissions`` (fewer: no inpatient metrics), ``z_cap`` (one metric adds
+    at most this many robust SDs, times its weight) and ``weights`` (every metric's)."""
+
+    readmission_days: Days
+    group_size: Count
+    min_admissions: Count
+    z_cap: Sd
+    weights: Weights
+
+    @field_validator("readmission_days", "group_size", "min_admissions")
+    @classmethod
+    def _whole(cls, q: Quantity) -> Quantity:  # type: ignore[type-arg]
+        if q.value != int(q.value) or q.value < 1:
+            raise ValueError(f"{q.value} is not a whole number of at least 1")
+        return q
+
+    def quantities(self) -> list[Quantity]:  # type: ignore[type-arg]
+        return [self.readmission_days, self.group_size, self.min_admissions, self.z_cap,
+                *(getattr(self.weights, m) for m in SCORE_METRICS)]  # fmt: skip
+
+
 class RuleSet(_Strict):
     """One rule file, its ``extends`` resolved."""
 
@@ -198,6 +250,7 @@ class RuleSet(_Strict):
     source: str
     sources: dict[str, Source]
     rules: list[Rule]
+    scoring: Scoring
 
     @model_validator(mode="after")
     def _references(self) -> RuleSet:
@@ -205,7 +258,8 @@ class RuleSet(_Strict):
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
             raise ValueError(f"rule ids used twice: {', '.join(twice)}")
-        unknown = [s for s in [self.source, *(r.source for r in self.rules)] if s]
+        scoring = [q.source for q in self.scoring.quantities()]
+        unknown = [s for s in [self.source, *(r.source for r in self.rules), *scoring] if s]
         missing = sorted({s for s in unknown if s not in self.sources})
         if missing:
             raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")

@@ -14,7 +14,7 @@ METRIC_LABELS = {
     "cost_per_bed_day": N_("cost per bed-day"),
     "drug_share": N_("drug share"),
     "admissions_per_1000": N_("admissions per 1,000 enrolled"),
-    "readmission_15d": N_("readmissions within 15 days"),
+    "readmission_rate": N_("readmissions within the rules' days"),
     "hit_amount_rate": N_("flagged amount per yuan billed"),
     "low_threshold_share": N_("low-threshold admissions"),
     "group_admission_share": N_("group admissions"),
@@ -29,7 +29,7 @@ LEVELS = {
     "out_of_province": N_("out-of-province hospital"),
 }
 KIND = {"cost_per_admission": "money", "cost_per_bed_day": "money", "drug_share": "ratio",
-        "readmission_15d": "ratio", "hit_amount_rate": "ratio", "low_threshold_share": "ratio",
+        "readmission_rate": "ratio", "hit_amount_rate": "ratio", "low_threshold_share": "ratio",
         "group_admission_share": "ratio"}  # fmt: skip
 
 

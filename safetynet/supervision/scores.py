@@ -4,18 +4,21 @@ For each institution (and each doctor, whose peers are the doctors of institutio
 same level) the metrics of seed 001's "ten aspects" and the public fraud rules: average
 length of stay, cost per admission and per bed-day, drug share of the bill, admissions per
 1,000 enrolled (when the catchment is known), the share of admissions followed by a
-readmission within 15 days, the amount flagged by the screening rules per yuan billed, the
-share of low-threshold admissions and of group admissions (three or more people of one
-village admitted at one institution on one day).
+readmission (within the rules' ``scoring.readmission_days``: 14 days, the public peer
+alert's rate), the amount flagged by the screening rules per yuan billed, the share of
+low-threshold admissions and of group admissions (``scoring.group_size`` or more people of
+one village admitted at one institution on one day).
 
 Each metric becomes a robust z-score against the level's peers, ``(x − median) / (1.4826 ·
-MAD)``, and the composite is ``Σ weight · min(max(z, 0), 10)``: only being *above* peers counts, no
-single metric outweighs all others (a metric where nearly every peer scores 0 makes huge z), and
-every term's contribution is a column of its own, so a score is explained by the metrics
-that drive it. Units with fewer than ``MIN_ADMISSIONS`` admissions get no inpatient metrics
-(too few to compare). An isolation forest (scikit-learn) was considered beside it: on a
-county's hundred-odd institutions per level it adds no explanation of *which* metric is
-abnormal and is unstable from seed to seed, so the robust scores stand alone.
+MAD)``, and the composite is ``Σ weight · min(max(z, 0), z_cap)``: only being *above* peers
+counts, no single metric outweighs all others (a metric where nearly every peer scores 0
+makes huge z), and every term's contribution is a column of its own, so a score is
+explained by the metrics that drive it. Units with fewer than ``scoring.min_admissions``
+admissions get no inpatient metrics (too few to compare). The numbers are dated, sourced
+policy data: the rule file's ``scoring`` (:class:`safetynet.supervision.schema.Scoring`).
+An isolation forest (scikit-learn) was considered beside it: on a county's hundred-odd
+institutions per level it adds no explanation of *which* metric is abnormal and is unstable
+from seed to seed, so the robust scores stand alone.
 """
 
 from __future__ import annotations
@@ -23,34 +26,21 @@ from __future__ import annotations
 import polars as pl
 
 from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.schema import SCORE_METRICS, Scoring
 
-MIN_ADMISSIONS = 5
-READMISSION_DAYS = 15
-GROUP_SIZE = 3
-MAD_SCALE = 1.4826
-Z_CAP = 10.0  # one metric adds at most this much (times its weight) to the composite
-METRICS: dict[str, float] = {  # metric -> weight in the composite
-    "length_of_stay": 1.0,
-    "cost_per_admission": 1.0,
-    "cost_per_bed_day": 1.0,
-    "drug_share": 1.0,
-    "admissions_per_1000": 1.0,
-    "readmission_15d": 1.0,
-    "hit_amount_rate": 2.0,
-    "low_threshold_share": 1.0,
-    "group_admission_share": 1.0,
-}
+MAD_SCALE = 1.4826  # the MAD's consistency factor for a normal distribution (not policy)
+METRICS = SCORE_METRICS  # the composite's metrics, in order; their weights are in the rules
 INPATIENT_METRICS = (
     "length_of_stay",
     "cost_per_admission",
     "cost_per_bed_day",
-    "readmission_15d",
+    "readmission_rate",
     "low_threshold_share",
     "group_admission_share",
 )
 
 
-def _claim_facts(data: ScreenInput, hits: pl.DataFrame) -> pl.DataFrame:
+def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.DataFrame:
     """One row per claim with what the metrics read."""
     claims = data.claims
     stays = (
@@ -61,7 +51,7 @@ def _claim_facts(data: ScreenInput, hits: pl.DataFrame) -> pl.DataFrame:
             (
                 (pl.col("admitted").shift(-1).over("person_id") - pl.col("discharged"))
                 .dt.total_days()
-                .is_between(0, READMISSION_DAYS)
+                .is_between(0, int(scoring.readmission_days.value))
                 .fill_null(False)
             ).alias("readmitted"),
         )
@@ -94,7 +84,7 @@ def _claim_facts(data: ScreenInput, hits: pl.DataFrame) -> pl.DataFrame:
     if data.persons is not None and "village" in data.persons.columns:
         village = data.persons.select("person_id", "village")
         out = out.join(village, on="person_id", how="left")
-        group = pl.len().over("institution", "admitted", "village") >= GROUP_SIZE
+        group = pl.len().over("institution", "admitted", "village") >= int(scoring.group_size.value)
         out = out.with_columns(
             (pl.col("inpatient") & group & pl.col("village").is_not_null()).alias("group")
         )
@@ -103,7 +93,9 @@ def _claim_facts(data: ScreenInput, hits: pl.DataFrame) -> pl.DataFrame:
     return out
 
 
-def _metrics(facts: pl.DataFrame, unit: str, enrolled: pl.DataFrame | None) -> pl.DataFrame:
+def _metrics(
+    facts: pl.DataFrame, unit: str, enrolled: pl.DataFrame | None, min_admissions: int
+) -> pl.DataFrame:
     adm = pl.col("inpatient")
     m = (
         facts.filter(pl.col(unit).is_not_null())
@@ -119,13 +111,13 @@ def _metrics(facts: pl.DataFrame, unit: str, enrolled: pl.DataFrame | None) -> p
                 "cost_per_bed_day"
             ),
             (pl.col("drug_fen").sum() / pl.col("lines_fen").sum()).alias("drug_share"),
-            pl.col("readmitted").filter(adm).mean().alias("readmission_15d"),
+            pl.col("readmitted").filter(adm).mean().alias("readmission_rate"),
             (pl.col("hit_fen").sum() / pl.col("total_fen").sum()).alias("hit_amount_rate"),
             pl.col("low_threshold").filter(adm).mean().alias("low_threshold_share"),
             pl.col("group").filter(adm).mean().alias("group_admission_share"),
         )
     )
-    few = pl.col("admissions") < MIN_ADMISSIONS
+    few = pl.col("admissions") < min_admissions
     m = m.with_columns(
         pl.when(few).then(None).otherwise(pl.col(c)).alias(c) for c in INPATIENT_METRICS
     )
@@ -149,21 +141,26 @@ def robust_z(metric: str) -> pl.Expr:
 
 
 def scorecard(
-    data: ScreenInput, hits: pl.DataFrame, enrolled: pl.DataFrame | None = None
+    data: ScreenInput,
+    hits: pl.DataFrame,
+    enrolled: pl.DataFrame | None = None,
+    *,
+    scoring: Scoring,
 ) -> pl.DataFrame:
     """Institutions and doctors ranked within their level: metrics, z-scores, contributions.
 
     ``enrolled`` (institution, enrolled) gives each institution's catchment for admissions
-    per 1,000 enrolled; without it that metric is left out.
+    per 1,000 enrolled; without it that metric is left out. ``scoring``: the rule file's.
     """
-    facts = _claim_facts(data, hits)
+    facts = _claim_facts(data, hits, scoring)
+    cap = scoring.z_cap.value
     frames = []
     for unit in ("institution", "doctor"):
-        m = _metrics(facts, unit, enrolled)
+        m = _metrics(facts, unit, enrolled, int(scoring.min_admissions.value))
         m = m.with_columns(robust_z(k).alias(f"z_{k}") for k in METRICS)
         m = m.with_columns(
-            (pl.col(f"z_{k}").clip(0, Z_CAP).fill_null(0) * w).alias(f"c_{k}")
-            for k, w in METRICS.items()
+            (pl.col(f"z_{k}").clip(0, cap).fill_null(0) * scoring.weights.of(k)).alias(f"c_{k}")
+            for k in METRICS
         )
         m = m.with_columns(pl.sum_horizontal(f"c_{k}" for k in METRICS).alias("score"))
         m = m.with_columns(

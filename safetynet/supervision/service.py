@@ -44,7 +44,9 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
     hits = in_year(screen(ruleset, data, check=False), year)
     own = ScreenInput(data.claims.filter(pl.col("date").dt.year() == year), data.lines,
                       data.persons)  # fmt: skip
-    return YearScores(ruleset, own.claims.height, hits, scorecard(own, hits, enrolled))
+    return YearScores(
+        ruleset, own.claims.height, hits, scorecard(own, hits, enrolled, scoring=ruleset.scoring)
+    )
 
 
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps

@@ -23,12 +23,12 @@ from safetynet.early_warning.claim_file import file_frames
 from safetynet.early_warning.evaluate import LEDGER_SCHEMA, evaluate
 from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.indicators import compute as indicators
-from safetynet.early_warning.prefix import significant
 from safetynet.early_warning.rules import FILES, Breach, RuleSet, load_rules
 from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import status_mask
 from safetynet.money import MoneyError
 from safetynet.policy.loader import load_policy
+from safetynet.regions import significant
 
 RULES = load_rules(FILES / "county-2018.yaml")
 POOR = status_mask({PovertyStatus.REGISTERED_POOR})

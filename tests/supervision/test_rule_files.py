@@ -27,6 +27,21 @@ rules:
     article: 38
     params:
       window_days: {value: 15, unit: day}
+scoring:
+  readmission_days: {value: 14, unit: day}
+  group_size: {value: 3, unit: count}
+  min_admissions: {value: 5, unit: count}
+  z_cap: {value: 10, unit: sd}
+  weights:
+    length_of_stay: {value: 1, unit: weight}
+    cost_per_admission: {value: 1, unit: weight}
+    cost_per_bed_day: {value: 1, unit: weight}
+    drug_share: {value: 1, unit: weight}
+    admissions_per_1000: {value: 1, unit: weight}
+    readmission_rate: {value: 1, unit: weight}
+    hit_amount_rate: {value: 1, unit: weight}
+    low_threshold_share: {value: 1, unit: weight}
+    group_admission_share: {value: 1, unit: weight}
 """
 
 
@@ -92,7 +107,7 @@ def test_a_bad_severity_an_unknown_key_and_a_duplicate_key(tmp_path: Path) -> No
     assert ":14: rules[split].colour: unknown key" in text
     with pytest.raises(PolicyError) as exc:
         load_rules(write(tmp_path, BASE + "region: '35'\n"))
-    assert ":17: region: duplicate key" in str(exc.value)
+    assert ":32: region: duplicate key" in str(exc.value)  # the line after BASE
 
 
 def test_an_unlisted_source_and_a_missing_file(tmp_path: Path) -> None:

@@ -28,7 +28,9 @@ def test_shifted_institution_and_doctor_rank_top_three_of_their_level() -> None:
     enrolled = county.enrollment.join(
         county.persons.select(pl.col("id").alias("person_id"), "region_code"), on="person_id"
     )["region_code"]
-    card = scorecard(data, hits, catchment(county.institutions, enrolled))
+    card = scorecard(
+        data, hits, catchment(county.institutions, enrolled), scoring=load_rules().scoring
+    )
     shifted = labels.filter(pl.col("claim_no").is_null())
     for unit_type, unit in (
         ("institution", shifted["institution"].drop_nulls()[0]),

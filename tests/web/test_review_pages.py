@@ -16,6 +16,7 @@ from safetynet.store.db import session_scope
 from safetynet.store.models import (
     AuditEvent,
     Claim,
+    FundEntry,
     ReviewCase,
     ReviewDeduction,
     ReviewLine,
@@ -189,6 +190,13 @@ def test_spot_check_sanctions_and_exports_over_http(login, web_engine: Engine) -
                     data={"csrf_token": csrf_of(sanctions.text), "amount": "50.00"})  # fmt: skip
     listed = bureau.get("/review/sanctions").text
     assert "200.00" in listed and "50.00" in listed  # outstanding 250 − 50; recovered 50
+    bureau.post(f"/review/sanctions/{case.id}/cancel",
+                data={"csrf_token": csrf_of(listed), "reason": "overturned on appeal"})  # fmt: skip
+    with session_scope(web_engine) as s:
+        undone = s.scalar(select(FundEntry.kind).where(
+            FundEntry.reference.like("recovery_undo:sanction-%")))  # fmt: skip
+        assert undone == "recovery_undo"  # the recovery posted, then reversed
+    assert "cancelled (overturned)" in bureau.get("/review/sanctions").text
 
     for what in ("decisions", "deductions", "cases"):
         for ext in ("xlsx", "pdf"):

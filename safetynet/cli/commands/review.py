@@ -173,7 +173,7 @@ def scores_cmd(
     data = type(data)(
         data.claims.filter(pl.col("date").dt.year() == year), data.lines, data.persons
     )
-    card = scorecard(data, hits, enrolled)
+    card = scorecard(data, hits, enrolled, scoring=ruleset.scoring)
     for (unit_type, level), part in sorted(card.group_by("unit_type", "level")):
         for row in part.head(top).iter_rows(named=True):
             drivers = sorted(

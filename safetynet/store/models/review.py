@@ -115,7 +115,8 @@ class ReviewDeduction(Base):
 
 class SanctionCase(Base):
     """A finding sanctioned under an article of Decree No. 735: the fund's loss, the fine
-    (``fine_multiple_pct`` / 100 times the loss) and what has been recovered of both."""
+    (``fine_multiple_pct`` / 100 times the loss) and what has been recovered of both.
+    ``cancelled_on`` is set when the sanction is overturned (its recoveries are reversed)."""
 
     __tablename__ = "sanction_case"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -131,6 +132,9 @@ class SanctionCase(Base):
     opened_by: Mapped[str] = mapped_column(String(64))
     opened_on: Mapped[date] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class SanctionRecovery(Base):

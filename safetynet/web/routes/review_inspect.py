@@ -199,6 +199,20 @@ def recover(
         w, case_id, amount_fen=amount_fen, by=user.username, received_on=day), db)  # fmt: skip
 
 
+@router.post("/review/sanctions/{case_id}/cancel", include_in_schema=False)
+def cancel_sanction(
+    request: Request, case_id: RowId, reason: str = Form(..., max_length=SHORT_NOTE_LENGTH),
+    csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
+) -> Response:  # fmt: skip
+    """Cancel (overturn) a sanction case: its recoveries are reversed in the fund journal."""
+    check_csrf(request, csrf_token)
+    region = sanctions.case_region(db, case_id)
+    if region is None or not region_contains(db, user.region_code, region):
+        raise WebError(404, "not_found", f"no sanction case {case_id} in your region")
+    return _act(request, "/review/sanctions", lambda w: sanctions.cancel_case(
+        w, case_id, by=user.username, on=date.today(), reason=reason), db)  # fmt: skip
+
+
 @router.post("/review/suspensions", include_in_schema=False)
 def suspend(
     request: Request, article: int = Form(...), months: int = Form(...), start: str = Form(""),

@@ -1,0 +1,121 @@
+"""Sanction recoveries reach the fund journal once each (an institution's offset against what
+it is owed, a person's as cash received) and a cancelled sanction reverses them; balances
+stay the journal's sums (both databases)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from safetynet.funds.journal import balances, owed_to_institutions
+from safetynet.funds.rules import default_rules
+from safetynet.funds.statements import statements
+from safetynet.review import sanctions
+from safetynet.review.errors import ReviewError
+from safetynet.store.db import session_scope
+from safetynet.store.models import FundEntry, FundLine, Person, SanctionCase, SanctionRecovery
+from tests.funds.checks import assert_invariants, unbalanced_entries
+from tests.review.conftest import settle
+from tests.settlement.conftest import County
+
+RULES = default_rules()
+FUND = RULES.deductions_fund
+MAY, JUNE = date(2017, 5, 2), date(2017, 6, 9)
+
+
+def _kinds(engine: Engine) -> list[str]:
+    with session_scope(engine) as s:
+        refs = select(FundEntry.kind).where(FundEntry.reference.like("%sanction-%"))
+        return list(s.scalars(refs.order_by(FundEntry.id)))
+
+
+def _recoveries(engine: Engine, institution: str | None) -> int:
+    with session_scope(engine) as s:
+        q = select(func.coalesce(func.sum(FundLine.amount_fen), 0)).where(
+            FundLine.account == "recoveries", FundLine.fund == FUND
+        )
+        q = q.where(
+            FundLine.institution_code == institution
+            if institution
+            else FundLine.institution_code.is_(None)
+        )
+        return -int(s.scalar(q) or 0)
+
+
+def _open(engine: Engine, **party: object) -> int:
+    with session_scope(engine) as s:
+        case = sanctions.open_case(
+            s, article=38, finding="bed days billed twice", loss_fen=200_00, fine_multiple="1",
+            by="inspector", today=MAY, **party,  # type: ignore[arg-type]
+        )  # fmt: skip
+        return case.id
+
+
+def _recover(engine: Engine, case_id: int, amount: int, on: date) -> None:
+    with session_scope(engine) as s:
+        sanctions.record_recovery(s, case_id, amount_fen=amount, by="inspector", received_on=on)
+
+
+def test_an_institutions_recoveries_lower_what_it_is_owed_and_a_cancel_gives_them_back(
+    db_engine: Engine, county: County
+) -> None:
+    settle(db_engine, county.ordinary_id)  # H-COUNTY advanced the claim at the window
+    with session_scope(db_engine) as s:
+        owed_before = owed_to_institutions(s)["H-COUNTY"]
+    case_id = _open(db_engine, institution_code="H-COUNTY")
+    _recover(db_engine, case_id, 150_00, MAY)
+    _recover(db_engine, case_id, 50_00, JUNE)
+    assert _kinds(db_engine) == ["recovery", "recovery"]
+    assert _recoveries(db_engine, "H-COUNTY") == 200_00
+    with session_scope(db_engine) as s:
+        assert owed_to_institutions(s)["H-COUNTY"] == owed_before - 200_00
+        assert_invariants(s, RULES, {"H-COUNTY": 200_00})
+        recovered = {
+            r.month: r.recovered
+            for r in statements(s, 2017, RULES.payments.quality_deposit.share_bp)
+            if r.institution_code == "H-COUNTY" and r.fund == FUND
+        }
+        assert (recovered[5], recovered[6]) == (150_00, 50_00)
+        case = s.get(SanctionCase, case_id)
+        assert case is not None
+        recs = list(s.scalars(select(SanctionRecovery)))
+        sanctions._post(s, case, recs, "recovery", None, "again")  # posted once: nothing new
+    assert _kinds(db_engine) == ["recovery", "recovery"]
+
+    with session_scope(db_engine) as s:
+        sanctions.cancel_case(s, case_id, by="bureau", on=date(2017, 7, 1), reason="overturned")
+    assert _kinds(db_engine) == ["recovery", "recovery", "recovery_undo", "recovery_undo"]
+    assert _recoveries(db_engine, "H-COUNTY") == 0
+    with session_scope(db_engine) as s:
+        assert owed_to_institutions(s)["H-COUNTY"] == owed_before
+        assert_invariants(s, RULES, {})
+        [row] = sanctions.case_rows(s)
+        assert (row.state, row.outstanding_fen, row.recovered_fen) == ("cancelled", 0, 200_00)
+        for again in (
+            lambda: sanctions.cancel_case(s, case_id, by="bureau", on=JUNE, reason="x"),
+            lambda: sanctions.record_recovery(s, case_id, amount_fen=1, by="i", received_on=JUNE),
+        ):
+            with pytest.raises(ReviewError) as refused:
+                again()
+            assert refused.value.code == "sanction_cancelled"
+    assert _kinds(db_engine) == ["recovery", "recovery", "recovery_undo", "recovery_undo"]
+
+
+def test_a_persons_recovery_is_cash_of_the_fund_and_reversed_on_cancel(
+    db_engine: Engine, county: County
+) -> None:
+    with session_scope(db_engine) as s:
+        person_id = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+    case_id = _open(db_engine, person_id=person_id)
+    _recover(db_engine, case_id, 80_00, MAY)
+    assert _recoveries(db_engine, None) == 80_00
+    with session_scope(db_engine) as s:
+        assert balances(s, year=2017)[(FUND, "cash")] == 80_00
+        assert unbalanced_entries(s) == []
+        sanctions.cancel_case(s, case_id, by="bureau", on=JUNE, reason="wrong person")
+    assert _kinds(db_engine) == ["recovery", "recovery_undo"]
+    assert _recoveries(db_engine, None) == 0
+    with session_scope(db_engine) as s:
+        assert balances(s, year=2017).get((FUND, "cash"), 0) == 0
