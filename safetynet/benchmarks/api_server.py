@@ -5,7 +5,8 @@ of its own (``SO_REUSEPORT``), so the kernel spreads the clients' connections ov
 burst of new connections, often all sixteen of the benchmark's, and the other processes
 idle — a run then measured one loaded process or two by chance. Usage:
 ``python -m safetynet.benchmarks.api_server PORT WORKERS`` (the app from the environment's
-settings, as ``uvicorn --factory safetynet.web.app:create_app``).
+settings, as ``uvicorn --factory safetynet.web.app:create_app``, with uvicorn's settings of
+``safetynet serve``).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ def listening_socket(port: int) -> socket.socket:
 
 def serve_one(port: int) -> None:
     """One server process on its own socket of the shared port."""
+    # as `safetynet serve` runs it: the app itself believes forwarded addresses only from
+    # SAFETYNET_TRUSTED_PROXIES, so uvicorn's own proxy-header middleware is left out
     config = uvicorn.Config(
-        "safetynet.web.app:create_app", factory=True, log_level="warning", access_log=False
-    )
+        "safetynet.web.app:create_app", factory=True, log_level="warning", access_log=False,
+        proxy_headers=False,
+    )  # fmt: skip
     uvicorn.Server(config).run(sockets=[listening_socket(port)])
 
 
