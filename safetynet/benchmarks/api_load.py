@@ -116,36 +116,39 @@ def start_server(url: str, port: int, workers: int, data_dir: Path) -> subproces
         # would never come back, and a page benchmark's login would fail
         "SAFETYNET_SECURE_COOKIE": "false",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "safetynet.web.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    # each worker on a socket of its own (SO_REUSEPORT): the connections spread over them
+    cmd = [sys.executable, "-m", "safetynet.benchmarks.api_server", str(port), str(workers)]
     proc = subprocess.Popen(cmd, env=env)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # start-up compiles; a busy machine takes longer
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1) as r:
-                if r.status == 200:
-                    return proc
+                if r.status == 200 and _listening(proc.pid, port) >= workers:
+                    return proc  # every worker listens: the clients' connections spread
         except OSError:
-            time.sleep(0.2)
-    proc.kill()
+            pass
+        time.sleep(0.2)
+    proc.terminate()  # its workers with it
+    proc.wait(timeout=30)
     raise RuntimeError("the API server did not start")
 
 
 Processes = Callable[[], list[psutil.Process]]
+
+
+def _listening(pid: int, port: int) -> int:
+    """How many of the server's processes listen on ``port`` (each worker starts to when its
+    start-up, a few seconds of compiling, is done)."""
+    count = 0
+    for p in _server_processes(pid)():
+        try:
+            count += any(
+                c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                for c in p.net_connections(kind="tcp")
+            )
+        except psutil.Error:
+            continue
+    return count
 
 
 def _cpu_by_pid(processes: Processes) -> dict[int, float]:

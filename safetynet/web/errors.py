@@ -65,7 +65,7 @@ def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
 
 
 def is_api(request: Request) -> bool:
-    path = request.url.path
+    path: str = request.scope["path"]  # not request.url: building it costs more than the test
     return path.startswith("/api") or path.startswith("/fhir")
 
 

@@ -11,7 +11,6 @@ read session: the password hash is slow, and the writer never waits for it.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import threading
 import time
@@ -107,9 +106,7 @@ async def settle_request_async(
     if not remembered(request):
         await run_in_threadpool(_log_in, request)
     job = SettleJob(request, sub, channel, idempotency_key, detail)
-    result: tuple[SettlementView, PersonFacts] = await asyncio.wrap_future(
-        writer_of(request.app).put(job)
-    )
+    result: tuple[SettlementView, PersonFacts] = await writer_of(request.app).put_async(job)
     request.state.settle_timing = job.timing
     request.state.screening = job.screening.get("hits")
     return result

@@ -25,7 +25,6 @@ from datetime import timedelta
 from limits import parse
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from safetynet.security import login_failures
 from safetynet.web.errors import WebError
@@ -47,13 +46,17 @@ class LoginThrottled(WebError):
         self.retry_after = retry_after
 
 
-def _unpooled(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions on the same database that open a connection of their own each time (an
-    in-memory SQLite database exists only in its pool's connection: the same sessions)."""
+def _own_connection(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions on the same database over one connection of their own, kept open between
+    uses (opening one for each refresh cost more than the refresh, on the event loop and in
+    the database; only the refreshing caller, who holds the throttle's lock, uses it, so it
+    is never waited for) and checked before each use (a restarted database). An in-memory
+    SQLite database exists only in its pool's connection: the same sessions."""
     engine = sessions.kw["bind"]
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return sessions
-    return sessionmaker(bind=create_engine(engine.url, poolclass=NullPool))
+    own = create_engine(engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    return sessionmaker(bind=own)
 
 
 def _limit(text: str) -> tuple[int, timedelta]:
@@ -69,7 +72,7 @@ class LoginThrottle:
         self.per_client = _limit(per_client)
         self._keep = max(self.per_user[1], self.per_client[1])
         self._sessions = sessions
-        self._snapshot_sessions = _unpooled(sessions)
+        self._snapshot_sessions = _own_connection(sessions)
         self._lock = threading.Lock()
         self._snapshot: tuple[set[str], set[str]] = (set(), set())
         self._snapshot_until = 0.0
@@ -93,8 +96,8 @@ class LoginThrottle:
     def blocked(self, username: str, client: str | None) -> bool:
         """Whether this username or address is throttled, from the snapshot (no query on
         most calls: for a remembered credential, which needs no password check). One caller
-        refreshes a stale snapshot, on a connection of its own (never one of the requests'
-        pool, which a burst may have taken: waiting for one there, on the event loop or
+        refreshes a stale snapshot, on the throttle's own connection (never one of the
+        requests' pool, which a burst may have taken: waiting for one there, on the event loop or
         while holding one, would deadlock); the others read the last one meanwhile."""
         if time.monotonic() >= self._snapshot_until and self._lock.acquire(blocking=False):
             try:

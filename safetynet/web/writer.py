@@ -2,18 +2,20 @@
 since it last wrote, settles them together in one transaction, and answers each request
 when that transaction commits (group commit with one statement per table).
 
-Request threads :meth:`Writer.put` a job and wait for its answer. A writer thread takes what
-is queued (at most ``MAX_BATCH``, in arrival order; under load it waits ``LINGER`` for more)
-and hands the list to the batch function,
-which returns one outcome per job — a result, or the exception of that job alone — and
-commits. When the batch's transaction fails as a whole (a unique key lost to another
-process, an unexpected error), every job is run again alone, in a transaction of its own,
-so the failure is only its own; when the database is unreachable every job gets that error
-at once (the API answers 503).
+Request threads :meth:`Writer.put` a job and wait for its answer; ``async`` routes
+:meth:`Writer.put_async` it and await theirs (the writer answers all of one event loop's jobs
+of a batch with one wake-up of that loop, not one thread-safe call per job). A writer thread
+takes what is queued (at most ``MAX_BATCH``, in arrival order; under load it waits
+``LINGER`` for more) and hands the list to the batch function, which returns one outcome per
+job — a result, or the exception of that job alone — and commits. When the batch's
+transaction fails as a whole (a unique key lost to another process, an unexpected error),
+every job is run again alone, in a transaction of its own, so the failure is only its own;
+when the database is unreachable every job gets that error at once (the API answers 503).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
@@ -36,6 +38,31 @@ Outcome = Any | BaseException
 BatchFunction = Callable[[Sequence[J]], list[Outcome]]
 
 
+class _Awaited:
+    """The answer of a job queued from an event loop: its future, on that loop."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.future: asyncio.Future[Any] = self.loop.create_future()
+
+
+Answer = Future[Any] | _Awaited
+
+
+def _answer_all(answers: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    """On the event loop: each future its outcome (one whose request was cancelled meanwhile
+    is left alone: the settlement stands, its answer has no one to go to)."""
+    for future, outcome in answers:
+        if future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
 def _unreachable(exc: BaseException) -> bool:
     """The database cannot be reached (down, restarting, connection lost)."""
     return isinstance(exc, OperationalError) or (
@@ -50,7 +77,7 @@ class Writer(Generic[J]):
         self, run: BatchFunction[J], *, threads: int = 1, name: str = "settlement-writer"
     ) -> None:
         self._run = run
-        self._queue: queue.SimpleQueue[tuple[J, Future[Any]] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[J, Answer] | None] = queue.SimpleQueue()
         self.batches = 0  # for tests and measurements
         self.jobs = 0
         self._threads = [
@@ -66,13 +93,19 @@ class Writer(Generic[J]):
         self._queue.put((job, future))
         return future
 
+    def put_async(self, job: J) -> asyncio.Future[Any]:
+        """Queue ``job`` from a coroutine; await the returned future for its result."""
+        answer = _Awaited()
+        self._queue.put((job, answer))
+        return answer.future
+
     def stop(self) -> None:
         for _ in self._threads:
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout=10)
 
-    def _take(self, first: tuple[J, Future[Any]], busy: bool) -> list[tuple[J, Future[Any]]]:
+    def _take(self, first: tuple[J, Answer], busy: bool) -> list[tuple[J, Answer]]:
         taken = [first]
         until = time.monotonic() + (LINGER if busy else 0.0)
         while len(taken) < MAX_BATCH:
@@ -97,12 +130,7 @@ class Writer(Generic[J]):
             last = len(taken)
             self.batches += 1
             self.jobs += len(taken)
-            for (_job, future), outcome in zip(taken, self._settle([j for j, _ in taken]),
-                                               strict=True):  # fmt: skip
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            _answer(taken, self._settle([j for j, _ in taken]))
 
     def _settle(self, jobs: list[J]) -> list[Outcome]:
         try:
@@ -118,3 +146,23 @@ class Writer(Generic[J]):
             except Exception as exc:
                 outcomes.append(exc)
         return outcomes
+
+
+def _answer(taken: list[tuple[J, Answer]], outcomes: list[Outcome]) -> None:
+    """Each job its outcome: a waiting thread's future at once, the jobs of each event loop
+    with one call on that loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+    for (_job, answer), outcome in zip(taken, outcomes, strict=True):
+        if isinstance(answer, _Awaited):
+            by_loop.setdefault(answer.loop, []).append((answer.future, outcome))
+        elif answer.cancelled():
+            continue
+        elif isinstance(outcome, BaseException):
+            answer.set_exception(outcome)
+        else:
+            answer.set_result(outcome)
+    for loop, answers in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_answer_all, answers)
+        except RuntimeError:  # the loop closed meanwhile (a server stopping): no one waits
+            continue

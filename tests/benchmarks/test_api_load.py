@@ -3,9 +3,13 @@ a small SQLite county settles claims without errors and reports what each part s
 
 from __future__ import annotations
 
+import socket
+import time
 from pathlib import Path
 
-from safetynet.benchmarks.api_load import prepare, run_load, server_parts
+import psutil
+
+from safetynet.benchmarks.api_load import prepare, run_load, server_parts, start_server
 from tests.web.server import free_port
 
 
@@ -51,3 +55,31 @@ def test_a_short_soak_keeps_the_server_memory_flat(tmp_path: Path) -> None:
     assert result.errors == 0 and result.requests > 200
     start, end = result.rss_mb
     assert end - start < 20, f"server memory grew from {start:.0f} to {end:.0f} MB"
+
+
+def test_each_worker_listens_and_takes_a_share_of_the_connections(tmp_path: Path) -> None:
+    """``--workers 2``: each server process listens on a socket of its own on the port
+    (``SO_REUSEPORT``) once it has started, and the kernel spreads the clients' connections
+    over them (one shared socket let the first process to wake take them all)."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    prepare(url, 200)
+    port = free_port()
+    proc = start_server(url, port, 2, tmp_path)
+    clients: list[socket.socket] = []
+    try:
+        workers = psutil.Process(proc.pid).children()
+        assert len(workers) == 2
+        clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+        time.sleep(1.0)
+        taken = [
+            sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+                for c in w.net_connections(kind="tcp"))
+            for w in workers
+        ]  # fmt: skip
+        assert sum(taken) == 16 and min(taken) > 0, taken
+    finally:
+        for c in clients:
+            c.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)

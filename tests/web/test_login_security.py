@@ -15,7 +15,7 @@ from datetime import datetime
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, event, func, select
 
 from safetynet.config import LOGIN_LIMIT_CLIENT, LOGIN_LIMIT_USER, demo_settings, get_settings
 from safetynet.security.users import create_user, set_password
@@ -232,6 +232,35 @@ def test_a_credential_remembered_by_one_process_is_throttled_by_anothers_failure
         assert first.get("/api/me", headers=_basic("oracle", "guess")).status_code == 401
     time.sleep(SNAPSHOT_TTL + 0.1)
     _assert_throttled(second.get("/api/me", headers=_basic("oracle", PASSWORD)))
+
+
+def test_the_throttles_snapshot_is_refreshed_on_one_kept_connection(
+    web_engine: Engine, sample_person, hospital: str
+) -> None:
+    """A remembered credential's throttle check (a hospital system's claims) reads the
+    snapshot again every ``SNAPSHOT_TTL``: on one connection kept open (not a new one each
+    time, which cost more than the refresh), that still sees the failures another process
+    counted meanwhile."""
+    _user(web_engine, "keeper", Role.CLERK, institution=hospital)
+    first = TestClient(create_app(web_engine, secret_key="k", settings=_settings()))
+    second = create_app(web_engine, secret_key="k", settings=_settings())
+    own = second.state.login_throttle._snapshot_sessions.kw["bind"]
+    assert own is not web_engine  # never the requests' pool
+    opened: list[object] = []
+    event.listen(own, "connect", lambda conn, _record: opened.append(conn))
+    claim = inpatient_claim(sample_person.resident_id, hospital)
+    headers = {**_basic("keeper", PASSWORD), "idempotency-key": "keep-1"}
+    with TestClient(second) as system:
+        assert system.get("/api/me", headers=headers).status_code == 200  # remembered now
+        for _ in range(4):  # the first settles, the others answer it again
+            assert system.post("/api/claims", json=claim, headers=headers).status_code in (200, 201)
+            time.sleep(SNAPSHOT_TTL + 0.05)  # the next one refreshes the snapshot
+        assert len(opened) == 1, opened
+        for _ in range(3):
+            assert first.get("/api/me", headers=_basic("keeper", "guess")).status_code == 401
+        time.sleep(SNAPSHOT_TTL + 0.1)
+        _assert_throttled(system.post("/api/claims", json=claim, headers=headers))
+    assert len(opened) == 1
 
 
 def test_failures_older_than_the_windows_are_pruned(web_engine: Engine) -> None:
