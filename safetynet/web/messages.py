@@ -54,6 +54,7 @@ FIELDS = {
 
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role
 CODES = {
+    "login_unconfirmed": N_("Your log-in could not be confirmed just now. Please try again."),
     "forbidden": N_("Your role (%(role)s) may not do this."),
     "not_found": N_("There is no such page."),
     "method_not_allowed": N_("This address does not take this kind of request."),

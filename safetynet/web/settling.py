@@ -34,11 +34,20 @@ from safetynet.supervision.window import WindowHit, stored_of
 from safetynet.web.access import check_submission
 from safetynet.web.auditing import client_of
 from safetynet.web.db import app_write_session
-from safetynet.web.errors import LoginRequired, WebError
+from safetynet.web.errors import LoginRequired, WebError, is_api
 from safetynet.web.security import UserView, authorize, authorize_remembered, remembered
 from safetynet.web.writer import Outcome, Writer
 
-Refusal = (WebError, SettlementError, LoginRequired)
+
+class LogInAgain(Exception):
+    """A Basic credential no longer remembered when the writer's batch ran (throttled or
+    revoked since it was queued): the request checks it again outside the batch and, if it
+    holds, queues its claim again. The full check audits a refused login and commits, which
+    in the batch's session would end its transaction (and release its locks) half-way."""
+
+
+Refusal = (WebError, SettlementError, LoginRequired, LogInAgain)
+LOG_IN_TRIES = 3  # a credential that passes the full check is remembered: one retry suffices
 KEY_LENGTH: int = Settlement.__table__.c.client_key.type.length  # type: ignore[attr-defined]
 
 
@@ -84,10 +93,18 @@ def settle_request(
     ``detail``: what the audit entry says besides the settlement id; ``audit_replays``: an
     answered retry is audited too (the window's clerk clicked twice), its detail saying
     ``"replayed": true``. Runs in a worker thread, which waits for the writer's commit."""
-    if not remembered(request):
-        _log_in(request)
-    job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
-    result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
+    again = False  # the writer sent the claim back: check the credential in full
+    for tries in range(LOG_IN_TRIES):
+        if again or not remembered(request):
+            _log_in(request)
+        job = SettleJob(request, sub, channel, idempotency_key, detail, audit_replays)
+        try:
+            result: tuple[SettlementView, PersonFacts] = writer_of(request.app).put(job).result()
+            break
+        except LogInAgain:
+            if tries == LOG_IN_TRIES - 1:
+                raise _still_not_logged_in() from None
+            again = True
     request.state.settle_timing = job.timing
     request.state.screening = job.screening.get("hits")
     return result
@@ -103,13 +120,27 @@ async def settle_request_async(
 ) -> tuple[SettlementView, PersonFacts]:
     """:func:`settle_request` for an ``async`` route: no worker thread waits for the writer
     (only a password check, when the credential is not remembered, takes one)."""
-    if not remembered(request):
-        await run_in_threadpool(_log_in, request)
-    job = SettleJob(request, sub, channel, idempotency_key, detail)
-    result: tuple[SettlementView, PersonFacts] = await writer_of(request.app).put_async(job)
+    again = False  # the writer sent the claim back: check the credential in full
+    for tries in range(LOG_IN_TRIES):
+        if again or not remembered(request):
+            await run_in_threadpool(_log_in, request)
+        job = SettleJob(request, sub, channel, idempotency_key, detail)
+        try:
+            result: tuple[SettlementView, PersonFacts] = await writer_of(request.app).put_async(job)
+            break
+        except LogInAgain:
+            if tries == LOG_IN_TRIES - 1:
+                raise _still_not_logged_in() from None
+            again = True
     request.state.settle_timing = job.timing
     request.state.screening = job.screening.get("hits")
     return result
+
+
+def _still_not_logged_in() -> WebError:
+    """A credential that passed the full check yet was forgotten again before each of the
+    writer's batches (logins revoked over and over meanwhile): ask the client to retry."""
+    return WebError(503, "login_unconfirmed", "the log-in could not be confirmed; try again")
 
 
 def settled_hits(request: Request) -> list[WindowHit] | None:
@@ -180,7 +211,10 @@ def _user(job: SettleJob, db: Any, seen: dict[str, tuple[UserView, Any]]) -> Use
             request.state.locale = locale
         return user
     user = authorize_remembered(request, db, Permission.CLAIM_SETTLE)
+    if user is None and header and is_api(request):
+        raise LogInAgain()  # checked outside the batch (:class:`LogInAgain`)
     if user is None:  # a browser session, or deactivated since: the full check answers
+        # (reads only: a session cookie's check writes nothing)
         user = authorize(request, db, Permission.CLAIM_SETTLE)  # type: ignore[assignment]
         return user  # type: ignore[return-value]
     if header:
