@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from safetynet.claims.fields import CLAIM_FIELDS
@@ -33,6 +34,7 @@ from safetynet.claims.fileformat import (
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import (
+    arrow_in_ranges,
     check_dates,
     results_in_ranges,
     results_table,
@@ -130,11 +132,20 @@ class Totals:
     out_of_pocket: int = 0
     total: int = 0
 
-    def add(self, results: pl.DataFrame) -> None:
-        sums = results.select(
-            pl.col("^pay_.*$", "deducted_fen", "out_of_pocket_fen", "total_fen").sum()
-        ).row(0, named=True)
-        self.claims += results.height
+    def add(self, results: pl.DataFrame | pa.Table) -> None:
+        if isinstance(results, pa.Table):
+            sums = {
+                name: pc.sum(results.column(name)).as_py() or 0
+                for name in results.column_names
+                if name.startswith("pay_")
+                or name in ("deducted_fen", "out_of_pocket_fen", "total_fen")
+            }
+            self.claims += results.num_rows
+        else:
+            sums = results.select(
+                pl.col("^pay_.*$", "deducted_fen", "out_of_pocket_fen", "total_fen").sum()
+            ).row(0, named=True)
+            self.claims += results.height
         for name, value in sums.items():
             if name.startswith("pay_"):
                 lid = name.removeprefix("pay_")
@@ -169,7 +180,12 @@ class ResultsWriter:
         self._pending: Future[None] | None = None
         self.cpu_seconds = 0.0  # CPU time of the writer's thread (Parquet)
 
-    def write(self, results: pl.DataFrame) -> None:
+    @property
+    def arrow(self) -> bool:
+        """Whether the results are best given as Arrow tables (a Parquet file)."""
+        return self.out.suffix == ".parquet"
+
+    def write(self, results: pl.DataFrame | pa.Table) -> None:
         if self.out.suffix == ".parquet":
             self._wait()
             if self._thread is None:
@@ -177,17 +193,19 @@ class ResultsWriter:
             self._pending = self._thread.submit(self._write_parquet, results)
             return
         part = self.tmp.with_name(self.tmp.name + ".part")
+        if isinstance(results, pa.Table):
+            results = pl.DataFrame(pl.from_arrow(results))
         write_results(results, part)
         with self.tmp.open("ab" if self._started else "wb") as fh:
             fh.write(part.read_bytes())
         part.unlink()
         self._started = True
 
-    def _write_parquet(self, results: pl.DataFrame) -> None:
+    def _write_parquet(self, results: pl.DataFrame | pa.Table) -> None:
         """In the writer's thread: the results as Arrow, appended to the file (the first
         batch's types are the file's); the thread's CPU time is added to ``cpu_seconds``."""
         start = time.thread_time()
-        table = results.to_arrow()
+        table = results if isinstance(results, pa.Table) else results.to_arrow()
         if self._parquet is None:
             self._schema = table.schema
             self._parquet = pq.ParquetWriter(
@@ -198,7 +216,7 @@ class ResultsWriter:
                 use_dictionary=[c for c in table.column_names if c not in self.IDS],
                 write_statistics=False,
             )
-        else:
+        elif not table.schema.equals(self._schema):
             assert self._schema is not None
             table = table.cast(self._schema)
         self._parquet.write_table(table)
@@ -246,19 +264,36 @@ def settle_file(
     writer = ResultsWriter(out)
     try:
         for prepared in prepared_batches([cp], path, batch_claims):
-            # a range's results are written (in the writer's thread) while the next settles
-            for results in results_in_ranges(
-                cp, prepared[_prep_key(cp)], RANGE_ROWS, n_parts=RANGE_PASSES
-            ):
-                writer.write(results)
-                totals.add(results)
-                if on_batch:
-                    on_batch(results.height)
+            settle_and_write(cp, prepared[_prep_key(cp)], writer, totals, on_batch)
     except BaseException:
         writer.abort()
         raise
     writer.commit()
     return totals
+
+
+def settle_and_write(
+    cp: CompiledPolicy,
+    prepared: pl.DataFrame,
+    writer: ResultsWriter,
+    totals: Totals,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Settle a batch's prepared claims range by range, each range's results written (in
+    the writer's thread) while the next settles — as Arrow tables built from the kernel's
+    arrays for a Parquet file; the number of claims."""
+    ranges = (arrow_in_ranges if writer.arrow else results_in_ranges)(
+        cp, prepared, RANGE_ROWS, n_parts=RANGE_PASSES
+    )
+    rows = 0
+    for results in ranges:
+        writer.write(results)
+        totals.add(results)
+        n = results.num_rows if isinstance(results, pa.Table) else results.height
+        rows += n
+        if on_batch:
+            on_batch(n)
+    return rows
 
 
 def for_compare(results: pl.DataFrame, person_key: pl.Series | None = None) -> pl.DataFrame:
