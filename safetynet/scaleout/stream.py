@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import pyarrow as pa
@@ -54,6 +55,8 @@ RANGE_ROWS = 262_144  # claims settled, then written, at a time (a row group of 
 # passes of the kernel in parallel: one, while the writer's thread writes (two busy cores;
 # two passes and the writer cost more CPU in all and take no less time)
 RANGE_PASSES = 1
+READ_AHEAD = True  # the next batch made while this one settles (``read_ahead``)
+T = TypeVar("T")
 
 
 def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
@@ -110,11 +113,33 @@ def prepared_batches(
         yield prepared
 
 
+_END = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items, the next one made in a thread while the caller uses this one: the next
+    household batch is read, checked and prepared while this one is settled and written
+    (Polars, pyarrow and the kernels release the GIL). At most two batches are held at
+    once; an error making the next one is raised when the caller asks for it, after this
+    one is done (so a batch's problems still show only once the earlier ones are clean)."""
+    if not READ_AHEAD:
+        yield from items
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="next-batch") as pool:
+        pending = pool.submit(next, items, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, items, _END)
+            yield item  # type: ignore[misc]
+
+
 def _settle_keyed(
     policies: list[CompiledPolicy], path: Path, batch_claims: int
 ) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
     """Per batch, under each policy: the results and each row's dense person key."""
-    for prepared in prepared_batches(policies, path, batch_claims):
+    for prepared in read_ahead(prepared_batches(policies, path, batch_claims)):
         yield [
             (results_table(cp, p), p.get_column("person_key"))
             for cp in policies
@@ -263,7 +288,7 @@ def settle_file(
     totals = Totals()
     writer = ResultsWriter(out)
     try:
-        for prepared in prepared_batches([cp], path, batch_claims):
+        for prepared in read_ahead(prepared_batches([cp], path, batch_claims)):
             settle_and_write(cp, prepared[_prep_key(cp)], writer, totals, on_batch)
     except BaseException:
         writer.abort()
