@@ -87,15 +87,15 @@ def results_in_ranges(
 class ArrowResults:
     """The results of a batch's claims as Arrow tables, built straight from the kernel's
     arrays (no Polars frame of results, no cast, no concatenation): the claim's identity
-    columns are the prepared frame's own buffers (strings as Arrow string views, not
-    copied), each layer's payment the kernel's array and its rule a dictionary array over
+    columns are the prepared frame's own buffers (strings as Arrow string views, their
+    bytes not copied), each layer's payment the kernel's array and its rule a dictionary array over
     the layer's rule ids (null where no rule applied). ``schema`` is the same columns and
     types as ``results_table(...).to_arrow()`` (rules as Polars Enums), bar the string
     columns' Arrow type: read back, the same frame."""
 
     def __init__(self, cp: CompiledPolicy, prepared: pl.DataFrame) -> None:
         self.cp = cp
-        self.ids = prepared.select(RESULT_COLUMNS).to_arrow(compat_level=pl.CompatLevel.newest())
+        self.ids = prepared.select(RESULT_COLUMNS)
         empty = RangeResults(
             np.empty((cp.n_layers, 0), np.int64),
             np.empty((cp.n_layers, 0), np.uint32),
@@ -103,7 +103,8 @@ class ArrowResults:
             np.empty(0, np.int64),
         )
         layers = empty.frame(cp).to_arrow().schema
-        self.schema = pa.schema([*self.ids.schema, *layers])
+        ids = self._ids(0, 0).schema
+        self.schema = pa.schema([*ids, *layers])
         self._dictionaries: list[pa.Array | None] = []
         for li in range(cp.n_layers):
             first, last = int(cp.layers[li, L.L_RULE_START]), int(cp.layers[li, L.L_RULE_END])
@@ -114,9 +115,14 @@ class ArrowResults:
                 else None
             )
 
+    def _ids(self, lo: int, rows: int) -> pa.Table:
+        """The identity columns of rows ``lo`` to ``lo + rows`` (a range at a time: Arrow's
+        views of the strings take memory, a quarter of a gigabyte for 4 M claims at once)."""
+        return self.ids.slice(lo, rows).to_arrow(compat_level=pl.CompatLevel.newest())
+
     def table(self, lo: int, part: RangeResults) -> pa.Table:
         """The results of rows ``lo`` to ``lo + part.rows`` (the kernel's ``part``)."""
-        columns = list(self.ids.slice(lo, part.rows).columns)
+        columns = list(self._ids(lo, part.rows).columns)
         for li, dictionary in enumerate(self._dictionaries):
             columns.append(pa.array(part.pay[li]))
             if dictionary is None:  # a layer without rules: its rule column is all null
