@@ -266,38 +266,46 @@ class _FileOrderRun:
             late_results,
         )
 
-    def settle(self, lo: int, hi: int, n_parts: int | None = None) -> pl.DataFrame:
-        """The results columns of rows ``lo`` to ``hi``; ranges must come in order and
-        together cover the claims. ``n_parts`` passes in parallel (default: numba's
-        threads)."""
+    def settle(self, lo: int, hi: int, n_parts: int | None = None) -> RangeResults:
+        """The results of rows ``lo`` to ``hi``; ranges must come in order and together
+        cover the claims. ``n_parts`` passes in parallel (default: numba's threads)."""
         cp, n_l, n = self.cp, self.cp.n_layers, hi - lo
         # arrays of the range only (every row's results are written): memory is taken
         # afresh for a range's results, not for the whole batch's at once
         pay, oop = np.empty((n_l, n), np.int64), np.empty(n, np.int64)
         rule, applied = np.empty((n_l, n), np.uint32), np.empty((n_l, n), np.bool_)
-        settle_in_file_order(
-            *self.sources,
-            self.person,
-            self.household,
-            self.pstate,
-            self.hstate,
-            self.late,
-            numba.get_num_threads() if n_parts is None else n_parts,
-            lo,
-            hi,
-            *cp.kernel_arrays,
-            pay,
-            rule,
-            applied,
-            oop,
-        )
+        threads = numba.get_num_threads()
+        parts = threads if n_parts is None else n_parts
+        # no more of numba's threads than passes: an idle thread of the team would wait for
+        # the others at the end, spinning (CPU time that does nothing, e.g. one pass beside
+        # the results writer's thread)
+        numba.set_num_threads(max(1, min(parts, threads)))
+        try:
+            settle_in_file_order(
+                *self.sources,
+                self.person,
+                self.household,
+                self.pstate,
+                self.hstate,
+                self.late,
+                parts,
+                lo,
+                hi,
+                *cp.kernel_arrays,
+                pay,
+                rule,
+                applied,
+                oop,
+            )
+        finally:
+            numba.set_num_threads(threads)
         first, last = np.searchsorted(self.late_rows, [lo, hi])
         if last > first:  # rows of households settled apart: their results from there
             at = self.late_rows[first:last] - lo
             late_pay, late_rule, late_applied, late_oop = self.late_results
             pay[:, at], rule[:, at] = late_pay[:, first:last], late_rule[:, first:last]
             applied[:, at], oop[at] = late_applied[:, first:last], late_oop[first:last]
-        return _results_frame(cp, pay, rule, applied, oop)
+        return RangeResults(pay, rule, applied, oop)
 
 
 def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFrame | None:
@@ -305,7 +313,50 @@ def _settle_in_file_order(cp: CompiledPolicy, claims: pl.DataFrame) -> pl.DataFr
     household's settlement order (see ``_FileOrderRun``); ``None`` where that does not
     hold."""
     run = _FileOrderRun.start(cp, claims)
-    return None if run is None else run.settle(0, claims.height)
+    return None if run is None else run.settle(0, claims.height).frame(cp)
+
+
+@dataclass(frozen=True)
+class RangeResults:
+    """The kernel's results for a range of claims, as it wrote them (input order): each
+    layer's payment ``pay[layer, row]`` (fen), rule ``rule[layer, row]`` (index among the
+    layer's rules, meaningful where ``applied``) and the out-of-pocket ``oop[row]``."""
+
+    pay: np.ndarray
+    rule: np.ndarray
+    applied: np.ndarray
+    oop: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        return int(self.oop.shape[0])
+
+    def frame(self, cp: CompiledPolicy) -> pl.DataFrame:
+        """As Polars columns: ``pay_<layer>``, ``rule_<layer>`` (Enum), ``out_of_pocket_fen``."""
+        return _results_frame(cp, self.pay, self.rule, self.applied, self.oop)
+
+
+def settle_ranges(
+    cp: CompiledPolicy,
+    claims: pl.DataFrame,
+    rows: int,
+    *,
+    check: bool = True,
+    n_parts: int | None = None,
+) -> Iterator[RangeResults]:
+    """The kernel's results in consecutive ranges of at most ``rows`` input rows, in input
+    order: each range can be written while the next one settles. Claims that cannot be
+    settled in the order they come (several years, out-of-range ids) come in one piece.
+    Together, the same numbers as ``settle_batch``."""
+    claims = prepare_codes(claims)
+    if check:
+        check_batch_input(claims)
+    run = _FileOrderRun.start(cp, claims)
+    if run is None:
+        yield RangeResults(*_settle_blocks_arrays(cp, claims, _blocks(claims, _order(claims))))
+        return
+    for lo in range(0, claims.height, max(rows, 1)):
+        yield run.settle(lo, min(lo + max(rows, 1), claims.height), n_parts)
 
 
 def settle_in_ranges(
@@ -316,20 +367,11 @@ def settle_in_ranges(
     check: bool = True,
     n_parts: int | None = None,
 ) -> Iterator[pl.DataFrame]:
-    """``settle_batch``'s results columns (``pay_<layer>``, ``rule_<layer>``,
-    ``out_of_pocket_fen``) in consecutive ranges of at most ``rows`` input rows, in input
-    order: each range can be written while the next one settles. Claims that cannot be
-    settled in the order they come (several years, out-of-range ids) come in one piece.
-    Concatenated, the same frame as ``settle_batch``'s results columns."""
-    claims = prepare_codes(claims)
-    if check:
-        check_batch_input(claims)
-    run = _FileOrderRun.start(cp, claims)
-    if run is None:
-        yield _settle_ordered(cp, claims, False, _order(claims))[0]
-        return
-    for lo in range(0, claims.height, max(rows, 1)):
-        yield run.settle(lo, min(lo + max(rows, 1), claims.height), n_parts)
+    """``settle_ranges`` as ``settle_batch``'s results columns (``pay_<layer>``,
+    ``rule_<layer>``, ``out_of_pocket_fen``). Concatenated, the same frame as
+    ``settle_batch``'s results columns."""
+    for part in settle_ranges(cp, claims, rows, check=check, n_parts=n_parts):
+        yield part.frame(cp)
 
 
 def _results_frame(

@@ -27,7 +27,7 @@ import polars as pl
 
 from safetynet.claims.fileformat import ClaimFile
 from safetynet.claims.prepare import engine_input, to_batch
-from safetynet.claims.settle_file import check_dates, results_in_ranges
+from safetynet.claims.settle_file import check_dates
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import load_policy
@@ -85,12 +85,7 @@ def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun
     def settle_and_write(prepared: pl.DataFrame) -> int:
         """As `safetynet settle`: each range written in the writer's thread while the next
         settles; the writer's thread's CPU is the writing's, the rest the settling's."""
-        rows = 0
-        for results in results_in_ranges(
-            cp, prepared, stream.RANGE_ROWS, n_parts=stream.RANGE_PASSES
-        ):
-            writer.write(results)
-            rows += results.height
+        rows = stream.settle_and_write(cp, prepared, writer, stream.Totals())
         writer.flush()
         return rows
 

@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from safetynet.claims.fields import CLAIM_FIELDS
@@ -33,6 +35,7 @@ from safetynet.claims.fileformat import (
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import (
+    arrow_in_ranges,
     check_dates,
     results_in_ranges,
     results_table,
@@ -52,6 +55,8 @@ RANGE_ROWS = 262_144  # claims settled, then written, at a time (a row group of 
 # passes of the kernel in parallel: one, while the writer's thread writes (two busy cores;
 # two passes and the writer cost more CPU in all and take no less time)
 RANGE_PASSES = 1
+READ_AHEAD = True  # the next batch made while this one settles (``read_ahead``)
+T = TypeVar("T")
 
 
 def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
@@ -108,11 +113,33 @@ def prepared_batches(
         yield prepared
 
 
+_END = object()
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The items, the next one made in a thread while the caller uses this one: the next
+    household batch is read, checked and prepared while this one is settled and written
+    (Polars, pyarrow and the kernels release the GIL). At most two batches are held at
+    once; an error making the next one is raised when the caller asks for it, after this
+    one is done (so a batch's problems still show only once the earlier ones are clean)."""
+    if not READ_AHEAD:
+        yield from items
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="next-batch") as pool:
+        pending = pool.submit(next, items, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, items, _END)
+            yield item  # type: ignore[misc]
+
+
 def _settle_keyed(
     policies: list[CompiledPolicy], path: Path, batch_claims: int
 ) -> Iterator[list[tuple[pl.DataFrame, pl.Series]]]:
     """Per batch, under each policy: the results and each row's dense person key."""
-    for prepared in prepared_batches(policies, path, batch_claims):
+    for prepared in read_ahead(prepared_batches(policies, path, batch_claims)):
         yield [
             (results_table(cp, p), p.get_column("person_key"))
             for cp in policies
@@ -130,11 +157,20 @@ class Totals:
     out_of_pocket: int = 0
     total: int = 0
 
-    def add(self, results: pl.DataFrame) -> None:
-        sums = results.select(
-            pl.col("^pay_.*$", "deducted_fen", "out_of_pocket_fen", "total_fen").sum()
-        ).row(0, named=True)
-        self.claims += results.height
+    def add(self, results: pl.DataFrame | pa.Table) -> None:
+        if isinstance(results, pa.Table):
+            sums = {
+                name: pc.sum(results.column(name)).as_py() or 0
+                for name in results.column_names
+                if name.startswith("pay_")
+                or name in ("deducted_fen", "out_of_pocket_fen", "total_fen")
+            }
+            self.claims += results.num_rows
+        else:
+            sums = results.select(
+                pl.col("^pay_.*$", "deducted_fen", "out_of_pocket_fen", "total_fen").sum()
+            ).row(0, named=True)
+            self.claims += results.height
         for name, value in sums.items():
             if name.startswith("pay_"):
                 lid = name.removeprefix("pay_")
@@ -169,7 +205,12 @@ class ResultsWriter:
         self._pending: Future[None] | None = None
         self.cpu_seconds = 0.0  # CPU time of the writer's thread (Parquet)
 
-    def write(self, results: pl.DataFrame) -> None:
+    @property
+    def arrow(self) -> bool:
+        """Whether the results are best given as Arrow tables (a Parquet file)."""
+        return self.out.suffix == ".parquet"
+
+    def write(self, results: pl.DataFrame | pa.Table) -> None:
         if self.out.suffix == ".parquet":
             self._wait()
             if self._thread is None:
@@ -177,17 +218,19 @@ class ResultsWriter:
             self._pending = self._thread.submit(self._write_parquet, results)
             return
         part = self.tmp.with_name(self.tmp.name + ".part")
+        if isinstance(results, pa.Table):
+            results = pl.DataFrame(pl.from_arrow(results))
         write_results(results, part)
         with self.tmp.open("ab" if self._started else "wb") as fh:
             fh.write(part.read_bytes())
         part.unlink()
         self._started = True
 
-    def _write_parquet(self, results: pl.DataFrame) -> None:
+    def _write_parquet(self, results: pl.DataFrame | pa.Table) -> None:
         """In the writer's thread: the results as Arrow, appended to the file (the first
         batch's types are the file's); the thread's CPU time is added to ``cpu_seconds``."""
         start = time.thread_time()
-        table = results.to_arrow()
+        table = results if isinstance(results, pa.Table) else results.to_arrow()
         if self._parquet is None:
             self._schema = table.schema
             self._parquet = pq.ParquetWriter(
@@ -198,7 +241,7 @@ class ResultsWriter:
                 use_dictionary=[c for c in table.column_names if c not in self.IDS],
                 write_statistics=False,
             )
-        else:
+        elif not table.schema.equals(self._schema):
             assert self._schema is not None
             table = table.cast(self._schema)
         self._parquet.write_table(table)
@@ -245,20 +288,37 @@ def settle_file(
     totals = Totals()
     writer = ResultsWriter(out)
     try:
-        for prepared in prepared_batches([cp], path, batch_claims):
-            # a range's results are written (in the writer's thread) while the next settles
-            for results in results_in_ranges(
-                cp, prepared[_prep_key(cp)], RANGE_ROWS, n_parts=RANGE_PASSES
-            ):
-                writer.write(results)
-                totals.add(results)
-                if on_batch:
-                    on_batch(results.height)
+        for prepared in read_ahead(prepared_batches([cp], path, batch_claims)):
+            settle_and_write(cp, prepared[_prep_key(cp)], writer, totals, on_batch)
     except BaseException:
         writer.abort()
         raise
     writer.commit()
     return totals
+
+
+def settle_and_write(
+    cp: CompiledPolicy,
+    prepared: pl.DataFrame,
+    writer: ResultsWriter,
+    totals: Totals,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Settle a batch's prepared claims range by range, each range's results written (in
+    the writer's thread) while the next settles — as Arrow tables built from the kernel's
+    arrays for a Parquet file; the number of claims."""
+    ranges = (arrow_in_ranges if writer.arrow else results_in_ranges)(
+        cp, prepared, RANGE_ROWS, n_parts=RANGE_PASSES
+    )
+    rows = 0
+    for results in ranges:
+        writer.write(results)
+        totals.add(results)
+        n = results.num_rows if isinstance(results, pa.Table) else results.height
+        rows += n
+        if on_batch:
+            on_batch(n)
+    return rows
 
 
 def for_compare(results: pl.DataFrame, person_key: pl.Series | None = None) -> pl.DataFrame:

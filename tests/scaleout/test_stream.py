@@ -100,6 +100,60 @@ def test_any_partition_by_household_gives_the_same_results(
     assert _sorted(pl.concat(pieces)).equals(_sorted(whole))
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=claim_rows,
+    batch_claims=st.integers(1, 45),
+    range_rows=st.integers(1, 45),
+    spill=st.booleans(),
+)
+def test_streaming_any_batches_and_ranges_gives_the_same_results(
+    rows: list[tuple[int, int, int, int, bool]], batch_claims: int, range_rows: int, spill: bool
+) -> None:
+    """Property: `settle` streaming the file in household batches of any size (each read by
+    a filtering pass or from spilled bucket files, the next one prepared while this one is
+    written), written range by range as Arrow, gives the results of one piece; in one batch,
+    in file order."""
+    import tempfile
+
+    from safetynet.scaleout import partition, stream
+
+    cp = policy("anhui-poor-2017")
+    raw = _claims_frame(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp) / "c.parquet", raw)
+        whole = results_table(cp, engine_input(parquet_rows(raw, path), cp))
+        out = Path(tmp) / "r.parquet"
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(stream, "RANGE_ROWS", range_rows)
+            mp.setattr(partition, "MAX_PASSES", 0 if spill else 16)
+            totals = settle_file(cp, path, out, batch_claims=batch_claims)
+        streamed = pl.read_parquet(out)
+    assert totals.claims == whole.height
+    assert totals.out_of_pocket == whole["out_of_pocket_fen"].sum()
+    if batch_claims >= whole.height:
+        assert streamed.equals(whole)
+    assert _sorted(streamed).equals(_sorted(whole))
+
+
+def test_filtering_passes_and_spilled_buckets_cut_alike(
+    county_claims: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bucket read by a filtering pass holds the rows (and ``_line``) of the same bucket
+    spilled to a file, in the same order."""
+    from safetynet.scaleout import partition
+
+    batch = pl.read_parquet(county_claims).height // 3
+    cuts = []
+    for passes in (16, 0):
+        monkeypatch.setattr(partition, "MAX_PASSES", passes)
+        with partition.household_batches(county_claims, batch) as frames:
+            cuts.append(list(frames))
+    assert len(cuts[0]) == len(cuts[1]) >= 3
+    for filtered, spilled in zip(*cuts, strict=True):
+        assert filtered.equals(spilled)
+
+
 def _write(path: Path, frame: pl.DataFrame) -> Path:
     frame.drop("_line").write_parquet(path)
     return path
