@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
+from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, scan_parquet
 from safetynet.i18n import N_
 
 READ_ROWS = 1_000_000
@@ -55,26 +55,22 @@ def bucket_expr(k: int) -> pl.Expr:
 
 
 @contextmanager
-def household_batches(path: Path, batch_claims: int) -> Iterator[Iterator[pl.DataFrame]]:
-    """Raw claim rows (with ``_line``), one frame per household partition.
+def household_batches(path: Path, batch_claims: int) -> Iterator[Iterator[pl.LazyFrame]]:
+    """Raw claim rows (with ``_line``), one frame per household partition, each to be read
+    when it is collected (so it can be read and checked in one streaming pass).
 
     Yields an iterator of frames; bucket files live in a temporary folder for the duration.
     """
     rows = file_rows(path)
     if rows <= batch_claims:
-        yield iter([_whole(path)])
+        yield iter([scan_parquet(path)])
         return
     names = pq.ParquetFile(path).schema_arrow.names
     _missing(path, names, ("person_id", "household_id"))
     k = math.ceil(rows / batch_claims)
     with tempfile.TemporaryDirectory(prefix="safetynet-buckets-") as tmp:
         files = _spill(path, Path(tmp), k)
-        yield (pl.read_parquet(f) for f in files)
-
-
-def _whole(path: Path) -> pl.DataFrame:
-    raw = pl.read_parquet(path)
-    return raw.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
+        yield (pl.scan_parquet(f) for f in files)
 
 
 def _spill(path: Path, folder: Path, k: int) -> list[Path]:
