@@ -1,5 +1,6 @@
 """A Parquet claim file is read, checked and made canonical in one streaming pass: the same
-claims as the exact, row-by-row way, and every problem still named by its row and field."""
+claims as the exact, row-by-row way, and every problem still named by its row and field;
+persons and households keyed from hashes, a person in two households named by line."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from safetynet.claims.fileformat import (
     read_claim_file,
     scan_parquet,
 )
+from safetynet.claims.prepare import HouseholdConflict, _keys, engine_input
+from safetynet.claims.settle_file import settle_claims
+from safetynet.engine.compile import compile_policy
+from safetynet.policy.loader import load_policy
 from safetynet.scaleout.stream import batches
 
 
@@ -141,3 +146,34 @@ def test_a_required_field_missing_everywhere_is_said_once(tmp_path: Path) -> Non
     assert [str(e) for e in info.value.errors] == [
         "line 1: age: required field missing from every claim"
     ]
+
+
+def test_keys_number_persons_and_households_in_order_of_first_appearance() -> None:
+    claims = pl.DataFrame(
+        {
+            "_line": [1, 2, 3, 4, 5, 6],
+            "person_id": ["P3", "P1", "P3", "P2", "P1", "P4"],
+            "household_id": ["H2", "H1", "H2", "H1", "H1", "H3"],
+        }
+    )
+    pid, hid = _keys(claims)
+    assert pid.tolist() == [0, 1, 0, 2, 1, 3]
+    assert hid.tolist() == [0, 1, 0, 1, 1, 2]
+
+
+def test_a_person_in_two_households_is_named_with_the_file_and_line(tmp_path: Path) -> None:
+    frame = _clean().with_columns(
+        pl.Series("household_id", ["H1", "H9", None, "H3", "H3", "H4"])
+    )  # P1's first claim names H1, its second H9
+    path = tmp_path / "two.parquet"
+    frame.write_parquet(path)
+    cp = compile_policy(load_policy("anhui-poor-2017"))
+    with pytest.raises(ClaimFileRejected) as info:
+        settle_claims(cp, path)
+    assert [str(e) for e in info.value.errors] == [
+        "line 1: household_id: person P1 is in households H1, H9; a person's claims must all "
+        "name one household"
+    ]
+    assert str(path) in info.value.text()
+    with pytest.raises(HouseholdConflict):
+        engine_input(read_claim_file(path), cp)
