@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import polars as pl
@@ -145,18 +145,21 @@ def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
 
 # --- Parquet: the file's own types, absent and all-null columns made whole -----------------
 
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
-def _conform(df: pl.DataFrame, fields: tuple[Field, ...], parquet: bool) -> pl.DataFrame:
+
+def _conform(df: Frame, fields: tuple[Field, ...], parquet: bool) -> Frame:
     """Every field as a column: absent ones all null, null-typed ones of their field's type."""
+    schema = df.collect_schema()
     out = []
     for f in fields:
         name = f.parquet_name if parquet else f.name
         want = dtype(f, parquet)
-        if name not in df.columns:
+        if name not in schema:
             out.append(pl.lit(None, want).alias(name))
-        elif df.schema[name] == pl.Null:
+        elif schema[name] == pl.Null:
             out.append(pl.col(name).cast(want))
-        elif f.kind == "items" and not _is_item_list(df.schema[name]):
+        elif f.kind == "items" and not _is_item_list(schema[name]):
             out.append(pl.lit(None, want).alias(name))  # e.g. a list of nulls only
     return df.with_columns(out) if out else df
 
@@ -165,9 +168,26 @@ def _is_item_list(dt: pl.DataType) -> bool:
     return isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct)
 
 
-def _read_parquet(path: Path) -> pl.DataFrame:
-    raw = pl.read_parquet(path).with_row_index("_line", offset=1)
-    return _conform(raw.with_columns(pl.col("_line").cast(pl.Int64)), CLAIM_FIELDS, True)
+def scan_parquet(path: Path) -> pl.LazyFrame:
+    """A Parquet claim file's rows, not yet read, each with its 1-based row number as
+    ``_line`` (the line problems name; the default submission sequence)."""
+    rows = pl.scan_parquet(path, row_index_name="_line", row_index_offset=1)
+    return rows.with_columns(pl.col("_line").cast(pl.Int64))
+
+
+def parquet_claims(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
+    """Check Parquet rows (with their ``_line``; read or not yet) as a claim file.
+
+    A file of the common shape (totals, no item lines) is checked and made canonical in
+    one streaming pass (:func:`_in_one_pass`); any other file, or one with a problem, goes
+    through :func:`_normalise`, which names every problem with its row.
+    """
+    items = raw.collect_schema().get("items", pl.Null())
+    raw = _conform(raw, CLAIM_FIELDS, True)
+    claim_file = None if _is_item_list(items) else _in_one_pass(raw)
+    if claim_file is not None:
+        return claim_file
+    return _normalise(raw.collect() if isinstance(raw, pl.LazyFrame) else raw, path, in_fen=True)
 
 
 # --- checks and canonical columns, shared by both forms -----------------------------------
@@ -249,14 +269,10 @@ def _distinct(values: pl.Series) -> bool:
     return not bool(np.any(hashes[1:] == hashes[:-1]))
 
 
-def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
-    errors: list[ClaimFileError] = []
-    for f in CLAIM_FIELDS:
-        if f.required and raw.height and raw.get_column(f.name).null_count() == raw.height:
-            errors.append(ClaimFileError(1, f.name, N_("required field missing from every claim")))
-    if errors:
-        return _rejected(path, errors)
-    df = raw.with_columns(
+def _parsed(schema: pl.Schema) -> list[pl.Expr]:
+    """The fields as text and parsed: ``<field>_p`` is null where a field is left out or
+    given but not readable (the checks tell which)."""
+    return [
         pl.col("claim_no", "person_id", "kind", "level").cast(pl.String),
         pl.col("household_id").cast(pl.String).fill_null(pl.col("person_id").cast(pl.String)),
         pl.col("diagnosis", "institution", "doctor").cast(pl.String),
@@ -266,58 +282,133 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         pl.col("age").cast(pl.Int32, strict=False).alias("age_p"),
         pl.col("seq").cast(pl.Int64, strict=False).alias("seq_p"),
         *(
-            (pl.col(f) if raw.schema[f] == pl.Boolean else _flag(f)).alias(f"{f}_p")
+            (pl.col(f) if schema[f] == pl.Boolean else _flag(f)).alias(f"{f}_p")
             for f in ("in_county", "referral")
         ),
-    )
+    ]
+
+
+def _row_checks(twice: pl.Expr) -> list[Check]:
+    """The checks of each claim's own fields (on the columns of :func:`_parsed`); ``twice``:
+    the claim number appears on another line too."""
     bad_status = pl.col("statuses").list.eval(~pl.element().is_in(STATUSES)).list.any()
+    return [
+        (pl.col("claim_no").is_null(), "claim_no", N_("missing"), {}),
+        (twice, "claim_no", N_("appears twice in the file"), {}),
+        (pl.col("person_id").is_null(), "person_id", N_("missing"), {}),
+        (pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"), {}),
+        (~pl.col("kind").is_in(KINDS), "kind", ONE_OF, {"choices": ", ".join(KINDS)}),
+        (~pl.col("level").is_in(LEVELS), "level", ONE_OF, {"choices": ", ".join(LEVELS)}),
+        (~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150"), {}),
+        _unparsed("seq", N_("must be a whole number")),
+        _unparsed("admitted", N_("not a date (YYYY-MM-DD)")),
+        _unparsed("discharged", N_("not a date (YYYY-MM-DD)")),
+        (
+            (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
+            "discharged",
+            N_("before the admission date"),
+            {},
+        ),
+        _unparsed("in_county", TRUE_FALSE),
+        _unparsed("referral", TRUE_FALSE),
+        (
+            bad_status.fill_null(False),
+            "statuses",
+            N_("each must be one of %(choices)s"),
+            {"choices": ", ".join(STATUSES)},
+        ),
+    ]
+
+
+_CANONICAL = (
+    pl.col("date_p").alias("date"),
+    pl.col("age_p").alias("age"),
+    pl.col("admitted_p").alias("admitted"),
+    pl.col("discharged_p").alias("discharged"),
+    # Same-day claims settle in file order unless `seq` says otherwise: the line number
+    # stands in for a `seq` left out (see docs/formats.md).
+    pl.col("seq_p").fill_null(pl.col("_line")).alias("seq"),
+    pl.col("in_county_p").fill_null(pl.col("level").is_in(IN_COUNTY_LEVELS)).alias("in_county"),
+    pl.col("referral_p").fill_null(False).alias("referral"),
+    pl.col("statuses").fill_null([]),
+    (pl.col("items").list.len().fill_null(0) > 0).alias("itemised"),
+)  # the checked claims' canonical columns (after _parsed), the amounts apart
+_AMOUNT_FIELDS = ("total", "compliant", "essential", "deducted")
+_KEEP = (
+    "_line",
+    "claim_no",
+    "person_id",
+    "household_id",
+    "date",
+    "seq",
+    "kind",
+    "level",
+    "in_county",
+    "referral",
+    "statuses",
+    "age",
+    "diagnosis",
+    "institution",
+    "doctor",
+    "admitted",
+    "discharged",
+    "itemised",
+    *(f"{k}_fen" for k in _AMOUNT_FIELDS),
+)  # the canonical claims table's columns, in order
+
+
+def _in_fen(frame: Frame, in_fen: bool) -> Frame:
+    """The claims' amounts in fen; an itemised claim's are its items' (none here)."""
+    return frame.with_columns(
+        (pl.col(f"{k}_fen").cast(pl.Int64) if in_fen else _yuan_to_fen(k)).alias(f"{k}_fen")
+        for k in _AMOUNT_FIELDS
+    ).with_columns(
+        pl.when(pl.col("itemised")).then(None).otherwise(pl.col(c).fill_null(0)).alias(c)
+        for c in ("essential_fen", "deducted_fen")
+    )
+
+
+def _in_one_pass(raw: Frame) -> ClaimFile | None:
+    """The claims of Parquet rows (conformed) without item lines, checked and made
+    canonical in one streaming pass: the file is read, parsed and checked a slice at a time
+    (no column of dates as text, no condition, is held for the whole file), every check
+    or-ed into one flag per row. ``None`` when amounts are not signed integers or when any
+    check fails: :func:`_normalise` then names every problem (the same checks, their
+    expressions shared)."""
+    schema = raw.collect_schema()
+    if not all(schema[f"{k}_fen"].is_signed_integer() for k in _AMOUNT_FIELDS):
+        return None
+    shape, consistency = _total_checks(in_fen=True)
+    checks = _row_checks(pl.lit(False)) + shape + consistency
+    bad = pl.any_horizontal(cond.fill_null(True) for cond, *_ in checks).alias("_bad")
+    parsed = raw.lazy().with_columns(_parsed(schema)).with_columns(bad, *_CANONICAL)
+    out = _in_fen(parsed, in_fen=True).select(*_KEEP, "_bad").collect(engine="streaming")
+    if out.get_column("_bad").any() or not _distinct(out.get_column("claim_no")):
+        return None  # (a claim number maybe twice: the exact check finds the lines)
+    lines, _ = _item_lines(raw.lazy().clear().collect(), in_fen=True)  # none: its columns
+    # The columns come in slices of the stream. Polars copies a frame into one piece before
+    # a select unless its first column is in one already: `_line` is made one (a small
+    # copy), so selecting from the claims (e.g. the engine's columns) stays free.
+    return ClaimFile(
+        claims=out.drop("_bad").with_columns(out.get_column("_line").rechunk()), lines=lines
+    )
+
+
+def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
+    errors: list[ClaimFileError] = []
+    for f in CLAIM_FIELDS:
+        if f.required and raw.height and raw.get_column(f.name).null_count() == raw.height:
+            errors.append(ClaimFileError(1, f.name, N_("required field missing from every claim")))
+    if errors:
+        return _rejected(path, errors)
+    df = raw.with_columns(_parsed(raw.schema))
     twice = (
         pl.lit(False)
         if _distinct(df.get_column("claim_no"))
         else pl.col("claim_no").is_duplicated()
     )
-    errors += _checks(
-        df,
-        [
-            (pl.col("claim_no").is_null(), "claim_no", N_("missing"), {}),
-            (twice, "claim_no", N_("appears twice in the file"), {}),
-            (pl.col("person_id").is_null(), "person_id", N_("missing"), {}),
-            (pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"), {}),
-            (~pl.col("kind").is_in(KINDS), "kind", ONE_OF, {"choices": ", ".join(KINDS)}),
-            (~pl.col("level").is_in(LEVELS), "level", ONE_OF, {"choices": ", ".join(LEVELS)}),
-            (~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150"), {}),
-            _unparsed("seq", N_("must be a whole number")),
-            _unparsed("admitted", N_("not a date (YYYY-MM-DD)")),
-            _unparsed("discharged", N_("not a date (YYYY-MM-DD)")),
-            (
-                (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
-                "discharged",
-                N_("before the admission date"),
-                {},
-            ),
-            _unparsed("in_county", TRUE_FALSE),
-            _unparsed("referral", TRUE_FALSE),
-            (
-                bad_status.fill_null(False),
-                "statuses",
-                N_("each must be one of %(choices)s"),
-                {"choices": ", ".join(STATUSES)},
-            ),
-        ],
-    )
-    df = df.with_columns(
-        pl.col("date_p").alias("date"),
-        pl.col("age_p").alias("age"),
-        pl.col("admitted_p").alias("admitted"),
-        pl.col("discharged_p").alias("discharged"),
-        # Same-day claims settle in file order unless `seq` says otherwise: the line number
-        # stands in for a `seq` left out (see docs/formats.md).
-        pl.col("seq_p").fill_null(pl.col("_line")).alias("seq"),
-        pl.col("in_county_p").fill_null(pl.col("level").is_in(IN_COUNTY_LEVELS)).alias("in_county"),
-        pl.col("referral_p").fill_null(False).alias("referral"),
-        pl.col("statuses").fill_null([]),
-        (pl.col("items").list.len().fill_null(0) > 0).alias("itemised"),
-    )
+    errors += _checks(df, _row_checks(twice))
+    df = df.with_columns(_CANONICAL)
     itemised = int(df.get_column("itemised").sum())  # all or none: no copy of the claims
     items_part = df.filter(pl.col("itemised")) if 0 < itemised < df.height else df
     lines, line_errors = _item_lines(items_part if itemised else df.clear(), in_fen)
@@ -326,49 +417,19 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     errors += _totals(totals if itemised < df.height else df.clear(), in_fen)
     if errors:
         return _rejected(path, errors)
-    amounts = ("total", "compliant", "essential", "deducted")
-    df = df.with_columns(
-        (pl.col(f"{k}_fen").cast(pl.Int64) if in_fen else _yuan_to_fen(k)).alias(f"{k}_fen")
-        for k in amounts
-    ).with_columns(
-        pl.when(pl.col("itemised")).then(None).otherwise(pl.col(c).fill_null(0)).alias(c)
-        for c in ("essential_fen", "deducted_fen")
-    )
-    keep = [
-        "_line",
-        "claim_no",
-        "person_id",
-        "household_id",
-        "date",
-        "seq",
-        "kind",
-        "level",
-        "in_county",
-        "referral",
-        "statuses",
-        "age",
-        "diagnosis",
-        "institution",
-        "doctor",
-        "admitted",
-        "discharged",
-        "itemised",
-        *(f"{k}_fen" for k in amounts),
-    ]
-    return ClaimFile(claims=df.select(keep), lines=lines)
+    return ClaimFile(claims=_in_fen(df, in_fen).select(_KEEP), lines=lines)
 
 
 def _rejected(path: Path, errors: list[ClaimFileError]) -> ClaimFile:
     raise ClaimFileRejected(path, sorted(errors, key=lambda e: e.line or 0))
 
 
-def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
-    """Checks of the claims given by totals rather than items."""
-    if df.is_empty():
-        return []
-    col = {n: f"{n}_fen" if in_fen else n for n in ("total", "compliant", "essential", "deducted")}
+def _total_checks(in_fen: bool) -> tuple[list[Check], list[Check]]:
+    """The checks of claims given by totals: their shape (each amount given where needed
+    and well formed), then the consistency of the well-formed ones."""
+    col = {n: f"{n}_fen" if in_fen else n for n in _AMOUNT_FIELDS}
     neither = pl.col(col["total"]).is_null() & pl.col(col["compliant"]).is_null()
-    shape: list[Check] = [(neither, "items", _EITHER, {})]  # in one pass, as _checks does
+    shape: list[Check] = [(neither, "items", _EITHER, {})]
     for name, c in col.items():
         given = pl.col(c).is_not_null()
         if name in ("total", "compliant"):
@@ -379,24 +440,30 @@ def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
             else ~pl.col(c).cast(pl.String).str.contains(_YUAN)
         )
         shape.append((~neither & given & malformed, c, _AMOUNT, {}))
-    errors = _checks(df, shape)
-    if errors:  # consistency of the well-formed ones only
-        df = df.filter(~pl.col("_line").is_in(list({e.line for e in errors})))
     fen = {n: pl.col(c).cast(pl.Int64) if in_fen else _yuan_to_fen(c) for n, c in col.items()}
     total, compliant = fen["total"], fen["compliant"]
     deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
-    return errors + _checks(
-        df,
-        [
-            (
-                compliant > total - deducted,
-                "compliant",
-                N_("exceeds the total less what review deducted"),
-                {},
-            ),
-            (essential > compliant, "essential", N_("exceeds compliant"), {}),
-        ],
-    )
+    consistency: list[Check] = [
+        (
+            compliant > total - deducted,
+            "compliant",
+            N_("exceeds the total less what review deducted"),
+            {},
+        ),
+        (essential > compliant, "essential", N_("exceeds compliant"), {}),
+    ]
+    return shape, consistency
+
+
+def _totals(df: pl.DataFrame, in_fen: bool) -> list[ClaimFileError]:
+    """Checks of the claims given by totals rather than items."""
+    if df.is_empty():
+        return []
+    shape, consistency = _total_checks(in_fen)
+    errors = _checks(df, shape)  # in one pass, as _checks does
+    if errors:  # consistency of the well-formed ones only
+        df = df.filter(~pl.col("_line").is_in(list({e.line for e in errors})))
+    return errors + _checks(df, consistency)
 
 
 def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[ClaimFileError]]:
@@ -467,7 +534,7 @@ def read_claim_file(path: str | Path) -> ClaimFile:
     if not path.is_file():
         raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     if path.suffix == ".parquet":
-        return _normalise(_read_parquet(path), path, in_fen=True)
+        return parquet_claims(scan_parquet(path), path)
     raw, errors = _read_json_lines(path)
     if raw.is_empty() and not errors:
         errors = [ClaimFileError(1, "", N_("the file holds no claims"))]

@@ -93,6 +93,13 @@ class HouseholdConflict(ValueError):
         super().__init__("; ".join(str(e) for e in errors[:5]))
 
 
+def _first_rows(ids: np.ndarray, n: int) -> np.ndarray:
+    """The row of each id's first appearance (ids numbered 0 .. n-1)."""
+    first = np.empty(n, np.int64)
+    first[ids[::-1]] = np.arange(ids.size - 1, -1, -1)  # the last write, the first row, wins
+    return first
+
+
 def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Dense integer ids of persons and households, from 64-bit hashes (``engine.keys``);
     exact (proved by a second hash, else computed by ranking the strings); a person whose
@@ -108,13 +115,16 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     # households over each person's first claim only (a fraction of the rows) and give every
     # claim its person's. A claim naming another household than its person's first one then
     # fails the second hash's check below and is found by the exact path.
-    rising = np.maximum.accumulate(pid) if pid.size else pid
-    first = np.flatnonzero(np.concatenate(([True], pid[1:] > rising[:-1]))) if pid.size else pid
+    first = _first_rows(pid, n_p)
     hid_of_person, n_h = dense_ids(h.get_column("h").to_numpy()[first])
     hid = hid_of_person[pid]
-    exact, split = check_keys(
-        pid, n_p, h.get_column("p2").to_numpy(), hid, n_h, h.get_column("h2").to_numpy()
-    )
+    # exact when every claim's second hashes are those of its person's first claim and of
+    # its household's (the first claim of the household's first person): gathered from
+    # arrays of one value per person or household, small enough to stay in the cache
+    p2, h2 = h.get_column("p2").to_numpy(), h.get_column("h2").to_numpy()
+    household_first = first[_first_rows(hid_of_person, n_h)]
+    exact = bool(np.all(p2 == p2[first][pid]) and np.all(h2 == h2[household_first][hid]))
+    split = np.zeros(n_p, np.bool_)  # a person in two households is not exact: found below
     if not exact:  # two ids share a 64-bit hash: rank the strings instead (slower, exact)
         ranks = claims.select(
             pl.col("person_id").rank("dense").cast(pl.Int64) - 1,

@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
+from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected, scan_parquet
 from safetynet.i18n import N_
 
 READ_ROWS = 1_000_000  # rows per read batch while spilling
@@ -61,15 +61,16 @@ def bucket_expr(k: int) -> pl.Expr:
 
 
 @contextmanager
-def household_batches(path: Path, batch_claims: int) -> Iterator[Iterator[pl.DataFrame]]:
-    """Raw claim rows (with ``_line``), one frame per household partition.
+def household_batches(path: Path, batch_claims: int) -> Iterator[Iterator[pl.LazyFrame]]:
+    """Raw claim rows (with ``_line``), one frame per household partition, each to be read
+    when it is collected (so it can be read and checked in one streaming pass).
 
     Yields an iterator of frames; bucket files (if spilled) live in a temporary folder for
     the duration.
     """
     rows = file_rows(path)
     if rows <= batch_claims:
-        yield iter([_whole(path)])
+        yield iter([scan_parquet(path)])
         return
     names = pq.ParquetFile(path).schema_arrow.names
     _missing(path, names, ("person_id", "household_id"))
@@ -79,21 +80,14 @@ def household_batches(path: Path, batch_claims: int) -> Iterator[Iterator[pl.Dat
         return
     with tempfile.TemporaryDirectory(prefix="safetynet-buckets-") as tmp:
         files = _spill(path, Path(tmp), k)
-        yield (pl.read_parquet(f) for f in files)
+        yield (pl.scan_parquet(f) for f in files)
 
 
-def _bucket(path: Path, k: int, b: int) -> pl.DataFrame:
+def _bucket(path: Path, k: int, b: int) -> pl.LazyFrame:
     """The rows of bucket ``b`` of ``k``, in file order, by one pass over the file that
     filters as it reads: Polars decodes ``household_id`` first and the other columns only
     for the rows kept."""
-    scan = pl.scan_parquet(path, row_index_name="_line", row_index_offset=1)
-    frame = scan.filter(bucket_expr(k) == b).collect()
-    return frame.with_columns(pl.col("_line").cast(pl.Int64))
-
-
-def _whole(path: Path) -> pl.DataFrame:
-    raw = pl.read_parquet(path)
-    return raw.with_row_index("_line", offset=1).with_columns(pl.col("_line").cast(pl.Int64))
+    return scan_parquet(path).filter(bucket_expr(k) == b)
 
 
 def _spill(path: Path, folder: Path, k: int) -> list[Path]:

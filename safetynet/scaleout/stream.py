@@ -24,13 +24,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from safetynet.claims.fields import CLAIM_FIELDS
 from safetynet.claims.fileformat import (
     ClaimFile,
     ClaimFileError,
     ClaimFileRejected,
-    _conform,
-    _normalise,
+    parquet_claims,
     read_claim_file,
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
@@ -59,9 +57,9 @@ READ_AHEAD = True  # the next batch made while this one settles (``read_ahead``)
 T = TypeVar("T")
 
 
-def parquet_rows(raw: pl.DataFrame, path: Path) -> ClaimFile:
+def parquet_rows(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
     """Check Parquet rows (with their ``_line``) as ``read_claim_file`` checks a file."""
-    return _normalise(_conform(raw, CLAIM_FIELDS, True), path, in_fen=True)
+    return parquet_claims(raw, path)
 
 
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:

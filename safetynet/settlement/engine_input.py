@@ -90,18 +90,20 @@ def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Se
     """A list of status values (a claim file's) as the bit mask held (``status_mask``): each
     status its bit (:data:`~safetynet.registry.status.STATUS_BITS`), or-ed over the list, then
     ordinary when none (:func:`~safetynet.registry.status.held`, the statuses being the
-    person's own). Only the statuses listed are looked at (most claims list none): their
-    values side by side, each list's bits or-ed where it starts."""
+    person's own). Only the claims that list statuses are looked at (most list none: they
+    hold what no status gives, found once): their values side by side, each list's bits
+    or-ed where it starts."""
     lists = claims.get_column(column)
-    lengths = lists.list.len().fill_null(0).to_numpy().astype(np.int64)
-    own = np.zeros(lengths.size, np.int64)
+    lengths = lists.list.len().fill_null(0).to_numpy()
     listing = np.flatnonzero(lengths)
+    mask = np.full(lengths.size, held(0, 0), np.int64)
     if listing.size:  # (a column of empty lists may have no element type)
         values = lists.list.explode(empty_as_null=False, keep_nulls=False).cast(pl.String)
         bits = values.replace_strict(STATUS_BITS, default=0, return_dtype=pl.Int64)
-        starts = np.cumsum(lengths[listing]) - lengths[listing]
-        own[listing] = np.bitwise_or.reduceat(bits.fill_null(0).to_numpy(), starts)
-    return pl.Series("status_mask", held(own, 0), pl.Int64)
+        counts = lengths[listing].astype(np.int64)
+        own = np.bitwise_or.reduceat(bits.fill_null(0).to_numpy(), np.cumsum(counts) - counts)
+        mask[listing] = held(own, 0)
+    return pl.Series("status_mask", mask, pl.Int64)
 
 
 def whole_years(born_year: N, born_day: N, on_year: N, on_day: N) -> N:
@@ -144,19 +146,13 @@ def disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) ->
     diagnosis = pl.col("diagnosis").fill_null("")  # as the match reads a missing code
     codes = claims.select(diagnosis.unique())
     # with_columns: a policy without disease groups gives a constant, broadcast to every code
-    masks = codes.with_columns(
-        disease_mask_expr(prefixes).alias("mask"), pl.col("diagnosis").hash().alias("key")
-    )
+    masks = codes.with_columns(disease_mask_expr(prefixes).alias("mask"))
     if not masks.get_column("mask").max():  # no code in a group, or no groups
         return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
-    if masks.get_column("key").n_unique() == masks.height:
-        # the codes' 64-bit hashes are distinct (checked over every code present): map the
-        # claims' hashes, cheaper than their strings
-        column, old = diagnosis.hash(), masks.get_column("key")
-    else:
-        column, old = diagnosis, masks.get_column("diagnosis")
     return claims.select(
-        column.replace_strict(old, masks.get_column("mask")).alias("disease_mask")
+        diagnosis.replace_strict(masks.get_column("diagnosis"), masks.get_column("mask")).alias(
+            "disease_mask"
+        )
     ).to_series()
 
 

@@ -148,7 +148,7 @@ def test_filtering_passes_and_spilled_buckets_cut_alike(
     for passes in (16, 0):
         monkeypatch.setattr(partition, "MAX_PASSES", passes)
         with partition.household_batches(county_claims, batch) as frames:
-            cuts.append(list(frames))
+            cuts.append([frame.collect() for frame in frames])  # read while they exist
     assert len(cuts[0]) == len(cuts[1]) >= 3
     for filtered, spilled in zip(*cuts, strict=True):
         assert filtered.equals(spilled)
