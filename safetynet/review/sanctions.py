@@ -125,15 +125,21 @@ def recovered_fen(session: Session, case_id: int) -> int:
     return int(total or 0)
 
 
-def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
-                    received_on: date, note: str | None = None) -> SanctionCase:  # fmt: skip
-    """Append an amount recovered; not more than is outstanding."""
+def _open_case(session: Session, case_id: int) -> SanctionCase:
+    """The case, locked for a change; refused when unknown or cancelled."""
     case = session.get(SanctionCase, case_id, with_for_update=True)
     if case is None:
         raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
     if case.cancelled_on is not None:
         raise ReviewError("sanction_cancelled", f"sanction case {case_id} is cancelled",
                           status=409)  # fmt: skip
+    return case
+
+
+def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
+                    received_on: date, note: str | None = None) -> SanctionCase:  # fmt: skip
+    """Append an amount recovered; not more than is outstanding."""
+    case = _open_case(session, case_id)
     if amount_fen <= 0:
         raise ReviewError("recovery_not_positive", "a recovery is more than zero")
     owed = case.loss_fen + case.fine_fen - recovered_fen(session, case_id)
@@ -171,12 +177,7 @@ def cancel_case(session: Session, case_id: int, *, by: str, on: date, reason: st
                 ) -> SanctionCase:  # fmt: skip
     """Cancel (overturn) a case on ``on``: no more recoveries, and every recovery posted to
     the fund journal is reversed on that day. Cancelling twice is refused."""
-    case = session.get(SanctionCase, case_id, with_for_update=True)
-    if case is None:
-        raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
-    if case.cancelled_on is not None:
-        raise ReviewError("sanction_cancelled", f"sanction case {case_id} is cancelled",
-                          status=409)  # fmt: skip
+    case = _open_case(session, case_id)
     if not reason.strip():
         raise ReviewError("reason_missing", "a cancellation needs a reason")
     case.cancelled_on, case.cancelled_by, case.cancel_reason = on, by, reason.strip()[:200]
