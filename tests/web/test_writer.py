@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -90,7 +91,10 @@ def test_an_event_loops_jobs_are_answered_together_and_a_cancelled_one_harms_non
         again = await writer.put_async("after")  # the writer still runs
         return answers, again == "AFTER"
 
-    answers, alive = asyncio.run(main())
+    # a loop of its own in a thread of its own (a test before may leave this thread's loop
+    # running, e.g. a browser test's)
+    with ThreadPoolExecutor(1) as own:
+        answers, alive = own.submit(asyncio.run, main()).result(60)
     writer.stop()
     assert answers[0] == "FIRST" and answers[1] == "A" and answers[3] == "B"
     assert isinstance(answers[2], asyncio.CancelledError)
