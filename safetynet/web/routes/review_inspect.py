@@ -185,15 +185,20 @@ def open_sanction(
         person_id=person_id), db)  # fmt: skip
 
 
+def _case_in_region(db: Session, user: User, case_id: int) -> None:
+    """Refuse (404) a sanction case outside the user's region, or none at all."""
+    region = sanctions.case_region(db, case_id)
+    if region is None or not region_contains(db, user.region_code, region):
+        raise WebError(404, "not_found", f"no sanction case {case_id} in your region")
+
+
 @router.post("/review/sanctions/{case_id}/recover", include_in_schema=False)
 def recover(
     request: Request, case_id: RowId, amount: str = Form(...), on: str = Form(""),
     csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
-    region = sanctions.case_region(db, case_id)
-    if region is None or not region_contains(db, user.region_code, region):
-        raise WebError(404, "not_found", f"no sanction case {case_id} in your region")
+    _case_in_region(db, user, case_id)
     amount_fen, day = fen_of(amount, "amount"), day_of(on, "on")
     return _act(request, "/review/sanctions", lambda w: sanctions.record_recovery(
         w, case_id, amount_fen=amount_fen, by=user.username, received_on=day), db)  # fmt: skip
@@ -206,9 +211,7 @@ def cancel_sanction(
 ) -> Response:  # fmt: skip
     """Cancel (overturn) a sanction case: its recoveries are reversed in the fund journal."""
     check_csrf(request, csrf_token)
-    region = sanctions.case_region(db, case_id)
-    if region is None or not region_contains(db, user.region_code, region):
-        raise WebError(404, "not_found", f"no sanction case {case_id} in your region")
+    _case_in_region(db, user, case_id)
     return _act(request, "/review/sanctions", lambda w: sanctions.cancel_case(
         w, case_id, by=user.username, on=date.today(), reason=reason), db)  # fmt: skip
 
