@@ -9,9 +9,12 @@ Pure Polars over two frames, no database and no per-person Python loop:
   reported (``income_fen``) and the reference per-capita disposable income of the region
   (``reference_fen``), used times the members when no income is recorded.
 
-:func:`evaluate` builds one lazy plan for every rule and collects it once. The check after a
-settlement, :func:`evaluate_household`, is the same function on the household's rows, so the
-online and batch answers are the same by construction (and tested to be).
+:func:`evaluate` builds one lazy plan for every rule and collects it once. Rules naming the
+same ``ladder`` are tiers of one warning: a household (or person) keeps only the most severe
+tier it reaches in the year (:data:`TOP_TIER`), as :mod:`~safetynet.early_warning.few` does.
+The check after a settlement, :func:`evaluate_household`, is the same function on the
+household's rows, so the online and batch answers are the same by construction (and tested
+to be).
 
 Definitions: a claim's *compliant self-pay* is what the patient pays of its compliant cost,
 ``min(out_of_pocket, max(compliant − paid, 0))`` (the layers pay compliant cost first); a
@@ -142,6 +145,7 @@ class _Step:
 
 def _row(rule: _Rule) -> list[pl.Expr]:
     return [
+        pl.lit(rule.tier_of).alias("ladder"),
         pl.lit(rule.id).alias("rule_id"),
         pl.lit(rule.kind).alias("kind"),
         pl.lit(rule.level.value).alias("level"),
@@ -277,6 +281,11 @@ def _admissions(rule: Admissions) -> _Step:
     )  # fmt: skip
 
 
+# one warning per ladder: a household's (or person's) most severe tier of the year only
+TOP_TIER = pl.col("level_rank") == pl.col("level_rank").max().over(
+    "ladder", "household_id", "person_id"
+)
+
 _BUILDERS: dict[type, Callable[[Any], _Step]] = {
     PersonSelfPay: _self_pay,
     HouseholdShare: _household_share,
@@ -335,7 +344,7 @@ def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> 
     parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]
     small = ledger.height < _SMALL
     plan = pl.concat([_EMPTY.lazy(), *parts], how="diagonal_relaxed", parallel=not small)
-    plan = plan.select(_CAST)
+    plan = plan.filter(TOP_TIER).select(_CAST)
     return plan.collect(optimizations=flags).sort(_KEYS, nulls_last=False)
 
 

@@ -90,7 +90,7 @@ def claims(ledger: Iterable[Sequence[Any]]) -> list[_Claim]:
 
 def _row(rule: _Rule, person_id: int | None, household_id: int, **values: Any) -> dict[str, Any]:
     row = dict.fromkeys(WARNING_SCHEMA)
-    row.update(rule_id=rule.id, kind=rule.kind, level=rule.level.value,
+    row.update(ladder=rule.tier_of, rule_id=rule.id, kind=rule.kind, level=rule.level.value,
                level_rank=LEVEL_RANK[rule.level], person_id=person_id,
                household_id=household_id, **values)  # fmt: skip
     return row
@@ -249,4 +249,18 @@ def evaluate_few(
     """Every warning of a few households' year (as :func:`evaluate` finds them)."""
     found = claims(ledger)
     rows = [row for check in _checks(rules) for row in check(found, homes)]
-    return sorted(rows, key=_key)
+    return sorted(top_tiers(rows), key=_key)
+
+
+def top_tiers(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One warning per ladder (:data:`~safetynet.early_warning.evaluate.TOP_TIER`): of a
+    household's (or person's) tiers of one ladder, the most severe only; ``ladder`` dropped."""
+    top: dict[tuple[Any, ...], int] = {}
+    for r in rows:
+        key = (r["ladder"], r["household_id"], r["person_id"])
+        top[key] = max(top.get(key, 0), r["level_rank"])
+    return [
+        {k: v for k, v in r.items() if k != "ladder"}
+        for r in rows
+        if r["level_rank"] == top[(r["ladder"], r["household_id"], r["person_id"])]
+    ]

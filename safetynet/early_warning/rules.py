@@ -42,6 +42,14 @@ class _Rule(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     level: Level
     source: str
+    # rules naming the same ladder are tiers of one warning (the same kind, one level each): a
+    # household or person gets only the most severe tier it reaches in the year, once
+    ladder: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+
+    @property
+    def tier_of(self) -> str:
+        """The ladder the rule is a tier of (a rule of no ladder is its own)."""
+        return self.ladder or self.id
 
 
 class PersonSelfPay(_Rule):
@@ -156,7 +164,19 @@ class RuleSet(Strict):
         unknown = sorted(set(named) - set(self.sources))
         if unknown:
             raise ValueError(f"sources not listed under sources: {unknown}")
+        ladders: dict[str, list[_Rule]] = {}
+        for rule in self.rules:
+            ladders.setdefault(rule.tier_of, []).append(rule)
+        for name, tiers in ladders.items():
+            if len({r.kind for r in tiers}) > 1:  # type: ignore[attr-defined]
+                raise ValueError(f"ladder {name}: its tiers are of different kinds")
+            if len({r.level for r in tiers}) < len(tiers):
+                raise ValueError(f"ladder {name}: two tiers of the same level")
         return self
+
+    def ladders(self) -> dict[str, str]:
+        """Each rule's ladder, by rule id (a rule of no ladder is its own)."""
+        return {r.id: r.tier_of for r in self.rules}
 
     def applies(self, region_code: str, on: dt.date) -> bool:
         """Whether the set is in force for a region (or a region under it) on a date."""

@@ -35,8 +35,11 @@ def test_claim_file_with_reference_income(tmp_path: Path) -> None:
     found = pl.read_csv(out)
     assert "self_pay_year" in found["rule_id"].to_list()
     # a household rule names the file's household key and the reference × members
-    half = found.filter(pl.col("rule_id") == "household_half_income").row(0, named=True)
+    shares = found.filter(pl.col("kind") == "household_share")
+    half = shares.row(0, named=True)
     assert half["household_key"].startswith("H-") and half["income_fen"] % 1_172_000 == 0
+    # one tier per household (its most severe), never both
+    assert shares["household_key"].is_unique().all()
 
 
 def test_claim_file_round_within_a_short_budget(tmp_path: Path) -> None:

@@ -49,7 +49,8 @@ def test_a_reversed_claim_no_longer_counts() -> None:
 def test_household_share_of_income_half_and_above() -> None:
     # household 1: income 20,000, members pay 6,000 + 4,000 = 10,000 = 50 % -> alert
     # household 2: income 20,000, pays 9,999.99 -> nothing
-    # household 3: income 20,000, pays 20,000.01 -> alert and severe
+    # household 3: income 20,000, pays 20,000.01 -> severe (the alert tier below it is not
+    #   raised as well: one warning of the household's most severe tier)
     # household 4: pays exactly 20,000 = its income: alert, not "above"
     rows = [
         claim(1, 1, total=6_000, kind="outpatient", diagnosis=None),
@@ -60,7 +61,7 @@ def test_household_share_of_income_half_and_above() -> None:
     ]
     homes = households(*[(h, 2, 20_000.0, None) for h in (1, 2, 3, 4)])
     out = evaluate(RULES, ledger(*rows), homes)
-    assert hits(out, "household_half_income") == [(None, 1), (None, 3), (None, 4)]
+    assert hits(out, "household_half_income") == [(None, 1), (None, 4)]
     assert hits(out, "household_above_income") == [(None, 3)]
     first = out.filter(pl.col("household_id") == 1).row(0, named=True)
     assert (first["measure"], first["threshold"], first["ratio_bp"]) == (
@@ -160,8 +161,12 @@ def test_online_equals_batch_for_every_household() -> None:
     )
     frame = ledger(*rows)
     batch = evaluate(RULES, frame, homes)
-    # self-pay and serious (1), half income (1), promise (2), half and above income (3)
-    assert batch.height == 6
+    # self-pay and serious (1), half income (1), promise (2), above income (3: its severe tier
+    # only, not the alert tier below it as well)
+    assert batch.height == 5
+    assert batch.filter(pl.col("household_id") == 3)["rule_id"].to_list() == [
+        "household_above_income"
+    ]
     for household in (1, 2, 3, 4):
         one = evaluate_household(RULES, frame, homes, household)
         assert one.equals(batch.filter(pl.col("household_id") == household))

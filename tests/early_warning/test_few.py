@@ -80,4 +80,4 @@ def test_a_household_without_a_row_has_no_share_warning() -> None:
         return [r["rule_id"] for r in evaluate_few(RULES, [row], homes) if r["person_id"] is None]
 
     assert shares({}) == []
-    assert shares({9: (1, 100, None)}) == ["household_half_income", "household_above_income"]
+    assert shares({9: (1, 100, None)}) == ["household_above_income"]

@@ -27,7 +27,7 @@ from safetynet.early_warning.rules import FILES, Breach, RuleSet, load_rules
 from safetynet.engine.compile import compile_policy
 from safetynet.engine.facts import status_mask
 from safetynet.money import MoneyError
-from safetynet.policy.loader import load_policy
+from safetynet.policy.loader import PolicyError, load_policy
 from safetynet.regions import significant
 
 RULES = load_rules(FILES / "county-2018.yaml")
@@ -115,7 +115,7 @@ INCOME = 2_000_001  # an odd number of fen: half of it is 1,000,000.5
         (1_000_001, ["household_half_income"]),  # the first fen at or above half
         (INCOME - 1, ["household_half_income"]),
         (INCOME, ["household_half_income"]),  # at the income: not above it
-        (INCOME + 1, ["household_above_income", "household_half_income"]),
+        (INCOME + 1, ["household_above_income"]),  # the severe tier only, not both
     ],
 )
 def test_household_share_lines(oop: int, expected: list[str]) -> None:
@@ -126,7 +126,7 @@ def test_household_share_lines(oop: int, expected: list[str]) -> None:
     ("oop", "expected"),
     [(999_999, []), (1_000_000, ["household_half_income"]),
      (2_000_000, ["household_half_income"]),
-     (2_000_001, ["household_above_income", "household_half_income"])],
+     (2_000_001, ["household_above_income"])],
 )  # fmt: skip
 def test_household_without_income_uses_last_years_reference_times_members(
     oop: int, expected: list[str]
@@ -247,10 +247,12 @@ def test_a_reversed_admission_is_not_counted() -> None:
 
 
 # Planted households: each triggers exactly one rule (the household above its income is
-# also above half of it by arithmetic, so it triggers the two household rules).
+# also above half of it by arithmetic, but the two are tiers of one warning: it gets the
+# severe tier only).
 PLANTED: dict[str, tuple[list[dict[str, Any]], int | None]] = {
     "self_pay_year": ([_claim(1, total=LINE)], RICH),
     "household_half_income": ([_claim(1, total=500_000, compliant=0)], 1_000_000),
+    "household_above_income": ([_claim(1, total=1_000_001, compliant=0)], 1_000_000),
     "poor_promise": (
         [_claim(1, total=6_000_000, paid=5_499_999, kind="inpatient", mask=POOR)],
         None,
@@ -266,9 +268,88 @@ def test_a_planted_household_triggers_exactly_its_rule(rule: str) -> None:
     assert _hits(rows, income) == [rule]
 
 
-def test_a_household_above_its_income_triggers_the_two_household_rules_only() -> None:
-    rows = [_claim(1, total=1_000_001, compliant=0)]
-    assert _hits(rows, 1_000_000) == ["household_above_income", "household_half_income"]
+def test_a_household_above_its_income_gets_the_severe_tier_once() -> None:
+    """Domain notes C3: W2 (alert) and W3 (severe) are levels of one household warning; a
+    household above its income reaches both lines and gets the most severe, one row, on both
+    evaluators (``_hits`` asserts they agree)."""
+    rows = [_claim(1, 1, total=600_001, compliant=0), _claim(2, 2, total=400_000, compliant=0)]
+    assert _hits(rows, 1_000_000) == ["household_above_income"]
+    ledger = pl.DataFrame(rows, schema=LEDGER_SCHEMA)
+    homes = pl.DataFrame(
+        {"household_id": [1], "members": [2], "income_fen": [1_000_000], "reference_fen": [None]},
+        schema_overrides={"reference_fen": pl.Int64},
+    )
+    found = evaluate(RULES, ledger, homes).filter(pl.col("kind") == "household_share")
+    assert found.select("level", "measure", "threshold").rows() == [
+        ("severe", 1_000_001, 1_000_000)
+    ]
+
+
+HALF, ABOVE = "household_half_income", "household_above_income"
+
+
+@pytest.mark.parametrize(
+    ("oop", "expected"),
+    [
+        (499_999, []),  # one fen below half of 10,000 yuan
+        (500_000, [HALF]),  # at half: the alert tier
+        (500_001, [HALF]),
+        (999_999, [HALF]),
+        (1_000_000, [HALF]),  # at the income: not above it, still the alert tier
+        (1_000_001, [ABOVE]),  # one fen above the income: the severe tier, and only it
+        (3_000_000, [ABOVE]),
+    ],
+)
+def test_each_household_tier_at_below_and_above_its_line(oop: int, expected: list[str]) -> None:
+    assert _hits([_claim(1, total=oop, compliant=0)], 1_000_000) == expected
+
+
+def test_tiers_are_kept_apart_per_household_and_other_rules_stay() -> None:
+    """The ladder is per household: one above its income, one at half, each gets its own
+    tier; a person's rule of another ladder (the self-pay line) is not folded into it."""
+    rows = [
+        _claim(1, 1, total=LINE + 1),  # household 1: self-pay line and above its income
+        {**_claim(2, 2, total=300_000, compliant=0), "household_id": 2},  # household 2: half
+    ]
+    homes = {1: (1, 1_000_000, None), 2: (1, 600_000, None)}
+    few = evaluate_few(RULES, [tuple(r[c] for c in LEDGER_SCHEMA) for r in rows], homes)
+    assert [(r["household_id"], r["rule_id"]) for r in few] == [
+        (1, ABOVE), (1, "self_pay_year"), (2, HALF)
+    ]  # fmt: skip
+    batch = evaluate(
+        RULES,
+        pl.DataFrame(rows, schema=LEDGER_SCHEMA),
+        pl.DataFrame(
+            [(h, *v) for h, v in homes.items()],
+            schema=["household_id", "members", "income_fen", "reference_fen"],
+            schema_overrides={"reference_fen": pl.Int64}, orient="row",
+        ),
+    )  # fmt: skip
+    assert batch.select("household_id", "rule_id").rows() == [
+        (1, ABOVE), (1, "self_pay_year"), (2, HALF)
+    ]  # fmt: skip
+
+
+def test_a_ladder_mixing_kinds_or_repeating_a_level_is_refused() -> None:
+    text = (FILES / "county-2018.yaml").read_text()
+    same_level = text.replace("level: severe\n    ladder", "level: alert\n    ladder")
+    assert same_level != text
+    path = Path(__file__).parent / "_ladder.yaml"
+    try:
+        path.write_text(same_level)
+        with pytest.raises(PolicyError, match="two tiers of the same level"):
+            load_rules(path)
+        mixed = text.replace(
+            "level: watch\n    source: monitoring-practice\n    at_least",
+            "level: watch\n    ladder: household_share\n"
+            "    source: monitoring-practice\n    at_least",
+        )
+        assert mixed != text
+        path.write_text(mixed)
+        with pytest.raises(PolicyError, match="different kinds"):
+            load_rules(path)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def test_the_lines_are_read_from_the_rule_file() -> None:
@@ -291,8 +372,8 @@ def test_the_lines_are_read_from_the_rule_file() -> None:
         "household_half_income"
     ]
     assert _hits([_claim(1, total=500_001, compliant=0)], 1_000_000, rules=rules) == [
-        "household_above_income", "household_half_income"
-    ]  # fmt: skip
+        "household_above_income"
+    ]
     poor = [_claim(1, total=2_000_000, paid=1_899_999, compliant=0, kind="inpatient", mask=POOR)]
     assert _hits(poor, rules=rules) == ["poor_promise"]  # 94.99 % < 95 %
     assert _hits([_claim(n, total=1, kind="inpatient") for n in (1, 2)], rules=rules) == [
@@ -328,8 +409,10 @@ def test_claim_file_incomes_are_read_to_the_fen(
     assert homes["income_fen"].to_list() == [fen]
     if fen is not None:
         oop = int(ledger["out_of_pocket_fen"].sum())
-        hit = "household_half_income" in evaluate(RULES, ledger, homes)["rule_id"].to_list()
-        assert hit == (oop * 2 >= fen)
+        tier = evaluate(RULES, ledger, homes).filter(pl.col("kind") == "household_share")
+        expected = (["household_above_income"] if oop > fen
+                    else ["household_half_income"] if oop * 2 >= fen else [])  # fmt: skip
+        assert tier["rule_id"].to_list() == expected
 
 
 def test_claim_file_income_with_three_decimals_is_refused(tmp_path: Path) -> None:
