@@ -46,7 +46,6 @@ HIT_SCHEMA: dict[str, pl.DataType] = {
     "facts": pl.String(),
 }
 OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
-LOOKBACK = 3  # earlier stays of a person and category a readmission is compared with
 
 
 def _facts(**exprs: pl.Expr) -> pl.Expr:
@@ -234,51 +233,45 @@ def _stays(data: ScreenInput) -> pl.DataFrame:
     )
 
 
+def _day_key(date: str) -> pl.Expr:
+    """A date column as day × 2^32 plus the row's ``_pos`` (below 2^32): in date order, rows
+    of one day in position order."""
+    return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
+
+
 def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
     window = int(p.window_days.value)
     chars = int(p.category_chars.value)
+    # A planned cycle (chemotherapy, radiotherapy, dialysis) is neither side of a pair.
+    planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses)
     stays = (
         _stays(data)
-        .filter(pl.col("diagnosis").is_not_null())
+        .filter(pl.col("diagnosis").is_not_null() & ~planned)
         .with_columns(pl.col("diagnosis").str.slice(0, chars).alias("category"))
         .sort("person_id", "category", "admitted", "discharged", "claim_no")
+        .with_row_index("_pos")
     )
-    by = ["person_id", "category"]
-    # The latest discharge on or before the admission among the LOOKBACK stays admitted
-    # before it (a stay admitted during another one still counts from the earlier discharge).
-    stays = stays.with_columns(
-        pl.when(_same(by, k)).then(expr.shift(k)).alias(f"_{name}{k}")
-        for k in range(1, LOOKBACK + 1)
-        for name, expr in (
-            ("d", pl.col("discharged")),
-            ("c", pl.col("claim_no")),
-            ("x", pl.col("diagnosis")),
-        )
+    # Every earlier stay of the person and category is compared, however many lie between:
+    # the latest discharge on or before the admission among ALL the stays sorted before it
+    # (a stay admitted during another one still counts from the earlier discharge), by an
+    # as-of join on (day, position): a stay discharged on the admission day counts when it
+    # is sorted before it, never itself.
+    earlier = stays.select(
+        "person_id",
+        "category",
+        _day_key("discharged").alias("_key"),
+        pl.col("discharged").alias("previous_discharged"),
+        pl.col("claim_no").alias("previous_claim"),
+    ).sort("_key")
+    stays = (
+        stays.with_columns((_day_key("admitted") - 1).alias("_key"))
+        .sort("_key")
+        .join_asof(earlier, on="_key", by=["person_id", "category"], strategy="backward")
+        .with_columns(_days("previous_discharged", "admitted").alias("gap"))
+        .sort("_pos")
     )
-    before = [
-        pl.when(pl.col(f"_d{k}") <= pl.col("admitted")).then(pl.col(f"_d{k}"))
-        for k in range(1, LOOKBACK + 1)
-    ]
-    stays = stays.with_columns(pl.max_horizontal(before).alias("previous_discharged"))
-
-    def of_latest(name: str) -> pl.Expr:
-        expr = pl.when(pl.col("_d1") == pl.col("previous_discharged")).then(pl.col(f"_{name}1"))
-        for k in range(2, LOOKBACK + 1):
-            expr = expr.when(pl.col(f"_d{k}") == pl.col("previous_discharged")).then(
-                pl.col(f"_{name}{k}")
-            )
-        return expr
-
-    stays = stays.with_columns(
-        of_latest("c").alias("previous_claim"),
-        of_latest("x").alias("previous_diagnosis"),
-        _days("previous_discharged", "admitted").alias("gap"),
-    )
-    planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses) | (
-        _starts_with_any(pl.col("previous_diagnosis"), p.planned_cycle_diagnoses)
-    )
-    return stays.filter(pl.col("gap").is_between(0, window) & ~planned).select(
+    return stays.filter(pl.col("gap").is_between(0, window)).select(
         "claim_no",
         pl.col("total_fen").fill_null(0).alias("amount_fen"),
         _facts(
