@@ -251,6 +251,7 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
         .with_columns(pl.col("diagnosis").str.slice(0, chars).alias("category"))
         .sort("person_id", "category", "admitted", "discharged", "claim_no")
         .with_row_index("_pos")
+        .with_columns((~_same(["person_id", "category"])).cum_sum().alias("_group"))
     )
     # Every earlier stay of the person and category is compared, however many lie between:
     # the latest discharge on or before the admission among ALL the stays sorted before it
@@ -258,8 +259,7 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
     # as-of join on (day, position): a stay discharged on the admission day counts when it
     # is sorted before it, never itself.
     earlier = stays.select(
-        "person_id",
-        "category",
+        "_group",
         _day_key("discharged").alias("_key"),
         pl.col("discharged").alias("previous_discharged"),
         pl.col("claim_no").alias("previous_claim"),
@@ -267,7 +267,7 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
     stays = (
         stays.with_columns((_day_key("admitted") - 1).alias("_key"))
         .sort("_key")
-        .join_asof(earlier, on="_key", by=["person_id", "category"], strategy="backward")
+        .join_asof(earlier, on="_key", by="_group", strategy="backward", check_sortedness=False)
         .with_columns(_days("previous_discharged", "admitted").alias("gap"))
         .sort("_pos")
     )
