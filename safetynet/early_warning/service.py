@@ -3,7 +3,8 @@ settlement, list the monitoring workload with overdue steps flagged, run a re-as
 
 The year and the check after a settlement use the same rules and the same evaluation
 (:mod:`safetynet.early_warning.evaluate`); a warning is recorded once per (year, rule,
-household, person): evaluating again only adds the new hits.
+household, person), and once per ladder of tiers (a higher tier raises the recorded one):
+evaluating again only adds the new hits.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.load import load_households, load_ledger
 from safetynet.early_warning.reassist import compute_round
 from safetynet.early_warning.rules import RuleSet, rules_for
+from safetynet.early_warning.tiers import raise_tiers, sort_hits, tiered
 from safetynet.early_warning.workflow import progress
 from safetynet.security.scope import within
 from safetynet.store.bulk import bulk_insert
@@ -74,7 +76,9 @@ def record(
     detected_on: date,
     households: Sequence[int] | None = None,
 ) -> pl.DataFrame:
-    """Store the hits not yet recorded (as open warnings, due for a visit); returns them.
+    """Store the hits not yet recorded (as open warnings, due for a visit); returns them. A
+    hit of a higher tier than the one recorded for its household raises that warning instead
+    (:mod:`safetynet.early_warning.tiers`), and is returned too.
 
     ``households``: the warnings are those households' only (the check after settlements),
     so only their recorded warnings are read. A ``detected_on`` or ``settlement_id`` column
@@ -82,6 +86,18 @@ def record(
     keys = ["rule_id", "household_id", "person_id"]
     new = warnings.join(_existing(session, year, households), on=keys, how="anti", nulls_equal=True)
     if new.is_empty():
+        return new
+    # one warning per ladder: a higher tier raises the recorded one (tiers.py)
+    ladder = pl.col("rule_id").is_in(list(tiered(rules)))
+    insert, raised = sort_hits(session, year, rules, new.filter(ladder).to_dicts())
+    raise_tiers(session, raised, FACT_COLUMNS)
+    part = new.filter(ladder)
+    new = pl.concat([
+        new.filter(~ladder), pl.DataFrame(insert, schema=part.schema),
+        pl.DataFrame([h for _, h in raised], schema=part.schema),
+    ])  # fmt: skip
+    kept = new.height - len(raised)
+    if kept == 0:
         return new
     days = timedelta(days=rules.workflow.verify_within_days)
     on = pl.col("detected_on") if "detected_on" in new.columns else pl.lit(detected_on)
@@ -105,7 +121,8 @@ def record(
         pl.lit(WarningState.OPEN.value).alias("state"),
         raised_by.alias("settlement_id"),
     )
-    bulk_insert(session.connection(), EarlyWarning.__table__, rows)  # type: ignore[arg-type]
+    table = EarlyWarning.__table__
+    bulk_insert(session.connection(), table, rows.head(kept))  # type: ignore[arg-type]
     return new
 
 
@@ -115,11 +132,12 @@ def record_rows(
     rules: RuleSet,
     warnings: list[dict[str, Any]],
     households: Sequence[int],
-    raised: dict[int, tuple[int, date]],
+    raised_by: dict[int, tuple[int, date]],
 ) -> list[dict[str, Any]]:
     """:func:`record` for the check after settlements, on rows: the hits of ``households``
-    not yet recorded, each detected on and raised by its household's entry in ``raised``
-    (settlement id, claim date); one insert. Returns the new rows."""
+    not yet recorded, each detected on and raised by its household's entry in ``raised_by``
+    (settlement id, claim date); one insert (and an update per warning raised to a higher
+    tier). Returns the new rows and the raised ones."""
     if not warnings:
         return []
     conn = session.connection()
@@ -137,12 +155,17 @@ def record_rows(
             )
         }
         new = [w for w in warnings if _hit(w) not in known]
+    # one warning per ladder: a higher tier raises the recorded one (tiers.py)
+    new, raised = sort_hits(session, year, rules, new)
+    for _, w in raised:
+        w["settlement_id"] = raised_by[w["household_id"]][0]
+    raise_tiers(session, raised, FACT_COLUMNS)
     if not new:
-        return []
+        return [w for _, w in raised]
     days = timedelta(days=rules.workflow.verify_within_days)
     rows = []
     for w in new:
-        settlement_id, on = raised[w["household_id"]]
+        settlement_id, on = raised_by[w["household_id"]]
         rows.append({
             "year": year, "rule_set": rules.id, "rule_id": w["rule_id"], "level": w["level"],
             "household_id": w["household_id"], "person_id": w["person_id"],
@@ -154,9 +177,9 @@ def record_rows(
         })  # fmt: skip
     if pg:
         inserted = _NEW_WARNINGS.insert_new(conn, rows)
-        return [w for w in new if (year, *_hit(w)) in inserted]
+        return [w for w in new if (year, *_hit(w)) in inserted] + [w for _, w in raised]
     session.execute(insert(EarlyWarning), rows)
-    return new
+    return new + [w for _, w in raised]
 
 
 def _hit(w: dict[str, Any]) -> tuple[Any, ...]:
