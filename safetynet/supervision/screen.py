@@ -316,10 +316,8 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
             admitted=pl.col("admitted").cast(pl.String),
         ),
     )
-    visits = (
-        data.claims.filter(pl.col("kind").is_in(OUTPATIENT_KINDS))
-        .select("claim_no", "person_id", "date", "institution", "total_fen")
-        .sort("date")
+    visits = data.claims.filter(pl.col("kind").is_in(OUTPATIENT_KINDS)).select(
+        "claim_no", "person_id", "date", "institution", "total_fen"
     )
     right = stays.select(
         "person_id",
@@ -327,21 +325,19 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
         pl.col("discharged").alias("stay_discharged"),
         pl.col("claim_no").alias("stay_claim"),
         pl.col("institution").alias("stay_institution"),
-    ).sort("admitted")
+    )
+    # Every stay of the person is compared, not only the one admitted last before the visit
+    # (a short stay ended before the visit, or one at the visit's own institution, does not
+    # hide a longer one elsewhere); a visit inside several is named with the latest admitted.
     present = (
-        visits.join_asof(
-            right,
-            left_on="date",
-            right_on="admitted",
-            by="person_id",
-            strategy="backward",
-            allow_exact_matches=False,
-            check_sortedness=False,
-        )
+        visits.join(right, on="person_id", how="inner")
         .filter(
-            (pl.col("date") < pl.col("stay_discharged"))
+            (pl.col("admitted") < pl.col("date"))
+            & (pl.col("date") < pl.col("stay_discharged"))
             & (pl.col("institution") != pl.col("stay_institution"))
         )
+        .sort("claim_no", "admitted", "stay_claim", descending=[False, True, True])
+        .unique("claim_no", keep="first", maintain_order=True)
         .select(
             "claim_no",
             pl.col("total_fen").fill_null(0).alias("amount_fen"),
