@@ -135,7 +135,8 @@ class _Step:
 
     def plan(self, claims: pl.LazyFrame, households: pl.LazyFrame) -> pl.LazyFrame:
         frame = claims if self.before is None else claims.filter(self.before)
-        frame = frame.group_by(*self.keys).agg(self.aggs)
+        home = [] if "household_id" in self.keys else [_HOME]
+        frame = frame.group_by(*self.keys).agg(*self.aggs, *home)
         if self.households:
             frame = frame.join(households, on="household_id", how="inner")
         if self.derived:
@@ -153,7 +154,11 @@ def _row(rule: _Rule) -> list[pl.Expr]:
     ]
 
 
-_PERSON = ("person_id", "household_id")
+# A person's rules run over the person's whole year, even across a move to another household
+# (entries carry the household at settlement): the warning goes to the household of the
+# person's latest counted claim (by date, then claim).
+_PERSON = ("person_id",)
+_HOME = pl.col("household_id").sort_by("claim_date", "claim_id").last()
 
 
 def _self_pay(rule: PersonSelfPay) -> _Step:

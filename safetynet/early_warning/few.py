@@ -97,9 +97,16 @@ def _row(rule: _Rule, person_id: int | None, household_id: int, **values: Any) -
 
 
 def _by_person(found: Iterable[_Claim]) -> dict[tuple[int, int], list[_Claim]]:
-    out: dict[tuple[int, int], list[_Claim]] = {}
+    """Claims by person over the year, across households (as
+    :data:`~safetynet.early_warning.evaluate._HOME`): keyed by the person and the household of
+    the person's latest claim (by date, then claim)."""
+    mine: dict[int, list[_Claim]] = {}
     for c in found:
-        out.setdefault((c.person_id, c.household_id), []).append(c)
+        mine.setdefault(c.person_id, []).append(c)
+    out: dict[tuple[int, int], list[_Claim]] = {}
+    for person, claims in mine.items():
+        last = max(claims, key=lambda c: (c.claim_date, c.claim_id))
+        out[(person, last.household_id)] = claims
     return out
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.orm import aliased
 
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.regions import significant, significant_sql
@@ -239,8 +240,14 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     homes = select(H.id, members, income, reference, H.region_code).where(one_of(H.id, "ids", pg))
     # the rules read no re-assistance (:mod:`~safetynet.early_warning.few` reads the
     # :data:`LEDGER_SCHEMA` columns): looking it up per entry was most of the check's cost
+    # and a person's rules run over the person's year: the entries of the households' persons
+    # settled in another household (before a move) too
+    S2 = aliased(Settlement)
+    persons = select(S2.person_id).where(
+        one_of(S2.household_id, "ids", pg), S2.year == bindparam("year")
+    )
     ledger = _ledger_select(literal(0, Integer).label("reassisted_fen"), few=True).where(
-        one_of(S.household_id, "ids", pg), S.year == bindparam("year")
+        S.person_id.in_(persons), S.year == bindparam("year")
     )
     return homes, ledger
 
@@ -269,7 +276,8 @@ def household_rows(
 def ledger_rows(conn: Connection, year: int, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """A few households' ledger entries of the year as rows (:data:`LEDGER_WITH_REASSISTED`
     order, the rows :func:`ledger_query` selects for ``households``, but ``reassisted_fen``
-    0: the warning rules do not read it), in one statement built once."""
+    0: the warning rules do not read it), and their persons' entries settled in another
+    household (a person's year across a move), in one statement built once."""
     rows = conn.execute(_few_statements(conn)[1], {"ids": list(ids), "year": year})
     return [tuple(r) for r in rows]
 

@@ -85,9 +85,11 @@ def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
             found = evaluate_few(
                 rules, ledger_rows(conn, year, ids), {h: v[:4] for h, v in homes.items()}
             )
+            # a person's warning goes to the household of the person's latest claim: one of
+            # another household (a back-dated claim after a move) is that household's
+            found = [row for row in found if row["household_id"] in homes]
             for row in found:
-                home = homes.get(row["household_id"])
-                row["region_code"] = home[3] if home else None
+                row["region_code"] = homes[row["household_id"]][3]
             out += record_rows(session, year, rules, found, ids,
                                {h: raised[(year, h)] for h in ids})  # fmt: skip
     return out

@@ -472,3 +472,42 @@ def test_the_indicator_of_broken_promises_follows_the_rule(breach: Breach, broke
     members = pl.DataFrame(schema={"household_id": pl.Int64, "person_id": pl.Int64})
     out = indicators(rules, none, events, frame, members, 0, today=date(2018, 12, 31))
     assert out["poor_out_of_pocket"][2].value == broken  # type: ignore[index,union-attr]
+
+
+def _both(rows: list[dict[str, Any]], homes: dict[int, tuple[int, int | None, int | None]]
+          ) -> list[tuple[str, int, int | None]]:  # fmt: skip
+    """(rule, household, person) of every warning, the same from both evaluators."""
+    few = evaluate_few(RULES, [tuple(r[c] for c in LEDGER_SCHEMA) for r in rows], homes)
+    frame = pl.DataFrame(
+        [(h, *v) for h, v in homes.items()],
+        schema=["household_id", "members", "income_fen", "reference_fen"],
+        schema_overrides={"income_fen": pl.Int64, "reference_fen": pl.Int64}, orient="row",
+    )  # fmt: skip
+    batch = evaluate(RULES, pl.DataFrame(rows, schema=LEDGER_SCHEMA), frame)
+    assert [(r["rule_id"], r["household_id"], r["person_id"]) for r in few] == batch.select(
+        "rule_id", "household_id", "person_id"
+    ).rows()
+    return sorted(batch.select("rule_id", "household_id", "person_id").rows())
+
+
+def test_a_person_who_moves_household_is_counted_over_the_whole_year() -> None:
+    """A person's lines are over the person's year: 6,000 yuan self-paid while in household 1
+    and 4,000 after moving to household 2 reach the 10,000 line (each part alone does not);
+    two admissions before the move and one after are three. The warning goes to the household
+    of the person's latest claim; each household's share counts the entries settled in it."""
+
+    def moved(n: int, household: int, on: date, total: int, kind: str = "outpatient"
+              ) -> dict[str, Any]:  # fmt: skip
+        return {**_claim(n, 7, total=total, kind=kind, on=on), "household_id": household}
+
+    rows = [
+        moved(1, 1, date(2018, 2, 1), 300_000, "inpatient"),
+        moved(2, 1, date(2018, 3, 1), 300_000, "inpatient"),
+        moved(3, 2, date(2018, 8, 1), 400_000, "inpatient"),
+    ]
+    homes = {1: (2, RICH, None), 2: (3, RICH, None)}
+    assert _both(rows, homes) == [("admissions", 2, 7), ("self_pay_year", 2, 7)]
+    assert _both(rows[:2], homes) == []  # before the move: neither line
+    # back-dated: the latest claim by date names the household, not the last settled
+    late_first = [{**rows[2], "claim_date": date(2018, 1, 15)}, *rows[:2]]
+    assert _both(late_first, homes) == [("admissions", 1, 7), ("self_pay_year", 1, 7)]

@@ -1,0 +1,53 @@
+"""A person's warning lines run over the person's whole year, across a move to another
+household, at the window (the check after a settlement reads the person's entries settled in
+the old household too) and in the year's batch alike, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, select
+
+from safetynet.early_warning.service import evaluate_year
+from safetynet.settlement.service import submit
+from safetynet.store.db import session_scope
+from safetynet.store.models import EarlyWarning, Household, Person
+from tests.early_warning.test_service_db import big
+from tests.settlement.conftest import County, county
+
+__all__ = ["county"]
+
+
+@pytest.fixture(autouse=True)
+def online(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SAFETYNET_EARLY_WARNING_ONLINE", "true")
+
+
+def test_a_person_who_moved_reaches_the_line_at_the_window(
+    db_engine: Engine, county: County
+) -> None:
+    # two stays of 20,000 yuan in H2 (8,800 self-paid, 2 admissions), a move to H1, two more
+    # there (about 2,000 self-paid, 2 admissions): neither household's part reaches a line
+    for month in (2, 3):
+        with session_scope(db_engine, write_lock=True) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with session_scope(db_engine) as s:
+        h1 = s.scalar(select(Household.id).where(Household.number == "H1"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        person.household_id = h1  # type: ignore[assignment]
+        pid = person.id
+    for month in (8, 9):  # the year's cumulative amounts make these two pay more
+        with session_scope(db_engine, write_lock=True) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    W = EarlyWarning
+    with session_scope(db_engine) as s:
+        recorded = sorted(
+            tuple(r)
+            for r in s.execute(select(W.rule_id, W.household_id).where(W.person_id == pid)).all()
+        )
+    assert recorded == [("admissions", h1), ("self_pay_year", h1)]
+    with db_engine.connect() as conn:
+        year = evaluate_year(conn, 2017)
+    mine = year.warnings.filter(year.warnings["person_id"] == pid)
+    assert sorted(mine.select("rule_id", "household_id").rows()) == recorded
