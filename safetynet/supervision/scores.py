@@ -40,21 +40,44 @@ INPATIENT_METRICS = (
 )
 
 
+def _day_key(date: str) -> pl.Expr:
+    """A date column as day × 2^32 plus the row's ``_pos`` (below 2^32): in date order, rows
+    of one day in position order."""
+    return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
+
+
 def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.DataFrame:
     """One row per claim with what the metrics read."""
     claims = data.claims
     stays = (
         claims.filter(pl.col("kind") == "inpatient")
         .sort("person_id", "admitted", "claim_no")
+        .with_row_index("_pos")
+    )
+    dated = stays.filter(pl.col("admitted").is_not_null() & pl.col("discharged").is_not_null())
+    # Readmitted: ANY later stay of the person admitted within the days after the discharge,
+    # not only the next one admitted (a short stay admitted during a long one hid the
+    # readmission after it): the earliest admission on or after the discharge among the stays
+    # sorted after it, by an as-of join on (day, position).
+    later = dated.select(
+        "person_id", _day_key("admitted").alias("_key"), pl.col("admitted").alias("_next")
+    ).sort("_key")
+    readmitted = (
+        dated.with_columns((_day_key("discharged") + 1).alias("_key"))
+        .sort("_key")
+        .join_asof(later, on="_key", by="person_id", strategy="forward", check_sortedness=False)
         .select(
             "claim_no",
-            (
-                (pl.col("admitted").shift(-1).over("person_id") - pl.col("discharged"))
-                .dt.total_days()
-                .is_between(0, int(scoring.readmission_days.value))
-                .fill_null(False)
-            ).alias("readmitted"),
+            (pl.col("_next") - pl.col("discharged"))
+            .dt.total_days()
+            .is_between(0, int(scoring.readmission_days.value))
+            .alias("readmitted"),
         )
+    )
+    stays = (
+        stays.select("claim_no")
+        .join(readmitted, on="claim_no", how="left")
+        .with_columns(pl.col("readmitted").fill_null(False))
     )
     drugs = data.lines.group_by("claim_no").agg(
         pl.col("amount_fen").filter(pl.col("code").str.starts_with("D")).sum().alias("drug_fen"),
