@@ -2,9 +2,11 @@
 
 A rule file (``files/*.yaml``) names its validity, its region (``null`` = any) and its sources,
 then lists rules; each has an ``id``, a ``kind`` (what it measures), a ``level`` (watch / alert /
-severe) and a ``source``. Errors are reported as ``file:line: path: what is wrong`` through the
-policy loader's :func:`~safetynet.policy.loader.parse_tree` and
-:func:`~safetynet.policy.loader.locate`. Amounts are yuan in the file and fen once read.
+severe) and a ``source``; rules naming the same ``ladder`` are tiers of one warning (one kind,
+one level each: a household gets the most severe it reaches). Errors are reported as
+``file:line: path: what is wrong`` through the policy loader's
+:func:`~safetynet.policy.loader.parse_tree` and :func:`~safetynet.policy.loader.locate`.
+Amounts are yuan in the file and fen once read.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 
 The evaluation gives a household only its most severe tier of the year; recording keeps it so
 over the year's checks: a hit of a higher tier than the one recorded raises the recorded
-warning to it (its rule, level, figures and the settlement that raised it; its detection
-date, deadlines and workflow stay), and a hit at or below the recorded tier adds nothing. A
-household whose spending passes half of its income in March and its income in July has one
-warning, severe — as the year's batch run in December finds it.
+warning to it (its rule, level, figures and, at the window, the settlement that raised it;
+its detection date, deadlines and workflow stay), and a hit at or below the recorded tier
+adds nothing. A household whose spending passes half of its income in March and its income
+in July has one warning, severe, as the year's batch run in December finds it.
 """
 
 from __future__ import annotations
@@ -68,16 +68,15 @@ def sort_hits(
 
 
 def raise_tiers(session: Session, raised: Raised, facts: Iterable[str]) -> None:
-    """Raise each recorded warning to its higher hit (with the hit's ``settlement_id``, the
-    settlement that raised it, when it has one)."""
+    """Raise each recorded warning to its higher hit (and to the hit's ``settlement_id``, the
+    settlement that raised it, when it has one: the year's batch keeps the recorded one)."""
     columns = list(facts)
     for wid, h in raised:
-        session.execute(
-            update(EarlyWarning)
-            .where(EarlyWarning.id == wid)
-            .values(
-                rule_id=h["rule_id"], level=h["level"], measure=h["measure"],
-                threshold=h["threshold"], unit=h["unit"], facts={c: h[c] for c in columns},
-                settlement_id=h.get("settlement_id"),
-            )
-        )  # fmt: skip
+        values: dict[str, Any] = {
+            "rule_id": h["rule_id"], "level": h["level"], "measure": h["measure"],
+            "threshold": h["threshold"], "unit": h["unit"],
+            "facts": {c: h[c] for c in columns},
+        }  # fmt: skip
+        if h.get("settlement_id") is not None:
+            values["settlement_id"] = h["settlement_id"]
+        session.execute(update(EarlyWarning).where(EarlyWarning.id == wid).values(values))
