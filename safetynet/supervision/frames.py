@@ -1,11 +1,10 @@
 """The claim data the screening reads, in one canonical form, and what each rule needs.
 
-Three frames: ``claims`` (one row a claim), ``lines`` (one row an item line) and, optionally,
-``persons`` (sex, date of death, village and phone number). They come from a claim file (docs/formats.md) with a
-persons file, or from the synthetic county's tables. A rule whose fields are missing from
-every claim is refused with a message naming the rule and the fields
-(:class:`ScreenInputError`), rather than silently finding nothing.
-"""
+Three frames: ``claims`` (one row a claim), ``lines`` (one row an item line) and,
+optionally, ``persons`` (sex, date of death, village and phone number). They come from a
+claim file (docs/formats.md) with a persons file, or from the synthetic county's tables. A
+rule whose fields are missing from every claim is refused with a message naming the rule and
+the fields (:class:`ScreenInputError`), rather than silently finding nothing."""
 
 from __future__ import annotations
 

@@ -157,9 +157,7 @@ def frames_from_tables(
         (
             pl.col("region_code") if "region_code" in persons.columns else pl.lit(None, pl.String)
         ).alias("village"),
-        (pl.col("phone") if "phone" in persons.columns else pl.lit(None, pl.String)).alias(
-            "phone"
-        ),
+        (pl.col("phone") if "phone" in persons.columns else pl.lit(None, pl.String)).alias("phone"),
     )
     return ScreenInput(
         conform(c, CLAIMS_SCHEMA), conform(lines, LINES_SCHEMA), conform(people, PERSONS_SCHEMA)

@@ -554,9 +554,7 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
     return pl.concat(parts)
 
 
-def _split_prescriptions(
-    purchases: pl.DataFrame, claims: pl.DataFrame, most: int
-) -> pl.DataFrame:
+def _split_prescriptions(purchases: pl.DataFrame, claims: pl.DataFrame, most: int) -> pl.DataFrame:
     """Split prescriptions: one drug on more of a person's outpatient claims at one
     institution on one day than ``most`` (one visit settled as several); the claims after the
     first ``most`` of the day (by claim number) are flagged."""
@@ -564,9 +562,7 @@ def _split_prescriptions(
     return (
         purchases.join(claims.select("claim_no", "institution"), on="claim_no", how="left")
         .sort(*key, "claim_no")
-        .with_columns(
-            _position(_same(key)).alias("nth"), pl.len().over(key).alias("prescriptions")
-        )
+        .with_columns(_position(_same(key)).alias("nth"), pl.len().over(key).alias("prescriptions"))
         .filter(pl.col("nth") > most)
         .select(
             "claim_no",

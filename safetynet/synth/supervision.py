@@ -8,7 +8,10 @@ and a quantity that keeps its unit price within the catalog ceiling. The county 
 stay is billed as an ultrasound (``S0011``, of the same class, share and essential flag, so
 compliant amounts do not change); an infusion billed with chemotherapy (which includes it)
 as an injection; an obstetric diagnosis of a man or a child as pneumonia; an outpatient visit
-during a stay elsewhere moves to the discharge day. Violations are planted on top by
+during a stay elsewhere moves to the discharge day; the first line of a stay that treats is
+given on the admission day; a drug on a second visit of one day at one institution is billed
+as the ultrasound, and a test the person had at another institution within the
+mutual-recognition window as debridement (``S0016``). Violations are planted on top by
 :mod:`safetynet.synth.violations`.
 """
 
@@ -58,6 +61,7 @@ def add_supervision_fields(
     claims = _plausible_diagnoses(claims, persons)
     claims = _no_visit_during_a_stay(claims)
     lines = _dated_lines(rng, claims, lines)
+    lines = _no_split_prescriptions(claims, lines)
     lines = _no_repeated_tests(claims, lines)
     return claims, lines
 
@@ -197,22 +201,40 @@ def _no_repeated_tests(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFram
     before = (gap > 0) | ((gap == 0) & (pl.col("_c") < pl.col("claim_id")))
     repeated = (
         tests.join(earlier, on=["person_id", "item_code"], how="inner")
-        .filter((pl.col("institution_code") != pl.col("_at")) & before
-                & (gap <= RECOGNITION_DAYS))  # fmt: skip
+        .filter((pl.col("institution_code") != pl.col("_at")) & before & (gap <= RECOGNITION_DAYS))
         .select("_row")
         .unique()
     )
-    if repeated.is_empty():
+    return _recoded(lines, repeated["_row"], TEST_FALLBACK)
+
+
+def _no_split_prescriptions(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """A drug a person got on an earlier outpatient claim at the same institution the same
+    day (a split prescription) is billed as ``FALLBACK`` instead."""
+    info = claims.filter(pl.col("kind") != "inpatient").select(
+        pl.col("id").alias("claim_id"), "person_id", "institution_code"
+    )
+    key = ["person_id", "institution_code", "item_code", "service_date"]
+    split = (
+        lines.with_row_index("_row")
+        .filter(pl.col("item_code").str.starts_with("D"))
+        .join(info, on="claim_id", how="inner")
+        .filter(pl.col("claim_id") > pl.col("claim_id").min().over(key))
+    )
+    return _recoded(lines, split["_row"], FALLBACK)
+
+
+def _recoded(lines: pl.DataFrame, rows: pl.Series, code: str) -> pl.DataFrame:
+    """``lines`` with the lines at positions ``rows`` billed as ``code`` (units re-counted)."""
+    if rows.is_empty():
         return lines
     catalog = load_items().select(
         pl.col("code").alias("item_code"), "price_ceiling_fen", "typical_price_fen"
     )
+    hit = pl.col("_row").is_in(rows.implode())
     out = lines.with_row_index("_row").with_columns(
-        pl.when(pl.col("_row").is_in(repeated["_row"].implode()))
-        .then(pl.lit(TEST_FALLBACK))
-        .otherwise(pl.col("item_code"))
-        .alias("item_code"),
-        pl.col("_row").is_in(repeated["_row"].implode()).alias("_recoded"),
+        pl.when(hit).then(pl.lit(code)).otherwise(pl.col("item_code")).alias("item_code"),
+        hit.alias("_recoded"),
     )
     recoded = _quantities(out.filter(pl.col("_recoded")).drop("quantity"), catalog)
     return (
