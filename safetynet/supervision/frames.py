@@ -57,7 +57,8 @@ NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "outpatient_abuse": ((), ("code",), False),
     "out_of_catalog_share": ((), ("item_class",), False),
     "repeat_test": (("institution",), ("code",), False),
-    "ghost_bed": (("admitted", "discharged"), ("code", "day"), False),
+    # without item days it finds nothing (an undated line counts as given on admission)
+    "ghost_bed": (("admitted", "discharged"), ("code",), False),
     "shared_phone": ((), (), True),
 }
 

@@ -164,9 +164,18 @@ def _repeat_test(rule: Any, claim: Row, p: Person) -> bool:
 
 
 def _ghost_bed(rule: Any, claim: Row, p: Person) -> bool:
-    end: date | None = claim[6]
-    most = int(rule.params.max_untreated_days.value)
-    return claim[2] == "inpatient" and end is not None and (end - claim[5]).days > most
+    """A stay with a substantive line dated later than the days allowed (its first one can
+    be no later; an undated line counts as given on the admission day)."""
+    params = rule.params
+    most, routine = int(params.max_untreated_days.value), set(params.routine_codes)
+    return (
+        claim[2] == "inpatient"
+        and claim[6] is not None
+        and any(
+            line[4] is not None and line[1] not in routine and (line[4] - claim[5]).days > most
+            for line in p.lines[claim[0]]
+        )
+    )
 
 
 def _shared_phone(rule: Any, claim: Row, p: Person) -> bool:

@@ -630,10 +630,11 @@ def repeat_test(rule: RepeatTestRule, data: ScreenInput) -> pl.DataFrame:
 
 
 def ghost_bed(rule: GhostBedRule, data: ScreenInput) -> pl.DataFrame:
-    """A stay with no substantive item (any but the routine bed, nursing and registration
-    codes) within ``max_untreated_days`` of its admission: its first one later, or none. A
-    line without a day counts as given on the claim's date (the admission), so only dated
-    lines can show a ghost bed; a stay without lines is not judged."""
+    """A stay whose first substantive item (any but the routine bed, nursing and
+    registration codes) is dated more than ``max_untreated_days`` after its admission. A line
+    without a day counts as given on the claim's date (the admission), so only dated lines
+    can show a ghost bed (the window's submissions carry no item days); a stay billing no
+    substantive item at all is not judged (its bill may list the bed-days only)."""
     p = rule.params
     most = int(p.max_untreated_days.value)
     stays = _stays(data).filter(_days("admitted", "discharged") > most)
@@ -645,7 +646,7 @@ def ghost_bed(rule: GhostBedRule, data: ScreenInput) -> pl.DataFrame:
     untreated = _days("admitted", "first_treated")
     return (
         stays.join(first, on="claim_no", how="inner")
-        .filter((untreated > most).fill_null(True))
+        .filter((untreated > most).fill_null(False))
         .select(
             "claim_no",
             pl.col("total_fen").fill_null(0).alias("amount_fen"),

@@ -2,8 +2,8 @@
 
 :func:`plant` takes a (clean) synthetic county and, for each rule kind, turns ``rate`` × the
 county's claims into violations — by editing a claim in place (a duplicated registration, a
-price above the ceiling, an obstetric diagnosis of a man, a short stay for a cold, an out-
-of-catalog item taking most of a bill, a stay whose treatment starts three days after the
+price above the ceiling, an obstetric diagnosis of a man, a short stay for a cold, an
+out-of-catalog item taking most of a bill, a stay whose treatment starts three days after the
 admission) or by adding copies of a claim (a readmission within 15 days, a stay at another
 hospital overlapping the first, the same drug bought on three days in a row, a visit with a
 test repeated at another clinic within the mutual-recognition window). Amounts of every
