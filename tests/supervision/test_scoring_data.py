@@ -34,10 +34,11 @@ def county() -> tuple[Any, pl.DataFrame, pl.DataFrame]:
     synth, _labels = plant(generate(4000, seed=11, year=2017), 0.01, seed=11)
     data = frames_from_tables(synth.claims, synth.claim_items, synth.persons)
     # the rules of the time the constants were in the code (no split prescriptions yet)
+    new = ("repeat_test", "ghost_bed", "shared_phone")
     then = RULES.model_copy(update={"rules": [
         r.model_copy(update={"params": r.params.model_copy(  # type: ignore[union-attr]
             update={"max_prescriptions_per_day": None})}) if r.kind == "outpatient_abuse" else r
-        for r in RULES.rules if r.kind not in ("repeat_test", "ghost_bed", "shared_phone")]})  # fmt: skip
+        for r in RULES.rules if r.kind not in new]})  # fmt: skip
     hits = screen(then, data)
     enrolled = synth.enrollment.join(
         synth.persons.select(pl.col("id").alias("person_id"), "region_code"), on="person_id"
