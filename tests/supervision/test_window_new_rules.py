@@ -119,3 +119,31 @@ def test_a_repeat_test_is_read_back_far_enough_on_both_databases(
         )  # fmt: skip
         hits = batch_hits(s, [(sub, person)], RULES)[0]
         assert hits["rule_id"].to_list() == (["repeat-test"] if flagged else [])
+
+
+def test_a_years_screening_reads_phone_numbers_and_flags_a_shared_one(db_engine: Engine) -> None:
+    """Three persons of one phone number with the three largest of 60 claims (the top 5 %)."""
+    from datetime import date
+
+    from safetynet.codes import ClaimKind
+    from safetynet.supervision.load import in_year, load_year
+    from safetynet.supervision.screen import screen
+    from tests.settlement.conftest import build_county
+
+    with session_scope(db_engine) as s:
+        county = build_county(s)
+        ids = [county.poor_id, county.spouse_id, county.ordinary_id, county.unenrolled_id]
+        people = [s.scalars(select(Person).where(Person.resident_id == r)).one() for r in ids]
+        for p in people[:3]:
+            p.phone = "13800000000"
+        amounts = [(p, 900_000) for p in people[:3]] + [(people[3], 1_000)] * 57
+        for i, (p, fen) in enumerate(amounts):
+            day = date(2024, 1, 1) + timedelta(days=i)
+            s.add(Claim(claim_no=f"P-{i:02d}", person_id=p.id, institution_code="V-CLINIC",
+                        kind=ClaimKind.OUTPATIENT, start_date=day, end_date=day,
+                        total_fen=fen))  # fmt: skip
+    with session_scope(db_engine) as s:
+        data = load_year(s.connection(), None, 2024, RULES)
+        hits = in_year(screen(RULES, data, only=["shared-phone"]), 2024)
+    assert sorted(hits["claim_no"].to_list()) == ["P-00", "P-01", "P-02"]
+    assert "*******0000" in hits["facts"][0] and "13800000000" not in hits["facts"][0]
