@@ -92,7 +92,7 @@ class ScreenInput:
             if persons and self.persons is None:
                 problems.append(
                     f"rule {rule.id} ({rule.kind}) needs a persons file (person_id, sex, "
-                    "deceased_on)"
+                    "deceased_on, phone)"
                 )
         if problems:
             raise ScreenInputError(problems)

@@ -66,7 +66,7 @@ def rules_list(
 def screen_cmd(
     claims: Path = typer.Option(None, "--claims", "-c", help="A claim file (.jsonl or .parquet)."),
     persons: Path = typer.Option(
-        None, "--persons", help="Persons file (CSV or Parquet: person_id, sex, deceased_on)."
+        None, "--persons", help="Persons file (CSV or Parquet: person_id, sex, deceased_on, phone)."
     ),
     db: str = typer.Option(None, "--db", help="Screen the database's claims (with --year)."),
     region: str = typer.Option(None, "--region", help="With --db: the region (default: all)."),
