@@ -945,6 +945,8 @@ def _may_hit_new(rule: Rule, new: _New) -> bool:
         return short and _starts(new.diagnoses, p.outpatient_treatable)
     if rule.kind == "repeat_test":
         return bool(new.codes & set(p.test_codes))
+    if rule.kind == "shared_phone":
+        return False  # compares many persons' claims of a period: a year's rule
     if rule.kind == "ghost_bed":
         return any(d > int(p.max_untreated_days.value) for d in new.stay_days)
     if rule.kind == "outpatient_abuse":
