@@ -1,6 +1,7 @@
 """The supervision-rule file schema (pydantic): dated, sourced screening rules.
 
-A rule file is YAML like a settlement policy (``docs/supervision-rules.md``): an id, a region,
+A rule file is YAML like a settlement policy (``docs/supervision-rules.md``, generated from
+the shipped files by ``scripts/supervision_doc.py``): an id, a region,
 validity dates, its sources and a list of rules. Each rule has a ``kind`` (one of
 :data:`KINDS`), a severity (``warn``, ``block`` at the window, ``deduct`` from the
 institution), the article of State Council Decree No. 735 it enforces, a name in English and
