@@ -214,9 +214,13 @@ class ResultsWriter:
         then: Callable[[pa.Table], None] | None = None,
     ) -> None:
         """Append results: a frame, an Arrow table, or (Parquet only) a function that makes
-        the table in the writer's thread; ``then`` is given the table there once written
-        (e.g. to add it to the totals)."""
+        the table in the writer's thread — or in this one, while the writer is still busy
+        with the previous results (the two threads share the work of making tables, whichever
+        would otherwise wait); ``then`` is given the table in the writer's thread once
+        written (e.g. to add it to the totals)."""
         if self.out.suffix == ".parquet":
+            if callable(results) and self._pending is not None and not self._pending.done():
+                results = results()
             self._wait()
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
