@@ -148,15 +148,23 @@ def arrow_in_ranges(
 
 
 def arrow_ranges_unbuilt(
-    cp: CompiledPolicy, prepared: pl.DataFrame, rows: int, *, n_parts: int | None = None
+    cp: CompiledPolicy,
+    prepared: pl.DataFrame,
+    rows: int,
+    *,
+    n_parts: int | None = None,
+    arrow: Callable[[], ArrowResults] | None = None,
 ) -> Iterator[tuple[int, Callable[[], pa.Table]]]:
     """``arrow_in_ranges`` with each range's table left for its writer to build: per range,
     its number of claims and a function that makes its Arrow table from the kernel's arrays
-    (the ``ArrowResults`` made by the first call). Called in order, in one thread — the
-    results writer's, beside the kernel's next range — the kernel's thread only settles."""
+    — in the results writer's thread, beside the kernel's next range, so the kernel's thread
+    only settles. ``arrow`` gives the batch's ``ArrowResults`` (e.g. one made in the
+    writer's thread while the kernel's run starts); by default the first call makes it."""
     made: list[ArrowResults] = []
 
     def table(lo: int, part: RangeResults) -> pa.Table:
+        if arrow is not None:
+            return arrow().table(lo, part)
         if not made:
             made.append(ArrowResults(cp, prepared))
         return made[0].table(lo, part)
