@@ -44,7 +44,8 @@ from safetynet.engine.compile import CompiledPolicy
 from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
-from safetynet.scaleout.partition import household_batches
+from safetynet.scaleout.households import PersonsSeen
+from safetynet.scaleout.partition import file_rows, household_batches
 from safetynet.scaleout.warm import WarmUp
 from safetynet.simulation.compare import POOR_MASK
 
@@ -94,9 +95,13 @@ def prepared_batches(
     policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
     loaded in a thread while the first batch is read (``scaleout.warm``)."""
     warm: WarmUp | None = WarmUp(policies[0]) if policies else None
+    several = path.suffix == ".parquet" and path.is_file() and file_rows(path) > batch_claims
+    seen = PersonsSeen() if several else None  # a person in households of two batches
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
+        if seen is not None:
+            seen.add(cf.claims, path)
         if warm is not None:
             warm.join()
             warm = None
