@@ -25,6 +25,7 @@ _WEIGHTS = np.asarray(WEIGHTS, np.int64)
 _CHECKS = np.frombuffer(CHECK_CHARS.encode(), np.uint8).copy()  # by weighted sum mod 11
 _SPACE = np.zeros(256, np.bool_)
 _SPACE[[9, 10, 11, 12, 13, 32]] = True  # ASCII white space, as str.strip and \s see it
+OTHER, BAD, VALID = 0, 1, 2  # what the pass finds of each key
 
 
 def _ymd(day: date) -> int:
@@ -40,7 +41,7 @@ def _month_days(year: int, month: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _flag_bad(
+def _classify(
     offsets: np.ndarray,
     data: np.ndarray,
     weights: np.ndarray,
@@ -50,7 +51,8 @@ def _flag_bad(
     latest: int,
     out: np.ndarray,
 ) -> None:
-    """``out[i]``: key ``i`` is meant as a resident ID and is not a valid one."""
+    """``out[i]``: key ``i`` is a valid resident ID in canonical form (:data:`VALID`), is
+    meant as one but is not (:data:`BAD`), or is another key (:data:`OTHER`, 0)."""
     for i in range(out.size):
         lo, hi = offsets[i], offsets[i + 1]
         if hi - lo < 15:
@@ -67,7 +69,7 @@ def _flag_bad(
             last = data[lo + 17]
             if digits and (48 <= last <= 57 or last == 88):
                 if checks[total % 11] != last:
-                    out[i] = True
+                    out[i] = BAD
                     continue
                 year = (
                     (np.int64(data[lo + 6]) - 48) * 1000
@@ -79,10 +81,10 @@ def _flag_bad(
                 month = (np.int64(data[lo + 10]) - 48) * 10 + np.int64(data[lo + 11]) - 48
                 day = (np.int64(data[lo + 12]) - 48) * 10 + np.int64(data[lo + 13]) - 48
                 if month < 1 or month > 12 or day < 1 or day > _month_days(year, month):
-                    out[i] = True
+                    out[i] = BAD
                     continue
                 ymd = year * 10_000 + month * 100 + day
-                out[i] = ymd < earliest or ymd > latest
+                out[i] = BAD if ymd < earliest or ymd > latest else VALID
                 continue
         # not a canonical ID: is it meant as one (digits, maybe a last X, spaces around)?
         a, b = lo, hi
@@ -98,22 +100,33 @@ def _flag_bad(
                 meant = False
                 break
         last = data[b - 1]
-        out[i] = meant and (48 <= last <= 57 or last == 88 or last == 120)
+        if meant and (48 <= last <= 57 or last == 88 or last == 120):
+            out[i] = BAD
 
 
-def invalid_resident_ids(ids: pl.Series, *, today: date | None = None) -> pl.Series:
-    """Per key: meant as a resident ID (see the module) but not a valid one, in canonical
-    form; false for other keys and for nulls."""
+def _states(ids: pl.Series, today: date | None) -> np.ndarray:
+    """:data:`OTHER`, :data:`BAD` or :data:`VALID` for each key (nulls: other)."""
     binary = ids.cast(pl.String).cast(pl.Binary).to_arrow(compat_level=pl.CompatLevel.oldest())
     chunks = binary.chunks if isinstance(binary, pa.ChunkedArray) else [binary]
     parts = []
     latest = _ymd(today or date.today())
     for chunk in chunks:
-        out = np.zeros(len(chunk), np.bool_)
+        out = np.zeros(len(chunk), np.uint8)
         _, offsets_buf, data_buf = chunk.buffers()
         offsets = np.frombuffer(offsets_buf, np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
         data = np.frombuffer(data_buf, np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-        _flag_bad(offsets, data, _WEIGHTS, _CHECKS, _SPACE, _ymd(EARLIEST_BIRTH), latest, out)
+        _classify(offsets, data, _WEIGHTS, _CHECKS, _SPACE, _ymd(EARLIEST_BIRTH), latest, out)
         parts.append(out)
-    flags = np.concatenate(parts) if parts else np.zeros(0, np.bool_)
-    return pl.Series(ids.name, flags, pl.Boolean)
+    return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+
+
+def invalid_resident_ids(ids: pl.Series, *, today: date | None = None) -> pl.Series:
+    """Per key: meant as a resident ID (see the module) but not a valid one, in canonical
+    form; false for other keys and for nulls."""
+    return pl.Series(ids.name, _states(ids, today) == BAD, pl.Boolean)
+
+
+def valid_resident_ids(ids: pl.Series, *, today: date | None = None) -> pl.Series:
+    """Per text: a valid resident ID as written (canonical form); false for anything else,
+    nulls included."""
+    return pl.Series(ids.name, _states(ids, today) == VALID, pl.Boolean)
