@@ -85,7 +85,9 @@ class ClaimFileRejected(ValueError):
         _ = gettext_for(locale)
         errors, path = self.errors, self.path
         if len(errors) == 1 and errors[0].line is None and not errors[0].field:
-            return _("file not found: %(path)s") % {"path": path}
+            if errors[0].message == NOT_FOUND:
+                return _("file not found: %(path)s") % {"path": path}
+            return f"{path}: {errors[0].text(locale)}"
         shown = "\n".join(f"{path}: {e.text(locale)}" for e in errors[:20])
         more = "\n" + _("... and %(n)s more") % {"n": len(errors) - 20} if len(errors) > 20 else ""
         return (
@@ -135,8 +137,13 @@ def _json_value(field: Field, value: Any) -> Any:
 def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
     records: list[dict[str, Any]] = []
     errors: list[ClaimFileError] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, text in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                errors.append(ClaimFileError(n, "", N_("not UTF-8 text (save the file as UTF-8)")))
+                continue
             if not text.strip():
                 continue
             try:
@@ -647,12 +654,35 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     return lines, errors
 
 
+NOT_FOUND = N_("file not found")
+JSON_LINES = (".jsonl", ".json", ".ndjson")
+
+
+def check_opens(path: Path) -> None:
+    """Refuse, before any row is read, a claim file that is missing, of another kind than
+    JSON lines or Parquet (a CSV file, say), or not a Parquet file though named one."""
+    if not path.is_file():
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", NOT_FOUND)])
+    suffix = path.suffix.lower()
+    if suffix != ".parquet" and suffix not in JSON_LINES:
+        message = N_("claim files are JSON lines (.jsonl) or Parquet (.parquet), not %(suffix)s")
+        given = {"suffix": path.suffix or "?"}
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", message, given)])
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(path)
+        except Exception:  # pyarrow raises several kinds for a damaged file
+            message = N_("not a Parquet file, or a damaged one (cut short while copied?)")
+            raise ClaimFileRejected(path, [ClaimFileError(None, "", message)]) from None
+
+
 def read_claim_file(path: str | Path) -> ClaimFile:
     """Read and check a claim file (``.jsonl`` / ``.json`` or ``.parquet``)."""
     path = Path(path)
-    if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
-    if path.suffix == ".parquet":
+    check_opens(path)
+    if path.suffix.lower() == ".parquet":
         return parquet_claims(scan_parquet(path), path)
     raw, errors = _read_json_lines(path)
     if raw.is_empty() and not errors:

@@ -232,3 +232,34 @@ def test_the_commands_refuse_and_write_nothing(tmp_path: Path, form: str, comman
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
     zh = runner.invoke(app, [*args[:-1], "zh_Hans"])
     assert zh.exit_code == 2 and "校验码" in zh.output
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("c.csv", b"claim_no,person_id\nC1,P1\n", "claim files are JSON lines (.jsonl) or Parquet"),
+        ("c.parquet", b"not a parquet file", "not a Parquet file, or a damaged one"),
+        ("c.parquet", b"", "not a Parquet file, or a damaged one"),
+        ("c.jsonl", '{"claim_no": "张"}\n'.encode("gbk"), "line 1: not UTF-8 text"),
+    ],
+)
+def test_files_that_are_not_claim_files_are_refused(
+    tmp_path: Path, name: str, data: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    out = tmp_path / "out.jsonl"
+    for batch in ("5000000", "1"):
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+        result = runner.invoke(app, [*args, "--batch-claims", batch, "--lang", "en"])
+        assert result.exit_code == 2, result.output
+        assert expected in " ".join(result.output.split())
+        assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+    zh = runner.invoke(app, ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)])
+    assert zh.exit_code == 2 and not any(w in zh.output for w in ("Parquet file", "claim files"))
+
+
+def test_a_json_lines_file_with_a_bom_reads(tmp_path: Path) -> None:
+    path = write(tmp_path, "jsonl", _good())
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert read_claim_file(path).claims.height == 3
