@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 
 from safetynet.claims.fileformat import (
     ClaimFile,
-    ClaimFileError,
     ClaimFileRejected,
+    check_opens,
     parquet_claims,
     read_claim_file,
 )
@@ -42,10 +42,10 @@ from safetynet.claims.settle_file import (
 )
 from safetynet.engine.batch import KIND_ENUM
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
-from safetynet.scaleout.partition import household_batches
+from safetynet.scaleout.households import PersonsSeen
+from safetynet.scaleout.partition import file_rows, household_batches
 from safetynet.scaleout.warm import WarmUp
 from safetynet.simulation.compare import POOR_MASK
 
@@ -65,11 +65,10 @@ def parquet_rows(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
 
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
     """The file's claims, checked, one ``ClaimFile`` per household partition."""
-    if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
+    check_opens(path)
+    if path.suffix.lower() != ".parquet":  # JSON lines: read whole (a format for small files)
         yield read_claim_file(path)
         return
-    if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     with household_batches(path, batch_claims) as frames:
         for raw in frames:
             yield parquet_rows(raw, path)
@@ -94,10 +93,15 @@ def prepared_batches(
     """Per batch, the claims checked (dates under every policy) and prepared, once for
     policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
     loaded in a thread while the first batch is read (``scaleout.warm``)."""
+    check_opens(path)
     warm: WarmUp | None = WarmUp(policies[0]) if policies else None
+    several = path.suffix.lower() == ".parquet" and file_rows(path) > batch_claims
+    seen = PersonsSeen() if several else None  # a person in households of two batches
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
+        if seen is not None:
+            seen.add(cf.claims, path)
         if warm is not None:
             warm.join()
             warm = None
