@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,6 +23,16 @@ import polars as pl
 from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, PovertyStatus
 from safetynet.i18n import N_, gettext_for
+from safetynet.registry.resident_id import id_problem
+from safetynet.registry.resident_id_column import invalid_resident_ids
+from safetynet.settlement.submission import (
+    EARLIEST_DATE,
+    MAX_ITEM_YUAN,
+    MAX_ITEMS,
+    MAX_QUANTITY,
+    MAX_STAY_DAYS,
+    latest_date,
+)
 
 KINDS = [k.value for k in ClaimKind]
 LEVELS = [k.value for k in InstitutionLevel]
@@ -34,6 +45,15 @@ _EITHER = N_("give `items`, or `total` and `compliant`")
 ONE_OF = N_("must be one of %(choices)s")
 TRUE_FALSE = N_("must be true or false")
 AT_LEAST_0 = N_("must be ≥ 0")
+# The bounds of the API's submissions (settlement.submission), so that a file cannot settle
+# what a window could not: an item's amount, a claim's (its items' at most), dates, stays.
+MAX_ITEM_FEN = int(MAX_ITEM_YUAN * 100)
+MAX_CLAIM_FEN = MAX_ITEM_FEN * MAX_ITEMS
+AT_MOST_YUAN = N_("must be at most %(max)s yuan")
+BETWEEN_DATES = N_("must be between %(start)s and %(end)s")
+TOO_LONG = N_("longer than %(n)s characters")
+TEXT_LENGTHS = {"claim_no": 40, "institution": 32, "diagnosis": 16}  # as the API's fields
+RESIDENT_IDS_NAMED = 100  # bad resident IDs told apart by their problem; the rest in short
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,9 @@ class ClaimFileRejected(ValueError):
         _ = gettext_for(locale)
         errors, path = self.errors, self.path
         if len(errors) == 1 and errors[0].line is None and not errors[0].field:
-            return _("file not found: %(path)s") % {"path": path}
+            if errors[0].message == NOT_FOUND:
+                return _("file not found: %(path)s") % {"path": path}
+            return f"{path}: {errors[0].text(locale)}"
         shown = "\n".join(f"{path}: {e.text(locale)}" for e in errors[:20])
         more = "\n" + _("... and %(n)s more") % {"n": len(errors) - 20} if len(errors) > 20 else ""
         return (
@@ -115,8 +137,13 @@ def _json_value(field: Field, value: Any) -> Any:
 def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
     records: list[dict[str, Any]] = []
     errors: list[ClaimFileError] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, text in enumerate(fh, start=1):
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError:
+                errors.append(ClaimFileError(n, "", N_("not UTF-8 text (save the file as UTF-8)")))
+                continue
             if not text.strip():
                 continue
             try:
@@ -175,6 +202,39 @@ def scan_parquet(path: Path) -> pl.LazyFrame:
     return rows.with_columns(pl.col("_line").cast(pl.Int64))
 
 
+_WHOLE = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_COLUMN_TYPES: dict[str, tuple[tuple[type[pl.DataType], ...], str]] = {
+    "text": ((pl.String, pl.Categorical, pl.Enum, *_WHOLE), N_("column of %(type)s; must be text")),
+    "whole": ((*_WHOLE, pl.String), N_("column of %(type)s; must be whole numbers")),
+    "flag": ((pl.Boolean, pl.String), N_("column of %(type)s; must be true or false")),
+    "date": ((pl.String, pl.Date), N_("column of %(type)s; must be dates (YYYY-MM-DD)")),
+    "yuan": ((*_WHOLE, pl.String), N_("column of %(type)s; must be whole fen (integers)")),
+    "percent": ((*_WHOLE, pl.String), N_("column of %(type)s; must be basis points (integers)")),
+    "statuses": ((pl.List,), N_("column of %(type)s; must be lists of text")),
+    "items": ((pl.List,), N_("column of %(type)s; must be lists of items")),
+}  # the column types a Parquet file's field may have (else one error naming the column)
+
+
+def _check_types(schema: pl.Schema, path: Path) -> None:
+    """Refuse a Parquet file whose columns are not of their field's types (a float amount, a
+    status that is not a list, ...): one problem per column, before any row is read."""
+    errors = []
+    for f in CLAIM_FIELDS:
+        dt = schema.get(f.parquet_name)
+        if dt is None or dt == pl.Null:
+            continue
+        allowed, message = _COLUMN_TYPES[f.kind]
+        ok = isinstance(dt, allowed)
+        if ok and f.kind == "statuses":
+            ok = isinstance(dt, pl.List) and isinstance(dt.inner, pl.String | pl.Null)
+        if ok and f.kind == "items":
+            ok = isinstance(dt, pl.List) and isinstance(dt.inner, pl.Struct | pl.Null)
+        if not ok:
+            errors.append(ClaimFileError(None, f.parquet_name, message, {"type": str(dt)}))
+    if errors:
+        raise ClaimFileRejected(path, errors)
+
+
 def parquet_claims(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
     """Check Parquet rows (with their ``_line``; read or not yet) as a claim file.
 
@@ -182,6 +242,7 @@ def parquet_claims(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
     one streaming pass (:func:`_in_one_pass`); any other file, or one with a problem, goes
     through :func:`_normalise`, which names every problem with its row.
     """
+    _check_types(raw.collect_schema(), path)
     items = raw.collect_schema().get("items", pl.Null())
     raw = _conform(raw, CLAIM_FIELDS, True)
     claim_file = None if _is_item_list(items) else _in_one_pass(raw)
@@ -297,17 +358,32 @@ def _row_checks(twice: pl.Expr) -> list[Check]:
         (twice, "claim_no", N_("appears twice in the file"), {}),
         (pl.col("person_id").is_null(), "person_id", N_("missing"), {}),
         (pl.col("date_p").is_null(), "date", N_("not a date (YYYY-MM-DD)"), {}),
+        _out_of_dates("date"),
         (~pl.col("kind").is_in(KINDS), "kind", ONE_OF, {"choices": ", ".join(KINDS)}),
         (~pl.col("level").is_in(LEVELS), "level", ONE_OF, {"choices": ", ".join(LEVELS)}),
         (~pl.col("age_p").is_between(0, 150), "age", N_("must be a whole number 0–150"), {}),
         _unparsed("seq", N_("must be a whole number")),
         _unparsed("admitted", N_("not a date (YYYY-MM-DD)")),
         _unparsed("discharged", N_("not a date (YYYY-MM-DD)")),
+        _out_of_dates("admitted"),
+        _out_of_dates("discharged"),
         (
             (pl.col("discharged_p") < pl.col("admitted_p")).fill_null(False),
             "discharged",
             N_("before the admission date"),
             {},
+        ),
+        (
+            (
+                pl.col("discharged_p") - pl.col("admitted_p") > timedelta(days=MAX_STAY_DAYS)
+            ).fill_null(False),
+            "discharged",
+            N_("more than %(n)s days after the admission date"),
+            {"n": MAX_STAY_DAYS},
+        ),
+        *(
+            ((pl.col(f).str.len_chars() > n).fill_null(False), f, TOO_LONG, {"n": n})
+            for f, n in TEXT_LENGTHS.items()
         ),
         _unparsed("in_county", TRUE_FALSE),
         _unparsed("referral", TRUE_FALSE),
@@ -318,6 +394,30 @@ def _row_checks(twice: pl.Expr) -> list[Check]:
             {"choices": ", ".join(STATUSES)},
         ),
     ]
+
+
+def _out_of_dates(field: str) -> Check:
+    """A parsed date (``<field>_p``) outside what the API accepts (:data:`EARLIEST_DATE` to
+    tomorrow)."""
+    start, end = EARLIEST_DATE, latest_date()
+    outside = ~pl.col(f"{field}_p").is_between(start, end)
+    params: dict[str, object] = {"start": start.isoformat(), "end": end.isoformat()}
+    return (outside.fill_null(False), field, BETWEEN_DATES, params)
+
+
+def _resident_id_errors(df: pl.DataFrame) -> list[ClaimFileError]:
+    """Person keys meant as resident IDs (numbers of 15 digits or more) that are not valid
+    ones (GB 11643: length, birth date, check digit): the first :data:`RESIDENT_IDS_NAMED`
+    with their problem (the same words as the API's), the others in short."""
+    bad = df.filter(invalid_resident_ids(df.get_column("person_id"))).select("_line", "person_id")
+    errors = []
+    for i, (line, rid) in enumerate(bad.iter_rows()):
+        if i < RESIDENT_IDS_NAMED:
+            message, params = id_problem(rid)
+            errors.append(ClaimFileError(int(line), "person_id", message, params))
+        else:
+            errors.append(ClaimFileError(int(line), "person_id", N_("not a valid resident ID")))
+    return errors
 
 
 _CANONICAL = (
@@ -379,12 +479,14 @@ def _in_one_pass(raw: Frame) -> ClaimFile | None:
     if not all(schema[f"{k}_fen"].is_signed_integer() for k in _AMOUNT_FIELDS):
         return None
     shape, consistency = _total_checks(in_fen=True)
-    checks = _row_checks(pl.lit(False)) + shape + consistency
+    checks = [*_row_checks(pl.lit(False)), *shape, *consistency]
     bad = pl.any_horizontal(cond.fill_null(True) for cond, *_ in checks).alias("_bad")
     parsed = raw.lazy().with_columns(_parsed(schema)).with_columns(bad, *_CANONICAL)
     out = _in_fen(parsed, in_fen=True).select(*_KEEP, "_bad").collect(engine="streaming")
     if out.get_column("_bad").any() or not _distinct(out.get_column("claim_no")):
         return None  # (a claim number maybe twice: the exact check finds the lines)
+    if invalid_resident_ids(out.get_column("person_id")).any():
+        return None  # (one compiled pass over the keys: ~5 ns a claim)
     lines, _ = _item_lines(raw.lazy().clear().collect(), in_fen=True)  # none: its columns
     # The columns come in slices of the stream. Polars copies a frame into one piece before
     # a select unless its first column is in one already: `_line` is made one (a small
@@ -407,7 +509,7 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
         if _distinct(df.get_column("claim_no"))
         else pl.col("claim_no").is_duplicated()
     )
-    errors += _checks(df, _row_checks(twice))
+    errors += _checks(df, _row_checks(twice)) + _resident_id_errors(df)
     df = df.with_columns(_CANONICAL)
     itemised = int(df.get_column("itemised").sum())  # all or none: no copy of the claims
     items_part = df.filter(pl.col("itemised")) if 0 < itemised < df.height else df
@@ -441,6 +543,10 @@ def _total_checks(in_fen: bool) -> tuple[list[Check], list[Check]]:
         )
         shape.append((~neither & given & malformed, c, _AMOUNT, {}))
     fen = {n: pl.col(c).cast(pl.Int64) if in_fen else _yuan_to_fen(c) for n, c in col.items()}
+    for name, c in col.items():
+        value = pl.col(c).cast(pl.Int64, strict=False) if in_fen else fen[name]
+        too_big = (value > MAX_CLAIM_FEN).fill_null(False)
+        shape.append((too_big, c, AT_MOST_YUAN, {"max": f"{MAX_CLAIM_FEN // 100:,}"}))
     total, compliant = fen["total"], fen["compliant"]
     deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
     consistency: list[Check] = [
@@ -483,6 +589,20 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     bad_quantity = pl.col("quantity").is_not_null() & quantity.is_null()
     errors += _check(items, bad_quantity, "items.quantity", N_("must be a whole number"))
     errors += _check(items, (quantity < 1).fill_null(False), "items.quantity", N_("must be ≥ 1"))
+    errors += _check(
+        items, (quantity > MAX_QUANTITY).fill_null(False), "items.quantity",
+        N_("must be at most %(n)s"), n=f"{MAX_QUANTITY:,}",
+    )  # fmt: skip
+    start, end = EARLIEST_DATE, latest_date()
+    errors += _check(
+        items, (~_date("day").is_between(start, end)).fill_null(False), "items.day",
+        BETWEEN_DATES, start=start.isoformat(), end=end.isoformat(),
+    )  # fmt: skip
+    many = df.filter((pl.col("items").list.len() > MAX_ITEMS).fill_null(False))
+    errors += [
+        ClaimFileError(int(n), "items", N_("more than %(n)s item lines"), {"n": f"{MAX_ITEMS:,}"})
+        for n in many.get_column("_line").to_list()
+    ]
     if in_fen:
         amount = pl.col("amount_fen").cast(pl.Int64, strict=False)
         deducted = pl.col("deducted_fen").cast(pl.Int64, strict=False)
@@ -506,6 +626,12 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
             _yuan_to_fen("deducted").alias("deducted_fen"),
             _pct_to_bp("self_pay").alias("self_pay_bp"),
         )
+    most = {"max": f"{MAX_ITEM_FEN // 100:,}"}
+    for field in ("amount", "deducted"):
+        over = (pl.col(f"{field}_fen") > MAX_ITEM_FEN).fill_null(False)
+        errors += _check(items, over, label[field], AT_MOST_YUAN, **most)
+    if errors:
+        return pl.DataFrame(), errors
     items = items.with_columns(
         pl.col("deducted_fen").fill_null(0), pl.col("self_pay_bp").fill_null(0)
     )
@@ -528,12 +654,35 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
     return lines, errors
 
 
+NOT_FOUND = N_("file not found")
+JSON_LINES = (".jsonl", ".json", ".ndjson")
+
+
+def check_opens(path: Path) -> None:
+    """Refuse, before any row is read, a claim file that is missing, of another kind than
+    JSON lines or Parquet (a CSV file, say), or not a Parquet file though named one."""
+    if not path.is_file():
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", NOT_FOUND)])
+    suffix = path.suffix.lower()
+    if suffix != ".parquet" and suffix not in JSON_LINES:
+        message = N_("claim files are JSON lines (.jsonl) or Parquet (.parquet), not %(suffix)s")
+        given = {"suffix": path.suffix or "?"}
+        raise ClaimFileRejected(path, [ClaimFileError(None, "", message, given)])
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(path)
+        except Exception:  # pyarrow raises several kinds for a damaged file
+            message = N_("not a Parquet file, or a damaged one (cut short while copied?)")
+            raise ClaimFileRejected(path, [ClaimFileError(None, "", message)]) from None
+
+
 def read_claim_file(path: str | Path) -> ClaimFile:
     """Read and check a claim file (``.jsonl`` / ``.json`` or ``.parquet``)."""
     path = Path(path)
-    if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
-    if path.suffix == ".parquet":
+    check_opens(path)
+    if path.suffix.lower() == ".parquet":
         return parquet_claims(scan_parquet(path), path)
     raw, errors = _read_json_lines(path)
     if raw.is_empty() and not errors:

@@ -93,6 +93,34 @@ class HouseholdConflict(ValueError):
         super().__init__("; ".join(str(e) for e in errors[:5]))
 
 
+SPLIT_PERSON = N_(
+    "person %(person)s is in households %(households)s; a person's claims must all name one "
+    "household"
+)
+
+
+def conflicts(rows: pl.DataFrame) -> list[ClaimFileError]:
+    """Claims (``_line``, ``person_id``, ``household_id``) of persons in two households or
+    more: one problem per person, on the person's first line, naming the households."""
+    persons = (
+        rows.sort("_line")
+        .group_by("person_id", maintain_order=True)
+        .agg(
+            pl.col("_line").first(),
+            pl.col("household_id").unique(maintain_order=True).alias("hh"),
+        )
+    )
+    return [
+        ClaimFileError(
+            int(row["_line"]),
+            "household_id",
+            SPLIT_PERSON,
+            {"person": row["person_id"], "households": ", ".join(row["hh"])},
+        )
+        for row in persons.iter_rows(named=True)
+    ]
+
+
 def _first_rows(ids: np.ndarray, n: int) -> np.ndarray:
     """The row of each id's first appearance (ids numbered 0 .. n-1)."""
     first = np.empty(n, np.int64)
@@ -135,26 +163,7 @@ def _keys(claims: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         n_h = int(hid.max()) + 1 if hid.size else 0
         exact, split = check_keys(pid, n_p, pid, hid, n_h, hid)
     if split.any():
-        bad = claims.filter(pl.Series(split[pid]))
-        raise HouseholdConflict(
-            [
-                ClaimFileError(
-                    int(row["_line"]),
-                    "household_id",
-                    N_(
-                        "person %(person)s is in households %(households)s; a person's claims "
-                        "must all name one household"
-                    ),
-                    {"person": row["person_id"], "households": ", ".join(row["hh"])},
-                )
-                for row in bad.group_by("person_id", maintain_order=True)
-                .agg(
-                    pl.col("_line").first(),
-                    pl.col("household_id").unique(maintain_order=True).alias("hh"),
-                )
-                .iter_rows(named=True)
-            ]
-        )
+        raise HouseholdConflict(conflicts(claims.filter(pl.Series(split[pid]))))
     return pid, hid
 
 

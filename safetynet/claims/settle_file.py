@@ -7,8 +7,9 @@ pays. JSON lines carry yuan as strings with two decimals; Parquet carries intege
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -142,10 +143,35 @@ def arrow_in_ranges(
 ) -> Iterator[pa.Table]:
     """``results_in_ranges`` as Arrow tables (``ArrowResults``): what a Parquet file of
     results is written from. Read back, concatenated, the same frame as ``results_table``."""
-    arrow = ArrowResults(cp, prepared)
+    for _rows, table in arrow_ranges_unbuilt(cp, prepared, rows, n_parts=n_parts):
+        yield table()
+
+
+def arrow_ranges_unbuilt(
+    cp: CompiledPolicy,
+    prepared: pl.DataFrame,
+    rows: int,
+    *,
+    n_parts: int | None = None,
+    arrow: Callable[[], ArrowResults] | None = None,
+) -> Iterator[tuple[int, Callable[[], pa.Table]]]:
+    """``arrow_in_ranges`` with each range's table left for its writer to build: per range,
+    its number of claims and a function that makes its Arrow table from the kernel's arrays
+    — in the results writer's thread, beside the kernel's next range, so the kernel's thread
+    only settles. ``arrow`` gives the batch's ``ArrowResults`` (e.g. one made in the
+    writer's thread while the kernel's run starts); by default the first call makes it."""
+    made: list[ArrowResults] = []
+
+    def table(lo: int, part: RangeResults) -> pa.Table:
+        if arrow is not None:
+            return arrow().table(lo, part)
+        if not made:
+            made.append(ArrowResults(cp, prepared))
+        return made[0].table(lo, part)
+
     lo = 0
     for part in settle_ranges(cp, to_batch(prepared), rows, n_parts=n_parts):
-        yield arrow.table(lo, part)
+        yield part.rows, functools.partial(table, lo, part)
         lo += part.rows
 
 

@@ -115,3 +115,13 @@ def append_check_digits(bodies: np.ndarray) -> np.ndarray:
     checks = np.frombuffer(CHECK_CHARS.encode(), dtype="S1")[total % 11]
     body_text = np.char.zfill(bodies.astype("U17"), 17)
     return np.char.add(body_text, checks.astype("U1"))
+
+
+def id_problem(raw: str, *, today: date | None = None) -> tuple[str, dict[str, object]]:
+    """What is wrong with an ID that ``resident_id_column.invalid_resident_ids`` flags: a
+    message id of the translation catalog and its params (from :func:`parse_resident_id`)."""
+    try:
+        number = parse_resident_id(raw, today=today).number
+    except ResidentIdError as exc:
+        return exc.template, exc.params
+    return N_("write the resident ID as %(id)s (no spaces, a capital X)"), {"id": number}

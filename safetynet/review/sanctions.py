@@ -66,32 +66,64 @@ def fine_fen(loss_fen: int, multiple: Decimal) -> int:
     return int((Decimal(loss_fen) * multiple).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _fixed_fine_fen(rules: Article, article: int, fine_yuan: Decimal | str | None) -> int:
+    """The fixed fine of ``rules`` (art. 39) in fen: given, in yuan, within its range."""
+    assert rules.fixed_fine is not None
+    if fine_yuan is None or not str(fine_yuan).strip():
+        raise ReviewError("fine_amount_missing", f"article {article} fines a fixed amount")
+    try:
+        yuan = Decimal(str(fine_yuan).strip())
+    except InvalidOperation:
+        raise ReviewError("fine_amount_invalid", f"{fine_yuan!r} is not an amount") from None
+    if not yuan.is_finite() or yuan * 100 != int(yuan * 100):
+        raise ReviewError("fine_amount_invalid", "an amount has at most two decimals")
+    low = Decimal(str(rules.fixed_fine.min.value))
+    high = Decimal(str(rules.fixed_fine.max.value))
+    if not low <= yuan <= high:
+        raise ReviewError("fine_amount_out_of_range",
+                          f"a fine of {yuan} yuan under article {article} is outside "
+                          f"{low}–{high} yuan")  # fmt: skip
+    return int(yuan * 100)
+
+
 def open_case(
     session: Session,
     *,
     article: int,
     finding: str,
     loss_fen: int,
-    fine_multiple: Decimal | str | float,
+    fine_multiple: Decimal | str | float | None = None,
     by: str,
     today: date,
     institution_code: str | None = None,
     person_id: int | None = None,
     review_case_id: int | None = None,
     params: ReviewParams | None = None,
+    fine_yuan: Decimal | str | None = None,
 ) -> SanctionCase:
-    """A sanction case for a finding; the multiple must be within the article's range."""
+    """A sanction case for a finding; the multiple must be within the article's range (an
+    article with a fixed fine, art. 39: ``fine_yuan`` within its range, and no multiple)."""
     rules = _article(params or default_params(), article)
-    if rules.fine is None:
+    if rules.fixed_fine is not None:
+        if fine_multiple is not None and str(fine_multiple).strip():
+            raise ReviewError(
+                "article_fixed_fine", f"article {article} fines a fixed amount, not a multiple"
+            )
+        multiple = Decimal(0)
+        fine = _fixed_fine_fen(rules, article, fine_yuan)
+    elif rules.fine is None:
         raise ReviewError("article_no_fine", f"article {article} sets no fine multiple")
-    try:
-        multiple = Decimal(str(fine_multiple))
-    except InvalidOperation:
-        raise ReviewError("fine_multiple_invalid", f"{fine_multiple!r} is not a number") from None
-    _within(rules.fine, multiple, f"a fine of {multiple}× under article {article}:",
-            "fine_multiple_out_of_range")  # fmt: skip
-    if multiple * 100 != int(multiple * 100):
-        raise ReviewError("fine_multiple_invalid", "a multiple has at most two decimals")
+    else:
+        try:
+            multiple = Decimal(str(fine_multiple))
+        except InvalidOperation:
+            raise ReviewError("fine_multiple_invalid",
+                              f"{fine_multiple!r} is not a number") from None  # fmt: skip
+        _within(rules.fine, multiple, f"a fine of {multiple}× under article {article}:",
+                "fine_multiple_out_of_range")  # fmt: skip
+        if multiple * 100 != int(multiple * 100):
+            raise ReviewError("fine_multiple_invalid", "a multiple has at most two decimals")
+        fine = fine_fen(loss_fen, multiple)
     if loss_fen < 0:
         raise ReviewError("loss_negative", "the loss to the fund is not negative")
     if (institution_code is None) == (person_id is None):
@@ -103,8 +135,8 @@ def open_case(
     case = SanctionCase(
         institution_code=institution_code, person_id=person_id, review_case_id=review_case_id,
         article=article, finding=finding.strip(), loss_fen=loss_fen,
-        fine_multiple_pct=int(multiple * 100), fine_fen=fine_fen(loss_fen, multiple),
-        state=SanctionState.OPEN if loss_fen else SanctionState.SETTLED, opened_by=by,
+        fine_multiple_pct=int(multiple * 100), fine_fen=fine,
+        state=SanctionState.OPEN if loss_fen + fine else SanctionState.SETTLED, opened_by=by,
         opened_on=today, version=0,
     )  # fmt: skip
     session.add(case)

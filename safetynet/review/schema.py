@@ -5,7 +5,8 @@ sources, then gives:
 
 - ``appeal``: the days an institution has to appeal a decision;
 - ``articles``: per article of State Council Decree No. 735 its name, the fine as a range of
-  multiples of the fund's loss, and the suspension a finding under it may carry (months);
+  multiples of the fund's loss (or, art. 39, a fixed fine as a range of yuan), and the
+  suspension a finding under it may carry (months);
 - ``sampling``: the spot check's strata by claim risk score, each with the share of its
   claims drawn, a random share drawn from all claims on top, the weights that turn
   screening hits into a claim's risk score, and the confidence of the extrapolation.
@@ -25,6 +26,7 @@ from safetynet.supervision.schema import Days, Names, Percent, Quantity, Source,
 
 Months = Quantity[Literal["month"]]
 Multiple = Quantity[Literal["times"]]
+Yuan = Quantity[Literal["yuan"]]
 
 
 class Range(_Strict):
@@ -40,10 +42,27 @@ class Range(_Strict):
         return self
 
 
+class YuanRange(_Strict):
+    """A fixed fine's range in yuan, whole fen."""
+
+    min: Yuan
+    max: Yuan
+
+    @model_validator(mode="after")
+    def _ordered(self) -> YuanRange:
+        if self.max.value < self.min.value:
+            raise ValueError("max is below min")
+        for q in (self.min, self.max):
+            if round(q.value * 100) != q.value * 100:
+                raise ValueError(f"{q.value} yuan is finer than a fen")
+        return self
+
+
 class Article(_Strict):
     name: Names
     source: str
     fine: Range | None = None  # multiples of the loss
+    fixed_fine: YuanRange | None = None  # a fine in yuan whatever the loss (art. 39)
     department_suspension: Range | None = None  # months
     person_suspension: Range | None = None  # months
 
@@ -51,6 +70,8 @@ class Article(_Strict):
     def _units(self) -> Article:
         if self.fine is not None and self.fine.min.unit != "times":
             raise ValueError("fine: a range of multiples (unit: times)")
+        if self.fine is not None and self.fixed_fine is not None:
+            raise ValueError("fine and fixed_fine: an article sets one of them")
         for name in ("department_suspension", "person_suspension"):
             rng = getattr(self, name)
             if rng is not None and rng.min.unit != "month":

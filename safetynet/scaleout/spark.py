@@ -15,6 +15,7 @@ storage the cluster shares; ``simulate`` folds each partition to person-year row
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import socket
@@ -165,6 +166,28 @@ def _partitioned(df: Any, partitions: int) -> Any:
     return df.repartition(partitions, "household_id").sortWithinPartitions(*order)
 
 
+_REJECTED = ("<<safetynet-rejected>>", "<</safetynet-rejected>>")
+
+
+def _carried(exc: ClaimFileRejected) -> RuntimeError:
+    """An executor's refusal as an error Spark carries to the driver (in its message)."""
+    errors = [[e.line, e.field, e.message, e.params] for e in exc.errors]
+    return RuntimeError(_REJECTED[0] + json.dumps(errors, default=str) + _REJECTED[1])
+
+
+def rejected_from(exc: BaseException, path: str | Path) -> ClaimFileRejected | None:
+    """The claim file's refusal an executor raised, from the job's failure (``None`` when the
+    job failed for another reason): bad claims on Spark are the same clear error as in
+    process, not a failed job."""
+    text = str(exc)
+    start, end = text.find(_REJECTED[0]), text.find(_REJECTED[1])
+    if start < 0 or end < start:
+        return None
+    raw = json.loads(text[start + len(_REJECTED[0]) : end])
+    errors = [ClaimFileError(line, field, message, params) for line, field, message, params in raw]
+    return ClaimFileRejected(Path(str(path)), sorted(errors, key=lambda e: e.line or 0))
+
+
 def _settle_partition(
     batches: Iterator[pa.RecordBatch],
     policies: list[CompiledPolicy],
@@ -172,13 +195,31 @@ def _settle_partition(
     fold: bool,
     columns: list[tuple[str, str]],
 ) -> Iterator[pa.RecordBatch]:
-    """Executor side: one partition's claims → results (or folded results) per policy."""
+    """Executor side: one partition's claims → results (or folded results) per policy; a
+    refusal of its claims is carried to the driver (:func:`rejected_from`)."""
+    try:
+        yield from _settle_claims(batches, policies, path, fold, columns)
+    except ClaimFileRejected as exc:
+        raise _carried(exc) from None
+
+
+def _settle_claims(
+    batches: Iterator[pa.RecordBatch],
+    policies: list[CompiledPolicy],
+    path: str,
+    fold: bool,
+    columns: list[tuple[str, str]],
+) -> Iterator[pa.RecordBatch]:
+    """One partition's claims → results (or folded results) per policy."""
     from safetynet.claims.prepare import HouseholdConflict, engine_input
     from safetynet.claims.settle_file import check_dates, results_table
     from safetynet.scaleout.stream import _prep_key, for_compare, parquet_rows
 
     t0 = time.perf_counter()
-    table = pa.Table.from_batches(list(batches))
+    received = list(batches)
+    if not received:  # an empty partition (fewer households than partitions)
+        return
+    table = pa.Table.from_batches(received)
     if table.num_rows == 0:
         return
     raw = pl.from_arrow(table)
@@ -295,7 +336,13 @@ def settle(
     n = partitions or spark.sparkContext.defaultParallelism
     t0 = time.perf_counter()
     results = _run(spark, [cp], str(path), n, fold=False).cache()
-    _policies_only_spark(results, cp).write.mode("overwrite").parquet(str(out))
+    try:
+        _policies_only_spark(results, cp).write.mode("overwrite").parquet(str(out))
+    except Exception as exc:
+        rejected = rejected_from(exc, path)
+        if rejected is None:
+            raise
+        raise rejected from None
     seconds = time.perf_counter() - t0
     times = _partition_times(results)
     results.unpersist()
@@ -325,7 +372,13 @@ def simulate(
     spark = session(master)
     n = partitions or spark.sparkContext.defaultParallelism
     t0 = time.perf_counter()
-    folded = pl.from_arrow(_run(spark, [base, reform], str(path), n, fold=True).toArrow())
+    try:
+        folded = pl.from_arrow(_run(spark, [base, reform], str(path), n, fold=True).toArrow())
+    except Exception as exc:
+        rejected = rejected_from(exc, path)
+        if rejected is None:
+            raise
+        raise rejected from None
     assert isinstance(folded, pl.DataFrame)
     seconds = time.perf_counter() - t0
     frames = [

@@ -26,14 +26,15 @@ import pyarrow.parquet as pq
 
 from safetynet.claims.fileformat import (
     ClaimFile,
-    ClaimFileError,
     ClaimFileRejected,
+    check_opens,
     parquet_claims,
     read_claim_file,
 )
 from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import (
-    arrow_in_ranges,
+    ArrowResults,
+    arrow_ranges_unbuilt,
     check_dates,
     results_in_ranges,
     results_table,
@@ -41,10 +42,10 @@ from safetynet.claims.settle_file import (
 )
 from safetynet.engine.batch import KIND_ENUM
 from safetynet.engine.compile import CompiledPolicy
-from safetynet.i18n import N_
 from safetynet.policy.diseases import group_prefixes
 from safetynet.scaleout.fold import fold
-from safetynet.scaleout.partition import household_batches
+from safetynet.scaleout.households import PersonsSeen
+from safetynet.scaleout.partition import file_rows, household_batches
 from safetynet.scaleout.warm import WarmUp
 from safetynet.simulation.compare import POOR_MASK
 
@@ -64,11 +65,10 @@ def parquet_rows(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
 
 def batches(path: Path, batch_claims: int) -> Iterator[ClaimFile]:
     """The file's claims, checked, one ``ClaimFile`` per household partition."""
-    if path.suffix != ".parquet":  # JSON lines: read whole (a format for small files)
+    check_opens(path)
+    if path.suffix.lower() != ".parquet":  # JSON lines: read whole (a format for small files)
         yield read_claim_file(path)
         return
-    if not path.is_file():
-        raise ClaimFileRejected(path, [ClaimFileError(None, "", N_("file not found"))])
     with household_batches(path, batch_claims) as frames:
         for raw in frames:
             yield parquet_rows(raw, path)
@@ -93,10 +93,15 @@ def prepared_batches(
     """Per batch, the claims checked (dates under every policy) and prepared, once for
     policies that prepare them the same way (keyed by ``_prep_key``). The kernels are
     loaded in a thread while the first batch is read (``scaleout.warm``)."""
+    check_opens(path)
     warm: WarmUp | None = WarmUp(policies[0]) if policies else None
+    several = path.suffix.lower() == ".parquet" and file_rows(path) > batch_claims
+    seen = PersonsSeen() if several else None  # a person in households of two batches
     for cf in batches(path, batch_claims):
         for cp in policies:
             check_dates(cp, cf, path)
+        if seen is not None:
+            seen.add(cf.claims, path)
         if warm is not None:
             warm.join()
             warm = None
@@ -208,13 +213,25 @@ class ResultsWriter:
         """Whether the results are best given as Arrow tables (a Parquet file)."""
         return self.out.suffix == ".parquet"
 
-    def write(self, results: pl.DataFrame | pa.Table) -> None:
+    def write(
+        self,
+        results: pl.DataFrame | pa.Table | Callable[[], pa.Table],
+        then: Callable[[pa.Table], None] | None = None,
+    ) -> None:
+        """Append results: a frame, an Arrow table, or (Parquet only) a function that makes
+        the table in the writer's thread — or in this one, while the writer is still busy
+        with the previous results (the two threads share the work of making tables, whichever
+        would otherwise wait); ``then`` is given the table in the writer's thread once
+        written (e.g. to add it to the totals)."""
         if self.out.suffix == ".parquet":
+            if callable(results) and self._pending is not None and not self._pending.done():
+                results = results()
             self._wait()
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
-            self._pending = self._thread.submit(self._write_parquet, results)
+            self._pending = self._thread.submit(self._write_parquet, results, then)
             return
+        assert not callable(results) and then is None
         part = self.tmp.with_name(self.tmp.name + ".part")
         if isinstance(results, pa.Table):
             results = pl.DataFrame(pl.from_arrow(results))
@@ -224,10 +241,33 @@ class ResultsWriter:
         part.unlink()
         self._started = True
 
-    def _write_parquet(self, results: pl.DataFrame | pa.Table) -> None:
-        """In the writer's thread: the results as Arrow, appended to the file (the first
-        batch's types are the file's); the thread's CPU time is added to ``cpu_seconds``."""
+    def ahead(self, make: Callable[[], T]) -> Future[T]:
+        """``make`` run in the writer's thread (Parquet) before the results given after it,
+        e.g. what the writing will need, made while this thread starts settling; its CPU
+        time is the writer's."""
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="results-writer")
+
+        def timed() -> T:
+            start = time.thread_time()
+            try:
+                return make()
+            finally:
+                self.cpu_seconds += time.thread_time() - start
+
+        return self._thread.submit(timed)
+
+    def _write_parquet(
+        self,
+        results: pl.DataFrame | pa.Table | Callable[[], pa.Table],
+        then: Callable[[pa.Table], None] | None,
+    ) -> None:
+        """In the writer's thread: the results as Arrow (made here if given as a function),
+        appended to the file (the first batch's types are the file's), then given to
+        ``then``; the thread's CPU time is added to ``cpu_seconds``."""
         start = time.thread_time()
+        if callable(results):
+            results = results()
         table = results if isinstance(results, pa.Table) else results.to_arrow()
         if self._parquet is None:
             self._schema = table.schema
@@ -243,6 +283,8 @@ class ResultsWriter:
             assert self._schema is not None
             table = table.cast(self._schema)
         self._parquet.write_table(table)
+        if then is not None:
+            then(table)
         self.cpu_seconds += time.thread_time() - start
 
     def flush(self) -> None:
@@ -303,13 +345,22 @@ def settle_and_write(
     on_batch: Callable[[int], None] | None = None,
 ) -> int:
     """Settle a batch's prepared claims range by range, each range's results written (in
-    the writer's thread) while the next settles — as Arrow tables built from the kernel's
-    arrays for a Parquet file; the number of claims."""
-    ranges = (arrow_in_ranges if writer.arrow else results_in_ranges)(
-        cp, prepared, RANGE_ROWS, n_parts=RANGE_PASSES
-    )
+    the writer's thread) while the next settles — for a Parquet file as Arrow tables built
+    from the kernel's arrays in the writer's thread too (and added to the totals there),
+    so this thread only settles; the number of claims."""
     rows = 0
-    for results in ranges:
+    if writer.arrow:
+        # the tables' maker (its first making costs ~0.15 CPU-s) in the writer's thread while
+        # this one checks the claims and starts the kernel's run
+        arrow = writer.ahead(lambda: ArrowResults(cp, prepared)).result
+        ranges = arrow_ranges_unbuilt(cp, prepared, RANGE_ROWS, n_parts=RANGE_PASSES, arrow=arrow)
+        for n, table in ranges:
+            writer.write(table, then=totals.add)
+            rows += n
+            if on_batch:
+                on_batch(n)
+        return rows
+    for results in results_in_ranges(cp, prepared, RANGE_ROWS, n_parts=RANGE_PASSES):
         writer.write(results)
         totals.add(results)
         n = results.num_rows if isinstance(results, pa.Table) else results.height

@@ -143,16 +143,24 @@ def disease_masks(claims: pl.DataFrame, prefixes: dict[str, tuple[str, ...]]) ->
     """Each claim's ``diagnosis`` as a mask of the disease groups (``disease_mask``), the
     match (:func:`~safetynet.policy.diseases.disease_mask_expr`) made once per distinct
     code: a county has thousands of codes and millions of claims."""
-    diagnosis = pl.col("diagnosis").fill_null("")  # as the match reads a missing code
-    codes = claims.select(diagnosis.unique())
+    codes = claims.select(pl.col("diagnosis").unique())  # a missing code (null) among them
     # with_columns: a policy without disease groups gives a constant, broadcast to every code
     masks = codes.with_columns(disease_mask_expr(prefixes).alias("mask"))
     if not masks.get_column("mask").max():  # no code in a group, or no groups
         return pl.Series("disease_mask", [0] * claims.height, dtype=pl.Int64)
+    # each given code's mask; a missing one's is the match's of "" (disease_mask_expr reads
+    # a null as ""): the default, so no column of codes with the nulls filled is made
+    given = masks.filter(pl.col("diagnosis").is_not_null())
+    missing = masks.filter(pl.col("diagnosis").is_null()).get_column("mask")
     return claims.select(
-        diagnosis.replace_strict(masks.get_column("diagnosis"), masks.get_column("mask")).alias(
-            "disease_mask"
+        pl.col("diagnosis")
+        .replace_strict(
+            given.get_column("diagnosis"),
+            given.get_column("mask"),
+            default=int(missing[0]) if missing.len() else 0,
+            return_dtype=pl.Int64,
         )
+        .alias("disease_mask")
     ).to_series()
 
 

@@ -18,6 +18,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from safetynet.config import get_settings
 
+# seconds a new PostgreSQL connection may take: a database that does not answer (a server
+# stopping, a port taken meanwhile by something else) fails a request instead of hanging it
+PG_CONNECT_TIMEOUT = 10
+
+
+def postgres_engine(url: str, **pool: int | bool) -> Engine:
+    """An engine on a PostgreSQL URL (psycopg), new connections bounded by
+    :data:`PG_CONNECT_TIMEOUT`; ``pool``: the pool's settings."""
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT}, **pool)
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -44,12 +56,10 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # a request holds at most one connection at a time (see safetynet.web.db.release); the
     # pool keeps as many as the server has request threads busy, so a burst does not open and
     # close connections (a new PostgreSQL connection costs more than a settlement)
-    return create_engine(url, pool_pre_ping=True, pool_size=32, max_overflow=16, pool_timeout=30)
+    return postgres_engine(url, pool_pre_ping=True, pool_size=32, max_overflow=16, pool_timeout=30)
 
 
 @lru_cache(maxsize=8)

@@ -1,11 +1,10 @@
 """The claim data the screening reads, in one canonical form, and what each rule needs.
 
-Three frames: ``claims`` (one row a claim), ``lines`` (one row an item line) and, optionally,
-``persons`` (sex and date of death). They come from a claim file (docs/formats.md) with a
-persons file, or from the synthetic county's tables. A rule whose fields are missing from
-every claim is refused with a message naming the rule and the fields
-(:class:`ScreenInputError`), rather than silently finding nothing.
-"""
+Three frames: ``claims`` (one row a claim), ``lines`` (one row an item line) and,
+optionally, ``persons`` (sex, date of death, village and phone number). They come from a
+claim file (docs/formats.md) with a persons file, or from the synthetic county's tables. A
+rule whose fields are missing from every claim is refused with a message naming the rule and
+the fields (:class:`ScreenInputError`), rather than silently finding nothing."""
 
 from __future__ import annotations
 
@@ -44,6 +43,7 @@ PERSONS_SCHEMA: dict[str, pl.DataType] = {
     "sex": pl.String(),
     "deceased_on": pl.Date(),
     "village": pl.String(),  # optional: for group admissions in the risk scores
+    "phone": pl.String(),  # optional: one phone number for many persons (shared_phone)
 }
 
 # What each rule kind reads: claim fields, item-line fields, whether it needs persons.
@@ -56,6 +56,10 @@ NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "low_threshold_admission": (("admitted", "discharged", "diagnosis"), ("code",), False),
     "outpatient_abuse": ((), ("code",), False),
     "out_of_catalog_share": ((), ("item_class",), False),
+    "repeat_test": (("institution",), ("code",), False),
+    # without item days it finds nothing (an undated line counts as given on admission)
+    "ghost_bed": (("admitted", "discharged"), ("code",), False),
+    "shared_phone": ((), (), True),
 }
 
 
@@ -88,7 +92,7 @@ class ScreenInput:
             if persons and self.persons is None:
                 problems.append(
                     f"rule {rule.id} ({rule.kind}) needs a persons file (person_id, sex, "
-                    "deceased_on)"
+                    "deceased_on, phone)"
                 )
         if problems:
             raise ScreenInputError(problems)

@@ -118,19 +118,29 @@ def _outpatient_abuse(rule: Any, claim: Row, p: Person) -> bool:
     params = rule.params
     if claim[2] not in OUTPATIENT_KINDS:
         return False
-    often = min(int(params.max_purchases_per_month.value) + 1, int(params.consecutive_days.value))
-    drugs = {line[1] for line in p.lines[claim[0]]
-             if line[1] is not None and line[1].startswith(params.drug_code_prefix)}  # fmt: skip
-    if not drugs:
+    often = params.often()
+    mine = [line for line in p.lines[claim[0]]
+            if line[1] is not None and line[1].startswith(params.drug_code_prefix)]  # fmt: skip
+    if not mine:
         return False
+    drugs = {line[1] for line in mine}
     day: date = claim[5]
     limit, run = int(params.max_purchases_per_month.value), int(params.consecutive_days.value)
+    split = params.max_prescriptions_per_day
     days: dict[str, list[date]] = defaultdict(list)  # the person's purchase days of each drug
+    claims_on: dict[tuple[str, date], set[int]] = defaultdict(set)  # claims of a drug a day
     for c in p.claims:
         if c[2] in OUTPATIENT_KINDS:
             for line in p.lines[c[0]]:
                 if line[1] in drugs:
-                    days[line[1]].append(line[4] if line[4] is not None else c[5])
+                    bought_on = line[4] if line[4] is not None else c[5]
+                    days[line[1]].append(bought_on)
+                    claims_on[(line[1], bought_on)].add(c[0])
+    if split is not None and any(
+        len(claims_on[(line[1], line[4] if line[4] is not None else day)]) > int(split.value)
+        for line in mine
+    ):
+        return True
     for bought in days.values():
         if len(bought) < often:
             continue
@@ -140,6 +150,37 @@ def _outpatient_abuse(rule: Any, claim: Row, p: Person) -> bool:
         held = set(bought)
         if month > limit or all(day - timedelta(days=k) in held for k in range(1, run)):
             return True
+    return False
+
+
+def _repeat_test(rule: Any, claim: Row, p: Person) -> bool:
+    """A test of the claim that another claim of the person at another institution has."""
+    tests = set(rule.params.test_codes)
+    mine = {line[1] for line in p.lines[claim[0]]} & tests
+    return bool(mine) and any(
+        c[0] != claim[0] and c[4] != claim[4] and any(x[1] in mine for x in p.lines[c[0]])
+        for c in p.claims
+    )
+
+
+def _ghost_bed(rule: Any, claim: Row, p: Person) -> bool:
+    """A stay with a substantive line dated later than the days allowed (its first one can
+    be no later; an undated line counts as given on the admission day)."""
+    params = rule.params
+    most, routine = int(params.max_untreated_days.value), set(params.routine_codes)
+    return (
+        claim[2] == "inpatient"
+        and claim[6] is not None
+        and any(
+            line[4] is not None and line[1] not in routine and (line[4] - claim[5]).days > most
+            for line in p.lines[claim[0]]
+        )
+    )
+
+
+def _shared_phone(rule: Any, claim: Row, p: Person) -> bool:
+    """Never at the window: its rows carry no phone numbers, and the rule compares many
+    persons' claims of a period (a county's year), not one person's history."""
     return False
 
 
@@ -157,6 +198,9 @@ GUARDS: dict[str, Callable[[Any, Row, Person], bool]] = {
     "low_threshold_admission": _low_threshold,
     "outpatient_abuse": _outpatient_abuse,
     "out_of_catalog_share": _out_of_catalog,
+    "repeat_test": _repeat_test,
+    "ghost_bed": _ghost_bed,
+    "shared_phone": _shared_phone,
 }
 
 

@@ -99,12 +99,14 @@ def load_year(
         type_coerce(Person.sex, String).label("sex"),
         Person.deceased_on,
         Person.region_code,
+        Person.phone,
     ).where(in_scope)
     persons = fetch_frame(
         conn,
         persons_q,
-        {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date, "region_code": pl.String},
-    )
+        {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date, "region_code": pl.String,
+         "phone": pl.String},
+    )  # fmt: skip
     return frames_from_tables(claims, items, persons)
 
 
@@ -155,6 +157,7 @@ def frames_from_tables(
         (
             pl.col("region_code") if "region_code" in persons.columns else pl.lit(None, pl.String)
         ).alias("village"),
+        (pl.col("phone") if "phone" in persons.columns else pl.lit(None, pl.String)).alias("phone"),
     )
     return ScreenInput(
         conform(c, CLAIMS_SCHEMA), conform(lines, LINES_SCHEMA), conform(people, PERSONS_SCHEMA)
@@ -203,7 +206,7 @@ def frames_from_rows(
     for pid, sex, deceased, region in persons:
         if pid not in seen:
             seen.add(pid)
-            people.append((str(pid), sex, deceased, region))
+            people.append((str(pid), sex, deceased, region, None))  # no phone: a year rule
     return ScreenInput(
         pl.DataFrame(claim_rows, schema=CLAIMS_SCHEMA, orient="row"),
         pl.DataFrame(line_rows, schema=LINES_SCHEMA, orient="row"),

@@ -67,6 +67,19 @@ FACT_LABELS = {
     "total_fen": N_("total (fen)"),
     "share_bp": N_("share (basis points)"),
     "max_share_bp": N_("share allowed (basis points)"),
+    "prescriptions": N_("prescriptions that day"),
+    "max_prescriptions_per_day": N_("prescriptions allowed a day"),
+    "earlier_claim": N_("earlier claim"),
+    "earlier_institution": N_("institution of the earlier test"),
+    "earlier_day": N_("day of the earlier test"),
+    "days_since_test": N_("days since the earlier test"),
+    "first_treated": N_("first substantive treatment"),
+    "untreated_days": N_("days without treatment"),
+    "max_untreated_days": N_("days allowed without treatment"),
+    "phone": N_("phone number"),
+    "persons": N_("insured persons"),
+    "max_persons": N_("persons allowed"),
+    "top_amount_fen": N_("lowest amount among the top claims (fen)"),
 }
 REASONS = {
     "diagnosis for women only": N_("diagnosis for women only"),
@@ -76,6 +89,8 @@ REASONS = {
     "item restricted by sex or age": N_("item restricted by sex or age"),
     "purchases in a month": N_("purchases in a month"),
     "consecutive days": N_("consecutive days"),
+    "split prescriptions": N_("split prescriptions"),
+    "one phone number for several persons": N_("one phone number for several persons"),
 }
 SEXES = {"M": N_("male"), "F": N_("female")}
 

@@ -1,6 +1,7 @@
 """The supervision-rule file schema (pydantic): dated, sourced screening rules.
 
-A rule file is YAML like a settlement policy (``docs/supervision-rules.md``): an id, a region,
+A rule file is YAML like a settlement policy (``docs/supervision-rules.md``, generated from
+the shipped files by ``scripts/supervision_doc.py``): an id, a region,
 validity dates, its sources and a list of rules. Each rule has a ``kind`` (one of
 :data:`KINDS`), a severity (``warn``, ``block`` at the window, ``deduct`` from the
 institution), the article of State Council Decree No. 735 it enforces, a name in English and
@@ -145,6 +146,16 @@ class OutpatientAbuseParams(_Strict):
     max_purchases_per_month: Count
     consecutive_days: Days
     drug_code_prefix: str = "D"
+    # split prescriptions: the same drug on more of a person's outpatient claims at one
+    # institution on one day than this (none: not screened)
+    max_prescriptions_per_day: Count | None = None
+
+    def often(self) -> int:
+        """The fewest purchases of one drug that can break one of the limits."""
+        need = min(int(self.max_purchases_per_month.value) + 1, int(self.consecutive_days.value))
+        if self.max_prescriptions_per_day is not None:
+            need = min(need, int(self.max_prescriptions_per_day.value) + 1)
+        return need
 
 
 class OutpatientAbuseRule(_Rule):
@@ -170,6 +181,42 @@ class OutOfCatalogRule(_Rule):
     params: OutOfCatalogParams
 
 
+class RepeatTestParams(_Strict):
+    window_days: Days  # a test repeated at most this many days after another institution's
+    test_codes: list[str] = Field(min_length=1)
+
+
+class RepeatTestRule(_Rule):
+    kind: Literal["repeat_test"]
+    params: RepeatTestParams
+
+
+class GhostBedParams(_Strict):
+    max_untreated_days: Days  # days after the admission by which a substantive item is given
+    routine_codes: list[str] = Field(default_factory=list)  # bed, nursing, registration
+
+
+class GhostBedRule(_Rule):
+    kind: Literal["ghost_bed"]
+    params: GhostBedParams
+
+
+class SharedPhoneParams(_Strict):
+    top_share: Percent  # the claims of the highest amounts, this share of all claims
+    max_persons: Count  # more insured persons than this on one phone number among them
+
+    @model_validator(mode="after")
+    def _share(self) -> SharedPhoneParams:
+        if not 0 < self.top_share.value <= 100:
+            raise ValueError(f"top_share: {self.top_share.value} percent is not in (0, 100]")
+        return self
+
+
+class SharedPhoneRule(_Rule):
+    kind: Literal["shared_phone"]
+    params: SharedPhoneParams
+
+
 Rule = Annotated[
     DuplicateChargeRule
     | OverStandardRule
@@ -178,7 +225,10 @@ Rule = Annotated[
     | ImpersonationRule
     | LowThresholdRule
     | OutpatientAbuseRule
-    | OutOfCatalogRule,
+    | OutOfCatalogRule
+    | RepeatTestRule
+    | GhostBedRule
+    | SharedPhoneRule,
     Field(discriminator="kind"),
 ]
 KINDS = (
@@ -190,6 +240,9 @@ KINDS = (
     "low_threshold_admission",
     "outpatient_abuse",
     "out_of_catalog_share",
+    "repeat_test",
+    "ghost_bed",
+    "shared_phone",
 )
 
 
@@ -273,7 +326,8 @@ class RuleSet(_Strict):
     def lookback_days(self) -> int:
         """The days before a claim's date whose claims its active rules compare it with: a
         split admission's window (counted from the earlier stay's discharge), a calendar
-        month of drug purchases (31 days) and a run of consecutive purchase days. Claims
+        month of drug purchases (31 days), a run of consecutive purchase days and the
+        mutual-recognition window of a repeated test. Claims
         discharged (or seen) on or after that day are read with it."""
         days = 0
         for rule in self.active():
@@ -281,6 +335,8 @@ class RuleSet(_Strict):
                 days = max(days, int(rule.params.window_days.value))
             elif isinstance(rule, OutpatientAbuseRule):
                 days = max(days, 31, int(rule.params.consecutive_days.value))
+            elif isinstance(rule, RepeatTestRule):
+                days = max(days, int(rule.params.window_days.value))
         return days
 
     def covers(self, day: dt.date) -> bool:

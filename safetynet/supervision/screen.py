@@ -21,14 +21,17 @@ from safetynet.catalogs.items import load_items
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.schema import (
     DuplicateChargeRule,
+    GhostBedRule,
     ImpersonationRule,
     LowThresholdRule,
     OutOfCatalogRule,
     OutpatientAbuseRule,
     OverlappingStayRule,
     OverStandardRule,
+    RepeatTestRule,
     Rule,
     RuleSet,
+    SharedPhoneRule,
     SplitAdmissionRule,
 )
 
@@ -477,8 +480,8 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
         pl.col("code").str.starts_with(p.drug_code_prefix),
         pl.col("kind").is_in(OUTPATIENT_KINDS),
     )
-    # only a drug a person bought at least this often can break either limit
-    often = min(limit + 1, run_limit)
+    # only a drug a person bought at least this often can break a limit
+    often = p.often()
     drugs = drugs.join(
         drugs.group_by("person_id", "code").len().filter(pl.col("len") >= often),
         on=["person_id", "code"],
@@ -533,7 +536,150 @@ def outpatient_abuse(rule: OutpatientAbuseRule, data: ScreenInput) -> pl.DataFra
             ),
         )
     )
-    return pl.concat([monthly, runs])
+    parts = [monthly, runs]
+    if p.max_prescriptions_per_day is not None:
+        most = int(p.max_prescriptions_per_day.value)
+        parts.append(_split_prescriptions(purchases, data.claims, most))
+    return pl.concat(parts)
+
+
+def _split_prescriptions(purchases: pl.DataFrame, claims: pl.DataFrame, most: int) -> pl.DataFrame:
+    """Split prescriptions: one drug on more of a person's outpatient claims at one
+    institution on one day than ``most`` (one visit settled as several); the claims after the
+    first ``most`` of the day (by claim number) are flagged."""
+    key = ["person_id", "institution", "code", "day"]
+    return (
+        purchases.join(claims.select("claim_no", "institution"), on="claim_no", how="left")
+        .sort(*key, "claim_no")
+        .with_columns(_position(_same(key)).alias("nth"), pl.len().over(key).alias("prescriptions"))
+        .filter(pl.col("nth") > most)
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                reason=pl.lit("split prescriptions"),
+                code=pl.col("code"),
+                day=pl.col("day").cast(pl.String),
+                prescriptions=pl.col("prescriptions"),
+                max_prescriptions_per_day=pl.lit(most),
+            ),
+        )
+    )
+
+
+def repeat_test(rule: RepeatTestRule, data: ScreenInput) -> pl.DataFrame:
+    """A test repeated at most ``window_days`` after the same test of the person at another
+    institution (whose report the mutual-recognition system makes it accept): the later
+    claim's test lines are flagged, naming the latest earlier test. Tests of one day at two
+    institutions: the claim with the higher number is the repeat."""
+    p = rule.params
+    window = int(p.window_days.value)
+    lines = _lines_with_day(data, pl.col("code").is_in(sorted(set(p.test_codes))))
+    tests = (
+        lines.join(data.claims.select("claim_no", "institution"), on="claim_no", how="left")
+        .group_by("person_id", "code", "claim_no", "day")
+        .agg(pl.col("amount_fen").sum(), pl.col("institution").first())
+    )
+    earlier = tests.select(
+        "person_id",
+        "code",
+        pl.col("claim_no").alias("earlier_claim"),
+        pl.col("day").alias("earlier_day"),
+        pl.col("institution").alias("earlier_institution"),
+    )
+    gap = (pl.col("day") - pl.col("earlier_day")).dt.total_days()
+    before = (pl.col("earlier_day") < pl.col("day")) | (
+        (pl.col("earlier_day") == pl.col("day")) & (pl.col("earlier_claim") < pl.col("claim_no"))
+    )
+    return (
+        tests.join(earlier, on=["person_id", "code"], how="inner")
+        .filter(
+            (pl.col("institution") != pl.col("earlier_institution")).fill_null(False)
+            & before
+            & (gap <= window)
+        )
+        .with_columns(gap.alias("gap"))
+        .sort("claim_no", "code", "day", "earlier_day", "earlier_claim")
+        .group_by("claim_no", "code", "day", maintain_order=True)
+        .last()
+        .select(
+            "claim_no",
+            "amount_fen",
+            _facts(
+                code=pl.col("code"),
+                day=pl.col("day").cast(pl.String),
+                earlier_claim=pl.col("earlier_claim"),
+                earlier_institution=pl.col("earlier_institution"),
+                earlier_day=pl.col("earlier_day").cast(pl.String),
+                days_since_test=pl.col("gap"),
+                window_days=pl.lit(window),
+            ),
+        )
+    )
+
+
+def ghost_bed(rule: GhostBedRule, data: ScreenInput) -> pl.DataFrame:
+    """A stay whose first substantive item (any but the routine bed, nursing and
+    registration codes) is dated more than ``max_untreated_days`` after its admission. A line
+    without a day counts as given on the claim's date (the admission), so only dated lines
+    can show a ghost bed (the window's submissions carry no item days); a stay billing no
+    substantive item at all is not judged (its bill may list the bed-days only)."""
+    p = rule.params
+    most = int(p.max_untreated_days.value)
+    stays = _stays(data).filter(_days("admitted", "discharged") > most)
+    lines = data.lines.filter(pl.col("claim_no").is_in(stays["claim_no"].implode()))
+    substantive = ~pl.col("code").is_in(sorted(set(p.routine_codes))).fill_null(False)
+    first = lines.group_by("claim_no").agg(
+        pl.col("day").filter(substantive).min().alias("first_treated")
+    )
+    untreated = _days("admitted", "first_treated")
+    return (
+        stays.join(first, on="claim_no", how="inner")
+        .filter((untreated > most).fill_null(False))
+        .select(
+            "claim_no",
+            pl.col("total_fen").fill_null(0).alias("amount_fen"),
+            _facts(
+                admitted=pl.col("admitted").cast(pl.String),
+                first_treated=pl.col("first_treated").cast(pl.String),
+                untreated_days=untreated,
+                max_untreated_days=pl.lit(most),
+            ),
+        )
+    )
+
+
+def shared_phone(rule: SharedPhoneRule, data: ScreenInput) -> pl.DataFrame:
+    """One phone number for more than ``max_persons`` insured persons among the claims of the
+    highest amounts (the ``top_share`` of the claims screened, ties at the cut included):
+    each such claim is flagged. It compares persons with one another, so it needs the
+    screened claims of many persons: a county's year, not one person's history."""
+    p = rule.params
+    most = int(p.max_persons.value)
+    assert data.persons is not None  # ScreenInput.check refuses the rule without persons
+    amounts = data.claims.select("claim_no", "person_id", pl.col("total_fen").fill_null(0))
+    n = amounts.height
+    keep = -(-n * round(p.top_share.value * 100) // 10_000)  # ceil(n × share), basis points
+    if n == 0 or keep == 0:
+        return _none()
+    cut = amounts["total_fen"].sort(descending=True)[keep - 1]
+    phones = data.persons.select("person_id", "phone").filter(pl.col("phone").is_not_null())
+    top = amounts.filter(pl.col("total_fen") >= cut).join(phones, on="person_id", how="inner")
+    return (
+        top.with_columns(pl.col("person_id").n_unique().over("phone").alias("persons"))
+        .filter(pl.col("persons") > most)
+        .select(
+            "claim_no",
+            pl.col("total_fen").alias("amount_fen"),
+            _facts(
+                reason=pl.lit("one phone number for several persons"),
+                phone=pl.concat_str(pl.lit("*******"), pl.col("phone").str.slice(-4)),
+                persons=pl.col("persons"),
+                max_persons=pl.lit(most),
+                top_amount_fen=pl.lit(cut),
+            ),
+        )
+    )
 
 
 def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFrame:
@@ -573,6 +719,9 @@ RULES: dict[str, Callable[..., pl.DataFrame]] = {
     "low_threshold_admission": low_threshold_admission,
     "outpatient_abuse": outpatient_abuse,
     "out_of_catalog_share": out_of_catalog_share,
+    "repeat_test": repeat_test,
+    "ghost_bed": ghost_bed,
+    "shared_phone": shared_phone,
 }
 
 
@@ -654,8 +803,13 @@ def _may_hit(rule: Rule, held: _Held) -> bool:
         return stays >= 1 and held.claims >= 2
     if rule.kind == "outpatient_abuse":
         p = rule.params  # type: ignore[union-attr]
-        need = min(int(p.max_purchases_per_month.value) + 1, int(p.consecutive_days.value))
-        return held.visits >= need and any(c.startswith(p.drug_code_prefix) for c in codes)
+        return held.visits >= p.often() and any(c.startswith(p.drug_code_prefix) for c in codes)
+    if rule.kind == "repeat_test":
+        return held.claims >= 2 and bool(codes & set(rule.params.test_codes))  # type: ignore[union-attr]
+    if rule.kind == "ghost_bed":
+        return stays >= 1
+    if rule.kind == "shared_phone":
+        return held.persons
     if rule.kind == "out_of_catalog_share":
         return "C" in held.classes
     if rule.kind == "impersonation":
@@ -778,9 +932,15 @@ def _may_hit_new(rule: Rule, new: _New) -> bool:
     if rule.kind == "low_threshold_admission":
         short = any(d <= int(p.max_stay_days.value) for d in new.stay_days)
         return short and _starts(new.diagnoses, p.outpatient_treatable)
+    if rule.kind == "repeat_test":
+        return bool(new.codes & set(p.test_codes))
+    if rule.kind == "shared_phone":
+        return False  # compares many persons' claims of a period: a year's rule
+    if rule.kind == "ghost_bed":
+        return any(d > int(p.max_untreated_days.value) for d in new.stay_days)
     if rule.kind == "outpatient_abuse":
-        # a drug bought less often than either limit needs cannot break it
-        often = min(int(p.max_purchases_per_month.value) + 1, int(p.consecutive_days.value))
+        # a drug bought less often than every limit needs cannot break one
+        often = p.often()
         return any(
             n >= often and code.startswith(p.drug_code_prefix)
             for (_, code), n in new.bought.items()

@@ -8,7 +8,10 @@ and a quantity that keeps its unit price within the catalog ceiling. The county 
 stay is billed as an ultrasound (``S0011``, of the same class, share and essential flag, so
 compliant amounts do not change); an infusion billed with chemotherapy (which includes it)
 as an injection; an obstetric diagnosis of a man or a child as pneumonia; an outpatient visit
-during a stay elsewhere moves to the discharge day. Violations are planted on top by
+during a stay elsewhere moves to the discharge day; the first line of a stay that treats is
+given on the admission day; a drug on a second visit of one day at one institution is billed
+as the ultrasound, and a test the person had at another institution within the
+mutual-recognition window as debridement (``S0016``). Violations are planted on top by
 :mod:`safetynet.synth.violations`.
 """
 
@@ -27,6 +30,13 @@ BED_DAYS = ("S0002", "S0003")
 FALLBACK = "S0011"  # class A, no self-pay, not essential, no daily limit, no restriction
 PACKAGE, INSIDE, INSTEAD = "S0021", "S0014", "S0015"
 SEX_DIAGNOSIS_FALLBACK = "J18.9"
+# the shipped rule file's tests under mutual recognition, its window, and the codes that are
+# no treatment (ghost beds)
+TESTS = ("S0004", "S0005", "S0006", "S0007", "S0008", "S0009", "S0010", "S0011", "S0012",
+         "S0013")  # fmt: skip
+RECOGNITION_DAYS = 30
+ROUTINE = ("S0001", "S0002", "S0003", "S0027")
+TEST_FALLBACK = "S0016"  # class A like most tests, no self-pay, no restriction, not a test
 
 
 def stream(seed: int) -> np.random.Generator:
@@ -51,6 +61,8 @@ def add_supervision_fields(
     claims = _plausible_diagnoses(claims, persons)
     claims = _no_visit_during_a_stay(claims)
     lines = _dated_lines(rng, claims, lines)
+    lines = _no_split_prescriptions(claims, lines)
+    lines = _no_repeated_tests(claims, lines)
     return claims, lines
 
 
@@ -148,8 +160,11 @@ def _dated_lines(
         .alias("item_code")
     )
     bed = pl.col("item_code").is_in(BED_DAYS)
+    # the first line that treats is given on the admission day (no ghost bed)
+    treats = ~pl.col("item_code").is_in(ROUTINE)
+    first = treats & (pl.col("_row") == pl.col("_row").filter(treats).min().over("claim_id"))
     out = out.with_columns(
-        pl.when(bed)
+        pl.when(bed | first)
         .then(pl.col("start_date"))
         .otherwise(pl.col("start_date") + pl.duration(days=pl.col("_r") % (pl.col("stay") + 1)))
         .alias("service_date")
@@ -166,6 +181,67 @@ def _dated_lines(
     )
     out = _quantities(out.drop("quantity"), catalog)
     return out.sort("_row").select(*lines.columns, "service_date")
+
+
+def _no_repeated_tests(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """A test the person had at another institution at most ``RECOGNITION_DAYS`` before
+    (or the same day, on a claim of a lower id) is billed as ``TEST_FALLBACK`` instead."""
+    info = claims.select(pl.col("id").alias("claim_id"), "person_id", "institution_code")
+    tests = (
+        lines.with_row_index("_row")
+        .filter(pl.col("item_code").is_in(TESTS))
+        .join(info, on="claim_id", how="inner")
+        .select("_row", "claim_id", "item_code", "service_date", "person_id", "institution_code")
+    )
+    earlier = tests.select(
+        "person_id", "item_code", pl.col("claim_id").alias("_c"),
+        pl.col("service_date").alias("_d"), pl.col("institution_code").alias("_at"),
+    )  # fmt: skip
+    gap = (pl.col("service_date") - pl.col("_d")).dt.total_days()
+    before = (gap > 0) | ((gap == 0) & (pl.col("_c") < pl.col("claim_id")))
+    repeated = (
+        tests.join(earlier, on=["person_id", "item_code"], how="inner")
+        .filter((pl.col("institution_code") != pl.col("_at")) & before & (gap <= RECOGNITION_DAYS))
+        .select("_row")
+        .unique()
+    )
+    return _recoded(lines, repeated["_row"], TEST_FALLBACK)
+
+
+def _no_split_prescriptions(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
+    """A drug a person got on an earlier outpatient claim at the same institution the same
+    day (a split prescription) is billed as ``FALLBACK`` instead."""
+    info = claims.filter(pl.col("kind") != "inpatient").select(
+        pl.col("id").alias("claim_id"), "person_id", "institution_code"
+    )
+    key = ["person_id", "institution_code", "item_code", "service_date"]
+    split = (
+        lines.with_row_index("_row")
+        .filter(pl.col("item_code").str.starts_with("D"))
+        .join(info, on="claim_id", how="inner")
+        .filter(pl.col("claim_id") > pl.col("claim_id").min().over(key))
+    )
+    return _recoded(lines, split["_row"], FALLBACK)
+
+
+def _recoded(lines: pl.DataFrame, rows: pl.Series, code: str) -> pl.DataFrame:
+    """``lines`` with the lines at positions ``rows`` billed as ``code`` (units re-counted)."""
+    if rows.is_empty():
+        return lines
+    catalog = load_items().select(
+        pl.col("code").alias("item_code"), "price_ceiling_fen", "typical_price_fen"
+    )
+    hit = pl.col("_row").is_in(rows.implode())
+    out = lines.with_row_index("_row").with_columns(
+        pl.when(hit).then(pl.lit(code)).otherwise(pl.col("item_code")).alias("item_code"),
+        hit.alias("_recoded"),
+    )
+    recoded = _quantities(out.filter(pl.col("_recoded")).drop("quantity"), catalog)
+    return (
+        pl.concat([out.filter(~pl.col("_recoded")), recoded.select(out.columns)])
+        .sort("_row")
+        .select(lines.columns)
+    )
 
 
 def _quantities(frame: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:

@@ -3,14 +3,15 @@
 :func:`plant` takes a (clean) synthetic county and, for each rule kind, turns ``rate`` × the
 county's claims into violations — by editing a claim in place (a duplicated registration, a
 price above the ceiling, an obstetric diagnosis of a man, a short stay for a cold, an
-out-of-catalog item taking most of a bill) or by adding copies of a claim (a readmission
-within 15 days, a stay at another hospital overlapping the first, the same drug bought on
-three days in a row). Amounts of every edited or added claim are recomputed from its lines,
-so the county stays consistent. It also shifts one county hospital's behaviour (its stays
-twice as long, extra readmissions) and one township doctor's (bills three times as high).
-The labels (one row per planted violation, and one per shifted institution or doctor) are a
-separate frame, written beside the county as ``violation_labels.parquet``.
-"""
+out-of-catalog item taking most of a bill, a stay whose treatment starts three days after the
+admission) or by adding copies of a claim (a readmission within 15 days, a stay at another
+hospital overlapping the first, the same drug bought on three days in a row, a visit with a
+test repeated at another clinic within the mutual-recognition window). Amounts of every
+edited or added claim are recomputed from its lines, so the county stays consistent. It also
+shifts one county hospital's behaviour (its stays twice as long, extra readmissions) and one
+township doctor's (bills three times as high). The labels (one row per planted violation,
+and one per shifted institution or doctor) are a separate frame, written beside the county
+as ``violation_labels.parquet``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from safetynet.catalogs.items import load_items
 from safetynet.engine.compliance import claim_amounts
 from safetynet.programmes.fixed_fee import AMOUNTS
 from safetynet.synth.county import County
+from safetynet.synth.supervision import ROUTINE, TESTS
 
 KINDS = (
     "duplicate_charge",
@@ -33,6 +35,8 @@ KINDS = (
     "low_threshold_admission",
     "outpatient_abuse",
     "out_of_catalog_share",
+    "repeat_test",
+    "ghost_bed",
 )
 LABEL_SCHEMA = {
     "claim_no": pl.String,
@@ -243,6 +247,45 @@ class _Planter:
         rows = lines.filter(pl.col("_row").is_in(chosen["_row"].to_list()))
         self.edit_lines(rows, "S0026")  # cosmetic surgery: out of the catalog
         self.label(chosen, "out_of_catalog_share")
+
+    def repeat_test(self) -> None:
+        tests = self.lines.filter(pl.col("item_code").is_in(TESTS))["claim_id"]
+        villages = self.county.institutions.filter(pl.col("level") == "village")["code"].sort()
+        pool = self.claims.filter(
+            (pl.col("kind") == "outpatient")
+            & (pl.col("level") == "village")
+            & pl.col("id").is_in(tests.to_list())
+            & (pl.col("start_date") <= pl.date(self.year, 12, 1))
+        )
+        chosen = self.pick(pool)
+        codes = villages.to_list()
+        other = pl.Series([codes[(codes.index(c) + 1) % len(codes)] if c in codes else codes[0]
+                           for c in chosen["institution_code"]])  # fmt: skip
+        gap = pl.Series((self.rng.integers(1, 31, chosen.height)).astype(np.int64))
+        day = pl.col("start_date") + pl.duration(days=gap)
+        new = self.copy(
+            chosen.with_columns(other.alias("institution_code")),
+            "T",
+            start_date=day,
+            end_date=day,
+            doctor_code=pl.col("institution_code") + "-D01",
+        )
+        self.label(new, "repeat_test")  # the test again at another clinic within 30 days
+
+    def ghost_bed(self) -> None:
+        chosen = self.pick(self.stays(min_days=4))
+        late = pl.col("start_date") + pl.duration(days=3)
+        starts = chosen.select(pl.col("id").alias("claim_id"), pl.col("start_date"))
+        lines = self.lines.join(starts, on="claim_id", how="left", maintain_order="left")
+        treats = pl.col("start_date").is_not_null() & ~pl.col("item_code").is_in(ROUTINE)
+        self.lines = lines.with_columns(
+            pl.when(treats & (pl.col("service_date") < late))
+            .then(late)
+            .otherwise(pl.col("service_date"))
+            .alias("service_date")
+        ).select(self.lines.columns)
+        self.touched |= set(chosen["id"].to_list())
+        self.label(chosen, "ghost_bed")  # no treatment in the first three days
 
     # --- shifted behaviour -------------------------------------------------------------
 

@@ -43,17 +43,44 @@ class Sheet:
         return self.frame.height
 
 
+MIXED_ENCODINGS = N_(
+    "line %(line)s is not UTF-8 text though the lines before it are: the file mixes "
+    "encodings (e.g. lines pasted from a GBK file); save the whole file again as UTF-8"
+)
+
+
+def _line_of(data: bytes, at: int) -> int:
+    return data.count(b"\n", 0, at) + 1
+
+
 def decode_csv(data: bytes) -> str:
-    """UTF-8 (with or without BOM) if it decodes, otherwise GB18030 (a superset of GBK / GB2312)."""
+    """UTF-8 (with or without BOM) if it decodes, otherwise GB18030 (a superset of GBK /
+    GB2312) — unless the file's first non-ASCII lines are UTF-8 and a later one is not: a
+    file of mixed encodings is refused, naming the line (read as GB18030, its UTF-8 lines
+    would be imported garbled)."""
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        if any(b >= 0x80 for b in data[:line_start].removeprefix(b"\xef\xbb\xbf")):
+            line = _line_of(data, exc.start)
+            raise ImportRejected(
+                [error(line, None, "file.mixed_encodings", MIXED_ENCODINGS, line=line)]
+            ) from None
     try:
         return data.decode("gb18030")
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        line = _line_of(data, exc.start)
         raise ImportRejected(
-            [error(None, None, "file.encoding", N_("the file is neither UTF-8 nor GB18030 text"))]
+            [
+                error(
+                    line,
+                    None,
+                    "file.encoding",
+                    N_("the file is neither UTF-8 nor GB18030 text (line %(line)s)"),
+                    line=line,
+                )
+            ]
         ) from None
 
 
@@ -63,10 +90,56 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+MAX_CELL = 100_000  # characters of one CSV cell (Python's csv module refuses 131,072)
+RUNAWAY_QUOTE = N_(
+    "a quotation mark opens a cell that runs on to line %(end)s: close the quotes or remove "
+    "the quotation mark"
+)
+
+
+def _too_long(line: int) -> ImportRejected:
+    return ImportRejected(
+        [
+            error(
+                line,
+                None,
+                "file.cell_too_long",
+                N_(
+                    "a cell from line %(line)s on is longer than %(n)s characters (maybe a "
+                    "quotation mark never closed): check the line"
+                ),
+                line=line,
+                n=f"{MAX_CELL:,}",
+            )
+        ]
+    )
+
+
 def _csv_rows(data: bytes) -> Iterator[list[Any]]:
+    """The CSV records; a record over several lines (a quotation mark left open swallows
+    the lines after it) and a cell too long to read are refused with the line they start on."""
     text = decode_csv(data)
     first = text.split("\n", 1)[0]
-    yield from csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
+    start = 1  # the physical line the next record starts on
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger" in str(exc):
+                raise _too_long(start) from None
+            reason = {"line": start, "reason": str(exc)}
+            message = N_("line %(line)s cannot be read as CSV (%(reason)s)")
+            raise ImportRejected([error(start, None, "file.csv", message, **reason)]) from None
+        end = reader.line_num
+        if end > start and any("\n" in c or "\r" in c for c in cells):
+            raise ImportRejected([error(start, None, "file.runaway_quote", RUNAWAY_QUOTE, end=end)])
+        if any(len(c) > MAX_CELL for c in cells):
+            raise _too_long(start)
+        start = end + 1
+        yield cells
 
 
 def _cell(value: Any) -> Any:
@@ -112,6 +185,23 @@ CUT_SHORT = N_(
     "has %(n)s of the header's %(width)s cells and the file ends without a line break: "
     "it looks cut off while being written; send the whole file"
 )
+
+
+# a cell a spreadsheet would run as a formula when the file (or a problems file quoting it)
+# is opened: = or @ first, or + or - followed by more than a number or a phone number
+FORMULA = r"^(?:[=@].|[+-].*[^0-9 .,%()-])"
+
+
+def _formulas(frame: pl.DataFrame, headers: list[str]) -> list[Problem]:
+    """A problem per cell that starts like a spreadsheet formula (row and column named)."""
+    out = []
+    for j, header in enumerate(headers):
+        rows = frame.filter(pl.col(f"c{j}").str.contains(FORMULA))["_row"].to_list()
+        out += [error(r, header, "cell.formula",
+                      N_("starts like a spreadsheet formula (=, +, - or @): a register cell "
+                         "holds text or a number, never a formula; retype the cell"))
+                for r in rows]  # fmt: skip
+    return out
 
 
 def _control_characters(frame: pl.DataFrame, headers: list[str]) -> list[Problem]:
@@ -185,7 +275,7 @@ def _build(
         pl.when(c.str.len_chars() > 0).then(c).otherwise(None).alias(f"c{j}")
         for j, c in enumerate(text)
     )
-    problems += _control_characters(frame, headers)
+    problems += _control_characters(frame, headers) + _formulas(frame, headers)
     if open_end and last[1] < width:
         problems.append(
             error(

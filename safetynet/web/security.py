@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from fastapi import Depends, Request
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
@@ -86,6 +87,15 @@ def _remembered_id(request: Request) -> tuple[int, int] | None:
 def remembered(request: Request) -> bool:
     """Whether the request carries a Basic credential verified in the last few minutes."""
     return _remembered_id(request) is not None
+
+
+async def remembered_async(request: Request) -> bool:
+    """:func:`remembered` for a coroutine: when the throttle's snapshot is due for a
+    refresh (a query), it is read in a worker thread, never on the event loop (a database
+    stopped or slow to answer would stop every request of the process)."""
+    if is_api(request) and throttle_of(request).due():
+        return await run_in_threadpool(remembered, request)
+    return remembered(request)
 
 
 def throttle_of(request: Request) -> LoginThrottle:

@@ -35,7 +35,13 @@ from safetynet.web.access import check_submission
 from safetynet.web.auditing import client_of
 from safetynet.web.db import app_write_session
 from safetynet.web.errors import LoginRequired, WebError, is_api
-from safetynet.web.security import UserView, authorize, authorize_remembered, remembered
+from safetynet.web.security import (
+    UserView,
+    authorize,
+    authorize_remembered,
+    remembered,
+    remembered_async,
+)
 from safetynet.web.writer import Outcome, Writer
 
 
@@ -122,7 +128,7 @@ async def settle_request_async(
     (only a password check, when the credential is not remembered, takes one)."""
     again = False  # the writer sent the claim back: check the credential in full
     for tries in range(LOG_IN_TRIES):
-        if again or not remembered(request):
+        if again or not await remembered_async(request):
             await run_in_threadpool(_log_in, request)
         job = SettleJob(request, sub, channel, idempotency_key, detail)
         try:

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from safetynet.security import login_failures
+from safetynet.store.db import postgres_engine
 from safetynet.web.errors import WebError
 from safetynet.web.i18n import N_
 
@@ -55,7 +56,13 @@ def _own_connection(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     engine = sessions.kw["bind"]
     if engine.url.get_backend_name() == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return sessions
-    own = create_engine(engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+    if engine.url.get_backend_name() == "postgresql":
+        own = postgres_engine(
+            engine.url.render_as_string(hide_password=False),
+            pool_size=1, max_overflow=0, pool_pre_ping=True,
+        )  # fmt: skip
+    else:
+        own = create_engine(engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True)
     return sessionmaker(bind=own)
 
 
@@ -92,6 +99,11 @@ class LoginThrottle:
         """Count a failed login of ``username`` from ``client`` (committed at once)."""
         login_failures.record(db, username, client, self._keep)
         self._snapshot_until = 0.0
+
+    def due(self) -> bool:
+        """Whether the next :meth:`blocked` reads the snapshot again (a query: not on an
+        event loop, which a database that does not answer would stop)."""
+        return time.monotonic() >= self._snapshot_until
 
     def blocked(self, username: str, client: str | None) -> bool:
         """Whether this username or address is throttled, from the snapshot (no query on

@@ -6,6 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from safetynet.registry.resident_id import check_char
+
+
+def _resident_id(p: int) -> str:
+    body = f"34182119700101{p:03d}"
+    return body + check_char(body)
+
 
 def write_claims(path: Path, persons: int = 40) -> Path:
     lines = []
@@ -18,7 +25,7 @@ def write_claims(path: Path, persons: int = 40) -> Path:
             lines.append(
                 {
                     "claim_no": f"D-{n:04d}",
-                    "person_id": f"34182119700101{p:04d}",
+                    "person_id": _resident_id(p),
                     "household_id": f"H-{p // 2:03d}",
                     "date": f"2017-{1 + (k * 4 + p) % 12:02d}-{1 + p % 27:02d}",
                     "kind": "inpatient",

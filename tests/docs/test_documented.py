@@ -91,3 +91,16 @@ def test_readme_has_exactly_the_two_commands() -> None:
     assert commands == ["make demo", "make test"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "make test" in ci
+
+
+def test_supervision_rules_doc_is_current() -> None:
+    """docs/supervision-rules.md lists every shipped screening rule with its numbers, from the
+    rule files themselves (scripts/supervision_doc.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "supervision_doc", ROOT / "scripts" / "supervision_doc.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    current = (ROOT / "docs" / "supervision-rules.md").read_text(encoding="utf-8")
+    assert module.render() == current, "docs/supervision-rules.md: run scripts/supervision_doc.py"

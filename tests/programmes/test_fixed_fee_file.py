@@ -94,7 +94,7 @@ def test_a_claim_file_settles_as_online(
 
 def test_an_appendectomy_from_a_file_by_hand(tmp_path: Path) -> None:
     cp = compile_policy(load_policy("anhui-poor-2017"))
-    base = {"person_id": "340421195703120017", "household_id": "H-1", "kind": "inpatient",
+    base = {"person_id": "340421195703120012", "household_id": "H-1", "kind": "inpatient",
             "level": "county", "age": 60, "diagnosis": "K35.8"}  # fmt: skip
     path = tmp_path / "claims.jsonl"
     lines = [

@@ -38,3 +38,63 @@ def test_a_csv_file_cut_off_mid_row_is_refused_whole(county: Session, tmp_path: 
     # the same rows ending with a line break are a file with short rows, judged by columns;
     # a whole file without a final line break is whole
     assert import_file(county, "persons", whole.rstrip(b"\r\n"), file_name="p.csv").ok
+
+
+def _lines(tmp_path: Path) -> list[bytes]:
+    return (
+        write_csv(tmp_path / "p.csv", PERSON_HEADER_EN, person_rows(4)).read_bytes().split(b"\r\n")
+    )
+
+
+@pytest.mark.parametrize(
+    "formula", ['=HYPERLINK("http://x","a")', "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3"]
+)
+def test_a_cell_that_starts_like_a_formula_refuses_the_file(
+    county: Session, tmp_path: Path, formula: str
+) -> None:
+    rows = person_rows(4)
+    rows[1][1] = formula
+    rows[2][7] = "+86 139-0000-0000"  # a phone number and a lone dash are not formulas
+    rows[3][5] = "-"
+    before = table_counts(county)
+    result = import_file(county, "persons", write_csv(tmp_path / "f.csv", PERSON_HEADER_EN, rows))
+    assert [(e.row, e.code) for e in result.errors] == [(3, "cell.formula")]
+    assert "column name: starts like a spreadsheet formula" in str(result.errors[0])
+    assert table_counts(county) == before
+
+
+def test_a_line_in_another_encoding_is_named(county: Session, tmp_path: Path) -> None:
+    lines = _lines(tmp_path)
+    mixed = b"\r\n".join([lines[0], lines[1], lines[2].decode().encode("gbk"), *lines[3:]])
+    before = table_counts(county)
+    result = import_file(county, "persons", mixed, file_name="mixed.csv")
+    assert [(e.row, e.code) for e in result.errors] == [(3, "file.mixed_encodings")]
+    assert "line 3 is not UTF-8 text though the lines before it are" in str(result.errors[0])
+    assert table_counts(county) == before
+    whole_gbk = b"\r\n".join(line.decode().encode("gbk") for line in lines)
+    assert import_file(county, "persons", whole_gbk, file_name="gbk.csv").ok  # one encoding
+
+
+def test_a_quotation_mark_left_open_is_named(county: Session, tmp_path: Path) -> None:
+    lines = _lines(tmp_path)
+    cells = lines[2].decode().split(",")
+    cells[1] = '"' + cells[1]
+    broken = b"\r\n".join([lines[0], lines[1], ",".join(cells).encode(), *lines[3:]])
+    before = table_counts(county)
+    result = import_file(county, "persons", broken, file_name="quote.csv")
+    assert [(e.row, e.code) for e in result.errors] == [(3, "file.runaway_quote")]
+    assert "a quotation mark opens a cell that runs on to line 5" in str(result.errors[0])
+    assert table_counts(county) == before
+
+
+@pytest.mark.parametrize("size", [100_001, 2_000_000])
+def test_an_enormous_cell_is_refused_not_a_crash(
+    county: Session, tmp_path: Path, size: int
+) -> None:
+    rows = person_rows(4)
+    rows[2][1] = "张" * size
+    before = table_counts(county)
+    result = import_file(county, "persons", write_csv(tmp_path / "big.csv", PERSON_HEADER_EN, rows))
+    assert [(e.row, e.code) for e in result.errors] == [(4, "file.cell_too_long")]
+    assert "longer than 100,000 characters" in str(result.errors[0])
+    assert table_counts(county) == before

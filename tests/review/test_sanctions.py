@@ -4,6 +4,7 @@ suspensions refused at settlement (both databases)."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -66,6 +67,63 @@ def test_the_fine_multiple_is_within_the_article(
             with pytest.raises(ReviewError) as refused:
                 open_()
             assert refused.value.code == "fine_multiple_out_of_range"
+
+
+@pytest.mark.parametrize(
+    ("fine", "ok"),
+    [("9999.99", False), ("10000", True), ("10000.01", True), ("49999.99", True),
+     ("50000", True), ("50000.01", False)],
+)  # fmt: skip
+def test_article_39_fines_a_fixed_amount_within_its_range(
+    db_engine: Engine, county: County, fine: str, ok: bool
+) -> None:
+    """Management failings not corrected (art. 39): 10,000-50,000 yuan, whatever the loss."""
+    with session_scope(db_engine) as s:
+
+        def open_() -> object:
+            return sanctions.open_case(
+                s, article=39, finding="prescriptions not kept", loss_fen=0, fine_yuan=fine,
+                by="inspector", today=TODAY, institution_code="H-COUNTY",
+            )  # fmt: skip
+
+        if not ok:
+            with pytest.raises(ReviewError) as refused:
+                open_()
+            assert refused.value.code == "fine_amount_out_of_range"
+            return
+        case = open_()
+        [row] = sanctions.case_rows(s)
+        fen = int(Decimal(fine) * 100)
+        assert (case.fine_fen, case.fine_multiple_pct) == (fen, 0)  # type: ignore[attr-defined]
+        assert (row.assessed_fen, row.outstanding_fen, row.state) == (fen, fen, "open")
+
+
+def test_article_39_takes_no_multiple_and_the_range_is_data(
+    db_engine: Engine, county: County
+) -> None:
+    from safetynet.review.params import default_params
+    from safetynet.review.schema import YuanRange
+
+    with session_scope(db_engine) as s:
+        kw = {"finding": "x", "loss_fen": 500, "by": "inspector", "today": TODAY,
+              "institution_code": "H-COUNTY"}  # fmt: skip
+        for fine, multiple, code in ((None, None, "fine_amount_missing"),
+                                     ("1e4x", None, "fine_amount_invalid"),
+                                     ("10000.001", None, "fine_amount_invalid"),
+                                     ("20000", "1.5", "article_fixed_fine")):  # fmt: skip
+            with pytest.raises(ReviewError) as refused:
+                sanctions.open_case(s, article=39, fine_yuan=fine, fine_multiple=multiple, **kw)  # type: ignore[arg-type]
+            assert refused.value.code == code
+        params = default_params()
+        art39 = params.articles[39]
+        assert art39.fixed_fine is not None and art39.fine is None
+        assert (art39.fixed_fine.min.value, art39.fixed_fine.max.value) == (10_000, 50_000)
+        lower = YuanRange.model_validate({"min": {"value": 5000, "unit": "yuan"},
+                                          "max": {"value": 50000, "unit": "yuan"}})  # fmt: skip
+        moved = params.model_copy(update={"articles": {
+            **params.articles, 39: art39.model_copy(update={"fixed_fine": lower})}})  # fmt: skip
+        case = sanctions.open_case(s, article=39, fine_yuan="5000", params=moved, **kw)  # type: ignore[arg-type]
+        assert case.fine_fen == 500_000
 
 
 def test_suspension_months_follow_the_article(db_engine: Engine, county: County) -> None:

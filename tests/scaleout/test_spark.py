@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from safetynet.claims.settle_file import settle_claims
 from safetynet.cli.main import app
+from safetynet.registry.resident_id import check_char
 from safetynet.scaleout import spark as on_spark
 from safetynet.simulation.compare import compare
 from tests.engine.helpers import policy
@@ -53,3 +54,39 @@ def test_an_unreachable_master_is_a_clear_error(county_claims: Path, tmp_path: P
     text = " ".join(result.output.split())
     assert "cannot reach Spark master spark://127.0.0.1:1" in text
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ("settle", "simulate"))
+def test_a_bad_claim_on_spark_is_the_same_clear_error(
+    spark: Any, tmp_path: Path, command: str
+) -> None:
+    """A claim an executor refuses (here a resident ID with a wrong check digit) is the
+    file's clear error on the driver, as in process — not a failed Spark job."""
+    good = "34042119570312001" + check_char("34042119570312001")
+    frame = pl.DataFrame(
+        {
+            "claim_no": ["C1", "C2", "C3"],
+            "person_id": [good, good[:-1] + "7", good],
+            "household_id": ["H1", "H2", "H1"],
+            "date": ["2017-03-01", "2017-03-02", "2017-03-03"],
+            "kind": ["outpatient"] * 3,
+            "level": ["township"] * 3,
+            "age": [50] * 3,
+            "total_fen": [1000] * 3,
+            "compliant_fen": [900] * 3,
+        }
+    )
+    path = tmp_path / "c.parquet"
+    frame.write_parquet(path)
+    out = tmp_path / "spark-results"
+    if command == "settle":
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    else:
+        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
+    result = runner.invoke(
+        app, [*args, "--engine", "spark", "--master", "local[2]", "--lang", "en"]
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert "line 2: person_id: check digit is 7, the first 17 digits require 2" in text
+    assert not out.exists() or not any(out.glob("*.parquet"))  # nothing written

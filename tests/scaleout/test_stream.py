@@ -267,3 +267,32 @@ def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True
     )
     assert all(int(n) >= 1 for n in done.stdout.split())
+
+
+@pytest.mark.parametrize("command", ("settle", "simulate"))
+def test_a_person_in_households_of_two_batches_is_rejected(tmp_path: Path, command: str) -> None:
+    """Household batches: a person whose two households fall in different batches would be
+    settled twice, each with part of the year; the file is refused, nothing written."""
+    from safetynet.scaleout.partition import bucket_expr
+
+    rows = [(h, 0, 10 + h, 100, False) for h in range(40)]
+    frame = _claims_frame(rows)
+    buckets = frame.select(bucket_expr(4)).to_series().to_list()
+    other = next(h for h in range(40) if buckets[h] != buckets[0])
+    extra = frame.head(1).with_columns(
+        pl.lit("X1").alias("claim_no"), pl.lit(f"H{other}").alias("household_id"),
+        pl.lit(41, pl.Int64).alias("_line"),
+    )  # fmt: skip
+    path = _write(tmp_path / "c.parquet", pl.concat([frame, extra]))
+    out = tmp_path / ("r.parquet" if command == "settle" else "r.xlsx")
+    if command == "settle":
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    else:
+        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
+        args += ["--xlsx", str(out)]
+    result = runner.invoke(app, [*args, "--batch-claims", "11", "--lang", "en"])
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"line 1: household_id: person P0-0 is in households H0, H{other}" in text
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.parquet"]

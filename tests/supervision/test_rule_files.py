@@ -91,11 +91,11 @@ def test_a_parameter_of_the_wrong_unit_names_file_line_and_unit(tmp_path: Path) 
 
 
 def test_an_unknown_rule_kind_is_named(tmp_path: Path) -> None:
-    path = write(tmp_path, BASE.replace("kind: split_admission", "kind: ghost_bed"))
+    path = write(tmp_path, BASE.replace("kind: split_admission", "kind: teleport"))
     with pytest.raises(PolicyError) as exc:
         load_rules(path)
     text = str(exc.value)
-    assert f"{path}:10" in text and "ghost_bed" in text and "split_admission" in text
+    assert f"{path}:10" in text and "teleport" in text and "split_admission" in text
 
 
 def test_a_bad_severity_an_unknown_key_and_a_duplicate_key(tmp_path: Path) -> None:

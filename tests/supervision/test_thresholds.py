@@ -140,6 +140,42 @@ def overlap_days(days: int) -> ScreenInput:  # second admitted ``days`` before t
     return _in([a, b], [line("a", "S0002", 3500, quantity=1), line("b", "S0002", 3500)])
 
 
+def on(day: str, days: int) -> str:
+    return d("2021-01-01").fromordinal(d(day).toordinal() + days).isoformat()
+
+
+def repeat_test_gap(gap: int) -> ScreenInput:  # liver function again at another clinic
+    first = claim("a", date="2021-06-01", institution="V1")
+    again = claim("b", date=on("2021-06-01", gap), institution="V2")
+    return _in([first, again], [line("a", "S0006", 6500), line("b", "S0006", 6500)])
+
+
+def untreated_days(days: int) -> ScreenInput:  # a week's stay, the first infusion ``days`` in
+    s = stay("s", "2021-06-01", "2021-06-08", "J18.9")
+    return _in([s], [line("s", "S0002", 3500 * 7, quantity=7, day="2021-06-01"),
+                     line("s", "S0014", 800, day=on("2021-06-01", days))])  # fmt: skip
+
+
+def prescriptions(n: int) -> ScreenInput:  # one drug on ``n`` visits of one clinic, one day
+    claims = [claim(f"v{i}", date="2021-06-01") for i in range(n)]
+    return _in(claims, [line(f"v{i}", "D0001", 850, quantity=1) for i in range(n)])
+
+
+PHONE = "13800000000"
+
+
+def phone_shared_by(k: int, top_share: int = 5) -> ScreenInput:
+    """60 claims: the 3 largest (5 %) of persons b0-b2, ``k`` of whom give one phone number,
+    the 57 others of persons who all give it too (not among the largest: not counted)."""
+    big = [claim(f"b{i}", f"b{i}", date="2021-06-01", total_fen=100_000) for i in range(3)]
+    small = [claim(f"s{i:02d}", f"s{i:02d}", date="2021-06-01", total_fen=1_000)
+             for i in range(57)]  # fmt: skip
+    persons = [{"person_id": f"b{i}", "sex": "M", "phone": PHONE if i < k else f"1390000000{i}"}
+               for i in range(3)]  # fmt: skip
+    persons += [{"person_id": f"s{i:02d}", "sex": "F", "phone": PHONE} for i in range(57)]
+    return data([*big, *small], [], persons)
+
+
 # rule, case, threshold, then (value, expected hits of the rule as (claim, amount)) below,
 # at and above the threshold
 THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
@@ -161,6 +197,12 @@ THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
      [(11, [("s", 190_000)]), (12, []), (55, []), (56, [("s", 190_000)])]),
     ("impersonation", newborn_code_age, [(0, []), (1, [("c", 10_000)])]),
     ("overlapping-stay", overlap_days, [(0, []), (1, [("b", 10_000)])]),
+    ("repeat-test", repeat_test_gap,
+     [(0, [("b", 6500)]), (29, [("b", 6500)]), (30, [("b", 6500)]), (31, [])]),
+    ("ghost-bed", untreated_days, [(0, []), (1, []), (2, []), (3, [("s", 10_000)])]),
+    ("outpatient-abuse", prescriptions, [(1, []), (2, [("v1", 850)])]),
+    ("shared-phone", phone_shared_by,
+     [(1, []), (2, []), (3, [("b0", 100_000), ("b1", 100_000), ("b2", 100_000)])]),
 ]  # fmt: skip
 
 
@@ -211,6 +253,10 @@ PLANTED: list[tuple[str, ScreenInput]] = [
     ("low-threshold-admission", short_stay(2)),
     ("outpatient-abuse", purchases_in_month(5)),
     ("out-of-catalog-share", self_paid(1501)),
+    ("repeat-test", repeat_test_gap(12)),
+    ("ghost-bed", untreated_days(3)),
+    ("outpatient-abuse", prescriptions(2)),
+    ("shared-phone", phone_shared_by(3)),
 ]
 
 
@@ -272,6 +318,13 @@ MOVED: list[tuple[str, RuleSet, Case, int, int]] = [
      duplicate_units, 1, 2),
     ("impersonation", _quantity("impersonation", "newborn_max_age", 1, "count"),
      newborn_code_age, 1, 2),
+    ("repeat-test", _quantity("repeat-test", "window_days", 10, "day"), repeat_test_gap, 11, 10),
+    ("ghost-bed", _quantity("ghost-bed", "max_untreated_days", 1, "day"),
+     untreated_days, 1, 2),
+    ("outpatient-abuse", _quantity("outpatient-abuse", "max_prescriptions_per_day", 2, "count"),
+     prescriptions, 2, 3),
+    ("shared-phone", _quantity("shared-phone", "max_persons", 1, "count"),
+     phone_shared_by, 1, 2),
 ]  # fmt: skip
 
 
@@ -301,6 +354,55 @@ def test_hourly_items_above_the_hours_of_a_day_in_the_rule_data() -> None:
         if r.id == "over-standard-charge" else r for r in day24.rules]})  # fmt: skip
     assert "over-standard-charge" not in found(hours(12), day12)
     assert found(hours(13), day12)["over-standard-charge"] == [("c", 100)]
+
+
+def test_a_test_repeated_at_the_same_clinic_or_of_another_code_is_no_repeat() -> None:
+    same = _in([claim("a", date="2021-06-01"), claim("b", date="2021-06-05")],
+               [line("a", "S0006", 6500), line("b", "S0006", 6500)])  # fmt: skip
+    assert "repeat-test" not in found(same)
+    other = _in([claim("a", date="2021-06-01", institution="V1"),
+                 claim("b", date="2021-06-05", institution="V2")],
+                [line("a", "S0006", 6500), line("b", "S0007", 4200)])  # fmt: skip
+    assert "repeat-test" not in found(other)
+    untested = with_params("repeat-test", test_codes=["S0007"])
+    assert "repeat-test" not in found(repeat_test_gap(5), untested)
+
+
+def test_a_stay_billing_no_treatment_or_undated_treatment_is_not_judged_a_ghost_bed() -> None:
+    beds = _in([stay("s", "2021-06-01", "2021-06-08")],
+               [line("s", "S0002", 3500 * 7, quantity=7, day="2021-06-01")])  # fmt: skip
+    assert found(beds) == {}
+    undated = _in([stay("s", "2021-06-01", "2021-06-08")], [line("s", "S0014", 800)])
+    assert found(undated) == {}
+    routine = with_params("ghost-bed", routine_codes=["S0002", "S0014"])
+    assert "ghost-bed" not in found(untreated_days(5), routine)
+
+
+def test_split_prescriptions_count_one_clinic_and_one_drug() -> None:
+    two_clinics = _in([claim("v0", date="2021-06-01", institution="V1"),
+                       claim("v1", date="2021-06-01", institution="V2")],
+                      [line("v0", "D0001", 850), line("v1", "D0001", 850)])  # fmt: skip
+    assert found(two_clinics) == {}
+    two_drugs = _in([claim("v0", date="2021-06-01"), claim("v1", date="2021-06-01")],
+                    [line("v0", "D0001", 850), line("v1", "D0002", 2200)])  # fmt: skip
+    assert found(two_drugs) == {}
+    off = with_params("outpatient-abuse", max_prescriptions_per_day=None)
+    assert "outpatient-abuse" not in found(prescriptions(3), off)
+
+
+def test_the_share_of_claims_that_counts_for_a_shared_phone_is_rule_data() -> None:
+    """60 claims: the 4th-6th largest (persons m0-m2, one phone number) are among the top
+    10 %, not among the top 5 % (the 3 largest, of persons with numbers of their own)."""
+    sizes = {"b": (3, 100_000), "m": (3, 50_000), "s": (54, 1_000)}
+    claims = [claim(f"{k}{i:02d}", f"{k}{i:02d}", date="2021-06-01", total_fen=fen)
+              for k, (n, fen) in sizes.items() for i in range(n)]  # fmt: skip
+    persons = [{"person_id": c["person_id"], "sex": "M",
+                "phone": "13700000000" if c["claim_no"][0] == "m" else c["claim_no"]}
+               for c in claims]  # fmt: skip
+    inp = data(claims, [], persons)
+    assert "shared-phone" not in found(inp)
+    wider = _quantity("shared-phone", "top_share", 10, "percent")
+    assert [c for c, _ in found(inp, wider)["shared-phone"]] == ["m00", "m01", "m02"]
 
 
 @pytest.mark.parametrize("share", [15.555, 100.01, 150])

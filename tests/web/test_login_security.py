@@ -6,6 +6,7 @@ Secure by default, and personal answers are never stored by a cache."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from collections.abc import Iterator
@@ -240,7 +241,8 @@ def test_the_throttles_snapshot_is_refreshed_on_one_kept_connection(
     """A remembered credential's throttle check (a hospital system's claims) reads the
     snapshot again every ``SNAPSHOT_TTL``: on one connection kept open (not a new one each
     time, which cost more than the refresh), that still sees the failures another process
-    counted meanwhile."""
+    counted meanwhile; and never on the event loop (a database that does not answer would
+    stop every request of the process)."""
     _user(web_engine, "keeper", Role.CLERK, institution=hospital)
     first = TestClient(create_app(web_engine, secret_key="k", settings=_settings()))
     second = create_app(web_engine, secret_key="k", settings=_settings())
@@ -248,6 +250,8 @@ def test_the_throttles_snapshot_is_refreshed_on_one_kept_connection(
     assert own is not web_engine  # never the requests' pool
     opened: list[object] = []
     event.listen(own, "connect", lambda conn, _record: opened.append(conn))
+    on_loop: list[bool] = []
+    event.listen(own, "before_cursor_execute", lambda *_: on_loop.append(_on_event_loop()))
     claim = inpatient_claim(sample_person.resident_id, hospital)
     headers = {**_basic("keeper", PASSWORD), "idempotency-key": "keep-1"}
     with TestClient(second) as system:
@@ -261,6 +265,15 @@ def test_the_throttles_snapshot_is_refreshed_on_one_kept_connection(
         time.sleep(SNAPSHOT_TTL + 0.1)
         _assert_throttled(system.post("/api/claims", json=claim, headers=headers))
     assert len(opened) == 1
+    assert on_loop and not any(on_loop), on_loop
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def test_failures_older_than_the_windows_are_pruned(web_engine: Engine) -> None:

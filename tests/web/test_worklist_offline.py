@@ -205,3 +205,29 @@ def test_the_service_worker_is_served_for_the_worklist(url: str) -> None:
     assert r.headers["service-worker-allowed"] == "/worklist"
     assert "script-src 'self'" in r.headers["content-security-policy"]
     assert 'addEventListener("fetch"' in r.text
+
+
+def test_only_the_worklist_pages_may_be_kept_and_only_for_their_user(
+    url: str, web_engine: Engine
+) -> None:
+    """The worklist and its contract pages are the only pages the phone may keep offline:
+    ``private, no-cache`` with the user they are kept for (the service worker keeps nothing
+    else, and nothing marked no-store); logout clears the browser's copies."""
+    cid = _contract_id(web_engine)
+    client = _client(url)
+    with session_scope(web_engine) as s:
+        uid = s.scalar(select(User.id).where(User.username == "doctor"))
+    for path in ("/worklist?on=2017-10-01", f"/worklist/{cid}?on=2017-10-01"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["cache-control"] == "private, no-cache"
+        assert r.headers["x-offline-user"] == str(uid)
+    for path in ("/worklist/token", "/worklist/999999999", "/worklist?on=1999-01-01"):
+        r = client.get(path)
+        assert r.headers["cache-control"] == "no-store", path
+        assert "x-offline-user" not in r.headers
+    logout = client.post("/logout", data={"csrf_token": _token(client)})
+    assert logout.status_code == 303 and logout.headers["clear-site-data"] == '"cache"'
+    ended = client.get("/worklist?on=2017-10-01")  # no session: the login page, not kept
+    assert ended.status_code in (303, 307, 401) and "x-offline-user" not in ended.headers
+    assert (ended.headers.get("cache-control") or "no-store") == "no-store"

@@ -66,7 +66,7 @@ def rules_list(
 def screen_cmd(
     claims: Path = typer.Option(None, "--claims", "-c", help="A claim file (.jsonl or .parquet)."),
     persons: Path = typer.Option(
-        None, "--persons", help="Persons file (CSV or Parquet: person_id, sex, deceased_on)."
+        None, "--persons", help="Persons file (CSV or Parquet: person_id, sex, deceased_on, phone)."
     ),
     db: str = typer.Option(None, "--db", help="Screen the database's claims (with --year)."),
     region: str = typer.Option(None, "--region", help="With --db: the region (default: all)."),
@@ -299,8 +299,9 @@ def cases_cmd(
     with session_scope(engine) as s:
         rows = case_rows(s, institution)
     for r in rows:
+        times = f" ({r.fine_multiple}×)" if r.fine_multiple else ""  # art. 39: a fixed fine
         line = (f"#{r.id} {r.party} art. {r.article} {r.state}: loss {fmt_yuan(r.loss_fen)}, "
-                f"fine {fmt_yuan(r.fine_fen)} ({r.fine_multiple}×), recovered "
+                f"fine {fmt_yuan(r.fine_fen)}{times}, recovered "
                 f"{fmt_yuan(r.recovered_fen)}, outstanding {fmt_yuan(r.outstanding_fen)} — "
                 f"{r.finding}")  # fmt: skip
         console.print(escape(line), soft_wrap=True)

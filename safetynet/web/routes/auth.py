@@ -81,7 +81,9 @@ def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(g
         revoke_sessions(db, uid, epoch)
         db.commit()
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    # the pages kept for offline use and any browser copy go with the session (the login
+    # page's script clears the worklist's offline caches too, where this header is not obeyed)
+    return RedirectResponse("/login", status_code=303, headers={"clear-site-data": '"cache"'})
 
 
 @router.get("/locale/{locale}", include_in_schema=False)

@@ -171,7 +171,8 @@ def sanctions_page(
 @router.post("/review/sanctions", include_in_schema=False)
 def open_sanction(
     request: Request, article: int = Form(...), finding: str = Form(..., max_length=NOTE_LENGTH),
-    loss: str = Form(...), multiple: str = Form(...), institution: str = Form(""),
+    loss: str = Form(...), multiple: str = Form(""), fine: str = Form(""),
+    institution: str = Form(""),
     resident_id: str = Form(""), csrf_token: str = Form(""), user: User = Depends(INSPECT),
     db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
@@ -180,7 +181,8 @@ def open_sanction(
     institution_in_region(db, user, institution)
     loss_fen = fen_of(loss, "loss")
     return _act(request, "/review/sanctions", lambda w: sanctions.open_case(
-        w, article=article, finding=finding, loss_fen=loss_fen, fine_multiple=multiple,
+        w, article=article, finding=finding, loss_fen=loss_fen,
+        fine_multiple=multiple.strip() or None, fine_yuan=fine.strip() or None,
         by=user.username, today=date.today(), institution_code=institution.strip() or None,
         person_id=person_id), db)  # fmt: skip
 

@@ -91,8 +91,8 @@ def worklist_page(
         rows = [r for r in rows if r["overdue"]]
     record_read(request, db, user, target="worklist",
                 detail={"on": day.isoformat(), "rows": len(rows)})  # fmt: skip
-    return render(request, "worklist.html", {"rows": rows, "day": day, "names": NAMES,
-                                             "overdue": overdue})  # fmt: skip
+    return offline_copy(render(request, "worklist.html", {"rows": rows, "day": day,
+                              "names": NAMES, "overdue": overdue}), user)  # fmt: skip
 
 
 @router.get("/worklist/sw.js", include_in_schema=False)
@@ -127,12 +127,23 @@ def contract_page(
     day = _day_or_today(db, user, on)
     view = service.contract_view(db, contract, day)
     record_read(request, db, user, target="doctor_contract", target_id=str(contract_id))
-    return render(request, "worklist_contract.html", {
+    return offline_copy(render(request, "worklist_contract.html", {
         "v": view, "day": day, "names": NAMES, "error": request.query_params.get("error"),
         "saved": request.query_params.get("saved") == "1",
         "kind": request.query_params.get("kind"),
         "form_key": secrets.token_urlsafe(16),  # a form submitted twice records once
-    })  # fmt: skip
+    }), user)  # fmt: skip
+
+
+def offline_copy(response: Response, user: User) -> Response:
+    """A page the doctor's phone may keep for offline use, for this user only: the service
+    worker keeps it in the user's own cache (``X-Offline-User``) and drops every other
+    user's; ``private, no-cache`` instead of the app's ``no-store`` (no shared cache keeps
+    it, the browser asks the server again whenever it is online). Every other page stays
+    ``no-store`` and is never kept; logout clears the copies (``Clear-Site-Data``)."""
+    response.headers["cache-control"] = "private, no-cache"
+    response.headers["x-offline-user"] = str(user.id)
+    return response
 
 
 @dataclass(frozen=True)

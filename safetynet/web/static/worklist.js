@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var QUEUE = "safetynet.worklist.queue";
-  var CACHE = "safetynet-worklist-v1";
+  var PAGES = "safetynet-worklist-pages-";  // + the user's id: as static/worklist-sw.js keeps them
   var box = document.getElementById("outbox");
   var textNode = document.getElementById("worklist-text");
   if (!box || !textNode) { return; }
@@ -192,15 +192,35 @@
       if (urls.indexOf(href) < 0) { urls.push(href); }
     });
     urls.unshift(window.location.pathname + window.location.search);  // maybe loaded before the worker
-    window.caches.open(CACHE).then(function (cache) {
-      return urls.reduce(function (chain, url) {
-        return chain.then(function () {
-          return window.fetch(url, { credentials: "same-origin" }).then(function (r) {
-            if (r.ok && !r.redirected) { return cache.put(url, r); }
-          }).catch(function () { return null; });
-        });
-      }, Promise.resolve());
-    }).then(function () { document.documentElement.setAttribute("data-offline-ready", "1"); });
+    urls.reduce(function (chain, url) {
+      return chain.then(function () {
+        return window.fetch(url, { credentials: "same-origin" }).then(function (r) {
+          return keepPage(url, r);
+        }).catch(function () { return null; });
+      });
+    }, Promise.resolve()).then(function () {
+      document.documentElement.setAttribute("data-offline-ready", "1");
+    });
+  }
+
+  // A page is kept only as the worker keeps it: when the server names the user it may be
+  // kept for and does not say no-store; in that user's cache, every other user's dropped.
+  function keepPage(url, r) {
+    var owner = r.headers.get("X-Offline-User") || "";
+    if (!r.ok || r.redirected || !owner || /no-store/i.test(r.headers.get("Cache-Control") || "")) {
+      return null;
+    }
+    return forgetPages(PAGES + owner).then(function () {
+      return window.caches.open(PAGES + owner);
+    }).then(function (cache) { return cache.put(url, r); });
+  }
+
+  function forgetPages(except) {
+    return window.caches.keys().then(function (keys) {
+      return Promise.all(keys.filter(function (k) {
+        return k.indexOf("safetynet-worklist-") === 0 && k.indexOf("safetynet-worklist-assets-") !== 0 && k !== except;
+      }).map(function (k) { return window.caches.delete(k); }));
+    });
   }
 
   // The worker controls this page (at once when it was there before the page; else when it
@@ -218,7 +238,7 @@
     out.addEventListener("submit", function (e) {
       if (!window.caches || out.getAttribute("data-forgotten")) { return; }
       e.preventDefault();
-      window.caches.delete(CACHE).finally(function () {
+      forgetPages("").finally(function () {
         out.setAttribute("data-forgotten", "1");
         out.submit();
       });
