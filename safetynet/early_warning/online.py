@@ -82,17 +82,27 @@ def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
         for i in range(0, len(households), _CHUNK):
             ids = households[i : i + _CHUNK]
             homes = household_rows(conn, year, ids)
-            found = evaluate_few(
-                rules, ledger_rows(conn, year, ids), {h: v[:4] for h, v in homes.items()}
-            )
+            ledger = ledger_rows(conn, year, ids)
+            found = evaluate_few(rules, ledger, {h: v[:4] for h, v in homes.items()})
             # a person's warning goes to the household of the person's latest claim: one of
             # another household (a back-dated claim after a move) is that household's
             found = [row for row in found if row["household_id"] in homes]
             for row in found:
                 row["region_code"] = homes[row["household_id"]][3]
             out += record_rows(session, year, rules, found, ids,
-                               {h: raised[(year, h)] for h in ids})  # fmt: skip
+                               {h: raised[(year, h)] for h in ids}, _movers(ledger))  # fmt: skip
     return out
+
+
+def _movers(ledger: Sequence[Sequence[Any]]) -> set[int]:
+    """The persons whose entries (person, household: the rows' 2nd and 3rd columns) lie in
+    several households: they moved in the year."""
+    homes: dict[int, int] = {}
+    moved: set[int] = set()
+    for row in ledger:
+        if homes.setdefault(row[1], row[2]) != row[2]:
+            moved.add(row[1])
+    return moved
 
 
 def check_entries(session: Session, entry_ids: Sequence[int]) -> pl.DataFrame:

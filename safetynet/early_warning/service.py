@@ -9,7 +9,7 @@ evaluating again only adds the new hits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -56,11 +56,18 @@ def evaluate_year(
     return YearEvaluation(rules, found.join(places, on="household_id", how="left"), homes)
 
 
-def _existing(session: Session, year: int, households: Sequence[int] | None) -> pl.DataFrame:
+def _existing(
+    session: Session, year: int, households: Sequence[int] | None, persons: Sequence[int] = ()
+) -> pl.DataFrame:
+    """The recorded warnings of the year (of ``households`` when given, and of ``persons``
+    under any household)."""
     W = EarlyWarning
     query = select(W.rule_id, W.household_id, W.person_id).where(W.year == year)
     if households is not None:
-        query = query.where(W.household_id.in_(sorted(set(households))))
+        mine = W.household_id.in_(sorted(set(households)))
+        if persons:
+            mine = mine | W.person_id.in_(sorted(set(persons)))
+        query = query.where(mine)
     rows = session.execute(query).all()
     return pl.DataFrame(
         rows, schema={"rule_id": pl.String, "household_id": pl.Int64, "person_id": pl.Int64},
@@ -84,7 +91,12 @@ def record(
     so only their recorded warnings are read. A ``detected_on`` or ``settlement_id`` column
     of ``warnings`` (the check after settlements) overrides ``detected_on`` row by row."""
     keys = ["rule_id", "household_id", "person_id"]
-    new = warnings.join(_existing(session, year, households), on=keys, how="anti", nulls_equal=True)
+    persons = warnings["person_id"].drop_nulls().unique().to_list()
+    existing = _existing(session, year, households, persons)
+    new = warnings.join(existing, on=keys, how="anti", nulls_equal=True)
+    # a person's warning once a year, even recorded with the household before a move
+    new = new.join(existing.select("rule_id", "person_id"), on=["rule_id", "person_id"],
+                   how="anti")  # fmt: skip
     if new.is_empty():
         return new
     # one warning per ladder: a higher tier raises the recorded one (tiers.py)
@@ -133,11 +145,14 @@ def record_rows(
     warnings: list[dict[str, Any]],
     households: Sequence[int],
     raised_by: dict[int, tuple[int, date]],
+    movers: Collection[int] = (),
 ) -> list[dict[str, Any]]:
     """:func:`record` for the check after settlements, on rows: the hits of ``households``
     not yet recorded, each detected on and raised by its household's entry in ``raised_by``
     (settlement id, claim date); one insert (and an update per warning raised to a higher
-    tier). Returns the new rows and the raised ones."""
+    tier). ``movers``: persons whose entries of the year lie in several households; a warning
+    of theirs recorded with another household is not recorded again. Returns the new rows and
+    the raised ones."""
     if not warnings:
         return []
     conn = session.connection()
@@ -155,6 +170,11 @@ def record_rows(
             )
         }
         new = [w for w in warnings if _hit(w) not in known]
+    if movers:  # a person's warning once a year, even recorded with the household before
+        moved = set(session.execute(
+            select(W.rule_id, W.person_id).where(W.year == year, W.person_id.in_(sorted(movers)))
+        ).tuples())  # fmt: skip
+        new = [w for w in new if (w["rule_id"], w["person_id"]) not in moved]
     # one warning per ladder: a higher tier raises the recorded one (tiers.py)
     new, raised = sort_hits(session, year, rules, new)
     for _, w in raised:

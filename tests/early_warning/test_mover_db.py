@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
-from safetynet.early_warning.service import evaluate_year
+from safetynet.early_warning.service import evaluate_year, record
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import EarlyWarning, Household, Person
@@ -51,3 +51,40 @@ def test_a_person_who_moved_reaches_the_line_at_the_window(
         year = evaluate_year(conn, 2017)
     mine = year.warnings.filter(year.warnings["person_id"] == pid)
     assert sorted(mine.select("rule_id", "household_id").rows()) == recorded
+
+
+def test_a_persons_warning_is_recorded_once_across_a_move(
+    db_engine: Engine, county: County
+) -> None:
+    """Three stays in H2 raise the admissions warning there; after a move to H1 a fourth stay
+    finds it again (now with H1, the latest claim's household): not recorded a second time,
+    at the window nor by the year's batch."""
+    for month in (2, 3, 4):
+        with session_scope(db_engine, write_lock=True) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with session_scope(db_engine) as s:
+        h1 = s.scalar(select(Household.id).where(Household.number == "H1"))
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        person.household_id = h1  # type: ignore[assignment]
+        pid = person.id
+    W = EarlyWarning
+
+    def recorded() -> list[tuple[str, int]]:
+        with session_scope(db_engine) as s:
+            rows = s.execute(select(W.rule_id, W.household_id).where(W.person_id == pid))
+            return sorted(tuple(r) for r in rows)  # type: ignore[misc]
+
+    before = recorded()
+    assert ("admissions", h2) in before
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, big(county.ordinary_id, date(2017, 9, 1), 20_000), user="clerk")
+    assert recorded() == before
+    with db_engine.connect() as conn:
+        year = evaluate_year(conn, 2017)
+    assert ("admissions", h1) in year.warnings.filter(year.warnings["person_id"] == pid).select(
+        "rule_id", "household_id"
+    ).rows()
+    with session_scope(db_engine) as s:
+        record(s, 2017, year.rules, year.warnings, date(2017, 12, 31))
+    assert recorded() == before
