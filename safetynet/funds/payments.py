@@ -7,7 +7,8 @@ maker-checker, the bank file, and the global budget's year-end settlement.
   institution and month.
 - :func:`make_round` drafts a payment batch from the month's statements and records the last
   journal entry they read (what is posted for the month afterwards goes to the next round,
-  :func:`~safetynet.funds.statements.settled_month`); :func:`approve`
+  :func:`~safetynet.funds.statements.settled_period`, the next year's first round for
+  what is posted for a year after its December round); :func:`approve`
   needs another user than its maker; :func:`release` needs another user than its approver
   and posts the payments (per institution and fund: Dr ``payable`` by what was approved and
   adjusted, Cr ``prepaid`` netted, Cr ``deposit`` withheld, Cr ``cash`` paid) — once.
@@ -36,7 +37,13 @@ from sqlalchemy.orm import Session
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
-from safetynet.funds.statements import compute, month_rows, round_cutoffs, year_lines
+from safetynet.funds.statements import (
+    compute,
+    month_rows,
+    period_of,
+    round_cutoffs,
+    year_lines,
+)
 from safetynet.money import apply_ratio, to_yuan
 from safetynet.security.audit import record as audit
 from safetynet.store.models import (
@@ -152,8 +159,9 @@ def make_round(
     if open_ is not None:
         raise PaymentError("round_exists", f"batch {open_} already pays {year}-{month:02d}")
     through = _freeze_journal(session)
-    # this round reads every entry up to ``through`` not read by a round made before
-    cutoffs = {**round_cutoffs(session, year), month: through}
+    # this round reads every entry up to ``through`` not read by a round made before (of
+    # its year, or of an earlier year after that year's December round)
+    cutoffs = {**round_cutoffs(session), period_of(year, month): through}
     lines = year_lines(session, year, through=through, cutoffs=cutoffs)
     rows = month_rows(compute(lines, rules.payments.quality_deposit.share_bp), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
@@ -314,7 +322,8 @@ def settle_global_budgets(
     session: Session, rules: FundRules, year: int, *, user: str, on: date
 ) -> list[BudgetSettlement]:
     """Post every budget's year-end settlement (each once)."""
-    rows = compute(year_lines(session, year), rules.payments.quality_deposit.share_bp)
+    lines = year_lines(session, year, by_origin=True)  # the year's claims, whenever paid
+    rows = compute(lines, rules.payments.quality_deposit.share_bp)
     approved: dict[tuple[str, str], int] = {}
     for r in rows:
         approved[(r.institution_code, r.fund)] = (

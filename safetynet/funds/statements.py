@@ -3,8 +3,10 @@
 Per institution and fund, month by month through the year (fen). A month's amounts are
 what was posted for it when its payment round was made; what is posted for it after (a
 claim of the month settled late, a refund, a deduction dated in it), or for a month whose
-round was skipped, is settled by the next round made (:func:`settled_month`), so each fen
-is paid once:
+round was skipped, is settled by the next round made (:func:`settled_period`), so each fen
+is paid once — across the year boundary too: what is posted for a year after its December
+round is settled by the next year's first round (January's, or the next made), and each
+row says which periods (year-month) its amounts belong to (``periods``):
 
 - ``claims``: what the layer paid at the window for the institution's claims of the month
   (the fund's ``spending`` lines), also by claim kind;
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from safetynet.money import apply_ratio
@@ -54,6 +56,8 @@ class StatementRow:
     carried: int = 0
     prepaid_made: int = 0
     prepaid_applied: int = 0
+    # the period (year × 100 + month) each amount of approved + adjustment belongs to
+    periods: dict[int, int] = field(default_factory=dict)
 
     @property
     def approved(self) -> int:
@@ -68,33 +72,72 @@ class StatementRow:
         return self.due - self.prepaid_applied
 
 
-Key = tuple[str, str, int, str | None, str, str]  # inst, fund, month, kind, account, entry kind
+# inst, fund, settled month, claim kind, account, entry kind, period it belongs to (yyyymm)
+Key = tuple[str, str, int, str | None, str, str, int]
 
 
-def round_cutoffs(session: Session, year: int) -> dict[int, int]:
-    """Month → the last journal entry its payment round read (rounds made, not void; a
-    round made before the cutoff was recorded: its release entry)."""
+def period_of(year: int, month: int) -> int:
+    """A period's key: year × 100 + month (ordered like the periods)."""
+    return year * 100 + month
+
+
+def round_cutoffs(session: Session, year: int | None = None) -> dict[int, int]:
+    """Period (year × 100 + month) → the last journal entry its payment round read (rounds
+    made, not void; a round made before the cutoff was recorded: its release entry), of every
+    year (or of ``year``)."""
     q = select(
+        PaymentBatch.year,
         PaymentBatch.month,
         func.coalesce(PaymentBatch.through_entry_id, PaymentBatch.entry_id),
-    ).where(PaymentBatch.year == year, PaymentBatch.state != "void")
-    return {int(m): int(e) for m, e in session.execute(q) if e is not None}
+    ).where(PaymentBatch.state != "void")
+    if year is not None:
+        q = q.where(PaymentBatch.year == year)
+    return {period_of(int(y), int(m)): int(e) for y, m, e in session.execute(q) if e is not None}
 
 
-def settled_month(cutoffs: dict[int, int]) -> ColumnElement[int]:
-    """The month whose round settles a journal line of month ``l`` posted as entry ``e``: of
-    the rounds of months ``l`` or later that read it (``e`` up to their cutoff), the one made
-    first; when none did, the first month from ``l`` on without a round. So a month with a
-    round keeps the statement the round was made from, and what is posted for it afterwards
-    (a claim of the month settled late, a refund, a deduction dated in it) — or for a month
-    skipped — is settled by the next round made."""
-    month = func.coalesce(FundLine.month, 12)
+def _line_period() -> ColumnElement[int]:
+    return FundEntry.year * 100 + func.coalesce(FundLine.month, 12)
+
+
+def settled_period(cutoffs: dict[int, int]) -> ColumnElement[int]:
+    """The period (year × 100 + month) whose round settles a journal line of period ``l``
+    posted as entry ``e`` (needs ``fund_entry`` joined): of the rounds of period ``l`` or
+    later that read it (``e`` up to their cutoff), the one made first; when none did, the
+    first period from ``l`` on without a round. A round of a later year reads the lines of a
+    year only when that year's December round was made before it (the year is closed), and a
+    period of a later year is open to them only once it is closed. So a month with a round
+    keeps the statement the round was made from, and what is posted for it afterwards (a
+    claim settled late, a refund, a deduction dated in it) — or for a month skipped, or for
+    a year after its December round — is settled by the next round made."""
+    period = _line_period()
     if not cutoffs:
-        return month
-    made = sorted(cutoffs.items(), key=lambda mc: (mc[1], mc[0]))
-    whens = [(and_(month <= m, FundLine.entry_id <= c), m) for m, c in made]
-    whens += [(month <= m, m) for m in range(1, 13) if m not in cutoffs]
-    return case(*whens, else_=12)
+        return period
+    december = {p // 100: c for p, c in cutoffs.items() if p % 100 == 12}
+
+    def of_year(y: int, before: int | None) -> ColumnElement[bool]:
+        """The line is of year ``y``, or of an earlier year closed (before cutoff ``before``)."""
+        closed = [x for x, c in december.items() if x < y and (before is None or c < before)]
+        return (
+            or_(FundEntry.year == y, FundEntry.year.in_(closed))
+            if closed
+            else (FundEntry.year == y)
+        )
+
+    made = sorted(cutoffs.items(), key=lambda pc: (pc[1], pc[0]))
+    whens = [(and_(period <= p, FundLine.entry_id <= c, of_year(p // 100, c)), p) for p, c in made]
+    years = range(min(cutoffs) // 100, max(cutoffs) // 100 + 2)
+    open_ = [period_of(y, m) for y in years for m in range(1, 13)]
+    whens += [(and_(period <= p, of_year(p // 100, None)), p) for p in open_ if p not in cutoffs]
+    return case(*whens, else_=period)
+
+
+def _first_year(cutoffs: dict[int, int], year: int) -> int:
+    """The earliest year whose lines a statement of ``year`` may settle: every year from it
+    to ``year − 1`` closed by its December round."""
+    first = year
+    while period_of(first - 1, 12) in cutoffs:
+        first -= 1
+    return first
 
 
 def year_lines(
@@ -103,13 +146,24 @@ def year_lines(
     institution: str | None = None,
     through: int | None = None,
     cutoffs: dict[int, int] | None = None,
+    *,
+    by_origin: bool = False,
 ) -> dict[Key, int]:
-    """The year's journal amounts the statements read, summed by institution, fund, month
-    (:func:`settled_month` by the rounds' ``cutoffs``, default those made), claim kind,
-    account and entry kind (one query); ``through``: the entries up to it only."""
-    if cutoffs is None:
-        cutoffs = round_cutoffs(session, year)
-    month = settled_month(cutoffs).label("month")
+    """The journal amounts the statements of ``year`` read, summed by institution, fund,
+    month (:func:`settled_period` by the rounds' ``cutoffs``, default those made: lines of
+    earlier years settled this year included), claim kind, account, entry kind and the
+    period each belongs to (one query); ``through``: the entries up to it only;
+    ``by_origin``: the year's own lines by the month they belong to (the year's figures)."""
+    origin = _line_period().label("origin")
+    if by_origin:
+        settled: ColumnElement[int] = _line_period()
+        first = year
+    else:
+        if cutoffs is None:
+            cutoffs = round_cutoffs(session)
+        settled = settled_period(cutoffs)
+        first = _first_year(cutoffs, year)
+    month = (settled % 100).label("month")
     q = (
         select(
             FundLine.institution_code,
@@ -118,11 +172,13 @@ def year_lines(
             FundLine.claim_kind,
             FundLine.account,
             FundEntry.kind,
+            origin,
             func.sum(FundLine.amount_fen),
         )
         .join(FundEntry, FundEntry.id == FundLine.entry_id)
         .where(
-            FundEntry.year == year,
+            FundEntry.year.between(first, year),
+            settled.between(period_of(year, 1), period_of(year, 12)),
             FundLine.account.in_(ACCOUNTS_READ),
             FundLine.institution_code.is_not(None),
         )
@@ -133,13 +189,17 @@ def year_lines(
             FundLine.claim_kind,
             FundLine.account,
             FundEntry.kind,
+            origin,
         )
     )
     if institution is not None:
         q = q.where(FundLine.institution_code == institution)
     if through is not None:  # the entries up to a round's cutoff only
         q = q.where(FundLine.entry_id <= through)
-    return {(i, f, int(m or 12), k, a, ek): int(v) for i, f, m, k, a, ek, v in session.execute(q)}
+    return {
+        (i, f, int(m or 12), k, a, ek, int(o)): int(v)
+        for i, f, m, k, a, ek, o, v in session.execute(q)
+    }
 
 
 def compute(lines: dict[Key, int], deposit_bp: int) -> list[StatementRow]:
@@ -153,8 +213,10 @@ def compute(lines: dict[Key, int], deposit_bp: int) -> list[StatementRow]:
             rows[key] = StatementRow(inst, fund, month)
         return rows[key]
 
-    for (inst, fund, month, kind, account, entry_kind), amount in lines.items():
+    for (inst, fund, month, kind, account, entry_kind, origin), amount in lines.items():
         r = row(inst, fund, month)
+        if account in ("spending", "deductions", "recoveries", "budget_adjustment"):
+            r.periods[origin] = r.periods.get(origin, 0) + amount
         if account == "spending":
             r.claims += amount
             name = kind or "other"

@@ -52,6 +52,14 @@ def fund_names(rules: FundRules, lang: str) -> dict[str, str]:
     return {f.id: (f.name.zh if lang.startswith("zh") else f.name.en) for f in rules.funds}
 
 
+def periods_text(row: StatementRow) -> str:
+    """The periods (year-month) of a row's approved amounts and settlements, with each one's
+    amount in yuan, e.g. ``2017-12 400.00; 2018-01 1,000.00``."""
+    return "; ".join(
+        f"{p // 100}-{p % 100:02d} {fmt_yuan(v)}" for p, v in sorted(row.periods.items()) if v
+    )
+
+
 def statement_table(
     rules: FundRules,
     rows: list[StatementRow],
@@ -80,6 +88,7 @@ def statement_table(
         Column("prepaid_made", _("Prepaid this month"), "money"),
         Column("prepaid_applied", _("Prepayments netted"), "money"),
         Column("payable", _("Payable"), "money"),
+        Column("periods", _("Periods the amounts belong to"), width=28),
     ]
     out: list[list[object]] = []
     strong: set[int] = set()
@@ -103,6 +112,7 @@ def statement_table(
                     r.prepaid_made,
                     r.prepaid_applied,
                     r.payable,
+                    periods_text(r),
                 ]
             )
         if len(part) > 1:
@@ -127,6 +137,7 @@ def statement_table(
                             "payable",
                         )
                     ),
+                    "",
                 ]
             )
     share = f"{rules.payments.quality_deposit.share * 100:g}%"
@@ -206,6 +217,7 @@ PAGE_COLUMNS = (
     "deposit",
     "prepaid_applied",
     "payable",
+    "periods",
 )
 
 

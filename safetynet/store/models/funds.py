@@ -94,7 +94,7 @@ class PaymentBatch(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entry.id"))
     # the last journal entry the round's statements read: what is posted for its month
-    # after it is settled by the next round (funds.statements.settled_month)
+    # after it is settled by the next round (funds.statements.settled_period)
     through_entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
