@@ -162,7 +162,9 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
     _ = gettext_for(lang)
     fund = fund_names(rules, lang).get(rnd.fund, rnd.fund)
     rows = []
-    for r in persons.sort("person_id").iter_rows(named=True):
+    paid_by = {"person": _("at the window"), "household": _("in a re-assistance round")}
+    order = [c for c in ("payee", "person_id", "household_id") if c in persons.columns]
+    for r in persons.sort(order, nulls_last=True).iter_rows(named=True):
         if rnd.short:
             why = _(
                 "The year's claims on %(fund)s total %(total)s yuan against a budget of "
@@ -180,10 +182,14 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
             why = _("Within the budget of %(pot)s yuan: paid in full.") % {
                 "pot": fmt_yuan(rnd.pot_fen)
             }
+        payee = r.get("payee") or "person"
         rows.append(
             [
-                r.get("resident_id") or str(r["person_id"]),
+                r.get("resident_id")
+                or r.get("household_number")
+                or str(r.get("person_id") or r.get("household_id")),
                 r.get("name") or "",
+                paid_by.get(payee, payee),
                 r["owed_fen"],
                 r["amount_fen"],
                 r["difference_fen"],
@@ -193,9 +199,10 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
     return Table(
         title=_("Year-end round of %(fund)s, %(year)s") % {"fund": fund, "year": rnd.year},
         columns=[
-            Column("resident_id", _("Resident ID"), width=20),
+            Column("resident_id", _("Resident ID or household number"), width=20),
             Column("name", _("Name"), width=10),
-            Column("owed", _("Paid at the window"), "money"),
+            Column("paid_by", _("Paid"), width=14),
+            Column("owed", _("Paid from the budget"), "money"),
             Column("amount", _("Amount in the round"), "money"),
             Column("difference", _("Difference"), "money"),
             Column("why", _("Explanation"), width=60),

@@ -424,8 +424,9 @@ def budget_round_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write FILE.xlsx or FILE.pdf.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")] = "zh_Hans",
 ) -> None:
-    """The year-end round of a budget-limited fund: paid in full within its pot, else every
-    person's amount scaled pro rata, each explained."""
+    """The year-end round of a budget-limited fund: everything its pot paid in the year (the
+    window's layers to persons, re-assistance rounds to households), paid in full within the
+    pot, else every payee's amount scaled pro rata, each explained."""
     from safetynet.cli.commands.report import check_document
     from safetynet.exports.pdf import write_pdf
     from safetynet.exports.xlsx import write_xlsx
@@ -446,7 +447,7 @@ def budget_round_cmd(
     index = rnd.persons["scale_bp"].max() if rnd.persons.height else 10_000
     console.print(
         f"{fund} {year}: budget {fmt_yuan(rnd.pot_fen)}, claims "
-        f"{fmt_yuan(rnd.total_fen)}, {rnd.persons.height} persons, index "
+        f"{fmt_yuan(rnd.total_fen)}, {rnd.persons.height} payees, index "
         f"{int(index or 10_000) / 100:.2f}%"
     )
     if out is not None:
