@@ -509,8 +509,9 @@ class Deduction:
     """A review deduction (claims not paid) or recovery (money taken back) from an
     institution, or the reversal of a deduction (given back: a lowered adjustment, a refund
     of the reviewed claim) or of a recovery (``recovery_undo``: a sanction overturned). The
-    amount is positive whatever the kind. A recovery (or its undo) without an institution is
-    money a person repaid the fund in cash. ``fund`` defaults to the funds file's
+    amount is positive whatever the kind. A recovery without an institution is money a
+    person repaid the fund in cash; its undo makes the fund owe it back (``refund_payable``)
+    until a ``refund`` (no institution) pays it. ``fund`` defaults to the funds file's
     ``deductions_fund``."""
 
     institution_code: str
@@ -518,11 +519,28 @@ class Deduction:
     on: date
     reference: str
     reason: str
-    kind: Literal["deduction", "recovery", "reversal", "recovery_undo"] = "deduction"
+    kind: Literal["deduction", "recovery", "reversal", "recovery_undo", "refund"] = "deduction"
     fund: str | None = None
 
 
 RECOVERY_KINDS = ("recovery", "recovery_undo")
+
+
+def _deduction_lines(d: Deduction, fund: str) -> list[Line]:
+    """The two lines of a deduction, recovery, undo or a person's refund (see
+    :func:`post_deductions`)."""
+    inst, month, x = d.institution_code or None, d.on.month, d.amount_fen
+    if d.kind == "refund":  # paid back to a person: Dr refund_payable, Cr cash
+        return [Line(fund, "refund_payable", x, month=month), Line(fund, "cash", -x, month=month)]
+    if d.kind == "recovery_undo" and inst is None:  # owed back: Dr recoveries, Cr refund_payable
+        return [Line(fund, "recoveries", x, month=month),
+                Line(fund, "refund_payable", -x, month=month)]  # fmt: skip
+    account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
+    amount = -x if d.kind in ("reversal", "recovery_undo") else x  # given back: reversed
+    return [
+        Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month),
+        Line(fund, account, -amount, institution_code=inst, month=month),
+    ]
 
 
 def post_deductions(
@@ -533,8 +551,10 @@ def post_deductions(
     rules: FundRules | None = None,
 ) -> list[int]:
     """Post review deductions and recoveries: Dr ``payable`` of the institution (``cash``
-    for a person's recovery), Cr ``deductions`` / ``recoveries``; a reversal or an undo posts
-    the negated lines. One entry each, keyed by its reference: one posted already is skipped.
+    for a person's recovery), Cr ``deductions`` / ``recoveries``; a reversal or an
+    institution's undo posts the negated lines, a person's undo Dr ``recoveries``, Cr
+    ``refund_payable`` (owed back), and a person's refund Dr ``refund_payable``, Cr ``cash``
+    (paid back). One entry each, keyed by its reference: one posted already is skipped.
     Every deduction is checked before anything is written; the ids of the entries written
     are returned."""
     rules = rules or default_rules()
@@ -542,27 +562,21 @@ def post_deductions(
     for d in deductions:
         if d.amount_fen <= 0:
             raise JournalError("bad_amount", f"{d.reference}: a {d.kind} must be positive")
-        if d.kind not in ("deduction", "reversal", *RECOVERY_KINDS):
+        if d.kind not in ("deduction", "reversal", "refund", *RECOVERY_KINDS):
             raise JournalError("bad_kind", f"{d.reference}: unknown kind {d.kind!r}")
         if (d.fund or rules.deductions_fund) not in funds:
             raise JournalError("unknown_fund", f"{d.reference}: no fund {d.fund!r}")
-        if not d.reference or not (d.institution_code or d.kind in RECOVERY_KINDS):
+        if not d.reference or not (d.institution_code or d.kind in (*RECOVERY_KINDS, "refund")):
             raise JournalError("incomplete", "a deduction needs a reference and an institution")
+        if d.kind == "refund" and d.institution_code:
+            raise JournalError("bad_kind", f"{d.reference}: a refund is paid to a person")
     refs = [f"{d.kind}:{d.reference}" for d in deductions]
     posted = set(session.scalars(select(FundEntry.reference).where(FundEntry.reference.in_(refs))))
     out: list[int] = []
     for d, ref in zip(deductions, refs, strict=True):
         if ref in posted:
             continue
-        fund = d.fund or rules.deductions_fund
-        account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
-        undone = d.kind in ("reversal", "recovery_undo")  # given back: reversed
-        amount = -d.amount_fen if undone else d.amount_fen
-        inst, month = d.institution_code or None, d.on.month
-        lines = [
-            Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month),
-            Line(fund, account, -amount, institution_code=inst, month=month),
-        ]
+        lines = _deduction_lines(d, d.fund or rules.deductions_fund)
         out.append(
             post_entry(
                 session,
