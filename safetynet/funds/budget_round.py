@@ -69,10 +69,13 @@ OWED_SCHEMA: dict[str, type[pl.DataType]] = {
 }
 
 
-def owed_frame(session: Session, rules: FundRules, fund: str, year: int) -> pl.DataFrame:
+def owed_frame(
+    session: Session, rules: FundRules, fund: str, year: int, payer: str | None = None
+) -> pl.DataFrame:
     """Per payee, what the pot paid in the year: each person what the fund's layers paid at
     the window (settlements less refunds), each household what the paid re-assistance
-    rounds charged to the fund paid it."""
+    rounds charged to the fund paid it; ``payer``: of the residents of one paying county
+    (its code) only."""
     layers = [lay for f in rules.funds if f.id == fund for lay in f.layers]
     q = (
         select(Settlement.person_id, func.sum(SettlementLayer.paid_fen))
@@ -82,6 +85,10 @@ def owed_frame(session: Session, rules: FundRules, fund: str, year: int) -> pl.D
         .having(func.sum(SettlementLayer.paid_fen) > 0)
         .order_by(Settlement.person_id)
     )
+    if payer is not None:
+        q = q.join(Person, Person.id == Settlement.person_id).where(
+            Person.region_code.startswith(payer)
+        )
     rows: list[tuple[str, int | None, int | None, int]] = [
         (PERSON, int(p), None, int(v)) for p, v in session.execute(q)
     ]
@@ -94,8 +101,9 @@ def owed_frame(session: Session, rules: FundRules, fund: str, year: int) -> pl.D
             .having(func.sum(ReassistancePayment.amount_fen) > 0)
             .order_by(ReassistancePayment.household_id)
         )
-        if rules.region:  # the county's rounds only
-            paid = paid.where(ReassistanceRound.region_code.startswith(rules.region))
+        for county in (rules.region, payer):  # the county's rounds only
+            if county:
+                paid = paid.where(ReassistanceRound.region_code.startswith(county))
         rows += [(HOUSEHOLD, None, int(h), int(v)) for h, v in session.execute(paid)]
     return pl.DataFrame(rows, schema=OWED_SCHEMA, orient="row")
 
@@ -116,12 +124,16 @@ def compute_round(pot_fen: int, owed: pl.DataFrame) -> pl.DataFrame:
     return out.select([pl.col(c).cast(t) for c, t in ROUND_SCHEMA.items()])
 
 
-def budget_round(session: Session, rules: FundRules, fund: str, year: int) -> BudgetRound:
-    """The year-end round of a budget-limited fund, from the settlement ledger."""
+def budget_round(
+    session: Session, rules: FundRules, fund: str, year: int, payer: str | None = None
+) -> BudgetRound:
+    """The year-end round of a budget-limited fund, from the settlement ledger and the
+    re-assistance rounds; ``payer``: the pot of one paying county (its code), over its
+    residents only."""
     if fund not in {b.fund for b in rules.payments.budget_limited}:
         raise JournalError("not_budget_limited", f"fund {fund!r} has no annual pot to share")
     pot = pot_of(rules, fund)
-    owed = owed_frame(session, rules, fund, year)
+    owed = owed_frame(session, rules, fund, year, payer)
     persons = compute_round(pot, owed)
     return BudgetRound(fund, year, pot, int(owed["owed_fen"].sum() or 0), persons)
 

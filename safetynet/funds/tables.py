@@ -75,6 +75,7 @@ def statement_table(
     columns = [
         Column("institution", _("Institution"), width=24),
         Column("fund", _("Fund"), width=18),
+        Column("payer", _("Paying county"), width=10),
         Column("inpatient", _("Inpatient claims"), "money"),
         Column("outpatient", _("Outpatient claims"), "money"),
         Column("chronic_outpatient", _("Chronic-disease outpatient claims"), "money"),
@@ -92,7 +93,10 @@ def statement_table(
     ]
     out: list[list[object]] = []
     strong: set[int] = set()
-    mine = sorted((r for r in rows if r.month == month), key=lambda r: (r.institution_code, r.fund))
+    mine = sorted(
+        (r for r in rows if r.month == month),
+        key=lambda r: (r.institution_code, r.fund, r.payer_region or ""),
+    )
     for code in sorted({r.institution_code for r in mine}):
         part = [r for r in mine if r.institution_code == code]
         label = f"{names.get(code, code)} ({code})"
@@ -101,6 +105,7 @@ def statement_table(
                 [
                     label,
                     funds.get(r.fund, r.fund),
+                    r.payer_region or "",
                     *(r.claims_by_kind.get(k, 0) for k in KINDS),
                     r.claims,
                     r.deducted,
@@ -121,6 +126,7 @@ def statement_table(
                 [
                     label,
                     _("All funds"),
+                    "",
                     *(sum(r.claims_by_kind.get(k, 0) for r in part) for k in KINDS),
                     *(
                         sum(getattr(r, a) for r in part)
@@ -217,6 +223,7 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
 PAGE_COLUMNS = (
     "institution",
     "fund",
+    "payer",
     "claims",
     "deducted",
     "recovered",

@@ -116,6 +116,7 @@ class Payment(Base):
     deposit_fen: Mapped[int] = mapped_column(Fen)  # withheld
     prepaid_fen: Mapped[int] = mapped_column(Fen)  # advances netted
     amount_fen: Mapped[int] = mapped_column(Fen)  # paid by the bank
+    payer_region: Mapped[str | None] = mapped_column(String(12))  # the county paying
 
 
 JOURNAL_TABLES = ("fund_entry", "fund_line", "fund_posted")

@@ -4,7 +4,9 @@ and its steps — make (from the month's statements), approve (not by its maker)
 released round.
 
 Reading needs ``funds.read``, a step ``funds.pay`` (the bureau); the rounds are the county's,
-so a user whose region is below the county is refused (403). Every step carries the
+so a user whose region is below the county is refused (403); a county user's round pays
+their county's money only (the journal's payer region), a user above the county's every
+county's. Every step carries the
 session's CSRF token and is written to the audit log by the service; every view and
 download is audited too. A refused step returns to the page with its sentence. Thin over
 :mod:`safetynet.funds.payments` and :mod:`safetynet.funds.batches`.
@@ -22,6 +24,7 @@ from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, roun
 from safetynet.funds.page import county_or_above, journal_years
 from safetynet.funds.payments import PaymentError, approve, bank_csv, make_round, release
 from safetynet.funds.rules import default_rules
+from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.money import fmt_yuan
 from safetynet.security.roles import Permission, allows
@@ -43,6 +46,12 @@ def _county(db: Session, user: User) -> None:
     """The rounds are the county's: refuse a user whose region is below the county."""
     if not county_or_above(db, user.region_code):
         raise WebError(403, "payments_county", "payment rounds are the county's")
+
+
+def county_payer(region_code: str) -> str | None:
+    """The paying county of a county user's rounds (None above the county: every county's)."""
+    prefix = payer_prefix(region_code)
+    return prefix if len(prefix) == 6 else None
 
 
 def _batch(db: Session, batch_id: int) -> PaymentBatch:
@@ -94,7 +103,8 @@ def payments_make(
     end_read(db)
     try:
         with write_session(request) as wdb:
-            batch = make_round(wdb, default_rules(), year, month, user=user.username)
+            batch = make_round(wdb, default_rules(), year, month, user=user.username,
+                               payer_region=county_payer(user.region_code))  # fmt: skip
             batch_id = batch.id
     except PaymentError as exc:
         return RedirectResponse(f"/funds/payments?year={year}&error={exc.code}", status_code=303)
