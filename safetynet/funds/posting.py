@@ -10,6 +10,9 @@ fund's ``spending`` by institution, claim kind and month) and mirrored in one mo
 ``payable``), and the entry is checked to balance. A refund's reversal carries negated layer
 amounts and so posts negated lines. The layer → fund map comes from the funds file
 (``safetynet/funds/files``); a layer no fund names is charged to its ``unassigned_fund``.
+Every spending and payable line names its payer region: the patient's county (the first six
+digits of the person's region code), so a hospital serving two counties is paid by each for
+its own residents.
 
 :func:`after_settlement` is the settlement service's after step (``settlement/hooks.py``),
 run on the entries just written, in their transaction: it posts the same lines as
