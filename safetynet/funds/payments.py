@@ -40,6 +40,7 @@ from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import (
     compute,
     month_rows,
+    opening_carried,
     period_of,
     round_cutoffs,
     year_lines,
@@ -173,7 +174,9 @@ def make_round(
     # its year, or of an earlier year after that year's December round)
     cutoffs = {**round_cutoffs(session), (period_of(year, month), payer_region): through}
     lines = year_lines(session, year, through=through, cutoffs=cutoffs, payer=payer_region)
-    rows = month_rows(compute(lines, rules.payments.quality_deposit.share_bp), month)
+    bp = rules.payments.quality_deposit.share_bp
+    opening = opening_carried(session, year, bp, cutoffs, payer=payer_region, through=through)
+    rows = month_rows(compute(lines, bp, opening), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
     batch = PaymentBatch(
         year=year,

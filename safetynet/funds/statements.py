@@ -250,9 +250,16 @@ def year_lines(
     }
 
 
-def compute(lines: dict[Key, int], deposit_bp: int) -> list[StatementRow]:
+def compute(
+    lines: dict[Key, int],
+    deposit_bp: int,
+    opening: dict[tuple[str, str, str], int] | None = None,
+) -> list[StatementRow]:
     """Every (institution, fund, paying county) row of months 1-12 in which anything
-    happened or an amount is carried, in order; pure."""
+    happened or an amount is carried, in order; ``opening``: what each (institution, fund,
+    paying county or "") owed the fund at the end of the year before, carried into January
+    (negative); pure."""
+    opening = opening or {}
     rows: dict[tuple[str, str, str, int], StatementRow] = {}
 
     def row(inst: str, fund: str, payer: str, month: int) -> StatementRow:
@@ -279,9 +286,9 @@ def compute(lines: dict[Key, int], deposit_bp: int) -> list[StatementRow]:
         elif account == "prepaid" and entry_kind == "prepayment":
             r.prepaid_made += amount
     out: list[StatementRow] = []
-    triples = sorted({(i, f, c) for i, f, c, _m in rows})
+    triples = sorted({(i, f, c) for i, f, c, _m in rows} | {k for k, v in opening.items() if v})
     for inst, fund, payer in triples:
-        available, carried = 0, 0
+        available, carried = 0, opening.get((inst, fund, payer), 0)
         for month in range(1, 13):
             r = rows.get((inst, fund, payer, month))
             if r is None:
@@ -309,7 +316,33 @@ def statements(
 ) -> list[StatementRow]:
     """Every institution's (or one's) statement rows of the year, one per paying county
     (or of one paying county's money only)."""
-    return compute(year_lines(session, year, institution, payer=payer), deposit_bp)
+    cutoffs = round_cutoffs(session)
+    lines = year_lines(session, year, institution, cutoffs=cutoffs, payer=payer)
+    opening = opening_carried(session, year, deposit_bp, cutoffs, institution, payer)
+    return compute(lines, deposit_bp, opening)
+
+
+def opening_carried(
+    session: Session,
+    year: int,
+    deposit_bp: int,
+    cutoffs: Cutoffs,
+    institution: str | None = None,
+    payer: str | None = None,
+    through: int | None = None,
+) -> dict[tuple[str, str, str], int]:
+    """What each (institution, fund, paying county) still owed the fund after the December
+    round of the year before (a negative amount due carried): carried into January. Nothing
+    while that December has no round (the year is open: its own round carries it)."""
+    if not any(p == period_of(year - 1, 12) for p, _c in cutoffs):
+        return {}
+    lines = year_lines(session, year - 1, institution, through, cutoffs, payer=payer)
+    before = opening_carried(session, year - 1, deposit_bp, cutoffs, institution, payer, through)
+    return {
+        (r.institution_code, r.fund, r.payer_region or ""): r.payable
+        for r in compute(lines, deposit_bp, before)
+        if r.month == 12 and r.payable < 0
+    }
 
 
 def payer_prefix(region_code: str) -> str:

@@ -92,3 +92,20 @@ def test_a_late_december_claim_waits_for_the_december_round_when_none_was_made(
     _claim(db_engine, 30_000, 2018, 1, date(2018, 1, 31))
     assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 28_500  # January's own only
     assert _round(db_engine, 2017, 12, date(2018, 2, 6)) == 19_000  # December's round
+
+
+def test_what_the_institution_owes_after_december_is_carried_into_january(
+    db_engine: Engine, county: County
+) -> None:
+    """A refund of November's claims before December's round leaves December owing: the
+    next year's January round nets it, once."""
+    _claim(db_engine, 100_000, 2017, 11, date(2017, 11, 28))
+    assert _round(db_engine, 2017, 11, date(2017, 12, 3)) == 95_000
+    _claim(db_engine, -100_000, 2017, 11, date(2017, 12, 10))  # refunded: owed back
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == -100_000  # carried, not paid
+    _claim(db_engine, 150_000, 2018, 1, date(2018, 1, 31))
+    with session_scope(db_engine) as s:
+        [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
+    assert (jan.carried, jan.payable) == (-100_000, 150_000 - 7_500 - 100_000)
+    assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 42_500
+    assert _round(db_engine, 2018, 2, date(2018, 3, 5)) == 0  # nothing carried twice
