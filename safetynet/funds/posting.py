@@ -559,6 +559,7 @@ class Deduction:
     reason: str
     kind: Literal["deduction", "recovery", "reversal", "recovery_undo", "refund"] = "deduction"
     fund: str | None = None
+    payer_region: str | None = None  # the county whose money it is (a claim's patient's)
 
 
 RECOVERY_KINDS = ("recovery", "recovery_undo")
@@ -567,18 +568,20 @@ RECOVERY_KINDS = ("recovery", "recovery_undo")
 def _deduction_lines(d: Deduction, fund: str) -> list[Line]:
     """The two lines of a deduction, recovery, undo or a person's refund (see
     :func:`post_deductions`)."""
-    inst, month, x = d.institution_code or None, d.on.month, d.amount_fen
+    inst, month, x, c = d.institution_code or None, d.on.month, d.amount_fen, d.payer_region
     if d.kind == "refund":  # paid back to a person: Dr refund_payable, Cr cash
-        return [Line(fund, "refund_payable", x, month=month), Line(fund, "cash", -x, month=month)]
+        return [Line(fund, "refund_payable", x, month=month, payer_region=c),
+                Line(fund, "cash", -x, month=month, payer_region=c)]  # fmt: skip
     if d.kind == "recovery_undo" and inst is None:  # owed back: Dr recoveries, Cr refund_payable
-        return [Line(fund, "recoveries", x, month=month),
-                Line(fund, "refund_payable", -x, month=month)]  # fmt: skip
+        return [Line(fund, "recoveries", x, month=month, payer_region=c),
+                Line(fund, "refund_payable", -x, month=month, payer_region=c)]  # fmt: skip
     account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
     amount = -x if d.kind in ("reversal", "recovery_undo") else x  # given back: reversed
     return [
-        Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month),
-        Line(fund, account, -amount, institution_code=inst, month=month),
-    ]
+        Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month,
+             payer_region=c),
+        Line(fund, account, -amount, institution_code=inst, month=month, payer_region=c),
+    ]  # fmt: skip
 
 
 def post_deductions(

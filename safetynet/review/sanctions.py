@@ -32,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, SanctionState, SuspensionScope
+from safetynet.funds.journal import payer_of
 from safetynet.funds.posting import Deduction as FundDeduction
 from safetynet.funds.posting import post_deductions
 from safetynet.review import deductions
@@ -171,16 +172,25 @@ def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
 
 def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
           kind: str, on: date | None, by: str) -> None:  # fmt: skip
-    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each."""
+    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each (a
+    person's in their county's money)."""
+    payer = _person_county(session, case)
     post_deductions(session, [
         FundDeduction(
             institution_code=case.institution_code or "", amount_fen=r.amount_fen,
             on=on or r.received_on, reference=f"sanction-{r.id}",
             reason=f"sanction case {case.id}, art. {case.article}: {case.finding}",
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind, payer_region=payer,  # type: ignore[arg-type]
         )
         for r in rows
     ], user=by)  # fmt: skip
+
+
+def _person_county(session: Session, case: SanctionCase) -> str | None:
+    """The paying county of a person's case (None for an institution's: its county)."""
+    if case.person_id is None:
+        return None
+    return payer_of(session.scalar(select(Person.region_code).where(Person.id == case.person_id)))
 
 
 def cancel_case(session: Session, case_id: int, *, by: str, on: date, reason: str
@@ -249,7 +259,7 @@ def refund_case(session: Session, case_id: int, *, by: str, on: date) -> int:
     post_deductions(session, [FundDeduction(
         institution_code="", amount_fen=due, on=on, reference=f"sanction-case-{case_id}",
         reason=f"refund of sanction case {case_id}, art. {case.article}: {case.finding}",
-        kind="refund",
+        kind="refund", payer_region=_person_county(session, case),
     )], user=by)  # fmt: skip
     case.version += 1
     session.flush()

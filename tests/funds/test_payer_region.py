@@ -136,3 +136,27 @@ def test_the_budget_round_of_one_paying_county(db_engine: Engine, county: County
     assert a.total_fen + b.total_fen == every.total_fen and a.total_fen and b.total_fen
     assert set(b.persons["person_id"].to_list()) <= in_b
     assert not set(a.persons["person_id"].to_list()) & in_b
+
+
+def test_a_review_deduction_is_the_money_of_the_claims_county(
+    db_engine: Engine, county: County
+) -> None:
+    from safetynet.codes import DeductionKind
+    from safetynet.review import deductions
+    from safetynet.store.models import Claim
+
+    _two_counties(db_engine, county)
+    year = deductions.now().year  # a deduction is posted on the day it is decided
+    with session_scope(db_engine) as s:
+        before = {c: sum(r.deducted for r in statements(s, year, BP, H, payer=c)) for c in (A, B)}
+        claim_id = s.scalar(
+            select(Claim.id)
+            .join(Person, Person.id == Claim.person_id)
+            .where(Person.resident_id == county.ordinary_id)
+        )
+        deductions.append(s, kind=DeductionKind.DECISION, institution_code=H, amount_fen=1_234,
+                          reason="over-standard charge", decided_by="reviewer",
+                          claim_id=claim_id)  # fmt: skip
+    with session_scope(db_engine) as s:
+        after = {c: sum(r.deducted for r in statements(s, year, BP, H, payer=c)) for c in (A, B)}
+    assert after == {A: before[A], B: before[B] + 1_234}  # B's patient: B's money
