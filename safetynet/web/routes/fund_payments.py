@@ -54,9 +54,11 @@ def county_payer(region_code: str) -> str | None:
     return prefix if len(prefix) == 6 else None
 
 
-def _batch(db: Session, batch_id: int) -> PaymentBatch:
+def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
+    """The round, if it is of the user's counties (or of every county): 404 otherwise."""
     found = db.get(PaymentBatch, batch_id)
-    if found is None:
+    payer = None if found is None else found.payer_region
+    if found is None or (payer and not payer.startswith(payer_prefix(user.region_code))):
         raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
     return found
 
@@ -77,7 +79,7 @@ def payments_page(
         {"id": b.id, "month": f"{b.year}-{b.month:02d}", "state": STATES.get(b.state, b.state),
          "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
          "released_by": b.released_by or ""}
-        for b in rounds_of(db, year)
+        for b in rounds_of(db, year, payer_prefix(user.region_code))
     ]  # fmt: skip
     record_read(request, db, user, target="payment_batches", detail={"year": year})
     error = request.query_params.get("error")
@@ -120,7 +122,7 @@ def payment_page(
 ) -> Response:
     """One round: its payments by institution and fund, who did what, its next step."""
     _county(db, user)
-    batch = _batch(db, batch_id)
+    batch = _batch(db, batch_id, user)
     funds = fund_names(default_rules(), locale_of(request))
     rows = [
         {"institution": f"{p.institution} ({p.institution_code})",
@@ -144,7 +146,7 @@ def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
     """Approve (``on`` None) or release the round; back to it (with the refusal's code)."""
     check_csrf(request, csrf)
     _county(db, user)
-    _batch(db, batch_id)
+    _batch(db, batch_id, user)
     end_read(db)
     try:
         with write_session(request) as wdb:
@@ -195,7 +197,7 @@ def payment_bank_file(
 ) -> Response:
     """The bank's file of a released round (CSV, yuan); the download is audited."""
     _county(db, user)
-    batch = _batch(db, batch_id)
+    batch = _batch(db, batch_id, user)
     try:
         body = bank_csv(db, batch_id)
     except PaymentError:
