@@ -223,7 +223,6 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
 PAGE_COLUMNS = (
     "institution",
     "fund",
-    "payer",
     "claims",
     "deducted",
     "recovered",
@@ -231,13 +230,13 @@ PAGE_COLUMNS = (
     "deposit",
     "prepaid_applied",
     "payable",
-    "periods",
 )
 
 
 def narrow(table: Table, keys: tuple[str, ...] = PAGE_COLUMNS) -> Table:
     """The table with only the columns named by ``keys`` (the page shows fewer than the
-    workbook: the split by kind and the month's prepayment stay in the file)."""
+    workbook: the split by kind, the month's prepayment, the paying county — the page shows
+    the user's county's share — and the periods the amounts belong to stay in the file)."""
     index = [i for i, c in enumerate(table.columns) if c.key in keys]
     return Table(
         table.title,
