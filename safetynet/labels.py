@@ -108,6 +108,7 @@ AUDIT_ACTION = {
     "sanction.open": N_("opened a sanction case"),
     "sanction.recover": N_("recorded a recovery"),
     "sanction.cancel": N_("cancelled a sanction case"),
+    "sanction.refund": N_("refunded a person's recoveries of a cancelled sanction case"),
     "sanction.suspend": N_("suspended"),
 }
 AUDIT_TARGET = {

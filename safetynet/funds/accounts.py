@@ -13,7 +13,9 @@ account separately. Amounts are signed fen, debit positive and credit negative:
 - ``deposit`` (credit): quality deposit withheld from an institution's payments;
 - ``budget_adjustment`` (debit): the global budget's year-end share of the underspend kept
   by an institution (credit: the share of the overspend it bears);
-- ``forfeited`` (credit): quality deposit not returned after the year's assessment.
+- ``forfeited`` (credit): quality deposit not returned after the year's assessment;
+- ``refund_payable`` (credit): what the fund owes persons back — a recovery a person repaid
+  in cash whose sanction was overturned — until the refund is paid (debit, against ``cash``).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ ACCOUNTS: tuple[str, ...] = (
     "deposit",
     "budget_adjustment",
     "forfeited",
+    "refund_payable",
 )
 # accounts a line must name an institution for
 PER_INSTITUTION: frozenset[str] = frozenset({"payable", "prepaid", "deposit", "budget_adjustment"})

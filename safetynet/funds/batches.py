@@ -43,12 +43,17 @@ class PaymentRow:
     amount_fen: int
 
 
-def rounds_of(session: Session, year: int | None) -> list[PaymentBatch]:
-    """The payment rounds of ``year`` (every year when None), newest month first."""
+def rounds_of(session: Session, year: int | None, payers: str = "") -> list[PaymentBatch]:
+    """The payment rounds of ``year`` (every year when None), newest month first: of the
+    paying counties whose codes start with ``payers`` and those of every county."""
     q = select(PaymentBatch).order_by(PaymentBatch.year.desc(), PaymentBatch.month.desc(),
                                       PaymentBatch.id.desc())  # fmt: skip
     if year is not None:
         q = q.where(PaymentBatch.year == year)
+    if payers:
+        q = q.where(
+            PaymentBatch.payer_region.is_(None) | PaymentBatch.payer_region.startswith(payers)
+        )
     return list(session.scalars(q))
 
 

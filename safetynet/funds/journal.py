@@ -41,6 +41,13 @@ class Line:
     institution_code: str | None = None
     claim_kind: str | None = None
     month: int | None = None
+    payer_region: str | None = None  # the county whose fund pays (6 digits)
+
+
+def payer_of(region_code: str | None) -> str | None:
+    """The paying county of a person's region: its 6-digit county code (both spellings of a
+    region code start with it)."""
+    return region_code[:6] if region_code and len(region_code) >= 6 else None
 
 
 def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:
@@ -106,6 +113,7 @@ def post_entry(
                 "claim_kind": ln.claim_kind,
                 "month": ln.month,
                 "amount_fen": ln.amount_fen,
+                "payer_region": ln.payer_region,
             }
             for ln in lines
         ],

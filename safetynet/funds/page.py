@@ -5,7 +5,9 @@ The funds are the county's: their figures are shown for a region at the county l
 above; for a township or village the page shows the statements of the institutions in that
 region only (``funds_visible`` is False). A county's statements list only the institutions
 it pays: its own, and an institution outside it (an out-of-county hospital, another
-county's) only when it settled claims of the county's residents in the year.
+county's) only when it settled claims of the county's residents in the year — and of each
+only the county's share (the journal's payer region): a hospital serving two counties shows
+each county its own money.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
 from safetynet.funds.schema import FundRules
-from safetynet.funds.statements import StatementRow, statements
+from safetynet.funds.statements import StatementRow, of_payer, statements
 from safetynet.funds.watch import INSURANCE, AlarmHit, FundYear, alarms, fund_years
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, FundEntry, Institution, Person, Region, Settlement
@@ -86,7 +88,7 @@ def build(
 ) -> FundPage:
     visible = county_or_above(session, region)
     deposit_bp = rules.payments.quality_deposit.share_bp
-    every = statements(session, year, deposit_bp)
+    every = of_payer(statements(session, year, deposit_bp), region)  # the region's money
     codes = {r.institution_code for r in every}
     names = _institutions(session, region, year, codes, payer=visible)
     rows = [r for r in every if r.institution_code in names]

@@ -7,7 +7,8 @@ maker-checker, the bank file, and the global budget's year-end settlement.
   institution and month.
 - :func:`make_round` drafts a payment batch from the month's statements and records the last
   journal entry they read (what is posted for the month afterwards goes to the next round,
-  :func:`~safetynet.funds.statements.settled_month`); :func:`approve`
+  :func:`~safetynet.funds.statements.settled_period`, the next year's first round for
+  what is posted for a year after its December round); :func:`approve`
   needs another user than its maker; :func:`release` needs another user than its approver
   and posts the payments (per institution and fund: Dr ``payable`` by what was approved and
   adjusted, Cr ``prepaid`` netted, Cr ``deposit`` withheld, Cr ``cash`` paid) — once.
@@ -36,7 +37,14 @@ from sqlalchemy.orm import Session
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
-from safetynet.funds.statements import compute, month_rows, round_cutoffs, year_lines
+from safetynet.funds.statements import (
+    compute,
+    month_rows,
+    opening_carried,
+    period_of,
+    round_cutoffs,
+    year_lines,
+)
 from safetynet.money import apply_ratio, to_yuan
 from safetynet.security.audit import record as audit
 from safetynet.store.models import (
@@ -138,24 +146,37 @@ def _freeze_journal(session: Session) -> int:
 
 
 def make_round(
-    session: Session, rules: FundRules, year: int, month: int, *, user: str
+    session: Session,
+    rules: FundRules,
+    year: int,
+    month: int,
+    *,
+    user: str,
+    payer_region: str | None = None,
 ) -> PaymentBatch:
-    """Draft the month's payment batch from the statements (one payment per institution
-    and fund with anything to settle)."""
+    """Draft the month's payment batch from the statements (one payment per institution,
+    fund and paying county with anything to settle): of one paying county's money
+    (``payer_region``, its 6-digit code) or of every county's."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
-    open_ = session.scalar(
-        select(PaymentBatch.id).where(
-            PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
-        )
+    live = select(PaymentBatch.id).where(
+        PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
     )
+    if payer_region is not None:  # the county's round, or a round of every county
+        live = live.where(
+            (PaymentBatch.payer_region == payer_region) | PaymentBatch.payer_region.is_(None)
+        )
+    open_ = session.scalar(live)
     if open_ is not None:
         raise PaymentError("round_exists", f"batch {open_} already pays {year}-{month:02d}")
     through = _freeze_journal(session)
-    # this round reads every entry up to ``through`` not read by a round made before
-    cutoffs = {**round_cutoffs(session, year), month: through}
-    lines = year_lines(session, year, through=through, cutoffs=cutoffs)
-    rows = month_rows(compute(lines, rules.payments.quality_deposit.share_bp), month)
+    # this round reads every entry up to ``through`` not read by a round made before (of
+    # its year, or of an earlier year after that year's December round)
+    cutoffs = {**round_cutoffs(session), (period_of(year, month), payer_region): through}
+    lines = year_lines(session, year, through=through, cutoffs=cutoffs, payer=payer_region)
+    bp = rules.payments.quality_deposit.share_bp
+    opening = opening_carried(session, year, bp, cutoffs, payer=payer_region, through=through)
+    rows = month_rows(compute(lines, bp, opening), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
     batch = PaymentBatch(
         year=year,
@@ -164,6 +185,7 @@ def make_round(
         made_by=user,
         total_fen=sum(max(r.payable, 0) for r in pays),
         through_entry_id=through,
+        payer_region=payer_region,
     )
     try:
         with session.begin_nested():  # another user's draft of the month, committed meanwhile
@@ -180,11 +202,13 @@ def make_round(
             deposit_fen=r.deposit,
             prepaid_fen=r.prepaid_applied,
             amount_fen=r.payable,
+            payer_region=r.payer_region,
         )
         for r in pays
     )
     session.flush()
-    detail = {"year": year, "month": month, "payments": len(pays), "total_fen": batch.total_fen}
+    detail = {"year": year, "month": month, "payments": len(pays), "total_fen": batch.total_fen,
+              "payer_region": payer_region}  # fmt: skip
     audit(session, username=user, action="payment_batch.make", target="payment_batch",
           target_id=str(batch.id), detail=detail)  # fmt: skip
     return batch
@@ -234,14 +258,17 @@ def release(
     for p in pays:
         if p.amount_fen < 0:  # the institution owes: carried, nothing paid or netted
             continue
-        m, i = batch.month, p.institution_code
-        lines += [Line(p.fund, "payable", p.approved_fen, institution_code=i, month=m)]
+        m, i, c = batch.month, p.institution_code, p.payer_region
+        lines += [Line(p.fund, "payable", p.approved_fen, institution_code=i, month=m,
+                       payer_region=c)]  # fmt: skip
         if p.prepaid_fen:
-            lines.append(Line(p.fund, "prepaid", -p.prepaid_fen, institution_code=i, month=m))
+            lines.append(Line(p.fund, "prepaid", -p.prepaid_fen, institution_code=i, month=m,
+                              payer_region=c))  # fmt: skip
         if p.deposit_fen:
-            lines.append(Line(p.fund, "deposit", -p.deposit_fen, institution_code=i, month=m))
+            lines.append(Line(p.fund, "deposit", -p.deposit_fen, institution_code=i, month=m,
+                              payer_region=c))  # fmt: skip
         if p.amount_fen:
-            lines.append(Line(p.fund, "cash", -p.amount_fen, month=m))
+            lines.append(Line(p.fund, "cash", -p.amount_fen, month=m, payer_region=c))
     if lines:
         batch.entry_id = post_entry(
             session,
@@ -314,7 +341,8 @@ def settle_global_budgets(
     session: Session, rules: FundRules, year: int, *, user: str, on: date
 ) -> list[BudgetSettlement]:
     """Post every budget's year-end settlement (each once)."""
-    rows = compute(year_lines(session, year), rules.payments.quality_deposit.share_bp)
+    lines = year_lines(session, year, by_origin=True)  # the year's claims, whenever paid
+    rows = compute(lines, rules.payments.quality_deposit.share_bp)
     approved: dict[tuple[str, str], int] = {}
     for r in rows:
         approved[(r.institution_code, r.fund)] = (

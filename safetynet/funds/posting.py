@@ -10,6 +10,9 @@ fund's ``spending`` by institution, claim kind and month) and mirrored in one mo
 ``payable``), and the entry is checked to balance. A refund's reversal carries negated layer
 amounts and so posts negated lines. The layer → fund map comes from the funds file
 (``safetynet/funds/files``); a layer no fund names is charged to its ``unassigned_fund``.
+Every spending and payable line names its payer region: the patient's county (the first six
+digits of the person's region code), so a hospital serving two counties is paid by each for
+its own residents.
 
 :func:`after_settlement` is the settlement service's after step (``settlement/hooks.py``),
 run on the entries just written, in their transaction: it posts the same lines as
@@ -20,7 +23,7 @@ posts only ids after the last range posted, less those marked at the window.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -42,7 +45,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from safetynet.funds.journal import JournalError, Line, assert_balanced, new_entry, post_entry
+from safetynet.funds.journal import (
+    JournalError,
+    Line,
+    assert_balanced,
+    new_entry,
+    payer_of,
+    post_entry,
+)
 from safetynet.funds.prorata import apportion
 from safetynet.funds.rules import default_rules
 from safetynet.funds.schema import CONTRIBUTION_SOURCES, FundRules
@@ -53,6 +63,7 @@ from safetynet.store.models import (
     FundEntry,
     FundLine,
     FundPosted,
+    Person,
     Settlement,
     SettlementLayer,
 )
@@ -63,8 +74,9 @@ SYSTEM_USER = "funds"
 _POSTED = UnnestInsert(FundPosted.__table__, ("settlement_id", "entry_id"))  # type: ignore[arg-type]
 _LINES = UnnestInsert(
     FundLine.__table__,  # type: ignore[arg-type]
-    ("entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"),
-)
+    ("entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen",
+     "payer_region"),
+)  # fmt: skip
 SQLITE_CACHE_KIB = 512 * 1024  # the page cache of a connection posting a year on SQLite
 LEDGER_REF = "ledger:"  # a year posting's reference: ledger:<year>:<first id>-<last id>
 _NOT_AT_WINDOW = " AND NOT EXISTS (SELECT 1 FROM fund_posted p WHERE p.settlement_id = s.id)"
@@ -107,32 +119,36 @@ def _sqlite_year_spending(session: Session, rules: FundRules, entry_id: int, spa
     fund = f"CASE l.layer_id {' '.join(whens)} ELSE :other END" if whens else ":other"
     session.execute(
         text(
-            "CREATE TEMP TABLE IF NOT EXISTS fund_year_sum (fund TEXT, kind TEXT, inst TEXT, "
-            "month INTEGER, amount INTEGER, PRIMARY KEY (fund, kind, inst, month))"
+            "CREATE TEMP TABLE IF NOT EXISTS fund_year_payer_sum (fund TEXT, kind TEXT, "
+            "inst TEXT, month INTEGER, payer TEXT, amount INTEGER, "
+            "PRIMARY KEY (fund, kind, inst, month, payer))"
         )
     )
-    session.execute(text("DELETE FROM fund_year_sum"))
+    session.execute(text("DELETE FROM fund_year_payer_sum"))
     session.execute(
         text(
-            f"INSERT INTO fund_year_sum SELECT {fund}, s.kind, c.institution_code, "
-            "CAST(substr(s.claim_date, 6, 2) AS INTEGER), l.paid_fen "
-            "FROM settlement_layer l CROSS JOIN settlement s CROSS JOIN claim c "
+            f"INSERT INTO fund_year_payer_sum SELECT {fund}, s.kind, c.institution_code, "
+            "CAST(substr(s.claim_date, 6, 2) AS INTEGER), substr(p.region_code, 1, 6), "
+            "l.paid_fen FROM settlement_layer l CROSS JOIN settlement s CROSS JOIN claim c "
+            "CROSS JOIN person p "
             "WHERE l.settlement_id + 0 BETWEEN :lo AND :hi AND s.id = l.settlement_id + 0 "
-            "AND s.year = :year AND c.id = s.claim_id AND l.paid_fen != 0"
+            "AND s.year = :year AND c.id = s.claim_id AND p.id = s.person_id "
+            "AND l.paid_fen != 0"
             f"{_NOT_AT_WINDOW if span.window else ''} "
-            "ON CONFLICT (fund, kind, inst, month) DO UPDATE SET amount = amount + excluded.amount"
+            "ON CONFLICT (fund, kind, inst, month, payer) "
+            "DO UPDATE SET amount = amount + excluded.amount"
         ),
         params | {"lo": span.first, "hi": span.last, "year": span.year},
     )
     session.execute(
         text(
             "INSERT INTO fund_line (entry_id, fund, account, institution_code, claim_kind, month, "
-            "amount_fen) SELECT :entry, fund, 'spending', inst, kind, month, amount "
-            "FROM fund_year_sum ORDER BY fund, inst, kind, month"
+            "amount_fen, payer_region) SELECT :entry, fund, 'spending', inst, kind, month, "
+            "amount, payer FROM fund_year_payer_sum ORDER BY fund, inst, kind, month, payer"
         ),
         {"entry": entry_id},
     )
-    session.execute(text("DELETE FROM fund_year_sum"))
+    session.execute(text("DELETE FROM fund_year_payer_sum"))
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,7 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, span: Span |
     ``fund_posted`` (a batch at the window) or, for a year, of ``span``."""
     fund = _fund_expr(rules).label("fund")
     month = _month(session).label("month")
+    payer = func.substr(Person.region_code, 1, 6).label("payer_region")
     q = (
         select(
             literal(entry_id).label("entry_id"),
@@ -170,12 +187,14 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, span: Span |
             Settlement.kind,
             month,
             func.sum(SettlementLayer.paid_fen).label("amount_fen"),
+            payer,
         )
         .select_from(SettlementLayer)
         .join(Settlement, Settlement.id == SettlementLayer.settlement_id)
         .join(Claim, Claim.id == Settlement.claim_id)
+        .join(Person, Person.id == Settlement.person_id)
         .where(SettlementLayer.paid_fen != 0)
-        .group_by(fund, Claim.institution_code, Settlement.kind, month)
+        .group_by(fund, Claim.institution_code, Settlement.kind, month, payer)
     )
     if span is None:
         q = q.join(FundPosted, FundPosted.settlement_id == Settlement.id).where(
@@ -183,7 +202,8 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, span: Span |
         )
     else:
         q = q.where(span.where())
-    cols = ["entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen"]
+    cols = ["entry_id", "fund", "account", "institution_code", "claim_kind", "month", "amount_fen",
+            "payer_region"]  # fmt: skip
     if span is not None and session.get_bind().dialect.name == "sqlite":
         _sqlite_year_spending(session, rules, entry_id, span)
     else:
@@ -196,6 +216,7 @@ def _post_marked(session: Session, rules: FundRules, entry_id: int, span: Span |
         FundLine.claim_kind,
         FundLine.month,
         -FundLine.amount_fen,
+        FundLine.payer_region,
     ).where(FundLine.entry_id == entry_id, FundLine.account == "spending")
     session.execute(insert(FundLine).from_select(cols, mirror))
     assert_balanced(session, [entry_id])
@@ -248,7 +269,8 @@ def post_settlements(
     return out
 
 
-_LINE_FIELDS = ("fund", "account", "institution_code", "claim_kind", "month", "amount_fen")
+_LINE_FIELDS = ("fund", "account", "institution_code", "claim_kind", "month", "amount_fen",
+                "payer_region")  # fmt: skip
 # PostgreSQL: a window batch's journal entry, its ``fund_posted`` marks and its lines in one
 # statement (the entry's new id shared through a data-modifying WITH), one text whatever the
 # batch's size: three round trips become one
@@ -258,34 +280,44 @@ _PG_POST = (
     "p AS (INSERT INTO fund_posted (settlement_id, entry_id) "
     "SELECT s, e.id FROM e, unnest(%(settlements)s::integer[]) AS s) "
     "INSERT INTO fund_line (entry_id, fund, account, institution_code, claim_kind, month, "
-    "amount_fen) SELECT e.id, u.fund, u.account, u.institution_code, u.claim_kind, u.month, "
-    "u.amount_fen FROM e, unnest(%(fund)s::text[], %(account)s::text[], "
+    "amount_fen, payer_region) SELECT e.id, u.fund, u.account, u.institution_code, "
+    "u.claim_kind, u.month, sum(u.amount_fen), substr(p.region_code, 1, 6) "
+    "FROM e, unnest(%(fund)s::text[], %(account)s::text[], "
     "%(institution_code)s::text[], %(claim_kind)s::text[], %(month)s::integer[], "
-    "%(amount_fen)s::bigint[]) WITH ORDINALITY "
-    "AS u(fund, account, institution_code, claim_kind, month, amount_fen, n) ORDER BY u.n"
+    "%(amount_fen)s::bigint[], %(payer_region)s::integer[]) WITH ORDINALITY "
+    "AS u(fund, account, institution_code, claim_kind, month, amount_fen, person, n) "
+    "JOIN person p ON p.id = u.person "
+    "GROUP BY e.id, u.fund, u.account, u.institution_code, u.claim_kind, u.month, "
+    "substr(p.region_code, 1, 6) ORDER BY min(u.n)"
 )
 
 
 def _line_row(entry_id: int, ln: Line) -> dict[str, object]:
     return {"entry_id": entry_id, "fund": ln.fund, "account": ln.account,
             "institution_code": ln.institution_code, "claim_kind": ln.claim_kind,
-            "month": ln.month, "amount_fen": ln.amount_fen}  # fmt: skip
+            "month": ln.month, "amount_fen": ln.amount_fen,
+            "payer_region": ln.payer_region}  # fmt: skip
 
 
-def spending_lines(rules: FundRules, entries: Sequence[Entry]) -> list[Line]:
+def spending_lines(
+    rules: FundRules, entries: Sequence[Entry], payers: Mapping[int, str | None] | None = None
+) -> list[Line]:
     """The spending lines of ``entries`` (debit each fund's ``spending`` by institution,
-    claim kind and month: the sum of the layers it pays, the layers paying nothing left out)
-    and the mirrored ``payable`` credits, as :func:`post_settlements` sums them in SQL."""
+    claim kind, month and paying county — ``payers``: person id → payer region —: the sum of
+    the layers it pays, the layers paying nothing left out) and the mirrored ``payable``
+    credits, as :func:`post_settlements` sums them in SQL."""
     fund_of, other = rules.fund_of_layer(), rules.unassigned_fund
-    sums: dict[tuple[str, str, str, int], int] = {}
+    sums: dict[tuple[str, str, str, int, str], int] = {}
     for e in entries:
+        payer = (payers or {}).get(e.person_id) or ""
         for layer_id, paid in e.layers:
             if paid:
                 key = (fund_of.get(layer_id, other), e.institution_code, e.kind,
-                       e.claim_date.month)  # fmt: skip
+                       e.claim_date.month, payer)  # fmt: skip
                 sums[key] = sums.get(key, 0) + paid
-    spending = [Line(f, "spending", amount, institution_code=inst, claim_kind=kind, month=m)
-                for (f, inst, kind, m), amount in sorted(sums.items())]  # fmt: skip
+    spending = [Line(f, "spending", amount, institution_code=inst, claim_kind=kind, month=m,
+                     payer_region=payer or None)
+                for (f, inst, kind, m, payer), amount in sorted(sums.items())]  # fmt: skip
     return spending + [replace(x, account="payable", amount_fen=-x.amount_fen) for x in spending]
 
 
@@ -301,14 +333,20 @@ def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequen
     for year in sorted({e.year for e in entries}):
         mine = [e for e in entries if e.year == year]
         memo = f"{len(entry_ids)} ledger entries at the window"
-        lines = spending_lines(rules, mine)
-        if pg:  # the entry, its marks and its lines: one statement
+        if pg:  # the entry, its marks and its lines: one statement (the payer read in it)
+            lines = spending_lines(rules, mine, {e.person_id: str(e.person_id) for e in mine})
             conn.exec_driver_sql(_PG_POST, {
                 "year": year, "posted_on": today, "memo": memo, "user": SYSTEM_USER,
                 "settlements": [e.id for e in mine],
                 **{c: [getattr(x, c) for x in lines] for c in _LINE_FIELDS},
+                "payer_region": [int(x.payer_region or 0) for x in lines],  # the person
             })  # fmt: skip
             continue
+        persons = {e.person_id for e in mine}
+        regions = session.execute(
+            select(Person.id, Person.region_code).where(Person.id.in_(persons))
+        )
+        lines = spending_lines(rules, mine, {int(i): payer_of(r) for i, r in regions})
         eid = new_entry(session, year=year, posted_on=today, kind="settlement", user=SYSTEM_USER,
                         memo=memo)  # fmt: skip
         _POSTED.insert(conn, [{"settlement_id": e.id, "entry_id": eid} for e in mine])
@@ -509,8 +547,9 @@ class Deduction:
     """A review deduction (claims not paid) or recovery (money taken back) from an
     institution, or the reversal of a deduction (given back: a lowered adjustment, a refund
     of the reviewed claim) or of a recovery (``recovery_undo``: a sanction overturned). The
-    amount is positive whatever the kind. A recovery (or its undo) without an institution is
-    money a person repaid the fund in cash. ``fund`` defaults to the funds file's
+    amount is positive whatever the kind. A recovery without an institution is money a
+    person repaid the fund in cash; its undo makes the fund owe it back (``refund_payable``)
+    until a ``refund`` (no institution) pays it. ``fund`` defaults to the funds file's
     ``deductions_fund``."""
 
     institution_code: str
@@ -518,11 +557,31 @@ class Deduction:
     on: date
     reference: str
     reason: str
-    kind: Literal["deduction", "recovery", "reversal", "recovery_undo"] = "deduction"
+    kind: Literal["deduction", "recovery", "reversal", "recovery_undo", "refund"] = "deduction"
     fund: str | None = None
+    payer_region: str | None = None  # the county whose money it is (a claim's patient's)
 
 
 RECOVERY_KINDS = ("recovery", "recovery_undo")
+
+
+def _deduction_lines(d: Deduction, fund: str) -> list[Line]:
+    """The two lines of a deduction, recovery, undo or a person's refund (see
+    :func:`post_deductions`)."""
+    inst, month, x, c = d.institution_code or None, d.on.month, d.amount_fen, d.payer_region
+    if d.kind == "refund":  # paid back to a person: Dr refund_payable, Cr cash
+        return [Line(fund, "refund_payable", x, month=month, payer_region=c),
+                Line(fund, "cash", -x, month=month, payer_region=c)]  # fmt: skip
+    if d.kind == "recovery_undo" and inst is None:  # owed back: Dr recoveries, Cr refund_payable
+        return [Line(fund, "recoveries", x, month=month, payer_region=c),
+                Line(fund, "refund_payable", -x, month=month, payer_region=c)]  # fmt: skip
+    account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
+    amount = -x if d.kind in ("reversal", "recovery_undo") else x  # given back: reversed
+    return [
+        Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month,
+             payer_region=c),
+        Line(fund, account, -amount, institution_code=inst, month=month, payer_region=c),
+    ]  # fmt: skip
 
 
 def post_deductions(
@@ -533,8 +592,10 @@ def post_deductions(
     rules: FundRules | None = None,
 ) -> list[int]:
     """Post review deductions and recoveries: Dr ``payable`` of the institution (``cash``
-    for a person's recovery), Cr ``deductions`` / ``recoveries``; a reversal or an undo posts
-    the negated lines. One entry each, keyed by its reference: one posted already is skipped.
+    for a person's recovery), Cr ``deductions`` / ``recoveries``; a reversal or an
+    institution's undo posts the negated lines, a person's undo Dr ``recoveries``, Cr
+    ``refund_payable`` (owed back), and a person's refund Dr ``refund_payable``, Cr ``cash``
+    (paid back). One entry each, keyed by its reference: one posted already is skipped.
     Every deduction is checked before anything is written; the ids of the entries written
     are returned."""
     rules = rules or default_rules()
@@ -542,27 +603,21 @@ def post_deductions(
     for d in deductions:
         if d.amount_fen <= 0:
             raise JournalError("bad_amount", f"{d.reference}: a {d.kind} must be positive")
-        if d.kind not in ("deduction", "reversal", *RECOVERY_KINDS):
+        if d.kind not in ("deduction", "reversal", "refund", *RECOVERY_KINDS):
             raise JournalError("bad_kind", f"{d.reference}: unknown kind {d.kind!r}")
         if (d.fund or rules.deductions_fund) not in funds:
             raise JournalError("unknown_fund", f"{d.reference}: no fund {d.fund!r}")
-        if not d.reference or not (d.institution_code or d.kind in RECOVERY_KINDS):
+        if not d.reference or not (d.institution_code or d.kind in (*RECOVERY_KINDS, "refund")):
             raise JournalError("incomplete", "a deduction needs a reference and an institution")
+        if d.kind == "refund" and d.institution_code:
+            raise JournalError("bad_kind", f"{d.reference}: a refund is paid to a person")
     refs = [f"{d.kind}:{d.reference}" for d in deductions]
     posted = set(session.scalars(select(FundEntry.reference).where(FundEntry.reference.in_(refs))))
     out: list[int] = []
     for d, ref in zip(deductions, refs, strict=True):
         if ref in posted:
             continue
-        fund = d.fund or rules.deductions_fund
-        account = "recoveries" if d.kind in RECOVERY_KINDS else "deductions"
-        undone = d.kind in ("reversal", "recovery_undo")  # given back: reversed
-        amount = -d.amount_fen if undone else d.amount_fen
-        inst, month = d.institution_code or None, d.on.month
-        lines = [
-            Line(fund, "payable" if inst else "cash", amount, institution_code=inst, month=month),
-            Line(fund, account, -amount, institution_code=inst, month=month),
-        ]
+        lines = _deduction_lines(d, d.fund or rules.deductions_fund)
         out.append(
             post_entry(
                 session,

@@ -52,6 +52,14 @@ def fund_names(rules: FundRules, lang: str) -> dict[str, str]:
     return {f.id: (f.name.zh if lang.startswith("zh") else f.name.en) for f in rules.funds}
 
 
+def periods_text(row: StatementRow) -> str:
+    """The periods (year-month) of a row's approved amounts and settlements, with each one's
+    amount in yuan, e.g. ``2017-12 400.00; 2018-01 1,000.00``."""
+    return "; ".join(
+        f"{p // 100}-{p % 100:02d} {fmt_yuan(v)}" for p, v in sorted(row.periods.items()) if v
+    )
+
+
 def statement_table(
     rules: FundRules,
     rows: list[StatementRow],
@@ -67,6 +75,7 @@ def statement_table(
     columns = [
         Column("institution", _("Institution"), width=24),
         Column("fund", _("Fund"), width=18),
+        Column("payer", _("Paying county"), width=10),
         Column("inpatient", _("Inpatient claims"), "money"),
         Column("outpatient", _("Outpatient claims"), "money"),
         Column("chronic_outpatient", _("Chronic-disease outpatient claims"), "money"),
@@ -80,10 +89,14 @@ def statement_table(
         Column("prepaid_made", _("Prepaid this month"), "money"),
         Column("prepaid_applied", _("Prepayments netted"), "money"),
         Column("payable", _("Payable"), "money"),
+        Column("periods", _("Periods the amounts belong to"), width=28),
     ]
     out: list[list[object]] = []
     strong: set[int] = set()
-    mine = sorted((r for r in rows if r.month == month), key=lambda r: (r.institution_code, r.fund))
+    mine = sorted(
+        (r for r in rows if r.month == month),
+        key=lambda r: (r.institution_code, r.fund, r.payer_region or ""),
+    )
     for code in sorted({r.institution_code for r in mine}):
         part = [r for r in mine if r.institution_code == code]
         label = f"{names.get(code, code)} ({code})"
@@ -92,6 +105,7 @@ def statement_table(
                 [
                     label,
                     funds.get(r.fund, r.fund),
+                    r.payer_region or "",
                     *(r.claims_by_kind.get(k, 0) for k in KINDS),
                     r.claims,
                     r.deducted,
@@ -103,6 +117,7 @@ def statement_table(
                     r.prepaid_made,
                     r.prepaid_applied,
                     r.payable,
+                    periods_text(r),
                 ]
             )
         if len(part) > 1:
@@ -111,6 +126,7 @@ def statement_table(
                 [
                     label,
                     _("All funds"),
+                    "",
                     *(sum(r.claims_by_kind.get(k, 0) for r in part) for k in KINDS),
                     *(
                         sum(getattr(r, a) for r in part)
@@ -127,6 +143,7 @@ def statement_table(
                             "payable",
                         )
                     ),
+                    "",
                 ]
             )
     share = f"{rules.payments.quality_deposit.share * 100:g}%"
@@ -151,7 +168,9 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
     _ = gettext_for(lang)
     fund = fund_names(rules, lang).get(rnd.fund, rnd.fund)
     rows = []
-    for r in persons.sort("person_id").iter_rows(named=True):
+    paid_by = {"person": _("at the window"), "household": _("in a re-assistance round")}
+    order = [c for c in ("payee", "person_id", "household_id") if c in persons.columns]
+    for r in persons.sort(order, nulls_last=True).iter_rows(named=True):
         if rnd.short:
             why = _(
                 "The year's claims on %(fund)s total %(total)s yuan against a budget of "
@@ -169,10 +188,14 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
             why = _("Within the budget of %(pot)s yuan: paid in full.") % {
                 "pot": fmt_yuan(rnd.pot_fen)
             }
+        payee = r.get("payee") or "person"
         rows.append(
             [
-                r.get("resident_id") or str(r["person_id"]),
+                r.get("resident_id")
+                or r.get("household_number")
+                or str(r.get("person_id") or r.get("household_id")),
                 r.get("name") or "",
+                paid_by.get(payee, payee),
                 r["owed_fen"],
                 r["amount_fen"],
                 r["difference_fen"],
@@ -182,9 +205,10 @@ def round_table(rules: FundRules, rnd: BudgetRound, persons: pl.DataFrame, lang:
     return Table(
         title=_("Year-end round of %(fund)s, %(year)s") % {"fund": fund, "year": rnd.year},
         columns=[
-            Column("resident_id", _("Resident ID"), width=20),
+            Column("resident_id", _("Resident ID or household number"), width=20),
             Column("name", _("Name"), width=10),
-            Column("owed", _("Paid at the window"), "money"),
+            Column("paid_by", _("Paid"), width=14),
+            Column("owed", _("Paid from the budget"), "money"),
             Column("amount", _("Amount in the round"), "money"),
             Column("difference", _("Difference"), "money"),
             Column("why", _("Explanation"), width=60),
@@ -211,7 +235,8 @@ PAGE_COLUMNS = (
 
 def narrow(table: Table, keys: tuple[str, ...] = PAGE_COLUMNS) -> Table:
     """The table with only the columns named by ``keys`` (the page shows fewer than the
-    workbook: the split by kind and the month's prepayment stay in the file)."""
+    workbook: the split by kind, the month's prepayment, the paying county — the page shows
+    the user's county's share — and the periods the amounts belong to stay in the file)."""
     index = [i for i, c in enumerate(table.columns) if c.key in keys]
     return Table(
         table.title,

@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import DeductionKind
+from safetynet.funds.journal import payer_of
 from safetynet.funds.posting import Deduction as FundDeduction
 from safetynet.funds.posting import post_deductions
-from safetynet.store.models import ReviewDeduction
+from safetynet.store.models import Claim, Person, ReviewDeduction
 
 
 def now() -> datetime:
@@ -77,10 +78,24 @@ def _post_to_funds(session: Session, entry: ReviewDeduction) -> None:
                 reference=f"review-{entry.id}",
                 reason=entry.reason,
                 kind=kind,
+                payer_region=_payer(session, entry.claim_id),
             )
         ],
         user=entry.decided_by,
     )
+
+
+def _payer(session: Session, claim_id: int | None) -> str | None:
+    """The county whose money a claim's deduction is: its patient's (None without a claim:
+    the institution's county)."""
+    if claim_id is None:
+        return None
+    region = session.scalar(
+        select(Person.region_code)
+        .join(Claim, Claim.person_id == Person.id)
+        .where(Claim.id == claim_id)
+    )
+    return payer_of(region)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ institution's is offset against what the fund owes it (Dr ``payable``, so its ne
 round pays that much less), a person's is cash received (Dr ``cash``); both Cr
 ``recoveries``. A case cancelled (overturned) takes no more recoveries, and each posted one
 is reversed (kind ``recovery_undo``, reference ``recovery_undo:sanction-<id>``): the
-institution is owed it again, the person is owed a refund. Posting is idempotent by
-reference.
+institution is owed it again (its next payment round pays it), the person is owed a refund
+(Cr ``refund_payable``). :func:`refund_case` pays a person's refund once (kind ``refund``,
+reference ``refund:sanction-case-<case id>``: Dr ``refund_payable``, Cr ``cash``) by what the
+journal records as owed back for the case. Posting is idempotent by reference.
 
 A suspension is a dated fact ``[valid_from, valid_to)``: an institution's department for
 6–12 months (art. 38, 40) or a person's direct settlement for 3–12 months (art. 41), the
@@ -30,6 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, SanctionState, SuspensionScope
+from safetynet.funds.journal import payer_of
 from safetynet.funds.posting import Deduction as FundDeduction
 from safetynet.funds.posting import post_deductions
 from safetynet.review import deductions
@@ -38,7 +41,15 @@ from safetynet.review.params import default_params
 from safetynet.review.schema import Article, Range, ReviewParams
 from safetynet.security import audit
 from safetynet.security.scope import within
-from safetynet.store.models import Institution, Person, SanctionCase, SanctionRecovery, Suspension
+from safetynet.store.models import (
+    FundEntry,
+    FundLine,
+    Institution,
+    Person,
+    SanctionCase,
+    SanctionRecovery,
+    Suspension,
+)
 
 
 def add_months(day: date, months: int) -> date:
@@ -193,16 +204,25 @@ def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
 
 def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
           kind: str, on: date | None, by: str) -> None:  # fmt: skip
-    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each."""
+    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each (a
+    person's in their county's money)."""
+    payer = _person_county(session, case)
     post_deductions(session, [
         FundDeduction(
             institution_code=case.institution_code or "", amount_fen=r.amount_fen,
             on=on or r.received_on, reference=f"sanction-{r.id}",
             reason=f"sanction case {case.id}, art. {case.article}: {case.finding}",
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind, payer_region=payer,  # type: ignore[arg-type]
         )
         for r in rows
     ], user=by)  # fmt: skip
+
+
+def _person_county(session: Session, case: SanctionCase) -> str | None:
+    """The paying county of a person's case (None for an institution's: its county)."""
+    if case.person_id is None:
+        return None
+    return payer_of(session.scalar(select(Person.region_code).where(Person.id == case.person_id)))
 
 
 def cancel_case(session: Session, case_id: int, *, by: str, on: date, reason: str
@@ -226,6 +246,61 @@ def cancel_case(session: Session, case_id: int, *, by: str, on: date, reason: st
     return case
 
 
+def refund_reference(case_id: int) -> str:
+    """The reference of a case's refund in the fund journal."""
+    return f"refund:sanction-case-{case_id}"
+
+
+def refund_due_fen(session: Session, case_id: int) -> int:
+    """What the fund owes a person back for a cancelled case, as its journal records it: the
+    ``refund_payable`` credited by the case's recovery undos, less the refund paid (0 for an
+    institution's case, whose undo the next payment round gives back)."""
+    refs = [f"recovery_undo:sanction-{r}" for r in session.scalars(
+        select(SanctionRecovery.id).where(SanctionRecovery.case_id == case_id))]  # fmt: skip
+    refs.append(refund_reference(case_id))
+    owed = session.scalar(
+        select(func.coalesce(func.sum(FundLine.amount_fen), 0))
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .where(FundEntry.reference.in_(refs), FundLine.account == "refund_payable")
+    )
+    return -int(owed or 0)
+
+
+def refund_case(session: Session, case_id: int, *, by: str, on: date) -> int:
+    """Pay a person back what was recovered on a case cancelled after the recovery: posted
+    once to the fund journal (Dr ``refund_payable``, Cr ``cash``, dated ``on``), audited;
+    the fen paid (0 when refunded already: nothing is posted twice)."""
+    case = session.get(SanctionCase, case_id, with_for_update=True)
+    if case is None:
+        raise ReviewError("sanction_unknown", f"no sanction case {case_id}", status=404)
+    if case.person_id is None:
+        raise ReviewError(
+            "refund_institution",
+            f"sanction case {case_id} is an institution's: its next payment round pays it back",
+            status=409,
+        )
+    if case.cancelled_on is None:
+        raise ReviewError("sanction_not_cancelled", f"sanction case {case_id} is not cancelled",
+                          status=409)  # fmt: skip
+    if session.scalar(select(FundEntry.id).where(FundEntry.reference == refund_reference(case_id))):
+        return 0  # refunded already
+    due = refund_due_fen(session, case_id)
+    if due <= 0:
+        raise ReviewError("refund_nothing_due", f"nothing is owed back on case {case_id}",
+                          status=409)  # fmt: skip
+    post_deductions(session, [FundDeduction(
+        institution_code="", amount_fen=due, on=on, reference=f"sanction-case-{case_id}",
+        reason=f"refund of sanction case {case_id}, art. {case.article}: {case.finding}",
+        kind="refund", payer_region=_person_county(session, case),
+    )], user=by)  # fmt: skip
+    case.version += 1
+    session.flush()
+    detail = {"amount_fen": due, "on": on.isoformat()}
+    audit.record(session, username=by, action="sanction.refund", target="sanction_case",
+                 target_id=str(case_id), detail=detail)  # fmt: skip
+    return due
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """A sanction case with its sums, as lists and exports show it."""
@@ -243,6 +318,7 @@ class CaseRow:
     state: str  # open, settled, or cancelled (overturned: its recoveries reversed)
     opened_on: date
     region_code: str | None  # the institution's or the person's region
+    refund_due_fen: int = 0  # a cancelled person's case: owed back, not yet refunded
 
 
 def case_rows(session: Session, institution_code: str | None = None) -> list[CaseRow]:
@@ -277,6 +353,8 @@ def case_rows(session: Session, institution_code: str | None = None) -> list[Cas
             outstanding_fen=0 if case.cancelled_on else assessed - int(got),
             state="cancelled" if case.cancelled_on else case.state.value,
             opened_on=case.opened_on, region_code=region,
+            refund_due_fen=refund_due_fen(session, case.id)
+            if case.cancelled_on and case.person_id else 0,
         ))  # fmt: skip
     return out
 

@@ -58,6 +58,11 @@ ERRORS = {
     "recovery_not_positive": N_("A recovery is more than zero."),
     "recovery_exceeds": N_("That is more than is outstanding."),
     "sanction_cancelled": N_("This sanction case is cancelled."),
+    "sanction_not_cancelled": N_("Only a cancelled sanction case is refunded."),
+    "refund_institution": N_(
+        "An institution's recoveries are given back by its next payment round, not refunded."
+    ),
+    "refund_nothing_due": N_("Nothing recovered on this case is owed back."),
     "suspension_out_of_range": N_("The months are outside the article's range."),
     "article_no_suspension": N_("That article suspends no such party."),
     "article_no_fine": N_("That article sets no fine multiple."),

@@ -115,7 +115,7 @@ def test_global_budget_settlement_at_the_budget(
 
 
 def _statement(claims: int, bp: int) -> int:
-    rows = compute({("H", "basic", 3, "inpatient", "spending", "settlement"): claims}, bp)
+    rows = compute({("H", "basic", 3, "inpatient", "spending", "settlement", 201703): claims}, bp)
     return rows[0].deposit
 
 

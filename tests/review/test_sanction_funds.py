@@ -15,7 +15,14 @@ from safetynet.funds.statements import statements
 from safetynet.review import sanctions
 from safetynet.review.errors import ReviewError
 from safetynet.store.db import session_scope
-from safetynet.store.models import FundEntry, FundLine, Person, SanctionCase, SanctionRecovery
+from safetynet.store.models import (
+    AuditEvent,
+    FundEntry,
+    FundLine,
+    Person,
+    SanctionCase,
+    SanctionRecovery,
+)
 from tests.funds.checks import assert_invariants, unbalanced_entries
 from tests.review.conftest import settle
 from tests.settlement.conftest import County
@@ -103,7 +110,7 @@ def test_an_institutions_recoveries_lower_what_it_is_owed_and_a_cancel_gives_the
     assert _kinds(db_engine) == ["recovery", "recovery", "recovery_undo", "recovery_undo"]
 
 
-def test_a_persons_recovery_is_cash_of_the_fund_and_reversed_on_cancel(
+def test_a_persons_recovery_cancelled_is_owed_back_then_refunded_once(
     db_engine: Engine, county: County
 ) -> None:
     with session_scope(db_engine) as s:
@@ -114,8 +121,43 @@ def test_a_persons_recovery_is_cash_of_the_fund_and_reversed_on_cancel(
     with session_scope(db_engine) as s:
         assert balances(s, year=2017)[(FUND, "cash")] == 80_00
         assert unbalanced_entries(s) == []
+        with pytest.raises(ReviewError) as early:
+            sanctions.refund_case(s, case_id, by="bureau", on=JUNE)
+        assert early.value.code == "sanction_not_cancelled"
+    with session_scope(db_engine) as s:
         sanctions.cancel_case(s, case_id, by="bureau", on=JUNE, reason="wrong person")
     assert _kinds(db_engine) == ["recovery", "recovery_undo"]
     assert _recoveries(db_engine, None) == 0
     with session_scope(db_engine) as s:
-        assert balances(s, year=2017).get((FUND, "cash"), 0) == 0
+        b = balances(s, year=2017)
+        # the cash is still the fund's; the journal records what it owes the person back
+        assert (b[(FUND, "cash")], b[(FUND, "refund_payable")]) == (80_00, -80_00)
+        assert sanctions.refund_due_fen(s, case_id) == 80_00
+        [row] = [r for r in sanctions.case_rows(s) if r.id == case_id]
+        assert row.refund_due_fen == 80_00
+    with session_scope(db_engine) as s:
+        assert sanctions.refund_case(s, case_id, by="bureau", on=date(2017, 6, 20)) == 80_00
+    with session_scope(db_engine) as s:  # idempotent: a second refund pays nothing
+        assert sanctions.refund_case(s, case_id, by="bureau", on=date(2017, 6, 21)) == 0
+    assert _kinds(db_engine) == ["recovery", "recovery_undo", "refund"]
+    with session_scope(db_engine) as s:
+        b = balances(s, year=2017)
+        assert b.get((FUND, "cash"), 0) == 0 and b.get((FUND, "refund_payable"), 0) == 0
+        assert sanctions.refund_due_fen(s, case_id) == 0
+        assert unbalanced_entries(s) == []
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.action == "sanction.refund"))
+        assert list(actions) == ["sanction.refund"]
+
+
+def test_an_institutions_case_is_not_refunded_by_hand(db_engine: Engine, county: County) -> None:
+    """An institution's cancelled recoveries are owed back through its payment round."""
+    case_id = _open(db_engine, institution_code="H-COUNTY")
+    _recover(db_engine, case_id, 50_00, MAY)
+    with session_scope(db_engine) as s:
+        sanctions.cancel_case(s, case_id, by="bureau", on=JUNE, reason="overturned")
+    with pytest.raises(ReviewError) as refused, session_scope(db_engine) as s:
+        sanctions.refund_case(s, case_id, by="bureau", on=JUNE)
+    assert refused.value.code == "refund_institution"
+    with pytest.raises(ReviewError) as unknown, session_scope(db_engine) as s:
+        sanctions.refund_case(s, 999_999, by="bureau", on=JUNE)
+    assert unknown.value.code == "sanction_unknown"

@@ -94,3 +94,31 @@ def test_other_roles_and_townships_are_refused(login) -> None:
     assert login("township", "en").get("/funds/payments").status_code == 403
     auditor = login("auditor")
     assert auditor.get("/funds/payments").status_code == 403
+
+
+def test_a_county_round_is_its_countys_only(login, web_engine: Engine) -> None:
+    """A county user's round pays their county's money (its payer region); a user of another
+    county neither lists nor opens nor approves it (404)."""
+    from safetynet.codes import RegionLevel
+    from safetynet.security.users import create_user
+    from safetynet.store.models import Region, User
+    from safetynet.store.models.security import Role
+    from safetynet.synth.demo import DEMO_PASSWORD
+
+    bureau = login("bureau", "en")
+    made = _post(bureau, "/funds/payments", year=YEAR, month=5)
+    assert made.status_code == 303 and "error" not in made.headers["location"]
+    url = made.headers["location"]
+    batch_id = int(url.rsplit("/", 1)[1])
+    with session_scope(web_engine) as s:
+        home = s.scalar(select(User.region_code).where(User.username == "bureau"))
+        batch = s.get(PaymentBatch, batch_id)
+        assert home and batch is not None and batch.payer_region == home[:6]
+        s.add(Region(code="349999", name="他县", level=RegionLevel.COUNTY, parent_code=None))
+        s.flush()
+        create_user(s, username="bureau-other", password=DEMO_PASSWORD, role=Role.BUREAU,
+                    region_code="349999", locale="en")  # fmt: skip
+    other = login("bureau-other", "en")
+    assert f"/funds/payments/{batch_id}" not in other.get(f"/funds/payments?year={YEAR}").text
+    assert other.get(url).status_code == 404
+    assert _post(other, f"{url}/approve").status_code == 404

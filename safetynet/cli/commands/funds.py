@@ -155,9 +155,14 @@ def statements_cmd(
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write FILE.xlsx or FILE.pdf.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")] = "zh_Hans",
+    payer: Annotated[
+        str | None,
+        typer.Option("--payer", help="The paying county's code: its money only."),
+    ] = None,
 ) -> None:
     """Print or export the month's statement of every institution (or one): claims by fund
-    and kind, deductions, recoveries, deposit withheld, prepayments netted, payable."""
+    and kind, deductions, recoveries, deposit withheld, prepayments netted, payable; one row
+    per paying county (or one county's money with --payer)."""
     from sqlalchemy import select
 
     from safetynet.cli.commands.report import check_document
@@ -174,7 +179,7 @@ def statements_cmd(
     suffix = check_document(out, lang) if out is not None else None
     chart = _rules(rules)
     with session_scope(_engine(db)) as s:
-        rows = statements(s, year, chart.payments.quality_deposit.share_bp, institution)
+        rows = statements(s, year, chart.payments.quality_deposit.share_bp, institution, payer)
         names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
     table = statement_table(chart, rows, names, year, month, lang)
     if out is None:
@@ -312,13 +317,22 @@ def _round_step(step, db: str | None) -> None:  # type: ignore[no-untyped-def]
 
 @round_app.command("make")
 def round_make(
-    year: Year, month: Month, by: By, db: Db = None, rules: Rules = "county-2018"
+    year: Year,
+    month: Month,
+    by: By,
+    db: Db = None,
+    rules: Rules = "county-2018",
+    payer: Annotated[
+        str | None,
+        typer.Option("--payer", help="The paying county's code: a round of its money only."),
+    ] = None,
 ) -> None:
-    """Draft the month's payment batch from the statements."""
+    """Draft the month's payment batch from the statements (of every paying county, or of
+    one with --payer)."""
     from safetynet.funds.payments import make_round
 
     chart = _rules(rules)
-    _round_step(lambda s: make_round(s, chart, year, month, user=by), db)
+    _round_step(lambda s: make_round(s, chart, year, month, user=by, payer_region=payer), db)
 
 
 @round_app.command("approve")
@@ -423,9 +437,14 @@ def budget_round_cmd(
     rules: Rules = "county-2018",
     out: Annotated[Path | None, typer.Option("--out", help="Write FILE.xlsx or FILE.pdf.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="zh_Hans (default) or en.")] = "zh_Hans",
+    payer: Annotated[
+        str | None,
+        typer.Option("--payer", help="The paying county's code: its residents' round only."),
+    ] = None,
 ) -> None:
-    """The year-end round of a budget-limited fund: paid in full within its pot, else every
-    person's amount scaled pro rata, each explained."""
+    """The year-end round of a budget-limited fund: everything its pot paid in the year (the
+    window's layers to persons, re-assistance rounds to households), paid in full within the
+    pot, else every payee's amount scaled pro rata, each explained."""
     from safetynet.cli.commands.report import check_document
     from safetynet.exports.pdf import write_pdf
     from safetynet.exports.xlsx import write_xlsx
@@ -439,14 +458,14 @@ def budget_round_cmd(
     chart = _rules(rules)
     try:
         with session_scope(_engine(db)) as s:
-            rnd = budget_round(s, chart, fund, year)
+            rnd = budget_round(s, chart, fund, year, payer)
             persons = with_residents(s, rnd.persons)
     except JournalError as exc:
         fail(f"refused: {exc}")
     index = rnd.persons["scale_bp"].max() if rnd.persons.height else 10_000
     console.print(
         f"{fund} {year}: budget {fmt_yuan(rnd.pot_fen)}, claims "
-        f"{fmt_yuan(rnd.total_fen)}, {rnd.persons.height} persons, index "
+        f"{fmt_yuan(rnd.total_fen)}, {rnd.persons.height} payees, index "
         f"{int(index or 10_000) / 100:.2f}%"
     )
     if out is not None:

@@ -43,6 +43,9 @@ class FundLine(Base):
     claim_kind: Mapped[str | None] = mapped_column(String(32))
     month: Mapped[int | None] = mapped_column(Integer)  # 1-12: the month of the claims
     amount_fen: Mapped[int] = mapped_column(Fen)  # debit > 0, credit < 0
+    # the county whose fund pays (its 6-digit code: the patient's county); None where no
+    # county is named (income, cash, an institution's own prepayments: its county's)
+    payer_region: Mapped[str | None] = mapped_column(String(12))
     __table_args__ = (Index("ix_fund_line_fund_account", "fund", "account"),)
 
 
@@ -76,10 +79,11 @@ class PaymentBatch(Base):
     payments posted and the bank file written) by a third or the maker, never the approver."""
 
     __tablename__ = "fund_payment_batch"
-    # one live round per month: two drafts made at once cannot both be paid
+    # one live round per month and paying county: two drafts made at once cannot both be paid
     __table_args__ = (
-        Index("uq_fund_payment_batch_month", "year", "month", unique=True,
-              sqlite_where=text("state != 'void'"), postgresql_where=text("state != 'void'")),
+        Index("uq_fund_payment_batch_month", "year", "month", text("coalesce(payer_region, '')"),
+              unique=True, sqlite_where=text("state != 'void'"),
+              postgresql_where=text("state != 'void'")),
     )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -94,8 +98,10 @@ class PaymentBatch(Base):
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("fund_entry.id"))
     # the last journal entry the round's statements read: what is posted for its month
-    # after it is settled by the next round (funds.statements.settled_month)
+    # after it is settled by the next round (funds.statements.settled_period)
     through_entry_id: Mapped[int | None] = mapped_column(Integer)
+    # the county whose institutions' statements it pays (None: every county's)
+    payer_region: Mapped[str | None] = mapped_column(String(12))
 
 
 class Payment(Base):
@@ -110,6 +116,7 @@ class Payment(Base):
     deposit_fen: Mapped[int] = mapped_column(Fen)  # withheld
     prepaid_fen: Mapped[int] = mapped_column(Fen)  # advances netted
     amount_fen: Mapped[int] = mapped_column(Fen)  # paid by the bank
+    payer_region: Mapped[str | None] = mapped_column(String(12))  # the county paying
 
 
 JOURNAL_TABLES = ("fund_entry", "fund_line", "fund_posted")

@@ -4,7 +4,9 @@ and its steps — make (from the month's statements), approve (not by its maker)
 released round.
 
 Reading needs ``funds.read``, a step ``funds.pay`` (the bureau); the rounds are the county's,
-so a user whose region is below the county is refused (403). Every step carries the
+so a user whose region is below the county is refused (403); a county user's round pays
+their county's money only (the journal's payer region), a user above the county's every
+county's. Every step carries the
 session's CSRF token and is written to the audit log by the service; every view and
 download is audited too. A refused step returns to the page with its sentence. Thin over
 :mod:`safetynet.funds.payments` and :mod:`safetynet.funds.batches`.
@@ -22,6 +24,7 @@ from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, roun
 from safetynet.funds.page import county_or_above, journal_years
 from safetynet.funds.payments import PaymentError, approve, bank_csv, make_round, release
 from safetynet.funds.rules import default_rules
+from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.money import fmt_yuan
 from safetynet.security.roles import Permission, allows
@@ -45,9 +48,17 @@ def _county(db: Session, user: User) -> None:
         raise WebError(403, "payments_county", "payment rounds are the county's")
 
 
-def _batch(db: Session, batch_id: int) -> PaymentBatch:
+def county_payer(region_code: str) -> str | None:
+    """The paying county of a county user's rounds (None above the county: every county's)."""
+    prefix = payer_prefix(region_code)
+    return prefix if len(prefix) == 6 else None
+
+
+def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
+    """The round, if it is of the user's counties (or of every county): 404 otherwise."""
     found = db.get(PaymentBatch, batch_id)
-    if found is None:
+    payer = None if found is None else found.payer_region
+    if found is None or (payer and not payer.startswith(payer_prefix(user.region_code))):
         raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
     return found
 
@@ -68,7 +79,7 @@ def payments_page(
         {"id": b.id, "month": f"{b.year}-{b.month:02d}", "state": STATES.get(b.state, b.state),
          "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
          "released_by": b.released_by or ""}
-        for b in rounds_of(db, year)
+        for b in rounds_of(db, year, payer_prefix(user.region_code))
     ]  # fmt: skip
     record_read(request, db, user, target="payment_batches", detail={"year": year})
     error = request.query_params.get("error")
@@ -94,7 +105,8 @@ def payments_make(
     end_read(db)
     try:
         with write_session(request) as wdb:
-            batch = make_round(wdb, default_rules(), year, month, user=user.username)
+            batch = make_round(wdb, default_rules(), year, month, user=user.username,
+                               payer_region=county_payer(user.region_code))  # fmt: skip
             batch_id = batch.id
     except PaymentError as exc:
         return RedirectResponse(f"/funds/payments?year={year}&error={exc.code}", status_code=303)
@@ -110,7 +122,7 @@ def payment_page(
 ) -> Response:
     """One round: its payments by institution and fund, who did what, its next step."""
     _county(db, user)
-    batch = _batch(db, batch_id)
+    batch = _batch(db, batch_id, user)
     funds = fund_names(default_rules(), locale_of(request))
     rows = [
         {"institution": f"{p.institution} ({p.institution_code})",
@@ -134,7 +146,7 @@ def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
     """Approve (``on`` None) or release the round; back to it (with the refusal's code)."""
     check_csrf(request, csrf)
     _county(db, user)
-    _batch(db, batch_id)
+    _batch(db, batch_id, user)
     end_read(db)
     try:
         with write_session(request) as wdb:
@@ -185,7 +197,7 @@ def payment_bank_file(
 ) -> Response:
     """The bank's file of a released round (CSV, yuan); the download is audited."""
     _county(db, user)
-    batch = _batch(db, batch_id)
+    batch = _batch(db, batch_id, user)
     try:
         body = bank_csv(db, batch_id)
     except PaymentError:

@@ -218,6 +218,19 @@ def cancel_sanction(
         w, case_id, by=user.username, on=date.today(), reason=reason), db)  # fmt: skip
 
 
+@router.post("/review/sanctions/{case_id}/refund", include_in_schema=False)
+def refund_sanction(
+    request: Request, case_id: RowId, csrf_token: str = Form(""), user: User = Depends(INSPECT),
+    db: Session = Depends(get_db),
+) -> Response:  # fmt: skip
+    """Refund a person what was recovered on a case cancelled after the recovery (posted
+    once to the fund journal; a second request pays nothing)."""
+    check_csrf(request, csrf_token)
+    _case_in_region(db, user, case_id)
+    return _act(request, "/review/sanctions", lambda w: sanctions.refund_case(
+        w, case_id, by=user.username, on=date.today()), db)  # fmt: skip
+
+
 @router.post("/review/suspensions", include_in_schema=False)
 def suspend(
     request: Request, article: int = Form(...), months: int = Form(...), start: str = Form(""),

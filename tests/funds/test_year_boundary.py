@@ -1,0 +1,111 @@
+"""What is posted for December after December's payment round (a claim settled late, a
+refund, a review deduction, a recovery, all dated in December) is settled once by the next
+year's first round, on both databases: never lost at the year's end, never paid twice, and
+the statement says which period each amount belongs to."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine, func, select
+
+from safetynet.funds.journal import Line, balances, post_entry
+from safetynet.funds.payments import approve, make_round, release
+from safetynet.funds.posting import Deduction, post_deductions
+from safetynet.funds.rules import default_rules
+from safetynet.funds.statements import statements
+from safetynet.store.db import session_scope
+from safetynet.store.models import Payment
+from tests.settlement.conftest import County
+
+RULES = default_rules()
+BP = RULES.payments.quality_deposit.share_bp  # 5 %
+H = "H-COUNTY"
+
+
+def _claim(engine: Engine, fen: int, year: int, month: int, posted: date) -> None:
+    """A settlement of ``fen`` for H's inpatient claims of the month (negative: a refund)."""
+    with session_scope(engine) as s:
+        lines = [
+            Line("basic", "spending", fen, institution_code=H, claim_kind="inpatient", month=month),
+            Line("basic", "payable", -fen, institution_code=H, claim_kind="inpatient", month=month),
+        ]
+        kind = "settlement" if fen > 0 else "refund"
+        post_entry(s, RULES, year=year, posted_on=posted, kind=kind, lines=lines, user="test")
+
+
+def _round(engine: Engine, year: int, month: int, on: date) -> int:
+    """Make, approve and release the month's round; what it pays H (fen)."""
+    with session_scope(engine) as s:
+        batch = make_round(s, RULES, year, month, user="maker")
+        approve(s, batch.id, user="checker")
+        release(s, RULES, batch.id, user="maker", on=on)
+        paid = s.scalar(
+            select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(
+                Payment.batch_id == batch.id, Payment.institution_code == H
+            )
+        )
+        return int(paid or 0)
+
+
+def test_decembers_late_postings_are_settled_once_by_januarys_round(
+    db_engine: Engine, county: County
+) -> None:
+    _claim(db_engine, 100_000, 2017, 12, date(2017, 12, 28))
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == 95_000
+    # after December's round, all dated December 2017
+    _claim(db_engine, 40_000, 2017, 12, date(2017, 12, 30))  # a claim settled late
+    _claim(db_engine, -10_000, 2017, 12, date(2017, 12, 31))  # a refund
+    with session_scope(db_engine) as s:
+        post_deductions(s, [
+            Deduction(H, 5_000, date(2017, 12, 29), "case-1", "over-treatment"),
+            Deduction(H, 2_000, date(2017, 12, 31), "case-2", "recovered", kind="recovery"),
+        ])  # fmt: skip
+        dec = {r.month: r for r in statements(s, 2017, BP, institution=H)}
+    # December's statement stays what its round paid; nothing is left open in 2017
+    assert (dec[12].claims, dec[12].payable) == (100_000, 95_000)
+    assert dec[12].periods == {201712: 100_000}
+    _claim(db_engine, 30_000, 2018, 1, date(2018, 1, 31))
+    with session_scope(db_engine) as s:
+        [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
+    late = 40_000 - 10_000 - 5_000 - 2_000
+    assert (jan.claims, jan.deducted, jan.recovered) == (60_000, 5_000, 2_000)
+    assert jan.periods == {201712: late, 201801: 30_000}  # which period each belongs to
+    approved = late + 30_000
+    assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == approved - approved * BP // 10_000
+    # a second run pays nothing more: February's round has nothing of H's to settle
+    assert _round(db_engine, 2018, 2, date(2018, 3, 5)) == 0
+    with session_scope(db_engine) as s:
+        assert statements(s, 2017, BP, institution=H)[-1].periods == {201712: 100_000}
+        b = balances(s)  # over both years: everything settled was paid, once
+        assert b[("basic", "payable")] == 0
+        assert -b[("basic", "deposit")] == 5_000 + approved * BP // 10_000
+
+
+def test_a_late_december_claim_waits_for_the_december_round_when_none_was_made(
+    db_engine: Engine, county: County
+) -> None:
+    """Without December's round the year is open: January's round does not take December."""
+    _claim(db_engine, 100_000, 2017, 11, date(2017, 11, 28))
+    assert _round(db_engine, 2017, 11, date(2017, 12, 3)) == 95_000
+    _claim(db_engine, 20_000, 2017, 11, date(2017, 12, 30))  # after November's round
+    _claim(db_engine, 30_000, 2018, 1, date(2018, 1, 31))
+    assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 28_500  # January's own only
+    assert _round(db_engine, 2017, 12, date(2018, 2, 6)) == 19_000  # December's round
+
+
+def test_what_the_institution_owes_after_december_is_carried_into_january(
+    db_engine: Engine, county: County
+) -> None:
+    """A refund of November's claims before December's round leaves December owing: the
+    next year's January round nets it, once."""
+    _claim(db_engine, 100_000, 2017, 11, date(2017, 11, 28))
+    assert _round(db_engine, 2017, 11, date(2017, 12, 3)) == 95_000
+    _claim(db_engine, -100_000, 2017, 11, date(2017, 12, 10))  # refunded: owed back
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == -100_000  # carried, not paid
+    _claim(db_engine, 150_000, 2018, 1, date(2018, 1, 31))
+    with session_scope(db_engine) as s:
+        [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
+    assert (jan.carried, jan.payable) == (-100_000, 150_000 - 7_500 - 100_000)
+    assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 42_500
+    assert _round(db_engine, 2018, 2, date(2018, 3, 5)) == 0  # nothing carried twice
