@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -74,6 +74,8 @@ class HeldConnection:
         self._local = threading.local()
         self._all: set[Connection] = set()
         self._lock = threading.Lock()
+        # the engine's pool closes only the connections checked in: these go with it
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 
 from safetynet.synth.demo import DEMO_PASSWORD
+from safetynet.web.db import HeldConnection
 from safetynet.web.settling import writer_of
 
 HEADERS = {
@@ -84,3 +85,17 @@ def test_the_writer_keeps_its_connection_and_replaces_a_dropped_one(
         assert r.status_code == (201 if statuses[0] == 503 else 200), r.text
     finally:
         event.remove(web_engine, "checkout", checkout)
+
+
+def test_disposing_the_engine_closes_the_writers_connections(web_engine: Engine) -> None:
+    if web_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the writer holds no connection")
+    held = HeldConnection(create_engine(web_engine.url))
+    with held.session() as s:
+        assert s.execute(text("SELECT 1")).scalar() == 1
+    (conn,) = held.held()
+    held._engine.dispose()
+    assert conn.closed and not held.held()
+    with held.session() as s:  # a later batch connects again
+        assert s.execute(text("SELECT 2")).scalar() == 2
+    held.close()
