@@ -46,7 +46,6 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    convert_long_statements_once()
     # a request holds at most one connection at a time (see safetynet.web.db.release); the
     # pool keeps as many as the server has request threads busy, so a burst does not open and
     # close connections (a new PostgreSQL connection costs more than a settlement)
@@ -73,6 +72,9 @@ def convert_long_statements_once() -> None:
                         ("MAX_CACHED_STATEMENT_PARAMS", STATEMENT_CACHE_PARAMS)):  # fmt: skip
         if getattr(_queries, name, value) < value:
             setattr(_queries, name, value)
+
+
+convert_long_statements_once()  # for every engine of the process
 
 
 @lru_cache(maxsize=8)
