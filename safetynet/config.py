@@ -87,6 +87,24 @@ class Settings:
         return path.read_text().strip()
 
 
+# three settings every settlement batch reads, each from its own variable alone: the whole
+# of get_settings() resolves the data directory's path (file system calls) every time
+def policy_choice() -> tuple[str | None, str | None]:
+    """``SAFETYNET_POLICY_DIR`` and ``SAFETYNET_POLICIES`` (None when unset)."""
+    return (os.environ.get("SAFETYNET_POLICY_DIR") or None,
+            os.environ.get("SAFETYNET_POLICIES") or None)  # fmt: skip
+
+
+def screening_rules() -> str | None:
+    """``SAFETYNET_SCREENING_RULES`` (None when unset)."""
+    return os.environ.get("SAFETYNET_SCREENING_RULES", "").strip() or None
+
+
+def early_warning_online() -> bool:
+    """``SAFETYNET_EARLY_WARNING_ONLINE`` (default true)."""
+    return _flag("SAFETYNET_EARLY_WARNING_ONLINE", True)
+
+
 def get_settings() -> Settings:
     data_dir = Path(os.environ.get("SAFETYNET_DATA_DIR", "var")).resolve()
     url = os.environ.get("SAFETYNET_DATABASE_URL") or f"sqlite:///{data_dir / 'safetynet.db'}"
@@ -103,14 +121,14 @@ def get_settings() -> Settings:
         ),
         login_limit_user=os.environ.get("SAFETYNET_LOGIN_LIMIT_USER") or LOGIN_LIMIT_USER,
         login_limit_client=os.environ.get("SAFETYNET_LOGIN_LIMIT_CLIENT") or LOGIN_LIMIT_CLIENT,
-        policy_dir=os.environ.get("SAFETYNET_POLICY_DIR") or None,
-        policies=os.environ.get("SAFETYNET_POLICIES") or None,
+        policy_dir=policy_choice()[0],
+        policies=policy_choice()[1],
         pdf_font=os.environ.get("SAFETYNET_PDF_FONT") or None,
         snapshot_min_entries=int(
             os.environ.get("SAFETYNET_SNAPSHOT_MIN_ENTRIES", SNAPSHOT_MIN_ENTRIES)
         ),
-        screening_rules=os.environ.get("SAFETYNET_SCREENING_RULES", "").strip() or None,
-        early_warning_online=_flag("SAFETYNET_EARLY_WARNING_ONLINE", True),
+        screening_rules=screening_rules(),
+        early_warning_online=early_warning_online(),
         form_key_days=_days("SAFETYNET_FORM_KEY_DAYS", FORM_KEY_DAYS),
     )
 

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from safetynet.early_warning import serious
@@ -187,6 +187,14 @@ def _disease(list_code: str) -> re.Pattern[str]:
     return re.compile(disease_pattern(list_code))
 
 
+@lru_cache(maxsize=65_536)
+def _listed_in(batch: str, code: str, on: date, region: str | None) -> bool:
+    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village:
+    remembered, as a household's earlier claims are checked again at each settlement of it
+    (the lists, :func:`serious.windows`, are read once per process too)."""
+    return any(w.matches(code, on, region) for w in serious.windows(batch))
+
+
 def _serious(rule: SeriousDisease) -> Check:
     batch = rule.batch
     pattern = _disease(rule.disease_list or "") if batch is None else None
@@ -196,10 +204,11 @@ def _serious(rule: SeriousDisease) -> Check:
             return c.diagnosis is not None and bool(
                 pattern.search(c.diagnosis.upper().replace(".", ""))
             )
+        if c.diagnosis is None:
+            return False
         home = homes.get(c.household_id)
         region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
-        return any(w.matches(c.diagnosis, c.claim_date, region)
-                   for w in serious.windows(batch))  # type: ignore[arg-type]  # fmt: skip
+        return _listed_in(batch, c.diagnosis, c.claim_date, region)  # type: ignore[arg-type]
 
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []

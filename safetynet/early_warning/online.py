@@ -24,7 +24,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.config import get_settings
+from safetynet.config import early_warning_online
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
 from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.load import household_rows, ledger_rows
@@ -38,7 +38,7 @@ SETTING = "SAFETYNET_EARLY_WARNING_ONLINE"
 
 def enabled() -> bool:
     """Whether the check runs after every settlement (the setting; default true)."""
-    return get_settings().early_warning_online
+    return early_warning_online()
 
 
 @cache

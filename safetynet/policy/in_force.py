@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from safetynet.config import get_settings
+from safetynet.config import policy_choice
 from safetynet.policy.loader import load_policy, shipped_policies
 from safetynet.policy.schema import Policy
 
@@ -61,8 +61,7 @@ def candidates(policy_dir: str | None, chosen: str | None) -> tuple[Policy, ...]
 
 def candidate_policies() -> tuple[Policy, ...]:
     """The candidates of this deployment (its ``Settings``)."""
-    settings = get_settings()
-    return candidates(settings.policy_dir, settings.policies)
+    return candidates(*policy_choice())
 
 
 def choose(cands: tuple[Policy, ...], region_code: str, on: date) -> Policy:

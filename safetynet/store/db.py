@@ -62,6 +62,31 @@ def make_engine(url: str) -> Engine:
     return postgres_engine(url, pool_pre_ping=True, pool_size=32, max_overflow=16, pool_timeout=30)
 
 
+# psycopg rewrites a statement's ``%(name)s`` placeholders with a regular expression, and
+# remembers the result only for statements of at most 4,096 characters and 50 parameters.
+# Two statements run by every settlement batch exceed that — the ledger's chained insert
+# (one array per column: 53) and the early-warning household query (9 KB) — and were
+# rewritten each time: about a millisecond of the batch's CPU. The statements an app runs
+# are a fixed set, so the limits are raised (the cache keeps 128 statements, least recently
+# used dropped).
+STATEMENT_CACHE_LENGTH = 65_536
+STATEMENT_CACHE_PARAMS = 1_024
+
+
+def convert_long_statements_once() -> None:
+    """Let psycopg remember the conversion of long statements too (see above); a psycopg
+    without these limits is left alone."""
+    from psycopg import _queries
+
+    for name, value in (("MAX_CACHED_STATEMENT_LENGTH", STATEMENT_CACHE_LENGTH),
+                        ("MAX_CACHED_STATEMENT_PARAMS", STATEMENT_CACHE_PARAMS)):  # fmt: skip
+        if getattr(_queries, name, value) < value:
+            setattr(_queries, name, value)
+
+
+convert_long_statements_once()  # for every engine of the process
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     return make_engine(url)

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, insert
+from sqlalchemy import JSON, Connection, Enum, Table, insert
+from sqlalchemy.types import TypeEngine
 
 
 class UnnestInsert:
@@ -58,15 +61,17 @@ class UnnestInsert:
         self._casts: list[str] = []
         self._convert: list[Callable[[Any], Any] | None] = []
         self._nulls: list[bool] = []  # whether None is converted too (JSON's null)
+        self._literal: list[bool] = []  # whether the array is sent as its text (scalars)
 
     def _arrays(self, conn: Connection) -> None:
         """Each column's array parameter with its cast, and its values' conversion."""
         if self._casts:
             return
         dialect = conn.dialect
-        casts, convert, nulls = [], [], []
+        casts, convert, nulls, literal = [], [], [], []
         for i, name in enumerate(self.columns):
             column = self.table.c[name]
+            literal.append(_scalar(column.type))
             if isinstance(column.type, JSON):
                 serialize = getattr(dialect, "_json_serializer", None) or json.dumps
                 convert.append(serialize)
@@ -77,6 +82,7 @@ class UnnestInsert:
                 nulls.append(False)
                 casts.append(f"%({self.prefix}{i})s::{column.type.compile(dialect=dialect)}[]")
         self._casts, self._convert, self._nulls = casts, convert, nulls
+        self._literal = literal
 
     def insert_sql(self, conn: Connection, parent: tuple[str, str] | None = None) -> str:
         """``INSERT ... SELECT ... FROM unnest(...)`` in the arrays' order; ``parent``:
@@ -114,7 +120,7 @@ class UnnestInsert:
                 values = [convert(v) for v in values]
             elif convert is not None:
                 values = [None if v is None else convert(v) for v in values]
-            params[f"{self.prefix}{i}"] = values
+            params[f"{self.prefix}{i}"] = array_text(values) if self._literal[i] else values
         return params
 
     def __call__(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
@@ -151,6 +157,34 @@ class UnnestInsert:
             self(conn, rows)
         else:
             conn.execute(insert(self.table), list(rows))
+
+
+def _scalar(column_type: TypeEngine[Any]) -> bool:
+    """Whether a column's values are scalars written as text (not arrays or bytes)."""
+    if isinstance(column_type, (JSON, Enum)):
+        return True  # serialised to str first (an enum's stored name)
+    try:
+        kind = column_type.python_type
+    except NotImplementedError:
+        return False
+    return kind in (int, str, bool, float, Decimal, date, datetime)
+
+
+def array_text(values: Sequence[Any]) -> str:
+    """A PostgreSQL array's text (``{1,NULL,"a \\"b\\""}``) of scalar values, which the
+    statement's cast reads: one string for psycopg to send, where its array dumper would
+    look up and call a dumper for every element (a tenth of the settlement batch's CPU)."""
+    out = []
+    for v in values:
+        kind = type(v)
+        if v is None:
+            out.append("NULL")
+        elif kind is int:
+            out.append(str(v))
+        else:
+            text = v if kind is str else ("t" if v else "f") if kind is bool else str(v)
+            out.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(out) + "}"
 
 
 Link = tuple[str, UnnestInsert, tuple[str, str] | None, bool]

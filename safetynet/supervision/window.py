@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from safetynet.config import get_settings
+from safetynet.config import screening_rules
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import UNREAD, Entry, GateClaim
 from safetynet.settlement.service import request_hash
@@ -94,7 +94,7 @@ def _facts_en(facts: str) -> str:
 
 def rules_name() -> str:
     """The rule set the window screens with (the setting, else the shipped default)."""
-    return get_settings().screening_rules or DEFAULT_RULES
+    return screening_rules() or DEFAULT_RULES
 
 
 class ScreeningSettingError(ValueError):

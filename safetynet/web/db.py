@@ -8,6 +8,8 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -58,3 +60,59 @@ def app_write_session(app: Any) -> Iterator[Session]:
         session.close()
         if sqlite:
             _SQLITE_WRITER.release()
+
+
+class HeldConnection:
+    """A connection each writer thread keeps from batch to batch (PostgreSQL): a batch's
+    session starts on it at once, without the pool's check-out — its liveness ping, one round
+    trip to the server per batch — and the return's reset. A connection the server dropped
+    fails the batch it was used by (the writer answers 503, as for any unreachable database)
+    and is replaced at the next batch."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._all: set[Connection] = set()
+        self._lock = threading.Lock()
+        # the engine's pool closes only the connections checked in: these go with it
+        event.listen(engine, "engine_disposed", lambda _engine: self.close())
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session on this thread's connection, committed on success, else rolled back."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                self._forget(conn)
+            conn = self._local.conn = self._engine.connect()
+            with self._lock:
+                self._all.add(conn)
+        session = Session(bind=conn, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException as exc:
+            session.rollback()
+            if isinstance(exc, DBAPIError):  # the connection may be broken: a new one next
+                self._local.conn = None
+                self._forget(conn)
+            raise
+        finally:
+            session.close()
+
+    def held(self) -> list[Connection]:
+        """The connections the writer threads hold now (for tests)."""
+        with self._lock:
+            return list(self._all)
+
+    def _forget(self, conn: Connection) -> None:
+        with self._lock:
+            self._all.discard(conn)
+        conn.close()
+
+    def close(self) -> None:
+        """Close every thread's connection (the writer has stopped)."""
+        with self._lock:
+            held, self._all = list(self._all), set()
+        for conn in held:
+            conn.close()

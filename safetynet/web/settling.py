@@ -33,7 +33,7 @@ from safetynet.store.models import Settlement
 from safetynet.supervision.window import WindowHit, stored_of
 from safetynet.web.access import check_submission
 from safetynet.web.auditing import client_of
-from safetynet.web.db import app_write_session
+from safetynet.web.db import HeldConnection, app_write_session
 from safetynet.web.errors import LoginRequired, WebError, is_api
 from safetynet.web.security import (
     UserView,
@@ -190,11 +190,16 @@ def writer_of(app: FastAPI) -> Writer[SettleJob]:
         with _STARTING:
             writer = getattr(app.state, "settlement_writer", None)
             if writer is None:
-                pg = app.state.engine.dialect.name == "postgresql"
+                engine = app.state.engine
+                pg = engine.dialect.name == "postgresql"
+                held = HeldConnection(engine) if pg else None
                 writer = Writer(
-                    lambda jobs: settle_batch(app, jobs), threads=PG_WRITERS if pg else 1
+                    lambda jobs: settle_batch(app, jobs, held),
+                    threads=PG_WRITERS if pg else 1,
+                    stopped=held.close if held else None,
                 )
                 app.state.settlement_writer = writer
+                app.state.writer_connections = held
     return writer
 
 
@@ -235,12 +240,15 @@ def _number(sub: ClaimSubmission) -> str | None:
         return None  # the access check gives the precise answer
 
 
-def settle_batch(app: FastAPI, jobs: Sequence[SettleJob]) -> list[Outcome]:
+def settle_batch(
+    app: FastAPI, jobs: Sequence[SettleJob], held: HeldConnection | None = None
+) -> list[Outcome]:
     """Admit, settle, record and audit a batch of requests in one transaction; per job its
-    (settlement, person), or the refusal of that job alone."""
+    (settlement, person), or the refusal of that job alone. ``held``: the writer threads'
+    own connections (PostgreSQL), else a session from the pool."""
     began = time.perf_counter()
     outcomes: list[Outcome] = [None] * len(jobs)
-    with app_write_session(app) as db:
+    with held.session() if held else app_write_session(app) as db:
         numbers = [_number(job.sub) for job in jobs]
         # their households locked at once (the settlement would lock them next)
         found = persons_by_resident_id(db, [n for n in numbers if n], lock=True)

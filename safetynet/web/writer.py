@@ -74,9 +74,15 @@ class Writer(Generic[J]):
     """A queue of jobs and the thread that settles them in batches with ``run``."""
 
     def __init__(
-        self, run: BatchFunction[J], *, threads: int = 1, name: str = "settlement-writer"
+        self,
+        run: BatchFunction[J],
+        *,
+        threads: int = 1,
+        name: str = "settlement-writer",
+        stopped: Callable[[], None] | None = None,
     ) -> None:
         self._run = run
+        self._stopped = stopped  # called once every thread has stopped (closes connections)
         self._queue: queue.SimpleQueue[tuple[J, Answer] | None] = queue.SimpleQueue()
         self.batches = 0  # for tests and measurements
         self.jobs = 0
@@ -104,6 +110,8 @@ class Writer(Generic[J]):
             self._queue.put(None)
         for t in self._threads:
             t.join(timeout=10)
+        if self._stopped is not None:
+            self._stopped()
 
     def _take(self, first: tuple[J, Answer], busy: bool) -> list[tuple[J, Answer]]:
         taken = [first]

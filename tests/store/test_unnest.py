@@ -115,3 +115,32 @@ def test_one_statement_text_for_every_size(pg: Engine) -> None:
 def test_a_column_with_a_client_side_default_must_be_given() -> None:
     with pytest.raises(ValueError, match="version"):
         UnnestInsert(Accumulator.__table__, ("scope", "owner_id", "year", "policy_id", "slots"))  # type: ignore[arg-type]
+
+
+def test_scalar_arrays_sent_as_text_read_back_the_same(pg: Engine) -> None:
+    """:func:`array_text`: every awkward value reads back as it was, through each cast."""
+    import json
+    from datetime import date
+    from decimal import Decimal
+
+    from safetynet.store.unnest import array_text
+
+    texts = ['a"b', "c\\d", "{e,f}", "NULL", "", " g ", "结算", None]
+    cases: list[tuple[str, list[object]]] = [
+        ("text[]", texts),
+        ("varchar(40)[]", texts),
+        ("bigint[]", [0, -7, 2**40, None]),
+        ("boolean[]", [True, False, None]),
+        ("date[]", [date(2017, 1, 31), None]),
+        ("numeric[]", [Decimal("6.00"), Decimal("-0.5"), None]),
+        ("timestamp[]", [datetime(2026, 12, 1, 9, 30, 5), None]),
+        ("json[]", ['{"zh": "结算", "q": "\\"x\\""}', None]),
+    ]
+    with pg.connect() as conn:
+        for cast, values in cases:
+            back = conn.exec_driver_sql(
+                f"SELECT %(v)s::{cast}", {"v": array_text(values)}
+            ).scalar_one()
+            if cast == "json[]":  # read back parsed
+                values = [None if v is None else json.loads(str(v)) for v in values]
+            assert back == values, (cast, back)
