@@ -102,7 +102,10 @@ def record(
     # one warning per ladder: a higher tier raises the recorded one (tiers.py)
     ladder = pl.col("rule_id").is_in(list(tiered(rules)))
     insert, raised = sort_hits(session, year, rules, new.filter(ladder).to_dicts())
-    raise_tiers(session, raised, FACT_COLUMNS)
+    for _, h in raised:
+        h.setdefault("detected_on", detected_on)
+    days = timedelta(days=rules.workflow.verify_within_days)
+    raise_tiers(session, raised, FACT_COLUMNS, verify_within=days)
     part = new.filter(ladder)
     new = pl.concat([
         new.filter(~ladder), pl.DataFrame(insert, schema=part.schema),
@@ -111,7 +114,6 @@ def record(
     kept = new.height - len(raised)
     if kept == 0:
         return new
-    days = timedelta(days=rules.workflow.verify_within_days)
     on = pl.col("detected_on") if "detected_on" in new.columns else pl.lit(detected_on)
     raised_by = (
         pl.col("settlement_id") if "settlement_id" in new.columns else pl.lit(None, pl.Int64)
@@ -177,12 +179,12 @@ def record_rows(
         new = [w for w in new if (w["rule_id"], w["person_id"]) not in moved]
     # one warning per ladder: a higher tier raises the recorded one (tiers.py)
     new, raised = sort_hits(session, year, rules, new)
+    days = timedelta(days=rules.workflow.verify_within_days)
     for _, w in raised:
-        w["settlement_id"] = raised_by[w["household_id"]][0]
-    raise_tiers(session, raised, FACT_COLUMNS)
+        w["settlement_id"], w["detected_on"] = raised_by[w["household_id"]]
+    raise_tiers(session, raised, FACT_COLUMNS, verify_within=days)
     if not new:
         return [w for _, w in raised]
-    days = timedelta(days=rules.workflow.verify_within_days)
     rows = []
     for w in new:
         settlement_id, on = raised_by[w["household_id"]]

@@ -4,19 +4,23 @@
 The evaluation gives a household only its most severe tier of the year; recording keeps it so
 over the year's checks: a hit of a higher tier than the one recorded raises the recorded
 warning to it (its rule, level, figures and, at the window, the settlement that raised it;
-its detection date, deadlines and workflow stay), and a hit at or below the recorded tier
-adds nothing. A household whose spending passes half of its income in March and its income
-in July has one warning, severe, as the year's batch run in December finds it.
+its detection date, deadlines and workflow stay — unless the warning was closed or
+dismissed: the higher tier is a new risk, so the warning opens again, detected on the hit's
+day and due for a visit), and a hit at or below the recorded tier adds nothing. A household
+whose spending passes half of its income in March and its income in July has one warning,
+severe, as the year's batch run in December finds it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from safetynet.codes import WarningState
 from safetynet.early_warning.rules import LEVEL_RANK, RuleSet
 from safetynet.store.models import EarlyWarning
 
@@ -67,10 +71,24 @@ def sort_hits(
     return insert, raised
 
 
-def raise_tiers(session: Session, raised: Raised, facts: Iterable[str]) -> None:
+ENDED = (WarningState.CLOSED.value, WarningState.DISMISSED.value)
+
+
+def raise_tiers(
+    session: Session, raised: Raised, facts: Iterable[str], *, verify_within: timedelta
+) -> None:
     """Raise each recorded warning to its higher hit (and to the hit's ``settlement_id``, the
-    settlement that raised it, when it has one: the year's batch keeps the recorded one)."""
+    settlement that raised it, when it has one: the year's batch keeps the recorded one). A
+    warning closed or dismissed meanwhile opens again on the hit's ``detected_on``, due for a
+    visit ``verify_within`` later."""
     columns = list(facts)
+    W = EarlyWarning
+    for wid, h in raised:
+        on: date = h["detected_on"]
+        session.execute(
+            update(W).where(W.id == wid, W.state.in_(ENDED))
+            .values(state=WarningState.OPEN.value, detected_on=on, verify_due_on=on + verify_within)
+        )  # fmt: skip
     for wid, h in raised:
         values: dict[str, Any] = {
             "rule_id": h["rule_id"], "level": h["level"], "measure": h["measure"],

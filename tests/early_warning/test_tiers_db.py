@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
-from safetynet.codes import IncomeSource
+from safetynet.codes import IncomeSource, WarningState
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.settlement.service import submit
@@ -110,3 +110,60 @@ def test_a_batch_raises_a_recorded_lower_tier_and_never_records_a_lower_one_afte
     with session_scope(db_engine) as s:
         assert record(s, 2017, early.rules, early.warnings, date(2017, 12, 31)).is_empty()
     assert len(_household_warnings(db_engine, h2)) == 1
+
+
+def _state_of(engine: Engine, household: int) -> tuple[str, date, date]:
+    W = EarlyWarning
+    with session_scope(engine) as s:
+        row = s.execute(
+            select(W.state, W.detected_on, W.verify_due_on).where(
+                W.household_id == household, W.person_id.is_(None)
+            )
+        ).one()
+    return row[0], row[1], row[2]
+
+
+@pytest.mark.parametrize(
+    ("ended", "reopened"),
+    [(WarningState.DISMISSED, True), (WarningState.CLOSED, True), (WarningState.VERIFIED, False)],
+)
+def test_a_higher_tier_opens_a_closed_or_dismissed_warning_again(
+    db_engine: Engine, county: County, monkeypatch: pytest.MonkeyPatch,
+    ended: WarningState, reopened: bool,
+) -> None:  # fmt: skip
+    """An alert dismissed after the visit (or closed) and then crossed into the severe tier is
+    a new risk: the warning opens again, detected on the day it was raised and due for a
+    visit; a warning still being worked on keeps its state and dates."""
+    monkeypatch.setenv("SAFETYNET_EARLY_WARNING_ONLINE", "false")
+    with session_scope(db_engine) as s:
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        assert h2 is not None
+        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=1_200_000,
+                              source=IncomeSource.DECLARED, recorded_by="test"))  # fmt: skip
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, big(county.ordinary_id, date(2017, 2, 1), 20_000), user="clerk")
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
+    with db_engine.connect() as conn:
+        early = evaluate_year(conn, 2017, "340421")
+    with session_scope(db_engine) as s:
+        record(s, 2017, early.rules, early.warnings, date(2017, 3, 31))
+        s.execute(update(EarlyWarning).where(EarlyWarning.household_id == h2)
+                  .values(state=ended.value))  # fmt: skip
+    before = _state_of(db_engine, h2)
+    with session_scope(db_engine, write_lock=True) as s:
+        for month in range(4, 10):
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with db_engine.connect() as conn:
+        late = evaluate_year(conn, 2017, "340421")
+    with session_scope(db_engine) as s:
+        record(s, 2017, late.rules, late.warnings, date(2017, 10, 31))
+    assert [w[:2] for w in _household_warnings(db_engine, h2)] == [
+        ("household_above_income", "severe")
+    ]
+    state, detected, due = _state_of(db_engine, h2)
+    days = late.rules.workflow.verify_within_days
+    if reopened:
+        assert (state, detected) == (WarningState.OPEN.value, date(2017, 10, 31))
+        assert (due - detected).days == days
+    else:
+        assert (state, detected, due) == before
