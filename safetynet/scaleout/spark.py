@@ -30,6 +30,7 @@ import polars as pl
 import pyarrow as pa
 
 from safetynet.claims.fileformat import ClaimFileError, ClaimFileRejected
+from safetynet.claims.prepare import conflicts
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.scaleout.partition import NEEDS_HOUSEHOLD
 
@@ -159,6 +160,37 @@ def _read(spark: Any, path: str) -> Any:
             ],
         )
     return df.withColumn("_line", F.col("_metadata.row_index") + F.lit(1))
+
+
+SHOWN_CONFLICTS = 20  # persons in two households named in the refusal
+
+
+def _one_household_each(df: Any, path: str) -> None:
+    """Refuse the file when a person's claims name two households: partitioned by household,
+    that person would be settled in two partitions, each with part of the year (ceilings and
+    deductibles counted anew), and no executor could see it. One distinct (person, household)
+    job over the file; the refusal names the first persons' lines and households."""
+    from pyspark.sql import functions as F
+
+    pairs = df.select("person_id", "household_id").distinct()
+    twice = (
+        pairs.groupBy("person_id").count().filter(F.col("count") > 1)
+        .select("person_id").limit(SHOWN_CONFLICTS)
+    )  # fmt: skip
+    found = [r["person_id"] for r in twice.collect()]
+    if not found:
+        return
+    rows = (
+        df.where(F.col("person_id").isin(found))
+        .select("_line", F.col("person_id").cast("string"), F.col("household_id").cast("string"))
+        .collect()
+    )
+    frame = pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={"_line": pl.Int64, "person_id": pl.String, "household_id": pl.String},
+        orient="row",
+    )
+    raise ClaimFileRejected(Path(path), conflicts(frame))
 
 
 def _partitioned(df: Any, partitions: int) -> Any:
@@ -296,7 +328,9 @@ def _run(spark: Any, policies: list[CompiledPolicy], path: str, partitions: int,
     def settle(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         return _settle_partition(batches, pickle.loads(blob.value), where, fold, columns)
 
-    df = _partitioned(_read(spark, path), partitions)
+    read = _read(spark, path)
+    _one_household_each(read, where)
+    df = _partitioned(read, partitions)
     schema = ", ".join(f"{name} {kind}" for name, kind in columns)
     return df.mapInArrow(settle, schema)
 

@@ -90,3 +90,57 @@ def test_a_bad_claim_on_spark_is_the_same_clear_error(
     text = " ".join(result.output.split())
     assert "line 2: person_id: check digit is 7, the first 17 digits require 2" in text
     assert not out.exists() or not any(out.glob("*.parquet"))  # nothing written
+
+
+@pytest.mark.parametrize("command", ("settle", "simulate"))
+def test_a_person_in_two_households_on_spark_is_refused(
+    spark: Any, tmp_path: Path, command: str
+) -> None:
+    """Partitioned by household, a person of two households would be settled in two
+    partitions, each with part of the year: the file is refused on the driver, naming the
+    person's first line and both households, and nothing is written."""
+    person = "34042119570312001" + check_char("34042119570312001")
+    other = "34042119600101002" + check_char("34042119600101002")
+    h1, h2 = _in_two_partitions(spark, 2)  # no executor sees both (local[2]: 2 partitions)
+    frame = pl.DataFrame(
+        {
+            "claim_no": [f"C{i}" for i in range(1, 7)],
+            "person_id": [other, other, person, other, person, other],
+            "household_id": ["H9", "H9", h1, "H9", h2, "H9"],
+            "date": [f"2017-03-0{i}" for i in range(1, 7)],
+            "kind": ["outpatient"] * 6,
+            "level": ["township"] * 6,
+            "age": [50] * 6,
+            "total_fen": [1000] * 6,
+            "compliant_fen": [900] * 6,
+        }
+    )
+    path = tmp_path / "c.parquet"
+    frame.write_parquet(path)
+    out = tmp_path / "spark-results"
+    if command == "settle":
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    else:
+        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
+    result = runner.invoke(
+        app, [*args, "--engine", "spark", "--master", "local[2]", "--lang", "en"]
+    )
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"line 3: household_id: person {person} is in households {h1}, {h2}" in text, text
+    assert other not in text
+    assert not out.exists() or not any(out.glob("*.parquet"))
+
+
+def _in_two_partitions(spark: Any, partitions: int) -> tuple[str, str]:
+    """Two household ids that Spark's hash partitioning puts in different partitions."""
+    from pyspark.sql import functions as F
+
+    rows = (
+        spark.createDataFrame([(f"H{i}",) for i in range(1, 40)], ["h"])
+        .select("h", F.expr(f"pmod(hash(h), {partitions})").alias("p"))
+        .collect()
+    )
+    first = next(r["h"] for r in rows if r["p"] == 0)
+    second = next(r["h"] for r in rows if r["p"] == 1)
+    return first, second
