@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import socket
 import sys
 import time
@@ -371,7 +372,7 @@ def settle(
     t0 = time.perf_counter()
     results = _run(spark, [cp], str(path), n, fold=False).cache()
     try:
-        _policies_only_spark(results, cp).write.mode("overwrite").parquet(str(out))
+        _write_whole(_policies_only_spark(results, cp), out)
     except Exception as exc:
         rejected = rejected_from(exc, path)
         if rejected is None:
@@ -383,6 +384,36 @@ def settle(
     return SparkRun(
         sum(c for c, _ in times), n, seconds, [s for _, s in times], [c for c, _ in times]
     )
+
+
+def _write_whole(results: Any, out: str | Path) -> None:
+    """Write ``results`` as the Parquet folder ``out``, all or nothing: a local folder is
+    written beside it and put in its place only when every partition has settled, so a job
+    that fails (a claim refused on an executor) leaves an earlier results folder as it was.
+    A URL (``hdfs://``, ``s3a://``: a cluster's shared storage) is written by Spark in place
+    (``overwrite``: an earlier folder there goes even when the job then fails; give each run a
+    path of its own there)."""
+    target = str(out)
+    if "://" in target:
+        results.write.mode("overwrite").parquet(target)
+        return
+    final = Path(target).absolute()
+    staging = final.with_name(f".{final.name}.writing-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        results.write.parquet(str(staging))
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if final.is_dir():
+        old = final.with_name(f".{final.name}.replaced-{os.getpid()}")
+        final.rename(old)
+        staging.rename(final)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        if final.exists():
+            final.unlink()
+        staging.rename(final)
 
 
 def _policies_only_spark(results: Any, cp: CompiledPolicy) -> Any:

@@ -144,3 +144,36 @@ def _in_two_partitions(spark: Any, partitions: int) -> tuple[str, str]:
     first = next(r["h"] for r in rows if r["p"] == 0)
     second = next(r["h"] for r in rows if r["p"] == 1)
     return first, second
+
+
+def test_a_refused_file_on_spark_leaves_earlier_results_as_they_were(
+    spark: Any, tmp_path: Path
+) -> None:
+    """Results are written beside the folder and put in its place only when every partition
+    has settled: a refused claim leaves the earlier results folder whole; a good run
+    replaces it."""
+    good = "34042119570312001" + check_char("34042119570312001")
+    rows = {
+        "claim_no": ["C1", "C2"], "person_id": [good, good], "household_id": ["H1", "H1"],
+        "date": ["2017-03-01", "2017-03-02"], "kind": ["outpatient"] * 2,
+        "level": ["township"] * 2, "age": [50] * 2, "total_fen": [1000] * 2,
+        "compliant_fen": [900] * 2,
+    }  # fmt: skip
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "earlier.parquet").write_bytes(b"last month's results")
+    bad = tmp_path / "bad.parquet"
+    pl.DataFrame({**rows, "person_id": [good, good[:-1] + "7"]}).write_parquet(bad)
+    args = ["settle", "-p", "anhui-poor-2017", "-o", str(out), "--engine", "spark",
+            "--master", "local[2]", "--lang", "en"]  # fmt: skip
+    refused = runner.invoke(app, [*args, "-c", str(bad)])
+    assert refused.exit_code == 2, refused.output
+    assert (out / "earlier.parquet").read_bytes() == b"last month's results"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet", "results"]
+    fine = tmp_path / "good.parquet"
+    pl.DataFrame(rows).write_parquet(fine)
+    settled = runner.invoke(app, [*args, "-c", str(fine)])
+    assert settled.exit_code == 0, settled.output
+    assert not (out / "earlier.parquet").exists()
+    assert pl.read_parquet(out / "*.parquet").height == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet", "good.parquet", "results"]
