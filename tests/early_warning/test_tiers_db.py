@@ -8,6 +8,7 @@ records a lower tier after a higher one adds nothing (domain notes C3: W2 alert,
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, update
@@ -80,26 +81,11 @@ def test_a_batch_raises_a_recorded_lower_tier_and_never_records_a_lower_one_afte
     db_engine: Engine, county: County, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SAFETYNET_EARLY_WARNING_ONLINE", "false")
-    with session_scope(db_engine) as s:
-        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
-        assert h2 is not None
-        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=1_200_000,
-                              source=IncomeSource.DECLARED, recorded_by="test"))  # fmt: skip
-    with session_scope(db_engine, write_lock=True) as s:
-        submit(s, big(county.ordinary_id, date(2017, 2, 1), 20_000), user="clerk")
-        submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
-    with db_engine.connect() as conn:
-        early = evaluate_year(conn, 2017, "340421")
-    with session_scope(db_engine) as s:
-        record(s, 2017, early.rules, early.warnings, date(2017, 3, 31))
+    h2, early = _alert_recorded(db_engine, county)
     assert [w[:2] for w in _household_warnings(db_engine, h2)] == [
         ("household_half_income", "alert")
     ]
-    with session_scope(db_engine, write_lock=True) as s:
-        for month in range(4, 10):
-            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
-    with db_engine.connect() as conn:
-        late = evaluate_year(conn, 2017, "340421")
+    late = _above_income_by_september(db_engine, county)
     with session_scope(db_engine) as s:
         new = record(s, 2017, late.rules, late.warnings, date(2017, 12, 31))
     assert "household_above_income" in new["rule_id"].to_list()
@@ -135,26 +121,12 @@ def test_a_higher_tier_opens_a_closed_or_dismissed_warning_again(
     a new risk: the warning opens again, detected on the day it was raised and due for a
     visit; a warning still being worked on keeps its state and dates."""
     monkeypatch.setenv("SAFETYNET_EARLY_WARNING_ONLINE", "false")
+    h2, _ = _alert_recorded(db_engine, county)
     with session_scope(db_engine) as s:
-        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
-        assert h2 is not None
-        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=1_200_000,
-                              source=IncomeSource.DECLARED, recorded_by="test"))  # fmt: skip
-    with session_scope(db_engine, write_lock=True) as s:
-        submit(s, big(county.ordinary_id, date(2017, 2, 1), 20_000), user="clerk")
-        submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
-    with db_engine.connect() as conn:
-        early = evaluate_year(conn, 2017, "340421")
-    with session_scope(db_engine) as s:
-        record(s, 2017, early.rules, early.warnings, date(2017, 3, 31))
         s.execute(update(EarlyWarning).where(EarlyWarning.household_id == h2)
                   .values(state=ended.value))  # fmt: skip
     before = _state_of(db_engine, h2)
-    with session_scope(db_engine, write_lock=True) as s:
-        for month in range(4, 10):
-            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
-    with db_engine.connect() as conn:
-        late = evaluate_year(conn, 2017, "340421")
+    late = _above_income_by_september(db_engine, county)
     with session_scope(db_engine) as s:
         record(s, 2017, late.rules, late.warnings, date(2017, 10, 31))
     assert [w[:2] for w in _household_warnings(db_engine, h2)] == [
@@ -167,3 +139,30 @@ def test_a_higher_tier_opens_a_closed_or_dismissed_warning_again(
         assert (due - detected).days == days
     else:
         assert (state, detected, due) == before
+
+
+def _alert_recorded(db_engine: Engine, county: County) -> tuple[int, Any]:
+    """Household H2 (12,000 yuan of income) past half of it by March; the year's batch of
+    March 31 recorded its alert. H2's id and that evaluation."""
+    with session_scope(db_engine) as s:
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        assert h2 is not None
+        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=1_200_000,
+                              source=IncomeSource.DECLARED, recorded_by="test"))  # fmt: skip
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, big(county.ordinary_id, date(2017, 2, 1), 20_000), user="clerk")
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
+    with db_engine.connect() as conn:
+        early = evaluate_year(conn, 2017, "340421")
+    with session_scope(db_engine) as s:
+        record(s, 2017, early.rules, early.warnings, date(2017, 3, 31))
+    return h2, early
+
+
+def _above_income_by_september(db_engine: Engine, county: County) -> Any:
+    """H2's settlements of April to September (above its income); the year's evaluation."""
+    with session_scope(db_engine, write_lock=True) as s:
+        for month in range(4, 10):
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with db_engine.connect() as conn:
+        return evaluate_year(conn, 2017, "340421")

@@ -63,33 +63,10 @@ def test_a_bad_claim_on_spark_is_the_same_clear_error(
     """A claim an executor refuses (here a resident ID with a wrong check digit) is the
     file's clear error on the driver, as in process — not a failed Spark job."""
     good = "34042119570312001" + check_char("34042119570312001")
-    frame = pl.DataFrame(
-        {
-            "claim_no": ["C1", "C2", "C3"],
-            "person_id": [good, good[:-1] + "7", good],
-            "household_id": ["H1", "H2", "H1"],
-            "date": ["2017-03-01", "2017-03-02", "2017-03-03"],
-            "kind": ["outpatient"] * 3,
-            "level": ["township"] * 3,
-            "age": [50] * 3,
-            "total_fen": [1000] * 3,
-            "compliant_fen": [900] * 3,
-        }
-    )
-    path = tmp_path / "c.parquet"
-    frame.write_parquet(path)
+    path = _claim_file(tmp_path, [good, good[:-1] + "7", good], ["H1", "H2", "H1"])
     out = tmp_path / "spark-results"
-    if command == "settle":
-        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
-    else:
-        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
-    result = runner.invoke(
-        app, [*args, "--engine", "spark", "--master", "local[2]", "--lang", "en"]
-    )
-    assert result.exit_code == 2, result.output
-    text = " ".join(result.output.split())
+    text = _refused_on_spark(command, path, out)
     assert "line 2: person_id: check digit is 7, the first 17 digits require 2" in text
-    assert not out.exists() or not any(out.glob("*.parquet"))  # nothing written
 
 
 @pytest.mark.parametrize("command", ("settle", "simulate"))
@@ -102,34 +79,12 @@ def test_a_person_in_two_households_on_spark_is_refused(
     person = "34042119570312001" + check_char("34042119570312001")
     other = "34042119600101002" + check_char("34042119600101002")
     h1, h2 = _in_two_partitions(spark, 2)  # no executor sees both (local[2]: 2 partitions)
-    frame = pl.DataFrame(
-        {
-            "claim_no": [f"C{i}" for i in range(1, 7)],
-            "person_id": [other, other, person, other, person, other],
-            "household_id": ["H9", "H9", h1, "H9", h2, "H9"],
-            "date": [f"2017-03-0{i}" for i in range(1, 7)],
-            "kind": ["outpatient"] * 6,
-            "level": ["township"] * 6,
-            "age": [50] * 6,
-            "total_fen": [1000] * 6,
-            "compliant_fen": [900] * 6,
-        }
-    )
-    path = tmp_path / "c.parquet"
-    frame.write_parquet(path)
+    persons = [other, other, person, other, person, other]
+    path = _claim_file(tmp_path, persons, ["H9", "H9", h1, "H9", h2, "H9"])
     out = tmp_path / "spark-results"
-    if command == "settle":
-        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
-    else:
-        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
-    result = runner.invoke(
-        app, [*args, "--engine", "spark", "--master", "local[2]", "--lang", "en"]
-    )
-    assert result.exit_code == 2, result.output
-    text = " ".join(result.output.split())
+    text = _refused_on_spark(command, path, out)
     assert f"line 3: household_id: person {person} is in households {h1}, {h2}" in text, text
     assert other not in text
-    assert not out.exists() or not any(out.glob("*.parquet"))
 
 
 def _in_two_partitions(spark: Any, partitions: int) -> tuple[str, str]:
@@ -153,27 +108,56 @@ def test_a_refused_file_on_spark_leaves_earlier_results_as_they_were(
     has settled: a refused claim leaves the earlier results folder whole; a good run
     replaces it."""
     good = "34042119570312001" + check_char("34042119570312001")
-    rows = {
-        "claim_no": ["C1", "C2"], "person_id": [good, good], "household_id": ["H1", "H1"],
-        "date": ["2017-03-01", "2017-03-02"], "kind": ["outpatient"] * 2,
-        "level": ["township"] * 2, "age": [50] * 2, "total_fen": [1000] * 2,
-        "compliant_fen": [900] * 2,
-    }  # fmt: skip
     out = tmp_path / "results"
     out.mkdir()
     (out / "earlier.parquet").write_bytes(b"last month's results")
-    bad = tmp_path / "bad.parquet"
-    pl.DataFrame({**rows, "person_id": [good, good[:-1] + "7"]}).write_parquet(bad)
+    bad = _claim_file(tmp_path, [good, good[:-1] + "7"], ["H1", "H1"], "bad.parquet")
     args = ["settle", "-p", "anhui-poor-2017", "-o", str(out), "--engine", "spark",
             "--master", "local[2]", "--lang", "en"]  # fmt: skip
     refused = runner.invoke(app, [*args, "-c", str(bad)])
     assert refused.exit_code == 2, refused.output
     assert (out / "earlier.parquet").read_bytes() == b"last month's results"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet", "results"]
-    fine = tmp_path / "good.parquet"
-    pl.DataFrame(rows).write_parquet(fine)
+    fine = _claim_file(tmp_path, [good, good], ["H1", "H1"], "good.parquet")
     settled = runner.invoke(app, [*args, "-c", str(fine)])
     assert settled.exit_code == 0, settled.output
     assert not (out / "earlier.parquet").exists()
     assert pl.read_parquet(out / "*.parquet").height == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.parquet", "good.parquet", "results"]
+
+
+def _claim_file(
+    folder: Path, persons: list[str], households: list[str], name: str = "c.parquet"
+) -> Path:
+    """A Parquet claim file of one outpatient claim per person given, a day apart."""
+    n = len(persons)
+    path = folder / name
+    pl.DataFrame(
+        {
+            "claim_no": [f"C{i}" for i in range(1, n + 1)],
+            "person_id": persons,
+            "household_id": households,
+            "date": [f"2017-03-{i:02d}" for i in range(1, n + 1)],
+            "kind": ["outpatient"] * n,
+            "level": ["township"] * n,
+            "age": [50] * n,
+            "total_fen": [1000] * n,
+            "compliant_fen": [900] * n,
+        }
+    ).write_parquet(path)
+    return path
+
+
+def _refused_on_spark(command: str, path: Path, out: Path) -> str:
+    """``settle`` (to ``out``) or ``simulate`` of ``path`` on Spark local[2]: exit 2, nothing
+    written; the error's text on one line."""
+    if command == "settle":
+        args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out)]
+    else:
+        args = ["simulate", "-b", "anhui-poor-2017", "-r", REFORM, "-c", str(path)]
+    result = runner.invoke(
+        app, [*args, "--engine", "spark", "--master", "local[2]", "--lang", "en"]
+    )
+    assert result.exit_code == 2, result.output
+    assert not out.exists() or not any(out.glob("*.parquet"))  # nothing written
+    return " ".join(result.output.split())
