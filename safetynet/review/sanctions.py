@@ -130,6 +130,8 @@ def open_case(
         except InvalidOperation:
             raise ReviewError("fine_multiple_invalid",
                               f"{fine_multiple!r} is not a number") from None  # fmt: skip
+        if not multiple.is_finite():  # NaN is not ordered: compared, it would raise
+            raise ReviewError("fine_multiple_invalid", f"{fine_multiple!r} is not a number")
         _within(rules.fine, multiple, f"a fine of {multiple}× under article {article}:",
                 "fine_multiple_out_of_range")  # fmt: skip
         if multiple * 100 != int(multiple * 100):
@@ -394,6 +396,10 @@ def suspend_department(
     _months(params or default_params(), article, SuspensionScope.DEPARTMENT, months)
     if session.get(Institution, institution_code) is None:
         raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
+    known = {k.value for k in ClaimKind}
+    unknown = sorted({k for k in claim_kinds if k not in known})
+    if unknown:
+        raise ReviewError("claim_kind_unknown", f"no claim kind {', '.join(unknown)}")
     kinds = [ClaimKind(k).value for k in claim_kinds]
     if not department.strip():
         raise ReviewError("department_missing", "name the department")

@@ -41,6 +41,8 @@ from safetynet.security import audit
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, Person, ReviewCase, SpotCheck, SpotCheckClaim
 
+MAX_SEED = 2**31 - 1  # the seed is stored in a 32-bit column (and numpy takes no negative)
+
 
 def population(session: Session, region: str, start: date, end: date) -> list[Any]:
     """The closed claims of the region and period: id, number, institution, amount."""
@@ -66,6 +68,8 @@ def draw_spot_check(
     params = params or default_params()
     if end < start:
         raise ReviewError("period_invalid", "the period ends before it starts")
+    if not 0 <= seed <= MAX_SEED:
+        raise ReviewError("seed_invalid", f"the seed is a whole number from 0 to {MAX_SEED}")
     rows = population(session, region, start, end)
     if not rows:
         raise ReviewError("population_empty", "no closed claims in this region and period")

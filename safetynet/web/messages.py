@@ -49,6 +49,7 @@ FIELDS = {
     "measure": N_("Measure"),
     "finding": N_("Finding"),
     "department": N_("Department"),
+    "seed": N_("Seed"),
     "drugs": N_("Drugs"),
 }
 
