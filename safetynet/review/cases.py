@@ -323,15 +323,17 @@ def appeal(session: Session, case_id: int, *, by: str, reason: str, today: date,
 
 
 def close(session: Session, case_id: int, *, by: str, today: date, accepted: bool = False,
-          version: int | None = None) -> ReviewCase:  # fmt: skip
-    """Close a reviewed case: when the institution accepts the decision, or after the deadline."""
+          version: int | None = None, now: date | None = None) -> ReviewCase:  # fmt: skip
+    """Close a reviewed case, dated ``today``: when the institution accepts the decision, or
+    after the deadline — passed by ``now`` (the server's date, when the close's date is
+    written by the user: a date written ahead does not end the appeal early)."""
     case = _case(session, case_id)
     if case.state == CaseState.CLOSED:
         return case
     if case.state != CaseState.REVIEWED:
         raise ReviewError("case_state", f"case {case_id} is {case.state.value}", status=409)
     assert case.appeal_deadline is not None
-    if not accepted and today <= case.appeal_deadline:
+    if not accepted and min(today, now or today) <= case.appeal_deadline:
         raise ReviewError(
             "appeal_open",
             f"case {case_id} may be appealed until {case.appeal_deadline.isoformat()}",

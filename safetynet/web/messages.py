@@ -108,6 +108,7 @@ CODES = {
     "budget_invalid": N_("Write the budget as an amount in yuan, such as 2700000.00."),
     "date_out_of_range": N_("The date is outside what the scheme covers."),
     "day_out_of_range": N_("%(field)s is outside the dates this form takes."),
+    "day_in_past": N_("%(field)s is before today: a step of a case is not dated back."),
     "format_not_supported": N_("This format is not offered here."),
     "format_unknown": N_("This format is not offered here."),
     "indicator_query": N_("The indicator query is not valid (%(field)s)."),

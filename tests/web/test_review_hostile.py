@@ -1,19 +1,28 @@
 """Hostile input to the review's steps and the bureau's forms over HTTP, on both databases:
 what used to answer 500 (a fine multiple of NaN, a claim kind not in the list, a spot-check
-seed outside its column) is refused with its sentence and writes nothing."""
+seed outside its column) is refused with its sentence and writes nothing; and no one moves
+an appeal deadline by the date written on a step — an office cannot appeal late by dating
+its appeal back, a reviewer cannot date a review back so its deadline has passed already,
+nor close a case early by dating the close after the deadline."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
+from safetynet.review import cases
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
+    Claim,
     Institution,
     Person,
+    ReviewCase,
     SanctionCase,
+    Settlement,
     SpotCheck,
     Suspension,
     User,
@@ -98,3 +107,93 @@ def test_the_largest_seed_draws(login: Login, web_engine: Engine) -> None:
     r = _post(bureau, "/review/spot-checks", "/review/spot-checks",
               {"start": "2017-01-01", "end": "2017-12-31", "seed": str(2**31 - 1)})  # fmt: skip
     assert r.status_code == 303 and "/review/spot-checks/" in r.headers["location"], r.text
+
+
+# --- the dates of a case's steps -----------------------------------------------------
+
+
+def _new_case(engine: Engine) -> tuple[int, list[int]]:
+    """A case opened now on a settled stay of the office's institution that has none yet."""
+    with session_scope(engine) as s:
+        code = s.scalar(select(User.institution_code).where(User.username == "office"))
+        taken = select(ReviewCase.claim_id)
+        for (claim_id,) in s.execute(
+            select(Claim.id).join(Settlement, Settlement.claim_id == Claim.id)
+            .where(Claim.institution_code == code, Claim.kind == "inpatient",
+                   Claim.id.not_in(taken))
+            .order_by(Claim.id.desc())
+        ):  # fmt: skip
+            case = cases.open_case(s, claim_id)
+            return case.id, [x.id for x in cases.lines(s, case.id)]
+    raise AssertionError("no settled stay of the office's institution without a case")
+
+
+def _state(engine: Engine, case_id: int) -> tuple[str, date | None]:
+    with session_scope(engine) as s:
+        case = s.get(ReviewCase, case_id)
+        assert case is not None
+        return case.state.value, case.appeal_deadline
+
+
+def _reviewed(login: Login, engine: Engine) -> tuple[int, str, TestClient, TestClient]:
+    """A case reviewed today (every line approved), the office's and a reviewer's clients."""
+    case_id, lines = _new_case(engine)
+    office, reviewer = login("office", "en"), login("reviewer", "en")
+    here = f"/review/cases/{case_id}"
+    for line_id in lines:
+        r = _post(reviewer, here, f"{here}/lines/{line_id}",
+                  {"decision": "approved", "version": "0"})  # fmt: skip
+        assert r.status_code == 303
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    back = _post(reviewer, here, f"{here}/finish", {"on": yesterday})
+    assert back.status_code == 422 and "a step of a case is not dated back" in back.text
+    assert _state(engine, case_id)[0] == "submitted"
+    assert _post(reviewer, here, f"{here}/finish", {}).status_code == 303
+    state, deadline = _state(engine, case_id)
+    assert state == "reviewed" and deadline == date.today() + timedelta(days=15)
+    return case_id, here, office, reviewer
+
+
+def test_an_appeal_dated_back_does_not_beat_the_deadline(login: Login, web_engine: Engine) -> None:
+    case_id, here, office, _ = _reviewed(login, web_engine)
+    # the deadline passes (as if 16 days went by)
+    with session_scope(web_engine) as s:
+        s.execute(update(ReviewCase).where(ReviewCase.id == case_id)
+                  .values(appeal_deadline=date.today() - timedelta(days=1)))  # fmt: skip
+    deadline = (date.today() - timedelta(days=1)).isoformat()
+    for on in (deadline, "2017-01-01"):
+        r = _post(office, here, f"{here}/appeal", {"note": "the price was approved", "on": on})
+        assert r.status_code == 422 and "Date" in r.text, (on, r.status_code)
+        assert _state(web_engine, case_id)[0] == "reviewed"
+    late = _post(office, here, f"{here}/appeal", {"note": "the price was approved"})
+    assert late.status_code == 409 and "The appeal deadline has passed." in late.text
+    assert _state(web_engine, case_id)[0] == "reviewed"
+    # an acceptance is not dated back either
+    back = _post(office, here, f"{here}/accept", {"on": "2017-01-01"})
+    assert back.status_code == 422 and _state(web_engine, case_id)[0] == "reviewed"
+
+
+def test_a_close_dated_after_the_deadline_does_not_end_the_appeal_early(
+    login: Login, web_engine: Engine
+) -> None:
+    case_id, here, office, reviewer = _reviewed(login, web_engine)
+    deadline = _state(web_engine, case_id)[1]
+    assert deadline is not None
+    after = (deadline + timedelta(days=1)).isoformat()
+    early = _post(reviewer, here, f"{here}/close", {"on": after})
+    assert early.status_code == 409
+    assert "The institution may still appeal; close after the deadline." in early.text
+    assert _state(web_engine, case_id)[0] == "reviewed"
+    # the office may still appeal, on the deadline's day at the latest
+    r = _post(office, here, f"{here}/appeal", {"note": "the price was approved",
+                                               "on": deadline.isoformat()})  # fmt: skip
+    assert r.status_code == 303 and _state(web_engine, case_id)[0] == "appealed"
+
+
+def test_a_close_after_the_deadline_has_passed_is_taken(login: Login, web_engine: Engine) -> None:
+    case_id, here, _, reviewer = _reviewed(login, web_engine)
+    with session_scope(web_engine) as s:
+        s.execute(update(ReviewCase).where(ReviewCase.id == case_id)
+                  .values(appeal_deadline=date.today() - timedelta(days=1)))  # fmt: skip
+    assert _post(reviewer, here, f"{here}/close", {}).status_code == 303
+    assert _state(web_engine, case_id)[0] == "closed"

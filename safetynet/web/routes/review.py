@@ -87,6 +87,16 @@ def day_of(value: str, field: str) -> date:
     return day_within(value, field)
 
 
+def step_day(value: str, field: str) -> date:
+    """A case step's date (blank: today): today or later, never in the past, so that no one
+    moves an appeal deadline by the date written — an office dating its appeal back before
+    the deadline, a reviewer dating a review back so its deadline has passed already."""
+    day = day_of(value, field)
+    if day < date.today():
+        raise WebError(422, "day_in_past", f"{field}: {day} is before today", field=field)
+    return day
+
+
 @router.get("/review", include_in_schema=False)
 def queue_page(
     request: Request,
@@ -208,7 +218,7 @@ def case_step(
     """self-check, appeal, accept (the office); finish, close, assign (reviewers)."""
     check_csrf(request, csrf_token)
     case_for(db, user, case_id)
-    by, today = user.username, day_of(on, "on")
+    by, today = user.username, step_day(on, "on")
     if len(reviewer.strip()) > USERNAME_LENGTH:
         raise WebError(422, "invalid", "reviewer: too long", field="reviewer")
     steps = {
@@ -217,7 +227,9 @@ def case_step(
                                                 today=today)),
         "accept": (True, lambda w: cases.close(w, case_id, by=by, today=today, accepted=True)),
         "finish": (False, lambda w: cases.finish(w, case_id, by=by, today=today)),
-        "close": (False, lambda w: cases.close(w, case_id, by=by, today=today)),
+        # the deadline has passed by the server's clock, whatever the date written
+        "close": (False, lambda w: cases.close(w, case_id, by=by, today=today,
+                                               now=date.today())),
         "assign": (False, lambda w: cases.assign(w, case_id, reviewer=reviewer.strip() or None,
                                                  by=by)),
     }  # fmt: skip
