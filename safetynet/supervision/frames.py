@@ -8,7 +8,9 @@ the fields (:class:`ScreenInputError`), rather than silently finding nothing."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import polars as pl
@@ -61,6 +63,22 @@ NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "ghost_bed": (("admitted", "discharged"), ("code",), False),
     "shared_phone": ((), (), True),
 }
+
+
+# An ICD-10 code as the rules compare it: upper case, without spaces, the dot after the
+# category (``j18 .0`` and ``J180`` are ``J18.0``). The claim's diagnosis is free text where
+# it is written (window, API, claim file): spelled otherwise, it is the same code.
+_SPACES = re.compile(r"\s+")
+_CATEGORY = re.compile(r"^([A-Z][0-9][0-9A-Z])\.?([0-9A-Z])")
+
+
+@lru_cache(maxsize=65_536)
+def canonical_code(text: str | None) -> str | None:
+    """A diagnosis as the rules compare it (None for none or a blank)."""
+    if text is None:
+        return None
+    code = _CATEGORY.sub(r"\1.\2", _SPACES.sub("", text).upper())
+    return code or None
 
 
 class ScreenInputError(ValueError):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from safetynet.supervision.frames import canonical_code
 from safetynet.supervision.load import _item_classes as item_classes
 from safetynet.supervision.schema import Rule, RuleSet
 from safetynet.supervision.screen import OUTPATIENT_KINDS
@@ -213,6 +214,8 @@ def may_hit(
 ) -> tuple[set[int], list[Rule]]:
     """The persons whose new claims (numbers ``new``) some active rule could hit, and those
     rules (a rule kind without a guard always could)."""
+    # the diagnosis as the rules compare it (screen does the same to its frames)
+    claims = [(*c[:7], canonical_code(c[7]), *c[8:]) for c in claims]
     persons: dict[int, Person] = {}
     person_of: dict[int, int] = {}
     for c in claims:

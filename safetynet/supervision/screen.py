@@ -18,7 +18,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.catalogs.items import load_items
-from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.frames import ScreenInput, canonical_code
 from safetynet.supervision.schema import (
     DuplicateChargeRule,
     GhostBedRule,
@@ -751,6 +751,19 @@ def screen_rule(rule: Rule, data: ScreenInput) -> pl.DataFrame:
     return _with_claims(_found(rule, data), data)
 
 
+def _canonical(data: ScreenInput) -> ScreenInput:
+    """``data`` with each diagnosis as the rules compare it, however it was written (case,
+    spaces, the dot: :func:`~safetynet.supervision.frames.canonical_code`). Each distinct
+    code is looked at once and only those written otherwise are replaced (a county's year
+    holds a few thousand codes over millions of claims, nearly all written canonically)."""
+    written = data.claims["diagnosis"].unique().drop_nulls().to_list()
+    mapping = {d: canonical_code(d) for d in written if canonical_code(d) != d}
+    if not mapping:
+        return data
+    diagnosis = pl.col("diagnosis").replace(list(mapping), list(mapping.values()))
+    return ScreenInput(data.claims.with_columns(diagnosis), data.lines, data.persons)
+
+
 def screen(
     rules: RuleSet, data: ScreenInput, only: Iterable[str] | None = None, *, check: bool = True
 ) -> pl.DataFrame:
@@ -762,6 +775,7 @@ def screen(
     chosen = [r for r in rules.active() if only is None or r.id in set(only)]
     if check:
         data.check(chosen)
+    data = _canonical(data)
     parts = [_found(rule, data) for rule in chosen]
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
@@ -864,7 +878,7 @@ class _New:
             set(claims["kind"].to_list()),
             [d if d is not None else 0 for d in
              (stays["discharged"] - stays["admitted"]).dt.total_days().to_list()],
-            [d for d in claims["diagnosis"].to_list() if d],
+            [c for d in claims["diagnosis"].to_list() if (c := canonical_code(d))],
             set(lines["code"].drop_nulls().to_list()),
             set(lines["item_class"].drop_nulls().to_list()),
             [(c, a or 0, q or 1) for c, a, q in
