@@ -629,8 +629,10 @@ def ghost_bed(rule: GhostBedRule, data: ScreenInput) -> pl.DataFrame:
     stays = _stays(data).filter(_days("admitted", "discharged") > most)
     lines = data.lines.filter(pl.col("claim_no").is_in(stays["claim_no"].implode()))
     substantive = ~pl.col("code").is_in(sorted(set(p.routine_codes))).fill_null(False)
-    first = lines.group_by("claim_no").agg(
-        pl.col("day").filter(substantive).min().alias("first_treated")
+    first = (
+        lines.join(stays.select("claim_no", "admitted"), on="claim_no", how="inner")
+        .group_by("claim_no")
+        .agg(pl.coalesce("day", "admitted").filter(substantive).min().alias("first_treated"))
     )
     untreated = _days("admitted", "first_treated")
     return (

@@ -378,6 +378,17 @@ def test_a_stay_billing_no_treatment_or_undated_treatment_is_not_judged_a_ghost_
     assert "ghost-bed" not in found(untreated_days(5), routine)
 
 
+def test_an_undated_treatment_counts_as_given_on_the_admission_day() -> None:
+    """A claim file's line without a day counts as given on the claim's date (the admission),
+    as the database's lines do: a stay with an undated infusion and a test dated on its
+    fifth day was treated on the first day, no ghost bed (it was flagged from a file)."""
+    s = stay("s", "2021-06-01", "2021-06-08")
+    lines = [line("s", "S0002", 3500 * 7, quantity=7, day="2021-06-01"),
+             line("s", "S0006", 6500, day="2021-06-06")]  # fmt: skip
+    assert found(_in([s], [*lines, line("s", "S0014", 800)])) == {}
+    assert found(_in([s], lines))["ghost-bed"] == [("s", 10_000)]
+
+
 def test_split_prescriptions_count_one_clinic_and_one_drug() -> None:
     two_clinics = _in([claim("v0", date="2021-06-01", institution="V1"),
                        claim("v1", date="2021-06-01", institution="V2")],
