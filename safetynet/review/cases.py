@@ -32,8 +32,11 @@ from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
 from safetynet.review.schema import ReviewParams
 from safetynet.security import audit
-from safetynet.store.models import Claim, ClaimItem, ReviewCase, ReviewLine
+from safetynet.security.roles import Permission, allows
+from safetynet.security.scope import within
+from safetynet.store.models import Claim, ClaimItem, Person, ReviewCase, ReviewLine
 from safetynet.store.models.ledger import EntryKind, Settlement
+from safetynet.store.models.security import User
 
 FIRST_ROUND = (CaseState.SUBMITTED, CaseState.SELF_CHECKED)
 REASON_NEEDED = (LineDecision.ADJUSTED, LineDecision.REJECTED)
@@ -135,10 +138,32 @@ def assign(session: Session, case_id: int, *, reviewer: str | None, by: str,
         return case
     if case.state not in (*FIRST_ROUND, CaseState.APPEALED):
         raise ReviewError("case_state", f"case {case_id} is {case.state.value}", status=409)
+    if reviewer is not None and not _may_review(session, case, reviewer):
+        raise ReviewError(
+            "reviewer_unknown",
+            f"{reviewer} is no active reviewer whose region holds case {case_id}",
+        )
     _bump_case(session, case, version, assigned_to=reviewer)
     audit.record(session, username=by, action="review.assign", target="review_case",
                  target_id=str(case_id), detail={"reviewer": reviewer})  # fmt: skip
     return case
+
+
+def _may_review(session: Session, case: ReviewCase, username: str) -> bool:
+    """Whether ``username`` may decide the case's lines: an active user whose role reviews
+    claims, not bound to an institution (an office does not decide), whose region holds the
+    claim's person (the scope the pages and the API give reviewers)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active or user.institution_code is not None:
+        return False
+    if not allows(user.role, Permission.REVIEW_CLAIMS):
+        return False
+    held = (
+        select(Claim.id)
+        .join(Person, Person.id == Claim.person_id)
+        .where(Claim.id == case.claim_id, within(Person.region_code, user.region_code))
+    )
+    return session.scalar(held) is not None
 
 
 @dataclass(frozen=True)

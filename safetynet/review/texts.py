@@ -71,6 +71,7 @@ ERRORS = {
     "fine_amount_invalid": N_("The fine is not an amount in yuan with at most two decimals."),
     "fine_amount_out_of_range": N_("The fine is outside the article's range in yuan."),
     "department_missing": N_("Name the department."),
+    "reviewer_unknown": N_("Assign the case to an active reviewer of its region."),
     "claim_kind_unknown": N_("Choose the claim kinds from the list."),
     "seed_invalid": N_("The seed is a whole number from 0 to 2147483647."),
     "period_invalid": N_("The period ends before it starts."),

@@ -197,3 +197,35 @@ def test_a_close_after_the_deadline_has_passed_is_taken(login: Login, web_engine
                   .values(appeal_deadline=date.today() - timedelta(days=1)))  # fmt: skip
     assert _post(reviewer, here, f"{here}/close", {}).status_code == 303
     assert _state(web_engine, case_id)[0] == "closed"
+
+
+def test_a_case_is_assigned_only_to_a_reviewer_of_its_region(
+    login: Login, web_engine: Engine
+) -> None:
+    """Not to the institution's office (it does not decide), a user without the review's
+    permission, an unknown name, nor a reviewer of another township; to a reviewer whose
+    region holds the claim, and back to the queue (blank)."""
+    case_id, _ = _new_case(web_engine)
+    reviewer = login("reviewer", "en")
+    here = f"/review/cases/{case_id}"
+    with session_scope(web_engine) as s:
+        person_region = s.scalar(
+            select(Person.region_code).join(Claim, Claim.person_id == Person.id)
+            .join(ReviewCase, ReviewCase.claim_id == Claim.id).where(ReviewCase.id == case_id)
+        )  # fmt: skip
+        other = s.scalar(select(User.region_code).where(User.username == "township"))
+    assert person_region and other
+    assert not person_region.startswith(other)  # "township" is a bureau user of another one
+    refused = ["office", "analyst", "nobody-such", "township"]
+    for name in refused:
+        r = _post(reviewer, here, f"{here}/assign", {"reviewer": name})
+        assert r.status_code == 422, (name, r.status_code)
+        assert "Assign the case to an active reviewer of its region." in r.text
+        with session_scope(web_engine) as s:
+            case = s.get(ReviewCase, case_id)
+            assert case is not None and case.assigned_to is None
+    for name, held in (("bureau", "bureau"), ("", None)):
+        assert _post(reviewer, here, f"{here}/assign", {"reviewer": name}).status_code == 303
+        with session_scope(web_engine) as s:
+            case = s.get(ReviewCase, case_id)
+            assert case is not None and case.assigned_to == held
