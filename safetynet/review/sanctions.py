@@ -113,7 +113,8 @@ def open_case(
     fine_yuan: Decimal | str | None = None,
 ) -> SanctionCase:
     """A sanction case for a finding; the multiple must be within the article's range (an
-    article with a fixed fine, art. 39: ``fine_yuan`` within its range, and no multiple)."""
+    article with a fixed fine, art. 39: ``fine_yuan`` within its range, and no multiple; an
+    article that fines only fraud, art. 41: no multiple is a case without fraud, no fine)."""
     rules = _article(params or default_params(), article)
     if rules.fixed_fine is not None:
         if fine_multiple is not None and str(fine_multiple).strip():
@@ -124,6 +125,8 @@ def open_case(
         fine = _fixed_fine_fen(rules, article, fine_yuan)
     elif rules.fine is None:
         raise ReviewError("article_no_fine", f"article {article} sets no fine multiple")
+    elif rules.fine_if is not None and (fine_multiple is None or not str(fine_multiple).strip()):
+        multiple, fine = Decimal(0), 0  # not fraud: repaid, no fine (art. 41)
     else:
         try:
             multiple = Decimal(str(fine_multiple))

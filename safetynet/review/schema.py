@@ -62,6 +62,9 @@ class Article(_Strict):
     name: Names
     source: str
     fine: Range | None = None  # multiples of the loss
+    # the fine applies only to fraud (art. 41: an individual repays and may be suspended;
+    # "if fraud" 2-5x): a case without a multiple fines nothing
+    fine_if: Literal["fraud"] | None = None
     fixed_fine: YuanRange | None = None  # a fine in yuan whatever the loss (art. 39)
     department_suspension: Range | None = None  # months
     person_suspension: Range | None = None  # months
@@ -72,6 +75,8 @@ class Article(_Strict):
             raise ValueError("fine: a range of multiples (unit: times)")
         if self.fine is not None and self.fixed_fine is not None:
             raise ValueError("fine and fixed_fine: an article sets one of them")
+        if self.fine_if is not None and self.fine is None:
+            raise ValueError("fine_if: the article sets no fine multiple")
         for name in ("department_suspension", "person_suspension"):
             rng = getattr(self, name)
             if rng is not None and rng.min.unit != "month":

@@ -73,6 +73,20 @@ def test_fine_multiples_at_each_end_of_each_articles_range(
             _fine(s, 38, "3.01", wider)
 
 
+def test_an_individual_without_fraud_repays_with_no_fine(db_engine: Engine, county: County) -> None:
+    """Art. 41 fines 2–5× only "if fraud" (domain notes §A4): a person's case without a
+    multiple is repaid with no fine; with one, the range holds. Art. 38 and 40 always fine."""
+    with session_scope(db_engine) as s:
+        for blank in (None, "", "  "):
+            case = _fine(s, 41, blank)  # type: ignore[arg-type]
+            assert (case.loss_fen, case.fine_fen, case.fine_multiple_pct) == (1_001, 0, 0)
+        assert _fine(s, 41, "2").fine_fen == 2_002
+        for article, multiple in ((41, "1"), (41, "0"), (38, ""), (40, None)):
+            with pytest.raises(ReviewError) as refused:
+                _fine(s, article, multiple)  # type: ignore[arg-type]
+            assert refused.value.code in ("fine_multiple_out_of_range", "fine_multiple_invalid")
+
+
 SUSPENSIONS = [  # scope, article, months, accepted
     ("person", 41, 2, False), ("person", 41, 3, True), ("person", 41, 12, True),
     ("person", 41, 13, False),

@@ -229,3 +229,20 @@ def test_a_case_is_assigned_only_to_a_reviewer_of_its_region(
         with session_scope(web_engine) as s:
             case = s.get(ReviewCase, case_id)
             assert case is not None and case.assigned_to == held
+
+
+def test_a_persons_case_without_fraud_is_opened_with_no_fine(
+    login: Login, web_engine: Engine
+) -> None:
+    """Art. 41 fines 2–5× only "if fraud": no multiple is a repayment with no fine; a
+    multiple outside 2–5 is still refused."""
+    bureau = login("bureau", "en")
+    _, resident = _party(web_engine)
+    form = {"article": "41", "finding": "lent the card", "loss": "80.00", "resident_id": resident}
+    r = _post(bureau, "/review/sanctions", "/review/sanctions", {**form, "multiple": ""})
+    assert r.status_code == 303 and "error" not in r.headers["location"]
+    with session_scope(web_engine) as s:
+        case = s.scalars(select(SanctionCase).order_by(SanctionCase.id.desc())).first()
+        assert case is not None and (case.article, case.loss_fen, case.fine_fen) == (41, 8000, 0)
+    r = _post(bureau, "/review/sanctions", "/review/sanctions", {**form, "multiple": "1.5"})
+    assert r.headers["location"].endswith("error=fine_multiple_out_of_range")
