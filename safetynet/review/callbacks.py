@@ -2,9 +2,10 @@
 claim for review.
 
 The form records whether the care and the drugs billed were received and what the patient
-paid at discharge. The answer agrees when both were received and the amount paid equals the
-settlement's out-of-pocket; otherwise the claim's review case is opened (or found) with the
-flag ``callback`` and goes to the top of the reviewers' queue.
+paid at discharge; a call is dated on or after the discharge (a visit's day). The answer
+agrees when both were received and the amount paid equals the settlement's out-of-pocket;
+otherwise the claim's review case is opened (or found) with the flag ``callback`` and goes
+to the top of the reviewers' queue.
 """
 
 from __future__ import annotations
@@ -44,8 +45,15 @@ def record(
     paid_fen: int, by: str, on: date, note: str | None = None,
 ) -> Callback:  # fmt: skip
     """Record a call-back; flag the claim for review when the answer disagrees."""
-    if session.get(Claim, claim_id) is None:
+    claim = session.get(Claim, claim_id)
+    if claim is None:
         raise ReviewError("claim_unknown", f"no claim {claim_id}", status=404)
+    left = claim.end_date or claim.start_date
+    if on < left:
+        raise ReviewError(
+            "callback_before_discharge",
+            f"a call-back of claim {claim.claim_no} is on or after its discharge ({left})",
+        )
     if paid_fen < 0:
         raise ReviewError("paid_negative", "the amount paid is not negative")
     expected = expected_out_of_pocket(session, claim_id)

@@ -82,6 +82,7 @@ ERRORS = {
     "spot_check_incomplete": N_("Some sampled claims are not checked yet."),
     "found_out_of_range": N_("The amount found is between nothing and the claim's amount."),
     "paid_negative": N_("The amount paid is not negative."),
+    "callback_before_discharge": N_("A call-back is dated on or after the patient's discharge."),
     "amount_invalid": N_("Write an amount in yuan with at most two decimals."),
     "date_invalid": N_("Write the date as YYYY-MM-DD."),
 }

@@ -246,3 +246,43 @@ def test_a_persons_case_without_fraud_is_opened_with_no_fine(
         assert case is not None and (case.article, case.loss_fen, case.fine_fen) == (41, 8000, 0)
     r = _post(bureau, "/review/sanctions", "/review/sanctions", {**form, "multiple": "1.5"})
     assert r.headers["location"].endswith("error=fine_multiple_out_of_range")
+
+
+def test_a_call_back_is_dated_between_the_discharge_and_today(
+    login: Login, web_engine: Engine
+) -> None:
+    """The township calls a discharged patient: a call dated before the discharge (or after
+    today, a call not made yet) is refused, records nothing and flags nothing; on the
+    discharge day it is taken."""
+    from safetynet.store.models import Callback
+
+    reviewer = login("reviewer", "en")
+    with session_scope(web_engine) as s:
+        region = s.scalar(select(User.region_code).where(User.username == "reviewer"))
+        row = s.execute(
+            select(Claim.claim_no, Claim.end_date).join(Person, Person.id == Claim.person_id)
+            .join(Settlement, Settlement.claim_id == Claim.id)
+            .where(Claim.kind == "inpatient", Person.region_code.startswith(region),
+                   Claim.id.not_in(select(ReviewCase.claim_id)))
+            .order_by(Claim.id)
+        ).first()  # fmt: skip
+    assert row is not None
+    claim_no, discharged = row
+    before = _count(web_engine, Callback)
+    form = {"claim_no": claim_no, "care_received": "no", "drugs_received": "yes", "paid": "0"}
+    early = (discharged - timedelta(days=1)).isoformat()
+    r = _post(reviewer, "/review", "/review/callbacks", {**form, "on": early})
+    assert r.status_code == 303 and r.headers["location"].endswith(
+        "error=callback_before_discharge")  # fmt: skip
+    assert "A call-back is dated on or after the patient" in reviewer.get(
+        r.headers["location"]).text  # fmt: skip
+    ahead = (date.today() + timedelta(days=1)).isoformat()
+    assert _post(reviewer, "/review", "/review/callbacks", {**form, "on": ahead}).status_code == 422
+    assert _count(web_engine, Callback) == before
+    with session_scope(web_engine) as s:
+        flagged = s.scalar(select(ReviewCase).join(Claim, Claim.id == ReviewCase.claim_id)
+                           .where(Claim.claim_no == claim_no))  # fmt: skip
+        assert flagged is None
+    r = _post(reviewer, "/review", "/review/callbacks", {**form, "on": discharged.isoformat()})
+    assert r.status_code == 303 and "error" not in r.headers["location"]
+    assert _count(web_engine, Callback) == before + 1

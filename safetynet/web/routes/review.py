@@ -303,6 +303,8 @@ def callback(
     if claim_id is None:
         return RedirectResponse("/review?error=claim_unknown", status_code=303)
     paid_fen, day = fen_within(paid, "paid"), day_of(on, "on")
+    if day > date.today():  # a call made, not one planned
+        raise WebError(422, "day_out_of_range", f"on: {day} is after today", field="on")
     release(db)
     try:
         with write_session(request) as wdb:
