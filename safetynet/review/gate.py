@@ -3,8 +3,10 @@
 Registered in :mod:`safetynet.settlement.hooks` (``GATES``), so preview and submit, the
 window and the APIs alike refuse the claim before anything is written, with the reason and
 the last day of the suspension (HTTP 403). A suspension covers the claim when the claim's
-day of settlement — the discharge date of a stay, the visit date otherwise — falls in
-``[valid_from, valid_to)``. A department's suspension covers its institution's claims of
+day of settlement — the discharge date of a stay, the visit date otherwise — or the day it
+is settled directly (today) falls in ``[valid_from, valid_to)``: what is suspended is the
+direct settlement itself, so a claim dated before the suspension is not settled directly
+during it either. A department's suspension covers its institution's claims of
 the kinds it treats (all kinds when it lists none). One query per batch.
 """
 
@@ -70,10 +72,11 @@ def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementE
     if not claims:
         return []
     days = [settled_on(c) for c in claims]
+    today = date.today()  # the day of the direct settlement itself
     person_ids = {c.person.id for c in claims if c.person is not None}
     institutions = {c.sub.institution_code for c in claims}
-    params = {"last": max(days), "first": min(days), "persons": sorted(person_ids),
-              "institutions": sorted(institutions)}  # fmt: skip
+    params = {"last": max(*days, today), "first": min(*days, today),
+              "persons": sorted(person_ids), "institutions": sorted(institutions)}  # fmt: skip
     rows = session.scalars(_statement(session.connection()), params).all()
     if not rows:
         return [None] * len(claims)
@@ -81,7 +84,7 @@ def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementE
     for claim, day in zip(claims, days, strict=True):
         found = None
         for row in rows:
-            if not row.valid_from <= day < row.valid_to:
+            if not (row.valid_from <= day < row.valid_to or row.valid_from <= today < row.valid_to):
                 continue
             if row.scope == SuspensionScope.PERSON:
                 hit = claim.person is not None and row.person_id == claim.person.id

@@ -7,14 +7,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 
 from safetynet.review import sanctions
 from safetynet.review.errors import ReviewError
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import preview, submit
 from safetynet.store.db import session_scope
-from safetynet.store.models import Person, Settlement
+from safetynet.store.models import Person, Settlement, Suspension
 from tests.review.conftest import settle
 from tests.settlement.conftest import County
 from tests.settlement.helpers import inpatient
@@ -198,6 +198,43 @@ def test_a_suspended_person_is_refused_with_the_reason_and_end_date(
     settle(db_engine, county.ordinary_id, date(2017, 2, 20))
     settle(db_engine, county.ordinary_id, date(2017, 6, 1))
     settle(db_engine, county.poor_id, date(2017, 4, 10))
+
+
+def test_a_claim_dated_before_a_suspension_is_not_settled_directly_during_it(
+    db_engine: Engine, county: County
+) -> None:
+    """Art. 41 suspends the person's direct settlement: while it runs (today), a claim dated
+    before it began is refused too (a date written back does not escape it); once it has
+    ended, only claims dated in it are."""
+    today = date.today()
+    with session_scope(db_engine) as s:
+        poor = s.scalar(select(Person.id).where(Person.resident_id == county.poor_id))
+        assert poor is not None
+        row = sanctions.suspend_person(s, person_id=poor, article=41, months=3,
+                                       valid_from=today, reason="出借医保卡", by="i")  # fmt: skip
+        first = row.id
+    try:
+        _refused_while_running(db_engine, county, today)
+    finally:  # the module's other tests settle these persons at this institution
+        with session_scope(db_engine) as s:
+            s.execute(delete(Suspension).where(Suspension.id >= first))
+
+
+def _refused_while_running(db_engine: Engine, county: County, today: date) -> None:
+    before = _count(db_engine)
+    with pytest.raises(SettlementError) as refused, session_scope(db_engine) as s:
+        submit(s, inpatient(county.poor_id, date(2017, 9, 10)), user="clerk")
+    assert refused.value.code == "person_suspended" and refused.value.status == 403
+    assert _count(db_engine) == before
+    # a department suspended from today: its kinds refused whatever the claim's date
+    with session_scope(db_engine) as s:
+        sanctions.suspend_department(
+            s, institution_code="H-COUNTY", department="住院部", claim_kinds=["inpatient"],
+            article=38, months=6, valid_from=today, reason="挂床住院", by="i",
+        )  # fmt: skip
+    with pytest.raises(SettlementError) as refused, session_scope(db_engine) as s:
+        preview(s, inpatient(county.ordinary_id, date(2017, 9, 10)))
+    assert refused.value.code == "department_suspended"
 
 
 def test_a_suspended_department_refuses_its_kinds_at_its_institution(
