@@ -80,7 +80,8 @@ def _file(name: str, rules: RuleSet) -> list[str]:
     out += ["", "Risk scores (institutions and doctors against peers of their level):", "",
             f"- readmission within {_value(s.readmission_days)}; a group admission is "
             f"{_value(s.group_size)} or more; at least {_value(s.min_admissions)} admissions; "
-            f"one metric adds at most {_value(s.z_cap)}",
+            f"one metric adds at most {_value(s.z_cap)}; a metric is abnormal beyond "
+            f"{_value(s.flag_z)} either way",
             "- weights: " + ", ".join(f"{m} {s.weights.of(m):g}" for m in SCORE_METRICS),
             "", "Sources:", ""]  # fmt: skip
     for key, src in rules.sources.items():

@@ -271,12 +271,15 @@ class Scoring(_Strict):
     person within that many days of its discharge counts as readmitted), ``group_size`` (that
     many admissions or more of one village at one institution on one day are a group
     admission), ``min_admissions`` (fewer: no inpatient metrics), ``z_cap`` (one metric adds
-    at most this many robust SDs, times its weight) and ``weights`` (every metric's)."""
+    at most this many robust SDs, times its weight), ``flag_z`` (a metric whose robust z is
+    above this, either way, is abnormal: named on the scorecard) and ``weights`` (every
+    metric's)."""
 
     readmission_days: Days
     group_size: Count
     min_admissions: Count
     z_cap: Sd
+    flag_z: Sd
     weights: Weights
 
     @field_validator("readmission_days", "group_size", "min_admissions")
@@ -288,7 +291,7 @@ class Scoring(_Strict):
 
     def quantities(self) -> list[Quantity]:  # type: ignore[type-arg]
         return [self.readmission_days, self.group_size, self.min_admissions, self.z_cap,
-                *(getattr(self.weights, m) for m in SCORE_METRICS)]  # fmt: skip
+                self.flag_z, *(getattr(self.weights, m) for m in SCORE_METRICS)]  # fmt: skip
 
 
 class RuleSet(_Strict):

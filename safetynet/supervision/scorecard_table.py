@@ -42,6 +42,7 @@ def scorecard_table(card: pl.DataFrame, locale: str = "en", title: str = "") -> 
         Column("level", _("level")),
         Column("rank", _("rank in level"), "count"),
         Column("score", _("risk score"), "number"),
+        Column("abnormal", _("abnormal metrics (robust z beyond the flag line)")),
         Column("claims", _("claims"), "count"),
         Column("admissions", _("admissions"), "count"),
     ]
@@ -52,7 +53,9 @@ def scorecard_table(card: pl.DataFrame, locale: str = "en", title: str = "") -> 
         for k in METRICS
     ]  # fmt: skip
     money = [k for k, v in KIND.items() if v == "money"]
+    names = {k: _(v) for k, v in METRIC_LABELS.items()}
     shown = card.with_columns(
+        pl.col("abnormal").list.eval(pl.element().replace_strict(names)).list.join(", "),
         pl.col("unit_type").replace_strict({k: _(v) for k, v in UNIT_TYPES.items()}),
         pl.col("level").replace_strict(
             {k: _(v) for k, v in LEVELS.items()}, default=pl.col("level")

@@ -16,9 +16,11 @@ makes huge z), and every term's contribution is a column of its own, so a score 
 explained by the metrics that drive it. Units with fewer than ``scoring.min_admissions``
 admissions get no inpatient metrics (too few to compare). The numbers are dated, sourced
 policy data: the rule file's ``scoring`` (:class:`safetynet.supervision.schema.Scoring`).
-An isolation forest (scikit-learn) was considered beside it: on a county's hundred-odd
-institutions per level it adds no explanation of *which* metric is abnormal and is unstable
-from seed to seed, so the robust scores stand alone.
+A metric whose |z| is above ``scoring.flag_z`` (3, domain notes §A3) is named in the
+unit's ``abnormal`` list, either way. An isolation forest (scikit-learn) was considered
+beside it: on a county's hundred-odd institutions per level it adds no explanation of
+*which* metric is abnormal and is unstable from seed to seed, so the robust scores stand
+alone.
 """
 
 from __future__ import annotations
@@ -163,6 +165,13 @@ def robust_z(metric: str) -> pl.Expr:
     return pl.when(scale > 0).then((x - median) / scale).otherwise(0.0)
 
 
+def abnormal(flag: float) -> pl.Expr:
+    """The metrics (in :data:`METRICS` order) whose robust z is beyond ``flag`` either way
+    (``|z| > flag``, the rule file's ``scoring.flag_z``): a list per row, empty when none."""
+    beyond = [pl.when(pl.col(f"z_{k}").abs() > flag).then(pl.lit(k)) for k in METRICS]
+    return pl.concat_list(beyond).list.drop_nulls()
+
+
 def scorecard(
     data: ScreenInput,
     hits: pl.DataFrame,
@@ -186,12 +195,13 @@ def scorecard(
             for k in METRICS
         )
         m = m.with_columns(pl.sum_horizontal(f"c_{k}" for k in METRICS).alias("score"))
+        m = m.with_columns(abnormal(scoring.flag_z.value).alias("abnormal"))
         m = m.with_columns(
             pl.col("score").rank("ordinal", descending=True).over("level").alias("rank")
         )
         frames.append(m)
-    columns = ["unit_type", "unit", "level", "rank", "score", "claims", "admissions",
-               "billed_fen", *METRICS, *(f"z_{k}" for k in METRICS),
+    columns = ["unit_type", "unit", "level", "rank", "score", "abnormal", "claims",
+               "admissions", "billed_fen", *METRICS, *(f"z_{k}" for k in METRICS),
                *(f"c_{k}" for k in METRICS)]  # fmt: skip
     return (
         pl.concat([f.select(columns) for f in frames])

@@ -32,6 +32,7 @@ scoring:
   group_size: {value: 3, unit: count}
   min_admissions: {value: 5, unit: count}
   z_cap: {value: 10, unit: sd}
+  flag_z: {value: 3, unit: sd}
   weights:
     length_of_stay: {value: 1, unit: weight}
     cost_per_admission: {value: 1, unit: weight}
@@ -107,7 +108,7 @@ def test_a_bad_severity_an_unknown_key_and_a_duplicate_key(tmp_path: Path) -> No
     assert ":14: rules[split].colour: unknown key" in text
     with pytest.raises(PolicyError) as exc:
         load_rules(write(tmp_path, BASE + "region: '35'\n"))
-    assert ":32: region: duplicate key" in str(exc.value)  # the line after BASE
+    assert ":33: region: duplicate key" in str(exc.value)  # the line after BASE
 
 
 def test_an_unlisted_source_and_a_missing_file(tmp_path: Path) -> None:

@@ -76,8 +76,12 @@ def test_the_shipped_numbers_and_their_sources() -> None:
     # defaults (L) to verify
     assert s.readmission_days.source is not None
     assert RULES.sources[s.readmission_days.source].confidence == "compiled"
+    # the flag line |z| > 3: the notes' public code (M)
+    assert s.flag_z.value == 3 and s.flag_z.source is not None
+    assert RULES.sources[s.flag_z.source].confidence == "compiled"
     for q in s.quantities()[1:]:
-        assert q.source is not None and RULES.sources[q.source].confidence == "recalled"
+        if q is not s.flag_z:
+            assert q.source is not None and RULES.sources[q.source].confidence == "recalled"
 
 
 def test_the_shipped_numbers_give_the_scores_of_before(county: Any) -> None:
@@ -139,3 +143,29 @@ def test_a_bad_number_is_refused_with_file_and_line(
     message = str(refused.value)
     assert said in message
     assert f"{path.resolve()}:{number}" in message or f"{path}:{number}" in message, message
+
+
+def test_a_metric_beyond_the_flag_line_either_way_is_named_abnormal() -> None:
+    """Domain notes §A3: a metric is flagged at |z| > 3 (the rule file's ``flag_z``): at 3
+    exactly it is not, just above it is, below −3 too; the list keeps the metrics' order."""
+    from safetynet.supervision.scores import abnormal
+
+    z = {f"z_{k}": [0.0, 0.0, 0.0, 0.0] for k in METRICS}
+    z["z_length_of_stay"] = [3.0, 3.0001, -3.0001, 2.9999]
+    z["z_drug_share"] = [0.0, 10.0, 0.0, -2.0]
+    out = pl.DataFrame(z).select(abnormal(RULES.scoring.flag_z.value).alias("a"))["a"].to_list()
+    assert out == [[], ["length_of_stay", "drug_share"], ["length_of_stay"], []]
+    assert RULES.scoring.flag_z.value == 3
+    moved_out = pl.DataFrame(z).select(abnormal(2.5).alias("a"))["a"].to_list()
+    assert moved_out[3] == ["length_of_stay"]
+
+
+def test_the_scorecard_names_each_units_abnormal_metrics(county: Any) -> None:
+    data, hits, enrolled = county
+    card = scorecard(data, hits, enrolled, scoring=RULES.scoring)
+    for row in card.iter_rows(named=True):
+        beyond = [k for k in METRICS if row[f"z_{k}"] is not None and abs(row[f"z_{k}"]) > 3]
+        assert row["abnormal"] == beyond
+    assert card["abnormal"].list.len().sum() > 0
+    wider = scorecard(data, hits, enrolled, scoring=moved(flag_z=100))
+    assert wider["abnormal"].list.len().sum() == 0

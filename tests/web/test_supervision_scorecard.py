@@ -61,3 +61,21 @@ def test_an_unknown_ranking_is_refused_in_the_users_language(login) -> None:
     page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}&kind=nurse")
     assert page.status_code == 400
     assert "风险评分表只能按医疗机构或医生排名" in page.text
+
+
+def test_the_abnormal_metrics_beyond_the_flag_line_are_named(login) -> None:
+    """Domain notes §A3: a metric is flagged at |z| > 3 (the rule file's ``flag_z``); the
+    page and the xlsx name each unit's abnormal metrics, in the user's language."""
+    zh = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}")
+    assert "异常指标（稳健 z 值超出 ±3）" in zh.text
+    cells = re.findall(r'<td class="abnormal">([^<]*)</td>', zh.text)
+    assert cells and any(cells) and not any(re.search(r"[a-z_]{4,}", c) for c in cells)
+    en = login("bureau", "en").get(f"/supervision/scorecard?year={YEAR}")
+    assert "Abnormal (robust z beyond ±3)" in en.text
+    book = load_workbook(io.BytesIO(login("bureau", "en").get(
+        f"/supervision/scorecard.xlsx?year={YEAR}").content))  # fmt: skip
+    sheet = book.worksheets[0]
+    header = next(r for r in sheet.iter_rows(values_only=True)
+                  if "abnormal metrics (robust z beyond the flag line)" in r)  # fmt: skip
+    column = header.index("abnormal metrics (robust z beyond the flag line)")
+    assert any(row[column] for row in sheet.iter_rows(values_only=True) if row is not header)

@@ -181,6 +181,8 @@ def scores_cmd(
                 key=lambda kv: -kv[1],
             )[:3]
             why = ", ".join(f"{k} {v:.1f}" for k, v in drivers)
+            if row["abnormal"]:
+                why += "; abnormal: " + ", ".join(row["abnormal"])
             console.print(
                 escape(f"{unit_type} {level} #{row['rank']} {row['unit']}: "
                        f"score {row['score']:.1f} ({why})"),
@@ -190,8 +192,8 @@ def scores_cmd(
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix == ".xlsx":
             write_xlsx([scorecard_table(card, lang)], out)
-        elif out.suffix == ".csv":
-            card.write_csv(out)
+        elif out.suffix == ".csv":  # a CSV cell holds no list: the abnormal metrics joined
+            card.with_columns(pl.col("abnormal").list.join(";")).write_csv(out)
         else:
             card.write_parquet(out)
         console.print(f"wrote {out}")

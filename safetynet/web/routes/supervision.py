@@ -68,7 +68,8 @@ def scorecard_page(
                               if r[f"c_{k}"] > 0), key=lambda kv: -kv[1])[:3]  # fmt: skip
             rows.append({"rank": r["rank"], "unit": r["unit"], "score": r["score"],
                          "claims": r["claims"], "admissions": r["admissions"],
-                         "drivers": drivers})  # fmt: skip
+                         "drivers": drivers,
+                         "abnormal": [_(METRIC_LABELS[k]) for k in r["abnormal"]]})  # fmt: skip
         levels.append({
             "id": level, "name": _(LEVELS[level]), "rows": rows,
             "chart": {"units": part["unit"].to_list(), "series": [
@@ -82,6 +83,7 @@ def scorecard_page(
         "region_code": code, "year": year, "kind": kind, "levels": levels, "data": data,
         "years": indicator_years(db), "regions": notice_regions(db, user.region_code),
         "claims": result.claims, "flagged": result.hits["claim_no"].n_unique(),
+        "flag_z": f"{result.rules.scoring.flag_z.value:g}",
         "kinds": [(k, _(v)) for k, v in UNIT_TYPES.items()],
         "rules_title": result.rules.title_zh if locale_of(request).startswith("zh")
         else result.rules.title_en,
