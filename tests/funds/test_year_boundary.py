@@ -10,7 +10,13 @@ from datetime import date
 from sqlalchemy import Engine, func, select
 
 from safetynet.funds.journal import Line, balances, post_entry
-from safetynet.funds.payments import approve, make_round, release
+from safetynet.funds.payments import (
+    approve,
+    make_round,
+    post_prepayments,
+    release,
+    set_budgets,
+)
 from safetynet.funds.posting import Deduction, post_deductions
 from safetynet.funds.rules import default_rules
 from safetynet.funds.statements import statements
@@ -109,3 +115,40 @@ def test_what_the_institution_owes_after_december_is_carried_into_january(
     assert (jan.carried, jan.payable) == (-100_000, 150_000 - 7_500 - 100_000)
     assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 42_500
     assert _round(db_engine, 2018, 2, date(2018, 3, 5)) == 0  # nothing carried twice
+
+
+def test_advances_not_netted_by_december_are_netted_from_january(
+    db_engine: Engine, county: County
+) -> None:
+    """The monthly advance of 1/12 is netted against what is due "with a year-end
+    settlement" (domain notes B2.4): an advance the year's dues did not use up is not
+    forgotten at the year's end — the next year's rounds net it before paying anything."""
+    with session_scope(db_engine) as s:
+        set_budgets(s, RULES, 2017, "basic", {H: 1_200_000}, "bureau")  # 100,000 a month
+        post_prepayments(s, RULES, 2017, 12, user="bureau", on=date(2017, 12, 1))
+    _claim(db_engine, 40_000, 2017, 12, date(2017, 12, 20))
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == 0  # 38,000 due, netted
+    left = 100_000 - 38_000
+    # January 2018: 100,000 due after the deposit: 62,000 of it netted by the advance left
+    _claim(db_engine, 100_000 * 10_000 // (10_000 - BP), 2018, 1, date(2018, 1, 20))
+    with session_scope(db_engine) as s:
+        [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
+    assert (jan.due, jan.prepaid_applied, jan.payable) == (100_000, left, 100_000 - left)
+    assert _round(db_engine, 2018, 1, date(2018, 2, 5)) == 100_000 - left
+    assert _round(db_engine, 2018, 2, date(2018, 3, 5)) == 0  # netted once
+    with session_scope(db_engine) as s:
+        b = balances(s)
+        assert b[("basic", "prepaid")] == 0  # every advance netted
+        assert b[("basic", "payable")] == 0
+
+
+def test_an_advance_left_one_fen_or_below_the_next_due(db_engine: Engine, county: County) -> None:
+    """At, below and above the advance left: January's due nets at most what is left."""
+    with session_scope(db_engine) as s:
+        set_budgets(s, RULES, 2017, "basic", {H: 12}, "bureau")  # 1 fen a month
+        post_prepayments(s, RULES, 2017, 12, user="bureau", on=date(2017, 12, 1))
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == 0  # nothing due: 1 fen left
+    _claim(db_engine, 20, 2018, 1, date(2018, 1, 20))  # 19 due after the 5 % deposit
+    with session_scope(db_engine) as s:
+        [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
+    assert (jan.due, jan.prepaid_applied, jan.payable) == (19, 1, 18)
