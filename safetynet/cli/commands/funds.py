@@ -482,9 +482,14 @@ def alarms_cmd(
     month: Annotated[int, typer.Option("--month", help="Figures to the end of this month.")] = 12,
     db: Db = None,
     rules: Rules = "county-2018",
+    payer: Annotated[
+        str | None,
+        typer.Option("--payer", help="The paying county's code: its funds' alarms only."),
+    ] = None,
 ) -> None:
     """List the funds file's alarms that ring for the year to the end of a month, each with
-    the figures behind it (exit status 1 when any rings)."""
+    the figures behind it (exit status 1 when any rings); of one county's funds with
+    --payer (each county's funds are its own), else of every county's money together."""
     from safetynet.funds.watch import alarms
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -493,7 +498,7 @@ def alarms_cmd(
         fail(f"--month {month}: use 1-12")
     chart = _rules(rules)
     with session_scope(_engine(db)) as s:
-        hits = alarms(s, chart, year, month)
+        hits = alarms(s, chart, year, month, payer)
     if not hits:
         console.print(f"no alarm for {year} to month {month}")
         return
