@@ -18,6 +18,7 @@ from safetynet.funds.posting import post_year
 from safetynet.funds.rules import default_rules
 from safetynet.funds.schema import CONTRIBUTION_SOURCES, Allocation, BudgetLimited
 from safetynet.funds.statements import statements
+from safetynet.funds.summary import fund_statement_table
 from safetynet.funds.watch import FundYear
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
@@ -196,6 +197,12 @@ def test_each_countys_funds_are_its_own_on_the_fund_page(db_engine: Engine, coun
         }
         assert set(income) == set(spent) == {A, B} and all(income.values())
         pages = {r: build(s, RULES, r, 2017, 6, "en") for r in (A, B, "3404")}
+        # the annual summary's fund statements: the county's own money
+        summary = {c: fund_statement_table(s, 2017, "en", c) for c in (A, B)}
+    for code in (A, B):
+        table = summary[code]
+        assert table is not None
+        assert table.rows[0][1] == pages[code].counties[0].figures[0].income  # insurance
     for code in (A, B):
         [mine] = pages[code].counties
         insurance = mine.figures[0]
