@@ -253,6 +253,12 @@ def release(
         raise PaymentError(
             "approver_releases", f"batch {batch_id} was approved by {user}: another user releases"
         )
+    if on < date(batch.year, batch.month, 1):  # paid before the month it pays: a wrong date
+        raise PaymentError(
+            "paid_before_month",
+            f"batch {batch_id} pays {batch.year}-{batch.month:02d}: it cannot be paid on "
+            f"{on.isoformat()}, before that month; nothing was written",
+        )
     pays = session.scalars(select(Payment).where(Payment.batch_id == batch_id)).all()
     lines: list[Line] = []
     for p in pays:
