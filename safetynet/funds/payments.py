@@ -405,7 +405,8 @@ def return_deposits(
 ) -> list[DepositReturn]:
     """Return each institution's deposit of the year by its assessment: ``scores`` gives
     the share returned (0-1) per institution; the rest is forfeited to the fund. Every
-    institution holding a deposit needs a score; refused whole otherwise. Each once."""
+    institution holding a deposit needs a score; refused whole otherwise. What is held is
+    settled once: a second call returns only what was withheld since (nothing else)."""
     bad = sorted(c for c, v in scores.items() if not 0 <= v <= 1)
     if bad:
         raise JournalError(
@@ -430,9 +431,17 @@ def return_deposits(
     for (inst, fund), amount in sorted(held.items()):
         back = apply_ratio(amount, int(scores[inst] * 10_000))
         out.append(DepositReturn(inst, fund, amount, back))
+        # ``held`` is net of what earlier returns settled, so a deposit withheld after them
+        # (December's round released after the assessment) is returned by the next call;
+        # nothing is returned twice
         ref = f"deposit:{year}:{fund}:{inst}"
-        if session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
-            continue
+        earlier = session.scalar(
+            select(func.count()).where(
+                (FundEntry.reference == ref) | FundEntry.reference.startswith(ref + ":")
+            )
+        )
+        if earlier:
+            ref = f"{ref}:{int(earlier) + 1}"
         lines = [Line(fund, "deposit", amount, institution_code=inst, month=12)]
         if back:
             lines.append(Line(fund, "cash", -back, month=12))

@@ -6,6 +6,7 @@ the statement says which period each amount belongs to."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
@@ -15,6 +16,7 @@ from safetynet.funds.payments import (
     make_round,
     post_prepayments,
     release,
+    return_deposits,
     set_budgets,
 )
 from safetynet.funds.posting import Deduction, post_deductions
@@ -152,3 +154,25 @@ def test_an_advance_left_one_fen_or_below_the_next_due(db_engine: Engine, county
     with session_scope(db_engine) as s:
         [jan] = [r for r in statements(s, 2018, BP, institution=H) if r.month == 1]
     assert (jan.due, jan.prepaid_applied, jan.payable) == (19, 1, 18)
+
+
+def test_a_deposit_withheld_after_the_assessment_is_returned_by_the_next_once(
+    db_engine: Engine, county: County
+) -> None:
+    """The year's deposits returned before December's round is released: December's deposit
+    (withheld by that round, a deposit of the year) is not stranded — the next return settles
+    it, and a third returns nothing."""
+    _claim(db_engine, 100_000, 2017, 11, date(2017, 11, 28))
+    assert _round(db_engine, 2017, 11, date(2017, 12, 3)) == 95_000
+    score = {H: Decimal("0.8")}
+    with session_scope(db_engine) as s:
+        first = return_deposits(s, RULES, 2017, score, user="bureau", on=date(2017, 12, 31))
+    assert [(r.held, r.returned) for r in first] == [(5_000, 4_000)]
+    _claim(db_engine, 200_000, 2017, 12, date(2017, 12, 28))
+    assert _round(db_engine, 2017, 12, date(2018, 1, 3)) == 190_000  # 10,000 withheld
+    with session_scope(db_engine) as s:
+        second = return_deposits(s, RULES, 2017, score, user="bureau", on=date(2018, 1, 10))
+        assert [(r.held, r.returned, r.forfeited) for r in second] == [(10_000, 8_000, 2_000)]
+        assert return_deposits(s, RULES, 2017, score, user="bureau", on=date(2018, 1, 11)) == []
+        b = balances(s, year=2017)
+        assert b[("basic", "deposit")] == 0 and b[("basic", "forfeited")] == -3_000
