@@ -346,7 +346,9 @@ def budget_settlement(rules: FundRules, budget: int, approved: int) -> int:
 def settle_global_budgets(
     session: Session, rules: FundRules, year: int, *, user: str, on: date
 ) -> list[BudgetSettlement]:
-    """Post every budget's year-end settlement (each once)."""
+    """Post every budget's year-end settlement: what is due on the year's claims less what
+    earlier runs posted (each fen once; a run after late claims of the year posts the
+    difference)."""
     lines = year_lines(session, year, by_origin=True)  # the year's claims, whenever paid
     rows = compute(lines, rules.payments.quality_deposit.share_bp)
     approved: dict[tuple[str, str], int] = {}
@@ -354,17 +356,30 @@ def settle_global_budgets(
         approved[(r.institution_code, r.fund)] = (
             approved.get((r.institution_code, r.fund), 0) + r.approved
         )
+    # what earlier runs posted: a run after late claims of the year (or a budget changed)
+    # posts the difference, so the settlement is always the one due, and never posted twice
+    posted_q = (
+        select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen),
+               func.count(func.distinct(FundEntry.id)))
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .where(FundEntry.year == year, FundEntry.kind == "year_end",
+               FundLine.account == "budget_adjustment")
+        .group_by(FundLine.institution_code, FundLine.fund)
+    )  # fmt: skip
+    posted = {(str(i), f): (int(v), int(n)) for i, f, v, n in session.execute(posted_q)}
     out = []
     for (inst, fund), budget in sorted(budgets_in_force(session, year).items()):
         spent = approved.get((inst, fund), 0)
         adj = budget_settlement(rules, budget, spent)
-        ref = f"budget:{year}:{fund}:{inst}"
         out.append(BudgetSettlement(inst, fund, budget, spent, adj))
-        if adj == 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+        done, runs = posted.get((inst, fund), (0, 0))
+        delta = adj - done
+        if delta == 0:
             continue
+        ref = f"budget:{year}:{fund}:{inst}" + (f":{runs + 1}" if runs else "")
         lines = [
-            Line(fund, "budget_adjustment", adj, institution_code=inst, month=12),
-            Line(fund, "payable", -adj, institution_code=inst, month=12),
+            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12),
+            Line(fund, "payable", -delta, institution_code=inst, month=12),
         ]
         post_entry(
             session,

@@ -18,12 +18,13 @@ from safetynet.funds.payments import (
     release,
     return_deposits,
     set_budgets,
+    settle_global_budgets,
 )
 from safetynet.funds.posting import Deduction, post_deductions
 from safetynet.funds.rules import default_rules
 from safetynet.funds.statements import statements
 from safetynet.store.db import session_scope
-from safetynet.store.models import Payment
+from safetynet.store.models import FundEntry, Payment
 from tests.settlement.conftest import County
 
 RULES = default_rules()
@@ -176,3 +177,30 @@ def test_a_deposit_withheld_after_the_assessment_is_returned_by_the_next_once(
         assert return_deposits(s, RULES, 2017, score, user="bureau", on=date(2018, 1, 11)) == []
         b = balances(s, year=2017)
         assert b[("basic", "deposit")] == 0 and b[("basic", "forfeited")] == -3_000
+
+
+def test_the_global_budget_settlement_follows_late_claims_of_the_year_once(
+    db_engine: Engine, county: County
+) -> None:
+    """Settled at the year's end on 6,000.00 of claims against a 10,000.00 budget (the
+    institution keeps half the underspend: 2,000.00); a December claim of 1,000.00 settled
+    after it leaves 1,500.00 due: the next run posts the −500.00 difference, a third
+    nothing."""
+    with session_scope(db_engine) as s:
+        set_budgets(s, RULES, 2017, "basic", {H: 1_000_000}, "bureau")
+    _claim(db_engine, 600_000, 2017, 6, date(2017, 6, 30))
+
+    def settle(on: date) -> list[int]:
+        with session_scope(db_engine) as s:
+            return [d.adjustment for d in settle_global_budgets(s, RULES, 2017, user="b", on=on)]
+
+    assert settle(date(2017, 12, 31)) == [200_000]
+    _claim(db_engine, 100_000, 2017, 12, date(2018, 1, 4))
+    assert settle(date(2018, 1, 10)) == [150_000]
+    assert settle(date(2018, 1, 11)) == [150_000]
+    with session_scope(db_engine) as s:
+        assert balances(s, year=2017)[("basic", "budget_adjustment")] == 150_000
+        refs = s.scalars(
+            select(FundEntry.reference).where(FundEntry.kind == "year_end").order_by(FundEntry.id)
+        ).all()
+    assert refs == [f"budget:2017:basic:{H}", f"budget:2017:basic:{H}:2"]
