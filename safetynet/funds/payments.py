@@ -56,6 +56,8 @@ from safetynet.store.models import (
     PaymentBatch,
 )
 
+MAX_BUDGET_FEN = 10**13  # 100 billion yuan: far above any institution's, far inside the column
+
 
 class PaymentError(JournalError):
     """A payment step refused (who may do it, in which state), nothing written."""
@@ -74,6 +76,13 @@ def set_budgets(
     bad = sorted(c for c, v in budgets.items() if v < 0)
     if bad:
         raise JournalError("bad_amount", f"a budget is negative: {', '.join(bad)}")
+    huge = sorted(c for c, v in budgets.items() if v > MAX_BUDGET_FEN)
+    if huge:
+        raise JournalError(
+            "bad_amount",
+            f"a budget is above {MAX_BUDGET_FEN // 100:,} yuan: {', '.join(huge)}; nothing "
+            "was recorded",
+        )
     session.add_all(
         Budget(year=year, fund=fund, institution_code=c, amount_fen=v, set_by=user)
         for c, v in sorted(budgets.items())

@@ -233,7 +233,11 @@ def budgets_cmd(
         else:
             assert budgets is not None
             with budgets.open(encoding="utf-8", newline="") as fh:
-                amounts = {r["institution"]: to_fen(r["budget"]) for r in csv.DictReader(fh)}
+                rows = [(r["institution"], r["budget"]) for r in csv.DictReader(fh)]
+            twice = sorted({c for c, _v in rows if [x for x, _y in rows].count(c) > 1})
+            if twice:  # which of the two is meant? refused, nothing recorded
+                fail(f"refused: an institution is given twice: {', '.join(twice)}")
+            amounts = {c: to_fen(v if v is not None else "") for c, v in rows}
         if preview:
             return
         with session_scope(_engine(db)) as s:
