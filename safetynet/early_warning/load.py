@@ -3,8 +3,8 @@
 Set-based queries read with :func:`safetynet.store.fetch.fetch_frame` (COPY on
 PostgreSQL): the ledger entries of the year with their claim's diagnosis and any
 re-assistance the cascade paid (layer ``re_assistance``); the households with their members
-alive some day of the year (born by 31 December; a person who died on 1 January is not: the
-day of death is not a day alive, as at settlement and enrollment), their village and
+of the year (:func:`_period_members`: those settled in the household that year, and its
+present members alive some day of the year and settled nowhere), their village and
 township, the income of the year in force and last year's reference per-capita disposable
 income of the nearest region that has one.
 """
@@ -153,29 +153,50 @@ def load_ledger(
     return _fetch(conn, ledger_query(year, region_code, ids), LEDGER_WITH_REASSISTED, ids)
 
 
+def _period_members(year: int) -> tuple[Select[Any], Select[Any]]:
+    """The (household, person) pairs of a year's members, as two selects to unite: a person
+    with entries settled in the year is a member of each household they were settled in (the
+    registry keeps a person's present household only and a move updates it, so the entries
+    record where a person lived during the year: the household whose out-of-pocket they
+    count in); a person without one is a member of their present household when alive some
+    day of the year (born by 31 December, not died by 1 January: the day of death is not a
+    day alive, as settlement and enrollment count it)."""
+    S = Settlement
+    settled = select(S.household_id.label("household_id"), S.person_id.label("person_id")).where(
+        S.year == year
+    )
+    alive = (Person.birth_date <= date(year, 12, 31)) & (
+        Person.deceased_on.is_(None) | (Person.deceased_on > date(year, 1, 1))
+    )
+    none = ~select(S.id).where(S.person_id == Person.id, S.year == year).exists()
+    current = select(Person.household_id, Person.id.label("person_id")).where(alive, none)
+    return settled, current
+
+
 def load_households(
     conn: Connection, year: int, region_code: str | None = None, household_id: Households = None
 ) -> pl.DataFrame:
     """Households with members, income of the year, reference income, village and township."""
-    jan1 = date(year, 1, 1)
-    # alive some day of the year: born by 31 December, not died by 1 January (the day of death
-    # is not a day alive: settlement refuses a claim dated on it, enrollment does not count
-    # the person on it)
-    alive = (Person.birth_date <= date(year, 12, 31)) & (
-        Person.deceased_on.is_(None) | (Person.deceased_on > jan1)
+    ids = _ids(household_id)
+    S = Settlement
+    homes_of = select(Household.id)
+    if region_code is not None:
+        homes_of = homes_of.where(within(Household.region_code, region_code))
+    if ids is not None:
+        homes_of = homes_of.where(Household.id.in_(ids))
+    settled, current = _period_members(year)
+    pairs = (
+        settled.where(S.household_id.in_(homes_of))
+        .union(current.where(Person.household_id.in_(homes_of)))
+        .subquery()
     )
     query = (
-        select(Household.id, func.count(Person.id), Household.region_code, Region.parent_code)
-        .join(Person, Person.household_id == Household.id)
+        select(Household.id, func.count(pairs.c.person_id), Household.region_code,
+               Region.parent_code)
+        .join(pairs, pairs.c.household_id == Household.id)
         .join(Region, Region.code == Household.region_code)
-        .where(alive)
         .group_by(Household.id, Household.region_code, Region.parent_code)
-    )
-    if region_code is not None:
-        query = query.where(within(Household.region_code, region_code))
-    ids = _ids(household_id)
-    if ids is not None:
-        query = query.where(Household.id.in_(ids))
+    )  # fmt: skip
     homes = _fetch(
         conn,
         query,
@@ -216,12 +237,23 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
     array on PostgreSQL): building them per batch cost more than running them."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S = Settlement
-    members = (
+    # the year's members as :func:`_period_members` defines them: those settled in the
+    # household in the year, and its present members alive in the year and settled nowhere
+    Sm = aliased(Settlement)
+    unsettled = ~select(Sm.id).where(Sm.person_id == P.id, Sm.year == bindparam("year")).exists()
+    present = (
         select(func.count(P.id))
         .where(P.household_id == H.id, P.birth_date <= bindparam("dec31", type_=Date),
-               P.deceased_on.is_(None) | (P.deceased_on > bindparam("jan1", type_=Date)))
+               P.deceased_on.is_(None) | (P.deceased_on > bindparam("jan1", type_=Date)),
+               unsettled)
         .scalar_subquery()
     )  # fmt: skip
+    settled_here = (
+        select(func.count(func.distinct(Sm.person_id)))
+        .where(Sm.household_id == H.id, Sm.year == bindparam("year"))
+        .scalar_subquery()
+    )
+    members = present + settled_here
     income = (
         select(Inc.income_fen)
         .where(Inc.household_id == H.id, Inc.year == bindparam("year"))
@@ -269,8 +301,9 @@ def household_rows(
 ) -> dict[int, tuple[int, int | None, int | None, str]]:
     """A few households as :func:`load_households` reads them, in one statement (built once,
     bound parameters): ``{household_id: (members, income_fen, reference_fen,
-    region_code)}``; members alive some day of the year (a household with none is left out), the
-    latest income of the year, the nearest region's reference income of the year before."""
+    region_code)}``; the members of the year (:func:`_period_members`; a household with none
+    is left out), the latest income of the year, the nearest region's reference income of
+    the year before."""
     params = {
         "ids": list(ids),
         "year": year,

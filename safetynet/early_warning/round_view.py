@@ -33,6 +33,7 @@ ERRORS = {
     "round.not_approved": N_("Approve the round before paying it."),
     "round.not_cancellable": N_("Only an approved or paid round can be cancelled."),
     "round.no_reason": N_("Say why the round is cancelled."),
+    "round.paid_before_year": N_("A round cannot be paid before the year it re-assists."),
 }
 
 

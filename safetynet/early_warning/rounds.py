@@ -151,6 +151,11 @@ def pay_round(session: Session, round_id: int, *, user: str, on: date) -> Reassi
         return row
     if row is None or row.state != "approved":
         raise RoundError("round.not_approved", f"round {round_id} is not approved")
+    if on < date(row.year, 1, 1):  # before the year it re-assists: a wrong date
+        raise RoundError(
+            "round.paid_before_year",
+            f"round {round_id} re-assists {row.year}: it cannot be paid on {on.isoformat()}",
+        )
     row.state, row.paid_on = "paid", on
     households = session.scalar(
         select(func.count()).where(ReassistancePayment.round_id == round_id)

@@ -29,6 +29,7 @@ ERRORS = {
     "not_approved": N_("Approve the round before releasing it."),
     "approver_releases": N_("A round is released by someone other than who approved it."),
     "not_released": N_("The bank file exists once the round is released."),
+    "paid_before_month": N_("A round cannot be paid before the month it pays."),
 }
 
 

@@ -21,6 +21,10 @@ from safetynet.funds.schema import FundRules
 from safetynet.money import fmt_yuan
 from safetynet.store.models import FundEntry, FundLine
 
+# the most one line may hold (fen): a thousand billion yuan, far above any fund's year and far
+# inside the column (BIGINT); a line beyond it is refused, not overflowed in the database
+MAX_LINE_FEN = 10**14
+
 
 class JournalError(ValueError):
     """An entry refused, with a code and a message a user can act on."""
@@ -62,6 +66,12 @@ def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:
             raise JournalError("unknown_account", f"line {i}: no account {ln.account!r}")
         if ln.account in PER_INSTITUTION and not ln.institution_code:
             raise JournalError("no_institution", f"line {i}: {ln.account} needs an institution")
+        if not -MAX_LINE_FEN <= ln.amount_fen <= MAX_LINE_FEN:
+            raise JournalError(
+                "bad_amount",
+                f"line {i}: {fmt_yuan(ln.amount_fen)} yuan is beyond "
+                f"{fmt_yuan(MAX_LINE_FEN)} yuan, the most a line may hold",
+            )
         if ln.month is not None and not 1 <= ln.month <= 12:
             raise JournalError("bad_month", f"line {i}: month {ln.month} is not 1-12")
     debit = sum(ln.amount_fen for ln in lines if ln.amount_fen > 0)

@@ -2,12 +2,14 @@
 ring, the charts' data and the month's statements of the institutions in a region.
 
 The funds are the county's: their figures are shown for a region at the county level or
-above; for a township or village the page shows the statements of the institutions in that
-region only (``funds_visible`` is False). A county's statements list only the institutions
-it pays: its own, and an institution outside it (an out-of-county hospital, another
-county's) only when it settled claims of the county's residents in the year — and of each
-only the county's share (the journal's payer region): a hospital serving two counties shows
-each county its own money.
+above, each paying county's apart (its income, spending, rates and alarms of its own money;
+a city's user sees one block per county, the charts the counties summed); for a township or
+village the page shows the statements of the institutions in that region only
+(``funds_visible`` is False). A county's statements list only the institutions it pays: its
+own, and an institution outside it (an out-of-county hospital, another county's) only when
+it settled claims of the county's residents in the year — and of each only the county's
+share (the journal's payer region): a hospital serving two counties shows each county its
+own money.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
+from safetynet.funds.journal import payer_of
 from safetynet.funds.schema import FundRules
-from safetynet.funds.statements import StatementRow, of_payer, statements
+from safetynet.funds.statements import StatementRow, of_payer, payer_prefix, statements
 from safetynet.funds.watch import INSURANCE, AlarmHit, FundYear, alarms, fund_years
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, FundEntry, Institution, Person, Region, Settlement
@@ -29,13 +32,23 @@ MONTHS = list(range(1, 13))
 
 
 @dataclass
+class CountyFunds:
+    """One paying county's funds: each county's fund is its own (income, spending, rates
+    and alarms of its money only)."""
+
+    code: str
+    name: str
+    figures: list[FundYear]
+    hits: list[AlarmHit]
+
+
+@dataclass
 class FundPage:
     year: int
     month: int
     funds_visible: bool
     years: list[int]
-    figures: list[FundYear]
-    hits: list[AlarmHit]
+    counties: list[CountyFunds]  # the region's paying counties, each with its funds
     rows: list[StatementRow]
     names: dict[str, str]  # institution code -> name
     chart: dict[str, Any]
@@ -77,6 +90,22 @@ def _institutions(
     return names
 
 
+def _counties(session: Session, region: str) -> list[tuple[str, str]]:
+    """The paying counties of a region at the county level or above: (6-digit code, name),
+    the region itself for a county, the counties in its tree above."""
+    q = (
+        select(Region.code, Region.name)
+        .where(within(Region.code, region), Region.level == RegionLevel.COUNTY)
+        .order_by(Region.code)
+    )
+    out: dict[str, str] = {}
+    for code, name in session.execute(q):
+        payer = payer_of(code)
+        if payer is not None:
+            out.setdefault(payer, name)
+    return sorted(out.items())
+
+
 def county_or_above(session: Session, region: str) -> bool:
     """Whether the region is a county or above (the funds' level)."""
     level = session.scalar(select(Region.level).where(Region.code == region))
@@ -93,12 +122,22 @@ def build(
     names = _institutions(session, region, year, codes, payer=visible)
     rows = [r for r in every if r.institution_code in names]
     figures: list[FundYear] = []
-    hits: list[AlarmHit] = []
+    counties: list[CountyFunds] = []
+    ids = [INSURANCE, *rules.fund_ids()]
+
+    def shown(by: dict[str, FundYear]) -> list[FundYear]:
+        return [by[i] for i in ids if i == INSURANCE or by[i].income or by[i].spending_to_date]
+
     if visible:
-        ids = [INSURANCE, *rules.fund_ids()]
-        by = fund_years(session, rules, year, month, ids)
-        figures = [by[i] for i in ids if i == INSURANCE or by[i].income or by[i].spending_to_date]
-        hits = alarms(session, rules, year, month)
+        prefix = payer_prefix(region)
+        for code, name in _counties(session, region):
+            mine = shown(fund_years(session, rules, year, month, ids, code))
+            if any(f.income or f.spending_to_date or f.accumulated for f in mine):
+                counties.append(
+                    CountyFunds(code, name, mine, alarms(session, rules, year, month, code))
+                )
+        # the charts: the region's money (one county's, or the counties' below it summed)
+        figures = shown(fund_years(session, rules, year, month, ids, prefix))
     zh = lang.startswith("zh")
     label = {f.id: (f.name.zh if zh else f.name.en) for f in rules.funds}
     chart = {
@@ -122,8 +161,7 @@ def build(
         month,
         visible,
         journal_years(session),
-        figures,
-        hits,
+        counties,
         [r for r in rows if r.month == month],
         names,
         chart,

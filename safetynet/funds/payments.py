@@ -56,6 +56,8 @@ from safetynet.store.models import (
     PaymentBatch,
 )
 
+MAX_BUDGET_FEN = 10**13  # 100 billion yuan: far above any institution's, far inside the column
+
 
 class PaymentError(JournalError):
     """A payment step refused (who may do it, in which state), nothing written."""
@@ -74,6 +76,13 @@ def set_budgets(
     bad = sorted(c for c, v in budgets.items() if v < 0)
     if bad:
         raise JournalError("bad_amount", f"a budget is negative: {', '.join(bad)}")
+    huge = sorted(c for c, v in budgets.items() if v > MAX_BUDGET_FEN)
+    if huge:
+        raise JournalError(
+            "bad_amount",
+            f"a budget is above {MAX_BUDGET_FEN // 100:,} yuan: {', '.join(huge)}; nothing "
+            "was recorded",
+        )
     session.add_all(
         Budget(year=year, fund=fund, institution_code=c, amount_fen=v, set_by=user)
         for c, v in sorted(budgets.items())
@@ -253,6 +262,12 @@ def release(
         raise PaymentError(
             "approver_releases", f"batch {batch_id} was approved by {user}: another user releases"
         )
+    if on < date(batch.year, batch.month, 1):  # paid before the month it pays: a wrong date
+        raise PaymentError(
+            "paid_before_month",
+            f"batch {batch_id} pays {batch.year}-{batch.month:02d}: it cannot be paid on "
+            f"{on.isoformat()}, before that month; nothing was written",
+        )
     pays = session.scalars(select(Payment).where(Payment.batch_id == batch_id)).all()
     lines: list[Line] = []
     for p in pays:
@@ -340,7 +355,9 @@ def budget_settlement(rules: FundRules, budget: int, approved: int) -> int:
 def settle_global_budgets(
     session: Session, rules: FundRules, year: int, *, user: str, on: date
 ) -> list[BudgetSettlement]:
-    """Post every budget's year-end settlement (each once)."""
+    """Post every budget's year-end settlement: what is due on the year's claims less what
+    earlier runs posted (each fen once; a run after late claims of the year posts the
+    difference)."""
     lines = year_lines(session, year, by_origin=True)  # the year's claims, whenever paid
     rows = compute(lines, rules.payments.quality_deposit.share_bp)
     approved: dict[tuple[str, str], int] = {}
@@ -348,17 +365,30 @@ def settle_global_budgets(
         approved[(r.institution_code, r.fund)] = (
             approved.get((r.institution_code, r.fund), 0) + r.approved
         )
+    # what earlier runs posted: a run after late claims of the year (or a budget changed)
+    # posts the difference, so the settlement is always the one due, and never posted twice
+    posted_q = (
+        select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen),
+               func.count(func.distinct(FundEntry.id)))
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .where(FundEntry.year == year, FundEntry.kind == "year_end",
+               FundLine.account == "budget_adjustment")
+        .group_by(FundLine.institution_code, FundLine.fund)
+    )  # fmt: skip
+    posted = {(str(i), f): (int(v), int(n)) for i, f, v, n in session.execute(posted_q)}
     out = []
     for (inst, fund), budget in sorted(budgets_in_force(session, year).items()):
         spent = approved.get((inst, fund), 0)
         adj = budget_settlement(rules, budget, spent)
-        ref = f"budget:{year}:{fund}:{inst}"
         out.append(BudgetSettlement(inst, fund, budget, spent, adj))
-        if adj == 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
+        done, runs = posted.get((inst, fund), (0, 0))
+        delta = adj - done
+        if delta == 0:
             continue
+        ref = f"budget:{year}:{fund}:{inst}" + (f":{runs + 1}" if runs else "")
         lines = [
-            Line(fund, "budget_adjustment", adj, institution_code=inst, month=12),
-            Line(fund, "payable", -adj, institution_code=inst, month=12),
+            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12),
+            Line(fund, "payable", -delta, institution_code=inst, month=12),
         ]
         post_entry(
             session,
@@ -399,7 +429,8 @@ def return_deposits(
 ) -> list[DepositReturn]:
     """Return each institution's deposit of the year by its assessment: ``scores`` gives
     the share returned (0-1) per institution; the rest is forfeited to the fund. Every
-    institution holding a deposit needs a score; refused whole otherwise. Each once."""
+    institution holding a deposit needs a score; refused whole otherwise. What is held is
+    settled once: a second call returns only what was withheld since (nothing else)."""
     bad = sorted(c for c, v in scores.items() if not 0 <= v <= 1)
     if bad:
         raise JournalError(
@@ -424,9 +455,17 @@ def return_deposits(
     for (inst, fund), amount in sorted(held.items()):
         back = apply_ratio(amount, int(scores[inst] * 10_000))
         out.append(DepositReturn(inst, fund, amount, back))
+        # ``held`` is net of what earlier returns settled, so a deposit withheld after them
+        # (December's round released after the assessment) is returned by the next call;
+        # nothing is returned twice
         ref = f"deposit:{year}:{fund}:{inst}"
-        if session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
-            continue
+        earlier = session.scalar(
+            select(func.count()).where(
+                (FundEntry.reference == ref) | FundEntry.reference.startswith(ref + ":")
+            )
+        )
+        if earlier:
+            ref = f"{ref}:{int(earlier) + 1}"
         lines = [Line(fund, "deposit", amount, institution_code=inst, month=12)]
         if back:
             lines.append(Line(fund, "cash", -back, month=12))

@@ -431,14 +431,18 @@ def post_ledger_year(
     return out
 
 
-def _posted_income(session: Session, year: int, kind: str) -> dict[tuple[str, str], int]:
+IncomeKey = tuple[str, str, str | None]  # fund, income account, paying county (None: none)
+
+
+def _posted_income(session: Session, year: int, kind: str) -> dict[IncomeKey, int]:
     q = (
-        select(FundLine.fund, FundLine.account, func.sum(FundLine.amount_fen))
+        select(FundLine.fund, FundLine.account, FundLine.payer_region,
+               func.sum(FundLine.amount_fen))
         .join(FundEntry, FundEntry.id == FundLine.entry_id)
         .where(FundEntry.year == year, FundEntry.kind == kind, FundLine.account != "cash")
-        .group_by(FundLine.fund, FundLine.account)
-    )
-    return {(f, a): -int(v) for f, a, v in session.execute(q)}
+        .group_by(FundLine.fund, FundLine.account, FundLine.payer_region)
+    )  # fmt: skip
+    return {(f, a, c or None): -int(v) for f, a, c, v in session.execute(q)}
 
 
 def _post_income_delta(
@@ -446,17 +450,20 @@ def _post_income_delta(
     rules: FundRules,
     year: int,
     kind: str,
-    target: dict[tuple[str, str], int],
+    target: dict[IncomeKey, int],
     user: str,
 ) -> PostResult:
-    """Post what ``target`` (income by fund and account) adds to what is posted already."""
+    """Post what ``target`` (income by fund, account and paying county) adds to what is
+    posted already (income posted before it named a county is moved to its county)."""
     out = PostResult()
     done = _posted_income(session, year, kind)
     lines: list[Line] = []
-    for (fund, account), amount in sorted(target.items()):
-        delta = amount - done.get((fund, account), 0)
+    for key in sorted(set(target) | set(done), key=lambda k: (k[0], k[1], k[2] or "")):
+        fund, account, payer = key
+        delta = target.get(key, 0) - done.get(key, 0)
         if delta:
-            lines += [Line(fund, "cash", delta), Line(fund, account, -delta)]
+            lines += [Line(fund, "cash", delta, payer_region=payer),
+                      Line(fund, account, -delta, payer_region=payer)]  # fmt: skip
             out.income_fen += delta
     if lines:
         n = session.scalar(
@@ -480,22 +487,30 @@ def _post_income_delta(
     return out
 
 
-def contribution_income(
-    session: Session, rules: FundRules, year: int
-) -> dict[tuple[str, str], int]:
-    """Each fund's contribution income of ``year`` by source: the enrollment's columns
-    summed over the year, each source split between funds by the funding rules."""
+def contribution_income(session: Session, rules: FundRules, year: int) -> dict[IncomeKey, int]:
+    """Each fund's contribution income of ``year`` by source and paying county (the
+    enrollee's county: each county's fund is its own): the enrollment's columns summed over
+    the year, each county's total of a source split between funds by the funding rules."""
     cols = [getattr(Enrollment, f"{s}_fen") for s in CONTRIBUTION_SOURCES]
-    row = session.execute(
-        select(*[func.coalesce(func.sum(c), 0) for c in cols]).where(Enrollment.year == year)
-    ).one()
-    totals = dict(zip(CONTRIBUTION_SOURCES, (int(v) for v in row), strict=True))
-    out: dict[tuple[str, str], int] = {}
-    for rule in rules.contributions:
-        total = totals[rule.income]
-        if total:
-            for fund, part in apportion(total, rule.shares).items():
-                out[(fund, f"income.{rule.income}")] = part
+    county = func.substr(Person.region_code, 1, 6).label("county")
+    rows = session.execute(
+        select(county, *[func.coalesce(func.sum(c), 0) for c in cols])
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(Enrollment.year == year)
+        .group_by(county)
+    ).all()
+    out: dict[IncomeKey, int] = {}
+    totals = dict.fromkeys(CONTRIBUTION_SOURCES, 0)
+    for region, *values in rows:
+        payer = payer_of(region)
+        for source, v in zip(CONTRIBUTION_SOURCES, values, strict=True):
+            totals[source] += int(v)
+        for rule in rules.contributions:
+            total = int(values[CONTRIBUTION_SOURCES.index(rule.income)])
+            if total:
+                for fund, part in apportion(total, rule.shares).items():
+                    key = (fund, f"income.{rule.income}", payer)
+                    out[key] = out.get(key, 0) + part
     unsplit = [
         s
         for s in CONTRIBUTION_SOURCES
@@ -523,9 +538,10 @@ def post_allocations(
 ) -> PostResult:
     """Post the funds file's fixed fiscal allocations of the year (once)."""
     rules = rules or default_rules()
-    target: dict[tuple[str, str], int] = {}
+    target: dict[IncomeKey, int] = {}
+    payer = payer_of(rules.region)  # a county's file: its county's; else every county's
     for a in rules.allocations:
-        key = (a.fund, "income.fiscal")
+        key = (a.fund, "income.fiscal", payer)
         target[key] = target.get(key, 0) + a.amount_fen
     return _post_income_delta(session, rules, year, "allocation", target, user)
 

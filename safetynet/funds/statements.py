@@ -19,7 +19,9 @@ row says which periods (year-month) its amounts belong to (``periods``):
 - ``carried``: a negative amount due of the month before (the institution owed the fund);
 - ``due`` = approved − deposit + adjustment + carried;
 - ``prepaid_made``: advances paid in the month; ``prepaid_applied``: what of the advances
-  not yet netted goes against ``due`` (never more than is due, never below zero);
+  not yet netted goes against ``due`` (never more than is due, never below zero); the
+  advances a year leaves not netted after its December round are netted from the next
+  year's January on (:class:`Opening`), like an amount owed is carried;
 - ``payable`` = due − prepaid_applied (negative: carried to the next month).
 
 The rows are read from the journal with one grouped query per year (:func:`year_lines`) and
@@ -250,16 +252,39 @@ def year_lines(
     }
 
 
+@dataclass(frozen=True)
+class Opening:
+    """What a year's statements open with, per (institution, fund, paying county or ""):
+    ``carried``, what the institution still owed the fund after the December round of the
+    year before (negative); ``advanced``, the prepayments made and not yet netted against
+    anything due by then (positive): netted from January on, as the advances of the year."""
+
+    carried: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    advanced: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
 def compute(
     lines: dict[Key, int],
     deposit_bp: int,
-    opening: dict[tuple[str, str, str], int] | None = None,
+    opening: Opening | dict[tuple[str, str, str], int] | None = None,
 ) -> list[StatementRow]:
     """Every (institution, fund, paying county) row of months 1-12 in which anything
     happened or an amount is carried, in order; ``opening``: what each (institution, fund,
-    paying county or "") owed the fund at the end of the year before, carried into January
-    (negative); pure."""
-    opening = opening or {}
+    paying county or "") brings from the year before (:class:`Opening`; a plain mapping is
+    the amounts owed, ``carried``); pure."""
+    return _run(lines, deposit_bp, opening)[0]
+
+
+def _run(
+    lines: dict[Key, int],
+    deposit_bp: int,
+    opening: Opening | dict[tuple[str, str, str], int] | None = None,
+) -> tuple[list[StatementRow], Opening]:
+    """:func:`compute`'s rows, and what the year leaves to the next (:class:`Opening`)."""
+    if opening is None:
+        opening = Opening()
+    elif not isinstance(opening, Opening):
+        opening = Opening(carried=dict(opening))
     rows: dict[tuple[str, str, str, int], StatementRow] = {}
 
     def row(inst: str, fund: str, payer: str, month: int) -> StatementRow:
@@ -286,9 +311,15 @@ def compute(
         elif account == "prepaid" and entry_kind == "prepayment":
             r.prepaid_made += amount
     out: list[StatementRow] = []
-    triples = sorted({(i, f, c) for i, f, c, _m in rows} | {k for k, v in opening.items() if v})
+    left = Opening()
+    triples = sorted(
+        {(i, f, c) for i, f, c, _m in rows}
+        | {k for k, v in opening.carried.items() if v}
+        | {k for k, v in opening.advanced.items() if v}
+    )
     for inst, fund, payer in triples:
-        available, carried = 0, opening.get((inst, fund, payer), 0)
+        available = opening.advanced.get((inst, fund, payer), 0)
+        carried = opening.carried.get((inst, fund, payer), 0)
         for month in range(1, 13):
             r = rows.get((inst, fund, payer, month))
             if r is None:
@@ -304,7 +335,11 @@ def compute(
             available -= r.prepaid_applied
             carried = min(r.payable, 0)
             out.append(r)
-    return out
+        if carried:
+            left.carried[(inst, fund, payer)] = carried
+        if available:
+            left.advanced[(inst, fund, payer)] = available
+    return out, left
 
 
 def statements(
@@ -330,19 +365,17 @@ def opening_carried(
     institution: str | None = None,
     payer: str | None = None,
     through: int | None = None,
-) -> dict[tuple[str, str, str], int]:
-    """What each (institution, fund, paying county) still owed the fund after the December
-    round of the year before (a negative amount due carried): carried into January. Nothing
-    while that December has no round (the year is open: its own round carries it)."""
+) -> Opening:
+    """What each (institution, fund, paying county) brings from the year before: what it
+    still owed the fund after the December round (a negative amount due carried) and the
+    prepayments not yet netted (the year-end settlement of the advances nets them against
+    the next year's dues, so no advance is forgotten at the year's end). Nothing while that
+    December has no round (the year is open: its own rounds net them)."""
     if not any(p == period_of(year - 1, 12) for p, _c in cutoffs):
-        return {}
+        return Opening()
     lines = year_lines(session, year - 1, institution, through, cutoffs, payer=payer)
     before = opening_carried(session, year - 1, deposit_bp, cutoffs, institution, payer, through)
-    return {
-        (r.institution_code, r.fund, r.payer_region or ""): r.payable
-        for r in compute(lines, deposit_bp, before)
-        if r.month == 12 and r.payable < 0
-    }
+    return _run(lines, deposit_bp, before)[1]
 
 
 def payer_prefix(region_code: str) -> str:

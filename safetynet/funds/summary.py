@@ -10,15 +10,19 @@ from sqlalchemy.orm import Session
 from safetynet.codes import RegionLevel
 from safetynet.exports.table import Column, Table
 from safetynet.funds.rules import default_rules
+from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.funds.watch import INSURANCE, fund_years
 from safetynet.i18n import gettext_for
 from safetynet.store.models import FundEntry, Region
 
 
-def fund_statement_table(session: Session, year: int, locale: str) -> Table | None:
+def fund_statement_table(
+    session: Session, year: int, locale: str, payer: str | None = None
+) -> Table | None:
     """Each fund's income, spending, what review took back, the year's result, accumulated
-    balance and its rates; None when nothing of the year is posted."""
+    balance and its rates; None when nothing of the year is posted. ``payer``: of the money
+    of the paying counties whose codes start with it (a county's: its own), else of all."""
     if session.scalar(select(FundEntry.id).where(FundEntry.year == year).limit(1)) is None:
         return None
     _ = gettext_for(locale)
@@ -26,7 +30,7 @@ def fund_statement_table(session: Session, year: int, locale: str) -> Table | No
     names = fund_names(rules, locale)
     names[INSURANCE] = _("Basic medical insurance fund (basic + critical illness)")
     ids = [INSURANCE, *rules.fund_ids()]
-    figures = fund_years(session, rules, year, 12, ids)
+    figures = fund_years(session, rules, year, 12, ids, payer)
     rows: list[list[Any]] = []
     for fid in ids:
         f = figures[fid]
@@ -69,7 +73,8 @@ def with_fund_statements(
         level = session.scalar(select(Region.level).where(Region.code == region))
         if level not in (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE):
             return summary
-    table = fund_statement_table(session, year, locale)
+    payer = None if region is None else payer_prefix(region)  # the region's counties' money
+    table = fund_statement_table(session, year, locale, payer)
     if table is not None:
         summary.tables.insert(max(len(summary.tables) - 1, 0), table)
     return summary

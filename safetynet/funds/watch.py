@@ -25,11 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.funds.schema import Alarm, FundRules
-from safetynet.store.models import FundEntry, FundLine
+from safetynet.funds.statements import payer_expr
+from safetynet.store.models import FundEntry, FundLine, Institution
 
 INSURANCE = "insurance"
 # the accounts whose sum (negated) is a fund's result: income less what it costs
@@ -129,10 +130,26 @@ def _members(rules: FundRules, fund: str) -> list[str]:
     return rules.insurance_funds() if fund == INSURANCE else [fund]
 
 
+def of_county(payer: str) -> ColumnElement[bool]:
+    """Whether a journal line is of the paying counties whose codes start with ``payer``
+    (a county's 6-digit code: that county's; a shorter prefix: the counties below it): the
+    county it names, else its institution's county (needs ``institution`` outer-joined);
+    a line naming neither (a funds file's allocation for every region) is each county's."""
+    county = payer_expr()
+    return county.startswith(payer, autoescape=True) | (county == "")
+
+
 def fund_years(
-    session: Session, rules: FundRules, year: int, as_of: int, funds: list[str]
+    session: Session,
+    rules: FundRules,
+    year: int,
+    as_of: int,
+    funds: list[str],
+    payer: str | None = None,
 ) -> dict[str, FundYear]:
-    """The figures of each of ``funds`` (fund ids or ``insurance``), one query."""
+    """The figures of each of ``funds`` (fund ids or ``insurance``), one query; ``payer``:
+    of one paying county's money (its code; a shorter prefix sums the counties below it,
+    :func:`of_county`), else of every county's."""
     if not 1 <= as_of <= 12:
         raise ValueError(f"month {as_of} is not 1-12")
     q = (
@@ -147,6 +164,10 @@ def fund_years(
         .where(FundEntry.year <= year)
         .group_by(FundEntry.year, FundLine.fund, FundLine.account, FundLine.month)
     )
+    if payer is not None:
+        q = q.outerjoin(Institution, Institution.code == FundLine.institution_code).where(
+            of_county(payer)
+        )
     rows = [(int(y), f, a, int(m or 12), int(v)) for y, f, a, m, v in session.execute(q)]
     out: dict[str, FundYear] = {}
     for name in funds:
@@ -224,10 +245,13 @@ def check(rules: FundRules, alarm: Alarm, fy: FundYear) -> AlarmHit | None:
     return AlarmHit(alarm, fy.fund, base) if hit else None
 
 
-def alarms(session: Session, rules: FundRules, year: int, as_of: int) -> list[AlarmHit]:
-    """Every alarm of the funds file over the year to the end of ``as_of``."""
+def alarms(
+    session: Session, rules: FundRules, year: int, as_of: int, payer: str | None = None
+) -> list[AlarmHit]:
+    """Every alarm of the funds file over the year to the end of ``as_of`` (of one paying
+    county's funds with ``payer``, its code: each county's funds are its own)."""
     names = sorted({f for a in rules.alarms for f in a.funds})
-    figures = fund_years(session, rules, year, as_of, names)
+    figures = fund_years(session, rules, year, as_of, names, payer)
     out = []
     for alarm in rules.alarms:
         for fund in alarm.funds:
@@ -237,4 +261,4 @@ def alarms(session: Session, rules: FundRules, year: int, as_of: int) -> list[Al
     return out
 
 
-__all__ = ["AlarmHit", "FundYear", "alarms", "check", "fund_years"]
+__all__ = ["AlarmHit", "FundYear", "alarms", "check", "fund_years", "of_county"]

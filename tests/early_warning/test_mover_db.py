@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
+from safetynet.early_warning.load import household_rows, load_households
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
@@ -88,3 +89,33 @@ def test_a_persons_warning_is_recorded_once_across_a_move(
     with session_scope(db_engine) as s:
         record(s, 2017, year.rules, year.warnings, date(2017, 12, 31))
     assert recorded() == before
+
+
+def test_a_households_members_are_those_of_the_year(db_engine: Engine, county: County) -> None:
+    """The reference-income basis counts the members of the year evaluated, not today's:
+    a person settled in H2 in 2017 who has since moved to H1 is one of H2's members in 2017
+    (whose out-of-pocket counts there), not one of H1's; in 2018, settled nowhere yet, a
+    member of H1 (the present household) only. The batch and the check after a settlement
+    read the same members; a person settled in two households that year is a member of
+    each (both are where the year's entries place them)."""
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 20_000), user="clerk")
+    with session_scope(db_engine) as s:
+        h1 = s.scalar(select(Household.id).where(Household.number == "H1"))
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        person.household_id = h1  # type: ignore[assignment]
+    assert h1 is not None and h2 is not None
+    with db_engine.connect() as conn:
+        for year, want in ((2017, {h1: 2, h2: 2}), (2018, {h1: 3, h2: 1})):
+            batch = load_households(conn, year)
+            assert dict(batch.select("household_id", "members").rows()) == want
+            few = household_rows(conn, year, [h1, h2])
+            assert {h: row[0] for h, row in few.items()} == want
+    # settled in H1 too after the move: a member of both households that year
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, big(county.ordinary_id, date(2017, 9, 1), 1_000), user="clerk")
+    with db_engine.connect() as conn:
+        want = {h1: 3, h2: 2}
+        assert dict(load_households(conn, 2017).select("household_id", "members").rows()) == want
+        assert {h: r[0] for h, r in household_rows(conn, 2017, [h1, h2]).items()} == want

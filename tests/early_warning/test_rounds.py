@@ -202,3 +202,25 @@ def test_the_pot_alarm_counts_window_and_round_payments(db_engine: Engine, count
         assert (fy.pot, fy.spending_to_date) == (pot, window + paid)
         hits = [h for h in alarms(s, small, 2017, 6) if h.alarm.kind == "pot_exhausted_projected"]
         assert len(hits) == 1 and hits[0].figures["projection_high_fen"] == 2 * (window + paid)
+
+
+def test_a_round_paid_before_its_year_is_refused_and_nothing_posted(
+    db_engine: Engine, county: County
+) -> None:
+    """A 2017 round dated 31 December 2016 would post to 2017's December (a date outside
+    the year is taken as after it): refused, nothing written; 1 January 2017 is paid."""
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421", user="officer")
+        approve_round(s, rnd.id, user="director", on=date(2017, 3, 5))
+        rid = rnd.id
+    with session_scope(db_engine) as s, pytest.raises(RoundError) as err:
+        pay_round(s, rid, user="cashier", on=date(2016, 12, 31))
+    assert err.value.code == "round.paid_before_year"
+    with session_scope(db_engine) as s:
+        assert s.get(ReassistanceRound, rid).state == "approved"  # type: ignore[union-attr]
+        assert _round_entries(s) == []
+        assert pay_round(s, rid, user="cashier", on=date(2017, 1, 1)).state == "paid"
+        [(kind, ref, _lines)] = _round_entries(s)
+        assert (kind, ref) == ("reassist_round", f"reassist_round:{rid}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
@@ -12,7 +13,7 @@ from safetynet.cli.main import app
 from safetynet.funds.posting import posted_count
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
-from safetynet.store.models import FundEntry, FundPosted, Settlement
+from safetynet.store.models import Budget, FundEntry, FundPosted, Settlement
 from tests.settlement.conftest import County
 from tests.settlement.test_year_batch import _record_claims
 
@@ -207,3 +208,27 @@ def test_alarms_ring_with_their_figures(db_engine: Engine, county: County) -> No
     assert "utilization_low" in rang.output and "utilization_pct=50.0" in rang.output
     quiet = runner.invoke(app, ["funds", "alarms", "--year", "2016", *db])
     assert quiet.exit_code == 0 and "no alarm" in quiet.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "said"),
+    [
+        ("H-COUNTY,100\nH-COUNTY,200\n", "H-COUNTY"),  # twice: which one? refused
+        ("H-COUNTY,100000000000.01\n", "H-COUNTY"),  # a fen above 100 billion yuan
+        ("H-COUNTY,\n", "amount"),
+        ("H-COUNTY\n", "amount"),
+    ],
+)
+def test_a_budgets_file_given_twice_or_out_of_bounds_is_refused_whole(
+    db_engine: Engine, county: County, tmp_path: Path, rows: str, said: str
+) -> None:
+    budgets = tmp_path / "budgets.csv"
+    budgets.write_text("institution,budget\n" + rows)
+    bad = runner.invoke(
+        app,
+        ["funds", "budgets", str(budgets), "--year", "2017", "--by", "bureau",
+         "--db", _url(db_engine)],
+    )  # fmt: skip
+    assert bad.exit_code == 2 and said in bad.output and "Traceback" not in bad.output
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(Budget)) == 0

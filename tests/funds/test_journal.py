@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from safetynet.funds.journal import JournalError, Line, balances, post_entry
+from safetynet.funds.journal import MAX_LINE_FEN, JournalError, Line, balances, post_entry
 from safetynet.funds.rules import default_rules
 from safetynet.store.db import session_scope
 from safetynet.store.models import FundEntry, FundLine
@@ -41,6 +41,12 @@ def test_a_balanced_entry_is_written(db_engine: Engine) -> None:
         }
 
 
+def test_a_line_at_the_largest_amount_is_written(db_engine: Engine) -> None:
+    _post(db_engine, [Line("basic", "cash", MAX_LINE_FEN),
+                      Line("basic", "income.fiscal", -MAX_LINE_FEN)])  # fmt: skip
+    assert _rows(db_engine) == (1, 2)
+
+
 @pytest.mark.parametrize(
     ("lines", "code", "words"),
     [
@@ -51,6 +57,11 @@ def test_a_balanced_entry_is_written(db_engine: Engine) -> None:
         ([Line("basic", "till", 5), Line("basic", "cash", -5)], "unknown_account", "'till'"),
         ([Line("basic", "payable", 5), Line("basic", "cash", -5)], "no_institution",
          "payable needs an institution"),
+        # a line beyond the column (the database would overflow): refused with its line
+        ([Line("basic", "cash", 10**20), Line("basic", "income.interest", -(10**20))],
+         "bad_amount", "line 1"),
+        ([Line("basic", "cash", MAX_LINE_FEN + 1), Line("basic", "income.interest", -1),
+          Line("basic", "income.fiscal", -MAX_LINE_FEN)], "bad_amount", "line 1"),
     ],
 )  # fmt: skip
 def test_a_bad_manual_entry_is_refused_and_nothing_written(

@@ -14,12 +14,15 @@ from safetynet.funds.budget_round import budget_round
 from safetynet.funds.journal import balances
 from safetynet.funds.page import build
 from safetynet.funds.payments import PaymentError, approve, make_round, release
+from safetynet.funds.posting import post_year
 from safetynet.funds.rules import default_rules
-from safetynet.funds.schema import Allocation, BudgetLimited
+from safetynet.funds.schema import CONTRIBUTION_SOURCES, Allocation, BudgetLimited
 from safetynet.funds.statements import statements
+from safetynet.funds.summary import fund_statement_table
+from safetynet.funds.watch import FundYear
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
-from safetynet.store.models import FundLine, Household, Payment, Person, Region
+from safetynet.store.models import Enrollment, FundLine, Household, Payment, Person, Region
 from tests.settlement.conftest import County
 from tests.settlement.helpers import inpatient
 
@@ -160,3 +163,66 @@ def test_a_review_deduction_is_the_money_of_the_claims_county(
     with session_scope(db_engine) as s:
         after = {c: sum(r.deducted for r in statements(s, year, BP, H, payer=c)) for c in (A, B)}
     assert after == {A: before[A], B: before[B] + 1_234}  # B's patient: B's money
+
+
+def test_each_countys_funds_are_its_own_on_the_fund_page(db_engine: Engine, county: County) -> None:
+    """The fund figures and alarms are each paying county's: a county's income is its own
+    enrollees' contributions, its spending its own residents' claims; a city's user sees one
+    block per county (never the two funds mixed into one set of rates), the chart summed."""
+    _two_counties(db_engine, county)
+    with session_scope(db_engine) as s:
+        s.add(Region(code="3404", name="市", level=RegionLevel.CITY, parent_code=None))
+        s.flush()
+        s.execute(update(Region).where(Region.code.in_([A, B])).values(parent_code="3404"))
+        s.execute(update(Enrollment).values(individual_fen=1_000, subsidy_county_fen=3_500))
+        post_year(s, 2017, user="analyst")
+        cols = [getattr(Enrollment, f"{x}_fen") for x in CONTRIBUTION_SOURCES]
+        payer = func.substr(Person.region_code, 1, 6).label("payer")
+        income = {
+            c: int(v)
+            for c, v in s.execute(
+                select(payer, func.sum(sum(cols[1:], cols[0])))
+                .join(Person, Person.id == Enrollment.person_id)
+                .where(Enrollment.year == 2017)
+                .group_by(payer)
+            )
+        }
+        spent = {
+            c: int(v)
+            for c, v in s.execute(
+                select(FundLine.payer_region, func.sum(FundLine.amount_fen))
+                .where(FundLine.account == "spending", FundLine.fund.in_(["basic", "critical"]))
+                .group_by(FundLine.payer_region)
+            )
+        }
+        assert set(income) == set(spent) == {A, B} and all(income.values())
+        pages = {r: build(s, RULES, r, 2017, 6, "en") for r in (A, B, "3404")}
+        # the annual summary's fund statements: the county's own money
+        summary = {c: fund_statement_table(s, 2017, "en", c) for c in (A, B)}
+    for code in (A, B):
+        table = summary[code]
+        assert table is not None
+        assert table.rows[0][1] == pages[code].counties[0].figures[0].income  # insurance
+    for code in (A, B):
+        [mine] = pages[code].counties
+        insurance = mine.figures[0]
+        assert (mine.code, insurance.fund) == (code, "insurance")
+        assert contributions(mine.figures) == income[code]
+        assert insurance.spending_to_date == spent[code]
+    city = pages["3404"].counties
+    assert [c.code for c in city] == [A, B]
+    assert [contributions(c.figures) for c in city] == [income[A], income[B]]
+    # the chart: the two counties summed
+    charted = sum(x["value"] for x in pages["3404"].chart["income"] if x["name"] != "fiscal")
+    assert charted == (income[A] + income[B]) / 100
+
+
+def contributions(figures: list[FundYear]) -> int:
+    """The contributions of the year (income but fiscal allocations) of every fund."""
+    return sum(
+        v
+        for f in figures
+        if f.fund != "insurance"
+        for source, v in f.income_by_source.items()
+        if source != "fiscal"
+    )

@@ -154,3 +154,22 @@ def test_a_skipped_months_claims_are_paid_by_the_next_round_made(
         b = balances(s, year=2017)
         assert b[("basic", "payable")] == 0
         assert -b[("basic", "cash")] == 133_000 + 9_500
+
+
+def test_a_round_paid_before_its_month_is_refused_and_nothing_posted(
+    db_engine: Engine, county: County
+) -> None:
+    """March's round released on 28 February is a wrong date: refused with nothing written;
+    on 1 March (the first day of the month it pays) it is released."""
+    _claim(db_engine, 100_000, 3, date(2017, 3, 31))
+    with session_scope(db_engine) as s:
+        batch = make_round(s, RULES, 2017, 3, user="maker")
+        approve(s, batch.id, user="checker")
+        batch_id = batch.id
+    with session_scope(db_engine) as s, pytest.raises(PaymentError) as err:
+        release(s, RULES, batch_id, user="maker", on=date(2017, 2, 28))
+    assert err.value.code == "paid_before_month"
+    with session_scope(db_engine) as s:
+        assert balances(s)[("basic", "payable")] == -100_000  # nothing paid
+        assert release(s, RULES, batch_id, user="maker", on=date(2017, 3, 1)).state == "released"
+        assert balances(s)[("basic", "payable")] == 0

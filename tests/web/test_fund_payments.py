@@ -47,6 +47,14 @@ def test_a_round_made_approved_released_and_its_bank_file(login, web_engine: Eng
     shown = bureau.get(own.headers["location"])
     assert "approved by someone other than who made it" in shown.text
     assert _post(admin, f"{url}/approve").headers["location"] == url
+    # a date out of every room's bounds is a 422 naming the field; a day before the month
+    # the round pays is refused with the sentence; nothing is released
+    for far in ("9999-12-31", "1999-12-31"):
+        bad = _post(bureau, f"{url}/release", on=far)
+        assert bad.status_code == 422 and "on" in bad.text, bad.text
+    early = _post(bureau, f"{url}/release", on="2017-02-28")
+    assert early.headers["location"].endswith("error=paid_before_month")
+    assert "cannot be paid before the month it pays" in bureau.get(early.headers["location"]).text
     # the approver may not release it; the maker may
     same = _post(admin, f"{url}/release", on="2017-04-10")
     assert same.headers["location"].endswith("error=approver_releases")

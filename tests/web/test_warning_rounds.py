@@ -104,6 +104,15 @@ def test_a_round_drafted_short_approved_paid_and_cancelled(
     assert refused.headers["location"].endswith("error=round.exists")
     assert "already has an approved or paid round" in bureau.get(refused.headers["location"]).text
     assert 'id="round-pay"' in bureau.get(url).text
+    # out of every room's date bounds: 422 naming the field; before the year: the sentence
+    for far in ("9999-12-31", "1999-12-31"):
+        bad = _post(bureau, f"{url}/pay", on=far)
+        assert bad.status_code == 422 and "on" in bad.text, bad.text
+    early = _post(bureau, f"{url}/pay", on=f"{YEAR - 1}-12-31")
+    assert early.headers["location"].endswith("error=round.paid_before_year")
+    assert (
+        "cannot be paid before the year it re-assists" in bureau.get(early.headers["location"]).text
+    )
     assert _post(bureau, f"{url}/pay", on=f"{YEAR + 1}-01-20").headers["location"] == url
     assert _post(bureau, f"{url}/pay", on=f"{YEAR + 1}-01-21").headers["location"] == url
     # cancelling needs a reason; with one the posting is reversed

@@ -233,7 +233,11 @@ def budgets_cmd(
         else:
             assert budgets is not None
             with budgets.open(encoding="utf-8", newline="") as fh:
-                amounts = {r["institution"]: to_fen(r["budget"]) for r in csv.DictReader(fh)}
+                rows = [(r["institution"], r["budget"]) for r in csv.DictReader(fh)]
+            twice = sorted({c for c, _v in rows if [x for x, _y in rows].count(c) > 1})
+            if twice:  # which of the two is meant? refused, nothing recorded
+                fail(f"refused: an institution is given twice: {', '.join(twice)}")
+            amounts = {c: to_fen(v if v is not None else "") for c, v in rows}
         if preview:
             return
         with session_scope(_engine(db)) as s:
@@ -482,9 +486,14 @@ def alarms_cmd(
     month: Annotated[int, typer.Option("--month", help="Figures to the end of this month.")] = 12,
     db: Db = None,
     rules: Rules = "county-2018",
+    payer: Annotated[
+        str | None,
+        typer.Option("--payer", help="The paying county's code: its funds' alarms only."),
+    ] = None,
 ) -> None:
     """List the funds file's alarms that ring for the year to the end of a month, each with
-    the figures behind it (exit status 1 when any rings)."""
+    the figures behind it (exit status 1 when any rings); of one county's funds with
+    --payer (each county's funds are its own), else of every county's money together."""
     from safetynet.funds.watch import alarms
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -493,7 +502,7 @@ def alarms_cmd(
         fail(f"--month {month}: use 1-12")
     chart = _rules(rules)
     with session_scope(_engine(db)) as s:
-        hits = alarms(s, chart, year, month)
+        hits = alarms(s, chart, year, month, payer)
     if not hits:
         console.print(f"no alarm for {year} to month {month}")
         return

@@ -31,6 +31,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -181,11 +182,8 @@ def payment_release(
     db: Session = Depends(get_db),
 ) -> Response:
     """Release an approved round on the date paid (not by its approver; posted once)."""
-    try:
-        day = date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on") from None
-    return _step(request, db, user, batch_id, csrf_token, day)
+    # from the scheme's earliest date to a year ahead, as every room's "on" date
+    return _step(request, db, user, batch_id, csrf_token, day_within(on, "on"))
 
 
 @router.get("/funds/payments/{batch_id}/bank.csv", include_in_schema=False)

@@ -89,24 +89,33 @@ def funds_page(
     names["insurance"] = _("Basic medical insurance fund (basic + critical illness)")
     for series in page.chart["income"]:
         series["name"] = _(SOURCE_NAMES.get(series["name"], series["name"]))
-    hits = []
-    for h in page.hits:
-        t = h.alarm.threshold
-        shown = (
-            "" if t is None else (f"{t * 100:g}%" if h.alarm.kind != "cover_below" else f"{t:g}")
-        )
-        hits.append(
-            {
-                "id": h.alarm.id,
-                "fund": names.get(h.fund, h.fund),
-                "title": _(ALARM_NAMES[h.alarm.kind]) % {"threshold": shown},
-                "figures": [
-                    (_(FIGURE_NAMES.get(k, k)), _figure(k, v))
-                    for k, v in h.figures.items()
-                    if k != "threshold"
-                ],
-            }
-        )
+    hits, rows = [], []
+    several = len(page.counties) > 1  # each county's funds apart, named
+    for county in page.counties:
+        where = f"{county.name} ({county.code})" if several else ""
+        rows += [
+            {**_fund_row(names.get(f.fund, f.fund), f), "county": where} for f in county.figures
+        ]
+        for h in county.hits:
+            t = h.alarm.threshold
+            shown = (
+                ""
+                if t is None
+                else (f"{t * 100:g}%" if h.alarm.kind != "cover_below" else f"{t:g}")
+            )
+            hits.append(
+                {
+                    "id": h.alarm.id,
+                    "county": where,
+                    "fund": names.get(h.fund, h.fund),
+                    "title": _(ALARM_NAMES[h.alarm.kind]) % {"threshold": shown},
+                    "figures": [
+                        (_(FIGURE_NAMES.get(k, k)), _figure(k, v))
+                        for k, v in h.figures.items()
+                        if k != "threshold"
+                    ],
+                }
+            )
     table = narrow(statement_table(rules, page.rows, page.names, year, month, lang))
     labels = {
         "income": _("Income of the year"),
@@ -116,7 +125,8 @@ def funds_page(
     }
     data = json.dumps({**page.chart, "labels": labels}, ensure_ascii=False).replace("<", "\\u003c")
     context = {
-        "rows": [_fund_row(names.get(f.fund, f.fund), f) for f in page.figures],
+        "rows": rows,
+        "several": several,
         "definitions": [
             (definition(i).name(lang), definition(i).formula(lang))
             for i in ("fund_utilization_rate", "accumulated_balance_rate")

@@ -34,7 +34,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -160,10 +160,8 @@ def _step(request: Request, db: Session, user: User, round_id: int, csrf: str, s
 
 
 def _day(on: str) -> date:
-    try:
-        return date.fromisoformat(on) if on else date.today()
-    except ValueError:
-        raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on") from None
+    """The day of a step: from the scheme's earliest date to a year ahead (blank: today)."""
+    return day_within(on, "on")
 
 
 @router.post(BASE + "/{round_id}/approve", include_in_schema=False)
