@@ -88,11 +88,15 @@ def _split_admission(rule: Any, claim: Row, p: Person) -> bool:
 
 
 def _overlapping_stay(rule: Any, claim: Row, p: Person) -> bool:
-    """A stay is flagged when it is admitted before another stay admitted no later ends; a
-    visit, when it falls inside another stay (strictly after its admission)."""
+    """Either claim of a pair is flagged: a stay whose days meet another stay's (a day in
+    common, at least) or hold a visit; a visit that falls inside a stay (strictly after its
+    admission)."""
     day = claim[5]
     if claim[2] == "inpatient":
-        return any(c[0] != claim[0] and c[5] <= day < c[6] for c in p.stays())
+        end = claim[6] if claim[6] is not None else day
+        return any(c[0] != claim[0] and c[5] <= end and day <= c[6] for c in p.stays()) or any(
+            c[2] in OUTPATIENT_KINDS and day < c[5] < end for c in p.claims
+        )
     return claim[2] in OUTPATIENT_KINDS and any(c[5] < day < c[6] for c in p.stays())
 
 

@@ -32,13 +32,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+WHOLE_UNITS = ("day", "count", "hour", "month")  # counted in whole units: 15.5 days is no day
+
+
 class Quantity(_Strict, Generic[U]):
-    """A number with its unit, e.g. ``{value: 15, unit: day}``."""
+    """A number with its unit, e.g. ``{value: 15, unit: day}``; days, counts, hours and
+    months are whole (the rules count them so: a fraction would be cut off unseen)."""
 
     value: float = Field(ge=0)
     unit: U
     source: str | None = None
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _whole(self) -> Quantity[U]:
+        if self.unit in WHOLE_UNITS and self.value != int(self.value):
+            raise ValueError(f"{self.value:g} {self.unit}s: a whole number of {self.unit}s")
+        return self
 
 
 Days = Quantity[Literal["day"]]

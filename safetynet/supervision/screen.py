@@ -289,6 +289,11 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
 
 
 def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFrame:
+    """A person admitted at two institutions on overlapping dates, or seen elsewhere during a
+    stay: EVERY claim of such a pair is flagged (either may be the false one, and at the
+    window the claim submitted last may be either: the earlier-admitted stay, the stay that
+    holds a visit settled before it), one hit per claim naming the other. A stay admitted on
+    the day another ends, or a visit on a stay's first or last day, is no overlap."""
     stays = _stays(data).sort("person_id", "admitted", "discharged", "claim_no")
     # A running maximum of the discharge per person without a window: each person's days are
     # offset by a multiple of 10^6 that grows with the person, so one cumulative maximum
@@ -298,6 +303,9 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
     day = pl.col("discharged").cast(pl.Int64) + group * 1_000_000
     running = day.cum_max()
     holds = day == running
+    # the next stay of the person in this order is the one admitted first after it: a stay
+    # is overlapped by a later one when that one is admitted before it ends
+    after = _same(["person_id"], -1)
     stays = stays.with_columns(
         pl.when(same)
         .then((running.shift() - group * 1_000_000).cast(pl.Date))
@@ -308,15 +316,31 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
         pl.when(same)
         .then(pl.when(holds).then(pl.col("institution")).forward_fill().shift())
         .alias("other_institution"),
+        pl.when(after).then(pl.col("admitted").shift(-1)).alias("next_admitted"),
+        pl.when(after).then(pl.col("claim_no").shift(-1)).alias("next_claim"),
+        pl.when(after).then(pl.col("institution").shift(-1)).alias("next_institution"),
+        pl.when(after).then(pl.col("discharged").shift(-1)).alias("next_discharged"),
     )
+    amount = pl.col("total_fen").fill_null(0).alias("amount_fen")
     overlap = stays.filter(pl.col("admitted") < pl.col("other_discharged")).select(
         "claim_no",
-        pl.col("total_fen").fill_null(0).alias("amount_fen"),
+        amount,
         _facts(
             other_claim=pl.col("other_claim"),
             other_institution=pl.col("other_institution"),
             other_discharged=pl.col("other_discharged").cast(pl.String),
             admitted=pl.col("admitted").cast(pl.String),
+        ),
+    )
+    overlapped = stays.filter(pl.col("next_admitted") < pl.col("discharged")).select(
+        "claim_no",
+        amount,
+        _facts(
+            other_claim=pl.col("next_claim"),
+            other_institution=pl.col("next_institution"),
+            other_admitted=pl.col("next_admitted").cast(pl.String),
+            other_discharged=pl.col("next_discharged").cast(pl.String),
+            discharged=pl.col("discharged").cast(pl.String),
         ),
     )
     visits = data.claims.filter(pl.col("kind").is_in(OUTPATIENT_KINDS)).select(
@@ -328,22 +352,22 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
         pl.col("discharged").alias("stay_discharged"),
         pl.col("claim_no").alias("stay_claim"),
         pl.col("institution").alias("stay_institution"),
+        pl.col("total_fen").alias("stay_total_fen"),
     )
     # Every stay of the person is compared, not only the one admitted last before the visit
     # (a short stay ended before the visit, or one at the visit's own institution, does not
     # hide a longer one elsewhere); a visit inside several is named with the latest admitted.
+    inside = visits.join(right, on="person_id", how="inner").filter(
+        (pl.col("admitted") < pl.col("date"))
+        & (pl.col("date") < pl.col("stay_discharged"))
+        & (pl.col("institution") != pl.col("stay_institution"))
+    )
     present = (
-        visits.join(right, on="person_id", how="inner")
-        .filter(
-            (pl.col("admitted") < pl.col("date"))
-            & (pl.col("date") < pl.col("stay_discharged"))
-            & (pl.col("institution") != pl.col("stay_institution"))
-        )
-        .sort("claim_no", "admitted", "stay_claim", descending=[False, True, True])
+        inside.sort("claim_no", "admitted", "stay_claim", descending=[False, True, True])
         .unique("claim_no", keep="first", maintain_order=True)
         .select(
             "claim_no",
-            pl.col("total_fen").fill_null(0).alias("amount_fen"),
+            amount,
             _facts(
                 stay_claim=pl.col("stay_claim"),
                 stay_institution=pl.col("stay_institution"),
@@ -353,7 +377,26 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
             ),
         )
     )
-    return pl.concat([overlap, present])
+    # the stay a visit elsewhere falls in, named with its latest visit
+    holding = (
+        inside.sort("stay_claim", "date", "claim_no", descending=[False, True, True])
+        .unique("stay_claim", keep="first", maintain_order=True)
+        .select(
+            pl.col("stay_claim").alias("claim_no"),
+            pl.col("stay_total_fen").fill_null(0).alias("amount_fen"),
+            _facts(
+                visit_claim=pl.col("claim_no"),
+                visit_institution=pl.col("institution"),
+                visit_date=pl.col("date").cast(pl.String),
+                admitted=pl.col("admitted").cast(pl.String),
+                discharged=pl.col("stay_discharged").cast(pl.String),
+            ),
+        )
+    )
+    # one hit per claim: a stay overlapping several is named with the first found
+    return pl.concat([overlap, overlapped, present, holding]).unique(
+        "claim_no", keep="first", maintain_order=True
+    )
 
 
 def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
@@ -782,7 +825,9 @@ def screen(
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
     found = _with_claims(pl.concat(parts), data)
-    return found.sort("date", "claim_no", "rule_id", "facts")
+    # a total order: two hits of one rule with the same facts (two lines of one restricted
+    # item) differ only by their amounts
+    return found.sort("date", "claim_no", "rule_id", "facts", "amount_fen")
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,9 @@ class _Planter:
             end_date=start + pl.duration(days=days),
             doctor_code=pl.col("institution_code") + "-D01",
         )
+        # both stays of the pair are the violation (either may be the false one: the rule
+        # flags both, and at the window the one submitted last, whichever it is)
+        self.label(chosen, "overlapping_stay")
         self.label(new, "overlapping_stay")
 
     def impersonation(self) -> None:

@@ -82,6 +82,18 @@ def test_a_county_file_extends_and_overrides_by_id(tmp_path: Path) -> None:
     assert rules.rules[0].severity == "warn"
 
 
+@pytest.mark.parametrize("value", ["15.5", "14.999"])
+def test_a_fraction_of_a_day_is_refused_naming_file_and_line(tmp_path: Path, value: str) -> None:
+    """A rule counts whole days (and counts, hours, months): 15.5 days was cut to 15 unseen."""
+    path = write(
+        tmp_path, BASE.replace("window_days: {value: 15,", f"window_days: {{value: {value},")
+    )
+    with pytest.raises(PolicyError) as exc:
+        load_rules(path)
+    text = str(exc.value)
+    assert f"{path}:16" in text and "window_days" in text and "a whole number of days" in text
+
+
 def test_a_parameter_of_the_wrong_unit_names_file_line_and_unit(tmp_path: Path) -> None:
     path = write(tmp_path, BASE.replace("unit: day", "unit: hour"))
     with pytest.raises(PolicyError) as exc:

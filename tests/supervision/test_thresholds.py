@@ -140,6 +140,13 @@ def overlap_days(days: int) -> ScreenInput:  # second admitted ``days`` before t
     return _in([a, b], [line("a", "S0002", 3500, quantity=1), line("b", "S0002", 3500)])
 
 
+def visit_in_stay(days: int) -> ScreenInput:  # a visit elsewhere ``days`` after admission
+    s = stay("s", "2021-03-01", "2021-03-10", "J18.9", institution="C1")
+    day = d("2021-01-01").fromordinal(d("2021-03-01").toordinal() + days).isoformat()
+    v = claim("v", date=day, institution="T2")
+    return _in([s, v], [line("s", "S0002", 3500, quantity=1), line("v", "S0001", 600)])
+
+
 def on(day: str, days: int) -> str:
     return d("2021-01-01").fromordinal(d(day).toordinal() + days).isoformat()
 
@@ -196,7 +203,10 @@ THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
     ("impersonation", restricted_item_age,
      [(11, [("s", 190_000)]), (12, []), (55, []), (56, [("s", 190_000)])]),
     ("impersonation", newborn_code_age, [(0, []), (1, [("c", 10_000)])]),
-    ("overlapping-stay", overlap_days, [(0, []), (1, [("b", 10_000)])]),
+    ("overlapping-stay", overlap_days, [(0, []), (1, [("a", 10_000), ("b", 10_000)])]),
+    ("overlapping-stay", visit_in_stay,
+     [(0, []), (1, [("s", 10_000), ("v", 10_000)]), (8, [("s", 10_000), ("v", 10_000)]),
+      (9, [])]),
     ("repeat-test", repeat_test_gap,
      [(0, [("b", 6500)]), (29, [("b", 6500)]), (30, [("b", 6500)]), (31, [])]),
     ("ghost-bed", untreated_days, [(0, []), (1, []), (2, []), (3, [("s", 10_000)])]),

@@ -65,3 +65,51 @@ def test_a_bad_screening_setting_stops_the_app_naming_the_problem(
     with pytest.raises(ScreeningSettingError) as refused:
         create_app(make_engine("sqlite://"), secret_key="k")
     assert "bad.yaml:4" in str(refused.value) and "teleport" in str(refused.value)
+
+
+def test_a_stay_admitted_before_a_settled_one_it_overlaps_is_refused(engine: Engine) -> None:
+    """Either claim of an overlapping pair is flagged, so the one submitted last is refused
+    whichever was admitted first: a stay admitted two days before a settled stay elsewhere
+    and ending inside it, and a stay holding a settled visit elsewhere. A stay ending on the
+    day the settled one is admitted (a transfer) is not."""
+    from safetynet.store.models import Institution
+
+    with session_scope(engine) as s:
+        settled = s.scalars(
+            select(Claim).where(Claim.kind == "inpatient", Claim.end_date > Claim.start_date)
+            .order_by(Claim.id)
+        ).first()  # fmt: skip
+        assert settled is not None
+        resident = s.get(Person, settled.person_id).resident_id  # type: ignore[union-attr]
+        other = s.scalar(select(Institution.code).where(
+            Institution.level == "county",
+            Institution.code != settled.institution_code))  # fmt: skip
+        assert other
+
+        def stay(start_days: int, end_days: int) -> ClaimSubmission:
+            start = settled.start_date + timedelta(days=start_days)
+            return ClaimSubmission(
+                resident_id=resident, institution_code=other, kind="inpatient", date=start,
+                discharge_date=settled.start_date + timedelta(days=end_days),
+                diagnosis="K35.8", claim_no="W2",
+                items=[{"code": "S0002", "quantity": max(end_days - start_days, 1),
+                        "amount": f"{35 * max(end_days - start_days, 1)}.00"}],
+            )  # fmt: skip
+
+        refused = blocking(submission_hits(s, stay(-2, 1)))
+        assert refused["rule_id"].to_list() == ["overlapping-stay"]
+        assert settled.claim_no in refused["facts"][0]
+        assert blocking(submission_hits(s, stay(-2, 0))).is_empty()  # a transfer that day
+        visit = s.scalars(
+            select(Claim).where(Claim.person_id == settled.person_id,
+                                Claim.kind == "outpatient").order_by(Claim.id)
+        ).first()  # fmt: skip
+        assert visit is not None
+        # a stay elsewhere around the person's settled visit
+        around = stay(0, 0).model_copy(update={
+            "date": visit.start_date - timedelta(days=1),
+            "discharge_date": visit.start_date + timedelta(days=1),
+            "institution_code": next(c for c in (other, settled.institution_code)
+                                     if c != visit.institution_code)})  # fmt: skip
+        held = blocking(submission_hits(s, ClaimSubmission.model_validate(around.model_dump())))
+        assert held["rule_id"].to_list() == ["overlapping-stay"]
