@@ -235,14 +235,19 @@ def _check_types(schema: pl.Schema, path: Path) -> None:
         raise ClaimFileRejected(path, errors)
 
 
-def parquet_claims(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
+def parquet_claims(
+    raw: pl.DataFrame | pl.LazyFrame, path: Path, unread: tuple[str, ...] = ()
+) -> ClaimFile:
     """Check Parquet rows (with their ``_line``; read or not yet) as a claim file.
 
     A file of the common shape (totals, no item lines) is checked and made canonical in
     one streaming pass (:func:`_in_one_pass`); any other file, or one with a problem, goes
-    through :func:`_normalise`, which names every problem with its row.
+    through :func:`_normalise`, which names every problem with its row. ``unread``: fields
+    that no check reads and the caller does not need (e.g. ``doctor`` when settling): their
+    columns' types are checked, their values are not read (null in the claims).
     """
     _check_types(raw.collect_schema(), path)
+    raw = raw.drop(unread, strict=False)
     items = raw.collect_schema().get("items", pl.Null())
     raw = _conform(raw, CLAIM_FIELDS, True)
     claim_file = None if _is_item_list(items) else _in_one_pass(raw)
