@@ -82,7 +82,7 @@ def heap_spared() -> Iterator[None]:
 
 def parquet_rows(raw: pl.DataFrame | pl.LazyFrame, path: Path) -> ClaimFile:
     """Check Parquet rows (with their ``_line``) as ``read_claim_file`` checks a file; the
-    fields settling does not use (``UNREAD``) are left unread, null in the claims."""
+    fields settling does not use (``UNREAD``) are left unread, not in the claims."""
     return parquet_claims(raw, path, unread=UNREAD)
 
 
