@@ -29,7 +29,7 @@ from safetynet.claims.fileformat import ClaimFile
 from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
 from safetynet.engine.batch import settle_batch
-from safetynet.engine.compile import compile_policy
+from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.policy.loader import load_policy
 from safetynet.scaleout import stream
 from safetynet.scaleout.warm import WarmUp
@@ -59,6 +59,13 @@ class FileRun:
 def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun:
     """One end-to-end run in this process (the child's side)."""
     cp = compile_policy(load_policy(policy))
+    with stream.heap_spared():  # as `safetynet settle`
+        return _timed_run(cp, claims, out, batch_claims)
+
+
+def _timed_run(cp: CompiledPolicy, claims: Path, out: Path, batch_claims: int) -> FileRun:
+    """Read, check, prepare, settle and write the file as `safetynet settle` does, each part
+    timed."""
     parts = dict.fromkeys(("read and check", "prepare", "settle and write"), 0.0)
     parts_cpu = dict.fromkeys(("read and check", "prepare", "settle", "write"), 0.0)
     kernel = 0.0

@@ -24,11 +24,15 @@ from safetynet.engine.compile import CompiledPolicy
 
 _TWO_CLAIMS = {
     "claim_no": ["W1", "W2"],
-    "person_id": ["P1", "P2"],
+    # ids longer than 12 bytes: their text is outside Arrow's views, as a county's ids are
+    # (the resident-ID check's kernel for such text is loaded too)
+    "person_id": ["warm-up-person-1", "warm-up-person-2"],
     "household_id": ["H1", "H1"],
     "kind": ["outpatient", "inpatient"],
     "level": ["township", "county"],
     "age": [40, 40],
+    # an admission with a diagnosis: the programme files (fixed fees) are read here too
+    "diagnosis": [None, "I63.9"],
     "statuses": [[], ["registered_poor"]],
     "total_fen": [10_000, 500_000],
     "compliant_fen": [9_000, 450_000],

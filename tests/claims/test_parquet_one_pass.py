@@ -83,6 +83,25 @@ def test_one_pass_gives_the_claims_of_the_exact_way(tmp_path: Path) -> None:
     assert one_pass.claims.get_column("_line").n_chunks() == 1
 
 
+def test_text_long_in_bytes_but_not_in_characters_reads_in_one_pass(tmp_path: Path) -> None:
+    """The text lengths are counted in characters: a Chinese name of 32 characters (96
+    bytes) is within its limit, found so in the one pass (bytes first, characters only for
+    the rows over the limit in bytes)."""
+    path = tmp_path / "c.parquet"
+    names = ["县" * 32, "H1", None, "乡镇卫生院", "县" * 32, "y" * 32]
+    _clean().with_columns(pl.Series("institution", names)).write_parquet(path)
+    one_pass = _in_one_pass(_conform(scan_parquet(path), CLAIM_FIELDS, True))
+    assert one_pass is not None
+    assert one_pass.claims.equals(_exact(path))
+    assert one_pass.claims["institution"].to_list() == names
+    names[4] = "县" * 33
+    _clean().with_columns(pl.Series("institution", names)).write_parquet(path)
+    assert _in_one_pass(_conform(scan_parquet(path), CLAIM_FIELDS, True)) is None
+    with pytest.raises(ClaimFileRejected) as info:
+        read_claim_file(path)
+    assert [str(e) for e in info.value.errors] == ["line 5: institution: longer than 32 characters"]
+
+
 def test_a_file_without_optional_columns_reads_the_same(tmp_path: Path) -> None:
     path = tmp_path / "c.parquet"
     required = ["claim_no", "person_id", "date", "kind", "level", "age"]
@@ -102,6 +121,9 @@ BAD_ROWS = [
     ("compliant_fen", 800, "line 3: compliant: exceeds the total less what review deducted"),
     ("total_fen", -1, "line 3: total_fen: must be an amount ≥ 0 with at most two decimals"),
     ("essential_fen", 701, "line 3: essential: exceeds compliant"),
+    ("diagnosis", "I63.9" * 4, "line 3: diagnosis: longer than 16 characters"),
+    ("claim_no", "C" * 41, "line 3: claim_no: longer than 40 characters"),
+    ("level", None, "line 3: level: must be one of"),
 ]
 
 

@@ -249,8 +249,8 @@ def test_results_written_range_by_range_equal_one_piece(
 
 def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
     """In a fresh process, the warm-up thread has loaded (or compiled) the pass in file
-    order, the blocks for households out of order and the key numbering before the file's
-    claims need them."""
+    order, the blocks for households out of order, the key numbering and the resident-ID
+    check, and read the programme files (fixed fees), before the file's claims need them."""
     import subprocess
     import sys
 
@@ -259,8 +259,11 @@ def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
         "from safetynet.scaleout.warm import WarmUp\n"
         "from tests.engine.helpers import policy\n"
         "WarmUp(policy('anhui-poor-2017')).join()\n"
+        "from safetynet.registry import resident_id_column as ids\n"
+        "from safetynet.programmes import rules\n"
         "loaded = [kernel.settle_in_file_order, kernel.settle_blocks, keys._dense_ids]\n"
-        "print(*[len(f.signatures) for f in loaded])\n"
+        "loaded.append(ids._classify)\n"
+        "print(*[len(f.signatures) for f in loaded], rules._shipped.cache_info().currsize)\n"
     )
     root = Path(__file__).parents[2]
     done = subprocess.run(
@@ -296,3 +299,41 @@ def test_a_person_in_households_of_two_batches_is_rejected(tmp_path: Path, comma
     assert f"line 1: household_id: person P0-0 is in households H0, H{other}" in text
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.parquet"]
+
+
+def test_settling_leaves_the_doctor_unread_but_checks_its_type(tmp_path: Path) -> None:
+    """What settling does not use (``doctor``) is not read from a Parquet file; a column of
+    the wrong type is still refused, as when the file is read whole."""
+    from safetynet.claims.fileformat import read_claim_file, scan_parquet
+
+    frame = _claims_frame([(1, 0, 10, 100, False), (1, 1, 20, 100, True)])
+    path = _write(tmp_path / "c.parquet", frame.with_columns(pl.lit("DR1").alias("doctor")))
+    assert read_claim_file(path).claims["doctor"].to_list() == ["DR1", "DR1"]
+    settled = parquet_rows(scan_parquet(path), path).claims
+    assert "doctor" not in settled.columns
+    assert settled.equals(read_claim_file(path).claims.drop("doctor"))
+    bad = _write(tmp_path / "bad.parquet", frame.with_columns(pl.lit(1.5).alias("doctor")))
+    out = tmp_path / "r.parquet"
+    args = ["settle", "-p", "anhui-poor-2017", "-c", str(bad), "-o", str(out), "--lang", "en"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    assert "doctor: column of Float64; must be text" in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_a_run_spares_the_heap_from_the_collector_and_gives_it_back() -> None:
+    import gc
+
+    from safetynet.scaleout.stream import heap_spared
+
+    assert gc.get_freeze_count() == 0
+    with heap_spared():
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze its heap itself (the web app): left as it was
+    try:
+        with heap_spared():
+            pass
+        assert gc.get_freeze_count() > 0  # not thawed
+    finally:
+        gc.unfreeze()
