@@ -161,7 +161,15 @@ def _priced_lines(snap: Snapshot, sub: ClaimSubmission) -> dict[str, np.ndarray]
 
 
 def check_person(person: PersonFacts, sub: ClaimSubmission) -> None:
-    """Refuse a claim dated on or after the person's death."""
+    """Refuse a claim dated before the person's birth or on or after their death (the
+    registry's rule of who is alive, :mod:`safetynet.registry.alive`: from the day of birth to
+    the day before death)."""
+    if sub.date < person.birth_date:
+        raise SettlementError(
+            "person_not_born",
+            f"the person was born on {person.birth_date.isoformat()}, after this date",
+            field="date",
+        )
     if person.deceased_on is not None and sub.date >= person.deceased_on:
         raise SettlementError("person_deceased", "the person died before this date", field="date")
 

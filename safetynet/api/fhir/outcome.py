@@ -70,6 +70,7 @@ ISSUE_OF_CODE = {
     "status_not_active": "business-rule",
     "not_enrolled": "business-rule",
     "person_deceased": "business-rule",
+    "person_not_born": "business-rule",
     "institution_not_designated": "business-rule",
     "institution_kind": "business-rule",
     "institution_not_yours": "forbidden",

@@ -425,8 +425,12 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
         enrolled = []
         for e in rows:
             first = max(date(e.year, 1, 1), asked.start)
+            last = min(date(e.year, 12, 31), asked.end)
             if person.deceased_on is not None and person.deceased_on <= first:
-                continue
+                continue  # dead before the period asked (in this year)
+            if person.birth_date > last:
+                continue  # not yet born in it
+            first = max(first, person.birth_date)  # the statuses of a day alive
             statuses = sorted(s.value for s in statuses_on(db, person.id, first))
             enrolled.append((e, statuses))
         return fhir(R.eligibility_response(person, asked, enrolled, date.today()))
