@@ -523,3 +523,38 @@ def test_capability_statement_lists_exactly_what_is_served(his, sample_person, h
             else:
                 assert r.status_code in (404, 405), (kind, interaction, r.status_code)
                 assert issues(r)[0]["code"] == "not-supported", (kind, interaction, r.text)
+
+
+# a Claim made against a Coverage that is not the patient's for the claim's year
+
+
+@pytest.mark.parametrize(
+    ("coverage", "refused"),
+    [
+        (lambda p, base: f"Coverage/{p}-2016", True),  # the year before the claim's
+        (lambda p, base: f"Coverage/{p}-2018", True),  # the year after
+        (lambda p, base: f"Coverage/{p + 1}-2017", True),  # another person's
+        (lambda p, base: "Coverage/no-such", True),
+        (lambda p, base: f"Coverage/{p}-2017", False),
+        (lambda p, base: f"{base}/Coverage/{p}-2017", False),  # absolute, this server
+        (lambda p, base: f"{base}/Coverage/{p}-2016", True),
+    ],
+)
+def test_a_claim_against_another_coverage_is_refused(
+    his, base, web_engine, sample_person, hospital, coverage, refused
+) -> None:
+    reference = coverage(sample_person.id, base)
+    body = claim(sample_person.resident_id, hospital, use="predetermination")
+    body["insurance"] = [{"sequence": 1, "focal": True, "coverage": {"reference": reference}}]
+    r = call(his, "post", "Claim", body)
+    if not refused:
+        assert r.status_code == 200, r.text
+        return
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["Claim.insurance[0].coverage"]
+    assert issues(r)[0]["code"] == "business-rule"
+    before = settlements(web_engine)
+    body["use"] = "claim"
+    r = call(his, "post", "Claim", body)
+    assert r.status_code == 422, r.text
+    assert settlements(web_engine) == before

@@ -17,6 +17,9 @@ once as an issue with its FHIRPath (:mod:`safetynet.api.fhir.outcome`):
 - ``item[]``: ``productOrService`` (``urn:safetynet:catalog-item``), ``quantity`` (a whole
   number: every catalog item is counted), ``unitPrice`` × quantity × factor = ``net``
 - money in CNY only; ``total``, when given, equals the sum of the items' ``net``
+- ``insurance[].coverage``: display or identifier as the hospital likes; a reference to a
+  Coverage of this server must be the patient's for the year of ``billablePeriod.start``
+  (checked by the caller, who knows the patient)
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ class ClaimIn:
     data: dict[str, Any]
     sequences: list[int]
     issues: list[Issue] = field(default_factory=list)
+    # (index, reference) of each ``insurance[].coverage`` given as a reference
+    coverages: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _currency(money: Any, where: str, issues: list[Issue]) -> None:
@@ -225,12 +230,18 @@ def read_claim(resource: Any) -> ClaimIn:
         "claim_no": claim_no,
         "items": items,
     }
+    coverages = [
+        (i, str(entry.coverage.reference))
+        for i, entry in enumerate(claim.insurance or [])
+        if entry.coverage is not None and entry.coverage.reference
+    ]
     return ClaimIn(
         use=str(claim.use),
         patient=patient or PatientRef(),
         data=data,
         sequences=sequences,
         issues=issues,
+        coverages=coverages,
     )
 
 

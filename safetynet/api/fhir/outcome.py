@@ -71,6 +71,7 @@ ISSUE_OF_CODE = {
     "not_enrolled": "business-rule",
     "person_deceased": "business-rule",
     "person_not_born": "business-rule",
+    "coverage_mismatch": "business-rule",
     "institution_not_designated": "business-rule",
     "institution_kind": "business-rule",
     "institution_not_yours": "forbidden",

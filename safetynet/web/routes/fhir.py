@@ -312,6 +312,8 @@ def _checked(
     if diagnosis and not diagnosis_known(db, diagnosis):
         msg = f"{diagnosis!r} is not an ICD-10 code of the diagnosis catalog"
         issues.append(Issue("diagnosis_unknown", msg, PATH_OF["diagnosis"]))
+    if person is not None and claim.data["date"] is not None:
+        issues += _coverage_issues(claim, person.id, claim.data["date"].year, _base(request))
     if issues:
         not_found = all(i.code == "person_unknown" for i in issues)
         raise FhirError(issues, 404 if not_found else 422)
@@ -322,6 +324,22 @@ def _checked(
     except (SettlementError, WebError) as exc:
         raise _refusal(exc) from None
     return sub, submission_lines(db, sub, claim.sequences), person_id
+
+
+def _coverage_issues(claim: ClaimIn, person_id: int, year: int, base: str) -> list[Issue]:
+    """A Claim is made against the patient's coverage of its year: an ``insurance[].coverage``
+    referring to a Coverage of this server (relative or under its base) must be that one —
+    another person's, another year's or one that does not exist is refused, not paid."""
+    due = f"Coverage/{R.coverage_id(person_id, year)}"
+    issues = []
+    for i, reference in claim.coverages:
+        ref = reference.strip().removeprefix(f"{base}/")
+        if ref.startswith("Coverage/") and ref != due:
+            where = f"Claim.insurance[{i}].coverage"
+            msg = (f"{where} is {reference!r}, but the patient's coverage for {year}, the "
+                   f"year of the claim, is {due}")  # fmt: skip
+            issues.append(Issue("coverage_mismatch", msg, where))
+    return issues
 
 
 def _create_claim(request: Request, body: bytes, idempotency_key: str | None) -> JSONResponse:
