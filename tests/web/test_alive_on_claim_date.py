@@ -123,3 +123,26 @@ def test_coverage_says_covered_on_days_alive_only(
                        "insurer": {"display": "county"}})  # fmt: skip
     assert r.status_code == 200, r.text
     assert bool(r.json().get("insurance")) is covered
+
+
+@pytest.mark.parametrize(("discharge", "status"), [("2017-09-01", 200), ("2017-09-02", 422)])
+def test_a_stay_ends_at_the_latest_on_the_day_of_death(
+    api, web_engine, sample_person, hospital, discharge, status
+) -> None:
+    """Admitted alive, died in hospital: discharged on the day of death is settled; a
+    discharge after it is refused (the stay cannot have gone on), naming the field."""
+    rid = _person(web_engine, sample_person, date(1950, 1, 2), DIED, "775")
+    stay = {**_visit(rid, hospital, "2017-08-25"), "kind": "inpatient",
+            "discharge_date": discharge}  # fmt: skip
+    r = api.post("/api/claims/preview", json=stay)
+    assert r.status_code == status, r.text
+    if status == 422:
+        assert r.json()["error"]["code"] == "person_deceased"
+        assert r.json()["error"]["field"] == "discharge_date"
+        body = _fhir_visit(rid, hospital, "2017-08-25")
+        body["billablePeriod"]["end"] = discharge
+        body["subType"]["coding"][0]["code"] = "inpatient"
+        r = api.post("/fhir/Claim", json=body, headers=FHIR_JSON)
+        assert r.status_code == 422, r.text
+        assert r.json()["issue"][0]["expression"] == ["Claim.billablePeriod.end"]
+        assert _settled(web_engine, rid) == 0
