@@ -146,3 +146,16 @@ def test_a_stay_ends_at_the_latest_on_the_day_of_death(
         assert r.status_code == 422, r.text
         assert r.json()["issue"][0]["expression"] == ["Claim.billablePeriod.end"]
         assert _settled(web_engine, rid) == 0
+
+
+def test_the_coverage_period_is_the_days_alive(api, web_engine, sample_person) -> None:
+    """Coverage.period says which days a claim is settled on: from the birth to the day
+    before the death, within the year."""
+    rid = _person(web_engine, sample_person, BORN, DIED, "773")
+    with session_scope(web_engine) as s:
+        pid = s.scalar(select(Person.id).where(Person.resident_id == rid))
+    r = api.get(f"/fhir/Coverage/{pid}-2017")
+    assert r.status_code == 200, r.text
+    assert r.json()["period"] == {"start": "2017-06-15", "end": "2017-08-31"}
+    r = api.get(f"/fhir/Coverage/{sample_person.id}-2017")
+    assert r.json()["period"] == {"start": "2017-01-01", "end": "2017-12-31"}
