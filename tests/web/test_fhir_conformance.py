@@ -558,3 +558,16 @@ def test_a_claim_against_another_coverage_is_refused(
     r = call(his, "post", "Claim", body)
     assert r.status_code == 422, r.text
     assert settlements(web_engine) == before
+
+
+def test_a_refused_date_reads_as_the_hospital_wrote_it(his, sample_person, hospital) -> None:
+    """The diagnostics name the date as in the Claim (2017-12-19), never Python's
+    ``datetime.date(2017, 12, 19)``."""
+    body = claim(sample_person.resident_id, hospital, use="predetermination")
+    body["billablePeriod"] = {"start": "2017-12-20", "end": "2017-12-19"}
+    r = call(his, "post", "Claim", body)
+    assert r.status_code == 422, r.text
+    [issue] = issues(r)
+    assert issue["expression"] == ["Claim.billablePeriod.end"]
+    assert "2017-12-19" in issue["diagnostics"]
+    assert "datetime" not in issue["diagnostics"] and "Decimal" not in issue["diagnostics"]

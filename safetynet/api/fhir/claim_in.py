@@ -33,7 +33,7 @@ from fhir.resources.R4B.claim import Claim as FhirClaim
 from pydantic import BaseModel, ValidationError
 
 from safetynet.api.fhir import systems as S
-from safetynet.api.fhir.outcome import FhirError, Issue, fhirpath, pydantic_issues
+from safetynet.api.fhir.outcome import FhirError, Issue, fhirpath, pydantic_issues, shown
 from safetynet.settlement.submission import ClaimSubmission
 
 SETTLING_USE = "claim"
@@ -294,7 +294,7 @@ def _submission_issue(error: Any, patient: PatientRef) -> Issue:
         where = PATH_OF.get(str(loc[0]), "Claim")
     else:  # a rule across fields: the dates
         where = "Claim.billablePeriod"
-    return Issue("value", f"{where}: {msg} (got {error.get('input')!r})"
+    return Issue("value", f"{where}: {msg} (got {shown(error.get('input'))})"
                  if not isinstance(error.get("input"), dict | list) else f"{where}: {msg}",
                  where)  # fmt: skip
 
