@@ -571,3 +571,32 @@ def test_a_refused_date_reads_as_the_hospital_wrote_it(his, sample_person, hospi
     assert issue["expression"] == ["Claim.billablePeriod.end"]
     assert "2017-12-19" in issue["diagnostics"]
     assert "datetime" not in issue["diagnostics"] and "Decimal" not in issue["diagnostics"]
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_a_patient_named_twice_must_be_one_person(
+    his, base, web_engine, sample_person, hospital, same
+) -> None:
+    """A Claim (or an eligibility request) naming its patient by identifier and by reference
+    is settled only when both name the same person: otherwise which one would be paid?"""
+    other = sample_person.id if same else sample_person.id + 1
+    patient = {
+        "reference": f"Patient/{other}",
+        "identifier": {"system": S.RESIDENT_ID, "value": sample_person.resident_id},
+    }
+    body = claim(sample_person.resident_id, hospital, patient=patient)
+    before = settlements(web_engine)
+    r = call(his, "post", "Claim", body)
+    if same:
+        assert r.status_code == 201, r.text
+        assert settlements(web_engine) == before + 1
+        return
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["Claim.patient.reference"]
+    assert settlements(web_engine) == before
+    asked = {"resourceType": "CoverageEligibilityRequest", "status": "active",
+             "purpose": ["validation"], "created": "2017-12-20", "servicedDate": "2017-12-20",
+             "patient": patient, "insurer": {"display": "county"}}  # fmt: skip
+    r = call(his, "post", "CoverageEligibilityRequest", asked)
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["CoverageEligibilityRequest.patient.reference"]

@@ -81,7 +81,8 @@ def validate_resource(model: type[M], resource: Any) -> M:
 
 @dataclass
 class PatientRef:
-    """How a resource names its patient: a resident ID, or a ``Patient`` logical id."""
+    """How a resource names its patient: a resident ID, or a ``Patient`` logical id (both:
+    they must name the same person)."""
 
     resident_id: str | None = None
     reference: str | None = None
@@ -95,7 +96,9 @@ def patient_ref(patient: Any, root: str) -> tuple[PatientRef | None, list[Issue]
         if ident.system not in (None, S.RESIDENT_ID):
             msg = f"{path}.identifier.system must be {S.RESIDENT_ID}"
             return None, [Issue("value", msg, f"{path}.identifier.system")]
-        return PatientRef(resident_id=str(ident.value), path=f"{path}.identifier.value"), []
+        reference = str(patient.reference) if patient.reference else None  # must agree
+        return PatientRef(resident_id=str(ident.value), reference=reference,
+                          path=f"{path}.identifier.value"), []  # fmt: skip
     if patient is not None and patient.reference:
         return PatientRef(reference=str(patient.reference), path=f"{path}.reference"), []
     msg = f"{path} needs a reference (Patient/<id>) or an identifier ({S.RESIDENT_ID})"

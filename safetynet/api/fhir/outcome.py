@@ -74,6 +74,7 @@ ISSUE_OF_CODE = {
     "person_deceased": "business-rule",
     "person_not_born": "business-rule",
     "coverage_mismatch": "business-rule",
+    "patient_mismatch": "invariant",
     "institution_not_designated": "business-rule",
     "institution_kind": "business-rule",
     "institution_not_yours": "forbidden",

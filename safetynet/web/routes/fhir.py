@@ -144,9 +144,15 @@ def _resolve_patient(db: Session, user: User, ref: PatientRef, base: str) -> Per
         except SettlementError as exc:
             raise FhirError([Issue(exc.code, exc.message, ref.path)]) from None
         try:
-            return person_in_region(db, user, number)
+            person = person_in_region(db, user, number)
         except WebError as exc:
             raise FhirError([Issue("person_unknown", exc.message, ref.path)], 404) from None
+        if ref.reference is not None and _patient_id(ref.reference, base) != str(person.id):
+            where = ref.path.removesuffix(".identifier.value") + ".reference"
+            msg = (f"{where} is {ref.reference!r}, but the identifier names Patient/{person.id}:"
+                   " a resource names one patient")  # fmt: skip
+            raise FhirError([Issue("patient_mismatch", msg, where)])
+        return person
     person_id = _patient_id(ref.reference or "", base)
     if person_id is None:
         msg = f"{ref.path} is {ref.reference!r}: a Patient/<id> of this server ({base})"
