@@ -27,6 +27,11 @@ def alive_during(start: date, end: date, birth_date: str = "birth_date",
     return (pl.col(birth_date) <= end) & not_dead_by(start, deceased_on)
 
 
+def alive_on(birth_date: date, deceased_on: date | None, day: date) -> bool:
+    """Whether one person is alive on ``day``: born by then and not dead by then."""
+    return birth_date <= day and (deceased_on is None or deceased_on > day)
+
+
 def living_on(day: date) -> ColumnElement[bool]:
     """The persons alive on ``day`` (SQL): born by then and not dead by then."""
     return (Person.birth_date <= day) & or_(  # type: ignore[return-value]

@@ -1,4 +1,5 @@
-"""Yearly enrollment: enroll everybody living, with the contribution split by payer; totals.
+"""Yearly enrollment: enroll everybody living in the policy's region, the contribution split
+by payer; totals.
 
 :func:`enroll_year` is set-based: one query for the persons not yet enrolled, one for the
 poverty status periods in force, the category and split computed by Polars, and a bulk insert.
@@ -34,10 +35,13 @@ class EnrollResult:
     by_category: dict[PovertyStatus, int] = field(default_factory=dict)
 
 
-def _unenrolled(session: Session, year: int, on: date) -> pl.DataFrame:
-    """Persons living on ``on`` (born by then, not deceased) without an enrollment for ``year``."""
+def _unenrolled(session: Session, year: int, on: date, region: str) -> pl.DataFrame:
+    """Persons of the region (code prefix) living on ``on`` (born by then, not deceased)
+    without an enrollment for ``year``."""
     enrolled = exists().where(Enrollment.person_id == Person.id, Enrollment.year == year)
-    query = select(Person.id, Person.household_id).where(living_on(on), ~enrolled)
+    query = select(Person.id, Person.household_id).where(
+        Person.region_code.startswith(region, autoescape=True), living_on(on), ~enrolled
+    )
     rows = session.execute(query.order_by(Person.id)).all()
     return pl.DataFrame(
         rows, schema={"person_id": pl.Int64, "household_id": pl.Int64}, orient="row"
@@ -79,10 +83,12 @@ def enroll_year(
     on: date,
     progress: Progress | None = None,
 ) -> EnrollResult:
-    """Enroll for ``year`` everybody living on ``on`` and not yet enrolled (flushes, no commit)."""
+    """Enroll for ``year`` everybody of the policy's region living on ``on`` and not yet
+    enrolled (flushes, no commit): a contribution policy states one region's contributions,
+    so persons of other regions are left to theirs."""
     if policy.year != year:
         raise ValueError(f"the contribution policy {policy.id} is for {policy.year}, not {year}")
-    persons = _unenrolled(session, year, on)
+    persons = _unenrolled(session, year, on, policy.region)
     if persons.is_empty():
         return EnrollResult()
     masks = status_masks_at(periods_frame(session, on), persons.with_columns(date=pl.lit(on)))

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import N_, gettext_for, normalize
-from safetynet.registry.alive import not_dead_by
+from safetynet.registry.alive import alive_during
 from safetynet.registry.imports.resident_ids import resident_id_exprs
 from safetynet.store.models import Enrollment, Person
 from safetynet.tabular.columns import RECONCILE_COLUMNS, STATUS_VALUES, bind
@@ -217,8 +217,9 @@ def reconcile(
     out += _findings(known.filter(pl.col("deceased_on").is_not_null()), Category.DECEASED,
                      _format(_("died on %(date)s"), date=pl.col("deceased_on")))  # fmt: skip
     # alive at some time in the year: the day of death is not a day alive (enrollment does not
-    # count a person on it), so a death on 1 January leaves nobody to enroll that year
-    alive = not_dead_by(date(year, 1, 1))
+    # count a person on it), so a death on 1 January leaves nobody to enroll that year; nor a
+    # birth after 31 December
+    alive = alive_during(date(year, 1, 1), date(year, 12, 31), birth_date="reg_birth")
     out += _findings(known.filter(pl.col("category").is_null() & alive), Category.NOT_ENROLLED,
                      pl.lit(_("no enrollment for %(year)s") % {"year": year}))  # fmt: skip
     differs = pl.col("status").is_not_null() & (pl.col("status") != pl.col("category"))

@@ -161,9 +161,27 @@ def _priced_lines(snap: Snapshot, sub: ClaimSubmission) -> dict[str, np.ndarray]
 
 
 def check_person(person: PersonFacts, sub: ClaimSubmission) -> None:
-    """Refuse a claim dated on or after the person's death."""
+    """Refuse a claim dated before the person's birth or on or after their death (the
+    registry's rule of who is alive, :mod:`safetynet.registry.alive`: from the day of birth to
+    the day before death), and a stay discharged after the death."""
+    if sub.date < person.birth_date:
+        raise SettlementError(
+            "person_not_born",
+            f"the person was born on {person.birth_date.isoformat()}, after this date",
+            field="date",
+        )
     if person.deceased_on is not None and sub.date >= person.deceased_on:
         raise SettlementError("person_deceased", "the person died before this date", field="date")
+    if (
+        person.deceased_on is not None
+        and sub.discharge_date is not None
+        and sub.discharge_date > person.deceased_on
+    ):  # a stay ends at the latest on the day of death (a death in hospital is its discharge)
+        raise SettlementError(
+            "person_deceased",
+            f"the person died on {person.deceased_on.isoformat()}, before this discharge date",
+            field="discharge_date",
+        )
 
 
 def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> ResolvedClaim:

@@ -69,6 +69,15 @@ class ClaimSubmission(BaseModel):
     claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
     items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
 
+    @field_validator("claim_no", mode="before")
+    @classmethod
+    def _claim_no_trimmed(cls, value: object) -> object:
+        """The hospital's number without the spaces around it (" A-1 " is claim A-1, submitted
+        twice is refused as a duplicate); blank is no number."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
     @field_validator("date")
     @classmethod
     def _date_in_range(cls, value: date) -> date:

@@ -63,6 +63,7 @@ CODES = {
     "internal": N_("An unexpected error; it has been logged."),
     "person_unknown": N_("Nobody with this resident ID lives in your region."),
     "person_deceased": N_("The person died before this date."),
+    "person_not_born": N_("The person was not yet born on this date."),
     "not_enrolled": N_("The person is not enrolled on this date."),
     "institution_unknown": N_("There is no such institution."),
     "institution_not_designated": N_("The institution is not designated for this scheme."),

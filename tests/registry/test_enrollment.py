@@ -215,7 +215,8 @@ def test_enrolls_newcomers_only_and_checks_the_year(db_session: Session, anhui) 
 
 
 def test_categories_agree_with_per_person_statuses(db_session: Session) -> None:
-    policy = load_contribution_policy("jiangxi-nanchang-2022")
+    # Nanchang's categories, applied to the test registry's (Anhui) region
+    policy = load_contribution_policy("jiangxi-nanchang-2022").model_copy(update={"region": "34"})
     on = date(2022, 1, 1)
     registry = build_registry(db_session, [4, 3, 3, 2, 2, 1, 1, 1])
     rng = random.Random(2022)
@@ -237,3 +238,28 @@ def test_categories_agree_with_per_person_statuses(db_session: Session) -> None:
     }
     assert got == expected
     assert len(set(expected.values())) > 2  # the random data exercised several categories
+
+
+def test_a_policy_enrolls_its_own_region_only(db_session: Session, anhui) -> None:  # type: ignore[no-untyped-def]
+    """Anhui's contributions are not charged to a person of another province (nor, by a
+    county's file, of another county): a policy's region is a code prefix."""
+    from safetynet.store.models import Region
+
+    [(hid, [a])] = build_registry(db_session, [1])
+    db_session.add_all([Region(code="360102", name="东湖区", level="county"),
+                        Region(code="3418", name="宣城市", level="city")])  # fmt: skip
+    db_session.flush()
+    db_session.add_all([
+        Person(resident_id="36010219800101001X", name="外省", sex="F", birth_date=date(1980, 1, 1),
+               household_id=hid, region_code="360102"),
+        Person(resident_id="34180019800101002X", name="邻县", sex="F", birth_date=date(1980, 1, 1),
+               household_id=hid, region_code="3418"),
+    ])  # fmt: skip
+    db_session.commit()
+    county = anhui.model_copy(update={"region": "341821"})
+    assert enroll_year(db_session, 2017, county, ON).enrolled == 1
+    assert set(db_session.scalars(select(Enrollment.person_id))) == {a}
+    assert enroll_year(db_session, 2017, anhui, ON).enrolled == 1  # the other Anhui county
+    outside = db_session.scalar(select(Person.id).where(Person.region_code == "360102"))
+    enrolled = set(db_session.scalars(select(Enrollment.person_id)))
+    assert outside not in enrolled and len(enrolled) == 3 - 1

@@ -158,3 +158,46 @@ def test_institution_problems(county: Session, tmp_path: Path) -> None:
         (4, "region_code", "region.unknown"),
     ]
     assert table_counts(county)["institution"] == 0
+
+
+def test_a_later_status_of_the_same_family_ends_the_earlier(
+    county: Session, tmp_path: Path
+) -> None:
+    """An exited list ends the registered-poor period open before it (in the database or in
+    the same file), as recording the status does; another family, or a person's own period
+    against the household's, is not ended; importing the old list again does not reopen it."""
+    from safetynet.registry.status import statuses_on
+
+    people = _persons(county, tmp_path)
+    members: dict[int, list[Person]] = {}
+    for p in county.scalars(select(Person).order_by(Person.id)):
+        members.setdefault(p.household_id, []).append(p)
+    head, member = next(m for m in members.values() if len(m) > 1)[:2]
+    people = [[head.resident_id], [member.resident_id]]
+    poor = [[people[0][0], "建档立卡", "2016-01-01", "", "扶贫办", "", "户"]]
+    assert import_file(county, "poverty", write_csv(tmp_path / "a.csv", POVERTY_HEADER, poor)).ok
+    later = [
+        [people[0][0], "脱贫", "2017-07-01", "", "扶贫办", "", "户"],
+        [people[1][0], "低保", "2017-03-01", "", "民政局", "", "个人"],
+    ]
+    result = import_file(county, "poverty", write_csv(tmp_path / "b.csv", POVERTY_HEADER, later))
+    assert result.ok, result.errors
+    county.expire_all()
+    S = PovertyStatus
+    assert statuses_on(county, head.id, date(2017, 6, 30)) == {S.REGISTERED_POOR}
+    assert statuses_on(county, head.id, date(2017, 7, 1)) == {S.EXITED}
+    assert statuses_on(county, member.id, date(2017, 7, 1)) == {S.EXITED, S.LOW_INCOME}
+    ended = county.scalars(
+        select(PovertyStatusPeriod).where(PovertyStatusPeriod.status == S.REGISTERED_POOR)
+    ).one()
+    assert ended.valid_to == date(2017, 7, 1)
+    again = import_file(county, "poverty", write_csv(tmp_path / "c.csv", POVERTY_HEADER, poor))
+    assert again.ok and again.inserted == 0
+    county.expire_all()
+    assert statuses_on(county, head.id, date(2018, 1, 1)) == {S.EXITED}
+    returned = [*poor, [people[0][0], "返贫", "2019-02-01", "", "扶贫办", "", "户"]]
+    path = write_csv(tmp_path / "d.csv", POVERTY_HEADER, returned)
+    assert import_file(county, "poverty", path).ok
+    county.expire_all()
+    assert statuses_on(county, head.id, date(2019, 1, 31)) == {S.EXITED}
+    assert statuses_on(county, head.id, date(2019, 2, 1)) == {S.RETURNED}

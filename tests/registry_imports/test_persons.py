@@ -194,3 +194,25 @@ def test_unknown_id_region_is_only_a_warning(
         "row 3, column 身份证号: region code 999999 is not in the division table "
         "(also on 1 other row(s))"
     ]
+
+
+@pytest.mark.parametrize(("died", "refused"), [("1959-12-31", True), ("1960-01-09", True),
+                                                ("1960-01-10", False)])  # fmt: skip
+def test_a_death_before_the_birth_is_an_error(
+    county: Session, tmp_path: Path, died: str, refused: bool
+) -> None:
+    """A death is dated on or after the birth (the birth date the resident ID gives): a date
+    before it is an error naming the row and column, and nothing is written."""
+    rows = person_rows(2)
+    assert rows[0][3] == "1960-01-10"
+    rows = [[*r, died if i == 0 else ""] for i, r in enumerate(rows)]
+    header = [*PERSON_HEADER_ZH, "死亡日期"]
+    before = table_counts(county)
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", header, rows))
+    if refused:
+        assert [(e.row, e.column, e.code) for e in result.errors] == [
+            (2, "死亡日期", "person.death_before_birth")
+        ]
+        assert table_counts(county) == before
+    else:
+        assert result.ok, result.errors

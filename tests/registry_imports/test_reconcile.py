@@ -124,6 +124,21 @@ def test_the_dead_are_expected_enrolled_only_if_alive_in_the_year(
     assert [f.row for f in report.of(Category.DECEASED)] == [9]
 
 
+@pytest.mark.parametrize(
+    ("born", "expected"), [(date(2024, 12, 31), True), (date(2025, 1, 1), False)]
+)
+def test_the_unborn_are_not_expected_enrolled(
+    registry: Session, tmp_path: Path, born: date, expected: bool
+) -> None:
+    """B is on the list and not enrolled for 2024: a finding only if B was born by the year's
+    last day (a list drawn up ahead may name a child not yet born)."""
+    person = registry.scalars(select(Person).where(Person.resident_id == IDS["B"])).one()
+    person.birth_date = born
+    registry.commit()
+    report = reconcile(registry, write_csv(tmp_path / "l.csv", LIST_HEADER, LIST_ROWS), 2024)
+    assert (3 in {f.row for f in report.of(Category.NOT_ENROLLED)}) == expected
+
+
 def test_report_xlsx_has_one_sheet_per_category(registry: Session, tmp_path: Path) -> None:
     report = reconcile(registry, write_csv(tmp_path / "list.csv", LIST_HEADER, LIST_ROWS), YEAR)
     report_to_xlsx(report, tmp_path / "report.xlsx")

@@ -523,3 +523,80 @@ def test_capability_statement_lists_exactly_what_is_served(his, sample_person, h
             else:
                 assert r.status_code in (404, 405), (kind, interaction, r.status_code)
                 assert issues(r)[0]["code"] == "not-supported", (kind, interaction, r.text)
+
+
+# a Claim made against a Coverage that is not the patient's for the claim's year
+
+
+@pytest.mark.parametrize(
+    ("coverage", "refused"),
+    [
+        (lambda p, base: f"Coverage/{p}-2016", True),  # the year before the claim's
+        (lambda p, base: f"Coverage/{p}-2018", True),  # the year after
+        (lambda p, base: f"Coverage/{p + 1}-2017", True),  # another person's
+        (lambda p, base: "Coverage/no-such", True),
+        (lambda p, base: f"Coverage/{p}-2017", False),
+        (lambda p, base: f"{base}/Coverage/{p}-2017", False),  # absolute, this server
+        (lambda p, base: f"{base}/Coverage/{p}-2016", True),
+    ],
+)
+def test_a_claim_against_another_coverage_is_refused(
+    his, base, web_engine, sample_person, hospital, coverage, refused
+) -> None:
+    reference = coverage(sample_person.id, base)
+    body = claim(sample_person.resident_id, hospital, use="predetermination")
+    body["insurance"] = [{"sequence": 1, "focal": True, "coverage": {"reference": reference}}]
+    r = call(his, "post", "Claim", body)
+    if not refused:
+        assert r.status_code == 200, r.text
+        return
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["Claim.insurance[0].coverage"]
+    assert issues(r)[0]["code"] == "business-rule"
+    before = settlements(web_engine)
+    body["use"] = "claim"
+    r = call(his, "post", "Claim", body)
+    assert r.status_code == 422, r.text
+    assert settlements(web_engine) == before
+
+
+def test_a_refused_date_reads_as_the_hospital_wrote_it(his, sample_person, hospital) -> None:
+    """The diagnostics name the date as in the Claim (2017-12-19), never Python's
+    ``datetime.date(2017, 12, 19)``."""
+    body = claim(sample_person.resident_id, hospital, use="predetermination")
+    body["billablePeriod"] = {"start": "2017-12-20", "end": "2017-12-19"}
+    r = call(his, "post", "Claim", body)
+    assert r.status_code == 422, r.text
+    [issue] = issues(r)
+    assert issue["expression"] == ["Claim.billablePeriod.end"]
+    assert "2017-12-19" in issue["diagnostics"]
+    assert "datetime" not in issue["diagnostics"] and "Decimal" not in issue["diagnostics"]
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_a_patient_named_twice_must_be_one_person(
+    his, base, web_engine, sample_person, hospital, same
+) -> None:
+    """A Claim (or an eligibility request) naming its patient by identifier and by reference
+    is settled only when both name the same person: otherwise which one would be paid?"""
+    other = sample_person.id if same else sample_person.id + 1
+    patient = {
+        "reference": f"Patient/{other}",
+        "identifier": {"system": S.RESIDENT_ID, "value": sample_person.resident_id},
+    }
+    body = claim(sample_person.resident_id, hospital, patient=patient)
+    before = settlements(web_engine)
+    r = call(his, "post", "Claim", body)
+    if same:
+        assert r.status_code == 201, r.text
+        assert settlements(web_engine) == before + 1
+        return
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["Claim.patient.reference"]
+    assert settlements(web_engine) == before
+    asked = {"resourceType": "CoverageEligibilityRequest", "status": "active",
+             "purpose": ["validation"], "created": "2017-12-20", "servicedDate": "2017-12-20",
+             "patient": patient, "insurer": {"display": "county"}}  # fmt: skip
+    r = call(his, "post", "CoverageEligibilityRequest", asked)
+    assert r.status_code == 422, r.text
+    assert expressions(r) == ["CoverageEligibilityRequest.patient.reference"]

@@ -17,6 +17,9 @@ once as an issue with its FHIRPath (:mod:`safetynet.api.fhir.outcome`):
 - ``item[]``: ``productOrService`` (``urn:safetynet:catalog-item``), ``quantity`` (a whole
   number: every catalog item is counted), ``unitPrice`` × quantity × factor = ``net``
 - money in CNY only; ``total``, when given, equals the sum of the items' ``net``
+- ``insurance[].coverage``: display or identifier as the hospital likes; a reference to a
+  Coverage of this server must be the patient's for the year of ``billablePeriod.start``
+  (checked by the caller, who knows the patient)
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from fhir.resources.R4B.claim import Claim as FhirClaim
 from pydantic import BaseModel, ValidationError
 
 from safetynet.api.fhir import systems as S
-from safetynet.api.fhir.outcome import FhirError, Issue, fhirpath, pydantic_issues
+from safetynet.api.fhir.outcome import FhirError, Issue, fhirpath, pydantic_issues, shown
 from safetynet.settlement.submission import ClaimSubmission
 
 SETTLING_USE = "claim"
@@ -78,7 +81,8 @@ def validate_resource(model: type[M], resource: Any) -> M:
 
 @dataclass
 class PatientRef:
-    """How a resource names its patient: a resident ID, or a ``Patient`` logical id."""
+    """How a resource names its patient: a resident ID, or a ``Patient`` logical id (both:
+    they must name the same person)."""
 
     resident_id: str | None = None
     reference: str | None = None
@@ -92,7 +96,9 @@ def patient_ref(patient: Any, root: str) -> tuple[PatientRef | None, list[Issue]
         if ident.system not in (None, S.RESIDENT_ID):
             msg = f"{path}.identifier.system must be {S.RESIDENT_ID}"
             return None, [Issue("value", msg, f"{path}.identifier.system")]
-        return PatientRef(resident_id=str(ident.value), path=f"{path}.identifier.value"), []
+        reference = str(patient.reference) if patient.reference else None  # must agree
+        return PatientRef(resident_id=str(ident.value), reference=reference,
+                          path=f"{path}.identifier.value"), []  # fmt: skip
     if patient is not None and patient.reference:
         return PatientRef(reference=str(patient.reference), path=f"{path}.reference"), []
     msg = f"{path} needs a reference (Patient/<id>) or an identifier ({S.RESIDENT_ID})"
@@ -108,6 +114,8 @@ class ClaimIn:
     data: dict[str, Any]
     sequences: list[int]
     issues: list[Issue] = field(default_factory=list)
+    # (index, reference) of each ``insurance[].coverage`` given as a reference
+    coverages: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _currency(money: Any, where: str, issues: list[Issue]) -> None:
@@ -225,12 +233,18 @@ def read_claim(resource: Any) -> ClaimIn:
         "claim_no": claim_no,
         "items": items,
     }
+    coverages = [
+        (i, str(entry.coverage.reference))
+        for i, entry in enumerate(claim.insurance or [])
+        if entry.coverage is not None and entry.coverage.reference
+    ]
     return ClaimIn(
         use=str(claim.use),
         patient=patient or PatientRef(),
         data=data,
         sequences=sequences,
         issues=issues,
+        coverages=coverages,
     )
 
 
@@ -283,7 +297,7 @@ def _submission_issue(error: Any, patient: PatientRef) -> Issue:
         where = PATH_OF.get(str(loc[0]), "Claim")
     else:  # a rule across fields: the dates
         where = "Claim.billablePeriod"
-    return Issue("value", f"{where}: {msg} (got {error.get('input')!r})"
+    return Issue("value", f"{where}: {msg} (got {shown(error.get('input'))})"
                  if not isinstance(error.get("input"), dict | list) else f"{where}: {msg}",
                  where)  # fmt: skip
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from safetynet.settlement.errors import SettlementError
@@ -70,6 +72,9 @@ ISSUE_OF_CODE = {
     "status_not_active": "business-rule",
     "not_enrolled": "business-rule",
     "person_deceased": "business-rule",
+    "person_not_born": "business-rule",
+    "coverage_mismatch": "business-rule",
+    "patient_mismatch": "invariant",
     "institution_not_designated": "business-rule",
     "institution_kind": "business-rule",
     "institution_not_yours": "forbidden",
@@ -131,8 +136,13 @@ def fhirpath(root: str, loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
+def shown(value: Any) -> str:
+    """A submitted value as the hospital wrote it: a date as ``2017-12-19``, a decimal as
+    ``10.005`` (never Python's ``datetime.date(…)`` or ``Decimal('…')``), text quoted."""
+    if isinstance(value, date | Decimal):
+        text = value.isoformat() if isinstance(value, date) else str(value)
+    else:
+        text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -143,16 +153,16 @@ def pydantic_issues(root: str, errors: list[Any]) -> list[Issue]:
         loc = [p for p in e.get("loc", ()) if p not in ("body", "query")]
         where = fhirpath(root, loc)
         kind, msg = e.get("type", ""), str(e.get("msg", "")).removeprefix("Value error, ")
-        shown = "" if isinstance(e.get("input"), dict | list) else f" (got {_shown(e['input'])})"
+        got = "" if isinstance(e.get("input"), dict | list) else f" (got {shown(e['input'])})"
         if kind == "missing":
             issues.append(Issue("required", f"{where} is required", where))
         elif kind == "extra_forbidden":
             issues.append(Issue("unknown_element", f"{where} is not an element of {root}", where))
         elif "DateTime" in msg or "Date value" in msg or kind.startswith("date"):
-            issues.append(Issue("date_format", f"{where} is not a valid FHIR date{shown}", where))
+            issues.append(Issue("date_format", f"{where} is not a valid FHIR date{got}", where))
         else:
             words = re.sub(r"\s+", " ", msg).strip() or "the value is not valid"
-            issues.append(Issue("bad_format", f"{where}: {words}{shown}", where))
+            issues.append(Issue("bad_format", f"{where}: {words}{got}", where))
     return issues
 
 

@@ -4,7 +4,7 @@ third-party ``fhir.resources`` R4B models)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -36,13 +36,19 @@ def patient(person: Person) -> Json:
 
 
 def coverage(enrollment: Enrollment, person: Person) -> Json:
+    """A year's enrollment as a Coverage: its period is the days of the year the person is
+    alive (from the birth, to the day before the death), the days a claim is settled on."""
+    start, end = date(enrollment.year, 1, 1), date(enrollment.year, 12, 31)
+    start = max(start, person.birth_date)
+    if person.deceased_on is not None:
+        end = min(end, person.deceased_on - timedelta(days=1))
     return {
         "resourceType": "Coverage",
         "id": coverage_id(person.id, enrollment.year),
         "status": "active",
         "beneficiary": {"reference": f"Patient/{person.id}"},
         "payor": [INSURER],
-        "period": {"start": f"{enrollment.year}-01-01", "end": f"{enrollment.year}-12-31"},
+        "period": {"start": start.isoformat(), "end": max(start, end).isoformat()},
         "class": [
             {
                 "type": {"coding": [{"system": S.POVERTY_STATUS, "code": "category"}]},

@@ -114,7 +114,22 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         given["phone"].cast(pl.String).alias("phone"),
         given["deceased_on"].cast(pl.Date).alias("deceased_on"),
     )
+    if bound.has("deceased_on"):
+        problems += _death_before_birth(bound, frame.select("_row"), prepared)
     return prepared, problems
+
+
+def _death_before_birth(bound: Bound, rows: pl.DataFrame, prepared: pl.DataFrame) -> list[Problem]:
+    """A death dated before the birth (the file's or the resident ID's) is an error: the
+    registry's people live from the day of birth (a death on that day is possible)."""
+    dates = pl.concat([rows, prepared.select("birth_date", "deceased_on")], how="horizontal")
+    early = dates.filter((pl.col("deceased_on") < pl.col("birth_date")).fill_null(False))
+    return [
+        error(row, bound.header["deceased_on"], "person.death_before_birth",
+              N_("the person died on %(died)s, before their birth on %(born)s"),
+              died=died, born=born)
+        for row, died, born in early.select("_row", "deceased_on", "birth_date").rows()
+    ]  # fmt: skip
 
 
 def write(

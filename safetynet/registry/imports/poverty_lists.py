@@ -3,6 +3,12 @@
 A row names a registered person by resident ID; with scope ``household`` the period belongs to
 the person's whole household (``person_id`` NULL). A period is identified by household, person,
 status and start date: importing it again updates its end date, department and reference.
+
+As when a status is recorded one at a time (:func:`safetynet.registry.status.record_status`),
+a period ends where the next one of the same scope (this person, or the household as a whole)
+and family begins: an ``exited`` list from 2017-07-01 ends the ``registered_poor`` period open
+since 2016, whether that period is in the database or earlier in the file, so nobody holds two
+statuses of one family on a day.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.i18n import N_
 from safetynet.registry.imports.resident_ids import check_resident_ids
+from safetynet.registry.status import FAMILY
 from safetynet.store.models import PovertyStatusPeriod
 from safetynet.tabular import lookups
 from safetynet.tabular.columns import (
@@ -30,7 +37,7 @@ from safetynet.tabular.values import (
     too_long,
     unknown_keys,
 )
-from safetynet.tabular.writing import Counts, load_frame, upsert
+from safetynet.tabular.writing import Counts, bulk_update, load_frame, upsert
 
 COLUMNS = POVERTY_COLUMNS
 KEY = ["household_id", "_person_key", "status", "valid_from"]
@@ -109,11 +116,58 @@ def write(
          "reference": pl.String},
     )  # fmt: skip
     existing = existing.with_columns(pl.col("person_id").fill_null(NO_PERSON).alias("_person_key"))
+    prepared, superseded = _ended_by_the_next(prepared, existing)
     compare = ["valid_to", "department", *(["reference"] if bound.has("reference") else [])]
-    return upsert(
+    counts = upsert(
         session, PovertyStatusPeriod, prepared, existing.select("id", *KEY, *compare),
         key=KEY, pk="id",
         insert_columns=["household_id", "person_id", "status", "valid_from", "valid_to",
                         "department", "reference"],
         compare=compare, progress=progress,
     )  # fmt: skip
+    counts.updated += bulk_update(session, PovertyStatusPeriod, superseded, ["id", "valid_to"])
+    return counts
+
+
+def _ended_by_the_next(
+    prepared: pl.DataFrame, existing: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The file's periods, each ended (``valid_to``) where the next period of its scope and
+    family begins, if not before; and the database's periods (``id``, ``valid_to``) the file
+    ends so. Periods of one scope and family starting on the same day are left as given."""
+    family = pl.col("status").replace_strict(
+        {s.value: f for s, f in FAMILY.items()}, return_dtype=pl.String
+    )
+    group = ["household_id", "_person_key", "_family"]
+    kept = existing.join(prepared.select(KEY), on=KEY, how="anti")  # the file's version wins
+    periods = pl.concat(
+        [
+            prepared.select(*KEY, "valid_to", pl.lit(None, pl.Int64).alias("id")),
+            kept.select(*KEY, "valid_to", pl.col("id").cast(pl.Int64)),
+        ],
+        how="vertical_relaxed",
+    ).with_columns(family.alias("_family"))
+    starts = (
+        periods.select(*group, "valid_from")
+        .unique()
+        .sort(*group, "valid_from")
+        .with_columns(pl.col("valid_from").shift(-1).over(group).alias("_next"))
+    )
+    nxt = pl.col("_next")
+    ended = periods.join(starts, on=[*group, "valid_from"], how="left").with_columns(
+        pl.when(nxt.is_not_null() & (pl.col("valid_to").is_null() | (pl.col("valid_to") > nxt)))
+        .then(nxt)
+        .otherwise(pl.col("valid_to"))
+        .alias("_ends")
+    )
+    changed = ended.filter(pl.col("_ends").ne_missing(pl.col("valid_to")))
+    in_file = changed.filter(pl.col("id").is_null()).select(*KEY, "_ends")
+    prepared = (
+        prepared.join(in_file, on=KEY, how="left")
+        .with_columns(pl.coalesce("_ends", "valid_to").alias("valid_to"))
+        .drop("_ends")
+    )
+    in_db = changed.filter(pl.col("id").is_not_null()).select(
+        "id", pl.col("_ends").alias("valid_to")
+    )
+    return prepared, in_db

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 import safetynet
 from safetynet.policy.in_force import PolicyChoiceError, policy_in_force
+from safetynet.registry.alive import alive_on
 from safetynet.registry.masking import masked_identity
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
@@ -132,7 +133,8 @@ def api_coverage(
     return {
         "resident_id": p.resident_id,
         "on": on.isoformat(),
-        "enrolled": enr is not None and p.deceased_on is None,
+        # covered on the date: enrolled for its year and alive on it, as a claim is settled
+        "enrolled": enr is not None and alive_on(p.birth_date, p.deceased_on, on),
         "category": enr.category.value if enr else None,
         "statuses": sorted(s.value for s in statuses_on(db, p.id, on)),
         "policy_id": policy_id,

@@ -144,9 +144,15 @@ def _resolve_patient(db: Session, user: User, ref: PatientRef, base: str) -> Per
         except SettlementError as exc:
             raise FhirError([Issue(exc.code, exc.message, ref.path)]) from None
         try:
-            return person_in_region(db, user, number)
+            person = person_in_region(db, user, number)
         except WebError as exc:
             raise FhirError([Issue("person_unknown", exc.message, ref.path)], 404) from None
+        if ref.reference is not None and _patient_id(ref.reference, base) != str(person.id):
+            where = ref.path.removesuffix(".identifier.value") + ".reference"
+            msg = (f"{where} is {ref.reference!r}, but the identifier names Patient/{person.id}:"
+                   " a resource names one patient")  # fmt: skip
+            raise FhirError([Issue("patient_mismatch", msg, where)])
+        return person
     person_id = _patient_id(ref.reference or "", base)
     if person_id is None:
         msg = f"{ref.path} is {ref.reference!r}: a Patient/<id> of this server ({base})"
@@ -312,6 +318,8 @@ def _checked(
     if diagnosis and not diagnosis_known(db, diagnosis):
         msg = f"{diagnosis!r} is not an ICD-10 code of the diagnosis catalog"
         issues.append(Issue("diagnosis_unknown", msg, PATH_OF["diagnosis"]))
+    if person is not None and claim.data["date"] is not None:
+        issues += _coverage_issues(claim, person.id, claim.data["date"].year, _base(request))
     if issues:
         not_found = all(i.code == "person_unknown" for i in issues)
         raise FhirError(issues, 404 if not_found else 422)
@@ -322,6 +330,22 @@ def _checked(
     except (SettlementError, WebError) as exc:
         raise _refusal(exc) from None
     return sub, submission_lines(db, sub, claim.sequences), person_id
+
+
+def _coverage_issues(claim: ClaimIn, person_id: int, year: int, base: str) -> list[Issue]:
+    """A Claim is made against the patient's coverage of its year: an ``insurance[].coverage``
+    referring to a Coverage of this server (relative or under its base) must be that one —
+    another person's, another year's or one that does not exist is refused, not paid."""
+    due = f"Coverage/{R.coverage_id(person_id, year)}"
+    issues = []
+    for i, reference in claim.coverages:
+        ref = reference.strip().removeprefix(f"{base}/")
+        if ref.startswith("Coverage/") and ref != due:
+            where = f"Claim.insurance[{i}].coverage"
+            msg = (f"{where} is {reference!r}, but the patient's coverage for {year}, the "
+                   f"year of the claim, is {due}")  # fmt: skip
+            issues.append(Issue("coverage_mismatch", msg, where))
+    return issues
 
 
 def _create_claim(request: Request, body: bytes, idempotency_key: str | None) -> JSONResponse:
@@ -425,8 +449,12 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
         enrolled = []
         for e in rows:
             first = max(date(e.year, 1, 1), asked.start)
+            last = min(date(e.year, 12, 31), asked.end)
             if person.deceased_on is not None and person.deceased_on <= first:
-                continue
+                continue  # dead before the period asked (in this year)
+            if person.birth_date > last:
+                continue  # not yet born in it
+            first = max(first, person.birth_date)  # the statuses of a day alive
             statuses = sorted(s.value for s in statuses_on(db, person.id, first))
             enrolled.append((e, statuses))
         return fhir(R.eligibility_response(person, asked, enrolled, date.today()))
