@@ -5,8 +5,9 @@ by name prefix would give the masked characters back one by one (``张三`` find
 does not), and a whole-name search would confirm a guess. So a masked role's name query is
 read as the mask reads it: it matches the persons whose masked name is the query's masked
 name (``张三丰``, ``张X丰`` and ``张*丰`` alike: the first and last character and the length);
-a one-character query, the surname, matches the names it begins (what every masked name
-shows). The answer then depends on nothing the masked list does not already show, nor does
+a one-character query, the surname, matches the names of two characters or more it begins
+(what their masked names show; a one-character name is masked whole and not found by
+name). The answer then depends on nothing the masked list does not already show, nor does
 its order (by the registry's row, not by the hidden name).
 A resident-ID query finds nobody (see :func:`safetynet.web.routes.persons.find_for`);
 household numbers are searched as for anybody.
@@ -33,6 +34,8 @@ def find_persons_masked(
         return find_persons(session, q, region_code, limit)
     name = Person.name
     cond = name.startswith(q[0], autoescape=True)
+    if len(q) == 1:  # a one-character name is masked whole: its character is not shown
+        cond = and_(cond, func.length(name) >= 2)
     if len(q) >= 2:
         cond = and_(cond, func.length(name) == len(q))
     if len(q) >= 3:

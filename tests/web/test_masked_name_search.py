@@ -73,3 +73,25 @@ def test_a_name_search_tells_a_masked_user_no_masked_character(web_engine: Engin
         # a bureau user (unmasked) still searches by prefix
         full = client.get("/api/persons", params={"q": name[:2]}, headers=_auth("bureau"))
         assert name in [p["name"] for p in full.json()["persons"]]
+
+
+def test_a_one_character_name_is_not_found_by_its_hidden_character(web_engine: Engine) -> None:
+    """A one-character name is masked whole (``*``): the surname query must not find it, or
+    it would tell the name."""
+    with session_scope(web_engine) as s:
+        person = s.scalars(
+            select(Person).where(func.length(Person.name) == 2).order_by(Person.id.desc())
+        ).first()
+        assert person is not None
+        person.name = "乂"  # a surname nobody else in the county has
+        surname, resident_id = person.name, person.resident_id
+    settings = replace(get_settings(), secure_cookie=False)
+    app = create_app(web_engine, secret_key="k", settings=settings)
+    with running_server(app) as base, httpx.Client(base_url=base) as client:
+        _analyst(client)
+        found, page = _answer(client, surname)
+        assert "*" not in [n for n, _ in found]
+        assert "<td>*</td>" not in page
+        assert all(len(n) >= 2 for n, _ in found)
+        bureau = client.get("/api/persons", params={"q": surname}, headers=_auth("bureau"))
+        assert resident_id in [p["resident_id"] for p in bureau.json()["persons"]]
