@@ -54,6 +54,14 @@ class Figures:
             return count / self.poor_persons if self.poor_persons else 0.0
         return count
 
+    def shown(self, m: Metric) -> int | float | None:
+        """:meth:`value` as tables and reform files show it: a ratio or share with nothing to
+        divide by (no cost, no poor patient) is undefined (None, a dash), as the indicators
+        and ``safetynet simulate`` leave it, not the 0 % the search ranks it at."""
+        den = {"ratio": self.total_all, "poor_ratio": self.total_poor,
+               "poor_oop_share": self.poor_persons}.get(m.name, 1)  # fmt: skip
+        return self.value(m) if den else None
+
     def meets(self, c: Constraint) -> bool:
         """Exact: ratios as integer cross-products, never as floats."""
         m = c.metric

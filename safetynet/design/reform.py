@@ -10,8 +10,11 @@ import yaml
 
 from safetynet.design.search import Candidate, Result
 from safetynet.design.space import Space
+from safetynet.design.targets import Metric
 from safetynet.engine.compile import compile_policy
 from safetynet.policy.loader import SHIPPED_DIR, load_policy
+
+RATIO, POOR_RATIO = Metric("ratio"), Metric("poor_ratio")
 
 
 def _extends(space: Space, out_dir: Path) -> str:
@@ -37,12 +40,12 @@ def reform_text(
         f"#   fund spending {f.spend / 100:,.2f} yuan ("
         + ", ".join(f"{lid} {fen / 100:,.2f}" for lid, fen in f.layers.items())
         + ")",
-        f"#   actual compensation ratio: everyone {f.paid_all / max(f.total_all, 1) * 100:.2f} %, "
-        f"the poor {f.poor_ratio * 100:.2f} %",
+        f"#   actual compensation ratio: everyone {RATIO.show(f.shown(RATIO))}, "
+        f"the poor {POOR_RATIO.show(f.shown(POOR_RATIO))}",
     ]
     for c, met in zip(result.constraints, cand.met, strict=True):
         lines.append(
-            f"#   target {c.text}: {c.metric.show(f.value(c.metric))} "
+            f"#   target {c.text}: {c.metric.show(f.shown(c.metric))} "
             f"({'met' if met else 'NOT met'})"
         )
     lines.append("# Values changed from the base:")

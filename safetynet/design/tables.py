@@ -66,7 +66,7 @@ def _table(result: Result, policy: Policy, cands: list[Candidate], sheet: int, t
         row: list[Any] = [rank, c.number] if ranked else [c.number]
         row += [str(c.choice[p.path]) for p in result.parameters]
         f = c.figures
-        row += [f.value(m) if f is not None else None for m in metrics]
+        row += [f.shown(m) if f is not None else None for m in metrics]
         row.append(_("yes") if c.feasible else _("no"))
         rows.append(row)
     return Table(title, cols, rows, note=_(NOTES[sheet]), sheet=_(SHEETS[sheet]))

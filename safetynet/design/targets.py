@@ -56,7 +56,9 @@ class Metric:
         arg = fmt_yuan(int(self.arg)).removesuffix(".00") if self.name != "spend" else self.arg
         return f"{self.name}[{arg}]"
 
-    def show(self, value: int | float) -> str:
+    def show(self, value: int | float | None) -> str:
+        if value is None:  # a ratio with nothing to divide by
+            return "—"
         if self.kind == "money":
             return f"{fmt_yuan(int(value))} yuan"
         if self.kind == "ratio":

@@ -76,9 +76,17 @@ def _yuan(fen: float | int | None) -> float:
 
 
 def oop_distribution(frames: IndicatorFrames) -> pl.DataFrame:
-    """Persons with a claim in the year by band of annual out-of-pocket, poor and others."""
-    per_person = frames.entries.group_by("person_id").agg(
-        pl.col("oop_fen").sum(), pl.col("category").first()
+    """Persons with a claim in the year by band of annual out-of-pocket, poor and others; net
+    of refunds (a reversal entry has ``sign`` −1), so a person whose every claim was refunded
+    has no claim and is not counted."""
+    per_person = (
+        frames.entries.group_by("person_id")
+        .agg(
+            pl.col("oop_fen").sum(),
+            pl.col("category").first(),
+            pl.col("sign").cast(pl.Int64).sum().alias("claims"),
+        )
+        .filter(pl.col("claims") > 0)
     )
     bounds = [b * 100 for b in OOP_BANDS_YUAN]
     band = pl.lit(0)

@@ -40,7 +40,7 @@ OUT_OF_POCKET = "out_of_pocket"  # the spending table's last row: what patients 
 @dataclass(frozen=True)
 class Comparison:
     layers: pl.DataFrame  # layer, base_fen, reform_fen, change_fen
-    ratios: pl.DataFrame  # measure, base, reform, change (fractions)
+    ratios: pl.DataFrame  # measure, base, reform, change (fractions; null: no denominator)
     oop_bands: pl.DataFrame  # band, base_persons, reform_persons
     oop_percentiles: pl.DataFrame  # percentile, base_fen, reform_fen
     catastrophic: pl.DataFrame  # group, base_persons, reform_persons
@@ -51,11 +51,13 @@ def _paid(results: pl.DataFrame) -> pl.Expr:
     return pl.sum_horizontal([pl.col(c) for c in results.columns if c.startswith("pay_")])
 
 
-def _ratio(num: int, den: int) -> float:
-    return num / den if den else 0.0
+def _ratio(num: int, den: int) -> float | None:
+    """``num / den``; None (undefined, shown as a dash) when there is nothing to divide by, as
+    the indicators leave such a row out: no poor patient is not a 0 % ratio of the poor."""
+    return num / den if den else None
 
 
-def _ratios(results: pl.DataFrame, basic_layers: tuple[str, ...]) -> dict[str, float]:
+def _ratios(results: pl.DataFrame, basic_layers: tuple[str, ...]) -> dict[str, float | None]:
     basic = [pl.col(f"pay_{lid}") for lid in basic_layers if f"pay_{lid}" in results.columns]
     df = results.with_columns(
         _paid(results).alias("paid"),
@@ -120,7 +122,8 @@ def compare(
 
     rb, rr = _ratios(base, basic_layers), _ratios(reform, basic_layers)
     ratios = pl.DataFrame(
-        {"measure": list(rb), "base": list(rb.values()), "reform": [rr[k] for k in rb]}
+        {"measure": list(rb), "base": list(rb.values()), "reform": [rr[k] for k in rb]},
+        schema={"measure": pl.String, "base": pl.Float64, "reform": pl.Float64},
     ).with_columns((pl.col("reform") - pl.col("base")).alias("change"))
 
     ob, orf = _annual_oop(base), _annual_oop(reform)

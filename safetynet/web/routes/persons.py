@@ -18,6 +18,7 @@ from safetynet.exports.table import Table, display
 from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import pool_name
 from safetynet.registry.lookup import describe, find_persons, person_record
+from safetynet.registry.masked_search import find_persons_masked
 from safetynet.reports.person_tables import claims_table, persons_table
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
@@ -78,9 +79,12 @@ _ID_QUERY = re.compile(r"\d{4,17}[\dXx]?")  # as registry.lookup reads an ID pre
 def find_for(db: Session, user: User, q: str) -> list[Person]:
     """The persons of the user's region matching ``q``. A masked user finds nobody by
     resident ID: a prefix search would tell an ID digit by digit, and a whole-ID search would
-    confirm a guess built from what the notice and the masked lists show."""
+    confirm a guess built from what the notice and the masked lists show; and finds by name
+    only what the masked name shows (:mod:`safetynet.registry.masked_search`)."""
     if not q.strip() or (sees_masked(user) and _ID_QUERY.fullmatch(q.strip())):
         return []
+    if sees_masked(user):  # nor a name prefix (the masked characters one by one): by the mask
+        return find_persons_masked(db, q, user.region_code)
     return find_persons(db, q, user.region_code)
 
 
