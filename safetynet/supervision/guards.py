@@ -141,15 +141,18 @@ def _outpatient_abuse(rule: Any, claim: Row, p: Person) -> bool:
         for line in mine
     ):
         return True
+    # the days the claim's drug lines were bought on (a line without one: the claim's day)
+    own = {line[4] if line[4] is not None else day for line in mine}
     for bought in days.values():
         if len(bought) < often:
             continue
-        # more purchases in the claim's month than the limit, or a purchase on each of the
-        # days before it that a run of the limit's length needs
-        month = sum((d.year, d.month) == (day.year, day.month) for d in bought)
+        # more purchases in the month of one of the claim's purchases than the limit, or a
+        # purchase on each of the days before one of them that a run of the limit's length needs
         held = set(bought)
-        if month > limit or all(day - timedelta(days=k) in held for k in range(1, run)):
-            return True
+        for on in own:
+            month = sum((d.year, d.month) == (on.year, on.month) for d in bought)
+            if month > limit or all(on - timedelta(days=k) in held for k in range(1, run)):
+                return True
     return False
 
 

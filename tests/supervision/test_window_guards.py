@@ -108,3 +108,19 @@ def test_a_test_done_elsewhere_outside_the_window_runs_no_screening() -> None:
     assert hits(new_day - timedelta(days=window))["~new 000000"][0]["rule_id"] == rule.id
     assert hits(new_day - timedelta(days=window + 1)) == {}
     assert hits(new_day + timedelta(days=1)) == {}
+
+
+def test_a_drug_line_dated_after_its_claim_counts_on_its_own_day() -> None:
+    """The outpatient-abuse guard reads a new claim's drug line on the line's own day, as the
+    rule does: bought on 4, 5 and 6 April (the last on a claim opened on 31 March) is a run
+    of three consecutive days, a hit (the guard read 31 March and ran no screening)."""
+    claims = [_test_at(date(2017, 4, 4), "H-A", 1, "C1"),
+              _test_at(date(2017, 4, 5), "H-A", 2, "C2"),
+              _test_at(date(2017, 3, 31), "H-A", 3, "~new 000000")]  # fmt: skip
+    lines = [(1, "D0001", 1, 1700, None), (2, "D0001", 1, 1700, None),
+             (3, "D0001", 1, 1700, date(2017, 4, 6))]  # fmt: skip
+    people = [(1, "F", None, "340421")]
+    _named, chosen = may_hit(RULES, claims, lines, {1: False}, ["~new 000000"])
+    assert "outpatient_abuse" in [r.kind for r in chosen]
+    found = hits_of_rows(RULES, claims, lines, {1: date(1960, 1, 1)}, people, ["~new 000000"])
+    assert "outpatient_abuse" in [h["kind"] for h in found["~new 000000"]]
