@@ -188,11 +188,23 @@ def _disease(list_code: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=65_536)
+def _periods(batch: str, code: str, region: str | None) -> tuple[tuple[date, date | None], ...]:
+    """The periods ``[start, end)`` of ``batch``'s disease lists that hold a diagnosis in a
+    village: remembered per diagnosis and village (not per day: a household's claims of a
+    year are checked again at each settlement of it, each on its own day)."""
+    # a list's own day tests its region and prefixes (the day is tested by the caller)
+    return tuple(
+        (w.start, w.end)
+        for w in serious.windows(batch)
+        if (w.end is None or w.start < w.end) and w.matches(code, w.start, region)
+    )
+
+
 def _listed_in(batch: str, code: str, on: date, region: str | None) -> bool:
-    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village:
-    remembered, as a household's earlier claims are checked again at each settlement of it
-    (the lists, :func:`serious.windows`, are read once per process too)."""
-    return any(w.matches(code, on, region) for w in serious.windows(batch))
+    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village
+    (:meth:`~safetynet.early_warning.serious.Window.matches` of each list)."""
+    return any(start <= on and (end is None or on < end)
+               for start, end in _periods(batch, code, region))  # fmt: skip
 
 
 def _serious(rule: SeriousDisease) -> Check:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import Date, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ def settled_on(claim: GateClaim) -> date:
     return claim.sub.discharge_date or claim.sub.date
 
 
-def refusal(row: Suspension) -> SettlementError:
+def refusal(row: Any) -> SettlementError:
     """The refusal a suspension gives: code, the last day, the article and the reason."""
     last = (row.valid_to - timedelta(days=1)).isoformat()
     if row.scope == SuspensionScope.PERSON:
@@ -47,11 +48,13 @@ def refusal(row: Suspension) -> SettlementError:
     )  # fmt: skip
 
 
-def _build(pg: bool) -> Select[tuple[Suspension]]:
-    """The suspensions a batch's claims may fall under: built once per dialect, its lists
-    bound at execution (one array each on PostgreSQL)."""
+def _build(pg: bool) -> Select[Any]:
+    """The suspensions a batch's claims may fall under, as plain rows (the columns by name,
+    as a :class:`Suspension` has them; the ORM's identity map adds only cost at every
+    batch): built once per dialect, its lists bound at execution (one array each on
+    PostgreSQL)."""
     return (
-        select(Suspension)
+        select(*Suspension.__table__.c)
         .where(
             Suspension.valid_from <= bindparam("last", type_=Date),
             Suspension.valid_to > bindparam("first", type_=Date),
@@ -77,7 +80,8 @@ def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementE
     institutions = {c.sub.institution_code for c in claims}
     params = {"last": max(*days, today), "first": min(*days, today),
               "persons": sorted(person_ids), "institutions": sorted(institutions)}  # fmt: skip
-    rows = session.scalars(_statement(session.connection()), params).all()
+    conn = session.connection()
+    rows = conn.execute(_statement(conn), params).all()
     if not rows:
         return [None] * len(claims)
     out: list[SettlementError | None] = []

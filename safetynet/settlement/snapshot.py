@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, any_, bindparam, or_, select
+from sqlalchemy import Connection, and_, any_, bindparam, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -286,6 +287,18 @@ def read(
     return read_each(conn, lists)
 
 
+@cache
+def _earlier_each(n: int) -> Any:
+    """SQLite: the settlements under ``n`` client keys (``k0`` ...), one equality per key.
+    Most entries have no client key (the year batch's), so the statistics make a key look
+    like thousands of rows: an ``IN`` list scanned the whole ledger (1.4 ms at 20,000
+    entries, growing with it), where each equality takes the unique index (0.03 ms for 13)."""
+    S = Settlement
+    each = [select(S.client_key, S.id, S.request_hash).where(S.client_key == bindparam(f"k{i}"))
+            for i in range(n)]  # fmt: skip
+    return each[0] if n == 1 else union_all(*each)
+
+
 def read_each(conn: Connection, lists: dict[str, list[Any]]) -> Snapshot:
     """:func:`read` with one statement per table (SQLite; on PostgreSQL the same rows as
     its one statement, tested so)."""
@@ -293,7 +306,12 @@ def read_each(conn: Connection, lists: dict[str, list[Any]]) -> Snapshot:
     snap = Snapshot()
     persons, households, years = lists["persons"], lists["households"], lists["years"]
     if lists["keys"]:
-        snap.earlier = {k: (i, h) for k, i, h in conn.execute(q.earlier, {"keys": lists["keys"]})}
+        keys = lists["keys"]
+        if conn.dialect.name == "sqlite":
+            found = conn.execute(_earlier_each(len(keys)), {f"k{i}": k for i, k in enumerate(keys)})
+        else:
+            found = conn.execute(q.earlier, {"keys": keys})
+        snap.earlier = {k: (i, h) for k, i, h in found}
     if lists["nos"]:
         snap.claim_nos = set(conn.execute(q.claim_nos, {"nos": lists["nos"]}).scalars())
     snap.institutions = {r.code: r for r in conn.execute(q.institutions, {"codes": lists["codes"]})}

@@ -146,26 +146,45 @@ def _outpatient_abuse(rule: Any, claim: Row, p: Person) -> bool:
         for line in mine
     ):
         return True
+    # the days the claim's drug lines were bought on (a line without one: the claim's day)
+    own = {line[4] if line[4] is not None else day for line in mine}
     for bought in days.values():
         if len(bought) < often:
             continue
-        # more purchases in the claim's month than the limit, or a purchase on each of the
-        # days before it that a run of the limit's length needs
-        month = sum((d.year, d.month) == (day.year, day.month) for d in bought)
+        # more purchases in the month of one of the claim's purchases than the limit, or a
+        # purchase on each of the days before one of them that a run of the limit's length needs
         held = set(bought)
-        if month > limit or all(day - timedelta(days=k) in held for k in range(1, run)):
-            return True
+        for on in own:
+            month = sum((d.year, d.month) == (on.year, on.month) for d in bought)
+            if month > limit or all(on - timedelta(days=k) in held for k in range(1, run)):
+                return True
     return False
 
 
-def _repeat_test(rule: Any, claim: Row, p: Person) -> bool:
-    """A test of the claim that another claim of the person at another institution has."""
+def _test_days(rule: Any, claim: Row, p: Person) -> dict[str, list[date]]:
+    """The days of the claim's test lines by code (a line without a day: its claim's start)."""
     tests = set(rule.params.test_codes)
-    mine = {line[1] for line in p.lines[claim[0]]} & tests
-    return bool(mine) and any(
-        c[0] != claim[0] and c[4] != claim[4] and any(x[1] in mine for x in p.lines[c[0]])
-        for c in p.claims
-    )
+    days: dict[str, list[date]] = defaultdict(list)
+    for line in p.lines[claim[0]]:
+        if line[1] in tests:
+            days[line[1]].append(line[4] if line[4] is not None else claim[5])
+    return days
+
+
+def _repeat_test(rule: Any, claim: Row, p: Person) -> bool:
+    """A test of the claim that another claim of the person at another institution has on
+    the same day or at most ``window_days`` before (the rule flags the later test)."""
+    mine = _test_days(rule, claim, p)
+    if not mine:
+        return False
+    window = int(rule.params.window_days.value)
+    for c in p.claims:
+        if c[0] == claim[0] or c[4] == claim[4]:
+            continue
+        for code, days in _test_days(rule, c, p).items():
+            if any(0 <= (n - d).days <= window for n in mine.get(code, ()) for d in days):
+                return True
+    return False
 
 
 def _ghost_bed(rule: Any, claim: Row, p: Person) -> bool:

@@ -178,3 +178,40 @@ def test_a_claim_that_fails_the_batch_statement_fails_alone(
         numbers = s.scalars(select(Claim.claim_no).order_by(Claim.id)).all()
         assert numbers == ["TAKEN", "A-1", "A-3"]
         assert s.scalar(select(func.count()).select_from(Settlement)) == 3
+
+
+def test_sqlite_finds_client_keys_by_the_unique_index_among_many_entries_without_one(
+    tmp_path: object,
+) -> None:
+    """SQLite's statistics see a ledger of entries without a client key (the year batch's)
+    as one key value of thousands of rows: an ``IN`` list of keys was planned as a scan of
+    the whole ledger at every batch. The batch's read takes the unique index for each key."""
+    from pathlib import Path
+
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{Path(str(tmp_path)) / 'keys.db'}")
+    with engine.begin() as conn:  # the ledger's columns the read names, its unique key
+        conn.execute(text("CREATE TABLE settlement (id INTEGER PRIMARY KEY, "
+                          "client_key VARCHAR(80) UNIQUE, request_hash VARCHAR(64))"))  # fmt: skip
+        conn.execute(text("INSERT INTO settlement (id, client_key) VALUES (1, 'a'), (2, NULL)"))
+        conn.execute(text("ANALYZE"))
+        # what ANALYZE says of a ledger of 20,000 entries, none with a key
+        conn.execute(text("DELETE FROM sqlite_stat1"))
+        stats = "('settlement', NULL, '20000'), ('settlement', ?, '20000 20000')"
+        conn.exec_driver_sql(f"INSERT INTO sqlite_stat1 VALUES {stats}",
+                             ("sqlite_autoindex_settlement_1",))  # fmt: skip
+        conn.execute(text("ANALYZE sqlite_schema"))  # reload the statistics
+        listed = "SELECT client_key, id, request_hash FROM settlement WHERE client_key IN (?, ?, ?)"
+        assert (
+            conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {listed}", ("a", "b", "c"))
+            .all()[0][-1]
+            .startswith("SCAN")
+        )  # as an IN list: the whole ledger
+        statement = snapshot._earlier_each(3).compile(engine)
+        plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", ("a", "b", "c")).all()
+        steps = [row[-1] for row in plan]
+        assert not any(step.startswith("SCAN") for step in steps), steps
+        assert sum("INDEX" in step for step in steps) == 3
+        found = conn.execute(snapshot._earlier_each(2), {"k0": "a", "k1": "b"}).all()
+        assert [tuple(r) for r in found] == [("a", 1, None)]

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from safetynet.supervision.guards import may_hit
 from safetynet.supervision.load import frames_from_rows
 from safetynet.supervision.rules import load_rules
 from safetynet.supervision.screen import screen
@@ -76,3 +77,50 @@ def test_the_guarded_window_finds_what_every_rule_finds(rows: tuple[Any, ...]) -
         return [x for x in lines if person_of[x[0]] in persons]
 
     assert hits_of_rows(RULES, claims, some, births, people, new, every_line) == want
+
+
+def _test_at(day: date, institution: str, claim_id: int, number: str) -> tuple[Any, ...]:
+    return (claim_id, number, "outpatient", "township", institution, day, day, None, 1800,
+            None, 1)  # fmt: skip
+
+
+def test_a_test_done_elsewhere_outside_the_window_runs_no_screening() -> None:
+    """The repeat-test guard names a claim only when the other institution's test lies in
+    the rule's window before it: a test 31 days earlier (window 30) or a later one runs no
+    Polars screening at all; 30 days earlier does, and is a hit."""
+    (rule,) = [r for r in RULES.active() if r.kind == "repeat_test"]
+    window = int(rule.params.window_days.value)
+    new_day = date(2017, 6, 15)
+    people = [(1, "F", None, "340421")]
+    births = {1: date(1960, 1, 1)}
+
+    def hits(earlier: date) -> dict[str, list[dict[str, Any]]]:
+        claims = [
+            _test_at(earlier, "H-OTHER", 1, "C1"),
+            _test_at(new_day, "H-HERE", 2, "~new 000000"),
+        ]
+        lines = [(1, "S0004", 1, 1800, None), (2, "S0004", 1, 1800, None)]
+        _named, chosen = may_hit(RULES, claims, lines, {1: False}, ["~new 000000"])
+        found = hits_of_rows(RULES, claims, lines, births, people, ["~new 000000"])
+        assert (rule in chosen) == bool(found)  # the guard said "could" exactly where it hits
+        return found
+
+    assert hits(new_day - timedelta(days=window))["~new 000000"][0]["rule_id"] == rule.id
+    assert hits(new_day - timedelta(days=window + 1)) == {}
+    assert hits(new_day + timedelta(days=1)) == {}
+
+
+def test_a_drug_line_dated_after_its_claim_counts_on_its_own_day() -> None:
+    """The outpatient-abuse guard reads a new claim's drug line on the line's own day, as the
+    rule does: bought on 4, 5 and 6 April (the last on a claim opened on 31 March) is a run
+    of three consecutive days, a hit (the guard read 31 March and ran no screening)."""
+    claims = [_test_at(date(2017, 4, 4), "H-A", 1, "C1"),
+              _test_at(date(2017, 4, 5), "H-A", 2, "C2"),
+              _test_at(date(2017, 3, 31), "H-A", 3, "~new 000000")]  # fmt: skip
+    lines = [(1, "D0001", 1, 1700, None), (2, "D0001", 1, 1700, None),
+             (3, "D0001", 1, 1700, date(2017, 4, 6))]  # fmt: skip
+    people = [(1, "F", None, "340421")]
+    _named, chosen = may_hit(RULES, claims, lines, {1: False}, ["~new 000000"])
+    assert "outpatient_abuse" in [r.kind for r in chosen]
+    found = hits_of_rows(RULES, claims, lines, {1: date(1960, 1, 1)}, people, ["~new 000000"])
+    assert "outpatient_abuse" in [h["kind"] for h in found["~new 000000"]]
