@@ -30,7 +30,7 @@ from safetynet.store.models import (
 from safetynet.store.models.ledger import AccumulatorScope
 
 _ID_LIKE = re.compile(r"^\d{4,17}[\dXx]?$")
-_HOUSEHOLD_LIKE = re.compile(r"^[\dA-Za-z]+-[\dA-Za-z-]*$")
+HOUSEHOLD_LIKE = re.compile(r"^[\dA-Za-z]+-[\dA-Za-z-]*$")
 
 
 def find_persons(session: Session, query: str, region_code: str, limit: int = 50) -> list[Person]:
@@ -47,7 +47,7 @@ def find_persons(session: Session, query: str, region_code: str, limit: int = 50
             Person.resident_id.startswith(q.upper(), autoescape=True),
             Person.household_id.in_(households),
         )
-    elif _HOUSEHOLD_LIKE.match(q):
+    elif HOUSEHOLD_LIKE.match(q):
         cond = Person.household_id.in_(households)
     else:
         cond = or_(Person.name == q, Person.name.startswith(q, autoescape=True))

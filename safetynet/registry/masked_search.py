@@ -18,7 +18,7 @@ from __future__ import annotations
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from safetynet.registry.lookup import _HOUSEHOLD_LIKE, find_persons
+from safetynet.registry.lookup import HOUSEHOLD_LIKE, find_persons
 from safetynet.security.scope import within
 from safetynet.store.models import Person
 
@@ -30,7 +30,7 @@ def find_persons_masked(
     q = query.strip()
     if not q:
         return []
-    if _HOUSEHOLD_LIKE.match(q):
+    if HOUSEHOLD_LIKE.match(q):
         return find_persons(session, q, region_code, limit)
     name = Person.name
     cond = name.startswith(q[0], autoescape=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterator
 
@@ -55,6 +56,12 @@ def web_engine(
 @pytest.fixture(scope="module")
 def app(web_engine: Engine):
     return create_app(web_engine, secret_key="test-secret-key")
+
+
+def basic_auth(user: str) -> dict[str, str]:
+    """The HTTP Basic header of a demo user (every demo user has the demo password)."""
+    token = base64.b64encode(f"{user}:{DEMO_PASSWORD}".encode()).decode()
+    return {"authorization": f"Basic {token}"}
 
 
 def csrf_of(html: str) -> str:

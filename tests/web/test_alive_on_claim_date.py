@@ -5,7 +5,6 @@ birth is refused and records nothing; the coverage answer says covered only on d
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Any
 
@@ -18,22 +17,17 @@ from safetynet.codes import PovertyStatus, Sex
 from safetynet.registry.resident_id import check_char
 from safetynet.store.db import session_scope
 from safetynet.store.models import Enrollment, Person, Settlement
-from safetynet.synth.demo import DEMO_PASSWORD
+from tests.web.conftest import basic_auth
 
 BORN = date(2017, 6, 15)
 DIED = date(2017, 9, 1)
 FHIR_JSON = {"content-type": "application/fhir+json"}
 
 
-def _auth(user: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{DEMO_PASSWORD}".encode()).decode()
-    return {"authorization": f"Basic {token}"}
-
-
 @pytest.fixture
 def api(app) -> TestClient:
     client = TestClient(app)
-    client.headers.update(_auth("bureau"))
+    client.headers.update(basic_auth("bureau"))
     return client
 
 

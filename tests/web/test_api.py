@@ -3,8 +3,6 @@ answered with a 4xx JSON error that changes nothing."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -12,18 +10,13 @@ from sqlalchemy import func, select
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, Settlement
 from safetynet.synth.demo import DEMO_PASSWORD
-from tests.web.conftest import inpatient_claim
-
-
-def _auth(username: str) -> dict[str, str]:
-    token = base64.b64encode(f"{username}:{DEMO_PASSWORD}".encode()).decode()
-    return {"authorization": f"Basic {token}"}
+from tests.web.conftest import basic_auth, inpatient_claim
 
 
 @pytest.fixture
 def api(app) -> TestClient:
     client = TestClient(app)
-    client.headers.update(_auth("bureau"))
+    client.headers.update(basic_auth("bureau"))
     return client
 
 
@@ -130,7 +123,7 @@ def test_an_analyst_may_not_settle(app, sample_person, hospital) -> None:
     r = client.post(
         "/api/claims/preview",
         json=inpatient_claim(sample_person.resident_id, hospital),
-        headers=_auth("analyst"),
+        headers=basic_auth("analyst"),
     )
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
 
@@ -158,7 +151,7 @@ def test_a_remembered_credential_follows_the_users_row_at_once(
             create_user(s, username="window7", password=DEMO_PASSWORD, role=Role.CLERK,
                         region_code=sample_person.region_code)  # fmt: skip
     client = TestClient(app)
-    headers = _auth("window7")
+    headers = basic_auth("window7")
 
     def submit(n: int) -> int:
         claim = inpatient_claim(sample_person.resident_id, hospital, day=f"2017-03-0{n}")

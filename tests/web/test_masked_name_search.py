@@ -4,7 +4,6 @@ query (first and last character, length). On both databases."""
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import replace
 
@@ -17,13 +16,8 @@ from safetynet.store.db import session_scope
 from safetynet.store.models import Person
 from safetynet.synth.demo import DEMO_PASSWORD
 from safetynet.web.app import create_app
-from tests.web.conftest import csrf_of
+from tests.web.conftest import basic_auth, csrf_of
 from tests.web.server import running_server
-
-
-def _auth(user: str) -> dict[str, str]:
-    token = base64.b64encode(f"{user}:{DEMO_PASSWORD}".encode()).decode()
-    return {"authorization": f"Basic {token}"}
 
 
 def _three_character_name(engine: Engine) -> str:
@@ -45,7 +39,7 @@ def _analyst(client: httpx.Client) -> httpx.Client:
 
 
 def _answer(client: httpx.Client, q: str) -> tuple[list[tuple[str, str]], str]:
-    api = client.get("/api/persons", params={"q": q}, headers=_auth("analyst"))
+    api = client.get("/api/persons", params={"q": q}, headers=basic_auth("analyst"))
     assert api.status_code == 200, api.text
     page = client.get("/persons", params={"q": q})
     assert page.status_code == 200, page.text
@@ -71,7 +65,7 @@ def test_a_name_search_tells_a_masked_user_no_masked_character(web_engine: Engin
         assert (prefix, prefix_page) == _answer(client, name[0] + other)
         assert all(len(n) == 2 for n, _ in prefix)
         # a bureau user (unmasked) still searches by prefix
-        full = client.get("/api/persons", params={"q": name[:2]}, headers=_auth("bureau"))
+        full = client.get("/api/persons", params={"q": name[:2]}, headers=basic_auth("bureau"))
         assert name in [p["name"] for p in full.json()["persons"]]
 
 
@@ -93,5 +87,5 @@ def test_a_one_character_name_is_not_found_by_its_hidden_character(web_engine: E
         assert "*" not in [n for n, _ in found]
         assert "<td>*</td>" not in page
         assert all(len(n) >= 2 for n, _ in found)
-        bureau = client.get("/api/persons", params={"q": surname}, headers=_auth("bureau"))
+        bureau = client.get("/api/persons", params={"q": surname}, headers=basic_auth("bureau"))
         assert resident_id in [p["resident_id"] for p in bureau.json()["persons"]]
