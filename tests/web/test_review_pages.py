@@ -24,9 +24,8 @@ from safetynet.store.models import (
     Settlement,
     User,
 )
-from tests.web.conftest import csrf_of
+from tests.web.conftest import basic_auth, csrf_of
 from tests.web.fhir_conformance import check_resource
-from tests.web.test_api import _auth
 
 
 def _office_claim(engine: Engine) -> tuple[int, int, str]:
@@ -101,7 +100,7 @@ def test_a_review_round_over_http(login, app, web_engine: Engine) -> None:
 
     # the institution fetches its results as JSON; another institution's case is not there
     api = TestClient(app)
-    api.headers.update(_auth("office"))
+    api.headers.update(basic_auth("office"))
     listed = api.get("/api/review/cases", params={"state": "all"}).json()["cases"]
     assert {c["institution_code"] for c in listed} == {institution}
     one = api.get(f"/api/review/cases/{case_id}").json()
@@ -112,7 +111,7 @@ def test_a_review_round_over_http(login, app, web_engine: Engine) -> None:
                                                             "version": 0})  # fmt: skip
     assert stale.status_code == 403  # an institution does not decide
     rev_api = TestClient(app)
-    rev_api.headers.update(_auth("reviewer"))
+    rev_api.headers.update(basic_auth("reviewer"))
     stale = rev_api.post(f"/api/review/lines/{first_id}", json={"decision": "approved",
                                                                 "version": 0})  # fmt: skip
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "case_decided"

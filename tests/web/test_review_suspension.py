@@ -10,8 +10,7 @@ from sqlalchemy import Engine
 from safetynet.review import sanctions
 from safetynet.store.db import session_scope
 from safetynet.store.models import Person
-from tests.web.conftest import csrf_of, inpatient_claim
-from tests.web.test_api import _auth
+from tests.web.conftest import basic_auth, csrf_of, inpatient_claim
 from tests.web.test_window import _form
 
 
@@ -39,7 +38,7 @@ def test_a_suspended_person_is_refused_at_the_window_and_the_api(
             assert "暂停" in refused.text and "第41条" in refused.text
             assert "suspended" not in refused.text
     api = TestClient(app)
-    api.headers.update(_auth("bureau"))
+    api.headers.update(basic_auth("bureau"))
     claim = inpatient_claim(rid, hospital)
     for url in ("/api/claims/preview", "/api/claims"):
         r = api.post(url, json=claim)
