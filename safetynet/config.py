@@ -16,6 +16,8 @@
 - SAFETYNET_SNAPSHOT_MIN_ENTRIES: ledger entries from which the bureau's pages read a
   Parquet snapshot (default 100000)
 - SAFETYNET_FORM_KEY_DAYS: days an offline form's idempotency key is kept (default 90)
+- SAFETYNET_TIMEZONE: the county's time zone, in which every date a user or a report sees
+  is told (default ``Asia/Shanghai``)
 
 No other module reads the environment: each reads its setting from :class:`Settings`.
 """
@@ -31,6 +33,7 @@ LOGIN_LIMIT_USER = "10 per 15 minutes"  # failed logins of one username
 LOGIN_LIMIT_CLIENT = "50 per 15 minutes"  # failed logins from one client address
 SNAPSHOT_MIN_ENTRIES = 100_000  # ledger entries from which the derived snapshot is kept
 FORM_KEY_DAYS = 90  # days a queued form's idempotency key is kept
+TIMEZONE = "Asia/Shanghai"  # the county's time zone
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -103,6 +106,12 @@ def screening_rules() -> str | None:
 def early_warning_online() -> bool:
     """``SAFETYNET_EARLY_WARNING_ONLINE`` (default true)."""
     return _flag("SAFETYNET_EARLY_WARNING_ONLINE", True)
+
+
+def county_timezone() -> str:
+    """``SAFETYNET_TIMEZONE``: the IANA name of the county's time zone (default
+    ``Asia/Shanghai``); read by :mod:`safetynet.clock` alone."""
+    return os.environ.get("SAFETYNET_TIMEZONE", "").strip() or TIMEZONE
 
 
 def get_settings() -> Settings:

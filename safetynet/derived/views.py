@@ -11,11 +11,12 @@ institutions are small and always read live.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 
 import polars as pl
 from sqlalchemy import Connection, String, select, type_coerce
 
+from safetynet.clock import stored_range
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus, code
 from safetynet.derived.frames import (
     ENTRY_SCHEMA,
@@ -327,8 +328,8 @@ def latest_settled(snap: Snapshot, codes: list[str]) -> date | None:
 
 def month_entries(snap: Snapshot, start: date, end: date) -> pl.DataFrame:
     """The ledger entries a notice of the month lists (any region): settlements discharged in
-    it, refunds recorded in it."""
-    t0, t1 = datetime(start.year, start.month, 1), datetime(end.year, end.month, 1)
+    it, refunds recorded in it (on the county's clock)."""
+    t0, t1 = stored_range(start, end)
     reversal = pl.col("entry_kind") == REVERSAL
     settled = ~reversal & (pl.col("end_date") >= start) & (pl.col("end_date") < end)
     refunded = reversal & (pl.col("created_at") >= t0) & (pl.col("created_at") < t1)

@@ -54,17 +54,25 @@ class Figures:
             return count / self.poor_persons if self.poor_persons else 0.0
         return count
 
+    def measurable(self, m: Metric) -> bool:
+        """False for a ratio or share with nothing to divide by (no cost, no poor patient):
+        a target on it is neither met nor missed but not measurable."""
+        den = {"ratio": self.total_all, "poor_ratio": self.total_poor,
+               "poor_oop_share": self.poor_persons}.get(m.name, 1)  # fmt: skip
+        return den != 0
+
     def shown(self, m: Metric) -> int | float | None:
         """:meth:`value` as tables and reform files show it: a ratio or share with nothing to
         divide by (no cost, no poor patient) is undefined (None, a dash), as the indicators
         and ``safetynet simulate`` leave it, not the 0 % the search ranks it at."""
-        den = {"ratio": self.total_all, "poor_ratio": self.total_poor,
-               "poor_oop_share": self.poor_persons}.get(m.name, 1)  # fmt: skip
-        return self.value(m) if den else None
+        return self.value(m) if self.measurable(m) else None
 
     def meets(self, c: Constraint) -> bool:
-        """Exact: ratios as integer cross-products, never as floats."""
+        """Exact: ratios as integer cross-products, never as floats. A target that is not
+        :meth:`measurable` is not met (0 ≥ 0 over an empty population proves nothing)."""
         m = c.metric
+        if not self.measurable(m):
+            return False
         if m.name in ("ratio", "poor_ratio", "poor_oop_share"):
             if m.name == "poor_oop_share":
                 num, den = self.over[(m.name, int(m.arg or 0))], self.poor_persons
@@ -81,6 +89,8 @@ class Figures:
         """0 when met, else how far off, relative to the bound (for the sampler)."""
         if self.meets(c):
             return 0.0
+        if not self.measurable(c.metric):
+            return 1.0  # no candidate can change an empty population: a constant
         v = float(self.value(c.metric))
         b = float(c.bound_value)
         return max(abs(v - b) / max(abs(b), 1e-9), 1e-9)

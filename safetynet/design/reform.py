@@ -44,10 +44,8 @@ def reform_text(
         f"the poor {POOR_RATIO.show(f.shown(POOR_RATIO))}",
     ]
     for c, met in zip(result.constraints, cand.met, strict=True):
-        lines.append(
-            f"#   target {c.text}: {c.metric.show(f.shown(c.metric))} "
-            f"({'met' if met else 'NOT met'})"
-        )
+        state = "met" if met else "NOT met" if f.measurable(c.metric) else "not measurable"
+        lines.append(f"#   target {c.text}: {c.metric.show(f.shown(c.metric))} ({state})")
     lines.append("# Values changed from the base:")
     for path, value in cand.choice.items():
         lines.append(f"#   {path}: {space.base_value(path)} -> {value}")

@@ -89,6 +89,13 @@ class Result:
             return N_("no feasible reform: the policy schema rejected all %(n)s candidate(s)"), {
                 "n": len(self.candidates)
             }
+        for c in self.constraints:
+            if not any(v.figures.measurable(c.metric) for v in valid):  # type: ignore[union-attr]
+                msg = N_(
+                    "no feasible reform: target %(t)s is not measurable: the claims have "
+                    "nothing to divide by (no cost, or no poor patient)"
+                )
+                return msg, {"t": repr(c.text)}
         for i, c in enumerate(self.constraints):
             if not any(v.met[i] for v in valid):
                 values = [v.figures.value(c.metric) for v in valid]  # type: ignore[union-attr]

@@ -14,6 +14,7 @@ import polars as pl
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_date_expr
 from safetynet.early_warning.load import load_ledger
 from safetynet.early_warning.tables import (
     KIND_NAMES,
@@ -89,7 +90,7 @@ def packet_tables(session: Session, warning_id: int, lang: str) -> list[Table]:
          "recorded_at": pl.Datetime},
     )  # fmt: skip
     income = income.with_columns(
-        pl.col("recorded_at").dt.date(), translated("source", SOURCE_NAMES, lang)
+        local_date_expr("recorded_at"), translated("source", SOURCE_NAMES, lang)
     )
     incomes = Table.from_frame(
         _("Household income and its history"),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from datetime import datetime
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -31,6 +30,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from safetynet.clock import local, utc_now
 from safetynet.exports.fonts import pdf_font
 from safetynet.exports.table import Table, display
 
@@ -123,7 +123,7 @@ def write_pdf(
         topMargin=12 * mm, bottomMargin=14 * mm, title=title, author="SafetyNet",
         initialFontName=FONT,
     )  # fmt: skip
-    stamp = footer or datetime.now().strftime("SafetyNet · %Y-%m-%d %H:%M")
+    stamp = footer or local(utc_now()).strftime("SafetyNet · %Y-%m-%d %H:%M")
 
     def on_page(canvas, doc_) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()

@@ -27,13 +27,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safetynet.clock import utc_now
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
@@ -239,7 +240,7 @@ def approve(session: Session, batch_id: int, *, user: str) -> PaymentBatch:
         raise PaymentError(
             "maker_approves", f"batch {batch_id} was made by {user}: another user must approve it"
         )
-    batch.state, batch.approved_by, batch.approved_at = "approved", user, datetime.now()
+    batch.state, batch.approved_by, batch.approved_at = "approved", user, utc_now()
     session.flush()
     audit(session, username=user, action="payment_batch.approve", target="payment_batch",
           target_id=str(batch_id))  # fmt: skip
@@ -296,7 +297,7 @@ def release(
             reference=f"payment:batch:{batch.id}",
             memo=f"payment round {batch.year}-{batch.month:02d}",
         )
-    batch.state, batch.released_by, batch.released_at = "released", user, datetime.now()
+    batch.state, batch.released_by, batch.released_at = "released", user, utc_now()
     session.flush()
     detail = {"entry": batch.entry_id, "on": on.isoformat()}
     audit(session, username=user, action="payment_batch.release", target="payment_batch",

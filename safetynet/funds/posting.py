@@ -45,6 +45,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.funds.journal import (
     JournalError,
     Line,
@@ -249,7 +250,7 @@ def post_settlements(
     years = session.scalars(
         select(Settlement.year).where(Settlement.id.in_(entry_ids)).distinct()
     ).all()
-    today = date.today()
+    today = local_today()
     for year in sorted(years):
         eid = new_entry(
             session,
@@ -327,7 +328,7 @@ def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequen
     ``fund_posted`` and its lines, one insert each — the lines :func:`post_settlements`
     would sum from the tables (tested equal)."""
     rules = default_rules()
-    today = date.today()
+    today = local_today()
     conn = session.connection()
     pg = conn.dialect.name == "postgresql"
     for year in sorted({e.year for e in entries}):
@@ -419,7 +420,7 @@ def post_ledger_year(
     eid = new_entry(
         session,
         year=year,
-        posted_on=date.today(),
+        posted_on=local_today(),
         kind="settlement",
         user=user,
         reference=span.reference,
@@ -476,7 +477,7 @@ def _post_income_delta(
                 session,
                 rules,
                 year=year,
-                posted_on=date.today(),
+                posted_on=local_today(),
                 kind=kind,
                 lines=lines,
                 user=user,

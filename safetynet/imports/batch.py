@@ -8,7 +8,6 @@ when forced, row-level upserts keyed by natural keys still make a repeat change 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.catalogs import item_import, nhsa
+from safetynet.clock import local, utc_now
 from safetynet.early_warning import income_import
 from safetynet.programmes.imports import contracts, follow_ups, teams
 from safetynet.registry.imports import households, institutions, persons, poverty_lists
@@ -79,7 +79,7 @@ def import_file(
     result = ImportResult(kind=kind, file_name=name, sha256=hashlib.sha256(data).hexdigest())
     previous = previous_import(session, kind, result.sha256)
     if previous is not None and not force:
-        result.already_imported_on = previous.imported_at
+        result.already_imported_on = local(previous.imported_at)  # as the county reads it
         result.rows_read = result.unchanged = previous.rows
         result.batch_id = previous.id
         return result
@@ -109,7 +109,7 @@ def import_file(
         counts = module.write(session, prepared, bound, progress)
         batch = ImportBatch(
             kind=kind, file_name=name[:255], sha256=result.sha256, rows=sheet.rows,
-            imported_at=datetime.now().replace(microsecond=0), imported_by=imported_by,
+            imported_at=utc_now().replace(microsecond=0), imported_by=imported_by,
         )  # fmt: skip
         session.add(batch)
         session.flush()

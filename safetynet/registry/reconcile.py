@@ -20,6 +20,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import N_, gettext_for, normalize
@@ -131,7 +132,7 @@ def _read_list(source: str | Path | bytes, file_name: str | None) -> tuple[pl.Da
         pl.col("name").str.replace_all(r"\s", ""),
         status.alias("status"),
         pl.coalesce(given_birth, from_id).alias("birth"),
-        resident_id_exprs(rid, date.today())[1].alias("_valid"),
+        resident_id_exprs(rid, local_today())[1].alias("_valid"),
     )
     return frame, name
 

@@ -16,6 +16,7 @@ from datetime import date
 
 import numpy as np
 
+from safetynet.clock import local_today
 from safetynet.codes import Sex
 from safetynet.i18n import N_
 
@@ -63,7 +64,7 @@ def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
         raise ResidentIdError(
             "birth_date", N_("birth date %(date)s is not a date"), date=number[6:14]
         ) from None
-    if born < EARLIEST_BIRTH or born > (today or date.today()):
+    if born < EARLIEST_BIRTH or born > (today or local_today()):
         raise ResidentIdError(
             "birth_date", N_("birth date %(date)s is out of range"), date=born.isoformat()
         )

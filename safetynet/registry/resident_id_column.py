@@ -19,6 +19,7 @@ import polars as pl
 import pyarrow as pa
 from numba import njit
 
+from safetynet.clock import local_today
 from safetynet.registry.resident_id import CHECK_CHARS, EARLIEST_BIRTH, WEIGHTS
 
 _WEIGHTS = np.asarray(WEIGHTS, np.int64)
@@ -109,7 +110,7 @@ def _states(ids: pl.Series, today: date | None) -> np.ndarray:
     binary = ids.cast(pl.String).cast(pl.Binary).to_arrow(compat_level=pl.CompatLevel.oldest())
     chunks = binary.chunks if isinstance(binary, pa.ChunkedArray) else [binary]
     parts = []
-    latest = _ymd(today or date.today())
+    latest = _ymd(today or local_today())
     for chunk in chunks:
         out = np.zeros(len(chunk), np.uint8)
         _, offsets_buf, data_buf = chunk.buffers()

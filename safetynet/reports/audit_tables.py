@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from safetynet.clock import local, local_date
 from safetynet.exports.table import Column, Table
 from safetynet.i18n import translations
 from safetynet.labels import AUDIT_ACTION, AUDIT_TARGET, named
@@ -23,7 +24,8 @@ def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = No
         Column("client", _("Client address"), "text", 16),
     ]
     rows = [
-        (e.at.date(), e.at.strftime("%H:%M:%S"), e.username or "", named(AUDIT_ACTION, e.action, _),
+        (local_date(e.at), local(e.at).strftime("%H:%M:%S"), e.username or "",
+         named(AUDIT_ACTION, e.action, _),
          named(AUDIT_TARGET, e.target, _),
          e.target_id or "", e.client or "")
         for e in events

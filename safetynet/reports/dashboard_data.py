@@ -72,7 +72,14 @@ class Dashboard:
 
 
 def _yuan(fen: float | int | None) -> float:
+    """A sum in fen as yuan (a sum over nothing is 0)."""
     return 0.0 if fen is None else round(float(fen) / 100, 2)
+
+
+def _yuan_or_none(fen: float | None) -> float | None:
+    """An average or per-capita figure in fen as yuan; None (a dash, no bar) when it has
+    nothing to divide by (no enrolled person, no visit), never 0."""
+    return None if fen is None else round(float(fen) / 100, 2)
 
 
 def oop_distribution(frames: IndicatorFrames) -> pl.DataFrame:
@@ -139,10 +146,10 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
         {
             "id": lv,
             "name": _(labels.LEVEL[lv]),
-            "reimbursement_share": _value(yearly, "compensation_share", part=lv) or 0.0,
-            "visit_share": _value(yearly, "visit_share", part=lv) or 0.0,
-            "cost_per_visit_yuan": _yuan(_value(yearly, "cost_per_visit", part=lv)),
-            "cost_per_admission_yuan": _yuan(_value(yearly, "cost_per_admission", part=lv)),
+            "reimbursement_share": _value(yearly, "compensation_share", part=lv),
+            "visit_share": _value(yearly, "visit_share", part=lv),
+            "cost_per_visit_yuan": _yuan_or_none(_value(yearly, "cost_per_visit", part=lv)),
+            "cost_per_admission_yuan": _yuan_or_none(_value(yearly, "cost_per_admission", part=lv)),
         }
         for lv in labels.LEVEL
     ]
@@ -162,7 +169,7 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
             "name": n,
             "compensation_yuan": _yuan(_value(yearly, "compensation", region_code=c)),
             "ratio": _value(yearly, "compensation_ratio", region_code=c),
-            "per_capita": _yuan(_value(yearly, "compensation_per_capita", region_code=c)),
+            "per_capita": _yuan_or_none(_value(yearly, "compensation_per_capita", region_code=c)),
         }
         for c, n in yearly.regions()
         if c != region_code

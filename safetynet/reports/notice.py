@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_date_expr, stored_range
 from safetynet.codes import PovertyStatus, RegionLevel
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
@@ -182,10 +183,11 @@ def _entries_query(region_code: str, year: int, month: int) -> Select[Any]:
         Settlement.entry_kind == EntryKind.SETTLEMENT, Claim.end_date >= start,
         Claim.end_date < end,
     )  # fmt: skip
+    t0, t1 = stored_range(start, end)  # the county's month, as stored (UTC) times
     refunded = and_(
         Settlement.entry_kind == EntryKind.REVERSAL,
-        Settlement.created_at >= datetime(start.year, start.month, 1),
-        Settlement.created_at < datetime(end.year, end.month, 1),
+        Settlement.created_at >= t0,
+        Settlement.created_at < t1,
     )
     return (
         select(
@@ -389,7 +391,7 @@ def _notice_of(
             pl.col("region_code").alias("village_code"),
             category_expr().alias("category"),
             pl.when(pl.col("entry_kind") == EntryKind.REVERSAL.value)
-            .then(pl.col("created_at").dt.date())
+            .then(local_date_expr("created_at"))
             .otherwise(pl.col("end_date"))
             .alias("entry_date"),
         )

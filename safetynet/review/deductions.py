@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_date, stored
 from safetynet.codes import DeductionKind
 from safetynet.funds.journal import payer_of
 from safetynet.funds.posting import Deduction as FundDeduction
@@ -74,7 +75,7 @@ def _post_to_funds(session: Session, entry: ReviewDeduction) -> None:
             FundDeduction(
                 institution_code=entry.institution_code,
                 amount_fen=abs(amount),
-                on=entry.at.date(),
+                on=local_date(entry.at),
                 reference=f"review-{entry.id}",
                 reason=entry.reason,
                 kind=kind,
@@ -114,7 +115,8 @@ class Deduction:
 
 
 def _as_datetime(value: date | datetime) -> datetime:
-    return value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    """A stored time as is; a date as the stored time the county's day begins."""
+    return value if isinstance(value, datetime) else stored(value)
 
 
 def between(
@@ -123,7 +125,8 @@ def between(
     end: date | datetime,
     institution_code: str | None = None,
 ) -> list[Deduction]:
-    """The entries recorded in ``[start, end)`` (dates mean midnight UTC), oldest first.
+    """The entries recorded in ``[start, end)`` (stored UTC times; a date means the county's
+    midnight), oldest first.
 
     This is what fund accounts post to the journal: each entry once, by id; an entry is never
     changed afterwards, so posting ``between(a, b)`` then ``between(b, c)`` posts each once.

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Date, Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.codes import SuspensionScope
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import GateClaim
@@ -75,7 +76,7 @@ def suspended(session: Session, claims: Sequence[GateClaim]) -> list[SettlementE
     if not claims:
         return []
     days = [settled_on(c) for c in claims]
-    today = date.today()  # the day of the direct settlement itself
+    today = local_today()  # the day of the direct settlement itself
     person_ids = {c.person.id for c in claims if c.person is not None}
     institutions = {c.sub.institution_code for c in claims}
     params = {"last": max(*days, today), "first": min(*days, today),

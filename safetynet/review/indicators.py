@@ -5,11 +5,12 @@ definitions are the ``review`` section of ``safetynet/indicators/definitions.yam
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import stored_days
 from safetynet.codes import CaseState
 from safetynet.review.cases import settled_claims
 from safetynet.store.models import (
@@ -47,7 +48,7 @@ def _ratio(num: int, den: int) -> float | None:
 
 def review_indicators(session: Session, start: date, end: date) -> list[Figure]:
     """The period's figures (both ends included)."""
-    lo, hi = datetime.combine(start, time()), datetime.combine(end, time.max)
+    lo, hi = stored_days(start, end)  # the county's days, as stored (UTC) times
     in_period = (Claim.end_date >= start, Claim.end_date <= end)
     settled = session.scalar(
         select(func.count()).select_from(Claim).where(Claim.id.in_(settled_claims()), *in_period)

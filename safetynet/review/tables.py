@@ -4,12 +4,13 @@ per institution per month, sanction cases with recoveries, a spot check's extrap
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local, stored_days
 from safetynet.codes import LineDecision
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, Table
@@ -25,8 +26,8 @@ from safetynet.store.models import Claim, ClaimItem, Person, ReviewCase, ReviewL
 
 
 def _day_range(start: date, end: date) -> tuple[datetime, datetime]:
-    """From ``start`` 00:00 to ``end`` 23:59:59.999999: the period's days, both included."""
-    return datetime.combine(start, time()), datetime.combine(end, time.max)
+    """The stored (UTC) times of the county's days from ``start`` to ``end``, both included."""
+    return stored_days(start, end)
 
 
 def decisions_table(session: Session, start: date, end: date, locale: str = "en",
@@ -56,7 +57,7 @@ def decisions_table(session: Session, start: date, end: date, locale: str = "en"
         (case_id, inst, claim_no, item, line.amount_fen, _(DECISIONS[line.decision.value]),
          line.deducted_fen, line.reason or "", line.rule_id or "", line.article,
          line.round, line.decided_by or "",
-         line.decided_at.strftime("%Y-%m-%d %H:%M") if line.decided_at else "")
+         local(line.decided_at).strftime("%Y-%m-%d %H:%M") if line.decided_at else "")
         for line, case_id, inst, claim_no, item in session.execute(query)
     ]  # fmt: skip
     columns = [
@@ -87,7 +88,7 @@ def deductions_by_month(
         ))  # fmt: skip
         found = [d for d in found if d.claim_id in inside]
     for d in found:
-        key = (d.institution_code, d.at.strftime("%Y-%m"))
+        key = (d.institution_code, local(d.at).strftime("%Y-%m"))
         sums[key][0] += 1
         sums[key][1] += d.amount_fen
     return [(inst, month, n, fen) for (inst, month), (n, fen) in sorted(sums.items())]

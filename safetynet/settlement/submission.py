@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 
 Yuan = Decimal
@@ -25,7 +26,7 @@ FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, 
 
 def latest_date() -> date:
     """The latest visit, admission or discharge date accepted: today, give or take a day."""
-    return date.today() + FUTURE_SLACK
+    return local_today() + FUTURE_SLACK
 
 
 class ItemLine(BaseModel):

@@ -23,12 +23,18 @@ from safetynet.config import get_settings
 PG_CONNECT_TIMEOUT = 10
 
 
+# every session in UTC, whatever the server's TimeZone: ``now()`` stored into a timestamp
+# column is then UTC, as SQLite's CURRENT_TIMESTAMP and safetynet.clock.utc_now are
+PG_SESSION_OPTIONS = "-c TimeZone=UTC"
+
+
 def postgres_engine(url: str, **pool: int | bool) -> Engine:
     """An engine on a PostgreSQL URL (psycopg), new connections bounded by
-    :data:`PG_CONNECT_TIMEOUT`; ``pool``: the pool's settings."""
+    :data:`PG_CONNECT_TIMEOUT` and in UTC; ``pool``: the pool's settings."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT}, **pool)
+    args = {"connect_timeout": PG_CONNECT_TIMEOUT, "options": PG_SESSION_OPTIONS}
+    return create_engine(url, connect_args=args, **pool)
 
 
 def make_engine(url: str) -> Engine:

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Form, Query
 
+from safetynet.clock import local_today
 from safetynet.money import MoneyError, to_fen
 from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
 from safetynet.web.errors import WebError
@@ -30,7 +31,7 @@ VersionForm = Annotated[int, Form(ge=0, le=MAX_ID, description="row version")]
 
 def day_within(text: str, field: str, *, today: date | None = None) -> date:
     """``text`` (YYYY-MM-DD) as a date from 2000-01-01 to a year from today; blank: today."""
-    today = today or date.today()
+    today = today or local_today()
     if not text.strip():
         return today
     try:

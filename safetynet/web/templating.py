@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from safetynet import labels
+from safetynet.clock import local, local_date
 from safetynet.money import fmt_yuan
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, allows
@@ -62,7 +63,13 @@ def may(user: Any, permission: str) -> bool:
 env.globals["may"] = may
 env.globals["error_text"] = error_text
 env.filters.update(
-    yuan=yuan, percent=percent, iso=iso, mask_name=mask_name, mask_id=mask_resident_id
+    yuan=yuan,
+    percent=percent,
+    iso=iso,
+    mask_name=mask_name,
+    mask_id=mask_resident_id,
+    local=local,
+    local_date=local_date,  # a stored (UTC) timestamp on the county's clock
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.clock import local_today
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import EarlyWarning
@@ -127,10 +128,10 @@ def test_steps_and_hand_over_packet(db_engine: Engine, county: County, tmp_path:
         wid = s.scalar(select(func.min(EarlyWarning.id)))
     base = ["warnings", "step", str(wid), "--db", url, "--by", "town"]
     early = runner.invoke(
-        app, [*base[:3], "hand_over", *base[3:], "--on", date.today().isoformat()]
+        app, [*base[:3], "hand_over", *base[3:], "--on", local_today().isoformat()]
     )
     assert early.exit_code == 2 and "step.out_of_order" in early.output
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     ok = runner.invoke(app, [*base[:3], "visit_confirmed", *base[3:], "--on", today,
                              "--note", "home visit: bills confirmed"])  # fmt: skip
     assert ok.exit_code == 0 and "now verified" in ok.output, ok.output

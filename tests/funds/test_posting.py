@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
 
+from safetynet.clock import local_today
 from safetynet.funds.journal import balances, owed_to_institutions
 from safetynet.funds.posting import Deduction, post_deductions, post_year, posted_count
 from safetynet.funds.rules import default_rules
@@ -249,7 +250,7 @@ def test_a_batch_posts_from_memory_the_lines_the_tables_give(
         (posted,) = s.scalars(select(FundEntry.id)).all()
         memory = _lines(s, posted)
         assert len(memory) >= 4 and sum(line[-1] for line in memory) == 0
-        again = new_entry(s, year=2017, posted_on=date.today(), kind="settlement", user="t")
+        again = new_entry(s, year=2017, posted_on=local_today(), kind="settlement", user="t")
         ids = s.scalars(select(Settlement.id)).all()  # the tables summed over the same entries
         _post_marked(s, RULES, again, Span(2017, min(ids), max(ids), window=False))
         assert _lines(s, again) == memory

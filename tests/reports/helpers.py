@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import Engine, select
 
+from safetynet.clock import local_date
 from safetynet.regions import descendants
 from safetynet.settlement.service import refund
 from safetynet.store.db import session_scope
@@ -22,8 +23,11 @@ FULL_ID = re.compile(r"\d{17}[\dXx]")
 
 
 def month_of(entry: Settlement, claim: Claim) -> tuple[int, int]:
-    """The notice month of a ledger entry: discharge for a settlement, recording for a refund."""
-    day = claim.end_date if entry.entry_kind == EntryKind.SETTLEMENT else entry.created_at.date()
+    """The notice month of a ledger entry: discharge for a settlement, recording for a refund
+    (the county's date of the stored UTC time)."""
+    day = (
+        claim.end_date if entry.entry_kind == EntryKind.SETTLEMENT else local_date(entry.created_at)
+    )
     return day.year, day.month
 
 
@@ -106,7 +110,7 @@ def refund_one(
     engine: Engine, region_code: str, year: int, month: int, when: datetime | None = None
 ) -> tuple[Settlement, Settlement]:
     """Refund a settlement of the region paid in the month; with ``when`` the refund is
-    dated then (as if made that day). Returns the original and the reversal."""
+    dated then (``when`` is a stored time: naive UTC). Returns the original and the reversal."""
     with session_scope(engine) as s:
         codes = set(descendants(s, region_code))
         refunded = select(Settlement.reverses_id).where(Settlement.reverses_id.is_not(None))

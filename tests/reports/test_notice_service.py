@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import Engine, event
 
+from safetynet.clock import local_date
 from safetynet.policy.in_force import policy_by_id
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.reports.notice import NoticeError, parse_month, public_notice
@@ -140,7 +141,7 @@ def test_a_refund_made_today_counts_in_this_month(
 ) -> None:
     year, month = busiest_month(county_engine)
     _, reversal = refund_one(county_engine, regions["county"], year, month)
-    made = reversal.created_at
+    made = local_date(reversal.created_at)  # the county's month, not UTC's
     with session_scope(county_engine) as s:
         notice = public_notice(s, regions["county"], made.year, made.month)
     assert reversal.id in set(notice.rows["entry_id"])

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
+from safetynet.clock import local_today
 from safetynet.review import cases, sanctions
 from safetynet.store.db import make_engine, session_scope
 from safetynet.store.models import Base, SpotCheck
@@ -44,7 +45,7 @@ def test_sample_export_and_cases(tmp_path: Path) -> None:
     with session_scope(engine) as s:
         check = s.scalar(select(SpotCheck))
         assert check is not None and check.strata["low"]["claims"] == 2
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     for what, extra in (("decisions", ["--from", "2000-01-01", "--to", today]),
                         ("deductions", ["--from", "2000-01-01", "--to", today]),
                         ("cases", [])):  # fmt: skip

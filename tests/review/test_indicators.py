@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
+from safetynet.clock import local_today
 from safetynet.review import callbacks, cases, sanctions, spot_checks
 from safetynet.review.indicators import review_indicators
 from safetynet.store.db import session_scope
@@ -44,7 +45,7 @@ def test_review_indicators_by_hand(db_engine: Engine, county: County) -> None:
         assert sampled.claim_id == c
         spot_checks.record_finding(s, sampled.id, found_fen=BILL_FEN // 10, by="i")
         figures = {(f.indicator, f.part): f.value for f in
-                   review_indicators(s, date(2017, 1, 1), date.today())}  # fmt: skip
+                   review_indicators(s, date(2017, 1, 1), local_today())}  # fmt: skip
     assert figures[("review_coverage", None)] == pytest.approx(1 / 3)  # a of a, b, c
     assert figures[("deductions_by_institution", None)] == 50_000
     assert figures[("deductions_by_institution", "H-COUNTY")] == 50_000

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+from safetynet.clock import local_today
 from safetynet.review import sanctions
 from safetynet.review.errors import ReviewError
 from safetynet.settlement.errors import SettlementError
@@ -206,7 +207,7 @@ def test_a_claim_dated_before_a_suspension_is_not_settled_directly_during_it(
     """Art. 41 suspends the person's direct settlement: while it runs (today), a claim dated
     before it began is refused too (a date written back does not escape it); once it has
     ended, only claims dated in it are."""
-    today = date.today()
+    today = local_today()
     with session_scope(db_engine) as s:
         poor = s.scalar(select(Person.id).where(Person.resident_id == county.poor_id))
         assert poor is not None

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from safetynet.clock import local_today
 from safetynet.settlement.submission import (
     EARLIEST_DATE,
     MAX_ITEM_YUAN,
@@ -41,7 +42,7 @@ def _item(**change: object) -> dict[str, object]:
     return {"code": "S0002", "quantity": 1, "amount": "35.00", **change}
 
 
-FAR = date.today() + timedelta(days=3)
+FAR = local_today() + timedelta(days=3)
 BAD = [
     ("quantity 10**30", {"items": [_item(quantity=10**30)]}, "items.0.quantity"),
     ("quantity 2**40", {"items": [_item(quantity=2**40)]}, "items.0.quantity"),

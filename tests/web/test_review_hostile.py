@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
+from safetynet.clock import local_today
 from safetynet.review import cases
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -144,13 +145,13 @@ def _reviewed(login: Login, engine: Engine) -> tuple[int, str, TestClient, TestC
         r = _post(reviewer, here, f"{here}/lines/{line_id}",
                   {"decision": "approved", "version": "0"})  # fmt: skip
         assert r.status_code == 303
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (local_today() - timedelta(days=1)).isoformat()
     back = _post(reviewer, here, f"{here}/finish", {"on": yesterday})
     assert back.status_code == 422 and "a step of a case is not dated back" in back.text
     assert _state(engine, case_id)[0] == "submitted"
     assert _post(reviewer, here, f"{here}/finish", {}).status_code == 303
     state, deadline = _state(engine, case_id)
-    assert state == "reviewed" and deadline == date.today() + timedelta(days=15)
+    assert state == "reviewed" and deadline == local_today() + timedelta(days=15)
     return case_id, here, office, reviewer
 
 
@@ -159,8 +160,8 @@ def test_an_appeal_dated_back_does_not_beat_the_deadline(login: Login, web_engin
     # the deadline passes (as if 16 days went by)
     with session_scope(web_engine) as s:
         s.execute(update(ReviewCase).where(ReviewCase.id == case_id)
-                  .values(appeal_deadline=date.today() - timedelta(days=1)))  # fmt: skip
-    deadline = (date.today() - timedelta(days=1)).isoformat()
+                  .values(appeal_deadline=local_today() - timedelta(days=1)))  # fmt: skip
+    deadline = (local_today() - timedelta(days=1)).isoformat()
     for on in (deadline, "2017-01-01"):
         r = _post(office, here, f"{here}/appeal", {"note": "the price was approved", "on": on})
         assert r.status_code == 422 and "Date" in r.text, (on, r.status_code)
@@ -194,7 +195,7 @@ def test_a_close_after_the_deadline_has_passed_is_taken(login: Login, web_engine
     case_id, here, _, reviewer = _reviewed(login, web_engine)
     with session_scope(web_engine) as s:
         s.execute(update(ReviewCase).where(ReviewCase.id == case_id)
-                  .values(appeal_deadline=date.today() - timedelta(days=1)))  # fmt: skip
+                  .values(appeal_deadline=local_today() - timedelta(days=1)))  # fmt: skip
     assert _post(reviewer, here, f"{here}/close", {}).status_code == 303
     assert _state(web_engine, case_id)[0] == "closed"
 
@@ -276,7 +277,7 @@ def test_a_call_back_is_dated_between_the_discharge_and_today(
         "error=callback_before_discharge")  # fmt: skip
     assert "A call-back is dated on or after the patient" in reviewer.get(
         r.headers["location"]).text  # fmt: skip
-    ahead = (date.today() + timedelta(days=1)).isoformat()
+    ahead = (local_today() + timedelta(days=1)).isoformat()
     assert _post(reviewer, "/review", "/review/callbacks", {**form, "on": ahead}).status_code == 422
     assert _count(web_engine, Callback) == before
     with session_scope(web_engine) as s:

@@ -6,11 +6,12 @@ spot check, a sanction case with a fine, the exports and the audit log."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from safetynet.clock import local_today
 from safetynet.review import cases
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -88,7 +89,7 @@ def test_a_review_round_over_http(login, app, web_engine: Engine) -> None:
         r = _post(reviewer, here, f"{here}/lines/{line_id}", {"decision": "approved",
                                                               "version": "0"})  # fmt: skip
         assert r.status_code == 303
-    r = _post(reviewer, here, f"{here}/finish", {"on": date.today().isoformat()})
+    r = _post(reviewer, here, f"{here}/finish", {"on": local_today().isoformat()})
     assert r.status_code == 303
     with session_scope(web_engine) as s:
         case = s.get(ReviewCase, case_id)

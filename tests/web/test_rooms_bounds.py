@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from safetynet.clock import local_today
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases
 from safetynet.store.db import session_scope
@@ -170,7 +171,7 @@ def test_review_steps_and_call_backs_refuse_dates_and_amounts_outside_the_domain
     office, reviewer, bureau = login("office", "en"), login("reviewer", "en"), login("bureau", "en")
     here = f"/review/cases/{case_id}"
     audits = _count(web_engine, AuditEvent)
-    for on in (FAR_FUTURE, FAR_PAST, (date.today() + timedelta(days=400)).isoformat()):
+    for on in (FAR_FUTURE, FAR_PAST, (local_today() + timedelta(days=400)).isoformat()):
         _refused(_post(office, here, f"{here}/appeal", {"note": "n", "on": on}))
         _refused(_post(reviewer, here, f"{here}/finish", {"on": on}))
         _refused(_post(reviewer, "/review", "/review/callbacks",

@@ -7,10 +7,10 @@ refund's reason kept in the audit log."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from sqlalchemy import Engine, select
 
+from safetynet.clock import local_today
 from safetynet.registry.status import statuses_on
 from safetynet.store.db import session_scope
 from safetynet.store.models import Household, Person, Region
@@ -43,13 +43,13 @@ def test_search_by_id_digits_name_and_household_shows_status_village_and_age(
         members = set(s.scalars(select(Person.resident_id).where(
             Person.household_id == person.household_id)))  # fmt: skip
         village = s.get(Region, person.region_code).name
-        statuses = statuses_on(s, person.id, date.today(), person.household_id)
+        statuses = statuses_on(s, person.id, local_today(), person.household_id)
     rid = sample_person.resident_id
     assert _rows(client.get("/persons", params={"q": rid[:4]}).text)  # four digits: an ID prefix
     row = next(r for r in _rows(client.get("/persons", params={"q": rid[:14]}).text) if rid in r)
     cells = re.findall(r"<td>(.*?)</td>", re.sub(r"<a [^>]*>|</a>", "", row))
     born = sample_person.birth_date
-    today = date.today()
+    today = local_today()
     age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
     assert str(age) in cells and village in cells
     assert person.region_code not in row  # the village by name, not its code

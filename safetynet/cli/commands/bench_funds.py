@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from safetynet.cli.commands.bench import bench_app
+from safetynet.clock import local_today
 
 console = Console()
 TARGET_POST_S = 10.0
@@ -116,9 +117,7 @@ def _parts(engine: Any, rules: Any, counts: dict[str, int]) -> dict[str, tuple[f
 
         rng, w, c = _timed(span)
         parts["the year's range of ledger entries (and their count)"] = (w, c)
-        eid = new_entry(
-            s, year=YEAR, posted_on=posting.date.today(), kind="settlement", user="bench"
-        )
+        eid = new_entry(s, year=YEAR, posted_on=local_today(), kind="settlement", user="bench")
         _, w, c = _timed(lambda: posting._post_marked(s, rules, eid, rng))
         parts["spending and payable lines, balance check"] = (w, c)
         _, w, c = _timed(lambda: posting.post_contributions(s, YEAR, user="bench", rules=rules))

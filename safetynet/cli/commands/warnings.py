@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table as RichTable
 
 from safetynet.cli.commands.report import LANGS, fail
+from safetynet.clock import local_today
 
 warnings_app = typer.Typer(
     help="Early warning of poverty due to illness: evaluate, list, export, re-assistance.",
@@ -121,7 +122,7 @@ def evaluate_cmd(
             from safetynet.store.db import session_scope
 
             with session_scope(engine) as s:
-                new = record_new(s, year, result.rules, found, date.today())
+                new = record_new(s, year, result.rules, found, local_today())
             console.print(f"{new.height:,} new warnings recorded")
     _counts(found)
     if out is not None:
@@ -154,7 +155,7 @@ def list_cmd(
     if lang not in LANGS:
         fail(f"--lang {lang!r}: use zh_Hans or en")
     with session_scope(_engine(db)) as s:
-        frame = monitoring_list(s, year, date.today())
+        frame = monitoring_list(s, year, local_today())
     if region:
         frame = frame.filter(pl.col("region_code").str.starts_with(region))
     if overdue:
@@ -186,7 +187,7 @@ def export_cmd(
 
     suffix = check_document(out, lang)
     with session_scope(_engine(db)) as s:
-        frame = monitoring_list(s, year, date.today())
+        frame = monitoring_list(s, year, local_today())
     if region:
         frame = frame.filter(pl.col("region_code").str.starts_with(region))
     table = monitoring_table(frame, year, lang)
@@ -313,7 +314,7 @@ def packet_cmd(
             data = (
                 packet_xlsx(s, warning, lang)
                 if suffix == ".xlsx"
-                else packet_pdf(s, warning, lang, date.today())
+                else packet_pdf(s, warning, lang, local_today())
             )
     except LookupError as exc:
         fail(str(exc))
@@ -338,7 +339,7 @@ def indicators_cmd(
         fail(f"--lang {lang!r}: use zh_Hans or en")
     with session_scope(_engine(db)) as s:
         frames = load(s, year, region)
-    figures = compute(rules_for(region or "", date(year, 12, 31)), *frames, today=date.today())
+    figures = compute(rules_for(region or "", date(year, 12, 31)), *frames, today=local_today())
     defs = definitions().by_id()
     for found in figures.values():
         listed = found if isinstance(found, list) else [found]
@@ -430,9 +431,9 @@ def round_cmd(
                 row = draft_round(s, year, region, user=by, budget_fen=fen)
             elif action in ("approve", "pay") and round_id is not None:
                 move = approve_round if action == "approve" else pay_round
-                row = move(s, round_id, user=by, on=date.today())
+                row = move(s, round_id, user=by, on=local_today())
             elif action == "cancel" and round_id is not None:
-                row = cancel_round(s, round_id, user=by, on=date.today(), reason=reason or "")
+                row = cancel_round(s, round_id, user=by, on=local_today(), reason=reason or "")
             else:
                 fail("use draft (--year, --region) or approve/pay/cancel (--round)")
             owed, paid = f"{row.owed_fen / 100:,.2f}", f"{row.amount_fen / 100:,.2f}"

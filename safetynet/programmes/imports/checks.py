@@ -8,6 +8,7 @@ import datetime as dt
 import polars as pl
 
 from safetynet.catalogs import icd10
+from safetynet.clock import local_today
 from safetynet.i18n import N_
 from safetynet.tabular.columns import Bound
 from safetynet.tabular.problems import Problem, error
@@ -89,7 +90,7 @@ def dates_within(bound: Bound, *names: str, today: dt.date | None = None) -> lis
     """Dates (already parsed) from 2000-01-01 to two years from today: an error on each
     other, and the cell emptied so that later checks do not compute with it (a contract
     starting in the year 9999 would end in 10000)."""
-    last = (today or dt.date.today()) + AHEAD
+    last = (today or local_today()) + AHEAD
     out: list[Problem] = []
     for name in names:
         if not bound.has(name):

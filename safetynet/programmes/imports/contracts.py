@@ -14,6 +14,7 @@ import datetime as dt
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
 from safetynet.i18n import N_
@@ -72,7 +73,7 @@ def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str
 
 
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
-    rules = rules_for("", dt.date.today())
+    rules = rules_for("", local_today())
     problems = require(bound, "resident_id", "team", "package", "signed_on", "valid_from")
     problems += too_long(bound, {"health_record_no": 32})
     problems += parse_dates(bound, "signed_on", "valid_from", "valid_to")

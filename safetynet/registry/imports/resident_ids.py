@@ -9,6 +9,7 @@ from datetime import date
 
 import polars as pl
 
+from safetynet.clock import local_today
 from safetynet.i18n import N_
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.registry.resident_id_column import valid_resident_ids
@@ -41,7 +42,7 @@ LONG_NUMBER_HINT = N_(
 
 def check_resident_ids(bound: Bound, name: str = "resident_id") -> list[Problem]:
     """Validate IDs; adds ``_id_ok``, ``_id_birth`` and ``_id_sex`` (null when the ID is bad)."""
-    today = date.today()
+    today = local_today()
     number, valid, born, sex = resident_id_exprs(pl.col(name), today)
     frame = bound.frame.with_columns(number.alias(name), valid.alias("_id_ok"))
     out: list[Problem] = []

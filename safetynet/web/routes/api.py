@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 import safetynet
+from safetynet.clock import local_today
 from safetynet.policy.in_force import PolicyChoiceError, policy_in_force
 from safetynet.registry.alive import alive_on
 from safetynet.registry.masking import masked_identity
@@ -105,7 +106,7 @@ def api_person(
     record_read(request, db, user, target="person", target_id=p.resident_id)
     return {
         **person_json(p),
-        "statuses": sorted(s.value for s in statuses_on(db, p.id, date.today())),
+        "statuses": sorted(s.value for s in statuses_on(db, p.id, local_today())),
         "household": [person_json(m) for m in members],
     }
 
@@ -151,7 +152,7 @@ def api_accumulators(
     from safetynet.registry.lookup import person_record
 
     p = person_in_region(db, user, resident_id)
-    keys = person_record(db, p, date.today(), claims_limit=0).accumulators
+    keys = person_record(db, p, local_today(), claims_limit=0).accumulators
     return {
         "resident_id": p.resident_id,
         "years": [

@@ -40,6 +40,7 @@ from safetynet.api.fhir.claim_in import (
 )
 from safetynet.api.fhir.lines import ClaimLines, recorded_lines, submission_lines
 from safetynet.api.fhir.outcome import FhirError, Issue, from_settlement
+from safetynet.clock import local_today
 from safetynet.registry.status import statuses_on
 from safetynet.security.roles import Permission
 from safetynet.security.scope import region_contains
@@ -198,7 +199,7 @@ def _refusal(exc: SettlementError | WebError) -> FhirError:
 @router.get("/metadata")
 def metadata(request: Request) -> JSONResponse:
     """The CapabilityStatement: what this server supports (no login needed)."""
-    return fhir(R.capability_statement(_base(request), date.today(), safetynet.__version__))
+    return fhir(R.capability_statement(_base(request), local_today(), safetynet.__version__))
 
 
 @router.get("/Patient/{person_id}")
@@ -358,14 +359,14 @@ def _create_claim(request: Request, body: bytes, idempotency_key: str | None) ->
                 view = service.preview(db, sub)
             except SettlementError as exc:
                 raise _refusal(exc) from None
-            return fhir(R.claim_response(view, person_id, date.today(), lines, claim.use))
+            return fhir(R.claim_response(view, person_id, local_today(), lines, claim.use))
     try:
         view, person = settle_request(
             request, sub, channel="fhir", idempotency_key=idempotency_key, detail={"via": "fhir"}
         )
     except (SettlementError, WebError) as exc:
         raise _refusal(exc) from None
-    answer = R.claim_response(view, person.id, date.today(), lines)
+    answer = R.claim_response(view, person.id, local_today(), lines)
     return fhir(answer, 200 if view.replayed else 201)
 
 
@@ -387,7 +388,7 @@ def read_claim_response(
 
     view, person = _settlement(db, user, settlement_id)
     lines = recorded_lines(db, int(settlement_id))
-    answer = R.claim_response(view, person.id, date.today(), lines)
+    answer = R.claim_response(view, person.id, local_today(), lines)
     return fhir(with_review(db, answer, int(settlement_id)))
 
 
@@ -400,7 +401,7 @@ def read_eob(
     """A recorded settlement as an ExplanationOfBenefit: every line, a total per layer."""
     view, person = _settlement(db, user, settlement_id)
     lines = recorded_lines(db, int(settlement_id))
-    return fhir(R.explanation_of_benefit(view, person.id, date.today(), lines))
+    return fhir(R.explanation_of_benefit(view, person.id, local_today(), lines))
 
 
 @router.post("/CoverageEligibilityRequest", openapi_extra=RESOURCE_BODY)
@@ -421,7 +422,7 @@ def _asked(req: Any, resource: dict[str, Any]) -> R.Eligibility:
         serviced: dict[str, Any] = {"servicedPeriod": {"start": start.isoformat(),
                                                        "end": end.isoformat()}}  # fmt: skip
     else:
-        start = end = _as_date(req.servicedDate) if req.servicedDate else date.today()
+        start = end = _as_date(req.servicedDate) if req.servicedDate else local_today()
         serviced = {"servicedDate": start.isoformat()}
     request = {k: v for k, v in resource.items() if k != "contained"}
     return R.Eligibility(start, end, serviced, [str(p) for p in req.purpose], request)
@@ -457,7 +458,7 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
             first = max(first, person.birth_date)  # the statuses of a day alive
             statuses = sorted(s.value for s in statuses_on(db, person.id, first))
             enrolled.append((e, statuses))
-        return fhir(R.eligibility_response(person, asked, enrolled, date.today()))
+        return fhir(R.eligibility_response(person, asked, enrolled, local_today()))
 
 
 def _as_date(value: Any) -> date:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, rounds_of
 from safetynet.funds.page import county_or_above, journal_years
 from safetynet.funds.payments import PaymentError, approve, bank_csv, make_round, release
@@ -75,7 +76,7 @@ def payments_page(
     that makes the next one."""
     _county(db, user)
     years = journal_years(db)
-    year = year if year is not None else (years[0] if years else date.today().year)
+    year = year if year is not None else (years[0] if years else local_today().year)
     rounds = [
         {"id": b.id, "month": f"{b.year}-{b.month:02d}", "state": STATES.get(b.state, b.state),
          "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
@@ -137,7 +138,7 @@ def payment_page(
     return render(request, "fund_payment.html", {
         "b": batch, "state": STATES.get(batch.state, batch.state), "rows": rows,
         "total": fmt_yuan(batch.total_fen), "step": next_step(batch),
-        "may_pay": allows(user.role, Permission.FUNDS_PAY), "today": date.today().isoformat(),
+        "may_pay": allows(user.role, Permission.FUNDS_PAY), "today": local_today().isoformat(),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 

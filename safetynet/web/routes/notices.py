@@ -5,12 +5,12 @@ as PDF or Excel. Every view and download is written to the audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
 from safetynet.reports.notice import (
@@ -119,7 +119,7 @@ def notice_page(
     code = region_in_scope(db, user, region) if region else _default_region(db, user)
     if month is None:
         last = latest_month(db, code) if code else None
-        today = date.today()
+        today = local_today()
         year, mon = last or (today.year, today.month)
         month = f"{year:04d}-{mon:02d}"
     context: dict[str, object] = {

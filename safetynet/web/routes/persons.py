@@ -8,12 +8,12 @@ audited."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.exports.table import Table, display
 from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import pool_name
@@ -91,7 +91,7 @@ def find_for(db: Session, user: User, q: str) -> list[Person]:
 def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Person], Table]:
     """The persons of the user's region matching ``q`` and the table the page and the
     workbook show of them (masked for masked users; their query is not repeated)."""
-    found = describe(db, find_for(db, user, q), date.today())
+    found = describe(db, find_for(db, user, q), local_today())
     masked = sees_masked(user)
     note = None if masked else translations(locale).gettext("Search: %(q)s") % {"q": q}
     return [f.person for f in found], persons_table(found, masked, locale, note)
@@ -147,7 +147,7 @@ def person_page(
     db: Session = Depends(get_db),
 ) -> Response:
     person = person_in_region(db, user, resident_id)
-    record = person_record(db, person, date.today())
+    record = person_record(db, person, local_today())
     record_read(request, db, user, target="person", target_id=person.resident_id)
     return render(
         request,
@@ -171,7 +171,7 @@ def person_claims_xlsx(
 ) -> Response:
     """The person page's claims table as a workbook."""
     person = person_in_region(db, user, resident_id)
-    record = person_record(db, person, date.today())
+    record = person_record(db, person, local_today())
     return xlsx_download(
         request, db, user, [claims_table(record, locale_of(request))],
         stem=f"claims-{person.resident_id}", target="person", target_id=person.resident_id,

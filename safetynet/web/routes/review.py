@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.codes import CaseState
 from safetynet.exports.pdf import write_pdf
 from safetynet.money import MoneyError, to_fen
@@ -92,7 +93,7 @@ def step_day(value: str, field: str) -> date:
     moves an appeal deadline by the date written — an office dating its appeal back before
     the deadline, a reviewer dating a review back so its deadline has passed already."""
     day = day_of(value, field)
-    if day < date.today():
+    if day < local_today():
         raise WebError(422, "day_in_past", f"{field}: {day} is before today", field=field)
     return day
 
@@ -112,7 +113,7 @@ def queue_page(
     record_read(request, db, user, target="review_case", detail={"show": show, "rows": len(rows)})
     return render(request, "review_queue.html", {
         "rows": rows, "show": show, "mine": mine, "names": NAMES, "office": office(user),
-        "year": date.today().year - 1, "error": request.query_params.get("error"),
+        "year": local_today().year - 1, "error": request.query_params.get("error"),
         "opened": request.query_params.get("opened"),
     })  # fmt: skip
 
@@ -144,7 +145,7 @@ def _case_page(request: Request, db: Session, user: User, case: ReviewCase,
     return render(request, "review_case.html", {
         "v": view, "c": view.case, "names": NAMES, "office": office(user),
         "error": error.code if error else request.query_params.get("error"),
-        "today": date.today().isoformat(), "open_states": [s.value for s in queue.OPEN_STATES],
+        "today": local_today().isoformat(), "open_states": [s.value for s in queue.OPEN_STATES],
     }, status=error.status if error else 200)  # fmt: skip
 
 
@@ -229,7 +230,7 @@ def case_step(
         "finish": (False, lambda w: cases.finish(w, case_id, by=by, today=today)),
         # the deadline has passed by the server's clock, whatever the date written
         "close": (False, lambda w: cases.close(w, case_id, by=by, today=today,
-                                               now=date.today())),
+                                               now=local_today())),
         "assign": (False, lambda w: cases.assign(w, case_id, reviewer=reviewer.strip() or None,
                                                  by=by)),
     }  # fmt: skip
@@ -303,7 +304,7 @@ def callback(
     if claim_id is None:
         return RedirectResponse("/review?error=claim_unknown", status_code=303)
     paid_fen, day = fen_within(paid, "paid"), day_of(on, "on")
-    if day > date.today():  # a call made, not one planned
+    if day > local_today():  # a call made, not one planned
         raise WebError(422, "day_out_of_range", f"on: {day} is after today", field="on")
     release(db)
     try:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.review import sanctions, spot_checks, tables
@@ -63,7 +64,7 @@ def spot_checks_page(
     checks = [c for c in db.scalars(select(SpotCheck).order_by(SpotCheck.id.desc()))
               if region_contains(db, user.region_code, c.region_code)]  # fmt: skip
     record_read(request, db, user, target="spot_check", detail={"rows": len(checks)})
-    year = date.today().year - 1
+    year = local_today().year - 1
     return render(request, "review_spot_checks.html", {
         "checks": checks, "names": NAMES, "error": request.query_params.get("error"),
         "start": date(year, 1, 1).isoformat(), "end": date(year, 12, 31).isoformat(),
@@ -164,7 +165,7 @@ def sanctions_page(
     params = default_params()
     return render(request, "review_sanctions.html", {
         "rows": rows, "suspensions": suspensions, "names": NAMES, "articles": params.articles,
-        "error": request.query_params.get("error"), "today": date.today().isoformat(),
+        "error": request.query_params.get("error"), "today": local_today().isoformat(),
     })  # fmt: skip
 
 
@@ -183,7 +184,7 @@ def open_sanction(
     return _act(request, "/review/sanctions", lambda w: sanctions.open_case(
         w, article=article, finding=finding, loss_fen=loss_fen,
         fine_multiple=multiple.strip() or None, fine_yuan=fine.strip() or None,
-        by=user.username, today=date.today(), institution_code=institution.strip() or None,
+        by=user.username, today=local_today(), institution_code=institution.strip() or None,
         person_id=person_id), db)  # fmt: skip
 
 
@@ -215,7 +216,7 @@ def cancel_sanction(
     check_csrf(request, csrf_token)
     _case_in_region(db, user, case_id)
     return _act(request, "/review/sanctions", lambda w: sanctions.cancel_case(
-        w, case_id, by=user.username, on=date.today(), reason=reason), db)  # fmt: skip
+        w, case_id, by=user.username, on=local_today(), reason=reason), db)  # fmt: skip
 
 
 @router.post("/review/sanctions/{case_id}/refund", include_in_schema=False)
@@ -228,7 +229,7 @@ def refund_sanction(
     check_csrf(request, csrf_token)
     _case_in_region(db, user, case_id)
     return _act(request, "/review/sanctions", lambda w: sanctions.refund_case(
-        w, case_id, by=user.username, on=date.today()), db)  # fmt: skip
+        w, case_id, by=user.username, on=local_today()), db)  # fmt: skip
 
 
 @router.post("/review/suspensions", include_in_schema=False)
@@ -266,7 +267,7 @@ def export(
     as xlsx or PDF (audited as an export)."""
     if what not in EXPORTS or ext not in ("xlsx", "pdf"):
         raise WebError(404, "not_found", f"no export {what}.{ext}")
-    year = date.today().year
+    year = local_today().year
     first = day_of(start, "start") if start else date(year - 1, 1, 1)
     last = day_of(end, "end") if end else date(year, 12, 31)
     lang = locale_of(request)

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.early_warning import round_export, round_view
 from safetynet.early_warning.rounds import (
     RoundError,
@@ -76,7 +77,7 @@ def rounds_page(
 ) -> Response:
     """The rounds of a year (default: the latest year with a round, else this year) and, for
     the bureau at the county, the form that drafts one."""
-    y = year or round_view.latest_year(db) or date.today().year
+    y = year or round_view.latest_year(db) or local_today().year
     rounds = round_view.rounds_of(db, y, user.region_code)
     county = county_or_above(db, user.region_code)
     record_read(request, db, user, target="reassistance_rounds", detail={"year": y})
@@ -135,7 +136,7 @@ def round_page(
     return render(request, "warning_round.html", {
         "r": summary, "rows": rows, "county": county, "states": round_view.STATES,
         "may_pay": county and allows(user.role, Permission.REASSIST_PAY),
-        "today": date.today().isoformat(), "error": _error(request),
+        "today": local_today().isoformat(), "error": _error(request),
     })  # fmt: skip
 
 
@@ -173,7 +174,7 @@ def round_approve(
     db: Session = Depends(get_db),
 ) -> Response:
     """Approve a draft round (not by who computed it; the year's other drafts go)."""
-    return _step(request, db, user, round_id, csrf_token, "approve", date.today())
+    return _step(request, db, user, round_id, csrf_token, "approve", local_today())
 
 
 @router.post(BASE + "/{round_id}/pay", include_in_schema=False)
@@ -199,7 +200,7 @@ def round_cancel(
     db: Session = Depends(get_db),
 ) -> Response:
     """Cancel an approved or paid round, saying why (a paid round's posting reversed)."""
-    return _step(request, db, user, round_id, csrf_token, "cancel", date.today(), reason)
+    return _step(request, db, user, round_id, csrf_token, "cancel", local_today(), reason)
 
 
 @router.get(BASE + "/{round_id}/round.{ext}", include_in_schema=False)

@@ -5,12 +5,11 @@ audited; thin over :mod:`safetynet.early_warning`."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.early_warning import packet, service
 from safetynet.early_warning.rules import rules_for
 from safetynet.early_warning.tables import (
@@ -46,7 +45,7 @@ NAMES = {
 
 
 def _year(year: int | None) -> int:
-    return year or date.today().year
+    return year or local_today().year
 
 
 def warning_in_region(db: Session, user: User, warning_id: int) -> EarlyWarning:
@@ -68,7 +67,7 @@ def warnings_page(
     """The monitoring list of the region: a card per warning, overdue first."""
     y = _year(year)
     try:
-        frame = service.monitoring_list(db, y, date.today(), user.region_code)
+        frame = service.monitoring_list(db, y, local_today(), user.region_code)
     except LookupError:  # no early-warning rules in force that year
         raise WebError(404, "no_data", f"no early-warning rules for {y}", field="year") from None
     if overdue:
@@ -93,13 +92,13 @@ def warning_page(
         (t, [[display(v, c.kind) for v, c in zip(row, t.columns, strict=True)] for row in t.rows])
         for t in tables
     ]
-    listed = service.monitoring_list(db, found.year, date.today(), user.region_code)
+    listed = service.monitoring_list(db, found.year, local_today(), user.region_code)
     row = listed.filter(listed["id"] == warning_id).to_dicts()[0]
     steps = [s for s, (before, _to) in MOVES.items() if found.state in before]
     record_read(request, db, user, target="early_warning", target_id=str(warning_id))
     return render(request, "warning.html", {
         "w": row, "tables": shown, "steps": steps, "measures": MEASURE_KINDS, "names": NAMES,
-        "today": date.today().isoformat(), "error": request.query_params.get("error"),
+        "today": local_today().isoformat(), "error": request.query_params.get("error"),
     })  # fmt: skip
 
 
@@ -151,7 +150,7 @@ def warning_packet(
     body = (
         packet.packet_xlsx(db, warning_id, lang)
         if ext == "xlsx"
-        else packet.packet_pdf(db, warning_id, lang, date.today())
+        else packet.packet_pdf(db, warning_id, lang, local_today())
     )
     return file_download(request, db, user, body, ext=ext, stem=f"warning-{warning_id}",
                          target="early_warning", target_id=str(warning_id))  # fmt: skip

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
@@ -65,7 +66,7 @@ def institutions_for(db: Session, user: User) -> list[Institution]:
 def default_date(db: Session) -> date:
     """Today, unless the ledger ends earlier (a demo county's year): then its last day."""
     last = db.scalar(select(func.max(Settlement.claim_date)))
-    return last if last is not None and last < date.today() else date.today()
+    return last if last is not None and last < local_today() else local_today()
 
 
 class FormClaim:

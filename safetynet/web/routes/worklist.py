@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.i18n import N_
 from safetynet.programmes import worklist as service
 from safetynet.programmes.patients import ProgrammeError
@@ -60,7 +61,7 @@ def _day_or_today(db: Session, user: User, on: str | None) -> date:
     """The worklist's day: the one asked for, or the programme's day for today; a day no
     programme rules cover is a 422 naming ``on``."""
     try:
-        day = _day(on) or service.day_for(db, user.region_code, date.today())
+        day = _day(on) or service.day_for(db, user.region_code, local_today())
         rules_for("", day)
         return day
     except LookupError:

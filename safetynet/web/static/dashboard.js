@@ -6,11 +6,12 @@
   if (!blob || typeof echarts === "undefined") { return; }
   var data = JSON.parse(blob.textContent);
   var L = data.labels;
-  var yuan = function (v) { return Number(v).toLocaleString(undefined, {minimumFractionDigits: 0, maximumFractionDigits: 0}); };
+  // undefined figures (nothing to divide by) arrive as null: a dash, never 0
+  var yuan = function (v) { return v === null || v === undefined ? "—" : Number(v).toLocaleString(undefined, {minimumFractionDigits: 0, maximumFractionDigits: 0}); };
   // axis ticks in short form (12M, 1200万) so they never run into each other
   var short = new Intl.NumberFormat(document.documentElement.lang || undefined, {notation: "compact"});
   var compact = function (v) { return short.format(v); };
-  var pct = function (v) { return v === null ? "—" : (v * 100).toFixed(1) + "%"; };
+  var pct = function (v) { return v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%"; };
   var charts = [];
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;  // break CJK anywhere
 
