@@ -108,7 +108,7 @@ class StratumEstimate:
     checked: int  # n_h
     checked_fen: int  # Σ x
     found_fen: int  # Σ y
-    ratio: float  # R_h
+    ratio: float | None  # R_h (None: nothing checked to divide by)
     unsampled_fen: int  # X_h − Σ x
     to_recover_fen: int  # Ŷ_h
     variance: float  # V_h (fen²)
@@ -123,7 +123,7 @@ class Extrapolation:
     low_fen: int
     high_fen: int
     confidence: float  # 0.95
-    error_rate: float  # Σ y / Σ x over every checked claim
+    error_rate: float | None  # Σ y / Σ x over every checked claim (None: nothing checked)
 
 
 def half_up(value: Fraction) -> int:
@@ -151,7 +151,8 @@ def extrapolate(
             variance = pop.claims**2 * (1 - n / pop.claims) * s2 / n
         rows.append(StratumEstimate(
             stratum=stratum, claims=pop.claims, amount_fen=pop.amount_fen, checked=n,
-            checked_fen=sx, found_fen=sy, ratio=float(ratio), unsampled_fen=unsampled,
+            checked_fen=sx, found_fen=sy, ratio=float(ratio) if sx else None,
+            unsampled_fen=unsampled,
             to_recover_fen=estimate, variance=variance, variance_estimated=n >= 2,
         ))  # fmt: skip
     total = sum(r.to_recover_fen for r in rows)
@@ -162,5 +163,5 @@ def extrapolate(
         strata=rows, found_fen=sum(c.found_fen for c in checked), to_recover_fen=total,
         low_fen=max(0, math.floor(total - half)), high_fen=math.ceil(total + half),
         confidence=confidence,
-        error_rate=sum(c.found_fen for c in checked) / all_x if all_x else 0.0,
+        error_rate=sum(c.found_fen for c in checked) / all_x if all_x else None,
     )  # fmt: skip

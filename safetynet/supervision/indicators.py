@@ -17,7 +17,8 @@ COMPUTED: dict[str, str | None] = {
 
 
 def supervision_indicators(claims: pl.DataFrame, hits: pl.DataFrame) -> pl.DataFrame:
-    """indicator, part (null: the whole; else a rule id or an institution), value."""
+    """indicator, part (null: the whole; else a rule id or an institution), value (null: a
+    rate with no claim screened to divide by, never 0)."""
     n = claims.height
     per_claim = hits.unique(["claim_no", "rule_id", "facts"])
     rows: list[dict[str, object]] = [
@@ -25,7 +26,7 @@ def supervision_indicators(claims: pl.DataFrame, hits: pl.DataFrame) -> pl.DataF
         {
             "indicator": "flagged_per_1000_claims",
             "part": None,
-            "value": 1000 * hits["claim_no"].n_unique() / n if n else 0.0,
+            "value": 1000 * hits["claim_no"].n_unique() / n if n else None,
         },
         {
             "indicator": "amount_at_stake",
@@ -38,7 +39,7 @@ def supervision_indicators(claims: pl.DataFrame, hits: pl.DataFrame) -> pl.DataF
     )
     for rule, flagged, amount in by_rule.sort("rule_id").iter_rows():
         rows.append({"indicator": "flagged_per_1000_claims", "part": rule,
-                     "value": 1000 * flagged / n if n else 0.0})  # fmt: skip
+                     "value": 1000 * flagged / n if n else None})  # fmt: skip
         rows.append({"indicator": "amount_at_stake", "part": rule, "value": float(amount)})
     volume = claims.group_by("institution").len("claims")
     by_inst = (
@@ -49,7 +50,7 @@ def supervision_indicators(claims: pl.DataFrame, hits: pl.DataFrame) -> pl.DataF
     )
     for inst, flagged, amount, volume_n in by_inst.iter_rows():
         rows.append({"indicator": "flagged_per_1000_claims_by_institution", "part": inst,
-                     "value": 1000 * flagged / volume_n if volume_n else 0.0})  # fmt: skip
+                     "value": 1000 * flagged / volume_n if volume_n else None})  # fmt: skip
         rows.append({"indicator": "amount_at_stake_by_institution", "part": inst,
                      "value": float(amount)})  # fmt: skip
     return pl.DataFrame(

@@ -173,7 +173,7 @@ def indicators_table(indicators: pl.DataFrame, rules: RuleSet, locale: str = "en
     rows = []
     for ind, part, value in indicators.iter_rows():
         d = defs[ind]
-        shown = round(value) if d.unit == "money" else round(value, 2)
+        shown = None if value is None else round(value) if d.unit == "money" else round(value, 2)
         rows.append((d.name(locale), names.get(part, part) if part else _("all"), shown,
                      d.formula(locale)))  # fmt: skip
     columns = [

@@ -68,3 +68,14 @@ def test_rounding_is_half_up_to_the_fen() -> None:
                     0.95)  # fmt: skip
     b = extrapolate({"s": Population(3, 9)}, [Checked("s", 2, 1), Checked("s", 2, 1)], 0.95)
     assert (a.to_recover_fen, b.to_recover_fen) == (77, 3)
+
+
+def test_an_error_ratio_over_nothing_checked_is_undefined() -> None:
+    """A stratum with no claim checked, or a spot check with none checked yet, has no error
+    ratio (None, a dash), not 0 %; nothing is extrapolated from it."""
+    est = extrapolate({"s": Population(5, 1000), "t": Population(2, 10)},
+                      [Checked("s", 100, 10)], 0.95)  # fmt: skip
+    s, t = est.strata
+    assert s.ratio == pytest.approx(0.1) and t.ratio is None and t.to_recover_fen == 0
+    empty = extrapolate({"s": Population(5, 1000)}, [], 0.95)
+    assert empty.error_rate is None and empty.strata[0].ratio is None

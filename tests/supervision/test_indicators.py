@@ -31,3 +31,15 @@ def test_every_supervision_indicator_has_a_written_definition() -> None:
     for indicator, parts in COMPUTED.items():
         d = defs[indicator]
         assert d.parts == parts and d.formula("zh_Hans") and d.counted("en")
+
+
+def test_rates_over_no_claim_are_undefined_not_zero() -> None:
+    """No claim screened: flagged per 1,000 claims has nothing to divide by (null, a dash),
+    as the county's indicators leave an undefined ratio; the counts stay 0."""
+    claims = pl.DataFrame(schema={"claim_no": pl.String, "institution": pl.String})
+    hits = pl.DataFrame(schema={"claim_no": pl.String, "rule_id": pl.String, "facts": pl.String,
+                                "institution": pl.String, "amount_fen": pl.Int64})  # fmt: skip
+    got = {(i, p): v for i, p, v in supervision_indicators(claims, hits).iter_rows()}
+    assert got[("claims_screened", None)] == 0
+    assert got[("flagged_per_1000_claims", None)] is None
+    assert got[("amount_at_stake", None)] == 0
