@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from safetynet.numerals import numeric_text
+
 FEN_PER_YUAN = 100
 RATIO_SCALE = 10_000  # basis points in 100 %
 _HALF = RATIO_SCALE // 2
@@ -27,14 +29,18 @@ def to_fen(value: str | int | Decimal | float) -> int:
     """Convert yuan (``"12.30"``, ``12``, ``Decimal("12.3")``) to fen, exactly.
 
     Floats are accepted only when their shortest repr has at most two decimals
-    (e.g. ``12.3``), so JSON numbers work; anything finer is an error.
+    (e.g. ``12.3``), so JSON numbers work; anything finer is an error. Text is read by
+    the one rule for numbers (:mod:`safetynet.numerals`): ``１２．３０`` is 12.30.
     """
     if isinstance(value, bool):
         raise MoneyError(f"not an amount: {value!r}")
     if isinstance(value, int):
         return value * FEN_PER_YUAN
+    text = repr(value) if isinstance(value, float) else numeric_text(str(value))
     try:
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        if not text.isascii():
+            raise InvalidOperation
+        d = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"not an amount: {value!r}") from exc
     if not d.is_finite():
@@ -56,9 +62,12 @@ def fmt_yuan(fen: int) -> str:
 
 
 def to_bp(value: str | int | float | Decimal) -> int:
-    """A ratio given as a fraction (``0.6``) or percent string (``"60%"``) to basis points."""
-    s = str(value).strip()
+    """A ratio given as a fraction (``0.6``) or percent string (``"60%"``, ``"６０％"``) to
+    basis points."""
+    s = numeric_text(str(value))
     try:
+        if not s.isascii():
+            raise InvalidOperation
         d = Decimal(s[:-1]) / 100 if s.endswith("%") else Decimal(s)
     except InvalidOperation as exc:
         raise MoneyError(f"not a ratio: {value!r}") from exc

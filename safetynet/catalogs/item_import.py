@@ -24,12 +24,12 @@ COLUMNS = (
     Column("name", ("项目名称", "药品名称", "名称"), True),
     Column("kind", ("项目类别", "类型"), True),
     Column("item_class", ("甲乙类", "收费类别", "类别"), True),
-    Column("self_pay_pct", ("自付比例", "先行自付比例")),
+    Column("self_pay_pct", ("自付比例", "先行自付比例"), numeric=True),
     Column("essential", ("基本药物", "国家基本药物")),
-    Column("price_ceiling", ("限价", "最高限价")),
+    Column("price_ceiling", ("限价", "最高限价"), numeric=True),
     Column("sex_restriction", ("限性别",)),
-    Column("min_age", ("最小年龄",)),
-    Column("max_age", ("最大年龄",)),
+    Column("min_age", ("最小年龄",), numeric=True),
+    Column("max_age", ("最大年龄",), numeric=True),
 )
 KIND_VALUES = {
     "药品": ItemKind.DRUG, "诊疗项目": ItemKind.SERVICE, "医疗服务": ItemKind.SERVICE,
@@ -45,7 +45,7 @@ SCHEMA = {
     "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
     "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
 }  # fmt: skip
-MONEY = r"^\d{1,9}(\.\d{1,2})?$"
+MONEY = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
 
 
 def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
@@ -82,13 +82,13 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += parse_choice(bound, "item_class", CLASS_VALUES, N_("catalog class"))
     problems += parse_choice(bound, "essential", BOOL_VALUES, N_("yes / no value"))
     problems += parse_choice(bound, "sex_restriction", SEX_VALUES, N_("sex"))
-    problems += _numbers(bound, "self_pay_pct", r"^(100|\d{1,2})(\.\d{1,2})?%?$",
+    problems += _numbers(bound, "self_pay_pct", r"^(100|[0-9]{1,2})(\.[0-9]{1,2})?%?$",
                          N_("a percentage from 0 to 100"))  # fmt: skip
     problems += _numbers(
         bound, "price_ceiling", MONEY, N_("an amount in yuan (at most 2 decimals)")
     )
-    problems += _numbers(bound, "min_age", r"^\d{1,3}$", N_("an age in whole years"))
-    problems += _numbers(bound, "max_age", r"^\d{1,3}$", N_("an age in whole years"))
+    problems += _numbers(bound, "min_age", r"^[0-9]{1,3}$", N_("an age in whole years"))
+    problems += _numbers(bound, "max_age", r"^[0-9]{1,3}$", N_("an age in whole years"))
     if any(p.severity.value == "error" for p in problems):
         return bound.frame.clear(), problems
     pct = (

@@ -26,6 +26,7 @@ import polars as pl
 from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, PovertyStatus
 from safetynet.i18n import N_, gettext_for
+from safetynet.numerals import numeric_text
 from safetynet.registry.resident_id import id_problem
 from safetynet.registry.resident_id_column import invalid_resident_ids
 from safetynet.settlement.submission import (
@@ -41,8 +42,8 @@ KINDS = [k.value for k in ClaimKind]
 LEVELS = [k.value for k in InstitutionLevel]
 STATUSES = [k.value for k in PovertyStatus]
 IN_COUNTY_LEVELS = ("village", "township", "county")
-_YUAN = r"^\d{1,12}(\.\d{1,2})?$"
-_PCT = r"^\d{1,3}(\.\d{1,2})?%$"
+_YUAN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+_PCT = r"^[0-9]{1,3}(\.[0-9]{1,2})?%$"
 _AMOUNT = N_("must be an amount ≥ 0 with at most two decimals")
 _EITHER = N_("give `items`, or `total` and `compliant`")
 ONE_OF = N_("must be one of %(choices)s")
@@ -122,9 +123,18 @@ def _scalar(value: Any) -> str | None:
     raise _Bad(N_("must be a single value, not a list or an object"))
 
 
+# fields whose text is a number or a date: read by the one rule (safetynet.numerals)
+NUMERIC_KINDS = frozenset({"whole", "yuan", "percent", "date"})
+
+
+def _field_text(field: Field, value: Any) -> str | None:
+    text = _scalar(value)
+    return numeric_text(text) if text is not None and field.kind in NUMERIC_KINDS else text
+
+
 def _json_value(field: Field, value: Any) -> Any:
     if value is None or field.kind not in ("statuses", "items"):
-        return _scalar(value)
+        return _field_text(field, value)
     if not isinstance(value, list):
         raise _Bad(N_("must be a list"))
     if field.kind == "statuses":
@@ -133,7 +143,7 @@ def _json_value(field: Field, value: Any) -> Any:
     for item in value:
         if not isinstance(item, dict):
             raise _Bad(N_("each item must be an object {code, class, amount, ...}"))
-        items.append({f.name: _scalar(item.get(f.name)) for f in ITEM_FIELDS})
+        items.append({f.name: _field_text(f, item.get(f.name)) for f in ITEM_FIELDS})
     return items
 
 

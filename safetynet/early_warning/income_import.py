@@ -31,8 +31,8 @@ from safetynet.tabular.writing import Counts, bulk_insert, load_frame
 
 COLUMNS = (
     Column("household_no", HOUSEHOLD_NO.aliases, True),
-    Column("year", ("年度", "年份"), True),
-    Column("income", ("家庭年收入", "家庭纯收入", "年收入"), True),
+    Column("year", ("年度", "年份"), True, numeric=True),
+    Column("income", ("家庭年收入", "家庭纯收入", "年收入"), True, numeric=True),
     Column("source", ("来源", "收入来源"), True),
     Column("reference", ("文号", "表单编号")),
 )
@@ -45,8 +45,8 @@ SOURCES = {
     "乡村振兴局": IncomeSource.POVERTY_OFFICE,
     "poverty_office": IncomeSource.POVERTY_OFFICE,
 }
-_YUAN = r"^\d{1,10}(\.\d{1,2})?$"
-_YEAR = r"^(19|20)\d\d$"
+_YUAN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+_YEAR = r"^(19|20)[0-9][0-9]$"
 RECORDED_BY = "import"
 
 

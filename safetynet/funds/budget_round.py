@@ -59,9 +59,15 @@ class BudgetRound:
         return self.total_fen > self.pot_fen
 
 
-def pot_of(rules: FundRules, fund: str) -> int:
-    """The fund's annual pot: its fiscal allocations in the funds file."""
-    return sum(a.amount_fen for a in rules.allocations if a.fund == fund)
+def pot_of(rules: FundRules, fund: str, payer: str | None = None) -> int:
+    """The fund's annual pot: its fiscal allocations in the funds file; ``payer``: those of
+    the counties whose codes start with it only (each allocation is one county's, so the
+    counties' pots add up to the whole, never the whole pot once per county)."""
+    return sum(
+        a.amount_fen
+        for a in rules.allocations
+        if a.fund == fund and (payer is None or (a.county(rules.region) or "").startswith(payer))
+    )
 
 
 OWED_SCHEMA: dict[str, type[pl.DataType]] = {
@@ -132,7 +138,7 @@ def budget_round(
     residents only."""
     if fund not in {b.fund for b in rules.payments.budget_limited}:
         raise JournalError("not_budget_limited", f"fund {fund!r} has no annual pot to share")
-    pot = pot_of(rules, fund)
+    pot = pot_of(rules, fund, payer)
     owed = owed_frame(session, rules, fund, year, payer)
     persons = compute_round(pot, owed)
     return BudgetRound(fund, year, pot, int(owed["owed_fen"].sum() or 0), persons)

@@ -540,8 +540,13 @@ def post_allocations(
     """Post the funds file's fixed fiscal allocations of the year (once)."""
     rules = rules or default_rules()
     target: dict[IncomeKey, int] = {}
-    payer = payer_of(rules.region)  # a county's file: its county's; else every county's
-    for a in rules.allocations:
+    for a in rules.allocations:  # each to its one county (funds.schema.Allocation)
+        payer = a.county(rules.region)
+        if payer is None:
+            raise JournalError(
+                "allocation_without_county",
+                f"an allocation of {a.fund} in {rules.id} names no county: nothing posted",
+            )
         key = (a.fund, "income.fiscal", payer)
         target[key] = target.get(key, 0) + a.amount_fen
     return _post_income_delta(session, rules, year, "allocation", target, user)

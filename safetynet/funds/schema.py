@@ -16,7 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetynet.money import to_fen
 
@@ -85,12 +85,23 @@ class ContributionRule(_Strict):
 
 
 class Allocation(_Strict):
-    """A fixed fiscal allocation of a year to a fund, in yuan."""
+    """A fixed fiscal allocation of a year to one county's fund, in yuan. Each county's fund
+    is its own (one special account per county, seed 001): the allocation names the county
+    that receives it (``region``, its 6-digit code), else it is the file's county's; a file
+    for every region must name it, since one allocation cannot be every county's."""
 
     fund: str
     amount: Decimal = Field(gt=0)
     source: str
+    region: str | None = Field(default=None, pattern=r"^\d{6}$")
     note: str | None = None
+
+    def county(self, file_region: str | None) -> str | None:
+        """The county whose fund receives it: its own, else the file's county (None: the
+        file names no county either)."""
+        if self.region:
+            return self.region
+        return file_region[:6] if file_region and len(file_region) >= 6 else None
 
     @property
     def amount_fen(self) -> int:
@@ -276,6 +287,33 @@ class FundRules(_Strict):
     payments: Payments
     alarms: list[Alarm] = []
     budget_sharing: list[BudgetSharing] = []
+
+    @field_validator("allocations")
+    @classmethod
+    def _each_allocation_one_county(
+        cls, allocations: list[Allocation], info: ValidationInfo
+    ) -> list[Allocation]:
+        """Every allocation is one county's: refused (the whole file, naming the allocation)
+        when neither it nor the file names a county, or when it names one outside the
+        file's region — counted in every county's figures it would be counted many times."""
+        region = info.data.get("region")
+        for i, a in enumerate(allocations, 1):
+            if a.county(region) is None:
+                raise ValueError(
+                    f"allocation {i} ({a.fund}, {a.amount} yuan) names no county: give the "
+                    "6-digit code of the county whose fund receives it (region: ...); a file "
+                    "for every region cannot give one allocation to every county"
+                )
+            if (
+                region
+                and a.region
+                and not (a.region.startswith(region) or region.startswith(a.region))
+            ):
+                raise ValueError(
+                    f"allocation {i} ({a.fund}) names county {a.region}, outside the "
+                    f"file's region {region}"
+                )
+        return allocations
 
     @model_validator(mode="after")
     def _references(self) -> FundRules:

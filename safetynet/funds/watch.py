@@ -133,10 +133,10 @@ def _members(rules: FundRules, fund: str) -> list[str]:
 def of_county(payer: str) -> ColumnElement[bool]:
     """Whether a journal line is of the paying counties whose codes start with ``payer``
     (a county's 6-digit code: that county's; a shorter prefix: the counties below it): the
-    county it names, else its institution's county (needs ``institution`` outer-joined);
-    a line naming neither (a funds file's allocation for every region) is each county's."""
-    county = payer_expr()
-    return county.startswith(payer, autoescape=True) | (county == "")
+    county it names, else its institution's county (needs ``institution`` outer-joined).
+    A line naming neither is no county's (it counts in the figures of every county together
+    only): counted in each county's it would be counted once per county."""
+    return payer_expr().startswith(payer, autoescape=True)
 
 
 def fund_years(

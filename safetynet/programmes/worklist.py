@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetynet.codes import Service
+from safetynet.numerals import ascii_digits, numeric_text
 from safetynet.programmes import load
 from safetynet.programmes.imports.follow_ups import GLUCOSE, LIMITS
 from safetynet.programmes.patients import ProgrammeError
@@ -138,19 +139,19 @@ def contract_view(session: Session, contract: DoctorContract, on: dt.date) -> Co
 
 
 def _int(text: str, field: str, low: int, high: int) -> int | None:
-    text = text.strip()
+    text = numeric_text(text)  # the one rule for numbers: １２０ is 120
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not ascii_digits(text) or not low <= int(text) <= high:
         raise ProgrammeError(f"range_{field}", f"{field} must be a whole number {low}-{high}")
     return int(text)
 
 
 def _tenths(text: str) -> int | None:
-    text = text.strip()
+    text = numeric_text(text)  # ６．５ is 6.5
     if not text:
         return None
-    if not re.fullmatch(r"\d{1,3}(\.\d)?", text) or not (
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9])?", text) or not (
         GLUCOSE[0] <= round(float(text) * 10) <= GLUCOSE[1]
     ):
         raise ProgrammeError("range_glucose", "glucose must be 1.0-40.0 with one decimal")

@@ -13,6 +13,7 @@ import polars as pl
 
 from safetynet.codes import InstitutionLevel, PovertyStatus, Sex
 from safetynet.i18n import N_
+from safetynet.numerals import numeric_expr
 from safetynet.tabular.problems import Problem, error, warning
 from safetynet.tabular.reading import Sheet
 
@@ -22,6 +23,7 @@ class Column:
     field: str  # canonical name, also the first accepted header
     aliases: tuple[str, ...]  # other accepted headers (Chinese first)
     required: bool = False
+    numeric: bool = False  # a number: its text read by the one rule (safetynet.numerals)
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -192,5 +194,9 @@ def bind(sheet: Sheet, specs: tuple[Column, ...]) -> Bound:
                     field=spec.field,
                 )
             )
-    frame = sheet.frame.select([pl.col(c).alias(f) for c, f in renames.items()] + ["_row"])
+    numeric = {s.field for s in specs if s.numeric}
+    frame = sheet.frame.select(
+        [(numeric_expr(c) if f in numeric else pl.col(c)).alias(f) for c, f in renames.items()]
+        + ["_row"]
+    )
     return Bound(sheet, frame, header, problems)

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.i18n import N_
+from safetynet.numerals import numeric_expr
 from safetynet.tabular.columns import Bound
 from safetynet.tabular.problems import ByLanguage, Problem, error
 
@@ -61,7 +62,9 @@ def parse_choice(
 
 
 def date_expr(src: pl.Expr) -> pl.Expr:
-    """YYYY-MM-DD, YYYY/M/D, YYYY.MM.DD or YYYYMMDD (an Excel date cell arrives as ISO text)."""
+    """YYYY-MM-DD, YYYY/M/D, YYYY.MM.DD or YYYYMMDD (an Excel date cell arrives as ISO text);
+    full-width digits and signs read as ASCII (the one rule of :mod:`safetynet.numerals`)."""
+    src = numeric_expr(src)
     dashed = src.str.replace_all(r"[/.年月]", "-").str.replace(r"日$", "")
     return pl.coalesce(
         dashed.str.to_date("%Y-%m-%d", strict=False), src.str.to_date("%Y%m%d", strict=False)

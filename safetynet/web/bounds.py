@@ -11,9 +11,11 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import Form, Query
+from pydantic import BeforeValidator
 
 from safetynet.clock import local_today
 from safetynet.money import MoneyError, to_fen
+from safetynet.numerals import ascii_digits, numeric_text
 from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID
@@ -24,18 +26,31 @@ MAX_FEN = int(MAX_ITEM_YUAN * 100)
 # the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
 NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 
-YearQuery = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
-YearForm = Annotated[int, Form(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
-VersionForm = Annotated[int, Form(ge=0, le=MAX_ID, description="row version")]
+
+def _numeric(value: object) -> object:
+    return numeric_text(value) if isinstance(value, str) else value
+
+
+# every whole-number form or query field reads its text by the one rule for numbers
+# (safetynet.numerals): ２０１８ is 2018; put ``Numeric`` first in a field's Annotated
+Numeric = BeforeValidator(_numeric)
+YearQuery = Annotated[
+    int | None, Numeric, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")
+]
+YearForm = Annotated[int, Numeric, Form(ge=FIRST_YEAR, le=LAST_YEAR, description="scheme year")]
+VersionForm = Annotated[int, Numeric, Form(ge=0, le=MAX_ID, description="row version")]
+Whole = Annotated[int, Numeric]  # a whole-number field with a Form(...) or Query(...) default
+WholeOrNone = Annotated[int | None, Numeric]
 
 
 def day_within(text: str, field: str, *, today: date | None = None) -> date:
     """``text`` (YYYY-MM-DD) as a date from 2000-01-01 to a year from today; blank: today."""
     today = today or local_today()
-    if not text.strip():
+    text = numeric_text(text)  # ２０１８－０３－０１ is 2018-03-01
+    if not text:
         return today
     try:
-        day = date.fromisoformat(text.strip())
+        day = date.fromisoformat(text)
     except ValueError:
         raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field=field) from None
     if not EARLIEST_DATE <= day <= today + AHEAD:
@@ -55,10 +70,11 @@ def fen_within(text: str, field: str) -> int:
 
 
 def small_number(text: str, field: str, low: int, high: int) -> int | None:
-    """A whole number of ASCII digits within ``low``–``high``; blank: None."""
-    text = text.strip()
+    """A whole number within ``low``–``high`` (full-width digits read as ASCII, the one rule
+    of :mod:`safetynet.numerals`); blank: None."""
+    text = numeric_text(text)
     if not text:
         return None
-    if not (text.isascii() and text.isdigit() and low <= int(text) <= high):
+    if not (ascii_digits(text) and low <= int(text) <= high):
         raise WebError(422, "invalid", f"{field}: not a number from {low} to {high}", field=field)
     return int(text)

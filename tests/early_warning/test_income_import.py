@@ -50,3 +50,16 @@ def test_a_new_figure_is_added_and_the_old_one_kept_as_history(county: Session) 
     assert current["income_fen"].to_list() == [1_800_050, 2_100_000]
     assert county.query(HouseholdIncome).count() == 3
     assert pl.Series([2_400_000]).is_in([r.income_fen for r in county.query(HouseholdIncome)]).all()
+
+
+def test_full_width_numbers_import_as_on_the_forms(county: Session) -> None:
+    """A year and an income typed on a Chinese input method (full-width digits and point)
+    are read as the forms read them (safetynet.numerals), not refused."""
+    wide = "户编号,年度,家庭年收入,来源,文号\nH001,２０１８,２４０００．５０,农户申报,\n"
+    result = import_file(county, "household-income", wide.encode(), file_name="wide.csv")
+    assert not result.errors and result.inserted == 1
+    assert county.scalar(select(HouseholdIncome.income_fen)) == 2_400_050
+    assert county.scalar(select(HouseholdIncome.year)) == 2018
+    arabic = "户编号,年度,家庭年收入,来源,文号\nH002,2018,٣٠٠٠,农户申报,\n"
+    refused = import_file(county, "household-income", arabic.encode(), file_name="ar.csv")
+    assert refused.inserted == 0 and {p.code for p in refused.errors} == {"cell.number"}

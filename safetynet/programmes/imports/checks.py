@@ -67,7 +67,7 @@ def tenths(bound: Bound, name: str, low: int, high: int) -> list[Problem]:
         return []
     src = pl.col(name).str.strip_chars()
     parsed = (
-        pl.when(src.str.contains(r"^\d{1,3}(\.\d)?$"))
+        pl.when(src.str.contains(r"^[0-9]{1,3}(\.[0-9])?$"))
         .then(src.cast(pl.Decimal(6, 1), strict=False) * 10)
         .cast(pl.Int64, strict=False)
     )

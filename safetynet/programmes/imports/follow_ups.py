@@ -37,9 +37,9 @@ COLUMNS = (
     Column("kind", ("服务类型", "类型"), True),
     Column("done_on", ("服务日期", "随访日期"), True),
     Column("disease_code", ("疾病编码", "慢病编码", "ICD10")),
-    Column("systolic", ("收缩压",)),
-    Column("diastolic", ("舒张压",)),
-    Column("glucose", ("空腹血糖", "血糖")),
+    Column("systolic", ("收缩压",), numeric=True),
+    Column("diastolic", ("舒张压",), numeric=True),
+    Column("glucose", ("空腹血糖", "血糖"), numeric=True),
     Column("drugs", ("用药", "药品")),
     Column("next_on", ("下次随访日期", "下次日期")),
     Column("name", ("姓名",)),  # ignored

@@ -27,7 +27,7 @@ from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearForm
+from safetynet.web.bounds import Whole, YearForm
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
@@ -91,7 +91,7 @@ def design_start(
     parameters: str = Form(...),
     targets: str = Form(""),
     objective: str = Form("least-spending"),
-    trials: int = Form(200),
+    trials: Whole = Form(200),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),

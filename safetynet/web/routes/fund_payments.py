@@ -32,7 +32,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import day_within
+from safetynet.web.bounds import Whole, WholeOrNone, day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -68,7 +68,7 @@ def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
 @router.get("/funds/payments", include_in_schema=False)
 def payments_page(
     request: Request,
-    year: int | None = Query(None, ge=1990, le=2100),
+    year: WholeOrNone = Query(None, ge=1990, le=2100),
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -95,8 +95,8 @@ def payments_page(
 @router.post("/funds/payments", include_in_schema=False)
 def payments_make(
     request: Request,
-    year: int = Form(..., ge=1990, le=2100),
-    month: int = Form(..., ge=1, le=12),
+    year: Whole = Form(..., ge=1990, le=2100),
+    month: Whole = Form(..., ge=1, le=12),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),

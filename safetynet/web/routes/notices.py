@@ -33,6 +33,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import Whole
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
@@ -110,7 +111,7 @@ def notice_page(
     request: Request,
     region: str | None = None,
     month: str | None = None,
-    page: int = Query(1, ge=1, le=100_000),
+    page: Whole = Query(1, ge=1, le=100_000),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

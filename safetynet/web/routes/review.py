@@ -37,6 +37,7 @@ from safetynet.web.bounds import (
     RULE_LENGTH,
     SHORT_NOTE_LENGTH,
     VersionForm,
+    Whole,
     YearForm,
     day_within,
     fen_within,
@@ -122,7 +123,7 @@ def queue_page(
 def open_cases(
     request: Request,
     year: YearForm,
-    limit: int = Form(200),
+    limit: Whole = Form(200),
     csrf_token: str = Form(""),
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),

@@ -24,7 +24,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models import ReviewLine
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import MAX_FEN, NOTE_LENGTH, RULE_LENGTH
+from safetynet.web.bounds import MAX_FEN, NOTE_LENGTH, RULE_LENGTH, Whole
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID, RowId
@@ -64,7 +64,7 @@ def _refused(exc: ReviewError) -> WebError:
 def list_cases(
     request: Request,
     state: Literal["open", "all", *tuple(s.value for s in CaseState)] = "all",  # type: ignore[valid-type]
-    limit: int = Query(200, ge=1, le=1000),
+    limit: Whole = Query(200, ge=1, le=1000),
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:

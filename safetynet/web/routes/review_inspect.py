@@ -25,7 +25,7 @@ from safetynet.store.models import Claim, Institution, SpotCheck
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region, region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH
+from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH, Whole
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -77,7 +77,7 @@ def draw(
     request: Request,
     start: str = Form(...),
     end: str = Form(...),
-    seed: int = Form(...),
+    seed: Whole = Form(...),
     region: str = Form(""),
     csrf_token: str = Form(""),
     user: User = Depends(INSPECT),
@@ -171,7 +171,7 @@ def sanctions_page(
 
 @router.post("/review/sanctions", include_in_schema=False)
 def open_sanction(
-    request: Request, article: int = Form(...), finding: str = Form(..., max_length=NOTE_LENGTH),
+    request: Request, article: Whole = Form(...), finding: str = Form(..., max_length=NOTE_LENGTH),
     loss: str = Form(...), multiple: str = Form(""), fine: str = Form(""),
     institution: str = Form(""),
     resident_id: str = Form(""), csrf_token: str = Form(""), user: User = Depends(INSPECT),
@@ -234,7 +234,7 @@ def refund_sanction(
 
 @router.post("/review/suspensions", include_in_schema=False)
 def suspend(
-    request: Request, article: int = Form(...), months: int = Form(...), start: str = Form(""),
+    request: Request, article: Whole = Form(...), months: Whole = Form(...), start: str = Form(""),
     reason: str = Form(..., max_length=SHORT_NOTE_LENGTH), resident_id: str = Form(""),
     institution: str = Form(""), department: str = Form("", max_length=RULE_LENGTH),
     kinds: list[str] = Form([]), csrf_token: str = Form(""),

@@ -35,7 +35,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, Whole, WholeOrNone, day_within
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -71,7 +71,7 @@ def _error(request: Request) -> str | None:
 @router.get(BASE, include_in_schema=False)
 def rounds_page(
     request: Request,
-    year: int | None = Query(None, ge=1990, le=2100),
+    year: WholeOrNone = Query(None, ge=1990, le=2100),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -90,7 +90,7 @@ def rounds_page(
 @router.post(BASE, include_in_schema=False)
 def rounds_draft(
     request: Request,
-    year: int = Form(..., ge=1990, le=2100),
+    year: Whole = Form(..., ge=1990, le=2100),
     budget: str = Form(""),
     csrf_token: str = Form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
