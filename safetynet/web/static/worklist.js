@@ -5,6 +5,9 @@
 // "waiting to send", and sent to /worklist/{id}/send when there is a connection (the
 // server records a key once). A send after the session ended waits, queued, for the
 // doctor to log in again; a refused form shows the server's sentence and stays until removed.
+// A queued form is the doctor's alone and holds personal data (readings, drugs; its label
+// names the patient masked): static/app.js deletes it at logout and when another user is
+// signed in on the phone.
 (function () {
   "use strict";
   var QUEUE = "safetynet.worklist.queue";
@@ -151,10 +154,10 @@
         if (name !== "csrf_token" && name !== "idempotency_key") { fields[name] = value; }
       });
       var kind = form.querySelector("select[name=kind]");
-      var heading = document.querySelector("h1");
+      var heading = document.querySelector("h1[data-label]");  // the patient's name, masked
       var item = {
         key: newKey(), user: user, url: form.getAttribute("data-send"), fields: fields,
-        label: [heading ? heading.textContent.trim() : "",
+        label: [heading ? heading.getAttribute("data-label") : "",
                 kind ? kind.options[kind.selectedIndex].text : "", fields.done_on].join(" · "),
         state: "waiting", message: ""
       };
@@ -233,17 +236,8 @@
     });
   }
 
-  // Logging out forgets the pages kept on the phone (the queue stays for the next login).
-  document.querySelectorAll("form[action='/logout']").forEach(function (out) {
-    out.addEventListener("submit", function (e) {
-      if (!window.caches || out.getAttribute("data-forgotten")) { return; }
-      e.preventDefault();
-      forgetPages("").finally(function () {
-        out.setAttribute("data-forgotten", "1");
-        out.submit();
-      });
-    });
-  });
+  // Logging out (from any page) forgets the pages kept on the phone and the queued forms:
+  // static/app.js.
 
   window.addEventListener("online", function () { showOffline(); flush(null); });
   window.addEventListener("offline", showOffline);
