@@ -196,7 +196,8 @@ def test_the_pot_alarm_counts_window_and_round_payments(db_engine: Engine, count
                    lines=lines, user="test")  # fmt: skip
         pot = 2 * window + paid  # above 2 × the window's alone, below 2 × both
         small = rules.model_copy(update={"allocations": [
-            Allocation(fund=fund, amount=Decimal(pot) / 100, source="langxi-004")]})  # fmt: skip
+            Allocation(fund=fund, amount=Decimal(pot) / 100, source="langxi-004",
+                       region="340421")]})  # fmt: skip
         post_allocations(s, 2017, user="test", rules=small)
         fy = fund_years(s, small, 2017, 6, [fund])[fund]
         assert (fy.pot, fy.spending_to_date) == (pot, window + paid)
