@@ -1,21 +1,29 @@
 """The one rule for numbers typed or imported (safetynet.numerals): full-width digits, minus,
-point and percent read as their ASCII forms in forms, the API's amounts, imports and claim
-files alike; other scripts' digits are refused everywhere (Python's ``int`` and ``Decimal``
-would read them)."""
+point and percent read as their ASCII forms (as NFKC maps them) in forms, the API's amounts,
+imports and claim files alike; other scripts' digits and look-alikes (``²``, ``①``) are
+refused everywhere (Python's ``int`` and ``Decimal`` would read some of them)."""
 
 from __future__ import annotations
+
+import unicodedata
 
 import polars as pl
 import pytest
 
 from safetynet.money import MoneyError, to_bp, to_fen
-from safetynet.numerals import ascii_digits, numeric_expr, numeric_text
+from safetynet.numerals import ASCII, FULL_WIDTH, ascii_digits, numeric_expr, numeric_text
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.worklist import _int, _tenths
 from safetynet.tabular.columns import Column, bind
 from safetynet.tabular.reading import read_bytes
 from safetynet.web.bounds import small_number
 from safetynet.web.errors import WebError
+
+
+def test_the_fold_is_nfkc_on_the_full_width_forms() -> None:
+    pairs = zip(FULL_WIDTH, ASCII, strict=True)
+    assert all(unicodedata.normalize("NFKC", f) == a for f, a in pairs)
+    assert numeric_text("²①") == "²①"  # NFKC would make digits of them: not here
 
 
 def test_full_width_text_is_the_ascii_number() -> None:
@@ -31,7 +39,7 @@ def test_amounts_and_ratios_read_full_width() -> None:
     assert to_bp("６０％") == 6000 and to_bp("０．６") == 6000
 
 
-@pytest.mark.parametrize("text", ["٣", "١٢.٥", "۵"])
+@pytest.mark.parametrize("text", ["٣", "١٢.٥", "۵", "²", "①"])
 def test_other_scripts_digits_are_refused(text: str) -> None:
     with pytest.raises(MoneyError):
         to_fen(text)
