@@ -40,7 +40,7 @@ from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
-from safetynet.web.settling import server_timing, settle_request_async, settled_hits
+from safetynet.web.settling import may_settle, server_timing, settle_request_async, settled_hits
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
@@ -183,7 +183,7 @@ def _screening(request: Request, settlement_id: int | None) -> list[dict[str, An
         return [h.as_dict() for h in stored_hits(db, [settlement_id])[settlement_id]]
 
 
-@router.post("/claims", status_code=201)
+@router.post("/claims", status_code=201, dependencies=[Depends(may_settle)])
 async def api_submit(
     request: Request,
     response: Response,
