@@ -324,7 +324,8 @@ def test_every_read_of_personal_data_is_audited(
         "servicedDate": f"{YEAR}-06-01", "created": f"{YEAR}-06-01",
         "insurer": {"display": "county"},
     }  # fmt: skip
-    fhir = TestClient(admin.app, auth=("admin", "safetynet-demo"))
+    fhir = TestClient(admin.app)
+    fhir.auth = ("admin", "safetynet-demo")
     assert fhir.post("/fhir/CoverageEligibilityRequest", json=eligibility).status_code == 200
     with session_scope(web_engine) as s:
         if not s.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id > before)):
