@@ -13,6 +13,7 @@ parameters are probed as soon as it exists.
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
 from safetynet.store.db import session_scope
@@ -146,6 +148,45 @@ def test_every_form_field_of_every_page(
                 elif value in HUGE + FAR[:1] and not _refused(r):
                     wrong.append((url, name, value[:20], r.status_code, "accepted"))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_markup_stored_by_any_form_is_text_on_every_page(
+    app: Any,
+    admin: TestClient,
+    ids: dict[str, Any],  # noqa: F811
+) -> None:
+    """What the forms above stored (notes, findings, reasons …) and a failed login's
+    username (the audit log shows it) are escaped wherever a page shows them, and no
+    workbook holds a formula."""
+    stranger = TestClient(app, follow_redirects=False)
+    token = csrf_of(stranger.get("/login").text)
+    for name in (MARKUP, '=HYPERLINK("http://evil.example")'):
+        r = stranger.post("/login", data={"username": name, "password": "x", "csrf_token": token})
+        assert r.status_code == 401
+    values = _plain(ids)
+    token = admin.headers["x-test-token"]
+    r = admin.post(f"/warnings/{values['warning_id']}/step",
+                   data={"step": "visit_confirmed", "on": f"{YEAR}-12-31", "note": MARKUP,
+                         "csrf_token": token})  # fmt: skip
+    assert r.status_code == 303
+    wrong = []
+    escaped = 0
+    for (method, path), _route in sorted(ROUTES.items()):
+        if method != "GET" or "/design/" in path or path.startswith("/reports/summary"):
+            continue
+        r = admin.get(path.format(**{**values, "ext": "xlsx", "what": "cases"}))
+        kind = r.headers.get("content-type", "")
+        if "text/html" in kind:
+            escaped += r.text.count("&lt;script&gt;alert(1)")
+            if MARKUP in r.text:
+                wrong.append(path)
+        elif "spreadsheetml" in kind:
+            book = load_workbook(io.BytesIO(r.content))
+            if any(c.data_type == "f" for ws in book.worksheets for row in ws.iter_rows()
+                   for c in row):  # fmt: skip
+                wrong.append(path)
+    assert not wrong, wrong
+    assert escaped >= 2  # the audit log and the warning show the markup, as text
 
 
 DESIGN = {
