@@ -117,7 +117,7 @@ def _login(app: Any, username: str) -> TestClient:
 
 @pytest.fixture(scope="module")
 def sessions(app: Any) -> Iterator[dict[str, TestClient]]:
-    out = {u: _login(app, u) for u in ("admin", "analyst", "doctor")}
+    out = {u: _login(app, u) for u in ("admin", "analyst", "doctor", "township")}
     yield out
     for c in out.values():
         c.close()
@@ -332,3 +332,33 @@ def test_every_read_of_personal_data_is_audited(
             wrong.append(("/fhir/CoverageEligibilityRequest", "not audited"))
     assert not wrong, "\n".join(map(str, wrong))
     assert checked >= 15
+
+
+def test_a_township_user_sees_no_resident_id_from_outside_it(
+    sessions: dict[str, TestClient], hostile: dict[str, Any], web_engine: Engine
+) -> None:
+    """Lists, rounds, exports and reports of a township user hold its own persons only."""
+    from safetynet.security.scope import within
+
+    with session_scope(web_engine) as s:
+        township = s.scalar(select(User.region_code).where(User.username == "township"))
+        assert township
+        outside = set(s.scalars(select(Person.resident_id)
+                                .where(~within(Person.region_code, township))))  # fmt: skip
+        inside_one = s.scalar(select(Person.resident_id)
+                              .where(within(Person.region_code, township)))  # fmt: skip
+    assert outside and inside_one
+    values = {**hostile, "resident_id": inside_one, "region": township}
+    client = sessions["township"]
+    wrong: list[Any] = []
+    for path, url in _gets(Role.BUREAU, values):
+        if path.startswith("/reports/summary") or path.startswith("/fhir/Coverage"):
+            continue
+        r = client.get(url.replace(f"region={hostile['county']}", f"region={township}"))
+        if r.status_code != 200:
+            continue
+        text, _cells = _text_of(r)
+        seen = {m for m in ID_LIKE.findall(text) if m in outside}
+        if seen:
+            wrong.append((url, sorted(seen)[:3]))
+    assert not wrong, "\n".join(map(str, wrong))
