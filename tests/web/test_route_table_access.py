@@ -288,7 +288,7 @@ def clients(app: Any) -> Iterator[dict[str, tuple[TestClient, str]]]:
                                         "csrf_token": token, "next": "/"})  # fmt: skip
         assert r.status_code == 303, (username, r.text)
         client.get("/locale/en")
-        out[username] = (client, token)
+        out[username] = (client, csrf_of(client.get("/", follow_redirects=True).text))
     yield out
     for client, _ in out.values():
         client.close()
@@ -415,4 +415,30 @@ def test_a_role_with_the_permission_never_gets_a_500(
             r = client.get(_url(path, inside))
             if r.status_code >= 500:
                 wrong.append((username, path, r.status_code, r.text[:200]))
+    assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_a_township_user_changes_nothing_outside_it(
+    clients: dict[str, tuple[TestClient, str]], ids: dict[str, Any]
+) -> None:
+    """Every state-changing route naming an object (a settlement, a review case or line, a
+    warning) outside the township: 404 (or 403), with a valid token and a plausible body."""
+    client, token = clients["township"]
+    plausible = {"reason": "r", "note": "n", "step": "visit_confirmed", "on": f"{YEAR}-12-31",
+                 "decision": "approved", "version": "1", "deduct": "0"}  # fmt: skip
+    names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}")
+    wrong = []
+    for (method, path), route in sorted(ROUTES.items()):
+        if method != "POST" or not any(n in path for n in names) or "sanctions" in path:
+            continue  # (a sanction case's id is not a review case's: tests/web/test_rooms_scope)
+        url = _url(path, ids)
+        form = _form_fields(route)
+        if form is None:
+            body = {"reason": "r"} if "refund" in path else {"decision": "approved", "version": 1}
+            r = client.post(url, json=body, headers={"x-csrf-token": token})
+        else:
+            data = {f: plausible.get(f, "1") for f in form}
+            r = client.post(url, data={**data, "csrf_token": token})
+        if r.status_code not in (403, 404):
+            wrong.append((url, r.status_code, r.headers.get("location")))
     assert not wrong, "\n".join(map(str, wrong))
