@@ -442,3 +442,39 @@ def test_a_township_user_changes_nothing_outside_it(
         if r.status_code not in (403, 404):
             wrong.append((url, r.status_code, r.headers.get("location")))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_a_township_user_gets_no_figures_of_a_region_above_or_beside_it(
+    clients: dict[str, tuple[TestClient, str]],
+    roles: dict[str, Role],
+    ids: dict[str, Any],
+    web_engine: Engine,
+) -> None:
+    """Every route with a ``region`` parameter, asked for the county or another township."""
+    from safetynet.store.models import Region
+
+    with session_scope(web_engine) as s:
+        township = s.scalar(select(User.region_code).where(User.username == "township"))
+        county = s.scalar(select(User.region_code).where(User.username == "bureau"))
+        other = s.scalar(
+            select(Region.code).where(Region.level == "township", Region.code != township)
+        )
+    assert township and county and other
+    client, _token = clients["township"]
+    wrong = []
+    checked = 0
+    for (method, path), route in sorted(ROUTES.items()):
+        need = ACCESS.get((method, path))
+        params = {q.alias for q in route.dependant.query_params}
+        if method != "GET" or "region" not in params or need is None:
+            continue
+        if not _allowed(roles["township"], need):
+            continue
+        for region in (county, other):
+            extra = {"month": f"{YEAR}-06"} if "month" in params and "notice" in path else {}
+            r = client.get(_url(path, ids), params={"region": region, **extra})
+            checked += 1
+            if r.status_code != 404:
+                wrong.append((path, region, r.status_code))
+    assert checked >= 10
+    assert not wrong, "\n".join(map(str, wrong))
