@@ -478,3 +478,13 @@ def test_a_township_user_gets_no_figures_of_a_region_above_or_beside_it(
                 wrong.append((path, region, r.status_code))
     assert checked >= 10
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_only_a_role_that_works_warnings_sees_the_step_form(
+    clients: dict[str, tuple[TestClient, str]], ids: dict[str, Any]
+) -> None:
+    url = f"/warnings/{ids['warning_id']}"
+    for username, shown in (("bureau", True), ("auditor", False), ("clerk", False)):
+        page = clients[username][0].get(url)
+        assert page.status_code == 200, username
+        assert ('id="step-form"' in page.text) == shown, username
