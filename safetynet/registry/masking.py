@@ -103,3 +103,12 @@ def mask_id_expr(col: str | pl.Expr) -> pl.Expr:
         )
         .otherwise(_stars(n))
     )
+
+
+def mask_id_tail_expr(col: str | pl.Expr) -> pl.Expr:
+    """:func:`mask_resident_id_tail` as a Polars expression (nulls stay null): also turns an
+    ID already masked the public way (``3404**********1234``) into ``3404**************``."""
+    number = _col(col)
+    return pl.concat_str(
+        number.str.head(ROLE_ID_KEEP), _stars(number.str.len_chars() - ROLE_ID_KEEP)
+    )

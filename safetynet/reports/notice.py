@@ -35,7 +35,7 @@ from safetynet.derived.memo import remembered
 from safetynet.derived.snapshot import Snapshot, current
 from safetynet.policy.in_force import PolicyChoiceError, policy_by_id, policy_in_force
 from safetynet.regions import descendants_select, region_path
-from safetynet.registry.masking import mask_id_expr, mask_name_expr
+from safetynet.registry.masking import mask_id_expr, mask_id_tail_expr, mask_name_expr
 from safetynet.registry.status import STATUS_BITS
 from safetynet.security.scope import within
 from safetynet.store.models import Claim, Institution, Person, Region, Settlement, SettlementLayer
@@ -328,6 +328,14 @@ def _sums(money: list[str]) -> list[pl.Expr]:
         pl.col("person_id").n_unique().cast(pl.Int64).alias("persons"),
         *(pl.col(c).sum().cast(pl.Int64).alias(c) for c in money),
     ]
+
+
+def without_id_tails(notice: Notice) -> Notice:
+    """The notice as a reader without the right to see resident IDs gets it (an analyst):
+    each ID keeps its first four characters only. The public masking keeps the last four,
+    which with the village and the year of birth other pages show that reader narrows the
+    ID to a few candidates (:mod:`safetynet.registry.masking`)."""
+    return replace(notice, rows=notice.rows.with_columns(mask_id_tail_expr("resident_id")))
 
 
 def public_notice(session: Session, region_code: str, year: int, month: int) -> Notice:

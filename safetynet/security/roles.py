@@ -28,6 +28,9 @@ class Permission(StrEnum):
     FUNDS_PAY = "funds.pay"  # payment rounds of institutions: make, approve, release (bureau)
     # re-assistance rounds of households: draft, approve, pay, cancel (the bureau, at the county)
     REASSIST_PAY = "reassist.pay"
+    # the steps of an early warning's workflow: visit, hand-over, measures, follow-ups,
+    # closing (the bureau); reading a warning needs person.read only
+    WARNING_WORK = "early_warning.work"
 
 
 _ALL = frozenset(Permission)

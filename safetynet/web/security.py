@@ -32,7 +32,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.security.users import authenticate
 from safetynet.store.models.security import Role, User
 from safetynet.web.auditing import client_of
-from safetynet.web.csrf import check_csrf
+from safetynet.web.csrf import check_csrf, check_form_csrf
 from safetynet.web.db import get_db
 from safetynet.web.errors import LoginRequired, WebError, is_api
 from safetynet.web.throttle import LoginThrottle, LoginThrottled
@@ -51,8 +51,8 @@ class UserView:
 
 
 CREDENTIAL_TTL = 300.0  # seconds a verified Basic credential is remembered
-# sha256(user:password) -> (user id, the user's session epoch then, expiry)
-_verified: dict[str, tuple[int, int, float]] = {}
+# sha256(user:password) -> (user id, the user's session epoch then, expiry, role then)
+_verified: dict[str, tuple[int, int, float, Role]] = {}
 
 
 def _credential_key(request: Request) -> tuple[str, str, str] | None:
@@ -71,6 +71,11 @@ def _remembered_id(request: Request) -> tuple[int, int] | None:
     """(user id, session epoch) of a Basic credential verified in the last few minutes; None
     also while logins of its user or from this client are throttled (the full check then
     answers 429: a guess that happens to be remembered gets no way around the throttle)."""
+    hit = _remembered_hit(request)
+    return None if hit is None else (hit[0], hit[1])
+
+
+def _remembered_hit(request: Request) -> tuple[int, int, float, Role] | None:
     if not is_api(request):
         return None
     credential = _credential_key(request)
@@ -81,7 +86,7 @@ def _remembered_id(request: Request) -> tuple[int, int] | None:
         return None
     if throttle_of(request).blocked(credential[1], client_of(request)):
         return None
-    return hit[0], hit[1]
+    return hit
 
 
 def remembered(request: Request) -> bool:
@@ -96,6 +101,18 @@ async def remembered_async(request: Request) -> bool:
     if is_api(request) and throttle_of(request).due():
         return await run_in_threadpool(remembered, request)
     return remembered(request)
+
+
+async def remembered_may(request: Request, permission: Permission) -> bool:
+    """Whether the request carries a Basic credential verified in the last few minutes whose
+    role then held ``permission``: a route that checks the user in full later (the
+    settlement writer) asks this before reading the body, so that a caller without the
+    right gets 401 or 403 rather than a 422 about a body it may not send at all."""
+    if is_api(request) and throttle_of(request).due():
+        hit = await run_in_threadpool(_remembered_hit, request)
+    else:
+        hit = _remembered_hit(request)
+    return hit is not None and allows(hit[3], permission)
 
 
 def throttle_of(request: Request) -> LoginThrottle:
@@ -146,7 +163,7 @@ def _basic_user(request: Request, db: Session) -> User | None:
     if user is None:
         login_failed(request, db, username, "basic")
         raise WebError(401, "credentials_wrong", "wrong username or password")
-    _verified[key] = (user.id, user.session_epoch, time.monotonic() + CREDENTIAL_TTL)
+    _verified[key] = (user.id, user.session_epoch, time.monotonic() + CREDENTIAL_TTL, user.role)
     return user
 
 
@@ -245,9 +262,15 @@ def authorize_remembered(request: Request, db: Session, permission: Permission) 
 
 
 def require(permission: Permission) -> Callable[..., Awaitable[User]]:
-    """A dependency: the current user, who must hold ``permission``."""
+    """A dependency: the current user, who must hold ``permission``; for a form a page posts
+    (a cookie session), the session's CSRF token too. Both are checked before FastAPI
+    validates the body, so a role without the right, or a form from another site, is
+    refused (403) whatever it sends, never answered with a 422 about its fields, and no
+    route of a page can change something without the token even if it forgot to check it."""
 
-    async def dependency(user: User = Depends(current_user)) -> User:  # no I/O: no thread
-        return check_permission(user, permission)
+    async def dependency(request: Request, user: User = Depends(current_user)) -> User:
+        check_permission(user, permission)
+        await check_form_csrf(request)
+        return user
 
     return dependency

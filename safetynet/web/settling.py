@@ -41,6 +41,7 @@ from safetynet.web.security import (
     authorize_remembered,
     remembered,
     remembered_async,
+    remembered_may,
 )
 from safetynet.web.writer import Outcome, Writer
 
@@ -141,6 +142,15 @@ async def settle_request_async(
     request.state.settle_timing = job.timing
     request.state.screening = job.screening.get("hits")
     return result
+
+
+async def may_settle(request: Request) -> None:
+    """A dependency of the settling routes whose body FastAPI validates: before the body is
+    read, a caller without a valid login gets 401 and a role that may not settle 403 (not a
+    422 about the claim). A credential remembered with a role that settles costs nothing
+    here; the writer checks the user's current row with the claim, as before."""
+    if not await remembered_may(request, Permission.CLAIM_SETTLE):
+        await run_in_threadpool(_log_in, request)
 
 
 def _still_not_logged_in() -> WebError:

@@ -41,7 +41,7 @@ from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
-from safetynet.web.settling import server_timing, settle_request_async, settled_hits
+from safetynet.web.settling import may_settle, server_timing, settle_request_async, settled_hits
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
@@ -84,13 +84,19 @@ def health() -> dict[str, str]:
 
 @router.get("/persons")
 def api_persons(
+    request: Request,
     q: Annotated[str, Query(max_length=MAX_QUERY)],
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """Persons in your region whose resident ID or name matches ``q`` (at most 50)."""
+    """Persons in your region whose resident ID or name matches ``q`` (at most 50); a search
+    that shows persons unmasked is audited, as on the page."""
     masked = not allows(user.role, Permission.PERSON_READ)
-    return {"persons": [person_json(p, masked) for p in find_for(db, user, q)]}
+    found = find_for(db, user, q)
+    if found and not masked:
+        record_read(request, db, user, target="person", action="search",
+                    detail={"query": q, "results": len(found)})  # fmt: skip
+    return {"persons": [person_json(p, masked) for p in found]}
 
 
 @router.get("/persons/{resident_id}")
@@ -113,6 +119,7 @@ def api_person(
 
 @router.get("/persons/{resident_id}/coverage")
 def api_coverage(
+    request: Request,
     resident_id: str,
     on: date,
     user: User = Depends(require(Permission.PERSON_READ)),
@@ -124,6 +131,8 @@ def api_coverage(
         raise WebError(422, "date_out_of_range", "the date is outside what the scheme covers",
                        field="on")  # fmt: skip
     p = person_in_region(db, user, resident_id)
+    record_read(request, db, user, target="person", target_id=p.resident_id,
+                detail={"what": "coverage"})  # fmt: skip
     enr = db.scalar(
         select(Enrollment).where(Enrollment.person_id == p.id, Enrollment.year == on.year)
     )
@@ -144,6 +153,7 @@ def api_coverage(
 
 @router.get("/persons/{resident_id}/accumulators")
 def api_accumulators(
+    request: Request,
     resident_id: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
@@ -152,6 +162,8 @@ def api_accumulators(
     from safetynet.registry.lookup import person_record
 
     p = person_in_region(db, user, resident_id)
+    record_read(request, db, user, target="person", target_id=p.resident_id,
+                detail={"what": "accumulators"})  # fmt: skip
     keys = person_record(db, p, local_today(), claims_limit=0).accumulators
     return {
         "resident_id": p.resident_id,
@@ -184,7 +196,7 @@ def _screening(request: Request, settlement_id: int | None) -> list[dict[str, An
         return [h.as_dict() for h in stored_hits(db, [settlement_id])[settlement_id]]
 
 
-@router.post("/claims", status_code=201)
+@router.post("/claims", status_code=201, dependencies=[Depends(may_settle)])
 async def api_submit(
     request: Request,
     response: Response,
@@ -215,12 +227,14 @@ async def api_submit(
 
 @router.get("/settlements/{settlement_id}")
 def api_settlement(
+    request: Request,
     settlement_id: SettlementId,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """A recorded settlement or reversal, with every layer and fund supervision's hits."""
     settlement_in_region(db, user, settlement_id)
+    record_read(request, db, user, target="settlement", target_id=str(settlement_id))
     out = service.settlement_view(db, settlement_id).as_dict()
     out["screening"] = [h.as_dict() for h in stored_hits(db, [settlement_id])[settlement_id]]
     return out

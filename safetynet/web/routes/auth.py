@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from safetynet.security import audit
 from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
-from safetynet.web.csrf import check_csrf
+from safetynet.web.csrf import check_csrf, check_form_csrf
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
 from safetynet.web.security import (
@@ -41,7 +41,7 @@ def login_page(request: Request, next: str = "/") -> Response:
     return render(request, "login.html", {"next": safe_next(next), "error": None})
 
 
-@router.post("/login", include_in_schema=False)
+@router.post("/login", include_in_schema=False, dependencies=[Depends(check_form_csrf)])
 def login(
     request: Request,
     username: str = Form(...),

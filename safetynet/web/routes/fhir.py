@@ -122,6 +122,11 @@ def _patient_id(reference: str, base: str, bare: bool = False) -> str | None:
     return ref if _is_id(ref) else None
 
 
+def _audit(request: Request, db: Session, user: User, target: str, target_id: str) -> None:
+    """A read of personal data over FHIR, in the audit log like the pages' and the API's."""
+    record_read(request, db, user, target=target, target_id=target_id, detail={"via": "fhir"})
+
+
 def _person_in_scope(db: Session, user: User, person_id: str | None) -> Person | None:
     person = db.get(Person, int(person_id)) if person_id else None
     if person is None or not region_contains(db, user.region_code, person.region_code):
@@ -259,6 +264,7 @@ def search_coverage(
     person = _person_in_scope(db, user, _patient_id(ref, base, bare=True))
     if person is None:
         return fhir(R.bundle(self_url, base, []))
+    _audit(request, db, user, "person", person.resident_id)
     rows = db.scalars(
         select(Enrollment).where(Enrollment.person_id == person.id).order_by(Enrollment.year)
     ).all()
@@ -267,6 +273,7 @@ def search_coverage(
 
 @router.get("/Coverage/{coverage_id}")
 def read_coverage(
+    request: Request,
     coverage_id: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
@@ -283,6 +290,7 @@ def read_coverage(
         )
     if person is None or enrollment is None:
         raise WebError(404, "coverage_unknown", f"no Coverage/{coverage_id} in your region")
+    _audit(request, db, user, "person", person.resident_id)
     return fhir(R.coverage(enrollment, person))
 
 
@@ -379,6 +387,7 @@ def _settlement(db: Session, user: User, settlement_id: str) -> tuple[Settlement
 
 @router.get("/ClaimResponse/{settlement_id}")
 def read_claim_response(
+    request: Request,
     settlement_id: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
@@ -387,6 +396,7 @@ def read_claim_response(
     from safetynet.review.fhir import with_review
 
     view, person = _settlement(db, user, settlement_id)
+    _audit(request, db, user, "settlement", settlement_id)
     lines = recorded_lines(db, int(settlement_id))
     answer = R.claim_response(view, person.id, local_today(), lines)
     return fhir(with_review(db, answer, int(settlement_id)))
@@ -394,12 +404,14 @@ def read_claim_response(
 
 @router.get("/ExplanationOfBenefit/{settlement_id}")
 def read_eob(
+    request: Request,
     settlement_id: str,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """A recorded settlement as an ExplanationOfBenefit: every line, a total per layer."""
     view, person = _settlement(db, user, settlement_id)
+    _audit(request, db, user, "settlement", settlement_id)
     lines = recorded_lines(db, int(settlement_id))
     return fhir(R.explanation_of_benefit(view, person.id, local_today(), lines))
 
@@ -438,6 +450,7 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
             raise FhirError(issues)
         asked = _asked(req, resource)
         person = _resolve_patient(db, user, ref, _base(request))
+        _audit(request, db, user, "person", person.resident_id)
         rows = db.scalars(
             select(Enrollment)
             .where(

@@ -20,6 +20,7 @@ from safetynet.reports.notice import (
     notice_regions,
     parse_month,
     public_notice,
+    without_id_tails,
 )
 from safetynet.reports.notice_tables import (
     notice_pdf,
@@ -29,7 +30,7 @@ from safetynet.reports.notice_tables import (
     notice_title,
     notice_xlsx,
 )
-from safetynet.security.roles import Permission
+from safetynet.security.roles import Permission, allows
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
@@ -91,10 +92,13 @@ def _audit_page(request: Request, db: Session, user: User, notice: Notice) -> No
 
 
 def _notice(db: Session, user: User, region: str, month: str) -> Notice:
+    """The notice of a region and month as the user may read it: the public masking, and
+    no ID tail for a role without the right to see resident IDs."""
     code = region_in_scope(db, user, region)
     try:
         year, mon = parse_month(month)
-        return public_notice(db, code, year, mon)
+        notice = public_notice(db, code, year, mon)
+        return notice if allows(user.role, Permission.PERSON_READ) else without_id_tails(notice)
     except NoticeError as exc:
         status = 404 if exc.code == "region_unknown" else 400
         raise WebError(status, exc.code, exc.message, field=exc.field) from None

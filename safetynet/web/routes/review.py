@@ -119,11 +119,14 @@ def queue_page(
     })  # fmt: skip
 
 
+OPEN_LIMIT = 5000  # cases opened by one request at most (a larger or smaller limit is a 422)
+
+
 @router.post("/review/open", include_in_schema=False)
 def open_cases(
     request: Request,
     year: YearForm,
-    limit: Whole = Form(200),
+    limit: Whole = Form(200, ge=1, le=OPEN_LIMIT),
     csrf_token: str = Form(""),
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),
@@ -134,7 +137,7 @@ def open_cases(
         raise WebError(403, "forbidden", "an institution's office does not open cases")
     release(db)
     with write_session(request) as wdb:
-        n = queue.open_for_year(wdb, user.region_code, year, limit=max(1, min(limit, 5000)))
+        n = queue.open_for_year(wdb, user.region_code, year, limit=limit)
         audit.record(wdb, username=user.username, action="review.open", target="review_case",
                      detail={"year": year, "opened": n})  # fmt: skip
     return RedirectResponse(f"/review?opened={n}", status_code=303)

@@ -21,7 +21,7 @@ from safetynet.early_warning.tables import (
 )
 from safetynet.early_warning.workflow import MEASURE_KINDS, MOVES, WorkflowError, record_step
 from safetynet.exports.table import display
-from safetynet.security.roles import Permission
+from safetynet.security.roles import Permission, allows
 from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
@@ -95,6 +95,8 @@ def warning_page(
     listed = service.monitoring_list(db, found.year, local_today(), user.region_code)
     row = listed.filter(listed["id"] == warning_id).to_dicts()[0]
     steps = [s for s, (before, _to) in MOVES.items() if found.state in before]
+    if not allows(user.role, Permission.WARNING_WORK):
+        steps = []  # reading only: no step form
     record_read(request, db, user, target="early_warning", target_id=str(warning_id))
     return render(request, "warning.html", {
         "w": row, "tables": shown, "steps": steps, "measures": MEASURE_KINDS, "names": NAMES,
@@ -111,10 +113,12 @@ def warning_step(
     measure: str = Form("", max_length=RULE_LENGTH),
     note: str = Form("", max_length=NOTE_LENGTH),
     csrf_token: str = Form(""),
-    user: User = Depends(require(Permission.PERSON_READ)),
+    user: User = Depends(require(Permission.WARNING_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
-    """Record the step; back to the warning (with the refusal's code when refused)."""
+    """Record the step (``early_warning.work``: the bureau; a role that only reads persons —
+    a window clerk, an auditor — may not change a warning); back to the warning (with the
+    refusal's code when refused)."""
     check_csrf(request, csrf_token)
     warning_in_region(db, user, warning_id)
     if not on.strip():
