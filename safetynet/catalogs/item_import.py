@@ -1,8 +1,10 @@
 """Import drug, service and material items (a county's or province's catalog), xlsx or CSV.
 
 Keyed by item code; whole or nothing like every import. Class is A / B / C (甲 / 乙 / 丙);
-the class-B self-pay share is a percentage; the price ceiling is yuan with at most two
-decimals (money.py's rule: finer amounts are errors, never rounded).
+the class-B self-pay share is a percentage up to 100; the price ceiling is yuan with at most
+two decimals (money.py's rule: finer amounts are errors, never rounded); a minimum age is at
+most the maximum. Full-width characters (an input method's ３５．５０, Ｘ１) in codes and numbers
+are read as their ASCII forms, so "Ｘ1" and "X1" are the same code.
 """
 
 from __future__ import annotations
@@ -45,7 +47,21 @@ SCHEMA = {
     "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
     "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
 }  # fmt: skip
-MONEY = r"^\d{1,9}(\.\d{1,2})?$"
+MONEY = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"  # ASCII digits: the cells are made half-width first
+PERCENT = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)%?$"  # 0 to 100
+AGE = r"^[0-9]{1,3}$"
+MAX_AGE = 150
+HALF_WIDTH = ("code", "self_pay_pct", "price_ceiling", "min_age", "max_age")
+_FULL = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
+_HALF = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
+
+
+def _half_width(bound: Bound) -> None:
+    """Full-width forms of ASCII (０-９, ．, ％, Ａ-Ｚ) in codes and numbers as ASCII."""
+    present = [name for name in HALF_WIDTH if bound.has(name)]
+    bound.frame = bound.frame.with_columns(
+        pl.col(name).str.replace_many(_FULL, _HALF).str.strip_chars() for name in present
+    )
 
 
 def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
@@ -72,7 +88,35 @@ def _given(bound: Bound, name: str, dtype: pl.DataType, default: object = None) 
     return pl.col(name).cast(dtype, strict=False).fill_null(pl.lit(default, dtype))
 
 
+def _ages(bound: Bound) -> list[Problem]:
+    """Ages above :data:`MAX_AGE`, and a minimum above the maximum (nobody could get it)."""
+    problems = []
+    for name in ("min_age", "max_age"):
+        if bound.has(name):
+            old = bound.frame.filter(
+                pl.col(name).str.contains(AGE) & (pl.col(name).cast(pl.Int64) > MAX_AGE)
+            )
+            problems += [
+                error(row, bound.header[name], "cell.number", N_('"%(value)s" is not %(hint)s'),
+                      ("hint",), value=v, hint=N_("an age in whole years"))
+                for row, v in old.select("_row", name).rows()
+            ]  # fmt: skip
+    if bound.has("min_age") and bound.has("max_age"):
+        both = pl.col("min_age").str.contains(AGE) & pl.col("max_age").str.contains(AGE)
+        backwards = bound.frame.filter(
+            both & (pl.col("min_age").cast(pl.Int64) > pl.col("max_age").cast(pl.Int64))
+        )
+        problems += [
+            error(row, bound.header["max_age"], "item.ages_backwards",
+                  N_("the maximum age %(value)s is below the minimum age %(minimum)s"),
+                  value=high, minimum=low)
+            for row, low, high in backwards.select("_row", "min_age", "max_age").rows()
+        ]  # fmt: skip
+    return problems
+
+
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
+    _half_width(bound)
     problems = require(bound, "code", "name", "kind", "item_class")
     problems += too_long(bound, {"code": 32, "name": 200})
     problems += duplicates(
@@ -82,13 +126,13 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += parse_choice(bound, "item_class", CLASS_VALUES, N_("catalog class"))
     problems += parse_choice(bound, "essential", BOOL_VALUES, N_("yes / no value"))
     problems += parse_choice(bound, "sex_restriction", SEX_VALUES, N_("sex"))
-    problems += _numbers(bound, "self_pay_pct", r"^(100|\d{1,2})(\.\d{1,2})?%?$",
-                         N_("a percentage from 0 to 100"))  # fmt: skip
+    problems += _numbers(bound, "self_pay_pct", PERCENT, N_("a percentage from 0 to 100"))
     problems += _numbers(
         bound, "price_ceiling", MONEY, N_("an amount in yuan (at most 2 decimals)")
     )
-    problems += _numbers(bound, "min_age", r"^\d{1,3}$", N_("an age in whole years"))
-    problems += _numbers(bound, "max_age", r"^\d{1,3}$", N_("an age in whole years"))
+    problems += _numbers(bound, "min_age", AGE, N_("an age in whole years"))
+    problems += _numbers(bound, "max_age", AGE, N_("an age in whole years"))
+    problems += _ages(bound)
     if any(p.severity.value == "error" for p in problems):
         return bound.frame.clear(), problems
     pct = (

@@ -1,0 +1,61 @@
+"""The items import against hostile files: full-width digits, a self-pay share over 100 %, an
+age range that admits nobody, codes that differ only in full-width letters; every problem with
+its row and column, and nothing written unless the whole file is good."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from safetynet.imports import import_file
+from safetynet.store.models import CatalogItem
+from tests.registry_imports.helpers import write_csv
+
+HEADER = ["项目编码", "项目名称", "项目类别", "甲乙类", "自付比例", "限价", "最小年龄", "最大年龄"]
+
+
+def _items(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(CatalogItem)) or 0
+
+
+def test_full_width_digits_are_read_as_digits(db_session: Session, tmp_path: Path) -> None:
+    rows = [
+        ["X1", "头孢克肟", "药品", "乙", "１０", "３５．５０", "１８", "６０"],
+        ["X2", "阿莫西林", "药品", "乙", "５％", "１２.５", "", ""],  # this one was a traceback
+    ]
+    result = import_file(db_session, "items", write_csv(tmp_path / "fw.csv", HEADER, rows))
+    assert result.ok, result.errors
+    x1, x2 = db_session.get(CatalogItem, "X1"), db_session.get(CatalogItem, "X2")
+    assert x1 is not None and x2 is not None
+    assert (x1.self_pay_bp, x1.price_ceiling_fen, x1.min_age, x1.max_age) == (1000, 3550, 18, 60)
+    assert (x2.self_pay_bp, x2.price_ceiling_fen) == (500, 1250)
+
+
+def test_a_share_over_100_percent_and_an_empty_age_range_are_errors(
+    db_session: Session, tmp_path: Path
+) -> None:
+    rows = [
+        ["X1", "甲", "药品", "乙", "100.50", "3", "", ""],
+        ["X2", "乙", "药品", "甲", "", "3", "70", "10"],
+        ["X3", "丙", "药品", "甲", "", "3", "200", ""],
+        ["X4", "丁", "药品", "乙", "100", "3", "10", "10"],  # good: 100 %, one age
+    ]
+    result = import_file(db_session, "items", write_csv(tmp_path / "bad.csv", HEADER, rows))
+    assert not result.ok
+    assert {(p.row, p.column) for p in result.errors} == {
+        (2, "自付比例"), (3, "最大年龄"), (4, "最小年龄"),
+    }  # fmt: skip
+    assert _items(db_session) == 0
+
+
+def test_a_code_in_full_width_letters_is_the_same_code(db_session: Session, tmp_path: Path) -> None:
+    rows = [
+        ["Ｘ1", "甲", "药品", "甲", "", "3", "", ""],
+        ["X1", "乙", "药品", "甲", "", "4", "", ""],
+    ]
+    result = import_file(db_session, "items", write_csv(tmp_path / "dup.csv", HEADER, rows))
+    assert not result.ok
+    assert [(p.row, p.column, p.code) for p in result.errors] == [(3, "项目编码", "row.duplicate")]
+    assert _items(db_session) == 0
