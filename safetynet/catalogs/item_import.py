@@ -2,9 +2,9 @@
 
 Keyed by item code; whole or nothing like every import. Class is A / B / C (甲 / 乙 / 丙);
 the class-B self-pay share is a percentage up to 100; the price ceiling is yuan with at most
-two decimals (money.py's rule: finer amounts are errors, never rounded); a minimum age is at
-most the maximum. Full-width characters (an input method's ３５．５０, Ｘ１) in codes and numbers
-are read as their ASCII forms, so "Ｘ1" and "X1" are the same code.
+two decimals (money.py's rule: finer amounts are errors, never rounded); an age is at most
+150 and a minimum age at most the maximum. Full-width characters (an input method's ３５．５０,
+Ｘ１) in codes and numbers are read as their ASCII forms, so "Ｘ1" and "X1" are the same code.
 """
 
 from __future__ import annotations
@@ -42,26 +42,17 @@ CLASS_VALUES = {"甲": ItemClass.A, "甲类": ItemClass.A, "乙": ItemClass.B, "
                 "丙": ItemClass.C, "丙类": ItemClass.C, "自费": ItemClass.C,
                 "a": ItemClass.A, "b": ItemClass.B, "c": ItemClass.C}  # fmt: skip
 SEX_VALUES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE}
-SCHEMA = {
-    "code": pl.String, "name": pl.String, "kind": pl.String, "item_class": pl.String,
-    "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
-    "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
-}  # fmt: skip
-MONEY = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"  # ASCII digits: the cells are made half-width first
-PERCENT = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)%?$"  # 0 to 100
 AGE = r"^[0-9]{1,3}$"
 MAX_AGE = 150
 HALF_WIDTH = ("code", "self_pay_pct", "price_ceiling", "min_age", "max_age")
 _FULL = [chr(c) for c in range(0xFF01, 0xFF5F)] + ["\u3000"]
 _HALF = [chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)] + [" "]
-
-
-def _half_width(bound: Bound) -> None:
-    """Full-width forms of ASCII (０-９, ．, ％, Ａ-Ｚ) in codes and numbers as ASCII."""
-    present = [name for name in HALF_WIDTH if bound.has(name)]
-    bound.frame = bound.frame.with_columns(
-        pl.col(name).str.replace_many(_FULL, _HALF).str.strip_chars() for name in present
-    )
+SCHEMA = {
+    "code": pl.String, "name": pl.String, "kind": pl.String, "item_class": pl.String,
+    "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
+    "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
+}  # fmt: skip
+MONEY = r"^\d{1,9}(\.\d{1,2})?$"
 
 
 def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
@@ -82,10 +73,27 @@ def _numbers(bound: Bound, name: str, pattern: str, hint: str) -> list[Problem]:
     ]
 
 
-def _given(bound: Bound, name: str, dtype: pl.DataType, default: object = None) -> pl.Expr:
-    if not bound.has(name):
-        return pl.lit(default, dtype)
-    return pl.col(name).cast(dtype, strict=False).fill_null(pl.lit(default, dtype))
+def _half_width(bound: Bound) -> None:
+    """Full-width forms of ASCII (０-９, ．, ％, Ａ-Ｚ) in codes and numbers as ASCII."""
+    present = [name for name in HALF_WIDTH if bound.has(name)]
+    bound.frame = bound.frame.with_columns(
+        pl.col(name).str.replace_many(_FULL, _HALF).str.strip_chars() for name in present
+    )
+
+
+def _share_over_100(bound: Bound) -> list[Problem]:
+    """A self-pay share of 100 and a fraction (``100.50``): the percentage pattern lets it by."""
+    if not bound.has("self_pay_pct"):
+        return []
+    text = pl.col("self_pay_pct").str.strip_suffix("%")
+    over = bound.frame.filter(
+        text.str.contains(r"^100\.[0-9]{1,2}$") & (text.cast(pl.Float64, strict=False) > 100)
+    )
+    return [
+        error(row, bound.header["self_pay_pct"], "cell.number", N_('"%(value)s" is not %(hint)s'),
+              ("hint",), value=v, hint=N_("a percentage from 0 to 100"))
+        for row, v in over.select("_row", "self_pay_pct").rows()
+    ]  # fmt: skip
 
 
 def _ages(bound: Bound) -> list[Problem]:
@@ -115,10 +123,17 @@ def _ages(bound: Bound) -> list[Problem]:
     return problems
 
 
+def _given(bound: Bound, name: str, dtype: pl.DataType, default: object = None) -> pl.Expr:
+    if not bound.has(name):
+        return pl.lit(default, dtype)
+    return pl.col(name).cast(dtype, strict=False).fill_null(pl.lit(default, dtype))
+
+
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
     _half_width(bound)
     problems = require(bound, "code", "name", "kind", "item_class")
     problems += too_long(bound, {"code": 32, "name": 200})
+    problems += _share_over_100(bound) + _ages(bound)
     problems += duplicates(
         bound, ["code"], "code", N_("item code %(value)s is also on row %(first)s")
     )
@@ -126,13 +141,13 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += parse_choice(bound, "item_class", CLASS_VALUES, N_("catalog class"))
     problems += parse_choice(bound, "essential", BOOL_VALUES, N_("yes / no value"))
     problems += parse_choice(bound, "sex_restriction", SEX_VALUES, N_("sex"))
-    problems += _numbers(bound, "self_pay_pct", PERCENT, N_("a percentage from 0 to 100"))
+    problems += _numbers(bound, "self_pay_pct", r"^(100|\d{1,2})(\.\d{1,2})?%?$",
+                         N_("a percentage from 0 to 100"))  # fmt: skip
     problems += _numbers(
         bound, "price_ceiling", MONEY, N_("an amount in yuan (at most 2 decimals)")
     )
-    problems += _numbers(bound, "min_age", AGE, N_("an age in whole years"))
-    problems += _numbers(bound, "max_age", AGE, N_("an age in whole years"))
-    problems += _ages(bound)
+    problems += _numbers(bound, "min_age", r"^\d{1,3}$", N_("an age in whole years"))
+    problems += _numbers(bound, "max_age", r"^\d{1,3}$", N_("an age in whole years"))
     if any(p.severity.value == "error" for p in problems):
         return bound.frame.clear(), problems
     pct = (
