@@ -21,6 +21,8 @@ from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import indicators
 from safetynet.policy.in_force import policy_by_id
 from safetynet.registry.status import STATUS_BITS
+from safetynet.reports.overview import overview
+from safetynet.reports.summary_report import build_summary
 from safetynet.settlement.service import refund, submit
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.settlement.year_batch import settle_year
@@ -307,3 +309,38 @@ def test_the_planted_cases_count_where_the_rules_say(county: tuple[Engine, dict[
         months = indicators(s, COUNTY, YEAR, "month", None, False)
     assert _fig(months, "admissions", december).value == whole[december]["admissions"]
     assert any(e["id"] == planted["across"] and e["month"] == 12 for e in entries)
+
+
+def test_the_overview_and_the_summary_equal_the_oracle(
+    county: tuple[Engine, dict[str, int]],
+) -> None:
+    engine, _planted = county
+    entries, _v, parent = _raw(engine)
+    whole = _oracle(entries, parent, "county", "year")
+    c = whole[(COUNTY, str(YEAR), None)]
+    with session_scope(engine) as s:
+        ov = overview(s, COUNTY, YEAR)
+        by_layer: dict[str, int] = defaultdict(int)
+        for sid, layer_id, paid in s.execute(
+            select(SettlementLayer.settlement_id, SettlementLayer.layer_id,
+                   SettlementLayer.paid_fen)
+        ).all():  # fmt: skip
+            if sid in {e["id"] for e in entries}:
+                by_layer[layer_id] += paid
+        result = indicators(s, COUNTY, YEAR, "year", None, True)
+    assert (ov.claims, ov.total_fen, ov.compliant_fen, ov.paid_fen) == (
+        c["claims"], c["total"], c["compliant"], c["paid"]
+    )  # fmt: skip
+    assert ov.out_of_pocket_fen == sum(e["oop"] for e in entries)
+    assert dict(ov.layers) == {k: v for k, v in by_layer.items() if k in dict(ov.layers)}
+    assert sum(v for _k, v in ov.layers) == c["paid"]
+    for row in ov.levels:
+        assert row.total_fen == c[f"total_{row.level}"] and row.paid_fen == c[f"paid_{row.level}"]
+    # the summary's figures of the poor: every category but ordinary
+    poor = [e for e in entries if e["category"] != ORDINARY]
+    summary = build_summary(result, "en")
+    table = next(t for t in summary.tables if "poor" in t.title)
+    values = {str(r[0]): r[1].value for r in table.rows}
+    assert values["Person-times settled (visits and admissions)"] == sum(e["sign"] for e in poor)
+    assert values["Total cost"] == sum(e["total"] for e in poor)
+    assert values["Compensated by all layers"] == sum(e["paid"] for e in poor)
