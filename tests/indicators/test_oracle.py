@@ -12,11 +12,13 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 
 from safetynet.codes import ClaimKind, PovertyStatus, RegionLevel
+from safetynet.derived import snapshot
 from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import indicators
 from safetynet.policy.in_force import policy_by_id
@@ -344,3 +346,24 @@ def test_the_overview_and_the_summary_equal_the_oracle(
     assert values["Person-times settled (visits and admissions)"] == sum(e["sign"] for e in poor)
     assert values["Total cost"] == sum(e["total"] for e in poor)
     assert values["Compensated by all layers"] == sum(e["paid"] for e in poor)
+
+
+def test_the_snapshot_path_equals_the_oracle(
+    county: tuple[Engine, dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The same figures cut from the ledger's Parquet snapshot (a large county's path)."""
+    engine, _planted = county
+    monkeypatch.setenv("SAFETYNET_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SAFETYNET_SNAPSHOT_MIN_ENTRIES", "0")
+    snapshot.forget()
+    try:
+        entries, _village, parent = _raw(engine)
+        want = _oracle(entries, parent, "village", "month")
+        with session_scope(engine) as s:
+            assert snapshot.current(s.connection()) is not None
+            result = indicators(s, COUNTY, YEAR, "month", RegionLevel.VILLAGE, True)
+        assert _check(result, want) == len(want) > 0
+    finally:
+        snapshot.forget()
