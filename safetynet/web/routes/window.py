@@ -14,8 +14,8 @@ from decimal import Decimal, InvalidOperation
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
@@ -141,10 +141,13 @@ RECENT = 15  # the clerk's latest settlements on the window's landing
 
 def landing(request: Request, db: Session, user: User) -> Response:
     """The window's landing: find the patient (ID digits, name or household number), and the
-    clerk's latest settlements with their slips."""
+    clerk's latest settlements with their slips (a refunded one marked as such)."""
+    reversal = aliased(Settlement)
+    refunded = exists().where(reversal.reverses_id == Settlement.id)
     recent = db.execute(
         select(Settlement.id, Settlement.claim_date, Settlement.entry_kind, Settlement.paid_fen,
-               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no)
+               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no,
+               refunded.label("refunded"))
         .join(Person, Person.id == Settlement.person_id)
         .join(Claim, Claim.id == Settlement.claim_id)
         .where(Settlement.created_by == user.username)
