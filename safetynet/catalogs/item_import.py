@@ -5,6 +5,10 @@ the class-B self-pay share is a percentage up to 100; the price ceiling is yuan 
 two decimals (money.py's rule: finer amounts are errors, never rounded); an age is at most
 150 and a minimum age at most the maximum. Full-width characters (an input method's ３５．５０,
 Ｘ１) in codes and numbers are read as their ASCII forms, so "Ｘ1" and "X1" are the same code.
+
+The catalog is not dated: an entry applies, as imported, from the day of the import. A file
+that gives validity dates (开始日期, 结束日期, …) is refused, naming the column, rather than
+imported with its dates ignored (a change due next month would apply at once).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlalchemy.orm import Session
 from safetynet.codes import ItemClass, ItemKind, Sex
 from safetynet.i18n import N_
 from safetynet.store.models import CatalogItem
-from safetynet.tabular.columns import BOOL_VALUES, Bound, Column
+from safetynet.tabular.columns import BOOL_VALUES, Bound, Column, normalise_header
 from safetynet.tabular.problems import Problem, error
 from safetynet.tabular.reading import Progress
 from safetynet.tabular.values import duplicates, parse_choice, require, too_long
@@ -42,6 +46,12 @@ CLASS_VALUES = {"甲": ItemClass.A, "甲类": ItemClass.A, "乙": ItemClass.B, "
                 "丙": ItemClass.C, "丙类": ItemClass.C, "自费": ItemClass.C,
                 "a": ItemClass.A, "b": ItemClass.B, "c": ItemClass.C}  # fmt: skip
 SEX_VALUES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE}
+DATED_HEADERS = frozenset(
+    normalise_header(h)
+    for h in ("开始日期", "起始日期", "生效日期", "执行日期", "结束日期", "终止日期", "失效日期",
+              "valid_from", "valid_to", "effective_from", "effective_to", "start_date",
+              "end_date")
+)  # fmt: skip
 AGE = r"^[0-9]{1,3}$"
 MAX_AGE = 150
 HALF_WIDTH = ("code", "self_pay_pct", "price_ceiling", "min_age", "max_age")
@@ -79,6 +89,17 @@ def _half_width(bound: Bound) -> None:
     bound.frame = bound.frame.with_columns(
         pl.col(name).str.replace_many(_FULL, _HALF).str.strip_chars() for name in present
     )
+
+
+def _dated(bound: Bound) -> list[Problem]:
+    """Validity-date columns: the catalog keeps one entry per code, valid from its import."""
+    return [
+        error(1, text, "item.dated",
+              N_("catalog entries are not dated: an entry applies from the day it is "
+                 "imported; leave out this column and import a change on the day it applies"))
+        for text in bound.sheet.headers
+        if text and normalise_header(text) in DATED_HEADERS
+    ]  # fmt: skip
 
 
 def _share_over_100(bound: Bound) -> list[Problem]:
@@ -133,7 +154,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     _half_width(bound)
     problems = require(bound, "code", "name", "kind", "item_class")
     problems += too_long(bound, {"code": 32, "name": 200})
-    problems += _share_over_100(bound) + _ages(bound)
+    problems += _dated(bound) + _share_over_100(bound) + _ages(bound)
     problems += duplicates(
         bound, ["code"], "code", N_("item code %(value)s is also on row %(first)s")
     )

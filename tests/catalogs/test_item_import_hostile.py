@@ -59,3 +59,21 @@ def test_a_code_in_full_width_letters_is_the_same_code(db_session: Session, tmp_
     assert not result.ok
     assert [(p.row, p.column, p.code) for p in result.errors] == [(3, "项目编码", "row.duplicate")]
     assert _items(db_session) == 0
+
+
+def test_validity_dates_are_refused_not_ignored(db_session: Session, tmp_path: Path) -> None:
+    """The catalog is not dated: an entry's price or class applies from the day it is
+    imported. A file that gives validity dates (a change from next month, two periods of
+    one code, a period that ends before it starts) was imported with its dates ignored, so a
+    future change applied at once; it is refused, naming the column."""
+    header = [*HEADER, "开始日期", "结束日期"]
+    rows = [
+        ["X1", "甲", "药品", "乙", "10", "3", "", "", "2018-01-01", "2018-12-31"],
+        ["X2", "乙", "药品", "甲", "", "4", "", "", "2018-07-01", "2018-06-30"],
+    ]
+    result = import_file(db_session, "items", write_csv(tmp_path / "dated.csv", header, rows))
+    assert not result.ok
+    assert {(p.row, p.column, p.code) for p in result.errors} == {
+        (1, "开始日期", "item.dated"), (1, "结束日期", "item.dated"),
+    }  # fmt: skip
+    assert _items(db_session) == 0
