@@ -8,7 +8,8 @@ two decimals (money.py's rule: finer amounts are errors, never rounded); an age 
 
 The catalog is not dated: an entry applies, as imported, from the day of the import. A file
 that gives validity dates (开始日期, 结束日期, …) is refused, naming the column, rather than
-imported with its dates ignored (a change due next month would apply at once).
+imported with its dates ignored (a change due next month would apply at once). A column the
+file leaves out keeps what the catalog held for its codes; a column given blank clears.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ CLASS_VALUES = {"甲": ItemClass.A, "甲类": ItemClass.A, "乙": ItemClass.B, "
                 "丙": ItemClass.C, "丙类": ItemClass.C, "自费": ItemClass.C,
                 "a": ItemClass.A, "b": ItemClass.B, "c": ItemClass.C}  # fmt: skip
 SEX_VALUES = {"男": Sex.MALE, "女": Sex.FEMALE, "m": Sex.MALE, "f": Sex.FEMALE}
+ALWAYS = ("name", "kind", "item_class")
+OPTIONAL = {  # the file's column -> the stored column
+    "self_pay_pct": "self_pay_bp", "essential": "essential", "price_ceiling": "price_ceiling_fen",
+    "sex_restriction": "sex_restriction", "min_age": "min_age", "max_age": "max_age",
+}  # fmt: skip
 DATED_HEADERS = frozenset(
     normalise_header(h)
     for h in ("开始日期", "起始日期", "生效日期", "执行日期", "结束日期", "终止日期", "失效日期",
@@ -203,7 +209,9 @@ def write(
     session: Session, prepared: pl.DataFrame, bound: Bound, progress: Progress | None
 ) -> Counts:
     existing = load_frame(session, {k: getattr(CatalogItem, k) for k in SCHEMA}, SCHEMA)
-    compare = [c for c in SCHEMA if c != "code"]
+    # a column the file leaves out keeps what it held (a file of names must not wipe shares,
+    # ceilings and restrictions); a column given with a blank cell clears it
+    compare = [*ALWAYS, *(stored for field, stored in OPTIONAL.items() if bound.has(field))]
     return upsert(
         session, CatalogItem, prepared, existing,
         key=["code"], pk="code", insert_columns=list(SCHEMA), compare=compare,

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.load import load_catalogs
 from safetynet.imports import import_file
 from safetynet.store.models import CatalogItem
 from tests.registry_imports.helpers import write_csv
@@ -77,3 +78,40 @@ def test_validity_dates_are_refused_not_ignored(db_session: Session, tmp_path: P
         (1, "开始日期", "item.dated"), (1, "结束日期", "item.dated"),
     }  # fmt: skip
     assert _items(db_session) == 0
+
+
+def test_a_file_without_a_column_keeps_what_that_column_held(
+    db_session: Session, tmp_path: Path
+) -> None:
+    """A county file of codes, names, kinds and classes only (say, to rename two drugs) must
+    not wipe the self-pay shares, ceilings, essential flags and restrictions it does not
+    give: a class-B drug left with no share is paid in full."""
+    load_catalogs(db_session)
+    db_session.commit()
+    before = db_session.get(CatalogItem, "D0002")
+    assert before is not None and (before.self_pay_bp, before.price_ceiling_fen) == (1000, 3500)
+    female = db_session.get(CatalogItem, "S0018")
+    assert female is not None and female.sex_restriction is not None
+    kept = (female.sex_restriction, female.min_age, female.max_age, female.price_ceiling_fen)
+    header = ["项目编码", "项目名称", "项目类别", "甲乙类"]
+    rows = [
+        ["D0002", "头孢克肟（新名）", "药品", "乙"],
+        ["S0018", "剖宫产术（新名）", "诊疗项目", "甲"],
+    ]
+    result = import_file(db_session, "items", write_csv(tmp_path / "names.csv", header, rows))
+    assert result.ok and result.updated == 2, result.errors
+    db_session.expire_all()
+    d2, s18 = db_session.get(CatalogItem, "D0002"), db_session.get(CatalogItem, "S0018")
+    assert d2 is not None and s18 is not None
+    assert d2.name == "头孢克肟（新名）"
+    assert (d2.self_pay_bp, d2.price_ceiling_fen, d2.essential) == (1000, 3500, before.essential)
+    assert (s18.sex_restriction, s18.min_age, s18.max_age, s18.price_ceiling_fen) == kept
+    # a column given blank is given: its cells clear (the file says there is none)
+    header = ["项目编码", "项目名称", "项目类别", "甲乙类", "限价"]
+    rows = [["D0002", "头孢克肟（新名）", "药品", "乙", ""]]
+    result = import_file(db_session, "items", write_csv(tmp_path / "blank.csv", header, rows))
+    assert result.ok
+    db_session.expire_all()
+    cleared = db_session.get(CatalogItem, "D0002")
+    assert cleared is not None and cleared.price_ceiling_fen is None
+    assert cleared.self_pay_bp == 1000
