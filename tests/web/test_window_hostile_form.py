@@ -92,3 +92,25 @@ def test_every_bad_form_is_refused_in_chinese_and_writes_nothing(
     ok = bureau.post("/window/preview", data=_form(rid, ended, csrf_bureau, one, date="2017-06-30"))
     assert ok.status_code == 200 and 'name="client_key"' in ok.text
     assert _entries(web_engine) == before
+
+
+def test_an_item_row_typed_in_full_width_is_read_as_typed(
+    login, sample_person, hospital: str
+) -> None:
+    """A Chinese input method types ｓ０００４, １ and ２０．５０: the row is S0004, 1 unit,
+    20.50 yuan (it was refused as "not a number", or the code as unknown)."""
+    client = login("clerk", "en")
+    rid = sample_person.resident_id
+    csrf = csrf_of(client.get(f"/window?resident_id={rid}").text)
+    typed = _form(rid, hospital, csrf, [("ｓ０００４", "１", "２０．５０")], kind="inpatient",
+                  date="2017-12-05", discharge_date="2017-12-06")  # fmt: skip
+    plain = _form(rid, hospital, csrf, [("S0004", "1", "20.50")], kind="inpatient",
+                  date="2017-12-05", discharge_date="2017-12-06")  # fmt: skip
+    r = client.post("/window/preview", data=typed)
+    assert r.status_code == 200, _message(r.text)
+    same = client.post("/window/preview", data=plain)
+    table = re.compile(r'<table class="num layers">.*?</table>', re.S)
+    assert table.search(r.text).group(0) == table.search(same.text).group(0)  # type: ignore[union-attr]
+    # what is carried to the confirm form is the normalised row
+    assert 'name="item_code" value="S0004"' in r.text
+    assert 'name="item_amount" value="20.50"' in r.text

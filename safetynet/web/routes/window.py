@@ -2,11 +2,13 @@
 slip that lists every layer, the rule behind it and what the patient pays; refund.
 
 Preview hands the confirm form a fresh client key, so a double click or a browser retry of
-"confirm" settles once (the service is idempotent on the key).
+"confirm" settles once (the service is idempotent on the key). Item rows typed in full-width
+forms by a Chinese input method are read as ASCII.
 """
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -181,6 +183,13 @@ def window(
     return _page(request, db, user, form)
 
 
+def _typed(values: list[str], upper: bool = False) -> list[str]:
+    """Item cells as typed, read as ASCII where an input method typed full-width forms
+    (ｓ０００４, ２０．５０: NFKC), without the spaces around them; codes in capitals."""
+    out = [unicodedata.normalize("NFKC", v).strip() for v in values]
+    return [v.upper() for v in out] if upper else out
+
+
 def _form(
     resident_id: str = Form(...),
     institution_code: str = Form(""),
@@ -196,7 +205,8 @@ def _form(
     return FormClaim(
         resident_id=resident_id, institution_code=institution_code, kind=kind, date=date,
         discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
-        item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
+        item_code=_typed(item_code, upper=True), item_quantity=_typed(item_quantity),
+        item_amount=_typed(item_amount),
     )  # fmt: skip
 
 
