@@ -111,6 +111,6 @@ def test_an_item_row_typed_in_full_width_is_read_as_typed(
     same = client.post("/window/preview", data=plain)
     table = re.compile(r'<table class="num layers">.*?</table>', re.S)
     assert table.search(r.text).group(0) == table.search(same.text).group(0)  # type: ignore[union-attr]
-    # what is carried to the confirm form is the normalised row
-    assert 'name="item_code" value="S0004"' in r.text
-    assert 'name="item_amount" value="20.50"' in r.text
+    # the row's name is looked up as the code is typed
+    looked = client.get("/window/items/ｓ０００４")
+    assert looked.status_code == 200 and looked.json()["code"] == "S0004"

@@ -2,8 +2,7 @@
 slip that lists every layer, the rule behind it and what the patient pays; refund.
 
 Preview hands the confirm form a fresh client key, so a double click or a browser retry of
-"confirm" settles once (the service is idempotent on the key). Item rows typed in full-width
-forms by a Chinese input method are read as ASCII.
+"confirm" settles once (the service is idempotent on the key).
 """
 
 from __future__ import annotations
@@ -83,6 +82,8 @@ def _submission(form: FormClaim) -> ClaimSubmission:
         zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
         start=1,  # type: ignore[attr-defined]
     ):
+        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII
+        code, qty, amount = (unicodedata.normalize("NFKC", x) for x in (code, qty, amount))
         if not code.strip() and not amount.strip():
             continue
         try:
@@ -183,13 +184,6 @@ def window(
     return _page(request, db, user, form)
 
 
-def _typed(values: list[str], upper: bool = False) -> list[str]:
-    """Item cells as typed, read as ASCII where an input method typed full-width forms
-    (ｓ０００４, ２０．５０: NFKC), without the spaces around them; codes in capitals."""
-    out = [unicodedata.normalize("NFKC", v).strip() for v in values]
-    return [v.upper() for v in out] if upper else out
-
-
 def _form(
     resident_id: str = Form(...),
     institution_code: str = Form(""),
@@ -205,8 +199,7 @@ def _form(
     return FormClaim(
         resident_id=resident_id, institution_code=institution_code, kind=kind, date=date,
         discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
-        item_code=_typed(item_code, upper=True), item_quantity=_typed(item_quantity),
-        item_amount=_typed(item_amount),
+        item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
     )  # fmt: skip
 
 
@@ -217,7 +210,7 @@ def catalog_item(
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """One catalog item by code, for the window's item rows (its name as the code is typed)."""
-    item = db.get(CatalogItem, code.strip().upper()[:32])
+    item = db.get(CatalogItem, unicodedata.normalize("NFKC", code).strip().upper()[:32])
     if item is None:
         return JSONResponse(
             {"error": {"code": "item_unknown", "message": f"no catalog item {code!r}"}}, 404
