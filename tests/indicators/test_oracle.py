@@ -23,6 +23,7 @@ from safetynet.indicators.result import IndicatorResult
 from safetynet.indicators.service import indicators
 from safetynet.policy.in_force import policy_by_id
 from safetynet.registry.status import STATUS_BITS
+from safetynet.reports.dashboard_data import OOP_BANDS_YUAN, build_dashboard
 from safetynet.reports.overview import overview
 from safetynet.reports.summary_report import build_summary
 from safetynet.settlement.service import refund, submit
@@ -367,3 +368,30 @@ def test_the_snapshot_path_equals_the_oracle(
         assert _check(result, want) == len(want) > 0
     finally:
         snapshot.forget()
+
+
+def test_the_dashboards_out_of_pocket_bands_equal_the_oracle(
+    county: tuple[Engine, dict[str, int]],
+) -> None:
+    """Persons with a claim in the year (net of refunds) by band of their year's
+    out-of-pocket, poor and others."""
+    engine, _planted = county
+    entries, _v, _parent = _raw(engine)
+    oop: dict[int, int] = defaultdict(int)
+    claims: dict[int, int] = defaultdict(int)
+    category: dict[int, str] = {}
+    for e in entries:
+        oop[e["person"]] += e["oop"]
+        claims[e["person"]] += e["sign"]
+        category[e["person"]] = e["category"]
+    want = [[0, 0] for _ in OOP_BANDS_YUAN]
+    for person, n in claims.items():
+        if n <= 0:
+            continue
+        band = max(i for i, low in enumerate(OOP_BANDS_YUAN) if oop[person] >= low * 100)
+        want[band][0 if category[person] != ORDINARY else 1] += 1
+    with session_scope(engine) as s:
+        dash = build_dashboard(s, COUNTY, YEAR, "en")
+    got = [[row["poor"], row["others"]] for row in dash.charts["oop"]]
+    assert got == want
+    assert sum(p + o for p, o in got) == sum(1 for n in claims.values() if n > 0)
