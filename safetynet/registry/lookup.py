@@ -37,11 +37,14 @@ HOUSEHOLD_LIKE = re.compile(r"^[\dA-Za-z]+-[\dA-Za-z-]*$")
 
 
 def typed_query(query: str) -> str:
-    """A search as typed, normalised: full-width forms (３４１８, Ｘ) as ASCII (NFKC), the spaces
-    inside an ID written in groups dropped; names keep their spaces."""
+    """A search as typed, normalised: an ID or household number in full-width forms (３４１８,
+    Ｘ) as ASCII (NFKC), the spaces inside an ID written in groups dropped; a name exactly as
+    typed (NFKC would change compatibility ideographs), without the spaces around it."""
     q = unicodedata.normalize("NFKC", query).strip()
     compact = re.sub(r"\s+", "", q)
-    return compact if _ID_LIKE.match(compact) else q
+    if _ID_LIKE.match(compact):
+        return compact
+    return q if HOUSEHOLD_LIKE.match(q) else query.strip()
 
 
 def find_persons(session: Session, query: str, region_code: str, limit: int = 50) -> list[Person]:
