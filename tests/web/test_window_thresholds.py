@@ -7,9 +7,11 @@ the fen."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
+import pypdf
 import pytest
 from sqlalchemy import Engine, exists, select
 
@@ -153,6 +155,11 @@ def test_the_slip_the_ledger_and_the_notice_say_the_same(
     entry_id = int(done.headers["location"].rsplit("/", 1)[1])
     slip = _layers(client.get(done.headers["location"]).text)
     assert slip == _layers(preview.text)
+    pdf = pypdf.PdfReader(io.BytesIO(client.get(f"{done.headers['location']}/pdf").content))
+    printed = "".join(page.extract_text() for page in pdf.pages).replace(" ", "")
+    for key in ("Total cost", BASIC, CRITICAL, "Paid by all layers", "The patient pays"):
+        fen = slip[key]
+        assert f"{fen // 100:,}.{fen % 100:02d}" in printed, key  # the printed slip's figures
     with session_scope(web_engine) as s:
         entry = s.get(Settlement, entry_id)
         assert entry is not None
