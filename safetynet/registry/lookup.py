@@ -1,12 +1,15 @@
 """Finding persons (by resident ID or name, within a region) and a person's whole record.
 
 The window's search box takes any of: the first digits of a resident ID (4 or more), a
-household number or its beginning (``341821-0000``), a name or its beginning.
+household number or its beginning (``341821-0000``), a name or its beginning. What a clerk
+types is read as :func:`typed_query` says: full-width characters of a Chinese input method as
+ASCII, an ID written in groups (``341821 19831211 0016``) as one.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -29,15 +32,26 @@ from safetynet.store.models import (
 )
 from safetynet.store.models.ledger import AccumulatorScope
 
-_ID_LIKE = re.compile(r"^\d{4,17}[\dXx]?$")
+_ID_LIKE = re.compile(r"^[0-9]{4,17}[0-9Xx]?$")
 HOUSEHOLD_LIKE = re.compile(r"^[\dA-Za-z]+-[\dA-Za-z-]*$")
+
+
+def typed_query(query: str) -> str:
+    """A search as typed, normalised: an ID or household number in full-width forms (３４１８,
+    Ｘ) as ASCII (NFKC), the spaces inside an ID written in groups dropped; a name exactly as
+    typed (NFKC would change compatibility ideographs), without the spaces around it."""
+    q = unicodedata.normalize("NFKC", query).strip()
+    compact = re.sub(r"\s+", "", q)
+    if _ID_LIKE.match(compact):
+        return compact
+    return q if HOUSEHOLD_LIKE.match(q) else query.strip()
 
 
 def find_persons(session: Session, query: str, region_code: str, limit: int = 50) -> list[Person]:
     """Persons in the region whose resident ID starts with ``query`` (4 digits or more; their
     household number too), whose household number does (``341821-00001``), or whose name
     does. ``%`` and ``_`` in the query are plain characters, not LIKE wildcards."""
-    q = query.strip()
+    q = typed_query(query)
     if not q:
         return []
     base = select(Person).where(within(Person.region_code, region_code))

@@ -10,9 +10,13 @@ county's by township, with a subtotal per group.
 Which month an entry belongs to: a settlement counts in the month of the claim's end date
 (discharge, or the visit), when the one-stop window pays it; a refund (a ``reversal`` entry,
 amounts negated) counts in the month it was recorded, as a negative line, so every month's
-totals are net of the refunds made in it.
+totals are net of the refunds made in it. A settlement refunded in the month it counts in is
+not listed at all, nor is its refund (nobody was reimbursed: the two lines cancel, and the
+person is not counted); a settlement refunded in a later month keeps its line, which says
+when it was refunded (``refunded_on``), so no refunded settlement reads as simply paid.
 
-Five queries (the region, the regions under it, the entries, their layers, nothing per row);
+Six queries (the region, the regions under it, the entries, their layers, the refunds of
+the month's settlements, nothing per row);
 everything else is vectorised Polars. A large ledger's entries and layers are cut from its
 snapshot instead (:mod:`safetynet.derived`), with the same result. Money is integer fen.
 """
@@ -105,7 +109,7 @@ class Notice:
 ROW_COLUMNS = [
     "entry_id", "entry_kind", "reverses_id", "group_code", "group_name", "village_code",
     "village_name", "name", "resident_id", "category", "institution_code",
-    "institution_name", "level", "kind", "start_date", "end_date", "entry_date",
+    "institution_name", "level", "kind", "start_date", "end_date", "entry_date", "refunded_on",
 ]  # fmt: skip  # then the money columns (Notice.money_columns)
 
 
@@ -271,6 +275,43 @@ def _layers(session: Session, region_code: str, year: int, month: int) -> pl.Dat
     )  # fmt: skip
 
 
+REFUND_SCHEMA: dict[str, pl.DataType] = {"entry_id": pl.Int64(), "refunded_on": pl.Date()}
+
+
+def _refunds(session: Session, region_code: str, year: int, month: int) -> pl.DataFrame:
+    """When each of the month's settlements was refunded, if it was (in any month)."""
+    entries = _entries_query(region_code, year, month).with_only_columns(Settlement.id)
+    rows = session.execute(
+        select(Settlement.reverses_id, Settlement.created_at).where(
+            Settlement.reverses_id.in_(entries)
+        )
+    ).all()
+    return pl.DataFrame(
+        [(entry, made.date()) for entry, made in rows], schema=REFUND_SCHEMA, orient="row"
+    )
+
+
+def _snapshot_refunds(snap: Snapshot, month_rows: pl.DataFrame) -> pl.DataFrame:
+    """:func:`_refunds` from the snapshot: the reversals of the month's settlements."""
+    settled = month_rows.filter(pl.col("entry_kind") != EntryKind.REVERSAL.value)
+    return (
+        snap.ledger.entries.filter(pl.col("reverses_id").is_in(settled["settlement_id"]))
+        .select(
+            pl.col("reverses_id").cast(pl.Int64).alias("entry_id"),
+            pl.col("created_at").dt.date().alias("refunded_on"),
+        )
+    )  # fmt: skip
+
+
+def _cancelled(entries: pl.DataFrame) -> pl.Series:
+    """The entries of a settlement refunded within the month and of its refund: both go."""
+    pairs = entries.filter(
+        (pl.col("entry_kind") == EntryKind.REVERSAL.value)
+        & pl.col("reverses_id").is_in(entries["entry_id"])
+    )
+    return pl.concat([pairs["entry_id"], pairs["reverses_id"]])
+
+
 def _layer_names(policy_ids: list[str]) -> dict[str, tuple[str, str]]:
     names: dict[str, tuple[str, str]] = {}
     for pid in policy_ids:
@@ -350,9 +391,12 @@ def public_notice(session: Session, region_code: str, year: int, month: int) -> 
         codes = [r.code for r in regions]
         tree = tuple(sorted((r.code, r.name, str(r.level), r.parent_code or "") for r in regions))
         rows = views.month_entries(snap, *month_bounds(year, month))
-        key = ("notice", views.month_version(snap, rows), hash(tree), region.code, year, month)
+        refunds = _snapshot_refunds(snap, rows)  # a later refund changes the month's lines
+        version = (views.month_version(snap, rows), refunds.height)
+        key = ("notice", version, hash(tree), region.code, year, month)
         notice = remembered(
-            key, lambda: _notice_of(session, region, regions, year, month, (snap, rows), codes)
+            key,
+            lambda: _notice_of(session, region, regions, year, month, (snap, rows, refunds), codes),
         )
         return replace(notice, region_path=region_path(session, region.code))
     return _notice_of(session, region, regions, year, month)
@@ -364,17 +408,21 @@ def _notice_of(
     regions: list[Region],
     year: int,
     month: int,
-    month_rows: tuple[Snapshot, pl.DataFrame] | None = None,
+    month_rows: tuple[Snapshot, pl.DataFrame, pl.DataFrame] | None = None,
     codes: list[str] | None = None,
 ) -> Notice:
     level = RegionLevel(region.level)
     start, _ = month_bounds(year, month)
     if month_rows is not None:
-        snap, rows = month_rows
+        snap, rows, refunds = month_rows
         entries, layer_rows = views.notice_frames(snap, session.connection(), codes or [], rows)
     else:
         entries = _masked_entries(session, region.code, year, month)
         layer_rows = _layers(session, region.code, year, month)
+        refunds = _refunds(session, region.code, year, month)
+    cancelled = _cancelled(entries)
+    entries = entries.filter(~pl.col("entry_id").is_in(cancelled))
+    layer_rows = layer_rows.filter(~pl.col("entry_id").is_in(cancelled))
     layers = _notice_layers(
         layer_rows, sorted(set(entries["policy_id"].to_list())), region.code, start
     )
@@ -390,6 +438,7 @@ def _notice_of(
     rows = (
         entries.join(_groups_of(regions, region.code), on="region_code", how="left")
         .join(wide, on="entry_id", how="left")
+        .join(refunds, on="entry_id", how="left")
         .with_columns(
             *(
                 (pl.col(c) if c in wide.columns else pl.lit(None)).fill_null(0).cast(pl.Int64)

@@ -29,6 +29,7 @@ MONTHS = (
 )  # fmt: skip
 GROUP_LABEL = {"township": N_("Township"), "village": N_("Village")}
 REFUNDED = N_("refund made on %(date)s")
+REFUNDED_LATER = N_("refunded on %(date)s")  # a settlement of the month refunded in a later one
 Gettext = Callable[[str], str]
 
 
@@ -60,7 +61,8 @@ def notice_subtitle(notice: Notice, locale: str) -> str:
     return f"{text} " + _(
         "Names and resident ID numbers are masked. A settlement counts in the month of "
         "discharge (or of the visit); a refund is a negative line in the month it is made, "
-        "so the totals are net of refunds."
+        "so the totals are net of refunds; a settlement refunded in the same month is not "
+        "listed."
     )
 
 
@@ -115,6 +117,7 @@ def _line_text(notice: Notice, locale: str) -> pl.DataFrame:
     statuses = {code: _(text) for code, text in labels.STATUS.items()}
     kinds = {code: _(text) for code, text in labels.KIND.items()}
     before, _sep, after = _(REFUNDED).partition("%(date)s")
+    later_before, _sep, later_after = _(REFUNDED_LATER).partition("%(date)s")
     day = pl.col("entry_date").cast(pl.String)
     return notice.rows.with_columns(
         pl.col("category")
@@ -132,6 +135,9 @@ def _line_text(notice: Notice, locale: str) -> pl.DataFrame:
         .alias("dates"),
         pl.when(pl.col("entry_kind") == EntryKind.REVERSAL.value)
         .then(pl.concat_str(pl.lit(before), day, pl.lit(after)))
+        .when(pl.col("refunded_on").is_not_null())
+        .then(pl.concat_str(pl.lit(later_before), pl.col("refunded_on").cast(pl.String),
+                            pl.lit(later_after)))
         .otherwise(pl.lit(""))
         .alias("remark"),
     )  # fmt: skip

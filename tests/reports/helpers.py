@@ -32,18 +32,27 @@ def month_of(entry: Settlement, claim: Claim) -> tuple[int, int]:
 
 
 def ledger_month(engine: Engine, region_code: str, year: int, month: int) -> dict[str, int]:
-    """Net claims, persons and every amount of the region's entries of the month."""
+    """Net claims, persons and every amount of the region's entries of the month; a settlement
+    refunded in the same month and its refund are left out, both."""
     out: dict[str, int] = defaultdict(int)
     persons: set[int] = set()
     with session_scope(engine) as s:
         codes = set(descendants(s, region_code))
         ids = []
-        for entry, claim, person in s.execute(
-            select(Settlement, Claim, Person)
-            .join(Claim, Claim.id == Settlement.claim_id)
-            .join(Person, Person.id == Settlement.person_id)
-        ).all():
-            if person.region_code not in codes or month_of(entry, claim) != (year, month):
+        rows = [
+            (entry, person)
+            for entry, claim, person in s.execute(
+                select(Settlement, Claim, Person)
+                .join(Claim, Claim.id == Settlement.claim_id)
+                .join(Person, Person.id == Settlement.person_id)
+            ).all()
+            if person.region_code in codes and month_of(entry, claim) == (year, month)
+        ]
+        listed = {entry.id for entry, _ in rows}
+        cancelled = {e.id for e, _ in rows if e.reverses_id in listed}
+        cancelled |= {e.reverses_id for e, _ in rows if e.reverses_id in listed}
+        for entry, person in rows:
+            if entry.id in cancelled:
                 continue
             ids.append(entry.id)
             persons.add(person.id)

@@ -17,8 +17,9 @@ from safetynet.clock import local_today
 from safetynet.exports.table import Table, display
 from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import pool_name
-from safetynet.registry.lookup import describe, find_persons, person_record
+from safetynet.registry.lookup import describe, find_persons, person_record, typed_query
 from safetynet.registry.masked_search import find_persons_masked
+from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.reports.person_tables import claims_table, persons_table
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import accumulators as accs
@@ -29,7 +30,7 @@ from safetynet.web.access import person_in_region
 from safetynet.web.auditing import record_read
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
-from safetynet.web.i18n import translations
+from safetynet.web.i18n import N_, translations
 from safetynet.web.security import require
 from safetynet.web.templating import locale_of, render
 
@@ -74,6 +75,23 @@ def sees_masked(user: User) -> bool:
 
 
 _ID_QUERY = re.compile(r"\d{4,17}[\dXx]?")  # as registry.lookup reads an ID prefix
+_WHOLE_ID = re.compile(r"[0-9]{17}[0-9Xx]")
+ID_PROBLEM = N_("The resident ID %(id)s cannot be right: %(problem)s.")
+
+
+def id_problem(q: str, locale: str) -> str | None:
+    """What is wrong with a whole resident ID typed in the search (its check character, its
+    birth date), in the reader's language; None for anything else."""
+    number = typed_query(q)
+    if not _WHOLE_ID.fullmatch(number):
+        return None
+    try:
+        parse_resident_id(number)
+    except ResidentIdError as exc:
+        _ = translations(locale).gettext
+        problem = _(exc.template) % exc.params if exc.params else _(exc.template)
+        return _(ID_PROBLEM) % {"id": number.upper(), "problem": problem}
+    return None
 
 
 def find_for(db: Session, user: User, q: str) -> list[Person]:
@@ -81,7 +99,8 @@ def find_for(db: Session, user: User, q: str) -> list[Person]:
     resident ID: a prefix search would tell an ID digit by digit, and a whole-ID search would
     confirm a guess built from what the notice and the masked lists show; and finds by name
     only what the masked name shows (:mod:`safetynet.registry.masked_search`)."""
-    if not q.strip() or (sees_masked(user) and _ID_QUERY.fullmatch(q.strip())):
+    q = typed_query(q)
+    if not q or (sees_masked(user) and _ID_QUERY.fullmatch(q)):
         return []
     if sees_masked(user):  # nor a name prefix (the masked characters one by one): by the mask
         return find_persons_masked(db, q, user.region_code)
@@ -120,7 +139,8 @@ def persons(
     return render(
         request, "persons.html",
         {"q": q, "found": found, "masked": masked, "table": table,
-         "rows": list(zip(found, cells, strict=True))},
+         "rows": list(zip(found, cells, strict=True)),
+         "id_problem": None if found else id_problem(q, locale_of(request))},
     )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ Preview hands the confirm form a fresh client key, so a double click or a browse
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
@@ -82,6 +83,8 @@ def _submission(form: FormClaim) -> ClaimSubmission:
         zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
         start=1,  # type: ignore[attr-defined]
     ):
+        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII
+        code, qty, amount = (unicodedata.normalize("NFKC", x) for x in (code, qty, amount))
         if not code.strip() and not amount.strip():
             continue
         try:
@@ -142,10 +145,13 @@ RECENT = 15  # the clerk's latest settlements on the window's landing
 
 def landing(request: Request, db: Session, user: User) -> Response:
     """The window's landing: find the patient (ID digits, name or household number), and the
-    clerk's latest settlements with their slips."""
+    clerk's latest settlements with their slips (a refunded one marked as such)."""
+    reversal = aliased(Settlement)
+    refunded = exists().where(reversal.reverses_id == Settlement.id)
     recent = db.execute(
         select(Settlement.id, Settlement.claim_date, Settlement.entry_kind, Settlement.paid_fen,
-               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no)
+               Settlement.out_of_pocket_fen, Person.name, Claim.claim_no,
+               refunded.label("refunded"))
         .join(Person, Person.id == Settlement.person_id)
         .join(Claim, Claim.id == Settlement.claim_id)
         .where(Settlement.created_by == user.username)
@@ -205,7 +211,7 @@ def catalog_item(
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """One catalog item by code, for the window's item rows (its name as the code is typed)."""
-    item = db.get(CatalogItem, code.strip().upper()[:32])
+    item = db.get(CatalogItem, unicodedata.normalize("NFKC", code).strip().upper()[:32])
     if item is None:
         return JSONResponse(
             {"error": {"code": "item_unknown", "message": f"no catalog item {code!r}"}}, 404
