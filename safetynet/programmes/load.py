@@ -56,14 +56,16 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
 
 
 def persons(session: Session) -> pl.DataFrame:
-    """Every person's id, household, village and birth date."""
+    """Every person's id, household, village, birth date and day of death."""
     P = Person
     return load_frame(
         session,
         {"person_id": P.id, "household_id": P.household_id, "region_code": P.region_code,
-         "birth_date": P.birth_date, "name": P.name, "resident_id": P.resident_id},
+         "birth_date": P.birth_date, "name": P.name, "resident_id": P.resident_id,
+         "deceased_on": P.deceased_on},
         {"person_id": pl.Int64, "household_id": pl.Int64, "region_code": pl.String,
-         "birth_date": pl.Date, "name": pl.String, "resident_id": pl.String},
+         "birth_date": pl.Date, "name": pl.String, "resident_id": pl.String,
+         "deceased_on": pl.Date},
     )  # fmt: skip
 
 

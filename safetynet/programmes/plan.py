@@ -41,7 +41,9 @@ def slots(rules: ProgrammeRules, contracts: pl.DataFrame, done: pl.DataFrame) ->
     """Every planned slot of ``contracts`` with the day the service filling it was done.
 
     ``contracts`` has ``id``, ``person_id``, ``package``, ``valid_from``, ``valid_to``,
-    ``disease_code``; ``done`` has ``contract_id``, ``kind`` and ``done_on``.
+    ``disease_code`` and optionally ``deceased_on`` (the person's day of death: no slot falls
+    due from that day on, the day of death not being a day alive); ``done`` has
+    ``contract_id``, ``kind`` and ``done_on``.
     """
     services = package_services(rules)
     planned = contracts.join(services, on="package", how="inner")
@@ -63,7 +65,18 @@ def slots(rules: ProgrammeRules, contracts: pl.DataFrame, done: pl.DataFrame) ->
                 - pl.duration(days=1)
             ).alias("due_on")
         )
-        .select(pl.col("id").alias("contract_id"), "person_id", "kind", "k", "due_on")
+        .select(
+            pl.col("id").alias("contract_id"),
+            "person_id",
+            "kind",
+            "k",
+            "due_on",
+            pl.col("deceased_on")
+            if "deceased_on" in contracts.columns
+            else pl.lit(None, pl.Date).alias("deceased_on"),
+        )
+        .filter(pl.col("deceased_on").is_null() | (pl.col("due_on") < pl.col("deceased_on")))
+        .drop("deceased_on")
     )
     ranked = done.sort("done_on").with_columns(
         pl.col("done_on").rank("ordinal").over("contract_id", "kind").cast(pl.Int64).alias("k")

@@ -57,7 +57,7 @@ class Frames:
     ``in_county``, ``level``, ``end_date`` and ``item_kinds`` (the pathways' columns); the
     rest as :mod:`safetynet.programmes.load` gives them."""
 
-    persons: pl.DataFrame  # person_id, region_code (village)
+    persons: pl.DataFrame  # person_id, region_code (village), optionally deceased_on
     villages: pl.DataFrame  # village, township, county
     targets: pl.Series
     patients: pl.DataFrame
@@ -113,7 +113,15 @@ def compute(
         "person_id", pl.col(level if level != "village" else "region_code").alias("region")
     )
     targets = where.filter(pl.col("person_id").is_in(f.targets.implode()))
-    slot = slots(rules, f.contracts, f.services.select("contract_id", "kind", "done_on")).join(
+    deaths = (
+        f.persons.select("person_id", "deceased_on")
+        if "deceased_on" in f.persons.columns
+        else f.persons.select("person_id", pl.lit(None, pl.Date).alias("deceased_on"))
+    )
+    contracts = f.contracts.drop("deceased_on", strict=False).join(
+        deaths, on="person_id", how="left"
+    )
+    slot = slots(rules, contracts, f.services.select("contract_id", "kind", "done_on")).join(
         where, on="person_id"
     )
     hyper = _pattern(rules.disease_list(rules.control.hypertension_list).prefixes())

@@ -25,7 +25,7 @@ def frames(session: Session, year: int, region_code: str) -> Frames:
     targets = load.targets(session, rules.contracts.target_statuses, start, end)
     contracts = load.contracts(session, start, end).filter(pl.col("person_id").is_in(ids))
     return Frames(
-        persons=persons.select("person_id", "region_code"),
+        persons=persons.select("person_id", "region_code", "deceased_on"),
         villages=load.villages(session),
         targets=targets.filter(pl.col("person_id").is_in(ids))["person_id"],
         patients=load.patients(session, year).filter(pl.col("person_id").is_in(ids)),

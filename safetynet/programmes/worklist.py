@@ -25,11 +25,14 @@ from safetynet.programmes.plan import slots, worklist
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.regions import descendants
+from safetynet.registry.alive import not_dead_by
 from safetynet.registry.masking import mask_resident_id_tail
 from safetynet.store.models import Person
 from safetynet.store.models.programmes import DoctorContract, DoctorTeam, FollowUp
+from safetynet.tabular.reading import FORMULA
 
 BP, GLUCOSE_FIELD, DRUGS = "bp", "glucose", "drugs"
+DRUGS_LENGTH = 200  # the column's length, as the import's ``too_long``
 
 
 def _pattern(rules: ProgrammeRules, list_id: str) -> str:
@@ -50,12 +53,15 @@ def to_record(rules: ProgrammeRules, kind: str, disease_code: str | None) -> lis
 
 
 def _region_contracts(session: Session, region_code: str, on: dt.date) -> pl.DataFrame:
+    """The contracts in force on ``on`` of the region's persons alive that day (nothing is
+    due for a person who has died), with the day of death for the slots."""
     people = load.persons(session).filter(
-        pl.col("region_code").is_in(descendants(session, region_code))
+        pl.col("region_code").is_in(descendants(session, region_code)), not_dead_by(on)
     )
     contracts = load.contracts(session, on, on + dt.timedelta(days=1))
     return contracts.join(
-        people.select("person_id", "name", "resident_id", "region_code"), on="person_id"
+        people.select("person_id", "name", "resident_id", "region_code", "deceased_on"),
+        on="person_id",
     )
 
 
@@ -141,7 +147,8 @@ def _int(text: str, field: str, low: int, high: int) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or not low <= int(text) <= high:
+    # ASCII digits only, as the import reads a cell: ``isdigit`` let "²" through to int()
+    if not re.fullmatch(r"[0-9]{1,4}", text) or not low <= int(text) <= high:
         raise ProgrammeError(f"range_{field}", f"{field} must be a whole number {low}-{high}")
     return int(text)
 
@@ -150,11 +157,23 @@ def _tenths(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not re.fullmatch(r"\d{1,3}(\.\d)?", text) or not (
+    if not re.fullmatch(r"[0-9]{1,3}(\.[0-9])?", text) or not (
         GLUCOSE[0] <= round(float(text) * 10) <= GLUCOSE[1]
     ):
         raise ProgrammeError("range_glucose", "glucose must be 1.0-40.0 with one decimal")
     return round(float(text) * 10)
+
+
+def _drugs(text: str) -> str | None:
+    """The drugs given, as the import takes a cell: at most 200 characters (longer is
+    refused, never cut), never starting like a spreadsheet formula (the exports write it as
+    it is, and the import refuses such a cell)."""
+    text = text.strip()
+    if len(text) > DRUGS_LENGTH:
+        raise ProgrammeError("drugs_long", f"drugs: at most {DRUGS_LENGTH} characters")
+    if re.match(FORMULA, text):
+        raise ProgrammeError("drugs_formula", "drugs: starts like a spreadsheet formula")
+    return text or None
 
 
 def record_service(
@@ -179,6 +198,9 @@ def record_service(
         raise ProgrammeError("before_contract", f"{done_on} is before the contract")
     if done_on >= contract.valid_to:
         raise ProgrammeError("after_contract", f"{done_on} is after the contract")
+    deceased_on = session.scalar(select(Person.deceased_on).where(Person.id == contract.person_id))
+    if deceased_on is not None and done_on >= deceased_on:
+        raise ProgrammeError("after_death", f"{done_on}: the person died on {deceased_on}")
     if next_on is not None and next_on <= done_on:
         raise ProgrammeError("next_before", "the next date must be after the day")
     row = FollowUp(
@@ -186,7 +208,7 @@ def record_service(
         disease_code=contract.disease_code,
         systolic=_int(systolic, "systolic", *LIMITS["systolic"]),
         diastolic=_int(diastolic, "diastolic", *LIMITS["diastolic"]),
-        glucose_tenths=_tenths(glucose), drugs=drugs.strip()[:200] or None, next_on=next_on,
+        glucose_tenths=_tenths(glucose), drugs=_drugs(drugs), next_on=next_on,
         recorded_by=by,
     )  # fmt: skip
     if (row.systolic is None) != (row.diastolic is None):

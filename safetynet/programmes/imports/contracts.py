@@ -4,7 +4,8 @@ A contract runs from ``valid_from`` for the programme's term (``valid_to`` when 
 contract starting the day another of the person's ends renews it. The fee is the package's,
 nothing for a person whose poverty status on the first day is one the package is free for.
 Refused, nothing written: an unknown person, team or package, a disease code not in ICD-10,
-an end before the start, a contract overlapping another of the person's.
+an end before the start, a contract overlapping another of the person's, a contract starting
+on or after the person's death.
 """
 
 from __future__ import annotations
@@ -109,6 +110,15 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         bound, ["resident_id", "valid_from"], "resident_id",
         N_("%(value)s has a contract from the same day on row %(first)s; give it only once"),
     )  # fmt: skip
+    dead = frame.join(persons.select("resident_id", "deceased_on"), on="resident_id").filter(
+        pl.col("valid_from") >= pl.col("deceased_on")
+    )
+    problems += [
+        error(r["_row"], bound.header["valid_from"], "contract.after_death",
+              N_("the contract starts on %(value)s, not before the person's death on %(death)s"),
+              value=r["valid_from"], death=r["deceased_on"])
+        for r in dead.sort("_row").to_dicts()
+    ]  # fmt: skip
     rows = (
         frame.join(persons.select("resident_id", "person_id"), on="resident_id")
         .join(known_teams.select(pl.col("code").alias("team"), pl.col("id").alias("team_id")),

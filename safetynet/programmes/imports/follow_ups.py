@@ -3,8 +3,8 @@ glucose, drugs, next date), health checks and drug deliveries, keyed by person, 
 
 Each row belongs to the person's contract in force on its day. Refused, nothing written: an
 unknown person, a person without a contract, a day before the person's first contract or in
-no contract, a next date not after the day, a disease code not in ICD-10, a measurement out of
-range.
+no contract, a day from the person's death on (the day of death is not a day alive), a next
+date not after the day, a disease code not in ICD-10, a measurement out of range.
 """
 
 from __future__ import annotations
@@ -98,8 +98,14 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         N_("%(value)s has the same service on the same day on row %(first)s; give it only once"),
     )  # fmt: skip
     rows = bound.frame.filter(pl.col("done_on").is_not_null()).join(
-        persons.select("resident_id", "person_id"), on="resident_id"
+        persons.select("resident_id", "person_id", "deceased_on"), on="resident_id"
     )
+    problems += [
+        error(r["_row"], bound.header["done_on"], "follow_up.after_death",
+              N_("the service on %(value)s is not before the person's death on %(death)s"),
+              value=r["done_on"], death=r["deceased_on"])
+        for r in rows.filter(pl.col("done_on") >= pl.col("deceased_on")).sort("_row").to_dicts()
+    ]  # fmt: skip
     placed = in_contract(rows, load.contracts(session, dt.date.min, dt.date.max))
     header = bound.header["done_on"]
     for r in placed.filter(pl.col("contract_id").is_null()).sort("_row").to_dicts():
