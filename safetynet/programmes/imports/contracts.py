@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
@@ -51,6 +52,7 @@ RECORDED_BY = "import"
 WRITTEN = ["person_id", "team_id", "package", "signed_on", "valid_from", "valid_to", "fee_fen",
            "free", "health_record_no", "disease_code", "renews_id"]  # fmt: skip
 COMPARED = [c for c in WRITTEN if c not in ("person_id", "valid_from")]
+CHUNK = 5_000  # persons per statement (bound parameters)
 
 
 def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str]]) -> pl.Series:
@@ -171,8 +173,25 @@ def write(
     old = load.contracts(session, dt.date.min, dt.date.max).select(
         "id", "person_id", "valid_from", *COMPARED
     )
-    return upsert(
+    counts = upsert(
         session, DoctorContract, prepared.with_columns(pl.lit(RECORDED_BY).alias("recorded_by")),
         old, key=["person_id", "valid_from"], pk="id",
         insert_columns=[*WRITTEN, "recorded_by"], compare=COMPARED, progress=progress,
     )  # fmt: skip
+    _link_renewals(session, prepared)
+    return counts
+
+
+def _link_renewals(session: Session, prepared: pl.DataFrame) -> None:
+    """A contract of the file that starts the day another of the same file ends renews it:
+    ``validate`` named only the contracts already in the database (the file's own had no id
+    yet). Only the file's persons are touched; a renewal already named is kept."""
+    C, prev = DoctorContract, aliased(DoctorContract)
+    earlier = select(prev.id).where(prev.person_id == C.person_id, prev.valid_to == C.valid_from)
+    ids = prepared["person_id"].unique().sort().to_list()
+    for i in range(0, len(ids), CHUNK):
+        session.execute(
+            update(C)
+            .where(C.person_id.in_(ids[i : i + CHUNK]), C.renews_id.is_(None), exists(earlier))
+            .values(renews_id=earlier.scalar_subquery())
+        )
