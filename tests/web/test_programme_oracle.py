@@ -31,6 +31,11 @@ PER_YEAR = {"basic": {"health_check": (1, None)},
             "chronic": {"health_check": (1, None), "follow_up": (4, "HD"),
                         "drug_delivery": (4, "HD")}}  # fmt: skip
 HYPER, DIAB = ("I10", "I11", "I12", "I13"), ("E10", "E11", "E14")
+# fixed fees in fen by (code, level), each at the county's own hospitals of those levels
+FEES = {
+    ("H25", "county"): 350_000, ("K35", "county"): 450_000, ("K35", "township"): 300_000,
+    ("K80", "county"): 800_000, ("O80", "township"): 120_000, ("O80", "county"): 200_000,
+}  # fmt: skip
 ON_TIME = 14
 
 
@@ -47,9 +52,15 @@ class Oracle:
         self.services = list(s.scalars(select(FollowUp)))
         self.patients = list(s.scalars(select(ProgrammePatient)
                                        .where(ProgrammePatient.year == YEAR)))  # fmt: skip
-        in_county = dict(s.execute(select(Institution.code, Institution.in_county)).all())
-        self.claims = [(c.person_id, c.start_date, bool(in_county[c.institution_code]))
+        inst = {i.code: i for i in s.scalars(select(Institution))}
+        self.claims = [(c.person_id, c.start_date, bool(inst[c.institution_code].in_county))
                        for c in s.scalars(select(Claim))]  # fmt: skip
+        self.admissions = [
+            (c.start_date, c.total_fen, inst[c.institution_code].level.value,
+             bool(inst[c.institution_code].in_county),
+             (c.diagnosis_code or "").upper().replace(".", ""))
+            for c in s.scalars(select(Claim).where(Claim.kind == "inpatient"))
+        ]  # fmt: skip
         self.county = s.scalar(select(Region.code).where(Region.level == "county"))
 
     def _holds(self, person: Person, day: date) -> bool:
@@ -129,6 +140,15 @@ class Oracle:
         gl = sum(1 for f in latest_gl.values() if f.glucose_tenths < 70)  # type: ignore[operator]
         return (bp, len(latest_bp)), (gl, len(latest_gl))
 
+    def fixed_fees(self, start: date, end: date) -> tuple[tuple[int, int], tuple[int, int]]:
+        """(Σ bills, Σ fees) and (Σ overrun, 1) of the admissions priced by a fixed fee."""
+        bills = fees = overrun = 0
+        for day, total, level, in_county, code in self.admissions:
+            fee = FEES.get((code[:3], level))
+            if start <= day < end and in_county and fee is not None:
+                bills, fees, overrun = bills + total, fees + fee, overrun + max(0, total - fee)
+        return (bills, fees), (overrun, 1)
+
     def batches(self, start: date, end: date) -> dict[str, dict[str, tuple[int, int]]]:
         out: dict[str, dict[str, tuple[int, int]]] = {}
         for batch in {p.batch.value for p in self.patients}:
@@ -164,9 +184,12 @@ def _expected(o: Oracle, start: date, end: date) -> dict[tuple, tuple[int, int]]
     contract, record = o.contract_rates(start, end)
     delivery, on_time = o.delivery(start, end)
     bp, gl = o.control(start, end)
+    ratio, overrun = o.fixed_fees(start, end)
     out = {("contract_rate", None): contract, ("health_record_rate", None): record,
            ("delivery_rate", None): delivery, ("follow_up_on_time_rate", None): on_time,
            ("bp_control_rate", None): bp, ("glucose_control_rate", None): gl}  # fmt: skip
+    if ratio[1]:  # no row when nothing is priced by a fixed fee
+        out |= {("fixed_fee_cost_ratio", None): ratio, ("fixed_fee_overrun", None): overrun}
     for batch, figures in o.batches(start, end).items():
         out |= {(k, batch): v for k, v in figures.items()}
     return out
@@ -174,6 +197,7 @@ def _expected(o: Oracle, start: date, end: date) -> dict[tuple, tuple[int, int]]
 
 def test_the_years_rates_equal_the_oracle(web_engine: Engine, oracle: Oracle) -> None:
     assert oracle.contracts and oracle.patients, "the synthetic county has a programme"
+    assert oracle.fixed_fees(date(YEAR, 1, 1), date(YEAR + 1, 1, 1))[0][1], "fees were applied"
     got = _figures(web_engine, oracle.county, by_month=False)
     start = date(YEAR, 1, 1)
     expected = _expected(oracle, start, date(YEAR + 1, 1, 1))

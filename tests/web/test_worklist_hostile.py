@@ -150,3 +150,20 @@ def test_nothing_is_due_or_recorded_after_death(web_engine: Engine, login: Login
         with session_scope(web_engine) as s:
             s.execute(update(Person).where(Person.id == contract.person_id)
                       .values(deceased_on=None))  # fmt: skip
+
+
+def test_a_contract_of_another_village_is_not_changed(web_engine: Engine, login: Login) -> None:
+    client, contract, form = _setup(web_engine, login)
+    with session_scope(web_engine) as s:
+        village = s.scalar(select(Person.region_code).where(Person.id == contract.person_id))
+        other = s.scalars(
+            select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
+            .where(Person.region_code != village).order_by(DoctorContract.id)
+        ).first()  # fmt: skip
+    before = _count(web_engine)
+    r = client.post(f"/worklist/{other}/send", data={**form, "idempotency_key": "other-village"})
+    assert r.status_code == 404 and r.json()["error"]["code"] == "contract_unknown"
+    page = client.post(f"/worklist/{other}/record", data=form)
+    assert page.status_code == 404
+    assert client.get(f"/worklist/{other}").status_code == 404
+    assert _count(web_engine) == before
