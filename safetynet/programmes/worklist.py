@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import Service
 from safetynet.programmes import load
+from safetynet.programmes.imports.checks import SLACK
 from safetynet.programmes.imports.follow_ups import GLUCOSE, LIMITS
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.plan import slots, worklist
@@ -188,12 +189,16 @@ def record_service(
     drugs: str = "",
     next_on: dt.date | None = None,
     by: str,
+    today: dt.date | None = None,
 ) -> FollowUp:
-    """Record one service under ``contract`` (the caller commits); refused with a code."""
+    """Record one service under ``contract`` (the caller commits); refused with a code. A
+    service is recorded once done: not after ``today`` (a day of slack for time zones)."""
     try:
         service = Service(kind)
     except ValueError:
         raise ProgrammeError("kind_unknown", f"no service {kind!r}") from None
+    if done_on > (today or dt.date.today()) + SLACK:
+        raise ProgrammeError("future", f"{done_on} is after today")
     if done_on < contract.valid_from:
         raise ProgrammeError("before_contract", f"{done_on} is before the contract")
     if done_on >= contract.valid_to:

@@ -1,12 +1,12 @@
 """A person's death inside a family-doctor contract: the day of death is not a day alive
 (safetynet/registry/alive.py), so no planned service falls due from that day on (the
 delivery rate does not count what no doctor could do), and no service or contract is
-recorded from it on. At, just before and just after the boundary; the imports on both
-databases, nothing written when a row is refused."""
+recorded from it on; nor a service dated after today. At, just before and just after the
+boundary; the imports on both databases, nothing written when a row is refused."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -137,3 +137,25 @@ def test_a_contract_from_the_day_of_death_is_refused(
                         write_csv(tmp_path / "c2.csv", CONTRACT_HEADER, [renewal]))  # fmt: skip
     assert taken.ok, [str(p) for p in taken.errors]
     assert s.scalar(select(func.count(DoctorContract.id))) == 5
+
+
+@pytest.mark.parametrize(("ahead", "taken"), [(0, True), (1, True), (2, False)])
+def test_a_service_after_today_is_refused(
+    county: Session, people: People, tmp_path: Path, ahead: int, taken: bool
+) -> None:
+    """A service is imported once done: up to today and a day of slack (time zones)."""
+    s = county
+    today = date.today()
+    import_file(s, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))
+    rid = people.resident["poor"]
+    start = today - timedelta(days=30)
+    contract = [rid, "T-A", "chronic", str(start), str(start), "I10", "HR001"]
+    assert import_file(s, "contracts", write_csv(tmp_path / "c.csv", CONTRACT_HEADER,
+                                                 [contract])).ok  # fmt: skip
+    day = today + timedelta(days=ahead)
+    row = [rid, "随访", str(day), "I10", "132", "84", "", "", ""]
+    result = import_file(s, "follow-ups", write_csv(tmp_path / "f.csv", FOLLOW_HEADER, [row]))
+    assert result.ok == taken, [str(p) for p in result.errors]
+    if not taken:
+        assert [(p.row, p.code) for p in result.errors] == [(2, "cell.future")]
+    assert s.scalar(select(func.count(FollowUp.id))) == int(taken)

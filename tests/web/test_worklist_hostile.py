@@ -7,7 +7,7 @@ what the worklist shows."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
@@ -166,4 +166,17 @@ def test_a_contract_of_another_village_is_not_changed(web_engine: Engine, login:
     page = client.post(f"/worklist/{other}/record", data=form)
     assert page.status_code == 404
     assert client.get(f"/worklist/{other}").status_code == 404
+    assert _count(web_engine) == before
+
+
+def test_a_service_is_recorded_once_done(web_engine: Engine, login: Login) -> None:
+    """A day after today (beyond a day of slack for time zones) is refused: it counted as
+    delivered before it was done."""
+    client, contract, form = _setup(web_engine, login)
+    before = _count(web_engine)
+    ahead = date.today() + timedelta(days=2)
+    error = _refused(client, f"/worklist/{contract.id}/send",
+                     {**form, "done_on": str(ahead), "idempotency_key": "future-0001"},
+                     "future")  # fmt: skip
+    assert "after today" in error["message"]
     assert _count(web_engine) == before

@@ -3,7 +3,8 @@ glucose, drugs, next date), health checks and drug deliveries, keyed by person, 
 
 Each row belongs to the person's contract in force on its day. Refused, nothing written: an
 unknown person, a person without a contract, a day before the person's first contract or in
-no contract, a day from the person's death on (the day of death is not a day alive), a next
+no contract, a day after today, a day from the person's death on (the day of death is not a
+day alive), a next
 date not after the day, a disease code not in ICD-10, a measurement out of range.
 """
 
@@ -80,6 +81,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     problems += parse_choice(bound, "kind", KINDS, N_("kind of service"))
     problems += parse_dates(bound, "done_on", "next_on")
     problems += checks.dates_within(bound, "done_on", "next_on")
+    problems += checks.done_by_today(bound, "done_on")
     persons = load.persons(session)
     problems += checks.known_persons(bound, persons)
     problems += checks.icd10_codes(bound, "disease_code")
