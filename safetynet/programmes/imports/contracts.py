@@ -5,7 +5,7 @@ contract starting the day another of the person's ends renews it. The fee is the
 nothing for a person whose poverty status on the first day is one the package is free for.
 Refused, nothing written: an unknown person, team or package, a disease code not in ICD-10,
 an end before the start, a contract overlapping another of the person's, a contract starting
-on or after the person's death.
+on or after the person's death, a contract signed on or after its end (``valid_to``).
 """
 
 from __future__ import annotations
@@ -107,6 +107,13 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
               "contract.period", N_("the contract ends on %(end)s, not after it starts"),
               end=r["valid_to"])
         for r in _failing(bound, pl.col("valid_to") <= pl.col("valid_from"), "valid_to")
+    ]  # fmt: skip
+    problems += [
+        error(r["_row"], bound.header["signed_on"], "contract.signed_after_end",
+              N_("signed on %(value)s, after the contract ends on %(end)s"),
+              value=r["signed_on"], end=r["valid_to"])
+        for r in _failing(bound, pl.col("signed_on") >= pl.col("valid_to"), "signed_on",
+                          "valid_to")
     ]  # fmt: skip
     problems += duplicates(
         bound, ["resident_id", "valid_from"], "resident_id",
