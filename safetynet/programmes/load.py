@@ -56,14 +56,16 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
 
 
 def persons(session: Session) -> pl.DataFrame:
-    """Every person's id, household, village and birth date."""
+    """Every person's id, household, village, birth date and day of death."""
     P = Person
     return load_frame(
         session,
         {"person_id": P.id, "household_id": P.household_id, "region_code": P.region_code,
-         "birth_date": P.birth_date, "name": P.name, "resident_id": P.resident_id},
+         "birth_date": P.birth_date, "name": P.name, "resident_id": P.resident_id,
+         "deceased_on": P.deceased_on},
         {"person_id": pl.Int64, "household_id": pl.Int64, "region_code": pl.String,
-         "birth_date": pl.Date, "name": pl.String, "resident_id": pl.String},
+         "birth_date": pl.Date, "name": pl.String, "resident_id": pl.String,
+         "deceased_on": pl.Date},
     )  # fmt: skip
 
 
@@ -82,49 +84,65 @@ def _breakpoints(periods: pl.DataFrame, start: dt.date, end: dt.date) -> pl.Data
 def targets(
     session: Session, statuses: list[PovertyStatus], start: dt.date, end: dt.date
 ) -> pl.DataFrame:
-    """The persons holding one of ``statuses`` at some time in ``[start, end)`` while alive
-    (born before ``end``, not died by ``start``: the day of death is not a day alive), with
-    their village.
+    """The persons holding one of ``statuses`` on some day of ``[start, end)`` on which they
+    are alive (born by then, not died: the day of death is not a day alive), with their
+    village (:func:`targets_by_period` of the one period)."""
+    ids = targets_by_period(session, statuses, [(start, end)])
+    return persons(session).join(ids, on="person_id", how="semi")
+
+
+def targets_by_period(
+    session: Session, statuses: list[PovertyStatus], spans: list[tuple[dt.date, dt.date]]
+) -> pl.DataFrame:
+    """For each period ``[start, end)`` of ``spans``, the ids of the persons holding one of
+    ``statuses`` on some day of it on which they are alive: ``person_id``, ``period`` (its
+    start). The registry is read once.
 
     What a person holds follows the registry's rules (:func:`safetynet.registry.status.held`):
     within a family a period of the person's own overrides the household's, so a member
     recorded ``exited`` in a registered-poor household is not a target while exited. The
-    statuses are taken on each day of the period a status begins or ends, and on ``start``.
+    statuses are taken on each day of the period a status begins or ends, and on ``start``,
+    each moved to the birth day when earlier and dropped from the day of death on (a status
+    recorded after a death, or ended before a birth, makes no target).
     """
     wanted = status_mask(set(statuses))
     periods = periods_frame(session)
-    live = periods.filter(
-        pl.col("valid_from") < end,
-        pl.col("valid_to").is_null() | (pl.col("valid_to") > start),
-    )
     people = persons(session)
-    # who could hold one: a period of a wanted status, their own or their household's
-    want = live.filter(pl.col("status").is_in([s.value for s in statuses]))
-    own = want.filter(pl.col("person_id").is_not_null()).select(pl.col("person_id").cast(pl.Int64))
-    homes = want.filter(pl.col("person_id").is_null()).select(pl.col("household_id").cast(pl.Int64))
-    members = people.join(homes.unique(), on="household_id", how="semi").select("person_id")
-    candidates = people.join(pl.concat([own, members]).unique(), on="person_id", how="semi")
-    days = _breakpoints(live, start, end)
-    keys = pl.concat([
-        candidates.join(days.filter(pl.col("person_id").is_not_null()).drop("household_id"),
-                        on="person_id").select("person_id", "household_id", "date"),
-        candidates.join(days.filter(pl.col("person_id").is_null()).drop("person_id"),
-                        on="household_id").select("person_id", "household_id", "date"),
-    ]).unique()  # fmt: skip
-    held = keys.filter((status_masks_at(periods, keys) & wanted) != 0)
-    alive = _alive(session, start, end)
-    ids = held.select("person_id").unique().join(alive, on="person_id", how="semi")
-    return people.join(ids, on="person_id", how="semi")
+    out = [pl.DataFrame(schema={"person_id": pl.Int64, "period": pl.Date})]
+    for start, end in spans:
+        live = periods.filter(
+            pl.col("valid_from") < end,
+            pl.col("valid_to").is_null() | (pl.col("valid_to") > start),
+        )
+        # who could hold one: a period of a wanted status, their own or their household's
+        want = live.filter(pl.col("status").is_in([s.value for s in statuses]))
+        own = want.filter(pl.col("person_id").is_not_null()).select(
+            pl.col("person_id").cast(pl.Int64))  # fmt: skip
+        homes = want.filter(pl.col("person_id").is_null()).select(
+            pl.col("household_id").cast(pl.Int64))  # fmt: skip
+        members = people.join(homes.unique(), on="household_id", how="semi").select("person_id")
+        candidates = people.join(pl.concat([own, members]).unique(), on="person_id", how="semi")
+        days = _breakpoints(live, start, end)
+        keys = (
+            pl.concat([
+                candidates.join(days.filter(pl.col("person_id").is_not_null())
+                                .drop("household_id"), on="person_id"),
+                candidates.join(days.filter(pl.col("person_id").is_null()).drop("person_id"),
+                                on="household_id"),
+            ], how="diagonal_relaxed")
+            .with_columns(pl.max_horizontal("date", "birth_date").alias("date"))
+            .filter(pl.col("date") < end, _alive_on("date"))
+            .select("person_id", "household_id", "date")
+            .unique()
+        )  # fmt: skip
+        held = keys.filter((status_masks_at(periods, keys) & wanted) != 0)
+        out.append(held.select("person_id", pl.lit(start).alias("period")).unique())
+    return pl.concat(out)
 
 
-def _alive(session: Session, start: dt.date, end: dt.date) -> pl.DataFrame:
-    """The ids of the persons alive at some time in ``[start, end)``."""
-    P = Person
-    query = select(P.id).where(
-        P.birth_date < end, P.deceased_on.is_(None) | (P.deceased_on > start)
-    )
-    return pl.DataFrame(session.execute(query).all(), schema={"person_id": pl.Int64},
-                        orient="row")  # fmt: skip
+def _alive_on(day: str) -> pl.Expr:
+    """Alive on the date in column ``day`` (the day of death is not a day alive)."""
+    return pl.col("deceased_on").is_null() | (pl.col("deceased_on") > pl.col(day))
 
 
 def patients(session: Session, year: int) -> pl.DataFrame:

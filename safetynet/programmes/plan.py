@@ -1,10 +1,14 @@
 """Planned services of family-doctor contracts and what has been done of them, set-based.
 
-A contract's package plans ``per_year`` services of each kind over its term (services named
-for disease lists only when the contract's disease is on one of them). The term is cut into
-that many equal slots; slot *k* falls due at its end, and the *k*-th service of that kind
-done under the contract fills it. A slot is on time when its service was done at most
-``on_time_days`` after it fell due.
+A contract's package plans ``per_year`` services of each kind in each year of the contract
+(services named for disease lists only when the contract's disease is on one of them). Each
+year, counted from the contract's first day to its anniversary, is cut into that many equal
+slots; slot *j* of the year falls due at its end, while the contract runs (before
+``valid_to``): a one-year contract has ``per_year`` slots, the last on its last day; one
+cancelled early (``valid_to`` brought forward) keeps the slots already due on their days and
+loses the later ones, and one over several years has ``per_year`` a year. The *k*-th service
+of that kind done under the contract fills the *k*-th slot. A slot is on time when its
+service was done at most ``on_time_days`` after it fell due.
 """
 
 from __future__ import annotations
@@ -41,7 +45,9 @@ def slots(rules: ProgrammeRules, contracts: pl.DataFrame, done: pl.DataFrame) ->
     """Every planned slot of ``contracts`` with the day the service filling it was done.
 
     ``contracts`` has ``id``, ``person_id``, ``package``, ``valid_from``, ``valid_to``,
-    ``disease_code``; ``done`` has ``contract_id``, ``kind`` and ``done_on``.
+    ``disease_code`` and optionally ``deceased_on`` (the person's day of death: no slot falls
+    due from that day on, the day of death not being a day alive); ``done`` has
+    ``contract_id``, ``kind`` and ``done_on``.
     """
     services = package_services(rules)
     planned = contracts.join(services, on="package", how="inner")
@@ -51,19 +57,44 @@ def slots(rules: ProgrammeRules, contracts: pl.DataFrame, done: pl.DataFrame) ->
         applies = applies | (
             (pl.col("pattern") == pattern) & disease_prefix().str.contains(pattern).fill_null(False)
         )
-    term = (pl.col("valid_to") - pl.col("valid_from")).dt.total_days()
+    # the contract's years from its first day (anniversaries), one more than its whole years
+    years = (pl.col("valid_to") - pl.col("valid_from")).dt.total_days() // 365 + 1
     s = (
         planned.filter(applies)
-        .with_columns(pl.int_ranges(1, pl.col("per_year") + 1).alias("k"), term.alias("_days"))
-        .explode("k")
+        .with_columns(pl.int_ranges(0, years).alias("_y"))
+        .explode("_y")
         .with_columns(
-            (
-                pl.col("valid_from")
-                + pl.duration(days=(pl.col("k") * pl.col("_days")) // pl.col("per_year"))
-                - pl.duration(days=1)
-            ).alias("due_on")
+            pl.col("valid_from").dt.offset_by(pl.format("{}mo", pl.col("_y") * 12)).alias("_a"),
+            pl.col("valid_from")
+            .dt.offset_by(pl.format("{}mo", pl.col("_y") * 12 + 12))
+            .alias("_b"),
+            pl.int_ranges(1, pl.col("per_year") + 1).alias("_j"),
         )
-        .select(pl.col("id").alias("contract_id"), "person_id", "kind", "k", "due_on")
+        .explode("_j")
+        .with_columns(
+            (pl.col("_y") * pl.col("per_year") + pl.col("_j")).alias("k"),
+            (
+                pl.col("_a")
+                + pl.duration(
+                    days=(pl.col("_j") * (pl.col("_b") - pl.col("_a")).dt.total_days())
+                    // pl.col("per_year")
+                )
+                - pl.duration(days=1)
+            ).alias("due_on"),
+        )
+        .filter(pl.col("due_on") < pl.col("valid_to"))  # planned while the contract runs
+        .select(
+            pl.col("id").alias("contract_id"),
+            "person_id",
+            "kind",
+            "k",
+            "due_on",
+            pl.col("deceased_on")
+            if "deceased_on" in contracts.columns
+            else pl.lit(None, pl.Date).alias("deceased_on"),
+        )
+        .filter(pl.col("deceased_on").is_null() | (pl.col("due_on") < pl.col("deceased_on")))
+        .drop("deceased_on")
     )
     ranked = done.sort("done_on").with_columns(
         pl.col("done_on").rank("ordinal").over("contract_id", "kind").cast(pl.Int64).alias("k")

@@ -53,13 +53,15 @@ RESULT_SCHEMA = {"indicator": pl.String, "part": pl.String, "region_code": pl.St
 @dataclass(frozen=True)
 class Frames:
     """What the rates read. ``villages``: village code → township and county codes;
-    ``targets``: person ids of the target population; ``claims``: the year's claims with
-    ``in_county``, ``level``, ``end_date`` and ``item_kinds`` (the pathways' columns); the
-    rest as :mod:`safetynet.programmes.load` gives them."""
+    ``targets``: person ids of the target population, either one Series for every period or
+    a frame of ``person_id`` and ``period`` (each period's start: its own population, as
+    :func:`safetynet.programmes.load.targets_by_period` gives it); ``claims``: the year's
+    claims with ``in_county``, ``level``, ``end_date`` and ``item_kinds`` (the pathways'
+    columns); the rest as :mod:`safetynet.programmes.load` gives them."""
 
-    persons: pl.DataFrame  # person_id, region_code (village)
+    persons: pl.DataFrame  # person_id, region_code (village), optionally deceased_on
     villages: pl.DataFrame  # village, township, county
-    targets: pl.Series
+    targets: pl.Series | pl.DataFrame
     patients: pl.DataFrame
     claims: pl.DataFrame
     contracts: pl.DataFrame
@@ -112,8 +114,15 @@ def compute(
     where = f.persons.join(f.villages, left_on="region_code", right_on="village").select(
         "person_id", pl.col(level if level != "village" else "region_code").alias("region")
     )
-    targets = where.filter(pl.col("person_id").is_in(f.targets.implode()))
-    slot = slots(rules, f.contracts, f.services.select("contract_id", "kind", "done_on")).join(
+    deaths = (
+        f.persons.select("person_id", "deceased_on")
+        if "deceased_on" in f.persons.columns
+        else f.persons.select("person_id", pl.lit(None, pl.Date).alias("deceased_on"))
+    )
+    contracts = f.contracts.drop("deceased_on", strict=False).join(
+        deaths, on="person_id", how="left"
+    )
+    slot = slots(rules, contracts, f.services.select("contract_id", "kind", "done_on")).join(
         where, on="person_id"
     )
     hyper = _pattern(rules.disease_list(rules.control.hypertension_list).prefixes())
@@ -172,6 +181,11 @@ def compute(
                                      pl.col("overrun").alias("numerator"),
                                      pl.lit(1, pl.Int64).alias("denominator")))  # fmt: skip
         live = f.contracts.filter(pl.col("valid_from") < end, pl.col("valid_to") > start)
+        if isinstance(f.targets, pl.Series):  # the same for every period
+            ids = f.targets
+        else:
+            ids = f.targets.filter(pl.col("period") == start)["person_id"]
+        targets = where.filter(pl.col("person_id").is_in(ids.implode()))
         signed = targets.with_columns(
             pl.col("person_id").is_in(live["person_id"].implode()).alias("_c"),
             pl.col("person_id")

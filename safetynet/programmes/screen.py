@@ -48,11 +48,13 @@ def screen(
     parts: list[pl.DataFrame] = []
     for batch in rules.batches:
         for order, dl in enumerate(batch.lists):
-            if not dl.applies(region_code, dt.date(year, 12, 31)) and not dl.applies(
-                region_code, dt.date(year, 1, 1)
+            until = dl.valid_to or dt.date.max
+            # the list's region, and its period meeting the year (a list may begin and end
+            # inside it: tested on 1 January and 31 December only, such a list was skipped)
+            if not dl.applies(region_code, dl.valid_from) or not (
+                dl.valid_from < dt.date(year + 1, 1, 1) and until > dt.date(year, 1, 1)
             ):
                 continue
-            until = dl.valid_to or dt.date.max
             pattern = "^(?:" + "|".join(dl.prefixes()) + ")"
             parts.append(
                 c.filter(

@@ -10,24 +10,26 @@ from sqlalchemy.orm import Session
 
 from safetynet.programmes import load
 from safetynet.programmes.pathways import evaluate
-from safetynet.programmes.rates import Frames, compute
+from safetynet.programmes.rates import Frames, compute, periods
 from safetynet.programmes.rules import rules_for
 from safetynet.regions import descendants
 
 
-def frames(session: Session, year: int, region_code: str) -> Frames:
-    """The region's persons, patients, claims, contracts and services of ``year``."""
+def frames(session: Session, year: int, region_code: str, *, by_month: bool = False) -> Frames:
+    """The region's persons, patients, claims, contracts and services of ``year``; the target
+    population of the year, or of each month (``by_month``)."""
     rules = rules_for(region_code, dt.date(year, 12, 31))
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     inside = descendants(session, region_code)
     persons = load.persons(session).filter(pl.col("region_code").is_in(inside))
     ids = persons["person_id"].implode()
-    targets = load.targets(session, rules.contracts.target_statuses, start, end)
+    targets = load.targets_by_period(session, rules.contracts.target_statuses,
+                                     periods(year, by_month))  # fmt: skip
     contracts = load.contracts(session, start, end).filter(pl.col("person_id").is_in(ids))
     return Frames(
-        persons=persons.select("person_id", "region_code"),
+        persons=persons.select("person_id", "region_code", "deceased_on"),
         villages=load.villages(session),
-        targets=targets.filter(pl.col("person_id").is_in(ids))["person_id"],
+        targets=targets.filter(pl.col("person_id").is_in(ids)),
         patients=load.patients(session, year).filter(pl.col("person_id").is_in(ids)),
         claims=load.claims_of_year(session, year).filter(pl.col("person_id").is_in(ids)),
         contracts=contracts,
@@ -40,8 +42,8 @@ def rates(session: Session, year: int, region_code: str, *, level: str = "county
           by_month: bool = False) -> pl.DataFrame:  # fmt: skip
     """The programme's indicators of the region's year (see :func:`rates.compute`)."""
     rules = rules_for(region_code, dt.date(year, 12, 31))
-    return compute(rules, frames(session, year, region_code), year, level=level,
-                   by_month=by_month)  # fmt: skip
+    return compute(rules, frames(session, year, region_code, by_month=by_month), year,
+                   level=level, by_month=by_month)  # fmt: skip
 
 
 def pathway_admissions(session: Session, year: int, region_code: str, *,

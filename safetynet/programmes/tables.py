@@ -19,6 +19,10 @@ ERROR_NAMES = {
     "range_glucose": N_("The glucose must be a number from 1.0 to 40.0 with one decimal."),
     "bp_pair": N_("Give both blood pressures or neither."),
     "duplicate": N_("This service is already recorded on that day."),
+    "future": N_("The day is after today: record a service once it is done."),
+    "after_death": N_("The person died on or before that day."),
+    "drugs_long": N_("Write the drugs in at most 200 characters."),
+    "drugs_formula": N_("The drugs may not start with =, +, - or @: write the drug's name."),
 }
 REASON_NAMES = {
     "not_designated": N_("not at a designated hospital"),

@@ -20,17 +20,21 @@ from sqlalchemy.orm import Session
 from safetynet.codes import Service
 from safetynet.numerals import ascii_digits, numeric_text
 from safetynet.programmes import load
+from safetynet.programmes.imports.checks import SLACK
 from safetynet.programmes.imports.follow_ups import GLUCOSE, LIMITS
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.plan import slots, worklist
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.regions import descendants
+from safetynet.registry.alive import not_dead_by
 from safetynet.registry.masking import mask_resident_id_tail
 from safetynet.store.models import Person
 from safetynet.store.models.programmes import DoctorContract, DoctorTeam, FollowUp
+from safetynet.tabular.reading import FORMULA
 
 BP, GLUCOSE_FIELD, DRUGS = "bp", "glucose", "drugs"
+DRUGS_LENGTH = 200  # the column's length, as the import's ``too_long``
 
 
 def _pattern(rules: ProgrammeRules, list_id: str) -> str:
@@ -51,12 +55,15 @@ def to_record(rules: ProgrammeRules, kind: str, disease_code: str | None) -> lis
 
 
 def _region_contracts(session: Session, region_code: str, on: dt.date) -> pl.DataFrame:
+    """The contracts in force on ``on`` of the region's persons alive that day (nothing is
+    due for a person who has died), with the day of death for the slots."""
     people = load.persons(session).filter(
-        pl.col("region_code").is_in(descendants(session, region_code))
+        pl.col("region_code").is_in(descendants(session, region_code)), not_dead_by(on)
     )
     contracts = load.contracts(session, on, on + dt.timedelta(days=1))
     return contracts.join(
-        people.select("person_id", "name", "resident_id", "region_code"), on="person_id"
+        people.select("person_id", "name", "resident_id", "region_code", "deceased_on"),
+        on="person_id",
     )
 
 
@@ -158,6 +165,18 @@ def _tenths(text: str) -> int | None:
     return round(float(text) * 10)
 
 
+def _drugs(text: str) -> str | None:
+    """The drugs given, as the import takes a cell: at most 200 characters (longer is
+    refused, never cut), never starting like a spreadsheet formula (the exports write it as
+    it is, and the import refuses such a cell)."""
+    text = text.strip()
+    if len(text) > DRUGS_LENGTH:
+        raise ProgrammeError("drugs_long", f"drugs: at most {DRUGS_LENGTH} characters")
+    if re.match(FORMULA, text):
+        raise ProgrammeError("drugs_formula", "drugs: starts like a spreadsheet formula")
+    return text or None
+
+
 def record_service(
     session: Session,
     contract: DoctorContract,
@@ -170,16 +189,23 @@ def record_service(
     drugs: str = "",
     next_on: dt.date | None = None,
     by: str,
+    today: dt.date | None = None,
 ) -> FollowUp:
-    """Record one service under ``contract`` (the caller commits); refused with a code."""
+    """Record one service under ``contract`` (the caller commits); refused with a code. A
+    service is recorded once done: not after ``today`` (a day of slack for time zones)."""
     try:
         service = Service(kind)
     except ValueError:
         raise ProgrammeError("kind_unknown", f"no service {kind!r}") from None
+    if done_on > (today or dt.date.today()) + SLACK:
+        raise ProgrammeError("future", f"{done_on} is after today")
     if done_on < contract.valid_from:
         raise ProgrammeError("before_contract", f"{done_on} is before the contract")
     if done_on >= contract.valid_to:
         raise ProgrammeError("after_contract", f"{done_on} is after the contract")
+    deceased_on = session.scalar(select(Person.deceased_on).where(Person.id == contract.person_id))
+    if deceased_on is not None and done_on >= deceased_on:
+        raise ProgrammeError("after_death", f"{done_on}: the person died on {deceased_on}")
     if next_on is not None and next_on <= done_on:
         raise ProgrammeError("next_before", "the next date must be after the day")
     row = FollowUp(
@@ -187,7 +213,7 @@ def record_service(
         disease_code=contract.disease_code,
         systolic=_int(systolic, "systolic", *LIMITS["systolic"]),
         diastolic=_int(diastolic, "diastolic", *LIMITS["diastolic"]),
-        glucose_tenths=_tenths(glucose), drugs=drugs.strip()[:200] or None, next_on=next_on,
+        glucose_tenths=_tenths(glucose), drugs=_drugs(drugs), next_on=next_on,
         recorded_by=by,
     )  # fmt: skip
     if (row.systolic is None) != (row.diastolic is None):

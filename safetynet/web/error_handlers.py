@@ -24,6 +24,7 @@ from safetynet.web.errors import (
     WebError,
     database_unreachable,
     is_api,
+    is_phone_json,
     json_answer,
     outcome_answer,
 )
@@ -71,7 +72,18 @@ def _answer(
         return outcome_answer(status, code, message, field, exc)
     if is_api(request):
         return json_answer(status, code, message, field)
+    if is_phone_json(request):
+        return _phone(request, status, code, message, field)
     return _page(request, status, code, message, field)
+
+
+def _phone(request: Request, status: int, code: str, message: str, field: str | None
+           ) -> Response:  # fmt: skip
+    """JSON for the phone's queue, its sentence in the user's language (as the page's)."""
+    user = getattr(request.state, "user", None)
+    role = user.role.value if user is not None else None
+    text = error_text(code, message, field, gettext_for(request), role=role)
+    return json_answer(status, code, text, field)
 
 
 def install(app: FastAPI) -> None:
@@ -125,7 +137,7 @@ def install(app: FastAPI) -> None:
                 for e in errors[:10]
             ] or [Issue("param_invalid", "the request is not valid")]  # fmt: skip
             return outcome_answer(400, "param_invalid", message, None, FhirError(issues, 400))
-        if is_api(request):
+        if is_api(request) or is_phone_json(request):
             return _answer(request, 422, "invalid", message, loc or None)
         return _page(request, 422, "invalid", message, loc or None)
 

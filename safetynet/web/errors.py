@@ -9,6 +9,7 @@ holds the errors and the JSON answers, nothing that renders a page.
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -67,6 +68,17 @@ def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
 def is_api(request: Request) -> bool:
     path: str = request.scope["path"]  # not request.url: building it costs more than the test
     return path.startswith("/api") or path.startswith("/fhir")
+
+
+# the village doctor's phone queue (static/worklist.js) reads these answers as JSON and shows
+# their sentence: a refusal made before the route runs (a bad id, an overlong field) too
+_PHONE_JSON = re.compile(r"/worklist/(?:token|[^/]+/send)")
+
+
+def is_phone_json(request: Request) -> bool:
+    """Whether the path is one the phone's queue calls (JSON answers, in the user's
+    language, never an HTML page)."""
+    return _PHONE_JSON.fullmatch(request.scope["path"]) is not None
 
 
 def outcome_answer(

@@ -382,6 +382,7 @@ def pages(role: str, x: Sample) -> list[str]:
             f"/worklist?on={WORK_DAY}&overdue=true",
             f"/worklist/{x.contract}?on={WORK_DAY}",
             f"/worklist/{x.contract}?on={WORK_DAY}&error=range_systolic",
+            f"/worklist/{x.contract}?on={WORK_DAY}&error=drugs_formula",  # the longest refusal
         ],
     }[role]
 

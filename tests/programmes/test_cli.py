@@ -83,3 +83,23 @@ def test_the_commands(db_engine: Engine, county: Session, people: People,
     book = tmp_path / "out" / "contracts.xlsx"
     ok("programmes", "export", "contracts", "--year", "2017", "--out", str(book))
     assert book.stat().st_size > 1000
+
+
+def test_a_year_out_of_range_exits_2_with_a_sentence(db_engine: Engine, county: Session) -> None:
+    """Year 0 or 10000 was a ValueError traceback, a year no programme file covers (before
+    2017) a LookupError: now exit 2 naming --year, nothing run."""
+    url = db_engine.url.render_as_string(hide_password=False)
+    run = CliRunner()
+    for command in (["rates"], ["pathways"], ["screen"],
+                    ["export", "contracts", "--out", "x.csv"]):  # fmt: skip
+        for year in ("0", "1999", "2101", "10000"):
+            result = run.invoke(app, ["programmes", *command, "--year", year, "--db", url])
+            assert result.exit_code == 2, (command, year, result.output)
+            assert "--year" in result.output and "Traceback" not in result.output
+    for command in (["rates"], ["pathways"], ["screen"]):
+        result = run.invoke(app, ["programmes", *command, "--year", "2016", "--db", url])
+        assert result.exit_code == 2, result.output
+        assert "--year 2016: no programme file covers" in result.output
+        assert isinstance(result.exception, SystemExit)
+    ok = run.invoke(app, ["programmes", "rates", "--year", "2017", "--db", url])
+    assert ok.exit_code == 0, ok.output

@@ -86,3 +86,39 @@ def test_hostile_contract_rows_are_refused_whole(
         str(p) for p in result.errors
     ]
     assert table_counts(county) == before
+
+
+def test_one_blood_pressure_alone_is_refused(county: Session, people: People,
+                                             tmp_path: Path) -> None:  # fmt: skip
+    """As the doctor's form refuses it (bp_pair): a systolic without its diastolic was
+    imported and counted as uncontrolled."""
+    _setup(county, people, tmp_path)
+    before = table_counts(county)
+    rid = people.resident["poor"]
+    rows = [[rid, "随访", "2017-03-20", "I10", "130", "", "", "", ""],
+            [rid, "随访", "2017-04-20", "I10", "", "85", "", "", ""],
+            [rid, "随访", "2017-05-20", "I10", "400", "85", "", "", ""],  # out of range only
+            [rid, "随访", "2017-06-20", "I10", "130", "85", "", "", ""]]  # fmt: skip
+    result = import_file(county, "follow-ups", write_csv(tmp_path / "f.csv", FOLLOW_HEADER, rows))
+    assert [(p.row, p.column, p.code) for p in result.errors] == [
+        (2, "舒张压", "follow_up.pressure_pair"), (3, "收缩压", "follow_up.pressure_pair"),
+        (4, "收缩压", "cell.range"),
+    ]  # fmt: skip
+    assert table_counts(county) == before
+
+
+def test_a_contract_signed_after_its_end_is_refused(county: Session, people: People,
+                                                    tmp_path: Path) -> None:  # fmt: skip
+    _setup(county, people, tmp_path)
+    before = table_counts(county)
+    rid = people.resident["costly"]
+    late = [rid, "T-B", "basic", "2018-01-01", "2017-01-01", "", "HR004"]  # ends 2018-01-01
+    result = import_file(county, "contracts", write_csv(tmp_path / "c1.csv", CONTRACT_HEADER,
+                                                        [late]))  # fmt: skip
+    assert [(p.row, p.column, p.code) for p in result.errors] == [
+        (2, "签约日期", "contract.signed_after_end")
+    ]
+    assert table_counts(county) == before
+    late[3] = "2017-12-31"  # signed on its last day: taken
+    assert import_file(county, "contracts", write_csv(tmp_path / "c2.csv", CONTRACT_HEADER,
+                                                      [late])).ok  # fmt: skip

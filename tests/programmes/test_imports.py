@@ -67,6 +67,27 @@ def test_a_renewal_names_the_contract_it_renews(county: Session, people: People,
     assert new is not None and old is not None and new.renews_id == old.id
 
 
+def test_a_renewal_in_the_same_file_names_the_contract_it_renews(
+    county: Session, people: People, tmp_path: Path
+) -> None:
+    """Both years in one file: the second names the first (it named only a contract already
+    in the database); the same file forced again changes nothing."""
+    import_file(county, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))
+    r = people.resident["poor"]
+    rows = [
+        [r, "T-A", "chronic", "2016-12-20", "2017-01-01", "I10", "HR001"],
+        [r, "T-A", "chronic", "2017-12-20", "2018-01-01", "I10", "HR001"],
+        [r, "T-A", "chronic", "2019-01-05", "2019-01-05", "I10", "HR001"],
+    ]  # a gap: new
+    path = write_csv(tmp_path / "two-years.csv", CONTRACT_HEADER, rows)
+    assert import_file(county, "contracts", path).ok
+    got = {c.valid_from: c for c in county.scalars(select(DoctorContract)).all()}
+    first, second, third = (got[date(2017, 1, 1)], got[date(2018, 1, 1)], got[date(2019, 1, 5)])
+    assert (first.renews_id, second.renews_id, third.renews_id) == (None, first.id, None)
+    again = import_file(county, "contracts", path, force=True)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+
+
 def test_bad_contracts_are_refused_and_nothing_is_written(county: Session, people: People,
                                                           tmp_path: Path) -> None:  # fmt: skip
     import_file(county, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))

@@ -32,6 +32,20 @@ def test_shipped_rules_name_their_batches_lists_and_sources() -> None:
     assert {f.fee for f in rules.fixed_fees if f.code == "H25"} == {350_000}  # fen
 
 
+def test_the_contracts_timing_is_not_credited_to_a_seed() -> None:
+    """The term and the on-time and due-soon days are in no seed: their source says so
+    (recalled, L) and names them; they were credited to seed 004 (doc), which gives none."""
+    rules = load_rules(SHIPPED)
+    source = rules.sources[rules.contracts.source]
+    assert source.confidence.value == "recalled"
+    assert source.note is not None and "14 days" in source.note and "one-year" in source.note
+    text = SHIPPED.read_text(encoding="utf-8")
+    block = text[text.index("\ncontracts:") :]
+    for key in ("term_months", "on_time_days", "due_soon_days"):
+        line = next(x for x in block.splitlines() if x.strip().startswith(key))
+        assert "L)" in line, line  # marked L where it is set
+
+
 def test_lists_apply_by_region_and_date() -> None:
     rules = rules_for("341821000000", dt.date(2017, 6, 1))
     langxi = rules.disease_list("langxi_15")

@@ -75,6 +75,25 @@ def test_a_disease_list_applies_from_its_first_day(
     assert _batches(_claims((1, "C34.1", day, 100)), year) == expected
 
 
+@pytest.mark.parametrize(
+    ("day", "hit"),
+    [(date(2018, 2, 28), False), (date(2018, 3, 1), True), (date(2018, 8, 31), True),
+     (date(2018, 9, 1), False)],
+)  # fmt: skip
+def test_a_list_beginning_and_ending_inside_the_year_applies_in_between(
+    day: date, hit: bool
+) -> None:
+    """A list valid from 1 March to 1 September 2018 (exclusive): it was skipped for the
+    whole year, being in force on neither 1 January nor 31 December."""
+    serious = next(b for b in RULES.batches if b.id.value == "serious")
+    short = serious.lists[1].model_copy(
+        update={"id": "short", "valid_from": date(2018, 3, 1), "valid_to": date(2018, 9, 1)}
+    )
+    rules = RULES.model_copy(update={"batches": [serious.model_copy(update={"lists": [short]})]})
+    out = screen(rules, _claims((1, "C34.1", day, 100)), pl.Series([1]), "340421", 2018)
+    assert out["list_id"].to_list() == (["short"] if hit else [])
+
+
 def test_a_target_only_is_screened() -> None:
     claims = _claims((2, "C16.9", date(2018, 3, 1), LINE))
     assert _batches(claims) == {}

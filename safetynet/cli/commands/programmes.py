@@ -28,7 +28,9 @@ export_app = typer.Typer(help="Export contracts or follow-ups as CSV or .xlsx.",
                          no_args_is_help=True)  # fmt: skip
 console = Console()
 
-Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside was a traceback (year 0, year 10000)
+Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR,
+                                   max=LAST_YEAR)]  # fmt: skip
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -44,18 +46,27 @@ def _engine(db: str | None):  # type: ignore[no-untyped-def]
     return make_engine(db or get_settings().database_url)
 
 
-def _region(session, region: str | None) -> str:  # type: ignore[no-untyped-def]
+def _region(session, region: str | None, year: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """The region asked for (or the county); with ``year``, one the programme files cover
+    at the year's end (else exit 2 naming the year, not a traceback)."""
     from sqlalchemy import func, select
 
+    from safetynet.programmes.rules import rules_for
     from safetynet.store.models import Region as R
 
     if region is not None:
         if session.get(R, region) is None:
             fail(f"--region {region}: no such region")
-        return region
-    code = session.scalar(select(func.min(R.code)).where(R.level == "county"))
-    if code is None:
-        fail("the database has no county; load the registry first")
+        code = region
+    else:
+        code = session.scalar(select(func.min(R.code)).where(R.level == "county"))
+        if code is None:
+            fail("the database has no county; load the registry first")
+    if year is not None:
+        try:
+            rules_for(str(code), dt.date(year, 12, 31))
+        except LookupError:
+            fail(f"--year {year}: no programme file covers region {code} then")
     return str(code)
 
 
@@ -67,7 +78,7 @@ def screen(year: Year, region: Region = None, db: Db = None, by: By = "cli") -> 
     from safetynet.programmes.patients import screen_year
 
     with Session(_engine(db)) as s, s.begin():
-        got = screen_year(s, year, _region(s, region), by=by)
+        got = screen_year(s, year, _region(s, region, year), by=by)
     table = RichTable("batch", "persons found")
     for batch, n in got.by_batch.items():
         table.add_row(batch, f"{n:,}")
@@ -150,7 +161,7 @@ def show_rates(
     if lang not in LANGS:
         fail(f"--lang {lang!r}: use zh_Hans or en")
     with Session(_engine(db)) as s:
-        frame = rates(s, year, _region(s, region), level=level, by_month=by_month)
+        frame = rates(s, year, _region(s, region, year), level=level, by_month=by_month)
     defs = definitions().by_id()
     table = RichTable("indicator", "batch", "region", "period", "value", "numerator",
                       "denominator")  # fmt: skip
@@ -199,7 +210,8 @@ def show_pathways(
         fail(f"--lang {lang!r}: use zh_Hans or en")
     _ = gettext_for(lang)
     with Session(_engine(db)) as s:
-        found = pathway_admissions(s, year, _region(s, region), patients_only=not everyone)
+        found = pathway_admissions(s, year, _region(s, region, year),
+                                   patients_only=not everyone)  # fmt: skip
     if deviations:
         found = found.filter(~pl.col("completed"))
     heads = (N_("Claim"), N_("Date"), N_("Pathway"), N_("Institution"), N_("Level"),

@@ -106,3 +106,19 @@ def dates_within(bound: Bound, *names: str, today: dt.date | None = None) -> lis
         kept = pl.when(outside).then(None).otherwise(src)
         bound.frame = bound.frame.with_columns(kept.alias(name))
     return out
+
+
+SLACK = dt.timedelta(days=1)  # the server's day may be behind the county's (time zones)
+
+
+def done_by_today(bound: Bound, name: str, today: dt.date | None = None) -> list[Problem]:
+    """A day a service was done is not after today (a day of slack for time zones): a
+    service is recorded once done, and one dated ahead would count as delivered."""
+    if not bound.has(name):
+        return []
+    last = (today or dt.date.today()) + SLACK
+    return [
+        error(r["_row"], bound.header[name], "cell.future",
+              N_("%(value)s is after today: record a service once it is done"), value=r[name])
+        for r in _failing(bound, pl.col(name).is_not_null() & (pl.col(name) > last), name)
+    ]  # fmt: skip

@@ -4,7 +4,8 @@ A contract runs from ``valid_from`` for the programme's term (``valid_to`` when 
 contract starting the day another of the person's ends renews it. The fee is the package's,
 nothing for a person whose poverty status on the first day is one the package is free for.
 Refused, nothing written: an unknown person, team or package, a disease code not in ICD-10,
-an end before the start, a contract overlapping another of the person's.
+an end before the start, a contract overlapping another of the person's, a contract starting
+on or after the person's death, a contract signed on or after its end (``valid_to``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.clock import local_today
 from safetynet.codes import PovertyStatus
@@ -51,6 +53,7 @@ RECORDED_BY = "import"
 WRITTEN = ["person_id", "team_id", "package", "signed_on", "valid_from", "valid_to", "fee_fen",
            "free", "health_record_no", "disease_code", "renews_id"]  # fmt: skip
 COMPARED = [c for c in WRITTEN if c not in ("person_id", "valid_from")]
+CHUNK = 5_000  # persons per statement (bound parameters)
 
 
 def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str]]) -> pl.Series:
@@ -106,10 +109,26 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
               end=r["valid_to"])
         for r in _failing(bound, pl.col("valid_to") <= pl.col("valid_from"), "valid_to")
     ]  # fmt: skip
+    problems += [
+        error(r["_row"], bound.header["signed_on"], "contract.signed_after_end",
+              N_("signed on %(value)s, after the contract ends on %(end)s"),
+              value=r["signed_on"], end=r["valid_to"])
+        for r in _failing(bound, pl.col("signed_on") >= pl.col("valid_to"), "signed_on",
+                          "valid_to")
+    ]  # fmt: skip
     problems += duplicates(
         bound, ["resident_id", "valid_from"], "resident_id",
         N_("%(value)s has a contract from the same day on row %(first)s; give it only once"),
     )  # fmt: skip
+    dead = frame.join(persons.select("resident_id", "deceased_on"), on="resident_id").filter(
+        pl.col("valid_from") >= pl.col("deceased_on")
+    )
+    problems += [
+        error(r["_row"], bound.header["valid_from"], "contract.after_death",
+              N_("the contract starts on %(value)s, not before the person's death on %(death)s"),
+              value=r["valid_from"], death=r["deceased_on"])
+        for r in dead.sort("_row").to_dicts()
+    ]  # fmt: skip
     rows = (
         frame.join(persons.select("resident_id", "person_id"), on="resident_id")
         .join(known_teams.select(pl.col("code").alias("team"), pl.col("id").alias("team_id")),
@@ -162,8 +181,25 @@ def write(
     old = load.contracts(session, dt.date.min, dt.date.max).select(
         "id", "person_id", "valid_from", *COMPARED
     )
-    return upsert(
+    counts = upsert(
         session, DoctorContract, prepared.with_columns(pl.lit(RECORDED_BY).alias("recorded_by")),
         old, key=["person_id", "valid_from"], pk="id",
         insert_columns=[*WRITTEN, "recorded_by"], compare=COMPARED, progress=progress,
     )  # fmt: skip
+    _link_renewals(session, prepared)
+    return counts
+
+
+def _link_renewals(session: Session, prepared: pl.DataFrame) -> None:
+    """A contract of the file that starts the day another of the same file ends renews it:
+    ``validate`` named only the contracts already in the database (the file's own had no id
+    yet). Only the file's persons are touched; a renewal already named is kept."""
+    C, prev = DoctorContract, aliased(DoctorContract)
+    earlier = select(prev.id).where(prev.person_id == C.person_id, prev.valid_to == C.valid_from)
+    ids = prepared["person_id"].unique().sort().to_list()
+    for i in range(0, len(ids), CHUNK):
+        session.execute(
+            update(C)
+            .where(C.person_id.in_(ids[i : i + CHUNK]), C.renews_id.is_(None), exists(earlier))
+            .values(renews_id=earlier.scalar_subquery())
+        )

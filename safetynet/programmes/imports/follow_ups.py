@@ -3,8 +3,9 @@ glucose, drugs, next date), health checks and drug deliveries, keyed by person, 
 
 Each row belongs to the person's contract in force on its day. Refused, nothing written: an
 unknown person, a person without a contract, a day before the person's first contract or in
-no contract, a next date not after the day, a disease code not in ICD-10, a measurement out of
-range.
+no contract, a day after today, a day from the person's death on (the day of death is not a
+day alive), one blood pressure without the other, a next date not after the day, a disease
+code not in ICD-10, a measurement out of range.
 """
 
 from __future__ import annotations
@@ -74,15 +75,37 @@ def in_contract(rows: pl.DataFrame, contracts: pl.DataFrame) -> pl.DataFrame:
     return rows.join(hit, on="_row", how="left").join(first, on="person_id", how="left")
 
 
+def _pressure_pairs(bound: Bound) -> list[Problem]:
+    """Both blood pressures or neither, as the doctor's form takes them: one alone was
+    imported and counted as uncontrolled in the control rate."""
+    if not (bound.has("systolic") or bound.has("diastolic")):
+        return []
+    given = {k: (pl.col(k).is_not_null() if bound.has(k) else pl.lit(False))
+             for k in ("systolic", "diastolic")}  # fmt: skip
+    out = []
+    for name, other in (("systolic", "diastolic"), ("diastolic", "systolic")):
+        if not bound.has(name):
+            continue
+        column = bound.header.get(other, bound.header[name])
+        out += [
+            error(r["_row"], column, "follow_up.pressure_pair",
+                  N_("give the systolic and the diastolic pressure, or neither"))
+            for r in _failing(bound, given[name] & ~given[other], name)
+        ]  # fmt: skip
+    return out
+
+
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
     problems = require(bound, "resident_id", "kind", "done_on")
     problems += too_long(bound, {"drugs": 200})
     problems += parse_choice(bound, "kind", KINDS, N_("kind of service"))
     problems += parse_dates(bound, "done_on", "next_on")
     problems += checks.dates_within(bound, "done_on", "next_on")
+    problems += checks.done_by_today(bound, "done_on")
     persons = load.persons(session)
     problems += checks.known_persons(bound, persons)
     problems += checks.icd10_codes(bound, "disease_code")
+    problems += _pressure_pairs(bound)  # on the cells as written, before they are parsed
     problems += checks.whole_numbers(bound, LIMITS)
     problems += checks.tenths(bound, "glucose", *GLUCOSE)
     if bound.has("next_on"):
@@ -98,8 +121,14 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         N_("%(value)s has the same service on the same day on row %(first)s; give it only once"),
     )  # fmt: skip
     rows = bound.frame.filter(pl.col("done_on").is_not_null()).join(
-        persons.select("resident_id", "person_id"), on="resident_id"
+        persons.select("resident_id", "person_id", "deceased_on"), on="resident_id"
     )
+    problems += [
+        error(r["_row"], bound.header["done_on"], "follow_up.after_death",
+              N_("the service on %(value)s is not before the person's death on %(death)s"),
+              value=r["done_on"], death=r["deceased_on"])
+        for r in rows.filter(pl.col("done_on") >= pl.col("deceased_on")).sort("_row").to_dicts()
+    ]  # fmt: skip
     placed = in_contract(rows, load.contracts(session, dt.date.min, dt.date.max))
     header = bound.header["done_on"]
     for r in placed.filter(pl.col("contract_id").is_null()).sort("_row").to_dicts():

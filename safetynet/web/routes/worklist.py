@@ -178,8 +178,8 @@ def _record(
         with write_session(request) as wdb:
             contract = service.contract_in_region(wdb, user.region_code, contract_id)
             row = service.record_service(
-                wdb, contract, kind=kind, done_on=day, systolic=fields["systolic"][:8],
-                diastolic=fields["diastolic"][:8], glucose=fields["glucose"][:8],
+                wdb, contract, kind=kind, done_on=day, systolic=fields["systolic"],
+                diastolic=fields["diastolic"], glucose=fields["glucose"],
                 drugs=fields["drugs"], next_on=nxt, by=user.username,
             )  # fmt: skip
             if key:
