@@ -5,9 +5,10 @@ transaction and the window's slip shows it at once.
 Set-based per batch: the households of the entries just written are evaluated together over
 their year with the year's rules — in plain integers (:mod:`safetynet.early_warning.few`,
 tested equal to the year's Polars evaluation), as a Polars plan's fixed cost would be most of
-one check — with the households and their ledger read in one statement per thousand households
-(:mod:`~safetynet.early_warning.few_read`; two on SQLite) and one insert. Each new warning names the settlement
-that raised it (the household's last entry of the batch) and is detected on its claim date.
+one check — with the households and their ledger read in one statement per thousand
+households (:mod:`~safetynet.early_warning.few_read`; two on SQLite) and one insert. Each new
+warning names the settlement that raised it (the household's last entry of the batch) and is
+detected on its claim date.
 
 ``SAFETYNET_EARLY_WARNING_ONLINE`` (default true) turns the step off; the year's batch
 (``safetynet warnings evaluate``) then finds the same warnings later.
