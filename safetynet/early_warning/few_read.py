@@ -4,8 +4,11 @@
 :func:`~safetynet.early_warning.load.ledger_rows` are two statements, each with its round
 trip, its planning and SQLAlchemy's per-execution work on a statement of many correlated
 subqueries; the check after every settlement batch runs both. On PostgreSQL :func:`few_rows`
-runs the same two selects as one statement (:mod:`safetynet.store.json_rows`); on SQLite it
-runs the two. Both give the same rows (tested: ``tests/early_warning/test_few_read_db.py``).
+runs the same two selects as one statement (:mod:`safetynet.store.json_rows`), and counts a
+household's members settled in it in the year from the ledger rows it reads anyway (every
+entry of the households in the year is one of them) rather than with a subquery per
+household; on SQLite it runs the two. Both give the same rows (tested:
+``tests/early_warning/test_few_read_db.py``).
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from safetynet.early_warning.load import _build_few, household_rows, ledger_rows
 from safetynet.store import json_rows
 
 Homes = dict[int, tuple[int, int | None, int | None, str]]
-CLAIM_DATE = 4  # the ledger rows' claim date
+PERSON, HOUSEHOLD, CLAIM_DATE = 1, 2, 4  # columns of the ledger rows
 
 
 @cache
 def _both() -> Select[Any]:
-    """The two selects of :func:`~safetynet.early_warning.load._build_few` as one."""
-    return json_rows.json_select(*_build_few(True))
+    """The two selects of :func:`~safetynet.early_warning.load._build_few` as one (the
+    households' present members settled nowhere in the year only)."""
+    return json_rows.json_select(*_build_few(True, settled=False))
 
 
 def few_rows(
@@ -44,5 +48,12 @@ def few_rows(
         "before": year - 1,
     }
     homes, ledger = json_rows.fetch(conn, _both(), params)
-    found = {r[0]: (r[1], r[2], r[3], r[4]) for r in homes if r[1]}
+    settled: dict[int, set[int]] = {}  # household -> the persons settled in it in the year
+    for r in ledger:
+        settled.setdefault(r[HOUSEHOLD], set()).add(r[PERSON])
+    found = {}
+    for h, present, income, reference, region in homes:
+        members = present + len(settled.get(h, ()))
+        if members:
+            found[h] = (members, income, reference, region)
     return found, json_rows.rows_with_days(ledger, [CLAIM_DATE])
