@@ -8,7 +8,7 @@ millisecond of CPU a request: it must not eat the cores it measures), and the CP
 server, the database and the load generator spend per settlement is reported beside the
 rate: on a machine of two cores their sum is what bounds it. The server's resident memory
 is reported at the start and at the end of the run (a soak run of ten minutes shows whether
-it grows), and every answer other than 201 is counted by status. Each answer's
+it grows), and every answer other than 201 is counted by status and error code. Each answer's
 ``Server-Timing`` splits its latency into the wait for the settlement writer, the writer's
 batch, and the rest (HTTP, the event loop, the load generator), each with its percentiles.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
+import json
 import os
 import re
 import subprocess
@@ -53,7 +54,8 @@ class LoadResult:
     latencies_ms: np.ndarray
     cpu_ms: dict[str, float]  # CPU time per request: "server", "database", "load generator"
     rss_mb: tuple[float, float] = (0.0, 0.0)  # the server processes' memory (MB), start, end
-    statuses: dict[int, int] = field(default_factory=dict)  # answers other than 201 by status
+    # answers other than 201 by status and error code ("422 screening_blocked")
+    statuses: dict[str, int] = field(default_factory=dict)
     # latency (ms) by part, from the answers' Server-Timing: the wait in the settlement
     # writer's queue, its batch (settle, write, commit), and the rest (HTTP, the event loop,
     # the log-in, and the load generator itself), one value per settled claim
@@ -82,6 +84,19 @@ def server_parts(header: str | None) -> tuple[float, float, int] | None:
     if found is None:
         return None
     return float(found.group(1)), float(found.group(2)), int(found.group(3))
+
+
+def answer_of(status: int, body: bytes) -> str:
+    """An answer other than 201 as counted: its status and the error's code when the body
+    names one ("422 screening_blocked": a claim fund supervision refuses — the load's random
+    visits fall inside a stay of the synthetic county now and then); "no answer" for none."""
+    if status == 0:
+        return "no answer"
+    try:
+        code = json.loads(body)["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return str(status)
+    return f"{status} {code}"
 
 
 def prepare(url: str, persons: int) -> tuple[list[str], str]:
@@ -232,17 +247,17 @@ async def _drive(
     concurrency: int,
     seed: int,
     start: Callable[[], None],
-) -> tuple[list[float], dict[int, int], float, list[tuple[float, float, float, int]]]:
+) -> tuple[list[float], dict[str, int], float, list[tuple[float, float, float, int]]]:
     """Send claims for ``seconds`` after a warm-up; ``start`` is called when measuring begins.
-    Returns the latencies (ms), the answers other than 201 by status (0: no answer), the
-    seconds measured and, per settled claim, (latency, writer queue, writer batch, claims in
-    the batch) from its Server-Timing."""
+    Returns the latencies (ms), the answers other than 201 by status and code
+    (:func:`answer_of`), the seconds measured and, per settled claim, (latency, writer queue,
+    writer batch, claims in the batch) from its Server-Timing."""
     token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
     headers = {"authorization": f"Basic {token}"}
     rng = np.random.default_rng(seed)
     latencies: list[float] = []
     parts: list[tuple[float, float, float, int]] = []
-    errors: dict[int, int] = {}
+    errors: dict[str, int] = {}
     timeout = aiohttp.ClientTimeout(total=30)
 
     async with aiohttp.ClientSession(
@@ -277,16 +292,17 @@ async def _drive(
                     async with client.post(
                         "/api/claims", json=claim, headers={"idempotency-key": f"b{seed}-{w}-{n}"}
                     ) as r:
-                        await r.read()
+                        body = await r.read()
                         status = r.status
                         timing = server_parts(r.headers.get("server-timing"))
                 except (aiohttp.ClientError, TimeoutError):
-                    status, timing = 0, None  # no answer: a reset connection or a timeout
+                    status, timing, body = 0, None, b""  # no answer: a reset or a timeout
                 latencies.append((time.perf_counter() - t0) * 1000)
                 if timing is not None:
                     parts.append((latencies[-1], *timing))
                 if status != 201:
-                    errors[status] = errors.get(status, 0) + 1
+                    why = answer_of(status, body)
+                    errors[why] = errors.get(why, 0) + 1
                 n += 1
 
         await asyncio.gather(*(worker(w) for w in range(concurrency)))

@@ -231,10 +231,13 @@ def load_households(
     return with_reference(out, refs).select(list(HOME_SCHEMA))
 
 
-def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
+def _build_few(pg: bool, settled: bool = True) -> tuple[Select[Any], Select[Any]]:
     """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
     dialect with bound parameters (``year``, ``jan1``, ``dec31``, ``before``, ``ids``: an
-    array on PostgreSQL): building them per batch cost more than running them."""
+    array on PostgreSQL): building them per batch cost more than running them. ``settled``
+    false: the members counted are only the present ones settled nowhere in the year (the
+    caller adds those settled in the household, from the ledger rows it reads with them:
+    :mod:`~safetynet.early_warning.few_read`)."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S = Settlement
     # the year's members as :func:`_period_members` defines them: those settled in the
@@ -253,7 +256,7 @@ def _build_few(pg: bool) -> tuple[Select[Any], Select[Any]]:
         .where(Sm.household_id == H.id, Sm.year == bindparam("year"))
         .scalar_subquery()
     )
-    members = present + settled_here
+    members = present + settled_here if settled else present
     income = (
         select(Inc.income_fen)
         .where(Inc.household_id == H.id, Inc.year == bindparam("year"))

@@ -5,9 +5,10 @@ transaction and the window's slip shows it at once.
 Set-based per batch: the households of the entries just written are evaluated together over
 their year with the year's rules — in plain integers (:mod:`safetynet.early_warning.few`,
 tested equal to the year's Polars evaluation), as a Polars plan's fixed cost would be most of
-one check — with four cached statements per thousand households (entries, households, ledger,
-warnings already recorded) and one insert. Each new warning names the settlement
-that raised it (the household's last entry of the batch) and is detected on its claim date.
+one check — with the households and their ledger read in one statement per thousand
+households (:mod:`~safetynet.early_warning.few_read`; two on SQLite) and one insert. Each new
+warning names the settlement that raised it (the household's last entry of the batch) and is
+detected on its claim date.
 
 ``SAFETYNET_EARLY_WARNING_ONLINE`` (default true) turns the step off; the year's batch
 (``safetynet warnings evaluate``) then finds the same warnings later.
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from safetynet.config import early_warning_online
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
 from safetynet.early_warning.few import evaluate_few
-from safetynet.early_warning.load import household_rows, ledger_rows
+from safetynet.early_warning.few_read import few_rows
 from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.early_warning.service import record_rows
 from safetynet.settlement.hooks import Entry
@@ -81,8 +82,7 @@ def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
         households = sorted(h for y, h in raised if y == year)
         for i in range(0, len(households), _CHUNK):
             ids = households[i : i + _CHUNK]
-            homes = household_rows(conn, year, ids)
-            ledger = ledger_rows(conn, year, ids)
+            homes, ledger = few_rows(conn, year, ids)
             found = evaluate_few(rules, ledger, {h: v[:4] for h, v in homes.items()})
             # a person's warning goes to the household of the person's latest claim: one of
             # another household (a back-dated claim after a move) is that household's

@@ -15,6 +15,7 @@ from safetynet.money import to_fen
 from safetynet.settlement.facts import PersonFacts
 from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
 from safetynet.store.models.ledger import EntryKind
@@ -90,6 +91,8 @@ class _Statements:
     coded: Any  # the items of some codes only
     levels: Any
     sexes: Any
+    # PostgreSQL: the history and the lines of some codes of its claims, in one statement
+    history_lines: Any = None
 
 
 def _build(pg: bool) -> _Statements:
@@ -117,7 +120,14 @@ def _build(pg: bool) -> _Statements:
         one_of(Institution.code, "codes", pg)
     )
     sexes = select(Person.id, Person.sex).where(one_of(Person.id, "ids", pg))
-    return _Statements(history, items, coded, levels, sexes)
+    both = None
+    if pg:
+        past = history.cte("past")
+        lines = select(*items.selected_columns).where(
+            ClaimItem.claim_id.in_(select(past.c.id)), one_of(ClaimItem.item_code, "codes", pg)
+        )
+        both = json_rows.json_select(select(past), lines)
+    return _Statements(history, items, coded, levels, sexes, both)
 
 
 _statements = per_dialect(_build)
@@ -154,6 +164,26 @@ def _items(
         return [tuple(r) for r in session.connection().execute(q.items, {"ids": list(claim_ids)})]
     params = {"ids": list(claim_ids), "codes": sorted(set(codes))}
     return [tuple(r) for r in session.connection().execute(q.coded, params)]
+
+
+def _history_lines(
+    session: Session,
+    subs: Sequence[ClaimSubmission],
+    persons: Sequence[PersonFacts],
+    lookback: int,
+    codes: Sequence[str],
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """:func:`_history` and the lines of ``codes`` of its claims (:func:`_items`): on
+    PostgreSQL in one statement (:mod:`safetynet.store.json_rows`), else two."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        history = _history(session, subs, persons, lookback)
+        return history, _items(session, [c[0] for c in history], codes)
+    since = min(s.date for s in subs) - timedelta(days=lookback)
+    params = {"persons": sorted({p.id for p in persons}), "since": since,
+              "codes": sorted(set(codes))}  # fmt: skip
+    past, lines = json_rows.fetch(conn, _statements(conn).history_lines, params)
+    return json_rows.rows_with_days(past, (5, 6)), json_rows.rows_with_days(lines, (4,))
 
 
 Written = Callable[[int, bool], bool]  # (claim's place in the batch, blocked?) -> written?
@@ -207,12 +237,11 @@ def batch_hit_rows(
         sexes = dict(session.connection().execute(q.sexes, {"ids": ids}).all())
     known = {i for i, s in enumerate(subs) if s.institution_code in levels}
     lookback = window_lookback(ruleset)
-    history = _history(session, subs, persons, lookback)
-    ids = [c[0] for c in history]
     # the guards read the history's lines of the codes the new claims bill (a drug bought
     # again); the rules, when one must run, every line of the persons they name
     billed = [item.code for i in sorted(known) for item in subs[i].items]
-    lines = _items(session, ids, billed) + [
+    history, billed_lines = _history_lines(session, subs, persons, lookback, billed)
+    lines = billed_lines + [
         (-1 - i, item.code, item.quantity, to_fen(item.amount), None)
         for i in sorted(known)
         for item in subs[i].items

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 
@@ -62,12 +62,30 @@ def app_write_session(app: Any) -> Iterator[Session]:
             _SQLITE_WRITER.release()
 
 
+GENERIC_PLANS = "force_generic_plan"
+
+
+def _plans(conn: Connection, mode: str) -> None:
+    """PostgreSQL's ``plan_cache_mode`` for the connection's prepared statements."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET plan_cache_mode = {mode}")
+        conn.commit()
+
+
 class HeldConnection:
     """A connection each writer thread keeps from batch to batch (PostgreSQL): a batch's
     session starts on it at once, without the pool's check-out — its liveness ping, one round
     trip to the server per batch — and the return's reset. A connection the server dropped
     fails the batch it was used by (the writer answers 503, as for any unreachable database)
-    and is replaced at the next batch."""
+    and is replaced at the next batch.
+
+    The writer's statements are fixed texts with array parameters, which psycopg prepares
+    once per connection; the server still planned three of them afresh at every batch (the
+    persons with their locks, the snapshot, the early-warning read: a custom plan, as a
+    generic plan's estimate for an array of unknown length came out higher), and planning
+    them cost more than running them. On these connections every prepared statement keeps
+    its generic plan (``plan_cache_mode``), reset when the connection goes back to the
+    pool."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -85,6 +103,7 @@ class HeldConnection:
             if conn is not None:
                 self._forget(conn)
             conn = self._local.conn = self._engine.connect()
+            _plans(conn, GENERIC_PLANS)
             with self._lock:
                 self._all.add(conn)
         session = Session(bind=conn, expire_on_commit=False)
@@ -115,4 +134,6 @@ class HeldConnection:
         with self._lock:
             held, self._all = list(self._all), set()
         for conn in held:
+            with suppress(SQLAlchemyError):  # a connection closed or dropped: no reset
+                _plans(conn, "auto")
             conn.close()

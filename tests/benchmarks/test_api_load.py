@@ -9,7 +9,13 @@ from pathlib import Path
 
 import psutil
 
-from safetynet.benchmarks.api_load import prepare, run_load, server_parts, start_server
+from safetynet.benchmarks.api_load import (
+    answer_of,
+    prepare,
+    run_load,
+    server_parts,
+    start_server,
+)
 from tests.web.server import free_port
 
 
@@ -41,6 +47,15 @@ def test_server_timing_is_read_back() -> None:
     header = 'writer-queue;dur=1.25, writer-batch;dur=10.50;desc="16 claims"'
     assert server_parts(header) == (1.25, 10.5, 16)
     assert server_parts(None) is None and server_parts("db;dur=3") is None
+
+
+def test_an_answer_other_than_201_is_counted_with_its_code() -> None:
+    """The bench says why claims were refused (a visit fund supervision blocks because it
+    falls inside one of the person's stays), not only how many."""
+    body = b'{"error": {"code": "screening_blocked", "message": "refused"}}'
+    assert answer_of(422, body) == "422 screening_blocked"
+    assert answer_of(502, b"<html>bad gateway</html>") == "502"
+    assert answer_of(0, b"") == "no answer"
 
 
 def test_a_short_soak_keeps_the_server_memory_flat(tmp_path: Path) -> None:

@@ -99,3 +99,34 @@ def test_disposing_the_engine_closes_the_writers_connections(web_engine: Engine)
     with held.session() as s:  # a later batch connects again
         assert s.execute(text("SELECT 2")).scalar() == 2
     held.close()
+
+
+def test_the_writers_statements_keep_their_generic_plans(web_engine: Engine) -> None:
+    """The writer's prepared statements are planned once (a generic plan), not at every
+    batch; the connection goes back to the pool with the server's default."""
+    if web_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: no prepared statements")
+    engine = create_engine(web_engine.url)
+    held = HeldConnection(engine)
+    query = "SELECT id FROM person WHERE id = ANY(%(ids)s::integer[])"
+    for n in range(8):  # psycopg prepares a statement at its fifth execution
+        with held.session() as s:
+            s.connection().exec_driver_sql(query, {"ids": list(range(n + 1))}).all()
+    assert len(held.held()) == 1  # one connection, kept
+    with held.session() as s:
+        assert s.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == (
+            "force_generic_plan"
+        )
+        plans = (
+            s.connection()
+            .exec_driver_sql(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE 'SELECT id FROM person%%'"
+            )
+            .one()
+        )
+    assert plans[0] >= 1 and plans[1] == 0
+    held.close()
+    with engine.connect() as again:  # the pool's connection: the default again
+        assert again.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    engine.dispose()

@@ -110,9 +110,7 @@ def bench_api(
     )
     for r in results:
         if r.statuses:
-            answers = ", ".join(
-                f"{n:,} × {'no answer' if s == 0 else s}" for s, n in sorted(r.statuses.items())
-            )
+            answers = ", ".join(f"{n:,} × {why}" for why, n in sorted(r.statuses.items()))
             console.print(f"{r.backend}: errors: {answers}")
 
 
