@@ -71,6 +71,9 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
             claim("f1", "f", date="2021-03-01", diagnosis="O80"),
             claim("f2", "f", date="2021-07-02", diagnosis="J06.9"),  # after death
             claim("f3", "f", date="2021-07-01", diagnosis="J06.9"),  # on the day of death
+            stay("f6", "2021-06-28", "2021-07-01", "J18.9", person="f"),  # died in hospital
+            stay("f7", "2021-06-28", "2021-07-02", "J18.9", person="f"),  # discharged after
+            stay("f8", "2021-06-20", "2021-06-30", "J18.9", person="f"),  # a line after
             claim("m2", "m", date="2021-03-02", diagnosis="P07.3"),  # newborn code at 40
             claim("m3", "m", date="2021-03-03", diagnosis="P07.3", age=0),
             claim("m4", "m", date="2021-03-04", diagnosis="K35.8"),
@@ -81,6 +84,8 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
             line("m4", "S0018", 190_000),  # caesarean section for women 12-55
             line("f4", "S0018", 190_000),  # too old
             line("f5", "S0018", 190_000),
+            line("f6", "S0001", 600, day="2021-07-01"),  # on the day of death: alive
+            line("f8", "S0001", 600, day="2021-07-02"),
         ],
         persons,
     )
@@ -88,6 +93,9 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
     assert found == {
         ("m1", "diagnosis for women only"),
         ("f2", "claim after death"),
+        ("f3", "claim after death"),  # the day of death is not a day alive (the window's rule)
+        ("f7", "discharge after death"),
+        ("f8", "service after death"),
         ("m2", "diagnosis for newborns only"),
         ("m4", "item restricted by sex or age"),
         ("f4", "item restricted by sex or age"),
