@@ -24,9 +24,13 @@ def test_split_admission_boundaries_year_end_and_planned_cycles() -> None:
         stay("e2", "2021-05-05", "2021-05-08", "I63.9", person="p5"),  # other category
         stay("f1", "2021-08-01", "2021-08-04", person="p6"),
         stay("f2", "2021-08-04", "2021-08-06", person="p6", total_fen=777),  # same day
+        stay("g1", "2021-09-01", "2021-09-02", "Z51.2", person="p7"),
+        stay("g2", "2021-09-08", "2021-09-09", "Z51.2", person="p7"),  # other chemotherapy
+        stay("h1", "2021-09-01", "2021-09-02", "Z51.8", person="p8"),
+        stay("h2", "2021-09-08", "2021-09-09", "Z51.8", person="p8"),  # no planned cycle
     ])  # fmt: skip
     found = {no: (amount, facts) for no, amount, facts in hits("split-admission", inp)}
-    assert sorted(found) == ["a2", "c2", "f2"]
+    assert sorted(found) == ["a2", "c2", "f2", "h2"]
     assert found["a2"][1]["gap_days"] == 15 and found["a2"][1]["previous_claim"] == "a1"
     assert found["a2"][1]["category"] == "J18" and found["a2"][1]["window_days"] == 15
     assert found["c2"][1]["gap_days"] == 8
