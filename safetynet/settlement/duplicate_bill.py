@@ -17,8 +17,8 @@ claim does not settle, so the gate never sees it as a duplicate), and so is a se
 of the batch under a key an earlier one of it carries; a claim number already taken is
 refused by the service as ``claim_exists``.
 
-The same rule over a claim file or the year batch's claims is :func:`repeated_bills`
-(supervision reports them; :mod:`safetynet.settlement.year_batch` counts them). Registered in
+The year batch applies the same rule to the claims it settles (:func:`repeated_in_period`:
+a repeat is left unsettled, counted as ``duplicate_bill``). Registered in
 :mod:`safetynet.settlement.hooks` (``GATES``): preview and submit, the window, the REST API
 and FHIR alike. One query per batch: the lines of the persons' standing settlements that
 start on the claims' dates (the claims' ``(person_id, start_date)`` index).
@@ -30,8 +30,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-import polars as pl
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
@@ -44,7 +43,6 @@ from safetynet.store.models.ledger import EntryKind
 
 Line = tuple[str, int, int]  # item code, quantity, amount (fen)
 Bill = tuple[int, str, str, date, date, tuple[Line, ...]]
-BILL_COLUMNS = ("person_id", "institution_code", "kind", "start_date", "end_date")
 
 
 def bill_of(
@@ -149,41 +147,42 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     return out
 
 
-def repeated_bills(claims: pl.DataFrame, lines: pl.DataFrame) -> pl.DataFrame:
-    """The claims of a frame whose bill repeats an earlier one of the frame (by ``claim_no``
-    order of first appearance): ``claim_no`` and ``first`` (the earlier claim's number).
-    ``claims``: ``claim_no`` and :data:`BILL_COLUMNS`; ``lines``: ``claim_no``, ``code``,
-    ``quantity``, ``amount_fen`` — the same rule as :func:`gate`, over a whole file."""
-    if claims.is_empty():
-        return pl.DataFrame(schema={"claim_no": pl.String, "first": pl.String})
-    canon = (
-        lines.select(
-            "claim_no",
-            pl.concat_str(
-                pl.col("code"),
-                pl.col("quantity").fill_null(1).cast(pl.String),
-                pl.col("amount_fen").cast(pl.String),
-                separator="\x1f",
-            ).alias("line"),
-        )
-        .group_by("claim_no")
-        .agg(pl.col("line").sort().str.join("\x1e").alias("lines"))
+def repeated_in_period(session: Session, first: date, last: date) -> dict[int, str]:
+    """The year batch's rule (:mod:`safetynet.settlement.year_batch`): the unsettled claims
+    starting between two dates whose bill repeats an earlier one of them (by claim id) — the
+    id of each repeat and the earlier claim's number. Only claims sharing their head (person,
+    institution, kind, dates) with another are read with their lines: one query for those
+    heads (a window count), one for their lines."""
+    head = (Claim.person_id, Claim.institution_code, Claim.kind, Claim.start_date,
+            Claim.end_date)  # fmt: skip
+    unsettled = ~exists().where(Settlement.claim_id == Claim.id)
+    shared = (
+        select(Claim.id.label("id"), func.count().over(partition_by=head).label("n"))
+        .where(Claim.start_date >= first, Claim.start_date <= last, unsettled)
+        .subquery()
     )
-    keyed = (
-        claims.select("claim_no", *BILL_COLUMNS)
-        .with_row_index("row")
-        .with_columns(pl.coalesce("end_date", "start_date").alias("end_date"))
-        .join(canon, on="claim_no", how="left")
-    )
-    key = [*BILL_COLUMNS, "lines"]
-    first = (
-        keyed.sort("row")
-        .group_by(key, maintain_order=True)
-        .agg(pl.col("claim_no").first().alias("first"), pl.col("row").first().alias("first_row"))
-    )
-    return (
-        keyed.join(first, on=key, how="inner", nulls_equal=True)
-        .filter(pl.col("row") != pl.col("first_row"))
-        .sort("row")
-        .select("claim_no", "first")
-    )
+    heads = session.execute(
+        select(Claim.id, Claim.claim_no, *head)
+        .join(shared, shared.c.id == Claim.id)
+        .where(shared.c.n > 1)
+        .order_by(Claim.id)
+    ).all()
+    if not heads:
+        return {}
+    lines: dict[int, list[Line]] = {}
+    rows = session.execute(
+        select(ClaimItem.claim_id, ClaimItem.item_code, ClaimItem.quantity, ClaimItem.amount_fen)
+        .join(shared, shared.c.id == ClaimItem.claim_id)
+        .where(shared.c.n > 1)
+    ).all()
+    for cid, code, qty, amount in rows:
+        lines.setdefault(cid, []).append((code, int(qty or 1), int(amount)))
+    seen: dict[Bill, str] = {}
+    out: dict[int, str] = {}
+    for cid, no, person, inst, kind, start, end in heads:
+        bill = bill_of(person, inst, getattr(kind, "value", kind), start, end, lines.get(cid, ()))
+        if bill in seen:
+            out[cid] = seen[bill]
+        else:
+            seen[bill] = no
+    return out

@@ -11,6 +11,10 @@ Online and batch give identical results: a claim the window refuses because its 
 died (:func:`safetynet.registry.alive.after_death` — started on or after the day of death,
 discharged after it, an item line dated after it) is not settled by the batch either; it is
 left unsettled and counted in ``refused`` under the window's code (``person_deceased``).
+So is a claim whose bill repeats an earlier claim's of the batch (the window's duplicate-bill
+rule, :func:`safetynet.settlement.duplicate_bill.repeated_in_period`: ``duplicate_bill``,
+listed in ``repeated`` with the earlier claim's number): no clerk confirms it here; if it is a
+second, genuine bill it is settled at the window with the reason.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from safetynet.engine.batch import settle_batch_with_state
 from safetynet.registry.alive import after_death
 from safetynet.registry.status import periods_frame
 from safetynet.settlement.accumulators import insert_year
+from safetynet.settlement.duplicate_bill import repeated_in_period
 from safetynet.settlement.engine_input import (
     batch_input,
     with_claim_facts,
@@ -49,6 +54,7 @@ class YearBatchResult:
     skipped_households: int = 0
     by_policy: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)  # the window's code -> claims
+    repeated: list[tuple[str, str]] = field(default_factory=list)  # (claim, earlier claim)
 
 
 def settle_year(
@@ -70,6 +76,14 @@ def settle_year(
         if after:
             claims = claims.filter(~pl.col("claim_id").is_in(list(after)))
             result.refused["person_deceased"] = len(after)
+        repeats = repeated_in_period(s, first, last)
+        if repeats:
+            gone = claims.filter(pl.col("claim_id").is_in(list(repeats)))
+            result.repeated = [(no, repeats[cid]) for cid, no in
+                               gone.select("claim_id", "claim_no").iter_rows()]  # fmt: skip
+            claims = claims.filter(~pl.col("claim_id").is_in(list(repeats)))
+            if result.repeated:
+                result.refused["duplicate_bill"] = len(result.repeated)
         lines = recorded_lines(s, claims["claim_id"])
         claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims, compiled = with_policies(with_claim_facts(claims, periods_frame(s)))

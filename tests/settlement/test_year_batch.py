@@ -137,3 +137,24 @@ def test_batch_and_window_refuse_a_service_after_death_alike(
         else:
             raise AssertionError("the window settled a stay discharged after the death")
     assert settle_year(db_engine, 2017).refused == {"person_deceased": 2}  # still unsettled
+
+
+def test_batch_and_window_refuse_a_repeated_bill_alike(db_engine: Engine, county: County) -> None:
+    """Two migrated claims of one bill (other numbers): the batch settles the first and leaves
+    the second unsettled as ``duplicate_bill`` naming the first, as the window would; a bill
+    that differs in one line is settled; the window then refuses the same bill again."""
+    day, end = date(2017, 5, 2), date(2017, 5, 7)
+    _record_stay(db_engine, "MIG-1", county.poor_id, day, end)
+    _record_stay(db_engine, "MIG-2", county.poor_id, day, end)
+    _record_stay(db_engine, "MIG-3", county.poor_id, day, end, served=day)  # dated lines: same
+    _record_stay(db_engine, "MIG-4", county.spouse_id, day, end)  # another person
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 2 and result.refused == {"duplicate_bill": 2}
+    assert sorted(result.repeated) == [("MIG-2", "MIG-1"), ("MIG-3", "MIG-1")]
+    with session_scope(db_engine) as s:
+        try:
+            preview(s, inpatient(county.poor_id, day, discharge_date=end))
+        except SettlementError as exc:
+            assert exc.code == "duplicate_bill" and "(claim MIG-1)" in exc.message
+        else:
+            raise AssertionError("the window settled a bill the batch settled")
