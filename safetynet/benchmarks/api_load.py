@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import gc
+import itertools
 import json
 import os
 import re
@@ -43,6 +44,15 @@ from safetynet.synth.demo import DEMO_PASSWORD, build_demo
 
 RSS_AFTER = 2.0  # seconds into the run the server's memory "at start" is measured
 ITEMS = [("S0001", 1, "6.00"), ("D0001", 2, "17.00"), ("S0004", 1, "18.00")]
+
+
+def _items(seq: int) -> list[dict[str, object]]:
+    """The claim's lines: each claim a bill of its own (the same bill twice is refused as a
+    duplicate, 409 ``duplicate_bill``), the second and third lines up to 9.99 yuan below
+    their list price by the claim's sequence number (a million bills before one repeats)."""
+    less = (0, seq % 1000, seq // 1000 % 1000)
+    return [{"code": c, "quantity": q, "amount": f"{(int(a.replace('.', '')) - d) / 100:.2f}"}
+            for (c, q, a), d in zip(ITEMS, less, strict=True)]  # fmt: skip
 
 
 @dataclass
@@ -274,6 +284,8 @@ async def _drive(
         began = time.perf_counter()
         stop = time.monotonic() + seconds
 
+        sequence = itertools.count()
+
         async def worker(w: int) -> None:
             nonlocal errors
             n = 0
@@ -285,7 +297,7 @@ async def _drive(
                     "institution_code": hospital,
                     "kind": "outpatient",
                     "date": day,
-                    "items": [{"code": c, "quantity": q, "amount": a} for c, q, a in ITEMS],
+                    "items": _items(next(sequence)),
                 }
                 t0 = time.perf_counter()
                 try:

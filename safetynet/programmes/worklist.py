@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.codes import Service
 from safetynet.numerals import ascii_digits, numeric_text
 from safetynet.programmes import load
@@ -197,7 +198,7 @@ def record_service(
         service = Service(kind)
     except ValueError:
         raise ProgrammeError("kind_unknown", f"no service {kind!r}") from None
-    if done_on > (today or dt.date.today()) + SLACK:
+    if done_on > (today or local_today()) + SLACK:
         raise ProgrammeError("future", f"{done_on} is after today")
     if done_on < contract.valid_from:
         raise ProgrammeError("before_contract", f"{done_on} is before the contract")

@@ -22,6 +22,7 @@ from safetynet.engine.facts import ClaimFacts
 from safetynet.money import to_fen
 from safetynet.policy.diseases import disease_mask
 from safetynet.programmes.fixed_fee import adjust_claim
+from safetynet.registry.alive import after_death
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 from safetynet.settlement.engine_input import age_on
@@ -170,18 +171,21 @@ def check_person(person: PersonFacts, sub: ClaimSubmission) -> None:
             f"the person was born on {person.birth_date.isoformat()}, after this date",
             field="date",
         )
-    if person.deceased_on is not None and sub.date >= person.deceased_on:
-        raise SettlementError("person_deceased", "the person died before this date", field="date")
-    if (
-        person.deceased_on is not None
-        and sub.discharge_date is not None
-        and sub.discharge_date > person.deceased_on
-    ):  # a stay ends at the latest on the day of death (a death in hospital is its discharge)
-        raise SettlementError(
-            "person_deceased",
-            f"the person died on {person.deceased_on.isoformat()}, before this discharge date",
-            field="discharge_date",
-        )
+    field = after_death(sub.date, sub.discharge_date, person.deceased_on)
+    if field is not None:
+        raise deceased_refusal(field, person.deceased_on)  # type: ignore[arg-type]
+
+
+def deceased_refusal(field: str, deceased_on: date) -> SettlementError:
+    """The refusal of a visit or stay after the person's death (:func:`after_death`): a stay
+    ends at the latest on the day of death (a death in hospital is its discharge)."""
+    if field == "date":
+        return SettlementError("person_deceased", "the person died before this date", field=field)
+    what = "this discharge date" if field == "discharge_date" else "an item line's date"
+    return SettlementError(
+        "person_deceased", f"the person died on {deceased_on.isoformat()}, before {what}",
+        field=field,
+    )  # fmt: skip
 
 
 def resolve(snap: Snapshot, sub: ClaimSubmission, person: PersonFacts) -> ResolvedClaim:

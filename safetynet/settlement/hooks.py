@@ -82,6 +82,7 @@ After = Callable[[Session, Sequence[int], Sequence[Entry]], None]
 # Dotted paths ("package.module:function"), in the order they run.
 GATES: tuple[str, ...] = (
     "safetynet.review.gate:suspended",
+    "safetynet.settlement.duplicate_bill:gate",
     "safetynet.supervision.window:gate",
 )
 AFTER: tuple[str, ...] = (

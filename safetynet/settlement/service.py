@@ -258,7 +258,10 @@ def readable_claim_no(on: date) -> str:
 
 
 def request_hash(sub: ClaimSubmission) -> str:
-    return hashlib.sha256(sub.model_dump_json().encode()).hexdigest()
+    """The submission's fingerprint for idempotency: the claim as sent, without the reason
+    confirming a duplicate bill (a retry is the same claim with or without it; hashes stored
+    before the reason existed stay valid)."""
+    return hashlib.sha256(sub.model_dump_json(exclude={"duplicate_reason"}).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

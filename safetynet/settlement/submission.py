@@ -21,6 +21,7 @@ MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed ite
 MAX_ITEMS = 2_000  # item lines of one claim
 EARLIEST_DATE = date(2000, 1, 1)  # no scheme settled here before; no policy is that old
 MAX_STAY_DAYS = 730  # admission to discharge; longer stays are settled in parts
+DUPLICATE_REASON_LENGTH = 200  # a sentence: why an identical bill is a genuine second one
 FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, no later
 
 
@@ -69,12 +70,15 @@ class ClaimSubmission(BaseModel):
     referral: bool = Field(default=False, strict=True)  # true or false, not "yes" or 1
     claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
     items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
+    # the clerk's reason for settling a bill identical to one settled before (two genuine
+    # same-day visits): confirms it past the duplicate-bill gate, recorded in the audit log
+    duplicate_reason: str | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
 
-    @field_validator("claim_no", mode="before")
+    @field_validator("claim_no", "duplicate_reason", mode="before")
     @classmethod
     def _claim_no_trimmed(cls, value: object) -> object:
         """The hospital's number without the spaces around it (" A-1 " is claim A-1, submitted
-        twice is refused as a duplicate); blank is no number."""
+        twice is refused as a duplicate); blank is no number (the same for a reason)."""
         if isinstance(value, str):
             return value.strip() or None
         return value

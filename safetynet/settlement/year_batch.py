@@ -6,6 +6,15 @@ settled by the batch engine — the same arithmetic as the window — under the 
 for its region and date, and its entry, its layers and the year's accumulators are written
 in one transaction. Households that already have entries in the year are left to online
 settlement and reported (their accumulators would otherwise be overwritten).
+
+Online and batch give identical results: a claim the window refuses because its person had
+died (:func:`safetynet.registry.alive.after_death` — started on or after the day of death,
+discharged after it, an item line dated after it) is not settled by the batch either; it is
+left unsettled and counted in ``refused`` under the window's code (``person_deceased``).
+So is a claim whose bill repeats an earlier claim's of the batch (the window's duplicate-bill
+rule, :func:`safetynet.settlement.duplicate_bill.repeated_in_period`: ``duplicate_bill``,
+listed in ``repeated`` with the earlier claim's number): no clerk confirms it here; if it is a
+second, genuine bill it is settled at the window with the reason.
 """
 
 from __future__ import annotations
@@ -15,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.engine.batch import settle_batch_with_state
+from safetynet.registry.alive import after_death
 from safetynet.registry.status import periods_frame
 from safetynet.settlement.accumulators import insert_year
+from safetynet.settlement.duplicate_bill import repeated_in_period
 from safetynet.settlement.engine_input import (
     batch_input,
     with_claim_facts,
@@ -31,9 +42,7 @@ from safetynet.settlement.engine_input import (
 from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
 from safetynet.settlement.recorded import recorded_claims, recorded_lines
 from safetynet.store.db import session_scope
-from safetynet.store.models import (
-    Settlement,
-)
+from safetynet.store.models import Claim, ClaimItem, Person, Settlement
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -44,6 +53,8 @@ class YearBatchResult:
     paid_fen: int = 0
     skipped_households: int = 0
     by_policy: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)  # the window's code -> claims
+    repeated: list[tuple[str, str]] = field(default_factory=list)  # (claim, earlier claim)
 
 
 def settle_year(
@@ -61,6 +72,18 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
+        after = after_death_claims(s, first, last)
+        if after:
+            claims = claims.filter(~pl.col("claim_id").is_in(list(after)))
+            result.refused["person_deceased"] = len(after)
+        repeats = repeated_in_period(s, first, last)
+        if repeats:
+            gone = claims.filter(pl.col("claim_id").is_in(list(repeats)))
+            result.repeated = [(no, repeats[cid]) for cid, no in
+                               gone.select("claim_id", "claim_no").iter_rows()]  # fmt: skip
+            claims = claims.filter(~pl.col("claim_id").is_in(list(repeats)))
+            if result.repeated:
+                result.refused["duplicate_bill"] = len(result.repeated)
         lines = recorded_lines(s, claims["claim_id"])
         claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims, compiled = with_policies(with_claim_facts(claims, periods_frame(s)))
@@ -68,6 +91,23 @@ def settle_year(
             ordered = part.sort("household_id", "date", "claim_id")
             _settle_part(s, compiled[str(policy_id)], ordered, year, user, result, progress)
     return result
+
+
+def after_death_claims(s: Session, first: date, last: date) -> set[int]:
+    """The unsettled claims starting between two dates with a service after their person's
+    death, by the window's rule (:func:`safetynet.registry.alive.after_death`): one query over
+    the claims of persons who died."""
+    q = (
+        select(Claim.id, Claim.start_date, Claim.end_date, Person.deceased_on,
+               func.max(ClaimItem.service_date))
+        .join(Person, Person.id == Claim.person_id)
+        .outerjoin(ClaimItem, ClaimItem.claim_id == Claim.id)
+        .where(Person.deceased_on.is_not(None), Claim.start_date >= first,
+               Claim.start_date <= last, Claim.id.not_in(select(Settlement.claim_id)))
+        .group_by(Claim.id, Claim.start_date, Claim.end_date, Person.deceased_on)
+    )  # fmt: skip
+    return {cid for cid, start, end, died, served in s.execute(q).tuples()
+            if after_death(start, end, died, served)}  # fmt: skip
 
 
 def _settle_part(

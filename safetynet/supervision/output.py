@@ -86,6 +86,8 @@ REASONS = {
     "diagnosis for men only": N_("diagnosis for men only"),
     "diagnosis for newborns only": N_("diagnosis for newborns only"),
     "claim after death": N_("claim after death"),
+    "discharge after death": N_("discharge after death"),
+    "service after death": N_("service after death"),
     "item restricted by sex or age": N_("item restricted by sex or age"),
     "purchases in a month": N_("purchases in a month"),
     "consecutive days": N_("consecutive days"),

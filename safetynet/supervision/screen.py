@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.catalogs.items import load_items
+from safetynet.registry.alive import AFTER_DEATH_REASONS, after_death_expr
 from safetynet.supervision.frames import ScreenInput, canonical_code
 from safetynet.supervision.schema import (
     DuplicateChargeRule,
@@ -399,6 +400,43 @@ def overlapping_stay(rule: OverlappingStayRule, data: ScreenInput) -> pl.DataFra
     )
 
 
+def _after_death(claims: pl.DataFrame, lines: pl.DataFrame, amount: pl.Expr) -> pl.DataFrame:
+    """Claims of persons who died with a service after the death — the registry's one
+    definition (:func:`safetynet.registry.alive.after_death_expr`), the window's refusal:
+    started on or after the day of death, discharged after it, or an item line dated after
+    it. The fact ``date`` is the date at fault."""
+    died = claims.filter(pl.col("deceased_on").is_not_null())
+    if "day" in lines.columns:
+        last = (
+            lines.join(died.select("claim_no"), on="claim_no", how="semi")
+            .group_by("claim_no")
+            .agg(pl.col("day").max().alias("_last_service"))
+        )
+        died = died.join(last, on="claim_no", how="left")
+    else:
+        died = died.with_columns(pl.lit(None, pl.Date).alias("_last_service"))
+    start = pl.coalesce("admitted", "date")
+    end = pl.coalesce("discharged", "admitted", "date")
+    service = pl.col("_last_service")
+    field = after_death_expr(start, end, pl.col("deceased_on"), service).alias("_field")
+    found = died.with_columns(field).filter(pl.col("_field").is_not_null())
+    day = (
+        pl.when(pl.col("_field") == "date").then(start)
+        .when(pl.col("_field") == "discharge_date").then(end)
+        .otherwise(service)
+    )  # fmt: skip
+    reason = pl.col("_field").replace_strict(AFTER_DEATH_REASONS, return_dtype=pl.String)
+    return found.select(
+        "claim_no",
+        amount,
+        _facts(
+            reason=reason,
+            date=day.cast(pl.String),
+            deceased_on=pl.col("deceased_on").cast(pl.String),
+        ),
+    )
+
+
 def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
     assert data.persons is not None  # ScreenInput.check refuses the rule without persons
@@ -445,18 +483,7 @@ def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
         for reason, cond in reasons.items()
     ]
     if p.after_death:
-        start = pl.coalesce("admitted", "date")
-        parts.append(
-            claims.filter((start > pl.col("deceased_on")).fill_null(False)).select(
-                "claim_no",
-                amount,
-                _facts(
-                    reason=pl.lit("claim after death"),
-                    date=start.cast(pl.String),
-                    deceased_on=pl.col("deceased_on").cast(pl.String),
-                ),
-            )
-        )
+        parts.append(_after_death(claims, data.lines, amount))
     if p.catalog_restrictions:
         lines = restricted_lines.join(
             claims.select("claim_no", "sex", "age"), on="claim_no", how="inner"

@@ -201,12 +201,7 @@ def claims(
     frame = frame.join(who_cols, on="person_idx", how="left", maintain_order="left").drop(
         "person_idx"
     )
-    frame = frame.filter(
-        pl.col("deceased_on").is_null() | (pl.col("start_date") < pl.col("deceased_on"))
-    ).with_columns(
-        pl.when(pl.col("end_date").dt.year() > year).then(pl.date(year, 12, 31))
-        .otherwise(pl.col("end_date")).alias("end_date")
-    )  # fmt: skip
+    frame = within_life(frame, year)
     frame = frame.sort("start_date", "person_id", "kind").with_columns(
         pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("id")
     )
@@ -226,6 +221,17 @@ def claims(
         .filter(pl.Series(chronic))
     )
     return frame, lines, patients
+
+
+def within_life(frame: pl.DataFrame, year: int) -> pl.DataFrame:
+    """The claims of ``frame`` (``start_date``, ``end_date``, ``deceased_on``) with no service
+    after death (the registry's rule, :func:`safetynet.registry.alive.after_death`): a visit
+    or admission only on a day alive; a stay that would outlast its patient ends on the day
+    of death (a death in hospital is its discharge), and the year's stays by 31 December."""
+    died = pl.col("deceased_on")
+    return frame.filter(died.is_null() | (pl.col("start_date") < died)).with_columns(
+        pl.min_horizontal(pl.col("end_date"), died, pl.date(year, 12, 31)).alias("end_date")
+    )
 
 
 def _institution(

@@ -32,6 +32,7 @@ FIELDS = {
     "claim_no": N_("Claim number"),
     "client_key": N_("Submission key"),
     "reason": N_("Reason"),
+    "duplicate_reason": N_("Reason for a second, identical bill"),
     "month": N_("Month"),
     "year": N_("Year"),
     "region": N_("Region"),
@@ -112,6 +113,12 @@ CODES = {
     "policy_unknown": N_("The policy of this settlement is not installed."),
     "policy_ambiguous": N_("More than one policy applies on this date; ask the administrator."),
     "claim_exists": N_("This claim number has been settled already."),
+    "duplicate_bill": N_(
+        "The same bill (person, institution, kind, dates and item lines) was settled already "
+        "as settlement %(earlier)s (claim %(claim)s): it is not paid twice. Refund that "
+        "settlement to settle it again, or, if this is a second, genuine bill, give the reason "
+        "and confirm."
+    ),
     "client_key_reused": N_("This form was already sent with other content; open it again."),
     "key_invalid": N_("The form's key is not valid; open the form again."),
     "settlement_unknown": N_("There is no such settlement."),
@@ -167,6 +174,8 @@ DETAILS = {
     "article": re.compile(r"art\. (\d+)"),
     "reason": re.compile(r"\): (.*)$", re.S),
     "department": re.compile(r"department (.*?) of institution"),
+    "earlier": re.compile(r"as settlement (\S+) \(claim "),
+    "claim": re.compile(r"as settlement \S+ \(claim ([^)]*)\)"),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)

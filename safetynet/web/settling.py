@@ -290,6 +290,8 @@ def settle_batch(
             if outcome.replayed and not job.audit_replays:
                 continue
             detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail
+            if job.sub.duplicate_reason:  # a bill like one settled before, confirmed genuine
+                detail = {**detail, "duplicate_reason": job.sub.duplicate_reason}
             entries.append({"username": user.username, "action": "settle",
                             "target": "settlement", "target_id": str(outcome.settlement_id),
                             "client": client_of(job.request), "detail": detail})  # fmt: skip

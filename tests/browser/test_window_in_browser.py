@@ -78,3 +78,37 @@ def test_find_a_person_settle_a_claim_and_print_the_slip(page, county_engine) ->
     assert float(previewed.replace(",", "")) < 2354.00
     page.click("a[data-locale=en]")
     assert "Settlement slip" in page.locator("#slip").inner_text()
+
+
+def test_the_same_bill_again_asks_for_a_reason_then_settles(page, county_engine) -> None:  # type: ignore[no-untyped-def]
+    """A bill settled, then entered again at the window: refused in the clerk's language with
+    the earlier settlement named and a reason asked; with the reason it previews and settles."""
+    person = _a_person(county_engine)
+    _log_in(page, "clerk")
+    page.wait_for_url(re.compile(r"/$"))
+
+    def enter_the_bill() -> None:
+        page.goto(f"/window?resident_id={person.resident_id}")
+        page.select_option("select[name=kind]", "outpatient")
+        page.fill("input[name=date]", "2017-12-05")
+        page.fill("input[name=item_code] >> nth=0", "D0003")
+        page.fill("input[name=item_quantity] >> nth=0", "2")
+        page.fill("input[name=item_amount] >> nth=0", "36.00")
+        page.click("#preview")
+
+    enter_the_bill()
+    page.wait_for_selector("#preview-result")
+    page.click("#confirm")
+    page.wait_for_url(re.compile(r"/settlements/\d+$"))
+    first = page.url.rsplit("/", 1)[1]
+    enter_the_bill()
+    page.wait_for_selector("#duplicate-confirm")
+    error = page.locator("#error").inner_text()
+    assert "不重复支付" in error and f"结算号 {first}" in error
+    assert page.locator("#preview-result").count() == 0
+    page.fill("#duplicate-reason", "同日两次相同门诊")
+    page.click("#preview")
+    page.wait_for_selector("#preview-result")
+    page.click("#confirm")
+    page.wait_for_url(re.compile(r"/settlements/\d+$"))
+    assert page.url.rsplit("/", 1)[1] != first

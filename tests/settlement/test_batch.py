@@ -58,15 +58,16 @@ def test_a_batch_settles_in_its_order_as_one_by_one(db_engine: Engine, county: C
         submit(s, inpatient(county.poor_id, date(2017, 1, 5)), user="his")
     with session_scope(db_engine, write_lock=True) as s:
         views = submit_many(s, [Order(sub, "his", f"k{i}") for i, sub in enumerate(subs)])
+    later = [sub.model_copy(update={"date": sub.date + timedelta(days=4)}) for sub in subs[:3]]
     with session_scope(db_engine, write_lock=True) as s:  # and a batch after the batch
-        after = submit_many(s, [Order(sub, "his") for sub in subs[:3]])
+        after = submit_many(s, [Order(sub, "his") for sub in later])  # other bills: other days
     assert all(isinstance(v, SettlementView) and not v.replayed for v in [*views, *after])
     ids = [v.settlement_id for v in [*views, *after]]  # type: ignore[union-attr]
     assert ids == sorted(ids)  # the ledger keeps the batch's order
     with session_scope(db_engine) as s:
         rid = dict(s.execute(select(Person.id, Person.resident_id)).all())
     order = [rid[p] for p in _replay_matches(db_engine)]
-    assert order == [county.poor_id] + [sub.resident_id for sub in [*subs, *subs[:3]]]
+    assert order == [county.poor_id] + [sub.resident_id for sub in [*subs, *later]]
 
 
 def test_a_duplicate_key_inside_a_batch_replays_and_pays_once(

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine, select
 
+from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import preview, submit
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
@@ -83,3 +84,77 @@ def test_second_run_settles_nothing_and_online_continues(db_engine: Engine, coun
     with session_scope(db_engine, write_lock=True) as s:  # ids continue after the batch
         view = submit(s, inpatient(county.ordinary_id, date(2017, 9, 1)), user="clerk")
     assert view.settlement_id is not None and view.settlement_id > 4
+
+
+def _record_stay(engine: Engine, no: str, rid: str, start: date, end: date,
+                 served: date | None = None) -> None:  # fmt: skip
+    with session_scope(engine) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == rid))
+        assert person is not None
+        claim = Claim(claim_no=no, person_id=person.id, institution_code="H-COUNTY",
+                      kind="inpatient", start_date=start, end_date=end, diagnosis_code="J18.9",
+                      referral=False, total_fen=1_000_000)  # fmt: skip
+        s.add(claim)
+        s.flush()
+        for code, fen in (("BED", 600_000), ("DRUG-A", 200_000), ("DRUG-B", 100_000),
+                          ("DRUG-C", 100_000)):  # fmt: skip
+            s.add(ClaimItem(claim_id=claim.id, item_code=code, amount_fen=fen,
+                            service_date=served))  # fmt: skip
+
+
+def test_batch_and_window_refuse_a_service_after_death_alike(
+    db_engine: Engine, county: County
+) -> None:
+    """A migrated stay of a person who died during it: discharged on the day of death is
+    settled by both; discharged the day after, or with a line dated after the death, is
+    refused by both with the window's code (``person_deceased``) — the batch leaves it
+    unsettled and counts it."""
+    died = date(2017, 7, 1)
+    with session_scope(db_engine, write_lock=True) as s:
+        for rid in (county.poor_id, county.ordinary_id):
+            person = s.scalar(select(Person).where(Person.resident_id == rid))
+            assert person is not None
+            person.deceased_on = died
+    _record_stay(db_engine, "ON-DEATH", county.poor_id, date(2017, 6, 25), died)
+    _record_stay(db_engine, "AFTER", county.ordinary_id, date(2017, 6, 25), date(2017, 7, 2))
+    _record_stay(db_engine, "LINE", county.poor_id, date(2017, 6, 1), date(2017, 6, 5),
+                 served=date(2017, 7, 2))  # fmt: skip
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 1 and result.refused == {"person_deceased": 2}
+    with session_scope(db_engine) as s:
+        settled = {c for (c,) in s.execute(select(Claim.claim_no).join(
+            Settlement, Settlement.claim_id == Claim.id))}  # fmt: skip
+    assert settled == {"ON-DEATH"}
+    # the window on the same stays: the day of death settles, the day after is refused
+    with session_scope(db_engine) as s:
+        ok = preview(s, inpatient(county.ordinary_id, date(2017, 6, 25), discharge_date=died))
+        assert ok.paid_fen > 0
+        try:
+            preview(s, inpatient(county.ordinary_id, date(2017, 6, 25),
+                                 discharge_date=date(2017, 7, 2)))  # fmt: skip
+        except SettlementError as exc:
+            assert exc.code == "person_deceased"
+        else:
+            raise AssertionError("the window settled a stay discharged after the death")
+    assert settle_year(db_engine, 2017).refused == {"person_deceased": 2}  # still unsettled
+
+
+def test_batch_and_window_refuse_a_repeated_bill_alike(db_engine: Engine, county: County) -> None:
+    """Two migrated claims of one bill (other numbers): the batch settles the first and leaves
+    the second unsettled as ``duplicate_bill`` naming the first, as the window would; a bill
+    that differs in one line is settled; the window then refuses the same bill again."""
+    day, end = date(2017, 5, 2), date(2017, 5, 7)
+    _record_stay(db_engine, "MIG-1", county.poor_id, day, end)
+    _record_stay(db_engine, "MIG-2", county.poor_id, day, end)
+    _record_stay(db_engine, "MIG-3", county.poor_id, day, end, served=day)  # dated lines: same
+    _record_stay(db_engine, "MIG-4", county.spouse_id, day, end)  # another person
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 2 and result.refused == {"duplicate_bill": 2}
+    assert sorted(result.repeated) == [("MIG-2", "MIG-1"), ("MIG-3", "MIG-1")]
+    with session_scope(db_engine) as s:
+        try:
+            preview(s, inpatient(county.poor_id, day, discharge_date=end))
+        except SettlementError as exc:
+            assert exc.code == "duplicate_bill" and "(claim MIG-1)" in exc.message
+        else:
+            raise AssertionError("the window settled a bill the batch settled")

@@ -24,9 +24,13 @@ def test_split_admission_boundaries_year_end_and_planned_cycles() -> None:
         stay("e2", "2021-05-05", "2021-05-08", "I63.9", person="p5"),  # other category
         stay("f1", "2021-08-01", "2021-08-04", person="p6"),
         stay("f2", "2021-08-04", "2021-08-06", person="p6", total_fen=777),  # same day
+        stay("g1", "2021-09-01", "2021-09-02", "Z51.2", person="p7"),
+        stay("g2", "2021-09-08", "2021-09-09", "Z51.2", person="p7"),  # other chemotherapy
+        stay("h1", "2021-09-01", "2021-09-02", "Z51.8", person="p8"),
+        stay("h2", "2021-09-08", "2021-09-09", "Z51.8", person="p8"),  # no planned cycle
     ])  # fmt: skip
     found = {no: (amount, facts) for no, amount, facts in hits("split-admission", inp)}
-    assert sorted(found) == ["a2", "c2", "f2"]
+    assert sorted(found) == ["a2", "c2", "f2", "h2"]
     assert found["a2"][1]["gap_days"] == 15 and found["a2"][1]["previous_claim"] == "a1"
     assert found["a2"][1]["category"] == "J18" and found["a2"][1]["window_days"] == 15
     assert found["c2"][1]["gap_days"] == 8
@@ -71,6 +75,9 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
             claim("f1", "f", date="2021-03-01", diagnosis="O80"),
             claim("f2", "f", date="2021-07-02", diagnosis="J06.9"),  # after death
             claim("f3", "f", date="2021-07-01", diagnosis="J06.9"),  # on the day of death
+            stay("f6", "2021-06-28", "2021-07-01", "J18.9", person="f"),  # died in hospital
+            stay("f7", "2021-06-28", "2021-07-02", "J18.9", person="f"),  # discharged after
+            stay("f8", "2021-06-20", "2021-06-30", "J18.9", person="f"),  # a line after
             claim("m2", "m", date="2021-03-02", diagnosis="P07.3"),  # newborn code at 40
             claim("m3", "m", date="2021-03-03", diagnosis="P07.3", age=0),
             claim("m4", "m", date="2021-03-04", diagnosis="K35.8"),
@@ -81,6 +88,8 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
             line("m4", "S0018", 190_000),  # caesarean section for women 12-55
             line("f4", "S0018", 190_000),  # too old
             line("f5", "S0018", 190_000),
+            line("f6", "S0001", 600, day="2021-07-01"),  # on the day of death: alive
+            line("f8", "S0001", 600, day="2021-07-02"),
         ],
         persons,
     )
@@ -88,6 +97,9 @@ def test_impersonation_sex_age_catalog_and_death() -> None:
     assert found == {
         ("m1", "diagnosis for women only"),
         ("f2", "claim after death"),
+        ("f3", "claim after death"),  # the day of death is not a day alive (the window's rule)
+        ("f7", "discharge after death"),
+        ("f8", "service after death"),
         ("m2", "diagnosis for newborns only"),
         ("m4", "item restricted by sex or age"),
         ("f4", "item restricted by sex or age"),

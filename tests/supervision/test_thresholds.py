@@ -10,7 +10,10 @@ discharge, 0 included); a low-threshold stay lasts at most ``max_stay_days`` day
 − admission); bed-days are above the stay's days (discharge − admission, at least 1); a
 unit price above the ceiling; more units a day than the daily limit; more purchases in a
 calendar month than the limit, or a run of ``consecutive_days`` days; a self-paid share
-strictly above ``max_share``; a claim dated after (not on) the day of death.
+strictly above ``max_share``; a claim dated on or after the day of death (the registry's
+rule: the day of death is not a day alive), a stay discharged after (not on) it, an item line
+dated after (not on) it — the window's refusal, one definition
+(:func:`safetynet.registry.alive.after_death`).
 """
 
 from __future__ import annotations
@@ -123,6 +126,19 @@ def claim_after_death(days: int) -> ScreenInput:  # died 2021-07-01
     return visit("c", day, line("c", "S0001", 600), person="dead")
 
 
+def stay_discharged_after_death(days: int) -> ScreenInput:  # admitted alive, died 07-01
+    s = stay("s", "2021-06-25", on("2021-07-01", days), "J18.9", person="dead")
+    return _in([s], [line("s", "S0002", 3500, quantity=1, day="2021-06-25"),
+                     line("s", "S0014", 800, day="2021-06-25")])  # fmt: skip
+
+
+def line_after_death(days: int) -> ScreenInput:  # a stay that ends on the day of death
+    s = stay("s", "2021-06-25", "2021-07-01", "J18.9", person="dead")
+    return _in([s], [line("s", "S0002", 3500, quantity=1, day="2021-06-25"),
+                     line("s", "S0014", 800, day="2021-06-25"),
+                     line("s", "S0001", 600, day=on("2021-07-01", days))])  # fmt: skip
+
+
 def restricted_item_age(age: int) -> ScreenInput:  # caesarean section: women 12-55
     c = stay("s", "2021-06-01", "2021-06-06", "O82.0", person="w", age=age)
     return _in([c], [line("s", "S0018", 190_000, quantity=1)])
@@ -199,7 +215,9 @@ THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
     ("outpatient-abuse", purchases_in_month, [(3, []), (4, []), (5, [("v4", 850)])]),
     ("outpatient-abuse", run_of_days, [(2, []), (3, [("v2", 850)])]),
     ("out-of-catalog-share", self_paid, [(1499, []), (1500, []), (1501, [("c", 1)])]),
-    ("impersonation", claim_after_death, [(-1, []), (0, []), (1, [("c", 10_000)])]),
+    ("impersonation", claim_after_death, [(-1, []), (0, [("c", 10_000)]), (1, [("c", 10_000)])]),
+    ("impersonation", stay_discharged_after_death, [(-1, []), (0, []), (1, [("s", 10_000)])]),
+    ("impersonation", line_after_death, [(-1, []), (0, []), (1, [("s", 10_000)])]),
     ("impersonation", restricted_item_age,
      [(11, [("s", 190_000)]), (12, []), (55, []), (56, [("s", 190_000)])]),
     ("impersonation", newborn_code_age, [(0, []), (1, [("c", 10_000)])]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -10,12 +11,14 @@ from typer.testing import CliRunner
 
 from safetynet.claims.fileformat import read_claim_file
 from safetynet.cli.main import app
+from safetynet.registry.alive import after_death_expr
 from safetynet.registry.resident_id import parse_resident_id
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.bulk import refresh_statistics
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, ClaimItem, Person, Settlement
 from safetynet.synth.calibration import SEED_001
+from safetynet.synth.claims import within_life
 from safetynet.synth.county import claim_file, generate, write_parquet
 from safetynet.synth.load import load_county
 
@@ -50,6 +53,36 @@ def test_item_lines_add_up_to_each_bill_and_claims_respect_deaths() -> None:
     assert set(county.claims["person_id"]) <= enrolled
     inpatient = county.claims.filter(pl.col("kind") == "inpatient")
     assert (inpatient["end_date"] >= inpatient["start_date"]).all()
+
+
+def test_no_service_after_death_by_the_registrys_one_rule() -> None:
+    """No visit or admission on or after the day of death, no stay discharged after it, no
+    item line dated after it (:func:`safetynet.registry.alive.after_death`, what the window
+    refuses); a stay that would outlast its patient ends on the day of death."""
+    county = generate(20_000, seed=3)
+    last = county.claim_items.group_by("claim_id").agg(pl.col("service_date").max())
+    claims = county.claims.join(last, left_on="id", right_on="claim_id", how="left")
+    found = claims.with_columns(
+        after_death_expr(pl.col("start_date"), pl.col("end_date"), pl.col("deceased_on"),
+                         pl.col("service_date")).alias("after")
+    )  # fmt: skip
+    assert found.filter(pl.col("after").is_not_null()).height == 0
+
+
+def test_a_stay_that_would_outlast_its_patient_ends_on_the_day_of_death() -> None:
+    d = date
+    frame = pl.DataFrame({
+        "start_date": [d(2017, 6, 1), d(2017, 6, 25), d(2017, 7, 1), d(2017, 12, 28),
+                       d(2017, 6, 28)],
+        "end_date": [d(2017, 6, 9), d(2017, 7, 3), d(2017, 7, 1), d(2018, 1, 4), d(2017, 7, 1)],
+        "deceased_on": [None, d(2017, 7, 1), d(2017, 7, 1), None, d(2017, 7, 1)],
+    })  # fmt: skip
+    out = within_life(frame, 2017)
+    assert out["start_date"].to_list() == [d(2017, 6, 1), d(2017, 6, 25), d(2017, 12, 28),
+                                           d(2017, 6, 28)]  # fmt: skip
+    # discharged on the day of death (not after), the year's stays by 31 December
+    assert out["end_date"].to_list() == [d(2017, 6, 9), d(2017, 7, 1), d(2017, 12, 31),
+                                         d(2017, 7, 1)]  # fmt: skip
 
 
 def test_claim_file_reads_back_as_a_valid_claim_file(tmp_path: Path) -> None:

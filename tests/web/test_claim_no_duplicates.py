@@ -28,8 +28,10 @@ def api(app) -> TestClient:
     return client
 
 
-def _visit(resident_id: str, institution: str, claim_no: str) -> dict[str, Any]:
-    item = {"code": "D0003", "quantity": 1, "amount": "18.00"}
+def _visit(
+    resident_id: str, institution: str, claim_no: str, amount: str = "18.00"
+) -> dict[str, Any]:
+    item = {"code": "D0003", "quantity": 1, "amount": amount}
     return {"resident_id": resident_id, "institution_code": institution, "kind": "outpatient",
             "date": "2017-05-05", "claim_no": claim_no, "items": [item]}  # fmt: skip
 
@@ -65,6 +67,7 @@ def test_fhir_padded_identifier_is_a_duplicate(api, web_engine, sample_person, h
 
 
 def test_a_blank_number_is_no_number(api, web_engine, sample_person, hospital) -> None:
-    r = api.post("/api/claims", json=_visit(sample_person.resident_id, hospital, "   "))
+    # another bill than the numbered ones above (the same bill would be a duplicate bill)
+    r = api.post("/api/claims", json=_visit(sample_person.resident_id, hospital, "   ", "19.00"))
     assert r.status_code == 201, r.text
     assert r.json()["claim_no"].strip() == r.json()["claim_no"] != ""

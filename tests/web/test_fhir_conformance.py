@@ -316,8 +316,19 @@ def _resolve_all(fc: SyncFHIRClient, resource: dict[str, Any]) -> int:
     return n
 
 
+def _period(start: str, end: str) -> dict[str, Any]:
+    """A billablePeriod of its own: each test that settles sends a bill of its own (the same
+    bill sent again is refused as a duplicate, ``duplicate_bill``)."""
+    return {"billablePeriod": {"start": start, "end": end}}
+
+
 def test_every_reference_resolves(his, sample_person, hospital) -> None:
-    r = call(his, "post", "Claim", claim(sample_person.resident_id, hospital))
+    r = call(
+        his,
+        "post",
+        "Claim",
+        claim(sample_person.resident_id, hospital, **_period("2017-12-01", "2017-12-08")),
+    )
     settled = r.json()
     assert _resolve_all(his, settled) >= 4
     eob = his.reference("ExplanationOfBenefit", settled["id"]).to_resource()
@@ -336,7 +347,8 @@ def test_every_reference_resolves(his, sample_person, hospital) -> None:
 
 def test_claim_response_and_eob_give_every_line(his, sample_person, hospital) -> None:
     body = claim(sample_person.resident_id, hospital,
-                 identifier=[{"system": S.CLAIM_NO, "value": "HIS-CONF-9"}])  # fmt: skip
+                 identifier=[{"system": S.CLAIM_NO, "value": "HIS-CONF-9"}],
+                 **_period("2017-12-10", "2017-12-17"))  # fmt: skip
     cr = call(his, "post", "Claim", body).json()
     eob = his.reference("ExplanationOfBenefit", cr["id"]).to_resource().serialize()
     for answer, seq in ((cr, "itemSequence"), (eob, "sequence")):
@@ -353,7 +365,7 @@ def test_claim_response_and_eob_give_every_line(his, sample_person, hospital) ->
         assert third["eligible"]["reason"]["coding"][0]["code"] == "not_covered"  # class C
         assert third["eligible"]["amount"]["value"] == 0
         assert answer["subType"]["coding"][0]["code"] == "inpatient"
-    assert eob["billablePeriod"] == {"start": "2017-12-20", "end": "2017-12-27"}
+    assert eob["billablePeriod"] == {"start": "2017-12-10", "end": "2017-12-17"}
     assert eob["claim"]["identifier"]["value"] == "HIS-CONF-9"
     assert cr["request"]["identifier"]["value"] == "HIS-CONF-9"
     again = his.reference("ClaimResponse", cr["id"]).to_resource().serialize()
@@ -457,7 +469,8 @@ def test_same_input_same_answer_on_claim_and_eligibility(
     assert issues(on_claim)[0]["code"] == issues(on_elig)[0]["code"] == "value"
     by_ref = {"reference": f"Patient/{sample_person.id}"}
     preview = call(his, "post", "Claim",
-                   claim("", hospital, "predetermination", patient=by_ref))  # fmt: skip
+                   claim("", hospital, "predetermination", patient=by_ref,
+                         **_period("2017-11-20", "2017-11-27")))  # fmt: skip
     assert preview.status_code == 200, preview.text
     assert preview.json()["patient"] == by_ref
     elig = call(his, "post", "CoverageEligibilityRequest",
@@ -505,11 +518,21 @@ def _try(fc: SyncFHIRClient, kind: str, interaction: str, ids: dict[str, str], b
 def test_capability_statement_lists_exactly_what_is_served(his, sample_person, hospital) -> None:
     cs = call(his, "get", "metadata").json()
     listed = {(r["type"], i["code"]) for r in cs["rest"][0]["resource"] for i in r["interaction"]}
-    cr = call(his, "post", "Claim", claim(sample_person.resident_id, hospital)).json()
+    cr = call(
+        his,
+        "post",
+        "Claim",
+        claim(sample_person.resident_id, hospital, **_period("2017-11-01", "2017-11-08")),
+    ).json()
     ids = {"Patient": str(sample_person.id), "Coverage": f"{sample_person.id}-2017",
            "ClaimResponse": cr["id"], "ExplanationOfBenefit": cr["id"]}  # fmt: skip
     bodies = {
-        "Claim": claim(sample_person.resident_id, hospital, "predetermination"),
+        "Claim": claim(
+            sample_person.resident_id,
+            hospital,
+            "predetermination",
+            **_period("2017-11-10", "2017-11-17"),
+        ),
         "CoverageEligibilityRequest": _eligibility(
             {"reference": f"Patient/{sample_person.id}"}, servicedDate="2017-05-01"
         ),
@@ -544,7 +567,12 @@ def test_a_claim_against_another_coverage_is_refused(
     his, base, web_engine, sample_person, hospital, coverage, refused
 ) -> None:
     reference = coverage(sample_person.id, base)
-    body = claim(sample_person.resident_id, hospital, use="predetermination")
+    body = claim(
+        sample_person.resident_id,
+        hospital,
+        use="predetermination",
+        **_period("2017-10-01", "2017-10-08"),
+    )
     body["insurance"] = [{"sequence": 1, "focal": True, "coverage": {"reference": reference}}]
     r = call(his, "post", "Claim", body)
     if not refused:
@@ -584,7 +612,9 @@ def test_a_patient_named_twice_must_be_one_person(
         "reference": f"Patient/{other}",
         "identifier": {"system": S.RESIDENT_ID, "value": sample_person.resident_id},
     }
-    body = claim(sample_person.resident_id, hospital, patient=patient)
+    body = claim(
+        sample_person.resident_id, hospital, patient=patient, **_period("2017-10-10", "2017-10-17")
+    )
     before = settlements(web_engine)
     r = call(his, "post", "Claim", body)
     if same:

@@ -336,7 +336,7 @@ def test_a_password_change_ends_old_cookies_and_old_basic_credentials_at_once(
     system = TestClient(app)
     old = _basic("changer", PASSWORD)
     assert system.get("/api/me", headers=old).status_code == 200  # remembered from now on
-    claim = inpatient_claim(sample_person.resident_id, hospital)
+    claim = inpatient_claim(sample_person.resident_id, hospital, "2017-12-06")  # a bill of its own
     r = system.post("/api/claims", json=claim, headers={**old, "idempotency-key": "chg-1"})
     assert r.status_code == 201, r.text
     with session_scope(web_engine) as s:  # as `safetynet user passwd` does

@@ -14,6 +14,9 @@ once as an issue with its FHIRPath (:mod:`safetynet.api.fhir.outcome`):
 - ``billablePeriod.start`` / ``.end`` — admission (or visit) and discharge dates
 - ``diagnosis[0].diagnosisCodeableConcept`` (ICD-10), ``referral`` present → referred
 - ``identifier`` (``urn:safetynet:claim-no``) — the hospital's claim number
+- ``extension`` (``urn:safetynet:duplicate-reason``, ``valueString``) — the reason a bill
+  identical to one settled before is a second, genuine one (else it is refused, 409
+  ``duplicate_bill``)
 - ``item[]``: ``productOrService`` (``urn:safetynet:catalog-item``), ``quantity`` (a whole
   number: every catalog item is counted), ``unitPrice`` × quantity × factor = ``net``
 - money in CNY only; ``total``, when given, equals the sum of the items' ``net``
@@ -50,6 +53,7 @@ PATH_OF = {
     "claim_no": "Claim.identifier",
     "referral": "Claim.referral",
     "items": "Claim.item",
+    "duplicate_reason": "Claim.extension",
     "client_key": "Claim",
 }
 
@@ -232,6 +236,14 @@ def read_claim(resource: Any) -> ClaimIn:
         "referral": claim.referral is not None,
         "claim_no": claim_no,
         "items": items,
+        "duplicate_reason": next(
+            (
+                str(x.valueString)
+                for x in (claim.extension or [])
+                if x.url == S.DUPLICATE_REASON and x.valueString
+            ),
+            None,
+        ),
     }
     coverages = [
         (i, str(entry.coverage.reference))

@@ -79,6 +79,7 @@ ISSUE_OF_CODE = {
     "institution_kind": "business-rule",
     "institution_not_yours": "forbidden",
     "claim_exists": "duplicate",
+    "duplicate_bill": "duplicate",
     "client_key_reused": "conflict",
     "screening_blocked": "business-rule",
     "param_invalid": "value",

@@ -5,6 +5,9 @@ INSTITUTION = "urn:safetynet:institution"
 CATALOG_ITEM = "urn:safetynet:catalog-item"
 CLAIM_NO = "urn:safetynet:claim-no"
 CLAIM_KIND = "urn:safetynet:claim-kind"
+# Claim.extension (valueString): why a bill identical to one settled before is a second,
+# genuine one (it confirms it past the duplicate-bill refusal; audited)
+DUPLICATE_REASON = "urn:safetynet:duplicate-reason"
 LAYER = "urn:safetynet:layer"
 RULE = "urn:safetynet:rule"
 POLICY = "urn:safetynet:policy"

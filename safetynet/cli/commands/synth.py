@@ -149,6 +149,8 @@ def _load(db: str, county_data, year: int, settle: bool) -> None:  # type: ignor
         with console.status("settling the year's claims"):
             result = settle_year(engine, year)
         console.print(f"settled {result.settled:,} claims into the ledger")
+        for code, n in sorted(result.refused.items()):  # as the window would refuse them
+            console.print(f"left unsettled, refused as {code}: {n:,} claims")
     refresh_statistics(engine)
 
 

@@ -116,7 +116,7 @@ def done_by_today(bound: Bound, name: str, today: dt.date | None = None) -> list
     service is recorded once done, and one dated ahead would count as delivered."""
     if not bound.has(name):
         return []
-    last = (today or dt.date.today()) + SLACK
+    last = (today or local_today()) + SLACK
     return [
         error(r["_row"], bound.header[name], "cell.future",
               N_("%(value)s is after today: record a service once it is done"), value=r[name])

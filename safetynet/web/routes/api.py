@@ -206,7 +206,10 @@ async def api_submit(
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again.
     ``screening``: fund supervision's warnings stored with it; a claim a ``block`` rule
-    refuses is answered 422 ``screening_blocked``, nothing written. The ``Server-Timing``
+    refuses is answered 422 ``screening_blocked``, nothing written. The same bill as a
+    settlement that stands (person, institution, kind, dates, item lines; whatever its number)
+    is refused 409 ``duplicate_bill`` naming it, unless ``duplicate_reason`` says why it is a
+    second, genuine bill (audited). The ``Server-Timing``
     header says how long the claim waited for the settlement writer and how long its batch
     took."""
     view, _ = await settle_request_async(

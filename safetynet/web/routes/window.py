@@ -2,7 +2,10 @@
 slip that lists every layer, the rule behind it and what the patient pays; refund.
 
 Preview hands the confirm form a fresh client key, so a double click or a browser retry of
-"confirm" settles once (the service is idempotent on the key).
+"confirm" settles once (the service is idempotent on the key). A bill identical to one
+settled before is refused (``duplicate_bill``); the form then asks for the reason it is a
+second, genuine bill, and previewing again with it lets it be confirmed (the reason is
+audited with the settlement).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from safetynet.security.roles import Permission
 from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.submission import ClaimSubmission
+from safetynet.settlement.submission import DUPLICATE_REASON_LENGTH, ClaimSubmission
 from safetynet.store.models import CatalogItem, Claim, Institution, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.supervision.window import ScreeningRefusal, previewed_hits, shown, stored_hits
@@ -106,6 +109,7 @@ def _submission(form: FormClaim) -> ClaimSubmission:
                 "diagnosis": (form.diagnosis or "").strip().upper() or None,  # type: ignore[attr-defined]
                 "referral": bool(form.referral),  # type: ignore[attr-defined]
                 "items": items,
+                "duplicate_reason": form.duplicate_reason or None,  # type: ignore[attr-defined]
             }
         )
     except ValidationError as exc:
@@ -181,6 +185,7 @@ def window(
         item_code=[],
         item_quantity=[],
         item_amount=[],
+        duplicate_reason="",
     )
     return _page(request, db, user, form)
 
@@ -196,11 +201,13 @@ def _form(
     item_code: list[str] = Form([]),
     item_quantity: list[str] = Form([]),
     item_amount: list[str] = Form([]),
+    duplicate_reason: str = Form("", max_length=DUPLICATE_REASON_LENGTH),
 ) -> FormClaim:
     return FormClaim(
         resident_id=resident_id, institution_code=institution_code, kind=kind, date=date,
         discharge_date=discharge_date, diagnosis=diagnosis, referral=referral == "on",
         item_code=item_code, item_quantity=item_quantity, item_amount=item_amount,
+        duplicate_reason=duplicate_reason.strip(),
     )  # fmt: skip
 
 
