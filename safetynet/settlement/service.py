@@ -349,6 +349,43 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     persons = _persons(session, orders, out)
     live = [i for i, p in enumerate(persons) if p is not None]
     snapshot.lock_households(session, (persons[i].household_id for i in live))
+    for part in _segments(orders, persons, live):
+        _submit_segment(session, orders, persons, part, out)
+    return [o for o in out if o is not None]
+
+
+def _segments(orders: Sequence[Order], persons: list[Any], live: list[int]) -> list[list[int]]:
+    """The batch cut, in its order, into runs in which no person, client key or claim number
+    comes twice. Each run is gated, settled and written before the next is read, so a claim
+    sees the earlier claims of its person as settled in the ledger — exactly as if they had
+    been submitted one by one (the gates decide in turn: a claim refused by a later gate is
+    no earlier bill of a duplicate, no history of screening). A batch of distinct persons,
+    the common case, is one run."""
+    runs: list[list[int]] = []
+    seen: set[object] = set()
+    for i in live:
+        o = orders[i]
+        marks = {("p", persons[i].id)}
+        if o.client_key:
+            marks.add(("k", o.client_key))
+        if o.sub.claim_no:
+            marks.add(("n", o.sub.claim_no))
+        if not runs or marks & seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(i)
+        seen |= marks
+    return runs
+
+
+def _submit_segment(
+    session: Session,
+    orders: Sequence[Order],
+    persons: list[Any],
+    live: list[int],
+    out: list[Outcome | None],
+) -> None:
+    """Gate, settle and write one run of the batch (:func:`_segments`) into ``out``."""
     snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
     resolved = {i: _resolved(snap, orders[i], persons[i]) for i in live}
     gated = hooks.refusals(session, [
@@ -422,7 +459,6 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     for i, ref, in_ledger in replays:
         out[i] = replace(settlement_view(session, ref if in_ledger else entry_of[ref]),
                          replayed=True)  # fmt: skip
-    return [o for o in out if o is not None]
 
 
 def submit(

@@ -247,7 +247,7 @@ def split_admission(rule: SplitAdmissionRule, data: ScreenInput) -> pl.DataFrame
     p = rule.params
     window = int(p.window_days.value)
     chars = int(p.category_chars.value)
-    # A planned cycle (chemotherapy, radiotherapy, dialysis) is neither side of a pair.
+    # A planned cycle (chemotherapy, radiotherapy) is neither side of a pair.
     planned = _starts_with_any(pl.col("diagnosis"), p.planned_cycle_diagnoses)
     stays = (
         _stays(data)
