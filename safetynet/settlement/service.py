@@ -349,8 +349,10 @@ def submit_many(session: Session, orders: Sequence[Order]) -> list[Outcome]:
     persons = _persons(session, orders, out)
     live = [i for i, p in enumerate(persons) if p is not None]
     snapshot.lock_households(session, (persons[i].household_id for i in live))
+    entries: list[Any] = []
     for part in _segments(orders, persons, live):
-        _submit_segment(session, orders, persons, part, out)
+        entries += _submit_segment(session, orders, persons, part, out)
+    hooks.written(session, entries)  # once for the batch: one fund journal entry, one warning pass
     return [o for o in out if o is not None]
 
 
@@ -384,8 +386,9 @@ def _submit_segment(
     persons: list[Any],
     live: list[int],
     out: list[Outcome | None],
-) -> None:
-    """Gate, settle and write one run of the batch (:func:`_segments`) into ``out``."""
+) -> list[Any]:
+    """Gate, settle and write one run of the batch (:func:`_segments`) into ``out``; the
+    entries written, for the after steps (:func:`hooks.written`, run once per batch)."""
     snap = snapshot.read(session, [(orders[i].sub, persons[i], orders[i].client_key) for i in live])
     resolved = {i: _resolved(snap, orders[i], persons[i]) for i in live}
     gated = hooks.refusals(session, [
@@ -451,7 +454,6 @@ def _submit_segment(
         ids = ledger.write(conn, [s for _, s in batch])
         accs.write_rows(session, changes)
     pairs = list(zip(batch, ids, strict=True))
-    hooks.written(session, [ledger.hook_entry(s, c, e) for (_, s), (c, e) in pairs])
     entry_of = {}
     for (i, s), (_, entry_id) in pairs:
         entry_of[i] = entry_id
@@ -459,6 +461,7 @@ def _submit_segment(
     for i, ref, in_ledger in replays:
         out[i] = replace(settlement_view(session, ref if in_ledger else entry_of[ref]),
                          replayed=True)  # fmt: skip
+    return [ledger.hook_entry(s, c, e) for (_, s), (c, e) in pairs]
 
 
 def submit(
