@@ -14,13 +14,12 @@ household; on SQLite it runs the two. Both give the same rows (tested:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Select
 
-from safetynet.early_warning.load import _build_few, household_rows, ledger_rows
+from safetynet.early_warning.load import _build_few, few_params, household_rows, ledger_rows
 from safetynet.store import json_rows
 
 Homes = dict[int, tuple[int, int | None, int | None, str]]
@@ -40,14 +39,7 @@ def few_rows(
     """``(household_rows(...), ledger_rows(...))`` of the households ``ids`` in ``year``."""
     if conn.dialect.name != "postgresql":
         return household_rows(conn, year, ids), ledger_rows(conn, year, ids)
-    params = {
-        "ids": list(ids),
-        "year": year,
-        "jan1": date(year, 1, 1),
-        "dec31": date(year, 12, 31),
-        "before": year - 1,
-    }
-    homes, ledger = json_rows.fetch(conn, _both(), params)
+    homes, ledger = json_rows.fetch(conn, _both(), few_params(year, ids))
     settled: dict[int, set[int]] = {}  # household -> the persons settled in it in the year
     for r in ledger:
         settled.setdefault(r[HOUSEHOLD], set()).add(r[PERSON])

@@ -299,6 +299,18 @@ def _build_few(pg: bool, settled: bool = True) -> tuple[Select[Any], Select[Any]
 _few_statements = per_dialect(_build_few)
 
 
+def few_params(year: int, ids: Sequence[int]) -> dict[str, Any]:
+    """The bound parameters of the few-households statements (:func:`household_rows`, the
+    one-statement read of :mod:`safetynet.early_warning.few_read`)."""
+    return {
+        "ids": list(ids),
+        "year": year,
+        "jan1": date(year, 1, 1),
+        "dec31": date(year, 12, 31),
+        "before": year - 1,
+    }
+
+
 def household_rows(
     conn: Connection, year: int, ids: Sequence[int]
 ) -> dict[int, tuple[int, int | None, int | None, str]]:
@@ -307,14 +319,7 @@ def household_rows(
     region_code)}``; the members of the year (:func:`_period_members`; a household with none
     is left out), the latest income of the year, the nearest region's reference income of
     the year before."""
-    params = {
-        "ids": list(ids),
-        "year": year,
-        "jan1": date(year, 1, 1),
-        "dec31": date(year, 12, 31),
-        "before": year - 1,
-    }
-    rows = conn.execute(_few_statements(conn)[0], params).all()
+    rows = conn.execute(_few_statements(conn)[0], few_params(year, ids)).all()
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[1]}
 
 
