@@ -14,6 +14,7 @@ from functools import cache
 import polars as pl
 
 from safetynet.catalogs.diseases import DATA
+from safetynet.catalogs.in_force import CATALOG_START
 
 
 def _fen(column: str) -> pl.Expr:
@@ -41,11 +42,14 @@ def load_items() -> pl.DataFrame:
 
 
 def catalog_rows() -> pl.DataFrame:
-    """The items as rows of the ``catalog_item`` table."""
+    """The items as rows of the ``catalog_item`` table: entries in force from
+    :data:`~safetynet.catalogs.in_force.CATALOG_START` on, open-ended (the shipped catalog is
+    not dated)."""
     return (
         load_items()
         .drop("typical_price_fen", "setting")
         .with_columns(
-            pl.lit(None, pl.Date).alias("valid_from"), pl.lit(None, pl.Date).alias("valid_to")
+            pl.lit(CATALOG_START, pl.Date).alias("valid_from"),
+            pl.lit(None, pl.Date).alias("valid_to"),
         )
     )

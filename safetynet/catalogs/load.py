@@ -1,7 +1,9 @@
 """Write the shipped catalogs into the database: disease lists, WHO ICD-10, items.
 
 Idempotent: lists are replaced by the shipped ones, diagnoses and items are inserted when
-missing and updated when changed (a county's own imports of other codes are kept).
+missing and updated when changed (a county's own imports of other codes are kept). The
+shipped items are entries from ``CATALOG_START`` on: a code's later entries (a county's dated
+imports) are kept, and so is the end the first entry got from them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ DIAGNOSIS_SCHEMA = {
     "edition": pl.String,
 }  # fmt: skip
 ITEM_SCHEMA = {
-    "code": pl.String, "name": pl.String, "kind": pl.String, "item_class": pl.String,
+    "code": pl.String, "valid_from": pl.Date, "name": pl.String, "kind": pl.String,
+    "item_class": pl.String,
     "self_pay_bp": pl.Int64, "essential": pl.Boolean, "price_ceiling_fen": pl.Int64,
     "sex_restriction": pl.String, "min_age": pl.Int64, "max_age": pl.Int64,
 }  # fmt: skip
@@ -65,8 +68,8 @@ def load_catalogs(session: Session) -> CatalogCounts:
     existing = load_frame(session, {k: getattr(CatalogItem, k) for k in ITEM_SCHEMA}, ITEM_SCHEMA)
     out.tables["catalog_item"] = upsert(
         session, CatalogItem, catalog_rows().select(list(ITEM_SCHEMA)), existing,
-        key=["code"], pk="code", insert_columns=list(ITEM_SCHEMA),
-        compare=[c for c in ITEM_SCHEMA if c != "code"],
+        key=["code", "valid_from"], pk=["code", "valid_from"], insert_columns=list(ITEM_SCHEMA),
+        compare=[c for c in ITEM_SCHEMA if c not in ("code", "valid_from")],
     )  # fmt: skip
     session.flush()
     return out

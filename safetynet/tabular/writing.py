@@ -102,16 +102,18 @@ def upsert(
     existing: pl.DataFrame,
     *,
     key: Sequence[str],
-    pk: str,
+    pk: str | Sequence[str],
     insert_columns: Sequence[str],
     compare: Sequence[str],
     progress: Progress | None = None,
 ) -> Counts:
     """Insert new rows, update changed ones (the compared columns, by ``pk``), count the rest.
 
-    ``pk`` is either part of ``key`` or a column of ``existing`` only (e.g. a surrogate id).
+    ``pk`` (a column, or the columns of a composite key) is either part of ``key`` or a
+    column of ``existing`` only (e.g. a surrogate id).
     """
     new, changed, unchanged = diff(incoming, existing, key, compare)
     inserted = bulk_insert(session, model, new, insert_columns, progress)
-    updated = bulk_update(session, model, changed, [pk, *compare], progress)
+    pks = [pk] if isinstance(pk, str) else list(pk)
+    updated = bulk_update(session, model, changed, [*pks, *compare], progress)
     return Counts(inserted, updated, unchanged)

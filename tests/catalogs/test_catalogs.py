@@ -12,9 +12,11 @@ from typer.testing import CliRunner
 
 from safetynet.catalogs.diseases import list_entries, load_disease_lists
 from safetynet.catalogs.icd10 import is_valid, title_zh_of, who_codes
+from safetynet.catalogs.in_force import entry_on
 from safetynet.catalogs.items import load_items
 from safetynet.catalogs.load import load_catalogs
 from safetynet.cli.main import app
+from safetynet.clock import local_today
 from safetynet.imports import import_file
 from safetynet.policy.diseases import group_prefixes
 from safetynet.policy.loader import load_policy
@@ -103,9 +105,9 @@ def test_items_import_checks_classes_and_money(db_session: Session, tmp_path: Pa
     assert db_session.scalar(select(func.count()).select_from(CatalogItem)) == 0
     result = import_file(db_session, "items", write_xlsx(tmp_path / "ok.xlsx", header, rows[:2]))
     assert result.ok and result.inserted == 2
-    x1 = db_session.get(CatalogItem, "X1")
+    x1 = entry_on(db_session, "X1", local_today())
     assert x1 is not None and (x1.self_pay_bp, x1.price_ceiling_fen) == (1000, 3550)
-    x2 = db_session.get(CatalogItem, "X2")
+    x2 = entry_on(db_session, "X2", local_today())
     assert x2 is not None and x2.sex_restriction is not None and x2.sex_restriction.value == "F"
 
 

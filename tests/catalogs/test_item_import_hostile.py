@@ -9,7 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import entry_on
 from safetynet.catalogs.load import load_catalogs
+from safetynet.clock import local_today
 from safetynet.imports import import_file
 from safetynet.store.models import CatalogItem
 from tests.registry_imports.helpers import write_csv
@@ -28,7 +30,7 @@ def test_full_width_digits_are_read_as_digits(db_session: Session, tmp_path: Pat
     ]
     result = import_file(db_session, "items", write_csv(tmp_path / "fw.csv", HEADER, rows))
     assert result.ok, result.errors
-    x1, x2 = db_session.get(CatalogItem, "X1"), db_session.get(CatalogItem, "X2")
+    x1, x2 = entry_on(db_session, "X1", local_today()), entry_on(db_session, "X2", local_today())
     assert x1 is not None and x2 is not None
     assert (x1.self_pay_bp, x1.price_ceiling_fen, x1.min_age, x1.max_age) == (1000, 3550, 18, 60)
     assert (x2.self_pay_bp, x2.price_ceiling_fen) == (500, 1250)
@@ -62,11 +64,11 @@ def test_a_code_in_full_width_letters_is_the_same_code(db_session: Session, tmp_
     assert _items(db_session) == 0
 
 
-def test_validity_dates_are_refused_not_ignored(db_session: Session, tmp_path: Path) -> None:
-    """The catalog is not dated: an entry's price or class applies from the day it is
-    imported. A file that gives validity dates (a change from next month, two periods of
-    one code, a period that ends before it starts) was imported with its dates ignored, so a
-    future change applied at once; it is refused, naming the column."""
+def test_validity_dates_are_read_not_ignored(db_session: Session, tmp_path: Path) -> None:
+    """An entry's price or class applies over the period the file gives (the catalog is
+    dated): a file with validity dates was once imported with its dates ignored, so a
+    future change applied at once; its dates are read, and a period that ends before it
+    starts is refused, naming its row and column."""
     header = [*HEADER, "开始日期", "结束日期"]
     rows = [
         ["X1", "甲", "药品", "乙", "10", "3", "", "", "2018-01-01", "2018-12-31"],
@@ -75,9 +77,13 @@ def test_validity_dates_are_refused_not_ignored(db_session: Session, tmp_path: P
     result = import_file(db_session, "items", write_csv(tmp_path / "dated.csv", header, rows))
     assert not result.ok
     assert {(p.row, p.column, p.code) for p in result.errors} == {
-        (1, "开始日期", "item.dated"), (1, "结束日期", "item.dated"),
+        (3, "结束日期", "period.backwards"),
     }  # fmt: skip
     assert _items(db_session) == 0
+    result = import_file(db_session, "items", write_csv(tmp_path / "ok.csv", header, rows[:1]))
+    assert result.ok, result.errors
+    x1 = db_session.scalars(select(CatalogItem)).one()
+    assert (x1.valid_from.isoformat(), x1.valid_to.isoformat()) == ("2018-01-01", "2018-12-31")  # type: ignore[union-attr]
 
 
 def test_a_file_without_a_column_keeps_what_that_column_held(
@@ -88,9 +94,9 @@ def test_a_file_without_a_column_keeps_what_that_column_held(
     give: a class-B drug left with no share is paid in full."""
     load_catalogs(db_session)
     db_session.commit()
-    before = db_session.get(CatalogItem, "D0002")
+    before = entry_on(db_session, "D0002", local_today())
     assert before is not None and (before.self_pay_bp, before.price_ceiling_fen) == (1000, 3500)
-    female = db_session.get(CatalogItem, "S0018")
+    female = entry_on(db_session, "S0018", local_today())
     assert female is not None and female.sex_restriction is not None
     kept = (female.sex_restriction, female.min_age, female.max_age, female.price_ceiling_fen)
     header = ["项目编码", "项目名称", "项目类别", "甲乙类"]
@@ -101,7 +107,10 @@ def test_a_file_without_a_column_keeps_what_that_column_held(
     result = import_file(db_session, "items", write_csv(tmp_path / "names.csv", header, rows))
     assert result.ok and result.updated == 2, result.errors
     db_session.expire_all()
-    d2, s18 = db_session.get(CatalogItem, "D0002"), db_session.get(CatalogItem, "S0018")
+    d2, s18 = (
+        entry_on(db_session, "D0002", local_today()),
+        entry_on(db_session, "S0018", local_today()),
+    )
     assert d2 is not None and s18 is not None
     assert d2.name == "头孢克肟（新名）"
     assert (d2.self_pay_bp, d2.price_ceiling_fen, d2.essential) == (1000, 3500, before.essential)
@@ -112,6 +121,6 @@ def test_a_file_without_a_column_keeps_what_that_column_held(
     result = import_file(db_session, "items", write_csv(tmp_path / "blank.csv", header, rows))
     assert result.ok
     db_session.expire_all()
-    cleared = db_session.get(CatalogItem, "D0002")
+    cleared = entry_on(db_session, "D0002", local_today())
     assert cleared is not None and cleared.price_ceiling_fen is None
     assert cleared.self_pay_bp == 1000

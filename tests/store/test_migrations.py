@@ -42,3 +42,74 @@ def test_postgresql_migrations_match_models(pg_engine: Engine) -> None:
         with pg_engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         Base.metadata.create_all(pg_engine)  # as the other tests of this worker expect it
+
+
+def _catalog_up_and_down(url: str, engine: Engine) -> None:
+    """The dated-catalog migration: undated entries become valid from CATALOG_START; down,
+    one entry per code is kept (the one in force today), undated; up again."""
+    from datetime import date
+
+    from alembic import command
+
+    from safetynet.catalogs.in_force import CATALOG_START
+    from safetynet.store.migrate import alembic_config
+
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "a9b8c7d6e5f4")
+    insert = text(
+        "INSERT INTO catalog_item (code, name, kind, item_class, self_pay_bp, essential) "
+        "VALUES (:code, :name, 'drug', 'A', 0, true)"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, [{"code": "X1", "name": "x"}, {"code": "Y1", "name": "y"}])
+    command.upgrade(cfg, "b4c6d8e0f2a1")
+    read = text("SELECT code, valid_from, valid_to, name FROM catalog_item ORDER BY code, valid_from")
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(read)]
+        assert [(c, str(f), t) for c, f, t, _ in rows] == [
+            ("X1", str(CATALOG_START), None), ("Y1", str(CATALOG_START), None)
+        ]
+        conn.execute(text("UPDATE catalog_item SET valid_to = '2020-01-01' WHERE code = 'X1'"))
+        conn.execute(text(
+            "INSERT INTO catalog_item (code, valid_from, name, kind, item_class, self_pay_bp, "
+            "essential) VALUES ('X1', '2020-01-01', 'x 2020', 'drug', 'B', 1000, false)"
+        ))  # fmt: skip
+    with pytest.raises(Exception, match="(?i)check|constraint"), engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO catalog_item (code, valid_from, valid_to, name, kind, item_class, "
+            "self_pay_bp, essential) VALUES ('Z1', '2020-01-01', '2020-01-01', 'z', 'drug', 'A', "
+            "0, false)"
+        ))  # fmt: skip
+    command.downgrade(cfg, "a9b8c7d6e5f4")
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(read)]
+    assert rows == [("X1", None, None, "x 2020"), ("Y1", None, None, "y")]
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(read)]
+    assert [(c, str(f), n) for c, f, _, n in rows] == [
+        ("X1", str(date(2000, 1, 1)), "x 2020"), ("Y1", "2000-01-01", "y")
+    ]
+    _no_differences(engine)
+
+
+def test_sqlite_dated_catalog_migration_up_and_down(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        _catalog_up_and_down(url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_dated_catalog_migration_up_and_down(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    try:
+        _catalog_up_and_down(url, pg_engine)
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(pg_engine)

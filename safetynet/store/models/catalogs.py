@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from safetynet.codes import ItemClass, ItemKind, Sex
@@ -43,10 +43,14 @@ class DiseaseListEntry(Base):
 
 
 class CatalogItem(Base):
-    """A drug, service or material of the reimbursement catalog (class A/B/C)."""
+    """One entry of a drug, service or material of the reimbursement catalog (class A/B/C):
+    what the code is over ``[valid_from, valid_to)`` (``valid_to`` exclusive, NULL = open).
+    A code has one entry per period, never two in force on one day
+    (:mod:`safetynet.catalogs.in_force` says which prices a line)."""
 
     __tablename__ = "catalog_item"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     item_class: Mapped[ItemClass] = mapped_column(enum_column(ItemClass))
@@ -56,5 +60,7 @@ class CatalogItem(Base):
     sex_restriction: Mapped[Sex | None] = mapped_column(enum_column(Sex))
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
-    valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period"),
+    )
