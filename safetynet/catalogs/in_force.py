@@ -28,11 +28,23 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import ItemClass
 from safetynet.store.models import CatalogItem, Claim, ClaimItem
+from safetynet.store.models.catalogs import CATALOG_START
 
-# The earliest day an entry can be in force: entries of the catalog as it was before it was
-# dated start here (the migration), and so do the shipped demo catalog's. No claim is older
-# (``settlement.submission.EARLIEST_DATE``, tested equal).
-CATALOG_START = date(2000, 1, 1)
+__all__ = [
+    "CATALOG_START",
+    "OUT_OF_CATALOG",
+    "attach",
+    "by_code",
+    "entry_of_line",
+    "entry_on",
+    "in_force",
+    "in_force_on",
+    "line_day",
+    "pick",
+]
+
+# CATALOG_START: the earliest day an entry can be in force (the model's default start; the
+# migration's and the shipped demo catalog's), defined with the model.
 
 # How a line out of catalog on its day is priced where it is not refused: class C.
 OUT_OF_CATALOG = (ItemClass.C, 0, False)  # item class, self-pay share (bp), essential

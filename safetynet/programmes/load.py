@@ -8,6 +8,7 @@ import polars as pl
 from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import entry_of_line
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
 from safetynet.registry.status import periods_frame, status_masks_at
@@ -18,11 +19,12 @@ from safetynet.tabular.writing import load_frame
 
 def item_kinds_of_year(session: Session, year: int) -> pl.DataFrame:
     """Each itemised claim of a year (by start date) with the kinds of its items (drug,
-    service, material; an item not in the catalog has none)."""
+    service, material, from the catalog entry in force on the line's day; an item out of
+    catalog has none)."""
     query = (
         select(ClaimItem.claim_id, type_coerce(CatalogItem.kind, String))
         .join(Claim, Claim.id == ClaimItem.claim_id)
-        .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+        .outerjoin(CatalogItem, entry_of_line())
         .where(Claim.start_date >= dt.date(year, 1, 1),
                Claim.start_date < dt.date(year + 1, 1, 1))
     )  # fmt: skip

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import entry_of_line
 from safetynet.codes import CaseState
 from safetynet.review import cases
 from safetynet.review.params import default_params
@@ -150,7 +151,8 @@ def case_view(session: Session, case: ReviewCase) -> CaseView:
     rows = session.execute(
         select(ReviewLine, ClaimItem, CatalogItem.name)
         .join(ClaimItem, ClaimItem.id == ReviewLine.claim_item_id)
-        .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .outerjoin(CatalogItem, entry_of_line())  # the entry in force on the line's day
         .where(ReviewLine.case_id == case.id)
         .order_by(ReviewLine.id)
     ).all()
@@ -189,7 +191,8 @@ def daily_bill(session: Session, claim: Claim) -> list[BillDay]:
     rows = session.execute(
         select(ClaimItem.service_date, ClaimItem.item_code, CatalogItem.name,
                ClaimItem.quantity, ClaimItem.amount_fen)
-        .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .outerjoin(CatalogItem, entry_of_line())
         .where(ClaimItem.claim_id == claim.id)
         .order_by(ClaimItem.service_date, ClaimItem.id)
     ).all()  # fmt: skip

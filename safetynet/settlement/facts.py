@@ -134,15 +134,19 @@ def _institution(snap: Snapshot, sub: ClaimSubmission) -> Any:
 
 
 def _priced_lines(snap: Snapshot, sub: ClaimSubmission) -> dict[str, np.ndarray]:
-    found = snap.items
+    """The lines priced by the catalog entries in force on the claim's date (a submission's
+    lines carry no date of their own: :mod:`safetynet.catalogs.in_force`); a code without
+    one is refused."""
+    items = []
     for i, line in enumerate(sub.items):
-        if line.code not in found:
+        entry = snap.item(line.code, sub.date)
+        if entry is None:
             raise SettlementError(
                 "item_unknown",
-                f"item code {line.code!r} is not in the catalog",
+                f"item code {line.code!r} is not in the catalog on {sub.date.isoformat()}",
                 field=f"items[{i}].code",
             )
-    items = [found[line.code] for line in sub.items]
+        items.append(entry)
     amount = np.array([to_fen(line.amount) for line in sub.items], np.int64)
     deducted = np.array([to_fen(line.deducted) for line in sub.items], np.int64)
     compliant, essential = compliant_amounts(

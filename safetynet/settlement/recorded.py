@@ -11,6 +11,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import OUT_OF_CATALOG, entry_of_line
 from safetynet.store.models import (
     CatalogItem,
     Claim,
@@ -74,25 +75,35 @@ def recorded_lines(
     session: Session, claim_ids: pl.Series, between: tuple[date, date] | None = None
 ) -> pl.DataFrame:
     """The item lines of ``claim_ids`` with their catalog class, self-pay share and
-    essential flag (``engine.compliance.LINE_COLUMNS``, ``claim_key`` the claim id; an item
-    out of catalog is class C); ``between``: read only the lines of claims that start
-    between the two dates (worth it when the database holds other years)."""
-    q = select(
-        ClaimItem.claim_id,
-        ClaimItem.amount_fen,
-        ClaimItem.deducted_fen,
-        CatalogItem.item_class,
-        CatalogItem.self_pay_bp,
-        CatalogItem.essential,
-    ).outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
-    if between is not None:
-        q = q.join(Claim, Claim.id == ClaimItem.claim_id).where(
-            Claim.start_date >= between[0], Claim.start_date <= between[1]
+    essential flag (``engine.compliance.LINE_COLUMNS``, ``claim_key`` the claim id), each
+    from the entry in force on the line's day (:mod:`safetynet.catalogs.in_force`: its
+    service date, else its claim's date; an item out of catalog on it is class C, as
+    :data:`~safetynet.catalogs.in_force.OUT_OF_CATALOG`); ``between``: read only the lines of
+    claims that start between the two dates (worth it when the database holds other years)."""
+    q = (
+        select(
+            ClaimItem.claim_id,
+            ClaimItem.amount_fen,
+            ClaimItem.deducted_fen,
+            CatalogItem.item_class,
+            CatalogItem.self_pay_bp,
+            CatalogItem.essential,
         )
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .outerjoin(CatalogItem, entry_of_line())
+    )
+    if between is not None:
+        q = q.where(Claim.start_date >= between[0], Claim.start_date <= between[1])
     rows = session.execute(q).all()
+    c, share, essential = OUT_OF_CATALOG
     return pl.DataFrame(
         [
-            (r[0], r[1], r[2], r[3].value if r[3] is not None else "C", r[4] or 0, bool(r[5]))
+            (
+                r[0],
+                r[1],
+                r[2],
+                *((r[3].value, r[4], r[5]) if r[3] is not None else (c.value, share, essential)),
+            )
             for r in rows
         ],
         schema={

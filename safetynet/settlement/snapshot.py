@@ -20,6 +20,7 @@ from sqlalchemy import Connection, and_, any_, bindparam, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import by_code, pick
 from safetynet.codes import InstitutionLevel, ItemClass, PovertyStatus
 from safetynet.policy.in_force import PolicyChoiceError, candidate_policies
 from safetynet.policy.schema import Policy
@@ -78,11 +79,13 @@ def _queries(pg: bool) -> _Queries:
         enrolled=select(Enrollment.person_id, Enrollment.year).where(
             one_of(Enrollment.person_id, "ids"), one_of(Enrollment.year, "years")
         ),
-        items=select(
+        items=select(  # every entry of the codes: each line takes the one of its day
             CatalogItem.code,
             CatalogItem.item_class,
             CatalogItem.self_pay_bp,
             CatalogItem.essential,
+            CatalogItem.valid_from,
+            CatalogItem.valid_to,
         ).where(one_of(CatalogItem.code, "codes")),
         periods=select(_P.person_id, _P.household_id, _P.status, _P.valid_from, _P.valid_to).where(
             or_(
@@ -125,7 +128,7 @@ class Snapshot:
 
     institutions: dict[str, Any] = field(default_factory=dict)
     enrolled: set[tuple[int, int]] = field(default_factory=set)  # (person id, year)
-    items: dict[str, Any] = field(default_factory=dict)
+    items: dict[str, list[Any]] = field(default_factory=dict)  # code -> its entries
     periods: list[Any] = field(default_factory=list)
     accumulators: dict[AccKey, AccRow] = field(default_factory=dict)
     earlier: dict[str, tuple[int, str | None]] = field(default_factory=dict)  # key -> id, hash
@@ -153,6 +156,10 @@ class Snapshot:
             and (end is None or end > on)
         ]
         return resolve_statuses(active)
+
+    def item(self, code: str, on: date) -> Any:
+        """The catalog entry of ``code`` in force on ``on`` (None: out of catalog)."""
+        return pick(self.items.get(code, ()), on)
 
 
 def persons_by_resident_id(
@@ -209,8 +216,8 @@ _PG_READ = f"""SELECT
   designated_to, inpatient, outpatient)) FROM institution WHERE code = ANY(%(codes)s::varchar[])),
  (SELECT json_agg(json_build_array(person_id, year)) FROM enrollment
   WHERE person_id = ANY(%(persons)s::integer[]) AND year = ANY(%(years)s::integer[])),
- (SELECT json_agg(json_build_array(code, item_class, self_pay_bp, essential)) FROM catalog_item
-  WHERE code = ANY(%(items)s::varchar[])),
+ (SELECT json_agg(json_build_array(code, item_class, self_pay_bp, essential, valid_from,
+  valid_to)) FROM catalog_item WHERE code = ANY(%(items)s::varchar[])),
  (SELECT json_agg(json_build_array(person_id, household_id, status, valid_from, valid_to))
   FROM poverty_status WHERE person_id = ANY(%(persons)s::integer[])
   OR (person_id IS NULL AND household_id = ANY(%(households)s::integer[]))),
@@ -239,6 +246,8 @@ class ItemRow(NamedTuple):
     item_class: ItemClass
     self_pay_bp: int
     essential: bool
+    valid_from: date
+    valid_to: date | None
 
 
 def _day(value: str | None) -> date | None:
@@ -256,7 +265,8 @@ def _read_pg(conn: Connection, params: dict[str, Any]) -> Snapshot:
             for r in institutions
         },
         enrolled={(pid, year) for pid, year in enrolled},
-        items={r[0]: ItemRow(r[0], ItemClass(r[1]), r[2], r[3]) for r in items},
+        items=by_code(ItemRow(r[0], ItemClass(r[1]), r[2], r[3], _day(r[4]), _day(r[5]))
+                      for r in items),
         periods=[(pid, hid, PovertyStatus(status), _day(start), _day(end))
                  for pid, hid, status, start, end in periods],
         accumulators={
@@ -318,7 +328,7 @@ def read_each(conn: Connection, lists: dict[str, list[Any]]) -> Snapshot:
     snap.enrolled = {
         (pid, year) for pid, year in conn.execute(q.enrolled, {"ids": persons, "years": years})
     }
-    snap.items = {r.code: r for r in conn.execute(q.items, {"codes": lists["items"]})}
+    snap.items = by_code(conn.execute(q.items, {"codes": lists["items"]}))
     snap.periods = list(conn.execute(q.periods, {"persons": persons, "households": households}))
     params = {"years": years, "persons": persons, "households": households}
     snap.accumulators = {

@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import entry_of_line
 from safetynet.engine.compliance import compliant_amounts
 from safetynet.settlement.service import SettlementView
 from safetynet.store.models import CatalogItem, Claim, ClaimItem, Diagnosis, Institution
@@ -25,7 +26,7 @@ from safetynet.web.i18n import N_, translations
 @dataclass(frozen=True)
 class SlipLine:
     code: str
-    name: str | None  # None: not in the catalog
+    name: str | None  # None: not in the catalog on the line's day
     item_class: str | None  # A | B | C
     quantity: int
     unit_price_fen: int  # the line's amount over its quantity, rounded half up
@@ -52,7 +53,8 @@ def _lines(db: Session, claim_id: int) -> list[SlipLine]:
             ClaimItem.item_code, ClaimItem.quantity, ClaimItem.amount_fen, ClaimItem.deducted_fen,
             CatalogItem.name, CatalogItem.item_class, CatalogItem.self_pay_bp,
         )
-        .outerjoin(CatalogItem, CatalogItem.code == ClaimItem.item_code)
+        .join(Claim, Claim.id == ClaimItem.claim_id)
+        .outerjoin(CatalogItem, entry_of_line())  # the entry in force on the line's day
         .where(ClaimItem.claim_id == claim_id)
         .order_by(ClaimItem.id)
     ).all()  # fmt: skip

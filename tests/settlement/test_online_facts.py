@@ -11,6 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from safetynet.catalogs.in_force import CATALOG_START
 from safetynet.codes import ItemClass, PovertyStatus
 from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.facts import status_mask
@@ -28,7 +29,11 @@ PREFIX_SETS = (GROUPS, group_prefixes(ANHUI), {})
 CODES = ("C50.1", "c509", "D05", "I21.0", "I500", "n18.0", "N17", "J18", "", None, "E11")
 ITEMS = {
     f"{cls}{bp}{ess}": SimpleNamespace(
-        item_class=cls, self_pay_bp=bp or None, essential=ess == "e" or None
+        item_class=cls,
+        self_pay_bp=bp or None,
+        essential=ess == "e" or None,
+        valid_from=CATALOG_START,
+        valid_to=None,
     )
     for cls in (ItemClass.A, ItemClass.B, ItemClass.C, None)
     for bp in (0, 1000, 2500, 3333)
@@ -85,7 +90,7 @@ def test_online_facts_equal_the_batch_input(
         )
         for who, status, start, length in periods
     ]
-    snap = Snapshot(periods=rows, items=ITEMS)
+    snap = Snapshot(periods=rows, items={code: [entry] for code, entry in ITEMS.items()})
     prefixes = PREFIX_SETS[prefix_set]
 
     # online: each claim on its own, as settlement.facts resolves it
@@ -93,6 +98,7 @@ def test_online_facts_equal_the_batch_input(
     for who, day, diagnosis, lines in claims:
         person = persons[who]
         sub = SimpleNamespace(
+            date=day,
             items=[
                 SimpleNamespace(
                     code=code,
@@ -100,7 +106,7 @@ def test_online_facts_equal_the_batch_input(
                     deducted=Decimal(amount * share // 100) / 100,
                 )
                 for code, amount, share in lines
-            ]
+            ],
         )
         priced = _priced_lines(snap, sub)  # type: ignore[arg-type]
         online.append(

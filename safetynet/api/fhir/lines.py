@@ -17,6 +17,7 @@ import numpy as np
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from safetynet.catalogs.in_force import by_code, pick
 from safetynet.codes import ItemClass
 from safetynet.engine.compliance import compliant_amounts
 from safetynet.money import to_fen
@@ -24,7 +25,12 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Claim, ClaimItem, Settlement
 
 _CLASSES = select(
-    CatalogItem.code, CatalogItem.item_class, CatalogItem.self_pay_bp, CatalogItem.essential
+    CatalogItem.code,
+    CatalogItem.item_class,
+    CatalogItem.self_pay_bp,
+    CatalogItem.essential,
+    CatalogItem.valid_from,
+    CatalogItem.valid_to,
 ).where(CatalogItem.code.in_(bindparam("codes", expanding=True)))
 
 
@@ -49,12 +55,17 @@ class ClaimLines:
 
 
 def priced_lines(
-    session: Session, codes: list[str], amount: list[int], deducted: list[int], seq: list[int]
+    session: Session,
+    codes: list[str],
+    amount: list[int],
+    deducted: list[int],
+    seq: list[int],
+    days: list[date],
 ) -> list[Line]:
-    found = {
-        r.code: r for r in session.connection().execute(_CLASSES, {"codes": sorted(set(codes))})
-    }
-    rows = [found.get(c) for c in codes]
+    """The lines priced by the catalog entries in force on their ``days``
+    (:mod:`safetynet.catalogs.in_force`; out of catalog: class C)."""
+    found = by_code(session.connection().execute(_CLASSES, {"codes": sorted(set(codes))}))
+    rows = [pick(found.get(c, ()), day) for c, day in zip(codes, days, strict=True)]
     classes = [r.item_class if r is not None else ItemClass.C for r in rows]
     compliant, _ = compliant_amounts(
         np.array(amount, np.int64),
@@ -84,6 +95,7 @@ def submission_lines(session: Session, sub: ClaimSubmission, sequences: list[int
         [to_fen(x.amount) for x in sub.items],
         [to_fen(x.deducted) for x in sub.items],
         sequences,
+        [sub.date] * len(sub.items),  # a submission's lines are priced on the claim's date
     )
     return ClaimLines(sub.claim_no, sub.date, sub.discharge_date, lines)
 
@@ -103,6 +115,7 @@ def recorded_lines(session: Session, settlement_id: int) -> ClaimLines:
         [x.amount_fen for x in items],
         [x.deducted_fen for x in items],
         list(range(1, len(items) + 1)),
+        [x.service_date or claim.start_date for x in items],  # in_force.line_day
     )
     return ClaimLines(claim.claim_no, claim.start_date, claim.end_date, lines)
 

@@ -42,6 +42,12 @@ class DiseaseListEntry(Base):
     name_en: Mapped[str | None] = mapped_column(String(128))
 
 
+# The earliest day an entry can be in force (the default start): the entries of the catalog
+# as it was before it was dated start here (the migration), and so do the shipped demo
+# catalog's. No claim is older (``settlement.submission.EARLIEST_DATE``, tested equal).
+CATALOG_START = date(2000, 1, 1)
+
+
 class CatalogItem(Base):
     """One entry of a drug, service or material of the reimbursement catalog (class A/B/C):
     what the code is over ``[valid_from, valid_to)`` (``valid_to`` exclusive, NULL = open).
@@ -50,7 +56,7 @@ class CatalogItem(Base):
 
     __tablename__ = "catalog_item"
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
-    valid_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    valid_from: Mapped[date] = mapped_column(Date, primary_key=True, default=CATALOG_START)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
     item_class: Mapped[ItemClass] = mapped_column(enum_column(ItemClass))
@@ -61,6 +67,4 @@ class CatalogItem(Base):
     min_age: Mapped[int | None] = mapped_column(Integer)
     max_age: Mapped[int | None] = mapped_column(Integer)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    __table_args__ = (
-        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period"),
-    )
+    __table_args__ = (CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="period"),)

@@ -318,7 +318,7 @@ def _checked(
         except FhirError as exc:
             issues += exc.issues
     items = claim.data["items"]
-    unknown = unknown_items(db, [x["code"] for x in items if x is not None])
+    unknown = unknown_items(db, [x["code"] for x in items if x is not None], claim.data["date"])
     for i, x in enumerate(items):
         if x is not None and x["code"] in unknown:
             msg = f"Claim.item[{i}].productOrService: {x['code']!r} is not in the catalog"

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from safetynet.catalogs.in_force import entry_on, in_force_on
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
@@ -120,10 +121,10 @@ def _submission(form: FormClaim) -> ClaimSubmission:
 
 def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: object) -> Response:
     person = person_in_region(db, user, form.resident_id)  # type: ignore[attr-defined]
-    catalog = db.execute(
-        select(CatalogItem.code, CatalogItem.name, CatalogItem.item_class).order_by(
-            CatalogItem.code
-        )
+    catalog = db.execute(  # the entries in force today
+        select(CatalogItem.code, CatalogItem.name, CatalogItem.item_class)
+        .where(in_force_on(local_today()))
+        .order_by(CatalogItem.code)
     ).all()
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
     rows = max(EMPTY_ROWS, len(form.item_code))  # type: ignore[attr-defined]
@@ -217,8 +218,9 @@ def catalog_item(
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
-    """One catalog item by code, for the window's item rows (its name as the code is typed)."""
-    item = db.get(CatalogItem, unicodedata.normalize("NFKC", code).strip().upper()[:32])
+    """One catalog item by code, for the window's item rows (its name as the code is typed):
+    the entry in force today."""
+    item = entry_on(db, unicodedata.normalize("NFKC", code).strip().upper()[:32], local_today())
     if item is None:
         return JSONResponse(
             {"error": {"code": "item_unknown", "message": f"no catalog item {code!r}"}}, 404
