@@ -63,18 +63,21 @@ def _catalog_up_and_down(url: str, engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(insert, [{"code": "X1", "name": "x"}, {"code": "Y1", "name": "y"}])
     command.upgrade(cfg, "b4c6d8e0f2a1")
-    read = text("SELECT code, valid_from, valid_to, name FROM catalog_item ORDER BY code, valid_from")
+    read = text(
+        "SELECT code, valid_from, valid_to, name FROM catalog_item ORDER BY code, valid_from"
+    )
     with engine.begin() as conn:
         rows = [tuple(r) for r in conn.execute(read)]
         assert [(c, str(f), t) for c, f, t, _ in rows] == [
-            ("X1", str(CATALOG_START), None), ("Y1", str(CATALOG_START), None)
+            ("X1", str(CATALOG_START), None),
+            ("Y1", str(CATALOG_START), None),
         ]
         conn.execute(text("UPDATE catalog_item SET valid_to = '2020-01-01' WHERE code = 'X1'"))
         conn.execute(text(
             "INSERT INTO catalog_item (code, valid_from, name, kind, item_class, self_pay_bp, "
             "essential) VALUES ('X1', '2020-01-01', 'x 2020', 'drug', 'B', 1000, false)"
         ))  # fmt: skip
-    with pytest.raises(Exception, match="(?i)check|constraint"), engine.begin() as conn:
+    with pytest.raises(Exception, match=r"(?i)check|constraint"), engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO catalog_item (code, valid_from, valid_to, name, kind, item_class, "
             "self_pay_bp, essential) VALUES ('Z1', '2020-01-01', '2020-01-01', 'z', 'drug', 'A', "
@@ -88,7 +91,8 @@ def _catalog_up_and_down(url: str, engine: Engine) -> None:
     with engine.begin() as conn:
         rows = [tuple(r) for r in conn.execute(read)]
     assert [(c, str(f), n) for c, f, _, n in rows] == [
-        ("X1", str(date(2000, 1, 1)), "x 2020"), ("Y1", "2000-01-01", "y")
+        ("X1", str(date(2000, 1, 1)), "x 2020"),
+        ("Y1", "2000-01-01", "y"),
     ]
     _no_differences(engine)
 
