@@ -39,6 +39,11 @@ LINES_SCHEMA: dict[str, pl.DataType] = {
     "amount_fen": pl.Int64(),
     "quantity": pl.Int64(),
     "day": pl.Date(),
+    # the catalog facts of the line's entry in force on its day (supervision.catalog)
+    "price_ceiling_fen": pl.Int64(),
+    "sex_restriction": pl.String(),
+    "min_age": pl.Int64(),
+    "max_age": pl.Int64(),
 }
 PERSONS_SCHEMA: dict[str, pl.DataType] = {
     "person_id": pl.String(),
@@ -129,8 +134,19 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 
 
 def from_claim_file(cf: ClaimFile, persons: pl.DataFrame | None = None) -> ScreenInput:
-    """The screening's frames from a read claim file (and a read persons file)."""
+    """The screening's frames from a read claim file (and a read persons file); its lines
+    keep their class, their ceilings and restrictions are the shipped catalog's entries in
+    force on their days (a line without a day: its claim's date)."""
+    from safetynet.supervision.catalog import shipped_entries, with_catalog
+
     lines = cf.lines.rename({"claim_key": "claim_no"})
+    dates = cf.claims.select("claim_no", pl.col("date").alias("_date"))
+    on = pl.coalesce("day", "_date") if "day" in lines.columns else pl.col("_date")
+    lines = with_catalog(
+        lines.join(dates, on="claim_no", how="left").with_columns(on.alias("_on")),
+        shipped_entries(),
+        day="_on",
+    ).drop("_date", "_on")
     sums = lines.group_by("claim_no").agg(pl.col("amount_fen").sum().alias("line_total"))
     claims = (
         cf.claims.join(sums, on="claim_no", how="left")

@@ -12,7 +12,9 @@ finds (tested equal on random histories with hypothesis).
 
 Rows are the window's tuples (:func:`~safetynet.supervision.load.frames_from_rows`):
 claims (id, claim_no, kind, level, institution, start, end, diagnosis, total_fen, doctor,
-person_id) and lines (claim_id, code, quantity, amount_fen, service_date).
+person_id) and lines (claim_id, code, quantity, amount_fen, service_date), to which
+:func:`may_hit` adds the catalog facts of each line's entry in force on its day (class,
+price ceiling, sex, minimum and maximum age: :mod:`~safetynet.supervision.catalog`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from safetynet.supervision.catalog import Entries
 from safetynet.supervision.frames import canonical_code
-from safetynet.supervision.load import _item_classes as item_classes
 from safetynet.supervision.schema import Rule, RuleSet
 from safetynet.supervision.screen import OUTPATIENT_KINDS
-from safetynet.supervision.screen import _catalog_facts as catalog_facts
 
 Row = Sequence[Any]
 
@@ -71,11 +72,9 @@ def _duplicate_charge(rule: Any, claim: Row, p: Person) -> bool:
 
 def _over_standard(rule: Any, claim: Row, p: Person) -> bool:
     params, lines = rule.params, p.lines[claim[0]]
-    ceilings, _ = catalog_facts()
     codes = {line[1] for line in lines}
     if params.catalog_price_ceiling and any(
-        line[1] in ceilings and (line[3] or 0) > ceilings[line[1]] * _quantity(line)
-        for line in lines
+        line[6] is not None and (line[3] or 0) > line[6] * _quantity(line) for line in lines
     ):
         return True
     inpatient = claim[2] == "inpatient"
@@ -106,9 +105,9 @@ def _impersonation(rule: Any, claim: Row, p: Person) -> bool:
                      *params.newborn_only_diagnoses]  # fmt: skip
     if _starts(claim[7], restricted_dx) or (params.after_death and p.deceased):
         return True
-    _, restricted = catalog_facts()
     return bool(params.catalog_restrictions) and any(
-        line[1] in restricted for line in p.lines[claim[0]]
+        line[7] is not None or line[8] is not None or line[9] is not None
+        for line in p.lines[claim[0]]
     )
 
 
@@ -209,8 +208,7 @@ def _shared_phone(rule: Any, claim: Row, p: Person) -> bool:
 
 
 def _out_of_catalog(rule: Any, claim: Row, p: Person) -> bool:
-    classes = item_classes()
-    return any(classes.get(line[1]) == "C" for line in p.lines[claim[0]])
+    return any(line[5] == "C" for line in p.lines[claim[0]])
 
 
 GUARDS: dict[str, Callable[[Any, Row, Person], bool]] = {
@@ -234,9 +232,12 @@ def may_hit(
     lines: Sequence[Row],
     deceased: dict[int, bool],
     new: Sequence[str],
+    catalog: Entries | None = None,
 ) -> tuple[set[int], list[Rule]]:
     """The persons whose new claims (numbers ``new``) some active rule could hit, and those
-    rules (a rule kind without a guard always could)."""
+    rules (a rule kind without a guard always could); ``catalog``: the county's entries
+    (None: the shipped catalog's)."""
+    catalog = Entries() if catalog is None else catalog
     # the diagnosis as the rules compare it (screen does the same to its frames)
     claims = [(*c[:7], canonical_code(c[7]), *c[8:]) for c in claims]
     persons: dict[int, Person] = {}
@@ -245,10 +246,12 @@ def may_hit(
         p = persons.setdefault(c[10], Person(deceased=bool(deceased.get(c[10]))))
         p.claims.append(c)
         person_of[c[0]] = c[10]
+    start = {c[0]: c[5] for c in claims}
     for line in lines:
         pid = person_of.get(line[0])
         if pid is not None:
-            persons[pid].lines[line[0]].append(line)
+            on = line[4] if line[4] is not None else start[line[0]]
+            persons[pid].lines[line[0]].append((*line[:5], *catalog.facts(line[1], on)))
     wanted = set(new)
     fresh = [c for c in claims if c[1] in wanted]
     named: set[int] = set()

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, String, and_, or_, select, true, type_coerce
 
-from safetynet.catalogs.items import load_items
 from safetynet.security.scope import within
 from safetynet.settlement.engine_input import age_on
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Claim, ClaimItem, Institution, Person
+from safetynet.supervision.catalog import Entries, county_entries, shipped_entries, with_catalog
 from safetynet.supervision.frames import (
     CLAIMS_SCHEMA,
     LINES_SCHEMA,
@@ -107,7 +106,7 @@ def load_year(
         {"id": pl.Int64, "sex": pl.String, "deceased_on": pl.Date, "region_code": pl.String,
          "phone": pl.String},
     )  # fmt: skip
-    return frames_from_tables(claims, items, persons)
+    return frames_from_tables(claims, items, persons, county_entries(conn))
 
 
 def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
@@ -120,9 +119,14 @@ def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
 
 
 def frames_from_tables(
-    claims: pl.DataFrame, items: pl.DataFrame, persons: pl.DataFrame
+    claims: pl.DataFrame,
+    items: pl.DataFrame,
+    persons: pl.DataFrame,
+    entries: pl.DataFrame | None = None,
 ) -> ScreenInput:
-    """The screening's frames from claim, claim-item and person rows (database columns)."""
+    """The screening's frames from claim, claim-item and person rows (database columns),
+    each line with the catalog facts of its entry in force on its day (``entries``: the
+    county's catalog; None: the shipped one, the synthetic county's)."""
     inpatient = pl.col("kind") == "inpatient"
     c = claims.with_columns(
         pl.col("person_id").cast(pl.String),
@@ -138,18 +142,16 @@ def frames_from_tables(
             else _age(pl.col("start_date"), pl.col("birth_date"))
         ).alias("age"),
     )  # fmt: skip
-    catalog = load_items().select(pl.col("code").alias("item_code"), "item_class")
     item_day = "service_date" if "service_date" in items.columns else None
-    lines = (
-        items.join(c.select(pl.col("id").alias("claim_id"), "claim_no", "date"), on="claim_id")
-        .join(catalog, on="item_code", how="left", suffix="_catalog")
-        .with_columns(
+    lines = with_catalog(
+        items.join(
+            c.select(pl.col("id").alias("claim_id"), "claim_no", "date"), on="claim_id"
+        ).with_columns(
             pl.col("item_code").alias("code"),
             (pl.coalesce(item_day, "date") if item_day else pl.col("date")).alias("day"),
-        )
+        ),
+        shipped_entries() if entries is None else entries,
     )
-    if "item_class_catalog" in lines.columns:
-        lines = lines.with_columns(pl.coalesce("item_class", "item_class_catalog"))
     people = persons.select(
         pl.col("id").cast(pl.String).alias("person_id"),
         "sex",
@@ -164,11 +166,6 @@ def frames_from_tables(
     )
 
 
-@cache
-def _item_classes() -> dict[str, str | None]:
-    return dict(load_items().select("code", "item_class").iter_rows())
-
-
 def _age_on(day: date, born: date | None) -> int | None:
     return None if born is None else age_on(born, day)
 
@@ -178,6 +175,7 @@ def frames_from_rows(
     items: Sequence[Sequence[Any]],
     births: dict[int, date | None],
     persons: Sequence[tuple[int, str | None, date | None, str | None]],
+    catalog: Entries | None = None,
 ) -> ScreenInput:
     """:func:`frames_from_tables` of a few rows (a window's batch), built in Python rather
     than by joins (whose fixed cost is most of one claim's screening); tested equal to it.
@@ -185,8 +183,9 @@ def frames_from_rows(
     ``claims``: (id, claim_no, kind, level, institution_code, start_date, end_date,
     diagnosis_code, total_fen, doctor_code, person_id); ``items``: (claim_id, item_code,
     quantity, amount_fen, service_date); ``births`` by person; ``persons``: (id, sex,
-    deceased_on, region_code)."""
-    classes = _item_classes()
+    deceased_on, region_code); ``catalog``: the county's entries (None: the shipped
+    catalog's), each line's facts of the entry in force on its day."""
+    catalog = Entries() if catalog is None else catalog
     by_id = {c[0]: c for c in claims}
     claim_rows = [
         (no, str(person), start, kind, level, institution, doctor, diagnosis,
@@ -195,12 +194,13 @@ def frames_from_rows(
         for (_, no, kind, level, institution, start, end, diagnosis, total, doctor,
              person) in claims
     ]  # fmt: skip
-    line_rows = [
-        (by_id[cid][1], code, classes.get(code), amount, quantity,
-         day if day is not None else by_id[cid][5])
-        for cid, code, quantity, amount, day in items
-        if cid in by_id
-    ]  # fmt: skip
+    line_rows = []
+    for cid, code, quantity, amount, day, *_ in items:
+        if cid in by_id:
+            on = day if day is not None else by_id[cid][5]
+            cls, ceiling, sex, low, high = catalog.facts(code, on)
+            line_rows.append((by_id[cid][1], code, cls, amount, quantity, on, ceiling, sex,
+                              low, high))  # fmt: skip
     seen: set[int] = set()
     people = []
     for pid, sex, deceased, region in persons:

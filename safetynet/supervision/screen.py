@@ -12,12 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import polars as pl
 
-from safetynet.catalogs.items import load_items
 from safetynet.registry.alive import AFTER_DEATH_REASONS, after_death_expr
 from safetynet.supervision.frames import ScreenInput, canonical_code
 from safetynet.supervision.schema import (
@@ -171,10 +169,9 @@ def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFr
     p = rule.params
     lines = _lines_with_day(data, pl.col("code").is_in([*p.bed_day_codes, *p.hourly_codes]))
     parts = []
-    if p.catalog_price_ceiling:
-        ceilings = load_items().select("code", "price_ceiling_fen").drop_nulls()
+    if p.catalog_price_ceiling:  # the ceiling of each line's entry in force on its day
         parts.append(
-            data.lines.join(ceilings, on="code", how="inner")
+            data.lines.filter(pl.col("price_ceiling_fen").is_not_null())
             .with_columns(pl.col("quantity").fill_null(1).alias("qty"))
             .filter(pl.col("amount_fen") > pl.col("price_ceiling_fen") * pl.col("qty"))
             .select(
@@ -437,6 +434,14 @@ def _after_death(claims: pl.DataFrame, lines: pl.DataFrame, amount: pl.Expr) -> 
     )
 
 
+def _restricted() -> pl.Expr:
+    return (
+        pl.col("sex_restriction").is_not_null()
+        | pl.col("min_age").is_not_null()
+        | pl.col("max_age").is_not_null()
+    )
+
+
 def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
     p = rule.params
     assert data.persons is not None  # ScreenInput.check refuses the rule without persons
@@ -445,13 +450,8 @@ def impersonation(rule: ImpersonationRule, data: ScreenInput) -> pl.DataFrame:
     # diagnosis, a person who died, a restricted catalog item.
     restricted_dx = [*p.female_only_diagnoses, *p.male_only_diagnoses,
                      *p.newborn_only_diagnoses]  # fmt: skip
-    catalog = load_items().select("code", "sex_restriction", "min_age", "max_age")
-    catalog = catalog.filter(
-        pl.col("sex_restriction").is_not_null()
-        | pl.col("min_age").is_not_null()
-        | pl.col("max_age").is_not_null()
-    )
-    restricted_lines = data.lines.join(catalog, on="code", how="inner")
+    # the restrictions of each line's entry in force on its day
+    restricted_lines = data.lines.filter(_restricted())
     dead = data.persons.filter(pl.col("deceased_on").is_not_null()).select("person_id")
     suspects = pl.concat([
         data.claims.filter(_starts_with_any(dx, restricted_dx)),
@@ -909,19 +909,6 @@ def _may_hit(rule: Rule, held: _Held) -> bool:
     return True
 
 
-@cache
-def _catalog_facts() -> tuple[dict[str, int], frozenset[str]]:
-    """Item codes' price ceilings (fen) and the codes restricted by sex or age."""
-    items = load_items()
-    ceilings = dict(items.select("code", "price_ceiling_fen").drop_nulls().iter_rows())
-    restricted = items.filter(
-        pl.col("sex_restriction").is_not_null()
-        | pl.col("min_age").is_not_null()
-        | pl.col("max_age").is_not_null()
-    )["code"]
-    return ceilings, frozenset(restricted.to_list())
-
-
 @dataclass(frozen=True)
 class _New:
     """What the guards read of the claims being screened (a few claims of one batch)."""
@@ -931,7 +918,8 @@ class _New:
     diagnoses: list[str]
     codes: set[str]
     classes: set[str]
-    lines: list[tuple[str, int, int]]  # code, amount, quantity
+    lines: list[tuple[str, int, int, int | None]]  # code, amount, quantity, price ceiling
+    restricted: bool  # a line's entry restricts it by sex or age
     deceased: bool  # one of their persons has died
     # outpatient purchases: the new claims' (person, code) and the lines of each such pair
     # in every outpatient claim of the history (new ones included)
@@ -955,8 +943,9 @@ class _New:
             [c for d in claims["diagnosis"].to_list() if (c := canonical_code(d))],
             set(lines["code"].drop_nulls().to_list()),
             set(lines["item_class"].drop_nulls().to_list()),
-            [(c, a or 0, q or 1) for c, a, q in
-             lines.select("code", "amount_fen", "quantity").iter_rows()],
+            [(c, a or 0, q or 1, ceiling) for c, a, q, ceiling in
+             lines.select("code", "amount_fen", "quantity", "price_ceiling_fen").iter_rows()],
+            not lines.filter(_restricted()).is_empty(),
             deceased,
             _bought(history, claim_nos),
         )  # fmt: skip
@@ -1001,21 +990,19 @@ def _may_hit_new(rule: Rule, new: _New) -> bool:
         limited |= {c for included in p.packages.values() for c in included}
         return p.default_daily_limit is not None or bool(new.codes & limited)
     if rule.kind == "over_standard_charge":
-        ceilings, _ = _catalog_facts()
         over = p.catalog_price_ceiling and any(
-            c in ceilings and a > ceilings[c] * q for c, a, q in new.lines
+            ceiling is not None and a > ceiling * q for _, a, q, ceiling in new.lines
         )
         return bool(over or (new.codes & set(p.bed_day_codes) and inpatient)
                     or new.codes & set(p.hourly_codes))  # fmt: skip
     if rule.kind == "out_of_catalog_share":
         return "C" in new.classes
     if rule.kind == "impersonation":
-        _, restricted = _catalog_facts()
         dx = [*p.female_only_diagnoses, *p.male_only_diagnoses, *p.newborn_only_diagnoses]
         return (
             _starts(new.diagnoses, dx)
             or (p.after_death and new.deceased)
-            or (p.catalog_restrictions and bool(new.codes & restricted))
+            or (p.catalog_restrictions and new.restricted)
         )
     if rule.kind == "low_threshold_admission":
         short = any(d <= int(p.max_stay_days.value) for d in new.stay_days)

@@ -19,6 +19,7 @@ from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
 from safetynet.store.models.ledger import EntryKind
+from safetynet.supervision.catalog import Entries
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.guards import may_hit
 from safetynet.supervision.load import frames_from_rows, in_year, load_catchment, load_year
@@ -241,6 +242,8 @@ def batch_hit_rows(
     # again); the rules, when one must run, every line of the persons they name
     billed = [item.code for i in sorted(known) for item in subs[i].items]
     history, billed_lines = _history_lines(session, subs, persons, lookback, billed)
+    # the county's catalog entries of the billed codes (every line's facts: on its day)
+    catalog = Entries(session.connection()).need(billed)
     lines = billed_lines + [
         (-1 - i, item.code, item.quantity, to_fen(item.amount), None)
         for i in sorted(known)
@@ -293,7 +296,7 @@ def batch_hit_rows(
         if screened:
             rows = [r for i in screened for r in context(i)]
             names = [NEW_CLAIM.format(i) for i in screened]
-            hits = hits_of_rows(ruleset, rows, lines, births, people, names, every_line)
+            hits = hits_of_rows(ruleset, rows, lines, births, people, names, every_line, catalog)
             for i, name in zip(screened, names, strict=True):
                 found[i] = hits.get(name, [])
         while at < len(subs) and at in found:
@@ -313,22 +316,31 @@ def hits_of_rows(
     people: Sequence[tuple[int, str | None, Any, str | None]],
     new: Sequence[str],
     every_line: Callable[[set[int]], Sequence[tuple[Any, ...]]] | None = None,
+    catalog: Entries | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
     """The hits of the claims numbered ``new`` among the rows (as :func:`frames_from_rows`
     takes them), by claim number in :func:`screen`'s order: what screening every rule over
     all the rows finds for them, running only the rules the guards name over only the
     persons they name. ``lines`` may hold only what the guards read — the new claims' lines
     and the others' lines of the codes the new claims bill — when ``every_line(persons)``
-    gives every line of those persons' claims for the rules that must run."""
-    named, chosen = may_hit(ruleset, claims, lines, {p[0]: p[2] is not None for p in people}, new)
+    gives every line of those persons' claims for the rules that must run. ``catalog``: the
+    county's catalog entries (None: the shipped catalog's)."""
+    catalog = Entries() if catalog is None else catalog
+    deceased = {p[0]: p[2] is not None for p in people}
+    named, chosen = may_hit(ruleset, claims, lines, deceased, new, catalog)
     if not chosen:
         return {}
     if every_line is not None:
         lines = every_line(named)
+        catalog.need(x[1] for x in lines)
     mine = [c for c in claims if c[10] in named]
     ids = {c[0] for c in mine}
     data = frames_from_rows(
-        mine, [x for x in lines if x[0] in ids], births, [p for p in people if p[0] in named]
+        mine,
+        [x for x in lines if x[0] in ids],
+        births,
+        [p for p in people if p[0] in named],
+        catalog,
     )
     wanted = set(new)
     out: dict[str, list[dict[str, Any]]] = {}

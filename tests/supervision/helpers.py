@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from safetynet.supervision.catalog import FACTS, shipped_entries, with_catalog
 from safetynet.supervision.frames import (
     CLAIMS_SCHEMA,
     LINES_SCHEMA,
@@ -68,7 +69,16 @@ def data(
         return conform(pl.DataFrame(rows, infer_schema_length=None), schema)
 
     people = frame(persons, PERSONS_SCHEMA) if persons is not None else None
-    return ScreenInput(frame(claims, CLAIMS_SCHEMA), frame(lines or [], LINES_SCHEMA), people)
+    claim_frame = frame(claims, CLAIMS_SCHEMA)
+    # each line with the shipped catalog's facts of its day (a line without one: its claim's)
+    line_frame = frame(lines or [], LINES_SCHEMA).drop(FACTS[1:])
+    dates = claim_frame.select("claim_no", pl.col("date").alias("_on"))
+    on = pl.coalesce("day", "_on")
+    line_frame = with_catalog(
+        line_frame.join(dates, on="claim_no", how="left").with_columns(on.alias("_on")),
+        shipped_entries(), day="_on",
+    ).drop("_on")  # fmt: skip
+    return ScreenInput(claim_frame, conform(line_frame, LINES_SCHEMA), people)
 
 
 def hits(rule_id: str, inp: ScreenInput) -> list[tuple[str, int, dict[str, Any]]]:
