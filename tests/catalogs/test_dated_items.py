@@ -123,3 +123,12 @@ def test_an_end_without_a_start_is_refused(db_session: Session, tmp_path: Path) 
     assert [(p.row, p.column, p.code) for p in result.errors] == [
         (1, "结束日期", "item.end_without_start")
     ]
+
+
+def test_the_catalog_starts_no_later_than_the_earliest_claim() -> None:
+    """Entries of the catalog before it was dated, and the shipped ones, are in force from
+    CATALOG_START: no claim the window accepts is older."""
+    from safetynet.catalogs.in_force import CATALOG_START
+    from safetynet.settlement.submission import EARLIEST_DATE
+
+    assert CATALOG_START == EARLIEST_DATE
