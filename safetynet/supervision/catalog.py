@@ -3,8 +3,9 @@ restrictions — from the entry of the line's code in force on the line's day
 (:mod:`safetynet.catalogs.in_force`), of the county's own catalog (the database's
 ``catalog_item``) when claims come from the database or the window. A claim file or the
 synthetic county screened without a database use the shipped catalog (its entries in force
-from ``CATALOG_START`` on). A line out of catalog on its day is class C (the window refuses
-it; a recorded one is not compliant), with no ceiling and no restriction.
+from ``CATALOG_START`` on). A line out of catalog on its day has no facts, as an unknown code
+always had here: no class (unless it carries its own, as a claim file's line does; the
+out-of-catalog share counts class C lines), no ceiling, no restriction.
 
 :func:`with_catalog` attaches the facts to a frame of lines (a year, a claim file);
 :class:`Entries` gives them line by line to the window's guards and rows.
@@ -21,7 +22,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, String, bindparam, select, type_coerce
 
-from safetynet.catalogs.in_force import OUT_OF_CATALOG, attach, pick
+from safetynet.catalogs.in_force import attach, pick
 from safetynet.catalogs.items import catalog_rows
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import CatalogItem
@@ -34,7 +35,7 @@ FACT_SCHEMA: dict[str, Any] = {
 ENTRY_SCHEMA: dict[str, Any] = {
     "code": pl.String, "valid_from": pl.Date, "valid_to": pl.Date, **FACT_SCHEMA
 }  # fmt: skip
-OUT_CLASS = OUT_OF_CATALOG[0].value
+NO_FACTS = (None, None, None, None, None)  # a line out of catalog on its day
 _COLUMNS = [
     CatalogItem.code, CatalogItem.valid_from, CatalogItem.valid_to,
     type_coerce(CatalogItem.item_class, String).label("item_class"),
@@ -59,8 +60,8 @@ def county_entries(conn: Connection) -> pl.DataFrame:
 
 def with_catalog(lines: pl.DataFrame, entries: pl.DataFrame, day: str = "day") -> pl.DataFrame:
     """``lines`` (``code`` and the line's ``day``; a line's own ``item_class`` — a claim
-    file's — is kept) with the facts of their entries in force on their days; out of
-    catalog: class C."""
+    file's — is kept) with the facts of their entries in force on their days (none when
+    out of catalog)."""
     own = "item_class" in lines.columns
     if own:
         lines = lines.rename({"item_class": "_own_class"})
@@ -68,7 +69,7 @@ def with_catalog(lines: pl.DataFrame, entries: pl.DataFrame, day: str = "day") -
     if own:
         out = out.with_columns(pl.coalesce("_own_class", "item_class").alias("item_class"))
         out = out.drop("_own_class")
-    return out.with_columns(pl.col("item_class").fill_null(OUT_CLASS))
+    return out
 
 
 class Entries:
@@ -98,12 +99,12 @@ class Entries:
     def facts(self, code: str | None, day: date) -> tuple[Any, ...]:
         """(class, ceiling, sex, min age, max age) of ``code`` on ``day``."""
         if code is None:
-            return (OUT_CLASS, None, None, None, None)
+            return NO_FACTS
         if code not in self.loaded:
             self.need([code])
         e = pick(self.by_code.get(code, ()), day)
         if e is None:
-            return (OUT_CLASS, None, None, None, None)
+            return NO_FACTS
         return (e.item_class, e.price_ceiling_fen, e.sex_restriction, e.min_age, e.max_age)
 
 
