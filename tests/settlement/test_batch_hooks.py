@@ -13,11 +13,19 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from safetynet.codes import ItemClass, ItemKind
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import Order, SettlementView, refund, submit_many
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.db import session_scope
-from safetynet.store.models import Claim, EarlyWarning, FundLine, ReviewCase, Settlement
+from safetynet.store.models import (
+    CatalogItem,
+    Claim,
+    EarlyWarning,
+    FundLine,
+    ReviewCase,
+    Settlement,
+)
 from safetynet.store.models.supervision import ScreeningHit
 from tests.conftest import fresh_engine
 from tests.settlement.conftest import County, build_county
@@ -38,6 +46,9 @@ def twins(
     for engine in engines:
         with session_scope(engine) as s:
             counties.append(build_county(s))
+            # the county's catalog has a blood test with a price ceiling (screening reads it)
+            s.add(CatalogItem(code="S0004", name="血常规检查", kind=ItemKind.SERVICE,
+                              item_class=ItemClass.A, price_ceiling_fen=2500))  # fmt: skip
     assert counties[0] == counties[1]
     return engines[0], engines[1], counties[0]
 
