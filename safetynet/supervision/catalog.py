@@ -53,6 +53,14 @@ def shipped_entries() -> pl.DataFrame:
     return catalog_rows().select(list(ENTRY_SCHEMA)).cast(ENTRY_SCHEMA)  # type: ignore[arg-type]
 
 
+@cache
+def _shipped_by_code() -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for r in shipped_entries().iter_rows(named=True):
+        out.setdefault(r["code"], []).append(_entry(r))
+    return out
+
+
 def county_entries(conn: Connection) -> pl.DataFrame:
     """Every entry of the county's catalog (one statement)."""
     return fetch_frame(conn, _ALL, ENTRY_SCHEMA)
@@ -77,30 +85,26 @@ class Entries:
 
     def __init__(self, conn: Connection | None = None) -> None:
         self.conn = conn  # None: the shipped catalog
-        self.by_code: dict[str, list[Any]] = {}
+        self.by_code: dict[str, list[Any]] = {} if conn is not None else _shipped_by_code()
         self.loaded: set[str] = set()
 
     def need(self, codes: Iterable[str | None]) -> Entries:
         """Read the entries of the ``codes`` not read yet (one statement)."""
+        if self.conn is None:  # the shipped catalog is held whole
+            return self
         missing = sorted({c for c in codes if c is not None} - self.loaded)
         if not missing:
             return self
         self.loaded.update(missing)
-        if self.conn is None:
-            frame = shipped_entries().filter(pl.col("code").is_in(missing))
-            rows: Iterable[Any] = frame.iter_rows(named=True)
-            for r in rows:
-                self.by_code.setdefault(r["code"], []).append(_entry(r))
-        else:
-            for r in self.conn.execute(_OF_CODES, {"codes": missing}):
-                self.by_code.setdefault(r.code, []).append(_entry(r._asdict()))
+        for r in self.conn.execute(_OF_CODES, {"codes": missing}):
+            self.by_code.setdefault(r.code, []).append(_entry(r._asdict()))
         return self
 
     def facts(self, code: str | None, day: date) -> tuple[Any, ...]:
         """(class, ceiling, sex, min age, max age) of ``code`` on ``day``."""
         if code is None:
             return NO_FACTS
-        if code not in self.loaded:
+        if self.conn is not None and code not in self.loaded:
             self.need([code])
         e = pick(self.by_code.get(code, ()), day)
         if e is None:

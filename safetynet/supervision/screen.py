@@ -945,7 +945,8 @@ class _New:
             set(lines["item_class"].drop_nulls().to_list()),
             [(c, a or 0, q or 1, ceiling) for c, a, q, ceiling in
              lines.select("code", "amount_fen", "quantity", "price_ceiling_fen").iter_rows()],
-            not lines.filter(_restricted()).is_empty(),
+            any(x is not None for c in ("sex_restriction", "min_age", "max_age")
+                for x in lines[c].to_list()),
             deceased,
             _bought(history, claim_nos),
         )  # fmt: skip
