@@ -92,6 +92,7 @@ def _lines_with_day(
     claims ``claims`` selects); a line without a day takes its claim's date. Filtering before
     the join keeps it small: most rules read a few codes of millions of lines."""
     lines = data.lines if keep is None else data.lines.filter(keep)
+    lines = lines.drop(CATALOG_FACTS, strict=False)  # no rule joining them to claims reads these
     info = data.claims.select("claim_no", "person_id", "kind", "date", "admitted", "discharged")
     if claims is not None:
         info = info.filter(claims)
@@ -100,6 +101,9 @@ def _lines_with_day(
         pl.coalesce("day", "date").alias("day"),
         pl.col("quantity").fill_null(1).alias("qty"),
     )
+
+
+CATALOG_FACTS = ("price_ceiling_fen", "sex_restriction", "min_age", "max_age")
 
 
 # --- the rules: each returns claim_no, amount_fen, facts --------------------------------
