@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import threading
@@ -341,7 +342,11 @@ async def _drive(
         Connection(where.hostname or "127.0.0.1", where.port or 80, f"Basic {token}")
         for _ in range(concurrency)
     ]
-    rng = np.random.default_rng(seed)
+    # each run its own claims and keys: a run on a database an earlier run settled into
+    # sends new bills under new keys (the same ones were answered 409 client_key_reused and
+    # duplicate_bill: a measurement of refusals)
+    run = secrets.token_hex(4)
+    rng = np.random.default_rng([seed, int(run, 16)])
     latencies: list[float] = []
     parts: list[tuple[float, float, float, int]] = []
     errors: dict[str, int] = {}
@@ -350,7 +355,7 @@ async def _drive(
     start()
     began = time.perf_counter()
     stop = time.monotonic() + seconds
-    sequence = itertools.count()
+    sequence = itertools.count(int(rng.integers(1_000_000)))  # amounts apart from earlier runs
     days = [f"2017-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 29)]
 
     async def worker(w: int, conn: Connection) -> None:
@@ -365,7 +370,7 @@ async def _drive(
                 "items": _items(next(sequence)),
             }
             body = json.dumps(claim).encode()
-            extra = f"content-type: application/json\r\nidempotency-key: b{seed}-{w}-{n}\r\n"
+            extra = f"content-type: application/json\r\nidempotency-key: b{run}-{w}-{n}\r\n"
             t0 = time.perf_counter()
             status, header, answer = await conn.request("POST", "/api/claims", body, extra)
             latencies.append((time.perf_counter() - t0) * 1000)

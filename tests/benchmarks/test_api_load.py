@@ -148,3 +148,18 @@ def test_the_load_generators_connection_reads_chunked_answers_and_reconnects() -
     assert seen[0].startswith(b"POST /api/claims HTTP/1.1\r\n")
     assert b"authorization: Basic eA==\r\n" in seen[0] and b"x-k: 1\r\n" in seen[0]
     assert seen[0].endswith(b'content-length: 8\r\n\r\n{"a": 1}')
+
+
+def test_a_second_run_on_the_same_database_sends_new_claims(tmp_path: Path) -> None:
+    """Runs on one database (a PostgreSQL database kept between runs) each send claims and
+    keys of their own: the second run's were the first run's again, answered 409
+    ``client_key_reused`` and ``duplicate_bill`` — a measurement of refusals."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    ids, hospital = prepare(url, 200)
+    port = free_port()  # the same server address both times, as `bench api` runs
+    for _ in range(2):
+        result = run_load(
+            "SQLite", url, ids, hospital, seconds=1.5, concurrency=4, workers=1,
+            port=port, data_dir=tmp_path,
+        )  # fmt: skip
+        assert result.requests > 0 and result.statuses == {}, result.statuses
