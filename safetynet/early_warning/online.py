@@ -25,11 +25,13 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.config import early_warning_online
+from safetynet.early_warning import serious
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
 from safetynet.early_warning.few import evaluate_few
 from safetynet.early_warning.few_read import few_rows
-from safetynet.early_warning.rules import RuleSet, rules_for
+from safetynet.early_warning.rules import RuleSet, SeriousDisease, rules_for
 from safetynet.early_warning.service import record_rows
 from safetynet.settlement.hooks import Entry
 from safetynet.store.models import Settlement
@@ -50,6 +52,19 @@ def year_rules(year: int) -> RuleSet | None:
         return rules_for("", date(year, 12, 31))
     except LookupError:
         return None
+
+
+def warm() -> None:
+    """Read at a server's start-up what the check reads on first use (a settlement hook's
+    warm-up, :data:`safetynet.settlement.hooks.WARM`): the rule sets of this year and the
+    last, and the three-batches programme's disease lists their serious-disease rules name
+    (the programme files parsed once: a first batch no slower than the others)."""
+    this = local_today().year
+    for year in (this - 1, this):
+        rules = year_rules(year)
+        for rule in rules.rules if rules is not None else ():
+            if isinstance(rule, SeriousDisease) and rule.batch is not None:
+                serious.windows(rule.batch)
 
 
 _CHUNK = 1_000  # households read per statement

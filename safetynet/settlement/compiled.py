@@ -59,11 +59,13 @@ def prefixes_of(cp: CompiledPolicy) -> dict[str, tuple[str, ...]]:
 
 def warm_up() -> int:
     """Compile every candidate policy and settle one claim under each, so the engine's
-    kernel is compiled before the first patient is at the window (a server calls this at
-    start-up). Returns the number of policies."""
+    kernel is compiled before the first patient is at the window, and warm the settlement's
+    gates and after steps (:func:`safetynet.settlement.hooks.warm`); a server calls this at
+    start-up. Returns the number of policies."""
     from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
     from safetynet.engine.facts import ClaimFacts
-    from safetynet.engine.online import Accumulators, settle_one
+    from safetynet.engine.online import Accumulators, pays_later, settle_one
+    from safetynet.settlement import hooks
 
     cands = candidate_policies()
     claim = ClaimFacts(
@@ -81,4 +83,6 @@ def warm_up() -> int:
         cp = compiled(policy)
         prefixes_of(cp)
         settle_one(cp, claim, Accumulators.empty(cp))
+        pays_later(cp, claim)  # its own compiled condition test
+    hooks.warm()
     return len(cands)

@@ -258,7 +258,7 @@ def settle_batch(
     own connections (PostgreSQL), else a session from the pool."""
     began = time.perf_counter()
     outcomes: list[Outcome] = [None] * len(jobs)
-    with held.session() if held else app_write_session(app) as db:
+    with held.session() if held else app_write_session(app) as db, service.hashes_kept():
         numbers = [_number(job.sub) for job in jobs]
         # their households locked at once (the settlement would lock them next)
         found = persons_by_resident_id(db, [n for n in numbers if n], lock=True)

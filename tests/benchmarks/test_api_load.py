@@ -98,3 +98,68 @@ def test_each_worker_listens_and_takes_a_share_of_the_connections(tmp_path: Path
         proc.terminate()
         proc.wait(timeout=30)
     assert not any(w.is_running() and w.status() != psutil.STATUS_ZOMBIE for w in workers)
+
+
+def test_the_load_generators_connection_reads_chunked_answers_and_reconnects() -> None:
+    """The benchmark's own HTTP/1.1 client: a body by length or in chunks, the Server-Timing
+    header, and a connection the server closed answered as "no answer" (status 0) and
+    opened again for the next request."""
+    import asyncio
+
+    from safetynet.benchmarks.api_load import Connection
+
+    answers = [
+        b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\nserver-timing: writer-queue;dur=1\r\n\r\n{}",
+        b"HTTP/1.1 422 Unprocessable\r\ntransfer-encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+        b"",  # closed without an answer
+        b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
+    ]
+    seen: list[bytes] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while answers:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            seen.append(head + await reader.readexactly(length))
+            answer = answers.pop(0)
+            if not answer:
+                writer.close()
+                return
+            writer.write(answer)
+            await writer.drain()
+        writer.close()
+
+    async def run() -> list[tuple[int, str | None, bytes]]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        conn = Connection("127.0.0.1", port, "Basic eA==")
+        out = [await conn.request("POST", "/api/claims", b'{"a": 1}', "x-k: 1\r\n")
+               for _ in range(4)]  # fmt: skip
+        conn.close()
+        server.close()
+        return out
+
+    out = asyncio.run(run())
+    assert out[0] == (201, "writer-queue;dur=1", b"{}")
+    assert out[1] == (422, None, b"abcde")
+    assert out[2] == (0, None, b"")
+    assert out[3] == (200, None, b"")
+    assert seen[0].startswith(b"POST /api/claims HTTP/1.1\r\n")
+    assert b"authorization: Basic eA==\r\n" in seen[0] and b"x-k: 1\r\n" in seen[0]
+    assert seen[0].endswith(b'content-length: 8\r\n\r\n{"a": 1}')
+
+
+def test_a_second_run_on_the_same_database_sends_new_claims(tmp_path: Path) -> None:
+    """Runs on one database (a PostgreSQL database kept between runs) each send claims and
+    keys of their own: the second run's were the first run's again, answered 409
+    ``client_key_reused`` and ``duplicate_bill`` — a measurement of refusals."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    ids, hospital = prepare(url, 200)
+    port = free_port()  # the same server address both times, as `bench api` runs
+    for _ in range(2):
+        result = run_load(
+            "SQLite", url, ids, hospital, seconds=1.5, concurrency=4, workers=1,
+            port=port, data_dir=tmp_path,
+        )  # fmt: skip
+        assert result.requests > 0 and result.statuses == {}, result.statuses

@@ -78,3 +78,24 @@ def test_after_steps_see_settlements_and_refunds(
     with session_scope(db_engine, write_lock=True) as s:
         reversal = refund(s, view.settlement_id, user="clerk", reason="wrong patient")
     assert SEEN[-1] == [reversal.settlement_id]
+
+
+def test_warm_up_reads_what_the_first_batch_would_read() -> None:
+    """A server's start-up (``warm_up``) compiles the pay-later test and reads what the
+    gates and after steps read on first use — the funds file, the early-warning rules and
+    the programme's serious-disease lists —, so the first batch under load is not the one
+    that parses YAML and compiles (it held sixteen clients for a fraction of a second)."""
+    from safetynet.early_warning import online, serious
+    from safetynet.engine import kernel
+    from safetynet.funds.rules import default_rules
+    from safetynet.settlement.compiled import warm_up
+
+    for cached in (serious.windows, default_rules, online.year_rules, hooks._load):
+        cached.cache_clear()
+    warm_up()
+    assert serious.windows.cache_info().currsize >= 1
+    assert default_rules.cache_info().currsize == 1
+    assert online.year_rules.cache_info().currsize == 2  # this year and the last
+    loaded = hooks._load.cache_info().currsize
+    assert loaded == len(hooks.GATES) + len(hooks.AFTER) + len(hooks.WARM)
+    assert kernel.matches.signatures  # compiled (or loaded from numba's cache)

@@ -135,3 +135,37 @@ def test_accumulators_carry_over_and_refund_rebuilds_them(
         refund(s, first.settlement_id or 0, user="clerk", reason="again")
     assert info.value.code == "already_refunded"
     assert _counts(db_engine)["settlement"] == 3  # two settlements and one reversal
+
+
+def test_a_batch_hashes_each_submission_once_and_a_changed_one_again() -> None:
+    """Within a batch (``hashes_kept``) a submission's fingerprint is computed once, however
+    many times the gates, the settlement and the answer ask; outside, every call computes
+    it, so a submission changed between two batches gets its new fingerprint."""
+    from unittest.mock import patch
+
+    from safetynet.settlement.service import hashes_kept, request_hash
+    from safetynet.settlement.submission import ClaimSubmission
+
+    sub = ClaimSubmission.model_validate({
+        "resident_id": "341821197201010026", "institution_code": "H1", "kind": "outpatient",
+        "date": "2017-03-04", "items": [{"code": "S0001", "quantity": 1, "amount": "6.00"}],
+    })  # fmt: skip
+    other = sub.model_copy(update={"institution_code": "H2"})
+    dumps = 0
+    real = ClaimSubmission.model_dump_json
+
+    def counted(self: ClaimSubmission, **kw: object) -> str:
+        nonlocal dumps
+        dumps += 1
+        return real(self, **kw)  # type: ignore[arg-type]
+
+    with patch.object(ClaimSubmission, "model_dump_json", counted):
+        first = request_hash(sub)
+        with hashes_kept():
+            with hashes_kept():  # nested: the outer one holds
+                assert request_hash(sub) == first
+            assert [request_hash(sub) for _ in range(3)] == [first] * 3
+            assert request_hash(other) != first
+        assert dumps == 3  # before, once in the batch, the other submission
+        sub.items[0].quantity = 2  # changed after its batch: hashed anew
+        assert request_hash(sub) != first and dumps == 4
