@@ -26,7 +26,7 @@ from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
 from safetynet.security import audit
-from safetynet.security.roles import Permission
+from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
@@ -301,7 +301,11 @@ def slip(
         request,
         "slip.html",
         {"slip": slip_of(db, entry, view, locale), "refunded_by": refunded,
-         "screening": screening, "warnings": raised_by(db, settlement_id),
+         "screening": screening,
+         # the early warning the claim raised: for the township and the bureau, never the
+         # hospital's window
+         "warnings": raised_by(db, settlement_id)
+         if user_allows(user, Permission.WARNING_READ) else [],
          "warning_names": WARNING_NAMES},
     )  # fmt: skip
 
