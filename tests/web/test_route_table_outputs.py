@@ -364,3 +364,47 @@ def test_a_township_user_sees_no_resident_id_from_outside_it(
         if seen:
             wrong.append((url, sorted(seen)[:3]))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_every_settlement_preview_is_audited_as_a_read(
+    sessions: dict[str, TestClient], web_engine: Engine, sample_person: Person, hospital: str
+) -> None:
+    """A preview reads the person's entitlement, accumulators and history: the window's, the
+    API's and FHIR's (a predetermination) each leave one ``preview`` entry naming the person
+    and the way it came, and record nothing in the ledger."""
+    from safetynet.store.models import Settlement
+    from tests.web.conftest import inpatient_claim
+    from tests.web.test_fhir_conformance import claim as fhir_claim
+
+    rid = sample_person.resident_id
+    admin = sessions["admin"]
+    page = admin.get(f"/window?resident_id={rid}")
+    form = {
+        "csrf_token": csrf_of(page.text), "resident_id": rid, "institution_code": hospital,
+        "kind": "outpatient", "date": f"{YEAR}-12-20", "discharge_date": "", "diagnosis": "J06.9",
+        "item_code": ["D0003"], "item_quantity": ["2"], "item_amount": ["36.00"],
+    }  # fmt: skip
+    api = TestClient(admin.app)
+    api.auth = ("admin", "safetynet-demo")
+    calls = {
+        "window": lambda: admin.post("/window/preview", data=form),
+        "api": lambda: api.post("/api/claims/preview", json=inpatient_claim(rid, hospital)),
+        "fhir": lambda: api.post("/fhir/Claim", json=fhir_claim(rid, hospital, "predetermination"),
+                                 headers={"content-type": "application/fhir+json"}),
+    }  # fmt: skip
+    for via, call in calls.items():
+        with session_scope(web_engine) as s:
+            before = s.scalar(select(func.max(AuditEvent.id))) or 0
+            settled = s.scalar(select(func.count(Settlement.id)))
+        r = call()
+        assert r.status_code == 200, (via, r.text[:300])
+        with session_scope(web_engine) as s:
+            rows = s.execute(
+                select(AuditEvent.action, AuditEvent.target, AuditEvent.target_id,
+                       AuditEvent.username, AuditEvent.detail)
+                .where(AuditEvent.id > before, AuditEvent.action == "preview")
+            ).all()  # fmt: skip
+            assert s.scalar(select(func.count(Settlement.id))) == settled, via
+        assert len(rows) == 1, (via, rows)
+        assert rows[0][1:4] == ("person", rid, "admin"), via
+        assert rows[0][4]["via"] == via and rows[0][4]["institution"] == hospital

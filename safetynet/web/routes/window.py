@@ -40,7 +40,7 @@ from safetynet.web.access import (
     settlement_in_region,
     settlement_to_refund,
 )
-from safetynet.web.auditing import record_read
+from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.bounds import SHORT_NOTE_LENGTH
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
@@ -241,6 +241,10 @@ def preview(
     try:
         sub = _submission(form)
         check_submission(db, user, sub)
+    except SettlementError as exc:
+        return _refused(request, db, user, form, exc)
+    record_preview(request, db, user, sub, "window")  # the person's entitlement is read
+    try:
         view = service.preview(db, sub)
     except SettlementError as exc:
         return _refused(request, db, user, form, exc)
