@@ -18,6 +18,7 @@ checked here as soon as it is listed there (and it must be listed there).
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ HOSTILE = (
     "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
     '<img src="/usr/share/pixmaps/debian-logo.png"/>', '<a href="http://evil.example">PAY</a>',
     '"><img src=x onerror=alert(1)>', "<script>alert(1)</script>",
+    'Li, "Ming"\n=1+1,2',  # a comma, quotes, a line break: a CSV's columns and lines hold
 )  # fmt: skip
 # what must never reach a page as markup
 MARKUP = ('<img src="/usr/share', "<img src=x", '<a href="http://evil', "<script>alert")
@@ -58,9 +60,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # the village doctor's pages a phone keeps for work without a connection, in that user's own
 # cache (docs/programmes.md, "Working offline"): private, never a shared cache's
 OFFLINE = {"/worklist": "private, no-cache", "/worklist/{contract_id}": "private, no-cache"}
-# files for other systems that must carry the names as they are (the bank pays the payee
-# named): not for a spreadsheet, so no quoting of a leading "=" there
-VERBATIM = {"/funds/payments/{batch_id}/bank.csv"}
 EXPORT = re.compile(r"(\.xlsx|\.pdf|\.csv|/pdf|\.\{ext\})$")
 
 
@@ -215,11 +214,16 @@ def test_every_export_keeps_hostile_text_as_text(
             if problems:
                 wrong.append((url, problems[:5]))
             seen_markup_text += text.count("<img") + text.count("<a href")
-        if path.endswith(".csv") and path not in VERBATIM:
-            rows = [line.split(",") for line in r.text.splitlines()]
-            live = [c for row in rows for c in row if c.lstrip('"').startswith(FORMULA_START)]
+        if path.endswith(".csv"):  # (the bank's file: docs/funds-format.md, "The bank file")
+            rows = list(csv.reader(io.StringIO(r.text)))
+            live = [c for row in rows for c in row if c.lstrip(" ").startswith(FORMULA_START)]
             if live:
                 wrong.append((url, "csv formulas", live[:5]))
+            if len(rows) != len(r.text.splitlines()) or {len(row) for row in rows} != {
+                len(rows[0])
+            }:
+                wrong.append((url, "csv columns or lines broken", rows[:3]))
+            seen_formula_text += sum(1 for row in rows for c in row if c.startswith("'"))
     assert not wrong, "\n".join(map(str, wrong))
     assert seen_formula_text > 0 and seen_markup_text > 0  # the hostile names were exported
 
