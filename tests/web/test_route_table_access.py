@@ -60,8 +60,10 @@ PUBLIC = {
     ("GET", "/api/docs"), ("GET", "/fhir/metadata"), ("GET", "/worklist/sw.js"),
 }  # fmt: skip
 
-# pages' routes the phone's queue calls: a JSON 401 (docs/routes.md), not a redirect
-JSON_PAGES = {"/worklist/token", "/worklist/{contract_id}/send"}
+# pages' routes their scripts call (the phone's queue, a search's progress, the window's
+# item lookup): a JSON 401 (docs/routes.md), not a redirect to an HTML page
+JSON_PAGES = {"/worklist/token", "/worklist/{contract_id}/send", "/design/{job_id}/progress",
+              "/window/items/{code}"}  # fmt: skip
 
 Need = Permission | tuple[Permission, ...] | str  # a permission, all of several, or ANY
 ACCESS: dict[tuple[str, str], Need] = {
@@ -542,3 +544,22 @@ def test_a_hospital_user_reads_no_early_warning(
         assert 'id="nav-warnings"' not in client.get("/", follow_redirects=True).text
     assert not wrong, "\n".join(map(str, wrong))
     assert clients["reviewer"][0].get("/warnings").status_code == 200  # not bound: reads them
+
+
+def test_the_routes_pages_scripts_read_answer_json_refusals(
+    app: Any, clients: dict[str, tuple[TestClient, str]]
+) -> None:
+    """A page's script reads these as JSON: an unknown search, a role without the right
+    and no session at all get a JSON error with its code, never an HTML page."""
+    with TestClient(app, follow_redirects=False) as anonymous:
+        for path in sorted(JSON_PAGES):
+            r = anonymous.get(path.format(job_id="x", code="S0002", contract_id=1))
+            if r.request.method == "GET" and r.status_code == 405:
+                continue  # (a POST route: covered above)
+            assert r.status_code == 401, (path, r.status_code)
+            assert r.json()["error"]["code"] == "login_required", path
+    analyst, _ = clients["analyst"]
+    r = analyst.get("/design/no-such-search/progress")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_search"
+    r = analyst.get("/window/items/S0002")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
