@@ -229,6 +229,10 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
             .where(Person.region_code == village).order_by(DoctorContract.id)
         )  # fmt: skip
+        contract_out = s.scalar(
+            select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
+            .where(~within(Person.region_code, township)).order_by(DoctorContract.id)
+        )  # fmt: skip
     with web_engine.begin() as conn:
         found = evaluate_year(conn, YEAR)
     with session_scope(web_engine) as s:
@@ -238,20 +242,21 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(EarlyWarning.id).where(~within(EarlyWarning.region_code, township))
             .order_by(EarlyWarning.id)
         )  # fmt: skip
-    assert contract is not None and warning_out is not None
+    assert contract is not None and warning_out is not None and contract_out is not None
     return {
         "resident_id": rid_out, "settlement_id": s_out, "person_id": pid_out,
         "coverage_id": f"{pid_out}-{YEAR}", "case_id": case_out, "line_id": line,
         "warning_id": warning_out, "contract_id": contract, "job_id": "none", "rank": 1,
         "step": "finish", "spot_check_id": 1, "sampled_id": 1, "what": "cases", "ext": "xlsx",
         "round_id": 1, "batch_id": 1, "code": "S0002", "locale": "en",
-        "outside_name": name_out,
+        "outside_name": name_out, "contract_out": contract_out,
         "inside": {"resident_id": rid_in, "person_id": pid_in, "settlement_id": s_in},
     }  # fmt: skip
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{k: v for k, v in ids.items() if k not in ("inside", "outside_name")})
+    skip = ("inside", "outside_name", "contract_out")
+    return path.format(**{k: v for k, v in ids.items() if k not in skip})
 
 
 def _form_fields(route: APIRoute) -> list[str] | None:
@@ -413,10 +418,10 @@ def test_a_township_user_gets_404_for_every_object_outside_it(
         if method != "GET" or need is None or not _allowed(roles["township"], need):
             continue
         names = {"resident_id", "settlement_id", "person_id", "coverage_id", "case_id",
-                 "warning_id"}  # fmt: skip
+                 "warning_id", "contract_id"}  # fmt: skip
         if not any("{" + n + "}" in path for n in names):
             continue
-        r = client.get(_url(path, ids))
+        r = client.get(_url(path, {**ids, "contract_id": ids["contract_out"]}))
         if r.status_code not in (404, 422) or outsider in r.text:
             wrong.append((path, r.status_code))
     rid = ids["resident_id"]
@@ -454,8 +459,11 @@ def test_a_township_user_changes_nothing_outside_it(
     warning) outside the township: 404 (or 403), with a valid token and a plausible body."""
     client, token = clients["township"]
     plausible = {"reason": "r", "note": "n", "step": "visit_confirmed", "on": f"{YEAR}-12-31",
-                 "decision": "approved", "version": "1", "deduct": "0"}  # fmt: skip
-    names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}")
+                 "decision": "approved", "version": "1", "deduct": "0",
+                 "idempotency_key": "township-key-1", "done_on": f"{YEAR}-12-31",
+                 "kind": "follow_up", "next_on": ""}  # fmt: skip
+    names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}", "{contract_id}")
+    ids = {**ids, "contract_id": ids["contract_out"]}
     wrong = []
     for (method, path), route in sorted(ROUTES.items()):
         if method != "POST" or not any(n in path for n in names) or "sanctions" in path:
