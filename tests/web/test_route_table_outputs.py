@@ -100,6 +100,12 @@ def hostile(web_engine: Engine, ids: dict[str, Any], app: Any) -> dict[str, Any]
     check = post(bureau, "/review/spot-checks", "/review/spot-checks", start=f"{YEAR}-01-01",
                  end=f"{YEAR}-12-31", seed="5")  # fmt: skip
     made["spot_check_id"] = int(check.rsplit("/", 1)[1].split("?")[0])
+    # a warning's step with a hostile note (the packet lists the steps so far)
+    wid = ids["warning_id"]
+    note = HOSTILE[0] + " " + " ".join(MARKUP) + ' <img src=x onerror=alert(1)> "a,b"\n=1+1'
+    stepped = post(bureau, f"/warnings/{wid}", f"/warnings/{wid}/step", step="visit_confirmed",
+                   on=f"{YEAR}-12-31", note=note)  # fmt: skip
+    assert "error=" not in stepped, stepped
     with session_scope(web_engine) as s:
         county = s.scalar(select(User.region_code).where(User.username == "bureau"))
     return {**ids, **ids["inside"], **made, "county": county}
