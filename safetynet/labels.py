@@ -70,6 +70,7 @@ AUDIT_ACTION = {
     "search": N_("searched"),
     "export": N_("exported"),
     "settle": N_("settled"),
+    "preview": N_("previewed a settlement"),
     "refund": N_("refunded"),
     "login": N_("logged in"),
     "login_failed": N_("failed login"),

@@ -1,5 +1,7 @@
 """Background design searches for the web page: one thread per search, its progress and
-its result kept in memory for its owner (the last few searches; a restart forgets them)."""
+its result kept in memory for its owner (the last few searches; a restart forgets them). A
+search is its owner's, over the claims of the owner's region when it started: only that
+user, still bound to that region, sees it."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Job:
     design: Design
     claims: str  # what the claims year is, for titles and the reforms' comments
     trials: int
+    region: str = ""  # the owner's region when it started (the claims searched are of it)
     state: str = "preparing"  # preparing, searching, done, failed
     done: int = 0
     total: int = 0
@@ -48,13 +51,13 @@ class Jobs:
 
     def start(
         self, owner: str, design: Design, claims: str, load: Callable[[], pl.DataFrame],
-        trials: int, write: int = 3,
+        trials: int, write: int = 3, region: str = "",
     ) -> Job:  # fmt: skip
         """Start a search in a thread; one running search per user at a time."""
         with self._lock:
             if any(j.owner == owner and not j.finished for j in self._jobs.values()):
                 raise DesignError(N_("a search of yours is still running; wait for it to finish"))
-            job = Job(secrets.token_urlsafe(12), owner, design, claims, trials)
+            job = Job(secrets.token_urlsafe(12), owner, design, claims, trials, region=region)
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:
                 oldest = min(self._jobs.values(), key=lambda j: j.started)
@@ -62,9 +65,13 @@ class Jobs:
         threading.Thread(target=self._run, args=(job, load, write), daemon=True).start()
         return job
 
-    def get(self, job_id: str, owner: str) -> Job | None:
+    def get(self, job_id: str, owner: str, region: str | None = None) -> Job | None:
+        """The search if ``owner`` started it (and, given ``region``, from that region: a
+        user moved to another region since no longer sees it); None otherwise."""
         job = self._jobs.get(job_id)
-        return job if job is not None and job.owner == owner else None
+        if job is None or job.owner != owner or (region is not None and job.region != region):
+            return None
+        return job
 
     def _run(self, job: Job, load: Callable[[], pl.DataFrame], write: int) -> None:
         def progress(done: int, total: int) -> None:

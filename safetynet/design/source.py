@@ -13,6 +13,7 @@ from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
 from safetynet.engine.compile import CompiledPolicy
+from safetynet.regions import descendants_select
 from safetynet.registry.status import periods_frame
 from safetynet.settlement.engine_input import (
     batch_columns,
@@ -34,9 +35,13 @@ def claims_from_file(cp: CompiledPolicy, path: str | Path) -> pl.DataFrame:
     return to_batch(engine_input(cf, cp))
 
 
-def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFrame:
+def claims_from_db(
+    engine: Engine, cp: CompiledPolicy, year: int, region: str | None = None
+) -> pl.DataFrame:
     """The year's claims in the database (settled in the ledger or not) of persons in the
-    policy's region, within its validity, as the batch engine's input — the facts
+    policy's region — and, given ``region`` (a user's), in that region too: a township's
+    user searches over the township's claims only, never the county's — within the policy's
+    validity, as the batch engine's input — the facts
     :func:`safetynet.settlement.year_batch.settle_year` settles them on: statuses and age
     on the claim date, the institution's level, amounts from the item lines."""
     policy = cp.policy
@@ -46,6 +51,9 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
         claims = recorded_claims(s, first, last).filter(
             pl.col("region_code").str.starts_with(policy.region)
         )
+        if region is not None:  # the region's own code and every code under it
+            codes = list(s.scalars(descendants_select(region)))
+            claims = claims.filter(pl.col("region_code").is_in(codes))
         lines = recorded_lines(s, claims["claim_id"], (first, last))
         claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims = with_claim_facts(claims, periods_frame(s))

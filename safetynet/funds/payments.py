@@ -24,8 +24,6 @@ maker-checker, the bank file, and the global budget's year-end settlement.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -35,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetynet.clock import utc_now
+from safetynet.exports.csv_file import csv_text
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
@@ -306,7 +305,9 @@ def release(
 
 
 def bank_csv(session: Session, batch_id: int) -> str:
-    """The bank's file of a released batch: one transfer per institution (yuan)."""
+    """The bank's file of a released batch: one transfer per institution (yuan); every field
+    quoted, names kept on one line and never a formula (:mod:`safetynet.exports.csv_file`,
+    docs/funds-format.md)."""
     batch = session.get(PaymentBatch, batch_id)
     if batch is None or batch.state != "released":
         raise PaymentError("not_released", f"batch {batch_id} is not released: no bank file")
@@ -317,19 +318,12 @@ def bank_csv(session: Session, batch_id: int) -> str:
         .group_by(Payment.institution_code, Institution.name)
         .order_by(Payment.institution_code)
     )
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["reference", "institution_code", "institution_name", "amount_yuan"])
-    for code, name, fen in session.execute(q):
-        w.writerow(
-            [
-                f"SN-{batch.year}{batch.month:02d}-{batch.id}-{code}",
-                code,
-                name,
-                f"{to_yuan(int(fen)):.2f}",
-            ]
-        )
-    return out.getvalue()
+    rows = (
+        (f"SN-{batch.year}{batch.month:02d}-{batch.id}-{code}", code, name,
+         f"{to_yuan(int(fen)):.2f}")
+        for code, name, fen in session.execute(q)
+    )  # fmt: skip
+    return csv_text(["reference", "institution_code", "institution_name", "amount_yuan"], rows)
 
 
 @dataclass(frozen=True)

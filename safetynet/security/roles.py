@@ -6,6 +6,7 @@ The user's region limits *where* (see :mod:`safetynet.security.scope`); this tab
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 from safetynet.store.models.security import Role
 
@@ -29,8 +30,12 @@ class Permission(StrEnum):
     # re-assistance rounds of households: draft, approve, pay, cancel (the bureau, at the county)
     REASSIST_PAY = "reassist.pay"
     # the steps of an early warning's workflow: visit, hand-over, measures, follow-ups,
-    # closing (the bureau); reading a warning needs person.read only
+    # closing (the bureau)
     WARNING_WORK = "early_warning.work"
+    # reading early warnings of households (the monitoring list, one warning, its hand-over
+    # packet; with person.read) and re-assistance rounds (with report.read; members masked
+    # without person.read): the township's and the bureau's work, never a hospital's
+    WARNING_READ = "early_warning.read"
 
 
 _ALL = frozenset(Permission)
@@ -52,20 +57,49 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CLAIM_REFUND,
             Permission.REPORT_READ,
             Permission.REVIEW_CLAIMS,
+            Permission.WARNING_READ,
         }
     ),
-    Role.ANALYST: frozenset({Permission.PERSON_READ_MASKED, Permission.REPORT_READ}),
+    Role.ANALYST: frozenset(
+        {Permission.PERSON_READ_MASKED, Permission.REPORT_READ, Permission.WARNING_READ}
+    ),
     Role.AUDITOR: frozenset(
         {
             Permission.PERSON_READ,
             Permission.PERSON_READ_MASKED,
             Permission.REPORT_READ,
             Permission.AUDIT_READ,
+            Permission.WARNING_READ,
         }
     ),
     Role.VILLAGE_DOCTOR: frozenset({Permission.FAMILY_DOCTOR, Permission.PERSON_READ_MASKED}),
 }
 
 
+# what a user bound to an institution (a hospital's window clerk or its medical-insurance
+# office) never holds, whatever the role: the township's and the bureau's work on households
+AT_INSTITUTION_WITHHELD = frozenset(
+    {Permission.WARNING_READ, Permission.WARNING_WORK, Permission.REASSIST_PAY}
+)
+
+
+class Holder(Protocol):
+    """A user as the permission check sees it (the stored row or the web's view of it)."""
+
+    @property
+    def role(self) -> Role: ...
+    @property
+    def institution_code(self) -> str | None: ...
+
+
 def allows(role: Role, permission: Permission) -> bool:
+    """Whether the role grants ``permission`` (a user: :func:`user_allows`)."""
     return permission in PERMISSIONS[role]
+
+
+def user_allows(user: Holder, permission: Permission) -> bool:
+    """Whether the user holds ``permission``: their role grants it, and it is not withheld
+    from a user bound to an institution (:data:`AT_INSTITUTION_WITHHELD`)."""
+    if user.institution_code and permission in AT_INSTITUTION_WITHHELD:
+        return False
+    return allows(user.role, permission)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -157,9 +158,37 @@ def _cell(value: Any) -> Any:
     return str(value)
 
 
+# an .xlsx is a zip: what it unpacks to is bounded before anything is unpacked, so a small
+# file that inflates to gigabytes (a zip bomb) is refused, not read until memory runs out.
+# A real workbook's XML packs about 10:1; a county's largest register unpacks to far less
+MAX_XLSX_UNPACKED = 1 << 30  # bytes, all members together
+MAX_XLSX_RATIO = 200  # unpacked : packed, for any member over a megabyte unpacked
+BOMB = N_(
+    "the Excel file unpacks to %(size)s MB (%(ratio)s times its packed size): it is not read; "
+    "send the register as CSV or a workbook of its own rows only"
+)
+
+
+def _check_unpacked(data: bytes) -> None:
+    """Refuse a workbook whose zip members would unpack to more than the bounds allow."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile:
+        return  # openpyxl names the damage
+    total = sum(m.file_size for m in members)
+    ratios = [m.file_size / max(m.compress_size, 1) for m in members if m.file_size > 1 << 20]
+    ratio = max(ratios, default=total / max(len(data), 1))
+    if total > MAX_XLSX_UNPACKED or ratio > MAX_XLSX_RATIO:
+        raise ImportRejected(
+            [error(None, None, "file.xlsx_unpacked_too_large", BOMB,
+                   size=f"{total / (1 << 20):,.0f}", ratio=f"{ratio:,.0f}")]
+        )  # fmt: skip
+
+
 def _open_xlsx(data: bytes) -> Any:
     from openpyxl import load_workbook
 
+    _check_unpacked(data)
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file

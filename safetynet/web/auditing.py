@@ -5,13 +5,16 @@ downloads record through :func:`record_read`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
 
 from safetynet.security import audit
 from safetynet.store.models.security import User
+
+if TYPE_CHECKING:
+    from safetynet.settlement.submission import ClaimSubmission
 
 
 def client_of(request: Request) -> str | None:
@@ -32,3 +35,14 @@ def record_read(
     """Record that ``user`` read (or exported, searched) ``target`` and commit."""
     audit.record_read(db, username=user.username, action=action, target=target,
                       target_id=target_id, detail=detail, client=client_of(request))  # fmt: skip
+
+
+def record_preview(
+    request: Request, db: Session, user: User, sub: ClaimSubmission, via: str
+) -> None:
+    """Record that ``user`` previewed a settlement of ``sub``'s person (a read of their
+    entitlement, accumulators and history): one entry per preview request, at the window
+    (a button, not a keystroke), the API and FHIR alike; the person's ID is its target."""
+    record_read(request, db, user, target="person", target_id=sub.resident_id.strip().upper(),
+                action="preview", detail={"via": via, "institution": sub.institution_code,
+                                          "date": sub.date.isoformat()})  # fmt: skip

@@ -99,7 +99,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        if is_api(request):
+        if is_api(request) or is_phone_json(request):
             return _answer(
                 request, 401, "login_required", "log in or send HTTP Basic credentials", None
             )

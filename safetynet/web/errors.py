@@ -70,13 +70,17 @@ def is_api(request: Request) -> bool:
     return path.startswith("/api") or path.startswith("/fhir")
 
 
-# the village doctor's phone queue (static/worklist.js) reads these answers as JSON and shows
-# their sentence: a refusal made before the route runs (a bad id, an overlong field) too
-_PHONE_JSON = re.compile(r"/worklist/(?:token|[^/]+/send)")
+# routes of pages that their scripts call and read as JSON, showing the sentence: the village
+# doctor's phone queue (static/worklist.js), a design search's progress (static/design.js),
+# the window's item lookup (static/window.js) — a refusal made before the route runs (no
+# login any more, a bad id, an overlong field) too, never an HTML page or a login redirect
+_PHONE_JSON = re.compile(
+    r"/worklist/(?:token|[^/]+/send)|/design/[^/]+/progress|/window/items/[^/]+"
+)
 
 
 def is_phone_json(request: Request) -> bool:
-    """Whether the path is one the phone's queue calls (JSON answers, in the user's
+    """Whether the path is one a page's script calls (JSON answers, in the user's
     language, never an HTML page)."""
     return _PHONE_JSON.fullmatch(request.scope["path"]) is not None
 

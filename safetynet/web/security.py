@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from safetynet.security import audit
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, allows, user_allows
 from safetynet.security.users import authenticate
 from safetynet.store.models.security import Role, User
 from safetynet.web.auditing import client_of
@@ -218,8 +218,10 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     return user
 
 
-def check_permission(user: User | UserView, permission: Permission) -> User | UserView:
-    if not allows(user.role, permission):
+def check_permission(user: User | UserView, *permissions: Permission) -> User | UserView:
+    """403 unless the user holds every one of ``permissions`` (their role grants it and,
+    bound to an institution, it is not withheld from them: ``roles.user_allows``)."""
+    if not all(user_allows(user, p) for p in permissions):
         raise WebError(403, "forbidden", f"the role {user.role.value} may not do this")
     return user
 
@@ -261,15 +263,15 @@ def authorize_remembered(request: Request, db: Session, permission: Permission) 
     return user
 
 
-def require(permission: Permission) -> Callable[..., Awaitable[User]]:
-    """A dependency: the current user, who must hold ``permission``; for a form a page posts
-    (a cookie session), the session's CSRF token too. Both are checked before FastAPI
-    validates the body, so a role without the right, or a form from another site, is
-    refused (403) whatever it sends, never answered with a 422 about its fields, and no
+def require(*permissions: Permission) -> Callable[..., Awaitable[User]]:
+    """A dependency: the current user, who must hold every one of ``permissions``; for a
+    form a page posts (a cookie session), the session's CSRF token too. Both are checked
+    before FastAPI validates the body, so a role without the right, or a form from another
+    site, is refused (403) whatever it sends, never answered with a 422 about its fields, and no
     route of a page can change something without the token even if it forgot to check it."""
 
     async def dependency(request: Request, user: User = Depends(current_user)) -> User:
-        check_permission(user, permission)
+        check_permission(user, *permissions)
         await check_form_csrf(request)
         return user
 

@@ -14,7 +14,7 @@ from safetynet import labels
 from safetynet.clock import local, local_date
 from safetynet.money import fmt_yuan
 from safetynet.registry.masking import mask_name, mask_resident_id
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.web.csrf import csrf_token
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
 from safetynet.web.messages import error_text
@@ -56,8 +56,9 @@ _slip_globals()
 
 
 def may(user: Any, permission: str) -> bool:
-    """In templates: ``may(user, "report.read")`` — the user's role grants the permission."""
-    return user is not None and allows(user.role, Permission(permission))
+    """In templates: ``may(user, "report.read")`` — the user holds the permission (their role
+    grants it, and it is not withheld from a user bound to an institution)."""
+    return user is not None and user_allows(user, Permission(permission))
 
 
 env.globals["may"] = may

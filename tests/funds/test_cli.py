@@ -151,7 +151,7 @@ def test_statements_budgets_and_a_payment_round(
     assert runner.invoke(app, [*rel, "--by", "bureau", *db]).exit_code == 2
     first = runner.invoke(app, [*rel, "--by", "clerk", *db])
     assert first.exit_code == 0 and "released" in first.output
-    assert bank.read_text().splitlines()[1].endswith("H-COUNTY,县人民医院,19400.00")
+    assert bank.read_text().splitlines()[1].endswith('"H-COUNTY","县人民医院","19400.00"')
     entries = _entries(db_engine)
     twice = runner.invoke(app, [*rel, "--by", "auditor", *db])
     assert twice.exit_code == 2 and "released already" in twice.output

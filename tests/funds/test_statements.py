@@ -128,7 +128,7 @@ def test_statement_payment_round_and_year_end(db_engine: Engine, county: County)
         batch = s.get(PaymentBatch, batch_id)
         assert batch is not None and batch.total_fen == 1_775_217
         csv = bank_csv(s, batch_id)
-        assert csv.splitlines()[1].endswith(f"{H},县人民医院,17752.17")
+        assert csv.splitlines()[1].endswith(f'"{H}","县人民医院","17752.17"')
         b = balances(s, year=2017)
         # the March claims are settled: nothing left payable, the advances all netted
         assert b[("basic", "payable")] == 0 and b[("critical", "payable")] == 0

@@ -98,3 +98,37 @@ def test_an_enormous_cell_is_refused_not_a_crash(
     assert [(e.row, e.code) for e in result.errors] == [(4, "file.cell_too_long")]
     assert "longer than 100,000 characters" in str(result.errors[0])
     assert table_counts(county) == before
+
+
+def test_an_excel_zip_bomb_is_refused_before_it_is_unpacked(
+    county: Session, tmp_path: Path
+) -> None:
+    """A workbook of a few hundred kilobytes whose sheet unpacks to 80 MB of rows (a zip
+    bomb; the same trick reaches gigabytes) is refused at once, nothing read or written."""
+    import io
+    import time
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(PERSON_HEADER_EN)
+    plain = io.BytesIO()
+    book.save(plain)
+    row = '<row><c t="inlineStr"><is><t>' + "A" * 64 + "</t></is></c></row>"
+    sheet = (
+        '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        'spreadsheetml/2006/main"><sheetData>' + row * 800_000 + "</sheetData></worksheet>"
+    )
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            body = sheet.encode() if item.filename.endswith("sheet1.xml") else src.read(item)
+            out.writestr(item.filename, body, compresslevel=9)
+    assert path.stat().st_size < 1_000_000
+    before = table_counts(county)
+    started = time.monotonic()
+    result = import_file(county, "persons", path)
+    assert time.monotonic() - started < 5
+    assert [e.code for e in result.errors] == ["file.xlsx_unpacked_too_large"]
+    assert table_counts(county) == before

@@ -179,3 +179,39 @@ def test_the_command_searches_the_database_year(web_engine: Engine, tmp_path: Pa
     r = CliRunner().invoke(app, ["design", "--base", "anhui-poor-2017", "--db", url,
                                  "--vary", f"{RULE}.ratio.county=70%"])  # fmt: skip
     assert r.exit_code == 2 and "--db needs --year" in r.output
+
+
+def test_a_township_user_searches_and_sees_its_own_region_only(login, web_engine: Engine) -> None:
+    """A user bound to a township searches the township's claims, never the county's: the
+    base policy over them pays what the ledger paid the township's persons; the search is
+    seen by its owner only, and only while the owner is still bound to that region."""
+    from safetynet.design.jobs import JOBS
+    from safetynet.security.scope import within
+    from safetynet.store.models import Person, User
+
+    with session_scope(web_engine) as s:
+        township = s.scalar(select(User.region_code).where(User.username == "township"))
+        assert township
+        paid = s.scalar(
+            select(func.sum(SettlementLayer.paid_fen))
+            .join(Settlement, Settlement.id == SettlementLayer.settlement_id)
+            .join(Person, Person.id == Settlement.person_id)
+            .where(Settlement.year == YEAR, Settlement.policy_id == "anhui-poor-2017",
+                   within(Person.region_code, township))
+        )  # fmt: skip
+    d = make_design("anhui-poor-2017", [f"{RULE}.ratio.county=80%"], [], "least-spending")
+    cp = compile_policy(d.space.base)
+    county = claims_from_db(web_engine, cp, YEAR)
+    own = claims_from_db(web_engine, cp, YEAR, township)
+    assert 0 < own.height < county.height
+    assert prepare(d, own).figures(cp).spend == paid
+    client = login("township", "en")
+    r = _start(client)
+    assert r.status_code == 303, r.text
+    job = r.headers["location"].rsplit("/", 1)[1]
+    started = JOBS.get(job, "township")
+    assert started is not None and started.region == township and township in started.claims
+    assert _wait(client, job)["state"] in ("done", "failed")
+    for other in ("bureau", "analyst", "admin"):
+        assert login(other, "en").get(f"/design/{job}/progress").status_code == 404, other
+    assert JOBS.get(job, "township", "elsewhere") is None  # moved to another region since

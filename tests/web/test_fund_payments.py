@@ -62,7 +62,7 @@ def test_a_round_made_approved_released_and_its_bank_file(login, web_engine: Eng
     again = _post(bureau, f"{url}/release", on="2017-04-11")
     assert again.headers["location"].endswith("error=released")
     bank = bureau.get(f"{url}/bank.csv")
-    assert bank.status_code == 200 and bank.text.startswith("reference,institution_code")
+    assert bank.status_code == 200 and bank.text.startswith('"reference","institution_code"')
     assert len(bank.text.strip().splitlines()) > 1
     with session_scope(web_engine) as s:
         batch = s.get(PaymentBatch, batch_id)

@@ -20,6 +20,7 @@ escapes the checks below:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,7 +31,7 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -59,10 +60,13 @@ PUBLIC = {
     ("GET", "/api/docs"), ("GET", "/fhir/metadata"), ("GET", "/worklist/sw.js"),
 }  # fmt: skip
 
-# pages' routes the phone's queue calls: a JSON 401 (docs/routes.md), not a redirect
-JSON_PAGES = {"/worklist/token", "/worklist/{contract_id}/send"}
+# pages' routes their scripts call (the phone's queue, a search's progress, the window's
+# item lookup): a JSON 401 (docs/routes.md), not a redirect to an HTML page
+JSON_PAGES = {"/worklist/token", "/worklist/{contract_id}/send", "/design/{job_id}/progress",
+              "/window/items/{code}"}  # fmt: skip
 
-ACCESS: dict[tuple[str, str], Permission | str] = {
+Need = Permission | tuple[Permission, ...] | str  # a permission, all of several, or ANY
+ACCESS: dict[tuple[str, str], Need] = {
     ("GET", "/"): ANY,
     ("POST", "/logout"): ANY,
     ("GET", "/api/me"): ANY,
@@ -138,17 +142,17 @@ ACCESS: dict[tuple[str, str], Permission | str] = {
     ("GET", "/review/export/{what}.{ext}"): P.REVIEW_INSPECT,
     ("GET", "/supervision/scorecard"): P.SUPERVISION_READ,
     ("GET", "/supervision/scorecard.xlsx"): P.SUPERVISION_READ,
-    ("GET", "/warnings"): P.PERSON_READ,
-    ("GET", "/warnings/{warning_id}"): P.PERSON_READ,
+    ("GET", "/warnings"): (P.WARNING_READ, P.PERSON_READ),
+    ("GET", "/warnings/{warning_id}"): (P.WARNING_READ, P.PERSON_READ),
     ("POST", "/warnings/{warning_id}/step"): P.WARNING_WORK,
-    ("GET", "/warnings/{warning_id}/packet.{ext}"): P.PERSON_READ,
-    ("GET", "/warnings/rounds"): P.REPORT_READ,
+    ("GET", "/warnings/{warning_id}/packet.{ext}"): (P.WARNING_READ, P.PERSON_READ),
+    ("GET", "/warnings/rounds"): (P.WARNING_READ, P.REPORT_READ),
     ("POST", "/warnings/rounds"): P.REASSIST_PAY,
-    ("GET", "/warnings/rounds/{round_id}"): P.REPORT_READ,
+    ("GET", "/warnings/rounds/{round_id}"): (P.WARNING_READ, P.REPORT_READ),
     ("POST", "/warnings/rounds/{round_id}/approve"): P.REASSIST_PAY,
     ("POST", "/warnings/rounds/{round_id}/pay"): P.REASSIST_PAY,
     ("POST", "/warnings/rounds/{round_id}/cancel"): P.REASSIST_PAY,
-    ("GET", "/warnings/rounds/{round_id}/round.{ext}"): P.REPORT_READ,
+    ("GET", "/warnings/rounds/{round_id}/round.{ext}"): (P.WARNING_READ, P.REPORT_READ),
     ("GET", "/window"): P.CLAIM_SETTLE,
     ("GET", "/window/items/{code}"): P.CLAIM_SETTLE,
     ("POST", "/window/preview"): P.CLAIM_SETTLE,
@@ -225,6 +229,10 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
             .where(Person.region_code == village).order_by(DoctorContract.id)
         )  # fmt: skip
+        contract_out = s.scalar(
+            select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
+            .where(~within(Person.region_code, township)).order_by(DoctorContract.id)
+        )  # fmt: skip
     with web_engine.begin() as conn:
         found = evaluate_year(conn, YEAR)
     with session_scope(web_engine) as s:
@@ -234,20 +242,21 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(EarlyWarning.id).where(~within(EarlyWarning.region_code, township))
             .order_by(EarlyWarning.id)
         )  # fmt: skip
-    assert contract is not None and warning_out is not None
+    assert contract is not None and warning_out is not None and contract_out is not None
     return {
         "resident_id": rid_out, "settlement_id": s_out, "person_id": pid_out,
         "coverage_id": f"{pid_out}-{YEAR}", "case_id": case_out, "line_id": line,
         "warning_id": warning_out, "contract_id": contract, "job_id": "none", "rank": 1,
         "step": "finish", "spot_check_id": 1, "sampled_id": 1, "what": "cases", "ext": "xlsx",
         "round_id": 1, "batch_id": 1, "code": "S0002", "locale": "en",
-        "outside_name": name_out,
+        "outside_name": name_out, "contract_out": contract_out,
         "inside": {"resident_id": rid_in, "person_id": pid_in, "settlement_id": s_in},
     }  # fmt: skip
 
 
 def _url(path: str, ids: dict[str, Any]) -> str:
-    return path.format(**{k: v for k, v in ids.items() if k not in ("inside", "outside_name")})
+    skip = ("inside", "outside_name", "contract_out")
+    return path.format(**{k: v for k, v in ids.items() if k not in skip})
 
 
 def _form_fields(route: APIRoute) -> list[str] | None:
@@ -294,15 +303,40 @@ def clients(app: Any) -> Iterator[dict[str, tuple[TestClient, str]]]:
         client.close()
 
 
+@dataclass(frozen=True)
+class Holder:
+    """A user as the permission check sees it: role and institution (if bound to one)."""
+
+    role: Role
+    institution_code: str | None = None
+
+
 @pytest.fixture(scope="module")
-def roles(web_engine: Engine) -> dict[str, Role]:
+def roles(web_engine: Engine) -> dict[str, Holder]:
     with session_scope(web_engine) as s:
-        rows = s.execute(select(User.username, User.role).where(User.username.in_(USERS))).all()
-        return {name: role for name, role in rows}
+        rows = s.execute(
+            select(User.username, User.role, User.institution_code)
+            .where(User.username.in_(USERS))
+        ).all()  # fmt: skip
+        return {name: Holder(role, code) for name, role, code in rows}
 
 
-def _allowed(role: Role, need: Permission | str) -> bool:
-    return need == ANY or allows(role, need)  # type: ignore[arg-type]
+def needs(need: Need) -> tuple[Permission, ...]:
+    """The permissions a route needs (none: any logged-in user)."""
+    if need == ANY:
+        return ()
+    return need if isinstance(need, tuple) else (need,)  # type: ignore[return-value]
+
+
+def holds(user: Holder | Role, need: Need) -> bool:
+    """Whether the user (or a role, bound to no institution) may call a route needing
+    ``need``."""
+    who = Holder(user) if isinstance(user, Role) else user
+    return all(user_allows(who, p) for p in needs(need))
+
+
+def _allowed(user: Holder, need: Need) -> bool:
+    return holds(user, need)
 
 
 def test_no_route_but_the_public_ones_answers_without_a_login(
@@ -333,7 +367,7 @@ def test_no_route_but_the_public_ones_answers_without_a_login(
 
 
 def test_a_role_without_the_permission_gets_403_before_the_body_is_read(
-    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Role], ids: dict[str, Any],
+    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Holder], ids: dict[str, Any],
     app: Any,
 ) -> None:  # fmt: skip
     wrong = []
@@ -374,7 +408,7 @@ def test_every_state_changing_route_refuses_a_session_without_the_csrf_token(
 
 
 def test_a_township_user_gets_404_for_every_object_outside_it(
-    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Role], ids: dict[str, Any]
+    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Holder], ids: dict[str, Any]
 ) -> None:
     client, _token = clients["township"]
     outsider = ids["outside_name"]  # (an answer may repeat the ID it was asked for)
@@ -384,10 +418,10 @@ def test_a_township_user_gets_404_for_every_object_outside_it(
         if method != "GET" or need is None or not _allowed(roles["township"], need):
             continue
         names = {"resident_id", "settlement_id", "person_id", "coverage_id", "case_id",
-                 "warning_id"}  # fmt: skip
+                 "warning_id", "contract_id"}  # fmt: skip
         if not any("{" + n + "}" in path for n in names):
             continue
-        r = client.get(_url(path, ids))
+        r = client.get(_url(path, {**ids, "contract_id": ids["contract_out"]}))
         if r.status_code not in (404, 422) or outsider in r.text:
             wrong.append((path, r.status_code))
     rid = ids["resident_id"]
@@ -401,7 +435,7 @@ def test_a_township_user_gets_404_for_every_object_outside_it(
 
 
 def test_a_role_with_the_permission_never_gets_a_500(
-    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Role], ids: dict[str, Any]
+    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Holder], ids: dict[str, Any]
 ) -> None:
     inside = {**ids, **ids["inside"]}
     wrong = []
@@ -425,8 +459,11 @@ def test_a_township_user_changes_nothing_outside_it(
     warning) outside the township: 404 (or 403), with a valid token and a plausible body."""
     client, token = clients["township"]
     plausible = {"reason": "r", "note": "n", "step": "visit_confirmed", "on": f"{YEAR}-12-31",
-                 "decision": "approved", "version": "1", "deduct": "0"}  # fmt: skip
-    names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}")
+                 "decision": "approved", "version": "1", "deduct": "0",
+                 "idempotency_key": "township-key-1", "done_on": f"{YEAR}-12-31",
+                 "kind": "follow_up", "next_on": ""}  # fmt: skip
+    names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}", "{contract_id}")
+    ids = {**ids, "contract_id": ids["contract_out"]}
     wrong = []
     for (method, path), route in sorted(ROUTES.items()):
         if method != "POST" or not any(n in path for n in names) or "sanctions" in path:
@@ -446,7 +483,7 @@ def test_a_township_user_changes_nothing_outside_it(
 
 def test_a_township_user_gets_no_figures_of_a_region_above_or_beside_it(
     clients: dict[str, tuple[TestClient, str]],
-    roles: dict[str, Role],
+    roles: dict[str, Holder],
     ids: dict[str, Any],
     web_engine: Engine,
 ) -> None:
@@ -484,7 +521,53 @@ def test_only_a_role_that_works_warnings_sees_the_step_form(
     clients: dict[str, tuple[TestClient, str]], ids: dict[str, Any]
 ) -> None:
     url = f"/warnings/{ids['warning_id']}"
-    for username, shown in (("bureau", True), ("auditor", False), ("clerk", False)):
+    for username, shown in (("bureau", True), ("auditor", False), ("reviewer", False)):
         page = clients[username][0].get(url)
         assert page.status_code == 200, username
         assert ('id="step-form"' in page.text) == shown, username
+
+
+def test_a_hospital_user_reads_no_early_warning(
+    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Holder], ids: dict[str, Any]
+) -> None:
+    """Early warning is the township's and the bureau's work: a user bound to a hospital (its
+    window clerk, its medical-insurance office — a reviewer by role) gets 403 for every route
+    needing a permission withheld at an institution, with a valid token; the nav shows no
+    link. Every early-warning route needs one (decided by permission, not by path)."""
+    from safetynet.security.roles import AT_INSTITUTION_WITHHELD
+
+    withheld = {key for key, need in ACCESS.items() if AT_INSTITUTION_WITHHELD & set(needs(need))}
+    assert {key for key in ACCESS if key[1].startswith("/warnings")} <= withheld
+    wrong = []
+    for username in ("clerk", "office"):
+        assert roles[username].institution_code, username
+        client, token = clients[username]
+        for method, path in sorted(withheld):
+            url = _url(path, {**ids, "ext": "xlsx"})
+            r = client.get(url) if method == "GET" else _post(
+                client, ROUTES[(method, path)], url, token, True
+            )  # fmt: skip
+            if r.status_code != 403:
+                wrong.append((username, method, url, r.status_code))
+        assert 'id="nav-warnings"' not in client.get("/", follow_redirects=True).text
+    assert not wrong, "\n".join(map(str, wrong))
+    assert clients["reviewer"][0].get("/warnings").status_code == 200  # not bound: reads them
+
+
+def test_the_routes_pages_scripts_read_answer_json_refusals(
+    app: Any, clients: dict[str, tuple[TestClient, str]]
+) -> None:
+    """A page's script reads these as JSON: an unknown search, a role without the right
+    and no session at all get a JSON error with its code, never an HTML page."""
+    with TestClient(app, follow_redirects=False) as anonymous:
+        for path in sorted(JSON_PAGES):
+            r = anonymous.get(path.format(job_id="x", code="S0002", contract_id=1))
+            if r.request.method == "GET" and r.status_code == 405:
+                continue  # (a POST route: covered above)
+            assert r.status_code == 401, (path, r.status_code)
+            assert r.json()["error"]["code"] == "login_required", path
+    analyst, _ = clients["analyst"]
+    r = analyst.get("/design/no-such-search/progress")
+    assert r.status_code == 404 and r.json()["error"]["code"] == "no_search"
+    r = analyst.get("/window/items/S0002")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"

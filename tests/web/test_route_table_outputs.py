@@ -18,6 +18,7 @@ checked here as soon as it is listed there (and it must be listed there).
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from collections.abc import Iterator
@@ -38,10 +39,11 @@ from safetynet.store.models.security import AuditEvent, Role, User
 from tests.web.conftest import YEAR, csrf_of
 from tests.web.test_route_table_access import (
     ACCESS,
-    ANY,
     PUBLIC,
     ROUTES,
+    holds,
     ids,  # noqa: F401  (the module's fixture)
+    needs,
 )
 
 P = Permission
@@ -50,6 +52,7 @@ HOSTILE = (
     "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1",
     '<img src="/usr/share/pixmaps/debian-logo.png"/>', '<a href="http://evil.example">PAY</a>',
     '"><img src=x onerror=alert(1)>', "<script>alert(1)</script>",
+    'Li, "Ming"\n=1+1,2',  # a comma, quotes, a line break: a CSV's columns and lines hold
 )  # fmt: skip
 # what must never reach a page as markup
 MARKUP = ('<img src="/usr/share', "<img src=x", '<a href="http://evil', "<script>alert")
@@ -57,9 +60,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # the village doctor's pages a phone keeps for work without a connection, in that user's own
 # cache (docs/programmes.md, "Working offline"): private, never a shared cache's
 OFFLINE = {"/worklist": "private, no-cache", "/worklist/{contract_id}": "private, no-cache"}
-# files for other systems that must carry the names as they are (the bank pays the payee
-# named): not for a spreadsheet, so no quoting of a leading "=" there
-VERBATIM = {"/funds/payments/{batch_id}/bank.csv"}
 EXPORT = re.compile(r"(\.xlsx|\.pdf|\.csv|/pdf|\.\{ext\})$")
 
 
@@ -100,6 +100,12 @@ def hostile(web_engine: Engine, ids: dict[str, Any], app: Any) -> dict[str, Any]
     check = post(bureau, "/review/spot-checks", "/review/spot-checks", start=f"{YEAR}-01-01",
                  end=f"{YEAR}-12-31", seed="5")  # fmt: skip
     made["spot_check_id"] = int(check.rsplit("/", 1)[1].split("?")[0])
+    # a warning's step with a hostile note (the packet lists the steps so far)
+    wid = ids["warning_id"]
+    note = HOSTILE[0] + " " + " ".join(MARKUP) + ' <img src=x onerror=alert(1)> "a,b"\n=1+1'
+    stepped = post(bureau, f"/warnings/{wid}", f"/warnings/{wid}/step", step="visit_confirmed",
+                   on=f"{YEAR}-12-31", note=note)  # fmt: skip
+    assert "error=" not in stepped, stepped
     with session_scope(web_engine) as s:
         county = s.scalar(select(User.region_code).where(User.username == "bureau"))
     return {**ids, **ids["inside"], **made, "county": county}
@@ -154,7 +160,7 @@ def _gets(role: Role, values: dict[str, Any]) -> list[tuple[str, str]]:
         need = ACCESS.get((method, path))
         if method != "GET" or need is None or "/design/" in path:
             continue  # (the design's jobs hold no person: covered by tests/web/test_design.py)
-        if need == ANY or allows(role, need):  # type: ignore[arg-type]
+        if holds(role, need):
             out += [(path, url) for url in _urls(path, values)]
     return out
 
@@ -214,11 +220,16 @@ def test_every_export_keeps_hostile_text_as_text(
             if problems:
                 wrong.append((url, problems[:5]))
             seen_markup_text += text.count("<img") + text.count("<a href")
-        if path.endswith(".csv") and path not in VERBATIM:
-            rows = [line.split(",") for line in r.text.splitlines()]
-            live = [c for row in rows for c in row if c.lstrip('"').startswith(FORMULA_START)]
+        if path.endswith(".csv"):  # (the bank's file: docs/funds-format.md, "The bank file")
+            rows = list(csv.reader(io.StringIO(r.text)))
+            live = [c for row in rows for c in row if c.lstrip(" ").startswith(FORMULA_START)]
             if live:
                 wrong.append((url, "csv formulas", live[:5]))
+            if len(rows) != len(r.text.splitlines()) or {len(row) for row in rows} != {
+                len(rows[0])
+            }:
+                wrong.append((url, "csv columns or lines broken", rows[:3]))
+            seen_formula_text += sum(1 for row in rows for c in row if c.startswith("'"))
     assert not wrong, "\n".join(map(str, wrong))
     assert seen_formula_text > 0 and seen_markup_text > 0  # the hostile names were exported
 
@@ -304,7 +315,8 @@ def test_every_read_of_personal_data_is_audited(
     checked = 0
     for path, url in _gets(Role.ADMIN, hostile):
         need = ACCESS[("GET", path)]
-        if (need not in PERSONAL and path not in PERSONAL_PATHS) or path == "/worklist/token":
+        personal = bool(PERSONAL & set(needs(need))) or path in PERSONAL_PATHS
+        if not personal or path == "/worklist/token":
             continue
         with session_scope(web_engine) as s:
             before = s.scalar(select(func.max(AuditEvent.id))) or 0
@@ -362,3 +374,47 @@ def test_a_township_user_sees_no_resident_id_from_outside_it(
         if seen:
             wrong.append((url, sorted(seen)[:3]))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_every_settlement_preview_is_audited_as_a_read(
+    sessions: dict[str, TestClient], web_engine: Engine, sample_person: Person, hospital: str
+) -> None:
+    """A preview reads the person's entitlement, accumulators and history: the window's, the
+    API's and FHIR's (a predetermination) each leave one ``preview`` entry naming the person
+    and the way it came, and record nothing in the ledger."""
+    from safetynet.store.models import Settlement
+    from tests.web.conftest import inpatient_claim
+    from tests.web.test_fhir_conformance import claim as fhir_claim
+
+    rid = sample_person.resident_id
+    admin = sessions["admin"]
+    page = admin.get(f"/window?resident_id={rid}")
+    form = {
+        "csrf_token": csrf_of(page.text), "resident_id": rid, "institution_code": hospital,
+        "kind": "outpatient", "date": f"{YEAR}-12-20", "discharge_date": "", "diagnosis": "J06.9",
+        "item_code": ["D0003"], "item_quantity": ["2"], "item_amount": ["36.00"],
+    }  # fmt: skip
+    api = TestClient(admin.app)
+    api.auth = ("admin", "safetynet-demo")
+    calls = {
+        "window": lambda: admin.post("/window/preview", data=form),
+        "api": lambda: api.post("/api/claims/preview", json=inpatient_claim(rid, hospital)),
+        "fhir": lambda: api.post("/fhir/Claim", json=fhir_claim(rid, hospital, "predetermination"),
+                                 headers={"content-type": "application/fhir+json"}),
+    }  # fmt: skip
+    for via, call in calls.items():
+        with session_scope(web_engine) as s:
+            before = s.scalar(select(func.max(AuditEvent.id))) or 0
+            settled = s.scalar(select(func.count(Settlement.id)))
+        r = call()
+        assert r.status_code == 200, (via, r.text[:300])
+        with session_scope(web_engine) as s:
+            rows = s.execute(
+                select(AuditEvent.action, AuditEvent.target, AuditEvent.target_id,
+                       AuditEvent.username, AuditEvent.detail)
+                .where(AuditEvent.id > before, AuditEvent.action == "preview")
+            ).all()  # fmt: skip
+            assert s.scalar(select(func.count(Settlement.id))) == settled, via
+        assert len(rows) == 1, (via, rows)
+        assert rows[0][1:4] == ("person", rid, "admin"), via
+        assert rows[0][4]["via"] == via and rows[0][4]["institution"] == hospital

@@ -69,6 +69,11 @@ def test_the_slip_shows_the_warning_the_claim_raised(login, web_engine: Engine) 
     assert f'href="/warnings/{first}"' in slip.text
     assert "self_pay_year" not in slip.text
     assert client.get(f"/warnings/{first}").status_code == 200
+    # the hospital's window clerk reads the slip, never the warning (the township's work)
+    clerk = login("clerk")
+    seen = clerk.get(f"/settlements/{sid}")
+    assert seen.status_code == 200 and 'id="early-warning"' not in seen.text
+    assert clerk.get(f"/warnings/{first}").status_code == 403
     # the next claim of the household (another visit: the same bill again would be refused as
     # a duplicate) raises nothing new: nothing shown twice
     form = {**form, "date": "2017-12-21"}

@@ -35,7 +35,7 @@ from safetynet.web.access import (
     settlement_in_region,
     settlement_to_refund,
 )
-from safetynet.web.auditing import client_of, record_read
+from safetynet.web.auditing import client_of, record_preview, record_read
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
@@ -176,13 +176,16 @@ def api_accumulators(
 
 @router.post("/claims/preview")
 def api_preview(
+    request: Request,
     sub: ClaimSubmission,
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Settle a claim without recording it: every layer, the rule, what the patient pays,
-    and fund supervision's hits (``screening``; a ``block`` hit refuses the claim, 422)."""
+    and fund supervision's hits (``screening``; a ``block`` hit refuses the claim, 422).
+    Audited as a read of the person (``preview``)."""
     check_submission(db, user, sub)
+    record_preview(request, db, user, sub, "api")
     out = service.preview(db, sub).as_dict()
     out["screening"] = [h.as_dict() for h in previewed_hits(db, sub)]
     return out

@@ -107,9 +107,11 @@ def design_start(
         design = make_design(base, _lines(parameters), _lines(targets), objective)
         cp = compile_policy(design.space.base)
         engine = db.get_bind()
+        region = user.region_code  # the claims of the user's region only
         job = JOBS.start(
-            user.username, design, f"{year} ({design.space.base.region})",
-            lambda: claims_from_db(engine, cp, year), trials,  # type: ignore[arg-type]
+            user.username, design, f"{year} ({region})",
+            lambda: claims_from_db(engine, cp, year, region), trials,  # type: ignore[arg-type]
+            region=region,
         )  # fmt: skip
     except DesignError as exc:
         return _form(request, db, values, exc.translated(gettext_for(locale_of(request))), 400)
@@ -120,7 +122,7 @@ def design_start(
 
 
 def _job(job_id: str, user: User) -> Job:
-    job = JOBS.get(job_id, user.username)
+    job = JOBS.get(job_id, user.username, user.region_code)
     if job is None:
         raise WebError(404, "no_search", "no such search (searches are kept until a restart)")
     return job

@@ -53,7 +53,7 @@ from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
-from safetynet.web.auditing import record_read
+from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
 from safetynet.web.security import authorize, require
@@ -363,6 +363,7 @@ def _create_claim(request: Request, body: bytes, idempotency_key: str | None) ->
         claim = read_claim(_resource_of(request, body))
         sub, lines, person_id = _checked(db, user, request, claim)
         if claim.use in PREVIEW_USES:  # decided here: a preview never reaches the ledger
+            record_preview(request, db, user, sub, "fhir")
             try:
                 view = service.preview(db, sub)
             except SettlementError as exc:

@@ -31,7 +31,7 @@ from safetynet.early_warning.rounds import (
 )
 from safetynet.funds.page import county_or_above
 from safetynet.money import MoneyError, to_fen
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
@@ -72,7 +72,7 @@ def _error(request: Request) -> str | None:
 def rounds_page(
     request: Request,
     year: WholeOrNone = Query(None, ge=1990, le=2100),
-    user: User = Depends(require(Permission.REPORT_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The rounds of a year (default: the latest year with a round, else this year) and, for
@@ -83,7 +83,7 @@ def rounds_page(
     record_read(request, db, user, target="reassistance_rounds", detail={"year": y})
     return render(request, "warning_rounds.html", {
         "year": y, "rounds": rounds, "county": county, "states": round_view.STATES,
-        "may_pay": county and allows(user.role, Permission.REASSIST_PAY), "error": _error(request),
+        "may_pay": county and user_allows(user, Permission.REASSIST_PAY), "error": _error(request),
     })  # fmt: skip
 
 
@@ -122,20 +122,20 @@ def rounds_draft(
 def round_page(
     request: Request,
     round_id: RowId,
-    user: User = Depends(require(Permission.REPORT_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """One round: its figures, each household of the user's region with what explains its
     amount and its members, and (the bureau at the county) its next step."""
     found = _round(db, user, round_id)
     summary = round_view.round_summary(db, found, user.region_code)
-    unmasked = allows(user.role, Permission.PERSON_READ)
+    unmasked = user_allows(user, Permission.PERSON_READ)
     rows = round_view.households_of(db, round_id, user.region_code, unmasked=unmasked)
     county = county_or_above(db, user.region_code)
     record_read(request, db, user, target="reassistance_round", target_id=str(round_id))
     return render(request, "warning_round.html", {
         "r": summary, "rows": rows, "county": county, "states": round_view.STATES,
-        "may_pay": county and allows(user.role, Permission.REASSIST_PAY),
+        "may_pay": county and user_allows(user, Permission.REASSIST_PAY),
         "today": local_today().isoformat(), "error": _error(request),
     })  # fmt: skip
 
@@ -208,7 +208,7 @@ def round_download(
     request: Request,
     round_id: RowId,
     ext: str,
-    user: User = Depends(require(Permission.REPORT_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The round's households of the user's region as Excel or PDF (audited as an export)."""
@@ -216,7 +216,7 @@ def round_download(
         raise WebError(404, "format_unknown", f"no round as .{ext}")
     found = _round(db, user, round_id)
     summary = round_view.round_summary(db, found, user.region_code)
-    unmasked = allows(user.role, Permission.PERSON_READ)
+    unmasked = user_allows(user, Permission.PERSON_READ)
     rows = round_view.households_of(db, round_id, user.region_code, unmasked=unmasked)
     lang = locale_of(request)
     body = (

@@ -21,7 +21,7 @@ from safetynet.early_warning.tables import (
 )
 from safetynet.early_warning.workflow import MEASURE_KINDS, MOVES, WorkflowError, record_step
 from safetynet.exports.table import display
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
@@ -61,7 +61,7 @@ def warnings_page(
     request: Request,
     year: YearQuery = None,
     overdue: bool = False,
-    user: User = Depends(require(Permission.PERSON_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The monitoring list of the region: a card per warning, overdue first."""
@@ -82,7 +82,7 @@ def warnings_page(
 def warning_page(
     request: Request,
     warning_id: RowId,
-    user: User = Depends(require(Permission.PERSON_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """One warning: the hand-over packet's tables and the form of its next step."""
@@ -95,7 +95,7 @@ def warning_page(
     listed = service.monitoring_list(db, found.year, local_today(), user.region_code)
     row = listed.filter(listed["id"] == warning_id).to_dicts()[0]
     steps = [s for s, (before, _to) in MOVES.items() if found.state in before]
-    if not allows(user.role, Permission.WARNING_WORK):
+    if not user_allows(user, Permission.WARNING_WORK):
         steps = []  # reading only: no step form
     record_read(request, db, user, target="early_warning", target_id=str(warning_id))
     return render(request, "warning.html", {
@@ -143,7 +143,7 @@ def warning_packet(
     request: Request,
     warning_id: RowId,
     ext: str,
-    user: User = Depends(require(Permission.PERSON_READ)),
+    user: User = Depends(require(Permission.WARNING_READ, Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The hand-over packet as an Excel workbook or a PDF (audited as an export)."""

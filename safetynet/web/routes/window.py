@@ -27,7 +27,7 @@ from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
 from safetynet.security import audit
-from safetynet.security.roles import Permission
+from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
@@ -41,7 +41,7 @@ from safetynet.web.access import (
     settlement_in_region,
     settlement_to_refund,
 )
-from safetynet.web.auditing import record_read
+from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.bounds import SHORT_NOTE_LENGTH
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
@@ -243,6 +243,10 @@ def preview(
     try:
         sub = _submission(form)
         check_submission(db, user, sub)
+    except SettlementError as exc:
+        return _refused(request, db, user, form, exc)
+    record_preview(request, db, user, sub, "window")  # the person's entitlement is read
+    try:
         view = service.preview(db, sub)
     except SettlementError as exc:
         return _refused(request, db, user, form, exc)
@@ -303,7 +307,11 @@ def slip(
         request,
         "slip.html",
         {"slip": slip_of(db, entry, view, locale), "refunded_by": refunded,
-         "screening": screening, "warnings": raised_by(db, settlement_id),
+         "screening": screening,
+         # the early warning the claim raised: for the township and the bureau, never the
+         # hospital's window
+         "warnings": raised_by(db, settlement_id)
+         if user_allows(user, Permission.WARNING_READ) else [],
          "warning_names": WARNING_NAMES},
     )  # fmt: skip
 

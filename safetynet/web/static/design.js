@@ -12,7 +12,8 @@
       fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
         .then(function (r) { return r.json(); })
         .then(function (p) {
-          if (p.finished) { window.location.reload(); return; }
+          // a refusal (the session ended, the search forgotten): the reloaded page says it
+          if (p.finished || p.error) { window.location.reload(); return; }
           if (p.total) {
             bar.max = p.total; bar.value = p.done;
             count.textContent = p.done + " / " + p.total;
