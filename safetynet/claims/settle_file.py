@@ -43,6 +43,21 @@ RESULT_COLUMNS = (
 )
 
 
+# Columns no settled claim leaves empty (the file's checks require or fill the identity and
+# amounts; the kernel writes every payment): written as required Parquet columns, with no
+# definition levels to encode (~0.15 CPU-s of the county's 4.1 M claims); read back, the
+# same frame.
+NEVER_NULL = frozenset(
+    {"claim_no", "person_id", "household_id", "date", "kind", "level", "status_mask"}
+    | {"total_fen", "compliant_fen", "deducted_fen", "out_of_pocket_fen"}
+)
+
+
+def never_null(column: str) -> bool:
+    """Whether a results column is one of ``NEVER_NULL`` or a layer's payment."""
+    return column in NEVER_NULL or column.startswith("pay_")
+
+
 def check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
     """Refuse claims dated outside the policy's validity (every such line, in order)."""
     p = cp.policy
@@ -92,7 +107,8 @@ class ArrowResults:
     bytes not copied), each layer's payment the kernel's array and its rule a dictionary array over
     the layer's rule ids (null where no rule applied). ``schema`` is the same columns and
     types as ``results_table(...).to_arrow()`` (rules as Polars Enums), bar the string
-    columns' Arrow type: read back, the same frame."""
+    columns' Arrow type and the columns no claim leaves empty (``never_null``) marked not
+    nullable: read back, the same frame."""
 
     def __init__(self, cp: CompiledPolicy, prepared: pl.DataFrame) -> None:
         self.cp = cp
@@ -105,7 +121,7 @@ class ArrowResults:
         )
         layers = empty.frame(cp).to_arrow().schema
         ids = self._ids(0, 0).schema
-        self.schema = pa.schema([*ids, *layers])
+        self.schema = pa.schema([f.with_nullable(not never_null(f.name)) for f in (*ids, *layers)])
         self._dictionaries: list[pa.Array | None] = []
         for li in range(cp.n_layers):
             first, last = int(cp.layers[li, L.L_RULE_START]), int(cp.layers[li, L.L_RULE_END])
@@ -124,6 +140,9 @@ class ArrowResults:
     def table(self, lo: int, part: RangeResults) -> pa.Table:
         """The results of rows ``lo`` to ``lo + part.rows`` (the kernel's ``part``)."""
         columns = list(self._ids(lo, part.rows).columns)
+        for name, column in zip(RESULT_COLUMNS, columns, strict=True):
+            if column.null_count and never_null(name):  # the checks and the engine's input
+                raise ValueError(f"results: {name} is missing on a settled claim")
         for li, dictionary in enumerate(self._dictionaries):
             columns.append(pa.array(part.pay[li]))
             if dictionary is None:  # a layer without rules: its rule column is all null

@@ -16,11 +16,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from safetynet.engine.prefetch import prefetch
+
+_AHEAD = 16  # keys ahead whose table slot is asked for (``prefetch``) before it is probed
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _slot(key: np.uint64, mask: int) -> np.int64:
+    """Where the probe for ``key`` starts in a table of ``mask + 1`` slots."""
+    return np.int64((key ^ (key >> np.uint64(29))) & np.uint64(mask))
+
 
 @njit(cache=True, nogil=True)
 def _insert(table: np.ndarray, mask: int, key: np.uint64, k: int) -> int:
     """The id of ``key`` in ``table`` (rows: key, id + 1; 0 = empty), adding it as ``k``."""
-    j = np.int64((key ^ (key >> np.uint64(29))) & np.uint64(mask))
+    j = _slot(key, mask)
     while True:
         if table[j, 1] == 0:
             table[j, 0] = key
@@ -34,21 +44,28 @@ def _insert(table: np.ndarray, mask: int, key: np.uint64, k: int) -> int:
 @njit(cache=True, nogil=True)
 def _dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     """One pass; the table (key and id side by side, one cache line per probe) is sized to
-    the distinct keys seen so far and doubled when half full, so it stays small."""
+    the distinct keys seen so far and doubled when half full, so it stays small. The slot
+    of the key ``_AHEAD`` places on is prefetched: a million persons' table is larger than
+    the caches and the keys come in no order they predict, so each probe would otherwise
+    wait for memory (half the CPU time of numbering the county's 4.1 M claims)."""
     n = keys.shape[0]
     size = 1 << 16
+    mask = size - 1
     table = np.zeros((size, 2), np.uint64)
     out = np.empty(n, np.int64)
     k = 0
     for i in range(n):
         if 2 * (k + 1) > size:  # grow: rehash every key into a table twice the size
             size *= 2
+            mask = size - 1
             bigger = np.zeros((size, 2), np.uint64)
             for j in range(table.shape[0]):
                 if table[j, 1] != 0:
-                    _insert(bigger, size - 1, table[j, 0], np.int64(table[j, 1] - 1))
+                    _insert(bigger, mask, table[j, 0], np.int64(table[j, 1] - 1))
             table = bigger
-        got = _insert(table, size - 1, keys[i], k)
+        if i + _AHEAD < n:  # a hint only: the slot where that key's probe starts
+            prefetch(table, _slot(keys[i + _AHEAD], mask), 0)
+        got = _insert(table, mask, keys[i], k)
         out[i] = got
         if got == k:
             k += 1

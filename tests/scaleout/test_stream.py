@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from safetynet.claims.prepare import engine_input
-from safetynet.claims.settle_file import results_table, settle_claims
+from safetynet.claims.settle_file import NEVER_NULL, results_table, settle_claims
 from safetynet.cli.main import app
 from safetynet.scaleout.stream import parquet_rows, settle_file, simulate_file
 from safetynet.simulation.compare import compare
@@ -245,6 +245,14 @@ def test_results_written_range_by_range_equal_one_piece(
     assert totals.out_of_pocket == one["out_of_pocket_fen"].sum()
     groups = pq.ParquetFile(out).metadata.num_row_groups
     assert groups == -(-one.height // range_rows)
+    # the columns no claim leaves empty are required (no definition levels), the rest not
+    schema = pq.ParquetFile(out).schema
+    required = {
+        schema.column(i).name
+        for i in range(len(schema))
+        if schema.column(i).max_definition_level == 0
+    }
+    assert required == {c for c in one.columns if c.startswith("pay_")} | NEVER_NULL
 
 
 def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
