@@ -11,7 +11,14 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import preview, submit
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
-from safetynet.store.models import Accumulator, Claim, ClaimItem, Person, Settlement
+from safetynet.store.models import (
+    Accumulator,
+    Claim,
+    ClaimItem,
+    Institution,
+    Person,
+    Settlement,
+)
 from tests.settlement.conftest import County
 from tests.settlement.helpers import inpatient
 
@@ -87,11 +94,11 @@ def test_second_run_settles_nothing_and_online_continues(db_engine: Engine, coun
 
 
 def _record_stay(engine: Engine, no: str, rid: str, start: date, end: date,
-                 served: date | None = None) -> None:  # fmt: skip
+                 served: date | None = None, institution: str = "H-COUNTY") -> None:  # fmt: skip
     with session_scope(engine) as s:
         person = s.scalar(select(Person).where(Person.resident_id == rid))
         assert person is not None
-        claim = Claim(claim_no=no, person_id=person.id, institution_code="H-COUNTY",
+        claim = Claim(claim_no=no, person_id=person.id, institution_code=institution,
                       kind="inpatient", start_date=start, end_date=end, diagnosis_code="J18.9",
                       referral=False, total_fen=1_000_000)  # fmt: skip
         s.add(claim)
@@ -158,3 +165,49 @@ def test_batch_and_window_refuse_a_repeated_bill_alike(db_engine: Engine, county
             assert exc.code == "duplicate_bill" and "(claim MIG-1)" in exc.message
         else:
             raise AssertionError("the window settled a bill the batch settled")
+
+
+def test_batch_and_window_refuse_a_claim_outside_the_designation_alike(
+    db_engine: Engine, county: County
+) -> None:
+    """The county hospital designated from 1 February to 1 June 2017 (excluded), the village
+    clinic for outpatient care only: stays starting on 31 January, on 1 June or at the clinic
+    are refused by the window and left unsettled by the batch under the window's codes; those
+    starting on 1 February and 31 May are settled by both, with the same payments."""
+    with session_scope(db_engine, write_lock=True) as s:
+        hospital = s.get(Institution, "H-COUNTY")
+        assert hospital is not None
+        hospital.designated_from, hospital.designated_to = date(2017, 2, 1), date(2017, 6, 1)
+    stays = {"BEFORE": date(2017, 1, 31), "FIRST": date(2017, 2, 1), "LAST": date(2017, 5, 31),
+             "ENDED": date(2017, 6, 1)}  # fmt: skip
+    for no, day in stays.items():
+        _record_stay(db_engine, no, county.ordinary_id, day, day + timedelta(days=3))
+    _record_stay(db_engine, "CLINIC", county.poor_id, date(2017, 3, 1), date(2017, 3, 4),
+                 institution="V-CLINIC")  # fmt: skip
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 2
+    assert result.refused == {"institution_not_designated": 2, "institution_kind": 1}
+    with session_scope(db_engine) as s:
+        batch = {no: paid for no, paid in s.execute(
+            select(Claim.claim_no, Settlement.paid_fen).join(
+                Settlement, Settlement.claim_id == Claim.id))}  # fmt: skip
+    assert set(batch) == {"FIRST", "LAST"}
+    # the window on the same stays (as visits of a day: not the batch's bills), from empty
+    # accumulators
+    with session_scope(db_engine, write_lock=True) as s:
+        s.execute(Accumulator.__table__.delete())
+    window: dict[str, int | str] = {}
+    for no, day in sorted(stays.items(), key=lambda kv: kv[1]):
+        sub = inpatient(county.ordinary_id, day, claim_no=f"W-{no}")
+        try:
+            with session_scope(db_engine, write_lock=True) as s:
+                window[no] = submit(s, sub, user="clerk").paid_fen
+        except SettlementError as exc:
+            window[no] = exc.code
+    try:
+        with session_scope(db_engine) as s:
+            preview(s, inpatient(county.poor_id, date(2017, 3, 1), institution_code="V-CLINIC"))
+    except SettlementError as exc:
+        window["CLINIC"] = exc.code
+    assert window == {"BEFORE": "institution_not_designated", "ENDED": "institution_not_designated",
+                      "CLINIC": "institution_kind", **batch}  # fmt: skip
