@@ -26,6 +26,7 @@ start on the claims' dates (the claims' ``(person_id, start_date)`` index).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -43,6 +44,33 @@ from safetynet.store.models.ledger import EntryKind
 
 Line = tuple[str, int, int]  # item code, quantity, amount (fen)
 Bill = tuple[int, str, str, date, date, tuple[Line, ...]]
+
+
+# what a confirmed duplicate adds to its claim's fingerprint (the reason's words do not)
+_CONFIRMED = "\n#duplicate bill confirmed"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def request_hash(sub: ClaimSubmission) -> str:
+    """The submission's fingerprint (``Settlement.request_hash``): the claim as sent, and
+    whether it is confirmed as a second, genuine bill — not the reason's words. A confirmed
+    duplicate is thus distinct from the earlier bill it repeats (fund supervision's history
+    of a claim leaves out the settlements of its own fingerprint: a retry is not its own
+    duplicate; the earlier bill must stay in it). A claim without a reason hashes as before
+    the reason existed (stored hashes stay valid)."""
+    text = sub.model_dump_json(exclude={"duplicate_reason"})
+    return _digest(text + _CONFIRMED if sub.duplicate_reason else text)
+
+
+def retried_as(sub: ClaimSubmission) -> tuple[str, str]:
+    """The fingerprints a retry of ``sub`` under its idempotency key may have been stored
+    under: the claim sent without and with the confirming reason (a retry is the same claim
+    with or without it; anything else sent under the key is refused as reused)."""
+    text = sub.model_dump_json(exclude={"duplicate_reason"})
+    return _digest(text), _digest(text + _CONFIRMED)
 
 
 def bill_of(

@@ -16,7 +16,6 @@ just written, in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -42,6 +41,7 @@ from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement import hooks, ledger, snapshot
 from safetynet.settlement.compiled import compiled_in_force
+from safetynet.settlement.duplicate_bill import request_hash, retried_as
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import (
     PersonFacts,
@@ -257,13 +257,6 @@ def readable_claim_no(on: date) -> str:
     return f"W-{on:%Y%m%d}-{code[:4]}-{code[4:]}"
 
 
-def request_hash(sub: ClaimSubmission) -> str:
-    """The submission's fingerprint for idempotency: the claim as sent, without the reason
-    confirming a duplicate bill (a retry is the same claim with or without it; hashes stored
-    before the reason existed stay valid)."""
-    return hashlib.sha256(sub.model_dump_json(exclude={"duplicate_reason"}).encode()).hexdigest()
-
-
 @dataclass(frozen=True)
 class Order:
     """One submission of a batch: the claim, who submits it, its idempotency key, and the
@@ -412,13 +405,13 @@ def _submit_segment(
         try:
             if o.client_key and o.client_key in snap.earlier:
                 entry_id, earlier_hash = snap.earlier[o.client_key]
-                if earlier_hash != h:
+                if earlier_hash != h and earlier_hash not in retried_as(o.sub):
                     raise _key_reused()
                 replays.append((i, entry_id, True))
                 continue
             if o.client_key and o.client_key in keys:
                 first, earlier_hash = keys[o.client_key]
-                if earlier_hash != h:
+                if earlier_hash != h and earlier_hash not in retried_as(o.sub):
                     raise _key_reused()
                 replays.append((i, first, False))
                 continue
