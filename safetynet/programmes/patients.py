@@ -47,8 +47,10 @@ def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Sc
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     people = load.targets(session, rules.contracts.target_statuses, start, end)
     people = people.filter(pl.col("region_code").is_in(descendants(session, region_code)))
-    found = screen(rules, load.claims_of_year(session, year), people["person_id"], region_code,
-                   year)  # fmt: skip
+    claims = load.claims_of_year(session, year).join(
+        people.select("person_id", "birth_date"), on="person_id", how="inner"
+    )  # the targets' claims, with the birth date the children's diseases are bound by
+    found = screen(rules, claims, people["person_id"], region_code, year)
     existing = load.patients(session, year).select("batch", "person_id")
     new = (
         found.join(existing, on=["batch", "person_id"], how="anti")
