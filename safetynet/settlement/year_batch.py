@@ -17,7 +17,9 @@ listed in ``repeated`` with the earlier claim's number): no clerk confirms it he
 second, genuine bill it is settled at the window with the reason. So is a claim at an
 institution not designated on its start date, or not for its kind of care (the window's
 rule, :func:`safetynet.registry.designation.not_designated`: ``institution_not_designated``,
-``institution_kind``); the checks run in the window's order (death, then designation).
+``institution_kind``), and a claim dated before its person's birth (``person_not_born``) or
+of a person not enrolled for the year (``not_enrolled``); the checks run in the window's
+order (birth, death, designation, enrollment).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind
@@ -47,7 +49,14 @@ from safetynet.settlement.engine_input import (
 from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
 from safetynet.settlement.recorded import recorded_claims, recorded_lines
 from safetynet.store.db import session_scope
-from safetynet.store.models import Claim, ClaimItem, Institution, Person, Settlement
+from safetynet.store.models import (
+    Claim,
+    ClaimItem,
+    Enrollment,
+    Institution,
+    Person,
+    Settlement,
+)
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -77,17 +86,19 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
-        after = after_death_claims(s, first, last)
-        if after:
-            claims = claims.filter(~pl.col("claim_id").is_in(list(after)))
-            result.refused["person_deceased"] = len(after)
-        outside = not_designated_claims(s, first, last)
-        if outside:
-            gone = claims.filter(pl.col("claim_id").is_in(list(outside)))["claim_id"]
-            for cid in gone:
-                code = outside[cid]
-                result.refused[code] = result.refused.get(code, 0) + 1
-            claims = claims.filter(~pl.col("claim_id").is_in(list(outside)))
+        # the window's refusals of a claim's facts, each claim under the first in the
+        # window's order: birth, death, designation, enrollment (counted whether or not
+        # the household is left to online settlement: they stay unsettled either way)
+        person = person_refused_claims(s, first, last, year)
+        refusals = {cid: code for cid, code in person.items() if code == "person_not_born"}
+        for cid in after_death_claims(s, first, last):
+            refusals.setdefault(cid, "person_deceased")
+        for cid, code in [*not_designated_claims(s, first, last).items(), *person.items()]:
+            refusals.setdefault(cid, code)
+        for code in refusals.values():
+            result.refused[code] = result.refused.get(code, 0) + 1
+        if refusals:
+            claims = claims.filter(~pl.col("claim_id").is_in(list(refusals)))
         repeats = repeated_in_period(s, first, last)
         if repeats:
             gone = claims.filter(pl.col("claim_id").is_in(list(repeats)))
@@ -120,6 +131,23 @@ def after_death_claims(s: Session, first: date, last: date) -> set[int]:
     )  # fmt: skip
     return {cid for cid, start, end, died, served in s.execute(q).tuples()
             if after_death(start, end, died, served)}  # fmt: skip
+
+
+def person_refused_claims(s: Session, first: date, last: date, year: int) -> dict[int, str]:
+    """The unsettled claims starting between two dates that the window refuses for their
+    person, in the window's order (:func:`safetynet.settlement.facts.resolve`): before the
+    person's birth (``person_not_born``), else of a person not enrolled for the year
+    (``not_enrolled``) — one query."""
+    enrolled = exists().where(Enrollment.person_id == Claim.person_id, Enrollment.year == year)
+    q = (
+        select(Claim.id, Claim.start_date < Person.birth_date)
+        .join(Person, Person.id == Claim.person_id)
+        .where(Claim.start_date >= first, Claim.start_date <= last,
+               Claim.id.not_in(select(Settlement.claim_id)),
+               or_(Claim.start_date < Person.birth_date, ~enrolled))
+    )  # fmt: skip
+    return {cid: "person_not_born" if unborn else "not_enrolled"
+            for cid, unborn in s.execute(q)}  # fmt: skip
 
 
 def not_designated_claims(s: Session, first: date, last: date) -> dict[int, str]:

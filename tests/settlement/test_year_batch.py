@@ -15,6 +15,7 @@ from safetynet.store.models import (
     Accumulator,
     Claim,
     ClaimItem,
+    Enrollment,
     Institution,
     Person,
     Settlement,
@@ -211,3 +212,38 @@ def test_batch_and_window_refuse_a_claim_outside_the_designation_alike(
         window["CLINIC"] = exc.code
     assert window == {"BEFORE": "institution_not_designated", "ENDED": "institution_not_designated",
                       "CLINIC": "institution_kind", **batch}  # fmt: skip
+
+
+def test_batch_and_window_refuse_a_claim_before_birth_or_without_enrollment_alike(
+    db_engine: Engine, county: County
+) -> None:
+    """A migrated stay of a person not enrolled for the year, and one dated before the
+    person's birth, are left unsettled by the batch under the window's codes
+    (``not_enrolled``, ``person_not_born``), as the window refuses them; the others settle."""
+    with session_scope(db_engine, write_lock=True) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        s.execute(Enrollment.__table__.delete().where(Enrollment.person_id == person.id))
+        spouse = s.scalar(select(Person).where(Person.resident_id == county.spouse_id))
+        assert spouse is not None
+        born = spouse.birth_date
+        spouse.birth_date = date(2017, 5, 2)  # born in the year: a stay the day before
+    day = date(2017, 4, 3)
+    _record_stay(db_engine, "UNENROLLED", county.ordinary_id, day, day + timedelta(days=3))
+    _record_stay(db_engine, "UNBORN", county.spouse_id, date(2017, 5, 1), date(2017, 5, 4))
+    _record_stay(db_engine, "FINE", county.poor_id, day, day + timedelta(days=3))
+    with session_scope(db_engine) as s:
+        codes = []
+        for rid, on in ((county.ordinary_id, day), (county.spouse_id, date(2017, 5, 1))):
+            try:
+                preview(s, inpatient(rid, on))
+            except SettlementError as exc:
+                codes.append(exc.code)
+    assert codes == ["not_enrolled", "person_not_born"]
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 1
+    assert result.refused == {"not_enrolled": 1, "person_not_born": 1}
+    with session_scope(db_engine, write_lock=True) as s:
+        spouse = s.scalar(select(Person).where(Person.resident_id == county.spouse_id))
+        assert spouse is not None
+        spouse.birth_date = born
