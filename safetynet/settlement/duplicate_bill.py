@@ -175,12 +175,16 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     return out
 
 
-def repeated_in_period(session: Session, first: date, last: date) -> dict[int, str]:
+def repeated_in_period(
+    session: Session, first: date, last: date, refused: Iterable[int] = ()
+) -> dict[int, str]:
     """The year batch's rule (:mod:`safetynet.settlement.year_batch`): the unsettled claims
     starting between two dates whose bill repeats an earlier one of them (by claim id) — the
-    id of each repeat and the earlier claim's number. Only claims sharing their head (person,
-    institution, kind, dates) with another are read with their lines: one query for those
-    heads (a window count), one for their lines."""
+    id of each repeat and the earlier claim's number. A claim of ``refused`` (the batch leaves
+    it unsettled for its facts, as the window refuses it) is never the earlier bill: the
+    window never stores it. Only claims sharing their head (person, institution, kind, dates)
+    with another are read with their lines: one query for those heads (a window count), one
+    for their lines."""
     head = (Claim.person_id, Claim.institution_code, Claim.kind, Claim.start_date,
             Claim.end_date)  # fmt: skip
     unsettled = ~exists().where(Settlement.claim_id == Claim.id)
@@ -207,7 +211,10 @@ def repeated_in_period(session: Session, first: date, last: date) -> dict[int, s
         lines.setdefault(cid, []).append((code, int(qty or 1), int(amount)))
     seen: dict[Bill, str] = {}
     out: dict[int, str] = {}
+    skip = set(refused)
     for cid, no, person, inst, kind, start, end in heads:
+        if cid in skip:
+            continue
         bill = bill_of(person, inst, getattr(kind, "value", kind), start, end, lines.get(cid, ()))
         if bill in seen:
             out[cid] = seen[bill]

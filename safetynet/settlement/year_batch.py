@@ -99,7 +99,7 @@ def settle_year(
             result.refused[code] = result.refused.get(code, 0) + 1
         if refusals:
             claims = claims.filter(~pl.col("claim_id").is_in(list(refusals)))
-        repeats = repeated_in_period(s, first, last)
+        repeats = repeated_in_period(s, first, last, refusals)
         if repeats:
             gone = claims.filter(pl.col("claim_id").is_in(list(repeats)))
             result.repeated = [(no, repeats[cid]) for cid, no in

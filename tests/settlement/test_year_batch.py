@@ -247,3 +247,22 @@ def test_batch_and_window_refuse_a_claim_before_birth_or_without_enrollment_alik
         spouse = s.scalar(select(Person).where(Person.resident_id == county.spouse_id))
         assert spouse is not None
         spouse.birth_date = born
+
+
+def test_a_bill_the_batch_refuses_is_no_earlier_bill_of_a_repeat(
+    db_engine: Engine, county: County
+) -> None:
+    """Two migrated copies of one stay of a person who died: the first has a line dated after
+    the death (refused, as the window refuses it: never stored), the second has none — at the
+    window it settles, so the batch settles it too rather than calling it a repeat."""
+    died = date(2017, 7, 1)
+    with session_scope(db_engine, write_lock=True) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        person.deceased_on = died
+    stay = (date(2017, 6, 20), date(2017, 6, 25))
+    _record_stay(db_engine, "COPY-1", county.ordinary_id, *stay, served=date(2017, 7, 2))
+    _record_stay(db_engine, "COPY-2", county.ordinary_id, *stay)
+    result = settle_year(db_engine, 2017)
+    assert result.refused == {"person_deceased": 1} and result.repeated == []
+    assert result.settled == 1
