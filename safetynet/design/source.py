@@ -14,6 +14,7 @@ from safetynet.claims.prepare import engine_input, to_batch
 from safetynet.claims.settle_file import check_dates
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.registry.status import periods_frame
+from safetynet.settlement.duplicate_bill import repeated_in_period
 from safetynet.settlement.engine_input import (
     batch_columns,
     batch_input,
@@ -22,6 +23,7 @@ from safetynet.settlement.engine_input import (
     with_line_amounts,
 )
 from safetynet.settlement.recorded import recorded_claims, recorded_lines
+from safetynet.settlement.year_batch import refused_for_facts
 from safetynet.store.db import session_scope
 
 
@@ -38,7 +40,8 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
     """The year's claims in the database (settled in the ledger or not) of persons in the
     policy's region, within its validity, as the batch engine's input — the facts
     :func:`safetynet.settlement.year_batch.settle_year` settles them on: statuses and age
-    on the claim date, the institution's level, amounts from the item lines."""
+    on the claim date, the institution's level, amounts from the item lines; without the
+    unsettled claims the year batch leaves unsettled (:func:`refused_for_facts`, repeats)."""
     policy = cp.policy
     first = max(date(year, 1, 1), policy.valid_from)
     last = min(date(year, 12, 31), policy.valid_to)
@@ -46,6 +49,11 @@ def claims_from_db(engine: Engine, cp: CompiledPolicy, year: int) -> pl.DataFram
         claims = recorded_claims(s, first, last).filter(
             pl.col("region_code").str.starts_with(policy.region)
         )
+        # what the window refuses is never paid: left out, as the year batch leaves it
+        refused = refused_for_facts(s, first, last, year)
+        refused |= repeated_in_period(s, first, last, refused)
+        if refused:
+            claims = claims.filter(~pl.col("claim_id").is_in(list(refused)))
         lines = recorded_lines(s, claims["claim_id"], (first, last))
         claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims = with_claim_facts(claims, periods_frame(s))

@@ -86,15 +86,7 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
-        # the window's refusals of a claim's facts, each claim under the first in the
-        # window's order: birth, death, designation, enrollment (counted whether or not
-        # the household is left to online settlement: they stay unsettled either way)
-        person = person_refused_claims(s, first, last, year)
-        refusals = {cid: code for cid, code in person.items() if code == "person_not_born"}
-        for cid in after_death_claims(s, first, last):
-            refusals.setdefault(cid, "person_deceased")
-        for cid, code in [*not_designated_claims(s, first, last).items(), *person.items()]:
-            refusals.setdefault(cid, code)
+        refusals = refused_for_facts(s, first, last, year)
         for code in refusals.values():
             result.refused[code] = result.refused.get(code, 0) + 1
         if refusals:
@@ -131,6 +123,20 @@ def after_death_claims(s: Session, first: date, last: date) -> set[int]:
     )  # fmt: skip
     return {cid for cid, start, end, died, served in s.execute(q).tuples()
             if after_death(start, end, died, served)}  # fmt: skip
+
+
+def refused_for_facts(s: Session, first: date, last: date, year: int) -> dict[int, str]:
+    """The unsettled claims starting between two dates of ``year`` that the window refuses
+    for their facts, each under the first code in the window's order — birth, death,
+    designation, enrollment (:func:`safetynet.settlement.facts.resolve`). The year batch
+    leaves them unsettled; the policy design leaves them out (the scheme never pays them)."""
+    person = person_refused_claims(s, first, last, year)
+    refusals = {cid: code for cid, code in person.items() if code == "person_not_born"}
+    for cid in after_death_claims(s, first, last):
+        refusals.setdefault(cid, "person_deceased")
+    for cid, code in [*not_designated_claims(s, first, last).items(), *person.items()]:
+        refusals.setdefault(cid, code)
+    return refusals
 
 
 def person_refused_claims(s: Session, first: date, last: date, year: int) -> dict[int, str]:

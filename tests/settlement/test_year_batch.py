@@ -266,3 +266,27 @@ def test_a_bill_the_batch_refuses_is_no_earlier_bill_of_a_repeat(
     result = settle_year(db_engine, 2017)
     assert result.refused == {"person_deceased": 1} and result.repeated == []
     assert result.settled == 1
+
+
+def test_the_policy_design_leaves_out_what_the_window_refuses(
+    db_engine: Engine, county: County
+) -> None:
+    """The policy design's claims from the database are those the scheme pays: a stay the
+    window refuses (outside the institution's designation) is left out, as the year batch
+    leaves it unsettled; the designated ones are in."""
+    from safetynet.design.source import claims_from_db
+    from safetynet.policy.in_force import policy_by_id
+    from safetynet.settlement.compiled import compiled
+
+    with session_scope(db_engine, write_lock=True) as s:
+        hospital = s.get(Institution, "H-COUNTY")
+        assert hospital is not None
+        hospital.designated_from, hospital.designated_to = date(2017, 2, 1), date(2017, 6, 1)
+    for no, day in (("IN-1", date(2017, 2, 1)), ("IN-2", date(2017, 5, 31)),
+                    ("OUT", date(2017, 6, 1))):  # fmt: skip
+        _record_stay(db_engine, no, county.ordinary_id, day, day + timedelta(days=3))
+    policy = policy_by_id("anhui-poor-2017")
+    assert policy is not None
+    design = claims_from_db(db_engine, compiled(policy), 2017)
+    assert sorted(design["date"].to_list()) == [date(2017, 2, 1), date(2017, 5, 31)]
+    assert settle_year(db_engine, 2017).settled == design.height
