@@ -111,6 +111,7 @@ AUDIT_ACTION = {
     "sanction.cancel": N_("cancelled a sanction case"),
     "sanction.refund": N_("refunded a person's recoveries of a cancelled sanction case"),
     "sanction.suspend": N_("suspended"),
+    "programme.advance": N_("moved a programme patient to the next step"),
 }
 AUDIT_TARGET = {
     "person": N_("person"),
@@ -144,6 +145,8 @@ AUDIT_TARGET = {
     "funds": N_("fund accounts"),
     "supervision_scorecard": N_("supervision scorecard"),
     "worklist": N_("worklist"),
+    "programme_patient": N_("programme patient"),
+    "programme_patients": N_("programme patients"),
 }
 
 

@@ -15,6 +15,7 @@ from safetynet.claims.settle_file import check_dates
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.regions import descendants_select
 from safetynet.registry.status import periods_frame
+from safetynet.settlement.duplicate_bill import repeated_in_period
 from safetynet.settlement.engine_input import (
     batch_columns,
     batch_input,
@@ -23,6 +24,7 @@ from safetynet.settlement.engine_input import (
     with_line_amounts,
 )
 from safetynet.settlement.recorded import recorded_claims, recorded_lines
+from safetynet.settlement.year_batch import refused_for_facts
 from safetynet.store.db import session_scope
 
 
@@ -43,7 +45,8 @@ def claims_from_db(
     user searches over the township's claims only, never the county's — within the policy's
     validity, as the batch engine's input — the facts
     :func:`safetynet.settlement.year_batch.settle_year` settles them on: statuses and age
-    on the claim date, the institution's level, amounts from the item lines."""
+    on the claim date, the institution's level, amounts from the item lines; without the
+    unsettled claims the year batch leaves unsettled (:func:`refused_for_facts`, repeats)."""
     policy = cp.policy
     first = max(date(year, 1, 1), policy.valid_from)
     last = min(date(year, 12, 31), policy.valid_to)
@@ -54,6 +57,11 @@ def claims_from_db(
         if region is not None:  # the region's own code and every code under it
             codes = list(s.scalars(descendants_select(region)))
             claims = claims.filter(pl.col("region_code").is_in(codes))
+        # what the window refuses is never paid: left out, as the year batch leaves it
+        refused = refused_for_facts(s, first, last, year)
+        refused |= repeated_in_period(s, first, last, refused)
+        if refused:
+            claims = claims.filter(~pl.col("claim_id").is_in(list(refused)))
         lines = recorded_lines(s, claims["claim_id"], (first, last))
         claims = with_fixed_fees(with_line_amounts(claims, lines, "claim_id"))
         claims = with_claim_facts(claims, periods_frame(s))

@@ -20,6 +20,8 @@ from safetynet.programmes.rules import rules_for
 from safetynet.programmes.screen import screen
 from safetynet.programmes.states import NEXT
 from safetynet.regions import descendants
+from safetynet.registry.alive import alive_on
+from safetynet.store.models import Person
 from safetynet.store.models.programmes import ProgrammePatient
 from safetynet.tabular.writing import bulk_insert
 
@@ -47,8 +49,10 @@ def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Sc
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     people = load.targets(session, rules.contracts.target_statuses, start, end)
     people = people.filter(pl.col("region_code").is_in(descendants(session, region_code)))
-    found = screen(rules, load.claims_of_year(session, year), people["person_id"], region_code,
-                   year)  # fmt: skip
+    claims = load.claims_of_year(session, year).join(
+        people.select("person_id", "birth_date"), on="person_id", how="inner"
+    )  # the targets' claims, with the birth date the children's diseases are bound by
+    found = screen(rules, claims, people["person_id"], region_code, year)
     existing = load.patients(session, year).select("batch", "person_id")
     new = (
         found.join(existing, on=["batch", "person_id"], how="anti")
@@ -77,8 +81,15 @@ _DATE_OF = {
 }
 
 
-def _last_date(p: ProgrammePatient) -> dt.date:
+def last_date(p: ProgrammePatient) -> dt.date:
+    """The date of the patient's last step (a next step may not be dated before it)."""
     return p.outcome_on or p.plan_on or p.verified_on or p.screened_on
+
+
+def outcome_of(p: ProgrammePatient) -> PatientState | None:
+    """The outcome the patient's batch ends with, in the programme rules of its year."""
+    rules = rules_for("", dt.date(p.year, 12, 31))
+    return next((b.outcome for b in rules.batches if b.id == p.batch), None)
 
 
 def advance(
@@ -89,9 +100,15 @@ def advance(
     *,
     by: str,
     institution_code: str | None = None,
+    today: dt.date | None = None,
 ) -> int:
     """Move patients one step to ``to`` on ``on``; every patient is checked before any moves
-    (a refused one refuses them all). Returns how many moved."""
+    (a refused one refuses them all). Returns how many moved.
+
+    Refused: a step out of order (``state_order``), an outcome not its batch's
+    (``outcome_of_batch``), a date before the last step (``date_order``), on or after the
+    person's day of death (``after_death``: the registry's rule, the day of death is not a day
+    alive), after ``today`` when given (``future``: a step is recorded once it is taken)."""
     found = session.scalars(
         select(ProgrammePatient).where(ProgrammePatient.id.in_(patient_ids))
     ).all()
@@ -103,8 +120,7 @@ def advance(
             raise ProgrammeError(
                 "state_order", f"patient {p.id} is {p.state.value}; it cannot move to {to.value}"
             )
-        rules = rules_for("", on)
-        outcome = next((b.outcome for b in rules.batches if b.id == p.batch), None)
+        outcome = outcome_of(p)
         if to in (PatientState.TREATED, PatientState.MANAGED, PatientState.BACKSTOPPED) and (
             to != outcome
         ):
@@ -113,9 +129,21 @@ def advance(
                 f"patient {p.id} of batch {Batch(p.batch).value} ends as "
                 f"{outcome.value if outcome else '?'}, not {to.value}",
             )
-        if on < _last_date(p):
+        if on < last_date(p):
             raise ProgrammeError(
-                "date_order", f"patient {p.id}: {on} is before its last step ({_last_date(p)})"
+                "date_order", f"patient {p.id}: {on} is before its last step ({last_date(p)})"
+            )
+        if today is not None and on > today:
+            raise ProgrammeError("future", f"patient {p.id}: {on} is after today ({today})")
+    died: dict[int, dt.date] = {
+        pid: day for pid, day in session.execute(
+            select(Person.id, Person.deceased_on).where(
+                Person.id.in_({p.person_id for p in found}), Person.deceased_on.is_not(None)))
+    }  # fmt: skip
+    for p in found:
+        if p.person_id in died and not alive_on(dt.date.min, died[p.person_id], on):
+            raise ProgrammeError(
+                "after_death", f"patient {p.id}: the person died on {died[p.person_id]}"
             )
     for p in found:
         p.state = to

@@ -1,6 +1,9 @@
 """The schema of a programme file: batches with their disease lists, designated hospitals and
 fixed fees, family-doctor service packages, control targets. Every number names its source.
 
+Some diseases take a patient in only up to an age (``age_bounds``: the children's diseases),
+applied wherever a patient is taken in (:func:`safetynet.programmes.screen.within_age`).
+
 A disease list either names a list of :mod:`safetynet.catalogs.diseases` (``catalog_list``)
 or gives its ICD-10 codes; each code must be a WHO ICD-10 category or subcode
 (:func:`safetynet.catalogs.icd10.is_valid`). Amounts are yuan in the file and fen once read.
@@ -84,6 +87,30 @@ class DiseaseList(Strict):
         return (self.region is None or in_region(region_code, self.region)) and (
             self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
         )
+
+
+class AgeBound(Strict):
+    """Diseases a patient is taken in for only up to an age (the children's diseases: 儿童白血病,
+    儿童先天性心脏病): whole years of age (周岁) on the claim's date at most ``max_age``, in the
+    bound's period; a person whose birth date is unknown is not taken in for them."""
+
+    id: str = Field(pattern=_ID)
+    codes: list[str] = Field(min_length=1)  # ICD-10 codes; their subcodes are bound too
+    max_age: int = Field(ge=0, le=130)  # included
+    valid_from: dt.date
+    valid_to: dt.date | None = None  # excluded
+    source: str
+
+    @field_validator("codes")
+    @classmethod
+    def _icd10(cls, v: list[str]) -> list[str]:
+        bad = [c for c in v if not icd10.is_valid(c)]
+        if bad:
+            raise ValueError(f"not ICD-10 codes: {bad}")
+        return [c.strip().upper() for c in v]
+
+    def prefixes(self) -> list[str]:
+        return sorted({prefix_of(c) for c in self.codes})
 
 
 class BatchRule(Strict):
@@ -277,6 +304,7 @@ class ProgrammeRules(Strict):
     batches: list[BatchRule] = Field(min_length=1)
     fixed_fees: list[FixedFee] = Field(default_factory=list)
     pathways: list[Pathway] = Field(default_factory=list)
+    age_bounds: list[AgeBound] = Field(default_factory=list)  # the children's diseases
     packages: list[Package] = Field(min_length=1)
     control: Control
     contracts: Contracts
@@ -293,6 +321,7 @@ class ProgrammeRules(Strict):
                                                      for dl in b.lists]  # fmt: skip
         named += [f.source for f in self.fixed_fees] + [p.source for p in self.packages]
         named += [self.control.source, self.contracts.source]
+        named += [a.source for a in self.age_bounds]
         for pw in self.pathways:
             named += [pw.source, pw.stay.source, *(d.source for d in pw.designated)]
         unknown = sorted(set(named) - set(self.sources))

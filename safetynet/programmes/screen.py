@@ -3,7 +3,10 @@
 Pure Polars over frames: every claim's diagnosis is matched against every list of every batch
 at once (one regular expression per list), persons outside the target population are dropped
 by a join, and each person gets at most one row per batch (the earliest matching claim; the
-first list of the batch in file order when several match on that claim).
+first list of the batch in file order when several match on that claim). A claim of a
+disease the rules bound by age (``age_bounds``: the children's diseases) takes its person in
+only when the person's whole years of age on the claim's date are within the bound
+(:func:`within_age`; ``birth_date`` unknown: not taken in).
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import datetime as dt
 import polars as pl
 
 from safetynet.programmes.schema import ProgrammeRules
+from safetynet.settlement.engine_input import age_expr
 
 CLAIM_COLUMNS = ("claim_id", "person_id", "start_date", "diagnosis", "total_fen",
                  "institution_code")  # fmt: skip
+# and ``birth_date`` (the person's), needed for the diseases bound by age
 SCREENED_SCHEMA = {
     "batch": pl.String,
     "person_id": pl.Int64,
@@ -30,6 +35,26 @@ def _code() -> pl.Expr:
     return pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
 
 
+def within_age(rules: ProgrammeRules, code: str, on: str, born: str) -> pl.Expr:
+    """Whether the diagnosis in column ``code`` on the day in ``on`` of a person born on
+    ``born`` is within the rules' age bounds — true for a disease no bound names, or a day
+    outside the bound's period; false when the birth date is unknown. Age is whole years
+    (周岁) on the day (:func:`safetynet.settlement.engine_input.age_expr`, the settlement's
+    one definition). The one rule screening and every other way into the programme use."""
+    ok = pl.lit(True)
+    clean = pl.col(code).str.to_uppercase().str.replace_all(".", "", literal=True)
+    age = age_expr(born, on)
+    day = pl.col(on)
+    for bound in rules.age_bounds:
+        named = clean.str.contains("^(?:" + "|".join(bound.prefixes()) + ")").fill_null(False)
+        in_force = day >= bound.valid_from
+        if bound.valid_to is not None:
+            in_force = in_force & (day < bound.valid_to)
+        within = (age <= bound.max_age).fill_null(False)
+        ok = ok & ~(named & in_force & ~within)
+    return ok
+
+
 def screen(
     rules: ProgrammeRules,
     claims: pl.DataFrame,
@@ -42,6 +67,8 @@ def screen(
     ``claims`` has :data:`CLAIM_COLUMNS`; lists apply by their region and validity on the
     claim's date (a list valid from 2020 does not screen 2019 claims).
     """
+    if "birth_date" not in claims.columns:
+        claims = claims.with_columns(pl.lit(None, pl.Date).alias("birth_date"))
     c = claims.filter(
         pl.col("start_date").dt.year() == year, pl.col("person_id").is_in(targets.implode())
     )
@@ -61,6 +88,7 @@ def screen(
                     _code().str.contains(pattern),
                     pl.col("start_date") >= dl.valid_from,
                     pl.col("start_date") < until,
+                    within_age(rules, "diagnosis", "start_date", "birth_date"),
                 ).select(
                     pl.lit(batch.id.value).alias("batch"),
                     "person_id",

@@ -24,6 +24,7 @@ from safetynet.programmes.imports.teams import existing as existing_teams
 from safetynet.programmes.patients import screen_year
 from safetynet.programmes.plan import disease_prefix, slots
 from safetynet.programmes.rules import rules_for
+from safetynet.programmes.screen import within_age
 from safetynet.regions import descendants
 from safetynet.store.models import Region
 from safetynet.store.models.programmes import (
@@ -210,7 +211,7 @@ def _registry(session: Session, year: int, seed: int, region_code: str) -> int:
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
     people = load.targets(session, rules.contracts.target_statuses, start, end)
     people = people.filter(pl.col("region_code").is_in(descendants(session, region_code)))
-    people = people.select("person_id").sort("person_id")
+    people = people.select("person_id", "birth_date").sort("person_id")
     added = []
     for salt, batch in ((31, Batch.SERIOUS), (32, Batch.CRITICAL)):
         short = round(chronic * MIX[batch] / MIX[Batch.CHRONIC]) - counts.get(batch.value, 0)
@@ -232,19 +233,31 @@ def _registry(session: Session, year: int, seed: int, region_code: str) -> int:
             dl for dl in rules.batch(batch).lists if dl.applies(region_code, end - dt.timedelta(1))
         ]
         codes = lists[0].prefixes() if lists else []
+
+        def drawn(among: list[str]) -> pl.Expr:
+            return pl.lit(among, pl.List(pl.String)).list.get(
+                (pl.col("_code") * len(among)).cast(pl.Int64).clip(0, len(among) - 1)
+            ) if among else pl.lit(None, pl.String)  # fmt: skip
+
+        # a disease bound by age (the children's) drawn for a person past it: one of the
+        # list's others, drawn alike (the programme's rule, screen.within_age)
+        bounded = {p for a in rules.age_bounds for p in a.prefixes()}
+        others = [c for c in codes if not any(c.startswith(b) for b in bounded)]
+        picked = picked.with_columns(drawn(codes).alias("_drawn"),
+                                     (pl.lit(start) + pl.duration(days=pl.col("_day")))
+                                     .alias("_on"))  # fmt: skip
         code = (
-            pl.lit(codes, pl.List(pl.String)).list.get(
-                (pl.col("_code") * len(codes)).cast(pl.Int64).clip(0, len(codes) - 1)
-            )
-            if codes else pl.lit(None, pl.String)
-        )  # fmt: skip
+            pl.when(within_age(rules, "_drawn", "_on", "birth_date"))
+            .then(pl.col("_drawn"))
+            .otherwise(drawn(others))
+        )
         added.append(picked.select(
             pl.lit(year).alias("year"), pl.lit(batch.value).alias("batch"), "person_id",
             pl.lit(rules.id).alias("rules"),
             pl.lit(lists[0].id if lists else None, pl.String).alias("list_id"),
             code.alias("disease_code"), pl.lit(Screening.REGISTRY.value).alias("found_in"),
             pl.lit(PatientState.SCREENED.value).alias("state"),
-            (pl.lit(start) + pl.duration(days=pl.col("_day"))).alias("screened_on"),
+            pl.col("_on").alias("screened_on"),
             pl.lit(BY).alias("updated_by"),
         ))  # fmt: skip
         have = pl.concat([have.select("batch", "person_id"), added[-1].select(

@@ -31,3 +31,20 @@ REASON_NAMES = {
     "over_fixed_fee": N_("cost over the fixed fee"),
     "missing_items": N_("package items missing"),
 }
+STATE_NAMES = {
+    "screened": N_("screened"),
+    "verified": N_("verified"),
+    "plan": N_("plan made"),
+    "treated": N_("treated"),
+    "managed": N_("under contracted management"),
+    "backstopped": N_("protected by the backstop"),
+}
+# refusals of a patient's step (safetynet.programmes.patients.advance)
+STEP_ERROR_NAMES = {
+    "state_order": N_("The patient cannot take that step now: steps go one at a time, in order."),
+    "outcome_of_batch": N_("That outcome is not the one of the patient's batch."),
+    "date_order": N_("The date is before the patient's last step."),
+    "future": N_("The date is after today: record a step once it is taken."),
+    "after_death": N_("The person died on or before that day."),
+    "state_unknown": N_("Choose the next step."),
+}

@@ -27,6 +27,7 @@ from safetynet.indicators.result import IndicatorResult, round_fen
 from safetynet.indicators.tables import definitions_table, part_name
 from safetynet.money import fmt_yuan
 from safetynet.policy.schema import LayerType
+from safetynet.ratios import percent_text
 
 KIND: dict[str, ColumnKind] = {
     "ratio": "ratio", "money": "money", "money_per": "money", "count": "count",
@@ -145,7 +146,7 @@ def _level_label(_: Callable[[str], str], level: str, what: str) -> str:
 
 
 def _pct(v: float | None) -> str:
-    return "—" if v is None else f"{v * 100:.2f}%"
+    return percent_text(v, 2)
 
 
 def _sentences(

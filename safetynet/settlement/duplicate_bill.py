@@ -26,7 +26,10 @@ start on the claims' dates (the claims' ``(person_id, start_date)`` index).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -43,6 +46,70 @@ from safetynet.store.models.ledger import EntryKind
 
 Line = tuple[str, int, int]  # item code, quantity, amount (fen)
 Bill = tuple[int, str, str, date, date, tuple[Line, ...]]
+
+
+# what a confirmed duplicate adds to its claim's fingerprint (the reason's words do not)
+_CONFIRMED = "\n#duplicate bill confirmed"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# within one batch (:func:`hashes_kept`): each submission's JSON by its id, kept with the
+# submission itself so that the id is not reused meanwhile
+_TEXTS: ContextVar[dict[int, tuple[ClaimSubmission, str]] | None] = ContextVar(
+    "request_texts", default=None
+)
+
+
+def _text(sub: ClaimSubmission) -> str:
+    """The claim as sent, without the reason's words; within :func:`hashes_kept` computed
+    once per submission (the gates, the settlement and the answer each ask for it)."""
+    kept = _TEXTS.get()
+    if kept is not None:
+        hit = kept.get(id(sub))
+        if hit is not None and hit[0] is sub:
+            return hit[1]
+    text = sub.model_dump_json(exclude={"duplicate_reason"})
+    if kept is not None:
+        kept[id(sub)] = (sub, text)
+    return text
+
+
+@contextmanager
+def hashes_kept() -> Iterator[None]:
+    """Each submission's JSON for :func:`request_hash` and :func:`retried_as` computed once
+    while this lasts: a batch's submissions do not change while it is settled (it was
+    computed four times a claim, a third of a millisecond on a slow machine). Nested, the
+    outer one holds."""
+    if _TEXTS.get() is not None:
+        yield
+        return
+    token = _TEXTS.set({})
+    try:
+        yield
+    finally:
+        _TEXTS.reset(token)
+
+
+def request_hash(sub: ClaimSubmission) -> str:
+    """The submission's fingerprint (``Settlement.request_hash``): the claim as sent, and
+    whether it is confirmed as a second, genuine bill — not the reason's words. A confirmed
+    duplicate is thus distinct from the earlier bill it repeats (fund supervision's history
+    of a claim leaves out the settlements of its own fingerprint: a retry is not its own
+    duplicate; the earlier bill must stay in it). A claim without a reason hashes as before
+    the reason existed (stored hashes stay valid)."""
+    text = _text(sub)
+    return _digest(text + _CONFIRMED if sub.duplicate_reason else text)
+
+
+def retried_as(sub: ClaimSubmission) -> tuple[str, str]:
+    """The fingerprints a retry of ``sub`` under its idempotency key may have been stored
+    under: the claim sent without and with the confirming reason (a retry is the same claim
+    with or without it; anything else sent under the key is refused as reused)."""
+    text = _text(sub)
+    return _digest(text), _digest(text + _CONFIRMED)
 
 
 def bill_of(
@@ -147,12 +214,16 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     return out
 
 
-def repeated_in_period(session: Session, first: date, last: date) -> dict[int, str]:
+def repeated_in_period(
+    session: Session, first: date, last: date, refused: Iterable[int] = ()
+) -> dict[int, str]:
     """The year batch's rule (:mod:`safetynet.settlement.year_batch`): the unsettled claims
     starting between two dates whose bill repeats an earlier one of them (by claim id) — the
-    id of each repeat and the earlier claim's number. Only claims sharing their head (person,
-    institution, kind, dates) with another are read with their lines: one query for those
-    heads (a window count), one for their lines."""
+    id of each repeat and the earlier claim's number. A claim of ``refused`` (the batch leaves
+    it unsettled for its facts, as the window refuses it) is never the earlier bill: the
+    window never stores it. Only claims sharing their head (person, institution, kind, dates)
+    with another are read with their lines: one query for those heads (a window count), one
+    for their lines."""
     head = (Claim.person_id, Claim.institution_code, Claim.kind, Claim.start_date,
             Claim.end_date)  # fmt: skip
     unsettled = ~exists().where(Settlement.claim_id == Claim.id)
@@ -179,7 +250,10 @@ def repeated_in_period(session: Session, first: date, last: date) -> dict[int, s
         lines.setdefault(cid, []).append((code, int(qty or 1), int(amount)))
     seen: dict[Bill, str] = {}
     out: dict[int, str] = {}
+    skip = set(refused)
     for cid, no, person, inst, kind, start, end in heads:
+        if cid in skip:
+            continue
         bill = bill_of(person, inst, getattr(kind, "value", kind), start, end, lines.get(cid, ()))
         if bill in seen:
             out[cid] = seen[bill]

@@ -23,6 +23,7 @@ from safetynet.money import to_fen
 from safetynet.policy.diseases import disease_mask
 from safetynet.programmes.fixed_fee import adjust_claim
 from safetynet.registry.alive import after_death
+from safetynet.registry.designation import not_designated
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 from safetynet.settlement.engine_input import age_on
@@ -115,16 +116,15 @@ def _institution(snap: Snapshot, sub: ClaimSubmission) -> Any:
             field="institution_code",
             status=404,
         )
-    if (inst.designated_from and sub.date < inst.designated_from) or (
-        inst.designated_to and sub.date >= inst.designated_to
-    ):
+    refused = not_designated(sub.date, sub.kind == ClaimKind.INPATIENT, inst.designated_from,
+                             inst.designated_to, inst.inpatient, inst.outpatient)  # fmt: skip
+    if refused == "institution_not_designated":
         raise SettlementError(
             "institution_not_designated",
             f"{inst.name} is not designated on {sub.date.isoformat()}",
             field="institution_code",
         )
-    inpatient = sub.kind == ClaimKind.INPATIENT
-    if (inpatient and not inst.inpatient) or (not inpatient and not inst.outpatient):
+    if refused == "institution_kind":
         raise SettlementError(
             "institution_kind",
             f"{inst.name} is not designated for {sub.kind.value} care",

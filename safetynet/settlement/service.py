@@ -16,11 +16,8 @@ just written, in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from typing import Any
@@ -44,6 +41,7 @@ from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement import hooks, ledger, snapshot
 from safetynet.settlement.compiled import compiled_in_force
+from safetynet.settlement.duplicate_bill import hashes_kept, request_hash, retried_as
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import (
     PersonFacts,
@@ -261,45 +259,6 @@ def readable_claim_no(on: date) -> str:
     return f"W-{on:%Y%m%d}-{code[:4]}-{code[4:]}"
 
 
-# within one batch (:func:`hashes_kept`): each submission's fingerprint by its id, kept with
-# the submission itself so that the id is not reused meanwhile
-_HASHES: ContextVar[dict[int, tuple[ClaimSubmission, str]] | None] = ContextVar(
-    "request_hashes", default=None
-)
-
-
-def request_hash(sub: ClaimSubmission) -> str:
-    """The submission's fingerprint for idempotency: the claim as sent, without the reason
-    confirming a duplicate bill (a retry is the same claim with or without it; hashes stored
-    before the reason existed stay valid). Within :func:`hashes_kept`, computed once per
-    submission (the gates, the settlement and the answer each ask for it)."""
-    kept = _HASHES.get()
-    if kept is not None:
-        hit = kept.get(id(sub))
-        if hit is not None and hit[0] is sub:
-            return hit[1]
-    digest = hashlib.sha256(sub.model_dump_json(exclude={"duplicate_reason"}).encode()).hexdigest()
-    if kept is not None:
-        kept[id(sub)] = (sub, digest)
-    return digest
-
-
-@contextmanager
-def hashes_kept() -> Iterator[None]:
-    """Each submission's :func:`request_hash` computed once while this lasts: a batch's
-    submissions do not change while it is settled (it computed each four times, a third of
-    a millisecond a claim's JSON and SHA-256 on a slow machine). Nested, the outer one
-    holds."""
-    if _HASHES.get() is not None:
-        yield
-        return
-    token = _HASHES.set({})
-    try:
-        yield
-    finally:
-        _HASHES.reset(token)
-
-
 @dataclass(frozen=True)
 class Order:
     """One submission of a batch: the claim, who submits it, its idempotency key, and the
@@ -453,13 +412,13 @@ def _submit_segment(
         try:
             if o.client_key and o.client_key in snap.earlier:
                 entry_id, earlier_hash = snap.earlier[o.client_key]
-                if earlier_hash != h:
+                if earlier_hash != h and earlier_hash not in retried_as(o.sub):
                     raise _key_reused()
                 replays.append((i, entry_id, True))
                 continue
             if o.client_key and o.client_key in keys:
                 first, earlier_hash = keys[o.client_key]
-                if earlier_hash != h:
+                if earlier_hash != h and earlier_hash not in retried_as(o.sub):
                     raise _key_reused()
                 replays.append((i, first, False))
                 continue

@@ -14,7 +14,12 @@ left unsettled and counted in ``refused`` under the window's code (``person_dece
 So is a claim whose bill repeats an earlier claim's of the batch (the window's duplicate-bill
 rule, :func:`safetynet.settlement.duplicate_bill.repeated_in_period`: ``duplicate_bill``,
 listed in ``repeated`` with the earlier claim's number): no clerk confirms it here; if it is a
-second, genuine bill it is settled at the window with the reason.
+second, genuine bill it is settled at the window with the reason. So is a claim at an
+institution not designated on its start date, or not for its kind of care (the window's
+rule, :func:`safetynet.registry.designation.not_designated`: ``institution_not_designated``,
+``institution_kind``), and a claim dated before its person's birth (``person_not_born``) or
+of a person not enrolled for the year (``not_enrolled``); the checks run in the window's
+order (birth, death, designation, enrollment).
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import ClaimKind
 from safetynet.engine.batch import settle_batch_with_state
 from safetynet.registry.alive import after_death
+from safetynet.registry.designation import not_designated
 from safetynet.registry.status import periods_frame
 from safetynet.settlement.accumulators import insert_year
 from safetynet.settlement.duplicate_bill import repeated_in_period
@@ -42,7 +49,14 @@ from safetynet.settlement.engine_input import (
 from safetynet.settlement.ledger import entry_frame, layer_frame, write_frames
 from safetynet.settlement.recorded import recorded_claims, recorded_lines
 from safetynet.store.db import session_scope
-from safetynet.store.models import Claim, ClaimItem, Person, Settlement
+from safetynet.store.models import (
+    Claim,
+    ClaimItem,
+    Enrollment,
+    Institution,
+    Person,
+    Settlement,
+)
 
 Progress = Callable[[str, int, int], None]  # stage, done, total
 
@@ -72,11 +86,12 @@ def settle_year(
             "household_id"
         ].n_unique()
         claims = claims.filter(~pl.col("household_id").is_in(list(busy)))
-        after = after_death_claims(s, first, last)
-        if after:
-            claims = claims.filter(~pl.col("claim_id").is_in(list(after)))
-            result.refused["person_deceased"] = len(after)
-        repeats = repeated_in_period(s, first, last)
+        refusals = refused_for_facts(s, first, last, year)
+        for code in refusals.values():
+            result.refused[code] = result.refused.get(code, 0) + 1
+        if refusals:
+            claims = claims.filter(~pl.col("claim_id").is_in(list(refusals)))
+        repeats = repeated_in_period(s, first, last, refusals)
         if repeats:
             gone = claims.filter(pl.col("claim_id").is_in(list(repeats)))
             result.repeated = [(no, repeats[cid]) for cid, no in
@@ -108,6 +123,61 @@ def after_death_claims(s: Session, first: date, last: date) -> set[int]:
     )  # fmt: skip
     return {cid for cid, start, end, died, served in s.execute(q).tuples()
             if after_death(start, end, died, served)}  # fmt: skip
+
+
+def refused_for_facts(s: Session, first: date, last: date, year: int) -> dict[int, str]:
+    """The unsettled claims starting between two dates of ``year`` that the window refuses
+    for their facts, each under the first code in the window's order — birth, death,
+    designation, enrollment (:func:`safetynet.settlement.facts.resolve`). The year batch
+    leaves them unsettled; the policy design leaves them out (the scheme never pays them)."""
+    person = person_refused_claims(s, first, last, year)
+    refusals = {cid: code for cid, code in person.items() if code == "person_not_born"}
+    for cid in after_death_claims(s, first, last):
+        refusals.setdefault(cid, "person_deceased")
+    for cid, code in [*not_designated_claims(s, first, last).items(), *person.items()]:
+        refusals.setdefault(cid, code)
+    return refusals
+
+
+def person_refused_claims(s: Session, first: date, last: date, year: int) -> dict[int, str]:
+    """The unsettled claims starting between two dates that the window refuses for their
+    person, in the window's order (:func:`safetynet.settlement.facts.resolve`): before the
+    person's birth (``person_not_born``), else of a person not enrolled for the year
+    (``not_enrolled``) — one query."""
+    enrolled = exists().where(Enrollment.person_id == Claim.person_id, Enrollment.year == year)
+    q = (
+        select(Claim.id, Claim.start_date < Person.birth_date)
+        .join(Person, Person.id == Claim.person_id)
+        .where(Claim.start_date >= first, Claim.start_date <= last,
+               Claim.id.not_in(select(Settlement.claim_id)),
+               or_(Claim.start_date < Person.birth_date, ~enrolled))
+    )  # fmt: skip
+    return {cid: "person_not_born" if unborn else "not_enrolled"
+            for cid, unborn in s.execute(q)}  # fmt: skip
+
+
+def not_designated_claims(s: Session, first: date, last: date) -> dict[int, str]:
+    """The unsettled claims starting between two dates at an institution not designated for
+    them, by the window's rule (:func:`safetynet.registry.designation.not_designated`), each
+    with the window's code: one query over the claims of institutions whose designation is
+    limited (a period, or one kind of care only)."""
+    q = (
+        select(Claim.id, Claim.start_date, Claim.kind, Institution.designated_from,
+               Institution.designated_to, Institution.inpatient, Institution.outpatient)
+        .join(Institution, Institution.code == Claim.institution_code)
+        .where(Claim.start_date >= first, Claim.start_date <= last,
+               Claim.id.not_in(select(Settlement.claim_id)),
+               or_(Institution.designated_from > Claim.start_date,
+                   Institution.designated_to <= Claim.start_date,
+                   Institution.inpatient.is_not(True), Institution.outpatient.is_not(True)))
+    )  # fmt: skip
+    out: dict[int, str] = {}
+    for cid, start, kind, since, until, inpatient, outpatient in s.execute(q).tuples():
+        code = not_designated(start, getattr(kind, "value", kind) == ClaimKind.INPATIENT.value,
+                              since, until, inpatient, outpatient)  # fmt: skip
+        if code is not None:
+            out[cid] = code
+    return out
 
 
 def _settle_part(

@@ -12,8 +12,8 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
+from safetynet.settlement.duplicate_bill import request_hash, retried_as
 from safetynet.settlement.facts import PersonFacts
-from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
@@ -252,6 +252,11 @@ def batch_hit_rows(
     births = {p.id: p.birth_date for p in persons}
     people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
     hashes = [request_hash(s) for s in subs]
+    # a claim's own settlements (a retry is not its own duplicate): its fingerprint; a claim
+    # not confirmed as a duplicate may retry one that was (sent then without the reason)
+    own = [
+        {h} if s.duplicate_reason else set(retried_as(s)) for s, h in zip(subs, hashes, strict=True)
+    ]
     past: dict[int, list[tuple[Any, ...]]] = {}  # person -> ledger rows, hash last
     for row in history:
         past.setdefault(row[10], []).append(row)
@@ -270,7 +275,7 @@ def batch_hit_rows(
         rows = past.get(persons[i].id, []) + done.get(persons[i].id, [])
         return [r[:11] for r in rows
                 if (r[5] >= since or (r[6] is not None and r[6] >= since))
-                and r[11] != hashes[i] and (own_no is None or r[1] != own_no)
+                and r[11] not in own[i] and (own_no is None or r[1] != own_no)
                 ] + [row(i, NEW_CLAIM.format(i))[:11]]  # fmt: skip
 
     def every_line(named: set[int]) -> list[tuple[Any, ...]]:

@@ -29,9 +29,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.config import screening_rules
+from safetynet.settlement.duplicate_bill import request_hash
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import UNREAD, Entry, GateClaim
-from safetynet.settlement.service import request_hash
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.output import ANOTHER, screened_name

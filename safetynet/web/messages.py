@@ -38,6 +38,7 @@ FIELDS = {
     "region": N_("Region"),
     # the newer rooms' forms (review, early warning, the worklist)
     "on": N_("Date"),
+    "to": N_("Next step"),
     "done_on": N_("Date"),
     "next_on": N_("Next date"),
     "decision": N_("Decision"),
@@ -141,6 +142,8 @@ CODES = {
     "amount_invalid": N_("%(field)s is not an amount in yuan."),
     "case_unknown": N_("There is no such review case in your scope."),
     "contract_unknown": N_("There is no such family-doctor contract in your region."),
+    "patient_unknown": N_("There is no such programme patient in your region."),
+    "year_out_of_range": N_("The year is outside the years this page shows."),
     "coverage_unknown": N_("There is no such coverage in your region."),
     "credentials_malformed": N_("The login credentials are malformed."),
     "credentials_wrong": N_("Wrong username or password."),

@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from safetynet import labels
 from safetynet.clock import local, local_date
 from safetynet.money import fmt_yuan
+from safetynet.ratios import percent_text
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, user_allows
 from safetynet.web.csrf import csrf_token
@@ -28,7 +29,8 @@ def yuan(fen: int | None) -> str:
 
 
 def percent(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value * 100:.{digits}f}%"
+    """A ratio as a percentage; an undefined one as "—" (:mod:`safetynet.ratios`)."""
+    return percent_text(value, digits)
 
 
 def iso(value: date | None) -> str:

@@ -383,6 +383,7 @@ def pages(role: str, x: Sample) -> list[str]:
             f"/worklist/{x.contract}?on={WORK_DAY}",
             f"/worklist/{x.contract}?on={WORK_DAY}&error=range_systolic",
             f"/worklist/{x.contract}?on={WORK_DAY}&error=drugs_formula",  # the longest refusal
+            "/programme/patients?year=2017",
         ],
     }[role]
 

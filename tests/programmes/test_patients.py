@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import PatientState
+from safetynet.codes import ClaimKind, PatientState, PovertyStatus, Sex
 from safetynet.programmes import load
 from safetynet.programmes.patients import ProgrammeError, advance, screen_year
 from safetynet.programmes.rules import rules_for
 from safetynet.programmes.screen import screen
-from safetynet.store.models import ProgrammePatient
+from safetynet.store.models import Claim, Person, PovertyStatusPeriod, ProgrammePatient
 from tests.programmes.conftest import People
-from tests.registry_imports.helpers import COUNTY
+from tests.registry_imports.helpers import COUNTY, make_id
 
 
 def test_screening_finds_the_poor_by_batch(county: Session, people: People) -> None:
@@ -84,3 +84,34 @@ def test_states_move_in_order_and_forward_in_time(county: Session, people: Peopl
     )  # fmt: skip
     with pytest.raises(ProgrammeError, match="no programme patient 999"):
         advance(county, [999], PatientState.VERIFIED, date(2017, 4, 1), by="t")
+
+
+def test_screening_takes_a_child_in_for_a_childrens_disease_and_not_an_adult(
+    county: Session, people: People
+) -> None:
+    """An adult's congenital heart defect (a children's disease: 0–14 周岁) does not take them
+    into the serious batch — their stomach cancer later does; a poor child of 14 is taken in."""
+    home = county.get(Person, people.ids["poor"])
+    assert home is not None
+    child = Person(resident_id=make_id("20020302", 9), name="Child", sex=Sex.FEMALE,
+                   birth_date=date(2002, 3, 2), household_id=home.household_id,
+                   region_code=home.region_code)  # fmt: skip
+    county.add(child)
+    county.flush()
+    county.add_all([
+        PovertyStatusPeriod(household_id=home.household_id, person_id=child.id,
+                            status=PovertyStatus.REGISTERED_POOR, valid_from=date(2016, 1, 1),
+                            department="poverty office"),
+        Claim(claim_no="CHD-ADULT", person_id=people.ids["poor"], institution_code="H-COUNTY",
+              kind=ClaimKind.INPATIENT, start_date=date(2017, 1, 15), end_date=date(2017, 1, 20),
+              diagnosis_code="Q21.0", total_fen=100_000),
+        Claim(claim_no="CHD-CHILD", person_id=child.id, institution_code="H-COUNTY",
+              kind=ClaimKind.INPATIENT, start_date=date(2017, 3, 1), end_date=date(2017, 3, 5),
+              diagnosis_code="Q21.0", total_fen=100_000),  # the eve of the 15th birthday
+    ])  # fmt: skip
+    county.commit()
+    screen_year(county, 2017, COUNTY, by="test")
+    serious = {r.person_id: (r.disease_code, r.screened_on) for r in county.scalars(
+        select(ProgrammePatient).where(ProgrammePatient.batch == "serious"))}  # fmt: skip
+    assert serious == {people.ids["poor"]: ("C16.9", date(2017, 3, 1)),
+                       child.id: ("Q21.0", date(2017, 3, 1))}  # fmt: skip

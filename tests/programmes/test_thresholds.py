@@ -333,3 +333,41 @@ def test_the_lines_are_read_from_the_programme_file() -> None:
     claims = _claims((1, "J18.9", date(2018, 3, 1), 100))
     assert screen(moved, claims, pl.Series([1]), "340421", 2018)["batch"].to_list() == ["critical"]
     assert _batches(claims) == {}
+
+
+def _with_births(claims: pl.DataFrame, born: date | None) -> pl.DataFrame:
+    return claims.with_columns(pl.lit(born, pl.Date).alias("birth_date"))
+
+
+@pytest.mark.parametrize(
+    ("born", "taken"),
+    [
+        (date(2003, 6, 2), True),  # 14 on 1 June 2018: the eve of the 15th birthday
+        (date(2003, 6, 1), False),  # 15 on its birthday, the claim's day
+        (date(2018, 5, 1), True),  # an infant
+        (None, False),  # birth date unknown: not taken in for a children's disease
+    ],
+)
+@pytest.mark.parametrize("code", ["C91.0", "C92.4", "Q21.0", "Q21.1"])
+def test_a_childrens_disease_takes_a_patient_in_up_to_14_whole_years(
+    born: date | None, taken: bool, code: str
+) -> None:
+    """The children's diseases (national-2017.yaml ``age_bounds``: 0–14 周岁, 14 included,
+    confidence L) screen a patient only within the age on the claim's date."""
+    bound = next(a for a in RULES.age_bounds if a.id == "children")
+    assert (bound.max_age, bound.source) == (14, "children-0-14")
+    assert RULES.sources[bound.source].confidence.value == "recalled"
+    claims = _with_births(_claims((1, code, date(2018, 6, 1), 100_000)), born)
+    assert _batches(claims) == ({"serious": "nine_major"} if taken else {})
+
+
+def test_an_adult_disease_knows_no_age_and_the_eve_claim_counts() -> None:
+    """Stomach cancer takes in a patient of any age (or none known); a child who turns 15 in
+    the year is taken in by the claim made while 14, however many come after."""
+    assert _batches(_with_births(_claims((1, "C16.9", date(2018, 6, 1), 1)), None)) == {
+        "serious": "nine_major"
+    }
+    claims = _with_births(_claims((1, "Q21.0", date(2018, 5, 31), 1),
+                                  (1, "Q21.0", date(2018, 6, 1), 1)), date(2003, 6, 1))  # fmt: skip
+    out = screen(RULES, claims, pl.Series([1]), "340421", 2018)
+    assert out.select("list_id", "screened_on").rows() == [("nine_major", date(2018, 5, 31))]

@@ -160,3 +160,42 @@ def test_two_identical_bills_in_one_batch_pay_once(db_engine: Engine, county: Co
     assert isinstance(first, SettlementView)
     assert isinstance(second, SettlementError) and second.code == "duplicate_bill"
     assert _count(db_engine) == 1
+
+
+def test_a_confirmed_second_bill_is_screened_against_the_first(
+    db_engine: Engine, county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bill confirmed as a second, genuine one (no claim number) is a submission of its own:
+    its fingerprint differs from the earlier bill's, so fund supervision screens it against
+    that bill (the same stay twice overlaps: refused) — while a retry under a key still
+    replays, with or without the reason."""
+    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", "anhui-langxi-2021")
+    day, end = date(2017, 4, 3), date(2017, 4, 8)
+    stay = inpatient(county.poor_id, day, discharge_date=end)
+    first = _settled(db_engine, stay, key="stay-1")
+    reason = "two identical stays, checked with the ward"
+    confirmed = _refused(db_engine, stay.model_copy(update={"duplicate_reason": reason}))
+    assert confirmed.code == "screening_blocked" and "overlapping-stay" in confirmed.message
+    # two identical visits of a day, the second confirmed: settled, each its own fingerprint
+    visit = inpatient(county.spouse_id, day, kind="outpatient",
+                      items=[{"code": "DRUG-A", "amount": "80.00"}])  # fmt: skip
+    one = _settled(db_engine, visit, key="visit-1")
+    two = _settled(db_engine, visit.model_copy(update={"duplicate_reason": reason}),
+                   key="visit-2")  # fmt: skip
+    with session_scope(db_engine) as s:
+        hashes = {
+            k: h for k, h in s.execute(select(Settlement.client_key, Settlement.request_hash))
+        }
+    assert hashes["visit-1"] != hashes["visit-2"] and len(set(hashes.values())) == 3
+    # retries under the keys: the first answers (a confirmed one's with or without the
+    # reason); another claim under a key is refused as reused
+    confirmed_visit = visit.model_copy(update={"duplicate_reason": reason})
+    for key, view, sent in (("visit-2", two, (confirmed_visit, visit)),
+                            ("visit-1", one, (visit,)), ("stay-1", first, (stay,))):  # fmt: skip
+        for again in sent:
+            with session_scope(db_engine, write_lock=True) as s:
+                (out,) = submit_many(s, [Order(again, "his", key)])
+            assert isinstance(out, SettlementView) and out.replayed
+            assert out.settlement_id == view.settlement_id
+    other = visit.model_copy(update={"diagnosis": "J06.9"})
+    assert _refused(db_engine, other, key="visit-2").code == "client_key_reused"

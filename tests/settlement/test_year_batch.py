@@ -11,7 +11,15 @@ from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.service import preview, submit
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
-from safetynet.store.models import Accumulator, Claim, ClaimItem, Person, Settlement
+from safetynet.store.models import (
+    Accumulator,
+    Claim,
+    ClaimItem,
+    Enrollment,
+    Institution,
+    Person,
+    Settlement,
+)
 from tests.settlement.conftest import County
 from tests.settlement.helpers import inpatient
 
@@ -87,11 +95,11 @@ def test_second_run_settles_nothing_and_online_continues(db_engine: Engine, coun
 
 
 def _record_stay(engine: Engine, no: str, rid: str, start: date, end: date,
-                 served: date | None = None) -> None:  # fmt: skip
+                 served: date | None = None, institution: str = "H-COUNTY") -> None:  # fmt: skip
     with session_scope(engine) as s:
         person = s.scalar(select(Person).where(Person.resident_id == rid))
         assert person is not None
-        claim = Claim(claim_no=no, person_id=person.id, institution_code="H-COUNTY",
+        claim = Claim(claim_no=no, person_id=person.id, institution_code=institution,
                       kind="inpatient", start_date=start, end_date=end, diagnosis_code="J18.9",
                       referral=False, total_fen=1_000_000)  # fmt: skip
         s.add(claim)
@@ -158,3 +166,127 @@ def test_batch_and_window_refuse_a_repeated_bill_alike(db_engine: Engine, county
             assert exc.code == "duplicate_bill" and "(claim MIG-1)" in exc.message
         else:
             raise AssertionError("the window settled a bill the batch settled")
+
+
+def test_batch_and_window_refuse_a_claim_outside_the_designation_alike(
+    db_engine: Engine, county: County
+) -> None:
+    """The county hospital designated from 1 February to 1 June 2017 (excluded), the village
+    clinic for outpatient care only: stays starting on 31 January, on 1 June or at the clinic
+    are refused by the window and left unsettled by the batch under the window's codes; those
+    starting on 1 February and 31 May are settled by both, with the same payments."""
+    with session_scope(db_engine, write_lock=True) as s:
+        hospital = s.get(Institution, "H-COUNTY")
+        assert hospital is not None
+        hospital.designated_from, hospital.designated_to = date(2017, 2, 1), date(2017, 6, 1)
+    stays = {"BEFORE": date(2017, 1, 31), "FIRST": date(2017, 2, 1), "LAST": date(2017, 5, 31),
+             "ENDED": date(2017, 6, 1)}  # fmt: skip
+    for no, day in stays.items():
+        _record_stay(db_engine, no, county.ordinary_id, day, day + timedelta(days=3))
+    _record_stay(db_engine, "CLINIC", county.poor_id, date(2017, 3, 1), date(2017, 3, 4),
+                 institution="V-CLINIC")  # fmt: skip
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 2
+    assert result.refused == {"institution_not_designated": 2, "institution_kind": 1}
+    with session_scope(db_engine) as s:
+        batch = {no: paid for no, paid in s.execute(
+            select(Claim.claim_no, Settlement.paid_fen).join(
+                Settlement, Settlement.claim_id == Claim.id))}  # fmt: skip
+    assert set(batch) == {"FIRST", "LAST"}
+    # the window on the same stays (as visits of a day: not the batch's bills), from empty
+    # accumulators
+    with session_scope(db_engine, write_lock=True) as s:
+        s.execute(Accumulator.__table__.delete())
+    window: dict[str, int | str] = {}
+    for no, day in sorted(stays.items(), key=lambda kv: kv[1]):
+        sub = inpatient(county.ordinary_id, day, claim_no=f"W-{no}")
+        try:
+            with session_scope(db_engine, write_lock=True) as s:
+                window[no] = submit(s, sub, user="clerk").paid_fen
+        except SettlementError as exc:
+            window[no] = exc.code
+    try:
+        with session_scope(db_engine) as s:
+            preview(s, inpatient(county.poor_id, date(2017, 3, 1), institution_code="V-CLINIC"))
+    except SettlementError as exc:
+        window["CLINIC"] = exc.code
+    assert window == {"BEFORE": "institution_not_designated", "ENDED": "institution_not_designated",
+                      "CLINIC": "institution_kind", **batch}  # fmt: skip
+
+
+def test_batch_and_window_refuse_a_claim_before_birth_or_without_enrollment_alike(
+    db_engine: Engine, county: County
+) -> None:
+    """A migrated stay of a person not enrolled for the year, and one dated before the
+    person's birth, are left unsettled by the batch under the window's codes
+    (``not_enrolled``, ``person_not_born``), as the window refuses them; the others settle."""
+    with session_scope(db_engine, write_lock=True) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        s.execute(Enrollment.__table__.delete().where(Enrollment.person_id == person.id))
+        spouse = s.scalar(select(Person).where(Person.resident_id == county.spouse_id))
+        assert spouse is not None
+        born = spouse.birth_date
+        spouse.birth_date = date(2017, 5, 2)  # born in the year: a stay the day before
+    day = date(2017, 4, 3)
+    _record_stay(db_engine, "UNENROLLED", county.ordinary_id, day, day + timedelta(days=3))
+    _record_stay(db_engine, "UNBORN", county.spouse_id, date(2017, 5, 1), date(2017, 5, 4))
+    _record_stay(db_engine, "FINE", county.poor_id, day, day + timedelta(days=3))
+    with session_scope(db_engine) as s:
+        codes = []
+        for rid, on in ((county.ordinary_id, day), (county.spouse_id, date(2017, 5, 1))):
+            try:
+                preview(s, inpatient(rid, on))
+            except SettlementError as exc:
+                codes.append(exc.code)
+    assert codes == ["not_enrolled", "person_not_born"]
+    result = settle_year(db_engine, 2017)
+    assert result.settled == 1
+    assert result.refused == {"not_enrolled": 1, "person_not_born": 1}
+    with session_scope(db_engine, write_lock=True) as s:
+        spouse = s.scalar(select(Person).where(Person.resident_id == county.spouse_id))
+        assert spouse is not None
+        spouse.birth_date = born
+
+
+def test_a_bill_the_batch_refuses_is_no_earlier_bill_of_a_repeat(
+    db_engine: Engine, county: County
+) -> None:
+    """Two migrated copies of one stay of a person who died: the first has a line dated after
+    the death (refused, as the window refuses it: never stored), the second has none — at the
+    window it settles, so the batch settles it too rather than calling it a repeat."""
+    died = date(2017, 7, 1)
+    with session_scope(db_engine, write_lock=True) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        person.deceased_on = died
+    stay = (date(2017, 6, 20), date(2017, 6, 25))
+    _record_stay(db_engine, "COPY-1", county.ordinary_id, *stay, served=date(2017, 7, 2))
+    _record_stay(db_engine, "COPY-2", county.ordinary_id, *stay)
+    result = settle_year(db_engine, 2017)
+    assert result.refused == {"person_deceased": 1} and result.repeated == []
+    assert result.settled == 1
+
+
+def test_the_policy_design_leaves_out_what_the_window_refuses(
+    db_engine: Engine, county: County
+) -> None:
+    """The policy design's claims from the database are those the scheme pays: a stay the
+    window refuses (outside the institution's designation) is left out, as the year batch
+    leaves it unsettled; the designated ones are in."""
+    from safetynet.design.source import claims_from_db
+    from safetynet.policy.in_force import policy_by_id
+    from safetynet.settlement.compiled import compiled
+
+    with session_scope(db_engine, write_lock=True) as s:
+        hospital = s.get(Institution, "H-COUNTY")
+        assert hospital is not None
+        hospital.designated_from, hospital.designated_to = date(2017, 2, 1), date(2017, 6, 1)
+    for no, day in (("IN-1", date(2017, 2, 1)), ("IN-2", date(2017, 5, 31)),
+                    ("OUT", date(2017, 6, 1))):  # fmt: skip
+        _record_stay(db_engine, no, county.ordinary_id, day, day + timedelta(days=3))
+    policy = policy_by_id("anhui-poor-2017")
+    assert policy is not None
+    design = claims_from_db(db_engine, compiled(policy), 2017)
+    assert sorted(design["date"].to_list()) == [date(2017, 2, 1), date(2017, 5, 31)]
+    assert settle_year(db_engine, 2017).settled == design.height

@@ -43,6 +43,7 @@ from safetynet.store.models import (
     Settlement,
     User,
 )
+from safetynet.store.models.programmes import ProgrammePatient
 from safetynet.store.models.security import Role
 from safetynet.synth.demo import DEMO_PASSWORD
 from safetynet.web.app import route_table, routers
@@ -165,6 +166,9 @@ ACCESS: dict[tuple[str, str], Need] = {
     ("GET", "/worklist/{contract_id}"): P.FAMILY_DOCTOR,
     ("POST", "/worklist/{contract_id}/record"): P.FAMILY_DOCTOR,
     ("POST", "/worklist/{contract_id}/send"): P.FAMILY_DOCTOR,
+    ("GET", "/programme/patients"): P.FAMILY_DOCTOR,
+    ("GET", "/programme/patients/{patient_id}"): P.FAMILY_DOCTOR,
+    ("POST", "/programme/patients/{patient_id}/advance"): P.FAMILY_DOCTOR,
 }
 
 
@@ -242,11 +246,18 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(EarlyWarning.id).where(~within(EarlyWarning.region_code, township))
             .order_by(EarlyWarning.id)
         )  # fmt: skip
+    with session_scope(web_engine) as s:
+        patient = s.scalar(
+            select(ProgrammePatient.id).join(Person, Person.id == ProgrammePatient.person_id)
+            .where(Person.region_code == village).order_by(ProgrammePatient.id)
+        )  # fmt: skip
     assert contract is not None and warning_out is not None and contract_out is not None
+    assert patient is not None
     return {
         "resident_id": rid_out, "settlement_id": s_out, "person_id": pid_out,
         "coverage_id": f"{pid_out}-{YEAR}", "case_id": case_out, "line_id": line,
         "warning_id": warning_out, "contract_id": contract, "job_id": "none", "rank": 1,
+        "patient_id": patient,
         "step": "finish", "spot_check_id": 1, "sampled_id": 1, "what": "cases", "ext": "xlsx",
         "round_id": 1, "batch_id": 1, "code": "S0002", "locale": "en",
         "outside_name": name_out, "contract_out": contract_out,
