@@ -16,7 +16,7 @@ import datetime as dt
 import polars as pl
 
 from safetynet.programmes.schema import ProgrammeRules
-from safetynet.settlement.engine_input import age_expr
+from safetynet.registry.age import age_expr
 
 CLAIM_COLUMNS = ("claim_id", "person_id", "start_date", "diagnosis", "total_fen",
                  "institution_code")  # fmt: skip
@@ -39,7 +39,7 @@ def within_age(rules: ProgrammeRules, code: str, on: str, born: str) -> pl.Expr:
     """Whether the diagnosis in column ``code`` on the day in ``on`` of a person born on
     ``born`` is within the rules' age bounds — true for a disease no bound names, or a day
     outside the bound's period; false when the birth date is unknown. Age is whole years
-    (周岁) on the day (:func:`safetynet.settlement.engine_input.age_expr`, the settlement's
+    (周岁) on the day (:func:`safetynet.registry.age.age_expr`, the settlement's
     one definition). The one rule screening and every other way into the programme use."""
     ok = pl.lit(True)
     clean = pl.col(code).str.to_uppercase().str.replace_all(".", "", literal=True)

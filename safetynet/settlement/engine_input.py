@@ -13,22 +13,21 @@ functions here, each concept defined once:
   the claim date from the registry's dated periods (:func:`with_claim_facts`, by
   :func:`safetynet.registry.status.status_masks_at`); the bits are
   :data:`safetynet.registry.status.STATUS_BITS`, the rules :func:`safetynet.registry.status.held`;
-* the age on the claim date (:func:`whole_years`), the claim year (:data:`YEAR`);
+* the age on the claim date (:func:`safetynet.registry.age.whole_years`), the claim year
+  (:data:`YEAR`);
 * the diagnosis as a mask of the policy's disease groups, matched once per distinct code
   (:func:`disease_masks`);
 * the policy in force per region and date (:func:`with_policies`), and the engine's columns
   (:func:`batch_input`, :func:`batch_columns`).
 
 Online settlement (:mod:`safetynet.settlement.facts`) computes one claim's facts from the same
-definitions on scalars: :func:`age_on`, :func:`safetynet.registry.status.resolve` (``held`` on
-integers), ``policy.diseases.disease_mask`` (the same expression on a one-row frame),
+definitions on scalars: :func:`safetynet.registry.age.age_on`,
+:func:`safetynet.registry.status.resolve` (``held`` on integers),
+``policy.diseases.disease_mask`` (the same expression on a one-row frame),
 ``engine.compliance.compliant_amounts`` and ``programmes.fixed_fee.adjust_claim``.
 """
 
 from __future__ import annotations
-
-from datetime import date
-from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -38,11 +37,11 @@ from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.compliance import AMOUNTS, claim_amounts
 from safetynet.policy.diseases import disease_mask_expr
 from safetynet.programmes import fixed_fee
+from safetynet.registry.age import age_expr
 from safetynet.registry.status import STATUS_BITS, held, status_masks_at
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
 
 __all__ = ["AMOUNTS"]  # a claim's amount columns (those claim_amounts sums), re-exported
-N = TypeVar("N", int, pl.Expr)  # a number, or a column of them
 YEAR = pl.col("date").dt.year().cast(pl.Int32).alias("year")  # the settlement year
 
 
@@ -104,28 +103,6 @@ def listed_status_masks(claims: pl.DataFrame, column: str = "statuses") -> pl.Se
         own = np.bitwise_or.reduceat(bits.fill_null(0).to_numpy(), np.cumsum(counts) - counts)
         mask[listing] = held(own, 0)
     return pl.Series("status_mask", mask, pl.Int64)
-
-
-def whole_years(born_year: N, born_day: N, on_year: N, on_day: N) -> N:
-    """Whole years from a birth to a date, a birthday on the date counting; each day given
-    as month × 100 + day. The one definition of age: :func:`age_on` calls it on integers,
-    :func:`age_expr` on Polars expressions."""
-    return on_year - born_year - (on_day < born_day)  # type: ignore[operator,no-any-return]
-
-
-def age_on(born: date, on: date) -> int:
-    """Whole years of age on a date (one claim at the window)."""
-    return whole_years(born.year, born.month * 100 + born.day, on.year, on.month * 100 + on.day)
-
-
-def age_expr(born: str, on: str) -> pl.Expr:
-    """Whole years of age on a date, vectorised (:func:`whole_years` on columns)."""
-
-    def parts(col: str) -> tuple[pl.Expr, pl.Expr]:
-        d = pl.col(col).dt
-        return d.year().cast(pl.Int32), d.month().cast(pl.Int32) * 100 + d.day().cast(pl.Int32)
-
-    return whole_years(*parts(born), *parts(on)).cast(pl.Int32)
 
 
 def with_claim_facts(claims: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:

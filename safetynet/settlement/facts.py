@@ -22,11 +22,11 @@ from safetynet.engine.facts import ClaimFacts
 from safetynet.money import to_fen
 from safetynet.policy.diseases import disease_mask
 from safetynet.programmes.fixed_fee import adjust_claim
+from safetynet.registry.age import age_on
 from safetynet.registry.alive import after_death
 from safetynet.registry.designation import not_designated
 from safetynet.registry.resident_id import ResidentIdError, parse_resident_id
 from safetynet.settlement.compiled import compiled_in_force, prefixes_of
-from safetynet.settlement.engine_input import age_on
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Institution, Person

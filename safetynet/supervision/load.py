@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, String, and_, or_, select, true, type_coerce
 
+from safetynet.registry.age import age_on
 from safetynet.security.scope import within
-from safetynet.settlement.engine_input import age_on
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Claim, ClaimItem, Institution, Person
 from safetynet.supervision.catalog import Entries, county_entries, shipped_entries, with_catalog

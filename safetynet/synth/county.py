@@ -16,8 +16,8 @@ import polars as pl
 
 from safetynet.engine.facts import statuses_of
 from safetynet.policy.contribution import ContributionPolicy, load_contribution_policy
+from safetynet.registry.age import age_expr
 from safetynet.registry.status import status_masks_at
-from safetynet.settlement.engine_input import age_expr
 from safetynet.synth import claims as claim_gen
 from safetynet.synth.calibration import ANHUI_2017, Profile
 from safetynet.synth.institutions import institutions as institution_frame

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from safetynet.codes import PovertyStatus, Sex
 from safetynet.engine.facts import status_mask
 from safetynet.policy.contribution import COLUMN, Payer, load_contribution_policy
+from safetynet.registry.age import age_expr, age_on
 from safetynet.registry.enrollment import enroll_year
 from safetynet.registry.status import status_masks_at
-from safetynet.settlement.engine_input import age_expr, age_on
 from safetynet.store.models import Enrollment, Person, PovertyStatusPeriod
 from tests.registry.test_status import build_registry
 

@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from safetynet.settlement.engine_input import age_expr, age_on
+from safetynet.registry.age import age_expr, age_on
 
 dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
 

@@ -17,7 +17,8 @@ from safetynet.engine.compliance import claim_amounts
 from safetynet.engine.facts import status_mask
 from safetynet.policy.diseases import disease_mask, disease_mask_expr, group_prefixes
 from safetynet.policy.in_force import policy_by_id
-from safetynet.settlement.engine_input import AMOUNTS, age_on, with_claim_facts
+from safetynet.registry.age import age_on
+from safetynet.settlement.engine_input import AMOUNTS, with_claim_facts
 from safetynet.settlement.facts import _priced_lines
 from safetynet.settlement.snapshot import Snapshot
 
