@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_today
 from safetynet.imports import import_file
 from safetynet.programmes.load import CONTRACT_SCHEMA, FOLLOW_UP_SCHEMA
 from safetynet.programmes.rates import Frames, compute
@@ -145,7 +146,7 @@ def test_a_service_after_today_is_refused(
 ) -> None:
     """A service is imported once done: up to today and a day of slack (time zones)."""
     s = county
-    today = date.today()
+    today = local_today()  # the county's day, as the import reads it
     import_file(s, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))
     rid = people.resident["poor"]
     start = today - timedelta(days=30)

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from safetynet.clock import local_date
 from safetynet.money import fmt_yuan
 from safetynet.security.users import create_user
 from safetynet.store.db import session_scope
@@ -237,6 +238,6 @@ def test_a_refund_is_a_negative_line_in_the_month_it_is_made(
     client = login("bureau", "en")
     html = client.get(f"/reports/notice?region={places['county']}&month={year}-{month:02d}").text
     assert f"-{fmt_yuan(entry.paid_fen)}" in html
-    assert f"refund made on {reversal.created_at.date().isoformat()}" in html
+    assert f"refund made on {local_date(reversal.created_at).isoformat()}" in html
     want = ledger_month(web_engine, places["county"], year, month)
     assert fmt_yuan(want["paid_fen"]) in _total_row(html)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, update
 
+from safetynet.clock import local_today
 from safetynet.programmes.worklist import due_list
 from safetynet.store.db import session_scope
 from safetynet.store.models import DoctorContract, FollowUp, Person
@@ -175,7 +176,7 @@ def test_a_service_is_recorded_once_done(web_engine: Engine, login: Login) -> No
     delivered before it was done."""
     client, contract, form = _setup(web_engine, login)
     before = _count(web_engine)
-    ahead = date.today() + timedelta(days=2)
+    ahead = local_today() + timedelta(days=2)  # the county's day, as the service reads it
     error = _refused(client, f"/worklist/{contract.id}/send",
                      {**form, "done_on": str(ahead), "idempotency_key": "future-0001"},
                      "future")  # fmt: skip
