@@ -32,6 +32,7 @@ from safetynet.store.models.catalogs import CATALOG_START
 
 __all__ = [
     "CATALOG_START",
+    "ENTRY_COLUMNS",
     "OUT_OF_CATALOG",
     "attach",
     "by_code",
@@ -48,6 +49,14 @@ __all__ = [
 
 # How a line out of catalog on its day is priced where it is not refused: class C.
 OUT_OF_CATALOG = (ItemClass.C, 0, False)  # item class, self-pay share (bp), essential
+
+
+# what a reader needs of each entry of its codes to price a line (:func:`pick` chooses the one
+# of the line's day): the window's snapshot and the FHIR lines read these
+ENTRY_COLUMNS = (
+    CatalogItem.code, CatalogItem.item_class, CatalogItem.self_pay_bp, CatalogItem.essential,
+    CatalogItem.valid_from, CatalogItem.valid_to,
+)  # fmt: skip
 
 
 def line_day() -> ColumnElement[date]:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, any_, bindparam, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from safetynet.catalogs.in_force import by_code, pick
+from safetynet.catalogs.in_force import ENTRY_COLUMNS, by_code, pick
 from safetynet.codes import InstitutionLevel, ItemClass, PovertyStatus
 from safetynet.policy.in_force import PolicyChoiceError, candidate_policies
 from safetynet.policy.schema import Policy
@@ -79,14 +79,8 @@ def _queries(pg: bool) -> _Queries:
         enrolled=select(Enrollment.person_id, Enrollment.year).where(
             one_of(Enrollment.person_id, "ids"), one_of(Enrollment.year, "years")
         ),
-        items=select(  # every entry of the codes: each line takes the one of its day
-            CatalogItem.code,
-            CatalogItem.item_class,
-            CatalogItem.self_pay_bp,
-            CatalogItem.essential,
-            CatalogItem.valid_from,
-            CatalogItem.valid_to,
-        ).where(one_of(CatalogItem.code, "codes")),
+        # every entry of the codes: each line takes the one of its day
+        items=select(*ENTRY_COLUMNS).where(one_of(CatalogItem.code, "codes")),
         periods=select(_P.person_id, _P.household_id, _P.status, _P.valid_from, _P.valid_to).where(
             or_(
                 one_of(_P.person_id, "persons"),

@@ -17,21 +17,14 @@ import numpy as np
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from safetynet.catalogs.in_force import by_code, pick
+from safetynet.catalogs.in_force import ENTRY_COLUMNS, by_code, pick
 from safetynet.codes import ItemClass
 from safetynet.engine.compliance import compliant_amounts
 from safetynet.money import to_fen
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import CatalogItem, Claim, ClaimItem, Settlement
 
-_CLASSES = select(
-    CatalogItem.code,
-    CatalogItem.item_class,
-    CatalogItem.self_pay_bp,
-    CatalogItem.essential,
-    CatalogItem.valid_from,
-    CatalogItem.valid_to,
-).where(CatalogItem.code.in_(bindparam("codes", expanding=True)))
+_CLASSES = select(*ENTRY_COLUMNS).where(CatalogItem.code.in_(bindparam("codes", expanding=True)))
 
 
 @dataclass(frozen=True)
