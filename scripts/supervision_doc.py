@@ -81,7 +81,9 @@ def _file(name: str, rules: RuleSet) -> list[str]:
             f"- readmission within {_value(s.readmission_days)}; a group admission is "
             f"{_value(s.group_size)} or more; at least {_value(s.min_admissions)} admissions; "
             f"one metric adds at most {_value(s.z_cap)}; a metric is abnormal beyond "
-            f"{_value(s.flag_z)} either way",
+            f"{_value(s.flag_z)} either way"
+            + (f"; a readmission rate strictly above the percentile {_value(s.readmission_alert)} of the level's "
+               "is a peer alert" if s.readmission_alert is not None else ""),
             "- weights: " + ", ".join(f"{m} {s.weights.of(m):g}" for m in SCORE_METRICS),
             "", "Sources:", ""]  # fmt: skip
     for key, src in rules.sources.items():

@@ -183,6 +183,8 @@ def scores_cmd(
             why = ", ".join(f"{k} {v:.1f}" for k, v in drivers)
             if row["abnormal"]:
                 why += "; abnormal: " + ", ".join(row["abnormal"])
+            if row["readmission_alert"]:
+                why += "; readmission rate above its peers' percentile"
             console.print(
                 escape(f"{unit_type} {level} #{row['rank']} {row['unit']}: "
                        f"score {row['score']:.1f} ({why})"),
