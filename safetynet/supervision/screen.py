@@ -857,10 +857,21 @@ def screen(
     parts = [_found(rule, data) for rule in chosen]
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    found = _with_claims(pl.concat(parts), data)
+    found = _with_claims(pl.concat(parts), data).filter(in_force(rules))
     # a total order: two hits of one rule with the same facts (two lines of one restricted
     # item) differ only by their amounts
     return found.sort("date", "claim_no", "rule_id", "facts", "amount_fen")
+
+
+def in_force(rules: RuleSet, day: str = "date") -> pl.Expr:
+    """Whether the claim's date (the column ``day``: a visit's day, a stay's admission) is
+    within the rule set's validity, ``valid_from`` to ``valid_to`` both included
+    (:meth:`RuleSet.covers`): a rule flags only the claims of its period; a claim before
+    it may still be the earlier claim a later one is compared with."""
+    ok = pl.col(day) >= rules.valid_from
+    if rules.valid_to is not None:
+        ok = ok & (pl.col(day) <= rules.valid_to)
+    return ok.fill_null(False)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ REASON = "two identical visits on one day, checked with the doctor"
 
 @pytest.fixture(autouse=True)
 def screening_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", "anhui-2021")
+    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", "anhui-langxi-2021")
 
 
 def _visit(resident_id: str, **extra: object) -> ClaimSubmission:
