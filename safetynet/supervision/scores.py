@@ -51,8 +51,10 @@ def _day_key(date: str) -> pl.Expr:
     return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
 
 
-def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.DataFrame:
-    """One row per claim with what the metrics read."""
+def _claim_facts(
+    data: ScreenInput, hits: pl.DataFrame, scoring: Scoring, after: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """One row per claim with what the metrics read (``after``: :func:`scorecard`'s)."""
     claims = data.claims
     stays = (
         claims.filter(pl.col("kind") == "inpatient")
@@ -64,7 +66,12 @@ def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.
     # not only the next one admitted (a short stay admitted during a long one hid the
     # readmission after it): the earliest admission on or after the discharge among the stays
     # sorted after it, by an as-of join on (day, position).
-    later = dated.select(
+    later = dated.select("person_id", "admitted", pl.col("_pos").cast(pl.Int64))
+    if after is not None:  # the admissions after the period a stay of it may be followed by
+        more = after.select(pl.col("person_id").cast(pl.String), "admitted").with_row_index("_pos")
+        shifted = more.with_columns((pl.col("_pos").cast(pl.Int64) + stays.height).alias("_pos"))
+        later = pl.concat([later, shifted.select("person_id", "admitted", "_pos")])
+    later = later.select(
         "person_id", _day_key("admitted").alias("_key"), pl.col("admitted").alias("_next")
     ).sort("_key")
     readmitted = (
@@ -194,13 +201,17 @@ def scorecard(
     enrolled: pl.DataFrame | None = None,
     *,
     scoring: Scoring,
+    after: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Institutions and doctors ranked within their level: metrics, z-scores, contributions.
 
     ``enrolled`` (institution, enrolled) gives each institution's catchment for admissions
     per 1,000 enrolled; without it that metric is left out. ``scoring``: the rule file's.
+    ``after`` (person_id, admitted): the admissions of the days after the period
+    (:func:`~safetynet.supervision.load.admissions_after`), read only as what a stay of the
+    period is followed by — a December stay readmitted in January is readmitted.
     """
-    facts = _claim_facts(data, hits, scoring)
+    facts = _claim_facts(data, hits, scoring, after)
     cap = scoring.z_cap.value
     frames = []
     for unit in ("institution", "doctor"):

@@ -22,7 +22,13 @@ from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.catalog import Entries
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.guards import may_hit
-from safetynet.supervision.load import frames_from_rows, in_year, load_catchment, load_year
+from safetynet.supervision.load import (
+    admissions_after,
+    frames_from_rows,
+    in_year,
+    load_catchment,
+    load_year,
+)
 from safetynet.supervision.rules import DEFAULT_RULES, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
@@ -46,9 +52,10 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
     hits = in_year(screen(ruleset, data, check=False), year)
     own = ScreenInput(data.claims.filter(pl.col("date").dt.year() == year), data.lines,
                       data.persons)  # fmt: skip
-    return YearScores(
-        ruleset, own.claims.height, hits, scorecard(own, hits, enrolled, scoring=ruleset.scoring)
-    )
+    # a December stay readmitted in January is readmitted
+    after = admissions_after(data, conn, region, year, int(ruleset.scoring.readmission_days.value))
+    card = scorecard(own, hits, enrolled, scoring=ruleset.scoring, after=after)
+    return YearScores(ruleset, own.claims.height, hits, card)
 
 
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps
