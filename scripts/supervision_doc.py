@@ -37,7 +37,12 @@ institution's payment), the article of State Council Decree No. 735 it enforces,
 English and Chinese, and its parameters. A number is written `{value: 15, unit: day}` with the
 unit its rule expects. The same rules screen a claim at the window (settlement) and a year's
 claims (`safetynet review scores`, the review pages); `shared_phone` compares many persons'
-claims and runs over a year or a claim file only.
+claims and runs over a year or a claim file only. A file flags only the claims whose date (a
+visit's day, a stay's admission) is within its validity, `valid_from` to `valid_to` both
+included (the province's file from Decree No. 735's 2021-05-01: a claim of 30 April 2021 is
+not flagged by it); a claim before the period is still compared with as an earlier claim (a
+readmission in the period after a stay before it is a split admission). A county file may
+give its own `valid_from`.
 
 Rule kinds: {kinds}.
 """
@@ -81,7 +86,9 @@ def _file(name: str, rules: RuleSet) -> list[str]:
             f"- readmission within {_value(s.readmission_days)}; a group admission is "
             f"{_value(s.group_size)} or more; at least {_value(s.min_admissions)} admissions; "
             f"one metric adds at most {_value(s.z_cap)}; a metric is abnormal beyond "
-            f"{_value(s.flag_z)} either way",
+            f"{_value(s.flag_z)} either way"
+            + (f"; a readmission rate strictly above the percentile {_value(s.readmission_alert)} of the level's "
+               "is a peer alert" if s.readmission_alert is not None else ""),
             "- weights: " + ", ".join(f"{m} {s.weights.of(m):g}" for m in SCORE_METRICS),
             "", "Sources:", ""]  # fmt: skip
     for key, src in rules.sources.items():

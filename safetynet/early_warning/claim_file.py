@@ -41,7 +41,8 @@ def file_frames(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(ledger, households, keys): keys maps person_id / household_id back to the file's."""
     settled = settle_claims(cp, claims).filter(pl.col("merged_into").is_null())
-    diagnoses = read_claim_file(Path(claims)).claims.select("claim_no", "diagnosis")
+    # the diagnosis and the patient's age (the file's, whole years on the claim's date)
+    diagnoses = read_claim_file(Path(claims)).claims.select("claim_no", "diagnosis", "age")
     pays = [c for c in settled.columns if c.startswith("pay_")]
     reassisted = f"pay_{REASSISTANCE_LAYER}"
     frame = settled.join(diagnoses, on="claim_no", how="left").with_columns(

@@ -62,6 +62,10 @@ LEDGER_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "out_of_pocket_fen": pl.Int64,
     "level": pl.String,  # the institution's level (null: not known, counts at every level)
 }
+# an optional column after them (:func:`evaluate` adds it null when absent): the patient's
+# whole years of age on the claim's date, as settlement stored it (a serious disease bounded
+# by age, the children's, is on its list only within the bound)
+AGE = "age"
 HOUSEHOLD_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     "household_id": pl.Int64,
     "members": pl.Int64,
@@ -88,7 +92,7 @@ _KEYS = ["household_id", "person_id", "level_rank", "rule_id"]
 
 _MONEY = ["total_fen", "compliant_fen", "paid_fen", "out_of_pocket_fen"]
 _NET_AGGS = [
-    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis", "level").first(),
+    pl.col("person_id", "household_id", "kind", "claim_date", "diagnosis", "level", AGE).first(),
     pl.col("status_mask").last(),
     *[pl.col(m).sum() for m in _MONEY],
 ]
@@ -101,14 +105,22 @@ _SELF_PAY = pl.min_horizontal(
 
 _CLAIM_COLUMNS = [
     "claim_id", "person_id", "household_id", "kind", "claim_date", "diagnosis", "status_mask",
-    *_MONEY, "level",
+    *_MONEY, "level", AGE,
 ]  # fmt: skip
+
+
+def _with_age(ledger: pl.LazyFrame) -> pl.LazyFrame:
+    """The ledger with its :data:`AGE` column (null: unknown, when it has none)."""
+    if AGE in ledger.collect_schema().names():
+        return ledger
+    return ledger.with_columns(pl.lit(None, pl.Int64).alias(AGE))
 
 
 def _claims(ledger: pl.LazyFrame) -> pl.LazyFrame:
     """Entries netted per claim; a claim reversed in full drops out. Only claims with a
     reversal (negated amounts: refunded or re-settled) can have several entries; they alone
     are grouped, the rest pass as they are."""
+    ledger = _with_age(ledger)
     reversed_ids = pl.col("claim_id").filter(pl.col("total_fen") < 0).implode()
     several = pl.col("claim_id").is_in(reversed_ids)
     flagged = ledger.select(_CLAIM_COLUMNS).with_columns(several.alias("_several"))
@@ -344,6 +356,8 @@ def evaluate(rules: RuleSet, ledger: pl.DataFrame, households: pl.DataFrame) -> 
     """Every warning of the year: one row per rule hit, by household, person and level
     (``households`` may carry ``region_code``, the village, for a county's own lists)."""
     flags = _NO_OPT if ledger.height < _SMALL else pl.QueryOptFlags()
+    if AGE not in ledger.columns:
+        ledger = ledger.with_columns(pl.lit(None, pl.Int64).alias(AGE))
     claims = _with_region(_claims_now(ledger, flags).lazy(), rules, households)
     households = households.select(list(HOUSEHOLD_SCHEMA))
     parts = [step.plan(claims, households.lazy()) for step in _steps(rules)]

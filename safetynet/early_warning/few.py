@@ -7,8 +7,11 @@ the same definitions (netting, compliant self-pay, integer comparisons, rounding
 over a few households' claims in Python. Both give the same rows (tested on random ledgers:
 ``tests/early_warning/test_few.py``); the batch uses Polars, a few households use this.
 
-Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (extra
-columns after them are ignored; a row without the last, ``level``, is of no known level) and
+Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (a row
+without the last, ``level``, is of no known level), optionally followed by the
+re-assistance and the patient's age on the claim's date (as
+:data:`~safetynet.early_warning.load.LEDGER_WITH_REASSISTED` has them: a row without the
+age is of unknown age; further columns are ignored) and
 households as ``{household_id: (members, income_fen, reference_fen[, village code])}`` (the
 village for a county's own list of serious diseases); output: warning rows
 as dicts of :data:`~safetynet.early_warning.evaluate.WARNING_SCHEMA`, sorted as
@@ -59,6 +62,7 @@ class _Claim:
     paid: int
     oop: int
     level: str | None = None  # the institution's level (None: not known)
+    age: int | None = None  # whole years on the claim's date (None: not known)
 
     @property
     def self_pay(self) -> int:
@@ -69,7 +73,7 @@ def claims(ledger: Iterable[Sequence[Any]]) -> list[_Claim]:
     """Entries netted per claim as :func:`~safetynet.early_warning.evaluate._claims` nets
     them: only claims with a reversal (a negative total) are grouped (first person, kind,
     date and diagnosis; last status; summed amounts); a claim netted to nothing drops out."""
-    rows = [_Claim(*r[:12]) for r in ledger]
+    rows = [_Claim(*r[:12], age=r[13] if len(r) > 13 else None) for r in ledger]
     reversed_ids = {c.claim_id for c in rows if c.total < 0}
     out = [c for c in rows if c.claim_id not in reversed_ids]
     netted: dict[int, _Claim] = {}
@@ -188,23 +192,24 @@ def _disease(list_code: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=65_536)
-def _periods(batch: str, code: str, region: str | None) -> tuple[tuple[date, date | None], ...]:
-    """The periods ``[start, end)`` of ``batch``'s disease lists that hold a diagnosis in a
-    village: remembered per diagnosis and village (not per day: a household's claims of a
-    year are checked again at each settlement of it, each on its own day)."""
+def _periods(batch: str, code: str, region: str | None) -> tuple[serious.Window, ...]:
+    """The disease lists of ``batch`` that hold a diagnosis in a village: remembered per
+    diagnosis and village (not per day: a household's claims of a year are checked again at
+    each settlement of it, each on its own day)."""
     # a list's own day tests its region and prefixes (the day is tested by the caller)
     return tuple(
-        (w.start, w.end)
+        w
         for w in serious.windows(batch)
-        if (w.end is None or w.start < w.end) and w.matches(code, w.start, region)
+        if (w.end is None or w.start < w.end) and w.lists(code, w.start, region)
     )
 
 
-def _listed_in(batch: str, code: str, on: date, region: str | None) -> bool:
-    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village
-    (:meth:`~safetynet.early_warning.serious.Window.matches` of each list)."""
-    return any(start <= on and (end is None or on < end)
-               for start, end in _periods(batch, code, region))  # fmt: skip
+def _listed_in(batch: str, code: str, on: date, region: str | None, age: int | None) -> bool:
+    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village, for
+    a patient of ``age`` (:meth:`~safetynet.early_warning.serious.Window.matches` of each
+    list)."""
+    return any(w.start <= on and (w.end is None or on < w.end) and w.matches(code, on, region, age)
+               for w in _periods(batch, code, region))  # fmt: skip
 
 
 def _serious(rule: SeriousDisease) -> Check:
@@ -220,7 +225,7 @@ def _serious(rule: SeriousDisease) -> Check:
             return False
         home = homes.get(c.household_id)
         region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
-        return _listed_in(batch, c.diagnosis, c.claim_date, region)  # type: ignore[arg-type]
+        return _listed_in(batch, c.diagnosis, c.claim_date, region, c.age)  # type: ignore[arg-type]
 
     def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []

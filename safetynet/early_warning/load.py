@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
+from safetynet.early_warning.evaluate import AGE, HOUSEHOLD_SCHEMA, LEDGER_SCHEMA
 from safetynet.regions import significant, significant_sql
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
@@ -63,9 +63,9 @@ def _reassisted_by_entry():  # type: ignore[no-untyped-def]
 
 def _ledger_select(reassisted: Any, few: bool = False) -> Select:  # type: ignore[type-arg]
     """The ledger entries' columns (:data:`LEDGER_WITH_REASSISTED`), with their claims'
-    diagnoses, ``reassisted`` as the last column. ``few``: a few households' entries, each
-    claim's diagnosis looked up by its id (a join let the planner hash the whole claim table
-    for a few hundred entries: a scan of every claim per check)."""
+    diagnoses, ``reassisted`` and the patient's age on the claim's date last. ``few``: a few
+    households' entries, each claim's diagnosis looked up by its id (a join let the planner
+    hash the whole claim table for a few hundred entries: a scan of every claim per check)."""
     S = Settlement
     if few:
         diagnosis: Any = (
@@ -77,7 +77,7 @@ def _ledger_select(reassisted: Any, few: bool = False) -> Select:  # type: ignor
         S.claim_id, S.person_id, S.household_id, type_coerce(S.kind, String).label("kind"),
         S.claim_date, S.status_mask, diagnosis.label("diagnosis_code"), S.total_fen,
         S.compliant_fen, S.paid_fen, S.out_of_pocket_fen,
-        type_coerce(S.level, String).label("level"), reassisted,
+        type_coerce(S.level, String).label("level"), reassisted, S.age,
     )  # fmt: skip
     return query if few else query.join(Claim, Claim.id == S.claim_id)
 
@@ -114,7 +114,8 @@ def ledger_query(year: int, region_code: str | None, households: list[int] | Non
     return query
 
 
-LEDGER_WITH_REASSISTED = {**LEDGER_SCHEMA, "reassisted_fen": pl.Int64}
+# and the patient's age on the claim's date (:data:`~safetynet.early_warning.evaluate.AGE`)
+LEDGER_WITH_REASSISTED = {**LEDGER_SCHEMA, "reassisted_fen": pl.Int64, AGE: pl.Int64}
 
 
 Households = int | Sequence[int] | None  # one household, several, or every one

@@ -6,7 +6,11 @@ ignored) starts with a code of one of the batch's lists *in force on the claim's
 from the list's ``valid_from`` (inclusive) to its ``valid_to`` (exclusive), within its
 programme file's period — and, for a county's own list (``region``), when the household lives
 in that county. So a 2019 claim of thyroid cancer (C73, on the national 30 from 2020) is not
-on the list, and Langxi's 15 apply to Langxi's households only.
+on the list, and Langxi's 15 apply to Langxi's households only. A disease the programme
+file bounds by age (``age_bounds``: the children's diseases, 0–14 周岁) is on the list only
+for a patient within the bound on the claim's date — the programme's own rule
+(:func:`safetynet.programmes.screen.within_bounds`), on the age the settlement stored
+(whole years, a birthday counting); a claim of unknown age is not.
 """
 
 from __future__ import annotations
@@ -19,35 +23,50 @@ from functools import cache
 import polars as pl
 
 from safetynet.programmes.rules import load_rules, shipped_rules
+from safetynet.programmes.schema import AgeBound
+from safetynet.programmes.screen import within_bounds, within_bounds_on
 from safetynet.regions import in_region, significant
 
 
 @dataclass(frozen=True)
 class Window:
     """One list of the batch: its prefixes as a regular expression, its period
-    ``[start, end)`` and its region (None: every region)."""
+    ``[start, end)``, its region (None: every region) and its programme file's age bounds."""
 
     pattern: str
     start: dt.date
     end: dt.date | None
     region: str | None
+    ages: tuple[AgeBound, ...] = ()
 
-    def matches(self, code: str | None, on: dt.date, region_code: str | None) -> bool:
-        """The rule on one claim (:func:`expr` on columns)."""
+    def matches(
+        self, code: str | None, on: dt.date, region_code: str | None, age: int | None = None
+    ) -> bool:
+        """The rule on one claim (:func:`expr` on columns); ``age``: whole years on ``on``
+        (None: unknown, off the list for a disease bounded by age)."""
+        if not self.lists(code, on, region_code):
+            return False
+        return within_bounds_on(self.ages, code, on, age)
+
+    def lists(self, code: str | None, on: dt.date, region_code: str | None) -> bool:
+        """:meth:`matches` but the age bounds: the list's code, period and region."""
         if code is None or on < self.start or (self.end is not None and on >= self.end):
             return False
         if self.region is not None and not in_region(region_code, self.region):
             return False
         return re.search(self.pattern, code.upper().replace(".", "")) is not None
 
-    def expr(self, code: pl.Expr, day: pl.Expr) -> pl.Expr:
+    def expr(self, code: pl.Expr, day: pl.Expr, age: pl.Expr | None = None) -> pl.Expr:
         """:meth:`matches` on columns (``code`` upper-cased, no dots; ``region_code``): the
-        region short or padded, by its significant prefix."""
+        region short or padded, by its significant prefix; ``age`` (default: the column
+        ``age``)."""
         one = code.str.contains(self.pattern) & (day >= self.start)
         if self.end is not None:
             one = one & (day < self.end)
         if self.region is not None:
             one = one & pl.col("region_code").str.starts_with(significant(self.region))
+        if self.ages:
+            one = one & within_bounds(self.ages, code, day, pl.col("age") if age is None else age)
         return one.fill_null(False)
 
 
@@ -67,7 +86,8 @@ def windows(batch: str) -> tuple[Window, ...]:
                 start = max(rules.valid_from, dl.valid_from)
                 pattern = "^(?:" + "|".join(dl.prefixes()) + ")"
                 end = min(ends) if ends else None
-                out.append(Window(pattern, start, end, dl.region or rules.region))
+                out.append(Window(pattern, start, end, dl.region or rules.region,
+                                  tuple(rules.age_bounds)))  # fmt: skip
     if not out:
         raise LookupError(f"no disease lists of the batch {batch!r} in the programme files")
     return tuple(out)
@@ -80,7 +100,8 @@ def needs_region(batch: str) -> bool:
 
 def expr(batch: str) -> pl.Expr:
     """Claims (``diagnosis``, ``claim_date``, ``region_code``: the household's village, may be
-    null) on one of the batch's lists in force on their date."""
+    null; ``age``: the patient's whole years on the date, as settled) on one of the batch's
+    lists in force on their date, within its age bounds."""
     code = pl.col("diagnosis").str.to_uppercase().str.replace_all(".", "", literal=True)
     day = pl.col("claim_date")
     hit = pl.lit(False)

@@ -33,6 +33,7 @@ def county_frames(
         pl.col("diagnosis_code").alias("diagnosis"),
         pl.col("start_date").alias("date"),
         "person_id",
+        "age",
     )
     facts = facts.with_columns(status_masks_at(county.poverty_status, facts).alias("status_mask"))
     reassisted = (

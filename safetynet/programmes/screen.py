@@ -12,10 +12,11 @@ only when the person's whole years of age on the claim's date are within the bou
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 
-from safetynet.programmes.schema import ProgrammeRules
+from safetynet.programmes.schema import AgeBound, ProgrammeRules
 from safetynet.registry.age import age_expr
 
 CLAIM_COLUMNS = ("claim_id", "person_id", "start_date", "diagnosis", "total_fen",
@@ -41,11 +42,18 @@ def within_age(rules: ProgrammeRules, code: str, on: str, born: str) -> pl.Expr:
     outside the bound's period; false when the birth date is unknown. Age is whole years
     (周岁) on the day (:func:`safetynet.registry.age.age_expr`, the settlement's
     one definition). The one rule screening and every other way into the programme use."""
+    return within_bounds(rules.age_bounds, pl.col(code), pl.col(on), age_expr(born, on))
+
+
+def within_bounds(bounds: Sequence[AgeBound], code: pl.Expr, day: pl.Expr, age: pl.Expr) -> pl.Expr:
+    """The age bounds' rule on columns: a diagnosis ``code`` on ``day`` at ``age`` (whole
+    years on the day, as settlement stores it; null: unknown) is within ``bounds`` unless a
+    bound in force on the day names the code (a prefix, dots and case ignored) and the age is
+    above its ``max_age`` or unknown. :func:`within_bounds_on` is the same rule on one
+    claim."""
     ok = pl.lit(True)
-    clean = pl.col(code).str.to_uppercase().str.replace_all(".", "", literal=True)
-    age = age_expr(born, on)
-    day = pl.col(on)
-    for bound in rules.age_bounds:
+    clean = code.str.to_uppercase().str.replace_all(".", "", literal=True)
+    for bound in bounds:
         named = clean.str.contains("^(?:" + "|".join(bound.prefixes()) + ")").fill_null(False)
         in_force = day >= bound.valid_from
         if bound.valid_to is not None:
@@ -53,6 +61,19 @@ def within_age(rules: ProgrammeRules, code: str, on: str, born: str) -> pl.Expr:
         within = (age <= bound.max_age).fill_null(False)
         ok = ok & ~(named & in_force & ~within)
     return ok
+
+
+def within_bounds_on(
+    bounds: Sequence[AgeBound], code: str | None, day: dt.date, age: int | None
+) -> bool:
+    """:func:`within_bounds` on one claim (the check after a settlement)."""
+    clean = (code or "").upper().replace(".", "")
+    for bound in bounds:
+        named = code is not None and clean.startswith(tuple(bound.prefixes()))
+        in_force = bound.valid_from <= day and (bound.valid_to is None or day < bound.valid_to)
+        if named and in_force and (age is None or age > bound.max_age):
+            return False
+    return True
 
 
 def screen(

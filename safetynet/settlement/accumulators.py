@@ -224,18 +224,52 @@ def facts_of(entry: Settlement) -> ClaimFacts:
     )
 
 
+def _closure(
+    session: Session, policy_id: str, household_id: int, year: int
+) -> tuple[list[int], list[int]]:
+    """The households and persons whose accumulators a household's year feeds: its members,
+    the persons of its entries (a member who moved out since), the other households those
+    persons were settled in (before or after a move), their persons, and so on (usually the
+    household alone). Sorted ids."""
+    households = {household_id}
+    persons = set(session.scalars(select(Person.id).where(Person.household_id == household_id)))
+    while True:
+        pairs = session.execute(
+            select(Settlement.person_id, Settlement.household_id)
+            .where(
+                Settlement.year == year,
+                Settlement.policy_id == policy_id,
+                or_(Settlement.household_id.in_(sorted(households)),
+                    Settlement.person_id.in_(sorted(persons))),
+            )
+            .distinct()
+        ).all()  # fmt: skip
+        more_p = persons | {p for p, _ in pairs}
+        more_h = households | {h for _, h in pairs}
+        if more_p == persons and more_h == households:
+            return sorted(households), sorted(persons)
+        persons, households = more_p, more_h
+
+
 def rebuild(session: Session, cp: CompiledPolicy, household_id: int, year: int) -> None:
     """Recompute the household's and its members' accumulators from the active entries.
 
     Active: settlements of the year under the policy that no reversal points at, replayed
     in ledger order (the order they were settled). Payments of the replay are not
-    re-booked: changing what was paid is a year-end re-settlement.
+    re-booked: changing what was paid is a year-end re-settlement. A person who moved in the
+    year is replayed with all their entries, in every household they were settled in, and
+    those households with theirs (:func:`_closure`): a refund of a claim settled before a
+    move restores the person's year too.
     """
+    households, members = _closure(session, cp.policy.id, household_id, year)
+    for other in households:
+        if other != household_id:  # the caller locked its own
+            lock_household(session, other)
     reversed_ids = select(Settlement.reverses_id).where(Settlement.reverses_id.is_not(None))
     entries = session.scalars(
         select(Settlement)
         .where(
-            Settlement.household_id == household_id,
+            Settlement.household_id.in_(households),
             Settlement.year == year,
             Settlement.policy_id == cp.policy.id,
             Settlement.entry_kind == EntryKind.SETTLEMENT,
@@ -245,17 +279,22 @@ def rebuild(session: Session, cp: CompiledPolicy, household_id: int, year: int) 
     ).all()
     empty = Accumulators.empty(cp)
     persons: dict[int, np.ndarray] = {}
-    household = empty.household
+    homes: dict[int, np.ndarray] = {}
     for e in entries:
         s = settle_one(
-            cp, facts_of(e), Accumulators(persons.get(e.person_id, empty.person), household)
+            cp,
+            facts_of(e),
+            Accumulators(
+                persons.get(e.person_id, empty.person), homes.get(e.household_id, empty.household)
+            ),
         )
         persons[e.person_id] = s.accumulators.person
-        household = s.accumulators.household
-    members = session.scalars(select(Person.id).where(Person.household_id == household_id))
-    found: Found = {}
-    for pid in members:  # each read also brings the household's row, written last
-        found = _rows(session, cp.policy.id, year, pid, household_id)
+        homes[e.household_id] = s.accumulators.household
+    for pid in members:
+        found = _rows(session, cp.policy.id, year, pid, -1)
         _write(session, found, AccumulatorScope.PERSON, pid, year, cp.policy.id,
                persons.get(pid, empty.person))  # fmt: skip
-    _write(session, found, AccumulatorScope.HOUSEHOLD, household_id, year, cp.policy.id, household)
+    for hid in households:
+        found = _rows(session, cp.policy.id, year, -1, hid)
+        _write(session, found, AccumulatorScope.HOUSEHOLD, hid, year, cp.policy.id,
+               homes.get(hid, empty.household))  # fmt: skip

@@ -96,10 +96,11 @@ def hashes_kept() -> Iterator[None]:
 def request_hash(sub: ClaimSubmission) -> str:
     """The submission's fingerprint (``Settlement.request_hash``): the claim as sent, and
     whether it is confirmed as a second, genuine bill — not the reason's words. A confirmed
-    duplicate is thus distinct from the earlier bill it repeats (fund supervision's history
-    of a claim leaves out the settlements of its own fingerprint: a retry is not its own
-    duplicate; the earlier bill must stay in it). A claim without a reason hashes as before
-    the reason existed (stored hashes stay valid)."""
+    duplicate is thus distinct from the earlier bill it repeats (a retry under its key must
+    send one of the two, :func:`retried_as`). Fund supervision knows a claim's own earlier
+    settlement by its client key, not by this fingerprint: two identical confirmed bills
+    share it and are still two claims. A claim without a reason hashes as before the reason
+    existed (stored hashes stay valid)."""
     text = _text(sub)
     return _digest(text + _CONFIRMED if sub.duplicate_reason else text)
 

@@ -60,7 +60,8 @@ class GateClaim:
 class Entry:
     """A ledger entry just written, as the after steps see it (the values written, from
     memory): ``layers`` are (layer id, paid fen) in the cascade's order; a reversal's
-    amounts are negated; ``request_hash`` is None for a reversal."""
+    amounts are negated; ``request_hash`` is None for a reversal; ``client_key``: the key
+    the settlement was submitted under (None without one, and for a reversal)."""
 
     id: int
     reversal: bool
@@ -74,6 +75,7 @@ class Entry:
     request_hash: str | None
     layers: tuple[tuple[str, int], ...]
     claim_no: str
+    client_key: str | None = None
 
 
 Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]

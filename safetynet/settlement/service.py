@@ -37,10 +37,11 @@ from safetynet.engine.online import (
     settle_one,
 )
 from safetynet.engine.online import Settlement as EngineSettlement
+from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
 from safetynet.settlement import hooks, ledger, snapshot
-from safetynet.settlement.compiled import compiled_in_force
+from safetynet.settlement.compiled import compiled, compiled_in_force
 from safetynet.settlement.duplicate_bill import hashes_kept, request_hash, retried_as
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import (
@@ -485,6 +486,18 @@ def replace_replayed(view: SettlementView) -> SettlementView:
     return replace(view, replayed=True)
 
 
+def entry_policy(session: Session, entry: Settlement) -> CompiledPolicy:
+    """The policy a ledger entry was settled under (its ``policy_id``): not the policy of the
+    person's region today, which a move may have changed; that one only when the entry's is
+    no longer a candidate of this deployment."""
+    policy = policy_by_id(entry.policy_id)
+    if policy is not None:
+        return compiled(policy)
+    person = session.get(Person, entry.person_id)
+    assert person is not None
+    return compiled_in_force(person.region_code, entry.claim_date)
+
+
 def settlement_view(session: Session, settlement_id: int) -> SettlementView:
     """A recorded ledger entry as the window shows it."""
     entry = session.get(Settlement, settlement_id)
@@ -493,7 +506,7 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
     claim = session.get(Claim, entry.claim_id)
     person = session.get(Person, entry.person_id)
     assert claim is not None and person is not None
-    cp = compiled_in_force(person.region_code, entry.claim_date)
+    cp = entry_policy(session, entry)
     layers_by_id = {layer.id: layer for layer in cp.policy.layers}
     rows = session.scalars(
         select(SettlementLayer)
@@ -601,10 +614,8 @@ def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> S
         )
         for r in layers
     )
-    person = session.get(Person, entry.person_id)
-    assert person is not None
-    cp = compiled_in_force(person.region_code, entry.claim_date)
-    accs.rebuild(session, cp, entry.household_id, entry.year)
+    # the accumulators of the policy the entry was settled under
+    accs.rebuild(session, entry_policy(session, entry), entry.household_id, entry.year)
     session.flush()
     claim = session.get(Claim, entry.claim_id)
     assert claim is not None

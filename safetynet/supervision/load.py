@@ -18,6 +18,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, String, and_, or_, select, true, type_coerce
 
+from safetynet.codes import ClaimKind
 from safetynet.registry.age import age_on
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
@@ -116,6 +117,26 @@ def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
 
     before = md(day) < md(born)
     return day.dt.year() - born.dt.year() - before.cast(pl.Int32)
+
+
+def admissions_after(
+    data: ScreenInput, conn: Connection, region_code: str | None, year: int, days: int
+) -> pl.DataFrame:
+    """The admissions (person_id, admitted) after ``year`` that a stay of the year in
+    ``data`` may be followed by within ``days`` of its discharge (1 January to ``days`` days
+    after the year's last discharge: a stay admitted in December may end in January): the
+    readmission rate of the risk scores; the stays themselves belong to the next year."""
+    in_scope = within(Person.region_code, region_code) if region_code else true()
+    ends = data.claims.filter(pl.col("date").dt.year() == year)["discharged"].drop_nulls()
+    ended = max(date(year, 12, 31), ends.max() if len(ends) else date(year, 12, 31))  # type: ignore[type-var]
+    first, last = date(year + 1, 1, 1), ended + timedelta(days=days)
+    query = (
+        select(Claim.person_id, Claim.start_date.label("admitted"))
+        .join(Person, Person.id == Claim.person_id)
+        .where(in_scope, Claim.kind == ClaimKind.INPATIENT,
+               Claim.start_date >= first, Claim.start_date <= last)
+    )  # fmt: skip
+    return fetch_frame(conn, query, {"person_id": pl.Int64, "admitted": pl.Date})
 
 
 def frames_from_tables(

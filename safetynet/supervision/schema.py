@@ -282,8 +282,9 @@ class Scoring(_Strict):
     many admissions or more of one village at one institution on one day are a group
     admission), ``min_admissions`` (fewer: no inpatient metrics), ``z_cap`` (one metric adds
     at most this many robust SDs, times its weight), ``flag_z`` (a metric whose robust z is
-    above this, either way, is abnormal: named on the scorecard) and ``weights`` (every
-    metric's)."""
+    above this, either way, is abnormal: named on the scorecard), ``weights`` (every
+    metric's) and ``readmission_alert`` (the peer alert: a unit whose readmission rate is
+    strictly above this percentile of its level's rates is flagged; none: no alert)."""
 
     readmission_days: Days
     group_size: Count
@@ -291,6 +292,14 @@ class Scoring(_Strict):
     z_cap: Sd
     flag_z: Sd
     weights: Weights
+    readmission_alert: Percent | None = None
+
+    @field_validator("readmission_alert")
+    @classmethod
+    def _percentile(cls, q: Quantity | None) -> Quantity | None:  # type: ignore[type-arg]
+        if q is not None and not 0 < q.value < 100:
+            raise ValueError(f"{q.value:g} is no percentile between 0 and 100 (exclusive)")
+        return q
 
     @field_validator("readmission_days", "group_size", "min_admissions")
     @classmethod
@@ -300,8 +309,10 @@ class Scoring(_Strict):
         return q
 
     def quantities(self) -> list[Quantity]:  # type: ignore[type-arg]
+        alert = [self.readmission_alert] if self.readmission_alert is not None else []
         return [self.readmission_days, self.group_size, self.min_admissions, self.z_cap,
-                self.flag_z, *(getattr(self.weights, m) for m in SCORE_METRICS)]  # fmt: skip
+                self.flag_z, *(getattr(self.weights, m) for m in SCORE_METRICS),
+                *alert]  # fmt: skip
 
 
 class RuleSet(_Strict):

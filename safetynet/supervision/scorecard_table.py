@@ -19,6 +19,8 @@ METRIC_LABELS = {
     "low_threshold_share": N_("low-threshold admissions"),
     "group_admission_share": N_("group admissions"),
 }
+# the peer alert (``scoring.readmission_alert``): its label on the scorecard's pages
+READMISSION_ALERT = N_("readmission rate above its peers' percentile")
 UNIT_TYPES = {"institution": N_("institution"), "doctor": N_("doctor")}
 LEVELS = {
     "village": N_("village clinic"),
@@ -43,6 +45,7 @@ def scorecard_table(card: pl.DataFrame, locale: str = "en", title: str = "") -> 
         Column("rank", _("rank in level"), "count"),
         Column("score", _("risk score"), "number"),
         Column("abnormal", _("abnormal metrics (robust z beyond the flag line)")),
+        Column("readmission_alert", _(READMISSION_ALERT)),
         Column("claims", _("claims"), "count"),
         Column("admissions", _("admissions"), "count"),
     ]
@@ -56,6 +59,7 @@ def scorecard_table(card: pl.DataFrame, locale: str = "en", title: str = "") -> 
     names = {k: _(v) for k, v in METRIC_LABELS.items()}
     shown = card.with_columns(
         pl.col("abnormal").list.eval(pl.element().replace_strict(names)).list.join(", "),
+        pl.when(pl.col("readmission_alert")).then(pl.lit(_("yes"))).otherwise(pl.lit("")),
         pl.col("unit_type").replace_strict({k: _(v) for k, v in UNIT_TYPES.items()}),
         pl.col("level").replace_strict(
             {k: _(v) for k, v in LEVELS.items()}, default=pl.col("level")

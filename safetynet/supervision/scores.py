@@ -17,7 +17,10 @@ explained by the metrics that drive it. Units with fewer than ``scoring.min_admi
 admissions get no inpatient metrics (too few to compare). The numbers are dated, sourced
 policy data: the rule file's ``scoring`` (:class:`safetynet.supervision.schema.Scoring`).
 A metric whose |z| is above ``scoring.flag_z`` (3, domain notes §A3) is named in the
-unit's ``abnormal`` list, either way. An isolation forest (scikit-learn) was considered
+unit's ``abnormal`` list, either way. The peer alert (``scoring.readmission_alert``, P90)
+flags a unit whose readmission rate is strictly above that percentile (linear
+interpolation) of the rates of its level's units of its kind (``readmission_alert``; a unit
+without the rate is never flagged nor counted). An isolation forest (scikit-learn) was considered
 beside it: on a county's hundred-odd institutions per level it adds no explanation of
 *which* metric is abnormal and is unstable from seed to seed, so the robust scores stand
 alone.
@@ -48,8 +51,10 @@ def _day_key(date: str) -> pl.Expr:
     return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
 
 
-def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.DataFrame:
-    """One row per claim with what the metrics read."""
+def _claim_facts(
+    data: ScreenInput, hits: pl.DataFrame, scoring: Scoring, after: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """One row per claim with what the metrics read (``after``: :func:`scorecard`'s)."""
     claims = data.claims
     stays = (
         claims.filter(pl.col("kind") == "inpatient")
@@ -61,7 +66,12 @@ def _claim_facts(data: ScreenInput, hits: pl.DataFrame, scoring: Scoring) -> pl.
     # not only the next one admitted (a short stay admitted during a long one hid the
     # readmission after it): the earliest admission on or after the discharge among the stays
     # sorted after it, by an as-of join on (day, position).
-    later = dated.select(
+    later = dated.select("person_id", "admitted", pl.col("_pos").cast(pl.Int64))
+    if after is not None:  # the admissions after the period a stay of it may be followed by
+        more = after.select(pl.col("person_id").cast(pl.String), "admitted").with_row_index("_pos")
+        shifted = more.with_columns((pl.col("_pos").cast(pl.Int64) + stays.height).alias("_pos"))
+        later = pl.concat([later, shifted.select("person_id", "admitted", "_pos")])
+    later = later.select(
         "person_id", _day_key("admitted").alias("_key"), pl.col("admitted").alias("_next")
     ).sort("_key")
     readmitted = (
@@ -172,19 +182,36 @@ def abnormal(flag: float) -> pl.Expr:
     return pl.concat_list(beyond).list.drop_nulls()
 
 
+def readmission_alert(percentile: float | None) -> pl.Expr:
+    """Whether the unit's readmission rate is strictly above ``percentile`` (0–100, the rule
+    file's ``scoring.readmission_alert``) of the rates of its level (linear interpolation
+    between the peers' rates; the units without a rate left out); never when no percentile
+    is set or the unit has no rate."""
+    if percentile is None:
+        return pl.lit(False).alias("readmission_alert")
+    rate = pl.col("readmission_rate").cast(pl.Float64)
+    line = rate.quantile(percentile / 100, interpolation="linear").over("level")
+    # above by more than a float's rounding: a rate equal to the line is not above it
+    return (rate > line + 1e-12).fill_null(False).alias("readmission_alert")
+
+
 def scorecard(
     data: ScreenInput,
     hits: pl.DataFrame,
     enrolled: pl.DataFrame | None = None,
     *,
     scoring: Scoring,
+    after: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Institutions and doctors ranked within their level: metrics, z-scores, contributions.
 
     ``enrolled`` (institution, enrolled) gives each institution's catchment for admissions
     per 1,000 enrolled; without it that metric is left out. ``scoring``: the rule file's.
+    ``after`` (person_id, admitted): the admissions of the days after the period
+    (:func:`~safetynet.supervision.load.admissions_after`), read only as what a stay of the
+    period is followed by — a December stay readmitted in January is readmitted.
     """
-    facts = _claim_facts(data, hits, scoring)
+    facts = _claim_facts(data, hits, scoring, after)
     cap = scoring.z_cap.value
     frames = []
     for unit in ("institution", "doctor"):
@@ -196,11 +223,14 @@ def scorecard(
         )
         m = m.with_columns(pl.sum_horizontal(f"c_{k}" for k in METRICS).alias("score"))
         m = m.with_columns(abnormal(scoring.flag_z.value).alias("abnormal"))
+        alert = scoring.readmission_alert
+        m = m.with_columns(readmission_alert(None if alert is None else alert.value))
         m = m.with_columns(
             pl.col("score").rank("ordinal", descending=True).over("level").alias("rank")
         )
         frames.append(m)
-    columns = ["unit_type", "unit", "level", "rank", "score", "abnormal", "claims",
+    columns = ["unit_type", "unit", "level", "rank", "score", "abnormal", "readmission_alert",
+               "claims",
                "admissions", "billed_fen", *METRICS, *(f"z_{k}" for k in METRICS),
                *(f"c_{k}" for k in METRICS)]  # fmt: skip
     return (

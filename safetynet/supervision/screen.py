@@ -727,15 +727,17 @@ def ghost_bed(rule: GhostBedRule, data: ScreenInput) -> pl.DataFrame:
 
 def shared_phone(rule: SharedPhoneRule, data: ScreenInput) -> pl.DataFrame:
     """One phone number for more than ``max_persons`` insured persons among the claims of the
-    highest amounts (the ``top_share`` of the claims screened, ties at the cut included):
-    each such claim is flagged. It compares persons with one another, so it needs the
-    screened claims of many persons: a county's year, not one person's history."""
+    highest amounts (the ``top_share`` of the claims screened: the claims whose rank by
+    amount is at most ``n × top_share`` — of 61 claims the top 5 % are 3, 4 would be 6.6 %;
+    of fewer than 20, none — ties with the last of them included): each such claim is
+    flagged. It compares persons with one another, so it needs the screened claims of many
+    persons: a county's year, not one person's history."""
     p = rule.params
     most = int(p.max_persons.value)
     assert data.persons is not None  # ScreenInput.check refuses the rule without persons
     amounts = data.claims.select("claim_no", "person_id", pl.col("total_fen").fill_null(0))
     n = amounts.height
-    keep = -(-n * round(p.top_share.value * 100) // 10_000)  # ceil(n × share), basis points
+    keep = n * round(p.top_share.value * 100) // 10_000  # floor(n × share), basis points
     if n == 0 or keep == 0:
         return _none()
     cut = amounts["total_fen"].sort(descending=True)[keep - 1]
@@ -855,10 +857,21 @@ def screen(
     parts = [_found(rule, data) for rule in chosen]
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    found = _with_claims(pl.concat(parts), data)
+    found = _with_claims(pl.concat(parts), data).filter(in_force(rules))
     # a total order: two hits of one rule with the same facts (two lines of one restricted
     # item) differ only by their amounts
     return found.sort("date", "claim_no", "rule_id", "facts", "amount_fen")
+
+
+def in_force(rules: RuleSet, day: str = "date") -> pl.Expr:
+    """Whether the claim's date (the column ``day``: a visit's day, a stay's admission) is
+    within the rule set's validity, ``valid_from`` to ``valid_to`` both included
+    (:meth:`RuleSet.covers`): a rule flags only the claims of its period; a claim before
+    it may still be the earlier claim a later one is compared with."""
+    ok = pl.col(day) >= rules.valid_from
+    if rules.valid_to is not None:
+        ok = ok & (pl.col(day) <= rules.valid_to)
+    return ok.fill_null(False)
 
 
 @dataclass(frozen=True)

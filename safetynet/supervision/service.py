@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from safetynet.money import to_fen
-from safetynet.settlement.duplicate_bill import request_hash, retried_as
+from safetynet.settlement.duplicate_bill import request_hash
 from safetynet.settlement.facts import PersonFacts
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store import json_rows
@@ -22,7 +22,13 @@ from safetynet.store.models.ledger import EntryKind
 from safetynet.supervision.catalog import Entries
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.guards import may_hit
-from safetynet.supervision.load import frames_from_rows, in_year, load_catchment, load_year
+from safetynet.supervision.load import (
+    admissions_after,
+    frames_from_rows,
+    in_year,
+    load_catchment,
+    load_year,
+)
 from safetynet.supervision.rules import DEFAULT_RULES, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
@@ -46,9 +52,10 @@ def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_R
     hits = in_year(screen(ruleset, data, check=False), year)
     own = ScreenInput(data.claims.filter(pl.col("date").dt.year() == year), data.lines,
                       data.persons)  # fmt: skip
-    return YearScores(
-        ruleset, own.claims.height, hits, scorecard(own, hits, enrolled, scoring=ruleset.scoring)
-    )
+    # a December stay readmitted in January is readmitted
+    after = admissions_after(data, conn, region, year, int(ruleset.scoring.readmission_days.value))
+    card = scorecard(own, hits, enrolled, scoring=ruleset.scoring, after=after)
+    return YearScores(ruleset, own.claims.height, hits, card)
 
 
 WINDOW_LOOKBACK_DAYS = 62  # split admissions (15 days), a month of drug purchases, overlaps
@@ -100,7 +107,8 @@ def _build(pg: bool) -> _Statements:
     history = (
         select(Claim.id, Claim.claim_no, Claim.kind, Institution.level, Claim.institution_code,
                Claim.start_date, Claim.end_date, Claim.diagnosis_code, Claim.total_fen,
-               Claim.doctor_code, Claim.person_id, Settlement.request_hash)
+               Claim.doctor_code, Claim.person_id, Settlement.request_hash,
+               Settlement.client_key)
         .join(Institution, Institution.code == Claim.institution_code)
         .outerjoin(Settlement, (Settlement.claim_id == Claim.id)
                    & (Settlement.entry_kind == EntryKind.SETTLEMENT))
@@ -142,7 +150,8 @@ def _history(
 ) -> list[tuple[Any, ...]]:
     """The persons' claims of the look-back period of the batch's earliest claim (one query
     for the batch; each claim keeps the rows of its own look-back, :func:`_context`), with
-    the request hash of their settlement last. Left out: a refunded claim (no longer paid)."""
+    the request hash and the client key of their settlement last. Left out: a refunded claim
+    (no longer paid)."""
     since = min(s.date for s in subs) - timedelta(days=lookback)
     q = _statements(session.connection())
     # on the connection (Core): these are plain rows, the ORM's execution adds only cost
@@ -151,7 +160,7 @@ def _history(
         .execute(q.history, {"persons": sorted({p.id for p in persons}), "since": since})
         .all()
     )
-    return [(r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:12]) for r in rows]
+    return [(r[0], r[1], str(_value(r[2])), str(_value(r[3])), *r[4:13]) for r in rows]
 
 
 def _items(
@@ -200,15 +209,19 @@ def batch_hit_rows(
     ruleset: RuleSet,
     written: Written = _not_blocked,
     levels: dict[str, Any] | None = None,
+    keys: Sequence[str | None] | None = None,
 ) -> list[list[dict[str, Any]]]:
     """The screening hits of each claim of a batch submitted at the window or through the
     API (rows of :data:`HIT_SCHEMA`): what the claim finds settled alone after the batch's
     claims before it, in the batch's order.
 
     Each claim is screened against the ledger — its person's claims that start or end
-    from :func:`window_lookback` days before its own date on, without a claim settled from
-    the very same submission (an idempotent retry is not its own duplicate) nor one under its own
-    claim number, nor a refunded one — plus the claims of the batch before it that are
+    from :func:`window_lookback` days before its own date on, without the claim's own
+    settlement: the one under its client key (``keys``, the batch's idempotency keys, as
+    stored: a retry is not its own duplicate, whether or not it now carries a reason), or
+    under its own claim number; nor a refunded one. A bill settled under another key is
+    another claim, however alike (a third identical bill confirmed genuine sees the second)
+    — plus the claims of the batch before it that are
     written. ``written(i, blocked)`` is asked once per claim, in the batch's order, after the
     claim is screened: whether claim ``i`` is written given whether a ``block`` hit refuses
     it (default: unless it is), so a claim that other checks refuse, or that screening
@@ -252,12 +265,10 @@ def batch_hit_rows(
     births = {p.id: p.birth_date for p in persons}
     people = [(p.id, str(_value(sexes.get(p.id))), p.deceased_on, p.region_code) for p in persons]
     hashes = [request_hash(s) for s in subs]
-    # a claim's own settlements (a retry is not its own duplicate): its fingerprint; a claim
-    # not confirmed as a duplicate may retry one that was (sent then without the reason)
-    own = [
-        {h} if s.duplicate_reason else set(retried_as(s)) for s, h in zip(subs, hashes, strict=True)
-    ]
-    past: dict[int, list[tuple[Any, ...]]] = {}  # person -> ledger rows, hash last
+    # a claim's own settlement (a retry is not its own duplicate): the one under its client
+    # key, not one of the same fingerprint (two identical confirmed bills are two claims)
+    own = list(keys) if keys is not None else [None] * len(subs)
+    past: dict[int, list[tuple[Any, ...]]] = {}  # person -> ledger rows, hash and key last
     for row in history:
         past.setdefault(row[10], []).append(row)
 
@@ -266,7 +277,7 @@ def batch_hit_rows(
         return (-1 - i, name, s.kind.value, str(_value(levels[s.institution_code])),
                 s.institution_code, s.date, s.discharge_date or s.date, s.diagnosis,
                 sum(to_fen(item.amount) for item in s.items), None, persons[i].id,
-                hashes[i])  # fmt: skip
+                hashes[i], own[i])  # fmt: skip
 
     def context(i: int) -> list[tuple[Any, ...]]:
         """Claim ``i``'s rows: its look-back of the ledger and the batch's written claims."""
@@ -275,7 +286,7 @@ def batch_hit_rows(
         rows = past.get(persons[i].id, []) + done.get(persons[i].id, [])
         return [r[:11] for r in rows
                 if (r[5] >= since or (r[6] is not None and r[6] >= since))
-                and r[11] not in own[i] and (own_no is None or r[1] != own_no)
+                and (own[i] is None or r[12] != own[i]) and (own_no is None or r[1] != own_no)
                 ] + [row(i, NEW_CLAIM.format(i))[:11]]  # fmt: skip
 
     def every_line(named: set[int]) -> list[tuple[Any, ...]]:

@@ -3,7 +3,9 @@
 - :func:`gate` (a settlement gate, :mod:`safetynet.settlement.hooks`): screens a batch of
   claims at once, preview and submit alike, with the persons' recent claims; a claim with a
   ``block`` hit is refused (:class:`ScreeningRefusal`, 422, naming the rules and their
-  facts). The batch's hits are kept on the session, by submission, for the two below.
+  facts). The batch's hits are kept on the session, by submission (its fingerprint and
+  its client key: two identical bills confirmed genuine are two submissions), for the two
+  below.
 - :func:`store` (an after step): writes the ``warn`` and ``deduct`` hits of the settlements
   just written to ``screening_hit``, one multi-row insert per batch, from the batch's
   entries in memory; a hit naming another claim of the batch names it by its claim number.
@@ -41,7 +43,7 @@ from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 
 SETTING = "SAFETYNET_SCREENING_RULES"
 OFF = "off"
-STASH = "supervision.hits"  # session.info key: request hash -> the submission's hits
+STASH = "supervision.hits"  # session.info key: (request hash, client key) -> the hits
 STORED = ("warn", "deduct")  # severities kept with a settlement (block refuses it)
 
 
@@ -134,7 +136,8 @@ def _hits(rules: RuleSet, found: list[dict[str, Any]]) -> list[WindowHit]:
     ]  # fmt: skip
 
 
-Stash = dict[str, tuple[str, list[WindowHit], str]]  # hash -> rule set, hits, name screened
+# (request hash, client key) -> rule set, hits, name screened
+Stash = dict[tuple[str, str | None], tuple[str, list[WindowHit], str]]
 
 
 def _stash(session: Session) -> Stash:
@@ -172,16 +175,19 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     levels = None
     if all(c.institution != UNREAD for c in claims):
         levels = {c.sub.institution_code: c.institution.level for c in claims if c.institution}
-    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written, levels)
+    frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written, levels,
+                            [c.client_key for c in claims])  # fmt: skip
     stash = _stash(session)
-    screened: set[str] = set()
+    screened: set[tuple[str, str | None]] = set()
     out: list[SettlementError | None] = []
     for i, (claim, frame) in enumerate(zip(claims, frames, strict=True)):
         hits = _hits(rules, frame)
-        digest = request_hash(claim.sub)
-        if digest not in screened:  # a retry in the batch answers the first one's hits
-            screened.add(digest)
-            stash[digest] = (rules.id, hits, NEW_CLAIM.format(i))
+        mark = (request_hash(claim.sub), claim.client_key)
+        # a retry in the batch answers the first one's hits; a replay (not written) leaves
+        # those of the settlement it replays
+        if mark not in screened and (claim.settles or mark not in stash):
+            screened.add(mark)
+            stash[mark] = (rules.id, hits, NEW_CLAIM.format(i))
         blocks = [h for h in hits if h.severity == "block"]
         out.append(ScreeningRefusal(blocks) if blocks else None)
     return out
@@ -193,7 +199,9 @@ def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) 
     stash = _stash(session)
     if not stash:
         return
-    written = sorted((e.id, e.request_hash, e.claim_no) for e in entries if not e.reversal)
+    written = sorted(
+        (e.id, (e.request_hash or "", e.client_key), e.claim_no) for e in entries if not e.reversal
+    )
     # a hit naming another claim of the batch names it by the number it was screened under:
     # the number it was settled under replaces it (stored, and in the stash the API answers)
     numbers = {stash[d][2]: no for _, d, no in written if d in stash}
@@ -228,16 +236,21 @@ def _renamed(hit: WindowHit, numbers: dict[str, str]) -> WindowHit:
     return replace(hit, facts=facts)
 
 
-def stored_of(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
-    """The hits :func:`store` keeps with the settlement of ``sub`` just written in this
-    session (the stored severities, in the order stored): what :func:`stored_hits` reads
-    back after the commit, without reading it."""
-    return [h for h in previewed_hits(session, sub) if h.severity in STORED]
+def stored_of(
+    session: Session, sub: ClaimSubmission, client_key: str | None = None
+) -> list[WindowHit]:
+    """The hits :func:`store` keeps with the settlement of ``sub`` (submitted under
+    ``client_key``, as stored) just written in this session (the stored severities, in the
+    order stored): what :func:`stored_hits` reads back after the commit, without reading it."""
+    return [h for h in previewed_hits(session, sub, client_key) if h.severity in STORED]
 
 
-def previewed_hits(session: Session, sub: ClaimSubmission) -> list[WindowHit]:
-    """The hits of a submission the gate screened in this session (a preview's)."""
-    found = _stash(session).get(request_hash(sub))
+def previewed_hits(
+    session: Session, sub: ClaimSubmission, client_key: str | None = None
+) -> list[WindowHit]:
+    """The hits of a submission (under ``client_key``, as stored) the gate screened in this
+    session (a preview's: no key)."""
+    found = _stash(session).get((request_hash(sub), client_key))
     return found[1] if found else []
 
 

@@ -276,9 +276,9 @@ def settle_batch(
                 outcomes[i] = exc
                 continue
             orders.append(Order(job.sub, user.username, client_key, person))
-            admitted.append((i, user, person))
+            admitted.append((i, user, person, client_key))
         entries = []
-        for (i, user, person), outcome in zip(admitted, service.submit_many(db, orders),
+        for (i, user, person, client_key), outcome in zip(admitted, service.submit_many(db, orders),
                                               strict=True):  # fmt: skip
             if isinstance(outcome, SettlementError):
                 outcomes[i] = outcome
@@ -286,7 +286,7 @@ def settle_batch(
             outcomes[i] = (outcome, person)
             job = jobs[i]
             if not outcome.replayed:
-                job.screening["hits"] = stored_of(db, job.sub)
+                job.screening["hits"] = stored_of(db, job.sub, client_key)
             if outcome.replayed and not job.audit_replays:
                 continue
             detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail

@@ -81,8 +81,11 @@ def test_the_shipped_numbers_and_their_sources() -> None:
     # the flag line |z| > 3: the notes' public code (M)
     assert s.flag_z.value == 3 and s.flag_z.source is not None
     assert RULES.sources[s.flag_z.source].confidence == "compiled"
+    # the peer alert's percentile (P90): the notes' public code (M)
+    assert s.readmission_alert is not None and s.readmission_alert.value == 90
+    assert s.readmission_alert.source == s.readmission_days.source
     for q in s.quantities()[1:]:
-        if q is not s.flag_z:
+        if q is not s.flag_z and q is not s.readmission_alert:
             assert q.source is not None and RULES.sources[q.source].confidence == "recalled"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
 
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.db import make_engine, session_scope
@@ -74,9 +75,18 @@ def test_a_stay_admitted_before_a_settled_one_it_overlaps_is_refused(engine: Eng
     day the settled one is admitted (a transfer) is not."""
     from safetynet.store.models import Institution
 
+    # the person's visit and stay admitted after the rules' first day (2017-01-01), with two
+    # days to spare for a stay admitted before them
+    FIRST = date(2017, 1, 3)
+    seen = aliased(Claim)
+    visited = select(seen.id).where(
+        seen.person_id == Claim.person_id, seen.kind == "outpatient", seen.start_date >= FIRST
+    )
     with session_scope(engine) as s:
         settled = s.scalars(
-            select(Claim).where(Claim.kind == "inpatient", Claim.end_date > Claim.start_date)
+            # admitted after the rules' first day (2017-01-01) with two days to spare
+            select(Claim).where(Claim.kind == "inpatient", Claim.end_date > Claim.start_date,
+                                Claim.start_date >= FIRST, visited.exists())
             .order_by(Claim.id)
         ).first()  # fmt: skip
         assert settled is not None
@@ -101,7 +111,7 @@ def test_a_stay_admitted_before_a_settled_one_it_overlaps_is_refused(engine: Eng
         assert settled.claim_no in refused["facts"][0]
         assert blocking(submission_hits(s, stay(-2, 0))).is_empty()  # a transfer that day
         visit = s.scalars(
-            select(Claim).where(Claim.person_id == settled.person_id,
+            select(Claim).where(Claim.person_id == settled.person_id, Claim.start_date >= FIRST,
                                 Claim.kind == "outpatient").order_by(Claim.id)
         ).first()  # fmt: skip
         assert visit is not None

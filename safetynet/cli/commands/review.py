@@ -155,7 +155,7 @@ def scores_cmd(
     of each metric and a composite in which every metric's contribution is shown."""
     from safetynet.exports.xlsx import write_xlsx
     from safetynet.store.db import make_engine
-    from safetynet.supervision.load import in_year, load_catchment, load_year
+    from safetynet.supervision.load import admissions_after, in_year, load_catchment, load_year
     from safetynet.supervision.scorecard_table import scorecard_table
     from safetynet.supervision.scores import scorecard
     from safetynet.supervision.screen import screen
@@ -167,13 +167,15 @@ def scores_cmd(
     with engine.connect() as conn:
         data = load_year(conn, region, year, ruleset)
         enrolled = load_catchment(conn, region, year)
+        days = int(ruleset.scoring.readmission_days.value)
+        after = admissions_after(data, conn, region, year, days)  # a December stay's readmission
     # screened with the look-back (a January readmission after a December discharge), scored
     # on the year's own claims (as the web's scorecard, ``supervision.service.year_scores``)
     hits = in_year(screen(ruleset, data), year)
     data = type(data)(
         data.claims.filter(pl.col("date").dt.year() == year), data.lines, data.persons
     )
-    card = scorecard(data, hits, enrolled, scoring=ruleset.scoring)
+    card = scorecard(data, hits, enrolled, scoring=ruleset.scoring, after=after)
     for (unit_type, level), part in sorted(card.group_by("unit_type", "level")):
         for row in part.head(top).iter_rows(named=True):
             drivers = sorted(
@@ -183,6 +185,8 @@ def scores_cmd(
             why = ", ".join(f"{k} {v:.1f}" for k, v in drivers)
             if row["abnormal"]:
                 why += "; abnormal: " + ", ".join(row["abnormal"])
+            if row["readmission_alert"]:
+                why += "; readmission rate above its peers' percentile"
             console.print(
                 escape(f"{unit_type} {level} #{row['rank']} {row['unit']}: "
                        f"score {row['score']:.1f} ({why})"),

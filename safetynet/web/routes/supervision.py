@@ -17,7 +17,13 @@ from safetynet.indicators.service import indicator_years
 from safetynet.reports.notice import notice_regions
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
-from safetynet.supervision.scorecard_table import LEVELS, METRIC_LABELS, UNIT_TYPES, scorecard_table
+from safetynet.supervision.scorecard_table import (
+    LEVELS,
+    METRIC_LABELS,
+    READMISSION_ALERT,
+    UNIT_TYPES,
+    scorecard_table,
+)
 from safetynet.supervision.scores import METRICS
 from safetynet.supervision.service import year_scores
 from safetynet.web.access import region_in_scope
@@ -69,7 +75,8 @@ def scorecard_page(
             rows.append({"rank": r["rank"], "unit": r["unit"], "score": r["score"],
                          "claims": r["claims"], "admissions": r["admissions"],
                          "drivers": drivers,
-                         "abnormal": [_(METRIC_LABELS[k]) for k in r["abnormal"]]})  # fmt: skip
+                         "abnormal": [_(METRIC_LABELS[k]) for k in r["abnormal"]]
+                         + ([_(READMISSION_ALERT)] if r["readmission_alert"] else [])})  # fmt: skip
         levels.append({
             "id": level, "name": _(LEVELS[level]), "rows": rows,
             "chart": {"units": part["unit"].to_list(), "series": [
