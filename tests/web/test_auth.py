@@ -125,3 +125,24 @@ def test_pages_name_their_icon_and_it_is_served(app) -> None:
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+def test_reading_the_audit_log_is_itself_audited(login, web_engine: Engine) -> None:
+    """Who read the audit log, when and with which filters: an entry per read of /audit."""
+
+    def reads() -> list[tuple[str | None, dict | None]]:
+        with session_scope(web_engine) as s:
+            rows = s.execute(
+                select(AuditEvent.username, AuditEvent.detail)
+                .where(AuditEvent.target == "audit", AuditEvent.action == "read")
+                .order_by(AuditEvent.id)
+            ).all()
+            return [(u, d) for u, d in rows]
+
+    before = len(reads())
+    auditor = login("auditor")
+    assert auditor.get("/audit", params={"username": "clerk"}).status_code == 200
+    assert login("analyst").get("/audit").status_code == 403  # refused: no read recorded
+    after = reads()
+    assert len(after) == before + 1
+    assert after[-1][0] == "auditor" and (after[-1][1] or {}).get("username") == "clerk"
