@@ -11,9 +11,11 @@ region's other drafts of the year. A township's round has the year's budget less
 window paid in the county's other regions. An approved or paid round may be cancelled (with
 a reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
 
-A round belongs to one county: a user of another county (neither in the round's county nor in
-a region above it) may not read it or take its steps (:func:`of_other_county`; the steps
-refuse it with ``round.other_county`` when given the acting user's region).
+A round belongs to one county: it is drafted for a county or a region in one (a city's or a
+province's round would pay the households its counties' rounds pay, and neither would see
+the other: refused, ``round.no_county``); a user of another county (neither in the round's
+county nor in a region above it) may not read it or take its steps (:func:`of_other_county`;
+the steps refuse it with ``round.other_county`` when given the acting user's region).
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ def _county_of(session: Session, code: str) -> str:
     while here is not None and here.level != RegionLevel.COUNTY and here.parent_code:
         here = session.get(Region, here.parent_code)
     return here.code if here is not None else code
+
+
+def _in_a_county(session: Session, code: str) -> bool:
+    """Whether the region is a county or lies in one."""
+    return session.scalar(select(Region.level).where(
+        Region.code == _county_of(session, code))) == RegionLevel.COUNTY  # fmt: skip
 
 
 def of_other_county(session: Session, row: ReassistanceRound, region_code: str) -> bool:
@@ -118,7 +126,10 @@ def _spent_elsewhere(session: Session, year: int, region_code: str) -> int:
 def draft_round(
     session: Session, year: int, region_code: str, *, user: str, budget_fen: int | None = None
 ) -> ReassistanceRound:
-    """Compute the year's round for the region from the ledger and store it as a draft."""
+    """Compute the year's round for the region (a county or a region in one) from the ledger
+    and store it as a draft."""
+    if not _in_a_county(session, region_code):
+        raise RoundError("round.no_county", f"{region_code} is no county nor in one")
     done = _live_in_county(session, year, region_code)
     if done is not None:
         raise RoundError("round.exists", f"round {done} of {year} is already approved")

@@ -263,3 +263,26 @@ def test_a_round_is_its_own_countys(db_engine: Engine, county: County) -> None:
         assert row.state == "draft"
         approve_round(s, row.id, user="director", on=date(2018, 1, 5), region_code="340421")
         assert row.state == "approved"
+
+
+def test_a_round_is_drafted_at_a_county_never_above(db_engine: Engine, county: County) -> None:
+    """A province's round would pay the households the county's round pays (neither sees
+    the other as live): refused, nothing written; the county drafts as before."""
+    from safetynet.codes import RegionLevel
+    from safetynet.store.models import Region
+
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        s.add(Region(code="340000", name="省", level=RegionLevel.PROVINCE))
+        s.flush()
+        s.get(Region, "340421").parent_code = "340000"  # type: ignore[union-attr]
+        s.flush()
+        with pytest.raises(RoundError) as err:
+            draft_round(s, 2017, "340000", user="officer")
+        assert err.value.code == "round.no_county"
+        assert s.scalar(select(func.count(ReassistanceRound.id))) == 0
+        row = draft_round(s, 2017, "340421100", user="officer")  # a township of the county
+        approve_round(s, row.id, user="director", on=date(2018, 1, 5))
+        with pytest.raises(RoundError):
+            draft_round(s, 2017, "340000", user="officer")
