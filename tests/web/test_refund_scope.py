@@ -115,6 +115,10 @@ def test_a_hospital_user_reads_no_other_institutions_settlement(
     pages = ["/settlements/{}", "/settlements/{}/pdf"]
     systems = ["/api/settlements/{}", "/api/settlements/{}/pdf", "/fhir/ClaimResponse/{}",
                "/fhir/ExplanationOfBenefit/{}"]  # fmt: skip
+    from tests.web.test_route_table_access import ROUTES
+
+    reading = {path for (method, path) in ROUTES if method == "GET" and "{settlement_id}" in path}
+    assert reading == {u.replace("{}", "{settlement_id}") for u in pages + systems}  # all of them
     api = TestClient(app)
     for username in ("clerk", "office"):
         client = login(username, "en")
