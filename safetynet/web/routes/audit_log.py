@@ -1,6 +1,7 @@
 """The audit log page: who read or changed what (auditors and administrators), and the same
 events as an Excel workbook (``/audit.xlsx``); reading the page and the download are
-themselves audited (who read the log, with which filters)."""
+themselves audited (who read the log, with which filters). A reader sees the entries of their
+region's users (and of no known user), not another region's."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def audit_log(
     user: User = Depends(require(Permission.AUDIT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    events = audit.recent(db, username=username or None, target_id=target_id or None)
+    events = audit.recent(db, username=username or None, target_id=target_id or None,
+                          region_code=user.region_code)  # fmt: skip
     record_read(request, db, user, target="audit",
                 detail={"username": username or None, "target_id": target_id or None})  # fmt: skip
     return render(
@@ -48,7 +50,8 @@ def audit_log_xlsx(
     db: Session = Depends(get_db),
 ) -> Response:
     """The events the page shows for the same filters, as a workbook."""
-    events = audit.recent(db, username=username or None, target_id=target_id or None)
+    events = audit.recent(db, username=username or None, target_id=target_id or None,
+                          region_code=user.region_code)  # fmt: skip
     locale = locale_of(request)
     _ = translations(locale).gettext
     filters = {_("Username"): username, _("Resident ID or settlement"): target_id}
