@@ -10,6 +10,12 @@ townships' rounds would each spend the county's one budget), and approving one d
 region's other drafts of the year. A township's round has the year's budget less what the
 window paid in the county's other regions. An approved or paid round may be cancelled (with
 a reason); a paid one's posting is then reversed, and a new draft of the year is allowed.
+
+A round belongs to one county: it is drafted for a county or a region in one (a city's or a
+province's round would pay the households its counties' rounds pay, and neither would see
+the other: refused, ``round.no_county``); a user of another county (neither in the round's
+county nor in a region above it) may not read it or take its steps (:func:`of_other_county`;
+the steps refuse it with ``round.other_county`` when given the acting user's region).
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from safetynet.early_warning.rules import rules_for
 from safetynet.funds.household_payments import post_round_cancelled, post_round_paid
 from safetynet.regions import descendants_select
 from safetynet.security.audit import record as audit
-from safetynet.security.scope import within
+from safetynet.security.scope import region_contains, within
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import (
     Person,
@@ -52,6 +58,31 @@ def _county_of(session: Session, code: str) -> str:
     while here is not None and here.level != RegionLevel.COUNTY and here.parent_code:
         here = session.get(Region, here.parent_code)
     return here.code if here is not None else code
+
+
+def _in_a_county(session: Session, code: str) -> bool:
+    """Whether the region is a county or lies in one."""
+    return session.scalar(select(Region.level).where(
+        Region.code == _county_of(session, code))) == RegionLevel.COUNTY  # fmt: skip
+
+
+def of_other_county(session: Session, row: ReassistanceRound, region_code: str) -> bool:
+    """Whether a user of ``region_code`` is of another county than the round's: neither in
+    the round's county (the county, a township of it) nor in a region above it."""
+    county = _county_of(session, row.region_code)
+    return not (
+        region_contains(session, county, region_code)
+        or region_contains(session, region_code, county)
+    )
+
+
+def _locked(session: Session, round_id: int, region_code: str | None) -> ReassistanceRound | None:
+    """The round, locked for the step; refused when the acting user (of ``region_code``,
+    when given) is of another county."""
+    row = session.get(R, round_id, with_for_update=True)
+    if row is not None and region_code is not None and of_other_county(session, row, region_code):
+        raise RoundError("round.other_county", f"round {round_id} belongs to another county")
+    return row
 
 
 def _window_in(session: Session, year: int, region_code: str) -> int:
@@ -95,7 +126,10 @@ def _spent_elsewhere(session: Session, year: int, region_code: str) -> int:
 def draft_round(
     session: Session, year: int, region_code: str, *, user: str, budget_fen: int | None = None
 ) -> ReassistanceRound:
-    """Compute the year's round for the region from the ledger and store it as a draft."""
+    """Compute the year's round for the region (a county or a region in one) from the ledger
+    and store it as a draft."""
+    if not _in_a_county(session, region_code):
+        raise RoundError("round.no_county", f"{region_code} is no county nor in one")
     done = _live_in_county(session, year, region_code)
     if done is not None:
         raise RoundError("round.exists", f"round {done} of {year} is already approved")
@@ -122,9 +156,12 @@ def draft_round(
     return row
 
 
-def approve_round(session: Session, round_id: int, *, user: str, on: date) -> ReassistanceRound:
-    """Approve a draft (not by who computed it); the region's other drafts of the year go."""
-    row = session.get(R, round_id, with_for_update=True)
+def approve_round(
+    session: Session, round_id: int, *, user: str, on: date, region_code: str | None = None
+) -> ReassistanceRound:
+    """Approve a draft (not by who computed it); the region's other drafts of the year go.
+    ``region_code``: the acting user's region (refused when of another county)."""
+    row = _locked(session, round_id, region_code)
     if row is None or row.state != "draft":
         raise RoundError("round.not_draft", f"round {round_id} is not a draft")
     if row.computed_by == user:
@@ -143,10 +180,12 @@ def approve_round(session: Session, round_id: int, *, user: str, on: date) -> Re
     return row
 
 
-def pay_round(session: Session, round_id: int, *, user: str, on: date) -> ReassistanceRound:
+def pay_round(
+    session: Session, round_id: int, *, user: str, on: date, region_code: str | None = None
+) -> ReassistanceRound:
     """Mark an approved round paid to the households and post it to the fund journal
-    (paying a paid round again changes and posts nothing)."""
-    row = session.get(R, round_id, with_for_update=True)
+    (paying a paid round again changes and posts nothing); ``region_code`` as approving."""
+    row = _locked(session, round_id, region_code)
     if row is not None and row.state == "paid":
         return row
     if row is None or row.state != "approved":
@@ -170,10 +209,17 @@ def pay_round(session: Session, round_id: int, *, user: str, on: date) -> Reassi
 
 
 def cancel_round(
-    session: Session, round_id: int, *, user: str, on: date, reason: str
+    session: Session,
+    round_id: int,
+    *,
+    user: str,
+    on: date,
+    reason: str,
+    region_code: str | None = None,
 ) -> ReassistanceRound:
-    """Cancel an approved or paid round; a paid one's posting is reversed in the journal."""
-    row = session.get(R, round_id, with_for_update=True)
+    """Cancel an approved or paid round; a paid one's posting is reversed in the journal;
+    ``region_code`` as approving."""
+    row = _locked(session, round_id, region_code)
     if row is None or row.state not in ("approved", "paid"):
         raise RoundError("round.not_cancellable", f"round {round_id} is not approved or paid")
     if not reason.strip():

@@ -15,6 +15,9 @@ maker-checker, the bank file, and the global budget's year-end settlement.
   A refused step writes nothing; each step done is written to the audit log
   (``payment_batch.make``, ``.approve``, ``.release``).
 - :func:`bank_csv` is the bank's file of a released batch.
+- A round whose payer is above the county (a round of every county's money, or of a city's
+  or province's) is read and worked only by a user whose region is above the county
+  (:func:`may_work_round`; the steps refuse others with ``payments_county``).
 - :func:`settle_global_budgets` posts the year-end settlement of each budget: of the
   underspend the institution keeps its share, of the overspend it bears the fund's
   complement (Dr/Cr ``budget_adjustment`` against ``payable``).
@@ -33,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetynet.clock import utc_now
+from safetynet.codes import RegionLevel
 from safetynet.exports.csv_file import csv_text
 from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
@@ -46,6 +50,7 @@ from safetynet.funds.statements import (
     year_lines,
 )
 from safetynet.money import apply_ratio, to_yuan
+from safetynet.regions import significant
 from safetynet.security.audit import record as audit
 from safetynet.store.models import (
     Budget,
@@ -54,6 +59,7 @@ from safetynet.store.models import (
     Institution,
     Payment,
     PaymentBatch,
+    Region,
 )
 
 MAX_BUDGET_FEN = 10**13  # 100 billion yuan: far above any institution's, far inside the column
@@ -223,16 +229,40 @@ def make_round(
     return batch
 
 
-def _batch(session: Session, batch_id: int) -> PaymentBatch:
+def payer_above_county(payer_region: str | None) -> bool:
+    """Whether a round pays money above one county's: every county's (no payer region) or a
+    city's or a province's (a code shorter than a county's once its padding is gone)."""
+    return payer_region is None or len(significant(payer_region)) < 6
+
+
+def above_county(session: Session, region_code: str) -> bool:
+    """Whether the region is a city or a province (above the county)."""
+    level = session.scalar(select(Region.level).where(Region.code == region_code))
+    return level in (RegionLevel.CITY, RegionLevel.PROVINCE)
+
+
+def may_work_round(session: Session, batch: PaymentBatch, region_code: str) -> bool:
+    """Whether a user of ``region_code`` may read or work the round: a round whose payer is
+    above the county needs a user above the county (a county's user works its own county's
+    rounds; which county's is the caller's region check)."""
+    return not payer_above_county(batch.payer_region) or above_county(session, region_code)
+
+
+def _batch(session: Session, batch_id: int, region_code: str | None = None) -> PaymentBatch:
     batch = session.get(PaymentBatch, batch_id, with_for_update=True)
     if batch is None:
         raise PaymentError("unknown_batch", f"no payment batch {batch_id}")
+    if region_code is not None and not may_work_round(session, batch, region_code):
+        raise PaymentError("payments_county", f"batch {batch_id} pays above the county")
     return batch
 
 
-def approve(session: Session, batch_id: int, *, user: str) -> PaymentBatch:
-    """Approve a draft batch: by anyone but its maker."""
-    batch = _batch(session, batch_id)
+def approve(
+    session: Session, batch_id: int, *, user: str, region_code: str | None = None
+) -> PaymentBatch:
+    """Approve a draft batch: by anyone but its maker (``region_code``: the acting user's
+    region, refused for a round above the county unless the user is above it)."""
+    batch = _batch(session, batch_id, region_code)
     if batch.state != "draft":
         raise PaymentError("not_draft", f"batch {batch_id} is {batch.state}, not a draft")
     if user == batch.made_by:
@@ -247,10 +277,17 @@ def approve(session: Session, batch_id: int, *, user: str) -> PaymentBatch:
 
 
 def release(
-    session: Session, rules: FundRules, batch_id: int, *, user: str, on: date
+    session: Session,
+    rules: FundRules,
+    batch_id: int,
+    *,
+    user: str,
+    on: date,
+    region_code: str | None = None,
 ) -> PaymentBatch:
-    """Release an approved batch (by anyone but its approver): post its payments, once."""
-    batch = _batch(session, batch_id)
+    """Release an approved batch (by anyone but its approver): post its payments, once;
+    ``region_code`` as approving."""
+    batch = _batch(session, batch_id, region_code)
     if batch.state == "released":
         raise PaymentError(
             "released",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from safetynet.exports.csv_file import write_frame_csv
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx
@@ -205,7 +206,7 @@ def write_report(result: IndicatorResult, path: str | Path, locale: str = "en") 
         raise ValueError(f"{path}: write a .xlsx, .csv or .pdf file")
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
-        long_frame(result).write_csv(path)
+        write_frame_csv(long_frame(result), path)
     elif suffix == ".xlsx":
         write_xlsx(tables(result, locale), path)
     else:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 
 import polars as pl
 from sqlalchemy.orm import Session
 
+from safetynet.exports.csv_file import inert
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.i18n import N_, gettext_for
@@ -20,7 +20,6 @@ from safetynet.programmes.imports import follow_ups as follow_import
 from safetynet.programmes.imports import teams as team_import
 from safetynet.programmes.tables import SERVICE_NAMES
 from safetynet.regions import descendants
-from safetynet.tabular.reading import FORMULA
 
 KIND_NAMES = {"follow_up": "随访", "health_check": "健康体检", "drug_delivery": "送药上门"}
 CONTRACT_FIELDS = ["resident_id", "name", "team", "package", "signed_on", "valid_from",
@@ -67,14 +66,8 @@ def to_csv(frame: pl.DataFrame, fields: list[str], columns: tuple) -> bytes:  # 
         pl.col("kind").replace(KIND_NAMES) if "kind" in frame.columns else pl.lit(None)
     ).select(fields)
     for row in shown.iter_rows():
-        writer.writerow([_inert("" if v is None else str(v)) for v in row])
+        writer.writerow([inert("" if v is None else str(v)) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _inert(text: str) -> str:
-    """A cell a spreadsheet would run as a formula (a name or drugs written elsewhere than
-    through the import, which refuses them), as text: a leading apostrophe."""
-    return "'" + text if re.match(FORMULA, text) else text
 
 
 def contracts_csv(session: Session, region_code: str, start: dt.date, end: dt.date) -> bytes:

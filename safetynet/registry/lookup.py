@@ -117,8 +117,15 @@ class PersonRecord:
 
 
 def person_record(
-    session: Session, person: Person, on: date, claims_limit: int = 200
+    session: Session,
+    person: Person,
+    on: date,
+    claims_limit: int = 200,
+    institution_code: str | None = None,
 ) -> PersonRecord:
+    """The person's page: household, enrollments, statuses, the latest claims (only those of
+    ``institution_code`` when given: a user bound to an institution reads its own claims
+    only) with their settlements, and the accumulators' keys."""
     members = list(
         session.scalars(
             select(Person).where(Person.household_id == person.household_id).order_by(Person.id)
@@ -132,7 +139,10 @@ def person_record(
     claims = list(
         session.scalars(
             select(Claim)
-            .where(Claim.person_id == person.id)
+            .where(
+                Claim.person_id == person.id,
+                *([Claim.institution_code == institution_code] if institution_code else []),
+            )
             .order_by(Claim.start_date.desc(), Claim.id.desc())
             .limit(claims_limit)
         )

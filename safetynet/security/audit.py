@@ -1,7 +1,9 @@
 """The audit log: who read or changed whose personal or financial data, and logins.
 
 Every interface records through :func:`record`, in the same transaction as the read or the
-change, so a change without its audit entry cannot be committed.
+change, so a change without its audit entry cannot be committed. :func:`recent` reads the
+log for an auditor of a region: the entries of that region's users (and of no known user:
+failed logins under made-up names), never another region's users' reads of its people.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from safetynet.store.models.security import AuditEvent
+from safetynet.security.scope import within
+from safetynet.store.models.security import AuditEvent, User
 from safetynet.store.unnest import UnnestInsert
 
 _INSERT = insert(AuditEvent.__table__)  # built once; runs in the caller's transaction
@@ -69,9 +72,23 @@ def record_read(session: Session, **entry: Any) -> None:
 
 
 def recent(
-    session: Session, *, limit: int = 200, username: str | None = None, target_id: str | None = None
+    session: Session,
+    *,
+    limit: int = 200,
+    username: str | None = None,
+    target_id: str | None = None,
+    region_code: str | None = None,
 ) -> list[AuditEvent]:
+    """The latest entries, newest first; ``region_code``: only those of the region's users
+    (any depth) and of no known user."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if region_code:
+        users = select(User.username)
+        query = query.where(
+            AuditEvent.username.is_(None)
+            | AuditEvent.username.in_(users.where(within(User.region_code, region_code)))
+            | AuditEvent.username.not_in(users)
+        )
     if username:
         query = query.where(AuditEvent.username == username)
     if target_id:

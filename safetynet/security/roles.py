@@ -24,7 +24,11 @@ class Permission(StrEnum):
     # (self-check, appeal); any other holder a township or county reviewer (decisions)
     REVIEW_CLAIMS = "review.claims"
     REVIEW_INSPECT = "review.inspect"  # spot checks, sanction cases, suspensions (the bureau)
-    FAMILY_DOCTOR = "family_doctor.work"  # the worklist of contracts; recording services
+    # the programme's pages: the "three batches" patients and their steps, the family-doctor
+    # contracts' worklist and the services recorded (village doctors, the township's
+    # reviewers, the bureau); never a user bound to an institution
+    PROGRAMME_WORK = "programme.work"
+    FAMILY_DOCTOR = "programme.work"  # the same permission under its older name (an alias)
     FUNDS_READ = "funds.read"  # fund accounts, alarms, statements of institutions (the bureau)
     FUNDS_PAY = "funds.pay"  # payment rounds of institutions: make, approve, release (bureau)
     # re-assistance rounds of households: draft, approve, pay, cancel (the bureau, at the county)
@@ -58,6 +62,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_READ,
             Permission.REVIEW_CLAIMS,
             Permission.WARNING_READ,
+            Permission.PROGRAMME_WORK,
         }
     ),
     Role.ANALYST: frozenset(
@@ -72,14 +77,20 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WARNING_READ,
         }
     ),
-    Role.VILLAGE_DOCTOR: frozenset({Permission.FAMILY_DOCTOR, Permission.PERSON_READ_MASKED}),
+    Role.VILLAGE_DOCTOR: frozenset({Permission.PROGRAMME_WORK, Permission.PERSON_READ_MASKED}),
 }
 
 
 # what a user bound to an institution (a hospital's window clerk or its medical-insurance
 # office) never holds, whatever the role: the township's and the bureau's work on households
+# and the programme's casework
 AT_INSTITUTION_WITHHELD = frozenset(
-    {Permission.WARNING_READ, Permission.WARNING_WORK, Permission.REASSIST_PAY}
+    {
+        Permission.WARNING_READ,
+        Permission.WARNING_WORK,
+        Permission.REASSIST_PAY,
+        Permission.PROGRAMME_WORK,
+    }
 )
 
 

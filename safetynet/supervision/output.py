@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from safetynet.exports.csv_file import write_frame_csv
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import N_, gettext_for
@@ -199,7 +200,7 @@ def write_hits(
     if path.suffix == ".parquet":
         hits.write_parquet(path)
     elif path.suffix == ".csv":
-        hits.write_csv(path)
+        write_frame_csv(hits, path)
     elif path.suffix == ".xlsx":
         tables = [hits_table(hits, rules, locale)]
         if indicators is not None:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from safetynet.exports.csv_file import inert
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx
 from safetynet.i18n import N_, gettext_for
@@ -237,12 +238,14 @@ def problems_to_xlsx(problems: list[Problem], path: str | Path, locale: str = "e
 
 def problems_to_csv(problems: list[Problem], path: str | Path) -> Path:
     """Write problems to a CSV file (UTF-8 with BOM, so Excel opens the Chinese cells); the
-    header row and the severities are the English keys whatever the language."""
+    header row and the severities are the English keys whatever the language. Every cell is
+    :func:`~safetynet.exports.csv_file.inert`: a column header or a value quoted from the
+    rejected file never runs as a formula in the clerk's spreadsheet."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(PROBLEM_HEADERS)
-        writer.writerows(_cells(p) for p in sort_problems(problems))
+        writer.writerows([inert(str(c)) for c in _cells(p)] for p in sort_problems(problems))
     return path
 
 

@@ -1,6 +1,7 @@
 """What the logged-in user may reach: regions, persons and settlements of their region,
-claims of their institution (settling and refunding alike). Every page, the JSON API and
-FHIR check through these functions."""
+claims of their institution (settling, refunding and reading a settlement alike: a user bound
+to an institution gets 403 ``institution_not_yours`` for another institution's). Every page,
+the JSON API and FHIR check through these functions."""
 
 from __future__ import annotations
 
@@ -39,13 +40,22 @@ def person_in_region(db: Session, user: User, resident_id: str) -> Person:
     return person
 
 
-def settlement_in_region(db: Session, user: User, settlement_id: int) -> tuple[Settlement, Person]:
-    """A ledger entry and its person, if the person is in the user's region; 404 otherwise."""
+def settlement_in_region(
+    db: Session, user: User | UserView, settlement_id: int
+) -> tuple[Settlement, Person]:
+    """A ledger entry and its person, if the person is in the user's region (404 otherwise)
+    and, for a user bound to an institution, the claim is that institution's (403
+    ``institution_not_yours`` otherwise, as settling and refunding refuse it)."""
     entry = db.get(Settlement, settlement_id)
     person = db.get(Person, entry.person_id) if entry else None
     if entry is None or person is None:
         raise WebError(404, "settlement_unknown", f"no settlement {settlement_id}")
-    person_in_region(db, user, person.resident_id)
+    person_in_region(db, user, person.resident_id)  # type: ignore[arg-type]
+    if user.institution_code:
+        code = db.scalar(select(Claim.institution_code).where(Claim.id == entry.claim_id))
+        if code != user.institution_code:
+            raise WebError(403, "institution_not_yours",
+                           "you read and refund settlements of your institution only")  # fmt: skip
     return entry, person
 
 
@@ -53,12 +63,7 @@ def settlement_to_refund(db: Session, user: User | UserView, settlement_id: int)
     """A ledger entry the user may refund: of their region, and for a clerk bound to an
     institution, a claim of that institution (refund, like settle, is the institution's
     own); 404 outside the region, 403 for another institution's claim."""
-    entry, _person = settlement_in_region(db, user, settlement_id)  # type: ignore[arg-type]
-    if user.institution_code:
-        code = db.scalar(select(Claim.institution_code).where(Claim.id == entry.claim_id))
-        if code != user.institution_code:
-            raise WebError(403, "institution_not_yours",
-                           "you refund settlements of your institution only")  # fmt: skip
+    entry, _person = settlement_in_region(db, user, settlement_id)
     return entry
 
 

@@ -2,13 +2,15 @@
 warning, supervision, funds): a scheme year within 2000–2100, an "on" date from the scheme's
 earliest date to a year ahead (reviews date steps ahead of time; nothing is further out), a
 form amount in yuan up to ten million, a form's row version within 32 bits, and a note,
-reason or finding at most its column's length (not cut to it silently). A value
-outside is a 422 naming the field, before anything is read or written."""
+reason or finding at most its column's length (not cut to it silently), and every search's or
+filter's free text of a query (a name, an ID, a region, a month) at most
+:data:`QUERY_LENGTH` characters (:func:`text_query`). A value outside is a 422 naming the
+field (a 400 OperationOutcome under /fhir), before anything is read or written."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Query
 from pydantic import BeforeValidator
@@ -25,6 +27,16 @@ AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
 MAX_FEN = int(MAX_ITEM_YUAN * 100)
 # the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
 NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
+# a search's or filter's text in a query: a name, a resident ID, a region code, a month, a
+# user name, an object's id; and a page's address to return to (``next``)
+QUERY_LENGTH, NEXT_LENGTH = 100, 2000
+
+
+def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:
+    """A free-text query parameter, at most ``length`` characters (else 422 naming it):
+    ``q: str = text_query()``, ``region: str | None = text_query(None)``, required:
+    ``text_query(...)``."""
+    return Query(default, max_length=length, **extra)
 
 
 def _numeric(value: object) -> object:

@@ -106,7 +106,9 @@ CODES = {
     "not_enrolled": N_("The person is not enrolled on this date."),
     "institution_unknown": N_("There is no such institution."),
     "institution_not_designated": N_("The institution is not designated for this scheme."),
-    "institution_not_yours": N_("You settle claims of your own institution only."),
+    "institution_not_yours": N_(
+        "You settle, refund and read the claims of your own institution only."
+    ),
     "institution_kind": N_("The institution does not treat this kind of claim."),
     "item_unknown": N_("Item code %(value)s is not in the catalog."),
     "item_invalid": N_("An item's amount or quantity is not a number."),
@@ -148,10 +150,15 @@ CODES = {
     "credentials_malformed": N_("The login credentials are malformed."),
     "credentials_wrong": N_("Wrong username or password."),
     "date_invalid": N_("Write the date as YYYY-MM-DD."),
-    "payments_county": N_("Payment rounds are the county's: they are made at the county."),
+    "payments_county": N_(
+        "Payment rounds are made at the county; a round of more than one county's money is "
+        "worked above the county."
+    ),
     "payment_round_unknown": N_("There is no such payment round."),
     "payment_round_unreleased": N_("The bank file exists once the round is released."),
-    "rounds_county": N_("Re-assistance rounds are kept at the county: they are computed there."),
+    "rounds_county": N_(
+        "Re-assistance rounds are the county's: only its own county computes, reads and pays them."
+    ),
     "reassist_round_unknown": N_("There is no such re-assistance round in your region."),
     "budget_invalid": N_("Write the budget as an amount in yuan, such as 2700000.00."),
     "date_out_of_range": N_("The date is outside what the scheme covers."),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from safetynet.store.db import session_scope
-from safetynet.store.models import DoctorContract, Person, Region, Settlement, User
+from safetynet.store.models import Claim, DoctorContract, Person, Region, Settlement, User
 from safetynet.synth.demo import DEMO_PASSWORD
 
 DESKTOP = (1024, 1366)
@@ -196,11 +196,14 @@ def sample(engine: Engine) -> Sample:
     with session_scope(engine) as s:
         township = s.scalar(select(func.min(Region.code)).where(Region.level == "township"))
         villages = select(Region.code).where(Region.parent_code == township)
+        # at the clerk's hospital when one is there: the clerk reads that institution's slips
+        hospital = s.scalar(select(User.institution_code).where(User.username == "clerk"))
         row = s.execute(
             select(Settlement.id, Person.resident_id, Person.name, Person.region_code)
             .join(Person, Person.id == Settlement.person_id)
+            .join(Claim, Claim.id == Settlement.claim_id)
             .where(Person.deceased_on.is_(None), Person.region_code.in_(villages))
-            .order_by(Settlement.id.desc())
+            .order_by((Claim.institution_code == hospital).desc(), Settlement.id.desc())
             .limit(1)
         ).one()
         doctor = s.scalar(select(User.region_code).where(User.username == "doctor"))

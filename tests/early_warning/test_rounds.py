@@ -225,3 +225,64 @@ def test_a_round_paid_before_its_year_is_refused_and_nothing_posted(
         assert pay_round(s, rid, user="cashier", on=date(2017, 1, 1)).state == "paid"
         [(kind, ref, _lines)] = _round_entries(s)
         assert (kind, ref) == ("reassist_round", f"reassist_round:{rid}")
+
+
+def test_a_round_is_its_own_countys(db_engine: Engine, county: County) -> None:
+    """A user of another county (or of a township in it) takes no step of the round; its own
+    county (and a township of it, a region above it) is not of another county."""
+    from safetynet.codes import RegionLevel
+    from safetynet.early_warning.rounds import of_other_county
+    from safetynet.store.models import Region
+
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        s.add(Region(code="340000", name="省", level=RegionLevel.PROVINCE))
+        s.flush()
+        s.add(Region(code="340499", name="邻县", level=RegionLevel.COUNTY, parent_code="340000"))
+        s.flush()
+        s.add(Region(code="340499100", name="邻镇", level=RegionLevel.TOWNSHIP,
+                     parent_code="340499"))  # fmt: skip
+        s.get(Region, "340421").parent_code = "340000"  # type: ignore[union-attr]
+        s.flush()
+        row = draft_round(s, 2017, "340421", user="officer")
+        for region, other in (("340499", True), ("340499100", True), ("340421", False),
+                              ("340421100", False), ("340000", False)):  # fmt: skip
+            assert of_other_county(s, row, region) is other, region
+        for step in (
+            lambda: approve_round(s, row.id, user="director", on=date(2018, 1, 5),
+                                  region_code="340499"),
+            lambda: pay_round(s, row.id, user="director", on=date(2018, 1, 5),
+                              region_code="340499100"),
+            lambda: cancel_round(s, row.id, user="director", on=date(2018, 1, 5), reason="x",
+                                 region_code="340499"),
+        ):  # fmt: skip
+            with pytest.raises(RoundError) as err:
+                step()
+            assert err.value.code == "round.other_county"
+        assert row.state == "draft"
+        approve_round(s, row.id, user="director", on=date(2018, 1, 5), region_code="340421")
+        assert row.state == "approved"
+
+
+def test_a_round_is_drafted_at_a_county_never_above(db_engine: Engine, county: County) -> None:
+    """A province's round would pay the households the county's round pays (neither sees
+    the other as live): refused, nothing written; the county drafts as before."""
+    from safetynet.codes import RegionLevel
+    from safetynet.store.models import Region
+
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        s.add(Region(code="340000", name="省", level=RegionLevel.PROVINCE))
+        s.flush()
+        s.get(Region, "340421").parent_code = "340000"  # type: ignore[union-attr]
+        s.flush()
+        with pytest.raises(RoundError) as err:
+            draft_round(s, 2017, "340000", user="officer")
+        assert err.value.code == "round.no_county"
+        assert s.scalar(select(func.count(ReassistanceRound.id))) == 0
+        row = draft_round(s, 2017, "340421100", user="officer")  # a township of the county
+        approve_round(s, row.id, user="director", on=date(2018, 1, 5))
+        with pytest.raises(RoundError):
+            draft_round(s, 2017, "340000", user="officer")

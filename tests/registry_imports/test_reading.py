@@ -139,3 +139,31 @@ def test_vectorised_id_check_agrees_with_parse_resident_id(numbers: list[str]) -
 
 def test_make_id_is_valid() -> None:
     assert make_id("19800101", 1)[-1] == check_char(make_id("19800101", 1)[:17])
+
+
+HOSTILE_CELLS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+cmd|' /C calc'!A0", "@SUM(1)",
+                 "-2+3+cmd", "\t=1+1"]  # fmt: skip
+
+
+def test_the_error_report_csv_runs_no_formula(county: Session, tmp_path: Path) -> None:
+    """A rejected file's hostile headers and values come back in the clerk's error report
+    (the column as written, the value in the message): every cell is written inert."""
+    import csv
+    import io
+
+    from safetynet.exports.csv_file import FORMULA_START
+
+    rows = person_rows(3)
+    rows[0][4] = "H404"  # an error row, so the file is rejected
+    rows[1][1] = HOSTILE_CELLS[0]
+    header = [*PERSON_HEADER_ZH, *HOSTILE_CELLS]  # unknown columns, named as written
+    rows = [[*r, *["x"] * len(HOSTILE_CELLS)] for r in rows]
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", header, rows))
+    assert not result.ok
+    assert {p.column for p in result.problems} >= set(HOSTILE_CELLS) - {"\t=1+1"}
+    problems_to_csv(result.problems, tmp_path / "problems.csv")
+    text = (tmp_path / "problems.csv").read_text(encoding="utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert len(cells) > 10 and any(c.startswith("'=HYPERLINK") for c in cells)
+    bad = [c for c in cells if c.lstrip(" ").startswith(FORMULA_START) or c[:1] in "\t\r"]
+    assert bad == []

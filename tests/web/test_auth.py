@@ -125,3 +125,59 @@ def test_pages_name_their_icon_and_it_is_served(app) -> None:
     assert icon.status_code == 200
     assert icon.headers["content-type"].startswith("image/svg+xml")
     assert icon.text.startswith("<svg")
+
+
+def test_reading_the_audit_log_is_itself_audited(login, web_engine: Engine) -> None:
+    """Who read the audit log, when and with which filters: an entry per read of /audit."""
+
+    def reads() -> list[tuple[str | None, dict | None]]:
+        with session_scope(web_engine) as s:
+            rows = s.execute(
+                select(AuditEvent.username, AuditEvent.detail)
+                .where(AuditEvent.target == "audit", AuditEvent.action == "read")
+                .order_by(AuditEvent.id)
+            ).all()
+            return [(u, d) for u, d in rows]
+
+    before = len(reads())
+    auditor = login("auditor")
+    assert auditor.get("/audit", params={"username": "clerk"}).status_code == 200
+    assert login("analyst").get("/audit").status_code == 403  # refused: no read recorded
+    after = reads()
+    assert len(after) == before + 1
+    assert after[-1][0] == "auditor" and (after[-1][1] or {}).get("username") == "clerk"
+
+
+def test_an_auditor_reads_the_log_of_their_region_only(login, web_engine: Engine) -> None:
+    """The reads of another county's users (of that county's people) are not the county
+    auditor's to see; that county's auditor sees them; unknown usernames (failed logins)
+    stay visible."""
+    from safetynet.codes import RegionLevel
+    from safetynet.security import audit
+    from safetynet.security.users import create_user
+    from safetynet.store.models import Region
+    from safetynet.store.models.security import Role
+
+    with session_scope(web_engine) as s:
+        if s.get(Region, "349998") is None:
+            s.add(Region(code="349998", name="远县", level=RegionLevel.COUNTY))
+            s.flush()
+            create_user(s, username="faraway", password=DEMO_PASSWORD, role=Role.BUREAU,
+                        region_code="349998", locale="en")  # fmt: skip
+            create_user(s, username="faraway-auditor", password=DEMO_PASSWORD,
+                        role=Role.AUDITOR, region_code="349998", locale="en")  # fmt: skip
+        audit.record_read(s, username="faraway", action="read", target="person",
+                          target_id="FARAWAY-PERSON")  # fmt: skip
+        audit.record_read(s, username="nobody-such", action="login_failed", target="user",
+                          target_id="NOBODY-SUCH")  # fmt: skip
+    county = login("auditor", "en")
+
+    def shown(client: TestClient, target: str) -> bool:
+        page = client.get("/audit", params={"target_id": target})
+        assert page.status_code == 200
+        return f"<td>{target}</td>" in page.text
+
+    assert "FARAWAY-PERSON" not in county.get("/audit").text
+    assert not shown(county, "FARAWAY-PERSON") and shown(county, "NOBODY-SUCH")
+    assert "<td>clerk</td>" in county.get("/audit", params={"username": "clerk"}).text
+    assert shown(login("faraway-auditor", "en"), "FARAWAY-PERSON")

@@ -130,3 +130,57 @@ def test_a_county_round_is_its_countys_only(login, web_engine: Engine) -> None:
     assert f"/funds/payments/{batch_id}" not in other.get(f"/funds/payments?year={YEAR}").text
     assert other.get(url).status_code == 404
     assert _post(other, f"{url}/approve").status_code == 404
+
+
+def test_a_round_above_the_county_is_worked_above_it(login, web_engine: Engine) -> None:
+    """A round whose payer is above the county (every county's money, or a city's) is read,
+    approved, released and downloaded only by a user above the county: a county's bureau in
+    it gets 403 ``payments_county`` (the sentence in Chinese) and does not list it."""
+    from safetynet.codes import RegionLevel
+    from safetynet.funds.payments import payer_above_county
+    from safetynet.security.users import create_user
+    from safetynet.store.models import Region
+    from safetynet.store.models.security import Role
+    from safetynet.synth.demo import DEMO_PASSWORD
+
+    assert payer_above_county(None) and payer_above_county("349900")
+    assert payer_above_county("340000000000") and not payer_above_county("341821")
+    assert not payer_above_county("341821000000")
+    with session_scope(web_engine) as s:
+        s.add(Region(code="349900", name="市", level=RegionLevel.CITY))
+        s.flush()
+        s.add(Region(code="349901", name="市辖县", level=RegionLevel.COUNTY, parent_code="349900"))
+        s.flush()
+        for name, region in (("bureau-city", "349900"), ("bureau-c2", "349901")):
+            create_user(s, username=name, password=DEMO_PASSWORD, role=Role.BUREAU,
+                        region_code=region, locale="en")  # fmt: skip
+        batches = []
+        for month, payer in ((11, None), (12, "349900")):
+            batch = PaymentBatch(year=YEAR, month=month, state="draft", made_by="someone",
+                                 total_fen=0, payer_region=payer)  # fmt: skip
+            s.add(batch)
+            s.flush()
+            batches.append(batch.id)
+    county, above = login("bureau-c2", "en"), login("bureau-city", "en")
+    listed = county.get(f"/funds/payments?year={YEAR}").text
+    for batch_id in batches:
+        url = f"/funds/payments/{batch_id}"
+        assert (
+            f'href="{url}"' not in listed
+            and f'href="{url}"' in above.get(f"/funds/payments?year={YEAR}").text
+        )
+        for r in (county.get(url), county.get(f"{url}/bank.csv"), _post(county, f"{url}/approve"),
+                  _post(county, f"{url}/release", on=f"{YEAR}-12-31")):  # fmt: skip
+            assert r.status_code == 403, r.text[:200]
+            assert "worked above the county" in r.text  # payments_county's sentence
+        assert above.get(url).status_code == 200
+        approved = _post(above, f"{url}/approve")
+        assert approved.status_code == 303 and "error" not in approved.headers["location"]
+    demo = login("bureau", "en")  # the demo county (not in the city): every county's round
+    assert demo.get(f"/funds/payments/{batches[0]}").status_code == 403
+    assert demo.get(f"/funds/payments/{batches[1]}").status_code == 404  # another city's
+    refused = login("bureau-c2", "zh_Hans").get(f"/funds/payments/{batches[0]}")
+    assert refused.status_code == 403 and "支付轮次" in refused.text
+    with session_scope(web_engine) as s:
+        states = s.scalars(select(PaymentBatch.state).where(PaymentBatch.id.in_(batches)))
+        assert set(states) == {"approved"}  # by the user above the county, nobody else

@@ -8,7 +8,7 @@ import base64
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Integer, func, select
 
 from safetynet.store.db import session_scope
 from safetynet.store.models import Claim, Settlement
@@ -69,9 +69,9 @@ def test_a_clerk_cannot_refund_another_institutions_settlement_at_the_window(
     other = _settlements(web_engine, own=False, count=1)[0]
     before = _written(web_engine)
     client = login("clerk", "en")
-    slip = client.get(f"/settlements/{other}").text
-    assert 'id="refund-form"' not in slip  # not offered
-    token = csrf_of(slip)
+    slip = client.get(f"/settlements/{other}")
+    assert slip.status_code == 403 and 'id="refund-form"' not in slip.text  # not even read
+    token = csrf_of(client.get("/window").text)
     r = client.post(f"/settlements/{other}/refund", data={"reason": "x", "csrf_token": token})
     assert r.status_code == 403, r.text
     assert _written(web_engine) == before
@@ -101,3 +101,85 @@ def test_a_bureau_user_refunds_any_institutions_settlement(app, web_engine: Engi
     r = TestClient(app).post(f"/api/settlements/{other}/refund", json={"reason": "x"},
                              headers=_basic("reviewer"))  # fmt: skip
     assert r.status_code == 200, r.text
+
+
+def test_a_hospital_user_reads_no_other_institutions_settlement(
+    app, login: Login, web_engine: Engine
+) -> None:
+    """A user bound to an institution (the window clerk, the hospital's office) reads the
+    settlements of that institution only: another's slip page, slip PDF, API record and PDF,
+    FHIR ClaimResponse and ExplanationOfBenefit answer 403 ``institution_not_yours``; its
+    own answer 200; the bureau reads both."""
+    other = _settlements(web_engine, own=False, count=1)[0]
+    own = _settlements(web_engine, own=True, count=1)[0]
+    pages = ["/settlements/{}", "/settlements/{}/pdf"]
+    systems = ["/api/settlements/{}", "/api/settlements/{}/pdf", "/fhir/ClaimResponse/{}",
+               "/fhir/ExplanationOfBenefit/{}"]  # fmt: skip
+    from tests.web.test_route_table_access import ROUTES
+
+    reading = {path for (method, path) in ROUTES if method == "GET" and "{settlement_id}" in path}
+    assert reading == {u.replace("{}", "{settlement_id}") for u in pages + systems}  # all of them
+    api = TestClient(app)
+    for username in ("clerk", "office"):
+        client = login(username, "en")
+        for url in pages:
+            assert client.get(url.format(other)).status_code == 403, (username, url)
+            assert client.get(url.format(own)).status_code == 200, (username, url)
+        for url in systems:
+            r = api.get(url.format(other), headers=_basic(username))
+            assert r.status_code == 403, (username, url, r.text[:200])
+            if url.startswith("/fhir"):
+                assert r.json()["resourceType"] == "OperationOutcome"
+            else:
+                assert r.json()["error"]["code"] == "institution_not_yours"
+            assert api.get(url.format(own), headers=_basic(username)).status_code == 200
+    for url in pages + systems:  # not bound to an institution: every one of the region
+        r = api.get(url.format(other), headers=_basic("reviewer"))
+        assert r.status_code == 200, (url, r.status_code)
+    refused = login("clerk").get(f"/settlements/{other}")
+    assert refused.status_code == 403 and "本机构" in refused.text
+
+
+def test_a_hospital_user_lists_its_own_institutions_claims_of_a_person(
+    login: Login, web_engine: Engine
+) -> None:
+    """The person's page and its claims workbook list, for a user bound to an institution,
+    that institution's claims only (links to no other institution's slip)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from safetynet.store.models import Institution, Person
+
+    with session_scope(web_engine) as s:
+        mine = s.scalar(select(User.institution_code).where(User.username == "clerk"))
+        both = (
+            select(Claim.person_id)
+            .group_by(Claim.person_id)
+            .having(func.count(func.distinct(Claim.institution_code)) > 1,
+                    func.max(func.cast(Claim.institution_code == mine, Integer)) == 1)
+        )  # fmt: skip
+        person = s.scalar(select(Person).where(Person.id.in_(both), Person.deceased_on.is_(None))
+                          .order_by(Person.id).limit(1))  # fmt: skip
+        assert person is not None and mine
+        rid = person.resident_id
+        rows = s.execute(
+            select(Settlement.id, Claim.institution_code, Institution.name)
+            .join(Claim, Claim.id == Settlement.claim_id)
+            .join(Institution, Institution.code == Claim.institution_code)
+            .where(Claim.person_id == person.id)
+        ).all()
+    others = [r for r in rows if r[1] != mine]
+    owns = [r for r in rows if r[1] == mine]
+    assert others and owns
+    clerk, bureau = login("clerk", "en"), login("reviewer", "en")
+    page = clerk.get(f"/persons/{rid}")
+    assert page.status_code == 200
+    assert all(f'href="/settlements/{sid}"' not in page.text for sid, _i, _n in others)
+    assert any(f'href="/settlements/{sid}"' in page.text for sid, _i, _n in owns)
+    full = bureau.get(f"/persons/{rid}").text
+    assert all(f'href="/settlements/{sid}"' in full for sid, _i, _n in others)
+    book = load_workbook(io.BytesIO(clerk.get(f"/persons/{rid}/claims.xlsx").content))
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
+    assert not {name for _s, _i, name in others} & cells  # no other institution's claim
+    assert {name for _s, _i, name in owns} <= cells

@@ -91,7 +91,7 @@ def _routes(ids: dict[str, int]) -> list[tuple[str, Permission]]:
         ("/supervision/scorecard.xlsx", P.SUPERVISION_READ),
         ("/warnings", WARNINGS), (f"/warnings/{w}", WARNINGS),
         (f"/warnings/{w}/packet.pdf", WARNINGS), (f"/warnings/{w}/packet.xlsx", WARNINGS),
-        ("/worklist", P.FAMILY_DOCTOR), (f"/worklist/{k}", P.FAMILY_DOCTOR),
+        ("/worklist", P.PROGRAMME_WORK), (f"/worklist/{k}", P.PROGRAMME_WORK),
     ]  # fmt: skip
 
 

@@ -161,14 +161,14 @@ ACCESS: dict[tuple[str, str], Need] = {
     ("GET", "/settlements/{settlement_id}"): P.PERSON_READ,
     ("GET", "/settlements/{settlement_id}/pdf"): P.PERSON_READ,
     ("POST", "/settlements/{settlement_id}/refund"): P.CLAIM_REFUND,
-    ("GET", "/worklist"): P.FAMILY_DOCTOR,
-    ("GET", "/worklist/token"): P.FAMILY_DOCTOR,
-    ("GET", "/worklist/{contract_id}"): P.FAMILY_DOCTOR,
-    ("POST", "/worklist/{contract_id}/record"): P.FAMILY_DOCTOR,
-    ("POST", "/worklist/{contract_id}/send"): P.FAMILY_DOCTOR,
-    ("GET", "/programme/patients"): P.FAMILY_DOCTOR,
-    ("GET", "/programme/patients/{patient_id}"): P.FAMILY_DOCTOR,
-    ("POST", "/programme/patients/{patient_id}/advance"): P.FAMILY_DOCTOR,
+    ("GET", "/worklist"): P.PROGRAMME_WORK,
+    ("GET", "/worklist/token"): P.PROGRAMME_WORK,
+    ("GET", "/worklist/{contract_id}"): P.PROGRAMME_WORK,
+    ("POST", "/worklist/{contract_id}/record"): P.PROGRAMME_WORK,
+    ("POST", "/worklist/{contract_id}/send"): P.PROGRAMME_WORK,
+    ("GET", "/programme/patients"): P.PROGRAMME_WORK,
+    ("GET", "/programme/patients/{patient_id}"): P.PROGRAMME_WORK,
+    ("POST", "/programme/patients/{patient_id}/advance"): P.PROGRAMME_WORK,
 }
 
 
@@ -582,3 +582,37 @@ def test_the_routes_pages_scripts_read_answer_json_refusals(
     assert r.status_code == 404 and r.json()["error"]["code"] == "no_search"
     r = analyst.get("/window/items/S0002")
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+
+
+def test_the_programme_pages_are_the_programme_workers(
+    clients: dict[str, tuple[TestClient, str]], roles: dict[str, Holder], ids: dict[str, Any]
+) -> None:
+    """``programme.work`` (the three batches' patients, the family doctors' worklist): held by
+    reviewers, village doctors, the bureau and administrators only, and withheld from a user
+    bound to an institution (the hospital's office is a reviewer by role): 403 and no link."""
+    from safetynet.security.roles import AT_INSTITUTION_WITHHELD, PERMISSIONS
+
+    assert {r for r, held in PERMISSIONS.items() if P.PROGRAMME_WORK in held} == {
+        Role.REVIEWER, Role.VILLAGE_DOCTOR, Role.BUREAU, Role.ADMIN
+    }  # fmt: skip
+    assert P.PROGRAMME_WORK in AT_INSTITUTION_WITHHELD
+    programme = {key for key, need in ACCESS.items() if P.PROGRAMME_WORK in needs(need)}
+    assert {key for key in ACCESS if key[1].startswith(("/programme", "/worklist/{"))} - {
+        ("GET", "/worklist/sw.js")
+    } <= programme  # fmt: skip
+    pages = ["/programme/patients", f"/programme/patients/{ids['patient_id']}", "/worklist"]
+    for username in USERS:
+        allowed = user_allows(roles[username], P.PROGRAMME_WORK)
+        assert allowed == (username in ("admin", "bureau", "reviewer", "doctor", "township")), (
+            username
+        )
+        client = clients[username][0]
+        for url in pages:
+            r = client.get(url)
+            if allowed:
+                assert r.status_code in (200, 404), (username, url, r.status_code)
+            else:
+                assert r.status_code == 403, (username, url, r.status_code)
+        nav = 'id="nav-programme"' in client.get("/", follow_redirects=True).text
+        assert nav == allowed, username
+    assert clients["reviewer"][0].get("/programme/patients").status_code == 200

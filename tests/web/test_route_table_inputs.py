@@ -293,3 +293,52 @@ def test_next_never_leads_off_the_site(app: Any) -> None:
         location = r.headers["location"]
         assert location.startswith("/") and not location.startswith(("//", "/\\")), location
         client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+
+
+def _text_params(route: APIRoute) -> list[str]:
+    """The query parameters of a route (its dependencies' too) that take free text."""
+    from typing import get_args
+
+    def params(dependant: Any) -> list[Any]:
+        return [*dependant.query_params, *(p for d in dependant.dependencies for p in params(d))]
+
+    return [
+        p.alias
+        for p in params(route.dependant)
+        if p.field_info.annotation is str or str in get_args(p.field_info.annotation)
+    ]
+
+
+def test_every_text_query_parameter_is_bounded(
+    admin: TestClient,
+    ids: dict[str, Any],  # noqa: F811
+) -> None:
+    """A 5,000-character value in any free-text query parameter of any GET route (search,
+    filter, region, month, next) is refused before anything is read: 422 naming the field on
+    pages and the API, a 400 OperationOutcome under /fhir; never a 500."""
+    values = _plain(ids)
+    from safetynet.web.messages import FIELDS
+
+    long = "長" * 4_999 + "x"
+    wrong: list[Any] = []
+    probed = set()
+    for (method, path), route in sorted(ROUTES.items()):
+        if method != "GET":
+            continue
+        base = path.format(**{**values, "ext": "xlsx", "what": "cases"})
+        for name in _text_params(route):
+            probed.add((path, name))
+            r = admin.get(base, params={name: long}, headers={"accept": "application/json"}
+                          if path.startswith("/api") else {})  # fmt: skip
+            if path.startswith("/fhir"):
+                ok = r.status_code == 400 and r.json().get("resourceType") == "OperationOutcome"
+                ok = ok and name in r.text
+            elif path.startswith("/api"):
+                ok = r.status_code == 422 and r.json()["error"]["field"] == name
+            else:  # a page names the field in the user's language (web/messages.FIELDS)
+                ok = r.status_code == 422 and FIELDS[name] in r.text
+            if not ok:
+                wrong.append((base, name, r.status_code, r.text[:120]))
+    assert not wrong, "\n".join(map(str, wrong))
+    assert {("/persons", "q"), ("/audit", "username"), ("/fhir/Patient", "identifier"),
+            ("/dashboard", "region"), ("/login", "next")} <= probed  # fmt: skip

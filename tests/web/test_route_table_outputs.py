@@ -302,7 +302,7 @@ def test_a_role_without_the_right_to_see_ids_gets_none_anywhere(
     assert read >= 3
 
 
-PERSONAL = {P.PERSON_READ, P.REVIEW_CLAIMS, P.REVIEW_INSPECT, P.FAMILY_DOCTOR,
+PERSONAL = {P.PERSON_READ, P.REVIEW_CLAIMS, P.REVIEW_INSPECT, P.PROGRAMME_WORK,
             P.PERSON_READ_MASKED}  # fmt: skip
 PERSONAL_PATHS = ("/warnings/rounds/{round_id}", "/warnings/rounds/{round_id}/round.{ext}")
 

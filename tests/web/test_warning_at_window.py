@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from safetynet.codes import InstitutionLevel
 from safetynet.store.db import session_scope
 from safetynet.store.models import EarlyWarning, Person, Settlement
+from safetynet.store.models.security import User
 from tests.web.conftest import csrf_of
 
 
@@ -44,11 +45,12 @@ def test_the_slip_shows_the_warning_the_claim_raised(login, web_engine: Engine) 
     person = _heaviest(web_engine)
     client = login("bureau")  # Chinese
     page = client.get(f"/window?resident_id={person.resident_id}")
-    hospital = re.search(r'<option value="([^"]+)"', page.text)
-    assert hospital
+    with session_scope(web_engine) as s:  # the clerk's hospital: the clerk reads its slips only
+        hospital = s.scalar(select(User.institution_code).where(User.username == "clerk"))
+    assert hospital and f'<option value="{hospital}"' in page.text
     form = {
         "csrf_token": csrf_of(page.text), "resident_id": person.resident_id,
-        "institution_code": hospital.group(1), "kind": "outpatient", "date": "2017-12-20",
+        "institution_code": hospital, "kind": "outpatient", "date": "2017-12-20",
         "discharge_date": "", "diagnosis": "J06.9",
         "item_code": ["D0003"], "item_quantity": ["2"], "item_amount": ["36.00"],
     }  # fmt: skip

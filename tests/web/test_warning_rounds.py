@@ -257,7 +257,16 @@ def test_another_county_sees_none_of_the_rounds(login: Login, web_engine: Engine
             create_user(s, username="neighbour", password=DEMO_PASSWORD, role=Role.BUREAU,
                         region_code="999901", locale="en")  # fmt: skip
     neighbour = login("neighbour", "en")
-    assert neighbour.get(url).status_code == 404
-    assert neighbour.get(f"{url}/round.xlsx").status_code == 404
+    for answer in (
+        neighbour.get(url), neighbour.get(f"{url}/round.xlsx"), neighbour.get(f"{url}/round.pdf"),
+        _post(neighbour, f"{url}/approve"), _post(neighbour, f"{url}/pay", on=f"{YEAR}-12-31"),
+        _post(neighbour, f"{url}/cancel", reason="x"),
+    ):  # fmt: skip
+        assert answer.status_code == 403, answer.text[:200]
+        assert "only its own county computes, reads and pays" in answer.text  # rounds_county
     assert f'href="{url}"' not in neighbour.get(f"{BASE}?year={YEAR}").text
-    assert _post(neighbour, f"{url}/approve").status_code == 404
+    chinese = login("neighbour", "zh_Hans").get(url)
+    assert chinese.status_code == 403 and "再救助轮次" in chinese.text
+    with session_scope(web_engine) as s:  # the round is untouched
+        found = s.get(ReassistanceRound, int(url.rsplit("/", 1)[1]))
+        assert found is not None and found.state == "draft"

@@ -182,7 +182,9 @@ def show_rates(
                       f"{r['numerator']:,}", f"{r['denominator']:,}")  # fmt: skip
     console.print(table)
     if csv is not None:
-        frame.write_csv(csv)
+        from safetynet.exports.csv_file import write_frame_csv
+
+        write_frame_csv(frame, csv)
         console.print(f"wrote {csv}")
 
 
@@ -231,9 +233,14 @@ def show_pathways(
     done = int(found["completed"].sum())
     out.print(_(N_("%(n)s admissions, %(done)s completed")) % {"n": found.height, "done": done})
     if csv is not None:
-        found.with_columns(
-            pl.col("reasons").list.join(";"), pl.col("missing_items").list.join(";")
-        ).write_csv(csv)
+        from safetynet.exports.csv_file import write_frame_csv
+
+        write_frame_csv(
+            found.with_columns(
+                pl.col("reasons").list.join(";"), pl.col("missing_items").list.join(";")
+            ),
+            csv,
+        )
         console.print(f"wrote {csv}")
 
 

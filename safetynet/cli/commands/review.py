@@ -197,7 +197,9 @@ def scores_cmd(
         if out.suffix == ".xlsx":
             write_xlsx([scorecard_table(card, lang)], out)
         elif out.suffix == ".csv":  # a CSV cell holds no list: the abnormal metrics joined
-            card.with_columns(pl.col("abnormal").list.join(";")).write_csv(out)
+            from safetynet.exports.csv_file import write_frame_csv
+
+            write_frame_csv(card.with_columns(pl.col("abnormal").list.join(";")), out)
         else:
             card.write_parquet(out)
         console.print(f"wrote {out}")

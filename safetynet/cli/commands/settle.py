@@ -328,7 +328,9 @@ def resettle(
         if out.suffix == ".xlsx":
             frame.write_excel(out, worksheet="differences (fen)")
         else:
-            frame.write_csv(out)
+            from safetynet.exports.csv_file import write_frame_csv
+
+            write_frame_csv(frame, out)
         where = _("differences written to %(path)s") % {"path": out.resolve()}
         console.print(where, markup=False, highlight=False, soft_wrap=True)
 

@@ -129,7 +129,9 @@ def evaluate_cmd(
         if out.suffix == ".parquet":
             found.write_parquet(out)
         elif out.suffix == ".csv":
-            found.write_csv(out)
+            from safetynet.exports.csv_file import write_frame_csv
+
+            write_frame_csv(found, out)
         else:
             fail(f"--out {out}: write a .csv or a .parquet file")
 
@@ -250,7 +252,9 @@ def reassist_cmd(
         elif out.suffix == ".pdf":
             out.write_bytes(write_pdf(table.title, [table], subtitle=table.note))
         elif out.suffix == ".csv":
-            frame.write_csv(out)
+            from safetynet.exports.csv_file import write_frame_csv
+
+            write_frame_csv(frame, out)
         else:
             fail(f"--out {out}: write a .xlsx, .pdf or .csv file")
 
@@ -478,7 +482,9 @@ def simulate_cmd(
                       f"{row['households_base']:,}", f"{row['households_reform']:,}")  # fmt: skip
     console.print(shown)
     if out is not None:
-        table.write_csv(out)
+        from safetynet.exports.csv_file import write_frame_csv
+
+        write_frame_csv(table, out)
 
 
 def _townships(path: Path, keys: Any) -> Any:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from safetynet.security import audit
 from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
+from safetynet.web.bounds import NEXT_LENGTH, text_query
 from safetynet.web.csrf import check_csrf, check_form_csrf
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
@@ -37,7 +38,7 @@ def safe_next(target: str | None) -> str:
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(request: Request, next: str = "/") -> Response:
+def login_page(request: Request, next: str = text_query("/", length=NEXT_LENGTH)) -> Response:
     return render(request, "login.html", {"next": safe_next(next), "error": None})
 
 
@@ -87,7 +88,9 @@ def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(g
 
 
 @router.get("/locale/{locale}", include_in_schema=False)
-def choose_locale(request: Request, locale: str, next: str = "/") -> Response:
+def choose_locale(
+    request: Request, locale: str, next: str = text_query("/", length=NEXT_LENGTH)
+) -> Response:
     if locale in LOCALES:
         request.session["locale"] = locale
     return RedirectResponse(safe_next(next), status_code=303)

@@ -31,7 +31,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearQuery
+from safetynet.web.bounds import YearQuery, text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download, xlsx_download
 from safetynet.web.errors import WebError
@@ -79,7 +79,7 @@ def _dashboard(
 @router.get("/dashboard", include_in_schema=False)
 def dashboard_page(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
@@ -113,7 +113,7 @@ def dashboard_page(
 @router.get("/dashboard.xlsx", include_in_schema=False)
 def dashboard_xlsx(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
@@ -153,7 +153,7 @@ def _summary(request: Request, db: Session, user: User, region: str | None, year
 @router.get("/reports/summary.pdf", include_in_schema=False)
 def summary_pdf_download(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
@@ -164,7 +164,7 @@ def summary_pdf_download(
 @router.get("/reports/summary.xlsx", include_in_schema=False)
 def summary_xlsx_download(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),

@@ -54,6 +54,7 @@ from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
 from safetynet.web.auditing import record_preview, record_read
+from safetynet.web.bounds import text_query
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
 from safetynet.web.security import authorize, require
@@ -225,7 +226,7 @@ def read_patient(
 @router.get("/Patient")
 def search_patient(
     request: Request,
-    identifier: str,
+    identifier: str = text_query(...),
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
@@ -248,8 +249,8 @@ def search_patient(
 @router.get("/Coverage")
 def search_coverage(
     request: Request,
-    patient: str = "",
-    beneficiary: str = "",
+    patient: str = text_query(),
+    beneficiary: str = text_query(),
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> JSONResponse:

@@ -6,8 +6,9 @@ released round.
 Reading needs ``funds.read``, a step ``funds.pay`` (the bureau); the rounds are the county's,
 so a user whose region is below the county is refused (403); a county user's round pays
 their county's money only (the journal's payer region), a user above the county's every
-county's. Every step carries the
-session's CSRF token and is written to the audit log by the service; every view and
+county's; a round whose payer is above the county (every county's, a city's) is read and
+worked only by a user above the county (403 ``payments_county`` for a county's user). Every
+step carries the session's CSRF token and is written to the audit log by the service; every view and
 download is audited too. A refused step returns to the page with its sentence. Thin over
 :mod:`safetynet.funds.payments` and :mod:`safetynet.funds.batches`.
 """
@@ -23,11 +24,19 @@ from sqlalchemy.orm import Session
 from safetynet.clock import local_today
 from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, rounds_of
 from safetynet.funds.page import county_or_above, journal_years
-from safetynet.funds.payments import PaymentError, approve, bank_csv, make_round, release
+from safetynet.funds.payments import (
+    PaymentError,
+    approve,
+    bank_csv,
+    make_round,
+    may_work_round,
+    release,
+)
 from safetynet.funds.rules import default_rules
 from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.money import fmt_yuan
+from safetynet.regions import in_region
 from safetynet.security.roles import Permission, allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
@@ -57,10 +66,16 @@ def county_payer(region_code: str) -> str | None:
 
 
 def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
-    """The round, if it is of the user's counties (or of every county): 404 otherwise."""
+    """The round, if it is of the user's counties (or of every county): 404 otherwise; a
+    round above the county for a user who is not: 403."""
     found = db.get(PaymentBatch, batch_id)
-    payer = None if found is None else found.payer_region
-    if found is None or (payer and not payer.startswith(payer_prefix(user.region_code))):
+    if found is None:
+        raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
+    payer = found.payer_region
+    over_user = payer is None or in_region(user.region_code, payer)  # a round above the user
+    if over_user and not may_work_round(db, found, user.region_code):
+        raise WebError(403, "payments_county", f"payment round {batch_id} is above the county")
+    if payer and not payer.startswith(payer_prefix(user.region_code)):
         raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
     return found
 
@@ -82,6 +97,7 @@ def payments_page(
          "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
          "released_by": b.released_by or ""}
         for b in rounds_of(db, year, payer_prefix(user.region_code))
+        if may_work_round(db, b, user.region_code)
     ]  # fmt: skip
     record_read(request, db, user, target="payment_batches", detail={"year": year})
     error = request.query_params.get("error")
@@ -152,11 +168,15 @@ def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
     end_read(db)
     try:
         with write_session(request) as wdb:
+            where = user.region_code
             if on is None:
-                approve(wdb, batch_id, user=user.username)
+                approve(wdb, batch_id, user=user.username, region_code=where)
             else:
-                release(wdb, default_rules(), batch_id, user=user.username, on=on)
+                release(wdb, default_rules(), batch_id, user=user.username, on=on,
+                        region_code=where)  # fmt: skip
     except PaymentError as exc:
+        if exc.code == "payments_county":
+            raise WebError(403, "payments_county", str(exc)) from None
         return RedirectResponse(f"/funds/payments/{batch_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"/funds/payments/{batch_id}", status_code=303)
 

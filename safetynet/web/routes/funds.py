@@ -33,7 +33,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearQuery
+from safetynet.web.bounds import YearQuery, text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -66,7 +66,7 @@ def _figure(key: str, value: object) -> str:
 @router.get("/funds", include_in_schema=False)
 def funds_page(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     month: int | None = None,
     user: User = Depends(require(Permission.FUNDS_READ)),
@@ -174,7 +174,7 @@ def _regions(db: Session, user: User):  # type: ignore[no-untyped-def]
 @router.get("/funds/statements.xlsx", include_in_schema=False)
 def statements_xlsx(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     month: int | None = None,
     user: User = Depends(require(Permission.FUNDS_READ)),

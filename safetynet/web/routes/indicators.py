@@ -17,7 +17,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearQuery
+from safetynet.web.bounds import YearQuery, text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -69,10 +69,10 @@ def _cells(table: Table) -> list[list[tuple[str, bool]]]:
 @router.get("/indicators", include_in_schema=False)
 def indicators_page(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
-    period: str = "year",
-    by: str | None = None,
+    period: str = text_query("year"),
+    by: str | None = text_query(None),
     by_category: bool = False,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
@@ -103,10 +103,10 @@ def indicators_page(
 @router.get("/indicators.xlsx", include_in_schema=False)
 def indicators_xlsx(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
-    period: str = "year",
-    by: str | None = None,
+    period: str = text_query("year"),
+    by: str | None = text_query(None),
     by_category: bool = False,
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),

@@ -34,7 +34,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models.security import User
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import Whole
+from safetynet.web.bounds import Whole, text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import file_download
 from safetynet.web.errors import WebError
@@ -113,8 +113,8 @@ def _default_region(db: Session, user: User) -> str:
 @router.get("/reports/notice", include_in_schema=False)
 def notice_page(
     request: Request,
-    region: str | None = None,
-    month: str | None = None,
+    region: str | None = text_query(None),
+    month: str | None = text_query(None),
     page: Whole = Query(1, ge=1, le=100_000),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
@@ -176,8 +176,8 @@ def _download(
 @router.get("/reports/notice.pdf", include_in_schema=False)
 def notice_pdf_download(
     request: Request,
-    region: str,
-    month: str,
+    region: str = text_query(...),
+    month: str = text_query(...),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -187,8 +187,8 @@ def notice_pdf_download(
 @router.get("/reports/notice.xlsx", include_in_schema=False)
 def notice_xlsx_download(
     request: Request,
-    region: str,
-    month: str,
+    region: str = text_query(...),
+    month: str = text_query(...),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -58,7 +58,7 @@ def home(
             from safetynet.web.routes.window import landing
 
             return landing(request, db, user)
-        if allows(user.role, Permission.FAMILY_DOCTOR):  # a village doctor starts at the worklist
+        if allows(user.role, Permission.PROGRAMME_WORK):  # a village doctor starts at the worklist
             return RedirectResponse("/worklist", status_code=303)
         return RedirectResponse("/persons", status_code=303)
     ov = overview(db, user.region_code, year)

@@ -28,6 +28,7 @@ from safetynet.store.models import Person
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region
 from safetynet.web.auditing import record_read
+from safetynet.web.bounds import text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.i18n import N_, translations
@@ -119,7 +120,7 @@ def search_table(db: Session, user: User, q: str, locale: str) -> tuple[list[Per
 @router.get("/persons", include_in_schema=False)
 def persons(
     request: Request,
-    q: str = "",
+    q: str = text_query(),
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -147,7 +148,7 @@ def persons(
 @router.get("/persons.xlsx", include_in_schema=False)
 def persons_xlsx(
     request: Request,
-    q: str = "",
+    q: str = text_query(),
     user: User = Depends(require(Permission.PERSON_READ_MASKED)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -167,7 +168,7 @@ def person_page(
     db: Session = Depends(get_db),
 ) -> Response:
     person = person_in_region(db, user, resident_id)
-    record = person_record(db, person, local_today())
+    record = person_record(db, person, local_today(), institution_code=user.institution_code)
     record_read(request, db, user, target="person", target_id=person.resident_id)
     return render(
         request,
@@ -191,7 +192,7 @@ def person_claims_xlsx(
 ) -> Response:
     """The person page's claims table as a workbook."""
     person = person_in_region(db, user, resident_id)
-    record = person_record(db, person, local_today())
+    record = person_record(db, person, local_today(), institution_code=user.institution_code)
     return xlsx_download(
         request, db, user, [claims_table(record, locale_of(request))],
         stem=f"claims-{person.resident_id}", target="person", target_id=person.resident_id,

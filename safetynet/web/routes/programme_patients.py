@@ -1,7 +1,7 @@
 """The township and village staff's pages of the "three batches" programme's patients, made
 for a phone: the region's patients of a year with their state, and one patient with the
 dated steps taken and the form that records the next step (screened → verified → plan → the
-batch's outcome), with its date. Permission ``family_doctor.work``; region-scoped (a patient
+batch's outcome), with its date. Permission ``programme.work``; region-scoped (a patient
 outside the region is a 404); the form carries the CSRF token; every read and step is
 audited. Thin over :mod:`safetynet.programmes.casework` and
 :func:`safetynet.programmes.patients.advance`.
@@ -54,7 +54,7 @@ def _patient(db: Session, user: User, patient_id: int) -> casework.PatientRow:
 def patients_page(
     request: Request,
     year: int | None = None,
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The region's programme patients of a year (default: the latest year screened)."""
@@ -73,7 +73,7 @@ def patients_page(
 def patient_page(
     request: Request,
     patient_id: RowId,
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """One patient: the steps taken with their dates and the form of the next step."""
@@ -95,7 +95,7 @@ def advance_page(
     to: str = Form("", max_length=16),
     on: str = Form("", max_length=32),
     csrf_token: str = Form(""),
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """Record the patient's next step on its date; back to the patient (with the refusal's

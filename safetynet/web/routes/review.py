@@ -42,6 +42,7 @@ from safetynet.web.bounds import (
     day_within,
     fen_within,
     small_number,
+    text_query,
 )
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
@@ -102,7 +103,7 @@ def step_day(value: str, field: str) -> date:
 @router.get("/review", include_in_schema=False)
 def queue_page(
     request: Request,
-    show: str = "open",
+    show: str = text_query("open"),
     mine: bool = False,
     user: User = Depends(REVIEW),
     db: Session = Depends(get_db),

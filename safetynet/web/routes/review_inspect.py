@@ -25,7 +25,7 @@ from safetynet.store.models import Claim, Institution, SpotCheck
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region, region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH, Whole
+from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH, Whole, text_query
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -260,7 +260,7 @@ EXPORTS = ("decisions", "deductions", "cases")
 
 @router.get("/review/export/{what}.{ext}", include_in_schema=False)
 def export(
-    request: Request, what: str, ext: str, start: str = "", end: str = "",
+    request: Request, what: str, ext: str, start: str = text_query(), end: str = text_query(),
     user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Decisions or deductions per institution per month of a period, or the sanction cases,

@@ -28,7 +28,7 @@ from safetynet.supervision.scores import METRICS
 from safetynet.supervision.service import year_scores
 from safetynet.web.access import region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import YearQuery
+from safetynet.web.bounds import YearQuery, text_query
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
 from safetynet.web.errors import WebError
@@ -53,9 +53,9 @@ def _args(db: Session, user: User, region: str | None, year: int | None, kind: s
 @router.get("/supervision/scorecard", include_in_schema=False)
 def scorecard_page(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
-    kind: str = "institution",
+    kind: str = text_query("institution"),
     user: User = Depends(require(Permission.SUPERVISION_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -101,7 +101,7 @@ def scorecard_page(
 @router.get("/supervision/scorecard.xlsx", include_in_schema=False)
 def scorecard_xlsx(
     request: Request,
-    region: str | None = None,
+    region: str | None = text_query(None),
     year: YearQuery = None,
     user: User = Depends(require(Permission.SUPERVISION_READ)),
     db: Session = Depends(get_db),

@@ -5,9 +5,10 @@ is short), approve (not by who computed it), pay (posted to the fund journal onc
 
 Reading needs ``report.read`` (names and resident IDs masked without ``person.read``);
 a reader sees the rounds of the county they are in or under, and only their region's
-households: a township's staff see what the round pays their own households, read-only. A
-step needs ``reassist.pay`` (the bureau) at the county or above (403 below it), carries the
-session's CSRF token and is audited by the service; every view and download is audited. A
+households (a round of another county: 403 ``rounds_county``, to read it as to act on it):
+a township's staff see what the round pays their own households, read-only. A step needs
+``reassist.pay`` (the bureau) at the county or above (403 below it), carries the session's
+CSRF token and is audited by the service; every view and download is audited. A
 refused step returns to the page with its sentence. Thin over
 :mod:`safetynet.early_warning.rounds` and :mod:`safetynet.early_warning.round_view`.
 """
@@ -27,6 +28,7 @@ from safetynet.early_warning.rounds import (
     approve_round,
     cancel_round,
     draft_round,
+    of_other_county,
     pay_round,
 )
 from safetynet.funds.page import county_or_above
@@ -57,8 +59,11 @@ def _county(db: Session, user: User) -> None:
 
 
 def _round(db: Session, user: User, round_id: int) -> ReassistanceRound:
-    """The round if the user's region sees it; 404 otherwise."""
+    """The round if the user's region sees it; 403 for a user of another county (the round
+    is that county's), 404 for none or one beside the user's region in the county."""
     found = db.get(ReassistanceRound, round_id)
+    if found is not None and of_other_county(db, found, user.region_code):
+        raise WebError(403, "rounds_county", f"re-assistance round {round_id} is another county's")
     if found is None or not round_view.visible(db, found, user.region_code):
         raise WebError(404, "reassist_round_unknown", f"no re-assistance round {round_id}")
     return found
@@ -149,13 +154,17 @@ def _step(request: Request, db: Session, user: User, round_id: int, csrf: str, s
     end_read(db)
     try:
         with write_session(request) as wdb:
+            where = user.region_code
             if step == "approve":
-                approve_round(wdb, round_id, user=user.username, on=on)
+                approve_round(wdb, round_id, user=user.username, on=on, region_code=where)
             elif step == "pay":
-                pay_round(wdb, round_id, user=user.username, on=on)
+                pay_round(wdb, round_id, user=user.username, on=on, region_code=where)
             else:
-                cancel_round(wdb, round_id, user=user.username, on=on, reason=reason)
+                cancel_round(wdb, round_id, user=user.username, on=on, reason=reason,
+                             region_code=where)  # fmt: skip
     except RoundError as exc:
+        if exc.code == "round.other_county":
+            raise WebError(403, "rounds_county", str(exc)) from None
         return RedirectResponse(f"{BASE}/{round_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"{BASE}/{round_id}", status_code=303)
 

@@ -42,7 +42,7 @@ from safetynet.web.access import (
     settlement_to_refund,
 )
 from safetynet.web.auditing import record_preview, record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, text_query
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -169,7 +169,7 @@ def landing(request: Request, db: Session, user: User) -> Response:
 @router.get("/window", include_in_schema=False)
 def window(
     request: Request,
-    resident_id: str = "",
+    resident_id: str = text_query(),
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:

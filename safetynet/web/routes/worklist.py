@@ -34,7 +34,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within, text_query
 from safetynet.web.csrf import check_csrf, csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
@@ -80,9 +80,9 @@ def _contract(db: Session, user: User, contract_id: int):  # type: ignore[no-unt
 @router.get("/worklist", include_in_schema=False)
 def worklist_page(
     request: Request,
-    on: str | None = None,
+    on: str | None = text_query(None),
     overdue: bool = False,
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """The services due within the programme's window or overdue: overdue first."""
@@ -109,7 +109,7 @@ def token(request: Request, db: Session = Depends(get_db)) -> JSONResponse:
     """The session's user and CSRF token, for the phone's queue before it sends (401 when
     the session has ended: the queue waits for the doctor to log in again)."""
     try:
-        user = authorize(request, db, Permission.FAMILY_DOCTOR)
+        user = authorize(request, db, Permission.PROGRAMME_WORK)
     except (LoginRequired, WebError) as exc:
         return _refusal(request, exc)
     return JSONResponse({"user": user.username, "csrf_token": csrf_token(request)})
@@ -119,8 +119,8 @@ def token(request: Request, db: Session = Depends(get_db)) -> JSONResponse:
 def contract_page(
     request: Request,
     contract_id: RowId,
-    on: str | None = None,
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    on: str | None = text_query(None),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """One contract: the person, the team, the services done and the form of a service."""
@@ -209,7 +209,7 @@ def record_page(
     next_on: str = Form(""),
     csrf_token: str = Form(""),
     idempotency_key: str = Form(""),
-    user: User = Depends(require(Permission.FAMILY_DOCTOR)),
+    user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """Record the service; back to the contract (with the refusal's code when refused). The
@@ -266,7 +266,7 @@ def send(
     on a bad CSRF token, 404 for a contract outside the region, 409 for a key reused with
     another form, 422 for a refused record; each with the sentence to show."""
     try:
-        user = authorize(request, db, Permission.FAMILY_DOCTOR)
+        user = authorize(request, db, Permission.PROGRAMME_WORK)
         check_csrf(request, csrf_token)  # before anything else is looked at
         key = form_keys.checked_key(idempotency_key)
         if key is None:
