@@ -74,6 +74,9 @@ class Entry:
     request_hash: str | None
     layers: tuple[tuple[str, int], ...]
     claim_no: str
+    # (status mask, institution level, diagnosis, total, compliant, paid, out-of-pocket fen)
+    # as written; None when the writer did not give them (a step reads them if it needs them)
+    amounts: tuple[int, str | None, str | None, int, int, int, int] | None = None
 
 
 Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
@@ -87,6 +90,7 @@ GATES: tuple[str, ...] = (
 )
 AFTER: tuple[str, ...] = (
     "safetynet.supervision.window:store",
+    "safetynet.early_warning.totals:after_settlement",
     "safetynet.early_warning.online:after_settlement",
     "safetynet.review.refunds:void_refunded",
     "safetynet.funds.posting:after_settlement",

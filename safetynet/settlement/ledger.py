@@ -211,6 +211,9 @@ def hook_entry(s: Settled, claim_id: int, entry_id: int) -> Entry:
         entry_id, False, claim_id, rc.person.id, rc.person.household_id, rc.year, s.sub.date,
         rc.facts.kind.value, rc.institution.code, s.request_hash,
         tuple((layer.layer_id, layer.paid_fen) for layer in s.result.layers), s.claim_no,
+        (status_mask(rc.facts.statuses), getattr(rc.facts.level, "value", rc.facts.level),
+         s.sub.diagnosis, rc.facts.total_fen, rc.facts.compliant_fen, s.result.paid_fen,
+         s.result.out_of_pocket_fen),
     )  # fmt: skip
 
 
