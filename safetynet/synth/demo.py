@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
+from safetynet.early_warning.totals import rebuild as rebuild_totals
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
@@ -115,6 +116,8 @@ def build_demo(
     load_county(engine, county)
     say(f"settling the year's claims ({DEMO_YEAR})")
     settle_year(engine, DEMO_YEAR)
+    with Session(engine) as session, session.begin():  # the online check's running totals
+        rebuild_totals(session, DEMO_YEAR)
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)
