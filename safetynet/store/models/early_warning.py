@@ -186,4 +186,4 @@ class EarlyWarningTotalYear(Base):
     __tablename__ = "early_warning_total_year"
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    marked_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())

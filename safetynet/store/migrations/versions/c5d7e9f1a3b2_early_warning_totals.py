@@ -51,7 +51,7 @@ def upgrade() -> None:
         "early_warning_total_year",
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("fingerprint", sa.String(length=64), nullable=False),
-        sa.Column("marked_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"),
+        sa.Column("recorded_at", sa.DateTime(), server_default=sa.text("(CURRENT_TIMESTAMP)"),
                   nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_early_warning_total_year")),
     )
