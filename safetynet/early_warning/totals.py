@@ -120,9 +120,10 @@ def _upsert(pg: bool) -> str:
     return f"INSERT INTO early_warning_total AS t ({cols}) {source} {_on_conflict()}"
 
 
-def add(conn: Connection, year: int, parts: Iterable[Bucket]) -> None:
-    """Add buckets to the year's stored ones (summed per key first: one row each)."""
-    rows = [_values(year, b) for b in few.summed(parts)]
+def add(conn: Connection, year: int, parts: Sequence[Bucket]) -> None:
+    """Add buckets of distinct keys (as :func:`~safetynet.early_warning.few.buckets` gives
+    them: one row each in the statement) to the year's stored ones."""
+    rows = [_values(year, b) for b in parts]
     if not rows:
         return
     pg = conn.dialect.name == "postgresql"
