@@ -147,6 +147,12 @@ def _ledger(conn: Connection, where: Any) -> list[tuple[Any, ...]]:
     return [tuple(r) for r in conn.execute(query)]
 
 
+_LOCK_HOMES = (
+    "SELECT h.id FROM household h JOIN person p ON p.household_id = h.id "
+    "WHERE p.id = ANY(%(persons)s) ORDER BY h.id FOR UPDATE OF h"
+)
+
+
 def recompute(conn: Connection, year: int, persons: Sequence[int]) -> None:
     """The persons' rows of the year again from the ledger (after a reversal)."""
     persons = sorted(set(persons))
@@ -154,6 +160,12 @@ def recompute(conn: Connection, year: int, persons: Sequence[int]) -> None:
     if not persons or found is None:
         return
     S = Settlement
+    if conn.dialect.name == "postgresql":
+        # a settlement of these persons (which locks their present households) either
+        # committed before — the ledger read below sees it — or adds its claim after this
+        # transaction: never in between (a refund locks the entry's household, which a
+        # person who moved no longer lives in)
+        conn.exec_driver_sql(_LOCK_HOMES, {"persons": persons})
     conn.execute(delete(T).where(T.year == year, T.person_id.in_(persons)))
     ledger = _ledger(conn, S.person_id.in_(persons) & (S.year == year))
     add(conn, year, few.buckets(ledger, found))
