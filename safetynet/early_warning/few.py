@@ -7,6 +7,11 @@ the same definitions (netting, compliant self-pay, integer comparisons, rounding
 over a few households' claims in Python. Both give the same rows (tested on random ledgers:
 ``tests/early_warning/test_few.py``); the batch uses Polars, a few households use this.
 
+The rules read a person's year through buckets (:class:`Bucket`) — the claims netted and summed per
+household, kind, level, status mask and the disease sources they are on (:func:`buckets`) —
+so the check evaluates the same rules on buckets summed from the ledger or on the running
+totals the settlements keep (:mod:`~safetynet.early_warning.totals`).
+
 Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (extra
 columns after them are ignored; a row without the last, ``level``, is of no known level) and
 households as ``{household_id: (members, income_fen, reference_fen[, village code])}`` (the
