@@ -232,12 +232,13 @@ def after_settlement(session: Session, entry_ids: Sequence[int], entries: Sequen
 Homes = dict[int, tuple[int, int | None, int | None, str]]
 
 
-def _build(pg: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
-    """The check's three selects (bound ``year``, ``ids``, ``jan1``, ``dec31``, ``before``):
-    the year's mark, the households (their present members settled nowhere in the year:
-    without a row in the totals), and the rows of every person with a row in them."""
-    mark = select(Y.fingerprint).where(Y.year == bindparam("year"))
-    homes = _build_few(pg, settled=False, totals=True)[0]
+def _build(pg: bool) -> tuple[Select[Any], Select[Any]]:
+    """The check's two selects (bound ``year``, ``ids``, ``jan1``, ``dec31``, ``before``):
+    the households (their present members settled nowhere in the year: without a row in the
+    totals) with the year's mark as their last column, and the rows of every person with a
+    row in them."""
+    mark = select(Y.fingerprint).where(Y.year == bindparam("year")).scalar_subquery()
+    homes = _build_few(pg, settled=False, totals=True)[0].add_columns(mark.label("mark"))
     T2 = aliased(T)
     persons = select(T2.person_id).where(
         one_of(T2.household_id, "ids", pg), T2.year == bindparam("year"), T2.kind == ""
@@ -246,7 +247,7 @@ def _build(pg: bool) -> tuple[Select[Any], Select[Any], Select[Any]]:
         T.person_id.in_(persons)
     )  # fmt: skip
     rows = select(*(T.__table__.c[c] for c in COLUMNS[1:])).where(T.year == bindparam("year"), mine)
-    return mark, homes, rows
+    return homes, rows
 
 
 _statements = per_dialect(_build)
@@ -263,27 +264,30 @@ FIRST, LAST = COLUMNS.index("first_date") - 1, COLUMNS.index("last_date") - 1
 def read(conn: Connection, year: int, ids: Sequence[int]) -> tuple[Homes, list[Bucket]] | None:
     """The households ``ids`` (as ``few_read.few_rows`` gives them) and the year's buckets of
     every person with a row in them; None when the year is not kept in totals for its rule
-    set (the caller reads the ledger). One statement on PostgreSQL, three on SQLite."""
-    params = few_params(year, ids)
+    set, or no household was found (the caller reads the ledger). One statement on
+    PostgreSQL, two on SQLite."""
     mark = fingerprint(year)
+    if mark is None:
+        return None
+    params = few_params(year, ids)
     if conn.dialect.name == "postgresql":
-        marks, homes, rows = json_rows.fetch(conn, _one(True), params)
-        if mark is None or not marks or marks[0][0] != mark:
+        homes, rows = json_rows.fetch(conn, _one(True), params)
+        if not homes or homes[0][5] != mark:
             return None
         rows = json_rows.rows_with_days(rows, [FIRST, LAST])
     else:
-        q_mark, q_homes, q_rows = _statements(conn)
-        if mark is None or conn.execute(q_mark, {"year": year}).scalar() != mark:
+        q_homes, q_rows = _statements(conn)
+        homes = conn.execute(q_homes, params).all()
+        if not homes or homes[0][5] != mark:
             return None
-        homes = [tuple(r) for r in conn.execute(q_homes, params)]
-        rows = [tuple(r) for r in conn.execute(q_rows, {"year": year, "ids": list(ids)})]
+        rows = conn.execute(q_rows, {"year": year, "ids": list(ids)}).all()
     found = [Bucket(*r) for r in rows]
     settled: dict[int, int] = {}  # household -> its persons settled in it in the year
     for b in found:
         if b.kind == "":
             settled[b.household_id] = settled.get(b.household_id, 0) + 1
     out: Homes = {}
-    for h, present, income, reference, region in homes:
+    for h, present, income, reference, region, _ in homes:
         members = present + settled.get(h, 0)
         if members:
             out[h] = (members, income, reference, region)
