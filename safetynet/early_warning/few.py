@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from safetynet.early_warning import serious
@@ -152,14 +152,26 @@ def _sources(rules: RuleSet) -> tuple[Source, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=65_536)
+_listed_of: dict[int, tuple[tuple[Source, ...], dict[tuple[str | None, date], int]]] = {}
+
+
 def listed(found: tuple[Source, ...], diagnosis: str | None, day: date) -> int:
     """The bits of the sources a claim's diagnosis is on, on its date (in any region: the
-    region is tested when the rules are evaluated, as the household's village may change)."""
+    region is tested when the rules are evaluated, as the household's village may change);
+    remembered per diagnosis and day."""
     if diagnosis is None:
         return 0
-    code = diagnosis.upper().replace(".", "")
-    return sum(1 << i for i, s in enumerate(found) if s.on(code, day))
+    seen = _listed_of.get(id(found))
+    if seen is None or seen[0] is not found:
+        seen = _listed_of[id(found)] = (found, {})
+    bits = seen[1].get((diagnosis, day))
+    if bits is None:
+        if len(seen[1]) > 65_536:
+            seen[1].clear()
+        code = diagnosis.upper().replace(".", "")
+        bits = sum(1 << i for i, s in enumerate(found) if s.on(code, day))
+        seen[1][(diagnosis, day)] = bits
+    return bits
 
 
 @dataclass(slots=True)
