@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
 from functools import cache
 from typing import Any
 
@@ -175,6 +175,8 @@ def rebuild(session: Session, year: int) -> int:
     """The year's rows again from the ledger, and the year marked as maintained; the rows
     written. On PostgreSQL settlements wait meanwhile (the table locked against writers):
     one that wrote its ledger rows earlier adds its totals after the rebuild commits."""
+    if not MINYEAR <= year <= MAXYEAR:
+        raise LookupError(f"no year {year}")
     found = year_sources(year)
     mark = fingerprint(year)
     if found is None or mark is None:

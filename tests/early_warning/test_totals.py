@@ -235,6 +235,11 @@ def test_unmarked_or_other_rules_read_the_ledger_and_bulk_writes_drop_the_mark(
     assert result.exit_code == 0, result.output
     with db_engine.connect() as conn:
         assert totals.read(conn, YEAR, ids) is not None
+    for year in ("0", "10000", "x"):  # refused, nothing marked
+        bad = CliRunner().invoke(app, ["warnings", "totals", "--year", year, "--db", url])
+        assert bad.exit_code != 0
+    with db_engine.connect() as conn:
+        assert list(conn.scalars(select(EarlyWarningTotalYear.year))) == [YEAR]
     with session_scope(db_engine) as s:  # marked for other disease lists: the ledger
         s.get(EarlyWarningTotalYear, YEAR).fingerprint = "other"  # type: ignore[union-attr]
     with db_engine.connect() as conn:
