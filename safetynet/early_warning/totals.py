@@ -40,6 +40,7 @@ from safetynet.settlement.hooks import Entry
 from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
 from safetynet.store.models import EarlyWarningTotal, EarlyWarningTotalYear, Settlement
+from safetynet.store.unnest import array_text
 
 T, Y = EarlyWarningTotal, EarlyWarningTotalYear
 KEY = ("year", "person_id", "household_id", "kind", "level", "status_mask", "listed")
@@ -131,7 +132,9 @@ def add(conn: Connection, year: int, parts: Sequence[Bucket]) -> None:
         part = rows[i : i + CHUNK]
         if pg:
             columns = list(zip(*part, strict=True))
-            conn.exec_driver_sql(_upsert(True), {f"c{j}": list(c) for j, c in enumerate(columns)})
+            conn.exec_driver_sql(
+                _upsert(True), {f"c{j}": array_text(c) for j, c in enumerate(columns)}
+            )
         else:
             conn.exec_driver_sql(_upsert(False), [_sqlite(r) for r in part])
 

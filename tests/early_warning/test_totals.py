@@ -254,6 +254,23 @@ def test_unmarked_or_other_rules_read_the_ledger_and_bulk_writes_drop_the_mark(
         assert totals.read(conn, YEAR, ids) is None
 
 
+@pytest.mark.parametrize("diagnosis", ['C16"\\{,}', "NULL", "", "  c16 ", "C16.1'--"])
+def test_hostile_diagnoses_are_kept_as_written(
+    db_engine: Engine, county: County, diagnosis: str
+) -> None:
+    """A diagnosis is free text up to 16 characters: quotes, backslashes, braces and commas
+    (an array's syntax), the word NULL: stored as written, the same both ways."""
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, _claim(county.poor_id, "inpatient", date(YEAR, 6, 1), 20_000, diagnosis),
+               user="clerk")  # fmt: skip
+    firsts = {r[14] for r in _stored(db_engine) if r[7]}
+    assert firsts == {diagnosis or None} or firsts == {diagnosis}
+    kept = _stored(db_engine)
+    _rebuild(db_engine)
+    assert _stored(db_engine) == kept
+    _same_year_both_ways(db_engine)
+
+
 def test_a_refund_recomputes_the_persons_rows(db_engine: Engine, county: County) -> None:
     with session_scope(db_engine, write_lock=True) as s:
         first = submit(s, _claim(county.ordinary_id, "inpatient", date(YEAR, 2, 1), 30_000,
