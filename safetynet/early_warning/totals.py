@@ -15,9 +15,10 @@ ledger read goes through too: the same answers by construction).
 - A reversal (refund) recomputes its person's rows of the year from the ledger.
 - A year is read from the totals only when ``early_warning_total_year`` marks it, with the
   fingerprint of the year's rule set's disease sources (the ``listed`` bits depend on them);
-  otherwise the check reads the ledger. Writers of the ledger in bulk (the year batch) drop
-  the mark; :func:`rebuild` (``safetynet warnings totals --year Y``, the demo build) rebuilds
-  a year from the ledger and marks it.
+  otherwise the check reads the ledger. A bulk write of the ledger
+  (``ledger.write_frames``) drops its years' marks; the year batch then rebuilds the year
+  (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals --year Y``) rebuilds a
+  year from the ledger and marks it.
 """
 
 from __future__ import annotations
@@ -194,6 +195,16 @@ def rebuild(session: Session, year: int) -> int:
     conn.execute(delete(Y).where(Y.year == year))
     conn.execute(Y.__table__.insert().values(year=year, fingerprint=mark))
     return len(parts)
+
+
+def after_year(session: Session, year: int) -> None:
+    """After the year batch's bulk write of a year's ledger (a year-written step,
+    :data:`~safetynet.settlement.hooks.AFTER_YEAR`): the year's totals rebuilt and marked;
+    a year whose rules the totals cannot hold stays unmarked (the check reads the ledger)."""
+    try:
+        rebuild(session, year)
+    except LookupError:
+        drop_marks(session.connection(), [year])
 
 
 def drop_marks(conn: Connection, years: Iterable[int]) -> None:

@@ -96,6 +96,12 @@ AFTER: tuple[str, ...] = (
     "safetynet.funds.posting:after_settlement",
 )
 
+# Steps after a bulk write of a year's ledger (the year batch: ``year_batch.settle_year``),
+# run once in its transaction with the year, after its entries are written: a room that
+# keeps figures derived from the ledger rebuilds them (the after steps above do not run
+# for a bulk write).
+AFTER_YEAR: tuple[str, ...] = ("safetynet.early_warning.totals:after_year",)
+
 # What each room reads on first use of its gate or after step, read at a server's start-up
 # (:func:`warm`): no argument, nothing written.
 WARM: tuple[str, ...] = (
@@ -140,6 +146,12 @@ def refusals(session: Session, claims: Sequence[GateClaim]) -> list[SettlementEr
         for i, answer in zip(open_, answers, strict=True):
             out[i] = answer
     return out
+
+
+def year_written(session: Session, year: int) -> None:
+    """Run every :data:`AFTER_YEAR` step after a bulk write of ``year``'s ledger."""
+    for path in AFTER_YEAR:
+        _load(path)(session, year)
 
 
 def written(session: Session, entries: Sequence[Entry]) -> None:

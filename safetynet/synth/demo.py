@@ -14,7 +14,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
-from safetynet.early_warning.totals import rebuild as rebuild_totals
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
@@ -115,9 +114,7 @@ def build_demo(
     say("loading it into the database")
     load_county(engine, county)
     say(f"settling the year's claims ({DEMO_YEAR})")
-    settle_year(engine, DEMO_YEAR)
-    with Session(engine) as session, session.begin():  # the online check's running totals
-        rebuild_totals(session, DEMO_YEAR)
+    settle_year(engine, DEMO_YEAR)  # and the online check's running totals of the year
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)

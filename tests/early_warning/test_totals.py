@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, func, inspect, select, text
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
@@ -266,6 +266,28 @@ def test_hostile_diagnoses_are_kept_as_written(
     firsts = {r[14] for r in _stored(db_engine) if r[7]}
     assert firsts == {diagnosis or None} or firsts == {diagnosis}
     kept = _stored(db_engine)
+    _rebuild(db_engine)
+    assert _stored(db_engine) == kept
+    _same_year_both_ways(db_engine)
+
+
+def test_the_year_batch_rebuilds_and_marks_the_year(db_engine: Engine, county: County) -> None:
+    """The year batch's bulk write runs no settlement after step: it rebuilds the year's
+    totals once written (a settlement at the window before it counts too)."""
+    from safetynet.settlement.year_batch import settle_year
+    from tests.settlement.test_year_batch import _record_claims
+
+    with session_scope(db_engine, write_lock=True) as s:
+        submit(s, _claim(county.ordinary_id, "inpatient", date(YEAR, 2, 1), 30_000, "C16.1"),
+               user="clerk")  # fmt: skip
+    _record_claims(db_engine, county)
+    assert settle_year(db_engine, YEAR).settled > 0
+    kept = _stored(db_engine)
+    with db_engine.connect() as conn:
+        batch = conn.scalar(select(func.count()).select_from(Settlement))
+    assert sum(r[7] for r in kept) == batch  # every claim of the ledger, none refunded
+    with db_engine.connect() as conn:
+        assert totals.read(conn, YEAR, _households(db_engine)) is not None  # marked
     _rebuild(db_engine)
     assert _stored(db_engine) == kept
     _same_year_both_ways(db_engine)

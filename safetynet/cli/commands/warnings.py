@@ -394,8 +394,9 @@ def reference_income_cmd(
 @warnings_app.command("totals")
 def totals_cmd(year: Year, db: Db = None) -> None:
     """Rebuild a year's running totals of the online check from the ledger and mark the year
-    as kept (the check reads them instead of the ledger). Run after a bulk write of the
-    ledger that dropped the mark (the year batch); settlements wait while it runs."""
+    as kept (the check reads them instead of the ledger). Settlements, refunds and the year
+    batch keep them; run it after a bulk write of the ledger by other means (it dropped the
+    year's mark) or to repair them; settlements wait while it runs."""
     from safetynet.early_warning import totals
     from safetynet.store.db import session_scope
 
