@@ -7,6 +7,11 @@ the same definitions (netting, compliant self-pay, integer comparisons, rounding
 over a few households' claims in Python. Both give the same rows (tested on random ledgers:
 ``tests/early_warning/test_few.py``); the batch uses Polars, a few households use this.
 
+The rules read a person's year through buckets (:class:`Bucket`) — the claims netted and summed per
+household, kind, level, status mask and the disease sources they are on (:func:`buckets`) —
+so the check evaluates the same rules on buckets summed from the ledger or on the running
+totals the settlements keep (:mod:`~safetynet.early_warning.totals`).
+
 Input: ledger rows in :data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order (a row
 without the last, ``level``, is of no known level), optionally followed by the
 re-assistance and the patient's age on the claim's date (as
@@ -24,7 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from safetynet.early_warning import serious
@@ -42,6 +47,9 @@ from safetynet.early_warning.rules import (
     _Rule,
 )
 from safetynet.engine.facts import status_mask
+from safetynet.programmes.schema import AgeBound
+from safetynet.programmes.screen import within_bounds_on
+from safetynet.regions import in_region
 
 # members, income, reference per capita, and optionally the village's code (a county's own
 # list of serious diseases applies by it)
@@ -100,35 +108,204 @@ def _row(rule: _Rule, person_id: int | None, household_id: int, **values: Any) -
     return row
 
 
-def _by_person(found: Iterable[_Claim]) -> dict[tuple[int, int], list[_Claim]]:
-    """Claims by person over the year, across households (as
+# -- a year's claims summed per bucket: what every rule reads of them --------------------------
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One way a claim is on a serious-disease rule's list: a catalog list's pattern (no
+    period, every region) or one list of a three-batches batch (its period ``[start, end)``,
+    its region: None, every region, and its programme file's age bounds)."""
+
+    rule_id: str
+    pattern: re.Pattern[str]
+    start: date | None = None
+    end: date | None = None
+    region: str | None = None
+    ages: tuple[AgeBound, ...] = ()
+
+    def on(self, code: str, day: date, age: int | None = None) -> bool:
+        """Whether a diagnosis (upper case, no dots) on a day, of a patient of ``age`` (whole
+        years; None: unknown), is on the list, in any region (the age bounds as
+        :meth:`~safetynet.early_warning.serious.Window.matches` tests them)."""
+        if self.start is not None and (day < self.start or (self.end is not None
+                                                            and day >= self.end)):  # fmt: skip
+            return False
+        if self.pattern.search(code) is None:
+            return False
+        return not self.ages or within_bounds_on(self.ages, code, day, age)
+
+
+MAX_SOURCES = 62  # the bits of ``listed`` (a signed 64-bit integer)
+
+
+_sources_of: dict[int, tuple[RuleSet, tuple[Source, ...]]] = {}
+
+
+def sources(rules: RuleSet) -> tuple[Source, ...]:
+    """The rule set's serious-disease sources, in order: a bit of a bucket's ``listed`` each
+    (remembered per rule set)."""
+    found = _sources_of.get(id(rules))
+    if found is None or found[0] is not rules:
+        found = (rules, _sources(rules))
+        _sources_of[id(rules)] = found
+    return found[1]
+
+
+def _sources(rules: RuleSet) -> tuple[Source, ...]:
+    out: list[Source] = []
+    for rule in rules.rules:
+        if not isinstance(rule, SeriousDisease):
+            continue
+        if rule.batch is None:
+            out.append(Source(rule.id, _disease(rule.disease_list or "")))
+        else:
+            out += [Source(rule.id, re.compile(w.pattern), w.start, w.end, w.region, w.ages)
+                    for w in serious.windows(rule.batch)]  # fmt: skip
+    return tuple(out)
+
+
+_listed_of: dict[
+    int, tuple[tuple[Source, ...], dict[tuple[str | None, date, int | None], int]]
+] = {}
+
+
+def listed(
+    found: tuple[Source, ...], diagnosis: str | None, day: date, age: int | None = None
+) -> int:
+    """The bits of the sources a claim's diagnosis is on, on its date, for a patient of
+    ``age`` (in any region: the region is tested when the rules are evaluated, as the
+    household's village may change); remembered per diagnosis, day and age."""
+    if diagnosis is None:
+        return 0
+    seen = _listed_of.get(id(found))
+    if seen is None or seen[0] is not found:
+        seen = _listed_of[id(found)] = (found, {})
+    bits = seen[1].get((diagnosis, day, age))
+    if bits is None:
+        if len(seen[1]) > 65_536:
+            seen[1].clear()
+        code = diagnosis.upper().replace(".", "")
+        bits = sum(1 << i for i, s in enumerate(found) if s.on(code, day, age))
+        seen[1][(diagnosis, day, age)] = bits
+    return bits
+
+
+@dataclass(slots=True)
+class Bucket:
+    """A person's claims of the year in one household with the same kind, institution level
+    (``""``: not known), status mask and ``listed`` bits, summed (a row of
+    ``early_warning_total``). ``claims`` 0: the pair's placeholder (the person was settled in
+    the household: every pair of the ledger has one)."""
+
+    person_id: int
+    household_id: int
+    kind: str
+    level: str
+    status_mask: int
+    listed: int
+    claims: int = 0
+    total_fen: int = 0
+    paid_fen: int = 0
+    out_of_pocket_fen: int = 0
+    self_pay_fen: int = 0
+    first_date: date | None = None
+    first_claim_id: int | None = None
+    first_diagnosis: str | None = None
+    last_date: date | None = None
+    last_claim_id: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int, str, str, int, int]:
+        return (self.person_id, self.household_id, self.kind, self.level, self.status_mask,
+                self.listed)  # fmt: skip
+
+    def add(self, other: Bucket) -> None:
+        """Add ``other`` (of the same key): as the upsert adds a row to a stored one."""
+        self.claims += other.claims
+        self.total_fen += other.total_fen
+        self.paid_fen += other.paid_fen
+        self.out_of_pocket_fen += other.out_of_pocket_fen
+        self.self_pay_fen += other.self_pay_fen
+        if other.first_date is not None and (
+            self.first_date is None
+            or (other.first_date, other.first_claim_id) < (self.first_date, self.first_claim_id)
+        ):
+            self.first_date, self.first_claim_id = other.first_date, other.first_claim_id
+            self.first_diagnosis = other.first_diagnosis
+        if other.last_date is not None and (
+            self.last_date is None
+            or (other.last_date, other.last_claim_id) > (self.last_date, self.last_claim_id)
+        ):
+            self.last_date, self.last_claim_id = other.last_date, other.last_claim_id
+
+
+PLACEHOLDER = ("", "", 0, 0)  # kind, level, status mask, listed of a pair's placeholder
+
+
+def buckets(ledger: Iterable[Sequence[Any]], found: tuple[Source, ...]) -> list[Bucket]:
+    """A ledger's entries (:data:`~safetynet.early_warning.evaluate.LEDGER_SCHEMA` order)
+    netted per claim (:func:`claims`) and summed per bucket, with a placeholder per (person,
+    household) of the entries; in key order. Summing the buckets of two ledgers' entries
+    gives the buckets of both (a claim in one only)."""
+    rows = list(ledger)
+    out: dict[tuple[Any, ...], Bucket] = {}
+    for r in rows:
+        b = Bucket(r[1], r[2], *PLACEHOLDER)
+        out.setdefault(b.key, b)
+    for c in claims(rows):
+        b = Bucket(c.person_id, c.household_id, c.kind, c.level or "", c.status_mask,
+                   listed(found, c.diagnosis, c.claim_date, c.age), 1, c.total, c.paid, c.oop,
+                   c.self_pay, c.claim_date, c.claim_id, c.diagnosis, c.claim_date,
+                   c.claim_id)  # fmt: skip
+        seen = out.get(b.key)
+        if seen is None:
+            out[b.key] = b
+        else:
+            seen.add(b)
+    return [out[k] for k in sorted(out)]
+
+
+def summed(parts: Iterable[Bucket]) -> list[Bucket]:
+    """Buckets of the same key added (in key order)."""
+    out: dict[tuple[Any, ...], Bucket] = {}
+    for b in parts:
+        seen = out.get(b.key)
+        if seen is None:
+            out[b.key] = replace(b)
+        else:
+            seen.add(b)
+    return [out[k] for k in sorted(out)]
+
+
+def _by_person(found: Iterable[Bucket]) -> dict[tuple[int, int], list[Bucket]]:
+    """Buckets by person over the year, across households (as
     :data:`~safetynet.early_warning.evaluate._HOME`): keyed by the person and the household of
     the person's latest claim (by date, then claim)."""
-    mine: dict[int, list[_Claim]] = {}
-    for c in found:
-        mine.setdefault(c.person_id, []).append(c)
-    out: dict[tuple[int, int], list[_Claim]] = {}
-    for person, claims in mine.items():
-        last = max(claims, key=lambda c: (c.claim_date, c.claim_id))
-        out[(person, last.household_id)] = claims
+    mine: dict[int, list[Bucket]] = {}
+    for b in found:
+        if b.claims:
+            mine.setdefault(b.person_id, []).append(b)
+    out: dict[tuple[int, int], list[Bucket]] = {}
+    for person, parts in mine.items():
+        last = max(parts, key=lambda b: (b.last_date, b.last_claim_id))
+        out[(person, last.household_id)] = parts
     return out
 
 
-Check = Callable[[list[_Claim], Homes], list[dict[str, Any]]]
+Check = Callable[[list[Bucket], Homes, tuple[Source, ...]], list[dict[str, Any]]]
 
 
 def _self_pay(rule: PersonSelfPay) -> Check:
     levels = None if rule.levels is None else {lv.value for lv in rule.levels}
 
-    def counted(c: _Claim) -> bool:  # as :func:`~safetynet.early_warning.rules.at_levels`
-        return levels is None or c.level is None or c.level in levels
+    def counted(b: Bucket) -> bool:  # as :func:`~safetynet.early_warning.rules.at_levels`
+        return levels is None or b.level == "" or b.level in levels
 
-    def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
+    def check(found: list[Bucket], homes: Homes, _s: tuple[Source, ...]) -> list[dict[str, Any]]:
         out = []
         for (person, household), mine in _by_person(filter(counted, found)).items():
-            self_pay = sum(c.self_pay for c in mine)
+            self_pay = sum(b.self_pay_fen for b in mine)
             if self_pay >= rule.line:
-                oop = sum(c.oop for c in mine)
+                oop = sum(b.out_of_pocket_fen for b in mine)
                 out.append(_row(rule, person, household, measure=self_pay, threshold=rule.line,
                                 unit="fen", out_of_pocket_fen=oop))  # fmt: skip
         return out
@@ -137,10 +314,11 @@ def _self_pay(rule: PersonSelfPay) -> Check:
 
 
 def _household_share(rule: HouseholdShare) -> Check:
-    def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
+    def check(found: list[Bucket], homes: Homes, _s: tuple[Source, ...]) -> list[dict[str, Any]]:
         oop: dict[int, int] = {}
-        for c in found:
-            oop[c.household_id] = oop.get(c.household_id, 0) + c.oop
+        for b in found:
+            if b.claims:
+                oop[b.household_id] = oop.get(b.household_id, 0) + b.out_of_pocket_fen
         out = []
         for household, spent in oop.items():
             if household not in homes:
@@ -167,13 +345,13 @@ def _poor_promise(rule: PoorPromise) -> Check:
     mask = status_mask(set(rule.statuses))
     kinds = {k.value for k in rule.kinds}
 
-    def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
-        counted = (c for c in found if c.status_mask & mask != 0 and c.kind in kinds)
+    def check(found: list[Bucket], homes: Homes, _s: tuple[Source, ...]) -> list[dict[str, Any]]:
+        counted = (b for b in found if b.status_mask & mask != 0 and b.kind in kinds)
         out = []
         for (person, household), mine in _by_person(counted).items():
-            oop = sum(c.oop for c in mine)
-            total = sum(c.total for c in mine)
-            paid = sum(c.paid for c in mine)
+            oop = sum(b.out_of_pocket_fen for b in mine)
+            total = sum(b.total_fen for b in mine)
+            paid = sum(b.paid_fen for b in mine)
             short = total > 0 and paid * 10_000 < total * rule.reimbursed_at_least
             over = oop > rule.out_of_pocket_line
             if (over and short) if rule.breach == Breach.ALL else (over or short):
@@ -191,63 +369,39 @@ def _disease(list_code: str) -> re.Pattern[str]:
     return re.compile(disease_pattern(list_code))
 
 
-@lru_cache(maxsize=65_536)
-def _periods(batch: str, code: str, region: str | None) -> tuple[serious.Window, ...]:
-    """The disease lists of ``batch`` that hold a diagnosis in a village: remembered per
-    diagnosis and village (not per day: a household's claims of a year are checked again at
-    each settlement of it, each on its own day)."""
-    # a list's own day tests its region and prefixes (the day is tested by the caller)
-    return tuple(
-        w
-        for w in serious.windows(batch)
-        if (w.end is None or w.start < w.end) and w.lists(code, w.start, region)
-    )
-
-
-def _listed_in(batch: str, code: str, on: date, region: str | None, age: int | None) -> bool:
-    """Whether a diagnosis is on one of ``batch``'s disease lists on a day, in a village, for
-    a patient of ``age`` (:meth:`~safetynet.early_warning.serious.Window.matches` of each
-    list)."""
-    return any(w.start <= on and (w.end is None or on < w.end) and w.matches(code, on, region, age)
-               for w in _periods(batch, code, region))  # fmt: skip
-
-
 def _serious(rule: SeriousDisease) -> Check:
-    batch = rule.batch
-    pattern = _disease(rule.disease_list or "") if batch is None else None
+    def check(found: list[Bucket], homes: Homes, srcs: tuple[Source, ...]) -> list[dict[str, Any]]:
+        # the rule's sources: (bit, region or None); a county's own list needs the household
+        # to live in the county (a household not checked here: no village known, not on it)
+        mine_bits = [(1 << i, s.region) for i, s in enumerate(srcs) if s.rule_id == rule.id]
 
-    def listed(c: _Claim, homes: Homes) -> bool:
-        if pattern is not None:
-            return c.diagnosis is not None and bool(
-                pattern.search(c.diagnosis.upper().replace(".", ""))
-            )
-        if c.diagnosis is None:
-            return False
-        home = homes.get(c.household_id)
-        region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
-        return _listed_in(batch, c.diagnosis, c.claim_date, region, c.age)  # type: ignore[arg-type]
+        def on_list(b: Bucket) -> bool:
+            if not b.claims or not b.listed:
+                return False
+            home = homes.get(b.household_id)
+            region = home[3] if home is not None and len(home) > 3 else None  # type: ignore[misc]
+            return any(b.listed & bit and (where is None or in_region(region, where))
+                       for bit, where in mine_bits)  # fmt: skip
 
-    def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
         out = []
-        mine_only = [c for c in found if listed(c, homes)]
-        for (person, household), mine in _by_person(mine_only).items():
-            first = min(mine, key=lambda c: (c.claim_date, c.claim_id))
-            out.append(_row(rule, person, household, measure=len(mine), threshold=1,
-                            unit="count", diagnosis=first.diagnosis))  # fmt: skip
+        for (person, household), mine in _by_person(filter(on_list, found)).items():
+            first = min(mine, key=lambda b: (b.first_date, b.first_claim_id))
+            count = sum(b.claims for b in mine)
+            out.append(_row(rule, person, household, measure=count, threshold=1,
+                            unit="count", diagnosis=first.first_diagnosis))  # fmt: skip
         return out
 
     return check
 
 
 def _admissions(rule: Admissions) -> Check:
-    def check(found: list[_Claim], homes: Homes) -> list[dict[str, Any]]:
-        stays = (c for c in found if c.kind == "inpatient")
+    def check(found: list[Bucket], homes: Homes, _s: tuple[Source, ...]) -> list[dict[str, Any]]:
+        stays = (b for b in found if b.kind == "inpatient")
         return [
-            _row(rule, person, household, measure=len(mine), threshold=rule.at_least,
-                 unit="count")
+            _row(rule, person, household, measure=n, threshold=rule.at_least, unit="count")
             for (person, household), mine in _by_person(stays).items()
-            if len(mine) >= rule.at_least
-        ]  # fmt: skip
+            if (n := sum(b.claims for b in mine)) >= rule.at_least
+        ]
 
     return check
 
@@ -280,8 +434,14 @@ def evaluate_few(
     rules: RuleSet, ledger: Iterable[Sequence[Any]], homes: Homes
 ) -> list[dict[str, Any]]:
     """Every warning of a few households' year (as :func:`evaluate` finds them)."""
-    found = claims(ledger)
-    rows = [row for check in _checks(rules) for row in check(found, homes)]
+    return evaluate_buckets(rules, buckets(ledger, sources(rules)), homes)
+
+
+def evaluate_buckets(rules: RuleSet, found: list[Bucket], homes: Homes) -> list[dict[str, Any]]:
+    """Every warning of a few households' year from their persons' buckets (summed from the
+    ledger by :func:`buckets`, or read from ``early_warning_total``)."""
+    srcs = sources(rules)
+    rows = [row for check in _checks(rules) for row in check(found, homes, srcs)]
     return sorted(top_tiers(rows), key=_key)
 
 

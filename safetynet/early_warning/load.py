@@ -232,19 +232,30 @@ def load_households(
     return with_reference(out, refs).select(list(HOME_SCHEMA))
 
 
-def _build_few(pg: bool, settled: bool = True) -> tuple[Select[Any], Select[Any]]:
+def _build_few(
+    pg: bool, settled: bool = True, totals: bool = False
+) -> tuple[Select[Any], Select[Any]]:
     """The statements of :func:`household_rows` and :func:`ledger_rows`, built once per
     dialect with bound parameters (``year``, ``jan1``, ``dec31``, ``before``, ``ids``: an
     array on PostgreSQL): building them per batch cost more than running them. ``settled``
     false: the members counted are only the present ones settled nowhere in the year (the
     caller adds those settled in the household, from the ledger rows it reads with them:
-    :mod:`~safetynet.early_warning.few_read`)."""
+    :mod:`~safetynet.early_warning.few_read`). ``totals``: "settled nowhere" read from the
+    year's running totals (:mod:`~safetynet.early_warning.totals`: a row per person settled)
+    rather than the ledger."""
     H, P, Inc, R = Household, Person, HouseholdIncome, ReferenceIncome
     S = Settlement
     # the year's members as :func:`_period_members` defines them: those settled in the
     # household in the year, and its present members alive in the year and settled nowhere
     Sm = aliased(Settlement)
-    unsettled = ~select(Sm.id).where(Sm.person_id == P.id, Sm.year == bindparam("year")).exists()
+    if totals:
+        from safetynet.store.models import EarlyWarningTotal as T
+
+        unsettled = ~select(T.person_id).where(T.year == bindparam("year"),
+                                               T.person_id == P.id).exists()  # fmt: skip
+    else:
+        unsettled = ~select(Sm.id).where(Sm.person_id == P.id,
+                                         Sm.year == bindparam("year")).exists()  # fmt: skip
     present = (
         select(func.count(P.id))
         .where(P.household_id == H.id, P.birth_date <= bindparam("dec31", type_=Date),

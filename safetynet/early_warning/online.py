@@ -5,8 +5,10 @@ transaction and the window's slip shows it at once.
 Set-based per batch: the households of the entries just written are evaluated together over
 their year with the year's rules — in plain integers (:mod:`safetynet.early_warning.few`,
 tested equal to the year's Polars evaluation), as a Polars plan's fixed cost would be most of
-one check — with the households and their ledger read in one statement per thousand
-households (:mod:`~safetynet.early_warning.few_read`; two on SQLite) and one insert. Each new
+one check — with the households and their persons' year read in one statement per thousand
+households — the year's running totals (:mod:`~safetynet.early_warning.totals`) when the year
+is kept in them, else the ledger (:mod:`~safetynet.early_warning.few_read`; a few statements
+on SQLite) — and one insert. Each new
 warning names the settlement that raised it (the household's last entry of the batch) and is
 detected on its claim date.
 
@@ -22,15 +24,15 @@ from functools import cache
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from safetynet.clock import local_today
 from safetynet.config import early_warning_online
-from safetynet.early_warning import serious
+from safetynet.early_warning import serious, totals
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
-from safetynet.early_warning.few import evaluate_few
-from safetynet.early_warning.few_read import few_rows
+from safetynet.early_warning.few import Bucket, buckets, evaluate_buckets, sources
+from safetynet.early_warning.few_read import Homes, few_rows
 from safetynet.early_warning.rules import RuleSet, SeriousDisease, rules_for
 from safetynet.early_warning.service import record_rows
 from safetynet.settlement.hooks import Entry
@@ -97,27 +99,29 @@ def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
         households = sorted(h for y, h in raised if y == year)
         for i in range(0, len(households), _CHUNK):
             ids = households[i : i + _CHUNK]
-            homes, ledger = few_rows(conn, year, ids)
-            found = evaluate_few(rules, ledger, {h: v[:4] for h, v in homes.items()})
+            homes, parts = household_year(conn, year, ids, rules)
+            found = evaluate_buckets(rules, parts, {h: v[:4] for h, v in homes.items()})
             # a person's warning goes to the household of the person's latest claim: one of
             # another household (a back-dated claim after a move) is that household's
             found = [row for row in found if row["household_id"] in homes]
             for row in found:
                 row["region_code"] = homes[row["household_id"]][3]
-            out += record_rows(session, year, rules, found, ids,
-                               {h: raised[(year, h)] for h in ids}, _movers(ledger))  # fmt: skip
+            last = {h: raised[(year, h)] for h in ids}
+            out += record_rows(session, year, rules, found, ids, last, totals.movers(parts))
     return out
 
 
-def _movers(ledger: Sequence[Sequence[Any]]) -> set[int]:
-    """The persons whose entries (person, household: the rows' 2nd and 3rd columns) lie in
-    several households: they moved in the year."""
-    homes: dict[int, int] = {}
-    moved: set[int] = set()
-    for row in ledger:
-        if homes.setdefault(row[1], row[2]) != row[2]:
-            moved.add(row[1])
-    return moved
+def household_year(
+    conn: Connection, year: int, ids: Sequence[int], rules: RuleSet
+) -> tuple[Homes, list[Bucket]]:
+    """The households ``ids`` and their persons' claims of the year summed per bucket: from
+    the year's running totals (:mod:`~safetynet.early_warning.totals`) when the year is kept
+    in them, else from the ledger (the same buckets)."""
+    kept = totals.read(conn, year, ids)
+    if kept is not None:
+        return kept
+    homes, ledger = few_rows(conn, year, ids)
+    return homes, buckets(ledger, sources(rules))
 
 
 def check_entries(session: Session, entry_ids: Sequence[int]) -> pl.DataFrame:

@@ -76,6 +76,10 @@ class Entry:
     layers: tuple[tuple[str, int], ...]
     claim_no: str
     client_key: str | None = None
+    # (status mask, institution level, diagnosis, total, compliant, paid, out-of-pocket fen,
+    # the patient's age in whole years on the claim's date) as written; None when the writer
+    # did not give them (a step reads them if it needs them)
+    amounts: tuple[int, str | None, str | None, int, int, int, int, int | None] | None = None
 
 
 Gate = Callable[[Session, Sequence[GateClaim]], list[SettlementError | None]]
@@ -89,10 +93,17 @@ GATES: tuple[str, ...] = (
 )
 AFTER: tuple[str, ...] = (
     "safetynet.supervision.window:store",
+    "safetynet.early_warning.totals:after_settlement",
     "safetynet.early_warning.online:after_settlement",
     "safetynet.review.refunds:void_refunded",
     "safetynet.funds.posting:after_settlement",
 )
+
+# Steps after a bulk write of a year's ledger (the year batch: ``year_batch.settle_year``),
+# run once in its transaction with the year, after its entries are written: a room that
+# keeps figures derived from the ledger rebuilds them (the after steps above do not run
+# for a bulk write).
+AFTER_YEAR: tuple[str, ...] = ("safetynet.early_warning.totals:after_year",)
 
 # What each room reads on first use of its gate or after step, read at a server's start-up
 # (:func:`warm`): no argument, nothing written.
@@ -138,6 +149,12 @@ def refusals(session: Session, claims: Sequence[GateClaim]) -> list[SettlementEr
         for i, answer in zip(open_, answers, strict=True):
             out[i] = answer
     return out
+
+
+def year_written(session: Session, year: int) -> None:
+    """Run every :data:`AFTER_YEAR` step after a bulk write of ``year``'s ledger."""
+    for path in AFTER_YEAR:
+        _load(path)(session, year)
 
 
 def written(session: Session, entries: Sequence[Entry]) -> None:

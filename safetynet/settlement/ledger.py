@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, delete, insert
 
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.engine.facts import status_mask
@@ -28,7 +28,7 @@ from safetynet.settlement.facts import ResolvedClaim
 from safetynet.settlement.hooks import Entry
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.bulk import bulk_insert, sync_sequence
-from safetynet.store.models import Claim, ClaimItem
+from safetynet.store.models import Claim, ClaimItem, EarlyWarningTotalYear
 from safetynet.store.models.ledger import EntryKind, Settlement, SettlementLayer
 from safetynet.store.unnest import UnnestInsert, chained
 
@@ -212,6 +212,9 @@ def hook_entry(s: Settled, claim_id: int, entry_id: int) -> Entry:
         rc.facts.kind.value, rc.institution.code, s.request_hash,
         tuple((layer.layer_id, layer.paid_fen) for layer in s.result.layers), s.claim_no,
         s.client_key,
+        (status_mask(rc.facts.statuses), getattr(rc.facts.level, "value", rc.facts.level),
+         s.sub.diagnosis, rc.facts.total_fen, rc.facts.compliant_fen, s.result.paid_fen,
+         s.result.out_of_pocket_fen, rc.facts.age),
     )  # fmt: skip
 
 
@@ -274,7 +277,13 @@ def layer_frame(settled: pl.DataFrame, cp: CompiledPolicy) -> pl.DataFrame:
 
 def write_frames(conn: Connection, entries: pl.DataFrame, layers: pl.DataFrame) -> None:
     """Insert a batch's entries and layer rows (in the caller's transaction), then move the
-    entries' id sequence past the ids the batch assigned."""
+    entries' id sequence past the ids the batch assigned. The years written are no longer
+    read from the early-warning check's running totals (their mark is dropped: ``safetynet
+    warnings totals --year Y`` rebuilds them)."""
+    years = sorted(set(entries["year"].to_list()))
+    if years:
+        Y = EarlyWarningTotalYear
+        conn.execute(delete(Y).where(Y.year.in_(years)))
     bulk_insert(conn, Settlement.__table__, entries)  # type: ignore[arg-type]
     sync_sequence(conn, Settlement.__table__)  # type: ignore[arg-type]
     bulk_insert(conn, SettlementLayer.__table__, layers)  # type: ignore[arg-type]

@@ -37,6 +37,7 @@ from safetynet.engine.batch import settle_batch_with_state
 from safetynet.registry.alive import after_death
 from safetynet.registry.designation import not_designated
 from safetynet.registry.status import periods_frame
+from safetynet.settlement import hooks
 from safetynet.settlement.accumulators import insert_year
 from safetynet.settlement.duplicate_bill import repeated_in_period
 from safetynet.settlement.engine_input import (
@@ -105,6 +106,8 @@ def settle_year(
         for (policy_id,), part in claims.group_by("policy_id"):
             ordered = part.sort("household_id", "date", "claim_id")
             _settle_part(s, compiled[str(policy_id)], ordered, year, user, result, progress)
+        if result.settled:
+            hooks.year_written(s, year)  # figures kept from the ledger (early warning's)
     return result
 
 

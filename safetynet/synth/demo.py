@@ -114,7 +114,7 @@ def build_demo(
     say("loading it into the database")
     load_county(engine, county)
     say(f"settling the year's claims ({DEMO_YEAR})")
-    settle_year(engine, DEMO_YEAR)
+    settle_year(engine, DEMO_YEAR)  # and the online check's running totals of the year
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)

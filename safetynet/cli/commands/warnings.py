@@ -395,6 +395,23 @@ def reference_income_cmd(
     console.print(f"{region} {year}: {fen / 100:,.2f} yuan per capita ({source})")
 
 
+@warnings_app.command("totals")
+def totals_cmd(year: Year, db: Db = None) -> None:
+    """Rebuild a year's running totals of the online check from the ledger and mark the year
+    as kept (the check reads them instead of the ledger). Settlements, refunds and the year
+    batch keep them; run it after a bulk write of the ledger by other means (it dropped the
+    year's mark) or to repair them; settlements wait while it runs."""
+    from safetynet.early_warning import totals
+    from safetynet.store.db import session_scope
+
+    with session_scope(_engine(db)) as s:
+        try:
+            rows = totals.rebuild(s, year)
+        except LookupError as exc:
+            fail(str(exc))
+    console.print(f"{year}: {rows:,} rows of running totals rebuilt from the ledger; year marked")
+
+
 @warnings_app.command("round")
 def round_cmd(
     action: Annotated[str, typer.Argument(help="draft, approve, pay or cancel.")],

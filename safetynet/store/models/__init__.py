@@ -6,6 +6,8 @@ from safetynet.store.models.claims import Claim, ClaimItem
 from safetynet.store.models.derived import DerivedRevision
 from safetynet.store.models.early_warning import (
     EarlyWarning,
+    EarlyWarningTotal,
+    EarlyWarningTotalYear,
     HouseholdIncome,
     MonitoringPeriod,
     ReassistancePayment,
@@ -69,6 +71,8 @@ __all__ = [
     "DoctorContract",
     "DoctorTeam",
     "EarlyWarning",
+    "EarlyWarningTotal",
+    "EarlyWarningTotalYear",
     "Enrollment",
     "FollowUp",
     "FormKey",

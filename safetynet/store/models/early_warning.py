@@ -146,3 +146,44 @@ class ReassistancePayment(Base):
     scale_bp: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(Fen)
     __table_args__ = (UniqueConstraint("round_id", "household_id", name="round_household"),)
+
+
+class EarlyWarningTotal(Base):
+    """A person's claims of a year in one household, summed per bucket — the claim's kind,
+    institution level (``""``: not known), poverty-status mask and the early-warning rule
+    set's disease sources it is on (``listed``: a bit per source,
+    :mod:`safetynet.early_warning.totals`) — as the online check reads them instead of the
+    ledger. Claims netted to nothing leave a bucket of ``claims`` 0 (kind ``""``): the
+    person was still settled in the household that year. Maintained in the settlement's
+    transaction; rebuilt from the ledger (``safetynet warnings totals``)."""
+
+    __tablename__ = "early_warning_total"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status_mask: Mapped[int] = mapped_column(Integer, primary_key=True)
+    listed: Mapped[int] = mapped_column(Fen, primary_key=True)
+    claims: Mapped[int] = mapped_column(Integer)
+    total_fen: Mapped[int] = mapped_column(Fen)
+    paid_fen: Mapped[int] = mapped_column(Fen)
+    out_of_pocket_fen: Mapped[int] = mapped_column(Fen)
+    self_pay_fen: Mapped[int] = mapped_column(Fen)  # sum of each claim's compliant self-pay
+    first_date: Mapped[date | None] = mapped_column(Date)  # the first claim (date, id)
+    first_claim_id: Mapped[int | None] = mapped_column(Integer)
+    first_diagnosis: Mapped[str | None] = mapped_column(String(16))
+    last_date: Mapped[date | None] = mapped_column(Date)  # the latest claim (date, id)
+    last_claim_id: Mapped[int | None] = mapped_column(Integer)
+    __table_args__ = (Index("ix_early_warning_total_household", "year", "household_id"),)
+
+
+class EarlyWarningTotalYear(Base):
+    """A year whose :class:`EarlyWarningTotal` rows are maintained, for the rule set's
+    disease sources named by ``fingerprint``; without it (or with another fingerprint) the
+    online check reads the ledger."""
+
+    __tablename__ = "early_warning_total_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
