@@ -260,8 +260,10 @@ class _FileOrderRun:
             person,
             household,
             late,
-            np.zeros((n_p, cp.n_slots), np.int64),
-            np.zeros((n_h, cp.n_slots), np.int64),
+            # a table no pool of the policy is kept in has no rows: not allocated, and the
+            # kernel does not ask for its rows ahead (``settle_in_file_order``)
+            np.zeros((n_p if cp.keeps_state(household=False) else 0, cp.n_slots), np.int64),
+            np.zeros((n_h if cp.keeps_state(household=True) else 0, cp.n_slots), np.int64),
             rows,
             late_results,
         )

@@ -63,6 +63,12 @@ class CompiledPolicy:
     def n_slots(self) -> int:
         return len(self.pools) * L.SLOTS_PER_POOL
 
+    def keeps_state(self, household: bool) -> bool:
+        """Whether a rule of the policy keeps its pool per household (``household``) or per
+        person (not): a state table no rule reads or writes need not exist."""
+        pools = self.params[:, L.P_POOL] if self.params.shape[0] else self.params[:0, 0]
+        return bool(np.any(self.pool_household[pools] == int(household)))
+
     @property
     def kernel_arrays(self) -> tuple[np.ndarray, ...]:
         """The policy's arrays in the order the kernel takes them (``settle_claim`` and

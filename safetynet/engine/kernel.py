@@ -320,7 +320,8 @@ def settle_in_file_order(
     (in parallel), the accumulators in the tables ``pstate`` (a row per person, ``person``
     indexes it, each person in one household) and ``hstate`` (a row per household), which
     carry them from one call to the next: the rows of a file may be settled in consecutive
-    ranges (and each range's results used while the next settles). Claims of households
+    ranges (and each range's results used while the next settles); a table of no rows is one
+    no pool of the policy is kept in (never read). Claims of households
     with ``skip`` set are left untouched. The claim columns are read where they lie and the
     results written in input order (row ``i`` at column ``i - lo`` of ``pay``, ``rule``,
     ``applied`` and ``oop``, arrays of the range), so nothing is gathered or put back.
@@ -328,6 +329,9 @@ def settle_in_file_order(
     order within each household)."""
     dummy = np.zeros((0, L.N_EXPLAIN_COLS), np.int64)
     n_layers = layers.shape[0]
+    # a state table without rows is one no pool of the policy is kept in: never read, its
+    # rows not asked for (e.g. a policy without household pools)
+    ahead_p, ahead_h = pstate.shape[0] > 0, hstate.shape[0] > 0
     for t in prange(n_parts):
         row = np.zeros(L.N_CLAIM_COLS, np.int64)
         pay_row = np.zeros(n_layers, np.int64)
@@ -335,8 +339,10 @@ def settle_in_file_order(
         for i in range(lo, hi):
             # the rows of this part's claim further on: their cache misses overlap the work
             if i + _AHEAD < hi and household[i + _AHEAD] % n_parts == t:
-                prefetch_row(pstate, person[i + _AHEAD])
-                prefetch_row(hstate, household[i + _AHEAD])
+                if ahead_p:
+                    prefetch_row(pstate, person[i + _AHEAD])
+                if ahead_h:
+                    prefetch_row(hstate, household[i + _AHEAD])
             h = household[i]
             if h % n_parts != t or skip[h]:
                 continue

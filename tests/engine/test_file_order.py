@@ -9,7 +9,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from safetynet.engine import layout as L
 from safetynet.engine.batch import (
+    _FileOrderRun,
     _settle_in_file_order,
     prepare_codes,
     settle_batch,
@@ -41,6 +43,28 @@ def test_file_order_equals_household_blocks(
     assert _settle_in_file_order(cp, prepare_codes(df)) is not None
     in_blocks, _state = settle_batch_with_state(cp, df)  # keeps state: always the blocks
     assert settle_batch(cp, df).equals(in_blocks)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cp=policies(), rows=claim_rows())
+def test_a_state_table_only_where_a_pool_is_kept(cp: CompiledPolicy, rows: list[dict]) -> None:
+    """The file-order pass has a person table only if a rule keeps its pool per person and a
+    household table only if one keeps it per household (the other has no rows: not
+    allocated, its rows not fetched ahead); the results are still the blocks' (above)."""
+    run = _FileOrderRun.start(cp, prepare_codes(_one_year(rows).sort("date", "seq")))
+    assert run is not None
+    scopes = {int(cp.pool_household[cp.params[r, L.P_POOL]]) for r in range(cp.params.shape[0])}
+    persons = int(run.person.max()) + 1
+    households = int(run.household.max()) + 1
+    assert run.pstate.shape[0] == (persons if 0 in scopes else 0)
+    assert run.hstate.shape[0] == (households if 1 in scopes else 0)
+
+
+def test_a_policy_without_household_pools_has_no_household_table() -> None:
+    """anhui-poor-2017 keeps every pool per person."""
+    cp = policy("anhui-poor-2017")
+    assert cp.keeps_state(household=False)
+    assert not cp.keeps_state(household=True)
 
 
 def test_the_file_order_pass_is_not_taken_where_it_would_differ() -> None:
