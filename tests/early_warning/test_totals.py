@@ -29,6 +29,7 @@ from safetynet.store.models import (
     EarlyWarningTotal,
     EarlyWarningTotalYear,
     Household,
+    Person,
     Settlement,
 )
 from tests.settlement.conftest import County, county
@@ -356,3 +357,35 @@ def test_postgresql_migration_from_b4c6d8e0f2a1(pg_engine: Engine) -> None:
         with pg_engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         Base.metadata.create_all(pg_engine)
+
+
+def test_a_childrens_disease_counts_in_the_totals_only_within_its_age_bound(
+    db_engine: Engine, county: County
+) -> None:
+    """The totals' ``listed`` bits keep the programme's age bound as the ledger's evaluators
+    do: two children born on 1 March 2002 admitted with leukaemia on the eve of the 15th
+    birthday (14: on the list) and on the birthday (15: not); settled with the year marked,
+    the totals kept by the settlements equal a rebuild and warn the same as the ledger."""
+    from tests.early_warning.test_serious_age import _child
+
+    _rebuild(db_engine)  # the year marked: the settlements keep its totals
+    eve = _child(db_engine, county, date(2002, 3, 1), 1)
+    birthday = _child(db_engine, county, date(2002, 3, 1), 2)
+    with session_scope(db_engine, write_lock=True) as s:
+        for rid, day in ((eve, date(YEAR, 2, 28)), (birthday, date(YEAR, 3, 1))):
+            submit(s, _claim(rid, "inpatient", day, 20_000, "C91.0"), user="clerk")
+    kept = _stored(db_engine)
+    assert sum(r[7] for r in kept) == 2
+    assert len({r[6] for r in kept if r[7]}) == 2  # listed differently: the age decides
+    _rebuild(db_engine)
+    assert _stored(db_engine) == kept
+    _same_year_both_ways(db_engine)
+    ids = _households(db_engine)
+    with db_engine.connect() as conn:
+        read = totals.read(conn, YEAR, ids)
+        assert read is not None
+        homes, parts = read
+        warned = {r["person_id"] for r in few.evaluate_buckets(RULES, few.summed(parts), homes)
+                  if r["rule_id"] == "serious_disease"}  # fmt: skip
+        born = dict(conn.execute(select(Person.resident_id, Person.id)).tuples().all())
+    assert warned == {born[eve]}
