@@ -184,7 +184,7 @@ class Sample:
     open_case: int = 0  # a case still open (its line ``open_line`` shows the decision form)
     open_line: int = 0
     contract: int = 0  # a family-doctor contract of the village doctor's village
-    payment_round: int = 0  # a payment round of institutions (post_funds)
+    payment_round: int = 0  # the county's payment round of institutions (post_funds)
     reassist_round: int = 0  # an approved re-assistance round of households (reassist_round)
 
 
@@ -227,11 +227,17 @@ def post_funds(engine: Engine) -> dict[str, int]:
 
     with session_scope(engine) as s:
         post_year(s, 2017, user="walk")
+        # the county's own round (a round of every county's is the city's: 403 to the bureau)
+        bureau = s.scalar(select(User.region_code).where(User.username == "bureau"))
+        county = str(bureau)[:6]
         found = s.scalar(
-            select(PaymentBatch.id).where(PaymentBatch.year == 2017, PaymentBatch.month == 6)
-        )
+            select(PaymentBatch.id).where(
+                PaymentBatch.year == 2017, PaymentBatch.month == 6,
+                PaymentBatch.payer_region == county,
+            )
+        )  # fmt: skip
         if found is None:
-            found = make_round(s, default_rules(), 2017, 6, user="bureau").id
+            found = make_round(s, default_rules(), 2017, 6, user="bureau", payer_region=county).id
     return {"payment_round": int(found)}
 
 
