@@ -41,7 +41,7 @@ from safetynet.security.roles import Permission, allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import Whole, WholeOrNone, day_within
+from safetynet.web.bounds import Whole, WholeOrNone, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -113,7 +113,7 @@ def payments_make(
     request: Request,
     year: Whole = Form(..., ge=1990, le=2100),
     month: Whole = Form(..., ge=1, le=12),
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -185,7 +185,7 @@ def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
 def payment_approve(
     request: Request,
     batch_id: RowId,
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -197,8 +197,8 @@ def payment_approve(
 def payment_release(
     request: Request,
     batch_id: RowId,
-    on: str = Form(""),
-    csrf_token: str = Form(""),
+    on: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:

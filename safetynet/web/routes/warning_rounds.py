@@ -37,7 +37,7 @@ from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, Whole, WholeOrNone, day_within
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, Whole, WholeOrNone, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -96,8 +96,8 @@ def rounds_page(
 def rounds_draft(
     request: Request,
     year: Whole = Form(..., ge=1990, le=2100),
-    budget: str = Form(""),
-    csrf_token: str = Form(""),
+    budget: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -178,7 +178,7 @@ def _day(on: str) -> date:
 def round_approve(
     request: Request,
     round_id: RowId,
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -190,8 +190,8 @@ def round_approve(
 def round_pay(
     request: Request,
     round_id: RowId,
-    on: str = Form(""),
-    csrf_token: str = Form(""),
+    on: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -203,8 +203,8 @@ def round_pay(
 def round_cancel(
     request: Request,
     round_id: RowId,
-    reason: str = Form("", max_length=SHORT_NOTE_LENGTH),
-    csrf_token: str = Form(""),
+    reason: str = text_form("", length=SHORT_NOTE_LENGTH),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
