@@ -39,7 +39,7 @@ from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.money import fmt_yuan
 from safetynet.regions import in_region
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
@@ -107,7 +107,7 @@ def payments_page(
     error = request.query_params.get("error")
     return render(request, "fund_payments.html", {
         "year": year, "years": years or [year], "rounds": rounds,
-        "may_pay": allows(user.role, Permission.FUNDS_PAY),
+        "may_pay": user_allows(user, Permission.FUNDS_PAY),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 
@@ -158,7 +158,7 @@ def payment_page(
     return render(request, "fund_payment.html", {
         "b": batch, "state": STATES.get(batch.state, batch.state), "rows": rows,
         "total": fmt_yuan(batch.total_fen), "step": next_step(batch),
-        "may_pay": allows(user.role, Permission.FUNDS_PAY), "today": local_today().isoformat(),
+        "may_pay": user_allows(user, Permission.FUNDS_PAY), "today": local_today().isoformat(),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 
