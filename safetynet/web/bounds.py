@@ -32,8 +32,8 @@ NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 # a search's or filter's text in a query: a name, a resident ID, a region code, a month, a
 # user name, an object's id; and a page's address to return to (``next``)
 QUERY_LENGTH, NEXT_LENGTH = 100, 2000
-# a login's username (the users' column) and a form's many-line text (a design's parameters)
-USERNAME_LENGTH, LINES_LENGTH = 64, 2000
+# a form's many-line text (a design's parameters and targets)
+LINES_LENGTH = 2000
 
 
 def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:

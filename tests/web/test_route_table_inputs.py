@@ -434,13 +434,14 @@ def test_a_5000_character_form_field_is_refused_naming_it(
 def test_the_login_form_bounds_every_field(app: Any) -> None:
     """Too long a username, password or next: the login page again (422) naming the field,
     nobody logged in, and the form's next still a path on this site."""
-    from safetynet.web.bounds import NEXT_LENGTH, QUERY_LENGTH, USERNAME_LENGTH
+    from safetynet.web.bounds import NEXT_LENGTH, QUERY_LENGTH
 
     client = TestClient(app, follow_redirects=False)
     client.get("/locale/en")
     good = {"username": "clerk", "password": "safetynet-demo", "next": "/persons"}
     for name, value, label in (
-        ("username", "c" * (USERNAME_LENGTH + 1), "Username"),
+        ("username", "c" * (QUERY_LENGTH + 1), "Username"),
+        ("username", "長" * 5000, "Username"),
         ("password", "p" * (QUERY_LENGTH + 1), "Password"),
         ("password", "p" * 1_000_000, "Password"),
         ("next", "/" + "a" * NEXT_LENGTH, "Page after logging in"),
@@ -456,6 +457,9 @@ def test_the_login_form_bounds_every_field(app: Any) -> None:
     token = csrf_of(client.get("/login").text)
     r = client.post("/login", data={**good, "password": "x" * QUERY_LENGTH, "csrf_token": token})
     assert r.status_code == 401  # at the bound: read, and wrong
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={**good, "username": "c" * QUERY_LENGTH, "csrf_token": token})
+    assert r.status_code == 401  # at the bound (longer than any stored name): read, and wrong
     token = csrf_of(client.get("/login").text)
     r = client.post("/login", data={**good, "csrf_token": token})
     assert r.status_code == 303 and r.headers["location"] == "/persons"

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from safetynet.security import audit
 from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
-from safetynet.web.bounds import NEXT_LENGTH, USERNAME_LENGTH, text_form, text_query
+from safetynet.web.bounds import NEXT_LENGTH, text_form, text_query
 from safetynet.web.csrf import check_csrf, check_form_csrf
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
@@ -45,7 +45,7 @@ def login_page(request: Request, next: str = text_query("/", length=NEXT_LENGTH)
 @router.post("/login", include_in_schema=False, dependencies=[Depends(check_form_csrf)])
 def login(
     request: Request,
-    username: str = text_form(..., length=USERNAME_LENGTH),
+    username: str = text_form(...),
     password: str = text_form(...),
     csrf_token: str = text_form(""),
     next: str = text_form("/", length=NEXT_LENGTH),
