@@ -143,3 +143,40 @@ def test_a_city_user_drafts_no_round_of_a_county_it_does_not_have(
         assert r.status_code == 303 and r.headers["location"].endswith("error=round.no_county")
     with session_scope(web_engine) as s:
         assert s.scalar(select(func.count(ReassistanceRound.id))) == before
+
+
+def test_round_actions_check_the_rounds_county_against_the_users_region(
+    login: Login, web_engine: Engine, regions: dict[str, str]
+) -> None:
+    """The city above the round's county reads, exports and approves it; the service refuses
+    a step by a user of another county or city even when called past the page; a township of
+    the county reads it but takes no step (403 below the county)."""
+    from datetime import date
+
+    from safetynet.early_warning.rounds import RoundError, approve_round, pay_round
+
+    with session_scope(web_engine) as s:
+        city = s.scalar(select(Region.parent_code).where(Region.code == regions["county"]))
+        assert city and s.get(Region, city).level == RegionLevel.CITY  # type: ignore[union-attr]
+        if not s.scalar(select(User.id).where(User.username == "bureau-city-own")):
+            create_user(s, username="bureau-city-own", password=DEMO_PASSWORD, role=Role.BUREAU,
+                        region_code=city, locale="en")  # fmt: skip
+    made = _rpost(login("bureau", "en"), RBASE, year=YEAR, budget="")
+    url = made.headers["location"]
+    round_id = int(url.rsplit("/", 1)[1])
+    for region in ("359900", "359901", "999901"):  # another city, its county, a neighbour
+        for step in (approve_round, pay_round):
+            with session_scope(web_engine) as s, pytest.raises(RoundError) as refused:
+                step(s, round_id, user="x", on=date(YEAR, 12, 31), region_code=region)
+            assert refused.value.code == "round.other_county", (region, step)
+    township = login("township", "en")
+    assert township.get(url).status_code == 200  # its own households, read-only
+    assert _rpost(township, f"{url}/approve").status_code == 403
+    above = login("bureau-city-own", "en")
+    assert above.get(url).status_code == 200
+    assert above.get(f"{url}/round.pdf").status_code == 200
+    approved = _rpost(above, f"{url}/approve")
+    assert approved.status_code == 303 and "error" not in approved.headers["location"]
+    with session_scope(web_engine) as s:
+        found = s.get(ReassistanceRound, round_id)
+        assert found is not None and found.state == "approved"
