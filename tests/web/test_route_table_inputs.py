@@ -460,6 +460,11 @@ def test_the_login_form_bounds_every_field(app: Any) -> None:
     token = csrf_of(client.get("/login").text)
     r = client.post("/login", data={**good, "username": "c" * QUERY_LENGTH, "csrf_token": token})
     assert r.status_code == 401  # at the bound (longer than any stored name): read, and wrong
+    chinese = TestClient(app, follow_redirects=False)
+    chinese.get("/locale/zh_Hans")
+    token = csrf_of(chinese.get("/login").text)
+    r = chinese.post("/login", data={**good, "password": "p" * 5000, "csrf_token": token})
+    assert r.status_code == 422 and "密码" in r.text and "too long" not in r.text
     token = csrf_of(client.get("/login").text)
     r = client.post("/login", data={**good, "csrf_token": token})
     assert r.status_code == 303 and r.headers["location"] == "/persons"
