@@ -83,13 +83,23 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 # what a user bound to an institution (a hospital's window clerk or its medical-insurance
 # office) never holds, whatever the role: the township's and the bureau's work on households
-# and the programme's casework
+# and the programme's casework, and every figure of more institutions than its own — the
+# region's reports, indicators, dashboards and notices (``report.read``), the supervision
+# scorecard, inspections and sanctions, the funds' statements and payment rounds — whose
+# page, answer and export are all of the region's institutions (403 before anything is
+# read). What it reads is its own institution's: its review cases (the queue is the
+# institution's), its claims on a person's page, the settlements it made.
 AT_INSTITUTION_WITHHELD = frozenset(
     {
         Permission.WARNING_READ,
         Permission.WARNING_WORK,
         Permission.REASSIST_PAY,
         Permission.PROGRAMME_WORK,
+        Permission.REPORT_READ,
+        Permission.SUPERVISION_READ,
+        Permission.REVIEW_INSPECT,
+        Permission.FUNDS_READ,
+        Permission.FUNDS_PAY,
     }
 )
 

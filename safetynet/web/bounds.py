@@ -4,7 +4,9 @@ earliest date to a year ahead (reviews date steps ahead of time; nothing is furt
 form amount in yuan up to ten million, a form's row version within 32 bits, and a note,
 reason or finding at most its column's length (not cut to it silently), and every search's or
 filter's free text of a query (a name, an ID, a region, a month) at most
-:data:`QUERY_LENGTH` characters (:func:`text_query`). A value outside is a 422 naming the
+:data:`QUERY_LENGTH` characters (:func:`text_query`), and so every free-text field of a form
+(:func:`text_form`: a code, a date, an amount, a token, a login's username and password; a
+note or a design's lines at their own lengths). A value outside is a 422 naming the
 field (a 400 OperationOutcome under /fhir), before anything is read or written."""
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import Form, Query
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, StringConstraints
 
 from safetynet.clock import local_today
 from safetynet.money import MoneyError, to_fen
@@ -30,6 +32,8 @@ NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 # a search's or filter's text in a query: a name, a resident ID, a region code, a month, a
 # user name, an object's id; and a page's address to return to (``next``)
 QUERY_LENGTH, NEXT_LENGTH = 100, 2000
+# a form's many-line text (a design's parameters and targets)
+LINES_LENGTH = 2000
 
 
 def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:
@@ -37,6 +41,17 @@ def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -
     ``q: str = text_query()``, ``region: str | None = text_query(None)``, required:
     ``text_query(...)``."""
     return Query(default, max_length=length, **extra)
+
+
+def text_form(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:
+    """A form's free-text field, at most ``length`` characters (else 422 naming it), the
+    rule of :func:`text_query` for forms: ``code: str = text_form(...)``; a note at its
+    column's length: ``text_form("", length=NOTE_LENGTH)``."""
+    return Form(default, max_length=length, **extra)
+
+
+# a form's repeated text field (a claim's item rows): each value at most QUERY_LENGTH
+TextItems = list[Annotated[str, StringConstraints(max_length=QUERY_LENGTH)]]
 
 
 def _numeric(value: object) -> object:

@@ -86,6 +86,23 @@ def _phone(request: Request, status: int, code: str, message: str, field: str | 
     return json_answer(status, code, text, field)
 
 
+def _login_again(request: Request, message: str, field: str | None, body: object) -> Response:
+    """A login form refused as it stands (a field too long): the login page again with the
+    sentence naming the field, as for a wrong password; ``next`` kept only when it is a
+    bounded path on this site."""
+    from safetynet.web.bounds import NEXT_LENGTH
+    from safetynet.web.routes.auth import safe_next
+
+    target = body.get("next") if hasattr(body, "get") else None
+    target = target if isinstance(target, str) and len(target) <= NEXT_LENGTH else None
+    text = error_text("invalid", message, field, gettext_for(request))
+    return render(
+        request, "login.html",
+        {"next": safe_next(target), "error": "%(text)s", "error_args": {"text": text}},
+        status=422,
+    )  # fmt: skip
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
@@ -139,6 +156,8 @@ def install(app: FastAPI) -> None:
             return outcome_answer(400, "param_invalid", message, None, FhirError(issues, 400))
         if is_api(request) or is_phone_json(request):
             return _answer(request, 422, "invalid", message, loc or None)
+        if request.url.path == "/login" and request.method == "POST":
+            return _login_again(request, message, loc or None, getattr(exc, "body", None))
         return _page(request, 422, "invalid", message, loc or None)
 
     last_logged = [0.0]

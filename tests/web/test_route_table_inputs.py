@@ -342,3 +342,129 @@ def test_every_text_query_parameter_is_bounded(
     assert not wrong, "\n".join(map(str, wrong))
     assert {("/persons", "q"), ("/audit", "username"), ("/fhir/Patient", "identifier"),
             ("/dashboard", "region"), ("/login", "next")} <= probed  # fmt: skip
+
+
+def _form_fields(route: APIRoute) -> list[Any]:
+    """A route's form fields, its dependencies' too (the window's claim form)."""
+    from fastapi.params import Form
+
+    def params(dependant: Any) -> list[Any]:
+        return [*dependant.body_params, *(p for d in dependant.dependencies for p in params(d))]
+
+    return [p for p in params(route.dependant) if isinstance(p.field_info, Form)]
+
+
+def _bound(field: Any) -> int | None:
+    """The most characters a text form field takes (a repeated field: each value)."""
+    from typing import get_args
+
+    from annotated_types import MaxLen
+
+    info = field.field_info
+    for meta in info.metadata:
+        if isinstance(meta, MaxLen):
+            return meta.max_length
+    for arg in get_args(info.annotation):  # list[Annotated[str, StringConstraints(...)]]
+        for meta in getattr(arg, "__metadata__", ()):
+            if getattr(meta, "max_length", None) is not None:
+                return meta.max_length
+    return None
+
+
+def _is_text(field: Any) -> bool:
+    from typing import get_args
+
+    annotation = field.field_info.annotation
+    text = annotation is str or str in get_args(annotation)
+    return text or any(get_args(a)[:1] == (str,) for a in get_args(annotation))
+
+
+def test_every_text_form_field_is_bounded() -> None:
+    """Every free-text field of every form (the login's username, password and next
+    included) has a length bound of at most NEXT_LENGTH (web/bounds.text_form)."""
+    from safetynet.web.bounds import NEXT_LENGTH
+
+    unbounded = []
+    seen = set()
+    for (method, path), route in sorted(ROUTES.items()):
+        if method != "POST":
+            continue
+        for field in _form_fields(route):
+            if _is_text(field):
+                seen.add((path, field.alias))
+                bound = _bound(field)
+                if bound is None or bound > NEXT_LENGTH:
+                    unbounded.append((path, field.alias, bound))
+    assert not unbounded, unbounded
+    assert {("/login", "username"), ("/login", "password"), ("/login", "next"),
+            ("/window/preview", "item_code"), ("/design", "parameters")} <= seen  # fmt: skip
+
+
+def test_a_5000_character_form_field_is_refused_naming_it(
+    admin: TestClient,
+    ids: dict[str, Any],  # noqa: F811
+) -> None:
+    """5,000 characters in any text field of any form: 422 naming the field (the login page
+    again for the login form), before anything is read or written; never a 500."""
+    from safetynet.web.messages import FIELDS
+
+    values = _plain(ids)
+    token = admin.headers["x-test-token"]
+    long = "長" * 4_999 + "x"
+    wrong: list[Any] = []
+    probed = 0
+    for (method, path), route in sorted(ROUTES.items()):
+        if method != "POST" or path.startswith(("/api", "/fhir")):
+            continue
+        fields = [f for f in _form_fields(route) if _is_text(f)]
+        form = {f.alias: PLAUSIBLE.get(f.alias, "1") for f in _form_fields(route)}
+        url = path.format(**{**values, "step": "self-check"})
+        for field in fields:
+            if field.alias == "csrf_token":
+                continue
+            probed += 1
+            r = admin.post(url, data={**form, field.alias: long, "csrf_token": token})
+            named = FIELDS.get(field.alias, "") in r.text
+            if r.status_code != 422 or not named or long in r.text:
+                wrong.append((url, field.alias, r.status_code, r.text[:120]))
+    assert not wrong, "\n".join(map(str, wrong))
+    assert probed > 60
+
+
+def test_the_login_form_bounds_every_field(app: Any) -> None:
+    """Too long a username, password or next: the login page again (422) naming the field,
+    nobody logged in, and the form's next still a path on this site."""
+    from safetynet.web.bounds import NEXT_LENGTH, QUERY_LENGTH
+
+    client = TestClient(app, follow_redirects=False)
+    client.get("/locale/en")
+    good = {"username": "clerk", "password": "safetynet-demo", "next": "/persons"}
+    for name, value, label in (
+        ("username", "c" * (QUERY_LENGTH + 1), "Username"),
+        ("username", "長" * 5000, "Username"),
+        ("password", "p" * (QUERY_LENGTH + 1), "Password"),
+        ("password", "p" * 1_000_000, "Password"),
+        ("next", "/" + "a" * NEXT_LENGTH, "Page after logging in"),
+        ("next", "//evil.example/" + "a" * 5000, "Page after logging in"),
+    ):
+        token = csrf_of(client.get("/login").text)
+        r = client.post("/login", data={**good, name: value, "csrf_token": token})
+        assert r.status_code == 422, (name, r.status_code)
+        assert f"{label} is too long" in r.text and 'name="password"' in r.text, name
+        hidden = re.search(r'name="next" value="([^"]*)"', r.text)
+        assert hidden and hidden.group(1) == ("/persons" if name != "next" else "/"), name
+        assert client.get("/persons").status_code == 303  # not logged in
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={**good, "password": "x" * QUERY_LENGTH, "csrf_token": token})
+    assert r.status_code == 401  # at the bound: read, and wrong
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={**good, "username": "c" * QUERY_LENGTH, "csrf_token": token})
+    assert r.status_code == 401  # at the bound (longer than any stored name): read, and wrong
+    chinese = TestClient(app, follow_redirects=False)
+    chinese.get("/locale/zh_Hans")
+    token = csrf_of(chinese.get("/login").text)
+    r = chinese.post("/login", data={**good, "password": "p" * 5000, "csrf_token": token})
+    assert r.status_code == 422 and "密码" in r.text and "too long" not in r.text
+    token = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={**good, "csrf_token": token})
+    assert r.status_code == 303 and r.headers["location"] == "/persons"

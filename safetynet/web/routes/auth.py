@@ -6,14 +6,14 @@ Failed logins are audited and throttled per username and per client address (429
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from safetynet.security import audit
 from safetynet.security.users import authenticate
 from safetynet.web.auditing import client_of
-from safetynet.web.bounds import NEXT_LENGTH, text_query
+from safetynet.web.bounds import NEXT_LENGTH, text_form, text_query
 from safetynet.web.csrf import check_csrf, check_form_csrf
 from safetynet.web.db import get_db
 from safetynet.web.i18n import LOCALES, N_
@@ -45,10 +45,10 @@ def login_page(request: Request, next: str = text_query("/", length=NEXT_LENGTH)
 @router.post("/login", include_in_schema=False, dependencies=[Depends(check_form_csrf)])
 def login(
     request: Request,
-    username: str = Form(...),
-    password: str = Form(...),
-    csrf_token: str = Form(""),
-    next: str = Form("/"),
+    username: str = text_form(...),
+    password: str = text_form(...),
+    csrf_token: str = text_form(""),
+    next: str = text_form("/", length=NEXT_LENGTH),
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)
@@ -74,7 +74,9 @@ def login(
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, csrf_token: str = Form(""), db: Session = Depends(get_db)) -> Response:
+def logout(
+    request: Request, csrf_token: str = text_form(""), db: Session = Depends(get_db)
+) -> Response:
     """End this session and every other of the user (cookies captured before now included)."""
     check_csrf(request, csrf_token)
     uid, epoch = request.session.get("uid"), request.session.get("epoch")

@@ -27,7 +27,7 @@ from safetynet.policy.loader import shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import Whole, YearForm
+from safetynet.web.bounds import LINES_LENGTH, Whole, YearForm, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db
 from safetynet.web.downloads import xlsx_download
@@ -87,12 +87,12 @@ def design_page(
 def design_start(
     request: Request,
     year: YearForm,
-    base: str = Form(...),
-    parameters: str = Form(...),
-    targets: str = Form(""),
-    objective: str = Form("least-spending"),
+    base: str = text_form(...),
+    parameters: str = text_form(..., length=LINES_LENGTH),
+    targets: str = text_form("", length=LINES_LENGTH),
+    objective: str = text_form("least-spending"),
     trials: Whole = Form(200),
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REPORT_READ)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -7,7 +7,9 @@ Reading needs ``funds.read``, a step ``funds.pay`` (the bureau); the rounds are 
 so a user whose region is below the county is refused (403); a county user's round pays
 their county's money only (the journal's payer region), a user above the county's every
 county's; a round whose payer is above the county (every county's, a city's) is read and
-worked only by a user above the county (403 ``payments_county`` for a county's user). Every
+worked only by a user above the county (403 ``payments_county`` for a county's user); a
+round of a region beside the user's (another county's, another city's) is a 404, as no round
+at all, on every route (the rule for every object outside the user's region). Every
 step carries the session's CSRF token and is written to the audit log by the service; every view and
 download is audited too. A refused step returns to the page with its sentence. Thin over
 :mod:`safetynet.funds.payments` and :mod:`safetynet.funds.batches`.
@@ -37,11 +39,11 @@ from safetynet.funds.statements import payer_prefix
 from safetynet.funds.tables import fund_names
 from safetynet.money import fmt_yuan
 from safetynet.regions import in_region
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import Whole, WholeOrNone, day_within
+from safetynet.web.bounds import Whole, WholeOrNone, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -66,17 +68,19 @@ def county_payer(region_code: str) -> str | None:
 
 
 def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
-    """The round, if it is of the user's counties (or of every county): 404 otherwise; a
-    round above the county for a user who is not: 403."""
+    """The round, if its payer lies in the user's region or above it: 404 for a round of a
+    region beside the user's (another county's, another city's), the same answer as for no
+    round at all (the rule for every object outside the user's region); a round above the
+    county for a user who is not: 403 ``payments_county``."""
     found = db.get(PaymentBatch, batch_id)
-    if found is None:
+    payer = found.payer_region if found is not None else None
+    beside = payer is not None and not (
+        in_region(payer, user.region_code) or in_region(user.region_code, payer)
+    )
+    if found is None or beside:
         raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
-    payer = found.payer_region
-    over_user = payer is None or in_region(user.region_code, payer)  # a round above the user
-    if over_user and not may_work_round(db, found, user.region_code):
+    if not may_work_round(db, found, user.region_code):
         raise WebError(403, "payments_county", f"payment round {batch_id} is above the county")
-    if payer and not payer.startswith(payer_prefix(user.region_code)):
-        raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
     return found
 
 
@@ -103,7 +107,7 @@ def payments_page(
     error = request.query_params.get("error")
     return render(request, "fund_payments.html", {
         "year": year, "years": years or [year], "rounds": rounds,
-        "may_pay": allows(user.role, Permission.FUNDS_PAY),
+        "may_pay": user_allows(user, Permission.FUNDS_PAY),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 
@@ -113,7 +117,7 @@ def payments_make(
     request: Request,
     year: Whole = Form(..., ge=1990, le=2100),
     month: Whole = Form(..., ge=1, le=12),
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -154,7 +158,7 @@ def payment_page(
     return render(request, "fund_payment.html", {
         "b": batch, "state": STATES.get(batch.state, batch.state), "rows": rows,
         "total": fmt_yuan(batch.total_fen), "step": next_step(batch),
-        "may_pay": allows(user.role, Permission.FUNDS_PAY), "today": local_today().isoformat(),
+        "may_pay": user_allows(user, Permission.FUNDS_PAY), "today": local_today().isoformat(),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 
@@ -185,7 +189,7 @@ def _step(request: Request, db: Session, user: User, batch_id: int, csrf: str,
 def payment_approve(
     request: Request,
     batch_id: RowId,
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -197,8 +201,8 @@ def payment_approve(
 def payment_release(
     request: Request,
     batch_id: RowId,
-    on: str = Form(""),
-    csrf_token: str = Form(""),
+    on: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from safetynet.policy.in_force import policy_by_id
 from safetynet.reports.overview import overview
 from safetynet.reports.overview_tables import overview_tables
-from safetynet.security.roles import Permission, allows
+from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import Region, Settlement
 from safetynet.store.models.security import User
 from safetynet.web.bounds import YearQuery
@@ -53,13 +53,16 @@ def home(
     user: User = Depends(current_user),
     db: Session = Depends(get_db),
 ) -> Response:
-    if not allows(user.role, Permission.REPORT_READ):
-        if allows(user.role, Permission.CLAIM_SETTLE):  # a clerk starts at the window
+    if not user_allows(user, Permission.REPORT_READ):  # the region's figures: not for a
+        # user bound to an institution (roles.AT_INSTITUTION_WITHHELD)
+        if user_allows(user, Permission.CLAIM_SETTLE):  # a clerk starts at the window
             from safetynet.web.routes.window import landing
 
             return landing(request, db, user)
-        if allows(user.role, Permission.PROGRAMME_WORK):  # a village doctor starts at the worklist
+        if user_allows(user, Permission.PROGRAMME_WORK):  # a village doctor: the worklist
             return RedirectResponse("/worklist", status_code=303)
+        if user_allows(user, Permission.REVIEW_CLAIMS):  # a hospital's office: its cases
+            return RedirectResponse("/review", status_code=303)
         return RedirectResponse("/persons", status_code=303)
     ov = overview(db, user.region_code, year)
     region = db.get(Region, user.region_code)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.programmes import ProgrammePatient
 from safetynet.store.models.security import User
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.bounds import day_within
+from safetynet.web.bounds import day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -92,9 +92,9 @@ def patient_page(
 def advance_page(
     request: Request,
     patient_id: RowId,
-    to: str = Form("", max_length=16),
-    on: str = Form("", max_length=32),
-    csrf_token: str = Form(""),
+    to: str = text_form("", length=16),
+    on: str = text_form("", length=32),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:

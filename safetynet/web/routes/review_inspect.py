@@ -25,7 +25,15 @@ from safetynet.store.models import Claim, Institution, SpotCheck
 from safetynet.store.models.security import User
 from safetynet.web.access import person_in_region, region_in_scope
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, SHORT_NOTE_LENGTH, Whole, text_query
+from safetynet.web.bounds import (
+    NOTE_LENGTH,
+    RULE_LENGTH,
+    SHORT_NOTE_LENGTH,
+    TextItems,
+    Whole,
+    text_form,
+    text_query,
+)
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -75,11 +83,11 @@ def spot_checks_page(
 @router.post("/review/spot-checks", include_in_schema=False)
 def draw(
     request: Request,
-    start: str = Form(...),
-    end: str = Form(...),
+    start: str = text_form(...),
+    end: str = text_form(...),
     seed: Whole = Form(...),
-    region: str = Form(""),
-    csrf_token: str = Form(""),
+    region: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(INSPECT),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -119,8 +127,8 @@ def spot_check_page(
 
 @router.post("/review/spot-checks/{spot_check_id}/findings/{sampled_id}", include_in_schema=False)
 def finding(
-    request: Request, spot_check_id: RowId, sampled_id: RowId, found: str = Form(...),
-    csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
+    request: Request, spot_check_id: RowId, sampled_id: RowId, found: str = text_form(...),
+    csrf_token: str = text_form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
     check_in_region(db, user, spot_check_id)
@@ -135,7 +143,7 @@ def finding(
 
 @router.post("/review/spot-checks/{spot_check_id}/book", include_in_schema=False)
 def book(
-    request: Request, spot_check_id: RowId, csrf_token: str = Form(""),
+    request: Request, spot_check_id: RowId, csrf_token: str = text_form(""),
     user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
@@ -171,10 +179,11 @@ def sanctions_page(
 
 @router.post("/review/sanctions", include_in_schema=False)
 def open_sanction(
-    request: Request, article: Whole = Form(...), finding: str = Form(..., max_length=NOTE_LENGTH),
-    loss: str = Form(...), multiple: str = Form(""), fine: str = Form(""),
-    institution: str = Form(""),
-    resident_id: str = Form(""), csrf_token: str = Form(""), user: User = Depends(INSPECT),
+    request: Request, article: Whole = Form(...), finding: str = text_form(..., length=NOTE_LENGTH),
+    loss: str = text_form(...), multiple: str = text_form(""), fine: str = text_form(""),
+    institution: str = text_form(""),
+    resident_id: str = text_form(""), csrf_token: str = text_form(""),
+    user: User = Depends(INSPECT),
     db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
@@ -197,8 +206,8 @@ def _case_in_region(db: Session, user: User, case_id: int) -> None:
 
 @router.post("/review/sanctions/{case_id}/recover", include_in_schema=False)
 def recover(
-    request: Request, case_id: RowId, amount: str = Form(...), on: str = Form(""),
-    csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
+    request: Request, case_id: RowId, amount: str = text_form(...), on: str = text_form(""),
+    csrf_token: str = text_form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     check_csrf(request, csrf_token)
     _case_in_region(db, user, case_id)
@@ -209,8 +218,8 @@ def recover(
 
 @router.post("/review/sanctions/{case_id}/cancel", include_in_schema=False)
 def cancel_sanction(
-    request: Request, case_id: RowId, reason: str = Form(..., max_length=SHORT_NOTE_LENGTH),
-    csrf_token: str = Form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
+    request: Request, case_id: RowId, reason: str = text_form(..., length=SHORT_NOTE_LENGTH),
+    csrf_token: str = text_form(""), user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Cancel (overturn) a sanction case: its recoveries are reversed in the fund journal."""
     check_csrf(request, csrf_token)
@@ -221,7 +230,8 @@ def cancel_sanction(
 
 @router.post("/review/sanctions/{case_id}/refund", include_in_schema=False)
 def refund_sanction(
-    request: Request, case_id: RowId, csrf_token: str = Form(""), user: User = Depends(INSPECT),
+    request: Request, case_id: RowId, csrf_token: str = text_form(""),
+    user: User = Depends(INSPECT),
     db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Refund a person what was recovered on a case cancelled after the recovery (posted
@@ -234,10 +244,11 @@ def refund_sanction(
 
 @router.post("/review/suspensions", include_in_schema=False)
 def suspend(
-    request: Request, article: Whole = Form(...), months: Whole = Form(...), start: str = Form(""),
-    reason: str = Form(..., max_length=SHORT_NOTE_LENGTH), resident_id: str = Form(""),
-    institution: str = Form(""), department: str = Form("", max_length=RULE_LENGTH),
-    kinds: list[str] = Form([]), csrf_token: str = Form(""),
+    request: Request, article: Whole = Form(...), months: Whole = Form(...),
+    start: str = text_form(""),
+    reason: str = text_form(..., length=SHORT_NOTE_LENGTH), resident_id: str = text_form(""),
+    institution: str = text_form(""), department: str = text_form("", length=RULE_LENGTH),
+    kinds: TextItems = Form([]), csrf_token: str = text_form(""),
     user: User = Depends(INSPECT), db: Session = Depends(get_db),
 ) -> Response:  # fmt: skip
     """Suspend a person's direct settlement (resident ID) or an institution's department."""

@@ -5,7 +5,7 @@ is short), approve (not by who computed it), pay (posted to the fund journal onc
 
 Reading needs ``report.read`` (names and resident IDs masked without ``person.read``);
 a reader sees the rounds of the county they are in or under, and only their region's
-households (a round of another county: 403 ``rounds_county``, to read it as to act on it):
+households (a round of another county: 404, as none, to read it as to act on it):
 a township's staff see what the round pays their own households, read-only. A step needs
 ``reassist.pay`` (the bureau) at the county or above (403 below it), carries the session's
 CSRF token and is audited by the service; every view and download is audited. A
@@ -28,7 +28,6 @@ from safetynet.early_warning.rounds import (
     approve_round,
     cancel_round,
     draft_round,
-    of_other_county,
     pay_round,
 )
 from safetynet.funds.page import county_or_above
@@ -37,7 +36,7 @@ from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import ReassistanceRound
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, Whole, WholeOrNone, day_within
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, Whole, WholeOrNone, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -59,11 +58,11 @@ def _county(db: Session, user: User) -> None:
 
 
 def _round(db: Session, user: User, round_id: int) -> ReassistanceRound:
-    """The round if the user's region sees it; 403 for a user of another county (the round
-    is that county's), 404 for none or one beside the user's region in the county."""
+    """The round if the user's region sees it (its county, a township of it, a region above
+    it); 404 otherwise — another county's round, one beside the user's region in the county
+    or none at all get the same answer (the rule for every object outside the user's
+    region), to read it as to act on it."""
     found = db.get(ReassistanceRound, round_id)
-    if found is not None and of_other_county(db, found, user.region_code):
-        raise WebError(403, "rounds_county", f"re-assistance round {round_id} is another county's")
     if found is None or not round_view.visible(db, found, user.region_code):
         raise WebError(404, "reassist_round_unknown", f"no re-assistance round {round_id}")
     return found
@@ -96,8 +95,8 @@ def rounds_page(
 def rounds_draft(
     request: Request,
     year: Whole = Form(..., ge=1990, le=2100),
-    budget: str = Form(""),
-    csrf_token: str = Form(""),
+    budget: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -163,8 +162,8 @@ def _step(request: Request, db: Session, user: User, round_id: int, csrf: str, s
                 cancel_round(wdb, round_id, user=user.username, on=on, reason=reason,
                              region_code=where)  # fmt: skip
     except RoundError as exc:
-        if exc.code == "round.other_county":
-            raise WebError(403, "rounds_county", str(exc)) from None
+        if exc.code == "round.other_county":  # outside the user's region: as no round
+            raise WebError(404, "reassist_round_unknown", str(exc)) from None
         return RedirectResponse(f"{BASE}/{round_id}?error={exc.code}", status_code=303)
     return RedirectResponse(f"{BASE}/{round_id}", status_code=303)
 
@@ -178,7 +177,7 @@ def _day(on: str) -> date:
 def round_approve(
     request: Request,
     round_id: RowId,
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -190,8 +189,8 @@ def round_approve(
 def round_pay(
     request: Request,
     round_id: RowId,
-    on: str = Form(""),
-    csrf_token: str = Form(""),
+    on: str = text_form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -203,8 +202,8 @@ def round_pay(
 def round_cancel(
     request: Request,
     round_id: RowId,
-    reason: str = Form("", max_length=SHORT_NOTE_LENGTH),
-    csrf_token: str = Form(""),
+    reason: str = text_form("", length=SHORT_NOTE_LENGTH),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.REASSIST_PAY)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -5,7 +5,7 @@ audited; thin over :mod:`safetynet.early_warning`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, YearQuery, day_within
+from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, YearQuery, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.downloads import file_download
@@ -108,11 +108,11 @@ def warning_page(
 def warning_step(
     request: Request,
     warning_id: RowId,
-    step: str = Form(...),
-    on: str = Form(...),
-    measure: str = Form("", max_length=RULE_LENGTH),
-    note: str = Form("", max_length=NOTE_LENGTH),
-    csrf_token: str = Form(""),
+    step: str = text_form(...),
+    on: str = text_form(...),
+    measure: str = text_form("", length=RULE_LENGTH),
+    note: str = text_form("", length=NOTE_LENGTH),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.WARNING_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -42,7 +42,7 @@ from safetynet.web.access import (
     settlement_to_refund,
 )
 from safetynet.web.auditing import record_preview, record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, text_query
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, TextItems, text_form, text_query
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
@@ -192,17 +192,17 @@ def window(
 
 
 def _form(
-    resident_id: str = Form(...),
-    institution_code: str = Form(""),
-    kind: str = Form(...),
-    date: str = Form(...),
-    discharge_date: str = Form(""),
-    diagnosis: str = Form(""),
-    referral: str = Form(""),
-    item_code: list[str] = Form([]),
-    item_quantity: list[str] = Form([]),
-    item_amount: list[str] = Form([]),
-    duplicate_reason: str = Form("", max_length=DUPLICATE_REASON_LENGTH),
+    resident_id: str = text_form(...),
+    institution_code: str = text_form(""),
+    kind: str = text_form(...),
+    date: str = text_form(...),
+    discharge_date: str = text_form(""),
+    diagnosis: str = text_form(""),
+    referral: str = text_form(""),
+    item_code: TextItems = Form([]),
+    item_quantity: TextItems = Form([]),
+    item_amount: TextItems = Form([]),
+    duplicate_reason: str = text_form("", length=DUPLICATE_REASON_LENGTH),
 ) -> FormClaim:
     return FormClaim(
         resident_id=resident_id, institution_code=institution_code, kind=kind, date=date,
@@ -235,7 +235,7 @@ def catalog_item(
 def preview(
     request: Request,
     form: FormClaim = Depends(_form),
-    csrf_token: str = Form(""),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -269,8 +269,8 @@ def _refused(
 def settle(
     request: Request,
     form: FormClaim = Depends(_form),
-    client_key: str = Form(..., max_length=64),
-    csrf_token: str = Form(""),
+    client_key: str = text_form(..., length=64),
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.CLAIM_SETTLE)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -330,8 +330,8 @@ def slip_pdf_page(
 def refund(
     request: Request,
     settlement_id: SettlementId,
-    reason: str = Form(..., max_length=SHORT_NOTE_LENGTH),  # the column's length: not a 500
-    csrf_token: str = Form(""),
+    reason: str = text_form(..., length=SHORT_NOTE_LENGTH),  # the column's length: not a 500
+    csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.CLAIM_REFUND)),
     db: Session = Depends(get_db),
 ) -> Response:

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within, text_query
+from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within, text_form, text_query
 from safetynet.web.csrf import check_csrf, csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
@@ -200,15 +200,15 @@ def _record(
 def record_page(
     request: Request,
     contract_id: RowId,
-    kind: str = Form(...),
-    done_on: str = Form(...),
-    systolic: str = Form(""),
-    diastolic: str = Form(""),
-    glucose: str = Form(""),
-    drugs: str = Form("", max_length=SHORT_NOTE_LENGTH),
-    next_on: str = Form(""),
-    csrf_token: str = Form(""),
-    idempotency_key: str = Form(""),
+    kind: str = text_form(...),
+    done_on: str = text_form(...),
+    systolic: str = text_form(""),
+    diastolic: str = text_form(""),
+    glucose: str = text_form(""),
+    drugs: str = text_form("", length=SHORT_NOTE_LENGTH),
+    next_on: str = text_form(""),
+    csrf_token: str = text_form(""),
+    idempotency_key: str = text_form(""),
     user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -250,15 +250,15 @@ def _refusal(request: Request, exc: Exception) -> JSONResponse:
 def send(
     request: Request,
     contract_id: RowId,
-    kind: str = Form(""),
-    done_on: str = Form(""),
-    systolic: str = Form(""),
-    diastolic: str = Form(""),
-    glucose: str = Form(""),
-    drugs: str = Form("", max_length=SHORT_NOTE_LENGTH),
-    next_on: str = Form(""),
-    csrf_token: str = Form(""),
-    idempotency_key: str = Form(""),
+    kind: str = text_form(""),
+    done_on: str = text_form(""),
+    systolic: str = text_form(""),
+    diastolic: str = text_form(""),
+    glucose: str = text_form(""),
+    drugs: str = text_form("", length=SHORT_NOTE_LENGTH),
+    next_on: str = text_form(""),
+    csrf_token: str = text_form(""),
+    idempotency_key: str = text_form(""),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """The phone's queue sends a form here: 201 with the follow-up's id when recorded, 200
