@@ -58,8 +58,9 @@ class Slip:
 REFUND_ROOM = N_(
     "The room this refund frees under the year's deductibles, caps and ceilings goes first "
     "to the claims of the year settled after the refunded one, as if it had never been "
-    "settled: what they were paid does not change now, and what they are owed more is paid "
-    "at the year-end re-settlement. A later claim gets only the room left after them."
+    "settled: what they were paid does not change now; the year-end re-settlement pays what "
+    "they are owed more, or recovers what they were paid too much (a deductible or threshold "
+    "the refunded claim had reached). A later claim gets only the room left after them."
 )
 
 
