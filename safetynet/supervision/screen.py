@@ -879,19 +879,16 @@ def screen(
 def _layers(rules: RuleSet, data: ScreenInput) -> list[tuple[RuleSet, list[str] | None]]:
     """The rules screening some claims of ``data`` (:meth:`RuleSet.layer`), each with the
     numbers of the claims they screen (None: every claim)."""
-    if rules.region is None:
-        return [(rules, None)]
     persons = data.persons
-    if persons is None:
-        claims = data.claims.select("claim_no", pl.lit(None, pl.String).alias("village"))
-    else:
-        villages = persons.select("person_id", "village").unique("person_id", keep="first")
-        claims = data.claims.select("claim_no", "person_id").join(
-            villages, on="person_id", how="left"
-        )
-    layer = {code: rules.layer_of(code) for code in claims["village"].unique().to_list()}
-    if all(i == 0 for i in layer.values()):
+    # a claim whose person has no village (or no row) is of the file's region: layer 0
+    if rules.region is None or persons is None:
         return [(rules, None)]
+    layer = {code: rules.layer_of(code) for code in persons["village"].unique().to_list()}
+    layer[None] = 0
+    if all(i == 0 for i in layer.values()):  # the common case: every person of the region
+        return [(rules, None)]
+    villages = persons.select("person_id", "village").unique("person_id", keep="first")
+    claims = data.claims.select("claim_no", "person_id").join(villages, on="person_id", how="left")
     numbers: dict[int, list[str]] = {}
     for no, village in zip(claims["claim_no"].to_list(), claims["village"].to_list(), strict=True):
         i = layer[village]
@@ -1093,8 +1090,8 @@ def screen_claims(rules: RuleSet, history: ScreenInput, claim_nos: Iterable[str]
     new, held = _New.of(history, nos), _Held.of(history)
     only = [
         r.id
-        for file in rules.chain()  # every version a claim's rules may take (RuleSet.layer)
-        for r in file.active()
+        for layer, _ in _layers(rules, history)  # the rules its persons' claims take
+        for r in layer.active()
         if _may_hit(r, held) and _may_hit_new(r, new)
     ]
     found = screen(rules, history, only, check=False)
