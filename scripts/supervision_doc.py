@@ -44,6 +44,23 @@ not flagged by it); a claim before the period is still compared with as an earli
 readmission in the period after a stay before it is a split admission). A county file may
 give its own `valid_from`.
 
+A file's `region` (a region code, short or padded: 2, 4, 6, 9 or 12 digits, e.g. `341821` or
+`341821000000`) says whose claims it screens: those of the persons living in that region
+(their village code starts with the region's code once the padding zeros are dropped); a file
+without a `region` screens every region's claims. A county file that `extends` the province's
+screens with the rules it writes itself (a rule of its own, its override of a province rule,
+or its `remove` of one) its county's claims only; the rules it inherits unchanged screen every
+claim of the province's region; a claim of the province outside the county is screened with
+the province's version of the county's overrides (and by the rules the county removed). A
+claim of neither region is not screened. Every claim is screened within the validity of the
+file the screening is set up with (a county's own `valid_from` starts the screening of every
+claim it screens). This holds at the window, in the year's
+screening (`safetynet review screen`, `safetynet review scores`, the review pages) and so in
+the scorecards. In a claim file, a person's region is the `village` column of the persons
+file; a claim whose person has none (no persons file, or no village) is taken as of the
+file's region. A malformed `region` (not digits, or another number of digits) is refused
+with the file, the line and what is wrong.
+
 Rule kinds: {kinds}.
 """
 
@@ -67,8 +84,9 @@ def _cell(text: str) -> str:
 
 
 def _file(name: str, rules: RuleSet) -> list[str]:
+    where = f"Region `{rules.region}`" if rules.region else "Every region"
     out = [f"## `{name}` — {rules.title_en}", "",
-           f"{rules.title_zh}. Region `{rules.region}`, from {rules.valid_from}"
+           f"{rules.title_zh}. {where}, from {rules.valid_from}"
            + (f" to {rules.valid_to}" if rules.valid_to else "") + ".", "",
            "| Rule | Kind | Name | Severity | Art. | Parameters | Source (confidence) |",
            "|---|---|---|---|---|---|---|"]  # fmt: skip

@@ -181,6 +181,8 @@ def _merge(base: Any, override: Any) -> Any:
 
 
 def _resolve_extends(name: str, relative_to: Path, shipped_dir: Path = SHIPPED_DIR) -> Path:
+    """The file an ``extends: name`` of the file ``relative_to`` names: beside it, then in
+    ``shipped_dir``."""
     for candidate in (relative_to.parent / name, shipped_dir / name):
         for path in (candidate, candidate.with_suffix(".yaml")):
             if path.is_file():
@@ -378,6 +380,9 @@ def _resolve_shipped(name: str) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+resolve_extends = _resolve_extends
 
 
 def shipped_policies() -> dict[str, Path]:

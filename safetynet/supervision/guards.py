@@ -233,10 +233,13 @@ def may_hit(
     deceased: dict[int, bool],
     new: Sequence[str],
     catalog: Entries | None = None,
+    regions: dict[int, str | None] | None = None,
 ) -> tuple[set[int], list[Rule]]:
     """The persons whose new claims (numbers ``new``) some active rule could hit, and those
     rules (a rule kind without a guard always could); ``catalog``: the county's entries
-    (None: the shipped catalog's)."""
+    (None: the shipped catalog's). Each person's claims are looked at with the rules of the
+    file of the chain that screens them (:meth:`RuleSet.layer_of` of the person's region in
+    ``regions``; not given: the rule set's own file)."""
     catalog = Entries() if catalog is None else catalog
     # the diagnosis as the rules compare it (screen does the same to its frames)
     claims = [(*c[:7], canonical_code(c[7]), *c[8:]) for c in claims]
@@ -256,10 +259,15 @@ def may_hit(
     fresh = [c for c in claims if c[1] in wanted]
     named: set[int] = set()
     chosen: list[Rule] = []
-    for rule in rules.active():
-        guard = GUARDS.get(rule.kind)
-        hit = {c[10] for c in fresh if guard is None or guard(rule, c, persons[c[10]])}
-        if hit:
-            named |= hit
-            chosen.append(rule)
+    regions = regions or {}
+    at = {pid: rules.layer_of(regions.get(pid)) for pid in {c[10] for c in fresh}}
+    for i in sorted({i for i in at.values() if i is not None}):
+        mine = [c for c in fresh if at[c[10]] == i]
+        layer = rules.layer(i)
+        for rule in layer.active() if layer is not None else ():
+            guard = GUARDS.get(rule.kind)
+            hit = {c[10] for c in mine if guard is None or guard(rule, c, persons[c[10]])}
+            if hit:
+                named |= hit
+                chosen.append(rule)
     return named, chosen

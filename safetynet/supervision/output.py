@@ -133,7 +133,7 @@ def hits_table(hits: pl.DataFrame, rules: RuleSet, locale: str = "en") -> Table:
     """The hits as an export table: rule names, severities and facts in ``locale``."""
     _ = gettext_for(locale)
     zh = locale.startswith("zh")
-    names = {r.id: (r.name.zh if zh else r.name.en) for r in rules.rules}
+    names = {i: (r.name.zh if zh else r.name.en) for i, r in rules.rule_names().items()}
     columns = [
         Column("rule", _("rule")),
         Column("severity", _("severity")),
@@ -172,7 +172,7 @@ def indicators_table(indicators: pl.DataFrame, rules: RuleSet, locale: str = "en
     _ = gettext_for(locale)
     zh = locale.startswith("zh")
     defs = definitions().by_id()
-    names = {r.id: (r.name.zh if zh else r.name.en) for r in rules.rules}
+    names = {i: (r.name.zh if zh else r.name.en) for i, r in rules.rule_names().items()}
     rows = []
     for ind, part, value in indicators.iter_rows():
         d = defs[ind]

@@ -2,14 +2,17 @@
 
 Shipped rule files live in ``files/``; a name without a folder (``anhui-langxi-2021``) is
 looked up there. A malformed file raises :class:`safetynet.policy.tree.PolicyError` whose
-problems name file:line, the path in the file and what is wrong.
+problems name file:line, the path in the file and what is wrong. A file that ``extends``
+another is also given that file, loaded on its own (:meth:`RuleSet.chain`): it screens the
+claims of its region outside the extending file's.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from safetynet.policy.loader import load_sourced_yaml
+from safetynet.policy.loader import load_sourced_yaml, parse_tree, read_policy_text
+from safetynet.policy.loader import resolve_extends as _resolve_extends
 from safetynet.policy.tree import PolicyError, Problem
 from safetynet.supervision.schema import RuleSet
 
@@ -22,7 +25,22 @@ __all__ = ["DEFAULT_RULES", "PolicyError", "Problem", "load_rules", "shipped_rul
 def load_rules(path: str | Path = DEFAULT_RULES) -> RuleSet:
     """The rule file at ``path`` (or the shipped one of that name), ``extends`` resolved."""
     rules, _sources = load_sourced_yaml(path, RuleSet, shipped_dir=RULES_DIR)
-    return rules
+    parent, own = _extends(Path(path))
+    return rules.with_parent(load_rules(parent) if parent is not None else None, own)
+
+
+def _extends(path: Path) -> tuple[Path | None, frozenset[str]]:
+    """The file ``path`` extends (None: none) and the ids of the rules it writes itself
+    (adds, overrides, removes); the file has loaded already, so it is sound."""
+    if not path.is_file():
+        path = next(p for p in (RULES_DIR / path.name, RULES_DIR / f"{path.name}.yaml")
+                    if p.is_file())  # fmt: skip
+    tree = parse_tree(read_policy_text(path), str(path))
+    own = frozenset(str(r["id"]) for r in tree.get("rules") or [] if isinstance(r, dict))
+    name = tree.get("extends")
+    if name is None:
+        return None, own
+    return _resolve_extends(str(name), path.resolve(), RULES_DIR), own
 
 
 def shipped_rule_files() -> dict[str, Path]:

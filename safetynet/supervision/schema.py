@@ -1,14 +1,16 @@
 """The supervision-rule file schema (pydantic): dated, sourced screening rules.
 
 A rule file is YAML like a settlement policy (``docs/supervision-rules.md``, generated from
-the shipped files by ``scripts/supervision_doc.py``): an id, a region,
+the shipped files by ``scripts/supervision_doc.py``): an id, a region (none: every region),
 validity dates, its sources and a list of rules. Each rule has a ``kind`` (one of
 :data:`KINDS`), a severity (``warn``, ``block`` at the window, ``deduct`` from the
 institution), the article of State Council Decree No. 735 it enforces, a name in English and
 Chinese, and its parameters. A numeric parameter is written ``{value: 15, unit: day}`` and
 must carry the unit its rule expects; a list parameter is a plain list (either may be
 wrapped ``{value: ..., source: ..., note: ...}``). A county file ``extends`` a province file
-and overrides rules by ``id``.
+and overrides rules by ``id``: its rules screen the claims of persons of its region, those of
+the file it extends (:meth:`RuleSet.chain`) the claims of that file's region outside it
+(:meth:`RuleSet.layer_of`), all within the named file's validity.
 
 ``scoring`` holds the numbers of the institutions' and doctors' risk scores
 (:mod:`safetynet.supervision.scores`, which review's claim risk reuses): the readmission
@@ -22,7 +24,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from safetynet.regions import in_region
 
 Severity = Literal["warn", "block", "deduct"]
 U = TypeVar("U")
@@ -31,6 +42,9 @@ U = TypeVar("U")
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+REGION_LENGTHS = (2, 4, 6, 9, 12)  # province, city, county, township, padded (regions.py)
+MAX_CHAIN = 16  # files extending files: more is a loop the loader has refused already
 
 WHOLE_UNITS = ("day", "count", "hour", "month")  # counted in whole units: 15.5 days is no day
 
@@ -321,13 +335,34 @@ class RuleSet(_Strict):
     id: str
     title_en: str
     title_zh: str
-    region: str = Field(pattern=r"^\d{2,12}$")
+    region: str | None = None  # a region code (short or padded); none: every region
     valid_from: dt.date
     valid_to: dt.date | None = None
     source: str
     sources: dict[str, Source]
     rules: list[Rule]
     scoring: Scoring
+    # the file ``extends`` names, loaded on its own (:func:`safetynet.supervision.rules
+    # .load_rules`), and the ids of the rules this file writes itself (adds, overrides or
+    # removes): outside this file's region those are the parent's (:meth:`layer`)
+    _parent: RuleSet | None = PrivateAttr(default=None)
+    _own: frozenset[str] = PrivateAttr(default=frozenset())
+
+    @field_validator("region")
+    @classmethod
+    def _region_code(cls, code: str | None) -> str | None:
+        if code is None:
+            return None
+        if not isinstance(code, str) or not code.isascii() or not code.isdigit():
+            raise ValueError(f"region {code!r} is not a region code (digits only, e.g. '341821')")
+        if len(code) not in REGION_LENGTHS:
+            raise ValueError(
+                f"region {code!r} has {len(code)} digits: a region code has 2 (province), "
+                "4 (city), 6 (county), 9 (township) or 12 (padded) digits"
+            )
+        if code.startswith("00"):
+            raise ValueError(f"region {code!r} names no province (it starts with 00)")
+        return code
 
     @model_validator(mode="after")
     def _references(self) -> RuleSet:
@@ -347,14 +382,67 @@ class RuleSet(_Strict):
     def active(self) -> list[Rule]:
         return [r for r in self.rules if r.enabled]
 
+    def chain(self) -> list[RuleSet]:
+        """This file, then the file it extends, and so on up (each ``extends`` resolved)."""
+        out: list[RuleSet] = [self]
+        while out[-1]._parent is not None and len(out) <= MAX_CHAIN:
+            out.append(out[-1]._parent)
+        return out
+
+    def with_parent(self, parent: RuleSet | None, own: frozenset[str] = frozenset()) -> RuleSet:
+        """This rule set with the file it extends and the ids of the rules it writes itself
+        attached (the loader's step)."""
+        self._parent, self._own = parent, own
+        return self
+
+    def layer_of(self, region_code: str | None) -> int | None:
+        """Which rules screen the claims of a person of ``region_code``: 0 when this file's
+        region holds it (:func:`safetynet.regions.in_region`; a file without a region holds
+        every one), ``i`` when the ``i``-th file it extends (:meth:`chain`) is the first
+        that does, None when none does (the claim is not screened). A person whose region
+        is not known (a claim file without persons' villages) is taken as of this file's."""
+        if region_code is None:
+            return 0
+        for i, file in enumerate(self.chain()):
+            if file.region is None or in_region(region_code, file.region):
+                return i
+        return None
+
+    def layer(self, i: int) -> RuleSet | None:
+        """The rules screening the claims of :meth:`layer_of` ``i``: this rule set's, except
+        that each rule a file of the chain below ``i`` writes itself (a county's own rule,
+        its override of a province rule, its removal of one) is the version of the file it
+        extends (none when that file has none); the rules a file inherits unchanged screen
+        the whole region of the file they come from. The validity stays this rule set's."""
+        if i == 0:
+            return self
+        parent = self._parent.layer(i - 1) if self._parent is not None else None
+        if parent is None:
+            return None
+        theirs = {r.id: r for r in parent.rules}
+        rules = [theirs.get(r.id) if r.id in self._own else r for r in self.rules]
+        ids = {r.id for r in self.rules}
+        rules += [r for r in parent.rules if r.id in self._own and r.id not in ids]
+        kept = [r for r in rules if r is not None]
+        return self.model_copy(update={"rules": kept, "region": parent.region})
+
+    def rule_names(self) -> dict[str, Rule]:
+        """Every rule of the chain by id, this file's own version first."""
+        out: dict[str, Rule] = {}
+        for layer in self.chain():
+            for r in layer.rules:
+                out.setdefault(r.id, r)
+        return out
+
     def lookback_days(self) -> int:
         """The days before a claim's date whose claims its active rules compare it with: a
         split admission's window (counted from the earlier stay's discharge), a calendar
         month of drug purchases (31 days), a run of consecutive purchase days and the
         mutual-recognition window of a repeated test. Claims
-        discharged (or seen) on or after that day are read with it."""
+        discharged (or seen) on or after that day are read with it (the longest of the
+        chain's files: each screens some claims)."""
         days = 0
-        for rule in self.active():
+        for rule in (r for layer in self.chain() for r in layer.active()):
             if isinstance(rule, SplitAdmissionRule):
                 days = max(days, int(rule.params.window_days.value))
             elif isinstance(rule, OutpatientAbuseRule):

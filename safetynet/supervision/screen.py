@@ -847,20 +847,59 @@ def screen(
 ) -> pl.DataFrame:
     """Every hit of every enabled rule (or of the rule ids in ``only``), sorted.
 
+    Each claim is screened by the file of the rule set's chain that holds its person's
+    region (:meth:`RuleSet.layer_of`, :meth:`RuleSet.layer`: a county's own rules only its
+    county's claims, the province rules it inherits the province's; none a claim of no file's
+    region), within the validity of ``rules`` (the file screening is set up with: a county's
+    own ``valid_from`` starts the screening of every claim it screens).
     ``check`` refuses rules whose fields are missing from every claim (a file); a single
     claim's history (:func:`screen_claim`) may simply have no stay.
     """
-    chosen = [r for r in rules.active() if only is None or r.id in set(only)]
-    if check:
-        data.check(chosen)
-    data = _canonical(data)
-    parts = [_found(rule, data) for rule in chosen]
+    wanted = None if only is None else set(only)
+    parts = []
+    canonical = _canonical(data)
+    for layer, claim_nos in _layers(rules, data):
+        chosen = [r for r in layer.active() if wanted is None or r.id in wanted]
+        if check:
+            data.check(chosen)
+        if not chosen:
+            continue
+        found = _with_claims(pl.concat([_found(rule, canonical) for rule in chosen]), canonical)
+        found = found.filter(in_force(rules))
+        if claim_nos is not None:
+            found = found.filter(pl.col("claim_no").is_in(claim_nos))
+        parts.append(found)
     if not parts:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    found = _with_claims(pl.concat(parts), data).filter(in_force(rules))
     # a total order: two hits of one rule with the same facts (two lines of one restricted
     # item) differ only by their amounts
-    return found.sort("date", "claim_no", "rule_id", "facts", "amount_fen")
+    return pl.concat(parts).sort("date", "claim_no", "rule_id", "facts", "amount_fen")
+
+
+def _layers(rules: RuleSet, data: ScreenInput) -> list[tuple[RuleSet, list[str] | None]]:
+    """The rules screening some claims of ``data`` (:meth:`RuleSet.layer`), each with the
+    numbers of the claims they screen (None: every claim)."""
+    persons = data.persons
+    # a claim whose person has no village (or no row) is of the file's region: layer 0
+    if rules.region is None or persons is None:
+        return [(rules, None)]
+    layer = {code: rules.layer_of(code) for code in persons["village"].unique().to_list()}
+    layer[None] = 0
+    if all(i == 0 for i in layer.values()):  # the common case: every person of the region
+        return [(rules, None)]
+    villages = persons.select("person_id", "village").unique("person_id", keep="first")
+    claims = data.claims.select("claim_no", "person_id").join(villages, on="person_id", how="left")
+    numbers: dict[int, list[str]] = {}
+    for no, village in zip(claims["claim_no"].to_list(), claims["village"].to_list(), strict=True):
+        i = layer[village]
+        if i is not None:
+            numbers.setdefault(i, []).append(no)
+    out: list[tuple[RuleSet, list[str] | None]] = []
+    for i, nos in sorted(numbers.items()):
+        screened = rules.layer(i)
+        if screened is not None:
+            out.append((screened, nos))
+    return out
 
 
 def in_force(rules: RuleSet, day: str = "date") -> pl.Expr:
@@ -1049,7 +1088,12 @@ def screen_claims(rules: RuleSet, history: ScreenInput, claim_nos: Iterable[str]
     Rules that cannot fire on so few claims, or on none of ``claim_nos``, are skipped."""
     nos = list(claim_nos)
     new, held = _New.of(history, nos), _Held.of(history)
-    only = [r.id for r in rules.active() if _may_hit(r, held) and _may_hit_new(r, new)]
+    only = [
+        r.id
+        for layer, _ in _layers(rules, history)  # the rules its persons' claims take
+        for r in layer.active()
+        if _may_hit(r, held) and _may_hit_new(r, new)
+    ]
     found = screen(rules, history, only, check=False)
     return found.filter(pl.col("claim_no").is_in(nos))
 

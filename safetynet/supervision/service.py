@@ -343,7 +343,8 @@ def hits_of_rows(
     county's catalog entries (None: the shipped catalog's)."""
     catalog = Entries() if catalog is None else catalog
     deceased = {p[0]: p[2] is not None for p in people}
-    named, chosen = may_hit(ruleset, claims, lines, deceased, new, catalog)
+    regions = {p[0]: p[3] for p in people}
+    named, chosen = may_hit(ruleset, claims, lines, deceased, new, catalog, regions)
     if not chosen:
         return {}
     if every_line is not None:

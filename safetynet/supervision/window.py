@@ -5,10 +5,13 @@
   ``block`` hit is refused (:class:`ScreeningRefusal`, 422, naming the rules and their
   facts). The batch's hits are kept on the session, by submission (its fingerprint and
   its client key: two identical bills confirmed genuine are two submissions), for the two
-  below.
+  below, and, for each claim to be written, in the batch's order: two identical bills
+  confirmed genuine without a client key share a fingerprint and a key, yet each keeps the
+  hits it was screened with (the second's, against the first: as if sent one at a time).
 - :func:`store` (an after step): writes the ``warn`` and ``deduct`` hits of the settlements
   just written to ``screening_hit``, one multi-row insert per batch, from the batch's
-  entries in memory; a hit naming another claim of the batch names it by its claim number.
+  entries in memory (each entry the hits of the claim written as it, in the batch's
+  order); a hit naming another claim of the batch names it by its claim number.
 - :func:`previewed_hits`: the hits of a submission the gate has just screened (the preview
   shows them); :func:`stored_of`: those :func:`store` kept with its settlement (the API's
   answer, without a re-read); :func:`stored_hits`: the hits stored with settlements, read
@@ -44,6 +47,11 @@ from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 SETTING = "SAFETYNET_SCREENING_RULES"
 OFF = "off"
 STASH = "supervision.hits"  # session.info key: (request hash, client key) -> the hits
+# session.info key: (request hash, client key) -> the hits of each claim of that mark the gate
+# let through to be written, in the batch's order (the after step takes them in that order)
+WRITTEN = "supervision.written"
+# session.info key: settlement id -> the hits stored with it (for the API's answer)
+KEPT = "supervision.kept"
 STORED = ("warn", "deduct")  # severities kept with a settlement (block refuses it)
 
 
@@ -128,7 +136,7 @@ def check_setting() -> None:
 
 
 def _hits(rules: RuleSet, found: list[dict[str, Any]]) -> list[WindowHit]:
-    names = {r.id: r.name for r in rules.rules}
+    names = {i: r.name for i, r in rules.rule_names().items()}
     return [
         WindowHit(h["rule_id"], h["kind"], names[h["rule_id"]].en, names[h["rule_id"]].zh,
                   h["severity"], h["article"], h["amount_fen"], h["facts"])
@@ -145,6 +153,14 @@ def _stash(session: Session) -> Stash:
     return stash
 
 
+ToWrite = dict[tuple[str, str | None], list[tuple[str, list[WindowHit], str]]]
+
+
+def _to_write(session: Session) -> ToWrite:
+    to_write: ToWrite = session.info.setdefault(WRITTEN, {})
+    return to_write
+
+
 def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError | None]:
     """Settlement gate: per claim, its refusal when a ``block`` rule hits it, else None.
 
@@ -158,6 +174,7 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
         return [None] * len(claims)
     keys: set[str] = set()
     numbers: set[str] = set()
+    wrote: set[int] = set()
 
     def written(i: int, blocked: bool) -> bool:
         claim = claims[i]
@@ -168,6 +185,7 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
             keys.add(key)
         if number:
             numbers.add(number)
+        wrote.add(i)
         return True
 
     # the institutions' levels as settlement read them (a claim of an unknown one is not
@@ -178,6 +196,7 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
     frames = batch_hit_rows(session, [(c.sub, c.person) for c in claims], rules, written, levels,
                             [c.client_key for c in claims])  # fmt: skip
     stash = _stash(session)
+    to_write = _to_write(session)
     screened: set[tuple[str, str | None]] = set()
     out: list[SettlementError | None] = []
     for i, (claim, frame) in enumerate(zip(claims, frames, strict=True)):
@@ -188,6 +207,8 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
         if mark not in screened and (claim.settles or mark not in stash):
             screened.add(mark)
             stash[mark] = (rules.id, hits, NEW_CLAIM.format(i))
+        if i in wrote:  # each claim written keeps its own hits, however alike the next one
+            to_write.setdefault(mark, []).append((rules.id, hits, NEW_CLAIM.format(i)))
         blocks = [h for h in hits if h.severity == "block"]
         out.append(ScreeningRefusal(blocks) if blocks else None)
     return out
@@ -195,30 +216,45 @@ def gate(session: Session, claims: Sequence[GateClaim]) -> list[SettlementError 
 
 def store(session: Session, entry_ids: Sequence[int], entries: Sequence[Entry]) -> None:
     """After step: the stored severities' hits of the settlements just written, in one
-    insert (refund reversals and claims the gate did not screen have none)."""
-    stash = _stash(session)
-    if not stash:
+    insert (refund reversals and claims the gate did not screen have none). The entries of
+    one fingerprint and key (two identical bills confirmed genuine, no key) take the hits
+    the gate screened the claims written under it with, in the batch's order."""
+    to_write = _to_write(session)
+    if not to_write:
         return
-    written = sorted(
+    written = [
         (e.id, (e.request_hash or "", e.client_key), e.claim_no) for e in entries if not e.reversal
-    )
+    ]
+    # the last claims the gate let through under each mark are this batch's (a preview in
+    # the same session screened one before and wrote nothing)
+    count: dict[tuple[str, str | None], int] = {}
+    for _, mark, _ in written:
+        count[mark] = count.get(mark, 0) + 1
+    queues = {m: to_write.get(m, [])[-n:] for m, n in count.items()}
+    mine = [(sid, mark, no, queues[mark].pop(0) if queues[mark] else None)
+            for sid, mark, no in written]  # fmt: skip
+    to_write.clear()
     # a hit naming another claim of the batch names it by the number it was screened under:
-    # the number it was settled under replaces it (stored, and in the stash the API answers)
-    numbers = {stash[d][2]: no for _, d, no in written if d in stash}
-    for _, digest, _ in written:
-        if digest in stash:
-            rule_set, hits, name = stash[digest]
-            stash[digest] = (rule_set, [_renamed(h, numbers) for h in hits], name)
-    rows = [
-        {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
-         "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
-         "facts": h.facts}
-        for sid, digest, _ in written
-        if digest in stash
-        for rule_set, hits, _ in [stash[digest]]
-        for h in hits
-        if h.severity in STORED
-    ]  # fmt: skip
+    # the number it was settled under replaces it (stored, and in the answer the API gives)
+    numbers = {kept[2]: no for _, _, no, kept in mine if kept is not None}
+    kept_by_id: dict[int, list[WindowHit]] = session.info.setdefault(KEPT, {})
+    stash = _stash(session)
+    rows = []
+    for sid, mark, _, kept in sorted(mine, key=lambda m: m[0]):
+        if kept is None:
+            continue
+        rule_set, hits, name = kept
+        hits = [_renamed(h, numbers) for h in hits]
+        kept_by_id[sid] = [h for h in hits if h.severity in STORED]
+        if mark in stash and stash[mark][2] == name:
+            stash[mark] = (rule_set, hits, name)
+        rows += [
+            {"settlement_id": sid, "rule_set": rule_set, "rule_id": h.rule_id, "kind": h.kind,
+             "severity": h.severity, "article": h.article, "amount_fen": h.amount_fen,
+             "facts": h.facts}
+            for h in hits
+            if h.severity in STORED
+        ]  # fmt: skip
     if rows:
         session.connection().execute(insert(ScreeningHit), rows)
 
@@ -237,11 +273,19 @@ def _renamed(hit: WindowHit, numbers: dict[str, str]) -> WindowHit:
 
 
 def stored_of(
-    session: Session, sub: ClaimSubmission, client_key: str | None = None
+    session: Session,
+    sub: ClaimSubmission,
+    client_key: str | None = None,
+    settlement_id: int | None = None,
 ) -> list[WindowHit]:
     """The hits :func:`store` keeps with the settlement of ``sub`` (submitted under
-    ``client_key``, as stored) just written in this session (the stored severities, in the
-    order stored): what :func:`stored_hits` reads back after the commit, without reading it."""
+    ``client_key``, as stored; ``settlement_id``: the settlement, when known — two identical
+    bills confirmed genuine without a key each have their own) just written in this session
+    (the stored severities, in the order stored): what :func:`stored_hits` reads back after
+    the commit, without reading it."""
+    kept: dict[int, list[WindowHit]] = session.info.get(KEPT, {})
+    if settlement_id is not None and settlement_id in kept:
+        return list(kept[settlement_id])
     return [h for h in previewed_hits(session, sub, client_key) if h.severity in STORED]
 
 
@@ -285,7 +329,7 @@ def _names_of(rule_set: str) -> dict[str, tuple[str, str]]:
             rules = _rules(rule_set)
         except (PolicyError, OSError):
             return {}
-    return {r.id: (r.name.en, r.name.zh) for r in rules.rules}
+    return {i: (r.name.en, r.name.zh) for i, r in rules.rule_names().items()}
 
 
 def shown(hits: Iterable[WindowHit], locale: str) -> list[dict[str, Any]]:

@@ -286,7 +286,7 @@ def settle_batch(
             outcomes[i] = (outcome, person)
             job = jobs[i]
             if not outcome.replayed:
-                job.screening["hits"] = stored_of(db, job.sub, client_key)
+                job.screening["hits"] = stored_of(db, job.sub, client_key, outcome.settlement_id)
             if outcome.replayed and not job.audit_replays:
                 continue
             detail = {**job.detail, "replayed": True} if outcome.replayed else job.detail

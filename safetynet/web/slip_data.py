@@ -46,6 +46,23 @@ class Slip:
     lines: list[SlipLine]
     reason: str | None  # a refund's reason
 
+    @property
+    def refund_note(self) -> str | None:
+        """What a refund does to the year's caps and thresholds (a reversal's slip says it):
+        :data:`REFUND_ROOM`, untranslated; None on a settlement's slip."""
+        return REFUND_ROOM if self.view.entry_kind == "reversal" else None
+
+
+# The settlement service's rule (``service.refund``, ``accumulators.rebuild``): the
+# accumulators are replayed without the refunded claim, the later claims' payments stand
+REFUND_ROOM = N_(
+    "The room this refund frees under the year's deductibles, caps and ceilings goes first "
+    "to the claims of the year settled after the refunded one, as if it had never been "
+    "settled: what they were paid does not change now; the year-end re-settlement pays what "
+    "they are owed more, or recovers what they were paid too much (a deductible or threshold "
+    "the refunded claim had reached). A later claim gets only the room left after them."
+)
+
 
 def _lines(db: Session, claim_id: int) -> list[SlipLine]:
     rows = db.execute(

@@ -125,6 +125,8 @@ def _story(slip: Slip, locale: str, scale: float) -> list[Flowable]:
         ("LEADING", (2, -1), (2, -1), size * 1.6),
     ]))  # fmt: skip
     story.append(layers)
+    if slip.refund_note:
+        story += [Spacer(1, 1.5 * mm * scale), p(_(slip.refund_note), small)]
     if view.pay_later and view.entry_kind == "settlement":
         owed = fmt_yuan(view.out_of_pocket_fen)
         story += [Spacer(1, 1.5 * mm * scale), p(_(

@@ -94,6 +94,13 @@ def test_a_clerk_refunds_the_own_institutions_settlements(
         reversed_ = set(s.scalars(select(Settlement.reverses_id).where(
             Settlement.reverses_id.in_([first, second]))))  # fmt: skip
     assert reversed_ == {first, second}
+    # the reversal's slip says where the freed room goes (docs/routes.md), in either language
+    with session_scope(web_engine) as s:
+        reversal = s.scalar(select(Settlement.id).where(Settlement.reverses_id == second))
+    page = client.get(f"/settlements/{reversal}").text
+    assert 'id="refund-room"' in page and "year-end re-settlement" in page
+    assert 'id="refund-room"' not in client.get(f"/settlements/{second}").text
+    assert "年终重新结算" in login("clerk", "zh_Hans").get(f"/settlements/{reversal}").text
 
 
 def test_a_bureau_user_refunds_any_institutions_settlement(app, web_engine: Engine) -> None:

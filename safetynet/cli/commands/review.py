@@ -66,7 +66,9 @@ def rules_list(
 def screen_cmd(
     claims: Path = typer.Option(None, "--claims", "-c", help="A claim file (.jsonl or .parquet)."),
     persons: Path = typer.Option(
-        None, "--persons", help="Persons file (CSV or Parquet: person_id, sex, deceased_on, phone)."
+        None,
+        "--persons",
+        help="Persons file (CSV or Parquet: person_id, sex, deceased_on, phone, village).",
     ),
     db: str = typer.Option(None, "--db", help="Screen the database's claims (with --year)."),
     region: str = typer.Option(None, "--region", help="With --db: the region (default: all)."),
@@ -92,7 +94,7 @@ def screen_cmd(
     if out is not None and out.suffix not in SUFFIXES:
         _fail(f"--out {out}: write .parquet, .csv or .xlsx")
     ruleset = _rules(rules)
-    known = {r.id for r in ruleset.rules}
+    known = set(ruleset.rule_names())
     unknown = [r for r in rule or [] if r not in known]
     if unknown:
         _fail(f"--rule {', '.join(unknown)}: not in {ruleset.id} ({', '.join(sorted(known))})")
