@@ -30,6 +30,10 @@ ERRORS = {
     "approver_releases": N_("A round is released by someone other than who approved it."),
     "not_released": N_("The bank file exists once the round is released."),
     "paid_before_month": N_("A round cannot be paid before the month it pays."),
+    "payments_region": N_(
+        "This round would also pay the money of counties outside your region: it is made "
+        "by a user whose region holds them all, or by each county for its own."
+    ),
 }
 
 

@@ -16,8 +16,10 @@ maker-checker, the bank file, and the global budget's year-end settlement.
   (``payment_batch.make``, ``.approve``, ``.release``).
 - :func:`bank_csv` is the bank's file of a released batch.
 - A round whose payer is above the county (a round of every county's money, or of a city's
-  or province's) is read and worked only by a user whose region is above the county
-  (:func:`may_work_round`; the steps refuse others with ``payments_county``).
+  or province's) is read and worked only by a user whose region is above the county and
+  holds every county the round pays the money of (:func:`may_work_round`; the steps refuse
+  others with ``payments_county``); a user above the county drafts a round of every
+  county's money only when it would pay no other region's (``payments_region``).
 - :func:`settle_global_budgets` posts the year-end settlement of each budget: of the
   underspend the institution keeps its share, of the overspend it bears the fund's
   complement (Dr/Cr ``budget_adjustment`` against ``payable``).
@@ -45,6 +47,7 @@ from safetynet.funds.statements import (
     compute,
     month_rows,
     opening_carried,
+    payer_prefix,
     period_of,
     round_cutoffs,
     year_lines,
@@ -168,10 +171,13 @@ def make_round(
     *,
     user: str,
     payer_region: str | None = None,
+    region_code: str | None = None,
 ) -> PaymentBatch:
     """Draft the month's payment batch from the statements (one payment per institution,
     fund and paying county with anything to settle): of one paying county's money
-    (``payer_region``, its 6-digit code) or of every county's."""
+    (``payer_region``, its 6-digit code) or of every county's. ``region_code``: the drafting
+    user's region (None: not checked, the command line's operator); a round that would pay
+    the money of a county outside it is refused ``payments_region``, nothing written."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
     live = select(PaymentBatch.id).where(
@@ -193,6 +199,10 @@ def make_round(
     opening = opening_carried(session, year, bp, cutoffs, payer=payer_region, through=through)
     rows = month_rows(compute(lines, bp, opening), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
+    if region_code is not None:
+        mine = payer_prefix(region_code)
+        if any(not (r.payer_region or "").startswith(mine) for r in pays):
+            raise PaymentError("payments_region", "the round would pay other regions' money")
     batch = PaymentBatch(
         year=year,
         month=month,
@@ -243,9 +253,31 @@ def above_county(session: Session, region_code: str) -> bool:
 
 def may_work_round(session: Session, batch: PaymentBatch, region_code: str) -> bool:
     """Whether a user of ``region_code`` may read or work the round: a round whose payer is
-    above the county needs a user above the county (a county's user works its own county's
-    rounds; which county's is the caller's region check)."""
-    return not payer_above_county(batch.payer_region) or above_county(session, region_code)
+    above the county needs a user above the county whose region holds every county the
+    round pays the money of (:func:`pays_outside`: a city's user never works a round that
+    pays another city's counties; a county's user works its own county's rounds, which
+    county's is the caller's region check)."""
+    if not payer_above_county(batch.payer_region):
+        return True
+    return above_county(session, region_code) and not pays_outside(session, batch, region_code)
+
+
+def pays_outside(session: Session, batch: PaymentBatch, region_code: str) -> bool:
+    """Whether the round pays the money of a county outside ``region_code`` (a payment of no
+    known paying county counts as outside every region but the whole country's)."""
+    others = select(Payment.id).where(
+        Payment.batch_id == batch.id,
+        ~func.coalesce(Payment.payer_region, "").startswith(
+            payer_prefix(region_code), autoescape=True
+        ),
+    )
+    return session.scalar(others.limit(1)) is not None
+
+
+def refusal(session: Session, region_code: str) -> str:
+    """The code a user refused a round (:func:`may_work_round`) is told: ``payments_region``
+    above the county (the round pays other regions' money), ``payments_county`` below."""
+    return "payments_region" if above_county(session, region_code) else "payments_county"
 
 
 def _batch(session: Session, batch_id: int, region_code: str | None = None) -> PaymentBatch:
@@ -253,7 +285,8 @@ def _batch(session: Session, batch_id: int, region_code: str | None = None) -> P
     if batch is None:
         raise PaymentError("unknown_batch", f"no payment batch {batch_id}")
     if region_code is not None and not may_work_round(session, batch, region_code):
-        raise PaymentError("payments_county", f"batch {batch_id} pays above the county")
+        code = refusal(session, region_code)
+        raise PaymentError(code, f"batch {batch_id} pays above the county or outside the region")
     return batch
 
 

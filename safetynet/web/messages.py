@@ -157,6 +157,10 @@ CODES = {
         "Payment rounds are made at the county; a round of more than one county's money is "
         "worked above the county."
     ),
+    "payments_region": N_(
+        "This round also pays the money of counties outside your region: it is worked by a "
+        "user whose region holds them all."
+    ),
     "payment_round_unknown": N_("There is no such payment round."),
     "payment_round_unreleased": N_("The bank file exists once the round is released."),
     "rounds_county": N_(

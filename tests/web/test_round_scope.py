@@ -180,3 +180,51 @@ def test_round_actions_check_the_rounds_county_against_the_users_region(
     with session_scope(web_engine) as s:
         found = s.get(ReassistanceRound, round_id)
         assert found is not None and found.state == "approved"
+
+
+def test_a_round_of_every_countys_money_is_worked_by_a_region_holding_them_all(
+    login: Login, web_engine: Engine, regions: dict[str, str]
+) -> None:
+    """A round of every county's money (drafted above the county) pays the counties its
+    lines name: the city holding them reads and approves it; another city's user is refused
+    (403 ``payments_region`` on the page, the bank file and the steps, the sentence in
+    Chinese; not listed; the service refuses the step too) and drafts no such round
+    (``payments_region``, nothing written), while the city holding them drafts it."""
+    from safetynet.funds.payments import PaymentError, approve, make_round
+    from safetynet.funds.rules import default_rules
+    from safetynet.store.models import Payment
+
+    with session_scope(web_engine) as s:
+        city = s.scalar(select(Region.parent_code).where(Region.code == regions["county"]))
+        if not s.scalar(select(User.id).where(User.username == "bureau-city-own")):
+            create_user(s, username="bureau-city-own", password=DEMO_PASSWORD, role=Role.BUREAU,
+                        region_code=city, locale="en")  # fmt: skip
+        every = make_round(s, default_rules(), YEAR, 8, user="someone")
+        payers = set(s.scalars(select(Payment.payer_region).where(Payment.batch_id == every.id)))
+        url = f"/funds/payments/{every.id}"
+    assert payers and all(p.startswith(regions["county"][:6]) for p in payers)
+    far = login("bureau-far-city", "en")
+    assert f'href="{url}"' not in far.get(f"/funds/payments?year={YEAR}").text
+    for r in _payment_routes(far, url):
+        assert r.status_code == 403, r.text[:200]
+        assert "outside your region" in r.text
+    refused = login("bureau-far-city", "zh_Hans").get(url)
+    assert refused.status_code == 403 and "辖区以外" in refused.text
+    with session_scope(web_engine) as s, pytest.raises(PaymentError) as step:
+        approve(s, every.id, user="x", region_code="359900")
+    assert step.value.code == "payments_region"
+    own = login("bureau-city-own", "en")
+    assert f'href="{url}"' in own.get(f"/funds/payments?year={YEAR}").text
+    assert own.get(url).status_code == 200
+    approved = _post(own, f"{url}/approve")
+    assert approved.status_code == 303 and "error" not in approved.headers["location"]
+    with session_scope(web_engine) as s:
+        before = s.scalar(select(func.count(PaymentBatch.id)).where(PaymentBatch.month == 9))
+    drafted = _post(far, "/funds/payments", year=YEAR, month=9)
+    assert drafted.status_code == 303
+    assert drafted.headers["location"].endswith("error=payments_region")
+    with session_scope(web_engine) as s:
+        after = s.scalar(select(func.count(PaymentBatch.id)).where(PaymentBatch.month == 9))
+    assert after == before
+    mine = _post(own, "/funds/payments", year=YEAR, month=9)
+    assert mine.status_code == 303 and "error" not in mine.headers["location"], mine.headers

@@ -32,6 +32,7 @@ from safetynet.funds.payments import (
     bank_csv,
     make_round,
     may_work_round,
+    refusal,
     release,
 )
 from safetynet.funds.rules import default_rules
@@ -71,7 +72,9 @@ def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
     """The round, if its payer lies in the user's region or above it: 404 for a round of a
     region beside the user's (another county's, another city's), the same answer as for no
     round at all (the rule for every object outside the user's region); a round above the
-    county for a user who is not: 403 ``payments_county``."""
+    county for a user who is not: 403 ``payments_county``; a round of every county's money
+    that pays counties outside the region of a user above the county: 403
+    ``payments_region``."""
     found = db.get(PaymentBatch, batch_id)
     payer = found.payer_region if found is not None else None
     beside = payer is not None and not (
@@ -80,7 +83,8 @@ def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
     if found is None or beside:
         raise WebError(404, "payment_round_unknown", f"no payment round {batch_id}")
     if not may_work_round(db, found, user.region_code):
-        raise WebError(403, "payments_county", f"payment round {batch_id} is above the county")
+        code = refusal(db, user.region_code)
+        raise WebError(403, code, f"payment round {batch_id} is above the county or the region")
     return found
 
 
@@ -128,7 +132,8 @@ def payments_make(
     try:
         with write_session(request) as wdb:
             batch = make_round(wdb, default_rules(), year, month, user=user.username,
-                               payer_region=county_payer(user.region_code))  # fmt: skip
+                               payer_region=county_payer(user.region_code),
+                               region_code=user.region_code)  # fmt: skip
             batch_id = batch.id
     except PaymentError as exc:
         return RedirectResponse(f"/funds/payments?year={year}&error={exc.code}", status_code=303)
