@@ -85,10 +85,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # office) never holds, whatever the role: the township's and the bureau's work on households
 # and the programme's casework, and every figure of more institutions than its own — the
 # region's reports, indicators, dashboards and notices (``report.read``), the supervision
-# scorecard, inspections and sanctions, the funds' statements and payment rounds — whose
-# page, answer and export are all of the region's institutions (403 before anything is
-# read). What it reads is its own institution's: its review cases (the queue is the
-# institution's), its claims on a person's page, the settlements it made.
+# scorecard, inspections and sanctions, the funds' statements and payment rounds, the
+# region's audit log (every institution's users' reads and changes) — whose page, answer
+# and export are all of the region's institutions (403 before anything is read). What it
+# reads is its own institution's: its review cases (the queue is the institution's), its
+# claims on a person's page, the settlements it made.
 AT_INSTITUTION_WITHHELD = frozenset(
     {
         Permission.WARNING_READ,
@@ -100,6 +101,7 @@ AT_INSTITUTION_WITHHELD = frozenset(
         Permission.REVIEW_INSPECT,
         Permission.FUNDS_READ,
         Permission.FUNDS_PAY,
+        Permission.AUDIT_READ,
     }
 )
 

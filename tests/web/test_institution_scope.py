@@ -111,3 +111,21 @@ def test_a_bound_users_review_queue_is_its_institutions(
         assert page.status_code == 200
         for other in codes - {bound_bureau}:
             assert f">{other}<" not in page.text and f"({other})" not in page.text
+
+
+def test_an_auditor_bound_to_an_institution_reads_no_audit_log(
+    login: Login, web_engine: Engine
+) -> None:
+    """The region's audit log holds every institution's users' reads and changes: an auditor
+    bound to a hospital is refused it (403), the same auditor unbound reads it."""
+    with session_scope(web_engine) as s:
+        office = s.scalar(select(User).where(User.username == "office"))
+        assert office is not None
+        for name, bound in (("auditor-at-hospital", office.institution_code),
+                            ("auditor-free", None)):  # fmt: skip
+            if not s.scalar(select(User.id).where(User.username == name)):
+                create_user(s, username=name, password=DEMO_PASSWORD, role=Role.AUDITOR,
+                            region_code=office.region_code, locale="en",
+                            institution_code=bound)  # fmt: skip
+    assert login("auditor-at-hospital", "en").get("/audit").status_code == 403
+    assert login("auditor-free", "en").get("/audit").status_code == 200
