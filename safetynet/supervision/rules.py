@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from safetynet.config import screening_rules
 from safetynet.policy.loader import load_sourced_yaml, parse_tree, read_policy_text
 from safetynet.policy.loader import resolve_extends as _resolve_extends
 from safetynet.policy.tree import PolicyError, Problem
@@ -19,7 +20,17 @@ from safetynet.supervision.schema import RuleSet
 RULES_DIR = Path(__file__).parent / "files"
 DEFAULT_RULES = "anhui-langxi-2021"
 
-__all__ = ["DEFAULT_RULES", "PolicyError", "Problem", "load_rules", "shipped_rule_files"]
+__all__ = [
+    "DEFAULT_RULES", "PolicyError", "Problem", "county_rules", "load_rules", "shipped_rule_files",
+]  # fmt: skip
+
+
+def county_rules() -> str:
+    """The county's rule set — the one the window screens with: ``SAFETYNET_SCREENING_RULES``
+    (a shipped file's name or a path), else :data:`DEFAULT_RULES`. With screening off at the
+    window (``off``) the scorecard and the review's risk still score with the default."""
+    name = screening_rules()
+    return DEFAULT_RULES if name is None or name.lower() == "off" else name
 
 
 def load_rules(path: str | Path = DEFAULT_RULES) -> RuleSet:

@@ -29,7 +29,7 @@ from safetynet.supervision.load import (
     load_catchment,
     load_year,
 )
-from safetynet.supervision.rules import DEFAULT_RULES, load_rules
+from safetynet.supervision.rules import county_rules, load_rules
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.scores import scorecard
 from safetynet.supervision.screen import HIT_SCHEMA, screen
@@ -43,9 +43,10 @@ class YearScores:
     card: pl.DataFrame
 
 
-def year_scores(session: Session, region: str, year: int, rules: str = DEFAULT_RULES) -> YearScores:
-    """Screen the region's claims of ``year`` and score its institutions and doctors."""
-    ruleset = load_rules(rules)
+def year_scores(session: Session, region: str, year: int, rules: str | None = None) -> YearScores:
+    """Screen the region's claims of ``year`` and score its institutions and doctors, by
+    ``rules`` (default: the county's, :func:`~safetynet.supervision.rules.county_rules`)."""
+    ruleset = load_rules(rules or county_rules())
     conn = session.connection()
     data = load_year(conn, region, year, ruleset)
     enrolled = load_catchment(conn, region, year)
@@ -382,14 +383,15 @@ def batch_hits(
 
 
 def submission_hits(
-    session: Session, submission: ClaimSubmission, rules: str = DEFAULT_RULES
+    session: Session, submission: ClaimSubmission, rules: str | None = None
 ) -> pl.DataFrame:
     """The screening hits of one claim submitted at the window or through the API (a batch
-    of one, :func:`batch_hits`); no hits for an unknown person."""
+    of one, :func:`batch_hits`) by ``rules`` (default: the county's); no hits for an unknown
+    person."""
     person = session.scalar(select(Person).where(Person.resident_id == submission.resident_id))
     if person is None:
         return pl.DataFrame(schema=HIT_SCHEMA)
-    return batch_hits(session, [(submission, person)], load_rules(rules))[0]
+    return batch_hits(session, [(submission, person)], load_rules(rules or county_rules()))[0]
 
 
 def blocking(hits: pl.DataFrame) -> pl.DataFrame:

@@ -193,7 +193,7 @@ def _stay(resident_id: str, c_amount: str) -> ClaimSubmission:
 
 
 def test_the_window_and_the_year_follow_the_files_regions(
-    db_engine: Engine, county: County, tmp_path: Path
+    db_engine: Engine, county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _move_ordinary(db_engine, county)
     rules = _files(tmp_path, county='"340421"')
@@ -223,6 +223,14 @@ def test_the_window_and_the_year_follow_the_files_regions(
         assert hits["person_id"].to_list() == [str(poor_id)]
         scored = year_scores(s, "34", 2017, rules=str(tmp_path / "test-county.yaml"))
         assert scored.claims == 2 and scored.hits["person_id"].to_list() == [str(poor_id)]
+
+    # the scorecard's default is the county's rule set, the one the window screens with
+    # (SAFETYNET_SCREENING_RULES), not the shipped file: the shipped county's 15 % flags none
+    for setting, hit in ((str(tmp_path / "test-county.yaml"), [str(poor_id)]), ("", []),
+                         ("off", [])):  # fmt: skip
+        monkeypatch.setenv("SAFETYNET_SCREENING_RULES", setting)
+        with session_scope(db_engine) as s:
+            assert year_scores(s, "34", 2017).hits["person_id"].to_list() == hit, setting
 
 
 def test_a_rule_the_county_inherits_unchanged_is_the_provinces_everywhere(tmp_path: Path) -> None:
