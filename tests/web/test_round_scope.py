@@ -253,13 +253,14 @@ def test_the_rounds_a_region_may_work_are_found_in_two_queries_however_many(
         s.flush()
         rounds = rounds_of(s, YEAR)
         assert len(rounds) >= 3
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
         for region in (regions["county"], city, "359900", "359901", "999901"):
             want = [b.id for b in rounds if may_work_round(s, b, region)]
-            statements: list[str] = []
-
-            def count(*args: object) -> None:
-                statements.append(str(args[2]))
-
+            statements.clear()
             event.listen(web_engine, "before_cursor_execute", count)
             try:
                 got = [b.id for b in workable_rounds(s, rounds, region)]
