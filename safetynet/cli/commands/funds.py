@@ -43,6 +43,36 @@ def _rules(name: str):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
+def _csv_rows(
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
+) -> list[tuple[str, dict[str, str]]]:
+    """The rows of a small CSV file with ``columns``, each with its place (``file:line``),
+    every ``required`` column filled (an amount left empty is the amount's reader's to
+    refuse); anything else (no file, not UTF-8, a column or a value missing) is :func:`fail`
+    naming the file and line, before anything is written."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                fail(f"{path}:1: the header lacks the column {', '.join(missing)}")
+            rows = []
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                empty = [c for c in required if not (row.get(c) or "").strip()]
+                if empty:
+                    fail(f"{where}: no {', '.join(empty)}")
+                rows.append((where, {k: (v or "").strip() for k, v in row.items() if k}))
+    except UnicodeDecodeError:
+        fail(f"{path}: the file is not UTF-8 text")
+    except (OSError, csv.Error) as exc:
+        fail(f"{path}: {exc}")
+    return rows
+
+
 @funds_app.command("post")
 def post_cmd(year: Year, db: Db = None, rules: Rules = "county-2018", by: By = "funds") -> None:
     """Post a year to the journal: its settlement ledger (entries not posted yet),
@@ -99,21 +129,20 @@ def entry_cmd(
 ) -> None:
     """Post a manual entry from a CSV of lines (yuan, debit positive, credit negative);
     refused whole, with the reason, unless it balances."""
-    import csv
-    from datetime import date
-
     from safetynet.funds.journal import JournalError, Line, post_entry
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
+    day = _day(on)
+    parsed = []
+    for where, r in _csv_rows(lines, ("fund", "account", "amount"), ("fund", "account")):
+        try:
+            amount = to_fen(r["amount"])
+        except MoneyError as exc:
+            fail(f"{where}: amount: {exc}")
+        parsed.append(Line(r["fund"], r["account"], amount, r.get("institution") or None))
     try:
-        day = date.fromisoformat(on)
-        with lines.open(encoding="utf-8", newline="") as fh:
-            parsed = [
-                Line(r["fund"], r["account"], to_fen(r["amount"]), r.get("institution") or None)
-                for r in csv.DictReader(fh)
-            ]
         with session_scope(_engine(db)) as s:
             entry = post_entry(
                 s,
@@ -126,7 +155,7 @@ def entry_cmd(
                 reference=reference,
                 memo=memo,
             )
-    except (JournalError, MoneyError, ValueError, KeyError, OSError) as exc:
+    except JournalError as exc:
         fail(f"refused: {exc}")
     console.print(f"entry {entry} posted ({len(parsed)} lines)")
 
@@ -217,8 +246,6 @@ def budgets_cmd(
 ) -> None:
     """Record institutions' annual budgets (the global budget and the prepayments' base), from
     a CSV or shared from the funds file's county pot by weighted factors (explained)."""
-    import csv
-
     from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import set_budgets
     from safetynet.money import MoneyError, to_fen
@@ -232,12 +259,14 @@ def budgets_cmd(
             amounts = _shared_budgets(chart, fund, year)
         else:
             assert budgets is not None
-            with budgets.open(encoding="utf-8", newline="") as fh:
-                rows = [(r["institution"], r["budget"]) for r in csv.DictReader(fh)]
-            twice = sorted({c for c, _v in rows if [x for x, _y in rows].count(c) > 1})
-            if twice:  # which of the two is meant? refused, nothing recorded
-                fail(f"refused: an institution is given twice: {', '.join(twice)}")
-            amounts = {c: to_fen(v if v is not None else "") for c, v in rows}
+            amounts = {}
+            for where, r in _csv_rows(budgets, ("institution", "budget"), ("institution",)):
+                if r["institution"] in amounts:  # which of the two is meant? refused
+                    fail(f"refused: {where}: institution {r['institution']} is given twice")
+                try:
+                    amounts[r["institution"]] = to_fen(r["budget"])
+                except MoneyError as exc:
+                    fail(f"{where}: budget: {exc}")
         if preview:
             return
         with session_scope(_engine(db)) as s:
@@ -404,22 +433,31 @@ def deposits_cmd(
 ) -> None:
     """Return the year's quality deposits by each institution's assessment (the rest is
     forfeited); every institution holding a deposit needs a share; each once."""
-    import csv
     from decimal import Decimal, InvalidOperation
 
     from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import return_deposits
     from safetynet.money import fmt_yuan
+    from safetynet.numerals import numeric_text
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
     day = _day(on)
+    shares: dict[str, Decimal] = {}
+    for where, r in _csv_rows(scores, ("institution", "share"), ("institution", "share")):
+        if r["institution"] in shares:  # which of the two is meant? refused
+            fail(f"refused: {where}: institution {r['institution']} is given twice")
+        try:
+            share = Decimal(numeric_text(r["share"]))
+            if not share.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            fail(f"{where}: share: {r['share']!r} is not a number (a share from 0 to 1)")
+        shares[r["institution"]] = share
     try:
-        with scores.open(encoding="utf-8", newline="") as fh:
-            shares = {r["institution"]: Decimal(r["share"]) for r in csv.DictReader(fh)}
         with session_scope(_engine(db)) as s:
             done = return_deposits(s, chart, year, shares, user=by, on=day)
-    except (JournalError, InvalidOperation, KeyError, OSError) as exc:
+    except JournalError as exc:
         fail(f"refused: {exc}")
     table = RichTable("institution", "fund", "held", "returned", "forfeited")
     for d in done:

@@ -1,0 +1,60 @@
+"""The funds commands' CSV files, hostile: a row short of a value, a file that is not UTF-8,
+an amount or a share that is no number, an institution given twice. Each is refused with
+exit status 2 and a message naming the file and its line, and nothing is written (SQLite and
+PostgreSQL); never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from safetynet.cli.main import app
+from safetynet.store.db import session_scope
+from safetynet.store.models import Budget, FundEntry
+
+runner = CliRunner()
+
+
+def _written(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        entries = s.scalar(select(func.count()).select_from(FundEntry)) or 0
+        return entries + (s.scalar(select(func.count()).select_from(Budget)) or 0)
+
+
+CASES = [
+    ("deposits", b"institution,share\nH001\n", ":2: no share"),
+    ("deposits", b"institution,share\nH001,lots\n", ":2: share:"),
+    ("deposits", b"institution,share\nH001,NaN\n", ":2: share:"),
+    ("deposits", b"institution,share\nH001,1\nH001,0\n", ":3: institution H001 is given twice"),
+    ("deposits", b"institution,share\n\xff\xfe,1\n", "is not UTF-8"),
+    ("deposits", b"share\n1\n", ":1: the header lacks the column institution"),
+    ("budgets", b"institution,budget\n\xff\xfe,1\n", "is not UTF-8"),
+    ("budgets", b"institution,budget\nH001,1\nH002\n", ":3: budget: not an amount"),
+    ("budgets", b"institution,budget\nH001,1\nH002,1.001\n", ":3: budget:"),
+    ("entry", b"fund,account,amount\nbasic,cash,10\nbasic\n", ":3: no account"),
+    ("entry", b"fund,account,amount\nbasic,cash,abc\nbasic,spending,-10\n", ":2: amount:"),
+    ("entry", b"fund,account,amount\n\xff,cash,1\n", "is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("command", "body", "said"), CASES)
+def test_a_bad_file_is_refused_by_file_and_line(
+    db_engine: Engine, tmp_path: Path, command: str, body: bytes, said: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(body)
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    args = {
+        "deposits": ["funds", "deposits", str(path), "--year", "2017", "--on", "2018-01-10"],
+        "budgets": ["funds", "budgets", str(path), "--year", "2017"],
+        "entry": ["funds", "entry", str(path), "--year", "2017", "--on", "2017-05-01",
+                  "--memo", "m"],
+    }[command]  # fmt: skip
+    done = runner.invoke(app, [*args, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    flat = " ".join(done.output.split())
+    assert said in flat and str(path.name) in flat, flat
+    assert _written(db_engine) == 0
