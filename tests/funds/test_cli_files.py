@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from safetynet.cli.main import app
 from safetynet.store.db import session_scope
-from safetynet.store.models import Budget, FundEntry
+from safetynet.store.models import Budget, FundEntry, PaymentBatch
 
 runner = CliRunner()
 
@@ -58,3 +58,29 @@ def test_a_bad_file_is_refused_by_file_and_line(
     flat = " ".join(done.output.split())
     assert said in flat and str(path.name) in flat, flat
     assert _written(db_engine) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["funds", "post", "--year", "99999"],
+        ["funds", "post", "--year", "-5"],
+        ["funds", "round", "make", "--year", "0", "--month", "1"],
+        ["funds", "prepay", "--year", "1999", "--month", "1", "--on", "2017-01-01"],
+        ["funds", "round", "approve", "--batch", "999999999999999999999"],
+        ["funds", "round", "approve", "--batch", "0"],
+    ],
+    ids=["year-99999", "year-minus-5", "round-year-0", "prepay-1999", "batch-huge", "batch-0"],
+)
+def test_a_year_or_batch_out_of_range_is_refused_naming_the_option(
+    db_engine: Engine, args: list[str]
+) -> None:
+    """A scheme year outside 2000-2100 posted the year's allocations (2.7 million yuan into
+    year 99999) or drafted a round; a batch number beyond any row id was a traceback."""
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*args, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert "--year" in done.output or "--batch" in done.output
+    assert _written(db_engine) == 0
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(PaymentBatch)) == 0

@@ -19,7 +19,10 @@ funds_app = typer.Typer(
 )
 console = Console()
 
-Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+# a year outside the scheme's (year 0, year 99999) posted its allocations or drafted a round
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_BATCH = 2**31 - 1  # a batch number beyond any row id was a traceback, not "no batch"
+Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR, max=LAST_YEAR)]
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -333,7 +336,9 @@ round_app = typer.Typer(
     no_args_is_help=True,
 )
 funds_app.add_typer(round_app, name="round")
-Batch = Annotated[int, typer.Option("--batch", help="The payment batch's number.")]
+Batch = Annotated[
+    int, typer.Option("--batch", help="The payment batch's number.", min=1, max=MAX_BATCH)
+]
 
 
 def _round_step(step, db: str | None) -> None:  # type: ignore[no-untyped-def]
