@@ -84,3 +84,28 @@ def test_a_year_or_batch_out_of_range_is_refused_naming_the_option(
     assert _written(db_engine) == 0
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(PaymentBatch)) == 0
+
+
+@pytest.mark.parametrize("on", ["9999-12-31", "1999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("command", ["entry", "prepay", "year-end", "deposits"])
+def test_a_date_out_of_range_is_refused(
+    db_engine: Engine, tmp_path: Path, command: str, on: str
+) -> None:
+    """An ``--on`` date outside 2000-01-01 to a year ahead (the web's rule) was posted."""
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "fund,account,amount\nbasic,cash,10\nbasic,income.interest,-10\n"
+        if command == "entry"
+        else "institution,share\nH001,1\n"
+    )
+    args = {
+        "entry": ["funds", "entry", str(path), "--year", "2017", "--memo", "m"],
+        "prepay": ["funds", "prepay", "--year", "2017", "--month", "1"],
+        "year-end": ["funds", "year-end", "--year", "2017"],
+        "deposits": ["funds", "deposits", str(path), "--year", "2017"],
+    }[command]
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*args, "--on", on, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert "--on" in done.output and "out of range" in done.output
+    assert _written(db_engine) == 0

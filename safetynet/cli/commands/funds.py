@@ -121,7 +121,10 @@ def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> Non
 def entry_cmd(
     lines: Annotated[Path, typer.Argument(help="CSV: fund,account,amount[,institution].")],
     year: Year,
-    on: Annotated[str, typer.Option("--on", help="Date of the entry, YYYY-MM-DD.")],
+    on: Annotated[
+        str,
+        typer.Option("--on", help="Date of the entry, YYYY-MM-DD (2000-01-01 to a year ahead)."),
+    ],
     memo: Annotated[str, typer.Option("--memo", help="What the entry is for.")],
     by: By,
     db: Db = None,
@@ -164,16 +167,25 @@ def entry_cmd(
 
 
 Month = Annotated[int, typer.Option("--month", help="Month, 1-12.")]
-On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")]
+On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD (2000-01-01 to a year ahead).")]
 
 
 def _day(on: str):  # type: ignore[no-untyped-def]
-    from datetime import date
+    """The ``--on`` date, from the scheme's earliest date to a year from the county's today
+    (the web's rule for every "on" date): a payment or an entry dated 9999 was posted."""
+    from datetime import date, timedelta
+
+    from safetynet.clock import local_today
+    from safetynet.settlement.submission import EARLIEST_DATE
 
     try:
-        return date.fromisoformat(on)
+        day = date.fromisoformat(on)
     except ValueError:
         fail(f"--on {on!r}: write the date as YYYY-MM-DD")
+    last = local_today() + timedelta(days=366)
+    if not EARLIEST_DATE <= day <= last:
+        fail(f"--on {on}: out of range, use a date from {EARLIEST_DATE} to {last}")
+    return day
 
 
 @funds_app.command("statements")
