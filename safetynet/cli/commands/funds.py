@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from safetynet.cli.commands.report import fail
+from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, fail
 
 funds_app = typer.Typer(
     help="Fund accounts: post a year, balances, manual entries, statements, payments.",
@@ -20,7 +20,6 @@ funds_app = typer.Typer(
 console = Console()
 
 # a year outside the scheme's (year 0, year 99999) posted its allocations or drafted a round
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_BATCH = 2**31 - 1  # a batch number beyond any row id was a traceback, not "no batch"
 Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR, max=LAST_YEAR)]
 Db = Annotated[
