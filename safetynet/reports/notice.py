@@ -32,7 +32,7 @@ import polars as pl
 from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.clock import local_date_expr, stored_range
+from safetynet.clock import local_date, local_date_expr, stored_range
 from safetynet.codes import PovertyStatus, RegionLevel
 from safetynet.derived import views
 from safetynet.derived.memo import remembered
@@ -287,7 +287,7 @@ def _refunds(session: Session, region_code: str, year: int, month: int) -> pl.Da
         )
     ).all()
     return pl.DataFrame(
-        [(entry, made.date()) for entry, made in rows], schema=REFUND_SCHEMA, orient="row"
+        [(entry, local_date(made)) for entry, made in rows], schema=REFUND_SCHEMA, orient="row"
     )
 
 
@@ -298,7 +298,7 @@ def _snapshot_refunds(snap: Snapshot, month_rows: pl.DataFrame) -> pl.DataFrame:
         snap.ledger.entries.filter(pl.col("reverses_id").is_in(settled["settlement_id"]))
         .select(
             pl.col("reverses_id").cast(pl.Int64).alias("entry_id"),
-            pl.col("created_at").dt.date().alias("refunded_on"),
+            local_date_expr("created_at").alias("refunded_on"),
         )
     )  # fmt: skip
 

@@ -101,7 +101,8 @@ def test_cli_writes_the_summary_and_refuses_bad_input(web_engine, tmp_path: Path
     assert "Compensated by all layers" in _rows(load_workbook(out))
     for args, words in (
         (["--region", "999999", "--year", str(YEAR), "--out", str(out)], "unknown region"),
-        (["--region", county, "--year", "1999", "--out", str(out)], "no enrollment"),
+        (["--region", county, "--year", "2012", "--out", str(out)], "no enrollment"),
+        (["--region", county, "--year", "1999", "--out", str(out)], "--year"),
         (["--region", county, "--year", str(YEAR), "--out", str(tmp_path / "s.doc")], ".pdf"),
     ):
         bad = runner.invoke(cli, ["report", "summary", "--db", url, *args])

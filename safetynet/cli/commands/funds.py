@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from safetynet.cli.commands.report import fail
+from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, fail
 
 funds_app = typer.Typer(
     help="Fund accounts: post a year, balances, manual entries, statements, payments.",
@@ -19,7 +19,9 @@ funds_app = typer.Typer(
 )
 console = Console()
 
-Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+# a year outside the scheme's (year 0, year 99999) posted its allocations or drafted a round
+MAX_BATCH = 2**31 - 1  # a batch number beyond any row id was a traceback, not "no batch"
+Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR, max=LAST_YEAR)]
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -41,6 +43,36 @@ def _rules(name: str):  # type: ignore[no-untyped-def]
         return load_rules(name)
     except PolicyError as exc:
         fail(str(exc))
+
+
+def _csv_rows(
+    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
+) -> list[tuple[str, dict[str, str]]]:
+    """The rows of a small CSV file with ``columns``, each with its place (``file:line``),
+    every ``required`` column filled (an amount left empty is the amount's reader's to
+    refuse); anything else (no file, not UTF-8, a column or a value missing) is :func:`fail`
+    naming the file and line, before anything is written."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = reader.fieldnames or []
+            missing = [c for c in columns if c not in header]
+            if missing:
+                fail(f"{path}:1: the header lacks the column {', '.join(missing)}")
+            rows = []
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                empty = [c for c in required if not (row.get(c) or "").strip()]
+                if empty:
+                    fail(f"{where}: no {', '.join(empty)}")
+                rows.append((where, {k: (v or "").strip() for k, v in row.items() if k}))
+    except UnicodeDecodeError:
+        fail(f"{path}: the file is not UTF-8 text")
+    except (OSError, csv.Error) as exc:
+        fail(f"{path}: {exc}")
+    return rows
 
 
 @funds_app.command("post")
@@ -88,7 +120,10 @@ def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> Non
 def entry_cmd(
     lines: Annotated[Path, typer.Argument(help="CSV: fund,account,amount[,institution].")],
     year: Year,
-    on: Annotated[str, typer.Option("--on", help="Date of the entry, YYYY-MM-DD.")],
+    on: Annotated[
+        str,
+        typer.Option("--on", help="Date of the entry, YYYY-MM-DD (2000-01-01 to a year ahead)."),
+    ],
     memo: Annotated[str, typer.Option("--memo", help="What the entry is for.")],
     by: By,
     db: Db = None,
@@ -99,21 +134,20 @@ def entry_cmd(
 ) -> None:
     """Post a manual entry from a CSV of lines (yuan, debit positive, credit negative);
     refused whole, with the reason, unless it balances."""
-    import csv
-    from datetime import date
-
     from safetynet.funds.journal import JournalError, Line, post_entry
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
+    day = _day(on)
+    parsed = []
+    for where, r in _csv_rows(lines, ("fund", "account", "amount"), ("fund", "account")):
+        try:
+            amount = to_fen(r["amount"])
+        except MoneyError as exc:
+            fail(f"{where}: amount: {exc}")
+        parsed.append(Line(r["fund"], r["account"], amount, r.get("institution") or None))
     try:
-        day = date.fromisoformat(on)
-        with lines.open(encoding="utf-8", newline="") as fh:
-            parsed = [
-                Line(r["fund"], r["account"], to_fen(r["amount"]), r.get("institution") or None)
-                for r in csv.DictReader(fh)
-            ]
         with session_scope(_engine(db)) as s:
             entry = post_entry(
                 s,
@@ -126,22 +160,31 @@ def entry_cmd(
                 reference=reference,
                 memo=memo,
             )
-    except (JournalError, MoneyError, ValueError, KeyError, OSError) as exc:
+    except JournalError as exc:
         fail(f"refused: {exc}")
     console.print(f"entry {entry} posted ({len(parsed)} lines)")
 
 
 Month = Annotated[int, typer.Option("--month", help="Month, 1-12.")]
-On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD.")]
+On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD (2000-01-01 to a year ahead).")]
 
 
 def _day(on: str):  # type: ignore[no-untyped-def]
-    from datetime import date
+    """The ``--on`` date, from the scheme's earliest date to a year from the county's today
+    (the web's rule for every "on" date): a payment or an entry dated 9999 was posted."""
+    from datetime import date, timedelta
+
+    from safetynet.clock import local_today
+    from safetynet.settlement.submission import EARLIEST_DATE
 
     try:
-        return date.fromisoformat(on)
+        day = date.fromisoformat(on)
     except ValueError:
         fail(f"--on {on!r}: write the date as YYYY-MM-DD")
+    last = local_today() + timedelta(days=366)
+    if not EARLIEST_DATE <= day <= last:
+        fail(f"--on {on}: out of range, use a date from {EARLIEST_DATE} to {last}")
+    return day
 
 
 @funds_app.command("statements")
@@ -217,8 +260,6 @@ def budgets_cmd(
 ) -> None:
     """Record institutions' annual budgets (the global budget and the prepayments' base), from
     a CSV or shared from the funds file's county pot by weighted factors (explained)."""
-    import csv
-
     from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import set_budgets
     from safetynet.money import MoneyError, to_fen
@@ -232,12 +273,14 @@ def budgets_cmd(
             amounts = _shared_budgets(chart, fund, year)
         else:
             assert budgets is not None
-            with budgets.open(encoding="utf-8", newline="") as fh:
-                rows = [(r["institution"], r["budget"]) for r in csv.DictReader(fh)]
-            twice = sorted({c for c, _v in rows if [x for x, _y in rows].count(c) > 1})
-            if twice:  # which of the two is meant? refused, nothing recorded
-                fail(f"refused: an institution is given twice: {', '.join(twice)}")
-            amounts = {c: to_fen(v if v is not None else "") for c, v in rows}
+            amounts = {}
+            for where, r in _csv_rows(budgets, ("institution", "budget"), ("institution",)):
+                if r["institution"] in amounts:  # which of the two is meant? refused
+                    fail(f"refused: {where}: institution {r['institution']} is given twice")
+                try:
+                    amounts[r["institution"]] = to_fen(r["budget"])
+                except MoneyError as exc:
+                    fail(f"{where}: budget: {exc}")
         if preview:
             return
         with session_scope(_engine(db)) as s:
@@ -304,7 +347,9 @@ round_app = typer.Typer(
     no_args_is_help=True,
 )
 funds_app.add_typer(round_app, name="round")
-Batch = Annotated[int, typer.Option("--batch", help="The payment batch's number.")]
+Batch = Annotated[
+    int, typer.Option("--batch", help="The payment batch's number.", min=1, max=MAX_BATCH)
+]
 
 
 def _round_step(step, db: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -404,22 +449,31 @@ def deposits_cmd(
 ) -> None:
     """Return the year's quality deposits by each institution's assessment (the rest is
     forfeited); every institution holding a deposit needs a share; each once."""
-    import csv
     from decimal import Decimal, InvalidOperation
 
     from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import return_deposits
     from safetynet.money import fmt_yuan
+    from safetynet.numerals import numeric_text
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
     day = _day(on)
+    shares: dict[str, Decimal] = {}
+    for where, r in _csv_rows(scores, ("institution", "share"), ("institution", "share")):
+        if r["institution"] in shares:  # which of the two is meant? refused
+            fail(f"refused: {where}: institution {r['institution']} is given twice")
+        try:
+            share = Decimal(numeric_text(r["share"]))
+            if not share.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            fail(f"{where}: share: {r['share']!r} is not a number (a share from 0 to 1)")
+        shares[r["institution"]] = share
     try:
-        with scores.open(encoding="utf-8", newline="") as fh:
-            shares = {r["institution"]: Decimal(r["share"]) for r in csv.DictReader(fh)}
         with session_scope(_engine(db)) as s:
             done = return_deposits(s, chart, year, shares, user=by, on=day)
-    except (JournalError, InvalidOperation, KeyError, OSError) as exc:
+    except JournalError as exc:
         fail(f"refused: {exc}")
     table = RichTable("institution", "fund", "held", "returned", "forfeited")
     for d in done:

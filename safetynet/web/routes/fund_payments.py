@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ from safetynet.security.roles import Permission, user_allows
 from safetynet.store.models import PaymentBatch
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
-from safetynet.web.bounds import Whole, WholeOrNone, day_within, text_form
+from safetynet.web.bounds import Whole, YearForm, YearQuery, day_within, text_form
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, write_session
 from safetynet.web.db import release as end_read
@@ -92,7 +92,7 @@ def _batch(db: Session, batch_id: int, user: User) -> PaymentBatch:
 @router.get("/funds/payments", include_in_schema=False)
 def payments_page(
     request: Request,
-    year: WholeOrNone = Query(None, ge=1990, le=2100),
+    year: YearQuery = None,
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -120,7 +120,7 @@ def payments_page(
 @router.post("/funds/payments", include_in_schema=False)
 def payments_make(
     request: Request,
-    year: Whole = Form(..., ge=1990, le=2100),
+    year: YearForm,
     month: Whole = Form(..., ge=1, le=12),
     csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.FUNDS_PAY)),

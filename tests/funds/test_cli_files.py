@@ -1,0 +1,111 @@
+"""The funds commands' CSV files, hostile: a row short of a value, a file that is not UTF-8,
+an amount or a share that is no number, an institution given twice. Each is refused with
+exit status 2 and a message naming the file and its line, and nothing is written (SQLite and
+PostgreSQL); never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
+
+from safetynet.cli.main import app
+from safetynet.store.db import session_scope
+from safetynet.store.models import Budget, FundEntry, PaymentBatch
+
+runner = CliRunner()
+
+
+def _written(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        entries = s.scalar(select(func.count()).select_from(FundEntry)) or 0
+        return entries + (s.scalar(select(func.count()).select_from(Budget)) or 0)
+
+
+CASES = [
+    ("deposits", b"institution,share\nH001\n", ":2: no share"),
+    ("deposits", b"institution,share\nH001,lots\n", ":2: share:"),
+    ("deposits", b"institution,share\nH001,NaN\n", ":2: share:"),
+    ("deposits", b"institution,share\nH001,1\nH001,0\n", ":3: institution H001 is given twice"),
+    ("deposits", b"institution,share\n\xff\xfe,1\n", "is not UTF-8"),
+    ("deposits", b"share\n1\n", ":1: the header lacks the column institution"),
+    ("budgets", b"institution,budget\n\xff\xfe,1\n", "is not UTF-8"),
+    ("budgets", b"institution,budget\nH001,1\nH002\n", ":3: budget: not an amount"),
+    ("budgets", b"institution,budget\nH001,1\nH002,1.001\n", ":3: budget:"),
+    ("entry", b"fund,account,amount\nbasic,cash,10\nbasic\n", ":3: no account"),
+    ("entry", b"fund,account,amount\nbasic,cash,abc\nbasic,spending,-10\n", ":2: amount:"),
+    ("entry", b"fund,account,amount\n\xff,cash,1\n", "is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("command", "body", "said"), CASES)
+def test_a_bad_file_is_refused_by_file_and_line(
+    db_engine: Engine, tmp_path: Path, command: str, body: bytes, said: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(body)
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    args = {
+        "deposits": ["funds", "deposits", str(path), "--year", "2017", "--on", "2018-01-10"],
+        "budgets": ["funds", "budgets", str(path), "--year", "2017"],
+        "entry": ["funds", "entry", str(path), "--year", "2017", "--on", "2017-05-01",
+                  "--memo", "m"],
+    }[command]  # fmt: skip
+    done = runner.invoke(app, [*args, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    flat = " ".join(done.output.split())
+    assert said in flat and str(path.name) in flat, flat
+    assert _written(db_engine) == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["funds", "post", "--year", "99999"],
+        ["funds", "post", "--year", "-5"],
+        ["funds", "round", "make", "--year", "0", "--month", "1"],
+        ["funds", "prepay", "--year", "1999", "--month", "1", "--on", "2017-01-01"],
+        ["funds", "round", "approve", "--batch", "999999999999999999999"],
+        ["funds", "round", "approve", "--batch", "0"],
+    ],
+    ids=["year-99999", "year-minus-5", "round-year-0", "prepay-1999", "batch-huge", "batch-0"],
+)
+def test_a_year_or_batch_out_of_range_is_refused_naming_the_option(
+    db_engine: Engine, args: list[str]
+) -> None:
+    """A scheme year outside 2000-2100 posted the year's allocations (2.7 million yuan into
+    year 99999) or drafted a round; a batch number beyond any row id was a traceback."""
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*args, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert "--year" in done.output or "--batch" in done.output
+    assert _written(db_engine) == 0
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(PaymentBatch)) == 0
+
+
+@pytest.mark.parametrize("on", ["9999-12-31", "1999-12-31", "0001-01-01"])
+@pytest.mark.parametrize("command", ["entry", "prepay", "year-end", "deposits"])
+def test_a_date_out_of_range_is_refused(
+    db_engine: Engine, tmp_path: Path, command: str, on: str
+) -> None:
+    """An ``--on`` date outside 2000-01-01 to a year ahead (the web's rule) was posted."""
+    path = tmp_path / "in.csv"
+    path.write_text(
+        "fund,account,amount\nbasic,cash,10\nbasic,income.interest,-10\n"
+        if command == "entry"
+        else "institution,share\nH001,1\n"
+    )
+    args = {
+        "entry": ["funds", "entry", str(path), "--year", "2017", "--memo", "m"],
+        "prepay": ["funds", "prepay", "--year", "2017", "--month", "1"],
+        "year-end": ["funds", "year-end", "--year", "2017"],
+        "deposits": ["funds", "deposits", str(path), "--year", "2017"],
+    }[command]
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*args, "--on", on, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert "--on" in done.output and "out of range" in done.output
+    assert _written(db_engine) == 0
