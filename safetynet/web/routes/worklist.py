@@ -35,7 +35,7 @@ from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
 from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within, text_form, text_query
-from safetynet.web.csrf import check_csrf, csrf_token
+from safetynet.web.csrf import check_csrf, csrf_token, form_csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
 from safetynet.web.ids import RowId
@@ -257,7 +257,7 @@ def send(
     glucose: str = text_form(""),
     drugs: str = text_form("", length=SHORT_NOTE_LENGTH),
     next_on: str = text_form(""),
-    csrf_token: str = text_form(""),
+    sent_token: str | None = Depends(form_csrf_token),  # any length: a wrong one is a 403
     idempotency_key: str = text_form(""),
     db: Session = Depends(get_db),
 ) -> JSONResponse:
@@ -267,14 +267,14 @@ def send(
     another form, 422 for a refused record; each with the sentence to show."""
     try:
         user = authorize(request, db, Permission.PROGRAMME_WORK)
-        check_csrf(request, csrf_token)  # before anything else is looked at
+        check_csrf(request, sent_token)  # before anything else is looked at
         key = form_keys.checked_key(idempotency_key)
         if key is None:
             raise WebError(422, "key_invalid", "the queue sends every form with its key",
                            field="idempotency_key")  # fmt: skip
         fields = dict(kind=kind, done_on=done_on, systolic=systolic, diastolic=diastolic,
                       glucose=glucose, drugs=drugs, next_on=next_on,
-                      csrf_token=csrf_token)  # fmt: skip
+                      csrf_token=sent_token or "")  # fmt: skip
         if not done_on:
             raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="done_on")
         sent = _record(request, db, user, contract_id, fields, key)
