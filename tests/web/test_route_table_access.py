@@ -271,6 +271,36 @@ def _url(path: str, ids: dict[str, Any]) -> str:
     return path.format(**{k: v for k, v in ids.items() if k not in skip})
 
 
+@dataclass(frozen=True)
+class ModelField:
+    """One field of a form model (``Annotated[Model, Form()]``), named as the form sends it."""
+
+    alias: str
+    field_info: Any
+
+
+def form_params(params: list[Any]) -> list[Any]:
+    """A route's form parameters, each form model (a pydantic model taken as a form: the
+    worklist's service form) replaced by its fields."""
+    from fastapi.params import Form
+    from pydantic import BaseModel
+
+    out: list[Any] = []
+    for p in params:
+        model = p.field_info.annotation
+        if (
+            isinstance(p.field_info, Form)
+            and isinstance(model, type)
+            and issubclass(model, BaseModel)
+        ):
+            out += [
+                ModelField(info.alias or name, info) for name, info in model.model_fields.items()
+            ]
+        else:
+            out.append(p)
+    return out
+
+
 def _form_fields(route: APIRoute) -> list[str] | None:
     """The form fields of a route (None: it takes a JSON body or none)."""
     from fastapi.params import Form
@@ -279,7 +309,7 @@ def _form_fields(route: APIRoute) -> list[str] | None:
     if not fields:
         return None
     if all(isinstance(f.field_info, Form) for f in fields):
-        return [f.alias for f in fields]
+        return [f.alias for f in form_params(fields)]
     return None
 
 
