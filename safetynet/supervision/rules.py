@@ -19,18 +19,27 @@ from safetynet.supervision.schema import RuleSet
 
 RULES_DIR = Path(__file__).parent / "files"
 DEFAULT_RULES = "anhui-langxi-2021"
+OFF = "off"  # the setting's value (in any case) that turns the window's screening off
 
 __all__ = [
-    "DEFAULT_RULES", "PolicyError", "Problem", "county_rules", "load_rules", "shipped_rule_files",
+    "DEFAULT_RULES", "OFF", "PolicyError", "Problem", "configured_rules", "county_rules",
+    "load_rules", "shipped_rule_files",
 ]  # fmt: skip
 
 
+def configured_rules() -> str | None:
+    """The one reading of the setting ``SAFETYNET_SCREENING_RULES``: the rule set it names (a
+    shipped file's name or a path), :data:`DEFAULT_RULES` when it is unset or blank, None
+    when it is ``off`` (in any case): the window screens nothing."""
+    name = screening_rules() or DEFAULT_RULES
+    return None if name.lower() == OFF else name
+
+
 def county_rules() -> str:
-    """The county's rule set — the one the window screens with: ``SAFETYNET_SCREENING_RULES``
-    (a shipped file's name or a path), else :data:`DEFAULT_RULES`. With screening off at the
-    window (``off``) the scorecard and the review's risk still score with the default."""
-    name = screening_rules()
-    return DEFAULT_RULES if name is None or name.lower() == "off" else name
+    """The county's rule set — the one the window screens with (:func:`configured_rules`).
+    With screening off at the window the scorecard and the review's risk still score with
+    :data:`DEFAULT_RULES`."""
+    return configured_rules() or DEFAULT_RULES
 
 
 def load_rules(path: str | Path = DEFAULT_RULES) -> RuleSet:

@@ -18,7 +18,8 @@
   back (the slip, a replay, the API's settlement).
 
 The rule set is ``SAFETYNET_SCREENING_RULES`` (a shipped rule file's name or a path;
-``off`` screens nothing), loaded and checked once per process.
+``off`` screens nothing), read by :func:`safetynet.supervision.rules.configured_rules`
+alone (the scorecard's and the review's too), loaded and checked once per process.
 """
 
 from __future__ import annotations
@@ -33,19 +34,23 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from safetynet.config import screening_rules
 from safetynet.settlement.duplicate_bill import request_hash
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import UNREAD, Entry, GateClaim
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.output import ANOTHER, screened_name
-from safetynet.supervision.rules import DEFAULT_RULES, PolicyError, load_rules
+from safetynet.supervision.rules import DEFAULT_RULES as DEFAULT_RULES  # (the window's name)
+from safetynet.supervision.rules import (
+    OFF,
+    PolicyError,
+    configured_rules,
+    load_rules,
+)
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 
 SETTING = "SAFETYNET_SCREENING_RULES"
-OFF = "off"
 STASH = "supervision.hits"  # session.info key: (request hash, client key) -> the hits
 # session.info key: (request hash, client key) -> the hits of each claim of that mark the gate
 # let through to be written, in the batch's order (the after step takes them in that order)
@@ -103,8 +108,9 @@ def _facts_en(facts: str) -> str:
 
 
 def rules_name() -> str:
-    """The rule set the window screens with (the setting, else the shipped default)."""
-    return screening_rules() or DEFAULT_RULES
+    """The rule set the window screens with (the setting, else the shipped default), or
+    :data:`OFF` (read by :func:`~safetynet.supervision.rules.configured_rules` alone)."""
+    return configured_rules() or OFF
 
 
 class ScreeningSettingError(ValueError):
@@ -120,8 +126,8 @@ def window_rules() -> RuleSet | None:
     """The window's rule set, loaded once per process; None when screening is off. A rule
     file that is missing or malformed is a :class:`ScreeningSettingError` naming the setting
     and every problem (file:line), raised when the app starts (:func:`check_setting`)."""
-    name = rules_name()
-    if name.lower() == OFF:
+    name = configured_rules()
+    if name is None:
         return None
     try:
         return _rules(name)

@@ -93,6 +93,7 @@ FIELDS = {
     "diastolic": N_("Diastolic pressure"),
     "glucose": N_("Blood glucose"),
     "idempotency_key": N_("Form key"),
+    "csrf_token": N_("Form's security token"),
 }
 
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role

@@ -11,7 +11,8 @@ escapes the checks below:
 - a role without the permission gets 403 — before the body is read (not 422 for an invalid
   body), with a valid CSRF token and over HTTP Basic alike;
 - every state-changing route refuses a cookie session's request without the CSRF token
-  (403), even with a body it would otherwise accept;
+  (403), even with a body it would otherwise accept, and with a forged token of any length
+  (403, naming ``csrf_token``);
 - a user of a township gets 404 for every object outside it (persons, settlements, review
   cases, warnings, FHIR resources), never the object;
 - a role with the permission never gets a 500.
@@ -270,6 +271,36 @@ def _url(path: str, ids: dict[str, Any]) -> str:
     return path.format(**{k: v for k, v in ids.items() if k not in skip})
 
 
+@dataclass(frozen=True)
+class ModelField:
+    """One field of a form model (``Annotated[Model, Form()]``), named as the form sends it."""
+
+    alias: str
+    field_info: Any
+
+
+def form_params(params: list[Any]) -> list[Any]:
+    """A route's form parameters, each form model (a pydantic model taken as a form: the
+    worklist's service form) replaced by its fields."""
+    from fastapi.params import Form
+    from pydantic import BaseModel
+
+    out: list[Any] = []
+    for p in params:
+        model = p.field_info.annotation
+        if (
+            isinstance(p.field_info, Form)
+            and isinstance(model, type)
+            and issubclass(model, BaseModel)
+        ):
+            out += [
+                ModelField(info.alias or name, info) for name, info in model.model_fields.items()
+            ]
+        else:
+            out.append(p)
+    return out
+
+
 def _form_fields(route: APIRoute) -> list[str] | None:
     """The form fields of a route (None: it takes a JSON body or none)."""
     from fastapi.params import Form
@@ -278,7 +309,7 @@ def _form_fields(route: APIRoute) -> list[str] | None:
     if not fields:
         return None
     if all(isinstance(f.field_info, Form) for f in fields):
-        return [f.alias for f in fields]
+        return [f.alias for f in form_params(fields)]
     return None
 
 
@@ -416,6 +447,37 @@ def test_every_state_changing_route_refuses_a_session_without_the_csrf_token(
             if r.status_code != 403:
                 wrong.append((url, filled, r.status_code, r.text[:120]))
     assert not wrong, "\n".join(map(str, wrong))
+
+
+def test_every_state_changing_route_refuses_a_forged_token_of_any_length_naming_it(
+    clients: dict[str, tuple[TestClient, str]], ids: dict[str, Any]
+) -> None:
+    """A forged token however long (5,000 characters, beyond any text field's bound) or of
+    characters no token has: 403 ``csrf`` like any other bad token (never a 422 about its
+    length, never a 500), the answer naming the field ``csrf_token`` where it is JSON."""
+    client, _token = clients["admin"]
+    wrong = []
+    for (method, path), route in sorted(ROUTES.items()):
+        if method == "GET":
+            continue
+        url = _url(path, ids)
+        form = _form_fields(route)
+        api = path.startswith(("/api", "/fhir"))
+        for forged in ("x" * 5_000, "長" * 43, "forged"):
+            if api and form is None:  # a cookie session's JSON: the token in the header
+                headers = {"x-csrf-token": forged.encode(), "content-type": "application/json"}
+                r = client.post(url, content='{"resourceType": "Claim"}', headers=headers)
+            else:
+                data = {f: "1" for f in (form or []) if f != "csrf_token"}
+                r = client.post(url, data={**data, "csrf_token": forged})
+            named = True
+            if (api and not path.startswith("/fhir")) or path in JSON_PAGES:
+                error = r.json()["error"]
+                named = (error["code"], error["field"]) == ("csrf", "csrf_token")
+            if r.status_code != 403 or not named:
+                wrong.append((url, len(forged), r.status_code, r.text[:120]))
+    assert not wrong, "\n".join(map(str, wrong))
+    assert client.get("/persons").status_code == 200  # no forged logout ended the session
 
 
 def test_a_township_user_gets_404_for_every_object_outside_it(

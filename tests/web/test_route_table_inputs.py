@@ -29,6 +29,7 @@ from safetynet.store.models import Person
 from tests.web.conftest import YEAR, csrf_of
 from tests.web.test_route_table_access import (
     ROUTES,
+    form_params,
     ids,  # noqa: F401  (the module's fixture)
 )
 
@@ -125,7 +126,8 @@ def _form(route: APIRoute) -> dict[str, str] | None:
     fields = route.dependant.body_params
     if not fields or not all(isinstance(f.field_info, Form) for f in fields):
         return None
-    return {f.alias: PLAUSIBLE.get(f.alias, "1") for f in fields if f.alias != "csrf_token"}
+    return {f.alias: PLAUSIBLE.get(f.alias, "1") for f in form_params(fields)
+            if f.alias != "csrf_token"}  # fmt: skip
 
 
 def test_every_form_field_of_every_page(
@@ -208,7 +210,7 @@ def test_every_field_of_a_page_has_a_name_its_refusals_can_give() -> None:
     for (_method, path), route in ROUTES.items():
         if path.startswith(("/api", "/fhir")):
             continue  # programs read the field's code
-        for p in [*route.dependant.query_params, *route.dependant.body_params]:
+        for p in [*route.dependant.query_params, *form_params(route.dependant.body_params)]:
             if p.alias not in FIELDS and p.alias != "csrf_token":
                 missing.add((path, p.alias))
     web = Path(__file__).parents[2] / "safetynet" / "web"
@@ -345,13 +347,14 @@ def test_every_text_query_parameter_is_bounded(
 
 
 def _form_fields(route: APIRoute) -> list[Any]:
-    """A route's form fields, its dependencies' too (the window's claim form)."""
+    """A route's form fields, its dependencies' too (the window's claim form), a form
+    model's each (the worklist's service form)."""
     from fastapi.params import Form
 
     def params(dependant: Any) -> list[Any]:
         return [*dependant.body_params, *(p for d in dependant.dependencies for p in params(d))]
 
-    return [p for p in params(route.dependant) if isinstance(p.field_info, Form)]
+    return form_params([p for p in params(route.dependant) if isinstance(p.field_info, Form)])
 
 
 def _bound(field: Any) -> int | None:

@@ -16,10 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,8 +36,14 @@ from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web import form_keys
 from safetynet.web.auditing import client_of, record_read
-from safetynet.web.bounds import SHORT_NOTE_LENGTH, day_within, text_form, text_query
-from safetynet.web.csrf import check_csrf, csrf_token
+from safetynet.web.bounds import (
+    QUERY_LENGTH,
+    SHORT_NOTE_LENGTH,
+    day_within,
+    text_form,
+    text_query,
+)
+from safetynet.web.csrf import check_csrf, csrf_token, form_csrf_token
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import LoginRequired, WebError
 from safetynet.web.ids import RowId
@@ -48,6 +56,39 @@ NAMES = {"services": SERVICE_NAMES, "fields": FIELD_NAMES, "errors": ERROR_NAMES
 WORKER = Path(__file__).parents[1] / "static" / "worklist-sw.js"
 FORM = "follow_up"  # the form's name in the form keys
 LOGIN_AGAIN = N_("Your session has ended: log in again to send what waits on this phone.")
+
+# the bounds of the service form's fields, each defined once (web/bounds): a field's text
+# at most QUERY_LENGTH characters, the drugs at most their column's length
+FieldText = Annotated[str, Field(max_length=QUERY_LENGTH)]
+DrugsText = Annotated[str, Field(max_length=SHORT_NOTE_LENGTH)]
+
+
+class ServiceFields(BaseModel):
+    """The form of a service, as both routes take it (the page's ``/record`` and the
+    phone's ``/send``): a value over its bound is a 422 naming the field, before anything is
+    read or written. Here every field may be blank (the phone's queue: its refusals are
+    JSON sentences); the CSRF token is not one of them (each route checks it)."""
+
+    kind: FieldText = ""
+    done_on: FieldText = ""
+    systolic: FieldText = ""
+    diastolic: FieldText = ""
+    glucose: FieldText = ""
+    drugs: DrugsText = ""
+    next_on: FieldText = ""
+    idempotency_key: FieldText = ""
+
+    def recorded(self, csrf: str) -> dict[str, str]:
+        """The fields :func:`_record` takes (the key apart, the CSRF token with them)."""
+        return {**self.model_dump(exclude={"idempotency_key"}), "csrf_token": csrf}
+
+
+class ServiceForm(ServiceFields):
+    """The page's form of a service: its kind and day are required (422 naming the one
+    missing), with the same bounds."""
+
+    kind: FieldText
+    done_on: FieldText
 
 
 def _day(text: str | None, field: str = "on") -> date | None:
@@ -200,29 +241,20 @@ def _record(
 def record_page(
     request: Request,
     contract_id: RowId,
-    kind: str = text_form(...),
-    done_on: str = text_form(...),
-    systolic: str = text_form(""),
-    diastolic: str = text_form(""),
-    glucose: str = text_form(""),
-    drugs: str = text_form("", length=SHORT_NOTE_LENGTH),
-    next_on: str = text_form(""),
+    form: Annotated[ServiceForm, Form()],
     csrf_token: str = text_form(""),
-    idempotency_key: str = text_form(""),
     user: User = Depends(require(Permission.PROGRAMME_WORK)),
     db: Session = Depends(get_db),
 ) -> Response:
     """Record the service; back to the contract (with the refusal's code when refused). The
     form's key makes a second submit of the same form answer the first."""
-    fields = dict(kind=kind, done_on=done_on, systolic=systolic, diastolic=diastolic,
-                  glucose=glucose, drugs=drugs, next_on=next_on, csrf_token=csrf_token)  # fmt: skip
-    key = form_keys.checked_key(idempotency_key)
+    key = form_keys.checked_key(form.idempotency_key)
     try:
-        sent = _record(request, db, user, contract_id, fields, key)
+        sent = _record(request, db, user, contract_id, form.recorded(csrf_token), key)
     except ProgrammeError as exc:
-        day = _day(done_on, "done_on")
+        day = _day(form.done_on, "done_on")
         assert day is not None
-        query = {"on": day.isoformat(), "kind": kind, "error": exc.code}
+        query = {"on": day.isoformat(), "kind": form.kind, "error": exc.code}
         return RedirectResponse(f"/worklist/{contract_id}?" + urlencode(query), status_code=303)
     return RedirectResponse(sent.location, status_code=303)
 
@@ -250,15 +282,8 @@ def _refusal(request: Request, exc: Exception) -> JSONResponse:
 def send(
     request: Request,
     contract_id: RowId,
-    kind: str = text_form(""),
-    done_on: str = text_form(""),
-    systolic: str = text_form(""),
-    diastolic: str = text_form(""),
-    glucose: str = text_form(""),
-    drugs: str = text_form("", length=SHORT_NOTE_LENGTH),
-    next_on: str = text_form(""),
-    csrf_token: str = text_form(""),
-    idempotency_key: str = text_form(""),
+    form: Annotated[ServiceFields, Form()],
+    sent_token: str | None = Depends(form_csrf_token),  # any length: a wrong one is a 403
     db: Session = Depends(get_db),
 ) -> JSONResponse:
     """The phone's queue sends a form here: 201 with the follow-up's id when recorded, 200
@@ -267,17 +292,14 @@ def send(
     another form, 422 for a refused record; each with the sentence to show."""
     try:
         user = authorize(request, db, Permission.PROGRAMME_WORK)
-        check_csrf(request, csrf_token)  # before anything else is looked at
-        key = form_keys.checked_key(idempotency_key)
+        check_csrf(request, sent_token)  # before anything else is looked at
+        key = form_keys.checked_key(form.idempotency_key)
         if key is None:
             raise WebError(422, "key_invalid", "the queue sends every form with its key",
                            field="idempotency_key")  # fmt: skip
-        fields = dict(kind=kind, done_on=done_on, systolic=systolic, diastolic=diastolic,
-                      glucose=glucose, drugs=drugs, next_on=next_on,
-                      csrf_token=csrf_token)  # fmt: skip
-        if not done_on:
+        if not form.done_on:
             raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="done_on")
-        sent = _record(request, db, user, contract_id, fields, key)
+        sent = _record(request, db, user, contract_id, form.recorded(sent_token or ""), key)
     except (LoginRequired, WebError, ProgrammeError) as exc:
         return _refusal(request, exc)
     message = gettext_for(request)(N_("Recorded."))
