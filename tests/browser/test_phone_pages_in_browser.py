@@ -1,0 +1,31 @@
+"""The pages a township's staff open on a 390 px phone beyond the walk's (the dashboard, the
+indicators, policy design, the fund page): the page never scrolls sideways (charts stack in
+one column, a text box is never wider than the screen), nothing sticks out of its card."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.walk import LAYOUT_JS, PHONE, log_in, post_funds
+
+pytestmark = pytest.mark.browser
+
+PAGES = ("/dashboard", "/indicators", "/design", "/funds?year=2017&month=6")
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_township_pages_fit_a_phone(page, county_engine, locale) -> None:  # type: ignore[no-untyped-def]
+    post_funds(county_engine)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    log_in(page, "township", locale)
+    problems = []
+    for url in PAGES:
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
+        if page.locator(".chart").count():
+            page.wait_for_selector(".chart[data-ready='1'] svg", timeout=15_000)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        if wide > page.evaluate("window.innerWidth"):
+            problems.append(f"{url}: the page is {wide}px wide")
+        problems += [f"{url}: {p}" for p in page.evaluate(LAYOUT_JS)]
+    assert not problems, "\n".join(problems[:40])
