@@ -3,6 +3,7 @@ is a 404, a step recorded through the form (CSRF-checked, audited), the packet d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -117,3 +118,14 @@ def test_chinese_page_has_no_english_rule_ids(
         assert word not in page.text.split("<main")[-1].replace("level-watch", "").replace(
             "level-alert", ""
         )
+
+
+def test_the_list_has_a_year_to_choose(warnings: int, login: Callable[..., TestClient]) -> None:
+    """The list opens on the county's current year: a form picks another (the overdue filter
+    kept), so a year's warnings are reached from the page, not by editing the address."""
+    page = login("bureau").get("/warnings?overdue=true").text
+    form = re.search(r'<form method="get" action="/warnings"[^>]*id="warnings-year">(.*?)</form>',
+                     page, re.S)  # fmt: skip
+    assert form, "no year form"
+    assert 'name="year"' in form.group(1) and 'name="overdue" value="true"' in form.group(1)
+    assert "年度" in form.group(1) and "查看" in form.group(1)
