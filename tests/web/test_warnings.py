@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.regions import descendants_select
 from safetynet.store.db import session_scope
-from safetynet.store.models import AuditEvent, EarlyWarning
+from safetynet.store.models import AuditEvent, EarlyWarning, Household, Region
 from safetynet.store.models.security import User
 from tests.web.conftest import YEAR, csrf_of
 
@@ -129,3 +129,26 @@ def test_the_list_has_a_year_to_choose(warnings: int, login: Callable[..., TestC
     assert form, "no year form"
     assert 'name="year"' in form.group(1) and 'name="overdue" value="true"' in form.group(1)
     assert "年度" in form.group(1) and "查看" in form.group(1)
+
+
+def test_a_card_names_its_village_and_household_and_says_yuan(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    """A card reads as the registry does: the village by name, the household by its number
+    (not the database's row id); an amount against its line in yuan, in either language."""
+    with session_scope(web_engine) as s:
+        row = s.execute(
+            select(Region.name, Household.number, EarlyWarning.id)
+            .join(Region, Region.code == EarlyWarning.region_code)
+            .join(Household, Household.id == EarlyWarning.household_id)
+            .where(EarlyWarning.unit == "fen", EarlyWarning.year == YEAR)
+            .order_by(EarlyWarning.id)
+            .limit(1)
+        ).one()
+    page = login("bureau").get(f"/warnings?year={YEAR}").text
+    card = re.search(rf'<a href="/warnings/{row.id}">(.*?)</a>', page, re.S)
+    assert card
+    assert f"{row.name} · 家庭 {row.number}" in card.group(1)
+    assert re.search(r"[\d,]+\.\d\d元（预警线[\d,]+\.\d\d元）", card.group(1))
+    english = login("bureau", "en").get(f"/warnings?year={YEAR}").text
+    assert re.search(r"[\d,.]+ yuan against a line of [\d,.]+ yuan", english)
