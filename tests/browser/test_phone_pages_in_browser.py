@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.walk import LAYOUT_JS, PHONE, log_in, post_funds
+from tests.browser.walk import LAYOUT_JS, PHONE, log_in, post_funds, sample
 
 pytestmark = pytest.mark.browser
 
@@ -29,3 +29,22 @@ def test_township_pages_fit_a_phone(page, county_engine, locale) -> None:  # typ
             problems.append(f"{url}: the page is {wide}px wide")
         problems += [f"{url}: {p}" for p in page.evaluate(LAYOUT_JS)]
     assert not problems, "\n".join(problems[:40])
+
+
+def test_a_slip_shows_every_layers_amount_on_a_phone(page, county_engine) -> None:  # type: ignore[no-untyped-def]
+    """On a phone the slip's layers stack: each layer's amount (and what the patient pays)
+    is on the screen, not to the right of a table that scrolls sideways."""
+    x = sample(county_engine)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    log_in(page, "clerk", "zh_Hans")
+    response = page.goto(f"/settlements/{x.settlement_id}")
+    assert response is not None and response.status == 200
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('table.layers tr > td:last-child')].map(
+             (td) => [td.getBoundingClientRect().right, td.innerText.trim()])"""
+    )
+    assert len(cells) >= 4 and all(amount for _, amount in cells)
+    width = page.evaluate("window.innerWidth")
+    assert all(right <= width for right, _ in cells), cells
+    assert page.locator("#patient-pays").bounding_box()["x"] > 0
+    assert page.evaluate(LAYOUT_JS) == []
