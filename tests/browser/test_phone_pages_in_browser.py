@@ -48,3 +48,26 @@ def test_a_slip_shows_every_layers_amount_on_a_phone(page, county_engine) -> Non
     assert all(right <= width for right, _ in cells), cells
     assert page.locator("#patient-pays").bounding_box()["x"] > 0
     assert page.evaluate(LAYOUT_JS) == []
+
+
+CHECKS_JS = r"""
+() => [...document.querySelectorAll('label.check')].filter((l) => l.offsetParent).map((l) => {
+  const box = l.querySelector('input').getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(l);
+  const text = [...range.getClientRects()].filter((r) => r.width > 0 && r.left >= box.right);
+  return [l.innerText.trim(), text.length > 0 &&
+          text.every((r) => r.top < box.bottom && r.bottom > box.top)];
+})
+"""
+
+
+@pytest.mark.parametrize("width", [1024, PHONE])
+def test_a_checkbox_sits_beside_its_words(page, width) -> None:  # type: ignore[no-untyped-def]
+    """The review page's call-back form: each checkbox on the line of its words, to their
+    left (not centred above them)."""
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, "bureau", "zh_Hans")
+    page.goto("/review")
+    checks = page.evaluate(CHECKS_JS)
+    assert len(checks) >= 2 and all(beside for _, beside in checks), checks
