@@ -51,7 +51,8 @@ def test_a_slip_shows_every_layers_amount_on_a_phone(page, county_engine) -> Non
 
 
 CHECKS_JS = r"""
-() => [...document.querySelectorAll('label.check')].filter((l) => l.offsetParent).map((l) => {
+() => [...document.querySelectorAll('label:has(input[type=checkbox])')]
+  .filter((l) => l.offsetParent).map((l) => {
   const box = l.querySelector('input').getBoundingClientRect();
   const range = document.createRange();
   range.selectNodeContents(l);
@@ -64,10 +65,13 @@ CHECKS_JS = r"""
 
 @pytest.mark.parametrize("width", [1024, PHONE])
 def test_a_checkbox_sits_beside_its_words(page, width) -> None:  # type: ignore[no-untyped-def]
-    """The review page's call-back form: each checkbox on the line of its words, to their
-    left (not centred above them)."""
+    """The forms' checkboxes (the review's call-back, a suspension's claim kinds, the
+    indicators' by-category): each on the line of its words, to their left (not centred
+    above them)."""
     page.set_viewport_size({"width": width, "height": 800})
     log_in(page, "bureau", "zh_Hans")
-    page.goto("/review")
-    checks = page.evaluate(CHECKS_JS)
-    assert len(checks) >= 2 and all(beside for _, beside in checks), checks
+    checks = []
+    for url in ("/review", "/review/sanctions", "/indicators"):
+        page.goto(url)
+        checks += [(url, *c) for c in page.evaluate(CHECKS_JS)]
+    assert len(checks) >= 5 and all(beside for *_, beside in checks), checks
