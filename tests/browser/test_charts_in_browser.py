@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.walk import log_in, post_funds
+from tests.browser.walk import LAYOUT_JS, log_in, post_funds
 
 pytestmark = pytest.mark.browser
 
@@ -64,4 +64,5 @@ def test_chart_labels_are_whole_and_apart(page, county_engine, locale, width) ->
         page.wait_for_selector(".chart[data-ready='1'] svg", timeout=15_000)
         assert page.locator(".chart svg text").count() > 5, url
         problems += [f"{url}: {p}" for p in page.evaluate(CHART_TEXT_JS)]
+        problems += [f"{url}: {p}" for p in page.evaluate(LAYOUT_JS)]  # and the page around
     assert not problems, "\n".join(problems[:60])
