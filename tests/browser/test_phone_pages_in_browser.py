@@ -75,3 +75,37 @@ def test_a_checkbox_sits_beside_its_words(page, width) -> None:  # type: ignore[
         page.goto(url)
         checks += [(url, *c) for c in page.evaluate(CHECKS_JS)]
     assert len(checks) >= 5 and all(beside for *_, beside in checks), checks
+
+
+WORDS_JS = r"""
+() => {
+  const split = [];
+  for (const small of document.querySelectorAll('h1 small, h2 small')) {
+    const walker = document.createTreeWalker(small, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0)
+                                 .map((r) => Math.round(r.top)));
+        if (tops.size > 1) split.push(m[0]);
+      }
+    }
+  }
+  return split;
+}
+"""
+
+
+def test_a_headings_year_keeps_its_words_whole(page) -> None:  # type: ignore[no-untyped-def]
+    """On a phone a heading's note ("2017 年度", "2017-10-01") wraps at its spaces: no word
+    of it is broken over two lines (年 / 度)."""
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    log_in(page, "township", "zh_Hans")
+    split = []
+    for url in ("/", "/dashboard", "/warnings?year=2017", "/funds?year=2017&month=6",
+                "/indicators"):  # fmt: skip
+        page.goto(url)
+        split += [f"{url}: {w}" for w in page.evaluate(WORDS_JS)]
+    assert not split, split
