@@ -109,3 +109,31 @@ def test_a_headings_year_keeps_its_words_whole(page) -> None:  # type: ignore[no
         page.goto(url)
         split += [f"{url}: {w}" for w in page.evaluate(WORDS_JS)]
     assert not split, split
+
+
+FITS_JS = r"""
+() => [...document.querySelectorAll('table.items tbody tr:first-child input:not([type=hidden])')]
+  .map((el) => {
+    const style = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = style.fontSize + ' ' + style.fontFamily;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return [el.name, el.value, Math.round(room), Math.ceil(ctx.measureText(el.value).width)];
+  })
+"""
+
+
+@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
+def test_the_windows_item_boxes_show_what_is_typed(page, county_engine, locale) -> None:  # type: ignore[no-untyped-def]
+    """On a phone, an item row's code, quantity and line total each show whole in their box
+    (the Chinese heading 数量 made the quantity's box narrower than a digit)."""
+    x = sample(county_engine)
+    page.set_viewport_size({"width": PHONE, "height": 800})
+    log_in(page, "clerk", locale)
+    page.goto(f"/window?resident_id={x.resident_id}")
+    row = "table.items tbody tr:first-child"
+    page.fill(f"{row} input[name=item_code]", "D00100")
+    page.fill(f"{row} input[name=item_quantity]", "120")
+    page.fill(f"{row} input[name=item_amount]", "12,345.67")
+    boxes = page.evaluate(FITS_JS)
+    assert len(boxes) >= 3 and all(room >= needed for _, _, room, needed in boxes), boxes
