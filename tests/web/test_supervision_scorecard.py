@@ -87,7 +87,7 @@ def test_each_row_names_its_institution(login, web_engine: Engine) -> None:
     from safetynet.store.models import Institution
 
     with session_scope(web_engine) as s:
-        names = dict(s.execute(select(Institution.code, Institution.name)).tuples().all())
+        names = dict(s.execute(select(Institution.code, Institution.name)).all())
     for kind in ("institution", "doctor"):
         page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}&kind={kind}")
         rows = re.findall(

@@ -58,9 +58,9 @@ def _name_units(db: Session, levels: list[dict[str, Any]]) -> None:
     code, a dash and the doctor's number)."""
     codes = {r["unit"].split("-", 1)[0] for lv in levels for r in lv["rows"]}
     names: dict[str, str] = dict(
-        db.execute(select(Institution.code, Institution.name).where(Institution.code.in_(codes)))
-        .tuples()
-        .all()
+        db.execute(
+            select(Institution.code, Institution.name).where(Institution.code.in_(codes))
+        ).all()
     )
     for lv in levels:
         for r in lv["rows"]:

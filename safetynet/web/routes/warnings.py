@@ -65,12 +65,10 @@ def _named(db: Session, rows: list[dict[str, Any]]) -> None:
     codes = {r["region_code"] for r in rows}
     ids = {r["household_id"] for r in rows}
     villages: dict[str, str] = dict(
-        db.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).tuples().all()
+        db.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()
     )
     numbers: dict[int, str] = dict(
-        db.execute(select(Household.id, Household.number).where(Household.id.in_(ids)))
-        .tuples()
-        .all()
+        db.execute(select(Household.id, Household.number).where(Household.id.in_(ids))).all()
     )
     for r in rows:
         r["village"] = villages.get(r["region_code"], r["region_code"])
