@@ -152,3 +152,18 @@ def test_a_card_names_its_village_and_household_and_says_yuan(
     assert re.search(r"[\d,]+\.\d\d元（预警线[\d,]+\.\d\d元）", card.group(1))
     english = login("bureau", "en").get(f"/warnings?year={YEAR}").text
     assert re.search(r"[\d,.]+ yuan against a line of [\d,.]+ yuan", english)
+
+
+def test_the_warnings_page_names_its_village(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    """The warning's page (its hand-over packet) names the village, its code beside it."""
+    with session_scope(web_engine) as s:
+        wid, name, code = s.execute(
+            select(EarlyWarning.id, Region.name, Region.code)
+            .join(Region, Region.code == EarlyWarning.region_code)
+            .order_by(EarlyWarning.id)
+            .limit(1)
+        ).one()
+    page = login("bureau").get(f"/warnings/{wid}").text
+    assert f"，村 {name} ({code})" in page
