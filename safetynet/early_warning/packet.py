@@ -34,6 +34,7 @@ from safetynet.store.models import (
     Household,
     HouseholdIncome,
     Person,
+    Region,
     WarningEvent,
 )
 
@@ -67,7 +68,7 @@ def packet_tables(session: Session, warning_id: int, lang: str) -> list[Table]:
     )
     head = Table.from_frame(
         _("Household %(number)s, village %(village)s")
-        % {"number": home.number, "village": home.region_code},
+        % {"number": home.number, "village": _village(session, home.region_code)},
         members,
         [
             Column("name", _("Name"), width=10),
@@ -194,3 +195,9 @@ def packet_xlsx(session: Session, warning_id: int, lang: str) -> bytes:
 def packet_pdf(session: Session, warning_id: int, lang: str, today: date) -> bytes:
     tables = packet_tables(session, warning_id, lang)
     return write_pdf(packet_title(session, warning_id, lang), tables, subtitle=today.isoformat())
+
+
+def _village(session: Session, code: str) -> str:
+    """A village by its name, its code beside it (the packet is handed over on paper)."""
+    name = session.scalar(select(Region.name).where(Region.code == code))
+    return f"{name} ({code})" if name else code

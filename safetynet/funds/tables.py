@@ -79,7 +79,7 @@ def statement_table(
         Column("inpatient", _("Inpatient claims"), "money"),
         Column("outpatient", _("Outpatient claims"), "money"),
         Column("chronic_outpatient", _("Chronic-disease outpatient claims"), "money"),
-        Column("claims", _("Claims settled"), "money"),
+        Column("claims", _("Amount of claims settled"), "money"),  # not the count
         Column("deducted", _("Review deductions"), "money"),
         Column("recovered", _("Recoveries"), "money"),
         Column("approved", _("Approved"), "money"),

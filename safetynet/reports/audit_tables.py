@@ -1,5 +1,6 @@
 """The audit log page's events as an export table in the reader's language: the page's
-columns, the time split into a real date and the time of day (UTC)."""
+columns, the time split into a real date and the time of day, on the county's clock (as
+the page shows them)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from safetynet.store.models.security import AuditEvent
 def audit_table(events: Sequence[AuditEvent], locale: str, note: str | None = None) -> Table:
     _ = translations(locale).gettext
     columns = [
-        Column("date", _("Date (UTC)"), "date"),
-        Column("time", _("Time (UTC)"), "text", 10),
+        Column("date", _("Date (county time)"), "date"),
+        Column("time", _("Time (county time)"), "text", 10),
         Column("username", _("User"), "text", 14),
         Column("action", _("Action"), "text", 14),
         Column("target", _("What"), "text", 14),

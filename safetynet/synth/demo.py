@@ -1,6 +1,7 @@
 """The demo deployment ``make demo`` starts: a synthetic county in the embedded database,
-its year settled into the ledger and posted to the fund journal, its three-batches programme
-and family-doctor contracts, and one user per role.
+its year settled into the ledger and posted to the fund journal, its early warnings recorded
+(as on the year's last day), its three-batches programme and family-doctor contracts, and
+one user per role.
 
 Built only when the database holds no persons; an existing database is left as it is.
 """
@@ -9,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
+from safetynet.early_warning.service import evaluate_year, record
 from safetynet.funds.posting import post_year
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
@@ -93,7 +96,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
     return created
 
 
-BUILD_STEPS = 7  # the messages build_demo says while it builds a county
+BUILD_STEPS = 8  # the messages build_demo says while it builds a county
 
 
 def build_demo(
@@ -119,6 +122,11 @@ def build_demo(
     say(f"posting the year to the fund journal ({DEMO_YEAR})")  # the fund page shows it
     with Session(engine) as session, session.begin():
         post_year(session, DEMO_YEAR, user="demo")
+    say(f"recording the year's early warnings ({DEMO_YEAR})")  # the monitoring list shows them
+    with engine.begin() as conn:
+        found = evaluate_year(conn, DEMO_YEAR)
+    with Session(engine) as session, session.begin():
+        record(session, DEMO_YEAR, found.rules, found.warnings, date(DEMO_YEAR, 12, 31))
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)

@@ -1,4 +1,5 @@
-"""The ECharts charts (dashboard, fund page, risk scorecard) in both languages at 1024 px: no
+"""The ECharts charts (dashboard, fund page, risk scorecard) in both languages at 1024 px and
+on a 390 px phone: no
 text of a chart is cut off at the chart's edge, and no two labels side by side run into
 each other (ECharts measures a label in the label's own font: the page's font must be
 named there, by the charts' theme in ``/static/charts.js``)."""
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.walk import log_in, post_funds
+from tests.browser.walk import LAYOUT_JS, log_in, post_funds
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +51,12 @@ CHART_TEXT_JS = r"""
 PAGES = ("/dashboard", "/supervision/scorecard", "/funds?year=2017&month=6")
 
 
-@pytest.mark.parametrize("locale", ["zh_Hans", "en"])
-def test_chart_labels_are_whole_and_apart(page, county_engine, locale) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("locale", "width"), [("zh_Hans", 1024), ("en", 1024), ("zh_Hans", 390), ("en", 390)]
+)
+def test_chart_labels_are_whole_and_apart(page, county_engine, locale, width) -> None:  # type: ignore[no-untyped-def]
     post_funds(county_engine)  # the fund page's charts need the year posted
-    page.set_viewport_size({"width": 1024, "height": 800})
+    page.set_viewport_size({"width": width, "height": 800})
     log_in(page, "bureau", locale)
     problems = []
     for url in PAGES:
@@ -61,4 +64,5 @@ def test_chart_labels_are_whole_and_apart(page, county_engine, locale) -> None: 
         page.wait_for_selector(".chart[data-ready='1'] svg", timeout=15_000)
         assert page.locator(".chart svg text").count() > 5, url
         problems += [f"{url}: {p}" for p in page.evaluate(CHART_TEXT_JS)]
+        problems += [f"{url}: {p}" for p in page.evaluate(LAYOUT_JS)]  # and the page around
     assert not problems, "\n".join(problems[:60])

@@ -59,6 +59,9 @@ def test_a_search_runs_in_the_background_and_shows_its_frontier(
     job = r.headers["location"].rsplit("/", 1)[1]
     first = client.get(f"/design/{job}")
     assert first.status_code == 200 and 'id="design-status"' in first.text
+    # the base policy by its title, not its file's name
+    assert "Anhui comprehensive medical security for the rural poor (2017)" in first.text
+    assert "anhui-poor-2017" not in first.text.split("<h1>", 1)[1].split("</h1>", 1)[0]
     assert _wait(client, job)["state"] == "done"
     page = client.get(f"/design/{job}")
     assert "data-progress-url" not in page.text  # finished: nothing more to poll
@@ -215,3 +218,13 @@ def test_a_township_user_searches_and_sees_its_own_region_only(login, web_engine
     for other in ("bureau", "analyst", "admin"):
         assert login(other, "en").get(f"/design/{job}/progress").status_code == 404, other
     assert JOBS.get(job, "township", "elsewhere") is None  # moved to another region since
+
+
+def test_the_form_names_the_policies_by_title_in_the_users_language(login) -> None:
+    """A Chinese reader chooses among Chinese titles; the form still sends the file's name."""
+    page = login("analyst", "zh_Hans").get("/design").text
+    options = dict(re.findall(r'<option value="([a-z0-9-]+)"[^>]*>([^<]*)</option>', page))
+    assert options["anhui-poor-2017"] == "安徽省农村贫困人口综合医疗保障（2017）"
+    assert len(options) >= 7 and all(re.search(r"[\u4e00-\u9fff]", t) for t in options.values())
+    english = login("analyst", "en").get("/design").text
+    assert "Langxi county comprehensive medical security for the rural poor (2018)" in english

@@ -15,6 +15,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine, func, select
 
+from safetynet.clock import local
 from safetynet.money import fmt_yuan
 from safetynet.registry.masking import mask_name, mask_resident_id_tail
 from safetynet.store.db import session_scope
@@ -266,8 +267,24 @@ def test_the_audit_workbook_is_the_pages_events(
     assert (
         sheet.header
         == {
-            "en": ["Date (UTC)", "Time (UTC)", "User", "Action", "What", "Which", "Client address"],
-            "zh_Hans": ["日期（UTC）", "时间（UTC）", "用户", "操作", "对象", "编号", "来源地址"],
+            "en": [
+                "Date (county time)",
+                "Time (county time)",
+                "User",
+                "Action",
+                "What",
+                "Which",
+                "Client address",
+            ],
+            "zh_Hans": [
+                "日期（本地时间）",
+                "时间（本地时间）",
+                "用户",
+                "操作",
+                "对象",
+                "编号",
+                "来源地址",
+            ],
         }[locale]
     )
     assert sheet.rows and {r[5].value for r in sheet.rows} == {rid}
@@ -303,3 +320,18 @@ def test_every_download_is_audited(login: Login, web_engine: Engine, sample_pers
         ("audit", None),
     }
     assert all((e.detail or {}).get("format") == "xlsx" for e in events)
+
+
+def test_the_audit_pages_times_are_the_countys_as_its_heading_says(
+    login: Login, web_engine: Engine
+) -> None:
+    """The page shows each event's time on the county's clock, and its heading says so (it
+    said UTC over local times: eight hours apart in Langxi)."""
+    auditor = login("auditor", "zh_Hans")  # its login is the latest event before the page
+    with session_scope(web_engine) as s:
+        latest = s.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).one()
+        shown = local(latest.at).strftime("%Y-%m-%d %H:%M:%S")
+    page = auditor.get("/audit").text
+    head = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert "时间（本地时间）" in head and "UTC" not in head
+    assert f"<td>{shown}</td>" in page

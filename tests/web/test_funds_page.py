@@ -77,3 +77,14 @@ def test_the_annual_summary_gains_the_fund_statements(login) -> None:
     cells = [c for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row]
     assert "Fund statements, 2017" in cells
     assert "Basic medical insurance fund (basic + critical illness)" in cells
+
+
+def test_the_statements_money_columns_are_named_as_money(login) -> None:
+    """The statement's column of the claims' amount reads as an amount in Chinese (结算金额),
+    not as a count of claims (结算人次, the overview's tile of the same English words): no
+    money column of the statement is named as a count."""
+    page = login("bureau", "zh_Hans").get(f"/funds?year={YEAR}&month=6").text
+    table = page.split('id="fund-statements"', 1)[1].split("</thead>", 1)[0]
+    money = re.findall(r'<th class="num">([^<]*)</th>', table)
+    assert "结算金额" in money
+    assert not [h for h in money if h.endswith(("人次", "人数", "次数"))], money

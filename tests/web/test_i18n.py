@@ -49,8 +49,9 @@ def test_placeholders_survive_translation() -> None:
 
 def test_pages_come_out_in_the_chosen_language(login) -> None:
     zh = login("bureau")
-    assert "概览" in zh.get("/").text and "各保障层次支出" in zh.get("/").text
+    assert "概览" in zh.get("/").text and "各保障层次支出（元）" in zh.get("/").text  # money: yuan
+    assert "各保障层次支出（元）" in zh.get("/dashboard").text
     zh.get("/locale/en")
     en = zh.get("/").text
-    assert "Spending by layer" in en and "各保障层次支出" not in en
+    assert "Spending by layer (yuan)" in en and "各保障层次支出" not in en
     assert translations("zh_Hans").gettext("Log in") == "登录"

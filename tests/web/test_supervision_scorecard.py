@@ -79,3 +79,37 @@ def test_the_abnormal_metrics_beyond_the_flag_line_are_named(login) -> None:
                   if "abnormal metrics (robust z beyond the flag line)" in r)  # fmt: skip
     column = header.index("abnormal metrics (robust z beyond the flag line)")
     assert any(row[column] for row in sheet.iter_rows(values_only=True) if row is not header)
+
+
+def test_each_row_names_its_institution(login, web_engine: Engine) -> None:
+    """Beside each code the institution's name (a doctor's: the institution they work at),
+    so the bureau reads the scorecard without a code list."""
+    from safetynet.store.models import Institution
+
+    with session_scope(web_engine) as s:
+        names = dict(s.execute(select(Institution.code, Institution.name)).all())
+    for kind in ("institution", "doctor"):
+        page = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}&kind={kind}")
+        rows = re.findall(
+            r'<tr data-unit="([^"]+)"><td class="num">\d+</td><td>[^<]*</td>'
+            r'<td class="unit-name">([^<]*)</td>',
+            page.text,
+        )
+        assert rows, kind
+        assert all(name == names[unit.split("-", 1)[0]] for unit, name in rows), rows[:3]
+
+
+def test_the_heading_names_the_region(login, web_engine: Engine) -> None:
+    """The scorecard's and the fund page's headings name the region as the dashboard's does,
+    not by its code alone."""
+    from safetynet.funds.posting import post_year
+    from safetynet.store.models import Region, User
+
+    with session_scope(web_engine) as s:
+        code = s.scalar(select(User.region_code).where(User.username == "bureau"))
+        name = s.scalar(select(Region.name).where(Region.code == code))
+        post_year(s, YEAR, user="test")
+    client = login("bureau", "zh_Hans")
+    for url in (f"/supervision/scorecard?year={YEAR}", f"/funds?year={YEAR}&month=6"):
+        h1 = client.get(url).text.split("<h1>", 1)[1].split("</h1>", 1)[0]
+        assert f"<small>{name} · " in h1, (url, h1)

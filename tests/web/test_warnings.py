@@ -3,6 +3,7 @@ is a 404, a step recorded through the form (CSRF-checked, audited), the packet d
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, func, select
 from safetynet.early_warning.service import evaluate_year, record
 from safetynet.regions import descendants_select
 from safetynet.store.db import session_scope
-from safetynet.store.models import AuditEvent, EarlyWarning
+from safetynet.store.models import AuditEvent, EarlyWarning, Household, Region
 from safetynet.store.models.security import User
 from tests.web.conftest import YEAR, csrf_of
 
@@ -117,3 +118,52 @@ def test_chinese_page_has_no_english_rule_ids(
         assert word not in page.text.split("<main")[-1].replace("level-watch", "").replace(
             "level-alert", ""
         )
+
+
+def test_the_list_has_a_year_to_choose(warnings: int, login: Callable[..., TestClient]) -> None:
+    """The list opens on the county's current year: a form picks another (the overdue filter
+    kept), so a year's warnings are reached from the page, not by editing the address."""
+    page = login("bureau").get("/warnings?overdue=true").text
+    form = re.search(r'<form method="get" action="/warnings"[^>]*id="warnings-year">(.*?)</form>',
+                     page, re.S)  # fmt: skip
+    assert form, "no year form"
+    assert 'name="year"' in form.group(1) and 'name="overdue" value="true"' in form.group(1)
+    assert "年度" in form.group(1) and "查看" in form.group(1)
+
+
+def test_a_card_names_its_village_and_household_and_says_yuan(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    """A card reads as the registry does: the village by name, the household by its number
+    (not the database's row id); an amount against its line in yuan, in either language."""
+    with session_scope(web_engine) as s:
+        row = s.execute(
+            select(Region.name, Household.number, EarlyWarning.id)
+            .join(Region, Region.code == EarlyWarning.region_code)
+            .join(Household, Household.id == EarlyWarning.household_id)
+            .where(EarlyWarning.unit == "fen", EarlyWarning.year == YEAR)
+            .order_by(EarlyWarning.id)
+            .limit(1)
+        ).one()
+    page = login("bureau").get(f"/warnings?year={YEAR}").text
+    card = re.search(rf'<a href="/warnings/{row.id}">(.*?)</a>', page, re.S)
+    assert card
+    assert f"{row.name} · 家庭 {row.number}" in card.group(1)
+    assert re.search(r"[\d,]+\.\d\d元（预警线[\d,]+\.\d\d元）", card.group(1))
+    english = login("bureau", "en").get(f"/warnings?year={YEAR}").text
+    assert re.search(r"[\d,.]+ yuan against a line of [\d,.]+ yuan", english)
+
+
+def test_the_warnings_page_names_its_village(
+    web_engine: Engine, warnings: int, login: Callable[..., TestClient]
+) -> None:
+    """The warning's page (its hand-over packet) names the village, its code beside it."""
+    with session_scope(web_engine) as s:
+        wid, name, code = s.execute(
+            select(EarlyWarning.id, Region.name, Region.code)
+            .join(Region, Region.code == EarlyWarning.region_code)
+            .order_by(EarlyWarning.id)
+            .limit(1)
+        ).one()
+    page = login("bureau").get(f"/warnings/{wid}").text
+    assert f"，村 {name} ({code})" in page

@@ -6,6 +6,7 @@ download the reforms and the workbook. The search runs in the background
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,7 +24,7 @@ from safetynet.exports.pdf import NUMERIC
 from safetynet.exports.table import Table, display
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.service import indicator_years
-from safetynet.policy.loader import shipped_policies
+from safetynet.policy.loader import load_policy, shipped_policies
 from safetynet.security.roles import Permission
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
@@ -53,6 +54,16 @@ STATES = {
 }
 
 
+@lru_cache(maxsize=1)
+def _titles() -> dict[str, tuple[str, str]]:
+    """Each shipped policy's title in English and Chinese, by file stem (what the form sends)."""
+    return {
+        stem: (policy.title_en, policy.title_zh)
+        for stem, path in shipped_policies().items()
+        for policy in [load_policy(path)]
+    }
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -62,7 +73,10 @@ def _form(request: Request, db: Session, values: dict[str, Any], error: str | No
     context = {
         "values": values,
         "error": error,
-        "policies": list(shipped_policies()),
+        "policies": [  # chosen by title in the user's language
+            (stem, zh if locale_of(request) == "zh_Hans" else en)
+            for stem, (en, zh) in _titles().items()
+        ],
         "years": indicator_years(db),
         "objectives": [(o, OBJECTIVE_LABELS[o]) for o in OBJECTIVES],
         "metrics": list(METRICS),

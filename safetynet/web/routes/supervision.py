@@ -8,14 +8,17 @@ view and download is written to the audit log.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.indicators.service import indicator_years
 from safetynet.reports.notice import notice_regions
 from safetynet.security.roles import Permission
+from safetynet.store.models import Institution
 from safetynet.store.models.security import User
 from safetynet.supervision.scorecard_table import (
     LEVELS,
@@ -48,6 +51,20 @@ def _args(db: Session, user: User, region: str | None, year: int | None, kind: s
     if year is None:
         raise WebError(404, "no_data", "no claims in any year", field="year")
     return code, year
+
+
+def _name_units(db: Session, levels: list[dict[str, Any]]) -> None:
+    """Each row's institution by name beside its code (a doctor's code is its institution's
+    code, a dash and the doctor's number)."""
+    codes = {r["unit"].split("-", 1)[0] for lv in levels for r in lv["rows"]}
+    names: dict[str, str] = dict(
+        db.execute(
+            select(Institution.code, Institution.name).where(Institution.code.in_(codes))
+        ).all()
+    )
+    for lv in levels:
+        for r in lv["rows"]:
+            r["name"] = names.get(r["unit"].split("-", 1)[0], "")
 
 
 @router.get("/supervision/scorecard", include_in_schema=False)
@@ -84,6 +101,7 @@ def scorecard_page(
                 for k in METRICS
             ]},
         })  # fmt: skip
+    _name_units(db, levels)
     data = json.dumps({"levels": [{"id": lv["id"], **lv["chart"]} for lv in levels]},
                       ensure_ascii=False).replace("<", "\\u003c")  # fmt: skip
     context = {

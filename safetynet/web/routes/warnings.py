@@ -5,8 +5,11 @@ audited; thin over :mod:`safetynet.early_warning`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.clock import local_today
@@ -23,7 +26,7 @@ from safetynet.early_warning.workflow import MEASURE_KINDS, MOVES, WorkflowError
 from safetynet.exports.table import display
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import region_contains
-from safetynet.store.models import EarlyWarning
+from safetynet.store.models import EarlyWarning, Household, Region
 from safetynet.store.models.security import User
 from safetynet.web.auditing import record_read
 from safetynet.web.bounds import NOTE_LENGTH, RULE_LENGTH, YearQuery, day_within, text_form
@@ -56,6 +59,22 @@ def warning_in_region(db: Session, user: User, warning_id: int) -> EarlyWarning:
     return found
 
 
+def _named(db: Session, rows: list[dict[str, Any]]) -> None:
+    """Each card's village by name and household by its number (the registry's, as on the
+    warning's page), not by the database's codes and row ids."""
+    codes = {r["region_code"] for r in rows}
+    ids = {r["household_id"] for r in rows}
+    villages: dict[str, str] = dict(
+        db.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()
+    )
+    numbers: dict[int, str] = dict(
+        db.execute(select(Household.id, Household.number).where(Household.id.in_(ids))).all()
+    )
+    for r in rows:
+        r["village"] = villages.get(r["region_code"], r["region_code"])
+        r["household_no"] = numbers.get(r["household_id"], r["household_id"])
+
+
 @router.get("/warnings", include_in_schema=False)
 def warnings_page(
     request: Request,
@@ -73,6 +92,7 @@ def warnings_page(
     if overdue:
         frame = frame.filter(frame["overdue"])
     rows = frame.sort(["overdue", "due_on"], descending=[True, False], nulls_last=True).to_dicts()
+    _named(db, rows)
     record_read(request, db, user, target="early_warning", detail={"year": y, "rows": len(rows)})
     return render(request, "warnings.html", {"rows": rows, "year": y, "names": NAMES,
                                              "overdue": overdue})  # fmt: skip

@@ -16,18 +16,48 @@
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;  // break CJK anywhere
 
   // a category axis's labels, each within its category's place (the width of the chart less
-  // about 120 px of value axes and margins, shared out): wrapped at words (Chinese at any
-  // character), or slanted when a word is wider than the place
-  function fitted(id, names) {
-    var el = document.getElementById(id);
-    var place = el ? Math.max(32, Math.floor((el.clientWidth - 120) / Math.max(names.length, 1)) - 6) : 64;
-    if (zh) { return {interval: 0, width: place, overflow: "breakAll"}; }
+  // about 120 px of value axes and margins, shared out): Chinese names wrapped at any
+  // character, others wrapped at their words (``lines`` splits a name where it may wrap) when
+  // every word fits the place, else slanted on one line. ``depth``: the height they take.
+  function measure(el) {  // the width of a text of 12 px in the chart's font
     var ctx = document.createElement("canvas").getContext("2d");
     ctx.font = "12px " + window.getComputedStyle(el || document.body).fontFamily;
-    var widest = Math.max.apply(null, names.join(" ").split(/\s+/).map(function (w) {
-      return ctx.measureText(w).width;
-    }));
-    return widest <= place ? {interval: 0, width: place, overflow: "break"} : {interval: 0, rotate: 30};
+    return function (text) { return ctx.measureText(text).width; };
+  }
+
+  // two value axes' names (of percentages), over the chart's two sides, when they fit side
+  // by side (else none: the legend names the series as well)
+  function sideBySide(id, names) {
+    var el = document.getElementById(id);
+    if (!el) { return names; }
+    var width = measure(el);
+    var needed = names.reduce(function (sum, n) { return sum + width(n); }, 0) +
+      2 * width("100.0%") + 48;  // each name starts at its axis, inside the axis's ticks
+    return needed <= el.clientWidth ? names : names.map(function () { return ""; });
+  }
+
+  var CJK = /[\u3400-\u9fff]/;
+  function fitted(id, names, lines) {
+    var el = document.getElementById(id);
+    var place = el ? Math.max(32, Math.floor((el.clientWidth - 120) / Math.max(names.length, 1)) - 6) : 64;
+    if (names.some(function (n) { return CJK.test(n); })) {
+      return {label: {interval: 0, width: place, overflow: "breakAll"}, depth: 48};
+    }
+    var split = lines || function (n) { return n.split(/\s+/); };
+    var width = measure(el);
+    var words = [].concat.apply([], names.map(split));
+    if (Math.max.apply(null, words.map(width)) <= place) {
+      var label = {interval: 0, width: place, overflow: "break"};
+      if (lines) { label.formatter = function (v) { return lines(v).join("\n"); }; }
+      return {label: label, depth: 36};
+    }
+    var longest = Math.max.apply(null, names.map(width));
+    return {label: {interval: 0, rotate: 45}, depth: Math.ceil(longest * 0.71 + 16)};
+  }
+
+  function ticks(id) {
+    var el = document.getElementById(id);
+    return el ? Math.max(2, Math.min(5, Math.round((el.clientWidth - 140) / 70))) : 4;
   }
 
   function chart(id, option) {
@@ -48,13 +78,15 @@
   chart("chart-layers", {
     tooltip: {trigger: "axis", valueFormatter: yuan},
     grid: {left: 8, right: 96, top: 8, bottom: 8, containLabel: true},  // room for the labels
-    xAxis: {type: "value", splitNumber: 4, axisLabel: {formatter: compact}},  // ticks apart
+    // as many ticks as the chart's width holds apart (4 at 1024 px, 2 on a phone)
+    xAxis: {type: "value", splitNumber: ticks("chart-layers"), axisLabel: {formatter: compact}},
     yAxis: {type: "category", inverse: true, data: data.layers.map(function (r) { return r.name; }),
             axisLabel: {width: 112, overflow: "break"}},  // long names on two lines
     series: [{type: "bar", name: L.paid, data: data.layers.map(function (r) { return r.yuan; }),
               label: {show: true, position: "right", formatter: function (p) { return yuan(p.value); }}}]
   });
 
+  var shares = sideBySide("chart-levels", [L.reimbursement_share, L.visit_share]);
   chart("chart-levels", {
     tooltip: {trigger: "axis"},
     legend: {bottom: 0},
@@ -62,10 +94,10 @@
     // every level named: wrapped onto lines as wide as a level's place, or slanted when a
     // word of a name is wider than that
     xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; }),
-            axisLabel: fitted("chart-levels", data.levels.map(function (r) { return r.name; }))},
-    yAxis: [{type: "value", name: L.reimbursement_share, nameTextStyle: {align: "left"},
+            axisLabel: fitted("chart-levels", data.levels.map(function (r) { return r.name; })).label},
+    yAxis: [{type: "value", name: shares[0], nameTextStyle: {align: "left"},
              axisLabel: {formatter: pct}, max: 1},
-            {type: "value", name: L.visit_share, nameTextStyle: {align: "right"},
+            {type: "value", name: shares[1], nameTextStyle: {align: "right"},
              axisLabel: {formatter: pct}, max: 1}],
     series: [
       {type: "bar", name: L.reimbursement_share, data: data.levels.map(function (r) { return r.reimbursement_share; }),
@@ -103,14 +135,16 @@
     ]
   });
 
+  // every band named, on two lines at its dash (500– / 1,000), slanted when narrow; the
+  // axis's name below them
+  var bands = fitted("chart-oop", data.oop.map(function (r) { return r.band; }),
+                     function (v) { return v.replace("–", "–\n").split("\n"); });
   chart("chart-oop", {
     tooltip: {trigger: "axis"},
     legend: {top: 0},
     grid: {left: 8, right: 8, top: 32, bottom: 28, containLabel: true},
     xAxis: {type: "category", data: data.oop.map(function (r) { return r.band; }), name: L.oop_band,
-            nameLocation: "middle", nameGap: 44,
-            // every band named, on two lines at its dash (500– / 1,000)
-            axisLabel: {interval: 0, formatter: function (v) { return v.replace("–", "–\n"); }}},
+            nameLocation: "middle", nameGap: bands.depth + 8, axisLabel: bands.label},
     yAxis: {type: "value", name: L.persons},
     series: [
       {type: "bar", stack: "p", name: L.poor, data: data.oop.map(function (r) { return r.poor; })},
