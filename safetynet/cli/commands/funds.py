@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Column
 from rich.table import Table as RichTable
 
 from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, fail
@@ -96,7 +97,8 @@ def post_cmd(year: Year, db: Db = None, rules: Rules = "county-2018", by: By = "
 
 @funds_app.command("balances")
 def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> None:
-    """Print each fund's income, spending, deductions and recoveries and balance of a year."""
+    """Print each fund's income, spending, deductions and recoveries, year-end settlements
+    (global budgets, deposits forfeited) and balance of a year."""
     from safetynet.funds.service import fund_figures
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -104,13 +106,16 @@ def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> Non
     chart = _rules(rules)
     with session_scope(_engine(db)) as s:
         figures = fund_figures(s, chart, year)
-    table = RichTable("fund", "income", "spending", "taken back", "balance")
+    # every figure whole on an 80-column terminal: no rules, nothing wrapped
+    heads = ("fund", "income", "spending", "taken back", "year-end", "balance")
+    table = RichTable(*(Column(h, no_wrap=True) for h in heads), box=None, pad_edge=False)
     for f in figures:
         table.add_row(
             f.fund,
             fmt_yuan(f.income_fen),
             fmt_yuan(f.spending_fen),
             fmt_yuan(f.taken_back_fen),
+            fmt_yuan(f.year_end_fen),
             fmt_yuan(f.balance_fen),
         )
     console.print(table)
