@@ -17,13 +17,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.funds.accounts import ACCOUNTS, PER_INSTITUTION
-from safetynet.funds.schema import FundRules
+from safetynet.funds.schema import MAX_AMOUNT_YUAN, FundRules
 from safetynet.money import fmt_yuan
 from safetynet.store.models import FundEntry, FundLine
 
 # the most one line may hold (fen): a thousand billion yuan, far above any fund's year and far
-# inside the column (BIGINT); a line beyond it is refused, not overflowed in the database
-MAX_LINE_FEN = 10**14
+# inside the column (BIGINT); a line beyond it is refused, not overflowed in the database (the
+# funds file's amounts are bounded by the same figure)
+MAX_LINE_FEN = int(MAX_AMOUNT_YUAN) * 100
 
 
 class JournalError(ValueError):
