@@ -44,6 +44,7 @@ from safetynet.funds.journal import JournalError, Line, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import (
+    check_payer,
     compute,
     month_rows,
     opening_carried,
@@ -180,6 +181,7 @@ def make_round(
     the money of a county outside it is refused ``payments_region``, nothing written."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
+    check_payer(session, payer_region, county=True)
     live = select(PaymentBatch.id).where(
         PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
     )

@@ -217,6 +217,7 @@ def statements_cmd(
     from safetynet.exports.pdf import write_pdf
     from safetynet.exports.table import display
     from safetynet.exports.xlsx import write_xlsx
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.statements import statements
     from safetynet.funds.tables import statement_table
     from safetynet.store.db import session_scope
@@ -226,9 +227,13 @@ def statements_cmd(
         fail(f"--month {month}: use 1-12")
     suffix = check_document(out, lang) if out is not None else None
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        rows = statements(s, year, chart.payments.quality_deposit.share_bp, institution, payer)
-        names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
+    try:
+        with session_scope(_engine(db)) as s:
+            bp = chart.payments.quality_deposit.share_bp
+            rows = statements(s, year, bp, institution, payer)
+            names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
+    except JournalError as exc:
+        fail(f"--payer: {exc}")
     table = statement_table(chart, rows, names, year, month, lang)
     if out is None:
         shown = RichTable(*[c.label for c in table.columns])
@@ -553,6 +558,7 @@ def alarms_cmd(
     """List the funds file's alarms that ring for the year to the end of a month, each with
     the figures behind it (exit status 1 when any rings); of one county's funds with
     --payer (each county's funds are its own), else of every county's money together."""
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.watch import alarms
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -560,8 +566,11 @@ def alarms_cmd(
     if not 1 <= month <= 12:
         fail(f"--month {month}: use 1-12")
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        hits = alarms(s, chart, year, month, payer)
+    try:
+        with session_scope(_engine(db)) as s:
+            hits = alarms(s, chart, year, month, payer)
+    except JournalError as exc:
+        fail(f"--payer: {exc}")
     if not hits:
         console.print(f"no alarm for {year} to month {month}")
         return
