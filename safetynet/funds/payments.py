@@ -122,6 +122,29 @@ def prepayment_of_month(rules: FundRules, budget_fen: int, month: int) -> int:
     return parts[f"{month:02d}"]
 
 
+def budget_payer(session: Session, institution: str) -> str | None:
+    """The paying county of an institution's budget lines (prepayments, the year-end
+    settlement), which name no county of their own: None for an institution in a county of
+    the registry (its lines are that county's, :func:`~safetynet.funds.statements.payer_expr`);
+    for one in none (a city's or a province's hospital) the registry's one county. Its lines
+    were the county of its own region's code (``341800``, a city's), which pays no claim: the
+    prepayments were never netted against its claims, paid in full as well. With several
+    counties such an institution's budget is refused (``budget_county``), nothing posted."""
+    region = session.scalar(select(Institution.region_code).where(Institution.code == institution))
+    county = region[:6] if region and len(region) >= 6 else None
+    counties = select(Region.code).where(Region.level == RegionLevel.COUNTY)
+    if county and session.scalar(counties.where(Region.code.startswith(county)).limit(1)):
+        return None
+    found = sorted({code[:6] for code in session.scalars(counties)})
+    if len(found) != 1:
+        raise JournalError(
+            "budget_county",
+            f"institution {institution} is in no county and the registry has "
+            f"{len(found)} counties: whose budget it is cannot be told; nothing was posted",
+        )
+    return found[0]
+
+
 def post_prepayments(
     session: Session, rules: FundRules, year: int, month: int, *, user: str, on: date
 ) -> list[int]:
@@ -134,9 +157,10 @@ def post_prepayments(
         ref = f"prepayment:{year}:{month:02d}:{fund}:{inst}"
         if amount <= 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
             continue
+        payer = budget_payer(session, inst)
         lines = [
-            Line(fund, "prepaid", amount, institution_code=inst, month=month),
-            Line(fund, "cash", -amount, month=month),
+            Line(fund, "prepaid", amount, institution_code=inst, month=month, payer_region=payer),
+            Line(fund, "cash", -amount, month=month, payer_region=payer),
         ]
         out.append(
             post_entry(
@@ -453,10 +477,12 @@ def settle_global_budgets(
         if delta == 0:
             continue
         ref = f"budget:{year}:{fund}:{inst}" + (f":{runs + 1}" if runs else "")
+        payer = budget_payer(session, inst)
         lines = [
-            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12),
-            Line(fund, "payable", -delta, institution_code=inst, month=12),
-        ]
+            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12,
+                 payer_region=payer),
+            Line(fund, "payable", -delta, institution_code=inst, month=12, payer_region=payer),
+        ]  # fmt: skip
         post_entry(
             session,
             rules,

@@ -429,13 +429,17 @@ def round_release(
 @funds_app.command("year-end")
 def year_end_cmd(year: Year, on: On, by: By, db: Db = None, rules: Rules = "county-2018") -> None:
     """Post each global budget's year-end settlement (once) and print it."""
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import settle_global_budgets
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        done = settle_global_budgets(s, chart, year, user=by, on=_day(on))
+    try:
+        with session_scope(_engine(db)) as s:
+            done = settle_global_budgets(s, chart, year, user=by, on=_day(on))
+    except JournalError as exc:
+        fail(f"refused: {exc}")
     table = RichTable("institution", "fund", "budget", "approved", "settlement")
     for d in done:
         table.add_row(
