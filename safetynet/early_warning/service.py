@@ -173,9 +173,9 @@ def record_rows(
         }
         new = [w for w in warnings if _hit(w) not in known]
     if movers:  # a person's warning once a year, even recorded with the household before
-        moved = set(session.execute(
+        moved = {tuple(r) for r in session.execute(
             select(W.rule_id, W.person_id).where(W.year == year, W.person_id.in_(sorted(movers)))
-        ).tuples())  # fmt: skip
+        )}  # fmt: skip
         new = [w for w in new if (w["rule_id"], w["person_id"]) not in moved]
     # one warning per ladder: a higher tier raises the recorded one (tiers.py)
     new, raised = sort_hits(session, year, rules, new)

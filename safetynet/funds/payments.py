@@ -29,11 +29,12 @@ maker-checker, the bank file, and the global budget's year-end settlement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -280,24 +281,37 @@ def above_county(session: Session, region_code: str) -> bool:
 def may_work_round(session: Session, batch: PaymentBatch, region_code: str) -> bool:
     """Whether a user of ``region_code`` may read or work the round: a round whose payer is
     above the county needs a user above the county whose region holds every county the
-    round pays the money of (:func:`pays_outside`: a city's user never works a round that
+    round pays the money of (:func:`workable_rounds`: a city's user never works a round that
     pays another city's counties; a county's user works its own county's rounds, which
-    county's is the caller's region check)."""
-    if not payer_above_county(batch.payer_region):
-        return True
-    return above_county(session, region_code) and not pays_outside(session, batch, region_code)
+    county's is the caller's region check). :func:`workable_rounds` of one round."""
+    return bool(workable_rounds(session, [batch], region_code))
 
 
-def pays_outside(session: Session, batch: PaymentBatch, region_code: str) -> bool:
-    """Whether the round pays the money of a county outside ``region_code`` (a payment of no
-    known paying county counts as outside every region but the whole country's)."""
-    others = select(Payment.id).where(
-        Payment.batch_id == batch.id,
+def workable_rounds(
+    session: Session, batches: Sequence[PaymentBatch], region_code: str
+) -> list[PaymentBatch]:
+    """The rounds of ``batches`` a user of ``region_code`` may read or work
+    (:func:`may_work_round`), in their order: at most two queries however many rounds (the
+    region's level, and the rounds that pay outside it)."""
+    above = [b.id for b in batches if payer_above_county(b.payer_region)]
+    if not above:
+        return list(batches)
+    if not above_county(session, region_code):
+        return [b for b in batches if b.id not in above]
+    outside = set(session.scalars(_paying_outside(above, region_code).distinct()))
+    return [b for b in batches if b.id not in outside]
+
+
+def _paying_outside(batch_ids: Sequence[int], region_code: str) -> Select[tuple[int]]:
+    """The rounds of ``batch_ids`` with a payment of a county outside ``region_code`` (a
+    payment of no known paying county counts as outside every region but the whole
+    country's), each once per such payment."""
+    return select(Payment.batch_id).where(
+        Payment.batch_id.in_(batch_ids),
         ~func.coalesce(Payment.payer_region, "").startswith(
             payer_prefix(region_code), autoescape=True
         ),
     )
-    return session.scalar(others.limit(1)) is not None
 
 
 def refusal(session: Session, region_code: str) -> str:

@@ -197,6 +197,7 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
             "oop_band": _("Annual out-of-pocket (yuan)"),
             "persons": _("Persons"),
             "poor": _("Poor"),
+            "everyone": _("Everyone"),
             "others": _("Others"),
             "per_capita": _("Compensation per enrolled person (yuan)"),
         },

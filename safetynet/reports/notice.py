@@ -295,7 +295,7 @@ def _snapshot_refunds(snap: Snapshot, month_rows: pl.DataFrame) -> pl.DataFrame:
     """:func:`_refunds` from the snapshot: the reversals of the month's settlements."""
     settled = month_rows.filter(pl.col("entry_kind") != EntryKind.REVERSAL.value)
     return (
-        snap.ledger.entries.filter(pl.col("reverses_id").is_in(settled["settlement_id"]))
+        snap.ledger.entries.filter(pl.col("reverses_id").is_in(settled["settlement_id"].implode()))
         .select(
             pl.col("reverses_id").cast(pl.Int64).alias("entry_id"),
             local_date_expr("created_at").alias("refunded_on"),
@@ -307,7 +307,7 @@ def _cancelled(entries: pl.DataFrame) -> pl.Series:
     """The entries of a settlement refunded within the month and of its refund: both go."""
     pairs = entries.filter(
         (pl.col("entry_kind") == EntryKind.REVERSAL.value)
-        & pl.col("reverses_id").is_in(entries["entry_id"])
+        & pl.col("reverses_id").is_in(entries["entry_id"].implode())
     )
     return pl.concat([pairs["entry_id"], pairs["reverses_id"]])
 
@@ -421,8 +421,8 @@ def _notice_of(
         layer_rows = _layers(session, region.code, year, month)
         refunds = _refunds(session, region.code, year, month)
     cancelled = _cancelled(entries)
-    entries = entries.filter(~pl.col("entry_id").is_in(cancelled))
-    layer_rows = layer_rows.filter(~pl.col("entry_id").is_in(cancelled))
+    entries = entries.filter(~pl.col("entry_id").is_in(cancelled.implode()))
+    layer_rows = layer_rows.filter(~pl.col("entry_id").is_in(cancelled.implode()))
     layers = _notice_layers(
         layer_rows, sorted(set(entries["policy_id"].to_list())), region.code, start
     )

@@ -124,7 +124,7 @@ def after_death_claims(s: Session, first: date, last: date) -> set[int]:
                Claim.start_date <= last, Claim.id.not_in(select(Settlement.claim_id)))
         .group_by(Claim.id, Claim.start_date, Claim.end_date, Person.deceased_on)
     )  # fmt: skip
-    return {cid for cid, start, end, died, served in s.execute(q).tuples()
+    return {cid for cid, start, end, died, served in s.execute(q)
             if after_death(start, end, died, served)}  # fmt: skip
 
 
@@ -175,7 +175,7 @@ def not_designated_claims(s: Session, first: date, last: date) -> dict[int, str]
                    Institution.inpatient.is_not(True), Institution.outpatient.is_not(True)))
     )  # fmt: skip
     out: dict[int, str] = {}
-    for cid, start, kind, since, until, inpatient, outpatient in s.execute(q).tuples():
+    for cid, start, kind, since, until, inpatient, outpatient in s.execute(q):
         code = not_designated(start, getattr(kind, "value", kind) == ClaimKind.INPATIENT.value,
                               since, until, inpatient, outpatient)  # fmt: skip
         if code is not None:

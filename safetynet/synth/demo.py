@@ -1,6 +1,6 @@
 """The demo deployment ``make demo`` starts: a synthetic county in the embedded database,
-its year settled into the ledger, its three-batches programme and family-doctor contracts,
-and one user per role.
+its year settled into the ledger and posted to the fund journal, its three-batches programme
+and family-doctor contracts, and one user per role.
 
 Built only when the database holds no persons; an existing database is left as it is.
 """
@@ -14,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
+from safetynet.funds.posting import post_year
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
@@ -92,7 +93,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
     return created
 
 
-BUILD_STEPS = 6  # the messages build_demo says while it builds a county
+BUILD_STEPS = 7  # the messages build_demo says while it builds a county
 
 
 def build_demo(
@@ -115,6 +116,9 @@ def build_demo(
     load_county(engine, county)
     say(f"settling the year's claims ({DEMO_YEAR})")
     settle_year(engine, DEMO_YEAR)  # and the online check's running totals of the year
+    say(f"posting the year to the fund journal ({DEMO_YEAR})")  # the fund page shows it
+    with Session(engine) as session, session.begin():
+        post_year(session, DEMO_YEAR, user="demo")
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)

@@ -115,6 +115,9 @@ CODES = {
     "institution_kind": N_("The institution does not treat this kind of claim."),
     "item_unknown": N_("Item code %(value)s is not in the catalog."),
     "item_invalid": N_("An item's amount or quantity is not a number."),
+    "items_too_many": N_(
+        "%(field)s: a claim has at most %(most)s item lines; remove the extra rows."
+    ),
     "no_policy": N_("No policy applies on this date."),
     "policy_unknown": N_("The policy of this settlement is not installed."),
     "policy_ambiguous": N_("More than one policy applies on this date; ask the administrator."),
@@ -193,6 +196,7 @@ DETAILS = {
     "department": re.compile(r"department (.*?) of institution"),
     "earlier": re.compile(r"as settlement (\S+) \(claim "),
     "claim": re.compile(r"as settlement \S+ \(claim ([^)]*)\)"),
+    "most": re.compile(r"at most (\d+) item lines"),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)

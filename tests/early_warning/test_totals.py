@@ -387,5 +387,5 @@ def test_a_childrens_disease_counts_in_the_totals_only_within_its_age_bound(
         homes, parts = read
         warned = {r["person_id"] for r in few.evaluate_buckets(RULES, few.summed(parts), homes)
                   if r["rule_id"] == "serious_disease"}  # fmt: skip
-        born = dict(conn.execute(select(Person.resident_id, Person.id)).tuples().all())
+        born = {r[0]: r[1] for r in conn.execute(select(Person.resident_id, Person.id))}
     assert warned == {born[eve]}

@@ -109,3 +109,21 @@ def test_a_date_out_of_range_is_refused(
     assert done.exit_code == 2, (done.output, done.exception)
     assert "--on" in done.output and "out of range" in done.output
     assert _written(db_engine) == 0
+
+
+def test_a_refusal_quotes_the_file_as_written_on_one_line(
+    db_engine: Engine, tmp_path: Path
+) -> None:
+    """A value that looks like console markup is quoted as written (not styled, no crash),
+    and the refusal's ``file:line`` is never broken over two lines, however long the path."""
+    deep = tmp_path / ("x" * 90)
+    deep.mkdir()
+    path = deep / "in.csv"
+    path.write_text("fund,account,amount\nbasic,cash,[/red][bold]10\n", encoding="utf-8")
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, ["funds", "entry", str(path), "--year", "2017", "--on",
+                               "2017-05-01", "--memo", "m", "--by", "bureau", *db])  # fmt: skip
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert f"{path}:2: amount:" in done.output
+    assert "[/red][bold]10" in done.output
+    assert _written(db_engine) == 0

@@ -42,11 +42,10 @@ def test_a_readmission_warns_and_an_overpriced_item_blocks(engine: Engine) -> No
         hits = submission_hits(s, claim)
         assert hits["rule_id"].to_list() == ["split-admission"]
         assert blocking(hits).is_empty()
-        pricey = claim.model_copy(
-            update={"items": [{"code": "S0004", "quantity": 1, "amount": "99.00"}],
-                    "diagnosis": "K35.8"}
-        )  # fmt: skip
-        pricey = ClaimSubmission.model_validate(pricey.model_dump())
+        pricey = ClaimSubmission.model_validate({
+            **claim.model_dump(), "diagnosis": "K35.8",
+            "items": [{"code": "S0004", "quantity": 1, "amount": "99.00"}],
+        })  # fmt: skip
         refused = blocking(submission_hits(s, pricey))
         assert refused["rule_id"].to_list() == ["over-standard-charge"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,11 @@ def test_the_demo_build_reports_every_step(tmp_path: Path) -> None:
     out = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out)  # colours and cursor moves
     done = [line for line in out.splitlines() if "✓" in line]
     assert len(done) == BUILD_STEPS
-    for step in ("generating a synthetic county of 300 persons", "loading", "settling"):
+    for step in ("generating a synthetic county of 300 persons", "loading", "settling",
+                 "posting the year to the fund journal"):  # fmt: skip
         assert any(step in line for line in done), step
     assert f"0/{BUILD_STEPS}" in out and f"{BUILD_STEPS}/{BUILD_STEPS}" in out  # the bar
     assert "built the demo database" in out
+    # the year is posted: the fund page of the demo shows it, not "nothing posted"
+    with sqlite3.connect(tmp_path / "safetynet.db") as db:
+        assert db.execute("SELECT count(*) FROM fund_entry WHERE year = 2017").fetchone()[0] > 0

@@ -228,3 +228,45 @@ def test_a_round_of_every_countys_money_is_worked_by_a_region_holding_them_all(
     assert after == before
     mine = _post(own, "/funds/payments", year=YEAR, month=9)
     assert mine.status_code == 303 and "error" not in mine.headers["location"], mine.headers
+
+
+def test_the_rounds_a_region_may_work_are_found_in_two_queries_however_many(
+    web_engine: Engine, regions: dict[str, str]
+) -> None:
+    """The payment page's list: ``workable_rounds`` keeps exactly the rounds
+    ``may_work_round`` lets each region work (rounds of every county's money, of the county,
+    of a county elsewhere), in their order, with at most two queries for the whole list
+    (not two a round)."""
+    from sqlalchemy import event
+
+    from safetynet.funds.batches import rounds_of
+    from safetynet.funds.payments import make_round, may_work_round, workable_rounds
+    from safetynet.funds.rules import default_rules
+
+    with session_scope(web_engine) as s:
+        city = s.scalar(select(Region.parent_code).where(Region.code == regions["county"]))
+        assert city
+        for month in (10, 11):  # every county's money, paying the demo county's lines
+            make_round(s, default_rules(), YEAR, month, user="someone")
+        s.add(PaymentBatch(year=YEAR, month=12, state="draft", made_by="someone", total_fen=0,
+                           payer_region="359901"))  # fmt: skip
+        s.flush()
+        rounds = rounds_of(s, YEAR)
+        assert len(rounds) >= 3
+        statements: list[str] = []
+
+        def count(*args: object) -> None:
+            statements.append(str(args[2]))
+
+        for region in (regions["county"], city, "359900", "359901", "999901"):
+            want = [b.id for b in rounds if may_work_round(s, b, region)]
+            statements.clear()
+            event.listen(web_engine, "before_cursor_execute", count)
+            try:
+                got = [b.id for b in workable_rounds(s, rounds, region)]
+            finally:
+                event.remove(web_engine, "before_cursor_execute", count)
+            assert got == want, region
+            assert len(statements) <= 2, (region, statements)
+        assert [b.id for b in workable_rounds(s, rounds, city)] != []
+        s.rollback()

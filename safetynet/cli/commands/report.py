@@ -27,8 +27,11 @@ _err = Console(stderr=True)
 
 
 def fail(message: str) -> NoReturn:
-    """Print what is wrong with the input and exit with status 2 (nothing is written)."""
-    _err.print(f"[red]{message}[/red]")
+    """Print what is wrong with the input and exit with status 2 (nothing is written). The
+    message is printed as it is — a value quoted from the user's file or command line is
+    never read as markup — on one line whatever the terminal's width (a ``file:line``
+    stays whole for the tools that read it)."""
+    _err.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -34,6 +34,7 @@ from safetynet.funds.payments import (
     may_work_round,
     refusal,
     release,
+    workable_rounds,
 )
 from safetynet.funds.rules import default_rules
 from safetynet.funds.statements import payer_prefix
@@ -104,8 +105,8 @@ def payments_page(
         {"id": b.id, "month": f"{b.year}-{b.month:02d}", "state": STATES.get(b.state, b.state),
          "total": fmt_yuan(b.total_fen), "made_by": b.made_by, "approved_by": b.approved_by or "",
          "released_by": b.released_by or ""}
-        for b in rounds_of(db, year, payer_prefix(user.region_code))
-        if may_work_round(db, b, user.region_code)
+        for b in workable_rounds(db, rounds_of(db, year, payer_prefix(user.region_code)),
+                                 user.region_code)
     ]  # fmt: skip
     record_read(request, db, user, target="payment_batches", detail={"year": year})
     error = request.query_params.get("error")

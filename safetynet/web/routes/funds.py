@@ -72,6 +72,9 @@ def funds_page(
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
+    if year is None and not journal_years(db):  # nothing posted yet: say so, not "not found"
+        region_in_scope(db, user, region)
+        return render(request, "funds_empty.html", {})
     code, year, month = _args(db, user, region, year, month)
     lang = locale_of(request)
     rules = default_rules()
@@ -180,6 +183,9 @@ def statements_xlsx(
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
+    if year is None and not journal_years(db):  # nothing posted yet: say so, not "not found"
+        region_in_scope(db, user, region)
+        return render(request, "funds_empty.html", {})
     code, year, month = _args(db, user, region, year, month)
     lang = locale_of(request)
     rules = default_rules()

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Callable, Coroutine
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
+from starlette.exceptions import HTTPException
 
 from safetynet.catalogs.in_force import entry_on, in_force_on
 from safetynet.clock import local_today
@@ -31,7 +35,7 @@ from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
 from safetynet.settlement import service
 from safetynet.settlement.errors import SettlementError
-from safetynet.settlement.submission import DUPLICATE_REASON_LENGTH, ClaimSubmission
+from safetynet.settlement.submission import DUPLICATE_REASON_LENGTH, MAX_ITEMS, ClaimSubmission
 from safetynet.store.models import CatalogItem, Claim, Institution, Person, Settlement
 from safetynet.store.models.security import User
 from safetynet.supervision.window import ScreeningRefusal, previewed_hits, shown, stored_hits
@@ -52,8 +56,44 @@ from safetynet.web.settling import settle_request
 from safetynet.web.slip_data import slip_of
 from safetynet.web.templating import locale_of, render
 
-router = APIRouter()
 EMPTY_ROWS = 6
+ROW_FIELDS = ("item_code", "item_quantity", "item_amount")  # the fields of one item row
+# the most fields the claim form is read with: MAX_ITEMS item rows (the bound of a claim's
+# item lines, the API's too) and the form's other fields, with room to spare
+CLAIM_FORM_FIELDS = len(ROW_FIELDS) * MAX_ITEMS + 100
+
+
+def too_many_rows(rows: int | None = None) -> SettlementError:
+    """The refusal of a claim form with more item rows than a claim has item lines."""
+    sent = f", not {rows}" if rows is not None else ""
+    return SettlementError(
+        "items_too_many", f"a claim has at most {MAX_ITEMS} item lines{sent}", field="items"
+    )
+
+
+class ClaimFormRoute(APIRoute):
+    """A window route whose form is read with room for :data:`MAX_ITEMS` item rows (a web
+    framework's default of a thousand fields holds about 330); a form with more fields than
+    :data:`CLAIM_FORM_FIELDS` is refused as too many item rows (422 naming ``items``),
+    never a 400 in English."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_form_first(request: Request) -> Response:
+            if request.method == "POST":
+                try:  # kept by the request: the route's own reading takes it from there
+                    await request.form(max_fields=CLAIM_FORM_FIELDS)
+                except HTTPException as exc:
+                    if exc.status_code == 400 and str(exc.detail).startswith("Too many fields"):
+                        raise too_many_rows() from None
+                    raise
+            return await handler(request)
+
+        return read_form_first
+
+
+router = APIRouter(route_class=ClaimFormRoute)
 WARNING_NAMES = {"rules": RULE_NAMES, "levels": LEVEL_NAMES}
 
 
@@ -82,6 +122,9 @@ class FormClaim:
 
 
 def _submission(form: FormClaim) -> ClaimSubmission:
+    rows = max(len(getattr(form, name)) for name in ROW_FIELDS)
+    if rows > MAX_ITEMS:  # blank rows too: the form is not taken with more rows than that
+        raise too_many_rows(rows)
     items = []
     for i, (code, qty, amount) in enumerate(
         zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
@@ -135,6 +178,7 @@ def _page(request: Request, db: Session, user: User, form: FormClaim, **extra: o
             "person": person,
             "form": form,
             "rows": rows,
+            "max_rows": MAX_ITEMS,
             "institutions": institutions_for(db, user),
             "kinds": [k.value for k in ClaimKind],
             "catalog": catalog,

@@ -15,10 +15,25 @@
   var charts = [];
   var zh = (document.documentElement.lang || "").indexOf("zh") === 0;  // break CJK anywhere
 
+  // a category axis's labels, each within its category's place (the width of the chart less
+  // about 120 px of value axes and margins, shared out): wrapped at words (Chinese at any
+  // character), or slanted when a word is wider than the place
+  function fitted(id, names) {
+    var el = document.getElementById(id);
+    var place = el ? Math.max(32, Math.floor((el.clientWidth - 120) / Math.max(names.length, 1)) - 6) : 64;
+    if (zh) { return {interval: 0, width: place, overflow: "breakAll"}; }
+    var ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = "12px " + window.getComputedStyle(el || document.body).fontFamily;
+    var widest = Math.max.apply(null, names.join(" ").split(/\s+/).map(function (w) {
+      return ctx.measureText(w).width;
+    }));
+    return widest <= place ? {interval: 0, width: place, overflow: "break"} : {interval: 0, rotate: 30};
+  }
+
   function chart(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
-    var c = echarts.init(el, null, {renderer: "svg"});
+    var c = echarts.init(el, "safetynet", {renderer: "svg"});
     option.animation = false;
     // tooltips drawn inside the chart (rich text), not as HTML with style attributes: the
     // Content-Security-Policy refuses inline styles
@@ -33,7 +48,7 @@
   chart("chart-layers", {
     tooltip: {trigger: "axis", valueFormatter: yuan},
     grid: {left: 8, right: 96, top: 8, bottom: 8, containLabel: true},  // room for the labels
-    xAxis: {type: "value", axisLabel: {formatter: compact}},
+    xAxis: {type: "value", splitNumber: 4, axisLabel: {formatter: compact}},  // ticks apart
     yAxis: {type: "category", inverse: true, data: data.layers.map(function (r) { return r.name; }),
             axisLabel: {width: 112, overflow: "break"}},  // long names on two lines
     series: [{type: "bar", name: L.paid, data: data.layers.map(function (r) { return r.yuan; }),
@@ -44,9 +59,10 @@
     tooltip: {trigger: "axis"},
     legend: {bottom: 0},
     grid: {left: 8, right: 8, top: 32, bottom: 36, containLabel: true},
-    // every level named, long names wrapped onto two lines
+    // every level named: wrapped onto lines as wide as a level's place, or slanted when a
+    // word of a name is wider than that
     xAxis: {type: "category", data: data.levels.map(function (r) { return r.name; }),
-            axisLabel: {interval: 0, width: 64, overflow: zh ? "breakAll" : "break"}},
+            axisLabel: fitted("chart-levels", data.levels.map(function (r) { return r.name; }))},
     yAxis: [{type: "value", name: L.reimbursement_share, nameTextStyle: {align: "left"},
              axisLabel: {formatter: pct}, max: 1},
             {type: "value", name: L.visit_share, nameTextStyle: {align: "right"},
@@ -81,8 +97,9 @@
     xAxis: {type: "category", data: data.months.map(function (r) { return r.period; })},
     yAxis: {type: "value", min: 0, max: 1, axisLabel: {formatter: pct}},
     series: [
-      {type: "line", name: L.ratio_poor, data: data.months.map(function (r) { return r.ratio_poor; })},
-      {type: "line", name: L.ratio_all, data: data.months.map(function (r) { return r.ratio_all; })}
+      // short names (the chart's title says what is compared): the legend stays on one line
+      {type: "line", name: L.poor, data: data.months.map(function (r) { return r.ratio_poor; })},
+      {type: "line", name: L.everyone, data: data.months.map(function (r) { return r.ratio_all; })}
     ]
   });
 

@@ -30,7 +30,7 @@
   var data = JSON.parse(blob.textContent);
   var L = data.labels;
   el.style.height = "420px";
-  var chart = echarts.init(el, null, {renderer: "svg"});
+  var chart = echarts.init(el, "safetynet", {renderer: "svg"});
   var short = new Intl.NumberFormat(document.documentElement.lang || undefined, {notation: "compact"});
   chart.setOption({
     animation: false,

@@ -8,7 +8,7 @@
   function draw(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
-    var chart = echarts.init(el, null, {renderer: "svg"});
+    var chart = echarts.init(el, "safetynet", {renderer: "svg"});
     option.animation = false;
     option.textStyle = {fontFamily: window.getComputedStyle(el).fontFamily};
     chart.setOption(option);

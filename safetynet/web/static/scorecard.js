@@ -8,7 +8,7 @@
   data.levels.forEach(function (level) {
     var el = document.getElementById("chart-" + level.id);
     if (!el) { return; }
-    var chart = echarts.init(el, null, {renderer: "svg"});
+    var chart = echarts.init(el, "safetynet", {renderer: "svg"});
     chart.setOption({
       animation: false,
       textStyle: {fontFamily: window.getComputedStyle(el).fontFamily},

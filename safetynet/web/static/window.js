@@ -72,6 +72,8 @@
   }
 
   document.getElementById("add-row").addEventListener("click", function () {
+    // a claim has at most this many item lines (the server refuses more rows)
+    if (body.rows.length >= (parseInt(table.dataset.maxRows, 10) || Infinity)) return;
     var row = body.rows[body.rows.length - 1].cloneNode(true);
     body.appendChild(row);
     clear(row);
