@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 from safetynet.clock import utc_now
 from safetynet.codes import RegionLevel
 from safetynet.exports.csv_file import csv_text
-from safetynet.funds.journal import JournalError, Line, post_entry
+from safetynet.funds.journal import JournalError, Line, check_text, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import (
@@ -80,6 +80,7 @@ def set_budgets(
     """Record each institution's annual budget (fen) in ``fund`` for ``year``."""
     if fund not in rules.fund_ids():
         raise JournalError("unknown_fund", f"no fund {fund!r} in the chart")
+    check_text("user", user)
     known = set(session.scalars(select(Institution.code).where(Institution.code.in_(budgets))))
     unknown = sorted(set(budgets) - known)
     if unknown:
@@ -206,6 +207,7 @@ def make_round(
     the money of a county outside it is refused ``payments_region``, nothing written."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
+    check_text("user", user)
     check_payer(session, payer_region, county=True)
     live = select(PaymentBatch.id).where(
         PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
@@ -320,7 +322,10 @@ def refusal(session: Session, region_code: str) -> str:
     return "payments_region" if above_county(session, region_code) else "payments_county"
 
 
-def _batch(session: Session, batch_id: int, region_code: str | None = None) -> PaymentBatch:
+def _batch(
+    session: Session, batch_id: int, region_code: str | None = None, user: str | None = None
+) -> PaymentBatch:
+    check_text("user", user)
     batch = session.get(PaymentBatch, batch_id, with_for_update=True)
     if batch is None:
         raise PaymentError("unknown_batch", f"no payment batch {batch_id}")
@@ -335,7 +340,7 @@ def approve(
 ) -> PaymentBatch:
     """Approve a draft batch: by anyone but its maker (``region_code``: the acting user's
     region, refused for a round above the county unless the user is above it)."""
-    batch = _batch(session, batch_id, region_code)
+    batch = _batch(session, batch_id, region_code, user)
     if batch.state != "draft":
         raise PaymentError("not_draft", f"batch {batch_id} is {batch.state}, not a draft")
     if user == batch.made_by:
@@ -360,7 +365,7 @@ def release(
 ) -> PaymentBatch:
     """Release an approved batch (by anyone but its approver): post its payments, once;
     ``region_code`` as approving."""
-    batch = _batch(session, batch_id, region_code)
+    batch = _batch(session, batch_id, region_code, user)
     if batch.state == "released":
         raise PaymentError(
             "released",
