@@ -25,6 +25,7 @@ from safetynet.funds.household_payments import fund_of_rounds
 from safetynet.funds.journal import JournalError
 from safetynet.funds.prorata import scale
 from safetynet.funds.schema import FundRules
+from safetynet.funds.statements import check_payer
 from safetynet.store.models import (
     Household,
     Person,
@@ -138,6 +139,7 @@ def budget_round(
     residents only."""
     if fund not in {b.fund for b in rules.payments.budget_limited}:
         raise JournalError("not_budget_limited", f"fund {fund!r} has no annual pot to share")
+    check_payer(session, payer)
     pot = pot_of(rules, fund, payer)
     owed = owed_frame(session, rules, fund, year, payer)
     persons = compute_round(pot, owed)

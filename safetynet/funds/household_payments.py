@@ -7,7 +7,8 @@ explained amount) stays with the round, whose number the entry's reference names
 (``reassist_round:<id>``). The fund is the one the funds file charges the
 ``re_assistance`` layer to, so what the layer paid at the window and what rounds pay add up
 in the same fund's spending (its statements, its pot's alarm). The spending line's month is
-the payment's month within the scheme year, month 12 when paid after it.
+the payment's month within the scheme year, month 12 when paid after it; its payer region is
+the round's county (each county's pot is its own).
 
 A cancelled round that was paid is reversed by an entry of kind ``reassist_undo`` with the
 negated lines (reference ``reassist_undo:<id>``). Both are idempotent: the reference is
@@ -21,10 +22,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.funds.journal import Line, post_entry
+from safetynet.funds.journal import Line, payer_of, post_entry
 from safetynet.funds.rules import default_rules
 from safetynet.funds.schema import FundRules
-from safetynet.store.models import FundEntry
+from safetynet.regions import significant
+from safetynet.store.models import FundEntry, ReassistanceRound
 
 LAYER = "re_assistance"
 ROUND_KIND = "reassist_round"
@@ -35,6 +37,16 @@ CLAIM_KIND = "household"  # the spending line's kind: paid to households, not fo
 def fund_of_rounds(rules: FundRules) -> str:
     """The fund re-assistance rounds are paid from: the layer's."""
     return rules.fund_of_layer().get(LAYER, rules.unassigned_fund)
+
+
+def _payer_of_round(session: Session, round_id: int) -> str | None:
+    """The county whose pot pays the round: its region's (a round is drafted at a county or
+    below it). Without it the lines were no county's, and a county's figures, its pot's
+    alarm and the funds page left the rounds its households were paid out."""
+    region = session.scalar(
+        select(ReassistanceRound.region_code).where(ReassistanceRound.id == round_id)
+    )
+    return payer_of(region) if region and len(significant(region)) >= 6 else None
 
 
 def _month(year: int, on: date) -> int:
@@ -59,10 +71,12 @@ def _post(
     if amount_fen == 0:
         return None
     fund, month = fund_of_rounds(rules), _month(year, on)
+    payer = _payer_of_round(session, round_id)
     lines = [
-        Line(fund, "spending", amount_fen, claim_kind=CLAIM_KIND, month=month),
-        Line(fund, "cash", -amount_fen, month=month),
-    ]
+        Line(fund, "spending", amount_fen, claim_kind=CLAIM_KIND, month=month,
+             payer_region=payer),
+        Line(fund, "cash", -amount_fen, month=month, payer_region=payer),
+    ]  # fmt: skip
     return post_entry(session, rules, year=year, posted_on=on, kind=kind, lines=lines,
                       user=user, reference=reference, memo=memo[:200])  # fmt: skip
 

@@ -17,13 +17,14 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from safetynet.funds.accounts import ACCOUNTS, PER_INSTITUTION
-from safetynet.funds.schema import FundRules
+from safetynet.funds.schema import MAX_AMOUNT_YUAN, FundRules
 from safetynet.money import fmt_yuan
 from safetynet.store.models import FundEntry, FundLine
 
 # the most one line may hold (fen): a thousand billion yuan, far above any fund's year and far
-# inside the column (BIGINT); a line beyond it is refused, not overflowed in the database
-MAX_LINE_FEN = 10**14
+# inside the column (BIGINT); a line beyond it is refused, not overflowed in the database (the
+# funds file's amounts are bounded by the same figure)
+MAX_LINE_FEN = int(MAX_AMOUNT_YUAN) * 100
 
 
 class JournalError(ValueError):
@@ -48,6 +49,20 @@ class Line:
     payer_region: str | None = None  # the county whose fund pays (6 digits)
 
 
+# the columns' lengths of the text an entry stores (longer was a database error on
+# PostgreSQL, a traceback; SQLite kept it whole)
+TEXT_LENGTHS = {"reference": 120, "memo": 200, "user": 64, "institution": 32}
+
+
+def check_text(field: str, value: str | None) -> None:
+    """Refuse (``too_long``) a text longer than its column, naming the field."""
+    limit = TEXT_LENGTHS[field]
+    if value is not None and len(value) > limit:
+        raise JournalError(
+            "too_long", f"{field}: {len(value)} characters, at most {limit}; nothing was written"
+        )
+
+
 def payer_of(region_code: str | None) -> str | None:
     """The paying county of a person's region: its 6-digit county code (both spellings of a
     region code start with it)."""
@@ -66,6 +81,8 @@ def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:
             raise JournalError("unknown_account", f"line {i}: no account {ln.account!r}")
         if ln.account in PER_INSTITUTION and not ln.institution_code:
             raise JournalError("no_institution", f"line {i}: {ln.account} needs an institution")
+        if ln.institution_code is not None and len(ln.institution_code) > 32:
+            raise JournalError("too_long", f"line {i}: institution code longer than 32 characters")
         if not -MAX_LINE_FEN <= ln.amount_fen <= MAX_LINE_FEN:
             raise JournalError(
                 "bad_amount",
@@ -99,6 +116,8 @@ def post_entry(
 ) -> int:
     """Write one balanced entry and its lines (refused whole with :class:`JournalError`)."""
     check_lines(rules, lines)
+    for field, value in (("reference", reference), ("memo", memo), ("user", user)):
+        check_text(field, value)
     if reference is not None and session.scalar(
         select(FundEntry.id).where(FundEntry.reference == reference)
     ):

@@ -41,10 +41,11 @@ from sqlalchemy.orm import Session
 from safetynet.clock import utc_now
 from safetynet.codes import RegionLevel
 from safetynet.exports.csv_file import csv_text
-from safetynet.funds.journal import JournalError, Line, post_entry
+from safetynet.funds.journal import JournalError, Line, check_text, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import (
+    check_payer,
     compute,
     month_rows,
     opening_carried,
@@ -79,6 +80,7 @@ def set_budgets(
     """Record each institution's annual budget (fen) in ``fund`` for ``year``."""
     if fund not in rules.fund_ids():
         raise JournalError("unknown_fund", f"no fund {fund!r} in the chart")
+    check_text("user", user)
     known = set(session.scalars(select(Institution.code).where(Institution.code.in_(budgets))))
     unknown = sorted(set(budgets) - known)
     if unknown:
@@ -122,6 +124,29 @@ def prepayment_of_month(rules: FundRules, budget_fen: int, month: int) -> int:
     return parts[f"{month:02d}"]
 
 
+def budget_payer(session: Session, institution: str) -> str | None:
+    """The paying county of an institution's budget lines (prepayments, the year-end
+    settlement), which name no county of their own: None for an institution in a county of
+    the registry (its lines are that county's, :func:`~safetynet.funds.statements.payer_expr`);
+    for one in none (a city's or a province's hospital) the registry's one county. Its lines
+    were the county of its own region's code (``341800``, a city's), which pays no claim: the
+    prepayments were never netted against its claims, paid in full as well. With several
+    counties such an institution's budget is refused (``budget_county``), nothing posted."""
+    region = session.scalar(select(Institution.region_code).where(Institution.code == institution))
+    county = region[:6] if region and len(region) >= 6 else None
+    counties = select(Region.code).where(Region.level == RegionLevel.COUNTY)
+    if county and session.scalar(counties.where(Region.code.startswith(county)).limit(1)):
+        return None
+    found = sorted({code[:6] for code in session.scalars(counties)})
+    if len(found) != 1:
+        raise JournalError(
+            "budget_county",
+            f"institution {institution} is in no county and the registry has "
+            f"{len(found)} counties: whose budget it is cannot be told; nothing was posted",
+        )
+    return found[0]
+
+
 def post_prepayments(
     session: Session, rules: FundRules, year: int, month: int, *, user: str, on: date
 ) -> list[int]:
@@ -134,9 +159,10 @@ def post_prepayments(
         ref = f"prepayment:{year}:{month:02d}:{fund}:{inst}"
         if amount <= 0 or session.scalar(select(FundEntry.id).where(FundEntry.reference == ref)):
             continue
+        payer = budget_payer(session, inst)
         lines = [
-            Line(fund, "prepaid", amount, institution_code=inst, month=month),
-            Line(fund, "cash", -amount, month=month),
+            Line(fund, "prepaid", amount, institution_code=inst, month=month, payer_region=payer),
+            Line(fund, "cash", -amount, month=month, payer_region=payer),
         ]
         out.append(
             post_entry(
@@ -181,6 +207,8 @@ def make_round(
     the money of a county outside it is refused ``payments_region``, nothing written."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
+    check_text("user", user)
+    check_payer(session, payer_region, county=True)
     live = select(PaymentBatch.id).where(
         PaymentBatch.year == year, PaymentBatch.month == month, PaymentBatch.state != "void"
     )
@@ -294,7 +322,10 @@ def refusal(session: Session, region_code: str) -> str:
     return "payments_region" if above_county(session, region_code) else "payments_county"
 
 
-def _batch(session: Session, batch_id: int, region_code: str | None = None) -> PaymentBatch:
+def _batch(
+    session: Session, batch_id: int, region_code: str | None = None, user: str | None = None
+) -> PaymentBatch:
+    check_text("user", user)
     batch = session.get(PaymentBatch, batch_id, with_for_update=True)
     if batch is None:
         raise PaymentError("unknown_batch", f"no payment batch {batch_id}")
@@ -309,7 +340,7 @@ def approve(
 ) -> PaymentBatch:
     """Approve a draft batch: by anyone but its maker (``region_code``: the acting user's
     region, refused for a round above the county unless the user is above it)."""
-    batch = _batch(session, batch_id, region_code)
+    batch = _batch(session, batch_id, region_code, user)
     if batch.state != "draft":
         raise PaymentError("not_draft", f"batch {batch_id} is {batch.state}, not a draft")
     if user == batch.made_by:
@@ -334,7 +365,7 @@ def release(
 ) -> PaymentBatch:
     """Release an approved batch (by anyone but its approver): post its payments, once;
     ``region_code`` as approving."""
-    batch = _batch(session, batch_id, region_code)
+    batch = _batch(session, batch_id, region_code, user)
     if batch.state == "released":
         raise PaymentError(
             "released",
@@ -465,10 +496,12 @@ def settle_global_budgets(
         if delta == 0:
             continue
         ref = f"budget:{year}:{fund}:{inst}" + (f":{runs + 1}" if runs else "")
+        payer = budget_payer(session, inst)
         lines = [
-            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12),
-            Line(fund, "payable", -delta, institution_code=inst, month=12),
-        ]
+            Line(fund, "budget_adjustment", delta, institution_code=inst, month=12,
+                 payer_region=payer),
+            Line(fund, "payable", -delta, institution_code=inst, month=12, payer_region=payer),
+        ]  # fmt: skip
         post_entry(
             session,
             rules,

@@ -40,6 +40,9 @@ IncomeSource = Literal[
     "medical_assistance",
 ]
 FUND_ID = r"^[a-z][a-z0-9_]*$"
+# the most an amount of the file may be (yuan): what one journal line may hold
+# (safetynet.funds.journal.MAX_LINE_FEN is this in fen)
+MAX_AMOUNT_YUAN = Decimal(10**12)
 
 
 class _Strict(BaseModel):
@@ -91,7 +94,9 @@ class Allocation(_Strict):
     for every region must name it, since one allocation cannot be every county's."""
 
     fund: str
-    amount: Decimal = Field(gt=0)
+    # yuan and fen, at most one journal line (MAX_LINE_FEN): a third decimal or a larger
+    # amount was accepted here and failed when the year was posted, with no file or line
+    amount: Decimal = Field(gt=0, le=MAX_AMOUNT_YUAN, decimal_places=2)
     source: str
     region: str | None = Field(default=None, pattern=r"^\d{6}$")
     note: str | None = None
@@ -231,7 +236,7 @@ class BudgetSharing(_Strict):
 
     fund: str
     year: int = Field(ge=2000, le=2100)
-    pot: Decimal = Field(gt=0)
+    pot: Decimal = Field(gt=0, le=MAX_AMOUNT_YUAN, decimal_places=2)  # as an allocation
     source: str
     factors: list[FactorWeight] = Field(min_length=1)
     institutions: dict[str, dict[str, Decimal]] = Field(min_length=1)

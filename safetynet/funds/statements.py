@@ -36,9 +36,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
+from safetynet.codes import RegionLevel
+from safetynet.funds.journal import JournalError
 from safetynet.money import apply_ratio
 from safetynet.regions import significant
-from safetynet.store.models import FundEntry, FundLine, Institution, PaymentBatch
+from safetynet.store.models import FundEntry, FundLine, Institution, PaymentBatch, Region
 
 ACCOUNTS_READ = ("spending", "deductions", "recoveries", "prepaid", "budget_adjustment")
 
@@ -351,6 +353,7 @@ def statements(
 ) -> list[StatementRow]:
     """Every institution's (or one's) statement rows of the year, one per paying county
     (or of one paying county's money only)."""
+    check_payer(session, payer, county=True)
     cutoffs = round_cutoffs(session)
     lines = year_lines(session, year, institution, cutoffs=cutoffs, payer=payer)
     opening = opening_carried(session, year, deposit_bp, cutoffs, institution, payer)
@@ -376,6 +379,33 @@ def opening_carried(
     lines = year_lines(session, year - 1, institution, through, cutoffs, payer=payer)
     before = opening_carried(session, year - 1, deposit_bp, cutoffs, institution, payer, through)
     return _run(lines, deposit_bp, before)[1]
+
+
+def check_payer(session: Session, payer: str | None, *, county: bool = False) -> None:
+    """Refuse (``payer_unknown``) a paying county's code under which no county of the
+    registry pays: ``county``, a round's and a statement's, whose lines name their county
+    exactly (6 digits); else the prefixes the alarms and a pot read (a county's 6 digits, a
+    city's 4, a province's 2), written short as the journal's lines name their county. A
+    round drafted for an unknown code paid nobody and blocked the month's round of every
+    county; statements, alarms and pots read as "nothing" instead of "no such county"."""
+    if payer is None:
+        return
+    found = (
+        payer.isascii()
+        and payer.isdigit()
+        and len(payer) in ((6,) if county else (2, 4, 6))
+        and session.scalar(
+            select(Region.code)
+            .where(Region.code.startswith(payer), Region.level == RegionLevel.COUNTY)
+            .limit(1)
+        )
+        is not None
+    )
+    if not found:
+        shape = "341821" if county else "341821 (a county) or 3418 (a city)"
+        raise JournalError(
+            "payer_unknown", f"no county pays from the funds as {payer!r}: give a code as {shape}"
+        )
 
 
 def payer_prefix(region_code: str) -> str:

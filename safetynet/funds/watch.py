@@ -29,7 +29,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.funds.schema import Alarm, FundRules
-from safetynet.funds.statements import payer_expr
+from safetynet.funds.statements import check_payer, payer_expr
 from safetynet.store.models import FundEntry, FundLine, Institution
 
 INSURANCE = "insurance"
@@ -250,6 +250,7 @@ def alarms(
 ) -> list[AlarmHit]:
     """Every alarm of the funds file over the year to the end of ``as_of`` (of one paying
     county's funds with ``payer``, its code: each county's funds are its own)."""
+    check_payer(session, payer)
     names = sorted({f for a in rules.alarms for f in a.funds})
     figures = fund_years(session, rules, year, as_of, names, payer)
     out = []

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 from sqlalchemy import String, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from safetynet.catalogs.in_force import entry_of_line
 from safetynet.codes import PovertyStatus
 from safetynet.engine.facts import status_mask
 from safetynet.registry.status import periods_frame, status_masks_at
-from safetynet.store.models import CatalogItem, Claim, ClaimItem, Institution, Person, Region
+from safetynet.store.models import (
+    CatalogItem,
+    Claim,
+    ClaimItem,
+    Institution,
+    Person,
+    Region,
+    Settlement,
+)
+from safetynet.store.models.ledger import EntryKind
 from safetynet.store.models.programmes import DoctorContract, FollowUp, ProgrammePatient
 from safetynet.tabular.writing import load_frame
 
@@ -35,9 +45,25 @@ def item_kinds_of_year(session: Session, year: int) -> pl.DataFrame:
     )
 
 
+def refunded_in_full() -> Any:
+    """The claims settled whose every settlement was refunded (reversed, not settled again),
+    one uncorrelated statement (refunds are few): as early warning nets a claim's entries and
+    drops one netted to nothing, such a claim is no cost of the year, no diagnosis to screen,
+    no admission of a pathway."""
+    entry, undo, again = aliased(Settlement), aliased(Settlement), aliased(Settlement)
+    refunded = select(entry.claim_id).join(undo, undo.reverses_id == entry.id)
+    standing = select(again.claim_id).where(
+        again.entry_kind == EntryKind.SETTLEMENT,
+        again.claim_id.in_(refunded),
+        again.id.not_in(select(undo.reverses_id).where(undo.reverses_id.is_not(None))),
+    )
+    return refunded.except_(standing)
+
+
 def claims_of_year(session: Session, year: int) -> pl.DataFrame:
     """A year's claims (by start date) with what screening, the rates and the pathways need
-    (``item_kinds``: null for a claim without item lines)."""
+    (``item_kinds``: null for a claim without item lines); a claim refunded in full is left
+    out (:func:`refunded_in_full`)."""
     C, Inst = Claim, Institution
     query = (
         select(
@@ -47,7 +73,8 @@ def claims_of_year(session: Session, year: int) -> pl.DataFrame:
             type_coerce(Inst.level, String).label("level"),
         )
         .join(Inst, Inst.code == C.institution_code)
-        .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1))
+        .where(C.start_date >= dt.date(year, 1, 1), C.start_date < dt.date(year + 1, 1, 1),
+               C.id.not_in(refunded_in_full()))
     )  # fmt: skip
     schema = {"claim_id": pl.Int64, "claim_no": pl.String, "person_id": pl.Int64,
               "start_date": pl.Date, "end_date": pl.Date, "diagnosis": pl.String,

@@ -286,3 +286,32 @@ def test_a_round_is_drafted_at_a_county_never_above(db_engine: Engine, county: C
         approve_round(s, row.id, user="director", on=date(2018, 1, 5))
         with pytest.raises(RoundError):
             draft_round(s, 2017, "340000", user="officer")
+
+
+def test_a_round_is_paid_from_its_countys_pot(db_engine: Engine, county: County) -> None:
+    """The round's journal lines name the county whose pot pays it, so the county's own
+    figures and its pot's alarm count it (they named no county: the county's spending and
+    alarm left the round out), and its reversal likewise."""
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421100", user="officer")  # a township of the county
+        approve_round(s, rnd.id, user="director", on=date(2017, 6, 10))
+        pay_round(s, rnd.id, user="cashier", on=date(2017, 6, 20))
+        rules = default_rules()
+        fund = fund_of_rounds(rules)
+        payers = set(s.scalars(select(FundLine.payer_region).join(FundEntry).where(
+            FundEntry.kind == "reassist_round")))  # fmt: skip
+        assert payers == {"340421"}
+        mine = fund_years(s, rules, 2017, 6, [fund], payer="340421")[fund]
+        assert mine.spending_to_date == rnd.amount_fen > 0
+        pot = rnd.amount_fen  # the round alone projects past a pot of its own size
+        small = rules.model_copy(update={"allocations": [
+            Allocation(fund=fund, amount=Decimal(pot) / 100, source="langxi-004",
+                       region="340421")]})  # fmt: skip
+        post_allocations(s, 2017, user="test", rules=small)
+        hits = alarms(s, small, 2017, 6, "340421")
+        assert [h.alarm.kind for h in hits if h.fund == fund] == ["pot_exhausted_projected"]
+        cancel_round(s, rnd.id, user="director", on=date(2017, 7, 1), reason="wrong list")
+        after = fund_years(s, rules, 2017, 7, [fund], payer="340421")[fund]
+        assert after.spending_to_date == 0

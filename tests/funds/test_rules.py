@@ -59,3 +59,34 @@ def test_an_unknown_key_and_a_layer_in_two_funds_are_refused(tmp_path: Path) -> 
     with pytest.raises(PolicyError) as err:
         load_rules(_write(tmp_path, twice))
     assert "layers in two funds: basic" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("amount", "words"),
+    [
+        ("2700000.005", "no more than 2 decimal places"),
+        ("1e15", "less than or equal to 1000000000000"),
+        ("0", "greater than 0"),
+    ],
+)
+def test_an_allocation_or_a_pot_that_is_no_sum_of_fen_is_refused_with_its_line(
+    tmp_path: Path, amount: str, words: str
+) -> None:
+    """A third decimal or an amount beyond one journal line loaded and failed only when the
+    year was posted (a traceback naming neither file nor line)."""
+    text = (FILES / "county-2018.yaml").read_text(encoding="utf-8")
+    line = 1 + text.splitlines().index("    amount: 2700000")
+    bad = _write(tmp_path, text.replace("    amount: 2700000\n", f"    amount: {amount}\n"))
+    with pytest.raises(PolicyError) as err:
+        load_rules(bad)
+    said = " ".join(str(err.value).split())
+    assert f"bad.yaml:{line}: allocations[0].amount" in said and words in said, said
+    pot = (
+        "\nbudget_sharing:\n  - fund: basic\n    year: 2017\n"
+        f"    pot: {amount}\n    source: practice-payment\n"
+        "    factors:\n      - {factor: admissions, weight: 1, source: practice-payment}\n"
+        "    institutions:\n      A: {admissions: 1}\n"
+    )
+    with pytest.raises(PolicyError) as err:
+        load_rules(_write(tmp_path, text + pot))
+    assert "budget_sharing[0].pot" in str(err.value) and words in " ".join(str(err.value).split())

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Column
 from rich.table import Table as RichTable
 
 from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, fail
@@ -96,7 +97,8 @@ def post_cmd(year: Year, db: Db = None, rules: Rules = "county-2018", by: By = "
 
 @funds_app.command("balances")
 def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> None:
-    """Print each fund's income, spending, deductions and recoveries and balance of a year."""
+    """Print each fund's income, spending, deductions and recoveries, year-end settlements
+    (global budgets, deposits forfeited) and balance of a year."""
     from safetynet.funds.service import fund_figures
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -104,13 +106,16 @@ def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> Non
     chart = _rules(rules)
     with session_scope(_engine(db)) as s:
         figures = fund_figures(s, chart, year)
-    table = RichTable("fund", "income", "spending", "taken back", "balance")
+    # every figure whole on an 80-column terminal: no rules, nothing wrapped
+    heads = ("fund", "income", "spending", "taken back", "year-end", "balance")
+    table = RichTable(*(Column(h, no_wrap=True) for h in heads), box=None, pad_edge=False)
     for f in figures:
         table.add_row(
             f.fund,
             fmt_yuan(f.income_fen),
             fmt_yuan(f.spending_fen),
             fmt_yuan(f.taken_back_fen),
+            fmt_yuan(f.year_end_fen),
             fmt_yuan(f.balance_fen),
         )
     console.print(table)
@@ -212,6 +217,7 @@ def statements_cmd(
     from safetynet.exports.pdf import write_pdf
     from safetynet.exports.table import display
     from safetynet.exports.xlsx import write_xlsx
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.statements import statements
     from safetynet.funds.tables import statement_table
     from safetynet.store.db import session_scope
@@ -221,9 +227,13 @@ def statements_cmd(
         fail(f"--month {month}: use 1-12")
     suffix = check_document(out, lang) if out is not None else None
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        rows = statements(s, year, chart.payments.quality_deposit.share_bp, institution, payer)
-        names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
+    try:
+        with session_scope(_engine(db)) as s:
+            bp = chart.payments.quality_deposit.share_bp
+            rows = statements(s, year, bp, institution, payer)
+            names = {c: n for c, n in s.execute(select(Institution.code, Institution.name))}
+    except JournalError as exc:
+        fail(f"--payer: {exc}")
     table = statement_table(chart, rows, names, year, month, lang)
     if out is None:
         shown = RichTable(*[c.label for c in table.columns])
@@ -419,13 +429,17 @@ def round_release(
 @funds_app.command("year-end")
 def year_end_cmd(year: Year, on: On, by: By, db: Db = None, rules: Rules = "county-2018") -> None:
     """Post each global budget's year-end settlement (once) and print it."""
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.payments import settle_global_budgets
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        done = settle_global_budgets(s, chart, year, user=by, on=_day(on))
+    try:
+        with session_scope(_engine(db)) as s:
+            done = settle_global_budgets(s, chart, year, user=by, on=_day(on))
+    except JournalError as exc:
+        fail(f"refused: {exc}")
     table = RichTable("institution", "fund", "budget", "approved", "settlement")
     for d in done:
         table.add_row(
@@ -548,6 +562,7 @@ def alarms_cmd(
     """List the funds file's alarms that ring for the year to the end of a month, each with
     the figures behind it (exit status 1 when any rings); of one county's funds with
     --payer (each county's funds are its own), else of every county's money together."""
+    from safetynet.funds.journal import JournalError
     from safetynet.funds.watch import alarms
     from safetynet.money import fmt_yuan
     from safetynet.store.db import session_scope
@@ -555,8 +570,11 @@ def alarms_cmd(
     if not 1 <= month <= 12:
         fail(f"--month {month}: use 1-12")
     chart = _rules(rules)
-    with session_scope(_engine(db)) as s:
-        hits = alarms(s, chart, year, month, payer)
+    try:
+        with session_scope(_engine(db)) as s:
+            hits = alarms(s, chart, year, month, payer)
+    except JournalError as exc:
+        fail(f"--payer: {exc}")
     if not hits:
         console.print(f"no alarm for {year} to month {month}")
         return
