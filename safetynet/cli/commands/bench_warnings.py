@@ -31,8 +31,8 @@ def bench_warnings(
     from safetynet.early_warning.evaluate import LEDGER_SCHEMA, WARNING_SCHEMA, evaluate
     from safetynet.early_warning.few import evaluate_few
     from safetynet.early_warning.rules import FILES, load_rules
-    from safetynet.early_warning.synthetic import county_frames
     from safetynet.synth.county import generate
+    from safetynet.synth.early_warning_frames import county_frames
 
     rules = load_rules(FILES / "county-2018.yaml")
     with console.status(f"generating and settling a county of {persons:,} persons (not timed)"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
@@ -68,7 +68,7 @@ def funds_page(
     request: Request,
     region: str | None = text_query(None),
     year: YearQuery = None,
-    month: int | None = None,
+    month: int | None = Query(None, ge=1, le=12),
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
@@ -179,7 +179,7 @@ def statements_xlsx(
     request: Request,
     region: str | None = text_query(None),
     year: YearQuery = None,
-    month: int | None = None,
+    month: int | None = Query(None, ge=1, le=12),
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
