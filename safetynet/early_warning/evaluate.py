@@ -171,6 +171,7 @@ def _row(rule: _Rule) -> list[pl.Expr]:
 # person's latest counted claim (by date, then claim).
 _PERSON = ("person_id",)
 _HOME = pl.col("household_id").sort_by("claim_date", "claim_id").last()
+LATEST_HOUSEHOLD = _HOME  # the same, for re-assistance (reassist.py)
 
 
 def _self_pay(rule: PersonSelfPay) -> _Step:

@@ -4,7 +4,10 @@ A person's entitlement of the year is computed once, from the rule: the complian
 (as :mod:`evaluate` defines it) of the claims at institutions of the rule's ``levels``
 (Langxi: in the province, seed 004 "在省内定点医疗机构就医") before re-assistance
 (``reassisted_fen``, what the ``re_assistance`` settlement layer already paid at the window,
-is added back), the excess above the line, ``ratio`` of it rounded half up to the fen. What
+is added back), the excess above the line, ``ratio`` of it rounded half up to the fen. The
+line is the person's over the whole year, across a move to another household (seed 004: a
+person's 年度累计 self-pay): the person is owed in the household of their latest claim (by
+date, then claim), as the ``self_pay_year`` warning names it. What
 the layer paid at the window counts as paid on account: a household is owed ``max(0, its
 members' entitlements − what the layer paid its members that year)``. So a county may pay
 re-assistance at the window, by rounds, or both, and never pays it twice.
@@ -21,7 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.early_warning.evaluate import _claims
+from safetynet.early_warning.evaluate import LATEST_HOUSEHOLD, _claims
 from safetynet.early_warning.rules import ReAssistance, at_levels
 from safetynet.funds.prorata import scale
 
@@ -48,20 +51,30 @@ def per_person(rule: ReAssistance, ledger: pl.DataFrame) -> pl.DataFrame:
     """Persons above the line or paid at the window: self-pay before re-assistance,
     excess, entitlement and what the layer paid them (fen)."""
     claims = _claims(ledger.lazy()).filter(at_levels(rule.levels))
+    # per person over the year, whichever household each entry was settled in
     if "reassisted_fen" in ledger.columns:
+        entries = ledger.lazy()
         paid = (
-            ledger.lazy()
-            .group_by("person_id", "household_id")
+            entries.group_by("person_id")
             .agg(pl.col("reassisted_fen").sum().alias("window_fen"))
+            .join(
+                entries.filter(pl.col("reassisted_fen") != 0)
+                .group_by("person_id")
+                .agg(LATEST_HOUSEHOLD.alias("_paid_home")),
+                on="person_id",
+                how="left",
+            )
         )
     else:
         paid = pl.LazyFrame(
-            schema={"person_id": pl.Int64, "household_id": pl.Int64, "window_fen": pl.Int64}
+            schema={"person_id": pl.Int64, "window_fen": pl.Int64, "_paid_home": pl.Int64}
         )
     per = (
-        claims.group_by("person_id", "household_id")
-        .agg(pl.col("self_pay_fen").sum())
-        .join(paid, on=["person_id", "household_id"], how="full", coalesce=True)
+        claims.group_by("person_id")
+        .agg(pl.col("self_pay_fen").sum(), LATEST_HOUSEHOLD)
+        .join(paid, on="person_id", how="full", coalesce=True)
+        .with_columns(pl.coalesce("household_id", "_paid_home").alias("household_id"))
+        .drop("_paid_home")
         .with_columns(pl.col("self_pay_fen", "window_fen").fill_null(0))
         .with_columns((pl.col("self_pay_fen") + pl.col("window_fen")).alias("before_fen"))
         .with_columns((pl.col("before_fen") - rule.line).clip(lower_bound=0).alias("excess_fen"))

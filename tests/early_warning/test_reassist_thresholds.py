@@ -238,3 +238,45 @@ def test_the_window_layer_and_the_round_leave_out_the_same_out_of_province_care(
         (1_281_500, 281_500, 168_900, 168_900)
     ]
     assert compute_round(RULE, ledger).is_empty()
+
+
+def _moved(n: int, household: int, self_pay: int, on: date, window: int = 0) -> dict[str, Any]:
+    """Person 7's claim settled in ``household`` on ``on``."""
+    return {**_row(n, 7, household, self_pay, window), "claim_date": on}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "owed"),
+    [
+        # 6,000 in the old household and 6,000 in the new: 12,000 in the year, 60 % of 2,000
+        (600_000, 600_000, 120_000),
+        # 11,000 and 11,000: 60 % of 12,000, not 60 % of 1,000 twice
+        (1_100_000, 1_100_000, 720_000),
+        # 5,000 and exactly 5,000: at the line, no excess
+        (500_000, LINE - 500_000, None),
+        (500_000, LINE - 500_000 + 1, 1),
+    ],
+)
+def test_a_movers_line_is_over_the_persons_year(before: int, after: int, owed: int | None) -> None:
+    """Seed 004's line is a person's 年度累计 self-pay, as the ``self_pay_year`` warning sums
+    it across a move: the person is owed once, in the household of the latest claim."""
+    rows = [_moved(1, 1, before, date(2018, 2, 1)), _moved(2, 2, after, date(2018, 8, 1))]
+    out = _round(rows)
+    if owed is None:
+        assert out.is_empty()
+        return
+    assert out.select("household_id", "persons", "owed_fen").rows() == [(2, 1, owed)]
+    # back-dated: the latest claim by date names the household, not the last row
+    back = [rows[0], {**rows[1], "claim_date": date(2018, 1, 15)}]
+    assert _round(back).select("household_id", "owed_fen").rows() == [(1, owed)]
+
+
+def test_a_movers_window_payment_counts_on_account_once() -> None:
+    """Paid at the window in the old household, owed in the new: on account, never twice."""
+    rows = [_moved(1, 1, 1_100_000, date(2018, 2, 1), window=60_000),
+            _moved(2, 2, 1_100_000, date(2018, 8, 1))]  # fmt: skip
+    person = per_person(RULE, pl.DataFrame(rows, schema=SCHEMA))
+    assert person.select("person_id", "household_id", "entitlement_fen", "window_fen").rows() == [
+        (7, 2, 720_000, 60_000)
+    ]
+    assert _round(rows).select("household_id", "owed_fen").rows() == [(2, 660_000)]
