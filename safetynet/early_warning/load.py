@@ -82,9 +82,25 @@ def _ledger_select(reassisted: Any, few: bool = False) -> Select:  # type: ignor
     return query if few else query.join(Claim, Claim.id == S.claim_id)
 
 
-def ledger_query(year: int, region_code: str | None, households: list[int] | None = None):  # type: ignore[no-untyped-def]
+def _region_persons(year: int, region_code: str) -> Select[Any]:
+    """The persons with an entry of the year settled in a household of the region's tree."""
+    S = aliased(Settlement)
+    homes = select(Household.id).where(within(Household.region_code, region_code))
+    return select(S.person_id).where(S.year == year, S.household_id.in_(homes))
+
+
+def ledger_query(  # type: ignore[no-untyped-def]
+    year: int,
+    region_code: str | None,
+    households: list[int] | None = None,
+    by_household: bool = False,
+):
     """The year's ledger entries (in the region's tree; of ``households`` when given: then
-    each entry's re-assistance is looked up by its id, not summed over the year's layers)."""
+    each entry's re-assistance is looked up by its id, not summed over the year's layers).
+    In a region, the entries of the persons living there now (``Person.region_code``), or
+    with ``by_household`` every entry of the year of the persons settled in one of the
+    region's households at some time of the year, wherever each was settled: a household's
+    share counts a member who moved away since, and a person's year runs across the move."""
     S = Settlement
     L = SettlementLayer
     if households is not None:
@@ -107,7 +123,9 @@ def ledger_query(year: int, region_code: str | None, households: list[int] | Non
         .outerjoin(reassisted, reassisted.c.settlement_id == S.id)
         .where(S.year == year)
     )
-    if region_code is not None:
+    if region_code is not None and by_household:
+        query = query.where(S.person_id.in_(_region_persons(year, region_code)))
+    elif region_code is not None:
         query = query.join(Person, Person.id == S.person_id).where(
             within(Person.region_code, region_code)
         )
@@ -147,11 +165,18 @@ def _fetch(
 
 
 def load_ledger(
-    conn: Connection, year: int, region_code: str | None = None, household_id: Households = None
+    conn: Connection,
+    year: int,
+    region_code: str | None = None,
+    household_id: Households = None,
+    *,
+    by_household: bool = False,
 ) -> pl.DataFrame:
-    """The year's ledger entries (of the households ``household_id`` names, when given)."""
+    """The year's ledger entries (of the households ``household_id`` names, when given;
+    ``by_household``: see :func:`ledger_query`)."""
     ids = _ids(household_id)
-    return _fetch(conn, ledger_query(year, region_code, ids), LEDGER_WITH_REASSISTED, ids)
+    query = ledger_query(year, region_code, ids, by_household=by_household)
+    return _fetch(conn, query, LEDGER_WITH_REASSISTED, ids)
 
 
 def _period_members(year: int) -> tuple[Select[Any], Select[Any]]:

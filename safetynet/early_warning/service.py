@@ -47,13 +47,17 @@ def _rules(conn: Connection, region_code: str | None, year: int) -> RuleSet:
 def evaluate_year(
     conn: Connection, year: int, region_code: str | None = None, rules: RuleSet | None = None
 ) -> YearEvaluation:
-    """Every warning of the year in the region's tree (``None``: everywhere)."""
+    """Every warning of the year of the households in the region's tree (``None``:
+    everywhere): the county's warnings of those households, also when a person moved in or
+    out of the region during the year (their entries settled elsewhere count in their
+    person rules; a warning named to a household elsewhere is that region's)."""
     rules = rules or _rules(conn, region_code, year)
-    ledger = load_ledger(conn, year, region_code)
+    ledger = load_ledger(conn, year, region_code, by_household=True)
     homes = load_households(conn, year, region_code)
     found = evaluate(rules, ledger, homes.drop("township_code"))
     places = homes.select("household_id", "region_code", "township_code")
-    return YearEvaluation(rules, found.join(places, on="household_id", how="left"), homes)
+    how = "left" if region_code is None else "inner"
+    return YearEvaluation(rules, found.join(places, on="household_id", how=how), homes)
 
 
 def _existing(

@@ -1,0 +1,77 @@
+"""A region's evaluation equals the county's restricted to the region's households, when a
+person moved between townships during the year (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Engine, select
+
+from safetynet.codes import IncomeSource, RegionLevel
+from safetynet.early_warning.service import evaluate_year
+from safetynet.settlement.service import submit
+from safetynet.store.db import session_scope
+from safetynet.store.models import Household, HouseholdIncome, Person, Region
+from tests.early_warning.test_service_db import big
+from tests.settlement.conftest import County, county
+
+__all__ = ["county"]
+
+A, B, VILLAGE_B = "340421100", "340421200", "340421200201"
+
+
+def _keys(frame: pl.DataFrame) -> list[tuple[Any, ...]]:
+    return sorted(frame.select("rule_id", "household_id", "person_id").rows())
+
+
+def test_a_township_sees_what_the_county_sees_of_its_households(
+    db_engine: Engine, county: County
+) -> None:
+    """A person of township A's household H2 moves to township B's H3 in the year. Before:
+    A's run lost H2's warnings (the entries were read by the person's present region) and
+    B's named two to H2 with no region."""
+    with session_scope(db_engine) as s:
+        s.add(Region(code=B, name="乙镇", level=RegionLevel.TOWNSHIP, parent_code="340421"))
+        s.flush()
+        s.add(Region(code=VILLAGE_B, name="乙村", level=RegionLevel.VILLAGE, parent_code=B))
+        s.flush()
+        s.add(Household(number="H3", region_code=VILLAGE_B))
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        s.add(HouseholdIncome(household_id=h2, year=2017, income_fen=1_000_000,
+                              source=IncomeSource.DECLARED, recorded_by="t"))  # fmt: skip
+    for month in (2, 3, 4):
+        with session_scope(db_engine) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with session_scope(db_engine) as s:  # the person moves to township B
+        h3 = s.scalar(select(Household.id).where(Household.number == "H3"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        assert h3 is not None
+        person.household_id = h3
+        person.region_code = VILLAGE_B
+    with db_engine.connect() as conn:
+        whole = evaluate_year(conn, 2017).warnings
+        a = evaluate_year(conn, 2017, A).warnings
+        b = evaluate_year(conn, 2017, B).warnings
+    # three stays of 20,000 in H2, all before the move: H2 above its 10,000 yuan income,
+    # the person's self-pay and admissions, each named to H2 (the latest claim's household)
+    assert [r[:2] for r in _keys(whole)] == [
+        ("admissions", h2), ("household_above_income", h2), ("self_pay_year", h2)
+    ]  # fmt: skip
+    # township A, H2's: all three (it saw none: the mover's entries went with the person)
+    assert _keys(a) == _keys(whole)
+    assert set(a["township_code"]) == {A}
+    # township B, where the person lives now: none (it saw two with no region)
+    assert b.is_empty()
+    # after a stay in H3 the person's lines are named to H3, in B's run and the county's
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 9, 1), 100), user="clerk")
+    with db_engine.connect() as conn:
+        whole = evaluate_year(conn, 2017).warnings
+        a = evaluate_year(conn, 2017, A).warnings
+        b = evaluate_year(conn, 2017, B).warnings
+    assert [r[:2] for r in _keys(a)] == [("household_above_income", h2)]
+    assert [r[:2] for r in _keys(b)] == [("admissions", h3), ("self_pay_year", h3)]
+    assert set(b["region_code"]) == {VILLAGE_B}
+    assert _keys(whole) == sorted(_keys(a) + _keys(b))
