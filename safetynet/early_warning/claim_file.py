@@ -10,6 +10,7 @@ per-capita income times those persons.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +18,7 @@ import polars as pl
 from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.settle_file import settle_claims
 from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
+from safetynet.early_warning.income_import import YUAN
 from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.money import MoneyError, to_fen
@@ -24,9 +26,15 @@ from safetynet.money import MoneyError, to_fen
 
 def _income_fen(household: str | None, value: str | None) -> int | None:
     """A household's income in fen, exactly (yuan with at most two decimals, as every amount;
-    a blank is no income recorded)."""
+    a blank is no income recorded). As the household-income import reads it (``YUAN``): no
+    sign, no exponent — a negative income would put every spending household above it."""
     if value is None or not value.strip():
         return None
+    if re.fullmatch(YUAN, value.strip()) is None:
+        raise MoneyError(
+            f"incomes: household {household}: {value.strip()!r} is not an amount in yuan such "
+            "as 12000 or 12000.50"
+        )
     try:
         return to_fen(value.strip())
     except MoneyError as exc:
@@ -39,7 +47,13 @@ def file_frames(
     incomes: str | Path | None = None,
     reference_fen: int | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(ledger, households, keys): keys maps person_id / household_id back to the file's."""
+    """(ledger, households, keys): keys maps person_id / household_id back to the file's.
+    ``reference_fen``, a per-capita disposable income, must be above zero (at zero or below
+    every household without an income and with any out-of-pocket would be above it)."""
+    if reference_fen is not None and reference_fen <= 0:
+        raise MoneyError(
+            f"the reference per-capita income must be above zero, not {reference_fen} fen"
+        )
     settled = settle_claims(cp, claims).filter(pl.col("merged_into").is_null())
     # the diagnosis and the patient's age (the file's, whole years on the claim's date)
     diagnoses = read_claim_file(Path(claims)).claims.select("claim_no", "diagnosis", "age")

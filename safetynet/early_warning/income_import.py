@@ -45,7 +45,8 @@ SOURCES = {
     "乡村振兴局": IncomeSource.POVERTY_OFFICE,
     "poverty_office": IncomeSource.POVERTY_OFFICE,
 }
-_YUAN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+YUAN = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"  # no sign, no exponent: 0 to 9,999,999,999.99
+_YUAN = YUAN
 _YEAR = r"^(19|20)[0-9][0-9]$"
 RECORDED_BY = "import"
 

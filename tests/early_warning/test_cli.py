@@ -148,3 +148,14 @@ def test_steps_and_hand_over_packet(db_engine: Engine, county: County, tmp_path:
     made = runner.invoke(app, ["warnings", "packet", str(wid), "--db", url, "--out", str(pdf)])
     assert made.exit_code == 0, (made.output, made.exception)
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_reference_income_of_zero_or_below_is_refused(tmp_path: Path) -> None:
+    """Zero or below, every household without an income and with any out-of-pocket would be
+    above it: refused before the database is opened."""
+    for income in ("0", "-11720"):
+        out = runner.invoke(app, ["warnings", "reference-income", "--region", "340421", "--year",
+                                  "2016", "--income", income, "--source", "x", "--db",
+                                  f"sqlite:///{tmp_path / 'none.db'}"])  # fmt: skip
+        assert out.exit_code != 0 and "above zero" in out.output, out.output
+    assert not (tmp_path / "none.db").exists()

@@ -511,3 +511,24 @@ def test_a_person_who_moves_household_is_counted_over_the_whole_year() -> None:
     # back-dated: the latest claim by date names the household, not the last settled
     late_first = [{**rows[2], "claim_date": date(2018, 1, 15)}, *rows[:2]]
     assert _both(late_first, homes) == [("admissions", 1, 7), ("self_pay_year", 1, 7)]
+
+
+@pytest.mark.parametrize("income", ["-5000", "-0.01", "1e3", "+100", "99999999999"])
+def test_claim_file_income_not_a_plain_amount_is_refused(tmp_path: Path, income: str) -> None:
+    """As the household-income import reads it: a negative income put every household with
+    any out-of-pocket above it (severe); an exponent or a sign is no amount in yuan."""
+    claims, incomes = _claim_file(tmp_path, f"H1,{income}\n")
+    with pytest.raises(MoneyError, match="H1"):
+        file_frames(compile_policy(load_policy("anhui-langxi-2018")), claims, incomes)
+
+
+@pytest.mark.parametrize(("reference", "refused"), [(-1, True), (0, True), (1, False)])
+def test_a_reference_income_is_above_zero(tmp_path: Path, reference: int, refused: bool) -> None:
+    """A per-capita income of zero or below made every household without an income severe."""
+    claims, _ = _claim_file(tmp_path, "H1,\n")
+    policy = compile_policy(load_policy("anhui-langxi-2018"))
+    if refused:
+        with pytest.raises(MoneyError, match="above zero"):
+            file_frames(policy, claims, None, reference)
+    else:
+        assert file_frames(policy, claims, None, reference)[1]["reference_fen"].to_list() == [1]

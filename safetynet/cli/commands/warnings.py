@@ -382,6 +382,8 @@ def reference_income_cmd(
         fen = to_fen(income)
     except MoneyError as exc:
         fail(f"--income: {exc}")
+    if fen <= 0:  # at zero or below, every household using it would be above its income
+        fail(f"--income {income}: a per-capita income is above zero")
     with session_scope(_engine(db)) as s:
         if s.get(Region, region) is None:
             fail(f"--region {region}: no such region")
