@@ -89,6 +89,12 @@ def _region_persons(year: int, region_code: str) -> Select[Any]:
     return select(S.person_id).where(S.year == year, S.household_id.in_(homes))
 
 
+def region_households(conn: Connection, region_code: str) -> list[int]:
+    """The ids of the households in the region's tree (by the household's village)."""
+    query = select(Household.id).where(within(Household.region_code, region_code))
+    return sorted(conn.execute(query).scalars())
+
+
 def ledger_query(  # type: ignore[no-untyped-def]
     year: int,
     region_code: str | None,

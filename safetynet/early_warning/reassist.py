@@ -22,6 +22,8 @@ pot exactly. Each household's row carries the figures that explain its amount.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from safetynet.early_warning.evaluate import LATEST_HOUSEHOLD, _claims
@@ -94,12 +96,28 @@ def round_pot(budget_fen: int, ledger: pl.DataFrame) -> int:
     return max(0, budget_fen - window_paid(ledger))
 
 
+def in_households(ledger: pl.DataFrame, households: Collection[int] | None) -> pl.DataFrame:
+    """The entries settled in ``households`` (every entry when ``None``)."""
+    if households is None:
+        return ledger
+    return ledger.filter(pl.col("household_id").is_in(list(households)))
+
+
 def compute_round(
-    rule: ReAssistance, ledger: pl.DataFrame, budget_fen: int | None = None
+    rule: ReAssistance,
+    ledger: pl.DataFrame,
+    budget_fen: int | None = None,
+    households: Collection[int] | None = None,
 ) -> pl.DataFrame:
-    """Each household's amount in a round (``budget_fen`` defaults to the rule's budget)."""
+    """Each household's amount in a round (``budget_fen`` defaults to the rule's budget).
+    ``households``: a region's round pays only these (the ledger then holds the whole year
+    of the persons settled in one of them, :func:`~safetynet.early_warning.load.ledger_query`
+    ``by_household``); the pot is the budget less the window's payments in them."""
     budget = rule.budget if budget_fen is None else budget_fen
     persons = per_person(rule, ledger)
+    if households is not None:
+        persons = persons.filter(pl.col("household_id").is_in(list(households)))
+    ledger = in_households(ledger, households)
     households = (
         persons.group_by("household_id")
         .agg(

@@ -26,8 +26,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import RegionLevel
-from safetynet.early_warning.load import REASSISTANCE_LAYER, load_ledger
-from safetynet.early_warning.reassist import compute_round, window_paid
+from safetynet.early_warning.load import REASSISTANCE_LAYER, load_ledger, region_households
+from safetynet.early_warning.reassist import compute_round, in_households, window_paid
 from safetynet.early_warning.rules import rules_for
 from safetynet.funds.household_payments import post_round_cancelled, post_round_paid
 from safetynet.regions import descendants_select
@@ -35,7 +35,7 @@ from safetynet.security.audit import record as audit
 from safetynet.security.scope import region_contains, within
 from safetynet.store.bulk import bulk_insert
 from safetynet.store.models import (
-    Person,
+    Household,
     ReassistancePayment,
     ReassistanceRound,
     Region,
@@ -86,14 +86,15 @@ def _locked(session: Session, round_id: int, region_code: str | None) -> Reassis
 
 
 def _window_in(session: Session, year: int, region_code: str) -> int:
-    """What the ``re_assistance`` settlement layer paid in the region's tree that year."""
+    """What the ``re_assistance`` settlement layer paid in the region's tree that year (to
+    the entries settled in its households, as its round counts them)."""
     S, L = Settlement, SettlementLayer
     return int(session.scalar(
         select(func.coalesce(func.sum(L.paid_fen), 0))
         .join(S, S.id == L.settlement_id)
-        .join(Person, Person.id == S.person_id)
+        .join(Household, Household.id == S.household_id)
         .where(L.layer_id == REASSISTANCE_LAYER, S.year == year,
-               within(Person.region_code, region_code))
+               within(Household.region_code, region_code))
     ) or 0)  # fmt: skip
 
 
@@ -138,8 +139,11 @@ def draft_round(
         raise RoundError("round.no_rule", "the rules in force have no re-assistance")
     annual = rule.budget if budget_fen is None else budget_fen
     budget = max(0, annual - _spent_elsewhere(session, year, region_code))
-    ledger = load_ledger(session.connection(), year, region_code)
-    frame = compute_round(rule, ledger, budget)
+    conn = session.connection()
+    homes = region_households(conn, region_code)
+    ledger = load_ledger(conn, year, region_code, by_household=True)
+    frame = compute_round(rule, ledger, budget, homes)
+    ledger = in_households(ledger, homes)
     owed, amount = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
     row = R(year=year, region_code=region_code, budget_fen=budget, owed_fen=owed,
             amount_fen=amount, window_fen=window_paid(ledger), state="draft",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import WarningState
 from safetynet.early_warning.evaluate import evaluate
-from safetynet.early_warning.load import load_households, load_ledger
+from safetynet.early_warning.load import load_households, load_ledger, region_households
 from safetynet.early_warning.reassist import compute_round
 from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.early_warning.tiers import raise_tiers, sort_hits, tiered
@@ -264,4 +264,8 @@ def reassistance_round(
     rules = _rules(conn, region_code, year)
     if rules.re_assistance is None:
         raise LookupError(f"the rules {rules.id} have no re-assistance")
-    return compute_round(rules.re_assistance, load_ledger(conn, year, region_code), budget_fen)
+    if region_code is None:
+        return compute_round(rules.re_assistance, load_ledger(conn, year), budget_fen)
+    ledger = load_ledger(conn, year, region_code, by_household=True)
+    homes = region_households(conn, region_code)
+    return compute_round(rules.re_assistance, ledger, budget_fen, homes)

@@ -10,7 +10,8 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from safetynet.codes import IncomeSource, RegionLevel
-from safetynet.early_warning.service import evaluate_year
+from safetynet.early_warning.rounds import draft_round
+from safetynet.early_warning.service import evaluate_year, reassistance_round
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import Household, HouseholdIncome, Person, Region
@@ -75,3 +76,42 @@ def test_a_township_sees_what_the_county_sees_of_its_households(
     assert [r[:2] for r in _keys(b)] == [("admissions", h3), ("self_pay_year", h3)]
     assert set(b["region_code"]) == {VILLAGE_B}
     assert _keys(whole) == sorted(_keys(a) + _keys(b))
+
+
+def test_a_townships_round_pays_its_households_over_the_movers_year(
+    db_engine: Engine, county: County
+) -> None:
+    """Before: the round read the ledger by each person's present region, so township A's
+    round left out its household H2's member who had moved to B, and B's round paid H2."""
+    with session_scope(db_engine) as s:
+        s.add(Region(code=B, name="乙镇", level=RegionLevel.TOWNSHIP, parent_code="340421"))
+        s.flush()
+        s.add(Region(code=VILLAGE_B, name="乙村", level=RegionLevel.VILLAGE, parent_code=B))
+        s.flush()
+        s.add(Household(number="H3", region_code=VILLAGE_B))
+    for month in (2, 3):
+        with session_scope(db_engine) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 30_000), user="clerk")
+    with session_scope(db_engine) as s:
+        h2 = s.scalar(select(Household.id).where(Household.number == "H2"))
+        h3 = s.scalar(select(Household.id).where(Household.number == "H3"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        assert h3 is not None
+        person.household_id = h3
+        person.region_code = VILLAGE_B
+    with db_engine.connect() as conn:
+        whole = reassistance_round(conn, 2017)
+        a = reassistance_round(conn, 2017, A)
+        b = reassistance_round(conn, 2017, B)
+    assert whole["household_id"].to_list() == [h2] and whole["owed_fen"].item() > 0
+    assert (
+        a.select("household_id", "owed_fen").rows()
+        == whole.select("household_id", "owed_fen").rows()
+    )
+    assert b.is_empty()
+    with session_scope(db_engine) as s:
+        drafted = draft_round(s, 2017, A, user="officer")
+        assert drafted.owed_fen == whole["owed_fen"].item()
+        s.rollback()
+    with session_scope(db_engine) as s:
+        assert draft_round(s, 2017, B, user="officer").owed_fen == 0

@@ -216,7 +216,7 @@ def reassist_cmd(
     lang: Lang = "zh_Hans",
 ) -> None:
     """Compute a re-assistance round: each household's amount, pro rata if the budget is short."""
-    from safetynet.early_warning.reassist import compute_round, window_paid
+    from safetynet.early_warning.reassist import compute_round, in_households, window_paid
     from safetynet.early_warning.rules import rules_for
     from safetynet.early_warning.tables import round_table
     from safetynet.exports.pdf import write_pdf
@@ -230,16 +230,18 @@ def reassist_cmd(
         budget_fen = to_fen(budget) if budget is not None else rules.re_assistance.budget
     except MoneyError as exc:
         fail(f"--budget: {exc}")
+    homes: list[int] | None = None  # a region's round pays its households only
     if claims is not None:
         ledger = _file_frames(claims, policy, None, None)[0]
     else:
-        from safetynet.early_warning.load import load_ledger
+        from safetynet.early_warning.load import load_ledger, region_households
 
         with _engine(db).begin() as conn:
-            ledger = load_ledger(conn, year, region)
-    frame = compute_round(rules.re_assistance, ledger, budget_fen)
+            ledger = load_ledger(conn, year, region, by_household=True)
+            homes = None if region is None else region_households(conn, region)
+    frame = compute_round(rules.re_assistance, ledger, budget_fen, homes)
     owed, paid = int(frame["owed_fen"].sum() or 0), int(frame["amount_fen"].sum() or 0)
-    window = window_paid(ledger)
+    window = window_paid(in_households(ledger, homes))
     console.print(
         f"{frame.height:,} households; owed {owed / 100:,.2f} yuan; budget "
         f"{budget_fen / 100:,.2f}, of which paid at the window {window / 100:,.2f}; "
