@@ -170,3 +170,33 @@ def test_exported_csv_imports_back_unchanged(county: Session, people: People,
     assert set(village["name"]) == {"Person poor", "Person ordinary"}  # village B's are not
     book = load_workbook(__import__("io").BytesIO(exports.workbook(county, COUNTY, *year, "en")))
     assert book.sheetnames == ["Family-doctor contracts", "Services done"]
+
+
+def test_an_end_on_the_eve_of_a_full_term_is_warned(county: Session, people: People,
+                                                     tmp_path: Path) -> None:  # fmt: skip
+    """结束日期 is exclusive (the day after the last day): a contract "from 1 January to
+    31 December", as its text writes it, would lose 31 December (the slot due on it and the
+    renewal from 1 January). Imported as given, with a warning naming the day to give; an end
+    on an anniversary, or on any other day, is not warned."""
+    import_file(county, "doctor-teams", write_csv(tmp_path / "t.csv", TEAM_HEADER, team_rows()))
+    r = people.resident
+    header = [*CONTRACT_HEADER, "结束日期"]
+    rows = [
+        [r["poor"], "T-A", "chronic", "2017-01-01", "2017-01-01", "I10", "", "2017-12-31"],
+        [r["ordinary"], "T-A", "chronic", "2017-02-01", "2017-02-01", "I10", "", "2018-02-01"],
+        [r["poor_b"], "T-B", "chronic", "2017-03-01", "2017-03-01", "E11.9", "", "2019-02-28"],
+        [r["costly"], "T-B", "basic", "2017-03-01", "2017-03-01", "", "", "2017-12-30"],
+    ]
+    result = import_file(county, "contracts", write_csv(tmp_path / "c.csv", header, rows))
+    assert result.ok and result.inserted == 4
+    assert [str(p) for p in result.warnings] == [
+        "row 2, column 结束日期: the contract ends on 2017-12-31, the day before a full term: "
+        "the end date is the day after the last day, so 2017-12-31 is not in the contract; "
+        "if it is, give 2018-01-01",
+        "row 4, column 结束日期: the contract ends on 2019-02-28, the day before a full term: "
+        "the end date is the day after the last day, so 2019-02-28 is not in the contract; "
+        "if it is, give 2019-03-01",
+    ]
+    poor = county.scalar(select(DoctorContract).where(
+        DoctorContract.person_id == people.ids["poor"]))  # fmt: skip
+    assert poor is not None and poor.valid_to == date(2017, 12, 31)  # as given

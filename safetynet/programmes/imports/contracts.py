@@ -26,7 +26,7 @@ from safetynet.programmes.rules import rules_for
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models.programmes import DoctorContract
 from safetynet.tabular.columns import RESIDENT_ID, Bound, Column
-from safetynet.tabular.problems import Problem, error
+from safetynet.tabular.problems import Problem, error, warning
 from safetynet.tabular.reading import Progress
 from safetynet.tabular.values import (
     _failing,
@@ -75,6 +75,31 @@ def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str
     return ((masks & bits) != 0).fill_null(False)
 
 
+YEARS_CHECKED = 5  # a given end checked against the first five anniversaries
+
+
+def _end_looks_inclusive(bound: Bound, months: int) -> list[Problem]:
+    """A warning for a given end (``valid_to``, exclusive: the day after the last day) on the
+    day before an anniversary of the start, a whole number of terms: a contract written
+    "from 1 January to 31 December" (the last day, as a contract's text gives it) would lose
+    its last day here, with the slot due on it and the renewal from the next day."""
+    end = pl.col("valid_to")
+    after = end.dt.offset_by("1d")
+    whole = pl.any_horizontal([
+        after == pl.col("valid_from").dt.offset_by(f"{months * n}mo")
+        for n in range(1, YEARS_CHECKED + 1)
+    ])  # fmt: skip
+    return [
+        warning(r["_row"], bound.header["valid_to"], "contract.end_inclusive",
+                N_("the contract ends on %(end)s, the day before a full term: the end date "
+                   "is the day after the last day, so %(end)s is not in the contract; if it "
+                   "is, give %(next)s"),
+                end=r["valid_to"], next=r["valid_to"] + dt.timedelta(days=1))
+        for r in _failing(bound, end.is_not_null() & pl.col("valid_from").is_not_null()
+                          & (end > pl.col("valid_from")) & whole, "valid_to", "valid_from")
+    ]  # fmt: skip
+
+
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
     rules = rules_for("", local_today())
     problems = require(bound, "resident_id", "team", "package", "signed_on", "valid_from")
@@ -109,6 +134,8 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
               end=r["valid_to"])
         for r in _failing(bound, pl.col("valid_to") <= pl.col("valid_from"), "valid_to")
     ]  # fmt: skip
+    if bound.has("valid_to"):
+        problems += _end_looks_inclusive(bound, months)
     problems += [
         error(r["_row"], bound.header["signed_on"], "contract.signed_after_end",
               N_("signed on %(value)s, after the contract ends on %(end)s"),
