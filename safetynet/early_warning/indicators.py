@@ -16,8 +16,8 @@ import polars as pl
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from safetynet.early_warning.evaluate import _claims, promise_broken
-from safetynet.early_warning.load import load_ledger
+from safetynet.early_warning.evaluate import LATEST_HOUSEHOLD, _claims, promise_broken
+from safetynet.early_warning.load import load_ledger, region_households
 from safetynet.early_warning.reassist import window_paid
 from safetynet.early_warning.rules import PoorPromise, RuleSet
 from safetynet.engine.facts import status_mask
@@ -194,5 +194,25 @@ def load(
         schema={"household_id": pl.Int64, "person_id": pl.Int64},
         orient="row",
     )  # fmt: skip
-    ledger = load_ledger(session.connection(), year, region_code)
-    return warnings, events, ledger, members, rounds_paid(session, year, region_code)
+    return (
+        warnings,
+        events,
+        ledger_of(session, year, region_code),
+        members,
+        rounds_paid(session, year, region_code),
+    )
+
+
+def ledger_of(session: Session, year: int, region_code: str | None) -> pl.DataFrame:
+    """The year's entries of the persons a region counts: each person's whole year, in the
+    region of the household of their latest entry (by date, then claim), as a warning and a
+    round name it — a person who moved between townships counts once, not in the region
+    they live in now with the household they left elsewhere."""
+    conn = session.connection()
+    if not region_code:
+        return load_ledger(conn, year)
+    ledger = load_ledger(conn, year, region_code, by_household=True)
+    homes = region_households(conn, region_code)
+    latest = ledger.group_by("person_id").agg(LATEST_HOUSEHOLD.alias("_home"))
+    ours = latest.filter(pl.col("_home").is_in(homes))["person_id"]
+    return ledger.filter(pl.col("person_id").is_in(ours.implode()))

@@ -10,13 +10,16 @@ import polars as pl
 from sqlalchemy import Engine, select
 
 from safetynet.codes import IncomeSource, RegionLevel
+from safetynet.early_warning.indicators import compute, ledger_of
 from safetynet.early_warning.rounds import draft_round
+from safetynet.early_warning.rules import rules_for
 from safetynet.early_warning.service import evaluate_year, reassistance_round
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
 from safetynet.store.models import Household, HouseholdIncome, Person, Region
 from tests.early_warning.test_service_db import big
 from tests.settlement.conftest import County, county
+from tests.settlement.helpers import inpatient
 
 __all__ = ["county"]
 
@@ -115,3 +118,42 @@ def test_a_townships_round_pays_its_households_over_the_movers_year(
         s.rollback()
     with session_scope(db_engine) as s:
         assert draft_round(s, 2017, B, user="officer").owed_fen == 0
+
+
+def test_a_townships_indicators_count_the_mover_once(db_engine: Engine, county: County) -> None:
+    """A poor person of township A's household H1 treated there, then moved to B: A's
+    indicators count the person's year (the household of the latest claim is A's), B's do
+    not (before: the other way round, by the region the person lives in now)."""
+    with session_scope(db_engine) as s:
+        s.add(Region(code=B, name="乙镇", level=RegionLevel.TOWNSHIP, parent_code="340421"))
+        s.flush()
+        s.add(Region(code=VILLAGE_B, name="乙村", level=RegionLevel.VILLAGE, parent_code=B))
+        s.flush()
+        s.add(Household(number="H3", region_code=VILLAGE_B))
+    with session_scope(db_engine) as s:
+        submit(s, inpatient(county.poor_id, date(2017, 3, 1)), user="clerk")
+    with session_scope(db_engine) as s:
+        h3 = s.scalar(select(Household.id).where(Household.number == "H3"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.poor_id)).one()
+        assert h3 is not None
+        person.household_id = h3
+        person.region_code = VILLAGE_B
+
+    def patients(region: str | None) -> int | None:
+        with session_scope(db_engine) as s:
+            ledger = ledger_of(s, 2017, region)
+        rules = rules_for(region or "", date(2017, 12, 31))
+        empty = pl.DataFrame(schema={"id": pl.Int64, "person_id": pl.Int64,
+                                     "household_id": pl.Int64, "state": pl.String,
+                                     "detected_on": pl.Date, "verify_due_on": pl.Date})  # fmt: skip
+        events = pl.DataFrame(schema={"warning_id": pl.Int64, "step": pl.String,
+                                      "done_on": pl.Date, "amount_fen": pl.Int64})  # fmt: skip
+        members = pl.DataFrame(schema={"household_id": pl.Int64, "person_id": pl.Int64})
+        found = compute(rules, empty, events, ledger, members, today=date(2017, 12, 31))
+        figures = found["poor_out_of_pocket"]
+        assert isinstance(figures, list)
+        return figures[0].denominator
+
+    assert patients(None) == 1
+    assert patients(A) == 1
+    assert patients(B) == 0
