@@ -51,15 +51,25 @@ def packet_tables(session: Session, warning_id: int, lang: str) -> list[Table]:
         raise LookupError(f"no warning {warning_id}")
     home = session.get(Household, warning.household_id)
     assert home is not None
+    ledger = load_ledger(session.connection(), warning.year, household_id=home.id)
+    # the members of the year: the present ones, and whoever was settled in the household
+    # or warned with it that year (a member who moved away since keeps their name on their
+    # claims and on the warning named to this household)
+    W = EarlyWarning
+    warned = select(W.person_id).where(
+        W.household_id == home.id, W.year == warning.year, W.person_id.is_not(None)
+    )
+    settled = sorted(set(ledger["person_id"].to_list()))
     members = _frame(
         session.execute(
             select(Person.id, Person.name, Person.resident_id, Person.relation)
-            .where(Person.household_id == home.id)
+            .where(
+                (Person.household_id == home.id) | Person.id.in_(settled) | Person.id.in_(warned)
+            )
             .order_by(Person.id)
         ).all(),
         {"person_id": pl.Int64, "name": pl.String, "resident_id": pl.String, "relation": pl.String},
     ).with_columns(pl.col("resident_id").map_elements(mask_resident_id, return_dtype=pl.String))
-    ledger = load_ledger(session.connection(), warning.year, household_id=home.id)
     paid = ledger.group_by("person_id").agg(
         pl.col("total_fen", "paid_fen", "out_of_pocket_fen").sum()
     )
@@ -122,7 +132,6 @@ def packet_tables(session: Session, warning_id: int, lang: str) -> list[Table]:
             Column("out_of_pocket_fen", _("Out of pocket"), "money", width=12),
         ],
     )
-    W = EarlyWarning
     hits = _frame(
         session.execute(
             select(

@@ -11,12 +11,13 @@ from sqlalchemy import Engine, select
 
 from safetynet.codes import IncomeSource, RegionLevel
 from safetynet.early_warning.indicators import compute, ledger_of
+from safetynet.early_warning.packet import packet_tables
 from safetynet.early_warning.rounds import draft_round
 from safetynet.early_warning.rules import rules_for
-from safetynet.early_warning.service import evaluate_year, reassistance_round
+from safetynet.early_warning.service import evaluate_year, reassistance_round, record
 from safetynet.settlement.service import submit
 from safetynet.store.db import session_scope
-from safetynet.store.models import Household, HouseholdIncome, Person, Region
+from safetynet.store.models import EarlyWarning, Household, HouseholdIncome, Person, Region
 from tests.early_warning.test_service_db import big
 from tests.settlement.conftest import County, county
 from tests.settlement.helpers import inpatient
@@ -157,3 +158,36 @@ def test_a_townships_indicators_count_the_mover_once(db_engine: Engine, county: 
     assert patients(None) == 1
     assert patients(A) == 1
     assert patients(B) == 0
+
+
+def test_the_packet_names_a_member_who_moved_away(db_engine: Engine, county: County) -> None:
+    """The hand-over packet of H2's warnings after its member moved to H3: the member's row,
+    claims and warnings carry the name (before: blank, the member being H3's now)."""
+    with session_scope(db_engine) as s:
+        s.add(Household(number="H3", region_code="340421100201"))
+    for month in (2, 3, 4):
+        with session_scope(db_engine) as s:
+            submit(s, big(county.ordinary_id, date(2017, month, 1), 20_000), user="clerk")
+    with db_engine.connect() as conn:
+        found = evaluate_year(conn, 2017)
+    with session_scope(db_engine) as s:
+        record(s, 2017, found.rules, found.warnings, date(2017, 5, 1))
+    with session_scope(db_engine) as s:
+        h3 = s.scalar(select(Household.id).where(Household.number == "H3"))
+        person = s.scalars(select(Person).where(Person.resident_id == county.ordinary_id)).one()
+        assert h3 is not None
+        person.household_id = h3
+        name = person.name
+    with session_scope(db_engine) as s:
+        wid = s.scalar(select(EarlyWarning.id).where(EarlyWarning.rule_id == "self_pay_year"))
+        assert wid is not None
+        tables = {t.title: t for t in packet_tables(s, wid, "en")}
+
+    def names(prefix: str) -> list[str]:
+        table = next(t for title, t in tables.items() if title.startswith(prefix))
+        at = [c.key for c in table.columns].index("name")
+        return [row[at] for row in table.rows]
+
+    assert name in names("Household")
+    assert set(names("Claims")) == {name}
+    assert set(names("Rules")) >= {name}
