@@ -292,3 +292,23 @@ def test_the_enrollment_date_lies_in_the_span_of_its_year(
         with pytest.raises(ValueError, match="from 2016-01-01 to 2017-12-31"):
             enroll_year(db_session, 2017, anhui, on)
         assert db_session.scalar(select(Enrollment.id)) is None
+
+
+@pytest.mark.parametrize("name", sorted(shipped_contribution_policies()))
+def test_two_subsidised_categories_give_the_larger_subsidy_not_both(name: str) -> None:
+    """A person in two categories at once (one of each family: the poverty-alleviation
+    register and social assistance) is placed in one, by the policy's priority: for every
+    shipped policy that one pays the least, so the person gets the larger subsidy, never the
+    two added up, and the split still adds up to the standard."""
+    from safetynet.registry.status import FAMILY
+
+    policy = load_contribution_policy(shipped_contribution_policies()[name])
+    register = [s for s in S if FAMILY[s] == "poverty_alleviation"]
+    assistance = [s for s in S if FAMILY[s] == "social_assistance"]
+    for a in register:
+        for b in assistance:
+            held = policy.category_for({a, b})
+            assert held in (a, b) or held not in policy.categories
+            paid = {s: policy.split(s)[Payer.INDIVIDUAL] for s in (a, b, held)}
+            assert paid[held] == min(paid[a], paid[b]), (a, b, held)
+            assert sum(policy.split(held).values()) == policy.per_person_fen
