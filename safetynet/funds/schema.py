@@ -160,8 +160,9 @@ class GlobalBudget(_Strict):
 
 class FixedFee(_Strict):
     """A fixed fee per disease (单病种定额): the institution bears what a case costs above it.
-    The fees and the settlement of such claims are the programmes' policy data; here only
-    who bears the overrun."""
+    The fees are the programmes' policy data and the overrun is borne at settlement (the
+    claim is settled on its fee: :mod:`safetynet.programmes.fixed_fee`); here only who bears
+    it."""
 
     overrun_borne_by: Literal["institution"] = "institution"
     source: str
