@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetynet.money import to_fen
+from safetynet.sources import Names, Source
 
 # the enrollment's contribution columns, without ``_fen``: the income accounts of a fund
 CONTRIBUTION_SOURCES: tuple[str, ...] = (
@@ -47,21 +48,6 @@ MAX_AMOUNT_YUAN = Decimal(10**12)
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Names(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-
-class Source(_Strict):
-    document: str
-    document_en: str | None = None
-    article: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
-    confidence: Literal["doc", "compiled", "recalled"] = "recalled"
-    note: str | None = None
 
 
 class Fund(_Strict):
