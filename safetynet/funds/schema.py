@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -22,15 +22,7 @@ from safetynet.money import to_fen
 from safetynet.sources import Names, Source
 
 # the enrollment's contribution columns, without ``_fen``: the income accounts of a fund
-CONTRIBUTION_SOURCES: tuple[str, ...] = (
-    "individual",
-    "subsidy_central",
-    "subsidy_province",
-    "subsidy_city",
-    "subsidy_county",
-    "subsidy_township",
-    "medical_assistance",
-)
+# (safetynet.policy.contribution.COLUMN names the columns)
 IncomeSource = Literal[
     "individual",
     "subsidy_central",
@@ -40,6 +32,7 @@ IncomeSource = Literal[
     "subsidy_township",
     "medical_assistance",
 ]
+CONTRIBUTION_SOURCES: tuple[str, ...] = get_args(IncomeSource)
 FUND_ID = r"^[a-z][a-z0-9_]*$"
 # the most an amount of the file may be (yuan): what one journal line may hold
 # (safetynet.funds.journal.MAX_LINE_FEN is this in fen)
