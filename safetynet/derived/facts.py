@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.derived.frames import KINDS, LEVELS, PAY_COLUMNS, _codes, pay_column
+from safetynet.derived.frames import entry_facts, pay_column
 from safetynet.derived.layers import LAYER_TYPES, UnknownPolicy, layer_types
 
 BASE = [
@@ -66,17 +66,7 @@ def facts_of(entries: pl.DataFrame, layers: pl.DataFrame) -> tuple[pl.DataFrame,
         .join(by_id, on="settlement_id", how="left")
         .select(
             "settlement_id", "claim_id", "person_id", "year", "policy_id",
-            pl.col("claim_date").dt.month().cast(pl.UInt8).alias("month"),
-            _codes("kind", KINDS).alias("kind"),
-            _codes("level", LEVELS).alias("level"),
-            "in_county",
-            pl.when(pl.col("entry_kind") == "reversal")
-            .then(pl.lit(-1, pl.Int8))
-            .otherwise(pl.lit(1, pl.Int8))
-            .alias("sign"),
-            "total_fen", "compliant_fen", "deducted_fen", "paid_fen",
-            pl.col("out_of_pocket_fen").alias("oop_fen"),
-            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in PAY_COLUMNS),
+            *entry_facts(),
             *(pl.col(c).cast(pl.Int64) for c in by_id.columns if c != "settlement_id"),
         )
     )  # fmt: skip

@@ -217,6 +217,26 @@ def _codes(column: str, members: list) -> pl.Expr:  # type: ignore[type-arg]
     return pl.col(column).replace_strict({m.value: code(m) for m in members}, return_dtype=pl.UInt8)
 
 
+def entry_facts() -> list[pl.Expr]:
+    """A settlement's ledger entry as the indicators' frames hold it (with ``claim_date``,
+    ``entry_kind`` and each layer type's payment joined): its month, kind and level codes,
+    whether in county, its sign (−1: a reversal), its amounts and each layer type's payment
+    (0: none)."""
+    return [
+        pl.col("claim_date").dt.month().cast(pl.UInt8).alias("month"),
+        _codes("kind", KINDS).alias("kind"),
+        _codes("level", LEVELS).alias("level"),
+        pl.col("in_county"),
+        pl.when(pl.col("entry_kind") == "reversal")
+        .then(pl.lit(-1, pl.Int8))
+        .otherwise(pl.lit(1, pl.Int8))
+        .alias("sign"),
+        *(pl.col(c) for c in ("total_fen", "compliant_fen", "deducted_fen", "paid_fen")),
+        pl.col("out_of_pocket_fen").alias("oop_fen"),
+        *(pl.col(c).fill_null(0).cast(pl.Int64) for c in PAY_COLUMNS),
+    ]
+
+
 def _category_expr(priority: list[PovertyStatus]) -> pl.Expr:
     """The category code for a status bit mask (column ``mask``): first held in ``priority``."""
     out = pl.lit(code(PovertyStatus.ORDINARY), pl.UInt8)
@@ -301,20 +321,7 @@ def _entries(src: SourceFrames, persons: pl.DataFrame, types: pl.DataFrame) -> p
             "person_id",
             *REGION_KEYS.values(),
             "category",
-            pl.col("claim_date").dt.month().cast(pl.UInt8).alias("month"),
-            _codes("kind", KINDS).alias("kind"),
-            _codes("level", LEVELS).alias("level"),
-            "in_county",
-            pl.when(pl.col("entry_kind") == "reversal")
-            .then(pl.lit(-1, pl.Int8))
-            .otherwise(pl.lit(1, pl.Int8))
-            .alias("sign"),
-            "total_fen",
-            "compliant_fen",
-            "deducted_fen",
-            "paid_fen",
-            pl.col("out_of_pocket_fen").alias("oop_fen"),
-            *(pl.col(c).fill_null(0).cast(pl.Int64) for c in PAY_COLUMNS),
+            *entry_facts(),
         )
         .sort("claim_id", "sign", descending=[False, True])
     )

@@ -14,22 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from safetynet.money import to_fen
+from safetynet.sources import Names, Source
 
 # the enrollment's contribution columns, without ``_fen``: the income accounts of a fund
-CONTRIBUTION_SOURCES: tuple[str, ...] = (
-    "individual",
-    "subsidy_central",
-    "subsidy_province",
-    "subsidy_city",
-    "subsidy_county",
-    "subsidy_township",
-    "medical_assistance",
-)
+# (safetynet.policy.contribution.COLUMN names the columns)
 IncomeSource = Literal[
     "individual",
     "subsidy_central",
@@ -39,6 +32,7 @@ IncomeSource = Literal[
     "subsidy_township",
     "medical_assistance",
 ]
+CONTRIBUTION_SOURCES: tuple[str, ...] = get_args(IncomeSource)
 FUND_ID = r"^[a-z][a-z0-9_]*$"
 # the most an amount of the file may be (yuan): what one journal line may hold
 # (safetynet.funds.journal.MAX_LINE_FEN is this in fen)
@@ -47,21 +41,6 @@ MAX_AMOUNT_YUAN = Decimal(10**12)
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Names(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-
-class Source(_Strict):
-    document: str
-    document_en: str | None = None
-    article: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
-    confidence: Literal["doc", "compiled", "recalled"] = "recalled"
-    note: str | None = None
 
 
 class Fund(_Strict):
@@ -160,8 +139,9 @@ class GlobalBudget(_Strict):
 
 class FixedFee(_Strict):
     """A fixed fee per disease (单病种定额): the institution bears what a case costs above it.
-    The fees and the settlement of such claims are the programmes' policy data; here only
-    who bears the overrun."""
+    The fees are the programmes' policy data and the overrun is borne at settlement (the
+    claim is settled on its fee: :mod:`safetynet.programmes.fixed_fee`); here only who bears
+    it."""
 
     overrun_borne_by: Literal["institution"] = "institution"
     source: str

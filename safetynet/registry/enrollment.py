@@ -6,6 +6,12 @@ poverty status periods in force, the category and split computed by Polars, and 
 Running it again for the same year adds nobody. A person's category is the first of the
 statuses they hold on the enrollment date in the policy's ``priority``
 (:meth:`ContributionPolicy.category_for`), ``ordinary`` when none.
+
+The enrollment date of a scheme year lies in the campaign before it or in the year itself,
+both bounds inclusive: from 1 January of the year before (:func:`enrollment_span`) to
+31 December of the year. A later date would enroll people born after the year ended and take
+statuses the year never saw; an earlier one statuses two years old. An enrollment covers the
+whole scheme year whatever its date (no waiting period is modelled).
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ Progress = Callable[[int, int], None]  # (done, total)
 class EnrollResult:
     enrolled: int = 0
     by_category: dict[PovertyStatus, int] = field(default_factory=dict)
+
+
+def enrollment_span(year: int) -> tuple[date, date]:
+    """The first and last day (both inclusive) an enrollment for ``year`` may be dated."""
+    return date(year - 1, 1, 1), date(year, 12, 31)
 
 
 def _unenrolled(session: Session, year: int, on: date, region: str) -> pl.DataFrame:
@@ -88,6 +99,11 @@ def enroll_year(
     so persons of other regions are left to theirs."""
     if policy.year != year:
         raise ValueError(f"the contribution policy {policy.id} is for {policy.year}, not {year}")
+    first, last = enrollment_span(year)
+    if not first <= on <= last:
+        raise ValueError(
+            f"an enrollment for {year} is dated from {first} to {last} (both included), not {on}"
+        )
     persons = _unenrolled(session, year, on, policy.region)
     if persons.is_empty():
         return EnrollResult()

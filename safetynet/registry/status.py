@@ -158,10 +158,16 @@ def history(session: Session, person_id: int) -> list[PovertyStatusPeriod]:
 def _scope(
     household_id: int, person_id: int | None, status: PovertyStatus
 ) -> Select[tuple[PovertyStatusPeriod]]:
-    """Periods of the same scope (this person, or the household as a whole) and family."""
+    """Periods of the same scope (this person, or the household as a whole) and family.
+
+    A person's own periods are theirs whatever household they were recorded with: a person
+    who moved household keeps them (they apply by person), so a new one must end them."""
     family = [s for s in PovertyStatus if FAMILY[s] == FAMILY[status]]
-    who = P.person_id.is_(None) if person_id is None else P.person_id == person_id
-    return select(P).where(P.household_id == household_id, who, P.status.in_(family))
+    if person_id is not None:
+        return select(P).where(P.person_id == person_id, P.status.in_(family))
+    return select(P).where(
+        P.household_id == household_id, P.person_id.is_(None), P.status.in_(family)
+    )
 
 
 def record_status(

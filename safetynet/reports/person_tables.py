@@ -4,7 +4,9 @@ The search results table is what the persons page shows, cell for cell: the page
 this table, so for a user who sees masked lists (analysts) the names, resident IDs and birth
 dates are masked here, together (:func:`safetynet.registry.masking.masked_identity`: the
 year of birth only, the ID without its tail), once, and neither the page nor the workbook
-can show more than the other.
+can show more than the other. Such a user sees no age either: the age today beside the year
+of birth says whether the birthday is past, and read on the day it changes gives the whole
+birth date back.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str |
         Column("birth_year", _("Year of birth"), "text", 10)
         if masked
         else Column("birth_date", _("Birth date"), "date"),
-        Column("age", _("Age"), "count"),
+        *([] if masked else [Column("age", _("Age"), "count")]),
         Column("village", _("Village"), "text", 14),
         Column("status", _("Poverty status"), "text", 18),
     ]
@@ -44,7 +46,8 @@ def persons_table(found: Sequence[Found], masked: bool, locale: str, note: str |
         )
         sex = _(labels.SEX.get(p.sex.value, p.sex.value))
         status = sep.join(_(labels.STATUS[s]) for s in sorted(f.statuses))
-        rows.append((shown[0], shown[1], sex, shown[2], f.age, f.village, status))
+        age = () if masked else (f.age,)
+        rows.append((shown[0], shown[1], sex, shown[2], *age, f.village, status))
     return Table(_("Persons"), columns, list(rows), note=note)
 
 

@@ -53,6 +53,9 @@ PERSONS_SCHEMA: dict[str, pl.DataType] = {
     "phone": pl.String(),  # optional: one phone number for many persons (shared_phone)
 }
 
+# the claims' kinds that are visits (every other kind but ``inpatient`` is none of the rules')
+OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
+
 # What each rule kind reads: claim fields, item-line fields, whether it needs persons.
 NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     "duplicate_charge": ((), ("code",), False),

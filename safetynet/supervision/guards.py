@@ -1,4 +1,7 @@
-"""Which screening rules can hit a claim submitted at the window, per person, in plain Python.
+"""Which screening rules can hit a new claim, per person, in plain Python: the one prefilter
+of the screening of a few claims with their persons' claims — at the window (:func:`may_hit`
+of its rows) and over frames (:func:`~safetynet.supervision.screen.claims.screen_claims`
+reads them as these rows).
 
 At the window only the new claims' hits matter, and nearly every claim has none: running a
 rule's Polars plan to find nothing is most of a screening's cost. Before any frame is built,
@@ -26,9 +29,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from safetynet.supervision.catalog import Entries
-from safetynet.supervision.frames import canonical_code
+from safetynet.supervision.frames import OUTPATIENT_KINDS, canonical_code
 from safetynet.supervision.schema import Rule, RuleSet
-from safetynet.supervision.screen import OUTPATIENT_KINDS
 
 Row = Sequence[Any]
 
@@ -236,28 +238,48 @@ def may_hit(
     regions: dict[int, str | None] | None = None,
 ) -> tuple[set[int], list[Rule]]:
     """The persons whose new claims (numbers ``new``) some active rule could hit, and those
-    rules (a rule kind without a guard always could); ``catalog``: the county's entries
-    (None: the shipped catalog's). Each person's claims are looked at with the rules of the
-    file of the chain that screens them (:meth:`RuleSet.layer_of` of the person's region in
-    ``regions``; not given: the rule set's own file)."""
+    rules (:func:`rules_that_may_hit` of the window's rows); ``catalog``: the county's entries
+    (None: the shipped catalog's), whose facts each line gets for its day."""
     catalog = Entries() if catalog is None else catalog
+    start = {c[0]: c[5] for c in claims}
+    faceted = [
+        (*line[:5], *catalog.facts(line[1], line[4] if line[4] is not None else start[line[0]]))
+        for line in lines
+        if line[0] in start
+    ]
+    return rules_that_may_hit(rules, claims, faceted, deceased, new, regions)
+
+
+def rules_that_may_hit(
+    rules: RuleSet,
+    claims: Sequence[Row],
+    lines: Sequence[Row],
+    deceased: dict[Any, bool],
+    new: Sequence[str],
+    regions: dict[Any, str | None] | None = None,
+) -> tuple[set[Any], list[Rule]]:
+    """The persons whose new claims (numbers ``new``) some active rule could hit, and those
+    rules (a rule kind without a guard always could): the one prefilter of the screening of a
+    few claims with their persons' claims, at the window (:func:`may_hit`) and over frames
+    (:func:`~safetynet.supervision.screen.claims.screen_claims`). ``lines`` carry their
+    catalog facts. Each person's claims are looked at with the rules of the file of the chain
+    that screens them (:meth:`RuleSet.layer_of` of the person's region in ``regions``; not
+    given: the rule set's own file)."""
     # the diagnosis as the rules compare it (screen does the same to its frames)
     claims = [(*c[:7], canonical_code(c[7]), *c[8:]) for c in claims]
-    persons: dict[int, Person] = {}
-    person_of: dict[int, int] = {}
+    persons: dict[Any, Person] = {}
+    person_of: dict[Any, Any] = {}
     for c in claims:
         p = persons.setdefault(c[10], Person(deceased=bool(deceased.get(c[10]))))
         p.claims.append(c)
         person_of[c[0]] = c[10]
-    start = {c[0]: c[5] for c in claims}
     for line in lines:
         pid = person_of.get(line[0])
         if pid is not None:
-            on = line[4] if line[4] is not None else start[line[0]]
-            persons[pid].lines[line[0]].append((*line[:5], *catalog.facts(line[1], on)))
+            persons[pid].lines[line[0]].append(tuple(line))
     wanted = set(new)
     fresh = [c for c in claims if c[1] in wanted]
-    named: set[int] = set()
+    named: set[Any] = set()
     chosen: list[Rule] = []
     regions = regions or {}
     at = {pid: rules.layer_of(regions.get(pid)) for pid in {c[10] for c in fresh}}

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from safetynet.regions import in_region
+from safetynet.sources import Names, Source
 
 Severity = Literal["warn", "block", "deduct"]
 U = TypeVar("U")
@@ -71,21 +72,6 @@ Hours = Quantity[Literal["hour"]]
 Percent = Quantity[Literal["percent"]]
 Weight = Quantity[Literal["weight"]]
 Sd = Quantity[Literal["sd"]]  # robust standard deviations (a z-score)
-
-
-class Names(_Strict):
-    en: str = Field(min_length=1)
-    zh: str = Field(min_length=1)
-
-
-class Source(_Strict):
-    document: str
-    document_en: str | None = None
-    article: str | None = None
-    date: dt.date | None = None
-    url: str | None = None
-    confidence: Literal["doc", "compiled", "recalled"] = "recalled"
-    note: str | None = None
 
 
 class _Rule(_Strict):

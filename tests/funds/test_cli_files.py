@@ -24,6 +24,25 @@ def _written(engine: Engine) -> int:
         return entries + (s.scalar(select(func.count()).select_from(Budget)) or 0)
 
 
+def _refused(engine: Engine, args: list[str]) -> str:
+    """The bureau's command ``args`` on ``engine``'s database: refused with exit status 2 and
+    nothing written; its output."""
+    db = ["--db", engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*args, "--by", "bureau", *db])
+    assert done.exit_code == 2, (done.output, done.exception)
+    assert _written(engine) == 0
+    return done.output
+
+
+def _file_command(command: str, path: Path) -> list[str]:
+    """The funds command ``command`` reading the CSV file ``path`` (no ``--on``)."""
+    return {
+        "deposits": ["funds", "deposits", str(path), "--year", "2017"],
+        "budgets": ["funds", "budgets", str(path), "--year", "2017"],
+        "entry": ["funds", "entry", str(path), "--year", "2017", "--memo", "m"],
+    }[command]
+
+
 CASES = [
     ("deposits", b"institution,share\nH001\n", ":2: no share"),
     ("deposits", b"institution,share\nH001,lots\n", ":2: share:"),
@@ -46,18 +65,9 @@ def test_a_bad_file_is_refused_by_file_and_line(
 ) -> None:
     path = tmp_path / "in.csv"
     path.write_bytes(body)
-    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
-    args = {
-        "deposits": ["funds", "deposits", str(path), "--year", "2017", "--on", "2018-01-10"],
-        "budgets": ["funds", "budgets", str(path), "--year", "2017"],
-        "entry": ["funds", "entry", str(path), "--year", "2017", "--on", "2017-05-01",
-                  "--memo", "m"],
-    }[command]  # fmt: skip
-    done = runner.invoke(app, [*args, "--by", "bureau", *db])
-    assert done.exit_code == 2, (done.output, done.exception)
-    flat = " ".join(done.output.split())
+    on = {"deposits": ["--on", "2018-01-10"], "entry": ["--on", "2017-05-01"]}.get(command, [])
+    flat = " ".join(_refused(db_engine, [*_file_command(command, path), *on]).split())
     assert said in flat and str(path.name) in flat, flat
-    assert _written(db_engine) == 0
 
 
 @pytest.mark.parametrize(
@@ -77,11 +87,8 @@ def test_a_year_or_batch_out_of_range_is_refused_naming_the_option(
 ) -> None:
     """A scheme year outside 2000-2100 posted the year's allocations (2.7 million yuan into
     year 99999) or drafted a round; a batch number beyond any row id was a traceback."""
-    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
-    done = runner.invoke(app, [*args, "--by", "bureau", *db])
-    assert done.exit_code == 2, (done.output, done.exception)
-    assert "--year" in done.output or "--batch" in done.output
-    assert _written(db_engine) == 0
+    output = _refused(db_engine, args)
+    assert "--year" in output or "--batch" in output
     with session_scope(db_engine) as s:
         assert s.scalar(select(func.count()).select_from(PaymentBatch)) == 0
 
@@ -99,16 +106,11 @@ def test_a_date_out_of_range_is_refused(
         else "institution,share\nH001,1\n"
     )
     args = {
-        "entry": ["funds", "entry", str(path), "--year", "2017", "--memo", "m"],
         "prepay": ["funds", "prepay", "--year", "2017", "--month", "1"],
         "year-end": ["funds", "year-end", "--year", "2017"],
-        "deposits": ["funds", "deposits", str(path), "--year", "2017"],
-    }[command]
-    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
-    done = runner.invoke(app, [*args, "--on", on, "--by", "bureau", *db])
-    assert done.exit_code == 2, (done.output, done.exception)
-    assert "--on" in done.output and "out of range" in done.output
-    assert _written(db_engine) == 0
+    }.get(command) or _file_command(command, path)
+    output = _refused(db_engine, [*args, "--on", on])
+    assert "--on" in output and "out of range" in output
 
 
 def test_a_refusal_quotes_the_file_as_written_on_one_line(
@@ -120,10 +122,6 @@ def test_a_refusal_quotes_the_file_as_written_on_one_line(
     deep.mkdir()
     path = deep / "in.csv"
     path.write_text("fund,account,amount\nbasic,cash,[/red][bold]10\n", encoding="utf-8")
-    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
-    done = runner.invoke(app, ["funds", "entry", str(path), "--year", "2017", "--on",
-                               "2017-05-01", "--memo", "m", "--by", "bureau", *db])  # fmt: skip
-    assert done.exit_code == 2, (done.output, done.exception)
-    assert f"{path}:2: amount:" in done.output
-    assert "[/red][bold]10" in done.output
-    assert _written(db_engine) == 0
+    output = _refused(db_engine, [*_file_command("entry", path), "--on", "2017-05-01"])
+    assert f"{path}:2: amount:" in output
+    assert "[/red][bold]10" in output

@@ -90,3 +90,11 @@ def test_an_allocation_or_a_pot_that_is_no_sum_of_fen_is_refused_with_its_line(
     with pytest.raises(PolicyError) as err:
         load_rules(_write(tmp_path, text + pot))
     assert "budget_sharing[0].pot" in str(err.value) and words in " ".join(str(err.value).split())
+
+
+def test_the_income_sources_are_the_enrollments_contribution_columns() -> None:
+    """A fund's contribution income accounts are the enrollment's columns, in their order."""
+    from safetynet.funds.schema import CONTRIBUTION_SOURCES
+    from safetynet.policy.contribution import COLUMN
+
+    assert tuple(c.removesuffix("_fen") for c in COLUMN.values()) == CONTRIBUTION_SOURCES

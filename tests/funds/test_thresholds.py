@@ -16,6 +16,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given
@@ -23,13 +24,13 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from safetynet.funds.budget_round import compute_round
-from safetynet.funds.fixed_fee import FixedFeeCase, overrun_deductions
 from safetynet.funds.payments import budget_settlement, prepayment_of_month
 from safetynet.funds.prorata import apportion_exact, index_bp
 from safetynet.funds.rules import default_rules
 from safetynet.funds.schema import FundRules, GlobalBudget, QualityDeposit
 from safetynet.funds.statements import compute
 from safetynet.funds.watch import FundYear, check
+from safetynet.programmes.fixed_fee import apply_fixed_fee
 
 RULES = default_rules()
 ALARM = {a.id: a for a in RULES.alarms}
@@ -186,11 +187,13 @@ def test_a_shared_budget_adds_up_to_the_pot_within_a_fen_each(
 
 
 # --- fixed fee: the institution bears what a case costs above the fee ------------------
+# (borne at settlement, the claim settled on its fee: safetynet.programmes.fixed_fee)
 
 
-@pytest.mark.parametrize(("paid", "deducted"), [(99_999, None), (100_000, None), (100_001, 1)])
-def test_fixed_fee_overrun_at_the_fee(paid: int, deducted: int | None) -> None:
-    from datetime import date
-
-    cuts = overrun_deductions([FixedFeeCase("H", "C1", date(2017, 3, 1), "K35", 100_000, paid)])
-    assert [c.amount_fen for c in cuts] == ([] if deducted is None else [deducted])
+@pytest.mark.parametrize(("net", "borne"), [(99_999, 0), (100_000, 0), (100_001, 1)])
+def test_fixed_fee_overrun_at_the_fee(net: int, borne: int) -> None:
+    total, _, _, deducted = apply_fixed_fee(
+        np.array([net]), np.array([net]), np.array([0]), np.array([0]), np.array([100_000])
+    )
+    assert int(deducted[0]) == borne  # the institution's
+    assert int(total[0]) - int(deducted[0]) == 100_000  # the fee, shared by funds and patient

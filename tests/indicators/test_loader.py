@@ -39,3 +39,20 @@ def test_service_on_the_database(db_engine: Engine) -> None:
     assert exc.value.field == "by"
     with pytest.raises(IndicatorError, match="period"):
         indicators(db_engine, COUNTY, YEAR, period="week")
+
+
+def test_the_unenrolled_are_placed_by_the_regions_contribution_policy() -> None:
+    """As the definitions say: the priority of the region's contribution policy of the year
+    (Nanchang 2022 puts low income before registered poor, Anhui 2017 the reverse), else
+    the default order."""
+    from safetynet.codes import PovertyStatus as S
+    from safetynet.derived.frames import DEFAULT_PRIORITY
+    from safetynet.indicators.load import category_priority
+    from safetynet.policy.contribution import load_contribution_policy
+
+    nanchang = category_priority("360102", 2022)
+    assert nanchang == load_contribution_policy("jiangxi-nanchang-2022").priority
+    assert nanchang.index(S.LOW_INCOME) < nanchang.index(S.REGISTERED_POOR)
+    anhui = category_priority("341821", 2017)
+    assert anhui.index(S.REGISTERED_POOR) < anhui.index(S.LOW_INCOME)
+    assert category_priority("341821", 2030) == DEFAULT_PRIORITY

@@ -263,3 +263,52 @@ def test_a_policy_enrolls_its_own_region_only(db_session: Session, anhui) -> Non
     outside = db_session.scalar(select(Person.id).where(Person.region_code == "360102"))
     enrolled = set(db_session.scalars(select(Enrollment.person_id)))
     assert outside not in enrolled and len(enrolled) == 3 - 1
+
+
+@pytest.mark.parametrize(
+    ("on", "enrolled"),
+    [
+        (date(2016, 1, 1), True),  # the first day of the campaign year before: included
+        (date(2016, 9, 1), True),  # the usual autumn campaign
+        (date(2017, 12, 31), True),  # the last day of the scheme year: included
+        (date(2015, 12, 31), False),  # the day before the span
+        (date(2018, 1, 1), False),  # the day after the year: nobody born later is enrolled
+        (date(2030, 1, 1), False),
+    ],
+)
+def test_the_enrollment_date_lies_in_the_span_of_its_year(
+    db_session: Session,
+    anhui,
+    on: date,
+    enrolled: bool,  # type: ignore[no-untyped-def]
+) -> None:
+    """An enrollment for 2017 dated in 2030 would enroll people born after 2017 with statuses
+    of 2030: the date lies from 1 January of the year before to 31 December, inclusive."""
+    build_registry(db_session, [1])
+    if enrolled:
+        assert enroll_year(db_session, 2017, anhui, on).enrolled == 1
+        assert db_session.scalar(select(Enrollment.enrolled_on)) == on
+    else:
+        with pytest.raises(ValueError, match="from 2016-01-01 to 2017-12-31"):
+            enroll_year(db_session, 2017, anhui, on)
+        assert db_session.scalar(select(Enrollment.id)) is None
+
+
+@pytest.mark.parametrize("name", sorted(shipped_contribution_policies()))
+def test_two_subsidised_categories_give_the_larger_subsidy_not_both(name: str) -> None:
+    """A person in two categories at once (one of each family: the poverty-alleviation
+    register and social assistance) is placed in one, by the policy's priority: for every
+    shipped policy that one pays the least, so the person gets the larger subsidy, never the
+    two added up, and the split still adds up to the standard."""
+    from safetynet.registry.status import FAMILY
+
+    policy = load_contribution_policy(shipped_contribution_policies()[name])
+    register = [s for s in S if FAMILY[s] == "poverty_alleviation"]
+    assistance = [s for s in S if FAMILY[s] == "social_assistance"]
+    for a in register:
+        for b in assistance:
+            held = policy.category_for({a, b})
+            assert held in (a, b) or held not in policy.categories
+            paid = {s: policy.split(s)[Payer.INDIVIDUAL] for s in (a, b, held)}
+            assert paid[held] == min(paid[a], paid[b]), (a, b, held)
+            assert sum(policy.split(held).values()) == policy.per_person_fen

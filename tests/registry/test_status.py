@@ -255,3 +255,23 @@ def test_vectorised_masks_equal_per_person_queries(db_session: Session, specs: l
         assert masks == expected
     finally:
         db_session.rollback()
+
+
+def test_recording_ends_the_persons_own_period_of_their_former_household(
+    db_session: Session,
+) -> None:
+    """A person's own periods are theirs whatever household they were recorded with: after a
+    move, recording ``exited`` ends the own ``registered_poor`` period recorded before (it
+    held both statuses of one family), and a later period recorded before is a conflict."""
+    (h1, [a]), (h2, [_b]) = build_registry(db_session, [1, 1])
+    record_status(db_session, h1, a, S.REGISTERED_POOR, date(2015, 1, 1), "poverty office")
+    db_session.get(Person, a).household_id = h2  # type: ignore[union-attr]
+    db_session.commit()
+    record_status(db_session, h2, a, S.EXITED, date(2017, 7, 1), "poverty office")
+    db_session.commit()
+    assert statuses_on(db_session, a, date(2017, 6, 30)) == {S.REGISTERED_POOR}
+    assert statuses_on(db_session, a, date(2018, 1, 1)) == {S.EXITED}
+    with pytest.raises(StatusError) as err:
+        record_status(db_session, h2, a, S.RETURNED, date(2016, 1, 1), "poverty office")
+    assert err.value.code == "later_period"
+    assert close_status(db_session, h2, a, S.EXITED, date(2019, 1, 1)) is not None

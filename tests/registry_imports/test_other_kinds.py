@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel, PovertyStatus
@@ -201,3 +201,39 @@ def test_a_later_status_of_the_same_family_ends_the_earlier(
     county.expire_all()
     assert statuses_on(county, head.id, date(2019, 1, 31)) == {S.EXITED}
     assert statuses_on(county, head.id, date(2019, 2, 1)) == {S.RETURNED}
+
+
+def test_a_persons_own_period_is_theirs_after_moving_household(
+    county: Session, tmp_path: Path
+) -> None:
+    """A person's own periods apply by person, whatever household they were recorded with:
+    after a move, an exited list ends the own registered-poor period recorded in the old
+    household (the person held both statuses of one family before), and importing the old
+    list again matches that period instead of adding a second."""
+    from safetynet.registry.status import statuses_on
+
+    _persons(county, tmp_path)
+    person = county.scalars(select(Person).order_by(Person.id)).first()
+    assert person is not None
+    rid = person.resident_id
+    poor = [[rid, "建档立卡", "2016-01-01", "", "扶贫办", "", "个人"]]
+    assert import_file(county, "poverty", write_csv(tmp_path / "a.csv", POVERTY_HEADER, poor)).ok
+    other = county.scalar(select(Household.id).where(Household.id != person.household_id))
+    assert other is not None
+    person.household_id = other  # moved (by a persons import, or by hand)
+    county.commit()
+    exited = [[rid, "脱贫", "2017-07-01", "", "扶贫办", "", "个人"]]
+    result = import_file(county, "poverty", write_csv(tmp_path / "b.csv", POVERTY_HEADER, exited))
+    assert result.ok, result.errors
+    county.expire_all()
+    S = PovertyStatus
+    assert statuses_on(county, person.id, date(2017, 6, 30)) == {S.REGISTERED_POOR}
+    assert statuses_on(county, person.id, date(2017, 7, 1)) == {S.EXITED}
+    again = import_file(county, "poverty", write_csv(tmp_path / "c.csv", POVERTY_HEADER, poor))
+    assert again.ok and again.inserted == 0
+    county.expire_all()
+    assert county.scalar(
+        select(func.count()).select_from(PovertyStatusPeriod)
+        .where(PovertyStatusPeriod.person_id == person.id)
+    ) == 2  # fmt: skip
+    assert statuses_on(county, person.id, date(2018, 1, 1)) == {S.EXITED}

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from safetynet.codes import Sex
+from safetynet.codes import RegionLevel, Sex
 from safetynet.imports import import_file
 from safetynet.store.models import ImportBatch, Person
 from tests.registry_imports.helpers import (
@@ -216,3 +216,53 @@ def test_a_death_before_the_birth_is_an_error(
         assert table_counts(county) == before
     else:
         assert result.ok, result.errors
+
+
+def test_a_move_to_a_household_of_other_statuses_or_county_is_written_with_a_warning(
+    county: Session, tmp_path: Path
+) -> None:
+    """The registry keeps today's household and village only: a person moved from a poor
+    household to an ordinary one loses the poor status on every date, also before the move,
+    so the import says so (and writes the move); a move to a household of the same statuses
+    or within the county says nothing."""
+    from safetynet.codes import PovertyStatus
+    from safetynet.registry.status import statuses_on
+    from safetynet.store.models import Household, PovertyStatusPeriod, Region
+
+    rows = person_rows(6)  # H001: rows 0 and 3; H002: 1 and 4; H003 (village B): 2 and 5
+    assert import_file(county, "persons", write_csv(tmp_path / "a.csv", PERSON_HEADER_EN, rows)).ok
+    homes = {h.number: h.id for h in county.scalars(select(Household))}
+    county.add(Region(code="341822000000", name="Other county", level=RegionLevel.COUNTY))
+    county.flush()
+    county.add(Region(code="341822100201", name="Village C", level=RegionLevel.VILLAGE,
+                      parent_code="341822000000"))  # fmt: skip
+    county.flush()
+    for number in ("H001", "H002"):  # H001 and H002 registered poor alike, H003 not
+        county.add(
+            PovertyStatusPeriod(
+                household_id=homes[number],
+                person_id=None,
+                status=PovertyStatus.REGISTERED_POOR,
+                valid_from=date(2015, 1, 1),
+                department="poverty office",
+            )
+        )
+    county.commit()  # fmt: skip
+    mover = rows[0][0]
+    before = county.scalar(select(Person.id).where(Person.resident_id == mover))
+    assert statuses_on(county, before, date(2016, 6, 1)) == {PovertyStatus.REGISTERED_POOR}
+    rows[0][4], rows[0][6] = "H003", VILLAGE_B  # a poor household to an ordinary one
+    rows[3][4] = "H002"  # to a household of the same statuses: nothing to say
+    rows[5][6] = "341822100201"  # the same household, a village of another county
+    result = import_file(county, "persons", write_csv(tmp_path / "b.csv", PERSON_HEADER_EN, rows))
+    assert result.ok, result.errors
+    assert [(w.row, w.column, w.code) for w in result.warnings if w.code.startswith("person.")] == [
+        (2, "household_no", "person.household_statuses"),
+        (7, "village_code", "person.county_changed"),
+    ]
+    said = " ".join(str(w) for w in result.warnings)
+    assert "from household H001 to household H003" in said and "every date" in said
+    assert "341822100201" in said
+    county.expire_all()
+    # what the warning says: the move is written, and the old statuses are gone on every date
+    assert statuses_on(county, before, date(2016, 6, 1)) == {PovertyStatus.ORDINARY}

@@ -135,3 +135,34 @@ def test_bad_fhir_claims_are_refused(change: dict[str, Any], field: str) -> None
     with pytest.raises(SettlementError) as info:
         submission_from_claim(claim)
     assert info.value.field is not None and info.value.field.startswith(field)
+
+
+@pytest.mark.parametrize(
+    ("died", "status", "period"),
+    [
+        (None, "active", ("2017-01-01", "2017-12-31")),
+        (date(2017, 1, 2), "active", ("2017-01-01", "2017-01-01")),  # alive on 1 January only
+        (date(2017, 1, 1), "cancelled", None),  # the day of death is not a day alive
+        (date(2016, 12, 15), "cancelled", None),  # died before the year, recorded late
+    ],
+)
+def test_a_coverage_covers_the_days_alive_and_none_is_cancelled(
+    db_engine: Engine,
+    county: County,
+    died: date | None,
+    status: str,
+    period: tuple[str, str] | None,
+) -> None:
+    """The Coverage of a year said ``active`` from 1 January to 1 January for a person dead
+    before the year: a day the window refuses and the eligibility answer leaves out."""
+    with session_scope(db_engine, write_lock=True) as s:
+        person = s.scalar(select(Person).where(Person.resident_id == county.ordinary_id))
+        assert person is not None
+        person.deceased_on = died
+        enrollment = s.scalar(select(Enrollment).where(Enrollment.person_id == person.id))
+        assert enrollment is not None
+        resource = R.coverage(enrollment, person)
+    assert resource["status"] == status
+    got = resource.get("period")
+    assert (None if got is None else (got["start"], got["end"])) == period
+    _validate(Coverage, resource)

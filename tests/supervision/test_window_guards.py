@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from safetynet.supervision.guards import may_hit
 from safetynet.supervision.load import frames_from_rows
 from safetynet.supervision.rules import load_rules
-from safetynet.supervision.screen import screen
+from safetynet.supervision.screen import screen, screen_claims
 from safetynet.supervision.service import NEW_CLAIM, hits_of_rows
 
 RULES = load_rules("anhui-langxi-2021")
@@ -124,3 +124,17 @@ def test_a_drug_line_dated_after_its_claim_counts_on_its_own_day() -> None:
     assert "outpatient_abuse" in [r.kind for r in chosen]
     found = hits_of_rows(RULES, claims, lines, {1: date(1960, 1, 1)}, people, ["~new 000000"])
     assert "outpatient_abuse" in [h["kind"] for h in found["~new 000000"]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(window())
+def test_a_few_claims_screened_over_frames_find_what_every_rule_finds(
+    rows: tuple[Any, ...],
+) -> None:
+    """:func:`screen_claims` (frames: a claim file's, the benchmark's) skips rules by the
+    same guards, read from its frames: it finds what every rule finds for the claims."""
+    claims, lines, births, people, new = rows
+    data = frames_from_rows(claims, lines, births, people)
+    everything = screen(RULES, data, check=False)
+    want = everything.filter(everything["claim_no"].is_in(new))
+    assert screen_claims(RULES, data, new).equals(want)

@@ -6,17 +6,26 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
+from safetynet.early_warning.service import evaluate_year, record
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.db import session_scope
-from safetynet.store.models import Institution, Person, Region
-from safetynet.store.models.security import Role
+from safetynet.store.models import (
+    DoctorContract,
+    EarlyWarning,
+    FollowUp,
+    Institution,
+    Person,
+    Region,
+)
+from safetynet.store.models.security import Role, User
 from safetynet.synth.county import generate
 from safetynet.synth.demo import DEMO_PASSWORD, ensure_demo_users
 from safetynet.synth.load import load_county
@@ -134,3 +143,47 @@ def inpatient_claim(resident_id: str, institution: str, day: str = "2017-12-20")
             {"code": "M0005", "quantity": 1, "amount": "2000.00"},
         ],
     }
+
+
+WORKLIST_DAY = date(2017, 10, 1)
+
+
+def doctors_form(
+    engine: Engine, login: Callable[..., TestClient]
+) -> tuple[TestClient, DoctorContract, dict[str, str]]:
+    """The village doctor's client (English), a chronic contract of the doctor's village in
+    force on ``WORKLIST_DAY`` of a living person, and a valid service form for it (what the
+    worklist's page and the phone's queue send)."""
+    day = WORKLIST_DAY
+    with session_scope(engine) as s:
+        village = s.scalar(select(User.region_code).where(User.username == "doctor"))
+        contract = s.scalars(
+            select(DoctorContract).join(Person, Person.id == DoctorContract.person_id)
+            .where(Person.region_code == village, DoctorContract.package == "chronic",
+                   DoctorContract.valid_from <= day, DoctorContract.valid_to > day,
+                   Person.deceased_on.is_(None))
+            .order_by(DoctorContract.id)
+        ).first()  # fmt: skip
+        assert contract is not None
+    client = login("doctor", "en")
+    token = csrf_of(client.get(f"/worklist/{contract.id}?on={day}").text)
+    form = {"kind": "follow_up", "done_on": str(day), "systolic": "", "diastolic": "",
+            "glucose": "", "drugs": "", "next_on": "", "csrf_token": token}  # fmt: skip
+    return client, contract, form
+
+
+def follow_ups(engine: Engine) -> int:
+    """How many services the village doctors have recorded."""
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count(FollowUp.id))) or 0
+
+
+def record_warnings(engine: Engine) -> None:
+    """The county's early warnings of ``YEAR`` recorded (on its last day), unless some are."""
+    with session_scope(engine) as s:
+        if s.scalar(select(func.count(EarlyWarning.id))):
+            return
+    with engine.begin() as conn:
+        found = evaluate_year(conn, YEAR)
+    with session_scope(engine) as s:
+        record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))

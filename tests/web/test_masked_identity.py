@@ -84,3 +84,22 @@ def test_an_id_search_tells_a_masked_user_nothing(login: Login, web_engine: Engi
         assert r.json()["persons"] == [], n
     bureau = login("bureau").get("/api/persons", params={"q": p.resident_id[:14]}).json()
     assert p.resident_id in [e["resident_id"] for e in bureau["persons"]]
+
+
+def test_an_analyst_sees_no_age_beside_the_year_of_birth(login: Login, web_engine: Engine) -> None:
+    """The age today beside the year of birth says whether this year's birthday is past; read
+    on the day it changes it gives the whole birth date. The analyst's page and workbook show
+    the year only; a user who may see IDs keeps the age."""
+    people = _people(web_engine)
+    q = people[0].name
+    analyst = login("analyst", "en")
+    page = analyst.get("/persons", params={"q": q})
+    assert page.status_code == 200 and "Year of birth" in page.text
+    headers = re.findall(r"<th>([^<]*)</th>", page.text)
+    assert "Age" not in headers and "Village" in headers
+    book = analyst.get("/persons.xlsx", params={"q": q})
+    cells = {str(c.value) for ws in load_workbook(io.BytesIO(book.content)).worksheets
+             for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
+    assert "Age" not in cells and "Year of birth" in cells
+    bureau = login("bureau", "en").get("/persons", params={"q": q})
+    assert "Age" in re.findall(r"<th>([^<]*)</th>", bureau.text)

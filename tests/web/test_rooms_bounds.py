@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from safetynet.clock import local_today
-from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -32,7 +31,7 @@ from safetynet.store.models import (
     WarningEvent,
 )
 from safetynet.synth.demo import DEMO_PASSWORD
-from tests.web.conftest import YEAR, csrf_of
+from tests.web.conftest import YEAR, csrf_of, record_warnings
 
 Login = Callable[..., TestClient]
 FAR_FUTURE, FAR_PAST = "9999-12-31", "0001-01-01"
@@ -59,11 +58,8 @@ def case(web_engine: Engine) -> tuple[int, list[int], str]:
 
 @pytest.fixture(scope="module")
 def warning_id(web_engine: Engine) -> int:
-    with web_engine.begin() as conn:
-        found = evaluate_year(conn, YEAR)
+    record_warnings(web_engine)
     with session_scope(web_engine) as s:
-        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
-            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
         first = s.scalar(select(EarlyWarning.id).order_by(EarlyWarning.id))
         assert first is not None
         return first

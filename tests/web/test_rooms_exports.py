@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import date
 
 import pypdf
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases
 from safetynet.store.db import session_scope
 from safetynet.store.models import (
@@ -25,7 +23,7 @@ from safetynet.store.models import (
     Settlement,
     User,
 )
-from tests.web.conftest import YEAR
+from tests.web.conftest import record_warnings
 
 HOSTILE = ["=cmd|' /C calc'!A0", '<img src="/etc/passwd"/>', '<a href="http://evil.example">PAY</a>',
            '"><b>x', "@SUM(1)", "-2+3", "+1", "张三"]  # fmt: skip
@@ -47,11 +45,8 @@ def _formula_cells(body: bytes) -> list[str]:
 def test_hostile_names_in_the_packet_and_the_daily_bill(
     login: Callable[..., TestClient], web_engine: Engine
 ) -> None:
-    with web_engine.begin() as conn:
-        found = evaluate_year(conn, YEAR)
+    record_warnings(web_engine)
     with session_scope(web_engine) as s:
-        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
-            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
         warning = s.scalars(select(EarlyWarning).order_by(EarlyWarning.id)).first()
         assert warning is not None
         for person, name in zip(

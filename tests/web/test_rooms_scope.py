@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
 
 import httpx
 import pytest
@@ -17,7 +16,6 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
-from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases, sanctions
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
@@ -33,7 +31,7 @@ from safetynet.store.models import (
     User,
 )
 from safetynet.synth.demo import DEMO_PASSWORD
-from tests.web.conftest import YEAR, csrf_of
+from tests.web.conftest import csrf_of, record_warnings
 from tests.web.server import running_server
 
 USERS = ("admin", "bureau", "clerk", "reviewer", "office", "analyst", "auditor", "doctor",
@@ -64,11 +62,8 @@ def ids(web_engine: Engine) -> dict[str, int]:
             select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
             .where(Person.region_code == village).order_by(DoctorContract.id)
         )  # fmt: skip
-    with web_engine.begin() as conn:
-        found = evaluate_year(conn, YEAR)
+    record_warnings(web_engine)
     with session_scope(web_engine) as s:
-        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
-            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
         warning = s.scalar(select(EarlyWarning.id).order_by(EarlyWarning.id))
     assert contract is not None and warning is not None
     return {"case": case_id, "warning": warning, "contract": contract}

@@ -22,15 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from safetynet.early_warning.service import evaluate_year, record
 from safetynet.review import cases
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
@@ -48,7 +46,7 @@ from safetynet.store.models.programmes import ProgrammePatient
 from safetynet.store.models.security import Role
 from safetynet.synth.demo import DEMO_PASSWORD
 from safetynet.web.app import route_table, routers
-from tests.web.conftest import YEAR, csrf_of
+from tests.web.conftest import YEAR, csrf_of, record_warnings
 
 P = Permission
 ANY = "any logged-in user"
@@ -238,11 +236,8 @@ def ids(web_engine: Engine) -> dict[str, Any]:
             select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
             .where(~within(Person.region_code, township)).order_by(DoctorContract.id)
         )  # fmt: skip
-    with web_engine.begin() as conn:
-        found = evaluate_year(conn, YEAR)
+    record_warnings(web_engine)
     with session_scope(web_engine) as s:
-        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
-            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
         warning_out = s.scalar(
             select(EarlyWarning.id).where(~within(EarlyWarning.region_code, township))
             .order_by(EarlyWarning.id)
@@ -377,8 +372,24 @@ def holds(user: Holder | Role, need: Need) -> bool:
     return all(user_allows(who, p) for p in needs(need))
 
 
-def _allowed(user: Holder, need: Need) -> bool:
-    return holds(user, need)
+def _routes(
+    *,
+    reads: bool | None = None,
+    held_by: Holder | None = None,
+    withheld_from: Holder | None = None,
+) -> Iterator[tuple[str, str, APIRoute]]:
+    """The app's routes as (method, path, route), in order: with ``reads`` only the GET
+    routes (True) or only the state-changing ones (False); with ``held_by`` only the routes
+    of ``ACCESS`` that user may call, with ``withheld_from`` only those the user may not."""
+    for (method, path), route in sorted(ROUTES.items()):
+        if reads is not None and (method == "GET") != reads:
+            continue
+        need = ACCESS.get((method, path))
+        if held_by is not None and (need is None or not holds(held_by, need)):
+            continue
+        if withheld_from is not None and (need is None or holds(withheld_from, need)):
+            continue
+        yield method, path, route
 
 
 def test_no_route_but_the_public_ones_answers_without_a_login(
@@ -414,10 +425,7 @@ def test_a_role_without_the_permission_gets_403_before_the_body_is_read(
 ) -> None:  # fmt: skip
     wrong = []
     for username, (client, token) in clients.items():
-        for (method, path), route in sorted(ROUTES.items()):
-            need = ACCESS.get((method, path))
-            if need is None or _allowed(roles[username], need):
-                continue
+        for method, path, route in _routes(withheld_from=roles[username]):
             url = _url(path, ids)
             answers = [client.get(url)] if method == "GET" else [
                 _post(client, route, url, token, filled) for filled in (False, True)
@@ -438,9 +446,7 @@ def test_every_state_changing_route_refuses_a_session_without_the_csrf_token(
 ) -> None:
     client, _token = clients["admin"]
     wrong = []
-    for (method, path), route in sorted(ROUTES.items()):
-        if method == "GET":
-            continue
+    for _method, path, route in _routes(reads=False):
         url = _url(path, ids)
         for filled in (True, False):
             r = _post(client, route, url, None, filled)
@@ -457,9 +463,7 @@ def test_every_state_changing_route_refuses_a_forged_token_of_any_length_naming_
     length, never a 500), the answer naming the field ``csrf_token`` where it is JSON."""
     client, _token = clients["admin"]
     wrong = []
-    for (method, path), route in sorted(ROUTES.items()):
-        if method == "GET":
-            continue
+    for _method, path, route in _routes(reads=False):
         url = _url(path, ids)
         form = _form_fields(route)
         api = path.startswith(("/api", "/fhir"))
@@ -486,10 +490,7 @@ def test_a_township_user_gets_404_for_every_object_outside_it(
     client, _token = clients["township"]
     outsider = ids["outside_name"]  # (an answer may repeat the ID it was asked for)
     wrong = []
-    for (method, path), _route in sorted(ROUTES.items()):
-        need = ACCESS.get((method, path))
-        if method != "GET" or need is None or not _allowed(roles["township"], need):
-            continue
+    for _method, path, _route in _routes(reads=True, held_by=roles["township"]):
         names = {"resident_id", "settlement_id", "person_id", "coverage_id", "case_id",
                  "warning_id", "contract_id"}  # fmt: skip
         if not any("{" + n + "}" in path for n in names):
@@ -513,10 +514,7 @@ def test_a_role_with_the_permission_never_gets_a_500(
     inside = {**ids, **ids["inside"]}
     wrong = []
     for username, (client, _token) in clients.items():
-        for (method, path), _route in sorted(ROUTES.items()):
-            need = ACCESS.get((method, path))
-            if method != "GET" or need is None or not _allowed(roles[username], need):
-                continue
+        for _method, path, _route in _routes(reads=True, held_by=roles[username]):
             if path.startswith("/reports/summary") and username != "analyst":
                 continue  # the year's summary is slow to build: one role is enough here
             r = client.get(_url(path, inside))
@@ -538,8 +536,8 @@ def test_a_township_user_changes_nothing_outside_it(
     names = ("{settlement_id}", "{case_id}", "{line_id}", "{warning_id}", "{contract_id}")
     ids = {**ids, "contract_id": ids["contract_out"]}
     wrong = []
-    for (method, path), route in sorted(ROUTES.items()):
-        if method != "POST" or not any(n in path for n in names) or "sanctions" in path:
+    for _method, path, route in _routes(reads=False):
+        if not any(n in path for n in names) or "sanctions" in path:
             continue  # (a sanction case's id is not a review case's: tests/web/test_rooms_scope)
         url = _url(path, ids)
         form = _form_fields(route)
@@ -573,12 +571,9 @@ def test_a_township_user_gets_no_figures_of_a_region_above_or_beside_it(
     client, _token = clients["township"]
     wrong = []
     checked = 0
-    for (method, path), route in sorted(ROUTES.items()):
-        need = ACCESS.get((method, path))
+    for _method, path, route in _routes(reads=True, held_by=roles["township"]):
         params = {q.alias for q in route.dependant.query_params}
-        if method != "GET" or "region" not in params or need is None:
-            continue
-        if not _allowed(roles["township"], need):
+        if "region" not in params:
             continue
         for region in (county, other):
             extra = {"month": f"{YEAR}-06"} if "month" in params and "notice" in path else {}

@@ -5,27 +5,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from safetynet.early_warning.service import evaluate_year, record
 from safetynet.regions import descendants_select
 from safetynet.store.db import session_scope
 from safetynet.store.models import AuditEvent, EarlyWarning, Household, Region
 from safetynet.store.models.security import User
-from tests.web.conftest import YEAR, csrf_of
+from tests.web.conftest import YEAR, csrf_of, record_warnings
 
 
 @pytest.fixture(scope="module")
 def warnings(web_engine: Engine) -> int:
-    with web_engine.begin() as conn:
-        found = evaluate_year(conn, YEAR)
+    record_warnings(web_engine)
     with session_scope(web_engine) as s:
-        if s.scalar(select(func.count(EarlyWarning.id))) == 0:
-            record(s, YEAR, found.rules, found.warnings, date(YEAR, 12, 31))
         return int(s.scalar(select(func.count(EarlyWarning.id))) or 0)
 
 

@@ -8,23 +8,18 @@ for its length. On both databases."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from safetynet.store.db import session_scope
-from safetynet.store.models import DoctorContract, FollowUp, Person
-from safetynet.store.models.security import User
 from safetynet.web.bounds import QUERY_LENGTH, SHORT_NOTE_LENGTH
 from safetynet.web.messages import FIELDS
 from safetynet.web.routes import worklist
 from safetynet.web.routes.worklist import ServiceFields, ServiceForm
-from tests.web.conftest import csrf_of
+from tests.web.conftest import doctors_form, follow_ups
 
 Login = Callable[..., TestClient]
-DAY = date(2017, 10, 1)
 BOUNDS = {"kind": QUERY_LENGTH, "done_on": QUERY_LENGTH, "systolic": QUERY_LENGTH,
           "diastolic": QUERY_LENGTH, "glucose": QUERY_LENGTH, "drugs": SHORT_NOTE_LENGTH,
           "next_on": QUERY_LENGTH, "idempotency_key": QUERY_LENGTH}  # fmt: skip
@@ -54,47 +49,24 @@ def test_both_routes_take_the_one_form_model() -> None:
     assert not any(f.is_required() for f in ServiceFields.model_fields.values())
 
 
-def _setup(engine: Engine, login: Login) -> tuple[TestClient, int, dict[str, str]]:
-    with session_scope(engine) as s:
-        village = s.scalar(select(User.region_code).where(User.username == "doctor"))
-        contract = s.scalars(
-            select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
-            .where(Person.region_code == village, DoctorContract.package == "chronic",
-                   DoctorContract.valid_from <= DAY, DoctorContract.valid_to > DAY,
-                   Person.deceased_on.is_(None))
-            .order_by(DoctorContract.id)
-        ).first()  # fmt: skip
-        assert contract is not None
-    client = login("doctor", "en")
-    token = csrf_of(client.get(f"/worklist/{contract}?on={DAY}").text)
-    form = {"kind": "follow_up", "done_on": str(DAY), "systolic": "", "diastolic": "",
-            "glucose": "", "drugs": "", "next_on": "", "csrf_token": token}  # fmt: skip
-    return client, contract, form
-
-
-def _count(engine: Engine) -> int:
-    with session_scope(engine) as s:
-        return s.scalar(select(func.count(FollowUp.id))) or 0
-
-
 def test_both_routes_refuse_the_same_value_over_a_bound(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
-    before = _count(web_engine)
+    client, contract, form = doctors_form(web_engine, login)
+    before = follow_ups(web_engine)
     for name, bound in BOUNDS.items():
         over = {**form, "idempotency_key": "bound-key-0001", name: "7" * (bound + 1)}
-        page = client.post(f"/worklist/{contract}/record", data=over)
+        page = client.post(f"/worklist/{contract.id}/record", data=over)
         assert page.status_code == 422, (name, page.status_code)
         assert f"{FIELDS[name]} is too long" in page.text, name
-        sent = client.post(f"/worklist/{contract}/send", data=over)
+        sent = client.post(f"/worklist/{contract.id}/send", data=over)
         assert sent.status_code == 422, (name, sent.text)
         assert (sent.json()["error"]["code"], sent.json()["error"]["field"]) == ("invalid", name)
         assert f"{FIELDS[name]} is too long" in sent.json()["error"]["message"]
-    assert _count(web_engine) == before
+    assert follow_ups(web_engine) == before
     for name, bound in BOUNDS.items():  # at the bound: refused for what it says, if at all
         at = {**form, "idempotency_key": "bound-key-0002", name: "7" * bound}
-        page = client.post(f"/worklist/{contract}/record", data=at)
+        page = client.post(f"/worklist/{contract.id}/record", data=at)
         assert "is too long" not in page.text, name
-        sent = client.post(f"/worklist/{contract}/send", data=at)
+        sent = client.post(f"/worklist/{contract.id}/send", data=at)
         assert sent.status_code != 422 or sent.json()["error"]["field"] != name or (
             sent.json()["error"]["code"] != "invalid"
         ), (name, sent.text)  # fmt: skip

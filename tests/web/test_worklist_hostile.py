@@ -10,42 +10,16 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 
 from safetynet.clock import local_today
 from safetynet.programmes.worklist import due_list
 from safetynet.store.db import session_scope
-from safetynet.store.models import DoctorContract, FollowUp, Person
-from safetynet.store.models.security import User
-from tests.web.conftest import csrf_of
+from safetynet.store.models import DoctorContract, Person
+from tests.web.conftest import WORKLIST_DAY, csrf_of, doctors_form, follow_ups
 
 Login = Callable[..., TestClient]
-DAY = date(2017, 10, 1)
-
-
-def _setup(engine: Engine, login: Login) -> tuple[TestClient, DoctorContract, dict[str, str]]:
-    """The doctor's client, a chronic contract of the doctor's village in force on ``DAY``
-    and a valid form for it."""
-    with session_scope(engine) as s:
-        village = s.scalar(select(User.region_code).where(User.username == "doctor"))
-        contract = s.scalars(
-            select(DoctorContract).join(Person, Person.id == DoctorContract.person_id)
-            .where(Person.region_code == village, DoctorContract.package == "chronic",
-                   DoctorContract.valid_from <= DAY, DoctorContract.valid_to > DAY,
-                   Person.deceased_on.is_(None))
-            .order_by(DoctorContract.id)
-        ).first()  # fmt: skip
-        assert contract is not None
-    client = login("doctor", "en")
-    token = csrf_of(client.get(f"/worklist/{contract.id}?on={DAY}").text)
-    form = {"kind": "follow_up", "done_on": str(DAY), "systolic": "", "diastolic": "",
-            "glucose": "", "drugs": "", "next_on": "", "csrf_token": token}  # fmt: skip
-    return client, contract, form
-
-
-def _count(engine: Engine) -> int:
-    with session_scope(engine) as s:
-        return s.scalar(select(func.count(FollowUp.id))) or 0
+DAY = WORKLIST_DAY
 
 
 def _refused(client: TestClient, url: str, form: dict[str, str], code: str) -> dict[str, str]:
@@ -58,8 +32,8 @@ def _refused(client: TestClient, url: str, form: dict[str, str], code: str) -> d
 
 
 def test_numbers_only_in_ascii_digits(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
-    url, before = f"/worklist/{contract.id}/send", _count(web_engine)
+    client, contract, form = doctors_form(web_engine, login)
+    url, before = f"/worklist/{contract.id}/send", follow_ups(web_engine)
     # "²" passed str.isdigit() and int() raised: a 500; full-width digits are folded (one rule
     # for numbers, safetynet.numerals), digits of other scripts are refused
     for n, (field, value) in enumerate([("systolic", "1²0"), ("systolic", "²"),
@@ -71,12 +45,12 @@ def test_numbers_only_in_ascii_digits(web_engine: Engine, login: Login) -> None:
         assert "whole number" in error["message"]
     error = _refused(client, url, {**form, "glucose": "٧.٥", "idempotency_key": "digits-gl"},
                      "range_glucose")  # fmt: skip
-    assert _count(web_engine) == before
+    assert follow_ups(web_engine) == before
 
 
 def test_drugs_are_checked_as_the_import_checks_them(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
-    url, before = f"/worklist/{contract.id}/send", _count(web_engine)
+    client, contract, form = doctors_form(web_engine, login)
+    url, before = f"/worklist/{contract.id}/send", follow_ups(web_engine)
     for n, drugs in enumerate(['=HYPERLINK("http://evil.example","PAY")', "@SUM(1)",
                                "+cmd|' /C calc'!A0"]):  # fmt: skip
         error = _refused(client, url, {**form, "drugs": drugs, "idempotency_key": f"formula-{n}x"},
@@ -92,7 +66,7 @@ def test_drugs_are_checked_as_the_import_checks_them(web_engine: Engine, login: 
     assert page.status_code == 303 and "error=drugs_formula" in page.headers["location"]
     shown = client.get(page.headers["location"]).text
     assert "The drugs may not start with =, +, - or @" in shown
-    assert _count(web_engine) == before
+    assert follow_ups(web_engine) == before
     zh = login("doctor", "zh_Hans")
     token = csrf_of(zh.get(f"/worklist/{contract.id}?on={DAY}").text)
     r = zh.post(url, data={**form, "csrf_token": token, "drugs": "=1",
@@ -102,7 +76,7 @@ def test_drugs_are_checked_as_the_import_checks_them(web_engine: Engine, login: 
 
 
 def test_markup_is_recorded_as_text(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
+    client, contract, form = doctors_form(web_engine, login)
     xss = "<script>alert(1)</script>"
     r = client.post(f"/worklist/{contract.id}/send",
                     data={**form, "done_on": "2017-10-03", "drugs": xss,
@@ -113,7 +87,7 @@ def test_markup_is_recorded_as_text(web_engine: Engine, login: Login) -> None:
 
 
 def test_the_queue_gets_json_for_a_bad_path(web_engine: Engine, login: Login) -> None:
-    client, _, form = _setup(web_engine, login)
+    client, _, form = doctors_form(web_engine, login)
     for n, path in enumerate(["abc", "99999999999999999999999", "-1", "1.5"]):
         r = client.post(f"/worklist/{path}/send", data={**form, "idempotency_key": f"path-{n}xxx"})
         assert 400 <= r.status_code < 500, (path, r.status_code)
@@ -124,7 +98,7 @@ def test_the_queue_gets_json_for_a_bad_path(web_engine: Engine, login: Login) ->
 
 
 def test_nothing_is_due_or_recorded_after_death(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
+    client, contract, form = doctors_form(web_engine, login)
     with session_scope(web_engine) as s:
         village = s.scalar(select(Person.region_code).where(Person.id == contract.person_id))
         assert village is not None
@@ -139,12 +113,12 @@ def test_nothing_is_due_or_recorded_after_death(web_engine: Engine, login: Login
             assert not [r for r in due_list(s, village, DAY) if r["contract_id"] == contract.id]
         page = client.get(f"/worklist?on={DAY}").text
         assert f'href="/worklist/{contract.id}' not in page
-        before = _count(web_engine)
+        before = follow_ups(web_engine)
         url = f"/worklist/{contract.id}/send"
         for n, day in enumerate([death, date(2017, 9, 20)]):
             _refused(client, url, {**form, "done_on": str(day), "idempotency_key": f"dead-{n}xxx"},
                      "after_death")  # fmt: skip
-        assert _count(web_engine) == before
+        assert follow_ups(web_engine) == before
         r = client.post(url, data={**form, "done_on": "2017-09-14", "systolic": "130",
                                    "diastolic": "80", "idempotency_key": "alive-0001"})  # fmt: skip
         assert r.status_code == 201, r.text  # the day before: alive
@@ -155,30 +129,30 @@ def test_nothing_is_due_or_recorded_after_death(web_engine: Engine, login: Login
 
 
 def test_a_contract_of_another_village_is_not_changed(web_engine: Engine, login: Login) -> None:
-    client, contract, form = _setup(web_engine, login)
+    client, contract, form = doctors_form(web_engine, login)
     with session_scope(web_engine) as s:
         village = s.scalar(select(Person.region_code).where(Person.id == contract.person_id))
         other = s.scalars(
             select(DoctorContract.id).join(Person, Person.id == DoctorContract.person_id)
             .where(Person.region_code != village).order_by(DoctorContract.id)
         ).first()  # fmt: skip
-    before = _count(web_engine)
+    before = follow_ups(web_engine)
     r = client.post(f"/worklist/{other}/send", data={**form, "idempotency_key": "other-village"})
     assert r.status_code == 404 and r.json()["error"]["code"] == "contract_unknown"
     page = client.post(f"/worklist/{other}/record", data=form)
     assert page.status_code == 404
     assert client.get(f"/worklist/{other}").status_code == 404
-    assert _count(web_engine) == before
+    assert follow_ups(web_engine) == before
 
 
 def test_a_service_is_recorded_once_done(web_engine: Engine, login: Login) -> None:
     """A day after today (beyond a day of slack for time zones) is refused: it counted as
     delivered before it was done."""
-    client, contract, form = _setup(web_engine, login)
-    before = _count(web_engine)
+    client, contract, form = doctors_form(web_engine, login)
+    before = follow_ups(web_engine)
     ahead = local_today() + timedelta(days=2)  # the county's day, as the service reads it
     error = _refused(client, f"/worklist/{contract.id}/send",
                      {**form, "done_on": str(ahead), "idempotency_key": "future-0001"},
                      "future")  # fmt: skip
     assert "after today" in error["message"]
-    assert _count(web_engine) == before
+    assert follow_ups(web_engine) == before

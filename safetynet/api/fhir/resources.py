@@ -37,18 +37,23 @@ def patient(person: Person) -> Json:
 
 def coverage(enrollment: Enrollment, person: Person) -> Json:
     """A year's enrollment as a Coverage: its period is the days of the year the person is
-    alive (from the birth, to the day before the death), the days a claim is settled on."""
+    alive (from the birth, to the day before the death), the days a claim is settled on.
+
+    An enrollment of a year with no day alive in it (a death on or before 1 January recorded
+    after the enrollment, or a birth after the year) covers no day: it is ``cancelled``, with
+    no period, as the eligibility answer leaves such a year out."""
     start, end = date(enrollment.year, 1, 1), date(enrollment.year, 12, 31)
     start = max(start, person.birth_date)
     if person.deceased_on is not None:
         end = min(end, person.deceased_on - timedelta(days=1))
+    covered = start <= end
     return {
         "resourceType": "Coverage",
         "id": coverage_id(person.id, enrollment.year),
-        "status": "active",
+        "status": "active" if covered else "cancelled",
         "beneficiary": {"reference": f"Patient/{person.id}"},
         "payor": [INSURER],
-        "period": {"start": start.isoformat(), "end": max(start, end).isoformat()},
+        **({"period": {"start": start.isoformat(), "end": end.isoformat()}} if covered else {}),
         "class": [
             {
                 "type": {"coding": [{"system": S.POVERTY_STATUS, "code": "category"}]},

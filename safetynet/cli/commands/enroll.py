@@ -17,12 +17,15 @@ err = Console(stderr=True)
 
 
 def enroll(
-    year: int = typer.Option(..., "--year", "-y", help="The scheme year."),
+    year: int = typer.Option(..., "--year", "-y", min=2000, max=2100, help="The scheme year."),
     policy: str = typer.Option(
         ..., "--policy", "-p", help="Contribution policy file or shipped name (e.g. anhui-2017)."
     ),
     on: str = typer.Option(
-        None, "--on", help="Status date for the categories, YYYY-MM-DD (default: Jan 1 of year)."
+        None,
+        "--on",
+        help="Enrollment date, for the categories, YYYY-MM-DD: from Jan 1 of the year before to "
+        "Dec 31 of the year (default: Jan 1 of the year).",
     ),
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
 ) -> None:
@@ -37,7 +40,11 @@ def enroll(
     except PolicyError as exc:  # names the file and line
         err.print(f"[red]contribution policy rejected[/red]\n{exc}")
         raise typer.Exit(2) from None
-    status_day = date.fromisoformat(on) if on else date(year, 1, 1)
+    try:
+        status_day = date.fromisoformat(on.strip()) if on else date(year, 1, 1)
+    except ValueError:
+        err.print(f"[red]--on {on!r}: write the date as YYYY-MM-DD[/red]")
+        raise typer.Exit(2) from None
     engine = make_engine(db or get_settings().database_url)
     with Progress(
         TextColumn("enrolling"), BarColumn(), MofNCompleteColumn(), console=console

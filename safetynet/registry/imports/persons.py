@@ -2,6 +2,13 @@
 
 Sex and birth date may be left out: they come from the ID. When given they must agree with
 it. The village defaults to the household's; a different village is a warning.
+
+The registry keeps a person's household and village of today only, not since when. A row that
+moves a known person to another household whose statuses differ, or to another county, is
+written with a warning saying what that changes: the household statuses of the new household
+apply to the person on every date, also before the move (a claim dated before it, settled
+or re-settled later, is settled with them), and the old household's no longer; a person of
+another county counts there with every claim, and is settled under that county's policy.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from safetynet.codes import Sex
 from safetynet.i18n import N_
 from safetynet.registry.imports.resident_ids import check_resident_ids, region_warnings
 from safetynet.registry.resident_id import ResidentId, contradictions
-from safetynet.store.models import Person
+from safetynet.store.models import Person, PovertyStatusPeriod
 from safetynet.tabular import lookups
 from safetynet.tabular.columns import PERSON_COLUMNS, SEX_VALUES, Bound
 from safetynet.tabular.problems import Problem, error, warning
@@ -26,7 +33,7 @@ from safetynet.tabular.values import (
     too_long,
     unknown_keys,
 )
-from safetynet.tabular.writing import Counts, upsert
+from safetynet.tabular.writing import Counts, load_frame, upsert
 
 COLUMNS = PERSON_COLUMNS
 OPTIONAL = ("relation", "phone", "deceased_on")  # compared / written only when the file has them
@@ -116,7 +123,102 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
     )
     if bound.has("deceased_on"):
         problems += _death_before_birth(bound, frame.select("_row"), prepared)
+    problems += _moves(session, bound, frame.select("_row"), prepared, households)
     return prepared, problems
+
+
+def _household_statuses(session: Session) -> pl.DataFrame:
+    """Each household's statuses over time, as (household_id, statuses): every household
+    period, its status and dates, sorted into one text to compare households by."""
+    P = PovertyStatusPeriod
+    periods = load_frame(
+        session,
+        {"household_id": P.household_id, "person_id": P.person_id, "status": P.status,
+         "valid_from": P.valid_from, "valid_to": P.valid_to},
+        {"household_id": pl.Int64, "person_id": pl.Int64, "status": pl.String,
+         "valid_from": pl.Date, "valid_to": pl.Date},
+    )  # fmt: skip
+    return (
+        periods.filter(pl.col("person_id").is_null())
+        .select(
+            "household_id",
+            pl.concat_str(
+                pl.col("status"),
+                pl.col("valid_from").cast(pl.String),
+                pl.col("valid_to").cast(pl.String).fill_null(""),
+                separator="/",
+            ).alias("period"),
+        )
+        .group_by("household_id")
+        .agg(pl.col("period").sort().str.join(";").alias("statuses"))
+    )
+
+
+def _moves(
+    session: Session,
+    bound: Bound,
+    rows: pl.DataFrame,
+    prepared: pl.DataFrame,
+    households: pl.DataFrame,
+) -> list[Problem]:
+    """Warnings for known persons moved to a household of other statuses or another county."""
+    known = load_frame(
+        session,
+        {"resident_id": Person.resident_id, "_old_household": Person.household_id,
+         "_old_region": Person.region_code},
+        {"resident_id": pl.String, "_old_household": pl.Int64, "_old_region": pl.String},
+    )  # fmt: skip
+    moved = (
+        pl.concat(
+            [rows, prepared.select("resident_id", "household_id", "region_code")], how="horizontal"
+        )
+        .join(known, on="resident_id", how="inner")
+        .filter(
+            pl.col("household_id").is_not_null()
+            & (
+                (pl.col("household_id") != pl.col("_old_household"))
+                | (pl.col("region_code").str.head(6) != pl.col("_old_region").str.head(6))
+            )
+        )
+    )
+    if moved.is_empty():
+        return []
+    statuses = _household_statuses(session)
+    numbers = households.select(pl.col("id"), pl.col("number"))
+    moved = (
+        moved.join(statuses.rename({"household_id": "_old_household", "statuses": "_old"}),
+                   on="_old_household", how="left")
+        .join(statuses.rename({"statuses": "_new"}), on="household_id", how="left")
+        .join(numbers.rename({"id": "_old_household", "number": "_old_no"}),
+              on="_old_household", how="left")
+        .join(numbers.rename({"id": "household_id", "number": "_new_no"}),
+              on="household_id", how="left")
+    )  # fmt: skip
+    out: list[Problem] = []
+    other_statuses = moved.filter(
+        (pl.col("household_id") != pl.col("_old_household"))
+        & (pl.col("_old").fill_null("") != pl.col("_new").fill_null(""))
+    )
+    for row, old, new in other_statuses.select("_row", "_old_no", "_new_no").rows():
+        out.append(
+            warning(row, bound.header["household_no"], "person.household_statuses",
+                    N_("the person moves from household %(old)s to household %(new)s, whose "
+                       "poverty statuses differ: the registry keeps no date of the move, so "
+                       "those of %(new)s apply to the person on every date, also before the "
+                       "move; record the person's own status periods to keep their history"),
+                    old=old, new=new)
+        )  # fmt: skip
+    counties = moved.filter(pl.col("region_code").str.head(6) != pl.col("_old_region").str.head(6))
+    where = bound.header.get("village_code", bound.header["household_no"])
+    for row, old, new in counties.select("_row", "_old_region", "region_code").rows():
+        out.append(
+            warning(row, where, "person.county_changed",
+                    N_("the person moves from %(old)s to %(new)s, another county: the registry "
+                       "keeps no date of the move, so the person's claims of every date count "
+                       "in the new county and are settled under its policy"),
+                    old=old, new=new)
+        )  # fmt: skip
+    return out
 
 
 def _death_before_birth(bound: Bound, rows: pl.DataFrame, prepared: pl.DataFrame) -> list[Problem]:

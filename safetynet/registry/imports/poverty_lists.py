@@ -40,8 +40,21 @@ from safetynet.tabular.values import (
 from safetynet.tabular.writing import Counts, bulk_update, load_frame, upsert
 
 COLUMNS = POVERTY_COLUMNS
-KEY = ["household_id", "_person_key", "status", "valid_from"]
+# A period's scope: the household as a whole (``_scope_household`` its id, ``_person_key``
+# NO_PERSON), or a person, whatever household the period was recorded with (a person who
+# moved household keeps their own periods: ``_scope_household`` NO_HOUSEHOLD).
+KEY = ["_scope_household", "_person_key", "status", "valid_from"]
 NO_PERSON = 0  # stands for NULL person_id in the join key
+NO_HOUSEHOLD = 0  # the scope household of a person's own period
+
+
+def _scope_household() -> pl.Expr:
+    return (
+        pl.when(pl.col("_person_key") == NO_PERSON)
+        .then(pl.col("household_id"))
+        .otherwise(NO_HOUSEHOLD)
+        .alias("_scope_household")
+    )
 
 
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
@@ -92,7 +105,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
             "reference"
         ),
         "resident_id",
-    )
+    ).with_columns(_scope_household())
     problems += duplicates(
         Bound(bound.sheet, prepared, bound.header), KEY, "resident_id",
         N_("the same status period is also on row %(first)s (resident ID %(value)s); "
@@ -115,7 +128,9 @@ def write(
          "valid_from": pl.Date, "valid_to": pl.Date, "department": pl.String,
          "reference": pl.String},
     )  # fmt: skip
-    existing = existing.with_columns(pl.col("person_id").fill_null(NO_PERSON).alias("_person_key"))
+    existing = existing.with_columns(
+        pl.col("person_id").fill_null(NO_PERSON).alias("_person_key")
+    ).with_columns(_scope_household())
     prepared, superseded = _ended_by_the_next(prepared, existing)
     compare = ["valid_to", "department", *(["reference"] if bound.has("reference") else [])]
     counts = upsert(
@@ -138,7 +153,7 @@ def _ended_by_the_next(
     family = pl.col("status").replace_strict(
         {s.value: f for s, f in FAMILY.items()}, return_dtype=pl.String
     )
-    group = ["household_id", "_person_key", "_family"]
+    group = ["_scope_household", "_person_key", "_family"]
     kept = existing.join(prepared.select(KEY), on=KEY, how="anti")  # the file's version wins
     periods = pl.concat(
         [

@@ -8,6 +8,7 @@
 - :mod:`.claims` — a few claims screened with their persons' history.
 """
 
+from safetynet.supervision.frames import OUTPATIENT_KINDS
 from safetynet.supervision.screen.charges import (
     duplicate_charge,
     out_of_catalog_share,
@@ -15,7 +16,7 @@ from safetynet.supervision.screen.charges import (
     repeat_test,
 )
 from safetynet.supervision.screen.claims import screen_claim, screen_claims
-from safetynet.supervision.screen.exprs import HIT_SCHEMA, OUTPATIENT_KINDS
+from safetynet.supervision.screen.exprs import HIT_SCHEMA
 from safetynet.supervision.screen.identity import impersonation, shared_phone
 from safetynet.supervision.screen.outpatient import outpatient_abuse
 from safetynet.supervision.screen.run import RULES, in_force, screen, screen_rule

@@ -22,7 +22,6 @@ HIT_SCHEMA: dict[str, pl.DataType] = {
     "amount_fen": pl.Int64(),
     "facts": pl.String(),
 }
-OUTPATIENT_KINDS = ("outpatient", "chronic_outpatient")
 
 
 def facts_json(**exprs: pl.Expr) -> pl.Expr:

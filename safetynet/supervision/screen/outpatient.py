@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.frames import OUTPATIENT_KINDS, ScreenInput
 from safetynet.supervision.schema import OutpatientAbuseRule
 from safetynet.supervision.screen.exprs import (
-    OUTPATIENT_KINDS,
     facts_json,
     lines_with_day,
     run_position,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.frames import OUTPATIENT_KINDS, ScreenInput
 from safetynet.supervision.schema import (
     GhostBedRule,
     LowThresholdRule,
@@ -14,7 +14,6 @@ from safetynet.supervision.schema import (
     SplitAdmissionRule,
 )
 from safetynet.supervision.screen.exprs import (
-    OUTPATIENT_KINDS,
     days_between,
     facts_json,
     same_as_above,

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from safetynet.funds.page import build, journal_years
+from safetynet.funds.page import FundPage, build, journal_years
 from safetynet.funds.rules import default_rules
+from safetynet.funds.schema import FundRules
 from safetynet.funds.tables import (
     ALARM_NAMES,
     FIGURE_NAMES,
@@ -43,16 +44,27 @@ from safetynet.web.templating import gettext_for, locale_of, render
 router = APIRouter()
 
 
-def _args(db: Session, user: User, region: str | None, year: int | None, month: int | None):  # type: ignore[no-untyped-def]
+def _page(
+    request: Request,
+    db: Session,
+    user: User,
+    region: str | None,
+    year: int | None,
+    month: int | None,
+) -> tuple[FundRules, FundPage, str, int, int] | None:
+    """The rules, the figures, the region, year and month the fund page and its workbook
+    show for the query (the latest posted year, December, the user's region unless given);
+    None when nothing is posted to the journal yet (the region is checked all the same)."""
     code = region_in_scope(db, user, region)
     years = journal_years(db)
-    year = year if year is not None else (years[0] if years else None)
-    if year is None:
-        raise WebError(404, "no_data", "nothing is posted to the fund journal yet", field="year")
+    if year is None and not years:
+        return None
+    year = year if year is not None else years[0]
     month = 12 if month is None else month
     if not 1 <= month <= 12:
         raise WebError(400, "month_unknown", "month must be 1-12", field="month")
-    return code, year, month
+    rules = default_rules()
+    return rules, build(db, rules, code, year, month, locale_of(request)), code, year, month
 
 
 def _figure(key: str, value: object) -> str:
@@ -72,13 +84,11 @@ def funds_page(
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    if year is None and not journal_years(db):  # nothing posted yet: say so, not "not found"
-        region_in_scope(db, user, region)
+    shown = _page(request, db, user, region, year, month)
+    if shown is None:  # nothing posted yet: say so, not "not found"
         return render(request, "funds_empty.html", {})
-    code, year, month = _args(db, user, region, year, month)
+    rules, page, code, year, month = shown
     lang = locale_of(request)
-    rules = default_rules()
-    page = build(db, rules, code, year, month, lang)
     record_read(
         request,
         db,
@@ -183,13 +193,11 @@ def statements_xlsx(
     user: User = Depends(require(Permission.FUNDS_READ)),
     db: Session = Depends(get_db),
 ) -> Response:
-    if year is None and not journal_years(db):  # nothing posted yet: say so, not "not found"
-        region_in_scope(db, user, region)
+    shown = _page(request, db, user, region, year, month)
+    if shown is None:  # nothing posted yet: say so, not "not found"
         return render(request, "funds_empty.html", {})
-    code, year, month = _args(db, user, region, year, month)
+    rules, page, code, year, month = shown
     lang = locale_of(request)
-    rules = default_rules()
-    page = build(db, rules, code, year, month, lang)
     table = statement_table(rules, page.rows, page.names, year, month, lang)
     return xlsx_download(
         request,
