@@ -128,6 +128,15 @@ def _claim_facts(
     return out
 
 
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """``numerator ÷ denominator``, null (no such metric, like too few admissions) when the
+    denominator is not above zero: a unit whose claims bill no item line or no amount has no
+    drug share or flagged-amount rate. 0/0 would be NaN, which polars orders above every
+    number, so one such unit would take the level's median, and so every peer's z and score,
+    to NaN and rank first itself."""
+    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
+
+
 def _metrics(
     facts: pl.DataFrame, unit: str, enrolled: pl.DataFrame | None, min_admissions: int
 ) -> pl.DataFrame:
@@ -136,18 +145,19 @@ def _metrics(
         facts.filter(pl.col(unit).is_not_null())
         .group_by(unit)
         .agg(
-            pl.col("level").mode().first().alias("level"),
+            # a doctor at institutions of two levels as often: the first by name, every run
+            pl.col("level").mode().sort().first().alias("level"),
             pl.len().alias("claims"),
             adm.sum().alias("admissions"),
             pl.col("total_fen").sum().alias("billed_fen"),
             pl.col("bed_days").filter(adm).mean().alias("length_of_stay"),
             pl.col("total_fen").filter(adm).mean().alias("cost_per_admission"),
-            (pl.col("total_fen").filter(adm).sum() / pl.col("bed_days").filter(adm).sum()).alias(
-                "cost_per_bed_day"
-            ),
-            (pl.col("drug_fen").sum() / pl.col("lines_fen").sum()).alias("drug_share"),
+            _ratio(
+                pl.col("total_fen").filter(adm).sum(), pl.col("bed_days").filter(adm).sum()
+            ).alias("cost_per_bed_day"),
+            _ratio(pl.col("drug_fen").sum(), pl.col("lines_fen").sum()).alias("drug_share"),
             pl.col("readmitted").filter(adm).mean().alias("readmission_rate"),
-            (pl.col("hit_fen").sum() / pl.col("total_fen").sum()).alias("hit_amount_rate"),
+            _ratio(pl.col("hit_fen").sum(), pl.col("total_fen").sum()).alias("hit_amount_rate"),
             pl.col("low_threshold").filter(adm).mean().alias("low_threshold_share"),
             pl.col("group").filter(adm).mean().alias("group_admission_share"),
         )
@@ -158,7 +168,7 @@ def _metrics(
     )
     if enrolled is not None and unit == "institution":
         m = m.join(enrolled, on="institution", how="left").with_columns(
-            (pl.col("admissions") * 1000 / pl.col("enrolled")).alias("admissions_per_1000")
+            _ratio(pl.col("admissions") * 1000, pl.col("enrolled")).alias("admissions_per_1000")
         )
     else:
         m = m.with_columns(pl.lit(None, pl.Float64).alias("admissions_per_1000"))
@@ -166,13 +176,14 @@ def _metrics(
 
 
 def robust_z(metric: str) -> pl.Expr:
-    """The metric's robust z-score among the rows of the same level."""
-    x = pl.col(metric).cast(pl.Float64)
+    """The metric's robust z-score among the rows of the same level (a null or NaN value:
+    no z, and not counted in the level's median)."""
+    x = pl.col(metric).cast(pl.Float64).fill_nan(None)
     median = x.median().over("level")
     mad = (x - median).abs().median().over("level") * MAD_SCALE
     mean_ad = (x - median).abs().mean().over("level") * 1.2533  # when half the peers tie
     scale = pl.when(mad > 0).then(mad).otherwise(mean_ad)
-    return pl.when(scale > 0).then((x - median) / scale).otherwise(0.0)
+    return pl.when(x.is_null()).then(None).when(scale > 0).then((x - median) / scale).otherwise(0.0)
 
 
 def abnormal(flag: float) -> pl.Expr:
@@ -225,9 +236,9 @@ def scorecard(
         m = m.with_columns(abnormal(scoring.flag_z.value).alias("abnormal"))
         alert = scoring.readmission_alert
         m = m.with_columns(readmission_alert(None if alert is None else alert.value))
-        m = m.with_columns(
-            pl.col("score").rank("ordinal", descending=True).over("level").alias("rank")
-        )
+        # equal scores share a rank (1, 2, 2, 4) and are listed by code: the order of a
+        # tie never depends on the order polars grouped the claims in
+        m = m.with_columns(pl.col("score").rank("min", descending=True).over("level").alias("rank"))
         frames.append(m)
     columns = ["unit_type", "unit", "level", "rank", "score", "abnormal", "readmission_alert",
                "claims",
@@ -236,7 +247,7 @@ def scorecard(
     return (
         pl.concat([f.select(columns) for f in frames])
         .with_columns(pl.col("rank").cast(pl.Int64))
-        .sort("unit_type", "level", "rank")
+        .sort("unit_type", "level", "rank", "unit")
     )
 
 

@@ -1,0 +1,86 @@
+"""Risk scores at their edges, by hand: tied scores, a unit whose claims bill no item line or
+no amount, an institution whose catchment enrols nobody.
+
+Expected (domain notes §A3): a metric whose denominator is zero has no value (like a unit with
+too few admissions): it adds nothing and is left out of the level's median, so the peers'
+scores are those they get without it; equal scores share a rank (1, 2, 2, 4) and are listed
+by code, the same on every run.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import polars as pl
+import pytest
+
+from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.scores import scorecard
+from safetynet.supervision.screen import screen
+from tests.supervision.helpers import RULES, data, line, stay
+
+
+def _county(units: dict[str, dict[str, Any]]) -> ScreenInput:
+    """Five stays of five persons at each township institution; ``units`` gives each
+    institution's claim amount (``total``), drug amount (``drug``), and ``lines=False`` for
+    claims that bill no item line."""
+    claims, lines, persons = [], [], []
+    for inst, u in units.items():
+        for k in range(5):
+            no, person = f"{inst}-{k}", f"{inst}p{k}"
+            persons.append({"person_id": person, "sex": "M"})
+            claims.append(stay(no, "2021-06-01", "2021-06-05", person=person, institution=inst,
+                               doctor=f"dr-{inst}", total_fen=u.get("total", 20_000)))  # fmt: skip
+            if u.get("lines", True):
+                lines += [line(no, "S0002", 3500 * 4, quantity=4),
+                          line(no, "D0001", u.get("drug", 850), quantity=1)]  # fmt: skip
+    return data(claims, lines, persons)
+
+
+def _card(inp: ScreenInput, enrolled: pl.DataFrame | None = None) -> pl.DataFrame:
+    card = scorecard(inp, screen(RULES, inp, check=False), enrolled, scoring=RULES.scoring)
+    return card.filter(pl.col("unit_type") == "institution")
+
+
+def test_equal_scores_share_a_rank_listed_by_code_on_every_run() -> None:
+    same = {code: {} for code in ("T4", "T2", "T3", "T1")}
+    runs = {tuple(_card(_county(same)).select("unit", "rank").rows()) for _ in range(5)}
+    assert runs == {(("T1", 1), ("T2", 1), ("T3", 1), ("T4", 1))}
+    # one above its peers, three tied below it: 1, 2, 2, 2
+    costly = {**same, "T3": {"total": 90_000}}
+    assert _card(_county(costly)).select("unit", "rank").rows() == [
+        ("T3", 1), ("T1", 2), ("T2", 2), ("T4", 2)
+    ]  # fmt: skip
+
+
+def test_a_unit_billing_no_line_has_no_drug_share_and_leaves_its_peers_scores_alone() -> None:
+    peers = {"A": {"drug": 100}, "B": {"drug": 200}, "C": {"drug": 300}, "D": {"drug": 9_000}}
+    without = _card(_county(peers))
+    card = _card(_county({**peers, "E": {"lines": False}}))
+    e = card.filter(pl.col("unit") == "E").row(0, named=True)
+    assert e["drug_share"] is None and e["z_drug_share"] is None and e["c_drug_share"] == 0
+    assert all(not math.isnan(s) for s in card["score"])
+    # the peers' drug-share z-scores are those without E (E is no peer for that metric)
+    z = dict(card.filter(pl.col("unit") != "E").select("unit", "z_drug_share").rows())
+    assert z == pytest.approx(dict(without.select("unit", "z_drug_share").rows()))
+    assert card.filter(pl.col("unit") == "D")["rank"][0] == 1  # D's drugs stand out, not E
+
+
+def test_a_unit_billing_nothing_does_not_turn_its_level_into_nan() -> None:
+    peers = {"A": {"total": 10_000}, "B": {"total": 20_000}, "C": {"total": 30_000},
+             "D": {"total": 40_000}}  # fmt: skip
+    card = _card(_county({**peers, "E": {"total": 0}}))
+    assert all(not math.isnan(s) for s in card["score"]), card.select("unit", "score")
+    e = card.filter(pl.col("unit") == "E").row(0, named=True)
+    assert e["hit_amount_rate"] is None and e["c_hit_amount_rate"] == 0
+    assert card.sort("rank")["unit"][0] == "D"  # the costliest admissions lead, not E
+
+
+def test_a_catchment_of_nobody_gives_no_admissions_per_1000() -> None:
+    units = {code: {} for code in ("A", "B", "C", "D")}
+    enrolled = pl.DataFrame({"institution": ["A", "B", "C", "D"], "enrolled": [1000, 1000, 500, 0]})
+    card = _card(_county(units), enrolled)
+    rate = dict(card.select("unit", "admissions_per_1000").rows())
+    assert rate == {"A": 5.0, "B": 5.0, "C": 10.0, "D": None}
+    assert all(math.isfinite(s) for s in card["score"])
