@@ -42,10 +42,12 @@ from safetynet.review.schema import Article, Range, ReviewParams
 from safetynet.security import audit
 from safetynet.security.scope import within
 from safetynet.store.models import (
+    Claim,
     FundEntry,
     FundLine,
     Institution,
     Person,
+    ReviewCase,
     SanctionCase,
     SanctionRecovery,
     Suspension,
@@ -209,9 +211,9 @@ def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
 
 def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
           kind: str, on: date | None, by: str) -> None:  # fmt: skip
-    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each (a
-    person's in their county's money)."""
-    payer = _person_county(session, case)
+    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each, in the
+    money of the county that lost it (:func:`_payer_county`)."""
+    payer = _payer_county(session, case)
     post_deductions(session, [
         FundDeduction(
             institution_code=case.institution_code or "", amount_fen=r.amount_fen,
@@ -221,6 +223,22 @@ def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
         )
         for r in rows
     ], user=by)  # fmt: skip
+
+
+def _payer_county(session: Session, case: SanctionCase) -> str | None:
+    """The county whose fund a case's recoveries go back to: a person's, their county; a
+    case on a reviewed claim, the county of the claim's patient, whose fund paid the claim
+    (as the claim's review deductions, :func:`safetynet.review.deductions._payer`: a
+    hospital of county A fined for a county-B resident's claim repays B); otherwise None,
+    the institution's county."""
+    if case.person_id is None and case.review_case_id is not None:
+        return payer_of(session.scalar(
+            select(Person.region_code)
+            .join(Claim, Claim.person_id == Person.id)
+            .join(ReviewCase, ReviewCase.claim_id == Claim.id)
+            .where(ReviewCase.id == case.review_case_id)
+        ))  # fmt: skip
+    return _person_county(session, case)
 
 
 def _person_county(session: Session, case: SanctionCase) -> str | None:
