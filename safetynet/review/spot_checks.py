@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import CaseState, DeductionKind
+from safetynet.funds.prorata import apportion_exact
 from safetynet.review import deductions
 from safetynet.review.cases import settled_claims
 from safetynet.review.errors import ReviewError
@@ -180,8 +181,15 @@ def book(session: Session, spot_check_id: int, *, by: str) -> int:
         if not sx:
             continue
         ratio = Fraction(sum(r.found_fen or 0 for r in mine), sx)
-        for code, amount in sorted(part["by_institution"].items()):
-            share = half_up(ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0)))
+        # the stratum's estimate (the extrapolation's Ŷ_h, rounded half up once) shared by
+        # the institutions' unsampled amounts to the fen, largest remainders: the parts add
+        # up to the estimate shown (each rounded half up, they booked up to a fen more per
+        # institution)
+        owed = {code: ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0))
+                for code, amount in part["by_institution"].items()}  # fmt: skip
+        estimate = half_up(sum(owed.values(), Fraction(0)))
+        shares = apportion_exact(estimate, owed) if estimate else {}
+        for code, share in sorted(shares.items()):
             if share:
                 deductions.append(
                     session, kind=DeductionKind.SPOT_CHECK, institution_code=code,
