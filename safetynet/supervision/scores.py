@@ -10,7 +10,9 @@ low-threshold admissions and of group admissions (``scoring.group_size`` or more
 one village admitted at one institution on one day).
 
 Each metric becomes a robust z-score against the level's peers, ``(x − median) / (1.4826 ·
-MAD)``, and the composite is ``Σ weight · min(max(z, 0), z_cap)``: only being *above* peers
+MAD)`` (when the MAD is 0, half the peers or more at the median: ``/ (1.2533 · mean absolute
+deviation)``; when both are 0, every peer is alike and z is 0), and the composite is
+``Σ weight · min(max(z, 0), z_cap)``: only being *above* peers
 counts, no single metric outweighs all others (a metric where nearly every peer scores 0
 makes huge z), and every term's contribution is a column of its own, so a score is
 explained by the metrics that drive it. Units with fewer than ``scoring.min_admissions``

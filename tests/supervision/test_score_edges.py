@@ -84,3 +84,14 @@ def test_a_catchment_of_nobody_gives_no_admissions_per_1000() -> None:
     rate = dict(card.select("unit", "admissions_per_1000").rows())
     assert rate == {"A": 5.0, "B": 5.0, "C": 10.0, "D": None}
     assert all(math.isfinite(s) for s in card["score"])
+
+
+def test_when_most_peers_share_the_median_the_mean_deviation_scales_z() -> None:
+    """Readmission rates 0, 0, 0, 0, 0.2: the median and the MAD are 0; the scale is 1.2533 ×
+    the mean absolute deviation (0.04), so the outlier's z is 0.2 / 0.050132 ≈ 3.99 (beyond
+    |z| > 3), the others' 0; every rate equal: z 0 for all."""
+    from safetynet.supervision.scores import robust_z
+
+    df = pl.DataFrame({"level": ["t"] * 5 + ["c"] * 2, "x": [0.0, 0, 0, 0, 0.2, 0.1, 0.1]})
+    z = df.with_columns(robust_z("x").alias("z"))["z"].to_list()
+    assert z == pytest.approx([0, 0, 0, 0, 0.2 / (1.2533 * 0.04), 0, 0])
