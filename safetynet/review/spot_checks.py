@@ -46,9 +46,11 @@ MAX_SEED = 2**31 - 1  # the seed is stored in a 32-bit column (and numpy takes n
 
 
 def population(session: Session, region: str, start: date, end: date) -> list[Any]:
-    """The closed claims of the region and period: id, number, institution, amount."""
+    """The closed claims of the region and period (ended in it: discharged or seen): id,
+    number, institution, amount, and the claim's date (a visit's day, a stay's admission)."""
     return list(session.execute(
-        select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen)
+        select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen,
+               Claim.start_date)
         .join(Person, Person.id == Claim.person_id)
         .outerjoin(ReviewCase, ReviewCase.claim_id == Claim.id)
         .where(
@@ -74,13 +76,17 @@ def draw_spot_check(
     rows = population(session, region, start, end)
     if not rows:
         raise ReviewError("population_empty", "no closed claims in this region and period")
-    risk = claim_risk(session, region, range(start.year, end.year + 1), params.sampling)
-    candidates = [Candidate(cid, risk.score(no, code), amount) for cid, no, code, amount in rows]
+    # a claim's screening hits are of the year of its date: a stay admitted in December
+    # and discharged in the period's January is screened with December's year
+    first = min(min(r[4] for r in rows).year, start.year)
+    risk = claim_risk(session, region, range(first, end.year + 1), params.sampling)
+    candidates = [Candidate(cid, risk.score(no, code), amount)
+                  for cid, no, code, amount, _on in rows]  # fmt: skip
     strata: dict[str, dict[str, Any]] = {
         s.id: {"claims": 0, "amount_fen": 0, "by_institution": defaultdict(int)}
         for s in params.sampling.strata
     }
-    for (_cid, _no, code, amount), c in zip(rows, candidates, strict=True):
+    for (_cid, _no, code, amount, _on), c in zip(rows, candidates, strict=True):
         part = strata[stratum_of(c.score, params.sampling)]
         part["claims"] += 1
         part["amount_fen"] += amount
@@ -91,7 +97,7 @@ def draw_spot_check(
                       seed=seed, drawn_by=by, drawn_at=deductions.now(), strata=strata)  # fmt: skip
     session.add(check)
     session.flush()
-    amount = {cid: amt for cid, _no, _code, amt in rows}
+    amount = {cid: amt for cid, _no, _code, amt, _on in rows}
     sample = draw(candidates, params.sampling, seed)
     session.add_all(
         SpotCheckClaim(spot_check_id=check.id, claim_id=d.claim_id, stratum=d.stratum,

@@ -136,3 +136,30 @@ def test_the_extrapolation_booked_adds_up_to_the_estimate_shown(
                 )
             ).all()
             assert sum(extrapolated) == expected and all(a > 0 for a in extrapolated)
+
+
+def test_a_stay_admitted_the_year_before_is_scored_with_its_years_hits(
+    db_engine: Engine, county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spot check of 2017's closed claims draws a stay admitted on 2016-12-28 and
+    discharged in 2017: its screening hits are in 2016's screening (a claim's year is its
+    date's), so 2016 is scored too, not only the period's years."""
+    from sqlalchemy import update
+
+    from safetynet.review.risk import Risk
+    from safetynet.store.models import Claim
+
+    claim_id, _ = settle(db_engine, county.ordinary_id, date(2017, 1, 2))
+    with session_scope(db_engine) as s:
+        s.execute(update(Claim).where(Claim.id == claim_id).values(start_date=date(2016, 12, 28)))
+    years: list[list[int]] = []
+
+    def risk(_s: object, _region: str, ys: object, _sampling: object) -> Risk:
+        years.append(list(ys))  # type: ignore[call-overload]
+        return Risk(hits={}, institutions={})
+
+    monkeypatch.setattr(spot_checks, "claim_risk", risk)
+    with session_scope(db_engine) as s:
+        spot_checks.draw_spot_check(s, region="340421", start=date(2017, 1, 1),
+                                    end=date(2017, 12, 31), seed=1, by="i")  # fmt: skip
+    assert years == [[2016, 2017]]
