@@ -48,3 +48,22 @@ def test_a_run_of_days_across_the_years_end() -> None:
     lines = [line(f"y{i}", "D0001", 850, quantity=1) for i in range(3)]
     found = hits("outpatient-abuse", data(claims, lines, P))
     assert [(c, a, f["run_start"]) for c, a, f in found] == [("y2", 850, "2021-12-30")]
+
+
+def test_a_unit_price_above_the_ceiling_by_less_than_a_fen_reads_above_it() -> None:
+    """S0004's ceiling is 2,500 fen a unit: 5,001 fen for 2 units is 2,500.5 a unit, 1 fen
+    at stake, and the facts show the unit price rounded up (2,501), never equal to the
+    ceiling; 5,000 for 2 is at the ceiling, not flagged."""
+
+    def over(amount: int) -> list[tuple[str, int, dict[str, Any]]]:
+        lines = [line("c", "S0004", amount, quantity=2)]
+        return hits("over-standard-charge", data([claim("c", date="2021-06-01")], lines, P))
+
+    assert over(5_000) == []
+    [(no, at_stake, facts)] = over(5_001)
+    assert (no, at_stake, facts["unit_price_fen"], facts["price_ceiling_fen"]) == (
+        "c",
+        1,
+        2501,
+        2500,
+    )

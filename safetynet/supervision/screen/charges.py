@@ -98,7 +98,9 @@ def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFr
                 ),
                 facts_json(
                     code=pl.col("code"),
-                    unit_price_fen=pl.col("amount_fen") // pl.col("qty"),
+                    # rounded up: a price above the ceiling by less than a fen a unit
+                    # (50.01 yuan for 2 units at 25.00) never reads as equal to it
+                    unit_price_fen=(pl.col("amount_fen") + pl.col("qty") - 1) // pl.col("qty"),
                     price_ceiling_fen=pl.col("price_ceiling_fen"),
                 ),
             )
