@@ -149,7 +149,7 @@ def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
 def admissions_after(
     data: ScreenInput, conn: Connection, region_code: str | None, year: int, days: int
 ) -> pl.DataFrame:
-    """The admissions (person_id, admitted) after ``year`` that a stay of the year in
+    """The admissions (person_id, admitted, diagnosis) after ``year`` that a stay of the year in
     ``data`` may be followed by within ``days`` of its discharge (1 January to ``days`` days
     after the year's last discharge: a stay admitted in December may end in January): the
     readmission rate of the risk scores; the stays themselves belong to the next year."""
@@ -158,12 +158,14 @@ def admissions_after(
     ended = max(date(year, 12, 31), ends.max() if len(ends) else date(year, 12, 31))  # type: ignore[type-var]
     first, last = date(year + 1, 1, 1), ended + timedelta(days=days)
     query = (
-        select(Claim.person_id, Claim.start_date.label("admitted"))
+        select(Claim.person_id, Claim.start_date.label("admitted"),
+               Claim.diagnosis_code.label("diagnosis"))
         .join(Person, Person.id == Claim.person_id)
         .where(in_scope, Claim.kind == ClaimKind.INPATIENT,
                Claim.start_date >= first, Claim.start_date <= last, not_refunded())
     )  # fmt: skip
-    return fetch_frame(conn, query, {"person_id": pl.Int64, "admitted": pl.Date})
+    schema = {"person_id": pl.Int64, "admitted": pl.Date, "diagnosis": pl.String}
+    return fetch_frame(conn, query, schema)
 
 
 def frames_from_tables(

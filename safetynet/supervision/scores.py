@@ -30,9 +30,11 @@ alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
-from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.frames import ScreenInput, canonical_code
 from safetynet.supervision.schema import SCORE_METRICS, Scoring
 
 MAD_SCALE = 1.4826  # the MAD's consistency factor for a normal distribution (not policy)
@@ -53,23 +55,43 @@ def _day_key(date: str) -> pl.Expr:
     return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
 
 
+def _planned(frame: pl.DataFrame, planned: Sequence[str]) -> pl.Expr:
+    """Whether a row's diagnosis (however written: each distinct one made canonical once)
+    is a planned cycle's."""
+    if not planned or "diagnosis" not in frame.columns:
+        return pl.lit(False)
+    written = frame["diagnosis"].unique().drop_nulls().to_list()
+    cycles = [d for d in written if (canonical_code(d) or "").startswith(tuple(planned))]
+    return pl.col("diagnosis").is_in(cycles).fill_null(False)
+
+
 def _claim_facts(
-    data: ScreenInput, hits: pl.DataFrame, scoring: Scoring, after: pl.DataFrame | None = None
+    data: ScreenInput,
+    hits: pl.DataFrame,
+    scoring: Scoring,
+    after: pl.DataFrame | None = None,
+    planned: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """One row per claim with what the metrics read (``after``: :func:`scorecard`'s)."""
+    """One row per claim with what the metrics read (``after``, ``planned``:
+    :func:`scorecard`'s)."""
     claims = data.claims
     stays = (
         claims.filter(pl.col("kind") == "inpatient")
         .sort("person_id", "admitted", "claim_no")
         .with_row_index("_pos")
     )
-    dated = stays.filter(pl.col("admitted").is_not_null() & pl.col("discharged").is_not_null())
+    stays = stays.with_columns(_planned(stays, planned).alias("_planned"))
+    # a planned cycle (chemotherapy, radiotherapy) is neither a readmission nor readmitted
+    dated = stays.filter(
+        pl.col("admitted").is_not_null() & pl.col("discharged").is_not_null() & ~pl.col("_planned")
+    )
     # Readmitted: ANY later stay of the person admitted within the days after the discharge,
     # not only the next one admitted (a short stay admitted during a long one hid the
     # readmission after it): the earliest admission on or after the discharge among the stays
     # sorted after it, by an as-of join on (day, position).
     later = dated.select("person_id", "admitted", pl.col("_pos").cast(pl.Int64))
     if after is not None:  # the admissions after the period a stay of it may be followed by
+        after = after.filter(~_planned(after, planned))
         more = after.select(pl.col("person_id").cast(pl.String), "admitted").with_row_index("_pos")
         shifted = more.with_columns((pl.col("_pos").cast(pl.Int64) + stays.height).alias("_pos"))
         later = pl.concat([later, shifted.select("person_id", "admitted", "_pos")])
@@ -89,9 +111,13 @@ def _claim_facts(
         )
     )
     stays = (
-        stays.select("claim_no")
+        stays.select("claim_no", "_planned")
         .join(readmitted, on="claim_no", how="left")
-        .with_columns(pl.col("readmitted").fill_null(False))
+        .select(
+            "claim_no",
+            # a planned cycle is no stay of the rate (null: not counted either way)
+            pl.when(~pl.col("_planned")).then(pl.col("readmitted").fill_null(False)),
+        )
     )
     drugs = data.lines.group_by("claim_no").agg(
         pl.col("amount_fen").filter(pl.col("code").str.starts_with("D")).sum().alias("drug_fen"),
@@ -215,6 +241,7 @@ def scorecard(
     *,
     scoring: Scoring,
     after: pl.DataFrame | None = None,
+    planned: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Institutions and doctors ranked within their level: metrics, z-scores, contributions.
 
@@ -223,8 +250,10 @@ def scorecard(
     ``after`` (person_id, admitted): the admissions of the days after the period
     (:func:`~safetynet.supervision.load.admissions_after`), read only as what a stay of the
     period is followed by — a December stay readmitted in January is readmitted.
+    ``planned``: the diagnoses of planned cycles (:meth:`RuleSet.planned_cycles`), stays
+    left out of the readmission rate on both sides.
     """
-    facts = _claim_facts(data, hits, scoring, after)
+    facts = _claim_facts(data, hits, scoring, after, planned)
     cap = scoring.z_cap.value
     frames = []
     for unit in ("institution", "doctor"):

@@ -18,7 +18,7 @@ import pytest
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.scores import scorecard
 from safetynet.supervision.screen import screen
-from tests.supervision.helpers import RULES, data, line, stay
+from tests.supervision.helpers import RULES, d, data, line, stay
 
 
 def _county(units: dict[str, dict[str, Any]]) -> ScreenInput:
@@ -95,3 +95,47 @@ def test_when_most_peers_share_the_median_the_mean_deviation_scales_z() -> None:
     df = pl.DataFrame({"level": ["t"] * 5 + ["c"] * 2, "x": [0.0, 0, 0, 0, 0.2, 0.1, 0.1]})
     z = df.with_columns(robust_z("x").alias("z"))["z"].to_list()
     assert z == pytest.approx([0, 0, 0, 0, 0.2 / (1.2533 * 0.04), 0, 0])
+
+
+def test_planned_chemotherapy_cycles_are_no_readmissions() -> None:
+    """Domain notes §A2: planned chemo/radiotherapy cycles are excluded, in the row whose
+    peer alert is the 14-day readmission rate. Five persons at one institution: each a
+    pneumonia stay (J18) then, 5 days after it, a chemotherapy cycle (Z51.1, written
+    ``z511`` for one of them) and 10 days after that another (Z51.1); one of them is also
+    readmitted for pneumonia (J18.1, 10 days after). The cycles are no stay of the rate
+    either way: 1 of the 6 pneumonia stays is readmitted, not 11 of the 16 stays."""
+    from safetynet.supervision.scores import scorecard as card_of
+
+    claims, lines, persons = [], [], []
+    for k in range(5):
+        p = f"p{k}"
+        persons.append({"person_id": p, "sex": "M"})
+        chemo = "z511" if k == 0 else "Z51.1"
+        at = {"person": p, "institution": "H"}
+        claims += [stay(f"a{k}", "2021-03-01", "2021-03-05", "J18.9", **at),
+                   stay(f"b{k}", "2021-03-10", "2021-03-12", chemo, **at),
+                   stay(f"c{k}", "2021-03-22", "2021-03-24", "Z51.1", **at)]  # fmt: skip
+    claims.append(stay("d0", "2021-03-15", "2021-03-18", "J18.1", person="p0", institution="H"))
+    lines = [line(c["claim_no"], "S0002", 7000, quantity=2) for c in claims]
+    inp = data(claims, lines, persons)
+    hits = screen(RULES, inp, check=False)
+    assert RULES.planned_cycles() == ["Z51.0", "Z51.1", "Z51.2"]
+
+    def rate(planned: list[str]) -> float:
+        card = card_of(inp, hits, scoring=RULES.scoring, planned=planned)
+        return card.filter(pl.col("unit_type") == "institution")["readmission_rate"][0]
+
+    assert rate(RULES.planned_cycles()) == pytest.approx(1 / 6)  # a0, by d0
+    assert rate([]) == pytest.approx(11 / 16)  # every stay counted, as before
+
+    # an admission read from after the period (7 days after d0's discharge) is no
+    # readmission when it is a cycle, however written; a pneumonia one is
+    def with_after(dx: str) -> float:
+        after = pl.DataFrame({"person_id": ["p0"], "admitted": [d("2021-03-25")],
+                              "diagnosis": [dx]})  # fmt: skip
+        card = card_of(inp, hits, scoring=RULES.scoring, planned=RULES.planned_cycles(),
+                       after=after)  # fmt: skip
+        return card.filter(pl.col("unit_type") == "institution")["readmission_rate"][0]
+
+    assert with_after("z51.1") == pytest.approx(1 / 6)
+    assert with_after("J18.0") == pytest.approx(2 / 6)
