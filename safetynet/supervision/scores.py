@@ -147,7 +147,9 @@ def _claim_facts(
     if data.persons is not None and "village" in data.persons.columns:
         village = data.persons.select("person_id", "village")
         out = out.join(village, on="person_id", how="left")
-        group = pl.len().over("institution", "admitted", "village") >= int(scoring.group_size.value)
+        # persons, not claims: one person's two bills of one admission are one person
+        people = pl.col("person_id").filter(pl.col("inpatient")).n_unique()
+        group = people.over("institution", "admitted", "village") >= int(scoring.group_size.value)
         out = out.with_columns(
             (pl.col("inpatient") & group & pl.col("village").is_not_null()).alias("group")
         )

@@ -139,3 +139,26 @@ def test_planned_chemotherapy_cycles_are_no_readmissions() -> None:
 
     assert with_after("z51.1") == pytest.approx(1 / 6)
     assert with_after("J18.0") == pytest.approx(2 / 6)
+
+
+def test_a_group_admission_counts_people_not_bills() -> None:
+    """Group admission: 3 or more people of one village admitted at one institution on one
+    day. Two people, one of whom has two bills of that admission, are no group; three
+    people are, each of their stays."""
+    from safetynet.supervision.scores import scorecard as card_of
+
+    def share(people: list[str], bills: list[str]) -> float:
+        persons = [{"person_id": p, "sex": "M", "village": "341821100201"} for p in people]
+        claims = [stay(b, "2021-05-01", "2021-05-04", "J18.9", person=b.split("-")[0],
+                       institution="G") for b in bills]  # fmt: skip
+        claims += [stay(f"x{k}", "2021-06-01", "2021-06-04", "J18.9", person=f"x{k}",
+                        institution="G") for k in range(3)]  # fmt: skip
+        persons += [{"person_id": f"x{k}", "sex": "M", "village": f"34182110020{k}"}
+                    for k in range(3)]  # fmt: skip
+        inp = data(claims, [line(c["claim_no"], "S0002", 10_500, quantity=3) for c in claims],
+                   persons)  # fmt: skip
+        card = card_of(inp, screen(RULES, inp, check=False), scoring=RULES.scoring)
+        return card.filter(pl.col("unit_type") == "institution")["group_admission_share"][0]
+
+    assert share(["a", "b"], ["a-1", "a-2", "b-1"]) == 0
+    assert share(["a", "b", "c"], ["a-1", "b-1", "c-1"]) == pytest.approx(3 / 6)
