@@ -150,6 +150,8 @@ def open_case(
         raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
     if not finding.strip():
         raise ReviewError("finding_missing", "a case states its finding")
+    if review_case_id is not None:  # its recoveries go to the claim's county: the right claim
+        _check_review_case(session, review_case_id, institution_code, person_id)
     case = SanctionCase(
         institution_code=institution_code, person_id=person_id, review_case_id=review_case_id,
         article=article, finding=finding.strip(), loss_fen=loss_fen,
@@ -164,6 +166,25 @@ def open_case(
                  detail={"article": article, "loss_fen": loss_fen,
                          "fine_multiple": str(multiple), "fine_fen": case.fine_fen})  # fmt: skip
     return case
+
+
+def _check_review_case(
+    session: Session, review_case_id: int, institution_code: str | None, person_id: int | None
+) -> None:
+    """The review case a sanction names: known (``case_unknown``, 404), and of the sanctioned
+    institution or person (``case_party``): its recoveries go back to the county of that
+    claim's patient."""
+    row = session.execute(
+        select(ReviewCase.institution_code, Claim.person_id)
+        .join(Claim, Claim.id == ReviewCase.claim_id)
+        .where(ReviewCase.id == review_case_id)
+    ).first()
+    if row is None:
+        raise ReviewError("case_unknown", f"no review case {review_case_id}", status=404)
+    if (institution_code is not None and row[0] != institution_code) or (
+        person_id is not None and row[1] != person_id
+    ):
+        raise ReviewError("case_party", f"review case {review_case_id} is another party's")
 
 
 def recovered_fen(session: Session, case_id: int) -> int:

@@ -206,3 +206,35 @@ def test_a_recovery_on_a_reviewed_claim_goes_back_to_the_claims_county(
     with session_scope(db_engine) as s:
         sanctions.cancel_case(s, on_claim, by="bureau", on=JUNE, reason="overturned")
     assert by_county() == {None: 30_00}  # B's undo is B's too: nothing left in B
+
+
+def test_a_case_names_a_review_case_of_its_own_party(db_engine: Engine, county: County) -> None:
+    """The review case a sanction names decides whose county its recoveries go back to, so
+    it must exist and be of the sanctioned institution or person: nothing is opened else."""
+    from safetynet.review import cases
+
+    claim_id, _ = settle(db_engine, county.ordinary_id)  # at H-COUNTY
+    with session_scope(db_engine) as s:
+        review_id = cases.open_case(s, claim_id).id
+        other = s.scalar(select(Person.id).where(Person.resident_id == county.poor_id))
+        own = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+    refused = [
+        ({"institution_code": "V-CLINIC", "review_case_id": review_id}, "case_party"),
+        ({"person_id": other, "review_case_id": review_id}, "case_party"),
+        ({"institution_code": "H-COUNTY", "review_case_id": review_id + 99}, "case_unknown"),
+    ]
+    for party, code in refused:
+        with pytest.raises(ReviewError) as error, session_scope(db_engine) as s:
+            _open_in(s, **party)
+        assert error.value.code == code, party
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(SanctionCase)) == 0
+        _open_in(s, institution_code="H-COUNTY", review_case_id=review_id)
+        _open_in(s, person_id=own, review_case_id=review_id)
+
+
+def _open_in(s: object, **party: object) -> None:
+    sanctions.open_case(
+        s, article=38, finding="x", loss_fen=100, fine_multiple="1", by="i", today=MAY,  # type: ignore[arg-type]
+        **party,  # type: ignore[arg-type]
+    )  # fmt: skip
