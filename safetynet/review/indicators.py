@@ -66,14 +66,18 @@ def review_indicators(session: Session, start: date, end: date) -> list[Figure]:
     ).all()
     out.append(Figure("deductions_by_institution", None, float(sum(int(v) for _, v in by_inst))))
     out += [Figure("deductions_by_institution", code, float(v)) for code, v in by_inst]
+    # a cancelled (overturned) case assesses nothing and keeps nothing (its recoveries are
+    # reversed in the fund journal): counted, it read as assessed and recovered in full
+    opened = (SanctionCase.opened_on >= start, SanctionCase.opened_on <= end,
+              SanctionCase.cancelled_on.is_(None))  # fmt: skip
     assessed = session.scalar(
         select(func.coalesce(func.sum(SanctionCase.loss_fen + SanctionCase.fine_fen), 0))
-        .where(SanctionCase.opened_on >= start, SanctionCase.opened_on <= end)
+        .where(*opened)
     ) or 0  # fmt: skip
     recovered = session.scalar(
         select(func.coalesce(func.sum(SanctionRecovery.amount_fen), 0))
         .join(SanctionCase, SanctionCase.id == SanctionRecovery.case_id)
-        .where(SanctionCase.opened_on >= start, SanctionCase.opened_on <= end)
+        .where(*opened)
     ) or 0  # fmt: skip
     out.append(Figure("recovered_share", None, _ratio(int(recovered), int(assessed))))
     checked, found = session.execute(

@@ -42,10 +42,12 @@ from safetynet.review.schema import Article, Range, ReviewParams
 from safetynet.security import audit
 from safetynet.security.scope import within
 from safetynet.store.models import (
+    Claim,
     FundEntry,
     FundLine,
     Institution,
     Person,
+    ReviewCase,
     SanctionCase,
     SanctionRecovery,
     Suspension,
@@ -148,6 +150,8 @@ def open_case(
         raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
     if not finding.strip():
         raise ReviewError("finding_missing", "a case states its finding")
+    if review_case_id is not None:  # its recoveries go to the claim's county: the right claim
+        _check_review_case(session, review_case_id, institution_code, person_id)
     case = SanctionCase(
         institution_code=institution_code, person_id=person_id, review_case_id=review_case_id,
         article=article, finding=finding.strip(), loss_fen=loss_fen,
@@ -162,6 +166,25 @@ def open_case(
                  detail={"article": article, "loss_fen": loss_fen,
                          "fine_multiple": str(multiple), "fine_fen": case.fine_fen})  # fmt: skip
     return case
+
+
+def _check_review_case(
+    session: Session, review_case_id: int, institution_code: str | None, person_id: int | None
+) -> None:
+    """The review case a sanction names: known (``case_unknown``, 404), and of the sanctioned
+    institution or person (``case_party``): its recoveries go back to the county of that
+    claim's patient."""
+    row = session.execute(
+        select(ReviewCase.institution_code, Claim.person_id)
+        .join(Claim, Claim.id == ReviewCase.claim_id)
+        .where(ReviewCase.id == review_case_id)
+    ).first()
+    if row is None:
+        raise ReviewError("case_unknown", f"no review case {review_case_id}", status=404)
+    if (institution_code is not None and row[0] != institution_code) or (
+        person_id is not None and row[1] != person_id
+    ):
+        raise ReviewError("case_party", f"review case {review_case_id} is another party's")
 
 
 def recovered_fen(session: Session, case_id: int) -> int:
@@ -209,9 +232,9 @@ def record_recovery(session: Session, case_id: int, *, amount_fen: int, by: str,
 
 def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
           kind: str, on: date | None, by: str) -> None:  # fmt: skip
-    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each (a
-    person's in their county's money)."""
-    payer = _person_county(session, case)
+    """Post recoveries (or their undo, dated ``on``) to the fund journal, once each, in the
+    money of the county that lost it (:func:`_payer_county`)."""
+    payer = _payer_county(session, case)
     post_deductions(session, [
         FundDeduction(
             institution_code=case.institution_code or "", amount_fen=r.amount_fen,
@@ -221,6 +244,22 @@ def _post(session: Session, case: SanctionCase, rows: list[SanctionRecovery],
         )
         for r in rows
     ], user=by)  # fmt: skip
+
+
+def _payer_county(session: Session, case: SanctionCase) -> str | None:
+    """The county whose fund a case's recoveries go back to: a person's, their county; a
+    case on a reviewed claim, the county of the claim's patient, whose fund paid the claim
+    (as the claim's review deductions, :func:`safetynet.review.deductions._payer`: a
+    hospital of county A fined for a county-B resident's claim repays B); otherwise None,
+    the institution's county."""
+    if case.person_id is None and case.review_case_id is not None:
+        return payer_of(session.scalar(
+            select(Person.region_code)
+            .join(Claim, Claim.person_id == Person.id)
+            .join(ReviewCase, ReviewCase.claim_id == Claim.id)
+            .where(ReviewCase.id == case.review_case_id)
+        ))  # fmt: skip
+    return _person_county(session, case)
 
 
 def _person_county(session: Session, case: SanctionCase) -> str | None:

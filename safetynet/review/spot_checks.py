@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import CaseState, DeductionKind
+from safetynet.funds.prorata import apportion_exact
 from safetynet.review import deductions
 from safetynet.review.cases import settled_claims
 from safetynet.review.errors import ReviewError
@@ -45,9 +46,11 @@ MAX_SEED = 2**31 - 1  # the seed is stored in a 32-bit column (and numpy takes n
 
 
 def population(session: Session, region: str, start: date, end: date) -> list[Any]:
-    """The closed claims of the region and period: id, number, institution, amount."""
+    """The closed claims of the region and period (ended in it: discharged or seen): id,
+    number, institution, amount, and the claim's date (a visit's day, a stay's admission)."""
     return list(session.execute(
-        select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen)
+        select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen,
+               Claim.start_date)
         .join(Person, Person.id == Claim.person_id)
         .outerjoin(ReviewCase, ReviewCase.claim_id == Claim.id)
         .where(
@@ -73,13 +76,17 @@ def draw_spot_check(
     rows = population(session, region, start, end)
     if not rows:
         raise ReviewError("population_empty", "no closed claims in this region and period")
-    risk = claim_risk(session, region, range(start.year, end.year + 1), params.sampling)
-    candidates = [Candidate(cid, risk.score(no, code), amount) for cid, no, code, amount in rows]
+    # a claim's screening hits are of the year of its date: a stay admitted in December
+    # and discharged in the period's January is screened with December's year
+    first = min(min(r[4] for r in rows).year, start.year)
+    risk = claim_risk(session, region, range(first, end.year + 1), params.sampling)
+    candidates = [Candidate(cid, risk.score(no, code), amount)
+                  for cid, no, code, amount, _on in rows]  # fmt: skip
     strata: dict[str, dict[str, Any]] = {
         s.id: {"claims": 0, "amount_fen": 0, "by_institution": defaultdict(int)}
         for s in params.sampling.strata
     }
-    for (_cid, _no, code, amount), c in zip(rows, candidates, strict=True):
+    for (_cid, _no, code, amount, _on), c in zip(rows, candidates, strict=True):
         part = strata[stratum_of(c.score, params.sampling)]
         part["claims"] += 1
         part["amount_fen"] += amount
@@ -90,7 +97,7 @@ def draw_spot_check(
                       seed=seed, drawn_by=by, drawn_at=deductions.now(), strata=strata)  # fmt: skip
     session.add(check)
     session.flush()
-    amount = {cid: amt for cid, _no, _code, amt in rows}
+    amount = {cid: amt for cid, _no, _code, amt, _on in rows}
     sample = draw(candidates, params.sampling, seed)
     session.add_all(
         SpotCheckClaim(spot_check_id=check.id, claim_id=d.claim_id, stratum=d.stratum,
@@ -180,8 +187,15 @@ def book(session: Session, spot_check_id: int, *, by: str) -> int:
         if not sx:
             continue
         ratio = Fraction(sum(r.found_fen or 0 for r in mine), sx)
-        for code, amount in sorted(part["by_institution"].items()):
-            share = half_up(ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0)))
+        # the stratum's estimate (the extrapolation's Ŷ_h, rounded half up once) shared by
+        # the institutions' unsampled amounts to the fen, largest remainders: the parts add
+        # up to the estimate shown (each rounded half up, they booked up to a fen more per
+        # institution)
+        owed = {code: ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0))
+                for code, amount in part["by_institution"].items()}  # fmt: skip
+        estimate = half_up(sum(owed.values(), Fraction(0)))
+        shares = apportion_exact(estimate, owed) if estimate else {}
+        for code, share in sorted(shares.items()):
             if share:
                 deductions.append(
                     session, kind=DeductionKind.SPOT_CHECK, institution_code=code,

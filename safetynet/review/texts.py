@@ -51,6 +51,7 @@ ERRORS = {
     "fine_multiple_invalid": N_("The fine multiple is not a number with at most two decimals."),
     "loss_negative": N_("The loss is not negative."),
     "party_missing": N_("Name an institution or a person."),
+    "case_party": N_("That review case is of another institution or person."),
     "institution_unknown": N_("There is no such institution."),
     "person_unknown": N_("Nobody with this resident ID lives in your region."),
     "finding_missing": N_("State the finding."),

@@ -16,13 +16,25 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, String, and_, or_, select, true, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    and_,
+    exists,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
+from sqlalchemy.orm import aliased
 
 from safetynet.codes import ClaimKind
 from safetynet.registry.age import age_on
 from safetynet.security.scope import within
 from safetynet.store.fetch import fetch_frame
 from safetynet.store.models import Claim, ClaimItem, Institution, Person
+from safetynet.store.models.ledger import EntryKind, Settlement
 from safetynet.supervision.catalog import Entries, county_entries, shipped_entries, with_catalog
 from safetynet.supervision.frames import (
     CLAIMS_SCHEMA,
@@ -36,6 +48,15 @@ from safetynet.supervision.schema import RuleSet
 LOOKBACK_DAYS = 60
 
 
+def not_refunded() -> ColumnElement[bool]:
+    """A claim whose settlement was not refunded (reversed): the claims screened and scored,
+    the window's rule (:mod:`safetynet.supervision.service`: a refunded claim is no longer
+    paid, and its corrected resubmission is the stay)."""
+    reversal = aliased(Settlement)
+    return ~exists().where(reversal.claim_id == Claim.id,
+                           reversal.entry_kind == EntryKind.REVERSAL)  # fmt: skip
+
+
 def load_year(
     conn: Connection, region_code: str | None, year: int, rules: RuleSet | None = None
 ) -> ScreenInput:
@@ -45,8 +66,14 @@ def load_year(
     start = date(year, 1, 1) - timedelta(days=back)
     end = date(year, 12, 31)
     in_scope = within(Person.region_code, region_code) if region_code else true()
-    # a stay admitted before the look-back but discharged in it counts from its discharge
-    dated = and_(Claim.start_date <= end, or_(Claim.start_date >= start, Claim.end_date >= start))
+    # a stay admitted before the look-back but discharged in it counts from its discharge;
+    # a refunded claim is left out, as at the window (no longer paid: a claim refunded and
+    # settled again corrected is one stay, not two overlapping ones)
+    dated = and_(
+        Claim.start_date <= end,
+        or_(Claim.start_date >= start, Claim.end_date >= start),
+        not_refunded(),
+    )
     claims_q = (
         select(
             Claim.id,
@@ -122,7 +149,7 @@ def _age(day: pl.Expr, born: pl.Expr) -> pl.Expr:
 def admissions_after(
     data: ScreenInput, conn: Connection, region_code: str | None, year: int, days: int
 ) -> pl.DataFrame:
-    """The admissions (person_id, admitted) after ``year`` that a stay of the year in
+    """The admissions (person_id, admitted, diagnosis) after ``year`` that a stay of the year in
     ``data`` may be followed by within ``days`` of its discharge (1 January to ``days`` days
     after the year's last discharge: a stay admitted in December may end in January): the
     readmission rate of the risk scores; the stays themselves belong to the next year."""
@@ -131,12 +158,14 @@ def admissions_after(
     ended = max(date(year, 12, 31), ends.max() if len(ends) else date(year, 12, 31))  # type: ignore[type-var]
     first, last = date(year + 1, 1, 1), ended + timedelta(days=days)
     query = (
-        select(Claim.person_id, Claim.start_date.label("admitted"))
+        select(Claim.person_id, Claim.start_date.label("admitted"),
+               Claim.diagnosis_code.label("diagnosis"))
         .join(Person, Person.id == Claim.person_id)
         .where(in_scope, Claim.kind == ClaimKind.INPATIENT,
-               Claim.start_date >= first, Claim.start_date <= last)
+               Claim.start_date >= first, Claim.start_date <= last, not_refunded())
     )  # fmt: skip
-    return fetch_frame(conn, query, {"person_id": pl.Int64, "admitted": pl.Date})
+    schema = {"person_id": pl.Int64, "admitted": pl.Date, "diagnosis": pl.String}
+    return fetch_frame(conn, query, schema)
 
 
 def frames_from_tables(

@@ -420,6 +420,17 @@ class RuleSet(_Strict):
                 out.setdefault(r.id, r)
         return out
 
+    def planned_cycles(self) -> list[str]:
+        """The diagnoses of planned cycles (chemotherapy, radiotherapy) of the active split
+        admission rules of the chain: no side of a split admission, and no readmission in the
+        risk scores' readmission rate either (domain notes §A2, one row: planned cycles are
+        excluded, the peer alert is the 14-day readmission rate)."""
+        codes: set[str] = set()
+        for rule in (r for layer in self.chain() for r in layer.active()):
+            if isinstance(rule, SplitAdmissionRule):
+                codes.update(rule.params.planned_cycle_diagnoses)
+        return sorted(codes)
+
     def lookback_days(self) -> int:
         """The days before a claim's date whose claims its active rules compare it with: a
         split admission's window (counted from the earlier stay's discharge), a calendar

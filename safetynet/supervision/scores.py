@@ -10,7 +10,9 @@ low-threshold admissions and of group admissions (``scoring.group_size`` or more
 one village admitted at one institution on one day).
 
 Each metric becomes a robust z-score against the level's peers, ``(x − median) / (1.4826 ·
-MAD)``, and the composite is ``Σ weight · min(max(z, 0), z_cap)``: only being *above* peers
+MAD)`` (when the MAD is 0, half the peers or more at the median: ``/ (1.2533 · mean absolute
+deviation)``; when both are 0, every peer is alike and z is 0), and the composite is
+``Σ weight · min(max(z, 0), z_cap)``: only being *above* peers
 counts, no single metric outweighs all others (a metric where nearly every peer scores 0
 makes huge z), and every term's contribution is a column of its own, so a score is
 explained by the metrics that drive it. Units with fewer than ``scoring.min_admissions``
@@ -28,9 +30,11 @@ alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
-from safetynet.supervision.frames import ScreenInput
+from safetynet.supervision.frames import ScreenInput, canonical_code
 from safetynet.supervision.schema import SCORE_METRICS, Scoring
 
 MAD_SCALE = 1.4826  # the MAD's consistency factor for a normal distribution (not policy)
@@ -51,23 +55,43 @@ def _day_key(date: str) -> pl.Expr:
     return pl.col(date).cast(pl.Int32).cast(pl.Int64) * 2**32 + pl.col("_pos").cast(pl.Int64)
 
 
+def _planned(frame: pl.DataFrame, planned: Sequence[str]) -> pl.Expr:
+    """Whether a row's diagnosis (however written: each distinct one made canonical once)
+    is a planned cycle's."""
+    if not planned or "diagnosis" not in frame.columns:
+        return pl.lit(False)
+    written = frame["diagnosis"].unique().drop_nulls().to_list()
+    cycles = [d for d in written if (canonical_code(d) or "").startswith(tuple(planned))]
+    return pl.col("diagnosis").is_in(cycles).fill_null(False)
+
+
 def _claim_facts(
-    data: ScreenInput, hits: pl.DataFrame, scoring: Scoring, after: pl.DataFrame | None = None
+    data: ScreenInput,
+    hits: pl.DataFrame,
+    scoring: Scoring,
+    after: pl.DataFrame | None = None,
+    planned: Sequence[str] = (),
 ) -> pl.DataFrame:
-    """One row per claim with what the metrics read (``after``: :func:`scorecard`'s)."""
+    """One row per claim with what the metrics read (``after``, ``planned``:
+    :func:`scorecard`'s)."""
     claims = data.claims
     stays = (
         claims.filter(pl.col("kind") == "inpatient")
         .sort("person_id", "admitted", "claim_no")
         .with_row_index("_pos")
     )
-    dated = stays.filter(pl.col("admitted").is_not_null() & pl.col("discharged").is_not_null())
+    stays = stays.with_columns(_planned(stays, planned).alias("_planned"))
+    # a planned cycle (chemotherapy, radiotherapy) is neither a readmission nor readmitted
+    dated = stays.filter(
+        pl.col("admitted").is_not_null() & pl.col("discharged").is_not_null() & ~pl.col("_planned")
+    )
     # Readmitted: ANY later stay of the person admitted within the days after the discharge,
     # not only the next one admitted (a short stay admitted during a long one hid the
     # readmission after it): the earliest admission on or after the discharge among the stays
     # sorted after it, by an as-of join on (day, position).
     later = dated.select("person_id", "admitted", pl.col("_pos").cast(pl.Int64))
     if after is not None:  # the admissions after the period a stay of it may be followed by
+        after = after.filter(~_planned(after, planned))
         more = after.select(pl.col("person_id").cast(pl.String), "admitted").with_row_index("_pos")
         shifted = more.with_columns((pl.col("_pos").cast(pl.Int64) + stays.height).alias("_pos"))
         later = pl.concat([later, shifted.select("person_id", "admitted", "_pos")])
@@ -87,9 +111,13 @@ def _claim_facts(
         )
     )
     stays = (
-        stays.select("claim_no")
+        stays.select("claim_no", "_planned")
         .join(readmitted, on="claim_no", how="left")
-        .with_columns(pl.col("readmitted").fill_null(False))
+        .select(
+            "claim_no",
+            # a planned cycle is no stay of the rate (null: not counted either way)
+            pl.when(~pl.col("_planned")).then(pl.col("readmitted").fill_null(False)),
+        )
     )
     drugs = data.lines.group_by("claim_no").agg(
         pl.col("amount_fen").filter(pl.col("code").str.starts_with("D")).sum().alias("drug_fen"),
@@ -119,13 +147,24 @@ def _claim_facts(
     if data.persons is not None and "village" in data.persons.columns:
         village = data.persons.select("person_id", "village")
         out = out.join(village, on="person_id", how="left")
-        group = pl.len().over("institution", "admitted", "village") >= int(scoring.group_size.value)
+        # persons, not claims: one person's two bills of one admission are one person
+        people = pl.col("person_id").filter(pl.col("inpatient")).n_unique()
+        group = people.over("institution", "admitted", "village") >= int(scoring.group_size.value)
         out = out.with_columns(
             (pl.col("inpatient") & group & pl.col("village").is_not_null()).alias("group")
         )
     else:
         out = out.with_columns(pl.lit(None, pl.Boolean).alias("group"))
     return out
+
+
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """``numerator ÷ denominator``, null (no such metric, like too few admissions) when the
+    denominator is not above zero: a unit whose claims bill no item line or no amount has no
+    drug share or flagged-amount rate. 0/0 would be NaN, which polars orders above every
+    number, so one such unit would take the level's median, and so every peer's z and score,
+    to NaN and rank first itself."""
+    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
 
 
 def _metrics(
@@ -136,18 +175,19 @@ def _metrics(
         facts.filter(pl.col(unit).is_not_null())
         .group_by(unit)
         .agg(
-            pl.col("level").mode().first().alias("level"),
+            # a doctor at institutions of two levels as often: the first by name, every run
+            pl.col("level").mode().sort().first().alias("level"),
             pl.len().alias("claims"),
             adm.sum().alias("admissions"),
             pl.col("total_fen").sum().alias("billed_fen"),
             pl.col("bed_days").filter(adm).mean().alias("length_of_stay"),
             pl.col("total_fen").filter(adm).mean().alias("cost_per_admission"),
-            (pl.col("total_fen").filter(adm).sum() / pl.col("bed_days").filter(adm).sum()).alias(
-                "cost_per_bed_day"
-            ),
-            (pl.col("drug_fen").sum() / pl.col("lines_fen").sum()).alias("drug_share"),
+            _ratio(
+                pl.col("total_fen").filter(adm).sum(), pl.col("bed_days").filter(adm).sum()
+            ).alias("cost_per_bed_day"),
+            _ratio(pl.col("drug_fen").sum(), pl.col("lines_fen").sum()).alias("drug_share"),
             pl.col("readmitted").filter(adm).mean().alias("readmission_rate"),
-            (pl.col("hit_fen").sum() / pl.col("total_fen").sum()).alias("hit_amount_rate"),
+            _ratio(pl.col("hit_fen").sum(), pl.col("total_fen").sum()).alias("hit_amount_rate"),
             pl.col("low_threshold").filter(adm).mean().alias("low_threshold_share"),
             pl.col("group").filter(adm).mean().alias("group_admission_share"),
         )
@@ -158,7 +198,7 @@ def _metrics(
     )
     if enrolled is not None and unit == "institution":
         m = m.join(enrolled, on="institution", how="left").with_columns(
-            (pl.col("admissions") * 1000 / pl.col("enrolled")).alias("admissions_per_1000")
+            _ratio(pl.col("admissions") * 1000, pl.col("enrolled")).alias("admissions_per_1000")
         )
     else:
         m = m.with_columns(pl.lit(None, pl.Float64).alias("admissions_per_1000"))
@@ -166,13 +206,14 @@ def _metrics(
 
 
 def robust_z(metric: str) -> pl.Expr:
-    """The metric's robust z-score among the rows of the same level."""
-    x = pl.col(metric).cast(pl.Float64)
+    """The metric's robust z-score among the rows of the same level (a null or NaN value:
+    no z, and not counted in the level's median)."""
+    x = pl.col(metric).cast(pl.Float64).fill_nan(None)
     median = x.median().over("level")
     mad = (x - median).abs().median().over("level") * MAD_SCALE
     mean_ad = (x - median).abs().mean().over("level") * 1.2533  # when half the peers tie
     scale = pl.when(mad > 0).then(mad).otherwise(mean_ad)
-    return pl.when(scale > 0).then((x - median) / scale).otherwise(0.0)
+    return pl.when(x.is_null()).then(None).when(scale > 0).then((x - median) / scale).otherwise(0.0)
 
 
 def abnormal(flag: float) -> pl.Expr:
@@ -202,6 +243,7 @@ def scorecard(
     *,
     scoring: Scoring,
     after: pl.DataFrame | None = None,
+    planned: Sequence[str] = (),
 ) -> pl.DataFrame:
     """Institutions and doctors ranked within their level: metrics, z-scores, contributions.
 
@@ -210,8 +252,10 @@ def scorecard(
     ``after`` (person_id, admitted): the admissions of the days after the period
     (:func:`~safetynet.supervision.load.admissions_after`), read only as what a stay of the
     period is followed by — a December stay readmitted in January is readmitted.
+    ``planned``: the diagnoses of planned cycles (:meth:`RuleSet.planned_cycles`), stays
+    left out of the readmission rate on both sides.
     """
-    facts = _claim_facts(data, hits, scoring, after)
+    facts = _claim_facts(data, hits, scoring, after, planned)
     cap = scoring.z_cap.value
     frames = []
     for unit in ("institution", "doctor"):
@@ -225,9 +269,9 @@ def scorecard(
         m = m.with_columns(abnormal(scoring.flag_z.value).alias("abnormal"))
         alert = scoring.readmission_alert
         m = m.with_columns(readmission_alert(None if alert is None else alert.value))
-        m = m.with_columns(
-            pl.col("score").rank("ordinal", descending=True).over("level").alias("rank")
-        )
+        # equal scores share a rank (1, 2, 2, 4) and are listed by code: the order of a
+        # tie never depends on the order polars grouped the claims in
+        m = m.with_columns(pl.col("score").rank("min", descending=True).over("level").alias("rank"))
         frames.append(m)
     columns = ["unit_type", "unit", "level", "rank", "score", "abnormal", "readmission_alert",
                "claims",
@@ -236,7 +280,7 @@ def scorecard(
     return (
         pl.concat([f.select(columns) for f in frames])
         .with_columns(pl.col("rank").cast(pl.Int64))
-        .sort("unit_type", "level", "rank")
+        .sort("unit_type", "level", "rank", "unit")
     )
 
 

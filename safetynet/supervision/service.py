@@ -55,7 +55,8 @@ def year_scores(session: Session, region: str, year: int, rules: str | None = No
                       data.persons)  # fmt: skip
     # a December stay readmitted in January is readmitted
     after = admissions_after(data, conn, region, year, int(ruleset.scoring.readmission_days.value))
-    card = scorecard(own, hits, enrolled, scoring=ruleset.scoring, after=after)
+    card = scorecard(own, hits, enrolled, scoring=ruleset.scoring, after=after,
+                     planned=ruleset.planned_cycles())  # fmt: skip
     return YearScores(ruleset, own.claims.height, hits, card)
 
 

@@ -52,3 +52,27 @@ def test_review_indicators_by_hand(db_engine: Engine, county: County) -> None:
     assert figures[("recovered_share", None)] == pytest.approx(5_000 / 25_000)
     assert figures[("spot_check_error_rate", None)] == pytest.approx(0.1)
     assert figures[("callbacks_confirmed", None)] == pytest.approx(0.5)
+
+
+def test_a_cancelled_sanction_is_neither_assessed_nor_recovered(
+    db_engine: Engine, county: County
+) -> None:
+    """Two cases of 10,000 fen (1×: 20,000 assessed each); the first recovered in full then
+    overturned (its recovery reversed), the second recovered 5,000: 5,000 ÷ 20,000, not
+    25,000 ÷ 40,000."""
+    with session_scope(db_engine) as s:
+        ids = [sanctions.open_case(s, article=38, finding="x", loss_fen=10_000,
+                                   fine_multiple="1", by="i", today=date(2017, 5, 3),
+                                   institution_code="H-COUNTY").id for _ in range(2)]  # fmt: skip
+        sanctions.record_recovery(
+            s, ids[0], amount_fen=20_000, by="i", received_on=date(2017, 5, 4)
+        )
+        sanctions.cancel_case(s, ids[0], by="b", on=date(2017, 6, 1), reason="overturned")
+
+        def share() -> float | None:
+            return {f.indicator: f.value for f in review_indicators(
+                s, date(2017, 1, 1), date(2017, 12, 31))}["recovered_share"]  # fmt: skip
+
+        assert share() == 0  # the second case's 20,000 assessed, nothing recovered on it
+        sanctions.record_recovery(s, ids[1], amount_fen=5_000, by="i", received_on=date(2017, 5, 5))
+        assert share() == pytest.approx(5_000 / 20_000)

@@ -161,3 +161,80 @@ def test_an_institutions_case_is_not_refunded_by_hand(db_engine: Engine, county:
     with pytest.raises(ReviewError) as unknown, session_scope(db_engine) as s:
         sanctions.refund_case(s, 999_999, by="bureau", on=JUNE)
     assert unknown.value.code == "sanction_unknown"
+
+
+def test_a_recovery_on_a_reviewed_claim_goes_back_to_the_claims_county(
+    db_engine: Engine, county: County
+) -> None:
+    """A hospital of county A fined for the claim of a county-B resident: county B's fund
+    paid the claim, so what is recovered (and its undo) is B's money, as the claim's review
+    deductions are; a case naming no claim stays the hospital's county's (A)."""
+    from safetynet.review import cases
+    from safetynet.store.models import Claim
+    from tests.funds.test_payer_region import A, B, _two_counties
+
+    _two_counties(db_engine, county)
+    with session_scope(db_engine) as s:
+        claim_id = s.scalar(
+            select(Claim.id).join(Person, Person.id == Claim.person_id)
+            .where(Person.resident_id == county.ordinary_id)
+        )  # fmt: skip
+        assert claim_id is not None
+        review_id = cases.open_case(s, claim_id).id
+    on_claim = _open(db_engine, institution_code="H-COUNTY", review_case_id=review_id)
+    plain = _open(db_engine, institution_code="H-COUNTY")
+    _recover(db_engine, on_claim, 120_00, MAY)
+    _recover(db_engine, plain, 30_00, MAY)
+
+    def by_county() -> dict[str | None, int]:
+        with session_scope(db_engine) as s:
+            rows = s.execute(
+                select(FundLine.payer_region, func.sum(FundLine.amount_fen))
+                .where(FundLine.account == "recoveries", FundLine.fund == FUND)
+                .group_by(FundLine.payer_region)
+            ).all()
+        return {p: -int(v) for p, v in rows if v}
+
+    assert by_county() == {B: 120_00, None: 30_00}  # None: the hospital's county, A
+    with session_scope(db_engine) as s:
+        recovered = {
+            r.payer_region: r.recovered
+            for r in statements(s, 2017, RULES.payments.quality_deposit.share_bp, "H-COUNTY")
+            if r.month == 5 and r.recovered
+        }
+    assert recovered == {B: 120_00, A: 30_00}
+    with session_scope(db_engine) as s:
+        sanctions.cancel_case(s, on_claim, by="bureau", on=JUNE, reason="overturned")
+    assert by_county() == {None: 30_00}  # B's undo is B's too: nothing left in B
+
+
+def test_a_case_names_a_review_case_of_its_own_party(db_engine: Engine, county: County) -> None:
+    """The review case a sanction names decides whose county its recoveries go back to, so
+    it must exist and be of the sanctioned institution or person: nothing is opened else."""
+    from safetynet.review import cases
+
+    claim_id, _ = settle(db_engine, county.ordinary_id)  # at H-COUNTY
+    with session_scope(db_engine) as s:
+        review_id = cases.open_case(s, claim_id).id
+        other = s.scalar(select(Person.id).where(Person.resident_id == county.poor_id))
+        own = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+    refused = [
+        ({"institution_code": "V-CLINIC", "review_case_id": review_id}, "case_party"),
+        ({"person_id": other, "review_case_id": review_id}, "case_party"),
+        ({"institution_code": "H-COUNTY", "review_case_id": review_id + 99}, "case_unknown"),
+    ]
+    for party, code in refused:
+        with pytest.raises(ReviewError) as error, session_scope(db_engine) as s:
+            _open_in(s, **party)
+        assert error.value.code == code, party
+    with session_scope(db_engine) as s:
+        assert s.scalar(select(func.count()).select_from(SanctionCase)) == 0
+        _open_in(s, institution_code="H-COUNTY", review_case_id=review_id)
+        _open_in(s, person_id=own, review_case_id=review_id)
+
+
+def _open_in(s: object, **party: object) -> None:
+    sanctions.open_case(
+        s, article=38, finding="x", loss_fen=100, fine_multiple="1", by="i", today=MAY,  # type: ignore[arg-type]
+        **party,  # type: ignore[arg-type]
+    )  # fmt: skip

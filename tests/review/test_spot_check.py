@@ -98,3 +98,68 @@ def test_a_disagreeing_call_back_flags_the_claim(db_engine: Engine, county: Coun
             on=date(2017, 3, 21),
         )
         assert not overpaid.agrees and overpaid.expected_fen == oop
+
+
+def test_the_extrapolation_booked_adds_up_to_the_estimate_shown(
+    db_engine: Engine, county: County
+) -> None:
+    """A stratum of one sampled claim, half of it found wrong: with 1 fen unsampled at each
+    of two institutions the estimate shown is ½ × 2 = 1 fen, and 1 fen is booked (rounded
+    half up per institution, 0.5 + 0.5 booked 1 + 1 = 2); with 1 and 2 fen unsampled the
+    estimate ½ × 3 = 1.5 → 2 fen is booked 1 + 1 (largest remainders, ties by code)."""
+    from safetynet.store.models import ReviewDeduction, SpotCheck, SpotCheckClaim
+
+    claim_id, _ = settle(db_engine, county.ordinary_id)
+    for unsampled, expected in (({"H-COUNTY": 1, "V-CLINIC": 1}, 1),
+                                ({"H-COUNTY": 1, "V-CLINIC": 2}, 2)):  # fmt: skip
+        with session_scope(db_engine) as s:
+            by_inst = dict(unsampled)
+            by_inst["H-COUNTY"] += BILL_FEN
+            check = SpotCheck(
+                region_code="340421", period_from=date(2017, 1, 1), period_to=date(2017, 12, 31),
+                params_id="langxi-2021", seed=1, drawn_by="i", drawn_at=deductions.now(),
+                strata={"high": {"claims": 1 + len(unsampled), "amount_fen": sum(by_inst.values()),
+                                 "by_institution": by_inst}},
+            )  # fmt: skip
+            s.add(check)
+            s.flush()
+            s.add(SpotCheckClaim(spot_check_id=check.id, claim_id=claim_id, stratum="high",
+                                 amount_fen=BILL_FEN, found_fen=BILL_FEN // 2))  # fmt: skip
+            s.flush()
+            shown = spot_checks.extrapolation(s, check.id)
+            assert shown.to_recover_fen == expected
+            booked = spot_checks.book(s, check.id, by="i")
+            assert booked == BILL_FEN // 2 + shown.to_recover_fen
+            extrapolated = s.scalars(
+                select(ReviewDeduction.amount_fen).where(
+                    ReviewDeduction.spot_check_id == check.id, ReviewDeduction.claim_id.is_(None)
+                )
+            ).all()
+            assert sum(extrapolated) == expected and all(a > 0 for a in extrapolated)
+
+
+def test_a_stay_admitted_the_year_before_is_scored_with_its_years_hits(
+    db_engine: Engine, county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A spot check of 2017's closed claims draws a stay admitted on 2016-12-28 and
+    discharged in 2017: its screening hits are in 2016's screening (a claim's year is its
+    date's), so 2016 is scored too, not only the period's years."""
+    from sqlalchemy import update
+
+    from safetynet.review.risk import Risk
+    from safetynet.store.models import Claim
+
+    claim_id, _ = settle(db_engine, county.ordinary_id, date(2017, 1, 2))
+    with session_scope(db_engine) as s:
+        s.execute(update(Claim).where(Claim.id == claim_id).values(start_date=date(2016, 12, 28)))
+    years: list[list[int]] = []
+
+    def risk(_s: object, _region: str, ys: object, _sampling: object) -> Risk:
+        years.append(list(ys))  # type: ignore[call-overload]
+        return Risk(hits={}, institutions={})
+
+    monkeypatch.setattr(spot_checks, "claim_risk", risk)
+    with session_scope(db_engine) as s:
+        spot_checks.draw_spot_check(s, region="340421", start=date(2017, 1, 1),
+                                    end=date(2017, 12, 31), seed=1, by="i")  # fmt: skip
+    assert years == [[2016, 2017]]

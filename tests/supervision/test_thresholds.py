@@ -121,6 +121,19 @@ def self_paid(fen: int) -> ScreenInput:  # 15 % of a 10,000-fen claim
                  line("c", "D0030", fen, quantity=1, item_class="C"))  # fmt: skip
 
 
+def self_paid_of(total: int) -> Case:
+    """The share on a claim whose 15 % is no whole fen (10,010 fen: 1,501.5; 10,004 fen:
+    1,500.6): the share's amount is floored to the fen, so a claim above the share has at
+    least 1 fen at stake (rounded half up, 1,502 of 10,010 fen was flagged with 0 at stake)."""
+
+    def case(fen: int) -> ScreenInput:
+        return visit("c", "2021-06-01", line("c", "S0011", total - fen, quantity=1),
+                     line("c", "D0030", fen, quantity=1, item_class="C"))  # fmt: skip
+
+    case.__name__ = f"self_paid_of_{total}"
+    return case
+
+
 def claim_after_death(days: int) -> ScreenInput:  # died 2021-07-01
     day = d("2021-01-01").fromordinal(d("2021-07-01").toordinal() + days).isoformat()
     return visit("c", day, line("c", "S0001", 600), person="dead")
@@ -215,6 +228,9 @@ THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
     ("outpatient-abuse", purchases_in_month, [(3, []), (4, []), (5, [("v4", 850)])]),
     ("outpatient-abuse", run_of_days, [(2, []), (3, [("v2", 850)])]),
     ("out-of-catalog-share", self_paid, [(1499, []), (1500, []), (1501, [("c", 1)])]),
+    ("out-of-catalog-share", self_paid_of(10_010),
+     [(1501, []), (1502, [("c", 1)]), (1503, [("c", 2)])]),
+    ("out-of-catalog-share", self_paid_of(10_004), [(1500, []), (1501, [("c", 1)])]),
     ("impersonation", claim_after_death, [(-1, []), (0, [("c", 10_000)]), (1, [("c", 10_000)])]),
     ("impersonation", stay_discharged_after_death, [(-1, []), (0, []), (1, [("s", 10_000)])]),
     ("impersonation", line_after_death, [(-1, []), (0, []), (1, [("s", 10_000)])]),

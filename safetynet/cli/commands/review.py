@@ -177,7 +177,8 @@ def scores_cmd(
     data = type(data)(
         data.claims.filter(pl.col("date").dt.year() == year), data.lines, data.persons
     )
-    card = scorecard(data, hits, enrolled, scoring=ruleset.scoring, after=after)
+    card = scorecard(data, hits, enrolled, scoring=ruleset.scoring, after=after,
+                     planned=ruleset.planned_cycles())  # fmt: skip
     for (unit_type, level), part in sorted(card.group_by("unit_type", "level")):
         for row in part.head(top).iter_rows(named=True):
             drivers = sorted(

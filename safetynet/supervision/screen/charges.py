@@ -98,7 +98,9 @@ def over_standard_charge(rule: OverStandardRule, data: ScreenInput) -> pl.DataFr
                 ),
                 facts_json(
                     code=pl.col("code"),
-                    unit_price_fen=pl.col("amount_fen") // pl.col("qty"),
+                    # rounded up: a price above the ceiling by less than a fen a unit
+                    # (50.01 yuan for 2 units at 25.00) never reads as equal to it
+                    unit_price_fen=(pl.col("amount_fen") + pl.col("qty") - 1) // pl.col("qty"),
                     price_ceiling_fen=pl.col("price_ceiling_fen"),
                 ),
             )
@@ -207,14 +209,19 @@ def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFr
             pl.col("amount_fen").filter(pl.col("item_class") == "C").sum().alias("self_paid"),
         )
     )
-    allowed = (pl.col("total") * bp + 5000) // 10000
+    # The share's amount floored to the fen: what a claim may bill out of the catalog in
+    # whole fen. A claim is above the share exactly when it bills more than that, so every
+    # claim flagged has at least 1 fen at stake (rounded half up, 15 % of 100.10 yuan is
+    # 15.02 yuan, and a bill of 15.02 yuan, 15.005 %, was flagged with nothing at stake).
+    allowed = (pl.col("total") * bp) // 10000
     return sums.filter(pl.col("self_paid") * 10000 > pl.col("total") * bp).select(
         "claim_no",
-        (pl.col("self_paid") - allowed).clip(lower_bound=0).alias("amount_fen"),
+        (pl.col("self_paid") - allowed).alias("amount_fen"),
         facts_json(
             self_paid_fen=pl.col("self_paid"),
             total_fen=pl.col("total"),
-            share_bp=(pl.col("self_paid") * 10000 // pl.col("total")),
+            # rounded up to a basis point: a share above the line never reads as equal to it
+            share_bp=(pl.col("self_paid") * 10000 + pl.col("total") - 1) // pl.col("total"),
             max_share_bp=pl.lit(bp),
         ),
     )
