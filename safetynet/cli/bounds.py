@@ -17,7 +17,8 @@ Bound = dict[str, Any]
 YEAR: Bound = {"min": FIRST_YEAR, "max": LAST_YEAR}
 MONTH: Bound = {"min": 1, "max": 12}
 ROW_ID: Bound = {"min": 1, "max": MAX_ROW_ID}
-SEED: Bound = {"min": 0, "max": 2**32 - 1}  # a random generator's seed (32 bits)
+# a random generator's seed: a stored seed (a spot check's) is a 32-bit signed column
+SEED: Bound = {"min": 0, "max": MAX_ROW_ID}
 PERSONS: Bound = {"min": 1, "max": 20_000_000}  # a synthetic county (a large one: 1.5 million)
 PERSONS_OR_NONE: Bound = {"min": 0, "max": 20_000_000}  # 0: skip the step
 CLAIMS: Bound = {"min": 1, "max": 200_000_000}  # claims generated, or per batch
