@@ -10,6 +10,10 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cache
 
+# the scheme years every interface takes (the command line's options, the web's forms and
+# queries): a year outside was a traceback or wrote rows of year 0 or 99999
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 class InstitutionLevel(StrEnum):
     VILLAGE = "village"  # 村卫生室

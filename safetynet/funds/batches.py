@@ -22,6 +22,8 @@ STATES = {
 ERRORS = {
     "bad_month": N_("The month must be 1 to 12."),
     "round_exists": N_("This month already has a payment round."),
+    "round_future": N_("That month has not begun: a round pays a month that has begun."),
+    "round_empty": N_("That month has nothing to pay or settle: no round was made."),
     "unknown_batch": N_("There is no such payment round."),
     "not_draft": N_("Only a draft round can be approved."),
     "maker_approves": N_("A round is approved by someone other than who made it."),

@@ -10,16 +10,17 @@ the transaction back. The tables refuse UPDATE and DELETE (append-only).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from safetynet.codes import RegionLevel
 from safetynet.funds.accounts import ACCOUNTS, PER_INSTITUTION
 from safetynet.funds.schema import MAX_AMOUNT_YUAN, FundRules
 from safetynet.money import fmt_yuan
-from safetynet.store.models import FundEntry, FundLine
+from safetynet.store.models import FundEntry, FundLine, Institution, Region
 
 # the most one line may hold (fen): a thousand billion yuan, far above any fund's year and far
 # inside the column (BIGINT); a line beyond it is refused, not overflowed in the database (the
@@ -67,6 +68,41 @@ def payer_of(region_code: str | None) -> str | None:
     """The paying county of a person's region: its 6-digit county code (both spellings of a
     region code start with it)."""
     return region_code[:6] if region_code and len(region_code) >= 6 else None
+
+
+def name_counties(session: Session, lines: Sequence[Line]) -> list[Line]:
+    """``lines`` each naming its paying county (every journal line does: a line of no county
+    is left out of every county's fund figures and alarms): the one it names, else its
+    institution's county in the registry, else the registry's one county; refused
+    (``no_county``) when that cannot be told (several counties), nothing written."""
+    counties = set(session.scalars(select(Region.code).where(Region.level == RegionLevel.COUNTY)))
+    counties = {c[:6] for c in counties}
+    codes = {ln.institution_code for ln in lines if ln.institution_code and not ln.payer_region}
+    homes = {
+        code: region
+        for code, region in session.execute(
+            select(Institution.code, Institution.region_code).where(Institution.code.in_(codes))
+        )
+    }
+    only = next(iter(counties)) if len(counties) == 1 else None
+    out = []
+    for i, ln in enumerate(lines, 1):
+        if ln.payer_region and ln.payer_region not in counties:
+            raise JournalError(
+                "no_county",
+                f"line {i}: no county {ln.payer_region} in the registry; nothing was written",
+            )
+        county = ln.payer_region or payer_of(homes.get(ln.institution_code or ""))
+        if county not in counties:
+            county = only
+        if county is None:
+            raise JournalError(
+                "no_county",
+                f"line {i}: the registry has {len(counties)} counties: name the county whose "
+                "fund it is (6 digits); nothing was written",
+            )
+        out.append(replace(ln, payer_region=county))
+    return out
 
 
 def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:

@@ -38,7 +38,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from safetynet.clock import utc_now
+from safetynet.clock import local_today, utc_now
 from safetynet.codes import RegionLevel
 from safetynet.exports.csv_file import csv_text
 from safetynet.funds.journal import JournalError, Line, check_text, post_entry
@@ -49,6 +49,7 @@ from safetynet.funds.statements import (
     compute,
     month_rows,
     opening_carried,
+    payer_expr,
     payer_prefix,
     period_of,
     round_cutoffs,
@@ -124,19 +125,20 @@ def prepayment_of_month(rules: FundRules, budget_fen: int, month: int) -> int:
     return parts[f"{month:02d}"]
 
 
-def budget_payer(session: Session, institution: str) -> str | None:
+def budget_payer(session: Session, institution: str) -> str:
     """The paying county of an institution's budget lines (prepayments, the year-end
-    settlement), which name no county of their own: None for an institution in a county of
-    the registry (its lines are that county's, :func:`~safetynet.funds.statements.payer_expr`);
-    for one in none (a city's or a province's hospital) the registry's one county. Its lines
-    were the county of its own region's code (``341800``, a city's), which pays no claim: the
-    prepayments were never netted against its claims, paid in full as well. With several
-    counties such an institution's budget is refused (``budget_county``), nothing posted."""
+    settlement), named on every line (the ``cash`` line too, which has no institution to
+    tell it: a line of no county was left out of the county's fund figures and alarms): the
+    institution's own county when the registry holds it; for one in none (a city's or a
+    province's hospital) the registry's one county. Its lines were the county of its own
+    region's code (``341800``, a city's), which pays no claim: the prepayments were never
+    netted against its claims, paid in full as well. With several counties such an
+    institution's budget is refused (``budget_county``), nothing posted."""
     region = session.scalar(select(Institution.region_code).where(Institution.code == institution))
     county = region[:6] if region and len(region) >= 6 else None
     counties = select(Region.code).where(Region.level == RegionLevel.COUNTY)
     if county and session.scalar(counties.where(Region.code.startswith(county)).limit(1)):
-        return None
+        return county
     found = sorted({code[:6] for code in session.scalars(counties)})
     if len(found) != 1:
         raise JournalError(
@@ -180,6 +182,16 @@ def post_prepayments(
     return out
 
 
+def round_months(year: int) -> list[int]:
+    """The months of ``year`` a payment round may be made for: those begun by the county's
+    today (every month of a past year, none of a future one) — one rule for the command
+    line, the web form and the service."""
+    today = local_today()
+    if year > today.year:
+        return []
+    return list(range(1, (today.month if year == today.year else 12) + 1))
+
+
 def _freeze_journal(session: Session) -> int:
     """The last journal entry, with no entry posted until the caller's transaction ends (on
     PostgreSQL a SHARE lock on the journal waits for postings under way and holds new ones;
@@ -204,9 +216,17 @@ def make_round(
     fund and paying county with anything to settle): of one paying county's money
     (``payer_region``, its 6-digit code) or of every county's. ``region_code``: the drafting
     user's region (None: not checked, the command line's operator); a round that would pay
-    the money of a county outside it is refused ``payments_region``, nothing written."""
+    the money of a county outside it is refused ``payments_region``, nothing written. A month
+    not begun (:func:`round_months`) is refused ``round_future``, a month with nothing to pay
+    or settle ``round_empty``: no empty round is drafted."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
+    if month not in round_months(year):
+        raise PaymentError(
+            "round_future",
+            f"{year}-{month:02d} has not begun (today is {local_today().isoformat()}): a round "
+            "pays a month begun; nothing was written",
+        )
     check_text("user", user)
     check_payer(session, payer_region, county=True)
     live = select(PaymentBatch.id).where(
@@ -228,6 +248,14 @@ def make_round(
     opening = opening_carried(session, year, bp, cutoffs, payer=payer_region, through=through)
     rows = month_rows(compute(lines, bp, opening), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
+    # December's round also closes the year (what is left — an advance not netted, a sum
+    # owed — is carried into the next year's rounds): it is made when the month has any
+    # statement at all; any other month's only with something to pay or settle
+    if not pays and not (month == 12 and rows):
+        raise PaymentError(
+            "round_empty",
+            f"{year}-{month:02d} has nothing to pay or settle: no round was made",
+        )
     if region_code is not None:
         mine = payer_prefix(region_code)
         if any(not (r.payer_region or "").startswith(mine) for r in pays):
@@ -524,6 +552,7 @@ class DepositReturn:
     fund: str
     held: int
     returned: int
+    payer_region: str | None = None  # the county whose money the deposit was
 
     @property
     def forfeited(self) -> int:
@@ -553,24 +582,29 @@ def return_deposits(
         raise JournalError(
             "bad_score", f"a share returned is finer than a basis point: {', '.join(fine)}"
         )
+    payer = payer_expr()
     q = (
-        select(FundLine.institution_code, FundLine.fund, func.sum(FundLine.amount_fen))
+        select(FundLine.institution_code, FundLine.fund, payer, func.sum(FundLine.amount_fen))
         .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .outerjoin(Institution, Institution.code == FundLine.institution_code)
         .where(FundEntry.year == year, FundLine.account == "deposit")
-        .group_by(FundLine.institution_code, FundLine.fund)
+        .group_by(FundLine.institution_code, FundLine.fund, payer)
     )
-    held = {(str(i), f): -int(v) for i, f, v in session.execute(q) if int(v) < 0}
-    missing = sorted({i for i, _f in held if i not in scores})
+    # held per paying county: the deposit withheld from one county's money goes back to
+    # that county's fund (returned: its cash; forfeited: its income), every line naming it
+    held = {(str(i), f, str(c)): -int(v) for i, f, c, v in session.execute(q) if int(v) < 0}
+    missing = sorted({i for i, _f, _c in held if i not in scores})
     if missing:
         raise JournalError("no_score", f"no assessment for {', '.join(missing)}: nothing returned")
     out = []
-    for (inst, fund), amount in sorted(held.items()):
+    for (inst, fund, county), amount in sorted(held.items()):
         back = apply_ratio(amount, int(scores[inst] * 10_000))
-        out.append(DepositReturn(inst, fund, amount, back))
+        c = county or None
+        out.append(DepositReturn(inst, fund, amount, back, c))
         # ``held`` is net of what earlier returns settled, so a deposit withheld after them
         # (December's round released after the assessment) is returned by the next call;
         # nothing is returned twice
-        ref = f"deposit:{year}:{fund}:{inst}"
+        ref = f"deposit:{year}:{fund}:{inst}" + (f"@{county}" if county else "")
         earlier = session.scalar(
             select(func.count()).where(
                 (FundEntry.reference == ref) | FundEntry.reference.startswith(ref + ":")
@@ -578,11 +612,12 @@ def return_deposits(
         )
         if earlier:
             ref = f"{ref}:{int(earlier) + 1}"
-        lines = [Line(fund, "deposit", amount, institution_code=inst, month=12)]
+        lines = [Line(fund, "deposit", amount, institution_code=inst, month=12, payer_region=c)]
         if back:
-            lines.append(Line(fund, "cash", -back, month=12))
+            lines.append(Line(fund, "cash", -back, month=12, payer_region=c))
         if amount - back:
-            lines.append(Line(fund, "forfeited", back - amount, institution_code=inst, month=12))
+            lines.append(Line(fund, "forfeited", back - amount, institution_code=inst, month=12,
+                              payer_region=c))  # fmt: skip
         post_entry(
             session,
             rules,

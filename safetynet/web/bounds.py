@@ -18,13 +18,13 @@ from fastapi import Form, Query
 from pydantic import BeforeValidator, StringConstraints
 
 from safetynet.clock import local_today
+from safetynet.codes import FIRST_YEAR, LAST_YEAR
 from safetynet.money import MoneyError, to_fen
 from safetynet.numerals import ascii_digits, numeric_text
 from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
 MAX_FEN = int(MAX_ITEM_YUAN * 100)
 # the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
@@ -68,6 +68,13 @@ YearForm = Annotated[int, Numeric, Form(ge=FIRST_YEAR, le=LAST_YEAR, description
 VersionForm = Annotated[int, Numeric, Form(ge=0, le=MAX_ID, description="row version")]
 Whole = Annotated[int, Numeric]  # a whole-number field with a Form(...) or Query(...) default
 WholeOrNone = Annotated[int | None, Numeric]
+
+
+def day_limits(today: date | None = None) -> dict[str, str]:
+    """The first and last day :func:`day_within` takes, for a date field's ``min`` and
+    ``max`` (the browser's picker offers only these; the server still checks)."""
+    today = today or local_today()
+    return {"min": EARLIEST_DATE.isoformat(), "max": (today + AHEAD).isoformat()}
 
 
 def day_within(text: str, field: str, *, today: date | None = None) -> date:

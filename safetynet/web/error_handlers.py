@@ -23,6 +23,7 @@ from safetynet.web.errors import (
     LoginRequired,
     WebError,
     database_unreachable,
+    http_error_code,
     is_api,
     is_phone_json,
     json_answer,
@@ -127,7 +128,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = http_error_code(exc.status_code, str(exc.detail))
         message = str(exc.detail)
         if request.url.path.startswith("/fhir") and exc.status_code in (404, 405):
             code = "unknown_type" if exc.status_code == 404 else code

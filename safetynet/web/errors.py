@@ -40,6 +40,28 @@ RETRY_AFTER = 5  # seconds a client is asked to wait when the database cannot be
 LOG_EVERY = 10.0  # seconds between two log lines of one outage
 
 
+# what the web framework says of a form it cannot read (a 400 of its own, in English) -> the
+# app's code, so the person reads the app's sentence in their language (the page, or JSON
+# under /api): too many fields, too many files, a part too large, a body not a form
+FORM_ERRORS = (
+    ("Too many fields", "form_too_many_fields"),
+    ("Too many files", "form_too_many_files"),
+    ("exceeded maximum size", "form_part_too_large"),
+)
+FORM_UNREADABLE = "form_unreadable"
+
+
+def http_error_code(status: int, detail: str) -> str:
+    """The app's code of an HTTP error the framework raised (``detail`` its English text):
+    ``not_found``, ``method_not_allowed``, a form's problem (:data:`FORM_ERRORS`; any other
+    400 is a body that could not be read, ``form_unreadable``), else ``http_error``."""
+    if status in (404, 405):
+        return "not_found" if status == 404 else "method_not_allowed"
+    if status == 400:
+        return next((code for words, code in FORM_ERRORS if words in detail), FORM_UNREADABLE)
+    return "http_error"
+
+
 class WebError(Exception):
     def __init__(
         self,

@@ -102,6 +102,20 @@ CODES = {
     "forbidden": N_("Your role (%(role)s) may not do this."),
     "not_found": N_("There is no such page."),
     "method_not_allowed": N_("This address does not take this kind of request."),
+    "form_too_many_fields": N_(
+        "The form has too many fields (at most %(most)s); nothing was recorded. Reload the "
+        "page and send it again."
+    ),
+    "form_too_many_files": N_(
+        "The form has too many files attached (at most %(most)s); nothing was recorded."
+    ),
+    "form_part_too_large": N_(
+        "A field or file of the form is too large (at most %(most)s KB); nothing was recorded."
+    ),
+    "form_unreadable": N_(
+        "The form could not be read; nothing was recorded. Reload the page and send it again."
+    ),
+    "http_error": N_("The request cannot be carried out."),
     "csrf": N_("The form has expired or did not come from SafetyNet; reload it."),
     "internal": N_("An unexpected error; it has been logged."),
     "person_unknown": N_("Nobody with this resident ID lives in your region."),
@@ -197,7 +211,7 @@ DETAILS = {
     "department": re.compile(r"department (.*?) of institution"),
     "earlier": re.compile(r"as settlement (\S+) \(claim "),
     "claim": re.compile(r"as settlement \S+ \(claim ([^)]*)\)"),
-    "most": re.compile(r"at most (\d+) item lines"),
+    "most": re.compile(r"at most (\d+) item lines|[Mm]aximum (?:number of \w+ is|size of) (\d+)"),
 }
 
 # what a validator says -> sentence (checked in order, on the validator's message)
@@ -260,7 +274,7 @@ def error_text(
     role_name = gettext(labels.ROLE[role]) if role in labels.ROLE else ""
     # what the user typed, as the message quotes it (or the code of digits it names)
     typed = re.search(r"'([^']*)'", message) or re.search(r"\b(\d{4,})\b", message)
-    details = {key: (m.group(1) if (m := rx.search(message)) else "")
+    details = {key: (next((g for g in m.groups() if g), "") if (m := rx.search(message)) else "")
                for key, rx in DETAILS.items()}  # fmt: skip
     return gettext(sentence) % {
         "role": role_name,

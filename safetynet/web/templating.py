@@ -16,6 +16,7 @@ from safetynet.money import fmt_yuan
 from safetynet.ratios import percent_text
 from safetynet.registry.masking import mask_name, mask_resident_id
 from safetynet.security.roles import Permission, user_allows
+from safetynet.web.bounds import day_limits
 from safetynet.web.csrf import csrf_token
 from safetynet.web.i18n import LANGUAGE_NAMES, translations
 from safetynet.web.messages import error_text
@@ -65,6 +66,7 @@ def may(user: Any, permission: str) -> bool:
 
 env.globals["may"] = may
 env.globals["error_text"] = error_text
+env.globals["day_limits"] = day_limits  # a date field's min and max
 env.filters.update(
     yuan=yuan,
     percent=percent,

@@ -32,3 +32,8 @@ def test_the_check_finds_english() -> None:
         "outpatient",
     }
     assert latin_words("诊断 I63.9 项目 S0002 导出 Excel ICD-10", set()) == set()
+    # item names of the catalog, as they were: a Latin abbreviation or a letter in a word
+    assert latin_words("CT平扫 磁共振成像(MRI) B超检查 胸部X线摄影", set()) == {
+        "CT", "MRI", "B", "X"}  # fmt: skip
+    assert latin_words("身份证号 34182119831211001X 1型糖尿病", set()) == set()
+    assert latin_words("第k次服务 稳健z值", set()) == {"k", "z"}

@@ -118,10 +118,13 @@ LAYOUT_JS = r"""
 }
 """
 
-# What a reader sees: the visible text, the chart labels, placeholders and the tab's title.
+# What a reader sees: the visible text, the chart labels, placeholders, the tab's title and
+# the choices a field offers when opened (a datalist's options: the window's item catalog,
+# whose names are not in the page's text until the picker opens).
 TEXT_JS = r"""
 () => [document.title, document.body.innerText,
        ...[...document.querySelectorAll('svg text')].map((t) => t.textContent),
+       ...[...document.querySelectorAll('datalist option')].map((o) => o.textContent),
        ...[...document.querySelectorAll('[placeholder]')].map((e) => e.placeholder),
        ...[...document.querySelectorAll('[title]')].map((e) => e.title)].join('\n')
 """
@@ -142,14 +145,22 @@ LATIN_WORD = re.compile(r"[A-Za-z0-9_.\-]*[A-Za-z]{2,}[A-Za-z0-9_.\-]*")
 CODE = re.compile(r"[A-Z]{1,3}\d{3,}")  # claim numbers and the like: typed, not read
 
 
+# a Latin letter written into a Chinese word (B超, X线, 第k次, 稳健z值): English too
+HAN = r"\u3400-\u9fff"
+LETTER_IN_CHINESE = re.compile(
+    rf"(?<=[{HAN}])[A-Za-z](?![A-Za-z0-9])|(?<![A-Za-z0-9])[A-Za-z](?=[{HAN}])"
+)
+
+
 def latin_words(text: str, allowed: set[str]) -> set[str]:
-    """The words of two or more Latin letters in ``text`` that are not allowed."""
+    """The words of two or more Latin letters in ``text`` that are not allowed, and each
+    single Latin letter written against a Chinese character."""
     words = {w.strip(".-_") for w in LATIN_WORD.findall(text)}
     return {
         w
         for w in words
         if w and w not in allowed and w not in ALLOWED_LATIN and not CODE.fullmatch(w)
-    }
+    } | set(LETTER_IN_CHINESE.findall(text))
 
 
 @dataclass

@@ -49,7 +49,7 @@ def test_cli_md_options_are_generated_from_the_cli_and_current() -> None:
     assert doc.render(text) == text, "docs/cli.md is not current: run scripts/cli_doc.py"
     assert text.count(doc.BEGIN) == len(doc.commands())
     section = text.split("### `safetynet bench settle`", 1)[1].split("\n### ", 1)[0]
-    assert "`--repeats <int>`" in section
+    assert "`--repeats <int range>`" in section and "1<=x<=100" in section  # bounded
 
 
 def test_every_command_has_help() -> None:

@@ -40,8 +40,11 @@ def test_a_round_for_no_county_is_refused_and_blocks_nothing(
         make_round(s, RULES, 2017, 3, user="maker", payer_region=payer)
     assert err.value.code == "payer_unknown" and repr(payer) in err.value.message
     assert _rounds(db_engine) == 0
-    with session_scope(db_engine) as s:  # the month's round of every county is not blocked
-        assert make_round(s, RULES, 2017, 3, user="maker").payer_region is None
+    # the month's round of every county is not blocked by it: refused only as empty (an
+    # empty round is never drafted)
+    with session_scope(db_engine) as s, pytest.raises(JournalError) as empty:
+        make_round(s, RULES, 2017, 3, user="maker")
+    assert empty.value.code == "round_empty"
     with session_scope(db_engine) as s, pytest.raises(JournalError):
         statements(s, 2017, 500, payer=payer)
 

@@ -149,7 +149,10 @@ def test_a_skipped_months_claims_are_paid_by_the_next_round_made(
         rows = {r.month: r for r in statements(s, 2017, BP, institution=H)}
     assert rows[4].claims == 140_000 and rows[3].claims == 10_000  # open March
     assert _round(db_engine, 5) == 9_500  # the next round made pays it
-    assert _round(db_engine, 3) == 0  # a round of March now: nothing is paid twice
+    # a round of March now: nothing left to pay, refused as empty (nothing is paid twice)
+    with session_scope(db_engine) as s, pytest.raises(PaymentError) as empty:
+        make_round(s, RULES, 2017, 3, user="maker")
+    assert empty.value.code == "round_empty"
     with session_scope(db_engine) as s:
         b = balances(s, year=2017)
         assert b[("basic", "payable")] == 0

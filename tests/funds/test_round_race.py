@@ -15,12 +15,14 @@ from safetynet.funds.payments import PaymentError, make_round
 from safetynet.funds.rules import default_rules
 from safetynet.store.db import session_scope
 from safetynet.store.models import PaymentBatch
+from tests.funds.test_statements import _claims
 from tests.settlement.conftest import County
 
 RULES = default_rules()
 
 
 def test_two_drafts_of_one_round_at_once_make_one_batch(db_engine: Engine, county: County) -> None:
+    _claims(db_engine)  # March has claims to pay (an empty month makes no round)
     first = sessionmaker(bind=db_engine)()
     make_round(first, RULES, 2017, 3, user="maker-1")  # written, not yet committed
     outcome: list[BaseException | None] = []

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from safetynet.funds.journal import Line, balances, post_entry
 from safetynet.funds.payments import (
+    PaymentError,
     approve,
     make_round,
     post_prepayments,
@@ -44,9 +45,14 @@ def _claim(engine: Engine, fen: int, year: int, month: int, posted: date) -> Non
 
 
 def _round(engine: Engine, year: int, month: int, on: date) -> int:
-    """Make, approve and release the month's round; what it pays H (fen)."""
+    """Make, approve and release the month's round; what it pays H (fen): 0 when the month
+    has nothing to pay or settle (no empty round is made, ``round_empty``)."""
     with session_scope(engine) as s:
-        batch = make_round(s, RULES, year, month, user="maker")
+        try:
+            batch = make_round(s, RULES, year, month, user="maker")
+        except PaymentError as exc:
+            assert exc.code == "round_empty", exc
+            return 0
         approve(s, batch.id, user="checker")
         release(s, RULES, batch.id, user="maker", on=on)
         paid = s.scalar(

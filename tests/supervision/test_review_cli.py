@@ -109,7 +109,7 @@ def test_screen_and_scores_on_the_database(tmp_path: Path) -> None:
     sheet = load_workbook(card).active
     header = [str(c.value) for row in sheet.iter_rows(max_row=3) for c in row if c.value]
     assert "风险评分" in header and "住院天数（平均）" in header
-    assert "异常指标（稳健 z 值超出警示线）" in header
+    assert "异常指标（稳健标准分超出警示线）" in header
     # a CSV cell holds no list: the abnormal metrics are joined (a list column failed)
     csv = tmp_path / "card.csv"
     result = runner.invoke(app, ["review", "scores", "--db", url, "--year", "2017", "-o", str(csv)])

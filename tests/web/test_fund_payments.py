@@ -184,3 +184,23 @@ def test_a_round_above_the_county_is_worked_above_it(login, web_engine: Engine) 
     with session_scope(web_engine) as s:
         states = s.scalars(select(PaymentBatch.state).where(PaymentBatch.id.in_(batches)))
         assert set(states) == {"approved"}  # by the user above the county, nobody else
+
+
+def test_a_future_or_empty_month_is_refused_with_the_sentence(login) -> None:
+    from safetynet.clock import local_today
+
+    today = local_today()
+    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    client = login("bureau", "zh_Hans")
+    future = _post(client, "/funds/payments", year=year, month=month)
+    assert future.status_code == 303 and future.headers["location"].endswith("error=round_future")
+    shown = client.get(future.headers["location"])
+    assert "尚未开始" in shown.text and "has not begun" not in shown.text
+    empty = _post(client, "/funds/payments", year=today.year, month=today.month)
+    assert empty.headers["location"].endswith("error=round_empty")
+    assert "没有应付" in client.get(empty.headers["location"]).text
+    # the form offers the months begun only; a year not begun has no form at all
+    page = client.get(f"/funds/payments?year={YEAR}")
+    assert page.text.count("<option>", page.text.index('id="make-round"')) == 12
+    later = client.get(f"/funds/payments?year={today.year + 1}")
+    assert 'id="make-round"' not in later.text and 'id="no-round-month"' in later.text

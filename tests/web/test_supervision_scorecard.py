@@ -67,7 +67,7 @@ def test_the_abnormal_metrics_beyond_the_flag_line_are_named(login) -> None:
     """Domain notes §A3: a metric is flagged at |z| > 3 (the rule file's ``flag_z``); the
     page and the xlsx name each unit's abnormal metrics, in the user's language."""
     zh = login("bureau", "zh_Hans").get(f"/supervision/scorecard?year={YEAR}")
-    assert "异常指标（稳健 z 值超出 ±3）" in zh.text
+    assert "异常指标（稳健标准分超出 ±3）" in zh.text
     cells = re.findall(r'<td class="abnormal">([^<]*)</td>', zh.text)
     assert cells and any(cells) and not any(re.search(r"[a-z_]{4,}", c) for c in cells)
     en = login("bureau", "en").get(f"/supervision/scorecard?year={YEAR}")

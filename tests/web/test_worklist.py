@@ -4,6 +4,7 @@ form (CSRF-checked, audited) and a bad one is refused with nothing written."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -112,3 +113,42 @@ def test_a_follow_up_is_recorded_from_the_form(
     assert "132/80" in client.get(f"/worklist/{contract.id}?on=2017-12-28").text
     no_csrf = client.post(f"/worklist/{contract.id}/record", data={**form, "csrf_token": "x"})
     assert no_csrf.status_code in (400, 403)
+
+
+def _date_inputs(html: str) -> list[str]:
+    return re.findall(r'<input type="date"[^>]*>', html)
+
+
+def test_every_date_of_the_worklist_pages_is_a_bounded_date_field(
+    web_engine: Engine, login: Callable[..., TestClient]
+) -> None:
+    """The worklist pages (the village's, a contract's, the review office's queue, spot
+    checks, sanctions, a programme patient's) take dates in a date field bounded as the
+    server bounds them (2000-01-01 to a year ahead); the server still refuses a day outside
+    or not a date (422 naming ``on``)."""
+    from safetynet.web.bounds import day_limits
+
+    limits = day_limits()
+    doctor, bureau = login("doctor", "zh_Hans"), login("bureau", "en")
+    village = _village(web_engine)
+    mine = _contract(web_engine, village, inside=True)
+    pages = {
+        "worklist": doctor.get(f"/worklist?on={DAY}").text,
+        "contract": doctor.get(f"/worklist/{mine.id}?on={DAY}").text,
+        "queue": bureau.get("/review").text,
+        "spot checks": bureau.get("/review/spot-checks").text,
+        "sanctions": bureau.get("/review/sanctions").text,
+    }
+    assert 'id="worklist-day"' in pages["worklist"]
+    assert f'value="{DAY.isoformat()}"' in pages["worklist"]
+    for name, html in pages.items():
+        fields = _date_inputs(html)
+        assert fields, f"{name}: no date field"
+        for field in fields:  # a contract's service: from the contract's start
+            assert re.search(r'min="\d{4}-\d{2}-\d{2}"', field), (name, field)
+            assert re.search(r'max="\d{4}-\d{2}-\d{2}"', field), (name, field)
+    [day] = _date_inputs(pages["worklist"])
+    assert f'min="{limits["min"]}"' in day and f'max="{limits["max"]}"' in day
+    assert f'min="{mine.valid_from.isoformat()}"' in _date_inputs(pages["contract"])[0]
+    for bad in ("9999-01-01", "1999-12-31", "2017-13-01", "yesterday"):
+        assert doctor.get(f"/worklist?on={bad}").status_code == 422, bad

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import PARALLEL, PERSONS, PORT, SECONDS, WORKERS
 from safetynet.cli.commands.bench import bench_app
 
 console = Console(width=max(Console().width, 150))  # the table's eleven columns in full
@@ -18,15 +19,22 @@ console = Console(width=max(Console().width, 150))  # the table's eleven columns
 @bench_app.command("api")
 def bench_api(
     seconds: float = typer.Option(
-        15.0, "--seconds", help="How long to send claims, per backend (600: a soak run)."
+        15.0, "--seconds", **SECONDS, help="How long to send claims, per backend (600: a soak run)."
     ),
-    concurrency: int = typer.Option(16, "--concurrency", "-c", help="Requests in flight."),
+    concurrency: int = typer.Option(
+        16, "--concurrency", "-c", **PARALLEL, help="Requests in flight."
+    ),
     workers: int = typer.Option(
-        2, "--workers", help="Server worker processes on PostgreSQL (SQLite, one writer: 1)."
+        2,
+        "--workers",
+        **WORKERS,
+        help="Server worker processes on PostgreSQL (SQLite, one writer: 1).",
     ),
-    persons: int = typer.Option(5_000, "--persons", help="Size of the county to settle for."),
+    persons: int = typer.Option(
+        5_000, "--persons", **PERSONS, help="Size of the county to settle for."
+    ),
     pg: str = typer.Option(None, "--pg", help="An empty PostgreSQL database URL to also measure."),
-    port: int = typer.Option(8765, "--port", help="Port of the server under test."),
+    port: int = typer.Option(8765, "--port", **PORT, help="Port of the server under test."),
 ) -> None:
     """Settlements per second and p50/p95/p99 latency of POST /api/claims over HTTP
     (target: at most 2.5 ms of CPU per settlement in all, p99 under 50 ms at 16 clients), on

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import PERSONS, REPEATS, SEED
 from safetynet.cli.commands.bench import bench_app
 from safetynet.clock import local_today
 
@@ -54,9 +55,11 @@ def _prepare(path: Path, persons: int, seed: int) -> None:
 
 @bench_app.command("funds")
 def bench_funds(
-    persons: int = typer.Option(1_000_000, help="Persons in the generated county."),
-    seed: int = typer.Option(1, help="Seed of the generated county."),
-    repeats: int = typer.Option(3, help="Timed runs of the year's posting (best reported)."),
+    persons: int = typer.Option(1_000_000, **PERSONS, help="Persons in the generated county."),
+    seed: int = typer.Option(1, **SEED, help="Seed of the generated county."),
+    repeats: int = typer.Option(
+        3, **REPEATS, help="Timed runs of the year's posting (best reported)."
+    ),
     workdir: Path = typer.Option(Path("var/bench"), help="Where the county's database is kept."),
 ) -> None:
     """Time posting a county's year to the fund journal, part by part (wall and CPU)."""

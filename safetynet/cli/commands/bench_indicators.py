@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from safetynet.cli.bounds import PERSONS, PERSONS_OR_NONE, REPEATS, SEED
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -90,11 +91,16 @@ def _loader(persons: int, seed: int, url: str | None, repeats: int) -> list[tupl
 
 @bench_app.command("indicators")
 def bench_indicators(
-    persons: int = typer.Option(400_000, "--persons", "-n", help="People in the county."),
-    seed: int = typer.Option(1, "--seed", help="Random seed of the synthetic county."),
-    repeats: int = typer.Option(3, "--repeats", help="Timed runs of each computation."),
+    persons: int = typer.Option(
+        400_000, "--persons", "-n", **PERSONS, help="People in the county."
+    ),
+    seed: int = typer.Option(1, "--seed", **SEED, help="Random seed of the synthetic county."),
+    repeats: int = typer.Option(3, "--repeats", **REPEATS, help="Timed runs of each computation."),
     db_persons: int = typer.Option(
-        20_000, "--db-persons", help="County size for timing the database loader (0: skip)."
+        20_000,
+        "--db-persons",
+        **PERSONS_OR_NONE,
+        help="County size for timing the database loader (0: skip).",
     ),
     pg: str = typer.Option(None, "--pg", help="An empty PostgreSQL database to also time."),
 ) -> None:

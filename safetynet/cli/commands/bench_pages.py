@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import PERSONS, PORT, REPEATS, SEED
 from safetynet.cli.commands.bench import bench_app
 from safetynet.config import get_settings
 
@@ -25,14 +26,18 @@ def _mark(seconds: float) -> str:
 
 @bench_app.command("pages")
 def bench_pages(
-    persons: int = typer.Option(400_000, "--persons", "-n", help="People in the county."),
-    seed: int = typer.Option(4, "--seed", help="Random seed of the synthetic county."),
+    persons: int = typer.Option(
+        400_000, "--persons", "-n", **PERSONS, help="People in the county."
+    ),
+    seed: int = typer.Option(4, "--seed", **SEED, help="Random seed of the synthetic county."),
     sqlite: Path = typer.Option(
         None, "--sqlite", help="SQLite file (default: <data dir>/bench-pages-<persons>.db)."
     ),
     pg: str = typer.Option(None, "--pg", help="A PostgreSQL database to also time (reused)."),
-    repeats: int = typer.Option(3, "--repeats", help="Repeated loads of each page (median)."),
-    port: int = typer.Option(8765, "--port", help="Port of the server under test."),
+    repeats: int = typer.Option(
+        3, "--repeats", **REPEATS, help="Repeated loads of each page (median)."
+    ),
+    port: int = typer.Option(8765, "--port", **PORT, help="Port of the server under test."),
     cli: bool = typer.Option(True, "--cli/--no-cli", help="Also time the report commands."),
 ) -> None:
     """Build (or reuse) a county in each database, start the server and time every bureau

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import CLAIMS, PERSONS, SEED
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -29,9 +30,13 @@ def cpu_s() -> float:
 
 @bench_app.command("screen")
 def bench_screen(
-    persons: int = typer.Option(1_000_000, "--persons", "-n", help="People in the county."),
-    seed: int = typer.Option(1, "--seed", help="Random seed of the county."),
-    claims: int = typer.Option(200, "--claims", help="Single claims timed at the window."),
+    persons: int = typer.Option(
+        1_000_000, "--persons", "-n", **PERSONS, help="People in the county."
+    ),
+    seed: int = typer.Option(1, "--seed", **SEED, help="Random seed of the county."),
+    claims: int = typer.Option(
+        200, "--claims", **CLAIMS, help="Single claims timed at the window."
+    ),
 ) -> None:
     """Time the screening of a synthetic county's year (every rule) and of single claims
     with their person's history, as at the window (the county's generation is not timed)."""

@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import CLAIMS, REPEATS
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -13,10 +14,14 @@ console = Console()
 
 @bench_app.command("settle")
 def bench_settle(
-    claims: int = typer.Option(10_000_000, "--claims", help="Synthetic claims for the batch."),
+    claims: int = typer.Option(
+        10_000_000, "--claims", **CLAIMS, help="Synthetic claims for the batch."
+    ),
     policy: str = typer.Option("anhui-poor-2017", "--policy", help="Policy file or shipped name."),
-    online: int = typer.Option(20_000, "--online", help="Claims settled one by one."),
-    repeats: int = typer.Option(3, "--repeats", help="Timed batch runs (best is reported)."),
+    online: int = typer.Option(20_000, "--online", **CLAIMS, help="Claims settled one by one."),
+    repeats: int = typer.Option(
+        3, "--repeats", **REPEATS, help="Timed batch runs (best is reported)."
+    ),
 ) -> None:
     """Batch claims/second (sorted and shuffled input) and online µs per claim (p50, p99)."""
     from safetynet.engine.benchmark import run

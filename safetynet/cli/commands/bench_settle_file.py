@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import CLAIMS, PARALLEL, REPEATS
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -19,14 +20,18 @@ console = Console()
 def bench_settle_file(
     claims: Path = typer.Option(..., "--claims", "-c", help="A Parquet claim file."),
     policy: str = typer.Option("anhui-poor-2017", "--policy", help="Policy file or shipped name."),
-    repeats: int = typer.Option(3, "--repeats", help="Timed runs (the median is reported)."),
+    repeats: int = typer.Option(
+        3, "--repeats", **REPEATS, help="Timed runs (the median is reported)."
+    ),
     batch_claims: int = typer.Option(
-        5_000_000, "--batch-claims", help="Claims per household batch."
+        5_000_000, "--batch-claims", **CLAIMS, help="Claims per household batch."
     ),
     spark_master: str = typer.Option(
         "local[2]", "--spark-master", help="Spark master for the Spark run ('' skips it)."
     ),
-    spark_partitions: int = typer.Option(4, "--spark-partitions", help="Spark partitions."),
+    spark_partitions: int = typer.Option(
+        4, "--spark-partitions", **PARALLEL, help="Spark partitions."
+    ),
 ) -> None:
     """Settle a file as `safetynet settle` does; print claims/s, each part and peak RSS."""
     from safetynet.engine.compile import compile_policy

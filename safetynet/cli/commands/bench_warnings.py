@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import HOUSEHOLDS, PERSONS, REPEATS, SEED
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -20,10 +21,12 @@ TARGET_ONE_MS = 2.0
 
 @bench_app.command("warnings")
 def bench_warnings(
-    persons: int = typer.Option(1_000_000, help="Persons in the generated county."),
-    seed: int = typer.Option(1, help="Seed of the generated county."),
-    repeats: int = typer.Option(3, help="Timed runs of the whole year (the best is reported)."),
-    households: int = typer.Option(300, help="Households checked one at a time."),
+    persons: int = typer.Option(1_000_000, **PERSONS, help="Persons in the generated county."),
+    seed: int = typer.Option(1, **SEED, help="Seed of the generated county."),
+    repeats: int = typer.Option(
+        3, **REPEATS, help="Timed runs of the whole year (the best is reported)."
+    ),
+    households: int = typer.Option(300, **HOUSEHOLDS, help="Households checked one at a time."),
 ) -> None:
     """Time every warning over a county's year, and one household's check after a settlement."""
     import polars as pl

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from safetynet.cli.bounds import CANDIDATES, PERSONS, SEED, SHOWN, WRITTEN, YEAR
 from safetynet.cli.commands.bench import bench_app
 
 console = Console()
@@ -40,12 +41,14 @@ def design(
     ),
     claims: Path = typer.Option(None, "--claims", "-c", help="Claims, .jsonl or .parquet."),
     db: str = typer.Option(None, "--db", help="Or: the claims of --year in this database."),
-    year: int = typer.Option(None, "--year", help="With --db: the claims year."),
-    trials: int = typer.Option(200, "--trials", help="Candidates to settle at most."),
+    year: int = typer.Option(None, "--year", **YEAR, help="With --db: the claims year."),
+    trials: int = typer.Option(200, "--trials", **CANDIDATES, help="Candidates to settle at most."),
     sampler: str = typer.Option("auto", "--sampler", help="auto, grid or tpe."),
-    seed: int = typer.Option(1, "--seed", help="The sampler's seed."),
-    best: int = typer.Option(5, "--best", help="Best reforms to list."),
-    write: int = typer.Option(1, "--write", help="Best reforms to write as policy files."),
+    seed: int = typer.Option(1, "--seed", **SEED, help="The sampler's seed."),
+    best: int = typer.Option(5, "--best", **SHOWN, help="Best reforms to list."),
+    write: int = typer.Option(
+        1, "--write", **WRITTEN, help="Best reforms to write as policy files."
+    ),
     out: Path = typer.Option(
         Path("design"), "--out", "-o", help="Folder for the reforms, design.xlsx, frontier.svg."
     ),
@@ -129,10 +132,16 @@ def bench_design(
         None, "--claims", help="A claim file (e.g. claims_settle.parquet of `safetynet synth`)."
     ),
     persons: int = typer.Option(
-        1_000_000, "--persons", "-n", help="Without --claims: generate a county this size."
+        1_000_000,
+        "--persons",
+        "-n",
+        **PERSONS,
+        help="Without --claims: generate a county this size.",
     ),
     policy: str = typer.Option("anhui-poor-2017", "--policy", help="Base policy."),
-    candidates: int = typer.Option(200, "--candidates", help="Candidate reforms to settle."),
+    candidates: int = typer.Option(
+        200, "--candidates", **CANDIDATES, help="Candidate reforms to settle."
+    ),
 ) -> None:
     """Time a search of ``--candidates`` reforms on a county's year (target: 200 on
     1,000,000 persons in under 60 s); print candidates/s beside the kernel's claims/s."""

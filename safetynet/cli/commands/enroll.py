@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from safetynet.cli.bounds import YEAR
 from safetynet.config import get_settings
 from safetynet.money import fmt_yuan
 
@@ -17,7 +18,7 @@ err = Console(stderr=True)
 
 
 def enroll(
-    year: int = typer.Option(..., "--year", "-y", min=2000, max=2100, help="The scheme year."),
+    year: int = typer.Option(..., "--year", "-y", **YEAR, help="The scheme year."),
     policy: str = typer.Option(
         ..., "--policy", "-p", help="Contribution policy file or shipped name (e.g. anhui-2017)."
     ),

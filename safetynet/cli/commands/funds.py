@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.table import Column
 from rich.table import Table as RichTable
 
-from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, fail
+from safetynet.cli.bounds import MONTH, ROW_ID, YEAR
+from safetynet.cli.commands.report import fail
 
 funds_app = typer.Typer(
     help="Fund accounts: post a year, balances, manual entries, statements, payments.",
@@ -21,8 +22,7 @@ funds_app = typer.Typer(
 console = Console()
 
 # a year outside the scheme's (year 0, year 99999) posted its allocations or drafted a round
-MAX_BATCH = 2**31 - 1  # a batch number beyond any row id was a traceback, not "no batch"
-Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR, max=LAST_YEAR)]
+Year = Annotated[int, typer.Option("--year", help="Scheme year.", **YEAR)]
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -123,7 +123,7 @@ def balances_cmd(year: Year, db: Db = None, rules: Rules = "county-2018") -> Non
 
 @funds_app.command("entry")
 def entry_cmd(
-    lines: Annotated[Path, typer.Argument(help="CSV: fund,account,amount[,institution].")],
+    lines: Annotated[Path, typer.Argument(help="CSV: fund,account,amount[,institution][,county].")],
     year: Year,
     on: Annotated[
         str,
@@ -139,7 +139,7 @@ def entry_cmd(
 ) -> None:
     """Post a manual entry from a CSV of lines (yuan, debit positive, credit negative);
     refused whole, with the reason, unless it balances."""
-    from safetynet.funds.journal import JournalError, Line, post_entry
+    from safetynet.funds.journal import JournalError, Line, name_counties, post_entry
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
@@ -151,7 +151,10 @@ def entry_cmd(
             amount = to_fen(r["amount"])
         except MoneyError as exc:
             fail(f"{where}: amount: {exc}")
-        parsed.append(Line(r["fund"], r["account"], amount, r.get("institution") or None))
+        parsed.append(
+            Line(r["fund"], r["account"], amount, r.get("institution") or None,
+                 payer_region=r.get("county") or None)
+        )  # fmt: skip
     try:
         with session_scope(_engine(db)) as s:
             entry = post_entry(
@@ -160,7 +163,7 @@ def entry_cmd(
                 year=year,
                 posted_on=day,
                 kind="manual",
-                lines=parsed,
+                lines=name_counties(s, parsed),
                 user=by,
                 reference=reference,
                 memo=memo,
@@ -170,7 +173,7 @@ def entry_cmd(
     console.print(f"entry {entry} posted ({len(parsed)} lines)")
 
 
-Month = Annotated[int, typer.Option("--month", help="Month, 1-12.")]
+Month = Annotated[int, typer.Option("--month", **MONTH, help="Month, 1-12.")]
 On = Annotated[str, typer.Option("--on", help="Date, YYYY-MM-DD (2000-01-01 to a year ahead).")]
 
 
@@ -357,9 +360,7 @@ round_app = typer.Typer(
     no_args_is_help=True,
 )
 funds_app.add_typer(round_app, name="round")
-Batch = Annotated[
-    int, typer.Option("--batch", help="The payment batch's number.", min=1, max=MAX_BATCH)
-]
+Batch = Annotated[int, typer.Option("--batch", help="The payment batch's number.", **ROW_ID)]
 
 
 def _round_step(step, db: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -551,7 +552,9 @@ def budget_round_cmd(
 @funds_app.command("alarms")
 def alarms_cmd(
     year: Year,
-    month: Annotated[int, typer.Option("--month", help="Figures to the end of this month.")] = 12,
+    month: Annotated[
+        int, typer.Option("--month", **MONTH, help="Figures to the end of this month.")
+    ] = 12,
     db: Db = None,
     rules: Rules = "county-2018",
     payer: Annotated[

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from safetynet.cli.bounds import SEED, YEAR
 from safetynet.cli.commands.registry_import import _command
 from safetynet.cli.commands.report import LANGS, fail
 from safetynet.i18n import N_
@@ -28,9 +29,7 @@ export_app = typer.Typer(help="Export contracts or follow-ups as CSV or .xlsx.",
                          no_args_is_help=True)  # fmt: skip
 console = Console()
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside was a traceback (year 0, year 10000)
-Year = Annotated[int, typer.Option("--year", help="Scheme year.", min=FIRST_YEAR,
-                                   max=LAST_YEAR)]  # fmt: skip
+Year = Annotated[int, typer.Option("--year", help="Scheme year.", **YEAR)]
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -86,7 +85,7 @@ def screen(year: Year, region: Region = None, db: Db = None, by: By = "cli") -> 
     console.print(f"{got.found:,} found, {got.added:,} added")
 
 
-def generate(year: Year, seed: Annotated[int, typer.Option("--seed")] = 1,
+def generate(year: Year, seed: Annotated[int, typer.Option("--seed", **SEED)] = 1,
              db: Db = None) -> None:  # fmt: skip
     """Generate a synthetic county's programme (teams, contracts, services, patients through
     their states) over its registry and claims; rates from the seeds."""

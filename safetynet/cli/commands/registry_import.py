@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from safetynet.cli.bounds import SHOWN, YEAR
 from safetynet.cli.commands.report import LANGS, fail
 from safetynet.config import get_settings
 
@@ -153,13 +154,15 @@ import_app.command("icd10-nhsa")(
 
 def reconcile(
     list_file: Annotated[Path, typer.Option("--list", help="The office's list, .csv or .xlsx.")],
-    year: Annotated[int, typer.Option("--year", help="The enrollment year to compare with.")],
+    year: Annotated[
+        int, typer.Option("--year", **YEAR, help="The enrollment year to compare with.")
+    ],
     xlsx: Annotated[
         Path | None, typer.Option("--xlsx", help="Write the report to this .xlsx file.")
     ] = None,
     db: DbOption = None,
     limit: Annotated[
-        int, typer.Option("--limit", help="Findings to print (all go to --xlsx).")
+        int, typer.Option("--limit", **SHOWN, help="Findings to print (all go to --xlsx).")
     ] = 50,
     lang: LangOption = "zh_Hans",
 ) -> None:

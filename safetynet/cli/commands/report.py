@@ -19,9 +19,6 @@ report_app = typer.Typer(
 
 
 LANGS = ("zh_Hans", "en")
-# the scheme years a command takes (the web's too): a year outside was a traceback or wrote
-# rows of year 0 or 99999
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 DOCUMENTS = (".pdf", ".xlsx")
 _err = Console(stderr=True)
 

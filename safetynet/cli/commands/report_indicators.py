@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from safetynet.cli.commands.report import FIRST_YEAR, LANGS, LAST_YEAR, fail, report_app
+from safetynet.cli.bounds import YEAR
+from safetynet.cli.commands.report import LANGS, fail, report_app
 from safetynet.config import get_settings
 
 console = Console()
@@ -86,7 +87,7 @@ def _breakdown_table(result, show: str, lang: str) -> Table:  # type: ignore[no-
 @report_app.command("indicators")
 def report_indicators(
     region: str = typer.Option(..., "--region", help="Region code (county, township, village)."),
-    year: int = typer.Option(..., "--year", help="The scheme year.", min=FIRST_YEAR, max=LAST_YEAR),
+    year: int = typer.Option(..., "--year", help="The scheme year.", **YEAR),
     period: str = typer.Option("year", "--period", help="month, quarter or year."),
     by: str = typer.Option(None, "--by", help="Break down by county, township or village."),
     by_category: bool = typer.Option(False, "--by-category", help="Also by person category."),

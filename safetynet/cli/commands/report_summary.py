@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from safetynet.cli.commands.report import FIRST_YEAR, LAST_YEAR, check_document, fail, report_app
+from safetynet.cli.bounds import YEAR
+from safetynet.cli.commands.report import check_document, fail, report_app
 from safetynet.config import get_settings
 
 console = Console()
@@ -17,7 +18,7 @@ console = Console()
 @report_app.command("summary")
 def summary(
     region: str = typer.Option(..., "--region", help="County or township code."),
-    year: int = typer.Option(..., "--year", help="The scheme year.", min=FIRST_YEAR, max=LAST_YEAR),
+    year: int = typer.Option(..., "--year", help="The scheme year.", **YEAR),
     out: Path = typer.Option(..., "--out", help="The file to write: FILE.pdf or FILE.xlsx."),
     lang: str = typer.Option("zh_Hans", "--lang", help="zh_Hans (default) or en."),
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),

@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from safetynet.cli.bounds import SEED, SHOWN, YEAR
 from safetynet.config import get_settings
 from safetynet.money import fmt_yuan
 
@@ -72,7 +73,9 @@ def screen_cmd(
     ),
     db: str = typer.Option(None, "--db", help="Screen the database's claims (with --year)."),
     region: str = typer.Option(None, "--region", help="With --db: the region (default: all)."),
-    year: int = typer.Option(None, "--year", "-y", help="With --db: the year of the claims."),
+    year: int = typer.Option(
+        None, "--year", "-y", **YEAR, help="With --db: the year of the claims."
+    ),
     rules: str = typer.Option("anhui-langxi-2021", "--rules", "-r", help=RULES_HELP),
     rule: list[str] = typer.Option(None, "--rule", help="Only this rule id (repeatable)."),
     out: Path = typer.Option(
@@ -145,13 +148,13 @@ def screen_cmd(
 def scores_cmd(
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
     region: str = typer.Option(None, "--region", help="The region (default: all)."),
-    year: int = typer.Option(..., "--year", "-y", help="The year of the claims."),
+    year: int = typer.Option(..., "--year", "-y", **YEAR, help="The year of the claims."),
     rules: str = typer.Option("anhui-langxi-2021", "--rules", "-r", help=RULES_HELP),
     out: Path = typer.Option(
         None, "--out", "-o", help="Write the scorecard: FILE.xlsx, FILE.csv or FILE.parquet."
     ),
     lang: str = typer.Option("en", "--lang", help="xlsx language: en or zh_Hans."),
-    top: int = typer.Option(3, "--top", help="Units shown per level and kind."),
+    top: int = typer.Option(3, "--top", **SHOWN, help="Units shown per level and kind."),
 ) -> None:
     """Risk scores of institutions and doctors against peers of their level: robust z-scores
     of each metric and a composite in which every metric's contribution is shown."""
@@ -217,7 +220,7 @@ def sample_cmd(
     start: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day."),
     end: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day."),
     seed: int = typer.Option(
-        ..., "--seed", help="The random seed (the same seed, the same sample)."
+        ..., "--seed", **SEED, help="The random seed (the same seed, the same sample)."
     ),
     params: str = typer.Option(
         "langxi-2021", "--params", help="A review-parameter file or the name of a shipped one."

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from safetynet.cli.bounds import CLAIMS
 from safetynet.i18n import N_, gettext_for
 from safetynet.money import fmt_yuan, to_fen
 
@@ -182,7 +183,7 @@ def settle(
     lang: str = typer.Option("zh_Hans", "--lang", help=LANG_HELP),
     engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
     master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
-    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", **CLAIMS, help=BATCH_HELP),
 ) -> None:
     """Settle a claim file through every layer of a policy; write each claim's layers."""
     from safetynet.policy.labels import layer_name
@@ -233,7 +234,7 @@ def simulate(
     lang: str = typer.Option("zh_Hans", "--lang", help=LANG_HELP),
     engine: str = typer.Option("process", "--engine", help=ENGINE_HELP),
     master: str = typer.Option("local[*]", "--master", help=MASTER_HELP),
-    batch_claims: int = typer.Option(5_000_000, "--batch-claims", help=BATCH_HELP),
+    batch_claims: int = typer.Option(5_000_000, "--batch-claims", **CLAIMS, help=BATCH_HELP),
 ) -> None:
     """Replay the same claims under a base and a reform policy and compare them."""
     from safetynet.exports.table import display

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from safetynet.cli.bounds import PERSONS, SEED, SHARE, YEAR
 from safetynet.cli.commands.bench import bench_app
 from safetynet.synth.calibration import PROFILES
 
@@ -49,9 +50,11 @@ def _generate(persons: int, seed: int, year: int, county: str, profile: str) -> 
 
 
 def synth(
-    persons: int = typer.Option(20_000, "--persons", "-n", help="People in the county."),
-    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed, the same county."),
-    year: int = typer.Option(2017, "--year", "-y", help="The scheme year of the claims."),
+    persons: int = typer.Option(20_000, "--persons", "-n", **PERSONS, help="People in the county."),
+    seed: int = typer.Option(
+        1, "--seed", **SEED, help="Random seed: the same seed, the same county."
+    ),
+    year: int = typer.Option(2017, "--year", "-y", **YEAR, help="The scheme year of the claims."),
     county: str = typer.Option("341821", "--county", help="6-digit county division code."),
     profile: str = typer.Option(
         "anhui-2017",
@@ -68,6 +71,7 @@ def synth(
     violations: float = typer.Option(
         None,
         "--violations",
+        **SHARE,
         help="Plant this share of claims (e.g. 0.002) as violations of each supervision rule, "
         "and shift one county hospital's and one township doctor's behaviour.",
     ),
@@ -156,8 +160,10 @@ def _load(db: str, county_data, year: int, settle: bool) -> None:  # type: ignor
 
 @bench_app.command("synth")
 def bench_synth(
-    persons: int = typer.Option(1_000_000, "--persons", "-n", help="People in the county."),
-    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    persons: int = typer.Option(
+        1_000_000, "--persons", "-n", **PERSONS, help="People in the county."
+    ),
+    seed: int = typer.Option(1, "--seed", **SEED, help="Random seed."),
     out: Path = typer.Option(None, "--out", help="Parquet folder (default: a temporary one)."),
 ) -> None:
     """Time the generation of a county with a year of claims, and its Parquet output

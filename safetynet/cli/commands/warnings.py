@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table as RichTable
 
+from safetynet.cli.bounds import ROW_ID, YEAR
 from safetynet.cli.commands.report import LANGS, fail
 from safetynet.clock import local_today
 
@@ -21,7 +22,7 @@ warnings_app = typer.Typer(
 )
 console = Console()
 
-Year = Annotated[int, typer.Option("--year", help="Scheme year.")]
+Year = Annotated[int, typer.Option("--year", **YEAR, help="Scheme year.")]
 Db = Annotated[
     str | None, typer.Option("--db", help="Database URL (default: SAFETYNET_DATABASE_URL).")
 ]
@@ -263,7 +264,7 @@ def reassist_cmd(
 
 @warnings_app.command("step")
 def step_cmd(
-    warning: Annotated[int, typer.Argument(help="The warning's number (from list).")],
+    warning: Annotated[int, typer.Argument(**ROW_ID, help="The warning's number (from list).")],
     step: Annotated[
         str,
         typer.Argument(
@@ -304,7 +305,7 @@ def step_cmd(
 
 @warnings_app.command("packet")
 def packet_cmd(
-    warning: Annotated[int, typer.Argument(help="The warning's number (from list).")],
+    warning: Annotated[int, typer.Argument(**ROW_ID, help="The warning's number (from list).")],
     out: Annotated[Path, typer.Option("--out", help="The .xlsx or .pdf file to write.")],
     db: Db = None,
     lang: Lang = "zh_Hans",
@@ -420,7 +421,9 @@ def totals_cmd(year: Year, db: Db = None) -> None:
 def round_cmd(
     action: Annotated[str, typer.Argument(help="draft, approve, pay or cancel.")],
     by: Annotated[str, typer.Option("--by", help="Who does it.")],
-    year: Annotated[int | None, typer.Option("--year", help="draft: the scheme year.")] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", **YEAR, help="draft: the scheme year.")
+    ] = None,
     region: Annotated[
         str | None, typer.Option("--region", help="draft: the region (a county).")
     ] = None,
@@ -428,7 +431,8 @@ def round_cmd(
         str | None, typer.Option("--budget", help="draft: budget, yuan (default: the rules').")
     ] = None,
     round_id: Annotated[
-        int | None, typer.Option("--round", help="approve, pay, cancel: the round's number.")
+        int | None,
+        typer.Option("--round", **ROW_ID, help="approve, pay, cancel: the round's number."),
     ] = None,
     reason: Annotated[
         str | None, typer.Option("--reason", help="cancel: why the round is cancelled.")

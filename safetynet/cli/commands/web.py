@@ -7,6 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from safetynet.cli.bounds import PERSONS, PORT
 from safetynet.config import Settings, demo_settings, get_settings
 
 console = Console()
@@ -27,7 +28,7 @@ def _serve(url: str, host: str, port: int, settings: Settings) -> None:
 
 def serve(
     host: str = typer.Option(None, "--host", help="Address (default: SAFETYNET_HOST)."),
-    port: int = typer.Option(None, "--port", help="Port (default: SAFETYNET_PORT)."),
+    port: int = typer.Option(None, "--port", **PORT, help="Port (default: SAFETYNET_PORT)."),
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
 ) -> None:
     """Serve the web app and the API (upgrades the database schema first)."""
@@ -41,9 +42,11 @@ def serve(
 
 
 def demo(
-    persons: int = typer.Option(20_000, "--persons", "-n", help="Size of the demo county."),
+    persons: int = typer.Option(
+        20_000, "--persons", "-n", **PERSONS, help="Size of the demo county."
+    ),
     host: str = typer.Option(None, "--host", help="Address (default: SAFETYNET_HOST)."),
-    port: int = typer.Option(None, "--port", help="Port (default: SAFETYNET_PORT)."),
+    port: int = typer.Option(None, "--port", **PORT, help="Port (default: SAFETYNET_PORT)."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo and stop."),
 ) -> None:
     """Build a synthetic county into the embedded database if it has none, create the

@@ -34,6 +34,7 @@ from safetynet.funds.payments import (
     may_work_round,
     refusal,
     release,
+    round_months,
     workable_rounds,
 )
 from safetynet.funds.rules import default_rules
@@ -112,7 +113,7 @@ def payments_page(
     error = request.query_params.get("error")
     return render(request, "fund_payments.html", {
         "year": year, "years": years or [year], "rounds": rounds,
-        "may_pay": user_allows(user, Permission.FUNDS_PAY),
+        "may_pay": user_allows(user, Permission.FUNDS_PAY), "months": round_months(year),
         "error": ERRORS.get(error or "") if error else None,
     })  # fmt: skip
 
