@@ -82,6 +82,7 @@ def test_preview_writes_nothing_and_submit_pays_once(api, sample_person, hospita
 
 BAD = [
     ("malformed JSON", b"{not json", 422, "invalid"),
+    ("a key twice", b'{"kind": "inpatient", "kind": "outpatient"}', 422, "duplicate_key"),
     ("negative amount", {"items": [{"code": "S0001", "amount": "-5"}]}, 422, "invalid"),
     ("unknown item", {"items": [{"code": "ZZ9999", "amount": "5"}]}, 422, "item_unknown"),
     ("unknown institution", {"institution_code": "NOPE"}, 404, "institution_unknown"),

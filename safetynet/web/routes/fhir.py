@@ -12,7 +12,6 @@ format asked for is a 406, a body in another media type a 415. Authentication as
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -57,6 +56,7 @@ from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.bounds import text_query
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
+from safetynet.web.json_body import JsonBodyError, parse_json
 from safetynet.web.security import authorize, require
 from safetynet.web.settlement_slip import MAX_ID
 from safetynet.web.settling import settle_request
@@ -172,7 +172,8 @@ def _resolve_patient(db: Session, user: User, ref: PatientRef, base: str) -> Per
 
 
 def _resource_of(request: Request, body: bytes) -> Any:
-    """The body as JSON: 415 for another media type, 400 when it does not parse."""
+    """The body as JSON by the one rule for JSON bodies (:mod:`safetynet.web.json_body`):
+    415 for another media type, 400 when it does not parse or names a key twice."""
     media = _media(request.headers.get("content-type", ""))
     if media not in JSON_TYPES:
         raise FhirError(
@@ -183,14 +184,9 @@ def _resource_of(request: Request, body: bytes) -> Any:
     if not body.strip():
         raise FhirError([Issue("resource_required", "the body is empty: send a resource")], 400)
     try:
-        return json.loads(body)
-    except RecursionError:  # "[[[[…" deeper than Python's stack: was a 500
-        msg = "the body is not valid JSON: it is nested too deeply"
-        raise FhirError([Issue("json_invalid", msg)], 400) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
-        msg = f"the body is not valid JSON{where}: {getattr(exc, 'msg', exc)}"
-        raise FhirError([Issue("json_invalid", msg)], 400) from None
+        return parse_json(body)
+    except JsonBodyError as exc:
+        raise FhirError([Issue(exc.code, exc.message)], exc.status) from None
 
 
 def _refusal(exc: SettlementError | WebError) -> FhirError:
