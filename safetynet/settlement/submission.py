@@ -8,13 +8,36 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
+from safetynet.numerals import numeric_text
 
-Yuan = Decimal
+
+def _numeral(value: object) -> object:
+    """An amount sent as text is read by the one rule for numbers (:mod:`safetynet.numerals`):
+    ``３５．００`` is 35.00; another script's digits (``٣٥``) are refused, not read by
+    ``Decimal``'s Unicode digits."""
+    if isinstance(value, str):
+        text = numeric_text(value)
+        if not text.isascii():
+            raise ValueError("is not a number: write it with the digits 0-9")
+        return text
+    return value
+
+
+Yuan = Annotated[Decimal, BeforeValidator(_numeral)]
 
 MAX_QUANTITY = 100_000  # units of one item on one bill (tablets of a long stay included)
 MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed item costs more

@@ -30,6 +30,7 @@ from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
+from safetynet.numerals import numeric_text
 from safetynet.security import audit
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
@@ -130,12 +131,16 @@ def _submission(form: FormClaim) -> ClaimSubmission:
         zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
         start=1,  # type: ignore[attr-defined]
     ):
-        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII
-        code, qty, amount = (unicodedata.normalize("NFKC", x) for x in (code, qty, amount))
-        if not code.strip() and not amount.strip():
+        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII,
+        # numbers by the one rule for numbers (another script's digits, ², ① are not numbers)
+        code = unicodedata.normalize("NFKC", code)
+        qty, amount = numeric_text(qty), numeric_text(amount)
+        if not code.strip() and not amount:
             continue
         try:
-            value = Decimal(amount.strip() or "0")
+            if not (qty.isascii() and amount.isascii()):
+                raise ValueError
+            value = Decimal(amount or "0")
             quantity = int(qty or 1)
         except (InvalidOperation, ValueError):
             raise SettlementError(
