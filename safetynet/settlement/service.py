@@ -560,8 +560,19 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
     )
 
 
+def check_refund_reason(reason: str) -> str:
+    """A refund's reason without the spaces around it; a blank one is refused
+    (``reason_missing``), from every interface alike."""
+    reason = reason.strip()
+    if not reason:
+        raise SettlementError("reason_missing", "a refund needs a reason", field="reason")
+    return reason
+
+
 def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> SettlementView:
-    """Reverse a settlement (a new, negated entry) and rebuild the accumulators."""
+    """Reverse a settlement (a new, negated entry) and rebuild the accumulators; the reason
+    as :func:`check_refund_reason` takes it."""
+    reason = check_refund_reason(reason)
     entry = session.get(Settlement, settlement_id)
     if entry is None or entry.entry_kind != EntryKind.SETTLEMENT:
         raise SettlementError(

@@ -6,6 +6,7 @@ absurd value is a 422 naming its field, never a 500 or a recorded absurdity.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -23,6 +24,7 @@ from pydantic import (
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.numerals import numeric_text
+from safetynet.registry.resident_id import as_typed
 
 
 def _numeral(value: object) -> object:
@@ -38,6 +40,25 @@ def _numeral(value: object) -> object:
 
 
 Yuan = Annotated[Decimal, BeforeValidator(_numeral)]
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> object:
+    """A date is written ``YYYY-MM-DD`` (full-width forms read as typed, by the one rule for
+    numbers): not a number of seconds since 1970 (``1513728000``, or ``20171220`` read as one),
+    a time of day or another script's digits, which the parser would take."""
+    if isinstance(value, str):
+        text = numeric_text(value)
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError("write the date as YYYY-MM-DD")
+        return text
+    if isinstance(value, int | float):  # bool too
+        raise ValueError("write the date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]  # a date as the API and the forms take it
 
 MAX_QUANTITY = 100_000  # units of one item on one bill (tablets of a long stay included)
 MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed item costs more
@@ -87,8 +108,8 @@ class ClaimSubmission(BaseModel):
     resident_id: str = Field(min_length=1, max_length=18)
     institution_code: str = Field(min_length=1, max_length=32)
     kind: ClaimKind
-    date: date  # visit or admission
-    discharge_date: date | None = None
+    date: Day  # visit or admission
+    discharge_date: Day | None = None
     diagnosis: str | None = Field(default=None, max_length=16)
     referral: bool = Field(default=False, strict=True)  # true or false, not "yes" or 1
     claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
@@ -96,6 +117,13 @@ class ClaimSubmission(BaseModel):
     # the clerk's reason for settling a bill identical to one settled before (two genuine
     # same-day visits): confirms it past the duplicate-bill gate, recorded in the audit log
     duplicate_reason: str | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
+
+    @field_validator("resident_id", mode="before")
+    @classmethod
+    def _resident_id_as_typed(cls, value: object) -> object:
+        """The ID in its canonical characters (``３４…ｘ`` is ``34…X``), as every lookup reads
+        it (:func:`safetynet.registry.resident_id.as_typed`); its check is the service's."""
+        return as_typed(value) if isinstance(value, str) else value
 
     @field_validator("claim_no", "duplicate_reason", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""A claim's amounts sent as text are read by the one rule for numbers (safetynet.numerals):
+"""A claim's amounts and dates sent as text are read by the one rule for numbers (numerals):
 full-width digits are the number, another script's digits and look-alikes are refused naming
 the field (``Decimal`` alone read ``٣٥`` as 35)."""
 
@@ -30,3 +30,27 @@ def test_full_width_and_ascii_amounts_are_read_alike() -> None:
     for text in ("３５．５０", " 35.50 ", "35.5", "\u300035.50"):
         assert ItemLine.model_validate({"code": "S1", "amount": text}).amount == Decimal("35.50")
     assert ItemLine.model_validate({"code": "S1", "amount": 35.5}).amount == Decimal("35.5")
+
+
+@pytest.mark.parametrize(
+    "day", [1513728000, 20171220, "1513728000", "20171220", "2017-12-20T00:00:00", True,
+            "2017-12-20 ", "٢٠١٧-١٢-٢٠", "2017/12/20"],
+)  # fmt: skip
+def test_a_date_is_written_yyyy_mm_dd(day: object) -> None:
+    """Seconds since 1970 and a time of day were taken as dates (1513728000 was 2017-12-20,
+    20171220 was 1970-08-22: refused as "before 2000" instead of as not a date)."""
+    items = [{"code": "S1", "amount": "1"}]
+    for field in ("date", "discharge_date"):
+        claim = {**BASE, "kind": "inpatient", field: day, "items": items}
+        if day == "2017-12-20 ":  # the spaces around a date are not a fault
+            assert ClaimSubmission.model_validate(claim)
+            continue
+        with pytest.raises(ValidationError) as exc:
+            ClaimSubmission.model_validate(claim)
+        error = exc.value.errors()[0]
+        assert error["loc"] == (field,) and "YYYY-MM-DD" in error["msg"]
+
+
+def test_a_date_typed_full_width_is_the_date() -> None:
+    claim = {**BASE, "date": "２０１７－１２－２０", "items": [{"code": "S1", "amount": "1"}]}
+    assert ClaimSubmission.model_validate(claim).date.isoformat() == "2017-12-20"

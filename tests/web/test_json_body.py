@@ -111,3 +111,13 @@ def test_parse_json_keeps_keys_of_different_objects_apart() -> None:
     with pytest.raises(JsonBodyError) as exc:
         parse_json(b'{"a": [{"b": 1, "b": 1}]}')  # even with the same value
     assert exc.value.field == "b"
+
+
+def test_a_date_in_a_query_is_written_yyyy_mm_dd(client: TestClient) -> None:
+    """``on=1513728000`` (seconds since 1970) was read as 2017-12-20."""
+    path = "/api/persons/11010519491231002X/coverage"
+    for on in ("1513728000", "2017-12-20T00:00:00"):
+        r = client.get(path, params={"on": on})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"] == "on" and "YYYY-MM-DD" in r.json()["error"]["message"]
+    assert client.get(path, params={"on": "2017-12-20"}).json()["error"]["code"] == "person_unknown"

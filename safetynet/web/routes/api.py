@@ -6,7 +6,7 @@ Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -25,7 +25,7 @@ from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import service
-from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
+from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, Day, latest_date
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.supervision.window import previewed_hits, stored_hits
@@ -121,7 +121,7 @@ def api_person(
 def api_coverage(
     request: Request,
     resident_id: str,
-    on: date,
+    on: Day,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
@@ -267,6 +267,7 @@ def api_refund(
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
     settlement_to_refund(db, user, settlement_id)
+    service.check_refund_reason(body.reason)  # before the writer: a blank one writes nothing
     release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)
