@@ -1,4 +1,5 @@
-"""The one rule for a JSON request body (the REST API and FHIR alike).
+"""The one rule for a JSON request body (the REST API and FHIR alike), over the one rule for
+reading JSON (:mod:`safetynet.json_text`).
 
 A body is typed JSON (``application/json`` or any ``…+json`` type; an untyped body is not
 read as JSON), in UTF-8, parses, is not nested deeper than the parser can follow, and names
@@ -9,8 +10,9 @@ code, the place (line and column, or the key) and what is wrong.
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from safetynet.json_text import JsonTextError, loads
 
 JSON_MEDIA = ("application/json", "application/fhir+json")
 
@@ -22,20 +24,6 @@ class JsonBodyError(ValueError):
     def __init__(self, code: str, message: str, field: str | None = None, status: int = 400):
         super().__init__(message)
         self.code, self.message, self.field, self.status = code, message, field, status
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        self.key = key
-
-
-def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
-        out[key] = value
-    return out
 
 
 def media_of(content_type: str) -> str:
@@ -59,19 +47,13 @@ def check_media(content_type: str, expected: str = "application/json") -> None:
 
 
 def parse_json(body: bytes) -> Any:
-    """The body's one JSON document, or :class:`JsonBodyError` saying where it is not."""
+    """The body's one JSON document by the one rule (:func:`safetynet.json_text.loads`), or
+    :class:`JsonBodyError` saying where it is not."""
     try:
-        return json.loads(body, object_pairs_hook=_once)
-    except _DuplicateKey as dup:
-        msg = f"the key {dup.key!r} appears twice in one object: send each key once"
-        raise JsonBodyError("duplicate_key", msg, field=dup.key) from None
-    except RecursionError:  # "[[[[…" deeper than Python's stack
-        msg = "the body is not valid JSON: it is nested too deeply"
-        raise JsonBodyError("json_invalid", msg) from None
-    except UnicodeDecodeError:
-        raise JsonBodyError("json_invalid", "the body is not valid JSON: it is not UTF-8") from None
-    except ValueError as exc:  # JSONDecodeError (with its place) or a number too long
-        if not hasattr(exc, "lineno"):  # Python's limit of 4300 digits in a whole number
-            raise JsonBodyError("json_invalid", "the body holds a number too long") from None
-        msg = f"the body is not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        raise JsonBodyError("json_invalid", msg) from None
+        return loads(body)
+    except JsonTextError as exc:
+        if exc.code == "duplicate_key":
+            msg = f"{exc}: send each key once"
+        else:
+            msg = f"the body is not valid JSON: {exc}".replace("JSON: at line", "JSON at line")
+        raise JsonBodyError(exc.code, msg, field=exc.field) from None

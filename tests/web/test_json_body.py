@@ -79,7 +79,7 @@ def test_a_body_that_does_not_parse_is_refused_naming_the_place(client: TestClie
     assert r.status_code == 422 and "UTF-8" in r.json()["error"]["message"]
     r = client.post("/api/claims/preview", content='{"a": ' + "9" * 5000 + "}", headers=json_type)
     assert r.status_code == 422
-    assert r.json()["error"]["message"] == "the body holds a number too long"
+    assert r.json()["error"]["message"] == "the body is not valid JSON: it holds a number too long"
     r = client.post("/fhir/Claim", content="[" * 100_000,
                     headers={"content-type": "application/fhir+json"})  # fmt: skip
     assert r.status_code == 400, r.text  # FHIR's status of it
