@@ -292,3 +292,25 @@ def test_a_line_too_deep_too_long_or_with_a_key_twice_is_named(
     assert expected in " ".join(result.output.split()) and not out.exists()
     zh = runner.invoke(app, [*args[:-1], "zh_Hans"])
     assert zh.exit_code == 2 and chinese in zh.output
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1: not a settlement result (it is nested"),
+        (b'\xff\xfe{"claim_no": "C1"}\n', "line 1: not a settlement result (not UTF-8 text)"),
+        (b'{"claim_no": "C1", "layers": {}, "layers": {}}\n',
+         "line 1: not a settlement result (the key 'layers' appears twice in one object)"),
+    ],
+)  # fmt: skip
+def test_earlier_results_that_do_not_read_are_named(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    """`resettle --settled FILE`: a line nested too deeply or not UTF-8 ended in a traceback."""
+    from safetynet.claims.resettle import ResultsFileError, read_results
+
+    path = tmp_path / "settled.jsonl"
+    path.write_bytes(data)
+    with pytest.raises(ResultsFileError) as info:
+        read_results(path)
+    assert f"{path}: {expected}" in str(info.value)
