@@ -24,6 +24,7 @@ from pydantic import (
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.numerals import numeric_text
+from safetynet.plain_text import OneLine
 from safetynet.registry.resident_id import as_typed
 
 
@@ -78,7 +79,7 @@ class ItemLine(BaseModel):
     """One billed item: catalog code, quantity and amount (yuan); review deductions apart."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=32)
+    code: OneLine = Field(min_length=1, max_length=32)
     # strict: a JSON whole number only (not "3", 3.5 or true), as the API documents it
     quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, strict=True)
     amount: Yuan = Field(ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2)
@@ -106,17 +107,17 @@ class ClaimSubmission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     resident_id: str = Field(min_length=1, max_length=18)
-    institution_code: str = Field(min_length=1, max_length=32)
+    institution_code: OneLine = Field(min_length=1, max_length=32)
     kind: ClaimKind
     date: Day  # visit or admission
     discharge_date: Day | None = None
-    diagnosis: str | None = Field(default=None, max_length=16)
+    diagnosis: OneLine | None = Field(default=None, max_length=16)
     referral: bool = Field(default=False, strict=True)  # true or false, not "yes" or 1
-    claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
+    claim_no: OneLine | None = Field(default=None, max_length=40)  # the hospital's own number
     items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
     # the clerk's reason for settling a bill identical to one settled before (two genuine
     # same-day visits): confirms it past the duplicate-bill gate, recorded in the audit log
-    duplicate_reason: str | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
+    duplicate_reason: OneLine | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
 
     @field_validator("resident_id", mode="before")
     @classmethod

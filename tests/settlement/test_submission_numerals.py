@@ -54,3 +54,29 @@ def test_a_date_is_written_yyyy_mm_dd(day: object) -> None:
 def test_a_date_typed_full_width_is_the_date() -> None:
     claim = {**BASE, "date": "２０１７－１２－２０", "items": [{"code": "S1", "amount": "1"}]}
     assert ClaimSubmission.model_validate(claim).date.isoformat() == "2017-12-20"
+
+
+@pytest.mark.parametrize(
+    "text", ["H\u202e-1", "A\x1bB", "x\u200by", "line\nbreak", "\ufeffH-1", "a\x85b", "\u2066H"]
+)
+def test_a_line_of_text_holds_no_control_or_invisible_character(text: str) -> None:
+    """``H‮-1`` (a right-to-left override) was stored as a claim number: it shows as another."""
+    items = [{"code": "S1", "amount": "1"}]
+    for field, claim in (
+        ("claim_no", {**BASE, "claim_no": text, "items": items}),
+        ("duplicate_reason", {**BASE, "duplicate_reason": text, "items": items}),
+        ("institution_code", {**BASE, "institution_code": text, "items": items}),
+        ("diagnosis", {**BASE, "diagnosis": text, "items": items}),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            ClaimSubmission.model_validate(claim)
+        error = exc.value.errors()[0]
+        assert error["loc"] == (field,) and "invisible character (U+" in error["msg"]
+    with pytest.raises(ValidationError):
+        ItemLine.model_validate({"code": text, "amount": "1"})
+
+
+def test_visible_text_of_any_script_passes() -> None:
+    for text in ("H-1", "住院-2017/01", "José Ñ", "😀", "a\u0301"):
+        sub = {**BASE, "claim_no": text, "items": [{"code": "S1", "amount": "1"}]}
+        assert ClaimSubmission.model_validate(sub).claim_no == text

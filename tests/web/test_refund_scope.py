@@ -205,10 +205,17 @@ def test_a_blank_refund_reason_is_refused_by_every_interface(
         assert r.status_code == 422, r.text
         assert r.json()["error"] == {"code": "reason_missing", "message": "a refund needs a reason",
                                      "field": "reason"}  # fmt: skip
+    for hidden in ("\x1b[31m", "a\u202eb"):  # an escape, a right-to-left override
+        r = api.post(f"/api/settlements/{first}/refund", json={"reason": hidden})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid" and r.json()["error"]["field"] == "reason"
     client = login("clerk", "zh_Hans")
     token = csrf_of(client.get(f"/settlements/{second}").text)
     r = client.post(f"/settlements/{second}/refund", data={"reason": "  ", "csrf_token": token})
     assert r.status_code == 422 and "退费" in r.text and "a refund needs" not in r.text
+    hidden = {"reason": "a\u202eb", "csrf_token": token}
+    r = client.post(f"/settlements/{second}/refund", data=hidden)
+    assert r.status_code == 422 and "不可见字符" in r.text and "invisible" not in r.text
     assert _written(web_engine) == before
     r = api.post(f"/api/settlements/{first}/refund", json={"reason": "  wrong bill  "})
     assert r.status_code == 200, r.text

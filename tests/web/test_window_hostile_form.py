@@ -80,6 +80,9 @@ def test_every_bad_form_is_refused_in_chinese_and_writes_nothing(
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "1", "3²")]), 422),
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "①", "10")]), 422),
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "٣", "10")]), 422),
+        # a reason with a right-to-left override or an escape: refused, not stored
+        (clerk, _form(rid, hospital, csrf_clerk, one, duplicate_reason="a\u202eb"), 422),
+        (clerk, _form(rid, hospital, csrf_clerk, one, duplicate_reason="a\x1b[31m"), 422),
         (
             clerk,
             _form(rid, hospital, csrf_clerk, one, kind="inpatient", discharge_date="2017-12-01"),
