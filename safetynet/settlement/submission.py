@@ -70,6 +70,15 @@ DUPLICATE_REASON_LENGTH = 200  # a sentence: why an identical bill is a genuine 
 FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, no later
 
 
+COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
+
+
+def within_coverage_window(day: date) -> bool:
+    """Whether coverage may be asked for on ``day`` (the JSON API's and FHIR's eligibility):
+    from the scheme's earliest date to a year after the latest claim date."""
+    return EARLIEST_DATE <= day <= latest_date() + COVERAGE_AHEAD
+
+
 def latest_date() -> date:
     """The latest visit, admission or discharge date accepted: today, give or take a day."""
     return local_today() + FUTURE_SLACK

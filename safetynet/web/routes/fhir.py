@@ -32,6 +32,7 @@ from safetynet.api.fhir.claim_in import (
     PREVIEW_USES,
     ClaimIn,
     PatientRef,
+    day_of,
     patient_ref,
     read_claim,
     submission_of,
@@ -48,7 +49,7 @@ from safetynet.settlement.catalog_codes import diagnosis_known, unknown_items
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import checked_resident_id
 from safetynet.settlement.service import SettlementView
-from safetynet.settlement.submission import ClaimSubmission
+from safetynet.settlement.submission import ClaimSubmission, within_coverage_window
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
@@ -424,16 +425,25 @@ async def eligibility(request: Request) -> JSONResponse:
 
 def _asked(req: Any, resource: dict[str, Any]) -> R.Eligibility:
     if req.servicedPeriod is not None and req.servicedPeriod.start is not None:
-        start = _as_date(req.servicedPeriod.start)
-        end = _as_date(req.servicedPeriod.end) if req.servicedPeriod.end else start
+        where = "CoverageEligibilityRequest.servicedPeriod"
+        start = day_of(req.servicedPeriod.start, f"{where}.start")
+        end = day_of(req.servicedPeriod.end, f"{where}.end") if req.servicedPeriod.end else start
         if end < start:
             msg = "CoverageEligibilityRequest.servicedPeriod.end is before its start"
             raise FhirError([Issue("value", msg, "CoverageEligibilityRequest.servicedPeriod")])
         serviced: dict[str, Any] = {"servicedPeriod": {"start": start.isoformat(),
                                                        "end": end.isoformat()}}  # fmt: skip
     else:
-        start = end = _as_date(req.servicedDate) if req.servicedDate else local_today()
+        asked = req.servicedDate
+        start = end = (
+            day_of(asked, "CoverageEligibilityRequest.servicedDate") if asked else local_today()
+        )
         serviced = {"servicedDate": start.isoformat()}
+    for day in (start, end):  # the days the JSON API's coverage answers for, no others
+        if not within_coverage_window(day):
+            msg = (f"CoverageEligibilityRequest: {day.isoformat()} is outside what the scheme"
+                   " covers (from 2000-01-01 to a year ahead)")  # fmt: skip
+            raise FhirError([Issue("value", msg, "CoverageEligibilityRequest.servicedDate")])
     request = {k: v for k, v in resource.items() if k != "contained"}
     return R.Eligibility(start, end, serviced, [str(p) for p in req.purpose], request)
 
@@ -470,7 +480,3 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
             statuses = sorted(s.value for s in statuses_on(db, person.id, first))
             enrolled.append((e, statuses))
         return fhir(R.eligibility_response(person, asked, enrolled, local_today()))
-
-
-def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
