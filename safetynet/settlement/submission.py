@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -40,7 +41,18 @@ def _numeral(value: object) -> object:
     return value
 
 
-Yuan = Annotated[Decimal, BeforeValidator(_numeral)]
+CENT = Decimal("0.01")
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    """An amount written to the cent: ``35``, ``35.0`` and ``"35.00"`` are one amount, so a
+    retry that writes it otherwise is the same claim (its fingerprint, ``request_hash``),
+    not a reused key (zero as ``0``, the default deduction's form). Finer amounts were refused
+    before (two decimal places at most)."""
+    return Decimal(0) if value == 0 else value.quantize(CENT)
+
+
+Yuan = Annotated[Decimal, BeforeValidator(_numeral), AfterValidator(_to_cents)]
 
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

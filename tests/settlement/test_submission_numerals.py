@@ -80,3 +80,22 @@ def test_visible_text_of_any_script_passes() -> None:
     for text in ("H-1", "住院-2017/01", "José Ñ", "😀", "a\u0301"):
         sub = {**BASE, "claim_no": text, "items": [{"code": "S1", "amount": "1"}]}
         assert ClaimSubmission.model_validate(sub).claim_no == text
+
+
+def test_an_amount_however_written_is_one_claim() -> None:
+    """A retry that writes 35.00 as 35 or "35.0" (another serialiser) is the same claim under
+    its idempotency key — it was refused 409 client_key_reused; finer amounts stay refused."""
+    from safetynet.settlement.duplicate_bill import request_hash
+
+    def sub(amount: object, **item: object) -> ClaimSubmission:
+        items = [{"code": "S1", "amount": amount, **item}]
+        return ClaimSubmission.model_validate({**BASE, "items": items})
+
+    first = request_hash(sub("35.00"))
+    for written in (35, 35.0, "35", "35.0", "３５．００", "3.5e1"):
+        assert request_hash(sub(written)) == first, written
+    assert request_hash(sub("35.00", deducted="0")) == first  # the default deduction
+    assert request_hash(sub("35.00", deducted="0.00")) == first
+    assert request_hash(sub("35.01")) != first
+    with pytest.raises(ValidationError):
+        sub("35.001")
