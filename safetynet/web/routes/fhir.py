@@ -49,7 +49,7 @@ from safetynet.settlement.catalog_codes import diagnosis_known, unknown_items
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.facts import checked_resident_id
 from safetynet.settlement.service import SettlementView
-from safetynet.settlement.submission import ClaimSubmission, within_coverage_window
+from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.web.access import check_submission, person_in_region, settlement_in_region
@@ -439,11 +439,6 @@ def _asked(req: Any, resource: dict[str, Any]) -> R.Eligibility:
             day_of(asked, "CoverageEligibilityRequest.servicedDate") if asked else local_today()
         )
         serviced = {"servicedDate": start.isoformat()}
-    for day in (start, end):  # the days the JSON API's coverage answers for, no others
-        if not within_coverage_window(day):
-            msg = (f"CoverageEligibilityRequest: {day.isoformat()} is outside what the scheme"
-                   " covers (from 2000-01-01 to a year ahead)")  # fmt: skip
-            raise FhirError([Issue("value", msg, "CoverageEligibilityRequest.servicedDate")])
     request = {k: v for k, v in resource.items() if k != "contained"}
     return R.Eligibility(start, end, serviced, [str(p) for p in req.purpose], request)
 
