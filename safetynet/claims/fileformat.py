@@ -11,7 +11,6 @@ and nothing is settled while any claim is wrong.
 from __future__ import annotations
 
 import functools
-import json
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import polars as pl
 from safetynet.claims.fields import CLAIM_FIELDS, ITEM_FIELDS, Field, dtype
 from safetynet.codes import ClaimKind, InstitutionLevel, ItemClass, PovertyStatus
 from safetynet.i18n import N_, gettext_for
+from safetynet.json_text import JsonTextError, loads
 from safetynet.numerals import numeric_text
 from safetynet.registry.resident_id import id_problem
 from safetynet.registry.resident_id_column import invalid_resident_ids
@@ -160,11 +160,14 @@ def _read_json_lines(path: Path) -> tuple[pl.DataFrame, list[ClaimFileError]]:
             if not text.strip():
                 continue
             try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                errors.append(
-                    ClaimFileError(n, "", N_("not valid JSON (%(reason)s)"), {"reason": exc.msg})
-                )
+                obj = loads(text)  # the one rule for JSON: a key twice, too deep, too long
+            except JsonTextError as exc:
+                if "reason" in exc.params:  # where the parser stopped
+                    error = ClaimFileError(n, "", N_("not valid JSON (%(reason)s)"),
+                                           {"reason": exc.params["reason"]})  # fmt: skip
+                else:
+                    error = ClaimFileError(n, exc.field or "", exc.template, exc.params)
+                errors.append(error)
                 continue
             if not isinstance(obj, dict):
                 errors.append(ClaimFileError(n, "", N_("each line must be one JSON object")))

@@ -9,7 +9,6 @@ results recorded earlier (the output of ``safetynet settle``, JSON lines or Parq
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import polars as pl
 
 from safetynet.claims.settle_file import layer_ids, settle_claims
 from safetynet.engine.compile import CompiledPolicy
+from safetynet.json_text import loads
 from safetynet.money import to_fen
 
 
@@ -41,16 +41,20 @@ def read_results(path: str | Path) -> pl.DataFrame:
         df = pl.read_parquet(path)
         return df.select("claim_no", *[c for c in df.columns if c.startswith("pay_")])
     rows: list[dict[str, object]] = []
-    with path.open(encoding="utf-8") as fh:
-        for n, text in enumerate(fh, start=1):
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:  # a line not UTF-8, nested too deeply or with a key twice: named, no traceback
+                try:
+                    text = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+                except UnicodeDecodeError:
+                    raise ValueError("not UTF-8 text") from None
+                if not text.strip():
+                    continue
+                obj = loads(text)  # the one rule for JSON (safetynet.json_text)
                 row: dict[str, object] = {"claim_no": str(obj["claim_no"])}
                 for lid, layer in obj["layers"].items():
                     row[f"pay_{lid}"] = to_fen(layer["paid"])
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise ResultsFileError(
                     f"{path}: line {n}: not a settlement result ({exc})"
                 ) from None

@@ -19,6 +19,7 @@ import numpy as np
 from safetynet.clock import local_today
 from safetynet.codes import Sex
 from safetynet.i18n import N_
+from safetynet.numerals import numeric_text
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"  # indexed by (sum of weighted digits) mod 11
@@ -49,9 +50,16 @@ def check_char(body17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
+def as_typed(raw: str) -> str:
+    """An ID as typed, in its canonical characters: full-width forms of a Chinese input method
+    folded (``３４１８…Ｘ``, by the one rule for numbers), the ends stripped, ``x`` as ``X``.
+    Every lookup of a person by the ID a user or a system sends goes through it."""
+    return numeric_text(raw).upper()
+
+
 def parse_resident_id(raw: str, *, today: date | None = None) -> ResidentId:
     """Validate an ID and return its parts; raises :class:`ResidentIdError` with a plain message."""
-    number = raw.strip().upper()
+    number = as_typed(raw)
     if len(number) != 18:
         raise ResidentIdError(
             "length", N_("must be 18 characters, got %(length)s"), length=len(number)

@@ -37,6 +37,7 @@ from safetynet.engine.online import (
     settle_one,
 )
 from safetynet.engine.online import Settlement as EngineSettlement
+from safetynet.plain_text import hidden_character
 from safetynet.policy.in_force import policy_by_id
 from safetynet.policy.labels import rule_name
 from safetynet.settlement import accumulators as accs
@@ -560,8 +561,27 @@ def settlement_view(session: Session, settlement_id: int) -> SettlementView:
     )
 
 
+def check_refund_reason(reason: str) -> str:
+    """A refund's reason without the spaces around it; a blank one is refused
+    (``reason_missing``), as is one holding a control or invisible character (``invalid``),
+    from every interface alike."""
+    reason = reason.strip()
+    if not reason:
+        raise SettlementError("reason_missing", "a refund needs a reason", field="reason")
+    hidden = hidden_character(reason)  # the one rule for a line of text (plain_text)
+    if hidden is not None:
+        raise SettlementError(
+            "invalid",
+            f"reason: holds a control or invisible character ({hidden}): retype it",
+            field="reason",
+        )
+    return reason
+
+
 def refund(session: Session, settlement_id: int, *, user: str, reason: str) -> SettlementView:
-    """Reverse a settlement (a new, negated entry) and rebuild the accumulators."""
+    """Reverse a settlement (a new, negated entry) and rebuild the accumulators; the reason
+    as :func:`check_refund_reason` takes it."""
+    reason = check_refund_reason(reason)
     entry = session.get(Settlement, settlement_id)
     if entry is None or entry.entry_kind != EntryKind.SETTLEMENT:
         raise SettlementError(

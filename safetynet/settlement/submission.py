@@ -6,15 +6,72 @@ absurd value is a 422 naming its field, never a 500 or a recorded absurdity.
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
+from safetynet.numerals import numeric_text
+from safetynet.plain_text import OneLine
+from safetynet.registry.resident_id import as_typed
 
-Yuan = Decimal
+
+def _numeral(value: object) -> object:
+    """An amount sent as text is read by the one rule for numbers (:mod:`safetynet.numerals`):
+    ``３５．００`` is 35.00; another script's digits (``٣٥``) are refused, not read by
+    ``Decimal``'s Unicode digits."""
+    if isinstance(value, str):
+        text = numeric_text(value)
+        if not text.isascii():
+            raise ValueError("is not a number: write it with the digits 0-9")
+        return text
+    return value
+
+
+CENT = Decimal("0.01")
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    """An amount written to the cent: ``35``, ``35.0`` and ``"35.00"`` are one amount, so a
+    retry that writes it otherwise is the same claim (its fingerprint, ``request_hash``),
+    not a reused key (zero as ``0``, the default deduction's form). Finer amounts were refused
+    before (two decimal places at most)."""
+    return Decimal(0) if value == 0 else value.quantize(CENT)
+
+
+Yuan = Annotated[Decimal, BeforeValidator(_numeral), AfterValidator(_to_cents)]
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_day(value: object) -> object:
+    """A date is written ``YYYY-MM-DD`` (full-width forms read as typed, by the one rule for
+    numbers): not a number of seconds since 1970 (``1513728000``, or ``20171220`` read as one),
+    a time of day or another script's digits, which the parser would take."""
+    if isinstance(value, str):
+        text = numeric_text(value)
+        if not _ISO_DAY.fullmatch(text):
+            raise ValueError("write the date as YYYY-MM-DD")
+        return text
+    if isinstance(value, int | float):  # bool too
+        raise ValueError("write the date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day)]  # a date as the API and the forms take it
 
 MAX_QUANTITY = 100_000  # units of one item on one bill (tablets of a long stay included)
 MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed item costs more
@@ -23,6 +80,15 @@ EARLIEST_DATE = date(2000, 1, 1)  # no scheme settled here before; no policy is 
 MAX_STAY_DAYS = 730  # admission to discharge; longer stays are settled in parts
 DUPLICATE_REASON_LENGTH = 200  # a sentence: why an identical bill is a genuine second one
 FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, no later
+
+
+COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
+
+
+def within_coverage_window(day: date) -> bool:
+    """Whether coverage may be asked for on ``day`` (the JSON API's and FHIR's eligibility):
+    from the scheme's earliest date to a year after the latest claim date."""
+    return EARLIEST_DATE <= day <= latest_date() + COVERAGE_AHEAD
 
 
 def latest_date() -> date:
@@ -34,7 +100,7 @@ class ItemLine(BaseModel):
     """One billed item: catalog code, quantity and amount (yuan); review deductions apart."""
 
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=1, max_length=32)
+    code: OneLine = Field(min_length=1, max_length=32)
     # strict: a JSON whole number only (not "3", 3.5 or true), as the API documents it
     quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, strict=True)
     amount: Yuan = Field(ge=0, le=MAX_ITEM_YUAN, max_digits=14, decimal_places=2)
@@ -62,17 +128,24 @@ class ClaimSubmission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     resident_id: str = Field(min_length=1, max_length=18)
-    institution_code: str = Field(min_length=1, max_length=32)
+    institution_code: OneLine = Field(min_length=1, max_length=32)
     kind: ClaimKind
-    date: date  # visit or admission
-    discharge_date: date | None = None
-    diagnosis: str | None = Field(default=None, max_length=16)
+    date: Day  # visit or admission
+    discharge_date: Day | None = None
+    diagnosis: OneLine | None = Field(default=None, max_length=16)
     referral: bool = Field(default=False, strict=True)  # true or false, not "yes" or 1
-    claim_no: str | None = Field(default=None, max_length=40)  # the hospital's own number
+    claim_no: OneLine | None = Field(default=None, max_length=40)  # the hospital's own number
     items: list[ItemLine] = Field(min_length=1, max_length=MAX_ITEMS)
     # the clerk's reason for settling a bill identical to one settled before (two genuine
     # same-day visits): confirms it past the duplicate-bill gate, recorded in the audit log
-    duplicate_reason: str | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
+    duplicate_reason: OneLine | None = Field(default=None, max_length=DUPLICATE_REASON_LENGTH)
+
+    @field_validator("resident_id", mode="before")
+    @classmethod
+    def _resident_id_as_typed(cls, value: object) -> object:
+        """The ID in its canonical characters (``３４…ｘ`` is ``34…X``), as every lookup reads
+        it (:func:`safetynet.registry.resident_id.as_typed`); its check is the service's."""
+        return as_typed(value) if isinstance(value, str) else value
 
     @field_validator("claim_no", "duplicate_reason", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.registry.resident_id import as_typed
 from safetynet.security.scope import region_contains
 from safetynet.settlement.catalog_codes import check_diagnosis
 from safetynet.settlement.facts import PersonFacts, find_person
@@ -34,7 +35,7 @@ def region_in_scope(db: Session, user: User, region: str | None) -> str:
 def person_in_region(db: Session, user: User, resident_id: str) -> Person:
     """The person with this ID if the user's region holds them; 404 otherwise (the same
     answer whether the person exists elsewhere or not at all)."""
-    person = db.scalar(select(Person).where(Person.resident_id == resident_id.strip().upper()))
+    person = db.scalar(select(Person).where(Person.resident_id == as_typed(resident_id)))
     if person is None or not region_contains(db, user.region_code, person.region_code):
         raise WebError(404, "person_unknown", f"no person {resident_id} in your region")
     return person

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from safetynet.registry.resident_id import as_typed
 from safetynet.security import audit
 from safetynet.store.models.security import User
 
@@ -43,6 +44,6 @@ def record_preview(
     """Record that ``user`` previewed a settlement of ``sub``'s person (a read of their
     entitlement, accumulators and history): one entry per preview request, at the window
     (a button, not a keystroke), the API and FHIR alike; the person's ID is its target."""
-    record_read(request, db, user, target="person", target_id=sub.resident_id.strip().upper(),
+    record_read(request, db, user, target="person", target_id=as_typed(sub.resident_id),
                 action="preview", detail={"via": via, "institution": sub.institution_code,
                                           "date": sub.date.isoformat()})  # fmt: skip

@@ -5,6 +5,12 @@ A pure ASGI middleware: it looks at the path, the query string and a JSON or for
 to a NUL is refused: a raw NUL byte anywhere, ``%00`` where percent-encoding applies (the
 query string, a form body), and the escape ``\\u0000`` in a JSON body (not preceded by an
 escaping backslash). The text ``"discount 100%00 off"`` in JSON is just text.
+
+A body sent to the REST API (``/api``) is held to the one rule for JSON bodies
+(:mod:`safetynet.web.json_body`): another media type is a 415 ``media_type``, a body that does
+not parse a 422 ``invalid`` naming the line and column, one naming a key twice in one object a
+422 ``duplicate_key`` naming the key (FHIR's routes apply the same rule themselves, answering
+a 400 OperationOutcome).
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from safetynet.web.errors import json_error
+from safetynet.web.errors import json_answer, json_error
+from safetynet.web.json_body import JsonBodyError, check_media, parse_json
 
 MAX_BODY = 10 * 1024 * 1024  # bytes; larger bodies are refused (413)
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000 after an even run of backslashes
@@ -57,6 +64,18 @@ class RejectNul:
         if _holds_nul(body, _content_type(scope)):
             await self._refuse(scope, receive, send, 400)
             return
+        if path.startswith("/api/") and body.strip():
+            try:
+                check_media(_header(scope, b"content-type"))
+                parse_json(body)
+            except JsonBodyError as exc:
+                # the REST API's status and code of a body it cannot take, as its validation's:
+                # 422 ``invalid`` (``duplicate_key`` naming the key); another type stays 415
+                status = 422 if exc.status == 400 else exc.status
+                code = "invalid" if exc.code == "json_invalid" else exc.code
+                answer = json_answer(status, code, exc.message, exc.field)
+                await answer(scope, receive, send)
+                return
         sent = False
 
         async def replay() -> Message:
@@ -84,6 +103,13 @@ def _content_type(scope: Scope) -> bytes:
         if name == b"content-type":
             return bytes(value).split(b";", 1)[0].strip().lower()
     return b""
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return bytes(value).decode("latin-1")
+    return ""
 
 
 def _holds_nul(body: bytes, content_type: bytes) -> bool:

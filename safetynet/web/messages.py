@@ -229,6 +229,9 @@ PROBLEMS = [
     ("at most", N_("%(field)s is too long")),
     ("at least", N_("%(field)s is missing or too short")),
     ("input should be", N_("%(field)s is not one of the allowed values")),
+    ("yyyy-mm-dd", N_("%(field)s is not a date")),
+    ("digits 0-9", N_("%(field)s is not a number")),
+    ("invisible character", N_("%(field)s holds a control or invisible character; retype it")),
 ]
 VALIDATION_CODES = {"claim_invalid", "invalid"}
 

@@ -8,6 +8,7 @@ definitions together); amounts and dates are bounded as the API bounds them.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -263,3 +264,53 @@ def test_a_json_lines_file_with_a_bom_reads(tmp_path: Path) -> None:
     path = write(tmp_path, "jsonl", _good())
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     assert read_claim_file(path).claims.height == 3
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "chinese"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "line 2: it is nested too deeply", "嵌套层数过深"),
+        ('{"claim_no": 1' + "0" * 5000 + "}", "line 2: it holds a number too long", "数字过长"),
+        (json.dumps(claim("C9", GOOD_ID, "2017-03-09"))[:-1] + ', "total": "1.00"}',
+         "line 2: total: the key 'total' appears twice in one object", "出现了两次"),
+    ],
+)  # fmt: skip
+def test_a_line_too_deep_too_long_or_with_a_key_twice_is_named(
+    tmp_path: Path, line: str, expected: str, chinese: str
+) -> None:
+    """The one rule for JSON (safetynet.json_text): a line nested too deeply or holding a
+    number of 5,000 digits ended the command in a traceback; a key twice was read as its last
+    value (a claim of 1 yuan instead of its total). Refused with the line, nothing written."""
+    path = tmp_path / "claims.jsonl"
+    first = json.dumps(claim("C1", GOOD_ID, "2017-03-01"))
+    path.write_text(f"{first}\n{line}\n", "utf-8")
+    assert expected in problems(path)[0]
+    out = tmp_path / "out.jsonl"
+    args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert expected in " ".join(result.output.split()) and not out.exists()
+    zh = runner.invoke(app, [*args[:-1], "zh_Hans"])
+    assert zh.exit_code == 2 and chinese in zh.output
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "line 1: not a settlement result (it is nested"),
+        (b'\xff\xfe{"claim_no": "C1"}\n', "line 1: not a settlement result (not UTF-8 text)"),
+        (b'{"claim_no": "C1", "layers": {}, "layers": {}}\n',
+         "line 1: not a settlement result (the key 'layers' appears twice in one object)"),
+    ],
+)  # fmt: skip
+def test_earlier_results_that_do_not_read_are_named(
+    tmp_path: Path, data: bytes, expected: str
+) -> None:
+    """`resettle --settled FILE`: a line nested too deeply or not UTF-8 ended in a traceback."""
+    from safetynet.claims.resettle import ResultsFileError, read_results
+
+    path = tmp_path / "settled.jsonl"
+    path.write_bytes(data)
+    with pytest.raises(ResultsFileError) as info:
+        read_results(path)
+    assert f"{path}: {expected}" in str(info.value)

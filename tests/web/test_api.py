@@ -82,6 +82,7 @@ def test_preview_writes_nothing_and_submit_pays_once(api, sample_person, hospita
 
 BAD = [
     ("malformed JSON", b"{not json", 422, "invalid"),
+    ("a key twice", b'{"kind": "inpatient", "kind": "outpatient"}', 422, "duplicate_key"),
     ("negative amount", {"items": [{"code": "S0001", "amount": "-5"}]}, 422, "invalid"),
     ("unknown item", {"items": [{"code": "ZZ9999", "amount": "5"}]}, 422, "item_unknown"),
     ("unknown institution", {"institution_code": "NOPE"}, 404, "institution_unknown"),
@@ -169,3 +170,24 @@ def test_a_remembered_credential_follows_the_users_row_at_once(
         user.role, user.active = Role.CLERK, False
     assert submit(4) == 401
     assert _ledger_size(web_engine) == before  # neither refused call settled anything
+
+
+def test_a_retry_writing_its_amounts_otherwise_is_replayed_not_refused(
+    api, sample_person, hospital, web_engine
+) -> None:
+    """The same claim under its Idempotency-Key with 350.00 written as 350 (another
+    serialiser) answers the first settlement (it was 409 client_key_reused); paid once."""
+    claim = {**inpatient_claim(sample_person.resident_id, hospital, day="2017-12-21"),
+             "claim_no": "RETRY-AMOUNTS-1"}  # fmt: skip
+    first = api.post("/api/claims", json=claim, headers={"idempotency-key": "amounts-1"})
+    assert first.status_code == 201, first.text
+    after = _ledger_size(web_engine)
+    numbers = {**claim, "items": [{**i, "amount": float(i["amount"])} for i in claim["items"]]}
+    retry = api.post("/api/claims", json=numbers, headers={"idempotency-key": "amounts-1"})
+    assert retry.status_code == 200, retry.text
+    assert retry.json()["replayed"] is True
+    assert retry.json()["settlement_id"] == first.json()["settlement_id"]
+    assert _ledger_size(web_engine) == after
+    other = {**claim, "items": [{**claim["items"][0], "amount": "350.01"}, *claim["items"][1:]]}
+    reused = api.post("/api/claims", json=other, headers={"idempotency-key": "amounts-1"})
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "client_key_reused"

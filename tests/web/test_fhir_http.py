@@ -140,3 +140,31 @@ def test_unknown_patient_is_an_operation_outcome_404(fhir) -> None:
     r = fhir.get("/fhir/Patient/99999999")
     assert r.status_code == 404
     assert _valid(OperationOutcome, r.json()).issue[0].code == "not-found"
+
+
+def test_a_partial_date_is_an_operation_outcome(fhir, sample_person, hospital) -> None:
+    """FHIR allows ``2017`` and ``2017-12`` as dates: a Claim's billablePeriod so written was a
+    500 (the text reached the database as a date), as was a CoverageEligibilityRequest's
+    servicedDate (``'2017'.isoformat()``). Now 422 naming the path."""
+    for start in ("2017", "2017-12"):
+        claim = {**_claim(sample_person.resident_id, hospital, use="predetermination"),
+                 "billablePeriod": {"start": start, "end": "2017-12-19"}}  # fmt: skip
+        r = fhir.post("/fhir/Claim", json=claim)
+        assert r.status_code == 422, r.text
+        issue = _valid(OperationOutcome, r.json()).issue[0]
+        assert issue.details.coding[0].code == "MSG_DATE_FORMAT"
+        assert issue.expression == ["Claim.billablePeriod.start"]
+        assert f"is {start}: give the day (YYYY-MM-DD)" in issue.diagnostics
+    request = {
+        "resourceType": "CoverageEligibilityRequest", "status": "active",
+        "purpose": ["validation"], "created": "2017-06-01", "insurer": {"display": "county"},
+        "patient": {"identifier": {"system": S.RESIDENT_ID, "value": sample_person.resident_id}},
+    }  # fmt: skip
+    for asked in ({"servicedDate": "2017"}, {"servicedDate": "2017-06"},
+                  {"servicedPeriod": {"start": "2017-06-01", "end": "2017-07"}}):  # fmt: skip
+        r = fhir.post("/fhir/CoverageEligibilityRequest", json={**request, **asked})
+        assert r.status_code == 422, (asked, r.text)
+        assert _valid(OperationOutcome, r.json()).issue[0].expression
+    day = {**request, "servicedDate": "2017-06-01"}
+    r = fhir.post("/fhir/CoverageEligibilityRequest", json=day)
+    assert r.status_code == 200, r.text

@@ -190,3 +190,35 @@ def test_a_hospital_user_lists_its_own_institutions_claims_of_a_person(
     cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row}
     assert not {name for _s, _i, name in others} & cells  # no other institution's claim
     assert {name for _s, _i, name in owns} <= cells
+
+
+def test_a_blank_refund_reason_is_refused_by_every_interface(
+    app, login: Login, web_engine: Engine
+) -> None:
+    """A reason of spaces is no reason: the JSON API refunded with it (the form refused it);
+    the one rule is the service's (``reason_missing``), and a reason is kept without its ends."""
+    first, second = _settlements(web_engine, own=True, count=2)
+    before = _written(web_engine)
+    api = TestClient(app, headers=_basic("clerk"))
+    for blank in (" ", "\t\n", "\u3000"):
+        r = api.post(f"/api/settlements/{first}/refund", json={"reason": blank})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == {"code": "reason_missing", "message": "a refund needs a reason",
+                                     "field": "reason"}  # fmt: skip
+    for hidden in ("\x1b[31m", "a\u202eb"):  # an escape, a right-to-left override
+        r = api.post(f"/api/settlements/{first}/refund", json={"reason": hidden})
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "invalid" and r.json()["error"]["field"] == "reason"
+    client = login("clerk", "zh_Hans")
+    token = csrf_of(client.get(f"/settlements/{second}").text)
+    r = client.post(f"/settlements/{second}/refund", data={"reason": "  ", "csrf_token": token})
+    assert r.status_code == 422 and "退费" in r.text and "a refund needs" not in r.text
+    hidden = {"reason": "a\u202eb", "csrf_token": token}
+    r = client.post(f"/settlements/{second}/refund", data=hidden)
+    assert r.status_code == 422 and "不可见字符" in r.text and "invisible" not in r.text
+    assert _written(web_engine) == before
+    r = api.post(f"/api/settlements/{first}/refund", json={"reason": "  wrong bill  "})
+    assert r.status_code == 200, r.text
+    with session_scope(web_engine) as s:
+        kept = s.scalar(select(Settlement.reason).where(Settlement.reverses_id == first))
+    assert kept == "wrong bill"

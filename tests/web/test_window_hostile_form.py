@@ -3,7 +3,8 @@ has its status and a Chinese sentence without an English word, and nothing is wr
 an ID with a wrong check character, an unknown institution, an institution whose designation
 ended (the end date exclusive: its last day still settles), a date the person is not enrolled,
 no item, amounts that are not money (NaN, infinity, negative, three decimals), quantities of
-0 or beyond any bill, a discharge before the admission."""
+0 or beyond any bill, numbers in another script's digits (٣٥, ², ①), a discharge before the
+admission."""
 
 from __future__ import annotations
 
@@ -74,6 +75,14 @@ def test_every_bad_form_is_refused_in_chinese_and_writes_nothing(
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "1", "10.005")]), 422),
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "0", "10")]), 422),
         (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "9" * 20, "10")]), 422),
+        # another script's digits, a superscript, a circled digit: not numbers (were 35, 1, 1)
+        (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "1", "٣٥")]), 422),
+        (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "1", "3²")]), 422),
+        (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "①", "10")]), 422),
+        (clerk, _form(rid, hospital, csrf_clerk, [("S0004", "٣", "10")]), 422),
+        # a reason with a right-to-left override or an escape: refused, not stored
+        (clerk, _form(rid, hospital, csrf_clerk, one, duplicate_reason="a\u202eb"), 422),
+        (clerk, _form(rid, hospital, csrf_clerk, one, duplicate_reason="a\x1b[31m"), 422),
         (
             clerk,
             _form(rid, hospital, csrf_clerk, one, kind="inpatient", discharge_date="2017-12-01"),

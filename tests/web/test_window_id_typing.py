@@ -46,3 +46,33 @@ def test_a_wrong_check_character_is_named(login, sample_person) -> None:
     for q in (rid, rid[:8], sample_person.name):
         page = login("clerk", "en").get("/persons", params={"q": q}).text
         assert 'id="id-problem"' not in page, q
+
+
+def test_every_interface_reads_an_id_typed_full_width_or_with_a_small_x(
+    app, sample_person, hospital
+) -> None:
+    """The one rule of an ID as typed (``as_typed``): the JSON API's person, coverage and claim
+    and FHIR's Patient search read ``３４…`` as ``34…`` (they answered 404 "no person" and 422
+    "must be 17 digits"), as the window's search does."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.conftest import basic_auth, inpatient_claim
+
+    api = TestClient(app, headers=basic_auth("bureau"))
+    rid = sample_person.resident_id
+    typed = _full_width(rid)
+    r = api.get(f"/api/persons/{typed}")
+    assert r.status_code == 200 and r.json()["resident_id"] == rid
+    r = api.get(f"/api/persons/{typed}/coverage", params={"on": "2017-12-20"})
+    assert r.status_code == 200 and r.json()["resident_id"] == rid
+    r = api.get("/fhir/Patient", params={"identifier": f"urn:safetynet:resident-id|{typed}"})
+    assert r.status_code == 200 and r.json()["total"] == 1
+    plain = api.post("/api/claims/preview", json=inpatient_claim(rid, hospital))
+    full = api.post("/api/claims/preview", json=inpatient_claim(typed, hospital))
+    assert full.status_code == 200, full.text
+    assert full.json()["resident_id"] == rid and full.json()["paid_fen"] == plain.json()["paid_fen"]
+    # a wrong check character stays wrong however it is typed, and says which is required
+    wrong = rid[:17] + ("1" if rid[17] != "1" else "2")
+    r = api.post("/api/claims/preview", json=inpatient_claim(_full_width(wrong), hospital))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "resident_id_invalid"
+    assert f"require {rid[17]}" in r.json()["error"]["message"]

@@ -28,7 +28,7 @@ once as an issue with its FHIRPath (:mod:`safetynet.api.fhir.outcome`):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -230,8 +230,12 @@ def read_claim(resource: Any) -> ClaimIn:
     data = {
         "institution_code": str(ident.value) if ident is not None and ident.value else "",
         "kind": kind,
-        "date": _as_date(period.start) if period and period.start else None,
-        "discharge_date": _as_date(period.end) if period and period.end else None,
+        "date": _day(period.start, "Claim.billablePeriod.start", issues)
+        if period and period.start
+        else None,
+        "discharge_date": _day(period.end, "Claim.billablePeriod.end", issues)
+        if period and period.end
+        else None,
         "diagnosis": diagnosis,
         "referral": claim.referral is not None,
         "claim_no": claim_no,
@@ -324,5 +328,22 @@ def submission_from_claim(resource: dict[str, Any]) -> ClaimSubmission:
     return submission_of(claim, claim.patient.resident_id or "")
 
 
-def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+def day_of(value: Any, path: str) -> date:
+    """A FHIR date or dateTime as its day (a dateTime's own date); a partial one (``2017``,
+    ``2017-12``: FHIR allows them, a settlement or a coverage needs the day) is refused
+    naming its path (``date_format``), never passed on as text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    msg = f"{path} is {value}: give the day (YYYY-MM-DD)"
+    raise FhirError([Issue("date_format", msg, path)])
+
+
+def _day(value: Any, path: str, issues: list[Issue]) -> date | None:
+    """:func:`day_of`, its refusal kept with the resource's other problems."""
+    try:
+        return day_of(value, path)
+    except FhirError as exc:
+        issues.extend(exc.issues)
+        return None

@@ -58,6 +58,7 @@ ISSUE_OF_CODE = {
     "resident_id_invalid": "value",
     "unknown_element": "structure",
     "json_invalid": "structure",
+    "duplicate_key": "structure",
     "resource_type": "structure",
     "resource_required": "required",
     "required": "required",

@@ -6,7 +6,6 @@ Errors are always JSON: ``{"error": {"code", "message", "field"}}`` with a 4xx s
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -25,7 +24,7 @@ from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.settlement import service
-from safetynet.settlement.submission import EARLIEST_DATE, ClaimSubmission, latest_date
+from safetynet.settlement.submission import ClaimSubmission, Day, within_coverage_window
 from safetynet.store.models import Enrollment, Person
 from safetynet.store.models.security import User
 from safetynet.supervision.window import previewed_hits, stored_hits
@@ -45,7 +44,6 @@ from safetynet.web.settling import may_settle, server_timing, settle_request_asy
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
-COVERAGE_AHEAD = timedelta(days=366)  # coverage is asked for up to a year ahead
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
@@ -121,13 +119,13 @@ def api_person(
 def api_coverage(
     request: Request,
     resident_id: str,
-    on: date,
+    on: Day,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
     """Enrollment, poverty statuses and the policy in force for the person on a date (from
     2000-01-01 to a year ahead)."""
-    if not EARLIEST_DATE <= on <= latest_date() + COVERAGE_AHEAD:
+    if not within_coverage_window(on):
         raise WebError(422, "date_out_of_range", "the date is outside what the scheme covers",
                        field="on")  # fmt: skip
     p = person_in_region(db, user, resident_id)
@@ -267,6 +265,7 @@ def api_refund(
 ) -> dict[str, Any]:
     """Reverse a settlement: a new, negated ledger entry; the accumulators are rebuilt."""
     settlement_to_refund(db, user, settlement_id)
+    service.check_refund_reason(body.reason)  # before the writer: a blank one writes nothing
     release(db)
     with write_session(request) as wdb:
         view = service.refund(wdb, settlement_id, user=user.username, reason=body.reason)

@@ -12,7 +12,6 @@ format asked for is a 406, a body in another media type a 415. Authentication as
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -33,6 +32,7 @@ from safetynet.api.fhir.claim_in import (
     PREVIEW_USES,
     ClaimIn,
     PatientRef,
+    day_of,
     patient_ref,
     read_claim,
     submission_of,
@@ -57,6 +57,7 @@ from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.bounds import text_query
 from safetynet.web.db import get_db
 from safetynet.web.errors import WebError
+from safetynet.web.json_body import JsonBodyError, parse_json
 from safetynet.web.security import authorize, require
 from safetynet.web.settlement_slip import MAX_ID
 from safetynet.web.settling import settle_request
@@ -172,7 +173,8 @@ def _resolve_patient(db: Session, user: User, ref: PatientRef, base: str) -> Per
 
 
 def _resource_of(request: Request, body: bytes) -> Any:
-    """The body as JSON: 415 for another media type, 400 when it does not parse."""
+    """The body as JSON by the one rule for JSON bodies (:mod:`safetynet.web.json_body`):
+    415 for another media type, 400 when it does not parse or names a key twice."""
     media = _media(request.headers.get("content-type", ""))
     if media not in JSON_TYPES:
         raise FhirError(
@@ -183,14 +185,9 @@ def _resource_of(request: Request, body: bytes) -> Any:
     if not body.strip():
         raise FhirError([Issue("resource_required", "the body is empty: send a resource")], 400)
     try:
-        return json.loads(body)
-    except RecursionError:  # "[[[[…" deeper than Python's stack: was a 500
-        msg = "the body is not valid JSON: it is nested too deeply"
-        raise FhirError([Issue("json_invalid", msg)], 400) from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" at line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
-        msg = f"the body is not valid JSON{where}: {getattr(exc, 'msg', exc)}"
-        raise FhirError([Issue("json_invalid", msg)], 400) from None
+        return parse_json(body)
+    except JsonBodyError as exc:
+        raise FhirError([Issue(exc.code, exc.message)], exc.status) from None
 
 
 def _refusal(exc: SettlementError | WebError) -> FhirError:
@@ -428,15 +425,19 @@ async def eligibility(request: Request) -> JSONResponse:
 
 def _asked(req: Any, resource: dict[str, Any]) -> R.Eligibility:
     if req.servicedPeriod is not None and req.servicedPeriod.start is not None:
-        start = _as_date(req.servicedPeriod.start)
-        end = _as_date(req.servicedPeriod.end) if req.servicedPeriod.end else start
+        where = "CoverageEligibilityRequest.servicedPeriod"
+        start = day_of(req.servicedPeriod.start, f"{where}.start")
+        end = day_of(req.servicedPeriod.end, f"{where}.end") if req.servicedPeriod.end else start
         if end < start:
             msg = "CoverageEligibilityRequest.servicedPeriod.end is before its start"
             raise FhirError([Issue("value", msg, "CoverageEligibilityRequest.servicedPeriod")])
         serviced: dict[str, Any] = {"servicedPeriod": {"start": start.isoformat(),
                                                        "end": end.isoformat()}}  # fmt: skip
     else:
-        start = end = _as_date(req.servicedDate) if req.servicedDate else local_today()
+        asked = req.servicedDate
+        start = end = (
+            day_of(asked, "CoverageEligibilityRequest.servicedDate") if asked else local_today()
+        )
         serviced = {"servicedDate": start.isoformat()}
     request = {k: v for k, v in resource.items() if k != "contained"}
     return R.Eligibility(start, end, serviced, [str(p) for p in req.purpose], request)
@@ -474,7 +475,3 @@ def _eligibility(request: Request, body: bytes) -> JSONResponse:
             statuses = sorted(s.value for s in statuses_on(db, person.id, first))
             enrolled.append((e, statuses))
         return fhir(R.eligibility_response(person, asked, enrolled, local_today()))
-
-
-def _as_date(value: Any) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value

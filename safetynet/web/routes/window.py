@@ -30,6 +30,7 @@ from safetynet.clock import local_today
 from safetynet.codes import ClaimKind
 from safetynet.early_warning.online import raised_by
 from safetynet.early_warning.tables import LEVEL_NAMES, RULE_NAMES
+from safetynet.numerals import numeric_text
 from safetynet.security import audit
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import within
@@ -49,7 +50,6 @@ from safetynet.web.auditing import record_preview, record_read
 from safetynet.web.bounds import SHORT_NOTE_LENGTH, TextItems, text_form, text_query
 from safetynet.web.csrf import check_csrf
 from safetynet.web.db import get_db, release, write_session
-from safetynet.web.errors import WebError
 from safetynet.web.security import require
 from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
 from safetynet.web.settling import settle_request
@@ -130,12 +130,16 @@ def _submission(form: FormClaim) -> ClaimSubmission:
         zip(form.item_code, form.item_quantity, form.item_amount, strict=False),
         start=1,  # type: ignore[attr-defined]
     ):
-        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII
-        code, qty, amount = (unicodedata.normalize("NFKC", x) for x in (code, qty, amount))
-        if not code.strip() and not amount.strip():
+        # as typed; full-width forms of a Chinese input method (ｓ０００４, ２０．５０) as ASCII,
+        # numbers by the one rule for numbers (another script's digits, ², ① are not numbers)
+        code = unicodedata.normalize("NFKC", code)
+        qty, amount = numeric_text(qty), numeric_text(amount)
+        if not code.strip() and not amount:
             continue
         try:
-            value = Decimal(amount.strip() or "0")
+            if not (qty.isascii() and amount.isascii()):
+                raise ValueError
+            value = Decimal(amount or "0")
             quantity = int(qty or 1)
         except (InvalidOperation, ValueError):
             raise SettlementError(
@@ -381,14 +385,13 @@ def refund(
 ) -> Response:
     check_csrf(request, csrf_token)
     settlement_to_refund(db, user, settlement_id)
-    if not reason.strip():
-        raise WebError(422, "reason_missing", "a refund needs a reason", field="reason")
+    reason = service.check_refund_reason(reason)  # before the writer: a blank one writes nothing
     release(db)
     with write_session(request) as wdb:
-        view = service.refund(wdb, settlement_id, user=user.username, reason=reason.strip())
+        view = service.refund(wdb, settlement_id, user=user.username, reason=reason)
         audit.record(
             wdb, username=user.username, action="refund", target="settlement",
             target_id=str(settlement_id),
-            detail={"reversal": view.settlement_id, "reason": reason.strip()},
+            detail={"reversal": view.settlement_id, "reason": reason},
         )  # fmt: skip
     return RedirectResponse(f"/settlements/{view.settlement_id}", status_code=303)
