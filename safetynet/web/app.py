@@ -51,9 +51,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     await run_in_threadpool(warm_up)
     await run_in_threadpool(warm, app.state.engine)  # the bureau pages' snapshot, if any
     freeze_start_up_heap()
-    yield
-    await run_in_threadpool(stop_writer, app)
-    thaw_heap()
+    try:
+        yield
+        await run_in_threadpool(stop_writer, app)
+    finally:
+        thaw_heap()
 
 
 SECURITY_HEADERS = [

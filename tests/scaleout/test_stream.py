@@ -334,14 +334,19 @@ def test_a_run_spares_the_heap_from_the_collector_and_gives_it_back() -> None:
 
     from safetynet.scaleout.stream import heap_spared
 
-    assert gc.get_freeze_count() == 0
-    with heap_spared():
-        assert gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0
-    gc.freeze()  # a process that froze its heap itself (the web app): left as it was
+    # A web app started by an earlier test of this worker (a session's client) may hold its
+    # heap frozen: start from a thawed heap, and leave it as it was found.
+    frozen_before = gc.get_freeze_count() > 0
+    gc.unfreeze()
     try:
+        with heap_spared():
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() == 0
+        gc.freeze()  # a process that froze its heap itself (the web app): left as it was
         with heap_spared():
             pass
         assert gc.get_freeze_count() > 0  # not thawed
     finally:
         gc.unfreeze()
+        if frozen_before:
+            gc.freeze()
