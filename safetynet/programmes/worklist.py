@@ -69,8 +69,10 @@ def _region_contracts(session: Session, region_code: str, on: dt.date) -> pl.Dat
 
 
 def day_for(session: Session, region_code: str, today: dt.date) -> dt.date:
-    """``today`` when the region has contracts in force; else the last day of its latest
-    contract (a county whose data ends earlier still shows its last worklist)."""
+    """``today`` when the region has contracts in force; else the day its records end, so a
+    county whose data ends earlier still shows its last worklist as it stood: the last day a
+    service of its contracts was recorded, or the last day of its latest contract when that
+    is earlier (or nothing was recorded)."""
     if _region_contracts(session, region_code, today).height:
         return today
     people = load.persons(session).filter(
@@ -81,7 +83,11 @@ def day_for(session: Session, region_code: str, today: dt.date) -> dt.date:
     )
     if ends.is_empty():
         return today
-    return min(today, ends["valid_to"].max() - dt.timedelta(days=1))  # type: ignore[operator]
+    day: dt.date = min(today, ends["valid_to"].max() - dt.timedelta(days=1))  # type: ignore[operator]
+    done = load.follow_ups(session, dt.date.min, day + dt.timedelta(days=1)).join(
+        ends.select(pl.col("id").alias("contract_id")), on="contract_id"
+    )
+    return day if done.is_empty() else min(day, done["done_on"].max())  # type: ignore[type-var]
 
 
 def due_list(session: Session, region_code: str, on: dt.date) -> list[dict[str, Any]]:

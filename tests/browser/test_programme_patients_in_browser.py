@@ -49,7 +49,7 @@ def test_a_step_recorded_on_a_phone(browser, server, county_engine) -> None:  # 
         page.wait_for_url(re.compile(r"/worklist$"))
         page.click("#nav-programme")
         page.wait_for_url(re.compile(r"/programme/patients$"))
-        assert page.locator("h1").inner_text().startswith('"三个一批"患者')
+        assert page.locator("h1").inner_text().startswith("“三个一批”患者")
         assert _fits(page)
         page.click(f'a[href="/programme/patients/{pid}"]')
         page.wait_for_url(re.compile(rf"/programme/patients/{pid}$"))

@@ -126,6 +126,18 @@ def test_the_list_has_a_year_to_choose(warnings: int, login: Callable[..., TestC
     assert "年度" in form.group(1) and "查看" in form.group(1)
 
 
+def test_the_list_opens_on_the_year_the_ledger_holds(
+    warnings: int, login: Callable[..., TestClient]
+) -> None:
+    """A ledger of past years only (a county loaded from its archive, the demo): the list opens
+    on its newest year with that year's warnings, not on an empty page of this year."""
+    client = login("bureau", "en")
+    chosen = client.get(f"/warnings?year={YEAR}").text
+    default = client.get("/warnings").text
+    assert default.count('class="warn-card') == chosen.count('class="warn-card') == warnings
+    assert f'value="{YEAR}"' in default
+
+
 def test_a_card_names_its_village_and_household_and_says_yuan(
     web_engine: Engine, warnings: int, login: Callable[..., TestClient]
 ) -> None:

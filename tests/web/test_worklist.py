@@ -152,3 +152,30 @@ def test_every_date_of_the_worklist_pages_is_a_bounded_date_field(
     assert f'min="{mine.valid_from.isoformat()}"' in _date_inputs(pages["contract"])[0]
     for bad in ("9999-01-01", "1999-12-31", "2017-13-01", "yesterday"):
         assert doctor.get(f"/worklist?on={bad}").status_code == 422, bad
+
+
+def test_a_village_whose_records_end_earlier_opens_on_their_last_day(
+    web_engine: Engine, login: Callable[..., TestClient]
+) -> None:
+    """No contract in force today (the data ends in 2017-18): the worklist opens on the last
+    day a service of the village's contracts was recorded — the doctor's last worklist as it
+    stood — or on the last day of the latest contract when that is earlier."""
+    village = _village(web_engine)
+    with session_scope(web_engine) as s:
+        mine = (
+            select(DoctorContract.id, DoctorContract.valid_to)
+            .join(Person, Person.id == DoctorContract.person_id)
+            .where(Person.region_code == village)
+        ).subquery()
+        ends = s.scalar(select(func.max(mine.c.valid_to)))
+        recorded = s.scalar(
+            select(func.max(FollowUp.done_on)).where(FollowUp.contract_id.in_(select(mine.c.id)))
+        )
+    assert ends is not None and recorded is not None
+    expected = min(recorded, date.fromordinal(ends.toordinal() - 1))
+    assert expected < ends
+    page = login("doctor", "en").get("/worklist")
+    assert page.status_code == 200
+    assert f'value="{expected.isoformat()}"' in page.text
+    with session_scope(web_engine) as s:
+        assert page.text.count('class="warn-card') == len(due_list(s, village, expected))

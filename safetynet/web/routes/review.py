@@ -22,6 +22,7 @@ from safetynet.clock import local_today
 from safetynet.codes import CaseState
 from safetynet.exports.pdf import write_pdf
 from safetynet.money import MoneyError, to_fen
+from safetynet.reports.years import closed_year
 from safetynet.review import callbacks, cases, queue
 from safetynet.review.errors import ReviewError
 from safetynet.review.tables import daily_bill_table
@@ -116,7 +117,7 @@ def queue_page(
     record_read(request, db, user, target="review_case", detail={"show": show, "rows": len(rows)})
     return render(request, "review_queue.html", {
         "rows": rows, "show": show, "mine": mine, "names": NAMES, "office": office(user),
-        "year": local_today().year - 1, "error": request.query_params.get("error"),
+        "year": closed_year(db), "error": request.query_params.get("error"),
         "opened": request.query_params.get("opened"),
     })  # fmt: skip
 

@@ -24,6 +24,7 @@ from safetynet.early_warning.tables import (
 )
 from safetynet.early_warning.workflow import MEASURE_KINDS, MOVES, WorkflowError, record_step
 from safetynet.exports.table import display
+from safetynet.reports.years import working_year
 from safetynet.security.roles import Permission, user_allows
 from safetynet.security.scope import region_contains
 from safetynet.store.models import EarlyWarning, Household, Region
@@ -45,10 +46,6 @@ NAMES = {
     "hand_over": STEP_NAMES["hand_over"], "measure": STEP_NAMES["measure"],
     "follow_up": STEP_NAMES["follow_up_below"]},
 }  # fmt: skip
-
-
-def _year(year: int | None) -> int:
-    return year or local_today().year
 
 
 def warning_in_region(db: Session, user: User, warning_id: int) -> EarlyWarning:
@@ -84,7 +81,7 @@ def warnings_page(
     db: Session = Depends(get_db),
 ) -> Response:
     """The monitoring list of the region: a card per warning, overdue first."""
-    y = _year(year)
+    y = year or working_year(db)
     try:
         frame = service.monitoring_list(db, y, local_today(), user.region_code)
     except LookupError:  # no early-warning rules in force that year
