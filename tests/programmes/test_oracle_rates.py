@@ -258,3 +258,87 @@ def test_a_follow_up_due_on_the_periods_last_day_is_on_time_in_its_window(
         else:  # the first on the day, the second 14 days late, the third 15 days late
             assert (on, due) == (2 + last, 4)
         assert figures["delivery_rate"][0] == (3 + 2 + 1 if not by_month else 1)
+
+
+# person: (batch, verified_on, state, outcome_on) — the batches' patients at the boundaries
+PATIENTS = [
+    (1, "serious", date(2018, 1, 1), "treated", date(2018, 12, 31)),  # the first and last day
+    (1, "chronic", date(2018, 3, 31), "managed", date(2019, 1, 1)),  # outcome the next year
+    (2, "chronic", date(2018, 12, 31), "plan", None),
+    (3, "critical", date(2018, 6, 14), "backstopped", date(2018, 6, 14)),  # dies 15 June
+    (4, "serious", date(2019, 1, 1), "verified", None),  # verified the next year
+    (5, "serious", None, "screened", None),  # never verified
+    (6, "chronic", date(2017, 12, 31), "managed", date(2018, 2, 1)),  # verified the year before
+]
+# person, day, in county
+CLAIMS = [(1, date(2018, 1, 1), True), (1, date(2018, 12, 31), False), (2, date(2018, 5, 2), True),
+          (3, date(2018, 6, 1), False), (4, date(2018, 7, 1), True), (6, date(2018, 2, 28), True),
+          (8, date(2018, 3, 3), True), (1, date(2019, 1, 1), True)]  # fmt: skip
+BATCH_CHECKED = ("programme_verified", "programme_treated_rate", "programme_in_county_share")
+
+
+def _batch_frames() -> Frames:
+    f = _frames()
+    patients = pl.DataFrame(
+        [{"id": n, "batch": b, "person_id": p, "list_id": None, "disease_code": None,
+          "state": st, "screened_on": date(2017, 12, 1), "verified_on": v, "plan_on": None,
+          "outcome_on": o, "institution_code": None}
+         for n, (p, b, v, st, o) in enumerate(PATIENTS, 1)],
+        schema={"id": pl.Int64, "batch": pl.String, "person_id": pl.Int64,
+                "list_id": pl.String, "disease_code": pl.String, "state": pl.String,
+                "screened_on": pl.Date, "verified_on": pl.Date, "plan_on": pl.Date,
+                "outcome_on": pl.Date, "institution_code": pl.String},
+    )  # fmt: skip
+    claims = pl.DataFrame(
+        [{"claim_id": n, "person_id": p, "start_date": d, "end_date": d, "diagnosis": "J18.9",
+          "total_fen": 10_000, "institution_code": "H", "in_county": inside,
+          "kind": "outpatient", "level": "county", "item_kinds": None}
+         for n, (p, d, inside) in enumerate(CLAIMS, 1)], schema=f.claims.schema,
+    )  # fmt: skip
+    return Frames(**{**f.__dict__, "patients": patients, "claims": claims})
+
+
+def batch_oracle(level: str, by_month: bool) -> dict[tuple[str, str | None, str, date],
+                                                      tuple[int, int]]:  # fmt: skip
+    out: dict[tuple[str, str | None, str, date], list[int]] = {}
+
+    def add(indicator: str, batch: str, person: int, start: date, hit: bool) -> None:
+        for part in (batch, None):  # each batch and the whole (a person counts in each)
+            cell = out.setdefault((indicator, part, _region(person, level), start), [0, 0])
+            cell[0] += int(hit)
+            cell[1] += 1
+
+    for start, end in periods(YEAR, by_month):
+        for p, batch, verified, state, outcome in PATIENTS:
+            if verified is not None and start <= verified < end:
+                add("programme_verified", batch, p, start, True)
+            if verified is not None and verified < end:
+                done = state in ("treated", "managed", "backstopped") and outcome is not None \
+                    and outcome < end  # fmt: skip
+                add("programme_treated_rate", batch, p, start, done)
+                for person, day, inside in CLAIMS:
+                    if person == p and start <= day < end:
+                        add("programme_in_county_share", batch, p, start, inside)
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+@pytest.mark.parametrize("by_month", [False, True])
+@pytest.mark.parametrize("level", ["county", "township", "village"])
+def test_the_batch_figures_agree_with_the_oracle(level: str, by_month: bool) -> None:
+    got = compute(RULES, _batch_frames(), YEAR, level=level, by_month=by_month).filter(
+        pl.col("indicator").is_in(BATCH_CHECKED)
+    )
+    product = {
+        (i, b, r, p): (n, d)
+        for i, b, r, p, n, d in got.select(
+            "indicator", "part", "region_code", "period", "numerator", "denominator"
+        ).iter_rows()
+    }
+    assert product == batch_oracle(level, by_month)
+    whole = batch_oracle("county", False)
+    key = (COUNTY, date(YEAR, 1, 1))
+    # verified in 2018: 1 twice, 2, 3 (4 the next year, 5 never, 6 the year before)
+    assert whole[("programme_verified", None, *key)] == (4, 4)
+    # by the year's end: 1's serious (31 December), 3, 6 reached their outcome; 1's chronic
+    # (1 January 2019) and 2 did not
+    assert whole[("programme_treated_rate", None, *key)] == (3, 5)
