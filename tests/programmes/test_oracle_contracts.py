@@ -7,15 +7,21 @@ helpers, and compared with what :func:`safetynet.programmes.service.rates` gives
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import polars as pl
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import Service
+from safetynet.imports import import_file
 from safetynet.programmes.service import rates
+from safetynet.programmes.worklist import due_list
+from safetynet.store.models import Person
 from safetynet.store.models.programmes import DoctorContract, DoctorTeam, FollowUp
 from tests.programmes.conftest import People
-from tests.registry_imports.helpers import COUNTY, VILLAGE_A
+from tests.programmes.helpers import CONTRACT_HEADER, FOLLOW_HEADER, TEAM_HEADER, team_rows
+from tests.registry_imports.helpers import COUNTY, VILLAGE_A, write_csv
 
 # the shipped chronic package for a hypertension contract: per year
 CHRONIC = {Service.HEALTH_CHECK: 1, Service.FOLLOW_UP: 4, Service.DRUG_DELIVERY: 4}
@@ -87,3 +93,58 @@ def test_a_three_year_contract_counts_every_service_since_its_first_day(
     assert got["delivery_rate"] == (planned, planned)
     assert got["follow_up_on_time_rate"] == (4, 4)
     assert got["contract_rate"] == (1, 3)  # targets: poor, poor_b and costly (household H003)
+
+
+def test_a_renewal_across_the_year_end_and_a_death_imported(
+    county: Session, people: People, tmp_path: Path
+) -> None:
+    """Through the imports: poor's contract from 1 July 2017 (the term by default) renewed
+    from 1 July 2018; poor_b's from 1 January 2018, who dies on 15 March 2018. The year's
+    figures, a village's and the worklist of 20 December against the slots computed here."""
+    s = county
+    r = people.resident
+    poor_b = s.get(Person, people.ids["poor_b"])
+    assert poor_b is not None
+    poor_b.deceased_on = date(2018, 3, 15)
+    s.commit()
+    c1 = due_dates(date(2017, 7, 1), date(2018, 7, 1), 4)
+    c2 = due_dates(date(2018, 7, 1), date(2019, 7, 1), 4)
+    follow = [[r["poor"], "随访", d.isoformat(), "I10", "130", "80", "", "", ""] for d in c1]
+    follow += [[r["poor"], "随访", (c2[0] + timedelta(days=14)).isoformat(), "I10", "150", "95",
+                "", "", ""],
+               [r["poor_b"], "随访", "2018-02-01", "E11.9", "", "", "6.9", "", ""]]  # fmt: skip
+    for kind, header, rows in (
+        ("doctor-teams", TEAM_HEADER, team_rows()),
+        ("contracts", CONTRACT_HEADER, [
+            [r["poor"], "T-A", "chronic", "2017-06-20", "2017-07-01", "I10", "HR001"],
+            [r["poor"], "T-TS", "chronic", "2018-06-25", "2018-07-01", "I10", ""],  # other team
+            [r["poor_b"], "T-B", "chronic", "2017-12-20", "2018-01-01", "E11.9", "HR003"]]),
+        ("follow-ups", FOLLOW_HEADER, follow),
+    ):  # fmt: skip
+        result = import_file(s, kind, write_csv(tmp_path / f"{kind}.csv", header, rows))
+        assert result.ok, [str(p) for p in result.errors]
+    renewal = s.scalar(select(DoctorContract).where(DoctorContract.valid_from == date(2018, 7, 1)))
+    assert renewal is not None and renewal.renews_id is not None
+    assert renewal.valid_to == date(2019, 7, 1)
+    # slots due in 2018: the first contract's follow-ups and deliveries 3, 4 and its check
+    # (30 June); the renewal's follow-ups and deliveries 1, 2; poor_b none (all due after
+    # the death). Done: follow-ups 3 and 4 on their days, the renewal's first 14 days late
+    in_2018 = [d for d in c1 + c2 if d.year == 2018]
+    assert len(in_2018) == 4
+    got = _figures(rates(s, 2018, COUNTY))
+    assert got["delivery_rate"] == (3, 2 * len(in_2018) + 1)
+    assert got["follow_up_on_time_rate"] == (3, 4)
+    # targets: poor, poor_b (alive until 15 March), costly; records: HR001 in force until 1 July
+    assert got["contract_rate"] == (2, 3)
+    assert got["health_record_rate"] == (2, 3)
+    # the latest reading of 2018: poor's 150/95 (not controlled), poor_b's 6.9 (controlled)
+    assert got["bp_control_rate"] == (0, 1)
+    assert got["glucose_control_rate"] == (1, 1)
+    village = _figures(rates(s, 2018, VILLAGE_A))
+    assert village["contract_rate"] == (1, 1)  # poor only (ordinary is not a target)
+    assert village["delivery_rate"] == got["delivery_rate"]  # poor_b planned nothing
+    # the worklist: each kind's next open slot, overdue or due within 14 days
+    due = due_list(s, COUNTY, date(2018, 12, 20))
+    assert [(d["kind"], d["due_on"], d["overdue"]) for d in due] == [
+        ("drug_delivery", c2[0], True), ("follow_up", c2[1], False),
+    ]  # fmt: skip
