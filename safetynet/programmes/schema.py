@@ -142,7 +142,7 @@ class FixedFee(Strict):
     name_zh: str
     name_en: str
     level: InstitutionLevel
-    fee: Fen
+    fee: Fen  # more than 0: settlement reads a fee of 0 as none, the pathways would price it
     source: str
 
     @field_validator("code")
@@ -151,6 +151,13 @@ class FixedFee(Strict):
         if not icd10.is_valid(v):
             raise ValueError(f"{v!r} is not an ICD-10 code")
         return v.strip().upper()
+
+    @field_validator("fee")
+    @classmethod
+    def _priced(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError("a fixed fee must be more than 0 yuan (leave the disease out)")
+        return v
 
 
 # an institution's code as the institutions table keys it (at most 32 characters): letters,
