@@ -140,6 +140,16 @@ def test_a_renewal_across_the_year_end_and_a_death_imported(
     # the latest reading of 2018: poor's 150/95 (not controlled), poor_b's 6.9 (controlled)
     assert got["bp_control_rate"] == (0, 1)
     assert got["glucose_control_rate"] == (1, 1)
+    # by month: the renewal's first follow-up, due on 29 September and done 14 days later in
+    # October, is on time in September's figures, not done by September's end
+    months = rates(s, 2018, COUNTY, by_month=True).filter(
+        pl.col("period") == date(2018, 9, 1), pl.col("part").is_null()
+    )
+    september = {i: (n, d) for i, n, d in months.select(
+        "indicator", "numerator", "denominator").iter_rows()}  # fmt: skip
+    assert c2[0] == date(2018, 9, 29)
+    assert september["follow_up_on_time_rate"] == (1, 1)
+    assert september["delivery_rate"] == (0, 2)  # the follow-up and the delivery
     village = _figures(rates(s, 2018, VILLAGE_A))
     assert village["contract_rate"] == (1, 1)  # poor only (ordinary is not a target)
     assert village["delivery_rate"] == got["delivery_rate"]  # poor_b planned nothing
