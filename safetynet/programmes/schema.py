@@ -259,7 +259,11 @@ class Pathway(Strict):
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
 
     def designation(self, on: dt.date) -> Designation | None:
-        """The designation in force on a date (None: no hospital is designated then)."""
+        """The designation in force on a date (None: no hospital is designated then — nor
+        outside the pathway's own period, so its fixed fee applies only while it is in
+        force, as an admission enters it only then)."""
+        if not self.applies(on):
+            return None
         return next((d for d in self.designated if d.applies(on)), None)
 
 

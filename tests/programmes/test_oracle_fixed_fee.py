@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from safetynet.policy.loader import PolicyError
-from safetynet.programmes.fixed_fee import apply_fixed_fee, fee_of_claim
+from safetynet.programmes.fixed_fee import apply_fixed_fee, fee_of_claim, fees_of
 from safetynet.programmes.pathways import evaluate
 from safetynet.programmes.rates import Frames, compute
 from safetynet.programmes.rules import load_rules, shipped_rules
@@ -82,3 +82,51 @@ def test_a_fixed_fee_of_nothing_is_refused(tmp_path: Path) -> None:
         load_rules(path)
     assert "zero.yaml:" in str(caught.value)
     assert "more than 0" in str(caught.value)
+
+
+def _appendicitis_dated(valid_from: date, valid_to: date | None) -> ProgrammeRules:
+    pathways = [pw.model_copy(update={"valid_from": valid_from, "valid_to": valid_to})
+                if pw.id == "appendicitis" else pw for pw in RULES.pathways]  # fmt: skip
+    return RULES.model_copy(update={"pathways": pathways})
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_to", "day", "fee"),
+    [(date(2017, 1, 1), date(2018, 5, 2), date(2018, 5, 1), FEE),  # the pathway's last day
+     (date(2017, 1, 1), date(2018, 5, 2), date(2018, 5, 2), 0),  # ended (exclusive)
+     (date(2018, 5, 2), None, date(2018, 5, 1), 0),  # not begun (its designation has)
+     (date(2018, 5, 2), None, date(2018, 5, 2), FEE)],  # its first day
+)  # fmt: skip
+def test_a_fixed_fee_applies_only_while_its_pathway_is_in_force(
+    valid_from: date, valid_to: date | None, day: date, fee: int
+) -> None:
+    """The fee is the package price of the disease's pathway at the hospitals it designates:
+    outside the pathway's own period (its designation open from 2017) settlement still
+    priced the admission at the fee while the pathway neither entered it nor counted it."""
+    rules = _appendicitis_dated(valid_from, valid_to)
+    claim = ("inpatient", "county", True, "H-C", "K35.8", day, "341821")
+    assert fee_of_claim(*claim, rules_of=lambda _r, _d: rules) == fee
+    frame = pl.DataFrame(
+        [
+            dict(
+                zip(
+                    (
+                        "kind",
+                        "level",
+                        "in_county",
+                        "institution_code",
+                        "diagnosis",
+                        "date",
+                        "region_code",
+                    ),
+                    claim,
+                    strict=True,
+                )
+            )
+        ]
+    )
+    assert fees_of(frame, rules_of=lambda _r, _d: rules).to_list() == [fee]
+    entered = evaluate(rules, _admission(FEE + 1).with_columns(pl.lit(day).alias("start_date")))
+    assert entered.height == int(fee > 0)
+    if fee:
+        assert entered.row(0, named=True)["fee_fen"] == fee
