@@ -196,9 +196,10 @@ def compute(
         parts.append(_count(signed, "health_record_rate", "_r"))
         due = slot.filter(pl.col("due_on") >= start, pl.col("due_on") < end).with_columns(
             (pl.col("done_on").is_not_null() & (pl.col("done_on") < end)).alias("_done"),
+            # on time by the follow-up's own window, which may end after the period: a slot
+            # due on the period's last day done a few days later is on time, not late
             (
                 pl.col("done_on").is_not_null()
-                & (pl.col("done_on") < end)
                 & (pl.col("done_on") <= pl.col("due_on") + pl.duration(
                     days=rules.contracts.on_time_days))
             ).alias("_on_time"),

@@ -142,7 +142,7 @@ class FixedFee(Strict):
     name_zh: str
     name_en: str
     level: InstitutionLevel
-    fee: Fen
+    fee: Fen  # more than 0: settlement reads a fee of 0 as none, the pathways would price it
     source: str
 
     @field_validator("code")
@@ -151,6 +151,13 @@ class FixedFee(Strict):
         if not icd10.is_valid(v):
             raise ValueError(f"{v!r} is not an ICD-10 code")
         return v.strip().upper()
+
+    @field_validator("fee")
+    @classmethod
+    def _priced(cls, v: int) -> int:
+        if v <= 0:
+            raise ValueError("a fixed fee must be more than 0 yuan (leave the disease out)")
+        return v
 
 
 # an institution's code as the institutions table keys it (at most 32 characters): letters,
@@ -252,7 +259,11 @@ class Pathway(Strict):
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
 
     def designation(self, on: dt.date) -> Designation | None:
-        """The designation in force on a date (None: no hospital is designated then)."""
+        """The designation in force on a date (None: no hospital is designated then — nor
+        outside the pathway's own period, so its fixed fee applies only while it is in
+        force, as an admission enters it only then)."""
+        if not self.applies(on):
+            return None
         return next((d for d in self.designated if d.applies(on)), None)
 
 

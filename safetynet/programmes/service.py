@@ -26,6 +26,9 @@ def frames(session: Session, year: int, region_code: str, *, by_month: bool = Fa
     targets = load.targets_by_period(session, rules.contracts.target_statuses,
                                      periods(year, by_month))  # fmt: skip
     contracts = load.contracts(session, start, end).filter(pl.col("person_id").is_in(ids))
+    # a contract's services from its first day: the k-th done fills its k-th slot, so one
+    # begun before the year (a term of two or three years) needs all of them
+    since = min([start, *contracts["valid_from"].to_list()])
     return Frames(
         persons=persons.select("person_id", "region_code", "deceased_on"),
         villages=load.villages(session),
@@ -33,8 +36,8 @@ def frames(session: Session, year: int, region_code: str, *, by_month: bool = Fa
         patients=load.patients(session, year).filter(pl.col("person_id").is_in(ids)),
         claims=load.claims_of_year(session, year).filter(pl.col("person_id").is_in(ids)),
         contracts=contracts,
-        services=load.follow_ups(session, start - dt.timedelta(days=366), end + dt.timedelta(
-            days=366)).filter(pl.col("contract_id").is_in(contracts["id"].implode())),
+        services=load.follow_ups(session, since, end + dt.timedelta(days=366)).filter(
+            pl.col("contract_id").is_in(contracts["id"].implode())),
     )  # fmt: skip
 
 

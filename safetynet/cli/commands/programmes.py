@@ -151,19 +151,23 @@ def show_rates(
     safetynet/indicators/definitions.yaml, section programmes)."""
     from sqlalchemy.orm import Session
 
+    from safetynet.i18n import gettext_for
     from safetynet.indicators.definitions import definitions
     from safetynet.programmes.rates import LEVELS
     from safetynet.programmes.service import rates
+    from safetynet.reports.programme_tables import BATCH_NAMES
 
     if level not in LEVELS:
         fail(f"--level {level!r}: use county, township or village")
     if lang not in LANGS:
         fail(f"--lang {lang!r}: use zh_Hans or en")
+    _ = gettext_for(lang)
     with Session(_engine(db)) as s:
         frame = rates(s, year, _region(s, region, year), level=level, by_month=by_month)
     defs = definitions().by_id()
-    table = RichTable("indicator", "batch", "region", "period", "value", "numerator",
-                      "denominator")  # fmt: skip
+    heads = (N_("Indicator"), N_("Batch"), N_("Region"), N_("Period"), N_("Value"),
+             N_("Numerator"), N_("Denominator"))  # fmt: skip
+    table = RichTable(*(_(h) for h in heads))
     for r in frame.to_dicts():
         d = defs[r["indicator"]]
         value = (
@@ -177,7 +181,8 @@ def show_rates(
                 else f"{r['value']:,.0f}"
             )
         )
-        table.add_row(d.name(lang), r["part"] or "", r["region_code"], str(r["period"]), value,
+        part = _(BATCH_NAMES[r["part"]]) if r["part"] else ""  # a batch by its name
+        table.add_row(d.name(lang), part, r["region_code"], str(r["period"]), value,
                       f"{r['numerator']:,}", f"{r['denominator']:,}")  # fmt: skip
     console.print(table)
     if csv is not None:
@@ -204,6 +209,8 @@ def show_pathways(
     from sqlalchemy.orm import Session
 
     from safetynet.i18n import gettext_for
+    from safetynet.labels import LEVEL
+    from safetynet.programmes.rules import rules_for
     from safetynet.programmes.service import pathway_admissions
     from safetynet.programmes.tables import REASON_NAMES
 
@@ -211,8 +218,11 @@ def show_pathways(
         fail(f"--lang {lang!r}: use zh_Hans or en")
     _ = gettext_for(lang)
     with Session(_engine(db)) as s:
-        found = pathway_admissions(s, year, _region(s, region, year),
-                                   patients_only=not everyone)  # fmt: skip
+        code = _region(s, region, year)
+        found = pathway_admissions(s, year, code, patients_only=not everyone)
+    # a pathway and a level by their names in the language, not their ids
+    names = {pw.id: pw.name_zh if lang.startswith("zh") else pw.name_en
+             for pw in rules_for(code, dt.date(year, 12, 31)).pathways}  # fmt: skip
     if deviations:
         found = found.filter(~pl.col("completed"))
     heads = (N_("Claim"), N_("Date"), N_("Pathway"), N_("Institution"), N_("Level"),
@@ -221,7 +231,8 @@ def show_pathways(
     table = RichTable(*(_(h) for h in heads))
     for r in found.to_dicts():
         table.add_row(
-            r["claim_no"], str(r["start_date"]), r["pathway"], r["institution_code"], r["level"],
+            r["claim_no"], str(r["start_date"]), names.get(r["pathway"], r["pathway"]),
+            r["institution_code"], _(LEVEL[r["level"]]) if r["level"] in LEVEL else r["level"],
             _(N_("yes")) if r["in_county"] else _(N_("no")), str(r["stay_days"]),
             f"{r['min_days']}-{r['max_days']}", f"{r['total_fen'] / 100:,.2f}",
             "" if r["fee_fen"] is None else f"{r['fee_fen'] / 100:,.2f}",
