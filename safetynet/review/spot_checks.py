@@ -20,13 +20,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_date, local_today
 from safetynet.codes import CaseState, DeductionKind
 from safetynet.funds.journal import payer_of
 from safetynet.funds.prorata import apportion_exact
 from safetynet.review import deductions
 from safetynet.review.cases import settled_claims
 from safetynet.review.errors import ReviewError
-from safetynet.review.params import default_params
+from safetynet.review.params import load_params, params_on, shipped_files
 from safetynet.review.risk import claim_risk
 from safetynet.review.sampling import (
     Candidate,
@@ -69,8 +70,12 @@ def draw_spot_check(
     session: Session, *, region: str, start: date, end: date, seed: int, by: str,
     params: ReviewParams | None = None,
 ) -> SpotCheck:  # fmt: skip
-    """Draw and store a spot check's sample."""
-    params = params or default_params()
+    """Draw and store a spot check's sample, by the sampling design in force on the day it is
+    drawn (the county's today; ``params`` default to the file in force that day): the
+    same seed, population and design draw the same sample (:func:`sampling.draw`)."""
+    today = local_today()
+    params = params or params_on(today)
+    params.sampling_on(today)
     if end < start:
         raise ReviewError("period_invalid", "the period ends before it starts")
     if not 0 <= seed <= MAX_SEED:
@@ -170,11 +175,16 @@ def _population(check: SpotCheck) -> dict[str, Population]:
 
 def extrapolation(session: Session, spot_check_id: int, params: ReviewParams | None = None
                   ) -> Extrapolation:  # fmt: skip
-    """The ratio estimate from the claims checked so far."""
-    params = params or default_params()
+    """The ratio estimate from the claims checked so far, at the confidence of the file the
+    sample was drawn with (its ``params_id``; a file no longer shipped: the one in force on
+    the day it was drawn)."""
     check = session.get(SpotCheck, spot_check_id)
     if check is None:
         raise ReviewError("spot_check_unknown", f"no spot check {spot_check_id}", status=404)
+    if params is None:
+        shipped = shipped_files()
+        params = (load_params(shipped[check.params_id]) if check.params_id in shipped
+                  else params_on(local_date(check.drawn_at)))  # fmt: skip
     checked = [Checked(r.stratum, r.amount_fen, r.found_fen)
                for r in sample(session, spot_check_id) if r.found_fen is not None]  # fmt: skip
     return extrapolate(_population(check), checked, params.sampling.confidence.value / 100)
