@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 from safetynet.codes import CaseState, DeductionKind, LineDecision, Outcome
 from safetynet.review import deductions
 from safetynet.review.errors import ReviewError
-from safetynet.review.params import default_params
+from safetynet.review.params import params_on
 from safetynet.review.schema import ReviewParams
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
@@ -297,9 +297,10 @@ def finish(
 ) -> ReviewCase:
     """Record the decision on the whole claim once every line is decided.
 
-    First round: ``reviewed``, with the appeal deadline. After an appeal: ``closed`` with the
-    final outcome."""
-    params = params or default_params()
+    First round: ``reviewed``, with the appeal deadline: ``today`` + the deadline in force on
+    ``today`` (the decision's day: the deadline runs from the decision, under the rule of its
+    day; ``params`` default to the file in force that day). After an appeal: ``closed`` with
+    the final outcome."""
     case = _case(session, case_id)
     if case.state in (CaseState.REVIEWED, CaseState.CLOSED) and case.decided_by == by:
         return case  # the same request again
@@ -309,7 +310,8 @@ def finish(
         raise ReviewError("lines_pending", f"{len(pending)} line(s) not decided yet")
     outcome = outcome_of([r.decision for r in rows])
     if case.state in FIRST_ROUND:
-        deadline = today + timedelta(days=int(params.appeal.deadline.value))
+        appeal_rule = (params or params_on(today)).appeal_on(today)
+        deadline = today + timedelta(days=int(appeal_rule.deadline.value))
         _bump_case(session, case, version, state=CaseState.REVIEWED, outcome=outcome,
                    decided_by=by, decided_on=today, appeal_deadline=deadline)  # fmt: skip
     elif case.state == CaseState.APPEALED:

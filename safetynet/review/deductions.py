@@ -42,8 +42,12 @@ def append(
     spot_check_id: int | None = None,
     rule_id: str | None = None,
     article: int | None = None,
+    payer_region: str | None = None,
 ) -> ReviewDeduction | None:
-    """Append one entry (nothing for a zero amount) in the caller's transaction."""
+    """Append one entry (nothing for a zero amount) in the caller's transaction. The fund
+    that paid is the fund that recovers: an entry of a claim posts to its patient's county,
+    one of no claim (a spot check's extrapolated share) to ``payer_region`` (the county whose
+    claims were extrapolated), else to the institution's county."""
     if amount_fen == 0:
         return None
     entry = ReviewDeduction(
@@ -54,11 +58,11 @@ def append(
     )  # fmt: skip
     session.add(entry)
     session.flush()
-    _post_to_funds(session, entry)
+    _post_to_funds(session, entry, payer_region)
     return entry
 
 
-def _post_to_funds(session: Session, entry: ReviewDeduction) -> None:
+def _post_to_funds(session: Session, entry: ReviewDeduction, payer_region: str | None) -> None:
     """Post the entry to the fund accounts in the same transaction: a line decision borne by
     the institution is a deduction from what it is owed, a spot check's extrapolated amount a
     recovery, and an amount given back (a lowered adjustment, a refund) reverses a deduction."""
@@ -79,7 +83,7 @@ def _post_to_funds(session: Session, entry: ReviewDeduction) -> None:
                 reference=f"review-{entry.id}",
                 reason=entry.reason,
                 kind=kind,
-                payer_region=_payer(session, entry.claim_id),
+                payer_region=_payer(session, entry.claim_id) or payer_of(payer_region),
             )
         ],
         user=entry.decided_by,

@@ -1,11 +1,15 @@
 """Loading review-parameter files with the policy loader's strict YAML machinery.
 
 Shipped files live in ``files/``; a bare name (``langxi-2021``) is looked up there. A
-malformed file raises :class:`safetynet.policy.tree.PolicyError` naming file:line.
+malformed file raises :class:`safetynet.policy.tree.PolicyError` naming file:line. The
+shipped files of a region are successive versions: :func:`params_on` gives the one in force
+on a day (the latest begun by then), so a value changed mid-year is its new file's from the
+day it changes and the old file's before.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 from pathlib import Path
 
@@ -30,3 +34,28 @@ def default_params() -> ReviewParams:
 
 def shipped_files() -> dict[str, Path]:
     return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+
+
+@cache
+def _shipped() -> tuple[ReviewParams, ...]:
+    return tuple(load_params(p) for p in shipped_files().values())
+
+
+def params_on(day: dt.date, region: str | None = None,
+              files: tuple[ReviewParams, ...] | None = None) -> ReviewParams:  # fmt: skip
+    """The review parameters in force on ``day``: of the files (default: the shipped ones)
+    of ``region`` (none: any; a file's region holds it), the one begun last by ``day`` and
+    not ended before it. None in force (before the first file's ``valid_from``, or after the
+    last one's ``valid_to``): refused ``params_not_in_force``."""
+    from safetynet.regions import in_region
+    from safetynet.review.errors import ReviewError
+
+    pool = [f for f in (files if files is not None else _shipped())
+            if region is None or in_region(region, f.region)]  # fmt: skip
+    live = [f for f in pool if f.covers(day)]
+    if not live:
+        starts = ", ".join(sorted(f.valid_from.isoformat() for f in pool)) or "none"
+        raise ReviewError("params_not_in_force",
+                          f"no review parameters in force on {day.isoformat()} "
+                          f"(files from {starts})")  # fmt: skip
+    return max(live, key=lambda f: (f.valid_from, len(f.region)))

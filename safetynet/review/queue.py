@@ -14,9 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from safetynet.catalogs.in_force import entry_of_line
+from safetynet.clock import local_today
 from safetynet.codes import CaseState
 from safetynet.review import cases
-from safetynet.review.params import default_params
+from safetynet.review.params import params_on
 from safetynet.review.risk import claim_risk
 from safetynet.security.scope import within
 from safetynet.store.models import (
@@ -46,7 +47,8 @@ def open_for_year(session: Session, region: str, year: int, *, limit: int | None
     ).all()  # fmt: skip
     if not rows:
         return 0
-    risk = claim_risk(session, region, [year], default_params().sampling)
+    today = local_today()
+    risk = claim_risk(session, region, [year], params_on(today).sampling_on(today))
     scored = sorted(((risk.score(no, code), cid) for cid, no, code in rows), reverse=True)
     for score, cid in scored[:limit]:
         cases.open_case(session, cid, risk_score=round(score, 3))

@@ -18,7 +18,9 @@ journal records as owed back for the case. Posting is idempotent by reference.
 
 A suspension is a dated fact ``[valid_from, valid_to)``: an institution's department for
 6–12 months (art. 38, 40) or a person's direct settlement for 3–12 months (art. 41), the
-months within the article's range. The window enforces them (:mod:`safetynet.review.gate`).
+months within the article's range as in force on ``valid_from``; ``valid_to`` is
+:func:`add_months` (the same day of the month, the month's last day when it has none). The
+window enforces them (:mod:`safetynet.review.gate`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from safetynet.funds.posting import Deduction as FundDeduction
 from safetynet.funds.posting import post_deductions
 from safetynet.review import deductions
 from safetynet.review.errors import ReviewError
-from safetynet.review.params import default_params
+from safetynet.review.params import params_on
 from safetynet.review.schema import Article, Range, ReviewParams
 from safetynet.security import audit
 from safetynet.security.scope import within
@@ -61,11 +63,14 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _article(params: ReviewParams, number: int) -> Article:
+def _article(params: ReviewParams | None, number: int, day: date) -> Article:
+    """Article ``number`` as in force on ``day`` (of ``params``, default the review
+    parameters in force that day: :func:`safetynet.review.params.params_on`)."""
+    params = params or params_on(day)
     if number not in params.articles:
         known = ", ".join(str(n) for n in sorted(params.articles))
         raise ReviewError("article_unknown", f"article {number} is not sanctioned here ({known})")
-    return params.articles[number]
+    return params.article_on(number, day)
 
 
 def _within(rng: Range, value: Decimal, what: str, code: str) -> None:
@@ -113,11 +118,17 @@ def open_case(
     review_case_id: int | None = None,
     params: ReviewParams | None = None,
     fine_yuan: Decimal | str | None = None,
+    occurred_on: date | None = None,
 ) -> SanctionCase:
     """A sanction case for a finding; the multiple must be within the article's range (an
     article with a fixed fine, art. 39: ``fine_yuan`` within its range, and no multiple; an
-    article that fines only fraud, art. 41: no multiple is a case without fraud, no fine)."""
-    rules = _article(params or default_params(), article)
+    article that fines only fraud, art. 41: no multiple is a case without fraud, no fine).
+    The article is read as in force on the day the violation occurred (``occurred_on``,
+    default ``today``; the Administrative Penalty Law applies the rules of the time of the
+    act): before it was in force the case is refused ``params_not_in_force``."""
+    if occurred_on is not None and occurred_on > today:
+        raise ReviewError("occurred_future", "the violation occurred after the case is opened")
+    rules = _article(params, article, occurred_on or today)
     if rules.fixed_fine is not None:
         if fine_multiple is not None and str(fine_multiple).strip():
             raise ReviewError(
@@ -403,8 +414,9 @@ def case_rows(session: Session, institution_code: str | None = None) -> list[Cas
     return out
 
 
-def _months(params: ReviewParams, article: int, scope: SuspensionScope, months: int) -> None:
-    rules = _article(params, article)
+def _months(params: ReviewParams | None, article: int, scope: SuspensionScope, months: int,
+            day: date) -> None:  # fmt: skip
+    rules = _article(params, article, day)
     rng = (
         rules.person_suspension if scope == SuspensionScope.PERSON else rules.department_suspension
     )
@@ -421,7 +433,7 @@ def suspend_person(
     params: ReviewParams | None = None,
 ) -> Suspension:  # fmt: skip
     """Suspend a person's direct settlement for ``months`` from ``valid_from``."""
-    _months(params or default_params(), article, SuspensionScope.PERSON, months)
+    _months(params, article, SuspensionScope.PERSON, months, valid_from)
     if session.get(Person, person_id) is None:
         raise ReviewError("person_unknown", f"no person {person_id}", status=404)
     return _suspend(session, SuspensionScope.PERSON, article, months, valid_from, reason, by,
@@ -435,7 +447,7 @@ def suspend_department(
 ) -> Suspension:  # fmt: skip
     """Suspend an institution's department: its claims of ``claim_kinds`` (all kinds when
     empty) are refused at the window for ``months`` from ``valid_from``."""
-    _months(params or default_params(), article, SuspensionScope.DEPARTMENT, months)
+    _months(params, article, SuspensionScope.DEPARTMENT, months, valid_from)
     if session.get(Institution, institution_code) is None:
         raise ReviewError("institution_unknown", f"no institution {institution_code}", status=404)
     known = {k.value for k in ClaimKind}

@@ -13,6 +13,14 @@ sources, then gives:
 
 Numbers are written ``{value: 15, unit: day, source: ...}`` like the supervision rules (whose
 ``Quantity``, ``Names`` and ``Source`` this reuses).
+
+Every value is dated: the file is in force over ``[valid_from, valid_to]`` (both days
+included), and ``appeal``, ``sampling`` and each article may start later (their own
+``valid_from``: an article of Decree No. 735 applies from the decree's day). A value is read
+for a day (:meth:`ReviewParams.appeal_on`, :meth:`ReviewParams.article_on`,
+:meth:`ReviewParams.sampling_on`): before its first day, or after the file's last, there is
+none (``params_not_in_force``). A value that changes is a new file from the day it changes
+(:func:`safetynet.review.params.params_on` picks the file in force on a day).
 """
 
 from __future__ import annotations
@@ -61,6 +69,7 @@ class YuanRange(_Strict):
 class Article(_Strict):
     name: Names
     source: str
+    valid_from: dt.date | None = None  # none: the file's
     fine: Range | None = None  # multiples of the loss
     # the fine applies only to fraud (art. 41: an individual repays and may be suspended;
     # "if fraud" 2-5x): a case without a multiple fines nothing
@@ -94,6 +103,7 @@ class Stratum(_Strict):
 
 class Sampling(_Strict):
     source: str
+    valid_from: dt.date | None = None  # none: the file's
     strata: list[Stratum] = Field(min_length=1)
     random_share: Percent
     confidence: Percent
@@ -121,6 +131,7 @@ class Sampling(_Strict):
 class Appeal(_Strict):
     deadline: Days
     source: str
+    valid_from: dt.date | None = None  # none: the file's
 
 
 class ReviewParams(_Strict):
@@ -144,7 +155,47 @@ class ReviewParams(_Strict):
             raise ValueError(f"sources not listed under `sources`: {', '.join(missing)}")
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        sections = {"appeal": self.appeal.valid_from, "sampling": self.sampling.valid_from,
+                    **{f"article {n}": a.valid_from for n, a in self.articles.items()}}  # fmt: skip
+        for name, start in sections.items():
+            if start is not None and start < self.valid_from:
+                raise ValueError(f"{name}: valid_from is before the file's valid_from")
+            if start is not None and self.valid_to is not None and start > self.valid_to:
+                raise ValueError(f"{name}: valid_from is after the file's valid_to")
         return self
+
+    def covers(self, day: dt.date) -> bool:
+        """Whether ``day`` is within the file's validity (both ends included)."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+    def _in_force(self, what: str, start: dt.date | None, day: dt.date) -> None:
+        from safetynet.review.errors import ReviewError
+
+        first = start or self.valid_from
+        if day < first or not self.covers(day):
+            last = f" to {self.valid_to.isoformat()}" if self.valid_to else ""
+            raise ReviewError(
+                "params_not_in_force",
+                f"{what} of {self.id} is in force from {first.isoformat()}{last}, "
+                f"not on {day.isoformat()}",
+            )
+
+    def appeal_on(self, day: dt.date) -> Appeal:
+        """The appeal rule in force on ``day`` (refused before its first day)."""
+        self._in_force("the appeal deadline", self.appeal.valid_from, day)
+        return self.appeal
+
+    def sampling_on(self, day: dt.date) -> Sampling:
+        """The sampling design in force on ``day`` (refused before its first day)."""
+        self._in_force("the sampling design", self.sampling.valid_from, day)
+        return self.sampling
+
+    def article_on(self, number: int, day: dt.date) -> Article:
+        """Article ``number`` as in force on ``day`` (KeyError when the file has none;
+        refused before its first day)."""
+        rules = self.article(number)
+        self._in_force(f"article {number}", rules.valid_from, day)
+        return rules
 
     def article(self, number: int) -> Article:
         if number not in self.articles:

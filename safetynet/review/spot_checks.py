@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from safetynet.clock import local_date, local_today
 from safetynet.codes import CaseState, DeductionKind
+from safetynet.funds.journal import payer_of
 from safetynet.funds.prorata import apportion_exact
 from safetynet.review import deductions
 from safetynet.review.cases import settled_claims
 from safetynet.review.errors import ReviewError
-from safetynet.review.params import default_params
+from safetynet.review.params import load_params, params_on, shipped_files
 from safetynet.review.risk import claim_risk
 from safetynet.review.sampling import (
     Candidate,
@@ -47,10 +49,11 @@ MAX_SEED = 2**31 - 1  # the seed is stored in a 32-bit column (and numpy takes n
 
 def population(session: Session, region: str, start: date, end: date) -> list[Any]:
     """The closed claims of the region and period (ended in it: discharged or seen): id,
-    number, institution, amount, and the claim's date (a visit's day, a stay's admission)."""
+    number, institution, amount, the claim's date (a visit's day, a stay's admission) and
+    the county whose fund paid it (its patient's, :func:`safetynet.funds.journal.payer_of`)."""
     return list(session.execute(
         select(Claim.id, Claim.claim_no, Claim.institution_code, Claim.total_fen,
-               Claim.start_date)
+               Claim.start_date, Person.region_code)
         .join(Person, Person.id == Claim.person_id)
         .outerjoin(ReviewCase, ReviewCase.claim_id == Claim.id)
         .where(
@@ -67,8 +70,12 @@ def draw_spot_check(
     session: Session, *, region: str, start: date, end: date, seed: int, by: str,
     params: ReviewParams | None = None,
 ) -> SpotCheck:  # fmt: skip
-    """Draw and store a spot check's sample."""
-    params = params or default_params()
+    """Draw and store a spot check's sample, by the sampling design in force on the day it is
+    drawn (the county's today; ``params`` default to the file in force that day): the
+    same seed, population and design draw the same sample (:func:`sampling.draw`)."""
+    today = local_today()
+    params = params or params_on(today)
+    params.sampling_on(today)
     if end < start:
         raise ReviewError("period_invalid", "the period ends before it starts")
     if not 0 <= seed <= MAX_SEED:
@@ -81,23 +88,26 @@ def draw_spot_check(
     first = min(min(r[4] for r in rows).year, start.year)
     risk = claim_risk(session, region, range(first, end.year + 1), params.sampling)
     candidates = [Candidate(cid, risk.score(no, code), amount)
-                  for cid, no, code, amount, _on in rows]  # fmt: skip
+                  for cid, no, code, amount, _on, _home in rows]  # fmt: skip
     strata: dict[str, dict[str, Any]] = {
-        s.id: {"claims": 0, "amount_fen": 0, "by_institution": defaultdict(int)}
+        s.id: {"claims": 0, "amount_fen": 0, "by_institution": defaultdict(int),
+               "by_payer": defaultdict(int)}
         for s in params.sampling.strata
-    }
-    for (_cid, _no, code, amount, _on), c in zip(rows, candidates, strict=True):
+    }  # fmt: skip
+    for (_cid, _no, code, amount, _on, home), c in zip(rows, candidates, strict=True):
         part = strata[stratum_of(c.score, params.sampling)]
         part["claims"] += 1
         part["amount_fen"] += amount
         part["by_institution"][code] += amount
+        part["by_payer"][_payer_key(code, payer_of(home))] += amount
     for part in strata.values():
         part["by_institution"] = dict(part["by_institution"])
+        part["by_payer"] = dict(part["by_payer"])
     check = SpotCheck(region_code=region, period_from=start, period_to=end, params_id=params.id,
                       seed=seed, drawn_by=by, drawn_at=deductions.now(), strata=strata)  # fmt: skip
     session.add(check)
     session.flush()
-    amount = {cid: amt for cid, _no, _code, amt, _on in rows}
+    amount = {cid: amt for cid, _no, _code, amt, _on, _home in rows}
     sample = draw(candidates, params.sampling, seed)
     session.add_all(
         SpotCheckClaim(spot_check_id=check.id, claim_id=d.claim_id, stratum=d.stratum,
@@ -110,6 +120,25 @@ def draw_spot_check(
                  detail={"region": region, "from": start.isoformat(), "to": end.isoformat(),
                          "seed": seed, "population": len(rows), "sample": len(sample)})  # fmt: skip
     return check
+
+
+def _payer_key(institution_code: str, county: str | None) -> str:
+    """The key of an institution's claims paid by one county in a stratum's ``by_payer``."""
+    return f"{institution_code}|{county or ''}"
+
+
+def _by_payer(check: SpotCheck, part: dict[str, Any]) -> dict[tuple[str, str | None], int]:
+    """A stratum's unsampled-and-sampled amount by (institution, paying county). A check
+    drawn before the counties were stored: each institution's amount is the check region's
+    county's (its claims are of that region's patients), None when the region is wider."""
+    if "by_payer" in part:
+        out: dict[tuple[str, str | None], int] = {}
+        for key, amount in part["by_payer"].items():
+            code, _, county = key.rpartition("|")
+            out[(code, county or None)] = int(amount)
+        return out
+    county = payer_of(check.region_code) if len(check.region_code) >= 6 else None
+    return {(code, county): int(amount) for code, amount in part["by_institution"].items()}
 
 
 def sample(session: Session, spot_check_id: int) -> list[SpotCheckClaim]:
@@ -146,11 +175,16 @@ def _population(check: SpotCheck) -> dict[str, Population]:
 
 def extrapolation(session: Session, spot_check_id: int, params: ReviewParams | None = None
                   ) -> Extrapolation:  # fmt: skip
-    """The ratio estimate from the claims checked so far."""
-    params = params or default_params()
+    """The ratio estimate from the claims checked so far, at the confidence of the file the
+    sample was drawn with (its ``params_id``; a file no longer shipped: the one in force on
+    the day it was drawn)."""
     check = session.get(SpotCheck, spot_check_id)
     if check is None:
         raise ReviewError("spot_check_unknown", f"no spot check {spot_check_id}", status=404)
+    if params is None:
+        shipped = shipped_files()
+        params = (load_params(shipped[check.params_id]) if check.params_id in shipped
+                  else params_on(local_date(check.drawn_at)))  # fmt: skip
     checked = [Checked(r.stratum, r.amount_fen, r.found_fen)
                for r in sample(session, spot_check_id) if r.found_fen is not None]  # fmt: skip
     return extrapolate(_population(check), checked, params.sampling.confidence.value / 100)
@@ -169,11 +203,17 @@ def book(session: Session, spot_check_id: int, *, by: str) -> int:
                           status=409)  # fmt: skip
     claims = {c.id: c for c in session.scalars(
         select(Claim).where(Claim.id.in_([r.claim_id for r in rows])))}  # fmt: skip
+    homes: dict[int, str | None] = dict(session.execute(
+        select(Claim.id, Person.region_code).join(Person, Person.id == Claim.person_id)
+        .where(Claim.id.in_([r.claim_id for r in rows]))
+    ).all())  # fmt: skip
     booked = 0
-    sampled_by_inst: dict[tuple[str, str], int] = defaultdict(int)
+    sampled: dict[tuple[str, str, str | None], int] = defaultdict(int)
     for r in rows:
         claim = claims[r.claim_id]
-        sampled_by_inst[(r.stratum, claim.institution_code)] += r.amount_fen
+        sampled[(r.stratum, claim.institution_code, payer_of(homes.get(r.claim_id)))] += (
+            r.amount_fen
+        )
         if r.found_fen:
             deductions.append(
                 session, kind=DeductionKind.SPOT_CHECK, institution_code=claim.institution_code,
@@ -190,17 +230,22 @@ def book(session: Session, spot_check_id: int, *, by: str) -> int:
         # the stratum's estimate (the extrapolation's Ŷ_h, rounded half up once) shared by
         # the institutions' unsampled amounts to the fen, largest remainders: the parts add
         # up to the estimate shown (each rounded half up, they booked up to a fen more per
-        # institution)
-        owed = {code: ratio * (int(amount) - sampled_by_inst.get((stratum, code), 0))
-                for code, amount in part["by_institution"].items()}  # fmt: skip
+        # institution). Each institution's part is split by the county whose fund paid the
+        # claims (the fund that paid is the fund that recovers): a hospital of county A
+        # extrapolated on county-B residents' claims repays B.
+        pairs = _by_payer(check, part)
+        owed = {_payer_key(code, county): ratio * (amount - sampled.get((stratum, code, county), 0))
+                for (code, county), amount in pairs.items()}  # fmt: skip
         estimate = half_up(sum(owed.values(), Fraction(0)))
         shares = apportion_exact(estimate, owed) if estimate else {}
-        for code, share in sorted(shares.items()):
+        for key, share in sorted(shares.items()):
             if share:
+                code, _, county = key.rpartition("|")
                 deductions.append(
                     session, kind=DeductionKind.SPOT_CHECK, institution_code=code,
                     amount_fen=share, decided_by=by, spot_check_id=check.id,
                     reason=f"spot check {check.id}: stratum {stratum} extrapolated",
+                    payer_region=county or None,
                 )  # fmt: skip
                 booked += share
     check.recovered_at = deductions.now()

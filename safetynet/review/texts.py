@@ -45,6 +45,8 @@ ERRORS = {
     "deduct_with_rejection": N_("A rejected line deducts all of it."),
     "decision_unknown": N_("Choose approve, adjust or reject."),
     "article_unknown": N_("That article is not sanctioned here."),
+    "params_not_in_force": N_("No review rule is in force on that day."),
+    "occurred_future": N_("The violation cannot occur after the case is opened."),
     "appeal_late": N_("The appeal deadline has passed."),
     "appeal_open": N_("The institution may still appeal; close after the deadline."),
     "fine_multiple_out_of_range": N_("The fine multiple is outside the article's range."),

@@ -70,6 +70,8 @@ NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...], bool]] = {
     # without item days it finds nothing (an undated line counts as given on admission)
     "ghost_bed": (("admitted", "discharged"), ("code",), False),
     "shared_phone": ((), (), True),
+    # the stay's days bound the bed-days of undated lines (none: one day)
+    "concurrent_bed_charge": ((), ("code",), False),
 }
 
 

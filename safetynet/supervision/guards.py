@@ -213,6 +213,11 @@ def _out_of_catalog(rule: Any, claim: Row, p: Person) -> bool:
     return any(line[5] == "C" for line in p.lines[claim[0]])
 
 
+def _concurrent_bed(rule: Any, claim: Row, p: Person) -> bool:
+    codes = {line[1] for line in p.lines[claim[0]]}
+    return bool(codes & set(rule.params.ward_codes) and codes & set(rule.params.special_codes))
+
+
 GUARDS: dict[str, Callable[[Any, Row, Person], bool]] = {
     "duplicate_charge": _duplicate_charge,
     "over_standard_charge": _over_standard,
@@ -225,6 +230,7 @@ GUARDS: dict[str, Callable[[Any, Row, Person], bool]] = {
     "repeat_test": _repeat_test,
     "ghost_bed": _ghost_bed,
     "shared_phone": _shared_phone,
+    "concurrent_bed_charge": _concurrent_bed,
 }
 
 

@@ -81,6 +81,10 @@ FACT_LABELS = {
     "persons": N_("insured persons"),
     "max_persons": N_("persons allowed"),
     "top_amount_fen": N_("lowest amount among the top claims (fen)"),
+    "ward_units": N_("ordinary bed-days billed"),
+    "special_units": N_("special-ward or ICU bed-days billed"),
+    "days_billed_twice": N_("bed-days billed twice"),
+    "first_day": N_("first day billed twice"),
 }
 REASONS = {
     "diagnosis for women only": N_("diagnosis for women only"),

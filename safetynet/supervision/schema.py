@@ -227,6 +227,26 @@ class SharedPhoneRule(_Rule):
     params: SharedPhoneParams
 
 
+class ConcurrentBedParams(_Strict):
+    """The ordinary ward's bed-day fee codes and the special-ward or ICU bed fee codes: one
+    stay has one bed a day, so both kinds billed for one day charge the day twice."""
+
+    ward_codes: list[str] = Field(min_length=1)
+    special_codes: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _apart(self) -> ConcurrentBedParams:
+        both = sorted(set(self.ward_codes) & set(self.special_codes))
+        if both:
+            raise ValueError(f"codes both ward and special: {', '.join(both)}")
+        return self
+
+
+class ConcurrentBedRule(_Rule):
+    kind: Literal["concurrent_bed_charge"]
+    params: ConcurrentBedParams
+
+
 Rule = Annotated[
     DuplicateChargeRule
     | OverStandardRule
@@ -238,7 +258,8 @@ Rule = Annotated[
     | OutOfCatalogRule
     | RepeatTestRule
     | GhostBedRule
-    | SharedPhoneRule,
+    | SharedPhoneRule
+    | ConcurrentBedRule,
     Field(discriminator="kind"),
 ]
 KINDS = (
@@ -253,6 +274,7 @@ KINDS = (
     "repeat_test",
     "ghost_bed",
     "shared_phone",
+    "concurrent_bed_charge",
 )
 
 

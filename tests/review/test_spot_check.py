@@ -163,3 +163,38 @@ def test_a_stay_admitted_the_year_before_is_scored_with_its_years_hits(
         spot_checks.draw_spot_check(s, region="340421", start=date(2017, 1, 1),
                                     end=date(2017, 12, 31), seed=1, by="i")  # fmt: skip
     assert years == [[2016, 2017]]
+
+
+def test_an_extrapolated_recovery_goes_back_to_the_county_that_paid(
+    db_engine: Engine, county: County
+) -> None:
+    """A spot check of county B's claims at a hospital of county A: B's fund paid them, so
+    the extrapolated share (no claim of its own) is recovered into B's fund, as the amounts
+    found on the sampled claims are; the journal stays balanced (debits = credits)."""
+    from sqlalchemy import func
+
+    from safetynet.funds.rules import default_rules
+    from safetynet.store.models import FundLine
+    from tests.funds.checks import unbalanced_entries
+    from tests.funds.test_payer_region import B, _two_counties
+
+    _two_counties(db_engine, county)  # one claim of B's resident at H-COUNTY (county A)
+    settle(db_engine, county.ordinary_id, date(2017, 6, 1))
+    params = _half_of_every_claim()
+    with session_scope(db_engine) as s:
+        check = spot_checks.draw_spot_check(s, region=B, start=date(2017, 1, 1),
+                                            end=date(2017, 12, 31), seed=1, by="inspector",
+                                            params=params)  # fmt: skip
+        rows = spot_checks.sample(s, check.id)
+        assert len(rows) == 1 and check.strata["low"]["claims"] == 2
+        spot_checks.record_finding(s, rows[0].id, found_fen=100_000, by="inspector")
+        booked = spot_checks.book(s, check.id, by="inspector")
+        assert booked > 100_000  # the found amount and an extrapolated share
+        fund = default_rules().deductions_fund
+        by_county: dict[str | None, int] = dict(s.execute(
+            select(FundLine.payer_region, func.sum(FundLine.amount_fen))
+            .where(FundLine.fund == fund, FundLine.account.in_(("deductions", "recoveries")))
+            .group_by(FundLine.payer_region)
+        ).all())  # fmt: skip
+        assert {k: -int(v) for k, v in by_county.items() if v} == {B: booked}
+        assert unbalanced_entries(s) == []

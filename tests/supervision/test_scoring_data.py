@@ -40,7 +40,7 @@ def county() -> tuple[Any, pl.DataFrame, pl.DataFrame]:
     synth, _labels = plant(generate(4000, seed=11, year=2017), 0.01, seed=11)
     data = frames_from_tables(synth.claims, synth.claim_items, synth.persons)
     # the rules of the time the constants were in the code (no split prescriptions yet)
-    new = ("repeat_test", "ghost_bed", "shared_phone")
+    new = ("repeat_test", "ghost_bed", "shared_phone", "concurrent_bed_charge")
     then = RULES.model_copy(update={"rules": [
         r.model_copy(update={"params": r.params.model_copy(  # type: ignore[union-attr]
             update={"max_prescriptions_per_day": None})}) if r.kind == "outpatient_abuse" else r

@@ -197,6 +197,24 @@ def prescriptions(n: int) -> ScreenInput:  # one drug on ``n`` visits of one cli
     return _in(claims, [line(f"v{i}", "D0001", 850, quantity=1) for i in range(n)])
 
 
+def special_bed_days(units: int) -> ScreenInput:
+    """A 4-day stay (06-01 to 06-05) billing 3 undated ordinary bed-days and ``units``
+    undated special-ward bed-days: above 1 they are more bed-days than the stay has."""
+    return _in([stay("s", "2021-06-01", "2021-06-05")],
+               [line("s", "S0002", 3500 * 3, quantity=3),
+                line("s", "S0027", 20_000 * units, quantity=units)])  # fmt: skip
+
+
+def special_bed_on(day: int) -> ScreenInput:
+    """A daily bill of a 7-day stay (06-01 to 06-08): ordinary beds on days 1 to 3, one
+    special-ward bed on day ``day`` (0: the admission day) — together fewer bed-days than
+    the stay has, so only the days show a day billed twice. The admission day is where an
+    undated line falls: a day there is judged by the count alone."""
+    lines = [line("s", "S0002", 3500, quantity=1, day=on("2021-06-01", k)) for k in range(3)]
+    lines.append(line("s", "S0027", 20_000, quantity=1, day=on("2021-06-01", day)))
+    return _in([stay("s", "2021-06-01", "2021-06-08")], lines)
+
+
 PHONE = "13800000000"
 
 
@@ -247,6 +265,9 @@ THRESHOLDS: list[tuple[str, Case, list[tuple[int, list[tuple[str, int]]]]]] = [
     ("outpatient-abuse", prescriptions, [(1, []), (2, [("v1", 850)])]),
     ("shared-phone", phone_shared_by,
      [(1, []), (2, []), (3, [("b0", 100_000), ("b1", 100_000), ("b2", 100_000)])]),
+    ("concurrent-bed-charge", special_bed_days, [(0, []), (1, []), (2, [("s", 3500)])]),
+    ("concurrent-bed-charge", special_bed_on,
+     [(0, []), (1, [("s", 3500)]), (2, [("s", 3500)]), (3, [])]),
 ]  # fmt: skip
 
 
@@ -301,6 +322,7 @@ PLANTED: list[tuple[str, ScreenInput]] = [
     ("ghost-bed", untreated_days(3)),
     ("outpatient-abuse", prescriptions(2)),
     ("shared-phone", phone_shared_by(3)),
+    ("concurrent-bed-charge", special_bed_days(2)),
 ]
 
 
@@ -469,3 +491,28 @@ def test_a_share_finer_than_a_basis_point_or_above_100_percent_is_refused(share:
     with pytest.raises(ValidationError, match="max_share"):
         OutOfCatalogParams.model_validate({"max_share": q(share, "percent")})
     assert OutOfCatalogParams.model_validate({"max_share": q(12.34, "percent")})
+
+
+def test_the_bed_codes_are_read_from_the_rule_data() -> None:
+    """The special-ward codes are the rule data's: another code is not compared, an ICU
+    bed code added to them is; a code on both lists is refused."""
+    from pydantic import ValidationError
+
+    from safetynet.supervision.schema import ConcurrentBedParams
+
+    assert "concurrent-bed-charge" in found(special_bed_days(2))
+    other = with_params("concurrent-bed-charge", special_codes=["S9901"])
+    assert "concurrent-bed-charge" not in found(special_bed_days(2), other)
+    icu = with_params("concurrent-bed-charge", special_codes=["S9901", "S0027"])
+    assert found(special_bed_days(2), icu)["concurrent-bed-charge"] == [("s", 3500)]
+    with pytest.raises(ValidationError, match="both ward and special"):
+        ConcurrentBedParams(ward_codes=["S0002"], special_codes=["S0002"])
+
+
+def test_a_hostile_bed_quantity_is_counted_not_spread() -> None:
+    """A special-ward line of a million units is counted (more bed-days than the stay's:
+    days billed twice, at most the ordinary bed's units), never spread over days."""
+    inp = _in([stay("s", "2021-06-01", "2021-06-03")],
+              [line("s", "S0002", 7000, quantity=2),
+               line("s", "S0027", 20_000, quantity=1_000_000, day="2021-06-02")])  # fmt: skip
+    assert found(inp)["concurrent-bed-charge"] == [("s", 7000)]

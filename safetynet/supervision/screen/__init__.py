@@ -10,6 +10,7 @@
 
 from safetynet.supervision.frames import OUTPATIENT_KINDS
 from safetynet.supervision.screen.charges import (
+    concurrent_bed_charge,
     duplicate_charge,
     out_of_catalog_share,
     over_standard_charge,
@@ -31,6 +32,7 @@ __all__ = [
     "HIT_SCHEMA",
     "OUTPATIENT_KINDS",
     "RULES",
+    "concurrent_bed_charge",
     "duplicate_charge",
     "ghost_bed",
     "impersonation",

@@ -1,7 +1,8 @@
 """The rules on what a claim charges: the same item over its daily limit or inside a package
 (``duplicate_charge``), over the standard price or the stay's days (``over_standard_charge``),
 a test repeated within its interval (``repeat_test``), a large share outside the catalog
-(``out_of_catalog_share``). Each returns claim_no, amount_fen and facts."""
+(``out_of_catalog_share``), an ordinary and a special-ward (ICU) bed fee for the same days
+(``concurrent_bed_charge``). Each returns claim_no, amount_fen and facts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import polars as pl
 
 from safetynet.supervision.frames import ScreenInput
 from safetynet.supervision.schema import (
+    ConcurrentBedRule,
     DuplicateChargeRule,
     OutOfCatalogRule,
     OverStandardRule,
@@ -223,5 +225,72 @@ def out_of_catalog_share(rule: OutOfCatalogRule, data: ScreenInput) -> pl.DataFr
             # rounded up to a basis point: a share above the line never reads as equal to it
             share_bp=(pl.col("self_paid") * 10000 + pl.col("total") - 1) // pl.col("total"),
             max_share_bp=pl.lit(bp),
+        ),
+    )
+
+
+def concurrent_bed_charge(rule: ConcurrentBedRule, data: ScreenInput) -> pl.DataFrame:
+    """An ordinary ward bed-day fee (``ward_codes``) and a special-ward or ICU bed fee
+    (``special_codes``) billed for the same days of one claim. Daily bill lines (one unit,
+    dated after the claim's own date) show their day: a day with both kinds is billed twice.
+    Other lines cannot show their days (an undated line, as the database's claims give it,
+    falls on the claim's date; a line of several units spans days it does not name): both
+    kinds together above the stay's days (discharge − admission, at least 1, as
+    over-standard bed-days) are days billed twice, at most the smaller kind's units. The
+    days billed twice are the larger of the two counts; the ordinary bed fee of those days
+    (its amount × days ÷ its units, floored) is at stake."""
+    p = rule.params
+    ward, special = sorted(set(p.ward_codes)), sorted(set(p.special_codes))
+    lines = lines_with_day(data, pl.col("code").is_in([*ward, *special])).with_columns(
+        pl.col("code").is_in(ward).alias("ward")
+    )
+    daily = (
+        lines.filter(pl.col("dated") & (pl.col("qty") == 1) & (pl.col("day") != pl.col("date")))
+        .group_by("claim_no", "day")
+        .agg(pl.col("ward").any().alias("w"), (~pl.col("ward")).any().alias("s"))
+        .filter(pl.col("w") & pl.col("s"))
+        .group_by("claim_no")
+        .agg(
+            pl.len().cast(pl.Int64).alias("same_days"),
+            pl.col("day").min().cast(pl.String).alias("first_day"),
+        )
+    )
+    stay = pl.max_horizontal(days_between("admitted", "discharged").fill_null(1), pl.lit(1))
+    ward_units = pl.col("qty").filter(pl.col("ward")).sum()
+    special_units = pl.col("qty").filter(~pl.col("ward")).sum()
+    totals = (
+        lines.group_by("claim_no")
+        .agg(
+            ward_units.cast(pl.Int64).alias("ward_units"),
+            special_units.cast(pl.Int64).alias("special_units"),
+            pl.col("amount_fen").filter(pl.col("ward")).sum().cast(pl.Int64).alias("ward_fen"),
+            stay.first().cast(pl.Int64).alias("stay_days"),
+        )
+        .filter((pl.col("ward_units") > 0) & (pl.col("special_units") > 0))
+        .join(daily, on="claim_no", how="left")
+        .with_columns(
+            pl.min_horizontal(
+                "ward_units",
+                "special_units",
+                pl.col("ward_units") + pl.col("special_units") - pl.col("stay_days"),
+            ).alias("above_stay"),
+            pl.col("same_days").fill_null(0),
+        )
+        .with_columns(
+            pl.min_horizontal(
+                pl.max_horizontal("same_days", "above_stay"), pl.col("ward_units")
+            ).alias("twice")
+        )
+        .filter(pl.col("twice") > 0)
+    )
+    return totals.select(
+        "claim_no",
+        (pl.col("ward_fen") * pl.col("twice") // pl.col("ward_units")).alias("amount_fen"),
+        facts_json(
+            ward_units=pl.col("ward_units"),
+            special_units=pl.col("special_units"),
+            stay_days=pl.col("stay_days"),
+            days_billed_twice=pl.col("twice"),
+            first_day=pl.col("first_day"),
         ),
     )

@@ -20,6 +20,7 @@ from safetynet.supervision.schema import (
     RuleSet,
 )
 from safetynet.supervision.screen.charges import (
+    concurrent_bed_charge,
     duplicate_charge,
     out_of_catalog_share,
     over_standard_charge,
@@ -49,6 +50,7 @@ RULES: dict[str, Callable[..., pl.DataFrame]] = {
     "repeat_test": repeat_test,
     "ghost_bed": ghost_bed,
     "shared_phone": shared_phone,
+    "concurrent_bed_charge": concurrent_bed_charge,
 }
 
 
