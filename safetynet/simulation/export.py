@@ -17,6 +17,7 @@ from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definition
+from safetynet.money import fmt_yuan
 from safetynet.policy.labels import layer_name
 from safetynet.policy.schema import Policy
 from safetynet.simulation.compare import GROUPS, MEASURES, OUT_OF_POCKET, PERCENTILES, Comparison
@@ -49,6 +50,12 @@ SHEETS = (  # sheet, the comparison's frame, note (%(threshold)s: the catastroph
     (N_("Catastrophic"), "catastrophic",
      N_("Persons whose annual out-of-pocket exceeds %(threshold)s yuan.")),
 )  # fmt: skip
+
+
+def yuan_text(fen: int) -> str:
+    """An amount of the note as it was given, never rounded: ``10,000`` for whole yuan,
+    ``10,000.50`` with its fen."""
+    return fmt_yuan(fen).removesuffix(".00")
 
 
 def _names(cmp: Comparison, policies: Sequence[Policy], locale: str) -> dict[str, dict[str, str]]:
@@ -98,7 +105,7 @@ def comparison_tables(
     layers (from ``policies``: the base's, then the reform's), ratios and groups in
     ``locale``."""
     _ = gettext_for(locale)
-    threshold = f"{cmp.threshold_fen / 100:,.0f}"
+    threshold = yuan_text(cmp.threshold_fen)
     names = _names(cmp, policies, locale)
     return [
         _table(
