@@ -17,7 +17,7 @@ from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definition
-from safetynet.money import fmt_yuan
+from safetynet.money import yuan_text
 from safetynet.policy.labels import layer_name
 from safetynet.policy.schema import Policy
 from safetynet.simulation.compare import GROUPS, MEASURES, OUT_OF_POCKET, PERCENTILES, Comparison
@@ -50,12 +50,6 @@ SHEETS = (  # sheet, the comparison's frame, note (%(threshold)s: the catastroph
     (N_("Catastrophic"), "catastrophic",
      N_("Persons whose annual out-of-pocket exceeds %(threshold)s yuan.")),
 )  # fmt: skip
-
-
-def yuan_text(fen: int) -> str:
-    """An amount of the note as it was given, never rounded: ``10,000`` for whole yuan,
-    ``10,000.50`` with its fen."""
-    return fmt_yuan(fen).removesuffix(".00")
 
 
 def _names(cmp: Comparison, policies: Sequence[Policy], locale: str) -> dict[str, dict[str, str]]:
