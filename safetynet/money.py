@@ -61,6 +61,12 @@ def fmt_yuan(fen: int) -> str:
     return f"{to_yuan(fen):,.2f}"
 
 
+def yuan_text(fen: int) -> str:
+    """An amount stated in a sentence or label as it was given, never rounded: ``4,500`` for
+    whole yuan, ``4,500.50`` with its fen (:func:`fmt_yuan` without a ``.00``)."""
+    return fmt_yuan(fen).removesuffix(".00")
+
+
 def to_bp(value: str | int | float | Decimal) -> int:
     """A ratio given as a fraction (``0.6``) or percent string (``"60%"``, ``"６０％"``) to
     basis points."""

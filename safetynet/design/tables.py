@@ -13,6 +13,7 @@ from safetynet.design.targets import Metric
 from safetynet.exports.table import Column, Table
 from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.i18n import N_, gettext_for
+from safetynet.money import yuan_text
 from safetynet.policy.schema import Policy
 
 Translate = Callable[[str], str]
@@ -33,7 +34,7 @@ def metric_label(m: Metric, policy: Policy, _: Translate) -> str:
         layer = next(la for la in policy.layers if la.id == m.arg)
         name = layer.name_zh if _("Layer") != "Layer" else layer.name_en
         return _("Spending of %(layer)s (yuan)") % {"layer": name}
-    yuan = f"{int(m.arg or 0) / 100:,.0f}"
+    yuan = yuan_text(int(m.arg or 0))  # as given, to the fen
     labels = {
         "ratio": N_("Actual compensation ratio, everyone"),
         "poor_ratio": PROTECTION_AXIS,

@@ -24,7 +24,7 @@ from typing import Literal
 
 from safetynet.design.errors import DesignError
 from safetynet.i18n import N_
-from safetynet.money import MoneyError, fmt_yuan, to_bp, to_fen
+from safetynet.money import MoneyError, fmt_yuan, to_bp, to_fen, yuan_text
 
 Kind = Literal["money", "ratio", "count"]
 # name → (kind, argument: None, "layer" or "yuan")
@@ -53,7 +53,7 @@ class Metric:
     def text(self) -> str:
         if self.arg is None:
             return self.name
-        arg = fmt_yuan(int(self.arg)).removesuffix(".00") if self.name != "spend" else self.arg
+        arg = yuan_text(int(self.arg)) if self.name != "spend" else self.arg
         return f"{self.name}[{arg}]"
 
     def show(self, value: int | float | None) -> str:

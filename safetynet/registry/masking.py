@@ -70,7 +70,15 @@ def masked_identity(name: str, resident_id: str, birth_date: date) -> MaskedIden
 
 
 def _stars(count: pl.Expr) -> pl.Expr:
-    return pl.lit("").str.pad_end(count.cast(pl.Int64).clip(lower_bound=0), MASK)
+    """``count`` stars, none when ``count`` is below one (``count`` signed: see :func:`_len`)."""
+    return pl.lit("").str.pad_end(count.clip(lower_bound=0), MASK)
+
+
+def _len(text: pl.Expr) -> pl.Expr:
+    """The length in code points as a signed integer, so that subtracting the characters kept
+    from a shorter value is negative (an unsigned length wraps around to about four billion
+    and the padding exhausts the memory)."""
+    return text.str.len_chars().cast(pl.Int64)
 
 
 def _col(col: str | pl.Expr) -> pl.Expr:
@@ -80,7 +88,7 @@ def _col(col: str | pl.Expr) -> pl.Expr:
 def mask_name_expr(col: str | pl.Expr) -> pl.Expr:
     """:func:`mask_name` as a Polars expression (nulls stay null)."""
     name = _col(col)
-    n = name.str.len_chars()
+    n = _len(name)
     return (
         pl.when(n >= 3)
         .then(pl.concat_str(name.str.head(1), _stars(n - 2), name.str.tail(1)))
@@ -93,7 +101,7 @@ def mask_name_expr(col: str | pl.Expr) -> pl.Expr:
 def mask_id_expr(col: str | pl.Expr) -> pl.Expr:
     """:func:`mask_resident_id` as a Polars expression (nulls stay null)."""
     number = _col(col)
-    n = number.str.len_chars()
+    n = _len(number)
     return (
         pl.when(n > 2 * ID_KEEP)
         .then(
@@ -109,6 +117,4 @@ def mask_id_tail_expr(col: str | pl.Expr) -> pl.Expr:
     """:func:`mask_resident_id_tail` as a Polars expression (nulls stay null): also turns an
     ID already masked the public way (``3404**********1234``) into ``3404**************``."""
     number = _col(col)
-    return pl.concat_str(
-        number.str.head(ROLE_ID_KEEP), _stars(number.str.len_chars() - ROLE_ID_KEEP)
-    )
+    return pl.concat_str(number.str.head(ROLE_ID_KEEP), _stars(_len(number) - ROLE_ID_KEEP))

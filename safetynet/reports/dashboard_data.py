@@ -25,7 +25,7 @@ from safetynet.i18n import translations
 from safetynet.indicators.compute import IndicatorQuery
 from safetynet.indicators.definitions import Definition
 from safetynet.indicators.load import load_frames
-from safetynet.indicators.result import Figure, IndicatorResult
+from safetynet.indicators.result import Figure, IndicatorResult, round_fen
 from safetynet.indicators.service import NoData, result_of
 from safetynet.policy.schema import LayerType
 
@@ -72,14 +72,15 @@ class Dashboard:
 
 
 def _yuan(fen: float | int | None) -> float:
-    """A sum in fen as yuan (a sum over nothing is 0)."""
-    return 0.0 if fen is None else round(float(fen) / 100, 2)
+    """A sum in fen as yuan (a sum over nothing is 0), to the fen by :func:`round_fen`."""
+    return 0.0 if fen is None else round_fen(fen) / 100
 
 
 def _yuan_or_none(fen: float | None) -> float | None:
-    """An average or per-capita figure in fen as yuan; None (a dash, no bar) when it has
-    nothing to divide by (no enrolled person, no visit), never 0."""
-    return None if fen is None else round(float(fen) / 100, 2)
+    """An average or per-capita figure in fen as yuan, rounded to the fen half up by the
+    indicators' one rule (:func:`round_fen`, as their report shows it); None (a dash, no bar)
+    when it has nothing to divide by (no enrolled person, no visit), never 0."""
+    return None if fen is None else round_fen(fen) / 100
 
 
 def oop_distribution(frames: IndicatorFrames) -> pl.DataFrame:
@@ -224,7 +225,7 @@ def _tables(d: Dashboard, zh: bool, _: Any) -> list[Table]:
             (
                 k.definition.name(locale),
                 value if unit == "ratio" else None,
-                round(value) if value is not None and unit in ("money", "money_per") else None,
+                round_fen(value) if value is not None and unit in ("money", "money_per") else None,
                 value if value is not None and unit in ("count", "count_per") else None,
                 "" if f is None else f.explain(),
                 k.definition.formula(locale),

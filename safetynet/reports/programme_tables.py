@@ -15,6 +15,7 @@ from safetynet.exports.table import Cell, Column, Table
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definitions
 from safetynet.labels import LEVEL
+from safetynet.money import fmt_yuan, yuan_text
 from safetynet.programmes.named import institution_names
 from safetynet.programmes.pathways import REASONS
 from safetynet.programmes.rates import COMPUTED
@@ -50,7 +51,7 @@ def programme_table(session: Session, region_code: str, year: int, locale: str) 
         shown = r["value"] if d.unit != "count" else r["numerator"]
         explain = ""
         if r["indicator"] == "fixed_fee_cost_ratio":
-            explain = f"{r['numerator'] / 100:,.2f} ÷ {r['denominator'] / 100:,.2f}"
+            explain = f"{fmt_yuan(r['numerator'])} ÷ {fmt_yuan(r['denominator'])}"
         elif d.unit == "ratio":
             explain = f"{r['numerator']:,} ÷ {r['denominator']:,}"
         rows.append((d.name(locale), part, Cell(shown, kind), explain, d.formula(locale)))
@@ -87,7 +88,7 @@ def pathway_table(session: Session, region_code: str, year: int, locale: str) ->
             designated = _("%(levels)s, in the county only") % {"levels": levels} if (
                 where.in_county_only) else levels  # fmt: skip
         fees = " / ".join(
-            f"{_(LEVEL[f.level.value])} {f.fee / 100:,.0f}"
+            f"{_(LEVEL[f.level.value])} {yuan_text(f.fee)}"
             for f in rules.fixed_fees if f.code == pw.code
         )  # fmt: skip
         reasons = mine.get_column("reasons").explode().drop_nulls().to_list()

@@ -17,6 +17,7 @@ from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definition
+from safetynet.money import yuan_text
 from safetynet.policy.labels import layer_name
 from safetynet.policy.schema import Policy
 from safetynet.simulation.compare import GROUPS, MEASURES, OUT_OF_POCKET, PERCENTILES, Comparison
@@ -98,7 +99,7 @@ def comparison_tables(
     layers (from ``policies``: the base's, then the reform's), ratios and groups in
     ``locale``."""
     _ = gettext_for(locale)
-    threshold = f"{cmp.threshold_fen / 100:,.0f}"
+    threshold = yuan_text(cmp.threshold_fen)
     names = _names(cmp, policies, locale)
     return [
         _table(

@@ -221,6 +221,24 @@ def settle(
     console.print(where, markup=False, highlight=False, soft_wrap=True)
 
 
+def _threshold(catastrophic: str, _: Callable[[str], str]) -> int:
+    """``--catastrophic`` in fen: exact yuan (at most two decimals), zero or more; else exit 2
+    before anything is settled."""
+    from safetynet.cli.commands.report import fail
+    from safetynet.money import MoneyError
+
+    try:
+        fen = to_fen(catastrophic)
+    except MoneyError:
+        fen = -1
+    if fen < 0:
+        message = _(
+            "--catastrophic %(value)s: an amount in yuan, zero or more, at most two decimals"
+        )
+        fail(message % {"value": repr(catastrophic)})
+    return fen
+
+
 def simulate(
     base: str = typer.Option(..., "--base", "-b", help="Base policy file or shipped name."),
     reform: str = typer.Option(..., "--reform", "-r", help="Reform policy (often `extends` base)."),
@@ -246,6 +264,7 @@ def simulate(
 
     _ = _lang(lang)
     _engine(engine)
+    threshold_fen = _threshold(catastrophic, _)
     cb, cr = _compiled(base, lang), _compiled(reform, lang)
     nothing = N_("claims rejected, nothing compared")
     if engine == "spark":
@@ -260,7 +279,7 @@ def simulate(
     basic = tuple(dict.fromkeys(
         la.id for p in policies for la in p.layers if la.type == LayerType.BASIC
     ))  # fmt: skip
-    cmp = compare(rb, rr, to_fen(catastrophic), basic)
+    cmp = compare(rb, rr, threshold_fen, basic)
     values = {"base": _title(cb.policy, lang), "reform": _title(cr.policy, lang),
               "claims": Path(claims).name}  # fmt: skip
     title = _(TITLE) % values
