@@ -21,6 +21,7 @@ from safetynet.clock import local_today
 from safetynet.codes import FIRST_YEAR, LAST_YEAR
 from safetynet.money import MoneyError, to_fen
 from safetynet.numerals import ascii_digits, numeric_text
+from safetynet.plain_text import LINES_PATTERN, ONE_LINE_PATTERN
 from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID
@@ -43,15 +44,22 @@ def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -
     return Query(default, max_length=length, **extra)
 
 
-def text_form(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:
+def text_form(
+    default: Any = "", *, length: int = QUERY_LENGTH, lines: bool = False, **extra: Any
+) -> Any:
     """A form's free-text field, at most ``length`` characters (else 422 naming it), the
     rule of :func:`text_query` for forms: ``code: str = text_form(...)``; a note at its
-    column's length: ``text_form("", length=NOTE_LENGTH)``."""
-    return Form(default, max_length=length, **extra)
+    column's length: ``text_form("", length=NOTE_LENGTH)``. It is one line of visible text
+    (:mod:`safetynet.plain_text`: no control or invisible character, else 422 naming the
+    field and the character); ``lines``: a text area's lines (line breaks kept)."""
+    pattern = LINES_PATTERN if lines else ONE_LINE_PATTERN
+    return Form(default, max_length=length, pattern=pattern, **extra)
 
 
 # a form's repeated text field (a claim's item rows): each value at most QUERY_LENGTH
-TextItems = list[Annotated[str, StringConstraints(max_length=QUERY_LENGTH)]]
+TextItems = list[
+    Annotated[str, StringConstraints(max_length=QUERY_LENGTH, pattern=ONE_LINE_PATTERN)]
+]
 
 
 def _numeric(value: object) -> object:
