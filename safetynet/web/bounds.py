@@ -45,13 +45,22 @@ def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -
 
 
 def text_form(
-    default: Any = "", *, length: int = QUERY_LENGTH, lines: bool = False, **extra: Any
+    default: Any = "",
+    *,
+    length: int = QUERY_LENGTH,
+    lines: bool = False,
+    plain: bool = True,
+    **extra: Any,
 ) -> Any:
     """A form's free-text field, at most ``length`` characters (else 422 naming it), the
     rule of :func:`text_query` for forms: ``code: str = text_form(...)``; a note at its
     column's length: ``text_form("", length=NOTE_LENGTH)``. It is one line of visible text
     (:mod:`safetynet.plain_text`: no control or invisible character, else 422 naming the
-    field and the character); ``lines``: a text area's lines (line breaks kept)."""
+    field and the character); ``lines``: a text area's lines (line breaks kept); ``plain``
+    False: no text rule (the login's ``next``, never stored nor shown: an address off the
+    site or with a control character is replaced, not refused, so the login goes on)."""
+    if not plain:
+        return Form(default, max_length=length, **extra)
     pattern = LINES_PATTERN if lines else ONE_LINE_PATTERN
     return Form(default, max_length=length, pattern=pattern, **extra)
 
