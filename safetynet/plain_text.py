@@ -5,10 +5,12 @@ marks (``U+202E`` shows ``H‮-1`` as ``H1-``), zero-width spaces and joiners, t
 mark. Such a character makes two numbers look alike on screen and on paper that are not, or
 one text look like another; it is refused naming the character, never stored.
 
-A note of several lines (a reviewer's finding, an appeal's reason, a sanction's grounds, where a
-form offers a text area) follows the same rule except for the line break: ``\n`` is kept,
-``\r\n`` and a lone ``\r`` are read as ``\n`` (:data:`Note`); every other field is
-:data:`OneLine`. The import files' cells are one line each (``HIDDEN_CLASS``, column-wise).
+A note of several lines (the 500-character notes: a reviewer's reason for a line, a case
+step's or a warning step's note, an inspection's finding; a design's text areas) follows the
+same rule except for the line break (:data:`Note`, and the forms' ``LINES_PATTERN``); every
+other field (codes, numbers, names, the short reasons of a refund, a cancellation or a
+suspension) is :data:`OneLine`. The import files' cells are one line each (``HIDDEN_CLASS``,
+column-wise).
 """
 
 from __future__ import annotations

@@ -28,7 +28,9 @@ from safetynet.web.ids import MAX_ID
 
 AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
 MAX_FEN = int(MAX_ITEM_YUAN * 100)
-# the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
+# the columns' lengths of free text a form stores (review, warnings, sanctions, rounds); a
+# note of NOTE_LENGTH (a reviewer's reason, a step's note, a finding) is a text of lines
+# (``text_form(..., lines=True)``), every other field one line
 NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 # a search's or filter's text in a query: a name, a resident ID, a region code, a month, a
 # user name, an object's id; and a page's address to return to (``next``)

@@ -167,7 +167,7 @@ def test_the_review_api_holds_its_texts_to_the_one_line_rule(
     _case_id, lines, _ = case
     token = base64.b64encode(f"reviewer:{DEMO_PASSWORD}".encode()).decode()
     client = TestClient(app, headers={"authorization": f"Basic {token}"})
-    for text in ("over\u202echarge", "two\nlines", "zero\u200bwidth", "bell\x07"):
+    for text in ("over\u202echarge", "zero\u200bwidth", "bell\x07", "tab\tbed", "c1\x85"):
         body = {"decision": "adjusted", "version": 0, "deduct_fen": 1, field_name: text}
         r = client.post(f"/api/review/lines/{lines[1]}", json=body)
         assert r.status_code == 422, r.text
