@@ -15,6 +15,16 @@ from functools import cache
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
+def diagnosis_code(text: str | None) -> str | None:
+    """The one spelling of an ICD-10 code every entry point stores (the API, FHIR, the
+    window's form, the claims files): upper case without the spaces around it (`` j18.9 ``
+    is ``J18.9``, as the diagnosis catalog writes it); blank is no diagnosis. Anything else
+    (a space inside, another character) is kept as sent, and the catalog refuses it."""
+    if text is None:
+        return None
+    return text.strip().upper() or None
+
+
 class InstitutionLevel(StrEnum):
     VILLAGE = "village"  # 村卫生室
     TOWNSHIP = "township"  # 乡镇卫生院

@@ -358,13 +358,21 @@ def _distinct(values: pl.Series) -> bool:
     return not bool(np.any(hashes[1:] == hashes[:-1]))
 
 
+def _diagnosis() -> pl.Expr:
+    """The file's ICD-10 code as :func:`safetynet.codes.diagnosis_code` spells it (the one
+    spelling of every entry point): upper case without the spaces around it, blank none."""
+    code = pl.col("diagnosis").cast(pl.String).str.strip_chars().str.to_uppercase()
+    return pl.when(code == "").then(None).otherwise(code).alias("diagnosis")
+
+
 def _parsed(schema: pl.Schema) -> list[pl.Expr]:
     """The fields as text and parsed: ``<field>_p`` is null where a field is left out or
     given but not readable (the checks tell which)."""
     return [
         pl.col("claim_no", "person_id", "kind", "level").cast(pl.String),
         pl.col("household_id").cast(pl.String).fill_null(pl.col("person_id").cast(pl.String)),
-        pl.col("diagnosis", "institution", "doctor").cast(pl.String),
+        _diagnosis(),
+        pl.col("institution", "doctor").cast(pl.String),
         _date("admitted").alias("admitted_p"),
         _date("discharged").alias("discharged_p"),
         pl.col("date").cast(pl.String).str.to_date("%Y-%m-%d", strict=False).alias("date_p"),

@@ -12,6 +12,11 @@ A user whose role may not see resident IDs (an analyst) sees more masked still, 
 birth date shown next to the ID's last four characters and the village gives the whole ID
 back. For such a role the birth date is shown as its year only and the ID keeps only its first
 four characters (province and city, which the region shown gives anyway), together, always.
+The rule holds for every other date of a person shown to such a role (:func:`masked_day`): a
+death date is its year only (the day of a death, with the village, names the person as well
+as an ID does). No page, answer or workbook such a role opens shows a phone number, a bank
+account or an address (fund supervision's facts show a phone's last four digits only, to
+roles that may see IDs).
 """
 
 from __future__ import annotations
@@ -47,6 +52,12 @@ def mask_resident_id(number: str) -> str:
 def mask_birth_date(born: date) -> str:
     """The year only (``1972``): ISO 8601 at the precision of a year."""
     return f"{born.year:04d}"
+
+
+def masked_day(day: date | None) -> str | None:
+    """A person's date (a death, ...) for a role without the right to see IDs: its year
+    only, as the birth date (``2017``); None stays None."""
+    return None if day is None else mask_birth_date(day)
 
 
 def mask_resident_id_tail(number: str) -> str:

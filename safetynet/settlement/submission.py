@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from safetynet.clock import local_today
-from safetynet.codes import ClaimKind
+from safetynet.codes import ClaimKind, diagnosis_code
 from safetynet.numerals import numeric_text
 from safetynet.plain_text import OneLine
 from safetynet.registry.resident_id import as_typed
@@ -147,6 +147,13 @@ class ClaimSubmission(BaseModel):
         it (:func:`safetynet.registry.resident_id.as_typed`); its check is the service's."""
         return as_typed(value) if isinstance(value, str) else value
 
+    @field_validator("diagnosis", mode="before")
+    @classmethod
+    def _diagnosis_spelled_once(cls, value: object) -> object:
+        """The ICD-10 code as the catalog writes it (:func:`safetynet.codes.diagnosis_code`):
+        `` j18.9 `` is stored ``J18.9``, never in a second spelling; blank is none."""
+        return diagnosis_code(value) if isinstance(value, str) else value
+
     @field_validator("claim_no", "duplicate_reason", mode="before")
     @classmethod
     def _claim_no_trimmed(cls, value: object) -> object:
@@ -154,6 +161,17 @@ class ClaimSubmission(BaseModel):
         twice is refused as a duplicate); blank is no number (the same for a reason)."""
         if isinstance(value, str):
             return value.strip() or None
+        return value
+
+    @field_validator("items")
+    @classmethod
+    def _something_to_settle(cls, value: list[ItemLine]) -> list[ItemLine]:
+        """A bill of 0.00 yuan on every line settles nothing: it is refused (naming
+        ``items``), on every entry point — the API, FHIR, the window's form — as a bill with
+        no line is (``min_length``); a line of 0.00 beside one that costs something is kept
+        (a free item on the bill)."""
+        if value and all(item.amount == 0 for item in value):
+            raise ValueError("are all 0.00 yuan: there is nothing to settle")
         return value
 
     @field_validator("date")

@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from safetynet.i18n import N_
+from safetynet.plain_text import HIDDEN_CLASS, hidden_character
 from safetynet.tabular.problems import ImportRejected, Problem, error
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
@@ -205,9 +206,11 @@ def _open_xlsx(data: bytes) -> Any:
         ) from None
 
 
-# control characters no cell of a register holds (NUL cannot be stored on PostgreSQL at all);
-# tab, line feed and carriage return are left to the columns' own checks
-CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# what no cell of an import file holds: the one rule for a line of text
+# (safetynet.plain_text): control characters (NUL cannot be stored on PostgreSQL at all), line
+# breaks and tabs (a cell is one line), the invisible formatting characters (a right-to-left
+# override or a zero-width joiner in a name or a code makes two look alike that are not)
+CONTROL = HIDDEN_CLASS
 
 
 CUT_SHORT = N_(
@@ -237,10 +240,11 @@ def _control_characters(frame: pl.DataFrame, headers: list[str]) -> list[Problem
     """A problem per cell holding a control character (row and column named)."""
     out = []
     for j, header in enumerate(headers):
-        rows = frame.filter(pl.col(f"c{j}").str.contains(CONTROL))["_row"].to_list()
+        bad = frame.filter(pl.col(f"c{j}").str.contains(CONTROL))
         out += [error(r, header, "cell.control_character",
-                      N_("holds a control character (such as NUL); retype the cell"))
-                for r in rows]  # fmt: skip
+                      N_("holds a control or invisible character (%(char)s); retype the cell"),
+                      char=hidden_character(text) or "")
+                for r, text in zip(bad["_row"], bad[f"c{j}"], strict=True)]  # fmt: skip
     return out
 
 

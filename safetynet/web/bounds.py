@@ -21,13 +21,16 @@ from safetynet.clock import local_today
 from safetynet.codes import FIRST_YEAR, LAST_YEAR
 from safetynet.money import MoneyError, to_fen
 from safetynet.numerals import ascii_digits, numeric_text
+from safetynet.plain_text import LINES_PATTERN, ONE_LINE_PATTERN
 from safetynet.settlement.submission import EARLIEST_DATE, MAX_ITEM_YUAN
 from safetynet.web.errors import WebError
 from safetynet.web.ids import MAX_ID
 
 AHEAD = timedelta(days=366)  # the latest "on" date: a year from today
 MAX_FEN = int(MAX_ITEM_YUAN * 100)
-# the columns' lengths of free text a form stores (review, warnings, sanctions, rounds)
+# the columns' lengths of free text a form stores (review, warnings, sanctions, rounds); a
+# note of NOTE_LENGTH (a reviewer's reason, a step's note, a finding) is a text of lines
+# (``text_form(..., lines=True)``), every other field one line
 NOTE_LENGTH, SHORT_NOTE_LENGTH, RULE_LENGTH = 500, 200, 64
 # a search's or filter's text in a query: a name, a resident ID, a region code, a month, a
 # user name, an object's id; and a page's address to return to (``next``)
@@ -43,15 +46,31 @@ def text_query(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -
     return Query(default, max_length=length, **extra)
 
 
-def text_form(default: Any = "", *, length: int = QUERY_LENGTH, **extra: Any) -> Any:
+def text_form(
+    default: Any = "",
+    *,
+    length: int = QUERY_LENGTH,
+    lines: bool = False,
+    plain: bool = True,
+    **extra: Any,
+) -> Any:
     """A form's free-text field, at most ``length`` characters (else 422 naming it), the
     rule of :func:`text_query` for forms: ``code: str = text_form(...)``; a note at its
-    column's length: ``text_form("", length=NOTE_LENGTH)``."""
-    return Form(default, max_length=length, **extra)
+    column's length: ``text_form("", length=NOTE_LENGTH)``. It is one line of visible text
+    (:mod:`safetynet.plain_text`: no control or invisible character, else 422 naming the
+    field and the character); ``lines``: a text area's lines (line breaks kept); ``plain``
+    False: no text rule (the login's ``next``, never stored nor shown: an address off the
+    site or with a control character is replaced, not refused, so the login goes on)."""
+    if not plain:
+        return Form(default, max_length=length, **extra)
+    pattern = LINES_PATTERN if lines else ONE_LINE_PATTERN
+    return Form(default, max_length=length, pattern=pattern, **extra)
 
 
 # a form's repeated text field (a claim's item rows): each value at most QUERY_LENGTH
-TextItems = list[Annotated[str, StringConstraints(max_length=QUERY_LENGTH)]]
+TextItems = list[
+    Annotated[str, StringConstraints(max_length=QUERY_LENGTH, pattern=ONE_LINE_PATTERN)]
+]
 
 
 def _numeric(value: object) -> object:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safetynet.plain_text import LINES_PATTERN, ONE_LINE_PATTERN, hidden_character
 from safetynet.settlement.errors import SettlementError
 from safetynet.web.errors import (
     LOG_EVERY,
@@ -34,6 +35,7 @@ from safetynet.web.messages import error_text
 from safetynet.web.templating import gettext_for, locale_of, render
 
 log = logging.getLogger("safetynet.web")
+TEXT_PATTERNS = (ONE_LINE_PATTERN, LINES_PATTERN)
 
 
 def _unavailable(request: Request) -> Response:
@@ -104,6 +106,19 @@ def _login_again(request: Request, message: str, field: str | None, body: object
     )  # fmt: skip
 
 
+def _plain(error: dict) -> dict:  # type: ignore[type-arg]
+    """A form field refused by the one rule for text (:func:`safetynet.web.bounds.text_form`'s
+    pattern) said as that rule says it, naming the character, not as the pattern."""
+    pattern = (error.get("ctx") or {}).get("pattern")
+    if error.get("type") == "string_pattern_mismatch" and pattern in TEXT_PATTERNS:
+        text = error.get("input")
+        kept = "\n\r" if pattern == LINES_PATTERN else ""
+        where = hidden_character("".join(c for c in str(text) if c not in kept))
+        msg = f"holds a control or invisible character ({where}): retype it"
+        return {**error, "msg": msg, "ctx": {}}
+    return error
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web(request: Request, exc: WebError) -> Response:
@@ -138,7 +153,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        errors = exc.errors()
+        errors = [_plain(e) for e in exc.errors()]
         first = errors[0] if errors else {}
         loc = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
         message = "; ".join(

@@ -93,6 +93,7 @@ FIELDS = {
     "diastolic": N_("Diastolic pressure"),
     "glucose": N_("Blood glucose"),
     "idempotency_key": N_("Form key"),
+    "idempotency-key": N_("Idempotency key header"),
     "csrf_token": N_("Form's security token"),
 }
 
@@ -232,6 +233,8 @@ PROBLEMS = [
     ("yyyy-mm-dd", N_("%(field)s is not a date")),
     ("digits 0-9", N_("%(field)s is not a number")),
     ("invisible character", N_("%(field)s holds a control or invisible character; retype it")),
+    ("is blank", N_("%(field)s is blank: fill it in or leave it out")),
+    ("nothing to settle", N_("Every item line is 0.00 yuan: there is nothing to settle.")),
 ]
 VALIDATION_CODES = {"claim_invalid", "invalid"}
 

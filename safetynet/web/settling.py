@@ -16,11 +16,13 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Header, Request
+from pydantic import AfterValidator
 from starlette.concurrency import run_in_threadpool
 
+from safetynet.plain_text import hidden_character
 from safetynet.security import audit
 from safetynet.security.roles import Permission
 from safetynet.settlement import service
@@ -66,6 +68,32 @@ def stored_key(channel: str, username: str, key: str) -> str:
     if len(scoped) <= KEY_LENGTH:
         return scoped
     return f"{channel}-h-{hashlib.sha256(scoped.encode()).hexdigest()}"
+
+
+KEY_MOST = 64  # characters of a client's Idempotency-Key
+
+
+def _client_key(text: str | None) -> str | None:
+    """The ``Idempotency-Key`` header's rule, one for ``/api`` and ``/fhir``: absent is no
+    key; sent, it must hold a visible character (a blank key is refused, never read as no
+    key: a client that sends the header means the claim to be settled once) and no control
+    or invisible one; at most :data:`KEY_MOST` characters (the ``Header`` bound). The spaces
+    around it are not part of it (HTTP servers drop them; ``" k-1 "`` is ``k-1``)."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise ValueError("is blank: send a key of 1-64 visible characters or leave it out")
+    if (where := hidden_character(text)) is not None:
+        raise ValueError(f"holds a control or invisible character ({where}): retype it")
+    return text.strip()
+
+
+# the header as a route parameter (``idempotency_key: IdempotencyKey = None``)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=KEY_MOST, description="1-64 visible characters; blank is refused"),
+    AfterValidator(_client_key),
+]
 
 
 @dataclass(frozen=True)

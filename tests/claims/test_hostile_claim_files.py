@@ -314,3 +314,14 @@ def test_earlier_results_that_do_not_read_are_named(
     with pytest.raises(ResultsFileError) as info:
         read_results(path)
     assert f"{path}: {expected}" in str(info.value)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_diagnosis_is_read_in_the_one_spelling(tmp_path: Path, form: str) -> None:
+    claims = _good(4)
+    claims[0]["diagnosis"] = " i63.9 "
+    claims[1]["diagnosis"] = "I63.9"
+    claims[2]["diagnosis"] = "   "
+    claims[3]["diagnosis"] = "j18.9\t"
+    cf = read_claim_file(write(tmp_path, form, claims))  # as the API and the window store it
+    assert cf.claims.get_column("diagnosis").to_list() == ["I63.9", "I63.9", None, "J18.9"]

@@ -14,7 +14,9 @@ from safetynet.imports import import_file
 from tests.registry_imports.helpers import PERSON_HEADER_EN, person_rows, table_counts, write_csv
 
 
-@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f"])
+@pytest.mark.parametrize(
+    "character", ["\x00", "\x1b", "\x7f", "\x85", "\u202e", "\u200d", "\u200b", "\ufeff"]
+)  # C0, DEL, C1, a right-to-left override, zero-width joiner and space, a BOM
 def test_a_control_character_in_a_cell_refuses_the_file(
     county: Session, tmp_path: Path, character: str
 ) -> None:
@@ -25,7 +27,18 @@ def test_a_control_character_in_a_cell_refuses_the_file(
     result = import_file(county, "persons", path)
     assert [(e.row, e.code) for e in result.errors] == [(3, "cell.control_character")]
     assert "column name" in str(result.errors[0])
+    assert f"U+{ord(character):04X}" in str(result.errors[0])  # the character named
     assert table_counts(county) == before
+
+
+def test_combining_marks_and_chinese_names_are_not_hidden_characters(
+    county: Session, tmp_path: Path
+) -> None:
+    rows = person_rows(2)
+    rows[0][1] = "José"  # e + a combining acute accent: a visible character
+    rows[1][1] = "阿依古丽·买买提"
+    result = import_file(county, "persons", write_csv(tmp_path / "p.csv", PERSON_HEADER_EN, rows))
+    assert not [e for e in result.errors if e.code == "cell.control_character"]
 
 
 def test_a_csv_file_cut_off_mid_row_is_refused_whole(county: Session, tmp_path: Path) -> None:

@@ -103,3 +103,34 @@ def test_an_analyst_sees_no_age_beside_the_year_of_birth(login: Login, web_engin
     assert "Age" not in cells and "Year of birth" in cells
     bureau = login("bureau", "en").get("/persons", params={"q": q})
     assert "Age" in re.findall(r"<th>([^<]*)</th>", bureau.text)
+
+
+def test_an_analyst_sees_the_year_of_a_death_only(login: Login, web_engine: Engine) -> None:
+    """A death's day beside the village and the masked name names the person: it is masked
+    as the birth date is (the year only), in the API and on the page; the bureau sees it."""
+    with session_scope(web_engine) as s:
+        dead = s.scalars(
+            select(Person).where(Person.deceased_on.is_not(None)).order_by(Person.id).limit(5)
+        ).all()
+    assert dead, "the county has deceased persons"
+    analyst, seen = login("analyst", "en"), 0
+    for p in dead:
+        assert p.deceased_on is not None
+        day = p.deceased_on.isoformat()
+        api = analyst.get("/api/persons", params={"q": p.name})
+        assert day not in api.text
+        page = analyst.get("/persons", params={"q": p.name})
+        assert day not in page.text
+        for entry in api.json()["persons"]:
+            if entry["deceased_on"] is not None:
+                assert re.fullmatch(r"\d{4}", entry["deceased_on"]), entry
+                seen += 1
+        full = login("bureau").get("/api/persons", params={"q": p.resident_id}).json()
+        assert full["persons"][0]["deceased_on"] == day
+    assert seen  # the test looked at a death
+
+
+def test_a_masked_day_is_its_year() -> None:
+    from safetynet.registry.masking import masked_day
+
+    assert masked_day(date(2017, 3, 4)) == "2017" and masked_day(None) is None

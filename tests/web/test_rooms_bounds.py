@@ -160,6 +160,23 @@ def test_the_review_api_bounds_versions_and_deductions(
         assert s.get(ReviewLine, lines[1]).version == 0  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize("field_name", ["reason", "rule_id"])
+def test_the_review_api_holds_its_texts_to_the_one_line_rule(
+    app, web_engine: Engine, case: tuple[int, list[int], str], field_name: str
+) -> None:
+    _case_id, lines, _ = case
+    token = base64.b64encode(f"reviewer:{DEMO_PASSWORD}".encode()).decode()
+    client = TestClient(app, headers={"authorization": f"Basic {token}"})
+    for text in ("over\u202echarge", "zero\u200bwidth", "bell\x07", "tab\tbed", "c1\x85"):
+        body = {"decision": "adjusted", "version": 0, "deduct_fen": 1, field_name: text}
+        r = client.post(f"/api/review/lines/{lines[1]}", json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"] == field_name
+        assert "invisible character (U+" in r.json()["error"]["message"]
+    with session_scope(web_engine) as s:
+        assert s.get(ReviewLine, lines[1]).version == 0  # type: ignore[union-attr]
+
+
 def test_review_steps_and_call_backs_refuse_dates_and_amounts_outside_the_domain(
     login: Login, web_engine: Engine, case: tuple[int, list[int], str]
 ) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -19,7 +19,7 @@ import safetynet
 from safetynet.clock import local_today
 from safetynet.policy.in_force import PolicyChoiceError, policy_in_force
 from safetynet.registry.alive import alive_on
-from safetynet.registry.masking import masked_identity
+from safetynet.registry.masking import masked_day, masked_identity
 from safetynet.registry.status import statuses_on
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
@@ -35,20 +35,27 @@ from safetynet.web.access import (
     settlement_to_refund,
 )
 from safetynet.web.auditing import client_of, record_preview, record_read
+from safetynet.web.bounds import YearQuery
 from safetynet.web.db import get_db, release, write_session
 from safetynet.web.errors import WebError
 from safetynet.web.routes.persons import accumulator_tables, find_for
 from safetynet.web.security import current_user, require
 from safetynet.web.settlement_slip import SettlementId, slip_pdf_response
-from safetynet.web.settling import may_settle, server_timing, settle_request_async, settled_hits
+from safetynet.web.settling import (
+    IdempotencyKey,
+    may_settle,
+    server_timing,
+    settle_request_async,
+    settled_hits,
+)
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_QUERY = 64  # characters of a search: a name (at most 64) or a resident ID (18)
 
 
 def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
-    """A person; ``masked``: name, ID (without its tail) and birth date (``1972``, the year
-    only) masked together, for a role that may not see resident IDs."""
+    """A person; ``masked``: name, ID (without its tail), birth and death dates (``1972``,
+    the year only) masked together, for a role that may not see resident IDs."""
     name, resident_id, born = (
         masked_identity(p.name, p.resident_id, p.birth_date)
         if masked
@@ -61,7 +68,10 @@ def person_json(p: Person, masked: bool = False) -> dict[str, Any]:
         "birth_date": born,
         "region_code": p.region_code,
         "household_id": p.household_id,
-        "deceased_on": p.deceased_on.isoformat() if p.deceased_on else None,
+        # masked as the birth date: the year only (a death's day and the village name a person)
+        "deceased_on": masked_day(p.deceased_on)
+        if masked
+        else (p.deceased_on.isoformat() if p.deceased_on else None),
     }
 
 
@@ -153,16 +163,22 @@ def api_coverage(
 def api_accumulators(
     request: Request,
     resident_id: str,
+    year: YearQuery = None,
     user: User = Depends(require(Permission.PERSON_READ)),
     db: Session = Depends(get_db),
 ) -> dict[str, Any]:
-    """The person's (and household's) running annual amounts per layer, in fen."""
+    """The person's (and household's) running annual amounts per layer, in fen; ``year``
+    (2000-2100) keeps that scheme year only (no year: every year, newest first)."""
     from safetynet.registry.lookup import person_record
 
     p = person_in_region(db, user, resident_id)
-    record_read(request, db, user, target="person", target_id=p.resident_id,
-                detail={"what": "accumulators"})  # fmt: skip
+    detail: dict[str, Any] = {"what": "accumulators"}
+    if year is not None:
+        detail["year"] = year
+    record_read(request, db, user, target="person", target_id=p.resident_id, detail=detail)
     keys = person_record(db, p, local_today(), claims_limit=0).accumulators
+    if year is not None:
+        keys = [k for k in keys if k[0] == year]
     return {
         "resident_id": p.resident_id,
         "years": [
@@ -202,7 +218,7 @@ async def api_submit(
     request: Request,
     response: Response,
     sub: ClaimSubmission,
-    idempotency_key: str | None = Header(default=None, max_length=64),
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Settle and record a claim. Send an ``Idempotency-Key`` header: a retry with the same
     key answers the first settlement (200, ``replayed: true``) and pays nothing again.

@@ -48,7 +48,7 @@ def login(
     username: str = text_form(...),
     password: str = text_form(...),
     csrf_token: str = text_form(""),
-    next: str = text_form("/", length=NEXT_LENGTH),
+    next: str = text_form("/", length=NEXT_LENGTH, plain=False),  # safe_next cleans it
     db: Session = Depends(get_db),
 ) -> Response:
     check_csrf(request, csrf_token)

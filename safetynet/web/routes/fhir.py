@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fhir.resources.R4B.coverageeligibilityrequest import CoverageEligibilityRequest
@@ -60,7 +60,7 @@ from safetynet.web.errors import WebError
 from safetynet.web.json_body import JsonBodyError, parse_json
 from safetynet.web.security import authorize, require
 from safetynet.web.settlement_slip import MAX_ID
-from safetynet.web.settling import settle_request
+from safetynet.web.settling import IdempotencyKey, settle_request
 
 FHIR_JSON = "application/fhir+json"
 JSON_TYPES = ("application/fhir+json", "application/json")
@@ -295,7 +295,7 @@ def read_coverage(
 @router.post("/Claim", status_code=201, openapi_extra=RESOURCE_BODY)
 async def create_claim(
     request: Request,
-    idempotency_key: str | None = Header(default=None, max_length=64),
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Settle and record a Claim (→ ClaimResponse, 201; 200 for a retry with the same
     Idempotency-Key); ``use`` preauthorization or predetermination previews (200)."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from safetynet.codes import CaseState
+from safetynet.plain_text import Note, OneLine
 from safetynet.review import cases, queue
 from safetynet.review.errors import ReviewError
 from safetynet.security.roles import Permission
@@ -106,8 +107,8 @@ class Decision(BaseModel):
     decision: Literal["approved", "adjusted", "rejected"]
     version: int = Field(ge=0, le=MAX_ID, strict=True)
     deduct_fen: int | None = Field(default=None, ge=0, le=MAX_FEN, strict=True)
-    reason: str | None = Field(default=None, max_length=NOTE_LENGTH)
-    rule_id: str | None = Field(default=None, max_length=RULE_LENGTH)
+    reason: Note | None = Field(default=None, max_length=NOTE_LENGTH)  # a note: lines kept
+    rule_id: OneLine | None = Field(default=None, max_length=RULE_LENGTH)
     article: int | None = Field(default=None, ge=1, le=50, strict=True)
 
 

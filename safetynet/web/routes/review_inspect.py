@@ -180,7 +180,8 @@ def sanctions_page(
 
 @router.post("/review/sanctions", include_in_schema=False)
 def open_sanction(
-    request: Request, article: Whole = Form(...), finding: str = text_form(..., length=NOTE_LENGTH),
+    request: Request, article: Whole = Form(...), finding: str = text_form(..., length=NOTE_LENGTH,
+                                                                    lines=True),
     loss: str = text_form(...), multiple: str = text_form(""), fine: str = text_form(""),
     institution: str = text_form(""),
     resident_id: str = text_form(""), csrf_token: str = text_form(""),

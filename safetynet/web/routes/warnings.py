@@ -128,7 +128,7 @@ def warning_step(
     step: str = text_form(...),
     on: str = text_form(...),
     measure: str = text_form("", length=RULE_LENGTH),
-    note: str = text_form("", length=NOTE_LENGTH),
+    note: str = text_form("", length=NOTE_LENGTH, lines=True),
     csrf_token: str = text_form(""),
     user: User = Depends(require(Permission.WARNING_WORK)),
     db: Session = Depends(get_db),

@@ -154,7 +154,7 @@ def _submission(form: FormClaim) -> ClaimSubmission:
                 "kind": form.kind,  # type: ignore[attr-defined]
                 "date": form.date,  # type: ignore[attr-defined]
                 "discharge_date": form.discharge_date or None,  # type: ignore[attr-defined]
-                "diagnosis": (form.diagnosis or "").strip().upper() or None,  # type: ignore[attr-defined]
+                "diagnosis": form.diagnosis or None,  # type: ignore[attr-defined]
                 "referral": bool(form.referral),  # type: ignore[attr-defined]
                 "items": items,
                 "duplicate_reason": form.duplicate_reason or None,  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.clock import local_today
 from safetynet.i18n import N_
+from safetynet.plain_text import OneLine
 from safetynet.programmes import worklist as service
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.rules import rules_for
@@ -59,7 +60,7 @@ LOGIN_AGAIN = N_("Your session has ended: log in again to send what waits on thi
 
 # the bounds of the service form's fields, each defined once (web/bounds): a field's text
 # at most QUERY_LENGTH characters, the drugs at most their column's length
-FieldText = Annotated[str, Field(max_length=QUERY_LENGTH)]
+FieldText = Annotated[OneLine, Field(max_length=QUERY_LENGTH)]  # one line of visible text
 DrugsText = Annotated[str, Field(max_length=SHORT_NOTE_LENGTH)]
 
 
