@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 # login names, typed by their users (`batch` settles the year's claims in bulk: the slip of
 # such a settlement names it as its clerk)
 USERNAMES = {"bureau", "clerk", "reviewer", "analyst", "auditor", "admin", "township", "batch",
-             "office"}  # fmt: skip
+             "office", "doctor"}  # fmt: skip
 
 
 def test_no_english_in_chinese_pages(walk) -> None:  # type: ignore[no-untyped-def]

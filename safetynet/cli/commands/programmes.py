@@ -184,7 +184,7 @@ def show_rates(
         part = _(BATCH_NAMES[r["part"]]) if r["part"] else ""  # a batch by its name
         table.add_row(d.name(lang), part, r["region_code"], str(r["period"]), value,
                       f"{r['numerator']:,}", f"{r['denominator']:,}")  # fmt: skip
-    console.print(table)
+    Console().print(table)  # sized to the terminal now (COLUMNS), not at the module's import
     if csv is not None:
         from safetynet.exports.csv_file import write_frame_csv
 

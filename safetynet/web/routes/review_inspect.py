@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from safetynet.clock import local_today
 from safetynet.exports.pdf import write_pdf
 from safetynet.exports.xlsx import xlsx_bytes
-from safetynet.reports.years import closed_year, working_year
+from safetynet.reports.years import closed_year
 from safetynet.review import sanctions, spot_checks, tables
 from safetynet.review.errors import ReviewError
 from safetynet.review.params import default_params
@@ -280,9 +280,9 @@ def export(
     as xlsx or PDF (audited as an export)."""
     if what not in EXPORTS or ext not in ("xlsx", "pdf"):
         raise WebError(404, "not_found", f"no export {what}.{ext}")
-    # by default the last finished year and the one in progress (years the ledger holds)
-    first = day_of(start, "start") if start else date(closed_year(db), 1, 1)
-    last = day_of(end, "end") if end else date(working_year(db), 12, 31)
+    year = local_today().year  # decisions and cases are dated when made: by the clock
+    first = day_of(start, "start") if start else date(year - 1, 1, 1)
+    last = day_of(end, "end") if end else date(year, 12, 31)
     lang = locale_of(request)
     region = user.region_code  # the region's own decisions, deductions and cases
     if what == "decisions":
