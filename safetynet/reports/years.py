@@ -19,22 +19,24 @@ from safetynet.clock import local_today
 from safetynet.reports.overview import ledger_years
 
 
-def _held(session: Session, before: int) -> list[int]:
-    return [y for y in ledger_years(session) if y < before]
+def _held(session: Session) -> list[int]:
+    """The ledger's years up to this year (one read), newest last."""
+    this = local_today().year
+    return sorted(y for y in ledger_years(session) if y <= this)
 
 
 def working_year(session: Session) -> int:
     """The ledger's newest year up to this year; this year when it holds none."""
-    this = local_today().year
-    held = _held(session, this + 1)
-    return max(held) if held else this
+    held = _held(session)
+    return held[-1] if held else local_today().year
 
 
 def closed_year(session: Session) -> int:
     """The ledger's newest year before this year; else the working year (a ledger of this
     year alone), or last year (an empty ledger)."""
     this = local_today().year
-    held = _held(session, this)
-    if held:
-        return max(held)
-    return this if _held(session, this + 1) else this - 1
+    held = _held(session)
+    before = [y for y in held if y < this]
+    if before:
+        return before[-1]
+    return this if held else this - 1

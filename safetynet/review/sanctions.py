@@ -163,6 +163,7 @@ def open_case(
         raise ReviewError("finding_missing", "a case states its finding")
     if review_case_id is not None:  # its recoveries go to the claim's county: the right claim
         _check_review_case(session, review_case_id, institution_code, person_id)
+        _check_not_sanctioned(session, review_case_id, institution_code, person_id)
     case = SanctionCase(
         institution_code=institution_code, person_id=person_id, review_case_id=review_case_id,
         article=article, finding=finding.strip(), loss_fen=loss_fen,
@@ -196,6 +197,34 @@ def _check_review_case(
         person_id is not None and row[1] != person_id
     ):
         raise ReviewError("case_party", f"review case {review_case_id} is another party's")
+
+
+def _check_not_sanctioned(
+    session: Session, review_case_id: int, institution_code: str | None, person_id: int | None
+) -> None:
+    """One act, one sanction (Administrative Penalty Law art. 29: no second fine for the same
+    act): a party with a standing case on the review case — not cancelled, settled or not —
+    is refused ``already_sanctioned`` (409); once that case is cancelled (overturned) a new
+    one may be opened. Another party of the same claim (the hospital and the patient) has
+    cases of its own."""
+    party = (
+        SanctionCase.institution_code == institution_code
+        if institution_code is not None
+        else SanctionCase.person_id == person_id
+    )
+    standing = session.scalar(
+        select(SanctionCase.id)
+        .where(SanctionCase.review_case_id == review_case_id, party)
+        .where(SanctionCase.cancelled_on.is_(None))
+        .limit(1)
+    )
+    if standing is not None:
+        raise ReviewError(
+            "already_sanctioned",
+            f"sanction case {standing} already sanctions this party for review case "
+            f"{review_case_id}",
+            status=409,
+        )
 
 
 def recovered_fen(session: Session, case_id: int) -> int:

@@ -54,6 +54,9 @@ ERRORS = {
     "loss_negative": N_("The loss is not negative."),
     "party_missing": N_("Name an institution or a person."),
     "case_party": N_("That review case is of another institution or person."),
+    "already_sanctioned": N_(
+        "This party already has a sanction for that review case; cancel it first to open another."
+    ),
     "institution_unknown": N_("There is no such institution."),
     "person_unknown": N_("Nobody with this resident ID lives in your region."),
     "finding_missing": N_("State the finding."),

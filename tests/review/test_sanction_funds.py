@@ -238,3 +238,41 @@ def _open_in(s: object, **party: object) -> None:
         s, article=38, finding="x", loss_fen=100, fine_multiple="1", by="i", today=MAY,  # type: ignore[arg-type]
         **party,  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def test_one_act_is_sanctioned_once_per_party_until_the_case_is_cancelled(
+    db_engine: Engine, county: County
+) -> None:
+    """No second sanction of the same party for the same reviewed claim (Administrative
+    Penalty Law art. 29) while the first stands, settled or not, under any article; once
+    it is cancelled a new case may be opened; the claim's other party has its own."""
+    from safetynet.review import cases
+
+    claim_id, _ = settle(db_engine, county.ordinary_id)  # at H-COUNTY
+    with session_scope(db_engine) as s:
+        review_id = cases.open_case(s, claim_id).id
+        own = s.scalar(select(Person.id).where(Person.resident_id == county.ordinary_id))
+        first = sanctions.open_case(
+            s, article=38, finding="x", loss_fen=0, fine_multiple="1", by="i", today=MAY,
+            institution_code="H-COUNTY", review_case_id=review_id,
+        )  # fmt: skip
+        assert first.state == "settled"  # nothing to recover: settled, and still standing
+        first_id = first.id
+    for article, multiple in ((38, "1.5"), (40, "2")):
+        with pytest.raises(ReviewError) as error, session_scope(db_engine) as s:
+            sanctions.open_case(
+                s, article=article, finding="again", loss_fen=100, fine_multiple=multiple,
+                by="i", today=MAY, institution_code="H-COUNTY", review_case_id=review_id,
+            )  # fmt: skip
+        assert (error.value.code, error.value.status) == ("already_sanctioned", 409)
+    with session_scope(db_engine) as s:
+        _open_in(s, person_id=own, review_case_id=review_id)  # the patient: a case of its own
+        _open_in(s, institution_code="H-COUNTY")  # a finding not tied to the reviewed claim
+    with pytest.raises(ReviewError) as error, session_scope(db_engine) as s:
+        _open_in(s, person_id=own, review_case_id=review_id)
+    assert error.value.code == "already_sanctioned"
+    with session_scope(db_engine) as s:
+        sanctions.cancel_case(s, first_id, by="bureau", on=JUNE, reason="overturned")
+    with session_scope(db_engine) as s:
+        _open_in(s, institution_code="H-COUNTY", review_case_id=review_id)
+        assert s.scalar(select(func.count()).select_from(SanctionCase)) == 4
