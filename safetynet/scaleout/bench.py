@@ -6,17 +6,22 @@ as `safetynet settle` does, timing each part (settling and writing overlap, as t
 there: their wall time is one figure, their CPU time two), and also times the kernel alone
 on the prepared claims (the figure `safetynet bench settle` gives; its wall time is on
 numba's threads, so its CPU time is the one to compare with the settling's) so the gap
-stays visible.
+stays visible. After the run it times the floor: the file read alone, the results written
+alone (as the run writes them, and uncompressed); the file read, the kernel and the plain
+write together are the least CPU time any run could take, and that over the machine's cores
+the most claims/s it could reach.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from safetynet.claims.fileformat import ClaimFile
 from safetynet.claims.prepare import engine_input, to_batch
@@ -50,17 +56,59 @@ class FileRun:
     # and write (the writer's thread's; settle: the rest while settling and writing)
     load_average: float  # the machine's 1-minute load average at the end of the run
     kernel_cpu_seconds: float = 0.0  # CPU time (all threads) of the kernel alone
+    # the floor: CPU time (all threads) of reading the file alone (Polars, the columns the
+    # run reads), of writing its results alone as the run writes them and uncompressed
+    read_alone_cpu: float = 0.0
+    write_alone_cpu: float = 0.0
+    write_plain_cpu: float = 0.0
 
     @property
     def claims_per_second(self) -> float:
         return self.claims / self.seconds if self.seconds else 0.0
+
+    @property
+    def floor_cpu(self) -> float:
+        """The least CPU time any run could take: the file read, the kernel and the results
+        written uncompressed, each alone — no check, no preparing, no compression."""
+        return self.read_alone_cpu + self.kernel_cpu_seconds + self.write_plain_cpu
+
+    def floor_claims_per_second(self, cores: int) -> float:
+        """The most claims/s ``cores`` could give if the floor's work were spread perfectly."""
+        return self.claims * cores / self.floor_cpu if self.floor_cpu else 0.0
 
 
 def run_once(policy: str, claims: Path, out: Path, batch_claims: int) -> FileRun:
     """One end-to-end run in this process (the child's side)."""
     cp = compile_policy(load_policy(policy))
     with stream.heap_spared():  # as `safetynet settle`
-        return _timed_run(cp, claims, out, batch_claims)
+        run = _timed_run(cp, claims, out, batch_claims)
+    return dataclasses.replace(run, **_floor(claims, out))
+
+
+def _cpu(step: Callable[[], object]) -> float:
+    start = time.process_time()
+    step()
+    return time.process_time() - start
+
+
+def _floor(claims: Path, out: Path) -> dict[str, float]:
+    """CPU time of reading the claim file alone (its columns the run reads) and of writing
+    the run's results alone, with the run's settings and uncompressed (a Parquet file of
+    results; else zero)."""
+    if claims.suffix.lower() != ".parquet" or out.suffix != ".parquet" or not out.exists():
+        return {}
+    names = [n for n in pq.read_schema(claims).names if n not in stream.UNREAD]
+    read = _cpu(lambda: pl.read_parquet(claims, columns=names))  # as the run reads: Polars
+    results = pq.read_table(out)
+    with tempfile.TemporaryDirectory(prefix="safetynet-floor-") as tmp:
+        writer = stream.ResultsWriter(Path(tmp) / "alone.parquet")
+        written = _cpu(lambda: (writer.write(results), writer.commit()))
+        plain = _cpu(
+            lambda: pq.write_table(
+                results, Path(tmp) / "plain.parquet", compression="none", write_statistics=False
+            )
+        )
+    return {"read_alone_cpu": read, "write_alone_cpu": written, "write_plain_cpu": plain}
 
 
 def _timed_run(cp: CompiledPolicy, claims: Path, out: Path, batch_claims: int) -> FileRun:

@@ -3,6 +3,7 @@ and clear errors for files that cannot be cut by household."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import polars as pl
@@ -206,6 +207,25 @@ def test_bench_settle_file_prints_its_figures(county_claims: Path) -> None:
         assert figure in text, figure
     claims = int(text.split("claims │ ")[1].split(" in ")[0].replace(",", ""))
     assert claims == pl.read_parquet(county_claims).height
+    # the floor: each part alone, and what their sum allows on this machine's cores
+    cells = " ".join(result.output.replace("│", " ").split())  # a cell's wrapped lines joined
+    floor = cells.split("floor: each part alone, CPU ")[1]
+    assert floor.startswith("read the file ") and "uncompressed" in floor
+    best = re.search(r"at best on \d+ cores ([\d.]+) CPU-s .*? = ([\d,]+) claims/s", cells)
+    assert best is not None, cells
+    assert float(best[1]) > 0 and int(best[2].replace(",", "")) > 0
+
+
+def test_the_benchs_floor_is_the_sum_of_its_parts_over_the_cores() -> None:
+    from safetynet.scaleout.bench import FileRun
+
+    run = FileRun(
+        claims=4_000, batches=1, seconds=2.0, parts={}, kernel_seconds=0.5, peak_rss_mb=1.0,
+        cpu_seconds=3.0, parts_cpu={}, load_average=0.0, kernel_cpu_seconds=1.0,
+        read_alone_cpu=0.5, write_alone_cpu=0.9, write_plain_cpu=0.5,
+    )  # fmt: skip
+    assert run.floor_cpu == 2.0  # read + kernel + uncompressed write; the zstd write aside
+    assert run.floor_claims_per_second(2) == 4_000.0
 
 
 def test_folding_on_person_keys_equals_grouping_by_id(county_claims: Path) -> None:

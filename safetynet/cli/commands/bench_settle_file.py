@@ -3,6 +3,7 @@ process and on Spark local[2], beside the kernel's own speed."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -63,6 +64,19 @@ def bench_settle_file(
             f"{med.kernel_seconds:.2f} s = {med.claims / med.kernel_seconds:,.0f} claims/s, "
             f"CPU {med.kernel_cpu_seconds:.2f} s (numba's threads: compare with settle's CPU)",
         )
+        if med.floor_cpu:
+            cores = os.cpu_count() or 1
+            t.add_row(
+                "floor: each part alone, CPU",
+                f"read the file {med.read_alone_cpu:.2f} s, kernel {med.kernel_cpu_seconds:.2f} s,"
+                f" write the results {med.write_alone_cpu:.2f} s "
+                f"(uncompressed {med.write_plain_cpu:.2f} s)",
+            )
+            t.add_row(
+                f"  at best on {cores} cores",
+                f"{med.floor_cpu:.2f} CPU-s (read, kernel, uncompressed write) = "
+                f"{med.floor_claims_per_second(cores):,.0f} claims/s",
+            )
         if spark_master:
             from safetynet.scaleout import spark
 
