@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import timedelta
 from pathlib import Path
@@ -79,9 +79,13 @@ class ClaimFileError:
 
 
 class ClaimFileRejected(ValueError):
-    def __init__(self, path: Path, errors: list[ClaimFileError]) -> None:
+    """A claim file refused whole: its problems (``total``: how many in all, where only the
+    first ``errors`` are listed)."""
+
+    def __init__(self, path: Path, errors: list[ClaimFileError], total: int | None = None) -> None:
         self.path = path
         self.errors = errors
+        self.total = max(total or 0, len(errors))
         super().__init__(self.text("en"))
 
     def text(self, locale: str = "en") -> str:
@@ -93,17 +97,23 @@ class ClaimFileRejected(ValueError):
                 return _("file not found: %(path)s") % {"path": path}
             return f"{path}: {errors[0].text(locale)}"
         shown = "\n".join(f"{path}: {e.text(locale)}" for e in errors[:20])
-        more = "\n" + _("... and %(n)s more") % {"n": len(errors) - 20} if len(errors) > 20 else ""
-        return (
-            _("%(n)s problem(s) in %(path)s:") % {"n": len(errors), "path": path}
-            + f"\n{shown}{more}"
-        )
+        n = self.total
+        more = "\n" + _("... and %(n)s more") % {"n": n - 20} if n > 20 else ""
+        return _("%(n)s problem(s) in %(path)s:") % {"n": n, "path": path} + f"\n{shown}{more}"
+
+
+MISSING_HOUSEHOLD_LINES = 1_000  # lines kept of claims naming no household (a problem each)
 
 
 @dataclass(frozen=True)
 class ClaimFile:
     claims: pl.DataFrame  # one row per claim, canonical columns (see docs/formats.md)
     lines: pl.DataFrame  # item lines: claim_key, code, item_class, self_pay_bp, amount_fen, ...
+    # claims that name no household (their household is the person): how many, and the
+    # first ``MISSING_HOUSEHOLD_LINES`` of their lines — a policy with household pools
+    # refuses them (``settle_file.check_households``)
+    households_missing: int = 0
+    households_missing_lines: tuple[int, ...] = ()
 
 
 # --- JSON lines: every value as text, one schema whatever each line gives ------------------
@@ -273,8 +283,17 @@ def parquet_claims(
         rows = raw.collect() if isinstance(raw, pl.LazyFrame) else raw
         claim_file = _normalise(rows, path, in_fen=True)
     if unread:
-        claim_file = ClaimFile(claim_file.claims.drop(unread, strict=False), claim_file.lines)
+        claim_file = replace(claim_file, claims=claim_file.claims.drop(unread, strict=False))
     return claim_file
+
+
+def _missing_households(no_household: pl.Series, lines: pl.Series) -> dict[str, Any]:
+    """``ClaimFile``'s count and first lines of claims naming no household."""
+    n = int(no_household.sum())
+    if not n:
+        return {}
+    first = lines.filter(no_household).head(MISSING_HOUSEHOLD_LINES)
+    return {"households_missing": n, "households_missing_lines": tuple(first.to_list())}
 
 
 # --- checks and canonical columns, shared by both forms -----------------------------------
@@ -532,15 +551,20 @@ def _in_one_pass(raw: Frame) -> ClaimFile | None:
     bad = pl.any_horizontal(cond.fill_null(True) for cond, *_ in checks).alias("_bad")
     bytes_over = (pl.col(f).str.len_bytes() > n for f, n in TEXT_LENGTHS.items())
     long = pl.any_horizontal(bytes_over).fill_null(False).alias("_long")
-    parsed = raw.lazy().with_columns(_parsed(schema)).with_columns(bad, long, *_CANONICAL)
-    out = _in_fen(parsed, in_fen=True).select(*_KEEP, "_bad", "_long").collect(engine="streaming")
+    no_household = pl.col("household_id").is_null().alias("_no_household")
+    parsed = (
+        raw.lazy().with_columns(no_household, *_parsed(schema)).with_columns(bad, long, *_CANONICAL)
+    )
+    out = _in_fen(parsed, in_fen=True).select(*_KEEP, "_bad", "_long", "_no_household")
+    out = out.collect(engine="streaming")
     if out.get_column("_bad").any() or not _distinct(out.get_column("claim_no")):
         return None  # (a claim number maybe twice: the exact check finds the lines)
     if out.get_column("_long").any():
         over = out.filter("_long").select(pl.any_horizontal(c for c, *_ in lengths).any())
         if over.item():
             return None
-    out = out.drop("_long")
+    missing = _missing_households(out.get_column("_no_household"), out.get_column("_line"))
+    out = out.drop("_long", "_no_household")
     if invalid_resident_ids(out.get_column("person_id")).any():
         return None  # (one compiled pass over the keys: ~5 ns a claim)
     lines, _ = _item_lines(raw.lazy().clear().collect(), in_fen=True)  # none: its columns
@@ -548,7 +572,9 @@ def _in_one_pass(raw: Frame) -> ClaimFile | None:
     # a select unless its first column is in one already: `_line` is made one (a small
     # copy), so selecting from the claims (e.g. the engine's columns) stays free.
     return ClaimFile(
-        claims=out.drop("_bad").with_columns(out.get_column("_line").rechunk()), lines=lines
+        claims=out.drop("_bad").with_columns(out.get_column("_line").rechunk()),
+        lines=lines,
+        **missing,
     )
 
 
@@ -559,6 +585,7 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
             errors.append(ClaimFileError(1, f.name, N_("required field missing from every claim")))
     if errors:
         return _rejected(path, errors)
+    missing = _missing_households(raw.get_column("household_id").is_null(), raw.get_column("_line"))
     df = raw.with_columns(_parsed(raw.schema))
     twice = (
         pl.lit(False)
@@ -575,7 +602,7 @@ def _normalise(raw: pl.DataFrame, path: Path, *, in_fen: bool) -> ClaimFile:
     errors += _totals(totals if itemised < df.height else df.clear(), in_fen)
     if errors:
         return _rejected(path, errors)
-    return ClaimFile(claims=_in_fen(df, in_fen).select(_KEEP), lines=lines)
+    return ClaimFile(claims=_in_fen(df, in_fen).select(_KEEP), lines=lines, **missing)
 
 
 def _rejected(path: Path, errors: list[ClaimFileError]) -> ClaimFile:

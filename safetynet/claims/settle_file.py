@@ -77,6 +77,33 @@ def check_dates(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
         )
 
 
+HOUSEHOLD_REQUIRED = N_(
+    "required: policy %(policy)s keeps annual pools per household, so every claim names its "
+    "household"
+)
+
+
+def check_households(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
+    """Under a policy that keeps a pool per household (``cap_scope: household``), refuse the
+    claims that name no household: settled as a household of one, their caps would be the
+    person's, silently (a policy with person pools alone takes the person as the
+    household, as docs/formats.md says)."""
+    if cf.households_missing and cp.keeps_state(household=True):
+        problems = [
+            ClaimFileError(n, "household_id", HOUSEHOLD_REQUIRED, {"policy": cp.policy.id})
+            for n in cf.households_missing_lines
+        ]
+        raise ClaimFileRejected(path, problems, total=cf.households_missing)
+
+
+def check_for_policy(cp: CompiledPolicy, cf: ClaimFile, path: Path) -> None:
+    """What a policy asks of a claim file before it is settled: dates within the policy
+    (``check_dates``), and a household on every claim where it keeps household pools
+    (``check_households``)."""
+    check_dates(cp, cf, path)
+    check_households(cp, cf, path)
+
+
 def results_table(cp: CompiledPolicy, prepared: pl.DataFrame) -> pl.DataFrame:
     """The results of prepared claims: the columns `safetynet settle` writes."""
     settled = settle_batch(cp, to_batch(prepared))
@@ -198,7 +225,7 @@ def settle_claims(cp: CompiledPolicy, claims_path: str | Path) -> pl.DataFrame:
     """Read, check and settle a claim file; raise ``ClaimFileRejected`` on any bad claim."""
     path = Path(claims_path)
     cf = read_claim_file(path)
-    check_dates(cp, cf, path)
+    check_for_policy(cp, cf, path)
     try:
         prepared = engine_input(cf, cp)
     except HouseholdConflict as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from safetynet.claims.fileformat import read_claim_file
 from safetynet.claims.prepare import engine_input, to_batch
-from safetynet.claims.settle_file import check_dates
+from safetynet.claims.settle_file import check_for_policy
 from safetynet.engine.compile import CompiledPolicy
 from safetynet.regions import descendants_select
 from safetynet.registry.status import periods_frame
@@ -33,7 +33,7 @@ def claims_from_file(cp: CompiledPolicy, path: str | Path) -> pl.DataFrame:
     outside the policy's validity are rejected); ``ClaimFileRejected`` on a bad claim."""
     path = Path(path)
     cf = read_claim_file(path)
-    check_dates(cp, cf, path)
+    check_for_policy(cp, cf, path)
     return to_batch(engine_input(cf, cp))
 
 

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from safetynet.claims.fileformat import ClaimFile
 from safetynet.claims.prepare import engine_input, to_batch
-from safetynet.claims.settle_file import check_dates
+from safetynet.claims.settle_file import check_for_policy
 from safetynet.engine.batch import settle_batch
 from safetynet.engine.compile import CompiledPolicy, compile_policy
 from safetynet.policy.loader import load_policy
@@ -134,7 +134,7 @@ def _timed_run(cp: CompiledPolicy, claims: Path, out: Path, batch_claims: int) -
     def checked() -> ClaimFile | None:
         cf = next(it, None)
         if cf is not None:
-            check_dates(cp, cf, claims)
+            check_for_policy(cp, cf, claims)
         return cf
 
     def settle_and_write(prepared: pl.DataFrame) -> int:

@@ -245,7 +245,7 @@ def _settle_claims(
 ) -> Iterator[pa.RecordBatch]:
     """One partition's claims → results (or folded results) per policy."""
     from safetynet.claims.prepare import HouseholdConflict, engine_input
-    from safetynet.claims.settle_file import check_dates, results_table
+    from safetynet.claims.settle_file import check_for_policy, results_table
     from safetynet.scaleout.stream import _prep_key, for_compare, parquet_rows
 
     t0 = time.perf_counter()
@@ -260,7 +260,7 @@ def _settle_claims(
     cf = parquet_rows(raw, Path(path))
     prepared: dict[tuple[object, ...], pl.DataFrame] = {}
     for i, cp in enumerate(policies):
-        check_dates(cp, cf, Path(path))
+        check_for_policy(cp, cf, Path(path))
         key = _prep_key(cp)
         if key not in prepared:
             try:

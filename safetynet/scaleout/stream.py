@@ -36,7 +36,7 @@ from safetynet.claims.prepare import HouseholdConflict, engine_input
 from safetynet.claims.settle_file import (
     ArrowResults,
     arrow_ranges_unbuilt,
-    check_dates,
+    check_for_policy,
     results_in_ranges,
     results_table,
     write_results,
@@ -122,7 +122,7 @@ def prepared_batches(
     seen = PersonsSeen() if several else None  # a person in households of two batches
     for cf in batches(path, batch_claims):
         for cp in policies:
-            check_dates(cp, cf, path)
+            check_for_policy(cp, cf, path)
         if seen is not None:
             seen.add(cf.claims, path)
         if warm is not None:
