@@ -59,3 +59,14 @@ def params_on(day: dt.date, region: str | None = None,
                           f"no review parameters in force on {day.isoformat()} "
                           f"(files from {starts})")  # fmt: skip
     return max(live, key=lambda f: (f.valid_from, len(f.region)))
+
+
+def params_today(today: dt.date) -> ReviewParams:
+    """The parameters a page offers for what is done today (a spot check drawn, a sanction
+    opened: both read the file in force today); the shipped default when none is."""
+    from safetynet.review.errors import ReviewError
+
+    try:
+        return params_on(today)
+    except ReviewError:
+        return default_params()

@@ -173,6 +173,15 @@ def _population(check: SpotCheck) -> dict[str, Population]:
     return {s: Population(int(p["claims"]), int(p["amount_fen"])) for s, p in check.strata.items()}
 
 
+def params_of(check: SpotCheck) -> ReviewParams:
+    """The review parameters a spot check was drawn with (its ``params_id``; a file no
+    longer shipped: the one in force on the day it was drawn)."""
+    shipped = shipped_files()
+    if check.params_id in shipped:
+        return load_params(shipped[check.params_id])
+    return params_on(local_date(check.drawn_at))
+
+
 def extrapolation(session: Session, spot_check_id: int, params: ReviewParams | None = None
                   ) -> Extrapolation:  # fmt: skip
     """The ratio estimate from the claims checked so far, at the confidence of the file the
@@ -181,10 +190,7 @@ def extrapolation(session: Session, spot_check_id: int, params: ReviewParams | N
     check = session.get(SpotCheck, spot_check_id)
     if check is None:
         raise ReviewError("spot_check_unknown", f"no spot check {spot_check_id}", status=404)
-    if params is None:
-        shipped = shipped_files()
-        params = (load_params(shipped[check.params_id]) if check.params_id in shipped
-                  else params_on(local_date(check.drawn_at)))  # fmt: skip
+    params = params or params_of(check)
     checked = [Checked(r.stratum, r.amount_fen, r.found_fen)
                for r in sample(session, spot_check_id) if r.found_fen is not None]  # fmt: skip
     return extrapolate(_population(check), checked, params.sampling.confidence.value / 100)

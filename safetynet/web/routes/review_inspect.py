@@ -18,7 +18,7 @@ from safetynet.exports.xlsx import xlsx_bytes
 from safetynet.reports.years import closed_year
 from safetynet.review import sanctions, spot_checks, tables
 from safetynet.review.errors import ReviewError
-from safetynet.review.params import default_params
+from safetynet.review.params import params_today
 from safetynet.review.texts import ERRORS, REFUSED, STATES
 from safetynet.security.roles import Permission
 from safetynet.security.scope import region_contains
@@ -77,7 +77,7 @@ def spot_checks_page(
     return render(request, "review_spot_checks.html", {
         "checks": checks, "names": NAMES, "error": request.query_params.get("error"),
         "start": date(year, 1, 1).isoformat(), "end": date(year, 12, 31).isoformat(),
-        "strata": default_params().sampling.strata,
+        "strata": params_today(local_today()).sampling.strata,
     })  # fmt: skip
 
 
@@ -116,7 +116,7 @@ def spot_check_page(
     numbers = dict(db.execute(select(Claim.id, Claim.claim_no).where(
         Claim.id.in_([r.claim_id for r in rows]))).all())  # fmt: skip
     est = spot_checks.extrapolation(db, spot_check_id)
-    names = tables.stratum_names(default_params(), locale_of(request))
+    names = tables.stratum_names(spot_checks.params_of(check), locale_of(request))
     table = tables.extrapolation_table(est, locale_of(request), names)
     record_read(request, db, user, target="spot_check", target_id=str(spot_check_id))
     return render(request, "review_spot_check.html", {
@@ -171,7 +171,7 @@ def sanctions_page(
             if region_contains(db, user.region_code, r.region_code)]  # fmt: skip
     suspensions = sanctions.suspensions_in(db, user.region_code)
     record_read(request, db, user, target="sanction_case", detail={"rows": len(rows)})
-    params = default_params()
+    params = params_today(local_today())
     return render(request, "review_sanctions.html", {
         "rows": rows, "suspensions": suspensions, "names": NAMES, "articles": params.articles,
         "error": request.query_params.get("error"), "today": local_today().isoformat(),
