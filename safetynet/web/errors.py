@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -80,11 +81,14 @@ class LoginRequired(Exception):
     """A page needs a logged-in user: redirect to the login page."""
 
 
-def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
-    """The error answer for a path, before there is a request object (ASGI middleware)."""
+def json_error(path: str, status: int, code: str, message: str, locale: str = "en") -> JSONResponse:
+    """The error answer for a path, before there is a request object (ASGI middleware), its
+    message in ``locale`` (:func:`safetynet.web.api_text.api_locale` of the scope)."""
+    from safetynet.web.api_text import api_text
+
     if path.startswith("/fhir"):
-        return outcome_answer(status, code, message, None)
-    return json_answer(status, code, message)
+        return outcome_answer(status, code, message, None, locale=locale)
+    return json_answer(status, code, api_text(status, code, message, None, locale))
 
 
 def is_api(request: Request) -> bool:
@@ -108,17 +112,32 @@ def is_phone_json(request: Request) -> bool:
 
 
 def outcome_answer(
-    status: int, code: str, message: str, field: str | None, exc: Exception | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    exc: Exception | None = None,
+    *,
+    locale: str = "en",
+    role: str | None = None,
 ) -> JSONResponse:
     """An OperationOutcome (``safetynet.api.fhir.outcome``): every issue of a ``FhirError``,
-    else one; a field is its expression when it is a FHIRPath (``Claim.item[0]``)."""
+    else one; a field is its expression when it is a FHIRPath (``Claim.item[0]``). Each
+    issue's text in ``locale`` (:func:`safetynet.web.api_text.api_text`; its code and
+    expression as they are)."""
     from safetynet.api.fhir.outcome import FhirError, Issue, operation_outcome
+    from safetynet.web.api_text import api_text
 
     if isinstance(exc, FhirError):
         issues = exc.issues
     else:
         path = field if field and field[:1].isupper() else None
         issues = [Issue(code, message, path)]
+    issues = [
+        replace(i, message=api_text(status, i.code, i.message, i.expression, locale, role=role,
+                                    fhir=True))
+        for i in issues
+    ]  # fmt: skip
     return JSONResponse(
         operation_outcome(issues, status),
         status_code=status,
