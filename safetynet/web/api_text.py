@@ -27,9 +27,16 @@ from typing import Any
 
 from safetynet import labels
 from safetynet.review.texts import ERRORS as REVIEW_ERRORS
-from safetynet.web.errors import TITLES
 from safetynet.web.i18n import LOCALES, N_, translations
-from safetynet.web.messages import CODES, DETAILS, FIELDS, VALIDATION_CODES, Gettext, error_text
+from safetynet.web.messages import (
+    CODES,
+    DETAILS,
+    FIELDS,
+    TITLES,
+    VALIDATION_CODES,
+    Gettext,
+    error_text,
+)
 
 ENGLISH = "en"
 

@@ -18,21 +18,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from safetynet.web.i18n import N_
+from safetynet.web.messages import TITLES as TITLES  # the error page's headings, by status
 
 log = logging.getLogger("safetynet.web")
-
-TITLES = {
-    400: N_("The request is not valid"),
-    401: N_("Please log in"),
-    403: N_("You may not do this"),
-    404: N_("Not found"),
-    405: N_("Method not allowed"),
-    409: N_("Conflict"),
-    422: N_("The request cannot be carried out"),
-    429: N_("Too many attempts"),
-    500: N_("Something went wrong on our side"),
-    503: N_("The service is briefly unavailable"),
-}
 UNAVAILABLE = N_(
     "The database cannot be reached at the moment; nothing was recorded. Try again in a few "
     "seconds."

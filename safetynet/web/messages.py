@@ -97,6 +97,20 @@ FIELDS = {
     "csrf_token": N_("Form's security token"),
 }
 
+# an HTTP status -> its title (the error page's heading; what an API message falls back on)
+TITLES = {
+    400: N_("The request is not valid"),
+    401: N_("Please log in"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    422: N_("The request cannot be carried out"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is briefly unavailable"),
+}
+
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role
 CODES = {
     "login_unconfirmed": N_("Your log-in could not be confirmed just now. Please try again."),
