@@ -35,8 +35,10 @@ from safetynet.web.messages import (
     TITLES,
     VALIDATION_CODES,
     Gettext,
-    error_text,
+    validation_text,
 )
+
+FORM = "The form"  # what a page calls a form no field of which is named
 
 ENGLISH = "en"
 
@@ -86,6 +88,8 @@ API_CODES = {
         "%(field)s names another patient than the identifier: a resource names one patient."
     ),
     "coverage_mismatch": N_("%(field)s is not the patient's coverage for the year of the claim."),
+    "field_unknown": N_("The request has a field %(value)s, which it does not take."),
+    "the_request": N_("The request"),
     "param_invalid": N_("The search parameter %(field)s is not valid."),
     "param_missing": N_("The search needs the patient (patient=Patient/<id>)."),
 }
@@ -208,7 +212,10 @@ def api_text(
             sentence = API_CODES["json_at"] if lines else API_CODES["json_invalid"]
             line, column = lines.groups() if lines else ("", "")
             return gettext(sentence) % {"line": line, "column": column}
-        return error_text(code, message, field, gettext, role=role)
+        return "; ".join(
+            _problem(part, field if i == 0 else None, gettext)
+            for i, part in enumerate(message.split("; "))
+        )
     if code == "forbidden" and role not in labels.ROLE:
         return gettext(TITLES[403])
     if code == "param_invalid" and fhir and "patient=" in message:
@@ -229,6 +236,20 @@ def api_text(
     if name is None:
         return _filled(gettext, code, sentence, message, field, role)
     return _filled(gettext, code, sentence, message, field, role, name)
+
+
+def _problem(part: str, field: str | None, gettext: Gettext) -> str:
+    """One problem of a request's validation (``where: what``) as a sentence: a field the
+    request may not have is quoted as the client wrote it, a request no field of which is
+    named is "the request" (a page says "the form")."""
+    where, _, what = part.partition(": ")
+    if "extra inputs are not permitted" in what.lower():
+        return gettext(API_CODES["field_unknown"]) % {"value": where.rpartition(".")[2]}
+
+    def request_words(text: str) -> str:
+        return gettext(API_CODES["the_request"] if text == FORM else text)
+
+    return validation_text(part, field, request_words)
 
 
 def _filled(gettext: Gettext, code: str, sentence: str, message: str, field: str | None,

@@ -123,7 +123,7 @@ def outcome_answer(
         issues = [Issue(code, message, path)]
     issues = [
         replace(i, message=api_text(status, i.code, i.message, i.expression, locale, role=role,
-                                    fhir=True))
+                                    fhir=True, exc=exc))
         for i in issues
     ]  # fmt: skip
     return JSONResponse(

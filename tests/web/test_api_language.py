@@ -54,6 +54,7 @@ def _same_but_message(en: Any, zh: Any, *typed: str) -> dict[str, Any]:
     assert e["message"] != z["message"]
     assert not re.search(r"[\u4e00-\u9fff]", e["message"]), e["message"]
     chinese(z["message"], *typed)
+    assert all(t in z["message"] for t in typed), z["message"]  # what the client sent, quoted
     return z
 
 
@@ -72,7 +73,7 @@ BAD = [
     ("outside enrollment", {"date": "2019-03-01", "discharge_date": "2019-03-05"}, 422, None, ()),
     ("no items", {"items": []}, 422, "invalid", ()),
     ("discharge first", {"discharge_date": "2017-12-01"}, 422, "invalid", ()),
-    ("unknown field", {"colour": "red"}, 422, "invalid", ()),
+    ("unknown field", {"colour": "red"}, 422, "invalid", ("colour",)),
 ]
 
 
@@ -255,6 +256,7 @@ def test_fhir_claim_refusals_are_chinese_operation_outcomes(api, sample_person, 
             ), what
             assert iz["details"]["text"] == iz["diagnostics"] != ie["diagnostics"], what
             chinese(iz["diagnostics"], *typed)
+        assert all(any(t in i["diagnostics"] for i in z) for t in typed), (what, z)
 
 
 def test_fhir_interaction_errors_in_chinese(api) -> None:
