@@ -132,6 +132,14 @@ def test_a_forbidden_role_login_and_unknown_routes(app, api, sample_person, hosp
     assert en.status_code == 405 and _same_but_message(en, zh)["code"] == "method_not_allowed"
     en, zh = _both(lambda h: api.get("/api/settlements/999999999", headers=h))
     assert en.status_code == 404 and _same_but_message(en, zh)["code"] == "settlement_unknown"
+    en, zh = _both(lambda h: api.get("/api/review/cases/999999999", headers=h))
+    assert en.status_code == 404 and _same_but_message(en, zh)["code"] == "case_unknown"
+    decision = {"decision": "approved", "version": 1}
+    en, zh = _both(lambda h: api.post("/api/review/lines/999999999", json=decision, headers=h))
+    assert en.status_code in (403, 404) and _same_but_message(en, zh)["code"] in (
+        "line_unknown",
+        "forbidden",
+    )
 
 
 def test_an_idempotency_conflict(api, sample_person, hospital) -> None:
