@@ -95,6 +95,14 @@ FIELDS = {
     "idempotency_key": N_("Form key"),
     "idempotency-key": N_("Idempotency key header"),
     "csrf_token": N_("Form's security token"),
+    # the JSON API's fields and parameters besides (safetynet/web/api_text.py)
+    "deduct_fen": N_("Deducted (fen)"),
+    "rule_id": N_("Rule"),
+    "settlement_id": N_("Settlement"),
+    "case_id": N_("Review case"),
+    "line_id": N_("Claim line"),
+    "state": N_("State"),
+    "referral": N_("Referral"),
 }
 
 # an HTTP status -> its title (the error page's heading; what an API message falls back on)

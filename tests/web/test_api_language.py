@@ -352,3 +352,39 @@ def test_api_sentences_are_whole_sentences_with_placeholders() -> None:
     # an unknown code still never answers in English
     chinese(api_text(409, "no_such_code", "some English", None, "zh_Hans"))
     assert api_text(409, "no_such_code", "some English", None, "en") == "some English"
+
+
+def _fields(model: Any, seen: set[Any]) -> set[str]:
+    """Every field name of a request model and of the models inside it."""
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if model in seen:
+        return set()
+    seen.add(model)
+    names: set[str] = set()
+    for name, f in model.model_fields.items():
+        names.add(f.alias or name)
+        for a in (f.annotation, *get_args(f.annotation)):
+            for b in (a, *get_args(a)):
+                if isinstance(b, type) and issubclass(b, BaseModel):
+                    names |= _fields(b, seen)
+    return names
+
+
+def test_every_field_of_the_apis_requests_has_a_chinese_name() -> None:
+    """A validation error names the field by its Chinese name: every field of the API's
+    request bodies has one (a name without one would be left out of the sentence)."""
+    from safetynet.settlement.submission import ClaimSubmission
+    from safetynet.web.messages import FIELDS
+    from safetynet.web.routes.api import RefundRequest
+    from safetynet.web.routes.review_api import Decision
+
+    zh = translations("zh_Hans")
+    seen: set[Any] = set()
+    names = set().union(*(_fields(m, seen) for m in (ClaimSubmission, RefundRequest, Decision)))
+    assert {"resident_id", "items", "amount", "deduct_fen", "reason"} <= names
+    for name in sorted(names):
+        assert name in FIELDS, f"the API's field {name} has no name for people"
+        chinese(zh.gettext(FIELDS[name]), "ICD-10")
