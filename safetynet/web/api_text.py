@@ -35,6 +35,7 @@ from safetynet.web.messages import (
     TITLES,
     VALIDATION_CODES,
     Gettext,
+    field_name,
     validation_text,
 )
 
@@ -245,11 +246,16 @@ def _problem(part: str, field: str | None, gettext: Gettext) -> str:
     where, _, what = part.partition(": ")
     if "extra inputs are not permitted" in what.lower():
         return gettext(API_CODES["field_unknown"]) % {"value": where.rpartition(".")[2]}
+    return validation_text(part, field, _of_a_request(gettext))
 
-    def request_words(text: str) -> str:
+
+def _of_a_request(gettext: Gettext) -> Gettext:
+    """``gettext`` that calls a form no field of which is named "the request"."""
+
+    def words(text: str) -> str:
         return gettext(API_CODES["the_request"] if text == FORM else text)
 
-    return validation_text(part, field, request_words)
+    return words
 
 
 def _filled(gettext: Gettext, code: str, sentence: str, message: str, field: str | None,
@@ -257,9 +263,7 @@ def _filled(gettext: Gettext, code: str, sentence: str, message: str, field: str
     """``sentence`` translated with its placeholders: the field's name, the role, what the
     client sent (quoted in the message), the details of :data:`DETAILS`, a number."""
     if name is None:
-        from safetynet.web.messages import field_name
-
-        name = field_name(field, gettext)
+        name = field_name(field, _of_a_request(gettext))
     typed = re.search(r"'([^']*)'", message) or re.search(r"\b(\d{4,})\b", message)
     details = {key: (next((g for g in m.groups() if g), "") if (m := rx.search(message)) else "")
                for key, rx in DETAILS.items()}  # fmt: skip
