@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safetynet.plain_text import LINES_PATTERN, ONE_LINE_PATTERN, hidden_character
 from safetynet.settlement.errors import SettlementError
+from safetynet.web.api_text import api_locale, api_text
 from safetynet.web.errors import (
     LOG_EVERY,
     RETRY_AFTER,
@@ -71,13 +72,21 @@ def _answer(
     field: str | None,
     exc: Exception | None = None,
 ) -> Response:
-    if request.url.path.startswith("/fhir"):
-        return outcome_answer(status, code, message, field, exc)
-    if is_api(request):
-        return json_answer(status, code, message, field)
+    if is_api(request):  # the message in the request's language (:mod:`.api_text`)
+        locale, role = api_locale(request.scope), _role(request)
+        if request.url.path.startswith("/fhir"):
+            return outcome_answer(status, code, message, field, exc, locale=locale, role=role)
+        text = api_text(status, code, message, field, locale, role=role, exc=exc)
+        return json_answer(status, code, text, field)
     if is_phone_json(request):
         return _phone(request, status, code, message, field)
     return _page(request, status, code, message, field)
+
+
+def _role(request: Request) -> str | None:
+    """The role of the request's user, once the access checks have found them."""
+    user = getattr(request.state, "user", None)
+    return user.role.value if user is not None else None
 
 
 def _phone(request: Request, status: int, code: str, message: str, field: str | None
@@ -169,7 +178,15 @@ def install(app: FastAPI) -> None:
                       issue_type="required" if e.get("type") == "missing" else "value")
                 for e in errors[:10]
             ] or [Issue("param_invalid", "the request is not valid")]  # fmt: skip
-            return outcome_answer(400, "param_invalid", message, None, FhirError(issues, 400))
+            return outcome_answer(
+                400,
+                "param_invalid",
+                message,
+                None,
+                FhirError(issues, 400),
+                locale=api_locale(request.scope),
+                role=_role(request),
+            )
         if is_api(request) or is_phone_json(request):
             return _answer(request, 422, "invalid", message, loc or None)
         if request.url.path == "/login" and request.method == "POST":

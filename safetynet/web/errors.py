@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -17,21 +18,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from safetynet.web.i18n import N_
+from safetynet.web.messages import TITLES as TITLES  # the error page's headings, by status
 
 log = logging.getLogger("safetynet.web")
-
-TITLES = {
-    400: N_("The request is not valid"),
-    401: N_("Please log in"),
-    403: N_("You may not do this"),
-    404: N_("Not found"),
-    405: N_("Method not allowed"),
-    409: N_("Conflict"),
-    422: N_("The request cannot be carried out"),
-    429: N_("Too many attempts"),
-    500: N_("Something went wrong on our side"),
-    503: N_("The service is briefly unavailable"),
-}
 UNAVAILABLE = N_(
     "The database cannot be reached at the moment; nothing was recorded. Try again in a few "
     "seconds."
@@ -80,11 +69,14 @@ class LoginRequired(Exception):
     """A page needs a logged-in user: redirect to the login page."""
 
 
-def json_error(path: str, status: int, code: str, message: str) -> JSONResponse:
-    """The error answer for a path, before there is a request object (ASGI middleware)."""
+def json_error(path: str, status: int, code: str, message: str, locale: str = "en") -> JSONResponse:
+    """The error answer for a path, before there is a request object (ASGI middleware), its
+    message in ``locale`` (:func:`safetynet.web.api_text.api_locale` of the scope)."""
+    from safetynet.web.api_text import api_text
+
     if path.startswith("/fhir"):
-        return outcome_answer(status, code, message, None)
-    return json_answer(status, code, message)
+        return outcome_answer(status, code, message, None, locale=locale)
+    return json_answer(status, code, api_text(status, code, message, None, locale))
 
 
 def is_api(request: Request) -> bool:
@@ -108,17 +100,32 @@ def is_phone_json(request: Request) -> bool:
 
 
 def outcome_answer(
-    status: int, code: str, message: str, field: str | None, exc: Exception | None = None
+    status: int,
+    code: str,
+    message: str,
+    field: str | None,
+    exc: Exception | None = None,
+    *,
+    locale: str = "en",
+    role: str | None = None,
 ) -> JSONResponse:
     """An OperationOutcome (``safetynet.api.fhir.outcome``): every issue of a ``FhirError``,
-    else one; a field is its expression when it is a FHIRPath (``Claim.item[0]``)."""
+    else one; a field is its expression when it is a FHIRPath (``Claim.item[0]``). Each
+    issue's text in ``locale`` (:func:`safetynet.web.api_text.api_text`; its code and
+    expression as they are)."""
     from safetynet.api.fhir.outcome import FhirError, Issue, operation_outcome
+    from safetynet.web.api_text import api_text
 
     if isinstance(exc, FhirError):
         issues = exc.issues
     else:
         path = field if field and field[:1].isupper() else None
         issues = [Issue(code, message, path)]
+    issues = [
+        replace(i, message=api_text(status, i.code, i.message, i.expression, locale, role=role,
+                                    fhir=True, exc=exc))
+        for i in issues
+    ]  # fmt: skip
     return JSONResponse(
         operation_outcome(issues, status),
         status_code=status,

@@ -21,6 +21,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from safetynet.web.api_text import api_locale, api_text
 from safetynet.web.errors import json_answer, json_error
 from safetynet.web.json_body import JsonBodyError, check_media, parse_json
 
@@ -73,7 +74,8 @@ class RejectNul:
                 # 422 ``invalid`` (``duplicate_key`` naming the key); another type stays 415
                 status = 422 if exc.status == 400 else exc.status
                 code = "invalid" if exc.code == "json_invalid" else exc.code
-                answer = json_answer(status, code, exc.message, exc.field)
+                text = api_text(status, code, exc.message, exc.field, api_locale(scope))
+                answer = json_answer(status, code, text, exc.field)
                 await answer(scope, receive, send)
                 return
         sent = False
@@ -94,7 +96,7 @@ class RejectNul:
             if status == 400
             else f"the request body is larger than {MAX_BODY // (1024 * 1024)} MB"
         )
-        response = json_error(scope["path"], status, "input_refused", message)
+        response = json_error(scope["path"], status, "input_refused", message, api_locale(scope))
         await response(scope, receive, send)
 
 

@@ -95,6 +95,28 @@ FIELDS = {
     "idempotency_key": N_("Form key"),
     "idempotency-key": N_("Idempotency key header"),
     "csrf_token": N_("Form's security token"),
+    # the JSON API's fields and parameters besides (safetynet/web/api_text.py)
+    "deduct_fen": N_("Deducted (fen)"),
+    "rule_id": N_("Rule"),
+    "settlement_id": N_("Settlement"),
+    "case_id": N_("Review case"),
+    "line_id": N_("Claim line"),
+    "state": N_("State"),
+    "referral": N_("Referral"),
+}
+
+# an HTTP status -> its title (the error page's heading; what an API message falls back on)
+TITLES = {
+    400: N_("The request is not valid"),
+    401: N_("Please log in"),
+    403: N_("You may not do this"),
+    404: N_("Not found"),
+    405: N_("Method not allowed"),
+    409: N_("Conflict"),
+    422: N_("The request cannot be carried out"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("The service is briefly unavailable"),
 }
 
 # error code -> sentence; %(field)s is the field's name, %(role)s the user's role

@@ -67,8 +67,8 @@ def test_the_commands(db_engine: Engine, county: Session, people: People,
         "follow-ups",
         str(write_csv(tmp_path / "f.csv", FOLLOW_HEADER, follow_rows(people))),
     )
-    out = ok("programmes", "screen", "--year", "2017")
-    assert "5 found, 5 added" in out
+    out = ok("programmes", "screen", "--year", "2017", "--lang", "en")
+    assert "5 found, 5 added" in out and "Persons found" in out
     county.rollback()  # a fresh read
     assert county.scalar(select(func.count(ProgrammePatient.id))) == 5
     rates = tmp_path / "rates.csv"

@@ -48,3 +48,17 @@ def test_in_english_names_not_ids(db_engine: Engine, programme: Session) -> None
     pathways = _run(db_engine, "pathways", "--everyone", "--lang", "en")
     assert "Acute appendicitis" in pathways and "county hospital" in pathways
     assert "appendicitis " not in pathways.replace("Acute appendicitis", "")
+
+
+def test_screen_speaks_the_language_asked(db_engine: Engine, programme: Session) -> None:
+    """`programmes screen` takes --lang as its neighbours do: Chinese by default (headings,
+    batches by name, the count line), English when asked, any other language refused."""
+    out = _run(db_engine, "screen")
+    assert not re.findall(r"[A-Za-z_]{2,}", out), out
+    assert "人数" in out or "批次" in out
+    english = _run(db_engine, "screen", "--lang", "en")
+    assert "Batch" in english and "found" in english and "added" in english
+    url = db_engine.url.render_as_string(hide_password=False)
+    bad = CliRunner().invoke(app, ["programmes", "screen", "--year", "2017", "--db", url,
+                                   "--lang", "fr"])  # fmt: skip
+    assert bad.exit_code == 2 and "--lang" in bad.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -130,6 +131,14 @@ def test_http_basic_is_throttled_per_user_and_every_failure_audited(
     refused = _failures(web_engine, "basic-victim", "login_throttled")
     assert [f.detail for f in refused] == [{"via": "basic"}] * 2
     assert all(f.client == "testclient" for f in failures)
+    # in Chinese when asked, its code the same (tests/web/test_api_language.py)
+    r = strict.get("/api/me", headers={**_basic("basic-victim", PASSWORD),
+                                       "accept-language": "zh-CN"})  # fmt: skip
+    _assert_throttled(r)
+    error = r.json()["error"]
+    assert error["code"] == "login_throttled" and "登录失败次数过多" in error["message"]
+    assert not re.search("[A-Za-z]", error["message"]) and r.headers["retry-after"] in error[
+        "message"]  # fmt: skip
 
 
 def test_one_address_guessing_many_users_is_throttled(

@@ -6,6 +6,7 @@ stored with the settlement and shown on its slip and in the API."""
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -165,3 +166,26 @@ def test_the_window_names_the_rule_in_chinese(login, readmitted, web_engine: Eng
     assert warned.status_code == 200
     assert 'id="screening"' in warned.text and "分解住院" in warned.text
     assert "距出院天数: 10" in warned.text
+
+
+def test_a_block_rule_is_named_in_chinese_when_asked(app, readmitted, web_engine: Engine) -> None:
+    """With ``Accept-Language: zh-CN`` the JSON API's and FHIR's refusal names the rule broken
+    by its Chinese name, in a Chinese sentence; the code is the same as in English."""
+    client = TestClient(app)
+    token = base64.b64encode(f"bureau:{DEMO_PASSWORD}".encode()).decode()
+    client.headers.update({"authorization": f"Basic {token}", "accept-language": "zh-CN"})
+    r = client.post("/api/claims/preview", json=blocked(readmitted))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "screening_blocked"
+    assert "超标准收费" in error["message"] and not re.search("[A-Za-z]", error["message"])
+    r = client.post(
+        "/fhir/Claim",
+        json=_fhir_claim(blocked(readmitted), readmitted["institution_code"]),
+        headers={"content-type": "application/fhir+json"},
+    )
+    assert r.status_code == 422, r.text
+    issue = r.json()["issue"][0]
+    assert issue["details"]["coding"][0]["code"] == "screening_blocked"
+    assert "超标准收费" in issue["diagnostics"] == issue["details"]["text"]
+    assert not re.search("[A-Za-z]", issue["diagnostics"])

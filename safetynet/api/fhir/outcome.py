@@ -124,6 +124,7 @@ class FhirError(SettlementError):
         first = issues[0]
         super().__init__(first.code, first.message, field=first.expression, status=status)
         self.issues = issues
+        self.hits: list[Any] | None = None  # a screening refusal's rules broken, if it is one
 
 
 def operation_outcome(issues: list[Issue], status: int) -> dict[str, Any]:

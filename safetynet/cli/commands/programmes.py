@@ -69,20 +69,27 @@ def _region(session, region: str | None, year: int | None = None) -> str:  # typ
     return str(code)
 
 
-def screen(year: Year, region: Region = None, db: Db = None, by: By = "cli") -> None:
+def screen(year: Year, region: Region = None, db: Db = None, by: By = "cli",
+           lang: Lang = "zh_Hans") -> None:  # fmt: skip
     """Screen the year's claims of the target population into the three batches (only
     persons not yet in a batch of the year are added)."""
     from sqlalchemy.orm import Session
 
+    from safetynet.i18n import gettext_for
     from safetynet.programmes.patients import screen_year
+    from safetynet.reports.programme_tables import BATCH_NAMES
 
+    if lang not in LANGS:
+        fail(f"--lang {lang!r}: use zh_Hans or en")
+    _ = gettext_for(lang)
     with Session(_engine(db)) as s, s.begin():
         got = screen_year(s, year, _region(s, region, year), by=by)
-    table = RichTable("batch", "persons found")
-    for batch, n in got.by_batch.items():
-        table.add_row(batch, f"{n:,}")
+    table = RichTable(_(N_("Batch")), _(N_("Persons found")))
+    for batch, n in got.by_batch.items():  # a batch by its name in the language, not its id
+        table.add_row(_(BATCH_NAMES[batch]) if batch in BATCH_NAMES else batch, f"{n:,}")
     console.print(table)
-    console.print(f"{got.found:,} found, {got.added:,} added")
+    console.print(_(N_("%(found)s found, %(added)s added"))
+                  % {"found": f"{got.found:,}", "added": f"{got.added:,}"})  # fmt: skip
 
 
 def generate(year: Year, seed: Annotated[int, typer.Option("--seed", **SEED)] = 1,

@@ -196,7 +196,9 @@ def _refusal(exc: SettlementError | WebError) -> FhirError:
         return exc
     if isinstance(exc, WebError):
         exc = SettlementError(exc.code, exc.message, field=exc.field, status=exc.status)
-    return FhirError([from_settlement(exc, PATH_OF)], exc.status)
+    refusal = FhirError([from_settlement(exc, PATH_OF)], exc.status)
+    refusal.hits = getattr(exc, "hits", None)  # a screening refusal's rules, for its message
+    return refusal
 
 
 @router.get("/metadata")
