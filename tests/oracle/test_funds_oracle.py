@@ -31,7 +31,7 @@ from safetynet.funds.statements import statements
 from safetynet.funds.watch import alarms
 from safetynet.settlement.service import refund, submit
 from safetynet.store.db import session_scope
-from safetynet.store.models import FundEntry, FundLine
+from safetynet.store.models import FundEntry, FundLine, FundPosted, Settlement
 from tests.funds.test_posting import outpatient
 from tests.settlement.conftest import County, county
 
@@ -98,6 +98,20 @@ def test_journal_statements_and_alarms_agree_with_the_oracle(
         assert march == {(f, i, 6 - 3): v for (f, i, _m), v in june.items()}, (
             "the refunded March claim leaves March as one stay, like June's"
         )
+
+        # the refund's own entry is the refunded settlement's, every line negated
+        gone = s.scalar(select(Settlement.id).where(Settlement.reverses_id.is_not(None)))
+        reversed_id = s.scalar(select(Settlement.reverses_id).where(Settlement.id == gone))
+        of_entry = {
+            sid: s.scalar(select(FundPosted.entry_id).where(FundPosted.settlement_id == sid))
+            for sid in (gone, reversed_id)
+        }
+        assert None not in of_entry.values() and len(set(of_entry.values())) == 2
+
+        def signed(eid: int | None, sign: int) -> Counter[tuple]:
+            return Counter((f, a, i, m, sign * v) for e, _k, f, a, i, m, v, _y in lines if e == eid)
+
+        assert signed(of_entry[gone], 1) == signed(of_entry[reversed_id], -1) != Counter()
 
         # posted once
         refs = Counter(s.scalars(select(FundEntry.reference).where(FundEntry.kind == "deduction")))
