@@ -19,6 +19,7 @@ against an independent re-computation in plain integers and ``Fraction``:
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -39,7 +40,7 @@ from safetynet.funds.payments import (
 from safetynet.funds.posting import Deduction, post_deductions
 from safetynet.funds.rules import default_rules
 from safetynet.store.db import session_scope
-from safetynet.store.models import Payment
+from safetynet.store.models import FundEntry, FundLine, Payment
 from tests.settlement.conftest import County, county
 
 __all__ = ["county"]
@@ -136,3 +137,13 @@ def test_a_year_under_a_global_budget_pays_every_fen_once(
     assert b[("basic", "payable")] == 0
     assert b.get(("basic", "prepaid"), 0) == 0
     assert -b[("basic", "deposit")] == january_deposit
+    # double entry: every entry, each fund's part of it and each fund's month balance to 0
+    with session_scope(db_engine) as s:
+        rows = s.execute(select(FundLine.entry_id, FundLine.fund, FundLine.month,
+                                FundEntry.year, FundLine.amount_fen)
+                         .join(FundEntry, FundEntry.id == FundLine.entry_id)).all()  # fmt: skip
+    sums: dict[tuple, int] = defaultdict(int)
+    for entry, fund, month, year_of, amount in rows:
+        sums[("entry", entry, fund)] += amount
+        sums[("month", fund, year_of, month)] += amount
+    assert {k: v for k, v in sums.items() if v} == {}
