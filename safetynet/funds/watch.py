@@ -12,6 +12,9 @@ Figures, in fen, to the end of month ``as_of``:
   the year's income;
 - current-year balance rate: (the year's income − the year's spending, projected) ÷ income;
 - months of cover: the accumulated balance ÷ the average monthly spending to date;
+- the accumulated balance the year is projected to end with: to date, less the projected
+  spending of the months left (what the accumulated-balance alarm compares before December:
+  the year's income is raised at its start, so the balance to date is high all year);
 - the year's spending projected two ways: the run-rate (to date × 12 ÷ months) and last
   year's seasonality (to date ÷ the share of last year's spending made by the same month);
   the lower and the higher are the projection band. Alarms compare the projections in
@@ -136,6 +139,21 @@ class FundYear:
         return self._ratio(self.accumulated)
 
     @property
+    def projected_accumulated_exact(self) -> Fraction:
+        """The accumulated balance at year end: to date, less the spending still projected
+        for the rest of the year (exact; at year end the accumulated balance itself)."""
+        if self.as_of == 12:
+            return Fraction(self.accumulated)
+        return self.accumulated - (self.projected_exact - self.spending_to_date)
+
+    @property
+    def projected_accumulated_rate(self) -> Fraction | None:
+        """The accumulated balance rate the year is projected to end at (what the alarm
+        compares: the NRCMS norm bounds the year's closing balance, and the year's income is
+        raised at its start, so a rate to date is high every month before the year end)."""
+        return self._ratio(self.projected_accumulated_exact)
+
+    @property
     def months_of_cover(self) -> Fraction | None:
         if self.spending_to_date <= 0:
             return None
@@ -246,9 +264,12 @@ def check(rules: FundRules, alarm: Alarm, fy: FundYear) -> AlarmHit | None:
         hit = r is not None and r > t
         base["current_balance_pct"] = _pct(r)
     elif alarm.kind == "accumulated_balance_above":
-        r = fy.accumulated_rate
+        # the balance the year is projected to end with (at year end: the balance itself)
+        r = fy.projected_accumulated_rate
         hit = r is not None and r > t
         base["accumulated_balance_pct"] = _pct(r)
+        if fy.as_of < 12:
+            base["projected_year_end_balance_fen"] = fy.projected_accumulated_exact.__floor__()
     elif alarm.kind == "cover_below":
         c = fy.months_of_cover
         hit = c is not None and c < t

@@ -85,3 +85,38 @@ def test_a_projection_between_two_fen_is_compared_exactly() -> None:
         fy.result_to_date = 1_000_001 - to_date
         assert (check(RULES, ALARM["utilization_low"], fy) is not None) is rings
         assert _oracle("utilization_low", fy) is rings
+
+
+def _accumulated_oracle(fy: FundYear) -> bool:
+    """The NRCMS norm bounds the balance the year ends with: before December, the balance to
+    date less the spending still projected for the months left (seasonality when last year is
+    known, else the run-rate), above 25 % of the year's income."""
+    to_date = sum(fy.spending_by_month[: fy.as_of])
+    last, last_to_date = sum(fy.last_year_by_month), sum(fy.last_year_by_month[: fy.as_of])
+    if fy.as_of == 12:
+        projected = Fraction(to_date)
+    elif last > 0 and last_to_date > 0:
+        projected = Fraction(to_date * last, last_to_date)
+    else:
+        projected = Fraction(to_date * 12, fy.as_of)
+    end = fy.balance_before + fy.result_to_date - (projected - to_date)
+    income = sum(fy.income_by_source.values())
+    return end / income > Fraction(str(ALARM["accumulated_balance_high"].threshold))
+
+
+@pytest.mark.parametrize("as_of", [3, 6, 9, 12])
+@pytest.mark.parametrize("offset", [-1, 0, 1])
+def test_accumulated_balance_alarm_on_the_balance_the_year_ends_with(
+    as_of: int, offset: int
+) -> None:
+    """Income 1,200,000 fen raised in January, 75,000 a month spent to date (the year runs to
+    900,000): the year ends with ``before`` + 300,000; the norm's 25 % is 300,000, so a balance
+    brought forward of 0 is exactly at it (no alarm), 1 fen more above it (alarm). The balance
+    to date (far above 25 % before December) does not ring by itself."""
+    income, monthly = 1_200_000, 75_000
+    months = [monthly] * as_of + [0] * (12 - as_of)
+    fy = FundYear("insurance", 2017, as_of, income_by_source={"individual": income},
+                  spending_by_month=months, balance_before=offset)  # fmt: skip
+    fy.result_to_date = income - monthly * as_of
+    rings = check(RULES, ALARM["accumulated_balance_high"], fy) is not None
+    assert rings is _accumulated_oracle(fy) is (offset > 0)
