@@ -12,9 +12,13 @@ Figures, in fen, to the end of month ``as_of``:
   the year's income;
 - current-year balance rate: (the year's income − the year's spending, projected) ÷ income;
 - months of cover: the accumulated balance ÷ the average monthly spending to date;
+- the accumulated balance the year is projected to end with: to date, less the projected
+  spending of the months left (what the accumulated-balance alarm compares before December:
+  the year's income is raised at its start, so the balance to date is high all year);
 - the year's spending projected two ways: the run-rate (to date × 12 ÷ months) and last
   year's seasonality (to date ÷ the share of last year's spending made by the same month);
-  the lower and the higher are the projection band.
+  the lower and the higher are the projection band. Alarms compare the projections in
+  exact fractions of fen (``*_exact``); the figures shown are floored to the fen.
 
 Each alarm is checked on the figures with its threshold, and a hit carries the figures
 behind it.
@@ -64,37 +68,59 @@ class FundYear:
         return self.balance_before + self.result_to_date
 
     @property
-    def run_rate_projection(self) -> int:
-        return self.spending_to_date * 12 // self.as_of
+    def run_rate_exact(self) -> Fraction:
+        """The run-rate projection in exact fractions of fen (what the alarms compare)."""
+        return Fraction(self.spending_to_date * 12, self.as_of)
 
     @property
-    def seasonal_projection(self) -> int | None:
-        """To date ÷ last year's share by the same month (None without last year)."""
+    def seasonal_exact(self) -> Fraction | None:
+        """To date ÷ last year's share by the same month, exact (None without last year)."""
         last_total = sum(self.last_year_by_month)
         last_to_date = sum(self.last_year_by_month[: self.as_of])
         if last_total <= 0 or last_to_date <= 0:
             return None
-        return self.spending_to_date * last_total // last_to_date
+        return Fraction(self.spending_to_date * last_total, last_to_date)
 
     @property
-    def projection_band(self) -> tuple[int, int]:
-        seasonal = self.seasonal_projection
-        run = self.run_rate_projection
+    def band_exact(self) -> tuple[Fraction, Fraction]:
+        """The projection band in exact fractions of fen."""
+        seasonal, run = self.seasonal_exact, self.run_rate_exact
         if seasonal is None:
             return run, run
         return min(run, seasonal), max(run, seasonal)
 
     @property
-    def projected_spending(self) -> int:
+    def projected_exact(self) -> Fraction:
         """The year's spending: actual at year end, else the seasonal projection (the
-        run-rate without last year)."""
+        run-rate without last year), exact: no rounding before an alarm compares it."""
         if self.as_of == 12:
-            return self.spending_to_date
-        seasonal = self.seasonal_projection
-        return self.run_rate_projection if seasonal is None else seasonal
+            return Fraction(self.spending_to_date)
+        seasonal = self.seasonal_exact
+        return self.run_rate_exact if seasonal is None else seasonal
 
-    def _ratio(self, num: int) -> Fraction | None:
-        return Fraction(num, self.income) if self.income > 0 else None
+    @property
+    def run_rate_projection(self) -> int:
+        return self.run_rate_exact.__floor__()
+
+    @property
+    def seasonal_projection(self) -> int | None:
+        """To date ÷ last year's share by the same month (None without last year), floored
+        to the fen for display."""
+        seasonal = self.seasonal_exact
+        return None if seasonal is None else seasonal.__floor__()
+
+    @property
+    def projection_band(self) -> tuple[int, int]:
+        low, high = self.band_exact
+        return low.__floor__(), high.__floor__()
+
+    @property
+    def projected_spending(self) -> int:
+        """:attr:`projected_exact` floored to the fen (the figure shown)."""
+        return self.projected_exact.__floor__()
+
+    def _ratio(self, num: int | Fraction) -> Fraction | None:
+        return Fraction(num) / self.income if self.income > 0 else None
 
     @property
     def utilization(self) -> Fraction | None:
@@ -102,15 +128,30 @@ class FundYear:
 
     @property
     def projected_utilization(self) -> Fraction | None:
-        return self._ratio(self.projected_spending)
+        return self._ratio(self.projected_exact)
 
     @property
     def current_balance_rate(self) -> Fraction | None:
-        return self._ratio(self.income - self.projected_spending)
+        return self._ratio(self.income - self.projected_exact)
 
     @property
     def accumulated_rate(self) -> Fraction | None:
         return self._ratio(self.accumulated)
+
+    @property
+    def projected_accumulated_exact(self) -> Fraction:
+        """The accumulated balance at year end: to date, less the spending still projected
+        for the rest of the year (exact; at year end the accumulated balance itself)."""
+        if self.as_of == 12:
+            return Fraction(self.accumulated)
+        return self.accumulated - (self.projected_exact - self.spending_to_date)
+
+    @property
+    def projected_accumulated_rate(self) -> Fraction | None:
+        """The accumulated balance rate the year is projected to end at (what the alarm
+        compares: the NRCMS norm bounds the year's closing balance, and the year's income is
+        raised at its start, so a rate to date is high every month before the year end)."""
+        return self._ratio(self.projected_accumulated_exact)
 
     @property
     def months_of_cover(self) -> Fraction | None:
@@ -223,20 +264,24 @@ def check(rules: FundRules, alarm: Alarm, fy: FundYear) -> AlarmHit | None:
         hit = r is not None and r > t
         base["current_balance_pct"] = _pct(r)
     elif alarm.kind == "accumulated_balance_above":
-        r = fy.accumulated_rate
+        # the balance the year is projected to end with (at year end: the balance itself)
+        r = fy.projected_accumulated_rate
         hit = r is not None and r > t
         base["accumulated_balance_pct"] = _pct(r)
+        if fy.as_of < 12:
+            base["projected_year_end_balance_fen"] = fy.projected_accumulated_exact.__floor__()
     elif alarm.kind == "cover_below":
         c = fy.months_of_cover
         hit = c is not None and c < t
         base["months_of_cover"] = None if c is None else round(float(c), 1)
     elif alarm.kind == "deficit_projected":
-        end = fy.balance_before + fy.income - high
+        # compared exactly (a projection between two fen is not floored first); shown floored
+        end = fy.balance_before + fy.income - fy.band_exact[1]
         hit = fy.as_of < 12 and end < 0
-        base["projected_year_end_balance_fen"] = end
+        base["projected_year_end_balance_fen"] = end.__floor__()
     elif alarm.kind == "pot_exhausted_projected":
         pot = fy.pot
-        hit = pot > 0 and high > pot
+        hit = pot > 0 and fy.band_exact[1] > pot
         base["pot_fen"] = pot
         # the month whose end the spending to date, at its monthly rate, reaches the pot
         base["runs_out_in_month"] = (
