@@ -41,6 +41,7 @@ __all__ = [
     "in_force",
     "in_force_on",
     "line_day",
+    "line_day_of",
     "pick",
 ]
 
@@ -63,6 +64,13 @@ def line_day() -> ColumnElement[date]:
     """The day an item line is priced on (SQL): its service date, else its claim's date.
     The statement must join :class:`Claim` to :class:`ClaimItem`."""
     return func.coalesce(ClaimItem.service_date, Claim.start_date)
+
+
+def line_day_of(service_date: str | pl.Expr, claim_date: str | pl.Expr) -> pl.Expr:
+    """The day of an item line (Polars; the same rule as :func:`line_day`): its service date,
+    else its claim's date. The supervision frames read their lines' days by it, from the
+    database and from a claim file alike."""
+    return pl.coalesce(service_date, claim_date)
 
 
 def in_force_on(day: Any) -> ColumnElement[bool]:

@@ -36,6 +36,7 @@ from safetynet.settlement.submission import (
     MAX_QUANTITY,
     MAX_STAY_DAYS,
     latest_date,
+    settles_nothing,
 )
 
 KINDS = [k.value for k in ClaimKind]
@@ -56,6 +57,8 @@ MAX_CLAIM_FEN = MAX_ITEM_FEN * MAX_ITEMS
 AT_MOST_YUAN = N_("must be at most %(max)s yuan")
 BETWEEN_DATES = N_("must be between %(start)s and %(end)s")
 TOO_LONG = N_("longer than %(n)s characters")
+# a bill of 0.00 yuan (every item line, or its `total`): refused as the API refuses it
+NOTHING_TO_SETTLE = N_("a bill of 0.00 yuan: there is nothing to settle")
 TEXT_LENGTHS = {"claim_no": 40, "institution": 32, "diagnosis": 16}  # as the API's fields
 RESIDENT_IDS_NAMED = 100  # bad resident IDs told apart by their problem; the rest in short
 
@@ -633,6 +636,7 @@ def _total_checks(in_fen: bool) -> tuple[list[Check], list[Check]]:
     total, compliant = fen["total"], fen["compliant"]
     deducted, essential = fen["deducted"].fill_null(0), fen["essential"].fill_null(0)
     consistency: list[Check] = [
+        (settles_nothing(total), col["total"], NOTHING_TO_SETTLE, {}),
         (
             compliant > total - deducted,
             "compliant",
@@ -723,6 +727,8 @@ def _item_lines(df: pl.DataFrame, in_fen: bool) -> tuple[pl.DataFrame, list[Clai
         N_("exceeds the item's amount"),
     )  # fmt: skip
     errors += _check(items, pl.col("self_pay_bp") > 10000, label["self_pay"], N_("above 100%"))
+    bills = items.group_by("_line").agg(pl.col("amount_fen").sum())
+    errors += _check(bills, settles_nothing(pl.col("amount_fen")), "items", NOTHING_TO_SETTLE)
     lines = items.select(
         pl.col("claim_no").alias("claim_key"),
         pl.col("code").cast(pl.String),

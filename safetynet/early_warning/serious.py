@@ -6,7 +6,10 @@ ignored) starts with a code of one of the batch's lists *in force on the claim's
 from the list's ``valid_from`` (inclusive) to its ``valid_to`` (exclusive), within its
 programme file's period — and, for a county's own list (``region``), when the household lives
 in that county. So a 2019 claim of thyroid cancer (C73, on the national 30 from 2020) is not
-on the list, and Langxi's 15 apply to Langxi's households only. A disease the programme
+on the list, and Langxi's 15 apply to Langxi's households only. A list is read from the
+programme file in force for the household's region on the claim's date
+(:func:`safetynet.programmes.rules.rules_for`: a county's own file, else the national one),
+so a county whose own file lists other diseases is held to its own lists. A disease the programme
 file bounds by age (``age_bounds``: the children's diseases, 0–14 周岁) is on the list only
 for a patient within the bound on the claim's date — the programme's own rule
 (:func:`safetynet.programmes.screen.within_bounds`), on the age the settlement stored
@@ -23,7 +26,7 @@ from functools import cache
 import polars as pl
 
 from safetynet.programmes.rules import load_rules, shipped_rules
-from safetynet.programmes.schema import AgeBound
+from safetynet.programmes.schema import AgeBound, ProgrammeRules
 from safetynet.programmes.screen import within_bounds, within_bounds_on
 from safetynet.regions import in_region, significant
 
@@ -38,6 +41,9 @@ class Window:
     end: dt.date | None
     region: str | None
     ages: tuple[AgeBound, ...] = ()
+    # where and when another programme file is the one in force (a county's own file beside
+    # the national one): (region, start, end) with ``[start, end)``; the list does not apply
+    beside: tuple[tuple[str | None, dt.date, dt.date | None], ...] = ()
 
     def matches(
         self, code: str | None, on: dt.date, region_code: str | None, age: int | None = None
@@ -54,6 +60,10 @@ class Window:
             return False
         if self.region is not None and not in_region(region_code, self.region):
             return False
+        for region, start, end in self.beside:
+            held = region is None or in_region(region_code, region)
+            if held and start <= on and (end is None or on < end):
+                return False
         return re.search(self.pattern, code.upper().replace(".", "")) is not None
 
     def expr(self, code: pl.Expr, day: pl.Expr, age: pl.Expr | None = None) -> pl.Expr:
@@ -65,6 +75,13 @@ class Window:
             one = one & (day < self.end)
         if self.region is not None:
             one = one & pl.col("region_code").str.starts_with(significant(self.region))
+        for region, start, end in self.beside:
+            other = day >= start
+            if end is not None:
+                other = other & (day < end)
+            if region is not None:
+                other = other & pl.col("region_code").str.starts_with(significant(region))
+            one = one & ~other.fill_null(False)
         if self.ages:
             one = one & within_bounds(self.ages, code, day, pl.col("age") if age is None else age)
         return one.fill_null(False)
@@ -75,8 +92,17 @@ def windows(batch: str) -> tuple[Window, ...]:
     """Every list of ``batch`` in the shipped programme files (a file's ``valid_to`` is its
     last day, a list's is the day after its last)."""
     out = []
-    for path in shipped_rules().values():
-        rules = load_rules(path)
+    files = [load_rules(path) for path in shipped_rules().values()]
+
+    def key(r: ProgrammeRules) -> tuple[int, dt.date]:  # as rules_for chooses among files
+        return len(significant(r.region or "")), r.valid_from
+
+    for rules in files:
+        beside = tuple(
+            (other.region, other.valid_from,
+             other.valid_to and other.valid_to + dt.timedelta(days=1))
+            for other in files if key(other) > key(rules)
+        )  # fmt: skip
         for b in rules.batches:
             if b.id.value != batch:
                 continue
@@ -87,15 +113,18 @@ def windows(batch: str) -> tuple[Window, ...]:
                 pattern = "^(?:" + "|".join(dl.prefixes()) + ")"
                 end = min(ends) if ends else None
                 out.append(Window(pattern, start, end, dl.region or rules.region,
-                                  tuple(rules.age_bounds)))  # fmt: skip
+                                  tuple(rules.age_bounds), beside))  # fmt: skip
     if not out:
         raise LookupError(f"no disease lists of the batch {batch!r} in the programme files")
     return tuple(out)
 
 
 def needs_region(batch: str) -> bool:
-    """Whether a list of the batch is a county's own (the claims need their region)."""
-    return any(w.region is not None for w in windows(batch))
+    """Whether a list of the batch is a county's own, or a county's own file stands beside
+    the national one (the claims need their region)."""
+    return any(
+        w.region is not None or any(r is not None for r, _s, _e in w.beside) for w in windows(batch)
+    )
 
 
 def expr(batch: str) -> pl.Expr:

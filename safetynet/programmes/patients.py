@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from safetynet.codes import Batch, PatientState, Screening
 from safetynet.programmes import load
-from safetynet.programmes.rules import rules_for
-from safetynet.programmes.screen import screen
+from safetynet.programmes.rules import programmes_of, rules_by_id, rules_for
+from safetynet.programmes.screen import SCREENED_SCHEMA, screen
 from safetynet.programmes.states import NEXT
 from safetynet.regions import descendants
 from safetynet.registry.alive import alive_on
@@ -45,20 +45,32 @@ class Screened:
 def screen_year(session: Session, year: int, region_code: str, *, by: str) -> Screened:
     """Screen ``year``'s claims of the target population into the programme (in the session's
     transaction; the caller commits)."""
-    rules = rules_for(region_code, dt.date(year, 12, 31))
     start, end = dt.date(year, 1, 1), dt.date(year + 1, 1, 1)
-    people = load.targets(session, rules.contracts.target_statuses, start, end)
-    people = people.filter(pl.col("region_code").is_in(descendants(session, region_code)))
-    claims = load.claims_of_year(session, year).join(
-        people.select("person_id", "birth_date"), on="person_id", how="inner"
-    )  # the targets' claims, with the birth date the children's diseases are bound by
-    found = screen(rules, claims, people["person_id"], region_code, year)
+    all_claims = load.claims_of_year(session, year)
+    # each person screened by the programme in force for their county on 31 December (the
+    # county's own file, else the national one), whatever region is screened
+    files = programmes_of(descendants(session, region_code), dt.date(year, 12, 31))
+    if not files:
+        rules_for(region_code, dt.date(year, 12, 31))  # an unknown region: as before
+    parts = []
+    for rules, villages in files:
+        people = load.targets(session, rules.contracts.target_statuses, start, end)
+        people = people.filter(pl.col("region_code").is_in(villages))
+        claims = all_claims.join(
+            people.select("person_id", "birth_date", pl.col("region_code").alias("person_region")),
+            on="person_id",
+            how="inner",
+        )  # the targets' claims, with the birth date the children's diseases are bound by
+        found = screen(rules, claims, people["person_id"], region_code, year)
+        parts.append(found.with_columns(pl.lit(rules.id).alias("rules")))
+    found = (
+        pl.concat(parts) if parts else pl.DataFrame(schema={**SCREENED_SCHEMA, "rules": pl.String})
+    )
     existing = load.patients(session, year).select("batch", "person_id")
     new = (
         found.join(existing, on=["batch", "person_id"], how="anti")
         .with_columns(
             pl.lit(year).alias("year"),
-            pl.lit(rules.id).alias("rules"),
             pl.lit(Screening.CLAIMS.value).alias("found_in"),
             pl.lit(PatientState.SCREENED.value).alias("state"),
             pl.lit(by).alias("updated_by"),
@@ -87,8 +99,10 @@ def last_date(p: ProgrammePatient) -> dt.date:
 
 
 def outcome_of(p: ProgrammePatient) -> PatientState | None:
-    """The outcome the patient's batch ends with, in the programme rules of its year."""
-    rules = rules_for("", dt.date(p.year, 12, 31))
+    """The outcome the patient's batch ends with, in the programme file that screened the
+    patient (its row's ``rules``: the person's county's own file, else the national one),
+    else the national file of its year."""
+    rules = rules_by_id(p.rules) or rules_for("", dt.date(p.year, 12, 31))
     return next((b.outcome for b in rules.batches if b.id == p.batch), None)
 
 

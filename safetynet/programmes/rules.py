@@ -1,9 +1,18 @@
 """The programme files (``files/*.yaml``), read strictly through the policy loader: every
-problem reported as ``file:line: path: what is wrong``."""
+problem reported as ``file:line: path: what is wrong``.
+
+Which file is in force is one rule, as settlement's for policies
+(:mod:`safetynet.policy.in_force`): the file whose ``region`` holds the person's (or the
+contract's) region and whose period holds the day, the most specific region first — a
+county's own file, else the national one (:func:`rules_for`). Every reader of a person's
+programme asks it with the person's region: the worklist, the contract import, the
+screening at any level (:func:`programmes_of`), the serious-disease rule of early warning.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -46,3 +55,25 @@ def rules_for(region_code: str, on: dt.date) -> ProgrammeRules:
     if not found:
         raise LookupError(f"no programme rules for region {region_code!r} on {on}")
     return max(found, key=lambda s: (len(significant(s.region or "")), s.valid_from))
+
+
+def programmes_of(
+    region_codes: Iterable[str], on: dt.date
+) -> list[tuple[ProgrammeRules, list[str]]]:
+    """Each programme file in force on ``on`` for some of ``region_codes`` (a region's
+    villages, say), with those of the codes it is in force for (:func:`rules_for` of each);
+    codes no file covers are left out."""
+    found: dict[str, tuple[ProgrammeRules, list[str]]] = {}
+    for code in region_codes:
+        try:
+            rules = rules_for(code, on)
+        except LookupError:
+            continue
+        found.setdefault(rules.id, (rules, []))[1].append(code)
+    return list(found.values())
+
+
+def rules_by_id(rules_id: str | None) -> ProgrammeRules | None:
+    """The shipped programme file of that id (a patient's row names the file that screened
+    it), or None."""
+    return next((r for r in _shipped() if r.id == rules_id), None)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from safetynet.programmes.schema import AgeBound, ProgrammeRules
+from safetynet.regions import in_region
 from safetynet.registry.age import age_expr
 
 CLAIM_COLUMNS = ("claim_id", "person_id", "start_date", "diagnosis", "total_fen",
@@ -86,7 +87,11 @@ def screen(
     """The persons of ``targets`` (ids) each batch takes in ``year``, as ``SCREENED_SCHEMA``.
 
     ``claims`` has :data:`CLAIM_COLUMNS`; lists apply by their region and validity on the
-    claim's date (a list valid from 2020 does not screen 2019 claims).
+    claim's date (a list valid from 2020 does not screen 2019 claims). A county's own list
+    (its ``region``) takes the persons who live in that county: with ``person_region`` (the
+    person's village) among the claims' columns, by that, whatever region is screened (a
+    city's or a province's screening takes each county's own list for its persons); without
+    it, by ``region_code`` (the region screened, inside the list's or not).
     """
     if "birth_date" not in claims.columns:
         claims = claims.with_columns(pl.lit(None, pl.Date).alias("birth_date"))
@@ -99,13 +104,19 @@ def screen(
             until = dl.valid_to or dt.date.max
             # the list's region, and its period meeting the year (a list may begin and end
             # inside it: tested on 1 January and 31 December only, such a list was skipped)
-            if not dl.applies(region_code, dl.valid_from) or not (
-                dl.valid_from < dt.date(year + 1, 1, 1) and until > dt.date(year, 1, 1)
-            ):
+            if not (dl.valid_from < dt.date(year + 1, 1, 1) and until > dt.date(year, 1, 1)):
+                continue
+            lives = pl.lit(True)
+            if dl.region is not None and "person_region" in c.columns:
+                regions = c.get_column("person_region").drop_nulls().unique().to_list()
+                inside = [r for r in regions if in_region(r, dl.region)]
+                lives = pl.col("person_region").is_in(inside)
+            elif not dl.applies(region_code, dl.valid_from):
                 continue
             pattern = "^(?:" + "|".join(dl.prefixes()) + ")"
             parts.append(
                 c.filter(
+                    lives,
                     _code().str.contains(pattern),
                     pl.col("start_date") >= dl.valid_from,
                     pl.col("start_date") < until,

@@ -25,7 +25,7 @@ from safetynet.programmes.imports.checks import SLACK
 from safetynet.programmes.imports.follow_ups import GLUCOSE, LIMITS
 from safetynet.programmes.patients import ProgrammeError
 from safetynet.programmes.plan import slots, worklist
-from safetynet.programmes.rules import rules_for
+from safetynet.programmes.rules import programmes_of, rules_for
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.regions import descendants
 from safetynet.registry.alive import not_dead_by
@@ -93,16 +93,25 @@ def day_for(session: Session, region_code: str, today: dt.date) -> dt.date:
 def due_list(session: Session, region_code: str, on: dt.date) -> list[dict[str, Any]]:
     """The services due or overdue on ``on`` for contracts of persons in the region: overdue
     first, then by due date; each with what to record."""
-    rules = rules_for(region_code, on)
+    rules_for(region_code, on)  # no programme in force on the day: LookupError
     contracts = _region_contracts(session, region_code, on)
     if contracts.is_empty():
         return []
     start = contracts["valid_from"].min()
     done = load.follow_ups(session, start, on + dt.timedelta(days=1))  # type: ignore[arg-type]
     done = done.join(contracts.select(pl.col("id").alias("contract_id")), on="contract_id")
-    slot = slots(rules, contracts, done)
-    last = done.sort("done_on").group_by("contract_id", "kind").agg(pl.col("next_on").last())
-    due = worklist(rules, slot, last, on).join(
+    parts, files = [], {}
+    # each contract planned by the programme in force for its person's county on the day
+    for rules, villages in programmes_of(contracts["region_code"].unique().to_list(), on):
+        mine = contracts.filter(pl.col("region_code").is_in(villages))
+        theirs = done.join(mine.select(pl.col("id").alias("contract_id")), on="contract_id")
+        slot = slots(rules, mine, theirs)
+        last = theirs.sort("done_on").group_by("contract_id", "kind").agg(pl.col("next_on").last())
+        parts.append(worklist(rules, slot, last, on).with_columns(pl.lit(rules.id).alias("_file")))
+        files[rules.id] = rules
+    if not parts:
+        return []
+    due = pl.concat(parts).join(
         contracts.select(pl.col("id").alias("contract_id"), "name", "resident_id",
                          "region_code", "disease_code"),
         on="contract_id",
@@ -111,7 +120,7 @@ def due_list(session: Session, region_code: str, on: dt.date) -> list[dict[str, 
     out = []
     for r in rows.to_dicts():
         r["resident_id"] = mask_resident_id_tail(r["resident_id"])
-        r["record"] = to_record(rules, r["kind"], r["disease_code"])
+        r["record"] = to_record(files[r.pop("_file")], r["kind"], r["disease_code"])
         out.append(r)
     return out
 
@@ -137,10 +146,10 @@ class ContractView:
 
 
 def contract_view(session: Session, contract: DoctorContract, on: dt.date) -> ContractView:
-    rules = rules_for("", on)
     person = session.get(Person, contract.person_id)
     team = session.get(DoctorTeam, contract.team_id)
     assert person is not None and team is not None
+    rules = rules_for(person.region_code, on)  # the person's county's own file, else national
     done = session.scalars(
         select(FollowUp).where(FollowUp.contract_id == contract.id)
         .order_by(FollowUp.done_on.desc(), FollowUp.id.desc())

@@ -25,6 +25,7 @@ from safetynet.i18n import translations
 from safetynet.indicators.compute import IndicatorQuery
 from safetynet.indicators.definitions import Definition
 from safetynet.indicators.load import load_frames
+from safetynet.indicators.oop_bands import BAND_HEADING, OOP_BANDS_YUAN, band_labels, band_of
 from safetynet.indicators.result import Figure, IndicatorResult, round_fen
 from safetynet.indicators.service import NoData, result_of
 from safetynet.policy.schema import LayerType
@@ -47,7 +48,6 @@ KEY_FIGURES = (
     "in_county_rate",
     "oop_per_admission_poor",
 )
-OOP_BANDS_YUAN = (0, 500, 1_000, 2_000, 5_000, 10_000, 20_000)  # lower bounds
 CHILD = {
     RegionLevel.COUNTY: RegionLevel.TOWNSHIP,
     RegionLevel.TOWNSHIP: RegionLevel.VILLAGE,
@@ -96,29 +96,18 @@ def oop_distribution(frames: IndicatorFrames) -> pl.DataFrame:
         )
         .filter(pl.col("claims") > 0)
     )
-    bounds = [b * 100 for b in OOP_BANDS_YUAN]
-    band = pl.lit(0)
-    for i, b in enumerate(bounds[1:], start=1):
-        band = pl.when(pl.col("oop_fen") >= b).then(pl.lit(i)).otherwise(band)
     banded = per_person.with_columns(
-        band.alias("band"), (pl.col("category") != ORDINARY).alias("poor")
+        band_of(pl.col("oop_fen")).alias("band"), (pl.col("category") != ORDINARY).alias("poor")
     )
     counts = banded.group_by("band").agg(
         pl.col("poor").sum().alias("poor"), (~pl.col("poor")).sum().alias("others")
     )
     return (
-        pl.DataFrame({"band": list(range(len(bounds)))})
+        pl.DataFrame({"band": list(range(len(OOP_BANDS_YUAN)))}, schema={"band": pl.Int64})
         .join(counts, on="band", how="left")
         .fill_null(0)
         .sort("band")
     )
-
-
-def band_labels() -> list[str]:
-    out = []
-    for lo, hi in zip(OOP_BANDS_YUAN, (*OOP_BANDS_YUAN[1:], None), strict=True):
-        out.append(f"{lo:,}–{hi:,}" if hi is not None else f"≥{lo:,}")
-    return out
 
 
 def _value(res: IndicatorResult, ind: str, **kw: Any) -> float | None:
@@ -195,7 +184,7 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
             "visits": _("Visits"),
             "ratio_all": _("Actual compensation ratio, everyone"),
             "ratio_poor": _("Actual compensation ratio, the poor"),
-            "oop_band": _("Annual out-of-pocket (yuan)"),
+            "oop_band": _(BAND_HEADING),
             "persons": _("Persons"),
             "poor": _("Poor"),
             "everyone": _("Everyone"),
@@ -309,7 +298,7 @@ def _tables(d: Dashboard, zh: bool, _: Any) -> list[Table]:
         Table(
             _("Out-of-pocket distribution"),
             [
-                Column("band", _("Annual out-of-pocket (yuan)")),
+                Column("band", _(BAND_HEADING)),
                 Column("poor", _("Poor"), "count"),
                 Column("others", _("Others"), "count"),
             ],

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, overload
 
+import polars as pl
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -78,6 +79,21 @@ MAX_ITEM_YUAN = Decimal("10000000.00")  # ten million yuan: no single billed ite
 MAX_ITEMS = 2_000  # item lines of one claim
 EARLIEST_DATE = date(2000, 1, 1)  # no scheme settled here before; no policy is that old
 MAX_STAY_DAYS = 730  # admission to discharge; longer stays are settled in parts
+
+
+@overload
+def settles_nothing(total: pl.Expr) -> pl.Expr: ...
+@overload
+def settles_nothing(total: Decimal | int) -> bool: ...
+def settles_nothing(total: pl.Expr | Decimal | int) -> pl.Expr | bool:
+    """The one rule of a bill that settles nothing: its total is 0.00 yuan (every line is
+    0.00, amounts being never negative). The API, FHIR and the window refuse it naming
+    ``items`` (:class:`ClaimSubmission`); a claim file refuses its line
+    (:mod:`safetynet.claims.fileformat`, given by items or by ``total``). ``total`` is a
+    number (yuan or fen) or a Polars expression of one."""
+    return total == 0
+
+
 DUPLICATE_REASON_LENGTH = 200  # a sentence: why an identical bill is a genuine second one
 FUTURE_SLACK = timedelta(days=1)  # a date may be "tomorrow" across time zones, no later
 
@@ -170,7 +186,7 @@ class ClaimSubmission(BaseModel):
         ``items``), on every entry point — the API, FHIR, the window's form — as a bill with
         no line is (``min_length``); a line of 0.00 beside one that costs something is kept
         (a free item on the bill)."""
-        if value and all(item.amount == 0 for item in value):
+        if value and settles_nothing(sum(item.amount for item in value)):
             raise ValueError("are all 0.00 yuan: there is nothing to settle")
         return value
 

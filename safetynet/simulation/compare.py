@@ -11,18 +11,17 @@ ratios: percentage points.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import polars as pl
 
 from safetynet.codes import PovertyStatus
 from safetynet.i18n import N_
+from safetynet.indicators.oop_bands import band_counts, band_labels
 from safetynet.registry.status import STATUS_BITS
 
 # "The poor" as the indicators count them: a person whose category is not ordinary.
 POOR_MASK = sum(b for s, b in STATUS_BITS.items() if s != PovertyStatus.ORDINARY)
-OOP_BANDS_YUAN = (0, 1_000, 5_000, 10_000, 20_000, 50_000)
 # The ratios' measures: indicator ids (names and formulas from the indicators' definitions).
 MEASURES = (
     "compensation_ratio",
@@ -127,23 +126,12 @@ def compare(
     ).with_columns((pl.col("reform") - pl.col("base")).alias("change"))
 
     ob, orf = _annual_oop(base), _annual_oop(reform)
-    edges = [b * 100 for b in OOP_BANDS_YUAN]
-
-    def band_counts(df: pl.DataFrame) -> list[int]:
-        oop = df.get_column("oop")
-        counts = [int((oop == 0).sum())]
-        for lo, hi in itertools.pairwise(edges):
-            counts.append(int(((oop > lo) & (oop <= hi)).sum()))
-        counts.append(int((oop > edges[-1]).sum()))
-        return counts
-
-    bands = [
-        "0",
-        *[f"{a:,}–{b:,}" for a, b in itertools.pairwise(OOP_BANDS_YUAN)],
-        f"> {OOP_BANDS_YUAN[-1]:,}",
-    ]
     oop_bands = pl.DataFrame(
-        {"band_yuan": bands, "base_persons": band_counts(ob), "reform_persons": band_counts(orf)}
+        {
+            "band_yuan": band_labels(),  # the dashboard's bands: [a, b), safetynet.indicators
+            "base_persons": band_counts(ob.get_column("oop")),
+            "reform_persons": band_counts(orf.get_column("oop")),
+        }
     )
     qs = tuple(PERCENTILES)
     oop_percentiles = pl.DataFrame(

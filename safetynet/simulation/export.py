@@ -17,6 +17,7 @@ from safetynet.exports.table import Column, ColumnKind, Table
 from safetynet.exports.xlsx import write_xlsx as write_tables
 from safetynet.i18n import N_, gettext_for
 from safetynet.indicators.definitions import definition
+from safetynet.indicators.oop_bands import BAND_HEADING
 from safetynet.money import yuan_text
 from safetynet.policy.labels import layer_name
 from safetynet.policy.schema import Policy
@@ -33,7 +34,7 @@ LABELS = {  # the comparison's column → its header
     "change_fen": N_("Change (yuan)"),
     "measure": N_("Measure"), "base": N_("Base"), "reform": N_("Reform"),
     "change": N_("Change"),
-    "band_yuan": N_("Annual out-of-pocket (yuan)"),
+    "band_yuan": BAND_HEADING,
     "base_persons": N_("Base (persons)"), "reform_persons": N_("Reform (persons)"),
     "percentile": N_("Percentile"), "group": N_("Group"),
 }  # fmt: skip

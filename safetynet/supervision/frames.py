@@ -141,17 +141,20 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def from_claim_file(cf: ClaimFile, persons: pl.DataFrame | None = None) -> ScreenInput:
     """The screening's frames from a read claim file (and a read persons file); its lines
     keep their class, their ceilings and restrictions are the shipped catalog's entries in
-    force on their days (a line without a day: its claim's date)."""
+    force on their days. A line's day is the one rule of the database's lines
+    (:func:`safetynet.catalogs.in_force.line_day_of`): its own ``day``, else its claim's
+    date — the day-based rules read a file's undated line on the day they read it from
+    the database."""
+    from safetynet.catalogs.in_force import line_day_of
     from safetynet.supervision.catalog import shipped_entries, with_catalog
 
     lines = cf.lines.rename({"claim_key": "claim_no"})
     dates = cf.claims.select("claim_no", pl.col("date").alias("_date"))
-    on = pl.coalesce("day", "_date") if "day" in lines.columns else pl.col("_date")
+    on = line_day_of("day", "_date") if "day" in lines.columns else pl.col("_date")
     lines = with_catalog(
-        lines.join(dates, on="claim_no", how="left").with_columns(on.alias("_on")),
+        lines.join(dates, on="claim_no", how="left").with_columns(on.alias("day")),
         shipped_entries(),
-        day="_on",
-    ).drop("_date", "_on")
+    ).drop("_date")
     sums = lines.group_by("claim_no").agg(pl.col("amount_fen").sum().alias("line_total"))
     claims = (
         cf.claims.join(sums, on="claim_no", how="left")

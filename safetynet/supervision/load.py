@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from safetynet.catalogs.in_force import line_day_of
 from safetynet.codes import ClaimKind
 from safetynet.registry.age import age_on
 from safetynet.security.scope import within
@@ -198,7 +199,7 @@ def frames_from_tables(
             c.select(pl.col("id").alias("claim_id"), "claim_no", "date"), on="claim_id"
         ).with_columns(
             pl.col("item_code").alias("code"),
-            (pl.coalesce(item_day, "date") if item_day else pl.col("date")).alias("day"),
+            (line_day_of(item_day, "date") if item_day else pl.col("date")).alias("day"),
         ),
         shipped_entries() if entries is None else entries,
     )

@@ -325,3 +325,48 @@ def test_a_diagnosis_is_read_in_the_one_spelling(tmp_path: Path, form: str) -> N
     claims[3]["diagnosis"] = "j18.9\t"
     cf = read_claim_file(write(tmp_path, form, claims))  # as the API and the window store it
     assert cf.claims.get_column("diagnosis").to_list() == ["I63.9", "I63.9", None, "J18.9"]
+
+
+def _zero_items(form: str, amounts: tuple[str, ...]) -> list[dict[str, Any]]:
+    if form == "jsonl":
+        return [{"code": f"D{i}", "class": "A", "amount": a} for i, a in enumerate(amounts)]
+    return [
+        {"code": f"D{i}", "class": "A", "amount_fen": int(a.replace(".", "")), "day": None}
+        for i, a in enumerate(amounts)
+    ]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_bill_of_nothing_is_refused_with_its_line(tmp_path: Path, form: str) -> None:
+    """The API's rule (settlement.submission.settles_nothing): a bill of 0.00 yuan on every
+    line — or a claim whose ``total`` is 0.00 — settles nothing; the file is refused naming
+    the line, while a free 0.00 line beside a paid one is kept."""
+    claims = _good(4)
+    for c in claims[:3]:
+        c.pop("total"), c.pop("compliant")
+    claims[0]["items"] = _zero_items(form, ("0.00", "0.00"))
+    claims[1]["items"] = _zero_items(form, ("0.00", "12.50"))  # a free item: kept
+    claims[2]["items"] = _zero_items(form, ("0",))
+    claims[3].update(total="0.00", compliant="0.00")
+    found = problems(write(tmp_path, form, claims))
+    assert found == [
+        "line 1: items: a bill of 0.00 yuan: there is nothing to settle",
+        "line 3: items: a bill of 0.00 yuan: there is nothing to settle",
+        f"line 4: {'total' if form == 'jsonl' else 'total_fen'}: a bill of 0.00 yuan: "
+        "there is nothing to settle",
+    ]
+    fine = read_claim_file(write(tmp_path, form, [claims[1]]))
+    assert fine.lines.get_column("amount_fen").to_list() == [0, 1250]
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_settle_refuses_a_file_with_a_bill_of_nothing(tmp_path: Path, form: str) -> None:
+    claims = _good(3)
+    claims[2].update(total="0.00", compliant="0.00")
+    path = write(tmp_path, form, claims)
+    out = tmp_path / f"out.{form}"
+    args = ["settle", "-p", "anhui-poor-2017", "-c", str(path), "-o", str(out), "--lang", "en"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "line 3" in result.output and "nothing to settle" in result.output
+    assert not out.exists()

@@ -57,7 +57,7 @@ def _clean() -> pl.DataFrame:
             "admitted": [None, "2017-01-02", None, None, "2017-03-01", None],
             "discharged": [None, "2017-01-09", None, None, "2017-03-04", None],
             "seq": [None, 2, None, 1, None, None],
-            "total_fen": [1000, 500000, 700, 0, 90000, 12],
+            "total_fen": [1000, 500000, 700, 1, 90000, 12],  # 0 settles nothing: refused
             "compliant_fen": [900, 450000, 700, 0, 80000, 12],
             "essential_fen": [None, 400000, 700, None, None, 0],
         }

@@ -17,6 +17,7 @@ from safetynet.claims.settle_file import settle_claims
 from safetynet.cli.main import app
 from safetynet.engine.facts import ClaimFacts
 from safetynet.engine.online import Accumulators, settle_one
+from safetynet.indicators.oop_bands import BAND_HEADING
 from safetynet.money import to_fen
 from safetynet.simulation.compare import Comparison, compare
 from tests.claims.helpers import POOR, claim, write_jsonl, year_of_claims
@@ -196,14 +197,14 @@ def _approx(value: object) -> object:
 ENGLISH_HEADERS = {
     "Spending by layer": ("Layer", "Base (yuan)", "Reform (yuan)", "Change (yuan)"),
     "Ratios": ("Measure", "Base", "Reform", "Change"),
-    "Out-of-pocket": ("Annual out-of-pocket (yuan)", "Base (persons)", "Reform (persons)"),
+    "Out-of-pocket": (BAND_HEADING, "Base (persons)", "Reform (persons)"),
     "OOP percentiles": ("Percentile", "Base (yuan)", "Reform (yuan)"),
     "Catastrophic": ("Group", "Base (persons)", "Reform (persons)"),
 }
 CHINESE_HEADERS = {
     "各保障层次支出": ("保障层次", "基线（元）", "改革方案（元）", "变化（元）"),
     "补偿比": ("指标", "基线", "改革方案", "变化"),
-    "个人自付": ("年度个人自付（元）", "基线（人）", "改革方案（人）"),
+    "个人自付": ("年度个人自付（元；分段含下限、不含上限）", "基线（人）", "改革方案（人）"),
     "个人自付分位数": ("分位数", "基线（元）", "改革方案（元）"),
     "灾难性支出": ("人群", "基线（人）", "改革方案（人）"),
 }

@@ -78,6 +78,7 @@ def test_a_claim_file_settles_as_online(
         r["diagnosis"] = code
         r["year"] = r["date"].year  # a file's year is its claim's
         r["status_mask"] = r["status_mask"] or ORDINARY  # a file without statuses: ordinary
+        r["total_fen"] = r["total_fen"] or 1  # a bill of 0.00 settles nothing: a file refuses it
     path = tmp_path / "claims.jsonl"
     _write(path, rows)
     results = settle_claims(cp, path)

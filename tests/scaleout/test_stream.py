@@ -75,7 +75,7 @@ claim_rows = st.lists(
         st.integers(0, 5),  # household
         st.integers(0, 2),  # person within it
         st.integers(0, 335),  # day of the year
-        st.integers(0, 80_000),  # yuan
+        st.integers(1, 80_000),  # yuan (a bill of 0.00 settles nothing: refused)
         st.booleans(),  # inpatient
     ),
     min_size=1,

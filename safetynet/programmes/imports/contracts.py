@@ -23,6 +23,7 @@ from safetynet.i18n import N_
 from safetynet.programmes import load
 from safetynet.programmes.imports import checks, teams
 from safetynet.programmes.rules import rules_for
+from safetynet.programmes.schema import ProgrammeRules
 from safetynet.registry.status import periods_frame, status_masks_at
 from safetynet.store.models.programmes import DoctorContract
 from safetynet.tabular.columns import RESIDENT_ID, Bound, Column
@@ -62,7 +63,7 @@ def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str
     person's own period overrides the household's, so a member recorded exited in a
     registered-poor household pays)."""
     people = load.persons(session).select("person_id", "household_id")
-    rows = prepared.select("person_id", "package", "valid_from").join(
+    rows = prepared.select("person_id", "_programme", "package", "valid_from").join(
         people, on="person_id", how="left", maintain_order="left"
     )
     masks = status_masks_at(
@@ -71,14 +72,15 @@ def _free(session: Session, prepared: pl.DataFrame, free_for: dict[str, list[str
     )
     wanted = {p: status_mask({PovertyStatus(s) for s in ss}) if ss else 0
               for p, ss in free_for.items()}  # fmt: skip
-    bits = rows["package"].replace_strict(wanted, default=0, return_dtype=pl.Int64)
+    key = rows["_programme"] + "/" + rows["package"]  # free_for: by programme and package
+    bits = key.replace_strict(wanted, default=0, return_dtype=pl.Int64)
     return ((masks & bits) != 0).fill_null(False)
 
 
 YEARS_CHECKED = 5  # a given end checked against the first five anniversaries
 
 
-def _end_looks_inclusive(bound: Bound, months: int) -> list[Problem]:
+def _end_looks_inclusive(bound: Bound, months: pl.Expr) -> list[Problem]:
     """A warning for a given end (``valid_to``, exclusive: the day after the last day) on the
     day before an anniversary of the start, a whole number of terms: a contract written
     "from 1 January to 31 December" (the last day, as a contract's text gives it) would lose
@@ -86,7 +88,7 @@ def _end_looks_inclusive(bound: Bound, months: int) -> list[Problem]:
     end = pl.col("valid_to")
     after = end.dt.offset_by("1d")
     whole = pl.any_horizontal([
-        after == pl.col("valid_from").dt.offset_by(f"{months * n}mo")
+        after == pl.col("valid_from").dt.offset_by((months * n).cast(pl.String) + "mo")
         for n in range(1, YEARS_CHECKED + 1)
     ])  # fmt: skip
     return [
@@ -100,32 +102,69 @@ def _end_looks_inclusive(bound: Bound, months: int) -> list[Problem]:
     ]  # fmt: skip
 
 
+def _programmes(
+    frame: pl.DataFrame, persons: pl.DataFrame
+) -> tuple[pl.Series, dict[str, ProgrammeRules]]:
+    """Each row's programme file (its id, and the files by id): the one in force for the
+    person's county on the contract's first day (:func:`rules_for`: the county's own file,
+    else the national one); a row of an unknown person, of no readable first day or of a day
+    no file covers is read by the file in force for its region today."""
+    today = local_today()
+    given = [
+        (pl.col(c) if c in frame.columns else pl.lit(None, t)).alias(c)
+        for c, t in (("resident_id", pl.String), ("valid_from", pl.Date))
+    ]
+    keyed = frame.select(given).join(
+        persons.select("resident_id", "region_code"), on="resident_id", how="left",
+        maintain_order="left",
+    )  # fmt: skip
+    chosen: dict[tuple[str, dt.date], ProgrammeRules] = {}
+    ids = []
+    for region, day in keyed.select("region_code", "valid_from").iter_rows():
+        key = (region or "", day or today)
+        if key not in chosen:
+            try:
+                chosen[key] = rules_for(*key)
+            except LookupError:
+                chosen[key] = rules_for(key[0], today)
+        ids.append(chosen[key].id)
+    return pl.Series("_programme", ids, pl.String), {r.id: r for r in chosen.values()}
+
+
 def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem]]:
-    rules = rules_for("", local_today())
     problems = require(bound, "resident_id", "team", "package", "signed_on", "valid_from")
     problems += too_long(bound, {"health_record_no": 32})
     problems += parse_dates(bound, "signed_on", "valid_from", "valid_to")
     problems += checks.dates_within(bound, "signed_on", "valid_from", "valid_to")
     persons = load.persons(session)
     problems += checks.known_persons(bound, persons)
+    programme, files = _programmes(bound.frame, persons)
+    bound.frame = bound.frame.with_columns(programme)
+    # a row's package as its programme file names it (a county's file may have its own)
+    key = pl.col("_programme") + "/" + pl.col("package")
+    packages = {f"{f.id}/{p.id}": p for f in files.values() for p in f.packages}
+    choices = {f.id: ", ".join(p.id for p in f.packages) for f in files.values()}
     problems += checks.icd10_codes(bound, "disease_code")
     known_teams = teams.existing(session)
     problems += unknown_keys(
         bound, "team", known_teams["code"], "team.unknown",
         N_("there is no family-doctor team %(value)s; import the teams first"),
     )  # fmt: skip
-    packages = {p.id: p for p in rules.packages}
     problems += [
         error(r["_row"], bound.header["package"], "package.unknown",
               N_('"%(value)s" is not a service package; use one of %(choices)s'),
-              value=r["package"], choices=", ".join(packages))
+              value=r["package"], choices=choices[r["_programme"]])
         for r in _failing(bound, pl.col("package").is_not_null()
-                          & ~pl.col("package").is_in(list(packages)), "package")
+                          & ~key.is_in(list(packages)), "package", "_programme")
     ]  # fmt: skip
-    months = rules.contracts.term_months
+    months = pl.col("_programme").replace_strict(
+        {i: f.contracts.term_months for i, f in files.items()}, return_dtype=pl.Int64
+    )
     end = pl.col("valid_to") if bound.has("valid_to") else pl.lit(None, pl.Date)
     frame = bound.frame.with_columns(
-        pl.coalesce(end, pl.col("valid_from").dt.offset_by(f"{months}mo")).alias("valid_to")
+        pl.coalesce(end, pl.col("valid_from").dt.offset_by(months.cast(pl.String) + "mo")).alias(
+            "valid_to"
+        )
     )
     bound.frame = frame
     problems += [
@@ -160,7 +199,7 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
         frame.join(persons.select("resident_id", "person_id"), on="resident_id")
         .join(known_teams.select(pl.col("code").alias("team"), pl.col("id").alias("team_id")),
               on="team")
-        .filter(pl.col("package").is_in(list(packages)), pl.col("valid_to") > pl.col("valid_from"))
+        .filter(key.is_in(list(packages)), pl.col("valid_to") > pl.col("valid_from"))
     )  # fmt: skip
     old = load.contracts(session, dt.date.min, dt.date.max)
     both = pl.concat([
@@ -181,9 +220,9 @@ def validate(session: Session, bound: Bound) -> tuple[pl.DataFrame, list[Problem
               start=r["valid_from_o"], end=r["valid_to_o"])
         for r in pairs.unique("_row", keep="first").sort("_row").to_dicts()
     ]  # fmt: skip
-    free = _free(session, rows, {p.id: [s.value for s in p.free_for] for p in rules.packages})
-    fee = pl.col("package").replace_strict({k: p.fee for k, p in packages.items()},
-                                          return_dtype=pl.Int64)  # fmt: skip
+    free = _free(session, rows, {k: [s.value for s in p.free_for] for k, p in packages.items()})
+    fee = key.replace_strict({k: p.fee for k, p in packages.items()},
+                             return_dtype=pl.Int64)  # fmt: skip
     renews = old.select(pl.col("id").alias("renews_id"), "person_id",
                         pl.col("valid_to").alias("valid_from"))  # fmt: skip
     optional = [

@@ -104,7 +104,7 @@ def _day_or_today(db: Session, user: User, on: str | None) -> date:
     programme rules cover is a 422 naming ``on``."""
     try:
         day = _day(on) or service.day_for(db, user.region_code, local_today())
-        rules_for("", day)
+        rules_for(user.region_code, day)
         return day
     except LookupError:
         raise WebError(422, "day_out_of_range", f"on: no programme rules on {on}",
