@@ -51,12 +51,13 @@ def _csv_rows(
 ) -> list[tuple[str, dict[str, str]]]:
     """The rows of a small CSV file with ``columns``, each with its place (``file:line``),
     every ``required`` column filled (an amount left empty is the amount's reader's to
-    refuse); anything else (no file, not UTF-8, a column or a value missing) is :func:`fail`
-    naming the file and line, before anything is written."""
+    refuse); UTF-8 with or without the byte-order mark Excel's "CSV UTF-8" writes; anything
+    else (no file, not UTF-8, a column or a value missing) is :func:`fail` naming the file
+    and line, before anything is written."""
     import csv
 
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             header = reader.fieldnames or []
             missing = [c for c in columns if c not in header]
