@@ -62,6 +62,7 @@ def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: st
     from safetynet.engine.compile import compile_policy
     from safetynet.money import MoneyError, to_fen
     from safetynet.policy.loader import PolicyError, load_policy
+    from safetynet.tabular import ImportRejected
 
     if policy is None:
         fail("--claims needs --policy")
@@ -69,6 +70,8 @@ def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: st
         cp = compile_policy(load_policy(policy))
         reference = to_fen(ref) if ref is not None else None
         return file_frames(cp, claims, incomes, reference)
+    except ImportRejected as exc:
+        fail(f"--incomes {incomes}: {exc.text()}")
     except (PolicyError, ClaimFileRejected, MoneyError, OSError) as exc:
         fail(str(exc))
 
