@@ -207,6 +207,10 @@ def _open_xlsx(data: bytes) -> Any:
         ) from None
 
 
+NO_ROWS = N_(
+    "the file has its header row and no row below it: nothing to import; send the file with "
+    "its rows"
+)
 SEVERAL_SHEETS = N_(
     "the workbook has rows on more than its first sheet (%(sheets)s): only one sheet is "
     "read; put every row on the first sheet, or send each sheet as a file of its own"
@@ -342,6 +346,8 @@ def _build(
         row_numbers.append(row_no)
         if progress is not None and row_no % PROGRESS_EVERY == 0:
             progress("read", row_no - 1, total)
+    if not row_numbers:  # imported as "0 rows": a register, a list or a file of incomes
+        raise ImportRejected([error(None, None, "file.no_rows", NO_ROWS)])
     if progress is not None:
         progress("read", len(row_numbers), len(row_numbers))
     frame = pl.DataFrame(

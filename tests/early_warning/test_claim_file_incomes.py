@@ -61,9 +61,11 @@ def test_an_incomes_file_is_read_in_every_encoding(tmp_path: Path, body: bytes) 
         (b"household_id,income\nH1,=cmd|' /C calc'!A0\n", "row 2, column income"),
         (b"household,income\nH1,20000\n", "a column household_id"),
         (b"", "the file is empty"),
+        (b"household_id,income\n\n", "no row below it"),
         (b"household_id,income\nH1,1e3\n", "row 2, column income"),
     ],
-    ids=["twice", "header-again", "spaces", "formula", "no-column", "empty", "exponent"],
+    ids=["twice", "header-again", "spaces", "formula", "no-column", "empty", "header-only",
+         "exponent"],
 )  # fmt: skip
 def test_a_bad_incomes_file_is_refused_naming_the_row(
     tmp_path: Path, body: bytes, said: str

@@ -198,3 +198,25 @@ def test_merged_cells_are_refused_naming_them(county: Session, tmp_path: Path) -
     assert [(e.row, e.code) for e in result.errors] == [(2, "file.merged_cells")], result.errors
     assert f"{column}2:{column}3" in str(result.errors[0])
     assert table_counts(county) == before
+
+
+@pytest.mark.parametrize("kind", ["persons", "households", "poverty", "household-income"])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_of_only_its_header_is_refused(
+    county: Session, tmp_path: Path, kind: str, suffix: str
+) -> None:
+    """A header and no rows (or only blank ones) was imported as "0 rows" and recorded as
+    the file imported: refused, nothing written, whatever the kind."""
+    from safetynet.imports.batch import KINDS
+    from tests.registry_imports.helpers import write_xlsx
+
+    header = [c.field for c in KINDS[kind].COLUMNS]
+    path = tmp_path / f"{kind}.{suffix}"
+    if suffix == "csv":
+        path.write_bytes((",".join(header) + "\r\n\r\n,,\r\n").encode())
+    else:
+        write_xlsx(path, header, [])
+    before = table_counts(county)
+    result = import_file(county, kind, path)
+    assert [(e.row, e.code) for e in result.errors] == [(None, "file.no_rows")], result.errors
+    assert table_counts(county) == before
