@@ -149,3 +149,20 @@ def test_a_file_saved_by_excel_as_utf8_with_bom_is_read(
         s.execute(Budget.__table__.delete())
     output = " ".join(_refused(db_engine, _file_command("budgets", gbk)).split())
     assert "gbk.csv" in output and "is not UTF-8" in output
+
+
+@pytest.mark.parametrize("code", ["H-NOWHERE", "=cmd|' /C calc'!A0", "h-county"])
+def test_an_entry_naming_no_institution_of_the_registry_is_refused(
+    db_engine: Engine, county: object, tmp_path: Path, code: str
+) -> None:
+    """A manual entry's line on an institution's account (payable, prepaid, deposit, budget
+    adjustment) naming a code the registry does not hold was posted: the month's round then
+    paid it (a payment to no institution, which no bank file names, or a foreign-key failure
+    that blocked the month's round for everyone). Refused naming the line and the code."""
+    path = tmp_path / "lines.csv"
+    path.write_text(f'fund,account,amount,institution\nbasic,prepaid,10,"{code}"\n'
+                    "basic,cash,-10,\n")  # fmt: skip
+    output = " ".join(
+        _refused(db_engine, [*_file_command("entry", path), "--on", "2017-05-01"]).split()
+    )
+    assert "lines.csv:2" in output and code in output and "no institution" in output, output

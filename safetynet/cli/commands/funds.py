@@ -140,14 +140,22 @@ def entry_cmd(
 ) -> None:
     """Post a manual entry from a CSV of lines (yuan, debit positive, credit negative);
     refused whole, with the reason, unless it balances."""
-    from safetynet.funds.journal import JournalError, Line, name_counties, post_entry
+    from safetynet.funds.journal import (
+        JournalError,
+        Line,
+        name_counties,
+        post_entry,
+        unknown_institutions,
+    )
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
     day = _day(on)
     parsed = []
+    places = []
     for where, r in _csv_rows(lines, ("fund", "account", "amount"), ("fund", "account")):
+        places.append(where)
         try:
             amount = to_fen(r["amount"])
         except MoneyError as exc:
@@ -158,6 +166,11 @@ def entry_cmd(
         )  # fmt: skip
     try:
         with session_scope(_engine(db)) as s:
+            unknown = unknown_institutions(s, parsed)
+            if unknown:  # the month's round would pay it: no bank file names it
+                i, code = unknown[0]
+                fail(f"{places[i]}: no institution {code!r} in the registry; nothing was "
+                     "written")  # fmt: skip
             entry = post_entry(
                 s,
                 chart,
