@@ -43,12 +43,43 @@ def to_fen(value: str | int | Decimal | float) -> int:
         d = Decimal(text)
     except InvalidOperation as exc:
         raise MoneyError(f"not an amount: {value!r}") from exc
-    if not d.is_finite():
+    try:
+        fen = _scaled(d, 2)
+    except _FinerError:
+        raise MoneyError(f"more than two decimals in amount {value!r}") from None
+    if fen is None:
         raise MoneyError(f"not an amount: {value!r}")
-    fen = d * FEN_PER_YUAN
-    if fen != fen.to_integral_value():
-        raise MoneyError(f"more than two decimals in amount {value!r}")
-    return int(fen)
+    return fen
+
+
+MAX_MAGNITUDE = 15  # |a value| below 10**16 (yuan, or a ratio): an int64 of fen either way
+
+
+class _FinerError(ValueError):
+    """A value with more decimals than asked for."""
+
+
+def _scaled(d: Decimal, places: int) -> int | None:
+    """``d × 10**places`` as an int, exactly, without the decimal context's rounding or
+    limits (whose 28 digits read ``1.00000000000000000000000000001`` as 1 and whose exponent
+    limit raised an uncaught ``Overflow`` on ``1e999999``): None for no finite number or
+    one of 10**16 or more; :class:`_FinerError` for finer than ``places`` decimals
+    (``1e-999999`` too: never rounded to 0)."""
+    if not d.is_finite():
+        return None
+    _, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    whole = "".join(map(str, digits)).lstrip("0")
+    significant = whole.rstrip("0")
+    if not significant:  # 0, 0.000, 0e-999999
+        return 0
+    exponent += len(whole) - len(significant)
+    if exponent < -places:
+        raise _FinerError(str(d))
+    if d.adjusted() >= MAX_MAGNITUDE + 1:
+        return None
+    n = int(significant) * 10 ** (exponent + places)
+    return -n if d.is_signed() else n
 
 
 def to_yuan(fen: int) -> Decimal:
@@ -71,16 +102,20 @@ def to_bp(value: str | int | float | Decimal) -> int:
     """A ratio given as a fraction (``0.6``) or percent string (``"60%"``, ``"６０％"``) to
     basis points."""
     s = numeric_text(str(value))
+    percent = s.endswith("%")
     try:
         if not s.isascii():
             raise InvalidOperation
-        d = Decimal(s[:-1]) / 100 if s.endswith("%") else Decimal(s)
+        d = Decimal(s[:-1] if percent else s)
     except InvalidOperation as exc:
         raise MoneyError(f"not a ratio: {value!r}") from exc
-    bp = d * RATIO_SCALE
-    if bp != bp.to_integral_value():
-        raise MoneyError(f"ratio {value!r} is finer than 0.01 %")
-    return int(bp)
+    try:
+        bp = _scaled(d, 2 if percent else 4)
+    except _FinerError:
+        raise MoneyError(f"ratio {value!r} is finer than 0.01 %") from None
+    if bp is None:
+        raise MoneyError(f"not a ratio: {value!r}")
+    return bp
 
 
 def apply_ratio(amount_fen: int, ratio_bp: int) -> int:

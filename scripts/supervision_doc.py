@@ -59,7 +59,11 @@ screening (`safetynet review screen`, `safetynet review scores`, the review page
 the scorecards. In a claim file, a person's region is the `village` column of the persons
 file; a claim whose person has none (no persons file, or no village) is taken as of the
 file's region. A malformed `region` (not digits, or another number of digits) is refused
-with the file, the line and what is wrong.
+with the file, the line and what is wrong. The persons file (`--persons`: CSV or .xlsx read
+as every import file — UTF-8 with or without BOM, GB18030 —, or Parquet; `person_id`, `sex`
+M/F, optional `deceased_on`, `village`, `phone`) is refused whole, by row and column, for a
+person given twice, a `deceased_on` that is no date (`2026-02-30`, `20261301`: once read as no
+death), a blank key, a formula or a header with no rows.
 
 Rule kinds: {kinds}.
 """

@@ -22,6 +22,37 @@ def test_to_fen_rejects(bad: object) -> None:
         to_fen(bad)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "1e999999",  # beyond the decimal context's exponent: an uncaught Overflow (a 500)
+        "-1e999999",
+        "1e-999999",  # below it: rounded to 0 fen
+        "1.00000000000000000000000000001",  # past its 28 digits: rounded to 1 yuan
+        "10000000000000000",  # 10**16 yuan: no int64 of fen
+        "inf",
+        "sNaN",
+        1e20,
+    ],
+)
+def test_to_fen_refuses_what_the_decimal_context_would_round_or_raise(bad: object) -> None:
+    with pytest.raises(MoneyError):
+        to_fen(bad)  # type: ignore[arg-type]
+
+
+def test_to_fen_reads_every_exact_spelling() -> None:
+    assert to_fen("0e-999999") == 0 and to_fen("-0") == 0
+    assert to_fen("12.300") == 1230 and to_fen("-1.5") == -150 and to_fen("1e3") == 100_000
+    assert to_fen("9999999999999999.99") == 999_999_999_999_999_999
+    assert to_fen("0." + "0" * 5000) == 0
+
+
+@pytest.mark.parametrize("bad", ["1e999999", "1e-999999", "sNaN", "inf", "60.555%"])
+def test_to_bp_refuses_what_the_decimal_context_would_round_or_raise(bad: str) -> None:
+    with pytest.raises(MoneyError):
+        to_bp(bad)
+
+
 def test_round_half_up() -> None:
     assert apply_ratio(1, 5000) == 1  # 0.5 fen -> 1
     assert apply_ratio(3, 5000) == 2  # 1.5 -> 2

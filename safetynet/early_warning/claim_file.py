@@ -5,7 +5,11 @@ merged into an admission are left out: the admission carries them). Persons and 
 keep the file's keys in ``person_key`` / ``household_key``. Households count the persons the
 file names; their income comes from an optional CSV (``household_id,income`` in yuan, read
 exactly: more than two decimals is an error, never rounded) and otherwise from a reference
-per-capita income times those persons.
+per-capita income times those persons. The incomes file is read as every import file is
+(:mod:`safetynet.tabular`: UTF-8 with or without BOM, GB18030, .xlsx; headers ``household_id``
+or ``户编号``, ``income`` or ``家庭年收入``), whole or not at all: a household given twice, a
+blank key, an amount that is not yuan, no such column or an empty file is refused
+(:class:`~safetynet.tabular.problems.ImportRejected`, by row and column).
 """
 
 from __future__ import annotations
@@ -21,7 +25,17 @@ from safetynet.early_warning.evaluate import HOUSEHOLD_SCHEMA
 from safetynet.early_warning.income_import import YUAN
 from safetynet.early_warning.load import LEDGER_WITH_REASSISTED, REASSISTANCE_LAYER
 from safetynet.engine.compile import CompiledPolicy
+from safetynet.i18n import N_
 from safetynet.money import MoneyError, to_fen
+from safetynet.tabular.columns import Column, bind
+from safetynet.tabular.problems import ImportRejected, Severity, error
+from safetynet.tabular.reading import read_path
+from safetynet.tabular.values import duplicates, require
+
+INCOME_COLUMNS = (
+    Column("household_id", ("户编号", "户号", "household_no"), True),
+    Column("income", ("家庭年收入", "家庭纯收入", "年收入"), True, numeric=True),
+)
 
 
 def _income_fen(household: str | None, value: str | None) -> int | None:
@@ -39,6 +53,37 @@ def _income_fen(household: str | None, value: str | None) -> int | None:
         return to_fen(value.strip())
     except MoneyError as exc:
         raise MoneyError(f"incomes: household {household}: {exc}") from exc
+
+
+def read_incomes(path: str | Path) -> pl.DataFrame:
+    """The incomes file as ``household_key`` → ``income_fen`` (null: none recorded), whole
+    or refused (:class:`ImportRejected`: every problem by row and column). A household given
+    twice was joined twice: its income taken from either row, silently."""
+    bound = bind(read_path(path), INCOME_COLUMNS)
+    problems = bound.problems
+    if not any(p.severity is Severity.ERROR for p in problems):
+        problems += require(bound, "household_id")
+        problems += duplicates(
+            bound, ["household_id"], "household_id",
+            N_("household %(value)s is also on row %(first)s; each household may appear "
+               "only once"),
+        )  # fmt: skip
+        yuan = pl.col("income").str.strip_chars()
+        bad = bound.frame.filter(yuan.is_not_null() & ~yuan.str.contains(YUAN))
+        problems += [
+            error(r["_row"], bound.header["income"], "cell.number",
+                  N_('"%(value)s" is not an amount in yuan such as 12000 or 12000.50'),
+                  value=r["income"])
+            for r in bad.select("_row", "income").to_dicts()
+        ]  # fmt: skip
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise ImportRejected(problems)
+    return pl.DataFrame(
+        {"household_key": bound.frame["household_id"],
+         "income_fen": [_income_fen(k, v) for k, v in
+                        bound.frame.select("household_id", "income").iter_rows()]},
+        schema={"household_key": pl.String, "income_fen": pl.Int64},
+    )  # fmt: skip
 
 
 def file_frames(
@@ -74,13 +119,7 @@ def file_frames(
     keys = frame.select("person_id", "person_key", "household_id", "household_key").unique()
     homes = keys.group_by("household_id", "household_key").agg(pl.len().alias("members"))
     if incomes is not None:
-        raw = pl.read_csv(incomes, infer_schema=False).select("household_id", "income")
-        given = pl.DataFrame(
-            {"household_key": raw["household_id"],
-             "income_fen": [_income_fen(k, v) for k, v in raw.iter_rows()]},
-            schema={"household_key": pl.String, "income_fen": pl.Int64},
-        )  # fmt: skip
-        homes = homes.join(given, on="household_key", how="left")
+        homes = homes.join(read_incomes(incomes), on="household_key", how="left")
     else:
         homes = homes.with_columns(pl.lit(None, pl.Int64).alias("income_fen"))
     homes = homes.with_columns(pl.lit(reference_fen, pl.Int64).alias("reference_fen"))

@@ -34,6 +34,7 @@ ERRORS = {
     "round.not_cancellable": N_("Only an approved or paid round can be cancelled."),
     "round.no_reason": N_("Say why the round is cancelled."),
     "round.paid_before_year": N_("A round cannot be paid before the year it re-assists."),
+    "round.cancel_before_paid": N_("A paid round cannot be cancelled before the day it was paid."),
     "round.other_county": N_("This round belongs to another county."),
     "round.no_county": N_("A round is drafted at a county, for its own households."),
 }

@@ -221,13 +221,20 @@ def cancel_round(
     reason: str,
     region_code: str | None = None,
 ) -> ReassistanceRound:
-    """Cancel an approved or paid round; a paid one's posting is reversed in the journal;
-    ``region_code`` as approving."""
+    """Cancel an approved or paid round; a paid one's posting is reversed in the journal, on
+    the day it was paid or later (``round.cancel_before_paid``); ``region_code`` as
+    approving."""
     row = _locked(session, round_id, region_code)
     if row is None or row.state not in ("approved", "paid"):
         raise RoundError("round.not_cancellable", f"round {round_id} is not approved or paid")
     if not reason.strip():
         raise RoundError("round.no_reason", "say why the round is cancelled")
+    if row.state == "paid" and row.paid_on is not None and on < row.paid_on:
+        raise RoundError(  # the reversal would be posted before the payment it reverses
+            "round.cancel_before_paid",
+            f"round {round_id} was paid on {row.paid_on.isoformat()}: it cannot be cancelled "
+            f"on {on.isoformat()}, before that; nothing was written",
+        )
     entry = None
     if row.state == "paid":
         entry = post_round_cancelled(session, round_id, year=row.year,

@@ -105,6 +105,21 @@ def name_counties(session: Session, lines: Sequence[Line]) -> list[Line]:
     return out
 
 
+def unknown_institutions(session: Session, lines: Sequence[Line]) -> list[tuple[int, str]]:
+    """The lines (0-based index, code) naming an institution the registry does not hold,
+    exactly as written: a manual entry's line on ``payable`` or ``prepaid`` of such a code
+    was paid by the month's round to no institution any bank file names."""
+    codes = {ln.institution_code for ln in lines if ln.institution_code is not None}
+    if not codes:
+        return []
+    known = set(session.scalars(select(Institution.code).where(Institution.code.in_(codes))))
+    return [
+        (i, ln.institution_code)
+        for i, ln in enumerate(lines)
+        if ln.institution_code is not None and ln.institution_code not in known
+    ]
+
+
 def check_lines(rules: FundRules, lines: Sequence[Line]) -> None:
     """Raise :class:`JournalError` unless ``lines`` make a valid, balanced entry."""
     if len(lines) < 2:

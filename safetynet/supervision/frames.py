@@ -165,22 +165,66 @@ def from_claim_file(cf: ClaimFile, persons: pl.DataFrame | None = None) -> Scree
 
 
 def read_persons(path: str | Path) -> pl.DataFrame:
-    """A persons file (CSV or Parquet): ``person_id``, ``sex`` (M/F), ``deceased_on``."""
+    """A persons file (CSV or .xlsx, read as every import file — UTF-8 with or without BOM,
+    GB18030 —, or Parquet): ``person_id``, ``sex`` (M/F), ``deceased_on`` (optional,
+    ``village``, ``phone``). Refused whole (:class:`ScreenInputError`, by row and column) for a
+    person given twice (joined twice: every hit of theirs counted twice), a day of death that
+    is no date (``2026-02-30``, ``20261301`` were read as no death: the person alive), a blank
+    key, a formula, a missing column or an empty file."""
     path = Path(path)
     if not path.is_file():
         raise ScreenInputError([f"persons file not found: {path}"])
-    raw = (
-        pl.read_parquet(path)
-        if path.suffix == ".parquet"
-        else pl.read_csv(path, infer_schema=False)
-    )
+    raw = pl.read_parquet(path) if path.suffix == ".parquet" else _persons_sheet(path)
     missing = [c for c in ("person_id", "sex") if c not in raw.columns]
     if missing:
         raise ScreenInputError([f"{path}: persons file lacks {', '.join(missing)}"])
     if "deceased_on" in raw.columns and raw.schema["deceased_on"] == pl.String:
-        raw = raw.with_columns(pl.col("deceased_on").str.to_date("%Y-%m-%d", strict=False))
+        day = raw["deceased_on"].str.strip_chars()
+        parsed = day.str.to_date("%Y-%m-%d", strict=False)
+        wrong = raw.filter(day.is_not_null() & (day != "") & parsed.is_null())
+        if wrong.height:
+            raise ScreenInputError([f"{path}: deceased_on {wrong['deceased_on'][0]!r} is not "
+                                    "a date (YYYY-MM-DD)"])  # fmt: skip
+        raw = raw.with_columns(parsed.alias("deceased_on"))
     out = conform(raw, PERSONS_SCHEMA)
+    twice = out.filter(pl.col("person_id").is_duplicated())["person_id"].unique().sort()
+    if twice.len():
+        raise ScreenInputError([f"{path}: person {twice[0]!r} is given more than once; each "
+                                "person may appear only once"])  # fmt: skip
     bad = out.filter(~pl.col("sex").is_in(["M", "F"]))
     if bad.height:
         raise ScreenInputError([f"{path}: sex must be M or F ({bad.height} rows are not)"])
     return out
+
+
+def _persons_sheet(path: Path) -> pl.DataFrame:
+    """A CSV or .xlsx persons file through :mod:`safetynet.tabular` (the one reader of
+    import files), checked by row and column; its columns by their canonical names, dates
+    as ISO text."""
+    from safetynet.i18n import N_
+    from safetynet.tabular.columns import Column, bind
+    from safetynet.tabular.problems import ImportRejected, Severity
+    from safetynet.tabular.reading import read_path
+    from safetynet.tabular.values import duplicates, parse_dates, require
+
+    columns = (Column("person_id", (), True), Column("sex", (), True),
+               Column("deceased_on", ()), Column("village", ()), Column("phone", ()))  # fmt: skip
+    try:
+        bound = bind(read_path(path), columns)
+        problems = [p for p in bound.problems if p.severity is Severity.ERROR]
+        if not problems:
+            problems += require(bound, "person_id", "sex")
+            problems += duplicates(
+                bound, ["person_id"], "person_id",
+                N_("person %(value)s is also on row %(first)s; each person may appear "
+                   "only once"),
+            )  # fmt: skip
+            problems += parse_dates(bound, "deceased_on")
+        if problems:
+            raise ImportRejected(problems)
+    except ImportRejected as exc:
+        raise ScreenInputError([f"{path}: {exc.text()}"]) from None
+    frame = bound.frame.drop("_row")
+    if "deceased_on" in frame.columns:
+        frame = frame.with_columns(pl.col("deceased_on").cast(pl.String))
+    return frame

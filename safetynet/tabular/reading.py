@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -206,6 +207,54 @@ def _open_xlsx(data: bytes) -> Any:
         ) from None
 
 
+NO_ROWS = N_(
+    "the file has its header row and no row below it: nothing to import; send the file with "
+    "its rows"
+)
+SEVERAL_SHEETS = N_(
+    "the workbook has rows on more than its first sheet (%(sheets)s): only one sheet is "
+    "read; put every row on the first sheet, or send each sheet as a file of its own"
+)
+MERGED = N_(
+    "cells %(cells)s are merged: only the first of them holds the value and the others "
+    "would be read as blank; unmerge them and fill in every cell"
+)
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Za-z0-9:$]+)"')
+
+
+def _filled(sheet: Any) -> bool:
+    """Whether a read-only sheet holds any value (stops at the first)."""
+    return any(
+        v is not None and str(v).strip() for row in sheet.iter_rows(values_only=True) for v in row
+    )
+
+
+def _one_sheet_unmerged(data: bytes, workbook: Any) -> None:
+    """Refuse a workbook with values on a sheet after the first (it was left out, silently)
+    or merged cells on the first (the range's other cells read as blank): all or nothing,
+    the sheets and ranges named."""
+    others = [ws.title for ws in workbook.worksheets[1:] if _filled(ws)]
+    if others:
+        names = ", ".join(f"“{t}”" for t in others)
+        raise ImportRejected([error(None, None, "file.several_sheets", SEVERAL_SHEETS,
+                                    sheets=names)])  # fmt: skip
+    path = getattr(workbook.worksheets[0], "_worksheet_path", None)
+    if path is None:
+        return
+    try:
+        xml = zipfile.ZipFile(io.BytesIO(data)).read(path)
+    except (KeyError, zipfile.BadZipFile):
+        return
+    ranges = [m.decode("ascii").replace("$", "").upper() for m in _MERGE_CELL.findall(xml)]
+    if ranges:
+        problems = []
+        for cells in ranges:
+            first = re.search(r"[0-9]+", cells)
+            problems.append(error(int(first.group()) if first else None, None,
+                                  "file.merged_cells", MERGED, cells=cells))  # fmt: skip
+        raise ImportRejected(problems)
+
+
 # what no cell of an import file holds: the one rule for a line of text
 # (safetynet.plain_text): control characters (NUL cannot be stored on PostgreSQL at all), line
 # breaks and tabs (a cell is one line), the invisible formatting characters (a right-to-left
@@ -297,6 +346,8 @@ def _build(
         row_numbers.append(row_no)
         if progress is not None and row_no % PROGRESS_EVERY == 0:
             progress("read", row_no - 1, total)
+    if not row_numbers:  # imported as "0 rows": a register, a list or a file of incomes
+        raise ImportRejected([error(None, None, "file.no_rows", NO_ROWS)])
     if progress is not None:
         progress("read", len(row_numbers), len(row_numbers))
     frame = pl.DataFrame(
@@ -341,6 +392,7 @@ def read_bytes(data: bytes, file_name: str, progress: Progress | None = None) ->
         workbook = _open_xlsx(data)
         try:
             sheet = workbook.worksheets[0]
+            _one_sheet_unmerged(data, workbook)
             rows = sheet.iter_rows(values_only=True)
             return _build(file_name, rows, sheet.max_row or None, progress)
         finally:

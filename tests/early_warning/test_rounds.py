@@ -315,3 +315,26 @@ def test_a_round_is_paid_from_its_countys_pot(db_engine: Engine, county: County)
         cancel_round(s, rnd.id, user="director", on=date(2017, 7, 1), reason="wrong list")
         after = fund_years(s, rules, 2017, 7, [fund], payer="340421")[fund]
         assert after.spending_to_date == 0
+
+
+def test_a_paid_round_is_not_cancelled_before_it_was_paid(
+    db_engine: Engine, county: County
+) -> None:
+    """The reversal of a round paid on 1 June was posted on the day the cancel gave, 5 March:
+    the journal took the money back three months before it paid it (March's figures short,
+    June's over). Refused, nothing written; cancelled on the day it was paid, it is."""
+    with session_scope(db_engine) as s:
+        submit(s, big(county.ordinary_id, date(2017, 3, 1), 60_000), user="clerk")
+    with session_scope(db_engine) as s:
+        rnd = draft_round(s, 2017, "340421", user="officer")
+        approve_round(s, rnd.id, user="director", on=date(2017, 3, 5))
+        pay_round(s, rnd.id, user="cashier", on=date(2017, 6, 1))
+        rid = rnd.id
+    with session_scope(db_engine) as s, pytest.raises(RoundError) as err:
+        cancel_round(s, rid, user="director", on=date(2017, 3, 5), reason="wrong budget")
+    assert err.value.code == "round.cancel_before_paid"
+    with session_scope(db_engine) as s:
+        assert s.get(ReassistanceRound, rid).state == "paid"  # type: ignore[union-attr]
+        assert len(_round_entries(s)) == 1
+        done = cancel_round(s, rid, user="director", on=date(2017, 6, 1), reason="wrong budget")
+        assert done.state == "cancelled" and len(_round_entries(s)) == 2

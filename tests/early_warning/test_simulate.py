@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from safetynet.cli.main import app
@@ -99,4 +100,38 @@ def test_the_command_by_township(tmp_path: Path) -> None:
         "--reference-income", "11720", "--townships", str(bad),
     ])  # fmt: skip
     assert refused.exit_code != 0
-    assert "household_id and township" in refused.output
+    assert "a column household_id" in " ".join(refused.output.split())
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        ("household_id,township\nH-001,城关镇\nH-001,东镇\n".encode(),
+         "row 3, column household_id: household H-001 is also on row 2"),
+        (b"household_id,township\nH-001,  \n", "row 2, column township: must not be blank"),
+        (b"household_id,township\n", "no row below it"),
+        ("户编号,乡镇\nH-001,城关镇\n".encode("gbk"), None),
+        ("household_id,township\r\nH-001,城关镇\r\n".encode("utf-8-sig"), None),
+    ],
+    ids=["twice", "blank", "header-only", "gbk", "bom"],
+)  # fmt: skip
+def test_a_townships_file_is_read_as_every_import_or_refused(
+    tmp_path: Path, body: bytes, said: str | None
+) -> None:
+    """A household given twice was counted in both townships; GBK was a traceback."""
+    places = tmp_path / "townships.csv"
+    places.write_bytes(body)
+    csv = tmp_path / "sim.csv"
+    result = CliRunner().invoke(app, [
+        "warnings", "simulate", "--year", "2017",
+        "--claims", str(ROOT / "examples" / "claims-anhui-2017.jsonl"),
+        "--base", "anhui-poor-2017", "--reform", "anhui-poor-2017",
+        "--reference-income", "11720", "--townships", str(places), "--out", str(csv),
+    ])  # fmt: skip
+    if said is None:
+        assert result.exit_code == 0, result.output
+        assert "城关镇" in pl.read_csv(csv)["township"].to_list()
+    else:
+        assert result.exit_code == 2, (result.output, result.exception)
+        flat = " ".join(result.output.split())
+        assert said in flat and "townships.csv" in flat, flat

@@ -125,3 +125,44 @@ def test_a_refusal_quotes_the_file_as_written_on_one_line(
     output = _refused(db_engine, [*_file_command("entry", path), "--on", "2017-05-01"])
     assert f"{path}:2: amount:" in output
     assert "[/red][bold]10" in output
+
+
+def test_a_file_saved_by_excel_as_utf8_with_bom_is_read(
+    db_engine: Engine, county: object, tmp_path: Path
+) -> None:
+    """Excel's "CSV UTF-8" starts with a byte-order mark: the header's first column was read
+    as ``\\ufeffinstitution`` and the file refused "the header lacks the column institution"
+    though it has it. It is read as the same file without the mark (full-width digits as
+    ASCII, the one rule for numbers); a GBK file is refused naming the file, nothing written."""
+    path = tmp_path / "budgets.csv"
+    path.write_bytes("institution,budget\r\nH-COUNTY,１２００００.５０\r\n".encode("utf-8-sig"))
+    db = ["--db", db_engine.url.render_as_string(hide_password=False)]
+    done = runner.invoke(app, [*_file_command("budgets", path), "--by", "bureau", *db])
+    assert done.exit_code == 0, done.output
+    with session_scope(db_engine) as s:
+        assert s.execute(select(Budget.institution_code, Budget.amount_fen)).all() == [
+            ("H-COUNTY", 12_000_050)
+        ]
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("institution,budget,备注\nH-COUNTY,1,县医院\n".encode("gbk"))
+    with session_scope(db_engine) as s:
+        s.execute(Budget.__table__.delete())
+    output = " ".join(_refused(db_engine, _file_command("budgets", gbk)).split())
+    assert "gbk.csv" in output and "is not UTF-8" in output
+
+
+@pytest.mark.parametrize("code", ["H-NOWHERE", "=cmd|' /C calc'!A0", "h-county"])
+def test_an_entry_naming_no_institution_of_the_registry_is_refused(
+    db_engine: Engine, county: object, tmp_path: Path, code: str
+) -> None:
+    """A manual entry's line on an institution's account (payable, prepaid, deposit, budget
+    adjustment) naming a code the registry does not hold was posted: the month's round then
+    paid it (a payment to no institution, which no bank file names, or a foreign-key failure
+    that blocked the month's round for everyone). Refused naming the line and the code."""
+    path = tmp_path / "lines.csv"
+    path.write_text(f'fund,account,amount,institution\nbasic,prepaid,10,"{code}"\n'
+                    "basic,cash,-10,\n")  # fmt: skip
+    output = " ".join(
+        _refused(db_engine, [*_file_command("entry", path), "--on", "2017-05-01"]).split()
+    )
+    assert "lines.csv:2" in output and code in output and "no institution" in output, output

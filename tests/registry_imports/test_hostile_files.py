@@ -145,3 +145,78 @@ def test_an_excel_zip_bomb_is_refused_before_it_is_unpacked(
     assert time.monotonic() - started < 5
     assert [e.code for e in result.errors] == ["file.xlsx_unpacked_too_large"]
     assert table_counts(county) == before
+
+
+def test_a_workbook_with_rows_on_a_second_sheet_is_refused_whole(
+    county: Session, tmp_path: Path
+) -> None:
+    """Only the first sheet was read: the rows a clerk put on a second sheet (a register too
+    long for one, or split by village) were left out without a word while the first
+    sheet's were imported. Refused naming the sheets; an empty extra sheet is no matter."""
+    from openpyxl import Workbook
+
+    rows = person_rows(4)
+    workbook = Workbook()
+    first = workbook.active
+    first.append(PERSON_HEADER_EN)
+    for row in rows[:2]:
+        first.append(row)
+    second = workbook.create_sheet("第二页")
+    second.append(PERSON_HEADER_EN)
+    for row in rows[2:]:
+        second.append(row)
+    workbook.create_sheet("empty")
+    path = tmp_path / "persons.xlsx"
+    workbook.save(path)
+    before = table_counts(county)
+    result = import_file(county, "persons", path)
+    assert [e.code for e in result.errors] == ["file.several_sheets"], result.errors
+    assert "第二页" in str(result.errors[0]) and "empty" not in str(result.errors[0])
+    assert table_counts(county) == before
+    del workbook["第二页"]
+    workbook.save(path)
+    assert import_file(county, "persons", path).ok
+
+
+def test_merged_cells_are_refused_naming_them(county: Session, tmp_path: Path) -> None:
+    """A household's members with their village merged into one cell: only the first
+    member's cell holds the value, the others were read as blank (an optional column: stored
+    empty, silently). Refused naming the merged range and its first row."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(PERSON_HEADER_EN)
+    for row in person_rows(3):
+        sheet.append(row)
+    column = "ABCDEFGHIJ"[PERSON_HEADER_EN.index("village_code")]
+    sheet.merge_cells(f"{column}2:{column}3")
+    path = tmp_path / "persons.xlsx"
+    workbook.save(path)
+    before = table_counts(county)
+    result = import_file(county, "persons", path)
+    assert [(e.row, e.code) for e in result.errors] == [(2, "file.merged_cells")], result.errors
+    assert f"{column}2:{column}3" in str(result.errors[0])
+    assert table_counts(county) == before
+
+
+@pytest.mark.parametrize("kind", ["persons", "households", "poverty", "household-income"])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_of_only_its_header_is_refused(
+    county: Session, tmp_path: Path, kind: str, suffix: str
+) -> None:
+    """A header and no rows (or only blank ones) was imported as "0 rows" and recorded as
+    the file imported: refused, nothing written, whatever the kind."""
+    from safetynet.imports.batch import KINDS
+    from tests.registry_imports.helpers import write_xlsx
+
+    header = [c.field for c in KINDS[kind].COLUMNS]
+    path = tmp_path / f"{kind}.{suffix}"
+    if suffix == "csv":
+        path.write_bytes((",".join(header) + "\r\n\r\n,,\r\n").encode())
+    else:
+        write_xlsx(path, header, [])
+    before = table_counts(county)
+    result = import_file(county, kind, path)
+    assert [(e.row, e.code) for e in result.errors] == [(None, "file.no_rows")], result.errors
+    assert table_counts(county) == before

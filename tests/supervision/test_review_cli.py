@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -122,3 +123,36 @@ def test_bench_screen_runs_on_a_small_county() -> None:
     result = runner.invoke(app, ["bench", "screen", "-n", "800", "--claims", "5"])
     assert result.exit_code == 0, result.output
     assert "every rule" in result.output and "one claim at the window" in result.output
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"person_id,sex,deceased_on\nP1,M,\nP1,F,\n", "row 3, column person_id: person P1"),
+        (b"person_id,sex,deceased_on\nP1,M,2026-02-30\n",
+         'row 2, column deceased_on: "2026-02-30"'),
+        (b"person_id,sex,deceased_on\nP1,M,20261301\n", 'row 2, column deceased_on: "20261301"'),
+        (b"person_id,sex,deceased_on\n   ,M,\n", "row 2, column person_id: must not be blank"),
+        (b"person_id,sex,deceased_on\n", "no row below it"),
+        (b"", "the file is empty"),
+        ("person_id,sex,deceased_on,备注\nP1,M,,县\n".encode("gbk"), None),
+        ("person_id,sex,deceased_on\r\nP1,M,\r\n".encode("utf-8-sig"), None),
+    ],
+    ids=["twice", "feb-30", "month-13", "blank", "header-only", "empty", "gbk", "bom"],
+)  # fmt: skip
+def test_a_persons_file_is_read_as_every_import_or_refused(
+    tmp_path: Path, body: bytes, said: str | None
+) -> None:
+    """A day of death that is no date was read as no death (the person alive, the
+    impersonation rule blind), a person given twice was joined twice, GBK was a traceback."""
+    claims, persons = _files(tmp_path)
+    persons.write_bytes(body)
+    result = runner.invoke(app, ["review", "screen", "-c", str(claims), "--persons",
+                                 str(persons), "-o", str(tmp_path / "h.csv")])  # fmt: skip
+    if said is None:
+        assert result.exit_code == 0, result.output
+        assert "1 hits on 1 of 2 claims" in result.output
+    else:
+        assert result.exit_code == 2, (result.output, result.exception)
+        flat = " ".join(result.output.split())
+        assert said in flat and "persons.csv" in flat, flat

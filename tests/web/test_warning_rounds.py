@@ -193,6 +193,9 @@ def test_roles_csrf_and_refusals_in_chinese(login: Login, web_engine: Engine) ->
     assert bad.status_code == 422 and "预算" in bad.text
     for budget in ("-5", "1e30", "99999999999999999999"):
         assert _post(bureau, BASE, year=YEAR, budget=budget).status_code == 422
+    # beyond the decimal context: an uncaught Overflow (500), a budget read as 0 or as 1 yuan
+    for budget in ("1e999999", "1e-999999", "1.000000000000000000000000000001"):
+        assert _post(bureau, BASE, year=YEAR, budget=budget).status_code == 422, budget
     assert bureau.get(f"{BASE}/999999").status_code == 404
     assert bureau.get(f"{BASE}/1/round.docx").status_code == 404
 

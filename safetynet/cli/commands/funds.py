@@ -51,12 +51,13 @@ def _csv_rows(
 ) -> list[tuple[str, dict[str, str]]]:
     """The rows of a small CSV file with ``columns``, each with its place (``file:line``),
     every ``required`` column filled (an amount left empty is the amount's reader's to
-    refuse); anything else (no file, not UTF-8, a column or a value missing) is :func:`fail`
-    naming the file and line, before anything is written."""
+    refuse); UTF-8 with or without the byte-order mark Excel's "CSV UTF-8" writes; anything
+    else (no file, not UTF-8, a column or a value missing) is :func:`fail` naming the file
+    and line, before anything is written."""
     import csv
 
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
             header = reader.fieldnames or []
             missing = [c for c in columns if c not in header]
@@ -139,14 +140,22 @@ def entry_cmd(
 ) -> None:
     """Post a manual entry from a CSV of lines (yuan, debit positive, credit negative);
     refused whole, with the reason, unless it balances."""
-    from safetynet.funds.journal import JournalError, Line, name_counties, post_entry
+    from safetynet.funds.journal import (
+        JournalError,
+        Line,
+        name_counties,
+        post_entry,
+        unknown_institutions,
+    )
     from safetynet.money import MoneyError, to_fen
     from safetynet.store.db import session_scope
 
     chart = _rules(rules)
     day = _day(on)
     parsed = []
+    places = []
     for where, r in _csv_rows(lines, ("fund", "account", "amount"), ("fund", "account")):
+        places.append(where)
         try:
             amount = to_fen(r["amount"])
         except MoneyError as exc:
@@ -157,6 +166,11 @@ def entry_cmd(
         )  # fmt: skip
     try:
         with session_scope(_engine(db)) as s:
+            unknown = unknown_institutions(s, parsed)
+            if unknown:  # the month's round would pay it: no bank file names it
+                i, code = unknown[0]
+                fail(f"{places[i]}: no institution {code!r} in the registry; nothing was "
+                     "written")  # fmt: skip
             entry = post_entry(
                 s,
                 chart,

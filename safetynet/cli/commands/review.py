@@ -69,7 +69,8 @@ def screen_cmd(
     persons: Path = typer.Option(
         None,
         "--persons",
-        help="Persons file (CSV or Parquet: person_id, sex, deceased_on, phone, village).",
+        help="Persons file (CSV, .xlsx or Parquet: person_id, sex, deceased_on, phone, "
+        "village); refused whole by row and column (a person twice, a date that is none).",
     ),
     db: str = typer.Option(None, "--db", help="Screen the database's claims (with --year)."),
     region: str = typer.Option(None, "--region", help="With --db: the region (default: all)."),

@@ -62,6 +62,7 @@ def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: st
     from safetynet.engine.compile import compile_policy
     from safetynet.money import MoneyError, to_fen
     from safetynet.policy.loader import PolicyError, load_policy
+    from safetynet.tabular import ImportRejected
 
     if policy is None:
         fail("--claims needs --policy")
@@ -69,6 +70,8 @@ def _file_frames(claims: Path, policy: str | None, incomes: Path | None, ref: st
         cp = compile_policy(load_policy(policy))
         reference = to_fen(ref) if ref is not None else None
         return file_frames(cp, claims, incomes, reference)
+    except ImportRejected as exc:
+        fail(f"--incomes {incomes}: {exc.text()}")
     except (PolicyError, ClaimFileRejected, MoneyError, OSError) as exc:
         fail(str(exc))
 
@@ -514,20 +517,38 @@ def simulate_cmd(
 
 def _townships(path: Path, keys: Any) -> Any:
     """The townships file (``household_id,township``, the claim file's household keys) as
-    the simulation's household ids → township."""
+    the simulation's household ids → township; read as every import file (UTF-8 with or
+    without BOM, GB18030, .xlsx) and refused whole, by row and column, for a household given
+    twice (it was counted in both townships), a blank cell, a formula, no such column or an
+    empty file."""
     import polars as pl
+
+    from safetynet.i18n import N_
+    from safetynet.tabular import ImportRejected
+    from safetynet.tabular.columns import Column, bind
+    from safetynet.tabular.problems import Severity
+    from safetynet.tabular.reading import read_path
+    from safetynet.tabular.values import duplicates, require
 
     if not path.is_file():
         fail(f"--townships {path}: no such file")
+    columns = (Column("household_id", ("户编号", "户号", "household_no"), True),
+               Column("township", ("乡镇", "乡镇名称"), True))  # fmt: skip
     try:
-        given = pl.read_csv(path, infer_schema=False)
-    except pl.exceptions.PolarsError as exc:
-        fail(f"--townships {path}: {exc}")
-    missing = [c for c in ("household_id", "township") if c not in given.columns]
-    if missing:
-        fail(f"--townships {path}: needs the columns household_id and township "
-             f"(missing: {', '.join(missing)})")  # fmt: skip
-    given = given.select(pl.col("household_id").alias("household_key"), "township")
+        bound = bind(read_path(path), columns)
+        problems = bound.problems
+        if not any(p.severity is Severity.ERROR for p in problems):
+            problems += require(bound, "household_id", "township")
+            problems += duplicates(
+                bound, ["household_id"], "household_id",
+                N_("household %(value)s is also on row %(first)s; each household may appear "
+                   "only once"),
+            )  # fmt: skip
+        if any(p.severity is Severity.ERROR for p in problems):
+            raise ImportRejected(problems)
+    except ImportRejected as exc:
+        fail(f"--townships {path}: {exc.text()}")
+    given = bound.frame.select(pl.col("household_id").alias("household_key"), "township")
     return (
         keys.select("household_id", "household_key").unique()
         .join(given, on="household_key", how="inner")
