@@ -68,8 +68,9 @@ def line_day() -> ColumnElement[date]:
 
 def line_day_of(service_date: str | pl.Expr, claim_date: str | pl.Expr) -> pl.Expr:
     """The day of an item line (Polars; the same rule as :func:`line_day`): its service date,
-    else its claim's date. The supervision frames read their lines' days by it, from the
-    database and from a claim file alike."""
+    else its claim's date. The supervision frames find each line's catalog entry in force by
+    it, from the database, the window and a claim file alike (the line itself keeps the day
+    it gives: the day-based rules have their own rule for undated lines)."""
     return pl.coalesce(service_date, claim_date)
 
 

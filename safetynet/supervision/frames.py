@@ -141,20 +141,25 @@ def conform(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def from_claim_file(cf: ClaimFile, persons: pl.DataFrame | None = None) -> ScreenInput:
     """The screening's frames from a read claim file (and a read persons file); its lines
     keep their class, their ceilings and restrictions are the shipped catalog's entries in
-    force on their days. A line's day is the one rule of the database's lines
-    (:func:`safetynet.catalogs.in_force.line_day_of`): its own ``day``, else its claim's
-    date — the day-based rules read a file's undated line on the day they read it from
-    the database."""
+    force on their days (:func:`safetynet.catalogs.in_force.line_day_of`: a line's own
+    ``day``, else its claim's date). A line keeps the day it gives and no other, as the
+    database's and the window's lines do (:mod:`safetynet.supervision.load`): the day-based
+    rules read an undated line by their own rule for it (``duplicate_charge``: the limit
+    times the stay's days), not as billed all on the claim's first day."""
     from safetynet.catalogs.in_force import line_day_of
     from safetynet.supervision.catalog import shipped_entries, with_catalog
 
     lines = cf.lines.rename({"claim_key": "claim_no"})
+    if "day" not in lines.columns:
+        lines = lines.with_columns(pl.lit(None, pl.Date).alias("day"))
     dates = cf.claims.select("claim_no", pl.col("date").alias("_date"))
-    on = line_day_of("day", "_date") if "day" in lines.columns else pl.col("_date")
     lines = with_catalog(
-        lines.join(dates, on="claim_no", how="left").with_columns(on.alias("day")),
+        lines.join(dates, on="claim_no", how="left").with_columns(
+            line_day_of("day", "_date").alias("_on")
+        ),
         shipped_entries(),
-    ).drop("_date")
+        day="_on",
+    ).drop("_date", "_on")
     sums = lines.group_by("claim_no").agg(pl.col("amount_fen").sum().alias("line_total"))
     claims = (
         cf.claims.join(sums, on="claim_no", how="left")

@@ -176,8 +176,10 @@ def frames_from_tables(
     entries: pl.DataFrame | None = None,
 ) -> ScreenInput:
     """The screening's frames from claim, claim-item and person rows (database columns),
-    each line with the catalog facts of its entry in force on its day (``entries``: the
-    county's catalog; None: the shipped one, the synthetic county's)."""
+    each line with the catalog facts of its entry in force on its day, else its claim's
+    (``entries``: the county's catalog; None: the shipped one, the synthetic county's); a
+    line keeps the day it gives, none when undated (each day-based rule reads undated lines
+    by its own rule: ``duplicate_charge`` allows the limit times the stay's days)."""
     inpatient = pl.col("kind") == "inpatient"
     c = claims.with_columns(
         pl.col("person_id").cast(pl.String),
@@ -193,16 +195,21 @@ def frames_from_tables(
             else _age(pl.col("start_date"), pl.col("birth_date"))
         ).alias("age"),
     )  # fmt: skip
-    item_day = "service_date" if "service_date" in items.columns else None
+    # a line keeps the day it gives (none: undated, read by each day-based rule's own rule
+    # for undated lines); its catalog entry is the one in force on its day, else its claim's
+    given = "service_date" in items.columns
+    item_day = pl.col("service_date") if given else pl.lit(None, pl.Date)
     lines = with_catalog(
         items.join(
             c.select(pl.col("id").alias("claim_id"), "claim_no", "date"), on="claim_id"
         ).with_columns(
             pl.col("item_code").alias("code"),
-            (line_day_of(item_day, "date") if item_day else pl.col("date")).alias("day"),
+            item_day.cast(pl.Date).alias("day"),
+            line_day_of(item_day, "date").alias("_on"),
         ),
         shipped_entries() if entries is None else entries,
-    )
+        day="_on",
+    ).drop("_on")
     people = persons.select(
         pl.col("id").cast(pl.String).alias("person_id"),
         "sex",
@@ -248,9 +255,11 @@ def frames_from_rows(
     line_rows = []
     for cid, code, quantity, amount, day, *_ in items:
         if cid in by_id:
+            # its catalog entry: the one in force on its day, else on its claim's; its day:
+            # the one it gives (none when undated), as frames_from_tables keeps it
             on = day if day is not None else by_id[cid][5]
             cls, ceiling, sex, low, high = catalog.facts(code, on)
-            line_rows.append((by_id[cid][1], code, cls, amount, quantity, on, ceiling, sex,
+            line_rows.append((by_id[cid][1], code, cls, amount, quantity, day, ceiling, sex,
                               low, high))  # fmt: skip
     seen: set[int] = set()
     people = []

@@ -1,7 +1,9 @@
-"""An item line without a day falls on its claim's date (catalogs.in_force.line_day_of),
-whether the screening reads the claims from the database (supervision.load) or from a claim
-file (supervision.frames.from_claim_file): the same claims give the same days and the same
-hits of the day-based rules."""
+"""An item line keeps the day it gives — none when undated — whether the screening reads
+the claims from the database (supervision.load: the year's tables and the window's rows) or
+from a claim file (supervision.frames.from_claim_file); its catalog entry is the one in force
+on its day, else its claim's date (catalogs.in_force.line_day_of). The same claims give the
+same days and the same hits of the day-based rules, which read an undated line by their own
+rule (duplicate charge: the daily limit times the stay's days)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from pathlib import Path
 import polars as pl
 
 from safetynet.claims.fileformat import read_claim_file
-from safetynet.supervision.frames import PERSONS_SCHEMA, from_claim_file
-from safetynet.supervision.load import frames_from_tables
+from safetynet.supervision.frames import PERSONS_SCHEMA, ScreenInput, from_claim_file
+from safetynet.supervision.load import frames_from_rows, frames_from_tables
 from safetynet.supervision.rules import load_rules
 from safetynet.supervision.screen import screen
 from safetynet.supervision.service import CLAIM_SCHEMA, LINE_SCHEMA
@@ -63,15 +65,27 @@ def _recorded() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return claims, lines, persons
 
 
-def test_an_undated_line_falls_on_its_claims_date_from_a_file_and_the_database(
+def _window() -> ScreenInput:
+    """The window's rows of the same claim (``frames_from_rows``)."""
+    claims, lines, _ = _recorded()
+    rows = [tuple(r) for r in claims.drop("age").iter_rows()]
+    births = {1: dt.date(ADMITTED.year - 50, 1, 1)}
+    return frames_from_rows(rows, list(lines.iter_rows()), births, [(1, "M", None, "341821")])
+
+
+def test_an_undated_line_keeps_no_day_from_a_file_the_database_and_the_window(
     tmp_path: Path,
 ) -> None:
     from_file = from_claim_file(read_claim_file(_file(tmp_path)))
     recorded = frames_from_tables(*_recorded())
     order = ["code", "day"]
-    file_days = from_file.lines.sort(order).select(order)
-    assert file_days.equals(recorded.lines.sort(order).select(order))
-    assert file_days.get_column("day").to_list() == [ADMITTED, ADMITTED, dt.date(2022, 3, 2)]
+    file_days = from_file.lines.sort(order, nulls_last=True).select(order)
+    for other in (recorded, _window()):
+        assert file_days.equals(other.lines.sort(order, nulls_last=True).select(order))
+    assert file_days.get_column("day").to_list() == [None, dt.date(2022, 3, 2), None]
+    # each line priced by the entry in force on its day, else its claim's: the catalog's
+    # class of every line, dated or not
+    assert from_file.lines.get_column("price_ceiling_fen").null_count() == 0
 
 
 def test_the_day_based_rules_find_the_same_from_a_file_and_the_database(
@@ -86,6 +100,23 @@ def test_the_day_based_rules_find_the_same_from_a_file_and_the_database(
     keep = ["rule_id", "claim_no", "amount_fen", "facts"]
     a = screen(RULES, from_file, only, check=False).select(keep).sort(keep)
     b = screen(RULES, recorded, only, check=False).select(keep).sort(keep)
-    assert a.equals(b)
-    # the bed fee's three units fall on the one day of its undated line: over the limit
-    assert set(a.get_column("rule_id")) == {"duplicate-charge", "over-standard-charge"}
+    c = screen(RULES, _window(), only, check=False).select(keep).sort(keep)
+    assert a.equals(b) and a.equals(c)
+    # three undated units of a fee limited to one a day, over a stay of three days: within
+    # the limit times the stay's days (not three on the admission day); its price is above
+    # the catalog's ceiling, whatever its day
+    assert a.get_column("rule_id").to_list() == ["over-standard-charge"]
+    assert "price_ceiling_fen" in a.get_column("facts")[0]
+
+
+def test_undated_units_above_the_limit_times_the_stay_are_a_duplicate_charge(
+    tmp_path: Path,
+) -> None:
+    """One unit more than the limit times the stay's days: flagged on every path."""
+    extra = [("S0001", 4, 4_000, None)]
+    claims, _, persons = _recorded()
+    lines = pl.DataFrame([(1, c, q, f, d) for c, q, f, d in extra], schema=LINE_SCHEMA,
+                         orient="row")  # fmt: skip
+    recorded = frames_from_tables(claims, lines, persons)
+    found = screen(RULES, recorded, ["duplicate-charge"], check=False)
+    assert found.height == 1 and found.get_column("amount_fen").to_list() == [1_000]
