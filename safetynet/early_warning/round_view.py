@@ -30,6 +30,7 @@ ERRORS = {
     "round.no_rule": N_("The rules in force have no re-assistance."),
     "round.not_draft": N_("Only a draft round can be approved."),
     "round.same_person": N_("A round is approved by someone other than who computed it."),
+    "round.approver_pays": N_("A round is paid by someone other than who approved it."),
     "round.not_approved": N_("Approve the round before paying it."),
     "round.not_cancellable": N_("Only an approved or paid round can be cancelled."),
     "round.no_reason": N_("Say why the round is cancelled."),

@@ -188,12 +188,18 @@ def pay_round(
     session: Session, round_id: int, *, user: str, on: date, region_code: str | None = None
 ) -> ReassistanceRound:
     """Mark an approved round paid to the households and post it to the fund journal
-    (paying a paid round again changes and posts nothing); ``region_code`` as approving."""
+    (paying a paid round again changes and posts nothing); not by who approved it
+    (``round.approver_pays``: three people — who computes, who approves, who pays — as the
+    institutions' payment rounds); ``region_code`` as approving."""
     row = _locked(session, round_id, region_code)
     if row is not None and row.state == "paid":
         return row
     if row is None or row.state != "approved":
         raise RoundError("round.not_approved", f"round {round_id} is not approved")
+    if row.approved_by == user:  # maker-checker, as the institutions' payment rounds
+        raise RoundError(
+            "round.approver_pays", "a round is paid by someone other than its approver"
+        )
     if on < date(row.year, 1, 1):  # before the year it re-assists: a wrong date
         raise RoundError(
             "round.paid_before_year",

@@ -55,6 +55,10 @@ def test_draft_approve_pay(db_engine: Engine, county: County) -> None:
         assert s.get(ReassistanceRound, first.id) is None  # the other draft is gone
         with pytest.raises(RoundError):
             draft_round(s, 2017, "340421", user="officer")
+        with pytest.raises(RoundError) as err:  # maker-checker: the approver does not pay
+            pay_round(s, second.id, user="director", on=date(2018, 1, 20))
+        assert err.value.code == "round.approver_pays"
+        assert s.get(ReassistanceRound, second.id).state == "approved"  # type: ignore[union-attr]
         paid = pay_round(s, second.id, user="cashier", on=date(2018, 1, 20))
         assert paid.state == "paid"
         rows = s.scalars(

@@ -113,6 +113,12 @@ def test_a_round_drafted_short_approved_paid_and_cancelled(
     assert (
         "cannot be paid before the year it re-assists" in bureau.get(early.headers["location"]).text
     )
+    # who approved it may not pay it: back to the round with the sentence
+    approver = _post(admin, f"{url}/pay", on=f"{YEAR + 1}-01-20")
+    assert approver.headers["location"].endswith("error=round.approver_pays")
+    assert (
+        "paid by someone other than who approved it" in admin.get(approver.headers["location"]).text
+    )
     assert _post(bureau, f"{url}/pay", on=f"{YEAR + 1}-01-20").headers["location"] == url
     assert _post(bureau, f"{url}/pay", on=f"{YEAR + 1}-01-21").headers["location"] == url
     # cancelling needs a reason; with one the posting is reversed

@@ -443,7 +443,8 @@ def round_cmd(
     db: Db = None,
 ) -> None:
     """Keep a re-assistance round: draft it from the ledger, approve it (someone else), pay
-    (posted to the fund journal) or cancel (a paid round's posting reversed)."""
+    it (a third person; posted to the fund journal) or cancel (a paid round's posting
+    reversed)."""
     from safetynet.early_warning.rounds import (
         RoundError,
         approve_round,
