@@ -185,6 +185,8 @@ def build_dashboard(db: Session, region_code: str, year: int, locale: str) -> Da
             "ratio_all": _("Actual compensation ratio, everyone"),
             "ratio_poor": _("Actual compensation ratio, the poor"),
             "oop_band": _(BAND_HEADING),
+            # the chart's axis: short (the table's heading states the bands' convention)
+            "oop_band_axis": _("Annual out-of-pocket (yuan)"),
             "persons": _("Persons"),
             "poor": _("Poor"),
             "everyone": _("Everyone"),

@@ -143,7 +143,7 @@
     tooltip: {trigger: "axis"},
     legend: {top: 0},
     grid: {left: 8, right: 8, top: 32, bottom: 28, containLabel: true},
-    xAxis: {type: "category", data: data.oop.map(function (r) { return r.band; }), name: L.oop_band,
+    xAxis: {type: "category", data: data.oop.map(function (r) { return r.band; }), name: L.oop_band_axis,
             nameLocation: "middle", nameGap: bands.depth + 8, axisLabel: bands.label},
     yAxis: {type: "value", name: L.persons},
     series: [
