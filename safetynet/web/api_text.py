@@ -27,7 +27,7 @@ from typing import Any
 
 from safetynet import labels
 from safetynet.review.texts import ERRORS as REVIEW_ERRORS
-from safetynet.web.i18n import LOCALES, N_, translations
+from safetynet.web.i18n import LOCALES, N_, asked_locale, translations
 from safetynet.web.messages import (
     CODES,
     DETAILS,
@@ -138,17 +138,6 @@ _SKIPPED = {"value", "coding", "code", "valueQuantity"}  # parts that name nothi
 _FHIRPATH_PART = re.compile(r"([A-Za-z_][\w-]*)|\[(\d+)\]")
 _LINE_COLUMN = re.compile(r"line (\d+), column (\d+)")
 _NUMBER = re.compile(r"\b(\d+)\b")
-
-
-def asked_locale(accept_language: str | None) -> str | None:
-    """The locale an ``Accept-Language`` header names first (``zh…`` or ``en…``), if any."""
-    for part in (accept_language or "").split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if tag.startswith("zh"):
-            return "zh_Hans"
-        if tag.startswith("en"):
-            return "en"
-    return None
 
 
 def api_locale(scope: Mapping[str, Any]) -> str:

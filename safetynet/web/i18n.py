@@ -11,15 +11,25 @@ from __future__ import annotations
 
 from safetynet.i18n import DEFAULT_LOCALE, LOCALES, LOCALES_DIR, N_, translations
 
-__all__ = ["DEFAULT_LOCALE", "LANGUAGE_NAMES", "LOCALES", "LOCALES_DIR", "N_", "negotiate",
-           "translations"]  # fmt: skip
+__all__ = ["DEFAULT_LOCALE", "LANGUAGE_NAMES", "LOCALES", "LOCALES_DIR", "N_", "asked_locale",
+           "negotiate", "translations"]  # fmt: skip
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
+
+
+def asked_locale(accept_language: str | None) -> str | None:
+    """The locale an ``Accept-Language`` header names first (``zh…`` or ``en…``), if any."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";", 1)[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_Hans"
+        if tag.startswith("en"):
+            return "en"
+    return None
 
 
 def negotiate(accept_language: str | None) -> str:
     """The locale for a browser's Accept-Language header (Chinese unless English comes first)."""
-    if not accept_language:
-        return DEFAULT_LOCALE
+    return asked_locale(accept_language) or DEFAULT_LOCALE
     for part in accept_language.split(","):
         tag = part.split(";", 1)[0].strip().lower()
         if tag.startswith("zh"):
