@@ -36,6 +36,10 @@ def to_fen(value: str | int | Decimal | float) -> int:
         raise MoneyError(f"not an amount: {value!r}")
     if isinstance(value, int):
         return value * FEN_PER_YUAN
+    if type(value) is Decimal:
+        fen = _cents(value)
+        if fen is not None:
+            return fen
     text = repr(value) if isinstance(value, float) else numeric_text(str(value))
     try:
         if not text.isascii():
@@ -53,6 +57,20 @@ def to_fen(value: str | int | Decimal | float) -> int:
 
 
 MAX_MAGNITUDE = 15  # |a value| below 10**16 (yuan, or a ratio): an int64 of fen either way
+
+
+def _cents(d: Decimal) -> int | None:
+    """The fen of the common amount — finite, at most two decimals written (``12``,
+    ``12.3``, ``12.30``), below 10**16 — by exact arithmetic (at most 18 digits times 100:
+    within the decimal context's 28, never rounded); None for anything else, which
+    :func:`_scaled` reads digit by digit. A settlement batch converts every line's amount
+    several times: this is the path they take."""
+    if not d.is_finite():
+        return None
+    exponent = d.as_tuple().exponent
+    if not isinstance(exponent, int) or not -2 <= exponent <= 0 or d.adjusted() > MAX_MAGNITUDE:
+        return None
+    return int(d * FEN_PER_YUAN)
 
 
 class _FinerError(ValueError):

@@ -77,3 +77,33 @@ def test_apply_ratio_bounds(amount: int, bp: int) -> None:
 def test_yuan_format() -> None:
     assert to_yuan(123456) == Decimal("1234.56")
     assert fmt_yuan(123456789) == "1,234,567.89"
+
+
+def _outcome(value: object) -> int | str:
+    try:
+        return to_fen(value)  # type: ignore[arg-type]
+    except MoneyError:
+        return "refused"
+
+
+@given(
+    st.one_of(
+        st.decimals(allow_nan=True, allow_infinity=True),
+        st.decimals(min_value=-(10**17), max_value=10**17, places=2),
+        st.integers(-(10**18), 10**18).map(lambda n: Decimal(n).scaleb(-2)),
+    )
+)
+def test_to_fen_of_a_decimal_is_that_of_its_text(d: Decimal) -> None:
+    """The common amount's shortcut (two decimals at most, below 10**16) gives what reading
+    its written form digit by digit gives, and refuses what that refuses."""
+    assert _outcome(d) == _outcome(str(d))
+
+
+def test_to_fen_shortcut_edges() -> None:
+    assert to_fen(Decimal("9999999999999999.99")) == 999_999_999_999_999_999
+    assert to_fen(Decimal("-0.00")) == 0
+    assert to_fen(Decimal("1.230")) == 123  # three decimals written, two meant
+    with pytest.raises(MoneyError):
+        to_fen(Decimal("10000000000000000"))
+    with pytest.raises(MoneyError):
+        to_fen(Decimal("0.001"))

@@ -16,8 +16,7 @@ from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, any_, bindparam, or_, select, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, and_, bindparam, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from safetynet.catalogs.in_force import ENTRY_COLUMNS, by_code, pick
@@ -27,6 +26,7 @@ from safetynet.policy.schema import Policy
 from safetynet.registry.status import resolve as resolve_statuses
 from safetynet.settlement.facts import INSTITUTION_COLUMNS, PERSON_COLUMNS, PersonFacts
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store import lists
 from safetynet.store.models import CatalogItem, Claim, Enrollment, Household, Institution, Person
 from safetynet.store.models.ledger import Accumulator, AccumulatorScope, Settlement
 from safetynet.store.models.registry import PovertyStatusPeriod
@@ -55,9 +55,7 @@ def _queries(pg: bool) -> _Queries:
     on SQLite an ``IN`` list expanded at execution."""
 
     def one_of(column: Any, name: str) -> Any:
-        if pg:
-            return column == any_(bindparam(name, type_=ARRAY(column.type)))
-        return column.in_(bindparam(name, expanding=True))
+        return lists.one_of(column, name, pg)
 
     return _Queries(
         persons=select(*PERSON_COLUMNS).where(one_of(Person.resident_id, "rids")),

@@ -31,6 +31,7 @@ from safetynet.settlement.facts import PersonFacts, checked_resident_id
 from safetynet.settlement.service import Order, SettlementView
 from safetynet.settlement.snapshot import persons_by_resident_id
 from safetynet.settlement.submission import ClaimSubmission
+from safetynet.store.checkpoint import WalCheckpointer
 from safetynet.store.models import Settlement
 from safetynet.supervision.window import WindowHit, stored_of
 from safetynet.web.access import check_submission
@@ -221,6 +222,10 @@ _STARTING = threading.Lock()
 PG_WRITERS = 1
 
 
+def _in_memory(engine: Any) -> bool:
+    return engine.url.database in (None, "", ":memory:")
+
+
 def writer_of(app: FastAPI) -> Writer[SettleJob]:
     """The app's settlement writer, started on first use (one per server process)."""
     writer: Writer[SettleJob] | None = getattr(app.state, "settlement_writer", None)
@@ -231,10 +236,11 @@ def writer_of(app: FastAPI) -> Writer[SettleJob]:
                 engine = app.state.engine
                 pg = engine.dialect.name == "postgresql"
                 held = HeldConnection(engine) if pg else None
+                checkpointer = None if pg or _in_memory(engine) else WalCheckpointer(engine)
                 writer = Writer(
                     lambda jobs: settle_batch(app, jobs, held),
                     threads=PG_WRITERS if pg else 1,
-                    stopped=held.close if held else None,
+                    stopped=held.close if held else checkpointer.stop if checkpointer else None,
                 )
                 app.state.settlement_writer = writer
                 app.state.writer_connections = held
