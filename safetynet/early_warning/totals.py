@@ -30,16 +30,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import MAXYEAR, MINYEAR, date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, any_, bindparam, delete, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from safetynet.early_warning import few
+from safetynet.early_warning import few, rules
 from safetynet.early_warning.few import Bucket, Source
 from safetynet.early_warning.load import _build_few, _ledger_select, few_params
-from safetynet.early_warning.rules import in_force_on
 from safetynet.settlement.hooks import Entry
 from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
@@ -52,15 +51,24 @@ SUMS = ("claims", "total_fen", "paid_fen", "out_of_pocket_fen", "self_pay_fen")
 COLUMNS = (*KEY, *SUMS, "first_date", "first_claim_id", "first_diagnosis", "last_date",
            "last_claim_id")  # fmt: skip
 CHUNK = 10_000  # rows per statement of a rebuild
+# the year's listed bits and each rule set's view of them, by rule set id
+Shared = tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]
 
 
-@cache
-def year_shared(year: int) -> tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]:
+def year_shared(year: int) -> Shared:
     """The disease sources of every rule set in force on the year's 31 December — the
     national file's and each county's own (a household is evaluated with its county's, as
     the check reads it) — as one tuple of ``listed`` bits, and each set's view of them
-    (:func:`~safetynet.early_warning.few.shared_sources`)."""
-    return few.shared_sources(in_force_on(date(year, 12, 31)))
+    (:func:`~safetynet.early_warning.few.shared_sources`); remembered per rule folder and
+    year."""
+    return _year_shared(str(rules.FILES), year)
+
+
+@lru_cache(maxsize=64)
+def _year_shared(
+    folder: str, year: int
+) -> tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]:
+    return few.shared_sources(rules.in_force_on(date(year, 12, 31)))
 
 
 def year_sources(year: int) -> tuple[Source, ...] | None:
@@ -71,11 +79,15 @@ def year_sources(year: int) -> tuple[Source, ...] | None:
     return None if len(found) > few.MAX_SOURCES else found
 
 
-@cache
 def fingerprint(year: int) -> str | None:
     """What the year's ``listed`` bits mean (its sources and which rule set reads which), as
     a digest; None: not kept. A county file added or changed changes it: the year is read
     from the ledger until its totals are rebuilt."""
+    return _fingerprint(str(rules.FILES), year)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(folder: str, year: int) -> str | None:
     found = year_sources(year)
     if found is None:
         return None
