@@ -37,8 +37,8 @@ from safetynet.store.models import (
 )
 from safetynet.store.models.security import Role
 from safetynet.web.app import create_app
-from tests.early_warning.test_service_db import big
 from tests.settlement.conftest import County, county
+from tests.settlement.helpers import inpatient
 from tests.web.conftest import csrf_of
 
 __all__ = ["county"]
@@ -49,10 +49,12 @@ PASSWORD = "county-rules-test"
 runner = CliRunner()
 
 
-def _rule_file(folder: Path, name: str, region: str | None, line_fen: int, close: int) -> None:
-    """A rule file of one person rule (compliant self-pay of the year at least the line)
-    and its workflow (closed after ``close`` months below the lines; the visit due in
-    ``close`` × 5 days)."""
+def _rule_file(
+    folder: Path, name: str, region: str | None, line_fen: int, close: int, extra: str = ""
+) -> None:
+    """A rule file of one person rule (compliant self-pay of the year at least the line),
+    ``extra`` rules, and its workflow (closed after ``close`` months below the lines; the
+    visit due in ``close`` × 5 days)."""
     where = "null" if region is None else f'"{region}"'
     (folder / f"{name}.yaml").write_text(
         f"""id: {name}
@@ -71,7 +73,7 @@ rules:
     level: watch
     source: s
     line: "{line_fen // 100}.{line_fen % 100:02d}"
-workflow:
+{extra}workflow:
   source: s
   verify_within_days: {close * 5}
   follow_up_every_days: 31
@@ -81,7 +83,7 @@ workflow:
     )
 
 
-def _homes(engine: Engine, county: County) -> tuple[int, int, list[int]]:
+def _homes(engine: Engine, county: County, diagnosis: str = "J18.9") -> tuple[int, int, list[int]]:
     """H2 (the ordinary person's, in county 340421) and H3 (a person of the same age, sex
     and claim, moved with the household to county 340422 after settling): the same figures.
     Returns the two households and the two settlements."""
@@ -105,7 +107,9 @@ def _homes(engine: Engine, county: County) -> tuple[int, int, list[int]]:
     ids = []
     with session_scope(engine) as s:
         for who in (county.ordinary_id, rid):
-            view = submit(s, big(who, date(YEAR, 3, 1), 60_000), user="clerk")
+            claim = inpatient(who, date(YEAR, 3, 1), diagnosis=diagnosis,
+                              items=[{"code": "BED", "amount": "60000.00"}])  # fmt: skip
+            view = submit(s, claim, user="clerk")
             assert view.settlement_id is not None
             ids.append(view.settlement_id)
     with session_scope(engine) as s:
@@ -286,6 +290,38 @@ def test_the_workflow_of_each_households_county(
     with session_scope(db_engine) as s:
         states = dict(s.execute(select(W.household_id, W.state)).all())
     assert {h: str(v.value) for h, v in states.items()} == {h2: "measures", h3: "closed"}
+
+
+SERIOUS = """  - id: serious_nine
+    kind: serious_disease
+    level: watch
+    source: s
+    disease_list: nine_major
+"""
+
+
+def test_a_countys_own_disease_list_from_the_running_totals(
+    db_engine: Engine, county: County, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The county's file alone names a serious-disease list: the running totals, kept by
+    each settlement of a year marked as kept, carry its bit, and the check reads it for the
+    county's household only (the same diagnosis in the other county raises nothing)."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    _rule_file(folder, "national-test", None, 100_000_000, 3)
+    _rule_file(folder, "county-340422", OTHER, 100_000_000, 1, SERIOUS)
+    monkeypatch.setattr(rules, "FILES", folder)
+    with session_scope(db_engine) as s:
+        totals.rebuild(s, YEAR)  # the year kept in totals from its first settlement
+    h2, h3, ids = _homes(db_engine, county, diagnosis="C15.9")  # oesophageal cancer
+    with db_engine.connect() as conn:
+        assert totals.read(conn, YEAR, [h2, h3]) is not None
+    with session_scope(db_engine) as s:
+        found = check_entries(s, ids)
+    assert found.select("household_id", "rule_id").rows() == [(h3, "serious_nine")]
+    with db_engine.connect() as conn:
+        year = evaluate_year(conn, YEAR).warnings
+    assert year.select("household_id", "rule_id").rows() == [(h3, "serious_nine")]
 
 
 def test_a_county_file_is_found_by_its_region_short_or_padded(
