@@ -14,11 +14,10 @@ ledger read goes through too: the same answers by construction).
   (:func:`after_settlement`, a settlement after step that runs whatever the check's setting).
 - A reversal (refund) recomputes its person's rows of the year from the ledger.
 - A year is read from the totals only when ``early_warning_total_year`` marks it, with the
-  fingerprint of the disease sources of the year's rule sets — the national file's and every
-  county's own, one bit each (:func:`year_shared`): a household's buckets are summed once and
-  evaluated with its county's rules and its county's view of the bits — (the ``listed`` bits
-  depend on them);
-  otherwise the check reads the ledger. A bulk write of the ledger
+  fingerprint of the disease sources of the year's rule sets (the ``listed`` bits depend on
+  them): the national file's and every county's own, one bit each (:func:`year_shared`). The
+  sums do not depend on any threshold: a household's buckets are evaluated with its county's
+  rules and its county's view of the bits. Otherwise the check reads the ledger. A bulk write of the ledger
   (``ledger.write_frames``) drops its years' marks; the year batch then rebuilds the year
   (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals --year Y``) rebuilds a
   year from the ledger and marks it.
