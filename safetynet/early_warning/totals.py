@@ -17,10 +17,10 @@ ledger read goes through too: the same answers by construction).
   fingerprint of the disease sources of the year's rule sets (the ``listed`` bits depend on
   them): the national file's and every county's own, one bit each (:func:`year_shared`). The
   sums do not depend on any threshold: a household's buckets are evaluated with its county's
-  rules and its county's view of the bits. Otherwise the check reads the ledger. A bulk write of the ledger
-  (``ledger.write_frames``) drops its years' marks; the year batch then rebuilds the year
-  (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals --year Y``) rebuilds a
-  year from the ledger and marks it.
+  rules and its county's view of the bits. Otherwise the check reads the ledger. A bulk
+  write of the ledger (``ledger.write_frames``) drops its years' marks; the year batch then
+  rebuilds the year (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals
+  --year Y``) rebuilds a year from the ledger and marks it.
 """
 
 from __future__ import annotations
