@@ -7,6 +7,12 @@ one level each: a household gets the most severe it reaches). Errors are reporte
 ``file:line: path: what is wrong`` through the policy loader's
 :func:`~safetynet.policy.loader.parse_tree` and :func:`~safetynet.policy.loader.locate`.
 Amounts are yuan in the file and fen once read.
+
+The national file (``region: null``) and each county's own file (``region``: the county's
+code, short or padded) lie side by side in ``files/``; which one is in force for a household
+is one rule, :func:`rules_for` of its village on the day (the county's own file, else the
+national one), asked by every path: the check after a settlement, the running totals, the
+year's batch, the workflow (docs/early-warning.md, "A county's own early-warning file").
 """
 
 from __future__ import annotations
