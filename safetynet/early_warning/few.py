@@ -163,6 +163,40 @@ def _sources(rules: RuleSet) -> tuple[Source, ...]:
     return tuple(out)
 
 
+_NEVER = re.compile(r"(?!)")
+
+
+def _same(s: Source) -> tuple[Any, ...]:
+    return (s.rule_id, s.pattern.pattern, s.start, s.end, s.region,
+            tuple(b.model_dump_json() for b in s.ages))  # fmt: skip
+
+
+def shared_sources(
+    sets: Sequence[RuleSet],
+) -> tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]:
+    """The serious-disease sources of several rule sets (a year's county files and the
+    national one) as one tuple — a bit of ``listed`` each, a source two sets share once — and
+    each set's view of those bits by its id: its own sources at their bits, the others' a
+    source no claim is on. A household's buckets are summed once with the shared bits and
+    evaluated with its county's view (:func:`evaluate_buckets` ``srcs``)."""
+    bits: dict[tuple[Any, ...], int] = {}
+    shared: list[Source] = []
+    owned: dict[str, set[int]] = {}
+    for rules in sets:
+        mine = owned.setdefault(rules.id, set())
+        for src in sources(rules):
+            key = _same(src)
+            if key not in bits:
+                bits[key] = len(shared)
+                shared.append(src)
+            mine.add(bits[key])
+    views = {
+        rid: tuple(src if i in mine else Source("", _NEVER) for i, src in enumerate(shared))
+        for rid, mine in owned.items()
+    }
+    return tuple(shared), views
+
+
 _listed_of: dict[
     int, tuple[tuple[Source, ...], dict[tuple[str | None, date, int | None], int]]
 ] = {}
@@ -437,10 +471,14 @@ def evaluate_few(
     return evaluate_buckets(rules, buckets(ledger, sources(rules)), homes)
 
 
-def evaluate_buckets(rules: RuleSet, found: list[Bucket], homes: Homes) -> list[dict[str, Any]]:
+def evaluate_buckets(
+    rules: RuleSet, found: list[Bucket], homes: Homes, srcs: tuple[Source, ...] | None = None
+) -> list[dict[str, Any]]:
     """Every warning of a few households' year from their persons' buckets (summed from the
-    ledger by :func:`buckets`, or read from ``early_warning_total``)."""
-    srcs = sources(rules)
+    ledger by :func:`buckets`, or read from ``early_warning_total``). ``srcs``: what the
+    buckets' ``listed`` bits mean, as the rule set sees them (:func:`shared_sources`'s view;
+    default the set's own :func:`sources`)."""
+    srcs = sources(rules) if srcs is None else srcs
     rows = [row for check in _checks(rules) for row in check(found, homes, srcs)]
     return sorted(top_tiers(rows), key=_key)
 

@@ -3,7 +3,9 @@
 transaction and the window's slip shows it at once.
 
 Set-based per batch: the households of the entries just written are evaluated together over
-their year with the year's rules — in plain integers (:mod:`safetynet.early_warning.few`,
+their year with the year's rules of each household's county (its own file, else the
+national one: the households grouped by rule set, each set resolved once per village and
+date) — in plain integers (:mod:`safetynet.early_warning.few`,
 tested equal to the year's Polars evaluation), as a Polars plan's fixed cost would be most of
 one check — with the households and their persons' year read in one statement per thousand
 households — the year's running totals (:mod:`~safetynet.early_warning.totals`) when the year
@@ -31,9 +33,15 @@ from safetynet.clock import local_today
 from safetynet.config import early_warning_online
 from safetynet.early_warning import serious, totals
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
-from safetynet.early_warning.few import Bucket, buckets, evaluate_buckets, sources
+from safetynet.early_warning.few import Bucket, buckets, evaluate_buckets
 from safetynet.early_warning.few_read import Homes, few_rows
-from safetynet.early_warning.rules import RuleSet, SeriousDisease, rules_for
+from safetynet.early_warning.rules import (
+    RuleSet,
+    SeriousDisease,
+    in_force_on,
+    rules_by_region,
+    rules_for,
+)
 from safetynet.early_warning.service import record_rows
 from safetynet.settlement.hooks import Entry
 from safetynet.store.models import Settlement
@@ -48,8 +56,10 @@ def enabled() -> bool:
 
 @cache
 def year_rules(year: int) -> RuleSet | None:
-    """The rule set of a year's check (as the year's batch for the whole county uses), read
-    once per process; None when no rule set is in force (nothing to check)."""
+    """The national (default) rule set of a year's check, read once per process; None when
+    none is in force. A household is checked with its county's own file when there is one
+    (:func:`~safetynet.early_warning.rules.rules_for` of its village, remembered per region
+    and date)."""
     try:
         return rules_for("", date(year, 12, 31))
     except LookupError:
@@ -59,14 +69,17 @@ def year_rules(year: int) -> RuleSet | None:
 def warm() -> None:
     """Read at a server's start-up what the check reads on first use (a settlement hook's
     warm-up, :data:`safetynet.settlement.hooks.WARM`): the rule sets of this year and the
-    last, and the three-batches programme's disease lists their serious-disease rules name
-    (the programme files parsed once: a first batch no slower than the others)."""
+    last (the national and every county's own), and the three-batches programme's disease
+    lists their serious-disease rules name (the programme files parsed once: a first batch
+    no slower than the others)."""
     this = local_today().year
     for year in (this - 1, this):
-        rules = year_rules(year)
-        for rule in rules.rules if rules is not None else ():
-            if isinstance(rule, SeriousDisease) and rule.batch is not None:
-                serious.windows(rule.batch)
+        year_rules(year)
+        totals.year_shared(year)
+        for rules in in_force_on(date(year, 12, 31)):
+            for rule in rules.rules:
+                if isinstance(rule, SeriousDisease) and rule.batch is not None:
+                    serious.windows(rule.batch)
 
 
 _CHUNK = 1_000  # households read per statement
@@ -89,39 +102,56 @@ def _raised(session: Session, entry_ids: Sequence[int]) -> Raised:
 
 
 def _check(session: Session, raised: Raised) -> list[dict[str, Any]]:
-    """The new warnings of the households in ``raised`` (recorded), as rows."""
+    """The new warnings of the households in ``raised`` (recorded), as rows: each household
+    evaluated with its county's rule set (its own file, else the national one), resolved
+    once per village and year from memory — no statement per claim or household."""
     conn = session.connection()
     out: list[dict[str, Any]] = []
     for year in sorted({y for y, _ in raised}):
-        rules = year_rules(year)
-        if rules is None:
+        views = totals.year_shared(year)[1]
+        if not views:  # no rule set in force in the year: nothing to check
             continue
+        dec31 = date(year, 12, 31)
         households = sorted(h for y, h in raised if y == year)
         for i in range(0, len(households), _CHUNK):
             ids = households[i : i + _CHUNK]
-            homes, parts = household_year(conn, year, ids, rules)
-            found = evaluate_buckets(rules, parts, {h: v[:4] for h, v in homes.items()})
-            # a person's warning goes to the household of the person's latest claim: one of
-            # another household (a back-dated claim after a move) is that household's
-            found = [row for row in found if row["household_id"] in homes]
-            for row in found:
-                row["region_code"] = homes[row["household_id"]][3]
-            last = {h: raised[(year, h)] for h in ids}
-            out += record_rows(session, year, rules, found, ids, last, totals.movers(parts))
+            homes, parts = household_year(conn, year, ids)
+            moved = totals.movers(parts)
+            for rules, mine in _by_rules(homes, dec31):
+                mine_homes = {h: homes[h][:4] for h in mine}
+                found = evaluate_buckets(rules, parts, mine_homes, views[rules.id])
+                # a person's warning goes to the household of the person's latest claim: one
+                # of another household (a back-dated claim after a move, or a household of
+                # another county's rules) is that household's
+                found = [row for row in found if row["household_id"] in mine_homes]
+                for row in found:
+                    row["region_code"] = homes[row["household_id"]][3]
+                last = {h: raised[(year, h)] for h in mine}
+                out += record_rows(session, year, rules, found, mine, last, moved)
     return out
 
 
-def household_year(
-    conn: Connection, year: int, ids: Sequence[int], rules: RuleSet
-) -> tuple[Homes, list[Bucket]]:
+def _by_rules(homes: Homes, on: date) -> list[tuple[RuleSet, list[int]]]:
+    """The households grouped by the rule set of their village on the day (one look-up per
+    distinct village, remembered per (region, date)); households no set covers left out."""
+    by_region = rules_by_region({v[3] for v in homes.values()}, on)
+    groups: dict[str, tuple[RuleSet, list[int]]] = {}
+    for h, v in homes.items():
+        rules = by_region[v[3] or ""]
+        if rules is not None:
+            groups.setdefault(rules.id, (rules, []))[1].append(h)
+    return list(groups.values())
+
+
+def household_year(conn: Connection, year: int, ids: Sequence[int]) -> tuple[Homes, list[Bucket]]:
     """The households ``ids`` and their persons' claims of the year summed per bucket: from
     the year's running totals (:mod:`~safetynet.early_warning.totals`) when the year is kept
-    in them, else from the ledger (the same buckets)."""
+    in them, else from the ledger (the same buckets, the year's shared ``listed`` bits)."""
     kept = totals.read(conn, year, ids)
     if kept is not None:
         return kept
     homes, ledger = few_rows(conn, year, ids)
-    return homes, buckets(ledger, sources(rules))
+    return homes, buckets(ledger, totals.year_shared(year)[0])
 
 
 def check_entries(session: Session, entry_ids: Sequence[int]) -> pl.DataFrame:

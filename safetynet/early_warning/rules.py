@@ -7,12 +7,20 @@ one level each: a household gets the most severe it reaches). Errors are reporte
 ``file:line: path: what is wrong`` through the policy loader's
 :func:`~safetynet.policy.loader.parse_tree` and :func:`~safetynet.policy.loader.locate`.
 Amounts are yuan in the file and fen once read.
+
+The national file (``region: null``) and each county's own file (``region``: the county's
+code, short or padded) lie side by side in ``files/``; which one is in force for a household
+is one rule, :func:`rules_for` of its village on the day (the county's own file, else the
+national one), asked by every path: the check after a settlement, the running totals, the
+year's batch, the workflow (docs/early-warning.md, "A county's own early-warning file").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -22,6 +30,7 @@ from pydantic import Field, ValidationError, model_validator
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree, read_policy_text
 from safetynet.policy.schema import Fen, Ratio, Source, Strict
+from safetynet.regions import in_region, significant
 
 FILES = Path(__file__).parent / "files"
 
@@ -181,11 +190,14 @@ class RuleSet(Strict):
         return {r.id: r.tier_of for r in self.rules}
 
     def applies(self, region_code: str, on: dt.date) -> bool:
-        """Whether the set is in force for a region (or a region under it) on a date."""
-        region_ok = self.region is None or region_code.startswith(self.region)
-        return (
-            region_ok and self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
-        )
+        """Whether the set is in force for a region (or a region under it: either spelled
+        short or padded, by its significant prefix) on a date."""
+        region_ok = self.region is None or in_region(region_code, self.region)
+        return region_ok and self.in_force(on)
+
+    def in_force(self, on: dt.date) -> bool:
+        """Whether the set's period holds the date (whatever its region)."""
+        return self.valid_from <= on and (self.valid_to is None or on <= self.valid_to)
 
 
 def load_rules(path: str | Path) -> RuleSet:
@@ -204,17 +216,55 @@ def load_rules(path: str | Path) -> RuleSet:
 
 
 def shipped_rules() -> dict[str, Path]:
-    """The rule files shipped with SafetyNet, by stem."""
+    """The rule files shipped with SafetyNet, by stem: the national (default) file and each
+    county's own file (its ``region`` the county's code), all in :data:`FILES`."""
     return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
 
 
-def rules_for(region_code: str, on: dt.date) -> RuleSet:
-    """The shipped rule set in force for a region on a date (a region's own set first)."""
-    sets = [load_rules(p) for p in shipped_rules().values()]
-    found = [s for s in sets if s.applies(region_code, on)]
+@lru_cache(maxsize=8)
+def _loaded(folder: str) -> tuple[RuleSet, ...]:
+    """The rule files of a folder, read once per process."""
+    return tuple(load_rules(p) for p in sorted(Path(folder).glob("*.yaml")))
+
+
+def rule_sets() -> tuple[RuleSet, ...]:
+    """Every rule set shipped (read once per process)."""
+    return _loaded(str(FILES))
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(folder: str, region_code: str, on: dt.date) -> RuleSet:
+    found = [s for s in _loaded(folder) if s.applies(region_code, on)]
     if not found:
         raise LookupError(f"no early-warning rules for region {region_code} on {on}")
-    return max(found, key=lambda s: (len(s.region or ""), s.valid_from))
+    return max(found, key=lambda s: (len(significant(s.region or "")), s.valid_from))
+
+
+def rules_for(region_code: str, on: dt.date) -> RuleSet:
+    """The rule set in force for a region on a date: the file whose ``region`` holds the
+    region (a county's own file) and whose period holds the day, the most specific region
+    first, else the national (``region: null``) one. Ask it with the household's (or the
+    person's) village: ``""`` finds only the national file. Remembered per (region, date),
+    so a batch resolves each county once and gets the same object back."""
+    return _rules_for(str(FILES), region_code or "", on)
+
+
+def rules_by_region(region_codes: Iterable[str | None], on: dt.date) -> dict[str, RuleSet | None]:
+    """:func:`rules_for` of each distinct region code (``None`` read as ``""``): None for a
+    region no file covers on the day. One look-up per distinct code, not per row."""
+    out: dict[str, RuleSet | None] = {}
+    for code in {c or "" for c in region_codes}:
+        try:
+            out[code] = rules_for(code, on)
+        except LookupError:
+            out[code] = None
+    return out
+
+
+def in_force_on(on: dt.date) -> tuple[RuleSet, ...]:
+    """Every rule set whose period holds the day, of any region (by id): the sets a year's
+    households may be evaluated with."""
+    return tuple(sorted((s for s in rule_sets() if s.in_force(on)), key=lambda s: s.id))
 
 
 def at_levels(levels: list[InstitutionLevel] | None) -> pl.Expr:

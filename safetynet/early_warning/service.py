@@ -22,7 +22,7 @@ from safetynet.codes import WarningState
 from safetynet.early_warning.evaluate import evaluate
 from safetynet.early_warning.load import load_households, load_ledger, region_households
 from safetynet.early_warning.reassist import compute_round
-from safetynet.early_warning.rules import RuleSet, rules_for
+from safetynet.early_warning.rules import RuleSet, rules_by_region, rules_for
 from safetynet.early_warning.tiers import raise_tiers, sort_hits, tiered
 from safetynet.early_warning.workflow import progress
 from safetynet.security.scope import within
@@ -35,13 +35,36 @@ FACT_COLUMNS = ("out_of_pocket_fen", "income_fen", "ratio_bp", "diagnosis")
 
 @dataclass(frozen=True)
 class YearEvaluation:
-    rules: RuleSet
+    rules: RuleSet  # the region's rule set (the national one for the whole county)
     warnings: pl.DataFrame  # evaluate()'s rows plus region_code (village) and township_code
     households: pl.DataFrame
+    # the warnings by the rule set that found them: each household's county's own file,
+    # else the national one (one group when every household reads the same set)
+    groups: tuple[tuple[RuleSet, pl.DataFrame], ...] = ()
 
 
 def _rules(conn: Connection, region_code: str | None, year: int) -> RuleSet:
     return rules_for(region_code or "", date(year, 12, 31))
+
+
+def by_rules(homes: pl.DataFrame, on: date) -> list[tuple[RuleSet, pl.DataFrame]]:
+    """The households (a frame with ``region_code``, the village) grouped by the rule set in
+    force for their village on the day: their county's own file, else the national one.
+    One look-up per distinct village; households no set covers are left out."""
+    villages = homes["region_code"].unique().to_list()
+    found = rules_by_region(villages, on)
+    ids = {code: (r.id if r is not None else None) for code, r in found.items()}
+    sets = {r.id: r for r in found.values() if r is not None}
+    tagged = homes.with_columns(
+        pl.col("region_code").fill_null("").replace_strict(ids, default=None,
+                                                           return_dtype=pl.String)
+        .alias("_rules")
+    )  # fmt: skip
+    return [
+        (sets[rid], part.drop("_rules"))
+        for (rid,), part in tagged.group_by("_rules", maintain_order=True)
+        if rid is not None
+    ]
 
 
 def evaluate_year(
@@ -50,14 +73,47 @@ def evaluate_year(
     """Every warning of the year of the households in the region's tree (``None``:
     everywhere): the county's warnings of those households, also when a person moved in or
     out of the region during the year (their entries settled elsewhere count in their
-    person rules; a warning named to a household elsewhere is that region's)."""
-    rules = rules or _rules(conn, region_code, year)
+    person rules; a warning named to a household elsewhere is that region's). Each household
+    is evaluated with its county's rule set (its own file, else the national one;
+    ``rules``: one set for all)."""
     ledger = load_ledger(conn, year, region_code, by_household=True)
     homes = load_households(conn, year, region_code)
-    found = evaluate(rules, ledger, homes.drop("township_code"))
     places = homes.select("household_id", "region_code", "township_code")
     how = "left" if region_code is None else "inner"
-    return YearEvaluation(rules, found.join(places, on="household_id", how=how), homes)
+    if rules is not None:
+        found = evaluate(rules, ledger, homes.drop("township_code"))
+        found = found.join(places, on="household_id", how=how)
+        return YearEvaluation(rules, found, homes, ((rules, found),))
+    mine = _rules(conn, region_code, year)
+    sets = by_rules(homes, date(year, 12, 31))
+    if len(sets) <= 1:  # one rule set for every household: as it always was
+        one = sets[0][0] if sets else mine
+        found = evaluate(one, ledger, homes.drop("township_code"))
+        found = found.join(places, on="household_id", how=how)
+        return YearEvaluation(one, found, homes, ((one, found),))
+    groups = []
+    known = homes["household_id"]
+    for rs, part in sets:
+        ids = part["household_id"]
+        # the persons with an entry in the group's households, their whole year
+        persons = ledger.filter(pl.col("household_id").is_in(ids.implode()))["person_id"]
+        hits = evaluate(rs, ledger.filter(pl.col("person_id").is_in(persons.unique().implode())),
+                        part.drop("township_code"))  # fmt: skip
+        keep = pl.col("household_id").is_in(ids.implode())
+        if rs.region is None:  # a warning of a household outside the region: the national's
+            keep = keep | ~pl.col("household_id").is_in(known.implode())
+        groups.append((rs, hits.filter(keep).join(places, on="household_id", how=how)))
+    found = pl.concat([g for _, g in groups], how="vertical_relaxed").sort(
+        "household_id", "person_id", "level_rank", "rule_id", nulls_last=False
+    )
+    return YearEvaluation(mine, found, homes, tuple(groups))
+
+
+def record_year(session: Session, year: int, result: YearEvaluation, detected_on: date) -> int:
+    """:func:`record` of a year's evaluation, each group of warnings with the rule set that
+    found it (its id stored, its ladders and workflow days); the warnings recorded."""
+    groups = result.groups or ((result.rules, result.warnings),)
+    return sum(record(session, year, rs, found, detected_on).height for rs, found in groups)
 
 
 def _existing(
@@ -254,7 +310,28 @@ def monitoring_list(
         schema={"warning_id": pl.Int64, "step": pl.String, "done_on": pl.Date},
         orient="row",
     )  # fmt: skip
-    return progress(frame, events, rules_for("", date(year, 12, 31)).workflow, today)
+    return workflow_progress(frame, events, year, today)
+
+
+def workflow_progress(
+    frame: pl.DataFrame, events: pl.DataFrame, year: int, today: date
+) -> pl.DataFrame:
+    """:func:`~safetynet.early_warning.workflow.progress` of warnings (with ``region_code``,
+    the household's village), each with the workflow of its village's rule set of the year
+    (its county's own file, else the national one): grouped by rule set, one look-up per
+    distinct village; the rows keep their order."""
+    on = date(year, 12, 31)
+    ordered = frame.with_row_index("_order")
+    sets = by_rules(ordered, on)
+    if len(sets) == 1 and sets[0][1].height == ordered.height:
+        return progress(frame, events, sets[0][0].workflow, today)
+    done = [progress(part, events, rs.workflow, today) for rs, part in sets]
+    if not done or sum(p.height for p in done) < ordered.height:  # a village no set covers
+        fallback = rules_for("", on).workflow
+        seen = pl.concat([p.select("_order") for p in done]) if done else None
+        rest = ordered if seen is None else ordered.join(seen, on="_order", how="anti")
+        done.append(progress(rest, events, fallback, today))
+    return pl.concat(done, how="vertical_relaxed").sort("_order").drop("_order")
 
 
 def reassistance_round(

@@ -14,11 +14,13 @@ ledger read goes through too: the same answers by construction).
   (:func:`after_settlement`, a settlement after step that runs whatever the check's setting).
 - A reversal (refund) recomputes its person's rows of the year from the ledger.
 - A year is read from the totals only when ``early_warning_total_year`` marks it, with the
-  fingerprint of the year's rule set's disease sources (the ``listed`` bits depend on them);
-  otherwise the check reads the ledger. A bulk write of the ledger
-  (``ledger.write_frames``) drops its years' marks; the year batch then rebuilds the year
-  (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals --year Y``) rebuilds a
-  year from the ledger and marks it.
+  fingerprint of the disease sources of the year's rule sets (the ``listed`` bits depend on
+  them): the national file's and every county's own, one bit each (:func:`year_shared`). The
+  sums do not depend on any threshold: a household's buckets are evaluated with its county's
+  rules and its county's view of the bits. Otherwise the check reads the ledger. A bulk
+  write of the ledger (``ledger.write_frames``) drops its years' marks; the year batch then
+  rebuilds the year (:func:`after_year`); :func:`rebuild` (``safetynet warnings totals
+  --year Y``) rebuilds a year from the ledger and marks it.
 """
 
 from __future__ import annotations
@@ -27,16 +29,15 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from datetime import MAXYEAR, MINYEAR, date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Integer, Select, any_, bindparam, delete, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
-from safetynet.early_warning import few
+from safetynet.early_warning import few, rules
 from safetynet.early_warning.few import Bucket, Source
 from safetynet.early_warning.load import _build_few, _ledger_select, few_params
-from safetynet.early_warning.rules import RuleSet, rules_for
 from safetynet.settlement.hooks import Entry
 from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
@@ -49,29 +50,52 @@ SUMS = ("claims", "total_fen", "paid_fen", "out_of_pocket_fen", "self_pay_fen")
 COLUMNS = (*KEY, *SUMS, "first_date", "first_claim_id", "first_diagnosis", "last_date",
            "last_claim_id")  # fmt: skip
 CHUNK = 10_000  # rows per statement of a rebuild
+# the year's listed bits and each rule set's view of them, by rule set id
+Shared = tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]
 
 
-@cache
+def year_shared(year: int) -> Shared:
+    """The disease sources of every rule set in force on the year's 31 December — the
+    national file's and each county's own (a household is evaluated with its county's, as
+    the check reads it) — as one tuple of ``listed`` bits, and each set's view of them
+    (:func:`~safetynet.early_warning.few.shared_sources`); remembered per rule folder and
+    year."""
+    return _year_shared(str(rules.FILES), year)
+
+
+@lru_cache(maxsize=64)
+def _year_shared(
+    folder: str, year: int
+) -> tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]:
+    return few.shared_sources(rules.in_force_on(date(year, 12, 31)))
+
+
 def year_sources(year: int) -> tuple[Source, ...] | None:
-    """The disease sources of the year's rule set (as the check reads it: the county's, on
-    31 December); ``()`` when no rule set is in force; None when they are more than the
-    ``listed`` bits hold (the year cannot be kept in totals)."""
-    try:
-        rules: RuleSet | None = rules_for("", date(year, 12, 31))
-    except LookupError:
-        rules = None
-    found = () if rules is None else few.sources(rules)
+    """The ``listed`` bits of the year (:func:`year_shared`); ``()`` when no rule set is in
+    force; None when they are more than the ``listed`` bits hold (the year cannot be kept in
+    totals)."""
+    found = year_shared(year)[0]
     return None if len(found) > few.MAX_SOURCES else found
 
 
-@cache
 def fingerprint(year: int) -> str | None:
-    """What the year's ``listed`` bits mean (its sources), as a digest; None: not kept."""
+    """What the year's ``listed`` bits mean (its sources and which rule set reads which), as
+    a digest; None: not kept. A county file added or changed changes it: the year is read
+    from the ledger until its totals are rebuilt."""
+    return _fingerprint(str(rules.FILES), year)
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(folder: str, year: int) -> str | None:
     found = year_sources(year)
     if found is None:
         return None
-    text = json.dumps([(s.rule_id, s.pattern.pattern, str(s.start), str(s.end), s.region,
-                        [b.model_dump(mode="json") for b in s.ages]) for s in found])  # fmt: skip
+    views = year_shared(year)[1]
+    bits = [(s.rule_id, s.pattern.pattern, str(s.start), str(s.end), s.region,
+             [b.model_dump(mode="json") for b in s.ages]) for s in found]  # fmt: skip
+    # one rule set (no county file): the digest of before, so a kept year stays kept
+    owners = sorted((rid, [s.rule_id for s in v]) for rid, v in views.items())
+    text = json.dumps(bits if len(views) <= 1 else [bits, owners])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from safetynet.codes import InstitutionLevel
-from safetynet.early_warning.service import evaluate_year, record
+from safetynet.early_warning.service import evaluate_year, record_year
 from safetynet.funds.posting import post_year
 from safetynet.programmes.synthetic import generate_programme
 from safetynet.security.users import create_user
@@ -126,7 +126,7 @@ def build_demo(
     with engine.begin() as conn:
         found = evaluate_year(conn, DEMO_YEAR)
     with Session(engine) as session, session.begin():
-        record(session, DEMO_YEAR, found.rules, found.warnings, date(DEMO_YEAR, 12, 31))
+        record_year(session, DEMO_YEAR, found, date(DEMO_YEAR, 12, 31))
     say("generating the three batches and family-doctor contracts")
     with Session(engine) as session, session.begin():
         generate_programme(session, DEMO_YEAR, seed=seed)

@@ -135,3 +135,40 @@ def test_a_townships_file_is_read_as_every_import_or_refused(
         assert result.exit_code == 2, (result.output, result.exception)
         flat = " ".join(result.output.split())
         assert said in flat and "townships.csv" in flat, flat
+
+
+def test_the_command_reads_the_regions_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--region``: the county's own early-warning file (here a self-pay line no one
+    reaches), beside the national one; without it the national file's lines."""
+    from safetynet.early_warning import rules
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    shipped = (FILES / "county-2018.yaml").read_text(encoding="utf-8")
+    (folder / "county-2018.yaml").write_text(shipped, encoding="utf-8")
+    own = shipped.replace("id: county-2018", "id: county-340422", 1)
+    own = own.replace("region: null", 'region: "340422"', 1)
+    line = "    line: 10000              # yuan of compliant self-pay in the year"
+    own = own.replace(line, line.replace("10000   ", "99999999"), 1)
+    assert own.count("99999999") == 1
+    (folder / "county-340422.yaml").write_text(own, encoding="utf-8")
+    monkeypatch.setattr(rules, "FILES", folder)
+
+    def persons(*region: str) -> int:
+        csv = tmp_path / f"sim{len(region)}.csv"
+        result = CliRunner().invoke(app, [
+            "warnings", "simulate", "--year", "2017",
+            "--claims", str(ROOT / "examples" / "claims-anhui-2017.jsonl"),
+            "--base", "anhui-poor-2017",
+            "--reform", str(ROOT / "examples" / "reform-anhui-2017-inpatient-plus5.yaml"),
+            "--reference-income", "11720", "--out", str(csv), *region,
+        ])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        found = pl.read_csv(csv).filter(pl.col("rule_id") == "self_pay_year")
+        return int(found["persons_base"].sum())
+
+    assert persons() > 0
+    assert persons("--region", "340422100201") == 0
+    assert persons("--region", "340421") > 0  # another county: the national file

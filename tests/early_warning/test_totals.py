@@ -173,7 +173,7 @@ def _same_year_both_ways(engine: Engine) -> None:
     assert _rows(few.summed(parts)) == _rows(few.buckets(ledger, SOURCES))
     for h in ids:  # one household at a time, as a settlement checks it
         with engine.connect() as conn:
-            homes, parts = household_year(conn, YEAR, [h], RULES)
+            homes, parts = household_year(conn, YEAR, [h])
             ledger_homes, ledger = few_rows(conn, YEAR, [h])
         assert homes == ledger_homes
         assert few.evaluate_buckets(RULES, parts, homes) == few.evaluate_few(

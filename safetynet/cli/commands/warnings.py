@@ -107,8 +107,7 @@ def evaluate_cmd(
     """Evaluate every warning rule over a year; print the counts, store the new warnings."""
     from safetynet.early_warning.evaluate import evaluate
     from safetynet.early_warning.rules import rules_for
-    from safetynet.early_warning.service import evaluate_year
-    from safetynet.early_warning.service import record as record_new
+    from safetynet.early_warning.service import evaluate_year, record_year
 
     if claims is not None:
         ledger, homes, keys = _file_frames(claims, policy, incomes, reference_income)
@@ -126,8 +125,8 @@ def evaluate_cmd(
             from safetynet.store.db import session_scope
 
             with session_scope(engine) as s:
-                new = record_new(s, year, result.rules, found, local_today())
-            console.print(f"{new.height:,} new warnings recorded")
+                new = record_year(s, year, result, local_today())
+            console.print(f"{new:,} new warnings recorded")
     _counts(found)
     if out is not None:
         if out.suffix == ".parquet":
@@ -291,6 +290,7 @@ def step_cmd(
     from safetynet.early_warning.rules import rules_for
     from safetynet.early_warning.workflow import WorkflowError, record_step
     from safetynet.store.db import session_scope
+    from safetynet.store.models import EarlyWarning
 
     try:
         day = date.fromisoformat(on)
@@ -298,8 +298,11 @@ def step_cmd(
         fail(f"--on {on!r}: write a date as YYYY-MM-DD")
     try:
         with session_scope(_engine(db)) as s:
+            # the workflow of the household's county's rules (its own file, else national)
+            found = s.get(EarlyWarning, warning)
+            flow = rules_for(found.region_code if found is not None else "", day).workflow
             done = record_step(s, warning, step, day, user=by, note=note, measure=measure,
-                               workflow=rules_for("", day).workflow)  # fmt: skip
+                               workflow=flow)  # fmt: skip
             state = done.state.value
     except WorkflowError as exc:
         fail(f"{exc.code}: {exc}")
@@ -490,13 +493,24 @@ def simulate_cmd(
         Path | None,
         typer.Option("--townships", help="CSV household_id,township: counts by township too."),
     ] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(
+            "--region",
+            help="The households' county (or a region under it): its own early-warning "
+            "file's lines, else the national file's (the default).",
+        ),
+    ] = None,
 ) -> None:
     """Persons and households crossing each warning line under a base and a reform policy,
     by category (and by township with ``--townships``)."""
     from safetynet.early_warning.rules import rules_for
     from safetynet.early_warning.simulate import crossings
 
-    rules = rules_for("", date(year, 12, 31))
+    try:
+        rules = rules_for(region or "", date(year, 12, 31))
+    except LookupError as exc:
+        fail(str(exc))
     b = _file_frames(claims, base, incomes, reference_income)
     r = _file_frames(claims, reform, incomes, reference_income)
     places = _townships(townships, b[2]) if townships is not None else None

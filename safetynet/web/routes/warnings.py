@@ -137,12 +137,12 @@ def warning_step(
     a window clerk, an auditor — may not change a warning); back to the warning (with the
     refusal's code when refused)."""
     check_csrf(request, csrf_token)
-    warning_in_region(db, user, warning_id)
+    found = warning_in_region(db, user, warning_id)
     if not on.strip():
         raise WebError(422, "date_invalid", "write the date as YYYY-MM-DD", field="on")
     day = day_within(on, "on")
-    try:
-        workflow = rules_for("", day).workflow
+    try:  # the workflow of the household's county's rules (its own file, else national)
+        workflow = rules_for(found.region_code, day).workflow
     except LookupError:  # before the first rules: no warning can take a step then
         raise WebError(422, "day_out_of_range", f"on: no rules on {day}", field="on") from None
     release(db)
