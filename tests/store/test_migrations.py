@@ -117,3 +117,61 @@ def test_postgresql_dated_catalog_migration_up_and_down(pg_engine: Engine) -> No
         with pg_engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         Base.metadata.create_all(pg_engine)
+
+
+def _username_keys_up(url: str, engine: Engine) -> None:
+    """The case-insensitive usernames migration: accounts differing only by case are refused
+    before anything changes, named; once one of them is gone, every account gets its
+    folded name, unique."""
+    from alembic import command
+
+    from safetynet.store.migrate import alembic_config
+
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "e6a8c0d2f4b1")
+    insert = text(
+        "INSERT INTO app_user (username, display_name, password_hash, role, region_code, "
+        "locale, active, created_at) VALUES (:u, :u, 'x', 'bureau', '341821', 'en', true, "
+        "'2026-12-01 08:00:00')"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, [{"u": "Bureau"}, {"u": "bureau"}, {"u": " Clerk "}])
+    with pytest.raises(RuntimeError, match=r"differ only by case[\s\S]*'Bureau', 'bureau'"):
+        command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM app_user WHERE username = 'bureau'"))
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(
+            text("SELECT username, username_key FROM app_user ORDER BY username_key")
+        )]  # fmt: skip
+        assert rows == [("Bureau", "bureau"), (" Clerk ", "clerk")]
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO app_user (username, username_key, display_name, password_hash, role, "
+            "region_code, locale, active, created_at, session_epoch) VALUES ('BUREAU', "
+            "'bureau', 'x', 'x', 'bureau', '341821', 'en', true, '2026-12-01 08:00:00', 0)"
+        ))  # fmt: skip
+    _no_differences(engine)
+
+
+def test_sqlite_username_keys_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        _username_keys_up(url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_username_keys_migration(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    try:
+        _username_keys_up(url, pg_engine)
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(pg_engine)
