@@ -175,3 +175,71 @@ def test_postgresql_username_keys_migration(pg_engine: Engine) -> None:
         with pg_engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         Base.metadata.create_all(pg_engine)
+
+
+def _one_sanction_per_act_up(url: str, engine: Engine) -> None:
+    """The one-act-one-sanction migration: a database holding two standing sanction cases of
+    one party on one review case is refused, the cases named, nothing changed; once one is
+    cancelled the indexes are made (and refuse a second standing case from then on)."""
+    from datetime import date
+
+    from alembic import command
+
+    from safetynet.review import cases, sanctions
+    from safetynet.store.db import session_scope
+    from safetynet.store.migrate import alembic_config
+    from tests.review.conftest import settle
+    from tests.settlement.conftest import build_county
+
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "head")
+    with session_scope(engine) as s:
+        resident = build_county(s).ordinary_id
+    claim_id, _ = settle(engine, resident)
+    with session_scope(engine) as s:
+        review_id = cases.open_case(s, claim_id).id
+        first = sanctions.open_case(
+            s, article=38, finding="x", loss_fen=100, fine_multiple="1", by="i",
+            today=date(2017, 5, 2), institution_code="H-COUNTY", review_case_id=review_id,
+        ).id  # fmt: skip
+    command.downgrade(cfg, "c5d7e9f1a3b2")
+    columns = ("institution_code, person_id, review_case_id, article, finding, loss_fen, "
+               "fine_multiple_pct, fine_fen, state, opened_by, opened_on, version")  # fmt: skip
+    copy = text(f"INSERT INTO sanction_case ({columns}) SELECT {columns} FROM sanction_case")
+    with engine.begin() as conn:  # a second standing case, as a race wrote it before
+        conn.execute(copy)
+        second = conn.scalar(text("SELECT max(id) FROM sanction_case"))
+    with pytest.raises(RuntimeError) as error:
+        command.upgrade(cfg, "head")
+    assert f"review case {review_id}, institution_code H-COUNTY: sanction cases {first}, " \
+        f"{second}" in str(error.value)  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE sanction_case SET cancelled_on = '2017-05-03' "
+                          f"WHERE id = {second}"))  # fmt: skip
+    command.upgrade(cfg, "head")
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO sanction_case ({columns}) SELECT {columns} "
+                          f"FROM sanction_case WHERE id = {first}"))  # fmt: skip
+    _no_differences(engine)
+
+
+def test_sqlite_one_sanction_per_act_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        _one_sanction_per_act_up(url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_one_sanction_per_act_migration(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    try:
+        _one_sanction_per_act_up(url, pg_engine)
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(pg_engine)
