@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from safetynet.funds.payments import unknown_payee_lines
 from safetynet.i18n import N_
 from safetynet.store.models import Institution, Payment, PaymentBatch
 
@@ -32,11 +33,36 @@ ERRORS = {
     "approver_releases": N_("A round is released by someone other than who approved it."),
     "not_released": N_("The bank file exists once the round is released."),
     "paid_before_month": N_("A round cannot be paid before the month it pays."),
+    "round_unknown_institution": N_(
+        "The journal holds lines of institutions the registry does not have: no round was "
+        "made. Add them to the registry, then make the round again."
+    ),
     "payments_region": N_(
         "This round would also pay the money of counties outside your region: it is made "
         "by a user whose region holds them all, or by each county for its own."
     ),
 }
+
+# the refusal ``round_unknown_institution``'s sentence naming them (codes and journal entries)
+UNKNOWN_PAYEES = N_(
+    "The journal holds lines of institutions the registry does not have: %(codes)s (journal "
+    "entries %(entries)s). Add these institutions to the registry, then make the round "
+    "again; no round was made."
+)
+
+
+def unknown_payees_sentence(
+    session: Session, year: int, payer: str | None
+) -> tuple[str, dict[str, str]] | None:
+    """The sentence of a round refused ``round_unknown_institution`` and its arguments: the
+    codes the registry does not hold and the journal entries naming them, of the year's
+    statements (of ``payer``'s money); None when there are none (any more)."""
+    lines = unknown_payee_lines(session, year, payer=payer)
+    if not lines:
+        return None
+    codes = sorted({ln.institution_code for ln in lines})
+    entries = sorted({ln.entry_id for ln in lines})
+    return UNKNOWN_PAYEES, {"codes": ", ".join(codes), "entries": ", ".join(map(str, entries))}
 
 
 @dataclass(frozen=True)

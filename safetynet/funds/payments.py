@@ -45,6 +45,7 @@ from safetynet.funds.journal import JournalError, Line, check_text, post_entry
 from safetynet.funds.prorata import apportion
 from safetynet.funds.schema import FundRules
 from safetynet.funds.statements import (
+    ACCOUNTS_READ,
     check_payer,
     compute,
     month_rows,
@@ -202,6 +203,75 @@ def _freeze_journal(session: Session) -> int:
     return int(session.scalar(select(func.max(FundEntry.id))) or 0)
 
 
+@dataclass(frozen=True)
+class UnknownPayeeLine:
+    """A journal line a payment round reads that names an institution the registry does not
+    hold (written before entries were checked against the registry)."""
+
+    entry_id: int
+    line_id: int
+    institution_code: str
+    posted_on: date
+    account: str
+    amount_fen: int
+
+
+def unknown_payee_lines(
+    session: Session,
+    year: int,
+    *,
+    payer: str | None = None,
+    through: int | None = None,
+    codes: Sequence[str] | None = None,
+) -> list[UnknownPayeeLine]:
+    """The journal lines the statements of ``year`` read (their accounts, of ``year`` and
+    earlier) that name an institution the registry does not hold, by entry and line:
+    ``payer``: of that county's money only; ``through``: the entries up to it; ``codes``:
+    of those institutions only."""
+    county = payer_expr()
+    q = (
+        select(FundLine.entry_id, FundLine.id, FundLine.institution_code, FundEntry.posted_on,
+               FundLine.account, FundLine.amount_fen)
+        .join(FundEntry, FundEntry.id == FundLine.entry_id)
+        .outerjoin(Institution, Institution.code == FundLine.institution_code)
+        .where(FundLine.institution_code.is_not(None), Institution.code.is_(None),
+               FundEntry.year <= year, FundLine.account.in_(ACCOUNTS_READ))
+        .order_by(FundLine.entry_id, FundLine.id)
+    )  # fmt: skip
+    if payer is not None:
+        q = q.where(county == payer)
+    if through is not None:
+        q = q.where(FundLine.entry_id <= through)
+    if codes is not None:
+        q = q.where(FundLine.institution_code.in_(sorted(codes)))
+    return [UnknownPayeeLine(int(e), int(i), str(c), d, str(a), int(v))
+            for e, i, c, d, a, v in session.execute(q)]  # fmt: skip
+
+
+SHOWN_LINES = 20  # a refusal names at most this many journal lines (and how many more)
+
+
+def _refuse_unknown_payees(session: Session, year: int, month: int, codes: set[str],
+                           payer: str | None, through: int) -> None:  # fmt: skip
+    """Refuse the round (``round_unknown_institution``) naming the institutions the registry
+    does not hold that it would pay and the journal lines that name them: a payment to a
+    code no bank file can name is never drafted, nor the others' of the month without it
+    (the statements would count them settled)."""
+    lines = unknown_payee_lines(session, year, payer=payer, through=through, codes=sorted(codes))
+    shown = "; ".join(
+        f"entry {ln.entry_id} line {ln.line_id} ({ln.posted_on.isoformat()}, "
+        f"{ln.institution_code}, {ln.account} {to_yuan(ln.amount_fen)} yuan)"
+        for ln in lines[:SHOWN_LINES]
+    )
+    more = f"; and {len(lines) - SHOWN_LINES} more" if len(lines) > SHOWN_LINES else ""
+    raise PaymentError(
+        "round_unknown_institution",
+        f"{year}-{month:02d}: the journal holds lines of institutions the registry does not "
+        f"have, {', '.join(sorted(codes))} — {shown}{more}. Add these institutions to the "
+        "registry, then make the round again; no round was made",
+    )
+
+
 def make_round(
     session: Session,
     rules: FundRules,
@@ -218,7 +288,10 @@ def make_round(
     user's region (None: not checked, the command line's operator); a round that would pay
     the money of a county outside it is refused ``payments_region``, nothing written. A month
     not begun (:func:`round_months`) is refused ``round_future``, a month with nothing to pay
-    or settle ``round_empty``: no empty round is drafted."""
+    or settle ``round_empty``: no empty round is drafted. A round that would pay an
+    institution the registry does not hold (journal lines written before entries were
+    checked) is refused ``round_unknown_institution``, naming the codes and the journal
+    lines: nothing is paid for the month until the registry holds them."""
     if not 1 <= month <= 12:
         raise PaymentError("bad_month", f"month {month} is not 1-12")
     if month not in round_months(year):
@@ -248,6 +321,10 @@ def make_round(
     opening = opening_carried(session, year, bp, cutoffs, payer=payer_region, through=through)
     rows = month_rows(compute(lines, bp, opening), month)
     pays = [r for r in rows if r.approved + r.adjustment + r.carried != 0 or r.prepaid_applied]
+    payees = {r.institution_code for r in pays}
+    known = set(session.scalars(select(Institution.code).where(Institution.code.in_(payees))))
+    if payees - known:
+        _refuse_unknown_payees(session, year, month, payees - known, payer_region, through)
     # December's round also closes the year (what is left — an advance not netted, a sum
     # owed — is carried into the next year's rounds): it is made when the month has any
     # statement at all; any other month's only with something to pay or settle

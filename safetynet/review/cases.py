@@ -34,6 +34,7 @@ from safetynet.review.schema import ReviewParams
 from safetynet.security import audit
 from safetynet.security.roles import Permission, allows
 from safetynet.security.scope import within
+from safetynet.security.users import find_user
 from safetynet.store.models import Claim, ClaimItem, Person, ReviewCase, ReviewLine
 from safetynet.store.models.ledger import EntryKind, Settlement
 from safetynet.store.models.security import User
@@ -132,8 +133,11 @@ def self_check(session: Session, case_id: int, *, by: str, note: str,
 
 def assign(session: Session, case_id: int, *, reviewer: str | None, by: str,
            version: int | None = None) -> ReviewCase:  # fmt: skip
-    """Give the case to a reviewer (``None``: back to the queue)."""
+    """Give the case to a reviewer (``None``: back to the queue), named in any case (the
+    account's own name is kept)."""
     case = _case(session, case_id)
+    if reviewer is not None and (account := find_user(session, reviewer)) is not None:
+        reviewer = account.username
     if case.assigned_to == reviewer:
         return case
     if case.state not in (*FIRST_ROUND, CaseState.APPEALED):

@@ -31,6 +31,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from safetynet.codes import ClaimKind, SanctionState, SuspensionScope
@@ -171,13 +172,28 @@ def open_case(
         state=SanctionState.OPEN if loss_fen + fine else SanctionState.SETTLED, opened_by=by,
         opened_on=today, version=0,
     )  # fmt: skip
-    session.add(case)
-    session.flush()
+    _insert(session, case)
     audit.record(session, username=by, action="sanction.open", target="sanction_case",
                  target_id=str(case.id),
                  detail={"article": article, "loss_fen": loss_fen,
                          "fine_multiple": str(multiple), "fine_fen": case.fine_fen})  # fmt: skip
     return case
+
+
+def _insert(session: Session, case: SanctionCase) -> None:
+    """Write a new case. Two requests at once may both pass :func:`_check_not_sanctioned`;
+    the database's partial unique index (one standing case per review case and party) lets
+    one in and refuses the other, which is answered as the check would (``already_sanctioned``,
+    409) once the first is committed."""
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        if case.review_case_id is not None:
+            _check_not_sanctioned(session, case.review_case_id, case.institution_code,
+                                  case.person_id)  # fmt: skip
+        raise
 
 
 def _check_review_case(

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from safetynet.security.login_failures import fold_username
 from safetynet.security.scope import within
 from safetynet.store.models.security import AuditEvent, User
 from safetynet.store.unnest import UnnestInsert
@@ -89,8 +90,12 @@ def recent(
             | AuditEvent.username.in_(users.where(within(User.region_code, region_code)))
             | AuditEvent.username.not_in(users)
         )
-    if username:
-        query = query.where(AuditEvent.username == username)
+    if username:  # any case: the account's name, and the folded name of failed logins
+        account = session.scalar(
+            select(User.username).where(User.username_key == fold_username(username))
+        )
+        names = {username, fold_username(username)} | ({account} if account else set())
+        query = query.where(AuditEvent.username.in_(sorted(names)))
     if target_id:
         query = query.where(AuditEvent.target_id == target_id)
     return list(session.scalars(query))

@@ -19,11 +19,11 @@ from safetynet.codes import InstitutionLevel
 from safetynet.early_warning.service import evaluate_year, record_year
 from safetynet.funds.posting import post_year
 from safetynet.programmes.synthetic import generate_programme
-from safetynet.security.users import create_user
+from safetynet.security.users import create_user, find_user
 from safetynet.settlement.year_batch import settle_year
 from safetynet.store.bulk import refresh_statistics
 from safetynet.store.migrate import upgrade_to_head
-from safetynet.store.models import Institution, Person, User
+from safetynet.store.models import Institution, Person
 from safetynet.store.models.programmes import DoctorContract
 from safetynet.store.models.security import Role
 from safetynet.synth.county import DEFAULT_COUNTY, generate
@@ -81,7 +81,7 @@ def ensure_demo_users(engine: Engine, county: str = DEFAULT_COUNTY) -> list[Demo
             or county
         )
         for u in DEMO_USERS:
-            if session.scalar(select(User.id).where(User.username == u.username)):
+            if find_user(session, u.username) is not None:
                 continue
             create_user(
                 session,

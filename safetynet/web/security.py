@@ -28,8 +28,9 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from safetynet.security import audit
+from safetynet.security.login_failures import fold_username
 from safetynet.security.roles import Permission, allows, user_allows
-from safetynet.security.users import authenticate
+from safetynet.security.users import audit_name, authenticate
 from safetynet.store.models.security import Role, User
 from safetynet.web.auditing import client_of
 from safetynet.web.csrf import check_csrf, check_form_csrf
@@ -126,7 +127,7 @@ def login_refused(request: Request, db: Session, username: str, via: str) -> int
     client = client_of(request)
     wait = throttle_of(request).retry_after(db, username, client)
     if wait is not None:
-        audit.record_read(db, username=username.strip()[:64], action="login_throttled",
+        audit.record_read(db, username=audit_name(db, username), action="login_throttled",
                           target="user", client=client, detail={"via": via})  # fmt: skip
     return wait
 
@@ -135,7 +136,7 @@ def login_failed(request: Request, db: Session, username: str, via: str) -> None
     """Audit a failed login (committed at once) and count it against the username and the
     client address."""
     client = client_of(request)
-    audit.record_read(db, username=username.strip()[:64], action="login_failed", target="user",
+    audit.record_read(db, username=audit_name(db, username), action="login_failed", target="user",
                       client=client, detail={"via": via})  # fmt: skip
     throttle_of(request).failed(db, username, client)
 
@@ -155,7 +156,7 @@ def _basic_user(request: Request, db: Session) -> User | None:
             user is not None
             and user.active
             and user.session_epoch == hit[1]
-            and user.username == username
+            and user.username_key == fold_username(username)
         ):
             return user
         _verified.pop(key, None)  # revoked since (logout, new password): check it again

@@ -117,3 +117,129 @@ def test_postgresql_dated_catalog_migration_up_and_down(pg_engine: Engine) -> No
         with pg_engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         Base.metadata.create_all(pg_engine)
+
+
+def _username_keys_up(url: str, engine: Engine) -> None:
+    """The case-insensitive usernames migration: accounts differing only by case are refused
+    before anything changes, named; once one of them is gone, every account gets its
+    folded name, unique."""
+    from alembic import command
+
+    from safetynet.store.migrate import alembic_config
+
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "e6a8c0d2f4b1")
+    insert = text(
+        "INSERT INTO app_user (username, display_name, password_hash, role, region_code, "
+        "locale, active, created_at) VALUES (:u, :u, 'x', 'bureau', '341821', 'en', true, "
+        "'2026-12-01 08:00:00')"
+    )
+    with engine.begin() as conn:
+        conn.execute(insert, [{"u": "Bureau"}, {"u": "bureau"}, {"u": " Clerk "}])
+    with pytest.raises(RuntimeError, match=r"differ only by case[\s\S]*'Bureau', 'bureau'"):
+        command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM app_user WHERE username = 'bureau'"))
+    command.upgrade(cfg, "head")
+    with engine.begin() as conn:
+        rows = [tuple(r) for r in conn.execute(
+            text("SELECT username, username_key FROM app_user ORDER BY username_key")
+        )]  # fmt: skip
+        assert rows == [("Bureau", "bureau"), (" Clerk ", "clerk")]
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO app_user (username, username_key, display_name, password_hash, role, "
+            "region_code, locale, active, created_at, session_epoch) VALUES ('BUREAU', "
+            "'bureau', 'x', 'x', 'bureau', '341821', 'en', true, '2026-12-01 08:00:00', 0)"
+        ))  # fmt: skip
+    _no_differences(engine)
+
+
+def test_sqlite_username_keys_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        _username_keys_up(url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_username_keys_migration(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    try:
+        _username_keys_up(url, pg_engine)
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(pg_engine)
+
+
+def _one_sanction_per_act_up(url: str, engine: Engine) -> None:
+    """The one-act-one-sanction migration: a database holding two standing sanction cases of
+    one party on one review case is refused, the cases named, nothing changed; once one is
+    cancelled the indexes are made (and refuse a second standing case from then on)."""
+    from datetime import date
+
+    from alembic import command
+
+    from safetynet.review import cases, sanctions
+    from safetynet.store.db import session_scope
+    from safetynet.store.migrate import alembic_config
+    from tests.review.conftest import settle
+    from tests.settlement.conftest import build_county
+
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "head")
+    with session_scope(engine) as s:
+        resident = build_county(s).ordinary_id
+    claim_id, _ = settle(engine, resident)
+    with session_scope(engine) as s:
+        review_id = cases.open_case(s, claim_id).id
+        first = sanctions.open_case(
+            s, article=38, finding="x", loss_fen=100, fine_multiple="1", by="i",
+            today=date(2017, 5, 2), institution_code="H-COUNTY", review_case_id=review_id,
+        ).id  # fmt: skip
+    command.downgrade(cfg, "c5d7e9f1a3b2")
+    columns = ("institution_code, person_id, review_case_id, article, finding, loss_fen, "
+               "fine_multiple_pct, fine_fen, state, opened_by, opened_on, version")  # fmt: skip
+    copy = text(f"INSERT INTO sanction_case ({columns}) SELECT {columns} FROM sanction_case")
+    with engine.begin() as conn:  # a second standing case, as a race wrote it before
+        conn.execute(copy)
+        second = conn.scalar(text("SELECT max(id) FROM sanction_case"))
+    with pytest.raises(RuntimeError) as error:
+        command.upgrade(cfg, "head")
+    assert f"review case {review_id}, institution_code H-COUNTY: sanction cases {first}, " \
+        f"{second}" in str(error.value)  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE sanction_case SET cancelled_on = '2017-05-03' "
+                          f"WHERE id = {second}"))  # fmt: skip
+    command.upgrade(cfg, "head")
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO sanction_case ({columns}) SELECT {columns} "
+                          f"FROM sanction_case WHERE id = {first}"))  # fmt: skip
+    _no_differences(engine)
+
+
+def test_sqlite_one_sanction_per_act_migration(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    engine = make_engine(url)
+    try:
+        _one_sanction_per_act_up(url, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_one_sanction_per_act_migration(pg_engine: Engine) -> None:
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with pg_engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    try:
+        _one_sanction_per_act_up(url, pg_engine)
+    finally:
+        with pg_engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        Base.metadata.create_all(pg_engine)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -119,6 +120,16 @@ class SanctionCase(Base):
     ``cancelled_on`` is set when the sanction is overturned (its recoveries are reversed)."""
 
     __tablename__ = "sanction_case"
+    # one act, one sanction: one standing (not cancelled) case per review case and party;
+    # NULLs are distinct, so a case of the other party or without a review case is free
+    __table_args__ = (
+        Index("uq_sanction_case_act_institution", "review_case_id", "institution_code",
+              unique=True, sqlite_where=text("cancelled_on IS NULL"),
+              postgresql_where=text("cancelled_on IS NULL")),
+        Index("uq_sanction_case_act_person", "review_case_id", "person_id",
+              unique=True, sqlite_where=text("cancelled_on IS NULL"),
+              postgresql_where=text("cancelled_on IS NULL")),
+    )  # fmt: skip
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     institution_code: Mapped[str | None] = mapped_column(ForeignKey("institution.code"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)

@@ -24,7 +24,14 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from safetynet.clock import local_today
-from safetynet.funds.batches import ERRORS, STATES, next_step, payments_of, rounds_of
+from safetynet.funds.batches import (
+    ERRORS,
+    STATES,
+    next_step,
+    payments_of,
+    rounds_of,
+    unknown_payees_sentence,
+)
 from safetynet.funds.page import county_or_above, journal_years
 from safetynet.funds.payments import (
     PaymentError,
@@ -111,10 +118,14 @@ def payments_page(
     ]  # fmt: skip
     record_read(request, db, user, target="payment_batches", detail={"year": year})
     error = request.query_params.get("error")
+    sentence, args = ERRORS.get(error or "") if error else None, {}
+    if error == "round_unknown_institution":  # named: the codes and the journal's entries
+        named = unknown_payees_sentence(db, year, county_payer(user.region_code))
+        sentence, args = named or (sentence, {})
     return render(request, "fund_payments.html", {
         "year": year, "years": years or [year], "rounds": rounds,
         "may_pay": user_allows(user, Permission.FUNDS_PAY), "months": round_months(year),
-        "error": ERRORS.get(error or "") if error else None,
+        "error": sentence, "error_args": args,
     })  # fmt: skip
 
 
