@@ -143,7 +143,7 @@ def start_server(url: str, port: int, workers: int, data_dir: Path) -> subproces
         "SAFETYNET_SECURE_COOKIE": "false",
     }
     # each worker on a socket of its own (SO_REUSEPORT): the connections spread over them
-    cmd = [sys.executable, "-m", "safetynet.benchmarks.api_server", str(port), str(workers)]
+    cmd = [sys.executable, "-m", "safetynet.web.processes", "127.0.0.1", str(port), str(workers)]
     proc = subprocess.Popen(cmd, env=env)
     deadline = time.monotonic() + 120  # start-up compiles; a busy machine takes longer
     while time.monotonic() < deadline:

@@ -1,7 +1,12 @@
-"""A database session per request, from the engine the app was created with."""
+"""A database session per request, from the engine the app was created with, and the write
+sessions: on SQLite one writer at a time, in turn across the threads of a process (a lock)
+and across the server's processes (the write turn: an exclusive ``flock`` on the file
+``<database>-writer.lock`` beside the database, taken before ``BEGIN IMMEDIATE``)."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -38,8 +43,10 @@ def write_session(request: Request) -> AbstractContextManager[Session]:
     the start (``BEGIN IMMEDIATE``) so settlements of one household never interleave.
 
     On SQLite the request threads of one server process also queue on a process lock
-    first: SQLite has one writer at a time anyway, and threads that wait on SQLite's own
-    lock poll it with sleeps of up to 100 ms, which would stretch every wait."""
+    first, and the server's processes on the write turn (``safetynet serve --workers``):
+    SQLite has one writer at a time anyway, and a writer that waits on SQLite's own lock
+    polls it with sleeps of up to 100 ms, which would stretch every wait; a writer waiting
+    on the turn wakes as soon as the one before commits."""
     return app_write_session(request.app)
 
 
@@ -47,8 +54,12 @@ def write_session(request: Request) -> AbstractContextManager[Session]:
 def app_write_session(app: Any) -> Iterator[Session]:
     """:func:`write_session` of an app, outside a request (the settlement writer's thread)."""
     sqlite = app.state.engine.dialect.name == "sqlite"
+    turn = None
     if sqlite:
         _SQLITE_WRITER.acquire()
+        turn = _turn_file(app.state.engine)
+        if turn is not None:
+            fcntl.flock(turn, fcntl.LOCK_EX)
     session: Session = app.state.write_sessions()
     try:
         yield session
@@ -59,7 +70,24 @@ def app_write_session(app: Any) -> Iterator[Session]:
     finally:
         session.close()
         if sqlite:
+            if turn is not None:
+                fcntl.flock(turn, fcntl.LOCK_UN)
             _SQLITE_WRITER.release()
+
+
+_TURNS: dict[str, int] = {}
+
+
+def _turn_file(engine: Engine) -> int | None:
+    """The open lock file beside a SQLite database file whose ``flock`` the writers of every
+    server process on it take in turn (None in memory: one process)."""
+    path = engine.url.database
+    if not path or path == ":memory:":
+        return None
+    fd = _TURNS.get(path)
+    if fd is None:
+        fd = _TURNS[path] = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    return fd
 
 
 GENERIC_PLANS = "force_generic_plan"

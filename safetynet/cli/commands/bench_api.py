@@ -28,7 +28,7 @@ def bench_api(
         2,
         "--workers",
         **WORKERS,
-        help="Server worker processes on PostgreSQL (SQLite, one writer: 1).",
+        help="Server processes (as `safetynet serve --workers`; SQLite: writers take turns).",
     ),
     persons: int = typer.Option(
         5_000, "--persons", **PERSONS, help="Size of the county to settle for."
@@ -58,7 +58,7 @@ def bench_api(
                         hospital,
                         seconds=seconds,
                         concurrency=concurrency,
-                        workers=1 if name == "SQLite" else workers,
+                        workers=workers,
                         port=port,
                         data_dir=Path(tmp),
                     )
@@ -81,7 +81,7 @@ def bench_api(
     for r in results:
         table.add_row(
             r.backend,
-            "1" if r.backend == "SQLite" else str(workers),
+            str(workers),
             f"{r.requests:,}",
             str(r.errors),
             f"{r.per_second:,.0f}",

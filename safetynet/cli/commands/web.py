@@ -30,15 +30,35 @@ def serve(
     host: str = typer.Option(None, "--host", help="Address (default: SAFETYNET_HOST)."),
     port: int = typer.Option(None, "--port", **PORT, help="Port (default: SAFETYNET_PORT)."),
     db: str = typer.Option(None, "--db", help="Database URL (default: SAFETYNET_DATABASE_URL)."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes on the address (2 on a 2-core machine: one settles while the "
+        "other reads requests; on SQLite their settlements are written in turn).",
+    ),
 ) -> None:
     """Serve the web app and the API (upgrades the database schema first)."""
+    import os
+
     from safetynet.store.migrate import upgrade_to_head
+    from safetynet.web.processes import serve_many
 
     s = get_settings()
     url = db or s.database_url
+    if workers > 1 and url.startswith("sqlite") and url.split("///", 1)[-1] in ("", ":memory:"):
+        err.print("[red]--workers above 1 needs a database file or server: the processes "
+                  "would each have a database of their own in memory[/red]")  # fmt: skip
+        raise typer.Exit(2)
     upgrade_to_head(url)
     console.print(f"SafetyNet on [bold]http://{host or s.host}:{port or s.port}[/bold]")
-    _serve(url, host or s.host, port or s.port, s)
+    if workers == 1:
+        _serve(url, host or s.host, port or s.port, s)
+        return
+    s.secret_key()  # made once here, before the processes would each make one
+    os.environ["SAFETYNET_DATABASE_URL"] = url  # the processes read the app's settings
+    serve_many(host or s.host, port or s.port, workers, "info")
 
 
 def demo(
