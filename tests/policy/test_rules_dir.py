@@ -18,6 +18,7 @@ from safetynet.policy.tree import PolicyError
 from safetynet.programmes import rules as programme_rules
 from safetynet.review import params as review_params
 from safetynet.review.errors import ReviewError
+from safetynet.review.sampling import stratum_of
 from safetynet.rules_check import check_rules_dir
 from safetynet.supervision import rules as supervision_rules
 from safetynet.supervision.window import ScreeningSettingError, window_rules
@@ -184,10 +185,14 @@ def test_a_review_file_of_the_folder_is_its_countys_only(
     text = _shipped_text(review_params.FILES, "langxi-2021")
     text = _swap(text, "id: langxi-2021", "id: deployment-340422")
     text = _swap(text, 'region: "341821"', 'region: "340422"')
+    text = _swap(text, "min_score: 3.0,", "min_score: 2.5,")  # the high-risk stratum's line
     _own(tmp_path, "review", "deployment-340422.yaml", text)
     _use(monkeypatch, tmp_path)
-    assert review_params.params_on(ON, OTHER).id == "deployment-340422"
-    assert review_params.params_on(ON, LANGXI).id == "langxi-2021"
+    own, shipped = review_params.params_on(ON, OTHER), review_params.params_on(ON, LANGXI)
+    assert (own.id, shipped.id) == ("deployment-340422", "langxi-2021")
+    assert stratum_of(2.5, own.sampling) == "high"  # at the county's line
+    assert stratum_of(2.49, own.sampling) == "medium"  # just under it
+    assert stratum_of(2.5, shipped.sampling) == "medium"  # Langxi's line is 3.0
     monkeypatch.delenv("SAFETYNET_RULES_DIR")
     with pytest.raises(ReviewError, match="no review parameters"):
         review_params.params_on(ON, OTHER)
@@ -248,3 +253,28 @@ def test_a_folder_no_capability_reads_is_refused(
     monkeypatch.setenv("SAFETYNET_RULES_DIR", str(tmp_path / "missing"))
     with pytest.raises(PolicyError, match="no such folder"):
         check_rules_dir()
+
+
+def test_the_window_screens_a_countys_claims_with_the_folders_file_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A county file of the folder that extends a province file beside it (both only in the
+    folder), named in SAFETYNET_SCREENING_RULES: its 5 % out-of-catalog share flags its
+    county's claim one fen over the line and not at it; a claim of another county of the
+    province is screened with the province's 15 %."""
+    from tests.supervision.test_rule_regions import COUNTY, GUANGDE, PROVINCE, _frames, _hits
+
+    _own(tmp_path, "supervision", "test-province.yaml", PROVINCE.format(region='"34"'))
+    _own(tmp_path, "supervision", "test-county.yaml", COUNTY.format(region='"341821"'))
+    monkeypatch.setenv("SAFETYNET_SCREENING_RULES", "test-county")
+    _use(monkeypatch, tmp_path)
+    rules = window_rules()
+    assert rules is not None and rules.id == "test-county"
+
+    def share_hits(fen: int) -> set[str]:
+        found = _hits(rules, _frames(fen, {"lx": LANGXI, "gd": GUANGDE}))
+        return {c for c, rule in found if rule == "out-of-catalog-share"}
+
+    assert share_hits(500) == set()  # 5.00 % of 100 yuan: at the county's line
+    assert share_hits(501) == {"c-lx"}  # one fen over: the county's claim only
+    assert share_hits(1501) == {"c-lx", "c-gd"}  # over the province's 15 % too
