@@ -26,7 +26,12 @@ def own_folder(capability: str) -> str | None:
     """The deployment's folder of a capability's rule files (``<SAFETYNET_RULES_DIR>/<name>``),
     None when the setting is unset. Only the setting is read: no file system call."""
     base = rules_dir()
-    return str(Path(base) / capability) if base else None
+    return _joined(base, capability) if base else None
+
+
+@lru_cache(maxsize=64)
+def _joined(base: str, capability: str) -> str:
+    return str(Path(base) / capability)
 
 
 @lru_cache(maxsize=64)
