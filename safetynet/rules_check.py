@@ -4,7 +4,9 @@ Every ``*.yaml`` of each capability's subfolder is read with that capability's o
 a malformed file stops the server when it starts, each problem named ``file:line: path: what
 is wrong``, instead of failing the first settlement that reads it. A subfolder or file that
 no capability reads (a misspelt ``early-warning/``, a ``.yml``) is refused too: a county's
-file that is silently not read would leave the national rules in force unnoticed.
+file that is silently not read would leave the national rules in force unnoticed. So is a
+file whose ``id`` another file has (shipped under another name, or in the folder): a file
+replaces a shipped one by its name, as in ``SAFETYNET_POLICY_DIR``.
 """
 
 from __future__ import annotations
@@ -18,19 +20,44 @@ from safetynet.policy.rule_files import CAPABILITIES, SETTING
 from safetynet.policy.tree import PolicyError, Problem
 
 
-def _loaders() -> dict[str, Callable[[Path], Any]]:
-    from safetynet.early_warning.rules import load_rules as early_warning
-    from safetynet.funds.rules import load_rules as funds
-    from safetynet.programmes.rules import load_rules as programmes
-    from safetynet.review.params import load_params as review
-    from safetynet.supervision.rules import load_rules as supervision
+def _loaders() -> dict[str, tuple[Path, Callable[[Path], Any]]]:
+    """Each capability's shipped folder and loader."""
+    from safetynet.early_warning import rules as early_warning
+    from safetynet.funds import rules as funds
+    from safetynet.programmes import rules as programmes
+    from safetynet.review import params as review
+    from safetynet.supervision import rules as supervision
 
-    loaders: dict[str, Callable[[Path], Any]] = {
-        "early_warning": early_warning, "programmes": programmes,
-        "supervision": supervision, "funds": funds, "review": review,
-    }  # fmt: skip
+    loaders: dict[str, tuple[Path, Callable[[Path], Any]]] = {
+        "early_warning": (early_warning.FILES, early_warning.load_rules),
+        "programmes": (programmes.FILES, programmes.load_rules),
+        "supervision": (supervision.RULES_DIR, supervision.load_rules),
+        "funds": (funds.FILES, funds.load_rules),
+        "review": (review.FILES, review.load_params),
+    }
     assert set(loaders) == set(CAPABILITIES)
     return loaders
+
+
+def _same_ids(shipped: Path, own: list[tuple[Path, Any]],
+              load: Callable[[Path], Any]) -> list[Problem]:  # fmt: skip
+    """A file of the folder whose ``id`` is another file's (shipped, of another name, or of
+    the folder): two candidates one id cannot tell apart (a file replaces a shipped one by
+    its name, not its id)."""
+    own_stems = {path.stem for path, _ in own}
+    seen: dict[str, Path] = {}
+    for path in sorted(shipped.glob("*.yaml")):
+        if path.stem not in own_stems:
+            seen[str(load(path).id)] = path
+    problems = []
+    for path, rules in own:
+        other = seen.get(str(rules.id))
+        if other is not None:
+            problems.append(Problem(str(path), None, "id",
+                                    f"{rules.id!r} is already the id of {other}"))  # fmt: skip
+        else:
+            seen[str(rules.id)] = path
+    return problems
 
 
 def check_rules_dir() -> None:
@@ -52,6 +79,8 @@ def check_rules_dir() -> None:
             problems.append(Problem(str(entry), None, SETTING,
                                     f"not a capability's folder (one of {known})"))  # fmt: skip
             continue
+        shipped, load = loaders[entry.name]
+        sound: list[tuple[Path, Any]] = []
         for path in sorted(entry.iterdir()):
             if path.name.startswith("."):
                 continue
@@ -59,8 +88,9 @@ def check_rules_dir() -> None:
                 problems.append(Problem(str(path), None, SETTING, "not a *.yaml rule file"))
                 continue
             try:
-                loaders[entry.name](path)
+                sound.append((path, load(path)))
             except PolicyError as exc:
                 problems.extend(exc.problems)
+        problems += _same_ids(shipped, sound, load)
     if problems:
         raise PolicyError(problems)

@@ -278,3 +278,18 @@ def test_the_window_screens_a_countys_claims_with_the_folders_file_at_its_line(
     assert share_hits(500) == set()  # 5.00 % of 100 yuan: at the county's line
     assert share_hits(501) == {"c-lx"}  # one fen over: the county's claim only
     assert share_hits(1501) == {"c-lx", "c-gd"}  # over the province's 15 % too
+
+
+def test_a_file_of_a_shipped_id_under_another_name_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replacing is by name: a copy of the national file under another name would be a second
+    candidate of the same id."""
+    _own(tmp_path, "early_warning", "mine.yaml", _shipped_text(ew_rules.FILES, "county-2018"))
+    _use(monkeypatch, tmp_path)
+    with pytest.raises(PolicyError, match=r"mine\.yaml: id: 'county-2018' is already the id"):
+        check_rules_dir()
+    (tmp_path / "rules" / "early_warning" / "mine.yaml").rename(
+        tmp_path / "rules" / "early_warning" / "county-2018.yaml"
+    )
+    check_rules_dir()  # the same file under the shipped name replaces it
