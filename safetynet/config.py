@@ -6,6 +6,9 @@
 - SAFETYNET_HOST, SAFETYNET_PORT: where ``safetynet serve`` listens (default 127.0.0.1:8000)
 - SAFETYNET_POLICY_DIR: a folder of the deployment's own policy files, beside the shipped ones
 - SAFETYNET_POLICIES: comma-separated ids of the policies in force (default: all candidates)
+- SAFETYNET_RULES_DIR: a folder of the deployment's own rule files, one subfolder per
+  capability (``early_warning/``, ``programmes/``, ``supervision/``, ``funds/``, ``review/``),
+  beside the shipped ones
 - SAFETYNET_SECURE_COOKIE: mark the session cookie ``Secure`` (HTTPS only; default true,
   ``safetynet demo`` false)
 - SAFETYNET_TRUSTED_PROXIES: comma-separated addresses or networks of the reverse proxies whose
@@ -68,6 +71,7 @@ class Settings:
     login_limit_client: str = LOGIN_LIMIT_CLIENT
     policy_dir: str | None = None  # a folder of the deployment's own policy files
     policies: str | None = None  # comma-separated ids of the policies in force
+    rules_dir: str | None = None  # a folder of the deployment's own rule files
     pdf_font: str | None = None  # the TrueType file PDFs embed
     snapshot_min_entries: int = SNAPSHOT_MIN_ENTRIES
     screening_rules: str | None = None  # the supervision rule set the window screens with
@@ -96,6 +100,11 @@ def policy_choice() -> tuple[str | None, str | None]:
     """``SAFETYNET_POLICY_DIR`` and ``SAFETYNET_POLICIES`` (None when unset)."""
     return (os.environ.get("SAFETYNET_POLICY_DIR") or None,
             os.environ.get("SAFETYNET_POLICIES") or None)  # fmt: skip
+
+
+def rules_dir() -> str | None:
+    """``SAFETYNET_RULES_DIR`` (None when unset or blank)."""
+    return os.environ.get("SAFETYNET_RULES_DIR", "").strip() or None
 
 
 def screening_rules() -> str | None:
@@ -132,6 +141,7 @@ def get_settings() -> Settings:
         login_limit_client=os.environ.get("SAFETYNET_LOGIN_LIMIT_CLIENT") or LOGIN_LIMIT_CLIENT,
         policy_dir=policy_choice()[0],
         policies=policy_choice()[1],
+        rules_dir=rules_dir(),
         pdf_font=os.environ.get("SAFETYNET_PDF_FONT") or None,
         snapshot_min_entries=int(
             os.environ.get("SAFETYNET_SNAPSHOT_MIN_ENTRIES", SNAPSHOT_MIN_ENTRIES)

@@ -30,11 +30,13 @@ INTRO = """# Fund-supervision screening rules (`safetynet/supervision/files/`)
 A rule file is YAML like a settlement policy (see `docs/policy-format.md`): an `id`, a
 `region`, `valid_from` (and `valid_to`), its `sources` (each with a `confidence`: `doc` — read
 in a seed document, `compiled` — from a published regulation or code list, `recalled` — a
-design default to verify before use) and a list of `rules`. A county file `extends` a province
-file and overrides rules by `id`. Each rule has a `kind` (what it screens), a `severity`
-(`warn`: shown to the reviewer; `block`: refused at the window; `deduct`: deducted from the
-institution's payment), the article of State Council Decree No. 735 it enforces, a name in
-English and Chinese, and its parameters. A number is written `{value: 15, unit: day}` with the
+design default to verify before use) and a list of `rules`. A deployment adds its own files
+in `<SAFETYNET_RULES_DIR>/supervision/` (`docs/settings.md`), nameable by their name in
+`SAFETYNET_SCREENING_RULES` (a name shipped too: the deployment's file). A county file
+`extends` a province file and overrides rules by `id`. Each rule has a `kind` (what it
+screens), a `severity` (`warn`: shown to the reviewer; `block`: refused at the window;
+`deduct`: deducted from the institution's payment), the article of State Council Decree
+No. 735 it enforces, a name in English and Chinese, and its parameters. A number is written `{value: 15, unit: day}` with the
 unit its rule expects. The same rules screen a claim at the window (settlement) and a year's
 claims (`safetynet review scores`, the review pages); `shared_phone` compares many persons'
 claims and runs over a year or a claim file only. A file flags only the claims whose date (a

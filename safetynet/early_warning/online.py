@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import polars as pl
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from safetynet.clock import local_today
 from safetynet.config import early_warning_online
+from safetynet.early_warning import rules as ew_rules
 from safetynet.early_warning import serious, totals
 from safetynet.early_warning.evaluate import WARNING_SCHEMA
 from safetynet.early_warning.few import Bucket, buckets, evaluate_buckets
@@ -43,6 +44,7 @@ from safetynet.early_warning.rules import (
     rules_for,
 )
 from safetynet.early_warning.service import record_rows
+from safetynet.policy.rule_files import own_folder
 from safetynet.settlement.hooks import Entry
 from safetynet.store.models import Settlement
 
@@ -54,12 +56,16 @@ def enabled() -> bool:
     return early_warning_online()
 
 
-@cache
 def year_rules(year: int) -> RuleSet | None:
-    """The national (default) rule set of a year's check, read once per process; None when
-    none is in force. A household is checked with its county's own file when there is one
-    (:func:`~safetynet.early_warning.rules.rules_for` of its village, remembered per region
-    and date)."""
+    """The national (default) rule set of a year's check, read once per process (per rule
+    folders); None when none is in force. A household is checked with its county's own file
+    when there is one (:func:`~safetynet.early_warning.rules.rules_for` of its village,
+    remembered per region and date)."""
+    return _year_rules(str(ew_rules.FILES), own_folder(ew_rules.CAPABILITY), year)
+
+
+@lru_cache(maxsize=64)
+def _year_rules(folder: str, own: str | None, year: int) -> RuleSet | None:
     try:
         return rules_for("", date(year, 12, 31))
     except LookupError:

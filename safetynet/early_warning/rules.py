@@ -29,10 +29,12 @@ from pydantic import Field, ValidationError, model_validator
 
 from safetynet.codes import ClaimKind, InstitutionLevel, PovertyStatus
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree, read_policy_text
+from safetynet.policy.rule_files import listed, own_folder, rule_files
 from safetynet.policy.schema import Fen, Ratio, Source, Strict
 from safetynet.regions import in_region, significant
 
 FILES = Path(__file__).parent / "files"
+CAPABILITY = "early_warning"  # the subfolder of SAFETYNET_RULES_DIR
 
 
 class Level(StrEnum):
@@ -216,25 +218,29 @@ def load_rules(path: str | Path) -> RuleSet:
 
 
 def shipped_rules() -> dict[str, Path]:
-    """The rule files shipped with SafetyNet, by stem: the national (default) file and each
-    county's own file (its ``region`` the county's code), all in :data:`FILES`."""
-    return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+    """The rule files in force for this deployment, by stem: those shipped with SafetyNet in
+    :data:`FILES` (the national (default) file and each county's own file, its ``region`` the
+    county's code) and the deployment's own in ``<SAFETYNET_RULES_DIR>/early_warning/`` (one
+    with a shipped stem replaces it; :mod:`safetynet.policy.rule_files`)."""
+    return rule_files(FILES, CAPABILITY)
 
 
 @lru_cache(maxsize=8)
-def _loaded(folder: str) -> tuple[RuleSet, ...]:
-    """The rule files of a folder, read once per process."""
-    return tuple(load_rules(p) for p in sorted(Path(folder).glob("*.yaml")))
+def _loaded(folder: str, own: str | None = None) -> tuple[RuleSet, ...]:
+    """The rule files of a folder and of the deployment's folder, read once per process
+    (per pair of folders)."""
+    files = listed(folder, own)
+    return tuple(load_rules(p) for p in files.values())
 
 
 def rule_sets() -> tuple[RuleSet, ...]:
-    """Every rule set shipped (read once per process)."""
-    return _loaded(str(FILES))
+    """Every rule set shipped or of the deployment's folder (read once per process)."""
+    return _loaded(str(FILES), own_folder(CAPABILITY))
 
 
 @lru_cache(maxsize=4096)
-def _rules_for(folder: str, region_code: str, on: dt.date) -> RuleSet:
-    found = [s for s in _loaded(folder) if s.applies(region_code, on)]
+def _rules_for(folder: str, own: str | None, region_code: str, on: dt.date) -> RuleSet:
+    found = [s for s in _loaded(folder, own) if s.applies(region_code, on)]
     if not found:
         raise LookupError(f"no early-warning rules for region {region_code} on {on}")
     return max(found, key=lambda s: (len(significant(s.region or "")), s.valid_from))
@@ -243,10 +249,12 @@ def _rules_for(folder: str, region_code: str, on: dt.date) -> RuleSet:
 def rules_for(region_code: str, on: dt.date) -> RuleSet:
     """The rule set in force for a region on a date: the file whose ``region`` holds the
     region (a county's own file) and whose period holds the day, the most specific region
-    first, else the national (``region: null``) one. Ask it with the household's (or the
-    person's) village: ``""`` finds only the national file. Remembered per (region, date),
-    so a batch resolves each county once and gets the same object back."""
-    return _rules_for(str(FILES), region_code or "", on)
+    first, else the national (``region: null``) one; the deployment's files
+    (``SAFETYNET_RULES_DIR``) are candidates beside the shipped ones. Ask it with the
+    household's (or the person's) village: ``""`` finds only the national file. Remembered
+    per (folders, region, date), so a batch resolves each county once and gets the same
+    object back."""
+    return _rules_for(str(FILES), own_folder(CAPABILITY), region_code or "", on)
 
 
 def rules_by_region(region_codes: Iterable[str | None], on: dt.date) -> dict[str, RuleSet | None]:

@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import polars as pl
 
-from safetynet.programmes.rules import load_rules, shipped_rules
+from safetynet.policy.rule_files import listed, own_folder
+from safetynet.programmes import rules as programme_rules
+from safetynet.programmes.rules import CAPABILITY
 from safetynet.programmes.schema import AgeBound, ProgrammeRules
 from safetynet.programmes.screen import within_bounds, within_bounds_on
 from safetynet.regions import in_region, significant
@@ -87,12 +89,17 @@ class Window:
         return one.fill_null(False)
 
 
-@cache
 def windows(batch: str) -> tuple[Window, ...]:
-    """Every list of ``batch`` in the shipped programme files (a file's ``valid_to`` is its
-    last day, a list's is the day after its last)."""
+    """Every list of ``batch`` in the programme files, shipped and the deployment's own
+    (``SAFETYNET_RULES_DIR``; a file's ``valid_to`` is its last day, a list's is the day
+    after its last)."""
+    return _windows(batch, str(programme_rules.FILES), own_folder(CAPABILITY))
+
+
+@lru_cache(maxsize=16)
+def _windows(batch: str, folder: str, own: str | None) -> tuple[Window, ...]:
     out = []
-    files = [load_rules(path) for path in shipped_rules().values()]
+    files = [programme_rules.load_rules(p) for p in listed(folder, own).values()]
 
     def key(r: ProgrammeRules) -> tuple[int, dt.date]:  # as rules_for chooses among files
         return len(significant(r.region or "")), r.valid_from

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 from safetynet.early_warning import few, rules
 from safetynet.early_warning.few import Bucket, Source
 from safetynet.early_warning.load import _build_few, _ledger_select, few_params
+from safetynet.policy.rule_files import own_folder
 from safetynet.settlement.hooks import Entry
 from safetynet.store import json_rows
 from safetynet.store.lists import one_of, per_dialect
@@ -58,14 +59,14 @@ def year_shared(year: int) -> Shared:
     """The disease sources of every rule set in force on the year's 31 December — the
     national file's and each county's own (a household is evaluated with its county's, as
     the check reads it) — as one tuple of ``listed`` bits, and each set's view of them
-    (:func:`~safetynet.early_warning.few.shared_sources`); remembered per rule folder and
-    year."""
-    return _year_shared(str(rules.FILES), year)
+    (:func:`~safetynet.early_warning.few.shared_sources`); remembered per rule folders (the
+    shipped and the deployment's) and year."""
+    return _year_shared(str(rules.FILES), own_folder(rules.CAPABILITY), year)
 
 
 @lru_cache(maxsize=64)
 def _year_shared(
-    folder: str, year: int
+    folder: str, own: str | None, year: int
 ) -> tuple[tuple[Source, ...], dict[str, tuple[Source, ...]]]:
     return few.shared_sources(rules.in_force_on(date(year, 12, 31)))
 
@@ -82,11 +83,11 @@ def fingerprint(year: int) -> str | None:
     """What the year's ``listed`` bits mean (its sources and which rule set reads which), as
     a digest; None: not kept. A county file added or changed changes it: the year is read
     from the ledger until its totals are rebuilt."""
-    return _fingerprint(str(rules.FILES), year)
+    return _fingerprint(str(rules.FILES), own_folder(rules.CAPABILITY), year)
 
 
 @lru_cache(maxsize=64)
-def _fingerprint(folder: str, year: int) -> str | None:
+def _fingerprint(folder: str, own: str | None, year: int) -> str | None:
     found = year_sources(year)
     if found is None:
         return None

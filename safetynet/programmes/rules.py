@@ -7,22 +7,26 @@ contract's) region and whose period holds the day, the most specific region firs
 county's own file, else the national one (:func:`rules_for`). Every reader of a person's
 programme asks it with the person's region: the worklist, the contract import, the
 screening at any level (:func:`programmes_of`), the serious-disease rule of early warning.
+A deployment's own files (``<SAFETYNET_RULES_DIR>/programmes/``) are candidates beside the
+shipped ones (:mod:`safetynet.policy.rule_files`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from safetynet.policy.loader import PolicyError, Problem, locate, parse_tree
+from safetynet.policy.rule_files import listed, own_folder, rule_files
 from safetynet.programmes.schema import ProgrammeRules
 from safetynet.regions import significant
 
 FILES = Path(__file__).parent / "files"
+CAPABILITY = "programmes"  # the subfolder of SAFETYNET_RULES_DIR
 
 
 def load_rules(path: str | Path) -> ProgrammeRules:
@@ -40,21 +44,34 @@ def load_rules(path: str | Path) -> ProgrammeRules:
 
 
 def shipped_rules() -> dict[str, Path]:
-    """The programme files shipped with SafetyNet, by stem."""
-    return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+    """The programme files of this deployment, by stem: those shipped with SafetyNet and its
+    own in ``<SAFETYNET_RULES_DIR>/programmes/`` (one with a shipped stem replaces it)."""
+    return rule_files(FILES, CAPABILITY)
 
 
-@cache
-def _shipped() -> tuple[ProgrammeRules, ...]:
-    return tuple(load_rules(p) for p in shipped_rules().values())
+@lru_cache(maxsize=8)
+def _loaded(folder: str, own: str | None) -> tuple[ProgrammeRules, ...]:
+    return tuple(load_rules(p) for p in listed(folder, own).values())
 
 
-def rules_for(region_code: str, on: dt.date) -> ProgrammeRules:
-    """The shipped programme in force for a region on a date (a region's own file first)."""
-    found = [s for s in _shipped() if s.applies(region_code, on)]
+def all_rules() -> tuple[ProgrammeRules, ...]:
+    """Every programme file of this deployment (shipped and its own), read once per process
+    per deployment folder."""
+    return _loaded(str(FILES), own_folder(CAPABILITY))
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(folder: str, own: str | None, region_code: str, on: dt.date) -> ProgrammeRules:
+    found = [s for s in _loaded(folder, own) if s.applies(region_code, on)]
     if not found:
         raise LookupError(f"no programme rules for region {region_code!r} on {on}")
     return max(found, key=lambda s: (len(significant(s.region or "")), s.valid_from))
+
+
+def rules_for(region_code: str, on: dt.date) -> ProgrammeRules:
+    """The programme in force for a region on a date (a region's own file first), of the
+    shipped files and the deployment's own (``SAFETYNET_RULES_DIR``)."""
+    return _rules_for(str(FILES), own_folder(CAPABILITY), region_code, on)
 
 
 def programmes_of(
@@ -74,6 +91,6 @@ def programmes_of(
 
 
 def rules_by_id(rules_id: str | None) -> ProgrammeRules | None:
-    """The shipped programme file of that id (a patient's row names the file that screened
+    """The programme file of that id (a patient's row names the file that screened
     it), or None."""
-    return next((r for r in _shipped() if r.id == rules_id), None)
+    return next((r for r in all_rules() if r.id == rules_id), None)

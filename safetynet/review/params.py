@@ -1,6 +1,8 @@
 """Loading review-parameter files with the policy loader's strict YAML machinery.
 
-Shipped files live in ``files/``; a bare name (``langxi-2021``) is looked up there. A
+Shipped files live in ``files/``, a deployment's own in ``<SAFETYNET_RULES_DIR>/review/``
+(candidates beside the shipped ones; one with a shipped stem replaces it); a bare name
+(``langxi-2021``) is looked up there, the deployment's first. A
 malformed file raises :class:`safetynet.policy.tree.PolicyError` naming file:line. The
 shipped files of a region are successive versions: :func:`params_on` gives the one in force
 on a day (the latest begun by then), so a value changed mid-year is its new file's from the
@@ -10,35 +12,50 @@ day it changes and the old file's before.
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from safetynet.policy.loader import load_sourced_yaml
+from safetynet.policy.rule_files import find, listed, own_folder, rule_files
 from safetynet.review.schema import ReviewParams
 
 FILES = Path(__file__).parent / "files"
+CAPABILITY = "review"  # the subfolder of SAFETYNET_RULES_DIR
 DEFAULT_PARAMS = "langxi-2021"
 
 
 def load_params(path: str | Path = DEFAULT_PARAMS) -> ReviewParams:
-    """The parameter file at ``path`` (or the shipped one of that name)."""
+    """The parameter file at ``path`` (or the one of that name: the deployment's own in
+    ``<SAFETYNET_RULES_DIR>/review/`` first, else the shipped one)."""
+    path = find(path, FILES, CAPABILITY)
     params, _sources = load_sourced_yaml(path, ReviewParams, shipped_dir=FILES)
     return params
 
 
-@cache
 def default_params() -> ReviewParams:
-    """The shipped default, read once."""
+    """The default (the deployment's own file of its name, else the shipped one), read once
+    per deployment folder."""
+    return _default(own_folder(CAPABILITY))
+
+
+@lru_cache(maxsize=8)
+def _default(own: str | None) -> ReviewParams:
     return load_params(DEFAULT_PARAMS)
 
 
 def shipped_files() -> dict[str, Path]:
-    return {p.stem: p for p in sorted(FILES.glob("*.yaml"))}
+    """The parameter files by stem: the shipped ones and the deployment's own
+    (``SAFETYNET_RULES_DIR``; one with a shipped stem replaces it)."""
+    return rule_files(FILES, CAPABILITY)
 
 
-@cache
 def _shipped() -> tuple[ReviewParams, ...]:
-    return tuple(load_params(p) for p in shipped_files().values())
+    return _loaded(str(FILES), own_folder(CAPABILITY))
+
+
+@lru_cache(maxsize=8)
+def _loaded(folder: str, own: str | None) -> tuple[ReviewParams, ...]:
+    return tuple(load_params(p) for p in listed(folder, own).values())
 
 
 def params_on(day: dt.date, region: str | None = None,

@@ -1,8 +1,10 @@
 """Loading supervision-rule files with the policy loader's strict YAML machinery.
 
-Shipped rule files live in ``files/``; a name without a folder (``anhui-langxi-2021``) is
-looked up there. A malformed file raises :class:`safetynet.policy.tree.PolicyError` whose
-problems name file:line, the path in the file and what is wrong. A file that ``extends``
+Shipped rule files live in ``files/``, a deployment's own in
+``<SAFETYNET_RULES_DIR>/supervision/``; a name without a folder (``anhui-langxi-2021``) is
+looked up there, the deployment's first (:mod:`safetynet.policy.rule_files`). A malformed
+file raises :class:`safetynet.policy.tree.PolicyError` whose problems name file:line, the
+path in the file and what is wrong. A file that ``extends``
 another is also given that file, loaded on its own (:meth:`RuleSet.chain`): it screens the
 claims of its region outside the extending file's.
 """
@@ -14,10 +16,12 @@ from pathlib import Path
 from safetynet.config import screening_rules
 from safetynet.policy.loader import load_sourced_yaml, parse_tree, read_policy_text
 from safetynet.policy.loader import resolve_extends as _resolve_extends
+from safetynet.policy.rule_files import find, rule_files
 from safetynet.policy.tree import PolicyError, Problem
 from safetynet.supervision.schema import RuleSet
 
 RULES_DIR = Path(__file__).parent / "files"
+CAPABILITY = "supervision"  # the subfolder of SAFETYNET_RULES_DIR
 DEFAULT_RULES = "anhui-langxi-2021"
 OFF = "off"  # the setting's value (in any case) that turns the window's screening off
 
@@ -43,7 +47,10 @@ def county_rules() -> str:
 
 
 def load_rules(path: str | Path = DEFAULT_RULES) -> RuleSet:
-    """The rule file at ``path`` (or the shipped one of that name), ``extends`` resolved."""
+    """The rule file at ``path`` (or the one of that name: the deployment's own in
+    ``<SAFETYNET_RULES_DIR>/supervision/`` first, else the shipped one), ``extends``
+    resolved."""
+    path = find(path, RULES_DIR, CAPABILITY)
     rules, _sources = load_sourced_yaml(path, RuleSet, shipped_dir=RULES_DIR)
     parent, own = _extends(Path(path))
     return rules.with_parent(load_rules(parent) if parent is not None else None, own)
@@ -64,5 +71,6 @@ def _extends(path: Path) -> tuple[Path | None, frozenset[str]]:
 
 
 def shipped_rule_files() -> dict[str, Path]:
-    """The shipped rule files, by file stem."""
-    return {p.stem: p for p in sorted(RULES_DIR.glob("*.yaml"))}
+    """The rule files by file stem: the shipped ones and the deployment's own
+    (``SAFETYNET_RULES_DIR``; one with a shipped stem replaces it)."""
+    return rule_files(RULES_DIR, CAPABILITY)

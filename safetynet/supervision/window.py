@@ -34,19 +34,21 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from safetynet.policy.rule_files import own_folder
 from safetynet.settlement.duplicate_bill import request_hash
 from safetynet.settlement.errors import SettlementError
 from safetynet.settlement.hooks import UNREAD, Entry, GateClaim
 from safetynet.settlement.submission import ClaimSubmission
 from safetynet.store.models.supervision import ScreeningHit
 from safetynet.supervision.output import ANOTHER, screened_name
-from safetynet.supervision.rules import DEFAULT_RULES as DEFAULT_RULES  # (the window's name)
 from safetynet.supervision.rules import (
+    CAPABILITY,
     OFF,
     PolicyError,
     configured_rules,
     load_rules,
 )
+from safetynet.supervision.rules import DEFAULT_RULES as DEFAULT_RULES  # (the window's name)
 from safetynet.supervision.schema import RuleSet
 from safetynet.supervision.service import NEW_CLAIM, batch_hit_rows
 
@@ -118,7 +120,7 @@ class ScreeningSettingError(ValueError):
 
 
 @cache
-def _rules(name: str) -> RuleSet:
+def _rules(name: str, own: str | None) -> RuleSet:
     return load_rules(name)
 
 
@@ -130,7 +132,7 @@ def window_rules() -> RuleSet | None:
     if name is None:
         return None
     try:
-        return _rules(name)
+        return _rules(name, own_folder(CAPABILITY))
     except PolicyError as exc:
         raise ScreeningSettingError(f"{SETTING}={name}: {exc}") from None
 
@@ -332,7 +334,7 @@ def _names_of(rule_set: str) -> dict[str, tuple[str, str]]:
     rules = window_rules()
     if rules is None or rules.id != rule_set:
         try:
-            rules = _rules(rule_set)
+            rules = _rules(rule_set, own_folder(CAPABILITY))
         except (PolicyError, OSError):
             return {}
     return {i: (r.name.en, r.name.zh) for i, r in rules.rule_names().items()}

@@ -106,8 +106,10 @@ def create_app(
     from the environment)."""
     settings = settings or get_settings()
     engine = engine or engine_for(settings.database_url)
+    from safetynet.rules_check import check_rules_dir
     from safetynet.supervision.window import check_setting
 
+    check_rules_dir()  # a malformed file of SAFETYNET_RULES_DIR stops here, with file:line
     check_setting()  # a bad SAFETYNET_SCREENING_RULES stops here, naming its problems
     app = FastAPI(
         lifespan=_lifespan,

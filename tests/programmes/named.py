@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from safetynet.programmes import rules as rules_module
 from safetynet.programmes.rules import load_rules, shipped_rules
 
 NATIONAL = shipped_rules()["national-2017"]
@@ -48,6 +47,10 @@ def county_file(tmp_path: Path, region: str, designations: str | None = None) ->
 
 
 def use_county_file(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
-    """Ship the county's file beside the national one (for this test only)."""
-    shipped = (load_rules(NATIONAL), load_rules(path))
-    monkeypatch.setattr(rules_module, "_shipped", lambda: shipped)
+    """The county's file beside the national one: the deployment's own programme file
+    (``SAFETYNET_RULES_DIR``), for this test only."""
+    load_rules(path)  # sound
+    folder = path.parent / f"rules-{path.stem}" / "programmes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("SAFETYNET_RULES_DIR", str(folder.parent))

@@ -58,11 +58,7 @@ def own_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
     )
     monkeypatch.setattr(programme_rules, "FILES", folder)
-    programme_rules._shipped.cache_clear()
-    serious.windows.cache_clear()
     yield
-    programme_rules._shipped.cache_clear()
-    serious.windows.cache_clear()
 
 
 def _in_a_city(county: Session) -> None:
