@@ -6,7 +6,7 @@ Request threads :meth:`Writer.put` a job and wait for its answer; ``async`` rout
 :meth:`Writer.put_async` it and await theirs (the writer answers all of one event loop's jobs
 of a batch with one wake-up of that loop, not one thread-safe call per job). A writer thread
 takes what is queued (at most ``MAX_BATCH``, in arrival order; under load it waits
-``LINGER`` for more) and hands the list to the batch function, which returns one outcome per
+``linger`` for more) and hands the list to the batch function, which returns one outcome per
 job — a result, or the exception of that job alone — and commits. When the batch's
 transaction fails as a whole (a unique key lost to another process, an unexpected error),
 every job is run again alone, in a transaction of its own, so the failure is only its own;
@@ -30,7 +30,7 @@ log = logging.getLogger("safetynet.web")
 MAX_BATCH = 64  # jobs per transaction: bounds the statements' size and a batch's latency
 # under load (the last batch held several jobs) a batch waits this long for more after its
 # first job: a few milliseconds more latency, fewer and larger transactions; alone, a job
-# never waits
+# never waits. The server's writer chooses per database (safetynet.web.settling).
 LINGER = 0.003
 
 J = TypeVar("J")
@@ -80,8 +80,10 @@ class Writer(Generic[J]):
         threads: int = 1,
         name: str = "settlement-writer",
         stopped: Callable[[], None] | None = None,
+        linger: float = LINGER,
     ) -> None:
         self._run = run
+        self._linger = linger
         self._stopped = stopped  # called once every thread has stopped (closes connections)
         self._queue: queue.SimpleQueue[tuple[J, Answer] | None] = queue.SimpleQueue()
         self.batches = 0  # for tests and measurements
@@ -115,7 +117,7 @@ class Writer(Generic[J]):
 
     def _take(self, first: tuple[J, Answer], busy: bool) -> list[tuple[J, Answer]]:
         taken = [first]
-        until = time.monotonic() + (LINGER if busy else 0.0)
+        until = time.monotonic() + (self._linger if busy else 0.0)
         while len(taken) < MAX_BATCH:
             try:
                 wait = until - time.monotonic()
