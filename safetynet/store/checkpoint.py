@@ -46,6 +46,10 @@ class WalCheckpointer:
         finally:
             conn.close()
 
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=10)

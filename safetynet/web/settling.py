@@ -253,6 +253,7 @@ def writer_of(app: FastAPI) -> Writer[SettleJob]:
                 )
                 app.state.settlement_writer = writer
                 app.state.writer_connections = held
+                app.state.wal_checkpointer = checkpointer
     return writer
 
 

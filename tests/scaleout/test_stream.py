@@ -291,7 +291,7 @@ def test_the_warm_up_loads_the_kernels_a_file_needs() -> None:
         "from safetynet.programmes import rules\n"
         "loaded = [kernel.settle_in_file_order, kernel.settle_blocks, keys._dense_ids]\n"
         "loaded.append(ids._classify)\n"
-        "print(*[len(f.signatures) for f in loaded], rules._shipped.cache_info().currsize)\n"
+        "print(*[len(f.signatures) for f in loaded], rules._loaded.cache_info().currsize)\n"
     )
     root = Path(__file__).parents[2]
     done = subprocess.run(

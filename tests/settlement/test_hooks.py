@@ -87,15 +87,16 @@ def test_warm_up_reads_what_the_first_batch_would_read() -> None:
     that parses YAML and compiles (it held sixteen clients for a fraction of a second)."""
     from safetynet.early_warning import online, serious
     from safetynet.engine import kernel
-    from safetynet.funds.rules import default_rules
+    from safetynet.funds import rules as funds_rules
     from safetynet.settlement.compiled import warm_up
 
-    for cached in (serious.windows, default_rules, online.year_rules, hooks._load):
+    # each remembered per rule folder (the shipped one and SAFETYNET_RULES_DIR's)
+    for cached in (serious._windows, funds_rules._default, online._year_rules, hooks._load):
         cached.cache_clear()
     warm_up()
-    assert serious.windows.cache_info().currsize >= 1
-    assert default_rules.cache_info().currsize == 1
-    assert online.year_rules.cache_info().currsize == 2  # this year and the last
+    assert serious._windows.cache_info().currsize >= 1
+    assert funds_rules._default.cache_info().currsize == 1
+    assert online._year_rules.cache_info().currsize == 2  # this year and the last
     loaded = hooks._load.cache_info().currsize
     assert loaded == len(hooks.GATES) + len(hooks.AFTER) + len(hooks.WARM)
     assert kernel.matches.signatures  # compiled (or loaded from numba's cache)

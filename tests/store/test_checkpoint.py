@@ -4,7 +4,6 @@ SQLite file runs one beside its writer and stops it with the writer."""
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -40,7 +39,7 @@ def test_committed_pages_reach_the_database_file(tmp_path: Path) -> None:
         assert checkpointer.checkpoints >= 1
     finally:
         checkpointer.stop()
-    assert not checkpointer._thread.is_alive()
+    assert not checkpointer.running
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 2_000
     engine.dispose()
@@ -51,8 +50,18 @@ def test_the_server_checkpoints_beside_its_writer_on_a_file(tmp_path: Path) -> N
     app = create_app(engine, secret_key="k" * 32)
     with TestClient(app):
         writer_of(app)
-        threads = [t.name for t in threading.enumerate()]
-        assert "wal-checkpointer" in threads
+        checkpointer = app.state.wal_checkpointer
+        assert isinstance(checkpointer, WalCheckpointer) and checkpointer.running
         stop_writer(app)
-        assert _wait(lambda: "wal-checkpointer" not in [t.name for t in threading.enumerate()])
+        assert not checkpointer.running
+    engine.dispose()
+
+
+def test_no_checkpointer_in_memory() -> None:
+    engine = make_engine("sqlite://")
+    app = create_app(engine, secret_key="k" * 32)
+    with TestClient(app):
+        writer_of(app)
+        assert app.state.wal_checkpointer is None
+        stop_writer(app)
     engine.dispose()
